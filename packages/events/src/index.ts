@@ -1,0 +1,2 @@
+export * from "./rows.ts";
+export type * from "./wire.ts";
