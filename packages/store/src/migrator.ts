@@ -1,0 +1,125 @@
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { Store } from './store.ts';
+import type { RetentionConfig } from './store-config.ts';
+
+/** A numbered schema change: `NNN_name.sql` in `migrations/`, applied once and recorded in the ledger. */
+export interface Migration {
+  version: number;
+  name: string;
+  checksum: string;
+  statements: string[];
+}
+
+export interface MigrationStatus {
+  applied: number[];
+  pending: number[];
+  /** Applied migrations whose file changed afterwards: a sign of a hand-edited migration. */
+  changed: number[];
+}
+
+const MIGRATIONS_DIR = fileURLToPath(new URL('./migrations/', import.meta.url));
+const FILE_PATTERN = /^(\d{3})_([a-z0-9_]+)\.sql$/;
+
+const LEDGER_DDL = `
+CREATE TABLE IF NOT EXISTS schema_migrations
+(
+    version UInt32,
+    name String,
+    checksum String,
+    applied_at DateTime64(3, 'UTC') DEFAULT now64(3)
+)
+ENGINE = ReplacingMergeTree
+ORDER BY version`;
+
+/** The raw tables and the column their TTL counts from; the rollup keeps its own, longer retention. */
+const RAW_TABLES = ['sends_raw', 'verifies_raw', 'billing_raw', 'receipts_raw'] as const;
+const ROLLUP_TABLES = ['traffic_1m'] as const;
+
+export function loadMigrations(dir: string = MIGRATIONS_DIR): Migration[] {
+  return readdirSync(dir)
+    .filter((file) => FILE_PATTERN.test(file))
+    .sort()
+    .map((file) => {
+      const [, version, name] = FILE_PATTERN.exec(file) as RegExpExecArray;
+      const sql = readFileSync(`${dir}/${file}`, 'utf8');
+      return {
+        version: Number(version),
+        name: name as string,
+        checksum: createHash('sha256').update(sql).digest('hex'),
+        statements: splitStatements(sql),
+      };
+    });
+}
+
+/** Splits a migration file into statements: comment lines dropped, statements end with `;` at a line end. */
+export function splitStatements(sql: string): string[] {
+  return sql
+    .split('\n')
+    .filter((line) => !line.trimStart().startsWith('--'))
+    .join('\n')
+    .split(/;\s*(?:\n|$)/)
+    .map((statement) => statement.trim())
+    .filter((statement) => statement.length > 0);
+}
+
+export async function migrationStatus(store: Store, migrations: Migration[] = loadMigrations()): Promise<MigrationStatus> {
+  await store.client.command({ query: LEDGER_DDL });
+  const rs = await store.client.query({
+    query: 'SELECT version, argMax(checksum, applied_at) AS checksum FROM schema_migrations GROUP BY version',
+    format: 'JSONEachRow',
+  });
+  const ledger = new Map((await rs.json<{ version: number; checksum: string }>()).map((r) => [r.version, r.checksum]));
+  return {
+    applied: migrations.filter((m) => ledger.has(m.version)).map((m) => m.version),
+    pending: migrations.filter((m) => !ledger.has(m.version)).map((m) => m.version),
+    changed: migrations.filter((m) => ledger.has(m.version) && ledger.get(m.version) !== m.checksum).map((m) => m.version),
+  };
+}
+
+/**
+ * Applies pending migrations in order and (re)applies the retention TTLs. Safe to run on every
+ * start and from several processes: statements are `IF NOT EXISTS` and the ledger is idempotent.
+ */
+export async function migrate(
+  store: Store,
+  retention: RetentionConfig,
+  migrations: Migration[] = loadMigrations(),
+): Promise<{ applied: number[] }> {
+  const status = await migrationStatus(store, migrations);
+  const applied: number[] = [];
+  for (const migration of migrations.filter((m) => status.pending.includes(m.version))) {
+    for (const statement of migration.statements) await store.client.command({ query: statement });
+    await store.client.insert({
+      table: 'schema_migrations',
+      values: [{ version: migration.version, name: migration.name, checksum: migration.checksum }],
+      format: 'JSONEachRow',
+    });
+    applied.push(migration.version);
+  }
+  await applyRetention(store, retention);
+  return { applied };
+}
+
+/**
+ * Sets the TTLs from configuration. `materialize_ttl_after_modify = 0` keeps this a metadata-only
+ * change: expired parts go at the next merge instead of a table rewrite at every start.
+ */
+async function applyRetention(store: Store, retention: RetentionConfig): Promise<void> {
+  const settings = { materialize_ttl_after_modify: 0 } as const;
+  for (const table of RAW_TABLES) {
+    await store.client.command({
+      query: 'ALTER TABLE {table:Identifier} MODIFY TTL toDateTime(ts) + toIntervalDay({days:UInt32})',
+      query_params: { table, days: retention.rawDays },
+      clickhouse_settings: settings,
+    });
+  }
+  for (const table of ROLLUP_TABLES) {
+    await store.client.command({
+      query: 'ALTER TABLE {table:Identifier} MODIFY TTL minute + toIntervalDay({days:UInt32})',
+      query_params: { table, days: retention.rollupDays },
+      clickhouse_settings: settings,
+    });
+  }
+}

@@ -1,0 +1,71 @@
+import { mkdirSync } from 'node:fs';
+import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { createChdbConnection } from 'chdb/connection';
+import type { StoreConfig } from './store-config.ts';
+
+type ClientConnection = NonNullable<NonNullable<Parameters<typeof createClient>[0]>['connection']>;
+
+/** The ClickHouse client every query module takes; one per process for the embedded engine. */
+export interface Store {
+  readonly client: ClickHouseClient;
+  readonly config: StoreConfig;
+  /** True when the store answers a trivial query. */
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+// 64-bit integers as JSON numbers: counts here stay far below 2^53.
+const CLIENT_SETTINGS = { output_format_json_quote_64bit_integers: 0 } as const;
+
+/**
+ * Opens the store described by `config`. The embedded engine binds its data directory to this
+ * process, so a process opens at most one embedded store at a time.
+ */
+export function createStore(config: StoreConfig): Store {
+  const client =
+    config.kind === 'embedded'
+      ? createEmbeddedClient(config.dataDir)
+      : createClient({
+          url: config.url,
+          username: config.username,
+          password: config.password,
+          database: config.database,
+          clickhouse_settings: CLIENT_SETTINGS,
+        });
+  return {
+    client,
+    config,
+    async ping() {
+      try {
+        const rs = await client.query({ query: 'SELECT 1 AS ok', format: 'JSONEachRow' });
+        await rs.json();
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    close: () => client.close(),
+  };
+}
+
+function createEmbeddedClient(dataDir: string): ClickHouseClient {
+  mkdirSync(dataDir, { recursive: true });
+  // chdb types its connection against @clickhouse/client-common, which the client now bundles under
+  // its own path: the same interface, two declarations, hence the cast.
+  const connection = createChdbConnection({ path: `${dataDir}/clickhouse` }) as unknown as ClientConnection;
+  return createClient({
+    connection,
+    clickhouse_settings: CLIENT_SETTINGS,
+  });
+}
+
+/** Creates the server-mode database when it is missing (the embedded engine uses its own `default`). */
+export async function ensureDatabase(config: StoreConfig): Promise<void> {
+  if (config.kind !== 'server') return;
+  const bootstrap = createClient({ url: config.url, username: config.username, password: config.password });
+  try {
+    await bootstrap.command({ query: 'CREATE DATABASE IF NOT EXISTS {db:Identifier}', query_params: { db: config.database } });
+  } finally {
+    await bootstrap.close();
+  }
+}
