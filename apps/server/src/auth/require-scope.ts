@@ -1,0 +1,40 @@
+import type { FastifyRequest } from 'fastify';
+import { TollgateError } from '../errors.ts';
+import type { Keyring, Principal } from './keyring.ts';
+import type { Scope } from './scopes.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal?: Principal;
+  }
+}
+
+/**
+ * A preHandler that admits a request only with a key holding `scope`: 401 without a key or with an
+ * unknown one, 403 with a key that lacks the scope. The key comes as `Bearer <key>`, or as the
+ * password of HTTP basic auth, which is how providers' callback URLs carry credentials.
+ */
+export function requireScope(keyring: Keyring, scope: Scope) {
+  return async function checkScope(request: FastifyRequest): Promise<void> {
+    const header = request.headers.authorization;
+    if (!header) throw new TollgateError('TG_AUTH_MISSING');
+    const token = tokenFrom(header);
+    if (!token) throw new TollgateError('TG_AUTH_MISSING', { message: 'Authorization header must be "Bearer <key>".' });
+    const principal = keyring.authenticate(token);
+    if (!principal) throw new TollgateError('TG_AUTH_INVALID');
+    if (!principal.scopes.includes(scope)) {
+      throw new TollgateError('TG_AUTH_SCOPE', { message: `This API key lacks the "${scope}" scope this route needs.` });
+    }
+    request.principal = principal;
+  };
+}
+
+function tokenFrom(header: string): string | null {
+  const bearer = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  if (bearer) return bearer[1]!;
+  const basic = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header);
+  if (!basic) return null;
+  const decoded = Buffer.from(basic[1]!, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  return colon >= 0 && colon < decoded.length - 1 ? decoded.slice(colon + 1) : null;
+}

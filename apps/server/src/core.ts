@@ -1,0 +1,80 @@
+import { randomBytes } from 'node:crypto';
+import { resolve } from 'node:path';
+import {
+  createHasher,
+  createNormalizer,
+  loadAsnDatabase,
+  loadOrCreateHmacKey,
+} from '@tollgate/events';
+import { createIngestor, type IngestMetrics, type Ingestor } from '@tollgate/ingest';
+import {
+  createStore,
+  ensureDatabase,
+  migrate,
+  retentionFromEnv,
+  storeConfigFromEnv,
+  type Store,
+} from '@tollgate/store';
+import { loadOrCreateSecretFile } from './secret-file.ts';
+
+export interface Core {
+  dataDir: string;
+  store: Store;
+  ingestor: Ingestor;
+  migrationsApplied: number[];
+  close(): Promise<void>;
+}
+
+/**
+ * Opens what every entry point needs (server, CLI import and simulate): the store, migrated, and
+ * the ingest pipeline with its keyed hasher and ASN database. Closing drains the ingestor, then
+ * closes the store.
+ */
+export async function openCore(env: NodeJS.ProcessEnv, deps: { metrics?: IngestMetrics; clock?: () => number } = {}): Promise<Core> {
+  const dataDir = resolve(env.TOLLGATE_DATA_DIR ?? './data');
+  const storeConfig = storeConfigFromEnv(env, dataDir);
+  const retention = retentionFromEnv(env);
+  await ensureDatabase(storeConfig);
+  const store = createStore(storeConfig);
+  try {
+    const { applied } = await migrate(store, retention);
+    const hasher = createHasher(loadOrCreateHmacKey({ dataDir, envKey: env.TOLLGATE_HMAC_KEY }));
+    const normalizer = createNormalizer({ hasher, asn: await loadAsnDatabase() });
+    const ingestor = createIngestor({
+      store,
+      normalizers: {
+        send: normalizer.send,
+        verify: normalizer.verify,
+        billing: normalizer.billing,
+        receipt: normalizer.receipt,
+      },
+      metrics: deps.metrics,
+      clock: deps.clock,
+    });
+    await ingestor.warm();
+    return {
+      dataDir,
+      store,
+      ingestor,
+      migrationsApplied: applied,
+      async close() {
+        await ingestor.close();
+        await store.close();
+      },
+    };
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+}
+
+/** The bootstrap admin key: TOLLGATE_ADMIN_KEY, else one generated once into the data directory. */
+export function adminKeyFrom(env: NodeJS.ProcessEnv, dataDir: string): { key: string; source: 'env' | 'generated' | 'file' } {
+  const fromEnv = env.TOLLGATE_ADMIN_KEY?.trim();
+  if (fromEnv) {
+    if (fromEnv.length < 16) throw new Error('TOLLGATE_ADMIN_KEY must be at least 16 characters: use a long random value.');
+    return { key: fromEnv, source: 'env' };
+  }
+  const { value, created } = loadOrCreateSecretFile(dataDir, 'admin.key', () => `tg_admin_${randomBytes(24).toString('base64url')}`);
+  return { key: value, source: created ? 'generated' : 'file' };
+}

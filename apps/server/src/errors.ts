@@ -1,0 +1,75 @@
+/**
+ * Every error a client can see, in one catalogue: a stable code (tests and clients match on it),
+ * the HTTP status, and a message that names the field and the fix.
+ */
+export const ERRORS = {
+  TG_AUTH_MISSING: { status: 401, message: 'Missing API key: send "Authorization: Bearer <key>".' },
+  TG_AUTH_INVALID: { status: 401, message: 'Unknown or revoked API key: create one with `tollgate keys create`.' },
+  TG_AUTH_SCOPE: { status: 403, message: 'This API key lacks the scope this route needs.' },
+  TG_SIGNATURE_INVALID: { status: 403, message: 'Provider signature does not match: check the auth token configured for this provider.' },
+  TG_REQUEST_INVALID: { status: 400, message: 'The request is invalid.' },
+  TG_BODY_INVALID: { status: 400, message: 'The body could not be read.' },
+  TG_EVENT_INVALID: { status: 400, message: 'No event in the batch is valid: see `rejected` for each line, its field and the reason.' },
+  TG_BATCH_EMPTY: { status: 400, message: 'The batch holds no event: send a JSON array of events or NDJSON, one event per line.' },
+  TG_BATCH_TOO_LARGE: { status: 413, message: 'Too many events in one batch: split it.' },
+  TG_BODY_TOO_LARGE: { status: 413, message: 'The body is larger than the limit: split the batch (gzip counts after decompression).' },
+  TG_CONTENT_TYPE: { status: 415, message: 'Unsupported content type.' },
+  TG_NOT_FOUND: { status: 404, message: 'No such resource.' },
+  TG_OVERLOADED: { status: 429, message: 'The collector is catching up: retry after the delay in Retry-After.' },
+  TG_STORE_UNAVAILABLE: { status: 503, message: 'The store did not take the write; nothing was acknowledged: retry after the delay in Retry-After.' },
+  TG_INTERNAL: { status: 500, message: 'Internal error: it has been logged.' },
+} as const;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+export interface ErrorBody {
+  error: { code: ErrorCode; message: string; field?: string; details?: unknown };
+}
+
+/** An error that carries its catalogue code; the error handler turns it into the response. */
+export class TollgateError extends Error {
+  readonly code: ErrorCode;
+  readonly statusCode: number;
+  readonly field?: string;
+  readonly details?: unknown;
+  readonly retryAfterS?: number;
+
+  constructor(code: ErrorCode, extra: { message?: string; field?: string; details?: unknown; retryAfterS?: number } = {}) {
+    super(extra.message ?? ERRORS[code].message);
+    this.code = code;
+    this.statusCode = ERRORS[code].status;
+    this.field = extra.field;
+    this.details = extra.details;
+    this.retryAfterS = extra.retryAfterS;
+  }
+
+  toBody(): ErrorBody {
+    return {
+      error: {
+        code: this.code,
+        message: this.message,
+        ...(this.field !== undefined && { field: this.field }),
+        ...(this.details !== undefined && { details: this.details }),
+      },
+    };
+  }
+}
+
+/** JSON schema of the error body, shared by every route's response schema. */
+export const ERROR_BODY_SCHEMA = {
+  $id: 'ErrorBody',
+  type: 'object',
+  required: ['error'],
+  properties: {
+    error: {
+      type: 'object',
+      required: ['code', 'message'],
+      properties: {
+        code: { type: 'string', enum: Object.keys(ERRORS) },
+        message: { type: 'string' },
+        field: { type: 'string' },
+        details: {},
+      },
+    },
+  },
+} as const;

@@ -1,0 +1,56 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { IngestMetrics } from '@tollgate/ingest';
+
+/** The Prometheus registry of one server and the ingest metrics bound to it. */
+export interface ServerMetrics {
+  registry: Registry;
+  ingest: IngestMetrics;
+}
+
+export function createServerMetrics(deps: { pendingEvents: () => number }): ServerMetrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'tollgate_' });
+  const accepted = new Counter({
+    name: 'tollgate_events_accepted_total',
+    help: 'Events stored, by kind.',
+    labelNames: ['kind'],
+    registers: [registry],
+  });
+  const duplicates = new Counter({
+    name: 'tollgate_events_duplicate_total',
+    help: 'Events dropped because their event_id was already stored, by kind.',
+    labelNames: ['kind'],
+    registers: [registry],
+  });
+  const rejected = new Counter({
+    name: 'tollgate_events_rejected_total',
+    help: 'Events rejected by validation, by kind and the field at fault.',
+    labelNames: ['kind', 'field'],
+    registers: [registry],
+  });
+  const insertSeconds = new Histogram({
+    name: 'tollgate_store_insert_seconds',
+    help: 'Time to write one flush of events of a kind to the store.',
+    labelNames: ['kind'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [registry],
+  });
+  new Gauge({
+    name: 'tollgate_ingest_buffer_events',
+    help: 'Events accepted by the collectors and not yet written to the store.',
+    registers: [registry],
+    collect() {
+      this.set(deps.pendingEvents());
+    },
+  });
+  return {
+    registry,
+    ingest: {
+      accepted: (kind, n) => accepted.inc({ kind }, n),
+      duplicates: (kind, n) => duplicates.inc({ kind }, n),
+      // The field is the label; unknown fields would make the label set unbounded, so cap its length.
+      rejected: (kind, field, n) => rejected.inc({ kind, field: field.slice(0, 40) }, n),
+      insertSeconds: (kind, s) => insertSeconds.observe({ kind }, s),
+    },
+  };
+}

@@ -1,0 +1,95 @@
+import pino from 'pino';
+import { migrationStatus } from '@tollgate/store';
+import type { FastifyInstance } from 'fastify';
+import { buildApp, DEFAULT_BODY_LIMIT_BYTES } from './build-app.ts';
+import { createKeyring } from './auth/keyring.ts';
+import { adminKeyFrom, openCore, type Core } from './core.ts';
+import { startDemoFeed } from './demo-feed.ts';
+import { createServerMetrics } from './metrics.ts';
+import type { ReadinessReport } from './plugins/ops.routes.ts';
+
+export interface PlatformOptions {
+  env: NodeJS.ProcessEnv;
+  /** Feed simulated traffic (npm start); off for `serve` and when TOLLGATE_DEMO=0. */
+  demo: boolean;
+  version: string;
+}
+
+export interface Platform {
+  app: FastifyInstance;
+  url: string;
+  adminKey: { key: string; source: 'env' | 'generated' | 'file' };
+  dataDir: string;
+  /** Graceful shutdown: stop intake, finish in-flight requests, flush the ingest buffer, close the store. */
+  close(): Promise<void>;
+}
+
+// Keys created through another instance or the CLI become valid here within this delay.
+const KEY_RELOAD_MS = 30_000;
+
+/** Starts the API server (and the demo feed when asked) on the configured store and port. */
+export async function startPlatform(options: PlatformOptions): Promise<Platform> {
+  const { env } = options;
+  const logLevel = env.LOG_LEVEL ?? 'info';
+  const logger = pino({ level: logLevel });
+  let core: Core | undefined;
+  const metrics = createServerMetrics({ pendingEvents: () => core?.ingestor.pendingEvents() ?? 0 });
+  core = await openCore(env, { metrics: metrics.ingest });
+  const { store, ingestor, dataDir } = core;
+  try {
+    const adminKey = adminKeyFrom(env, dataDir);
+    const keyring = await createKeyring({ store, adminKey: adminKey.key });
+    const readiness = async (): Promise<ReadinessReport> => {
+      const reachable = await store.ping();
+      const status = reachable ? await migrationStatus(store) : undefined;
+      const migrated = status !== undefined && status.pending.length === 0;
+      return {
+        ready: reachable && migrated,
+        checks: {
+          store: { ok: reachable, ...(reachable ? {} : { detail: 'store does not answer' }) },
+          migrations: {
+            ok: migrated,
+            ...(status && !migrated ? { detail: `pending: ${status.pending.join(', ')}` } : {}),
+          },
+        },
+      };
+    };
+    const app = await buildApp({
+      store,
+      ingestor,
+      keyring,
+      metrics,
+      readiness,
+      config: {
+        bodyLimitBytes: Number(env.TOLLGATE_MAX_BODY_BYTES ?? DEFAULT_BODY_LIMIT_BYTES),
+        twilioAuthToken: env.TWILIO_AUTH_TOKEN || undefined,
+        publicUrl: env.TOLLGATE_PUBLIC_URL || undefined,
+        version: options.version,
+        logLevel,
+      },
+    });
+    const keyReload = setInterval(() => keyring.reload().catch((error) => logger.warn({ err: error }, 'key reload failed')), KEY_RELOAD_MS);
+    keyReload.unref();
+    const url = await app.listen({ port: Number(env.PORT ?? 8080), host: env.HOST ?? '127.0.0.1' });
+    const demo = options.demo ? startDemoFeed({ ingestor, logger }) : undefined;
+    let closing: Promise<void> | undefined;
+    return {
+      app,
+      url,
+      adminKey,
+      dataDir,
+      close() {
+        closing ??= (async () => {
+          clearInterval(keyReload);
+          await demo?.stop();
+          await app.close();
+          await core!.close();
+        })();
+        return closing;
+      },
+    };
+  } catch (error) {
+    await core.close();
+    throw error;
+  }
+}

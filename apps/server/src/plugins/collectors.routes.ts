@@ -1,0 +1,182 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import {
+  MAX_BATCH_EVENTS,
+  parseBatch,
+  parseBillingCsv,
+  twilioStatusToReceipt,
+  verifyTwilioSignature,
+  vonageDlrToReceipt,
+  type EventKind,
+  type Rejection,
+} from '@tollgate/events';
+import type { IngestResult, Ingestor } from '@tollgate/ingest';
+import type { AppConfig } from '../build-app.ts';
+import { requireScope } from '../auth/require-scope.ts';
+import type { Keyring } from '../auth/keyring.ts';
+import { TollgateError } from '../errors.ts';
+import { inflateGzipBody } from './gzip-body.ts';
+import { ERROR_RESPONSES, INGEST_RESPONSE_SCHEMA } from './ingest-response.schema.ts';
+
+// When the store refuses a write, clients back off this long before retrying.
+const STORE_RETRY_AFTER_S = 5;
+
+const EVENT_ROUTES: { kind: EventKind; path: string; summary: string }[] = [
+  { kind: 'send', path: '/v1/events/send', summary: 'Ingest OTP send events' },
+  { kind: 'verify', path: '/v1/events/verify', summary: 'Ingest OTP verify outcomes' },
+  { kind: 'billing', path: '/v1/events/billing', summary: 'Ingest provider billing lines' },
+  { kind: 'receipt', path: '/v1/events/receipt', summary: 'Ingest delivery receipts in the generic form' },
+];
+
+const NDJSON = 'application/x-ndjson';
+
+/**
+ * The collectors: batches of events (JSON array or NDJSON, optionally gzip), providers' native
+ * delivery callbacks, and billing CSV imports. Every route needs the `ingest` scope and answers
+ * only once the events it counts as accepted are durable in the store.
+ */
+export async function collectorRoutes(
+  app: FastifyInstance,
+  opts: { ingestor: Ingestor; keyring: Keyring; config: AppConfig },
+): Promise<void> {
+  const { ingestor, keyring, config } = opts;
+  const auth = requireScope(keyring, 'ingest');
+
+  // Batches are parsed line by line by the events package, so they arrive here as text.
+  app.removeContentTypeParser(['application/json', 'text/plain']);
+  app.addContentTypeParser(['application/json', NDJSON, 'text/csv', 'text/plain'], { parseAs: 'string' }, (_req, body, done) =>
+    done(null, body),
+  );
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) =>
+    done(null, Object.fromEntries(new URLSearchParams(body as string))),
+  );
+  app.addHook('preParsing', inflateGzipBody);
+
+  async function store(kind: EventKind, items: { line: number; value: unknown }[], parseRejected: Rejection[], reply: FastifyReply) {
+    if (items.length + parseRejected.length > MAX_BATCH_EVENTS) {
+      throw new TollgateError('TG_BATCH_TOO_LARGE', {
+        message: `A batch holds at most ${MAX_BATCH_EVENTS} events (this one has ${items.length + parseRejected.length}): split it.`,
+      });
+    }
+    if (items.length === 0 && parseRejected.length === 0) throw new TollgateError('TG_BATCH_EMPTY');
+    let result: IngestResult;
+    try {
+      result = await ingestor.submit(kind, items);
+    } catch (error) {
+      reply.log.error({ err: error, kind }, 'store write failed; batch not acknowledged');
+      throw new TollgateError('TG_STORE_UNAVAILABLE', { retryAfterS: STORE_RETRY_AFTER_S });
+    }
+    if (!result.ok) throw new TollgateError('TG_OVERLOADED', { retryAfterS: result.retryAfterS });
+    const rejected = [...parseRejected, ...result.rejected].sort((a, b) => a.line - b.line);
+    if (result.accepted + result.duplicates === 0) {
+      throw new TollgateError('TG_EVENT_INVALID', { details: { rejected } });
+    }
+    return { accepted: result.accepted, duplicates: result.duplicates, rejected };
+  }
+
+  for (const route of EVENT_ROUTES) {
+    app.post(
+      route.path,
+      {
+        preHandler: auth,
+        // The batch is validated line by line (so one bad line does not sink the others); the
+        // schema below documents the body and is not used to reject it.
+        validatorCompiler: () => () => true,
+        schema: {
+          summary: route.summary,
+          tags: ['collectors'],
+          description:
+            `Scope \`ingest\`. Body: a JSON array of ${route.kind} events or NDJSON (\`${NDJSON}\`), at most ` +
+            `${MAX_BATCH_EVENTS} events, gzip accepted. Valid lines are stored even when others are rejected; ` +
+            'a re-sent event_id is counted once.',
+          consumes: ['application/json', NDJSON],
+          response: { 200: INGEST_RESPONSE_SCHEMA, ...ERROR_RESPONSES },
+        },
+      },
+      async (request: FastifyRequest, reply) => {
+        const body = typeof request.body === 'string' ? request.body : '';
+        const format = (request.headers['content-type'] ?? '').startsWith(NDJSON) ? 'ndjson' : 'json';
+        const parsed = parseBatch(body, format);
+        return store(route.kind, parsed.items, parsed.rejected, reply);
+      },
+    );
+  }
+
+  app.post(
+    '/v1/imports/billing',
+    {
+      preHandler: auth,
+      schema: {
+        summary: 'Import a provider billing CSV export',
+        tags: ['collectors'],
+        description:
+          'Scope `ingest`. Body: CSV with a header row (event_id or message_id, ts, provider, country, cost; ' +
+          'optional phone_prefix, segments, currency). Lines already imported are counted as duplicates.',
+        consumes: ['text/csv'],
+        response: { 200: INGEST_RESPONSE_SCHEMA, ...ERROR_RESPONSES },
+      },
+    },
+    async (request, reply) => {
+      const parsed = parseBillingCsv(typeof request.body === 'string' ? request.body : '');
+      return store('billing', parsed.items, parsed.rejected, reply);
+    },
+  );
+
+  app.post(
+    '/v1/providers/twilio/status',
+    {
+      preHandler: auth,
+      schema: {
+        summary: 'Twilio message status callback',
+        tags: ['providers'],
+        description:
+          'Scope `ingest` (put the key in the callback URL as HTTP basic auth password or send a bearer header). ' +
+          'Form-encoded as Twilio sends it. When TWILIO_AUTH_TOKEN is set, X-Twilio-Signature must match.',
+        consumes: ['application/x-www-form-urlencoded'],
+        response: { 200: INGEST_RESPONSE_SCHEMA, ...ERROR_RESPONSES },
+      },
+    },
+    async (request, reply) => {
+      const params = formParams(request.body);
+      if (config.twilioAuthToken) {
+        const url = `${config.publicUrl ?? `${request.protocol}://${request.host}`}${request.url}`;
+        const signature = request.headers['x-twilio-signature'];
+        if (typeof signature !== 'string' || !verifyTwilioSignature({ authToken: config.twilioAuthToken, url, params, signature })) {
+          throw new TollgateError('TG_SIGNATURE_INVALID');
+        }
+      }
+      return storeReceipt(twilioStatusToReceipt(params), reply);
+    },
+  );
+
+  const vonageSchema = {
+    summary: 'Vonage delivery receipt (DLR)',
+    tags: ['providers'],
+    description: 'Scope `ingest`. Vonage sends DLRs as GET query strings or POST (JSON or form); both are accepted.',
+    response: { 200: INGEST_RESPONSE_SCHEMA, ...ERROR_RESPONSES },
+  };
+  app.get('/v1/providers/vonage/dlr', { preHandler: auth, schema: vonageSchema }, async (request, reply) =>
+    storeReceipt(vonageDlrToReceipt(formParams(request.query)), reply),
+  );
+  app.post('/v1/providers/vonage/dlr', { preHandler: auth, schema: vonageSchema }, async (request, reply) => {
+    const body = typeof request.body === 'string' ? safeJson(request.body) : request.body;
+    return storeReceipt(vonageDlrToReceipt(formParams(body)), reply);
+  });
+
+  async function storeReceipt(translated: ReturnType<typeof twilioStatusToReceipt>, reply: FastifyReply) {
+    if (!translated.ok) throw new TollgateError('TG_EVENT_INVALID', { details: { rejected: translated.rejected } });
+    return store('receipt', [{ line: 1, value: translated.receipt }], [], reply);
+  }
+}
+
+function formParams(body: unknown): Record<string, string> {
+  if (!body || typeof body !== 'object' || Array.isArray(body)) return {};
+  return Object.fromEntries(Object.entries(body).map(([k, v]) => [k, typeof v === 'string' ? v : String(v)]));
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new TollgateError('TG_BODY_INVALID', { message: 'The body is not valid JSON.' });
+  }
+}

@@ -1,0 +1,144 @@
+import type { FastifyInstance } from 'fastify';
+import { TRAFFIC_DIMENSIONS, trafficSeries, type Store, type TrafficDimension, type TrafficPoint } from '@tollgate/store';
+import { requireScope } from '../auth/require-scope.ts';
+import type { Keyring } from '../auth/keyring.ts';
+import { TollgateError } from '../errors.ts';
+import { ERROR_RESPONSES } from './ingest-response.schema.ts';
+
+const INTERVAL_MINUTES = { '1m': 1, '1h': 60, '1d': 1440 } as const;
+type Interval = keyof typeof INTERVAL_MINUTES;
+
+// A chart never needs more points than this; past it the caller should pick a coarser interval.
+const MAX_BUCKETS = 20_000;
+const DEFAULT_RANGE_MS = 24 * 3_600_000;
+
+interface TrafficQuery {
+  from?: string;
+  to?: string;
+  interval: Interval;
+  group_by?: TrafficDimension;
+  limit: number;
+  app?: string;
+  flow?: string;
+  country?: string;
+  prefix?: string;
+  asn?: string;
+  provider?: string;
+}
+
+const POINT_SCHEMA = {
+  type: 'object',
+  properties: {
+    ts: { type: 'integer', description: 'Bucket start, epoch ms (UTC).' },
+    sends: { type: 'integer' },
+    failed_sends: { type: 'integer' },
+    phones: { type: 'integer', description: 'Distinct phone numbers (approximate above ~65k).' },
+    sessions: { type: 'integer' },
+    verified_sessions: { type: 'integer' },
+    conversion: { type: ['number', 'null'], description: 'verified_sessions / sessions; null without sessions.' },
+    verify_attempts: { type: 'integer' },
+    verify_failures: { type: 'integer' },
+    cost_est_usd: { type: 'number' },
+    cost_billed_usd: { type: 'number' },
+    billed_messages: { type: 'integer' },
+    receipts_delivered: { type: 'integer' },
+    receipts_failed: { type: 'integer' },
+  },
+} as const;
+
+/** `GET /v1/metrics/traffic`: series from the per-minute rollup, for the dashboard and for users. */
+export async function trafficRoutes(app: FastifyInstance, opts: { store: Store; keyring: Keyring }): Promise<void> {
+  app.get<{ Querystring: TrafficQuery }>(
+    '/v1/metrics/traffic',
+    {
+      preHandler: requireScope(opts.keyring, 'read'),
+      schema: {
+        summary: 'Traffic, conversion and cost series',
+        tags: ['query'],
+        description:
+          'Scope `read`. Sends, sessions, verified sessions, conversion, failed sends, estimated and billed cost per ' +
+          'time bucket, optionally per group (the largest `limit` groups by sends). Times are ISO-8601 or epoch ms; ' +
+          'the default range is the last 24 hours. Verifies and bills count in the bucket of their send.',
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            from: { type: 'string', description: 'Start (inclusive), ISO-8601 or epoch ms.' },
+            to: { type: 'string', description: 'End (exclusive), ISO-8601 or epoch ms.' },
+            interval: { type: 'string', enum: Object.keys(INTERVAL_MINUTES), default: '1h' },
+            group_by: { type: 'string', enum: [...TRAFFIC_DIMENSIONS] },
+            limit: { type: 'integer', minimum: 1, maximum: 200, default: 20 },
+            app: { type: 'string', maxLength: 64 },
+            flow: { type: 'string', maxLength: 32 },
+            country: { type: 'string', pattern: '^[A-Z]{2}$' },
+            prefix: { type: 'string', maxLength: 32 },
+            asn: { type: 'string', pattern: '^[0-9]{1,10}$' },
+            provider: { type: 'string', maxLength: 64 },
+          },
+        },
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              from: { type: 'integer' },
+              to: { type: 'integer' },
+              interval: { type: 'string' },
+              group_by: { type: ['string', 'null'] },
+              series: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  properties: { key: { type: 'string' }, points: { type: 'array', items: POINT_SCHEMA } },
+                },
+              },
+            },
+          },
+          ...ERROR_RESPONSES,
+        },
+      },
+    },
+    async (request) => {
+      const q = request.query;
+      const toMs = q.to === undefined ? Date.now() : parseTime(q.to, 'to');
+      const fromMs = q.from === undefined ? toMs - DEFAULT_RANGE_MS : parseTime(q.from, 'from');
+      if (fromMs >= toMs) throw new TollgateError('TG_REQUEST_INVALID', { field: 'from', message: '"from" must be before "to".' });
+      const intervalMinutes = INTERVAL_MINUTES[q.interval];
+      if ((toMs - fromMs) / (intervalMinutes * 60_000) > MAX_BUCKETS) {
+        throw new TollgateError('TG_REQUEST_INVALID', {
+          field: 'interval',
+          message: `The range holds more than ${MAX_BUCKETS} ${q.interval} buckets: choose a coarser interval or a shorter range.`,
+        });
+      }
+      const points = await trafficSeries(opts.store, {
+        fromMs,
+        toMs,
+        intervalMinutes,
+        groupBy: q.group_by,
+        limit: q.limit,
+        filters: { app: q.app, flow: q.flow, country: q.country, prefix: q.prefix, asn: q.asn, provider: q.provider },
+      });
+      return { from: fromMs, to: toMs, interval: q.interval, group_by: q.group_by ?? null, series: toSeries(points) };
+    },
+  );
+}
+
+function toSeries(points: TrafficPoint[]): { key: string; points: object[] }[] {
+  const byKey = new Map<string, object[]>();
+  for (const { key, ...point } of points) {
+    const list = byKey.get(key) ?? [];
+    list.push({ ...point, conversion: point.sessions > 0 ? point.verified_sessions / point.sessions : null });
+    byKey.set(key, list);
+  }
+  return [...byKey].map(([key, list]) => ({ key, points: list }));
+}
+
+function parseTime(value: string, field: string): number {
+  const ms = /^\d+$/.test(value) ? Number(value) : Date.parse(value);
+  if (!Number.isFinite(ms)) {
+    throw new TollgateError('TG_REQUEST_INVALID', {
+      field,
+      message: `"${field}" must be an ISO-8601 time (2026-11-24T10:00:00Z) or epoch milliseconds.`,
+    });
+  }
+  return ms;
+}

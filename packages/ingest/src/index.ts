@@ -1,0 +1,3 @@
+export * from './ingestor.ts';
+export * from './ingest-metrics.ts';
+export * from './recent-map.ts';

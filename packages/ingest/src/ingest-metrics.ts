@@ -1,0 +1,16 @@
+import type { EventKind } from '@tollgate/events';
+
+/** What the ingestor reports; the server binds it to Prometheus, tests can record it. */
+export interface IngestMetrics {
+  accepted(kind: EventKind, count: number): void;
+  duplicates(kind: EventKind, count: number): void;
+  rejected(kind: EventKind, field: string, count: number): void;
+  insertSeconds(kind: EventKind, seconds: number): void;
+}
+
+export const NO_METRICS: IngestMetrics = {
+  accepted() {},
+  duplicates() {},
+  rejected() {},
+  insertSeconds() {},
+};

@@ -1,0 +1,266 @@
+import type { EventKind, Rejection, RowsByKind, SendRow, SendScope } from '@tollgate/events';
+import {
+  insertRows,
+  recentEventIds,
+  sendScopesByMessage,
+  sendScopesBySession,
+  type ScopedSend,
+  type Store,
+} from '@tollgate/store';
+import { NO_METRICS, type IngestMetrics } from './ingest-metrics.ts';
+import { RecentMap } from './recent-map.ts';
+
+/** Turns one wire item into a row or says why not (the events package's normalizer fits). */
+export type NormalizeFn<K extends EventKind> = (
+  value: unknown,
+  line: number,
+) => { ok: true; row: RowsByKind[K] } | { ok: false; rejected: Rejection[] };
+
+export type Normalizers = { [K in EventKind]: NormalizeFn<K> };
+
+export type IngestResult =
+  | { ok: true; accepted: number; duplicates: number; rejected: Rejection[] }
+  | { ok: false; reason: 'overloaded'; retryAfterS: number };
+
+export interface IngestorOptions {
+  /** A retried event is recognised if it was first stored less than this long ago (default 24 h). */
+  dedupWindowMs: number;
+  /** Bound on remembered event ids per kind; older ids go first when it is reached. */
+  dedupMaxIds: number;
+  /** Events waiting for the store beyond which new batches get 429 (backpressure). */
+  maxPendingEvents: number;
+  /** Bound on sends remembered for attributing verifies, bills and receipts without a store query. */
+  scopeIndexSize: number;
+}
+
+// A day covers how long services and providers retry; sizes keep the indexes to a few hundred MB.
+export const DEFAULT_INGEST_OPTIONS: IngestorOptions = {
+  dedupWindowMs: 24 * 3_600_000,
+  dedupMaxIds: 8_000_000,
+  maxPendingEvents: 200_000,
+  scopeIndexSize: 2_000_000,
+};
+
+// How far back a late event's send is searched in the store: verifies come within minutes,
+// bills and receipts within hours to a couple of days.
+const VERIFY_LOOKBACK_MS = 24 * 3_600_000;
+const MESSAGE_LOOKBACK_MS = 3 * 24 * 3_600_000;
+const RETRY_AFTER_S = 1;
+
+interface Pending {
+  kind: EventKind;
+  rows: { line: number; row: RowsByKind[EventKind] }[];
+  resolve(result: { accepted: number; duplicates: number }): void;
+  reject(error: unknown): void;
+}
+
+export interface Ingestor {
+  /** Loads recently stored event ids so duplicates are recognised across a restart. */
+  warm(): Promise<void>;
+  /** Validates, normalizes and durably stores a batch; resolves once stored (never before). */
+  submit(kind: EventKind, items: { line: number; value: unknown }[]): Promise<IngestResult>;
+  /** Events accepted by submit and not yet written. */
+  pendingEvents(): number;
+  /** Stops taking batches and waits until everything submitted is written. */
+  close(): Promise<void>;
+}
+
+/**
+ * The collectors' write path. One writer per process: it takes the batches of concurrent requests
+ * together (group commit), drops events already stored (by event id, within the dedup window) or
+ * repeated within the flush, attaches each verify, bill and receipt to its send, inserts, and only
+ * then answers the requests. Serialising the check and the insert is what makes a retried batch
+ * count once even when two copies arrive at the same time.
+ */
+export function createIngestor(deps: {
+  store: Store;
+  normalizers: Normalizers;
+  clock?: () => number;
+  metrics?: IngestMetrics;
+  options?: Partial<IngestorOptions>;
+}): Ingestor {
+  const { store, normalizers } = deps;
+  const clock = deps.clock ?? Date.now;
+  const metrics = deps.metrics ?? NO_METRICS;
+  const options = { ...DEFAULT_INGEST_OPTIONS, ...deps.options };
+  const seen = Object.fromEntries(
+    (['send', 'verify', 'billing', 'receipt'] as const).map((kind) => [
+      kind,
+      new RecentMap<1>({ windowMs: options.dedupWindowMs, maxEntries: options.dedupMaxIds, clock }),
+    ]),
+  ) as Record<EventKind, RecentMap<1>>;
+  const scopeWindow = { windowMs: MESSAGE_LOOKBACK_MS, maxEntries: options.scopeIndexSize, clock };
+  const bySession = new RecentMap<SendScope>(scopeWindow);
+  const byMessage = new RecentMap<SendScope>(scopeWindow);
+
+  let queue: Pending[] = [];
+  let pending = 0;
+  let flushing: Promise<void> | null = null;
+  let closed = false;
+
+  function rememberSend(row: SendRow | ScopedSend, ts: number): void {
+    const scope: SendScope = {
+      send_ts: ts,
+      app: row.app,
+      flow: row.flow,
+      country: row.country,
+      prefix: row.prefix,
+      asn: row.asn,
+      provider: row.provider,
+    };
+    if (!bySession.has(sessionKey(row.app, row.session_id))) bySession.set(sessionKey(row.app, row.session_id), scope);
+    if (row.message_id) byMessage.set(row.message_id, scope);
+  }
+
+  async function attachScopes(batch: Pending[]): Promise<void> {
+    const missingSessions = new Map<string, { ids: Set<string>; minTs: number }>();
+    const missingMessages = { ids: new Set<string>(), minTs: Infinity };
+    for (const item of batch) {
+      if (item.kind === 'send') continue;
+      for (const { row } of item.rows) {
+        if (item.kind === 'verify') {
+          const verify = row as RowsByKind['verify'];
+          if (bySession.has(sessionKey(verify.app, verify.session_id))) continue;
+          const entry = missingSessions.get(verify.app) ?? { ids: new Set(), minTs: Infinity };
+          entry.ids.add(verify.session_id);
+          entry.minTs = Math.min(entry.minTs, verify.ts);
+          missingSessions.set(verify.app, entry);
+        } else {
+          const messageId = item.kind === 'billing' ? (row as RowsByKind['billing']).event_id : (row as RowsByKind['receipt']).message_id;
+          if (!messageId || byMessage.has(messageId)) continue;
+          missingMessages.ids.add(messageId);
+          missingMessages.minTs = Math.min(missingMessages.minTs, row.ts);
+        }
+      }
+    }
+    for (const [app, { ids, minTs }] of missingSessions) {
+      for (const send of await sendScopesBySession(store, app, [...ids], minTs - VERIFY_LOOKBACK_MS)) rememberSend(send, send.send_ts);
+    }
+    if (missingMessages.ids.size > 0) {
+      const sends = await sendScopesByMessage(store, [...missingMessages.ids], missingMessages.minTs - MESSAGE_LOOKBACK_MS);
+      for (const send of sends) rememberSend(send, send.send_ts);
+    }
+    for (const item of batch) {
+      if (item.kind === 'send') continue;
+      for (const { row } of item.rows) {
+        const scoped = row as RowsByKind['verify' | 'billing' | 'receipt'];
+        const scope =
+          item.kind === 'verify'
+            ? bySession.get(sessionKey(scoped.app, (row as RowsByKind['verify']).session_id))
+            : byMessage.get(item.kind === 'billing' ? scoped.event_id : (row as RowsByKind['receipt']).message_id);
+        if (scope) applyScope(scoped, scope);
+      }
+    }
+  }
+
+  async function flush(): Promise<void> {
+    while (queue.length > 0) {
+      const batch = queue;
+      queue = [];
+      const eventsInBatch = batch.reduce((n, item) => n + item.rows.length, 0);
+      try {
+        await writeBatch(batch);
+      } catch (error) {
+        for (const item of batch) item.reject(error);
+      } finally {
+        pending -= eventsInBatch;
+      }
+    }
+  }
+
+  async function writeBatch(batch: Pending[]): Promise<void> {
+    const fresh = new Map<Pending, RowsByKind[EventKind][]>();
+    const flushIds = Object.fromEntries((['send', 'verify', 'billing', 'receipt'] as const).map((k) => [k, new Set<string>()])) as Record<EventKind, Set<string>>;
+    for (const item of batch) {
+      const keep: RowsByKind[EventKind][] = [];
+      for (const { row } of item.rows) {
+        if (seen[item.kind].has(row.event_id) || flushIds[item.kind].has(row.event_id)) continue;
+        flushIds[item.kind].add(row.event_id);
+        keep.push(row);
+      }
+      fresh.set(item, keep);
+    }
+    // Sends first: a verify in the same flush may belong to one of them.
+    for (const item of batch) {
+      if (item.kind === 'send') for (const row of fresh.get(item)! as SendRow[]) rememberSend(row, row.ts);
+    }
+    await attachScopes(batch);
+    for (const kind of ['send', 'verify', 'billing', 'receipt'] as const) {
+      const rows = batch.filter((item) => item.kind === kind).flatMap((item) => fresh.get(item)!);
+      if (rows.length === 0) continue;
+      const started = performance.now();
+      await insertRows(store, kind, rows);
+      metrics.insertSeconds(kind, (performance.now() - started) / 1000);
+      for (const id of flushIds[kind]) seen[kind].set(id, 1);
+    }
+    for (const item of batch) {
+      const accepted = fresh.get(item)!.length;
+      const duplicates = item.rows.length - accepted;
+      metrics.accepted(item.kind, accepted);
+      if (duplicates > 0) metrics.duplicates(item.kind, duplicates);
+      item.resolve({ accepted, duplicates });
+    }
+  }
+
+  function kick(): void {
+    if (flushing) return;
+    flushing = flush().finally(() => {
+      flushing = null;
+      if (queue.length > 0) kick();
+    });
+  }
+
+  return {
+    async warm() {
+      const since = clock() - options.dedupWindowMs;
+      for (const kind of ['send', 'verify', 'billing', 'receipt'] as const) {
+        for await (const ids of recentEventIds(store, kind, since)) for (const id of ids) seen[kind].set(id, 1);
+      }
+    },
+
+    async submit(kind, items) {
+      if (closed) throw new Error('ingestor is closed');
+      if (pending + items.length > options.maxPendingEvents && pending > 0) {
+        return { ok: false, reason: 'overloaded', retryAfterS: RETRY_AFTER_S };
+      }
+      const normalize = normalizers[kind] as NormalizeFn<EventKind>;
+      const rows: Pending['rows'] = [];
+      const rejected: Rejection[] = [];
+      for (const { line, value } of items) {
+        const result = normalize(value, line);
+        if (result.ok) rows.push({ line, row: result.row });
+        else rejected.push(...result.rejected);
+      }
+      for (const r of rejected) metrics.rejected(kind, r.field, 1);
+      if (rows.length === 0) return { ok: true, accepted: 0, duplicates: 0, rejected };
+      pending += rows.length;
+      const written = await new Promise<{ accepted: number; duplicates: number }>((resolve, reject) => {
+        queue.push({ kind, rows, resolve, reject });
+        kick();
+      });
+      return { ok: true, ...written, rejected };
+    },
+
+    pendingEvents: () => pending,
+
+    async close() {
+      closed = true;
+      while (flushing) await flushing;
+    },
+  };
+}
+
+function sessionKey(app: string, sessionId: string): string {
+  return `${app}\u0000${sessionId}`;
+}
+
+/** Fills the scope of a later event from its send, keeping what the event itself said. */
+function applyScope(row: SendScope, scope: SendScope): void {
+  row.send_ts = scope.send_ts;
+  row.app ||= scope.app;
+  row.flow ||= scope.flow;
+  row.country ||= scope.country;
+  row.prefix ||= scope.prefix;
+  row.asn ||= scope.asn;
+  row.provider ||= scope.provider;
+}
