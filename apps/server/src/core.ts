@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { resolve } from 'node:path';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import {
   createHasher,
   createNormalizer,
@@ -10,7 +11,9 @@ import { createIngestor, type IngestMetrics, type Ingestor } from '@tollgate/ing
 import {
   createStore,
   ensureDatabase,
+  lastIngestedAt,
   migrate,
+  repairRollups,
   retentionFromEnv,
   storeConfigFromEnv,
   type Store,
@@ -22,13 +25,20 @@ export interface Core {
   store: Store;
   ingestor: Ingestor;
   migrationsApplied: number[];
+  /** Rollup minutes rebuilt at open because the previous process did not stop cleanly. */
+  minutesRepaired: number;
   close(): Promise<void>;
 }
 
+// Present while a process has the store open; found at open, it means the last one was killed.
+const RUNNING_MARKER = '.running';
+// An insert cut short by a crash started at most this long before the last row it committed.
+const REPAIR_WINDOW_MS = 2 * 60_000;
+
 /**
- * Opens what every entry point needs (server, CLI import and simulate): the store, migrated, and
- * the ingest pipeline with its keyed hasher and ASN database. Closing drains the ingestor, then
- * closes the store.
+ * Opens what every entry point needs (server, CLI import and simulate): the store, migrated (and
+ * its rollups repaired if the previous process was killed), and the ingest pipeline with its keyed
+ * hasher and ASN database. Closing drains the ingestor, then closes the store.
  */
 export async function openCore(env: NodeJS.ProcessEnv, deps: { metrics?: IngestMetrics; clock?: () => number } = {}): Promise<Core> {
   const dataDir = resolve(env.TOLLGATE_DATA_DIR ?? './data');
@@ -38,6 +48,9 @@ export async function openCore(env: NodeJS.ProcessEnv, deps: { metrics?: IngestM
   const store = createStore(storeConfig);
   try {
     const { applied } = await migrate(store, retention);
+    const marker = join(dataDir, RUNNING_MARKER);
+    const minutesRepaired = existsSync(marker) ? await repairRollups(store, (await lastIngestedAt(store)) - REPAIR_WINDOW_MS) : 0;
+    writeFileSync(marker, `${process.pid}\n`);
     const hasher = createHasher(loadOrCreateHmacKey({ dataDir, envKey: env.TOLLGATE_HMAC_KEY }));
     const normalizer = createNormalizer({ hasher, asn: await loadAsnDatabase() });
     const ingestor = createIngestor({
@@ -57,9 +70,11 @@ export async function openCore(env: NodeJS.ProcessEnv, deps: { metrics?: IngestM
       store,
       ingestor,
       migrationsApplied: applied,
+      minutesRepaired,
       async close() {
         await ingestor.close();
         await store.close();
+        rmSync(marker, { force: true });
       },
     };
   } catch (error) {

@@ -36,6 +36,9 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
   const metrics = createServerMetrics({ pendingEvents: () => core?.ingestor.pendingEvents() ?? 0 });
   core = await openCore(env, { metrics: metrics.ingest });
   const { store, ingestor, dataDir } = core;
+  if (core.minutesRepaired > 0) {
+    logger.warn({ minutes: core.minutesRepaired }, 'previous process stopped uncleanly: rebuilt the rollup minutes it was writing');
+  }
   try {
     const adminKey = adminKeyFrom(env, dataDir);
     const keyring = await createKeyring({ store, adminKey: adminKey.key });

@@ -8,3 +8,4 @@ export * from './queries/send-scopes.query.ts';
 export * from './queries/traffic-series.query.ts';
 export * from './queries/event-counts.query.ts';
 export * from './queries/api-keys.query.ts';
+export * from './queries/repair-rollups.query.ts';

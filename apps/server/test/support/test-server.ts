@@ -1,0 +1,65 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { buildApp, DEFAULT_BODY_LIMIT_BYTES } from '../../src/build-app.ts';
+import { createKeyring } from '../../src/auth/keyring.ts';
+import { SCOPES, type Scope } from '../../src/auth/scopes.ts';
+import { openCore, type Core } from '../../src/core.ts';
+import { createServerMetrics } from '../../src/metrics.ts';
+
+export const TEST_ADMIN_KEY = 'test-admin-key-0123456789abcdef';
+export const TEST_HMAC_KEY = 'ab'.repeat(32);
+
+export interface TestServer {
+  app: FastifyInstance;
+  core: Core;
+  dataDir: string;
+  /** One key per scope, holding that scope only. */
+  keys: Record<Scope, string>;
+  auth(scope: Scope): { authorization: string };
+  close(): Promise<void>;
+}
+
+/**
+ * The real app on a fresh embedded store in a temporary directory, for `app.inject()` tests.
+ * Pass `dataDir` to reopen the store of an earlier instance (restart tests).
+ */
+export async function openTestServer(
+  label: string,
+  options: { dataDir?: string; twilioAuthToken?: string; bodyLimitBytes?: number; keepData?: boolean } = {},
+): Promise<TestServer> {
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), `tollgate-${label}-`));
+  let core: Core | undefined;
+  const metrics = createServerMetrics({ pendingEvents: () => core?.ingestor.pendingEvents() ?? 0 });
+  core = await openCore({ TOLLGATE_DATA_DIR: dataDir, TOLLGATE_HMAC_KEY: TEST_HMAC_KEY }, { metrics: metrics.ingest });
+  const keyring = await createKeyring({ store: core.store, adminKey: TEST_ADMIN_KEY });
+  const keys = {} as Record<Scope, string>;
+  for (const scope of SCOPES) keys[scope] = (await keyring.create(`test-${scope}`, [scope])).key;
+  const app = await buildApp({
+    store: core.store,
+    ingestor: core.ingestor,
+    keyring,
+    metrics,
+    readiness: async () => ({ ready: true, checks: {} }),
+    config: {
+      bodyLimitBytes: options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
+      twilioAuthToken: options.twilioAuthToken,
+      version: 'test',
+      logLevel: 'silent',
+    },
+  });
+  await app.ready();
+  return {
+    app,
+    core,
+    dataDir,
+    keys,
+    auth: (scope) => ({ authorization: `Bearer ${keys[scope]}` }),
+    async close() {
+      await app.close();
+      await core!.close();
+      if (!options.keepData) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,141 @@
+/**
+ * Ingest benchmark (`npm run bench:ingest`): HTTP NDJSON ingest end to end (parse, validate,
+ * normalize, hash, enrich, dedup, store) against a raw insert of the same prepared rows into the
+ * same kind of store, in one run, alternating the two so machine noise hits both alike.
+ * Reports the median of several runs of each and their ratio, and rewrites its section of
+ * bench/RESULTS.md. Target (issue 2): >= 100,000 events/s end to end and >= 40 % of raw insert.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createHasher, createNormalizer, loadAsnDatabase, type SendRow } from '@tollgate/events';
+import { createStore, insertRows, migrate, DEFAULT_RETENTION } from '@tollgate/store';
+import { startPlatform } from '@tollgate/server';
+import { createSimulator } from '@tollgate/simulator';
+import { median, writeResultsSection } from './results-file.ts';
+
+const EVENTS = Number(process.env.BENCH_EVENTS ?? 300_000);
+const BATCH = 5_000;
+const CONCURRENCY = 4;
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const HMAC_KEY = Buffer.alloc(32, 7);
+const ADMIN_KEY = 'bench-admin-key-0123456789';
+
+function simulatedSends(): Record<string, unknown>[] {
+  const startMs = Date.parse('2026-11-16T00:00:00Z');
+  // 1,000 sends a minute, so the history spans realistic minutes, countries and number blocks.
+  const simulator = createSimulator({ seed: 7, startMs, sendsPerMinute: 1_000, scenarios: [] });
+  const sends: Record<string, unknown>[] = [];
+  for (let minute = 0; sends.length < EVENTS; minute++) {
+    for (const event of simulator.generate(startMs + minute * 60_000, startMs + (minute + 1) * 60_000)) {
+      if (event.kind === 'send') sends.push(event.body as unknown as Record<string, unknown>);
+      if (sends.length >= EVENTS) break;
+    }
+  }
+  return sends;
+}
+
+/** NDJSON request bodies, prepared once: every run starts on a fresh store, so ids are new to it. */
+function ndjsonBodies(sends: Record<string, unknown>[]): Buffer[] {
+  const bodies: Buffer[] = [];
+  for (let i = 0; i < sends.length; i += BATCH) {
+    bodies.push(Buffer.from(`${sends.slice(i, i + BATCH).map((s) => JSON.stringify(s)).join('\n')}\n`));
+  }
+  return bodies;
+}
+
+async function endToEnd(bodies: Buffer[]): Promise<number> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'tollgate-bench-e2e-'));
+  const platform = await startPlatform({
+    env: { TOLLGATE_DATA_DIR: dataDir, TOLLGATE_ADMIN_KEY: ADMIN_KEY, TOLLGATE_HMAC_KEY: HMAC_KEY.toString('hex'), PORT: '0', LOG_LEVEL: 'warn' },
+    demo: false,
+    version: 'bench',
+  });
+  try {
+    let next = 0;
+    let accepted = 0;
+    const started = performance.now();
+    const client = async () => {
+      while (next < bodies.length) {
+        const body = bodies[next++]!;
+        const res = await fetch(`${platform.url}/v1/events/send`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/x-ndjson' },
+          body,
+        });
+        if (res.status !== 200) throw new Error(`ingest answered ${res.status}: ${await res.text()}`);
+        accepted += ((await res.json()) as { accepted: number }).accepted;
+      }
+    };
+    await Promise.all(Array.from({ length: CONCURRENCY }, client));
+    const seconds = (performance.now() - started) / 1000;
+    if (accepted !== EVENTS) throw new Error(`expected ${EVENTS} accepted, got ${accepted}`);
+    return EVENTS / seconds;
+  } finally {
+    await platform.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+async function rawInsert(rows: SendRow[]): Promise<number> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'tollgate-bench-raw-'));
+  const store = createStore({ kind: 'embedded', dataDir });
+  try {
+    await migrate(store, DEFAULT_RETENTION);
+    const started = performance.now();
+    for (let i = 0; i < rows.length; i += BATCH) await insertRows(store, 'send', rows.slice(i, i + BATCH));
+    return rows.length / ((performance.now() - started) / 1000);
+  } finally {
+    await store.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<void> {
+  console.error(`preparing ${EVENTS} simulated sends...`);
+  const sends = simulatedSends();
+  const normalizer = createNormalizer({ hasher: createHasher(HMAC_KEY), asn: await loadAsnDatabase(), clock: () => Date.parse('2026-11-24T00:00:00Z') });
+  const rows = sends.map((s, i) => {
+    const result = normalizer.send(s, i + 1);
+    if (!result.ok) throw new Error(`simulated send rejected: ${JSON.stringify(result.rejected)}`);
+    return result.row;
+  });
+  const e2e: number[] = [];
+  const raw: number[] = [];
+  const bodies = ndjsonBodies(sends);
+  for (let run = 0; run < RUNS; run++) {
+    e2e.push(await endToEnd(bodies));
+    raw.push(await rawInsert(rows));
+    console.error(`run ${run + 1}/${RUNS}: end to end ${Math.round(e2e[run]!)} events/s, raw insert ${Math.round(raw[run]!)} rows/s`);
+  }
+  const e2eMedian = median(e2e);
+  const rawMedian = median(raw);
+  const ratio = e2eMedian / rawMedian;
+  const table = [
+    '| measure | median | runs |',
+    '| --- | --- | --- |',
+    `| HTTP NDJSON ingest, end to end | ${fmt(e2eMedian)} events/s | ${e2e.map(fmt).join(', ')} |`,
+    `| raw insert of the same rows | ${fmt(rawMedian)} rows/s | ${raw.map(fmt).join(', ')} |`,
+    `| ratio end to end / raw | ${(ratio * 100).toFixed(0)} % | |`,
+  ].join('\n');
+  console.log(table);
+  const verdict = `Targets: >= 100,000 events/s end to end (${e2eMedian >= 100_000 ? 'met' : 'NOT met'}), >= 40 % of raw insert (${ratio >= 0.4 ? 'met' : 'NOT met'}).`;
+  console.log(verdict);
+  writeResultsSection(
+    'ingest',
+    [
+      `Command: \`npm run bench:ingest\` (${EVENTS.toLocaleString('en-US')} simulated sends, NDJSON batches of ${BATCH}, ${CONCURRENCY} concurrent HTTP clients on loopback, ${RUNS} alternating runs; embedded chDB store, fresh data directory per run).`,
+      `Measured ${new Date().toISOString().slice(0, 10)} on ${process.platform} ${process.arch}, Node ${process.version}, 2 cores.`,
+      '',
+      table,
+      '',
+      verdict,
+    ].join('\n'),
+  );
+}
+
+function fmt(n: number): string {
+  return Math.round(n).toLocaleString('en-US');
+}
+
+await main();

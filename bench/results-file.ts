@@ -1,0 +1,24 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const RESULTS = fileURLToPath(new URL('./RESULTS.md', import.meta.url));
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** Replaces (or appends) the `## name` section of bench/RESULTS.md, leaving the other benchmarks' sections alone. */
+export function writeResultsSection(name: string, body: string): void {
+  const current = existsSync(RESULTS) ? readFileSync(RESULTS, 'utf8') : '# Benchmark results\n\nLatest figures of each benchmark, with the command that made them.\n';
+  const heading = `## ${name}`;
+  const section = `${heading}\n\n${body.trim()}\n`;
+  const start = current.indexOf(`${heading}\n`);
+  if (start < 0) {
+    writeFileSync(RESULTS, `${current.trimEnd()}\n\n${section}`);
+    return;
+  }
+  const after = current.indexOf('\n## ', start + heading.length);
+  writeFileSync(RESULTS, current.slice(0, start) + section + (after < 0 ? '' : current.slice(after + 1)));
+}

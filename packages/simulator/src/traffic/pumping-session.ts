@@ -1,0 +1,36 @@
+/**
+ * A pumping bot's session: request a code for a number whose carrier shares the termination fee,
+ * sometimes hit resend to double the revenue, never read the code. This is the signature the
+ * detector looks for: sends and cost up, conversion at zero.
+ */
+import { MS_PER_SECOND } from '../engine/time.ts';
+import { between, chance, intBelow } from '../random/sampling.ts';
+import { deliverOtp, recordVerify, type SessionContext } from './otp-delivery.ts';
+import { FAILED_SEND_SHARE } from './legit-session.ts';
+
+/** Colluding carriers acknowledge nearly everything: the fee is paid on delivery. */
+const PUMPED_DELIVERED_SHARE = 0.97;
+
+/** Share of bot sessions that hit resend once the cooldown passes. */
+const PUMPED_RESEND_SHARE = 0.25;
+const BOT_RESEND_DELAY_MIN_MS = 30 * MS_PER_SECOND;
+const BOT_RESEND_DELAY_MAX_MS = 35 * MS_PER_SECOND;
+
+/** Share of bot sessions that submit a made-up code (to look like a user); it never matches. */
+const DECOY_VERIFY_SHARE = 0.02;
+const DECOY_VERIFY_DELAY_MAX_MS = 20 * MS_PER_SECOND;
+
+const PUMPED_ODDS = { failShare: FAILED_SEND_SHARE, deliveredShare: PUMPED_DELIVERED_SHARE };
+
+export function runPumpingSession(ctx: SessionContext, startMs: number): void {
+  const { r } = ctx;
+  deliverOtp(ctx, startMs, 0, 'sms', PUMPED_ODDS);
+  let lastSendMs = startMs;
+  if (chance(r, PUMPED_RESEND_SHARE)) {
+    lastSendMs += Math.round(between(r, BOT_RESEND_DELAY_MIN_MS, BOT_RESEND_DELAY_MAX_MS));
+    deliverOtp(ctx, lastSendMs, 1, 'sms', PUMPED_ODDS);
+  }
+  if (chance(r, DECOY_VERIFY_SHARE)) {
+    recordVerify(ctx, lastSendMs + MS_PER_SECOND + intBelow(r, DECOY_VERIFY_DELAY_MAX_MS), false);
+  }
+}
