@@ -111,13 +111,13 @@ describe('collectors round trip', () => {
   });
 
   it('takes Twilio status callbacks and Vonage DLRs in their native formats', async () => {
-    const form = new URLSearchParams({ MessageSid: 'SMtw1', MessageStatus: 'undelivered', ErrorCode: '30003', To: '+447911123456', AccountSid: 'AC1' });
+    const form = new URLSearchParams({ MessageSid: 'SMtw1', MessageStatus: 'undelivered', ErrorCode: '30003', To: '+447400123456', AccountSid: 'AC1' });
     const tw = await post('/v1/providers/twilio/status', form.toString(), { 'content-type': 'application/x-www-form-urlencoded' });
     expect(tw.statusCode).toBe(200);
     expect(tw.json()).toMatchObject({ accepted: 1 });
     const dlr = await server.app.inject({
       method: 'GET',
-      url: '/v1/providers/vonage/dlr?msisdn=447911123456&to=Tollgate&network-code=23410&messageId=vn-1&price=0.03&status=delivered&err-code=0&message-timestamp=2026-11-20+10%3A00%3A05',
+      url: '/v1/providers/vonage/dlr?msisdn=447400123456&to=Tollgate&network-code=23410&messageId=vn-1&price=0.03&status=delivered&err-code=0&message-timestamp=2026-11-20+10%3A00%3A05',
       headers: server.auth('ingest'),
     });
     expect(dlr.statusCode).toBe(200);
@@ -125,14 +125,14 @@ describe('collectors round trip', () => {
     const rs = await server.core.store.client.query({ query: "SELECT status, error_code, country FROM receipts_raw WHERE message_id IN ('SMtw1', 'vn-1') ORDER BY message_id", format: 'JSONEachRow' });
     expect(await rs.json()).toEqual([
       { status: 'undelivered', error_code: '30003', country: 'GB' },
-      { status: 'delivered', error_code: '0', country: 'GB' },
+      { status: 'delivered', error_code: '', country: 'GB' },
     ]);
   });
 
   it('never stores a raw phone number', async () => {
     // National numbers of phones sent above; hex hashes cannot hold a run of ten decimal digits by chance
     // often enough to matter (10 digits: ~1e-8 per row).
-    for (const needle of ['7911110000', '7911123456', '612345678']) {
+    for (const needle of ['7400110000', '7400123456', '612345678']) {
       for (const table of ['sends_raw', 'verifies_raw', 'receipts_raw']) {
         const rs = await server.core.store.client.query({
           query: 'SELECT count() AS n FROM {t:Identifier} WHERE position(toString(tuple(*)), {needle:String}) > 0',

@@ -11,7 +11,7 @@ export function sendEvent(i: number, overrides: Record<string, unknown> = {}): R
     app: 'shop',
     flow: 'signup',
     session_id: `sess-${i}`,
-    phone: `+4479111${String(10000 + i).slice(-5)}`,
+    phone: `+4474001${String(10000 + i).slice(-5)}`,
     ip: '81.2.69.160',
     provider: 'twilio',
     message_id: `SM${String(i).padStart(32, '0')}`,

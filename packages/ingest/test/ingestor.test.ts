@@ -1,0 +1,95 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Rejection, SendRow, VerifyRow } from '@tollgate/events';
+import { eventCounts, type Store } from '@tollgate/store';
+import { openTempStore } from '@tollgate/store/testing';
+import { createIngestor, type Normalizers } from '../src/index.ts';
+
+let store: Store;
+let dispose: () => Promise<void>;
+beforeAll(async () => {
+  ({ store, dispose } = await openTempStore('ingestor'));
+});
+afterAll(() => dispose());
+
+const T0 = Date.parse('2026-11-20T10:00:00Z');
+
+/** Rows pass through as given: these tests are about the write path, not validation. */
+const passThrough = ((value: unknown, line: number) =>
+  (value as { bad?: boolean }).bad
+    ? { ok: false, rejected: [{ line, field: 'bad', reason: 'marked bad by the test' } satisfies Rejection] }
+    : { ok: true, row: value }) as never;
+const normalizers: Normalizers = { send: passThrough, verify: passThrough, billing: passThrough, receipt: passThrough };
+
+function send(id: string, session: string, country = 'GB'): SendRow {
+  return {
+    event_id: id, ts: T0, app: 'shop', flow: 'login', session_id: session, phone_hash: `h-${id}`, block_hash: 'b', country,
+    prefix: `+${country}`, number_type: 'MOBILE', ip: '1.1.1.1', ip_subnet: '1.1.1.0/24', asn: 13335, asn_org: 'x', asn_hosting: 0,
+    channel: 'sms', provider: 'twilio', message_id: `m-${id}`, status: 'accepted', cost: 0.1, currency: 'USD', cost_usd: 0.1,
+    device_id: '', user_agent: '',
+  };
+}
+
+function verify(id: string, session: string): VerifyRow {
+  return {
+    event_id: id, ts: T0 + 30_000, app: 'shop', session_id: session, phone_hash: '', ip: '', ip_subnet: '', success: 1,
+    send_ts: 0, flow: '', country: '', prefix: '', asn: 0, provider: '',
+  };
+}
+
+const items = (rows: unknown[]) => rows.map((value, i) => ({ line: i + 1, value }));
+
+describe('ingestor', () => {
+  it('drops ids repeated within one batch and across batches', async () => {
+    const ingestor = createIngestor({ store, normalizers });
+    const first = await ingestor.submit('send', items([send('a', 's-a'), send('a', 's-a'), send('b', 's-b')]));
+    expect(first).toEqual({ ok: true, accepted: 2, duplicates: 1, rejected: [] });
+    const second = await ingestor.submit('send', items([send('b', 's-b'), send('c', 's-c')]));
+    expect(second).toEqual({ ok: true, accepted: 1, duplicates: 1, rejected: [] });
+    await ingestor.close();
+  });
+
+  it('reports rejected lines and stores the rest', async () => {
+    const ingestor = createIngestor({ store, normalizers });
+    const result = await ingestor.submit('send', items([send('d', 's-d'), { bad: true }]));
+    expect(result).toEqual({ ok: true, accepted: 1, duplicates: 0, rejected: [{ line: 2, field: 'bad', reason: 'marked bad by the test' }] });
+    await ingestor.close();
+  });
+
+  it('recognises duplicates after a restart from the ids in the store', async () => {
+    const restarted = createIngestor({ store, normalizers });
+    await restarted.warm();
+    expect(await restarted.submit('send', items([send('a', 's-a'), send('e', 's-e')]))).toMatchObject({ accepted: 1, duplicates: 1 });
+    await restarted.close();
+    expect((await eventCounts(store)).send).toBe(5);
+  });
+
+  it('attributes a verify to its send from the store when the send is not in memory', async () => {
+    const fresh = createIngestor({ store, normalizers });
+    await fresh.submit('verify', items([verify('v-c', 's-c')]));
+    await fresh.close();
+    const rs = await store.client.query({
+      query: "SELECT toUnixTimestamp64Milli(send_ts) AS send_ts, flow, country, provider FROM verifies_raw WHERE event_id = 'v-c'",
+      format: 'JSONEachRow',
+    });
+    expect(await rs.json()).toEqual([{ send_ts: T0, flow: 'login', country: 'GB', provider: 'twilio' }]);
+  });
+
+  it('answers overloaded instead of queueing past the bound', async () => {
+    const small = createIngestor({ store, normalizers, options: { maxPendingEvents: 3 } });
+    const inFlight = small.submit('send', items([send('f1', 's-f1'), send('f2', 's-f2'), send('f3', 's-f3')]));
+    const refused = await small.submit('send', items([send('f4', 's-f4')]));
+    expect(refused).toEqual({ ok: false, reason: 'overloaded', retryAfterS: 1 });
+    expect(await inFlight).toMatchObject({ accepted: 3 });
+    expect(small.pendingEvents()).toBe(0);
+    await small.close();
+  });
+
+  it('acknowledges nothing when the store refuses the write, and takes the retry', async () => {
+    const broken = createIngestor({ store: { ...store, client: { ...store.client, insert: () => Promise.reject(new Error('disk full')) } } as Store, normalizers });
+    await expect(broken.submit('send', items([send('g', 's-g')]))).rejects.toThrow('disk full');
+    await broken.close();
+    const healthy = createIngestor({ store, normalizers });
+    expect(await healthy.submit('send', items([send('g', 's-g')]))).toMatchObject({ accepted: 1, duplicates: 0 });
+    await healthy.close();
+  });
+});
