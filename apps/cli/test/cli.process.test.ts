@@ -1,0 +1,96 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createStore } from '@tollgate/store';
+
+const run = promisify(execFile);
+const BIN = fileURLToPath(new URL('../bin/tollgate.js', import.meta.url));
+const dataDir = mkdtempSync(join(tmpdir(), 'tollgate-cli-'));
+const env = { ...process.env, TOLLGATE_DATA_DIR: dataDir, TOLLGATE_HMAC_KEY: 'cd'.repeat(32) };
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+async function tollgate(...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { env, timeout: 120_000 });
+    return { stdout, stderr, code: 0 };
+  } catch (error) {
+    const e = error as { stdout: string; stderr: string; code: number };
+    return { stdout: e.stdout, stderr: e.stderr, code: e.code };
+  }
+}
+
+describe('tollgate CLI', () => {
+  it.each([[[]], [['start']], [['serve']], [['migrate']], [['import-billing']], [['simulate']], [['keys']], [['keys', 'create']]])(
+    '%j --help explains itself',
+    async (args) => {
+      const { stdout, code } = await tollgate(...args, '--help');
+      expect(code).toBe(0);
+      expect(stdout).toMatch(/^Usage: tollgate/m);
+    },
+  );
+
+  it('migrate applies the schema once and then reports it up to date', async () => {
+    expect((await tollgate('migrate')).stdout).toMatch(/applied migrations: 1, 2, 3/);
+    expect((await tollgate('migrate')).stdout).toMatch(/schema up to date/);
+  });
+
+  it('import-billing loads a CSV, reports bad lines with their line numbers, and counts a re-import as duplicates', async () => {
+    const csv = join(dataDir, 'bill.csv');
+    writeFileSync(
+      csv,
+      'message_id,date_sent,provider,country,price,currency\n' +
+        'SM1,2026-11-20T10:00:00Z,twilio,GB,0.04,USD\n' +
+        'SM2,2026-11-20T10:01:00Z,twilio,GB,not-a-number,USD\n' +
+        'SM3,2026-11-20T10:02:00Z,twilio,FR,0.07,EUR\n',
+    );
+    const first = await tollgate('import-billing', csv);
+    expect(first.code).toBe(0);
+    expect(first.stdout).toMatch(/imported 2 billing lines, 0 duplicates, 1 rejected/);
+    expect(first.stdout).toMatch(/line 3: cost/);
+    expect((await tollgate('import-billing', csv)).stdout).toMatch(/imported 0 billing lines, 2 duplicates, 1 rejected/);
+  });
+
+  it('import-billing names a missing file and exits non-zero', async () => {
+    const result = await tollgate('import-billing', join(dataDir, 'missing.csv'));
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toMatch(/cannot read .*missing\.csv/);
+  });
+
+  it('simulate --days fast-forwards history into the store with progress', async () => {
+    const result = await tollgate('simulate', '--days', '1', '--rate', '10', '--no-scenarios');
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toMatch(/simulate.*100%/);
+    const sends = Number(/simulated 1 day\(s\): (\d+) sends/.exec(result.stdout)?.[1]);
+    expect(sends).toBeGreaterThan(5_000);
+    const store = createStore({ kind: 'embedded', dataDir });
+    try {
+      const rs = await store.client.query({ query: 'SELECT toUInt64(sum(sends)) AS n FROM traffic_1m', format: 'JSONEachRow' });
+      expect(await rs.json()).toEqual([{ n: sends }]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('simulate refuses a bad --days with the fix', async () => {
+    const result = await tollgate('simulate', '--days', 'zero');
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toMatch(/--days must be a whole number above 0/);
+  });
+
+  it('keys create prints a key once and keys list shows it without the secret', async () => {
+    const created = await tollgate('keys', 'create', '--name', 'signup-service', '--scopes', 'ingest,decide');
+    expect(created.code, created.stderr).toBe(0);
+    const key = created.stdout.trim();
+    expect(key).toMatch(/^tg_[0-9a-f]{16}_[A-Za-z0-9_-]{43}$/);
+    const listed = await tollgate('keys', 'list');
+    expect(listed.stdout).toMatch(/active\s+ingest,decide\s+signup-service/);
+    expect(listed.stdout).not.toContain(key.slice(20));
+    const bad = await tollgate('keys', 'create', '--name', 'x', '--scopes', 'everything');
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/unknown scope\(s\) everything: choose from ingest, decide, operate, read, admin/);
+  });
+});
