@@ -18,7 +18,7 @@ const ACKED_BEFORE_KILL = 30;
 
 type Outcome = 'acked' | 'unknown';
 
-async function postBatch(url: string, batch: Record<string, unknown>[]): Promise<{ outcome: Outcome; body?: { accepted: number; duplicates: number } }> {
+async function postBatch(url: string, batch: Record<string, unknown>[]): Promise<{ outcome: Outcome; body?: { accepted: number; duplicates: number; rejected: unknown[] } }> {
   try {
     const res = await fetch(`${url}/v1/events/send`, {
       method: 'POST',
@@ -26,7 +26,7 @@ async function postBatch(url: string, batch: Record<string, unknown>[]): Promise
       body: JSON.stringify(batch),
     });
     if (res.status !== 200) return { outcome: 'unknown' };
-    return { outcome: 'acked', body: (await res.json()) as { accepted: number; duplicates: number } };
+    return { outcome: 'acked', body: (await res.json()) as { accepted: number; duplicates: number; rejected: unknown[] } };
   } catch {
     return { outcome: 'unknown' };
   }
@@ -74,7 +74,7 @@ describe('crash recovery (child process, SIGKILL)', () => {
       expect(result.outcome, second.output()).toBe('acked');
       retriedAccepted += result.body!.accepted;
       retriedDuplicates += result.body!.duplicates;
-      if (outcome.get(index) === 'acked') expect(result.body).toEqual({ accepted: 0, duplicates: BATCH });
+      if (outcome.get(index) === 'acked') expect(result.body).toEqual({ accepted: 0, duplicates: BATCH, rejected: [] });
     }
     expect(retriedAccepted + retriedDuplicates).toBe(batches.length * BATCH);
     second.process.kill('SIGTERM');

@@ -85,7 +85,9 @@ describe('ingestor', () => {
   });
 
   it('acknowledges nothing when the store refuses the write, and takes the retry', async () => {
-    const broken = createIngestor({ store: { ...store, client: { ...store.client, insert: () => Promise.reject(new Error('disk full')) } } as Store, normalizers });
+    // The real store with its insert failing, as a full disk or a lost server would.
+    const failingClient = Object.create(store.client, { insert: { value: () => Promise.reject(new Error('disk full')) } });
+    const broken = createIngestor({ store: { ...store, client: failingClient }, normalizers });
     await expect(broken.submit('send', items([send('g', 's-g')]))).rejects.toThrow('disk full');
     await broken.close();
     const healthy = createIngestor({ store, normalizers });
