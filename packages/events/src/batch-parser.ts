@@ -92,7 +92,8 @@ function accept(batch: ParsedBatch, line: number, value: unknown): void {
 
 /**
  * First value nested too deep or string too long, with its path ("user_agent", "meta.a.b").
- * Recursion stops at MAX_NESTING_DEPTH, so the walk itself cannot be made deep.
+ * Recursion stops at MAX_NESTING_DEPTH, so the walk itself cannot be made deep. It runs for every
+ * event, so the path is only built on the way out of a problem, never for fields that are fine.
  */
 function findOversized(value: unknown, path: string, depth: number): { field: string; reason: string } | undefined {
   if (typeof value === 'string') {
@@ -104,9 +105,11 @@ function findOversized(value: unknown, path: string, depth: number): { field: st
   if (depth > MAX_NESTING_DEPTH) {
     return { field: path, reason: `nested deeper than ${MAX_NESTING_DEPTH} levels (events are flat objects: flatten or drop this field)` };
   }
-  const entries = Array.isArray(value) ? value.entries() : Object.entries(value);
-  for (const [key, child] of entries) {
-    const problem = findOversized(child, path === '' ? String(key) : `${path}.${String(key)}`, depth + 1);
+  const record = value as Record<string, unknown>;
+  for (const key in record) {
+    const child = record[key];
+    if ((typeof child !== 'string' || child.length <= MAX_STRING_LENGTH) && (typeof child !== 'object' || child === null)) continue;
+    const problem = findOversized(child, path === '' ? key : `${path}.${key}`, depth + 1);
     if (problem !== undefined) return problem;
   }
   return undefined;

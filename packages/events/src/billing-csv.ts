@@ -45,11 +45,14 @@ export function parseBillingCsv(text: string): ParsedBillingCsv {
     relax_quotes: true,
     skip_empty_lines: true,
     skip_records_with_error: true,
-    on_skip: (error) => {
+    on_skip: (error, raw) => {
+      const endLine = typeof error?.lines === 'number' ? error.lines : 0;
       rejected.push({
-        line: typeof error?.lines === 'number' ? error.lines : 0,
+        line: raw === undefined ? endLine : startLine(endLine, raw),
         field: '',
-        reason: `malformed CSV: ${error?.message ?? 'unreadable record'} (quote fields that contain commas, quotes or newlines, and double inner quotes)`,
+        reason:
+          `malformed CSV: ${error?.message ?? 'unreadable record'} (quote fields that contain commas, quotes or newlines` +
+          ' and double the quotes inside them; an unclosed quote swallows every line after it)',
       });
       return undefined;
     },
@@ -57,7 +60,8 @@ export function parseBillingCsv(text: string): ParsedBillingCsv {
 
   const [header, ...rows] = records;
   if (header === undefined) {
-    return { items: [], rejected: [{ line: HEADER_LINE, field: '', reason: 'empty file (expected a header row, then one billing line per row)' }] };
+    const reason = 'empty file (expected a header row, then one billing line per row)';
+    return { items: [], rejected: [{ line: HEADER_LINE, field: '', reason }] };
   }
   const names = header.record.map((name) => name.trim().toLowerCase().replace(/[\s-]+/g, '_'));
   const positions: Partial<Record<keyof BillingInput, number>> = {};
@@ -69,13 +73,18 @@ export function parseBillingCsv(text: string): ParsedBillingCsv {
       rejected.push({
         line: HEADER_LINE,
         field,
-        reason: `the header has no ${field} column${others.length > 0 ? ` (also accepted: ${others.join(', ')})` : ''}: add it, or rename the column that holds it`,
+        reason:
+          `the header has no ${field} column${others.length > 0 ? ` (also accepted: ${others.join(', ')})` : ''}` +
+          ': add it, or rename the column that holds it',
       });
     }
   }
   if (rejected.some((rejection) => rejection.line === HEADER_LINE)) return { items: [], rejected };
 
-  const items = rows.map(({ record, info, raw }) => ({ line: startLine(info.lines, raw), value: toBillingValue(record, positions, names) }));
+  const items = rows.map(({ record, info, raw }) => ({
+    line: startLine(info.lines, raw),
+    value: toBillingValue(record, positions, names),
+  }));
   return { items, rejected };
 }
 

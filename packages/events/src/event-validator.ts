@@ -53,12 +53,14 @@ type SemanticCheck = (value: unknown) => string | undefined;
 const checkCountry: SemanticCheck = (value) =>
   isKnownCountry(value as string)
     ? undefined
-    : `unknown country code "${value as string}" (expected an ISO 3166-1 alpha-2 code such as GB, or omit it to derive it from the phone number)`;
+    : `unknown country code "${value as string}"` +
+      ' (expected an ISO 3166-1 alpha-2 code such as GB, or omit it to derive it from the phone number)';
 
 const checkCurrency: SemanticCheck = (value) =>
   isKnownCurrency(value as string)
     ? undefined
-    : `unsupported currency "${value as string}" (expected one of the ISO 4217 codes in currency.ts, e.g. USD, EUR, GBP; convert the cost first otherwise)`;
+    : `unsupported currency "${value as string}"` +
+      ' (expected one of the ISO 4217 codes in currency.ts, e.g. USD, EUR, GBP; convert the cost first otherwise)';
 
 const checkIp: SemanticCheck = (value) =>
   isValidIp(value as string) ? undefined : 'not a valid IPv4 or IPv6 address (expected e.g. 203.0.113.7 or 2001:db8::7)';
@@ -79,7 +81,9 @@ function createValidator<K extends EventKind>(kind: K): EventValidator<K> {
     const structural = validate(input) ? [] : (validate.errors ?? []);
     const failed = new Set<string>();
     for (const error of structural) {
-      const problem = describe(error, input, properties);
+      // Errors of oneOf branches are summed up by the oneOf error that follows them.
+      if (error.schemaPath.includes('/oneOf/')) continue;
+      const problem = toProblem(error, input, properties);
       if (failed.has(problem.field)) continue;
       failed.add(problem.field);
       problems.push(problem);
@@ -104,7 +108,7 @@ function createValidator<K extends EventKind>(kind: K): EventValidator<K> {
   };
 }
 
-function describe(error: ErrorObject, input: unknown, properties: Record<string, { description?: string }>): FieldProblem {
+function toProblem(error: ErrorObject, input: unknown, properties: Record<string, { description?: string }>): FieldProblem {
   const params = error.params as Record<string, unknown>;
   if (error.keyword === 'required') {
     const field = String(params.missingProperty);

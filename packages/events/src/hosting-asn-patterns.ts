@@ -70,6 +70,6 @@ export const HOSTING_ASN_PATTERNS: readonly HostingPattern[] = [
   { provider: 'i3D.net', org: /\bi3D\.net\b/i },
 ];
 
-export function isHostingNetwork(org: string, asn: number, patterns: readonly HostingPattern[] = HOSTING_ASN_PATTERNS): boolean {
-  return patterns.some((pattern) => pattern.org?.test(org) === true || pattern.asns?.includes(asn) === true);
+export function isHostingNetwork(org: string, asn: number): boolean {
+  return HOSTING_ASN_PATTERNS.some((pattern) => pattern.org?.test(org) === true || pattern.asns?.includes(asn) === true);
 }

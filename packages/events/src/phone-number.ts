@@ -61,13 +61,12 @@ export function createPhoneNormalizer({ maxCachedBlocks = DEFAULT_MAX_CACHED_BLO
 
   function factsFor(phone: string, block: string): BlockFacts {
     if (phone.length - 1 < MIN_DIGITS_FOR_BLOCK_CACHE) return parseFacts(phone);
-    // The length is part of the key: in plans with mixed lengths (DE, AT, IT) a 10- and an
-    // 11-digit number can share their first digits and still be different ranges.
-    const key = `${phone.length}${block}`;
-    let facts = blocks.get(key);
+    // The block string also fixes the length (it is the number minus 3 digits), so numbers of
+    // different lengths in mixed-length plans (DE, AT, IT) never share an entry.
+    let facts = blocks.get(block);
     if (facts === undefined) {
       facts = parseFacts(phone);
-      blocks.set(key, facts);
+      blocks.set(block, facts);
     }
     return facts;
   }
@@ -109,21 +108,24 @@ function parseFacts(phone: string): BlockFacts {
   try {
     const parsed = parsePhoneNumber(phone);
     const callingCode = parsed.countryCallingCode;
-    const planCountry = parsed.isNonGeographic() ? NON_GEOGRAPHIC_COUNTRY : (parsed.getPossibleCountries()[0] ?? NON_GEOGRAPHIC_COUNTRY);
     if (!parsed.isPossible()) {
       return {
         possible: false,
-        reason: `wrong length for a ${planCountry} number (+${callingCode}): check for missing or extra digits (E.164 has no trunk 0 after the country code)`,
+        reason:
+          `wrong length for a +${callingCode} number:` +
+          ' check for missing or extra digits (E.164 has no trunk 0 after the country code)',
       };
     }
     // Possible but not valid means a range the metadata does not list yet: kept (typed
     // "unknown") rather than rejected, since freshly opened or rogue ranges are where pumping goes.
+    // Leading digits often still name the country (+1 242 is BS) even then.
     const valid = parsed.isValid();
     return {
       possible: true,
       callingCode,
-      country: valid ? (parsed.country ?? NON_GEOGRAPHIC_COUNTRY) : undefined,
-      planCountry,
+      country: parsed.country ?? (parsed.isNonGeographic() ? NON_GEOGRAPHIC_COUNTRY : undefined),
+      // The calling code's main country (first in the metadata) stands in when no other is known.
+      planCountry: parsed.getPossibleCountries()[0] ?? NON_GEOGRAPHIC_COUNTRY,
       numberType: (valid ? parsed.getType()?.toLowerCase() : undefined) ?? 'unknown',
     };
   } catch (error) {

@@ -37,8 +37,9 @@ export function normalizePhonePrefix(raw: string, country: string): Checked<stri
       problems: [
         {
           field: 'phone_prefix',
+          // The value is not echoed: providers sometimes put a whole number in this column.
           reason:
-            `"${raw}" is not an international prefix of a ${country} number` +
+            `not an international prefix of a ${country} number` +
             ` (expected +${callingCode} followed by national digits, e.g. "+${callingCode}791"; omit the field if unknown)`,
         },
       ],

@@ -1,5 +1,6 @@
 import type { EpochMs, Rejection } from './rows.ts';
 import type { ReceiptInput } from './wire.ts';
+import { EARLIEST_EVENT_MS, MAX_FUTURE_SKEW_MS } from './wire-time.ts';
 
 /**
  * A provider callback in Tollgate's generic receipt form, or why it cannot be one. Only missing
@@ -15,6 +16,15 @@ export const CALLBACK_LINE = 1;
 const COMPACT_UTC = /^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})$/;
 const CENTURY = 2000;
 
+/**
+ * The carrier's time of a receipt, or the time it arrived when the carrier's is unreadable or
+ * implausible: carriers' clocks are not ours to trust, and a receipt must not be rejected for them.
+ */
+export function carrierTimeOr(carrierTime: EpochMs | undefined, receivedAtMs: EpochMs): EpochMs {
+  const plausible = carrierTime !== undefined && carrierTime >= EARLIEST_EVENT_MS && carrierTime <= receivedAtMs + MAX_FUTURE_SKEW_MS;
+  return plausible ? carrierTime : receivedAtMs;
+}
+
 /** Epoch ms of a YYMMDDhhmm carrier time, undefined when it is not a real calendar time. */
 export function parseCompactUtcTime(text: string | undefined): EpochMs | undefined {
   const parts = text === undefined ? null : COMPACT_UTC.exec(text);
@@ -23,7 +33,8 @@ export function parseCompactUtcTime(text: string | undefined): EpochMs | undefin
   const ms = Date.UTC(CENTURY + year, month - 1, day, hour, minute);
   const date = new Date(ms);
   // Date.UTC rolls month 13 or minute 75 over instead of failing; a round trip catches it.
-  const real = date.getUTCMonth() === month - 1 && date.getUTCDate() === day && date.getUTCHours() === hour && date.getUTCMinutes() === minute;
+  const real =
+    date.getUTCMonth() === month - 1 && date.getUTCDate() === day && date.getUTCHours() === hour && date.getUTCMinutes() === minute;
   return real ? ms : undefined;
 }
 

@@ -108,3 +108,26 @@ export interface Rejection {
   field: string;
   reason: string;
 }
+
+/**
+ * Column order of each raw table as rows are written (the store's fast insert path sends values in
+ * this order). A test checks that every normalized row has exactly these keys.
+ */
+export const ROW_COLUMNS: { [K in EventKind]: readonly (keyof RowsByKind[K] & string)[] } = {
+  send: [
+    'event_id', 'ts', 'app', 'flow', 'session_id', 'phone_hash', 'block_hash', 'country', 'prefix', 'number_type', 'ip',
+    'ip_subnet', 'asn', 'asn_org', 'asn_hosting', 'channel', 'provider', 'message_id', 'status', 'cost', 'currency',
+    'cost_usd', 'device_id', 'user_agent',
+  ],
+  verify: [
+    'event_id', 'ts', 'app', 'session_id', 'phone_hash', 'ip', 'ip_subnet', 'success', 'send_ts', 'flow', 'country', 'prefix',
+    'asn', 'provider',
+  ],
+  billing: [
+    'event_id', 'ts', 'provider', 'country', 'prefix', 'segments', 'cost', 'currency', 'cost_usd', 'send_ts', 'app', 'flow', 'asn',
+  ],
+  receipt: [
+    'event_id', 'ts', 'provider', 'message_id', 'status', 'error_code', 'country', 'prefix', 'phone_hash', 'mcc_mnc', 'send_ts',
+    'app', 'flow', 'asn',
+  ],
+};

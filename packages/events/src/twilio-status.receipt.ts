@@ -1,4 +1,4 @@
-import { missingFields, parseCompactUtcTime, phoneFromProvider, type TranslatedReceipt } from './provider-receipt.ts';
+import { carrierTimeOr, missingFields, parseCompactUtcTime, phoneFromProvider, type TranslatedReceipt } from './provider-receipt.ts';
 import type { ReceiptStatus } from './rows.ts';
 import type { ReceiptInput } from './wire.ts';
 
@@ -29,13 +29,13 @@ export const TWILIO_PROVIDER = 'twilio';
  */
 export function twilioStatusToReceipt(params: Readonly<Record<string, string>>, receivedAtMs: number = Date.now()): TranslatedReceipt {
   // SmsSid / SmsStatus are the legacy names Twilio still sends alongside the new ones.
-  const messageId = params.MessageSid ?? params.SmsSid;
-  const status = (params.MessageStatus ?? params.SmsStatus)?.toLowerCase();
+  const messageId = params.MessageSid || params.SmsSid;
+  const status = (params.MessageStatus || params.SmsStatus)?.toLowerCase();
   if (!messageId || !status) {
     return missingFields([...(messageId ? [] : ['MessageSid']), ...(status ? [] : ['MessageStatus'])], 'Twilio');
   }
   const receipt: ReceiptInput = {
-    ts: parseCompactUtcTime(params.RawDlrDoneDate) ?? receivedAtMs,
+    ts: carrierTimeOr(parseCompactUtcTime(params.RawDlrDoneDate), receivedAtMs),
     provider: TWILIO_PROVIDER,
     message_id: messageId,
     status: TWILIO_STATUSES[status] ?? 'unknown',

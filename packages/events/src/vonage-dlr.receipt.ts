@@ -1,4 +1,4 @@
-import { missingFields, parseCompactUtcTime, phoneFromProvider, type TranslatedReceipt } from './provider-receipt.ts';
+import { carrierTimeOr, missingFields, parseCompactUtcTime, phoneFromProvider, type TranslatedReceipt } from './provider-receipt.ts';
 import type { EpochMs, ReceiptStatus } from './rows.ts';
 import type { ReceiptInput } from './wire.ts';
 
@@ -32,13 +32,13 @@ const VONAGE_TIMESTAMP = /^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2})$/;
  */
 export function vonageDlrToReceipt(params: Readonly<Record<string, string>>, receivedAtMs: number = Date.now()): TranslatedReceipt {
   // Vonage documents messageId; older integrations and the JSON form use message-id.
-  const messageId = params.messageId ?? params['message-id'];
+  const messageId = params.messageId || params['message-id'];
   const status = params.status?.toLowerCase();
   if (!messageId || !status) {
     return missingFields([...(messageId ? [] : ['messageId']), ...(status ? [] : ['status'])], 'Vonage');
   }
   const receipt: ReceiptInput = {
-    ts: parseCompactUtcTime(params.scts) ?? vonageTimestamp(params['message-timestamp']) ?? receivedAtMs,
+    ts: carrierTimeOr(parseCompactUtcTime(params.scts) ?? vonageTimestamp(params['message-timestamp']), receivedAtMs),
     provider: VONAGE_PROVIDER,
     message_id: messageId,
     status: VONAGE_STATUSES[status] ?? 'unknown',

@@ -15,7 +15,7 @@ export const MAX_FUTURE_SKEW_MS = 24 * 60 * 60 * 1000;
 
 const TS_FORMAT = 'an ISO-8601 time with zone (e.g. 2024-06-01T12:00:00Z) or epoch milliseconds';
 
-/** Epoch seconds of 2000..2100 look like this many digits; milliseconds have 13. */
+/** Epoch seconds stay below this until 2100; epoch milliseconds pass it on 1970-02-17, so below it means seconds. */
 const EPOCH_SECONDS_MAX = 4_102_444_800;
 
 /**
@@ -43,7 +43,10 @@ export function parseWireTime(ts: WireTime, nowMs: number): { ok: true; ms: Epoc
     return { ok: false, reason: `before 2000-01-01, which is not a plausible event time${hint}` };
   }
   if (ms > nowMs + MAX_FUTURE_SKEW_MS) {
-    return { ok: false, reason: 'more than 1 day in the future: check the sender\'s clock and that the time is in milliseconds, not microseconds' };
+    return {
+      ok: false,
+      reason: "more than 1 day in the future: check the sender's clock and that the time is in milliseconds, not microseconds",
+    };
   }
   return { ok: true, ms };
 }

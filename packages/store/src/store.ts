@@ -9,6 +9,11 @@ type ClientConnection = NonNullable<NonNullable<Parameters<typeof createClient>[
 export interface Store {
   readonly client: ClickHouseClient;
   readonly config: StoreConfig;
+  /**
+   * The embedded engine's raw insert (chDB hands the buffer to its parser without the copies
+   * the client's insert makes); absent on a server, where the client streams over HTTP.
+   */
+  readonly rawInsert?: (table: string, columns: readonly string[], tsv: string) => Promise<void>;
   /** True when the store answers a trivial query. */
   ping(): Promise<boolean>;
   close(): Promise<void>;
@@ -22,19 +27,23 @@ const CLIENT_SETTINGS = { output_format_json_quote_64bit_integers: 0 } as const;
  * process, so a process opens at most one embedded store at a time.
  */
 export function createStore(config: StoreConfig): Store {
-  const client =
+  const { client, rawInsert } =
     config.kind === 'embedded'
       ? createEmbeddedClient(config.dataDir)
-      : createClient({
-          url: config.url,
-          username: config.username,
-          password: config.password,
-          database: config.database,
-          clickhouse_settings: CLIENT_SETTINGS,
-        });
+      : {
+          client: createClient({
+            url: config.url,
+            username: config.username,
+            password: config.password,
+            database: config.database,
+            clickhouse_settings: CLIENT_SETTINGS,
+          }),
+          rawInsert: undefined,
+        };
   return {
     client,
     config,
+    rawInsert,
     async ping() {
       try {
         const rs = await client.query({ query: 'SELECT 1 AS ok', format: 'JSONEachRow' });
@@ -48,15 +57,18 @@ export function createStore(config: StoreConfig): Store {
   };
 }
 
-function createEmbeddedClient(dataDir: string): ClickHouseClient {
+function createEmbeddedClient(dataDir: string): { client: ClickHouseClient; rawInsert: NonNullable<Store['rawInsert']> } {
   mkdirSync(dataDir, { recursive: true });
+  const connection = createChdbConnection({ path: `${dataDir}/clickhouse` });
   // chdb types its connection against @clickhouse/client-common, which the client now bundles under
   // its own path: the same interface, two declarations, hence the cast.
-  const connection = createChdbConnection({ path: `${dataDir}/clickhouse` }) as unknown as ClientConnection;
-  return createClient({
-    connection,
-    clickhouse_settings: CLIENT_SETTINGS,
-  });
+  const client = createClient({ connection: connection as unknown as ClientConnection, clickhouse_settings: CLIENT_SETTINGS });
+  return {
+    client,
+    async rawInsert(table, columns, tsv) {
+      await connection.chdb.rawInsert({ table, columns, values: tsv, format: 'TabSeparated' });
+    },
+  };
 }
 
 /** Creates the server-mode database when it is missing (the embedded engine uses its own `default`). */
