@@ -85,9 +85,10 @@ describe('ingestor', () => {
   });
 
   it('acknowledges nothing when the store refuses the write, and takes the retry', async () => {
-    // The real store with its insert failing, as a full disk or a lost server would.
-    const failingClient = Object.create(store.client, { insert: { value: () => Promise.reject(new Error('disk full')) } });
-    const broken = createIngestor({ store: { ...store, client: failingClient }, normalizers });
+    // The real store with its inserts failing, as a full disk or a lost server would.
+    const fail = () => Promise.reject(new Error('disk full'));
+    const failingClient = Object.create(store.client, { insert: { value: fail } });
+    const broken = createIngestor({ store: { ...store, client: failingClient, rawInsert: fail }, normalizers });
     await expect(broken.submit('send', items([send('g', 's-g')]))).rejects.toThrow('disk full');
     await broken.close();
     const healthy = createIngestor({ store, normalizers });
