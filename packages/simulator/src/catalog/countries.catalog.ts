@@ -25,6 +25,9 @@
 import { ROUTING, type ProviderRouting } from './providers.catalog.ts';
 
 export interface MobileRange {
+  callingCode: string;
+  /** The range in compact international form: "+", calling code, leading digits ("+99890"). */
+  prefix: string;
   /** Leading digits of the national significant number. */
   leading: string;
   /** Digits in the national significant number. */
@@ -98,7 +101,14 @@ const ROWS: readonly CountryRow[] = [
 
 export const COUNTRIES: readonly CountryProfile[] = ROWS.map(({ nationalLength, leading, ...profile }) => ({
   ...profile,
-  mobileRanges: leading.split(' ').map((digits) => ({ leading: digits, length: nationalLength })),
+  mobileRanges: leading
+    .split(' ')
+    .map((digits) => ({
+      callingCode: profile.callingCode,
+      prefix: `+${profile.callingCode}${digits}`,
+      leading: digits,
+      length: nationalLength,
+    })),
 }));
 
 const BY_ISO = new Map(COUNTRIES.map((country) => [country.iso, country]));

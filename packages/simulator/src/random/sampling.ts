@@ -27,7 +27,7 @@ export function pick<T>(r: Random, items: readonly T[]): T {
 }
 
 /** Standard normal draw (Box-Muller). */
-export function gaussian(r: Random): number {
+function gaussian(r: Random): number {
   const u = 1 - r.next();
   const v = r.next();
   return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
@@ -94,4 +94,15 @@ export function weightedPicker<T extends string>(weights: Readonly<Record<T, num
     if (key === undefined) throw new RangeError('weightedPicker: no choices');
     return key;
   };
+}
+
+/** `count` different items in random order (fewer if the list is shorter). */
+export function pickDistinct<T>(r: Random, items: readonly T[], count: number): T[] {
+  const pool = [...items];
+  const chosen: T[] = [];
+  while (chosen.length < count && pool.length > 0) {
+    const [item] = pool.splice(intBelow(r, pool.length), 1);
+    if (item !== undefined) chosen.push(item);
+  }
+  return chosen;
 }

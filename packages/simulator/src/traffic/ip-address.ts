@@ -2,6 +2,7 @@
 import type { NetworkBlock } from '../catalog/networks.catalog.ts';
 import type { Random } from '../random/prng.ts';
 import { intBelow } from '../random/sampling.ts';
+import { createFlatIdWriter } from '../format/flat-id-writer.ts';
 
 /** A client's network position as the wire carries it. */
 export interface ClientAddress {
@@ -22,8 +23,18 @@ export function compileBlock(block: NetworkBlock): CompiledBlock {
   return { ...block, firstIp, size: 2 ** (32 - Number(bits)) };
 }
 
-export function formatIpv4(value: number): string {
-  return `${Math.floor(value / 16_777_216) % OCTET}.${Math.floor(value / 65_536) % OCTET}.${Math.floor(value / OCTET) % OCTET}.${value % OCTET}`;
+const writer = createFlatIdWriter();
+
+function formatIpv4(value: number): string {
+  return writer
+    .decimal(Math.floor(value / 16_777_216) % OCTET)
+    .text('.')
+    .decimal(Math.floor(value / 65_536) % OCTET)
+    .text('.')
+    .decimal(Math.floor(value / OCTET) % OCTET)
+    .text('.')
+    .decimal(value % OCTET)
+    .done();
 }
 
 /** A host address in the block, never its network or broadcast address. */

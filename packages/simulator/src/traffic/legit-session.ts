@@ -8,11 +8,13 @@ import { APP_CONVERSION_FACTOR, LEGIT_USER_AGENTS, type AppName } from '../catal
 import type { CountryProfile } from '../catalog/countries.catalog.ts';
 import type { ProviderName } from '../catalog/providers.catalog.ts';
 import type { SessionLog } from '../engine/minute-batch.ts';
+import type { OutageEffect } from '../engine/minute-context.ts';
 import { MS_PER_SECOND } from '../engine/time.ts';
 import type { Random } from '../random/prng.ts';
 import { between, chance, intBelow, logNormalBetween, pick } from '../random/sampling.ts';
 import { userAddress } from './client-networks.ts';
-import { deliverOtp, recordVerify, type DeliveryOdds, type OtpChannel, type SessionContext } from './otp-delivery.ts';
+import { createFlatIdWriter } from '../format/flat-id-writer.ts';
+import { deliverOtp, recordVerify, type OtpChannel, type SessionContext } from './otp-delivery.ts';
 import { randomNumber } from './phone-number.ts';
 
 export interface LegitSessionPlan {
@@ -21,7 +23,8 @@ export interface LegitSessionPlan {
   app: AppName;
   flow: Flow;
   provider: ProviderName;
-  odds: DeliveryOdds;
+  /** The provider outage the session runs into, if any. */
+  outage: OutageEffect | undefined;
 }
 
 /** Provider API errors (throttling, invalid routing, timeouts): about 1% of send attempts. */
@@ -59,12 +62,12 @@ const TYPO_RETRY_MAX_MS = 15 * MS_PER_SECOND;
 const WRONG_CODE_BEFORE_ABANDON_SHARE = 0.2;
 const MAX_WRONG_CODES_BEFORE_ABANDON = 2;
 
-const DEVICE_ID_HEX_DIGITS = 16;
+const UINT32_RANGE = 0x1_0000_0000;
+const idWriter = createFlatIdWriter();
 
+/** A 64-bit device id in hex, like the install ids mobile SDKs generate. */
 function deviceId(r: Random): string {
-  const high = intBelow(r, 0x1_0000_0000).toString(16).padStart(DEVICE_ID_HEX_DIGITS / 2, '0');
-  const low = intBelow(r, 0x1_0000_0000).toString(16).padStart(DEVICE_ID_HEX_DIGITS / 2, '0');
-  return `${high}${low}`;
+  return idWriter.hex(intBelow(r, UINT32_RANGE), 8).hex(intBelow(r, UINT32_RANGE), 8).done();
 }
 
 export function runLegitSession(log: SessionLog, r: Random, seedHash: number, minute: number, plan: LegitSessionPlan): void {
@@ -79,18 +82,20 @@ export function runLegitSession(log: SessionLog, r: Random, seedHash: number, mi
     flow: plan.flow,
     country,
     range,
-    phone: randomNumber(r, country, range),
+    phone: randomNumber(r, range),
     client: userAddress(r, country, HOSTING_USER_SHARE),
     provider: plan.provider,
     deviceId: deviceId(r),
     userAgent: pick(r, LEGIT_USER_AGENTS),
   };
 
+  const healthyOdds = { failShare: FAILED_SEND_SHARE, deliveredShare: country.deliveredShare };
+  const odds = plan.outage ? plan.outage.degrade(healthyOdds) : healthyOdds;
   let atMs = plan.startMs;
   let codeArrivedAtMs: number | undefined;
   for (let attempt = 0; attempt < MAX_SENDS_PER_SESSION; attempt += 1) {
     const channel: OtpChannel = attempt > 0 && chance(r, VOICE_RESEND_SHARE) ? 'voice' : 'sms';
-    const result = deliverOtp(ctx, atMs, attempt, channel, plan.odds);
+    const result = deliverOtp(ctx, atMs, attempt, channel, odds);
     codeArrivedAtMs = result.deliveredAtMs ?? codeArrivedAtMs;
     const resendShare = result.deliveredAtMs === undefined ? RESEND_WHEN_LOST_SHARE : IMPATIENT_RESEND_SHARE;
     if (!chance(r, resendShare)) break;

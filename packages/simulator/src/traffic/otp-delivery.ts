@@ -8,12 +8,13 @@ import type { AppName } from '../catalog/apps.catalog.ts';
 import type { CountryProfile, MobileRange } from '../catalog/countries.catalog.ts';
 import { PRICE_FACTOR, RECEIPT_ERROR_CODES, type ProviderName } from '../catalog/providers.catalog.ts';
 import type { SessionLog } from '../engine/minute-batch.ts';
+import type { SimReceipt, SimSend } from '../sim-event.ts';
 import { MS_PER_HOUR, MS_PER_MINUTE, MS_PER_SECOND } from '../engine/time.ts';
 import type { Random } from '../random/prng.ts';
 import { chance, logNormalBetween, logUniform, pick } from '../random/sampling.ts';
 import type { ClientAddress } from './ip-address.ts';
 import { createMessageId } from './message-id.ts';
-import { rangePrefix } from './phone-number.ts';
+import { billingPrefix } from './phone-number.ts';
 
 /** Everything about a session that its events repeat. */
 export interface SessionContext {
@@ -84,7 +85,8 @@ export function deliverOtp(
     ? createMessageId(provider, { seedHash: ctx.seedHash, minute: ctx.minute, sessionIndex: log.sessionIndex, attempt }, r)
     : undefined;
 
-  log.send({
+  // Optional fields are set only when present (no `undefined` keys on the wire).
+  const send: SimSend = {
     event_id: log.eventId('snd'),
     ts: atMs,
     app: ctx.app,
@@ -96,28 +98,30 @@ export function deliverOtp(
     country: country.iso,
     channel,
     provider,
-    ...(messageId === undefined ? {} : { message_id: messageId }),
     status: accepted ? 'accepted' : 'failed',
     cost: costUsd,
     currency: 'USD',
-    ...(ctx.deviceId === undefined ? {} : { device_id: ctx.deviceId }),
-    ...(ctx.userAgent === undefined ? {} : { user_agent: ctx.userAgent }),
-  });
+  };
+  if (messageId !== undefined) send.message_id = messageId;
+  if (ctx.deviceId !== undefined) send.device_id = ctx.deviceId;
+  if (ctx.userAgent !== undefined) send.user_agent = ctx.userAgent;
+  log.send(send);
   if (messageId === undefined) return { accepted: false, deliveredAtMs: undefined };
 
   const receiptAtMs =
     atMs + Math.round(logNormalBetween(r, RECEIPT_DELAY_MEDIAN_MS, RECEIPT_DELAY_SIGMA, RECEIPT_DELAY_MIN_MS, RECEIPT_DELAY_MAX_MS));
   const delivered = chance(r, odds.deliveredShare);
   const status = delivered ? 'delivered' : chance(r, UNDELIVERED_SHARE_OF_LOST) ? 'undelivered' : 'failed';
-  log.receipt({
+  const receipt: SimReceipt = {
     event_id: log.eventId('rcp'),
     ts: receiptAtMs,
     provider,
     message_id: messageId,
     status,
-    ...(delivered ? {} : { error_code: pick(r, RECEIPT_ERROR_CODES[provider]) }),
     phone: ctx.phone,
-  });
+  };
+  if (!delivered) receipt.error_code = pick(r, RECEIPT_ERROR_CODES[provider]);
+  log.receipt(receipt);
 
   const billedUsd = chance(r, BILLING_ROUNDED_SHARE) ? Math.round(costUsd * 1_000) / 1_000 : costUsd;
   log.billing({
@@ -125,7 +129,7 @@ export function deliverOtp(
     ts: atMs + Math.round(logUniform(r, BILLING_DELAY_MIN_MS, BILLING_DELAY_MAX_MS)),
     provider,
     country: country.iso,
-    phone_prefix: rangePrefix(country, ctx.range),
+    phone_prefix: billingPrefix(ctx.range, ctx.phone),
     segments,
     cost: billedUsd,
     currency: 'USD',

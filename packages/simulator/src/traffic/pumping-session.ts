@@ -22,6 +22,9 @@ const DECOY_VERIFY_DELAY_MAX_MS = 20 * MS_PER_SECOND;
 
 const PUMPED_ODDS = { failShare: FAILED_SEND_SHARE, deliveredShare: PUMPED_DELIVERED_SHARE };
 
+/** Sends per pumping session when bots may resend: turns a sends-per-minute target into sessions. */
+export const PUMPED_SENDS_PER_SESSION = 1 + PUMPED_RESEND_SHARE;
+
 export function runPumpingSession(ctx: SessionContext, startMs: number): void {
   const { r } = ctx;
   deliverOtp(ctx, startMs, 0, 'sms', PUMPED_ODDS);

@@ -25,10 +25,12 @@ const EPOCH_WEEKDAY = 4;
 
 const HOURLY_MEAN = HOURLY_ACTIVITY.reduce((sum, value) => sum + value, 0) / HOURLY_ACTIVITY.length;
 
+const DAYS_PER_WEEK = 7;
+
 /** Local weekday (0 = Sunday) of an instant at a UTC offset. */
 export function localWeekday(atMs: number, utcOffsetHours: number): number {
   const localDay = Math.floor((atMs + utcOffsetHours * MS_PER_HOUR) / MS_PER_DAY);
-  return (((localDay + EPOCH_WEEKDAY) % 7) + 7) % 7;
+  return (((localDay + EPOCH_WEEKDAY) % DAYS_PER_WEEK) + DAYS_PER_WEEK) % DAYS_PER_WEEK;
 }
 
 /** Activity at `atMs` in a country at `utcOffsetHours`, relative to its weekly mean (mean 1). */
@@ -41,6 +43,6 @@ export function activityFactor(atMs: number, utcOffsetHours: number): number {
   const from = HOURLY_ACTIVITY[hourIndex] ?? 1;
   const to = HOURLY_ACTIVITY[(hourIndex + 1) % HOURLY_ACTIVITY.length] ?? 1;
   const daily = (from + (to - from) * fraction) / HOURLY_MEAN;
-  const weekly = WEEKDAY_ACTIVITY[(((localDay + EPOCH_WEEKDAY) % 7) + 7) % 7] ?? 1;
+  const weekly = WEEKDAY_ACTIVITY[localWeekday(atMs, utcOffsetHours)] ?? 1;
   return daily * weekly;
 }
