@@ -10,9 +10,11 @@ declare module 'fastify' {
 }
 
 /**
- * A preHandler that admits a request only with a key holding `scope`: 401 without a key or with an
- * unknown one, 403 with a key that lacks the scope. The key comes as `Bearer <key>`, or as the
- * password of HTTP basic auth, which is how providers' callback URLs carry credentials.
+ * An onRequest hook that admits a request only with a key holding `scope`: 401 without a key or with
+ * an unknown one, 403 with a key that lacks the scope. It runs before the body is read, inflated,
+ * parsed or validated, so a caller without a key gets 401 whatever it sends and costs no parsing.
+ * The key comes as `Bearer <key>`, or as the password of HTTP basic auth, which is how providers'
+ * callback URLs carry credentials.
  */
 export function requireScope(keyring: Keyring, scope: Scope) {
   return async function checkScope(request: FastifyRequest): Promise<void> {

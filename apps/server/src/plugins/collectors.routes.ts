@@ -77,7 +77,7 @@ export async function collectorRoutes(
     app.post(
       route.path,
       {
-        preHandler: auth,
+        onRequest: auth,
         // The batch is validated line by line (so one bad line does not sink the others); the
         // schema below documents the body and is not used to reject it.
         validatorCompiler: () => () => true,
@@ -94,6 +94,8 @@ export async function collectorRoutes(
       },
       async (request: FastifyRequest, reply) => {
         const body = typeof request.body === 'string' ? request.body : '';
+        // An empty body is an empty batch, in JSON as in NDJSON (not a JSON syntax error).
+        if (body.trim() === '') throw new TollgateError('TG_BATCH_EMPTY');
         const format = (request.headers['content-type'] ?? '').startsWith(NDJSON) ? 'ndjson' : 'json';
         const parsed = parseBatch(body, format);
         return store(route.kind, parsed.items, parsed.rejected, reply);
@@ -104,7 +106,7 @@ export async function collectorRoutes(
   app.post(
     '/v1/imports/billing',
     {
-      preHandler: auth,
+      onRequest: auth,
       schema: {
         summary: 'Import a provider billing CSV export',
         tags: ['collectors'],
@@ -124,7 +126,7 @@ export async function collectorRoutes(
   app.post(
     '/v1/providers/twilio/status',
     {
-      preHandler: auth,
+      onRequest: auth,
       schema: {
         summary: 'Twilio message status callback',
         tags: ['providers'],
@@ -154,10 +156,10 @@ export async function collectorRoutes(
     description: 'Scope `ingest`. Vonage sends DLRs as GET query strings or POST (JSON or form); both are accepted.',
     response: { 200: INGEST_RESPONSE_SCHEMA, ...ERROR_RESPONSES },
   };
-  app.get('/v1/providers/vonage/dlr', { preHandler: auth, schema: vonageSchema }, async (request, reply) =>
+  app.get('/v1/providers/vonage/dlr', { onRequest: auth, schema: vonageSchema }, async (request, reply) =>
     storeReceipt(vonageDlrToReceipt(formParams(request.query)), reply),
   );
-  app.post('/v1/providers/vonage/dlr', { preHandler: auth, schema: vonageSchema }, async (request, reply) => {
+  app.post('/v1/providers/vonage/dlr', { onRequest: auth, schema: vonageSchema }, async (request, reply) => {
     const body = typeof request.body === 'string' ? safeJson(request.body) : request.body;
     return storeReceipt(vonageDlrToReceipt(formParams(body)), reply);
   });
@@ -168,9 +170,18 @@ export async function collectorRoutes(
   }
 }
 
+/**
+ * Provider callback fields are flat strings (JSON bodies may carry numbers). Anything else (a
+ * nested object, an array from a repeated query parameter, null) is dropped rather than turned into
+ * "[object Object]" or "a,b" (and a deeply nested array would overflow the stack in String()).
+ */
 function formParams(body: unknown): Record<string, string> {
   if (!body || typeof body !== 'object' || Array.isArray(body)) return {};
-  return Object.fromEntries(Object.entries(body).map(([k, v]) => [k, typeof v === 'string' ? v : String(v)]));
+  return Object.fromEntries(
+    Object.entries(body)
+      .filter(([, v]) => typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean')
+      .map(([k, v]) => [k, String(v)]),
+  );
 }
 
 function safeJson(text: string): unknown {

@@ -22,14 +22,14 @@ export async function keyRoutes(app: FastifyInstance, opts: { keyring: Keyring }
 
   app.get(
     '/v1/keys',
-    { preHandler: auth, schema: { summary: 'List API keys', tags: ['admin'], description: 'Scope `admin`.', response: { 200: { type: 'array', items: KEY_SUMMARY }, ...ERROR_RESPONSES } } },
+    { onRequest: auth, schema: { summary: 'List API keys', tags: ['admin'], description: 'Scope `admin`.', response: { 200: { type: 'array', items: KEY_SUMMARY }, ...ERROR_RESPONSES } } },
     async () => opts.keyring.list(),
   );
 
   app.post<{ Body: { name: string; scopes: Scope[] } }>(
     '/v1/keys',
     {
-      preHandler: auth,
+      onRequest: auth,
       schema: {
         summary: 'Create an API key',
         tags: ['admin'],
@@ -58,7 +58,7 @@ export async function keyRoutes(app: FastifyInstance, opts: { keyring: Keyring }
   app.delete<{ Params: { id: string } }>(
     '/v1/keys/:id',
     {
-      preHandler: auth,
+      onRequest: auth,
       schema: {
         summary: 'Revoke an API key',
         tags: ['admin'],

@@ -65,7 +65,7 @@ export async function opsRoutes(
   app.get(
     '/metrics',
     {
-      preHandler: requireScope(opts.keyring, 'read'),
+      onRequest: requireScope(opts.keyring, 'read'),
       schema: { summary: 'Prometheus metrics', tags: ['operations'], description: 'Scope `read` (set `authorization` in the scrape config).' },
     },
     async (_request, reply) => {

@@ -51,7 +51,7 @@ export async function trafficRoutes(app: FastifyInstance, opts: { store: Store; 
   app.get<{ Querystring: TrafficQuery }>(
     '/v1/metrics/traffic',
     {
-      preHandler: requireScope(opts.keyring, 'read'),
+      onRequest: requireScope(opts.keyring, 'read'),
       schema: {
         summary: 'Traffic, conversion and cost series',
         tags: ['query'],
@@ -133,7 +133,9 @@ function toSeries(points: TrafficPoint[]): { key: string; points: object[] }[] {
 }
 
 function parseTime(value: string, field: string): number {
-  const ms = /^\d+$/.test(value) ? Number(value) : Date.parse(value);
+  // Through Date, epoch ms past its range (±8.64e15, and 1e20 would overflow the store's Int64
+  // parameter) become NaN and are refused like an unreadable ISO time.
+  const ms = /^\d+$/.test(value) ? new Date(Number(value)).getTime() : Date.parse(value);
   if (!Number.isFinite(ms)) {
     throw new TollgateError('TG_REQUEST_INVALID', {
       field,
