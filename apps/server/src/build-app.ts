@@ -49,6 +49,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // poisoning, our batch parser bounds depth.
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
+    // fastify drops unknown properties by default; a typo such as `cuntry=GB` must be a 400 that
+    // names it, not a silently unfiltered answer.
+    ajv: { customOptions: { removeAdditional: false } },
   });
   app.addSchema(ERROR_BODY_SCHEMA);
   await app.register(swagger, {
@@ -89,12 +92,18 @@ function toTollgateError(error: FastifyError | TollgateError): TollgateError {
   if (error instanceof TollgateError) return error;
   if (error.validation && error.validation.length > 0) {
     const first = error.validation[0]!;
-    const field =
-      (first.params as { missingProperty?: string }).missingProperty ??
-      first.instancePath.replace(/^\//, '').replace(/\//g, '.');
+    const params = first.params as { missingProperty?: string; additionalProperty?: string };
+    const context = error.validationContext ?? 'request';
+    if (params.additionalProperty !== undefined) {
+      return new TollgateError('TG_REQUEST_INVALID', {
+        field: params.additionalProperty,
+        message: `${context} field "${params.additionalProperty}" is unknown: check its spelling against /docs.`,
+      });
+    }
+    const field = params.missingProperty ?? first.instancePath.replace(/^\//, '').replace(/\//g, '.');
     return new TollgateError('TG_REQUEST_INVALID', {
       field,
-      message: `${error.validationContext ?? 'request'}${field ? ` field "${field}"` : ''} ${first.message ?? 'is invalid'}.`,
+      message: `${context}${field ? ` field "${field}"` : ''} ${first.message ?? 'is invalid'}.`,
     });
   }
   switch (error.code) {

@@ -326,6 +326,7 @@ describe('traffic query parameters', () => {
     bad('asn=AS15169', 'asn'),
     bad(`app=${'a'.repeat(65)}`, 'app'),
     bad(`provider=${'p'.repeat(65)}`, 'provider'),
+    bad('cuntry=GB', 'cuntry'),
   ])('$name', expectAnswer);
 });
 

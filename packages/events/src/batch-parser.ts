@@ -119,8 +119,12 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** V8 quotes the surrounding input in some messages; a rejection must not echo a phone number back into logs. */
-const QUOTED_INPUT = /,\s*(?:\.\.\.)?".*" is not valid JSON$/s;
+/**
+ * V8 quotes the surrounding input in some messages (`Unexpected token 'a', "abc+4474…"... is not
+ * valid JSON`); a rejection must not echo a phone number back, so everything from the first
+ * double quote on is dropped. V8 never uses a double quote in the rest of its message.
+ */
+const QUOTED_INPUT = /,?\s*".*$/s;
 
 function notJson(error: unknown, expected: string): string {
   const detail = error instanceof Error ? error.message.replace(QUOTED_INPUT, '') : String(error);

@@ -71,3 +71,16 @@ describe('parseBatch guards', () => {
     expect(MAX_BATCH_EVENTS).toBe(10_000);
   });
 });
+
+describe('rejections never echo the input', () => {
+  it.each([
+    'abc+447400123456def',
+    '{"x": tru, "phone": "+447400123456"}',
+    `${'+447400123456'.repeat(20)}`,
+  ])('not-JSON reason for %j holds no digits of the body', (body) => {
+    const { rejected } = parseBatch(body, 'ndjson');
+    expect(rejected).toHaveLength(1);
+    expect(rejected[0]!.reason).not.toMatch(/7400123456/);
+    expect(rejected[0]!.reason).toMatch(/^not valid JSON: /);
+  });
+});
