@@ -6,6 +6,7 @@ export default defineConfig({
     pool: 'forks',
     include: ['packages/*/test/**/*.test.ts', 'apps/*/test/**/*.test.ts'],
     testTimeout: 60_000,
+    reporters: ['default', './vitest-summary.reporter.ts'],
     hookTimeout: 120_000,
   },
 });
