@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import {
+  EVENT_SCHEMAS,
   MAX_BATCH_EVENTS,
   parseBatch,
   parseBillingCsv,
@@ -89,6 +90,7 @@ export async function collectorRoutes(
             `${MAX_BATCH_EVENTS} events, gzip accepted. Valid lines are stored even when others are rejected; ` +
             'a re-sent event_id is counted once.',
           consumes: ['application/json', NDJSON],
+          body: { type: 'array', maxItems: MAX_BATCH_EVENTS, items: withoutId(EVENT_SCHEMAS[route.kind]) },
           response: { 200: INGEST_RESPONSE_SCHEMA, ...ERROR_RESPONSES },
         },
       },
@@ -175,6 +177,12 @@ export async function collectorRoutes(
  * nested object, an array from a repeated query parameter, null) is dropped rather than turned into
  * "[object Object]" or "a,b" (and a deeply nested array would overflow the stack in String()).
  */
+/** The event schema for the OpenAPI document: its `$id` would register it twice across routes. */
+function withoutId<S extends { $id: string }>(schema: S): Omit<S, '$id'> {
+  const { $id: _id, ...rest } = schema;
+  return rest;
+}
+
 function formParams(body: unknown): Record<string, string> {
   if (!body || typeof body !== 'object' || Array.isArray(body)) return {};
   return Object.fromEntries(
