@@ -9,3 +9,6 @@ export * from './queries/traffic-series.query.ts';
 export * from './queries/event-counts.query.ts';
 export * from './queries/api-keys.query.ts';
 export * from './queries/repair-rollups.query.ts';
+export * from './queries/breakers.query.ts';
+export * from './queries/decision-counts.query.ts';
+export * from './queries/webhooks.query.ts';
