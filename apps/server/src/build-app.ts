@@ -4,12 +4,17 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { Ingestor } from '@tollgate/ingest';
 import type { Store } from '@tollgate/store';
 import type { Keyring } from './auth/keyring.ts';
+import type { Identity } from './core.ts';
+import type { DecisionRuntime } from './decision-runtime.ts';
 import { ERROR_BODY_SCHEMA, TollgateError } from './errors.ts';
 import type { ServerMetrics } from './metrics.ts';
+import { breakerRoutes } from './plugins/breakers.routes.ts';
 import { collectorRoutes } from './plugins/collectors.routes.ts';
+import { decideRoutes } from './plugins/decide.routes.ts';
 import { keyRoutes } from './plugins/keys.routes.ts';
 import { opsRoutes, type Readiness } from './plugins/ops.routes.ts';
 import { trafficRoutes } from './plugins/traffic.routes.ts';
+import { webhookRoutes } from './plugins/webhooks.routes.ts';
 import { loggerOptions } from './logger.ts';
 
 export interface AppConfig {
@@ -27,6 +32,8 @@ export interface AppConfig {
 export interface AppDeps {
   store: Store;
   ingestor: Ingestor;
+  identity: Identity;
+  decisions: DecisionRuntime;
   keyring: Keyring;
   metrics: ServerMetrics;
   readiness: Readiness;
@@ -60,7 +67,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         title: 'Tollgate API',
         version: deps.config.version,
         description:
-          'Collectors for OTP send, verify, billing and delivery data, and the query API. ' +
+          'Collectors for OTP send, verify, billing and delivery data, the decision API with circuit breakers, ' +
+          'signed webhooks, and the query API. ' +
           'Authenticate with `Authorization: Bearer <key>`; each route names the scope it needs.',
       },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
@@ -84,6 +92,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(collectorRoutes, { ingestor: deps.ingestor, keyring: deps.keyring, config: deps.config });
   await app.register(trafficRoutes, { store: deps.store, keyring: deps.keyring });
   await app.register(keyRoutes, { keyring: deps.keyring });
+  await app.register(decideRoutes, { keyring: deps.keyring, identity: deps.identity, decider: deps.decisions.decider, counter: deps.decisions.counter });
+  await app.register(breakerRoutes, { keyring: deps.keyring, registry: deps.decisions.registry, store: deps.store });
+  await app.register(webhookRoutes, { keyring: deps.keyring, dispatcher: deps.decisions.dispatcher });
   return app;
 }
 

@@ -4,8 +4,12 @@ import { join, resolve } from 'node:path';
 import {
   createHasher,
   createNormalizer,
+  createPhoneNormalizer,
   loadAsnDatabase,
   loadOrCreateHmacKey,
+  type AsnDatabase,
+  type Hasher,
+  type PhoneNormalizer,
 } from '@tollgate/events';
 import { createIngestor, type IngestMetrics, type Ingestor } from '@tollgate/ingest';
 import {
@@ -20,10 +24,20 @@ import {
 } from '@tollgate/store';
 import { loadOrCreateSecretFile } from './secret-file.ts';
 
+/** What the decision path needs to describe a request the way the collectors describe an event. */
+export interface Identity {
+  hasher: Hasher;
+  phones: PhoneNormalizer;
+  asn: AsnDatabase;
+  /** The server's HMAC key, also the root of webhook signing secrets. */
+  key: Buffer;
+}
+
 export interface Core {
   dataDir: string;
   store: Store;
   ingestor: Ingestor;
+  identity: Identity;
   migrationsApplied: number[];
   /** Rollup minutes rebuilt at open because the previous process did not stop cleanly. */
   minutesRepaired: number;
@@ -51,8 +65,10 @@ export async function openCore(env: NodeJS.ProcessEnv, deps: { metrics?: IngestM
     const marker = join(dataDir, RUNNING_MARKER);
     const minutesRepaired = existsSync(marker) ? await repairRollups(store, (await lastIngestedAt(store)) - REPAIR_WINDOW_MS) : 0;
     writeFileSync(marker, `${process.pid}\n`);
-    const hasher = createHasher(loadOrCreateHmacKey({ dataDir, envKey: env.TOLLGATE_HMAC_KEY }));
-    const normalizer = createNormalizer({ hasher, asn: await loadAsnDatabase() });
+    const key = loadOrCreateHmacKey({ dataDir, envKey: env.TOLLGATE_HMAC_KEY });
+    const hasher = createHasher(key);
+    const asn = loadAsnDatabase();
+    const normalizer = createNormalizer({ hasher, asn });
     const ingestor = createIngestor({
       store,
       normalizers: {
@@ -69,6 +85,7 @@ export async function openCore(env: NodeJS.ProcessEnv, deps: { metrics?: IngestM
       dataDir,
       store,
       ingestor,
+      identity: { hasher, phones: createPhoneNormalizer(), asn, key },
       migrationsApplied: applied,
       minutesRepaired,
       async close() {

@@ -4,8 +4,10 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp, DEFAULT_BODY_LIMIT_BYTES } from './build-app.ts';
 import { createKeyring } from './auth/keyring.ts';
 import { adminKeyFrom, openCore, type Core } from './core.ts';
+import { createDecisionRuntime } from './decision-runtime.ts';
 import { startDemoFeed } from './demo-feed.ts';
 import { createServerMetrics } from './metrics.ts';
+import { loadPolicyFile } from './policy-file.ts';
 import type { ReadinessReport } from './plugins/ops.routes.ts';
 
 export interface PlatformOptions {
@@ -42,6 +44,13 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
   try {
     const adminKey = adminKeyFrom(env, dataDir);
     const keyring = await createKeyring({ store, adminKey: adminKey.key });
+    const decisions = createDecisionRuntime({
+      store,
+      identity: core.identity,
+      policy: loadPolicyFile(env),
+      onError: (error) => logger.error({ err: error }, 'decision runtime error'),
+    });
+    await decisions.start();
     const readiness = async (): Promise<ReadinessReport> => {
       const reachable = await store.ping();
       const status = reachable ? await migrationStatus(store) : undefined;
@@ -60,6 +69,8 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     const app = await buildApp({
       store,
       ingestor,
+      identity: core.identity,
+      decisions,
       keyring,
       metrics,
       readiness,
@@ -86,6 +97,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
           clearInterval(keyReload);
           await demo?.stop();
           await app.close();
+          await decisions.stop();
           await core!.close();
         })();
         return closing;

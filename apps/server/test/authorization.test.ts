@@ -40,6 +40,31 @@ interface RouteRow {
   ok: number;
 }
 
+/** An open breaker made with the operate key, for the routes that act on one. */
+async function openBreaker(): Promise<string> {
+  const res = await server.app.inject({
+    method: 'POST',
+    url: '/v1/breakers',
+    payload: { scope: { prefix: `+44 ${700 + (nextId++ % 99)}` }, action: 'block', note: 'authorization test' },
+    headers: server.auth('operate'),
+  });
+  expect(res.statusCode).toBe(201);
+  return res.json().id;
+}
+
+async function closedBreaker(): Promise<string> {
+  const breakerId = await openBreaker();
+  const res = await server.app.inject({ method: 'POST', url: `/v1/breakers/${breakerId}/reset`, payload: { note: 'closed for the test' }, headers: server.auth('operate') });
+  expect(res.statusCode).toBe(200);
+  return breakerId;
+}
+
+async function webhook(): Promise<string> {
+  const res = await server.app.inject({ method: 'POST', url: '/v1/webhooks', payload: { url: 'http://127.0.0.1:9/unused' }, headers: server.auth('operate') });
+  expect(res.statusCode).toBe(201);
+  return res.json().id;
+}
+
 let nextId = 5_000;
 const id = () => nextId++;
 const json = (...events: unknown[]) => JSON.stringify(events);
@@ -85,6 +110,20 @@ const ROUTES: RouteRow[] = [
   { method: 'GET', route: '/v1/keys', scope: 'admin', request: () => ({ url: '/v1/keys' }), ok: 200 },
   { method: 'POST', route: '/v1/keys', scope: 'admin', request: () => ({ url: '/v1/keys', payload: JSON.stringify({ name: 'authz-created', scopes: ['read'] }) }), ok: 201 },
   { method: 'DELETE', route: '/v1/keys/:id', scope: 'admin', request: async () => ({ url: `/v1/keys/${(await createKey(['read'], 'authz-to-revoke')).id}` }), ok: 204 },
+  { method: 'POST', route: '/v1/decide', scope: 'decide', request: () => ({ url: '/v1/decide', payload: JSON.stringify({ app: 'authz', flow: 'login', phone: '+33612345678', ip: `203.0.113.${id() % 250}` }) }), ok: 200 },
+  { method: 'GET', route: '/v1/breakers/snapshot', scope: 'decide', request: () => ({ url: '/v1/breakers/snapshot' }), ok: 200 },
+  { method: 'GET', route: '/v1/breakers', scope: 'operate', request: () => ({ url: '/v1/breakers?state=active' }), ok: 200 },
+  { method: 'POST', route: '/v1/breakers', scope: 'operate', request: () => ({ url: '/v1/breakers', payload: JSON.stringify({ scope: { country: 'KG' }, action: 'challenge', note: 'authz' }) }), ok: 201 },
+  { method: 'GET', route: '/v1/breakers/:id', scope: 'operate', request: async () => ({ url: `/v1/breakers/${await openBreaker()}` }), ok: 200 },
+  { method: 'POST', route: '/v1/breakers/:id/trip', scope: 'operate', request: async () => ({ url: `/v1/breakers/${await closedBreaker()}/trip`, payload: JSON.stringify({ note: 'again' }) }), ok: 200 },
+  { method: 'POST', route: '/v1/breakers/:id/reset', scope: 'operate', request: async () => ({ url: `/v1/breakers/${await openBreaker()}/reset`, payload: JSON.stringify({ note: 'over' }) }), ok: 200 },
+  { method: 'POST', route: '/v1/breakers/:id/extend', scope: 'operate', request: async () => ({ url: `/v1/breakers/${await openBreaker()}/extend`, payload: JSON.stringify({ note: 'longer', expires_in_s: 600 }) }), ok: 200 },
+  { method: 'GET', route: '/v1/breakers/:id/audit', scope: 'operate', request: async () => ({ url: `/v1/breakers/${await openBreaker()}/audit` }), ok: 200 },
+  { method: 'POST', route: '/v1/breakers/preview', scope: 'operate', request: () => ({ url: '/v1/breakers/preview', payload: JSON.stringify({ scope: { country: 'GB' } }) }), ok: 200 },
+  { method: 'POST', route: '/v1/webhooks', scope: 'operate', request: () => ({ url: '/v1/webhooks', payload: JSON.stringify({ url: 'http://127.0.0.1:9/hook' }) }), ok: 201 },
+  { method: 'GET', route: '/v1/webhooks', scope: 'operate', request: () => ({ url: '/v1/webhooks' }), ok: 200 },
+  { method: 'DELETE', route: '/v1/webhooks/:id', scope: 'operate', request: async () => ({ url: `/v1/webhooks/${await webhook()}` }), ok: 204 },
+  { method: 'GET', route: '/v1/webhooks/:id/deliveries', scope: 'operate', request: async () => ({ url: `/v1/webhooks/${await webhook()}/deliveries` }), ok: 200 },
 ];
 
 const PROTECTED = ROUTES.filter((row) => row.scope !== null);

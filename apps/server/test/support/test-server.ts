@@ -7,6 +7,7 @@ import { createKeyring } from '../../src/auth/keyring.ts';
 import { SCOPES, type Scope } from '../../src/auth/scopes.ts';
 import { openCore, type Core } from '../../src/core.ts';
 import { createServerMetrics } from '../../src/metrics.ts';
+import { createDecisionRuntime, type DecisionRuntime } from '../../src/decision-runtime.ts';
 
 export const TEST_ADMIN_KEY = 'test-admin-key-0123456789abcdef';
 export const TEST_HMAC_KEY = 'ab'.repeat(32);
@@ -14,6 +15,7 @@ export const TEST_HMAC_KEY = 'ab'.repeat(32);
 export interface TestServer {
   app: FastifyInstance;
   core: Core;
+  decisions: DecisionRuntime;
   dataDir: string;
   /** One key per scope, holding that scope only. */
   keys: Record<Scope, string>;
@@ -27,7 +29,7 @@ export interface TestServer {
  */
 export async function openTestServer(
   label: string,
-  options: { dataDir?: string; twilioAuthToken?: string; bodyLimitBytes?: number; keepData?: boolean } = {},
+  options: { dataDir?: string; twilioAuthToken?: string; bodyLimitBytes?: number; keepData?: boolean; clock?: () => number } = {},
 ): Promise<TestServer> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), `tollgate-${label}-`));
   let core: Core | undefined;
@@ -36,9 +38,13 @@ export async function openTestServer(
   const keyring = await createKeyring({ store: core.store, adminKey: TEST_ADMIN_KEY });
   const keys = {} as Record<Scope, string>;
   for (const scope of SCOPES) keys[scope] = (await keyring.create(`test-${scope}`, [scope])).key;
+  const decisions = createDecisionRuntime({ store: core.store, identity: core.identity, clock: options.clock, onError: (error) => { throw error; } });
+  await decisions.start();
   const app = await buildApp({
     store: core.store,
     ingestor: core.ingestor,
+    identity: core.identity,
+    decisions,
     keyring,
     metrics,
     readiness: async () => ({ ready: true, checks: {} }),
@@ -53,11 +59,13 @@ export async function openTestServer(
   return {
     app,
     core,
+    decisions,
     dataDir,
     keys,
     auth: (scope) => ({ authorization: `Bearer ${keys[scope]}` }),
     async close() {
       await app.close();
+      await decisions.stop();
       await core!.close();
       if (!options.keepData) rmSync(dataDir, { recursive: true, force: true });
     },

@@ -1,0 +1,65 @@
+export type { Breaker, BreakerAction, BreakerMode, BreakerReason, BreakerState, Scope, ScopeKey } from './breaker.ts';
+export { SCOPE_KEYS } from './breaker.ts';
+export type { BreakerEvent, ExpireEvent, ExtendEvent, ProbeResultEvent, ResetEvent, TripEvent } from './breaker-event.ts';
+export type { BreakerAuditEntry } from './breaker-audit.ts';
+export { SYSTEM_ACTORS } from './breaker-audit.ts';
+export {
+  createBreaker,
+  transition,
+  effectiveState,
+  nextDueAt,
+  escalatedCooldownMs,
+  MIN_COOLDOWN_MS,
+  COOLDOWN_ESCALATION_FACTOR,
+  MAX_ESCALATED_COOLDOWN_MS,
+} from './breaker-state-machine.ts';
+export type { BreakerSpec, Transition } from './breaker-state-machine.ts';
+export { checkScope } from './breaker-scope.ts';
+export { describeScope, describeReason, describeAction } from './breaker-description.ts';
+export { BREAKERS_ERROR_CODES } from './breakers-error.ts';
+export type { BreakersError, BreakersErrorCode } from './breakers-error.ts';
+
+export { scopeCovers, createBreakerIndex } from './scope-match.ts';
+export type { BreakerIndex, ScopeAttributes } from './scope-match.ts';
+
+export { createVelocityLimiter, DEFAULT_MAX_KEYS_PER_TABLE } from './velocity-limiter.ts';
+export type {
+  VelocityDecision,
+  VelocityDenial,
+  VelocityLimiter,
+  VelocityLimiterDeps,
+  VelocityLimiterStats,
+  VelocityRequest,
+  VelocityRule,
+} from './velocity-limiter.ts';
+export {
+  DEFAULT_VELOCITY_CONFIG,
+  DEFAULT_VELOCITY_LIMITS,
+  MAX_RESENDS_PER_SESSION,
+  RESEND_COOLDOWNS_MS,
+  limitsForApp,
+} from './velocity-limits.ts';
+export type { LimitOutcome, ResendLimit, VelocityConfig, VelocityLimits, VelocityRuleName, WindowLimit } from './velocity-limits.ts';
+export { BUCKETS_PER_WINDOW } from './sliding-window.ts';
+export { THROTTLE_WINDOW_MS } from './throttle-meter.ts';
+
+export { createDecider } from './decide.ts';
+export type { Decider, DeciderDeps, DecideRequest, DecideResult, Decision, DecisionReason, ReasonCode, ShadowOutcome } from './decide.ts';
+
+export { compileAllowlist } from './allowlist.ts';
+export type { Allowlist, AllowlistMatch, AllowlistRequest, AllowlistSpec, PhoneHashFn } from './allowlist.ts';
+export { checkCidr, createIpRangeSet } from './ip-range.ts';
+export type { IpRangeSet } from './ip-range.ts';
+
+export { parseBreakerPolicy, POLICY_VERSION, DEFAULT_PROBE_SHARE, DEFAULT_MAX_SHARE_OF_LEGIT_TRAFFIC, SCOPE_LEVELS, NARROWING_KEYS } from './breaker-policy.ts';
+export type { AutoTripRule, BreakerPolicy, NarrowingKey, PolicyError, PolicyParse, ScopeLevel } from './breaker-policy.ts';
+export { proposeAutoTrip } from './auto-trip-proposal.ts';
+export type { AutoTripMatch, AutoTripProposal } from './auto-trip-proposal.ts';
+export { guardAutoTrip } from './blast-radius-guard.ts';
+export type { TripGuard } from './blast-radius-guard.ts';
+export { ANOMALY_KINDS, SEVERITIES, severityAtLeast } from './anomaly-finding.ts';
+export type { AnomalyFinding, AnomalyKind, Severity } from './anomaly-finding.ts';
+export { parseDuration, formatDuration } from './duration.ts';
+
+export { createBreakerRegistry } from './breaker-registry.ts';
+export type { BreakerChange, BreakerRegistry } from './breaker-registry.ts';

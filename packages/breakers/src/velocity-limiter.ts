@@ -1,0 +1,262 @@
+import { createCappedMap, type CappedMap } from './capped-map.ts';
+import { formatDuration } from './duration.ts';
+import { SlidingWindow } from './sliding-window.ts';
+import {
+  DEFAULT_VELOCITY_CONFIG,
+  limitsForApp,
+  type LimitOutcome,
+  type ResendLimit,
+  type VelocityConfig,
+  type VelocityLimits,
+  type WindowLimit,
+} from './velocity-limits.ts';
+
+/** What the limiter needs to know about a send. `ipSubnet` is the events package's form: "203.0.113.0/24" or "2001:db8::/64". */
+export interface VelocityRequest {
+  app: string;
+  phoneHash: string;
+  ip: string;
+  ipSubnet: string;
+  sessionId?: string;
+}
+
+/** The rule that refused a send, as reported to services and counted on the dashboard. */
+export type VelocityRule =
+  | 'phone'
+  | 'ip'
+  | 'ipv4_subnet'
+  | 'ipv6_subnet'
+  | 'session_cooldown'
+  | 'session_resends'
+  | 'app_ceiling';
+
+export type VelocityDenial = { decision: LimitOutcome; rule: VelocityRule; retryAfterS: number; detail: string };
+export type VelocityDecision = { decision: 'allow' } | VelocityDenial;
+
+export interface VelocityLimiterStats {
+  /** Apps with counters. */
+  apps: number;
+  /** Keys held and keys dropped by the cap, per counter table, summed over apps. */
+  tables: Record<'phone' | 'ip' | 'ipv4Subnet' | 'ipv6Subnet' | 'session', { keys: number; evicted: number }>;
+}
+
+export interface VelocityLimiter {
+  /** The decision for one more send now; counts nothing, so a send refused elsewhere costs no quota. */
+  check(request: VelocityRequest): VelocityDecision;
+  /** Counts a send that went out. */
+  record(request: VelocityRequest): void;
+  /** `check`, then `record` if allowed: for callers with no other reason to refuse. */
+  consume(request: VelocityRequest): VelocityDecision;
+  stats(): VelocityLimiterStats;
+}
+
+export interface VelocityLimiterDeps {
+  clock: () => number;
+  config?: VelocityConfig;
+  /** Cap on keys per counter table of each app; see `DEFAULT_MAX_KEYS_PER_TABLE`. */
+  maxKeysPerTable?: number;
+}
+
+/**
+ * Keys one table of one app may hold. It must exceed the distinct phones (or IPs, sessions) one
+ * window sees, or counters are forgotten early (watch `evicted`). A counter costs roughly 250
+ * bytes, so an app's five tables stay near 125 MB even when an attacker sprays new keys into all.
+ */
+export const DEFAULT_MAX_KEYS_PER_TABLE = 100_000;
+
+/**
+ * Apps with counters at once. Apps are the service's own tenants, a handful; the cap only bounds
+ * memory if something upstream lets arbitrary app names through.
+ */
+export const MAX_TRACKED_APPS = 64;
+
+const MS_PER_S = 1_000;
+
+interface SessionSends {
+  firstSendMs: number;
+  lastSendMs: number;
+  sends: number;
+}
+
+type TableName = 'phone' | 'ip' | 'ipv4Subnet' | 'ipv6Subnet';
+
+/**
+ * One app's counters. Per app, so that each app's limits apply to its own traffic only, and so
+ * that the request's own strings are the keys: concatenating "app + value" would cost a new
+ * string and its hash on every probe, several times the probe itself.
+ */
+interface AppCounters {
+  phone: CappedMap<SlidingWindow>;
+  ip: CappedMap<SlidingWindow>;
+  ipv4Subnet: CappedMap<SlidingWindow>;
+  ipv6Subnet: CappedMap<SlidingWindow>;
+  session: CappedMap<SessionSends>;
+  app: SlidingWindow | undefined;
+}
+
+const OUTCOME_RANK: Readonly<Record<LimitOutcome, number>> = { challenge: 1, block: 2 };
+
+/**
+ * Send velocity limits in memory: sliding-window counters per phone hash, IP, IPv4 /24, IPv6 /64
+ * and app, and the resend ladder per session. Owns its counters; nothing here touches the store,
+ * so a decision costs a handful of Map probes.
+ */
+export function createVelocityLimiter(deps: VelocityLimiterDeps): VelocityLimiter {
+  const { clock } = deps;
+  const config = deps.config ?? DEFAULT_VELOCITY_CONFIG;
+  const maxKeys = deps.maxKeysPerTable ?? DEFAULT_MAX_KEYS_PER_TABLE;
+  const appLimits = new Map(Object.keys(config.apps).map((app) => [app, limitsForApp(config, app)]));
+  const counters = createCappedMap<AppCounters>(MAX_TRACKED_APPS);
+
+  function limitsOf(app: string): VelocityLimits {
+    return appLimits.get(app) ?? config.defaults;
+  }
+
+  function countersOf(app: string): AppCounters {
+    return counters.upsert(app, () => ({
+      phone: createCappedMap(maxKeys),
+      ip: createCappedMap(maxKeys),
+      ipv4Subnet: createCappedMap(maxKeys),
+      ipv6Subnet: createCappedMap(maxKeys),
+      session: createCappedMap(maxKeys),
+      app: undefined,
+    }));
+  }
+
+  function check(request: VelocityRequest): VelocityDecision {
+    const nowMs = clock();
+    const limits = limitsOf(request.app);
+    const app = counters.get(request.app);
+    const subnet = subnetRule(request.ipSubnet, limits);
+    let worst: VelocityDenial | undefined;
+    worst = stricter(worst, checkWindow('phone', 'this phone', limits.phone, app?.phone.get(request.phoneHash), nowMs));
+    worst = stricter(worst, checkWindow('ip', 'this IP', limits.ip, app?.ip.get(request.ip), nowMs));
+    if (subnet !== undefined) {
+      const window = app?.[subnet.table].get(request.ipSubnet);
+      worst = stricter(worst, checkWindow(subnet.rule, `subnet ${request.ipSubnet}`, subnet.limit, window, nowMs));
+    }
+    if (request.sessionId !== undefined && limits.session !== null) {
+      worst = stricter(worst, checkSession(limits.session, app?.session.get(request.sessionId), nowMs));
+    }
+    worst = stricter(worst, checkWindow('app_ceiling', `app ${request.app}`, limits.app, app?.app, nowMs));
+    return worst ?? ALLOW;
+  }
+
+  function record(request: VelocityRequest): void {
+    const nowMs = clock();
+    const limits = limitsOf(request.app);
+    const app = countersOf(request.app);
+    if (limits.phone !== null) countIn(app.phone, request.phoneHash, limits.phone, nowMs);
+    if (limits.ip !== null) countIn(app.ip, request.ip, limits.ip, nowMs);
+    const subnet = subnetRule(request.ipSubnet, limits);
+    if (subnet !== undefined) countIn(app[subnet.table], request.ipSubnet, subnet.limit, nowMs);
+    if (request.sessionId !== undefined && limits.session !== null) recordSession(app.session, request.sessionId, limits.session, nowMs);
+    if (limits.app !== null) (app.app ??= new SlidingWindow(limits.app.windowMs)).add(nowMs);
+  }
+
+  return {
+    check,
+    record,
+    consume(request) {
+      const decision = check(request);
+      if (decision.decision === 'allow') record(request);
+      return decision;
+    },
+    stats() {
+      const tables = {} as VelocityLimiterStats['tables'];
+      for (const name of ['phone', 'ip', 'ipv4Subnet', 'ipv6Subnet', 'session'] as const) {
+        tables[name] = { keys: 0, evicted: 0 };
+        for (const app of counters.values()) {
+          tables[name].keys += app[name].size;
+          tables[name].evicted += app[name].evicted;
+        }
+      }
+      return { apps: counters.size, tables };
+    },
+  };
+}
+
+const ALLOW: VelocityDecision = { decision: 'allow' };
+
+type SubnetTable = Extract<TableName, 'ipv4Subnet' | 'ipv6Subnet'>;
+
+function subnetRule(
+  ipSubnet: string,
+  limits: VelocityLimits,
+): { rule: VelocityRule; table: SubnetTable; limit: WindowLimit } | undefined {
+  // '' is the events package's "unknown subnet": it must not pool every unparsable address into one counter.
+  if (ipSubnet === '') return undefined;
+  const v6 = ipSubnet.includes(':');
+  const limit = v6 ? limits.ipv6Subnet : limits.ipv4Subnet;
+  if (limit === null) return undefined;
+  return v6 ? { rule: 'ipv6_subnet', table: 'ipv6Subnet', limit } : { rule: 'ipv4_subnet', table: 'ipv4Subnet', limit };
+}
+
+function checkWindow(
+  rule: VelocityRule,
+  what: string,
+  limit: WindowLimit | null,
+  window: SlidingWindow | undefined,
+  nowMs: number,
+): VelocityDenial | undefined {
+  if (limit === null) return undefined;
+  const waitMs = window === undefined ? (limit.max > 0 ? 0 : limit.windowMs) : window.msUntilRoomFor(nowMs, limit.max);
+  if (waitMs <= 0) return undefined;
+  const sent = window === undefined ? 0 : window.count(nowMs);
+  return {
+    decision: limit.onExceed,
+    rule,
+    retryAfterS: secondsFrom(waitMs),
+    detail: `${sent} sends from ${what} in the last ${formatDuration(limit.windowMs)} (limit ${limit.max})`,
+  };
+}
+
+function countIn(table: CappedMap<SlidingWindow>, key: string, limit: WindowLimit, nowMs: number): void {
+  table.upsert(key, () => new SlidingWindow(limit.windowMs)).add(nowMs);
+}
+
+function checkSession(limit: ResendLimit, sends: SessionSends | undefined, nowMs: number): VelocityDenial | undefined {
+  if (sends === undefined || nowMs - sends.firstSendMs >= limit.sessionTtlMs) return undefined;
+  const resends = sends.sends - 1;
+  if (resends >= limit.maxResends) {
+    return {
+      decision: limit.onExceed,
+      rule: 'session_resends',
+      retryAfterS: secondsFrom(sends.firstSendMs + limit.sessionTtlMs - nowMs),
+      detail: `session already resent ${resends} times (limit ${limit.maxResends}): start a new verification`,
+    };
+  }
+  const cooldownMs = limit.cooldownsMs[Math.min(resends, limit.cooldownsMs.length - 1)] ?? 0;
+  const waitMs = sends.lastSendMs + cooldownMs - nowMs;
+  if (waitMs <= 0) return undefined;
+  return {
+    decision: limit.onExceed,
+    rule: 'session_cooldown',
+    retryAfterS: secondsFrom(waitMs),
+    detail: `resend ${resends + 1} of this session ${formatDuration(nowMs - sends.lastSendMs)} after the last send; it must wait ${formatDuration(cooldownMs)}`,
+  };
+}
+
+function recordSession(table: CappedMap<SessionSends>, key: string, limit: ResendLimit, nowMs: number): void {
+  const sends = table.upsert(key, () => ({ firstSendMs: nowMs, lastSendMs: nowMs, sends: 0 }));
+  if (nowMs - sends.firstSendMs >= limit.sessionTtlMs) {
+    sends.firstSendMs = nowMs;
+    sends.sends = 0;
+  }
+  sends.sends++;
+  sends.lastSendMs = nowMs;
+}
+
+/** Block beats challenge; between equals, the longer wait, since the caller must sit out both. */
+function stricter(current: VelocityDenial | undefined, candidate: VelocityDenial | undefined): VelocityDenial | undefined {
+  if (candidate === undefined) return current;
+  if (current === undefined) return candidate;
+  const rankDelta = OUTCOME_RANK[candidate.decision] - OUTCOME_RANK[current.decision];
+  if (rankDelta !== 0) return rankDelta > 0 ? candidate : current;
+  return candidate.retryAfterS > current.retryAfterS ? candidate : current;
+}
+
+/** Whole seconds, rounded up and at least 1, so a client that waits exactly that long is let through. */
+function secondsFrom(ms: number): number {
+  return Math.max(1, Math.ceil(ms / MS_PER_S));
+}
