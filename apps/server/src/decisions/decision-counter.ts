@@ -1,13 +1,7 @@
 import { insertDecisionCounts, type DecisionCountRow, type Store } from '@tollgate/store';
 
-export interface DecisionScope {
-  app: string;
-  flow: string;
-  country: string;
-  prefix: string;
-  asn: number;
-  provider: string;
-}
+/** The scope a decision is counted under: the rollup's key without its minute. */
+export type DecisionScope = Pick<DecisionCountRow, 'app' | 'flow' | 'country' | 'prefix' | 'asn' | 'provider'>;
 
 export type CountedDecision = 'allow' | 'challenge' | 'block';
 
