@@ -13,12 +13,13 @@ export function median(values: number[]): number {
 export function writeResultsSection(name: string, body: string): void {
   const current = existsSync(RESULTS) ? readFileSync(RESULTS, 'utf8') : '# Benchmark results\n\nLatest figures of each benchmark, with the command that made them.\n';
   const heading = `## ${name}`;
-  const section = `${heading}\n\n${body.trim()}\n`;
+  const section = `${heading}\n\n${body.trim()}\n\n`;
   const start = current.indexOf(`${heading}\n`);
   if (start < 0) {
-    writeFileSync(RESULTS, `${current.trimEnd()}\n\n${section}`);
+    writeFileSync(RESULTS, `${current.trimEnd()}\n\n${section.trimEnd()}\n`);
     return;
   }
   const after = current.indexOf('\n## ', start + heading.length);
-  writeFileSync(RESULTS, current.slice(0, start) + section + (after < 0 ? '' : current.slice(after + 1)));
+  const rest = after < 0 ? '' : current.slice(after + 1);
+  writeFileSync(RESULTS, `${(current.slice(0, start) + section + rest).trimEnd()}\n`);
 }
