@@ -11,7 +11,7 @@ import {
   type Hasher,
   type PhoneNormalizer,
 } from '@tollgate/events';
-import { createIngestor, type IngestMetrics, type Ingestor } from '@tollgate/ingest';
+import { createIngestor, type IngestMetrics, type Ingestor, type IngestorOptions } from '@tollgate/ingest';
 import {
   createStore,
   ensureDatabase,
@@ -54,7 +54,10 @@ const REPAIR_WINDOW_MS = 2 * 60_000;
  * its rollups repaired if the previous process was killed), and the ingest pipeline with its keyed
  * hasher and ASN database. Closing drains the ingestor, then closes the store.
  */
-export async function openCore(env: NodeJS.ProcessEnv, deps: { metrics?: IngestMetrics; clock?: () => number } = {}): Promise<Core> {
+export async function openCore(
+  env: NodeJS.ProcessEnv,
+  deps: { metrics?: IngestMetrics; clock?: () => number; ingest?: Partial<IngestorOptions> } = {},
+): Promise<Core> {
   const dataDir = resolve(env.TOLLGATE_DATA_DIR ?? './data');
   const storeConfig = storeConfigFromEnv(env, dataDir);
   const retention = retentionFromEnv(env);
@@ -79,6 +82,7 @@ export async function openCore(env: NodeJS.ProcessEnv, deps: { metrics?: IngestM
       },
       metrics: deps.metrics,
       clock: deps.clock,
+      options: deps.ingest,
     });
     await ingestor.warm();
     return {

@@ -29,12 +29,22 @@ export interface TestServer {
  */
 export async function openTestServer(
   label: string,
-  options: { dataDir?: string; twilioAuthToken?: string; bodyLimitBytes?: number; keepData?: boolean; clock?: () => number } = {},
+  options: {
+    dataDir?: string;
+    twilioAuthToken?: string;
+    bodyLimitBytes?: number;
+    keepData?: boolean;
+    clock?: () => number;
+    maxPendingEvents?: number;
+  } = {},
 ): Promise<TestServer> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), `tollgate-${label}-`));
   let core: Core | undefined;
   const metrics = createServerMetrics({ pendingEvents: () => core?.ingestor.pendingEvents() ?? 0 });
-  core = await openCore({ TOLLGATE_DATA_DIR: dataDir, TOLLGATE_HMAC_KEY: TEST_HMAC_KEY }, { metrics: metrics.ingest });
+  core = await openCore(
+    { TOLLGATE_DATA_DIR: dataDir, TOLLGATE_HMAC_KEY: TEST_HMAC_KEY },
+    { metrics: metrics.ingest, ...(options.maxPendingEvents !== undefined && { ingest: { maxPendingEvents: options.maxPendingEvents } }) },
+  );
   const keyring = await createKeyring({ store: core.store, adminKey: TEST_ADMIN_KEY });
   const keys = {} as Record<Scope, string>;
   for (const scope of SCOPES) keys[scope] = (await keyring.create(`test-${scope}`, [scope])).key;
