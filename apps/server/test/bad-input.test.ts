@@ -258,7 +258,7 @@ describe('deep nesting is refused, never a 500 or a hang', () => {
 
 describe('billing CSV imports', () => {
   it.each<BadInput>([
-    { name: 'an empty file', url: '/v1/imports/billing', body: '', type: CSV, want: invalid([1, '']) },
+    { name: 'an empty file', url: '/v1/imports/billing', body: '', type: CSV, want: refused(400, 'TG_BATCH_EMPTY') },
     { name: 'a header and no lines', url: '/v1/imports/billing', body: 'message_id,ts,provider,country,cost\n', type: CSV, want: refused(400, 'TG_BATCH_EMPTY') },
     { name: 'a header without an id column', url: '/v1/imports/billing', body: csvFixture('billing-no-id-column.csv'), type: CSV, want: invalid(...line(1, 'event_id', 'ts')) },
     { name: 'JSON sent as CSV', url: '/v1/imports/billing', body: json(billingEvent('SMjson')), type: CSV, want: invalid(...line(1, 'event_id', 'ts', 'provider', 'country', 'cost')) },

@@ -153,6 +153,8 @@ function article(type: string): string {
 function jsonType(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
+  // JSON.parse turns 1e400 into Infinity: a number, but not one any field can hold.
+  if (typeof value === 'number' && !Number.isFinite(value)) return 'a number too large to represent';
   return article(typeof value);
 }
 

@@ -24,6 +24,7 @@ describe('validateEvent', () => {
   it.each([
     ['send', 'a missing field', { ...SEND, app: undefined }, 'app', /^required field is missing/],
     ['send', 'a wrong type', { ...SEND, cost: '0.04' }, 'cost', /^must be a number \(got a string\)/],
+    ['send', 'a cost past what a double holds (1e400 parses as Infinity)', { ...SEND, cost: JSON.parse('1e400') }, 'cost', /got a number too large to represent/],
     ['send', 'a non-integer asn', { ...SEND, asn: 1.5 }, 'asn', /^must be a whole number/],
     ['send', 'an unknown flow', { ...SEND, flow: 'checkout' }, 'flow', /unknown value "checkout" \(expected one of: signup, login, recovery, step_up\)/],
     ['send', 'an unknown channel', { ...SEND, channel: 'fax' }, 'channel', /expected one of: sms, voice, whatsapp, email/],

@@ -120,7 +120,9 @@ export async function collectorRoutes(
       },
     },
     async (request, reply) => {
-      const parsed = parseBillingCsv(typeof request.body === 'string' ? request.body : '');
+      const text = typeof request.body === 'string' ? request.body : '';
+      if (text.trim() === '') throw new TollgateError('TG_BATCH_EMPTY', { message: 'The CSV is empty: send a header row, then one billing line per row.' });
+      const parsed = parseBillingCsv(text);
       return store('billing', parsed.items, parsed.rejected, reply);
     },
   );
