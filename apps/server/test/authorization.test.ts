@@ -87,6 +87,7 @@ const ROUTES: RouteRow[] = [
   { method: 'GET', route: '/docs/json', scope: null, request: () => ({ url: '/docs/json' }), ok: 200 },
   { method: 'GET', route: '/metrics', scope: 'read', request: () => ({ url: '/metrics' }), ok: 200 },
   { method: 'GET', route: '/v1/metrics/traffic', scope: 'read', request: () => ({ url: '/v1/metrics/traffic?interval=1h&group_by=country' }), ok: 200 },
+  { method: 'GET', route: '/v1/metrics/decisions', scope: 'read', request: () => ({ url: '/v1/metrics/decisions?interval=1h' }), ok: 200 },
   { method: 'POST', route: '/v1/events/send', scope: 'ingest', request: () => ({ url: '/v1/events/send', payload: json(sendEvent(id())) }), ok: 200 },
   { method: 'POST', route: '/v1/events/verify', scope: 'ingest', request: () => ({ url: '/v1/events/verify', payload: json(verifyEvent(id(), true)) }), ok: 200 },
   { method: 'POST', route: '/v1/events/billing', scope: 'ingest', request: () => ({ url: '/v1/events/billing', payload: json(billingEvent(`SMauth${id()}`)) }), ok: 200 },

@@ -106,6 +106,26 @@ describe('decision API with manual breakers', () => {
     expect(preview.json().share_of_cost).toBeCloseTo(0.12 / 0.24, 6);
   });
 
+  it('reports decisions and the money blocked sends would have cost', async () => {
+    // Price the prefix: sends to +44 740 in this hour cost 0.04 each.
+    const now = Date.now();
+    await server.app.inject({
+      method: 'POST',
+      url: '/v1/events/send',
+      headers: { ...server.auth('ingest'), 'content-type': 'application/json' },
+      payload: JSON.stringify([sendEvent(950, { ts: now, phone: '+447400199999', session_id: 'price-1', cost: 0.04 })]),
+    });
+    const trip = await operate('POST', '/v1/breakers', { scope: { prefix: '+44 740', app: 'pricing' }, action: 'block', note: 'money test' });
+    for (let i = 0; i < 3; i++) expect((await decide(request(GB, 100 + i, { app: 'pricing' }))).json().decision).toBe('block');
+    await operate('POST', `/v1/breakers/${trip.json().id}/reset`, { note: 'done' });
+    await server.decisions.counter.flush();
+    const res = await server.app.inject({ method: 'GET', url: `/v1/metrics/decisions?interval=1d&app=pricing&from=${now - 3_600_000}`, headers: server.auth('read') });
+    expect(res.statusCode).toBe(200);
+    const [point] = res.json().points;
+    expect(point).toMatchObject({ blocked: 3 });
+    expect(point.saved_usd).toBeCloseTo(0.12, 6);
+  });
+
   it.each([
     [{ app: 'shop', flow: 'signup', phone: '+44 12', ip: '1.2.3.4' }, 'phone'],
     [{ app: 'shop', flow: 'signup', phone: GB, ip: '300.1.1.1' }, 'ip'],

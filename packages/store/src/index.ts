@@ -12,3 +12,4 @@ export * from './queries/repair-rollups.query.ts';
 export * from './queries/breakers.query.ts';
 export * from './queries/decision-counts.query.ts';
 export * from './queries/webhooks.query.ts';
+export * from './queries/decision-series.query.ts';

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { TRAFFIC_DIMENSIONS, trafficSeries, type Store, type TrafficDimension, type TrafficPoint } from '@tollgate/store';
+import { decisionSeries, TRAFFIC_DIMENSIONS, trafficSeries, type Store, type TrafficDimension, type TrafficPoint } from '@tollgate/store';
 import { requireScope } from '../auth/require-scope.ts';
 import type { Keyring } from '../auth/keyring.ts';
 import { TollgateError } from '../errors.ts';
@@ -46,7 +46,10 @@ const POINT_SCHEMA = {
   },
 } as const;
 
-/** `GET /v1/metrics/traffic`: series from the per-minute rollup, for the dashboard and for users. */
+/**
+ * `GET /v1/metrics/traffic` (series from the per-minute rollup) and `GET /v1/metrics/decisions`
+ * (what the decision API allowed and stopped, and the money that saved), for the dashboard and users.
+ */
 export async function trafficRoutes(app: FastifyInstance, opts: { store: Store; keyring: Keyring }): Promise<void> {
   app.get<{ Querystring: TrafficQuery }>(
     '/v1/metrics/traffic',
@@ -99,16 +102,7 @@ export async function trafficRoutes(app: FastifyInstance, opts: { store: Store; 
     },
     async (request) => {
       const q = request.query;
-      const toMs = q.to === undefined ? Date.now() : parseTime(q.to, 'to');
-      const fromMs = q.from === undefined ? toMs - DEFAULT_RANGE_MS : parseTime(q.from, 'from');
-      if (fromMs >= toMs) throw new TollgateError('TG_REQUEST_INVALID', { field: 'from', message: '"from" must be before "to".' });
-      const intervalMinutes = INTERVAL_MINUTES[q.interval];
-      if ((toMs - fromMs) / (intervalMinutes * 60_000) > MAX_BUCKETS) {
-        throw new TollgateError('TG_REQUEST_INVALID', {
-          field: 'interval',
-          message: `The range holds more than ${MAX_BUCKETS} ${q.interval} buckets: choose a coarser interval or a shorter range.`,
-        });
-      }
+      const { fromMs, toMs, intervalMinutes } = timeRange(q);
       const points = await trafficSeries(opts.store, {
         fromMs,
         toMs,
@@ -120,6 +114,71 @@ export async function trafficRoutes(app: FastifyInstance, opts: { store: Store; 
       return { from: fromMs, to: toMs, interval: q.interval, group_by: q.group_by ?? null, series: toSeries(points) };
     },
   );
+
+  app.get<{ Querystring: Pick<TrafficQuery, 'from' | 'to' | 'interval' | 'app'> }>(
+    '/v1/metrics/decisions',
+    {
+      onRequest: requireScope(opts.keyring, 'read'),
+      schema: {
+        summary: 'Decisions and money saved',
+        tags: ['query'],
+        description:
+          'Scope `read`. Decisions of `/v1/decide` per time bucket (allowed, challenged, blocked, blocked in shadow) and ' +
+          'the estimated spend saved: blocked sends priced at the hour\'s average cost of a send to the same prefix.',
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            from: { type: 'string' },
+            to: { type: 'string' },
+            interval: { type: 'string', enum: Object.keys(INTERVAL_MINUTES), default: '1h' },
+            app: { type: 'string', maxLength: 64 },
+          },
+        },
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              from: { type: 'integer' },
+              to: { type: 'integer' },
+              interval: { type: 'string' },
+              points: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  properties: {
+                    ts: { type: 'integer' }, allowed: { type: 'integer' }, challenged: { type: 'integer' }, blocked: { type: 'integer' },
+                    shadow_blocked: { type: 'integer' }, saved_usd: { type: 'number' },
+                  },
+                },
+              },
+            },
+          },
+          ...ERROR_RESPONSES,
+        },
+      },
+    },
+    async (request) => {
+      const { fromMs, toMs, intervalMinutes } = timeRange(request.query);
+      const points = await decisionSeries(opts.store, { fromMs, toMs, intervalMinutes, app: request.query.app });
+      return { from: fromMs, to: toMs, interval: request.query.interval, points };
+    },
+  );
+}
+
+/** The query's range and bucket size, validated: from before to, and not more buckets than a chart needs. */
+function timeRange(q: { from?: string; to?: string; interval: Interval }): { fromMs: number; toMs: number; intervalMinutes: number } {
+  const toMs = q.to === undefined ? Date.now() : parseTime(q.to, 'to');
+  const fromMs = q.from === undefined ? toMs - DEFAULT_RANGE_MS : parseTime(q.from, 'from');
+  if (fromMs >= toMs) throw new TollgateError('TG_REQUEST_INVALID', { field: 'from', message: '"from" must be before "to".' });
+  const intervalMinutes = INTERVAL_MINUTES[q.interval];
+  if ((toMs - fromMs) / (intervalMinutes * 60_000) > MAX_BUCKETS) {
+    throw new TollgateError('TG_REQUEST_INVALID', {
+      field: 'interval',
+      message: `The range holds more than ${MAX_BUCKETS} ${q.interval} buckets: choose a coarser interval or a shorter range.`,
+    });
+  }
+  return { fromMs, toMs, intervalMinutes };
 }
 
 function toSeries(points: TrafficPoint[]): { key: string; points: object[] }[] {

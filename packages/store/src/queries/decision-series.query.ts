@@ -1,0 +1,45 @@
+import type { Store } from '../store.ts';
+
+export interface DecisionPoint {
+  ts: number;
+  allowed: number;
+  challenged: number;
+  blocked: number;
+  shadow_blocked: number;
+  /** Blocked decisions priced at the average cost of a send of the same scope that hour (USD). */
+  saved_usd: number;
+}
+
+/**
+ * Decisions per time bucket with an estimate of the money breakers and limits saved: every blocked
+ * send priced at what a send to the same prefix cost on average in the same hour (from the traffic
+ * rollup). The price of an SMS depends on its destination, and a decision is made before the
+ * provider is chosen, so the prefix is the key. A prefix with no priced send that hour counts 0.
+ */
+export async function decisionSeries(store: Store, params: { fromMs: number; toMs: number; intervalMinutes: number; app?: string }): Promise<DecisionPoint[]> {
+  const rs = await store.client.query({
+    query: `
+      WITH prices AS (
+        SELECT toStartOfHour(minute) AS hour, prefix, sum(cost_est_usd) / greatest(sum(sends), 1) AS cost_per_send
+        FROM traffic_1m
+        WHERE minute >= toStartOfHour(fromUnixTimestamp64Milli({from:Int64})) AND minute < fromUnixTimestamp64Milli({to:Int64})
+        GROUP BY hour, prefix
+      )
+      SELECT toUnixTimestamp(toStartOfInterval(d.minute, toIntervalMinute({step:UInt32}))) * 1000 AS ts,
+             toUInt64(sum(d.allowed)) AS allowed,
+             toUInt64(sum(d.challenged)) AS challenged,
+             toUInt64(sum(d.blocked)) AS blocked,
+             toUInt64(sum(d.shadow_blocked)) AS shadow_blocked,
+             round(sum(d.blocked * p.cost_per_send), 6) AS saved_usd
+      FROM decisions_1m AS d
+      LEFT JOIN prices AS p
+        ON p.hour = toStartOfHour(d.minute) AND p.prefix = d.prefix
+      WHERE d.minute >= toStartOfMinute(fromUnixTimestamp64Milli({from:Int64})) AND d.minute < fromUnixTimestamp64Milli({to:Int64})
+        AND ({app:String} = '' OR d.app = {app:String})
+      GROUP BY ts
+      ORDER BY ts`,
+    query_params: { from: params.fromMs, to: params.toMs, step: params.intervalMinutes, app: params.app ?? '' },
+    format: 'JSONEachRow',
+  });
+  return rs.json<DecisionPoint>();
+}
