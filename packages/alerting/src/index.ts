@@ -1,0 +1,57 @@
+export { ALERT_LABELS, labelsOf, isAlertLabel } from './alert-input.ts';
+export type { AlertInput, AlertLabel, AlertLabels, AlertScope } from './alert-input.ts';
+export { parseMatcher, matches, matchesAll } from './matcher.ts';
+export type { Matcher, MatcherParse, MatchOperator } from './matcher.ts';
+export { OWNER_ROLES, DEFAULT_TIMINGS, DEFAULT_PAGE_POLICY, formatRuleError } from './rules-config.ts';
+export type {
+  AlertingConfig,
+  EscalationContact,
+  InhibitRule,
+  Owner,
+  OwnerRole,
+  PagePolicy,
+  PagerDutyTarget,
+  RouteNode,
+  RouteTimings,
+  RuleError,
+} from './rules-config.ts';
+export { parseRules } from './rules-parser.ts';
+export type { RulesEnv, RulesFile, RulesParse } from './rules-parser.ts';
+export { loadRules, watchRules, BREAKER_POLICY_FILE, RELOAD_DEBOUNCE_MS } from './rules-loader.ts';
+export type { RulesWatcher } from './rules-loader.ts';
+export { route, matchingRoutes, primaryMatch } from './route-tree.ts';
+export type { PageDecision, RoutableAlert, RouteMatch } from './route-tree.ts';
+export { inhibited, inhibitRulesTargeting } from './inhibition.ts';
+export type { InhibitDecision } from './inhibition.ts';
+export { parseSilence, silencedBy, MAX_SILENCE_MS } from './silence.ts';
+export type { Silence, SilenceDraft, SilenceParse } from './silence.ts';
+export { planNotification, groupFingerprint } from './notification-plan.ts';
+export type { GroupState, NotificationPlan } from './notification-plan.ts';
+export { planEscalation } from './escalation-plan.ts';
+export type { EscalationPlan } from './escalation-plan.ts';
+export {
+  INCIDENT_ERROR_CODES,
+  SYSTEM_ACTOR,
+  acknowledge,
+  addNote,
+  applyAlert,
+  groupIntoIncident,
+  incidentIdFor,
+  openIncident,
+  reassign,
+  recordBreaker,
+  recordEscalation,
+  recordNotified,
+  resolve,
+  setMoney,
+} from './incident.ts';
+export type {
+  GroupingOutcome,
+  Incident,
+  IncidentErrorCode,
+  IncidentState,
+  IncidentTransition,
+  NotificationChannel,
+  NotificationEvent,
+  TimelineEntry,
+} from './incident.ts';

@@ -1,0 +1,83 @@
+import { watch, type FSWatcher } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseRules, type RulesEnv, type RulesFile, type RulesParse } from './rules-parser.ts';
+import type { AlertingConfig, RuleError } from './rules-config.ts';
+
+/** Lives in the same folder but belongs to the breakers package, which reads it itself. */
+export const BREAKER_POLICY_FILE = 'breaker-policy.yaml';
+const RULES_FILE = /\.ya?ml$/;
+/**
+ * Editors save with several writes and renames in a row; reloading once they have settled avoids
+ * reading a half-written file and reporting an error that is gone a moment later.
+ */
+export const RELOAD_DEBOUNCE_MS = 100;
+
+/** The alert-routing files of `dir` (every *.yaml but the breaker policy), read and validated as one config. */
+export async function loadRules(dir: string, env: RulesEnv): Promise<RulesParse> {
+  let names: string[];
+  try {
+    names = (await readdir(dir)).filter((name) => RULES_FILE.test(name) && name !== BREAKER_POLICY_FILE).sort();
+  } catch (error) {
+    return { ok: false, errors: [{ file: dir, line: 0, path: '', message: `cannot read the rules directory: ${(error as Error).message}` }] };
+  }
+  if (names.length === 0) return { ok: false, errors: [{ file: dir, line: 0, path: '', message: `no alert-routing files (*.yaml besides ${BREAKER_POLICY_FILE})` }] };
+  const files: RulesFile[] = await Promise.all(names.map(async (name) => ({ file: join(dir, name), text: await readFile(join(dir, name), 'utf8') })));
+  return parseRules(files, env);
+}
+
+export interface RulesWatcher {
+  /** The last valid config, or undefined if the files have never been valid since the watcher started. */
+  current(): AlertingConfig | undefined;
+  close(): void;
+}
+
+/**
+ * Reloads the rules when a file in `dir` changes, without a restart. A bad edit keeps the last
+ * good config running and reports why through `onError`; the next good edit replaces it. The
+ * first load happens before this resolves and reports the same way.
+ */
+export async function watchRules(options: {
+  dir: string;
+  env: RulesEnv;
+  onChange: (config: AlertingConfig) => void;
+  onError: (errors: RuleError[]) => void;
+  debounceMs?: number;
+}): Promise<RulesWatcher> {
+  const { dir, env, onChange, onError, debounceMs = RELOAD_DEBOUNCE_MS } = options;
+  let current: AlertingConfig | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let reloading: Promise<void> = Promise.resolve();
+  let closed = false;
+
+  const reload = async (): Promise<void> => {
+    const parsed = await loadRules(dir, env);
+    if (closed) return;
+    if (parsed.ok) {
+      current = parsed.config;
+      onChange(parsed.config);
+    } else {
+      onError(parsed.errors);
+    }
+  };
+
+  await reload();
+  const watcher: FSWatcher = watch(dir, (_event, filename) => {
+    if (filename === BREAKER_POLICY_FILE || (filename !== null && !RULES_FILE.test(filename))) return;
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      reloading = reloading.then(reload, reload);
+    }, debounceMs);
+    timer.unref();
+  });
+  watcher.unref();
+
+  return {
+    current: () => current,
+    close() {
+      closed = true;
+      clearTimeout(timer);
+      watcher.close();
+    },
+  };
+}
