@@ -55,3 +55,8 @@ export type {
   NotificationEvent,
   TimelineEntry,
 } from './incident.ts';
+export { describeIncident, incidentUrl } from './notifier.ts';
+export type { IncidentMessage, Notification, Notifier, NotifyResult } from './notifier.ts';
+export { createSlackNotifier, SLACK_TIMEOUT_MS } from './slack.notifier.ts';
+export { createPagerDutyNotifier, PAGERDUTY_EVENTS_SERVER, PAGERDUTY_TIMEOUT_MS } from './pagerduty.notifier.ts';
+export { createWebhookNotifier, WEBHOOK_TIMEOUT_MS } from './webhook.notifier.ts';
