@@ -60,3 +60,5 @@ export type { IncidentMessage, Notification, Notifier, NotifyResult } from './no
 export { createSlackNotifier, SLACK_TIMEOUT_MS } from './slack.notifier.ts';
 export { createPagerDutyNotifier, PAGERDUTY_EVENTS_SERVER, PAGERDUTY_TIMEOUT_MS } from './pagerduty.notifier.ts';
 export { createWebhookNotifier, WEBHOOK_TIMEOUT_MS } from './webhook.notifier.ts';
+export { createNotificationOutbox, notificationKey } from './notification-outbox.ts';
+export type { EnqueueResult, NotificationOutbox, OutboxLogger } from './notification-outbox.ts';

@@ -13,3 +13,6 @@ export * from './queries/breakers.query.ts';
 export * from './queries/decision-counts.query.ts';
 export * from './queries/webhooks.query.ts';
 export * from './queries/decision-series.query.ts';
+export * from './queries/incidents.query.ts';
+export * from './queries/silences.query.ts';
+export * from './queries/notification-outbox.query.ts';
