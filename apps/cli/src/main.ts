@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { registerImportBillingCommand } from './commands/import-billing.command.ts';
 import { registerKeysCommand } from './commands/keys.command.ts';
 import { registerMigrateCommand } from './commands/migrate.command.ts';
+import { registerRulesCommand } from './commands/rules.command.ts';
 import { registerSimulateCommand } from './commands/simulate.command.ts';
 import { registerStartCommands } from './commands/start.command.ts';
 import { VERSION } from './version.ts';
@@ -21,6 +22,7 @@ registerMigrateCommand(program);
 registerImportBillingCommand(program);
 registerSimulateCommand(program);
 registerKeysCommand(program);
+registerRulesCommand(program);
 
 program.parseAsync(process.argv).catch((error: Error) => {
   console.error(`tollgate: ${error.message}`);

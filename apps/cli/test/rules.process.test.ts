@@ -1,0 +1,81 @@
+import { execFile } from 'node:child_process';
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const BIN = fileURLToPath(new URL('../bin/tollgate.js', import.meta.url));
+const SHIPPED = fileURLToPath(new URL('../../../alert-rules/', import.meta.url));
+const work = mkdtempSync(join(tmpdir(), 'tollgate-rules-cli-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+const { PD_FRAUD_KEY: _fraud, PD_IAM_KEY: _iam, ...baseEnv } = process.env;
+const PD_ENV = { PD_FRAUD_KEY: 'pd-fraud', PD_IAM_KEY: 'pd-iam' };
+
+async function tollgate(args: string[], env: NodeJS.ProcessEnv = PD_ENV): Promise<{ stdout: string; stderr: string; code: number }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { env: { ...baseEnv, ...env }, timeout: 60_000 });
+    return { stdout, stderr, code: 0 };
+  } catch (error) {
+    const e = error as { stdout: string; stderr: string; code: number };
+    return { stdout: e.stdout, stderr: e.stderr, code: e.code };
+  }
+}
+
+/** A copy of the shipped rules, optionally with one file replaced. */
+function rulesDir(name: string, files: Record<string, string> = {}): string {
+  const dir = join(work, name);
+  cpSync(SHIPPED, dir, { recursive: true });
+  for (const [file, text] of Object.entries(files)) writeFileSync(join(dir, file), text);
+  return dir;
+}
+
+describe('tollgate rules', () => {
+  it.each([[['rules', 'lint']], [['rules', 'test']]])('%j --help explains itself with examples', async (args) => {
+    const { stdout, code } = await tollgate([...args, '--help']);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^Usage: tollgate rules/m);
+    expect(stdout).toMatch(/Examples:\n {2}tollgate rules/);
+  });
+
+  it('lint exits 0 with a summary on a clean directory', async () => {
+    const result = await tollgate(['rules', 'lint', '--dir', rulesDir('clean')]);
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/^ok: 2 file\(s\), 4 owners \(fraud, iam, messaging-vendor, finance\).*every anomaly kind reaches an owner/);
+  });
+
+  it('lint exits 1 and names file and line of each error', async () => {
+    const broken = "route:\n  receiver: fraud\n  routes:\n    - receiver: iam\n      matchers: ['contry=\"US\"']\n";
+    const dir = rulesDir('broken', { 'routing.yaml': broken });
+    const result = await tollgate(['rules', 'lint', '--dir', dir]);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain(`${join(dir, 'routing.yaml')}:5 route.routes[0].matchers[0]: unknown label "contry"`);
+    expect(result.stdout).toMatch(/1 error\(s\)/);
+  });
+
+  it('lint names an unset PagerDuty variable unless told to allow it', async () => {
+    const dir = rulesDir('env');
+    const strict = await tollgate(['rules', 'lint', '--dir', dir], { PD_IAM_KEY: 'pd-iam' });
+    expect(strict.code).toBe(1);
+    expect(strict.stdout).toMatch(/owners\.yaml:\d+ owners\[0\]\.pagerduty: environment variable PD_FRAUD_KEY is not set/);
+    expect((await tollgate(['rules', 'lint', '--dir', dir, '--allow-unset-env'], {})).code).toBe(0);
+  });
+
+  it('test prints the owner, the copies, the channels, paging and the inhibit rules that could apply', async () => {
+    const result = await tollgate(['rules', 'test', '--dir', rulesDir('route'), '--kind', 'conversion_drop', '--severity', 'critical', '--country', 'ID', '--provider', 'twilio', '--cost-per-hour', '250']);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/^owner: fraud; copied: finance$/m);
+    expect(result.stdout).toMatch(/route\.routes\[2\] -> fraud \(anomaly_response\)\n {2}slack: {3}#fraud-oncall\n {2}pages: {3}yes/);
+    expect(result.stdout).toMatch(/route\.routes\[0\] -> finance \(finance\) \[continue: a copy\]\n {2}slack: {3}#finance-alerts\n {2}pages: {3}no/);
+    expect(result.stdout).toMatch(/inhibit rules that could apply:\n {2}.*routing\.yaml:\d+ inhibit_rules\[0\]: muted while an alert matching kind="delivery_failure" is open with equal provider, country/);
+  });
+
+  it('test refuses an unknown kind with the list to choose from', async () => {
+    const result = await tollgate(['rules', 'test', '--dir', rulesDir('kind'), '--kind', 'pumping']);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toMatch(/unknown kind "pumping": choose from volume_spike, conversion_drop/);
+  });
+});
