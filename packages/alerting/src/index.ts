@@ -62,3 +62,4 @@ export { createPagerDutyNotifier, PAGERDUTY_EVENTS_SERVER, PAGERDUTY_TIMEOUT_MS 
 export { createWebhookNotifier, WEBHOOK_TIMEOUT_MS } from './webhook.notifier.ts';
 export { createNotificationOutbox, notificationKey } from './notification-outbox.ts';
 export type { EnqueueResult, NotificationOutbox, OutboxLogger } from './notification-outbox.ts';
+export { toIncidentRecord, toTimelineRecords, fromIncidentRecord, toSilenceRecord, fromSilenceRecord } from './incident-record.ts';
