@@ -1,14 +1,7 @@
-import type { AnomalyKind, Severity } from '@tollgate/breakers';
+import type { AnomalyKind, Scope, Severity } from '@tollgate/breakers';
 
-/** Where an anomaly was found; the detector fills the keys it attributed the anomaly to. */
-export interface AlertScope {
-  app?: string;
-  flow?: string;
-  country?: string;
-  prefix?: string;
-  asn?: number;
-  provider?: string;
-}
+/** Where an anomaly was found: the breakers' scope, with the keys the detector attributed it to. */
+export type AlertScope = Scope;
 
 /**
  * What alert routing consumes: one detector anomaly at its latest state. The server maps the
