@@ -5,3 +5,4 @@ export { createKeyring, type Keyring } from './auth/keyring.ts';
 export { SCOPES, isScope, type Scope } from './auth/scopes.ts';
 export { createServerMetrics } from './metrics.ts';
 export { ERRORS, TollgateError, type ErrorCode } from './errors.ts';
+export { loadSimulatedTraffic, type EventCounts } from './simulation-loader.ts';

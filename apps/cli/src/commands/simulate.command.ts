@@ -1,13 +1,10 @@
 import type { Command } from 'commander';
-import type { EventKind } from '@tollgate/events';
-import { openCore } from '@tollgate/server';
+import { loadSimulatedTraffic, openCore, type EventCounts } from '@tollgate/server';
 import { createSimulator, demoScenarios } from '@tollgate/simulator';
 import { createProgress } from '../progress.ts';
 
 const MINUTE_MS = 60_000;
 const HOUR_MS = 60 * MINUTE_MS;
-// Events per store write: big batches are what makes fast-forwarding fast.
-const FLUSH_EVENTS = 20_000;
 
 /**
  * `tollgate simulate --days N`: fast-forwards N days of synthetic traffic (ending now) into the
@@ -33,30 +30,16 @@ export function registerSimulateCommand(program: Command): void {
       const core = await openCore(process.env);
       const totalHours = options.days * 24;
       const progress = createProgress('simulate', totalHours, 'hours');
-      const counts: Record<EventKind, number> = { send: 0, verify: 0, billing: 0, receipt: 0 };
       const started = performance.now();
+      let counts: EventCounts;
       try {
-        let buffer: Record<EventKind, unknown[]> = { send: [], verify: [], billing: [], receipt: [] };
-        let buffered = 0;
-        const flush = async () => {
-          for (const kind of ['send', 'verify', 'billing', 'receipt'] as const) {
-            if (buffer[kind].length === 0) continue;
-            const result = await core.ingestor.submit(kind, buffer[kind].map((value, i) => ({ line: i + 1, value })));
-            if (!result.ok) throw new Error('ingest pipeline overloaded');
-            counts[kind] += result.accepted;
-            if (result.rejected.length > 0) throw new Error(`simulator produced invalid ${kind} events: ${JSON.stringify(result.rejected.slice(0, 3))}`);
-          }
-          buffer = { send: [], verify: [], billing: [], receipt: [] };
-          buffered = 0;
-        };
-        for (let hour = 0; hour < totalHours; hour++) {
-          for (const event of simulator.generate(startMs + hour * HOUR_MS, startMs + (hour + 1) * HOUR_MS)) {
-            buffer[event.kind].push(event.body);
-            if (++buffered >= FLUSH_EVENTS) await flush();
-          }
-          progress.update(hour + 1);
-        }
-        await flush();
+        counts = await loadSimulatedTraffic({
+          ingestor: core.ingestor,
+          simulator,
+          fromMs: startMs,
+          toMs: endMs,
+          onHour: (done) => progress.update(done),
+        });
       } finally {
         progress.stop();
         await core.close();

@@ -1,0 +1,20 @@
+/**
+ * Everything one detection step reads, at event time `nowMs` (exclusive end of the last complete
+ * minute). Detectors are pure functions of it, so the live cycle and the backtest run the same code.
+ */
+import type { AsnProfile, NumberBlockMinute, VerifyFailureMinute } from '@tollgate/store';
+import type { ActivityLog } from './activity-log.ts';
+import type { DetectorConfig } from './detector-config.ts';
+import type { Counters } from './counters.ts';
+import type { ScopeSeries, TrafficBook } from './traffic-book.ts';
+
+export interface DetectionContext {
+  nowMs: number;
+  book: TrafficBook;
+  config: DetectorConfig;
+  asns: ReadonlyMap<number, AsnProfile>;
+  blocks: ActivityLog<NumberBlockMinute>;
+  verifyFailures: ActivityLog<VerifyFailureMinute>;
+  /** Sums per active scope over [fromMs, toMs), computed once per step and window. */
+  window(fromMs: number, toMs: number): ReadonlyMap<ScopeSeries, Counters>;
+}

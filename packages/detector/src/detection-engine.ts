@@ -1,0 +1,195 @@
+/**
+ * The detection engine: the traffic book, the activity logs and the anomaly lifecycle, stepped
+ * minute by minute on event time. It does no I/O: the live detector feeds it from the store every
+ * cycle and the backtest feeds it stored history, so both raise the same anomalies at the same times.
+ */
+import type { AsnProfile, DetectorTrafficRow, NumberBlockMinute, VerifyFailureMinute } from '@tollgate/store';
+import { createActivityLog, type ActivityLog } from './activity-log.ts';
+import { createAnomalyLifecycle, type AnomalyChange, type AnomalyLifecycle } from './anomaly-lifecycle.ts';
+import type { Anomaly, EvidencePoint } from './anomaly.ts';
+import { attribute } from './attribution.ts';
+import type { Counters } from './counters.ts';
+import type { DetectionContext } from './detection-context.ts';
+import type { DetectorConfig } from './detector-config.ts';
+import { detectAsnConcentration, usualHostingShare } from './detectors/asn-concentration.detector.ts';
+import { detectBillingMismatches } from './detectors/billing-mismatch.detector.ts';
+import { detectBudgetBurn } from './detectors/budget-burn.detector.ts';
+import { detectConversionDrops } from './detectors/conversion-drop.detector.ts';
+import { detectCostSpikes } from './detectors/cost-spike.detector.ts';
+import { detectDeliveryFailures } from './detectors/delivery-failure.detector.ts';
+import { detectNewDestinations } from './detectors/new-destination.detector.ts';
+import { detectSequentialNumbers } from './detectors/sequential-numbers.detector.ts';
+import { detectVerifyBruteforce } from './detectors/verify-bruteforce.detector.ts';
+import { detectVolumeSpikes } from './detectors/volume-spike.detector.ts';
+import type { Finding } from './finding.ts';
+import { compose } from './scope-composition.ts';
+import { LEVEL_DIMENSIONS, SCOPE_LEVELS, type CellScope, type ScopeLevel } from './scope.ts';
+import { rateBaseline } from './seasonal-baseline.ts';
+import { createTrafficBook, hourStart, levelKey, MS_PER_DAY, MS_PER_HOUR, MS_PER_MINUTE, type MinuteCell, type ScopeSeries, type TrafficBook } from './traffic-book.ts';
+
+/** Minutes stay replaceable this long: late verifies and receipts land in their send's minute. */
+export const MUTABLE_MS = 30 * MS_PER_MINUTE;
+/** Minutes kept: the longest window (conversion, matured) with room to spare. */
+const RECENT_MS = 3 * MS_PER_HOUR;
+/** Hours kept: four weeks of seasonality and the whole current month for budgets. */
+export const HISTORY_MS = 35 * MS_PER_DAY;
+/** Evidence series reach back this far before the finding's window. */
+const EVIDENCE_LEAD_MS = 60 * MS_PER_MINUTE;
+
+export interface StepResult {
+  nowMs: number;
+  findings: Finding[];
+  changes: AnomalyChange[];
+}
+
+export interface DetectionEngine {
+  readonly book: TrafficBook;
+  readonly config: DetectorConfig;
+  readonly lifecycle: AnomalyLifecycle;
+  /** Replaces a minute of fine cells, of number-block rows and of verify-failure rows. */
+  setMinute(minuteMs: number, data: { cells: readonly MinuteCell[]; blocks?: readonly NumberBlockMinute[]; failures?: readonly VerifyFailureMinute[] }): void;
+  /** Warm-up: committed hours of one level from the store. */
+  setHours(level: ScopeLevel, rows: readonly DetectorTrafficRow[]): void;
+  addAsnProfiles(profiles: readonly AsnProfile[]): void;
+  /** Runs every detector at event time `nowMs` and applies the findings to the anomalies. */
+  step(nowMs: number): StepResult;
+  /** Per-minute observed and expected values of an anomaly's scope, for charts. */
+  evidence(anomaly: Anomaly): EvidencePoint[];
+}
+
+export function cellOf(row: DetectorTrafficRow): MinuteCell {
+  return {
+    app: row.app,
+    flow: row.flow,
+    country: row.country,
+    prefix: row.prefix,
+    asn: row.asn,
+    provider: row.provider,
+    counters: countersOf(row),
+  };
+}
+
+export function countersOf(row: DetectorTrafficRow): Counters {
+  return {
+    sends: row.sends,
+    failedSends: row.failed_sends,
+    sessions: row.sessions,
+    verifiedSessions: row.verified_sessions,
+    verifyAttempts: row.verify_attempts,
+    verifyFailures: row.verify_failures,
+    costEstUsd: row.cost_est_usd,
+    costBilledUsd: row.cost_billed_usd,
+    billedMessages: row.billed_messages,
+    receiptsDelivered: row.receipts_delivered,
+    receiptsFailed: row.receipts_failed,
+  };
+}
+
+/** Creates an engine with empty memory; see detector.ts (live) and backtest.ts for the two feeders. */
+export function createDetectionEngine(config: DetectorConfig): DetectionEngine {
+  const book = createTrafficBook({ recentMs: RECENT_MS, historyMs: HISTORY_MS });
+  const blocks: ActivityLog<NumberBlockMinute> = createActivityLog();
+  const verifyFailures: ActivityLog<VerifyFailureMinute> = createActivityLog();
+  const asns = new Map<number, AsnProfile>();
+  const lifecycle = createAnomalyLifecycle({ resolveAfterQuietMs: config.resolveAfterQuietMs });
+  let prunedHour = Number.NaN;
+  const hourlyMemo = new Map<string, { hour: number; value: number }>();
+
+  const engine: DetectionEngine = {
+    book,
+    config,
+    lifecycle,
+    setMinute(minuteMs, data) {
+      book.setMinute(minuteMs, data.cells);
+      if (data.blocks) blocks.setMinute(minuteMs, data.blocks);
+      if (data.failures) verifyFailures.setMinute(minuteMs, data.failures);
+    },
+    setHours(level, rows) {
+      book.setHours(
+        level,
+        rows.map((row) => ({ hourMs: row.ts, cell: row, counters: countersOf(row) })),
+      );
+    },
+    addAsnProfiles(profiles) {
+      for (const profile of profiles) asns.set(profile.asn, profile);
+    },
+    step(nowMs) {
+      book.commitUntil(nowMs - MUTABLE_MS);
+      if (hourStart(nowMs) !== prunedHour) {
+        prunedHour = hourStart(nowMs);
+        book.prune(nowMs);
+        blocks.prune(nowMs - RECENT_MS);
+        verifyFailures.prune(nowMs - RECENT_MS);
+      }
+      const windows = new Map<string, Map<ScopeSeries, Counters>>();
+      const window = (fromMs: number, toMs: number) => {
+        const key = `${fromMs}:${toMs}`;
+        let sums = windows.get(key);
+        if (!sums) windows.set(key, (sums = book.windowSums(fromMs, toMs)));
+        return sums;
+      };
+      const ctx: DetectionContext = { nowMs, book, config, asns, blocks, verifyFailures, window };
+      const hourly = (name: string, compute: () => number): number => {
+        const memo = hourlyMemo.get(name);
+        if (memo && memo.hour === hourStart(nowMs)) return memo.value;
+        const value = compute();
+        hourlyMemo.set(name, { hour: hourStart(nowMs), value });
+        return value;
+      };
+      const overall = book.levels.get('all')?.values().next().value;
+      const raw = [
+        ...detectVolumeSpikes(ctx),
+        ...detectConversionDrops(ctx),
+        ...detectNewDestinations(ctx, overall),
+        ...detectSequentialNumbers(ctx),
+        ...detectAsnConcentration(ctx, hourly('hosting', () => usualHostingShare(ctx))),
+        ...detectVerifyBruteforce(ctx),
+        ...detectDeliveryFailures(ctx),
+        ...detectCostSpikes(ctx),
+        ...detectBillingMismatches(ctx),
+        ...detectBudgetBurn(ctx),
+      ];
+      const findings = attribute(ctx, raw, lifecycle.open());
+      const changes = lifecycle.apply(nowMs, findings);
+      return { nowMs, findings, changes };
+    },
+    evidence(anomaly) {
+      const fromMs = Math.max(anomaly.windowStartMs - EVIDENCE_LEAD_MS, anomaly.updatedAt - RECENT_MS);
+      const toMs = anomaly.updatedAt;
+      const level = SCOPE_LEVELS.find((l) => sameDimensions(l, anomaly.scope));
+      const series = level ? book.levels.get(level)?.get(levelKey(level, asCell(anomaly.scope))) : undefined;
+      const points: EvidencePoint[] = [];
+      for (let m = fromMs - (fromMs % MS_PER_MINUTE); m < toMs; m += MS_PER_MINUTE) {
+        const observed = compose(book, asns, anomaly.scope, m, m + MS_PER_MINUTE).total;
+        const point: EvidencePoint = { ts: m, observed: observed.sends };
+        const baseline = series ? rateBaseline(book, series, m) : undefined;
+        if (baseline) {
+          const margin = config.spikeZ * Math.sqrt(Math.max(1, baseline.sendsPerMinute + baseline.sendsSigmaPerMinute ** 2));
+          point.expected = baseline.sendsPerMinute;
+          point.low = Math.max(0, baseline.sendsPerMinute - margin);
+          point.high = baseline.sendsPerMinute + margin;
+        }
+        points.push(point);
+      }
+      return points;
+    },
+  };
+  return engine;
+}
+
+function sameDimensions(level: ScopeLevel, scope: Anomaly['scope']): boolean {
+  const dims = LEVEL_DIMENSIONS[level];
+  const present = (['app', 'flow', 'country', 'prefix', 'asn', 'provider'] as const).filter((k) => scope[k] !== undefined);
+  return present.length === dims.length && present.every((k) => dims.includes(k));
+}
+
+function asCell(scope: Anomaly['scope']): CellScope {
+  return {
+    app: scope.app ?? '',
+    flow: scope.flow ?? '',
+    country: scope.country ?? '',
+    prefix: scope.prefix ?? '',
+    asn: scope.asn ?? 0,
+    provider: scope.provider ?? '',
+  };
+}

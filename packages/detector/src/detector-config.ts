@@ -1,0 +1,102 @@
+/**
+ * Every threshold of the detector, with the reason for its default. One object so a backtest can
+ * replay history under a changed value and a deployment can override it.
+ */
+export interface Budget {
+  /** Spend of this scope (all keys given must match) is held against `monthlyUsd`. */
+  scope: { app?: string; country?: string; provider?: string };
+  monthlyUsd: number;
+}
+
+export interface DetectorConfig {
+  /** Conversion of a window is judged only once its sessions had this long to verify. */
+  verifyMaturityMs: number;
+  /** Short and long windows for volume: a burst shows in minutes, a ramp in half an hour. */
+  shortWindowMs: number;
+  longWindowMs: number;
+  /** Matured sessions judged for conversion. */
+  conversionWindowMs: number;
+  /** A spike must be this many standard deviations out... */
+  spikeZ: number;
+  /** ...this many times the expectation... */
+  spikeRatio: number;
+  /** ...and carry at least this many extra sends in the short and long windows. */
+  minExcessSendsShort: number;
+  minExcessSendsLong: number;
+  /** A conversion drop needs this many reachable sessions in the window. */
+  minConversionSessions: number;
+  /** Wilson bounds at this z (2.58: 99 %). */
+  conversionZ: number;
+  /** The window's upper bound must sit this far (absolute) under the baseline conversion. */
+  minConversionDrop: number;
+  /** Share of a scope's window traffic from hosting ASNs that makes a spike look like a bot farm. */
+  hostingShareSuspicious: number;
+  /** Top-3 ASN share of a spike's excess that makes it look like a bot farm. */
+  asnConcentrationSuspicious: number;
+  /** Sends a new destination needs before it is judged. */
+  minNewDestinationSends: number;
+  /** Distinct numbers one number block may receive in `blockWindowMs` before it is enumeration. */
+  blockDistinctNumbers: number;
+  blockWindowMs: number;
+  /** Failed verifications in `verifyWindowMs` per session, IP and phone that are brute force. */
+  verifyFailuresPerSession: number;
+  verifyFailuresPerIp: number;
+  verifyFailuresPerPhone: number;
+  verifyWindowMs: number;
+  /** Failure share of a provider in a country that is an incident (and its minimum sends). */
+  deliveryFailureShare: number;
+  minDeliverySends: number;
+  deliveryWindowMs: number;
+  /** Billed against estimated cost, beyond this relative tolerance, over `billingWindowMs`. */
+  billingTolerance: number;
+  minBilledMessages: number;
+  billingWindowMs: number;
+  /** Cost spikes (cost per send moving, not volume) need this much extra money per hour. */
+  minCostSpikeUsdPerHour: number;
+  budgets: Budget[];
+  /** USD per hour at which a finding is medium, high, critical. */
+  severityUsdPerHour: { medium: number; high: number; critical: number };
+  /** An open anomaly that has not been seen for this long is resolved. */
+  resolveAfterQuietMs: number;
+}
+
+const MINUTE = 60_000;
+
+export const DEFAULT_DETECTOR_CONFIG: DetectorConfig = {
+  // The issue's default: most people type a code within a few minutes; ten leaves the stragglers.
+  verifyMaturityMs: 10 * MINUTE,
+  shortWindowMs: 5 * MINUTE,
+  longWindowMs: 30 * MINUTE,
+  conversionWindowMs: 30 * MINUTE,
+  // Five sigma and twice normal: hourly noise and a busy Monday stay below, a pumping wave does not.
+  spikeZ: 5,
+  spikeRatio: 2,
+  minExcessSendsShort: 25,
+  minExcessSendsLong: 60,
+  // Hundreds of scopes are tested every minute: 99.9 % bounds and a drop of ten points keep the
+  // false alarms of that many tests rare; thirty sessions is the least such a bound can judge.
+  minConversionSessions: 30,
+  conversionZ: 3.29,
+  minConversionDrop: 0.1,
+  hostingShareSuspicious: 0.5,
+  asnConcentrationSuspicious: 0.8,
+  minNewDestinationSends: 20,
+  // A block is a thousand numbers; people rarely share one, bots walk through it.
+  blockDistinctNumbers: 10,
+  blockWindowMs: 30 * MINUTE,
+  // The second seed's attempt limit is five per session; more failures than that is guessing.
+  verifyFailuresPerSession: 6,
+  verifyFailuresPerIp: 20,
+  verifyFailuresPerPhone: 10,
+  verifyWindowMs: 15 * MINUTE,
+  deliveryFailureShare: 0.3,
+  minDeliverySends: 30,
+  deliveryWindowMs: 15 * MINUTE,
+  billingTolerance: 0.15,
+  minBilledMessages: 100,
+  billingWindowMs: 24 * 60 * MINUTE,
+  minCostSpikeUsdPerHour: 5,
+  budgets: [],
+  severityUsdPerHour: { medium: 5, high: 25, critical: 100 },
+  resolveAfterQuietMs: 15 * MINUTE,
+};

@@ -1,0 +1,75 @@
+/**
+ * Reads from the store what the engine needs, for the live detector and the backtest alike:
+ * committed hours per scope level, fine minutes, number-block and verify-failure minutes.
+ */
+import {
+  asnProfiles,
+  detectorTraffic,
+  numberBlockActivity,
+  verifyFailureActivity,
+  type DetectorGrouping,
+  type Store,
+} from '@tollgate/store';
+import { byMinute } from './activity-log.ts';
+import type { DetectionEngine } from './detection-engine.ts';
+import { cellOf } from './detection-engine.ts';
+import { LEVEL_DIMENSIONS, SCOPE_LEVELS, type ScopeLevel } from './scope.ts';
+import { MS_PER_HOUR, MS_PER_MINUTE } from './traffic-book.ts';
+
+const FINE: DetectorGrouping = { app: true, flow: true, country: true, prefix: true, asn: true, provider: true };
+
+function groupingOf(level: ScopeLevel): DetectorGrouping {
+  const dims = LEVEL_DIMENSIONS[level];
+  return {
+    app: dims.includes('app'),
+    flow: dims.includes('flow'),
+    country: dims.includes('country'),
+    prefix: dims.includes('prefix'),
+    asn: dims.includes('asn'),
+    provider: dims.includes('provider'),
+  };
+}
+
+/** Loads committed hours in [fromMs, untilMs) (untilMs on an hour) and marks where history starts. */
+export async function loadHours(store: Store, engine: DetectionEngine, fromMs: number, untilMs: number): Promise<void> {
+  let earliest = untilMs;
+  for (const level of SCOPE_LEVELS) {
+    const rows = await detectorTraffic(store, { fromMs, toMs: untilMs, stepMinutes: 60, grouping: groupingOf(level) });
+    engine.setHours(level, rows);
+    for (const row of rows) if (row.ts < earliest) earliest = row.ts;
+  }
+  engine.book.markHistoryStart(earliest);
+  engine.book.commitUntil(untilMs);
+  engine.addAsnProfiles(await asnProfiles(store, { fromMs: untilMs - 7 * 24 * MS_PER_HOUR, toMs: untilMs }));
+}
+
+/**
+ * Replaces every minute of [fromMs, toMs) in the engine (an empty minute is data too). Block and
+ * failure rows are read from `lookbackMs` earlier so a window straddling `fromMs` keeps its subjects.
+ */
+export async function loadMinutes(store: Store, engine: DetectionEngine, fromMs: number, toMs: number, lookbackMs: number): Promise<void> {
+  const { config } = engine;
+  const [cells, blocks, failures, asns] = await Promise.all([
+    detectorTraffic(store, { fromMs, toMs, stepMinutes: 1, grouping: FINE }),
+    numberBlockActivity(store, { fromMs: fromMs - lookbackMs, toMs, minPhones: config.blockDistinctNumbers }),
+    verifyFailureActivity(store, {
+      fromMs: fromMs - lookbackMs,
+      toMs,
+      minFailures: Math.min(config.verifyFailuresPerSession, config.verifyFailuresPerIp, config.verifyFailuresPerPhone),
+    }),
+    asnProfiles(store, { fromMs, toMs }),
+  ]);
+  engine.addAsnProfiles(asns);
+  const cellMinutes = byMinute(cells);
+  const blockMinutes = byMinute(blocks);
+  const failureMinutes = byMinute(failures);
+  for (let m = fromMs - lookbackMs; m < toMs; m += MS_PER_MINUTE) {
+    const data = { blocks: blockMinutes.get(m) ?? [], failures: failureMinutes.get(m) ?? [] };
+    if (m < fromMs) {
+      // Before the range only the subjects' rows are added; the cells there were loaded already.
+      if (data.blocks.length > 0 || data.failures.length > 0) engine.setMinute(m, { cells: engine.book.cellsOf(m), ...data });
+      continue;
+    }
+    engine.setMinute(m, { cells: (cellMinutes.get(m) ?? []).map(cellOf), ...data });
+  }
+}

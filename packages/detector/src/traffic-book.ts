@@ -1,0 +1,226 @@
+/**
+ * The detector's memory of traffic: recent minutes per fine cell and per scope, and committed
+ * hours per scope for the baselines. Minutes stay replaceable until committed (late verifies and
+ * receipts land in the minute of their send), then fold into their hour. Keeping hours
+ * incrementally is what makes a detection step cost as much as the active scopes, not the history.
+ */
+import { addCounters, zeroCounters, type Counters } from './counters.ts';
+import { LEVEL_DIMENSIONS, SCOPE_LEVELS, scopeAt, type CellScope, type Scope, type ScopeLevel } from './scope.ts';
+
+export const MS_PER_MINUTE = 60_000;
+export const MS_PER_HOUR = 3_600_000;
+export const MS_PER_DAY = 86_400_000;
+
+export interface MinuteCell extends CellScope {
+  counters: Counters;
+}
+
+/** One scope at one level: its recent minutes and its committed hours. */
+export interface ScopeSeries {
+  level: ScopeLevel;
+  key: string;
+  scope: Scope;
+  minutes: Map<number, Counters>;
+  hours: Map<number, Counters>;
+  /** Earliest minute with a send: a scope younger than the history is a new destination. */
+  firstSendMs: number;
+  /** Latest minute with any traffic: scopes quiet for a long while are skipped by the detectors. */
+  lastActiveMs: number;
+  /** Baselines computed for an hour, reused for every step of that hour. */
+  cache: Map<string, unknown>;
+  cacheHourMs: number;
+}
+
+export interface TrafficBookOptions {
+  /** How long minutes are kept after they are committed (the longest detector window plus maturity). */
+  recentMs: number;
+  /** How long committed hours are kept (the seasonal baseline's look-back, and the month for budgets). */
+  historyMs: number;
+}
+
+export interface TrafficBook {
+  readonly levels: ReadonlyMap<ScopeLevel, ReadonlyMap<string, ScopeSeries>>;
+  /** Start of the data the book has seen: hours before it are unknown, not zero. */
+  readonly historyStartMs: number;
+  readonly committedUntilMs: number;
+  /** The fine cells of a minute still in memory. */
+  cellsOf(minuteMs: number): readonly MinuteCell[];
+  /** Replaces a minute's cells; minutes already committed are left alone (their hour holds them). */
+  setMinute(minuteMs: number, cells: readonly MinuteCell[]): void;
+  /** Folds every minute before `untilMs` into its hour. */
+  commitUntil(untilMs: number): void;
+  /** Replaces committed hours of one level's scopes (warm-up, and late billing re-read). */
+  setHours(level: ScopeLevel, rows: readonly { hourMs: number; cell: CellScope; counters: Counters }[]): void;
+  /** Marks where history begins (warm-up from the store, or the first minute fed). */
+  markHistoryStart(ms: number): void;
+  /** Drops minutes and hours too old to matter at `nowMs`. */
+  prune(nowMs: number): void;
+  /** Sum of a scope's minutes in [fromMs, toMs). */
+  windowSum(series: ScopeSeries, fromMs: number, toMs: number): Counters;
+  /** Sums of every scope with traffic in [fromMs, toMs): one pass over the minutes, not one per scope. */
+  windowSums(fromMs: number, toMs: number): Map<ScopeSeries, Counters>;
+  /** Sum of a scope's committed hours in [fromMs, toMs) plus the minutes of that span not yet committed. */
+  spanSum(series: ScopeSeries, fromMs: number, toMs: number): Counters;
+}
+
+export function hourStart(ms: number): number {
+  return Math.floor(ms / MS_PER_HOUR) * MS_PER_HOUR;
+}
+
+export function levelKey(level: ScopeLevel, cell: CellScope): string {
+  const dims = LEVEL_DIMENSIONS[level];
+  let key = '';
+  for (const dim of dims) key += `${String(cell[dim])}|`;
+  return key;
+}
+
+/** Creates an empty book; the detector warms it from the store or a backtest feeds it minute by minute. */
+export function createTrafficBook(options: TrafficBookOptions): TrafficBook {
+  const levels = new Map<ScopeLevel, Map<string, ScopeSeries>>(SCOPE_LEVELS.map((level) => [level, new Map()]));
+  const cells = new Map<number, MinuteCell[]>();
+  // The scopes with an entry in each minute: window sums walk these instead of every scope.
+  const entries = new Map<number, Set<ScopeSeries>>();
+  let historyStartMs = Number.POSITIVE_INFINITY;
+  let committedUntilMs = Number.NEGATIVE_INFINITY;
+
+  const seriesFor = (level: ScopeLevel, cell: CellScope): ScopeSeries => {
+    const byKey = levels.get(level) as Map<string, ScopeSeries>;
+    const key = levelKey(level, cell);
+    let series = byKey.get(key);
+    if (!series) {
+      series = {
+        level,
+        key,
+        scope: scopeAt(level, cell),
+        minutes: new Map(),
+        hours: new Map(),
+        firstSendMs: Number.POSITIVE_INFINITY,
+        lastActiveMs: Number.NEGATIVE_INFINITY,
+        cache: new Map(),
+        cacheHourMs: Number.NaN,
+      };
+      byKey.set(key, series);
+    }
+    return series;
+  };
+
+  const touch = (series: ScopeSeries, ms: number, counters: Counters): void => {
+    if (counters.sends > 0 && ms < series.firstSendMs) series.firstSendMs = ms;
+    if (ms > series.lastActiveMs) series.lastActiveMs = ms;
+  };
+
+  const book: TrafficBook = {
+    levels,
+    get historyStartMs() {
+      return historyStartMs;
+    },
+    get committedUntilMs() {
+      return committedUntilMs;
+    },
+    cellsOf: (minuteMs) => cells.get(minuteMs) ?? [],
+    setMinute(minuteMs, minuteCells) {
+      if (minuteMs < committedUntilMs) return;
+      book.markHistoryStart(minuteMs);
+      const previous = cells.get(minuteMs);
+      if (previous) {
+        for (const series of entries.get(minuteMs) ?? []) series.minutes.delete(minuteMs);
+      }
+      cells.set(minuteMs, [...minuteCells]);
+      const present = new Set<ScopeSeries>();
+      entries.set(minuteMs, present);
+      for (const cell of minuteCells) {
+        for (const level of SCOPE_LEVELS) {
+          const series = seriesFor(level, cell);
+          present.add(series);
+          let sum = series.minutes.get(minuteMs);
+          if (!sum) series.minutes.set(minuteMs, (sum = zeroCounters()));
+          addCounters(sum, cell.counters);
+          touch(series, minuteMs, cell.counters);
+        }
+      }
+    },
+    commitUntil(untilMs) {
+      const minutes = [...cells.keys()].filter((m) => m >= committedUntilMs && m < untilMs);
+      for (const minuteMs of minutes) {
+        const hourMs = hourStart(minuteMs);
+        for (const series of entries.get(minuteMs) ?? []) {
+          const minute = series.minutes.get(minuteMs);
+          if (!minute) continue;
+          let hour = series.hours.get(hourMs);
+          if (!hour) series.hours.set(hourMs, (hour = zeroCounters()));
+          addCounters(hour, minute);
+        }
+      }
+      if (untilMs > committedUntilMs) committedUntilMs = untilMs;
+    },
+    setHours(level, rows) {
+      for (const row of rows) {
+        const series = seriesFor(level, row.cell);
+        series.hours.set(row.hourMs, { ...row.counters });
+        touch(series, row.hourMs, row.counters);
+      }
+    },
+    markHistoryStart(ms) {
+      if (ms < historyStartMs) historyStartMs = ms;
+    },
+    prune(nowMs) {
+      const oldestMinute = Math.min(nowMs - options.recentMs, committedUntilMs);
+      for (const minuteMs of cells.keys()) {
+        if (minuteMs < oldestMinute) {
+          cells.delete(minuteMs);
+          entries.delete(minuteMs);
+        }
+      }
+      const oldestHour = nowMs - options.historyMs;
+      for (const byKey of levels.values()) {
+        for (const [key, series] of byKey) {
+          for (const minuteMs of series.minutes.keys()) if (minuteMs < oldestMinute) series.minutes.delete(minuteMs);
+          for (const hourMs of series.hours.keys()) if (hourMs < oldestHour) series.hours.delete(hourMs);
+          if (series.minutes.size === 0 && series.hours.size === 0) byKey.delete(key);
+        }
+      }
+      if (historyStartMs < oldestHour) historyStartMs = hourStart(oldestHour);
+    },
+    windowSum(series, fromMs, toMs) {
+      const sum = zeroCounters();
+      if (series.lastActiveMs < fromMs) return sum;
+      for (let m = fromMs; m < toMs; m += MS_PER_MINUTE) {
+        const minute = series.minutes.get(m);
+        if (minute) addCounters(sum, minute);
+      }
+      return sum;
+    },
+    windowSums(fromMs, toMs) {
+      const sums = new Map<ScopeSeries, Counters>();
+      for (let m = fromMs; m < toMs; m += MS_PER_MINUTE) {
+        for (const series of entries.get(m) ?? []) {
+          const minute = series.minutes.get(m);
+          if (!minute) continue;
+          let sum = sums.get(series);
+          if (!sum) sums.set(series, (sum = zeroCounters()));
+          addCounters(sum, minute);
+        }
+      }
+      return sums;
+    },
+    spanSum(series, fromMs, toMs) {
+      const sum = zeroCounters();
+      for (let h = hourStart(fromMs); h < toMs; h += MS_PER_HOUR) {
+        if (h + MS_PER_HOUR <= committedUntilMs) {
+          const hour = series.hours.get(h);
+          if (hour) addCounters(sum, hour);
+        }
+      }
+      const uncommittedFrom = Math.max(fromMs, committedUntilMs);
+      if (uncommittedFrom < toMs) addCounters(sum, book.windowSum(series, uncommittedFrom, toMs));
+      // The hour holding committedUntil is partly committed: its committed minutes are in `hours`.
+      const partialHour = hourStart(committedUntilMs);
+      if (committedUntilMs % MS_PER_HOUR !== 0 && partialHour >= hourStart(fromMs) && partialHour < toMs) {
+        const hour = series.hours.get(partialHour);
+        if (hour) addCounters(sum, hour);
+      }
+      return sum;
+    },
+  };
+  return book;
+}

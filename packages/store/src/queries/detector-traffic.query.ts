@@ -1,0 +1,112 @@
+import type { Store } from '../store.ts';
+
+/** One scope's counters for one time bucket, finalized from the rollup's states. */
+export interface ScopeCounters {
+  sends: number;
+  failed_sends: number;
+  sessions: number;
+  verified_sessions: number;
+  verify_attempts: number;
+  verify_failures: number;
+  cost_est_usd: number;
+  cost_billed_usd: number;
+  billed_messages: number;
+  receipts_delivered: number;
+  receipts_failed: number;
+}
+
+/** A bucket of traffic at a scope: the dimensions a grouping dropped are '' (asn 0). */
+export interface DetectorTrafficRow extends ScopeCounters {
+  ts: number;
+  app: string;
+  flow: string;
+  country: string;
+  prefix: string;
+  asn: number;
+  provider: string;
+}
+
+/** Which rollup dimensions a grouping keeps; the others are folded together. */
+export interface DetectorGrouping {
+  app: boolean;
+  flow: boolean;
+  country: boolean;
+  prefix: boolean;
+  asn: boolean;
+  provider: boolean;
+}
+
+export const DETECTOR_TRAFFIC_QUERY_NAME = 'detector-traffic';
+
+// Sessions are uniq states merged per row; a session belongs to one scope, so the detector may add
+// the finalized counts of fine scopes to get a coarser one.
+const QUERY = `
+SELECT
+  toUnixTimestamp(toStartOfInterval(minute, toIntervalMinute({step:UInt32}))) * 1000 AS ts,
+  if({g_app:UInt8}, app, '') AS app_k,
+  if({g_flow:UInt8}, flow, '') AS flow_k,
+  if({g_country:UInt8}, country, '') AS country_k,
+  if({g_prefix:UInt8}, prefix, '') AS prefix_k,
+  if({g_asn:UInt8}, asn, toUInt32(0)) AS asn_k,
+  if({g_provider:UInt8}, provider, '') AS provider_k,
+  toUInt64(sum(sends)) AS sends,
+  toUInt64(sum(failed_sends)) AS failed_sends,
+  toUInt64(uniqMerge(sessions)) AS sessions,
+  toUInt64(uniqMerge(verified_sessions)) AS verified_sessions,
+  toUInt64(sum(verify_attempts)) AS verify_attempts,
+  toUInt64(sum(verify_failures)) AS verify_failures,
+  sum(cost_est_usd) AS cost_est_usd,
+  sum(cost_billed_usd) AS cost_billed_usd,
+  toUInt64(sum(billed_messages)) AS billed_messages,
+  toUInt64(sum(receipts_delivered)) AS receipts_delivered,
+  toUInt64(sum(receipts_failed)) AS receipts_failed
+FROM traffic_1m
+WHERE minute >= fromUnixTimestamp64Milli({from:Int64}) AND minute < fromUnixTimestamp64Milli({to:Int64})
+GROUP BY ts, app_k, flow_k, country_k, prefix_k, asn_k, provider_k
+ORDER BY ts`;
+
+interface RawRow extends ScopeCounters {
+  ts: number;
+  app_k: string;
+  flow_k: string;
+  country_k: string;
+  prefix_k: string;
+  asn_k: number;
+  provider_k: string;
+}
+
+/**
+ * Traffic per bucket of `stepMinutes` in [fromMs, toMs) at one grouping: minutes at the finest
+ * grouping feed the detector's recent window, hours per scope level warm its baselines.
+ */
+export async function detectorTraffic(
+  store: Store,
+  params: { fromMs: number; toMs: number; stepMinutes: number; grouping: DetectorGrouping },
+): Promise<DetectorTrafficRow[]> {
+  const g = params.grouping;
+  const rs = await store.client.query({
+    query: QUERY,
+    query_params: {
+      from: params.fromMs,
+      to: params.toMs,
+      step: params.stepMinutes,
+      g_app: Number(g.app),
+      g_flow: Number(g.flow),
+      g_country: Number(g.country),
+      g_prefix: Number(g.prefix),
+      g_asn: Number(g.asn),
+      g_provider: Number(g.provider),
+    },
+    format: 'JSONEachRow',
+  });
+  const rows = await rs.json<RawRow>();
+  return rows.map(({ app_k, flow_k, country_k, prefix_k, asn_k, provider_k, ...counters }) => ({
+    ...counters,
+    app: app_k,
+    flow: flow_k,
+    country: country_k,
+    prefix: prefix_k,
+    asn: asn_k,
+    provider: provider_k,
+  }));
+}
