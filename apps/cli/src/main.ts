@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerBacktestCommand } from './commands/backtest.command.ts';
 import { registerImportBillingCommand } from './commands/import-billing.command.ts';
 import { registerKeysCommand } from './commands/keys.command.ts';
 import { registerMigrateCommand } from './commands/migrate.command.ts';
@@ -23,6 +24,7 @@ registerImportBillingCommand(program);
 registerSimulateCommand(program);
 registerKeysCommand(program);
 registerRulesCommand(program);
+registerBacktestCommand(program);
 
 program.parseAsync(process.argv).catch((error: Error) => {
   console.error(`tollgate: ${error.message}`);

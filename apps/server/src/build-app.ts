@@ -14,6 +14,7 @@ import { decideRoutes } from './plugins/decide.routes.ts';
 import { keyRoutes } from './plugins/keys.routes.ts';
 import { opsRoutes, type Readiness } from './plugins/ops.routes.ts';
 import { trafficRoutes } from './plugins/traffic.routes.ts';
+import { anomalyRoutes } from './plugins/anomalies.routes.ts';
 import { webhookRoutes } from './plugins/webhooks.routes.ts';
 import { loggerOptions } from './logger.ts';
 
@@ -91,6 +92,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(opsRoutes, { keyring: deps.keyring, metrics: deps.metrics, readiness: deps.readiness });
   await app.register(collectorRoutes, { ingestor: deps.ingestor, keyring: deps.keyring, config: deps.config });
   await app.register(trafficRoutes, { store: deps.store, keyring: deps.keyring });
+  await app.register(anomalyRoutes, { store: deps.store, keyring: deps.keyring });
   await app.register(keyRoutes, { keyring: deps.keyring });
   await app.register(decideRoutes, { keyring: deps.keyring, identity: deps.identity, decider: deps.decisions.decider, counter: deps.decisions.counter });
   await app.register(breakerRoutes, { keyring: deps.keyring, registry: deps.decisions.registry, store: deps.store });

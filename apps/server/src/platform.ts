@@ -5,6 +5,7 @@ import { buildApp, DEFAULT_BODY_LIMIT_BYTES } from './build-app.ts';
 import { createKeyring } from './auth/keyring.ts';
 import { adminKeyFrom, openCore, type Core } from './core.ts';
 import { createDecisionRuntime } from './decision-runtime.ts';
+import { createDetectionRuntime } from './detection-runtime.ts';
 import { startDemoFeed } from './demo-feed.ts';
 import { createServerMetrics } from './metrics.ts';
 import { loadPolicyFile } from './policy-file.ts';
@@ -44,13 +45,22 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
   try {
     const adminKey = adminKeyFrom(env, dataDir);
     const keyring = await createKeyring({ store, adminKey: adminKey.key });
+    const policy = loadPolicyFile(env);
     const decisions = createDecisionRuntime({
       store,
       identity: core.identity,
-      policy: loadPolicyFile(env),
+      policy,
       onError: (error) => logger.error({ err: error }, 'decision runtime error'),
     });
     await decisions.start();
+    const detection = createDetectionRuntime({
+      store,
+      registry: decisions.registry,
+      policy,
+      onError: (error) => logger.error({ err: error }, 'detection cycle failed'),
+      onTrip: (outcome) => logger.info(outcome, 'auto-trip'),
+    });
+    detection.start();
     const readiness = async (): Promise<ReadinessReport> => {
       const reachable = await store.ping();
       const status = reachable ? await migrationStatus(store) : undefined;
@@ -97,6 +107,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
           clearInterval(keyReload);
           await demo?.stop();
           await app.close();
+          await detection.stop();
           await decisions.stop();
           await core!.close();
         })();

@@ -88,6 +88,9 @@ const ROUTES: RouteRow[] = [
   { method: 'GET', route: '/metrics', scope: 'read', request: () => ({ url: '/metrics' }), ok: 200 },
   { method: 'GET', route: '/v1/metrics/traffic', scope: 'read', request: () => ({ url: '/v1/metrics/traffic?interval=1h&group_by=country' }), ok: 200 },
   { method: 'GET', route: '/v1/metrics/decisions', scope: 'read', request: () => ({ url: '/v1/metrics/decisions?interval=1h' }), ok: 200 },
+  { method: 'GET', route: '/v1/anomalies', scope: 'read', request: () => ({ url: '/v1/anomalies?state=open&kind=volume_spike' }), ok: 200 },
+  // An id of the right shape that does not exist: authorized callers get the 404, others 401/403.
+  { method: 'GET', route: '/v1/anomalies/:id', scope: 'read', request: () => ({ url: '/v1/anomalies/an_00000000000000000000' }), ok: 404 },
   { method: 'POST', route: '/v1/events/send', scope: 'ingest', request: () => ({ url: '/v1/events/send', payload: json(sendEvent(id())) }), ok: 200 },
   { method: 'POST', route: '/v1/events/verify', scope: 'ingest', request: () => ({ url: '/v1/events/verify', payload: json(verifyEvent(id(), true)) }), ok: 200 },
   { method: 'POST', route: '/v1/events/billing', scope: 'ingest', request: () => ({ url: '/v1/events/billing', payload: json(billingEvent(`SMauth${id()}`)) }), ok: 200 },

@@ -55,6 +55,11 @@ export interface DetectionEngine {
   step(nowMs: number): StepResult;
   /** Per-minute observed and expected values of an anomaly's scope, for charts. */
   evidence(anomaly: Anomaly): EvidencePoint[];
+  /**
+   * Share of the verified sessions of [fromMs, toMs) that fall in a scope: the legitimate users a
+   * breaker on it would stop (the blast-radius guard's measure). NaN when nothing verified.
+   */
+  legitimateShare(scope: Anomaly['scope'], fromMs: number, toMs: number): number;
 }
 
 export function cellOf(row: DetectorTrafficRow): MinuteCell {
@@ -152,6 +157,10 @@ export function createDetectionEngine(config: DetectorConfig): DetectionEngine {
       const findings = attribute(ctx, raw, lifecycle.open());
       const changes = lifecycle.apply(nowMs, findings);
       return { nowMs, findings, changes };
+    },
+    legitimateShare(scope, fromMs, toMs) {
+      const all = compose(book, asns, {}, fromMs, toMs).total.verifiedSessions;
+      return all > 0 ? compose(book, asns, scope, fromMs, toMs).total.verifiedSessions / all : Number.NaN;
     },
     evidence(anomaly) {
       const fromMs = Math.max(anomaly.windowStartMs - EVIDENCE_LEAD_MS, anomaly.updatedAt - RECENT_MS);

@@ -4,3 +4,5 @@ export { DEFAULT_DETECTOR_CONFIG, type Budget, type DetectorConfig } from './det
 export type { Anomaly, AnomalyState, EvidencePoint } from './anomaly.ts';
 export type { AnomalyChange } from './anomaly-lifecycle.ts';
 export type { Contributor, Finding, SuggestedAction } from './finding.ts';
+export { createLiveDetector, type LiveDetector } from './live-detector.ts';
+export { toAnomalyRecord, fromAnomalyRecord } from './anomaly-record.ts';

@@ -191,7 +191,7 @@ function toSeries(points: TrafficPoint[]): { key: string; points: object[] }[] {
   return [...byKey].map(([key, list]) => ({ key, points: list }));
 }
 
-function parseTime(value: string, field: string): number {
+export function parseTime(value: string, field: string): number {
   // Through Date, epoch ms past its range (±8.64e15, and 1e20 would overflow the store's Int64
   // parameter) become NaN and are refused like an unreadable ISO time.
   const ms = /^\d+$/.test(value) ? new Date(Number(value)).getTime() : Date.parse(value);

@@ -65,8 +65,9 @@ export async function listAnomalies(store: Store, filters: AnomalyFilters): Prom
               AND ({prefix:String} = '' OR prefix = {prefix:String})
               AND ({asn:Int64} < 0 OR asn = {asn:Int64})
               AND ({provider:String} = '' OR provider = {provider:String})
-              AND opened_at < fromUnixTimestamp64Milli({to:Int64})
-              AND (toUnixTimestamp64Milli(resolved_at) = 0 OR resolved_at >= fromUnixTimestamp64Milli({from:Int64}))
+              -- The SELECT aliases shadow the columns here: opened_at and resolved_at are epoch ms.
+              AND opened_at < {to:Int64}
+              AND (resolved_at = 0 OR resolved_at >= {from:Int64})
             ORDER BY updated_at DESC, id
             LIMIT {limit:UInt32}`,
     query_params: {

@@ -1,0 +1,72 @@
+/**
+ * The live detector: every cycle it re-reads the minutes that can still change, steps the engine
+ * to the last complete minute and stores what changed. Open anomalies survive a restart: they are
+ * read back at warm-up and continue under the same ids.
+ */
+import { listAnomalies, saveAnomalies, type Store } from '@tollgate/store';
+import type { AnomalyChange } from './anomaly-lifecycle.ts';
+import { fromAnomalyRecord, toAnomalyRecord } from './anomaly-record.ts';
+import { createDetectionEngine, HISTORY_MS, MUTABLE_MS, type DetectionEngine } from './detection-engine.ts';
+import { DEFAULT_DETECTOR_CONFIG, type DetectorConfig } from './detector-config.ts';
+import { loadHours, loadMinutes } from './engine-feed.ts';
+import { hourStart, MS_PER_HOUR, MS_PER_MINUTE } from './traffic-book.ts';
+
+/** A cycle after a long pause steps at most this many minutes; older ones are history, not news. */
+const MAX_CATCH_UP_STEPS = 30;
+/** A running anomaly is rewritten at most this often unless its severity or action changes. */
+const PERSIST_EVERY_MS = 5 * MS_PER_MINUTE;
+/** Open anomalies read back at start. */
+const MAX_RESTORED = 10_000;
+
+export interface LiveDetector {
+  /** Runs one cycle at the clock's time; returns the anomaly changes it stored. */
+  runCycle(): Promise<AnomalyChange[]>;
+  readonly engine: DetectionEngine;
+}
+
+export function createLiveDetector(deps: {
+  store: Store;
+  clock: () => number;
+  config?: DetectorConfig;
+}): LiveDetector {
+  const config = deps.config ?? DEFAULT_DETECTOR_CONFIG;
+  const engine = createDetectionEngine(config);
+  const persistedAt = new Map<string, number>();
+  let lastStepMs: number | undefined;
+  const lookbackMs = Math.max(config.blockWindowMs, config.verifyWindowMs);
+
+  async function warm(nowMs: number): Promise<void> {
+    const until = hourStart(nowMs - MUTABLE_MS) - MS_PER_HOUR;
+    await loadHours(deps.store, engine, until - HISTORY_MS, until);
+    await loadMinutes(deps.store, engine, until, nowMs, lookbackMs);
+    const open = await listAnomalies(deps.store, { state: 'open', limit: MAX_RESTORED });
+    engine.lifecycle.restore(open.map(fromAnomalyRecord));
+  }
+
+  return {
+    engine,
+    async runCycle() {
+      const nowMs = Math.floor(deps.clock() / MS_PER_MINUTE) * MS_PER_MINUTE;
+      if (lastStepMs === undefined) {
+        await warm(nowMs);
+        lastStepMs = nowMs - MS_PER_MINUTE;
+      }
+      if (nowMs <= lastStepMs) return [];
+      await loadMinutes(deps.store, engine, nowMs - MUTABLE_MS, nowMs, lookbackMs);
+      const changes: AnomalyChange[] = [];
+      const firstStep = Math.max(lastStepMs + MS_PER_MINUTE, nowMs - (MAX_CATCH_UP_STEPS - 1) * MS_PER_MINUTE);
+      for (let step = firstStep; step <= nowMs; step += MS_PER_MINUTE) changes.push(...engine.step(step).changes);
+      lastStepMs = nowMs;
+      const toStore = changes.filter(
+        (c) => c.change !== 'updated' || nowMs - (persistedAt.get(c.anomaly.id) ?? 0) >= PERSIST_EVERY_MS,
+      );
+      const records = toStore.map((c) => {
+        persistedAt.set(c.anomaly.id, nowMs);
+        if (c.change === 'resolved') persistedAt.delete(c.anomaly.id);
+        return toAnomalyRecord({ ...c.anomaly, series: engine.evidence(c.anomaly) });
+      });
+      await saveAnomalies(deps.store, records);
+      return toStore;
+    },
+  };
+}
