@@ -1,4 +1,5 @@
 import type { Store } from '../store.ts';
+import type { ScopeCounters } from './detector-traffic.query.ts';
 
 export const TRAFFIC_DIMENSIONS = ['country', 'prefix', 'asn', 'provider', 'app', 'flow'] as const;
 export type TrafficDimension = (typeof TRAFFIC_DIMENSIONS)[number];
@@ -15,21 +16,10 @@ export interface TrafficSeriesParams {
   filters: TrafficFilters;
 }
 
-export interface TrafficPoint {
+export interface TrafficPoint extends ScopeCounters {
   ts: number;
   key: string;
-  sends: number;
-  failed_sends: number;
   phones: number;
-  sessions: number;
-  verified_sessions: number;
-  verify_attempts: number;
-  verify_failures: number;
-  cost_est_usd: number;
-  cost_billed_usd: number;
-  billed_messages: number;
-  receipts_delivered: number;
-  receipts_failed: number;
 }
 
 export const TRAFFIC_SERIES_QUERY_NAME = 'traffic-series';
