@@ -10,7 +10,7 @@ import type { Finding } from './finding.ts';
 import { cellInScope, DESTINATION_LEVELS, scopeWithin, type CellScope, type Scope, type ScopeLevel } from './scope.ts';
 import { compose, hostingShare, topContributors } from './scope-composition.ts';
 import { reachableSessions, type Counters } from './counters.ts';
-import type { MinuteCell } from './traffic-book.ts';
+import { MS_PER_MINUTE, type MinuteCell } from './traffic-book.ts';
 
 /** A child scope carrying this share of its parent's excess is the explanation. */
 const CHILD_EXPLAINS = 0.6;
@@ -24,26 +24,31 @@ function measure(kind: Finding['kind']): (c: Counters) => number {
   return kind === 'conversion_drop' ? (c) => reachableSessions(c) - c.verifiedSessions : (c) => c.sends;
 }
 
-function amount(ctx: DetectionContext, finding: Finding, filter?: (cell: MinuteCell) => boolean): number {
+/** A finding's excess over its window, of the cells that pass `filter` (all by default). */
+function amount(ctx: DetectionContext, finding: Finding, filter: (cell: MinuteCell) => boolean = () => true): number {
   const m = measure(finding.kind);
   let total = 0;
-  compose(ctx.book, ctx.asns, finding.scope, finding.windowStartMs, finding.windowEndMs, (cell) => {
-    if (!filter || filter(cell)) total += m(cell.counters);
-    return false;
-  });
+  for (let minute = finding.windowStartMs; minute < finding.windowEndMs; minute += MS_PER_MINUTE) {
+    for (const cell of ctx.book.cellsOf(minute)) {
+      if (cellInScope(cell, finding.scope) && filter(cell)) total += m(cell.counters);
+    }
+  }
   return total;
 }
 
 /** Among nested findings of one kind, keep the child when it explains its parent, else the parent. */
 function pruneNested(ctx: DetectionContext, findings: Finding[]): Finding[] {
   const dropped = new Set<Finding>();
+  // A child is weighed against each parent that holds it: its amount is taken once.
+  const amounts = new Map<Finding, number>();
+  const amountOf = (f: Finding) => amounts.get(f) ?? amounts.set(f, amount(ctx, f)).get(f)!;
   const sorted = [...findings].sort((a, b) => Object.keys(a.scope).length - Object.keys(b.scope).length);
   for (const parent of sorted) {
     if (dropped.has(parent)) continue;
     const children = findings.filter((f) => f !== parent && !dropped.has(f) && scopeWithin(f.scope, parent.scope));
     if (children.length === 0) continue;
-    const whole = Math.max(1e-9, amount(ctx, parent));
-    const explaining = children.find((child) => amount(ctx, child) / whole >= CHILD_EXPLAINS);
+    const whole = Math.max(1e-9, amountOf(parent));
+    const explaining = children.find((child) => amountOf(child) / whole >= CHILD_EXPLAINS);
     if (explaining) dropped.add(parent);
     else for (const child of children) dropped.add(child);
   }

@@ -46,8 +46,8 @@ export interface DetectionEngine {
   readonly book: TrafficBook;
   readonly config: DetectorConfig;
   readonly lifecycle: AnomalyLifecycle;
-  /** Replaces a minute of fine cells, of number-block rows and of verify-failure rows. */
-  setMinute(minuteMs: number, data: { cells: readonly MinuteCell[]; blocks?: readonly NumberBlockMinute[]; failures?: readonly VerifyFailureMinute[] }): void;
+  /** Replaces what is given of a minute: fine cells, number-block rows, verify-failure rows. */
+  setMinute(minuteMs: number, data: { cells?: readonly MinuteCell[]; blocks?: readonly NumberBlockMinute[]; failures?: readonly VerifyFailureMinute[] }): void;
   /** Warm-up: committed hours of one level from the store. */
   setHours(level: ScopeLevel, rows: readonly DetectorTrafficRow[]): void;
   addAsnProfiles(profiles: readonly AsnProfile[]): void;
@@ -90,7 +90,7 @@ export function countersOf(row: DetectorTrafficRow): Counters {
   };
 }
 
-/** Creates an engine with empty memory; see detector.ts (live) and backtest.ts for the two feeders. */
+/** Creates an engine with empty memory; see live-detector.ts and backtest.ts for the two feeders. */
 export function createDetectionEngine(config: DetectorConfig): DetectionEngine {
   const book = createTrafficBook({ recentMs: RECENT_MS, historyMs: HISTORY_MS });
   const blocks: ActivityLog<NumberBlockMinute> = createActivityLog();
@@ -98,14 +98,15 @@ export function createDetectionEngine(config: DetectorConfig): DetectionEngine {
   const asns = new Map<number, AsnProfile>();
   const lifecycle = createAnomalyLifecycle({ resolveAfterQuietMs: config.resolveAfterQuietMs });
   let prunedHour = Number.NaN;
-  const hourlyMemo = new Map<string, { hour: number; value: number }>();
+  // The usual hosting share moves with committed hours only: computed once an hour.
+  let usualHosting = { hourMs: Number.NaN, share: 0 };
 
   const engine: DetectionEngine = {
     book,
     config,
     lifecycle,
     setMinute(minuteMs, data) {
-      book.setMinute(minuteMs, data.cells);
+      if (data.cells) book.setMinute(minuteMs, data.cells);
       if (data.blocks) blocks.setMinute(minuteMs, data.blocks);
       if (data.failures) verifyFailures.setMinute(minuteMs, data.failures);
     },
@@ -134,20 +135,14 @@ export function createDetectionEngine(config: DetectorConfig): DetectionEngine {
         return sums;
       };
       const ctx: DetectionContext = { nowMs, book, config, asns, blocks, verifyFailures, window };
-      const hourly = (name: string, compute: () => number): number => {
-        const memo = hourlyMemo.get(name);
-        if (memo && memo.hour === hourStart(nowMs)) return memo.value;
-        const value = compute();
-        hourlyMemo.set(name, { hour: hourStart(nowMs), value });
-        return value;
-      };
+      if (usualHosting.hourMs !== hourStart(nowMs)) usualHosting = { hourMs: hourStart(nowMs), share: usualHostingShare(ctx) };
       const overall = book.levels.get('all')?.values().next().value;
       const raw = [
         ...detectVolumeSpikes(ctx),
         ...detectConversionDrops(ctx),
         ...detectNewDestinations(ctx, overall),
         ...detectSequentialNumbers(ctx),
-        ...detectAsnConcentration(ctx, hourly('hosting', () => usualHostingShare(ctx))),
+        ...detectAsnConcentration(ctx, usualHosting.share),
         ...detectVerifyBruteforce(ctx),
         ...detectDeliveryFailures(ctx),
         ...detectCostSpikes(ctx),

@@ -67,7 +67,7 @@ export async function loadMinutes(store: Store, engine: DetectionEngine, fromMs:
     const data = { blocks: blockMinutes.get(m) ?? [], failures: failureMinutes.get(m) ?? [] };
     if (m < fromMs) {
       // Before the range only the subjects' rows are added; the cells there were loaded already.
-      if (data.blocks.length > 0 || data.failures.length > 0) engine.setMinute(m, { cells: engine.book.cellsOf(m), ...data });
+      if (data.blocks.length > 0 || data.failures.length > 0) engine.setMinute(m, data);
       continue;
     }
     engine.setMinute(m, { cells: (cellMinutes.get(m) ?? []).map(cellOf), ...data });

@@ -38,7 +38,8 @@ export function createLiveDetector(deps: {
   async function warm(nowMs: number): Promise<void> {
     const until = hourStart(nowMs - MUTABLE_MS) - MS_PER_HOUR;
     await loadHours(deps.store, engine, until - HISTORY_MS, until);
-    await loadMinutes(deps.store, engine, until, nowMs, lookbackMs);
+    // The mutable minutes after this are read by every cycle, the first one included.
+    await loadMinutes(deps.store, engine, until, nowMs - MUTABLE_MS, lookbackMs);
     const open = await listAnomalies(deps.store, { state: 'open', limit: MAX_RESTORED });
     engine.lifecycle.restore(open.map(fromAnomalyRecord));
   }
@@ -60,9 +61,11 @@ export function createLiveDetector(deps: {
       const toStore = changes.filter(
         (c) => c.change !== 'updated' || nowMs - (persistedAt.get(c.anomaly.id) ?? 0) >= PERSIST_EVERY_MS,
       );
-      const records = toStore.map((c) => {
-        persistedAt.set(c.anomaly.id, nowMs);
+      // A catch-up over several minutes may change one anomaly more than once: its last state is stored.
+      const latest = new Map(toStore.map((c) => [c.anomaly.id, c]));
+      const records = [...latest.values()].map((c) => {
         if (c.change === 'resolved') persistedAt.delete(c.anomaly.id);
+        else persistedAt.set(c.anomaly.id, nowMs);
         return toAnomalyRecord({ ...c.anomaly, series: engine.evidence(c.anomaly) });
       });
       await saveAnomalies(deps.store, records);

@@ -7,7 +7,7 @@ import type { AsnProfile } from '@tollgate/store';
 import { addCounters, zeroCounters, type Counters } from './counters.ts';
 import type { Contributor } from './finding.ts';
 import { cellInScope, type Scope } from './scope.ts';
-import { MS_PER_MINUTE, type MinuteCell, type TrafficBook } from './traffic-book.ts';
+import { MS_PER_MINUTE, type TrafficBook } from './traffic-book.ts';
 
 export interface Composition {
   total: Counters;
@@ -21,7 +21,6 @@ export function compose(
   scope: Scope,
   fromMs: number,
   toMs: number,
-  filter: (cell: MinuteCell) => boolean = () => true,
 ): Composition {
   const composition: Composition = {
     total: zeroCounters(),
@@ -31,7 +30,7 @@ export function compose(
   const bump = (map: Map<string, number>, key: string, by: number) => map.set(key, (map.get(key) ?? 0) + by);
   for (let m = fromMs; m < toMs; m += MS_PER_MINUTE) {
     for (const cell of book.cellsOf(m)) {
-      if (!cellInScope(cell, scope) || !filter(cell)) continue;
+      if (!cellInScope(cell, scope)) continue;
       const sends = cell.counters.sends;
       addCounters(composition.total, cell.counters);
       if (asns.get(cell.asn)?.hosting) composition.hostingSends += sends;
@@ -58,7 +57,7 @@ export function topContributors(
     .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
     .slice(0, limit)
     .map(([value, count]) => {
-      const contributor: Contributor = { dimension: dimension === 'app' ? 'app' : dimension, value, count, share: count / total };
+      const contributor: Contributor = { dimension, value, count, share: count / total };
       const profile = dimension === 'asn' ? asns?.get(Number(value)) : undefined;
       if (profile) contributor.label = `${profile.org}${profile.hosting ? ' (hosting)' : ''}`;
       return contributor;

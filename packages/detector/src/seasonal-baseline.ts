@@ -7,7 +7,7 @@
  * falls back to its recent level (EWMA of the last hours). Median and MAD keep a past incident from
  * becoming the new normal.
  */
-import { costPerSendUsd, reachableSessions, type Counters } from './counters.ts';
+import { costPerSendUsd, reachableSessions, zeroCounters, type Counters } from './counters.ts';
 import { ewma } from './statistics/ewma.ts';
 import { robustCentre } from './statistics/robust-spread.ts';
 import { hourStart, MS_PER_DAY, MS_PER_HOUR, type ScopeSeries, type TrafficBook } from './traffic-book.ts';
@@ -96,7 +96,7 @@ function computeRate(book: TrafficBook, series: ScopeSeries, hour: number): Rate
   const weekend = isWeekend(hour);
   const sameKind: Counters[] = [];
   const anyDay: Counters[] = [];
-  const zero = { sends: 0, costEstUsd: 0 } as Counters;
+  const zero = zeroCounters();
   for (let day = 1; day <= MAX_LOOKBACK_DAYS; day += 1) {
     const at = hour - day * MS_PER_DAY;
     const value = hourValue(book, series, at);

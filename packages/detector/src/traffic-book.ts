@@ -205,20 +205,14 @@ export function createTrafficBook(options: TrafficBookOptions): TrafficBook {
     },
     spanSum(series, fromMs, toMs) {
       const sum = zeroCounters();
-      for (let h = hourStart(fromMs); h < toMs; h += MS_PER_HOUR) {
-        if (h + MS_PER_HOUR <= committedUntilMs) {
-          const hour = series.hours.get(h);
-          if (hour) addCounters(sum, hour);
-        }
+      // Hours hold committed minutes only (and warm-up hours before the commit point), so every
+      // hour before the commit point is added whole and the minutes after it from the recent window.
+      for (let h = hourStart(fromMs); h < Math.min(toMs, committedUntilMs); h += MS_PER_HOUR) {
+        const hour = series.hours.get(h);
+        if (hour) addCounters(sum, hour);
       }
       const uncommittedFrom = Math.max(fromMs, committedUntilMs);
       if (uncommittedFrom < toMs) addCounters(sum, book.windowSum(series, uncommittedFrom, toMs));
-      // The hour holding committedUntil is partly committed: its committed minutes are in `hours`.
-      const partialHour = hourStart(committedUntilMs);
-      if (committedUntilMs % MS_PER_HOUR !== 0 && partialHour >= hourStart(fromMs) && partialHour < toMs) {
-        const hour = series.hours.get(partialHour);
-        if (hour) addCounters(sum, hour);
-      }
       return sum;
     },
   };

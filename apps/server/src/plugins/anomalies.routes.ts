@@ -1,34 +1,16 @@
 import type { FastifyInstance } from 'fastify';
 import { ANOMALY_KINDS } from '@tollgate/breakers';
 import { fromAnomalyRecord } from '@tollgate/detector';
-import { getAnomaly, listAnomalies, type Store } from '@tollgate/store';
+import { getAnomaly, listAnomalies, type AnomalyFilters, type Store } from '@tollgate/store';
 import { requireScope } from '../auth/require-scope.ts';
 import type { Keyring } from '../auth/keyring.ts';
 import { TollgateError } from '../errors.ts';
+import { BREAKER_SCOPE_SCHEMA } from './breaker-view.ts';
 import { ERROR_RESPONSES } from './ingest-response.schema.ts';
 import { parseTime } from './traffic.routes.ts';
 
-interface AnomalyQuery {
-  state?: 'open' | 'resolved';
-  kind?: string;
-  app?: string;
-  flow?: string;
-  country?: string;
-  prefix?: string;
-  asn?: number;
-  provider?: string;
-  from?: string;
-  to?: string;
-  limit: number;
-}
-
-const SCOPE_SCHEMA = {
-  type: 'object',
-  properties: {
-    app: { type: 'string' }, flow: { type: 'string' }, country: { type: 'string' }, prefix: { type: 'string' },
-    asn: { type: 'integer' }, provider: { type: 'string' },
-  },
-} as const;
+/** The store's filters, with the times as the caller writes them. */
+type AnomalyQuery = Omit<AnomalyFilters, 'fromMs' | 'toMs'> & { from?: string; to?: string };
 
 const ANOMALY_SCHEMA = {
   type: 'object',
@@ -36,7 +18,7 @@ const ANOMALY_SCHEMA = {
     id: { type: 'string' },
     kind: { type: 'string', enum: [...ANOMALY_KINDS] },
     state: { type: 'string', enum: ['open', 'resolved'] },
-    scope: SCOPE_SCHEMA,
+    scope: BREAKER_SCOPE_SCHEMA,
     severity: { type: 'string' },
     action: { type: 'string', enum: ['block', 'challenge', 'alert'], description: 'What the detector suggests; breaker policies decide what trips.' },
     score: { type: 'number' },

@@ -17,39 +17,37 @@ export function detectCostSpikes(ctx: DetectionContext): Finding[] {
   const fromMs = nowMs - config.longWindowMs;
   const minutes = config.longWindowMs / MS_PER_MINUTE;
   const findings: Finding[] = [];
-  {
-    for (const [series, sum] of ctx.window(fromMs, nowMs)) {
-      const level = series.level;
-      if ((level !== 'country' && level !== 'provider_country') || series.firstSendMs >= fromMs) continue;
-      // Less spent in the window than the minimum excess cannot be a cost spike.
-      if ((sum.costEstUsd / minutes) * 60 < config.minCostSpikeUsdPerHour) continue;
-      const baseline = rateBaseline(book, series, nowMs - MS_PER_MINUTE);
-      if (!baseline || baseline.sendsPerMinute <= 0) continue;
-      const expected = baseline.costPerMinuteUsd * minutes;
-      const excessPerHourUsd = ((sum.costEstUsd - expected) / minutes) * 60;
-      if (excessPerHourUsd < config.minCostSpikeUsdPerHour || sum.costEstUsd < config.spikeRatio * expected) continue;
-      const usualUnit = baseline.costPerMinuteUsd / baseline.sendsPerMinute;
-      const unit = sum.sends > 0 ? sum.costEstUsd / sum.sends : 0;
-      if (unit < UNIT_COST_RISE * usualUnit) continue;
-      const spread = baseline.costSigmaPerMinuteUsd * minutes;
-      findings.push({
-        kind: 'cost_spike',
-        scope: series.scope,
-        severity: severityForCost(excessPerHourUsd, config.severityUsdPerHour),
-        action: 'alert',
-        score: (sum.costEstUsd - expected) / Math.max(0.01, spread, expected * 0.1),
-        observed: sum.costEstUsd,
-        expected,
-        band: { low: Math.max(0, expected - 3 * spread), high: expected + 3 * spread },
-        unit: `USD per ${minutes} min`,
-        costPerHourUsd: excessPerHourUsd,
-        windowStartMs: fromMs,
-        windowEndMs: nowMs,
-        summary: `${describeScope(series.scope)}: $${sum.costEstUsd.toFixed(2)} in ${minutes} min against $${expected.toFixed(2)} expected; $${unit.toFixed(3)} a send against $${usualUnit.toFixed(3)}`,
-        contributors: [],
-        facts: { level, costPerSendUsd: unit, usualCostPerSendUsd: usualUnit },
-      });
-    }
+  for (const [series, sum] of ctx.window(fromMs, nowMs)) {
+    const level = series.level;
+    if ((level !== 'country' && level !== 'provider_country') || series.firstSendMs >= fromMs) continue;
+    // Less spent in the window than the minimum excess cannot be a cost spike.
+    if ((sum.costEstUsd / minutes) * 60 < config.minCostSpikeUsdPerHour) continue;
+    const baseline = rateBaseline(book, series, nowMs - MS_PER_MINUTE);
+    if (!baseline || baseline.sendsPerMinute <= 0) continue;
+    const expected = baseline.costPerMinuteUsd * minutes;
+    const excessPerHourUsd = ((sum.costEstUsd - expected) / minutes) * 60;
+    if (excessPerHourUsd < config.minCostSpikeUsdPerHour || sum.costEstUsd < config.spikeRatio * expected) continue;
+    const usualUnit = baseline.costPerMinuteUsd / baseline.sendsPerMinute;
+    const unit = sum.sends > 0 ? sum.costEstUsd / sum.sends : 0;
+    if (unit < UNIT_COST_RISE * usualUnit) continue;
+    const spread = baseline.costSigmaPerMinuteUsd * minutes;
+    findings.push({
+      kind: 'cost_spike',
+      scope: series.scope,
+      severity: severityForCost(excessPerHourUsd, config.severityUsdPerHour),
+      action: 'alert',
+      score: (sum.costEstUsd - expected) / Math.max(0.01, spread, expected * 0.1),
+      observed: sum.costEstUsd,
+      expected,
+      band: { low: Math.max(0, expected - 3 * spread), high: expected + 3 * spread },
+      unit: `USD per ${minutes} min`,
+      costPerHourUsd: excessPerHourUsd,
+      windowStartMs: fromMs,
+      windowEndMs: nowMs,
+      summary: `${describeScope(series.scope)}: $${sum.costEstUsd.toFixed(2)} in ${minutes} min against $${expected.toFixed(2)} expected; $${unit.toFixed(3)} a send against $${usualUnit.toFixed(3)}`,
+      contributors: [],
+      facts: { level, costPerSendUsd: unit, usualCostPerSendUsd: usualUnit },
+    });
   }
   return findings;
 }

@@ -25,46 +25,44 @@ export function detectNewDestinations(ctx: DetectionContext, overall: ScopeSerie
   const { book, config, nowMs } = ctx;
   const usual = overall ? shareBaseline(book, overall, nowMs)?.conversion : undefined;
   const findings: Finding[] = [];
-  {
-    for (const series of ctx.window(nowMs - config.longWindowMs, nowMs).keys()) {
-      const level = series.level;
-      if (level !== 'country' && level !== 'prefix') continue;
-      if (nowMs - series.firstSendMs > NEW_FOR_MS || series.firstSendMs - book.historyStartMs < MIN_HISTORY_BEFORE_MS) continue;
-      const fromMs = Math.max(series.firstSendMs, nowMs - config.longWindowMs);
-      const recent = book.windowSum(series, fromMs, nowMs);
-      if (recent.sends < config.minNewDestinationSends) continue;
-      const composition = compose(book, ctx.asns, series.scope, fromMs, nowMs);
-      const hosting = hostingShare(composition);
-      const matureEnd = nowMs - config.verifyMaturityMs;
-      const matured = book.windowSum(series, Math.max(series.firstSendMs, matureEnd - config.conversionWindowMs), matureEnd);
-      const reachable = reachableSessions(matured);
-      const conversion = reachable > 0 ? matured.verifiedSessions / reachable : 0;
-      const interval = wilsonInterval(matured.verifiedSessions, reachable, config.conversionZ);
-      const collapsed = usual !== undefined && reachable >= MIN_NEW_SESSIONS && interval.high < usual * COLLAPSE_RATIO;
-      const botFarm = hosting >= config.hostingShareSuspicious;
-      if (!collapsed && !botFarm) continue;
-      const minutes = (nowMs - fromMs) / MS_PER_MINUTE;
-      const costPerHourUsd = (recent.sends / minutes) * 60 * costPerSendUsd(recent);
-      findings.push({
-        kind: 'new_destination',
-        scope: series.scope,
-        severity: severityForCost(costPerHourUsd, config.severityUsdPerHour),
-        action: 'block',
-        score: collapsed ? 10 * (1 - interval.high / Math.max(0.01, usual ?? 1)) : 10 * hosting,
-        observed: collapsed ? conversion : hosting,
-        expected: collapsed ? (usual ?? 0) : 0,
-        band: collapsed ? { low: interval.low, high: interval.high } : { low: 0, high: config.hostingShareSuspicious },
-        unit: collapsed ? 'verified share of reachable sessions' : 'share of sends from hosting networks',
-        costPerHourUsd,
-        windowStartMs: fromMs,
-        windowEndMs: nowMs,
-        summary: collapsed
-          ? `${describeScope(series.scope)}: new destination, ${(conversion * 100).toFixed(0)}% of ${reachable} sessions verified against ${((usual ?? 0) * 100).toFixed(0)}% overall`
-          : `${describeScope(series.scope)}: new destination, ${(hosting * 100).toFixed(0)}% of its ${recent.sends} sends from hosting networks`,
-        contributors: topContributors(composition, 'asn', 5, ctx.asns),
-        facts: { level, judgedBy: collapsed ? 'conversion' : 'hosting_share', sends: recent.sends, hostingShare: hosting },
-      });
-    }
+  for (const series of ctx.window(nowMs - config.longWindowMs, nowMs).keys()) {
+    const level = series.level;
+    if (level !== 'country' && level !== 'prefix') continue;
+    if (nowMs - series.firstSendMs > NEW_FOR_MS || series.firstSendMs - book.historyStartMs < MIN_HISTORY_BEFORE_MS) continue;
+    const fromMs = Math.max(series.firstSendMs, nowMs - config.longWindowMs);
+    const recent = book.windowSum(series, fromMs, nowMs);
+    if (recent.sends < config.minNewDestinationSends) continue;
+    const composition = compose(book, ctx.asns, series.scope, fromMs, nowMs);
+    const hosting = hostingShare(composition);
+    const matureEnd = nowMs - config.verifyMaturityMs;
+    const matured = book.windowSum(series, Math.max(series.firstSendMs, matureEnd - config.conversionWindowMs), matureEnd);
+    const reachable = reachableSessions(matured);
+    const conversion = reachable > 0 ? matured.verifiedSessions / reachable : 0;
+    const interval = wilsonInterval(matured.verifiedSessions, reachable, config.conversionZ);
+    const collapsed = usual !== undefined && reachable >= MIN_NEW_SESSIONS && interval.high < usual * COLLAPSE_RATIO;
+    const botFarm = hosting >= config.hostingShareSuspicious;
+    if (!collapsed && !botFarm) continue;
+    const minutes = (nowMs - fromMs) / MS_PER_MINUTE;
+    const costPerHourUsd = (recent.sends / minutes) * 60 * costPerSendUsd(recent);
+    findings.push({
+      kind: 'new_destination',
+      scope: series.scope,
+      severity: severityForCost(costPerHourUsd, config.severityUsdPerHour),
+      action: 'block',
+      score: collapsed ? 10 * (1 - interval.high / Math.max(0.01, usual ?? 1)) : 10 * hosting,
+      observed: collapsed ? conversion : hosting,
+      expected: collapsed ? (usual ?? 0) : 0,
+      band: collapsed ? { low: interval.low, high: interval.high } : { low: 0, high: config.hostingShareSuspicious },
+      unit: collapsed ? 'verified share of reachable sessions' : 'share of sends from hosting networks',
+      costPerHourUsd,
+      windowStartMs: fromMs,
+      windowEndMs: nowMs,
+      summary: collapsed
+        ? `${describeScope(series.scope)}: new destination, ${(conversion * 100).toFixed(0)}% of ${reachable} sessions verified against ${((usual ?? 0) * 100).toFixed(0)}% overall`
+        : `${describeScope(series.scope)}: new destination, ${(hosting * 100).toFixed(0)}% of its ${recent.sends} sends from hosting networks`,
+      contributors: topContributors(composition, 'asn', 5, ctx.asns),
+      facts: { level, judgedBy: collapsed ? 'conversion' : 'hosting_share', sends: recent.sends, hostingShare: hosting },
+    });
   }
   return findings;
 }

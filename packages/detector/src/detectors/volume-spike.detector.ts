@@ -19,47 +19,45 @@ export function detectVolumeSpikes(ctx: DetectionContext): Finding[] {
   ];
   const sums = windows.map((window) => ctx.window(nowMs - window.ms, nowMs));
   const active = sums[sums.length - 1] ?? new Map();
-  {
-    for (const series of active.keys()) {
-      const level = series.level;
-      if (series.firstSendMs >= nowMs - config.longWindowMs) continue;
-      // No baseline can make fewer sends than the minimum excess a spike.
-      if (!windows.some((window, i) => (sums[i]?.get(series)?.sends ?? 0) >= window.minExcess)) continue;
-      const baseline = rateBaseline(book, series, nowMs - MS_PER_MINUTE);
-      if (!baseline) continue;
-      let best: Finding | undefined;
-      for (const [i, window] of windows.entries()) {
-        const minutes = window.ms / MS_PER_MINUTE;
-        const sum = sums[i]?.get(series);
-        if (!sum) continue;
-        const expected = baseline.sendsPerMinute * minutes;
-        const spread = baseline.sendsSigmaPerMinute * minutes;
-        const z = countZScore(sum.sends, expected, spread);
-        const excess = sum.sends - expected;
-        if (excess < window.minExcess || z < config.spikeZ || sum.sends < config.spikeRatio * Math.max(expected, 1)) continue;
-        if (best && best.score >= z) continue;
-        const costPerHourUsd = (excess / minutes) * 60 * costPerSendUsd(sum);
-        const margin = config.spikeZ * Math.sqrt(Math.max(1, expected + spread * spread));
-        best = {
-          kind: 'volume_spike',
-          scope: series.scope,
-          severity: severityForCost(costPerHourUsd, config.severityUsdPerHour),
-          action: 'alert',
-          score: z,
-          observed: sum.sends,
-          expected,
-          band: { low: Math.max(0, expected - margin), high: expected + margin },
-          unit: `sends per ${minutes} min`,
-          costPerHourUsd,
-          windowStartMs: nowMs - window.ms,
-          windowEndMs: nowMs,
-          summary: `${describeScope(series.scope)}: ${sum.sends} sends in ${minutes} min, ${(sum.sends / Math.max(expected, 0.1)).toFixed(1)}x the ${expected.toFixed(1)} expected`,
-          contributors: [],
-          facts: { baseline: baseline.method, baselineSamples: baseline.samples, level },
-        };
-      }
-      if (best) findings.push(best);
+  for (const series of active.keys()) {
+    const level = series.level;
+    if (series.firstSendMs >= nowMs - config.longWindowMs) continue;
+    // No baseline can make fewer sends than the minimum excess a spike.
+    if (!windows.some((window, i) => (sums[i]?.get(series)?.sends ?? 0) >= window.minExcess)) continue;
+    const baseline = rateBaseline(book, series, nowMs - MS_PER_MINUTE);
+    if (!baseline) continue;
+    let best: Finding | undefined;
+    for (const [i, window] of windows.entries()) {
+      const minutes = window.ms / MS_PER_MINUTE;
+      const sum = sums[i]?.get(series);
+      if (!sum) continue;
+      const expected = baseline.sendsPerMinute * minutes;
+      const spread = baseline.sendsSigmaPerMinute * minutes;
+      const z = countZScore(sum.sends, expected, spread);
+      const excess = sum.sends - expected;
+      if (excess < window.minExcess || z < config.spikeZ || sum.sends < config.spikeRatio * Math.max(expected, 1)) continue;
+      if (best && best.score >= z) continue;
+      const costPerHourUsd = (excess / minutes) * 60 * costPerSendUsd(sum);
+      const margin = config.spikeZ * Math.sqrt(Math.max(1, expected + spread * spread));
+      best = {
+        kind: 'volume_spike',
+        scope: series.scope,
+        severity: severityForCost(costPerHourUsd, config.severityUsdPerHour),
+        action: 'alert',
+        score: z,
+        observed: sum.sends,
+        expected,
+        band: { low: Math.max(0, expected - margin), high: expected + margin },
+        unit: `sends per ${minutes} min`,
+        costPerHourUsd,
+        windowStartMs: nowMs - window.ms,
+        windowEndMs: nowMs,
+        summary: `${describeScope(series.scope)}: ${sum.sends} sends in ${minutes} min, ${(sum.sends / Math.max(expected, 0.1)).toFixed(1)}x the ${expected.toFixed(1)} expected`,
+        contributors: [],
+        facts: { baseline: baseline.method, baselineSamples: baseline.samples, level },
+      };
     }
+    if (best) findings.push(best);
   }
   return findings;
 }
