@@ -8,6 +8,7 @@ export type {
   LowAndSlowSpec,
   MarketingCampaignSpec,
   NewMarketSpec,
+  PriceChangeSpec,
   ProviderOutageSpec,
   ScenarioKind,
   ScenarioLabel,

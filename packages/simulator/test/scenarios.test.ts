@@ -143,6 +143,30 @@ describe('look-alike scenarios', () => {
     expect(sessionStats(events, otherProviders).conversion).toBeGreaterThan(0.85);
   });
 
+  it.each([
+    [false, 'the bills double, the send-time estimates stay'],
+    [true, 'the bills and the send-time estimates double together'],
+  ] as const)('price_change (announced %s): %s, volume and conversion unchanged', (announced, _consequence) => {
+    const spec: ScenarioSpec = { kind: 'price_change', startMs: START_MS, durationMs: HOUR_MS, provider: 'twilio', country: 'US', announced };
+    const { events, baseline: runBaseline, labelledSends } = run(spec);
+    const baseline = runBaseline();
+    const scope = during(spec, (send) => send.country === 'US' && send.provider === 'twilio');
+    const money = (list: SimEvent[]) => {
+      const sends = sendsOf(list).filter(scope);
+      const ids = new Set(sends.map((send) => send.message_id));
+      const billed = list.reduce((sum, e) => sum + (e.kind === 'billing' && ids.has(e.body.event_id) ? e.body.cost : 0), 0);
+      return { sends: sends.length, estimated: sends.reduce((sum, send) => sum + send.cost, 0), billed };
+    };
+    const before = money(baseline);
+    const after = money(events);
+    expect(after.sends).toBe(before.sends);
+    expect(after.billed / before.billed).toBeCloseTo(2, 1);
+    expect(after.estimated / before.estimated).toBeCloseTo(announced ? 2 : 1, 1);
+    expect(labelledSends.length).toBe(after.sends);
+    const otherProviders = (list: SimEvent[]) => sendsOf(list).filter(during(spec, (send) => send.country === 'US' && send.provider !== 'twilio'));
+    expect(otherProviders(events)).toEqual(otherProviders(baseline));
+  });
+
   it('new_market: a country with no history starts sending and converts normally', () => {
     const spec: ScenarioSpec = { kind: 'new_market', startMs: START_MS, durationMs: 3 * HOUR_MS, country: 'CL', sendsPerMinute: 20 };
     const { events, baseline } = run(spec);

@@ -9,6 +9,13 @@ export interface OutageEffect {
   degrade(odds: DeliveryOdds): DeliveryOdds;
 }
 
+/** A price change as the messages sent under it see it: estimates and bills times their factors. */
+export interface PriceEffect {
+  labelId: string;
+  estimateFactor: number;
+  billedFactor: number;
+}
+
 export interface MinuteContext {
   batch: MinuteBatch;
   minute: number;
@@ -18,4 +25,6 @@ export interface MinuteContext {
   simStartMs: number;
   /** The outage a session to this country through this provider runs into at `atMs`, if any. */
   outageAt(countryIso: string, provider: ProviderName, atMs: number): OutageEffect | undefined;
+  /** The price change in force for this country and provider at `atMs`, if any. */
+  priceAt(countryIso: string, provider: ProviderName, atMs: number): PriceEffect | undefined;
 }

@@ -1,13 +1,14 @@
 /**
  * Builds everything that starts in one minute: the baseline sessions (degraded where an outage
- * applies) and each scenario's sessions, with all their later consequences. A minute depends on
- * nothing but the seed and the minute number, which is what makes windows composable.
+ * applies, repriced where a price change does) and each scenario's sessions, with all their later
+ * consequences. A minute depends on nothing but the seed and the minute number, which is what
+ * makes windows composable.
  */
 import type { ProviderName } from '../catalog/providers.catalog.ts';
 import type { ScenarioRunner } from '../scenarios/scenario.types.ts';
 import type { BaselineTraffic } from '../traffic/baseline-traffic.ts';
 import { createMinuteBatch, type MinuteBatch } from './minute-batch.ts';
-import type { MinuteContext, OutageEffect } from './minute-context.ts';
+import type { MinuteContext, OutageEffect, PriceEffect } from './minute-context.ts';
 import { MS_PER_MINUTE } from './time.ts';
 
 export interface MinuteGeneratorDeps {
@@ -27,23 +28,21 @@ export interface MinuteGenerator {
 }
 
 export function createMinuteGenerator(deps: MinuteGeneratorDeps): MinuteGenerator {
-  const outages = deps.runners.filter((runner) => runner.outage !== undefined);
-
-  const outageAt = (countryIso: string, provider: ProviderName, atMs: number): OutageEffect | undefined => {
-    for (const runner of outages) {
-      const outage = runner.outage;
-      if (
-        outage &&
-        outage.country === countryIso &&
-        outage.provider === provider &&
-        atMs >= runner.startMs &&
-        atMs < runner.endMs
-      ) {
-        return outage;
+  // The scenario (an outage, a price change) that applies to a route at an instant, if any.
+  const routeEffect = <T>(effectOf: (runner: ScenarioRunner) => (T & { country: string; provider: ProviderName }) | undefined) => {
+    const runners = deps.runners.filter((runner) => effectOf(runner) !== undefined);
+    return (countryIso: string, provider: ProviderName, atMs: number): T | undefined => {
+      for (const runner of runners) {
+        const effect = effectOf(runner);
+        if (effect && effect.country === countryIso && effect.provider === provider && atMs >= runner.startMs && atMs < runner.endMs) {
+          return effect;
+        }
       }
-    }
-    return undefined;
+      return undefined;
+    };
   };
+  const outageAt = routeEffect<OutageEffect>((runner) => runner.outage);
+  const priceAt = routeEffect<PriceEffect>((runner) => runner.pricing);
 
   const contextFor = (minute: number): MinuteContext => ({
     batch: createMinuteBatch(minute, deps.seedTag),
@@ -52,6 +51,7 @@ export function createMinuteGenerator(deps: MinuteGeneratorDeps): MinuteGenerato
     seedHash: deps.seedHash,
     simStartMs: deps.simStartMs,
     outageAt,
+    priceAt,
   });
 
   const emitScenario = (runner: ScenarioRunner, ctx: MinuteContext): void => {
@@ -67,7 +67,8 @@ export function createMinuteGenerator(deps: MinuteGeneratorDeps): MinuteGenerato
     },
     buildFor(minute, runner) {
       const ctx = contextFor(minute);
-      if (runner.outage) deps.baseline.emitMinute(ctx, { country: runner.outage.country, provider: runner.outage.provider });
+      const route = runner.outage ?? runner.pricing;
+      if (route) deps.baseline.emitMinute(ctx, { country: route.country, provider: route.provider });
       emitScenario(runner, ctx);
       return ctx.batch;
     },

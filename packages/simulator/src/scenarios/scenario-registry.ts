@@ -3,6 +3,7 @@ import { createBurstPumping } from './burst-pumping.scenario.ts';
 import { createLowAndSlow } from './low-and-slow.scenario.ts';
 import { createMarketingCampaign } from './marketing-campaign.scenario.ts';
 import { createNewMarket } from './new-market.scenario.ts';
+import { createPriceChange } from './price-change.scenario.ts';
 import { createProviderOutage } from './provider-outage.scenario.ts';
 import type { ScenarioKind, ScenarioRunner, ScenarioSetup, ScenarioSpec } from './scenario.types.ts';
 import { createSequentialEnumeration } from './sequential-enumeration.scenario.ts';
@@ -22,6 +23,7 @@ const FACTORIES: ScenarioFactories = {
   verify_bruteforce: createVerifyBruteforce,
   marketing_campaign: createMarketingCampaign,
   provider_outage: createProviderOutage,
+  price_change: createPriceChange,
   new_market: createNewMarket,
   weekend_dip: createWeekendDip,
 };

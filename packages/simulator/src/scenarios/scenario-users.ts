@@ -1,6 +1,6 @@
 /**
  * Real users a look-alike scenario adds (a campaign's audience, a new market's first users): the
- * same sessions as the baseline's, routed the same way and caught by the same outages.
+ * same sessions as the baseline's, routed the same way and caught by the same outages and price changes.
  */
 import type { Flow } from '@tollgate/events';
 import type { AppName } from '../catalog/apps.catalog.ts';
@@ -23,5 +23,6 @@ export function runScenarioUser(ctx: MinuteContext, setup: ScenarioSetup, sessio
     ...user,
     provider,
     outage: ctx.outageAt(user.country.iso, provider, user.startMs),
+    price: ctx.priceAt(user.country.iso, provider, user.startMs),
   });
 }

@@ -6,7 +6,7 @@
 import type { Flow } from '@tollgate/events';
 import type { AppName } from '../catalog/apps.catalog.ts';
 import type { ProviderName } from '../catalog/providers.catalog.ts';
-import type { MinuteContext, OutageEffect } from '../engine/minute-context.ts';
+import type { MinuteContext, OutageEffect, PriceEffect } from '../engine/minute-context.ts';
 import type { BaselineTraffic } from '../traffic/baseline-traffic.ts';
 
 interface ScenarioWindow {
@@ -84,6 +84,20 @@ export interface ProviderOutageSpec extends ScenarioWindow {
   failShare?: number;
 }
 
+/**
+ * A provider changes its price in one country by `factor`. Announced, the services' price table
+ * follows and their send-time estimates rise with the bills (a cost spike, not fraud); unannounced,
+ * only the bills rise (a billing mismatch for finance).
+ */
+export interface PriceChangeSpec extends ScenarioWindow {
+  kind: 'price_change';
+  provider: ProviderName;
+  country: string;
+  /** New price over old. */
+  factor?: number;
+  announced?: boolean;
+}
+
 /** A launch: a country with no history starts sending, ramping up, converting normally. */
 export interface NewMarketSpec extends ScenarioWindow {
   kind: 'new_market';
@@ -105,6 +119,7 @@ export type ScenarioSpec =
   | VerifyBruteforceSpec
   | MarketingCampaignSpec
   | ProviderOutageSpec
+  | PriceChangeSpec
   | NewMarketSpec
   | WeekendDipSpec;
 
@@ -154,4 +169,6 @@ export interface ScenarioRunner {
   emitMinute?(ctx: MinuteContext): void;
   /** Degrades other sessions instead of adding its own (provider outages). */
   readonly outage?: OutageEffect & { country: string; provider: ProviderName };
+  /** Reprices other sessions' messages instead of adding its own (price changes). */
+  readonly pricing?: PriceEffect & { country: string; provider: ProviderName };
 }

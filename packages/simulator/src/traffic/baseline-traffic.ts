@@ -35,7 +35,7 @@ export interface BaselineTraffic {
   pickProvider: (country: CountryProfile, r: Random) => ProviderName;
   /**
    * Writes the minute's legit sessions. `only` restricts the output to sessions of one country and
-   * provider (used to cost an outage's label without building the rest of the minute).
+   * provider (used to cost an outage's or a price change's label without building the rest of the minute).
    */
   emitMinute(ctx: MinuteContext, only?: { country: string; provider: ProviderName }): void;
 }
@@ -69,12 +69,13 @@ export function createBaselineTraffic(sendsPerMinute: number): BaselineTraffic {
       if (startMs < ctx.simStartMs) continue;
       if (only && (only.country !== country.iso || only.provider !== provider)) continue;
       const outage = ctx.outageAt(country.iso, provider, startMs);
+      const price = ctx.priceAt(country.iso, provider, startMs);
       runLegitSession(
-        ctx.batch.openSession(index, outage?.labelId),
+        ctx.batch.openSession(index, outage?.labelId ?? price?.labelId),
         createRandom(ctx.seedHash, ctx.minute, STREAM.baselineSession, index),
         ctx.seedHash,
         ctx.minute,
-        { startMs, country, app, flow, provider, outage },
+        { startMs, country, app, flow, provider, outage, price },
       );
     }
   };

@@ -8,7 +8,7 @@ import { APP_CONVERSION_FACTOR, LEGIT_USER_AGENTS, type AppName } from '../catal
 import type { CountryProfile } from '../catalog/countries.catalog.ts';
 import type { ProviderName } from '../catalog/providers.catalog.ts';
 import type { SessionLog } from '../engine/minute-batch.ts';
-import type { OutageEffect } from '../engine/minute-context.ts';
+import type { OutageEffect, PriceEffect } from '../engine/minute-context.ts';
 import { MS_PER_SECOND } from '../engine/time.ts';
 import type { Random } from '../random/prng.ts';
 import { between, chance, intBelow, logNormalBetween, pick } from '../random/sampling.ts';
@@ -25,6 +25,8 @@ export interface LegitSessionPlan {
   provider: ProviderName;
   /** The provider outage the session runs into, if any. */
   outage: OutageEffect | undefined;
+  /** The price change its messages are charged under, if any. */
+  price: PriceEffect | undefined;
 }
 
 /** Provider API errors (throttling, invalid routing, timeouts): about 1% of send attempts. */
@@ -87,6 +89,7 @@ export function runLegitSession(log: SessionLog, r: Random, seedHash: number, mi
     provider: plan.provider,
     deviceId: deviceId(r),
     userAgent: pick(r, LEGIT_USER_AGENTS),
+    price: plan.price,
   };
 
   const healthyOdds = { failShare: FAILED_SEND_SHARE, deliveredShare: country.deliveredShare };

@@ -8,6 +8,7 @@ import type { AppName } from '../catalog/apps.catalog.ts';
 import type { CountryProfile, MobileRange } from '../catalog/countries.catalog.ts';
 import { PRICE_FACTOR, RECEIPT_ERROR_CODES, type ProviderName } from '../catalog/providers.catalog.ts';
 import type { SessionLog } from '../engine/minute-batch.ts';
+import type { PriceEffect } from '../engine/minute-context.ts';
 import type { SimReceipt, SimSend } from '../sim-event.ts';
 import { MS_PER_HOUR, MS_PER_MINUTE, MS_PER_SECOND } from '../engine/time.ts';
 import type { Random } from '../random/prng.ts';
@@ -31,6 +32,8 @@ export interface SessionContext {
   provider: ProviderName;
   deviceId?: string;
   userAgent?: string;
+  /** A price change in force on the session's route. */
+  price?: PriceEffect;
 }
 
 /** The chances an attempt has: the provider rejects the API call, or the handset gets the message. */
@@ -80,7 +83,8 @@ export function deliverOtp(
   const accepted = !chance(r, odds.failShare);
   const segments = channel === 'voice' ? 1 : country.segments;
   const unitPriceUsd = country.smsPriceUsd * PRICE_FACTOR[provider] * (channel === 'voice' ? VOICE_PRICE_FACTOR : 1);
-  const costUsd = accepted ? roundUsd(unitPriceUsd * segments) : 0;
+  const listUsd = unitPriceUsd * segments;
+  const costUsd = accepted ? roundUsd(listUsd * (ctx.price?.estimateFactor ?? 1)) : 0;
   const messageId = accepted
     ? createMessageId(provider, { seedHash: ctx.seedHash, minute: ctx.minute, sessionIndex: log.sessionIndex, attempt }, r)
     : undefined;
@@ -123,7 +127,8 @@ export function deliverOtp(
   if (!delivered) receipt.error_code = pick(r, RECEIPT_ERROR_CODES[provider]);
   log.receipt(receipt);
 
-  const billedUsd = chance(r, BILLING_ROUNDED_SHARE) ? Math.round(costUsd * 1_000) / 1_000 : costUsd;
+  const chargedUsd = roundUsd(listUsd * (ctx.price?.billedFactor ?? 1));
+  const billedUsd = chance(r, BILLING_ROUNDED_SHARE) ? Math.round(chargedUsd * 1_000) / 1_000 : chargedUsd;
   log.billing({
     event_id: messageId,
     ts: atMs + Math.round(logUniform(r, BILLING_DELAY_MIN_MS, BILLING_DELAY_MAX_MS)),
