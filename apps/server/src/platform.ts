@@ -1,11 +1,13 @@
 import pino from 'pino';
 import { migrationStatus } from '@tollgate/store';
+import { DEFAULT_DETECTOR_CONFIG } from '@tollgate/detector';
 import type { FastifyInstance } from 'fastify';
 import { buildApp, DEFAULT_BODY_LIMIT_BYTES } from './build-app.ts';
 import { createKeyring } from './auth/keyring.ts';
 import { adminKeyFrom, openCore, type Core } from './core.ts';
 import { createDecisionRuntime } from './decision-runtime.ts';
 import { createDetectionRuntime } from './detection-runtime.ts';
+import { loadBudgetsFile } from './budgets-file.ts';
 import { startDemoFeed } from './demo-feed.ts';
 import { createServerMetrics } from './metrics.ts';
 import { loadPolicyFile } from './policy-file.ts';
@@ -46,6 +48,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     const adminKey = adminKeyFrom(env, dataDir);
     const keyring = await createKeyring({ store, adminKey: adminKey.key });
     const policy = loadPolicyFile(env);
+    const budgets = loadBudgetsFile(env);
     const decisions = createDecisionRuntime({
       store,
       identity: core.identity,
@@ -57,6 +60,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       store,
       registry: decisions.registry,
       policy,
+      config: { ...DEFAULT_DETECTOR_CONFIG, budgets },
       onError: (error) => logger.error({ err: error }, 'detection cycle failed'),
       onTrip: (outcome) => logger.info(outcome, 'auto-trip'),
     });

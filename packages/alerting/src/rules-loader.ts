@@ -4,8 +4,10 @@ import { join } from 'node:path';
 import { parseRules, type RulesEnv, type RulesFile, type RulesParse } from './rules-parser.ts';
 import type { AlertingConfig, RuleError } from './rules-config.ts';
 
-/** Lives in the same folder but belongs to the breakers package, which reads it itself. */
+/** Live in the same folder but belong to the breakers and detector packages, which read them themselves. */
 export const BREAKER_POLICY_FILE = 'breaker-policy.yaml';
+export const BUDGETS_FILE = 'budgets.yaml';
+const NOT_ROUTING_FILES: ReadonlySet<string> = new Set([BREAKER_POLICY_FILE, BUDGETS_FILE]);
 const RULES_FILE = /\.ya?ml$/;
 /**
  * Editors save with several writes and renames in a row; reloading once they have settled avoids
@@ -13,11 +15,11 @@ const RULES_FILE = /\.ya?ml$/;
  */
 export const RELOAD_DEBOUNCE_MS = 100;
 
-/** The alert-routing files of `dir` (every *.yaml but the breaker policy), read and validated as one config. */
+/** The alert-routing files of `dir` (every *.yaml but the breaker policy and the budgets), read and validated as one config. */
 export async function loadRules(dir: string, env: RulesEnv): Promise<RulesParse> {
   let names: string[];
   try {
-    names = (await readdir(dir)).filter((name) => RULES_FILE.test(name) && name !== BREAKER_POLICY_FILE).sort();
+    names = (await readdir(dir)).filter((name) => RULES_FILE.test(name) && !NOT_ROUTING_FILES.has(name)).sort();
   } catch (error) {
     return { ok: false, errors: [{ file: dir, line: 0, path: '', message: `cannot read the rules directory: ${(error as Error).message}` }] };
   }
@@ -63,7 +65,7 @@ export async function watchRules(options: {
 
   await reload();
   const watcher: FSWatcher = watch(dir, (_event, filename) => {
-    if (filename === BREAKER_POLICY_FILE || (filename !== null && !RULES_FILE.test(filename))) return;
+    if (filename !== null && (NOT_ROUTING_FILES.has(filename) || !RULES_FILE.test(filename))) return;
     clearTimeout(timer);
     timer = setTimeout(() => {
       reloading = reloading.then(reload, reload);

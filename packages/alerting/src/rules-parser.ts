@@ -1,8 +1,5 @@
 import { isScalar } from 'yaml';
-import { ANOMALY_KINDS, SEVERITIES, parseDuration } from '@tollgate/breakers';
-// The breakers package's YAML reader (line-numbered, error-collecting reads) serves both rule
-// formats; it is not part of that package's public API, hence the path import.
-import { readYaml, type Located, type YamlReader } from '../../breakers/src/yaml-reader.ts';
+import { ANOMALY_KINDS, SEVERITIES, parseDuration, readYaml, type Located, type YamlReader } from '@tollgate/breakers';
 import { ALERT_LABELS, type AlertLabel } from './alert-input.ts';
 import { parseMatcher, type Matcher } from './matcher.ts';
 import { matchingRoutes } from './route-tree.ts';

@@ -60,6 +60,8 @@ export type { TripGuard } from './blast-radius-guard.ts';
 export { ANOMALY_KINDS, SEVERITIES, severityAtLeast } from './anomaly-finding.ts';
 export type { AnomalyFinding, AnomalyKind, Severity } from './anomaly-finding.ts';
 export { parseDuration, formatDuration } from './duration.ts';
+export { readYaml } from './yaml-reader.ts';
+export type { Located, YamlReader } from './yaml-reader.ts';
 
 export { createBreakerRegistry } from './breaker-registry.ts';
 export type { BreakerChange, BreakerRegistry } from './breaker-registry.ts';
