@@ -6,6 +6,7 @@ import { registerMigrateCommand } from './commands/migrate.command.ts';
 import { registerRulesCommand } from './commands/rules.command.ts';
 import { registerSimulateCommand } from './commands/simulate.command.ts';
 import { registerStartCommands } from './commands/start.command.ts';
+import { registerUsersCommand } from './commands/users.command.ts';
 import { VERSION } from './version.ts';
 
 const program = new Command()
@@ -23,6 +24,7 @@ registerMigrateCommand(program);
 registerImportBillingCommand(program);
 registerSimulateCommand(program);
 registerKeysCommand(program);
+registerUsersCommand(program);
 registerRulesCommand(program);
 registerBacktestCommand(program);
 

@@ -4,6 +4,8 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { Ingestor } from '@tollgate/ingest';
 import type { Store } from '@tollgate/store';
 import type { Keyring } from './auth/keyring.ts';
+import type { Sessions } from './auth/sessions.ts';
+import type { Users } from './auth/users.ts';
 import type { Identity } from './core.ts';
 import type { DecisionRuntime } from './decision-runtime.ts';
 import { ERROR_BODY_SCHEMA, TollgateError } from './errors.ts';
@@ -16,6 +18,7 @@ import { opsRoutes, type Readiness } from './plugins/ops.routes.ts';
 import { trafficRoutes } from './plugins/traffic.routes.ts';
 import { anomalyRoutes } from './plugins/anomalies.routes.ts';
 import { webhookRoutes } from './plugins/webhooks.routes.ts';
+import { sessionRoutes } from './plugins/sessions.routes.ts';
 import { loggerOptions } from './logger.ts';
 
 export interface AppConfig {
@@ -36,6 +39,9 @@ export interface AppDeps {
   identity: Identity;
   decisions: DecisionRuntime;
   keyring: Keyring;
+  /** People who sign in to the dashboard and their sessions (the keyring authenticates the sessions). */
+  users: Users;
+  sessions: Sessions;
   metrics: ServerMetrics;
   readiness: Readiness;
   config: AppConfig;
@@ -94,6 +100,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(trafficRoutes, { store: deps.store, keyring: deps.keyring });
   await app.register(anomalyRoutes, { store: deps.store, keyring: deps.keyring });
   await app.register(keyRoutes, { keyring: deps.keyring });
+  await app.register(sessionRoutes, { keyring: deps.keyring, users: deps.users, sessions: deps.sessions });
   await app.register(decideRoutes, { keyring: deps.keyring, identity: deps.identity, decider: deps.decisions.decider, counter: deps.decisions.counter });
   await app.register(breakerRoutes, { keyring: deps.keyring, registry: deps.decisions.registry, store: deps.store });
   await app.register(webhookRoutes, { keyring: deps.keyring, dispatcher: deps.decisions.dispatcher });

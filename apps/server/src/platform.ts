@@ -4,6 +4,8 @@ import { DEFAULT_DETECTOR_CONFIG } from '@tollgate/detector';
 import type { FastifyInstance } from 'fastify';
 import { buildApp, DEFAULT_BODY_LIMIT_BYTES } from './build-app.ts';
 import { createKeyring } from './auth/keyring.ts';
+import { createSessions } from './auth/sessions.ts';
+import { createUsers } from './auth/users.ts';
 import { adminKeyFrom, openCore, type Core } from './core.ts';
 import { createDecisionRuntime } from './decision-runtime.ts';
 import { createDetectionRuntime } from './detection-runtime.ts';
@@ -46,7 +48,9 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
   }
   try {
     const adminKey = adminKeyFrom(env, dataDir);
-    const keyring = await createKeyring({ store, adminKey: adminKey.key });
+    const users = await createUsers({ store, bootstrapAdminPassword: adminKey.key });
+    const sessions = await createSessions({ store });
+    const keyring = await createKeyring({ store, adminKey: adminKey.key, sessions });
     const policy = loadPolicyFile(env);
     const budgets = loadBudgetsFile(env);
     const decisions = createDecisionRuntime({
@@ -86,6 +90,8 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       identity: core.identity,
       decisions,
       keyring,
+      users,
+      sessions,
       metrics,
       readiness,
       config: {

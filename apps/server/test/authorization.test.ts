@@ -113,6 +113,12 @@ const ROUTES: RouteRow[] = [
   { method: 'POST', route: '/v1/providers/vonage/dlr', scope: 'ingest', request: () => ({ url: '/v1/providers/vonage/dlr', payload: JSON.stringify({ messageId: `vn-auth-${id()}`, status: 'delivered' }) }), ok: 200 },
   { method: 'GET', route: '/v1/keys', scope: 'admin', request: () => ({ url: '/v1/keys' }), ok: 200 },
   { method: 'POST', route: '/v1/keys', scope: 'admin', request: () => ({ url: '/v1/keys', payload: JSON.stringify({ name: 'authz-created', scopes: ['read'] }) }), ok: 201 },
+  { method: 'POST', route: '/v1/sessions', scope: null, request: () => ({ url: '/v1/sessions', payload: JSON.stringify({ username: 'admin', password: TEST_ADMIN_KEY }) }), ok: 201 },
+  { method: 'GET', route: '/v1/sessions/current', scope: 'read', request: () => ({ url: '/v1/sessions/current' }), ok: 200 },
+  // API keys are not sessions: an authorized key gets the 404 that says so (sessions.test.ts signs out a real one).
+  { method: 'DELETE', route: '/v1/sessions/current', scope: 'read', request: () => ({ url: '/v1/sessions/current' }), ok: 404 },
+  { method: 'GET', route: '/v1/users', scope: 'admin', request: () => ({ url: '/v1/users' }), ok: 200 },
+  { method: 'POST', route: '/v1/users', scope: 'admin', request: () => ({ url: '/v1/users', payload: JSON.stringify({ name: `authz-${id()}`, role: 'viewer', password: 'correct horse battery' }) }), ok: 201 },
   { method: 'DELETE', route: '/v1/keys/:id', scope: 'admin', request: async () => ({ url: `/v1/keys/${(await createKey(['read'], 'authz-to-revoke')).id}` }), ok: 204 },
   { method: 'POST', route: '/v1/decide', scope: 'decide', request: () => ({ url: '/v1/decide', payload: JSON.stringify({ app: 'authz', flow: 'login', phone: '+33612345678', ip: `203.0.113.${id() % 250}` }) }), ok: 200 },
   { method: 'GET', route: '/v1/breakers/snapshot', scope: 'decide', request: () => ({ url: '/v1/breakers/snapshot' }), ok: 200 },

@@ -21,3 +21,4 @@ export * from './queries/anomalies.query.ts';
 export * from './queries/incidents.query.ts';
 export * from './queries/silences.query.ts';
 export * from './queries/notification-outbox.query.ts';
+export * from './queries/users.query.ts';

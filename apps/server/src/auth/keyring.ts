@@ -39,7 +39,13 @@ const MAX_VERIFIED_KEYS = 10_000;
  * API keys and the bootstrap admin key. Keys live in the store as SHA-256 hashes of their secret
  * and in memory for the request path, so authenticating costs one hash and a map lookup.
  */
-export async function createKeyring(deps: { store: Store; adminKey: string; clock?: () => number }): Promise<Keyring> {
+export async function createKeyring(deps: {
+  store: Store;
+  adminKey: string;
+  clock?: () => number;
+  /** Dashboard sessions: a token that is not an API key is looked up here by the hash already made. */
+  sessions?: { byTokenHash(tokenHash: string): Principal | null };
+}): Promise<Keyring> {
   const clock = deps.clock ?? Date.now;
   const adminDigest = createHash('sha256').update(deps.adminKey).digest();
   let records = new Map<string, Awaited<ReturnType<typeof listApiKeys>>[number]>();
@@ -59,7 +65,7 @@ export async function createKeyring(deps: { store: Store; adminKey: string; cloc
       const known = verified.get(tokenHash);
       if (known) return known;
       const match = KEY_PATTERN.exec(token);
-      if (!match) return null;
+      if (!match) return deps.sessions?.byTokenHash(tokenHash) ?? null;
       const record = records.get(match[1]!);
       if (!record || record.revoked || !constantTimeEqual(sha256(match[2]!), record.key_hash)) return null;
       const principal = { keyId: record.id, name: record.name, scopes: record.scopes as Scope[] };

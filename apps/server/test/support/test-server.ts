@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildApp, DEFAULT_BODY_LIMIT_BYTES } from '../../src/build-app.ts';
 import { createKeyring } from '../../src/auth/keyring.ts';
+import { createSessions } from '../../src/auth/sessions.ts';
+import { createUsers } from '../../src/auth/users.ts';
 import { SCOPES, type Scope } from '../../src/auth/scopes.ts';
 import { openCore, type Core } from '../../src/core.ts';
 import { createServerMetrics } from '../../src/metrics.ts';
@@ -45,7 +47,9 @@ export async function openTestServer(
     { TOLLGATE_DATA_DIR: dataDir, TOLLGATE_HMAC_KEY: TEST_HMAC_KEY },
     { metrics: metrics.ingest, ...(options.maxPendingEvents !== undefined && { ingest: { maxPendingEvents: options.maxPendingEvents } }) },
   );
-  const keyring = await createKeyring({ store: core.store, adminKey: TEST_ADMIN_KEY });
+  const users = await createUsers({ store: core.store, bootstrapAdminPassword: TEST_ADMIN_KEY });
+  const sessions = await createSessions({ store: core.store });
+  const keyring = await createKeyring({ store: core.store, adminKey: TEST_ADMIN_KEY, sessions });
   const keys = {} as Record<Scope, string>;
   for (const scope of SCOPES) keys[scope] = (await keyring.create(`test-${scope}`, [scope])).key;
   const decisions = createDecisionRuntime({ store: core.store, identity: core.identity, clock: options.clock, onError: (error) => { throw error; } });
@@ -56,6 +60,8 @@ export async function openTestServer(
     identity: core.identity,
     decisions,
     keyring,
+    users,
+    sessions,
     metrics,
     readiness: async () => ({ ready: true, checks: {} }),
     config: {

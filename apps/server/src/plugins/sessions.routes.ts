@@ -1,0 +1,151 @@
+import type { FastifyInstance } from 'fastify';
+import { requireScope } from '../auth/require-scope.ts';
+import type { Keyring } from '../auth/keyring.ts';
+import { createLoginThrottle, DEFAULT_LOGIN_THROTTLE, type LoginThrottle } from '../auth/login-throttle.ts';
+import { ROLES, scopesOf, type Role } from '../auth/roles.ts';
+import { SESSION_KEY_PREFIX, type Sessions } from '../auth/sessions.ts';
+import { MIN_PASSWORD_LENGTH, type Users } from '../auth/users.ts';
+import { TollgateError } from '../errors.ts';
+import { ERROR_RESPONSES } from './ingest-response.schema.ts';
+
+const USER_NAME = { type: 'string', minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9._@-]+$' } as const;
+// scrypt's cost does not grow with length, but a megabyte password is not a password.
+const PASSWORD = { type: 'string', minLength: 1, maxLength: 1024 } as const;
+
+const WHO_AM_I = {
+  type: 'object',
+  properties: {
+    kind: { type: 'string', enum: ['session', 'api_key'] },
+    name: { type: 'string' },
+    role: { type: ['string', 'null'], enum: [...ROLES, null] },
+    scopes: { type: 'array', items: { type: 'string' } },
+    expires_at: { type: ['integer', 'null'] },
+  },
+} as const;
+
+const USER_SUMMARY = {
+  type: 'object',
+  properties: { name: { type: 'string' }, role: { type: 'string' }, created_at: { type: 'integer' }, disabled: { type: 'boolean' } },
+} as const;
+
+/**
+ * Sign-in for people (the dashboard): `POST /v1/sessions` trades a user name and password for a
+ * session token that authenticates like an API key holding the role's scopes, `GET`/`DELETE
+ * /v1/sessions/current` say who is signed in and sign out, and `/v1/users` lets admins add people.
+ */
+export async function sessionRoutes(
+  app: FastifyInstance,
+  opts: { keyring: Keyring; users: Users; sessions: Sessions; throttle?: LoginThrottle },
+): Promise<void> {
+  const throttle = opts.throttle ?? createLoginThrottle({ ...DEFAULT_LOGIN_THROTTLE, clock: Date.now });
+  const read = requireScope(opts.keyring, 'read');
+  const admin = requireScope(opts.keyring, 'admin');
+  const sessionIdOf = (keyId: string) => (keyId.startsWith(SESSION_KEY_PREFIX) ? keyId.slice(SESSION_KEY_PREFIX.length) : null);
+
+  app.post<{ Body: { username: string; password: string } }>(
+    '/v1/sessions',
+    {
+      schema: {
+        summary: 'Sign in',
+        tags: ['sessions'],
+        description:
+          'No key needed. Answers a session token (send it as `Authorization: Bearer <token>`) holding the scopes of the ' +
+          'user\'s role: viewer and finance `read`, oncall `read` and `operate`, admin all. Until a user named `admin` ' +
+          'exists, `admin` signs in with the bootstrap admin key. Failed sign-ins are limited per user and address (429).',
+        security: [],
+        body: {
+          type: 'object',
+          required: ['username', 'password'],
+          additionalProperties: false,
+          properties: { username: USER_NAME, password: PASSWORD },
+        },
+        response: {
+          201: {
+            type: 'object',
+            properties: { token: { type: 'string' }, expires_at: { type: 'integer' }, user: WHO_AM_I },
+          },
+          ...ERROR_RESPONSES,
+        },
+      },
+    },
+    async (request, reply) => {
+      const { username, password } = request.body;
+      const waitS = throttle.retryAfterS(username, request.ip);
+      if (waitS > 0) throw new TollgateError('TG_LOGIN_THROTTLED', { retryAfterS: waitS });
+      const user = await opts.users.verify(username, password);
+      if (!user) {
+        throttle.recordFailure(username, request.ip);
+        request.log.info({ user: username, ip: request.ip }, 'sign-in refused');
+        throw new TollgateError('TG_LOGIN_INVALID');
+      }
+      throttle.recordSuccess(username);
+      const { token, session } = await opts.sessions.open(user);
+      request.log.info({ user: user.name, role: user.role, session: session.id }, 'signed in');
+      return reply.status(201).send({
+        token,
+        expires_at: session.expiresAt,
+        user: { kind: 'session', name: user.name, role: user.role, scopes: scopesOf(user.role), expires_at: session.expiresAt },
+      });
+    },
+  );
+
+  app.get(
+    '/v1/sessions/current',
+    {
+      onRequest: read,
+      schema: { summary: 'Who am I', tags: ['sessions'], description: 'Scope `read`. The signed-in user and role, or the API key\'s name.', response: { 200: WHO_AM_I, ...ERROR_RESPONSES } },
+    },
+    async (request) => {
+      const principal = request.principal!;
+      const session = opts.sessions.get(sessionIdOf(principal.keyId) ?? '');
+      if (!session) return { kind: 'api_key', name: principal.name, role: null, scopes: principal.scopes, expires_at: null };
+      return { kind: 'session', name: session.user.name, role: session.user.role, scopes: principal.scopes, expires_at: session.expiresAt };
+    },
+  );
+
+  app.delete(
+    '/v1/sessions/current',
+    {
+      onRequest: read,
+      schema: { summary: 'Sign out', tags: ['sessions'], description: 'Scope `read`. Ends the session at once; 404 for an API key (revoke keys instead).', response: { 204: { type: 'null' }, 404: { $ref: 'ErrorBody#' }, ...ERROR_RESPONSES } },
+    },
+    async (request, reply) => {
+      const sessionId = sessionIdOf(request.principal!.keyId);
+      if (sessionId === null || !(await opts.sessions.close(sessionId))) {
+        throw new TollgateError('TG_NOT_FOUND', { message: 'This request is not signed in with a session: API keys are revoked with DELETE /v1/keys/:id.' });
+      }
+      return reply.status(204).send();
+    },
+  );
+
+  app.get(
+    '/v1/users',
+    { onRequest: admin, schema: { summary: 'List users', tags: ['admin'], description: 'Scope `admin`. Never their password hashes.', response: { 200: { type: 'array', items: USER_SUMMARY }, ...ERROR_RESPONSES } } },
+    async () => opts.users.list(),
+  );
+
+  app.post<{ Body: { name: string; role: Role; password: string } }>(
+    '/v1/users',
+    {
+      onRequest: admin,
+      schema: {
+        summary: 'Add a user or change one',
+        tags: ['admin'],
+        description: `Scope \`admin\`. Creates the user, or sets a new role and password for an existing name. Passwords have ${MIN_PASSWORD_LENGTH}+ characters.`,
+        body: {
+          type: 'object',
+          required: ['name', 'role', 'password'],
+          additionalProperties: false,
+          properties: { name: USER_NAME, role: { type: 'string', enum: [...ROLES] }, password: { ...PASSWORD, minLength: MIN_PASSWORD_LENGTH } },
+        },
+        response: { 201: USER_SUMMARY, ...ERROR_RESPONSES },
+      },
+    },
+    async (request, reply) => {
+      const { name, role, password } = request.body;
+      const user = await opts.users.put(name, role, password);
+      request.log.info({ user: name, role, by: request.principal!.name }, 'user saved');
+      return reply.status(201).send(user);
+    },
+  );
+}
