@@ -17,6 +17,9 @@ import { keyRoutes } from './plugins/keys.routes.ts';
 import { opsRoutes, type Readiness } from './plugins/ops.routes.ts';
 import { trafficRoutes } from './plugins/traffic.routes.ts';
 import { anomalyRoutes } from './plugins/anomalies.routes.ts';
+import { incidentRoutes } from './plugins/incidents.routes.ts';
+import { rulesRoutes } from './plugins/rules.routes.ts';
+import type { AlertingRuntime } from './alerting-runtime.ts';
 import { webhookRoutes } from './plugins/webhooks.routes.ts';
 import { sessionRoutes } from './plugins/sessions.routes.ts';
 import { loggerOptions } from './logger.ts';
@@ -38,6 +41,7 @@ export interface AppDeps {
   ingestor: Ingestor;
   identity: Identity;
   decisions: DecisionRuntime;
+  alerting: AlertingRuntime;
   keyring: Keyring;
   /** People who sign in to the dashboard and their sessions (the keyring authenticates the sessions). */
   users: Users;
@@ -99,6 +103,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(collectorRoutes, { ingestor: deps.ingestor, keyring: deps.keyring, config: deps.config });
   await app.register(trafficRoutes, { store: deps.store, keyring: deps.keyring });
   await app.register(anomalyRoutes, { store: deps.store, keyring: deps.keyring });
+  await app.register(incidentRoutes, { store: deps.store, keyring: deps.keyring, alerting: deps.alerting });
+  await app.register(rulesRoutes, { keyring: deps.keyring, alerting: deps.alerting });
   await app.register(keyRoutes, { keyring: deps.keyring });
   await app.register(sessionRoutes, { keyring: deps.keyring, users: deps.users, sessions: deps.sessions });
   await app.register(decideRoutes, { keyring: deps.keyring, identity: deps.identity, decider: deps.decisions.decider, counter: deps.decisions.counter });

@@ -42,6 +42,8 @@ export function createDecisionRuntime(deps: {
   policy?: BreakerPolicy;
   clock?: () => number;
   onError: (error: unknown) => void;
+  /** Hears every breaker change after the webhooks did (incidents record trips and resets). */
+  onBreakerChange?: (change: BreakerChange) => Promise<void>;
 }): DecisionRuntime {
   const clock = deps.clock ?? Date.now;
   const dispatcher = createWebhookDispatcher({ store: deps.store, serverKey: deps.identity.key, clock, onError: deps.onError });
@@ -52,6 +54,7 @@ export function createDecisionRuntime(deps: {
     async onChange(change) {
       decider?.replaceIndex(registry.index());
       await dispatcher.publish(webhookType(change), { breaker: breakerView(change.breaker), audit: change.audit });
+      await deps.onBreakerChange?.(change);
     },
   });
   decider = createDecider({

@@ -37,6 +37,8 @@ export function createDetectionRuntime(deps: {
   breakerClock?: () => number;
   onError: (error: unknown) => void;
   onTrip?: (outcome: AutoTripOutcome) => void;
+  /** Hears each cycle's changes before auto-trip acts on them (alert routing opens incidents first, so a trip finds its incident). */
+  onChanges?: (changes: readonly AnomalyChange[]) => Promise<unknown>;
 }): DetectionRuntime {
   const clock = deps.clock ?? Date.now;
   const detector = createLiveDetector({ store: deps.store, clock, config: deps.config });
@@ -64,6 +66,7 @@ export function createDetectionRuntime(deps: {
 
   async function runCycle() {
     const changes = await detector.runCycle();
+    if (changes.length > 0) await deps.onChanges?.(changes);
     const trips: AutoTripOutcome[] = [];
     for (const change of changes) {
       if (change.change !== 'opened' && change.change !== 'escalated') continue;

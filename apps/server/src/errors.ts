@@ -24,6 +24,8 @@ export const ERRORS = {
   TG_BREAKER_SCOPE_INVALID: { status: 400, message: 'The breaker scope is invalid.' },
   TG_BREAKER_SETTING_INVALID: { status: 400, message: 'A breaker setting is out of range.' },
   TG_PRECONDITION_INVALID: { status: 400, message: 'If-Match must be the breaker version as returned in its ETag, e.g. "3".' },
+  TG_INCIDENT_CONFLICT: { status: 409, message: 'This change does not apply to the incident as it stands: see the code in details.' },
+  TG_RULES_UNAVAILABLE: { status: 503, message: 'No valid alert rules are loaded: fix the files in alert-rules/ (GET /v1/rules shows the errors).' },
   TG_OVERLOADED: { status: 429, message: 'The collector is catching up: retry after the delay in Retry-After.' },
   TG_STORE_UNAVAILABLE: { status: 503, message: 'The store did not take the write; nothing was acknowledged: retry after the delay in Retry-After.' },
   TG_INTERNAL: { status: 500, message: 'Internal error: it has been logged.' },

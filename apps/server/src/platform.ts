@@ -9,6 +9,7 @@ import { createUsers } from './auth/users.ts';
 import { adminKeyFrom, openCore, type Core } from './core.ts';
 import { createDecisionRuntime } from './decision-runtime.ts';
 import { createDetectionRuntime } from './detection-runtime.ts';
+import { createAlertingRuntime } from './alerting-runtime.ts';
 import { loadBudgetsFile } from './budgets-file.ts';
 import { startDemoFeed } from './demo-feed.ts';
 import { createServerMetrics } from './metrics.ts';
@@ -53,11 +54,14 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     const keyring = await createKeyring({ store, adminKey: adminKey.key, sessions });
     const policy = loadPolicyFile(env);
     const budgets = loadBudgetsFile(env);
+    const alerting = createAlertingRuntime({ store, env, logger });
+    await alerting.start();
     const decisions = createDecisionRuntime({
       store,
       identity: core.identity,
       policy,
       onError: (error) => logger.error({ err: error }, 'decision runtime error'),
+      onBreakerChange: (change) => alerting.breakerChanged(change),
     });
     await decisions.start();
     const detection = createDetectionRuntime({
@@ -67,6 +71,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       config: { ...DEFAULT_DETECTOR_CONFIG, budgets },
       onError: (error) => logger.error({ err: error }, 'detection cycle failed'),
       onTrip: (outcome) => logger.info(outcome, 'auto-trip'),
+      onChanges: (changes) => alerting.observe(changes),
     });
     detection.start();
     const readiness = async (): Promise<ReadinessReport> => {
@@ -89,6 +94,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       ingestor,
       identity: core.identity,
       decisions,
+      alerting,
       keyring,
       users,
       sessions,
@@ -119,6 +125,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
           await app.close();
           await detection.stop();
           await decisions.stop();
+          await alerting.stop();
           await core!.close();
         })();
         return closing;

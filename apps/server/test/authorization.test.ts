@@ -80,6 +80,24 @@ async function createKey(scopes: readonly Scope[], name = 'authz-test'): Promise
   return res.json();
 }
 
+/** A fresh open incident (its own provider, so its own group), for the routes that act on one. */
+async function incident(): Promise<string> {
+  const n = id();
+  const [outcome] = await server.alerting.desk.observe([
+    { id: `an_authz${n}`, kind: 'volume_spike', severity: 'high', state: 'open', scope: { country: 'UZ', provider: `p${n}` }, action: 'block', summary: 'authz', costPerHourUsd: 1, observed: 2, expected: 1, openedAt: 0, updatedAt: 0 },
+  ]);
+  expect(outcome?.action).toBe('opened');
+  return outcome!.incidentId!;
+}
+
+const silenceBody = () => ({ matchers: [`country="U${String.fromCharCode(65 + (id() % 26))}"`], reason: 'authz', endsAt: new Date(Date.now() + 3_600_000).toISOString() });
+
+async function silence(): Promise<string> {
+  const res = await server.app.inject({ method: 'POST', url: '/v1/silences', payload: silenceBody(), headers: server.auth('operate') });
+  expect(res.statusCode).toBe(201);
+  return res.json().silence.id;
+}
+
 const ROUTES: RouteRow[] = [
   { method: 'GET', route: '/healthz', scope: null, request: () => ({ url: '/healthz' }), ok: 200 },
   { method: 'GET', route: '/readyz', scope: null, request: () => ({ url: '/readyz' }), ok: 200 },
@@ -91,6 +109,17 @@ const ROUTES: RouteRow[] = [
   { method: 'GET', route: '/v1/anomalies', scope: 'read', request: () => ({ url: '/v1/anomalies?state=open&kind=volume_spike' }), ok: 200 },
   // An id of the right shape that does not exist: authorized callers get the 404, others 401/403.
   { method: 'GET', route: '/v1/anomalies/:id', scope: 'read', request: () => ({ url: '/v1/anomalies/an_00000000000000000000' }), ok: 404 },
+  { method: 'GET', route: '/v1/incidents', scope: 'read', request: () => ({ url: '/v1/incidents?state=triggered&category=billing' }), ok: 200 },
+  { method: 'GET', route: '/v1/incidents/:id', scope: 'read', request: () => ({ url: '/v1/incidents/inc_0000000000000000' }), ok: 404 },
+  { method: 'POST', route: '/v1/incidents/:id/acknowledge', scope: 'operate', request: async () => ({ url: `/v1/incidents/${await incident()}/acknowledge`, payload: '{}' }), ok: 200 },
+  { method: 'POST', route: '/v1/incidents/:id/resolve', scope: 'operate', request: async () => ({ url: `/v1/incidents/${await incident()}/resolve`, payload: JSON.stringify({ reason: 'authz' }) }), ok: 200 },
+  { method: 'POST', route: '/v1/incidents/:id/notes', scope: 'operate', request: async () => ({ url: `/v1/incidents/${await incident()}/notes`, payload: JSON.stringify({ text: 'looking' }) }), ok: 200 },
+  { method: 'POST', route: '/v1/incidents/:id/reassign', scope: 'operate', request: async () => ({ url: `/v1/incidents/${await incident()}/reassign`, payload: JSON.stringify({ owner: 'iam', reason: 'authz' }) }), ok: 200 },
+  { method: 'GET', route: '/v1/silences', scope: 'read', request: () => ({ url: '/v1/silences' }), ok: 200 },
+  { method: 'POST', route: '/v1/silences', scope: 'operate', request: () => ({ url: '/v1/silences', payload: JSON.stringify(silenceBody()) }), ok: 201 },
+  { method: 'DELETE', route: '/v1/silences/:id', scope: 'operate', request: async () => ({ url: `/v1/silences/${await silence()}` }), ok: 200 },
+  { method: 'GET', route: '/v1/rules', scope: 'read', request: () => ({ url: '/v1/rules' }), ok: 200 },
+  { method: 'POST', route: '/v1/rules/test', scope: 'read', request: () => ({ url: '/v1/rules/test', payload: JSON.stringify({ kind: 'verify_bruteforce', app: 'shop' }) }), ok: 200 },
   { method: 'POST', route: '/v1/events/send', scope: 'ingest', request: () => ({ url: '/v1/events/send', payload: json(sendEvent(id())) }), ok: 200 },
   { method: 'POST', route: '/v1/events/verify', scope: 'ingest', request: () => ({ url: '/v1/events/verify', payload: json(verifyEvent(id(), true)) }), ok: 200 },
   { method: 'POST', route: '/v1/events/billing', scope: 'ingest', request: () => ({ url: '/v1/events/billing', payload: json(billingEvent(`SMauth${id()}`)) }), ok: 200 },

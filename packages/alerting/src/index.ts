@@ -17,7 +17,7 @@ export type {
 } from './rules-config.ts';
 export { parseRules } from './rules-parser.ts';
 export type { RulesEnv, RulesFile, RulesParse } from './rules-parser.ts';
-export { loadRules, watchRules, BREAKER_POLICY_FILE, RELOAD_DEBOUNCE_MS } from './rules-loader.ts';
+export { loadRules, watchRules, lenientEnv, unsetPagerDutyVariables, BREAKER_POLICY_FILE, RELOAD_DEBOUNCE_MS, UNSET_ENV_VALUE } from './rules-loader.ts';
 export type { RulesWatcher } from './rules-loader.ts';
 export { route, matchingRoutes, primaryMatch } from './route-tree.ts';
 export type { PageDecision, RoutableAlert, RouteMatch } from './route-tree.ts';
@@ -63,3 +63,13 @@ export { createWebhookNotifier, WEBHOOK_TIMEOUT_MS } from './webhook.notifier.ts
 export { createNotificationOutbox, notificationKey } from './notification-outbox.ts';
 export type { EnqueueResult, NotificationOutbox, OutboxLogger } from './notification-outbox.ts';
 export { toIncidentRecord, toTimelineRecords, fromIncidentRecord, toSilenceRecord, fromSilenceRecord } from './incident-record.ts';
+export { incidentRouting } from './notification-targets.ts';
+export type { IncidentRouting, NotificationTarget } from './notification-targets.ts';
+export { createIncidentDesk } from './incident-desk.ts';
+export type { DeskResult, IncidentDesk, ObserveOutcome } from './incident-desk.ts';
+export { createSilenceRegistry } from './silence-registry.ts';
+export type { SilenceRegistry, SilenceResult, StoredSilence } from './silence-registry.ts';
+export { describeRules, explainRouting } from './rules-view.ts';
+export type { OwnerView, RouteView, RoutingExplanation, RulesView } from './rules-view.ts';
+export { ALERT_CATEGORIES, categoryOf, kindsOf } from './alert-category.ts';
+export type { AlertCategory } from './alert-category.ts';

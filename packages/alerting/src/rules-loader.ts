@@ -15,6 +15,23 @@ const RULES_FILE = /\.ya?ml$/;
  */
 export const RELOAD_DEBOUNCE_MS = 100;
 
+/** What an unset PagerDuty variable reads as where a missing key must not stop routing. */
+export const UNSET_ENV_VALUE = '(unset)';
+
+/**
+ * The environment with every unset variable reading as `UNSET_ENV_VALUE`: the rules load, Slack
+ * still hears about everything, and a page to an unset key fails at send time naming the variable.
+ */
+export function lenientEnv(env: RulesEnv): RulesEnv {
+  return new Proxy(env, { get: (target, name) => (typeof name === 'string' ? target[name] || UNSET_ENV_VALUE : undefined) });
+}
+
+/** The PagerDuty variables the rules name that are not set: pages to them cannot go out. */
+export function unsetPagerDutyVariables(config: AlertingConfig): string[] {
+  const targets = [...config.owners.values()].flatMap((owner) => [owner.pagerduty, ...owner.escalation.map((contact) => contact.pagerduty)]);
+  return [...new Set(targets.filter((target) => target?.routingKey === UNSET_ENV_VALUE).map((target) => target!.envVar))].sort();
+}
+
 /** The alert-routing files of `dir` (every *.yaml but the breaker policy and the budgets), read and validated as one config. */
 export async function loadRules(dir: string, env: RulesEnv): Promise<RulesParse> {
   let names: string[];

@@ -14,7 +14,7 @@ import {
   type RouteMatch,
 } from '../src/index.ts';
 import { T0, alert } from './fixtures/alerts.ts';
-import { startFakeApi, testCaAgent, type FakeApi, type Responder } from './fixtures/fake-apis.ts';
+import { startFakeApi, testCaAgent, type FakeApi, type Responder } from '../src/testing/fake-apis.ts';
 
 const DASHBOARD = 'https://tollgate.example.com';
 let store: Store;

@@ -11,7 +11,7 @@ import {
   type Notification,
   type RouteMatch,
 } from '../src/index.ts';
-import { startFakeApi, testCaAgent, type FakeApi } from './fixtures/fake-apis.ts';
+import { startFakeApi, testCaAgent, type FakeApi } from '../src/testing/fake-apis.ts';
 import { T0, alert } from './fixtures/alerts.ts';
 
 const DASHBOARD = 'https://tollgate.example.com';

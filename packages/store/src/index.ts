@@ -21,4 +21,5 @@ export * from './queries/anomalies.query.ts';
 export * from './queries/incidents.query.ts';
 export * from './queries/silences.query.ts';
 export * from './queries/notification-outbox.query.ts';
+export * from './queries/scope-money.query.ts';
 export * from './queries/users.query.ts';

@@ -1,11 +1,10 @@
 import type { Command } from 'commander';
 import { ANOMALY_KINDS, SEVERITIES, formatDuration, type AnomalyKind, type Severity } from '@tollgate/breakers';
 import {
+  explainRouting,
   formatRuleError,
-  inhibitRulesTargeting,
+  lenientEnv,
   loadRules,
-  primaryMatch,
-  route,
   type AlertingConfig,
   type AlertInput,
   type RulesEnv,
@@ -13,8 +12,6 @@ import {
 
 const DEFAULT_DIR = process.env.TOLLGATE_RULES_DIR ?? 'alert-rules';
 const ACTIONS = ['block', 'challenge', 'alert'] as const;
-/** Stands in for an unset PagerDuty variable where only the routing is being looked at. */
-const UNSET = '(unset)';
 
 interface TestOptions {
   dir: string;
@@ -88,7 +85,7 @@ export function registerRulesCommand(program: Command): void {
 
 function envFor(allowUnset: boolean): RulesEnv {
   if (!allowUnset) return process.env;
-  return new Proxy(process.env, { get: (env, name: string) => env[name] || UNSET });
+  return lenientEnv(process.env);
 }
 
 function testAlert(options: TestOptions): AlertInput {
@@ -110,28 +107,25 @@ function testAlert(options: TestOptions): AlertInput {
 }
 
 function printRouting(config: AlertingConfig, input: AlertInput): void {
-  const matches = route(config, input);
-  const owner = primaryMatch(matches);
-  const copies = [...new Set(matches.filter((match) => match !== owner).map((match) => match.receiver))];
-  console.log(`owner: ${owner?.receiver ?? 'none'}${copies.length === 0 ? '' : `; copied: ${copies.join(', ')}`}`);
-  for (const match of matches) {
-    console.log(`\n${match.routePath} -> ${match.receiver} (${match.owner.role})${match.continued ? ' [continue: a copy]' : ''}`);
+  const explained = explainRouting(config, input);
+  console.log(`owner: ${explained.owner ?? 'none'}${explained.copies.length === 0 ? '' : `; copied: ${explained.copies.join(', ')}`}`);
+  for (const match of explained.matches) {
+    console.log(`\n${match.routePath} -> ${match.receiver} (${match.role})${match.copy ? ' [continue: a copy]' : ''}`);
     console.log(`  slack:   ${match.slack ?? '-'}`);
-    console.log(`  pages:   ${match.page.pages ? 'yes' : 'no'} (${match.page.reason})`);
+    console.log(`  pages:   ${match.pages ? 'yes' : 'no'} (${match.pageReason})`);
     if (match.webhook !== undefined) console.log(`  webhook: ${match.webhook}`);
     console.log(`  group:   ${match.groupKey}`);
     console.log(
       `  timing:  group_wait ${formatDuration(match.timings.groupWaitMs)}, group_interval ${formatDuration(match.timings.groupIntervalMs)}, ` +
         `repeat_interval ${formatDuration(match.timings.repeatIntervalMs)}`,
     );
-    const escalation = match.owner.escalation.map((contact) => `${contact.name} after ${formatDuration(contact.afterMs)}`);
+    const escalation = match.escalation.map((contact) => `${contact.name} after ${formatDuration(contact.afterMs)}`);
     if (escalation.length > 0) console.log(`  escalation: ${escalation.join(', then ')}`);
   }
-  const inhibitors = inhibitRulesTargeting(config, input);
-  console.log(`\ninhibit rules that could apply:${inhibitors.length === 0 ? ' none' : ''}`);
-  for (const rule of inhibitors) {
+  console.log(`\ninhibit rules that could apply:${explained.inhibitRules.length === 0 ? ' none' : ''}`);
+  for (const rule of explained.inhibitRules) {
     const equal = rule.equal.length === 0 ? '' : ` with equal ${rule.equal.join(', ')}`;
-    console.log(`  ${rule.name}: muted while an alert matching ${rule.sourceMatchers.map((m) => m.text).join(', ')} is open${equal}`);
+    console.log(`  ${rule.name}: muted while an alert matching ${rule.source.join(', ')} is open${equal}`);
   }
 }
 

@@ -1,6 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Agent } from 'node:https';
 import type { FastifyInstance } from 'fastify';
 import { buildApp, DEFAULT_BODY_LIMIT_BYTES } from '../../src/build-app.ts';
 import { createKeyring } from '../../src/auth/keyring.ts';
@@ -10,14 +12,19 @@ import { SCOPES, type Scope } from '../../src/auth/scopes.ts';
 import { openCore, type Core } from '../../src/core.ts';
 import { createServerMetrics } from '../../src/metrics.ts';
 import { createDecisionRuntime, type DecisionRuntime } from '../../src/decision-runtime.ts';
+import { createAlertingRuntime, type AlertingRuntime } from '../../src/alerting-runtime.ts';
 
 export const TEST_ADMIN_KEY = 'test-admin-key-0123456789abcdef';
 export const TEST_HMAC_KEY = 'ab'.repeat(32);
+export const RULES_DIR = fileURLToPath(new URL('../../../../alert-rules/', import.meta.url));
+const SILENT_LOGGER = { info() {}, warn() {}, error() {} };
 
 export interface TestServer {
   app: FastifyInstance;
   core: Core;
   decisions: DecisionRuntime;
+  /** Alert routing on the shipped rules, timers off: tests drive `tick()` and the outbox. */
+  alerting: AlertingRuntime;
   dataDir: string;
   /** One key per scope, holding that scope only. */
   keys: Record<Scope, string>;
@@ -36,6 +43,10 @@ export async function openTestServer(
     twilioAuthToken?: string;
     bodyLimitBytes?: number;
     keepData?: boolean;
+    /** Extra environment for alert routing (Slack token and URL, PagerDuty server...). */
+    alertingEnv?: NodeJS.ProcessEnv;
+    /** Trusts the local PagerDuty stand-in's certificate. */
+    pagerDutyAgent?: Agent;
     clock?: () => number;
     maxPendingEvents?: number;
   } = {},
@@ -52,13 +63,23 @@ export async function openTestServer(
   const keyring = await createKeyring({ store: core.store, adminKey: TEST_ADMIN_KEY, sessions });
   const keys = {} as Record<Scope, string>;
   for (const scope of SCOPES) keys[scope] = (await keyring.create(`test-${scope}`, [scope])).key;
-  const decisions = createDecisionRuntime({ store: core.store, identity: core.identity, clock: options.clock, onError: (error) => { throw error; } });
+  const alerting = createAlertingRuntime({
+    store: core.store,
+    env: { TOLLGATE_RULES_DIR: RULES_DIR, PD_FRAUD_KEY: 'test-pd-fraud', PD_IAM_KEY: 'test-pd-iam', ...options.alertingEnv },
+    logger: SILENT_LOGGER,
+    manual: true,
+    ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.pagerDutyAgent ? { pagerDutyAgent: options.pagerDutyAgent } : {}),
+  });
+  await alerting.start();
+  const decisions = createDecisionRuntime({ store: core.store, identity: core.identity, clock: options.clock, onError: (error) => { throw error; }, onBreakerChange: (change) => alerting.breakerChanged(change) });
   await decisions.start();
   const app = await buildApp({
     store: core.store,
     ingestor: core.ingestor,
     identity: core.identity,
     decisions,
+    alerting,
     keyring,
     users,
     sessions,
@@ -76,11 +97,13 @@ export async function openTestServer(
     app,
     core,
     decisions,
+    alerting,
     dataDir,
     keys,
     auth: (scope) => ({ authorization: `Bearer ${keys[scope]}` }),
     async close() {
       await app.close();
+      await alerting.stop();
       await decisions.stop();
       await core!.close();
       if (!options.keepData) rmSync(dataDir, { recursive: true, force: true });

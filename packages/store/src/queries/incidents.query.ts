@@ -38,6 +38,16 @@ export interface IncidentFilter {
   owner?: string;
   /** Empty or absent: every state. */
   state?: string;
+  /** Only incidents not resolved (what the desk reloads after a restart). */
+  unresolved?: boolean;
+  severity?: string;
+  /** Incidents holding an anomaly of one of these kinds (the dashboard's kind and category filters). */
+  kinds?: readonly string[];
+  /** Incidents holding an anomaly of this app. */
+  app?: string;
+  /** Opened at or after / before, epoch ms. */
+  fromMs?: number;
+  toMs?: number;
   limit: number;
 }
 
@@ -67,11 +77,27 @@ export async function incidentById(store: Store, id: string): Promise<IncidentRe
  * one list, as the dashboard shows them. Query name: incidents.list.
  */
 export async function listIncidents(store: Store, filter: IncidentFilter): Promise<IncidentRecord[]> {
+  // The kind and app live in the anomalies' JSON: incidents are few, so reading it beats a column per label.
   const rs = await store.client.query({
     query: `SELECT ${INCIDENT_COLUMNS} FROM incidents FINAL
             WHERE ({owner:String} = '' OR owner = {owner:String}) AND ({state:String} = '' OR state = {state:String})
+              AND ({unresolved:UInt8} = 0 OR state != 'resolved')
+              AND ({severity:String} = '' OR severity = {severity:String})
+              AND (empty({kinds:Array(String)}) OR arrayExists(a -> has({kinds:Array(String)}, JSONExtractString(a, 'kind')), JSONExtractArrayRaw(anomalies)))
+              AND ({app:String} = '' OR arrayExists(a -> JSONExtractString(a, 'scope', 'app') = {app:String}, JSONExtractArrayRaw(anomalies)))
+              AND opened_at >= {from:Int64} AND opened_at < {to:Int64}
             ORDER BY opened_at DESC, id LIMIT {limit:UInt32}`,
-    query_params: { owner: filter.owner ?? '', state: filter.state ?? '', limit: filter.limit },
+    query_params: {
+      owner: filter.owner ?? '',
+      state: filter.state ?? '',
+      unresolved: filter.unresolved ? 1 : 0,
+      severity: filter.severity ?? '',
+      kinds: filter.kinds ?? [],
+      app: filter.app ?? '',
+      from: filter.fromMs ?? 0,
+      to: filter.toMs ?? Number.MAX_SAFE_INTEGER,
+      limit: filter.limit,
+    },
     format: 'JSONEachRow',
   });
   return rs.json<IncidentRecord>();

@@ -1,0 +1,215 @@
+/**
+ * Wires alert routing into the server: the rules in `alert-rules/` (reloaded when they change, the
+ * last good ones kept on a bad edit), the incident desk fed by the detector's anomalies and the
+ * breakers' changes, the persisted notification outbox with the Slack, PagerDuty and webhook
+ * notifiers the environment configures, silences, and finance's daily spend digest.
+ */
+import type { Agent } from 'node:https';
+import { resolve } from 'node:path';
+import cron, { type ScheduledTask } from 'node-cron';
+import {
+  createIncidentDesk,
+  createNotificationOutbox,
+  createPagerDutyNotifier,
+  createSilenceRegistry,
+  createSlackNotifier,
+  createWebhookNotifier,
+  formatRuleError,
+  lenientEnv,
+  unsetPagerDutyVariables,
+  watchRules,
+  type AlertInput,
+  type AlertingConfig,
+  type IncidentDesk,
+  type NotificationOutbox,
+  type Notifier,
+  type ObserveOutcome,
+  type OutboxLogger,
+  type RulesWatcher,
+  type SilenceRegistry,
+} from '@tollgate/alerting';
+import { describeScope, type BreakerChange } from '@tollgate/breakers';
+import type { Anomaly, AnomalyChange } from '@tollgate/detector';
+import type { Store } from '@tollgate/store';
+
+/** How often due notifications, escalations and incident money are looked at. */
+export const ALERTING_TICK_MS = 5_000;
+
+export interface RulesStatus {
+  dir: string;
+  /** When the rules in force were loaded (epoch ms), if they ever were. */
+  loadedAt?: number;
+  files: string[];
+  /** The last reload that failed, kept until a good one replaces it. */
+  lastError?: { at: number; errors: string[] };
+  /** PagerDuty variables the rules name that are unset here: those pages fail, Slack still hears. */
+  unsetVariables: string[];
+}
+
+export interface AlertingRuntime {
+  desk: IncidentDesk;
+  silences: SilenceRegistry;
+  outbox: NotificationOutbox;
+  rules(): AlertingConfig | undefined;
+  rulesStatus(): RulesStatus;
+  /** The detector's changes, as alerts to route. */
+  observe(changes: readonly AnomalyChange[]): Promise<ObserveOutcome[]>;
+  /** A breaker change: tripped for or reset on an incident's anomaly goes on its timeline. */
+  breakerChanged(change: BreakerChange): Promise<void>;
+  /** One round of due work (what the timer does): silences, notifications, escalations. */
+  tick(): Promise<void>;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface AlertingOptions {
+  store: Store;
+  env: NodeJS.ProcessEnv;
+  logger: OutboxLogger & { error(fields: object, message: string): void };
+  clock?: () => number;
+  /** For a PagerDuty endpoint behind a private CA (tests). */
+  pagerDutyAgent?: Agent;
+  /** No tick timer: the caller drives `tick()` (tests, with a controlled clock). The outbox still sends on its own timer. */
+  manual?: boolean;
+}
+
+/** The detector's anomaly as alert routing sees it. */
+export function alertOf(anomaly: Anomaly): AlertInput {
+  return {
+    id: anomaly.id,
+    kind: anomaly.kind,
+    severity: anomaly.severity,
+    state: anomaly.state,
+    scope: anomaly.scope,
+    action: anomaly.action,
+    summary: anomaly.summary,
+    costPerHourUsd: anomaly.costPerHourUsd,
+    observed: anomaly.observed,
+    expected: anomaly.expected,
+    openedAt: anomaly.openedAt,
+    updatedAt: anomaly.updatedAt,
+    ...(anomaly.resolvedAt === undefined ? {} : { resolvedAt: anomaly.resolvedAt }),
+  };
+}
+
+/** Where notifications link: the dashboard's incident pages. */
+export function dashboardUrlFrom(env: NodeJS.ProcessEnv): string {
+  return env.TOLLGATE_DASHBOARD_URL || `http://localhost:${env.WEB_PORT ?? 3000}`;
+}
+
+/** The notifiers the environment configures: Slack with a bot token, PagerDuty always (keys are looked up per page), webhooks with a secret. */
+function notifiersFrom(options: AlertingOptions, clock: () => number): Notifier[] {
+  const { env } = options;
+  const dashboardUrl = dashboardUrlFrom(env);
+  const notifiers: Notifier[] = [
+    createPagerDutyNotifier({
+      routingKeyFor: (envVar) => env[envVar],
+      dashboardUrl,
+      ...(env.PAGERDUTY_EVENTS_SERVER ? { server: env.PAGERDUTY_EVENTS_SERVER } : {}),
+      ...(options.pagerDutyAgent ? { agent: options.pagerDutyAgent } : {}),
+    }),
+  ];
+  if (env.SLACK_BOT_TOKEN) {
+    notifiers.push(createSlackNotifier({ token: env.SLACK_BOT_TOKEN, dashboardUrl, ...(env.SLACK_API_URL ? { slackApiUrl: env.SLACK_API_URL } : {}) }));
+  }
+  if (env.TOLLGATE_ALERT_WEBHOOK_SECRET) {
+    notifiers.push(createWebhookNotifier({ secret: env.TOLLGATE_ALERT_WEBHOOK_SECRET, dashboardUrl, clock }));
+  }
+  return notifiers;
+}
+
+export function createAlertingRuntime(options: AlertingOptions): AlertingRuntime {
+  const { store, env, logger } = options;
+  const clock = options.clock ?? Date.now;
+  const dir = resolve(env.TOLLGATE_RULES_DIR ?? './alert-rules');
+  const status: RulesStatus = { dir, files: [], unsetVariables: [] };
+  let watcher: RulesWatcher | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let digestTask: ScheduledTask | undefined;
+  let ticking: Promise<void> | undefined;
+
+  const silences = createSilenceRegistry({ store, clock });
+  let desk: IncidentDesk | undefined;
+  const outbox = createNotificationOutbox({
+    store,
+    clock,
+    notifiers: notifiersFrom(options, clock),
+    logger,
+    onSent: (notification) => {
+      void desk?.notified(notification).catch((error: unknown) => logger.error({ err: error }, 'could not record a sent notification'));
+    },
+  });
+  desk = createIncidentDesk({ store, clock, rules: () => watcher?.current(), silences: () => silences.list(), outbox, logger });
+
+  async function tick(): Promise<void> {
+    await silences.refresh();
+    await desk!.tick();
+  }
+
+  return {
+    desk,
+    silences,
+    outbox,
+    rules: () => watcher?.current(),
+    rulesStatus: () => ({ ...status }),
+
+    async observe(changes) {
+      const outcomes = await desk!.observe(changes.map((change) => alertOf(change.anomaly)));
+      for (const outcome of outcomes) if (outcome.action !== 'updated') logger.info(outcome, `alert routing: ${outcome.action}`);
+      return outcomes;
+    },
+
+    async breakerChanged({ breaker, audit }) {
+      if (breaker.reason.kind !== 'anomaly') return;
+      const change = audit.fromState === 'closed' || audit.fromState === null ? (audit.toState === 'open' ? 'tripped' : undefined) : audit.toState === 'closed' ? 'reset' : undefined;
+      if (change === undefined) return;
+      await desk!.breakerChanged({ anomalyId: breaker.reason.anomalyId, breakerId: breaker.id, scope: describeScope(breaker.scope), change, by: audit.actor });
+    },
+
+    tick,
+
+    async start() {
+      watcher = await watchRules({
+        dir,
+        // An unset PagerDuty key must not stop routing: everything else still reaches its owner.
+        env: lenientEnv(env),
+        onChange: (config) => {
+          status.loadedAt = clock();
+          status.files = config.files;
+          status.unsetVariables = unsetPagerDutyVariables(config);
+          delete status.lastError;
+          logger.info({ dir, files: config.files.length, owners: config.owners.size }, 'alert rules loaded');
+          if (status.unsetVariables.length > 0) {
+            logger.warn({ variables: status.unsetVariables }, `PagerDuty routing keys not set (${status.unsetVariables.join(', ')}): those pages will fail until they are`);
+          }
+        },
+        onError: (errors) => {
+          status.lastError = { at: clock(), errors: errors.map(formatRuleError) };
+          const keeping = status.loadedAt !== undefined ? 'keeping the last good rules' : 'no rules are in force: anomalies are not routed';
+          logger.warn({ dir, errors: status.lastError.errors }, `alert rules have errors; ${keeping}`);
+        },
+      });
+      await silences.refresh();
+      await desk!.start();
+      await outbox.start();
+      if (options.manual) return;
+      timer = setInterval(() => {
+        if (ticking) return;
+        ticking = tick()
+          .catch((error: unknown) => logger.error({ err: error }, 'alerting tick failed'))
+          .finally(() => {
+            ticking = undefined;
+          });
+      }, ALERTING_TICK_MS);
+      timer.unref();
+    },
+
+    async stop() {
+      clearInterval(timer);
+      await digestTask?.stop();
+      await ticking;
+      await outbox.stop();
+      watcher?.close();
+    },
+  };
+}

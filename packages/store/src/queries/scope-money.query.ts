@@ -1,0 +1,67 @@
+import type { Store } from '../store.ts';
+
+/** A place in the traffic, as breakers and anomalies name it: absent keys match anything. */
+export interface MoneyScope {
+  app?: string;
+  flow?: string;
+  country?: string;
+  prefix?: string;
+  asn?: number;
+  provider?: string;
+}
+
+export interface ScopeMoney {
+  /** Estimated cost of the sends in the scopes (billing arrives days later; the estimate is what is known now). */
+  spendUsd: number;
+  /** Sends refused in the scopes, each priced at the average cost of a send to its prefix that hour. */
+  preventedUsd: number;
+}
+
+const KEYS = ['app', 'flow', 'country', 'prefix', 'asn', 'provider'] as const;
+
+/**
+ * What traffic in any of `scopes` cost between two instants, and what the refused sends there would
+ * have cost: an incident's money. Each scope becomes one bound condition per key it names; the
+ * prevented money is priced as `decisionSeries` prices it. Query name: scope_money.
+ */
+export async function scopeMoney(store: Store, params: { fromMs: number; toMs: number; scopes: readonly MoneyScope[] }): Promise<ScopeMoney> {
+  if (params.scopes.length === 0 || params.toMs <= params.fromMs) return { spendUsd: 0, preventedUsd: 0 };
+  const queryParams: Record<string, unknown> = { from: params.fromMs, to: params.toMs };
+  const anyScope = (table: string) =>
+    params.scopes
+      .map((scope, index) => {
+        const terms = KEYS.flatMap((key) => {
+          const value = scope[key];
+          if (value === undefined) return [];
+          const name = `s${index}_${key}`;
+          queryParams[name] = value;
+          return [key === 'asn' ? `${table}.asn = {${name}:UInt32}` : `${table}.${key} = {${name}:String}`];
+        });
+        return terms.length === 0 ? '1' : `(${terms.join(' AND ')})`;
+      })
+      .join(' OR ');
+  const window = (table: string) =>
+    `${table}.minute >= toStartOfMinute(fromUnixTimestamp64Milli({from:Int64})) AND ${table}.minute < fromUnixTimestamp64Milli({to:Int64})`;
+  const rs = await store.client.query({
+    query: `
+      WITH prices AS (
+        SELECT toStartOfHour(minute) AS hour, prefix, sum(cost_est_usd) / greatest(sum(sends), 1) AS cost_per_send
+        FROM traffic_1m
+        WHERE minute >= toStartOfHour(fromUnixTimestamp64Milli({from:Int64})) AND minute < fromUnixTimestamp64Milli({to:Int64})
+        GROUP BY hour, prefix
+      )
+      SELECT
+        (SELECT sum(t.cost_est_usd) FROM traffic_1m AS t WHERE ${window('t')} AND (${anyScope('t')})) AS spend_usd,
+        (SELECT sum(d.blocked * p.cost_per_send) FROM decisions_1m AS d
+           LEFT JOIN prices AS p ON p.hour = toStartOfHour(d.minute) AND p.prefix = d.prefix
+           WHERE ${window('d')} AND (${anyScope('d')})) AS prevented_usd`,
+    query_params: queryParams,
+    format: 'JSONEachRow',
+  });
+  const [row] = await rs.json<{ spend_usd: number | null; prevented_usd: number | null }>();
+  return { spendUsd: round(row?.spend_usd ?? 0), preventedUsd: round(row?.prevented_usd ?? 0) };
+}
+
+function round(usd: number): number {
+  return Math.round(usd * 1e6) / 1e6;
+}
