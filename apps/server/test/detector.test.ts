@@ -4,18 +4,16 @@
  * trips a breaker for it, the anomaly is served by the API, a campaign running at the same time is
  * left alone, and a restarted detector continues the same anomaly.
  */
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSimulator } from '@tollgate/simulator';
-import { createDetectionRuntime, type AutoTripOutcome } from '../src/detection-runtime.ts';
-import { loadPolicyFile } from '../src/policy-file.ts';
+import type { AutoTripOutcome } from '../src/detection-runtime.ts';
 import { loadSimulatedTraffic } from '../src/simulation-loader.ts';
 import type { AnomalyChange } from '@tollgate/detector';
+import { detectionRuntime } from './support/detection-watch.ts';
 import { openTestServer, TEST_ADMIN_KEY } from './support/test-server.ts';
 
 const MINUTE = 60_000;
 const T0 = Date.parse('2026-11-24T10:00:00Z');
-const RULES_DIR = fileURLToPath(new URL('../../../alert-rules/', import.meta.url));
 const auth = { authorization: `Bearer ${TEST_ADMIN_KEY}` };
 
 describe('detector through the store', () => {
@@ -36,16 +34,7 @@ describe('detector through the store', () => {
       ],
     });
     await loadSimulatedTraffic({ ingestor: server.core.ingestor, simulator, fromMs: startMs, toMs: T0 });
-    const detection = createDetectionRuntime({
-      store: server.core.store,
-      registry: server.decisions.registry,
-      policy: loadPolicyFile({ TOLLGATE_RULES_DIR: RULES_DIR }),
-      clock: () => T0,
-      onError: (error) => {
-        throw error;
-      },
-    });
-    ({ changes, trips } = await detection.runCycle());
+    ({ changes, trips } = await detectionRuntime(server, () => T0).runCycle());
   }, 120_000);
 
   afterAll(async () => {
@@ -91,16 +80,7 @@ describe('detector through the store', () => {
 
   it('continues the same anomaly after a restart instead of opening a second one', async () => {
     const id = burst()?.anomaly.id;
-    const restarted = createDetectionRuntime({
-      store: server.core.store,
-      registry: server.decisions.registry,
-      policy: loadPolicyFile({ TOLLGATE_RULES_DIR: RULES_DIR }),
-      clock: () => T0 + MINUTE,
-      onError: (error) => {
-        throw error;
-      },
-    });
-    const again = await restarted.runCycle();
+    const again = await detectionRuntime(server, () => T0 + MINUTE).runCycle();
     const same = again.changes.filter((c) => c.anomaly.key === burst()?.anomaly.key);
     expect(same.length).toBeGreaterThan(0);
     expect(same.every((c) => c.change !== 'opened' && c.anomaly.id === id)).toBe(true);

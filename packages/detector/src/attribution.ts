@@ -77,9 +77,16 @@ export function attribute(ctx: DetectionContext, raw: Finding[], open: readonly 
     ...newDestinations,
     ...raw.filter((f) => !['volume_spike', 'conversion_drop', 'asn_concentration', 'new_destination'].includes(f.kind)),
   ];
+  const hosting = (cell: MinuteCell) => ctx.asns.get(cell.asn)?.hosting === true;
+  // A brute force gets each of its sessions one code from hosting IPs and never verifies: the
+  // spike, drop and ASN concentration that leaves in its flow are its echo, IAM's alert and not a
+  // destination to block.
+  const guessedFlows = [...raw, ...open].filter((f) => f.kind === 'verify_bruteforce').map((f) => f.scope);
+  const guessing = (cell: MinuteCell) => hosting(cell) && inAny(guessedFlows)(cell);
+  const notGuessing = (f: Finding) => guessedFlows.length === 0 || amount(ctx, f, guessing) / Math.max(1e-9, amount(ctx, f)) < ECHO_SHARE;
 
   for (const kind of ['volume_spike', 'conversion_drop'] as const) {
-    let ofKind = raw.filter((f) => f.kind === kind);
+    let ofKind = raw.filter((f) => f.kind === kind && notGuessing(f));
     if (kind === 'conversion_drop') ofKind = ofKind.filter((f) => !explainedByDelivery(f, deliveryFailures));
     // New destinations already carry their own finding: their spike is not news.
     ofKind = ofKind.filter((f) => !newDestinations.some((n) => sameOrWithin(f.scope, n.scope)));
@@ -96,8 +103,7 @@ export function attribute(ctx: DetectionContext, raw: Finding[], open: readonly 
     .filter((f) => DESTINATION_LEVELS.includes(levelOf(f) as ScopeLevel) || f.kind === 'new_destination')
     .map((f) => f.scope)
     .concat(openDestinations);
-  for (const finding of raw.filter((f) => f.kind === 'asn_concentration')) {
-    const hosting = (cell: MinuteCell) => ctx.asns.get(cell.asn)?.hosting === true;
+  for (const finding of raw.filter((f) => f.kind === 'asn_concentration' && notGuessing(f))) {
     const total = amount(ctx, finding, hosting);
     const echoed = destinationScopes.length > 0 ? amount(ctx, finding, (cell) => hosting(cell) && inAny(destinationScopes)(cell)) : 0;
     if (total === 0 || echoed / total < ECHO_SHARE) kept.push(finding);
