@@ -245,6 +245,8 @@ export function createIncidentDesk(deps: {
       ...(plan.contact.pagerduty === undefined ? [] : [{ channel: 'pagerduty' as const, target: plan.contact.pagerduty.envVar }]),
     ];
     await send(escalated, targets, 'escalate', { text: `Escalated to ${plan.contact.name}: ${plan.reason}.`, occurrence: plan.level });
+    // Whoever was paged hears the acknowledge and the resolve too (a contact's own PagerDuty service closes its incident).
+    for (const target of targets) conversation.triggered.add(destination(target));
     logger?.info({ incident: incident.id, contact: plan.contact.name, level: plan.level }, 'incident escalated');
     return next;
   }
