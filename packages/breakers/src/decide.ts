@@ -131,18 +131,8 @@ export function createDecider(deps: DeciderDeps): Decider {
     const reasons: DecisionReason[] = [];
     const enforced: string[] = [];
     const shadow: ShadowOutcome[] = [];
-    let decision: Decision = 'allow';
-    let retryAfterMs: number | undefined;
+    const verdict: Verdict = { decision: 'allow', retryAfterMs: undefined };
     let throttled: Breaker[] | undefined;
-
-    const fold = (outcome: Decision, waitMs: number | undefined) => {
-      if (RANK[outcome] > RANK[decision]) {
-        decision = outcome;
-        retryAfterMs = waitMs;
-      } else if (outcome === decision && waitMs !== undefined && (retryAfterMs === undefined || waitMs > retryAfterMs)) {
-        retryAfterMs = waitMs;
-      }
-    };
 
     for (const breaker of index.matching(request)) {
       const state = effectiveState(breaker, nowMs);
@@ -157,15 +147,16 @@ export function createDecider(deps: DeciderDeps): Decider {
       reasons.push({ code: outcome.code, detail: outcome.detail, breakerId: breaker.id });
       if (outcome.decision === 'allow') continue;
       enforced.push(breaker.id);
-      fold(outcome.decision, outcome.retryAfterMs);
+      fold(verdict, outcome.decision, outcome.retryAfterMs);
     }
 
     const velocity = limiter.check(request);
     if (velocity.decision !== 'allow') {
       reasons.push({ code: `velocity_${velocity.rule}`, detail: velocity.detail });
-      fold(velocity.decision, velocity.retryAfterS * MS_PER_S);
+      fold(verdict, velocity.decision, velocity.retryAfterS * MS_PER_S);
     }
 
+    const { decision, retryAfterMs } = verdict;
     if (decision === 'allow') {
       limiter.record(request);
       if (throttled !== undefined) for (const breaker of throttled) throttles.record(breaker.id, nowMs);
@@ -181,6 +172,26 @@ export function createDecider(deps: DeciderDeps): Decider {
       index = next;
     },
   };
+}
+
+/** The decision so far and the wait that goes with it. */
+interface Verdict {
+  decision: Decision;
+  retryAfterMs: number | undefined;
+}
+
+/**
+ * Folds one more outcome into the verdict: a stricter one replaces it, an equal one can only
+ * lengthen the wait. A module function, not a closure per call: tsx names every closure it
+ * creates (a defineProperty each time), which costs more than the fold itself.
+ */
+function fold(verdict: Verdict, outcome: Decision, waitMs: number | undefined): void {
+  if (RANK[outcome] > RANK[verdict.decision]) {
+    verdict.decision = outcome;
+    verdict.retryAfterMs = waitMs;
+  } else if (outcome === verdict.decision && waitMs !== undefined && (verdict.retryAfterMs === undefined || waitMs > verdict.retryAfterMs)) {
+    verdict.retryAfterMs = waitMs;
+  }
 }
 
 function earliest(a: number | null, b: number | null): number | null {

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { FLOWS, ipSubnet, isValidIp } from '@tollgate/events';
-import type { Decider } from '@tollgate/breakers';
+import type { Decider, DecideResult } from '@tollgate/breakers';
 import { requireScope } from '../auth/require-scope.ts';
 import type { Keyring } from '../auth/keyring.ts';
 import type { Identity } from '../core.ts';
@@ -103,13 +103,31 @@ export async function decideRoutes(
         result.decision,
         result.shadow.some((s) => s.wouldBe === 'block'),
       );
-      return {
-        decision: result.decision,
-        reasons: result.reasons.map((r) => ({ code: r.code, detail: r.detail, ...(r.breakerId && { breaker_id: r.breakerId }) })),
-        breakers: result.breakers,
-        ...(result.retryAfterS !== undefined && { retry_after_s: result.retryAfterS }),
-        ...(result.shadow.length > 0 && { shadow: result.shadow.map((s) => ({ breaker_id: s.breakerId, would_be: s.wouldBe })) }),
-      };
+      return responseBody(result);
     },
   );
+}
+
+interface DecideResponse {
+  decision: DecideResult['decision'];
+  reasons: { code: string; detail: string; breaker_id?: string }[];
+  breakers: string[];
+  retry_after_s?: number;
+  shadow?: { breaker_id: string; would_be: string }[];
+}
+
+/**
+ * The wire form of a decision. Plain assignments and loops rather than conditional spreads and
+ * callbacks: this runs on every request, and each spread is a throwaway object.
+ */
+function responseBody(result: DecideResult): DecideResponse {
+  const reasons: DecideResponse['reasons'] = [];
+  for (const r of result.reasons) reasons.push(r.breakerId ? { code: r.code, detail: r.detail, breaker_id: r.breakerId } : { code: r.code, detail: r.detail });
+  const body: DecideResponse = { decision: result.decision, reasons, breakers: result.breakers };
+  if (result.retryAfterS !== undefined) body.retry_after_s = result.retryAfterS;
+  if (result.shadow.length > 0) {
+    body.shadow = [];
+    for (const s of result.shadow) body.shadow.push({ breaker_id: s.breakerId, would_be: s.wouldBe });
+  }
+  return body;
 }
