@@ -11,7 +11,7 @@ import { createDecisionRuntime } from './decision-runtime.ts';
 import { createDetectionRuntime } from './detection-runtime.ts';
 import { createAlertingRuntime } from './alerting-runtime.ts';
 import { loadBudgetsFile } from './budgets-file.ts';
-import { startDemoFeed } from './demo-feed.ts';
+import { demoBackfillMs, startDemoFeed } from './demo-feed.ts';
 import { createServerMetrics } from './metrics.ts';
 import { loadPolicyFile } from './policy-file.ts';
 import type { ReadinessReport } from './plugins/ops.routes.ts';
@@ -54,6 +54,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     const keyring = await createKeyring({ store, adminKey: adminKey.key, sessions });
     const policy = loadPolicyFile(env);
     const budgets = loadBudgetsFile(env);
+    const demoBackfill = options.demo ? demoBackfillMs(env) : 0;
     const alerting = createAlertingRuntime({ store, env, logger });
     await alerting.start();
     const decisions = createDecisionRuntime({
@@ -73,7 +74,8 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       onTrip: (outcome) => logger.info(outcome, 'auto-trip'),
       onChanges: (changes) => alerting.observe(changes),
     });
-    detection.start();
+    // With the demo, detection starts once the demo's history is stored: its warm-up reads that history.
+    if (!options.demo) detection.start();
     const readiness = async (): Promise<ReadinessReport> => {
       const reachable = await store.ping();
       const status = reachable ? await migrationStatus(store) : undefined;
@@ -111,7 +113,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     const keyReload = setInterval(() => keyring.reload().catch((error) => logger.warn({ err: error }, 'key reload failed')), KEY_RELOAD_MS);
     keyReload.unref();
     const url = await app.listen({ port: Number(env.PORT ?? 8080), host: env.HOST ?? '127.0.0.1' });
-    const demo = options.demo ? startDemoFeed({ ingestor, logger }) : undefined;
+    const demo = options.demo ? startDemoFeed({ ingestor, store, logger, backfillMs: demoBackfill, onHistoryReady: () => detection.start() }) : undefined;
     let closing: Promise<void> | undefined;
     return {
       app,

@@ -19,6 +19,8 @@ export async function loadSimulatedTraffic(options: {
   toMs: number;
   /** Called after each simulated hour with the hours done and the total. */
   onHour?: (done: number, total: number) => void;
+  /** Stops after the hour in progress (what was read by then is still stored): a shutdown mid-backfill. */
+  signal?: AbortSignal;
 }): Promise<EventCounts> {
   const counts: EventCounts = { send: 0, verify: 0, billing: 0, receipt: 0 };
   let buffer: Record<EventKind, unknown[]> = { send: [], verify: [], billing: [], receipt: [] };
@@ -35,7 +37,7 @@ export async function loadSimulatedTraffic(options: {
     buffered = 0;
   };
   const totalHours = Math.ceil((options.toMs - options.fromMs) / HOUR_MS);
-  for (let hour = 0; hour < totalHours; hour++) {
+  for (let hour = 0; hour < totalHours && !options.signal?.aborted; hour++) {
     const from = options.fromMs + hour * HOUR_MS;
     for (const event of options.simulator.generate(from, Math.min(options.toMs, from + HOUR_MS))) {
       buffer[event.kind].push(event.body);
