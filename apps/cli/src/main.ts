@@ -7,6 +7,7 @@ import { registerRulesCommand } from './commands/rules.command.ts';
 import { registerSimulateCommand } from './commands/simulate.command.ts';
 import { registerStartCommands } from './commands/start.command.ts';
 import { registerUsersCommand } from './commands/users.command.ts';
+import { registerWebCommand } from './commands/web.command.ts';
 import { VERSION } from './version.ts';
 
 const program = new Command()
@@ -25,6 +26,7 @@ registerImportBillingCommand(program);
 registerSimulateCommand(program);
 registerKeysCommand(program);
 registerUsersCommand(program);
+registerWebCommand(program);
 registerRulesCommand(program);
 registerBacktestCommand(program);
 

@@ -1,28 +1,32 @@
 import type { Command } from 'commander';
 import { startPlatform, type Platform } from '@tollgate/server';
+import { startDashboard } from '../dashboard.ts';
 import { VERSION } from '../version.ts';
 
 /** `tollgate start` (the whole platform with demo traffic) and `tollgate serve` (API server only). */
 export function registerStartCommands(program: Command): void {
   program
     .command('start')
-    .description('Run the whole platform on the configured store, with demo traffic unless TOLLGATE_DEMO=0')
-    .action(() => run({ demo: process.env.TOLLGATE_DEMO !== '0' }));
+    .description('Run the whole platform on the configured store, with demo traffic unless TOLLGATE_DEMO=0 and the dashboard unless TOLLGATE_WEB=0')
+    .action(() => run({ demo: process.env.TOLLGATE_DEMO !== '0', web: process.env.TOLLGATE_WEB !== '0' }));
   program
     .command('serve')
     .description('Run the API server only (collectors, query API), without demo traffic')
-    .action(() => run({ demo: false }));
+    .action(() => run({ demo: false, web: false }));
 }
 
-async function run(options: { demo: boolean }): Promise<void> {
+async function run(options: { demo: boolean; web: boolean }): Promise<void> {
   const platform = await startPlatform({ env: process.env, demo: options.demo, version: VERSION });
   printBanner(platform, options.demo);
+  const dashboard = options.web ? startDashboard(platform.url, process.env) : undefined;
   let signals = 0;
   const shutdown = (signal: string) => {
     signals += 1;
     if (signals > 1) process.exit(1);
     process.stderr.write(`\n${signal}: draining (stop intake, flush acknowledged events, close store)...\n`);
-    platform.close().then(
+    Promise.resolve(dashboard?.stop())
+      .then(() => platform.close())
+      .then(
       () => process.exit(0),
       (error) => {
         console.error(error);

@@ -20,7 +20,8 @@ export interface ChildServer {
  */
 export function spawnServer(env: Record<string, string>, command: 'serve' | 'start' = 'serve'): Promise<ChildServer> {
   const child = spawn(process.execPath, [BIN, command], {
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env },
+    // TOLLGATE_WEB=0: `start` here is the API's; the dashboard has its own browser tests (apps/web/test).
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', TOLLGATE_WEB: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -1,0 +1,216 @@
+import Link from 'next/link';
+import { api, canOperate, currentViewer, type ApiResult } from '../../../../lib/api.ts';
+import { scopeText, type Anomaly, type Breaker, type DecisionsAnswer, type Incident, type SeriesPoint, type TimelineEntry, type TrafficAnswer } from '../../../../lib/api-types.ts';
+import { bandRows, reduceRows, shapeRows, windowWithin } from '../../../../lib/chart-data.ts';
+import { formatAge, formatCount, formatMoney, formatPercent, formatTime } from '../../../../lib/format.ts';
+import { viewerLocale } from '../../../../lib/locale.ts';
+import { AutoRefresh } from '../../../../components/auto-refresh.tsx';
+import { BandChart } from '../../../../components/band-chart.tsx';
+import { Chart } from '../../../../components/chart.tsx';
+import { IncidentActions } from '../../../../components/incident-actions.tsx';
+import { IncidentBadges } from '../../../../components/incident-badges.tsx';
+import { Outcome } from '../../../../components/outcome.tsx';
+import { EmptyState, ErrorState } from '../../../../components/states.tsx';
+
+export const dynamic = 'force-dynamic';
+
+// Evidence reaches back this far before the anomaly window, so the chart shows what normal looked like.
+const CONTEXT_BEFORE_MS = 2 * 3_600_000;
+// An incident groups anomalies; past this many the page lists the rest without charts.
+const MAX_CHARTED_ANOMALIES = 3;
+
+/** Where a Slack or PagerDuty link lands: what happened, the evidence, the breaker and its effect, the timeline. */
+export default async function IncidentPage({ params, searchParams }: { params: Promise<{ id: string }>; searchParams: Promise<Record<string, string | undefined>> }) {
+  const [{ id }, query, viewer, locale] = await Promise.all([params, searchParams, currentViewer(), viewerLocale()]);
+  const nowMs = Date.now();
+  const result = await api<{ incident: Incident; timeline: TimelineEntry[] }>(`/v1/incidents/${encodeURIComponent(id)}`);
+  if (!result.ok) {
+    return (
+      <>
+        <h1>Incident {id}</h1>
+        {result.status === 404 ? <EmptyState>No incident {id}: it may belong to another Tollgate, or the link is mistyped.</EmptyState> : <ErrorState result={result} what="this incident" />}
+        <p>
+          <Link href="/incidents">All incidents</Link>
+        </p>
+      </>
+    );
+  }
+  const { incident, timeline } = result.data;
+  const charted = incident.anomalies.slice(0, MAX_CHARTED_ANOMALIES);
+  const [evidence, breakers] = await Promise.all([
+    Promise.all(charted.map((a) => api<{ anomaly: Anomaly; series: SeriesPoint[] }>(`/v1/anomalies/${encodeURIComponent(a.id)}`))),
+    canOperate(viewer) ? api<Breaker[]>('/v1/breakers') : Promise.resolve(null),
+  ]);
+  const anomalyIds = new Set(incident.anomalies.map((a) => a.id));
+  const related = breakers?.ok ? breakers.data.filter((b) => b.reason.kind === 'anomaly' && anomalyIds.has(b.reason.anomaly_id)) : [];
+  const back = `/incidents/${incident.id}`;
+
+  return (
+    <>
+      <p className="crumbs">
+        <Link href="/incidents">Incidents</Link> /
+      </p>
+      <h1>{incident.title}</h1>
+      <AutoRefresh renderedAt={nowMs} />
+      <Outcome params={query} />
+      <p>
+        <IncidentBadges incident={incident} /> owner <strong>{incident.owner}</strong> · opened {formatAge(incident.openedAt, nowMs, locale)} ({formatTime(incident.openedAt, locale)} UTC)
+        {incident.acknowledgedBy && <> · acknowledged by {incident.acknowledgedBy}</>}
+        {incident.resolvedBy && <> · resolved by {incident.resolvedBy}</>}
+      </p>
+      <div className="grid">
+        <section className="panel">
+          <h3>Spend while open</h3>
+          <p className="stat-value">{formatMoney(incident.spendUsd, locale)}</p>
+        </section>
+        <section className="panel">
+          <h3>Prevented by breakers</h3>
+          <p className="stat-value">{formatMoney(incident.preventedUsd, locale)}</p>
+        </section>
+        <section className="panel">
+          <h3>Leaving now</h3>
+          <p className="stat-value">{incident.costPerHourUsd === undefined ? '—' : `${formatMoney(incident.costPerHourUsd, locale)}/h`}</p>
+        </section>
+      </div>
+      {canOperate(viewer) && (
+        <>
+          <h2>Respond</h2>
+          <IncidentActions incident={incident} back={back} />
+        </>
+      )}
+
+      {charted.map((summary, i) => (
+        <AnomalyEvidence key={summary.id} result={evidence[i]!} locale={locale} nowMs={nowMs} />
+      ))}
+      {incident.anomalies.length > charted.length && (
+        <p className="muted">
+          {incident.anomalies.length - charted.length} more anomalies: {incident.anomalies.slice(charted.length).map((a) => `${a.kind} (${scopeText(a.scope)})`).join('; ')}
+        </p>
+      )}
+
+      <h2>Breaker and its effect</h2>
+      {breakers === null ? (
+        <p className="muted">Breakers are shown to on-call and admins.</p>
+      ) : !breakers.ok ? (
+        <ErrorState result={breakers} what="breakers" />
+      ) : related.length === 0 ? (
+        <EmptyState>No breaker was tripped for these anomalies. On-call can trip one from the Breakers page.</EmptyState>
+      ) : (
+        related.map((breaker) => <BreakerEffect key={breaker.id} breaker={breaker} locale={locale} fromMs={Date.parse(incident.openedAt)} nowMs={nowMs} />)
+      )}
+
+      <h2>Timeline</h2>
+      {timeline.length === 0 ? (
+        <EmptyState>Nothing recorded yet.</EmptyState>
+      ) : (
+        <ul className="timeline" data-testid="timeline">
+          {timeline.map((entry, i) => (
+            <li key={i}>
+              <span className="muted small">{formatTime(entry.at, locale)} UTC</span> <strong>{entry.type}</strong> by {entry.actor}
+              {typeof entry.text === 'string' && <>: {entry.text}</>}
+              {typeof entry.reason === 'string' && <>: {entry.reason}</>}
+            </li>
+          ))}
+        </ul>
+      )}
+      {canOperate(viewer) && incident.state !== 'resolved' && (
+        <form method="post" action="/incidents/act" className="stack" style={{ marginTop: '.75rem' }}>
+          <input type="hidden" name="id" value={incident.id} />
+          <input type="hidden" name="op" value="notes" />
+          <input type="hidden" name="back" value={back} />
+          <label>
+            Add a note (also posted to the Slack thread)
+            <textarea name="text" required maxLength={2000} rows={2} />
+          </label>
+          <button type="submit">Add note</button>
+        </form>
+      )}
+    </>
+  );
+}
+
+async function AnomalyEvidence({ result, locale, nowMs }: { result: ApiResult<{ anomaly: Anomaly; series: SeriesPoint[] }>; locale: string; nowMs: number }) {
+  if (!result.ok) return <ErrorState result={result} what="the anomaly's evidence" />;
+  const { anomaly, series } = result.data;
+  const rows = bandRows(series);
+  const window = windowWithin({ startMs: anomaly.windowStartMs, endMs: anomaly.windowEndMs }, rows);
+  const scope = anomaly.scope;
+  const trafficQuery = new URLSearchParams({ interval: '1m', from: String(anomaly.windowStartMs - CONTEXT_BEFORE_MS), to: String(nowMs) });
+  for (const [key, value] of Object.entries(scope)) if (value !== undefined) trafficQuery.set(key, String(value));
+  const traffic = await api<TrafficAnswer>(`/v1/metrics/traffic?${trafficQuery}`);
+  const trafficRows = traffic.ok ? shapeRows(traffic.data, { rowsPath: 'series.0.points', x: 'ts', fields: ['conversion', 'cost_est_usd', 'sends', 'sessions', 'verified_sessions'] }) : [];
+  const byDimension = (dimension: string) => (anomaly.contributors ?? []).filter((c) => c.dimension === dimension).slice(0, 8);
+  return (
+    <section className="panel" style={{ marginTop: '1rem' }} data-anomaly={anomaly.id}>
+      <h2 style={{ marginTop: 0 }}>
+        {anomaly.kind} · {scopeText(scope)} <span className={`badge sev-${anomaly.severity}`}>{anomaly.severity}</span>
+      </h2>
+      <p>{anomaly.summary}</p>
+      <h3>Volume against the baseline band</h3>
+      {rows.length === 0 ? <EmptyState>No per-minute series stored for this anomaly.</EmptyState> : <BandChart rows={rows} window={window} locale={locale} unitLabel={anomaly.unit ?? 'sends/min'} />}
+      <div className="grid wide">
+        <div>
+          <h3>Conversion and cost in this scope</h3>
+          {!traffic.ok ? (
+            <ErrorState result={traffic} what="traffic" />
+          ) : trafficRows.length === 0 ? (
+            <EmptyState>No traffic in this scope since the window opened.</EmptyState>
+          ) : (
+            <>
+              <p className="small">
+                Conversion {formatPercent(reduceRows(trafficRows, 'ratio', 'verified_sessions', 'sessions'), locale)} over {formatCount(reduceRows(trafficRows, 'sum', 'sends'), locale)} sends, costing{' '}
+                {formatMoney(reduceRows(trafficRows, 'sum', 'cost_est_usd'), locale)}
+              </p>
+              <Chart kind="line" rows={trafficRows} x="ts" series={[{ field: 'conversion', label: 'Conversion', unit: 'percent' }]} locale={locale} height={180} />
+              <Chart kind="area" rows={trafficRows} x="ts" series={[{ field: 'cost_est_usd', label: 'Cost', unit: 'money' }]} locale={locale} height={180} />
+            </>
+          )}
+        </div>
+        <div>
+          {(['prefix', 'asn'] as const).map((dimension) => (
+            <div key={dimension}>
+              <h3>Top {dimension === 'asn' ? 'ASNs' : 'prefixes'}</h3>
+              {byDimension(dimension).length === 0 ? (
+                <p className="muted small">None attributed.</p>
+              ) : (
+                <table data-testid={`top-${dimension}`}>
+                  <tbody>
+                    {byDimension(dimension).map((c) => (
+                      <tr key={c.value}>
+                        <td>{c.label ?? c.value}</td>
+                        <td className="num">{formatCount(c.count, locale)}</td>
+                        <td className="num">{formatPercent(c.share, locale)}</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              )}
+            </div>
+          ))}
+        </div>
+      </div>
+    </section>
+  );
+}
+
+async function BreakerEffect({ breaker, locale, fromMs, nowMs }: { breaker: Breaker; locale: string; fromMs: number; nowMs: number }) {
+  const query = new URLSearchParams({ interval: '1h', from: String(Math.min(fromMs, nowMs - 3_600_000)), to: String(nowMs) });
+  if (breaker.scope.app) query.set('app', breaker.scope.app);
+  const decisions = await api<DecisionsAnswer>(`/v1/metrics/decisions?${query}`);
+  const rows = decisions.ok ? shapeRows(decisions.data, { rowsPath: 'points', x: 'ts', fields: ['blocked', 'shadow_blocked', 'saved_usd'] }) : [];
+  return (
+    <section className="panel" data-breaker={breaker.id}>
+      <p>
+        <span className={`badge state-${breaker.state}`}>{breaker.state}</span> {breaker.action} {scopeText(breaker.scope)} ({breaker.mode}) · <Link href={`/breakers?id=${breaker.id}`}>audit log</Link>
+      </p>
+      {decisions.ok ? (
+        <p className="small">
+          Since the incident opened{breaker.scope.app ? ` (app ${breaker.scope.app})` : ''}: {formatCount(reduceRows(rows, 'sum', 'blocked'), locale)} sends blocked,{' '}
+          {formatCount(reduceRows(rows, 'sum', 'shadow_blocked'), locale)} would have been in shadow mode, {formatMoney(reduceRows(rows, 'sum', 'saved_usd'), locale)} saved.
+        </p>
+      ) : (
+        <ErrorState result={decisions} what="decisions" />
+      )}
+    </section>
+  );
+}

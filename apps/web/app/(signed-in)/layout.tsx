@@ -1,0 +1,35 @@
+import Link from 'next/link';
+import { canOperate, currentViewer } from '../../lib/api.ts';
+
+/** Every page but sign-in: the navigation shows only what the signed-in role may use. */
+export default async function SignedInLayout({ children }: { children: React.ReactNode }) {
+  const viewer = await currentViewer();
+  return (
+    <>
+      <header className="top">
+        <Link href="/" className="brand">
+          Tollgate
+        </Link>
+        <nav style={{ display: 'flex', gap: '1rem', flexWrap: 'wrap' }}>
+          <Link href="/">Overview</Link>
+          <Link href="/incidents">Incidents</Link>
+          <Link href="/traffic">Traffic</Link>
+          <Link href="/spend">Spend</Link>
+          {canOperate(viewer) && <Link href="/breakers">Breakers</Link>}
+          <Link href="/rules">Rules and owners</Link>
+        </nav>
+        <span className="who">
+          <span data-testid="who">
+            {viewer.name} · {viewer.role ?? 'api key'}
+          </span>
+          <form method="post" action="/auth/sign-out">
+            <button type="submit" className="link">
+              Sign out
+            </button>
+          </form>
+        </span>
+      </header>
+      <main>{children}</main>
+    </>
+  );
+}

@@ -1,0 +1,220 @@
+import { api, API_URL } from '../../../lib/api.ts';
+import { AutoRefresh } from '../../../components/auto-refresh.tsx';
+import { EmptyState, ErrorState } from '../../../components/states.tsx';
+
+export const dynamic = 'force-dynamic';
+
+interface RouteView {
+  path: string;
+  file: string;
+  line: number;
+  receiver?: string;
+  matchers: string[];
+  minCostPerHourUsd?: number;
+  continue: boolean;
+  groupBy: string[];
+  page: string;
+  routes: RouteView[];
+}
+
+interface RulesAnswer {
+  owners?: { name: string; role: string; slack?: string; pagerduty?: string; webhook?: string; escalation: { name: string; afterMs: number }[] }[];
+  route?: RouteView;
+  inhibit?: { name: string; source: string[]; target: string[]; equal: string[] }[];
+  loadedAt: string | null;
+  lastError: { at: string; errors: unknown[] } | null;
+}
+
+interface RoutingAnswer {
+  owner?: string;
+  copies: string[];
+  matches: { routePath: string; receiver: string; role: string; copy: boolean; slack?: string; webhook?: string; pages: boolean; pageReason: string; escalation: { name: string; afterMs: number }[] }[];
+  inhibitRules: { name: string }[];
+}
+
+const PROBE_FIELDS = ['kind', 'severity', 'app', 'flow', 'country', 'provider'] as const;
+const SEVERITIES = ['low', 'medium', 'high', 'critical'];
+
+/** The anomaly kinds the API routes, read from its OpenAPI document so the form never offers one it refuses. */
+async function routableKinds(): Promise<string[]> {
+  try {
+    const doc = (await (await fetch(`${API_URL}/docs/json`, { cache: 'no-store' })).json()) as Record<string, any>;
+    const kinds = doc.paths?.['/v1/rules/test']?.post?.requestBody?.content?.['application/json']?.schema?.properties?.kind?.enum;
+    return Array.isArray(kinds) ? kinds : [];
+  } catch {
+    return [];
+  }
+}
+
+/** The routing tree as people read it, and "who gets paged for this?". */
+export default async function RulesPage({ searchParams }: { searchParams: Promise<Record<string, string | undefined>> }) {
+  const params = await searchParams;
+  const nowMs = Date.now();
+  const probe: Record<string, string> = {};
+  for (const field of PROBE_FIELDS) if (params[field]) probe[field] = params[field]!;
+  const [rules, kinds, routing] = await Promise.all([
+    api<RulesAnswer>('/v1/rules'),
+    routableKinds(),
+    probe.kind ? api<RoutingAnswer>('/v1/rules/test', { method: 'POST', body: probe }) : Promise.resolve(null),
+  ]);
+  return (
+    <>
+      <h1>Rules and owners</h1>
+      <AutoRefresh renderedAt={nowMs} intervalMs={10_000} />
+      <h2>Who gets paged for this?</h2>
+      <form className="filters" method="get" data-testid="who-gets-paged">
+        <label>
+          Kind
+          {kinds.length > 0 ? (
+            <select name="kind" defaultValue={params.kind ?? kinds[0]} required>
+              {kinds.map((kind) => (
+                <option key={kind}>{kind}</option>
+              ))}
+            </select>
+          ) : (
+            <input name="kind" defaultValue={params.kind ?? ''} required placeholder="volume_spike" />
+          )}
+        </label>
+        <label>
+          Severity
+          <select name="severity" defaultValue={params.severity ?? 'high'}>
+            {SEVERITIES.map((s) => (
+              <option key={s}>{s}</option>
+            ))}
+          </select>
+        </label>
+        {(['app', 'flow', 'country', 'provider'] as const).map((field) => (
+          <label key={field}>
+            {field}
+            <input name={field} defaultValue={params[field] ?? ''} size={10} />
+          </label>
+        ))}
+        <button type="submit" className="primary">
+          Route it
+        </button>
+      </form>
+      {routing && (!routing.ok ? <ErrorState result={routing} what="the routing answer" /> : <RoutingResult answer={routing.data} />)}
+
+      <h2>Routing tree</h2>
+      {!rules.ok ? (
+        <ErrorState result={rules} what="the alert rules" />
+      ) : (
+        <>
+          <p className="muted small">
+            Loaded {rules.data.loadedAt ?? 'never'}
+            {rules.data.lastError && <span className="state error"> · last reload failed at {rules.data.lastError.at}: {rules.data.lastError.errors.length} error(s); the previous rules stay in force</span>}
+          </p>
+          {rules.data.route ? (
+            <div className="tree" data-testid="route-tree">
+              <ul>
+                <RouteNode route={rules.data.route} />
+              </ul>
+            </div>
+          ) : (
+            <EmptyState>No valid rules are loaded.</EmptyState>
+          )}
+          <h2>Owners</h2>
+          {(rules.data.owners ?? []).length === 0 ? (
+            <EmptyState>No owners defined.</EmptyState>
+          ) : (
+            <table data-testid="owners">
+              <thead>
+                <tr>
+                  <th>owner</th>
+                  <th>role</th>
+                  <th>Slack</th>
+                  <th>PagerDuty</th>
+                  <th>escalation</th>
+                </tr>
+              </thead>
+              <tbody>
+                {rules.data.owners!.map((owner) => (
+                  <tr key={owner.name}>
+                    <td>{owner.name}</td>
+                    <td>{owner.role}</td>
+                    <td>{owner.slack ?? '—'}</td>
+                    <td>{owner.pagerduty ?? '—'}</td>
+                    <td className="small">{owner.escalation.map((step) => `${step.name} after ${Math.round(step.afterMs / 60_000)} min`).join(', ') || '—'}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+          <h2>Inhibit rules</h2>
+          {(rules.data.inhibit ?? []).length === 0 ? (
+            <EmptyState>None.</EmptyState>
+          ) : (
+            <ul>
+              {rules.data.inhibit!.map((rule) => (
+                <li key={rule.name}>
+                  <strong>{rule.name}</strong>: while <code>{rule.source.join(', ')}</code> fires, mute <code>{rule.target.join(', ')}</code>
+                  {rule.equal.length > 0 && <> with the same {rule.equal.join(', ')}</>}
+                </li>
+              ))}
+            </ul>
+          )}
+        </>
+      )}
+    </>
+  );
+}
+
+function RouteNode({ route }: { route: RouteView }) {
+  return (
+    <li>
+      <strong>{route.receiver ?? '(inherits)'}</strong> {route.matchers.length > 0 ? <code>{route.matchers.join(', ')}</code> : <span className="muted">everything</span>}
+      {route.minCostPerHourUsd !== undefined && <span className="muted"> · at least ${route.minCostPerHourUsd}/h</span>}
+      <span className="muted small">
+        {' '}
+        · pages: {route.page}
+        {route.continue && ' · continue'} · {route.file}:{route.line}
+      </span>
+      {route.routes.length > 0 && (
+        <ul>
+          {route.routes.map((child) => (
+            <RouteNode key={child.path} route={child} />
+          ))}
+        </ul>
+      )}
+    </li>
+  );
+}
+
+function RoutingResult({ answer }: { answer: RoutingAnswer }) {
+  return (
+    <section className="panel" data-testid="routing-answer">
+      <p>
+        Owner: <strong data-testid="routed-owner">{answer.owner ?? 'nobody (no route matched)'}</strong>
+        {answer.copies.length > 0 && <> · copied: {answer.copies.join(', ')}</>}
+      </p>
+      <table>
+        <thead>
+          <tr>
+            <th>route</th>
+            <th>receiver</th>
+            <th>channels</th>
+            <th>pages?</th>
+          </tr>
+        </thead>
+        <tbody>
+          {answer.matches.map((match) => (
+            <tr key={match.routePath}>
+              <td>
+                <code>{match.routePath}</code>
+              </td>
+              <td>
+                {match.receiver}
+                {match.copy && ' (copy)'}
+              </td>
+              <td className="small">{[match.slack && `Slack ${match.slack}`, match.webhook && 'webhook'].filter(Boolean).join(', ') || '—'}</td>
+              <td>
+                {match.pages ? 'yes' : 'no'} <span className="muted small">({match.pageReason})</span>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {answer.inhibitRules.length > 0 && <p className="muted small">Could be muted by: {answer.inhibitRules.map((r) => r.name).join(', ')}</p>}
+    </section>
+  );
+}

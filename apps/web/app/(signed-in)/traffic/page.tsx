@@ -1,0 +1,128 @@
+import Link from 'next/link';
+import { api } from '../../../lib/api.ts';
+import type { TrafficAnswer } from '../../../lib/api-types.ts';
+import { DRILL_LEVELS, drillInto, levelOf, shapeRows, type DrillLevel } from '../../../lib/chart-data.ts';
+import { formatCount, formatMoney, formatPercent } from '../../../lib/format.ts';
+import { viewerLocale } from '../../../lib/locale.ts';
+import { RANGES } from '../../../lib/panels.ts';
+import { AutoRefresh } from '../../../components/auto-refresh.tsx';
+import { Chart } from '../../../components/chart.tsx';
+import { EmptyState, ErrorState } from '../../../components/states.tsx';
+
+export const dynamic = 'force-dynamic';
+
+type TrafficRange = keyof typeof RANGES;
+// Per-minute points up to six hours, hourly up to a week, daily beyond: a chart stays a few hundred points.
+const INTERVAL_FOR: Record<TrafficRange, string> = { '1h': '1m', '6h': '1m', '24h': '1h', '7d': '1h', '30d': '1d' };
+
+/** Country -> prefix -> ASN: where the sends go and whether they verify, within a range, provider and app. */
+export default async function TrafficPage({ searchParams }: { searchParams: Promise<Record<string, string | undefined>> }) {
+  const params = await searchParams;
+  const locale = await viewerLocale();
+  const range: TrafficRange = params.range && params.range in RANGES ? (params.range as TrafficRange) : '24h';
+  const nowMs = Date.now();
+  const drill: Partial<Record<DrillLevel, string>> = {};
+  for (const level of DRILL_LEVELS) if (params[level]) drill[level] = params[level];
+  const level = levelOf(drill);
+  const base = new URLSearchParams({ interval: INTERVAL_FOR[range], from: String(nowMs - RANGES[range]), to: String(nowMs) });
+  for (const name of ['provider', 'app'] as const) if (params[name]) base.set(name, params[name]!);
+  for (const [name, value] of Object.entries(drill)) base.set(name, value);
+  const grouped = level ? new URLSearchParams({ ...Object.fromEntries(base), group_by: level, limit: '25' }) : null;
+  const [total, groups] = await Promise.all([api<TrafficAnswer>(`/v1/metrics/traffic?${base}`), grouped ? api<TrafficAnswer>(`/v1/metrics/traffic?${grouped}`) : Promise.resolve(null)]);
+  const keep = (extra: Record<string, string | undefined>) => {
+    const next = new URLSearchParams();
+    for (const [k, v] of Object.entries({ range, provider: params.provider, app: params.app, ...drill, ...extra })) if (v) next.set(k, v);
+    return `/traffic?${next}`;
+  };
+  const rows = total.ok ? shapeRows(total.data, { rowsPath: 'series.0.points', x: 'ts', fields: ['sends', 'verified_sessions', 'conversion', 'cost_est_usd'] }) : [];
+  const groupRows = groups?.ok ? shapeRows(groups.data, { rowsPath: 'series', x: 'key', totalsOf: 'points', fields: ['sends', 'sessions', 'verified_sessions', 'conversion', 'cost_est_usd', 'cost_billed_usd'] }) : [];
+  return (
+    <>
+      <h1>Traffic explorer</h1>
+      <AutoRefresh renderedAt={nowMs} />
+      <form className="filters" method="get">
+        <label>
+          Range
+          <select name="range" defaultValue={range}>
+            {Object.keys(RANGES).map((r) => (
+              <option key={r} value={r}>
+                last {r}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Provider
+          <input name="provider" defaultValue={params.provider ?? ''} placeholder="any" />
+        </label>
+        <label>
+          App
+          <input name="app" defaultValue={params.app ?? ''} placeholder="any" />
+        </label>
+        {Object.entries(drill).map(([k, v]) => (
+          <input key={k} type="hidden" name={k} value={v} />
+        ))}
+        <button type="submit">Apply</button>
+      </form>
+      <p className="crumbs" data-testid="drill">
+        <Link href={keep({ country: undefined, prefix: undefined, asn: undefined })}>all countries</Link>
+        {drill.country && <> / <Link href={keep({ prefix: undefined, asn: undefined })}>{drill.country}</Link></>}
+        {drill.prefix && <> / <Link href={keep({ asn: undefined })}>{drill.prefix}</Link></>}
+        {drill.asn && <> / AS{drill.asn}</>}
+      </p>
+      {!total.ok ? (
+        <ErrorState result={total} what="traffic" />
+      ) : rows.length === 0 ? (
+        <EmptyState>No sends in this range and scope.</EmptyState>
+      ) : (
+        <div className="grid wide">
+          <section className="panel">
+            <h3>Sends and verified sessions</h3>
+            <Chart kind="area" rows={rows} x="ts" series={[{ field: 'sends', label: 'Sends', unit: 'count' }, { field: 'verified_sessions', label: 'Verified', unit: 'count' }]} locale={locale} />
+          </section>
+          <section className="panel">
+            <h3>Conversion</h3>
+            <Chart kind="line" rows={rows} x="ts" series={[{ field: 'conversion', label: 'Conversion', unit: 'percent' }]} locale={locale} />
+          </section>
+        </div>
+      )}
+      {level && groups && (
+        <>
+          <h2>By {level}</h2>
+          {!groups.ok ? (
+            <ErrorState result={groups} what={`traffic by ${level}`} />
+          ) : groupRows.length === 0 ? (
+            <EmptyState>No {level} to show.</EmptyState>
+          ) : (
+            <table data-testid="groups">
+              <thead>
+                <tr>
+                  <th>{level}</th>
+                  <th className="num">sends</th>
+                  <th className="num">conversion</th>
+                  <th className="num">estimated cost</th>
+                  <th className="num">billed</th>
+                </tr>
+              </thead>
+              <tbody>
+                {groupRows.map((row) => {
+                  const value = String(row.key ?? '');
+                  const next = drillInto(drill, level, value);
+                  return (
+                    <tr key={value}>
+                      <td>{value ? <Link href={keep(next.filters)}>{level === 'asn' ? `AS${value}` : value}</Link> : '(unknown)'}</td>
+                      <td className="num">{formatCount(row.sends as number, locale)}</td>
+                      <td className="num">{formatPercent(row.conversion as number | null, locale)}</td>
+                      <td className="num">{formatMoney(row.cost_est_usd as number, locale)}</td>
+                      <td className="num">{formatMoney(row.cost_billed_usd as number, locale)}</td>
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
+          )}
+        </>
+      )}
+    </>
+  );
+}

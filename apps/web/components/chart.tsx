@@ -1,0 +1,69 @@
+'use client';
+
+import { Area, AreaChart, Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import type { Row } from '../lib/chart-data.ts';
+import type { PanelSeries } from '../lib/panels.ts';
+import { formatUnit } from '../lib/units.ts';
+
+// Colour-blind-safe pairs (Okabe-Ito), in the order series are listed.
+export const SERIES_COLOURS = ['#0072B2', '#E69F00', '#009E73', '#CC79A7', '#56B4E9', '#D55E00'];
+
+const timeTick = (locale: string, spanMs: number) => (ts: number) =>
+  new Intl.DateTimeFormat(locale, spanMs > 2 * 86_400_000 ? { month: 'short', day: 'numeric', timeZone: 'UTC' } : { hour: '2-digit', minute: '2-digit', timeZone: 'UTC' }).format(ts);
+
+/** A line, area or bar chart of panel rows; the x axis is time when `x` is `ts`, else categories. */
+export function Chart({ kind, rows, x, series, locale, height = 240 }: { kind: 'line' | 'area' | 'bar'; rows: Row[]; x: string; series: PanelSeries[]; locale: string; height?: number }) {
+  const isTime = x === 'ts';
+  const times = isTime ? rows.map((r) => r.ts as number) : [];
+  const spanMs = times.length > 1 ? Math.max(...times) - Math.min(...times) : 0;
+  const xProps = isTime ? { dataKey: x, type: 'number' as const, domain: ['dataMin', 'dataMax'] as ['dataMin', 'dataMax'], scale: 'time' as const, tickFormatter: timeTick(locale, spanMs) } : { dataKey: x, type: 'category' as const };
+  const unit = series[0]!.unit;
+  // A share reads against the whole 0-100 % scale; an axis stretched to the data exaggerates noise.
+  const yProps = { tickFormatter: (v: number) => formatUnit(unit, v, locale), width: 80, ...(unit === 'percent' && { domain: [0, 1] as [number, number], allowDataOverflow: true }) };
+  const tooltip = (
+    <Tooltip
+      labelFormatter={(label) => (isTime ? new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' }).format(Number(label)) + ' UTC' : String(label))}
+      formatter={(value, name) => {
+        const s = series.find((candidate) => candidate.label === name);
+        return [formatUnit(s?.unit ?? unit, Number(value), locale), name];
+      }}
+    />
+  );
+  const common = (
+    <>
+      <CartesianGrid strokeDasharray="3 3" stroke="#e5e7eb" />
+      <XAxis {...xProps} />
+      <YAxis {...yProps} />
+      {tooltip}
+      <Legend />
+    </>
+  );
+  return (
+    <div className="chart" data-chart={kind} data-points={rows.length}>
+      <ResponsiveContainer width="100%" height={height}>
+        {kind === 'bar' ? (
+          <BarChart data={rows}>
+            {common}
+            {series.map((s, i) => (
+              <Bar key={s.field} dataKey={s.field} name={s.label} fill={SERIES_COLOURS[i % SERIES_COLOURS.length]} isAnimationActive={false} />
+            ))}
+          </BarChart>
+        ) : kind === 'area' ? (
+          <AreaChart data={rows}>
+            {common}
+            {series.map((s, i) => (
+              <Area key={s.field} dataKey={s.field} name={s.label} stroke={SERIES_COLOURS[i % SERIES_COLOURS.length]} fill={SERIES_COLOURS[i % SERIES_COLOURS.length]} fillOpacity={0.15} isAnimationActive={false} />
+            ))}
+          </AreaChart>
+        ) : (
+          <LineChart data={rows}>
+            {common}
+            {series.map((s, i) => (
+              <Line key={s.field} dataKey={s.field} name={s.label} stroke={SERIES_COLOURS[i % SERIES_COLOURS.length]} dot={false} isAnimationActive={false} />
+            ))}
+          </LineChart>
+        )}
+      </ResponsiveContainer>
+    </div>
+  );
+}

@@ -1,0 +1,114 @@
+/** The shapes of the API answers the pages read (see the server's OpenAPI document at /docs/json). */
+export type Scope = { app?: string; flow?: string; country?: string; prefix?: string; asn?: number; provider?: string };
+
+export interface IncidentAnomaly {
+  id: string;
+  kind: string;
+  severity: string;
+  state: string;
+  scope: Scope;
+  summary: string;
+  costPerHourUsd?: number;
+}
+
+export interface Incident {
+  id: string;
+  title: string;
+  owner: string;
+  severity: 'low' | 'medium' | 'high' | 'critical';
+  state: 'triggered' | 'acknowledged' | 'resolved';
+  category: 'auth' | 'billing' | 'delivery';
+  kinds: string[];
+  openedAt: string;
+  updatedAt: string;
+  acknowledgedAt?: string;
+  acknowledgedBy?: string;
+  resolvedAt?: string;
+  resolvedBy?: string;
+  spendUsd: number;
+  preventedUsd: number;
+  costPerHourUsd?: number;
+  anomalies: IncidentAnomaly[];
+}
+
+export interface TimelineEntry {
+  at: string;
+  actor: string;
+  type: string;
+  [detail: string]: unknown;
+}
+
+export interface Anomaly {
+  id: string;
+  kind: string;
+  state: 'open' | 'resolved';
+  scope: Scope;
+  severity: string;
+  observed: number;
+  expected: number;
+  unit?: string;
+  costPerHourUsd?: number;
+  summary: string;
+  windowStartMs: number;
+  windowEndMs: number;
+  contributors?: { dimension: string; value: string; count: number; share: number; label?: string }[];
+  facts?: Record<string, unknown>;
+}
+
+export interface SeriesPoint {
+  ts: number;
+  observed: number;
+  expected: number;
+  low: number;
+  high: number;
+}
+
+export interface Breaker {
+  id: string;
+  version: number;
+  scope: Scope;
+  action: 'block' | 'challenge' | 'throttle';
+  mode: 'enforce' | 'shadow';
+  state: 'closed' | 'open' | 'half_open';
+  reason: { kind: 'anomaly'; anomaly_id: string } | { kind: 'manual'; actor: string; note: string };
+  opened_at: number | null;
+  expires_at: number | null;
+  updated_at: number;
+}
+
+export interface AuditEntry {
+  ts: number;
+  version: number;
+  event: string;
+  from_state: string;
+  to_state: string;
+  actor: string;
+  detail: string;
+}
+
+export interface TrafficPoint {
+  ts: number;
+  sends: number;
+  sessions: number;
+  verified_sessions: number;
+  conversion: number | null;
+  cost_est_usd: number;
+  cost_billed_usd: number;
+  failed_sends: number;
+}
+
+export interface TrafficAnswer {
+  from: number;
+  to: number;
+  series: { key: string; points: TrafficPoint[] }[];
+}
+
+export interface DecisionsAnswer {
+  points: { ts: number; allowed: number; challenged: number; blocked: number; shadow_blocked: number; saved_usd: number }[];
+}
+
+/** "country=UZ prefix=+998 90" — a scope as on-call reads it. */
+export function scopeText(scope: Scope): string {
+  const parts = Object.entries(scope).filter(([, v]) => v !== undefined && v !== '');
+  return parts.length === 0 ? 'everything' : parts.map(([k, v]) => `${k}=${v}`).join(' ');
+}

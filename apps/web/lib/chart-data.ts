@@ -1,0 +1,131 @@
+/**
+ * Shapes API answers into the rows recharts draws. Pure, so the shaping is tested without a
+ * browser: a chart that lies at 3 a.m. usually lies here.
+ */
+export type Row = Record<string, number | string | null | [number, number]>;
+
+export interface BandPoint {
+  ts: number;
+  observed: number;
+  expected: number;
+  low: number;
+  high: number;
+}
+
+/** Observed against the baseline: `band` is the [low, high] range recharts shades as one area. */
+export function bandRows(points: BandPoint[]): Row[] {
+  return [...points]
+    .sort((a, b) => a.ts - b.ts)
+    .map((p) => ({ ts: p.ts, observed: p.observed, expected: p.expected, band: [Math.min(p.low, p.high), Math.max(p.low, p.high)] as [number, number] }));
+}
+
+/** Whether an anomaly window overlaps the charted range, clipped to it, so the marked area is never off-chart. */
+export function windowWithin(window: { startMs: number; endMs: number }, rows: Row[]): { x1: number; x2: number } | null {
+  const times = rows.map((r) => r.ts).filter((t): t is number => typeof t === 'number');
+  if (times.length === 0) return null;
+  const first = Math.min(...times);
+  const last = Math.max(...times);
+  if (window.endMs < first || window.startMs > last) return null;
+  return { x1: Math.max(first, window.startMs), x2: Math.min(last, window.endMs) };
+}
+
+/** Reads a dotted path (`series.0.points`) in an answer; undefined when any step is missing. */
+export function pick(value: unknown, path: string | undefined): unknown {
+  if (!path) return value;
+  let current: unknown = value;
+  for (const step of path.split('.')) {
+    if (current === null || typeof current !== 'object') return undefined;
+    current = (current as Record<string, unknown>)[step];
+  }
+  return current;
+}
+
+/**
+ * Rows of a chart: the array at `rowsPath`, keeping `x` and the series fields. With `totalsOf`,
+ * each row holds a nested array (a traffic group's `points`) whose fields are summed: one bar per
+ * group. Conversion-like ratios cannot be summed; they are recomputed from their parts.
+ */
+export function shapeRows(answer: unknown, spec: { rowsPath?: string; x: string; fields: string[]; totalsOf?: string }): Row[] {
+  const items = pick(answer, spec.rowsPath);
+  if (!Array.isArray(items)) return [];
+  return items.map((item: Record<string, unknown>) => {
+    const row: Row = { [spec.x]: toCell(item[spec.x]) };
+    const nested = spec.totalsOf ? item[spec.totalsOf] : undefined;
+    for (const field of spec.fields) {
+      if (Array.isArray(nested)) row[field] = field === 'conversion' ? conversionOf(nested) : sumOf(nested, field);
+      else row[field] = toCell(item[field]);
+    }
+    return row;
+  });
+}
+
+function toCell(value: unknown): number | string | null {
+  return typeof value === 'number' || typeof value === 'string' ? value : null;
+}
+
+function sumOf(items: Record<string, unknown>[], field: string): number {
+  return items.reduce((sum, item) => sum + (typeof item[field] === 'number' ? (item[field] as number) : 0), 0);
+}
+
+function conversionOf(points: Record<string, unknown>[]): number | null {
+  const sessions = sumOf(points, 'sessions');
+  return sessions > 0 ? sumOf(points, 'verified_sessions') / sessions : null;
+}
+
+export type Reduce = 'sum' | 'last' | 'mean' | 'count' | 'ratio';
+
+/**
+ * One number for a stat panel. `ratio` divides the sums of two fields (conversion over a range is
+ * verified sessions over sessions, not the mean of per-bucket conversions).
+ */
+export function reduceRows(rows: Row[], reduce: Reduce, field: string, denominator?: string): number | null {
+  const values = rows.map((r) => r[field]).filter((v): v is number => typeof v === 'number');
+  switch (reduce) {
+    case 'count':
+      return rows.length;
+    case 'last':
+      return values.length > 0 ? values[values.length - 1]! : null;
+    case 'sum':
+      return values.reduce((a, b) => a + b, 0);
+    case 'mean':
+      return values.length > 0 ? values.reduce((a, b) => a + b, 0) / values.length : null;
+    case 'ratio': {
+      const below = rows.map((r) => r[denominator ?? '']).filter((v): v is number => typeof v === 'number').reduce((a, b) => a + b, 0);
+      return below > 0 ? values.reduce((a, b) => a + b, 0) / below : null;
+    }
+  }
+}
+
+/** The drill-down of the traffic explorer: country, then prefix, then ASN. */
+export const DRILL_LEVELS = ['country', 'prefix', 'asn'] as const;
+export type DrillLevel = (typeof DRILL_LEVELS)[number];
+
+/** What a click on a group shows next: the filters so far plus the clicked value, and the next level (null at ASN). */
+export function drillInto(filters: Partial<Record<DrillLevel, string>>, level: DrillLevel, value: string): { filters: Partial<Record<DrillLevel, string>>; level: DrillLevel | null } {
+  const next = DRILL_LEVELS[DRILL_LEVELS.indexOf(level) + 1] ?? null;
+  return { filters: { ...filters, [level]: value }, level: next };
+}
+
+/** The level a set of filters is at: the first drill level without a filter. */
+export function levelOf(filters: Partial<Record<DrillLevel, string>>): DrillLevel | null {
+  return DRILL_LEVELS.find((level) => !filters[level]) ?? null;
+}
+
+const DAY_MS = 86_400_000;
+
+/** The first instant of the UTC month holding `nowMs`, and of the next. */
+export function monthBounds(nowMs: number): { startMs: number; endMs: number } {
+  const now = new Date(nowMs);
+  return { startMs: Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1), endMs: Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1) };
+}
+
+/**
+ * Month-end spend at the pace so far: month-to-date spend over the share of the month elapsed.
+ * Null in the first hour of a month, when one hour's pace would be a wild guess.
+ */
+export function monthForecast(monthToDateUsd: number, nowMs: number): number | null {
+  const { startMs, endMs } = monthBounds(nowMs);
+  const elapsedMs = nowMs - startMs;
+  if (elapsedMs < DAY_MS / 24) return null;
+  return (monthToDateUsd * (endMs - startMs)) / elapsedMs;
+}

@@ -1,0 +1,21 @@
+import { callApi, type ApiResult } from './api.ts';
+import { crossSiteRefused, seeOther } from './respond.ts';
+import { isSameOrigin } from './same-origin.ts';
+import { sessionToken } from './session.ts';
+
+/**
+ * The one way the dashboard changes anything: a same-origin form POST, carried to the API with the
+ * user's own session (so the API's role check decides, not the dashboard), then back to `back`
+ * with the outcome in the query (`done=` or `error=`) for the page to show.
+ */
+export async function mutate(request: Request, run: (token: string, form: FormData) => Promise<{ result: ApiResult<unknown>; back: string; done: string }>) {
+  if (!isSameOrigin(request.headers, process.env.TOLLGATE_WEB_PUBLIC_URL)) return crossSiteRefused();
+  const token = await sessionToken();
+  if (!token) return seeOther('/login');
+  const { result, back, done } = await run(token, await request.formData());
+  if (!result.ok && result.status === 401) return seeOther('/login?expired=1');
+  const outcome = result.ok ? `done=${encodeURIComponent(done)}` : `error=${encodeURIComponent(`${result.message} (${result.code})`)}`;
+  return seeOther(`${back}${back.includes('?') ? '&' : '?'}${outcome}`);
+}
+
+export { callApi };

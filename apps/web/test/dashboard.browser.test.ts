@@ -1,0 +1,289 @@
+/**
+ * The dashboard end to end in real headless Chromium (Debian's chromium, driven by playwright-core)
+ * against a real API server on loopback: a real store with a day of simulated traffic and a pumping
+ * burst, one detection cycle that raises the anomaly, trips its breaker and opens the incident,
+ * then people of each role signing in and using the pages. Screenshots of each page are saved under
+ * apps/web/test-artifacts/ (git-ignored).
+ */
+import { mkdirSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSimulator } from '@tollgate/simulator';
+import { loadSimulatedTraffic } from '../../server/src/simulation-loader.ts';
+import { detectionRuntime } from '../../server/test/support/detection-watch.ts';
+import { openTestServer, TEST_ADMIN_KEY, type TestServer } from '../../server/test/support/test-server.ts';
+import { startWeb, type WebServer } from '../launcher/web-server.ts';
+
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const ARTIFACTS = fileURLToPath(new URL('../test-artifacts/', import.meta.url));
+const MINUTE_MS = 60_000;
+const PASSWORD = 'a dashboard test password';
+const ROLES = ['viewer', 'finance', 'oncall', 'admin'] as const;
+type Role = (typeof ROLES)[number];
+const SESSION_COOKIE = 'tg_session';
+
+let server: TestServer;
+let web: WebServer;
+let browser: Browser;
+let evil: Server;
+let evilUrl: string;
+let incidentId: string;
+let breakerId: string;
+const admin = { authorization: `Bearer ${TEST_ADMIN_KEY}` };
+
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
+
+beforeAll(async () => {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  server = await openTestServer('web');
+  // Event time is now: the pages ask for "the last 24 h" on the real clock.
+  const nowMs = Math.floor(Date.now() / MINUTE_MS) * MINUTE_MS;
+  const startMs = nowMs - 24 * 60 * MINUTE_MS;
+  const simulator = createSimulator({
+    seed: 7,
+    startMs,
+    sendsPerMinute: 12,
+    scenarios: [{ kind: 'burst_pumping', startMs: nowMs - 25 * MINUTE_MS, durationMs: 60 * MINUTE_MS, countries: ['UZ'], sendsPerMinute: 60 }],
+  });
+  await loadSimulatedTraffic({ ingestor: server.core.ingestor, simulator, fromMs: startMs, toMs: nowMs });
+  const { changes } = await detectionRuntime(server, () => nowMs).runCycle();
+  await server.alerting.observe(changes);
+  const listed = await server.app.inject({ url: '/v1/incidents?state=triggered', headers: admin });
+  const burst = listed.json().incidents.find((i: { anomalies: { scope: { country?: string; prefix?: string } }[] }) => i.anomalies.some((a) => a.scope.country === 'UZ' && a.scope.prefix));
+  expect(burst, listed.body).toBeDefined();
+  incidentId = burst.id;
+  const breakers = await server.app.inject({ url: '/v1/breakers?state=open', headers: admin });
+  breakerId = breakers.json().find((b: { scope: { country?: string } }) => b.scope.country === 'UZ').id;
+
+  for (const role of ROLES) {
+    const res = await server.app.inject({ method: 'POST', url: '/v1/users', payload: { name: `${role}-ana`, role, password: PASSWORD }, headers: admin });
+    expect(res.statusCode).toBe(201);
+  }
+  const apiUrl = await server.app.listen({ port: 0, host: '127.0.0.1' });
+  web = await startWeb({ apiUrl, port: await freePort(), host: '127.0.0.1' });
+  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  // Another origin (another port) posting a form to the dashboard: what a CSRF attack looks like.
+  evil = createServer((_req, res) => {
+    res.setHeader('content-type', 'text/html');
+    res.end(`<form id="f" method="post" action="${web.url}/breakers/act"><input name="op" value="reset"><input name="id" value="${breakerId}"><input name="version" value="1"><input name="reason" value="pwned"></form><script>document.getElementById('f').submit()</script>`);
+  });
+  await new Promise<void>((resolve) => evil.listen(0, '127.0.0.1', resolve));
+  evilUrl = `http://127.0.0.1:${(evil.address() as AddressInfo).port}/`;
+}, 300_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await web?.stop();
+  await new Promise((resolve) => (evil ? evil.close(resolve) : resolve(undefined)));
+  await server?.close();
+});
+
+async function signIn(role: Role, path = '/'): Promise<Page> {
+  const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  await page.goto(`${web.url}${path}`);
+  await page.waitForURL(/\/login/);
+  await page.fill('input[name=username]', `${role}-ana`);
+  await page.fill('input[name=password]', PASSWORD);
+  await page.click('button[type=submit]');
+  await page.waitForURL((url) => !url.pathname.startsWith('/login'));
+  return page;
+}
+
+async function sessionTokenOf(page: Page): Promise<string> {
+  const cookie = (await page.context().cookies()).find((c) => c.name === SESSION_COOKIE);
+  expect(cookie).toBeDefined();
+  return cookie!.value;
+}
+
+async function api(token: string, method: string, url: string, payload?: object) {
+  return server.app.inject({ method: method as 'GET', url, payload, headers: { authorization: `Bearer ${token}` } });
+}
+
+const shot = (page: Page, name: string) => page.screenshot({ path: `${ARTIFACTS}${name}.png`, fullPage: true });
+const moneyOf = (text: string | null) => Number((text ?? '').replace(/[^0-9.]/g, ''));
+
+describe('signing in', () => {
+  it('refuses a wrong password on the page and sets nothing', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${web.url}/login`);
+    await page.fill('input[name=username]', 'viewer-ana');
+    await page.fill('input[name=password]', 'not the password');
+    await page.click('button[type=submit]');
+    expect(await page.textContent('p.state.error[role=alert]')).toContain('wrong password');
+    expect((await context.cookies()).some((c) => c.name === SESSION_COOKIE)).toBe(false);
+    await context.close();
+  });
+
+  it('keeps the API token in an httpOnly, SameSite=Strict cookie that page scripts cannot read', async () => {
+    const page = await signIn('viewer');
+    const cookie = (await page.context().cookies()).find((c) => c.name === SESSION_COOKIE)!;
+    expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/' });
+    expect(cookie.value).toMatch(/^tgs_/);
+    expect(await page.evaluate('document.cookie')).not.toContain(SESSION_COOKIE);
+    await page.context().close();
+  });
+
+  it('lands a Slack or PagerDuty link on the incident once signed in', async () => {
+    const page = await signIn('oncall', `/incidents/${incidentId}`);
+    expect(new URL(page.url()).pathname).toBe(`/incidents/${incidentId}`);
+    await page.context().close();
+  });
+
+  it('signs out: the token is dead on the API too', async () => {
+    const page = await signIn('viewer');
+    const token = await sessionTokenOf(page);
+    await page.click('text=Sign out');
+    await page.waitForURL(/\/login/);
+    expect((await api(token, 'GET', '/v1/sessions/current')).statusCode).toBe(401);
+    await page.context().close();
+  });
+});
+
+describe('pages with real numbers', () => {
+  it('overview: spend, sends, conversion and the open incident from the API', async () => {
+    const page = await signIn('oncall');
+    await page.waitForSelector('[data-panel=sends-24h] .stat-value');
+    const sends = Number(await page.getAttribute('[data-panel=sends-24h] .stat-value', 'data-value'));
+    const totals = await server.app.inject({ url: `/v1/metrics/traffic?interval=1d&from=${Date.now() - 86_400_000}`, headers: admin });
+    const expected = totals.json().series.flatMap((s: { points: { sends: number }[] }) => s.points).reduce((n: number, p: { sends: number }) => n + p.sends, 0);
+    expect(sends).toBeGreaterThan(12 * 60 * 20);
+    expect(Math.abs(sends - expected)).toBeLessThanOrEqual(expected * 0.02);
+    expect(moneyOf(await page.textContent('[data-panel=spend-today] .stat-value'))).toBeGreaterThan(0);
+    expect(await page.textContent('[data-panel=conversion-24h] .stat-value')).toMatch(/^\d+(\.\d)?%$/);
+    expect(Number(await page.getAttribute('[data-panel=open-incidents] .stat-value', 'data-value'))).toBeGreaterThanOrEqual(1);
+    expect(Number(await page.getAttribute('[data-panel=open-breakers] .stat-value', 'data-value'))).toBeGreaterThanOrEqual(1);
+    await page.waitForSelector('[data-panel=traffic-6h] svg.recharts-surface');
+    await shot(page, 'overview');
+    await page.context().close();
+  });
+
+  it('incident detail: the band chart with the window marked, top prefixes, the breaker and the timeline', async () => {
+    const page = await signIn('oncall', `/incidents/${incidentId}`);
+    await page.waitForSelector('[data-chart=band] svg.recharts-surface');
+    expect(Number(await page.getAttribute('[data-chart=band]', 'data-points'))).toBeGreaterThan(30);
+    expect(await page.getAttribute('[data-chart=band]', 'data-window')).toBe('marked');
+    expect(await page.locator('[data-chart=band] .recharts-reference-area').count()).toBeGreaterThan(0);
+    expect(await page.textContent('[data-testid=top-prefix]')).toMatch(/\+998/);
+    expect(await page.locator(`[data-breaker=${breakerId}]`).textContent()).toMatch(/open block/);
+    expect(await page.locator('[data-testid=timeline] li').count()).toBeGreaterThan(0);
+    await shot(page, 'incident');
+    await page.context().close();
+  });
+
+  it('traffic explorer: drills from country to prefix to ASN', async () => {
+    const page = await signIn('viewer', '/traffic?range=24h');
+    await page.click('[data-testid=groups] a:text-is("UZ")');
+    await page.waitForURL(/country=UZ/);
+    await page.waitForSelector('[data-testid=groups] a');
+    expect(await page.textContent('h2')).toBe('By prefix');
+    await page.click('[data-testid=groups] a >> nth=0');
+    await page.waitForURL(/prefix=/);
+    expect(await page.textContent('h2')).toBe('By asn');
+    expect(await page.locator('[data-testid=groups] tbody tr').count()).toBeGreaterThan(0);
+    await shot(page, 'traffic');
+    await page.context().close();
+  });
+
+  it('spend: month to date, forecast at least as large, panels from dashboards/spend.json', async () => {
+    const page = await signIn('finance', '/spend');
+    const monthToDate = Number(await page.getAttribute('[data-panel=month-to-date] .stat-value', 'data-value'));
+    const forecast = Number(await page.getAttribute('[data-panel=forecast] .stat-value', 'data-value'));
+    expect(monthToDate).toBeGreaterThan(0);
+    expect(forecast).toBeGreaterThanOrEqual(monthToDate);
+    expect(await page.locator('[data-panel=spend-by-country] tbody tr').count()).toBeGreaterThan(0);
+    const incident = (await server.app.inject({ url: `/v1/incidents/${incidentId}`, headers: admin })).json().incident;
+    expect(await page.textContent('[data-testid=incident-costs]')).toContain(incident.title);
+    await shot(page, 'spend');
+    await page.context().close();
+  });
+
+  it('rules: the routing tree and who gets paged for a pumping spike in UZ', async () => {
+    const page = await signIn('viewer', '/rules');
+    await page.waitForSelector('[data-testid=route-tree] li');
+    await page.selectOption('[data-testid=who-gets-paged] select[name=kind]', 'volume_spike');
+    await page.fill('[data-testid=who-gets-paged] input[name=country]', 'UZ');
+    await page.click('[data-testid=who-gets-paged] button[type=submit]');
+    await page.waitForSelector('[data-testid=routed-owner]');
+    const probe = await server.app.inject({ method: 'POST', url: '/v1/rules/test', payload: { kind: 'volume_spike', severity: 'high', country: 'UZ' }, headers: admin });
+    expect(await page.textContent('[data-testid=routed-owner]')).toBe(probe.json().owner);
+    await shot(page, 'rules');
+    await page.context().close();
+  });
+});
+
+describe('roles', () => {
+  it('a viewer sees no acknowledge button, and the API refuses the viewer with 403', async () => {
+    const page = await signIn('viewer', '/incidents');
+    await page.waitForSelector(`[data-incident=${incidentId}]`);
+    expect(await page.locator('button:text-is("Acknowledge")').count()).toBe(0);
+    expect(await page.locator('a[href="/breakers"]').count()).toBe(0);
+    const refused = await api(await sessionTokenOf(page), 'POST', `/v1/incidents/${incidentId}/acknowledge`, {});
+    expect(refused.statusCode).toBe(403);
+    await page.context().close();
+  });
+
+  it('a finance user cannot see breakers, and the API refuses a trip with 403', async () => {
+    const page = await signIn('finance', '/breakers');
+    expect(await page.getAttribute('[data-state=forbidden]', 'data-state')).toBe('forbidden');
+    const refused = await api(await sessionTokenOf(page), 'POST', '/v1/breakers', { scope: { country: 'UZ' }, action: 'block', note: 'finance tries' });
+    expect(refused.statusCode).toBe(403);
+    await page.context().close();
+  });
+
+  it('on-call acknowledges the incident from the list, recorded under their name', async () => {
+    const page = await signIn('oncall', '/incidents?state=triggered');
+    await page.click(`[data-incident=${incidentId}] button:text-is("Acknowledge")`);
+    await page.waitForSelector('[data-outcome=done]');
+    const after = await server.app.inject({ url: `/v1/incidents/${incidentId}`, headers: admin });
+    expect(after.json().incident).toMatchObject({ state: 'acknowledged', acknowledgedBy: 'oncall-ana' });
+    await shot(page, 'incidents');
+    await page.context().close();
+  });
+});
+
+describe('breakers', () => {
+  it('on-call resets and trips the breaker again, each behind a confirmation with a reason, both in the audit log', async () => {
+    const page = await signIn('oncall', `/breakers?id=${breakerId}`);
+    const row = page.locator(`[data-breaker=${breakerId}]`);
+    await row.locator('button:text-is("Reset")').click();
+    await row.locator('input[name=reason]').fill('false positive, checked with the vendor');
+    await row.locator('button:text-is("Reset breaker")').click();
+    await page.waitForSelector(`[data-breaker=${breakerId}][data-state=closed]`);
+    await page.locator(`[data-breaker=${breakerId}] button:text-is("Trip")`).click();
+    await page.locator(`[data-breaker=${breakerId}] input[name=reason]`).fill('pumping again');
+    await page.locator(`[data-breaker=${breakerId}] button:text-is("Trip breaker")`).click();
+    await page.waitForSelector(`[data-breaker=${breakerId}][data-state=open]`);
+    const audit = (await server.app.inject({ url: `/v1/breakers/${breakerId}/audit`, headers: admin })).json();
+    expect(audit.slice(-2)).toMatchObject([
+      { actor: 'oncall-ana', to_state: 'closed', detail: expect.stringContaining('false positive, checked with the vendor') },
+      { actor: 'oncall-ana', to_state: 'open', detail: expect.stringContaining('pumping again') },
+    ]);
+    expect(await page.textContent('[data-testid=audit]')).toContain('pumping again');
+    await shot(page, 'breakers');
+    await page.context().close();
+  });
+
+  it('refuses a cross-origin POST (CSRF) with 403 and changes nothing', async () => {
+    const page = await signIn('oncall', '/breakers');
+    const before = (await server.app.inject({ url: `/v1/breakers/${breakerId}`, headers: admin })).json();
+    const response = page.waitForResponse((res) => res.url() === `${web.url}/breakers/act`);
+    await page.goto(evilUrl);
+    const refused = await response;
+    expect(refused.status()).toBe(403);
+    expect((await refused.json()).error.code).toBe('TG_CSRF');
+    const after = (await server.app.inject({ url: `/v1/breakers/${breakerId}`, headers: admin })).json();
+    expect(after).toMatchObject({ state: before.state, version: before.version });
+    await page.context().close();
+  });
+});
