@@ -14,6 +14,7 @@ import {
   createSilenceRegistry,
   createSlackNotifier,
   createWebhookNotifier,
+  composeSpendDigest,
   formatRuleError,
   lenientEnv,
   unsetPagerDutyVariables,
@@ -29,11 +30,15 @@ import {
   type SilenceRegistry,
 } from '@tollgate/alerting';
 import { describeScope, type BreakerChange } from '@tollgate/breakers';
-import type { Anomaly, AnomalyChange } from '@tollgate/detector';
-import type { Store } from '@tollgate/store';
+import type { Anomaly, AnomalyChange, Budget } from '@tollgate/detector';
+import { listIncidents, scopeMoney, type Store } from '@tollgate/store';
+import { spendReport } from './spend-report.ts';
 
 /** How often due notifications, escalations and incident money are looked at. */
 export const ALERTING_TICK_MS = 5_000;
+/** Finance's digest of the day before, every morning at 08:00 UTC unless TOLLGATE_DIGEST_CRON says otherwise. */
+export const DEFAULT_DIGEST_SCHEDULE = '0 8 * * *';
+const DAY_MS = 86_400_000;
 
 export interface RulesStatus {
   dir: string;
@@ -48,6 +53,7 @@ export interface RulesStatus {
 
 export interface AlertingRuntime {
   desk: IncidentDesk;
+  budgets: readonly Budget[];
   silences: SilenceRegistry;
   outbox: NotificationOutbox;
   rules(): AlertingConfig | undefined;
@@ -58,6 +64,8 @@ export interface AlertingRuntime {
   breakerChanged(change: BreakerChange): Promise<void>;
   /** One round of due work (what the timer does): silences, notifications, escalations. */
   tick(): Promise<void>;
+  /** Finance's digest of the UTC day starting at `dayStartMs`, to every finance owner's Slack channel; returns how many were enqueued. */
+  sendDigest(dayStartMs: number): Promise<number>;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -69,6 +77,8 @@ export interface AlertingOptions {
   clock?: () => number;
   /** For a PagerDuty endpoint behind a private CA (tests). */
   pagerDutyAgent?: Agent;
+  /** Spend budgets (alert-rules/budgets.yaml), for the digest's month against budget. */
+  budgets?: readonly Budget[];
   /** No tick timer: the caller drives `tick()` (tests, with a controlled clock). The outbox still sends on its own timer. */
   manual?: boolean;
 }
@@ -146,8 +156,45 @@ export function createAlertingRuntime(options: AlertingOptions): AlertingRuntime
     await desk!.tick();
   }
 
+  async function sendDigest(dayStartMs: number): Promise<number> {
+    const config = watcher?.current();
+    const channels = [...(config?.owners.values() ?? [])].filter((owner) => owner.role === 'finance' && owner.slack !== undefined).map((owner) => owner.slack!);
+    if (channels.length === 0) return 0;
+    const dayEndMs = dayStartMs + DAY_MS;
+    const day = new Date(dayStartMs).toISOString().slice(0, 10);
+    const report = await spendReport(store, { fromMs: dayStartMs, toMs: dayEndMs, nowMs: dayEndMs, budgets: options.budgets ?? [] });
+    const week = await scopeMoney(store, { fromMs: dayStartMs - 7 * DAY_MS, toMs: dayStartMs, scopes: [{}] });
+    const incidents = await listIncidents(store, { fromMs: dayStartMs, toMs: dayEndMs, limit: 1_000 });
+    const digest = composeSpendDigest({
+      day,
+      totalUsd: report.totalUsd,
+      billedUsd: report.billedUsd,
+      sends: report.sends,
+      previousDailyUsd: week.spendUsd / 7,
+      byCountry: report.byCountry,
+      byProvider: report.byProvider,
+      byApp: report.byApp,
+      month: report.month,
+      incidents: incidents.map((incident) => ({ id: incident.id, title: incident.title, spendUsd: incident.spend_usd, preventedUsd: incident.prevented_usd })),
+    });
+    let enqueued = 0;
+    for (const channel of channels) {
+      const result = await outbox.enqueue({
+        id: `digest:${day}:slack:${channel}`,
+        incidentId: `digest-${day}`,
+        channel: 'slack',
+        target: channel,
+        event: 'digest',
+        message: { incidentId: `digest-${day}`, title: digest.title, owner: 'finance', severity: 'low', state: 'resolved', kinds: [], where: 'all traffic', costPerHourUsd: 0, text: digest.text, evidence: [] },
+      });
+      if (result.enqueued) enqueued += 1;
+    }
+    return enqueued;
+  }
+
   return {
     desk,
+    budgets: options.budgets ?? [],
     silences,
     outbox,
     rules: () => watcher?.current(),
@@ -167,6 +214,7 @@ export function createAlertingRuntime(options: AlertingOptions): AlertingRuntime
     },
 
     tick,
+    sendDigest,
 
     async start() {
       watcher = await watchRules({
@@ -202,6 +250,14 @@ export function createAlertingRuntime(options: AlertingOptions): AlertingRuntime
           });
       }, ALERTING_TICK_MS);
       timer.unref();
+      digestTask = cron.schedule(
+        env.TOLLGATE_DIGEST_CRON || DEFAULT_DIGEST_SCHEDULE,
+        () => {
+          const today = Math.floor(clock() / DAY_MS) * DAY_MS;
+          sendDigest(today - DAY_MS).catch((error: unknown) => logger.error({ err: error }, 'spend digest failed'));
+        },
+        { timezone: 'UTC' },
+      );
     },
 
     async stop() {

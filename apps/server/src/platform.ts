@@ -55,7 +55,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     const policy = loadPolicyFile(env);
     const budgets = loadBudgetsFile(env);
     const demoBackfill = options.demo ? demoBackfillMs(env) : 0;
-    const alerting = createAlertingRuntime({ store, env, logger });
+    const alerting = createAlertingRuntime({ store, env, logger, budgets });
     await alerting.start();
     const decisions = createDecisionRuntime({
       store,

@@ -118,6 +118,13 @@ describe('alert routing end to end', () => {
     const trips = detail.timeline.filter((entry: { type: string }) => entry.type === 'breaker_tripped');
     expect(trips.length).toBeGreaterThan(0);
     expect(trips.every((trip: { scope: string }) => trip.scope.includes('UZ'))).toBe(true);
+    // Services keep asking before each send: the breaker refuses the pumped numbers, and the refused
+    // sends, priced, are what the incident prevented.
+    for (let n = 0; n < 5; n += 1) {
+      const decision = await server.app.inject({ method: 'POST', url: '/v1/decide', payload: { app: 'social', flow: 'signup', phone: `+99897712345${n}`, ip: `198.51.100.${n}` }, headers: server.auth('decide') });
+      expect(decision.json().decision).toBe('block');
+    }
+    await server.decisions.counter.flush();
     // The same anomaly seen again (the next cycle) updates the incident instead of opening another.
     const again = await server.alerting.desk.observe(server.alerting.desk.open().find((i) => i.id === incidentId)!.anomalies);
     expect(again.map((outcome) => [outcome.action, outcome.incidentId])).toEqual(uz[0].anomalies.map(() => ['updated', incidentId]));
@@ -208,6 +215,14 @@ describe('alert routing end to end', () => {
     expect(pagerDuty.received).toHaveLength(3);
   });
 
+  it('records a breaker reset by hand on the incident timeline', async () => {
+    const breaker = server.decisions.registry.list().find((b) => b.state !== 'closed' && b.scope.country === 'UZ')!;
+    const reset = await server.app.inject({ method: 'POST', url: `/v1/breakers/${breaker.id}/reset`, payload: { note: 'vendor blocked the range' }, headers: server.auth('operate') });
+    expect(reset.statusCode).toBe(200);
+    const detail = await timelineWith(incidentId, (entry) => entry.type === 'breaker_reset');
+    expect(detail.timeline.find((entry: { type: string }) => entry.type === 'breaker_reset')).toMatchObject({ breakerId: breaker.id, actor: 'test-operate' });
+  });
+
   it('resolves; a Slack update that fails is delivered by the restarted server, and nothing pages twice', async () => {
     slackDown = true;
     const before = slackCalls().length;
@@ -215,6 +230,7 @@ describe('alert routing end to end', () => {
     expect(res.statusCode).toBe(200);
     expect(res.json().incident).toMatchObject({ state: 'resolved', resolvedBy: 'test-operate' });
     expect(res.json().incident.spendUsd).toBeGreaterThan(0);
+    expect(res.json().incident.preventedUsd).toBeGreaterThan(0);
     const requests = await received(pagerDuty, 4);
     expect(requests[3]!.body).toMatchObject({ event_action: 'resolve', dedup_key: incidentId });
     await received(slack, before + 1);

@@ -6,7 +6,8 @@ import type { AlertingConfig } from './rules-config.ts';
 
 export type IncidentState = 'triggered' | 'acknowledged' | 'resolved';
 export type NotificationChannel = 'slack' | 'pagerduty' | 'webhook';
-export type NotificationEvent = 'trigger' | 'acknowledge' | 'resolve' | 'follow_up' | 'escalate';
+/** `digest`: finance's daily spend message, sent through the same outbox (its "incident" is the day). */
+export type NotificationEvent = 'trigger' | 'acknowledge' | 'resolve' | 'follow_up' | 'escalate' | 'digest';
 
 /** Who did something when no person did: the detector, the router, a breaker. */
 export const SYSTEM_ACTOR = 'tollgate';

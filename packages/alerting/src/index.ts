@@ -73,3 +73,5 @@ export { describeRules, explainRouting } from './rules-view.ts';
 export type { OwnerView, RouteView, RoutingExplanation, RulesView } from './rules-view.ts';
 export { ALERT_CATEGORIES, categoryOf, kindsOf } from './alert-category.ts';
 export type { AlertCategory } from './alert-category.ts';
+export { composeSpendDigest, forecastMonth } from './spend-digest.ts';
+export type { BudgetInput, BudgetStatus, DigestInput } from './spend-digest.ts';

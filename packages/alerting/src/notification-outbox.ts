@@ -45,7 +45,7 @@ export function notificationKey(input: { incidentId: string; channel: Notificati
 // How often due notifications are looked for; retries are seconds to an hour apart.
 const TICK_MS = 1_000;
 /** Within one millisecond, an incident's life order: a trigger goes before the acknowledge that updates it. */
-const EVENT_ORDER: readonly NotificationEvent[] = ['trigger', 'escalate', 'follow_up', 'acknowledge', 'resolve'];
+const EVENT_ORDER: readonly NotificationEvent[] = ['trigger', 'escalate', 'follow_up', 'acknowledge', 'resolve', 'digest'];
 
 /**
  * The notification outbox: every notification is written to the store before it is sent and

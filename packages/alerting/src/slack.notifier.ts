@@ -86,11 +86,13 @@ function parseRef(ref: string | undefined): { channel: string; ts: string } | un
 }
 
 function fallbackText(message: IncidentMessage, event: Notification['event']): string {
+  if (event === 'digest') return message.title;
   const state = event === 'trigger' ? message.severity.toUpperCase() : message.state;
   return `[${state}] ${message.title} (${message.where}, $${formatUsd(message.costPerHourUsd)}/h) owner ${message.owner}`;
 }
 
 function renderBlocks(message: IncidentMessage, event: Notification['event'], dashboardUrl: string): KnownBlock[] {
+  if (event === 'digest') return renderDigest(message, dashboardUrl);
   const url = incidentUrl(dashboardUrl, message.incidentId);
   const headline =
     message.state === 'resolved'
@@ -121,6 +123,16 @@ function renderBlocks(message: IncidentMessage, event: Notification['event'], da
     { type: 'context', elements: [{ type: 'mrkdwn', text: `<${url}|${message.incidentId}>` }] },
   );
   return blocks;
+}
+
+/** Finance's daily digest: the title, the text the digest composed, and a link to the spend page. */
+function renderDigest(message: IncidentMessage, dashboardUrl: string): KnownBlock[] {
+  const url = `${dashboardUrl.replace(/\/+$/, '')}/spend`;
+  return [
+    { type: 'header', text: { type: 'plain_text', text: message.title.slice(0, 150), emoji: true } },
+    { type: 'section', text: { type: 'mrkdwn', text: (message.text ?? '').slice(0, 3_000) } },
+    { type: 'actions', elements: [{ type: 'button', text: { type: 'plain_text', text: 'Open spend' }, url, action_id: 'open_spend' }] },
+  ];
 }
 
 function formatUsd(amount: number): string {

@@ -22,4 +22,5 @@ export * from './queries/incidents.query.ts';
 export * from './queries/silences.query.ts';
 export * from './queries/notification-outbox.query.ts';
 export * from './queries/scope-money.query.ts';
+export * from './queries/spend-breakdown.query.ts';
 export * from './queries/users.query.ts';

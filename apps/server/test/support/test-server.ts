@@ -13,6 +13,7 @@ import { openCore, type Core } from '../../src/core.ts';
 import { createServerMetrics } from '../../src/metrics.ts';
 import { createDecisionRuntime, type DecisionRuntime } from '../../src/decision-runtime.ts';
 import { createAlertingRuntime, type AlertingRuntime } from '../../src/alerting-runtime.ts';
+import { loadBudgetsFile } from '../../src/budgets-file.ts';
 
 export const TEST_ADMIN_KEY = 'test-admin-key-0123456789abcdef';
 export const TEST_HMAC_KEY = 'ab'.repeat(32);
@@ -67,6 +68,7 @@ export async function openTestServer(
     store: core.store,
     env: { TOLLGATE_RULES_DIR: RULES_DIR, PD_FRAUD_KEY: 'test-pd-fraud', PD_IAM_KEY: 'test-pd-iam', ...options.alertingEnv },
     logger: SILENT_LOGGER,
+    budgets: loadBudgetsFile({ TOLLGATE_RULES_DIR: RULES_DIR, ...options.alertingEnv }),
     manual: true,
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.pagerDutyAgent ? { pagerDutyAgent: options.pagerDutyAgent } : {}),
