@@ -43,12 +43,13 @@ export function pick(value: unknown, path: string | undefined): unknown {
 /**
  * Rows of a chart: the array at `rowsPath`, keeping `x` and the series fields. With `totalsOf`,
  * each row holds a nested array (a traffic group's `points`) whose fields are summed: one bar per
- * group. Conversion-like ratios cannot be summed; they are recomputed from their parts.
+ * group, largest first by the first field (where the money or the volume goes is what is read
+ * first). Conversion-like ratios cannot be summed; they are recomputed from their parts.
  */
 export function shapeRows(answer: unknown, spec: { rowsPath?: string; x: string; fields: string[]; totalsOf?: string }): Row[] {
   const items = pick(answer, spec.rowsPath);
   if (!Array.isArray(items)) return [];
-  return items.map((item: Record<string, unknown>) => {
+  const rows = items.map((item: Record<string, unknown>) => {
     const row: Row = { [spec.x]: toCell(item[spec.x]) };
     const nested = spec.totalsOf ? item[spec.totalsOf] : undefined;
     for (const field of spec.fields) {
@@ -57,6 +58,9 @@ export function shapeRows(answer: unknown, spec: { rowsPath?: string; x: string;
     }
     return row;
   });
+  const first = spec.fields[0];
+  if (!spec.totalsOf || first === undefined) return rows;
+  return rows.sort((a, b) => ((b[first] as number | null) ?? -Infinity) - ((a[first] as number | null) ?? -Infinity));
 }
 
 function toCell(value: unknown): number | string | null {

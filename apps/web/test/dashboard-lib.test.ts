@@ -60,11 +60,11 @@ describe('chart data', () => {
     expect(windowWithin(window, [{ ts: 10 }, { ts: 20 }, { ts: 30 }])).toEqual(expected);
   });
 
-  it('sums grouped traffic per group and recomputes conversion from its parts', () => {
+  it('sums grouped traffic per group, largest first, and recomputes conversion from its parts', () => {
     const answer = {
       series: [
-        { key: 'UZ', points: [{ sends: 10, sessions: 10, verified_sessions: 0, conversion: 0 }, { sends: 30, sessions: 30, verified_sessions: 3, conversion: 0.1 }] },
         { key: 'GB', points: [{ sends: 4, sessions: 0, verified_sessions: 0, conversion: null }] },
+        { key: 'UZ', points: [{ sends: 10, sessions: 10, verified_sessions: 0, conversion: 0 }, { sends: 30, sessions: 30, verified_sessions: 3, conversion: 0.1 }] },
       ],
     };
     expect(shapeRows(answer, { rowsPath: 'series', x: 'key', totalsOf: 'points', fields: ['sends', 'conversion'] })).toEqual([

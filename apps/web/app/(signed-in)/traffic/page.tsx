@@ -35,7 +35,7 @@ export default async function TrafficPage({ searchParams }: { searchParams: Prom
     return `/traffic?${next}`;
   };
   const rows = total.ok ? shapeRows(total.data, { rowsPath: 'series.0.points', x: 'ts', fields: ['sends', 'verified_sessions', 'conversion', 'cost_est_usd'] }) : [];
-  const groupRows = groups?.ok ? shapeRows(groups.data, { rowsPath: 'series', x: 'key', totalsOf: 'points', fields: ['sends', 'sessions', 'verified_sessions', 'conversion', 'cost_est_usd', 'cost_billed_usd'] }) : [];
+  const groupRows = groups?.ok ? shapeRows(groups.data, { rowsPath: 'series', x: 'key', totalsOf: 'points', fields: ['cost_est_usd', 'sends', 'sessions', 'verified_sessions', 'conversion', 'cost_billed_usd'] }) : [];
   return (
     <>
       <h1>Traffic explorer</h1>
