@@ -236,6 +236,9 @@ describe('rules', () => {
     const pricey = (await probe({ kind: 'cost_spike', severity: 'medium', country: 'ID', costPerHourUsd: 500 })).json();
     expect(pricey).toMatchObject({ owner: 'fraud', copies: ['finance'] });
     expect(pricey.matches.find((m: { receiver: string }) => m.receiver === 'fraud').pages).toBe(false);
+    const budget = (await probe({ kind: 'budget_burn', severity: 'critical', app: 'shop' })).json();
+    expect(budget).toMatchObject({ owner: 'finance' });
+    expect(budget.matches.every((m: { pages: boolean }) => !m.pages)).toBe(true);
     const bad = await probe({ kind: 'pumping' });
     expect(bad.statusCode).toBe(400);
     expect(bad.json().error.field).toBe('kind');
