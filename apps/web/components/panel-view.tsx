@@ -18,13 +18,13 @@ export async function PanelView({ panel, locale, nowMs, filters = {} }: { panel:
       const value = reduceRows(rows, panel.reduce!, series.field, panel.denominator);
       return <p className="stat-value" data-value={value ?? ''}>{formatUnit(series.unit, value, locale)}</p>;
     }
-    if (rows.length === 0) return <EmptyState>No data in this range yet.</EmptyState>;
+    if (rows.length === 0) return <EmptyState>{panel.empty ?? 'No data in this range yet.'}</EmptyState>;
     if (panel.chart === 'table') {
       return (
         <table>
           <thead>
             <tr>
-              <th>{panel.x === 'key' ? 'group' : panel.x}</th>
+              <th>{panel.x === 'key' || panel.x === 'label' ? '' : panel.x}</th>
               {panel.series.map((s) => (
                 <th key={s.field} className="num">{s.label}</th>
               ))}

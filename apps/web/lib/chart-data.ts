@@ -47,8 +47,9 @@ export function pick(value: unknown, path: string | undefined): unknown {
  * first). Conversion-like ratios cannot be summed; they are recomputed from their parts.
  */
 export function shapeRows(answer: unknown, spec: { rowsPath?: string; x: string; fields: string[]; totalsOf?: string }): Row[] {
-  const items = pick(answer, spec.rowsPath);
-  if (!Array.isArray(items)) return [];
+  const picked = pick(answer, spec.rowsPath);
+  // A summary object (the spend report's `month`) is a single row, for stat panels.
+  const items = Array.isArray(picked) ? picked : picked !== null && typeof picked === 'object' ? [picked] : [];
   const rows = items.map((item: Record<string, unknown>) => {
     const row: Row = { [spec.x]: toCell(item[spec.x]) };
     const nested = spec.totalsOf ? item[spec.totalsOf] : undefined;
@@ -115,21 +116,8 @@ export function levelOf(filters: Partial<Record<DrillLevel, string>>): DrillLeve
   return DRILL_LEVELS.find((level) => !filters[level]) ?? null;
 }
 
-const DAY_MS = 86_400_000;
-
 /** The first instant of the UTC month holding `nowMs`, and of the next. */
 export function monthBounds(nowMs: number): { startMs: number; endMs: number } {
   const now = new Date(nowMs);
   return { startMs: Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1), endMs: Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1) };
-}
-
-/**
- * Month-end spend at the pace so far: month-to-date spend over the share of the month elapsed.
- * Null in the first hour of a month, when one hour's pace would be a wild guess.
- */
-export function monthForecast(monthToDateUsd: number, nowMs: number): number | null {
-  const { startMs, endMs } = monthBounds(nowMs);
-  const elapsedMs = nowMs - startMs;
-  if (elapsedMs < DAY_MS / 24) return null;
-  return (monthToDateUsd * (endMs - startMs)) / elapsedMs;
 }

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { scopeText } from '../lib/api-types.ts';
-import { bandRows, drillInto, levelOf, monthForecast, reduceRows, shapeRows, windowWithin } from '../lib/chart-data.ts';
+import { bandRows, drillInto, levelOf, reduceRows, shapeRows, windowWithin } from '../lib/chart-data.ts';
 import { formatAge, formatCount, formatMoney, formatPercent, localeFrom } from '../lib/format.ts';
 import { PanelFileError, panelRequest, parseDashboard } from '../lib/panels.ts';
 import { safeNext } from '../lib/safe-next.ts';
@@ -100,14 +100,8 @@ describe('chart data', () => {
     expect(levelOf({ country: 'UZ', prefix: '+998 90' })).toBe('asn');
   });
 
-  it.each([
-    [Date.UTC(2026, 10, 16), 1000, 2000],
-    [Date.UTC(2026, 1, 15), 1400, 2800],
-    [Date.UTC(2026, 10, 1, 0, 30), 5, null],
-  ])('forecasts month-end spend at the pace so far (now %s, %s so far)', (nowMs, monthToDate, expected) => {
-    const forecast = monthForecast(monthToDate, nowMs);
-    if (expected === null) expect(forecast).toBeNull();
-    else expect(forecast).toBeCloseTo(expected);
+  it('reads a summary object as one row', () => {
+    expect(shapeRows({ month: { start: 'x', toDateUsd: 12 } }, { rowsPath: 'month', x: 'start', fields: ['toDateUsd'] })).toEqual([{ start: 'x', toDateUsd: 12 }]);
   });
 
   it('writes a scope the way on-call reads it', () => {

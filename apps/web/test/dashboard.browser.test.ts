@@ -195,12 +195,16 @@ describe('pages with real numbers', () => {
     await page.context().close();
   });
 
-  it('spend: month to date, forecast at least as large, panels from dashboards/spend.json', async () => {
+  it('spend: month to date and forecast from the spend report, budgets, billed against estimated, panels from dashboards/spend.json', async () => {
     const page = await signIn('finance', '/spend');
     const monthToDate = Number(await page.getAttribute('[data-panel=month-to-date] .stat-value', 'data-value'));
     const forecast = Number(await page.getAttribute('[data-panel=forecast] .stat-value', 'data-value'));
+    const report = (await server.app.inject({ url: `/v1/spend?from=${Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), 1)}`, headers: admin })).json();
     expect(monthToDate).toBeGreaterThan(0);
+    expect(monthToDate).toBeCloseTo(report.month.toDateUsd, 0);
     expect(forecast).toBeGreaterThanOrEqual(monthToDate);
+    expect(await page.locator('[data-panel=budgets] tbody tr').count()).toBe(report.month.budgets.length);
+    expect(await page.locator('[data-panel=billed-vs-estimated] tbody tr').count()).toBeGreaterThan(0);
     expect(await page.locator('[data-panel=spend-by-country] tbody tr').count()).toBeGreaterThan(0);
     const incident = (await server.app.inject({ url: `/v1/incidents/${incidentId}`, headers: admin })).json().incident;
     expect(await page.textContent('[data-testid=incident-costs]')).toContain(incident.title);
@@ -248,6 +252,31 @@ describe('roles', () => {
     const after = await server.app.inject({ url: `/v1/incidents/${incidentId}`, headers: admin });
     expect(after.json().incident).toMatchObject({ state: 'acknowledged', acknowledgedBy: 'oncall-ana' });
     await shot(page, 'incidents');
+    await page.context().close();
+  });
+});
+
+describe('incident response', () => {
+  it('on-call adds a note and resolves with a reason after confirming; both land on the timeline', async () => {
+    const page = await signIn('oncall', `/incidents/${incidentId}`);
+    await page.fill('textarea[name=text]', 'vendor confirms pumping on +998');
+    await page.click('button:text-is("Add note")');
+    await page.waitForSelector('[data-outcome=done]');
+    expect(await page.textContent('[data-testid=timeline]')).toContain('vendor confirms pumping on +998');
+    await page.click('button:text-is("Resolve")');
+    await page.fill('form.confirm input[name=reason]', 'breaker holds, traffic gone');
+    await page.click('button:text-is("Resolve incident")');
+    await page.waitForSelector('[data-outcome=done]');
+    const after = (await server.app.inject({ url: `/v1/incidents/${incidentId}`, headers: admin })).json();
+    expect(after.incident).toMatchObject({ state: 'resolved', resolvedBy: 'oncall-ana' });
+    expect(after.timeline.some((e: { type: string; actor: string }) => e.actor === 'oncall-ana' && /note/.test(e.type))).toBe(true);
+    await page.context().close();
+  });
+
+  it('re-renders on its own within the 10 s polling interval', async () => {
+    const page = await signIn('viewer', '/incidents');
+    const first = await page.getAttribute('[data-rendered-at]', 'data-rendered-at');
+    await page.waitForFunction(`document.querySelector('[data-rendered-at]')?.getAttribute('data-rendered-at') !== ${JSON.stringify(first)}`, undefined, { timeout: 15_000 });
     await page.context().close();
   });
 });
