@@ -1,0 +1,137 @@
+/**
+ * Where the decide benchmark's time goes (`node apps/cli/bin/run-ts.js bench/decide-budget.ts`).
+ * Two measurements that bound what `/v1/decide` can reach against the bare route on this machine:
+ *
+ * 1. What the harness makes of a route that costs a known amount more: the bare route of
+ *    `bench:decide` with BARE_WORK_US microseconds of busy work per request, alternating runs.
+ *    The ratio it keeps is the best any route that adds that much work can reach.
+ * 2. What each step the issue asks of a decision costs, in a warm loop over the benchmark's bodies
+ *    (no HTTP): the API key hash, phone checks, the keyed phone hash, the ASN lookup, subnet, and
+ *    the decider with 1,000 breakers and the default velocity rules.
+ *
+ * Writes the `decide: where the time goes` section of bench/RESULTS.md.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { createBreaker, createBreakerIndex, createDecider, createVelocityLimiter, DEFAULT_VELOCITY_CONFIG, type Breaker } from '@tollgate/breakers';
+import { createHasher, createPhoneNormalizer, ipSubnet, isValidIp, loadAsnDatabase } from '@tollgate/events';
+import { ADMIN_KEY, BARE_SERVER, load, requestBodies, RUN_TS, start, stop, type LoadResult } from './decide-harness.ts';
+import { median, writeResultsSection } from './results-file.ts';
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const RUN_S = Number(process.env.BENCH_SECONDS ?? 5);
+/** Added work per request, microseconds: 0 is the bare route itself. */
+const WORK_US = [0, 2, 5, 10, 20];
+const BREAKERS = 1_000;
+const LOOP_CALLS = 400_000;
+
+interface Bodies {
+  app: string;
+  flow: string;
+  phone: string;
+  ip: string;
+  session_id: string;
+}
+
+async function harnessCurve(bodies: string[]): Promise<string[]> {
+  const servers = [];
+  for (const workUs of WORK_US) servers.push({ workUs, server: await start([RUN_TS, BARE_SERVER], { BARE_WORK_US: String(workUs) }), runs: [] as LoadResult[] });
+  try {
+    for (const { server } of servers) await load(server, bodies, 2); // warm-up
+    for (let run = 0; run < RUNS; run++) {
+      for (const entry of servers) {
+        const result = await load(entry.server, bodies, RUN_S);
+        entry.runs.push(result);
+        console.error(`run ${run + 1}/${RUNS}: +${entry.workUs} us ${Math.round(result.rps)} req/s p99 ${result.p99} ms cpu ${result.serverCpuUs?.toFixed(1) ?? '?'} us/req`);
+      }
+    }
+  } finally {
+    for (const { server } of servers) await stop(server.child);
+  }
+  const baseRps = median(servers[0]!.runs.map((r) => r.rps));
+  const baseP99 = median(servers[0]!.runs.map((r) => r.p99));
+  return [
+    '| work added per request | requests/s (median) | of the bare route | p99 ms (median) | of the bare route | server CPU per request, us (median) |',
+    '| --- | --- | --- | --- | --- | --- |',
+    ...servers.map(({ workUs, runs }) => {
+      const rps = median(runs.map((r) => r.rps));
+      const p99 = median(runs.map((r) => r.p99));
+      const cpu = runs.every((r) => r.serverCpuUs !== undefined) ? median(runs.map((r) => r.serverCpuUs!)).toFixed(1) : '-';
+      return `| ${workUs} us | ${Math.round(rps).toLocaleString('en-US')} | ${((rps / baseRps) * 100).toFixed(0)} % | ${p99} | ${(p99 / Math.max(baseP99, 1)).toFixed(2)}x | ${cpu} |`;
+    }),
+  ];
+}
+
+function timeUs(calls: number, step: (i: number) => unknown): number {
+  for (let i = 0; i < 20_000; i++) step(i); // warm: JIT and caches
+  const started = performance.now();
+  for (let i = 0; i < calls; i++) step(i);
+  return ((performance.now() - started) * 1_000) / calls;
+}
+
+function partCosts(bodies: Bodies[]): string[] {
+  const hasher = createHasher(randomBytes(32));
+  const phones = createPhoneNormalizer();
+  const asn = loadAsnDatabase();
+  const nowMs = Date.now();
+  const breakers: Breaker[] = Array.from({ length: BREAKERS }, (_, b) => {
+    // The breakers bench:decide trips: prefixes of another country and ASNs none of its IPs has.
+    const scope = b % 2 === 0 ? { prefix: `+998 ${String(100 + (b % 900)).padStart(3, '0')}` } : { asn: 100_000 + b };
+    const created = createBreaker(
+      { id: `b${b}`, scope, action: { kind: 'block' }, mode: 'enforce', reason: { kind: 'manual', actor: 'bench', note: 'bench' }, cooldownMs: 900_000, probeShare: 0.05, expiresAt: null },
+      nowMs,
+    );
+    if (!created.ok) throw new Error(created.error.message);
+    return created.breaker;
+  });
+  const decider = createDecider({ index: createBreakerIndex(breakers), limiter: createVelocityLimiter({ clock: Date.now, config: DEFAULT_VELOCITY_CONFIG }), clock: Date.now });
+  const requests = bodies.map((body) => {
+    const phone = phones.normalize(body.phone);
+    if (!phone.ok) throw new Error(`bench phone ${body.phone} refused`);
+    return {
+      app: body.app,
+      flow: body.flow,
+      phoneHash: hasher.phone(phone.value.e164),
+      country: phone.value.country,
+      prefix: phone.value.prefix,
+      asn: asn.lookup(body.ip)?.asn ?? 0,
+      ip: body.ip,
+      ipSubnet: ipSubnet(body.ip),
+      sessionId: body.session_id,
+    };
+  });
+  const at = (i: number) => bodies[i % bodies.length]!;
+  const parts: [string, number][] = [
+    ['SHA-256 of the API key (what the keyring hashes to find it)', timeUs(LOOP_CALLS, () => createHash('sha256').update(ADMIN_KEY).digest('hex'))],
+    ['phone check and normalization (number-block cache warm)', timeUs(LOOP_CALLS, (i) => phones.normalize(at(i).phone))],
+    ['HMAC-SHA256 of the phone', timeUs(LOOP_CALLS, (i) => hasher.phone(at(i).phone))],
+    ['IP check, ASN lookup and subnet', timeUs(LOOP_CALLS, (i) => isValidIp(at(i).ip) && asn.lookup(at(i).ip) && ipSubnet(at(i).ip))],
+    ['breakers and velocity rules (decider, 1,000 breakers)', timeUs(LOOP_CALLS, (i) => decider.decide(requests[i % requests.length]!))],
+  ];
+  const total = parts.reduce((sum, [, us]) => sum + us, 0);
+  return [
+    '| step of a decision | us per call (warm loop) |',
+    '| --- | --- |',
+    ...parts.map(([name, us]) => `| ${name} | ${us.toFixed(2)} |`),
+    `| total | ${total.toFixed(2)} |`,
+  ];
+}
+
+async function main(): Promise<void> {
+  const bodies = requestBodies();
+  const curve = await harnessCurve(bodies);
+  const parts = partCosts(bodies.map((body) => JSON.parse(body) as Bodies));
+  console.log([...curve, '', ...parts].join('\n'));
+  writeResultsSection(
+    'decide: where the time goes',
+    [
+      `Command: \`node apps/cli/bin/run-ts.js bench/decide-budget.ts\` (the bare route of bench:decide with busy work added per request, ${RUNS} alternating runs of ${RUN_S} s at 50 connections; then each step of a decision in a warm loop over the same 20,000 bodies).`,
+      `Measured ${new Date().toISOString().slice(0, 10)} on ${process.platform} ${process.arch}, Node ${process.version}, 2 cores.`,
+      '',
+      ...curve,
+      '',
+      ...parts,
+    ].join('\n'),
+  );
+}
+
+await main();

@@ -1,0 +1,97 @@
+/**
+ * What the decide benchmarks share: servers in child processes (so the load generator, here, never
+ * takes the server's core), the request bodies, and an autocannon run that also reads how much CPU
+ * the server spent per request.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+
+export const CONNECTIONS = 50;
+export const DURATION_S = Number(process.env.BENCH_SECONDS ?? 10);
+export const ADMIN_KEY = 'bench-admin-key-0123456789';
+export const RUN_TS = fileURLToPath(new URL('../apps/cli/bin/run-ts.js', import.meta.url));
+export const TOLLGATE = fileURLToPath(new URL('../apps/cli/bin/tollgate.js', import.meta.url));
+export const BARE_SERVER = fileURLToPath(new URL('./bare-server.ts', import.meta.url));
+
+// /proc/<pid>/stat counts CPU time in clock ticks of 1/100 s on Linux (USER_HZ).
+const MS_PER_TICK = 10;
+
+export interface Server {
+  url: string;
+  child: ChildProcess;
+}
+
+export interface LoadResult {
+  rps: number;
+  p99: number;
+  errors: number;
+  /** CPU time the server process spent per request (user + system, all threads), when /proc tells it. */
+  serverCpuUs: number | undefined;
+}
+
+export function start(args: string[], env: Record<string, string>): Promise<Server> {
+  const child = spawn(process.execPath, args, { env: { ...process.env, PORT: '0', LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const match = /API\s+(http:\/\/\S+)/.exec(out);
+      if (match) resolve({ url: match[1]!, child });
+    });
+    child.on('exit', (code) => reject(new Error(`${args.join(' ')} exited with ${code}`)));
+  });
+}
+
+export function stop(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    child.removeAllListeners('exit');
+    child.on('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
+}
+
+/** Requests spread over many phones, IPs and sessions (20,000 of each, sent round and round). */
+export function requestBodies(): string[] {
+  return Array.from({ length: 20_000 }, (_, i) =>
+    JSON.stringify({
+      app: 'shop',
+      flow: 'login',
+      phone: `+4474${String(10_000_000 + i * 37).slice(-8)}`,
+      // 198.18.0.0/15: the range RFC 2544 reserves for benchmarks (a value in the body, never a destination).
+      ip: `198.${18 + ((i >> 16) & 1)}.${(i >> 8) & 255}.${i & 255}`,
+      session_id: `bench-${i}`,
+    }),
+  );
+}
+
+export async function load(server: Server, bodies: string[], durationS = DURATION_S): Promise<LoadResult> {
+  let i = 0;
+  const cpuBeforeMs = cpuMs(server.child);
+  const result = await autocannon({
+    url: `${server.url}/v1/decide`,
+    method: 'POST',
+    connections: CONNECTIONS,
+    duration: durationS,
+    headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
+    requests: [{ setupRequest: (req) => ({ ...req, body: bodies[i++ % bodies.length] }) }],
+  });
+  const cpuAfterMs = cpuMs(server.child);
+  const serverCpuUs =
+    cpuBeforeMs === undefined || cpuAfterMs === undefined || result.requests.total === 0
+      ? undefined
+      : ((cpuAfterMs - cpuBeforeMs) * 1_000) / result.requests.total;
+  return { rps: result.requests.average, p99: result.latency.p99, errors: result.non2xx + result.errors, serverCpuUs };
+}
+
+function cpuMs(child: ChildProcess): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${child.pid}/stat`, 'utf8');
+    // Fields after the parenthesised command name; utime and stime are the 14th and 15th of the line.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * MS_PER_TICK;
+  } catch {
+    return undefined;
+  }
+}
