@@ -80,11 +80,12 @@ async function createKey(scopes: readonly Scope[], name = 'authz-test'): Promise
   return res.json();
 }
 
-/** A fresh open incident (its own provider, so its own group), for the routes that act on one. */
+/** A fresh open incident (its own country, so its own group), for the routes that act on one. */
 async function incident(): Promise<string> {
   const n = id();
+  const country = String.fromCharCode(65 + (n % 26), 65 + (Math.floor(n / 26) % 26));
   const [outcome] = await server.alerting.desk.observe([
-    { id: `an_authz${n}`, kind: 'volume_spike', severity: 'high', state: 'open', scope: { country: 'UZ', provider: `p${n}` }, action: 'block', summary: 'authz', costPerHourUsd: 1, observed: 2, expected: 1, openedAt: 0, updatedAt: 0 },
+    { id: `an_authz${n}`, kind: 'volume_spike', severity: 'high', state: 'open', scope: { country }, action: 'block', summary: 'authz', costPerHourUsd: 1, observed: 2, expected: 1, openedAt: 0, updatedAt: 0 },
   ]);
   expect(outcome?.action).toBe('opened');
   return outcome!.incidentId!;
