@@ -3,13 +3,11 @@
  * on a controllable event-time clock, and a watch that runs it across a span of event time the way
  * the cron schedule would, keeping the last state of every anomaly it touched.
  */
-import { fileURLToPath } from 'node:url';
 import type { Anomaly, DetectorConfig } from '@tollgate/detector';
 import { createDetectionRuntime, type AutoTripOutcome, type DetectionRuntime } from '../../src/detection-runtime.ts';
 import { loadPolicyFile } from '../../src/policy-file.ts';
-import type { TestServer } from './test-server.ts';
+import { RULES_DIR, type TestServer } from './test-server.ts';
 
-export const RULES_DIR = fileURLToPath(new URL('../../../../alert-rules/', import.meta.url));
 const MINUTE_MS = 60_000;
 /** Cycles of a watch are this far apart in event time; each steps the engine through every minute in between. */
 const WATCH_CYCLE_MS = 10 * MINUTE_MS;

@@ -4,6 +4,7 @@
  */
 import { PREFIX_NATIONAL_DIGITS } from '@tollgate/events';
 import { COUNTRIES, countryProfile, type CountryProfile, type MobileRange } from '../catalog/countries.catalog.ts';
+import { PROVIDERS, type ProviderName } from '../catalog/providers.catalog.ts';
 import type { Random } from '../random/prng.ts';
 import { pick } from '../random/sampling.ts';
 import { narrowRange, onePrefixRange } from '../traffic/phone-number.ts';
@@ -58,6 +59,12 @@ export function rangeTarget(kind: ScenarioKind, prefix: string): RangeTarget {
     `${kind}: prefix "${prefix}" is not inside a known mobile range; write "+", the calling code and at least ` +
       `${PREFIX_NATIONAL_DIGITS} national digits of a range in the countries catalogue, e.g. "+998 901"`,
   );
+}
+
+export function knownProvider(kind: ScenarioKind, provider: string): ProviderName {
+  const found = PROVIDERS.find((name) => name === provider);
+  if (found === undefined) throw new RangeError(`${kind}.provider "${provider}" is unknown: use one of ${PROVIDERS.join(', ')}`);
+  return found;
 }
 
 export function knownCountry(kind: ScenarioKind, iso: string): CountryProfile {
