@@ -27,6 +27,8 @@ export interface LoadResult {
   rps: number;
   p99: number;
   errors: number;
+  /** Requests answered during the run. */
+  requests: number;
   /** CPU time the server process spent per request (user + system, all threads), when /proc tells it. */
   serverCpuUs: number | undefined;
 }
@@ -82,7 +84,7 @@ export async function load(server: Server, bodies: string[], durationS = DURATIO
     cpuBeforeMs === undefined || cpuAfterMs === undefined || result.requests.total === 0
       ? undefined
       : ((cpuAfterMs - cpuBeforeMs) * 1_000) / result.requests.total;
-  return { rps: result.requests.average, p99: result.latency.p99, errors: result.non2xx + result.errors, serverCpuUs };
+  return { rps: result.requests.average, p99: result.latency.p99, errors: result.non2xx + result.errors, requests: result.requests.total, serverCpuUs };
 }
 
 function cpuMs(child: ChildProcess): number | undefined {
