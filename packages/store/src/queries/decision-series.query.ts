@@ -11,6 +11,18 @@ export interface DecisionPoint {
 }
 
 /**
+ * `prices`: what a send to each prefix cost on average in each hour of [from, to), from the traffic
+ * rollup. A refused send is priced with it: the price of an SMS depends on its destination, and a
+ * decision is made before the provider is chosen. Binds {from:Int64} and {to:Int64}.
+ */
+export const SEND_PRICES = `prices AS (
+        SELECT toStartOfHour(minute) AS hour, prefix, sum(cost_est_usd) / greatest(sum(sends), 1) AS cost_per_send
+        FROM traffic_1m
+        WHERE minute >= toStartOfHour(fromUnixTimestamp64Milli({from:Int64})) AND minute < fromUnixTimestamp64Milli({to:Int64})
+        GROUP BY hour, prefix
+      )`;
+
+/**
  * Decisions per time bucket with an estimate of the money breakers and limits saved: every blocked
  * send priced at what a send to the same prefix cost on average in the same hour (from the traffic
  * rollup). The price of an SMS depends on its destination, and a decision is made before the
@@ -19,12 +31,7 @@ export interface DecisionPoint {
 export async function decisionSeries(store: Store, params: { fromMs: number; toMs: number; intervalMinutes: number; app?: string }): Promise<DecisionPoint[]> {
   const rs = await store.client.query({
     query: `
-      WITH prices AS (
-        SELECT toStartOfHour(minute) AS hour, prefix, sum(cost_est_usd) / greatest(sum(sends), 1) AS cost_per_send
-        FROM traffic_1m
-        WHERE minute >= toStartOfHour(fromUnixTimestamp64Milli({from:Int64})) AND minute < fromUnixTimestamp64Milli({to:Int64})
-        GROUP BY hour, prefix
-      )
+      WITH ${SEND_PRICES}
       SELECT toUnixTimestamp(toStartOfInterval(d.minute, toIntervalMinute({step:UInt32}))) * 1000 AS ts,
              toUInt64(sum(d.allowed)) AS allowed,
              toUInt64(sum(d.challenged)) AS challenged,

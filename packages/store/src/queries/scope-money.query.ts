@@ -1,14 +1,9 @@
 import type { Store } from '../store.ts';
+import type { AnomalyFilters } from './anomalies.query.ts';
+import { SEND_PRICES } from './decision-series.query.ts';
 
 /** A place in the traffic, as breakers and anomalies name it: absent keys match anything. */
-export interface MoneyScope {
-  app?: string;
-  flow?: string;
-  country?: string;
-  prefix?: string;
-  asn?: number;
-  provider?: string;
-}
+export type MoneyScope = Pick<AnomalyFilters, 'app' | 'flow' | 'country' | 'prefix' | 'asn' | 'provider'>;
 
 export interface ScopeMoney {
   /** Estimated cost of the sends in the scopes (billing arrives days later; the estimate is what is known now). */
@@ -22,7 +17,7 @@ const KEYS = ['app', 'flow', 'country', 'prefix', 'asn', 'provider'] as const;
 /**
  * What traffic in any of `scopes` cost between two instants, and what the refused sends there would
  * have cost: an incident's money. Each scope becomes one bound condition per key it names; the
- * prevented money is priced as `decisionSeries` prices it. Query name: scope_money.
+ * prevented money is priced by `SEND_PRICES`. Query name: scope_money.
  */
 export async function scopeMoney(store: Store, params: { fromMs: number; toMs: number; scopes: readonly MoneyScope[] }): Promise<ScopeMoney> {
   if (params.scopes.length === 0 || params.toMs <= params.fromMs) return { spendUsd: 0, preventedUsd: 0 };
@@ -44,12 +39,7 @@ export async function scopeMoney(store: Store, params: { fromMs: number; toMs: n
     `${table}.minute >= toStartOfMinute(fromUnixTimestamp64Milli({from:Int64})) AND ${table}.minute < fromUnixTimestamp64Milli({to:Int64})`;
   const rs = await store.client.query({
     query: `
-      WITH prices AS (
-        SELECT toStartOfHour(minute) AS hour, prefix, sum(cost_est_usd) / greatest(sum(sends), 1) AS cost_per_send
-        FROM traffic_1m
-        WHERE minute >= toStartOfHour(fromUnixTimestamp64Milli({from:Int64})) AND minute < fromUnixTimestamp64Milli({to:Int64})
-        GROUP BY hour, prefix
-      )
+      WITH ${SEND_PRICES}
       SELECT
         (SELECT sum(t.cost_est_usd) FROM traffic_1m AS t WHERE ${window('t')} AND (${anyScope('t')})) AS spend_usd,
         (SELECT sum(d.blocked * p.cost_per_send) FROM decisions_1m AS d
