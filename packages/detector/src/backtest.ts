@@ -1,6 +1,21 @@
 /**
  * Backtest: replays detection over stored history minute by minute on event time, with the same
  * engine the live detector runs, and reports what it would have raised and when.
+ *
+ * Look-ahead, precisely: the rollup counts verifies, receipts and bills in the minute of their send
+ * and the replay reads history as it is stored now, so at step `now` a minute also holds what
+ * arrived after `now`. The live detector sees a minute as it stood at each cycle until it is
+ * committed (MUTABLE_MS after it), and never again after that.
+ * - Kinds judged on sends (volume, cost, budget burn, sequential numbers, ASN concentration, a new
+ *   destination judged by its hosting share) and verify brute force (read by verify time): none.
+ * - Conversion (conversion drop, new destination judged by conversion): judged only on sessions at
+ *   least verifyMaturityMs old; live has every verify that arrived within MUTABLE_MS of its send,
+ *   the replay every verify, so the two differ only by codes typed more than MUTABLE_MS after it.
+ * - Delivery failure: receipts land within a minute of the send, so a replay may raise it up to a
+ *   minute (one step) early.
+ * - Billing mismatch: bills land 5 minutes to 6 hours after the send. The replay counts every bill
+ *   of its 24-hour window; live counts those that arrived while their minute was mutable (and all
+ *   of them after a restart's warm-up). A replay can raise a mismatch hours before live would.
  */
 import type { Store } from '@tollgate/store';
 import type { Scope } from './scope.ts';
