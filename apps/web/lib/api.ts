@@ -31,12 +31,21 @@ export async function callApi<T>(token: string, path: string, init: { method?: s
 
 /** For pages: the signed-in user's call; an absent or expired session goes to the sign-in page. */
 export async function api<T>(path: string, init: { method?: string; body?: unknown } = {}): Promise<ApiResult<T>> {
+  const result = init.method === undefined || init.method === 'GET' ? await getOnce(path) : await call(path, init);
+  return result as ApiResult<T>;
+}
+
+async function call(path: string, init: { method?: string; body?: unknown }): Promise<ApiResult<unknown>> {
   const token = await sessionToken();
   if (!token) redirect('/login');
-  const result = await callApi<T>(token, path, init);
+  const result = await callApi<unknown>(token, path, init);
   if (!result.ok && result.status === 401) redirect('/login?expired=1');
   return result;
 }
+
+// Panels of one page often read the same answer (the spend report feeds several): one GET per
+// render, shared.
+const getOnce = cache((path: string) => call(path, {}));
 
 export interface Viewer {
   kind: 'session' | 'api_key';

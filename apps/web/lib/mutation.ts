@@ -1,4 +1,4 @@
-import { callApi, type ApiResult } from './api.ts';
+import type { ApiResult } from './api.ts';
 import { crossSiteRefused, seeOther } from './respond.ts';
 import { isSameOrigin } from './same-origin.ts';
 import { sessionToken } from './session.ts';
@@ -17,5 +17,3 @@ export async function mutate(request: Request, run: (token: string, form: FormDa
   const outcome = result.ok ? `done=${encodeURIComponent(done)}` : `error=${encodeURIComponent(`${result.message} (${result.code})`)}`;
   return seeOther(`${back}${back.includes('?') ? '&' : '?'}${outcome}`);
 }
-
-export { callApi };

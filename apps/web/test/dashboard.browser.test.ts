@@ -203,6 +203,8 @@ describe('pages with real numbers', () => {
     expect(monthToDate).toBeGreaterThan(0);
     expect(monthToDate).toBeCloseTo(report.month.toDateUsd, 0);
     expect(forecast).toBeGreaterThanOrEqual(monthToDate);
+    // Panels stream in on their own: wait for each to be drawn before counting its rows.
+    for (const panel of ['budgets', 'billed-vs-estimated', 'spend-by-country']) await page.waitForSelector(`[data-panel=${panel}] tbody tr`);
     expect(await page.locator('[data-panel=budgets] tbody tr').count()).toBe(report.month.budgets.length);
     expect(await page.locator('[data-panel=billed-vs-estimated] tbody tr').count()).toBeGreaterThan(0);
     expect(await page.locator('[data-panel=spend-by-country] tbody tr').count()).toBeGreaterThan(0);

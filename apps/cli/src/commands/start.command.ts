@@ -27,12 +27,12 @@ async function run(options: { demo: boolean; web: boolean }): Promise<void> {
     Promise.resolve(dashboard?.stop())
       .then(() => platform.close())
       .then(
-      () => process.exit(0),
-      (error) => {
-        console.error(error);
-        process.exit(1);
-      },
-    );
+        () => process.exit(0),
+        (error) => {
+          console.error(error);
+          process.exit(1);
+        },
+      );
   };
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));

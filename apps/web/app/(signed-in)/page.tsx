@@ -5,7 +5,7 @@ import { loadDashboard } from '../../lib/dashboards.ts';
 import { formatAge, formatMoney } from '../../lib/format.ts';
 import { viewerLocale } from '../../lib/locale.ts';
 import { AutoRefresh } from '../../components/auto-refresh.tsx';
-import { PanelView } from '../../components/panel-view.tsx';
+import { PanelSlot } from '../../components/panel-slot.tsx';
 import { ErrorState, EmptyState } from '../../components/states.tsx';
 import { IncidentBadges } from '../../components/incident-badges.tsx';
 
@@ -15,11 +15,11 @@ export const dynamic = 'force-dynamic';
 export default async function OverviewPage() {
   const [viewer, locale, dashboard] = await Promise.all([currentViewer(), viewerLocale(), loadDashboard('overview')]);
   const nowMs = Date.now();
-  const [open, breakers] = await Promise.all([
+  const [open, acknowledged, breakers] = await Promise.all([
     api<{ incidents: Incident[] }>('/v1/incidents?state=triggered&limit=50'),
+    api<{ incidents: Incident[] }>('/v1/incidents?state=acknowledged&limit=50'),
     canOperate(viewer) ? api<Breaker[]>('/v1/breakers?state=active') : Promise.resolve(null),
   ]);
-  const acknowledged = await api<{ incidents: Incident[] }>('/v1/incidents?state=acknowledged&limit=50');
   const incidents = [...(open.ok ? open.data.incidents : []), ...(acknowledged.ok ? acknowledged.data.incidents : [])];
   return (
     <>
@@ -33,7 +33,7 @@ export default async function OverviewPage() {
             {dashboard.dashboard.panels
               .filter((p) => p.chart === 'stat')
               .map((panel) => (
-                <PanelView key={panel.id} panel={panel} locale={locale} nowMs={nowMs} />
+                <PanelSlot key={panel.id} panel={panel} locale={locale} nowMs={nowMs} />
               ))}
             <section className="panel" data-panel="open-incidents">
               <h3>Open incidents</h3>
@@ -83,7 +83,7 @@ export default async function OverviewPage() {
             {dashboard.dashboard.panels
               .filter((p) => p.chart !== 'stat')
               .map((panel) => (
-                <PanelView key={panel.id} panel={panel} locale={locale} nowMs={nowMs} />
+                <PanelSlot key={panel.id} panel={panel} locale={locale} nowMs={nowMs} />
               ))}
           </div>
         </>

@@ -5,7 +5,7 @@ import { loadDashboard } from '../../../lib/dashboards.ts';
 import { formatMoney } from '../../../lib/format.ts';
 import { viewerLocale } from '../../../lib/locale.ts';
 import { AutoRefresh } from '../../../components/auto-refresh.tsx';
-import { PanelView } from '../../../components/panel-view.tsx';
+import { PanelSlot } from '../../../components/panel-slot.tsx';
 import { EmptyState, ErrorState } from '../../../components/states.tsx';
 
 export const dynamic = 'force-dynamic';
@@ -33,14 +33,14 @@ export default async function SpendPage() {
             {panels
               .filter((p) => p.chart === 'stat')
               .map((panel) => (
-                <PanelView key={panel.id} panel={panel} locale={locale} nowMs={nowMs} />
+                <PanelSlot key={panel.id} panel={panel} locale={locale} nowMs={nowMs} />
               ))}
           </div>
           <div className="grid wide" style={{ marginTop: '1rem' }}>
             {panels
               .filter((p) => p.chart !== 'stat')
               .map((panel) => (
-                <PanelView key={panel.id} panel={panel} locale={locale} nowMs={nowMs} />
+                <PanelSlot key={panel.id} panel={panel} locale={locale} nowMs={nowMs} />
               ))}
           </div>
         </>

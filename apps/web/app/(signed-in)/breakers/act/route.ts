@@ -1,4 +1,5 @@
-import { callApi, mutate } from '../../../../lib/mutation.ts';
+import { callApi } from '../../../../lib/api.ts';
+import { mutate } from '../../../../lib/mutation.ts';
 
 const SCOPE_FIELDS = ['country', 'prefix', 'asn', 'app'] as const;
 

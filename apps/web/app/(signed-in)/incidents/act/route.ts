@@ -1,4 +1,5 @@
-import { callApi, mutate } from '../../../../lib/mutation.ts';
+import { callApi } from '../../../../lib/api.ts';
+import { mutate } from '../../../../lib/mutation.ts';
 import { safeNext } from '../../../../lib/safe-next.ts';
 
 const OPS = {

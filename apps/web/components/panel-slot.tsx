@@ -1,0 +1,24 @@
+import { Suspense } from 'react';
+import type { Panel } from '../lib/panels.ts';
+import { PanelView } from './panel-view.tsx';
+
+/**
+ * A panel that streams in on its own: the page and its fast panels show at once, a slow query
+ * shows "loading" under its title instead of holding up everything else.
+ */
+export function PanelSlot(props: { panel: Panel; locale: string; nowMs: number; filters?: Record<string, string | undefined> }) {
+  return (
+    <Suspense
+      fallback={
+        <section className={`panel panel-${props.panel.chart}`} data-panel={props.panel.id} data-state="loading">
+          <h3>{props.panel.title}</h3>
+          <p className="muted small" role="status">
+            Loading…
+          </p>
+        </section>
+      }
+    >
+      <PanelView {...props} />
+    </Suspense>
+  );
+}
