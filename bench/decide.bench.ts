@@ -9,7 +9,7 @@
  * requests/s, p99 <= 2x the bare route's, >= 1,000,000 cached decisions/s.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createBreakerCache } from '@tollgate/client';
 import { ADMIN_KEY, BARE_SERVER, CONNECTIONS, DURATION_S, load, requestBodies, RUN_TS, start, stop, TOLLGATE, type LoadResult } from './decide-harness.ts';
@@ -17,6 +17,8 @@ import { median, writeResultsSection } from './results-file.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const BREAKERS = 1_000;
+// The bench keeps about this many processes busy itself (the load generator and one server).
+const OWN_BUSY_PROCESSES = 2;
 // The server flushes its decision counts every 5 s; the mix waits for them this long at most.
 const MIX_DEADLINE_MS = 30_000;
 const MIX_POLL_MS = 500;
@@ -91,22 +93,31 @@ async function main(): Promise<void> {
   const bodies = requestBodies();
   const runs = { decide: [] as LoadResult[], bare: [] as LoadResult[], bareDefaults: [] as LoadResult[] };
   let mix: string;
+  let peakLoad = loadavg()[0]!;
   try {
     console.error(`tripping ${BREAKERS} breakers...`);
     await tripBreakers(server.url);
     const warmUp = await load(server, bodies.slice(0, 1000)); // warm-up: JIT and the number-block cache
     await load(bare, bodies, 2);
     await load(bareDefaults, bodies, 2);
+    const targets = [
+      { name: 'bare', server: bare, runs: runs.bare },
+      { name: 'bare defaults', server: bareDefaults, runs: runs.bareDefaults },
+      { name: 'decide', server, runs: runs.decide },
+    ];
     for (let run = 0; run < RUNS; run++) {
-      const b = await load(bare, bodies);
-      const bd = await load(bareDefaults, bodies);
-      const d = await load(server, bodies);
-      if (d.errors > 0) throw new Error(`/v1/decide answered ${d.errors} errors`);
-      runs.bare.push(b);
-      runs.bareDefaults.push(bd);
-      runs.decide.push(d);
-      const show = (r: LoadResult) => `${Math.round(r.rps)} req/s p99 ${r.p99} ms cpu ${r.serverCpuUs?.toFixed(1) ?? '?'} us/req`;
-      console.error(`run ${run + 1}/${RUNS}: bare ${show(b)}; bare defaults ${show(bd)}; decide ${show(d)}`);
+      // Each round starts with the next server: whichever runs right after /v1/decide meets its
+      // after-effects (the counts flush, a collection), and that must not always be the same one.
+      const order = [...targets.slice(run % targets.length), ...targets.slice(0, run % targets.length)];
+      const line: string[] = [];
+      for (const target of order) {
+        const result = await load(target.server, bodies);
+        if (result.errors > 0) throw new Error(`${target.name} answered ${result.errors} errors`);
+        target.runs.push(result);
+        line.push(`${target.name} ${Math.round(result.rps)} req/s p99 ${result.p99} ms cpu ${result.serverCpuUs?.toFixed(1) ?? '?'} us/req`);
+      }
+      peakLoad = Math.max(peakLoad, loadavg()[0]!);
+      console.error(`run ${run + 1}/${RUNS}: ${line.join('; ')} (load average ${loadavg()[0]!.toFixed(1)})`);
     }
     mix = await decisionMix(server.url, warmUp.requests + runs.decide.reduce((total, r) => total + r.requests, 0));
   } finally {
@@ -137,16 +148,23 @@ async function main(): Promise<void> {
     `| server CPU per request, us (median of ${RUNS}) | ${us(cpu.decide)} | ${us(cpu.bare)} | | ${us(cpu.bareDefaults)} | |`,
     `| SDK cached decisions/s (1,000 breakers, median of 5) | ${fmt(cached)} | | | | |`,
   ].join('\n');
+  // Other work on the machine starves all servers alike and pulls every ratio towards 100 %: the
+  // request-rate and latency targets are judged only when the bench had the cores to itself.
+  const cores = availableParallelism();
+  // One runnable process of slack above what the bench itself and the cores account for.
+  const busy = peakLoad > Math.max(cores, OWN_BUSY_PROCESSES) + 1;
+  const judge = (ok: boolean) => (busy ? 'not judged' : ok ? 'met' : 'NOT met');
   const verdict =
-    `Targets (against the bare route with the server's options): >= 80 % of bare requests/s: ${rps.decide / rps.bare >= 0.8 ? 'met' : 'NOT met'}; ` +
-    `p99 <= 2x bare: ${p99.decide <= 2 * Math.max(p99.bare, 1) ? 'met' : 'NOT met'}; ` +
-    `>= 1,000,000 cached decisions/s: ${cached >= 1_000_000 ? 'met' : 'NOT met'}.`;
+    `Targets (against the bare route with the server's options): >= 80 % of bare requests/s: ${judge(rps.decide / rps.bare >= 0.8)}; ` +
+    `p99 <= 2x bare: ${judge(p99.decide <= 2 * Math.max(p99.bare, 1))}; ` +
+    `>= 1,000,000 cached decisions/s: ${cached >= 1_000_000 ? 'met' : 'NOT met'}.` +
+    (busy ? ` The 1-minute load average reached ${peakLoad.toFixed(1)} on ${cores} cores (the bench itself keeps ${OWN_BUSY_PROCESSES} busy): other work competed for the cores, so the rates say little.` : '');
   console.log(`${table}\n${verdict}\nDecisions during the warm-up and the runs: ${mix}.`);
   writeResultsSection(
     'decide',
     [
-      `Command: \`npm run bench:decide\` (autocannon, ${CONNECTIONS} connections, ${DURATION_S} s per run, ${RUNS} alternating runs; the three servers in child processes on loopback, the load generator in the parent; 20,000 distinct phones, IPs and sessions sent round and round).`,
-      `Measured ${new Date().toISOString().slice(0, 10)} on ${process.platform} ${process.arch}, Node ${process.version}, 2 cores shared by the load generator and the server (and by whatever else runs on the machine).`,
+      `Command: \`npm run bench:decide\` (autocannon, ${CONNECTIONS} connections, ${DURATION_S} s per run, ${RUNS} rounds of alternating runs, each round starting with the next server; the three servers in child processes on loopback, the load generator in the parent; 20,000 distinct phones, IPs and sessions sent round and round).`,
+      `Measured ${new Date().toISOString().slice(0, 10)} on ${process.platform} ${process.arch}, Node ${process.version}, ${cores} cores shared by the load generator and the server; peak 1-minute load average ${peakLoad.toFixed(1)}.`,
       '',
       table,
       '',
