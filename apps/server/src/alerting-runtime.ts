@@ -53,6 +53,8 @@ export interface RulesStatus {
 
 export interface AlertingRuntime {
   desk: IncidentDesk;
+  /** The time incidents are opened and measured on. */
+  clock: () => number;
   budgets: readonly Budget[];
   silences: SilenceRegistry;
   outbox: NotificationOutbox;
@@ -194,6 +196,7 @@ export function createAlertingRuntime(options: AlertingOptions): AlertingRuntime
 
   return {
     desk,
+    clock,
     budgets: options.budgets ?? [],
     silences,
     outbox,

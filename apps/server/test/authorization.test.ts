@@ -119,6 +119,7 @@ const ROUTES: RouteRow[] = [
   { method: 'GET', route: '/v1/silences', scope: 'read', request: () => ({ url: '/v1/silences' }), ok: 200 },
   { method: 'POST', route: '/v1/silences', scope: 'operate', request: () => ({ url: '/v1/silences', payload: JSON.stringify(silenceBody()) }), ok: 201 },
   { method: 'DELETE', route: '/v1/silences/:id', scope: 'operate', request: async () => ({ url: `/v1/silences/${await silence()}` }), ok: 200 },
+  { method: 'GET', route: '/v1/owners', scope: 'read', request: () => ({ url: '/v1/owners?days=7' }), ok: 200 },
   { method: 'GET', route: '/v1/spend', scope: 'read', request: () => ({ url: '/v1/spend?from=2026-11-01T00:00:00Z&to=2026-11-02T00:00:00Z' }), ok: 200 },
   { method: 'GET', route: '/v1/rules', scope: 'read', request: () => ({ url: '/v1/rules' }), ok: 200 },
   { method: 'POST', route: '/v1/rules/test', scope: 'read', request: () => ({ url: '/v1/rules/test', payload: JSON.stringify({ kind: 'verify_bruteforce', app: 'shop' }) }), ok: 200 },

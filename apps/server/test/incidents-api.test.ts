@@ -308,3 +308,22 @@ describe('finance', () => {
     expect(blocks.find((block) => block.type === 'actions')?.elements?.[0]?.url).toMatch(/\/spend$/);
   });
 });
+
+describe('owners', () => {
+  it('shows each owner\'s targets, measured response times and what is overdue, and no unowned kind', async () => {
+    const res = await get('/v1/owners?days=30');
+    expect(res.statusCode).toBe(200);
+    const body = res.json();
+    expect(body.unownedKinds).toEqual([]);
+    const fraud = body.owners.find((o: { owner: string }) => o.owner === 'fraud');
+    expect(fraud).toMatchObject({ role: 'anomaly_response', targets: { acknowledgeMs: 300_000, mitigateMs: 900_000 } });
+    expect(fraud.incidents).toBeGreaterThanOrEqual(5);
+    // The TZ incident was acknowledged 6.5 minutes after it opened (test "tells nobody during group_wait").
+    expect(fraud.acknowledge.measured).toBeGreaterThanOrEqual(1);
+    expect(fraud.overdue.length).toBeGreaterThan(0);
+    expect(fraud.overdue.every((o: { overdueMs: number }) => o.overdueMs > 0)).toBe(true);
+    const iam = body.owners.find((o: { owner: string }) => o.owner === 'iam');
+    expect(iam.incidents).toBeGreaterThanOrEqual(2);
+    expect((await get('/v1/owners?days=400')).statusCode).toBe(400);
+  });
+});

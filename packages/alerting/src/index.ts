@@ -11,11 +11,12 @@ export type {
   OwnerRole,
   PagePolicy,
   PagerDutyTarget,
+  ResponseTargets,
   RouteNode,
   RouteTimings,
   RuleError,
 } from './rules-config.ts';
-export { parseRules } from './rules-parser.ts';
+export { parseRules, kindsWithoutOwner } from './rules-parser.ts';
 export type { RulesEnv, RulesFile, RulesParse } from './rules-parser.ts';
 export { loadRules, watchRules, lenientEnv, unsetPagerDutyVariables, BREAKER_POLICY_FILE, RELOAD_DEBOUNCE_MS, UNSET_ENV_VALUE } from './rules-loader.ts';
 export type { RulesWatcher } from './rules-loader.ts';
@@ -75,3 +76,5 @@ export { ALERT_CATEGORIES, categoryOf, kindsOf } from './alert-category.ts';
 export type { AlertCategory } from './alert-category.ts';
 export { composeSpendDigest, forecastMonth } from './spend-digest.ts';
 export type { BudgetInput, BudgetStatus, DigestInput } from './spend-digest.ts';
+export { ownerPerformance, mitigatedAt } from './owner-performance.ts';
+export type { MeasuredIncident, OwnerPerformance, ResponseMeasure } from './owner-performance.ts';

@@ -23,9 +23,18 @@ export interface EscalationContact {
   pagerduty?: PagerDutyTarget;
 }
 
+/** How fast an owner promises to act, counted from the incident's opening. */
+export interface ResponseTargets {
+  /** Someone acknowledges within this. */
+  acknowledgeMs?: number;
+  /** The money stops within this: a breaker trips, or the incident is resolved. */
+  mitigateMs?: number;
+}
+
 export interface Owner {
   name: string;
   role: OwnerRole;
+  targets: ResponseTargets;
   slack?: string;
   pagerduty?: PagerDutyTarget;
   webhook?: string;

@@ -1,5 +1,5 @@
 import { isScalar } from 'yaml';
-import { ANOMALY_KINDS, SEVERITIES, parseDuration, readYaml, type Located, type YamlReader } from '@tollgate/breakers';
+import { ANOMALY_KINDS, SEVERITIES, parseDuration, readYaml, type AnomalyKind, type Located, type Severity, type YamlReader } from '@tollgate/breakers';
 import { ALERT_LABELS, type AlertLabel } from './alert-input.ts';
 import { parseMatcher, type Matcher } from './matcher.ts';
 import { matchingRoutes } from './route-tree.ts';
@@ -13,6 +13,7 @@ import {
   type Owner,
   type PagePolicy,
   type PagerDutyTarget,
+  type ResponseTargets,
   type RouteNode,
   type RouteTimings,
   type RuleError,
@@ -30,7 +31,8 @@ export interface RulesFile {
 }
 
 const TOP_KEYS = ['owners', 'route', 'inhibit_rules'];
-const OWNER_KEYS = ['name', 'role', 'slack', 'pagerduty', 'webhook', 'escalation'];
+const OWNER_KEYS = ['name', 'role', 'slack', 'pagerduty', 'webhook', 'escalation', 'targets'];
+const TARGET_KEYS = ['acknowledge', 'mitigate'];
 const CONTACT_KEYS = ['name', 'after', 'slack', 'pagerduty'];
 const ROUTE_KEYS = ['receiver', 'matchers', 'min_cost_per_hour_usd', 'continue', 'group_by', 'group_wait', 'group_interval', 'repeat_interval', 'page', 'routes'];
 const INHIBIT_KEYS = ['source_matchers', 'target_matchers', 'equal'];
@@ -117,13 +119,30 @@ function readOwner(reader: YamlReader, at: Located, env: RulesEnv): { name: stri
   const webhook = webhookAt && readUrl(reader, webhookAt);
   const escalationAt = fields.get('escalation');
   const escalation = escalationAt === undefined ? [] : readEscalation(reader, escalationAt, env);
+  const targetsAt = fields.get('targets');
+  const targets = targetsAt === undefined ? {} : readTargets(reader, targetsAt);
   if (channels !== undefined && channels.slack === undefined && channels.pagerduty === undefined && webhookAt === undefined) {
     reader.fail(at, `owner "${name ?? '?'}" has no way to be reached: give it slack, pagerduty or webhook`);
   }
-  if (name === undefined || role === undefined || channels === undefined || (webhookAt !== undefined && webhook === undefined) || escalation === undefined) {
+  if (name === undefined || role === undefined || channels === undefined || (webhookAt !== undefined && webhook === undefined) || escalation === undefined || targets === undefined) {
     return { name, owner: undefined };
   }
-  return { name, owner: { name, role, ...channels, ...(webhook === undefined ? {} : { webhook }), escalation } };
+  return { name, owner: { name, role, targets, ...channels, ...(webhook === undefined ? {} : { webhook }), escalation } };
+}
+
+/** `targets: { acknowledge: 5m, mitigate: 30m }`: the response times the owner is measured against. */
+function readTargets(reader: YamlReader, at: Located): ResponseTargets | undefined {
+  const fields = reader.map(at, TARGET_KEYS);
+  if (fields === undefined) return undefined;
+  const acknowledgeAt = fields.get('acknowledge');
+  const acknowledgeMs = acknowledgeAt && reader.duration(acknowledgeAt, parseDuration);
+  const mitigateAt = fields.get('mitigate');
+  const mitigateMs = mitigateAt && reader.duration(mitigateAt, parseDuration);
+  if ((acknowledgeAt !== undefined && acknowledgeMs === undefined) || (mitigateAt !== undefined && mitigateMs === undefined)) return undefined;
+  if (acknowledgeMs !== undefined && mitigateMs !== undefined && mitigateMs < acknowledgeMs) {
+    return reader.fail(at, 'the mitigate target cannot be shorter than the acknowledge target: stopping the money starts with someone on it');
+  }
+  return { ...(acknowledgeMs === undefined ? {} : { acknowledgeMs }), ...(mitigateMs === undefined ? {} : { mitigateMs }) };
 }
 
 /** `slack` and `pagerduty` of an owner or an escalation contact. */
@@ -355,25 +374,25 @@ function combine(parts: FilePart[], files: readonly RulesFile[], errors: RuleErr
 }
 
 /**
- * Every anomaly kind must reach an owner. Probed with each severity and the scope labels left
- * empty: a kind handled only for `country="US"` is unowned everywhere else, which is the gap the
- * seed warns about.
+ * The anomaly kinds that reach no owner, with the severities at which they do not. Probed with each
+ * severity and the scope labels left empty: a kind handled only for `country="US"` is unowned
+ * everywhere else, which is the gap the seed warns about.
  */
-function unownedKinds(config: AlertingConfig): RuleError[] {
-  const errors: RuleError[] = [];
-  for (const kind of ANOMALY_KINDS) {
-    const unowned = SEVERITIES.filter(
-      (severity) =>
-        !matchingRoutes(config.route, { kind, severity, scope: {}, action: 'alert', costPerHourUsd: 0 }).some((node) => node.receiver !== undefined),
+export function kindsWithoutOwner(config: Pick<AlertingConfig, 'route'>): Array<{ kind: AnomalyKind; severities: Severity[] }> {
+  return ANOMALY_KINDS.flatMap((kind) => {
+    const severities = SEVERITIES.filter(
+      (severity) => !matchingRoutes(config.route, { kind, severity, scope: {}, action: 'alert', costPerHourUsd: 0 }).some((node) => node.receiver !== undefined),
     );
-    if (unowned.length > 0) {
-      errors.push({
-        file: config.route.file,
-        line: config.route.line,
-        path: config.route.path,
-        message: `anomaly kind "${kind}" reaches no owner at severity ${unowned.join(', ')}: add a route for it or a receiver on the root route`,
-      });
-    }
-  }
-  return errors;
+    return severities.length === 0 ? [] : [{ kind, severities }];
+  });
+}
+
+/** Every anomaly kind must reach an owner: an unowned kind is an error at load and in lint. */
+function unownedKinds(config: AlertingConfig): RuleError[] {
+  return kindsWithoutOwner(config).map(({ kind, severities }) => ({
+    file: config.route.file,
+    line: config.route.line,
+    path: config.route.path,
+    message: `anomaly kind "${kind}" reaches no owner at severity ${severities.join(', ')}: add a route for it or a receiver on the root route`,
+  }));
 }

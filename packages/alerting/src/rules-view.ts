@@ -7,6 +7,7 @@ import type { AlertingConfig, EscalationContact, Owner, PagePolicy, RouteNode, R
 export interface OwnerView {
   name: string;
   role: Owner['role'];
+  targets: Owner['targets'];
   slack?: string;
   pagerduty?: string;
   webhook?: string;
@@ -96,6 +97,7 @@ function ownerView(owner: Owner): OwnerView {
   return {
     name: owner.name,
     role: owner.role,
+    targets: owner.targets,
     ...(owner.slack === undefined ? {} : { slack: owner.slack }),
     ...(owner.pagerduty === undefined ? {} : { pagerduty: owner.pagerduty.envVar }),
     ...(owner.webhook === undefined ? {} : { webhook: owner.webhook }),

@@ -162,3 +162,27 @@ describe('rule validation', () => {
     expect(messages(await loadRules(dir, {}))).toEqual([`${dir}:0: no alert-routing files (*.yaml besides breaker-policy.yaml)`]);
   });
 });
+
+describe('response targets', () => {
+  const routing = 'route:\n  receiver: fraud\n';
+  const withTargets = (targets: string) => OWNERS.replace('    role: anomaly_response\n', `    role: anomaly_response\n    targets: ${targets}\n`);
+
+  it('reads acknowledge and mitigate as durations', () => {
+    const parsed = parse(routing, withTargets('{ acknowledge: 5m, mitigate: 1h }'));
+    expect(parsed.ok && parsed.config.owners.get('fraud')?.targets).toEqual({ acknowledgeMs: 300_000, mitigateMs: 3_600_000 });
+    expect(parsed.ok && parsed.config.owners.get('iam')?.targets).toEqual({});
+  });
+
+  it.each([
+    ['an unknown target', '{ acknowledge: 5m, resolve: 1h }', /owners\.yaml:4 owners\[0\]\.targets.*resolve/],
+    ['a duration that is not one', '{ acknowledge: soon }', /owners\.yaml:4 owners\[0\]\.targets\.acknowledge/],
+    ['mitigating before acknowledging', '{ acknowledge: 30m, mitigate: 10m }', /owners\.yaml:4 owners\[0\]\.targets: the mitigate target cannot be shorter/],
+  ])('refuses %s with its line', (_name, targets, error) => {
+    expect(messages(parse(routing, withTargets(targets)))).toEqual([expect.stringMatching(error)]);
+  });
+
+  it('ships targets for every owner', async () => {
+    const parsed = await loadRules(SHIPPED_RULES_DIR, SHIPPED_ENV);
+    expect(parsed.ok && [...parsed.config.owners.values()].every((owner) => owner.targets.acknowledgeMs !== undefined)).toBe(true);
+  });
+});

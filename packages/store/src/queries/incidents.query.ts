@@ -119,3 +119,18 @@ export async function incidentTimeline(store: Store, incidentId: string): Promis
   });
   return rs.json<IncidentTimelineRecord>();
 }
+
+/**
+ * When each of `incidentIds` first had a timeline entry of `type` (e.g. its first breaker trip):
+ * what response times are measured from. Query name: incident_timeline.first_of_type.
+ */
+export async function firstTimelineEntries(store: Store, type: string, incidentIds: readonly string[]): Promise<Map<string, number>> {
+  if (incidentIds.length === 0) return new Map();
+  const rs = await store.client.query({
+    query: `SELECT incident_id, toUnixTimestamp64Milli(min(at)) AS first_at FROM incident_timeline FINAL
+            WHERE type = {type:String} AND incident_id IN {ids:Array(String)} GROUP BY incident_id`,
+    query_params: { type, ids: incidentIds },
+    format: 'JSONEachRow',
+  });
+  return new Map((await rs.json<{ incident_id: string; first_at: number }>()).map((row) => [row.incident_id, Number(row.first_at)]));
+}
