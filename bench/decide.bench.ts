@@ -171,6 +171,14 @@ async function main(): Promise<void> {
       verdict,
       '',
       `Decisions during the warm-up and the runs, from the server's decision counts: ${mix}.`,
+      '',
+      'Reading: the server CPU row is the figure that holds still on a shared machine (the rates move with whatever else runs).',
+      'With one core for the load generator and one for the server, the rate of /v1/decide follows its CPU per request, so 80 %',
+      "of the bare route would leave the whole decision path (key check, phone check and keyed hash, ASN, velocity limits,",
+      'breakers, body validation, counting, serialization) about a quarter of the bare route\'s own CPU, a few microseconds. Its',
+      'mandatory steps alone take about that much in a warm loop, and under load each microsecond a route adds costs the server',
+      'more than one: see `decide: where the time goes`. The runs are nearly all refusals: at these rates the default app ceiling',
+      '(1,000 sends a minute, velocity-limits.ts) challenges every request after the first thousand of each minute.',
     ].join('\n'),
   );
 }
