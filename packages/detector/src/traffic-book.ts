@@ -104,6 +104,17 @@ export function createTrafficBook(options: TrafficBookOptions): TrafficBook {
     return series;
   };
 
+  // The series a fine cell feeds, one per level, by the cell's own key: every cell of every mutable
+  // minute is set again each cycle, so the level keys are built once per cell, not at every visit.
+  // Cleared when pruning may drop series.
+  const seriesOfCell = new Map<string, ScopeSeries[]>();
+  const seriesForCell = (cell: CellScope): ScopeSeries[] => {
+    const key = `${cell.app}|${cell.flow}|${cell.country}|${cell.prefix}|${cell.asn}|${cell.provider}`;
+    let list = seriesOfCell.get(key);
+    if (!list) seriesOfCell.set(key, (list = SCOPE_LEVELS.map((level) => seriesFor(level, cell))));
+    return list;
+  };
+
   const touch = (series: ScopeSeries, ms: number, counters: Counters): void => {
     if (counters.sends > 0 && ms < series.firstSendMs) series.firstSendMs = ms;
     if (ms > series.lastActiveMs) series.lastActiveMs = ms;
@@ -129,8 +140,7 @@ export function createTrafficBook(options: TrafficBookOptions): TrafficBook {
       const present = new Set<ScopeSeries>();
       entries.set(minuteMs, present);
       for (const cell of minuteCells) {
-        for (const level of SCOPE_LEVELS) {
-          const series = seriesFor(level, cell);
+        for (const series of seriesForCell(cell)) {
           present.add(series);
           let sum = series.minutes.get(minuteMs);
           if (!sum) series.minutes.set(minuteMs, (sum = zeroCounters()));
@@ -172,6 +182,7 @@ export function createTrafficBook(options: TrafficBookOptions): TrafficBook {
         }
       }
       const oldestHour = nowMs - options.historyMs;
+      seriesOfCell.clear();
       for (const byKey of levels.values()) {
         for (const [key, series] of byKey) {
           for (const minuteMs of series.minutes.keys()) if (minuteMs < oldestMinute) series.minutes.delete(minuteMs);
