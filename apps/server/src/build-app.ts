@@ -15,7 +15,7 @@ import { collectorRoutes } from './plugins/collectors.routes.ts';
 import { decideRoutes } from './plugins/decide.routes.ts';
 import { keyRoutes } from './plugins/keys.routes.ts';
 import { opsRoutes, type Readiness } from './plugins/ops.routes.ts';
-import { trafficRoutes } from './plugins/traffic.routes.ts';
+import { deliveryRoutes, trafficRoutes } from './plugins/traffic.routes.ts';
 import { anomalyRoutes } from './plugins/anomalies.routes.ts';
 import { incidentRoutes } from './plugins/incidents.routes.ts';
 import { rulesRoutes } from './plugins/rules.routes.ts';
@@ -104,6 +104,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(opsRoutes, { keyring: deps.keyring, metrics: deps.metrics, readiness: deps.readiness });
   await app.register(collectorRoutes, { ingestor: deps.ingestor, keyring: deps.keyring, config: deps.config });
   await app.register(trafficRoutes, { store: deps.store, keyring: deps.keyring });
+  await app.register(deliveryRoutes, { store: deps.store, keyring: deps.keyring });
   await app.register(anomalyRoutes, { store: deps.store, keyring: deps.keyring });
   await app.register(incidentRoutes, { store: deps.store, keyring: deps.keyring, alerting: deps.alerting });
   await app.register(rulesRoutes, { keyring: deps.keyring, alerting: deps.alerting });

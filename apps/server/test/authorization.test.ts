@@ -106,6 +106,7 @@ const ROUTES: RouteRow[] = [
   { method: 'GET', route: '/docs/json', scope: null, request: () => ({ url: '/docs/json' }), ok: 200 },
   { method: 'GET', route: '/metrics', scope: 'read', request: () => ({ url: '/metrics' }), ok: 200 },
   { method: 'GET', route: '/v1/metrics/traffic', scope: 'read', request: () => ({ url: '/v1/metrics/traffic?interval=1h&group_by=country' }), ok: 200 },
+  { method: 'GET', route: '/v1/metrics/delivery', scope: 'read', request: () => ({ url: '/v1/metrics/delivery?interval=1h&group_by=carrier&country=ID' }), ok: 200 },
   { method: 'GET', route: '/v1/metrics/decisions', scope: 'read', request: () => ({ url: '/v1/metrics/decisions?interval=1h' }), ok: 200 },
   { method: 'GET', route: '/v1/anomalies', scope: 'read', request: () => ({ url: '/v1/anomalies?state=open&kind=volume_spike' }), ok: 200 },
   // An id of the right shape that does not exist: authorized callers get the 404, others 401/403.

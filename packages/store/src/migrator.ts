@@ -35,7 +35,7 @@ ORDER BY version`;
 
 /** The raw tables and the column their TTL counts from; the rollup keeps its own, longer retention. */
 const RAW_TABLES = ['sends_raw', 'verifies_raw', 'billing_raw', 'receipts_raw'] as const;
-const ROLLUP_TABLES = ['traffic_1m', 'decisions_1m'] as const;
+const ROLLUP_TABLES = ['traffic_1m', 'decisions_1m', 'delivery_1m'] as const;
 
 export function loadMigrations(dir: string = MIGRATIONS_DIR): Migration[] {
   return readdirSync(dir)

@@ -1,5 +1,17 @@
 import type { FastifyInstance } from 'fastify';
-import { decisionSeries, TRAFFIC_DIMENSIONS, trafficSeries, type Store, type TrafficDimension, type TrafficPoint } from '@tollgate/store';
+import {
+  decisionSeries,
+  DELIVERY_DIMENSIONS,
+  deliveryErrors,
+  deliverySeries,
+  TRAFFIC_DIMENSIONS,
+  trafficSeries,
+  type DeliveryDimension,
+  type DeliveryPoint,
+  type Store,
+  type TrafficDimension,
+  type TrafficPoint,
+} from '@tollgate/store';
 import { requireScope } from '../auth/require-scope.ts';
 import type { Keyring } from '../auth/keyring.ts';
 import { TollgateError } from '../errors.ts';
@@ -164,6 +176,108 @@ export async function trafficRoutes(app: FastifyInstance, opts: { store: Store; 
       return { from: fromMs, to: toMs, interval: request.query.interval, points };
     },
   );
+}
+
+interface DeliveryQuery {
+  from?: string;
+  to?: string;
+  interval: Interval;
+  group_by?: DeliveryDimension;
+  limit: number;
+  country?: string;
+  provider?: string;
+  carrier?: string;
+  app?: string;
+}
+
+const DELIVERY_POINT_SCHEMA = {
+  type: 'object',
+  properties: {
+    ts: { type: 'integer', description: 'Bucket start (the send time), epoch ms (UTC).' },
+    receipts: { type: 'integer', description: 'Receipts in a final state (delivered, undelivered, failed, unknown).' },
+    delivered: { type: 'integer' },
+    undelivered: { type: 'integer' },
+    failed: { type: 'integer' },
+    unknown: { type: 'integer' },
+    delivered_share: { type: ['number', 'null'], description: 'delivered / receipts; null without receipts.' },
+    p50_ms: { type: ['number', 'null'], description: 'Send to delivered receipt; null without a timed delivery.' },
+    p90_ms: { type: ['number', 'null'] },
+    p99_ms: { type: ['number', 'null'] },
+  },
+} as const;
+
+/**
+ * `GET /v1/metrics/delivery`: delivery success and latency (P50, P90, P99 from t-digest states) by
+ * country, provider, carrier or app, and the providers' error codes ranked: the messaging-vendor
+ * owner's view of the second seed's delivery-time monitoring.
+ */
+export async function deliveryRoutes(app: FastifyInstance, opts: { store: Store; keyring: Keyring }): Promise<void> {
+  app.get<{ Querystring: DeliveryQuery }>(
+    '/v1/metrics/delivery',
+    {
+      onRequest: requireScope(opts.keyring, 'read'),
+      schema: {
+        summary: 'Delivery success and latency by country, provider and carrier',
+        tags: ['query'],
+        description:
+          'Scope `read`. Buckets by send time; carrier is the receipt\'s mobile network code (MCC-MNC) or the number\'s carrier prefix. ' +
+          'Latency percentiles merge exactly across buckets (t-digest states), they are not averages of minutes. `errors` ranks the provider ' +
+          'error codes of undelivered and failed receipts in the range.',
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            from: { type: 'string' },
+            to: { type: 'string' },
+            interval: { type: 'string', enum: Object.keys(INTERVAL_MINUTES), default: '1h' },
+            group_by: { type: 'string', enum: [...DELIVERY_DIMENSIONS] },
+            limit: { type: 'integer', minimum: 1, maximum: 100, default: 10 },
+            country: { type: 'string', pattern: '^[A-Z]{2}$' },
+            provider: { type: 'string', maxLength: 64 },
+            carrier: { type: 'string', maxLength: 32 },
+            app: { type: 'string', maxLength: 64 },
+          },
+        },
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              from: { type: 'integer' },
+              to: { type: 'integer' },
+              interval: { type: 'string' },
+              series: { type: 'array', items: { type: 'object', properties: { key: { type: 'string' }, points: { type: 'array', items: DELIVERY_POINT_SCHEMA } } } },
+              errors: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  properties: { provider: { type: 'string' }, country: { type: 'string' }, error_code: { type: 'string' }, receipts: { type: 'integer' }, share: { type: 'number' } },
+                },
+              },
+            },
+          },
+          ...ERROR_RESPONSES,
+        },
+      },
+    },
+    async (request) => {
+      const q = request.query;
+      const { fromMs, toMs, intervalMinutes } = timeRange(q);
+      const filters = { country: q.country, provider: q.provider, carrier: q.carrier, app: q.app };
+      const points = await deliverySeries(opts.store, { fromMs, toMs, intervalMinutes, groupBy: q.group_by, limit: q.limit, filters });
+      const errors = await deliveryErrors(opts.store, { fromMs, toMs, limit: 20, filters: { country: q.country, provider: q.provider } });
+      return { from: fromMs, to: toMs, interval: q.interval, series: deliveryBySeries(points), errors };
+    },
+  );
+}
+
+function deliveryBySeries(points: DeliveryPoint[]): { key: string; points: object[] }[] {
+  const byKey = new Map<string, object[]>();
+  for (const { key, ...point } of points) {
+    const list = byKey.get(key) ?? [];
+    list.push({ ...point, delivered_share: point.receipts > 0 ? point.delivered / point.receipts : null });
+    byKey.set(key, list);
+  }
+  return [...byKey].map(([key, list]) => ({ key, points: list }));
 }
 
 /** The query's range and bucket size, validated: from before to, and not more buckets than a chart needs. */

@@ -1,11 +1,19 @@
 import type { Store } from '../store.ts';
 
+const SEND_MINUTE = 'toStartOfMinute(if(toUnixTimestamp64Milli(send_ts) > 0, send_ts, ts))';
+
 /** The views that feed traffic_1m, with the expression of the minute each one counts a row in. */
-const ROLLUP_VIEWS = [
+const TRAFFIC_VIEWS = [
   { view: 'traffic_1m_sends_mv', table: 'sends_raw', minute: 'toStartOfMinute(ts)' },
-  { view: 'traffic_1m_verifies_mv', table: 'verifies_raw', minute: 'toStartOfMinute(if(toUnixTimestamp64Milli(send_ts) > 0, send_ts, ts))' },
-  { view: 'traffic_1m_billing_mv', table: 'billing_raw', minute: 'toStartOfMinute(if(toUnixTimestamp64Milli(send_ts) > 0, send_ts, ts))' },
-  { view: 'traffic_1m_receipts_mv', table: 'receipts_raw', minute: 'toStartOfMinute(if(toUnixTimestamp64Milli(send_ts) > 0, send_ts, ts))' },
+  { view: 'traffic_1m_verifies_mv', table: 'verifies_raw', minute: SEND_MINUTE },
+  { view: 'traffic_1m_billing_mv', table: 'billing_raw', minute: SEND_MINUTE },
+  { view: 'traffic_1m_receipts_mv', table: 'receipts_raw', minute: SEND_MINUTE },
+] as const;
+
+/** Every rollup table and the views that feed it. */
+const ROLLUPS = [
+  { target: 'traffic_1m', views: TRAFFIC_VIEWS },
+  { target: 'delivery_1m', views: [{ view: 'delivery_1m_mv', table: 'receipts_raw', minute: SEND_MINUTE }] },
 ] as const;
 
 /**
@@ -14,48 +22,52 @@ const ROLLUP_VIEWS = [
  * ClickHouse commits a raw part and the parts of its materialized views one after the other, so a
  * process killed in between leaves raw rows that the rollup never counted; the client got no
  * answer, retries, and its retry is (rightly) a duplicate. After an unclean stop the server calls
- * this for the last moments before the crash: it deletes those minutes from the rollup and
+ * this for the last moments before the crash: it deletes those minutes from each rollup and
  * re-aggregates them from the raw tables with the views' own SELECTs (read from the catalogue,
- * so the definition lives in one place). Returns the number of minutes rebuilt.
+ * so the definition lives in one place). Returns the number of minutes rebuilt (in traffic_1m).
  */
 export async function repairRollups(store: Store, sinceMs: number): Promise<number> {
-  const minutes = new Set<string>();
-  for (const { table, minute } of ROLLUP_VIEWS) {
-    const rs = await store.client.query({
-      query: `SELECT DISTINCT toString(${minute}) AS m FROM {table:Identifier} WHERE ingested_at >= fromUnixTimestamp64Milli({since:Int64})`,
-      query_params: { table, since: sinceMs },
-      format: 'JSONCompactEachRow',
-    });
-    for (const [m] of await rs.json<[string]>()) minutes.add(m);
-  }
-  if (minutes.size === 0) return 0;
-  const list = [...minutes];
-  await store.client.command({
-    query: 'ALTER TABLE traffic_1m DELETE WHERE minute IN {minutes:Array(DateTime)}',
-    query_params: { minutes: list },
-    clickhouse_settings: { mutations_sync: '2' },
-  });
-  for (const { view } of ROLLUP_VIEWS) {
-    const rs = await store.client.query({
-      query: 'SELECT as_select FROM system.tables WHERE database = currentDatabase() AND name = {view:String}',
-      query_params: { view },
-      format: 'JSONEachRow',
-    });
-    const [row] = await rs.json<{ as_select: string }>();
-    if (!row) throw new Error(`rollup view ${view} is missing: run \`tollgate migrate\``);
-    // The view's SELECT is schema text from our own migrations, not input.
+  let rebuilt = 0;
+  for (const { target, views } of ROLLUPS) {
+    const minutes = new Set<string>();
+    for (const { table, minute } of views) {
+      const rs = await store.client.query({
+        query: `SELECT DISTINCT toString(${minute}) AS m FROM {table:Identifier} WHERE ingested_at >= fromUnixTimestamp64Milli({since:Int64})`,
+        query_params: { table, since: sinceMs },
+        format: 'JSONCompactEachRow',
+      });
+      for (const [m] of await rs.json<[string]>()) minutes.add(m);
+    }
+    if (minutes.size === 0) continue;
+    const list = [...minutes];
     await store.client.command({
-      query: `INSERT INTO traffic_1m SELECT * FROM (${row.as_select}) WHERE minute IN {minutes:Array(DateTime)}`,
-      query_params: { minutes: list },
+      query: 'ALTER TABLE {target:Identifier} DELETE WHERE minute IN {minutes:Array(DateTime)}',
+      query_params: { target, minutes: list },
+      clickhouse_settings: { mutations_sync: '2' },
     });
+    for (const { view } of views) {
+      const rs = await store.client.query({
+        query: 'SELECT as_select FROM system.tables WHERE database = currentDatabase() AND name = {view:String}',
+        query_params: { view },
+        format: 'JSONEachRow',
+      });
+      const [row] = await rs.json<{ as_select: string }>();
+      if (!row) throw new Error(`rollup view ${view} is missing: run \`tollgate migrate\``);
+      // The view's SELECT is schema text from our own migrations, not input.
+      await store.client.command({
+        query: `INSERT INTO {target:Identifier} SELECT * FROM (${row.as_select}) WHERE minute IN {minutes:Array(DateTime)}`,
+        query_params: { target, minutes: list },
+      });
+    }
+    if (target === 'traffic_1m') rebuilt = list.length;
   }
-  return list.length;
+  return rebuilt;
 }
 
 /** When the last raw row of any kind was ingested (0 for an empty store). */
 export async function lastIngestedAt(store: Store): Promise<number> {
   let latest = 0;
-  for (const { table } of ROLLUP_VIEWS) {
+  for (const { table } of TRAFFIC_VIEWS) {
     const rs = await store.client.query({
       query: 'SELECT toUnixTimestamp64Milli(max(ingested_at)) AS t FROM {table:Identifier}',
       query_params: { table },
