@@ -5,15 +5,11 @@ import { EventsError, isHostingNetwork, loadAsnDatabase } from '../src/index.ts'
 const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
 
 describe('loadAsnDatabase', () => {
-  const started = performance.now();
   const db = loadAsnDatabase();
-  const loadMs = performance.now() - started;
 
-  it('loads both address families once, within a second', () => {
+  it('loads both address families', () => {
     expect(db.rangeCount.ipv4).toBeGreaterThan(100_000);
     expect(db.rangeCount.ipv6).toBeGreaterThan(10_000);
-    // ~0.6 s measured; the bound leaves room for a slow CI machine.
-    expect(loadMs).toBeLessThan(3_000);
   });
 
   // Addresses inside ranges of @ip-location-db/asn's asn-ipv4-num.csv / asn-ipv6-num.csv.
