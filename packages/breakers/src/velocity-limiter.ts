@@ -105,11 +105,12 @@ export function createVelocityLimiter(deps: VelocityLimiterDeps): VelocityLimite
   const { clock } = deps;
   const config = deps.config ?? DEFAULT_VELOCITY_CONFIG;
   const maxKeys = deps.maxKeysPerTable ?? DEFAULT_MAX_KEYS_PER_TABLE;
-  const appLimits = new Map(Object.keys(config.apps).map((app) => [app, limitsForApp(config, app)]));
+  const appRules = new Map(Object.keys(config.apps).map((app) => [app, rulesFor(limitsForApp(config, app))]));
+  const defaultRules = rulesFor(config.defaults);
   const counters = createCappedMap<AppCounters>(MAX_TRACKED_APPS);
 
-  function limitsOf(app: string): VelocityLimits {
-    return appLimits.get(app) ?? config.defaults;
+  function rulesOf(app: string): AppRules {
+    return appRules.get(app) ?? defaultRules;
   }
 
   function countersOf(app: string): AppCounters {
@@ -125,30 +126,32 @@ export function createVelocityLimiter(deps: VelocityLimiterDeps): VelocityLimite
 
   function check(request: VelocityRequest): VelocityDecision {
     const nowMs = clock();
-    const limits = limitsOf(request.app);
+    const rules = rulesOf(request.app);
+    const { limits } = rules;
     const app = counters.get(request.app);
-    const subnet = subnetRule(request.ipSubnet, limits);
+    const subnet = subnetRule(request.ipSubnet, rules);
     let worst: VelocityDenial | undefined;
-    worst = stricter(worst, checkWindow('phone', 'this phone', limits.phone, app?.phone.get(request.phoneHash), nowMs));
-    worst = stricter(worst, checkWindow('ip', 'this IP', limits.ip, app?.ip.get(request.ip), nowMs));
+    worst = stricter(worst, checkWindow('phone', 'this phone', '', limits.phone, app?.phone.get(request.phoneHash), nowMs));
+    worst = stricter(worst, checkWindow('ip', 'this IP', '', limits.ip, app?.ip.get(request.ip), nowMs));
     if (subnet !== undefined) {
       const window = app?.[subnet.table].get(request.ipSubnet);
-      worst = stricter(worst, checkWindow(subnet.rule, `subnet ${request.ipSubnet}`, subnet.limit, window, nowMs));
+      worst = stricter(worst, checkWindow(subnet.rule, 'subnet ', request.ipSubnet, subnet.limit, window, nowMs));
     }
     if (request.sessionId !== undefined && limits.session !== null) {
       worst = stricter(worst, checkSession(limits.session, app?.session.get(request.sessionId), nowMs));
     }
-    worst = stricter(worst, checkWindow('app_ceiling', `app ${request.app}`, limits.app, app?.app, nowMs));
+    worst = stricter(worst, checkWindow('app_ceiling', 'app ', request.app, limits.app, app?.app, nowMs));
     return worst ?? ALLOW;
   }
 
   function record(request: VelocityRequest): void {
     const nowMs = clock();
-    const limits = limitsOf(request.app);
+    const rules = rulesOf(request.app);
+    const { limits } = rules;
     const app = countersOf(request.app);
     if (limits.phone !== null) countIn(app.phone, request.phoneHash, limits.phone, nowMs);
     if (limits.ip !== null) countIn(app.ip, request.ip, limits.ip, nowMs);
-    const subnet = subnetRule(request.ipSubnet, limits);
+    const subnet = subnetRule(request.ipSubnet, rules);
     if (subnet !== undefined) countIn(app[subnet.table], request.ipSubnet, subnet.limit, nowMs);
     if (request.sessionId !== undefined && limits.session !== null) recordSession(app.session, request.sessionId, limits.session, nowMs);
     if (limits.app !== null) (app.app ??= new SlidingWindow(limits.app.windowMs)).add(nowMs);
@@ -180,21 +183,38 @@ const ALLOW: VelocityDecision = { decision: 'allow' };
 
 type SubnetTable = Extract<TableName, 'ipv4Subnet' | 'ipv6Subnet'>;
 
-function subnetRule(
-  ipSubnet: string,
-  limits: VelocityLimits,
-): { rule: VelocityRule; table: SubnetTable; limit: WindowLimit } | undefined {
-  // '' is the events package's "unknown subnet": it must not pool every unparsable address into one counter.
-  if (ipSubnet === '') return undefined;
-  const v6 = ipSubnet.includes(':');
-  const limit = v6 ? limits.ipv6Subnet : limits.ipv4Subnet;
-  if (limit === null) return undefined;
-  return v6 ? { rule: 'ipv6_subnet', table: 'ipv6Subnet', limit } : { rule: 'ipv4_subnet', table: 'ipv4Subnet', limit };
+interface SubnetRule {
+  rule: VelocityRule;
+  table: SubnetTable;
+  limit: WindowLimit;
 }
 
+/** One app's limits with the subnet rules they imply, worked out once rather than on every send. */
+interface AppRules {
+  limits: VelocityLimits;
+  ipv4: SubnetRule | undefined;
+  ipv6: SubnetRule | undefined;
+}
+
+function rulesFor(limits: VelocityLimits): AppRules {
+  return {
+    limits,
+    ipv4: limits.ipv4Subnet === null ? undefined : { rule: 'ipv4_subnet', table: 'ipv4Subnet', limit: limits.ipv4Subnet },
+    ipv6: limits.ipv6Subnet === null ? undefined : { rule: 'ipv6_subnet', table: 'ipv6Subnet', limit: limits.ipv6Subnet },
+  };
+}
+
+function subnetRule(ipSubnet: string, rules: AppRules): SubnetRule | undefined {
+  // '' is the events package's "unknown subnet": it must not pool every unparsable address into one counter.
+  if (ipSubnet === '') return undefined;
+  return ipSubnet.includes(':') ? rules.ipv6 : rules.ipv4;
+}
+
+/** `what` and `whose` name the counted thing ("subnet " + "203.0.113.0/24"), joined only for a refusal's detail. */
 function checkWindow(
   rule: VelocityRule,
   what: string,
+  whose: string,
   limit: WindowLimit | null,
   window: SlidingWindow | undefined,
   nowMs: number,
@@ -207,7 +227,7 @@ function checkWindow(
     decision: limit.onExceed,
     rule,
     retryAfterS: secondsFrom(waitMs),
-    detail: `${sent} sends from ${what} in the last ${formatDuration(limit.windowMs)} (limit ${limit.max})`,
+    detail: `${sent} sends from ${what}${whose} in the last ${formatDuration(limit.windowMs)} (limit ${limit.max})`,
   };
 }
 
