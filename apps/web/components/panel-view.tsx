@@ -12,7 +12,7 @@ export async function PanelView({ panel, locale, nowMs, filters = {} }: { panel:
   const body = (() => {
     if (!result.ok) return <ErrorState result={result} what={panel.title.toLowerCase()} />;
     const fields = [...new Set([...panel.series.map((s) => s.field), ...(panel.denominator ? [panel.denominator] : [])])];
-    const rows = shapeRows(result.data, { rowsPath: panel.rows, x: panel.x, fields, totalsOf: panel.totalsOf });
+    const rows = shapeRows(result.data, { rowsPath: panel.rows, x: panel.x, fields, totalsOf: panel.totalsOf }).slice(0, panel.limit);
     if (panel.chart === 'stat') {
       const series = panel.series[0]!;
       const value = reduceRows(rows, panel.reduce!, series.field, panel.denominator);

@@ -34,6 +34,8 @@ export interface Panel {
   /** With grouped traffic: the nested array of each row whose fields are summed. */
   totalsOf?: string;
   series: PanelSeries[];
+  /** Most rows shown (tables and bars): the largest come first, the long tail is left out. */
+  limit?: number;
   /** What an empty answer means for this panel ("No budgets set"); a generic line otherwise. */
   empty?: string;
   /** Stat panels: how the rows become one number (`ratio` divides by `denominator`). */
@@ -95,6 +97,7 @@ export function parseDashboard(value: unknown, file: string): Dashboard {
           return { field: str(so.field, `${at}.series[${j}].field`), label: str(so.label, `${at}.series[${j}].label`), unit: oneOf(so.unit ?? 'count', UNITS, `${at}.series[${j}].unit`) };
         }),
         ...(p.empty !== undefined && { empty: str(p.empty, `${at}.empty`) }),
+        ...(p.limit !== undefined && { limit: Number.isInteger(p.limit) && (p.limit as number) > 0 ? (p.limit as number) : fail(`${at}.limit`, 'must be a positive integer') }),
         ...(p.reduce !== undefined && { reduce: oneOf(p.reduce, REDUCES, `${at}.reduce`) }),
         ...(p.denominator !== undefined && { denominator: str(p.denominator, `${at}.denominator`) }),
       };

@@ -125,6 +125,7 @@ describe('panel files', () => {
     [broken({ query: { path: '/v1/x', range: '2y' } }), 'panels[0].query.range must be one of'],
     [broken({ chart: 'stat' }), 'panels[0].reduce is required for a stat panel'],
     [broken({ series: [] }), 'panels[0].series needs at least one series'],
+    [broken({ limit: 0 }), 'panels[0].limit must be a positive integer'],
     [{ ...valid, panels: [valid.panels[0], valid.panels[0]] }, 'panels[1].id "a" is used twice'],
   ])('names the file and the path of a mistake (%#)', (value, message) => {
     expect(() => parseDashboard(value, 'x.json')).toThrow(PanelFileError);
