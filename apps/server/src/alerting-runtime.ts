@@ -32,6 +32,7 @@ import {
 import { describeScope, type BreakerChange } from '@tollgate/breakers';
 import type { Anomaly, AnomalyChange, Budget } from '@tollgate/detector';
 import { listIncidents, scopeMoney, type Store } from '@tollgate/store';
+import { createPlannedEventRegistry, type PlannedEventRegistry } from './planned-event-registry.ts';
 import { spendReport } from './spend-report.ts';
 
 /** How often due notifications, escalations and incident money are looked at. */
@@ -53,6 +54,7 @@ export interface RulesStatus {
 
 export interface AlertingRuntime {
   desk: IncidentDesk;
+  planned: PlannedEventRegistry;
   /** The time incidents are opened and measured on. */
   clock: () => number;
   budgets: readonly Budget[];
@@ -141,6 +143,7 @@ export function createAlertingRuntime(options: AlertingOptions): AlertingRuntime
   let ticking: Promise<void> | undefined;
 
   const silences = createSilenceRegistry({ store, clock });
+  const planned = createPlannedEventRegistry({ store, clock });
   let desk: IncidentDesk | undefined;
   const outbox = createNotificationOutbox({
     store,
@@ -151,10 +154,11 @@ export function createAlertingRuntime(options: AlertingOptions): AlertingRuntime
       void desk?.notified(notification).catch((error: unknown) => logger.error({ err: error }, 'could not record a sent notification'));
     },
   });
-  desk = createIncidentDesk({ store, clock, rules: () => watcher?.current(), silences: () => silences.list(), outbox, logger });
+  desk = createIncidentDesk({ store, clock, rules: () => watcher?.current(), silences: () => silences.list(), planned: () => planned.active(), outbox, logger });
 
   async function tick(): Promise<void> {
     await silences.refresh();
+    await planned.refresh();
     await desk!.tick();
   }
 
@@ -196,6 +200,7 @@ export function createAlertingRuntime(options: AlertingOptions): AlertingRuntime
 
   return {
     desk,
+    planned,
     clock,
     budgets: options.budgets ?? [],
     silences,
@@ -241,6 +246,7 @@ export function createAlertingRuntime(options: AlertingOptions): AlertingRuntime
         },
       });
       await silences.refresh();
+      await planned.refresh();
       await desk!.start();
       await outbox.start();
       if (options.manual) return;

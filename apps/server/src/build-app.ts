@@ -21,6 +21,7 @@ import { incidentRoutes } from './plugins/incidents.routes.ts';
 import { rulesRoutes } from './plugins/rules.routes.ts';
 import { spendRoutes } from './plugins/spend.routes.ts';
 import { ownerRoutes } from './plugins/owners.routes.ts';
+import { plannedEventRoutes } from './plugins/planned-events.routes.ts';
 import type { AlertingRuntime } from './alerting-runtime.ts';
 import { webhookRoutes } from './plugins/webhooks.routes.ts';
 import { sessionRoutes } from './plugins/sessions.routes.ts';
@@ -109,6 +110,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(incidentRoutes, { store: deps.store, keyring: deps.keyring, alerting: deps.alerting });
   await app.register(rulesRoutes, { keyring: deps.keyring, alerting: deps.alerting });
   await app.register(ownerRoutes, { store: deps.store, keyring: deps.keyring, alerting: deps.alerting, clock: deps.alerting.clock });
+  await app.register(plannedEventRoutes, { keyring: deps.keyring, alerting: deps.alerting });
   await app.register(spendRoutes, { store: deps.store, keyring: deps.keyring, budgets: deps.alerting.budgets });
   await app.register(keyRoutes, { keyring: deps.keyring });
   await app.register(sessionRoutes, { keyring: deps.keyring, users: deps.users, sessions: deps.sessions });

@@ -93,6 +93,14 @@ async function incident(): Promise<string> {
 
 const silenceBody = () => ({ matchers: [`country="U${String.fromCharCode(65 + (id() % 26))}"`], reason: 'authz', endsAt: new Date(Date.now() + 3_600_000).toISOString() });
 
+const plannedBody = () => ({ kind: 'campaign', scope: { country: 'BR' }, startsAt: new Date().toISOString(), endsAt: new Date(Date.now() + 86_400_000).toISOString(), volumeMultiplier: 3, note: 'authz' });
+
+async function plannedEvent(): Promise<string> {
+  const res = await server.app.inject({ method: 'POST', url: '/v1/planned-events', payload: plannedBody(), headers: server.auth('operate') });
+  expect(res.statusCode).toBe(201);
+  return res.json().event.id;
+}
+
 async function silence(): Promise<string> {
   const res = await server.app.inject({ method: 'POST', url: '/v1/silences', payload: silenceBody(), headers: server.auth('operate') });
   expect(res.statusCode).toBe(201);
@@ -120,6 +128,9 @@ const ROUTES: RouteRow[] = [
   { method: 'GET', route: '/v1/silences', scope: 'read', request: () => ({ url: '/v1/silences' }), ok: 200 },
   { method: 'POST', route: '/v1/silences', scope: 'operate', request: () => ({ url: '/v1/silences', payload: JSON.stringify(silenceBody()) }), ok: 201 },
   { method: 'DELETE', route: '/v1/silences/:id', scope: 'operate', request: async () => ({ url: `/v1/silences/${await silence()}` }), ok: 200 },
+  { method: 'GET', route: '/v1/planned-events', scope: 'read', request: () => ({ url: '/v1/planned-events' }), ok: 200 },
+  { method: 'POST', route: '/v1/planned-events', scope: 'operate', request: () => ({ url: '/v1/planned-events', payload: JSON.stringify(plannedBody()) }), ok: 201 },
+  { method: 'DELETE', route: '/v1/planned-events/:id', scope: 'operate', request: async () => ({ url: `/v1/planned-events/${await plannedEvent()}` }), ok: 200 },
   { method: 'GET', route: '/v1/owners', scope: 'read', request: () => ({ url: '/v1/owners?days=7' }), ok: 200 },
   { method: 'GET', route: '/v1/spend', scope: 'read', request: () => ({ url: '/v1/spend?from=2026-11-01T00:00:00Z&to=2026-11-02T00:00:00Z' }), ok: 200 },
   { method: 'GET', route: '/v1/rules', scope: 'read', request: () => ({ url: '/v1/rules' }), ok: 200 },

@@ -327,3 +327,58 @@ describe('owners', () => {
     expect((await get('/v1/owners?days=400')).statusCode).toBe(400);
   });
 });
+
+describe('planned events', () => {
+  const declare = (body: object) => post('/v1/planned-events', body);
+  const window = (hours: number) => ({ startsAt: new Date(now).toISOString(), endsAt: new Date(now + hours * 3_600_000).toISOString() });
+
+  it('refuses a planned event without a scope, too long, for an unknown owner or with a silly multiplier, naming the field', async () => {
+    now = T0 + 10 * DAY;
+    const cases: Array<[object, string]> = [
+      [{ kind: 'campaign', scope: {}, ...window(2), note: 'x' }, 'scope'],
+      [{ kind: 'campaign', scope: { country: 'SN' }, ...window(31 * 24), note: 'x' }, 'endsAt'],
+      [{ kind: 'campaign', scope: { country: 'SN' }, ...window(2), owner: 'marketing', note: 'x' }, 'owner'],
+      [{ kind: 'campaign', scope: { country: 'SN' }, ...window(2), volumeMultiplier: 0, note: 'x' }, 'volumeMultiplier'],
+      [{ kind: 'party', scope: { country: 'SN' }, ...window(2), note: 'x' }, 'kind'],
+    ];
+    for (const [body, field] of cases) {
+      const res = await declare(body);
+      expect(res.statusCode, JSON.stringify(body)).toBe(400);
+      expect(res.json().error.field).toBe(field);
+    }
+  });
+
+  it('gives the scope\'s incidents to the temporary owner during the window, and back to the rules after it', async () => {
+    const created = await declare({ kind: 'launch', scope: { country: 'SN' }, ...window(2), volumeMultiplier: 2, owner: 'iam', note: 'login launch in Senegal' });
+    expect(created.statusCode).toBe(201);
+    const plan = created.json().event;
+    expect(plan).toMatchObject({ author: 'test-operate', owner: 'iam', volumeMultiplier: 2 });
+    expect((await get('/v1/planned-events')).json().events.map((e: { id: string }) => e.id)).toContain(plan.id);
+
+    const [during] = await observe(alert({ kind: 'volume_spike', scope: { country: 'SN' }, severity: 'high' }));
+    const inside = (await get(`/v1/incidents/${during!.incidentId}`)).json();
+    expect(inside.incident.owner).toBe('iam');
+    expect(inside.timeline.find((entry: { type: string }) => entry.type === 'reassigned')).toMatchObject({
+      from: 'fraud',
+      to: 'iam',
+      actor: 'tollgate',
+      reason: expect.stringContaining(`planned launch ${plan.id}`),
+    });
+    await post(`/v1/incidents/${during!.incidentId}/resolve`, { reason: 'launch traffic' });
+
+    now += 3 * 3_600_000;
+    await server.alerting.tick();
+    const [after] = await observe(alert({ kind: 'volume_spike', scope: { country: 'SN' }, severity: 'high' }));
+    expect((await get(`/v1/incidents/${after!.incidentId}`)).json().incident.owner).toBe('fraud');
+    expect((await get('/v1/planned-events')).json().events.map((e: { id: string }) => e.id)).not.toContain(plan.id);
+  });
+
+  it('ends a planned event early', async () => {
+    const plan = (await declare({ kind: 'holiday', scope: { country: 'CI' }, ...window(24), note: 'Tabaski' })).json().event;
+    const ended = await server.app.inject({ method: 'DELETE', url: `/v1/planned-events/${plan.id}`, headers: server.auth('operate') });
+    expect(ended.statusCode).toBe(200);
+    expect(Date.parse(ended.json().event.endsAt)).toBe(now);
+    expect((await get('/v1/planned-events')).json().events.map((e: { id: string }) => e.id)).not.toContain(plan.id);
+    expect((await server.app.inject({ method: 'DELETE', url: `/v1/planned-events/${plan.id}`, headers: server.auth('operate') })).statusCode).toBe(404);
+  });
+});

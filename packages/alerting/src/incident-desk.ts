@@ -8,6 +8,7 @@ import {
   scopeMoney,
   type Store,
 } from '@tollgate/store';
+import { scopeCovers, type ScopeAttributes } from '@tollgate/breakers';
 import type { AlertInput } from './alert-input.ts';
 import { planEscalation } from './escalation-plan.ts';
 import {
@@ -20,6 +21,7 @@ import {
   recordNotified,
   resolve,
   setMoney,
+  SYSTEM_ACTOR,
   type Incident,
   type IncidentErrorCode,
   type IncidentTransition,
@@ -35,6 +37,18 @@ import { incidentRouting, type NotificationTarget } from './notification-targets
 import { describeIncident, type Notification } from './notifier.ts';
 import type { AlertingConfig } from './rules-config.ts';
 import { silencedBy, type Silence } from './silence.ts';
+
+/** A declared campaign, launch, migration or holiday, as far as routing is concerned. */
+export interface PlannedScope {
+  id: string;
+  kind: string;
+  scope: AlertInput['scope'];
+  startsAt: number;
+  endsAt: number;
+  /** Owns the scope's incidents during the window, instead of the route's owner. */
+  owner?: string;
+  note: string;
+}
 
 /** What an operator's action on an incident came to: the incident, or why not (as an HTTP status). */
 export type DeskResult =
@@ -103,6 +117,8 @@ export function createIncidentDesk(deps: {
   /** Live silences (the caller keeps them fresh). */
   silences: () => readonly Silence[];
   outbox: Pick<NotificationOutbox, 'enqueue'>;
+  /** Planned events in effect (the caller keeps them fresh): incidents in their scope name them, and go to their owner. */
+  planned?: () => readonly PlannedScope[];
   logger?: OutboxLogger;
 }): IncidentDesk {
   const { store, clock, logger } = deps;
@@ -197,6 +213,26 @@ export function createIncidentDesk(deps: {
     if (money.spendUsd === incident.spendUsd && money.preventedUsd === incident.preventedUsd) return incident;
     const set = setMoney(incident, { ...money, nowMs: incident.updatedAt });
     return set.ok ? set.incident : incident;
+  }
+
+  /**
+   * A new incident inside a planned event's scope and window says so on its timeline, and goes to the
+   * event's temporary owner when it names one; after the window, routing is the rules' again.
+   */
+  function withPlans(incident: Incident, alert: AlertInput, config: AlertingConfig, now: number): Incident {
+    let next = incident;
+    for (const plan of deps.planned?.() ?? []) {
+      if (!(plan.startsAt <= now && now < plan.endsAt) || !scopeCovers(plan.scope, alert.scope as ScopeAttributes)) continue;
+      const until = new Date(plan.endsAt).toISOString().slice(0, 16).replace('T', ' ');
+      const what = `planned ${plan.kind} ${plan.id} until ${until} UTC: ${plan.note}`;
+      const moved = plan.owner !== undefined && plan.owner !== next.owner ? reassign(next, { by: SYSTEM_ACTOR, to: plan.owner, reason: what, owners: [...config.owners.keys()], nowMs: now }) : undefined;
+      if (moved?.ok) next = moved.incident;
+      else {
+        const noted = addNote(next, SYSTEM_ACTOR, `During ${what}`, now);
+        if (noted.ok) next = noted.incident;
+      }
+    }
+    return next;
   }
 
   async function notifyDue(tracked: Tracked, config: AlertingConfig, now: number): Promise<void> {
@@ -322,7 +358,7 @@ export function createIncidentDesk(deps: {
             continue;
           }
           const tracked = open.get(grouped.incident.id) ?? { incident: grouped.incident, version: 0, storedSeq: 0 };
-          await save(tracked, grouped.incident);
+          await save(tracked, grouped.action === 'opened' ? withPlans(grouped.incident, alert, config, now) : grouped.incident);
           outcomes.push({ alertId: alert.id, action: grouped.action, incidentId: grouped.incident.id, reason: grouped.reason });
         }
         return outcomes;

@@ -67,7 +67,7 @@ export { toIncidentRecord, toTimelineRecords, fromIncidentRecord, toSilenceRecor
 export { incidentRouting } from './notification-targets.ts';
 export type { IncidentRouting, NotificationTarget } from './notification-targets.ts';
 export { createIncidentDesk } from './incident-desk.ts';
-export type { DeskResult, IncidentDesk, ObserveOutcome } from './incident-desk.ts';
+export type { DeskResult, IncidentDesk, ObserveOutcome, PlannedScope } from './incident-desk.ts';
 export { createSilenceRegistry } from './silence-registry.ts';
 export type { SilenceRegistry, SilenceResult, StoredSilence } from './silence-registry.ts';
 export { describeRules, explainRouting } from './rules-view.ts';

@@ -17,7 +17,8 @@
  *   of its 24-hour window; live counts those that arrived while their minute was mutable (and all
  *   of them after a restart's warm-up). A replay can raise a mismatch hours before live would.
  */
-import type { Store } from '@tollgate/store';
+import { plannedEventsBetween, type Store } from '@tollgate/store';
+import { fromPlannedEventRecord } from './planned-event.ts';
 import type { Scope } from './scope.ts';
 import type { SuggestedAction } from './finding.ts';
 import type { AnomalyKind, Severity } from '@tollgate/breakers';
@@ -66,6 +67,8 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
   await loadHours(options.store, engine, warmUntil - HISTORY_MS, warmUntil);
   const lookbackMs = Math.max(config.blockWindowMs, config.verifyWindowMs);
   await loadMinutes(options.store, engine, warmUntil, fromMs, lookbackMs);
+  // Planned events are replayed as they stand now: one declared after the fact counts too.
+  engine.setPlannedEvents((await plannedEventsBetween(options.store, fromMs, toMs)).map(fromPlannedEventRecord));
 
   const findings: BacktestFinding[] = [];
   const anomalies = new Map<string, Anomaly>();

@@ -5,6 +5,7 @@
 import type { AsnProfile, NumberBlockMinute, VerifyFailureMinute } from '@tollgate/store';
 import type { ActivityLog } from './activity-log.ts';
 import type { DetectorConfig } from './detector-config.ts';
+import type { PlannedEvent } from './planned-event.ts';
 import type { Counters } from './counters.ts';
 import type { ScopeSeries, TrafficBook } from './traffic-book.ts';
 
@@ -15,6 +16,8 @@ export interface DetectionContext {
   asns: ReadonlyMap<number, AsnProfile>;
   blocks: ActivityLog<NumberBlockMinute>;
   verifyFailures: ActivityLog<VerifyFailureMinute>;
+  /** Declared campaigns, launches, migrations and holidays: their volume is expected. */
+  planned: readonly PlannedEvent[];
   /** Sums per active scope over [fromMs, toMs), computed once per step and window. */
   window(fromMs: number, toMs: number): ReadonlyMap<ScopeSeries, Counters>;
 }

@@ -3,6 +3,7 @@
  * minute by minute on event time. It does no I/O: the live detector feeds it from the store every
  * cycle and the backtest feeds it stored history, so both raise the same anomalies at the same times.
  */
+import type { PlannedEvent } from './planned-event.ts';
 import type { AsnProfile, DetectorTrafficRow, NumberBlockMinute, VerifyFailureMinute } from '@tollgate/store';
 import { createActivityLog, type ActivityLog } from './activity-log.ts';
 import { createAnomalyLifecycle, type AnomalyChange, type AnomalyLifecycle } from './anomaly-lifecycle.ts';
@@ -51,6 +52,8 @@ export interface DetectionEngine {
   /** Warm-up: committed hours of one level from the store. */
   setHours(level: ScopeLevel, rows: readonly DetectorTrafficRow[]): void;
   addAsnProfiles(profiles: readonly AsnProfile[]): void;
+  /** The planned events the next steps take into account (replaces the previous set). */
+  setPlannedEvents(events: readonly PlannedEvent[]): void;
   /** Runs every detector at event time `nowMs` and applies the findings to the anomalies. */
   step(nowMs: number): StepResult;
   /** Per-minute observed and expected values of an anomaly's scope, for charts. */
@@ -100,6 +103,7 @@ export function createDetectionEngine(config: DetectorConfig): DetectionEngine {
   let prunedHour = Number.NaN;
   // The usual hosting share moves with committed hours only: computed once an hour.
   let usualHosting = { hourMs: Number.NaN, share: 0 };
+  let planned: readonly PlannedEvent[] = [];
 
   const engine: DetectionEngine = {
     book,
@@ -119,6 +123,9 @@ export function createDetectionEngine(config: DetectorConfig): DetectionEngine {
     addAsnProfiles(profiles) {
       for (const profile of profiles) asns.set(profile.asn, profile);
     },
+    setPlannedEvents(events) {
+      planned = events;
+    },
     step(nowMs) {
       book.commitUntil(nowMs - MUTABLE_MS);
       if (hourStart(nowMs) !== prunedHour) {
@@ -134,7 +141,7 @@ export function createDetectionEngine(config: DetectorConfig): DetectionEngine {
         if (!sums) windows.set(key, (sums = book.windowSums(fromMs, toMs)));
         return sums;
       };
-      const ctx: DetectionContext = { nowMs, book, config, asns, blocks, verifyFailures, window };
+      const ctx: DetectionContext = { nowMs, book, config, asns, blocks, verifyFailures, planned, window };
       if (usualHosting.hourMs !== hourStart(nowMs)) usualHosting = { hourMs: hourStart(nowMs), share: usualHostingShare(ctx) };
       const overall = book.levels.get('all')?.values().next().value;
       const raw = [

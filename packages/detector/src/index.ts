@@ -7,3 +7,13 @@ export type { AnomalyChange } from './anomaly-lifecycle.ts';
 export type { Contributor, Finding, SuggestedAction } from './finding.ts';
 export { createLiveDetector, type LiveDetector } from './live-detector.ts';
 export { toAnomalyRecord, fromAnomalyRecord } from './anomaly-record.ts';
+export {
+  PLANNED_EVENT_KINDS,
+  MAX_PLANNED_EVENT_MS,
+  MAX_VOLUME_MULTIPLIER,
+  parsePlannedEvent,
+  plannedVolumeMultiplier,
+  toPlannedEventRecord,
+  fromPlannedEventRecord,
+} from './planned-event.ts';
+export type { PlannedEvent, PlannedEventKind, PlannedEventParse } from './planned-event.ts';

@@ -3,7 +3,8 @@
  * to the last complete minute and stores what changed. Open anomalies survive a restart: they are
  * read back at warm-up and continue under the same ids.
  */
-import { listAnomalies, saveAnomalies, type Store } from '@tollgate/store';
+import { listAnomalies, plannedEventsBetween, saveAnomalies, type Store } from '@tollgate/store';
+import { fromPlannedEventRecord } from './planned-event.ts';
 import type { AnomalyChange } from './anomaly-lifecycle.ts';
 import { fromAnomalyRecord, toAnomalyRecord } from './anomaly-record.ts';
 import { createDetectionEngine, HISTORY_MS, MUTABLE_MS, type DetectionEngine } from './detection-engine.ts';
@@ -54,6 +55,7 @@ export function createLiveDetector(deps: {
       }
       if (nowMs <= lastStepMs) return [];
       await loadMinutes(deps.store, engine, nowMs - MUTABLE_MS, nowMs, lookbackMs);
+      engine.setPlannedEvents((await plannedEventsBetween(deps.store, nowMs - MAX_CATCH_UP_STEPS * MS_PER_MINUTE, nowMs + MS_PER_MINUTE)).map(fromPlannedEventRecord));
       const changes: AnomalyChange[] = [];
       const firstStep = Math.max(lastStepMs + MS_PER_MINUTE, nowMs - (MAX_CATCH_UP_STEPS - 1) * MS_PER_MINUTE);
       for (let step = firstStep; step <= nowMs; step += MS_PER_MINUTE) changes.push(...engine.step(step).changes);

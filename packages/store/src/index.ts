@@ -24,4 +24,5 @@ export * from './queries/notification-outbox.query.ts';
 export * from './queries/scope-money.query.ts';
 export * from './queries/spend-breakdown.query.ts';
 export * from './queries/delivery-series.query.ts';
+export * from './queries/planned-events.query.ts';
 export * from './queries/users.query.ts';

@@ -9,6 +9,7 @@ import { countZScore } from '../statistics/robust-spread.ts';
 import { MS_PER_MINUTE } from '../traffic-book.ts';
 import { costPerSendUsd } from '../counters.ts';
 import { describeScope } from '@tollgate/breakers';
+import { plannedVolumeMultiplier } from '../planned-event.ts';
 
 export function detectVolumeSpikes(ctx: DetectionContext): Finding[] {
   const { book, config, nowMs } = ctx;
@@ -26,13 +27,15 @@ export function detectVolumeSpikes(ctx: DetectionContext): Finding[] {
     if (!windows.some((window, i) => (sums[i]?.get(series)?.sends ?? 0) >= window.minExcess)) continue;
     const baseline = rateBaseline(book, series, nowMs - MS_PER_MINUTE);
     if (!baseline) continue;
+    // A declared campaign's volume is the expectation inside its scope and window.
+    const planned = plannedVolumeMultiplier(ctx.planned, series.scope, nowMs - MS_PER_MINUTE);
     let best: Finding | undefined;
     for (const [i, window] of windows.entries()) {
       const minutes = window.ms / MS_PER_MINUTE;
       const sum = sums[i]?.get(series);
       if (!sum) continue;
-      const expected = baseline.sendsPerMinute * minutes;
-      const spread = baseline.sendsSigmaPerMinute * minutes;
+      const expected = baseline.sendsPerMinute * minutes * planned;
+      const spread = baseline.sendsSigmaPerMinute * minutes * planned;
       const z = countZScore(sum.sends, expected, spread);
       const excess = sum.sends - expected;
       if (excess < window.minExcess || z < config.spikeZ || sum.sends < config.spikeRatio * Math.max(expected, 1)) continue;
@@ -54,7 +57,7 @@ export function detectVolumeSpikes(ctx: DetectionContext): Finding[] {
         windowEndMs: nowMs,
         summary: `${describeScope(series.scope)}: ${sum.sends} sends in ${minutes} min, ${(sum.sends / Math.max(expected, 0.1)).toFixed(1)}x the ${expected.toFixed(1)} expected`,
         contributors: [],
-        facts: { baseline: baseline.method, baselineSamples: baseline.samples, level },
+        facts: { baseline: baseline.method, baselineSamples: baseline.samples, level, ...(planned > 1 ? { plannedMultiplier: planned } : {}) },
       };
     }
     if (best) findings.push(best);
