@@ -137,6 +137,12 @@ export function createIncidentDesk(deps: {
     return next;
   }
 
+  /** An incident leaves memory once resolved and told: its money is final. */
+  function forget(id: string): void {
+    open.delete(id);
+    moneyReadAt.delete(id);
+  }
+
   async function load(id: string): Promise<Tracked | undefined> {
     const known = open.get(id);
     if (known) return known;
@@ -151,7 +157,7 @@ export function createIncidentDesk(deps: {
     await appendIncidentTimeline(store, toTimelineRecords(incident, tracked.storedSeq));
     const next: Tracked = { incident, version: tracked.version + 1, storedSeq: incident.timeline.length };
     await saveIncidents(store, [toIncidentRecord(incident, next.version)]);
-    if (incident.state === 'resolved' && !conversations.has(incident.id)) open.delete(incident.id);
+    if (incident.state === 'resolved' && !conversations.has(incident.id)) forget(incident.id);
     else open.set(incident.id, next);
     return next;
   }
@@ -202,7 +208,7 @@ export function createIncidentDesk(deps: {
       if (incident.state === 'resolved') incident = await withMoney(incident);
       await save(tracked, incident);
       if (event) await announce(incident, event, extra?.(incident));
-      if (incident.state === 'resolved' && !conversations.has(incident.id)) open.delete(incident.id);
+      if (incident.state === 'resolved' && !conversations.has(incident.id)) forget(incident.id);
       return { ok: true, incident };
     });
   }
@@ -244,7 +250,7 @@ export function createIncidentDesk(deps: {
       // Resolved before anyone was told (inside group_wait): nothing to take back.
       if (conversation.triggered.size === 0) conversations.delete(incident.id);
       else await announce(incident, 'resolve');
-      open.delete(incident.id);
+      forget(incident.id);
       return;
     }
     const fingerprint = groupFingerprint(incident.anomalies);
@@ -416,7 +422,7 @@ export function createIncidentDesk(deps: {
         const tracked = await load(notification.incidentId);
         if (tracked === undefined) return;
         await save(tracked, recordNotified(tracked.incident, { channel: notification.channel, target: notification.target, event: notification.event, nowMs: clock() }));
-        if (tracked.incident.state === 'resolved' && !conversations.has(notification.incidentId)) open.delete(notification.incidentId);
+        if (tracked.incident.state === 'resolved' && !conversations.has(notification.incidentId)) forget(notification.incidentId);
       });
     },
 
