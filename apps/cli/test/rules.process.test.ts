@@ -56,6 +56,14 @@ describe('tollgate rules', () => {
     expect(result.stdout).toMatch(/1 error\(s\)/);
   });
 
+  it('lint checks budgets.yaml too, with file and line', async () => {
+    expect((await tollgate(['rules', 'lint', '--dir', SHIPPED])).stdout).toMatch(/; 7 budget\(s\) in budgets\.yaml$/m);
+    const dir = rulesDir('budgets', { 'budgets.yaml': 'currency: USD\nbudgets:\n  - app: shop\n    monthly: lots\n' });
+    const result = await tollgate(['rules', 'lint', '--dir', dir]);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain(`${join(dir, 'budgets.yaml')}:4 budgets[0].monthly: expected a number`);
+  });
+
   it('lint names an unset PagerDuty variable unless told to allow it', async () => {
     const dir = rulesDir('env');
     const strict = await tollgate(['rules', 'lint', '--dir', dir], { PD_IAM_KEY: 'pd-iam' });

@@ -1,8 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parseBudgetsFile, type Budget } from '@tollgate/detector';
-
-export const BUDGETS_FILE = 'budgets.yaml';
+import { BUDGETS_FILE, parseBudgetsFile, type Budget } from '@tollgate/detector';
 
 /**
  * The spend budgets from `TOLLGATE_BUDGETS_FILE` (default: budgets.yaml in `TOLLGATE_RULES_DIR`,

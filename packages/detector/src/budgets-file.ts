@@ -6,6 +6,8 @@
 import { readYaml, type Located, type PolicyError, type YamlReader } from '@tollgate/breakers';
 import type { Budget } from './detector-config.ts';
 
+/** Its name in the rules folder, next to the breaker policy and the routing files. */
+export const BUDGETS_FILE = 'budgets.yaml';
 /** Estimated send costs are USD; a budget in another currency would need rates the detector does not have. */
 export const BUDGET_CURRENCY = 'USD';
 const TOP_KEYS = ['currency', 'budgets'] as const;

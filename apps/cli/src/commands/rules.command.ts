@@ -1,3 +1,5 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { ANOMALY_KINDS, SEVERITIES, formatDuration, type AnomalyKind, type Severity } from '@tollgate/breakers';
 import {
@@ -7,8 +9,10 @@ import {
   loadRules,
   type AlertingConfig,
   type AlertInput,
+  type RuleError,
   type RulesEnv,
 } from '@tollgate/alerting';
+import { BUDGETS_FILE, parseBudgetsFile } from '@tollgate/detector';
 
 const DEFAULT_DIR = process.env.TOLLGATE_RULES_DIR ?? 'alert-rules';
 const ACTIONS = ['block', 'challenge', 'alert'] as const;
@@ -25,12 +29,20 @@ interface TestOptions {
   costPerHour: string;
 }
 
+/** The detector's budgets file of `dir`, checked with the routing files when there is one. */
+function lintBudgets(dir: string): { errors: RuleError[]; count?: number } {
+  const path = join(dir, BUDGETS_FILE);
+  if (!existsSync(path)) return { errors: [] };
+  const parsed = parseBudgetsFile(readFileSync(path, 'utf8'), path);
+  return parsed.ok ? { errors: [], count: parsed.budgets.length } : { errors: parsed.errors };
+}
+
 /** `tollgate rules lint|test`: check the alert-routing files and see where an anomaly would go, without a server. */
 export function registerRulesCommand(program: Command): void {
   const rules = program.command('rules').description('Check the alert-routing rules (owners, route tree, inhibit rules) in alert-rules/');
   rules
     .command('lint')
-    .description('Validate the routing files; prints each error as file:line path: message and exits 1 on any')
+    .description('Validate the routing files and budgets.yaml; prints each error as file:line path: message and exits 1 on any')
     .option('--dir <dir>', 'rules directory (TOLLGATE_RULES_DIR)', DEFAULT_DIR)
     .option('--allow-unset-env', 'accept PagerDuty variables that are not set here (check the files only)')
     .addHelpText(
@@ -41,16 +53,19 @@ export function registerRulesCommand(program: Command): void {
     )
     .action(async (options: { dir: string; allowUnsetEnv?: boolean }) => {
       const parsed = await loadRules(options.dir, envFor(options.allowUnsetEnv === true));
-      if (!parsed.ok) {
-        for (const error of parsed.errors) console.log(formatRuleError(error));
-        console.log(`${parsed.errors.length} error(s) in ${options.dir}`);
+      const budgets = lintBudgets(options.dir);
+      const errors = [...(parsed.ok ? [] : parsed.errors), ...budgets.errors];
+      if (!parsed.ok || errors.length > 0) {
+        for (const error of errors) console.log(formatRuleError(error));
+        console.log(`${errors.length} error(s) in ${options.dir}`);
         process.exitCode = 1;
         return;
       }
       const { config } = parsed;
       console.log(
         `ok: ${config.files.length} file(s), ${config.owners.size} owners (${[...config.owners.keys()].join(', ')}), ` +
-          `${countRoutes(config)} routes, ${config.inhibitRules.length} inhibit rule(s); every anomaly kind reaches an owner`,
+          `${countRoutes(config)} routes, ${config.inhibitRules.length} inhibit rule(s); every anomaly kind reaches an owner` +
+          (budgets.count === undefined ? '' : `; ${budgets.count} budget(s) in ${BUDGETS_FILE}`),
       );
     });
   rules
