@@ -1,4 +1,4 @@
-import { monthBounds, type Reduce } from './chart-data.ts';
+import { monthBounds, shapeRows, type Reduce, type Row } from './chart-data.ts';
 
 /**
  * Panel definitions, read from `dashboards/*.json`: a panel names its title, the API query it reads
@@ -34,6 +34,11 @@ export interface Panel {
   /** With grouped traffic: the nested array of each row whose fields are summed. */
   totalsOf?: string;
   series: PanelSeries[];
+  /**
+   * Loaded by the browser once the page is up, not while the page renders: for a slow query that
+   * must not hold up a page people open first (the spend report on the overview).
+   */
+  defer?: boolean;
   /** Most rows shown (tables and bars): the largest come first, the long tail is left out. */
   limit?: number;
   /** What an empty answer means for this panel ("No budgets set"); a generic line otherwise. */
@@ -97,6 +102,7 @@ export function parseDashboard(value: unknown, file: string): Dashboard {
           return { field: str(so.field, `${at}.series[${j}].field`), label: str(so.label, `${at}.series[${j}].label`), unit: oneOf(so.unit ?? 'count', UNITS, `${at}.series[${j}].unit`) };
         }),
         ...(p.empty !== undefined && { empty: str(p.empty, `${at}.empty`) }),
+        ...(p.defer !== undefined && { defer: p.defer === true ? true : fail(`${at}.defer`, 'must be true or absent') }),
         ...(p.limit !== undefined && { limit: Number.isInteger(p.limit) && (p.limit as number) > 0 ? (p.limit as number) : fail(`${at}.limit`, 'must be a positive integer') }),
         ...(p.reduce !== undefined && { reduce: oneOf(p.reduce, REDUCES, `${at}.reduce`) }),
         ...(p.denominator !== undefined && { denominator: str(p.denominator, `${at}.denominator`) }),
@@ -121,4 +127,10 @@ export function panelRequest(panel: Panel, nowMs: number, overrides: Record<stri
   for (const [key, value] of Object.entries(overrides)) if (value) params.set(key, value);
   const query = params.toString();
   return query ? `${panel.query.path}?${query}` : panel.query.path;
+}
+
+/** The rows a panel draws from its query's answer: the series fields (and denominator), capped at `limit`. */
+export function panelRows(panel: Panel, answer: unknown): Row[] {
+  const fields = [...new Set([...panel.series.map((s) => s.field), ...(panel.denominator ? [panel.denominator] : [])])];
+  return shapeRows(answer, { rowsPath: panel.rows, x: panel.x, fields, totalsOf: panel.totalsOf }).slice(0, panel.limit);
 }

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { scopeText } from '../lib/api-types.ts';
 import { bandRows, drillInto, levelOf, reduceRows, shapeRows, windowWithin } from '../lib/chart-data.ts';
 import { formatAge, formatCount, formatMoney, formatPercent, localeFrom } from '../lib/format.ts';
-import { PanelFileError, panelRequest, parseDashboard } from '../lib/panels.ts';
+import { PanelFileError, panelRequest, panelRows, parseDashboard } from '../lib/panels.ts';
 import { safeNext } from '../lib/safe-next.ts';
 import { isSameOrigin } from '../lib/same-origin.ts';
 
@@ -130,6 +130,12 @@ describe('panel files', () => {
   ])('names the file and the path of a mistake (%#)', (value, message) => {
     expect(() => parseDashboard(value, 'x.json')).toThrow(PanelFileError);
     expect(() => parseDashboard(value, 'x.json')).toThrow(`x.json: ${message}`);
+  });
+
+  it('draws at most `limit` rows, largest first, with the denominator kept for ratios', () => {
+    const panel = parseDashboard(broken({ rows: 'series', x: 'key', totalsOf: 'points', limit: 1, chart: 'stat', reduce: 'ratio', denominator: 'sessions', series: [{ field: 'verified_sessions', label: 'C' }] }), 'x.json').panels[0]!;
+    const answer = { series: [{ key: 'GB', points: [{ verified_sessions: 1, sessions: 2 }] }, { key: 'UZ', points: [{ verified_sessions: 3, sessions: 30 }] }] };
+    expect(panelRows(panel, answer)).toEqual([{ key: 'UZ', verified_sessions: 3, sessions: 30 }]);
   });
 
   it('asks the API for the panel range ending now, with the page filters', () => {

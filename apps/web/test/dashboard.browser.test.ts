@@ -164,6 +164,9 @@ describe('pages with real numbers', () => {
     expect(Number(await page.getAttribute('[data-panel=open-incidents] .stat-value', 'data-value'))).toBeGreaterThanOrEqual(1);
     expect(Number(await page.getAttribute('[data-panel=open-breakers] .stat-value', 'data-value'))).toBeGreaterThanOrEqual(1);
     await page.waitForSelector('[data-panel=traffic-6h] svg.recharts-surface');
+    // The spend report is a deferred panel: the browser fetches it once the page is up.
+    await page.waitForSelector('[data-panel=budgets] tbody tr');
+    expect(moneyOf(await page.textContent('[data-panel=forecast] .stat-value'))).toBeGreaterThan(0);
     await shot(page, 'overview');
     await page.context().close();
   });

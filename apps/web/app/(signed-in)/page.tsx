@@ -33,7 +33,7 @@ export default async function OverviewPage() {
             {dashboard.dashboard.panels
               .filter((p) => p.chart === 'stat')
               .map((panel) => (
-                <PanelSlot key={panel.id} panel={panel} locale={locale} nowMs={nowMs} />
+                <PanelSlot key={panel.id} page="overview" panel={panel} locale={locale} nowMs={nowMs} />
               ))}
             <section className="panel" data-panel="open-incidents">
               <h3>Open incidents</h3>
@@ -83,7 +83,7 @@ export default async function OverviewPage() {
             {dashboard.dashboard.panels
               .filter((p) => p.chart !== 'stat')
               .map((panel) => (
-                <PanelSlot key={panel.id} panel={panel} locale={locale} nowMs={nowMs} />
+                <PanelSlot key={panel.id} page="overview" panel={panel} locale={locale} nowMs={nowMs} />
               ))}
           </div>
         </>

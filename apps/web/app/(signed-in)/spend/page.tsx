@@ -33,14 +33,14 @@ export default async function SpendPage() {
             {panels
               .filter((p) => p.chart === 'stat')
               .map((panel) => (
-                <PanelSlot key={panel.id} panel={panel} locale={locale} nowMs={nowMs} />
+                <PanelSlot key={panel.id} page="spend" panel={panel} locale={locale} nowMs={nowMs} />
               ))}
           </div>
           <div className="grid wide" style={{ marginTop: '1rem' }}>
             {panels
               .filter((p) => p.chart !== 'stat')
               .map((panel) => (
-                <PanelSlot key={panel.id} panel={panel} locale={locale} nowMs={nowMs} />
+                <PanelSlot key={panel.id} page="spend" panel={panel} locale={locale} nowMs={nowMs} />
               ))}
           </div>
         </>
