@@ -97,7 +97,8 @@ function rows(run: Run): string[] {
   );
 }
 
-const cycleOf = (run: Run, layout: Measure['layout']) => median(run.measures.find((m) => m.layout === layout)?.cycleMs ?? [Number.NaN]);
+const medianOf = (run: Run, layout: Measure['layout'], pick: (m: Measure) => number[]) =>
+  median(pick(run.measures.find((m) => m.layout === layout) ?? { layout, warmUpMs: 0, cycleMs: [Number.NaN], cycleCpuMs: [Number.NaN] }));
 
 async function main(): Promise<void> {
   // Same rate in both: one day of it, then the full history.
@@ -105,10 +106,12 @@ async function main(): Promise<void> {
   console.log(rows(baseline).join('\n'));
   const full = await measure(DAYS, SENDS);
   console.log(rows(full).join('\n'));
+  // The target is wall time; growth with history is judged on CPU time, which other load on the machine disturbs less.
   const verdicts = (['shipped', 'with minute projection'] as const).map((layout) => {
-    const cycle = cycleOf(full, layout);
-    const ratio = cycle / cycleOf(baseline, layout);
-    return `${layout}: ${cycle.toFixed(0)} ms, ${cycle < TARGET_CYCLE_MS ? 'met' : 'NOT met'}; ${ratio.toFixed(2)}x the 1-day cycle`;
+    const wall = medianOf(full, layout, (m) => m.cycleMs);
+    const cpu = medianOf(full, layout, (m) => m.cycleCpuMs);
+    const growth = cpu / medianOf(baseline, layout, (m) => m.cycleCpuMs);
+    return `${layout}: ${wall.toFixed(0)} ms wall (${wall < TARGET_CYCLE_MS ? 'met' : 'NOT met'}), ${cpu.toFixed(0)} ms CPU, ${growth.toFixed(2)}x the CPU of the 1-day cycle`;
   });
   console.log(verdicts.join('\n'));
   const body = [
@@ -126,9 +129,9 @@ async function main(): Promise<void> {
     `Target: a live cycle over 8 days / 10 million sends < 2 s. ${verdicts.join('. ')}.`,
     '',
     'Reading: traffic_1m is ordered by scope then minute and partitioned by month, so the query for the 30 mutable minutes reads every granule of ' +
-      'the month (EXPLAIN: 149/149 granules on one day): its cost grows with the history, and at 8 days it is most of the cycle. ' +
-      'A projection ordered by minute (the second row of each store; not shipped, it would be store migration 009) reads 4 granules instead ' +
-      'and leaves the cycle to the active scopes.',
+      'the month (EXPLAIN on the 1-day store: 149 of 149 granules): that read grows with the history, the rest of the cycle (the other reads, ' +
+      'the engine) with the active scopes. A projection ordered by minute (the second row of each store; not shipped, it would take a store ' +
+      'migration) reads 4 granules instead, and the cycle no longer grows with the history.',
   ].join('\n');
   if (process.env.BENCH_WRITE !== '0') writeResultsSection('Live detection cycle', body);
 }
