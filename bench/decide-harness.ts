@@ -70,7 +70,7 @@ export function requestBodies(): string[] {
 
 export async function load(server: Server, bodies: string[], durationS = DURATION_S): Promise<LoadResult> {
   let i = 0;
-  const cpuBeforeMs = cpuMs(server.child);
+  const cpuBeforeMs = processCpuMs(server.child);
   const result = await autocannon({
     url: `${server.url}/v1/decide`,
     method: 'POST',
@@ -79,7 +79,7 @@ export async function load(server: Server, bodies: string[], durationS = DURATIO
     headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
     requests: [{ setupRequest: (req) => ({ ...req, body: bodies[i++ % bodies.length] }) }],
   });
-  const cpuAfterMs = cpuMs(server.child);
+  const cpuAfterMs = processCpuMs(server.child);
   const serverCpuUs =
     cpuBeforeMs === undefined || cpuAfterMs === undefined || result.requests.total === 0
       ? undefined
@@ -87,12 +87,24 @@ export async function load(server: Server, bodies: string[], durationS = DURATIO
   return { rps: result.requests.average, p99: result.latency.p99, errors: result.non2xx + result.errors, requests: result.requests.total, serverCpuUs };
 }
 
-function cpuMs(child: ChildProcess): number | undefined {
+/** CPU time a child process has spent so far (user + system, all threads), when /proc tells it. */
+export function processCpuMs(child: ChildProcess): number | undefined {
   try {
     const stat = readFileSync(`/proc/${child.pid}/stat`, 'utf8');
     // Fields after the parenthesised command name; utime and stime are the 14th and 15th of the line.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return (Number(fields[11]) + Number(fields[12])) * MS_PER_TICK;
+  } catch {
+    return undefined;
+  }
+}
+
+/** CPU time the whole machine has spent busy so far, all cores, when /proc tells it. */
+export function machineBusyMs(): number | undefined {
+  try {
+    // "cpu  user nice system idle iowait irq softirq steal ...": everything but idle and iowait is work.
+    const [user, nice, system, , , irq, softirq, steal] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+    return (user! + nice! + system! + irq! + softirq! + steal!) * MS_PER_TICK;
   } catch {
     return undefined;
   }
