@@ -14,7 +14,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createBreaker, createBreakerIndex, createDecider, createVelocityLimiter, DEFAULT_VELOCITY_CONFIG, type Breaker } from '@tollgate/breakers';
 import { createHasher, createPhoneNormalizer, ipSubnet, isValidIp, loadAsnDatabase } from '@tollgate/events';
-import { ADMIN_KEY, BARE_SERVER, load, requestBodies, RUN_TS, start, stop, type LoadResult } from './decide-harness.ts';
+import { ADMIN_KEY, BARE_SERVER, load, pinLoadGenerator, requestBodies, RUN_TS, start, stop, type LoadResult } from './decide-harness.ts';
 import { median, writeResultsSection } from './results-file.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -33,8 +33,9 @@ interface Bodies {
 }
 
 async function harnessCurve(bodies: string[]): Promise<string[]> {
+  const pinned = pinLoadGenerator();
   const servers = [];
-  for (const workUs of WORK_US) servers.push({ workUs, server: await start([RUN_TS, BARE_SERVER], { BARE_WORK_US: String(workUs) }), runs: [] as LoadResult[] });
+  for (const workUs of WORK_US) servers.push({ workUs, server: await start([RUN_TS, BARE_SERVER], { BARE_WORK_US: String(workUs) }, pinned), runs: [] as LoadResult[] });
   try {
     for (const { server } of servers) await load(server, bodies, 2); // warm-up
     for (let run = 0; run < RUNS; run++) {
@@ -124,7 +125,7 @@ async function main(): Promise<void> {
   writeResultsSection(
     'decide: where the time goes',
     [
-      `Command: \`node apps/cli/bin/run-ts.js bench/decide-budget.ts\` (the bare route of bench:decide with busy work added per request, ${RUNS} alternating runs of ${RUN_S} s at 50 connections; then each step of a decision in a warm loop over the same 20,000 bodies).`,
+      `Command: \`node apps/cli/bin/run-ts.js bench/decide-budget.ts\` (the bare route of bench:decide with busy work added per request, ${RUNS} alternating runs of ${RUN_S} s at 50 connections, servers and load generator pinned to separate cores as in bench:decide; then each step of a decision in a warm loop over the same 20,000 bodies).`,
       `Measured ${new Date().toISOString().slice(0, 10)} on ${process.platform} ${process.arch}, Node ${process.version}, 2 cores.`,
       '',
       ...curve,

@@ -1,10 +1,12 @@
 /**
- * What the decide benchmarks share: servers in child processes (so the load generator, here, never
- * takes the server's core), the request bodies, and an autocannon run that also reads how much CPU
- * the server spent per request.
+ * What the decide benchmarks share: servers in child processes pinned to one core and the load
+ * generator (this process) pinned to the other, so neither takes the other's core whatever the
+ * scheduler would do; the request bodies; and an autocannon run that also reads how much CPU the
+ * server spent per request.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 
@@ -14,6 +16,15 @@ export const ADMIN_KEY = 'bench-admin-key-0123456789';
 export const RUN_TS = fileURLToPath(new URL('../apps/cli/bin/run-ts.js', import.meta.url));
 export const TOLLGATE = fileURLToPath(new URL('../apps/cli/bin/tollgate.js', import.meta.url));
 export const BARE_SERVER = fileURLToPath(new URL('./bare-server.ts', import.meta.url));
+
+const LOAD_GENERATOR_CORE = 0;
+const SERVER_CORE = 1;
+
+/** Pins this process (every thread) to its core when the machine has two and `taskset` exists; says whether it did. */
+export function pinLoadGenerator(): boolean {
+  if (availableParallelism() < 2) return false;
+  return spawnSync('taskset', ['-a', '-cp', String(LOAD_GENERATOR_CORE), String(process.pid)], { stdio: 'ignore' }).status === 0;
+}
 
 // /proc/<pid>/stat counts CPU time in clock ticks of 1/100 s on Linux (USER_HZ).
 const MS_PER_TICK = 10;
@@ -33,8 +44,10 @@ export interface LoadResult {
   serverCpuUs: number | undefined;
 }
 
-export function start(args: string[], env: Record<string, string>): Promise<Server> {
-  const child = spawn(process.execPath, args, { env: { ...process.env, PORT: '0', LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+/** Starts a server; with `pinned`, on the server core (taskset execs node, so the pid stays the server's). */
+export function start(args: string[], env: Record<string, string>, pinned: boolean): Promise<Server> {
+  const [command, commandArgs] = pinned ? ['taskset', ['-c', String(SERVER_CORE), process.execPath, ...args]] : [process.execPath, args];
+  const child = spawn(command, commandArgs, { env: { ...process.env, PORT: '0', LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (chunk: Buffer) => {

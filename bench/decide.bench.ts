@@ -21,6 +21,7 @@ import {
   machineBusyMs,
   processCpuMs,
   requestBodies,
+  pinLoadGenerator,
   RUN_TS,
   start,
   stop,
@@ -102,9 +103,10 @@ async function decisionMix(url: string, requests: number): Promise<string> {
 
 async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'tollgate-bench-decide-'));
-  const server = await start([TOLLGATE, 'serve'], { TOLLGATE_DATA_DIR: dataDir, TOLLGATE_ADMIN_KEY: ADMIN_KEY });
-  const bare = await start([RUN_TS, BARE_SERVER], { BARE_FASTIFY: 'server' });
-  const bareDefaults = await start([RUN_TS, BARE_SERVER], { BARE_FASTIFY: 'defaults' });
+  const pinned = pinLoadGenerator();
+  const server = await start([TOLLGATE, 'serve'], { TOLLGATE_DATA_DIR: dataDir, TOLLGATE_ADMIN_KEY: ADMIN_KEY }, pinned);
+  const bare = await start([RUN_TS, BARE_SERVER], { BARE_FASTIFY: 'server' }, pinned);
+  const bareDefaults = await start([RUN_TS, BARE_SERVER], { BARE_FASTIFY: 'defaults' }, pinned);
   const bodies = requestBodies();
   const runs = { decide: [] as LoadResult[], bare: [] as LoadResult[], bareDefaults: [] as LoadResult[] };
   let mix: string;
@@ -186,7 +188,7 @@ async function main(): Promise<void> {
   writeResultsSection(
     'decide',
     [
-      `Command: \`npm run bench:decide\` (autocannon, ${CONNECTIONS} connections, ${DURATION_S} s per run, ${RUNS} rounds of alternating runs, each round starting with the next server; the three servers in child processes on loopback, the load generator in the parent; 20,000 distinct phones, IPs and sessions sent round and round).`,
+      `Command: \`npm run bench:decide\` (autocannon, ${CONNECTIONS} connections, ${DURATION_S} s per run, ${RUNS} rounds of alternating runs, each round starting with the next server; the three servers in child processes on loopback, the load generator in the parent; ${pinned ? 'servers pinned to one core, the load generator to the other' : 'not pinned to cores (no taskset)'}; 20,000 distinct phones, IPs and sessions sent round and round).`,
       `Measured ${new Date().toISOString().slice(0, 10)} on ${process.platform} ${process.arch}, Node ${process.version}, ${availableParallelism()} cores shared by the load generator and the server; other work took ${otherWork} of the machine's CPU during the runs.`,
       '',
       table,
