@@ -55,6 +55,8 @@ function compatible(finding: BacktestFinding, label: ScenarioLabel): boolean {
 }
 
 function narrowest(label: ScenarioLabel): 'prefix' | 'country' | 'flow' | undefined {
+  // A brute force attacks a flow: its country is where the guessed phones are, not what to act on.
+  if (label.scenario === 'verify_bruteforce') return 'flow';
   if (label.scope.prefix !== undefined) return 'prefix';
   if (label.scope.country !== undefined) return 'country';
   if (label.scope.flow !== undefined) return 'flow';
