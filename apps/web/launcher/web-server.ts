@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +14,11 @@ const BUILD_ID = join(WEB_DIR, '.next', 'BUILD_ID');
 // What a build is made of: a change to any of these makes the build stale.
 const SOURCES = ['app', 'components', 'lib', 'proxy.ts', 'next.config.ts', 'package.json', 'tsconfig.json'];
 const START_DEADLINE_MS = 60_000;
+// One build at a time per checkout (`npm start` while the browser tests run, or two test files):
+// the lock is a directory, created atomically; one older than a build can take is left over from a
+// killed process and is taken over.
+const BUILD_LOCK = join(WEB_DIR, '.next-build.lock');
+const BUILD_LOCK_STALE_MS = 10 * 60_000;
 const POLL_MS = 100;
 const CHILD_ENV = { NEXT_TELEMETRY_DISABLED: '1' };
 
@@ -46,6 +51,30 @@ export function buildWeb(options: { onOutput?: (text: string) => void } = {}): P
   });
 }
 
+/** Builds when the build is missing or stale, waiting for a build another process is making. */
+export async function ensureBuild(onBuild?: () => void): Promise<void> {
+  for (;;) {
+    if (!needsBuild()) return;
+    try {
+      mkdirSync(BUILD_LOCK);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const lock = statSync(BUILD_LOCK, { throwIfNoEntry: false });
+      if (lock && Date.now() - lock.mtimeMs > BUILD_LOCK_STALE_MS) rmSync(BUILD_LOCK, { recursive: true, force: true });
+      await new Promise((resolve) => setTimeout(resolve, POLL_MS * 10));
+      continue;
+    }
+    try {
+      if (!needsBuild()) return;
+      onBuild?.();
+      await buildWeb();
+      return;
+    } finally {
+      rmSync(BUILD_LOCK, { recursive: true, force: true });
+    }
+  }
+}
+
 export interface WebServer {
   url: string;
   process: ChildProcess;
@@ -59,10 +88,7 @@ export interface WebServer {
  * once the sign-in page answers (a condition polled with a deadline, not a sleep).
  */
 export async function startWeb(options: { apiUrl: string; port: number; host: string; env?: NodeJS.ProcessEnv; onBuild?: () => void }): Promise<WebServer> {
-  if (needsBuild()) {
-    options.onBuild?.();
-    await buildWeb();
-  }
+  await ensureBuild(options.onBuild);
   const child = spawn(process.execPath, [NEXT_BIN, 'start', '-p', String(options.port), '-H', options.host], {
     cwd: WEB_DIR,
     env: { ...process.env, ...options.env, ...CHILD_ENV, NODE_ENV: 'production', TOLLGATE_API_URL: options.apiUrl },
