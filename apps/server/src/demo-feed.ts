@@ -16,10 +16,11 @@ const HOUR_MS = 3_600_000;
 const RESTART_REPLAY_MS = HOUR_MS;
 /**
  * On an empty store the feed first writes this much simulated history: the detector's baselines
- * need hours behind them (a day gives every hour of the day a sample and a steady recent level),
- * and a day goes through the ingest pipeline in well under a minute on a laptop.
+ * need days behind them (two samples of every hour of the day), and a day of demo traffic (80,000
+ * sends and their verifies, receipts and bills) goes through the ingest pipeline in about 20 s on
+ * the 2-core machine.
  */
-export const DEFAULT_DEMO_BACKFILL_HOURS = 24;
+export const DEFAULT_DEMO_BACKFILL_HOURS = 48;
 const MAX_DEMO_BACKFILL_HOURS = 24 * 35;
 /** Scenarios (bursts, campaigns) are planned this far past the start: a week of demo. */
 const DEMO_PLAN_HOURS = 7 * 24;

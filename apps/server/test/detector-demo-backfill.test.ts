@@ -66,7 +66,7 @@ describe('demo backfill', () => {
   }, 90_000);
 
   it.each([
-    [{}, 24 * HOUR],
+    [{}, 48 * HOUR],
     [{ TOLLGATE_DEMO_BACKFILL_HOURS: '0' }, 0],
     [{ TOLLGATE_DEMO_BACKFILL_HOURS: '48' }, 48 * HOUR],
   ])('sizes the backfill from the environment (%o)', (env, ms) => {

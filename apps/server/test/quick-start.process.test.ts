@@ -24,7 +24,7 @@ async function eventually<T>(check: () => Promise<T | undefined>, what: string):
 
 describe('npm start (tollgate start)', () => {
   it('prints its URLs and a generated admin key, feeds demo traffic, logs no phone number, and drains on SIGTERM', async () => {
-    // Two hours of demo backfill instead of the day npm start writes: the same path, in seconds.
+    // Two hours of demo backfill instead of the two days npm start writes: the same path, in seconds.
     const server = await spawnServer(
       { TOLLGATE_DATA_DIR: dataDir, TOLLGATE_HMAC_KEY: TEST_HMAC_KEY, TOLLGATE_ADMIN_KEY: '', LOG_LEVEL: 'debug', TOLLGATE_DEMO_BACKFILL_HOURS: '2' },
       'start',
