@@ -5,11 +5,9 @@
  */
 import { forecastMonth, type BudgetStatus } from '@tollgate/alerting';
 import type { Budget } from '@tollgate/detector';
-import { scopeMoney, spendBreakdown, type SpendDimension, type Store } from '@tollgate/store';
+import { scopeSpend, spendCells, type SpendCell, type Store } from '@tollgate/store';
 
 const DAY_MS = 86_400_000;
-/** Rows per dimension: more than there are countries, so the totals add up to every send. */
-const ROWS = 300;
 
 export interface SpendLine {
   key: string;
@@ -35,36 +33,49 @@ export interface SpendReport {
 }
 
 export async function spendReport(store: Store, params: { fromMs: number; toMs: number; nowMs: number; budgets: readonly Budget[] }): Promise<SpendReport> {
-  const by = async (dimension: SpendDimension): Promise<SpendLine[]> =>
-    (await spendBreakdown(store, { fromMs: params.fromMs, toMs: params.toMs, by: dimension, limit: ROWS })).map((row) => ({
-      key: row.key,
-      sends: row.sends,
-      spendUsd: row.estimated_usd,
-      billedUsd: row.billed_usd,
-      billedMessages: row.billed_messages,
-    }));
-  const [byCountry, byProvider, byApp, byProviderCountry] = [await by('country'), await by('provider'), await by('app'), await by('provider_country')];
+  const cells = await spendCells(store, { fromMs: params.fromMs, toMs: params.toMs });
+  const by = (keyOf: (cell: SpendCell) => string): SpendLine[] => {
+    const lines = new Map<string, SpendLine>();
+    for (const cell of cells) {
+      const key = keyOf(cell);
+      const line = lines.get(key) ?? { key, sends: 0, spendUsd: 0, billedUsd: 0, billedMessages: 0 };
+      line.sends += cell.sends;
+      line.spendUsd += cell.estimated_usd;
+      line.billedUsd += cell.billed_usd;
+      line.billedMessages += cell.billed_messages;
+      lines.set(key, line);
+    }
+    return [...lines.values()]
+      .map((line) => ({ ...line, spendUsd: round(line.spendUsd), billedUsd: round(line.billedUsd) }))
+      .sort((a, b) => b.spendUsd - a.spendUsd || a.key.localeCompare(b.key));
+  };
+  const byCountry = by((cell) => cell.country);
+  const byProvider = by((cell) => cell.provider);
+  const byApp = by((cell) => cell.app);
+  const byProviderCountry = by((cell) => `${cell.provider} ${cell.country}`);
   const now = new Date(params.nowMs);
   const monthStartMs = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1);
   const monthEndMs = Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1);
-  const spendOf = async (scopes: Budget['scope'][], fromMs: number) => (await scopeMoney(store, { fromMs, toMs: params.nowMs, scopes })).spendUsd;
-  const everything = [{}];
+  // The month to date and the last day, for all traffic and every budget, in one read of the rollup.
+  const [all, ...perBudget] = await scopeSpend(store, {
+    sinceMs: [monthStartMs, params.nowMs - DAY_MS],
+    toMs: params.nowMs,
+    scopes: [{}, ...params.budgets.map((budget) => budget.scope)],
+  });
   const month = forecastMonth({
     nowMs: params.nowMs,
     monthEndMs,
-    toDateUsd: await spendOf(everything, monthStartMs),
-    lastDayUsd: await spendOf(everything, params.nowMs - DAY_MS),
-    budgets: await Promise.all(
-      params.budgets.map(async (budget) => ({ budget, toDateUsd: await spendOf([budget.scope], monthStartMs), lastDayUsd: await spendOf([budget.scope], params.nowMs - DAY_MS) })),
-    ),
+    toDateUsd: all![0]!,
+    lastDayUsd: all![1]!,
+    budgets: params.budgets.map((budget, index) => ({ budget, toDateUsd: perBudget[index]![0]!, lastDayUsd: perBudget[index]![1]! })),
   });
   return {
     currency: 'USD',
     fromMs: params.fromMs,
     toMs: params.toMs,
-    totalUsd: round(byCountry.reduce((sum, line) => sum + line.spendUsd, 0)),
-    billedUsd: round(byCountry.reduce((sum, line) => sum + line.billedUsd, 0)),
-    sends: byCountry.reduce((sum, line) => sum + line.sends, 0),
+    totalUsd: round(cells.reduce((sum, cell) => sum + cell.estimated_usd, 0)),
+    billedUsd: round(cells.reduce((sum, cell) => sum + cell.billed_usd, 0)),
+    sends: cells.reduce((sum, cell) => sum + cell.sends, 0),
     byCountry,
     byProvider,
     byApp,

@@ -22,19 +22,7 @@ const KEYS = ['app', 'flow', 'country', 'prefix', 'asn', 'provider'] as const;
 export async function scopeMoney(store: Store, params: { fromMs: number; toMs: number; scopes: readonly MoneyScope[] }): Promise<ScopeMoney> {
   if (params.scopes.length === 0 || params.toMs <= params.fromMs) return { spendUsd: 0, preventedUsd: 0 };
   const queryParams: Record<string, unknown> = { from: params.fromMs, to: params.toMs };
-  const anyScope = (table: string) =>
-    params.scopes
-      .map((scope, index) => {
-        const terms = KEYS.flatMap((key) => {
-          const value = scope[key];
-          if (value === undefined) return [];
-          const name = `s${index}_${key}`;
-          queryParams[name] = value;
-          return [key === 'asn' ? `${table}.asn = {${name}:UInt32}` : `${table}.${key} = {${name}:String}`];
-        });
-        return terms.length === 0 ? '1' : `(${terms.join(' AND ')})`;
-      })
-      .join(' OR ');
+  const anyScope = (table: string) => params.scopes.map((scope, index) => scopeCondition(scope, `s${index}`, table, queryParams)).join(' OR ');
   const window = (table: string) =>
     `${table}.minute >= toStartOfMinute(fromUnixTimestamp64Milli({from:Int64})) AND ${table}.minute < fromUnixTimestamp64Milli({to:Int64})`;
   const rs = await store.client.query({
@@ -54,4 +42,39 @@ export async function scopeMoney(store: Store, params: { fromMs: number; toMs: n
 
 function round(usd: number): number {
   return Math.round(usd * 1e6) / 1e6;
+}
+
+/** A bound condition that a row of `table` is in `scope` ('1' for all traffic); its values go into `queryParams`. */
+function scopeCondition(scope: MoneyScope, prefix: string, table: string, queryParams: Record<string, unknown>): string {
+  const terms = KEYS.flatMap((key) => {
+    const value = scope[key];
+    if (value === undefined) return [];
+    const name = `${prefix}_${key}`;
+    queryParams[name] = value;
+    return [key === 'asn' ? `${table}.asn = {${name}:UInt32}` : `${table}.${key} = {${name}:String}`];
+  });
+  return terms.length === 0 ? '1' : `(${terms.join(' AND ')})`;
+}
+
+/**
+ * Estimated spend of each scope since each of `sinceMs` until `toMs`, in one pass over the rollup:
+ * the month to date and the last day's pace of every budget at once. Answers [scope][since].
+ * Query name: scope_spend.
+ */
+export async function scopeSpend(store: Store, params: { sinceMs: readonly number[]; toMs: number; scopes: readonly MoneyScope[] }): Promise<number[][]> {
+  if (params.scopes.length === 0 || params.sinceMs.length === 0) return params.scopes.map(() => []);
+  const queryParams: Record<string, unknown> = { to: params.toMs, from: Math.min(...params.sinceMs) };
+  params.sinceMs.forEach((since, w) => (queryParams[`since_${w}`] = since));
+  const columns = params.scopes.flatMap((scope, index) => {
+    const condition = scopeCondition(scope, `s${index}`, 't', queryParams);
+    return params.sinceMs.map((_, w) => `sumIf(t.cost_est_usd, ${condition} AND t.minute >= toStartOfMinute(fromUnixTimestamp64Milli({since_${w}:Int64}))) AS spend_${index}_${w}`);
+  });
+  const rs = await store.client.query({
+    query: `SELECT ${columns.join(', ')} FROM traffic_1m AS t
+            WHERE t.minute >= toStartOfMinute(fromUnixTimestamp64Milli({from:Int64})) AND t.minute < fromUnixTimestamp64Milli({to:Int64})`,
+    query_params: queryParams,
+    format: 'JSONEachRow',
+  });
+  const [row] = await rs.json<Record<string, number | null>>();
+  return params.scopes.map((_, index) => params.sinceMs.map((__, w) => round(row?.[`spend_${index}_${w}`] ?? 0)));
 }

@@ -1,11 +1,10 @@
 import type { Store } from '../store.ts';
 
-export const SPEND_DIMENSIONS = ['country', 'provider', 'app', 'provider_country'] as const;
-export type SpendDimension = (typeof SPEND_DIMENSIONS)[number];
-
-export interface SpendRow {
-  /** The dimension's value; for provider_country "provider country" (e.g. "twilio ID"). */
-  key: string;
+/** Spend of one provider, country and app over a range: the cells finance's views add up. */
+export interface SpendCell {
+  provider: string;
+  country: string;
+  app: string;
   sends: number;
   /** Estimated from the providers' price lists at send time. */
   estimated_usd: number;
@@ -14,29 +13,20 @@ export interface SpendRow {
   billed_messages: number;
 }
 
-const KEY: Record<SpendDimension, string> = {
-  country: 'country',
-  provider: 'provider',
-  app: 'app',
-  provider_country: "concat(provider, ' ', country)",
-};
-
 /**
- * Spend between two instants by one dimension, most expensive first: what finance reads (the daily
- * digest, the spend page). Sums only, no distinct counts, so a month reads quickly. The key
- * expression is picked from a fixed table, never from input. Query name: spend_breakdown.
+ * Spend between two instants per provider, country and app, in one read of the rollup: the daily
+ * digest and the spend page group these cells by whichever dimension they show. Sums only, no
+ * distinct counts, so a month reads quickly. Query name: spend_cells.
  */
-export async function spendBreakdown(store: Store, params: { fromMs: number; toMs: number; by: SpendDimension; limit: number }): Promise<SpendRow[]> {
+export async function spendCells(store: Store, params: { fromMs: number; toMs: number }): Promise<SpendCell[]> {
   const rs = await store.client.query({
-    query: `SELECT ${KEY[params.by]} AS key, toUInt64(sum(sends)) AS sends, round(sum(cost_est_usd), 6) AS estimated_usd,
-                   round(sum(cost_billed_usd), 6) AS billed_usd, toUInt64(sum(billed_messages)) AS billed_messages
+    query: `SELECT provider, country, app, toUInt64(sum(sends)) AS sends, sum(cost_est_usd) AS estimated_usd,
+                   sum(cost_billed_usd) AS billed_usd, toUInt64(sum(billed_messages)) AS billed_messages
             FROM traffic_1m
             WHERE minute >= toStartOfMinute(fromUnixTimestamp64Milli({from:Int64})) AND minute < fromUnixTimestamp64Milli({to:Int64})
-            GROUP BY key
-            ORDER BY estimated_usd DESC, key
-            LIMIT {limit:UInt32}`,
-    query_params: { from: params.fromMs, to: params.toMs, limit: params.limit },
+            GROUP BY provider, country, app`,
+    query_params: { from: params.fromMs, to: params.toMs },
     format: 'JSONEachRow',
   });
-  return rs.json<SpendRow>();
+  return (await rs.json<SpendCell>()).map((cell) => ({ ...cell, sends: Number(cell.sends), billed_messages: Number(cell.billed_messages) }));
 }
