@@ -5,7 +5,7 @@
 export const ERRORS = {
   TG_AUTH_MISSING: { status: 401, message: 'Missing API key: send "Authorization: Bearer <key>".' },
   TG_AUTH_INVALID: { status: 401, message: 'Unknown or revoked API key: create one with `tollgate keys create`.' },
-  TG_AUTH_SCOPE: { status: 403, message: 'This API key lacks the scope this route needs.' },
+  TG_AUTH_SCOPE: { status: 403, message: 'This API key (or your role) lacks the scope this route needs.' },
   TG_LOGIN_INVALID: { status: 401, message: 'Unknown user or wrong password.' },
   TG_LOGIN_THROTTLED: { status: 429, message: 'Too many failed sign-ins: wait for the delay in Retry-After.' },
   TG_SIGNATURE_INVALID: { status: 403, message: 'Provider signature does not match: check the auth token configured for this provider.' },

@@ -101,6 +101,8 @@ describe('roles on the API', () => {
     const payload = method === 'POST' ? { scope: { country: 'UZ' }, action: 'block', note: `by ${role}` } : undefined;
     const res = await server.app.inject({ method, url, payload, headers: { authorization: `Bearer ${token}` } });
     expect(res.statusCode).toBe(status);
+    // A person is told it is their role, not an API key, that falls short.
+    if (status === 403) expect(res.json().error.message).toMatch(/^Your role lacks the "\w+" scope/);
   });
 
   it('records the user as the actor of what the session does', async () => {

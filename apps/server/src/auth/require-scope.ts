@@ -2,6 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import { TollgateError } from '../errors.ts';
 import type { Keyring, Principal } from './keyring.ts';
 import type { Scope } from './scopes.ts';
+import { SESSION_KEY_PREFIX } from './sessions.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -25,7 +26,7 @@ export function requireScope(keyring: Keyring, scope: Scope) {
     const principal = keyring.authenticate(token);
     if (!principal) throw new TollgateError('TG_AUTH_INVALID');
     if (!principal.scopes.includes(scope)) {
-      throw new TollgateError('TG_AUTH_SCOPE', { message: `This API key lacks the "${scope}" scope this route needs.` });
+      throw new TollgateError('TG_AUTH_SCOPE', { message: `${principal.keyId.startsWith(SESSION_KEY_PREFIX) ? 'Your role' : 'This API key'} lacks the "${scope}" scope this route needs.` });
     }
     request.principal = principal;
   };
