@@ -32,7 +32,7 @@ export interface Platform {
   close(): Promise<void>;
 }
 
-// Keys created through another instance or the CLI become valid here within this delay.
+// Keys and sessions created (or revoked) through another instance or the CLI count here within this delay.
 const KEY_RELOAD_MS = 30_000;
 
 /** Starts the API server (and the demo feed when asked) on the configured store and port. */
@@ -110,7 +110,10 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
         logLevel,
       },
     });
-    const keyReload = setInterval(() => keyring.reload().catch((error) => logger.warn({ err: error }, 'key reload failed')), KEY_RELOAD_MS);
+    const keyReload = setInterval(
+      () => Promise.all([keyring.reload(), sessions.reload()]).catch((error) => logger.warn({ err: error }, 'key and session reload failed')),
+      KEY_RELOAD_MS,
+    );
     keyReload.unref();
     const url = await app.listen({ port: Number(env.PORT ?? 8080), host: env.HOST ?? '127.0.0.1' });
     const demo = options.demo ? startDemoFeed({ ingestor, store, logger, backfillMs: demoBackfill, onHistoryReady: () => detection.start() }) : undefined;

@@ -1,6 +1,8 @@
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLoginThrottle } from '../src/auth/login-throttle.ts';
 import { hashPassword, verifyPassword } from '../src/auth/password.ts';
+import { createSessions } from '../src/auth/sessions.ts';
 import type { Role } from '../src/auth/roles.ts';
 import { TEST_ADMIN_KEY, openTestServer, type TestServer } from './support/test-server.ts';
 
@@ -141,5 +143,20 @@ describe('passwords and the throttle, alone', () => {
     expect(throttle.retryAfterS('c', 'ip2')).toBe(0);
     now = 60_001;
     expect(throttle.retryAfterS('c', 'ip1')).toBe(0);
+  });
+});
+
+describe('sessions across instances', () => {
+  it('sees a session opened, then closed, through another instance once it reloads', async () => {
+    const here = await createSessions({ store: server.core.store });
+    const there = await createSessions({ store: server.core.store });
+    const { token, session } = await there.open({ name: 'other-instance', role: 'viewer' });
+    const hash = createHash('sha256').update(token).digest('hex');
+    expect(here.byTokenHash(hash)).toBeNull();
+    await here.reload();
+    expect(here.byTokenHash(hash)).toMatchObject({ name: 'other-instance', scopes: ['read'] });
+    expect(await there.close(session.id)).toBe(true);
+    await here.reload();
+    expect(here.byTokenHash(hash)).toBeNull();
   });
 });

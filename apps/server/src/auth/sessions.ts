@@ -22,6 +22,8 @@ export interface Sessions {
   open(user: User): Promise<{ token: string; session: Session }>;
   /** Signs the session out at once; false when it was not live. */
   close(id: string): Promise<boolean>;
+  /** Re-reads the live sessions: ones opened or closed through another instance count here too. */
+  reload(): Promise<void>;
 }
 
 /** A session principal's keyId is this prefix and the session id. */
@@ -51,7 +53,13 @@ export async function createSessions(deps: { store: Store; ttlMs?: number; clock
     live.delete(record.token_hash);
     tokenHashById.delete(record.id);
   };
-  for (const record of await listLiveSessions(deps.store, clock())) remember(record);
+  async function reload(): Promise<void> {
+    const records = await listLiveSessions(deps.store, clock());
+    live.clear();
+    tokenHashById.clear();
+    for (const record of records) remember(record);
+  }
+  await reload();
 
   function find(tokenHash: string) {
     const entry = live.get(tokenHash);
@@ -65,6 +73,7 @@ export async function createSessions(deps: { store: Store; ttlMs?: number; clock
   const findById = (id: string) => find(tokenHashById.get(id) ?? '');
 
   return {
+    reload,
     byTokenHash: (tokenHash) => find(tokenHash)?.principal ?? null,
 
     get(id) {

@@ -45,7 +45,7 @@ export async function listLiveSessions(store: Store, nowMs: number): Promise<Ses
     query: `SELECT id, token_hash, user_name, role, toUnixTimestamp64Milli(created_at) AS created_at,
                    toUnixTimestamp64Milli(expires_at) AS expires_at, revoked, version
             FROM sessions FINAL
-            WHERE revoked = 0 AND expires_at > fromUnixTimestamp64Milli({now:Int64})`,
+            WHERE revoked = 0 AND expires_at > {now:Int64}`,
     query_params: { now: nowMs },
     format: 'JSONEachRow',
   });
