@@ -9,7 +9,7 @@
  * requests/s, p99 <= 2x the bare route's, >= 1,000,000 cached decisions/s.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createBreakerCache } from '@tollgate/client';
 import {
@@ -189,7 +189,7 @@ async function main(): Promise<void> {
     'decide',
     [
       `Command: \`npm run bench:decide\` (autocannon, ${CONNECTIONS} connections, ${DURATION_S} s per run, ${RUNS} rounds of alternating runs, each round starting with the next server; the three servers in child processes on loopback, the load generator in the parent; ${pinned ? 'servers pinned to one core, the load generator to the other' : 'not pinned to cores (no taskset)'}; 20,000 distinct phones, IPs and sessions sent round and round).`,
-      `Measured ${new Date().toISOString().slice(0, 10)} on ${process.platform} ${process.arch}, Node ${process.version}, ${availableParallelism()} cores shared by the load generator and the server; other work took ${otherWork} of the machine's CPU during the runs.`,
+      `Measured ${new Date().toISOString().slice(0, 10)} on ${process.platform} ${process.arch}, Node ${process.version}, ${cpus().length} cores shared by the load generator and the server; other work took ${otherWork} of the machine's CPU during the runs.`,
       '',
       table,
       '',
