@@ -14,7 +14,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createBreaker, createBreakerIndex, createDecider, createVelocityLimiter, DEFAULT_VELOCITY_CONFIG, type Breaker } from '@tollgate/breakers';
 import { createHasher, createPhoneNormalizer, ipSubnet, isValidIp, loadAsnDatabase } from '@tollgate/events';
-import { ADMIN_KEY, BARE_SERVER, load, pinLoadGenerator, requestBodies, RUN_TS, start, stop, type LoadResult } from './decide-harness.ts';
+import { ADMIN_KEY, BARE_SERVER, load, measureOtherWork, pinLoadGenerator, requestBodies, RUN_TS, start, stop, type LoadResult } from './decide-harness.ts';
 import { median, writeResultsSection } from './results-file.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -32,12 +32,14 @@ interface Bodies {
   session_id: string;
 }
 
-async function harnessCurve(bodies: string[]): Promise<string[]> {
+async function harnessCurve(bodies: string[]): Promise<{ table: string[]; otherWorkShare: number | undefined }> {
   const pinned = pinLoadGenerator();
   const servers = [];
   for (const workUs of WORK_US) servers.push({ workUs, server: await start([RUN_TS, BARE_SERVER], { BARE_WORK_US: String(workUs) }, pinned), runs: [] as LoadResult[] });
+  let otherWorkShare: number | undefined;
   try {
     for (const { server } of servers) await load(server, bodies, 2); // warm-up
+    const otherWork = measureOtherWork(servers.map(({ server }) => server.child));
     for (let run = 0; run < RUNS; run++) {
       for (const entry of servers) {
         const result = await load(entry.server, bodies, RUN_S);
@@ -45,12 +47,13 @@ async function harnessCurve(bodies: string[]): Promise<string[]> {
         console.error(`run ${run + 1}/${RUNS}: +${entry.workUs} us ${Math.round(result.rps)} req/s p99 ${result.p99} ms cpu ${result.serverCpuUs?.toFixed(1) ?? '?'} us/req`);
       }
     }
+    otherWorkShare = otherWork();
   } finally {
     for (const { server } of servers) await stop(server.child);
   }
   const baseRps = median(servers[0]!.runs.map((r) => r.rps));
   const baseP99 = median(servers[0]!.runs.map((r) => r.p99));
-  return [
+  const table = [
     '| work added per request | requests/s (median) | of the bare route | p99 ms (median) | of the bare route | server CPU per request, us (median) |',
     '| --- | --- | --- | --- | --- | --- |',
     ...servers.map(({ workUs, runs }) => {
@@ -60,6 +63,7 @@ async function harnessCurve(bodies: string[]): Promise<string[]> {
       return `| ${workUs} us | ${Math.round(rps).toLocaleString('en-US')} | ${((rps / baseRps) * 100).toFixed(0)} % | ${p99} | ${(p99 / Math.max(baseP99, 1)).toFixed(2)}x | ${cpu} |`;
     }),
   ];
+  return { table, otherWorkShare };
 }
 
 function timeUs(calls: number, step: (i: number) => unknown): number {
@@ -121,14 +125,15 @@ async function main(): Promise<void> {
   const bodies = requestBodies();
   const curve = await harnessCurve(bodies);
   const parts = partCosts(bodies.map((body) => JSON.parse(body) as Bodies));
-  console.log([...curve, '', ...parts].join('\n'));
+  const otherWork = curve.otherWorkShare === undefined ? 'unknown (no /proc)' : `${(curve.otherWorkShare * 100).toFixed(0)} %`;
+  console.log([...curve.table, '', ...parts].join('\n'));
   writeResultsSection(
     'decide: where the time goes',
     [
       `Command: \`node apps/cli/bin/run-ts.js bench/decide-budget.ts\` (the bare route of bench:decide with busy work added per request, ${RUNS} alternating runs of ${RUN_S} s at 50 connections, servers and load generator pinned to separate cores as in bench:decide; then each step of a decision in a warm loop over the same 20,000 bodies).`,
-      `Measured ${new Date().toISOString().slice(0, 10)} on ${process.platform} ${process.arch}, Node ${process.version}, 2 cores.`,
+      `Measured ${new Date().toISOString().slice(0, 10)} on ${process.platform} ${process.arch}, Node ${process.version}, 2 cores; other work took ${otherWork} of the machine's CPU during the runs (the curve steepens as it grows).`,
       '',
-      ...curve,
+      ...curve.table,
       '',
       ...parts,
       '',

@@ -101,7 +101,7 @@ export async function load(server: Server, bodies: string[], durationS = DURATIO
 }
 
 /** CPU time a child process has spent so far (user + system, all threads), when /proc tells it. */
-export function processCpuMs(child: ChildProcess): number | undefined {
+function processCpuMs(child: ChildProcess): number | undefined {
   try {
     const stat = readFileSync(`/proc/${child.pid}/stat`, 'utf8');
     // Fields after the parenthesised command name; utime and stime are the 14th and 15th of the line.
@@ -112,8 +112,28 @@ export function processCpuMs(child: ChildProcess): number | undefined {
   }
 }
 
-/** CPU time the whole machine has spent busy so far, all cores, when /proc tells it. */
-export function machineBusyMs(): number | undefined {
+/**
+ * Starts measuring the share of the machine's busy CPU that went to other work (neither this
+ * process nor `children`); the function returned reads it. Undefined without /proc.
+ */
+export function measureOtherWork(children: ChildProcess[]): () => number | undefined {
+  const ownMs = () => {
+    const childMs = children.map(processCpuMs);
+    if (childMs.some((ms) => ms === undefined)) return undefined;
+    const self = process.cpuUsage();
+    return childMs.reduce<number>((sum, ms) => sum + ms!, 0) + (self.user + self.system) / 1_000;
+  };
+  const machineBefore = machineBusyMs();
+  const ownBefore = ownMs();
+  return () => {
+    const machineAfter = machineBusyMs();
+    const ownAfter = ownMs();
+    if (machineBefore === undefined || machineAfter === undefined || ownBefore === undefined || ownAfter === undefined) return undefined;
+    return Math.max(0, 1 - (ownAfter - ownBefore) / Math.max(1, machineAfter - machineBefore));
+  };
+}
+
+function machineBusyMs(): number | undefined {
   try {
     // "cpu  user nice system idle iowait irq softirq steal ...": everything but idle and iowait is work.
     const [user, nice, system, , , irq, softirq, steal] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);

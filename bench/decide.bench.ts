@@ -18,10 +18,9 @@ import {
   CONNECTIONS,
   DURATION_S,
   load,
-  machineBusyMs,
-  processCpuMs,
-  requestBodies,
+  measureOtherWork,
   pinLoadGenerator,
+  requestBodies,
   RUN_TS,
   start,
   stop,
@@ -122,13 +121,7 @@ async function main(): Promise<void> {
       { name: 'bare defaults', server: bareDefaults, runs: runs.bareDefaults },
       { name: 'decide', server, runs: runs.decide },
     ];
-    const ownCpuMs = () => {
-      const children = [server, bare, bareDefaults].map((running) => processCpuMs(running.child));
-      const own = process.cpuUsage();
-      return children.some((ms) => ms === undefined) ? undefined : children.reduce((sum, ms) => sum! + ms!, 0)! + (own.user + own.system) / 1_000;
-    };
-    const machineBefore = machineBusyMs();
-    const ownBefore = ownCpuMs();
+    const otherWork = measureOtherWork([server.child, bare.child, bareDefaults.child]);
     for (let run = 0; run < RUNS; run++) {
       // Each round starts with the next server: whichever runs right after /v1/decide meets its
       // after-effects (the counts flush, a collection), and that must not always be the same one.
@@ -142,11 +135,7 @@ async function main(): Promise<void> {
       }
       console.error(`run ${run + 1}/${RUNS}: ${line.join('; ')}`);
     }
-    const machineAfter = machineBusyMs();
-    const ownAfter = ownCpuMs();
-    if (machineBefore !== undefined && machineAfter !== undefined && ownBefore !== undefined && ownAfter !== undefined) {
-      otherWorkShare = Math.max(0, 1 - (ownAfter - ownBefore) / (machineAfter - machineBefore));
-    }
+    otherWorkShare = otherWork();
     mix = await decisionMix(server.url, warmUp.requests + runs.decide.reduce((total, r) => total + r.requests, 0));
   } finally {
     await stop(server.child);
@@ -178,18 +167,18 @@ async function main(): Promise<void> {
   ].join('\n');
   const busy = otherWorkShare === undefined || otherWorkShare > MAX_OTHER_WORK_SHARE;
   const judge = (ok: boolean) => (busy ? 'not judged' : ok ? 'met' : 'NOT met');
-  const otherWork = otherWorkShare === undefined ? 'unknown (no /proc)' : `${(otherWorkShare * 100).toFixed(0)} %`;
+  const otherWorkText = otherWorkShare === undefined ? 'unknown (no /proc)' : `${(otherWorkShare * 100).toFixed(0)} %`;
   const verdict =
     `Targets (against the bare route with the server's options): >= 80 % of bare requests/s: ${judge(rps.decide / rps.bare >= 0.8)}; ` +
     `p99 <= 2x bare: ${judge(p99.decide <= 2 * Math.max(p99.bare, 1))}; ` +
     `>= 1,000,000 cached decisions/s: ${cached >= 1_000_000 ? 'met' : 'NOT met'}.` +
-    (busy ? ` Other work took ${otherWork} of the machine's CPU during the runs (more than ${MAX_OTHER_WORK_SHARE * 100} %): the rates say little.` : '');
+    (busy ? ` Other work took ${otherWorkText} of the machine's CPU during the runs (more than ${MAX_OTHER_WORK_SHARE * 100} %): the rates say little.` : '');
   console.log(`${table}\n${verdict}\nDecisions during the warm-up and the runs: ${mix}.`);
   writeResultsSection(
     'decide',
     [
       `Command: \`npm run bench:decide\` (autocannon, ${CONNECTIONS} connections, ${DURATION_S} s per run, ${RUNS} rounds of alternating runs, each round starting with the next server; the three servers in child processes on loopback, the load generator in the parent; ${pinned ? 'servers pinned to one core, the load generator to the other' : 'not pinned to cores (no taskset)'}; 20,000 distinct phones, IPs and sessions sent round and round).`,
-      `Measured ${new Date().toISOString().slice(0, 10)} on ${process.platform} ${process.arch}, Node ${process.version}, ${cpus().length} cores shared by the load generator and the server; other work took ${otherWork} of the machine's CPU during the runs.`,
+      `Measured ${new Date().toISOString().slice(0, 10)} on ${process.platform} ${process.arch}, Node ${process.version}, ${cpus().length} cores shared by the load generator and the server; other work took ${otherWorkText} of the machine's CPU during the runs.`,
       '',
       table,
       '',
