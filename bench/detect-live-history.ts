@@ -65,18 +65,6 @@ SELECT message_id, ts + toIntervalMinute(30), provider, country, prefix, 1, cost
 FROM sends_raw WHERE status = 'accepted'`;
 
 /**
- * Not shipped: a copy of traffic_1m ordered by minute, which a migration would add. The shipped
- * table is ordered by scope then minute, so "the last 30 minutes" reads every granule of the month;
- * the benchmark measures the cycle with this projection too, to show what that costs.
- */
-export async function addMinuteProjection(store: Store): Promise<void> {
-  // ClickHouse keeps projections of a non-plain MergeTree only if told how to treat them on merges.
-  await store.client.command({ query: `ALTER TABLE traffic_1m MODIFY SETTING deduplicate_merge_projection_mode = 'rebuild'` });
-  await store.client.command({ query: 'ALTER TABLE traffic_1m ADD PROJECTION IF NOT EXISTS by_minute (SELECT * ORDER BY minute)' });
-  await store.client.command({ query: 'ALTER TABLE traffic_1m MATERIALIZE PROJECTION by_minute SETTINGS mutations_sync = 1' });
-}
-
-/**
  * Writes `sends` sends (and their verifies, receipts and bills) evenly over [fromMs, toMs), then
  * merges traffic_1m into one part per month, as background merges leave a month that is over: the
  * worst case for reading recent minutes from it. The raw tables keep the parts the inserts made.
