@@ -7,10 +7,8 @@ import {
   TRAFFIC_DIMENSIONS,
   trafficSeries,
   type DeliveryDimension,
-  type DeliveryPoint,
   type Store,
   type TrafficDimension,
-  type TrafficPoint,
 } from '@tollgate/store';
 import { requireScope } from '../auth/require-scope.ts';
 import type { Keyring } from '../auth/keyring.ts';
@@ -123,7 +121,7 @@ export async function trafficRoutes(app: FastifyInstance, opts: { store: Store; 
         limit: q.limit,
         filters: { app: q.app, flow: q.flow, country: q.country, prefix: q.prefix, asn: q.asn, provider: q.provider },
       });
-      return { from: fromMs, to: toMs, interval: q.interval, group_by: q.group_by ?? null, series: toSeries(points) };
+      return { from: fromMs, to: toMs, interval: q.interval, group_by: q.group_by ?? null, series: toSeries(points, (p) => ({ conversion: p.sessions > 0 ? p.verified_sessions / p.sessions : null })) };
     },
   );
 
@@ -265,19 +263,9 @@ export async function deliveryRoutes(app: FastifyInstance, opts: { store: Store;
       const filters = { country: q.country, provider: q.provider, carrier: q.carrier, app: q.app };
       const points = await deliverySeries(opts.store, { fromMs, toMs, intervalMinutes, groupBy: q.group_by, limit: q.limit, filters });
       const errors = await deliveryErrors(opts.store, { fromMs, toMs, limit: 20, filters: { country: q.country, provider: q.provider } });
-      return { from: fromMs, to: toMs, interval: q.interval, series: deliveryBySeries(points), errors };
+      return { from: fromMs, to: toMs, interval: q.interval, series: toSeries(points, (p) => ({ delivered_share: p.receipts > 0 ? p.delivered / p.receipts : null })), errors };
     },
   );
-}
-
-function deliveryBySeries(points: DeliveryPoint[]): { key: string; points: object[] }[] {
-  const byKey = new Map<string, object[]>();
-  for (const { key, ...point } of points) {
-    const list = byKey.get(key) ?? [];
-    list.push({ ...point, delivered_share: point.receipts > 0 ? point.delivered / point.receipts : null });
-    byKey.set(key, list);
-  }
-  return [...byKey].map(([key, list]) => ({ key, points: list }));
 }
 
 /** The query's range and bucket size, validated: from before to, and not more buckets than a chart needs. */
@@ -295,11 +283,12 @@ function timeRange(q: { from?: string; to?: string; interval: Interval }): { fro
   return { fromMs, toMs, intervalMinutes };
 }
 
-function toSeries(points: TrafficPoint[]): { key: string; points: object[] }[] {
+/** Rows of a grouped query as one series per group key, each point with its derived ratio. */
+function toSeries<P extends { key: string }>(points: readonly P[], derive: (point: Omit<P, 'key'>) => object): { key: string; points: object[] }[] {
   const byKey = new Map<string, object[]>();
   for (const { key, ...point } of points) {
     const list = byKey.get(key) ?? [];
-    list.push({ ...point, conversion: point.sessions > 0 ? point.verified_sessions / point.sessions : null });
+    list.push({ ...point, ...derive(point) });
     byKey.set(key, list);
   }
   return [...byKey].map(([key, list]) => ({ key, points: list }));
