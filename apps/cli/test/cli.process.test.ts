@@ -1,10 +1,11 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import { ANOMALY_KINDS, SEVERITIES } from '@tollgate/breakers';
 import { createStore } from '@tollgate/store';
 
 const run = promisify(execFile);
@@ -73,6 +74,40 @@ describe('tollgate CLI', () => {
     } finally {
       await store.close();
     }
+  });
+
+  it('backtest writes its findings as [{ts, kind, scope, severity, action, observed, expected}] with a progress bar', async () => {
+    // The day simulated above has no attacks; this one adds the demo's scenarios to it.
+    const simulated = await tollgate('simulate', '--days', '1', '--rate', '10', '--seed', '7');
+    expect(simulated.code, simulated.stderr).toBe(0);
+    const out = join(dataDir, 'findings.json');
+    const to = Math.floor(Date.now() / 60_000) * 60_000;
+    const from = to - 12 * 3_600_000;
+    const result = await tollgate('backtest', '--from', new Date(from).toISOString(), '--to', String(to), '--json', out);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toMatch(/backtest.*100%/);
+    const findings = JSON.parse(readFileSync(out, 'utf8')) as Array<Record<string, unknown>>;
+    expect(findings.length).toBeGreaterThan(0);
+    expect(result.stdout).toMatch(new RegExp(`720 minutes replayed in [\\d.]+ s: ${findings.length} finding\\(s\\)`));
+    for (const finding of findings) {
+      expect(Object.keys(finding).sort()).toEqual(['action', 'expected', 'kind', 'observed', 'scope', 'severity', 'ts']);
+      const ts = Date.parse(String(finding.ts));
+      expect(ts).toBeGreaterThan(from);
+      expect(ts).toBeLessThanOrEqual(to);
+      expect(ANOMALY_KINDS).toContain(finding.kind);
+      expect(SEVERITIES).toContain(finding.severity);
+      expect(['block', 'challenge', 'alert']).toContain(finding.action);
+      expect(typeof finding.observed).toBe('number');
+      expect(typeof finding.expected).toBe('number');
+      const scope = finding.scope as Record<string, unknown>;
+      expect(Object.keys(scope).every((key) => ['app', 'flow', 'country', 'prefix', 'asn', 'provider'].includes(key))).toBe(true);
+    }
+  });
+
+  it('backtest refuses a range that ends before it starts', async () => {
+    const result = await tollgate('backtest', '--from', '2026-11-24T10:00:00Z', '--to', '2026-11-24T09:00:00Z');
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toMatch(/--from must be before --to/);
   });
 
   it('simulate refuses a bad --days with the fix', async () => {
