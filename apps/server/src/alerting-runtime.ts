@@ -31,14 +31,14 @@ import {
 } from '@tollgate/alerting';
 import { describeScope, type BreakerChange } from '@tollgate/breakers';
 import type { Anomaly, AnomalyChange, Budget } from '@tollgate/detector';
-import { listIncidents, scopeMoney, type Store } from '@tollgate/store';
+import { listIncidents, scopeSpend, type Store } from '@tollgate/store';
 import { createPlannedEventRegistry, type PlannedEventRegistry } from './planned-event-registry.ts';
 import { spendReport } from './spend-report.ts';
 
 /** How often due notifications, escalations and incident money are looked at. */
-export const ALERTING_TICK_MS = 5_000;
+const ALERTING_TICK_MS = 5_000;
 /** Finance's digest of the day before, every morning at 08:00 UTC unless TOLLGATE_DIGEST_CRON says otherwise. */
-export const DEFAULT_DIGEST_SCHEDULE = '0 8 * * *';
+const DEFAULT_DIGEST_SCHEDULE = '0 8 * * *';
 const DAY_MS = 86_400_000;
 
 export interface RulesStatus {
@@ -88,7 +88,7 @@ export interface AlertingOptions {
 }
 
 /** The detector's anomaly as alert routing sees it. */
-export function alertOf(anomaly: Anomaly): AlertInput {
+function alertOf(anomaly: Anomaly): AlertInput {
   return {
     id: anomaly.id,
     kind: anomaly.kind,
@@ -107,7 +107,7 @@ export function alertOf(anomaly: Anomaly): AlertInput {
 }
 
 /** Where notifications link: the dashboard's incident pages. */
-export function dashboardUrlFrom(env: NodeJS.ProcessEnv): string {
+function dashboardUrlFrom(env: NodeJS.ProcessEnv): string {
   return env.TOLLGATE_DASHBOARD_URL || `http://localhost:${env.WEB_PORT ?? 3000}`;
 }
 
@@ -169,14 +169,14 @@ export function createAlertingRuntime(options: AlertingOptions): AlertingRuntime
     const dayEndMs = dayStartMs + DAY_MS;
     const day = new Date(dayStartMs).toISOString().slice(0, 10);
     const report = await spendReport(store, { fromMs: dayStartMs, toMs: dayEndMs, nowMs: dayEndMs, budgets: options.budgets ?? [] });
-    const week = await scopeMoney(store, { fromMs: dayStartMs - 7 * DAY_MS, toMs: dayStartMs, scopes: [{}] });
+    const [[weekUsd = 0] = []] = await scopeSpend(store, { sinceMs: [dayStartMs - 7 * DAY_MS], toMs: dayStartMs, scopes: [{}] });
     const incidents = await listIncidents(store, { fromMs: dayStartMs, toMs: dayEndMs, limit: 1_000 });
     const digest = composeSpendDigest({
       day,
       totalUsd: report.totalUsd,
       billedUsd: report.billedUsd,
       sends: report.sends,
-      previousDailyUsd: week.spendUsd / 7,
+      previousDailyUsd: weekUsd / 7,
       byCountry: report.byCountry,
       byProvider: report.byProvider,
       byApp: report.byApp,
@@ -216,7 +216,9 @@ export function createAlertingRuntime(options: AlertingOptions): AlertingRuntime
 
     async breakerChanged({ breaker, audit }) {
       if (breaker.reason.kind !== 'anomaly') return;
-      const change = audit.fromState === 'closed' || audit.fromState === null ? (audit.toState === 'open' ? 'tripped' : undefined) : audit.toState === 'closed' ? 'reset' : undefined;
+      // Tripped: from nothing or closed to open. Reset: from anything else to closed.
+      const wasClosed = audit.fromState === null || audit.fromState === 'closed';
+      const change = wasClosed && audit.toState === 'open' ? 'tripped' : !wasClosed && audit.toState === 'closed' ? 'reset' : undefined;
       if (change === undefined) return;
       await desk!.breakerChanged({ anomalyId: breaker.reason.anomalyId, breakerId: breaker.id, scope: describeScope(breaker.scope), change, by: audit.actor });
     },

@@ -109,7 +109,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(anomalyRoutes, { store: deps.store, keyring: deps.keyring });
   await app.register(incidentRoutes, { store: deps.store, keyring: deps.keyring, alerting: deps.alerting });
   await app.register(rulesRoutes, { keyring: deps.keyring, alerting: deps.alerting });
-  await app.register(ownerRoutes, { store: deps.store, keyring: deps.keyring, alerting: deps.alerting, clock: deps.alerting.clock });
+  await app.register(ownerRoutes, { store: deps.store, keyring: deps.keyring, alerting: deps.alerting });
   await app.register(plannedEventRoutes, { keyring: deps.keyring, alerting: deps.alerting });
   await app.register(spendRoutes, { store: deps.store, keyring: deps.keyring, budgets: deps.alerting.budgets });
   await app.register(keyRoutes, { keyring: deps.keyring });

@@ -3,7 +3,7 @@
  * and the month against its budgets with a month-end forecast. Served by `GET /v1/spend` and sent
  * every morning as the digest, so both say the same thing.
  */
-import { forecastMonth, type BudgetStatus } from '@tollgate/alerting';
+import { forecastMonth, roundUsd, type BudgetStatus } from '@tollgate/alerting';
 import type { Budget } from '@tollgate/detector';
 import { scopeSpend, spendCells, type SpendCell, type Store } from '@tollgate/store';
 
@@ -46,7 +46,7 @@ export async function spendReport(store: Store, params: { fromMs: number; toMs: 
       lines.set(key, line);
     }
     return [...lines.values()]
-      .map((line) => ({ ...line, spendUsd: round(line.spendUsd), billedUsd: round(line.billedUsd) }))
+      .map((line) => ({ ...line, spendUsd: roundUsd(line.spendUsd), billedUsd: roundUsd(line.billedUsd) }))
       .sort((a, b) => b.spendUsd - a.spendUsd || a.key.localeCompare(b.key));
   };
   const byCountry = by((cell) => cell.country);
@@ -73,8 +73,8 @@ export async function spendReport(store: Store, params: { fromMs: number; toMs: 
     currency: 'USD',
     fromMs: params.fromMs,
     toMs: params.toMs,
-    totalUsd: round(cells.reduce((sum, cell) => sum + cell.estimated_usd, 0)),
-    billedUsd: round(cells.reduce((sum, cell) => sum + cell.billed_usd, 0)),
+    totalUsd: roundUsd(cells.reduce((sum, cell) => sum + cell.estimated_usd, 0)),
+    billedUsd: roundUsd(cells.reduce((sum, cell) => sum + cell.billed_usd, 0)),
     sends: cells.reduce((sum, cell) => sum + cell.sends, 0),
     byCountry,
     byProvider,
@@ -82,8 +82,4 @@ export async function spendReport(store: Store, params: { fromMs: number; toMs: 
     byProviderCountry,
     month: { startMs: monthStartMs, ...month },
   };
-}
-
-function round(usd: number): number {
-  return Math.round(usd * 100) / 100;
 }

@@ -33,7 +33,7 @@ import { inhibited } from './inhibition.ts';
 import type { NotificationOutbox, OutboxLogger } from './notification-outbox.ts';
 import { notificationKey } from './notification-outbox.ts';
 import { groupFingerprint, planNotification, type GroupState } from './notification-plan.ts';
-import { incidentRouting, type NotificationTarget } from './notification-targets.ts';
+import { destinationsOf, incidentRouting, type Destination } from './notification-targets.ts';
 import { describeIncident, type Notification } from './notifier.ts';
 import type { AlertingConfig } from './rules-config.ts';
 import { silencedBy, type Silence } from './silence.ts';
@@ -53,7 +53,7 @@ export interface PlannedScope {
 /** What an operator's action on an incident came to: the incident, or why not (as an HTTP status). */
 export type DeskResult =
   | { ok: true; incident: Incident }
-  | { ok: false; status: 404 | 409 | 503; error: { code: IncidentErrorCode | 'not_found' | 'no_rules'; message: string } };
+  | { ok: false; status: 404 | 409; error: { code: IncidentErrorCode | 'not_found'; message: string } };
 
 /** Why an anomaly did or did not become (part of) an incident: logged, and what tests read. */
 export interface ObserveOutcome {
@@ -92,8 +92,8 @@ interface Tracked {
 
 /** Notification state of one incident: its group's timing, and who has heard about it. */
 interface Conversation extends GroupState {
-  /** `channel target` of every destination that got the trigger: later events go only to them. */
-  triggered: Set<string>;
+  /** Every destination that got the trigger, by `channel target`: later events go only to them. */
+  triggered: Map<string, Destination>;
 }
 
 // Money is re-read from the rollups at most this often per open incident.
@@ -162,7 +162,7 @@ export function createIncidentDesk(deps: {
     return next;
   }
 
-  const destination = (target: Pick<NotificationTarget, 'channel' | 'target'>) => `${target.channel} ${target.target}`;
+  const destination = (target: Destination) => `${target.channel} ${target.target}`;
 
   /** The breaker sentence of the messages: the last trip or reset on the timeline. */
   function breakerLine(incident: Incident): string | undefined {
@@ -172,7 +172,7 @@ export function createIncidentDesk(deps: {
     return last.type === 'breaker_tripped' ? `breaker ${last.breakerId} tripped on ${last.scope} at ${when} UTC` : `breaker ${last.breakerId} on ${last.scope} reset at ${when} UTC by ${last.actor}`;
   }
 
-  async function send(incident: Incident, targets: readonly Pick<NotificationTarget, 'channel' | 'target'>[], event: NotificationEvent, extra: { text?: string; occurrence?: string | number } = {}): Promise<void> {
+  async function send(incident: Incident, targets: readonly Destination[], event: NotificationEvent, extra: { text?: string; occurrence?: string | number } = {}): Promise<void> {
     const message = describeIncident(incident, { breaker: breakerLine(incident), ...(extra.text === undefined ? {} : { text: extra.text }) });
     for (const target of targets) {
       const id = notificationKey({ incidentId: incident.id, channel: target.channel, target: target.target, event, occurrence: extra.occurrence });
@@ -185,14 +185,7 @@ export function createIncidentDesk(deps: {
   async function announce(incident: Incident, event: NotificationEvent, extra: { text?: string; occurrence?: string | number } = {}): Promise<void> {
     const conversation = conversations.get(incident.id);
     if (conversation === undefined || conversation.triggered.size === 0) return;
-    const config = deps.rules();
-    const known = config === undefined ? [] : incidentRouting(config, incident).targets;
-    const targets = [...conversation.triggered].map((key) => {
-      const found = known.find((target) => destination(target) === key);
-      if (found) return found;
-      const [channel, ...rest] = key.split(' ');
-      return { channel: channel as NotificationChannel, target: rest.join(' ') };
-    });
+    const targets = [...conversation.triggered.values()];
     // PagerDuty has nothing to do with notes: they are Slack thread replies and webhook events.
     await send(incident, event === 'follow_up' ? targets.filter((target) => target.channel !== 'pagerduty') : targets, event, extra);
     if (event === 'resolve') conversations.delete(incident.id);
@@ -244,7 +237,7 @@ export function createIncidentDesk(deps: {
   async function notifyDue(tracked: Tracked, config: AlertingConfig, now: number): Promise<void> {
     const { incident } = tracked;
     const routing = incidentRouting(config, incident);
-    const conversation = conversations.get(incident.id) ?? { firstAlertAt: incident.openedAt, triggered: new Set<string>() };
+    const conversation = conversations.get(incident.id) ?? { firstAlertAt: incident.openedAt, triggered: new Map<string, Destination>() };
     conversations.set(incident.id, conversation);
     if (incident.state === 'resolved') {
       // Resolved before anyone was told (inside group_wait): nothing to take back.
@@ -265,7 +258,7 @@ export function createIncidentDesk(deps: {
     const untold = routing.targets.filter((target) => !conversation.triggered.has(destination(target)));
     if (untold.length > 0 && (plan.action === 'notify' || conversation.lastNotifiedAt !== undefined)) {
       await send(incident, untold, 'trigger');
-      for (const target of untold) conversation.triggered.add(destination(target));
+      for (const target of untold) conversation.triggered.set(destination(target), target);
     }
     if (plan.action === 'notify' || plan.action === 'repeat') {
       conversation.lastNotifiedAt = now;
@@ -282,13 +275,10 @@ export function createIncidentDesk(deps: {
     if (plan.action !== 'escalate') return tracked;
     const escalated = recordEscalation(incident, { contact: plan.contact.name, level: plan.level, nowMs: now });
     const next = await save(tracked, escalated);
-    const targets = [
-      ...(plan.contact.slack === undefined ? [] : [{ channel: 'slack' as const, target: plan.contact.slack }]),
-      ...(plan.contact.pagerduty === undefined ? [] : [{ channel: 'pagerduty' as const, target: plan.contact.pagerduty.envVar }]),
-    ];
+    const targets = destinationsOf(plan.contact, true);
     await send(escalated, targets, 'escalate', { text: `Escalated to ${plan.contact.name}: ${plan.reason}.`, occurrence: plan.level });
     // Whoever was paged hears the acknowledge and the resolve too (a contact's own PagerDuty service closes its incident).
-    for (const target of targets) conversation.triggered.add(destination(target));
+    for (const target of targets) conversation.triggered.set(destination(target), target);
     logger?.info({ incident: incident.id, contact: plan.contact.name, level: plan.level }, 'incident escalated');
     return next;
   }
@@ -317,7 +307,10 @@ export function createIncidentDesk(deps: {
             firstAlertAt: incident.openedAt,
             lastNotifiedAt: Math.max(...sent.map((row) => row.created_at)),
             notifiedFingerprint: groupFingerprint(incident.anomalies),
-            triggered: new Set(triggers.map((row) => `${row.channel} ${row.target}`)),
+            triggered: new Map(triggers.map((row) => {
+              const target = { channel: row.channel as NotificationChannel, target: row.target };
+              return [destination(target), target];
+            })),
           });
         }
       }

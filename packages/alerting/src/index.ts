@@ -65,7 +65,7 @@ export { createNotificationOutbox, notificationKey } from './notification-outbox
 export type { EnqueueResult, NotificationOutbox, OutboxLogger } from './notification-outbox.ts';
 export { toIncidentRecord, toTimelineRecords, fromIncidentRecord, toSilenceRecord, fromSilenceRecord } from './incident-record.ts';
 export { incidentRouting } from './notification-targets.ts';
-export type { IncidentRouting, NotificationTarget } from './notification-targets.ts';
+export type { Destination, IncidentRouting, NotificationTarget } from './notification-targets.ts';
 export { createIncidentDesk } from './incident-desk.ts';
 export type { DeskResult, IncidentDesk, ObserveOutcome, PlannedScope } from './incident-desk.ts';
 export { createSilenceRegistry } from './silence-registry.ts';
@@ -74,7 +74,7 @@ export { describeRules, explainRouting } from './rules-view.ts';
 export type { OwnerView, RouteView, RoutingExplanation, RulesView } from './rules-view.ts';
 export { ALERT_CATEGORIES, categoryOf, kindsOf } from './alert-category.ts';
 export type { AlertCategory } from './alert-category.ts';
-export { composeSpendDigest, forecastMonth } from './spend-digest.ts';
+export { composeSpendDigest, forecastMonth, roundUsd } from './spend-digest.ts';
 export type { BudgetInput, BudgetStatus, DigestInput } from './spend-digest.ts';
-export { ownerPerformance, mitigatedAt } from './owner-performance.ts';
+export { ownerPerformance } from './owner-performance.ts';
 export type { MeasuredIncident, OwnerPerformance, ResponseMeasure } from './owner-performance.ts';

@@ -3,11 +3,15 @@ import type { Incident, NotificationChannel } from './incident.ts';
 import { route, type RouteMatch } from './route-tree.ts';
 import { DEFAULT_TIMINGS, type AlertingConfig, type Owner, type RouteTimings } from './rules-config.ts';
 
-/** One destination an incident is told about. */
-export interface NotificationTarget {
+/** Where a notification goes. */
+export interface Destination {
   channel: NotificationChannel;
   /** Slack channel, PagerDuty routing-key variable name, or webhook URL. */
   target: string;
+}
+
+/** One destination an incident is told about, and whose it is. */
+export interface NotificationTarget extends Destination {
   /** The owner it belongs to: the incident's owner, or a team copied by a `continue` route. */
   receiver: string;
   /** The incident's own owner (acknowledge, escalation and notes concern them) or a copy. */
@@ -39,18 +43,19 @@ export function incidentRouting(config: AlertingConfig, incident: Pick<Incident,
     if (!targets.some((known) => known.channel === target.channel && known.target === target.target)) targets.push(target);
   };
   const owner = config.owners.get(incident.owner);
-  if (owner !== undefined) for (const target of ownerTargets(owner, page.pages)) add({ ...target, receiver: owner.name, role: 'owner' });
+  if (owner !== undefined) for (const target of destinationsOf(owner, page.pages)) add({ ...target, receiver: owner.name, role: 'owner' });
   for (const copy of matches.filter((match) => match.continued && match.receiver !== incident.owner)) {
-    for (const target of ownerTargets(copy.owner, copy.page.pages)) add({ ...target, receiver: copy.receiver, role: 'copy' });
+    for (const target of destinationsOf(copy.owner, copy.page.pages)) add({ ...target, receiver: copy.receiver, role: 'copy' });
   }
   return { targets, timings: timingsOf(ownerMatches, owner), page };
 }
 
-function ownerTargets(owner: Owner, pages: boolean): Array<Pick<NotificationTarget, 'channel' | 'target'>> {
+/** The channels of an owner or an escalation contact; PagerDuty only when it is to page. */
+export function destinationsOf(who: Pick<Owner, 'slack' | 'pagerduty' | 'webhook'>, pages: boolean): Destination[] {
   return [
-    ...(owner.slack === undefined ? [] : [{ channel: 'slack' as const, target: owner.slack }]),
-    ...(owner.pagerduty === undefined || !pages ? [] : [{ channel: 'pagerduty' as const, target: owner.pagerduty.envVar }]),
-    ...(owner.webhook === undefined ? [] : [{ channel: 'webhook' as const, target: owner.webhook }]),
+    ...(who.slack === undefined ? [] : [{ channel: 'slack' as const, target: who.slack }]),
+    ...(who.pagerduty === undefined || !pages ? [] : [{ channel: 'pagerduty' as const, target: who.pagerduty.envVar }]),
+    ...(who.webhook === undefined ? [] : [{ channel: 'webhook' as const, target: who.webhook }]),
   ];
 }
 

@@ -40,7 +40,7 @@ export interface OwnerPerformance {
   overdue: Array<{ incidentId: string; title: string; target: 'acknowledge' | 'mitigate'; overdueMs: number }>;
 }
 
-export function mitigatedAt(incident: Pick<MeasuredIncident, 'firstTripAt' | 'resolvedAt'>): number | undefined {
+function mitigatedAt(incident: Pick<MeasuredIncident, 'firstTripAt' | 'resolvedAt'>): number | undefined {
   const candidates = [incident.firstTripAt, incident.resolvedAt].filter((at): at is number => at !== undefined);
   return candidates.length === 0 ? undefined : Math.min(...candidates);
 }

@@ -32,9 +32,9 @@ export function forecastMonth(input: { nowMs: number; monthEndMs: number; toDate
   budgets: BudgetStatus[];
 } {
   const remainingHours = Math.max(0, (input.monthEndMs - input.nowMs) / HOUR_MS);
-  const forecast = (toDate: number, lastDay: number) => round(toDate + (lastDay / 24) * remainingHours);
+  const forecast = (toDate: number, lastDay: number) => roundUsd(toDate + (lastDay / 24) * remainingHours);
   return {
-    toDateUsd: round(input.toDateUsd),
+    toDateUsd: roundUsd(input.toDateUsd),
     forecastUsd: forecast(input.toDateUsd, input.lastDayUsd),
     budgets: input.budgets.map(({ budget, toDateUsd, lastDayUsd }) => {
       const forecastUsd = forecast(toDateUsd, lastDayUsd);
@@ -42,7 +42,7 @@ export function forecastMonth(input: { nowMs: number; monthEndMs: number; toDate
         scope: budget.scope,
         label: describeScope(budget.scope),
         monthlyUsd: budget.monthlyUsd,
-        toDateUsd: round(toDateUsd),
+        toDateUsd: roundUsd(toDateUsd),
         forecastUsd,
         forecastShare: budget.monthlyUsd > 0 ? Math.round((forecastUsd / budget.monthlyUsd) * 1000) / 1000 : 0,
       };
@@ -109,6 +109,7 @@ function signedPercent(share: number): string {
   return `${percent >= 0 ? '+' : ''}${percent} %`;
 }
 
-function round(usd: number): number {
+/** Money to the cent, as finance reads it. */
+export function roundUsd(usd: number): number {
   return Math.round(usd * 100) / 100;
 }

@@ -114,7 +114,6 @@ function silenceView(silence: StoredSilence) {
 function answer(result: DeskResult) {
   if (result.ok) return { incident: incidentView(result.incident) };
   if (result.status === 404) throw new TollgateError('TG_NOT_FOUND', { field: 'id', message: `${result.error.message}.` });
-  if (result.status === 503) throw new TollgateError('TG_RULES_UNAVAILABLE');
   throw new TollgateError('TG_INCIDENT_CONFLICT', { message: `${result.error.message}.`, details: { code: result.error.code } });
 }
 

@@ -21,8 +21,7 @@ const MEASURE = {
  * incidents of the last `days` with measured time to acknowledge and to mitigate, the open ones
  * past a target now, and the anomaly kinds no route gives an owner.
  */
-export async function ownerRoutes(app: FastifyInstance, opts: { store: Store; keyring: Keyring; alerting: AlertingRuntime; clock?: () => number }): Promise<void> {
-  const clock = opts.clock ?? Date.now;
+export async function ownerRoutes(app: FastifyInstance, opts: { store: Store; keyring: Keyring; alerting: AlertingRuntime }): Promise<void> {
   app.get<{ Querystring: { days: number } }>(
     '/v1/owners',
     {
@@ -69,7 +68,7 @@ export async function ownerRoutes(app: FastifyInstance, opts: { store: Store; ke
     async (request) => {
       const config = opts.alerting.rules();
       if (config === undefined) throw new TollgateError('TG_RULES_UNAVAILABLE', { details: opts.alerting.rulesStatus().lastError });
-      const toMs = clock();
+      const toMs = opts.alerting.clock();
       const fromMs = toMs - request.query.days * DAY_MS;
       const records = await listIncidents(opts.store, { fromMs, limit: MAX_INCIDENTS });
       const trips = await firstTimelineEntries(opts.store, 'breaker_tripped', records.map((record) => record.id));

@@ -36,6 +36,14 @@ interface TrafficQuery {
   provider?: string;
 }
 
+/** The range and bucket every metrics route takes, and echoes in its answer. */
+const RANGE_QUERY = {
+  from: { type: 'string', description: 'Start (inclusive), ISO-8601 or epoch ms.' },
+  to: { type: 'string', description: 'End (exclusive), ISO-8601 or epoch ms.' },
+  interval: { type: 'string', enum: Object.keys(INTERVAL_MINUTES), default: '1h' },
+} as const;
+const RANGE_ANSWER = { from: { type: 'integer' }, to: { type: 'integer' }, interval: { type: 'string' } } as const;
+
 const POINT_SCHEMA = {
   type: 'object',
   properties: {
@@ -76,9 +84,7 @@ export async function trafficRoutes(app: FastifyInstance, opts: { store: Store; 
           type: 'object',
           additionalProperties: false,
           properties: {
-            from: { type: 'string', description: 'Start (inclusive), ISO-8601 or epoch ms.' },
-            to: { type: 'string', description: 'End (exclusive), ISO-8601 or epoch ms.' },
-            interval: { type: 'string', enum: Object.keys(INTERVAL_MINUTES), default: '1h' },
+            ...RANGE_QUERY,
             group_by: { type: 'string', enum: [...TRAFFIC_DIMENSIONS] },
             limit: { type: 'integer', minimum: 1, maximum: 200, default: 20 },
             app: { type: 'string', maxLength: 64 },
@@ -93,9 +99,7 @@ export async function trafficRoutes(app: FastifyInstance, opts: { store: Store; 
           200: {
             type: 'object',
             properties: {
-              from: { type: 'integer' },
-              to: { type: 'integer' },
-              interval: { type: 'string' },
+              ...RANGE_ANSWER,
               group_by: { type: ['string', 'null'] },
               series: {
                 type: 'array',
@@ -139,9 +143,7 @@ export async function trafficRoutes(app: FastifyInstance, opts: { store: Store; 
           type: 'object',
           additionalProperties: false,
           properties: {
-            from: { type: 'string' },
-            to: { type: 'string' },
-            interval: { type: 'string', enum: Object.keys(INTERVAL_MINUTES), default: '1h' },
+            ...RANGE_QUERY,
             app: { type: 'string', maxLength: 64 },
           },
         },
@@ -149,9 +151,7 @@ export async function trafficRoutes(app: FastifyInstance, opts: { store: Store; 
           200: {
             type: 'object',
             properties: {
-              from: { type: 'integer' },
-              to: { type: 'integer' },
-              interval: { type: 'string' },
+              ...RANGE_ANSWER,
               points: {
                 type: 'array',
                 items: {
@@ -225,9 +225,7 @@ export async function deliveryRoutes(app: FastifyInstance, opts: { store: Store;
           type: 'object',
           additionalProperties: false,
           properties: {
-            from: { type: 'string' },
-            to: { type: 'string' },
-            interval: { type: 'string', enum: Object.keys(INTERVAL_MINUTES), default: '1h' },
+            ...RANGE_QUERY,
             group_by: { type: 'string', enum: [...DELIVERY_DIMENSIONS] },
             limit: { type: 'integer', minimum: 1, maximum: 100, default: 10 },
             country: { type: 'string', pattern: '^[A-Z]{2}$' },
@@ -240,9 +238,7 @@ export async function deliveryRoutes(app: FastifyInstance, opts: { store: Store;
           200: {
             type: 'object',
             properties: {
-              from: { type: 'integer' },
-              to: { type: 'integer' },
-              interval: { type: 'string' },
+              ...RANGE_ANSWER,
               series: { type: 'array', items: { type: 'object', properties: { key: { type: 'string' }, points: { type: 'array', items: DELIVERY_POINT_SCHEMA } } } },
               errors: {
                 type: 'array',
