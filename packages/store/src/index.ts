@@ -1,6 +1,7 @@
 export * from './store.ts';
 export * from './store-config.ts';
 export * from './migrator.ts';
+export * from './cluster-ddl.ts';
 export * from './tables.ts';
 export * from './queries/insert-rows.query.ts';
 export * from './queries/recent-event-ids.query.ts';
@@ -26,3 +27,4 @@ export * from './queries/spend-breakdown.query.ts';
 export * from './queries/delivery-series.query.ts';
 export * from './queries/planned-events.query.ts';
 export * from './queries/users.query.ts';
+export * from './queries/delivery-latency.query.ts';

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Store } from './store.ts';
-import type { RetentionConfig } from './store-config.ts';
+import { clusterStatements, localTable } from './cluster-ddl.ts';
+import { clusterOf, type RetentionConfig } from './store-config.ts';
 
 /** A numbered schema change: `NNN_name.sql` in `migrations/`, applied once and recorded in the ledger. */
 export interface Migration {
@@ -22,8 +23,7 @@ export interface MigrationStatus {
 const MIGRATIONS_DIR = fileURLToPath(new URL('./migrations/', import.meta.url));
 const FILE_PATTERN = /^(\d{3})_([a-z0-9_]+)\.sql$/;
 
-const LEDGER_DDL = `
-CREATE TABLE IF NOT EXISTS schema_migrations
+const LEDGER_DDL = `CREATE TABLE IF NOT EXISTS schema_migrations
 (
     version UInt32,
     name String,
@@ -64,8 +64,22 @@ export function splitStatements(sql: string): string[] {
     .filter((statement) => statement.length > 0);
 }
 
+/**
+ * The statements to run for each migration on this store: as written on one node, in their
+ * cluster form (cluster-ddl.ts) with `CLICKHOUSE_CLUSTER`. The ledger comes first.
+ */
+export function schemaStatements(migrations: Migration[], cluster: string | undefined): { ledger: string[]; byVersion: Map<number, string[]> } {
+  if (cluster === undefined) {
+    return { ledger: [LEDGER_DDL], byVersion: new Map(migrations.map((m) => [m.version, m.statements])) };
+  }
+  const tables = new Set<string>();
+  const ledger = clusterStatements([LEDGER_DDL], cluster, tables);
+  // Every migration is rewritten in order, applied or not, so later files find earlier tables.
+  return { ledger, byVersion: new Map(migrations.map((m) => [m.version, clusterStatements(m.statements, cluster, tables)])) };
+}
+
 export async function migrationStatus(store: Store, migrations: Migration[] = loadMigrations()): Promise<MigrationStatus> {
-  await store.client.command({ query: LEDGER_DDL });
+  for (const statement of schemaStatements([], clusterOf(store.config)).ledger) await store.client.command({ query: statement });
   const rs = await store.client.query({
     query: 'SELECT version, argMax(checksum, applied_at) AS checksum FROM schema_migrations GROUP BY version',
     format: 'JSONEachRow',
@@ -88,9 +102,10 @@ export async function migrate(
   migrations: Migration[] = loadMigrations(),
 ): Promise<{ applied: number[] }> {
   const status = await migrationStatus(store, migrations);
+  const { byVersion } = schemaStatements(migrations, clusterOf(store.config));
   const applied: number[] = [];
   for (const migration of migrations.filter((m) => status.pending.includes(m.version))) {
-    for (const statement of migration.statements) await store.client.command({ query: statement });
+    for (const statement of byVersion.get(migration.version) ?? []) await store.client.command({ query: statement });
     await store.client.insert({
       table: 'schema_migrations',
       values: [{ version: migration.version, name: migration.name, checksum: migration.checksum }],
@@ -108,18 +123,31 @@ export async function migrate(
  */
 async function applyRetention(store: Store, retention: RetentionConfig): Promise<void> {
   const settings = { materialize_ttl_after_modify: 0 } as const;
+  const target = alterTarget(store);
   for (const table of RAW_TABLES) {
     await store.client.command({
-      query: 'ALTER TABLE {table:Identifier} MODIFY TTL toDateTime(ts) + toIntervalDay({days:UInt32})',
-      query_params: { table, days: retention.rawDays },
+      query: `ALTER TABLE {table:Identifier}${target.onCluster} MODIFY TTL toDateTime(ts) + toIntervalDay({days:UInt32})`,
+      query_params: { table: target.table(table), days: retention.rawDays },
       clickhouse_settings: settings,
     });
   }
   for (const table of ROLLUP_TABLES) {
     await store.client.command({
-      query: 'ALTER TABLE {table:Identifier} MODIFY TTL minute + toIntervalDay({days:UInt32})',
-      query_params: { table, days: retention.rollupDays },
+      query: `ALTER TABLE {table:Identifier}${target.onCluster} MODIFY TTL minute + toIntervalDay({days:UInt32})`,
+      query_params: { table: target.table(table), days: retention.rollupDays },
       clickhouse_settings: settings,
     });
   }
+}
+
+/**
+ * Where an ALTER of a table goes: the table itself on one node; on a cluster the local tables of
+ * every node (a Distributed table holds no data to alter). The cluster name was validated when
+ * the configuration was read, and ON CLUSTER takes no query parameter.
+ */
+export function alterTarget(store: Store): { table: (name: string) => string; onCluster: string } {
+  const cluster = clusterOf(store.config);
+  return cluster === undefined
+    ? { table: (name) => name, onCluster: '' }
+    : { table: localTable, onCluster: ` ON CLUSTER ${cluster}` };
 }

@@ -1,10 +1,12 @@
+import { assertClusterName } from './cluster-ddl.ts';
+
 /**
  * Where the store lives, read once from the environment: the embedded chDB engine on a data
  * directory (the default), or a ClickHouse server over HTTP when `CLICKHOUSE_URL` is set.
  */
 export type StoreConfig =
   | { kind: 'embedded'; dataDir: string }
-  | { kind: 'server'; url: string; username: string; password: string; database: string };
+  | { kind: 'server'; url: string; username: string; password: string; database: string; cluster?: string };
 
 /** Retention of raw events and rollups, applied as table TTLs by the migrator. */
 export interface RetentionConfig {
@@ -18,14 +20,24 @@ export const DEFAULT_RETENTION: RetentionConfig = { rawDays: 90, rollupDays: 400
 
 export function storeConfigFromEnv(env: NodeJS.ProcessEnv, dataDir: string): StoreConfig {
   const url = env.CLICKHOUSE_URL?.trim();
-  if (!url) return { kind: 'embedded', dataDir };
+  const cluster = env.CLICKHOUSE_CLUSTER?.trim() || undefined;
+  if (!url) {
+    if (cluster) throw new Error('CLICKHOUSE_CLUSTER needs CLICKHOUSE_URL: set the URL of a node of that cluster, or unset CLICKHOUSE_CLUSTER');
+    return { kind: 'embedded', dataDir };
+  }
   return {
     kind: 'server',
     url,
     username: env.CLICKHOUSE_USER ?? 'default',
     password: env.CLICKHOUSE_PASSWORD ?? '',
     database: env.CLICKHOUSE_DATABASE ?? 'tollgate',
+    ...(cluster ? { cluster: assertClusterName(cluster) } : {}),
   };
+}
+
+/** The cluster the schema is spread over, or undefined on the embedded engine and a single server. */
+export function clusterOf(config: StoreConfig): string | undefined {
+  return config.kind === 'server' ? config.cluster : undefined;
 }
 
 export function retentionFromEnv(env: NodeJS.ProcessEnv): RetentionConfig {

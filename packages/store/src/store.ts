@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
 import { createChdbConnection } from 'chdb/connection';
+import { assertClusterName } from './cluster-ddl.ts';
 import type { StoreConfig } from './store-config.ts';
 
 type ClientConnection = NonNullable<NonNullable<Parameters<typeof createClient>[0]>['connection']>;
@@ -36,7 +37,8 @@ export function createStore(config: StoreConfig): Store {
             username: config.username,
             password: config.password,
             database: config.database,
-            clickhouse_settings: CLIENT_SETTINGS,
+            // On a cluster an insert is acknowledged only once the shards have it: nothing acknowledged is lost.
+            clickhouse_settings: config.cluster ? { ...CLIENT_SETTINGS, distributed_foreground_insert: 1 } : CLIENT_SETTINGS,
           }),
           rawInsert: undefined,
         };
@@ -76,7 +78,9 @@ export async function ensureDatabase(config: StoreConfig): Promise<void> {
   if (config.kind !== 'server') return;
   const bootstrap = createClient({ url: config.url, username: config.username, password: config.password });
   try {
-    await bootstrap.command({ query: 'CREATE DATABASE IF NOT EXISTS {db:Identifier}', query_params: { db: config.database } });
+    // On a cluster the database must exist on every node before the ON CLUSTER tables are made.
+    const onCluster = config.cluster ? ` ON CLUSTER ${assertClusterName(config.cluster)}` : '';
+    await bootstrap.command({ query: `CREATE DATABASE IF NOT EXISTS {db:Identifier}${onCluster}`, query_params: { db: config.database } });
   } finally {
     await bootstrap.close();
   }
