@@ -96,6 +96,15 @@ export function clusterStatements(statements: readonly string[], cluster: string
 }
 
 /**
+ * Where an ALTER of a table goes: the table itself on one node; on a cluster the local tables of
+ * every node (a Distributed table holds no data to alter). The cluster name was validated when
+ * the configuration was read, and ON CLUSTER takes no query parameter.
+ */
+export function alterTarget(cluster: string | undefined): { table: (name: string) => string; onCluster: string } {
+  return cluster === undefined ? { table: (name) => name, onCluster: '' } : { table: localTable, onCluster: ` ON CLUSTER ${cluster}` };
+}
+
+/**
  * A view's SELECT as the catalogue shows it on a cluster node (reading local tables), turned
  * back to the distributed tables so that it reads every shard.
  */

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Store } from './store.ts';
-import { clusterStatements, localTable } from './cluster-ddl.ts';
+import { alterTarget, clusterStatements } from './cluster-ddl.ts';
 import { clusterOf, type RetentionConfig } from './store-config.ts';
 
 /** A numbered schema change: `NNN_name.sql` in `migrations/`, applied once and recorded in the ledger. */
@@ -123,7 +123,7 @@ export async function migrate(
  */
 async function applyRetention(store: Store, retention: RetentionConfig): Promise<void> {
   const settings = { materialize_ttl_after_modify: 0 } as const;
-  const target = alterTarget(store);
+  const target = alterTarget(clusterOf(store.config));
   for (const table of RAW_TABLES) {
     await store.client.command({
       query: `ALTER TABLE {table:Identifier}${target.onCluster} MODIFY TTL toDateTime(ts) + toIntervalDay({days:UInt32})`,
@@ -138,16 +138,4 @@ async function applyRetention(store: Store, retention: RetentionConfig): Promise
       clickhouse_settings: settings,
     });
   }
-}
-
-/**
- * Where an ALTER of a table goes: the table itself on one node; on a cluster the local tables of
- * every node (a Distributed table holds no data to alter). The cluster name was validated when
- * the configuration was read, and ON CLUSTER takes no query parameter.
- */
-export function alterTarget(store: Store): { table: (name: string) => string; onCluster: string } {
-  const cluster = clusterOf(store.config);
-  return cluster === undefined
-    ? { table: (name) => name, onCluster: '' }
-    : { table: localTable, onCluster: ` ON CLUSTER ${cluster}` };
 }

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  alterTarget,
   clusterStatements,
   distributedSelect,
   loadMigrations,
@@ -84,6 +85,13 @@ describe('cluster form', () => {
     expect(() => clusterStatements(['CREATE TABLE IF NOT EXISTS mystery\n(\n    x UInt8\n)\nENGINE = MergeTree\nORDER BY x'], 'c')).toThrow(/SHARDING_KEYS/);
     expect(() => clusterStatements(['DROP TABLE sends_raw'], 'c')).toThrow(/no cluster form/);
     expect(() => clusterStatements([], 'bad name; DROP')).toThrow(/CLICKHOUSE_CLUSTER/);
+  });
+
+  it('sends run-time ALTERs (TTLs, repair deletes) to the local tables on a cluster only', () => {
+    const onCluster = alterTarget('tollgate');
+    expect([onCluster.table('traffic_1m'), onCluster.onCluster]).toEqual(['traffic_1m_local', ' ON CLUSTER tollgate']);
+    const single = alterTarget(undefined);
+    expect([single.table('traffic_1m'), single.onCluster]).toEqual(['traffic_1m', '']);
   });
 
   it("turns a view's local SELECT back to the distributed tables for a repair", () => {

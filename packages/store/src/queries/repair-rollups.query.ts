@@ -1,3 +1,5 @@
+import { alterTarget, distributedSelect, SHARDING_KEYS } from '../cluster-ddl.ts';
+import { clusterOf } from '../store-config.ts';
 import type { Store } from '../store.ts';
 
 const SEND_MINUTE = 'toStartOfMinute(if(toUnixTimestamp64Milli(send_ts) > 0, send_ts, ts))';
@@ -40,9 +42,10 @@ export async function repairRollups(store: Store, sinceMs: number): Promise<numb
     }
     if (minutes.size === 0) continue;
     const list = [...minutes];
+    const alter = alterTarget(clusterOf(store.config));
     await store.client.command({
-      query: 'ALTER TABLE {target:Identifier} DELETE WHERE minute IN {minutes:Array(DateTime)}',
-      query_params: { target, minutes: list },
+      query: `ALTER TABLE {target:Identifier}${alter.onCluster} DELETE WHERE minute IN {minutes:Array(DateTime)}`,
+      query_params: { target: alter.table(target), minutes: list },
       clickhouse_settings: { mutations_sync: '2' },
     });
     for (const { view } of views) {
@@ -53,9 +56,11 @@ export async function repairRollups(store: Store, sinceMs: number): Promise<numb
       });
       const [row] = await rs.json<{ as_select: string }>();
       if (!row) throw new Error(`rollup view ${view} is missing: run \`tollgate migrate\``);
-      // The view's SELECT is schema text from our own migrations, not input.
+      // The view's SELECT is schema text from our own migrations, not input. On a cluster it reads
+      // one node's local tables; the distributed names read every shard.
+      const select = distributedSelect(row.as_select, Object.keys(SHARDING_KEYS));
       await store.client.command({
-        query: `INSERT INTO {target:Identifier} SELECT * FROM (${row.as_select}) WHERE minute IN {minutes:Array(DateTime)}`,
+        query: `INSERT INTO {target:Identifier} SELECT * FROM (${select}) WHERE minute IN {minutes:Array(DateTime)}`,
         query_params: { target, minutes: list },
       });
     }
