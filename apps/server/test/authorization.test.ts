@@ -20,7 +20,7 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-type Method = 'GET' | 'POST' | 'DELETE';
+type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 
 interface Request {
   url: string;
@@ -101,6 +101,14 @@ async function plannedEvent(): Promise<string> {
   return res.json().event.id;
 }
 
+/** A fresh dashboard user, for the routes that change or remove one. */
+async function user(): Promise<string> {
+  const name = `authz-user-${id()}`;
+  const res = await server.app.inject({ method: 'POST', url: '/v1/users', payload: { name, role: 'viewer', password: 'correct horse battery' }, headers: server.auth('admin') });
+  expect(res.statusCode).toBe(201);
+  return name;
+}
+
 async function silence(): Promise<string> {
   const res = await server.app.inject({ method: 'POST', url: '/v1/silences', payload: silenceBody(), headers: server.auth('operate') });
   expect(res.statusCode).toBe(201);
@@ -163,6 +171,8 @@ const ROUTES: RouteRow[] = [
   { method: 'DELETE', route: '/v1/sessions/current', scope: 'read', request: () => ({ url: '/v1/sessions/current' }), ok: 404 },
   { method: 'GET', route: '/v1/users', scope: 'admin', request: () => ({ url: '/v1/users' }), ok: 200 },
   { method: 'POST', route: '/v1/users', scope: 'admin', request: () => ({ url: '/v1/users', payload: JSON.stringify({ name: `authz-${id()}`, role: 'viewer', password: 'correct horse battery' }) }), ok: 201 },
+  { method: 'PATCH', route: '/v1/users/:name', scope: 'admin', request: async () => ({ url: `/v1/users/${await user()}`, payload: JSON.stringify({ role: 'finance' }) }), ok: 200 },
+  { method: 'DELETE', route: '/v1/users/:name', scope: 'admin', request: async () => ({ url: `/v1/users/${await user()}` }), ok: 200 },
   { method: 'DELETE', route: '/v1/keys/:id', scope: 'admin', request: async () => ({ url: `/v1/keys/${(await createKey(['read'], 'authz-to-revoke')).id}` }), ok: 204 },
   { method: 'POST', route: '/v1/decide', scope: 'decide', request: () => ({ url: '/v1/decide', payload: JSON.stringify({ app: 'authz', flow: 'login', phone: '+33612345678', ip: `203.0.113.${id() % 250}` }) }), ok: 200 },
   { method: 'GET', route: '/v1/breakers/snapshot', scope: 'decide', request: () => ({ url: '/v1/breakers/snapshot' }), ok: 200 },

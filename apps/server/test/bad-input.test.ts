@@ -48,7 +48,7 @@ type Want =
 interface BadInput {
   name: string;
   url: string;
-  method?: 'GET' | 'POST' | 'DELETE';
+  method?: 'GET' | 'POST' | 'PATCH' | 'DELETE';
   /** A function builds a large body only when its case runs. */
   body?: string | Buffer | (() => string | Buffer);
   /** Content-Type; JSON when there is a body, none when null. */
@@ -361,6 +361,37 @@ describe('key requests', () => {
 
   it('creates no key from a refused request', async () => {
     expect(await listKeys()).toBe(keysBefore);
+  });
+});
+
+describe('user requests', () => {
+  const person = 'bad-input-person';
+  beforeAll(async () => {
+    const res = await server.app.inject({ method: 'POST', url: '/v1/users', payload: { name: person, role: 'viewer', password: 'correct horse battery' }, headers: server.auth('admin') });
+    expect(res.statusCode).toBe(201);
+  });
+
+  const bad = (name: string, method: 'POST' | 'PATCH' | 'DELETE', url: string, body: string | undefined, want: Want): BadInput => ({ name, url, method, body, scope: 'admin', want });
+  it.each<BadInput>([
+    bad('a user without a password', 'POST', '/v1/users', '{"name":"bo","role":"viewer"}', refused(400, 'TG_REQUEST_INVALID', 'password')),
+    bad('a user with an unknown role', 'POST', '/v1/users', '{"name":"bo","role":"root","password":"correct horse battery"}', refused(400, 'TG_REQUEST_INVALID', 'role')),
+    bad('a user name with a space', 'POST', '/v1/users', '{"name":"bo bo","role":"viewer","password":"correct horse battery"}', refused(400, 'TG_REQUEST_INVALID', 'name')),
+    bad('a user name of 65 characters', 'POST', '/v1/users', `{"name":"${'b'.repeat(65)}","role":"viewer","password":"correct horse battery"}`, refused(400, 'TG_REQUEST_INVALID', 'name')),
+    bad('__proto__ in a user request', 'POST', '/v1/users', '{"__proto__":{"role":"admin"},"name":"bo","password":"correct horse battery"}', refused(400, 'TG_BODY_INVALID')),
+    bad('an empty change', 'PATCH', `/v1/users/${person}`, '{}', refused(400, 'TG_REQUEST_INVALID', '')),
+    bad('a change with an unknown role', 'PATCH', `/v1/users/${person}`, '{"role":"superuser"}', refused(400, 'TG_REQUEST_INVALID', 'role')),
+    bad('a change with a short password', 'PATCH', `/v1/users/${person}`, '{"password":"short"}', refused(400, 'TG_REQUEST_INVALID', 'password')),
+    bad('a change with an unknown field', 'PATCH', `/v1/users/${person}`, '{"role":"viewer","disabled":false}', refused(400, 'TG_REQUEST_INVALID', 'disabled')),
+    bad('a change of a name with a slash', 'PATCH', '/v1/users/a%2Fb', '{"role":"viewer"}', refused(400, 'TG_REQUEST_INVALID', 'name')),
+    bad('a change of an unknown user', 'PATCH', '/v1/users/nobody-here', '{"role":"viewer"}', refused(404, 'TG_NOT_FOUND', 'name')),
+    bad('removing a name with a quote', 'DELETE', "/v1/users/bo'--", undefined, refused(400, 'TG_REQUEST_INVALID', 'name')),
+    bad('removing an unknown user', 'DELETE', '/v1/users/nobody-here', undefined, refused(404, 'TG_NOT_FOUND', 'name')),
+  ])('$name', expectAnswer);
+
+  it('changed nobody: the person keeps their role', async () => {
+    const listed = (await server.app.inject({ url: '/v1/users', headers: server.auth('admin') })).json();
+    expect(listed.find((user: { name: string }) => user.name === person)).toMatchObject({ role: 'viewer', disabled: false });
+    expect(listed.some((user: { name: string }) => user.name === 'bo')).toBe(false);
   });
 });
 

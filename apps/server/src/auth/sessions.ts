@@ -22,6 +22,12 @@ export interface Sessions {
   open(user: User): Promise<{ token: string; session: Session }>;
   /** Signs the session out at once; false when it was not live. */
   close(id: string): Promise<boolean>;
+  /**
+   * Signs out every live session of a user (removed, or given another role or password: a session
+   * carries the role it was opened with). Read from the store, so sessions opened through another
+   * instance end too; that instance forgets them at its next reload. Answers how many ended.
+   */
+  closeAllOf(userName: string): Promise<number>;
   /** Re-reads the live sessions: ones opened or closed through another instance count here too. */
   reload(): Promise<void>;
 }
@@ -60,6 +66,11 @@ export async function createSessions(deps: { store: Store; ttlMs?: number; clock
     for (const record of records) remember(record);
   }
   await reload();
+
+  async function revoke(record: SessionRecord): Promise<void> {
+    forget(record);
+    await saveSession(deps.store, { ...record, revoked: 1, version: Math.max(clock(), record.version + 1) });
+  }
 
   function find(tokenHash: string) {
     const entry = live.get(tokenHash);
@@ -103,9 +114,14 @@ export async function createSessions(deps: { store: Store; ttlMs?: number; clock
     async close(id) {
       const entry = findById(id);
       if (!entry) return false;
-      forget(entry.record);
-      await saveSession(deps.store, { ...entry.record, revoked: 1, version: Math.max(clock(), entry.record.version + 1) });
+      await revoke(entry.record);
       return true;
+    },
+
+    async closeAllOf(userName) {
+      const records = (await listLiveSessions(deps.store, clock())).filter((record) => record.user_name === userName);
+      for (const record of records) await revoke(record);
+      return records.length;
     },
   };
 }

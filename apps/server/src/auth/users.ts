@@ -14,8 +14,15 @@ export interface UserSummary extends User {
 }
 
 export interface Users {
-  /** Creates the user, or replaces its role and password when the name exists. */
+  /** Creates the user, or replaces its role and password when the name exists (a removed name comes back). */
   put(name: string, role: Role, password: string): Promise<UserSummary>;
+  /** A new role, a new password or both for a user who is not removed; null when there is none. */
+  update(name: string, change: { role?: Role; password?: string }): Promise<UserSummary | null>;
+  /**
+   * Removes the user: a newer version of the row marked disabled, so who existed stays on record
+   * and `put` can bring the name back. Null when there is no such user, or it is already removed.
+   */
+  remove(name: string): Promise<UserSummary | null>;
   /** The user these credentials belong to, or null; takes the same time whether the name exists or not. */
   verify(name: string, password: string): Promise<User | null>;
   list(): UserSummary[];
@@ -45,22 +52,37 @@ export async function createUsers(deps: { store: Store; bootstrapAdminPassword: 
 
   const summary = (r: UserRecord): UserSummary => ({ name: r.name, role: r.role as Role, created_at: r.created_at, disabled: r.disabled === 1 });
 
+  // Versions only grow, even when two changes land in the same millisecond.
+  async function save(previous: UserRecord | undefined, next: Omit<UserRecord, 'created_at' | 'version'>): Promise<UserSummary> {
+    const now = clock();
+    const record: UserRecord = { ...next, created_at: previous?.created_at ?? now, version: Math.max(now, (previous?.version ?? 0) + 1) };
+    await saveUser(deps.store, record);
+    records.set(record.name, record);
+    return summary(record);
+  }
+
+  const checkLength = (password: string) => {
+    if (password.length < MIN_PASSWORD_LENGTH) throw new RangeError(`password must be at least ${MIN_PASSWORD_LENGTH} characters`);
+  };
+
   return {
     async put(name, role, password) {
-      if (password.length < MIN_PASSWORD_LENGTH) throw new RangeError(`password must be at least ${MIN_PASSWORD_LENGTH} characters`);
+      checkLength(password);
+      return save(records.get(name), { name, role, password_hash: await hashPassword(password), disabled: 0 });
+    },
+
+    async update(name, change) {
       const previous = records.get(name);
-      const now = clock();
-      const record: UserRecord = {
-        name,
-        role,
-        password_hash: await hashPassword(password),
-        created_at: previous?.created_at ?? now,
-        disabled: 0,
-        version: Math.max(now, (previous?.version ?? 0) + 1),
-      };
-      await saveUser(deps.store, record);
-      records.set(name, record);
-      return summary(record);
+      if (!previous || previous.disabled === 1) return null;
+      if (change.password !== undefined) checkLength(change.password);
+      const password_hash = change.password === undefined ? previous.password_hash : await hashPassword(change.password);
+      return save(previous, { name, role: change.role ?? previous.role, password_hash, disabled: 0 });
+    },
+
+    async remove(name) {
+      const previous = records.get(name);
+      if (!previous || previous.disabled === 1) return null;
+      return save(previous, { name, role: previous.role, password_hash: previous.password_hash, disabled: 1 });
     },
 
     async verify(name, password) {

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { requireScope } from '../auth/require-scope.ts';
 import type { Keyring } from '../auth/keyring.ts';
 import { createLoginThrottle, DEFAULT_LOGIN_THROTTLE, type LoginThrottle } from '../auth/login-throttle.ts';
@@ -25,13 +25,23 @@ const WHO_AM_I = {
 
 const USER_SUMMARY = {
   type: 'object',
-  properties: { name: { type: 'string' }, role: { type: 'string' }, created_at: { type: 'integer' }, disabled: { type: 'boolean' } },
+  properties: { name: { type: 'string' }, role: { type: 'string' }, created_at: { type: 'integer' }, disabled: { type: 'boolean', description: 'Removed: cannot sign in.' } },
 } as const;
+
+// What a change to a user did to the people signed in as them.
+const USER_CHANGED = {
+  type: 'object',
+  properties: { ...USER_SUMMARY.properties, sessions_ended: { type: 'integer', description: 'Sessions of this user signed out by the change.' } },
+} as const;
+
+const USER_PARAMS = { type: 'object', required: ['name'], properties: { name: USER_NAME } } as const;
 
 /**
  * Sign-in for people (the dashboard): `POST /v1/sessions` trades a user name and password for a
  * session token that authenticates like an API key holding the role's scopes, `GET`/`DELETE
- * /v1/sessions/current` say who is signed in and sign out, and `/v1/users` lets admins add people.
+ * /v1/sessions/current` say who is signed in and sign out, and `/v1/users` lets admins add, change
+ * and remove people. A session holds the role it was opened with, so changing a user's role or
+ * password, or removing them, signs out their sessions.
  */
 export async function sessionRoutes(
   app: FastifyInstance,
@@ -41,6 +51,8 @@ export async function sessionRoutes(
   const read = requireScope(opts.keyring, 'read');
   const admin = requireScope(opts.keyring, 'admin');
   const sessionIdOf = (keyId: string) => (keyId.startsWith(SESSION_KEY_PREFIX) ? keyId.slice(SESSION_KEY_PREFIX.length) : null);
+  // An admin cannot lock themselves out from the dashboard they are using (an API key has no user).
+  const isCaller = (request: FastifyRequest, name: string) => sessionIdOf(request.principal!.keyId) !== null && request.principal!.name === name;
 
   app.post<{ Body: { username: string; password: string } }>(
     '/v1/sessions',
@@ -143,9 +155,73 @@ export async function sessionRoutes(
     },
     async (request, reply) => {
       const { name, role, password } = request.body;
+      if (role !== 'admin' && isCaller(request, name)) {
+        throw new TollgateError('TG_REQUEST_INVALID', { field: 'role', message: 'You cannot take away your own admin role: another admin must do it.' });
+      }
+      const existed = opts.users.list().some((user) => user.name === name);
       const user = await opts.users.put(name, role, password);
-      request.log.info({ user: name, role, by: request.principal!.name }, 'user saved');
+      const ended = existed ? await opts.sessions.closeAllOf(name) : 0;
+      request.log.info({ user: name, role, by: request.principal!.name, sessionsEnded: ended }, 'user saved');
       return reply.status(201).send(user);
+    },
+  );
+
+  app.patch<{ Params: { name: string }; Body: { role?: Role; password?: string } }>(
+    '/v1/users/:name',
+    {
+      onRequest: admin,
+      schema: {
+        summary: 'Change a user\'s role or password',
+        tags: ['admin'],
+        description:
+          `Scope \`admin\`. Either or both; the user's sessions are signed out (a session holds the role it was opened with). Passwords have ${MIN_PASSWORD_LENGTH}+ characters. ` +
+          'An admin signed in as this user cannot take away their own admin role. 404 for an unknown or removed user.',
+        params: USER_PARAMS,
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          minProperties: 1,
+          properties: { role: { type: 'string', enum: [...ROLES] }, password: { ...PASSWORD, minLength: MIN_PASSWORD_LENGTH } },
+        },
+        response: { 200: USER_CHANGED, 404: { $ref: 'ErrorBody#' }, ...ERROR_RESPONSES },
+      },
+    },
+    async (request) => {
+      const { name } = request.params;
+      const { role, password } = request.body;
+      if (role !== undefined && role !== 'admin' && isCaller(request, name)) {
+        throw new TollgateError('TG_REQUEST_INVALID', { field: 'role', message: 'You cannot take away your own admin role: another admin must do it.' });
+      }
+      const user = await opts.users.update(name, { ...(role === undefined ? {} : { role }), ...(password === undefined ? {} : { password }) });
+      if (!user) throw new TollgateError('TG_NOT_FOUND', { field: 'name', message: `No user "${name}": add one with POST /v1/users.` });
+      const ended = await opts.sessions.closeAllOf(name);
+      request.log.info({ user: name, role: user.role, password: password !== undefined, by: request.principal!.name, sessionsEnded: ended }, 'user changed');
+      return { ...user, sessions_ended: ended };
+    },
+  );
+
+  app.delete<{ Params: { name: string } }>(
+    '/v1/users/:name',
+    {
+      onRequest: admin,
+      schema: {
+        summary: 'Remove a user',
+        tags: ['admin'],
+        description:
+          'Scope `admin`. The user can no longer sign in and their sessions end now; the row stays on record (listed as `disabled`), and ' +
+          'POST /v1/users with the name brings them back with a new password. An admin cannot remove themselves. 404 for an unknown or removed user.',
+        params: USER_PARAMS,
+        response: { 200: USER_CHANGED, 404: { $ref: 'ErrorBody#' }, ...ERROR_RESPONSES },
+      },
+    },
+    async (request) => {
+      const { name } = request.params;
+      if (isCaller(request, name)) throw new TollgateError('TG_REQUEST_INVALID', { field: 'name', message: 'You cannot remove yourself: another admin must do it.' });
+      const user = await opts.users.remove(name);
+      if (!user) throw new TollgateError('TG_NOT_FOUND', { field: 'name', message: `No user "${name}" to remove.` });
+      const ended = await opts.sessions.closeAllOf(name);
+      request.log.info({ user: name, by: request.principal!.name, sessionsEnded: ended }, 'user removed');
+      return { ...user, sessions_ended: ended };
     },
   );
 }
