@@ -26,6 +26,7 @@ import type { AlertingRuntime } from './alerting-runtime.ts';
 import { webhookRoutes } from './plugins/webhooks.routes.ts';
 import { sessionRoutes } from './plugins/sessions.routes.ts';
 import { loggerOptions } from './logger.ts';
+import { NODE_ROLES, roleOfPath, type NodeRole } from './node-roles.ts';
 
 export interface AppConfig {
   /** Largest accepted body, after gzip decompression. */
@@ -43,8 +44,14 @@ export interface AppDeps {
   store: Store;
   ingestor: Ingestor;
   identity: Identity;
-  decisions: DecisionRuntime;
-  alerting: AlertingRuntime;
+  /** Absent on a node whose roles need no breaker registry (ingest or notify only). */
+  decisions?: DecisionRuntime;
+  /** Absent on a node without the notify role. */
+  alerting?: AlertingRuntime;
+  /** Budgets for the spend report (the alerting runtime's when it runs here). */
+  budgets?: AlertingRuntime['budgets'];
+  /** The routes this node serves (TOLLGATE_ROLES); every role when absent. */
+  roles?: ReadonlySet<NodeRole>;
   keyring: Keyring;
   /** People who sign in to the dashboard and their sessions (the keyring authenticates the sessions). */
   users: Users;
@@ -97,27 +104,50 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     if (known.retryAfterS !== undefined) reply.header('Retry-After', String(known.retryAfterS));
     return reply.status(known.statusCode).send(known.toBody());
   });
+  const roles = deps.roles ?? new Set(NODE_ROLES);
   app.setNotFoundHandler((request, reply) => {
-    const error = new TollgateError('TG_NOT_FOUND', { message: `No route ${request.method} ${request.url.split('?')[0]}.` });
+    const path = request.url.split('?')[0] as string;
+    const role = roleOfPath(path);
+    const error =
+      role !== undefined && !roles.has(role)
+        ? new TollgateError('TG_ROLE_NOT_SERVED', {
+            message: `This node runs ${[...roles].join(', ') || 'no role'} (TOLLGATE_ROLES); ${request.method} ${path} is served by nodes with the ${role} role.`,
+            details: { role, roles: [...roles] },
+          })
+        : new TollgateError('TG_NOT_FOUND', { message: `No route ${request.method} ${path}.` });
     return reply.status(error.statusCode).send(error.toBody());
   });
 
   await app.register(opsRoutes, { keyring: deps.keyring, metrics: deps.metrics, readiness: deps.readiness });
-  await app.register(collectorRoutes, { ingestor: deps.ingestor, keyring: deps.keyring, config: deps.config });
-  await app.register(trafficRoutes, { store: deps.store, keyring: deps.keyring });
-  await app.register(deliveryRoutes, { store: deps.store, keyring: deps.keyring });
-  await app.register(anomalyRoutes, { store: deps.store, keyring: deps.keyring });
-  await app.register(incidentRoutes, { store: deps.store, keyring: deps.keyring, alerting: deps.alerting });
-  await app.register(rulesRoutes, { keyring: deps.keyring, alerting: deps.alerting });
-  await app.register(ownerRoutes, { store: deps.store, keyring: deps.keyring, alerting: deps.alerting });
-  await app.register(plannedEventRoutes, { keyring: deps.keyring, alerting: deps.alerting });
-  await app.register(spendRoutes, { store: deps.store, keyring: deps.keyring, budgets: deps.alerting.budgets });
-  await app.register(keyRoutes, { keyring: deps.keyring });
-  await app.register(sessionRoutes, { keyring: deps.keyring, users: deps.users, sessions: deps.sessions });
-  await app.register(decideRoutes, { keyring: deps.keyring, identity: deps.identity, decider: deps.decisions.decider, counter: deps.decisions.counter });
-  await app.register(breakerRoutes, { keyring: deps.keyring, registry: deps.decisions.registry, store: deps.store });
-  await app.register(webhookRoutes, { keyring: deps.keyring, dispatcher: deps.decisions.dispatcher });
+  if (roles.has('ingest')) await app.register(collectorRoutes, { ingestor: deps.ingestor, keyring: deps.keyring, config: deps.config });
+  if (roles.has('web')) {
+    await app.register(trafficRoutes, { store: deps.store, keyring: deps.keyring });
+    await app.register(deliveryRoutes, { store: deps.store, keyring: deps.keyring });
+    await app.register(anomalyRoutes, { store: deps.store, keyring: deps.keyring });
+    await app.register(spendRoutes, { store: deps.store, keyring: deps.keyring, budgets: deps.budgets ?? deps.alerting?.budgets ?? [] });
+    await app.register(keyRoutes, { keyring: deps.keyring });
+    await app.register(sessionRoutes, { keyring: deps.keyring, users: deps.users, sessions: deps.sessions });
+    const decisions = required(deps.decisions, 'web');
+    await app.register(breakerRoutes, { keyring: deps.keyring, registry: decisions.registry, store: deps.store });
+    await app.register(webhookRoutes, { keyring: deps.keyring, dispatcher: decisions.dispatcher });
+  }
+  if (roles.has('notify')) {
+    const alerting = required(deps.alerting, 'notify');
+    await app.register(incidentRoutes, { store: deps.store, keyring: deps.keyring, alerting });
+    await app.register(rulesRoutes, { keyring: deps.keyring, alerting });
+    await app.register(ownerRoutes, { store: deps.store, keyring: deps.keyring, alerting });
+    await app.register(plannedEventRoutes, { keyring: deps.keyring, alerting });
+  }
+  if (roles.has('decide')) {
+    const decisions = required(deps.decisions, 'decide');
+    await app.register(decideRoutes, { keyring: deps.keyring, identity: deps.identity, decider: decisions.decider, counter: decisions.counter });
+  }
   return app;
+}
+
+function required<T>(runtime: T | undefined, role: NodeRole): T {
+  if (runtime === undefined) throw new Error(`the ${role} role's routes need a runtime that was not given to buildApp`);
+  return runtime;
 }
 
 /** Maps fastify's own errors onto the catalogue so every client error has a stable code. */

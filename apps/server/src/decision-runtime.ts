@@ -41,6 +41,11 @@ export function createDecisionRuntime(deps: {
   /** The breaker policy file (velocity limits per app, allowlists); built-in defaults without one. */
   policy?: BreakerPolicy;
   clock?: () => number;
+  /**
+   * Whether this process writes and announces breakers' timed transitions (cooldown to half-open).
+   * One process of a deployment does (the detect node); the others see them through the sync.
+   */
+  tick?: boolean;
   onError: (error: unknown) => void;
   /** Hears every breaker change after the webhooks did (incidents record trips and resets). */
   onBreakerChange?: (change: BreakerChange) => Promise<void>;
@@ -94,7 +99,7 @@ export function createDecisionRuntime(deps: {
       };
       every(BREAKER_SYNC_MS, async () => {
         if ((await registry.sync()) > 0) decider!.replaceIndex(registry.index());
-        await registry.tick();
+        if (deps.tick !== false) await registry.tick();
       });
       every(COUNTS_FLUSH_MS, () => counter.flush());
     },

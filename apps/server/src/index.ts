@@ -8,3 +8,4 @@ export { createUsers, MIN_PASSWORD_LENGTH, type Users } from './auth/users.ts';
 export { createServerMetrics } from './metrics.ts';
 export { ERRORS, TollgateError, type ErrorCode } from './errors.ts';
 export { loadSimulatedTraffic, type EventCounts } from './simulation-loader.ts';
+export { NODE_ROLES, type NodeRole } from './node-roles.ts';

@@ -14,6 +14,7 @@ import { loadBudgetsFile } from './budgets-file.ts';
 import { demoBackfillMs, startDemoFeed } from './demo-feed.ts';
 import { createServerMetrics } from './metrics.ts';
 import { loadPolicyFile } from './policy-file.ts';
+import { rolesFromEnv, type NodeRole } from './node-roles.ts';
 import type { ReadinessReport } from './plugins/ops.routes.ts';
 
 export interface PlatformOptions {
@@ -28,6 +29,8 @@ export interface Platform {
   url: string;
   adminKey: { key: string; source: 'env' | 'generated' | 'file' };
   dataDir: string;
+  /** What this process does (TOLLGATE_ROLES). */
+  roles: ReadonlySet<NodeRole>;
   /** Graceful shutdown: stop intake, finish in-flight requests, flush the ingest buffer, close the store. */
   close(): Promise<void>;
 }
@@ -38,6 +41,7 @@ const KEY_RELOAD_MS = 30_000;
 /** Starts the API server (and the demo feed when asked) on the configured store and port. */
 export async function startPlatform(options: PlatformOptions): Promise<Platform> {
   const { env } = options;
+  const roles = rolesFromEnv(env);
   const logLevel = env.LOG_LEVEL ?? 'info';
   const logger = pino({ level: logLevel });
   let core: Core | undefined;
@@ -54,28 +58,37 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     const keyring = await createKeyring({ store, adminKey: adminKey.key, sessions });
     const policy = loadPolicyFile(env);
     const budgets = loadBudgetsFile(env);
-    const demoBackfill = options.demo ? demoBackfillMs(env) : 0;
-    const alerting = createAlertingRuntime({ store, env, logger, budgets });
-    await alerting.start();
-    const decisions = createDecisionRuntime({
-      store,
-      identity: core.identity,
-      policy,
-      onError: (error) => logger.error({ err: error }, 'decision runtime error'),
-      onBreakerChange: (change) => alerting.breakerChanged(change),
-    });
-    await decisions.start();
-    const detection = createDetectionRuntime({
-      store,
-      registry: decisions.registry,
-      policy,
-      config: { ...DEFAULT_DETECTOR_CONFIG, budgets },
-      onError: (error) => logger.error({ err: error }, 'detection cycle failed'),
-      onTrip: (outcome) => logger.info(outcome, 'auto-trip'),
-      onChanges: (changes) => alerting.observe(changes),
-    });
+    const demoBackfill = options.demo && roles.has('ingest') ? demoBackfillMs(env) : 0;
+    const alerting = roles.has('notify') ? createAlertingRuntime({ store, env, logger, budgets }) : undefined;
+    await alerting?.start();
+    // Decide serves from the registry, detect trips through it, web changes breakers by hand.
+    const decisions =
+      roles.has('decide') || roles.has('detect') || roles.has('web')
+        ? createDecisionRuntime({
+            store,
+            identity: core.identity,
+            policy,
+            // Timed transitions are written and announced once, by the single active detect node.
+            tick: roles.has('detect'),
+            onError: (error) => logger.error({ err: error }, 'decision runtime error'),
+            onBreakerChange: async (change) => alerting?.breakerChanged(change),
+          })
+        : undefined;
+    await decisions?.start();
+    const detection = roles.has('detect')
+      ? createDetectionRuntime({
+          store,
+          registry: decisions!.registry,
+          policy,
+          config: { ...DEFAULT_DETECTOR_CONFIG, budgets },
+          onError: (error) => logger.error({ err: error }, 'detection cycle failed'),
+          onTrip: (outcome) => logger.info(outcome, 'auto-trip'),
+          onChanges: async (changes) => alerting?.observe(changes),
+        })
+      : undefined;
+    const demoOn = options.demo && roles.has('ingest');
     // With the demo, detection starts once the demo's history is stored: its warm-up reads that history.
-    if (!options.demo) detection.start();
+    if (!demoOn) detection?.start();
     const readiness = async (): Promise<ReadinessReport> => {
       const reachable = await store.ping();
       const status = reachable ? await migrationStatus(store) : undefined;
@@ -97,6 +110,8 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       identity: core.identity,
       decisions,
       alerting,
+      budgets,
+      roles,
       keyring,
       users,
       sessions,
@@ -116,21 +131,23 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     );
     keyReload.unref();
     const url = await app.listen({ port: Number(env.PORT ?? 8080), host: env.HOST ?? '127.0.0.1' });
-    const demo = options.demo ? startDemoFeed({ ingestor, store, logger, backfillMs: demoBackfill, onHistoryReady: () => detection.start() }) : undefined;
+    const demo = demoOn ? startDemoFeed({ ingestor, store, logger, backfillMs: demoBackfill, onHistoryReady: () => detection?.start() }) : undefined;
+    logger.info({ roles: [...roles] }, 'node roles');
     let closing: Promise<void> | undefined;
     return {
       app,
       url,
       adminKey,
       dataDir,
+      roles,
       close() {
         closing ??= (async () => {
           clearInterval(keyReload);
           await demo?.stop();
           await app.close();
-          await detection.stop();
-          await decisions.stop();
-          await alerting.stop();
+          await detection?.stop();
+          await decisions?.stop();
+          await alerting?.stop();
           await core!.close();
         })();
         return closing;

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { startPlatform, type Platform } from '@tollgate/server';
+import { NODE_ROLES, startPlatform, type Platform } from '@tollgate/server';
 import { startDashboard } from '../dashboard.ts';
 import { VERSION } from '../version.ts';
 
@@ -11,14 +11,14 @@ export function registerStartCommands(program: Command): void {
     .action(() => run({ demo: process.env.TOLLGATE_DEMO !== '0', web: process.env.TOLLGATE_WEB !== '0' }));
   program
     .command('serve')
-    .description('Run the API server only (collectors, query API), without demo traffic')
+    .description('Run the API server only, without demo traffic or the dashboard; TOLLGATE_ROLES=ingest,decide,detect,notify,web picks what this node does (default all)')
     .action(() => run({ demo: false, web: false }));
 }
 
 async function run(options: { demo: boolean; web: boolean }): Promise<void> {
   const platform = await startPlatform({ env: process.env, demo: options.demo, version: VERSION });
   printBanner(platform, options.demo);
-  const dashboard = options.web ? startDashboard(platform.url, process.env) : undefined;
+  const dashboard = options.web && platform.roles.has('web') ? startDashboard(platform.url, process.env) : undefined;
   let signals = 0;
   const shutdown = (signal: string) => {
     signals += 1;
@@ -51,7 +51,8 @@ function printBanner(platform: Platform, demo: boolean): void {
     `  Health        ${platform.url}/readyz`,
     `  Admin key     ${key}`,
     `  Data          ${platform.dataDir}`,
-    `  Demo traffic  ${demo ? 'on (TOLLGATE_DEMO=0 turns it off)' : 'off'}`,
+    `  Demo traffic  ${demo && platform.roles.has('ingest') ? 'on (TOLLGATE_DEMO=0 turns it off)' : 'off'}`,
+    `  Roles         ${[...platform.roles].join(', ')}${platform.roles.size === NODE_ROLES.length ? '' : ' (TOLLGATE_ROLES)'}`,
     '',
     `Try: curl -H "Authorization: Bearer <admin key>" "${platform.url}/v1/metrics/traffic?interval=1m&group_by=country"`,
     '',
