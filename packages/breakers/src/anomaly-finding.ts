@@ -14,6 +14,7 @@ export const ANOMALY_KINDS = [
   'asn_concentration',
   'verify_bruteforce',
   'delivery_failure',
+  'delivery_latency',
   'billing_mismatch',
 ] as const;
 

@@ -4,6 +4,9 @@ import { MIN_COOLDOWN_MS } from './breaker-state-machine.ts';
 import type { BreakerAction, BreakerMode } from './breaker.ts';
 import { parseDuration } from './duration.ts';
 import { checkCidr } from './ip-range.ts';
+import { DEFAULT_RISK_POLICY, type RiskPolicy } from './risk-assessor.ts';
+import { readRisk, readVerify } from './risk-policy.ts';
+import { DEFAULT_VERIFY_LIMITS, type VerifyLimits } from './verify-limits.ts';
 import {
   DEFAULT_VELOCITY_LIMITS,
   type LimitOutcome,
@@ -45,6 +48,10 @@ export interface BreakerPolicy {
   maxShareOfLegitTraffic: number;
   allowlist: AllowlistSpec;
   velocity: VelocityConfig;
+  /** Risk score weights, tiers per app and flow, and whether tiers are enforced. */
+  risk: RiskPolicy;
+  /** Verification attempt ladders. */
+  verify: VerifyLimits;
 }
 
 export type PolicyParse = { ok: true; policy: BreakerPolicy } | { ok: false; errors: PolicyError[] };
@@ -67,7 +74,7 @@ const E164 = /^\+[1-9][0-9]{4,14}$/;
 /** Velocity rules cannot count past what one process sees in a window; a billion is "no limit" in practice. */
 const MAX_VELOCITY_COUNT = 1_000_000_000;
 
-const TOP_KEYS = ['version', 'auto_trip', 'blast_radius', 'allowlist', 'velocity'];
+const TOP_KEYS = ['version', 'auto_trip', 'blast_radius', 'allowlist', 'velocity', 'risk', 'verify'];
 const RULE_KEYS = ['name', 'when', 'action', 'per_minute', 'scope_level', 'narrow_by', 'mode', 'cooldown', 'expires_after', 'probe_share'];
 const ACTIONS = ['block', 'challenge', 'throttle'] as const;
 const MODES: readonly BreakerMode[] = ['enforce', 'shadow'];
@@ -82,6 +89,8 @@ const VELOCITY_RULE_KEYS: ReadonlyArray<readonly [string, VelocityRuleName]> = [
   ['ipv6_subnet', 'ipv6Subnet'],
   ['session', 'session'],
   ['app', 'app'],
+  ['account_hour', 'accountHour'],
+  ['account_day', 'accountDay'],
 ];
 
 /**
@@ -119,8 +128,12 @@ function readPolicy(reader: YamlReader, root: Located): BreakerPolicy | undefine
   const allowlist = allowlistAt === undefined ? { phones: [], apps: [], ipRanges: [] } : readAllowlist(reader, allowlistAt);
   const velocityAt = fields.get('velocity');
   const velocity = velocityAt === undefined ? { defaults: DEFAULT_VELOCITY_LIMITS, apps: {} } : readVelocity(reader, velocityAt);
-  if (maxShare === undefined || allowlist === undefined || velocity === undefined) return undefined;
-  return { autoTrip, maxShareOfLegitTraffic: maxShare, allowlist, velocity };
+  const riskAt = fields.get('risk');
+  const risk = riskAt === undefined ? DEFAULT_RISK_POLICY : readRisk(reader, riskAt);
+  const verifyAt = fields.get('verify');
+  const verify = verifyAt === undefined ? DEFAULT_VERIFY_LIMITS : readVerify(reader, verifyAt);
+  if (maxShare === undefined || allowlist === undefined || velocity === undefined || risk === undefined || verify === undefined) return undefined;
+  return { autoTrip, maxShareOfLegitTraffic: maxShare, allowlist, velocity, risk, verify };
 }
 
 function readAutoTrip(reader: YamlReader, at: Located): AutoTripRule[] {

@@ -3,8 +3,12 @@ import { describeReason, describeScope } from './breaker-description.ts';
 import { effectiveState } from './breaker-state-machine.ts';
 import type { Breaker } from './breaker.ts';
 import type { BreakerIndex } from './scope-match.ts';
+import type { RiskAssessor } from './risk-assessor.ts';
+import type { RiskSignal } from './risk-score.ts';
+import type { ChallengeKind, RiskTier } from './risk-tiers.ts';
 import { createThrottleMeter, type ThrottleMeter } from './throttle-meter.ts';
-import type { VelocityLimiter, VelocityRule } from './velocity-limiter.ts';
+import { emptyVelocityCounts, type VelocityLimiter, type VelocityRule } from './velocity-limiter.ts';
+import type { VerifyLimiter, VerifyRequest, VerifyRule } from './verify-limiter.ts';
 
 /** One "may I send this OTP?" question, after the server normalized the phone (hash, country, prefix) and the IP (ASN, subnet). */
 export interface DecideRequest {
@@ -18,8 +22,16 @@ export interface DecideRequest {
   ip: string;
   ipSubnet: string;
   sessionId?: string;
-  /** Accepted on the wire today so services send it from the start; device limits and risk signals (issue 9) will read it. */
+  /** Keyed hash of the service's account id (account limits). */
+  accountHash?: string;
+  /** The IP's network is a hosting, cloud or VPN company's (from the same ASN lookup as `asn`). */
+  hosting?: boolean;
+  /** The number block (E.164 minus its last digits); kept in memory only, for the enumeration signal. */
+  phoneBlock?: string;
   deviceId?: string;
+  userAgent?: string;
+  timezone?: string;
+  platform?: string;
 }
 
 export type Decision = 'allow' | 'challenge' | 'block';
@@ -30,7 +42,10 @@ export type ReasonCode =
   | 'breaker_challenge'
   | 'breaker_throttle'
   | 'breaker_probe'
-  | `velocity_${VelocityRule}`;
+  | `velocity_${VelocityRule}`
+  | 'risk_medium'
+  | 'risk_high'
+  | VerifyRule;
 
 export interface DecisionReason {
   code: ReasonCode;
@@ -53,6 +68,16 @@ export interface DecideResult {
   /** How long until asking again can give a milder answer, when the decision is not allow and the wait is known. */
   retryAfterS?: number;
   shadow: ShadowOutcome[];
+  /** The risk score of a send, when risk scoring is on (in shadow mode too: it is reported, not enforced). */
+  risk?: DecisionRisk;
+  /** The friction to show, when the decision is challenge. */
+  challenge?: ChallengeKind;
+}
+
+export interface DecisionRisk {
+  score: number;
+  tier: RiskTier;
+  signals: RiskSignal[];
 }
 
 export interface DeciderDeps {
@@ -62,16 +87,24 @@ export interface DeciderDeps {
   /** Uniform in [0, 1); decides which half-open requests are probes. Seeded in tests. */
   random?: () => number;
   allowlist?: Allowlist;
+  /** Risk scoring; without it (or in mode off) decisions come from breakers and velocity only. */
+  risk?: RiskAssessor;
+  /** Verify attempt limits; without it verify decisions always allow. */
+  verify?: VerifyLimiter;
 }
 
 export interface Decider {
   decide(request: DecideRequest): DecideResult;
+  /** "May this user try a code now?": session, IP and phone attempt ladders. */
+  decideVerify(request: VerifyRequest): DecideResult;
   /** Swaps in an index built from the breakers' latest state; throttle and velocity counters carry over. */
   replaceIndex(index: BreakerIndex): void;
 }
 
 const RANK: Readonly<Record<Decision, number>> = { allow: 0, challenge: 1, block: 2 };
 const MS_PER_S = 1_000;
+/** The challenge shown when no risk policy names one. */
+const DEFAULT_CHALLENGE: ChallengeKind = 'captcha';
 
 interface Outcome {
   decision: Decision;
@@ -86,7 +119,10 @@ interface Outcome {
  * answer is allow, because a refused send costs nothing and must not eat the caller's quota.
  */
 export function createDecider(deps: DeciderDeps): Decider {
-  const { limiter, clock, allowlist } = deps;
+  const { limiter, clock, allowlist, risk, verify } = deps;
+  const scoring = risk !== undefined && risk.mode !== 'off';
+  // Filled per request and read before the next: decisions are synchronous.
+  const counts = emptyVelocityCounts();
   const random = deps.random ?? Math.random;
   const throttles: ThrottleMeter = createThrottleMeter();
   let index = deps.index;
@@ -156,6 +192,22 @@ export function createDecider(deps: DeciderDeps): Decider {
       fold(verdict, velocity.decision, velocity.retryAfterS * MS_PER_S);
     }
 
+    let assessed: DecisionRisk | undefined;
+    let challenge = DEFAULT_CHALLENGE;
+    if (scoring) {
+      limiter.observe(request, counts);
+      const assessment = risk!.assess(request, counts);
+      assessed = { score: assessment.score, tier: assessment.tier, signals: assessment.signals };
+      challenge = assessment.thresholds.challenge;
+      if (assessment.tier !== 'low' && risk!.mode === 'enforce') {
+        const at = assessment.tier === 'high' ? assessment.thresholds.high : assessment.thresholds.medium;
+        reasons.push({ code: `risk_${assessment.tier}`, detail: `risk score ${assessment.score} >= ${at} (${assessment.tier}) for ${request.app} ${request.flow}` });
+        fold(verdict, assessment.tier === 'high' ? 'block' : 'challenge', undefined);
+      }
+    } else if (risk !== undefined) {
+      challenge = risk.thresholds(request.app, request.flow).challenge;
+    }
+
     const { decision, retryAfterMs } = verdict;
     if (decision === 'allow') {
       limiter.record(request);
@@ -163,11 +215,26 @@ export function createDecider(deps: DeciderDeps): Decider {
     }
     const result: DecideResult = { decision, reasons, breakers: enforced, shadow };
     if (decision !== 'allow' && retryAfterMs !== undefined) result.retryAfterS = Math.max(1, Math.ceil(retryAfterMs / MS_PER_S));
+    if (assessed !== undefined) result.risk = assessed;
+    if (decision === 'challenge') result.challenge = challenge;
     return result;
+  }
+
+  function decideVerify(request: VerifyRequest): DecideResult {
+    if (verify === undefined) return { decision: 'allow', reasons: [], breakers: [], shadow: [] };
+    const listed = allowlist?.match({ app: request.app, phoneHash: request.phoneHash ?? '', ip: request.ip });
+    if (listed?.listed === true) return { decision: 'allow', reasons: [{ code: 'allowlisted', detail: listed.detail }], breakers: [], shadow: [] };
+    const answer = verify.check(request);
+    if (answer.decision === 'allow') {
+      verify.record(request);
+      return { decision: 'allow', reasons: [], breakers: [], shadow: [] };
+    }
+    return { decision: 'block', reasons: [{ code: answer.rule, detail: answer.detail }], breakers: [], shadow: [], retryAfterS: answer.retryAfterS };
   }
 
   return {
     decide,
+    decideVerify,
     replaceIndex(next) {
       index = next;
     },

@@ -29,9 +29,11 @@ export type {
   VelocityLimiter,
   VelocityLimiterDeps,
   VelocityLimiterStats,
+  VelocityCounts,
   VelocityRequest,
   VelocityRule,
 } from './velocity-limiter.ts';
+export { emptyVelocityCounts } from './velocity-limiter.ts';
 export {
   DEFAULT_VELOCITY_CONFIG,
   DEFAULT_VELOCITY_LIMITS,
@@ -44,7 +46,22 @@ export { BUCKETS_PER_WINDOW } from './sliding-window.ts';
 export { THROTTLE_WINDOW_MS } from './throttle-meter.ts';
 
 export { createDecider } from './decide.ts';
-export type { Decider, DeciderDeps, DecideRequest, DecideResult, Decision, DecisionReason, ReasonCode, ShadowOutcome } from './decide.ts';
+export type { Decider, DeciderDeps, DecideRequest, DecideResult, Decision, DecisionReason, DecisionRisk, ReasonCode, ShadowOutcome } from './decide.ts';
+
+export { createRiskAssessor, DEFAULT_RISK_POLICY, RISK_MODES, DEFAULT_MAX_DEVICES } from './risk-assessor.ts';
+export type { RiskAssessment, RiskAssessor, RiskAssessorDeps, RiskMode, RiskPolicy, RiskRequest } from './risk-assessor.ts';
+export { scoreRisk, signalWeights, MAX_RISK_SCORE } from './risk-score.ts';
+export type { RiskScore, RiskSignal, SignalWeights } from './risk-score.ts';
+export { RISK_SIGNALS, SIGNAL_NAMES, DEFAULT_SIGNAL_WEIGHTS, isAutomationUserAgent } from './risk-signals.ts';
+export type { RiskFacts, RiskSignalSpec, SignalName } from './risk-signals.ts';
+export { CHALLENGE_KINDS, DEFAULT_TIER_POLICY, compileTiers, tierOf } from './risk-tiers.ts';
+export type { ChallengeKind, RiskTier, TierPolicy, TierTable, TierThresholds } from './risk-tiers.ts';
+export { EMPTY_SCOPE_STATS, MIN_SESSIONS_FOR_CONVERSION, conversionDrop } from './scope-stats.ts';
+export type { ConversionStat, PrefixStat, ScopeStats } from './scope-stats.ts';
+export { createVerifyLimiter } from './verify-limiter.ts';
+export type { VerifyDecision, VerifyLimiter, VerifyOutcome, VerifyRequest, VerifyRule } from './verify-limiter.ts';
+export { DEFAULT_VERIFY_LIMITS, DEFAULT_VERIFY_RULES, backoffMs } from './verify-limits.ts';
+export type { AttemptLimit, VerifyLimits, VerifyRuleName, VerifyRules } from './verify-limits.ts';
 
 export { compileAllowlist } from './allowlist.ts';
 export type { Allowlist, AllowlistMatch, AllowlistRequest, AllowlistSpec, PhoneHashFn } from './allowlist.ts';

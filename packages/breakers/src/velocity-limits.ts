@@ -35,6 +35,13 @@ export interface VelocityLimits {
   session: ResendLimit | null;
   /** All sends of the app: a backstop against floods that spread over every other key. */
   app: WindowLimit | null;
+  /**
+   * Per account (the service's user id, kept as a keyed hash), over an hour and over a day: the
+   * seed's "cap sends per account identifier to stop targeted harassment", which rotating phones,
+   * IPs and sessions cannot dodge. Only requests that carry `account_id` are counted.
+   */
+  accountHour: WindowLimit | null;
+  accountDay: WindowLimit | null;
 }
 
 export type VelocityRuleName = keyof VelocityLimits;
@@ -48,6 +55,7 @@ export interface VelocityConfig {
 const SECOND_MS = 1_000;
 const MINUTE_MS = 60 * SECOND_MS;
 const HOUR_MS = 60 * MINUTE_MS;
+const DAY_MS = 24 * HOUR_MS;
 
 /** The seed's example ladder: "increasing cooldown (e.g., 30s → 60s → 120s)". */
 export const RESEND_COOLDOWNS_MS: readonly number[] = [30 * SECOND_MS, 60 * SECOND_MS, 120 * SECOND_MS];
@@ -66,6 +74,9 @@ export const MAX_RESENDS_PER_SESSION = 3;
  *   code validity of the seed so a session cannot restart its ladder by waiting.
  * - app 1,000/min: a backstop that stops a runaway loop or a flood spread over every other key;
  *   challenged so people still get through. Each app should set it from its busiest minute.
+ * - account 5/h and 10/day: one honest session an hour is 4 sends, and nobody signs in twenty
+ *   times a day by code; past that someone is flooding one user's phone. Blocked: a CAPTCHA
+ *   stops nobody who is harassing on purpose.
  */
 export const DEFAULT_VELOCITY_LIMITS: VelocityLimits = {
   phone: { max: 5, windowMs: HOUR_MS, onExceed: 'block' },
@@ -74,6 +85,8 @@ export const DEFAULT_VELOCITY_LIMITS: VelocityLimits = {
   ipv6Subnet: { max: 20, windowMs: HOUR_MS, onExceed: 'challenge' },
   session: { cooldownsMs: RESEND_COOLDOWNS_MS, maxResends: MAX_RESENDS_PER_SESSION, sessionTtlMs: HOUR_MS, onExceed: 'block' },
   app: { max: 1_000, windowMs: MINUTE_MS, onExceed: 'challenge' },
+  accountHour: { max: 5, windowMs: HOUR_MS, onExceed: 'block' },
+  accountDay: { max: 10, windowMs: DAY_MS, onExceed: 'block' },
 };
 
 export const DEFAULT_VELOCITY_CONFIG: VelocityConfig = { defaults: DEFAULT_VELOCITY_LIMITS, apps: {} };

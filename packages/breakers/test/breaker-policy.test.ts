@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_VELOCITY_LIMITS, parseBreakerPolicy, type BreakerPolicy } from '../src/index.ts';
+import { compileTiers, DEFAULT_RISK_POLICY, DEFAULT_VELOCITY_LIMITS, DEFAULT_VERIFY_LIMITS, parseBreakerPolicy, type BreakerPolicy } from '../src/index.ts';
 
 const FIXTURES = new URL('./fixtures/policies/', import.meta.url);
 const EXAMPLE = new URL('../examples/breaker-policy.yaml', import.meta.url);
@@ -54,6 +54,8 @@ describe('parseBreakerPolicy', () => {
       maxShareOfLegitTraffic: 0.05,
       allowlist: { phones: [], apps: [], ipRanges: [] },
       velocity: { defaults: DEFAULT_VELOCITY_LIMITS, apps: {} },
+      risk: DEFAULT_RISK_POLICY,
+      verify: DEFAULT_VERIFY_LIMITS,
     });
   });
 
@@ -114,6 +116,18 @@ describe('parseBreakerPolicy', () => {
       ],
     ],
     [
+      'bad-risk.yaml',
+      [
+        { line: 3, path: 'risk.mode', message: /expected one of enforce, shadow, off, got "loud"/ },
+        { line: 4, path: 'risk.weights.hosting_network', message: /from 0 to 100, got 120/ },
+        { line: 4, path: 'risk.weights.typing_speed', message: /unknown key "typing_speed"/ },
+        { line: 6, path: 'risk.tiers.defaults', message: /high \(50\) must not be below medium \(60\)/ },
+        { line: 8, path: 'risk.tiers.flows.recovery.challenge', message: /expected one of captcha, email_code, slower_cooldown, got "sms_code"/ },
+        { line: 10, path: 'verify.session', message: /free_attempts \(4\) must not exceed max_attempts \(3\)/ },
+        { line: 11, path: 'verify.ip.backoff', message: /expected a duration/ },
+      ],
+    ],
+    [
       'bad-velocity.yaml',
       [
         { line: 5, path: 'velocity.defaults.phone.max', message: /expected an integer from 0 to 1000000000, got -1/ },
@@ -129,6 +143,24 @@ describe('parseBreakerPolicy', () => {
     expect(parsed.errors).toEqual(
       expect.arrayContaining(expected.map(({ line, path, message }) => ({ file: fixture, line, path, message: expect.stringMatching(message) }))),
     );
+  });
+
+  it('reads risk tiers per app and flow, each level over the one before it', () => {
+    const { risk, velocity, verify } = policyOf('../../../examples/breaker-policy.yaml');
+    const tiers = compileTiers(risk.tiers);
+    expect(tiers.thresholds('shop', 'signup')).toEqual({ medium: 40, high: 70, challenge: 'captcha' });
+    expect(tiers.thresholds('shop', 'recovery')).toEqual({ medium: 30, high: 55, challenge: 'email_code' });
+    expect(tiers.thresholds('bank', 'login')).toEqual({ medium: 30, high: 60, challenge: 'captcha' });
+    // The flow's thresholds come after the app's defaults: bank's recovery is recovery's.
+    expect(tiers.thresholds('bank', 'recovery')).toEqual({ medium: 30, high: 55, challenge: 'email_code' });
+    expect(velocity.defaults.accountDay).toEqual({ max: 10, windowMs: 86_400_000, onExceed: 'block' });
+    expect(verify.flows['recovery']!.session).toMatchObject({ maxAttempts: 3, freeAttempts: 1, lockoutMs: 3_600_000 });
+  });
+
+  it('turns risk scoring off and a verify ladder off', () => {
+    const parsed = parseBreakerPolicy('version: 1\nrisk:\n  mode: off\nverify:\n  ip: off\n', 'inline.yaml');
+    expect(parsed.ok && parsed.policy.risk.mode).toBe('off');
+    expect(parsed.ok && parsed.policy.verify.defaults.ip).toBeNull();
   });
 
   it('asks for the fields a rule cannot inherit from a rule that is off', () => {

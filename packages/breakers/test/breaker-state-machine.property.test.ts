@@ -51,7 +51,7 @@ const startArb: fc.Arbitrary<Breaker> = fc
   })
   .map(({ action, expiresAfterMs }) => openBreaker({ action, expiresAt: expiresAfterMs === null ? null : NOW_MS + expiresAfterMs }));
 
-const NO_VELOCITY: VelocityLimits = { phone: null, ip: null, ipv4Subnet: null, ipv6Subnet: null, session: null, app: null };
+const NO_VELOCITY: VelocityLimits = { phone: null, ip: null, ipv4Subnet: null, ipv6Subnet: null, session: null, app: null, accountHour: null, accountDay: null };
 
 /** The decision the breaker alone produces for a covered request at `nowMs`. */
 function decisionOf(breaker: Breaker, nowMs: number) {

@@ -3,11 +3,15 @@ import {
   compileAllowlist,
   createBreakerIndex,
   createDecider,
+  createRiskAssessor,
   createVelocityLimiter,
+  createVerifyLimiter,
+  DEFAULT_RISK_POLICY,
   DEFAULT_VELOCITY_LIMITS,
   transition,
   type Breaker,
   type BreakerSpec,
+  type ScopeStats,
   type VelocityConfig,
 } from '../src/index.ts';
 import { HOUR_MS, MINUTE_MS, NOW_MS, openBreaker } from './fixtures/breakers.ts';
@@ -186,5 +190,75 @@ describe('decide: allowlists', () => {
     });
     expect(decider.decide({ ...REQUEST, ...overrides })).toEqual({ decision: 'allow', reasons: [{ code: 'allowlisted', detail }], breakers: [], shadow: [] });
     expect(decider.decide(REQUEST).decision).toBe('block');
+  });
+});
+
+describe('decide: the risk score', () => {
+  function riskDecider(mode: 'enforce' | 'shadow' | 'off', stats?: ScopeStats) {
+    const clock = manualClock(NOW_MS);
+    const limiter = createVelocityLimiter({ clock: clock.now, config: only({}) });
+    const risk = createRiskAssessor({ policy: { ...DEFAULT_RISK_POLICY, mode }, stats: stats && (() => stats), hashBlock: (block) => `hash:${block}`, clock: clock.now });
+    return createDecider({ index: createBreakerIndex([]), limiter, clock: clock.now, risk });
+  }
+  const BOT = { ...REQUEST, hosting: true, userAgent: 'python-requests/2.31.0' };
+  const SPOOFED = { ...REQUEST, hosting: true, userAgent: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/125.0.0.0 Safari/537.36' };
+
+  it('allows a clean request and says why nothing weighed in', () => {
+    const result = riskDecider('enforce').decide({ ...REQUEST, deviceId: 'd1', userAgent: 'Mozilla/5.0 (iPhone) Safari/604.1', timezone: 'Europe/London', platform: 'ios' });
+    expect(result).toMatchObject({ decision: 'allow', risk: { score: 0, tier: 'low', signals: [] } });
+    expect(result).not.toHaveProperty('challenge');
+  });
+
+  it('blocks a high score with the signals and their weights', () => {
+    const result = riskDecider('enforce').decide(BOT);
+    expect(result.decision).toBe('block');
+    expect(result.risk).toMatchObject({ tier: 'high', score: 35 + 40 + 9 });
+    expect(result.risk!.signals.map((s) => [s.name, s.weight])).toEqual([
+      ['hosting_network', 35],
+      ['device_missing', 12],
+      ['automation_client', 40],
+    ]);
+    expect(result.reasons).toContainEqual({ code: 'risk_high', detail: 'risk score 84 >= 70 (high) for shop login' });
+  });
+
+  it('challenges a medium score with the challenge kind of its flow', () => {
+    expect(riskDecider('enforce').decide(SPOOFED)).toMatchObject({ decision: 'challenge', challenge: 'captcha', risk: { tier: 'medium' } });
+    expect(riskDecider('enforce').decide({ ...SPOOFED, flow: 'recovery' })).toMatchObject({ decision: 'challenge', challenge: 'email_code' });
+  });
+
+  it('reports the score in shadow mode without changing the decision', () => {
+    expect(riskDecider('shadow').decide(BOT)).toMatchObject({ decision: 'allow', risk: { tier: 'high' } });
+  });
+
+  it('computes nothing when off', () => {
+    expect(riskDecider('off').decide(BOT)).not.toHaveProperty('risk');
+  });
+
+  it('reads the per-scope statistics: a number block under enumeration and a collapsing prefix', () => {
+    const stats: ScopeStats = {
+      asn: new Map(),
+      prefix: new Map([['+44 740', { recentSessions: 200, recentVerified: 10, baselineSessions: 5_000, baselineVerified: 4_500, priceUsd: 0.04 }]]),
+      blocks: new Map([['hash:+4474000001', 12]]),
+      readAtMs: NOW_MS,
+    };
+    const result = riskDecider('enforce', stats).decide({ ...REQUEST, phoneBlock: '+4474000001', deviceId: 'd', userAgent: 'Mozilla/5.0 (iPhone)', timezone: 'Europe/London', platform: 'ios' });
+    expect(result.risk!.signals.map((s) => s.name)).toEqual(['prefix_conversion', 'number_block']);
+    expect(result).toMatchObject({ decision: 'block', risk: { score: 30 + 40, tier: 'high' } });
+  });
+});
+
+describe('decide: verify attempts', () => {
+  it('allows attempts until the session backs off, with retry-after', () => {
+    const clock = manualClock(NOW_MS);
+    const decider = createDecider({
+      index: createBreakerIndex([]),
+      limiter: createVelocityLimiter({ clock: clock.now, config: only({}) }),
+      clock: clock.now,
+      verify: createVerifyLimiter({ clock: clock.now }),
+    });
+    const attempt = { app: 'shop', flow: 'login', sessionId: 'sess-1', ip: '81.2.69.160' };
+    expect(decider.decideVerify(attempt).decision).toBe('allow');
+    expect(decider.decideVerify(attempt).decision).toBe('allow');
+    expect(decider.decideVerify(attempt)).toMatchObject({ decision: 'block', retryAfterS: 1, reasons: [{ code: 'verify_session' }] });
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createVelocityLimiter, DEFAULT_VELOCITY_LIMITS, type VelocityRequest } from '../src/index.ts';
+import { createVelocityLimiter, DEFAULT_VELOCITY_LIMITS, emptyVelocityCounts, type VelocityRequest } from '../src/index.ts';
 import { HOUR_MS, MINUTE_MS, NOW_MS } from './fixtures/breakers.ts';
 import { REQUEST } from './fixtures/requests.ts';
 import { manualClock, only } from './fixtures/velocity.ts';
@@ -23,6 +23,18 @@ describe('window rules', () => {
       'challenge',
     ],
     ['app_ceiling', { app: { max: 5, windowMs: MINUTE_MS, onExceed: 'challenge' } }, (n: number) => ({ ...SEND, phoneHash: `p${n}`, sessionId: `s${n}` }), 'challenge'],
+    [
+      'account_hour',
+      { accountHour: { max: 5, windowMs: HOUR_MS, onExceed: 'block' } },
+      (n: number) => ({ ...SEND, accountHash: 'acct-1', phoneHash: `p${n}`, ip: `81.2.${n}.1`, ipSubnet: `81.2.${n}.0/24`, sessionId: `s${n}` }),
+      'block',
+    ],
+    [
+      'account_day',
+      { accountDay: { max: 5, windowMs: 24 * HOUR_MS, onExceed: 'block' } },
+      (n: number) => ({ ...SEND, accountHash: 'acct-1', phoneHash: `p${n}`, ip: `81.2.${n}.1`, ipSubnet: `81.2.${n}.0/24`, sessionId: `s${n}` }),
+      'block',
+    ],
   ] as const)('the %s rule lets 5 sends through, then refuses the 6th', (rule, limits, sendNumber, outcome) => {
     const { limiter } = limiterWith(only(limits));
     const decisions = Array.from({ length: 6 }, (_, n) => limiter.consume(sendNumber(n)).decision);
@@ -120,5 +132,36 @@ describe('bounded memory', () => {
     const { phone } = limiter.stats().tables;
     expect(phone.keys).toBeLessThanOrEqual(100);
     expect(phone.keys + phone.evicted).toBe(1_000);
+  });
+});
+
+describe('account limits', () => {
+  const ACCOUNT = { accountHour: { max: 2, windowMs: HOUR_MS, onExceed: 'block' }, accountDay: { max: 3, windowMs: 24 * HOUR_MS, onExceed: 'block' } } as const;
+  const forAccount = (accountHash: string | undefined, n: number): VelocityRequest => ({ ...SEND, accountHash, sessionId: `s${n}`, phoneHash: `p${n}` });
+
+  it('stops harassment of one account over the hour, then over the day, whatever phones and sessions it uses', () => {
+    const { clock, limiter } = limiterWith(only(ACCOUNT));
+    expect([0, 1, 2].map((n) => limiter.consume(forAccount('victim', n)).decision)).toEqual(['allow', 'allow', 'block']);
+    expect(limiter.check(forAccount('victim', 3))).toMatchObject({ rule: 'account_hour', detail: expect.stringContaining('this account') });
+    clock.advance(HOUR_MS + 6 * MINUTE_MS);
+    expect(limiter.consume(forAccount('victim', 4)).decision).toBe('allow');
+    clock.advance(HOUR_MS + 6 * MINUTE_MS);
+    expect(limiter.consume(forAccount('victim', 5))).toMatchObject({ decision: 'block', rule: 'account_day' });
+  });
+
+  it('counts each account apart and leaves requests without one alone', () => {
+    const { limiter } = limiterWith(only(ACCOUNT));
+    limiter.consume(forAccount('a', 0));
+    limiter.consume(forAccount('a', 1));
+    expect(limiter.consume(forAccount('b', 2)).decision).toBe('allow');
+    expect([3, 4, 5].map((n) => limiter.consume(forAccount(undefined, n)).decision)).toEqual(['allow', 'allow', 'allow']);
+  });
+
+  it('reports the account count to the risk score', () => {
+    const { limiter } = limiterWith(only(ACCOUNT));
+    limiter.consume(forAccount('a', 0));
+    const counts = emptyVelocityCounts();
+    limiter.observe(forAccount('a', 1), counts);
+    expect(counts).toMatchObject({ account: 1, accountMax: 2 });
   });
 });
