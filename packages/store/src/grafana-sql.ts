@@ -1,0 +1,193 @@
+/**
+ * The ClickHouse SQL behind a dashboard panel, for teams that read Tollgate's tables from Grafana
+ * (grafana-clickhouse-datasource). A panel names the API route it reads on the web dashboard; this
+ * maps that route and the fields it shows onto the table the route itself reads, with the data
+ * source's macros for the time range ($__timeFilter, $__timeInterval). Nothing here runs on the
+ * request path: the generated dashboards are files in dashboards/grafana/.
+ */
+
+/** What a panel asks for, in terms of its API route. */
+export interface GrafanaPanelQuery {
+  path: string;
+  params: Readonly<Record<string, string>>;
+  /** The fields the panel draws, in order. */
+  fields: readonly string[];
+  /**
+   * - `timeseries`: one row per time bucket (with `groupBy`, one line per group);
+   * - `totals`: one row per group over the range, largest first;
+   * - `single`: one row over the range (stat panels);
+   * - `rows`: the records themselves (anomalies, breakers).
+   */
+  form: 'timeseries' | 'totals' | 'single' | 'rows';
+  /** A `single` panel that divides two fields (conversion = verified sessions / sessions). */
+  ratio?: { numerator: string; denominator: string };
+  limit?: number;
+}
+
+export type GrafanaSql = { ok: true; sql: string; format: 'timeseries' | 'table' } | { ok: false; reason: string };
+
+interface RollupSource {
+  kind: 'rollup';
+  table: string;
+  /** Field name → aggregate expression, as the API route names and computes it. */
+  measures: Readonly<Record<string, string>>;
+  /** `group_by` values → column. */
+  groups: Readonly<Record<string, string>>;
+}
+
+interface RecordSource {
+  kind: 'records';
+  /** SELECT ... FROM ... (latest versions), without ORDER BY; `{filters}` is replaced by the WHERE. */
+  select: string;
+  fields: readonly string[];
+  /** Query parameters the route takes → a condition over the selected columns. */
+  filters: Readonly<Record<string, (value: string) => string | undefined>>;
+  orderBy: string;
+}
+
+const uniq = (column: string) => `uniqMerge(${column})`;
+
+/** The traffic rollup's measures as GET /v1/metrics/traffic names them. */
+export const TRAFFIC_MEASURES: Readonly<Record<string, string>> = {
+  sends: 'toUInt64(sum(sends))',
+  failed_sends: 'toUInt64(sum(failed_sends))',
+  phones: `toUInt64(${uniq('phones')})`,
+  sessions: `toUInt64(${uniq('sessions')})`,
+  verified_sessions: `toUInt64(${uniq('verified_sessions')})`,
+  verify_attempts: 'toUInt64(sum(verify_attempts))',
+  verify_failures: 'toUInt64(sum(verify_failures))',
+  cost_est_usd: 'round(sum(cost_est_usd), 6)',
+  cost_billed_usd: 'round(sum(cost_billed_usd), 6)',
+  billed_messages: 'toUInt64(sum(billed_messages))',
+  receipts_delivered: 'toUInt64(sum(receipts_delivered))',
+  receipts_failed: 'toUInt64(sum(receipts_failed))',
+};
+
+const SCOPE_GROUPS = { country: 'country', prefix: 'prefix', asn: 'toString(asn)', provider: 'provider', app: 'app', flow: 'flow' } as const;
+const share = (part: string) => `round(sum(${part}) / greatest(sum(receipts), 1), 4)`;
+const quantile = (i: number) => `round(quantilesTDigestMerge(0.5, 0.9, 0.99)(latency_ms)[${i}])`;
+const STATE = (states: readonly string[]) => (value: string) => (states.includes(value) ? `state = '${value}'` : undefined);
+
+const SOURCES: Readonly<Record<string, RollupSource | RecordSource>> = {
+  '/v1/metrics/traffic': {
+    kind: 'rollup',
+    table: 'traffic_1m',
+    measures: {
+      ...TRAFFIC_MEASURES,
+      conversion: `round(${uniq('verified_sessions')} / greatest(${uniq('sessions')}, 1), 4)`,
+    },
+    groups: SCOPE_GROUPS,
+  },
+  '/v1/metrics/decisions': {
+    kind: 'rollup',
+    table: 'decisions_1m',
+    measures: {
+      allowed: 'toUInt64(sum(allowed))',
+      challenged: 'toUInt64(sum(challenged))',
+      blocked: 'toUInt64(sum(blocked))',
+      shadow_blocked: 'toUInt64(sum(shadow_blocked))',
+    },
+    groups: SCOPE_GROUPS,
+  },
+  '/v1/metrics/delivery': {
+    kind: 'rollup',
+    table: 'delivery_1m',
+    measures: {
+      receipts: 'toUInt64(sum(receipts))',
+      delivered: 'toUInt64(sum(delivered))',
+      undelivered: 'toUInt64(sum(undelivered))',
+      failed: 'toUInt64(sum(failed))',
+      unknown: 'toUInt64(sum(unknown))',
+      delivered_share: share('delivered'),
+      undelivered_share: share('undelivered'),
+      failed_share: share('failed'),
+      unknown_share: share('unknown'),
+      p50_ms: quantile(1),
+      p90_ms: quantile(2),
+      p99_ms: quantile(3),
+    },
+    groups: { provider: 'provider', country: 'country', carrier: 'carrier', app: 'app' },
+  },
+  '/v1/anomalies': {
+    kind: 'records',
+    select: `SELECT opened_at AS time, kind, severity, state, action, app, country, prefix, provider, round(cost_per_hour_usd, 2) AS cost_per_hour_usd
+FROM (SELECT * FROM anomalies FINAL)
+WHERE $__timeFilter(opened_at){filters}`,
+    fields: ['time', 'kind', 'severity', 'state', 'action', 'app', 'country', 'prefix', 'provider', 'cost_per_hour_usd'],
+    filters: { state: STATE(['open', 'resolved']) },
+    orderBy: 'time DESC',
+  },
+  '/v1/breakers': {
+    kind: 'records',
+    select: `SELECT updated_at AS time, id, state, JSONExtractString(doc, 'action') AS action, JSONExtractString(doc, 'mode') AS mode,
+       JSONExtractRaw(doc, 'scope') AS scope, JSONExtractString(doc, 'reason', 'kind') AS reason
+FROM (SELECT * FROM breakers FINAL)
+WHERE 1{filters}`,
+    fields: ['time', 'id', 'state', 'action', 'mode', 'scope', 'reason'],
+    filters: {
+      state: (value) => (value === 'active' ? "state IN ('open', 'half_open')" : STATE(['open', 'half_open', 'closed'])(value)),
+    },
+    orderBy: 'time DESC',
+  },
+};
+
+/**
+ * The SQL for a panel, or why there is none (a route that reads files rather than tables, such as
+ * the spend report's budgets, or a field the route computes outside ClickHouse).
+ */
+export function grafanaSql(query: GrafanaPanelQuery): GrafanaSql {
+  const source = SOURCES[query.path];
+  if (source === undefined) return { ok: false, reason: `${query.path} is computed by the Tollgate server, not read from one table` };
+  return source.kind === 'rollup' ? rollupSql(source, query) : recordSql(source, query);
+}
+
+function rollupSql(source: RollupSource, query: GrafanaPanelQuery): GrafanaSql {
+  const fields = query.ratio ? [query.ratio.numerator, query.ratio.denominator] : query.fields;
+  const missing = fields.filter((field) => source.measures[field] === undefined);
+  if (missing.length > 0) return { ok: false, reason: `${query.path} has no ${missing.join(', ')} in ClickHouse` };
+  const groupName = query.params.group_by;
+  const group = groupName === undefined ? undefined : source.groups[groupName];
+  if (groupName !== undefined && group === undefined) return { ok: false, reason: `${query.path} cannot group by ${groupName}` };
+  const measures = query.ratio
+    ? `round(${source.measures[query.ratio.numerator]} / greatest(${source.measures[query.ratio.denominator]}, 1), 4) AS ${query.ratio.numerator}`
+    : fields.map((field) => `${source.measures[field]} AS ${field}`).join(', ');
+  const where = `FROM ${source.table}\nWHERE $__timeFilter(minute)`;
+  const limit = query.limit ?? (query.params.limit === undefined ? undefined : Number(query.params.limit));
+  if (limit !== undefined && !(Number.isInteger(limit) && limit > 0)) return { ok: false, reason: `limit must be a positive whole number, not ${limit}` };
+  switch (query.form) {
+    case 'timeseries':
+      if (group === undefined) return { ok: true, format: 'timeseries', sql: `SELECT $__timeInterval(minute) AS time, ${measures}\n${where}\nGROUP BY time\nORDER BY time` };
+      // One line per group: the largest groups over the range, as the API keeps them.
+      return {
+        ok: true,
+        format: 'timeseries',
+        sql: `SELECT $__timeInterval(minute) AS time, ${group} AS ${groupName}, ${measures}\n${where}${
+          limit ? ` AND ${group} IN (SELECT ${group} ${where} GROUP BY ${group} ORDER BY ${source.measures[fields[0] as string]} DESC LIMIT ${limit})` : ''
+        }\nGROUP BY time, ${groupName}\nORDER BY time`,
+      };
+    case 'totals':
+      return {
+        ok: true,
+        format: 'table',
+        sql: `SELECT ${group ?? "'all'"} AS ${groupName ?? 'scope'}, ${measures}\n${where}\nGROUP BY ${groupName ?? 'scope'}\nORDER BY ${fields[0]} DESC${limit ? `\nLIMIT ${limit}` : ''}`,
+      };
+    case 'single':
+      return { ok: true, format: 'table', sql: `SELECT ${measures}\n${where}` };
+    case 'rows':
+      return { ok: false, reason: `${query.path} is a rollup: draw it as a series, totals or a single value` };
+  }
+}
+
+function recordSql(source: RecordSource, query: GrafanaPanelQuery): GrafanaSql {
+  const conditions: string[] = [];
+  for (const [param, value] of Object.entries(query.params)) {
+    const filter = source.filters[param];
+    const condition = filter?.(value);
+    if (condition === undefined) return { ok: false, reason: `${query.path} has no filter ${param}=${value} in ClickHouse` };
+    conditions.push(condition);
+  }
+  const missing = query.fields.filter((field) => !source.fields.includes(field));
+  if (missing.length > 0) return { ok: false, reason: `${query.path} has no ${missing.join(', ')} in ClickHouse` };
+  const select = source.select.replace('{filters}', conditions.map((c) => ` AND ${c}`).join(''));
+  return { ok: true, format: 'table', sql: `${select}\nORDER BY ${source.orderBy}\nLIMIT ${query.limit ?? 100}` };
+}
