@@ -8,7 +8,11 @@ import { ANOMALY_KINDS, type AnomalyKind } from '@tollgate/breakers';
 export const ALERT_CATEGORIES = ['auth', 'billing', 'delivery'] as const;
 export type AlertCategory = (typeof ALERT_CATEGORIES)[number];
 
-const CATEGORY_OF: Partial<Record<AnomalyKind, AlertCategory>> = { verify_bruteforce: 'auth', delivery_failure: 'delivery' };
+const CATEGORY_OF: Partial<Record<AnomalyKind, AlertCategory>> = {
+  verify_bruteforce: 'auth',
+  delivery_failure: 'delivery',
+  delivery_latency: 'delivery',
+};
 
 export function categoryOf(kind: AnomalyKind): AlertCategory {
   return CATEGORY_OF[kind] ?? 'billing';

@@ -68,7 +68,7 @@ const DESTINATION_KINDS: readonly Finding['kind'][] = ['volume_spike', 'conversi
  */
 export function attribute(ctx: DetectionContext, raw: Finding[], open: readonly Finding[] = []): Finding[] {
   const { config } = ctx;
-  const deliveryFailures = raw.filter((f) => f.kind === 'delivery_failure');
+  const deliveryFailures = raw.filter((f) => f.kind === 'delivery_failure' || f.kind === 'delivery_latency');
   const newDestinations = pruneNested(ctx, raw.filter((f) => f.kind === 'new_destination'));
   const openDestinations = open
     .filter((f) => DESTINATION_KINDS.includes(f.kind) && (f.scope.prefix !== undefined || (f.scope.country !== undefined && Object.keys(f.scope).length === 1)))
@@ -115,7 +115,7 @@ function sameOrWithin(inner: Scope, outer: Scope): boolean {
   return scopeWithin(inner, outer) || JSON.stringify(inner) === JSON.stringify(outer);
 }
 
-/** A drop in a country where a provider is failing is the outage's echo, not pumping. */
+/** A drop in a country where a provider is failing (or delivering late) is the outage's echo, not pumping. */
 function explainedByDelivery(finding: Finding, failures: readonly Finding[]): boolean {
   return failures.some(
     (failure) =>

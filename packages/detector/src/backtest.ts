@@ -13,6 +13,9 @@
  *   the replay every verify, so the two differ only by codes typed more than MUTABLE_MS after it.
  * - Delivery failure: receipts land within a minute of the send, so a replay may raise it up to a
  *   minute (one step) early.
+ * - Delivery latency: judged on messages at least latencyMaturityMs old. Live counts the receipts
+ *   that had arrived by each cycle (a message slower than that is not in the window yet), the
+ *   replay every receipt, so a replay may raise a slowdown a few minutes before live would.
  * - Billing mismatch: bills land 5 minutes to 6 hours after the send. The replay counts every bill
  *   of its 24-hour window; live counts those that arrived while their minute was mutable (and all
  *   of them after a restart's warm-up). A replay can raise a mismatch hours before live would.

@@ -7,11 +7,14 @@ import type { ActivityLog } from './activity-log.ts';
 import type { DetectorConfig } from './detector-config.ts';
 import type { PlannedEvent } from './planned-event.ts';
 import type { Counters } from './counters.ts';
+import type { LatencyBook } from './latency-book.ts';
 import type { ScopeSeries, TrafficBook } from './traffic-book.ts';
 
 export interface DetectionContext {
   nowMs: number;
   book: TrafficBook;
+  /** Delivery latency per provider in a country. */
+  latency: LatencyBook;
   config: DetectorConfig;
   asns: ReadonlyMap<number, AsnProfile>;
   blocks: ActivityLog<NumberBlockMinute>;

@@ -4,7 +4,7 @@
  * cycle and the backtest feeds it stored history, so both raise the same anomalies at the same times.
  */
 import type { PlannedEvent } from './planned-event.ts';
-import type { AsnProfile, DetectorTrafficRow, NumberBlockMinute, VerifyFailureMinute } from '@tollgate/store';
+import type { AsnProfile, DeliveryLatencyHour, DeliveryLatencyMinute, DetectorTrafficRow, NumberBlockMinute, VerifyFailureMinute } from '@tollgate/store';
 import { createActivityLog, type ActivityLog } from './activity-log.ts';
 import { createAnomalyLifecycle, type AnomalyChange, type AnomalyLifecycle } from './anomaly-lifecycle.ts';
 import type { Anomaly, EvidencePoint } from './anomaly.ts';
@@ -18,6 +18,7 @@ import { detectBudgetBurn } from './detectors/budget-burn.detector.ts';
 import { detectConversionDrops } from './detectors/conversion-drop.detector.ts';
 import { detectCostSpikes } from './detectors/cost-spike.detector.ts';
 import { detectDeliveryFailures } from './detectors/delivery-failure.detector.ts';
+import { detectDeliveryLatency, latencyThresholdMs } from './detectors/delivery-latency.detector.ts';
 import { detectNewDestinations } from './detectors/new-destination.detector.ts';
 import { detectSequentialNumbers } from './detectors/sequential-numbers.detector.ts';
 import { detectVerifyBruteforce } from './detectors/verify-bruteforce.detector.ts';
@@ -25,7 +26,9 @@ import { detectVolumeSpikes } from './detectors/volume-spike.detector.ts';
 import type { Finding } from './finding.ts';
 import { compose } from './scope-composition.ts';
 import { LEVEL_DIMENSIONS, SCOPE_LEVELS, type CellScope, type ScopeLevel } from './scope.ts';
-import { rateBaseline } from './seasonal-baseline.ts';
+import { createLatencyBook, LATENCY_QUANTILE, latencyKey, type LatencyBook } from './latency-book.ts';
+import { latencyBaseline, rateBaseline } from './seasonal-baseline.ts';
+import { histogramQuantileMs } from './statistics/latency-histogram.ts';
 import { createTrafficBook, hourStart, levelKey, MS_PER_DAY, MS_PER_HOUR, MS_PER_MINUTE, type MinuteCell, type ScopeSeries, type TrafficBook } from './traffic-book.ts';
 
 /** Minutes stay replaceable this long: late verifies and receipts land in their send's minute. */
@@ -45,12 +48,20 @@ export interface StepResult {
 
 export interface DetectionEngine {
   readonly book: TrafficBook;
+  readonly latency: LatencyBook;
   readonly config: DetectorConfig;
   readonly lifecycle: AnomalyLifecycle;
-  /** Replaces what is given of a minute: fine cells, number-block rows, verify-failure rows. */
-  setMinute(minuteMs: number, data: { cells?: readonly MinuteCell[]; blocks?: readonly NumberBlockMinute[]; failures?: readonly VerifyFailureMinute[] }): void;
+  /** Replaces what is given of a minute: fine cells, number-block rows, verify-failure rows, latency histograms. */
+  setMinute(
+    minuteMs: number,
+    data: { cells?: readonly MinuteCell[]; blocks?: readonly NumberBlockMinute[]; failures?: readonly VerifyFailureMinute[]; latency?: readonly DeliveryLatencyMinute[] },
+  ): void;
   /** Warm-up: committed hours of one level from the store. */
   setHours(level: ScopeLevel, rows: readonly DetectorTrafficRow[]): void;
+  /** Warm-up: committed hours of delivery latency from the store. */
+  setLatencyHours(rows: readonly DeliveryLatencyHour[]): void;
+  /** Warm-up: where the stored history starts and what of it is committed. */
+  markHistory(startMs: number, committedUntilMs: number): void;
   addAsnProfiles(profiles: readonly AsnProfile[]): void;
   /** The planned events the next steps take into account (replaces the previous set). */
   setPlannedEvents(events: readonly PlannedEvent[]): void;
@@ -96,6 +107,7 @@ export function countersOf(row: DetectorTrafficRow): Counters {
 /** Creates an engine with empty memory; see live-detector.ts and backtest.ts for the two feeders. */
 export function createDetectionEngine(config: DetectorConfig): DetectionEngine {
   const book = createTrafficBook({ recentMs: RECENT_MS, historyMs: HISTORY_MS });
+  const latency = createLatencyBook({ recentMs: RECENT_MS, historyMs: HISTORY_MS });
   const blocks: ActivityLog<NumberBlockMinute> = createActivityLog();
   const verifyFailures: ActivityLog<VerifyFailureMinute> = createActivityLog();
   const asns = new Map<number, AsnProfile>();
@@ -107,10 +119,12 @@ export function createDetectionEngine(config: DetectorConfig): DetectionEngine {
 
   const engine: DetectionEngine = {
     book,
+    latency,
     config,
     lifecycle,
     setMinute(minuteMs, data) {
       if (data.cells) book.setMinute(minuteMs, data.cells);
+      if (data.latency) latency.setMinute(minuteMs, data.latency);
       if (data.blocks) blocks.setMinute(minuteMs, data.blocks);
       if (data.failures) verifyFailures.setMinute(minuteMs, data.failures);
     },
@@ -120,6 +134,15 @@ export function createDetectionEngine(config: DetectorConfig): DetectionEngine {
         rows.map((row) => ({ hourMs: row.ts, cell: row, counters: countersOf(row) })),
       );
     },
+    setLatencyHours(rows) {
+      latency.setHours(rows);
+    },
+    markHistory(startMs, committedUntilMs) {
+      for (const memory of [book, latency]) {
+        memory.markHistoryStart(startMs);
+        memory.commitUntil(committedUntilMs);
+      }
+    },
     addAsnProfiles(profiles) {
       for (const profile of profiles) asns.set(profile.asn, profile);
     },
@@ -128,9 +151,11 @@ export function createDetectionEngine(config: DetectorConfig): DetectionEngine {
     },
     step(nowMs) {
       book.commitUntil(nowMs - MUTABLE_MS);
+      latency.commitUntil(nowMs - MUTABLE_MS);
       if (hourStart(nowMs) !== prunedHour) {
         prunedHour = hourStart(nowMs);
         book.prune(nowMs);
+        latency.prune(nowMs);
         blocks.prune(nowMs - RECENT_MS);
         verifyFailures.prune(nowMs - RECENT_MS);
       }
@@ -141,7 +166,7 @@ export function createDetectionEngine(config: DetectorConfig): DetectionEngine {
         if (!sums) windows.set(key, (sums = book.windowSums(fromMs, toMs)));
         return sums;
       };
-      const ctx: DetectionContext = { nowMs, book, config, asns, blocks, verifyFailures, planned, window };
+      const ctx: DetectionContext = { nowMs, book, latency, config, asns, blocks, verifyFailures, planned, window };
       if (usualHosting.hourMs !== hourStart(nowMs)) usualHosting = { hourMs: hourStart(nowMs), share: usualHostingShare(ctx) };
       const overall = book.levels.get('all')?.values().next().value;
       const raw = [
@@ -152,6 +177,7 @@ export function createDetectionEngine(config: DetectorConfig): DetectionEngine {
         ...detectAsnConcentration(ctx, usualHosting.share),
         ...detectVerifyBruteforce(ctx),
         ...detectDeliveryFailures(ctx),
+        ...detectDeliveryLatency(ctx),
         ...detectCostSpikes(ctx),
         ...detectBillingMismatches(ctx),
         ...detectBudgetBurn(ctx),
@@ -167,6 +193,7 @@ export function createDetectionEngine(config: DetectorConfig): DetectionEngine {
     evidence(anomaly) {
       const fromMs = Math.max(anomaly.windowStartMs - EVIDENCE_LEAD_MS, anomaly.updatedAt - RECENT_MS);
       const toMs = anomaly.updatedAt;
+      if (anomaly.kind === 'delivery_latency') return latencyEvidence(latency, config, anomaly, fromMs, toMs);
       const level = SCOPE_LEVELS.find((l) => sameDimensions(l, anomaly.scope));
       const series = level ? book.levels.get(level)?.get(levelKey(level, asCell(anomaly.scope))) : undefined;
       const points: EvidencePoint[] = [];
@@ -186,6 +213,26 @@ export function createDetectionEngine(config: DetectorConfig): DetectionEngine {
     },
   };
   return engine;
+}
+
+/** Per-minute P90 of a latency anomaly's scope (minutes without a delivered message are left out) against its usual P90. */
+function latencyEvidence(latency: LatencyBook, config: DetectorConfig, anomaly: Anomaly, fromMs: number, toMs: number): EvidencePoint[] {
+  const series = latency.series.get(latencyKey(anomaly.scope.provider ?? '', anomaly.scope.country ?? ''));
+  if (!series) return [];
+  const points: EvidencePoint[] = [];
+  for (let m = fromMs - (fromMs % MS_PER_MINUTE); m < toMs; m += MS_PER_MINUTE) {
+    const p90Ms = histogramQuantileMs(latency.window(series, m, m + MS_PER_MINUTE).total, LATENCY_QUANTILE);
+    if (Number.isNaN(p90Ms)) continue;
+    const point: EvidencePoint = { ts: m, observed: Math.round(p90Ms) };
+    const baseline = latencyBaseline(latency, series, m, config.minLatencyHourDelivered);
+    if (baseline) {
+      point.expected = Math.round(baseline.p90Ms);
+      point.low = 0;
+      point.high = Math.round(latencyThresholdMs(baseline, config));
+    }
+    points.push(point);
+  }
+  return points;
 }
 
 function sameDimensions(level: ScopeLevel, scope: Anomaly['scope']): boolean {

@@ -47,6 +47,19 @@ export interface DetectorConfig {
   deliveryFailureShare: number;
   minDeliverySends: number;
   deliveryWindowMs: number;
+  /**
+   * Delivery latency: the P90 of the messages sent in `latencyWindowMs` (judged once they are
+   * `latencyMaturityMs` old) against the hour-of-week P90, with at least `minLatencyDelivered`
+   * delivered messages in the window and `minLatencyHourDelivered` in each baseline hour. The P90
+   * is too high when, at 99 %, more than a tenth of the messages took longer than the usual P90
+   * times `latencyRatio`, plus at least `minLatencyRiseMs`.
+   */
+  latencyWindowMs: number;
+  latencyMaturityMs: number;
+  minLatencyDelivered: number;
+  minLatencyHourDelivered: number;
+  latencyRatio: number;
+  minLatencyRiseMs: number;
   /** Billed against estimated cost, beyond this relative tolerance, over `billingWindowMs`. */
   billingTolerance: number;
   minBilledMessages: number;
@@ -92,6 +105,16 @@ export const DEFAULT_DETECTOR_CONFIG: DetectorConfig = {
   deliveryFailureShare: 0.3,
   minDeliverySends: 30,
   deliveryWindowMs: 15 * MINUTE,
+  // Fifteen minutes like delivery failures; receipts come back within a minute, two leave room.
+  latencyWindowMs: 15 * MINUTE,
+  latencyMaturityMs: 2 * MINUTE,
+  // Thirty messages is the least a bound on a tenth can judge; a baseline hour needs as many.
+  minLatencyDelivered: 30,
+  minLatencyHourDelivered: 30,
+  // Twice the usual P90 and ten seconds more: an OTP that takes ten seconds longer is one the user
+  // starts to wait for, and hourly jitter of the P90 stays well under double.
+  latencyRatio: 2,
+  minLatencyRiseMs: 10_000,
   billingTolerance: 0.15,
   minBilledMessages: 100,
   billingWindowMs: 24 * 60 * MINUTE,

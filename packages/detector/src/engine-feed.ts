@@ -1,9 +1,12 @@
 /**
  * Reads from the store what the engine needs, for the live detector and the backtest alike:
- * committed hours per scope level, fine minutes, number-block and verify-failure minutes.
+ * committed hours per scope level, fine minutes, number-block and verify-failure minutes, and
+ * delivery latency (hours from the rollup's t-digests, minutes as histograms from the receipts).
  */
 import {
   asnProfiles,
+  deliveryLatencyHours,
+  deliveryLatencyMinutes,
   detectorTraffic,
   numberBlockActivity,
   verifyFailureActivity,
@@ -38,8 +41,8 @@ export async function loadHours(store: Store, engine: DetectionEngine, fromMs: n
     engine.setHours(level, rows);
     for (const row of rows) if (row.ts < earliest) earliest = row.ts;
   }
-  engine.book.markHistoryStart(earliest);
-  engine.book.commitUntil(untilMs);
+  engine.setLatencyHours(await deliveryLatencyHours(store, { fromMs, toMs: untilMs }));
+  engine.markHistory(earliest, untilMs);
   engine.addAsnProfiles(await asnProfiles(store, { fromMs: untilMs - 7 * 24 * MS_PER_HOUR, toMs: untilMs }));
 }
 
@@ -49,8 +52,9 @@ export async function loadHours(store: Store, engine: DetectionEngine, fromMs: n
  */
 export async function loadMinutes(store: Store, engine: DetectionEngine, fromMs: number, toMs: number, lookbackMs: number): Promise<void> {
   const { config } = engine;
-  const [cells, blocks, failures, asns] = await Promise.all([
+  const [cells, latency, blocks, failures, asns] = await Promise.all([
     detectorTraffic(store, { fromMs, toMs, stepMinutes: 1, grouping: FINE }),
+    deliveryLatencyMinutes(store, { fromMs, toMs }),
     numberBlockActivity(store, { fromMs: fromMs - lookbackMs, toMs, minPhones: config.blockDistinctNumbers }),
     verifyFailureActivity(store, {
       fromMs: fromMs - lookbackMs,
@@ -61,6 +65,7 @@ export async function loadMinutes(store: Store, engine: DetectionEngine, fromMs:
   ]);
   engine.addAsnProfiles(asns);
   const cellMinutes = byMinute(cells);
+  const latencyMinutes = byMinute(latency);
   const blockMinutes = byMinute(blocks);
   const failureMinutes = byMinute(failures);
   for (let m = fromMs - lookbackMs; m < toMs; m += MS_PER_MINUTE) {
@@ -70,6 +75,6 @@ export async function loadMinutes(store: Store, engine: DetectionEngine, fromMs:
       if (data.blocks.length > 0 || data.failures.length > 0) engine.setMinute(m, data);
       continue;
     }
-    engine.setMinute(m, { cells: (cellMinutes.get(m) ?? []).map(cellOf), ...data });
+    engine.setMinute(m, { cells: (cellMinutes.get(m) ?? []).map(cellOf), latency: latencyMinutes.get(m) ?? [], ...data });
   }
 }

@@ -7,11 +7,11 @@ import type { Scope } from './scope.ts';
 
 export type SuggestedAction = 'block' | 'challenge' | 'alert';
 
-/** A part of the scope that carries the anomaly: a prefix, an ASN, a provider, a number block. */
+/** A part of the scope that carries the anomaly: a prefix, an ASN, a provider, a number block, a carrier. */
 export interface Contributor {
-  dimension: 'country' | 'prefix' | 'asn' | 'provider' | 'app' | 'flow' | 'block' | 'session' | 'ip' | 'phone';
+  dimension: 'country' | 'prefix' | 'asn' | 'provider' | 'app' | 'flow' | 'block' | 'session' | 'ip' | 'phone' | 'carrier';
   value: string;
-  /** Sends (or failures, for verify brute force) in the finding's window. */
+  /** Sends (failures for verify brute force, slow deliveries for delivery latency) in the finding's window. */
   count: number;
   /** Its share of the finding's total. */
   share: number;

@@ -8,6 +8,7 @@
  * becoming the new normal.
  */
 import { costPerSendUsd, reachableSessions, zeroCounters, type Counters } from './counters.ts';
+import type { LatencyBook, LatencySeries } from './latency-book.ts';
 import { ewma } from './statistics/ewma.ts';
 import { robustCentre } from './statistics/robust-spread.ts';
 import { hourStart, MS_PER_DAY, MS_PER_HOUR, type ScopeSeries, type TrafficBook } from './traffic-book.ts';
@@ -37,6 +38,14 @@ export interface RateBaseline {
   costSigmaPerMinuteUsd: number;
   /** How the expectation was formed, for the evidence. */
   method: 'hour_of_week' | 'hour_of_day' | 'recent_level';
+  samples: number;
+}
+
+export interface LatencyBaseline {
+  /** Usual P90 send-to-delivered time, and the spread of the hourly P90s it came from. */
+  p90Ms: number;
+  sigmaMs: number;
+  method: RateBaseline['method'];
   samples: number;
 }
 
@@ -77,7 +86,7 @@ export function shareBaseline(book: TrafficBook, series: ScopeSeries, atMs: numb
 }
 
 /** A value of a scope computed once per hour of `atMs`. */
-export function hourly<T>(series: ScopeSeries, atMs: number, name: string, compute: () => T): T {
+export function hourly<T>(series: { cache: Map<string, unknown>; cacheHourMs: number }, atMs: number, name: string, compute: () => T): T {
   const hour = hourStart(atMs);
   if (series.cacheHourMs !== hour) {
     series.cache.clear();
@@ -88,30 +97,47 @@ export function hourly<T>(series: ScopeSeries, atMs: number, name: string, compu
 }
 
 function hourValue(book: TrafficBook, series: ScopeSeries, hourMs: number): Counters | 'unknown' | undefined {
-  if (hourMs < book.historyStartMs || hourMs + MS_PER_HOUR > book.committedUntilMs) return 'unknown';
+  if (!hourKnown(book, hourMs)) return 'unknown';
   return series.hours.get(hourMs);
 }
 
-function computeRate(book: TrafficBook, series: ScopeSeries, hour: number): RateBaseline | undefined {
+/** Whether the book has seen the whole hour: hours before its history or not yet committed are unknown, not zero. */
+function hourKnown(book: { historyStartMs: number; committedUntilMs: number }, hourMs: number): boolean {
+  return hourMs >= book.historyStartMs && hourMs + MS_PER_HOUR <= book.committedUntilMs;
+}
+
+/**
+ * Earlier hours that can serve as samples for `hour`: the same hour on the last same-kind days
+ * (newest first), the same hour on any of the last week's days, and the last hours before it
+ * (oldest first). `read` gives an hour's sample or 'skip' for an hour that cannot be one.
+ */
+function seasonalSamples<T>(hour: number, read: (hourMs: number) => T | 'skip'): { sameKind: T[]; anyDay: T[]; recent: T[] } {
   const weekend = isWeekend(hour);
-  const sameKind: Counters[] = [];
-  const anyDay: Counters[] = [];
-  const zero = zeroCounters();
+  const sameKind: T[] = [];
+  const anyDay: T[] = [];
   for (let day = 1; day <= MAX_LOOKBACK_DAYS; day += 1) {
     const at = hour - day * MS_PER_DAY;
-    const value = hourValue(book, series, at);
-    if (value === 'unknown') continue;
-    const counters = value ?? zero;
-    if (day <= ANY_DAY_LOOKBACK) anyDay.push(counters);
-    if (isWeekend(at) === weekend && sameKind.length < MAX_SEASONAL_SAMPLES) sameKind.push(counters);
+    const value = read(at);
+    if (value === 'skip') continue;
+    if (day <= ANY_DAY_LOOKBACK) anyDay.push(value);
+    if (isWeekend(at) === weekend && sameKind.length < MAX_SEASONAL_SAMPLES) sameKind.push(value);
   }
+  const recent: T[] = [];
+  for (let back = RECENT_HOURS; back >= 1; back -= 1) {
+    const value = read(hour - back * MS_PER_HOUR);
+    if (value !== 'skip') recent.push(value);
+  }
+  return { sameKind, anyDay, recent };
+}
+
+function computeRate(book: TrafficBook, series: ScopeSeries, hour: number): RateBaseline | undefined {
+  const zero = zeroCounters();
+  const { sameKind, anyDay, recent } = seasonalSamples(hour, (at) => {
+    const value = hourValue(book, series, at);
+    return value === 'unknown' ? 'skip' : (value ?? zero);
+  });
   if (sameKind.length >= MIN_SEASONAL_SAMPLES) return fromSamples(sameKind, 'hour_of_week');
   if (anyDay.length >= MIN_SAMPLES) return fromSamples(anyDay, 'hour_of_day');
-  const recent: Counters[] = [];
-  for (let back = RECENT_HOURS; back >= 1; back -= 1) {
-    const value = hourValue(book, series, hour - back * MS_PER_HOUR);
-    if (value !== 'unknown') recent.push(value ?? zero);
-  }
   if (recent.length < MIN_SAMPLES) return undefined;
   const perMinute = (values: number[]) => (ewma(values, RECENT_ALPHA) ?? 0) / 60;
   const sends = recent.map((c) => c.sends);
@@ -124,6 +150,26 @@ function computeRate(book: TrafficBook, series: ScopeSeries, hour: number): Rate
     method: 'recent_level',
     samples: recent.length,
   };
+}
+
+/**
+ * The P90 delivery latency a provider in a country usually has in the hour holding `atMs`, from
+ * the same hours of earlier same-kind days (the median of their P90s, and their spread), or
+ * undefined without enough hours that delivered `minHourDelivered` messages. A quiet hour says
+ * nothing about latency, so it is no sample (unlike volume, where it is a zero).
+ */
+export function latencyBaseline(book: LatencyBook, series: LatencySeries, atMs: number, minHourDelivered: number): LatencyBaseline | undefined {
+  return hourly(series, atMs, 'latency', () => {
+    const { sameKind, anyDay, recent } = seasonalSamples(hourStart(atMs), (at) => {
+      const value = hourKnown(book, at) ? series.hours.get(at) : undefined;
+      return value && value.delivered >= minHourDelivered && Number.isFinite(value.p90Ms) ? value.p90Ms : 'skip';
+    });
+    const [samples, method]: [number[], LatencyBaseline['method']] =
+      sameKind.length >= MIN_SEASONAL_SAMPLES ? [sameKind, 'hour_of_week'] : anyDay.length >= MIN_SAMPLES ? [anyDay, 'hour_of_day'] : [recent, 'recent_level'];
+    if (samples.length < MIN_SAMPLES) return undefined;
+    const { centre, sigma } = robustCentre(samples);
+    return { p90Ms: centre, sigmaMs: sigma, method, samples: samples.length };
+  });
 }
 
 function fromSamples(samples: Counters[], method: RateBaseline['method']): RateBaseline {

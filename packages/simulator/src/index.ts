@@ -10,6 +10,7 @@ export type {
   NewMarketSpec,
   PriceChangeSpec,
   ProviderOutageSpec,
+  ProviderSlowdownSpec,
   ScenarioKind,
   ScenarioLabel,
   ScenarioSpec,

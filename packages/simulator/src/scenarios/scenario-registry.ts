@@ -5,6 +5,7 @@ import { createMarketingCampaign } from './marketing-campaign.scenario.ts';
 import { createNewMarket } from './new-market.scenario.ts';
 import { createPriceChange } from './price-change.scenario.ts';
 import { createProviderOutage } from './provider-outage.scenario.ts';
+import { createProviderSlowdown } from './provider-slowdown.scenario.ts';
 import type { ScenarioKind, ScenarioRunner, ScenarioSetup, ScenarioSpec } from './scenario.types.ts';
 import { createSequentialEnumeration } from './sequential-enumeration.scenario.ts';
 import { createSlowRamp } from './slow-ramp.scenario.ts';
@@ -23,6 +24,7 @@ const FACTORIES: ScenarioFactories = {
   verify_bruteforce: createVerifyBruteforce,
   marketing_campaign: createMarketingCampaign,
   provider_outage: createProviderOutage,
+  provider_slowdown: createProviderSlowdown,
   price_change: createPriceChange,
   new_market: createNewMarket,
   weekend_dip: createWeekendDip,

@@ -85,6 +85,17 @@ export interface ProviderOutageSpec extends ScenarioWindow {
 }
 
 /**
+ * One provider delivering late in one country (a congested route or a carrier queue): messages
+ * still arrive, `delayFactor` times slower. Users wait longer for their code.
+ */
+export interface ProviderSlowdownSpec extends ScenarioWindow {
+  kind: 'provider_slowdown';
+  provider: ProviderName;
+  country: string;
+  delayFactor?: number;
+}
+
+/**
  * A provider changes its price in one country by `factor`. Announced, the services' price table
  * follows and their send-time estimates rise with the bills (a cost spike, not fraud); unannounced,
  * only the bills rise (a billing mismatch for finance).
@@ -119,6 +130,7 @@ export type ScenarioSpec =
   | VerifyBruteforceSpec
   | MarketingCampaignSpec
   | ProviderOutageSpec
+  | ProviderSlowdownSpec
   | PriceChangeSpec
   | NewMarketSpec
   | WeekendDipSpec;
@@ -167,7 +179,7 @@ export interface ScenarioRunner {
   readonly labels: readonly LabelDefinition[];
   /** Writes the scenario's own sessions that start in the minute (called only for minutes its window overlaps). */
   emitMinute?(ctx: MinuteContext): void;
-  /** Degrades other sessions instead of adding its own (provider outages). */
+  /** Degrades other sessions instead of adding its own (provider outages and slowdowns). */
   readonly outage?: OutageEffect & { country: string; provider: ProviderName };
   /** Reprices other sessions' messages instead of adding its own (price changes). */
   readonly pricing?: PriceEffect & { country: string; provider: ProviderName };

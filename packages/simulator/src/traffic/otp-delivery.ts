@@ -40,6 +40,8 @@ export interface SessionContext {
 export interface DeliveryOdds {
   failShare: number;
   deliveredShare: number;
+  /** How many times slower than usual receipts come back (a congested route); 1 when absent. */
+  delayFactor?: number;
 }
 
 export interface DeliveryResult {
@@ -112,8 +114,10 @@ export function deliverOtp(
   log.send(send);
   if (messageId === undefined) return { accepted: false, deliveredAtMs: undefined };
 
+  const slower = odds.delayFactor ?? 1;
   const receiptAtMs =
-    atMs + Math.round(logNormalBetween(r, RECEIPT_DELAY_MEDIAN_MS, RECEIPT_DELAY_SIGMA, RECEIPT_DELAY_MIN_MS, RECEIPT_DELAY_MAX_MS));
+    atMs +
+    Math.round(logNormalBetween(r, RECEIPT_DELAY_MEDIAN_MS * slower, RECEIPT_DELAY_SIGMA, RECEIPT_DELAY_MIN_MS * slower, RECEIPT_DELAY_MAX_MS * slower));
   const delivered = chance(r, odds.deliveredShare);
   const status = delivered ? 'delivered' : chance(r, UNDELIVERED_SHARE_OF_LOST) ? 'undelivered' : 'failed';
   const receipt: SimReceipt = {
