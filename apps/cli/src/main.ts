@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { registerBacktestCommand } from './commands/backtest.command.ts';
+import { registerDashboardsCommand } from './commands/dashboards.command.ts';
 import { registerImportBillingCommand } from './commands/import-billing.command.ts';
 import { registerKeysCommand } from './commands/keys.command.ts';
 import { registerMigrateCommand } from './commands/migrate.command.ts';
@@ -29,6 +30,7 @@ registerUsersCommand(program);
 registerWebCommand(program);
 registerRulesCommand(program);
 registerBacktestCommand(program);
+registerDashboardsCommand(program);
 
 program.parseAsync(process.argv).catch((error: Error) => {
   console.error(`tollgate: ${error.message}`);

@@ -33,6 +33,8 @@ interface RollupSource {
   measures: Readonly<Record<string, string>>;
   /** `group_by` values → column. */
   groups: Readonly<Record<string, string>>;
+  /** Fields the route computes outside this table, and how. */
+  computed?: Readonly<Record<string, string>>;
 }
 
 interface RecordSource {
@@ -88,6 +90,7 @@ const SOURCES: Readonly<Record<string, RollupSource | RecordSource>> = {
       shadow_blocked: 'toUInt64(sum(shadow_blocked))',
     },
     groups: SCOPE_GROUPS,
+    computed: { saved_usd: "prices each blocked send at the traffic rollup's cost per send to its prefix in that hour" },
   },
   '/v1/metrics/delivery': {
     kind: 'rollup',
@@ -108,26 +111,28 @@ const SOURCES: Readonly<Record<string, RollupSource | RecordSource>> = {
     },
     groups: { provider: 'provider', country: 'country', carrier: 'carrier', app: 'app' },
   },
+  // Records keep the API's field names (the anomaly and breaker documents), so one panel file serves both.
   '/v1/anomalies': {
     kind: 'records',
-    select: `SELECT opened_at AS time, kind, severity, state, action, app, country, prefix, provider, round(cost_per_hour_usd, 2) AS cost_per_hour_usd
+    select: `SELECT opened_at AS openedAt, kind, severity, state, action, JSONExtractString(doc, 'summary') AS summary,
+       round(cost_per_hour_usd, 2) AS costPerHourUsd
 FROM (SELECT * FROM anomalies FINAL)
 WHERE $__timeFilter(opened_at){filters}`,
-    fields: ['time', 'kind', 'severity', 'state', 'action', 'app', 'country', 'prefix', 'provider', 'cost_per_hour_usd'],
+    fields: ['openedAt', 'kind', 'severity', 'state', 'action', 'summary', 'costPerHourUsd'],
     filters: { state: STATE(['open', 'resolved']) },
-    orderBy: 'time DESC',
+    orderBy: 'openedAt DESC',
   },
   '/v1/breakers': {
     kind: 'records',
-    select: `SELECT updated_at AS time, id, state, JSONExtractString(doc, 'action') AS action, JSONExtractString(doc, 'mode') AS mode,
+    select: `SELECT updated_at AS updatedAt, id, state, JSONExtractString(doc, 'action', 'kind') AS action, JSONExtractString(doc, 'mode') AS mode,
        JSONExtractRaw(doc, 'scope') AS scope, JSONExtractString(doc, 'reason', 'kind') AS reason
 FROM (SELECT * FROM breakers FINAL)
 WHERE 1{filters}`,
-    fields: ['time', 'id', 'state', 'action', 'mode', 'scope', 'reason'],
+    fields: ['updatedAt', 'id', 'state', 'action', 'mode', 'scope', 'reason'],
     filters: {
       state: (value) => (value === 'active' ? "state IN ('open', 'half_open')" : STATE(['open', 'half_open', 'closed'])(value)),
     },
-    orderBy: 'time DESC',
+    orderBy: 'updatedAt DESC',
   },
 };
 
@@ -143,6 +148,8 @@ export function grafanaSql(query: GrafanaPanelQuery): GrafanaSql {
 
 function rollupSql(source: RollupSource, query: GrafanaPanelQuery): GrafanaSql {
   const fields = query.ratio ? [query.ratio.numerator, query.ratio.denominator] : query.fields;
+  const computed = fields.find((field) => source.computed?.[field] !== undefined);
+  if (computed !== undefined) return { ok: false, reason: `the server computes ${computed}: it ${source.computed?.[computed]}` };
   const missing = fields.filter((field) => source.measures[field] === undefined);
   if (missing.length > 0) return { ok: false, reason: `${query.path} has no ${missing.join(', ')} in ClickHouse` };
   const groupName = query.params.group_by;
@@ -152,27 +159,30 @@ function rollupSql(source: RollupSource, query: GrafanaPanelQuery): GrafanaSql {
     ? `round(${source.measures[query.ratio.numerator]} / greatest(${source.measures[query.ratio.denominator]}, 1), 4) AS ${query.ratio.numerator}`
     : fields.map((field) => `${source.measures[field]} AS ${field}`).join(', ');
   const where = `FROM ${source.table}\nWHERE $__timeFilter(minute)`;
+  // The fields are named as the API names them, which are also column names: without this setting
+  // `sum(receipts)` in a share would read the alias `receipts` (an aggregate) instead of the column.
+  const settings = '\nSETTINGS prefer_column_name_to_alias = 1';
   const limit = query.limit ?? (query.params.limit === undefined ? undefined : Number(query.params.limit));
   if (limit !== undefined && !(Number.isInteger(limit) && limit > 0)) return { ok: false, reason: `limit must be a positive whole number, not ${limit}` };
   switch (query.form) {
     case 'timeseries':
-      if (group === undefined) return { ok: true, format: 'timeseries', sql: `SELECT $__timeInterval(minute) AS time, ${measures}\n${where}\nGROUP BY time\nORDER BY time` };
+      if (group === undefined) return { ok: true, format: 'timeseries', sql: `SELECT $__timeInterval(minute) AS time, ${measures}\n${where}\nGROUP BY time\nORDER BY time${settings}` };
       // One line per group: the largest groups over the range, as the API keeps them.
       return {
         ok: true,
         format: 'timeseries',
         sql: `SELECT $__timeInterval(minute) AS time, ${group} AS ${groupName}, ${measures}\n${where}${
           limit ? ` AND ${group} IN (SELECT ${group} ${where} GROUP BY ${group} ORDER BY ${source.measures[fields[0] as string]} DESC LIMIT ${limit})` : ''
-        }\nGROUP BY time, ${groupName}\nORDER BY time`,
+        }\nGROUP BY time, ${groupName}\nORDER BY time${settings}`,
       };
     case 'totals':
       return {
         ok: true,
         format: 'table',
-        sql: `SELECT ${group ?? "'all'"} AS ${groupName ?? 'scope'}, ${measures}\n${where}\nGROUP BY ${groupName ?? 'scope'}\nORDER BY ${fields[0]} DESC${limit ? `\nLIMIT ${limit}` : ''}`,
+        sql: `SELECT ${group ?? "'all'"} AS ${groupName ?? 'scope'}, ${measures}\n${where}\nGROUP BY ${group ?? 'scope'}\nORDER BY ${source.measures[fields[0] as string]} DESC${limit ? `\nLIMIT ${limit}` : ''}${settings}`,
       };
     case 'single':
-      return { ok: true, format: 'table', sql: `SELECT ${measures}\n${where}` };
+      return { ok: true, format: 'table', sql: `SELECT ${measures}\n${where}${settings}` };
     case 'rows':
       return { ok: false, reason: `${query.path} is a rollup: draw it as a series, totals or a single value` };
   }

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SendRow, VerifyRow } from '@tollgate/events';
 import { grafanaSql, insertRows, trafficSeries, type GrafanaPanelQuery, type Store } from '../src/index.ts';
+import { expandGrafanaMacros } from '../src/testing/grafana-macros.ts';
 import { openTempStore } from '../src/testing/temp-store.ts';
 
 let store: Store;
@@ -38,17 +39,10 @@ beforeAll(async () => {
 });
 afterAll(() => dispose());
 
-/** The grafana-clickhouse-datasource macros, expanded as the data source does for a range and interval. */
-function expand(sql: string, intervalS: number): string {
-  return sql
-    .replace(/\$__timeFilter\((\w+)\)/g, `$1 >= toDateTime(${FROM / 1000}) AND $1 < toDateTime(${TO / 1000})`)
-    .replace(/\$__timeInterval\((\w+)\)/g, `toStartOfInterval(toDateTime($1), INTERVAL ${intervalS} second)`);
-}
-
 async function run(query: GrafanaPanelQuery, intervalS = 3600): Promise<{ meta: { name: string }[]; data: Record<string, unknown>[] }> {
   const generated = grafanaSql(query);
   if (!generated.ok) throw new Error(generated.reason);
-  const rs = await store.client.query({ query: expand(generated.sql, intervalS), format: 'JSON' });
+  const rs = await store.client.query({ query: expandGrafanaMacros(generated.sql, { fromMs: FROM, toMs: TO, intervalS }), format: 'JSON' });
   return rs.json();
 }
 
@@ -94,11 +88,38 @@ describe('Grafana SQL shows the numbers the API shows', () => {
     expect(all!.verified_sessions).toBeGreaterThan(0);
   });
 
+  it('active breakers, read from the documents the registry stores', async () => {
+    const doc = (id: string, state: string) =>
+      JSON.stringify({ id, state, scope: { prefix: '+998 977' }, action: { kind: 'block' }, mode: 'enforce', reason: { kind: 'manual', actor: 'ana', note: 'pumping' } });
+    await store.client.insert({
+      table: 'breakers',
+      values: [
+        { id: 'b1', version: 1, state: 'open', updated_at: T0, doc: doc('b1', 'open') },
+        { id: 'b2', version: 1, state: 'open', updated_at: T0, doc: doc('b2', 'open') },
+        { id: 'b2', version: 2, state: 'closed', updated_at: T0 + HOUR, doc: doc('b2', 'closed') },
+      ],
+      format: 'JSONEachRow',
+    });
+    const active = await run({ path: '/v1/breakers', form: 'rows', fields: ['id', 'state', 'action', 'mode', 'scope', 'reason'], params: { state: 'active' } });
+    expect(active.data.map((r) => [r.id, r.state, r.action, r.mode, JSON.parse(r.scope as string), r.reason])).toEqual([['b1', 'open', 'block', 'enforce', { prefix: '+998 977' }, 'manual']]);
+  });
+
+  it("open anomalies, with the detector's summary", async () => {
+    const row = (version: number, state: string) => ({
+      id: 'a1', version, kind: 'volume_spike', scope_key: 'country=UZ', state, severity: 'critical', action: 'block', app: '', flow: '', country: 'UZ',
+      prefix: '', asn: 0, provider: '', score: 9, cost_per_hour_usd: 41.257, opened_at: T0 + HOUR, updated_at: T0 + HOUR, resolved_at: 0,
+      doc: JSON.stringify({ id: 'a1', kind: 'volume_spike', summary: 'Sends to UZ at 12x the usual' }),
+    });
+    await store.client.insert({ table: 'anomalies', values: [row(1, 'open'), { ...row(2, 'open'), id: 'a2', state: 'resolved' }], format: 'JSONEachRow' });
+    const open = await run({ path: '/v1/anomalies', form: 'rows', fields: ['kind', 'summary', 'costPerHourUsd'], params: { state: 'open' } });
+    expect(open.data.map((r) => [r.kind, r.severity, r.summary, r.costPerHourUsd])).toEqual([['volume_spike', 'critical', 'Sends to UZ at 12x the usual', 41.26]]);
+  });
+
   it.each([
     ['/v1/metrics/delivery', 'timeseries', ['p50_ms', 'p90_ms', 'delivered_share'], { group_by: 'carrier' }],
     ['/v1/metrics/decisions', 'totals', ['blocked', 'challenged'], { group_by: 'prefix' }],
-    ['/v1/anomalies', 'rows', ['time', 'kind', 'severity', 'cost_per_hour_usd'], { state: 'open' }],
-    ['/v1/breakers', 'rows', ['time', 'id', 'state', 'action', 'scope'], { state: 'active' }],
+    ['/v1/anomalies', 'rows', ['openedAt', 'kind', 'severity', 'summary', 'costPerHourUsd'], { state: 'open' }],
+    ['/v1/breakers', 'rows', ['updatedAt', 'id', 'state', 'action', 'scope'], { state: 'active' }],
   ] as const)('%s runs on the schema and returns the panel fields', async (path, form, fields, params) => {
     const result = await run({ path, form, fields, params });
     const columns = result.meta.map((m) => m.name);
@@ -110,6 +131,7 @@ describe('panels without a ClickHouse form say why', () => {
   it.each([
     [{ path: '/v1/spend', params: {}, fields: ['forecastUsd'], form: 'single' }, /computed by the Tollgate server/],
     [traffic('single', ['no_such_field']), /no no_such_field/],
+    [{ path: '/v1/metrics/decisions', params: {}, fields: ['saved_usd'], form: 'single' }, /server computes saved_usd: it prices each blocked send/],
     [traffic('totals', ['sends'], { group_by: 'planet' }), /cannot group by planet/],
     [traffic('totals', ['sends'], { group_by: 'country', limit: 'ten' }), /limit must be a positive whole number/],
     [{ path: '/v1/anomalies', params: { state: "open' OR 1=1 --" }, fields: ['kind'], form: 'rows' }, /no filter state=/],

@@ -1,0 +1,2 @@
+export * from './panel-definition.ts';
+export * from './grafana-dashboard.ts';
