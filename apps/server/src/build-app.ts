@@ -119,7 +119,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   await app.register(opsRoutes, { keyring: deps.keyring, metrics: deps.metrics, readiness: deps.readiness });
-  if (roles.has('ingest')) await app.register(collectorRoutes, { ingestor: deps.ingestor, keyring: deps.keyring, config: deps.config });
+  if (roles.has('ingest')) {
+    // Verify outcomes stored here feed this node's verify ladders when it also decides.
+    const ingestor = roles.has('decide') && deps.decisions !== undefined ? deps.decisions.observeIngest(deps.ingestor) : deps.ingestor;
+    await app.register(collectorRoutes, { ingestor, keyring: deps.keyring, config: deps.config });
+  }
   if (roles.has('web')) {
     await app.register(trafficRoutes, { store: deps.store, keyring: deps.keyring });
     await app.register(deliveryRoutes, { store: deps.store, keyring: deps.keyring });
@@ -140,7 +144,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   }
   if (roles.has('decide')) {
     const decisions = required(deps.decisions, 'decide');
-    await app.register(decideRoutes, { keyring: deps.keyring, identity: deps.identity, decider: decisions.decider, counter: decisions.counter });
+    await app.register(decideRoutes, {
+      keyring: deps.keyring,
+      identity: deps.identity,
+      decider: decisions.decider,
+      counter: decisions.counter,
+      hashAccount: decisions.hashAccount,
+    });
   }
   return app;
 }

@@ -1,18 +1,22 @@
 import {
-  compileAllowlist,
   createBreakerRegistry,
-  createDecider,
-  createVelocityLimiter,
-  DEFAULT_VELOCITY_CONFIG,
+  createPolicyDecider,
+  DEFAULT_BREAKER_POLICY,
+  EMPTY_SCOPE_STATS,
   type BreakerChange,
   type BreakerPolicy,
   type BreakerRegistry,
   type Decider,
+  type ScopeStats,
 } from '@tollgate/breakers';
+import type { Ingestor } from '@tollgate/ingest';
 import type { Store } from '@tollgate/store';
 import { createWebhookDispatcher, type WebhookDispatcher } from '@tollgate/webhooks';
 import type { Identity } from './core.ts';
+import { createAccountHasher } from './decisions/account-hasher.ts';
 import { createDecisionCounter, type DecisionCounter } from './decisions/decision-counter.ts';
+import { readScopeStats } from './decisions/scope-stats-reader.ts';
+import { verifyOutcomes } from './decisions/verify-outcomes.ts';
 import { breakerView } from './plugins/breaker-view.ts';
 
 export interface DecisionRuntime {
@@ -20,6 +24,15 @@ export interface DecisionRuntime {
   decider: Decider;
   counter: DecisionCounter;
   dispatcher: WebhookDispatcher;
+  /** Keyed hash of a service's account id (account limits). */
+  hashAccount(accountId: string): string;
+  /** The per-scope statistics the risk score reads, as last refreshed from the store. */
+  scopeStats(): ScopeStats;
+  /**
+   * The ingestor with verify batches observed: once a batch is stored, its outcomes feed the
+   * verify ladders (failures per IP and phone, successes clearing sessions).
+   */
+  observeIngest(ingestor: Ingestor): Ingestor;
   /** Loads breakers and pending webhooks, then keeps them moving (sync, cooldowns, flushes). */
   start(): Promise<void>;
   /** Stops the timers and flushes the decision counts. */
@@ -30,6 +43,9 @@ export interface DecisionRuntime {
 export const BREAKER_SYNC_MS = 1_000;
 // Decision counts reach the rollup within this delay; a crash loses at most this much counting.
 const COUNTS_FLUSH_MS = 5_000;
+// Per-scope statistics lag the store by at most this: conversion is judged over an hour, so a
+// minute's lag costs nothing, and the two queries stay a small load.
+export const SCOPE_STATS_REFRESH_MS = 60_000;
 
 /**
  * Wires the decision path: the breaker registry (store-backed), the in-memory decider that reads
@@ -62,12 +78,17 @@ export function createDecisionRuntime(deps: {
       await deps.onBreakerChange?.(change);
     },
   });
-  decider = createDecider({
+  let stats = EMPTY_SCOPE_STATS;
+  const { hasher } = deps.identity;
+  const decisionPath = createPolicyDecider({
+    policy: deps.policy ?? DEFAULT_BREAKER_POLICY,
     index: registry.index(),
-    limiter: createVelocityLimiter({ clock, config: deps.policy?.velocity ?? DEFAULT_VELOCITY_CONFIG }),
     clock,
-    allowlist: deps.policy ? compileAllowlist(deps.policy.allowlist, (e164) => deps.identity.hasher.phone(e164)) : undefined,
+    hashPhone: (e164) => hasher.phone(e164),
+    hashBlock: (block) => hasher.block(block),
+    stats: () => stats,
   });
+  decider = decisionPath.decider;
   const counter = createDecisionCounter({ store: deps.store, clock });
   const timers: NodeJS.Timeout[] = [];
   const inFlight = new Set<Promise<unknown>>();
@@ -77,10 +98,31 @@ export function createDecisionRuntime(deps: {
     decider,
     counter,
     dispatcher,
+    hashAccount: createAccountHasher(deps.identity.key),
+    scopeStats: () => stats,
+    observeIngest(ingestor) {
+      return {
+        warm: () => ingestor.warm(),
+        pendingEvents: () => ingestor.pendingEvents(),
+        close: () => ingestor.close(),
+        async submit(kind, items) {
+          const result = await ingestor.submit(kind, items);
+          if (kind === 'verify' && result.ok) {
+            for (const outcome of verifyOutcomes(items, result.rejected, deps.identity)) decisionPath.verify.outcome(outcome);
+          }
+          return result;
+        },
+      };
+    },
     async start() {
       await registry.load();
       decider!.replaceIndex(registry.index());
       await dispatcher.start();
+      const refreshStats = async () => {
+        stats = await readScopeStats(deps.store, clock());
+      };
+      // A failed first read leaves the score without statistics (velocity and device signals still count) rather than the server down.
+      await refreshStats().catch(deps.onError);
       const every = (ms: number, work: () => Promise<unknown>) => {
         let busy = false;
         const timer = setInterval(() => {
@@ -102,6 +144,7 @@ export function createDecisionRuntime(deps: {
         if (deps.tick !== false) await registry.tick();
       });
       every(COUNTS_FLUSH_MS, () => counter.flush());
+      every(SCOPE_STATS_REFRESH_MS, refreshStats);
     },
     async stop() {
       for (const timer of timers) clearInterval(timer);

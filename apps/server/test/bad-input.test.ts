@@ -330,6 +330,31 @@ describe('traffic query parameters', () => {
   ])('$name', expectAnswer);
 });
 
+describe('decision requests', () => {
+  const SEND = { app: 'shop', flow: 'login', phone: '+447400123456', ip: '81.2.69.160', session_id: 'bad-decide' };
+  const bad = (name: string, body: Record<string, unknown>, field: string): BadInput => ({
+    name,
+    url: '/v1/decide',
+    body: JSON.stringify(body),
+    scope: 'decide',
+    want: refused(400, 'TG_REQUEST_INVALID', field),
+  });
+  it.each<BadInput>([
+    bad('an unknown action', { ...SEND, action: 'resend' }, 'action'),
+    bad('an action that is a number', { ...SEND, action: 1 }, 'action'),
+    bad('an account id over 256 bytes (200 two-byte characters)', { ...SEND, account_id: 'é'.repeat(200) }, 'account_id'),
+    bad('an account id of 257 characters', { ...SEND, account_id: 'a'.repeat(257) }, 'account_id'),
+    bad('an empty account id', { ...SEND, account_id: '' }, 'account_id'),
+    bad('a user agent that is a number', { ...SEND, user_agent: 123 }, 'user_agent'),
+    bad('a user agent that is an object', { ...SEND, user_agent: { browser: 'Safari' } }, 'user_agent'),
+    bad('a user agent that is null', { ...SEND, user_agent: null }, 'user_agent'),
+    bad('a timezone that is a boolean', { ...SEND, timezone: true }, 'timezone'),
+    bad('a send without a phone', { app: 'shop', flow: 'login', ip: '81.2.69.160' }, 'phone'),
+    bad('a verify without a session', { action: 'verify', app: 'shop', flow: 'login', ip: '81.2.69.160' }, 'session_id'),
+    bad('a verify with a phone that is not E.164', { action: 'verify', app: 'shop', flow: 'login', ip: '81.2.69.160', session_id: 's', phone: '07400 123456' }, 'phone'),
+  ])('$name', expectAnswer);
+});
+
 describe('key requests', () => {
   let keysBefore: number;
   const listKeys = async () => (await server.app.inject({ method: 'GET', url: '/v1/keys', headers: server.auth('admin') })).json().length as number;

@@ -35,7 +35,7 @@ describe('decision API with manual breakers', () => {
   it('allows ordinary traffic', async () => {
     const res = await decide(request(GB, 1));
     expect(res.statusCode).toBe(200);
-    expect(res.json()).toEqual({ decision: 'allow', reasons: [], breakers: [] });
+    expect(res.json()).toEqual({ decision: 'allow', reasons: [], breakers: [], risk: expect.objectContaining({ tier: 'low' }) });
   });
 
   let breakerId = '';

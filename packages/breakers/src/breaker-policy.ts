@@ -66,6 +66,15 @@ export const POLICY_VERSION = 1;
 export const DEFAULT_PROBE_SHARE = 0.05;
 /** The example: an automatic breaker may stop at most 5% of recent legitimate traffic. */
 export const DEFAULT_MAX_SHARE_OF_LEGIT_TRAFFIC = 0.05;
+/** The policy without a policy file: no automatic trips, nobody allowlisted, built-in limits, risk tiers and verify ladders. */
+export const DEFAULT_BREAKER_POLICY: BreakerPolicy = {
+  autoTrip: [],
+  maxShareOfLegitTraffic: DEFAULT_MAX_SHARE_OF_LEGIT_TRAFFIC,
+  allowlist: { phones: [], apps: [], ipRanges: [] },
+  velocity: { defaults: DEFAULT_VELOCITY_LIMITS, apps: {} },
+  risk: DEFAULT_RISK_POLICY,
+  verify: DEFAULT_VERIFY_LIMITS,
+};
 /** Narrowing by app unless told otherwise: an anomaly is found in one app's traffic, the breaker stays there. */
 const DEFAULT_NARROW_BY: readonly NarrowingKey[] = ['app'];
 

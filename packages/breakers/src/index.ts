@@ -48,6 +48,8 @@ export { THROTTLE_WINDOW_MS } from './throttle-meter.ts';
 export { createDecider } from './decide.ts';
 export type { Decider, DeciderDeps, DecideRequest, DecideResult, Decision, DecisionReason, DecisionRisk, ReasonCode, ShadowOutcome } from './decide.ts';
 
+export { createPolicyDecider } from './policy-decider.ts';
+export type { PolicyDecider, PolicyDeciderDeps } from './policy-decider.ts';
 export { createRiskAssessor, DEFAULT_RISK_POLICY, RISK_MODES, DEFAULT_MAX_DEVICES } from './risk-assessor.ts';
 export type { RiskAssessment, RiskAssessor, RiskAssessorDeps, RiskMode, RiskPolicy, RiskRequest } from './risk-assessor.ts';
 export { scoreRisk, signalWeights, MAX_RISK_SCORE } from './risk-score.ts';
@@ -68,7 +70,7 @@ export type { Allowlist, AllowlistMatch, AllowlistRequest, AllowlistSpec, PhoneH
 export { checkCidr, createIpRangeSet } from './ip-range.ts';
 export type { IpRangeSet } from './ip-range.ts';
 
-export { parseBreakerPolicy, POLICY_VERSION, DEFAULT_PROBE_SHARE, DEFAULT_MAX_SHARE_OF_LEGIT_TRAFFIC, SCOPE_LEVELS, NARROWING_KEYS } from './breaker-policy.ts';
+export { parseBreakerPolicy, DEFAULT_BREAKER_POLICY, POLICY_VERSION, DEFAULT_PROBE_SHARE, DEFAULT_MAX_SHARE_OF_LEGIT_TRAFFIC, SCOPE_LEVELS, NARROWING_KEYS } from './breaker-policy.ts';
 export type { AutoTripRule, BreakerPolicy, NarrowingKey, PolicyError, PolicyParse, ScopeLevel } from './breaker-policy.ts';
 export { proposeAutoTrip } from './auto-trip-proposal.ts';
 export type { AutoTripMatch, AutoTripProposal } from './auto-trip-proposal.ts';

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { FLOWS, ipSubnet, isValidIp } from '@tollgate/events';
-import type { Decider, DecideResult } from '@tollgate/breakers';
+import { CHALLENGE_KINDS, SIGNAL_NAMES, type Decider, type DecideResult, type DecisionRisk } from '@tollgate/breakers';
 import { requireScope } from '../auth/require-scope.ts';
 import type { Keyring } from '../auth/keyring.ts';
 import type { Identity } from '../core.ts';
@@ -9,16 +9,31 @@ import { TollgateError } from '../errors.ts';
 import { ERROR_RESPONSES } from './ingest-response.schema.ts';
 
 interface DecideBody {
+  action?: 'send' | 'verify';
   app: string;
   flow: (typeof FLOWS)[number];
-  phone: string;
+  phone?: string;
   ip: string;
   session_id?: string;
+  account_id?: string;
   device_id?: string;
+  user_agent?: string;
+  timezone?: string;
+  platform?: string;
   provider?: string;
 }
 
 const IDENTIFIER = { type: 'string', minLength: 1, maxLength: 128, pattern: '^[^\\u0000-\\u001F\\u007F-\\u009F]*$' } as const;
+/** Account ids are the services' own (emails, UUIDs, numeric ids); 256 bytes holds any of them. */
+const MAX_ACCOUNT_ID_BYTES = 256;
+/** Browsers' user agents run to about 200 characters; 512 leaves room without storing essays. */
+const MAX_USER_AGENT_LENGTH = 512;
+/**
+ * Body fields that must arrive as JSON strings. Fastify's validator coerces scalars to the
+ * declared type, so `"user_agent": 123` would pass as "123": a client sending numbers there has a
+ * bug worth a 400, and a risk signal must not read a coerced value.
+ */
+const STRING_FIELDS = ['action', 'app', 'flow', 'phone', 'ip', 'session_id', 'account_id', 'device_id', 'user_agent', 'timezone', 'platform', 'provider'] as const;
 
 /**
  * `POST /v1/decide`: may this OTP be sent? Answered from memory (breakers kept in sync with the
@@ -26,29 +41,62 @@ const IDENTIFIER = { type: 'string', minLength: 1, maxLength: 128, pattern: '^[^
  */
 export async function decideRoutes(
   app: FastifyInstance,
-  opts: { keyring: Keyring; identity: Identity; decider: Decider; counter: DecisionCounter },
+  opts: { keyring: Keyring; identity: Identity; decider: Decider; counter: DecisionCounter; hashAccount: (accountId: string) => string },
 ): Promise<void> {
-  const { identity, decider, counter } = opts;
+  const { identity, decider, counter, hashAccount } = opts;
+
+  function normalizedPhone(raw: string) {
+    const phone = identity.phones.normalize(raw);
+    if (!phone.ok) {
+      const [problem] = phone.problems;
+      throw new TollgateError('TG_REQUEST_INVALID', { field: 'phone', message: `phone: ${problem?.reason ?? 'not a valid E.164 number'}` });
+    }
+    return phone.value;
+  }
   app.post<{ Body: DecideBody }>(
     '/v1/decide',
     {
       onRequest: requireScope(opts.keyring, 'decide'),
+      preValidation: async (request) => {
+        const body: unknown = request.body;
+        if (typeof body !== 'object' || body === null) return;
+        for (const field of STRING_FIELDS) {
+          const value = (body as Record<string, unknown>)[field];
+          if (value !== undefined && typeof value !== 'string') {
+            throw new TollgateError('TG_REQUEST_INVALID', { field, message: `body field "${field}" must be a string, got ${value === null ? 'null' : typeof value}.` });
+          }
+        }
+      },
       schema: {
-        summary: 'Decide whether an OTP may be sent',
+        summary: 'Decide whether an OTP may be sent, or a code may be tried',
         tags: ['decisions'],
         description:
-          'Scope `decide`. Ask before every OTP send. `block`: do not send; `challenge`: add friction (captcha, email code) ' +
-          'before sending; `allow`: send. `retry_after_s` says when asking again can give a milder answer.',
+          'Scope `decide`. `action: "send"` (the default): ask before every OTP send. `block`: do not send; `challenge`: add ' +
+          'the friction named in `challenge` (captcha, email_code, slower_cooldown) before sending; `allow`: send. `risk` gives ' +
+          'the score (0-100), its tier (low allows, medium challenges, high blocks; thresholds per app and flow in the policy ' +
+          'file) and the signals that weighed in with their weights. `action: "verify"`: ask before checking a code the user ' +
+          'entered (`session_id` required); attempts per session, IP and phone back off exponentially and lock out. ' +
+          '`retry_after_s` says when asking again can give a milder answer.',
         body: {
           type: 'object',
-          required: ['app', 'flow', 'phone', 'ip'],
+          required: ['app', 'flow', 'ip'],
           properties: {
+            action: { type: 'string', enum: ['send', 'verify'], default: 'send', description: 'send (default): may an OTP be sent; verify: may a code be tried' },
             app: { ...IDENTIFIER, maxLength: 64 },
             flow: { type: 'string', enum: [...FLOWS] },
-            phone: { type: 'string', maxLength: 32, description: 'E.164 recipient; hashed, never stored' },
+            phone: { type: 'string', maxLength: 32, description: 'E.164 recipient; hashed, never stored. Required for send.' },
             ip: { type: 'string', maxLength: 64 },
-            session_id: IDENTIFIER,
+            session_id: { ...IDENTIFIER, description: 'the verification session; required for verify' },
+            account_id: {
+              type: 'string',
+              minLength: 1,
+              maxLength: MAX_ACCOUNT_ID_BYTES,
+              description: `the service's user id (at most ${MAX_ACCOUNT_ID_BYTES} bytes); kept as a keyed hash, for sends per account per hour and day`,
+            },
             device_id: IDENTIFIER,
+            user_agent: { type: 'string', maxLength: MAX_USER_AGENT_LENGTH, description: "the client's User-Agent header" },
+            timezone: { ...IDENTIFIER, maxLength: 64, description: 'IANA time zone the client reports (Europe/London)' },
+            platform: { ...IDENTIFIER, maxLength: 32, description: 'ios, android, web...' },
             provider: { ...IDENTIFIER, maxLength: 64 },
           },
         },
@@ -64,6 +112,29 @@ export async function decideRoutes(
               },
               breakers: { type: 'array', items: { type: 'string' } },
               retry_after_s: { type: 'integer' },
+              challenge: { type: 'string', enum: [...CHALLENGE_KINDS], description: 'the friction to show; present when the decision is challenge' },
+              risk: {
+                type: 'object',
+                description: 'the risk score of a send (absent for verify and when scoring is off)',
+                required: ['score', 'tier', 'signals'],
+                properties: {
+                  score: { type: 'integer', minimum: 0, maximum: 100 },
+                  tier: { type: 'string', enum: ['low', 'medium', 'high'] },
+                  signals: {
+                    type: 'array',
+                    items: {
+                      type: 'object',
+                      required: ['name', 'value', 'weight', 'detail'],
+                      properties: {
+                        name: { type: 'string', enum: [...SIGNAL_NAMES] },
+                        value: { type: 'number', description: 'strength, 0-1' },
+                        weight: { type: 'number', description: 'points at full strength' },
+                        detail: { type: 'string' },
+                      },
+                    },
+                  },
+                },
+              },
               shadow: {
                 type: 'array',
                 items: { type: 'object', properties: { breaker_id: { type: 'string' }, would_be: { type: 'string' } } },
@@ -76,30 +147,54 @@ export async function decideRoutes(
     },
     async (request) => {
       const body = request.body;
-      const phone = identity.phones.normalize(body.phone);
-      if (!phone.ok) {
-        const [problem] = phone.problems;
-        throw new TollgateError('TG_REQUEST_INVALID', { field: 'phone', message: `phone: ${problem?.reason ?? 'not a valid E.164 number'}` });
-      }
       if (!isValidIp(body.ip)) {
         throw new TollgateError('TG_REQUEST_INVALID', { field: 'ip', message: 'ip: not an IPv4 or IPv6 address (e.g. 203.0.113.7 or 2001:db8::1).' });
       }
-      const asn = identity.asn.lookup(body.ip)?.asn ?? 0;
+      if (body.action === 'verify') {
+        if (body.session_id === undefined) {
+          throw new TollgateError('TG_REQUEST_INVALID', { field: 'session_id', message: 'session_id: required for action verify (attempts are counted per session).' });
+        }
+        const phone = body.phone === undefined ? undefined : normalizedPhone(body.phone);
+        return responseBody(
+          decider.decideVerify({
+            app: body.app,
+            flow: body.flow,
+            sessionId: body.session_id,
+            ip: body.ip,
+            phoneHash: phone === undefined ? undefined : identity.hasher.phone(phone.e164),
+          }),
+        );
+      }
+      if (body.phone === undefined) {
+        throw new TollgateError('TG_REQUEST_INVALID', { field: 'phone', message: 'phone: required for action send (the E.164 number the code goes to).' });
+      }
+      const phone = normalizedPhone(body.phone);
+      if (body.account_id !== undefined && Buffer.byteLength(body.account_id) > MAX_ACCOUNT_ID_BYTES) {
+        throw new TollgateError('TG_REQUEST_INVALID', { field: 'account_id', message: `account_id: at most ${MAX_ACCOUNT_ID_BYTES} bytes in UTF-8: send the account's id, not its profile.` });
+      }
+      const network = identity.asn.lookup(body.ip);
+      const asn = network?.asn ?? 0;
       const result = decider.decide({
         app: body.app,
         flow: body.flow,
-        phoneHash: identity.hasher.phone(phone.value.e164),
-        country: phone.value.country,
-        prefix: phone.value.prefix,
+        phoneHash: identity.hasher.phone(phone.e164),
+        country: phone.country,
+        prefix: phone.prefix,
         asn,
+        hosting: network?.hosting,
+        phoneBlock: phone.block,
         provider: body.provider,
         ip: body.ip,
         ipSubnet: ipSubnet(body.ip),
         sessionId: body.session_id,
+        accountHash: body.account_id === undefined ? undefined : hashAccount(body.account_id),
         deviceId: body.device_id,
+        userAgent: body.user_agent,
+        timezone: body.timezone,
+        platform: body.platform,
       });
       counter.count(
-        { app: body.app, flow: body.flow, country: phone.value.country, prefix: phone.value.prefix, asn, provider: body.provider ?? '' },
+        { app: body.app, flow: body.flow, country: phone.country, prefix: phone.prefix, asn, provider: body.provider ?? '' },
         result.decision,
         result.shadow.some((s) => s.wouldBe === 'block'),
       );
@@ -113,6 +208,8 @@ interface DecideResponse {
   reasons: { code: string; detail: string; breaker_id?: string }[];
   breakers: string[];
   retry_after_s?: number;
+  challenge?: DecideResult['challenge'];
+  risk?: DecisionRisk;
   shadow?: { breaker_id: string; would_be: string }[];
 }
 
@@ -125,6 +222,9 @@ function responseBody(result: DecideResult): DecideResponse {
   for (const r of result.reasons) reasons.push(r.breakerId ? { code: r.code, detail: r.detail, breaker_id: r.breakerId } : { code: r.code, detail: r.detail });
   const body: DecideResponse = { decision: result.decision, reasons, breakers: result.breakers };
   if (result.retryAfterS !== undefined) body.retry_after_s = result.retryAfterS;
+  if (result.challenge !== undefined) body.challenge = result.challenge;
+  // The decider's risk has the wire's shape already: passed through, not copied.
+  if (result.risk !== undefined) body.risk = result.risk;
   if (result.shadow.length > 0) {
     body.shadow = [];
     for (const s of result.shadow) body.shadow.push({ breaker_id: s.breakerId, would_be: s.wouldBe });
