@@ -1,25 +1,40 @@
 'use client';
 
-import { Area, AreaChart, Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { Area, AreaChart, Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { Row } from '../lib/chart-data.ts';
 import type { PanelSeries } from '../lib/panels.ts';
 import { formatUnit } from '../lib/units.ts';
 
-// Colour-blind-safe pairs (Okabe-Ito), in the order series are listed.
-export const SERIES_COLOURS = ['#0072B2', '#E69F00', '#009E73', '#CC79A7', '#56B4E9', '#D55E00'];
+// Colour-blind-safe (Okabe-Ito, its yellow left out as unreadable on white), in the order series
+// are listed: eight, the most groups a panel draws as lines.
+export const SERIES_COLOURS = ['#0072B2', '#E69F00', '#009E73', '#CC79A7', '#56B4E9', '#D55E00', '#000000', '#999999'];
 
 const timeTick = (locale: string, spanMs: number) => (ts: number) =>
   new Intl.DateTimeFormat(locale, spanMs > 2 * 86_400_000 ? { month: 'short', day: 'numeric', timeZone: 'UTC' } : { hour: '2-digit', minute: '2-digit', timeZone: 'UTC' }).format(ts);
 
+// Fields are read by function: a group key drawn as a column (a pivot) may hold a dot, which
+// recharts would take for a nested path.
+const valueOf = (field: string) => (row: Row) => row[field];
+
 /** A line, area or bar chart of panel rows; the x axis is time when `x` is `ts`, else categories. */
-export function Chart({ kind, rows, x, series, locale, height = 240 }: { kind: 'line' | 'area' | 'bar'; rows: Row[]; x: string; series: PanelSeries[]; locale: string; height?: number }) {
+export function Chart({ kind, rows, x, series, locale, height = 240, reference }: {
+  kind: 'line' | 'area' | 'bar';
+  rows: Row[];
+  x: string;
+  series: PanelSeries[];
+  locale: string;
+  height?: number;
+  /** A line across the chart at a value that means something (a target). */
+  reference?: { y: number; label: string };
+}) {
   const isTime = x === 'ts';
   const times = isTime ? rows.map((r) => r.ts as number) : [];
   const spanMs = times.length > 1 ? Math.max(...times) - Math.min(...times) : 0;
   const xProps = isTime ? { dataKey: x, type: 'number' as const, domain: ['dataMin', 'dataMax'] as ['dataMin', 'dataMax'], scale: 'time' as const, tickFormatter: timeTick(locale, spanMs) } : { dataKey: x, type: 'category' as const };
   const unit = series[0]!.unit;
   // A share reads against the whole 0-100 % scale; an axis stretched to the data exaggerates noise.
-  const yProps = { tickFormatter: (v: number) => formatUnit(unit, v, locale), width: 80, ...(unit === 'percent' && { domain: [0, 1] as [number, number], allowDataOverflow: true }) };
+  // Past 100 % (a time as a share of its target) the axis grows to show it.
+  const yProps = { tickFormatter: (v: number) => formatUnit(unit, v, locale), width: 80, ...(unit === 'percent' && { domain: [0, (dataMax: number) => Math.max(1, dataMax)] as [number, (dataMax: number) => number] }) };
   const tooltip = (
     <Tooltip
       labelFormatter={(label) => (isTime ? new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' }).format(Number(label)) + ' UTC' : String(label))}
@@ -36,6 +51,7 @@ export function Chart({ kind, rows, x, series, locale, height = 240 }: { kind: '
       <YAxis {...yProps} />
       {tooltip}
       <Legend />
+      {reference && <ReferenceLine y={reference.y} stroke="#b91c1c" strokeDasharray="4 3" label={{ value: reference.label, position: 'insideTopRight', fill: '#b91c1c' }} ifOverflow="extendDomain" />}
     </>
   );
   return (
@@ -45,21 +61,21 @@ export function Chart({ kind, rows, x, series, locale, height = 240 }: { kind: '
           <BarChart data={rows}>
             {common}
             {series.map((s, i) => (
-              <Bar key={s.field} dataKey={s.field} name={s.label} fill={SERIES_COLOURS[i % SERIES_COLOURS.length]} isAnimationActive={false} />
+              <Bar key={s.field} dataKey={valueOf(s.field)} name={s.label} fill={SERIES_COLOURS[i % SERIES_COLOURS.length]} isAnimationActive={false} />
             ))}
           </BarChart>
         ) : kind === 'area' ? (
           <AreaChart data={rows}>
             {common}
             {series.map((s, i) => (
-              <Area key={s.field} dataKey={s.field} name={s.label} stroke={SERIES_COLOURS[i % SERIES_COLOURS.length]} fill={SERIES_COLOURS[i % SERIES_COLOURS.length]} fillOpacity={0.15} isAnimationActive={false} />
+              <Area key={s.field} dataKey={valueOf(s.field)} name={s.label} stroke={SERIES_COLOURS[i % SERIES_COLOURS.length]} fill={SERIES_COLOURS[i % SERIES_COLOURS.length]} fillOpacity={0.15} isAnimationActive={false} />
             ))}
           </AreaChart>
         ) : (
           <LineChart data={rows}>
             {common}
             {series.map((s, i) => (
-              <Line key={s.field} dataKey={s.field} name={s.label} stroke={SERIES_COLOURS[i % SERIES_COLOURS.length]} dot={false} isAnimationActive={false} />
+              <Line key={s.field} dataKey={valueOf(s.field)} name={s.label} stroke={SERIES_COLOURS[i % SERIES_COLOURS.length]} dot={false} isAnimationActive={false} />
             ))}
           </LineChart>
         )}

@@ -3,10 +3,12 @@
 import { useState } from 'react';
 
 /**
- * A consequential action (trip, reset, resolve) behind a second step: the first button only opens
- * the form, which asks for the reason that goes into the audit log, and names what will happen.
+ * A consequential action (trip, reset, resolve, reassign, remove) behind a second step: the first
+ * button only opens the form, which names what will happen and asks for the reason that goes into
+ * the audit log (`askReason={false}` where the API keeps none). `children` are the action's own
+ * fields (the new owner, the new password).
  */
-export function ConfirmForm({ action, label, confirmLabel, warning, fields, danger = false, reasonName = 'reason', reasonRequired = true }: {
+export function ConfirmForm({ action, label, confirmLabel, warning, fields, danger = false, reasonName = 'reason', reasonRequired = true, askReason = true, children }: {
   action: string;
   label: string;
   confirmLabel: string;
@@ -15,6 +17,8 @@ export function ConfirmForm({ action, label, confirmLabel, warning, fields, dang
   danger?: boolean;
   reasonName?: string;
   reasonRequired?: boolean;
+  askReason?: boolean;
+  children?: React.ReactNode;
 }) {
   const [open, setOpen] = useState(false);
   if (!open) {
@@ -30,10 +34,13 @@ export function ConfirmForm({ action, label, confirmLabel, warning, fields, dang
       {Object.entries(fields).map(([name, value]) => (
         <input key={name} type="hidden" name={name} value={value} />
       ))}
-      <label>
-        Reason (goes into the audit log)
-        <input name={reasonName} required={reasonRequired} maxLength={500} autoFocus />
-      </label>
+      {children}
+      {askReason && (
+        <label>
+          Reason (goes into the audit log)
+          <input name={reasonName} required={reasonRequired} maxLength={500} autoFocus />
+        </label>
+      )}
       <button type="submit" className={danger ? 'danger' : ''}>
         {confirmLabel}
       </button>

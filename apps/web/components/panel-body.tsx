@@ -1,5 +1,5 @@
 import { reduceRows, type Row } from '../lib/chart-data.ts';
-import type { Panel } from '../lib/panels.ts';
+import { drawnSeries, type Panel } from '../lib/panels.ts';
 import { formatUnit } from '../lib/units.ts';
 import { Chart } from './chart.tsx';
 import { EmptyState } from './states.tsx';
@@ -16,14 +16,14 @@ export function PanelBody({ panel, rows, locale }: { panel: Panel; rows: Row[]; 
     );
   }
   if (rows.length === 0) return <EmptyState>{panel.empty ?? 'No data in this range yet.'}</EmptyState>;
-  if (panel.chart !== 'table') return <Chart kind={panel.chart} rows={rows} x={panel.x} series={panel.series} locale={locale} />;
+  if (panel.chart !== 'table') return <Chart kind={panel.chart} rows={rows} x={panel.x} series={drawnSeries(panel, rows)} locale={locale} />;
   return (
     <table>
       <thead>
         <tr>
           <th>{panel.x === 'key' || panel.x === 'label' ? '' : panel.x}</th>
           {panel.series.map((s) => (
-            <th key={s.field} className="num">
+            <th key={s.field} className={s.unit === 'text' ? '' : 'num'}>
               {s.label}
             </th>
           ))}
@@ -34,8 +34,8 @@ export function PanelBody({ panel, rows, locale }: { panel: Panel; rows: Row[]; 
           <tr key={i}>
             <td>{String(row[panel.x] ?? '—') || '(none)'}</td>
             {panel.series.map((s) => (
-              <td key={s.field} className="num">
-                {formatUnit(s.unit, row[s.field] as number | null, locale)}
+              <td key={s.field} className={s.unit === 'text' ? '' : 'num'}>
+                {formatUnit(s.unit, row[s.field] as number | string | null, locale)}
               </td>
             ))}
           </tr>

@@ -112,3 +112,62 @@ export function scopeText(scope: Scope): string {
   const parts = Object.entries(scope).filter(([, v]) => v !== undefined && v !== '');
   return parts.length === 0 ? 'everything' : parts.map(([k, v]) => `${k}=${v}`).join(' ');
 }
+
+/** GET /v1/silences: matchers in the routing files' syntax; times ISO-8601. */
+export interface Silence {
+  id: string;
+  matchers: string[];
+  author: string;
+  reason: string;
+  startsAt: string;
+  endsAt: string;
+  createdAt: string;
+}
+
+/** GET /v1/planned-events: an expected change, its window (ISO-8601) and who owns its scope's alerts meanwhile. */
+export interface PlannedEvent {
+  id: string;
+  kind: string;
+  scope: Scope;
+  startsAt: string;
+  endsAt: string;
+  volumeMultiplier: number;
+  owner?: string;
+  note: string;
+  author: string;
+  createdAt: string;
+}
+
+/** A response time measured over an owner's incidents (GET /v1/owners). */
+export interface ResponseMeasure {
+  measured: number;
+  medianMs?: number;
+  p90Ms?: number;
+  withinTarget?: number;
+}
+
+export interface OwnerPerformance {
+  owner: string;
+  role: string;
+  targets: { acknowledgeMs?: number; mitigateMs?: number };
+  incidents: number;
+  open: number;
+  acknowledge: ResponseMeasure;
+  mitigate: ResponseMeasure;
+  overdue: { incidentId: string; title: string; target: 'acknowledge' | 'mitigate'; overdueMs: number }[];
+}
+
+export interface OwnersAnswer {
+  from: string;
+  to: string;
+  owners: OwnerPerformance[];
+  unownedKinds: { kind: string; severities: string[] }[];
+}
+
+/** GET /v1/users (admin): never a password hash; `disabled` is a removed user. */
+export interface UserSummary {
+  name: string;
+  role: string;
+  created_at: number;
+  disabled: boolean;
+}

@@ -1,11 +1,13 @@
 import { cache } from 'react';
 import { redirect } from 'next/navigation';
+import { fieldErrorsOf, type FieldError } from './form-errors.ts';
 import { sessionToken } from './session.ts';
 
 /** Where the Tollgate API answers; the dashboard reads nothing else. */
 export const API_URL = (process.env.TOLLGATE_API_URL ?? 'http://127.0.0.1:8080').replace(/\/$/, '');
 
-export type ApiResult<T> = { ok: true; data: T } | { ok: false; status: number; code: string; message: string };
+/** `fields`: what the API said is wrong with which field of the request, for forms to show beside it. */
+export type ApiResult<T> = { ok: true; data: T } | { ok: false; status: number; code: string; message: string; fields?: FieldError[] };
 
 /**
  * A call to the API with a session token. Failures are values (the page shows them honestly);
@@ -24,9 +26,9 @@ export async function callApi<T>(token: string, path: string, init: { method?: s
     return { ok: false, status: 0, code: 'TG_API_UNREACHABLE', message: `The Tollgate API at ${API_URL} does not answer.` };
   }
   if (res.status === 204) return { ok: true, data: undefined as T };
-  const body = (await res.json().catch(() => null)) as { error?: { code?: string; message?: string } } | null;
+  const body = (await res.json().catch(() => null)) as { error?: { code?: string; message?: string; field?: string; details?: unknown } } | null;
   if (res.ok) return { ok: true, data: body as T };
-  return { ok: false, status: res.status, code: body?.error?.code ?? `HTTP_${res.status}`, message: body?.error?.message ?? `The API answered ${res.status}.` };
+  return { ok: false, status: res.status, code: body?.error?.code ?? `HTTP_${res.status}`, message: body?.error?.message ?? `The API answered ${res.status}.`, fields: fieldErrorsOf(body?.error) };
 }
 
 /** For pages: the signed-in user's call; an absent or expired session goes to the sign-in page. */
@@ -63,4 +65,9 @@ export const currentViewer = cache(async (): Promise<Viewer> => {
 
 export function canOperate(viewer: Viewer): boolean {
   return viewer.scopes.includes('operate');
+}
+
+/** Manages users and keys; the API refuses anyone else (403) whatever the page shows. */
+export function isAdmin(viewer: Viewer): boolean {
+  return viewer.scopes.includes('admin');
 }

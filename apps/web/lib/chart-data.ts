@@ -41,10 +41,23 @@ export function pick(value: unknown, path: string | undefined): unknown {
 }
 
 /**
+ * Ratios cannot be summed: over a group's points they are recomputed from their parts
+ * (numerator, denominator). Outcome shares of delivery receipts are derived the same way, since a
+ * share of the whole range is what the messaging-vendor owner compares between carriers.
+ */
+const RATIOS: Record<string, [numerator: string, denominator: string]> = {
+  conversion: ['verified_sessions', 'sessions'],
+  delivered_share: ['delivered', 'receipts'],
+  undelivered_share: ['undelivered', 'receipts'],
+  failed_share: ['failed', 'receipts'],
+  unknown_share: ['unknown', 'receipts'],
+};
+
+/**
  * Rows of a chart: the array at `rowsPath`, keeping `x` and the series fields. With `totalsOf`,
  * each row holds a nested array (a traffic group's `points`) whose fields are summed: one bar per
  * group, largest first by the first field (where the money or the volume goes is what is read
- * first). Conversion-like ratios cannot be summed; they are recomputed from their parts.
+ * first). Ratios are recomputed from their parts (see RATIOS).
  */
 export function shapeRows(answer: unknown, spec: { rowsPath?: string; x: string; fields: string[]; totalsOf?: string }): Row[] {
   const picked = pick(answer, spec.rowsPath);
@@ -54,7 +67,7 @@ export function shapeRows(answer: unknown, spec: { rowsPath?: string; x: string;
     const row: Row = { [spec.x]: toCell(item[spec.x]) };
     const nested = spec.totalsOf ? item[spec.totalsOf] : undefined;
     for (const field of spec.fields) {
-      if (Array.isArray(nested)) row[field] = field === 'conversion' ? conversionOf(nested) : sumOf(nested, field);
+      if (Array.isArray(nested)) row[field] = field in RATIOS ? ratioOf(nested, RATIOS[field]!) : sumOf(nested, field);
       else row[field] = toCell(item[field]);
     }
     return row;
@@ -72,9 +85,39 @@ function sumOf(items: Record<string, unknown>[], field: string): number {
   return items.reduce((sum, item) => sum + (typeof item[field] === 'number' ? (item[field] as number) : 0), 0);
 }
 
-function conversionOf(points: Record<string, unknown>[]): number | null {
-  const sessions = sumOf(points, 'sessions');
-  return sessions > 0 ? sumOf(points, 'verified_sessions') / sessions : null;
+function ratioOf(points: Record<string, unknown>[], [numerator, denominator]: [string, string]): number | null {
+  const below = sumOf(points, denominator);
+  return below > 0 ? sumOf(points, numerator) / below : null;
+}
+
+/**
+ * One line per group: grouped series (`[{ key, points: [{ ts, p90_ms }] }]`) become rows by `x`
+ * with a column per group key holding `field`, in the answer's order (which groups, and how many,
+ * is the query's business: the API keeps the largest). Every row has every column, null where a
+ * group has no point, so a line breaks instead of inventing a value. An empty key (no carrier
+ * known) is labelled rather than left blank.
+ */
+export function pivotRows(answer: unknown, spec: { rowsPath?: string; x: string; field: string; nested: string }): Row[] {
+  const picked = pick(answer, spec.rowsPath);
+  const groups = (Array.isArray(picked) ? picked : []) as Record<string, unknown>[];
+  const keys = groups.map((group) => groupLabel(group.key));
+  const byX = new Map<number | string, Row>();
+  groups.forEach((group, index) => {
+    const points = Array.isArray(group[spec.nested]) ? (group[spec.nested] as Record<string, unknown>[]) : [];
+    for (const point of points) {
+      const at = toCell(point[spec.x]);
+      if (at === null) continue;
+      const row = byX.get(at) ?? Object.fromEntries([[spec.x, at], ...keys.map((key) => [key, null])]);
+      row[keys[index]!] = toCell(point[spec.field]);
+      byX.set(at, row);
+    }
+  });
+  return [...byX.values()].sort((a, b) => (a[spec.x] as number) - (b[spec.x] as number));
+}
+
+/** The column a group is drawn under: its key, or what an empty key means. */
+export function groupLabel(key: unknown): string {
+  return typeof key === 'string' && key !== '' ? key : typeof key === 'number' ? String(key) : '(unknown)';
 }
 
 export type Reduce = 'sum' | 'last' | 'mean' | 'count' | 'ratio';

@@ -32,12 +32,44 @@ export function formatTime(ms: number | string | null | undefined, locale: strin
 
 /** "5 min ago", "3 h ago": how long an incident has been open matters more than the clock time. */
 export function formatAge(ms: number | string, nowMs: number, locale: string): string {
-  const elapsedS = Math.max(0, Math.round((nowMs - new Date(ms).getTime()) / 1000));
+  return relative(-Math.max(0, Math.round((nowMs - new Date(ms).getTime()) / 1000)), locale);
+}
+
+/** "in 2 hr.": how long until a silence or a planned event ends. */
+export function formatUntil(ms: number | string, nowMs: number, locale: string): string {
+  return relative(Math.max(0, Math.round((new Date(ms).getTime() - nowMs) / 1000)), locale);
+}
+
+function relative(deltaS: number, locale: string): string {
   const rtf = new Intl.RelativeTimeFormat(locale, { numeric: 'auto', style: 'short' });
-  if (elapsedS < 60) return rtf.format(-elapsedS, 'second');
-  if (elapsedS < 3600) return rtf.format(-Math.round(elapsedS / 60), 'minute');
-  if (elapsedS < 86_400) return rtf.format(-Math.round(elapsedS / 3600), 'hour');
-  return rtf.format(-Math.round(elapsedS / 86_400), 'day');
+  const abs = Math.abs(deltaS);
+  // Rounded on the size, so 90 minutes ago and in 90 minutes both read as 2 hours.
+  const inUnits = (unitS: number) => Math.sign(deltaS) * Math.round(abs / unitS);
+  if (abs < 60) return rtf.format(deltaS, 'second');
+  if (abs < 3600) return rtf.format(inUnits(60), 'minute');
+  if (abs < 86_400) return rtf.format(inUnits(3600), 'hour');
+  return rtf.format(inUnits(86_400), 'day');
+}
+
+/**
+ * A span of time as people say it: "850 ms", "4.2 s", "12 min", "1 h 20 min", "2 d 3 h". Delivery
+ * latency lives in the seconds, response times in minutes and hours; one scale would hide either.
+ */
+export function formatDuration(ms: number | null | undefined, locale: string): string {
+  if (ms === null || ms === undefined || !Number.isFinite(ms)) return '—';
+  const number = (value: number, digits = 0) => new Intl.NumberFormat(locale, { maximumFractionDigits: digits }).format(value);
+  const abs = Math.abs(ms);
+  if (abs < 1000) return `${number(ms)} ms`;
+  if (abs < 60_000) return `${number(ms / 1000, 1)} s`;
+  if (abs < 3_600_000) return `${number(Math.round(ms / 60_000))} min`;
+  if (abs < 86_400_000) {
+    const minutes = Math.round(ms / 60_000);
+    const rest = minutes % 60;
+    return rest === 0 ? `${number(minutes / 60)} h` : `${number(Math.floor(minutes / 60))} h ${number(rest)} min`;
+  }
+  const hours = Math.round(ms / 3_600_000);
+  const rest = hours % 24;
+  return rest === 0 ? `${number(hours / 24)} d` : `${number(Math.floor(hours / 24))} d ${number(rest)} h`;
 }
 
 /** The first language of an Accept-Language header that Intl knows, else en-US. */

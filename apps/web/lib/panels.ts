@@ -1,4 +1,4 @@
-import { monthBounds, shapeRows, type Reduce, type Row } from './chart-data.ts';
+import { monthBounds, pivotRows, shapeRows, type Reduce, type Row } from './chart-data.ts';
 
 /**
  * Panel definitions, read from `dashboards/*.json`: a panel names its title, the API query it reads
@@ -8,10 +8,13 @@ import { monthBounds, shapeRows, type Reduce, type Row } from './chart-data.ts';
  */
 export const CHART_KINDS = ['stat', 'line', 'area', 'bar', 'table'] as const;
 export type ChartKind = (typeof CHART_KINDS)[number];
-export const UNITS = ['count', 'money', 'percent'] as const;
+/** `duration` is milliseconds (delivery latency); `text` is shown as it is (a provider, an error code). */
+export const UNITS = ['count', 'money', 'percent', 'duration', 'text'] as const;
 export type Unit = (typeof UNITS)[number];
 export const RANGES = { '1h': 3_600_000, '6h': 6 * 3_600_000, '24h': 86_400_000, '7d': 7 * 86_400_000, '30d': 30 * 86_400_000 } as const;
 export type Range = keyof typeof RANGES | 'month';
+/** The bucket a chart of each range asks for: per minute up to six hours, hourly up to a week, daily beyond; a chart stays a few hundred points. */
+export const INTERVAL_FOR: Record<keyof typeof RANGES, '1m' | '1h' | '1d'> = { '1h': '1m', '6h': '1m', '24h': '1h', '7d': '1h', '30d': '1d' };
 const REDUCES: readonly Reduce[] = ['sum', 'last', 'mean', 'count', 'ratio'];
 
 export interface PanelSeries {
@@ -33,6 +36,12 @@ export interface Panel {
   x: string;
   /** With grouped traffic: the nested array of each row whose fields are summed. */
   totalsOf?: string;
+  /**
+   * With grouped series: the nested array of each group, drawn as one line per group (the groups
+   * are the lines, the one series names the field and its unit): P90 latency by provider. Which
+   * groups is the query's `limit` parameter (the API keeps the largest).
+   */
+  pivot?: string;
   series: PanelSeries[];
   /**
    * Loaded by the browser once the page is up, not while the page renders: for a slow query that
@@ -97,6 +106,7 @@ export function parseDashboard(value: unknown, file: string): Dashboard {
         ...(p.rows !== undefined && { rows: str(p.rows, `${at}.rows`) }),
         x: str(p.x, `${at}.x`),
         ...(p.totalsOf !== undefined && { totalsOf: str(p.totalsOf, `${at}.totalsOf`) }),
+        ...(p.pivot !== undefined && { pivot: str(p.pivot, `${at}.pivot`) }),
         series: series.map((s, j) => {
           const so = obj(s, `${at}.series[${j}]`);
           return { field: str(so.field, `${at}.series[${j}].field`), label: str(so.label, `${at}.series[${j}].label`), unit: oneOf(so.unit ?? 'count', UNITS, `${at}.series[${j}].unit`) };
@@ -110,6 +120,9 @@ export function parseDashboard(value: unknown, file: string): Dashboard {
       if (panel.series.length === 0) fail(`${at}.series`, 'needs at least one series');
       if (chart === 'stat' && panel.reduce === undefined) fail(`${at}.reduce`, 'is required for a stat panel');
       if (panel.reduce === 'ratio' && panel.denominator === undefined) fail(`${at}.denominator`, 'is required with reduce "ratio"');
+      if (panel.pivot !== undefined && (panel.series.length !== 1 || chart === 'stat' || chart === 'table' || panel.totalsOf !== undefined || panel.limit !== undefined)) {
+        fail(`${at}.pivot`, 'draws one series field as a line per group: give exactly one series, a line, area or bar chart, no totalsOf, and the groups as query.params.limit');
+      }
       return panel;
     }),
   };
@@ -131,6 +144,16 @@ export function panelRequest(panel: Panel, nowMs: number, overrides: Record<stri
 
 /** The rows a panel draws from its query's answer: the series fields (and denominator), capped at `limit`. */
 export function panelRows(panel: Panel, answer: unknown): Row[] {
+  if (panel.pivot !== undefined) return pivotRows(answer, { rowsPath: panel.rows, x: panel.x, field: panel.series[0]!.field, nested: panel.pivot });
   const fields = [...new Set([...panel.series.map((s) => s.field), ...(panel.denominator ? [panel.denominator] : [])])];
   return shapeRows(answer, { rowsPath: panel.rows, x: panel.x, fields, totalsOf: panel.totalsOf }).slice(0, panel.limit);
+}
+
+/** What a panel's chart draws: its series, or with `pivot` one per group found in the rows, in the unit of its one series. */
+export function drawnSeries(panel: Panel, rows: Row[]): PanelSeries[] {
+  if (panel.pivot === undefined) return panel.series;
+  const { unit } = panel.series[0]!;
+  return Object.keys(rows[0] ?? {})
+    .filter((key) => key !== panel.x)
+    .map((key) => ({ field: key, label: key, unit }));
 }

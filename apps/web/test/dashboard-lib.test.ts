@@ -1,10 +1,16 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { scopeText } from '../lib/api-types.ts';
-import { bandRows, drillInto, levelOf, reduceRows, shapeRows, windowWithin } from '../lib/chart-data.ts';
-import { formatAge, formatCount, formatMoney, formatPercent, localeFrom } from '../lib/format.ts';
-import { PanelFileError, panelRequest, panelRows, parseDashboard } from '../lib/panels.ts';
+import { scopeText, type Incident, type OwnerPerformance, type TimelineEntry } from '../lib/api-types.ts';
+import { bandRows, drillInto, levelOf, pivotRows, reduceRows, shapeRows, windowWithin } from '../lib/chart-data.ts';
+import { backWithValues, encodeFieldErrors, FIELD_ERROR_PARAM, fieldErrorsOf, invalid, reasonsFor, typed } from '../lib/form-errors.ts';
+import { formatAge, formatCount, formatDuration, formatMoney, formatPercent, formatUntil, localeFrom } from '../lib/format.ts';
+import { meetsTarget, openByOwner, responseRows } from '../lib/owners.ts';
+import { drawnSeries, PanelFileError, panelRequest, panelRows, parseDashboard } from '../lib/panels.ts';
+import { plannedEventIdsOf, plannedState, scopeFromForm } from '../lib/planned.ts';
+import { matchersFromText, matchersLike } from '../lib/silences.ts';
+import { utcFromInput, utcInputValue } from '../lib/time-input.ts';
+import { formatUnit } from '../lib/units.ts';
 import { safeNext } from '../lib/safe-next.ts';
 import { isSameOrigin } from '../lib/same-origin.ts';
 
@@ -166,5 +172,227 @@ describe('same-origin posts', () => {
     [undefined, '/'],
   ])('goes back to %s after sign-in as %s', (next, expected) => {
     expect(safeNext(next)).toBe(expected);
+  });
+});
+
+describe('durations', () => {
+  it.each([
+    [850, '850 ms'],
+    [4_240, '4.2 s'],
+    [12 * 60_000 + 10_000, '12 min'],
+    [3_600_000, '1 h'],
+    [80 * 60_000, '1 h 20 min'],
+    [51 * 3_600_000, '2 d 3 h'],
+    [null, '—'],
+    [undefined, '—'],
+  ])('%s ms reads %s', (ms, expected) => {
+    expect(formatDuration(ms, 'en-US')).toBe(expected);
+  });
+
+  it('says how long until a window ends, and never a negative time', () => {
+    expect(formatUntil(2 * 3_600_000, 0, 'en-US')).toBe('in 2 hr.');
+    expect(formatUntil(0, 60_000, 'en-US')).toBe('now');
+  });
+
+  it.each([
+    ['duration', 1_500, '1.5 s'],
+    ['text', 'twilio', 'twilio'],
+    ['text', '', '—'],
+    ['count', 'twilio', '—'],
+  ] as const)('formats a %s cell %j as %s', (unit, value, expected) => {
+    expect(formatUnit(unit, value, 'en-US')).toBe(expected);
+  });
+});
+
+describe('field errors from the API', () => {
+  it.each([
+    ['silence details ("field: reason")', { field: 'matchers', message: 'x', details: ['matchers[1]: unknown label "colour"', 'endsAt: a silence lasts at most 7 days'] }, [
+      { field: 'matchers[1]', reason: 'unknown label "colour"' },
+      { field: 'endsAt', reason: 'a silence lasts at most 7 days' },
+    ]],
+    ['planned event details ({ field, reason })', { field: 'scope', message: 'x', details: [{ field: 'scope', reason: 'name at least one' }, { field: 'note', reason: 'say what is planned' }] }, [
+      { field: 'scope', reason: 'name at least one' },
+      { field: 'note', reason: 'say what is planned' },
+    ]],
+    ['a field without details', { field: 'password', message: 'must NOT have fewer than 12 characters' }, [{ field: 'password', reason: 'must NOT have fewer than 12 characters' }]],
+    ['details that name no field', { message: 'x', details: { code: 'unknown_owner' } }, []],
+    ['the same error twice', { details: ['endsAt: after', 'endsAt: after'] }, [{ field: 'endsAt', reason: 'after' }]],
+    ['no error body', undefined, []],
+  ])('reads %s', (_case, error, expected) => {
+    expect(fieldErrorsOf(error)).toEqual(expected);
+  });
+
+  it('carries them in the query and finds each under its form field', () => {
+    const query = encodeFieldErrors([
+      { field: 'matchers[1]', reason: 'unknown label "colour"' },
+      { field: 'scope.country', reason: 'must be two capital letters: GB' },
+      { field: 'endsAt', reason: 'must be after startsAt' },
+    ]);
+    const params = { [FIELD_ERROR_PARAM]: query.getAll(FIELD_ERROR_PARAM) };
+    expect(reasonsFor(params[FIELD_ERROR_PARAM], 'matchers')).toEqual(['unknown label "colour"']);
+    expect(reasonsFor(params[FIELD_ERROR_PARAM], 'scope')).toEqual(['must be two capital letters: GB']);
+    expect(reasonsFor(params[FIELD_ERROR_PARAM], 'ends')).toEqual([]);
+    expect(reasonsFor('endsAt:must be after startsAt', 'endsAt')).toEqual(['must be after startsAt']);
+    expect(invalid(params, 'endsAt')).toEqual({ 'aria-invalid': true });
+    expect(invalid(params, 'reason')).toEqual({});
+  });
+
+  it('brings back what was typed, but never a password and never a blank', () => {
+    const form = new FormData();
+    form.set('name', 'ana');
+    form.set('role', 'oncall');
+    form.set('password', 'the secret one');
+    form.set('note', '');
+    expect(backWithValues('/users', form, ['name', 'role', 'note'])).toBe('/users?name=ana&role=oncall');
+    expect(backWithValues('/users?x=1', form, ['name'])).toBe('/users?x=1&name=ana');
+    expect(backWithValues('/users', form, [])).toBe('/users');
+    expect(typed({ name: 'ana', role: ['a', 'b'] }, 'name')).toBe('ana');
+    expect(typed({ role: ['a', 'b'] }, 'role', 'viewer')).toBe('viewer');
+  });
+});
+
+describe('windows typed in UTC', () => {
+  it('shows an instant as a datetime-local value in UTC and reads it back as the same instant', () => {
+    const ms = Date.UTC(2026, 10, 29, 21, 5);
+    expect(utcInputValue(ms + 42_000)).toBe('2026-11-29T21:05');
+    expect(Date.parse(utcFromInput(utcInputValue(ms)))).toBe(ms);
+  });
+
+  it.each([
+    ['2026-11-29T21:05', '2026-11-29T21:05Z'],
+    ['2026-11-29T21:05:30', '2026-11-29T21:05:30Z'],
+    [' 2026-11-29T21:05 ', '2026-11-29T21:05Z'],
+    ['tomorrow', 'tomorrow'],
+    ['2026-11-29T21:05+02:00', '2026-11-29T21:05+02:00'],
+    ['', ''],
+  ])('sends %j to the API as %j', (typedValue, sent) => {
+    expect(utcFromInput(typedValue)).toBe(sent);
+  });
+});
+
+describe('silences', () => {
+  it('silences alerts like an anomaly by its kind and the scope labels a silence can match', () => {
+    expect(matchersLike({ kind: 'volume_spike', scope: { country: 'UZ', prefix: '+998 90', asn: 64500, app: 'shop' } })).toEqual(['kind="volume_spike"', 'app="shop"', 'country="UZ"']);
+    expect(matchersLike({ kind: 'conversion_drop', scope: { app: 'a"b' } })).toEqual(['kind="conversion_drop"', 'app="a\\"b"']);
+  });
+
+  it('reads one matcher per line, skipping blank lines', () => {
+    expect(matchersFromText('kind="volume_spike"\r\n\n  country=~"UZ|TJ"  \n')).toEqual(['kind="volume_spike"', 'country=~"UZ|TJ"']);
+  });
+});
+
+describe('planned events', () => {
+  const entry = (type: string, detail: Record<string, unknown>): TimelineEntry => ({ at: '2026-11-29T20:00:00Z', actor: 'tollgate', type, ...detail });
+  const ID = 'plan_0b5c3a4e-8d1f-4c2b-9a6e-7f1e2d3c4b5a';
+
+  it('finds the planned events an incident carries on its timeline, each once', () => {
+    expect(
+      plannedEventIdsOf([
+        entry('opened', { summary: `mentions ${ID} but is no planned note` }),
+        entry('reassigned', { from: 'fraud-oncall', to: 'growth', reason: `planned campaign ${ID} until 2026-11-30 20:00 UTC: Black Friday` }),
+        entry('note', { text: `During planned campaign ${ID} until 2026-11-30 20:00 UTC: Black Friday` }),
+      ]),
+    ).toEqual([ID]);
+    expect(plannedEventIdsOf([entry('note', { text: 'no plan here' })])).toEqual([]);
+  });
+
+  it.each([
+    [0, 'scheduled'],
+    [1_000, 'in effect'],
+    [2_000, 'ended'],
+  ] as const)('at %i ms an event of [1000, 2000) is %s', (nowMs, state) => {
+    expect(plannedState({ startsAt: new Date(1_000).toISOString(), endsAt: new Date(2_000).toISOString() }, nowMs)).toBe(state);
+  });
+
+  it('builds the scope from the filled fields, the ASN as a number', () => {
+    const form = new FormData();
+    form.set('country', ' BR ');
+    form.set('asn', '64500');
+    form.set('app', '');
+    expect(scopeFromForm(form)).toEqual({ country: 'BR', asn: 64500 });
+    form.set('asn', 'AS64500');
+    expect(scopeFromForm(form)).toEqual({ country: 'BR', asn: 'AS64500' });
+  });
+});
+
+describe('owners', () => {
+  const owner = (name: string, change: Partial<OwnerPerformance> = {}): OwnerPerformance => ({
+    owner: name,
+    role: 'anomaly_response',
+    targets: { acknowledgeMs: 300_000, mitigateMs: 1_800_000 },
+    incidents: 4,
+    open: 1,
+    acknowledge: { measured: 3, medianMs: 120_000, p90Ms: 400_000, withinTarget: 2 / 3 },
+    mitigate: { measured: 2, medianMs: 600_000, p90Ms: 900_000, withinTarget: 1 },
+    overdue: [],
+    ...change,
+  });
+
+  it('draws median and p90 as shares of each owner\'s target, leaving out owners without a target or a measure', () => {
+    const owners = [owner('fraud-oncall'), owner('finance', { targets: {} }), owner('iam', { acknowledge: { measured: 0 } })];
+    expect(responseRows(owners, 'acknowledge')).toEqual([{ owner: 'fraud-oncall', median: 0.4, p90: 400_000 / 300_000 }]);
+    expect(responseRows(owners, 'mitigate')).toEqual([
+      { owner: 'fraud-oncall', median: 1 / 3, p90: 0.5 },
+      { owner: 'iam', median: 1 / 3, p90: 0.5 },
+    ]);
+  });
+
+  it('judges a target by the p90, and not at all without a target or a measure', () => {
+    expect(meetsTarget(owner('a'), 'acknowledge')).toBe(false);
+    expect(meetsTarget(owner('a'), 'mitigate')).toBe(true);
+    expect(meetsTarget(owner('a', { targets: {} }), 'mitigate')).toBeNull();
+    expect(meetsTarget(owner('a', { acknowledge: { measured: 0 } }), 'acknowledge')).toBeNull();
+  });
+
+  it('lists open incidents per owner, the longest waiting first, without resolved ones', () => {
+    const incident = (id: string, owner: string, openedAt: string, state: Incident['state'] = 'triggered') => ({ id, owner, openedAt, state }) as Incident;
+    const byOwner = openByOwner([incident('b', 'iam', '2026-11-29T10:00:00Z'), incident('a', 'iam', '2026-11-29T09:00:00Z'), incident('c', 'fraud', '2026-11-29T08:00:00Z', 'resolved')]);
+    expect([...byOwner.keys()]).toEqual(['iam']);
+    expect(byOwner.get('iam')!.map((i) => i.id)).toEqual(['a', 'b']);
+  });
+});
+
+describe('delivery shaping', () => {
+  const answer = {
+    series: [
+      { key: 'twilio', points: [{ ts: 2, p90_ms: 900, receipts: 10, delivered: 9, undelivered: 1, failed: 0, unknown: 0 }, { ts: 1, p90_ms: 800, receipts: 10, delivered: 10, undelivered: 0, failed: 0, unknown: 0 }] },
+      { key: '', points: [{ ts: 2, p90_ms: null, receipts: 30, delivered: 15, undelivered: 0, failed: 12, unknown: 3 }] },
+    ],
+  };
+
+  it('draws one line per group, every row with every group, null where a group has no point', () => {
+    expect(pivotRows(answer, { rowsPath: 'series', x: 'ts', field: 'p90_ms', nested: 'points' })).toEqual([
+      { ts: 1, twilio: 800, '(unknown)': null },
+      { ts: 2, twilio: 900, '(unknown)': null },
+    ]);
+  });
+
+  it('recomputes outcome shares of a group from its receipts, never summing shares', () => {
+    expect(shapeRows(answer, { rowsPath: 'series', x: 'key', totalsOf: 'points', fields: ['receipts', 'delivered_share', 'failed_share', 'unknown_share'] })).toEqual([
+      { key: '', receipts: 30, delivered_share: 0.5, failed_share: 0.4, unknown_share: 0.1 },
+      { key: 'twilio', receipts: 20, delivered_share: 19 / 20, failed_share: 0, unknown_share: 0 },
+    ]);
+  });
+
+  it('names a pivot panel\'s lines after the groups, in the unit of its one series', () => {
+    const panel = parseDashboard(
+      { page: 'd', title: 'D', panels: [{ id: 'p', title: 'P', query: { path: '/v1/metrics/delivery', params: { group_by: 'provider', limit: '5' } }, chart: 'line', rows: 'series', x: 'ts', pivot: 'points', series: [{ field: 'p90_ms', label: 'P90', unit: 'duration' }] }] },
+      'd.json',
+    ).panels[0]!;
+    const rows = panelRows(panel, answer);
+    expect(drawnSeries(panel, rows)).toEqual([
+      { field: 'twilio', label: 'twilio', unit: 'duration' },
+      { field: '(unknown)', label: '(unknown)', unit: 'duration' },
+    ]);
+    expect(drawnSeries(panel, [])).toEqual([]);
+  });
+
+  it.each([
+    [{ series: [{ field: 'a', label: 'A' }, { field: 'b', label: 'B' }] }],
+    [{ chart: 'table' }],
+    [{ limit: 5 }],
+  ])('refuses a pivot panel that cannot draw one field per group (%j)', (change) => {
+    const panel = { id: 'p', title: 'P', query: { path: '/v1/metrics/delivery' }, chart: 'line', rows: 'series', x: 'ts', pivot: 'points', series: [{ field: 'p90_ms', label: 'P90' }], ...change };
+    expect(() => parseDashboard({ page: 'd', title: 'D', panels: [panel] }, 'd.json')).toThrow('d.json: panels[0].pivot draws one series field as a line per group');
   });
 });

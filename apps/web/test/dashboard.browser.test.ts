@@ -321,3 +321,217 @@ describe('breakers', () => {
     await page.context().close();
   });
 });
+
+/** An incident of its own (its own country, so its own group), for tests that change one. */
+async function openIncident(country: string): Promise<string> {
+  const [outcome] = await server.alerting.desk.observe([
+    { id: `an_${Buffer.from(country).toString('hex').padEnd(20, '0')}`, kind: 'volume_spike', severity: 'high', state: 'open', scope: { country }, action: 'block', summary: `volume spike in ${country}`, costPerHourUsd: 3, observed: 90, expected: 12, openedAt: Date.now(), updatedAt: Date.now() },
+  ]);
+  expect(outcome?.action, JSON.stringify(outcome)).toBe('opened');
+  return outcome!.incidentId!;
+}
+
+const incidentOf = async (id: string) => (await server.app.inject({ url: `/v1/incidents/${id}`, headers: admin })).json();
+const utcInput = (ms: number) => new Date(ms).toISOString().slice(0, 16);
+const renderedAt = async (page: Page) => Number(await page.getAttribute('[data-rendered-at]', 'data-rendered-at'));
+
+describe('silences', () => {
+  it('on-call silences alerts like an incident from its page, sees it listed, then expires it after confirming', async () => {
+    const [like] = (await incidentOf(incidentId)).incident.anomalies;
+    const page = await signIn('oncall', `/incidents/${incidentId}`);
+    await page.click('[data-testid=silence-like-this]');
+    await page.waitForURL(/\/silences\?/);
+    const matchers = (await page.inputValue('textarea[name=matchers]')).split('\n');
+    expect(matchers).toEqual(expect.arrayContaining([`kind="${like.kind}"`, 'country="UZ"']));
+    await page.fill('input[name=reason]', 'vendor confirms, watching the breaker');
+    await page.click('[data-testid=new-silence] button[type=submit]');
+    await page.waitForSelector('[data-outcome=done]');
+    const [silence] = (await server.app.inject({ url: '/v1/silences', headers: admin })).json().silences.filter((s: { reason: string }) => s.reason === 'vendor confirms, watching the breaker');
+    expect(silence).toMatchObject({ author: 'oncall-ana', matchers });
+    const row = page.locator(`[data-silence=${silence.id}]`);
+    expect(await row.textContent()).toContain('country="UZ"');
+    await shot(page, 'silences');
+    await row.locator('button:text-is("Expire")').click();
+    await row.locator('button:text-is("Expire silence now")').click();
+    await page.waitForSelector('[data-outcome=done]');
+    expect(await page.locator(`[data-silence=${silence.id}]`).count()).toBe(0);
+    const live = (await server.app.inject({ url: '/v1/silences', headers: admin })).json().silences;
+    expect(live.some((s: { id: string }) => s.id === silence.id)).toBe(false);
+    await page.context().close();
+  });
+
+  it('shows the API\'s reason beside the field it refused, keeping what was typed', async () => {
+    const page = await signIn('oncall', '/silences');
+    await page.fill('textarea[name=matchers]', 'colour="red"');
+    await page.fill('input[name=reason]', 'a typo in the label');
+    await page.fill('input[name=endsAt]', utcInput(Date.now() + 10 * 86_400_000));
+    await page.click('[data-testid=new-silence] button[type=submit]');
+    await page.waitForSelector('[data-outcome=error]');
+    expect(await page.textContent('[data-field-error=matchers]')).toContain('unknown label "colour"');
+    expect(await page.textContent('[data-field-error=endsAt]')).toContain('at most 7 days');
+    expect(await page.getAttribute('textarea[name=matchers]', 'aria-invalid')).toBe('true');
+    expect(await page.inputValue('textarea[name=matchers]')).toBe('colour="red"');
+    expect(await page.inputValue('input[name=reason]')).toBe('a typo in the label');
+    await shot(page, 'silences-refused');
+    await page.context().close();
+  });
+
+  it('a viewer reads silences but is offered no form, and the API refuses the viewer one', async () => {
+    const page = await signIn('viewer', '/silences');
+    expect(await page.getAttribute('[data-state=forbidden]', 'data-state')).toBe('forbidden');
+    expect(await page.locator('[data-testid=new-silence]').count()).toBe(0);
+    const refused = await api(await sessionTokenOf(page), 'POST', '/v1/silences', { matchers: ['country="UZ"'], reason: 'viewer tries', endsAt: new Date(Date.now() + 3_600_000).toISOString() });
+    expect(refused.statusCode).toBe(403);
+    await page.context().close();
+  });
+});
+
+describe('reassigning', () => {
+  it('on-call hands an incident to another owner with a reason, after confirming; the owner and the timeline change', async () => {
+    const id = await openIncident('KE');
+    const before = (await incidentOf(id)).incident.owner;
+    const target = before === 'iam' ? 'fraud' : 'iam';
+    const page = await signIn('oncall', `/incidents/${id}`);
+    await page.click('button:text-is("Reassign")');
+    await page.selectOption('form.confirm select[name=owner]', target);
+    await page.fill('form.confirm input[name=reason]', 'login attempts, not pumping');
+    await page.click('button:text-is("Reassign incident")');
+    await page.waitForSelector('[data-outcome=done]');
+    const after = await incidentOf(id);
+    expect(after.incident.owner).toBe(target);
+    expect(after.timeline).toContainEqual(expect.objectContaining({ type: 'reassigned', actor: 'oncall-ana', from: before, to: target, reason: 'login attempts, not pumping' }));
+    expect(await page.textContent('[data-testid=timeline]')).toContain('login attempts, not pumping');
+    await shot(page, 'incident-reassigned');
+    await page.context().close();
+  });
+});
+
+describe('planned events', () => {
+  it('on-call declares a campaign, sees it listed, and an incident in its scope shows it and goes to its temporary owner', async () => {
+    const page = await signIn('oncall', '/planned');
+    await page.selectOption('select[name=kind]', 'campaign');
+    await page.fill('input[name=country]', 'BR');
+    await page.fill('input[name=volumeMultiplier]', '3');
+    await page.fill('input[name=startsAt]', utcInput(Date.now() - 5 * MINUTE_MS));
+    await page.fill('input[name=endsAt]', utcInput(Date.now() + 86_400_000));
+    await page.selectOption('select[name=owner]', 'iam');
+    await page.fill('textarea[name=note]', 'Black Friday push in Brazil');
+    await page.click('[data-testid=new-planned-event] button[type=submit]');
+    await page.waitForSelector('[data-outcome=done]');
+    const [event] = (await server.app.inject({ url: '/v1/planned-events', headers: admin })).json().events.filter((e: { note: string }) => e.note === 'Black Friday push in Brazil');
+    expect(event).toMatchObject({ kind: 'campaign', scope: { country: 'BR' }, volumeMultiplier: 3, owner: 'iam', author: 'oncall-ana' });
+    const row = page.locator(`[data-planned=${event.id}]`);
+    expect(await row.getAttribute('data-state')).toBe('in effect');
+    expect(await row.textContent()).toContain('Black Friday push in Brazil');
+    await shot(page, 'planned');
+
+    const id = await openIncident('BR');
+    expect((await incidentOf(id)).incident.owner).toBe('iam');
+    await page.goto(`${web.url}/incidents/${id}`);
+    const shown = page.locator(`[data-testid=planned-event] [data-planned=${event.id}]`);
+    expect(await shown.textContent()).toContain('Black Friday push in Brazil');
+    expect(await shown.textContent()).toContain('×3');
+    await shot(page, 'incident-planned');
+    await page.context().close();
+  });
+
+  it('shows each refused field beside it, keeping what was typed', async () => {
+    const page = await signIn('oncall', '/planned');
+    await page.fill('input[name=startsAt]', utcInput(Date.now() + 2 * 86_400_000));
+    await page.fill('input[name=endsAt]', utcInput(Date.now() + 86_400_000));
+    await page.fill('textarea[name=note]', 'scope forgotten');
+    await page.click('[data-testid=new-planned-event] button[type=submit]');
+    await page.waitForSelector('[data-outcome=error]');
+    expect(await page.textContent('[data-field-error=scope]')).toContain('at least one');
+    expect(await page.textContent('[data-field-error=endsAt]')).toContain('after startsAt');
+    expect(await page.inputValue('textarea[name=note]')).toBe('scope forgotten');
+    await page.context().close();
+  });
+});
+
+describe('user management', () => {
+  it('an admin adds a user who can then sign in, and removes them after confirming', async () => {
+    const page = await signIn('admin', '/users');
+    await page.fill('[data-testid=new-user] input[name=name]', 'bo-newcomer');
+    await page.selectOption('[data-testid=new-user] select[name=role]', 'finance');
+    await page.fill('[data-testid=new-user] input[name=password]', PASSWORD);
+    await page.click('[data-testid=new-user] button[type=submit]');
+    await page.waitForSelector('[data-outcome=done]');
+    expect(await page.getAttribute('[data-user=bo-newcomer]', 'data-role')).toBe('finance');
+    const session = await server.app.inject({ method: 'POST', url: '/v1/sessions', payload: { username: 'bo-newcomer', password: PASSWORD } });
+    expect(session.json().user).toMatchObject({ name: 'bo-newcomer', role: 'finance' });
+    await shot(page, 'users');
+
+    const row = page.locator('[data-user=bo-newcomer]');
+    await row.locator('button:text-is("Remove")').click();
+    await row.locator('button:text-is("Remove bo-newcomer")').click();
+    await page.waitForSelector('[data-outcome=done]');
+    expect(await page.locator('[data-user=bo-newcomer]').count()).toBe(0);
+    expect(await page.textContent('[data-testid=removed-users]')).toContain('bo-newcomer');
+    expect((await api(session.json().token, 'GET', '/v1/sessions/current')).statusCode).toBe(401);
+    await page.context().close();
+  });
+
+  it('a viewer has no link to user management, is told so on the page, and the API refuses the viewer', async () => {
+    const page = await signIn('viewer', '/users');
+    expect(await page.getAttribute('[data-state=forbidden]', 'data-state')).toBe('forbidden');
+    expect(await page.locator('[data-testid=users]').count()).toBe(0);
+    expect(await page.locator('header a[href="/users"]').count()).toBe(0);
+    expect((await api(await sessionTokenOf(page), 'GET', '/v1/users')).statusCode).toBe(403);
+    expect((await api(await sessionTokenOf(page), 'DELETE', '/v1/users/oncall-ana')).statusCode).toBe(403);
+    await page.context().close();
+  });
+});
+
+describe('owners and delivery', () => {
+  it('owners: response times against targets charted per owner, each owner\'s open incidents, and the kinds without an owner', async () => {
+    const page = await signIn('viewer', '/owners');
+    const answer = (await server.app.inject({ url: '/v1/owners?days=30', headers: admin })).json();
+    await page.waitForSelector('[data-panel=acknowledge-times] svg.recharts-surface');
+    expect(Number(await page.getAttribute('[data-panel=acknowledge-times] [data-chart=bar]', 'data-points'))).toBeGreaterThan(0);
+    expect(await page.locator('[data-testid=owners] tbody tr').count()).toBe(answer.owners.length);
+    expect(Number(await page.getAttribute('[data-testid=unowned]', 'data-count'))).toBe(answer.unownedKinds.length);
+    const open = (await server.app.inject({ url: '/v1/incidents?state=triggered&limit=1', headers: admin })).json().incidents[0];
+    expect(await page.textContent(`[data-open-for="${open.owner}"]`)).toContain(open.title);
+    await shot(page, 'owners');
+    await page.context().close();
+  });
+
+  it('delivery: receipts and outcome shares from the simulated receipts, latency over time, P90 per provider, filtered by provider', async () => {
+    const page = await signIn('viewer', '/delivery?range=24h');
+    await page.waitForSelector('[data-panel=latency] svg.recharts-surface');
+    const nowMs = await renderedAt(page);
+    const whole = (await server.app.inject({ url: `/v1/metrics/delivery?interval=1h&from=${nowMs - 86_400_000}&to=${nowMs}`, headers: admin })).json();
+    const receipts = whole.series[0].points.reduce((n: number, p: { receipts: number }) => n + p.receipts, 0);
+    expect(receipts).toBeGreaterThan(1000);
+    expect(Number(await page.getAttribute('[data-panel=receipts] .stat-value', 'data-value'))).toBe(receipts);
+    const delivered = whole.series[0].points.reduce((n: number, p: { delivered: number }) => n + p.delivered, 0);
+    expect(Number(await page.getAttribute('[data-panel=delivered] .stat-value', 'data-value'))).toBeCloseTo(delivered / receipts, 6);
+    expect(Number(await page.getAttribute('[data-panel=latency] [data-chart=line]', 'data-points'))).toBe(whole.series[0].points.length);
+    const byProvider = (await server.app.inject({ url: `/v1/metrics/delivery?interval=1h&group_by=provider&limit=8&from=${nowMs - 86_400_000}&to=${nowMs}`, headers: admin })).json();
+    await page.waitForSelector('[data-panel=p90-by-provider] svg.recharts-surface');
+    expect(await page.locator('[data-panel=p90-by-provider] .recharts-legend-item').count()).toBe(byProvider.series.length);
+    const errorRows = await page.locator('[data-panel=error-codes] tbody tr').count();
+    expect(errorRows).toBe(Math.min(20, whole.errors.length));
+    await shot(page, 'delivery');
+
+    const provider = byProvider.series[0].key;
+    await page.fill('input[name=provider]', provider);
+    await page.click('form.filters button[type=submit]');
+    await page.waitForURL(new RegExp(`provider=${provider}`));
+    await page.waitForSelector('[data-panel=receipts] .stat-value');
+    const filteredAt = await renderedAt(page);
+    const filtered = (await server.app.inject({ url: `/v1/metrics/delivery?interval=1h&provider=${provider}&from=${filteredAt - 86_400_000}&to=${filteredAt}`, headers: admin })).json();
+    const filteredReceipts = filtered.series[0].points.reduce((n: number, p: { receipts: number }) => n + p.receipts, 0);
+    expect(filteredReceipts).toBeLessThan(receipts);
+    expect(Number(await page.getAttribute('[data-panel=receipts] .stat-value', 'data-value'))).toBe(filteredReceipts);
+    expect(await page.locator('[data-panel=p90-by-provider] .recharts-legend-item').count()).toBe(1);
+    await page.context().close();
+  });
+
+  it('the navigation links every page, the policy backtest included', async () => {
+    const page = await signIn('admin');
+    for (const path of ['/delivery', '/silences', '/planned', '/owners', '/policy', '/users']) expect(await page.locator(`header a[href="${path}"]`).count()).toBe(1);
+    await page.context().close();
+  });
+});

@@ -1,5 +1,5 @@
 import Link from 'next/link';
-import { canOperate, currentViewer } from '../../lib/api.ts';
+import { canOperate, currentViewer, isAdmin } from '../../lib/api.ts';
 
 /** Every page but sign-in: the navigation shows only what the signed-in role may use. */
 export default async function SignedInLayout({ children }: { children: React.ReactNode }) {
@@ -14,9 +14,15 @@ export default async function SignedInLayout({ children }: { children: React.Rea
           <Link href="/">Overview</Link>
           <Link href="/incidents">Incidents</Link>
           <Link href="/traffic">Traffic</Link>
+          <Link href="/delivery">Delivery</Link>
           <Link href="/spend">Spend</Link>
           {canOperate(viewer) && <Link href="/breakers">Breakers</Link>}
-          <Link href="/rules">Rules and owners</Link>
+          <Link href="/silences">Silences</Link>
+          <Link href="/planned">Planned events</Link>
+          <Link href="/owners">Owners</Link>
+          <Link href="/rules">Rules</Link>
+          <Link href="/policy">Policy</Link>
+          {isAdmin(viewer) && <Link href="/users">Users</Link>}
         </nav>
         <span className="who">
           <span data-testid="who">

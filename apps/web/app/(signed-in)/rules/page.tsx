@@ -1,4 +1,5 @@
-import { api, API_URL } from '../../../lib/api.ts';
+import { api } from '../../../lib/api.ts';
+import { bodyEnum } from '../../../lib/openapi.ts';
 import { AutoRefresh } from '../../../components/auto-refresh.tsx';
 import { EmptyState, ErrorState } from '../../../components/states.tsx';
 
@@ -35,17 +36,6 @@ interface RoutingAnswer {
 const PROBE_FIELDS = ['kind', 'severity', 'app', 'flow', 'country', 'provider'] as const;
 const SEVERITIES = ['low', 'medium', 'high', 'critical'];
 
-/** The anomaly kinds the API routes, read from its OpenAPI document so the form never offers one it refuses. */
-async function routableKinds(): Promise<string[]> {
-  try {
-    const doc = (await (await fetch(`${API_URL}/docs/json`, { cache: 'no-store' })).json()) as Record<string, any>;
-    const kinds = doc.paths?.['/v1/rules/test']?.post?.requestBody?.content?.['application/json']?.schema?.properties?.kind?.enum;
-    return Array.isArray(kinds) ? kinds : [];
-  } catch {
-    return [];
-  }
-}
-
 /** The routing tree as people read it, and "who gets paged for this?". */
 export default async function RulesPage({ searchParams }: { searchParams: Promise<Record<string, string | undefined>> }) {
   const params = await searchParams;
@@ -54,7 +44,8 @@ export default async function RulesPage({ searchParams }: { searchParams: Promis
   for (const field of PROBE_FIELDS) if (params[field]) probe[field] = params[field]!;
   const [rules, kinds, routing] = await Promise.all([
     api<RulesAnswer>('/v1/rules'),
-    routableKinds(),
+    // The anomaly kinds the API routes, so the form never offers one it refuses.
+    bodyEnum('/v1/rules/test', 'post', 'kind'),
     probe.kind ? api<RoutingAnswer>('/v1/rules/test', { method: 'POST', body: probe }) : Promise.resolve(null),
   ]);
   return (

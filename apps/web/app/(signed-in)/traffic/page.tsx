@@ -4,7 +4,7 @@ import type { TrafficAnswer } from '../../../lib/api-types.ts';
 import { DRILL_LEVELS, drillInto, levelOf, shapeRows, type DrillLevel } from '../../../lib/chart-data.ts';
 import { formatCount, formatMoney, formatPercent } from '../../../lib/format.ts';
 import { viewerLocale } from '../../../lib/locale.ts';
-import { RANGES } from '../../../lib/panels.ts';
+import { INTERVAL_FOR, RANGES } from '../../../lib/panels.ts';
 import { AutoRefresh } from '../../../components/auto-refresh.tsx';
 import { Chart } from '../../../components/chart.tsx';
 import { EmptyState, ErrorState } from '../../../components/states.tsx';
@@ -12,8 +12,6 @@ import { EmptyState, ErrorState } from '../../../components/states.tsx';
 export const dynamic = 'force-dynamic';
 
 type TrafficRange = keyof typeof RANGES;
-// Per-minute points up to six hours, hourly up to a week, daily beyond: a chart stays a few hundred points.
-const INTERVAL_FOR: Record<TrafficRange, string> = { '1h': '1m', '6h': '1m', '24h': '1h', '7d': '1h', '30d': '1d' };
 
 /** Country -> prefix -> ASN: where the sends go and whether they verify, within a range, provider and app. */
 export default async function TrafficPage({ searchParams }: { searchParams: Promise<Record<string, string | undefined>> }) {

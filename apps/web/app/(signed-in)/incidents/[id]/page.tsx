@@ -1,8 +1,10 @@
 import Link from 'next/link';
 import { api, canOperate, currentViewer, type ApiResult } from '../../../../lib/api.ts';
-import { scopeText, type Anomaly, type Breaker, type DecisionsAnswer, type Incident, type SeriesPoint, type TimelineEntry, type TrafficAnswer } from '../../../../lib/api-types.ts';
+import { scopeText, type Anomaly, type Breaker, type DecisionsAnswer, type Incident, type OwnersAnswer, type PlannedEvent, type SeriesPoint, type TimelineEntry, type TrafficAnswer } from '../../../../lib/api-types.ts';
 import { bandRows, reduceRows, shapeRows, windowWithin } from '../../../../lib/chart-data.ts';
 import { formatAge, formatCount, formatMoney, formatPercent, formatTime } from '../../../../lib/format.ts';
+import { plannedEventIdsOf } from '../../../../lib/planned.ts';
+import { matchersLike } from '../../../../lib/silences.ts';
 import { viewerLocale } from '../../../../lib/locale.ts';
 import { AutoRefresh } from '../../../../components/auto-refresh.tsx';
 import { BandChart } from '../../../../components/band-chart.tsx';
@@ -37,9 +39,13 @@ export default async function IncidentPage({ params, searchParams }: { params: P
   }
   const { incident, timeline } = result.data;
   const charted = incident.anomalies.slice(0, MAX_CHARTED_ANOMALIES);
-  const [evidence, breakers] = await Promise.all([
+  const plannedIds = plannedEventIdsOf(timeline);
+  const [evidence, breakers, owners, planned] = await Promise.all([
     Promise.all(charted.map((a) => api<{ anomaly: Anomaly; series: SeriesPoint[] }>(`/v1/anomalies/${encodeURIComponent(a.id)}`))),
     canOperate(viewer) ? api<Breaker[]>('/v1/breakers') : Promise.resolve(null),
+    // Only to offer the owners to reassign to; a day of measures is the cheapest answer that names them.
+    canOperate(viewer) && incident.state !== 'resolved' ? api<OwnersAnswer>('/v1/owners?days=1') : Promise.resolve(null),
+    plannedIds.length > 0 ? api<{ events: PlannedEvent[] }>('/v1/planned-events') : Promise.resolve(null),
   ]);
   const anomalyIds = new Set(incident.anomalies.map((a) => a.id));
   const related = breakers?.ok ? breakers.data.filter((b) => b.reason.kind === 'anomaly' && anomalyIds.has(b.reason.anomaly_id)) : [];
@@ -72,10 +78,23 @@ export default async function IncidentPage({ params, searchParams }: { params: P
           <p className="stat-value">{incident.costPerHourUsd === undefined ? '—' : `${formatMoney(incident.costPerHourUsd, locale)}/h`}</p>
         </section>
       </div>
+      {plannedIds.length > 0 && <PlannedEvents ids={plannedIds} result={planned} timeline={timeline} locale={locale} />}
       {canOperate(viewer) && (
         <>
           <h2>Respond</h2>
-          <IncidentActions incident={incident} back={back} />
+          <IncidentActions incident={incident} back={back} owners={owners?.ok ? owners.data.owners.map((owner) => owner.owner) : []} />
+          {owners && !owners.ok && <ErrorState result={owners} what="the owners to reassign to" />}
+          {incident.anomalies[0] && (
+            <p className="small">
+              <Link
+                data-testid="silence-like-this"
+                href={`/silences?${new URLSearchParams({ matchers: matchersLike(incident.anomalies[0]).join('\n'), reason: `${incident.title} (${incident.id})`, incident: incident.id })}`}
+              >
+                Silence alerts like this
+              </Link>{' '}
+              <span className="muted">(same kind and scope, for a while: they open no incident and page nobody)</span>
+            </p>
+          )}
         </>
       )}
 
@@ -211,6 +230,53 @@ async function BreakerEffect({ breaker, locale, fromMs, nowMs }: { breaker: Brea
       ) : (
         <ErrorState result={decisions} what="decisions" />
       )}
+    </section>
+  );
+}
+
+/**
+ * The planned events the incident opened inside (named on its timeline by the desk): the declared
+ * change explains part of what is seen, and who owns the scope meanwhile. An event that has ended
+ * since is no longer listed by the API; the timeline's words about it stay.
+ */
+function PlannedEvents({ ids, result, timeline, locale }: { ids: string[]; result: ApiResult<{ events: PlannedEvent[] }> | null; timeline: TimelineEntry[]; locale: string }) {
+  const events = result?.ok ? result.data.events : [];
+  return (
+    <section className="panel" data-testid="planned-event" style={{ marginTop: '.75rem' }}>
+      <h3>During a planned event</h3>
+      {result && !result.ok && <ErrorState result={result} what="planned events" />}
+      {ids.map((id) => {
+        const event = events.find((candidate) => candidate.id === id);
+        if (!event) {
+          const said = timeline.find((entry) => [entry.text, entry.reason].some((text) => typeof text === 'string' && text.includes(id)));
+          return (
+            <p key={id} className="small" data-planned={id}>
+              {String(said?.text ?? said?.reason ?? id)} <span className="muted">(ended since)</span>
+            </p>
+          );
+        }
+        return (
+          <dl key={id} className="facts" data-planned={id}>
+            <dt>kind</dt>
+            <dd>
+              <strong>{event.kind}</strong>: {event.note}
+            </dd>
+            <dt>scope</dt>
+            <dd>{scopeText(event.scope)}</dd>
+            <dt>window</dt>
+            <dd>
+              {formatTime(event.startsAt, locale)} → {formatTime(event.endsAt, locale)} UTC
+            </dd>
+            <dt>expected volume</dt>
+            <dd>×{event.volumeMultiplier} the usual: volume alone raises nothing here, conversion and cost are still judged</dd>
+            <dt>temporary owner</dt>
+            <dd>{event.owner ?? 'none: routing as usual'}</dd>
+          </dl>
+        );
+      })}
+      <p className="small">
+        <Link href="/planned">All planned events</Link>
+      </p>
     </section>
   );
 }

@@ -1,0 +1,81 @@
+import Link from 'next/link';
+import { loadDashboard } from '../../../lib/dashboards.ts';
+import { viewerLocale } from '../../../lib/locale.ts';
+import { INTERVAL_FOR, RANGES } from '../../../lib/panels.ts';
+import { AutoRefresh } from '../../../components/auto-refresh.tsx';
+import { PanelSlot } from '../../../components/panel-slot.tsx';
+
+export const dynamic = 'force-dynamic';
+
+type DeliveryRange = keyof typeof RANGES;
+const FILTERS = ['provider', 'country', 'carrier'] as const;
+
+/**
+ * For the messaging-vendor owner: whether OTPs arrive and how fast, by provider, country and
+ * carrier, and the error codes to take to a provider (all panels of dashboards/delivery.json, read
+ * for the range and filters chosen here).
+ */
+export default async function DeliveryPage({ searchParams }: { searchParams: Promise<Record<string, string | undefined>> }) {
+  const [params, locale, dashboard] = await Promise.all([searchParams, viewerLocale(), loadDashboard('delivery')]);
+  const range: DeliveryRange = params.range && params.range in RANGES ? (params.range as DeliveryRange) : '24h';
+  const nowMs = Date.now();
+  const filters: Record<string, string | undefined> = { from: String(nowMs - RANGES[range]), to: String(nowMs), interval: INTERVAL_FOR[range] };
+  for (const name of FILTERS) if (params[name]) filters[name] = params[name];
+  const panels = dashboard.ok ? dashboard.dashboard.panels : [];
+  return (
+    <>
+      <h1>Delivery</h1>
+      <AutoRefresh renderedAt={nowMs} />
+      <p className="muted small">
+        From providers&apos; delivery receipts (Twilio status callbacks, Vonage DLRs, the receipt event). Carrier is the receipt&apos;s mobile network
+        code, or the number&apos;s carrier prefix.
+      </p>
+      <form className="filters" method="get">
+        <label>
+          Range
+          <select name="range" defaultValue={range}>
+            {Object.keys(RANGES).map((r) => (
+              <option key={r} value={r}>
+                last {r}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Provider
+          <input name="provider" defaultValue={params.provider ?? ''} placeholder="any" size={10} />
+        </label>
+        <label>
+          Country
+          <input name="country" defaultValue={params.country ?? ''} placeholder="any" pattern="[A-Z]{2}" size={4} />
+        </label>
+        <label>
+          Carrier
+          <input name="carrier" defaultValue={params.carrier ?? ''} placeholder="any" size={8} />
+        </label>
+        <button type="submit">Apply</button>
+        <Link href="/delivery">clear</Link>
+      </form>
+      {!dashboard.ok ? (
+        <p className="state error">Panel file error: {dashboard.error}</p>
+      ) : (
+        <>
+          <div className="grid">
+            {panels
+              .filter((p) => p.chart === 'stat')
+              .map((panel) => (
+                <PanelSlot key={panel.id} page="delivery" panel={panel} locale={locale} nowMs={nowMs} filters={filters} />
+              ))}
+          </div>
+          <div className="grid wide" style={{ marginTop: '1rem' }}>
+            {panels
+              .filter((p) => p.chart !== 'stat')
+              .map((panel) => (
+                <PanelSlot key={panel.id} page="delivery" panel={panel} locale={locale} nowMs={nowMs} filters={filters} />
+              ))}
+          </div>
+        </>
+      )}
+    </>
+  );
+}
