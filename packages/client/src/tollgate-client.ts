@@ -1,12 +1,55 @@
-/** What a service asks before sending an OTP. */
-export interface DecideRequest {
+export type Flow = 'signup' | 'login' | 'recovery' | 'step_up';
+
+/** What a service asks before sending an OTP. Device fields feed the risk score; leaving them out counts as a (small) risk signal. */
+export interface SendDecideRequest {
+  action?: 'send';
   app: string;
-  flow: 'signup' | 'login' | 'recovery' | 'step_up';
+  flow: Flow;
   phone: string;
   ip: string;
   session_id?: string;
+  /** The service's user id, at most 256 bytes; Tollgate keeps a keyed hash (sends per account per hour and day). */
+  account_id?: string;
   device_id?: string;
+  /** The client's User-Agent header. */
+  user_agent?: string;
+  /** IANA time zone the client reports, e.g. Europe/London. */
+  timezone?: string;
+  /** ios, android, web... */
+  platform?: string;
   provider?: string;
+}
+
+/** What a service asks before checking a code the user entered: attempts per session, IP and phone. */
+export interface VerifyDecideRequest {
+  action: 'verify';
+  app: string;
+  flow: Flow;
+  session_id: string;
+  ip: string;
+  phone?: string;
+}
+
+export type DecideRequest = SendDecideRequest | VerifyDecideRequest;
+
+/** The friction to show on a challenge. */
+export type ChallengeKind = 'captcha' | 'email_code' | 'slower_cooldown';
+
+export type RiskTier = 'low' | 'medium' | 'high';
+
+/** One signal that weighed in: strength 0-1, points at full strength, and why. */
+export interface RiskSignal {
+  name: string;
+  value: number;
+  weight: number;
+  detail: string;
+}
+
+/** The risk score of a send: 0-100, its tier (low allows, medium challenges, high blocks) and its signals. */
+export interface DecisionRisk {
+  score: number;
+  tier: RiskTier;
+  signals: RiskSignal[];
 }
 
 export interface DecideReason {
@@ -20,6 +63,10 @@ export interface DecideResult {
   reasons: DecideReason[];
   breakers: string[];
   retry_after_s?: number;
+  /** Present when the decision is challenge: the friction to show before sending. */
+  challenge?: ChallengeKind;
+  /** The risk score of a send (absent for verify decisions and when scoring is off). */
+  risk?: DecisionRisk;
   /** True when Tollgate did not answer and the fail mode decided. */
   degraded?: boolean;
 }

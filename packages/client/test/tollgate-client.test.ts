@@ -47,6 +47,34 @@ describe('decide()', () => {
     expect(await refused.decide(request)).toMatchObject({ decision, degraded: true });
   });
 
+  it('sends verify questions and returns the risk score and challenge kind of sends', async () => {
+    const bodies: unknown[] = [];
+    const answer = {
+      decision: 'challenge',
+      reasons: [{ code: 'risk_medium', detail: 'risk score 47 >= 40 (medium) for shop login' }],
+      breakers: [],
+      challenge: 'captcha',
+      risk: { score: 47, tier: 'medium', signals: [{ name: 'hosting_network', value: 1, weight: 35, detail: 'hosting' }] },
+    };
+    handler = (req, res) => {
+      let text = '';
+      req.on('data', (chunk: Buffer) => (text += chunk));
+      req.on('end', () => {
+        bodies.push(JSON.parse(text));
+        json(200, answer)(req, res);
+      });
+    };
+    const client = createTollgateClient({ baseUrl, apiKey: 'k', failMode: 'open' });
+    const sent = await client.decide({ ...request, account_id: 'user-1', user_agent: 'Mozilla/5.0', timezone: 'Europe/London', platform: 'web' });
+    expect(sent.risk?.tier).toBe('medium');
+    expect(sent.challenge).toBe('captcha');
+    await client.decide({ action: 'verify', app: 'shop', flow: 'login', session_id: 's-1', ip: '203.0.113.7' });
+    expect(bodies).toEqual([
+      { ...request, account_id: 'user-1', user_agent: 'Mozilla/5.0', timezone: 'Europe/London', platform: 'web' },
+      { action: 'verify', app: 'shop', flow: 'login', session_id: 's-1', ip: '203.0.113.7' },
+    ]);
+  });
+
   it("rejects the caller's mistakes with the code and field", async () => {
     handler = json(400, { error: { code: 'TG_REQUEST_INVALID', message: 'phone: not valid', field: 'phone' } });
     const client = createTollgateClient({ baseUrl, apiKey: 'k', failMode: 'open' });
