@@ -24,7 +24,7 @@ beforeAll(async () => {
     sends.push({
       event_id: `e${i}`, ts, app: 'shop', flow: 'signup', session_id: session, phone_hash: `p${i}`, block_hash: `b${i}`,
       country: uz ? 'UZ' : 'GB', prefix: uz ? '+998 977' : '+44 740', number_type: 'mobile', ip: '198.51.100.1', ip_subnet: '198.51.100.0/24',
-      asn: 0, asn_org: '', asn_hosting: 0, channel: 'sms', provider: uz ? 'vonage' : 'twilio', message_id: `m${i}`, status: 'sent',
+      asn: 0, asn_org: '', asn_hosting: 0, channel: 'sms', provider: uz ? 'vonage' : 'twilio', message_id: `m${i}`, status: 'accepted',
       cost: uz ? 0.25 : 0.04, currency: 'USD', cost_usd: uz ? 0.25 : 0.04, device_id: '', user_agent: '',
     } as SendRow);
     if (uz ? i % 10 === 0 : i % 4 !== 0) {
@@ -43,7 +43,8 @@ async function run(query: GrafanaPanelQuery, intervalS = 3600): Promise<{ meta: 
   const generated = grafanaSql(query);
   if (!generated.ok) throw new Error(generated.reason);
   const rs = await store.client.query({ query: expandGrafanaMacros(generated.sql, { fromMs: FROM, toMs: TO, intervalS }), format: 'JSON' });
-  return rs.json();
+  const { meta = [], data } = await rs.json<Record<string, unknown>>();
+  return { meta, data };
 }
 
 const traffic = (form: GrafanaPanelQuery['form'], fields: string[], params: Record<string, string> = {}, extra: Partial<GrafanaPanelQuery> = {}): GrafanaPanelQuery => ({
