@@ -3,11 +3,13 @@ import {
   createPolicyDecider,
   DEFAULT_BREAKER_POLICY,
   EMPTY_SCOPE_STATS,
+  readScopeStats,
   type BreakerChange,
   type BreakerPolicy,
   type BreakerRegistry,
   type Decider,
   type ScopeStats,
+  type VelocityLimiter,
 } from '@tollgate/breakers';
 import type { Ingestor } from '@tollgate/ingest';
 import type { Store } from '@tollgate/store';
@@ -15,7 +17,7 @@ import { createWebhookDispatcher, type WebhookDispatcher } from '@tollgate/webho
 import type { Identity } from './core.ts';
 import { createAccountHasher } from './decisions/account-hasher.ts';
 import { createDecisionCounter, type DecisionCounter } from './decisions/decision-counter.ts';
-import { readScopeStats } from './decisions/scope-stats-reader.ts';
+
 import { verifyOutcomes } from './decisions/verify-outcomes.ts';
 import { breakerView } from './plugins/breaker-view.ts';
 
@@ -62,6 +64,8 @@ export function createDecisionRuntime(deps: {
    * One process of a deployment does (the detect node); the others see them through the sync.
    */
   tick?: boolean;
+  /** Wraps the velocity limiter to share its counters across decision nodes (REDIS_URL). */
+  shareVelocity?: (local: VelocityLimiter) => VelocityLimiter;
   onError: (error: unknown) => void;
   /** Hears every breaker change after the webhooks did (incidents record trips and resets). */
   onBreakerChange?: (change: BreakerChange) => Promise<void>;
@@ -87,6 +91,7 @@ export function createDecisionRuntime(deps: {
     hashPhone: (e164) => hasher.phone(e164),
     hashBlock: (block) => hasher.block(block),
     stats: () => stats,
+    shareVelocity: deps.shareVelocity,
   });
   decider = decisionPath.decider;
   const counter = createDecisionCounter({ store: deps.store, clock });

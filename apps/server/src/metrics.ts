@@ -7,7 +7,11 @@ export interface ServerMetrics {
   ingest: IngestMetrics;
 }
 
-export function createServerMetrics(deps: { pendingEvents: () => number }): ServerMetrics {
+export function createServerMetrics(deps: {
+  pendingEvents: () => number;
+  /** Velocity sharing through Redis, when REDIS_URL is set. */
+  velocitySharing?: () => { ok: boolean; pending: number } | undefined;
+}): ServerMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'tollgate_' });
   const accepted = new Counter({
@@ -41,6 +45,24 @@ export function createServerMetrics(deps: { pendingEvents: () => number }): Serv
     registers: [registry],
     collect() {
       this.set(deps.pendingEvents());
+    },
+  });
+  new Gauge({
+    name: 'tollgate_velocity_sharing_up',
+    help: 'Whether velocity counters are shared through Redis (1) or this node decides on its own counters (0); absent without REDIS_URL.',
+    registers: [registry],
+    collect() {
+      const status = deps.velocitySharing?.();
+      if (status !== undefined) this.set(status.ok ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'tollgate_velocity_sharing_pending_sends',
+    help: 'Sends counted here and not yet in Redis.',
+    registers: [registry],
+    collect() {
+      const status = deps.velocitySharing?.();
+      if (status !== undefined) this.set(status.pending);
     },
   });
   return {

@@ -1,6 +1,7 @@
 import pino from 'pino';
 import { migrationStatus } from '@tollgate/store';
 import { DEFAULT_DETECTOR_CONFIG } from '@tollgate/detector';
+import { DEFAULT_BREAKER_POLICY, type VelocityLimiter } from '@tollgate/breakers';
 import type { FastifyInstance } from 'fastify';
 import { buildApp, DEFAULT_BODY_LIMIT_BYTES } from './build-app.ts';
 import { createKeyring } from './auth/keyring.ts';
@@ -15,6 +16,7 @@ import { demoBackfillMs, startDemoFeed } from './demo-feed.ts';
 import { createServerMetrics } from './metrics.ts';
 import { loadPolicyFile } from './policy-file.ts';
 import { rolesFromEnv, type NodeRole } from './node-roles.ts';
+import { createSharedVelocity, type SharedVelocity, type SharedVelocityStatus } from './shared-velocity.ts';
 import type { ReadinessReport } from './plugins/ops.routes.ts';
 
 export interface PlatformOptions {
@@ -45,7 +47,8 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
   const logLevel = env.LOG_LEVEL ?? 'info';
   const logger = pino({ level: logLevel });
   let core: Core | undefined;
-  const metrics = createServerMetrics({ pendingEvents: () => core?.ingestor.pendingEvents() ?? 0 });
+  let sharedVelocity: SharedVelocity | undefined;
+  const metrics = createServerMetrics({ pendingEvents: () => core?.ingestor.pendingEvents() ?? 0, velocitySharing: () => sharedVelocity?.status() });
   core = await openCore(env, { metrics: metrics.ingest });
   const { store, ingestor, dataDir } = core;
   if (core.minutesRepaired > 0) {
@@ -70,6 +73,19 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
             policy,
             // Timed transitions are written and announced once, by the single active detect node.
             tick: roles.has('detect'),
+            ...(env.REDIS_URL && {
+              shareVelocity: (local: VelocityLimiter) => {
+                sharedVelocity = createSharedVelocity({
+                  url: env.REDIS_URL!,
+                  local,
+                  config: (policy ?? DEFAULT_BREAKER_POLICY).velocity,
+                  clock: Date.now,
+                  onStatusChange: (status) =>
+                    status.ok ? logger.info('velocity counters shared through Redis') : logger.warn({ detail: status.detail }, 'velocity counters not shared'),
+                });
+                return sharedVelocity.limiter;
+              },
+            }),
             onError: (error) => logger.error({ err: error }, 'decision runtime error'),
             onBreakerChange: async (change) => alerting?.breakerChanged(change),
           })
@@ -101,6 +117,8 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
             ok: migrated,
             ...(status && !migrated ? { detail: `pending: ${status.pending.join(', ')}` } : {}),
           },
+          // Reported, not required: without Redis this node still decides, on its own counters.
+          ...(sharedVelocity && { velocity_sharing: sharing(sharedVelocity.status()) }),
         },
       };
     };
@@ -147,6 +165,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
           await app.close();
           await detection?.stop();
           await decisions?.stop();
+          await sharedVelocity?.close();
           await alerting?.stop();
           await core!.close();
         })();
@@ -157,4 +176,8 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     await core.close();
     throw error;
   }
+}
+
+function sharing(status: SharedVelocityStatus): { ok: boolean; detail?: string } {
+  return status.ok ? { ok: true, detail: 'velocity counters shared through Redis' } : { ok: false, detail: status.detail };
 }

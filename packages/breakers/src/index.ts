@@ -32,7 +32,9 @@ export type {
   VelocityCounts,
   VelocityRequest,
   VelocityRule,
+  RemoteSends,
 } from './velocity-limiter.ts';
+export { createCappedMap, type CappedMap } from './capped-map.ts';
 export { emptyVelocityCounts } from './velocity-limiter.ts';
 export {
   DEFAULT_VELOCITY_CONFIG,
@@ -49,6 +51,12 @@ export { createDecider } from './decide.ts';
 export type { Decider, DeciderDeps, DecideRequest, DecideResult, Decision, DecisionReason, DecisionRisk, ReasonCode, ShadowOutcome } from './decide.ts';
 
 export { createPolicyDecider } from './policy-decider.ts';
+export { runPolicyBacktest, DEFAULT_STATS_EVERY_MS } from './policy-backtest.ts';
+export type { PolicyBacktestDeps, PolicyBacktestGroup, PolicyBacktestReport } from './policy-backtest.ts';
+export { createBreakerTimeline } from './breaker-timeline.ts';
+export type { BreakerTimeline } from './breaker-timeline.ts';
+export { readScopeStats } from './scope-stats-reader.ts';
+export { seededRandom } from './seeded-random.ts';
 export type { PolicyDecider, PolicyDeciderDeps } from './policy-decider.ts';
 export { createRiskAssessor, DEFAULT_RISK_POLICY, RISK_MODES, DEFAULT_MAX_DEVICES } from './risk-assessor.ts';
 export type { RiskAssessment, RiskAssessor, RiskAssessorDeps, RiskMode, RiskPolicy, RiskRequest } from './risk-assessor.ts';

@@ -4,7 +4,7 @@ import { createDecider, type Decider } from './decide.ts';
 import { createRiskAssessor } from './risk-assessor.ts';
 import type { ScopeStats } from './scope-stats.ts';
 import type { BreakerIndex } from './scope-match.ts';
-import { createVelocityLimiter } from './velocity-limiter.ts';
+import { createVelocityLimiter, type VelocityLimiter } from './velocity-limiter.ts';
 import { createVerifyLimiter, type VerifyLimiter } from './verify-limiter.ts';
 
 export interface PolicyDeciderDeps {
@@ -17,6 +17,8 @@ export interface PolicyDeciderDeps {
   hashBlock: (block: string) => string;
   stats: () => ScopeStats;
   random?: () => number;
+  /** Wraps the velocity limiter, e.g. to share its counters with other decision nodes (REDIS_URL). */
+  shareVelocity?: (local: VelocityLimiter) => VelocityLimiter;
 }
 
 export interface PolicyDecider {
@@ -35,7 +37,7 @@ export function createPolicyDecider(deps: PolicyDeciderDeps): PolicyDecider {
   const verify = createVerifyLimiter({ clock, limits: policy.verify });
   const decider = createDecider({
     index: deps.index,
-    limiter: createVelocityLimiter({ clock, config: policy.velocity }),
+    limiter: (deps.shareVelocity ?? ((local) => local))(createVelocityLimiter({ clock, config: policy.velocity })),
     clock,
     random: deps.random,
     allowlist: compileAllowlist(policy.allowlist, deps.hashPhone),

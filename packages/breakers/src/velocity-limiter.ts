@@ -66,6 +66,9 @@ export interface VelocityCounts {
   accountMax: number;
 }
 
+/** Sends of other nodes per counter of one request, as shared counters report them. */
+export type RemoteSends = Partial<Record<'phone' | 'ip' | 'subnet' | 'accountHour' | 'accountDay', number>>;
+
 export function emptyVelocityCounts(): VelocityCounts {
   return { phone: 0, phoneMax: 1, ip: 0, ipMax: 1, subnet: 0, subnetMax: 1, session: 0, sessionMax: 1, account: 0, accountMax: 1 };
 }
@@ -79,6 +82,11 @@ export interface VelocityLimiter {
   consume(request: VelocityRequest): VelocityDecision;
   /** Writes the request's counts into `out` (counts nothing). */
   observe(request: VelocityRequest, out: VelocityCounts): void;
+  /**
+   * Counts sends that other decision nodes made for this request's keys (shared counters, learnt
+   * from Redis), as if they happened now, so `check` refuses what the deployment as a whole saw.
+   */
+  absorb(request: VelocityRequest, remote: RemoteSends): void;
   stats(): VelocityLimiterStats;
 }
 
@@ -224,10 +232,27 @@ export function createVelocityLimiter(deps: VelocityLimiterDeps): VelocityLimite
     out.accountMax = scaleOf(limits.accountHour, DEFAULT_VELOCITY_LIMITS.accountHour);
   }
 
+  function absorb(request: VelocityRequest, remote: RemoteSends): void {
+    const nowMs = clock();
+    const rules = rulesOf(request.app);
+    const { limits } = rules;
+    const app = countersOf(request.app);
+    countManyIn(app.phone, request.phoneHash, limits.phone, remote.phone, nowMs);
+    countManyIn(app.ip, request.ip, limits.ip, remote.ip, nowMs);
+    const subnet = subnetRule(request.ipSubnet, rules);
+    if (subnet !== undefined) countManyIn(app[subnet.table], request.ipSubnet, subnet.limit, remote.subnet, nowMs);
+    const account = request.accountHash;
+    if (account !== undefined) {
+      countManyIn(app.accountHour, account, limits.accountHour, remote.accountHour, nowMs);
+      countManyIn(app.accountDay, account, limits.accountDay, remote.accountDay, nowMs);
+    }
+  }
+
   return {
     check,
     record,
     observe,
+    absorb,
     consume(request) {
       const decision = check(request);
       if (decision.decision === 'allow') record(request);
@@ -306,6 +331,13 @@ function scaleOf(limit: WindowLimit | null, fallback: WindowLimit | null): numbe
 
 function countIn(table: CappedMap<SlidingWindow>, key: string, limit: WindowLimit, nowMs: number): void {
   table.upsert(key, () => new SlidingWindow(limit.windowMs)).add(nowMs);
+}
+
+/** `n` sends at once, no more than it takes to reach the limit: past it, more changes no answer. */
+function countManyIn(table: CappedMap<SlidingWindow>, key: string, limit: WindowLimit | null, n: number | undefined, nowMs: number): void {
+  if (limit === null || n === undefined || n <= 0) return;
+  const window = table.upsert(key, () => new SlidingWindow(limit.windowMs));
+  for (let i = Math.min(n, limit.max + 1); i > 0; i--) window.add(nowMs);
 }
 
 function checkSession(limit: ResendLimit, sends: SessionSends | undefined, nowMs: number): VelocityDenial | undefined {
