@@ -23,7 +23,7 @@ INSERT INTO sends_raw (event_id, ts, app, flow, session_id, phone_hash, block_ha
 WITH toUInt32(floor(pow((cityHash64(number, 4) % 10000) / 10000, 2) * length({countries:Array(String)}))) AS c
 SELECT
   concat('snd_', toString(number)) AS event_id,
-  fromUnixTimestamp64Milli(toInt64({from:Int64} + intDiv(number * {span_ms:Int64}, {rows:UInt64}))) AS ts,
+  fromUnixTimestamp64Milli(toInt64({from:Int64} + intDiv((number - {first:UInt64}) * {span_ms:Int64}, {rows:UInt64}))) AS ts,
   arrayElement(['social', 'shop', 'bank'], 1 + cityHash64(number, 1) % 3) AS app,
   arrayElement(['signup', 'login'], 1 + cityHash64(number, 2) % 2) AS flow,
   concat('ses_', toString(number)) AS session_id,
@@ -46,32 +46,38 @@ SELECT
   cost AS cost_usd,
   '' AS device_id,
   '' AS user_agent
-FROM numbers({rows:UInt64})`;
+FROM numbers({first:UInt64}, {rows:UInt64})`;
 
 const VERIFIES = `
 INSERT INTO verifies_raw (event_id, ts, app, session_id, phone_hash, ip, ip_subnet, success, send_ts, flow, country, prefix, asn, provider)
 SELECT concat('vfy_', event_id), ts + toIntervalSecond(20), app, session_id, phone_hash, ip, ip_subnet, 1, ts, flow, country, prefix, asn, provider
-FROM sends_raw WHERE status = 'accepted' AND cityHash64(event_id, 10) % 100 < 85`;
+FROM sends_raw WHERE ts >= fromUnixTimestamp64Milli({from:Int64}) AND status = 'accepted' AND cityHash64(event_id, 10) % 100 < 85`;
 
 const RECEIPTS = `
 INSERT INTO receipts_raw (event_id, ts, provider, message_id, status, error_code, country, prefix, phone_hash, mcc_mnc, send_ts, app, flow, asn)
 SELECT concat(provider, ':', message_id), ts + toIntervalSecond(4), provider, message_id,
   if(cityHash64(event_id, 11) % 100 < 97, 'delivered', 'undelivered'), '', country, prefix, phone_hash, '', ts, app, flow, asn
-FROM sends_raw WHERE status = 'accepted'`;
+FROM sends_raw WHERE ts >= fromUnixTimestamp64Milli({from:Int64}) AND status = 'accepted'`;
 
 const BILLING = `
 INSERT INTO billing_raw (event_id, ts, provider, country, prefix, segments, cost, currency, cost_usd, send_ts, app, flow, asn)
 SELECT message_id, ts + toIntervalMinute(30), provider, country, prefix, 1, cost, 'USD', cost_usd, ts, app, flow, asn
-FROM sends_raw WHERE status = 'accepted'`;
+FROM sends_raw WHERE ts >= fromUnixTimestamp64Milli({from:Int64}) AND status = 'accepted'`;
 
 /**
  * Writes `sends` sends (and their verifies, receipts and bills) evenly over [fromMs, toMs), then
- * merges traffic_1m into one part per month, as background merges leave a month that is over: the
- * worst case for reading recent minutes from it. The raw tables keep the parts the inserts made.
+ * merges the traffic rollups into one part per month, as background merges leave a month that is
+ * over: the worst case for reading recent minutes from them. The raw tables keep the parts the
+ * inserts made. `firstNumber` continues an earlier history past its last send (event ids stay
+ * unique) when a cached store is brought up to the present; its range must start after that history.
  */
-export async function writeSyntheticHistory(store: Store, params: { sends: number; fromMs: number; toMs: number }): Promise<void> {
-  const query_params = { rows: params.sends, from: params.fromMs, span_ms: params.toMs - params.fromMs, countries: COUNTRIES };
-  await store.client.command({ query: SENDS, query_params });
-  for (const query of [VERIFIES, RECEIPTS, BILLING]) await store.client.command({ query });
-  await store.client.command({ query: 'OPTIMIZE TABLE traffic_1m FINAL' });
+export async function writeSyntheticHistory(
+  store: Store,
+  params: { sends: number; fromMs: number; toMs: number; firstNumber?: number },
+): Promise<void> {
+  const first = params.firstNumber ?? 0;
+  const sendParams = { first, rows: params.sends, from: params.fromMs, span_ms: params.toMs - params.fromMs, countries: COUNTRIES };
+  await store.client.command({ query: SENDS, query_params: sendParams });
+  for (const query of [VERIFIES, RECEIPTS, BILLING]) await store.client.command({ query, query_params: { from: params.fromMs } });
+  for (const table of ['traffic_1m', 'traffic_1h']) await store.client.command({ query: 'OPTIMIZE TABLE {table:Identifier} FINAL', query_params: { table } });
 }

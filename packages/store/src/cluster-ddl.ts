@@ -9,7 +9,8 @@
  * - `t`, a `Distributed` table over `t_local`, so every query and insert in the code base reads
  *   and writes through the name it already uses.
  * Materialized views read and write the local tables: a raw row and its rollup rows land on the
- * same shard. `ALTER`s (settings, projections, TTLs, mutations) go to the local tables.
+ * same shard. `ALTER`s (settings, projections, TTLs, mutations) go to the local tables; backfills
+ * (`INSERT ... SELECT`) stay on the distributed names.
  */
 
 /**
@@ -25,6 +26,8 @@ export const SHARDING_KEYS: Readonly<Record<string, string>> = {
   billing_raw: 'cityHash64(country, prefix)',
   receipts_raw: 'cityHash64(country, prefix)',
   traffic_1m: 'cityHash64(country, prefix)',
+  traffic_1h: 'cityHash64(country, prefix)',
+  traffic_1d: 'cityHash64(country, prefix)',
   decisions_1m: 'cityHash64(country, prefix)',
   delivery_1m: 'cityHash64(provider, country)',
   api_keys: 'cityHash64(id)',
@@ -48,6 +51,7 @@ const CREATE_TABLE = /^CREATE TABLE IF NOT EXISTS (\w+)\s*\(/;
 const ENGINE = /\nENGINE = (\w*MergeTree)(?:\(([^)]*)\))?/;
 const CREATE_VIEW = /^CREATE MATERIALIZED VIEW IF NOT EXISTS (\w+) TO (\w+) AS\n/;
 const ALTER_TABLE = /^ALTER TABLE (\w+) /;
+const INSERT_SELECT = /^INSERT INTO (\w+)\s+SELECT\b/;
 
 /** The local (per-shard) table behind a distributed table. */
 export function localTable(table: string): string {
@@ -91,6 +95,9 @@ export function clusterStatements(statements: readonly string[], cluster: string
     if (altered && tables.has(altered[1] as string)) {
       return [statement.replace(ALTER_TABLE, `ALTER TABLE ${localTable(altered[1] as string)} ON CLUSTER ${cluster} `)];
     }
+    // A backfill runs once, through the distributed tables: they read every shard and route each row by its sharding key.
+    const inserted = INSERT_SELECT.exec(statement);
+    if (inserted && tables.has(inserted[1] as string)) return [statement];
     throw new Error(`no cluster form for this migration statement: ${statement.slice(0, 80)}`);
   });
 }

@@ -35,7 +35,14 @@ ORDER BY version`;
 
 /** The raw tables and the column their TTL counts from; the rollup keeps its own, longer retention. */
 const RAW_TABLES = ['sends_raw', 'verifies_raw', 'billing_raw', 'receipts_raw'] as const;
-const ROLLUP_TABLES = ['traffic_1m', 'decisions_1m', 'delivery_1m'] as const;
+/** Rollups and their time column: the hourly and daily traffic (migration 012) keep the minutes' retention. */
+const ROLLUP_TABLES = [
+  { table: 'traffic_1m', time: 'minute' },
+  { table: 'decisions_1m', time: 'minute' },
+  { table: 'delivery_1m', time: 'minute' },
+  { table: 'traffic_1h', time: 'hour' },
+  { table: 'traffic_1d', time: 'day' },
+] as const;
 
 export function loadMigrations(dir: string = MIGRATIONS_DIR): Migration[] {
   return readdirSync(dir)
@@ -131,10 +138,10 @@ async function applyRetention(store: Store, retention: RetentionConfig): Promise
       clickhouse_settings: settings,
     });
   }
-  for (const table of ROLLUP_TABLES) {
+  for (const { table, time } of ROLLUP_TABLES) {
     await store.client.command({
-      query: `ALTER TABLE {table:Identifier}${target.onCluster} MODIFY TTL minute + toIntervalDay({days:UInt32})`,
-      query_params: { table: target.table(table), days: retention.rollupDays },
+      query: `ALTER TABLE {table:Identifier}${target.onCluster} MODIFY TTL {time:Identifier} + toIntervalDay({days:UInt32})`,
+      query_params: { table: target.table(table), time, days: retention.rollupDays },
       clickhouse_settings: settings,
     });
   }

@@ -19,6 +19,16 @@ const ROLLUPS = [
 ] as const;
 
 /**
+ * The hourly and daily traffic (migration 012), finest first: each is fed by a view over the one
+ * before it, so re-inserting minutes also adds them to hours and days that already counted the
+ * minutes left in place. `of` is the hour or day of a minute as ClickHouse writes it.
+ */
+const TRAFFIC_CASCADE = [
+  { target: 'traffic_1h', view: 'traffic_1h_mv', time: 'hour', of: (minute: string) => `${minute.slice(0, 13)}:00:00` },
+  { target: 'traffic_1d', view: 'traffic_1d_mv', time: 'day', of: (minute: string) => `${minute.slice(0, 10)} 00:00:00` },
+] as const;
+
+/**
  * Rebuilds the rollup minutes touched by raw rows ingested since `sinceMs`.
  *
  * ClickHouse commits a raw part and the parts of its materialized views one after the other, so a
@@ -26,7 +36,8 @@ const ROLLUPS = [
  * answer, retries, and its retry is (rightly) a duplicate. After an unclean stop the server calls
  * this for the last moments before the crash: it deletes those minutes from each rollup and
  * re-aggregates them from the raw tables with the views' own SELECTs (read from the catalogue,
- * so the definition lives in one place). Returns the number of minutes rebuilt (in traffic_1m).
+ * so the definition lives in one place). Then the hours and days holding those minutes are rebuilt
+ * whole from the repaired minutes, finest first. Returns the number of minutes rebuilt (in traffic_1m).
  */
 export async function repairRollups(store: Store, sinceMs: number): Promise<number> {
   let rebuilt = 0;
@@ -42,31 +53,39 @@ export async function repairRollups(store: Store, sinceMs: number): Promise<numb
     }
     if (minutes.size === 0) continue;
     const list = [...minutes];
-    const alter = alterTarget(clusterOf(store.config));
-    await store.client.command({
-      query: `ALTER TABLE {target:Identifier}${alter.onCluster} DELETE WHERE minute IN {minutes:Array(DateTime)}`,
-      query_params: { target: alter.table(target), minutes: list },
-      clickhouse_settings: { mutations_sync: '2' },
-    });
-    for (const { view } of views) {
-      const rs = await store.client.query({
-        query: 'SELECT as_select FROM system.tables WHERE database = currentDatabase() AND name = {view:String}',
-        query_params: { view },
-        format: 'JSONEachRow',
-      });
-      const [row] = await rs.json<{ as_select: string }>();
-      if (!row) throw new Error(`rollup view ${view} is missing: run \`tollgate migrate\``);
-      // The view's SELECT is schema text from our own migrations, not input. On a cluster it reads
-      // one node's local tables; the distributed names read every shard.
-      const select = distributedSelect(row.as_select, Object.keys(SHARDING_KEYS));
-      await store.client.command({
-        query: `INSERT INTO {target:Identifier} SELECT * FROM (${select}) WHERE minute IN {minutes:Array(DateTime)}`,
-        query_params: { target, minutes: list },
-      });
+    await rebuild(store, target, 'minute', views.map((v) => v.view), list);
+    if (target === 'traffic_1m') {
+      rebuilt = list.length;
+      for (const { target: coarser, view, time, of } of TRAFFIC_CASCADE) await rebuild(store, coarser, time, [view], [...new Set(list.map(of))]);
     }
-    if (target === 'traffic_1m') rebuilt = list.length;
   }
   return rebuilt;
+}
+
+/** Deletes the rows of `target` at these times and inserts them again from its views. */
+async function rebuild(store: Store, target: string, time: string, views: readonly string[], times: string[]): Promise<void> {
+  const alter = alterTarget(clusterOf(store.config));
+  await store.client.command({
+    query: `ALTER TABLE {target:Identifier}${alter.onCluster} DELETE WHERE {time:Identifier} IN {times:Array(DateTime)}`,
+    query_params: { target: alter.table(target), time, times },
+    clickhouse_settings: { mutations_sync: '2' },
+  });
+  for (const view of views) {
+    const rs = await store.client.query({
+      query: 'SELECT as_select FROM system.tables WHERE database = currentDatabase() AND name = {view:String}',
+      query_params: { view },
+      format: 'JSONEachRow',
+    });
+    const [row] = await rs.json<{ as_select: string }>();
+    if (!row) throw new Error(`rollup view ${view} is missing: run \`tollgate migrate\``);
+    // The view's SELECT is schema text from our own migrations, not input. On a cluster it reads
+    // one node's local tables; the distributed names read every shard.
+    const select = distributedSelect(row.as_select, Object.keys(SHARDING_KEYS));
+    await store.client.command({
+      query: `INSERT INTO {target:Identifier} SELECT * FROM (${select}) WHERE {time:Identifier} IN {times:Array(DateTime)}`,
+      query_params: { target, time, times },
+    });
+  }
 }
 
 /** When the last raw row of any kind was ingested (0 for an empty store). */

@@ -24,16 +24,79 @@ export interface TrafficPoint extends ScopeCounters {
 
 export const TRAFFIC_SERIES_QUERY_NAME = 'traffic-series';
 
-// Every filter is bound; an empty value means "any". asn is compared as text so one binding type serves all.
-const WHERE = `
-  minute >= toStartOfMinute(fromUnixTimestamp64Milli({from:Int64}))
-  AND minute < fromUnixTimestamp64Milli({to:Int64})
-  AND ({app:String} = '' OR app = {app:String})
-  AND ({flow:String} = '' OR flow = {flow:String})
-  AND ({country:String} = '' OR country = {country:String})
-  AND ({prefix:String} = '' OR prefix = {prefix:String})
-  AND ({asn:String} = '' OR toString(asn) = {asn:String})
-  AND ({provider:String} = '' OR provider = {provider:String})`;
+const MINUTE_MS = 60_000;
+
+/** A traffic rollup: its time column, the minutes one row spans and the dimensions it keeps. */
+export interface TrafficRollup {
+  table: 'traffic_1d' | 'traffic_1h' | 'traffic_1m';
+  time: 'day' | 'hour' | 'minute';
+  grainMinutes: number;
+  dimensions: readonly TrafficDimension[];
+  /**
+   * The table's leading sort key when it is the day of the time column. ClickHouse matches a range
+   * on the time column to the time column itself, later in the key, and reads every granule; the
+   * same range on the day lets it skip to the days asked.
+   */
+  dayKey?: 'toDate(hour)';
+}
+
+/**
+ * Coarsest first. The hourly and daily tables (migration 012) drop asn and flow: at the dashboard's
+ * volumes a minute of every scope holds about one send, so only fewer scopes make fewer rows.
+ */
+export const TRAFFIC_ROLLUPS: readonly TrafficRollup[] = [
+  { table: 'traffic_1d', time: 'day', grainMinutes: 1440, dimensions: ['app', 'country', 'prefix', 'provider'] },
+  { table: 'traffic_1h', time: 'hour', grainMinutes: 60, dimensions: ['app', 'country', 'prefix', 'provider'], dayKey: 'toDate(hour)' },
+  { table: 'traffic_1m', time: 'minute', grainMinutes: 1, dimensions: TRAFFIC_DIMENSIONS },
+];
+
+/** Epoch-ms ranges [fromMs, toMs) of one rollup's rows that a series reads. */
+export interface RollupSpan {
+  rollup: TrafficRollup;
+  ranges: [number, number][];
+}
+
+/**
+ * Which rows of which rollup answer a series: the whole days of the range from the daily table, the
+ * whole hours left at its edges from the hourly table, the minutes left from traffic_1m. A coarser
+ * table serves only when its grain divides the bucket (an hour never straddles two buckets) and it
+ * keeps every dimension the query filters or groups on. The minutes read are those of the minute
+ * path: from the minute of `fromMs` up to the last minute starting before `toMs`.
+ */
+export function rollupSpans(params: Pick<TrafficSeriesParams, 'fromMs' | 'toMs' | 'intervalMinutes' | 'groupBy' | 'filters'>, rollups: readonly TrafficRollup[] = TRAFFIC_ROLLUPS): RollupSpan[] {
+  const needed = [...Object.keys(params.filters).filter((d) => params.filters[d as TrafficDimension]), ...(params.groupBy ? [params.groupBy] : [])];
+  const usable = rollups.filter((r) => params.intervalMinutes % r.grainMinutes === 0 && needed.every((d) => r.dimensions.includes(d as TrafficDimension)));
+  let left: [number, number][] = [[floorTo(params.fromMs, MINUTE_MS), -floorTo(-params.toMs, MINUTE_MS)]];
+  const spans: RollupSpan[] = [];
+  for (const rollup of usable) {
+    const grainMs = rollup.grainMinutes * MINUTE_MS;
+    const ranges: [number, number][] = [];
+    const rest: [number, number][] = [];
+    for (const [from, to] of left) {
+      const start = -floorTo(-from, grainMs);
+      const end = floorTo(to, grainMs);
+      if (start >= end) {
+        rest.push([from, to]);
+        continue;
+      }
+      ranges.push([start, end]);
+      if (from < start) rest.push([from, start]);
+      if (end < to) rest.push([end, to]);
+    }
+    if (ranges.length > 0) spans.push({ rollup, ranges });
+    left = rest;
+  }
+  return spans;
+}
+
+function floorTo(ms: number, stepMs: number): number {
+  return Math.floor(ms / stepMs) * stepMs;
+}
+
+const MEASURE_COLUMNS = [
+  'sends', 'failed_sends', 'phones', 'sessions', 'verified_sessions', 'verify_attempts', 'verify_failures',
+  'cost_est_usd', 'cost_billed_usd', 'billed_messages', 'receipts_delivered', 'receipts_failed',
+].join(', ');
 
 const MEASURES = `
   toUInt64(sum(sends)) AS sends,
@@ -51,41 +114,53 @@ const MEASURES = `
 
 const BUCKET = `toUnixTimestamp(toStartOfInterval(minute, toIntervalMinute({step:UInt32}))) * 1000 AS ts`;
 
-const UNGROUPED = `
-SELECT ${BUCKET}, '' AS key, ${MEASURES}
-FROM traffic_1m
-WHERE ${WHERE}
-GROUP BY ts
-ORDER BY ts`;
-
-const GROUPED = `
-SELECT ${BUCKET}, toString({dim:Identifier}) AS key, ${MEASURES}
-FROM traffic_1m
-WHERE ${WHERE}
-  AND toString({dim:Identifier}) IN (
-    SELECT toString({dim:Identifier}) FROM traffic_1m WHERE ${WHERE}
-    GROUP BY toString({dim:Identifier}) ORDER BY sum(sends) DESC, toString({dim:Identifier}) LIMIT {limit:UInt32})
-GROUP BY ts, key
-ORDER BY ts, key`;
-
-/** Traffic per time bucket (and per group when asked), read from the per-minute rollup. */
-export async function trafficSeries(store: Store, params: TrafficSeriesParams): Promise<TrafficPoint[]> {
-  const rs = await store.client.query({
-    query: params.groupBy ? GROUPED : UNGROUPED,
-    query_params: {
-      from: params.fromMs,
-      to: params.toMs,
-      step: params.intervalMinutes,
-      limit: params.limit,
-      dim: params.groupBy ?? 'app',
-      app: params.filters.app ?? '',
-      flow: params.filters.flow ?? '',
-      country: params.filters.country ?? '',
-      prefix: params.filters.prefix ?? '',
-      asn: params.filters.asn ?? '',
-      provider: params.filters.provider ?? '',
-    },
-    format: 'JSONEachRow',
+/**
+ * One SELECT per rollup read, their rows in one shape (time as `minute`, the group as `key`). Table
+ * and column names come from TRAFFIC_ROLLUPS and TRAFFIC_DIMENSIONS, never from input; every value
+ * is a bound parameter. Only the filters given are written, so a query without filters is one
+ * ClickHouse can serve from traffic_1m's minute-ordered projection. asn is compared as text so one
+ * binding type serves all filters.
+ */
+function rowsOf(spans: RollupSpan[], params: TrafficSeriesParams, queryParams: Record<string, unknown>): string {
+  const filters = TRAFFIC_DIMENSIONS.filter((d) => params.filters[d]).map((d) => {
+    queryParams[`f_${d}`] = params.filters[d];
+    return d === 'asn' ? `toString(asn) = {f_asn:String}` : `${d} = {f_${d}:String}`;
   });
+  const key = params.groupBy ? 'toString({dim:Identifier})' : "''";
+  return spans
+    .map(({ rollup, ranges }, s) => {
+      const within = ranges.map(([from, to], r) => {
+        queryParams[`s${s}_${r}_from`] = from;
+        queryParams[`s${s}_${r}_to`] = to;
+        const [start, end] = [`fromUnixTimestamp64Milli({s${s}_${r}_from:Int64})`, `fromUnixTimestamp64Milli({s${s}_${r}_to:Int64})`];
+        const days = rollup.dayKey ? `${rollup.dayKey} BETWEEN toDate(${start}) AND toDate(${end} - 1) AND ` : '';
+        return `(${days}${rollup.time} >= ${start} AND ${rollup.time} < ${end})`;
+      });
+      const where = [`(${within.join(' OR ')})`, ...filters].join(' AND ');
+      return `SELECT ${rollup.time} AS minute, ${key} AS key, ${MEASURE_COLUMNS} FROM ${rollup.table} WHERE ${where}`;
+    })
+    .join('\nUNION ALL\n');
+}
+
+/**
+ * Traffic per time bucket (and per group when asked): whole days and hours from the daily and hourly
+ * rollups where they can answer, minutes from traffic_1m for the rest. The answer is the one
+ * traffic_1m alone gives (the coarser tables hold the same sums and distinct-count states, merged);
+ * `rollups` narrows the tables that may answer, which is how the tests hold the two paths side by side.
+ */
+export async function trafficSeries(store: Store, params: TrafficSeriesParams, rollups: readonly TrafficRollup[] = TRAFFIC_ROLLUPS): Promise<TrafficPoint[]> {
+  const queryParams: Record<string, unknown> = { step: params.intervalMinutes, limit: params.limit, dim: params.groupBy ?? 'app' };
+  const spans = rollupSpans(params, rollups);
+  if (spans.length === 0) return [];
+  const rows = rowsOf(spans, params, queryParams);
+  const query = params.groupBy
+    ? `WITH rows AS (${rows})
+       SELECT ${BUCKET}, key, ${MEASURES}
+       FROM rows
+       WHERE key IN (SELECT key FROM rows GROUP BY key ORDER BY sum(sends) DESC, key LIMIT {limit:UInt32})
+       GROUP BY ts, key
+       ORDER BY ts, key`
+    : `SELECT ${BUCKET}, key, ${MEASURES} FROM (${rows}) GROUP BY ts, key ORDER BY ts`;
+  const rs = await store.client.query({ query, query_params: queryParams, format: 'JSONEachRow' });
   return rs.json<TrafficPoint>();
 }
