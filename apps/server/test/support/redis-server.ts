@@ -6,6 +6,7 @@ const READY_DEADLINE_MS = 10_000;
 export interface RedisServer {
   url: string;
   port: number;
+  pid: number;
   /** Stops the server and waits for it to exit. */
   stop(): Promise<void>;
 }
@@ -55,6 +56,7 @@ export async function startRedis(port?: number): Promise<RedisServer> {
   return {
     url: `redis://127.0.0.1:${chosen}`,
     port: chosen,
+    pid: child.pid!,
     async stop() {
       child.kill('SIGTERM');
       await exited;
