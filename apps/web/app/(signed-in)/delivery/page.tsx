@@ -3,7 +3,8 @@ import { loadDashboard } from '../../../lib/dashboards.ts';
 import { viewerLocale } from '../../../lib/locale.ts';
 import { INTERVAL_FOR, RANGES } from '../../../lib/panels.ts';
 import { AutoRefresh } from '../../../components/auto-refresh.tsx';
-import { PanelSlot } from '../../../components/panel-slot.tsx';
+import { PanelGrid } from '../../../components/panel-grid.tsx';
+import { RangeSelect } from '../../../components/range-select.tsx';
 
 export const dynamic = 'force-dynamic';
 
@@ -21,7 +22,6 @@ export default async function DeliveryPage({ searchParams }: { searchParams: Pro
   const nowMs = Date.now();
   const filters: Record<string, string | undefined> = { from: String(nowMs - RANGES[range]), to: String(nowMs), interval: INTERVAL_FOR[range] };
   for (const name of FILTERS) if (params[name]) filters[name] = params[name];
-  const panels = dashboard.ok ? dashboard.dashboard.panels : [];
   return (
     <>
       <h1>Delivery</h1>
@@ -31,16 +31,7 @@ export default async function DeliveryPage({ searchParams }: { searchParams: Pro
         code, or the number&apos;s carrier prefix.
       </p>
       <form className="filters" method="get">
-        <label>
-          Range
-          <select name="range" defaultValue={range}>
-            {Object.keys(RANGES).map((r) => (
-              <option key={r} value={r}>
-                last {r}
-              </option>
-            ))}
-          </select>
-        </label>
+        <RangeSelect range={range} />
         <label>
           Provider
           <input name="provider" defaultValue={params.provider ?? ''} placeholder="any" size={10} />
@@ -59,22 +50,7 @@ export default async function DeliveryPage({ searchParams }: { searchParams: Pro
       {!dashboard.ok ? (
         <p className="state error">Panel file error: {dashboard.error}</p>
       ) : (
-        <>
-          <div className="grid">
-            {panels
-              .filter((p) => p.chart === 'stat')
-              .map((panel) => (
-                <PanelSlot key={panel.id} page="delivery" panel={panel} locale={locale} nowMs={nowMs} filters={filters} />
-              ))}
-          </div>
-          <div className="grid wide" style={{ marginTop: '1rem' }}>
-            {panels
-              .filter((p) => p.chart !== 'stat')
-              .map((panel) => (
-                <PanelSlot key={panel.id} page="delivery" panel={panel} locale={locale} nowMs={nowMs} filters={filters} />
-              ))}
-          </div>
-        </>
+        <PanelGrid page="delivery" dashboard={dashboard.dashboard} locale={locale} nowMs={nowMs} filters={filters} />
       )}
     </>
   );

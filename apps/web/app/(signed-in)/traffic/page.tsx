@@ -7,6 +7,7 @@ import { viewerLocale } from '../../../lib/locale.ts';
 import { INTERVAL_FOR, RANGES } from '../../../lib/panels.ts';
 import { AutoRefresh } from '../../../components/auto-refresh.tsx';
 import { Chart } from '../../../components/chart.tsx';
+import { RangeSelect } from '../../../components/range-select.tsx';
 import { EmptyState, ErrorState } from '../../../components/states.tsx';
 
 export const dynamic = 'force-dynamic';
@@ -39,16 +40,7 @@ export default async function TrafficPage({ searchParams }: { searchParams: Prom
       <h1>Traffic explorer</h1>
       <AutoRefresh renderedAt={nowMs} />
       <form className="filters" method="get">
-        <label>
-          Range
-          <select name="range" defaultValue={range}>
-            {Object.keys(RANGES).map((r) => (
-              <option key={r} value={r}>
-                last {r}
-              </option>
-            ))}
-          </select>
-        </label>
+        <RangeSelect range={range} />
         <label>
           Provider
           <input name="provider" defaultValue={params.provider ?? ''} placeholder="any" />

@@ -86,7 +86,7 @@ export default async function UsersPage({ searchParams }: { searchParams: Promis
                           </label>
                         </ConfirmForm>
                       )}
-                      <ConfirmForm action="/users/act" label="Set password" confirmLabel="Set password" askReason={false} warning={`${user.name} is signed out and signs in with the new password.`} fields={{ op: 'password', name: user.name }}>
+                      <ConfirmForm action="/users/act" label="Set password" confirmLabel="Set password" askReason={false} warning={self ? 'You are signed out everywhere, this page included, and sign in again with the new password.' : `${user.name} is signed out and signs in with the new password.`} fields={{ op: 'password', name: user.name }}>
                         <label>
                           New password ({MIN_PASSWORD_LENGTH}+ characters)
                           <input type="password" name="password" required minLength={MIN_PASSWORD_LENGTH} maxLength={1024} autoComplete="new-password" />
