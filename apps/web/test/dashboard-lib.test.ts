@@ -387,6 +387,15 @@ describe('delivery shaping', () => {
     expect(drawnSeries(panel, [])).toEqual([]);
   });
 
+  it('reads every delivery panel for the page\'s range and filters instead of its own', () => {
+    const { panels } = parseDashboard(JSON.parse(readFileSync(`${DASHBOARDS}delivery.json`, 'utf8')), 'delivery.json');
+    const byProvider = panels.find((p) => p.id === 'p90-by-provider')!;
+    const request = new URL(panelRequest(byProvider, 90_000_000, { from: '1000', to: '2000', interval: '1m', country: 'ID', carrier: undefined }), 'http://api');
+    expect(Object.fromEntries(request.searchParams)).toEqual({ interval: '1m', group_by: 'provider', limit: '8', from: '1000', to: '2000', country: 'ID' });
+    // Panels of one query share one API call per render (the page's GETs are cached by URL).
+    expect(new Set(panels.map((p) => panelRequest(p, 90_000_000)))).toHaveProperty('size', 4);
+  });
+
   it.each([
     [{ series: [{ field: 'a', label: 'A' }, { field: 'b', label: 'B' }] }],
     [{ chart: 'table' }],
