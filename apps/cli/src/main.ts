@@ -4,6 +4,7 @@ import { registerDashboardsCommand } from './commands/dashboards.command.ts';
 import { registerImportBillingCommand } from './commands/import-billing.command.ts';
 import { registerKeysCommand } from './commands/keys.command.ts';
 import { registerMigrateCommand } from './commands/migrate.command.ts';
+import { registerRatesCommand } from './commands/rates.command.ts';
 import { registerRulesCommand } from './commands/rules.command.ts';
 import { registerSimulateCommand } from './commands/simulate.command.ts';
 import { registerStartCommands } from './commands/start.command.ts';
@@ -24,6 +25,7 @@ const program = new Command()
 registerStartCommands(program);
 registerMigrateCommand(program);
 registerImportBillingCommand(program);
+registerRatesCommand(program);
 registerSimulateCommand(program);
 registerKeysCommand(program);
 registerUsersCommand(program);

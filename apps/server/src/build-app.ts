@@ -20,6 +20,7 @@ import { anomalyRoutes } from './plugins/anomalies.routes.ts';
 import { incidentRoutes } from './plugins/incidents.routes.ts';
 import { rulesRoutes } from './plugins/rules.routes.ts';
 import { spendRoutes } from './plugins/spend.routes.ts';
+import { rateRoutes } from './plugins/rates.routes.ts';
 import { ownerRoutes } from './plugins/owners.routes.ts';
 import { plannedEventRoutes } from './plugins/planned-events.routes.ts';
 import type { AlertingRuntime } from './alerting-runtime.ts';
@@ -128,7 +129,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await app.register(trafficRoutes, { store: deps.store, keyring: deps.keyring });
     await app.register(deliveryRoutes, { store: deps.store, keyring: deps.keyring });
     await app.register(anomalyRoutes, { store: deps.store, keyring: deps.keyring });
-    await app.register(spendRoutes, { store: deps.store, keyring: deps.keyring, budgets: deps.budgets ?? deps.alerting?.budgets ?? [] });
+    // The month and the import times follow the alerting runtime's clock where it runs (tests replay months).
+    const clock = deps.alerting?.clock;
+    await app.register(spendRoutes, { store: deps.store, keyring: deps.keyring, budgets: deps.budgets ?? deps.alerting?.budgets ?? [], clock });
+    await app.register(rateRoutes, { store: deps.store, keyring: deps.keyring, clock });
     await app.register(keyRoutes, { keyring: deps.keyring });
     await app.register(sessionRoutes, { keyring: deps.keyring, users: deps.users, sessions: deps.sessions });
     const decisions = required(deps.decisions, 'web');

@@ -9,3 +9,4 @@ export { createServerMetrics } from './metrics.ts';
 export { ERRORS, TollgateError, type ErrorCode } from './errors.ts';
 export { loadSimulatedTraffic, type EventCounts } from './simulation-loader.ts';
 export { NODE_ROLES, type NodeRole } from './node-roles.ts';
+export { importContracts, type ContractImport } from './contracts/contract-import.ts';

@@ -274,6 +274,28 @@ describe('billing CSV imports', () => {
   ])('$name', expectAnswer);
 });
 
+describe('provider contract imports and spend parameters', () => {
+  const contracts = '/v1/spend/contracts';
+  const csv = (name: string, body: string, want: Want): BadInput => ({ name, url: contracts, body, type: CSV, scope: 'operate', want });
+  const spend = (query: string, field: string): BadInput => ({ name: `spend ${query}`, url: `/v1/spend?${query}`, method: 'GET', scope: 'read', want: refused(400, 'TG_REQUEST_INVALID', field) });
+  it.each<BadInput>([
+    csv('an empty contract file', '', refused(400, 'TG_REQUEST_INVALID', 'body')),
+    csv('a rate card without a price column', 'provider,country,effective_from\ntwilio,GB,2026-10-01\n', { ...refused(400, 'TG_REQUEST_INVALID', 'price'), rejected: [[1, 'price']] }),
+    csv('a rate card whose every row is bad', 'provider,country,price,effective_from\ntwilio,GB,-1,2026-10-01\ntwilio,GB,0.04,2026-10-01T00:30:00Z\n', {
+      ...refused(400, 'TG_REQUEST_INVALID', 'price'),
+      rejected: [[2, 'price'], [3, 'effective_from']],
+    }),
+    csv('commitments without a month', 'provider,monthly_minimum,effective_from\ntwilio,100,soon\n', { ...refused(400, 'TG_REQUEST_INVALID', 'effective_from'), rejected: [[2, 'effective_from']] }),
+    csv('binary garbage', '\u0000\u00ff,\n\u0000', { ...refused(400, 'TG_REQUEST_INVALID', 'provider'), rejected: [[1, 'provider'], [1, 'country'], [1, 'price'], [1, 'effective_from']] }),
+    { name: 'a rate card sent as JSON', url: contracts, body: '{"provider":"twilio"}', scope: 'operate', want: refused(415, 'TG_CONTENT_TYPE') },
+    { name: 'an unknown source parameter', url: `${contracts}?file=x.csv`, body: 'provider,country,price,effective_from\n', type: CSV, scope: 'operate', want: refused(400, 'TG_REQUEST_INVALID', 'file') },
+    { name: 'a contracts filter with a lower-case country', url: `${contracts}?country=gb`, method: 'GET', scope: 'read', want: refused(400, 'TG_REQUEST_INVALID', 'country') },
+    spend('reconciliation_months=0', 'reconciliation_months'),
+    spend('reconciliation_months=13', 'reconciliation_months'),
+    spend('reconciliation_months=all', 'reconciliation_months'),
+  ])('$name', expectAnswer);
+});
+
 describe('provider callbacks', () => {
   const twilio = '/v1/providers/twilio/status';
   const vonage = '/v1/providers/vonage/dlr';

@@ -45,3 +45,5 @@ export type { BillingCsvValue, ParsedBillingCsv } from './billing-csv.ts';
 
 export { EventsError, EVENTS_ERROR_CODES } from './events-error.ts';
 export type { EventsErrorCode } from './events-error.ts';
+export { readCsvTable } from './csv-table.ts';
+export type { CsvColumn, CsvTable } from './csv-table.ts';
