@@ -11,8 +11,9 @@ import { EmptyState, ErrorState } from '../../../components/states.tsx';
 export const dynamic = 'force-dynamic';
 
 /**
- * For finance: the month against budgets with the month-end forecast, where the money goes, billed
- * against estimated (all panels of dashboards/spend.json), and what each incident cost.
+ * For finance: the month against budgets and the providers' minimum commitments with the month-end
+ * forecast, where the money goes, billed against estimated and each contract reconciled per month
+ * (all panels of dashboards/spend.json), and what each incident cost.
  */
 export default async function SpendPage() {
   const [locale, dashboard] = await Promise.all([viewerLocale(), loadDashboard('spend')]);
