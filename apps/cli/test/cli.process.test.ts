@@ -104,6 +104,29 @@ describe('tollgate CLI', () => {
     }
   });
 
+  it('backtest --policy replays the sends through a policy file and reports per app and flow', async () => {
+    const policy = fileURLToPath(new URL('../../../alert-rules/breaker-policy.yaml', import.meta.url));
+    const out = join(dataDir, 'policy-report.json');
+    const to = Math.floor(Date.now() / 60_000) * 60_000;
+    const from = to - 6 * 3_600_000;
+    const result = await tollgate('backtest', '--policy', policy, '--from', new Date(from).toISOString(), '--to', String(to), '--json', out);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toMatch(/backtest.*100%/);
+    const report = JSON.parse(readFileSync(out, 'utf8')) as { groups: { app: string; flow: string; sessions: number }[]; total: { sessions: number; sends: number } };
+    expect(report.total.sessions).toBeGreaterThan(0);
+    expect(report.groups.reduce((n, g) => n + g.sessions, 0)).toBe(report.total.sessions);
+    for (const g of report.groups) expect(result.stdout).toContain(`${g.app} ${g.flow}`);
+    expect(result.stdout).toMatch(new RegExp(`${report.total.sends} sends replayed in [\\d.]+ s`));
+  });
+
+  it('backtest --policy names each mistake of the policy file with its line', async () => {
+    const bad = join(dataDir, 'bad-policy.yaml');
+    writeFileSync(bad, 'version: 1\nrisk:\n  tiers:\n    defaults: { medium: 80, high: 50 }\n');
+    const result = await tollgate('backtest', '--policy', bad, '--from', '2026-11-24T09:00:00Z', '--to', '2026-11-24T10:00:00Z');
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain(`${bad}:4 risk.tiers.defaults: high (50) must not be below medium (80)`);
+  });
+
   it('backtest refuses a range that ends before it starts', async () => {
     const result = await tollgate('backtest', '--from', '2026-11-24T10:00:00Z', '--to', '2026-11-24T09:00:00Z');
     expect(result.code).not.toBe(0);

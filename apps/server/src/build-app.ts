@@ -13,6 +13,7 @@ import type { ServerMetrics } from './metrics.ts';
 import { breakerRoutes } from './plugins/breakers.routes.ts';
 import { collectorRoutes } from './plugins/collectors.routes.ts';
 import { decideRoutes } from './plugins/decide.routes.ts';
+import { policyRoutes } from './plugins/policy.routes.ts';
 import { keyRoutes } from './plugins/keys.routes.ts';
 import { opsRoutes, type Readiness } from './plugins/ops.routes.ts';
 import { deliveryRoutes, trafficRoutes } from './plugins/traffic.routes.ts';
@@ -135,6 +136,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await app.register(rateRoutes, { store: deps.store, keyring: deps.keyring, clock });
     await app.register(keyRoutes, { keyring: deps.keyring });
     await app.register(sessionRoutes, { keyring: deps.keyring, users: deps.users, sessions: deps.sessions });
+    await app.register(policyRoutes, { store: deps.store, keyring: deps.keyring, identity: deps.identity });
     const decisions = required(deps.decisions, 'web');
     await app.register(breakerRoutes, { keyring: deps.keyring, registry: decisions.registry, store: deps.store });
     await app.register(webhookRoutes, { keyring: deps.keyring, dispatcher: decisions.dispatcher });

@@ -10,3 +10,5 @@ export { ERRORS, TollgateError, type ErrorCode } from './errors.ts';
 export { loadSimulatedTraffic, type EventCounts } from './simulation-loader.ts';
 export { NODE_ROLES, type NodeRole } from './node-roles.ts';
 export { importContracts, type ContractImport } from './contracts/contract-import.ts';
+export { readPolicyFile } from './policy-file.ts';
+export { backtestPolicy } from './decisions/policy-backtest-run.ts';

@@ -13,7 +13,7 @@ export const ROLE_PATHS: Readonly<Record<NodeRole, readonly string[]>> = {
   decide: ['/v1/decide'],
   detect: [],
   notify: ['/v1/incidents', '/v1/silences', '/v1/rules', '/v1/owners', '/v1/planned-events'],
-  web: ['/v1/metrics/', '/v1/anomalies', '/v1/spend', '/v1/breakers', '/v1/webhooks', '/v1/keys', '/v1/sessions', '/v1/users'],
+  web: ['/v1/metrics/', '/v1/anomalies', '/v1/spend', '/v1/breakers', '/v1/webhooks', '/v1/keys', '/v1/sessions', '/v1/users', '/v1/policy/'],
 };
 
 export type RolesResult = { ok: true; roles: ReadonlySet<NodeRole> } | { ok: false; error: string };

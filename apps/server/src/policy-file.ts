@@ -12,8 +12,13 @@ export const POLICY_FILE = 'breaker-policy.yaml';
 export function loadPolicyFile(env: NodeJS.ProcessEnv): BreakerPolicy | undefined {
   const path = join(resolve(env.TOLLGATE_RULES_DIR ?? './alert-rules'), POLICY_FILE);
   if (!existsSync(path)) return undefined;
+  return readPolicyFile(path, 'start');
+}
+
+/** The policy in `path`; its errors, each with file and line, make it throw with `retry` saying what to do again. */
+export function readPolicyFile(path: string, retry: string): BreakerPolicy {
   const parsed = parseBreakerPolicy(readFileSync(path, 'utf8'), path);
   if (parsed.ok) return parsed.policy;
   const lines = parsed.errors.map((e) => `  ${e.file}:${e.line} ${e.path}: ${e.message}`);
-  throw new Error(`${path} has ${parsed.errors.length} error(s); fix them and start again:\n${lines.join('\n')}`);
+  throw new Error(`${path} has ${parsed.errors.length} error(s); fix them and ${retry} again:\n${lines.join('\n')}`);
 }

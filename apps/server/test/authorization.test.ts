@@ -183,6 +183,13 @@ const ROUTES: RouteRow[] = [
   { method: 'DELETE', route: '/v1/users/:name', scope: 'admin', request: async () => ({ url: `/v1/users/${await user()}` }), ok: 200 },
   { method: 'DELETE', route: '/v1/keys/:id', scope: 'admin', request: async () => ({ url: `/v1/keys/${(await createKey(['read'], 'authz-to-revoke')).id}` }), ok: 204 },
   { method: 'POST', route: '/v1/decide', scope: 'decide', request: () => ({ url: '/v1/decide', payload: JSON.stringify({ app: 'authz', flow: 'login', phone: '+33612345678', ip: `203.0.113.${id() % 250}` }) }), ok: 200 },
+  {
+    method: 'POST',
+    route: '/v1/policy/backtest',
+    scope: 'operate',
+    request: () => ({ url: '/v1/policy/backtest', payload: JSON.stringify({ policy: 'version: 1\n', from: '2026-11-20T00:00:00Z', to: '2026-11-20T01:00:00Z' }) }),
+    ok: 200,
+  },
   { method: 'GET', route: '/v1/breakers/snapshot', scope: 'decide', request: () => ({ url: '/v1/breakers/snapshot' }), ok: 200 },
   { method: 'GET', route: '/v1/breakers', scope: 'operate', request: () => ({ url: '/v1/breakers?state=active' }), ok: 200 },
   { method: 'POST', route: '/v1/breakers', scope: 'operate', request: () => ({ url: '/v1/breakers', payload: JSON.stringify({ scope: { country: 'KG' }, action: 'challenge', note: 'authz' }) }), ok: 201 },

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SendRow, VerifyRow } from '@tollgate/events';
 import { insertRows } from '@tollgate/store';
-import { readScopeStats } from '../src/decisions/scope-stats-reader.ts';
+import { readScopeStats } from '@tollgate/breakers';
 import { openTestServer, type TestServer } from './support/test-server.ts';
 
 let server: TestServer;

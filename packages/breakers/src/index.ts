@@ -66,7 +66,7 @@ export { RISK_SIGNALS, SIGNAL_NAMES, DEFAULT_SIGNAL_WEIGHTS, isAutomationUserAge
 export type { RiskFacts, RiskSignalSpec, SignalName } from './risk-signals.ts';
 export { CHALLENGE_KINDS, DEFAULT_TIER_POLICY, compileTiers, tierOf } from './risk-tiers.ts';
 export type { ChallengeKind, RiskTier, TierPolicy, TierTable, TierThresholds } from './risk-tiers.ts';
-export { EMPTY_SCOPE_STATS, MIN_SESSIONS_FOR_CONVERSION, conversionDrop } from './scope-stats.ts';
+export { EMPTY_SCOPE_STATS, MIN_SESSIONS_FOR_CONVERSION, TYPICAL_CONVERSION, conversionDrop } from './scope-stats.ts';
 export type { ConversionStat, PrefixStat, ScopeStats } from './scope-stats.ts';
 export { createVerifyLimiter } from './verify-limiter.ts';
 export type { VerifyDecision, VerifyLimiter, VerifyOutcome, VerifyRequest, VerifyRule } from './verify-limiter.ts';

@@ -37,12 +37,20 @@ export const EMPTY_SCOPE_STATS: ScopeStats = { asn: new Map(), prefix: new Map()
 export const MIN_SESSIONS_FOR_CONVERSION = 20;
 
 /**
- * How far recent conversion fell below the baseline, as a share of the baseline (0 when it did
- * not fall or the counts are too small to say).
+ * The conversion a scope without a baseline is held to: legitimate OTP sessions verify 80-93 % of
+ * the time across countries (simulator catalogue, from public CPaaS conversion reports). Pumping
+ * favours destinations nobody sent to before, so "no baseline" must not mean "no opinion".
+ */
+export const TYPICAL_CONVERSION = 0.8;
+
+/**
+ * How far recent conversion fell below the baseline (or below TYPICAL_CONVERSION when the scope
+ * has too little history), as a share of it: 0 when it did not fall or the recent sessions are
+ * too few to say.
  */
 export function conversionDrop(stat: ConversionStat | undefined): number {
-  if (stat === undefined || stat.recentSessions < MIN_SESSIONS_FOR_CONVERSION || stat.baselineSessions < MIN_SESSIONS_FOR_CONVERSION) return 0;
-  const baseline = stat.baselineVerified / stat.baselineSessions;
+  if (stat === undefined || stat.recentSessions < MIN_SESSIONS_FOR_CONVERSION) return 0;
+  const baseline = stat.baselineSessions < MIN_SESSIONS_FOR_CONVERSION ? TYPICAL_CONVERSION : stat.baselineVerified / stat.baselineSessions;
   if (baseline <= 0) return 0;
   const recent = stat.recentVerified / stat.recentSessions;
   return Math.max(0, (baseline - recent) / baseline);

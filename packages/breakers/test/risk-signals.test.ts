@@ -22,6 +22,7 @@ describe('each risk signal on hand-made counters', () => {
     ['an ASN converting a quarter below usual is 0.5', 'asn_conversion', cleanFacts({ asnStat: converting(67.5) }), 0.5],
     ['an ASN converting at half its usual rate is full', 'asn_conversion', cleanFacts({ asnStat: converting(45) }), 1],
     ['an ASN with too few recent sessions says nothing', 'asn_conversion', cleanFacts({ asnStat: converting(0, 19) }), 0],
+    ['a new ASN converting 60 % is held to the typical 80 %: 0.5', 'asn_conversion', cleanFacts({ asnStat: { recentSessions: 50, recentVerified: 30, baselineSessions: 0, baselineVerified: 0 } }), 0.5],
     ['a prefix converting nothing is full', 'prefix_conversion', cleanFacts({ prefixStat: { ...converting(0), priceUsd: 0.04 } }), 1],
     ['a prefix better than usual is quiet', 'prefix_conversion', cleanFacts({ prefixStat: { ...converting(99), priceUsd: 0.04 } }), 0],
     ['a cheap prefix is quiet', 'prefix_price', cleanFacts({ prefixStat: { ...converting(90), priceUsd: 0.04 } }), 0],

@@ -20,6 +20,8 @@ export * from './queries/verify-failures.query.ts';
 export * from './queries/asn-profiles.query.ts';
 export * from './queries/scope-conversion.query.ts';
 export * from './queries/busy-number-blocks.query.ts';
+export * from './queries/send-history.query.ts';
+export * from './queries/breaker-audit-range.query.ts';
 export * from './queries/anomalies.query.ts';
 export * from './queries/incidents.query.ts';
 export * from './queries/silences.query.ts';

@@ -1,12 +1,14 @@
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { runBacktest } from '@tollgate/detector';
-import { openCore } from '@tollgate/server';
+import { backtestPolicy, openCore, readPolicyFile } from '@tollgate/server';
 import { createProgress } from '../progress.ts';
 
 /**
  * `tollgate backtest --from ISO --to ISO [--json FILE]`: replays detection over stored history
  * minute by minute on event time (the live detector's engine) and reports what it would have raised.
+ * With `--policy FILE` it replays the stored sends through the decision path that breaker policy
+ * describes instead, and reports what it would have allowed, challenged and blocked.
  */
 export function registerBacktestCommand(program: Command): void {
   program
@@ -14,14 +16,17 @@ export function registerBacktestCommand(program: Command): void {
     .description('Replay detection over stored history minute by minute and list what it would have raised')
     .requiredOption('--from <time>', 'start of the replay (ISO-8601 or epoch ms)', parseTime('from'))
     .requiredOption('--to <time>', 'end of the replay (ISO-8601 or epoch ms)', parseTime('to'))
-    .option('--json <file>', 'write the findings as JSON: [{ts, kind, scope, severity, action, observed, expected}]')
+    .option('--json <file>', 'write the findings as JSON: [{ts, kind, scope, severity, action, observed, expected}] (with --policy: the report)')
+    .option('--policy <file>', 'replay the sends through the decision path of this breaker policy file instead of detection')
     .addHelpText(
       'after',
       '\nExamples:\n  tollgate simulate --days 3\n  tollgate backtest --from 2026-11-20T00:00:00Z --to 2026-11-23T00:00:00Z --json findings.json\n' +
+        '  tollgate backtest --policy draft-policy.yaml --from 2026-11-22T00:00:00Z --to 2026-11-23T00:00:00Z\n' +
         '\nReads the store in TOLLGATE_DATA_DIR (or CLICKHOUSE_URL); stop the server first on the embedded store.',
     )
-    .action(async (options: { from: number; to: number; json?: string }) => {
+    .action(async (options: { from: number; to: number; json?: string; policy?: string }) => {
       if (options.from >= options.to) throw new Error('--from must be before --to');
+      if (options.policy !== undefined) return replayPolicy(options.policy, options);
       const core = await openCore(process.env);
       const totalMinutes = Math.ceil((options.to - options.from) / 60_000);
       const progress = createProgress('backtest', totalMinutes, 'minutes');
@@ -46,6 +51,43 @@ export function registerBacktestCommand(program: Command): void {
         await core.close();
       }
     });
+}
+
+/** `backtest --policy`: a line per app and flow, then the totals; the report as JSON with --json. */
+async function replayPolicy(file: string, options: { from: number; to: number; json?: string }): Promise<void> {
+  // Read before opening the store: a policy with mistakes should cost nothing but the message.
+  const policy = readPolicyFile(file, 'run the backtest');
+  const core = await openCore(process.env);
+  const progress = createProgress('backtest', Math.ceil((options.to - options.from) / 60_000), 'minutes');
+  try {
+    const started = performance.now();
+    const report = await backtestPolicy({
+      store: core.store,
+      identity: core.identity,
+      policy,
+      fromMs: options.from,
+      toMs: options.to,
+      onProgress: (doneMs) => progress.update(Math.ceil(doneMs / 60_000)),
+    });
+    progress.stop();
+    if (options.json) writeFileSync(options.json, `${JSON.stringify(report, null, 2)}\n`);
+    const pct = (n: number, of: number) => (of === 0 ? '-' : `${((n / of) * 100).toFixed(1)} %`);
+    const usd = (n: number) => `$${n.toFixed(2)}`;
+    for (const g of [...report.groups, report.total]) {
+      const verified = g.verified.allowed + g.verified.challenged + g.verified.blocked;
+      console.log(
+        `${`${g.app} ${g.flow}`.padEnd(18)} ${String(g.sessions).padStart(7)} sessions: ${pct(g.allowed, g.sessions)} allowed, ` +
+          `${pct(g.challenged, g.sessions)} challenged, ${pct(g.blocked, g.sessions)} blocked; ` +
+          `verified sessions met friction ${pct(g.verified.challenged + g.verified.blocked, verified)} (of ${verified}); ` +
+          `spend stopped ${usd(g.spendStoppedUsd)} of ${usd(g.spendUsd)}`,
+      );
+    }
+    const seconds = ((performance.now() - started) / 1000).toFixed(1);
+    console.log(`${report.total.sends} sends replayed in ${seconds} s through ${file}`);
+  } finally {
+    progress.stop();
+    await core.close();
+  }
 }
 
 function round(n: number): string {

@@ -1,4 +1,4 @@
-import type { ConversionStat, PrefixStat, ScopeStats } from '@tollgate/breakers';
+import type { ConversionStat, PrefixStat, ScopeStats } from './scope-stats.ts';
 import { busyNumberBlocks, scopeConversion, type Store } from '@tollgate/store';
 
 const MINUTE_MS = 60_000;
