@@ -9,8 +9,6 @@ import type { Budget } from '@tollgate/detector';
 import { contractReconciliation, listProviderCommitments, scopeSpend, spendCells, type ContractMonthRow, type SpendCell, type Store } from '@tollgate/store';
 
 const DAY_MS = 86_400_000;
-/** Months reconciled by default: the current one and the two before, whose late bills still arrive. */
-export const DEFAULT_RECONCILIATION_MONTHS = 3;
 
 /** A provider's minimum monthly commitment against the month's spend. */
 export interface CommitmentStatus {
@@ -69,12 +67,13 @@ export interface SpendReport {
   /** Per provider and country, "provider country" keys: where a bill departs from the estimate. */
   byProviderCountry: SpendLine[];
   month: { startMs: number; toDateUsd: number; forecastUsd: number; budgets: BudgetStatus[]; commitments: CommitmentStatus[] };
-  /** The calendar months up to the one holding `toMs`, per provider and country. */
+  /** The `reconciliationMonths` calendar months up to the one holding `toMs`, per provider and country. */
   reconciliation: ReconciliationLine[];
 }
 
 export async function spendReport(
   store: Store,
+  // Reconciliation reads whole months of the rollup: only pages that show it ask for it (none by default).
   params: { fromMs: number; toMs: number; nowMs: number; budgets: readonly Budget[]; reconciliationMonths?: number },
 ): Promise<SpendReport> {
   const cells = await spendCells(store, { fromMs: params.fromMs, toMs: params.toMs });
@@ -131,9 +130,9 @@ export async function spendReport(
     };
   });
   const toDate = new Date(params.toMs - 1);
-  const months = params.reconciliationMonths ?? DEFAULT_RECONCILIATION_MONTHS;
+  const months = params.reconciliationMonths ?? 0;
   const reconcileFromMs = Date.UTC(toDate.getUTCFullYear(), toDate.getUTCMonth() - (months - 1), 1);
-  const reconciliation = (await contractReconciliation(store, { fromMs: reconcileFromMs, toMs: params.toMs })).map(reconciliationLine);
+  const reconciliation = months > 0 ? (await contractReconciliation(store, { fromMs: reconcileFromMs, toMs: params.toMs })).map(reconciliationLine) : [];
   return {
     currency: 'USD',
     fromMs: params.fromMs,

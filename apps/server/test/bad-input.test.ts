@@ -290,7 +290,7 @@ describe('provider contract imports and spend parameters', () => {
     { name: 'a rate card sent as JSON', url: contracts, body: '{"provider":"twilio"}', scope: 'operate', want: refused(415, 'TG_CONTENT_TYPE') },
     { name: 'an unknown source parameter', url: `${contracts}?file=x.csv`, body: 'provider,country,price,effective_from\n', type: CSV, scope: 'operate', want: refused(400, 'TG_REQUEST_INVALID', 'file') },
     { name: 'a contracts filter with a lower-case country', url: `${contracts}?country=gb`, method: 'GET', scope: 'read', want: refused(400, 'TG_REQUEST_INVALID', 'country') },
-    spend('reconciliation_months=0', 'reconciliation_months'),
+    spend('reconciliation_months=-1', 'reconciliation_months'),
     spend('reconciliation_months=13', 'reconciliation_months'),
     spend('reconciliation_months=all', 'reconciliation_months'),
   ])('$name', expectAnswer);

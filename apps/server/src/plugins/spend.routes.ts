@@ -4,7 +4,7 @@ import type { Store } from '@tollgate/store';
 import { requireScope } from '../auth/require-scope.ts';
 import type { Keyring } from '../auth/keyring.ts';
 import { TollgateError } from '../errors.ts';
-import { DEFAULT_RECONCILIATION_MONTHS, spendReport } from '../spend-report.ts';
+import { spendReport } from '../spend-report.ts';
 import { ERROR_RESPONSES } from './ingest-response.schema.ts';
 import { parseTime } from './traffic.routes.ts';
 
@@ -78,7 +78,7 @@ const REPORT = {
     reconciliation: {
       type: 'array',
       description:
-        'Per calendar month (the months up to the one holding `to`), provider and country: sends, the services\' estimate, the rate card\'s price, what was billed. ' +
+        'Per calendar month (`reconciliation_months` months up to the one holding `to`; empty without it), provider and country: sends, the services\' estimate, the rate card\'s price, what was billed. ' +
         'A bill counts in the month of its send however late it arrives.',
       items: {
         type: 'object',
@@ -115,14 +115,15 @@ export async function spendRoutes(app: FastifyInstance, opts: { store: Store; ke
         description:
           'Scope `read`. Estimated and billed spend in the range (default: the last 24 hours; ISO-8601 or epoch ms, at most 92 days) by country, provider, app and ' +
           'provider × country, the current month against the budgets of alert-rules/budgets.yaml and the providers\' minimum commitments with a month-end forecast, ' +
-          'and each contract reconciled per month (`reconciliation_months` months up to the one holding `to`, default 3).',
+          'and, when `reconciliation_months` is given, each contract reconciled per month for that many months up to the one holding `to` ' +
+          '(the current one and the two before hold most late bills).',
         querystring: {
           type: 'object',
           additionalProperties: false,
           properties: {
             from: { type: 'string' },
             to: { type: 'string' },
-            reconciliation_months: { type: 'integer', minimum: 1, maximum: MAX_RECONCILIATION_MONTHS, default: DEFAULT_RECONCILIATION_MONTHS },
+            reconciliation_months: { type: 'integer', minimum: 0, maximum: MAX_RECONCILIATION_MONTHS, default: 0 },
           },
         },
         response: { 200: REPORT, ...ERROR_RESPONSES },
