@@ -33,6 +33,8 @@ export interface LatencySeries {
 export interface LatencyMinute {
   total: LatencyHistogram;
   byCarrier: Map<string, LatencyHistogram>;
+  /** Messages in `total`. */
+  delivered: number;
 }
 
 export interface LatencyBook {
@@ -46,6 +48,8 @@ export interface LatencyBook {
   markHistoryStart(ms: number): void;
   commitUntil(untilMs: number): void;
   prune(nowMs: number): void;
+  /** Delivered messages of the scope in [fromMs, toMs): cheap, so scopes too quiet to judge skip the histograms. */
+  delivered(series: LatencySeries, fromMs: number, toMs: number): number;
   /** The scope's histogram over [fromMs, toMs); per carrier too when asked (a finding's contributors). */
   window(series: LatencySeries, fromMs: number, toMs: number, withCarriers?: boolean): LatencyMinute;
 }
@@ -88,11 +92,12 @@ export function createLatencyBook(options: { recentMs: number; historyMs: number
         const s = seriesFor(row.provider, row.country);
         present.add(s);
         let minute = s.minutes.get(minuteMs);
-        if (!minute) s.minutes.set(minuteMs, (minute = { total: new Map(), byCarrier: new Map() }));
+        if (!minute) s.minutes.set(minuteMs, (minute = { total: new Map(), byCarrier: new Map(), delivered: 0 }));
         const histogram = minute.byCarrier.get(row.carrier) ?? new Map<number, number>();
         minute.byCarrier.set(row.carrier, histogram);
         row.buckets.forEach((bucket, i) => histogram.set(bucket, (histogram.get(bucket) ?? 0) + (row.counts[i] ?? 0)));
         addHistogram(minute.total, histogram);
+        for (const count of row.counts) minute.delivered += count;
         if (minuteMs > s.lastActiveMs) s.lastActiveMs = minuteMs;
       }
     },
@@ -135,14 +140,22 @@ export function createLatencyBook(options: { recentMs: number; historyMs: number
       }
       if (historyStartMs < oldestHour) historyStartMs = hourStart(oldestHour);
     },
+    delivered(s, fromMs, toMs) {
+      let delivered = 0;
+      if (s.lastActiveMs < fromMs) return delivered;
+      for (let m = fromMs; m < toMs; m += MS_PER_MINUTE) delivered += s.minutes.get(m)?.delivered ?? 0;
+      return delivered;
+    },
     window(s, fromMs, toMs, withCarriers = false) {
       const total: LatencyHistogram = new Map();
       const byCarrier = new Map<string, LatencyHistogram>();
-      if (s.lastActiveMs < fromMs) return { total, byCarrier };
+      let delivered = 0;
+      if (s.lastActiveMs < fromMs) return { total, byCarrier, delivered };
       for (let m = fromMs; m < toMs; m += MS_PER_MINUTE) {
         const minute = s.minutes.get(m);
         if (!minute) continue;
         addHistogram(total, minute.total);
+        delivered += minute.delivered;
         if (!withCarriers) continue;
         for (const [carrier, histogram] of minute.byCarrier) {
           let mine = byCarrier.get(carrier);
@@ -150,7 +163,7 @@ export function createLatencyBook(options: { recentMs: number; historyMs: number
           addHistogram(mine, histogram);
         }
       }
-      return { total, byCarrier };
+      return { total, byCarrier, delivered };
     },
   };
   return book;

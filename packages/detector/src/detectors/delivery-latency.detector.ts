@@ -10,7 +10,7 @@ import type { DetectorConfig } from '../detector-config.ts';
 import type { Contributor, Finding } from '../finding.ts';
 import { LATENCY_QUANTILE } from '../latency-book.ts';
 import { latencyBaseline, type LatencyBaseline } from '../seasonal-baseline.ts';
-import { countSlowerThan, histogramCount, histogramQuantileMs } from '../statistics/latency-histogram.ts';
+import { countSlowerThan, histogramQuantileMs } from '../statistics/latency-histogram.ts';
 import { wilsonInterval } from '../statistics/wilson-interval.ts';
 
 /** Bounds at 99 %, as for delivery failures. */
@@ -32,10 +32,9 @@ export function detectDeliveryLatency(ctx: DetectionContext): Finding[] {
   const fromMs = toMs - config.latencyWindowMs;
   const findings: Finding[] = [];
   for (const series of latency.series.values()) {
-    if (series.lastActiveMs < fromMs) continue;
+    if (latency.delivered(series, fromMs, toMs) < config.minLatencyDelivered) continue;
     const window = latency.window(series, fromMs, toMs);
-    const delivered = histogramCount(window.total);
-    if (delivered < config.minLatencyDelivered) continue;
+    const { delivered } = window;
     const baseline = latencyBaseline(latency, series, fromMs, config.minLatencyHourDelivered);
     if (!baseline) continue;
     const thresholdMs = latencyThresholdMs(baseline, config);
