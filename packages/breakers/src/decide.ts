@@ -197,7 +197,8 @@ export function createDecider(deps: DeciderDeps): Decider {
     if (scoring) {
       limiter.observe(request, counts);
       const assessment = risk!.assess(request, counts);
-      assessed = { score: assessment.score, tier: assessment.tier, signals: assessment.signals };
+      // Passed on whole, not copied: the answer's schema serializes score, tier and signals only.
+      assessed = assessment;
       challenge = assessment.thresholds.challenge;
       if (assessment.tier !== 'low' && risk!.mode === 'enforce') {
         const at = assessment.tier === 'high' ? assessment.thresholds.high : assessment.thresholds.medium;
