@@ -4,6 +4,8 @@ import type { NextConfig } from 'next';
 const config: NextConfig = {
   poweredByHeader: false,
   reactStrictMode: true,
+  // The panel files' schema, shared with the Grafana dashboards, is a workspace package in TypeScript.
+  transpilePackages: ['@tollgate/panels'],
 };
 
 export default config;

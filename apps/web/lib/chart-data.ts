@@ -1,3 +1,5 @@
+import type { Reduce } from '@tollgate/panels';
+
 /**
  * Shapes API answers into the rows recharts draws. Pure, so the shaping is tested without a
  * browser: a chart that lies at 3 a.m. usually lies here.
@@ -120,7 +122,6 @@ export function groupLabel(key: unknown): string {
   return typeof key === 'string' && key !== '' ? key : typeof key === 'number' ? String(key) : '(unknown)';
 }
 
-export type Reduce = 'sum' | 'last' | 'mean' | 'count' | 'ratio';
 
 /**
  * One number for a stat panel. `ratio` divides the sums of two fields (conversion over a range is
