@@ -177,3 +177,18 @@ describe('the per-scope statistics behind the score', () => {
     expect(stats.blocks.has('b-new-20')).toBe(false);
   });
 });
+
+describe('the OpenAPI document', () => {
+  it('describes the verify action, the account and device fields, the risk score and the challenge kind', async () => {
+    const doc = (await server.app.inject({ url: '/docs/json' })).json();
+    const decide = doc.paths['/v1/decide'].post;
+    const body = decide.requestBody.content['application/json'].schema;
+    expect(body.properties.action.enum).toEqual(['send', 'verify']);
+    expect(Object.keys(body.properties)).toEqual(expect.arrayContaining(['account_id', 'device_id', 'user_agent', 'timezone', 'platform']));
+    const answer = decide.responses['200'].content['application/json'].schema;
+    expect(answer.properties.challenge.enum).toEqual(['captcha', 'email_code', 'slower_cooldown']);
+    expect(answer.properties.risk.properties.tier.enum).toEqual(['low', 'medium', 'high']);
+    expect(answer.properties.risk.properties.signals.items.required).toEqual(['name', 'value', 'weight', 'detail']);
+    expect(doc.paths['/v1/policy/backtest'].post.requestBody.content['application/json'].schema.required).toEqual(['policy']);
+  });
+});

@@ -57,15 +57,19 @@ export async function decideRoutes(
     '/v1/decide',
     {
       onRequest: requireScope(opts.keyring, 'decide'),
-      preValidation: async (request) => {
+      // A callback hook, not an async one: this runs on every decision, and an async hook costs a promise.
+      preValidation: (request, _reply, done) => {
         const body: unknown = request.body;
-        if (typeof body !== 'object' || body === null) return;
-        for (const field of STRING_FIELDS) {
-          const value = (body as Record<string, unknown>)[field];
-          if (value !== undefined && typeof value !== 'string') {
-            throw new TollgateError('TG_REQUEST_INVALID', { field, message: `body field "${field}" must be a string, got ${value === null ? 'null' : typeof value}.` });
+        if (typeof body === 'object' && body !== null) {
+          for (const field of STRING_FIELDS) {
+            const value = (body as Record<string, unknown>)[field];
+            if (value !== undefined && typeof value !== 'string') {
+              done(new TollgateError('TG_REQUEST_INVALID', { field, message: `body field "${field}" must be a string, got ${value === null ? 'null' : typeof value}.` }));
+              return;
+            }
           }
         }
+        done();
       },
       schema: {
         summary: 'Decide whether an OTP may be sent, or a code may be tried',
