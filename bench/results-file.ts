@@ -9,6 +9,16 @@ export function median(values: number[]): number {
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
+/** The body of the `## name` section of bench/RESULTS.md (without its heading), if there is one. */
+export function readResultsSection(name: string): string | undefined {
+  const current = existsSync(RESULTS) ? readFileSync(RESULTS, 'utf8') : '';
+  const heading = `## ${name}\n`;
+  const start = current.indexOf(heading);
+  if (start < 0) return undefined;
+  const after = current.indexOf('\n## ', start + heading.length);
+  return current.slice(start + heading.length, after < 0 ? undefined : after).trim();
+}
+
 /** Replaces (or appends) the `## name` section of bench/RESULTS.md, leaving the other benchmarks' sections alone. */
 export function writeResultsSection(name: string, body: string): void {
   const current = existsSync(RESULTS) ? readFileSync(RESULTS, 'utf8') : '# Benchmark results\n\nLatest figures of each benchmark, with the command that made them.\n';

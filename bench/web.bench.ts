@@ -7,9 +7,9 @@
  * it (the overview's queries come from dashboards/overview.json); the page is the production build.
  * Writes the "Dashboard" section of bench/RESULTS.md.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
@@ -18,7 +18,7 @@ import { startWeb } from '../apps/web/launcher/web-server.ts';
 import { panelRequest, parseDashboard } from '../apps/web/lib/panels.ts';
 import { openTestServer, TEST_ADMIN_KEY, TEST_HMAC_KEY } from '../apps/server/test/support/test-server.ts';
 import { writeSyntheticHistory } from './detect-live-history.ts';
-import { median, writeResultsSection } from './results-file.ts';
+import { median, readResultsSection, writeResultsSection } from './results-file.ts';
 
 const MINUTE = 60_000;
 const DAY = 24 * 60 * MINUTE;
@@ -31,6 +31,20 @@ const TARGET_P95_MS = 300;
 const TARGET_LOAD_MS = 2_000;
 const OVERVIEW = fileURLToPath(new URL('../dashboards/overview.json', import.meta.url));
 const PASSWORD = 'bench web password';
+/**
+ * Writing ten million sends takes ten to twenty minutes, so the store is kept between runs in a
+ * git-ignored folder and brought up to the present with the sends of the time since, at the same
+ * rate. BENCH_WEB_FRESH=1 writes it again; a store that a killed run left open is written again too.
+ */
+const CACHE_DIR = fileURLToPath(new URL(`./.cache/web-${SENDS}-sends-${DAYS}-days`, import.meta.url));
+const FRESH = process.env.BENCH_WEB_FRESH === '1';
+
+/** What the cached store holds: sends numbered below `nextNumber`, evenly over [fromMs, toMs). */
+interface CachedHistory {
+  fromMs: number;
+  toMs: number;
+  nextNumber: number;
+}
 
 function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -52,20 +66,40 @@ interface Timing {
   p95: number;
 }
 
-async function main(): Promise<void> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'tollgate-bench-web-'));
-  const nowMs = Math.floor(Date.now() / MINUTE) * MINUTE;
-  const built = performance.now();
-  const core = await openCore({ TOLLGATE_DATA_DIR: dataDir, TOLLGATE_HMAC_KEY: TEST_HMAC_KEY });
-  await writeSyntheticHistory(core.store, { sends: SENDS, fromMs: nowMs - DAYS * DAY, toMs: nowMs });
+/** The cached store with history up to `nowMs`; says how it got there. */
+async function historyUpTo(nowMs: number): Promise<{ dataDir: string; how: string }> {
+  const meta = join(CACHE_DIR, 'history.json');
+  const usable = !FRESH && existsSync(meta) && !existsSync(join(CACHE_DIR, '.running'));
+  const cached: CachedHistory | undefined = usable ? JSON.parse(readFileSync(meta, 'utf8')) : undefined;
+  if (!cached) rmSync(CACHE_DIR, { recursive: true, force: true });
+  const fromMs = cached?.toMs ?? nowMs - DAYS * DAY;
+  const sends = cached ? Math.round((SENDS * (nowMs - fromMs)) / (DAYS * DAY)) : SENDS;
+  const firstNumber = cached?.nextNumber ?? 0;
+  const started = performance.now();
+  // Opening the store also applies pending migrations to a cached one (and times them with the history).
+  const core = await openCore({ TOLLGATE_DATA_DIR: CACHE_DIR, TOLLGATE_HMAC_KEY: TEST_HMAC_KEY });
+  if (sends > 0) await writeSyntheticHistory(core.store, { sends, fromMs, toMs: nowMs, firstNumber });
   await core.close();
-  const buildSeconds = (performance.now() - built) / 1000;
-  console.log(`history: ${SENDS} sends over ${DAYS} days in ${buildSeconds.toFixed(0)} s`);
+  const seconds = ((performance.now() - started) / 1000).toFixed(0);
+  writeFileSync(meta, JSON.stringify({ fromMs: cached?.fromMs ?? fromMs, toMs: nowMs, nextNumber: firstNumber + sends } satisfies CachedHistory));
+  const how = cached
+    ? `the store cached in bench/.cache by an earlier run, brought up to the present with ${sends.toLocaleString('en-US')} more sends in ${seconds} s`
+    : `written by ClickHouse in ${seconds} s (kept in bench/.cache for the next run)`;
+  console.log(`history: ${how}`);
+  return { dataDir: CACHE_DIR, how };
+}
 
-  const server = await openTestServer('bench-web', { dataDir });
+/** The 1-minute load average, as `uptime` shows it. */
+const load = () => loadavg()[0]!.toFixed(1);
+
+async function main(): Promise<void> {
+  const nowMs = Math.floor(Date.now() / MINUTE) * MINUTE;
+  const { dataDir, how } = await historyUpTo(nowMs);
+  const server = await openTestServer('bench-web', { dataDir, keepData: true });
   try {
     const admin = { authorization: `Bearer ${TEST_ADMIN_KEY}` };
-    await server.app.inject({ method: 'POST', url: '/v1/users', payload: { name: 'bench-oncall', role: 'oncall', password: PASSWORD }, headers: admin });
+    const user = await server.app.inject({ method: 'POST', url: '/v1/users', payload: { name: 'bench-oncall', role: 'oncall', password: PASSWORD }, headers: admin });
+    if (user.statusCode !== 201) throw new Error(`adding the bench user answered ${user.statusCode}`);
     const token = (await server.app.inject({ method: 'POST', url: '/v1/sessions', payload: { username: 'bench-oncall', password: PASSWORD } })).json().token as string;
     const apiUrl = await server.app.listen({ port: 0, host: '127.0.0.1' });
 
@@ -86,6 +120,7 @@ async function main(): Promise<void> {
       ],
     };
     const timings: Timing[] = [];
+    const loadBefore = load();
     for (const [page, urls] of Object.entries(pages)) {
       for (const url of urls) {
         const ms: number[] = [];
@@ -101,6 +136,7 @@ async function main(): Promise<void> {
       }
     }
 
+    const loadAfter = load();
     const web = await startWeb({ apiUrl, port: await freePort(), host: '127.0.0.1' });
     const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
     const loads: number[] = [];
@@ -127,9 +163,15 @@ async function main(): Promise<void> {
 
     const worst = (page: string) => Math.max(...timings.filter((t) => t.page === page && !deferred.has(t.url)).map((t) => t.p95));
     const rows = timings.map((t) => `| ${t.page}${deferred.has(t.url) ? ' (deferred)' : ''} | \`${t.url.replace(/from=\d+&to=\d+/, 'from=..&to=..')}\` | ${t.p50.toFixed(0)} | ${t.p95.toFixed(0)} |`);
+    const heading = `### ${SENDS.toLocaleString('en-US')} sends over ${DAYS} days`;
     writeResultsSection(
       'Dashboard',
-      `\`npm run bench:web\`: ${DAYS} days of synthetic history at ${SENDS.toLocaleString('en-US')} sends (with their verifies, receipts and bills) written by ClickHouse in ${buildSeconds.toFixed(0)} s; the real API on loopback called with an on-call session, ${ROUNDS} rounds per call after one warm-up; the overview page (production build) loaded ${PAGE_LOADS} times in headless Chromium, from the request until its 6-hour chart is drawn, each on an idle API (the previous load's deferred panels done). Machine: 2 cores shared with other work.
+      withSubsection(
+        readResultsSection('Dashboard') ?? '',
+        heading,
+        `${heading}
+
+\`BENCH_WEB_SENDS=${SENDS} npm run bench:web\`: ${DAYS} days of synthetic history (verifies, receipts and bills with the sends), ${how}; the real API on loopback called with an on-call session, ${ROUNDS} rounds per call after one warm-up; the overview page (production build) loaded ${PAGE_LOADS} times in headless Chromium, from the request until its 6-hour chart is drawn, each on an idle API (the previous load's deferred panels done). Machine: 2 cores shared with other work, load average (1 min, as \`uptime\` shows it) ${loadBefore} before the API calls and ${loadAfter} after them.
 
 | page | slowest call p95 (deferred panels apart) | target |
 | --- | --- | --- |
@@ -139,11 +181,19 @@ ${['overview', 'incident detail', 'traffic explorer'].map((page) => `| ${page} |
 | page | API call | p50 ms | p95 ms |
 | --- | --- | --- | --- |
 ${rows.join('\n')}`,
+      ),
     );
   } finally {
     await server.close();
-    rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+/** The section's text with its `### heading` part replaced (or added), other scales' figures and notes kept. */
+function withSubsection(section: string, heading: string, text: string): string {
+  const start = section.indexOf(`${heading}\n`);
+  if (start < 0) return `${section.trim()}\n\n${text}`;
+  const next = section.indexOf('\n### ', start + heading.length);
+  return `${section.slice(0, start)}${text}\n${next < 0 ? '' : section.slice(next)}`;
 }
 
 await main();

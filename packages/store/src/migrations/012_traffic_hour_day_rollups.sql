@@ -12,10 +12,13 @@
 -- bills and receipts included (they land in traffic_1m in the minute of their send and flow on from
 -- there). repairRollups rebuilds the hours and days of the minutes it rebuilds.
 --
--- ORDER BY: the hourly table leads with the day, so "the last 24 hours of everything" reads two days
--- of rows instead of every row of the month, and a scope's day is still contiguous. The daily table
--- holds 30 rows per scope a month; it leads with the scope like traffic_1m. PARTITION BY month and
--- TTL (set from TOLLGATE_ROLLUP_RETENTION_DAYS by the migrator) as traffic_1m.
+-- ORDER BY: the hourly table leads with blocks of six hours (21600 s), then the scope. Led by the scope, "the
+-- last 24 hours of everything" read every row of the month; led by the hour, one country's week read
+-- every country's rows. With blocks, a range reads at most five hours more than it asks, and a scope
+-- filter skips the other scopes of each block: small granules (1024 rows, a block holds about 15 at
+-- ten million sends a month) let it skip. The daily table holds 30 rows per scope a month and is
+-- read whole; it leads with the scope like traffic_1m. PARTITION BY month and TTL (set from
+-- TOLLGATE_ROLLUP_RETENTION_DAYS by the migrator) as traffic_1m.
 CREATE TABLE IF NOT EXISTS traffic_1h
 (
     hour DateTime('UTC'),
@@ -38,7 +41,8 @@ CREATE TABLE IF NOT EXISTS traffic_1h
 )
 ENGINE = AggregatingMergeTree
 PARTITION BY toYYYYMM(hour)
-ORDER BY (toDate(hour), app, country, prefix, provider, hour);
+ORDER BY (intDiv(toUInt32(hour), 21600), app, country, prefix, provider, hour)
+SETTINGS index_granularity = 1024;
 
 CREATE TABLE IF NOT EXISTS traffic_1d
 (

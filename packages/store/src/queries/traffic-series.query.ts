@@ -33,11 +33,11 @@ export interface TrafficRollup {
   grainMinutes: number;
   dimensions: readonly TrafficDimension[];
   /**
-   * The table's leading sort key when it is the day of the time column. ClickHouse matches a range
-   * on the time column to the time column itself, later in the key, and reads every granule; the
-   * same range on the day lets it skip to the days asked.
+   * The table's leading sort key when it numbers blocks of time (migration 012), and the block's
+   * length. ClickHouse matches a range on the time column to the time column itself, later in the
+   * key, and reads every granule; the same range in block numbers lets it skip to the blocks asked.
    */
-  dayKey?: 'toDate(hour)';
+  block?: { key: string; ms: number };
 }
 
 /**
@@ -46,7 +46,7 @@ export interface TrafficRollup {
  */
 export const TRAFFIC_ROLLUPS: readonly TrafficRollup[] = [
   { table: 'traffic_1d', time: 'day', grainMinutes: 1440, dimensions: ['app', 'country', 'prefix', 'provider'] },
-  { table: 'traffic_1h', time: 'hour', grainMinutes: 60, dimensions: ['app', 'country', 'prefix', 'provider'], dayKey: 'toDate(hour)' },
+  { table: 'traffic_1h', time: 'hour', grainMinutes: 60, dimensions: ['app', 'country', 'prefix', 'provider'], block: { key: 'intDiv(toUInt32(hour), 21600)', ms: 21_600_000 } },
   { table: 'traffic_1m', time: 'minute', grainMinutes: 1, dimensions: TRAFFIC_DIMENSIONS },
 ];
 
@@ -133,8 +133,13 @@ function rowsOf(spans: RollupSpan[], params: TrafficSeriesParams, queryParams: R
         queryParams[`s${s}_${r}_from`] = from;
         queryParams[`s${s}_${r}_to`] = to;
         const [start, end] = [`fromUnixTimestamp64Milli({s${s}_${r}_from:Int64})`, `fromUnixTimestamp64Milli({s${s}_${r}_to:Int64})`];
-        const days = rollup.dayKey ? `${rollup.dayKey} BETWEEN toDate(${start}) AND toDate(${end} - 1) AND ` : '';
-        return `(${days}${rollup.time} >= ${start} AND ${rollup.time} < ${end})`;
+        let blocks = '';
+        if (rollup.block) {
+          queryParams[`s${s}_${r}_first`] = Math.floor(from / rollup.block.ms);
+          queryParams[`s${s}_${r}_last`] = Math.floor((to - 1) / rollup.block.ms);
+          blocks = `${rollup.block.key} BETWEEN {s${s}_${r}_first:Int64} AND {s${s}_${r}_last:Int64} AND `;
+        }
+        return `(${blocks}${rollup.time} >= ${start} AND ${rollup.time} < ${end})`;
       });
       const where = [`(${within.join(' OR ')})`, ...filters].join(' AND ');
       return `SELECT ${rollup.time} AS minute, ${key} AS key, ${MEASURE_COLUMNS} FROM ${rollup.table} WHERE ${where}`;
