@@ -37,6 +37,13 @@ export interface AppConfig {
   twilioAuthToken?: string;
   /** The public base URL Twilio calls (signatures cover the URL as Twilio saw it). */
   publicUrl?: string;
+  /**
+   * Addresses whose X-Forwarded-For is believed (proxy-addr syntax: IPs, CIDRs, `loopback`,
+   * `uniquelocal`...). Anyone else's would let a client pick its own address, and with it escape
+   * the per-address sign-in throttle. Default: loopback and private networks (the dashboard on the
+   * same host, a load balancer in the same network).
+   */
+  trustedProxies?: string;
   version: string;
   /** false in tests that want quiet output. */
   logLevel: string;
@@ -63,6 +70,8 @@ export interface AppDeps {
   config: AppConfig;
 }
 
+export const DEFAULT_TRUSTED_PROXIES = 'loopback, linklocal, uniquelocal';
+
 // 8 MiB holds the largest batch (10,000 events of a few hundred bytes) with room to spare.
 export const DEFAULT_BODY_LIMIT_BYTES = 8 * 1024 * 1024;
 
@@ -74,7 +83,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     logger: loggerOptions(deps.config.logLevel),
     bodyLimit: deps.config.bodyLimitBytes,
-    trustProxy: true,
+    trustProxy: deps.config.trustedProxies ?? DEFAULT_TRUSTED_PROXIES,
     // Deeply nested or huge JSON never reaches the handlers: fastify's parser refuses prototype
     // poisoning, our batch parser bounds depth.
     onProtoPoisoning: 'error',

@@ -139,6 +139,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
         bodyLimitBytes: Number(env.TOLLGATE_MAX_BODY_BYTES ?? DEFAULT_BODY_LIMIT_BYTES),
         twilioAuthToken: env.TWILIO_AUTH_TOKEN || undefined,
         publicUrl: env.TOLLGATE_PUBLIC_URL || undefined,
+        trustedProxies: env.TOLLGATE_TRUSTED_PROXIES || undefined,
         version: options.version,
         logLevel,
       },

@@ -73,6 +73,17 @@ describe('signing in', () => {
     expect(Number(res.headers['retry-after'])).toBeGreaterThan(800);
   });
 
+  it("believes X-Forwarded-For only from a trusted proxy: a client cannot pick its own address to dodge the per-address throttle", async () => {
+    const attempt = (user: string, remoteAddress: string, forwardedFor: string) =>
+      server.app.inject({ method: 'POST', url: '/v1/sessions', payload: { username: user, password: 'wrong password!!' }, remoteAddress, headers: { 'x-forwarded-for': forwardedFor } });
+    // A client on the internet, a new user name and a new claimed address each time: its own address is counted.
+    for (let i = 0; i < 5; i++) expect((await attempt(`guess-${i}`, '203.0.113.77', `198.51.100.${i}`)).statusCode).toBe(401);
+    const sixth = await attempt('guess-5', '203.0.113.77', '198.51.100.5');
+    expect(sixth.statusCode).toBe(429);
+    // Through the dashboard on loopback (a trusted proxy), each forwarded address is its own client.
+    for (let i = 0; i < 6; i++) expect((await attempt(`proxied-${i}`, '127.0.0.1', `192.0.2.${i}`)).statusCode).toBe(401);
+  });
+
   it('keeps no password in the users table', async () => {
     const rs = await server.core.store.client.query({ query: 'SELECT password_hash FROM users', format: 'JSONEachRow' });
     const hashes = (await rs.json<{ password_hash: string }>()).map((r) => r.password_hash);
