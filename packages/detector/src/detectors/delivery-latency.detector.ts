@@ -20,6 +20,12 @@ const SIGMA_MARGIN = 4;
 /** The resend cooldown grows to 60 s (second seed): a code slower than that is asked for again. */
 const USERS_RESEND_MS = 60_000;
 const MAX_CONTRIBUTORS = 3;
+/**
+ * Judged every five minutes of event time, not every minute: latency moves over minutes and is the
+ * vendor team's alert (it never pages or stops anything), and this is a fifth of the work. Never
+ * less often than `resolveAfterQuietMs`, so an open anomaly is seen again before it would resolve.
+ */
+const JUDGE_EVERY_MS = 5 * 60_000;
 
 /** The latency a P90 must exceed to be news, for a baseline. */
 export function latencyThresholdMs(baseline: LatencyBaseline, config: DetectorConfig): number {
@@ -28,6 +34,7 @@ export function latencyThresholdMs(baseline: LatencyBaseline, config: DetectorCo
 
 export function detectDeliveryLatency(ctx: DetectionContext): Finding[] {
   const { latency, config, nowMs } = ctx;
+  if (nowMs % Math.min(JUDGE_EVERY_MS, config.resolveAfterQuietMs) !== 0) return [];
   const toMs = nowMs - config.latencyMaturityMs;
   const fromMs = toMs - config.latencyWindowMs;
   const findings: Finding[] = [];
