@@ -61,7 +61,7 @@ export type { IncidentMessage, Notification, Notifier, NotifyResult } from './no
 export { createSlackNotifier, SLACK_TIMEOUT_MS } from './slack.notifier.ts';
 export { createPagerDutyNotifier, PAGERDUTY_EVENTS_SERVER, PAGERDUTY_TIMEOUT_MS } from './pagerduty.notifier.ts';
 export { createWebhookNotifier, WEBHOOK_TIMEOUT_MS } from './webhook.notifier.ts';
-export { createNotificationOutbox, notificationKey } from './notification-outbox.ts';
+export { createNotificationOutbox, notificationKey, REPEATED_FAILURE_LOG_MS } from './notification-outbox.ts';
 export type { EnqueueResult, NotificationOutbox, OutboxLogger } from './notification-outbox.ts';
 export { toIncidentRecord, toTimelineRecords, fromIncidentRecord, toSilenceRecord, fromSilenceRecord } from './incident-record.ts';
 export { incidentRouting } from './notification-targets.ts';

@@ -72,12 +72,15 @@ export function createNotificationOutbox(deps: {
   let running: Promise<number> | undefined;
 
   const conversation = (record: NotificationRecord) => `${record.incident_id}\n${record.channel}\n${record.target}`;
+  const failures = createFailureLog(clock);
 
   async function attempt(record: NotificationRecord): Promise<NotificationRecord> {
     const notifier = notifiers.get(record.channel as NotificationChannel);
     const attempts = record.attempts + 1;
     if (notifier === undefined) {
-      return { ...record, version: record.version + 1, state: 'failed', attempts, last_error: `no ${record.channel} notifier is configured`, updated_at: clock() };
+      const error = `no ${record.channel} notifier is configured`;
+      failures.warn(logger, record.channel, error, { notification: record.id, attempts, retry: false });
+      return { ...record, version: record.version + 1, state: 'failed', attempts, last_error: error, updated_at: clock() };
     }
     const ref = record.event === 'trigger' ? undefined : await notificationRef(store, record.incident_id, record.channel, record.target);
     const notification: Notification = {
@@ -97,7 +100,7 @@ export function createNotificationOutbox(deps: {
       return { ...record, version: record.version + 1, state: 'sent', attempts, last_error: '', ref: result.ref ?? '', updated_at: now };
     }
     const plan = result.retry ? planRetry(attempts, record.created_at, now, random) : { retry: false as const, reason: 'not retryable' };
-    logger?.warn({ notification: record.id, channel: record.channel, attempts, error: result.error, retry: plan.retry }, 'notification failed');
+    failures.warn(logger, record.channel, result.error, { notification: record.id, attempts, retry: plan.retry });
     if (!plan.retry) {
       return { ...record, version: record.version + 1, state: 'failed', attempts, last_error: `${result.error}; ${plan.reason}`, updated_at: now };
     }
@@ -166,6 +169,28 @@ export function createNotificationOutbox(deps: {
     async stop() {
       clearInterval(timer);
       await running?.catch(() => undefined);
+    },
+  };
+}
+
+// The same failure repeats for every notification while its cause lasts (a PagerDuty key that is
+// not set, Slack down): the first is a warning, and repeats within this window are counted into
+// the next warning instead of filling the log.
+export const REPEATED_FAILURE_LOG_MS = 10 * 60_000;
+
+function createFailureLog(clock: () => number) {
+  const seen = new Map<string, { warnedAt: number; repeats: number }>();
+  return {
+    warn(logger: OutboxLogger | undefined, channel: string, error: string, fields: object): void {
+      const key = `${channel}\n${error}`;
+      const now = clock();
+      const last = seen.get(key);
+      if (last !== undefined && now - last.warnedAt < REPEATED_FAILURE_LOG_MS) {
+        last.repeats += 1;
+        return;
+      }
+      seen.set(key, { warnedAt: now, repeats: 0 });
+      logger?.warn({ ...fields, channel, error, ...(last && last.repeats > 0 ? { repeatsSinceLastWarning: last.repeats } : {}) }, 'notification failed');
     },
   };
 }

@@ -10,6 +10,7 @@ import {
   describeIncident,
   notificationKey,
   openIncident,
+  REPEATED_FAILURE_LOG_MS,
   type Notification,
   type RouteMatch,
 } from '../src/index.ts';
@@ -130,6 +131,27 @@ describe('notification outbox', () => {
     await outbox.enqueue(refused);
     await outbox.runDue();
     expect((await notificationsOfIncident(store, refused.incidentId))[0]).toMatchObject({ state: 'failed', attempts: 1, last_error: 'receiver answered 410; not retryable' });
+  });
+
+  it('warns once about a failure that repeats, and counts the repeats into the next warning ten minutes on', async () => {
+    const warnings: Record<string, unknown>[] = [];
+    const clock = { now: T0 };
+    const outbox = createNotificationOutbox({
+      store,
+      clock: () => clock.now,
+      notifiers: [createPagerDutyNotifier({ routingKeyFor: () => undefined, dashboardUrl: DASHBOARD })],
+      logger: { info() {}, warn: (fields) => warnings.push(fields as Record<string, unknown>) },
+    });
+    for (let i = 0; i < 3; i++) await outbox.enqueue(notificationFor('pagerduty', 'PD_MISSING_KEY'));
+    await outbox.enqueue(notificationFor('slack', '#fraud-oncall'));
+    await outbox.runDue();
+    // Three pages failing alike make one warning; Slack's different failure has its own.
+    expect(warnings.map((w) => w.channel).sort()).toEqual(['pagerduty', 'slack']);
+    expect(warnings.find((w) => w.channel === 'pagerduty')?.error).toMatch(/PD_MISSING_KEY/);
+    await outbox.enqueue(notificationFor('pagerduty', 'PD_MISSING_KEY'));
+    clock.now += REPEATED_FAILURE_LOG_MS;
+    await outbox.runDue();
+    expect(warnings.filter((w) => w.channel === 'pagerduty').map((w) => w.repeatsSinceLastWarning)).toEqual([undefined, 2]);
   });
 
   it('pages once per incident and event, however often the trigger is enqueued', async () => {
