@@ -14,7 +14,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createBreaker, createBreakerIndex, createDecider, createVelocityLimiter, DEFAULT_VELOCITY_CONFIG, type Breaker } from '@tollgate/breakers';
 import { createHasher, createPhoneNormalizer, ipSubnet, isValidIp, loadAsnDatabase } from '@tollgate/events';
-import { ADMIN_KEY, BARE_SERVER, load, measureOtherWork, pinLoadGenerator, requestBodies, RUN_TS, start, stop, type LoadResult } from './decide-harness.ts';
+import { ADMIN_KEY, BARE_SERVER, load, measureOtherWork, pinLoadGenerator, requestBodies, RUN_TS, start, stop, timeUs, type LoadResult } from './decide-harness.ts';
 import { median, writeResultsSection } from './results-file.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -64,13 +64,6 @@ async function harnessCurve(bodies: string[]): Promise<{ table: string[]; otherW
     }),
   ];
   return { table, otherWorkShare };
-}
-
-function timeUs(calls: number, step: (i: number) => unknown): number {
-  for (let i = 0; i < 20_000; i++) step(i); // warm: JIT and caches
-  const started = performance.now();
-  for (let i = 0; i < calls; i++) step(i);
-  return ((performance.now() - started) * 1_000) / calls;
 }
 
 function partCosts(bodies: Bodies[]): string[] {

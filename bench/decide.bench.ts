@@ -1,16 +1,18 @@
 /**
  * Decision benchmark (`npm run bench:decide`): at 50 concurrent connections over loopback,
- * `POST /v1/decide` on the real server (1,000 breakers loaded, velocity rules on) against a bare
- * fastify route answering a constant in the same kind of process, alternating runs so machine
+ * `POST /v1/decide` on the real server (1,000 breakers loaded, velocity rules on, risk scoring on)
+ * and on a second one with risk scoring off (the shipped policy with `risk: mode: off`) against a
+ * bare fastify route answering a constant in the same kind of process, alternating runs so machine
  * noise hits all alike; then the SDK's in-process cached decision. The bare route runs twice: with
  * the fastify options of the real server (the baseline of the targets: same logger, same per-request
  * work outside the route) and with fastify's defaults (the baseline of the earlier figures).
  * Writes its section of bench/RESULTS.md. Targets (issue 4): >= 80 % of the bare route's
  * requests/s, p99 <= 2x the bare route's, >= 1,000,000 cached decisions/s.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createBreakerCache } from '@tollgate/client';
 import {
   ADMIN_KEY,
@@ -37,6 +39,20 @@ const MAX_OTHER_WORK_SHARE = 0.1;
 // The server flushes its decision counts every 5 s; the mix waits for them this long at most.
 const MIX_DEADLINE_MS = 30_000;
 const MIX_POLL_MS = 500;
+
+const RULES_DIR = fileURLToPath(new URL('../alert-rules/', import.meta.url));
+
+/** The shipped rules with risk scoring turned off, for the server that measures decide without it. */
+function rulesWithoutScoring(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'tollgate-bench-rules-'));
+  cpSync(RULES_DIR, dir, { recursive: true });
+  const policyPath = join(dir, 'breaker-policy.yaml');
+  const policy = readFileSync(policyPath, 'utf8');
+  const off = policy.replace(/^  mode: enforce\b/m, '  mode: off');
+  if (off === policy) throw new Error('the shipped breaker policy has no "risk: mode: enforce" line to turn off');
+  writeFileSync(policyPath, off);
+  return dir;
+}
 
 async function tripBreakers(url: string): Promise<void> {
   for (let b = 0; b < BREAKERS; b++) {
@@ -102,26 +118,32 @@ async function decisionMix(url: string, requests: number): Promise<string> {
 
 async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'tollgate-bench-decide-'));
+  const offDataDir = mkdtempSync(join(tmpdir(), 'tollgate-bench-decide-off-'));
+  const offRules = rulesWithoutScoring();
   const pinned = pinLoadGenerator();
-  const server = await start([TOLLGATE, 'serve'], { TOLLGATE_DATA_DIR: dataDir, TOLLGATE_ADMIN_KEY: ADMIN_KEY }, pinned);
+  const server = await start([TOLLGATE, 'serve'], { TOLLGATE_DATA_DIR: dataDir, TOLLGATE_ADMIN_KEY: ADMIN_KEY, TOLLGATE_RULES_DIR: RULES_DIR }, pinned);
+  const scoringOff = await start([TOLLGATE, 'serve'], { TOLLGATE_DATA_DIR: offDataDir, TOLLGATE_ADMIN_KEY: ADMIN_KEY, TOLLGATE_RULES_DIR: offRules }, pinned);
   const bare = await start([RUN_TS, BARE_SERVER], { BARE_FASTIFY: 'server' }, pinned);
   const bareDefaults = await start([RUN_TS, BARE_SERVER], { BARE_FASTIFY: 'defaults' }, pinned);
   const bodies = requestBodies();
-  const runs = { decide: [] as LoadResult[], bare: [] as LoadResult[], bareDefaults: [] as LoadResult[] };
+  const runs = { decide: [] as LoadResult[], scoringOff: [] as LoadResult[], bare: [] as LoadResult[], bareDefaults: [] as LoadResult[] };
   let mix: string;
   let otherWorkShare: number | undefined;
   try {
     console.error(`tripping ${BREAKERS} breakers...`);
     await tripBreakers(server.url);
+    await tripBreakers(scoringOff.url);
     const warmUp = await load(server, bodies.slice(0, 1000)); // warm-up: JIT and the number-block cache
+    await load(scoringOff, bodies.slice(0, 1000));
     await load(bare, bodies, 2);
     await load(bareDefaults, bodies, 2);
     const targets = [
       { name: 'bare', server: bare, runs: runs.bare },
       { name: 'bare defaults', server: bareDefaults, runs: runs.bareDefaults },
       { name: 'decide', server, runs: runs.decide },
+      { name: 'decide, scoring off', server: scoringOff, runs: runs.scoringOff },
     ];
-    const otherWork = measureOtherWork([server.child, bare.child, bareDefaults.child]);
+    const otherWork = measureOtherWork([server.child, scoringOff.child, bare.child, bareDefaults.child]);
     for (let run = 0; run < RUNS; run++) {
       // Each round starts with the next server: whichever runs right after /v1/decide meets its
       // after-effects (the counts flush, a collection), and that must not always be the same one.
@@ -139,52 +161,76 @@ async function main(): Promise<void> {
     mix = await decisionMix(server.url, warmUp.requests + runs.decide.reduce((total, r) => total + r.requests, 0));
   } finally {
     await stop(server.child);
+    await stop(scoringOff.child);
     await stop(bare.child);
     await stop(bareDefaults.child);
     rmSync(dataDir, { recursive: true, force: true });
+    rmSync(offDataDir, { recursive: true, force: true });
+    rmSync(offRules, { recursive: true, force: true });
   }
   const cached = cachedDecisionsPerSecond();
   const med = (list: LoadResult[], pick: (r: LoadResult) => number | undefined) => {
     const values = list.map(pick).filter((v): v is number => v !== undefined);
     return values.length === list.length ? median(values) : undefined;
   };
-  const rps = { decide: med(runs.decide, (r) => r.rps)!, bare: med(runs.bare, (r) => r.rps)!, bareDefaults: med(runs.bareDefaults, (r) => r.rps)! };
-  const p99 = { decide: med(runs.decide, (r) => r.p99)!, bare: med(runs.bare, (r) => r.p99)!, bareDefaults: med(runs.bareDefaults, (r) => r.p99)! };
-  const cpu = { decide: med(runs.decide, (r) => r.serverCpuUs), bare: med(runs.bare, (r) => r.serverCpuUs), bareDefaults: med(runs.bareDefaults, (r) => r.serverCpuUs) };
+  const rps = {
+    decide: med(runs.decide, (r) => r.rps)!,
+    scoringOff: med(runs.scoringOff, (r) => r.rps)!,
+    bare: med(runs.bare, (r) => r.rps)!,
+    bareDefaults: med(runs.bareDefaults, (r) => r.rps)!,
+  };
+  const p99 = {
+    decide: med(runs.decide, (r) => r.p99)!,
+    scoringOff: med(runs.scoringOff, (r) => r.p99)!,
+    bare: med(runs.bare, (r) => r.p99)!,
+    bareDefaults: med(runs.bareDefaults, (r) => r.p99)!,
+  };
+  const cpu = {
+    decide: med(runs.decide, (r) => r.serverCpuUs),
+    scoringOff: med(runs.scoringOff, (r) => r.serverCpuUs),
+    bare: med(runs.bare, (r) => r.serverCpuUs),
+    bareDefaults: med(runs.bareDefaults, (r) => r.serverCpuUs),
+  };
   const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
   const us = (n: number | undefined) => (n === undefined ? '-' : n.toFixed(1));
   const all = (list: LoadResult[], pick: (r: LoadResult) => number) => list.map((r) => fmt(pick(r))).join(', ');
   const pct = (a: number, b: number) => `${((a / b) * 100).toFixed(0)} %`;
   const times = (a: number, b: number) => `${(a / Math.max(b, 1)).toFixed(2)}x`;
   const table = [
-    '| measure | /v1/decide (1,000 breakers, velocity on) | bare route, server options | ratio | bare route, fastify defaults | ratio |',
-    '| --- | --- | --- | --- | --- | --- |',
-    `| requests/s (median of ${RUNS}) | ${fmt(rps.decide)} | ${fmt(rps.bare)} | ${pct(rps.decide, rps.bare)} | ${fmt(rps.bareDefaults)} | ${pct(rps.decide, rps.bareDefaults)} |`,
-    `| requests/s, each run | ${all(runs.decide, (r) => r.rps)} | ${all(runs.bare, (r) => r.rps)} | | ${all(runs.bareDefaults, (r) => r.rps)} | |`,
-    `| p99 latency ms (median of ${RUNS}) | ${p99.decide} | ${p99.bare} | ${times(p99.decide, p99.bare)} | ${p99.bareDefaults} | ${times(p99.decide, p99.bareDefaults)} |`,
-    `| server CPU per request, us (median of ${RUNS}) | ${us(cpu.decide)} | ${us(cpu.bare)} | | ${us(cpu.bareDefaults)} | |`,
-    `| SDK cached decisions/s (1,000 breakers, median of 5) | ${fmt(cached)} | | | | |`,
+    '| measure | /v1/decide, risk scoring on (1,000 breakers, velocity on) | /v1/decide, risk scoring off | bare route, server options | on / bare | off / bare | bare route, fastify defaults | on / bare defaults |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+    `| requests/s (median of ${RUNS}) | ${fmt(rps.decide)} | ${fmt(rps.scoringOff)} | ${fmt(rps.bare)} | ${pct(rps.decide, rps.bare)} | ${pct(rps.scoringOff, rps.bare)} | ${fmt(rps.bareDefaults)} | ${pct(rps.decide, rps.bareDefaults)} |`,
+    `| requests/s, each run | ${all(runs.decide, (r) => r.rps)} | ${all(runs.scoringOff, (r) => r.rps)} | ${all(runs.bare, (r) => r.rps)} | | | ${all(runs.bareDefaults, (r) => r.rps)} | |`,
+    `| p99 latency ms (median of ${RUNS}) | ${p99.decide} | ${p99.scoringOff} | ${p99.bare} | ${times(p99.decide, p99.bare)} | ${times(p99.scoringOff, p99.bare)} | ${p99.bareDefaults} | ${times(p99.decide, p99.bareDefaults)} |`,
+    `| server CPU per request, us (median of ${RUNS}) | ${us(cpu.decide)} | ${us(cpu.scoringOff)} | ${us(cpu.bare)} | | | ${us(cpu.bareDefaults)} | |`,
+    `| SDK cached decisions/s (1,000 breakers, median of 5) | ${fmt(cached)} | | | | | | |`,
   ].join('\n');
+  const scoringCost =
+    cpu.decide === undefined || cpu.scoringOff === undefined
+      ? 'unknown (no /proc)'
+      : `${(cpu.decide - cpu.scoringOff).toFixed(1)} us of server CPU per request (${us(cpu.decide)} on, ${us(cpu.scoringOff)} off)`;
   const busy = otherWorkShare === undefined || otherWorkShare > MAX_OTHER_WORK_SHARE;
   const judge = (ok: boolean) => (busy ? 'not judged' : ok ? 'met' : 'NOT met');
   const otherWorkText = otherWorkShare === undefined ? 'unknown (no /proc)' : `${(otherWorkShare * 100).toFixed(0)} %`;
   const verdict =
-    `Targets (against the bare route with the server's options): >= 80 % of bare requests/s: ${judge(rps.decide / rps.bare >= 0.8)}; ` +
+    `Targets (risk scoring on, against the bare route with the server's options): >= 80 % of bare requests/s: ${judge(rps.decide / rps.bare >= 0.8)}; ` +
     `p99 <= 2x bare: ${judge(p99.decide <= 2 * Math.max(p99.bare, 1))}; ` +
     `>= 1,000,000 cached decisions/s: ${cached >= 1_000_000 ? 'met' : 'NOT met'}.` +
     (busy ? ` Other work took ${otherWorkText} of the machine's CPU during the runs (more than ${MAX_OTHER_WORK_SHARE * 100} %): the rates say little.` : '');
-  console.log(`${table}\n${verdict}\nDecisions during the warm-up and the runs: ${mix}.`);
+  console.log(`${table}\n${verdict}\nWhat risk scoring costs: ${scoringCost}.\nDecisions during the warm-up and the runs: ${mix}.`);
   writeResultsSection(
     'decide',
     [
-      `Command: \`npm run bench:decide\` (autocannon, ${CONNECTIONS} connections, ${DURATION_S} s per run, ${RUNS} rounds of alternating runs, each round starting with the next server; the three servers in child processes on loopback, the load generator in the parent; ${pinned ? 'servers pinned to one core, the load generator to the other' : 'not pinned to cores (no taskset)'}; 20,000 distinct phones, IPs and sessions sent round and round).`,
+      `Command: \`npm run bench:decide\` (autocannon, ${CONNECTIONS} connections, ${DURATION_S} s per run, ${RUNS} rounds of alternating runs, each round starting with the next server; the four servers in child processes on loopback, the load generator in the parent; ${pinned ? 'servers pinned to one core, the load generator to the other' : 'not pinned to cores (no taskset)'}; 20,000 distinct phones, IPs, sessions and devices with a browser's user agent, time zone and platform, sent round and round).`,
       `Measured ${new Date().toISOString().slice(0, 10)} on ${process.platform} ${process.arch}, Node ${process.version}, ${cpus().length} cores shared by the load generator and the server; other work took ${otherWorkText} of the machine's CPU during the runs.`,
       '',
       table,
       '',
       verdict,
       '',
-      `Decisions during the warm-up and the runs, from the server's decision counts: ${mix}.`,
+      `What risk scoring costs: ${scoringCost}.`,
+      '',
+      `Decisions of the scoring-on server during the warm-up and the runs, from its decision counts: ${mix}.`,
       '',
       'Reading: the server CPU row is the figure that holds still on a shared machine (the rates move with whatever else runs).',
       'With one core for the load generator and one for the server, the rate of /v1/decide follows its CPU per request, so 80 %',

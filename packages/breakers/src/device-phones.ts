@@ -24,7 +24,12 @@ export function createDevicePhones(maxDevices: number): DevicePhones {
   const devices = createCappedMap<DeviceNumbers>(maxDevices);
   return {
     note(deviceId, phoneHash, nowMs) {
-      const seen = devices.upsert(deviceId, () => ({ windowStartMs: nowMs, phones: [] }));
+      // A probe first: upsert would allocate its closure on every call, hits included.
+      let seen = devices.get(deviceId);
+      if (seen === undefined) {
+        const fresh: DeviceNumbers = { windowStartMs: nowMs, phones: [] };
+        seen = devices.upsert(deviceId, () => fresh);
+      }
       if (nowMs - seen.windowStartMs >= DEVICE_WINDOW_MS) {
         seen.windowStartMs = nowMs;
         seen.phones.length = 0;

@@ -22,6 +22,8 @@ export interface RiskFacts {
   /** How many of device_id, user_agent, timezone and platform the request left out. */
   deviceFieldsMissing: number;
   userAgent: string | undefined;
+  /** The user agent is a script's or a headless browser's (isAutomationUserAgent, cached per user agent by the assessor). */
+  automated: boolean;
   /** Distinct phones asked for from this device lately, this one included (0 without a device id). */
   devicePhones: number;
 }
@@ -149,7 +151,7 @@ export const RISK_SIGNALS: readonly RiskSignalSpec[] = [
   },
   {
     name: 'automation_client',
-    strength: (f) => (f.userAgent !== undefined && isAutomationUserAgent(f.userAgent) ? 1 : 0),
+    strength: (f) => (f.automated ? 1 : 0),
     detail: (f) => `user agent "${(f.userAgent ?? '').slice(0, 64)}" is a script or a headless browser`,
   },
   {
