@@ -6,17 +6,26 @@
  */
 import type { DeliveryLatencyHour, DeliveryLatencyMinute } from '@tollgate/store';
 import type { Scope } from './scope.ts';
-import { addHistogram, histogramCount, histogramQuantileMs, type LatencyHistogram } from './statistics/latency-histogram.ts';
+import { addHistogram, histogramQuantileMs, type LatencyHistogram } from './statistics/latency-histogram.ts';
 import { hourStart, MS_PER_HOUR, MS_PER_MINUTE } from './traffic-book.ts';
 
 /** P90 is what the second seed's delivery-time monitoring watches. */
 export const LATENCY_QUANTILE = 0.9;
 
-/** An hour of a scope: warm-up hours carry only the P90 and count; committed minutes also their histogram. */
+/**
+ * An hour of a scope: warm-up hours carry only the P90 and count; hours of committed minutes carry
+ * their histogram, and their P90 is read from it when first asked (`hourP90Ms`), not at every minute.
+ */
 export interface LatencyHour {
   delivered: number;
-  p90Ms: number;
+  p90Ms?: number;
   histogram?: LatencyHistogram;
+}
+
+/** The hour's P90 (NaN without a delivered message), computed once from its histogram. */
+export function hourP90Ms(hour: LatencyHour): number {
+  hour.p90Ms ??= hour.histogram ? histogramQuantileMs(hour.histogram, LATENCY_QUANTILE) : Number.NaN;
+  return hour.p90Ms;
 }
 
 export interface LatencySeries {
@@ -120,7 +129,7 @@ export function createLatencyBook(options: { recentMs: number; historyMs: number
           const hourMs = hourStart(minuteMs);
           const hour = s.hours.get(hourMs);
           const histogram = addHistogram(hour?.histogram ?? new Map<number, number>(), minute.total);
-          s.hours.set(hourMs, { delivered: histogramCount(histogram), p90Ms: histogramQuantileMs(histogram, LATENCY_QUANTILE), histogram });
+          s.hours.set(hourMs, { delivered: (hour?.delivered ?? 0) + minute.delivered, histogram });
         }
       }
       if (untilMs > committedUntilMs) committedUntilMs = untilMs;
@@ -134,7 +143,10 @@ export function createLatencyBook(options: { recentMs: number; historyMs: number
         for (const [hourMs, hour] of s.hours) {
           if (hourMs < oldestHour) s.hours.delete(hourMs);
           // A finished hour needs its P90 only.
-          else if (hour.histogram && hourMs + MS_PER_HOUR <= committedUntilMs) delete hour.histogram;
+          else if (hour.histogram && hourMs + MS_PER_HOUR <= committedUntilMs) {
+            hourP90Ms(hour);
+            delete hour.histogram;
+          }
         }
         if (s.minutes.size === 0 && s.hours.size === 0) series.delete(key);
       }

@@ -8,7 +8,7 @@
  * becoming the new normal.
  */
 import { costPerSendUsd, reachableSessions, zeroCounters, type Counters } from './counters.ts';
-import type { LatencyBook, LatencySeries } from './latency-book.ts';
+import { hourP90Ms, type LatencyBook, type LatencySeries } from './latency-book.ts';
 import { ewma } from './statistics/ewma.ts';
 import { robustCentre } from './statistics/robust-spread.ts';
 import { hourStart, MS_PER_DAY, MS_PER_HOUR, type ScopeSeries, type TrafficBook } from './traffic-book.ts';
@@ -162,7 +162,9 @@ export function latencyBaseline(book: LatencyBook, series: LatencySeries, atMs: 
   return hourly(series, atMs, 'latency', () => {
     const { sameKind, anyDay, recent } = seasonalSamples(hourStart(atMs), (at) => {
       const value = hourKnown(book, at) ? series.hours.get(at) : undefined;
-      return value && value.delivered >= minHourDelivered && Number.isFinite(value.p90Ms) ? value.p90Ms : 'skip';
+      if (!value || value.delivered < minHourDelivered) return 'skip';
+      const p90Ms = hourP90Ms(value);
+      return Number.isFinite(p90Ms) ? p90Ms : 'skip';
     });
     const [samples, method]: [number[], LatencyBaseline['method']] =
       sameKind.length >= MIN_SEASONAL_SAMPLES ? [sameKind, 'hour_of_week'] : anyDay.length >= MIN_SAMPLES ? [anyDay, 'hour_of_day'] : [recent, 'recent_level'];

@@ -11,7 +11,7 @@ export function addHistogram(target: LatencyHistogram, source: ReadonlyMap<numbe
   return target;
 }
 
-export function histogramCount(histogram: ReadonlyMap<number, number>): number {
+function histogramCount(histogram: ReadonlyMap<number, number>): number {
   let total = 0;
   for (const count of histogram.values()) total += count;
   return total;
