@@ -44,15 +44,15 @@ describe('POST /v1/decide: the risk score', () => {
     const body = res.json();
     expect(body.decision).toBe('block');
     expect(body.risk).toEqual({
-      score: 84,
+      score: 81,
       tier: 'high',
       signals: [
         { name: 'hosting_network', value: 1, weight: 35, detail: expect.stringContaining('AS16509') },
-        { name: 'device_missing', value: 0.75, weight: 12, detail: expect.any(String) },
+        { name: 'device_missing', value: 0.75, weight: 8, detail: expect.any(String) },
         { name: 'automation_client', value: 1, weight: 40, detail: expect.stringContaining('python-requests') },
       ],
     });
-    expect(body.reasons).toContainEqual({ code: 'risk_high', detail: 'risk score 84 >= 70 (high) for shop signup' });
+    expect(body.reasons).toContainEqual({ code: 'risk_high', detail: 'risk score 81 >= 70 (high) for shop signup' });
   });
 
   it('challenges a medium score with the kind of friction its flow asks for', async () => {

@@ -171,3 +171,26 @@ export interface UserSummary {
   created_at: number;
   disabled: boolean;
 }
+
+/** One app and flow of `POST /v1/policy/backtest`: sessions by the decision their first send would have got. */
+export interface PolicyBacktestGroup {
+  app: string;
+  flow: string;
+  sessions: number;
+  allowed: number;
+  challenged: number;
+  blocked: number;
+  /** Of those, the sessions that verified: legitimate users. */
+  verified: { allowed: number; challenged: number; blocked: number };
+  sends: number;
+  spend_usd: number;
+  spend_stopped_usd: number;
+  spend_challenged_usd: number;
+}
+
+export interface PolicyBacktestAnswer {
+  from: string;
+  to: string;
+  groups: PolicyBacktestGroup[];
+  total: PolicyBacktestGroup;
+}

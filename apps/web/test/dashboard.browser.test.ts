@@ -5,7 +5,7 @@
  * then people of each role signing in and using the pages. Screenshots of each page are saved under
  * apps/web/test-artifacts/ (git-ignored).
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -533,5 +533,35 @@ describe('owners and delivery', () => {
     const page = await signIn('admin');
     for (const path of ['/delivery', '/silences', '/planned', '/owners', '/policy', '/users']) expect(await page.locator(`header a[href="${path}"]`).count()).toBe(1);
     await page.context().close();
+  });
+});
+
+describe('policy', () => {
+  it('on-call replays a draft policy on the stored day: decisions per app and flow, friction on verified users, spend stopped', async () => {
+    const page = await signIn('oncall', '/policy');
+    const draft = readFileSync(fileURLToPath(new URL('../../../alert-rules/breaker-policy.yaml', import.meta.url)), 'utf8');
+    await page.fill('textarea[name=policy]', draft);
+    await page.click('[data-testid=policy-backtest] button[type=submit]');
+    await page.waitForSelector('[data-testid=policy-report]', { timeout: 120_000 });
+    const attacked = page.locator('[data-group="social signup"]');
+    expect(await attacked.count()).toBe(1);
+    expect(Number(await attacked.locator('[data-field=stopped]').getAttribute('data-value'))).toBeGreaterThan(0);
+    // Real users: nearly every verified session of the day goes through without friction.
+    expect(Number(await page.locator('[data-group="* *"] [data-field=friction]').getAttribute('data-value'))).toBeLessThan(0.05);
+    expect(await page.locator('[data-testid=policy-report] .recharts-legend-item').count()).toBe(3);
+    await shot(page, 'policy');
+    await page.context().close();
+  });
+
+  it('shows the line of a mistake in the draft, and a viewer is offered no replay', async () => {
+    const page = await signIn('oncall', '/policy');
+    await page.fill('textarea[name=policy]', 'version: 1\nrisk:\n  mode: loud\n');
+    await page.click('[data-testid=policy-backtest] button[type=submit]');
+    await expect.poll(() => page.locator('[data-state=error]').textContent()).toContain('line 3 risk.mode');
+    await page.context().close();
+    const viewer = await signIn('viewer', '/policy');
+    expect(await viewer.locator('[data-testid=policy-backtest]').count()).toBe(0);
+    expect(await viewer.locator('[data-state=forbidden]').count()).toBe(1);
+    await viewer.context().close();
   });
 });

@@ -212,13 +212,13 @@ describe('decide: the risk score', () => {
   it('blocks a high score with the signals and their weights', () => {
     const result = riskDecider('enforce').decide(BOT);
     expect(result.decision).toBe('block');
-    expect(result.risk).toMatchObject({ tier: 'high', score: 35 + 40 + 9 });
+    expect(result.risk).toMatchObject({ tier: 'high', score: 35 + 40 + 6 });
     expect(result.risk!.signals.map((s) => [s.name, s.weight])).toEqual([
       ['hosting_network', 35],
-      ['device_missing', 12],
+      ['device_missing', 8],
       ['automation_client', 40],
     ]);
-    expect(result.reasons).toContainEqual({ code: 'risk_high', detail: 'risk score 84 >= 70 (high) for shop login' });
+    expect(result.reasons).toContainEqual({ code: 'risk_high', detail: 'risk score 81 >= 70 (high) for shop login' });
   });
 
   it('challenges a medium score with the challenge kind of its flow', () => {

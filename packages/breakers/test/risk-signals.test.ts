@@ -60,10 +60,10 @@ describe('the risk score', () => {
 
   it('adds the weighted strengths and lists each signal that weighed in, with its weight and why', () => {
     const result = scoreRisk(cleanFacts({ hosting: true, deviceFieldsMissing: 2 }), weights);
-    expect(result.score).toBe(35 + 6);
+    expect(result.score).toBe(35 + 4);
     expect(result.signals).toEqual([
       { name: 'hosting_network', value: 1, weight: 35, detail: expect.stringContaining('AS5089') },
-      { name: 'device_missing', value: 0.5, weight: 12, detail: '2 of device_id, user_agent, timezone, platform missing' },
+      { name: 'device_missing', value: 0.5, weight: 8, detail: '2 of device_id, user_agent, timezone, platform missing' },
     ]);
   });
 
