@@ -12,9 +12,9 @@
  * Writes the `decide: where the time goes` section of bench/RESULTS.md.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { createBreaker, createBreakerIndex, createDecider, createVelocityLimiter, DEFAULT_VELOCITY_CONFIG, type Breaker } from '@tollgate/breakers';
+import { createBreakerIndex, createDecider, createVelocityLimiter, DEFAULT_VELOCITY_CONFIG } from '@tollgate/breakers';
 import { createHasher, createPhoneNormalizer, ipSubnet, isValidIp, loadAsnDatabase } from '@tollgate/events';
-import { ADMIN_KEY, BARE_SERVER, load, measureOtherWork, pinLoadGenerator, requestBodies, RUN_TS, start, stop, timeUs, type LoadResult } from './decide-harness.ts';
+import { ADMIN_KEY, BARE_SERVER, benchBreakers, decideRequests, load, measureOtherWork, pinLoadGenerator, requestBodies, RUN_TS, start, stop, timeUs, type BenchBody, type LoadResult } from './decide-harness.ts';
 import { median, writeResultsSection } from './results-file.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -23,14 +23,6 @@ const RUN_S = Number(process.env.BENCH_SECONDS ?? 5);
 const WORK_US = [0, 2, 5, 10, 20];
 const BREAKERS = 1_000;
 const LOOP_CALLS = 400_000;
-
-interface Bodies {
-  app: string;
-  flow: string;
-  phone: string;
-  ip: string;
-  session_id: string;
-}
 
 async function harnessCurve(bodies: string[]): Promise<{ table: string[]; otherWorkShare: number | undefined }> {
   const pinned = pinLoadGenerator();
@@ -66,37 +58,13 @@ async function harnessCurve(bodies: string[]): Promise<{ table: string[]; otherW
   return { table, otherWorkShare };
 }
 
-function partCosts(bodies: Bodies[]): string[] {
+function partCosts(bodies: BenchBody[]): string[] {
   const hasher = createHasher(randomBytes(32));
   const phones = createPhoneNormalizer();
   const asn = loadAsnDatabase();
-  const nowMs = Date.now();
-  const breakers: Breaker[] = Array.from({ length: BREAKERS }, (_, b) => {
-    // The breakers bench:decide trips: prefixes of another country and ASNs none of its IPs has.
-    const scope = b % 2 === 0 ? { prefix: `+998 ${String(100 + (b % 900)).padStart(3, '0')}` } : { asn: 100_000 + b };
-    const created = createBreaker(
-      { id: `b${b}`, scope, action: { kind: 'block' }, mode: 'enforce', reason: { kind: 'manual', actor: 'bench', note: 'bench' }, cooldownMs: 900_000, probeShare: 0.05, expiresAt: null },
-      nowMs,
-    );
-    if (!created.ok) throw new Error(created.error.message);
-    return created.breaker;
-  });
+  const breakers = benchBreakers(BREAKERS, Date.now());
   const decider = createDecider({ index: createBreakerIndex(breakers), limiter: createVelocityLimiter({ clock: Date.now, config: DEFAULT_VELOCITY_CONFIG }), clock: Date.now });
-  const requests = bodies.map((body) => {
-    const phone = phones.normalize(body.phone);
-    if (!phone.ok) throw new Error(`bench phone ${body.phone} refused`);
-    return {
-      app: body.app,
-      flow: body.flow,
-      phoneHash: hasher.phone(phone.value.e164),
-      country: phone.value.country,
-      prefix: phone.value.prefix,
-      asn: asn.lookup(body.ip)?.asn ?? 0,
-      ip: body.ip,
-      ipSubnet: ipSubnet(body.ip),
-      sessionId: body.session_id,
-    };
-  });
+  const requests = decideRequests(bodies, { hasher, phones, asn });
   const at = (i: number) => bodies[i % bodies.length]!;
   const parts: [string, number][] = [
     ['SHA-256 of the API key (what the keyring hashes to find it)', timeUs(LOOP_CALLS, () => createHash('sha256').update(ADMIN_KEY).digest('hex'))],
@@ -117,7 +85,7 @@ function partCosts(bodies: Bodies[]): string[] {
 async function main(): Promise<void> {
   const bodies = requestBodies();
   const curve = await harnessCurve(bodies);
-  const parts = partCosts(bodies.map((body) => JSON.parse(body) as Bodies));
+  const parts = partCosts(bodies.map((body) => JSON.parse(body) as BenchBody));
   const otherWork = curve.otherWorkShare === undefined ? 'unknown (no /proc)' : `${(curve.otherWorkShare * 100).toFixed(0)} %`;
   console.log([...curve.table, '', ...parts].join('\n'));
   writeResultsSection(

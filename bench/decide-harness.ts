@@ -9,6 +9,8 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import { createBreaker, type Breaker, type DecideRequest } from '@tollgate/breakers';
+import { ipSubnet, type AsnDatabase, type Hasher, type PhoneNormalizer } from '@tollgate/events';
 
 export const CONNECTIONS = 50;
 export const DURATION_S = Number(process.env.BENCH_SECONDS ?? 10);
@@ -64,6 +66,32 @@ export function stop(child: ChildProcess): Promise<void> {
     child.removeAllListeners('exit');
     child.on('exit', () => resolve());
     child.kill('SIGTERM');
+  });
+}
+
+/** One of the benchmark's request bodies, parsed. */
+export interface BenchBody {
+  app: string;
+  flow: string;
+  phone: string;
+  ip: string;
+  session_id: string;
+  device_id: string;
+  user_agent: string;
+  timezone: string;
+  platform: string;
+}
+
+/** The breakers bench:decide trips: prefixes of another country and ASNs none of its IPs has, so the index must skip them. */
+export function benchBreakers(count: number, nowMs: number): Breaker[] {
+  return Array.from({ length: count }, (_, b) => {
+    const scope = b % 2 === 0 ? { prefix: `+998 ${String(100 + (b % 900)).padStart(3, '0')}` } : { asn: 100_000 + b };
+    const created = createBreaker(
+      { id: `b${b}`, scope, action: { kind: 'block' }, mode: 'enforce', reason: { kind: 'manual', actor: 'bench', note: 'bench' }, cooldownMs: 900_000, probeShare: 0.05, expiresAt: null },
+      nowMs,
+    );
+    if (!created.ok) throw new Error(created.error.message);
+    return created.breaker;
   });
 }
 
@@ -154,4 +182,30 @@ export function timeUs(calls: number, step: (i: number) => unknown): number {
   const started = performance.now();
   for (let i = 0; i < calls; i++) step(i);
   return ((performance.now() - started) * 1_000) / calls;
+}
+
+/** The decider's form of the benchmark's bodies, normalized and hashed as the route does before it decides. */
+export function decideRequests(bodies: readonly BenchBody[], tools: { hasher: Hasher; phones: PhoneNormalizer; asn: AsnDatabase }): DecideRequest[] {
+  return bodies.map((body) => {
+    const phone = tools.phones.normalize(body.phone);
+    if (!phone.ok) throw new Error(`bench phone ${body.phone} refused`);
+    const network = tools.asn.lookup(body.ip);
+    return {
+      app: body.app,
+      flow: body.flow,
+      phoneHash: tools.hasher.phone(phone.value.e164),
+      country: phone.value.country,
+      prefix: phone.value.prefix,
+      asn: network?.asn ?? 0,
+      hosting: network?.hosting,
+      phoneBlock: phone.value.block,
+      ip: body.ip,
+      ipSubnet: ipSubnet(body.ip),
+      sessionId: body.session_id,
+      deviceId: body.device_id,
+      userAgent: body.user_agent,
+      timezone: body.timezone,
+      platform: body.platform,
+    };
+  });
 }

@@ -12,18 +12,15 @@ import { randomBytes } from 'node:crypto';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import {
-  createBreaker,
   createBreakerIndex,
   createPolicyDecider,
   EMPTY_SCOPE_STATS,
   parseBreakerPolicy,
-  type Breaker,
   type BreakerPolicy,
-  type DecideRequest,
   type ScopeStats,
 } from '@tollgate/breakers';
-import { createHasher, createPhoneNormalizer, ipSubnet, loadAsnDatabase } from '@tollgate/events';
-import { requestBodies, timeUs } from './decide-harness.ts';
+import { createHasher, createPhoneNormalizer, loadAsnDatabase } from '@tollgate/events';
+import { benchBreakers, decideRequests, requestBodies, timeUs, type BenchBody } from './decide-harness.ts';
 import { median, writeResultsSection } from './results-file.ts';
 
 const POLICY_FILE = fileURLToPath(new URL('../alert-rules/breaker-policy.yaml', import.meta.url));
@@ -31,61 +28,14 @@ const BREAKERS = 1_000;
 const LOOP_CALLS = 400_000;
 const ROUNDS = 5;
 
-interface Body {
-  app: string;
-  flow: string;
-  phone: string;
-  ip: string;
-  session_id: string;
-  device_id: string;
-  user_agent: string;
-  timezone: string;
-  platform: string;
-}
-
-function breakers(nowMs: number): Breaker[] {
-  return Array.from({ length: BREAKERS }, (_, b) => {
-    // The breakers bench:decide trips: prefixes of another country and ASNs none of its IPs has.
-    const scope = b % 2 === 0 ? { prefix: `+998 ${String(100 + (b % 900)).padStart(3, '0')}` } : { asn: 100_000 + b };
-    const created = createBreaker(
-      { id: `b${b}`, scope, action: { kind: 'block' }, mode: 'enforce', reason: { kind: 'manual', actor: 'bench', note: 'bench' }, cooldownMs: 900_000, probeShare: 0.05, expiresAt: null },
-      nowMs,
-    );
-    if (!created.ok) throw new Error(created.error.message);
-    return created.breaker;
-  });
-}
-
 function main(): void {
   const parsed = parseBreakerPolicy(readFileSync(POLICY_FILE, 'utf8'), POLICY_FILE);
   if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
   const hasher = createHasher(randomBytes(32));
   const phones = createPhoneNormalizer();
   const asn = loadAsnDatabase();
-  const index = createBreakerIndex(breakers(Date.now()));
-  const requests: DecideRequest[] = requestBodies().map((text) => {
-    const body = JSON.parse(text) as Body;
-    const phone = phones.normalize(body.phone);
-    if (!phone.ok) throw new Error(`bench phone ${body.phone} refused`);
-    const network = asn.lookup(body.ip);
-    return {
-      app: body.app,
-      flow: body.flow,
-      phoneHash: hasher.phone(phone.value.e164),
-      country: phone.value.country,
-      prefix: phone.value.prefix,
-      asn: network?.asn ?? 0,
-      hosting: network?.hosting,
-      phoneBlock: phone.value.block,
-      ip: body.ip,
-      ipSubnet: ipSubnet(body.ip),
-      sessionId: body.session_id,
-      deviceId: body.device_id,
-      userAgent: body.user_agent,
-      timezone: body.timezone,
-      platform: body.platform,
-    };
-  });
+  const index = createBreakerIndex(benchBreakers(BREAKERS, Date.now()));
+  const requests = decideRequests(requestBodies().map((text) => JSON.parse(text) as BenchBody), { hasher, phones, asn });
   const hot: ScopeStats = {
     asn: new Map(),
     prefix: new Map(requests.map((r) => [r.prefix, { recentSessions: 500, recentVerified: 50, baselineSessions: 50_000, baselineVerified: 45_000, priceUsd: 0.3 }])),

@@ -26,7 +26,7 @@ export interface DecideRequest {
   accountHash?: string;
   /** The IP's network is a hosting, cloud or VPN company's (from the same ASN lookup as `asn`). */
   hosting?: boolean;
-  /** The number block (E.164 minus its last digits); kept in memory only, for the enumeration signal. */
+  /** The number block (E.164 minus its last digits), raw and in memory only: the risk score hashes it only while some block is busy. */
   phoneBlock?: string;
   deviceId?: string;
   userAgent?: string;

@@ -1,4 +1,5 @@
 import { createCappedMap } from './capped-map.ts';
+import type { DecideRequest } from './decide.ts';
 import { createDevicePhones } from './device-phones.ts';
 import { scoreRisk, signalWeights, type RiskScore } from './risk-score.ts';
 import { DEFAULT_SIGNAL_WEIGHTS, DEVICE_FIELDS, isAutomationUserAgent, type RiskFacts, type SignalName } from './risk-signals.ts';
@@ -19,20 +20,10 @@ export interface RiskPolicy {
 export const DEFAULT_RISK_POLICY: RiskPolicy = { mode: 'enforce', weights: DEFAULT_SIGNAL_WEIGHTS, tiers: DEFAULT_TIER_POLICY };
 
 /** What the risk score reads from a send request, beside the velocity counts. */
-export interface RiskRequest {
-  app: string;
-  flow: string;
-  phoneHash: string;
-  prefix: string;
-  asn: number;
-  hosting?: boolean;
-  /** The number block (E.164 minus its last digits), raw: hashed here only when some block is hot. */
-  phoneBlock?: string;
-  deviceId?: string;
-  userAgent?: string;
-  timezone?: string;
-  platform?: string;
-}
+export type RiskRequest = Pick<
+  DecideRequest,
+  'app' | 'flow' | 'phoneHash' | 'prefix' | 'asn' | 'hosting' | 'phoneBlock' | 'deviceId' | 'userAgent' | 'timezone' | 'platform'
+>;
 
 export interface RiskAssessment extends RiskScore {
   tier: RiskTier;
