@@ -1,8 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parseBreakerPolicy, type BreakerPolicy } from '@tollgate/breakers';
+import { BREAKER_POLICY_FILE, parseBreakerPolicy, type BreakerPolicy } from '@tollgate/breakers';
 
-export const POLICY_FILE = 'breaker-policy.yaml';
 
 /**
  * The breaker policy from `TOLLGATE_RULES_DIR` (default ./alert-rules), or undefined when there is
@@ -10,7 +9,7 @@ export const POLICY_FILE = 'breaker-policy.yaml';
  * other than the one written down would be worse than not running.
  */
 export function loadPolicyFile(env: NodeJS.ProcessEnv): BreakerPolicy | undefined {
-  const path = join(resolve(env.TOLLGATE_RULES_DIR ?? './alert-rules'), POLICY_FILE);
+  const path = join(resolve(env.TOLLGATE_RULES_DIR ?? './alert-rules'), BREAKER_POLICY_FILE);
   if (!existsSync(path)) return undefined;
   return readPolicyFile(path, 'start');
 }

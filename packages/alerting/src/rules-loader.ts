@@ -1,12 +1,12 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { BREAKER_POLICY_FILE } from '@tollgate/breakers';
+import { BUDGETS_FILE } from '@tollgate/detector';
 import { parseRules, type RulesEnv, type RulesFile, type RulesParse } from './rules-parser.ts';
 import type { AlertingConfig, RuleError } from './rules-config.ts';
 
 /** Live in the same folder but belong to the breakers and detector packages, which read them themselves. */
-export const BREAKER_POLICY_FILE = 'breaker-policy.yaml';
-export const BUDGETS_FILE = 'budgets.yaml';
 const NOT_ROUTING_FILES: ReadonlySet<string> = new Set([BREAKER_POLICY_FILE, BUDGETS_FILE]);
 const RULES_FILE = /\.ya?ml$/;
 /**

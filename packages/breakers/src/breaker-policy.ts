@@ -58,6 +58,8 @@ export type PolicyParse = { ok: true; policy: BreakerPolicy } | { ok: false; err
 
 /** The only format so far; the key exists so a later format can be told apart at load. */
 export const POLICY_VERSION = 1;
+/** The policy's file name in the rules directory (TOLLGATE_RULES_DIR), beside the routing files. */
+export const BREAKER_POLICY_FILE = 'breaker-policy.yaml';
 
 /**
  * One send in twenty while half-open: a busy prefix yields enough sessions in minutes to judge

@@ -78,7 +78,7 @@ export type { Allowlist, AllowlistMatch, AllowlistRequest, AllowlistSpec, PhoneH
 export { checkCidr, createIpRangeSet } from './ip-range.ts';
 export type { IpRangeSet } from './ip-range.ts';
 
-export { parseBreakerPolicy, DEFAULT_BREAKER_POLICY, POLICY_VERSION, DEFAULT_PROBE_SHARE, DEFAULT_MAX_SHARE_OF_LEGIT_TRAFFIC, SCOPE_LEVELS, NARROWING_KEYS } from './breaker-policy.ts';
+export { parseBreakerPolicy, DEFAULT_BREAKER_POLICY, BREAKER_POLICY_FILE, POLICY_VERSION, DEFAULT_PROBE_SHARE, DEFAULT_MAX_SHARE_OF_LEGIT_TRAFFIC, SCOPE_LEVELS, NARROWING_KEYS } from './breaker-policy.ts';
 export type { AutoTripRule, BreakerPolicy, NarrowingKey, PolicyError, PolicyParse, ScopeLevel } from './breaker-policy.ts';
 export { proposeAutoTrip } from './auto-trip-proposal.ts';
 export type { AutoTripMatch, AutoTripProposal } from './auto-trip-proposal.ts';
