@@ -7,7 +7,7 @@ import type { Dashboard, Panel, Range, Unit } from './panel-definition.ts';
  * a file, not in ClickHouse) becomes a text panel that says why and where to see it.
  */
 
-/** What a panel asks the store for; mirrors `GrafanaPanelQuery` of @tollgate/store. */
+/** What a panel asks the store for (`grafanaSql` of @tollgate/store answers it). */
 export interface PanelSqlRequest {
   path: string;
   params: Readonly<Record<string, string>>;

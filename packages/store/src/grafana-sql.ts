@@ -1,3 +1,5 @@
+import type { PanelSql, PanelSqlRequest } from '@tollgate/panels';
+
 /**
  * The ClickHouse SQL behind a dashboard panel, for teams that read Tollgate's tables from Grafana
  * (grafana-clickhouse-datasource). A panel names the API route it reads on the web dashboard; this
@@ -5,26 +7,6 @@
  * source's macros for the time range ($__timeFilter, $__timeInterval). Nothing here runs on the
  * request path: the generated dashboards are files in dashboards/grafana/.
  */
-
-/** What a panel asks for, in terms of its API route. */
-export interface GrafanaPanelQuery {
-  path: string;
-  params: Readonly<Record<string, string>>;
-  /** The fields the panel draws, in order. */
-  fields: readonly string[];
-  /**
-   * - `timeseries`: one row per time bucket (with `groupBy`, one line per group);
-   * - `totals`: one row per group over the range, largest first;
-   * - `single`: one row over the range (stat panels);
-   * - `rows`: the records themselves (anomalies, breakers).
-   */
-  form: 'timeseries' | 'totals' | 'single' | 'rows';
-  /** A `single` panel that divides two fields (conversion = verified sessions / sessions). */
-  ratio?: { numerator: string; denominator: string };
-  limit?: number;
-}
-
-export type GrafanaSql = { ok: true; sql: string; format: 'timeseries' | 'table' } | { ok: false; reason: string };
 
 interface RollupSource {
   kind: 'rollup';
@@ -140,13 +122,13 @@ WHERE 1{filters}`,
  * The SQL for a panel, or why there is none (a route that reads files rather than tables, such as
  * the spend report's budgets, or a field the route computes outside ClickHouse).
  */
-export function grafanaSql(query: GrafanaPanelQuery): GrafanaSql {
+export function grafanaSql(query: PanelSqlRequest): PanelSql {
   const source = SOURCES[query.path];
   if (source === undefined) return { ok: false, reason: `${query.path} is computed by the Tollgate server, not read from one table` };
   return source.kind === 'rollup' ? rollupSql(source, query) : recordSql(source, query);
 }
 
-function rollupSql(source: RollupSource, query: GrafanaPanelQuery): GrafanaSql {
+function rollupSql(source: RollupSource, query: PanelSqlRequest): PanelSql {
   const fields = query.ratio ? [query.ratio.numerator, query.ratio.denominator] : query.fields;
   const computed = fields.find((field) => source.computed?.[field] !== undefined);
   if (computed !== undefined) return { ok: false, reason: `the server computes ${computed}: it ${source.computed?.[computed]}` };
@@ -188,7 +170,7 @@ function rollupSql(source: RollupSource, query: GrafanaPanelQuery): GrafanaSql {
   }
 }
 
-function recordSql(source: RecordSource, query: GrafanaPanelQuery): GrafanaSql {
+function recordSql(source: RecordSource, query: PanelSqlRequest): PanelSql {
   const conditions: string[] = [];
   for (const [param, value] of Object.entries(query.params)) {
     const filter = source.filters[param];

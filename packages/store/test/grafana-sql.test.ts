@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SendRow, VerifyRow } from '@tollgate/events';
-import { grafanaSql, insertRows, trafficSeries, type GrafanaPanelQuery, type Store } from '../src/index.ts';
+import type { PanelSqlRequest } from '@tollgate/panels';
+import { grafanaSql, insertRows, trafficSeries, type Store } from '../src/index.ts';
 import { expandGrafanaMacros } from '../src/testing/grafana-macros.ts';
 import { openTempStore } from '../src/testing/temp-store.ts';
 
@@ -39,7 +40,7 @@ beforeAll(async () => {
 });
 afterAll(() => dispose());
 
-async function run(query: GrafanaPanelQuery, intervalS = 3600): Promise<{ meta: { name: string }[]; data: Record<string, unknown>[] }> {
+async function run(query: PanelSqlRequest, intervalS = 3600): Promise<{ meta: { name: string }[]; data: Record<string, unknown>[] }> {
   const generated = grafanaSql(query);
   if (!generated.ok) throw new Error(generated.reason);
   const rs = await store.client.query({ query: expandGrafanaMacros(generated.sql, { fromMs: FROM, toMs: TO, intervalS }), format: 'JSON' });
@@ -47,7 +48,7 @@ async function run(query: GrafanaPanelQuery, intervalS = 3600): Promise<{ meta: 
   return { meta, data };
 }
 
-const traffic = (form: GrafanaPanelQuery['form'], fields: string[], params: Record<string, string> = {}, extra: Partial<GrafanaPanelQuery> = {}): GrafanaPanelQuery => ({
+const traffic = (form: PanelSqlRequest['form'], fields: string[], params: Record<string, string> = {}, extra: Partial<PanelSqlRequest> = {}): PanelSqlRequest => ({
   path: '/v1/metrics/traffic',
   params,
   fields,
@@ -137,7 +138,7 @@ describe('panels without a ClickHouse form say why', () => {
     [traffic('totals', ['sends'], { group_by: 'country', limit: 'ten' }), /limit must be a positive whole number/],
     [{ path: '/v1/anomalies', params: { state: "open' OR 1=1 --" }, fields: ['kind'], form: 'rows' }, /no filter state=/],
   ] as const)('%j', (query, reason) => {
-    const generated = grafanaSql(query as GrafanaPanelQuery);
+    const generated = grafanaSql(query as PanelSqlRequest);
     expect(generated.ok).toBe(false);
     expect(!generated.ok && generated.reason).toMatch(reason);
   });
