@@ -239,6 +239,9 @@ async function main(): Promise<void> {
       'mandatory steps alone take about that much in a warm loop, and under load each microsecond a route adds costs the server',
       'more than one: see `decide: where the time goes`. The runs are nearly all refusals: at these rates the default app ceiling',
       '(1,000 sends a minute, velocity-limits.ts) challenges every request after the first thousand of each minute.',
+      'The scoring-off server is the same server with `risk: mode: off` in its policy file. The difference of the two CPU rows',
+      'is what scoring costs a request under this load, the score\'s serialization in the answer included; the warm-loop cost',
+      'of the scoring itself is in `decide: what risk scoring costs`.',
     ].join('\n'),
   );
 }
