@@ -17,7 +17,6 @@ import { createWebhookDispatcher, type WebhookDispatcher } from '@tollgate/webho
 import type { Identity } from './core.ts';
 import { createAccountHasher } from './decisions/account-hasher.ts';
 import { createDecisionCounter, type DecisionCounter } from './decisions/decision-counter.ts';
-
 import { verifyOutcomes } from './decisions/verify-outcomes.ts';
 import { breakerView } from './plugins/breaker-view.ts';
 
