@@ -114,9 +114,10 @@ interface Outcome {
 }
 
 /**
- * The decision path: breakers first, then velocity limits; the strictest outcome wins (block >
- * challenge > allow). Pure and synchronous over in-memory state: counters move only when the
- * answer is allow, because a refused send costs nothing and must not eat the caller's quota.
+ * The decision path: breakers first, then velocity and account limits, then the risk score's tier;
+ * the strictest outcome wins (block > challenge > allow). Pure and synchronous over in-memory
+ * state: counters move only when the answer is allow, because a refused send costs nothing and
+ * must not eat the caller's quota. Verify questions take their own path (attempt ladders).
  */
 export function createDecider(deps: DeciderDeps): Decider {
   const { limiter, clock, allowlist, risk, verify } = deps;
