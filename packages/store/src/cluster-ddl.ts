@@ -45,6 +45,13 @@ export const SHARDING_KEYS: Readonly<Record<string, string>> = {
   planned_events: 'cityHash64(id)',
 };
 
+/**
+ * Small tables that queries join against sharded ones (a bill against the rate card in force): a
+ * full copy on every node, one replica set across the cluster, read and written under their own
+ * name without a Distributed table, so each shard joins against the whole table.
+ */
+export const EVERYWHERE_TABLES: ReadonlySet<string> = new Set(['rate_cards', 'provider_commitments']);
+
 const LOCAL_SUFFIX = '_local';
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const CREATE_TABLE = /^CREATE TABLE IF NOT EXISTS (\w+)\s*\(/;
@@ -78,6 +85,7 @@ export function clusterStatements(statements: readonly string[], cluster: string
     const created = CREATE_TABLE.exec(statement);
     if (created) {
       const table = created[1] as string;
+      if (EVERYWHERE_TABLES.has(table)) return [replicateEverywhere(statement, table, cluster)];
       tables.add(table);
       return createTable(statement, table, cluster);
     }
@@ -95,6 +103,7 @@ export function clusterStatements(statements: readonly string[], cluster: string
     if (altered && tables.has(altered[1] as string)) {
       return [statement.replace(ALTER_TABLE, `ALTER TABLE ${localTable(altered[1] as string)} ON CLUSTER ${cluster} `)];
     }
+    if (altered && EVERYWHERE_TABLES.has(altered[1] as string)) return [statement.replace(ALTER_TABLE, `ALTER TABLE ${altered[1]} ON CLUSTER ${cluster} `)];
     // A backfill runs once, through the distributed tables: they read every shard and route each row by its sharding key.
     const inserted = INSERT_SELECT.exec(statement);
     if (inserted && tables.has(inserted[1] as string)) return [statement];
@@ -119,6 +128,16 @@ export function distributedSelect(select: string, tables: Iterable<string>): str
   let out = select;
   for (const table of tables) out = out.replace(new RegExp(`\\b${localTable(table)}\\b`, 'g'), table);
   return out;
+}
+
+function replicateEverywhere(statement: string, table: string, cluster: string): string {
+  const engine = ENGINE.exec(statement);
+  if (!engine) throw new Error(`table ${table} has no MergeTree engine to replicate`);
+  // One Keeper path for the whole cluster; replica names are unique per shard only, so both go in.
+  const args = [`'/clickhouse/tables/all/{database}/{table}'`, `'{shard}-{replica}'`, ...(engine[2] ? [engine[2]] : [])];
+  return statement
+    .replace(CREATE_TABLE, `CREATE TABLE IF NOT EXISTS ${table} ON CLUSTER ${cluster}\n(`)
+    .replace(ENGINE, `\nENGINE = Replicated${engine[1]}(${args.join(', ')})`);
 }
 
 function createTable(statement: string, table: string, cluster: string): string[] {

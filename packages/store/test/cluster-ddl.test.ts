@@ -3,6 +3,7 @@ import {
   alterTarget,
   clusterStatements,
   distributedSelect,
+  EVERYWHERE_TABLES,
   loadMigrations,
   schemaStatements,
   SHARDING_KEYS,
@@ -65,8 +66,19 @@ describe('cluster form', () => {
     for (const a of alters) expect(a).toMatch(/^ALTER TABLE \w+_local ON CLUSTER tollgate /);
   });
 
-  it('has a sharding key for every table, and the key is an expression over that table', async () => {
+  it('copies the small tables that sharded ones join against to every node, under their own name', () => {
+    for (const table of EVERYWHERE_TABLES) {
+      const statements = allCluster.filter((s) => new RegExp(`\\b${table}(_local)?\\b`).test(s) && s.startsWith('CREATE TABLE'));
+      expect(statements).toHaveLength(1);
+      expect(statements[0]).toContain(`CREATE TABLE IF NOT EXISTS ${table} ON CLUSTER tollgate\n(`);
+      expect(statements[0]).toContain("('/clickhouse/tables/all/{database}/{table}', '{shard}-{replica}'");
+    }
+  });
+
+  it('has a sharding key for every other table, and the key is an expression over that table', async () => {
     expect(createdTables.sort()).toEqual(Object.keys(SHARDING_KEYS).sort());
+    const everywhere = [...allCluster.join('\n').matchAll(/CREATE TABLE IF NOT EXISTS (\w+) ON CLUSTER tollgate\n\(/g)].map((m) => m[1] as string).filter((t) => !t.endsWith('_local'));
+    expect(everywhere.sort()).toEqual([...EVERYWHERE_TABLES].sort());
     for (const table of createdTables) {
       // The embedded store has the single-node schema: the key must evaluate on the table's columns.
       const rs = await store.client.query({ query: `SELECT ${SHARDING_KEYS[table]} AS k FROM ${table} LIMIT 0`, format: 'JSONEachRow' });
