@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
-import { createCappedMap, limitsForApp, type RemoteSends, type VelocityConfig, type VelocityLimiter, type VelocityRequest } from '@tollgate/breakers';
+import { limitsForApp, type RemoteSends, type VelocityConfig, type VelocityLimiter, type VelocityRequest } from '@tollgate/breakers';
+import { createCappedMap } from '@tollgate/events';
 
 /**
  * Velocity counters shared by the decision nodes of a deployment through Redis (`REDIS_URL`).

@@ -1,4 +1,4 @@
-import { createCappedMap } from './capped-map.ts';
+import { createCappedMap } from '@tollgate/events';
 import { FULL_DEVICE_PHONES } from './risk-signals.ts';
 
 /** How long a device's numbers are remembered: a phone farm cycles numbers within minutes, a family within days. */

@@ -34,7 +34,6 @@ export type {
   VelocityRule,
   RemoteSends,
 } from './velocity-limiter.ts';
-export { createCappedMap, type CappedMap } from './capped-map.ts';
 export { emptyVelocityCounts } from './velocity-limiter.ts';
 export {
   DEFAULT_VELOCITY_CONFIG,

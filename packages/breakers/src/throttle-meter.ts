@@ -1,4 +1,4 @@
-import { createCappedMap } from './capped-map.ts';
+import { createCappedMap } from '@tollgate/events';
 import { SlidingWindow } from './sliding-window.ts';
 
 /** A throttle breaker's rate is per minute (`BreakerAction.perMinute`). */

@@ -1,4 +1,4 @@
-import { createCappedMap, type CappedMap } from './capped-map.ts';
+import { createCappedMap, type CappedMap } from '@tollgate/events';
 import { formatDuration } from './duration.ts';
 import { SlidingWindow } from './sliding-window.ts';
 import {

@@ -1,5 +1,5 @@
 import type { AsnDatabase, AsnInfo } from './asn-lookup.ts';
-import { createBoundedCache } from './bounded-cache.ts';
+import { createCappedMap } from './capped-map.ts';
 import { toUsd } from './currency.ts';
 import { validateEvent } from './event-validator.ts';
 import { canonicalIp, ipSubnet } from './ip-address.ts';
@@ -46,7 +46,7 @@ export function createNormalizer({
   const phones = createPhoneNormalizer({ maxCachedBlocks });
   // An HMAC costs ~2 µs, a fifth of an event's budget; consecutive sends share blocks (and
   // pumping concentrates on a few), so a block's hash is computed once while it stays warm.
-  const blockHashes = createBoundedCache<string>(maxCachedBlocks);
+  const blockHashes = createCappedMap<string>(maxCachedBlocks);
 
   function blockHash(block: string): string {
     let hash = blockHashes.get(block);

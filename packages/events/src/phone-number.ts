@@ -1,5 +1,5 @@
 import { parsePhoneNumber, ParseError } from 'libphonenumber-js/max';
-import { createBoundedCache } from './bounded-cache.ts';
+import { createCappedMap } from './capped-map.ts';
 import { callingCodeOf, NON_GEOGRAPHIC_COUNTRY } from './country-code.ts';
 import { formatPrefix } from './phone-prefix.ts';
 import type { Checked, FieldProblem } from './rejection.ts';
@@ -57,7 +57,7 @@ type BlockFacts =
  * pumping attack walks through few blocks, so the cache stays warm exactly when load is highest.
  */
 export function createPhoneNormalizer({ maxCachedBlocks = DEFAULT_MAX_CACHED_BLOCKS } = {}): PhoneNormalizer {
-  const blocks = createBoundedCache<BlockFacts>(maxCachedBlocks);
+  const blocks = createCappedMap<BlockFacts>(maxCachedBlocks);
 
   function factsFor(phone: string, block: string): BlockFacts {
     if (phone.length - 1 < MIN_DIGITS_FOR_BLOCK_CACHE) return parseFacts(phone);

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { createBoundedCache } from '../src/bounded-cache.ts';
+import { createCappedMap } from '../src/capped-map.ts';
 
-describe('createBoundedCache', () => {
+describe('createCappedMap', () => {
   it('never holds more than its bound', () => {
-    const cache = createBoundedCache<number>(10);
+    const cache = createCappedMap<number>(10);
     for (let index = 0; index < 1_000; index++) cache.set(`k${index}`, index);
     expect(cache.size).toBeLessThanOrEqual(10);
   });
@@ -13,7 +13,7 @@ describe('createBoundedCache', () => {
     ['keeps an entry read since the last turnover', ['set a', 'set b', 'set c', 'get a', 'set d'], { a: 1, b: undefined, d: 4 }],
   ])('%s', (_name, steps, expected) => {
     // A bound of 4 is two generations of 2.
-    const cache = createBoundedCache<number>(4);
+    const cache = createCappedMap<number>(4);
     let written = 0;
     for (const step of steps) {
       const [action, key = ''] = step.split(' ');
@@ -25,6 +25,16 @@ describe('createBoundedCache', () => {
   });
 
   it.each([0, 1, 2.5])('refuses a bound of %d', (bound) => {
-    expect(() => createBoundedCache(bound)).toThrow(RangeError);
+    expect(() => createCappedMap(bound)).toThrow(RangeError);
+  });
+
+  it('counts what the cap dropped, and creates a value only when the key is absent', () => {
+    const map = createCappedMap<number[]>(4);
+    const first = map.upsert('a', () => []);
+    expect(map.upsert('a', () => [99])).toBe(first);
+    for (const key of ['b', 'c', 'd', 'e', 'f']) map.upsert(key, () => []);
+    expect(map.size).toBeLessThanOrEqual(4);
+    expect(map.evicted).toBe(2);
+    expect([...map.values()]).toHaveLength(map.size);
   });
 });

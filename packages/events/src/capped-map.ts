@@ -1,6 +1,6 @@
 /**
  * A map with a hard cap on keys, for per-phone, per-IP and per-session counters that attackers can
- * make arbitrarily many of. Two generations instead of a strict LRU: a hit costs one or two Map
+ * make arbitrarily many of, and for the caches of hot lookups on the ingest path (number blocks). Two generations instead of a strict LRU: a hit costs one or two Map
  * probes and no reordering; when the young generation is full, the old one is dropped whole. Keys
  * touched since the last turnover move to the young generation, so the working set survives the
  * way it would in an LRU.
@@ -12,6 +12,8 @@ export interface CappedMap<V> {
   get(key: string): V | undefined;
   /** The value for `key`, created by `create` (and counted against the cap) when absent. */
   upsert(key: string, create: () => V): V;
+  /** Sets `key` (counted against the cap when new). */
+  set(key: string, value: V): void;
   values(): IterableIterator<V>;
   readonly size: number;
   /** Keys dropped by the cap since creation. */
@@ -51,6 +53,13 @@ export function createCappedMap<V>(maxKeys: number): CappedMap<V> {
 
   return {
     get,
+    set(key, value) {
+      if (young.has(key)) young.set(key, value);
+      else {
+        old.delete(key);
+        insert(key, value);
+      }
+    },
     upsert(key, create) {
       const found = get(key);
       if (found !== undefined) return found;
