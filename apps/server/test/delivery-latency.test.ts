@@ -72,7 +72,8 @@ describe('delivery_latency through the store', () => {
     const [slow] = latency as [Anomaly];
     expect(slow.openedAt).toBeGreaterThanOrEqual(SLOW_FROM);
     expect(slow.observed).toBeGreaterThan(2 * slow.expected);
-    expect(slow.contributors.every((c) => c.dimension === 'carrier')).toBe(true);
+    // The simulator's receipts carry no network code: no carrier to name.
+    expect(slow.contributors).toEqual([]);
   });
 
   it('opens a delivery incident for the messaging-vendor owner, with the evidence series', async () => {

@@ -70,7 +70,7 @@ function run(options: { minutes: number; perMinute: number; slower?: number; slo
     engine.setMinute(ts, {
       latency: [
         minuteOf(next, ts, 'twilio', 'US', '310260', options.perMinute, slower),
-        minuteOf(next, ts, 'twilio', 'US', '+1 212', options.perMinute, 1),
+        minuteOf(next, ts, 'twilio', 'US', '310410', options.perMinute, 1),
         minuteOf(next, ts, 'vonage', 'DE', '26201', options.perMinute),
       ],
     });

@@ -2,7 +2,8 @@
  * Delivery latency: a provider delivering codes to a country much slower than it usually does at
  * this hour of the week (the second seed's P90 delivery-time monitoring). Users wait, ask again and
  * give up, so it is the messaging-vendor owner's to take to the provider: an alert, never a stop.
- * The slowest carriers are named, since a route through one network is the usual cause.
+ * The slowest carriers are named (where receipts carry the network code), since a route through one
+ * network is the usual cause.
  */
 import { describeScope } from '@tollgate/breakers';
 import type { DetectionContext } from '../detection-context.ts';
@@ -51,7 +52,7 @@ export function detectDeliveryLatency(ctx: DetectionContext): Finding[] {
     const p90Ms = histogramQuantileMs(window.total, LATENCY_QUANTILE);
     const contributors: Contributor[] = [...latency.window(series, fromMs, toMs, true).byCarrier]
       .map(([carrier, histogram]) => ({ dimension: 'carrier' as const, value: carrier, count: countSlowerThan(histogram, thresholdMs), share: 0 }))
-      .filter((c) => c.count > 0)
+      .filter((c) => c.count > 0 && c.value !== '')
       .sort((a, b) => b.count - a.count || a.value.localeCompare(b.value))
       .slice(0, MAX_CONTRIBUTORS)
       .map((c) => ({ ...c, share: c.count / slow }));

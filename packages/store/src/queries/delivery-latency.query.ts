@@ -23,7 +23,11 @@ export interface DeliveryLatencyMinute {
   ts: number;
   provider: string;
   country: string;
-  /** Mobile network code of the receipt, or the number's carrier prefix without one (as in delivery_1m). */
+  /**
+   * Mobile network code of the receipt, '' without one. Unlike delivery_1m, the number's prefix does
+   * not stand in for it: a country has a handful of networks but hundreds of prefixes, and grouping
+   * by them would multiply the rows every detection cycle reads by as much.
+   */
   carrier: string;
   buckets: number[];
   counts: number[];
@@ -48,7 +52,7 @@ const MINUTES_QUERY = `
 SELECT t AS ts, provider, country, carrier, hist.1 AS buckets, hist.2 AS counts
 FROM (
   SELECT toUnixTimestamp(toStartOfMinute(send_ts)) * 1000 AS t, provider, country,
-         if(mcc_mnc != '', mcc_mnc, prefix) AS carrier,
+         mcc_mnc AS carrier,
          sumMap([toUInt16(floor(log2(greatest(toFloat64(toUnixTimestamp64Milli(ts) - toUnixTimestamp64Milli(send_ts)), 1)) * {per_doubling:UInt8}))], [toUInt32(1)]) AS hist
   FROM receipts_raw
   WHERE ts >= fromUnixTimestamp64Milli({from:Int64})
