@@ -161,8 +161,10 @@ async function main(): Promise<void> {
     }
     console.log(`overview load: first ${loads[0]!.toFixed(0)} ms, median ${median(loads).toFixed(0)} ms`);
 
-    const worst = (page: string) => Math.max(...timings.filter((t) => t.page === page && !deferred.has(t.url)).map((t) => t.p95));
-    const rows = timings.map((t) => `| ${t.page}${deferred.has(t.url) ? ' (deferred)' : ''} | \`${t.url.replace(/from=\d+&to=\d+/, 'from=..&to=..')}\` | ${t.p50.toFixed(0)} | ${t.p95.toFixed(0)} |`);
+    // Only the overview defers panels; the incident page reads some of the same URLs at once.
+    const isDeferred = (t: Timing) => t.page === 'overview' && deferred.has(t.url);
+    const worst = (page: string) => Math.max(...timings.filter((t) => t.page === page && !isDeferred(t)).map((t) => t.p95));
+    const rows = timings.map((t) => `| ${t.page}${isDeferred(t) ? ' (deferred)' : ''} | \`${t.url.replace(/from=\d+&to=\d+/, 'from=..&to=..')}\` | ${t.p50.toFixed(0)} | ${t.p95.toFixed(0)} |`);
     const heading = `### ${SENDS.toLocaleString('en-US')} sends over ${DAYS} days`;
     writeResultsSection(
       'Dashboard',
