@@ -1,4 +1,5 @@
 import type { PanelSql, PanelSqlRequest } from '@tollgate/panels';
+import { TRAFFIC_MEASURES } from './queries/traffic-series.query.ts';
 
 /**
  * The ClickHouse SQL behind a dashboard panel, for teams that read Tollgate's tables from Grafana
@@ -30,22 +31,6 @@ interface RecordSource {
 }
 
 const uniq = (column: string) => `uniqMerge(${column})`;
-
-/** The traffic rollup's measures as GET /v1/metrics/traffic names them. */
-export const TRAFFIC_MEASURES: Readonly<Record<string, string>> = {
-  sends: 'toUInt64(sum(sends))',
-  failed_sends: 'toUInt64(sum(failed_sends))',
-  phones: `toUInt64(${uniq('phones')})`,
-  sessions: `toUInt64(${uniq('sessions')})`,
-  verified_sessions: `toUInt64(${uniq('verified_sessions')})`,
-  verify_attempts: 'toUInt64(sum(verify_attempts))',
-  verify_failures: 'toUInt64(sum(verify_failures))',
-  cost_est_usd: 'round(sum(cost_est_usd), 6)',
-  cost_billed_usd: 'round(sum(cost_billed_usd), 6)',
-  billed_messages: 'toUInt64(sum(billed_messages))',
-  receipts_delivered: 'toUInt64(sum(receipts_delivered))',
-  receipts_failed: 'toUInt64(sum(receipts_failed))',
-};
 
 const SCOPE_GROUPS = { country: 'country', prefix: 'prefix', asn: 'toString(asn)', provider: 'provider', app: 'app', flow: 'flow' } as const;
 const share = (part: string) => `round(sum(${part}) / greatest(sum(receipts), 1), 4)`;

@@ -93,24 +93,26 @@ function floorTo(ms: number, stepMs: number): number {
   return Math.floor(ms / stepMs) * stepMs;
 }
 
-const MEASURE_COLUMNS = [
-  'sends', 'failed_sends', 'phones', 'sessions', 'verified_sessions', 'verify_attempts', 'verify_failures',
-  'cost_est_usd', 'cost_billed_usd', 'billed_messages', 'receipts_delivered', 'receipts_failed',
-].join(', ');
+/** The traffic rollups' measures as GET /v1/metrics/traffic names them (the Grafana panels read the same). */
+export const TRAFFIC_MEASURES: Readonly<Record<string, string>> = {
+  sends: 'toUInt64(sum(sends))',
+  failed_sends: 'toUInt64(sum(failed_sends))',
+  phones: 'toUInt64(uniqMerge(phones))',
+  sessions: 'toUInt64(uniqMerge(sessions))',
+  verified_sessions: 'toUInt64(uniqMerge(verified_sessions))',
+  verify_attempts: 'toUInt64(sum(verify_attempts))',
+  verify_failures: 'toUInt64(sum(verify_failures))',
+  cost_est_usd: 'round(sum(cost_est_usd), 6)',
+  cost_billed_usd: 'round(sum(cost_billed_usd), 6)',
+  billed_messages: 'toUInt64(sum(billed_messages))',
+  receipts_delivered: 'toUInt64(sum(receipts_delivered))',
+  receipts_failed: 'toUInt64(sum(receipts_failed))',
+};
 
-const MEASURES = `
-  toUInt64(sum(sends)) AS sends,
-  toUInt64(sum(failed_sends)) AS failed_sends,
-  toUInt64(uniqMerge(phones)) AS phones,
-  toUInt64(uniqMerge(sessions)) AS sessions,
-  toUInt64(uniqMerge(verified_sessions)) AS verified_sessions,
-  toUInt64(sum(verify_attempts)) AS verify_attempts,
-  toUInt64(sum(verify_failures)) AS verify_failures,
-  round(sum(cost_est_usd), 6) AS cost_est_usd,
-  round(sum(cost_billed_usd), 6) AS cost_billed_usd,
-  toUInt64(sum(billed_messages)) AS billed_messages,
-  toUInt64(sum(receipts_delivered)) AS receipts_delivered,
-  toUInt64(sum(receipts_failed)) AS receipts_failed`;
+const MEASURE_COLUMNS = Object.keys(TRAFFIC_MEASURES).join(', ');
+const MEASURES = Object.entries(TRAFFIC_MEASURES)
+  .map(([name, expression]) => `${expression} AS ${name}`)
+  .join(',\n  ');
 
 const BUCKET = `toUnixTimestamp(toStartOfInterval(minute, toIntervalMinute({step:UInt32}))) * 1000 AS ts`;
 
