@@ -22,7 +22,7 @@ const INCIDENT_SCHEMA = {
     owner: { type: 'string' },
     severity: { type: 'string', enum: [...SEVERITIES] },
     state: { type: 'string', enum: ['triggered', 'acknowledged', 'resolved'] },
-    category: { type: 'string', enum: [...ALERT_CATEGORIES], description: 'auth (verify attacks), billing (money leaving), delivery (a provider failing).' },
+    category: { type: 'string', enum: [...ALERT_CATEGORIES], description: 'auth (verify attacks), billing (money leaving), delivery (a provider failing or slow).' },
     kinds: { type: 'array', items: { type: 'string' } },
     openedAt: { type: 'string', format: 'date-time' },
     updatedAt: { type: 'string', format: 'date-time' },
