@@ -3,30 +3,18 @@
  * (stored rows, the bad one as FILE:line field: reason, progress on stderr), a commitments file, a
  * file with nothing valid (exit 1), and its help.
  */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runCli, type CliResult } from './support/run-cli.ts';
 import { createStore, listProviderCommitments, listRateCards } from '@tollgate/store';
 
-const run = promisify(execFile);
-const BIN = fileURLToPath(new URL('../bin/tollgate.js', import.meta.url));
 const dataDir = mkdtempSync(join(tmpdir(), 'tollgate-rates-'));
 const env = { ...process.env, TOLLGATE_DATA_DIR: dataDir, TOLLGATE_HMAC_KEY: 'cd'.repeat(32) };
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
-async function tollgate(...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { env, timeout: 120_000 });
-    return { stdout, stderr, code: 0 };
-  } catch (error) {
-    const e = error as { stdout: string; stderr: string; code: number };
-    return { stdout: e.stdout, stderr: e.stderr, code: e.code };
-  }
-}
+const tollgate = (...args: string[]): Promise<CliResult> => runCli(args, env);
 
 function file(name: string, text: string): string {
   const path = join(dataDir, name);

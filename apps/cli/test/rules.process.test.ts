@@ -1,13 +1,10 @@
-import { execFile } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runCli, type CliResult } from './support/run-cli.ts';
 
-const run = promisify(execFile);
-const BIN = fileURLToPath(new URL('../bin/tollgate.js', import.meta.url));
 const SHIPPED = fileURLToPath(new URL('../../../alert-rules/', import.meta.url));
 const work = mkdtempSync(join(tmpdir(), 'tollgate-rules-cli-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -15,15 +12,7 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 const { PD_FRAUD_KEY: _fraud, PD_IAM_KEY: _iam, ...baseEnv } = process.env;
 const PD_ENV = { PD_FRAUD_KEY: 'pd-fraud', PD_IAM_KEY: 'pd-iam' };
 
-async function tollgate(args: string[], env: NodeJS.ProcessEnv = PD_ENV): Promise<{ stdout: string; stderr: string; code: number }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { env: { ...baseEnv, ...env }, timeout: 60_000 });
-    return { stdout, stderr, code: 0 };
-  } catch (error) {
-    const e = error as { stdout: string; stderr: string; code: number };
-    return { stdout: e.stdout, stderr: e.stderr, code: e.code };
-  }
-}
+const tollgate = (args: string[], env: NodeJS.ProcessEnv = PD_ENV): Promise<CliResult> => runCli(args, { ...baseEnv, ...env }, 60_000);
 
 /** A copy of the shipped rules, optionally with one file replaced. */
 function rulesDir(name: string, files: Record<string, string> = {}): string {

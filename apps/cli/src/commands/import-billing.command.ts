@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { parseBillingCsv, type Rejection } from '@tollgate/events';
 import { openCore } from '@tollgate/server';
 import { createProgress } from '../progress.ts';
+import { readInputFile } from '../input-file.ts';
 
 // Lines per request or store write: large enough to be fast, small enough for the batch cap.
 const CHUNK_LINES = 5_000;
@@ -26,12 +26,7 @@ export function registerImportBillingCommand(program: Command): void {
     .option('--url <url>', 'post to a running Tollgate server instead of the local store', process.env.TOLLGATE_URL)
     .option('--key <key>', 'API key with the ingest scope (default: TOLLGATE_KEY or TOLLGATE_ADMIN_KEY)')
     .action(async (file: string, options: { url?: string; key?: string }) => {
-      let text: string;
-      try {
-        text = readFileSync(file, 'utf8');
-      } catch (error) {
-        throw new Error(`cannot read ${file}: ${(error as Error).message}`);
-      }
+      const text = readInputFile(file);
       const parsed = parseBillingCsv(text);
       const totals: Totals = { accepted: 0, duplicates: 0, rejected: [...parsed.rejected] };
       const progress = createProgress('import', parsed.items.length, 'lines');

@@ -1,9 +1,9 @@
-import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { Command } from 'commander';
 import type { Rejection } from '@tollgate/events';
 import { importContracts, openCore, type ContractImport } from '@tollgate/server';
 import { createProgress } from '../progress.ts';
+import { readInputFile } from '../input-file.ts';
 
 /** Rejections printed before "... and N more": enough to see the pattern of a bad export. */
 const SHOWN_REJECTIONS = 20;
@@ -36,12 +36,7 @@ export function registerRatesCommand(program: Command): void {
         'message, effective dates on the hour. Bad rows are listed as FILE:line field: reason; the good ones are stored.',
     )
     .action(async (file: string, options: { url?: string; key?: string }) => {
-      let text: string;
-      try {
-        text = readFileSync(file, 'utf8');
-      } catch (error) {
-        throw new Error(`cannot read ${file}: ${(error as Error).message}`);
-      }
+      const text = readInputFile(file);
       const source = basename(file);
       const result = options.url
         ? await importRemote(options.url, options.key ?? process.env.TOLLGATE_KEY ?? process.env.TOLLGATE_ADMIN_KEY, text, source)
