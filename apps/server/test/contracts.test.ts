@@ -111,9 +111,9 @@ describe('contracts through the API', () => {
     const after = [send(AFTER_NEW_CARD), send(AFTER_NEW_CARD), send(AFTER_NEW_CARD), send(AFTER_NEW_CARD)];
     const unpriced = [send(AFTER_NEW_CARD, { provider: 'sinch', message_id: 'SMcontract-sinch-1' })];
     await post('/v1/events/send', [...october, ...before, ...after, ...unpriced]);
-    // October's bills arrive two days into November; November's the day after their sends.
+    // October's bills arrive nearly three weeks into November (an export of last month); November's the day after their sends.
     await post('/v1/events/billing', [
-      ...october.map((s) => billingEvent(String(s.message_id), { ts: new Date(OCT_31 + 50 * HOUR).toISOString(), cost: 0.045 })),
+      ...october.map((s) => billingEvent(String(s.message_id), { ts: new Date(OCT_31 + 19 * 24 * HOUR).toISOString(), cost: 0.045 })),
       ...[...before, ...after].map((s) => billingEvent(String(s.message_id), { ts: new Date(AFTER_NEW_CARD + 24 * HOUR).toISOString(), cost: 0.05 })),
     ]);
   }, 60_000);
@@ -140,7 +140,7 @@ describe('contracts through the API', () => {
     expect(november!.contractUsd).toBeCloseTo(3 * 0.04 + 4 * 0.05, 6);
   });
 
-  it('reconciles bills that arrived days into the next month with the month of their sends', async () => {
+  it('reconciles bills that arrived weeks into the next month with the month of their sends', async () => {
     const report = await spend('&reconciliation_months=2');
     const october = line(report, '2026-10 twilio GB');
     expect(october).toMatchObject({ sends: 2, billedMessages: 2, billedUsd: 0.09, contractUsd: 0.08, expectedUsd: 0.08, differenceUsd: 0.01 });

@@ -42,9 +42,11 @@ export const DEFAULT_INGEST_OPTIONS: IngestorOptions = {
 };
 
 // How far back a late event's send is searched in the store: verifies come within minutes,
-// bills and receipts within hours to a couple of days.
+// receipts within hours to a couple of days, and bills up to weeks late (a provider's export of
+// last month): a bill is filed under its send's minute when the send is at most 35 days older.
 const VERIFY_LOOKBACK_MS = 24 * 3_600_000;
 const MESSAGE_LOOKBACK_MS = 3 * 24 * 3_600_000;
+const BILL_LOOKBACK_MS = 35 * 24 * 3_600_000;
 const RETRY_AFTER_S = 1;
 
 interface Pending {
@@ -114,7 +116,7 @@ export function createIngestor(deps: {
 
   async function attachScopes(batch: Pending[]): Promise<void> {
     const missingSessions = new Map<string, { ids: Set<string>; minTs: number }>();
-    const missingMessages = { ids: new Set<string>(), minTs: Infinity };
+    const missingMessages = { ids: new Set<string>(), minTs: Infinity, lookbackMs: MESSAGE_LOOKBACK_MS };
     for (const item of batch) {
       if (item.kind === 'send') continue;
       for (const { row } of item.rows) {
@@ -130,6 +132,7 @@ export function createIngestor(deps: {
           if (!messageId || byMessage.has(messageId)) continue;
           missingMessages.ids.add(messageId);
           missingMessages.minTs = Math.min(missingMessages.minTs, row.ts);
+          if (item.kind === 'billing') missingMessages.lookbackMs = BILL_LOOKBACK_MS;
         }
       }
     }
@@ -137,7 +140,7 @@ export function createIngestor(deps: {
       for (const send of await sendScopesBySession(store, app, [...ids], minTs - VERIFY_LOOKBACK_MS)) rememberSend(send, send.send_ts);
     }
     if (missingMessages.ids.size > 0) {
-      const sends = await sendScopesByMessage(store, [...missingMessages.ids], missingMessages.minTs - MESSAGE_LOOKBACK_MS);
+      const sends = await sendScopesByMessage(store, [...missingMessages.ids], missingMessages.minTs - missingMessages.lookbackMs);
       for (const send of sends) rememberSend(send, send.send_ts);
     }
     for (const item of batch) {

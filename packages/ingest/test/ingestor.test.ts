@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Rejection, SendRow, VerifyRow } from '@tollgate/events';
+import type { BillingRow, Rejection, SendRow, VerifyRow } from '@tollgate/events';
 import { eventCounts, type Store } from '@tollgate/store';
 import { openTempStore } from '@tollgate/store/testing';
 import { createIngestor, type Normalizers } from '../src/index.ts';
@@ -72,6 +72,23 @@ describe('ingestor', () => {
       format: 'JSONEachRow',
     });
     expect(await rs.json()).toEqual([{ send_ts: T0, flow: 'login', country: 'GB', provider: 'twilio' }]);
+  });
+
+  it("files a bill that arrives weeks late under its send's minute, from the store", async () => {
+    const DAY = 86_400_000;
+    // A provider's export of last month: the bill comes 20 days after the send, to a fresh process.
+    const bill: BillingRow = {
+      event_id: 'm-c', ts: T0 + 20 * DAY, segments: 1, cost: 0.12, currency: 'USD', cost_usd: 0.12,
+      send_ts: 0, app: '', flow: '', country: '', prefix: '', asn: 0, provider: 'twilio',
+    };
+    const fresh = createIngestor({ store, normalizers });
+    await fresh.submit('billing', items([bill]));
+    await fresh.close();
+    const rs = await store.client.query({
+      query: "SELECT toUnixTimestamp64Milli(send_ts) AS send_ts, app, country FROM billing_raw WHERE event_id = 'm-c'",
+      format: 'JSONEachRow',
+    });
+    expect(await rs.json()).toEqual([{ send_ts: T0, app: 'shop', country: 'GB' }]);
   });
 
   it('answers overloaded instead of queueing past the bound', async () => {
