@@ -70,7 +70,7 @@ Measured ${new Date().toISOString().slice(0, 10)} on linux x64, Node ${process.v
 
 Reading: one Redis core counts about ${Math.round(perCore).toLocaleString('en')} sends a second (1 s / its CPU per send). Decisions never wait for Redis (the
 check is in memory); sharing adds the node CPU of the third row to each allowed send, on top of the decision's own
-(45.3 µs in bench:decide).`;
+(86.6 µs with risk scoring in bench:decide).`;
   console.log(body);
   if (process.env.BENCH_WRITE !== '0') writeResultsSection('shared velocity (Redis)', body);
 }
