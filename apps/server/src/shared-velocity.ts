@@ -77,24 +77,28 @@ export function createSharedVelocity(deps: {
   let sending = 0;
   let timer: NodeJS.Timeout | undefined;
   let inFlight: Promise<void> = Promise.resolve();
-  let status: SharedVelocityStatus = { ok: false, detail: 'connecting to Redis', pending: 0 };
-
-  const setStatus = (next: SharedVelocityStatus) => {
-    const changed = next.ok !== status.ok;
-    status = next;
-    if (changed) deps.onStatusChange?.(next);
+  // Why sharing is off, or undefined while it is on; the pending count is read when asked.
+  let down: string | undefined = 'connecting to Redis';
+  const currentStatus = (): SharedVelocityStatus =>
+    down === undefined ? { ok: true, pending: queue.length + sending } : { ok: false, detail: down, pending: queue.length + sending };
+  const setDown = (next: string | undefined) => {
+    const changed = (next === undefined) !== (down === undefined);
+    down = next;
+    if (changed) deps.onStatusChange?.(currentStatus());
   };
-  redis.on('ready', () => setStatus({ ok: true, pending: queue.length }));
-  redis.on('error', (error: Error) => setStatus({ ok: false, detail: `Redis unreachable (${error.message}): deciding on this node's counters only`, pending: queue.length }));
-  redis.on('end', () => setStatus({ ok: false, detail: "Redis connection closed: deciding on this node's counters only", pending: queue.length }));
+  const unreachable = (reason: string) => `Redis ${reason}: deciding on this node's counters only`;
+  redis.on('ready', () => setDown(undefined));
+  redis.on('error', (error: Error) => setDown(unreachable(`unreachable (${error.message})`)));
+  redis.on('end', () => setDown(unreachable('connection closed')));
 
   /** The Redis counters of one send: counter, key and window. */
   function countersOf(request: VelocityRequest): { counter: Counter; key: string; windowMs: number }[] {
     const limits = limitsForApp(deps.config, request.app);
     const out: { counter: Counter; key: string; windowMs: number }[] = [];
+    const nowMs = clock();
     const add = (counter: Counter, value: string | undefined, limit: { windowMs: number } | null) => {
       if (value === undefined || value === '' || limit === null) return;
-      const bucket = Math.floor(clock() / limit.windowMs);
+      const bucket = Math.floor(nowMs / limit.windowMs);
       out.push({ counter, key: `${prefix}${request.app}:${counter}:${value}:${bucket}`, windowMs: limit.windowMs });
     };
     add('phone', request.phoneHash, limits.phone);
@@ -132,9 +136,9 @@ export function createSharedVelocity(deps: {
         }
         if (any) local.absorb(request, remote);
       });
-      if (!status.ok) setStatus({ ok: true, pending: queue.length });
+      setDown(undefined);
     } catch (error) {
-      setStatus({ ok: false, detail: `Redis unreachable (${(error as Error).message}): deciding on this node's counters only`, pending: queue.length });
+      setDown(unreachable(`unreachable (${(error as Error).message})`));
     }
   }
 
@@ -169,7 +173,7 @@ export function createSharedVelocity(deps: {
 
   return {
     limiter,
-    status: () => ({ ...status, pending: queue.length + sending }),
+    status: currentStatus,
     async flush() {
       while (queue.length > 0 || timer !== undefined) {
         if (timer !== undefined) clearTimeout(timer);

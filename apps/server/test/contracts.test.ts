@@ -8,6 +8,7 @@ import { parseContractCsv } from '../src/contracts/contract-csv.ts';
 import { openTestServer, type TestServer } from './support/test-server.ts';
 import { sendEvent } from './support/events.fixture.ts';
 import { billingEvent } from './fixtures/wire-events.fixture.ts';
+import type { ReconciliationLine } from '../src/spend-report.ts';
 
 const HOUR = 3_600_000;
 /** The spend page is read on the 20th of November. */
@@ -26,17 +27,7 @@ twilio,100,2026-10
 vonage,50,2026-12
 `;
 
-interface Line {
-  key: string;
-  sends: number;
-  estimatedUsd: number;
-  contractUsd: number | null;
-  unpricedSends: number;
-  expectedUsd: number;
-  billedUsd: number;
-  billedMessages: number;
-  differenceUsd: number;
-}
+type Line = ReconciliationLine;
 
 describe('contract CSV files', () => {
   it.each([

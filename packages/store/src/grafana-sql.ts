@@ -30,8 +30,6 @@ interface RecordSource {
   orderBy: string;
 }
 
-const uniq = (column: string) => `uniqMerge(${column})`;
-
 const SCOPE_GROUPS = { country: 'country', prefix: 'prefix', asn: 'toString(asn)', provider: 'provider', app: 'app', flow: 'flow' } as const;
 const share = (part: string) => `round(sum(${part}) / greatest(sum(receipts), 1), 4)`;
 const quantile = (i: number) => `round(quantilesTDigestMerge(0.5, 0.9, 0.99)(latency_ms)[${i}])`;
@@ -43,7 +41,7 @@ const SOURCES: Readonly<Record<string, RollupSource | RecordSource>> = {
     table: 'traffic_1m',
     measures: {
       ...TRAFFIC_MEASURES,
-      conversion: `round(${uniq('verified_sessions')} / greatest(${uniq('sessions')}, 1), 4)`,
+      conversion: `round(${TRAFFIC_MEASURES.verified_sessions} / greatest(${TRAFFIC_MEASURES.sessions}, 1), 4)`,
     },
     groups: SCOPE_GROUPS,
   },
