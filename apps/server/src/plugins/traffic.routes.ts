@@ -4,11 +4,14 @@ import {
   DELIVERY_DIMENSIONS,
   deliveryErrors,
   deliverySeries,
+  isTrafficMeasure,
   TRAFFIC_DIMENSIONS,
+  TRAFFIC_MEASURES,
   trafficSeries,
   type DeliveryDimension,
   type Store,
   type TrafficDimension,
+  type TrafficMeasure,
 } from '@tollgate/store';
 import { requireScope } from '../auth/require-scope.ts';
 import type { Keyring } from '../auth/keyring.ts';
@@ -34,7 +37,15 @@ interface TrafficQuery {
   prefix?: string;
   asn?: string;
   provider?: string;
+  fields?: string;
 }
+
+/**
+ * The fields a traffic point can hold: the store's measures, and conversion, which the route
+ * divides from two of them (so asking for it reads those two).
+ */
+const CONVERSION_PARTS: readonly TrafficMeasure[] = ['sessions', 'verified_sessions'];
+const TRAFFIC_FIELDS: readonly string[] = [...Object.keys(TRAFFIC_MEASURES), 'conversion'];
 
 /** The range and bucket every metrics route takes, and echoes in its answer. */
 const RANGE_QUERY = {
@@ -93,6 +104,13 @@ export async function trafficRoutes(app: FastifyInstance, opts: { store: Store; 
             prefix: { type: 'string', maxLength: 32 },
             asn: { type: 'string', pattern: '^[0-9]{1,10}$' },
             provider: { type: 'string', maxLength: 64 },
+            fields: {
+              type: 'string',
+              maxLength: 512,
+              description:
+                `Comma-separated fields each point holds (besides \`ts\`), of ${TRAFFIC_FIELDS.join(', ')}; all of them when absent. ` +
+                'Only the fields asked are computed: leave out `phones` (a distinct count) unless it is shown.',
+            },
           },
         },
         response: {
@@ -117,6 +135,8 @@ export async function trafficRoutes(app: FastifyInstance, opts: { store: Store; 
     async (request) => {
       const q = request.query;
       const { fromMs, toMs, intervalMinutes } = timeRange(q);
+      const fields = trafficFields(q.fields);
+      const conversion = fields.includes('conversion');
       const points = await trafficSeries(opts.store, {
         fromMs,
         toMs,
@@ -124,8 +144,14 @@ export async function trafficRoutes(app: FastifyInstance, opts: { store: Store; 
         groupBy: q.group_by,
         limit: q.limit,
         filters: { app: q.app, flow: q.flow, country: q.country, prefix: q.prefix, asn: q.asn, provider: q.provider },
+        measures: [...fields.filter(isTrafficMeasure), ...(conversion ? CONVERSION_PARTS : [])],
       });
-      return { from: fromMs, to: toMs, interval: q.interval, group_by: q.group_by ?? null, series: toSeries(points, (p) => ({ conversion: p.sessions > 0 ? p.verified_sessions / p.sessions : null })) };
+      const series = toSeries(points, (p) => {
+        const point: Record<string, number | null> = { ts: p.ts };
+        for (const field of fields) point[field] = field === 'conversion' ? (p.sessions > 0 ? p.verified_sessions / p.sessions : null) : p[field as TrafficMeasure];
+        return point;
+      });
+      return { from: fromMs, to: toMs, interval: q.interval, group_by: q.group_by ?? null, series };
     },
   );
 
@@ -259,7 +285,7 @@ export async function deliveryRoutes(app: FastifyInstance, opts: { store: Store;
       const filters = { country: q.country, provider: q.provider, carrier: q.carrier, app: q.app };
       const points = await deliverySeries(opts.store, { fromMs, toMs, intervalMinutes, groupBy: q.group_by, limit: q.limit, filters });
       const errors = await deliveryErrors(opts.store, { fromMs, toMs, limit: 20, filters: { country: q.country, provider: q.provider } });
-      return { from: fromMs, to: toMs, interval: q.interval, series: toSeries(points, (p) => ({ delivered_share: p.receipts > 0 ? p.delivered / p.receipts : null })), errors };
+      return { from: fromMs, to: toMs, interval: q.interval, series: toSeries(points, (p) => ({ ...p, delivered_share: p.receipts > 0 ? p.delivered / p.receipts : null })), errors };
     },
   );
 }
@@ -279,15 +305,30 @@ function timeRange(q: { from?: string; to?: string; interval: Interval }): { fro
   return { fromMs, toMs, intervalMinutes };
 }
 
-/** Rows of a grouped query as one series per group key, each point with its derived ratio. */
-function toSeries<P extends { key: string }>(points: readonly P[], derive: (point: Omit<P, 'key'>) => object): { key: string; points: object[] }[] {
+/** Rows of a grouped query as one series per group key, each point as `shape` makes it (with its derived ratio). */
+function toSeries<P extends { key: string }>(points: readonly P[], shape: (point: Omit<P, 'key'>) => object): { key: string; points: object[] }[] {
   const byKey = new Map<string, object[]>();
   for (const { key, ...point } of points) {
     const list = byKey.get(key) ?? [];
-    list.push({ ...point, ...derive(point) });
+    list.push(shape(point));
     byKey.set(key, list);
   }
   return [...byKey].map(([key, list]) => ({ key, points: list }));
+}
+
+/** The fields asked for (`fields`, comma-separated); every field when absent. */
+function trafficFields(value: string | undefined): readonly string[] {
+  if (value === undefined) return TRAFFIC_FIELDS;
+  const names = [...new Set(value.split(','))];
+  const unknown = names.filter((name) => !TRAFFIC_FIELDS.includes(name));
+  if (unknown.length > 0) {
+    throw new TollgateError('TG_REQUEST_INVALID', {
+      field: 'fields',
+      message: `"fields" names ${unknown.map((name) => JSON.stringify(name)).join(', ')}, which a traffic point does not have: choose among ${TRAFFIC_FIELDS.join(', ')}.`,
+      details: { unknown, allowed: TRAFFIC_FIELDS },
+    });
+  }
+  return names;
 }
 
 export function parseTime(value: string, field: string): number {

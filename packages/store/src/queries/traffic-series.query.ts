@@ -22,6 +22,9 @@ export interface TrafficPoint extends ScopeCounters {
   phones: number;
 }
 
+/** A measure of TRAFFIC_MEASURES, as a point names it. */
+export type TrafficMeasure = Exclude<keyof TrafficPoint, 'ts' | 'key'>;
+
 export const TRAFFIC_SERIES_QUERY_NAME = 'traffic-series';
 
 const MINUTE_MS = 60_000;
@@ -109,10 +112,23 @@ export const TRAFFIC_MEASURES: Readonly<Record<string, string>> = {
   receipts_failed: 'toUInt64(sum(receipts_failed))',
 };
 
-const MEASURE_COLUMNS = Object.keys(TRAFFIC_MEASURES).join(', ');
-const MEASURES = Object.entries(TRAFFIC_MEASURES)
-  .map(([name, expression]) => `${expression} AS ${name}`)
-  .join(',\n  ');
+/** Whether `name` is a measure of TRAFFIC_MEASURES (its own key: `constructor` is not a measure). */
+export function isTrafficMeasure(name: string): name is TrafficMeasure {
+  return Object.hasOwn(TRAFFIC_MEASURES, name);
+}
+
+/**
+ * The rollup column each measure aggregates (`sends` of `toUInt64(sum(sends))`): the rows read select
+ * only the columns of the measures asked, so a query without `phones` never reads its distinct-count
+ * states. Every expression aggregates one column, which is what the match relies on.
+ */
+const MEASURE_COLUMN: Readonly<Record<string, string>> = Object.fromEntries(
+  Object.entries(TRAFFIC_MEASURES).map(([name, expression]) => {
+    const column = /\w+\((\w+)\)/.exec(expression)?.[1];
+    if (column === undefined) throw new Error(`TRAFFIC_MEASURES.${name} aggregates no column: ${expression}`);
+    return [name, column];
+  }),
+);
 
 const BUCKET = `toUnixTimestamp(toStartOfInterval(minute, toIntervalMinute({step:UInt32}))) * 1000 AS ts`;
 
@@ -123,7 +139,7 @@ const BUCKET = `toUnixTimestamp(toStartOfInterval(minute, toIntervalMinute({step
  * ClickHouse can serve from traffic_1m's minute-ordered projection. asn is compared as text so one
  * binding type serves all filters.
  */
-function rowsOf(spans: RollupSpan[], params: TrafficSeriesParams, queryParams: Record<string, unknown>): string {
+function rowsOf(spans: RollupSpan[], params: TrafficSeriesParams, columns: string, queryParams: Record<string, unknown>): string {
   const filters = TRAFFIC_DIMENSIONS.filter((d) => params.filters[d]).map((d) => {
     queryParams[`f_${d}`] = params.filters[d];
     return d === 'asn' ? `toString(asn) = {f_asn:String}` : `${d} = {f_${d}:String}`;
@@ -144,7 +160,7 @@ function rowsOf(spans: RollupSpan[], params: TrafficSeriesParams, queryParams: R
         return `(${blocks}${rollup.time} >= ${start} AND ${rollup.time} < ${end})`;
       });
       const where = [`(${within.join(' OR ')})`, ...filters].join(' AND ');
-      return `SELECT ${rollup.time} AS minute, ${key} AS key, ${MEASURE_COLUMNS} FROM ${rollup.table} WHERE ${where}`;
+      return `SELECT ${rollup.time} AS minute, ${key} AS key, ${columns} FROM ${rollup.table} WHERE ${where}`;
     })
     .join('\nUNION ALL\n');
 }
@@ -154,20 +170,33 @@ function rowsOf(spans: RollupSpan[], params: TrafficSeriesParams, queryParams: R
  * rollups where they can answer, minutes from traffic_1m for the rest. The answer is the one
  * traffic_1m alone gives (the coarser tables hold the same sums and distinct-count states, merged);
  * `rollups` narrows the tables that may answer, which is how the tests hold the two paths side by side.
+ * `measures` names the measures computed (all when absent): a point holds those and nothing else,
+ * and the grouped query reads `sends` besides, to keep the largest groups.
  */
-export async function trafficSeries(store: Store, params: TrafficSeriesParams, rollups: readonly TrafficRollup[] = TRAFFIC_ROLLUPS): Promise<TrafficPoint[]> {
+export async function trafficSeries<M extends TrafficMeasure = TrafficMeasure>(
+  store: Store,
+  params: TrafficSeriesParams & { measures?: readonly M[] },
+  rollups: readonly TrafficRollup[] = TRAFFIC_ROLLUPS,
+): Promise<Pick<TrafficPoint, 'ts' | 'key' | M>[]> {
+  const names = params.measures === undefined ? Object.keys(TRAFFIC_MEASURES) : [...new Set(params.measures)];
+  // The route refuses unknown names with a 400; here they are a caller's mistake, and never reach SQL.
+  const unknown = names.filter((name) => !isTrafficMeasure(name));
+  if (unknown.length > 0) throw new Error(`trafficSeries: ${unknown.join(', ')} are not TRAFFIC_MEASURES`);
+  if (names.length === 0) throw new Error('trafficSeries: measures names none');
   const queryParams: Record<string, unknown> = { step: params.intervalMinutes, limit: params.limit, dim: params.groupBy ?? 'app' };
   const spans = rollupSpans(params, rollups);
   if (spans.length === 0) return [];
-  const rows = rowsOf(spans, params, queryParams);
+  const columns = [...new Set([...names.map((name) => MEASURE_COLUMN[name]), ...(params.groupBy ? [MEASURE_COLUMN.sends] : [])])].join(', ');
+  const measures = names.map((name) => `${TRAFFIC_MEASURES[name]} AS ${name}`).join(',\n  ');
+  const rows = rowsOf(spans, params, columns, queryParams);
   const query = params.groupBy
     ? `WITH rows AS (${rows})
-       SELECT ${BUCKET}, key, ${MEASURES}
+       SELECT ${BUCKET}, key, ${measures}
        FROM rows
-       WHERE key IN (SELECT key FROM rows GROUP BY key ORDER BY sum(sends) DESC, key LIMIT {limit:UInt32})
+       WHERE key IN (SELECT key FROM rows GROUP BY key ORDER BY ${TRAFFIC_MEASURES.sends} DESC, key LIMIT {limit:UInt32})
        GROUP BY ts, key
        ORDER BY ts, key`
-    : `SELECT ${BUCKET}, key, ${MEASURES} FROM (${rows}) GROUP BY ts, key ORDER BY ts`;
+    : `SELECT ${BUCKET}, key, ${measures} FROM (${rows}) GROUP BY ts, key ORDER BY ts`;
   const rs = await store.client.query({ query, query_params: queryParams, format: 'JSONEachRow' });
-  return rs.json<TrafficPoint>();
+  return rs.json<Pick<TrafficPoint, 'ts' | 'key' | M>>();
 }
