@@ -86,15 +86,16 @@ export interface AuditEntry {
   detail: string;
 }
 
+/** A point holds the fields the request asked for (`fields`), so each may be absent. */
 export interface TrafficPoint {
   ts: number;
-  sends: number;
-  sessions: number;
-  verified_sessions: number;
-  conversion: number | null;
-  cost_est_usd: number;
-  cost_billed_usd: number;
-  failed_sends: number;
+  sends?: number;
+  sessions?: number;
+  verified_sessions?: number;
+  conversion?: number | null;
+  cost_est_usd?: number;
+  cost_billed_usd?: number;
+  failed_sends?: number;
 }
 
 export interface TrafficAnswer {

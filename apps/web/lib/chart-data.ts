@@ -56,6 +56,15 @@ const RATIOS: Record<string, [numerator: string, denominator: string]> = {
 };
 
 /**
+ * What to ask a route that computes only the fields asked (`fields` of GET /v1/metrics/traffic) for
+ * rows that show `fields`: those, and the parts of each ratio among them, which summed rows are
+ * recomputed from (see RATIOS).
+ */
+export function fieldsToAsk(fields: readonly string[]): string[] {
+  return [...new Set(fields.flatMap((field) => [field, ...(RATIOS[field] ?? [])]))];
+}
+
+/**
  * Rows of a chart: the array at `rowsPath`, keeping `x` and the series fields. With `totalsOf`,
  * each row holds a nested array (a traffic group's `points`) whose fields are summed: one bar per
  * group, largest first by the first field (where the money or the volume goes is what is read

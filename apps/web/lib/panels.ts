@@ -1,4 +1,4 @@
-import { monthBounds, pivotRows, shapeRows, type Row } from './chart-data.ts';
+import { fieldsToAsk, monthBounds, pivotRows, shapeRows, type Row } from './chart-data.ts';
 import { RANGES, type Panel, type PanelSeries } from '@tollgate/panels';
 
 // The panel files' schema lives in @tollgate/panels, shared with the Grafana dashboards made from them.
@@ -19,9 +19,16 @@ export {
   type Unit,
 } from '@tollgate/panels';
 
-/** The API URL (path and query) a panel reads at `nowMs`; `overrides` are the page's filters. */
+// Routes that compute only the fields asked (`fields`): a distinct count no panel draws costs nothing.
+const FIELD_SELECTING_PATHS: ReadonlySet<string> = new Set(['/v1/metrics/traffic']);
+
+/**
+ * The API URL (path and query) a panel reads at `nowMs`; `overrides` are the page's filters. A route
+ * that computes only the fields asked gets the panel's `fields` (those of every panel of its query).
+ */
 export function panelRequest(panel: Panel, nowMs: number, overrides: Record<string, string | undefined> = {}): string {
   const params = new URLSearchParams(panel.query.params);
+  if (FIELD_SELECTING_PATHS.has(panel.query.path)) params.set('fields', fieldsToAsk(panel.fields).join(','));
   const range = panel.query.range;
   if (range !== undefined) {
     const fromMs = range === 'month' ? monthBounds(nowMs).startMs : nowMs - RANGES[range];

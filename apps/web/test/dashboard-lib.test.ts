@@ -1,8 +1,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { TRAFFIC_MEASURES } from '@tollgate/store';
 import { scopeText, type Incident, type OwnerPerformance, type TimelineEntry } from '../lib/api-types.ts';
-import { bandRows, drillInto, levelOf, pivotRows, reduceRows, shapeRows, windowWithin } from '../lib/chart-data.ts';
+import { bandRows, drillInto, fieldsToAsk, levelOf, pivotRows, reduceRows, shapeRows, windowWithin } from '../lib/chart-data.ts';
 import { backWithValues, encodeFieldErrors, FIELD_ERROR_PARAM, fieldErrorsOf, invalid, reasonsFor, typed } from '../lib/form-errors.ts';
 import { formatAge, formatCount, formatDuration, formatMoney, formatPercent, formatUntil, localeFrom } from '../lib/format.ts';
 import { meetsTarget, openByOwner, responseRows } from '../lib/owners.ts';
@@ -132,6 +133,7 @@ describe('panel files', () => {
     [broken({ chart: 'stat' }), 'panels[0].reduce is required for a stat panel'],
     [broken({ series: [] }), 'panels[0].series needs at least one series'],
     [broken({ limit: 0 }), 'panels[0].limit must be a positive integer'],
+    [broken({ query: { path: '/v1/metrics/traffic', params: { fields: 'sends' } } }), 'panels[0].query.params.fields is asked for from the series'],
     [{ ...valid, panels: [valid.panels[0], valid.panels[0]] }, 'panels[1].id "a" is used twice'],
   ])('names the file and the path of a mistake (%#)', (value, message) => {
     expect(() => parseDashboard(value, 'x.json')).toThrow(PanelFileError);
@@ -144,9 +146,38 @@ describe('panel files', () => {
     expect(panelRows(panel, answer)).toEqual([{ key: 'UZ', verified_sessions: 3, sessions: 30 }]);
   });
 
-  it('asks the API for the panel range ending now, with the page filters', () => {
+  it('asks the API for the fields drawn, over the panel range ending now, with the page filters', () => {
     const panel = parseDashboard(valid, 'x.json').panels[0]!;
-    expect(panelRequest(panel, 90_000_000, { app: 'signup', country: undefined })).toBe('/v1/metrics/traffic?interval=1h&from=3600000&to=90000000&app=signup');
+    expect(panelRequest(panel, 90_000_000, { app: 'signup', country: undefined })).toBe('/v1/metrics/traffic?interval=1h&fields=sends&from=3600000&to=90000000&app=signup');
+  });
+
+  it('asks for a ratio\'s parts with it, since summed rows recompute it from them', () => {
+    expect(fieldsToAsk(['sends', 'conversion', 'sessions'])).toEqual(['sends', 'conversion', 'verified_sessions', 'sessions']);
+  });
+
+  it('asks once for the fields of every panel of one query on a page, so they share one answer', () => {
+    const { panels } = parseDashboard(JSON.parse(readFileSync(`${DASHBOARDS}overview.json`, 'utf8')), 'overview.json');
+    const day = ['spend-today', 'sends-24h', 'conversion-24h'].map((id) => panelRequest(panels.find((p) => p.id === id)!, 90_000_000));
+    expect(new Set(day).size).toBe(1);
+    expect(new URL(day[0]!, 'http://api').searchParams.get('fields')).toBe('cost_est_usd,sends,verified_sessions,sessions');
+  });
+
+  // Every field GET /v1/metrics/traffic can answer, each with its own values: a panel that drew a
+  // field it did not ask for would find it missing from the answer cut to what it asked.
+  const TRAFFIC_FIELDS = [...Object.keys(TRAFFIC_MEASURES), 'conversion'];
+  const point = (ts: number) => Object.fromEntries([['ts', ts], ...TRAFFIC_FIELDS.map((field, i) => [field, (i + 1) * (ts + 2)])]);
+  const fullAnswer = { series: [{ key: 'GB', points: [point(1), point(2)] }, { key: 'UZ', points: [point(3)] }] };
+  const trafficPanels = readdirSync(DASHBOARDS)
+    .filter((f) => f.endsWith('.json'))
+    .flatMap((file) => parseDashboard(JSON.parse(readFileSync(`${DASHBOARDS}${file}`, 'utf8')), file).panels.map((panel) => [`${file} ${panel.id}`, panel] as const))
+    .filter(([, panel]) => panel.query.path === '/v1/metrics/traffic');
+
+  it.each(trafficPanels)('%s draws only fields it asks the traffic API for', (_, panel) => {
+    const asked = new URL(panelRequest(panel, 90_000_000), 'http://api').searchParams.get('fields')?.split(',');
+    expect(asked).toBeDefined();
+    expect(asked).not.toContain('phones');
+    const cut = { series: fullAnswer.series.map(({ key, points }) => ({ key, points: points.map((p) => Object.fromEntries(['ts', ...asked!].map((f) => [f, p[f]]))) })) };
+    expect(panelRows(panel, cut)).toEqual(panelRows(panel, fullAnswer));
   });
 });
 

@@ -55,6 +55,13 @@ export interface Panel {
   /** Stat panels: how the rows become one number (`ratio` divides by `denominator`). */
   reduce?: Reduce;
   denominator?: string;
+  /**
+   * Derived on read, never written in the file: the fields the panel draws (its series and a ratio's
+   * denominator), with those of every panel of the same query on its page, so that they still share
+   * one answer. A route that computes only the fields asked is asked for these, so a panel cannot
+   * ask for less than it draws.
+   */
+  fields: string[];
 }
 
 export interface Dashboard {
@@ -77,10 +84,10 @@ export function parseDashboard(value: unknown, file: string): Dashboard {
   const root = obj(value, '(root)');
   const panels = Array.isArray(root.panels) ? root.panels : fail('panels', 'must be an array');
   const ids = new Set<string>();
-  return {
+  const parsed = {
     page: str(root.page, 'page'),
     title: str(root.title, 'title'),
-    panels: panels.map((raw, i): Panel => {
+    panels: panels.map((raw, i): Omit<Panel, 'fields'> => {
       const at = `panels[${i}]`;
       const p = obj(raw, at);
       const id = str(p.id, `${at}.id`);
@@ -91,9 +98,10 @@ export function parseDashboard(value: unknown, file: string): Dashboard {
       if (!/^\/v1\/[a-z0-9/_-]+$/.test(path)) fail(`${at}.query.path`, 'must be an API path such as /v1/metrics/traffic');
       const params = q.params === undefined ? {} : obj(q.params, `${at}.query.params`);
       for (const [key, v] of Object.entries(params)) if (typeof v !== 'string') fail(`${at}.query.params.${key}`, 'must be a string');
+      if (params.fields !== undefined) fail(`${at}.query.params.fields`, 'is asked for from the series (and denominator): leave it out');
       const series = Array.isArray(p.series) ? p.series : fail(`${at}.series`, 'must be an array');
       const chart = oneOf(p.chart, CHART_KINDS, `${at}.chart`);
-      const panel: Panel = {
+      const panel: Omit<Panel, 'fields'> = {
         id,
         title: str(p.title, `${at}.title`),
         ...(p.description !== undefined && { description: str(p.description, `${at}.description`) }),
@@ -126,4 +134,13 @@ export function parseDashboard(value: unknown, file: string): Dashboard {
       return panel;
     }),
   };
+  const queryOf = ({ query }: Omit<Panel, 'fields'>) => JSON.stringify([query.path, query.range, Object.entries(query.params).sort()]);
+  const drawn = new Map<string, Set<string>>();
+  for (const panel of parsed.panels) {
+    const fields = drawn.get(queryOf(panel)) ?? new Set<string>();
+    for (const s of panel.series) fields.add(s.field);
+    if (panel.denominator !== undefined) fields.add(panel.denominator);
+    drawn.set(queryOf(panel), fields);
+  }
+  return { ...parsed, panels: parsed.panels.map((panel) => ({ ...panel, fields: [...drawn.get(queryOf(panel))!] })) };
 }
