@@ -11,8 +11,9 @@ import { fileURLToPath } from 'node:url';
 export const WEB_DIR = fileURLToPath(new URL('..', import.meta.url));
 const NEXT_BIN = createRequire(join(WEB_DIR, 'package.json')).resolve('next/dist/bin/next');
 const BUILD_ID = join(WEB_DIR, '.next', 'BUILD_ID');
-// What a build is made of: a change to any of these makes the build stale.
-const SOURCES = ['app', 'components', 'lib', 'proxy.ts', 'next.config.ts', 'package.json', 'tsconfig.json'];
+// What a build is made of: a change to any of these makes the build stale (the panel schema package
+// too: next.config.ts transpiles it into the build).
+const SOURCES = ['app', 'components', 'lib', 'proxy.ts', 'next.config.ts', 'package.json', 'tsconfig.json', '../../packages/panels/src'];
 const START_DEADLINE_MS = 60_000;
 // One build at a time per checkout (`npm start` while the browser tests run, or two test files):
 // the lock is a directory, created atomically; one older than a build can take is left over from a

@@ -13,6 +13,7 @@ import { matchersFromText, matchersLike } from '../lib/silences.ts';
 import { utcFromInput, utcInputValue } from '../lib/time-input.ts';
 import { formatUnit } from '../lib/units.ts';
 import { safeNext } from '../lib/safe-next.ts';
+import { TRAFFIC_VIEWS, viewFields } from '../lib/traffic-views.ts';
 import { isSameOrigin } from '../lib/same-origin.ts';
 
 const DASHBOARDS = fileURLToPath(new URL('../../../dashboards/', import.meta.url));
@@ -167,6 +168,7 @@ describe('panel files', () => {
   const TRAFFIC_FIELDS = [...Object.keys(TRAFFIC_MEASURES), 'conversion'];
   const point = (ts: number) => Object.fromEntries([['ts', ts], ...TRAFFIC_FIELDS.map((field, i) => [field, (i + 1) * (ts + 2)])]);
   const fullAnswer = { series: [{ key: 'GB', points: [point(1), point(2)] }, { key: 'UZ', points: [point(3)] }] };
+  const cutTo = (fields: string[]) => ({ series: fullAnswer.series.map(({ key, points }) => ({ key, points: points.map((p) => Object.fromEntries(['ts', ...fields].map((f) => [f, p[f]]))) })) });
   const trafficPanels = readdirSync(DASHBOARDS)
     .filter((f) => f.endsWith('.json'))
     .flatMap((file) => parseDashboard(JSON.parse(readFileSync(`${DASHBOARDS}${file}`, 'utf8')), file).panels.map((panel) => [`${file} ${panel.id}`, panel] as const))
@@ -176,8 +178,16 @@ describe('panel files', () => {
     const asked = new URL(panelRequest(panel, 90_000_000), 'http://api').searchParams.get('fields')?.split(',');
     expect(asked).toBeDefined();
     expect(asked).not.toContain('phones');
-    const cut = { series: fullAnswer.series.map(({ key, points }) => ({ key, points: points.map((p) => Object.fromEntries(['ts', ...asked!].map((f) => [f, p[f]]))) })) };
-    expect(panelRows(panel, cut)).toEqual(panelRows(panel, fullAnswer));
+    expect(panelRows(panel, cutTo(asked!))).toEqual(panelRows(panel, fullAnswer));
+  });
+
+  it.each([
+    ['explorerTotals', { rowsPath: 'series.0.points', x: 'ts' }],
+    ['explorerGroups', { rowsPath: 'series', x: 'key', totalsOf: 'points' }],
+    ['incidentScope', { rowsPath: 'series.0.points', x: 'ts' }],
+  ] as const)('the %s view draws only fields it asks the traffic API for', (view, shape) => {
+    const spec = { ...shape, fields: TRAFFIC_VIEWS[view] };
+    expect(shapeRows(cutTo(viewFields(view).split(',')), spec)).toEqual(shapeRows(fullAnswer, spec));
   });
 });
 

@@ -217,6 +217,62 @@ describe('pages with real numbers', () => {
     await page.context().close();
   });
 
+  it('spend: commitments against the month\'s forecast and each contract reconciled per month, once a rate card and a commitment are imported', async () => {
+    const now = new Date();
+    const month = now.toISOString().slice(0, 7);
+    const lastMonth = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 1)).toISOString().slice(0, 10);
+    const report = async () => (await server.app.inject({ url: `/v1/spend?reconciliation_months=3&from=${Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1)}`, headers: admin })).json();
+    // The simulated day has sends and estimates but no contract: no commitment to show, and each
+    // route reconciled against its estimate.
+    const before = await report();
+    const shown: number = JSON.parse(readFileSync(new URL('../../../dashboards/spend.json', import.meta.url), 'utf8')).panels.find((p: { id: string }) => p.id === 'reconciliation').limit;
+    expect(before.month.commitments).toEqual([]);
+    expect(before.reconciliation.length).toBeGreaterThan(0);
+    let page = await signIn('finance', '/spend');
+    await page.waitForSelector('[data-panel=commitments] [data-state=empty]');
+    expect(await page.textContent('[data-panel=commitments] [data-state=empty]')).toContain('No minimum commitments imported');
+    await page.waitForSelector('[data-panel=reconciliation] tbody tr');
+    expect(await page.locator('[data-panel=reconciliation] tbody tr').count()).toBe(Math.min(before.reconciliation.length, shown));
+    await page.context().close();
+
+    // The busiest route the panel shows (its first lines, by month, provider and country) gets a card
+    // well above its estimate, its provider a minimum far above the month.
+    const { provider, country } = before.reconciliation.slice(0, shown).sort((a: { sends: number }, b: { sends: number }) => b.sends - a.sends)[0];
+    const PRICE_USD = 0.5;
+    const MINIMUM_USD = 1_000_000;
+    const contracts = (csv: string) => server.app.inject({ method: 'POST', url: '/v1/spend/contracts?source=browser-test', payload: csv, headers: { ...admin, 'content-type': 'text/csv' } });
+    expect((await contracts(`provider,country,price,effective_from\n${provider},${country},${PRICE_USD},${lastMonth}\n`)).json()).toMatchObject({ kind: 'rate_card', accepted: 1 });
+    expect((await contracts(`provider,monthly_minimum,effective_from\n${provider},${MINIMUM_USD},${month}\n`)).json()).toMatchObject({ kind: 'commitments', accepted: 1 });
+    const after = await report();
+    const [commitment] = after.month.commitments;
+    expect(commitment).toMatchObject({ provider, monthlyMinimumUsd: MINIMUM_USD });
+    const line = after.reconciliation.find((l: { provider: string; country: string }) => l.provider === provider && l.country === country);
+    expect(line.contractUsd).toBeCloseTo(line.sends * PRICE_USD, 2);
+
+    page = await signIn('finance', '/spend');
+    await page.waitForSelector('[data-panel=commitments] tbody tr');
+    const committed = page.locator('[data-panel=commitments] tbody tr');
+    expect(await committed.count()).toBe(1);
+    const [label, minimum, forecast, shortfall] = await committed.locator('td').allTextContents();
+    expect(label).toBe(commitment.label);
+    expect(label).toContain(provider);
+    expect(moneyOf(minimum!)).toBe(MINIMUM_USD);
+    expect(Math.abs(moneyOf(forecast!) - commitment.forecastUsd)).toBeLessThanOrEqual(1);
+    expect(Math.abs(moneyOf(shortfall!) - commitment.shortfallUsd)).toBeLessThanOrEqual(1);
+    expect(moneyOf(shortfall!)).toBeGreaterThan(0);
+    await page.waitForSelector('[data-panel=reconciliation] tbody tr');
+    const reconciled = page.locator('[data-panel=reconciliation] tbody tr', { hasText: line.key });
+    expect(await reconciled.count()).toBe(1);
+    const [, expected, billed, difference] = await reconciled.locator('td').allTextContents();
+    // The expected cost is the card's price now, not the estimate.
+    expect(Math.abs(moneyOf(expected!) - line.expectedUsd)).toBeLessThanOrEqual(1);
+    expect(Math.abs(moneyOf(expected!) - line.sends * PRICE_USD)).toBeLessThanOrEqual(1);
+    expect(Math.abs(moneyOf(billed!) - line.billedUsd)).toBeLessThanOrEqual(1);
+    expect(Math.abs(Math.abs(moneyOf(difference!)) - Math.abs(line.differenceUsd))).toBeLessThanOrEqual(1);
+    await shot(page, 'spend-contracts');
+    await page.context().close();
+  });
+
   it('rules: the routing tree and who gets paged for a pumping spike in UZ', async () => {
     const page = await signIn('viewer', '/rules');
     await page.waitForSelector('[data-testid=route-tree] li');

@@ -1,10 +1,11 @@
 import Link from 'next/link';
 import { api } from '../../../lib/api.ts';
 import type { TrafficAnswer } from '../../../lib/api-types.ts';
-import { DRILL_LEVELS, drillInto, fieldsToAsk, levelOf, shapeRows, type DrillLevel } from '../../../lib/chart-data.ts';
+import { DRILL_LEVELS, drillInto, levelOf, shapeRows, type DrillLevel } from '../../../lib/chart-data.ts';
 import { formatCount, formatMoney, formatPercent } from '../../../lib/format.ts';
 import { viewerLocale } from '../../../lib/locale.ts';
 import { INTERVAL_FOR, RANGES } from '../../../lib/panels.ts';
+import { TRAFFIC_VIEWS, viewFields } from '../../../lib/traffic-views.ts';
 import { AutoRefresh } from '../../../components/auto-refresh.tsx';
 import { Chart } from '../../../components/chart.tsx';
 import { RangeSelect } from '../../../components/range-select.tsx';
@@ -13,10 +14,6 @@ import { EmptyState, ErrorState } from '../../../components/states.tsx';
 export const dynamic = 'force-dynamic';
 
 type TrafficRange = keyof typeof RANGES;
-
-// What the charts over time and the table of groups show: the API computes only these.
-const TOTAL_FIELDS = ['sends', 'verified_sessions', 'conversion', 'cost_est_usd'];
-const GROUP_FIELDS = ['cost_est_usd', 'sends', 'sessions', 'verified_sessions', 'conversion', 'cost_billed_usd'];
 
 /** Country -> prefix -> ASN: where the sends go and whether they verify, within a range, provider and app. */
 export default async function TrafficPage({ searchParams }: { searchParams: Promise<Record<string, string | undefined>> }) {
@@ -30,16 +27,16 @@ export default async function TrafficPage({ searchParams }: { searchParams: Prom
   const base = new URLSearchParams({ interval: INTERVAL_FOR[range], from: String(nowMs - RANGES[range]), to: String(nowMs) });
   for (const name of ['provider', 'app'] as const) if (params[name]) base.set(name, params[name]!);
   for (const [name, value] of Object.entries(drill)) base.set(name, value);
-  const totals = new URLSearchParams({ ...Object.fromEntries(base), fields: fieldsToAsk(TOTAL_FIELDS).join(',') });
-  const grouped = level ? new URLSearchParams({ ...Object.fromEntries(base), group_by: level, limit: '25', fields: fieldsToAsk(GROUP_FIELDS).join(',') }) : null;
+  const totals = new URLSearchParams({ ...Object.fromEntries(base), fields: viewFields('explorerTotals') });
+  const grouped = level ? new URLSearchParams({ ...Object.fromEntries(base), group_by: level, limit: '25', fields: viewFields('explorerGroups') }) : null;
   const [total, groups] = await Promise.all([api<TrafficAnswer>(`/v1/metrics/traffic?${totals}`), grouped ? api<TrafficAnswer>(`/v1/metrics/traffic?${grouped}`) : Promise.resolve(null)]);
   const keep = (extra: Record<string, string | undefined>) => {
     const next = new URLSearchParams();
     for (const [k, v] of Object.entries({ range, provider: params.provider, app: params.app, ...drill, ...extra })) if (v) next.set(k, v);
     return `/traffic?${next}`;
   };
-  const rows = total.ok ? shapeRows(total.data, { rowsPath: 'series.0.points', x: 'ts', fields: TOTAL_FIELDS }) : [];
-  const groupRows = groups?.ok ? shapeRows(groups.data, { rowsPath: 'series', x: 'key', totalsOf: 'points', fields: GROUP_FIELDS }) : [];
+  const rows = total.ok ? shapeRows(total.data, { rowsPath: 'series.0.points', x: 'ts', fields: TRAFFIC_VIEWS.explorerTotals }) : [];
+  const groupRows = groups?.ok ? shapeRows(groups.data, { rowsPath: 'series', x: 'key', totalsOf: 'points', fields: TRAFFIC_VIEWS.explorerGroups }) : [];
   return (
     <>
       <h1>Traffic explorer</h1>

@@ -1,9 +1,10 @@
 import Link from 'next/link';
 import { api, canOperate, currentViewer, type ApiResult } from '../../../../lib/api.ts';
 import { scopeText, type Anomaly, type Breaker, type DecisionsAnswer, type Incident, type OwnersAnswer, type PlannedEvent, type SeriesPoint, type TimelineEntry, type TrafficAnswer } from '../../../../lib/api-types.ts';
-import { bandRows, fieldsToAsk, reduceRows, shapeRows, windowWithin } from '../../../../lib/chart-data.ts';
+import { bandRows, reduceRows, shapeRows, windowWithin } from '../../../../lib/chart-data.ts';
 import { formatAge, formatCount, formatMoney, formatPercent, formatTime } from '../../../../lib/format.ts';
 import { plannedEventIdsOf } from '../../../../lib/planned.ts';
+import { TRAFFIC_VIEWS, viewFields } from '../../../../lib/traffic-views.ts';
 import { matchersLike } from '../../../../lib/silences.ts';
 import { viewerLocale } from '../../../../lib/locale.ts';
 import { AutoRefresh } from '../../../../components/auto-refresh.tsx';
@@ -18,8 +19,6 @@ export const dynamic = 'force-dynamic';
 
 // Evidence reaches back this far before the anomaly window, so the chart shows what normal looked like.
 const CONTEXT_BEFORE_MS = 2 * 3_600_000;
-// What the scope's conversion and cost charts and their summary line show: the API computes only these.
-const SCOPE_TRAFFIC_FIELDS = ['conversion', 'cost_est_usd', 'sends', 'sessions', 'verified_sessions'];
 // An incident groups anomalies; past this many the page lists the rest without charts.
 const MAX_CHARTED_ANOMALIES = 3;
 
@@ -156,10 +155,10 @@ async function AnomalyEvidence({ result, locale, nowMs }: { result: ApiResult<{ 
   const rows = bandRows(series);
   const window = windowWithin({ startMs: anomaly.windowStartMs, endMs: anomaly.windowEndMs }, rows);
   const scope = anomaly.scope;
-  const trafficQuery = new URLSearchParams({ interval: '1m', from: String(anomaly.windowStartMs - CONTEXT_BEFORE_MS), to: String(nowMs), fields: fieldsToAsk(SCOPE_TRAFFIC_FIELDS).join(',') });
+  const trafficQuery = new URLSearchParams({ interval: '1m', from: String(anomaly.windowStartMs - CONTEXT_BEFORE_MS), to: String(nowMs), fields: viewFields('incidentScope') });
   for (const [key, value] of Object.entries(scope)) if (value !== undefined) trafficQuery.set(key, String(value));
   const traffic = await api<TrafficAnswer>(`/v1/metrics/traffic?${trafficQuery}`);
-  const trafficRows = traffic.ok ? shapeRows(traffic.data, { rowsPath: 'series.0.points', x: 'ts', fields: SCOPE_TRAFFIC_FIELDS }) : [];
+  const trafficRows = traffic.ok ? shapeRows(traffic.data, { rowsPath: 'series.0.points', x: 'ts', fields: TRAFFIC_VIEWS.incidentScope }) : [];
   const byDimension = (dimension: string) => (anomaly.contributors ?? []).filter((c) => c.dimension === dimension).slice(0, 8);
   return (
     <section className="panel" style={{ marginTop: '1rem' }} data-anomaly={anomaly.id}>
