@@ -37,7 +37,7 @@ describe('Grafana dashboards from the panel files', () => {
   it('covers spend, conversion, anomalies and breakers with ClickHouse queries', () => {
     const overview = Object.fromEntries(panelsOf('tollgate-overview.json').map((p) => [p.title, p]));
     expect(overview['Spend, last 24 h']?.targets?.[0]?.rawSql).toMatch(/sum\(cost_est_usd\)/);
-    expect(overview['Verify conversion, last 24 h']?.targets?.[0]?.rawSql).toMatch(/uniqMerge\(verified_sessions\)\) \/ greatest\(toUInt64\(uniqMerge\(sessions\)\)/);
+    expect(overview['Verify conversion, last 24 h']?.targets?.[0]?.rawSql).toMatch(/sum\(sessions_verified\)\) \/ greatest\(toUInt64\(sum\(sessions_started\)\)/);
     expect(overview['Anomalies opened, last 24 h']?.targets?.[0]?.rawSql).toMatch(/FROM \(SELECT \* FROM anomalies FINAL\)/);
     expect(overview['Active breakers']?.targets?.[0]?.rawSql).toMatch(/state IN \('open', 'half_open'\)/);
     expect(overview['Sends and verified sessions, last 6 h']?.targets?.[0]?.format).toBe(0);

@@ -143,6 +143,7 @@ describe('the per-scope statistics behind the score', () => {
       cost_usd: 0.3,
       device_id: '',
       user_agent: '',
+      session_start: 1,
     });
     const sends = [
       // Baseline: two days ago, 40 sessions, 36 verified.
@@ -168,6 +169,7 @@ describe('the per-scope statistics behind the score', () => {
       prefix: '+44 740',
       asn: 20712,
       provider: 'twilio',
+      session_verified: 1,
     }));
     await insertRows(server.core.store, 'verify', verified);
     const stats = await readScopeStats(server.core.store, nowMs);

@@ -108,6 +108,7 @@ export function createNormalizer({
         cost_usd: toUsd(event.cost, currency) as number,
         device_id: event.device_id ?? '',
         user_agent: event.user_agent ?? '',
+        session_start: 1,
       };
       return { ok: true, row };
     },
@@ -126,6 +127,7 @@ export function createNormalizer({
         ip: event.ip === undefined ? '' : canonicalIp(event.ip),
         ip_subnet: event.ip === undefined ? '' : ipSubnet(event.ip),
         success: event.success ? 1 : 0,
+        session_verified: event.success ? 1 : 0,
         send_ts: 0,
         app: event.app,
         flow: '',

@@ -44,6 +44,11 @@ export interface SendRow {
   cost_usd: number;
   device_id: string;
   user_agent: string;
+  /**
+   * 1 for the first send of its session, 0 for a resend: sessions are counted by adding these up
+   * (migration 015). The collectors' ingestor decides it; a lone send starts its session.
+   */
+  session_start: 0 | 1;
 }
 
 /**
@@ -70,6 +75,8 @@ export interface VerifyRow extends SendScope {
   ip: string;
   ip_subnet: string;
   success: 0 | 1;
+  /** 1 for the first successful verify of a session whose send is known; set by the ingestor like `session_start`. */
+  session_verified: 0 | 1;
 }
 
 /** Billing lines are keyed by the provider's message id (`event_id`), which is also the send's `message_id`. */
@@ -117,11 +124,11 @@ export const ROW_COLUMNS: { [K in EventKind]: readonly (keyof RowsByKind[K] & st
   send: [
     'event_id', 'ts', 'app', 'flow', 'session_id', 'phone_hash', 'block_hash', 'country', 'prefix', 'number_type', 'ip',
     'ip_subnet', 'asn', 'asn_org', 'asn_hosting', 'channel', 'provider', 'message_id', 'status', 'cost', 'currency',
-    'cost_usd', 'device_id', 'user_agent',
+    'cost_usd', 'device_id', 'user_agent', 'session_start',
   ],
   verify: [
     'event_id', 'ts', 'app', 'session_id', 'phone_hash', 'ip', 'ip_subnet', 'success', 'send_ts', 'flow', 'country', 'prefix',
-    'asn', 'provider',
+    'asn', 'provider', 'session_verified',
   ],
   billing: [
     'event_id', 'ts', 'provider', 'country', 'prefix', 'segments', 'cost', 'currency', 'cost_usd', 'send_ts', 'app', 'flow', 'asn',

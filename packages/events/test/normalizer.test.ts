@@ -39,6 +39,7 @@ describe('normalizer.send', () => {
       cost_usd: 0.04 / 0.791,
       device_id: '',
       user_agent: '',
+      session_start: 1,
     });
   });
 
@@ -79,8 +80,8 @@ describe('normalizer.send', () => {
 
 describe('normalizer.verify', () => {
   it.each([
-    ['a bare verify, scope left for the ingest layer', VERIFY, { phone_hash: '', ip: '', ip_subnet: '', success: 1, send_ts: 0, app: 'web', flow: '', country: '', prefix: '', asn: 0, provider: '' }],
-    ['a failed verify', { ...VERIFY, success: false }, { success: 0 }],
+    ['a bare verify, scope left for the ingest layer', VERIFY, { phone_hash: '', ip: '', ip_subnet: '', success: 1, send_ts: 0, app: 'web', flow: '', country: '', prefix: '', asn: 0, provider: '', session_verified: 1 }],
+    ['a failed verify', { ...VERIFY, success: false }, { success: 0, session_verified: 0 }],
     ['the phone it knows, hashed, with country and prefix', { ...VERIFY, phone: '+447400123456' }, { phone_hash: hasher.phone('+447400123456'), country: 'GB', prefix: '+44 740' }],
     ['its ip and subnet, but not its network as the send\'s', { ...VERIFY, ip: '52.95.110.1' }, { ip: '52.95.110.1', ip_subnet: '52.95.110.0/24', asn: 0 }],
   ])('normalizes %s', (_name, input, expected) => {

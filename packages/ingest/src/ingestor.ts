@@ -2,6 +2,8 @@ import type { EventKind, Rejection, RowsByKind, SendRow, SendScope } from '@toll
 import {
   insertRows,
   recentEventIds,
+  recentSessionSends,
+  recentVerifiedSessions,
   sendScopesByMessage,
   sendScopesBySession,
   type ScopedSend,
@@ -47,7 +49,17 @@ export const DEFAULT_INGEST_OPTIONS: IngestorOptions = {
 const VERIFY_LOOKBACK_MS = 24 * 3_600_000;
 const MESSAGE_LOOKBACK_MS = 3 * 24 * 3_600_000;
 const BILL_LOOKBACK_MS = 35 * 24 * 3_600_000;
+// Sessions loaded at a restart: a resend or the verify of a code comes within minutes of the send.
+const SESSION_WARM_MS = 3_600_000;
 const RETRY_AFTER_S = 1;
+
+/** A session the ingestor has seen: the scope of its first send, and which of its counts are stored. */
+interface KnownSession extends SendScope {
+  /** A send of it is stored (with `session_start` = 1, or before this process). */
+  started: boolean;
+  /** A verify that counted it as verified is stored. */
+  verified: boolean;
+}
 
 interface Pending {
   kind: EventKind;
@@ -92,7 +104,7 @@ export function createIngestor(deps: {
     ]),
   ) as Record<EventKind, RecentMap<1>>;
   const scopeWindow = { windowMs: MESSAGE_LOOKBACK_MS, maxEntries: options.scopeIndexSize, clock };
-  const bySession = new RecentMap<SendScope>(scopeWindow);
+  const bySession = new RecentMap<KnownSession>(scopeWindow);
   const byMessage = new RecentMap<SendScope>(scopeWindow);
 
   let queue: Pending[] = [];
@@ -100,7 +112,8 @@ export function createIngestor(deps: {
   let flushing: Promise<void> | null = null;
   let closed = false;
 
-  function rememberSend(row: SendRow | ScopedSend, ts: number): void {
+  /** `stored`: the send is already in the store (read from it), not one of the flush being written. */
+  function rememberSend(row: SendRow | ScopedSend, ts: number, stored: boolean): void {
     const scope: SendScope = {
       send_ts: ts,
       app: row.app,
@@ -110,7 +123,10 @@ export function createIngestor(deps: {
       asn: row.asn,
       provider: row.provider,
     };
-    if (!bySession.has(sessionKey(row.app, row.session_id))) bySession.set(sessionKey(row.app, row.session_id), scope);
+    const key = sessionKey(row.app, row.session_id);
+    const known = bySession.get(key);
+    if (!known) bySession.set(key, { ...scope, started: stored, verified: false });
+    else if (stored) known.started = true;
     if (row.message_id) byMessage.set(row.message_id, scope);
   }
 
@@ -137,11 +153,11 @@ export function createIngestor(deps: {
       }
     }
     for (const [app, { ids, minTs }] of missingSessions) {
-      for (const send of await sendScopesBySession(store, app, [...ids], minTs - VERIFY_LOOKBACK_MS)) rememberSend(send, send.send_ts);
+      for (const send of await sendScopesBySession(store, app, [...ids], minTs - VERIFY_LOOKBACK_MS)) rememberSend(send, send.send_ts, true);
     }
     if (missingMessages.ids.size > 0) {
       const sends = await sendScopesByMessage(store, [...missingMessages.ids], missingMessages.minTs - missingMessages.lookbackMs);
-      for (const send of sends) rememberSend(send, send.send_ts);
+      for (const send of sends) rememberSend(send, send.send_ts, true);
     }
     for (const item of batch) {
       if (item.kind === 'send') continue;
@@ -185,9 +201,10 @@ export function createIngestor(deps: {
     }
     // Sends first: a verify in the same flush may belong to one of them.
     for (const item of batch) {
-      if (item.kind === 'send') for (const row of fresh.get(item)! as SendRow[]) rememberSend(row, row.ts);
+      if (item.kind === 'send') for (const row of fresh.get(item)! as SendRow[]) rememberSend(row, row.ts, false);
     }
     await attachScopes(batch);
+    const counted = countSessions(batch, fresh);
     for (const kind of ['send', 'verify', 'billing', 'receipt'] as const) {
       const rows = batch.filter((item) => item.kind === kind).flatMap((item) => fresh.get(item)!);
       if (rows.length === 0) continue;
@@ -195,6 +212,9 @@ export function createIngestor(deps: {
       await insertRows(store, kind, rows);
       metrics.insertSeconds(kind, (performance.now() - started) / 1000);
       for (const id of flushIds[kind]) seen[kind].set(id, 1);
+      // Only once stored: a flush that fails leaves its sessions uncounted, so the retry counts them.
+      if (kind === 'send') for (const known of counted.started) known.started = true;
+      if (kind === 'verify') for (const known of counted.verified) known.verified = true;
     }
     for (const item of batch) {
       const accepted = fresh.get(item)!.length;
@@ -203,6 +223,33 @@ export function createIngestor(deps: {
       if (duplicates > 0) metrics.duplicates(item.kind, duplicates);
       item.resolve({ accepted, duplicates });
     }
+  }
+
+  /**
+   * Marks each session's first send and first successful verify in this flush (`session_start`,
+   * `session_verified`): a session counts once, however many codes it was sent or tried. Returns
+   * the sessions marked, to be recorded as counted once their rows are stored.
+   */
+  function countSessions(batch: Pending[], fresh: Map<Pending, RowsByKind[EventKind][]>): { started: Set<KnownSession>; verified: Set<KnownSession> } {
+    const started = new Set<KnownSession>();
+    const verified = new Set<KnownSession>();
+    for (const item of batch) {
+      if (item.kind === 'send') {
+        for (const row of fresh.get(item)! as SendRow[]) {
+          const known = bySession.get(sessionKey(row.app, row.session_id))!;
+          row.session_start = known.started || started.has(known) ? 0 : 1;
+          started.add(known);
+        }
+      } else if (item.kind === 'verify') {
+        for (const row of fresh.get(item)! as RowsByKind['verify'][]) {
+          const known = bySession.get(sessionKey(row.app, row.session_id));
+          const first = row.success === 1 && row.send_ts > 0 && known !== undefined && !known.verified && !verified.has(known);
+          row.session_verified = first ? 1 : 0;
+          if (first) verified.add(known);
+        }
+      }
+    }
+    return { started, verified };
   }
 
   function kick(): void {
@@ -218,6 +265,14 @@ export function createIngestor(deps: {
       const since = clock() - options.dedupWindowMs;
       for (const kind of ['send', 'verify', 'billing', 'receipt'] as const) {
         for await (const ids of recentEventIds(store, kind, since)) for (const id of ids) seen[kind].set(id, 1);
+      }
+      const sessionsSince = clock() - SESSION_WARM_MS;
+      for await (const sends of recentSessionSends(store, sessionsSince, options.scopeIndexSize)) for (const send of sends) rememberSend(send, send.send_ts, true);
+      for await (const keys of recentVerifiedSessions(store, sessionsSince)) {
+        for (const [app, sessionId] of keys) {
+          const known = bySession.get(sessionKey(app, sessionId));
+          if (known) known.verified = true;
+        }
       }
     },
 

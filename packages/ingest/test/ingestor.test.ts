@@ -25,14 +25,14 @@ function send(id: string, session: string, country = 'GB'): SendRow {
     event_id: id, ts: T0, app: 'shop', flow: 'login', session_id: session, phone_hash: `h-${id}`, block_hash: 'b', country,
     prefix: `+${country}`, number_type: 'MOBILE', ip: '1.1.1.1', ip_subnet: '1.1.1.0/24', asn: 13335, asn_org: 'x', asn_hosting: 0,
     channel: 'sms', provider: 'twilio', message_id: `m-${id}`, status: 'accepted', cost: 0.1, currency: 'USD', cost_usd: 0.1,
-    device_id: '', user_agent: '',
+    device_id: '', user_agent: '', session_start: 1,
   };
 }
 
 function verify(id: string, session: string): VerifyRow {
   return {
     event_id: id, ts: T0 + 30_000, app: 'shop', session_id: session, phone_hash: '', ip: '', ip_subnet: '', success: 1,
-    send_ts: 0, flow: '', country: '', prefix: '', asn: 0, provider: '',
+    send_ts: 0, flow: '', country: '', prefix: '', asn: 0, provider: '', session_verified: 1,
   };
 }
 
@@ -111,5 +111,63 @@ describe('ingestor', () => {
     const healthy = createIngestor({ store, normalizers });
     expect(await healthy.submit('send', items([send('g', 's-g')]))).toMatchObject({ accepted: 1, duplicates: 0 });
     await healthy.close();
+  });
+});
+
+describe('session marks: each session counted once, in its first send', () => {
+  async function marks(table: 'sends_raw' | 'verifies_raw', ids: string[]): Promise<Record<string, number>> {
+    const column = table === 'sends_raw' ? 'session_start' : 'session_verified';
+    const rs = await store.client.query({
+      query: `SELECT event_id, ${column} AS mark FROM {table:Identifier} WHERE event_id IN {ids:Array(String)}`,
+      query_params: { table, ids },
+      format: 'JSONEachRow',
+    });
+    return Object.fromEntries((await rs.json<{ event_id: string; mark: number }>()).map((r) => [r.event_id, r.mark]));
+  }
+  const sent = (id: string, session: string, ts: number) => ({ ...send(id, session), ts });
+  const tried = (id: string, session: string, success: 0 | 1) => ({ ...verify(id, session), success, session_verified: success });
+
+  it('marks the first send of a session, not its resends in the same batch or a later one', async () => {
+    const ingestor = createIngestor({ store, normalizers });
+    await ingestor.submit('send', items([sent('m1', 'S1', T0), sent('m2', 'S1', T0 + 20_000), sent('m3', 'S2', T0 + 30_000)]));
+    await ingestor.submit('send', items([sent('m4', 'S1', T0 + 90_000), sent('m5', 'S3', T0 + 95_000)]));
+    await ingestor.close();
+    expect(await marks('sends_raw', ['m1', 'm2', 'm3', 'm4', 'm5'])).toEqual({ m1: 1, m2: 0, m3: 1, m4: 0, m5: 1 });
+  });
+
+  it('marks the first successful verify of a known session only', async () => {
+    const ingestor = createIngestor({ store, normalizers });
+    await ingestor.submit('send', items([sent('n1', 'V1', T0)]));
+    await ingestor.submit('verify', items([tried('nv1', 'V1', 0), tried('nv2', 'V1', 1), tried('nv3', 'V1', 1)]));
+    await ingestor.submit('verify', items([tried('nv4', 'V1', 1), tried('nv5', 'nobody-sent-this', 1)]));
+    await ingestor.close();
+    expect(await marks('verifies_raw', ['nv1', 'nv2', 'nv3', 'nv4', 'nv5'])).toEqual({ nv1: 0, nv2: 1, nv3: 0, nv4: 0, nv5: 0 });
+  });
+
+  it('still counts a session whose first write failed, when the batch is retried', async () => {
+    // The embedded store's insert, failing once.
+    let failures = 1;
+    const flaky = (table: string, columns: readonly string[], tsv: string) =>
+      failures-- > 0 ? Promise.reject(new Error('disk full')) : store.rawInsert!(table, columns, tsv);
+    const ingestor = createIngestor({ store: { ...store, rawInsert: flaky }, normalizers });
+    await expect(ingestor.submit('send', items([sent('r1', 'R1', T0)]))).rejects.toThrow('disk full');
+    expect(await ingestor.submit('send', items([sent('r1', 'R1', T0)]))).toMatchObject({ accepted: 1 });
+    await ingestor.close();
+    expect(await marks('sends_raw', ['r1'])).toEqual({ r1: 1 });
+  });
+
+  it('knows the sessions of the last hour after a restart: a resend or a second success is not counted again', async () => {
+    const now = T0 + 10 * 60_000;
+    const first = createIngestor({ store, normalizers, clock: () => now });
+    await first.submit('send', items([sent('w1', 'W1', now - 60_000)]));
+    await first.submit('verify', items([tried('wv1', 'W1', 1)]));
+    await first.close();
+    const restarted = createIngestor({ store, normalizers, clock: () => now });
+    await restarted.warm();
+    await restarted.submit('send', items([sent('w2', 'W1', now), sent('w3', 'W2', now)]));
+    await restarted.submit('verify', items([tried('wv2', 'W1', 1)]));
+    await restarted.close();
+    expect(await marks('sends_raw', ['w1', 'w2', 'w3'])).toEqual({ w1: 1, w2: 0, w3: 1 });
+    expect(await marks('verifies_raw', ['wv1', 'wv2'])).toEqual({ wv1: 1, wv2: 0 });
   });
 });

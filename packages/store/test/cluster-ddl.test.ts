@@ -58,12 +58,26 @@ describe('cluster form', () => {
     for (const v of allCluster.filter((s) => s.startsWith('CREATE MATERIALIZED VIEW'))) {
       for (const [, table] of v.matchAll(/\b(?:FROM|JOIN)\s+(\w+)/g)) expect(table).toMatch(/_local$/);
     }
+    const modified = allCluster.filter((s) => / MODIFY QUERY\n/.test(s));
+    expect(modified.length).toBeGreaterThan(0);
+    for (const m of modified) {
+      expect(m).toMatch(/^ALTER TABLE traffic_1[mhd]\w*_mv ON CLUSTER tollgate MODIFY QUERY\n/);
+      for (const [, table] of m.matchAll(/\b(?:FROM|JOIN)\s+(\w+)/g)) expect(table).toMatch(/_local$/);
+    }
   });
 
-  it('sends ALTERs to the local tables on every node', () => {
-    const alters = allCluster.filter((s) => s.startsWith('ALTER TABLE'));
+  it('sends ALTERs to the local tables on every node, and column changes to the distributed tables too', () => {
+    const alters = allCluster.filter((s) => s.startsWith('ALTER TABLE') && !/ MODIFY QUERY\n/.test(s));
     expect(alters.length).toBeGreaterThan(0);
-    for (const a of alters) expect(a).toMatch(/^ALTER TABLE \w+_local ON CLUSTER tollgate /);
+    for (const a of alters.filter((s) => !/ (ADD|DROP) COLUMN /.test(s))) expect(a).toMatch(/^ALTER TABLE \w+_local ON CLUSTER tollgate /);
+    const columnChanges = alters.filter((s) => / (ADD|DROP) COLUMN /.test(s));
+    expect(columnChanges.length).toBeGreaterThan(0);
+    // Each change twice, in this order: the shards' tables, then the Distributed table over them.
+    for (let i = 0; i < columnChanges.length; i += 2) {
+      const [local, distributed] = [columnChanges[i]!, columnChanges[i + 1]!];
+      expect(local).toMatch(/^ALTER TABLE \w+_local ON CLUSTER tollgate (ADD|DROP) COLUMN /);
+      expect(distributed).toBe(local.replace(/^ALTER TABLE (\w+)_local /, 'ALTER TABLE $1 '));
+    }
   });
 
   it('copies the small tables that sharded ones join against to every node, under their own name', () => {

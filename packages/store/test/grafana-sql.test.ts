@@ -26,11 +26,11 @@ beforeAll(async () => {
       event_id: `e${i}`, ts, app: 'shop', flow: 'signup', session_id: session, phone_hash: `p${i}`, block_hash: `b${i}`,
       country: uz ? 'UZ' : 'GB', prefix: uz ? '+998 977' : '+44 740', number_type: 'mobile', ip: '198.51.100.1', ip_subnet: '198.51.100.0/24',
       asn: 0, asn_org: '', asn_hosting: 0, channel: 'sms', provider: uz ? 'vonage' : 'twilio', message_id: `m${i}`, status: 'accepted',
-      cost: uz ? 0.25 : 0.04, currency: 'USD', cost_usd: uz ? 0.25 : 0.04, device_id: '', user_agent: '',
+      cost: uz ? 0.25 : 0.04, currency: 'USD', cost_usd: uz ? 0.25 : 0.04, device_id: '', user_agent: '', session_start: 1,
     } as SendRow);
     if (uz ? i % 10 === 0 : i % 4 !== 0) {
       verifies.push({
-        event_id: `v${i}`, ts: ts + 30_000, app: 'shop', flow: 'signup', session_id: session, phone_hash: `p${i}`, success: 1, failure_reason: '',
+        event_id: `v${i}`, ts: ts + 30_000, app: 'shop', flow: 'signup', session_id: session, phone_hash: `p${i}`, success: 1, session_verified: 1, failure_reason: '',
         send_ts: ts, country: uz ? 'UZ' : 'GB', prefix: uz ? '+998 977' : '+44 740', asn: 0, provider: uz ? 'vonage' : 'twilio',
       } as unknown as VerifyRow);
     }

@@ -129,6 +129,7 @@ function sends(): SendRow[] {
       cost_usd: failed ? 0 : 0.0125 * (1 + pick(i, 8, 4)),
       device_id: '',
       user_agent: '',
+      session_start: i % 5 === 4 ? 0 : 1,
     };
   });
 }
@@ -136,6 +137,7 @@ function sends(): SendRow[] {
 const scopeOf = (s: SendRow) => ({ send_ts: s.ts, app: s.app, flow: s.flow, country: s.country, prefix: s.prefix, asn: s.asn, provider: s.provider });
 
 function verifies(all: SendRow[]): VerifyRow[] {
+  const verified = new Set<string>();
   const rows = all
     .filter((s, i) => s.status === 'accepted' && pick(i, 9, 10) < 8)
     .map((s, n) => ({
@@ -147,10 +149,12 @@ function verifies(all: SendRow[]): VerifyRow[] {
       ip: s.ip,
       ip_subnet: s.ip_subnet,
       success: (n % 6 === 0 ? 0 : 1) as 0 | 1,
+      // As the ingestor marks it: the session's first successful verify.
+      session_verified: (n % 6 !== 0 && !verified.has(s.session_id) && verified.add(s.session_id) ? 1 : 0) as 0 | 1,
       ...scopeOf(s),
     }));
   const unknown = { send_ts: 0, app: 'shop', flow: '', country: '', prefix: '', asn: 0, provider: '' };
-  return [...rows, { event_id: 'v-unknown', ts: T0 + 5 * HOUR, session_id: 'nobody', phone_hash: 'p-x', ip: '', ip_subnet: '', success: 1, ...unknown }];
+  return [...rows, { event_id: 'v-unknown', ts: T0 + 5 * HOUR, session_id: 'nobody', phone_hash: 'p-x', ip: '', ip_subnet: '', success: 1, session_verified: 0, ...unknown }];
 }
 
 const bills = (all: SendRow[]): BillingRow[] =>

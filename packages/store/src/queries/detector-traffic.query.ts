@@ -38,8 +38,8 @@ export interface DetectorGrouping {
 
 export const DETECTOR_TRAFFIC_QUERY_NAME = 'detector-traffic';
 
-// Sessions are uniq states merged per row; a session belongs to one scope, so the detector may add
-// the finalized counts of fine scopes to get a coarser one.
+// A session counts once, in the minute and scope of its first send (migration 015), so the detector
+// may add the counts of fine scopes to get a coarser one.
 const QUERY = `
 SELECT
   toUnixTimestamp(toStartOfInterval(minute, toIntervalMinute({step:UInt32}))) * 1000 AS ts,
@@ -51,8 +51,8 @@ SELECT
   if({g_provider:UInt8}, provider, '') AS provider_k,
   toUInt64(sum(sends)) AS sends,
   toUInt64(sum(failed_sends)) AS failed_sends,
-  toUInt64(uniqMerge(sessions)) AS sessions,
-  toUInt64(uniqMerge(verified_sessions)) AS verified_sessions,
+  toUInt64(sum(sessions_started)) AS sessions,
+  toUInt64(sum(sessions_verified)) AS verified_sessions,
   toUInt64(sum(verify_attempts)) AS verify_attempts,
   toUInt64(sum(verify_failures)) AS verify_failures,
   sum(cost_est_usd) AS cost_est_usd,

@@ -72,17 +72,20 @@ async function rebuild(store: Store, target: string, time: string, views: readon
   });
   for (const view of views) {
     const rs = await store.client.query({
-      query: 'SELECT as_select FROM system.tables WHERE database = currentDatabase() AND name = {view:String}',
+      query: `SELECT any(t.as_select) AS as_select, arraySort((n, p) -> p, groupArray(c.name), groupArray(c.position)) AS columns
+              FROM system.tables AS t INNER JOIN system.columns AS c ON c.database = t.database AND c.table = t.name
+              WHERE t.database = currentDatabase() AND t.name = {view:String}`,
       query_params: { view },
       format: 'JSONEachRow',
     });
-    const [row] = await rs.json<{ as_select: string }>();
-    if (!row) throw new Error(`rollup view ${view} is missing: run \`tollgate migrate\``);
-    // The view's SELECT is schema text from our own migrations, not input. On a cluster it reads
-    // one node's local tables; the distributed names read every shard.
+    const [row] = await rs.json<{ as_select: string; columns: string[] }>();
+    if (!row?.as_select) throw new Error(`rollup view ${view} is missing: run \`tollgate migrate\``);
+    // The view's SELECT and column names are schema text from our own migrations, not input. On a
+    // cluster it reads one node's local tables; the distributed names read every shard. A view
+    // writes only the columns it counts, by name, as ClickHouse does for the view itself.
     const select = distributedSelect(row.as_select, Object.keys(SHARDING_KEYS));
     await store.client.command({
-      query: `INSERT INTO {target:Identifier} SELECT * FROM (${select}) WHERE {time:Identifier} IN {times:Array(DateTime)}`,
+      query: `INSERT INTO {target:Identifier} (${row.columns.map((c) => `\`${c}\``).join(', ')}) SELECT * FROM (${select}) WHERE {time:Identifier} IN {times:Array(DateTime)}`,
       query_params: { target, time, times },
     });
   }

@@ -18,15 +18,15 @@ export interface ScopeConversionRow {
 
 export const SCOPE_CONVERSION_QUERY_NAME = 'scope-conversion';
 
-// One arm per dimension over the per-minute rollup: sessions are uniq states, merged with -If so
-// one read splits the range into the recent window and the baseline before it. Only scopes with
+// One arm per dimension over the per-minute rollup, summed with -If so one read splits the range
+// into the recent window and the baseline before it. Only scopes with
 // recent sessions come back: the risk score has nothing to say about a scope that is not sending.
 const arm = (dimension: ConversionDimension, column: string, keyExpression: string): string => `
 SELECT '${dimension}' AS dimension, ${keyExpression} AS key,
-       toUInt64(uniqMergeIf(sessions, minute >= fromUnixTimestamp64Milli({recent_from:Int64}))) AS recent_sessions,
-       toUInt64(uniqMergeIf(verified_sessions, minute >= fromUnixTimestamp64Milli({recent_from:Int64}))) AS recent_verified,
-       toUInt64(uniqMergeIf(sessions, minute < fromUnixTimestamp64Milli({recent_from:Int64}))) AS baseline_sessions,
-       toUInt64(uniqMergeIf(verified_sessions, minute < fromUnixTimestamp64Milli({recent_from:Int64}))) AS baseline_verified,
+       toUInt64(sumIf(sessions_started, minute >= fromUnixTimestamp64Milli({recent_from:Int64}))) AS recent_sessions,
+       toUInt64(sumIf(sessions_verified, minute >= fromUnixTimestamp64Milli({recent_from:Int64}))) AS recent_verified,
+       toUInt64(sumIf(sessions_started, minute < fromUnixTimestamp64Milli({recent_from:Int64}))) AS baseline_sessions,
+       toUInt64(sumIf(sessions_verified, minute < fromUnixTimestamp64Milli({recent_from:Int64}))) AS baseline_verified,
        sum(cost_est_usd) / greatest(1, sum(sends)) AS price_usd
 FROM traffic_1m
 WHERE minute >= fromUnixTimestamp64Milli({from:Int64}) AND minute < fromUnixTimestamp64Milli({to:Int64}) AND ${column}

@@ -43,3 +43,32 @@ export async function sendScopesByMessage(store: Store, messageIds: string[], si
   });
   return rs.json<ScopedSend>();
 }
+
+/**
+ * The first send of each session with a send ingested since `sinceMs`, oldest first, at most
+ * `limit`: after a restart they tell a resend from a new session, and attribute verifies, bills
+ * and receipts without a store query each.
+ */
+export async function* recentSessionSends(store: Store, sinceMs: number, limit: number): AsyncGenerator<ScopedSend[]> {
+  const rs = await store.client.query({
+    query: `SELECT ${SCOPE_COLUMNS} FROM sends_raw
+            WHERE ingested_at >= fromUnixTimestamp64Milli({since:Int64})
+            ORDER BY ts
+            LIMIT 1 BY app, session_id
+            LIMIT {limit:UInt64}`,
+    query_params: { since: sinceMs, limit },
+    format: 'JSONEachRow',
+  });
+  for await (const rows of rs.stream<ScopedSend>()) yield rows.map((row) => row.json());
+}
+
+/** Sessions (app, session id) counted as verified by verifies ingested since `sinceMs`. */
+export async function* recentVerifiedSessions(store: Store, sinceMs: number): AsyncGenerator<[string, string][]> {
+  const rs = await store.client.query({
+    query: `SELECT DISTINCT app, session_id FROM verifies_raw
+            WHERE ingested_at >= fromUnixTimestamp64Milli({since:Int64}) AND session_verified = 1`,
+    query_params: { since: sinceMs },
+    format: 'JSONCompactEachRow',
+  });
+  for await (const rows of rs.stream<[string, string]>()) yield rows.map((row) => row.json());
+}

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createStore, ensureDatabase, type Store } from '../store.ts';
-import { migrate } from '../migrator.ts';
+import { loadMigrations, migrate, type Migration } from '../migrator.ts';
 import { DEFAULT_RETENTION, storeConfigFromEnv, type StoreConfig } from '../store-config.ts';
 
 /**
@@ -30,14 +30,18 @@ function testServer(label: string): StoreConfig | undefined {
 /**
  * A fresh, migrated store for one test file: an embedded store in its own temporary directory,
  * or a database of its own on the contract suite's server. It refuses any other location so a
- * test can never write into a real data directory or database.
+ * test can never write into a real data directory or database. `migrations` stops the schema at
+ * an older version, for tests of a migration on the data written before it.
  */
-export async function openTempStore(label: string): Promise<{ store: Store; dataDir: string; dispose(): Promise<void> }> {
+export async function openTempStore(
+  label: string,
+  migrations: Migration[] = loadMigrations(),
+): Promise<{ store: Store; dataDir: string; dispose(): Promise<void> }> {
   const server = testServer(label);
   if (server?.kind === 'server') {
     await ensureDatabase(server);
     const store = createStore(server);
-    await migrate(store, DEFAULT_RETENTION);
+    await migrate(store, DEFAULT_RETENTION, migrations);
     return {
       store,
       dataDir: '',
@@ -51,7 +55,7 @@ export async function openTempStore(label: string): Promise<{ store: Store; data
   const dataDir = mkdtempSync(join(tmpdir(), `tollgate-test-${label}-`));
   if (!dataDir.startsWith(tmpdir())) throw new Error(`refusing to use ${dataDir}: test stores live under ${tmpdir()}`);
   const store = createStore({ kind: 'embedded', dataDir });
-  await migrate(store, DEFAULT_RETENTION);
+  await migrate(store, DEFAULT_RETENTION, migrations);
   return {
     store,
     dataDir,
