@@ -68,9 +68,10 @@ export function fieldsToAsk(fields: readonly string[]): string[] {
  * Rows of a chart: the array at `rowsPath`, keeping `x` and the series fields. With `totalsOf`,
  * each row holds a nested array (a traffic group's `points`) whose fields are summed: one bar per
  * group, largest first by the first field (where the money or the volume goes is what is read
- * first). Ratios are recomputed from their parts (see RATIOS).
+ * first). Ratios are recomputed from their parts (see RATIOS). `sortBy` puts the largest values of
+ * that field first, in any rows.
  */
-export function shapeRows(answer: unknown, spec: { rowsPath?: string; x: string; fields: string[]; totalsOf?: string }): Row[] {
+export function shapeRows(answer: unknown, spec: { rowsPath?: string; x: string; fields: string[]; totalsOf?: string; sortBy?: string }): Row[] {
   const picked = pick(answer, spec.rowsPath);
   // A summary object (the spend report's `month`) is a single row, for stat panels.
   const items = Array.isArray(picked) ? picked : picked !== null && typeof picked === 'object' ? [picked] : [];
@@ -83,9 +84,9 @@ export function shapeRows(answer: unknown, spec: { rowsPath?: string; x: string;
     }
     return row;
   });
-  const first = spec.fields[0];
-  if (!spec.totalsOf || first === undefined) return rows;
-  return rows.sort((a, b) => ((b[first] as number | null) ?? -Infinity) - ((a[first] as number | null) ?? -Infinity));
+  const by = spec.sortBy ?? (spec.totalsOf ? spec.fields[0] : undefined);
+  if (by === undefined) return rows;
+  return rows.sort((a, b) => ((b[by] as number | null) ?? -Infinity) - ((a[by] as number | null) ?? -Infinity));
 }
 
 function toCell(value: unknown): number | string | null {

@@ -40,11 +40,11 @@ export function panelRequest(panel: Panel, nowMs: number, overrides: Record<stri
   return query ? `${panel.query.path}?${query}` : panel.query.path;
 }
 
-/** The rows a panel draws from its query's answer: the series fields (and denominator), capped at `limit`. */
+/** The rows a panel draws from its query's answer: the series fields (and denominator), largest first by `sortBy`, capped at `limit`. */
 export function panelRows(panel: Panel, answer: unknown): Row[] {
   if (panel.pivot !== undefined) return pivotRows(answer, { rowsPath: panel.rows, x: panel.x, field: panel.series[0]!.field, nested: panel.pivot });
   const fields = [...new Set([...panel.series.map((s) => s.field), ...(panel.denominator ? [panel.denominator] : [])])];
-  return shapeRows(answer, { rowsPath: panel.rows, x: panel.x, fields, totalsOf: panel.totalsOf }).slice(0, panel.limit);
+  return shapeRows(answer, { rowsPath: panel.rows, x: panel.x, fields, totalsOf: panel.totalsOf, sortBy: panel.sortBy }).slice(0, panel.limit);
 }
 
 /** What a panel's chart draws: its series, or with `pivot` one per group found in the rows, in the unit of its one series. */

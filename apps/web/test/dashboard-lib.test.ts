@@ -135,6 +135,7 @@ describe('panel files', () => {
     [broken({ series: [] }), 'panels[0].series needs at least one series'],
     [broken({ limit: 0 }), 'panels[0].limit must be a positive integer'],
     [broken({ query: { path: '/v1/metrics/traffic', params: { fields: 'sends' } } }), 'panels[0].query.params.fields is asked for from the series'],
+    [broken({ sortBy: 'cost_est_usd' }), 'panels[0].sortBy must be the field of one of the series'],
     [{ ...valid, panels: [valid.panels[0], valid.panels[0]] }, 'panels[1].id "a" is used twice'],
   ])('names the file and the path of a mistake (%#)', (value, message) => {
     expect(() => parseDashboard(value, 'x.json')).toThrow(PanelFileError);
@@ -145,6 +146,12 @@ describe('panel files', () => {
     const panel = parseDashboard(broken({ rows: 'series', x: 'key', totalsOf: 'points', limit: 1, chart: 'stat', reduce: 'ratio', denominator: 'sessions', series: [{ field: 'verified_sessions', label: 'C' }] }), 'x.json').panels[0]!;
     const answer = { series: [{ key: 'GB', points: [{ verified_sessions: 1, sessions: 2 }] }, { key: 'UZ', points: [{ verified_sessions: 3, sessions: 30 }] }] };
     expect(panelRows(panel, answer)).toEqual([{ key: 'UZ', verified_sessions: 3, sessions: 30 }]);
+  });
+
+  it('keeps the largest rows by `sortBy`, whatever order the API answers in', () => {
+    const panel = parseDashboard(broken({ chart: 'table', rows: 'lines', x: 'key', sortBy: 'expectedUsd', limit: 2, series: [{ field: 'billedUsd', label: 'B' }, { field: 'expectedUsd', label: 'E' }] }), 'x.json').panels[0]!;
+    const lines = [{ key: '2026-11 sinch AR', billedUsd: 1, expectedUsd: 1 }, { key: '2026-11 twilio US', billedUsd: 2, expectedUsd: 90 }, { key: '2026-11 vonage UZ', billedUsd: 80, expectedUsd: 40 }];
+    expect(panelRows(panel, { lines }).map((row) => row.key)).toEqual(['2026-11 twilio US', '2026-11 vonage UZ']);
   });
 
   it('asks the API for the fields drawn, over the panel range ending now, with the page filters', () => {

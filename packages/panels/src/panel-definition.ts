@@ -50,6 +50,12 @@ export interface Panel {
   defer?: boolean;
   /** Most rows shown (tables and bars): the largest come first, the long tail is left out. */
   limit?: number;
+  /**
+   * The series field whose largest values come first, for rows the API orders otherwise (the
+   * reconciliation by month, provider and country): without it `limit` would keep the first names
+   * of the alphabet. Grouped rows (`totalsOf`) come largest first by their first field anyway.
+   */
+  sortBy?: string;
   /** What an empty answer means for this panel ("No budgets set"); a generic line otherwise. */
   empty?: string;
   /** Stat panels: how the rows become one number (`ratio` divides by `denominator`). */
@@ -122,10 +128,12 @@ export function parseDashboard(value: unknown, file: string): Dashboard {
         ...(p.empty !== undefined && { empty: str(p.empty, `${at}.empty`) }),
         ...(p.defer !== undefined && { defer: p.defer === true ? true : fail(`${at}.defer`, 'must be true or absent') }),
         ...(p.limit !== undefined && { limit: Number.isInteger(p.limit) && (p.limit as number) > 0 ? (p.limit as number) : fail(`${at}.limit`, 'must be a positive integer') }),
+        ...(p.sortBy !== undefined && { sortBy: str(p.sortBy, `${at}.sortBy`) }),
         ...(p.reduce !== undefined && { reduce: oneOf<Reduce>(p.reduce, REDUCES, `${at}.reduce`) }),
         ...(p.denominator !== undefined && { denominator: str(p.denominator, `${at}.denominator`) }),
       };
       if (panel.series.length === 0) fail(`${at}.series`, 'needs at least one series');
+      if (panel.sortBy !== undefined && !panel.series.some((s) => s.field === panel.sortBy)) fail(`${at}.sortBy`, 'must be the field of one of the series');
       if (chart === 'stat' && panel.reduce === undefined) fail(`${at}.reduce`, 'is required for a stat panel');
       if (panel.reduce === 'ratio' && panel.denominator === undefined) fail(`${at}.denominator`, 'is required with reduce "ratio"');
       if (panel.pivot !== undefined && (panel.series.length !== 1 || chart === 'stat' || chart === 'table' || panel.totalsOf !== undefined || panel.limit !== undefined)) {
