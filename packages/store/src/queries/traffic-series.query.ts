@@ -182,7 +182,7 @@ export async function trafficSeries<M extends TrafficMeasure = TrafficMeasure>(
   // The route refuses unknown names with a 400; here they are a caller's mistake, and never reach SQL.
   const unknown = names.filter((name) => !isTrafficMeasure(name));
   if (unknown.length > 0) throw new Error(`trafficSeries: ${unknown.join(', ')} are not TRAFFIC_MEASURES`);
-  if (names.length === 0) throw new Error('trafficSeries: measures names none');
+  if (names.length === 0) throw new Error('trafficSeries: no measure asked');
   const queryParams: Record<string, unknown> = { step: params.intervalMinutes, limit: params.limit, dim: params.groupBy ?? 'app' };
   const spans = rollupSpans(params, rollups);
   if (spans.length === 0) return [];
