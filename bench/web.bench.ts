@@ -16,6 +16,7 @@ import { chromium } from 'playwright-core';
 import { openCore } from '@tollgate/server';
 import { startWeb } from '../apps/web/launcher/web-server.ts';
 import { panelRequest, parseDashboard } from '../apps/web/lib/panels.ts';
+import { viewFields } from '../apps/web/lib/traffic-views.ts';
 import { openTestServer, TEST_ADMIN_KEY, TEST_HMAC_KEY } from '../apps/server/test/support/test-server.ts';
 import { writeSyntheticHistory } from './detect-live-history.ts';
 import { median, readResultsSection, writeResultsSection } from './results-file.ts';
@@ -111,12 +112,14 @@ async function main(): Promise<void> {
     const pages: Record<string, string[]> = {
       overview: [...new Set(overview), '/v1/incidents?state=triggered&limit=50', '/v1/incidents?state=acknowledged&limit=50', '/v1/breakers?state=active', '/v1/sessions/current'],
       // What an incident page reads beyond the incident: the anomaly's scope traffic since two hours before its window, the breaker's effect.
-      'incident detail': [`/v1/metrics/traffic?interval=1m&${span(3)}&country=UZ&prefix=${encodeURIComponent('+131 3')}`, `/v1/metrics/decisions?interval=1h&${span(24)}`, '/v1/breakers', '/v1/anomalies?limit=100'],
+      'incident detail': [`/v1/metrics/traffic?interval=1m&${span(3)}&fields=${viewFields('incidentScope')}&country=UZ&prefix=${encodeURIComponent('+131 3')}`, `/v1/metrics/decisions?interval=1h&${span(24)}`, '/v1/breakers', '/v1/anomalies?limit=100'],
       'traffic explorer': [
-        `/v1/metrics/traffic?interval=1h&${span(24)}`,
-        `/v1/metrics/traffic?interval=1h&${span(24)}&group_by=country&limit=25`,
-        `/v1/metrics/traffic?interval=1h&${span(24)}&country=US&group_by=prefix&limit=25`,
-        `/v1/metrics/traffic?interval=1d&${span(30 * 24)}&group_by=country&limit=25`,
+        // As the page asks: the totals, then the groups of the drill level, for 24 hours and for 30 days.
+        `/v1/metrics/traffic?interval=1h&${span(24)}&fields=${viewFields('explorerTotals')}`,
+        `/v1/metrics/traffic?interval=1h&${span(24)}&group_by=country&limit=25&fields=${viewFields('explorerGroups')}`,
+        `/v1/metrics/traffic?interval=1h&${span(24)}&country=US&group_by=prefix&limit=25&fields=${viewFields('explorerGroups')}`,
+        `/v1/metrics/traffic?interval=1d&${span(30 * 24)}&fields=${viewFields('explorerTotals')}`,
+        `/v1/metrics/traffic?interval=1d&${span(30 * 24)}&group_by=country&limit=25&fields=${viewFields('explorerGroups')}`,
       ],
     };
     const timings: Timing[] = [];
@@ -163,7 +166,7 @@ async function main(): Promise<void> {
 
     // Only the overview defers panels; the incident page reads some of the same URLs at once.
     const isDeferred = (t: Timing) => t.page === 'overview' && deferred.has(t.url);
-    const worst = (page: string) => Math.max(...timings.filter((t) => t.page === page && !isDeferred(t)).map((t) => t.p95));
+    const worst = (page: string, withDeferred = false) => Math.max(...timings.filter((t) => t.page === page && (withDeferred || !isDeferred(t))).map((t) => t.p95));
     const rows = timings.map((t) => `| ${t.page}${isDeferred(t) ? ' (deferred)' : ''} | \`${t.url.replace(/from=\d+&to=\d+/, 'from=..&to=..')}\` | ${t.p50.toFixed(0)} | ${t.p95.toFixed(0)} |`);
     const heading = `### ${SENDS.toLocaleString('en-US')} sends over ${DAYS} days`;
     writeResultsSection(
@@ -175,10 +178,10 @@ async function main(): Promise<void> {
 
 \`BENCH_WEB_SENDS=${SENDS} npm run bench:web\`: ${DAYS} days of synthetic history (verifies, receipts and bills with the sends), ${how}; the real API on loopback called with an on-call session, ${ROUNDS} rounds per call after one warm-up; the overview page (production build) loaded ${PAGE_LOADS} times in headless Chromium, from the request until its 6-hour chart is drawn, each on an idle API (the previous load's deferred panels done). Machine: 2 cores shared with other work, load average (1 min, as \`uptime\` shows it) ${loadBefore} before the API calls and ${loadAfter} after them.
 
-| page | slowest call p95 (deferred panels apart) | target |
-| --- | --- | --- |
-${['overview', 'incident detail', 'traffic explorer'].map((page) => `| ${page} | ${worst(page).toFixed(0)} ms | < ${TARGET_P95_MS} ms |`).join('\n')}
-| overview first load in Chromium | median ${median(loads).toFixed(0)} ms (each: ${loads.map((ms) => ms.toFixed(0)).join(', ')}) | < ${TARGET_LOAD_MS} ms |
+| page | slowest call p95 | the same, deferred panels apart | target |
+| --- | --- | --- | --- |
+${['overview', 'incident detail', 'traffic explorer'].map((page) => `| ${page} | ${worst(page, true).toFixed(0)} ms | ${worst(page).toFixed(0)} ms | < ${TARGET_P95_MS} ms |`).join('\n')}
+| overview first load in Chromium | median ${median(loads).toFixed(0)} ms (each: ${loads.map((ms) => ms.toFixed(0)).join(', ')}) | | < ${TARGET_LOAD_MS} ms |
 
 | page | API call | p50 ms | p95 ms |
 | --- | --- | --- | --- |

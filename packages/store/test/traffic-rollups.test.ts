@@ -5,6 +5,8 @@ import {
   lastIngestedAt,
   repairRollups,
   rollupSpans,
+  scopeSpend,
+  spendCells,
   TRAFFIC_ROLLUPS,
   trafficSeries,
   type Store,
@@ -26,7 +28,7 @@ const at = (iso: string) => Date.parse(iso);
 const MINUTES_ONLY = TRAFFIC_ROLLUPS.filter((r) => r.table === 'traffic_1m');
 
 describe('which rollup answers which part of a range', () => {
-  const span = (fromIso: string, toIso: string, intervalMinutes: number, more: Partial<TrafficSeriesParams> = {}) =>
+  const span = (fromIso: string, toIso: string, intervalMinutes: number, more: Partial<Parameters<typeof rollupSpans>[0]> = {}) =>
     rollupSpans({ fromMs: at(fromIso), toMs: at(toIso), intervalMinutes, filters: {}, ...more }).map(({ rollup, ranges }) => [
       rollup.table,
       ranges.map(([from, to]) => `${new Date(from).toISOString().slice(5, 16)}..${new Date(to).toISOString().slice(5, 16)}`),
@@ -67,6 +69,20 @@ describe('which rollup answers which part of a range', () => {
       what: 'a flow filter reads minutes; an empty filter is no filter',
       got: () => span('2026-11-20T10:00:00Z', '2026-11-22T10:00:00Z', 60, { filters: { flow: 'login', country: '' } }),
       want: [['traffic_1m', ['11-20T10:00..11-22T10:00']]],
+    },
+    {
+      what: 'a cut splits the whole days and hours it falls in',
+      got: () => span('2026-11-20T00:00:00Z', '2026-11-23T00:00:00Z', 1440, { cuts: [at('2026-11-21T10:07:30Z'), at('2026-11-25T00:00:00Z')] }),
+      want: [
+        ['traffic_1d', ['11-20T00:00..11-21T00:00', '11-22T00:00..11-23T00:00']],
+        ['traffic_1h', ['11-21T00:00..11-21T10:00', '11-21T11:00..11-22T00:00']],
+        ['traffic_1m', ['11-21T10:00..11-21T10:07', '11-21T10:07..11-21T11:00']],
+      ],
+    },
+    {
+      what: 'dimensions read besides the filters decide too: asn only in minutes',
+      got: () => span('2026-11-20T00:00:00Z', '2026-11-21T00:00:00Z', 1440, { dimensions: ['asn'] }),
+      want: [['traffic_1m', ['11-20T00:00..11-21T00:00']]],
     },
     {
       what: 'country, prefix, app and provider filters keep the hours',
@@ -230,5 +246,40 @@ describe('hourly and daily rollups', () => {
     expect(rebuilt).toBeGreaterThanOrEqual(30);
     expect(await total(whole)).toEqual({ ...before, sends: before.sends + late.length });
     await expectPathsAgree();
+  });
+
+  it("give the spend report traffic_1m's sums: cells per provider, country and app, and spend since each instant", async () => {
+    const [fromMs, toMs] = [T0 + 7 * MINUTE + 13_000, END - 3 * MINUTE];
+    const minutes = async <R,>(query: string, params: Record<string, unknown>) =>
+      (await store.client.query({ query, query_params: params, format: 'JSONEachRow' })).json<R>();
+    const window = 'minute >= toStartOfMinute(fromUnixTimestamp64Milli({from:Int64})) AND minute < fromUnixTimestamp64Milli({to:Int64})';
+    const cells = await minutes<Record<string, unknown>>(
+      `SELECT provider, country, app, toUInt64(sum(sends)) AS sends, round(sum(cost_est_usd), 6) AS estimated_usd, round(sum(cost_billed_usd), 6) AS billed_usd,
+              toUInt64(sum(billed_messages)) AS billed_messages FROM traffic_1m WHERE ${window} GROUP BY provider, country, app ORDER BY provider, country, app`,
+      { from: fromMs, to: toMs },
+    );
+    const round6 = (usd: number) => Math.round(usd * 1e6) / 1e6;
+    const got = (await spendCells(store, { fromMs, toMs }))
+      .map((c) => ({ ...c, estimated_usd: round6(c.estimated_usd), billed_usd: round6(c.billed_usd) }))
+      .sort((a, b) => `${a.provider} ${a.country} ${a.app}`.localeCompare(`${b.provider} ${b.country} ${b.app}`));
+    expect(cells.length).toBeGreaterThan(5);
+    expect(got).toEqual(cells);
+
+    // Two instants inside hours and days, as the month to date and the last day's pace are.
+    const sinceMs = [T0 + 5 * HOUR + 17 * MINUTE, END - DAY - 11 * MINUTE];
+    const scopes: Record<string, string>[] = [{}, { country: 'GB' }, { app: 'shop', provider: 'vonage' }, { asn: '64501' }];
+    const expected = await Promise.all(
+      scopes.map(async (scope) => {
+        const where = Object.keys(scope).map((key) => `toString(${key}) = {${key}:String}`);
+        return Promise.all(
+          sinceMs.map(async (since) => {
+            const [row] = await minutes<{ usd: number }>(`SELECT sum(cost_est_usd) AS usd FROM traffic_1m WHERE ${[window, ...where].join(' AND ')}`, { ...scope, from: since, to: toMs });
+            return round6(row!.usd);
+          }),
+        );
+      }),
+    );
+    expect(expected.flat().every((usd) => usd > 0)).toBe(true);
+    expect(await scopeSpend(store, { sinceMs, toMs, scopes })).toEqual(expected);
   });
 });

@@ -256,7 +256,7 @@ export async function breakerRoutes(app: FastifyInstance, opts: { keyring: Keyri
       const toMs = Date.now();
       const fromMs = toMs - PREVIEW_WINDOW_MS;
       const scope = request.body.scope;
-      const window = { fromMs, toMs, intervalMinutes: 60, limit: 1 };
+      const window = { fromMs, toMs, intervalMinutes: 60, limit: 1, measures: PREVIEW_MEASURES };
       const covered = total(await trafficSeries(opts.store, { ...window, filters: { ...scope, asn: scope.asn === undefined ? undefined : String(scope.asn) } }));
       const all = total(await trafficSeries(opts.store, { ...window, filters: {} }));
       return {
@@ -271,6 +271,9 @@ export async function breakerRoutes(app: FastifyInstance, opts: { keyring: Keyri
     },
   );
 }
+
+// What the preview adds up: no distinct count of phones.
+const PREVIEW_MEASURES = ['sends', 'cost_est_usd', 'sessions', 'verified_sessions'] as const;
 
 function total(points: { sends: number; cost_est_usd: number; sessions: number; verified_sessions: number }[]) {
   return points.reduce(

@@ -1,6 +1,10 @@
 import type { Store } from '../store.ts';
 import type { AnomalyFilters } from './anomalies.query.ts';
 import { SEND_PRICES } from './decision-series.query.ts';
+import { rollupRows, rollupSpans } from './traffic-series.query.ts';
+
+// Any bucket a day divides lets every rollup answer: spend to date has no buckets of its own.
+const DAY_MINUTES = 1440;
 
 /** A place in the traffic, as breakers and anomalies name it: absent keys match anything. */
 export type MoneyScope = Pick<AnomalyFilters, 'app' | 'flow' | 'country' | 'prefix' | 'asn' | 'provider'>;
@@ -57,21 +61,25 @@ function scopeCondition(scope: MoneyScope, prefix: string, table: string, queryP
 }
 
 /**
- * Estimated spend of each scope since each of `sinceMs` until `toMs`, in one pass over the rollup:
- * the month to date and the last day's pace of every budget at once. Answers [scope][since].
- * Query name: scope_spend.
+ * Estimated spend of each scope since each of `sinceMs` until `toMs`, in one pass over the rollups:
+ * the month to date and the last day's pace of every budget at once. Answers [scope][since]. Whole
+ * days and hours come from the daily and hourly tables when the scopes name only their dimensions,
+ * cut at each `since` so that no row straddles one. Query name: scope_spend.
  */
 export async function scopeSpend(store: Store, params: { sinceMs: readonly number[]; toMs: number; scopes: readonly MoneyScope[] }): Promise<number[][]> {
   if (params.scopes.length === 0 || params.sinceMs.length === 0) return params.scopes.map(() => []);
-  const queryParams: Record<string, unknown> = { to: params.toMs, from: Math.min(...params.sinceMs) };
+  const queryParams: Record<string, unknown> = {};
   params.sinceMs.forEach((since, w) => (queryParams[`since_${w}`] = since));
+  const dimensions = KEYS.filter((key) => params.scopes.some((scope) => scope[key] !== undefined));
+  const spans = rollupSpans({ fromMs: Math.min(...params.sinceMs), toMs: params.toMs, intervalMinutes: DAY_MINUTES, filters: {}, dimensions, cuts: params.sinceMs });
+  if (spans.length === 0) return params.scopes.map(() => params.sinceMs.map(() => 0));
   const columns = params.scopes.flatMap((scope, index) => {
     const condition = scopeCondition(scope, `s${index}`, 't', queryParams);
     return params.sinceMs.map((_, w) => `sumIf(t.cost_est_usd, ${condition} AND t.minute >= toStartOfMinute(fromUnixTimestamp64Milli({since_${w}:Int64}))) AS spend_${index}_${w}`);
   });
+  const rows = rollupRows(spans, { filters: {} }, [...dimensions, 'cost_est_usd'].join(', '), queryParams);
   const rs = await store.client.query({
-    query: `SELECT ${columns.join(', ')} FROM traffic_1m AS t
-            WHERE t.minute >= toStartOfMinute(fromUnixTimestamp64Milli({from:Int64})) AND t.minute < fromUnixTimestamp64Milli({to:Int64})`,
+    query: `SELECT ${columns.join(', ')} FROM (${rows}) AS t`,
     query_params: queryParams,
     format: 'JSONEachRow',
   });

@@ -63,13 +63,24 @@ export interface RollupSpan {
  * Which rows of which rollup answer a series: the whole days of the range from the daily table, the
  * whole hours left at its edges from the hourly table, the minutes left from traffic_1m. A coarser
  * table serves only when its grain divides the bucket (an hour never straddles two buckets) and it
- * keeps every dimension the query filters or groups on. The minutes read are those of the minute
- * path: from the minute of `fromMs` up to the last minute starting before `toMs`.
+ * keeps every dimension the query filters or groups on (and `dimensions`, the ones it reads besides).
+ * No row straddles an instant of `cuts` (each is taken to its minute), so a condition on a row's
+ * start time splits the range there. The minutes read are those of the minute path: from the
+ * minute of `fromMs` up to the last minute starting before `toMs`.
  */
-export function rollupSpans(params: Pick<TrafficSeriesParams, 'fromMs' | 'toMs' | 'intervalMinutes' | 'groupBy' | 'filters'>, rollups: readonly TrafficRollup[] = TRAFFIC_ROLLUPS): RollupSpan[] {
-  const needed = [...Object.keys(params.filters).filter((d) => params.filters[d as TrafficDimension]), ...(params.groupBy ? [params.groupBy] : [])];
+export function rollupSpans(
+  params: Pick<TrafficSeriesParams, 'fromMs' | 'toMs' | 'intervalMinutes' | 'groupBy' | 'filters'> & { dimensions?: readonly TrafficDimension[]; cuts?: readonly number[] },
+  rollups: readonly TrafficRollup[] = TRAFFIC_ROLLUPS,
+): RollupSpan[] {
+  const needed = [
+    ...Object.keys(params.filters).filter((d) => params.filters[d as TrafficDimension]),
+    ...(params.groupBy ? [params.groupBy] : []),
+    ...(params.dimensions ?? []),
+  ];
   const usable = rollups.filter((r) => params.intervalMinutes % r.grainMinutes === 0 && needed.every((d) => r.dimensions.includes(d as TrafficDimension)));
-  let left: [number, number][] = [[floorTo(params.fromMs, MINUTE_MS), -floorTo(-params.toMs, MINUTE_MS)]];
+  const [from, to] = [floorTo(params.fromMs, MINUTE_MS), -floorTo(-params.toMs, MINUTE_MS)];
+  const bounds = [from, ...[...new Set((params.cuts ?? []).map((cut) => floorTo(cut, MINUTE_MS)))].filter((cut) => cut > from && cut < to).sort((a, b) => a - b), to];
+  let left: [number, number][] = bounds.slice(1).map((end, i): [number, number] => [bounds[i]!, end]);
   const spans: RollupSpan[] = [];
   for (const rollup of usable) {
     const grainMs = rollup.grainMinutes * MINUTE_MS;
@@ -133,13 +144,13 @@ const MEASURE_COLUMN: Readonly<Record<string, string>> = Object.fromEntries(
 const BUCKET = `toUnixTimestamp(toStartOfInterval(minute, toIntervalMinute({step:UInt32}))) * 1000 AS ts`;
 
 /**
- * One SELECT per rollup read, their rows in one shape (time as `minute`, the group as `key`). Table
- * and column names come from TRAFFIC_ROLLUPS and TRAFFIC_DIMENSIONS, never from input; every value
- * is a bound parameter. Only the filters given are written, so a query without filters is one
- * ClickHouse can serve from traffic_1m's minute-ordered projection. asn is compared as text so one
- * binding type serves all filters.
+ * One SELECT per rollup read, their rows in one shape (time as `minute`, the group as `key`, then
+ * `columns`). Table and column names come from TRAFFIC_ROLLUPS and TRAFFIC_DIMENSIONS or the
+ * caller's code, never from input; every value is a bound parameter. Only the filters given are
+ * written, so a query without filters is one ClickHouse can serve from traffic_1m's minute-ordered
+ * projection. asn is compared as text so one binding type serves all filters.
  */
-function rowsOf(spans: RollupSpan[], params: TrafficSeriesParams, columns: string, queryParams: Record<string, unknown>): string {
+export function rollupRows(spans: RollupSpan[], params: Pick<TrafficSeriesParams, 'filters' | 'groupBy'>, columns: string, queryParams: Record<string, unknown>): string {
   const filters = TRAFFIC_DIMENSIONS.filter((d) => params.filters[d]).map((d) => {
     queryParams[`f_${d}`] = params.filters[d];
     return d === 'asn' ? `toString(asn) = {f_asn:String}` : `${d} = {f_${d}:String}`;
@@ -168,7 +179,7 @@ function rowsOf(spans: RollupSpan[], params: TrafficSeriesParams, columns: strin
 /**
  * Traffic per time bucket (and per group when asked): whole days and hours from the daily and hourly
  * rollups where they can answer, minutes from traffic_1m for the rest. The answer is the one
- * traffic_1m alone gives (the coarser tables hold the same sums and distinct-count states, merged);
+ * traffic_1m alone gives (the coarser tables hold the same sums, and the phones' distinct-count states merged);
  * `rollups` narrows the tables that may answer, which is how the tests hold the two paths side by side.
  * `measures` names the measures computed (all when absent): a point holds those and nothing else,
  * and the grouped query reads `sends` besides, to keep the largest groups.
@@ -188,7 +199,7 @@ export async function trafficSeries<M extends TrafficMeasure = TrafficMeasure>(
   if (spans.length === 0) return [];
   const columns = [...new Set([...names.map((name) => MEASURE_COLUMN[name]), ...(params.groupBy ? [MEASURE_COLUMN.sends] : [])])].join(', ');
   const measures = names.map((name) => `${TRAFFIC_MEASURES[name]} AS ${name}`).join(',\n  ');
-  const rows = rowsOf(spans, params, columns, queryParams);
+  const rows = rollupRows(spans, params, columns, queryParams);
   const query = params.groupBy
     ? `WITH rows AS (${rows})
        SELECT ${BUCKET}, key, ${measures}
