@@ -2,7 +2,7 @@
 
 import { Area, CartesianGrid, ComposedChart, Legend, Line, ReferenceArea, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { Row } from '../lib/chart-data.ts';
-import { formatCount } from '../lib/format.ts';
+import { dateTimeFormat, formatCount } from '../lib/format.ts';
 
 /**
  * Observed volume against the baseline: the expected range shaded, the expected value dashed, the
@@ -10,7 +10,8 @@ import { formatCount } from '../lib/format.ts';
  * at a glance.
  */
 export function BandChart({ rows, window, locale, unitLabel }: { rows: Row[]; window: { x1: number; x2: number } | null; locale: string; unitLabel: string }) {
-  const tick = (ts: number) => new Intl.DateTimeFormat(locale, { hour: '2-digit', minute: '2-digit', timeZone: 'UTC' }).format(ts);
+  const timeOfDay = dateTimeFormat(locale, { hour: '2-digit', minute: '2-digit', timeZone: 'UTC' });
+  const tick = (ts: number) => timeOfDay.format(ts);
   return (
     <div className="chart" data-chart="band" data-points={rows.length} data-window={window ? 'marked' : 'none'}>
       <ResponsiveContainer width="100%" height={280}>

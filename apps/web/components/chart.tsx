@@ -3,14 +3,17 @@
 import { Area, AreaChart, Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { Row } from '../lib/chart-data.ts';
 import type { PanelSeries } from '../lib/panels.ts';
+import { dateTimeFormat } from '../lib/format.ts';
 import { formatUnit } from '../lib/units.ts';
 
 // Colour-blind-safe (Okabe-Ito, its yellow left out as unreadable on white), in the order series
 // are listed: eight, the most groups a panel draws as lines.
 export const SERIES_COLOURS = ['#0072B2', '#E69F00', '#009E73', '#CC79A7', '#56B4E9', '#D55E00', '#000000', '#999999'];
 
-const timeTick = (locale: string, spanMs: number) => (ts: number) =>
-  new Intl.DateTimeFormat(locale, spanMs > 2 * 86_400_000 ? { month: 'short', day: 'numeric', timeZone: 'UTC' } : { hour: '2-digit', minute: '2-digit', timeZone: 'UTC' }).format(ts);
+const timeTick = (locale: string, spanMs: number) => {
+  const format = dateTimeFormat(locale, spanMs > 2 * 86_400_000 ? { month: 'short', day: 'numeric', timeZone: 'UTC' } : { hour: '2-digit', minute: '2-digit', timeZone: 'UTC' });
+  return (ts: number) => format.format(ts);
+};
 
 // Fields are read by function: a group key drawn as a column (a pivot) may hold a dot, which
 // recharts would take for a nested path.
@@ -37,7 +40,7 @@ export function Chart({ kind, rows, x, series, locale, height = 240, reference }
   const yProps = { tickFormatter: (v: number) => formatUnit(unit, v, locale), width: 80, ...(unit === 'percent' && { domain: [0, (dataMax: number) => Math.max(1, dataMax)] as [number, (dataMax: number) => number] }) };
   const tooltip = (
     <Tooltip
-      labelFormatter={(label) => (isTime ? new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' }).format(Number(label)) + ' UTC' : String(label))}
+      labelFormatter={(label) => (isTime ? dateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' }).format(Number(label)) + ' UTC' : String(label))}
       formatter={(value, name) => {
         const s = series.find((candidate) => candidate.label === name);
         return [formatUnit(s?.unit ?? unit, Number(value), locale), name];

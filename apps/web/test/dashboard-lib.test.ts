@@ -5,7 +5,7 @@ import { TRAFFIC_MEASURES } from '@tollgate/store';
 import { scopeText, type Incident, type OwnerPerformance, type TimelineEntry } from '../lib/api-types.ts';
 import { bandRows, drillInto, fieldsToAsk, levelOf, pivotRows, reduceRows, shapeRows, windowWithin } from '../lib/chart-data.ts';
 import { backWithValues, encodeFieldErrors, FIELD_ERROR_PARAM, fieldErrorsOf, invalid, reasonsFor, typed } from '../lib/form-errors.ts';
-import { formatAge, formatCount, formatDuration, formatMoney, formatPercent, formatUntil, localeFrom } from '../lib/format.ts';
+import { dateTimeFormat, formatAge, formatCount, formatDuration, formatMoney, formatPercent, formatUntil, localeFrom, numberFormat } from '../lib/format.ts';
 import { meetsTarget, openByOwner, responseRows } from '../lib/owners.ts';
 import { drawnSeries, PanelFileError, panelRequest, panelRows, parseDashboard } from '../lib/panels.ts';
 import { plannedEventIdsOf, plannedState, scopeFromForm } from '../lib/planned.ts';
@@ -20,6 +20,15 @@ const DASHBOARDS = fileURLToPath(new URL('../../../dashboards/', import.meta.url
 const headers = (values: Record<string, string>) => ({ get: (name: string) => values[name] ?? null });
 
 describe('formatting', () => {
+  it('builds a formatter once per locale and options, as charts format every tick with the same few', () => {
+    expect(numberFormat('de-DE', { maximumFractionDigits: 0 })).toBe(numberFormat('de-DE', { maximumFractionDigits: 0 }));
+    expect(numberFormat('de-DE', { maximumFractionDigits: 1 })).not.toBe(numberFormat('de-DE', { maximumFractionDigits: 0 }));
+    expect(numberFormat('en-US', { maximumFractionDigits: 0 })).not.toBe(numberFormat('de-DE', { maximumFractionDigits: 0 }));
+    const time = { hour: '2-digit', minute: '2-digit', timeZone: 'UTC' } as const;
+    expect(dateTimeFormat('en-GB', time)).toBe(dateTimeFormat('en-GB', { ...time }));
+    expect(dateTimeFormat('en-GB', time).format(Date.UTC(2026, 10, 29, 23, 5))).toBe('23:05');
+  });
+
   it.each([
     [1234.5, 'en-US', '$1,235'],
     [0.0456, 'en-US', '$0.05'],

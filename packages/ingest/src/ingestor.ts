@@ -236,9 +236,10 @@ export function createIngestor(deps: {
     for (const item of batch) {
       if (item.kind === 'send') {
         for (const row of fresh.get(item)! as SendRow[]) {
-          const known = bySession.get(sessionKey(row.app, row.session_id))!;
-          row.session_start = known.started || started.has(known) ? 0 : 1;
-          started.add(known);
+          // Remembered moments ago by rememberSend (only a flush larger than the index could have lost it).
+          const known = bySession.get(sessionKey(row.app, row.session_id));
+          row.session_start = known && (known.started || started.has(known)) ? 0 : 1;
+          if (known) started.add(known);
         }
       } else if (item.kind === 'verify') {
         for (const row of fresh.get(item)! as RowsByKind['verify'][]) {
