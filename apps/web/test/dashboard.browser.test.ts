@@ -5,11 +5,13 @@
  * then people of each role signing in and using the pages. Screenshots of each page are saved under
  * apps/web/test-artifacts/ (git-ignored).
  */
+import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSimulator } from '@tollgate/simulator';
 import { loadSimulatedTraffic } from '../../server/src/simulation-loader.ts';
@@ -30,6 +32,7 @@ let web: WebServer;
 let browser: Browser;
 let evil: Server;
 let evilUrl: string;
+let apiUrl: string;
 let incidentId: string;
 let breakerId: string;
 const admin = { authorization: `Bearer ${TEST_ADMIN_KEY}` };
@@ -68,7 +71,7 @@ beforeAll(async () => {
     const res = await server.app.inject({ method: 'POST', url: '/v1/users', payload: { name: `${role}-ana`, role, password: PASSWORD }, headers: admin });
     expect(res.statusCode).toBe(201);
   }
-  const apiUrl = await server.app.listen({ port: 0, host: '127.0.0.1' });
+  apiUrl = await server.app.listen({ port: 0, host: '127.0.0.1' });
   web = await startWeb({ apiUrl, port: await freePort(), host: '127.0.0.1' });
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
   // Another origin (another port) posting a form to the dashboard: what a CSRF attack looks like.
@@ -622,4 +625,54 @@ describe('policy', () => {
     expect(await viewer.locator('[data-state=forbidden]').count()).toBe(1);
     await viewer.context().close();
   });
+});
+
+describe('the compose `web` service', () => {
+  // No Docker engine runs here: the service's command and environment, read from docker-compose.yml
+  // and apps/web/Dockerfile, run as a process on this machine against this API.
+  const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+  const compose = parse(readFileSync(`${ROOT}docker-compose.yml`, 'utf8')) as { services: Record<string, { environment?: Record<string, string>; ports?: string[] }> };
+  const dockerfile = readFileSync(`${ROOT}apps/web/Dockerfile`, 'utf8');
+  const service = compose.services.web!;
+  // `${NAME:-default}` as compose reads it with nothing set in the shell.
+  const serviceEnv = Object.fromEntries(Object.entries(service.environment ?? {}).map(([k, v]) => [k, String(v).replace(/\$\{\w+:-([^}]*)\}/g, '$1')]));
+  const imageEnv = Object.fromEntries([...(/^ENV (.+)$/m.exec(dockerfile)?.[1] ?? '').matchAll(/(\w+)=(\S+)/g)].map((m) => [m[1]!, m[2]!]));
+  const command = JSON.parse(/^CMD (.+)$/m.exec(dockerfile)?.[1] ?? '[]') as string[];
+
+  it('is wired to the api service on the port it publishes', () => {
+    const apiPort = compose.services.api!.environment!.PORT;
+    expect(serviceEnv.TOLLGATE_API_URL).toBe(`http://api:${apiPort}`);
+    expect(service.ports).toEqual([`${serviceEnv.WEB_PORT}:${serviceEnv.WEB_PORT}`]);
+    expect(/^EXPOSE (\d+)$/m.exec(dockerfile)?.[1]).toBe(serviceEnv.WEB_PORT);
+    expect(command).toEqual(['node', 'apps/cli/bin/tollgate.js', 'web']);
+  });
+
+  it("serves the dashboard from the image's command and the service's environment, reading the API it names", async () => {
+    const port = await freePort();
+    // The one substitution: compose's `api` host is this machine's API, and the port a free one.
+    const env = { ...process.env, ...imageEnv, ...serviceEnv, TOLLGATE_API_URL: apiUrl, WEB_PORT: String(port) };
+    const child = spawn(process.execPath, command.slice(1), { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    try {
+      const url = `http://127.0.0.1:${port}`;
+      await expect.poll(() => output, { timeout: 120_000, interval: 200 }).toMatch(/Dashboard\s+http/);
+      const signInPage = await fetch(`${url}/login`);
+      expect(signInPage.status, output).toBe(200);
+      const away = await fetch(`${url}/`, { redirect: 'manual' });
+      expect(away.headers.get('location') ?? '').toMatch(/\/login/);
+      const token = (await server.app.inject({ method: 'POST', url: '/v1/sessions', payload: { username: 'finance-ana', password: PASSWORD } })).json().token as string;
+      const overview = await fetch(`${url}/`, { headers: { cookie: `${SESSION_COOKIE}=${token}` } });
+      expect(overview.status).toBe(200);
+      const html = await overview.text();
+      // Who is signed in comes from the API: the page reached it with the session's token.
+      expect(html).toContain('finance-ana');
+      expect(html).not.toContain('does not answer');
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await exited).toBe(0);
+  }, 180_000);
 });

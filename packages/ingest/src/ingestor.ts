@@ -114,7 +114,8 @@ export function createIngestor(deps: {
 
   /** `stored`: the send is already in the store (read from it), not one of the flush being written. */
   function rememberSend(row: SendRow | ScopedSend, ts: number, stored: boolean): void {
-    const scope: SendScope = {
+    // One object per send: the session's entry when it is new, and the message's scope either way.
+    const scope: KnownSession = {
       send_ts: ts,
       app: row.app,
       flow: row.flow,
@@ -122,10 +123,12 @@ export function createIngestor(deps: {
       prefix: row.prefix,
       asn: row.asn,
       provider: row.provider,
+      started: stored,
+      verified: false,
     };
     const key = sessionKey(row.app, row.session_id);
     const known = bySession.get(key);
-    if (!known) bySession.set(key, { ...scope, started: stored, verified: false });
+    if (!known) bySession.set(key, scope);
     else if (stored) known.started = true;
     if (row.message_id) byMessage.set(row.message_id, scope);
   }
