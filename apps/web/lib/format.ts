@@ -30,6 +30,10 @@ export function dateTimeFormat(locale: string, options: Intl.DateTimeFormatOptio
   return cached('date', locale, options, () => new Intl.DateTimeFormat(locale, options));
 }
 
+function relativeTimeFormat(locale: string, options: Intl.RelativeTimeFormatOptions): Intl.RelativeTimeFormat {
+  return cached('relative', locale, options, () => new Intl.RelativeTimeFormat(locale, options));
+}
+
 export function formatMoney(amount: number | null | undefined, locale: string, currency: string = API_CURRENCY): string {
   if (amount === null || amount === undefined || !Number.isFinite(amount)) return '—';
   // Cents matter under a hundred (a pumping send costs cents); above, they are noise at 3 a.m.
@@ -66,7 +70,7 @@ export function formatUntil(ms: number | string, nowMs: number, locale: string):
 }
 
 function relative(deltaS: number, locale: string): string {
-  const rtf = cached('relative', locale, { numeric: 'auto', style: 'short' }, () => new Intl.RelativeTimeFormat(locale, { numeric: 'auto', style: 'short' }));
+  const rtf = relativeTimeFormat(locale, { numeric: 'auto', style: 'short' });
   const abs = Math.abs(deltaS);
   // Rounded on the size, so 90 minutes ago and in 90 minutes both read as 2 hours.
   const inUnits = (unitS: number) => Math.sign(deltaS) * Math.round(abs / unitS);

@@ -1,5 +1,5 @@
 import { fieldsToAsk, monthBounds, pivotRows, shapeRows, type Row } from './chart-data.ts';
-import { RANGES, type Panel, type PanelSeries } from '@tollgate/panels';
+import { drawnFields, RANGES, type Panel, type PanelSeries } from '@tollgate/panels';
 
 // The panel files' schema lives in @tollgate/panels, shared with the Grafana dashboards made from them.
 export {
@@ -43,8 +43,7 @@ export function panelRequest(panel: Panel, nowMs: number, overrides: Record<stri
 /** The rows a panel draws from its query's answer: the series fields (and denominator), largest first by `sortBy`, capped at `limit`. */
 export function panelRows(panel: Panel, answer: unknown): Row[] {
   if (panel.pivot !== undefined) return pivotRows(answer, { rowsPath: panel.rows, x: panel.x, field: panel.series[0]!.field, nested: panel.pivot });
-  const fields = [...new Set([...panel.series.map((s) => s.field), ...(panel.denominator ? [panel.denominator] : [])])];
-  return shapeRows(answer, { rowsPath: panel.rows, x: panel.x, fields, totalsOf: panel.totalsOf, sortBy: panel.sortBy }).slice(0, panel.limit);
+  return shapeRows(answer, { rowsPath: panel.rows, x: panel.x, fields: drawnFields(panel), totalsOf: panel.totalsOf, sortBy: panel.sortBy }).slice(0, panel.limit);
 }
 
 /** What a panel's chart draws: its series, or with `pivot` one per group found in the rows, in the unit of its one series. */

@@ -144,11 +144,11 @@ export function parseDashboard(value: unknown, file: string): Dashboard {
   };
   const queryOf = ({ query }: Omit<Panel, 'fields'>) => JSON.stringify([query.path, query.range, Object.entries(query.params).sort()]);
   const drawn = new Map<string, Set<string>>();
-  for (const panel of parsed.panels) {
-    const fields = drawn.get(queryOf(panel)) ?? new Set<string>();
-    for (const s of panel.series) fields.add(s.field);
-    if (panel.denominator !== undefined) fields.add(panel.denominator);
-    drawn.set(queryOf(panel), fields);
-  }
+  for (const panel of parsed.panels) drawn.set(queryOf(panel), new Set([...(drawn.get(queryOf(panel)) ?? []), ...drawnFields(panel)]));
   return { ...parsed, panels: parsed.panels.map((panel) => ({ ...panel, fields: [...drawn.get(queryOf(panel))!] })) };
+}
+
+/** The fields one panel draws: its series, and a ratio's denominator. */
+export function drawnFields(panel: Pick<Panel, 'series' | 'denominator'>): string[] {
+  return [...new Set([...panel.series.map((s) => s.field), ...(panel.denominator !== undefined ? [panel.denominator] : [])])];
 }

@@ -3,9 +3,6 @@ import type { AnomalyFilters } from './anomalies.query.ts';
 import { SEND_PRICES } from './decision-series.query.ts';
 import { rollupRows, rollupSpans } from './traffic-series.query.ts';
 
-// Any bucket a day divides lets every rollup answer: spend to date has no buckets of its own.
-const DAY_MINUTES = 1440;
-
 /** A place in the traffic, as breakers and anomalies name it: absent keys match anything. */
 export type MoneyScope = Pick<AnomalyFilters, 'app' | 'flow' | 'country' | 'prefix' | 'asn' | 'provider'>;
 
@@ -71,7 +68,7 @@ export async function scopeSpend(store: Store, params: { sinceMs: readonly numbe
   const queryParams: Record<string, unknown> = {};
   params.sinceMs.forEach((since, w) => (queryParams[`since_${w}`] = since));
   const dimensions = KEYS.filter((key) => params.scopes.some((scope) => scope[key] !== undefined));
-  const spans = rollupSpans({ fromMs: Math.min(...params.sinceMs), toMs: params.toMs, intervalMinutes: DAY_MINUTES, filters: {}, dimensions, cuts: params.sinceMs });
+  const spans = rollupSpans({ fromMs: Math.min(...params.sinceMs), toMs: params.toMs, filters: {}, dimensions, cuts: params.sinceMs });
   if (spans.length === 0) return params.scopes.map(() => params.sinceMs.map(() => 0));
   const columns = params.scopes.flatMap((scope, index) => {
     const condition = scopeCondition(scope, `s${index}`, 't', queryParams);

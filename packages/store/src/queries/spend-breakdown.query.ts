@@ -1,8 +1,6 @@
 import type { Store } from '../store.ts';
 import { rollupRows, rollupSpans, type TrafficDimension } from './traffic-series.query.ts';
 
-// Any bucket a day divides lets every rollup answer: a spend report has no buckets of its own.
-const DAY_MINUTES = 1440;
 const CELL: readonly TrafficDimension[] = ['provider', 'country', 'app'];
 
 /** Spend of one provider, country and app over a range: the cells finance's views add up. */
@@ -26,7 +24,7 @@ export interface SpendCell {
  */
 export async function spendCells(store: Store, params: { fromMs: number; toMs: number }): Promise<SpendCell[]> {
   const queryParams: Record<string, unknown> = {};
-  const spans = rollupSpans({ fromMs: params.fromMs, toMs: params.toMs, intervalMinutes: DAY_MINUTES, filters: {}, dimensions: CELL });
+  const spans = rollupSpans({ fromMs: params.fromMs, toMs: params.toMs, filters: {}, dimensions: CELL });
   if (spans.length === 0) return [];
   const rows = rollupRows(spans, { filters: {} }, `${CELL.join(', ')}, sends, cost_est_usd, cost_billed_usd, billed_messages`, queryParams);
   const rs = await store.client.query({

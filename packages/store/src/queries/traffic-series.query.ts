@@ -62,14 +62,15 @@ export interface RollupSpan {
 /**
  * Which rows of which rollup answer a series: the whole days of the range from the daily table, the
  * whole hours left at its edges from the hourly table, the minutes left from traffic_1m. A coarser
- * table serves only when its grain divides the bucket (an hour never straddles two buckets) and it
+ * table serves only when its grain divides the bucket (an hour never straddles two buckets; a read
+ * without buckets, `intervalMinutes` absent, may use every table) and it
  * keeps every dimension the query filters or groups on (and `dimensions`, the ones it reads besides).
  * No row straddles an instant of `cuts` (each is taken to its minute), so a condition on a row's
  * start time splits the range there. The minutes read are those of the minute path: from the
  * minute of `fromMs` up to the last minute starting before `toMs`.
  */
 export function rollupSpans(
-  params: Pick<TrafficSeriesParams, 'fromMs' | 'toMs' | 'intervalMinutes' | 'groupBy' | 'filters'> & { dimensions?: readonly TrafficDimension[]; cuts?: readonly number[] },
+  params: Pick<TrafficSeriesParams, 'fromMs' | 'toMs' | 'groupBy' | 'filters'> & { intervalMinutes?: number; dimensions?: readonly TrafficDimension[]; cuts?: readonly number[] },
   rollups: readonly TrafficRollup[] = TRAFFIC_ROLLUPS,
 ): RollupSpan[] {
   const needed = [
@@ -77,7 +78,7 @@ export function rollupSpans(
     ...(params.groupBy ? [params.groupBy] : []),
     ...(params.dimensions ?? []),
   ];
-  const usable = rollups.filter((r) => params.intervalMinutes % r.grainMinutes === 0 && needed.every((d) => r.dimensions.includes(d as TrafficDimension)));
+  const usable = rollups.filter((r) => (params.intervalMinutes ?? 0) % r.grainMinutes === 0 && needed.every((d) => r.dimensions.includes(d as TrafficDimension)));
   const [from, to] = [floorTo(params.fromMs, MINUTE_MS), -floorTo(-params.toMs, MINUTE_MS)];
   const bounds = [from, ...[...new Set((params.cuts ?? []).map((cut) => floorTo(cut, MINUTE_MS)))].filter((cut) => cut > from && cut < to).sort((a, b) => a - b), to];
   let left: [number, number][] = bounds.slice(1).map((end, i): [number, number] => [bounds[i]!, end]);
