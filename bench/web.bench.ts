@@ -12,9 +12,9 @@ import { createServer } from 'node:net';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
 import { openCore } from '@tollgate/server';
 import { startWeb } from '../apps/web/launcher/web-server.ts';
+import { launchChromium } from '../apps/web/test/support/chromium.ts';
 import { panelRequest, parseDashboard } from '../apps/web/lib/panels.ts';
 import { viewFields } from '../apps/web/lib/traffic-views.ts';
 import { openTestServer, TEST_ADMIN_KEY, TEST_HMAC_KEY } from '../apps/server/test/support/test-server.ts';
@@ -141,7 +141,7 @@ async function main(): Promise<void> {
 
     const loadAfter = load();
     const web = await startWeb({ apiUrl, port: await freePort(), host: '127.0.0.1' });
-    const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+    const browser = await launchChromium();
     const loads: number[] = [];
     try {
       const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });

@@ -1,5 +1,5 @@
 /**
- * The dashboard end to end in real headless Chromium (Debian's chromium, driven by playwright-core)
+ * The dashboard end to end in real headless Chromium (the system's or the npm-shipped one, driven by playwright-core)
  * against a real API server on loopback: a real store with a day of simulated traffic and a pumping
  * burst, one detection cycle that raises the anomaly, trips its breaker and opens the incident,
  * then people of each role signing in and using the pages. Screenshots of each page are saved under
@@ -10,7 +10,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSimulator } from '@tollgate/simulator';
@@ -18,8 +18,8 @@ import { loadSimulatedTraffic } from '../../server/src/simulation-loader.ts';
 import { detectionRuntime } from '../../server/test/support/detection-watch.ts';
 import { openTestServer, TEST_ADMIN_KEY, type TestServer } from '../../server/test/support/test-server.ts';
 import { startWeb, type WebServer } from '../launcher/web-server.ts';
+import { launchChromium } from './support/chromium.ts';
 
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const ARTIFACTS = fileURLToPath(new URL('../test-artifacts/', import.meta.url));
 const MINUTE_MS = 60_000;
 const PASSWORD = 'a dashboard test password';
@@ -73,7 +73,7 @@ beforeAll(async () => {
   }
   apiUrl = await server.app.listen({ port: 0, host: '127.0.0.1' });
   web = await startWeb({ apiUrl, port: await freePort(), host: '127.0.0.1' });
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  browser = await launchChromium();
   // Another origin (another port) posting a form to the dashboard: what a CSRF attack looks like.
   evil = createServer((_req, res) => {
     res.setHeader('content-type', 'text/html');
