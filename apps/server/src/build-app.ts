@@ -26,6 +26,8 @@ import { ownerRoutes } from './plugins/owners.routes.ts';
 import { plannedEventRoutes } from './plugins/planned-events.routes.ts';
 import type { AlertingRuntime } from './alerting-runtime.ts';
 import { webhookRoutes } from './plugins/webhooks.routes.ts';
+import { proxyRoutes } from './plugins/proxy.routes.ts';
+import type { ProxyRuntime } from './proxy-runtime.ts';
 import { sessionRoutes } from './plugins/sessions.routes.ts';
 import { loggerOptions } from './logger.ts';
 import { NODE_ROLES, roleOfPath, type NodeRole } from './node-roles.ts';
@@ -57,6 +59,8 @@ export interface AppDeps {
   decisions?: DecisionRuntime;
   /** Absent on a node without the notify role. */
   alerting?: AlertingRuntime;
+  /** The provider proxy (proxy.yaml, upstreams, relay), served with the decide role; absent, its routes are not served. */
+  proxy?: ProxyRuntime;
   /** Budgets for the spend report (the alerting runtime's when it runs here). */
   budgets?: AlertingRuntime['budgets'];
   /** The routes this node serves (TOLLGATE_ROLES); every role when absent. */
@@ -166,6 +170,17 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       counter: decisions.counter,
       hashAccount: decisions.hashAccount,
     });
+    if (deps.proxy !== undefined) {
+      await app.register(proxyRoutes, {
+        proxy: deps.proxy,
+        identity: deps.identity,
+        decider: decisions.decider,
+        counter: decisions.counter,
+        // Proxied checks' outcomes feed this node's verify ladders, as the collectors' do.
+        ingestor: decisions.observeIngest(deps.ingestor),
+        publicUrl: deps.config.publicUrl,
+      });
+    }
   }
   return app;
 }

@@ -10,7 +10,7 @@ export type NodeRole = (typeof NODE_ROLES)[number];
 /** The API paths each role serves (`/healthz`, `/readyz`, `/metrics` and `/docs` are on every node). */
 export const ROLE_PATHS: Readonly<Record<NodeRole, readonly string[]>> = {
   ingest: ['/v1/events/', '/v1/imports/', '/v1/providers/'],
-  decide: ['/v1/decide'],
+  decide: ['/v1/decide', '/twilio/', '/vonage/'],
   detect: [],
   notify: ['/v1/incidents', '/v1/silences', '/v1/rules', '/v1/owners', '/v1/planned-events'],
   web: ['/v1/metrics/', '/v1/anomalies', '/v1/spend', '/v1/breakers', '/v1/webhooks', '/v1/keys', '/v1/sessions', '/v1/users', '/v1/policy/'],

@@ -15,6 +15,8 @@ import { loadBudgetsFile } from './budgets-file.ts';
 import { demoBackfillMs, startDemoFeed } from './demo-feed.ts';
 import { createServerMetrics } from './metrics.ts';
 import { loadPolicyFile } from './policy-file.ts';
+import { loadProxyFile } from './proxy-file.ts';
+import { createProxyRuntime } from './proxy-runtime.ts';
 import { rolesFromEnv, type NodeRole } from './node-roles.ts';
 import { createSharedVelocity, type SharedVelocity, type SharedVelocityStatus } from './shared-velocity.ts';
 import type { ReadinessReport } from './plugins/ops.routes.ts';
@@ -91,6 +93,10 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
           })
         : undefined;
     await decisions?.start();
+    const proxy = roles.has('decide')
+      ? createProxyRuntime({ store, config: loadProxyFile(env), env, onError: (error) => logger.warn({ err: error }, 'rate cards not read for the provider proxy') })
+      : undefined;
+    await proxy?.start();
     const detection = roles.has('detect')
       ? createDetectionRuntime({
           store,
@@ -128,6 +134,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       identity: core.identity,
       decisions,
       alerting,
+      proxy,
       budgets,
       roles,
       keyring,
@@ -164,6 +171,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
           clearInterval(keyReload);
           await demo?.stop();
           await app.close();
+          proxy?.stop();
           await detection?.stop();
           await decisions?.stop();
           await sharedVelocity?.close();

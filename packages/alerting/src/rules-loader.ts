@@ -3,11 +3,12 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BREAKER_POLICY_FILE } from '@tollgate/breakers';
 import { BUDGETS_FILE } from '@tollgate/detector';
+import { PROXY_FILE } from '@tollgate/proxy';
 import { parseRules, type RulesEnv, type RulesFile, type RulesParse } from './rules-parser.ts';
 import type { AlertingConfig, RuleError } from './rules-config.ts';
 
 /** Live in the same folder but belong to the breakers and detector packages, which read them themselves. */
-const NOT_ROUTING_FILES: ReadonlySet<string> = new Set([BREAKER_POLICY_FILE, BUDGETS_FILE]);
+const NOT_ROUTING_FILES: ReadonlySet<string> = new Set([BREAKER_POLICY_FILE, BUDGETS_FILE, PROXY_FILE]);
 const RULES_FILE = /\.ya?ml$/;
 /**
  * Editors save with several writes and renames in a row; reloading once they have settled avoids

@@ -200,7 +200,8 @@ export function createVelocityLimiter(deps: VelocityLimiterDeps): VelocityLimite
     const { limits } = rules;
     const app = countersOf(request.app);
     if (limits.phone !== null) countIn(app.phone, request.phoneHash, limits.phone, nowMs);
-    if (limits.ip !== null) countIn(app.ip, request.ip, limits.ip, nowMs);
+    // '' is an unknown address (a proxied send without the end user's): never one counter for all of them.
+    if (limits.ip !== null && request.ip !== '') countIn(app.ip, request.ip, limits.ip, nowMs);
     const subnet = subnetRule(request.ipSubnet, rules);
     if (subnet !== undefined) countIn(app[subnet.table], request.ipSubnet, subnet.limit, nowMs);
     if (request.sessionId !== undefined && limits.session !== null) recordSession(app.session, request.sessionId, limits.session, nowMs);

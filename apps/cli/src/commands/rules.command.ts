@@ -13,6 +13,7 @@ import {
   type RulesEnv,
 } from '@tollgate/alerting';
 import { BUDGETS_FILE, parseBudgetsFile } from '@tollgate/detector';
+import { parseProxyFile, PROXY_FILE } from '@tollgate/proxy';
 
 const DEFAULT_DIR = process.env.TOLLGATE_RULES_DIR ?? 'alert-rules';
 const ACTIONS = ['block', 'challenge', 'alert'] as const;
@@ -37,12 +38,20 @@ function lintBudgets(dir: string): { errors: RuleError[]; count?: number } {
   return parsed.ok ? { errors: [], count: parsed.budgets.length } : { errors: parsed.errors };
 }
 
+/** The provider proxy's callers of `dir` (proxy.yaml), checked with the routing files when there is one. */
+function lintProxy(dir: string): RuleError[] {
+  const path = join(dir, PROXY_FILE);
+  if (!existsSync(path)) return [];
+  const parsed = parseProxyFile(readFileSync(path, 'utf8'), path);
+  return parsed.ok ? [] : parsed.errors;
+}
+
 /** `tollgate rules lint|test`: check the alert-routing files and see where an anomaly would go, without a server. */
 export function registerRulesCommand(program: Command): void {
   const rules = program.command('rules').description('Check the alert-routing rules (owners, route tree, inhibit rules) in alert-rules/');
   rules
     .command('lint')
-    .description('Validate the routing files and budgets.yaml; prints each error as file:line path: message and exits 1 on any')
+    .description('Validate the routing files, budgets.yaml and proxy.yaml; prints each error as file:line path: message and exits 1 on any')
     .option('--dir <dir>', 'rules directory (TOLLGATE_RULES_DIR)', DEFAULT_DIR)
     .option('--allow-unset-env', 'accept PagerDuty variables that are not set here (check the files only)')
     .addHelpText(
@@ -54,7 +63,7 @@ export function registerRulesCommand(program: Command): void {
     .action(async (options: { dir: string; allowUnsetEnv?: boolean }) => {
       const parsed = await loadRules(options.dir, envFor(options.allowUnsetEnv === true));
       const budgets = lintBudgets(options.dir);
-      const errors = [...(parsed.ok ? [] : parsed.errors), ...budgets.errors];
+      const errors = [...(parsed.ok ? [] : parsed.errors), ...budgets.errors, ...lintProxy(options.dir)];
       if (!parsed.ok || errors.length > 0) {
         for (const error of errors) console.log(formatRuleError(error));
         console.log(`${errors.length} error(s) in ${options.dir}`);
