@@ -7,6 +7,8 @@ export interface ProxyRuntime {
   relay: Relay;
   /** Rate card prices of proxied sends, as last read from the store. */
   prices(): PriceBook;
+  /** Reads the rate cards again now (after an import, or in tests); `start` does it every minute. */
+  refreshPrices(): Promise<void>;
   /** Reads the rate cards, then keeps them fresh. */
   start(): Promise<void>;
   stop(): void;
@@ -39,6 +41,7 @@ export function createProxyRuntime(deps: {
     upstreams: upstreamsFromEnv(deps.env),
     relay: createRelay({ fetch: deps.fetch ?? ((url, init) => fetch(url, init)), options: deps.relayOptions }),
     prices: () => prices,
+    refreshPrices: refresh,
     async start() {
       // Without prices a proxied send is recorded at the provider's own price or 0, not refused.
       await refresh().catch(deps.onError);

@@ -14,6 +14,7 @@ import { createServerMetrics } from '../../src/metrics.ts';
 import { createDecisionRuntime, type DecisionRuntime } from '../../src/decision-runtime.ts';
 import { createAlertingRuntime, type AlertingRuntime } from '../../src/alerting-runtime.ts';
 import { loadBudgetsFile } from '../../src/budgets-file.ts';
+import type { ProxyRuntime } from '../../src/proxy-runtime.ts';
 
 export const TEST_ADMIN_KEY = 'test-admin-key-0123456789abcdef';
 export const TEST_HMAC_KEY = 'ab'.repeat(32);
@@ -50,6 +51,8 @@ export async function openTestServer(
     pagerDutyAgent?: Agent;
     clock?: () => number;
     maxPendingEvents?: number;
+    /** Serves the provider proxy, made on the test's store. */
+    proxy?: (core: Core) => ProxyRuntime;
   } = {},
 ): Promise<TestServer> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), `tollgate-${label}-`));
@@ -76,12 +79,15 @@ export async function openTestServer(
   await alerting.start();
   const decisions = createDecisionRuntime({ store: core.store, identity: core.identity, clock: options.clock, onError: (error) => { throw error; }, onBreakerChange: (change) => alerting.breakerChanged(change) });
   await decisions.start();
+  const proxy = options.proxy?.(core);
+  await proxy?.start();
   const app = await buildApp({
     store: core.store,
     ingestor: core.ingestor,
     identity: core.identity,
     decisions,
     alerting,
+    proxy,
     keyring,
     users,
     sessions,
@@ -105,6 +111,7 @@ export async function openTestServer(
     auth: (scope) => ({ authorization: `Bearer ${keys[scope]}` }),
     async close() {
       await app.close();
+      proxy?.stop();
       await alerting.stop();
       await decisions.stop();
       await core!.close();

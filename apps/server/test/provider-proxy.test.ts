@@ -1,0 +1,367 @@
+/**
+ * The provider proxy end to end: Twilio's and Vonage's official SDKs pointed at Tollgate listening
+ * on loopback, a local server standing in for the providers, the real store. What reaches the
+ * provider, what the SDK sees, and what the store keeps.
+ */
+import { generateKeyPairSync } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import twilio from 'twilio';
+import { Vonage } from '@vonage/server-sdk';
+import { parseProxyFile, type ProxyConfig } from '@tollgate/proxy';
+import { saveRateCards } from '@tollgate/store';
+import { createProxyRuntime, type ProxyRuntime } from '../src/proxy-runtime.ts';
+import { openTestServer, type TestServer } from './support/test-server.ts';
+import { RIGHT_CODE, startProviderStandIn, type ProviderStandIn } from './support/provider-stand-in.ts';
+
+const SERVICE = `VA${'a'.repeat(32)}`;
+const SERVICE_HANDLING_CHALLENGES = `VA${'b'.repeat(32)}`;
+const ACCOUNT = `AC${'c'.repeat(32)}`;
+const AUTH_TOKEN = 'twilio-auth-token-never-stored';
+const VONAGE_KEY = 'a1b2c3d4';
+const VONAGE_SECRET = 'vonage-secret-never-stored';
+const VONAGE_APP = 'c0ffee00-0000-4000-8000-000000000001';
+const GB_PRICE_USD = 0.0415;
+const WAIT_DEADLINE_MS = 15_000;
+const WAIT_POLL_MS = 50;
+/** The proxy's provider timeout here: short, so the slow-provider case ends quickly. */
+const TIMEOUT_MS = 300;
+
+const config: ProxyConfig = (() => {
+  const path = new URL('./fixtures/proxy.fixture.yaml', import.meta.url);
+  const parsed = parseProxyFile(readFileSync(path, 'utf8'), path.pathname);
+  if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
+  return parsed.config;
+})();
+
+let server: TestServer;
+let standIn: ProviderStandIn;
+let proxy: ProxyRuntime;
+let base: string;
+let callbacks: { body: string; headers: Record<string, unknown> }[];
+let callbackServer: Server;
+let callbackUrl: string;
+
+/** A GB mobile number of its own per test, so velocity limits of one test do not reach another. */
+let numbers = 0;
+const gbNumber = () => `+4474001${String(20_000 + ++numbers).slice(-5)}`;
+
+beforeAll(async () => {
+  standIn = await startProviderStandIn();
+  const upstreams = {
+    TOLLGATE_UPSTREAM_TWILIO_VERIFY: standIn.url,
+    TOLLGATE_UPSTREAM_TWILIO_API: standIn.url,
+    TOLLGATE_UPSTREAM_VONAGE_API: standIn.url,
+    TOLLGATE_UPSTREAM_VONAGE_REST: standIn.url,
+  };
+  server = await openTestServer('provider-proxy', {
+    proxy: (core) => (proxy = createProxyRuntime({ store: core.store, config, env: upstreams, relayOptions: { timeoutMs: TIMEOUT_MS }, onError: (error) => { throw error; } })),
+  });
+  const now = Date.now();
+  await saveRateCards(server.core.store, [
+    { provider: 'twilio', country: 'GB', effective_from: now - (now % 3_600_000) - 3_600_000, price_usd: GB_PRICE_USD, price: GB_PRICE_USD, currency: 'USD', source: 'test', imported_at: now },
+  ]);
+  await proxy.refreshPrices();
+  base = await server.app.listen({ port: 0, host: '127.0.0.1' });
+  callbacks = [];
+  callbackServer = createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+    req.on('end', () => {
+      callbacks.push({ body, headers: req.headers });
+      res.writeHead(200).end();
+    });
+  });
+  await new Promise<void>((resolve) => callbackServer.listen(0, '127.0.0.1', resolve));
+  callbackUrl = `http://127.0.0.1:${(callbackServer.address() as AddressInfo).port}/sms/status`;
+});
+
+afterAll(async () => {
+  await server?.close();
+  await standIn?.close();
+  callbackServer?.closeAllConnections();
+  await new Promise((resolve) => callbackServer?.close(resolve));
+});
+
+/** The Twilio SDK with its Verify and API base URLs pointed at Tollgate: the change a service makes. */
+function twilioClient() {
+  const client = twilio(ACCOUNT, AUTH_TOKEN);
+  client.verify.baseUrl = `${base}/twilio/verify`;
+  client.api.baseUrl = `${base}/twilio/api`;
+  return client;
+}
+
+async function waitFor<T>(what: string, read: () => Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + WAIT_DEADLINE_MS;
+  for (;;) {
+    const value = await read();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`${what}: not there after ${WAIT_DEADLINE_MS} ms`);
+    await new Promise((resolve) => setTimeout(resolve, WAIT_POLL_MS));
+  }
+}
+
+async function rows<T>(query: string, params: Record<string, unknown>): Promise<T[]> {
+  const rs = await server.core.store.client.query({ query, query_params: params, format: 'JSONEachRow' });
+  return rs.json<T>();
+}
+
+const sendRow = (sessionId: string) =>
+  waitFor(`send ${sessionId}`, async () =>
+    (
+      await rows<{ app: string; flow: string; provider: string; message_id: string; status: string; cost_usd: number; country: string; ip: string }>(
+        'SELECT app, flow, provider, message_id, status, cost_usd, country, ip FROM sends_raw WHERE session_id = {session:String}',
+        { session: sessionId },
+      )
+    )[0],
+  );
+
+const heardSince = (count: number) => standIn.heard.slice(count);
+
+/** Raw HTTP to the proxy, for what the SDKs do not show (headers). */
+const post = (path: string, form: Record<string, string>, headers: Record<string, string> = {}) =>
+  fetch(`${base}${path}`, {
+    method: 'POST',
+    headers: { authorization: `Basic ${Buffer.from(`${ACCOUNT}:${AUTH_TOKEN}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded', ...headers },
+    body: new URLSearchParams(form).toString(),
+  });
+
+async function trip(scope: Record<string, unknown>, action: 'block' | 'challenge'): Promise<string> {
+  const res = await server.app.inject({ method: 'POST', url: '/v1/breakers', payload: { scope, action, note: 'proxy test' }, headers: server.auth('operate') });
+  expect(res.statusCode).toBe(201);
+  return res.json().id;
+}
+
+describe('Twilio Verify through the proxy', () => {
+  it("relays a create with the caller's own credentials, passes the answer back and records a send priced from the rate card", async () => {
+    const before = standIn.heard.length;
+    const phone = gbNumber();
+    const verification = await twilioClient().verify.v2.services(SERVICE).verifications.create({ to: phone, channel: 'sms' });
+    expect(verification.sid).toMatch(/^VE/);
+    expect(verification.status).toBe('pending');
+    const [heard] = heardSince(before);
+    expect(heard).toMatchObject({ method: 'POST', url: `/v2/Services/${SERVICE}/Verifications` });
+    expect(heard!.headers.authorization).toBe(`Basic ${Buffer.from(`${ACCOUNT}:${AUTH_TOKEN}`).toString('base64')}`);
+    expect(new URLSearchParams(heard!.body).get('To')).toBe(phone);
+    const send = await sendRow(verification.sid);
+    expect(send).toMatchObject({ app: 'proxy-shop', flow: 'signup', provider: 'twilio', status: 'accepted', country: 'GB', ip: '0.0.0.0' });
+    expect(send.message_id).toMatch(/^VL/);
+    expect(send.cost_usd).toBeCloseTo(GB_PRICE_USD, 6);
+  });
+
+  it('records each check as a verify event with its outcome', async () => {
+    const client = twilioClient();
+    const phone = gbNumber();
+    const verification = await client.verify.v2.services(SERVICE).verifications.create({ to: phone, channel: 'sms' });
+    const wrong = await client.verify.v2.services(SERVICE).verificationChecks.create({ verificationSid: verification.sid, code: '000000' });
+    expect(wrong.status).toBe('pending');
+    const right = await client.verify.v2.services(SERVICE).verificationChecks.create({ verificationSid: verification.sid, code: RIGHT_CODE });
+    expect(right.status).toBe('approved');
+    const outcomes = await waitFor('two verify events', async () => {
+      const found = await rows<{ success: number }>('SELECT success FROM verifies_raw WHERE session_id = {session:String} ORDER BY ts, success', { session: verification.sid });
+      return found.length === 2 ? found : undefined;
+    });
+    expect(outcomes.map((o) => Number(o.success)).sort()).toEqual([0, 1]);
+  });
+
+  it('relays a fetch of a verification without deciding or recording it', async () => {
+    const before = standIn.heard.length;
+    const fetched = await twilioClient().verify.v2.services(SERVICE).verifications(`VE${'9'.repeat(32)}`).fetch();
+    expect(fetched.sid).toBe(`VE${'9'.repeat(32)}`);
+    expect(heardSince(before)).toHaveLength(1);
+  });
+});
+
+describe('who may use the proxy', () => {
+  it.each([
+    ['an unknown Verify service', `/twilio/verify/v2/Services/VA${'e'.repeat(32)}/Verifications`, 20403, 'twilio.services'],
+    ['an unknown account', `/twilio/api/2010-04-01/Accounts/AC${'e'.repeat(32)}/Messages.json`, 20403, 'twilio.accounts'],
+  ])('refuses %s with 403 in Twilio\'s shape and never relays it', async (_label, path, code, listPath) => {
+    const before = standIn.heard.length;
+    const res = await post(path, { To: gbNumber(), Channel: 'sms', Body: 'hi', From: '+15005550006' });
+    expect(res.status).toBe(403);
+    const body = (await res.json()) as { code: number; message: string; status: number };
+    expect(body).toMatchObject({ code, status: 403 });
+    expect(body.message).toContain(listPath);
+    expect(Object.keys(body).sort()).toEqual(['code', 'message', 'more_info', 'status']);
+    expect(heardSince(before)).toEqual([]);
+  });
+
+  it('refuses an unknown Vonage API key with 403 and never relays it', async () => {
+    const before = standIn.heard.length;
+    const vonage = new Vonage({ apiKey: 'ffff0000', apiSecret: VONAGE_SECRET }, { restHost: `${base}/vonage` });
+    const error = await vonage.sms.send({ to: gbNumber().slice(1), from: 'Shop', text: 'hi' }).then(() => undefined, (e: unknown) => e);
+    expect((error as { response?: { status: number } }).response?.status).toBe(403);
+    expect(heardSince(before)).toEqual([]);
+  });
+
+  it('refuses a call without credentials with 401 and never relays it', async () => {
+    const before = standIn.heard.length;
+    const res = await fetch(`${base}/twilio/verify/v2/Services/${SERVICE}/Verifications`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ To: gbNumber(), Channel: 'sms' }).toString(),
+    });
+    expect(res.status).toBe(401);
+    expect(((await res.json()) as { code: number }).code).toBe(20003);
+    expect(heardSince(before)).toEqual([]);
+  });
+
+  it('refuses a bad X-Tollgate-Flow or X-Tollgate-Client-Ip with 400 naming the header', async () => {
+    for (const [header, value] of [['x-tollgate-flow', 'checkout'], ['x-tollgate-client-ip', 'not-an-ip']] as const) {
+      const res = await post(`/twilio/verify/v2/Services/${SERVICE}/Verifications`, { To: gbNumber(), Channel: 'sms' }, { [header]: value });
+      expect(res.status).toBe(400);
+      const body = (await res.json()) as { code: number; message: string; status: number };
+      expect(body.code).toBe(60200);
+      expect(body.message).toContain(header === 'x-tollgate-flow' ? 'X-Tollgate-Flow' : 'X-Tollgate-Client-Ip');
+    }
+  });
+});
+
+describe('decide, then relay', () => {
+  it('answers a blocked send with Twilio 60410 and X-Tollgate-Decision; the provider never hears of it', async () => {
+    const breaker = await trip({ country: 'DE' }, 'block');
+    const before = standIn.heard.length;
+    const error = await twilioClient().verify.v2.services(SERVICE).verifications.create({ to: '+4915112345678', channel: 'sms' }).then(() => undefined, (e: unknown) => e);
+    expect(error).toMatchObject({ status: 403, code: 60410 });
+    const raw = await post(`/twilio/verify/v2/Services/${SERVICE}/Verifications`, { To: '+4915112345679', Channel: 'sms' });
+    expect(raw.status).toBe(403);
+    expect(raw.headers.get('x-tollgate-decision')).toBe('block; reasons=breaker_block');
+    expect(heardSince(before)).toEqual([]);
+    expect(breaker).toBeTruthy();
+  });
+
+  it('refuses a challenge naming it, unless the service handles challenges itself', async () => {
+    await trip({ country: 'FR' }, 'challenge');
+    const before = standIn.heard.length;
+    const refused = await post(`/twilio/verify/v2/Services/${SERVICE}/Verifications`, { To: '+33612345678', Channel: 'sms' });
+    expect(refused.status).toBe(403);
+    const body = (await refused.json()) as { code: number; message: string };
+    expect(body.code).toBe(60410);
+    expect(body.message).toContain('CAPTCHA');
+    expect(body.message).toContain('challenge=captcha');
+    expect(refused.headers.get('x-tollgate-decision')).toMatch(/^challenge=captcha; reasons=breaker_challenge/);
+    expect(heardSince(before)).toEqual([]);
+
+    const relayed = await post(`/twilio/verify/v2/Services/${SERVICE_HANDLING_CHALLENGES}/Verifications`, { To: '+33612345679', Channel: 'sms' });
+    expect(relayed.status).toBe(201);
+    expect(relayed.headers.get('x-tollgate-decision')).toMatch(/^challenge=captcha/);
+    expect(heardSince(before)).toHaveLength(1);
+  });
+
+  it("blocks by the end user's network only when X-Tollgate-Client-Ip names it", async () => {
+    const userIp = '81.2.69.160';
+    const network = server.core.identity.asn.lookup(userIp);
+    expect(network).not.toBeNull();
+    await trip({ asn: network!.asn, app: 'proxy-shop' }, 'block');
+    const withIp = await post(`/twilio/verify/v2/Services/${SERVICE}/Verifications`, { To: gbNumber(), Channel: 'sms' }, { 'x-tollgate-client-ip': userIp });
+    expect(withIp.status).toBe(403);
+    const without = await post(`/twilio/verify/v2/Services/${SERVICE}/Verifications`, { To: gbNumber(), Channel: 'sms' });
+    expect(without.status).toBe(201);
+    expect(without.headers.get('x-tollgate-decision')).toMatch(/^allow/);
+    const sent = (await without.json()) as { sid: string };
+    expect((await sendRow(sent.sid)).ip).toBe('0.0.0.0');
+  });
+
+  it('counts X-Tollgate-Flow instead of the flow proxy.yaml gives', async () => {
+    const res = await post(`/twilio/verify/v2/Services/${SERVICE}/Verifications`, { To: gbNumber(), Channel: 'sms' }, { 'x-tollgate-flow': 'recovery' });
+    expect(res.status).toBe(201);
+    expect((await sendRow(((await res.json()) as { sid: string }).sid)).flow).toBe('recovery');
+  });
+});
+
+describe('Twilio Messages through the proxy', () => {
+  it("points StatusCallback at Tollgate, stores the receipt and passes the callback on to the service's own URL", async () => {
+    const before = standIn.heard.length;
+    const message = await twilioClient().messages.create({ to: gbNumber(), from: '+15005550006', body: 'Your code is 123456', statusCallback: callbackUrl });
+    expect(message.sid).toMatch(/^SM/);
+    const relayed = new URLSearchParams(heardSince(before)[0]!.body);
+    const pointed = new URL(relayed.get('StatusCallback')!);
+    expect(pointed.origin).toBe(base);
+    expect(pointed.pathname).toBe('/twilio/status-callback');
+    expect(pointed.searchParams.get('to')).toBe(callbackUrl);
+    expect(relayed.get('Body')).toBe('Your code is 123456');
+    expect((await sendRow(message.sid)).flow).toBe('login');
+
+    // Twilio calls back the URL it was given.
+    const status = { MessageSid: message.sid, MessageStatus: 'delivered', To: message.to ?? '', AccountSid: ACCOUNT };
+    const res = await fetch(pointed, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': 'sig-from-twilio' }, body: new URLSearchParams(status).toString() });
+    expect(res.status).toBe(200);
+    expect(callbacks.at(-1)!.body).toBe(new URLSearchParams(status).toString());
+    expect(callbacks.at(-1)!.headers['x-twilio-signature']).toBe('sig-from-twilio');
+    expect(callbacks.at(-1)!.headers['x-tollgate-callback-url']).toBe(pointed.toString());
+    const receipt = await waitFor('the receipt', async () =>
+      (await rows<{ status: string }>('SELECT status FROM receipts_raw WHERE message_id = {id:String}', { id: message.sid }))[0],
+    );
+    expect(receipt.status).toBe('delivered');
+  });
+
+  it('refuses a callback URL Tollgate did not sign', async () => {
+    const forged = new URL(`${base}/twilio/status-callback`);
+    forged.searchParams.set('to', 'http://127.0.0.1:9/elsewhere');
+    forged.searchParams.set('sig', 'forged');
+    const res = await fetch(forged, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'MessageSid=SM1&MessageStatus=sent' });
+    expect(res.status).toBe(403);
+  });
+});
+
+describe('Vonage through the proxy', () => {
+  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
+
+  it('relays Verify v2 with an application JWT, records the send and the checks', async () => {
+    const vonage = new Vonage({ applicationId: VONAGE_APP, privateKey }, { apiHost: `${base}/vonage` });
+    const phone = gbNumber();
+    const before = standIn.heard.length;
+    const request = await vonage.verify2.newRequest({ brand: 'Shop', workflow: [{ channel: 'sms', to: phone.slice(1) }] } as Parameters<typeof vonage.verify2.newRequest>[0]);
+    expect(request.requestId).toMatch(/^c11236f4-/);
+    expect(heardSince(before)[0]!.headers.authorization).toMatch(/^Bearer /);
+    expect(await sendRow(request.requestId)).toMatchObject({ app: 'proxy-shop', flow: 'signup', provider: 'vonage', status: 'accepted' });
+    await expect(vonage.verify2.checkCode(request.requestId, '000000')).rejects.toBeTruthy();
+    expect(await vonage.verify2.checkCode(request.requestId, RIGHT_CODE)).toBe('completed');
+    const outcomes = await waitFor('two verify events', async () => {
+      const found = await rows<{ success: number; phone_hash: string }>('SELECT success, phone_hash FROM verifies_raw WHERE session_id = {session:String}', { session: request.requestId });
+      return found.length === 2 ? found : undefined;
+    });
+    expect(outcomes.map((o) => Number(o.success)).sort()).toEqual([0, 1]);
+    expect(outcomes.every((o) => o.phone_hash !== '')).toBe(true);
+  });
+
+  it('relays an SMS with an API key and answers a blocked one in the SMS API\'s own shape', async () => {
+    const vonage = new Vonage({ apiKey: VONAGE_KEY, apiSecret: VONAGE_SECRET }, { restHost: `${base}/vonage` });
+    const sent = await vonage.sms.send({ to: gbNumber().slice(1), from: 'Shop', text: 'Your code is 123456' });
+    const messageId = sent.messages[0]!.messageId!;
+    expect(await sendRow(messageId)).toMatchObject({ provider: 'vonage', status: 'accepted', flow: 'login' });
+
+    await trip({ country: 'ES' }, 'block');
+    const before = standIn.heard.length;
+    const error = await vonage.sms.send({ to: '34612345678', from: 'Shop', text: 'Your code is 123456' }).then(() => undefined, (e: unknown) => e);
+    expect(error).toMatchObject({ response: { messages: [{ status: '7' }] } });
+    expect(heardSince(before)).toEqual([]);
+  });
+});
+
+describe('when the provider is slow or down', () => {
+  it('passes back a timeout as 504 in Twilio\'s shape, does not send twice, and shows the outage in the delivery view', async () => {
+    standIn.delayMs = TIMEOUT_MS * 10;
+    const before = standIn.heard.length;
+    try {
+      const error = await twilioClient().verify.v2.services(SERVICE).verifications.create({ to: gbNumber(), channel: 'sms' }).then(() => undefined, (e: unknown) => e);
+      expect(error).toMatchObject({ status: 504, code: 20504 });
+    } finally {
+      standIn.delayMs = 0;
+    }
+    // A create that may have reached the provider is not retried: a second one would text the user twice.
+    expect(heardSince(before)).toHaveLength(1);
+    const from = Date.now() - 3_600_000;
+    const delivery = await waitFor('the failed receipt in the delivery view', async () => {
+      const res = await server.app.inject({ url: `/v1/metrics/delivery?from=${from}&interval=1d&group_by=provider&provider=twilio`, headers: server.auth('read') });
+      const body = res.json();
+      return body.errors?.some((e: { error_code: string }) => e.error_code === 'timeout') ? body : undefined;
+    });
+    expect(delivery.errors.find((e: { error_code: string }) => e.error_code === 'timeout').receipts).toBeGreaterThanOrEqual(1);
+    const failed = await rows<{ n: string }>("SELECT count() AS n FROM sends_raw WHERE app = {app:String} AND status = 'failed'", { app: 'proxy-shop' });
+    expect(Number(failed[0]!.n)).toBeGreaterThanOrEqual(1);
+  });
+});
