@@ -175,6 +175,34 @@ describe('Twilio Verify through the proxy', () => {
 });
 
 describe('who may use the proxy', () => {
+  const FORM_TYPE = 'application/x-www-form-urlencoded';
+  const basic = (user: string, secret: string) => `Basic ${Buffer.from(`${user}:${secret}`).toString('base64')}`;
+  const UNKNOWN_SERVICE = `VA${'e'.repeat(32)}`;
+  const UNKNOWN_ACCOUNT = `AC${'e'.repeat(32)}`;
+  const twilioForm = new URLSearchParams({ To: '+447400130001', Channel: 'sms', Code: '123456', Body: 'hi', From: '+15005550006' }).toString();
+  const vonageJson = JSON.stringify({ brand: 'Shop', workflow: [{ channel: 'sms', to: '447400130001' }], code: '123456' });
+  /** Every proxy route: the request a known caller would make, and the same from a caller proxy.yaml does not list. */
+  const ROUTES: { method: 'GET' | 'POST'; path: string; unknownPath: string; body?: string; type?: string; unknownAuth: string }[] = [
+    { method: 'POST', path: `/twilio/verify/v2/Services/${SERVICE}/Verifications`, unknownPath: `/twilio/verify/v2/Services/${UNKNOWN_SERVICE}/Verifications`, body: twilioForm, type: FORM_TYPE, unknownAuth: basic(ACCOUNT, AUTH_TOKEN) },
+    { method: 'POST', path: `/twilio/verify/v2/Services/${SERVICE}/VerificationCheck`, unknownPath: `/twilio/verify/v2/Services/${UNKNOWN_SERVICE}/VerificationCheck`, body: twilioForm, type: FORM_TYPE, unknownAuth: basic(ACCOUNT, AUTH_TOKEN) },
+    { method: 'GET', path: `/twilio/verify/v2/Services/${SERVICE}/Verifications/VE${'1'.repeat(32)}`, unknownPath: `/twilio/verify/v2/Services/${UNKNOWN_SERVICE}/Verifications/VE${'1'.repeat(32)}`, unknownAuth: basic(ACCOUNT, AUTH_TOKEN) },
+    { method: 'POST', path: `/twilio/api/2010-04-01/Accounts/${ACCOUNT}/Messages.json`, unknownPath: `/twilio/api/2010-04-01/Accounts/${UNKNOWN_ACCOUNT}/Messages.json`, body: twilioForm, type: FORM_TYPE, unknownAuth: basic(UNKNOWN_ACCOUNT, AUTH_TOKEN) },
+    { method: 'POST', path: '/vonage/v2/verify', unknownPath: '/vonage/v2/verify', body: vonageJson, type: 'application/json', unknownAuth: basic('ffff0000', VONAGE_SECRET) },
+    { method: 'POST', path: '/vonage/v2/verify/c11236f4-00bf-4b89-84ba-000000000001', unknownPath: '/vonage/v2/verify/c11236f4-00bf-4b89-84ba-000000000001', body: vonageJson, type: 'application/json', unknownAuth: basic('ffff0000', VONAGE_SECRET) },
+    { method: 'POST', path: '/vonage/sms/json', unknownPath: '/vonage/sms/json', body: 'to=447400130001&from=Shop&text=hi', type: FORM_TYPE, unknownAuth: basic('ffff0000', VONAGE_SECRET) },
+  ];
+
+  it.each(ROUTES)('$method $path: without credentials 401, from an unlisted caller 403, neither relayed', async (route) => {
+    const before = standIn.heard.length;
+    const call = (path: string, headers: Record<string, string>) =>
+      fetch(`${base}${path}`, { method: route.method, headers: { ...(route.type && { 'content-type': route.type }), ...headers }, ...(route.body !== undefined && { body: route.body }) });
+    const anonymous = await call(route.path, {});
+    expect(anonymous.status).toBe(401);
+    const unknown = await call(route.unknownPath, { authorization: route.unknownAuth });
+    expect(unknown.status).toBe(403);
+    expect(heardSince(before)).toEqual([]);
+  });
+
   it.each([
     ['an unknown Verify service', `/twilio/verify/v2/Services/VA${'e'.repeat(32)}/Verifications`, 20403, 'twilio.services'],
     ['an unknown account', `/twilio/api/2010-04-01/Accounts/AC${'e'.repeat(32)}/Messages.json`, 20403, 'twilio.accounts'],

@@ -19,6 +19,8 @@ export interface ProxyCall {
   channel: Channel;
   /** The verification a check belongs to, when the request names it. */
   sessionId: string | undefined;
+  /** The credentials are in the body (the Vonage SMS API's api_key with api_secret or sig), not in Authorization. */
+  bodyCredentials: boolean;
 }
 
 /** Fields of a form or JSON body as strings; nested values are read by the shapes that have them. */
@@ -37,6 +39,7 @@ export function readTwilioVerification(operation: ProviderOperation, serviceSid:
     phone: text(params.To),
     channel: TWILIO_CHANNELS[text(params.Channel)?.toLowerCase() ?? 'sms'] ?? 'sms',
     sessionId: text(params.VerificationSid),
+    bodyCredentials: false,
   };
 }
 
@@ -50,6 +53,7 @@ export function readTwilioMessage(operation: ProviderOperation, accountSid: stri
     phone: whatsapp ? to!.slice('whatsapp:'.length) : to,
     channel: whatsapp ? 'whatsapp' : 'sms',
     sessionId: undefined,
+    bodyCredentials: false,
   };
 }
 
@@ -70,15 +74,24 @@ export function readVonageVerifyRequest(operation: ProviderOperation, credential
     phone: text(first.to),
     channel: VONAGE_CHANNELS[text(first.channel) ?? 'sms'] ?? 'sms',
     sessionId: undefined,
+    bodyCredentials: false,
   };
 }
 
 /** `POST /v2/verify/{request_id}` (JSON: code). */
 export function readVonageVerifyCheck(operation: ProviderOperation, credentials: CallerCredentials, requestId: string): ProxyCall {
-  return { operation, caller: vonageCaller(credentials, undefined), phone: undefined, channel: 'sms', sessionId: requestId };
+  return { operation, caller: vonageCaller(credentials, undefined), phone: undefined, channel: 'sms', sessionId: requestId, bodyCredentials: false };
 }
 
 /** `POST /sms/json` (form or JSON: api_key, api_secret, from, to, text). */
 export function readVonageSms(operation: ProviderOperation, credentials: CallerCredentials, body: Params): ProxyCall {
-  return { operation, caller: vonageCaller(credentials, text(body.api_key)), phone: text(body.to), channel: 'sms', sessionId: undefined };
+  const apiKey = text(body.api_key);
+  return {
+    operation,
+    caller: vonageCaller(credentials, apiKey),
+    phone: text(body.to),
+    channel: 'sms',
+    sessionId: undefined,
+    bodyCredentials: apiKey !== undefined && (text(body.api_secret) !== undefined || text(body.sig) !== undefined),
+  };
 }

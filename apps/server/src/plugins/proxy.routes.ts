@@ -149,7 +149,7 @@ export async function proxyRoutes(
   /** Everything a proxied call goes through: who, decide, relay, record. `body` is what is relayed. */
   async function handle(request: FastifyRequest, reply: FastifyReply, call: ProxyCall, prefix: string, body: string | undefined) {
     const { operation } = call;
-    if (readCredentials(request.headers.authorization).kind === 'none') return send(reply, { kind: 'unauthenticated' }, operation);
+    if (readCredentials(request.headers.authorization).kind === 'none' && !call.bodyCredentials) return send(reply, { kind: 'unauthenticated' }, operation);
     const binding = bindCaller(proxy.config, call);
     if (binding === undefined) {
       const detail =
