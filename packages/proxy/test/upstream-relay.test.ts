@@ -1,0 +1,86 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OPERATIONS } from '../src/provider-operation.ts';
+import { createRelay, type UpstreamFetch } from '../src/upstream-relay.ts';
+
+/** A provider stand-in whose answers the test scripts per path: a queue of statuses, or silence. */
+let server: Server;
+let base: string;
+const script = new Map<string, number[]>();
+const hits = new Map<string, number>();
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    const path = req.url ?? '';
+    hits.set(path, (hits.get(path) ?? 0) + 1);
+    req.resume();
+    if (path === '/silent') return;
+    const status = script.get(path)?.shift() ?? 200;
+    res.writeHead(status, { 'content-type': 'application/json', 'twilio-request-id': 'RQ1' }).end(JSON.stringify({ status }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise((resolve) => server.close(resolve));
+});
+
+/** A port nothing listens on: one that was just released. */
+async function closedPort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
+
+const counted = () => {
+  const urls: string[] = [];
+  const fetcher: UpstreamFetch = (url, init) => {
+    urls.push(url);
+    return fetch(url, init);
+  };
+  return { urls, fetcher };
+};
+
+describe('upstream relay', () => {
+  it('retries a read the provider briefly could not answer, and passes its answer back without hop headers', async () => {
+    script.set('/read', [503, 502]);
+    const { urls, fetcher } = counted();
+    const outcome = await createRelay({ fetch: fetcher, options: { timeoutMs: 1_000, retries: 2 } }).relay({ operation: OPERATIONS.twilioVerificationFetch, url: `${base}/read`, method: 'GET', headers: {} });
+    expect(outcome).toMatchObject({ ok: true, status: 200, attempts: 3 });
+    if (!outcome.ok) return;
+    expect(outcome.headers['twilio-request-id']).toBe('RQ1');
+    expect(outcome.headers['content-length']).toBeUndefined();
+    expect(urls).toHaveLength(3);
+  });
+
+  it.each([
+    ['a Verify create', OPERATIONS.twilioVerification],
+    ['a Verify check', OPERATIONS.twilioVerificationCheck],
+    ['a Vonage SMS', OPERATIONS.vonageSms],
+  ])('passes back a gateway error of %s once: a second attempt could send twice', async (_label, operation) => {
+    const path = `/once-${operation.id}`;
+    script.set(path, [503]);
+    const outcome = await createRelay({ fetch, options: { timeoutMs: 1_000, retries: 2 } }).relay({ operation, url: `${base}${path}`, method: 'POST', headers: {}, body: 'To=%2B447400100001' });
+    expect(outcome).toMatchObject({ ok: true, status: 503, attempts: 1 });
+    expect(hits.get(path)).toBe(1);
+  });
+
+  it('retries a create whose connection was refused: nothing reached the provider', async () => {
+    const { urls, fetcher } = counted();
+    const url = `http://127.0.0.1:${await closedPort()}/v2/verify`;
+    const outcome = await createRelay({ fetch: fetcher, options: { timeoutMs: 1_000, retries: 2 } }).relay({ operation: OPERATIONS.vonageVerifyRequest, url, method: 'POST', headers: {}, body: '{}' });
+    expect(outcome).toMatchObject({ ok: false, failure: 'unreachable', attempts: 3 });
+    if (!outcome.ok) expect(outcome.detail).toMatch(/^ECONNREFUSED/);
+    expect(urls).toEqual([url, url, url]);
+  });
+
+  it('gives up on a provider that does not answer in time, without retrying a create', async () => {
+    const outcome = await createRelay({ fetch, options: { timeoutMs: 100, retries: 2 } }).relay({ operation: OPERATIONS.twilioMessage, url: `${base}/silent`, method: 'POST', headers: {}, body: '' });
+    expect(outcome).toMatchObject({ ok: false, failure: 'timeout', attempts: 1 });
+    expect(hits.get('/silent')).toBe(1);
+  });
+});
