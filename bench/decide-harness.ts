@@ -134,7 +134,7 @@ export async function load(server: Server, bodies: string[], durationS = DURATIO
 }
 
 /** CPU time a child process has spent so far (user + system, all threads), when /proc tells it. */
-function processCpuMs(child: ChildProcess): number | undefined {
+export function processCpuMs(child: ChildProcess): number | undefined {
   try {
     const stat = readFileSync(`/proc/${child.pid}/stat`, 'utf8');
     // Fields after the parenthesised command name; utime and stime are the 14th and 15th of the line.

@@ -1,4 +1,4 @@
-import { createPriceBook, createRelay, upstreamsFromEnv, type PriceBook, type ProxyConfig, type Relay, type RelayOptions, type Upstream, type UpstreamFetch } from '@tollgate/proxy';
+import { createHttpFetch, createPriceBook, createRelay, upstreamsFromEnv, type PriceBook, type ProxyConfig, type Relay, type RelayOptions, type Upstream, type UpstreamFetch } from '@tollgate/proxy';
 import { listRateCards, type Store } from '@tollgate/store';
 
 export interface ProxyRuntime {
@@ -39,7 +39,7 @@ export function createProxyRuntime(deps: {
   return {
     config: deps.config,
     upstreams: upstreamsFromEnv(deps.env),
-    relay: createRelay({ fetch: deps.fetch ?? ((url, init) => fetch(url, init)), options: deps.relayOptions }),
+    relay: createRelay({ fetch: deps.fetch ?? createHttpFetch(), options: deps.relayOptions }),
     prices: () => prices,
     refreshPrices: refresh,
     async start() {

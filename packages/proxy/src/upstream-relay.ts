@@ -5,8 +5,15 @@
  */
 import type { ProviderOperation } from './provider-operation.ts';
 
+/** What the relay reads of an answer: a `Response` of the global `fetch` is one. */
+export interface UpstreamAnswer {
+  status: number;
+  headers: { forEach(each: (value: string, name: string) => void): void };
+  text(): Promise<string>;
+}
+
 /** The part of `fetch` the relay uses; `globalThis.fetch` fits, and so does a guard wrapping it. */
-export type UpstreamFetch = (url: string, init: { method: string; headers: Record<string, string>; body?: string; signal: AbortSignal }) => Promise<Response>;
+export type UpstreamFetch = (url: string, init: { method: string; headers: Record<string, string>; body?: string; signal: AbortSignal }) => Promise<UpstreamAnswer>;
 
 export interface RelayRequest {
   operation: ProviderOperation;
@@ -92,9 +99,10 @@ function isTimeout(error: unknown): boolean {
   return error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
 }
 
-/** `ECONNREFUSED: connect ECONNREFUSED 127.0.0.1:9` from fetch's wrapped cause, the code first. */
+/** `ECONNREFUSED: connect ECONNREFUSED 127.0.0.1:9`, the code first: node's own error, or the cause the global fetch wraps it in. */
 function describe(error: unknown): string {
-  const cause = error instanceof Error ? (error.cause as { code?: unknown; message?: unknown } | undefined) : undefined;
+  const own = error as { code?: unknown; cause?: unknown } | undefined;
+  const cause = (typeof own?.code === 'string' ? own : error instanceof Error ? error.cause : undefined) as { code?: unknown; message?: unknown } | undefined;
   const code = typeof cause?.code === 'string' ? cause.code : 'EUPSTREAM';
   const text = typeof cause?.message === 'string' ? cause.message : error instanceof Error ? error.message : String(error);
   return `${code}: ${text}`;

@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OPERATIONS } from '../src/provider-operation.ts';
+import { createHttpFetch } from '../src/node-http.fetch.ts';
 import { createRelay, type UpstreamFetch } from '../src/upstream-relay.ts';
 
 /** A provider stand-in whose answers the test scripts per path: a queue of statuses, or silence. */
@@ -36,20 +37,26 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
-const counted = () => {
+/** The relay's two fetches: node's HTTP client (the default) and the global fetch a guard may wrap. */
+const FETCHES: [string, UpstreamFetch][] = [
+  ['node http', createHttpFetch()],
+  ['global fetch', (url, init) => fetch(url, init)],
+];
+
+const counted = (inner: UpstreamFetch) => {
   const urls: string[] = [];
   const fetcher: UpstreamFetch = (url, init) => {
     urls.push(url);
-    return fetch(url, init);
+    return inner(url, init);
   };
   return { urls, fetcher };
 };
 
 describe('upstream relay', () => {
-  it('retries a read the provider briefly could not answer, and passes its answer back without hop headers', async () => {
-    script.set('/read', [503, 502]);
-    const { urls, fetcher } = counted();
-    const outcome = await createRelay({ fetch: fetcher, options: { timeoutMs: 1_000, retries: 2 } }).relay({ operation: OPERATIONS.twilioVerificationFetch, url: `${base}/read`, method: 'GET', headers: {} });
+  it.each(FETCHES)('retries a read the provider briefly could not answer, and passes its answer back without hop headers (%s)', async (label, inner) => {
+    script.set(`/read?${label.replace(' ', '-')}`, [503, 502]);
+    const { urls, fetcher } = counted(inner);
+    const outcome = await createRelay({ fetch: fetcher, options: { timeoutMs: 1_000, retries: 2 } }).relay({ operation: OPERATIONS.twilioVerificationFetch, url: `${base}/read?${label.replace(' ', '-')}`, method: 'GET', headers: {} });
     expect(outcome).toMatchObject({ ok: true, status: 200, attempts: 3 });
     if (!outcome.ok) return;
     expect(outcome.headers['twilio-request-id']).toBe('RQ1');
@@ -69,8 +76,8 @@ describe('upstream relay', () => {
     expect(hits.get(path)).toBe(1);
   });
 
-  it('retries a create whose connection was refused: nothing reached the provider', async () => {
-    const { urls, fetcher } = counted();
+  it.each(FETCHES)('retries a create whose connection was refused: nothing reached the provider (%s)', async (_label, inner) => {
+    const { urls, fetcher } = counted(inner);
     const url = `http://127.0.0.1:${await closedPort()}/v2/verify`;
     const outcome = await createRelay({ fetch: fetcher, options: { timeoutMs: 1_000, retries: 2 } }).relay({ operation: OPERATIONS.vonageVerifyRequest, url, method: 'POST', headers: {}, body: '{}' });
     expect(outcome).toMatchObject({ ok: false, failure: 'unreachable', attempts: 3 });
@@ -78,9 +85,10 @@ describe('upstream relay', () => {
     expect(urls).toEqual([url, url, url]);
   });
 
-  it('gives up on a provider that does not answer in time, without retrying a create', async () => {
-    const outcome = await createRelay({ fetch, options: { timeoutMs: 100, retries: 2 } }).relay({ operation: OPERATIONS.twilioMessage, url: `${base}/silent`, method: 'POST', headers: {}, body: '' });
+  it.each(FETCHES)('gives up on a provider that does not answer in time, without retrying a create (%s)', async (_label, inner) => {
+    const before = hits.get('/silent') ?? 0;
+    const outcome = await createRelay({ fetch: inner, options: { timeoutMs: 100, retries: 2 } }).relay({ operation: OPERATIONS.twilioMessage, url: `${base}/silent`, method: 'POST', headers: {}, body: '' });
     expect(outcome).toMatchObject({ ok: false, failure: 'timeout', attempts: 1 });
-    expect(hits.get('/silent')).toBe(1);
+    expect(hits.get('/silent')).toBe(before + 1);
   });
 });

@@ -12,7 +12,7 @@ import type { DecisionCounter } from './decision-counter.ts';
  */
 export function decideProxiedSend(
   deps: { identity: Identity; decider: Decider; counter: DecisionCounter },
-  input: { app: string; flow: string; phone: NormalizedPhone; clientIp: string | undefined; provider: string; sessionId: string | undefined },
+  input: { app: string; flow: string; phone: NormalizedPhone; phoneHash: string; clientIp: string | undefined; provider: string; sessionId: string | undefined },
 ): DecideResult {
   const { identity } = deps;
   const network = input.clientIp === undefined ? null : identity.asn.lookup(input.clientIp);
@@ -20,7 +20,7 @@ export function decideProxiedSend(
   const result = deps.decider.decide({
     app: input.app,
     flow: input.flow,
-    phoneHash: identity.hasher.phone(input.phone.e164),
+    phoneHash: input.phoneHash,
     country: input.phone.country,
     prefix: input.phone.prefix,
     asn,

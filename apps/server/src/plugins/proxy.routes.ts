@@ -24,13 +24,13 @@ import {
   type Params,
   type ProviderOperation,
   type ProxyCall,
-  type RelayedEvents,
   type Refusal,
   type RelayOutcome,
 } from '@tollgate/proxy';
 import type { Identity } from '../core.ts';
 import type { DecisionCounter } from '../decisions/decision-counter.ts';
 import { decideProxiedSend } from '../decisions/proxied-decision.ts';
+import { createProxyRecorder } from '../proxy-recorder.ts';
 import type { ProxyRuntime } from '../proxy-runtime.ts';
 
 const FORM = 'application/x-www-form-urlencoded';
@@ -72,38 +72,23 @@ export async function proxyRoutes(
   const clock = opts.clock ?? Date.now;
   const verifySessions = createCappedMap<string>(SESSION_MEMORY);
   const requestPhones = createCappedMap<string>(SESSION_MEMORY);
-  const recording = new Set<Promise<void>>();
+  const recorder = createProxyRecorder({
+    ingestor,
+    onProblem: (problem) => app.log.warn(problem, 'proxied events not recorded'),
+  });
 
   // Provider bodies are relayed as they came: kept as text, read here only for the fields a decision needs.
   app.removeContentTypeParser(['application/json']);
   app.addContentTypeParser([FORM, JSON_TYPE], { parseAs: 'string' }, (request, body, done) =>
     done(null, { text: body as string, type: (request.headers['content-type'] ?? '').startsWith(FORM) ? 'form' : 'json' } satisfies RawBody),
   );
-  app.addHook('onClose', async () => {
-    await Promise.all(recording);
-  });
+  app.addHook('onClose', () => recorder.close());
 
   const baseUrl = (request: FastifyRequest) => opts.publicUrl ?? `${request.protocol}://${request.host}`;
 
   function send(reply: FastifyReply, refusal: Refusal, operation: ProviderOperation) {
     const response = refusalResponse(operation, refusal);
     return reply.status(response.status).headers(response.headers).send(response.body);
-  }
-
-  /** Stored after the answer: the user waits for the provider, not for the store. A failed write is logged without the event. */
-  function record(request: FastifyRequest, events: RelayedEvents) {
-    const run = (async () => {
-      for (const kind of ['send', 'verify', 'receipt'] as const) {
-        const event = events[kind];
-        if (event === undefined) continue;
-        const result = await ingestor.submit(kind, [{ line: 1, value: event }]);
-        if (!result.ok) request.log.warn({ kind, retryAfterS: result.retryAfterS }, 'proxied event not recorded: the collector is overloaded');
-        else if (result.rejected.length > 0) request.log.warn({ kind, rejected: result.rejected.map((r) => ({ field: r.field, reason: r.reason })) }, 'proxied event rejected');
-      }
-    })()
-      .catch((error: unknown) => request.log.error({ err: error }, 'proxied event not recorded: the store refused the write'))
-      .finally(() => recording.delete(run));
-    recording.add(run);
   }
 
   function upstreamUrl(operation: ProviderOperation, request: FastifyRequest, prefix: string): string {
@@ -171,13 +156,15 @@ export async function proxyRoutes(
         const field = operation.provider === 'twilio' ? 'To' : 'to';
         return send(reply, { kind: 'invalid', field, detail: `${field}: not a valid phone number in E.164 (e.g. +447700900123): Tollgate decides per number before it relays.` }, operation);
       }
-      sessionKey = `${binding.app}\u0000${identity.hasher.phone(phone.e164)}`;
+      const phoneHash = identity.hasher.phone(phone.e164);
+      sessionKey = `${binding.app}\u0000${phoneHash}`;
       decision = decideProxiedSend(
         { identity, decider, counter },
         {
           app: binding.app,
           flow,
           phone,
+          phoneHash,
           clientIp,
           provider: operation.provider,
           sessionId: operation.id === 'twilio_verification' ? verifySessions.get(sessionKey) : undefined,
@@ -214,7 +201,7 @@ export async function proxyRoutes(
         if (operation.id === 'twilio_verification') verifySessions.set(sessionKey, sessionId);
         if (operation.id === 'vonage_verify_request') requestPhones.set(sessionId, phone!.e164);
       }
-      record(request, events);
+      recorder.add(events);
     }
     if (!outcome.ok) {
       request.log.warn({ provider: operation.provider, upstream: operation.upstream, failure: outcome.failure, attempts: outcome.attempts }, 'provider did not answer');
@@ -341,7 +328,7 @@ export async function proxyRoutes(
       if (!target.ok) return reply.status(403).send({ code: 20403, message: 'This callback URL was not written by Tollgate.', status: 403 });
       const raw = rawOf(request);
       const receipt = twilioStatusToReceipt(Object.fromEntries(new URLSearchParams(raw.type === 'form' ? raw.text : '')) as Record<string, string>, clock());
-      if (receipt.ok) record(request, { receipt: receipt.receipt as unknown as Record<string, unknown> });
+      if (receipt.ok) recorder.add({ receipt: receipt.receipt as unknown as Record<string, unknown> });
       if (target.url === undefined) return reply.status(204).send();
       const signature = request.headers['x-twilio-signature'];
       const outcome = await proxy.relay.relay({

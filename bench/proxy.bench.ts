@@ -1,0 +1,142 @@
+/**
+ * Provider proxy benchmark (`npm run bench:proxy`): at 50 concurrent connections over loopback, a
+ * Twilio Verify create relayed through Tollgate (`tollgate serve`: proxy.yaml lookup, the decision
+ * path with breakers, velocity and risk scoring, the relay, the send event recorded) against the
+ * same create sent directly to the same stand-in provider, alternating runs so machine noise hits
+ * both alike. Servers in child processes pinned to one core, the load generator to the other
+ * (the stand-in shares its core with Tollgate in the proxied runs, as it would on one machine).
+ * Writes its section of bench/RESULTS.md. Targets: the proxy adds at most 2 ms at p99 and keeps at
+ * least 60 % of the direct requests per second.
+ */
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import type { ChildProcess } from 'node:child_process';
+import { ADMIN_KEY, CONNECTIONS, DURATION_S, measureOtherWork, pinLoadGenerator, processCpuMs, RUN_TS, start, stop, TOLLGATE, type Server } from './decide-harness.ts';
+import { median, writeResultsSection } from './results-file.ts';
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const SERVICE = `VA${'0'.repeat(31)}1`;
+const APP = 'proxybench';
+const MAX_ADDED_P99_MS = 2;
+const MIN_RPS_SHARE = 0.6;
+// Past this share of the machine's busy CPU going to other work, the ratios are not judged.
+const MAX_OTHER_WORK_SHARE = 0.1;
+const STAND_IN = fileURLToPath(new URL('./provider-stand-in-server.ts', import.meta.url));
+const RULES_DIR = fileURLToPath(new URL('../alert-rules/', import.meta.url));
+const PATH = `/v2/Services/${SERVICE}/Verifications`;
+// Basic auth as the Twilio SDK sends it: relayed by the proxy, ignored by the stand-in.
+const AUTHORIZATION = `Basic ${Buffer.from(`AC${'0'.repeat(32)}:bench-auth-token`).toString('base64')}`;
+
+/**
+ * The shipped rules with the bench app's callers in proxy.yaml, and its per-phone and per-app
+ * limits lifted: every request must be relayed, or refusals (cheaper, never relayed) would flatter the proxy.
+ */
+function benchRules(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'tollgate-bench-proxy-rules-'));
+  cpSync(RULES_DIR, dir, { recursive: true });
+  writeFileSync(join(dir, 'proxy.yaml'), `twilio:\n  services:\n    ${SERVICE}: {app: ${APP}, flow: signup, handles_challenges: true}\n`);
+  const policyPath = join(dir, 'breaker-policy.yaml');
+  const policy = readFileSync(policyPath, 'utf8');
+  const lifted = policy.replace(/^  apps:\n/m, `  apps:\n    ${APP}:\n      phone: { max: 1000000 }\n      app: off\n`);
+  if (lifted === policy) throw new Error('the shipped breaker policy has no "velocity: apps:" section to add the bench app to');
+  writeFileSync(policyPath, lifted);
+  return dir;
+}
+
+/** Bodies over many GB numbers, as a sign-up form would send them. */
+const bodies = Array.from({ length: 50_000 }, (_, i) => new URLSearchParams({ To: `+4474${String(10_000_000 + i * 37).slice(-8)}`, Channel: 'sms' }).toString());
+
+interface Run {
+  rps: number;
+  p99: number;
+  errors: number;
+  /** CPU the servers of the path (stand-in, and Tollgate when proxied) spent per request: what machine load cannot inflate. */
+  cpuUs: number | undefined;
+}
+
+const cpuOf = (children: ChildProcess[]) => {
+  const each = children.map(processCpuMs);
+  return each.some((ms) => ms === undefined) ? undefined : each.reduce<number>((sum, ms) => sum + ms!, 0);
+};
+
+async function load(url: string, servers: ChildProcess[]): Promise<Run> {
+  let i = 0;
+  const cpuBefore = cpuOf(servers);
+  const result = await autocannon({
+    url,
+    method: 'POST',
+    connections: CONNECTIONS,
+    duration: DURATION_S,
+    headers: { authorization: AUTHORIZATION, 'content-type': 'application/x-www-form-urlencoded' },
+    requests: [{ setupRequest: (req) => ({ ...req, body: bodies[i++ % bodies.length] }) }],
+  });
+  const cpuAfter = cpuOf(servers);
+  const cpuUs = cpuBefore === undefined || cpuAfter === undefined || result.requests.total === 0 ? undefined : ((cpuAfter - cpuBefore) * 1_000) / result.requests.total;
+  return { rps: result.requests.average, p99: result.latency.p99, errors: result.non2xx + result.errors, cpuUs };
+}
+
+async function main(): Promise<void> {
+  const pinned = pinLoadGenerator();
+  const dataDir = mkdtempSync(join(tmpdir(), 'tollgate-bench-proxy-'));
+  const rules = benchRules();
+  const servers: Server[] = [];
+  try {
+    const provider = await start([RUN_TS, STAND_IN], {}, pinned);
+    servers.push(provider);
+    const tollgate = await start(
+      [TOLLGATE, 'serve'],
+      { TOLLGATE_DATA_DIR: dataDir, TOLLGATE_ADMIN_KEY: ADMIN_KEY, TOLLGATE_RULES_DIR: rules, TOLLGATE_UPSTREAM_TWILIO_VERIFY: provider.url },
+      pinned,
+    );
+    servers.push(tollgate);
+    const direct = `${provider.url}${PATH}`;
+    const proxied = `${tollgate.url}/twilio/verify${PATH}`;
+    const directServers = [provider.child];
+    const proxiedServers = [provider.child, tollgate.child];
+    // Warm-up: JIT, connection pools, the first inserts.
+    await load(proxied, proxiedServers);
+    await load(direct, directServers);
+    const otherWork = measureOtherWork(servers.map((s) => s.child));
+    const directRuns: Run[] = [];
+    const proxiedRuns: Run[] = [];
+    for (let r = 0; r < RUNS; r++) {
+      directRuns.push(await load(direct, directServers));
+      proxiedRuns.push(await load(proxied, proxiedServers));
+    }
+    const otherShare = otherWork();
+    const load1 = loadavg()[0]!;
+    const medianCpu = (runs: Run[]) => (runs.some((x) => x.cpuUs === undefined) ? undefined : median(runs.map((x) => x.cpuUs!)));
+    const d = { rps: median(directRuns.map((x) => x.rps)), p99: median(directRuns.map((x) => x.p99)), cpuUs: medianCpu(directRuns) };
+    const p = { rps: median(proxiedRuns.map((x) => x.rps)), p99: median(proxiedRuns.map((x) => x.p99)), cpuUs: medianCpu(proxiedRuns) };
+    const cpu = (us: number | undefined) => (us === undefined ? '-' : us.toFixed(0));
+    const errors = proxiedRuns.reduce((sum, x) => sum + x.errors, 0) + directRuns.reduce((sum, x) => sum + x.errors, 0);
+    const share = p.rps / d.rps;
+    const addedP99 = p.p99 - d.p99;
+    const judged = otherShare === undefined || otherShare <= MAX_OTHER_WORK_SHARE;
+    const verdict = (ok: boolean) => (!judged ? 'not judged (other work on the machine)' : ok ? 'met' : 'MISSED');
+    const lines = [
+      `Command: \`npm run bench:proxy\` (${RUNS} alternating runs of ${DURATION_S} s each, ${CONNECTIONS} connections, medians; ${pinned ? 'load generator and servers pinned to separate cores' : 'not pinned'}).`,
+      '',
+      '| path | req/s | p99 ms | server CPU µs per request |',
+      '| --- | ---: | ---: | ---: |',
+      `| direct to the stand-in provider | ${d.rps.toFixed(0)} | ${d.p99.toFixed(1)} | ${cpu(d.cpuUs)} |`,
+      `| through Tollgate's proxy (decided, relayed, recorded) | ${p.rps.toFixed(0)} | ${p.p99.toFixed(1)} | ${cpu(p.cpuUs)} (stand-in included) |`,
+      '',
+      `Proxy keeps ${(share * 100).toFixed(0)} % of the direct requests/s (target >= ${MIN_RPS_SHARE * 100} %: ${verdict(share >= MIN_RPS_SHARE)}) ` +
+        `and adds ${addedP99.toFixed(1)} ms at p99 (target <= ${MAX_ADDED_P99_MS} ms: ${verdict(addedP99 <= MAX_ADDED_P99_MS)}). ` +
+        `Errors and non-2xx answers: ${errors}. Load average at the end ${load1.toFixed(1)}; ` +
+        `other work took ${otherShare === undefined ? 'an unknown share' : `${(otherShare * 100).toFixed(0)} %`} of the machine's busy CPU during the runs.`,
+    ];
+    writeResultsSection('Provider proxy (bench:proxy)', lines.join('\n'));
+    console.log(lines.join('\n'));
+  } finally {
+    for (const server of servers.reverse()) await stop(server.child);
+    rmSync(dataDir, { recursive: true, force: true });
+    rmSync(rules, { recursive: true, force: true });
+  }
+}
+
+await main();
