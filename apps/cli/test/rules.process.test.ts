@@ -53,6 +53,13 @@ describe('tollgate rules', () => {
     expect(result.stdout).toContain(`${join(dir, 'budgets.yaml')}:4 budgets[0].monthly: expected a number`);
   });
 
+  it('lint checks proxy.yaml too, with file and line', async () => {
+    const dir = rulesDir('proxy', { 'proxy.yaml': 'twilio:\n  services:\n    VA0123456789abcdef0123456789abcdef:\n      app: shop\n      flow: checkout\n' });
+    const result = await tollgate(['rules', 'lint', '--dir', dir]);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain(`${join(dir, 'proxy.yaml')}:5 twilio.services.VA0123456789abcdef0123456789abcdef.flow: expected one of signup, login, recovery, step_up`);
+  });
+
   it('lint names an unset PagerDuty variable unless told to allow it', async () => {
     const dir = rulesDir('env');
     const strict = await tollgate(['rules', 'lint', '--dir', dir], { PD_IAM_KEY: 'pd-iam' });

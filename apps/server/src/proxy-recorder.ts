@@ -18,7 +18,7 @@ export interface ProxyRecorder {
  * recording, as the decision counts' flush does. A batch the ingestor refuses for backpressure or
  * a store error waits for the next flush, up to MAX_QUEUED_EVENTS.
  */
-export const FLUSH_MS = 250;
+export const FLUSH_MS = 1_000;
 const MAX_BATCH_EVENTS = 2_000;
 /** A minute of heavy proxied traffic; past it the oldest events are dropped and the drop logged. */
 const MAX_QUEUED_EVENTS = 100_000;

@@ -95,6 +95,17 @@ describe('window rules', () => {
   });
 });
 
+describe('unknown addresses', () => {
+  it('counts sends without an address (the empty one) under no IP: a service proxying for many users is not one user', () => {
+    const { limiter } = limiterWith(only({ ip: { max: 5, windowMs: HOUR_MS, onExceed: 'challenge' } }));
+    const decisions = Array.from({ length: 20 }, (_, n) => limiter.consume({ ...SEND, phoneHash: `p${n}`, ip: '', ipSubnet: '' }).decision);
+    expect(new Set(decisions)).toEqual(new Set(['allow']));
+    const counts = emptyVelocityCounts();
+    limiter.observe({ ...SEND, ip: '', ipSubnet: '' }, counts);
+    expect(counts.ip).toBe(0);
+  });
+});
+
 describe('session resend ladder (30 s -> 60 s -> 120 s, 3 resends)', () => {
   const ladder = only({ session: DEFAULT_VELOCITY_LIMITS.session });
 
