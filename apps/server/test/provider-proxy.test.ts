@@ -166,6 +166,24 @@ describe('Twilio Verify through the proxy', () => {
     expect(outcomes.map((o) => Number(o.success)).sort()).toEqual([0, 1]);
   });
 
+  it('shows proxied sessions and their conversion in the traffic view like any other', async () => {
+    // step_up is this test's own flow of the app: no other test sends in it.
+    const headers = { 'x-tollgate-flow': 'step_up' };
+    const phone = gbNumber();
+    const created = await post(`/twilio/verify/v2/Services/${SERVICE}/Verifications`, { To: phone, Channel: 'sms' }, headers);
+    const { sid } = (await created.json()) as { sid: string };
+    const checked = await post(`/twilio/verify/v2/Services/${SERVICE}/VerificationCheck`, { To: phone, Code: RIGHT_CODE }, headers);
+    expect(((await checked.json()) as { status: string }).status).toBe('approved');
+    const from = Date.now() - 3_600_000;
+    const point = await waitFor('a verified session in the traffic view', async () => {
+      const res = await server.app.inject({ url: `/v1/metrics/traffic?from=${from}&interval=1d&app=proxy-shop&flow=step_up&fields=sends,sessions,verified_sessions,conversion`, headers: server.auth('read') });
+      const found = (res.json() as { series: { points: { sends: number; sessions: number; verified_sessions: number; conversion: number | null }[] }[] }).series.flatMap((s) => s.points)[0];
+      return found !== undefined && found.verified_sessions === 1 ? found : undefined;
+    });
+    expect(point).toEqual(expect.objectContaining({ sends: 1, sessions: 1, verified_sessions: 1, conversion: 1 }));
+    expect(await sendRow(sid)).toMatchObject({ flow: 'step_up' });
+  });
+
   it('relays a fetch of a verification without deciding or recording it', async () => {
     const before = standIn.heard.length;
     const fetched = await twilioClient().verify.v2.services(SERVICE).verifications(`VE${'9'.repeat(32)}`).fetch();

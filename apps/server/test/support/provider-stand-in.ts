@@ -25,17 +25,22 @@ export interface ProviderStandIn {
 export const RIGHT_CODE = '424242';
 let sequence = 0;
 const hex32 = () => (++sequence).toString(16).padStart(32, '0');
+/** Twilio checks a code by VerificationSid or by To: the pending verification of each number. */
+const verificationsByTo = new Map<string, string>();
 
 function answer(request: HeardRequest): { status: number; body: unknown } {
   const path = request.url.split('?')[0]!;
   const form = Object.fromEntries(new URLSearchParams(request.body));
   if (/^\/v2\/Services\/VA\w+\/Verifications$/.test(path)) {
     const sid = `VE${hex32()}`;
+    if (form.To !== undefined) verificationsByTo.set(form.To, sid);
     return { status: 201, body: { sid, status: 'pending', to: form.To, channel: form.Channel, valid: false, send_code_attempts: [{ attempt_sid: `VL${hex32()}`, channel: form.Channel }] } };
   }
   if (/^\/v2\/Services\/VA\w+\/VerificationCheck$/.test(path)) {
     const approved = form.Code === RIGHT_CODE;
-    return { status: 200, body: { sid: form.VerificationSid ?? `VE${'f'.repeat(32)}`, to: form.To, status: approved ? 'approved' : 'pending', valid: approved } };
+    const sid = form.VerificationSid ?? (form.To === undefined ? undefined : verificationsByTo.get(form.To));
+    if (sid === undefined) return { status: 404, body: { code: 20404, message: 'The requested resource was not found', status: 404 } };
+    return { status: 200, body: { sid, to: form.To, status: approved ? 'approved' : 'pending', valid: approved } };
   }
   if (/^\/v2\/Services\/VA\w+\/Verifications\/\w+$/.test(path)) {
     return { status: 200, body: { sid: path.split('/').at(-1), status: 'pending' } };
