@@ -61,7 +61,8 @@ export function createProxyRecorder(deps: {
           const result = await deps.ingestor.submit(kind, events.map((value, i) => ({ line: i + 1, value })));
           if (!result.ok) return requeue(kind, events, `the collector is overloaded (retry after ${result.retryAfterS} s)`);
           if (result.rejected.length > 0) {
-            deps.onProblem({ kind, detail: result.rejected.map((r) => `${r.field}: ${r.reason}`).slice(0, 3).join('; '), events: result.rejected.length });
+            // Fields only: a reason may quote the value, and values here are phone numbers.
+            deps.onProblem({ kind, detail: `rejected fields: ${[...new Set(result.rejected.map((r) => r.field))].join(', ')}`, events: result.rejected.length });
           }
         } catch (error) {
           requeue(kind, events, `the store refused the write (${error instanceof Error ? error.message : String(error)})`);

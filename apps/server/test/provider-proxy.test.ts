@@ -26,8 +26,8 @@ const VONAGE_APP = 'c0ffee00-0000-4000-8000-000000000001';
 const GB_PRICE_USD = 0.0415;
 const WAIT_DEADLINE_MS = 15_000;
 const WAIT_POLL_MS = 50;
-/** The proxy's provider timeout here: short, so the slow-provider case ends quickly. */
-const TIMEOUT_MS = 300;
+/** The proxy's provider timeout here: short, so the slow-provider case ends quickly, yet long enough for a busy machine to deliver the request. */
+const TIMEOUT_MS = 1_000;
 
 const config: ProxyConfig = (() => {
   const path = new URL('./fixtures/proxy.fixture.yaml', import.meta.url);
@@ -344,12 +344,24 @@ describe('Twilio Messages through the proxy', () => {
     expect(receipt.status).toBe('delivered');
   });
 
-  it('refuses a callback URL Tollgate did not sign', async () => {
-    const forged = new URL(`${base}/twilio/status-callback`);
-    forged.searchParams.set('to', 'http://127.0.0.1:9/elsewhere');
-    forged.searchParams.set('sig', 'forged');
-    const res = await fetch(forged, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'MessageSid=SM1&MessageStatus=sent' });
-    expect(res.status).toBe(403);
+  it('refuses callbacks through a URL Tollgate did not write for their account, and stores nothing of them', async () => {
+    const message = await twilioClient().messages.create({ to: gbNumber(), from: '+15005550006', body: 'code 1', statusCallback: callbackUrl });
+    const written = new URL(new URLSearchParams(standIn.heard.at(-1)!.body).get('StatusCallback')!);
+    const forgedTarget = new URL(written);
+    forgedTarget.searchParams.set('to', 'http://127.0.0.1:9/elsewhere');
+    const unsigned = new URL(`${base}/twilio/status-callback`);
+    const body = (account: string, status: string) => new URLSearchParams({ MessageSid: message.sid, MessageStatus: status, AccountSid: account }).toString();
+    for (const [url, account] of [[forgedTarget, ACCOUNT], [unsigned, ACCOUNT], [written, `AC${'d'.repeat(32)}`]] as const) {
+      const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: body(account, 'undelivered') });
+      expect(res.status).toBe(403);
+    }
+    const accepted = await fetch(written, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: body(ACCOUNT, 'sent') });
+    expect(accepted.status).toBe(200);
+    const receipts = await waitFor('the one accepted receipt', async () => {
+      const found = await rows<{ status: string }>('SELECT status FROM receipts_raw WHERE message_id = {id:String}', { id: message.sid });
+      return found.length > 0 ? found : undefined;
+    });
+    expect(receipts.map((r) => r.status)).toEqual(['sent']);
   });
 });
 
@@ -390,7 +402,7 @@ describe('Vonage through the proxy', () => {
 
 describe('when the provider is slow or down', () => {
   it('passes back a timeout as 504 in Twilio\'s shape, does not send twice, and shows the outage in the delivery view', async () => {
-    standIn.delayMs = TIMEOUT_MS * 10;
+    standIn.delayMs = TIMEOUT_MS * 5;
     const before = standIn.heard.length;
     try {
       const error = await twilioClient().verify.v2.services(SERVICE).verifications.create({ to: gbNumber(), channel: 'sms' }).then(() => undefined, (e: unknown) => e);

@@ -87,7 +87,7 @@ describe('upstream relay', () => {
 
   it.each(FETCHES)('gives up on a provider that does not answer in time, without retrying a create (%s)', async (_label, inner) => {
     const before = hits.get('/silent') ?? 0;
-    const outcome = await createRelay({ fetch: inner, options: { timeoutMs: 100, retries: 2 } }).relay({ operation: OPERATIONS.twilioMessage, url: `${base}/silent`, method: 'POST', headers: {}, body: '' });
+    const outcome = await createRelay({ fetch: inner, options: { timeoutMs: 500, retries: 2 } }).relay({ operation: OPERATIONS.twilioMessage, url: `${base}/silent`, method: 'POST', headers: {}, body: '' });
     expect(outcome).toMatchObject({ ok: false, failure: 'timeout', attempts: 1 });
     expect(hits.get('/silent')).toBe(before + 1);
   });

@@ -277,7 +277,7 @@ export async function proxyRoutes(
       const raw = rawOf(request);
       const form = new URLSearchParams(raw.type === 'form' ? raw.text : '');
       const serviceCallback = form.get('StatusCallback') ?? undefined;
-      form.set('StatusCallback', statusCallbackUrl({ baseUrl: baseUrl(request), key: identity.key }, serviceCallback));
+      form.set('StatusCallback', statusCallbackUrl({ baseUrl: baseUrl(request), key: identity.key }, request.params.accountSid, serviceCallback));
       return handle(request, reply, readTwilioMessage(OPERATIONS.twilioMessage, request.params.accountSid, paramsOf(raw)), TWILIO_API, form.toString());
     },
   );
@@ -317,17 +317,18 @@ export async function proxyRoutes(
         tags: ['provider proxy'],
         description:
           "Where proxied messages' StatusCallback points: the receipt is stored, then the callback is passed on to the service's own StatusCallback " +
-          'with its X-Twilio-Signature and X-Tollgate-Callback-Url (the URL Twilio signed). `to` and `sig` are written by Tollgate; a callback with a wrong signature is refused.',
+          'with its X-Twilio-Signature and X-Tollgate-Callback-Url (the URL Twilio signed). `to` and `sig` are written by Tollgate for the message\'s account; a callback whose signature does not match its AccountSid is refused.',
         consumes: [FORM],
         querystring: { type: 'object', properties: { to: { type: 'string' }, sig: { type: 'string' } } },
         response: { default: PROVIDER_ANSWER },
       },
     },
     async (request, reply) => {
-      const target = forwardTarget(identity.key, request.query);
-      if (!target.ok) return reply.status(403).send({ code: 20403, message: 'This callback URL was not written by Tollgate.', status: 403 });
       const raw = rawOf(request);
-      const receipt = twilioStatusToReceipt(Object.fromEntries(new URLSearchParams(raw.type === 'form' ? raw.text : '')) as Record<string, string>, clock());
+      const params = Object.fromEntries(new URLSearchParams(raw.type === 'form' ? raw.text : '')) as Record<string, string>;
+      const target = forwardTarget(identity.key, params.AccountSid, request.query);
+      if (!target.ok) return reply.status(403).send({ code: 20403, message: 'This callback URL was not written by Tollgate for this account.', status: 403 });
+      const receipt = twilioStatusToReceipt(params, clock());
       if (receipt.ok) recorder.add({ receipt: receipt.receipt as unknown as Record<string, unknown> });
       if (target.url === undefined) return reply.status(204).send();
       const signature = request.headers['x-twilio-signature'];
