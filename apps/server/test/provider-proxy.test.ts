@@ -184,6 +184,16 @@ describe('Twilio Verify through the proxy', () => {
     expect(await sendRow(sid)).toMatchObject({ flow: 'step_up' });
   });
 
+  it('relays a code sent by email without deciding on it: there is no number and no carrier fee', async () => {
+    const before = standIn.heard.length;
+    const res = await post(`/twilio/verify/v2/Services/${SERVICE}/Verifications`, { To: 'user@example.com', Channel: 'email' });
+    expect(res.status).toBe(201);
+    expect(res.headers.get('x-tollgate-decision')).toBeNull();
+    const check = await post(`/twilio/verify/v2/Services/${SERVICE}/VerificationCheck`, { To: 'user@example.com', Code: RIGHT_CODE });
+    expect(((await check.json()) as { status: string }).status).toBe('approved');
+    expect(heardSince(before)).toHaveLength(2);
+  });
+
   it('relays a fetch of a verification without deciding or recording it', async () => {
     const before = standIn.heard.length;
     const fetched = await twilioClient().verify.v2.services(SERVICE).verifications(`VE${'9'.repeat(32)}`).fetch();

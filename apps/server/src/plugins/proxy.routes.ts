@@ -150,7 +150,9 @@ export async function proxyRoutes(
     let decision: DecideResult | undefined;
     let phone: NormalizedPhone | undefined;
     let sessionKey: string | undefined;
-    if (operation.kind === 'send') {
+    // A code sent by email (or checked for an address) costs no carrier fee and has no number to decide on: relayed as it is.
+    const byEmail = call.channel === 'email' || call.phone?.includes('@') === true;
+    if (operation.kind === 'send' && !byEmail) {
       phone = normalizedPhone(call.phone);
       if (phone === undefined) {
         const field = operation.provider === 'twilio' ? 'To' : 'to';
@@ -170,7 +172,7 @@ export async function proxyRoutes(
           sessionId: operation.id === 'twilio_verification' ? verifySessions.get(sessionKey) : undefined,
         },
       );
-    } else if (operation.kind === 'check') {
+    } else if (operation.kind === 'check' && !byEmail) {
       phone = normalizedPhone(call.phone ?? (call.sessionId === undefined ? undefined : requestPhones.get(call.sessionId)));
       const phoneHash = phone === undefined ? undefined : identity.hasher.phone(phone.e164);
       const sessionId = call.sessionId ?? (phoneHash === undefined ? undefined : verifySessions.get(`${binding.app}\u0000${phoneHash}`) ?? `phone:${phoneHash}`);
@@ -183,7 +185,7 @@ export async function proxyRoutes(
       return send(reply, { kind: 'decision', result: decision }, operation);
     }
     const outcome = await proxy.relay.relay({ operation, url: upstreamUrl(operation, request, prefix), method: request.method === 'GET' ? 'GET' : 'POST', headers: forwardedHeaders(request), body });
-    if (operation.kind !== 'fetch') {
+    if (operation.kind !== 'fetch' && !byEmail) {
       const events = relayedEvents(operation, {
         callId: randomUUID(),
         nowMs,
