@@ -202,6 +202,26 @@ describe('Twilio Verify through the proxy', () => {
   });
 });
 
+describe('the OpenAPI document', () => {
+  it('describes every proxy route', async () => {
+    const res = await server.app.inject({ url: '/docs/json' });
+    expect(res.statusCode).toBe(200);
+    const paths = Object.keys((res.json() as { paths: Record<string, unknown> }).paths);
+    expect(paths).toEqual(
+      expect.arrayContaining([
+        '/twilio/verify/v2/Services/{serviceSid}/Verifications',
+        '/twilio/verify/v2/Services/{serviceSid}/VerificationCheck',
+        '/twilio/verify/v2/Services/{serviceSid}/Verifications/{sid}',
+        '/twilio/api/2010-04-01/Accounts/{accountSid}/Messages.json',
+        '/vonage/v2/verify',
+        '/vonage/v2/verify/{requestId}',
+        '/vonage/sms/json',
+        '/twilio/status-callback',
+      ]),
+    );
+  });
+});
+
 describe('who may use the proxy', () => {
   const FORM_TYPE = 'application/x-www-form-urlencoded';
   const basic = (user: string, secret: string) => `Basic ${Buffer.from(`${user}:${secret}`).toString('base64')}`;
