@@ -29,7 +29,8 @@ import {
   type RulesWatcher,
   type SilenceRegistry,
 } from '@tollgate/alerting';
-import { describeScope, type BreakerChange } from '@tollgate/breakers';
+import type { BreakerChange } from '@tollgate/breakers';
+import { describeScope } from '@tollgate/vocabulary';
 import type { Anomaly, AnomalyChange, Budget } from '@tollgate/detector';
 import { listIncidents, scopeSpend, type Store } from '@tollgate/store';
 import { createPlannedEventRegistry, type PlannedEventRegistry } from './planned-event-registry.ts';

@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { limitsForApp, type RemoteSends, type VelocityConfig, type VelocityLimiter, type VelocityRequest } from '@tollgate/breakers';
-import { createCappedMap } from '@tollgate/events';
+import { createCappedMap } from '@tollgate/vocabulary';
 
 /**
  * Velocity counters shared by the decision nodes of a deployment through Redis (`REDIS_URL`).

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { ANOMALY_KINDS } from '@tollgate/breakers';
+import { ANOMALY_KINDS } from '@tollgate/vocabulary';
 import { fromAnomalyRecord } from '@tollgate/detector';
 import { getAnomaly, listAnomalies, type AnomalyFilters, type Store } from '@tollgate/store';
 import { requireScope } from '../auth/require-scope.ts';

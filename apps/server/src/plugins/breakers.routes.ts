@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { BreakerAction, BreakerEvent, BreakerRegistry, Scope } from '@tollgate/breakers';
+import type { BreakerAction, BreakerEvent, BreakerRegistry } from '@tollgate/breakers';
+import type { Scope } from '@tollgate/vocabulary';
 import { breakerAudit, trafficSeries, type Store } from '@tollgate/store';
 import { requireScope } from '../auth/require-scope.ts';
 import type { Keyring } from '../auth/keyring.ts';

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { ANOMALY_KINDS, SEVERITIES, type AnomalyKind } from '@tollgate/breakers';
-import { ALERT_CATEGORIES, categoryOf, fromIncidentRecord, kindsOf, type AlertCategory, type DeskResult, type Incident, type StoredSilence } from '@tollgate/alerting';
+import { ALERT_CATEGORIES, ANOMALY_KINDS, categoryOf, kindsOf, SEVERITIES, type AlertCategory, type AnomalyKind } from '@tollgate/vocabulary';
+import { fromIncidentRecord, type DeskResult, type Incident, type StoredSilence } from '@tollgate/alerting';
 import { listIncidents, type Store } from '@tollgate/store';
 import type { AlertingRuntime } from '../alerting-runtime.ts';
 import { requireScope } from '../auth/require-scope.ts';

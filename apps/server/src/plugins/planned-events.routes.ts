@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { PLANNED_EVENT_KINDS, MAX_VOLUME_MULTIPLIER, type PlannedEvent } from '@tollgate/detector';
-import type { Scope } from '@tollgate/breakers';
+import type { Scope } from '@tollgate/vocabulary';
 import type { AlertingRuntime } from '../alerting-runtime.ts';
 import { requireScope } from '../auth/require-scope.ts';
 import type { Keyring } from '../auth/keyring.ts';

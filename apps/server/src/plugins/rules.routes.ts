@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { ANOMALY_KINDS, SEVERITIES, type AnomalyKind, type Severity } from '@tollgate/breakers';
+import { ANOMALY_KINDS, SEVERITIES, type AnomalyKind, type Severity } from '@tollgate/vocabulary';
 import { describeRules, explainRouting } from '@tollgate/alerting';
 import type { AlertingRuntime } from '../alerting-runtime.ts';
 import { requireScope } from '../auth/require-scope.ts';
