@@ -49,6 +49,8 @@ export type { Decider, DeciderDeps, DecideRequest, DecideResult, Decision, Decis
 
 export { createPolicyDecider } from './policy-decider.ts';
 export { runPolicyBacktest, DEFAULT_STATS_EVERY_MS } from './policy-backtest.ts';
+export { backtestPolicy } from './policy-backtest-run.ts';
+export { loadPolicyFile, readPolicyFile } from './policy-file.ts';
 export type { PolicyBacktestDeps, PolicyBacktestGroup, PolicyBacktestReport } from './policy-backtest.ts';
 export { createBreakerTimeline } from './breaker-timeline.ts';
 export type { BreakerTimeline } from './breaker-timeline.ts';

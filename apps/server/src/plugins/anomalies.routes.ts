@@ -3,7 +3,7 @@ import { ANOMALY_KINDS } from '@tollgate/vocabulary';
 import { fromAnomalyRecord } from '@tollgate/detector';
 import { getAnomaly, listAnomalies, type AnomalyFilters, type Store } from '@tollgate/store';
 import { requireScope } from '../auth/require-scope.ts';
-import type { Keyring } from '../auth/keyring.ts';
+import type { Keyring } from '@tollgate/access';
 import { TollgateError } from '../errors.ts';
 import { BREAKER_SCOPE_SCHEMA } from './breaker-view.ts';
 import { ERROR_RESPONSES } from './ingest-response.schema.ts';

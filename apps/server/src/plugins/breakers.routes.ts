@@ -4,7 +4,7 @@ import type { BreakerAction, BreakerEvent, BreakerRegistry } from '@tollgate/bre
 import type { Scope } from '@tollgate/vocabulary';
 import { breakerAudit, trafficSeries, type Store } from '@tollgate/store';
 import { requireScope } from '../auth/require-scope.ts';
-import type { Keyring } from '../auth/keyring.ts';
+import type { Keyring } from '@tollgate/access';
 import { TollgateError, type ErrorCode } from '../errors.ts';
 import { BREAKER_SCOPE_SCHEMA, BREAKER_VIEW_SCHEMA, breakerView } from './breaker-view.ts';
 import { ERROR_RESPONSES } from './ingest-response.schema.ts';

@@ -4,7 +4,7 @@ import { fromIncidentRecord, type DeskResult, type Incident, type StoredSilence 
 import { listIncidents, type Store } from '@tollgate/store';
 import type { AlertingRuntime } from '../alerting-runtime.ts';
 import { requireScope } from '../auth/require-scope.ts';
-import type { Keyring } from '../auth/keyring.ts';
+import type { Keyring } from '@tollgate/access';
 import { TollgateError } from '../errors.ts';
 import { BREAKER_SCOPE_SCHEMA } from './breaker-view.ts';
 import { ERROR_RESPONSES } from './ingest-response.schema.ts';

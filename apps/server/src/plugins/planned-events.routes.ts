@@ -3,7 +3,7 @@ import { PLANNED_EVENT_KINDS, MAX_VOLUME_MULTIPLIER, type PlannedEvent } from '@
 import type { Scope } from '@tollgate/vocabulary';
 import type { AlertingRuntime } from '../alerting-runtime.ts';
 import { requireScope } from '../auth/require-scope.ts';
-import type { Keyring } from '../auth/keyring.ts';
+import type { Keyring } from '@tollgate/access';
 import { TollgateError } from '../errors.ts';
 import type { PlannedEventResult } from '../planned-event-registry.ts';
 import { BREAKER_SCOPE_SCHEMA } from './breaker-view.ts';

@@ -1,10 +1,9 @@
 import type { FastifyInstance } from 'fastify';
-import { parseBreakerPolicy, type PolicyBacktestGroup } from '@tollgate/breakers';
+import { parseBreakerPolicy, backtestPolicy, type PolicyBacktestGroup } from '@tollgate/breakers';
 import type { Store } from '@tollgate/store';
 import { requireScope } from '../auth/require-scope.ts';
-import type { Keyring } from '../auth/keyring.ts';
+import type { Keyring } from '@tollgate/access';
 import type { Identity } from '../core.ts';
-import { backtestPolicy } from '../decisions/policy-backtest-run.ts';
 import { TollgateError } from '../errors.ts';
 import { ERROR_RESPONSES } from './ingest-response.schema.ts';
 import { parseTime } from './traffic.routes.ts';

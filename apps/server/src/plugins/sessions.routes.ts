@@ -1,10 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { requireScope } from '../auth/require-scope.ts';
-import type { Keyring } from '../auth/keyring.ts';
-import { createLoginThrottle, DEFAULT_LOGIN_THROTTLE, type LoginThrottle } from '../auth/login-throttle.ts';
-import { ROLES, scopesOf, type Role } from '../auth/roles.ts';
-import { SESSION_KEY_PREFIX, type Sessions } from '../auth/sessions.ts';
-import { MIN_PASSWORD_LENGTH, type Users } from '../auth/users.ts';
+import { createLoginThrottle, DEFAULT_LOGIN_THROTTLE, ROLES, scopesOf, SESSION_KEY_PREFIX, MIN_PASSWORD_LENGTH, type Keyring, type LoginThrottle, type Role, type Sessions, type Users } from '@tollgate/access';
 import { TollgateError } from '../errors.ts';
 import { ERROR_RESPONSES } from './ingest-response.schema.ts';
 
