@@ -72,7 +72,7 @@ export function createSharedVelocity(deps: {
   });
   redis.defineCommand('tollgateCount', { lua: COUNT_SCRIPT });
   const tracked = createCappedMap<Tracked>(TRACKED_KEYS);
-  let queue: VelocityRequest[] = [];
+  const queue: VelocityRequest[] = [];
   // Sends in the batch on its way to Redis: pending until their reply is absorbed.
   let sending = 0;
   let timer: NodeJS.Timeout | undefined;
