@@ -6,7 +6,14 @@ import workspaceBoundaries from './eslint/workspace-boundaries.rule.js';
 
 export default tseslint.config(
   {
-    ignores: ['**/node_modules/**', '**/.next/**', 'data/**', '**/test-artifacts/**', 'apps/web/next-env.d.ts', 'apps/web/lib/api-schema.d.ts'],
+    ignores: [
+      '**/node_modules/**',
+      '**/.next/**',
+      'data/**',
+      '**/test-artifacts/**',
+      'apps/web/next-env.d.ts',
+      'apps/web/lib/api-schema.ts',
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,
@@ -50,7 +57,10 @@ export default tseslint.config(
       // The house style asserts with `!` where an index or lookup is known to hit (noUncheckedIndexedAccess is on).
       '@typescript-eslint/no-non-null-assertion': 'off',
       // `_` marks a deliberately unused binding (destructuring a field away, a positional callback argument).
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none', ignoreRestSiblings: true }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none', ignoreRestSiblings: true },
+      ],
       // A binding declared before the closures that read it and assigned once they exist is deliberate, not a missed const.
       'prefer-const': ['error', { ignoreReadBeforeAssign: true }],
       // TypeScript's own checks cover undefined names in .ts files; the rule misreads type-only globals (NodeJS, RequestInit).

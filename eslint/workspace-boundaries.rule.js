@@ -27,14 +27,20 @@ function refusal(from, source, filename) {
   const [scope, name] = source.split('/');
   if (scope !== '@tollgate') {
     const bare = source.startsWith('@') ? `${scope}/${name}` : scope;
-    if (from.kind === 'packages' && HTTP_FRAMEWORKS.has(bare)) return `a domain package imports no HTTP or UI framework (${bare}): that wiring belongs in an app`;
+    if (from.kind === 'packages' && HTTP_FRAMEWORKS.has(bare))
+      return `a domain package imports no HTTP or UI framework (${bare}): that wiring belongs in an app`;
     return undefined;
   }
-  if (from.kind === 'packages' && APPS.has(name)) return `a package may not import an app (@tollgate/${name}): move what it needs into a package`;
-  if (from.dir === 'packages/vocabulary') return 'the vocabulary imports no other Tollgate package: it holds only the words the others share';
+  if (from.kind === 'packages' && APPS.has(name))
+    return `a package may not import an app (@tollgate/${name}): move what it needs into a package`;
+  if (from.dir === 'packages/vocabulary')
+    return 'the vocabulary imports no other Tollgate package: it holds only the words the others share';
   if (from.dir === 'packages/client') return 'the SDK depends on nothing but fetch';
-  if (from.dir === 'packages/store' && name === 'panels') return 'the store knows no presentation: the panels read the store, not the other way round';
-  if (from.dir === 'apps/web' && !filename.includes(`${sep}test${sep}`) && name !== 'panels') {
+  if (from.dir === 'packages/store' && name === 'panels')
+    return 'the store knows no presentation: the panels read the store, not the other way round';
+  // Its tests and the API type generator start a real server; pages and their helpers only call it.
+  const devTool = filename.includes(`${sep}test${sep}`) || filename.includes(`${sep}scripts${sep}`);
+  if (from.dir === 'apps/web' && !devTool && name !== 'panels') {
     return `the dashboard reaches data only through the API (lib/api.ts and the generated types), not @tollgate/${name}`;
   }
   return undefined;

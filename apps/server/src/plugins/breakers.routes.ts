@@ -216,6 +216,7 @@ export async function breakerRoutes(app: FastifyInstance, opts: { keyring: Keyri
             type: 'array',
             items: {
               type: 'object',
+              required: ['ts', 'version', 'event', 'from_state', 'to_state', 'actor', 'detail'],
               properties: {
                 ts: { type: 'integer' }, version: { type: 'integer' }, event: { type: 'string' }, from_state: { type: 'string' },
                 to_state: { type: 'string' }, actor: { type: 'string' }, detail: { type: 'string' },

@@ -16,6 +16,7 @@ const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date
 
 const INCIDENT_SCHEMA = {
   type: 'object',
+  required: ['id', 'title', 'owner', 'severity', 'state', 'category', 'kinds', 'openedAt', 'updatedAt', 'spendUsd', 'preventedUsd', 'anomalies'],
   properties: {
     id: { type: 'string' },
     title: { type: 'string' },
@@ -38,6 +39,7 @@ const INCIDENT_SCHEMA = {
       type: 'array',
       items: {
         type: 'object',
+        required: ['id', 'kind', 'severity', 'state', 'scope', 'summary'],
         properties: {
           id: { type: 'string' },
           kind: { type: 'string' },
@@ -58,11 +60,12 @@ const INCIDENT_SCHEMA = {
 const TIMELINE_SCHEMA = {
   type: 'array',
   description: 'Opened, anomalies added, notified where, paged, escalated, acknowledged by whom, notes, reassignments, breakers tripped or reset, resolved.',
-  items: { type: 'object', properties: { at: { type: 'string', format: 'date-time' }, actor: { type: 'string' }, type: { type: 'string' } }, additionalProperties: true },
+  items: { type: 'object', required: ['at', 'actor', 'type'], properties: { at: { type: 'string', format: 'date-time' }, actor: { type: 'string' }, type: { type: 'string' } }, additionalProperties: true },
 } as const;
 
 const SILENCE_SCHEMA = {
   type: 'object',
+  required: ['id', 'matchers', 'author', 'reason', 'startsAt', 'endsAt', 'createdAt'],
   properties: {
     id: { type: 'string' },
     matchers: { type: 'array', items: { type: 'string' } },
@@ -162,7 +165,7 @@ export async function incidentRoutes(app: FastifyInstance, opts: { store: Store;
             limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
           },
         },
-        response: { 200: { type: 'object', properties: { incidents: { type: 'array', items: INCIDENT_SCHEMA } } }, ...ERRORS },
+        response: { 200: { type: 'object', required: ['incidents'], properties: { incidents: { type: 'array', items: INCIDENT_SCHEMA } } }, ...ERRORS },
       },
     },
     async (request) => {
@@ -195,7 +198,7 @@ export async function incidentRoutes(app: FastifyInstance, opts: { store: Store;
         tags: ['incidents'],
         description: 'Scope `read`. The incident, its anomalies with their evidence, its money and its timeline.',
         params: INCIDENT_ID,
-        response: { 200: { type: 'object', properties: { incident: INCIDENT_SCHEMA, timeline: TIMELINE_SCHEMA } }, ...ERRORS },
+        response: { 200: { type: 'object', required: ['incident', 'timeline'], properties: { incident: INCIDENT_SCHEMA, timeline: TIMELINE_SCHEMA } }, ...ERRORS },
       },
     },
     async (request) => {
@@ -210,7 +213,7 @@ export async function incidentRoutes(app: FastifyInstance, opts: { store: Store;
       `/v1/incidents/:id/${path}`,
       {
         onRequest: operate,
-        schema: { summary, tags: ['incidents'], description: `Scope \`operate\`. ${description}`, params: INCIDENT_ID, body, response: { 200: { type: 'object', properties: { incident: INCIDENT_SCHEMA } }, ...ERRORS } },
+        schema: { summary, tags: ['incidents'], description: `Scope \`operate\`. ${description}`, params: INCIDENT_ID, body, response: { 200: { type: 'object', required: ['incident'], properties: { incident: INCIDENT_SCHEMA } }, ...ERRORS } },
       },
       async (request) => answer(await run(request.params.id, actor(request), request.body as Body)),
     );
@@ -247,7 +250,7 @@ export async function incidentRoutes(app: FastifyInstance, opts: { store: Store;
         summary: 'Live and scheduled silences',
         tags: ['silences'],
         description: 'Scope `read`. Silences not ended yet; an anomaly matching every matcher of one opens no incident while it lasts.',
-        response: { 200: { type: 'object', properties: { silences: { type: 'array', items: SILENCE_SCHEMA } } }, ...ERRORS },
+        response: { 200: { type: 'object', required: ['silences'], properties: { silences: { type: 'array', items: SILENCE_SCHEMA } } }, ...ERRORS },
       },
     },
     async () => {
@@ -275,7 +278,7 @@ export async function incidentRoutes(app: FastifyInstance, opts: { store: Store;
             endsAt: { type: 'string' },
           },
         },
-        response: { 201: { type: 'object', properties: { silence: SILENCE_SCHEMA } }, ...ERRORS },
+        response: { 201: { type: 'object', required: ['silence'], properties: { silence: SILENCE_SCHEMA } }, ...ERRORS },
       },
     },
     async (request, reply) => {
@@ -305,7 +308,7 @@ export async function incidentRoutes(app: FastifyInstance, opts: { store: Store;
         tags: ['silences'],
         description: 'Scope `operate`. The silence stays on record with its end moved to now.',
         params: { type: 'object', properties: { id: { type: 'string', pattern: '^sil_[0-9a-f-]{36}$' } } },
-        response: { 200: { type: 'object', properties: { silence: SILENCE_SCHEMA } }, ...ERRORS },
+        response: { 200: { type: 'object', required: ['silence'], properties: { silence: SILENCE_SCHEMA } }, ...ERRORS },
       },
     },
     async (request) => {

@@ -14,6 +14,7 @@ const ERRORS = { ...ERROR_RESPONSES, 404: { $ref: 'ErrorBody#' } } as const;
 
 const EVENT_SCHEMA = {
   type: 'object',
+  required: ['id', 'kind', 'scope', 'startsAt', 'endsAt', 'volumeMultiplier', 'note', 'author', 'createdAt'],
   properties: {
     id: { type: 'string' },
     kind: { type: 'string', enum: [...PLANNED_EVENT_KINDS] },
@@ -67,7 +68,7 @@ export async function plannedEventRoutes(app: FastifyInstance, opts: { keyring: 
         summary: 'Planned events in effect or to come',
         tags: ['planned events'],
         description: 'Scope `read`. Events not ended yet, earliest first.',
-        response: { 200: { type: 'object', properties: { events: { type: 'array', items: EVENT_SCHEMA } } }, ...ERRORS },
+        response: { 200: { type: 'object', required: ['events'], properties: { events: { type: 'array', items: EVENT_SCHEMA } } }, ...ERRORS },
       },
     },
     async () => {
@@ -100,7 +101,7 @@ export async function plannedEventRoutes(app: FastifyInstance, opts: { keyring: 
             note: { type: 'string', minLength: 1, maxLength: 500 },
           },
         },
-        response: { 201: { type: 'object', properties: { event: EVENT_SCHEMA } }, ...ERRORS },
+        response: { 201: { type: 'object', required: ['event'], properties: { event: EVENT_SCHEMA } }, ...ERRORS },
       },
     },
     async (request, reply) => {
@@ -132,7 +133,7 @@ export async function plannedEventRoutes(app: FastifyInstance, opts: { keyring: 
         tags: ['planned events'],
         description: 'Scope `operate`. The event stays on record with its end moved to now.',
         params: { type: 'object', properties: { id: { type: 'string', pattern: '^plan_[0-9a-f-]{36}$' } } },
-        response: { 200: { type: 'object', properties: { event: EVENT_SCHEMA } }, ...ERRORS },
+        response: { 200: { type: 'object', required: ['event'], properties: { event: EVENT_SCHEMA } }, ...ERRORS },
       },
     },
     async (request) => answer(await planned.end(request.params.id)),

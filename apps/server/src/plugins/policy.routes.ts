@@ -22,6 +22,7 @@ const DRAFT_FILE = 'draft';
 
 const GROUP_SCHEMA = {
   type: 'object',
+  required: ['app', 'flow', 'sessions', 'allowed', 'challenged', 'blocked', 'verified', 'sends', 'spend_usd', 'spend_stopped_usd', 'spend_challenged_usd'],
   properties: {
     app: { type: 'string' },
     flow: { type: 'string' },
@@ -29,7 +30,7 @@ const GROUP_SCHEMA = {
     allowed: { type: 'integer' },
     challenged: { type: 'integer' },
     blocked: { type: 'integer' },
-    verified: { type: 'object', properties: { allowed: { type: 'integer' }, challenged: { type: 'integer' }, blocked: { type: 'integer' } } },
+    verified: { type: 'object', required: ['allowed', 'challenged', 'blocked'], properties: { allowed: { type: 'integer' }, challenged: { type: 'integer' }, blocked: { type: 'integer' } } },
     sends: { type: 'integer' },
     spend_usd: { type: 'number' },
     spend_stopped_usd: { type: 'number' },
@@ -77,6 +78,7 @@ export async function policyRoutes(app: FastifyInstance, opts: { store: Store; k
         response: {
           200: {
             type: 'object',
+            required: ['from', 'to', 'groups', 'total'],
             properties: { from: { type: 'string' }, to: { type: 'string' }, groups: { type: 'array', items: GROUP_SCHEMA }, total: GROUP_SCHEMA },
           },
           ...ERROR_RESPONSES,

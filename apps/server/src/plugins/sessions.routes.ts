@@ -21,6 +21,7 @@ const WHO_AM_I = {
 
 const USER_SUMMARY = {
   type: 'object',
+  required: ['name', 'role', 'created_at', 'disabled'],
   properties: { name: { type: 'string' }, role: { type: 'string' }, created_at: { type: 'integer' }, disabled: { type: 'boolean', description: 'Removed: cannot sign in.' } },
 } as const;
 

@@ -57,6 +57,7 @@ const RANGE_ANSWER = { from: { type: 'integer' }, to: { type: 'integer' }, inter
 
 const POINT_SCHEMA = {
   type: 'object',
+  required: ['ts'],
   properties: {
     ts: { type: 'integer', description: 'Bucket start, epoch ms (UTC).' },
     sends: { type: 'integer' },
@@ -116,6 +117,7 @@ export async function trafficRoutes(app: FastifyInstance, opts: { store: Store; 
         response: {
           200: {
             type: 'object',
+            required: ['from', 'to', 'series'],
             properties: {
               ...RANGE_ANSWER,
               group_by: { type: ['string', 'null'] },
@@ -123,6 +125,7 @@ export async function trafficRoutes(app: FastifyInstance, opts: { store: Store; 
                 type: 'array',
                 items: {
                   type: 'object',
+                  required: ['key', 'points'],
                   properties: { key: { type: 'string' }, points: { type: 'array', items: POINT_SCHEMA } },
                 },
               },
@@ -176,12 +179,14 @@ export async function trafficRoutes(app: FastifyInstance, opts: { store: Store; 
         response: {
           200: {
             type: 'object',
+            required: ['points'],
             properties: {
               ...RANGE_ANSWER,
               points: {
                 type: 'array',
                 items: {
                   type: 'object',
+                  required: ['ts', 'allowed', 'challenged', 'blocked', 'shadow_blocked', 'saved_usd'],
                   properties: {
                     ts: { type: 'integer' }, allowed: { type: 'integer' }, challenged: { type: 'integer' }, blocked: { type: 'integer' },
                     shadow_blocked: { type: 'integer' }, saved_usd: { type: 'number' },
