@@ -137,10 +137,33 @@ interface IncidentQuery {
  * Reading needs `read`; acknowledging, resolving, notes, reassignment and silences need `operate`.
  */
 export async function incidentRoutes(app: FastifyInstance, opts: { store: Store; keyring: Keyring; alerting: AlertingRuntime }): Promise<void> {
-  const read = requireScope(opts.keyring, 'read');
-  const operate = requireScope(opts.keyring, 'operate');
-  const { desk, silences } = opts.alerting;
-  const actor = (request: FastifyRequest) => request.principal?.name ?? 'unknown';
+  const routes: IncidentRoutes = {
+    store: opts.store,
+    read: requireScope(opts.keyring, 'read'),
+    operate: requireScope(opts.keyring, 'operate'),
+    desk: opts.alerting.desk,
+    silences: opts.alerting.silences,
+  };
+  incidentReadRoutes(app, routes);
+  incidentActionRoutes(app, routes);
+  silenceRoutes(app, routes);
+}
+
+/** What the incident and silence routes share: the store, the two scope checks, alerting's desk and silences. */
+interface IncidentRoutes {
+  store: Store;
+  read: ReturnType<typeof requireScope>;
+  operate: ReturnType<typeof requireScope>;
+  desk: AlertingRuntime['desk'];
+  silences: AlertingRuntime['silences'];
+}
+
+/** Who did it: the API key's or the signed-in user's name. */
+const actor = (request: FastifyRequest) => request.principal?.name ?? 'unknown';
+
+/** Reading incidents: the filtered list, and one incident with its timeline. */
+function incidentReadRoutes(app: FastifyInstance, routes: IncidentRoutes): void {
+  const { store, read, desk } = routes;
 
   app.get<{ Querystring: IncidentQuery }>(
     '/v1/incidents',
@@ -175,7 +198,7 @@ export async function incidentRoutes(app: FastifyInstance, opts: { store: Store;
       if (fromMs !== undefined && toMs !== undefined && fromMs >= toMs) throw new TollgateError('TG_REQUEST_INVALID', { field: 'from', message: '"from" must be before "to".' });
       if (q.kind && q.category && categoryOf(q.kind) !== q.category) return { incidents: [] };
       const kinds = q.kind ? [q.kind] : q.category ? kindsOf(q.category) : [];
-      const records = await listIncidents(opts.store, {
+      const records = await listIncidents(store, {
         ...(q.state ? { state: q.state } : {}),
         ...(q.owner ? { owner: q.owner } : {}),
         ...(q.severity ? { severity: q.severity } : {}),
@@ -207,6 +230,11 @@ export async function incidentRoutes(app: FastifyInstance, opts: { store: Store;
       return { incident: incidentView(incident), timeline: incident.timeline.map((entry) => ({ ...entry, at: iso(entry.at) })) };
     },
   );
+}
+
+/** What on-call does to an incident: acknowledge, resolve, add a note, hand it to another owner. */
+function incidentActionRoutes(app: FastifyInstance, routes: IncidentRoutes): void {
+  const { operate, desk } = routes;
 
   const action = <Body>(path: string, summary: string, description: string, body: object, run: (id: string, by: string, body: Body) => Promise<DeskResult>) =>
     app.post<{ Params: { id: string }; Body: Body }>(
@@ -241,6 +269,11 @@ export async function incidentRoutes(app: FastifyInstance, opts: { store: Store;
     { type: 'object', additionalProperties: false, required: ['owner', 'reason'], properties: { owner: { type: 'string', minLength: 1, maxLength: 64 }, reason: { type: 'string', minLength: 1, maxLength: 500 } } },
     (id, by, body) => desk.reassign(id, { by, to: body.owner, reason: body.reason }),
   );
+}
+
+/** Silences: the live and scheduled ones, adding one, ending one early. */
+function silenceRoutes(app: FastifyInstance, routes: IncidentRoutes): void {
+  const { read, operate, silences } = routes;
 
   app.get(
     '/v1/silences',
