@@ -81,6 +81,12 @@ const POINT_SCHEMA = {
  * (what the decision API allowed and stopped, and the money that saved), for the dashboard and users.
  */
 export async function trafficRoutes(app: FastifyInstance, opts: { store: Store; keyring: Keyring }): Promise<void> {
+  trafficSeriesRoute(app, opts);
+  decisionSeriesRoute(app, opts);
+}
+
+/** Sends, sessions, conversion and cost per bucket, grouped by a dimension, with only the fields asked computed. */
+function trafficSeriesRoute(app: FastifyInstance, opts: { store: Store; keyring: Keyring }): void {
   app.get<{ Querystring: TrafficQuery }>(
     '/v1/metrics/traffic',
     {
@@ -157,7 +163,10 @@ export async function trafficRoutes(app: FastifyInstance, opts: { store: Store; 
       return { from: fromMs, to: toMs, interval: q.interval, group_by: q.group_by ?? null, series };
     },
   );
+}
 
+/** Decisions per bucket (allowed, challenged, blocked, shadow-blocked) and the spend they saved. */
+function decisionSeriesRoute(app: FastifyInstance, opts: { store: Store; keyring: Keyring }): void {
   app.get<{ Querystring: Pick<TrafficQuery, 'from' | 'to' | 'interval' | 'app'> }>(
     '/v1/metrics/decisions',
     {
