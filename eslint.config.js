@@ -10,6 +10,8 @@ export default tseslint.config(
       '**/node_modules/**',
       '**/.next/**',
       'data/**',
+      '**/.tollgate-test/**',
+      '**/dist/**',
       '**/test-artifacts/**',
       'apps/web/next-env.d.ts',
       'apps/web/lib/api-schema.ts',
