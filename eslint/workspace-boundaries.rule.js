@@ -1,11 +1,23 @@
 // The folder layout is the architecture (docs/architecture.md): this rule keeps the arrows between
 // workspaces pointing the way the picture there draws them, so a shortcut fails `npm run lint`
 // instead of surviving review.
+import { readFileSync } from 'node:fs';
 import { dirname, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const APPS = new Set(['server', 'web', 'cli']);
+/** The names the vocabulary exports: no other package may hand them out, or take them from anyone else. */
+const VOCABULARY_NAMES = new Set(
+  [...readFileSync(resolve(ROOT, 'packages/vocabulary/src/index.ts'), 'utf8').matchAll(/export (?:type )?\{([^}]*)\}/g)].flatMap((match) =>
+    match[1]
+      .split(',')
+      .map((name) => name.replace(/^\s*type\s+/, '').trim())
+      .filter(Boolean),
+  ),
+);
+/** Where the shared words lived before the vocabulary: an import of one of them from here is a stale habit. */
+const FORMER_HOMES = new Set(['breakers', 'events', 'detector', 'alerting']);
 /** Frameworks that make a module an app: domain packages are importable without a server. */
 const HTTP_FRAMEWORKS = new Set(['fastify', 'next', 'react', 'react-dom']);
 
@@ -46,6 +58,19 @@ function refusal(from, source, filename) {
   return undefined;
 }
 
+/** A shared word taken from a package that is not the vocabulary, or handed on by a package that is not it. */
+function wordsFromElsewhere(from, node) {
+  const source = node.source.value;
+  const [scope, name] = source.split('/');
+  if (scope !== '@tollgate') return undefined;
+  if (node.type !== 'ImportDeclaration' && name === 'vocabulary' && from.dir !== 'packages/vocabulary') {
+    return 'do not re-export the vocabulary: importers take its words from @tollgate/vocabulary';
+  }
+  if (node.type !== 'ImportDeclaration' || !FORMER_HOMES.has(name)) return undefined;
+  const words = node.specifiers.map((specifier) => specifier.imported?.name).filter((word) => VOCABULARY_NAMES.has(word));
+  return words.length === 0 ? undefined : `take ${words.join(', ')} from @tollgate/vocabulary, not @tollgate/${name}`;
+}
+
 /** @type {import('eslint').Rule.RuleModule} */
 export default {
   meta: {
@@ -58,7 +83,7 @@ export default {
     if (from === undefined) return {};
     const check = (node) => {
       if (node.source === null || node.source === undefined || typeof node.source.value !== 'string') return;
-      const message = refusal(from, node.source.value, context.filename);
+      const message = refusal(from, node.source.value, context.filename) ?? wordsFromElsewhere(from, node);
       if (message !== undefined) context.report({ node: node.source, message });
     };
     return { ImportDeclaration: check, ExportNamedDeclaration: check, ExportAllDeclaration: check, ImportExpression: check };

@@ -56,6 +56,18 @@ describe('workspace boundaries', () => {
       /vocabulary imports no other/,
     ],
     [
+      'a package takes a shared word from its former home',
+      'packages/alerting/src/x.ts',
+      "import { describeScope, type Breaker } from '@tollgate/breakers';",
+      /take describeScope from @tollgate\/vocabulary/,
+    ],
+    [
+      'a package re-exports the vocabulary',
+      'packages/breakers/src/index.ts',
+      "export { SEVERITIES } from '@tollgate/vocabulary';",
+      /do not re-export/,
+    ],
+    [
       'the store imports the panels',
       'packages/store/src/x.ts',
       "import type { Panel } from '@tollgate/panels';",
