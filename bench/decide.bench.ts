@@ -48,7 +48,7 @@ function rulesWithoutScoring(): string {
   cpSync(RULES_DIR, dir, { recursive: true });
   const policyPath = join(dir, 'breaker-policy.yaml');
   const policy = readFileSync(policyPath, 'utf8');
-  const off = policy.replace(/^  mode: enforce\b/m, '  mode: off');
+  const off = policy.replace(/^ {2}mode: enforce\b/m, '  mode: off');
   if (off === policy) throw new Error('the shipped breaker policy has no "risk: mode: enforce" line to turn off');
   writeFileSync(policyPath, off);
   return dir;

@@ -12,8 +12,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runBacktest } from '@tollgate/detector';
-import { loadSimulatedTraffic, openCore } from '@tollgate/server';
-import { createSimulator } from '@tollgate/simulator';
+import { openCore } from '@tollgate/server';
+import { loadSimulatedTraffic, createSimulator } from '@tollgate/simulator';
 import { scenarioSet, scoreBacktest, type BenchScore } from './detect-scenarios.ts';
 import { median, writeResultsSection } from './results-file.ts';
 

@@ -47,7 +47,7 @@ function benchRules(): string {
   writeFileSync(join(dir, 'proxy.yaml'), `twilio:\n  services:\n    ${SERVICE}: {app: ${APP}, flow: signup, handles_challenges: true}\n`);
   const policyPath = join(dir, 'breaker-policy.yaml');
   const policy = readFileSync(policyPath, 'utf8');
-  const lifted = policy.replace(/^  apps:\n/m, `  apps:\n    ${APP}:\n      phone: { max: 1000000 }\n      app: off\n`);
+  const lifted = policy.replace(/^ {2}apps:\n/m, `  apps:\n    ${APP}:\n      phone: { max: 1000000 }\n      app: off\n`);
   if (lifted === policy) throw new Error('the shipped breaker policy has no "velocity: apps:" section to add the bench app to');
   writeFileSync(policyPath, lifted);
   return dir;

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli, type CliResult } from './support/run-cli.ts';
-import { ANOMALY_KINDS, SEVERITIES } from '@tollgate/breakers';
+import { ANOMALY_KINDS, SEVERITIES } from '@tollgate/vocabulary';
 import { createStore } from '@tollgate/store';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'tollgate-cli-'));

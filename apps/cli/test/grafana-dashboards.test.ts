@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Store } from '@tollgate/store';
-import { expandGrafanaMacros } from '@tollgate/store/testing/grafana-macros';
+import { expandGrafanaMacros } from '@tollgate/panels/testing/grafana-macros';
 import { openTempStore } from '@tollgate/store/testing';
 import { grafanaFiles } from '../src/commands/dashboards.command.ts';
 

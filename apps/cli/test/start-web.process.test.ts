@@ -8,8 +8,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { spawnServer } from '../../server/test/support/child-server.ts';
-import { TEST_HMAC_KEY } from '../../server/test/support/test-server.ts';
+import { spawnServer } from '@tollgate/server/testing/child-server';
+import { TEST_HMAC_KEY } from '@tollgate/server/testing';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'tollgate-start-web-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));

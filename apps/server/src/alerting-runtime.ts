@@ -29,11 +29,12 @@ import {
   type RulesWatcher,
   type SilenceRegistry,
 } from '@tollgate/alerting';
-import { describeScope, type BreakerChange } from '@tollgate/breakers';
+import type { BreakerChange } from '@tollgate/breakers';
+import { describeScope } from '@tollgate/vocabulary';
 import type { Anomaly, AnomalyChange, Budget } from '@tollgate/detector';
 import { listIncidents, scopeSpend, type Store } from '@tollgate/store';
 import { createPlannedEventRegistry, type PlannedEventRegistry } from './planned-event-registry.ts';
-import { spendReport } from './spend-report.ts';
+import { spendReport } from '@tollgate/spend';
 
 /** How often due notifications, escalations and incident money are looked at. */
 const ALERTING_TICK_MS = 5_000;

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { BUDGETS_FILE, parseBudgetsFile, type Budget } from '@tollgate/detector';
+import { parseBudgetsFile, type Budget } from '@tollgate/detector';
+import { BUDGETS_FILE } from '@tollgate/vocabulary';
 
 /**
  * The spend budgets from `TOLLGATE_BUDGETS_FILE` (default: budgets.yaml in `TOLLGATE_RULES_DIR`,

@@ -1,9 +1,8 @@
 import type { Logger } from 'pino';
 import type { EventKind } from '@tollgate/events';
 import type { Ingestor } from '@tollgate/ingest';
-import { createSimulator, demoScenarios } from '@tollgate/simulator';
+import { createSimulator, demoScenarios, loadSimulatedTraffic } from '@tollgate/simulator';
 import { detectorTraffic, type Store } from '@tollgate/store';
-import { loadSimulatedTraffic } from './simulation-loader.ts';
 
 // Gentle enough for a laptop, busy enough that every chart has something on it within a minute.
 const DEMO_SENDS_PER_MINUTE = 60;

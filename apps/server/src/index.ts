@@ -1,14 +1,6 @@
 export { buildApp, type AppDeps, type AppConfig } from './build-app.ts';
 export { startPlatform, type Platform } from './platform.ts';
 export { openCore, adminKeyFrom, type Core } from './core.ts';
-export { createKeyring, type Keyring } from './auth/keyring.ts';
-export { SCOPES, isScope, type Scope } from './auth/scopes.ts';
-export { ROLES, isRole, type Role } from './auth/roles.ts';
-export { createUsers, MIN_PASSWORD_LENGTH, type Users } from './auth/users.ts';
 export { createServerMetrics } from './metrics.ts';
 export { ERRORS, TollgateError, type ErrorCode } from './errors.ts';
-export { loadSimulatedTraffic, type EventCounts } from './simulation-loader.ts';
 export { NODE_ROLES, type NodeRole } from './node-roles.ts';
-export { importContracts, type ContractImport } from './contracts/contract-import.ts';
-export { readPolicyFile } from './policy-file.ts';
-export { backtestPolicy } from './decisions/policy-backtest-run.ts';

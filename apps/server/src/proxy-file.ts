@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { EMPTY_PROXY_CONFIG, parseProxyFile, PROXY_FILE, type ProxyConfig } from '@tollgate/proxy';
+import { EMPTY_PROXY_CONFIG, parseProxyFile, type ProxyConfig } from '@tollgate/proxy';
+import { PROXY_FILE } from '@tollgate/vocabulary';
 
 /**
  * The provider proxy's map of callers from `TOLLGATE_RULES_DIR` (default ./alert-rules); without

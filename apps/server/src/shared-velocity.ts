@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { limitsForApp, type RemoteSends, type VelocityConfig, type VelocityLimiter, type VelocityRequest } from '@tollgate/breakers';
-import { createCappedMap } from '@tollgate/events';
+import { createCappedMap } from '@tollgate/vocabulary';
 
 /**
  * Velocity counters shared by the decision nodes of a deployment through Redis (`REDIS_URL`).
@@ -72,7 +72,7 @@ export function createSharedVelocity(deps: {
   });
   redis.defineCommand('tollgateCount', { lua: COUNT_SCRIPT });
   const tracked = createCappedMap<Tracked>(TRACKED_KEYS);
-  let queue: VelocityRequest[] = [];
+  const queue: VelocityRequest[] = [];
   // Sends in the batch on its way to Redis: pending until their reply is absorbed.
   let sending = 0;
   let timer: NodeJS.Timeout | undefined;

@@ -7,11 +7,10 @@
  * that failed is delivered by a restarted server, and nothing is paged twice.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSimulator } from '@tollgate/simulator';
+import { createSimulator, loadSimulatedTraffic } from '@tollgate/simulator';
 import { startFakeApi, testCaAgent, type FakeApi, type ReceivedRequest } from '@tollgate/alerting/testing';
 import { createDetectionRuntime } from '../src/detection-runtime.ts';
-import { loadPolicyFile } from '../src/policy-file.ts';
-import { loadSimulatedTraffic } from '../src/simulation-loader.ts';
+import { loadPolicyFile } from '@tollgate/breakers';
 import { openTestServer, RULES_DIR, type TestServer } from './support/test-server.ts';
 
 const MINUTE = 60_000;

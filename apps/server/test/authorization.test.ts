@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
-import { SCOPES, type Scope } from '../src/auth/scopes.ts';
+import { SCOPES, type Scope } from '@tollgate/access';
 import type { ErrorCode } from '../src/errors.ts';
 import { TEST_ADMIN_KEY, openTestServer, type TestServer } from './support/test-server.ts';
 import { sendEvent, verifyEvent } from './support/events.fixture.ts';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_BATCH_EVENTS, SEND_EVENT_SCHEMA, VERIFY_EVENT_SCHEMA } from '@tollgate/events';
 import { eventCounts } from '@tollgate/store';
-import type { Scope } from '../src/auth/scopes.ts';
+import type { Scope } from '@tollgate/access';
 import type { ErrorCode } from '../src/errors.ts';
 import { openTestServer, type TestServer } from './support/test-server.ts';
 import { T0, ndjson, sendEvent, verifyEvent } from './support/events.fixture.ts';

@@ -4,11 +4,10 @@
  * month's spend, and bills reconciled into the month of their send however late they arrive.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseContractCsv } from '../src/contracts/contract-csv.ts';
+import { parseContractCsv, type ReconciliationLine } from '@tollgate/spend';
 import { openTestServer, type TestServer } from './support/test-server.ts';
 import { sendEvent } from './support/events.fixture.ts';
 import { billingEvent } from './fixtures/wire-events.fixture.ts';
-import type { ReconciliationLine } from '../src/spend-report.ts';
 
 const HOUR = 3_600_000;
 /** The spend page is read on the 20th of November. */

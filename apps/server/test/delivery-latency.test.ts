@@ -6,9 +6,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Anomaly } from '@tollgate/detector';
-import { createSimulator } from '@tollgate/simulator';
+import { createSimulator, loadSimulatedTraffic } from '@tollgate/simulator';
 import { createDetectionRuntime } from '../src/detection-runtime.ts';
-import { loadSimulatedTraffic } from '../src/simulation-loader.ts';
 import { openTestServer, type TestServer } from './support/test-server.ts';
 
 const MINUTE = 60_000;

@@ -9,8 +9,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_DETECTOR_CONFIG, parseBudgetsFile, type Anomaly, type Budget } from '@tollgate/detector';
-import { COUNTRIES, createSimulator, type ScenarioLabel, type ScenarioSpec } from '@tollgate/simulator';
-import { loadSimulatedTraffic } from '../src/simulation-loader.ts';
+import { COUNTRIES, createSimulator, loadSimulatedTraffic, type ScenarioLabel, type ScenarioSpec } from '@tollgate/simulator';
 import { watchDetection, type Watch } from './support/detection-watch.ts';
 import { openTestServer, type TestServer } from './support/test-server.ts';
 

@@ -5,9 +5,8 @@
  * left alone, and a restarted detector continues the same anomaly.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSimulator } from '@tollgate/simulator';
+import { createSimulator, loadSimulatedTraffic } from '@tollgate/simulator';
 import type { AutoTripOutcome } from '../src/detection-runtime.ts';
-import { loadSimulatedTraffic } from '../src/simulation-loader.ts';
 import type { AnomalyChange } from '@tollgate/detector';
 import { detectionRuntime } from './support/detection-watch.ts';
 import { openTestServer, TEST_ADMIN_KEY } from './support/test-server.ts';

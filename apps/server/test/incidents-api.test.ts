@@ -10,9 +10,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AlertInput } from '@tollgate/alerting';
 import { startFakeApi, type FakeApi } from '@tollgate/alerting/testing';
-import { createSimulator } from '@tollgate/simulator';
+import { createSimulator, loadSimulatedTraffic } from '@tollgate/simulator';
 import { notificationsOfIncident } from '@tollgate/store';
-import { loadSimulatedTraffic } from '../src/simulation-loader.ts';
 import { openTestServer, RULES_DIR, type TestServer } from './support/test-server.ts';
 
 const MINUTE = 60_000;

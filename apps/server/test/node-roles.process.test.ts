@@ -10,6 +10,7 @@ const dataDir = mkdtempSync(join(tmpdir(), 'tollgate-roles-'));
 const env = { TOLLGATE_DATA_DIR: dataDir, TOLLGATE_ADMIN_KEY: TEST_ADMIN_KEY, TOLLGATE_HMAC_KEY: TEST_HMAC_KEY };
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- each test reads the fields of the answer it expects
 async function call(server: ChildServer, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
   const res = await fetch(`${server.url}${path}`, {
     method,

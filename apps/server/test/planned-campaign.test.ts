@@ -5,10 +5,9 @@
  * finding, and the attack inside its scope is still caught.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSimulator } from '@tollgate/simulator';
+import { createSimulator, loadSimulatedTraffic } from '@tollgate/simulator';
 import { runBacktest, toPlannedEventRecord, type BacktestFinding } from '@tollgate/detector';
 import { savePlannedEvent } from '@tollgate/store';
-import { loadSimulatedTraffic } from '../src/simulation-loader.ts';
 import { openTestServer, type TestServer } from './support/test-server.ts';
 
 const MINUTE = 60_000;

@@ -2,8 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseBreakerPolicy, runPolicyBacktest, type BreakerPolicy, type Decision } from '@tollgate/breakers';
-import { createSimulator } from '@tollgate/simulator';
-import { loadSimulatedTraffic } from '../src/simulation-loader.ts';
+import { createSimulator, loadSimulatedTraffic } from '@tollgate/simulator';
 import { openTestServer, RULES_DIR, type TestServer } from './support/test-server.ts';
 
 const MINUTE_MS = 60_000;

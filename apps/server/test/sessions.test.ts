@@ -1,9 +1,6 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLoginThrottle } from '../src/auth/login-throttle.ts';
-import { hashPassword, verifyPassword } from '../src/auth/password.ts';
-import { createSessions } from '../src/auth/sessions.ts';
-import type { Role } from '../src/auth/roles.ts';
+import { createLoginThrottle, hashPassword, verifyPassword, createSessions, type Role } from '@tollgate/access';
 import { TEST_ADMIN_KEY, openTestServer, type TestServer } from './support/test-server.ts';
 
 let server: TestServer;

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSessions } from '../src/auth/sessions.ts';
+import { createSessions } from '@tollgate/access';
 import { openTestServer, type TestServer } from './support/test-server.ts';
 
 /**

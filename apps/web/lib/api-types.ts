@@ -1,112 +1,36 @@
-/** The shapes of the API answers the pages read (see the server's OpenAPI document at /docs/json). */
-export type Scope = { app?: string; flow?: string; country?: string; prefix?: string; asn?: number; provider?: string };
+/**
+ * The shapes of the API answers the pages read, named over the types generated from the server's
+ * OpenAPI document (api-schema.ts, `npm run api:types`): when an answer changes on the server, the
+ * pages that read it stop type-checking instead of rendering blanks.
+ */
+import type { paths } from './api-schema.ts';
 
-export interface IncidentAnomaly {
-  id: string;
-  kind: string;
-  severity: string;
-  state: string;
-  scope: Scope;
-  summary: string;
-  costPerHourUsd?: number;
+/** The JSON body a route answers with on success (200). */
+type Answer<Path extends keyof paths, Method extends keyof paths[Path]> = paths[Path][Method] extends {
+  responses: { 200: { content: { 'application/json': infer Body } } };
 }
+  ? Body
+  : never;
 
-export interface Incident {
-  id: string;
-  title: string;
-  owner: string;
-  severity: 'low' | 'medium' | 'high' | 'critical';
-  state: 'triggered' | 'acknowledged' | 'resolved';
-  category: 'auth' | 'billing' | 'delivery';
-  kinds: string[];
-  openedAt: string;
-  updatedAt: string;
-  acknowledgedAt?: string;
-  acknowledgedBy?: string;
-  resolvedAt?: string;
-  resolvedBy?: string;
-  spendUsd: number;
-  preventedUsd: number;
-  costPerHourUsd?: number;
-  anomalies: IncidentAnomaly[];
-}
+type IncidentAnswer = Answer<'/v1/incidents/{id}', 'get'>;
+type AnomalyAnswer = Answer<'/v1/anomalies/{id}', 'get'>;
 
-export interface TimelineEntry {
-  at: string;
-  actor: string;
-  type: string;
-  [detail: string]: unknown;
-}
+export type Incident = IncidentAnswer['incident'];
+export type IncidentAnomaly = Incident['anomalies'][number];
+export type TimelineEntry = IncidentAnswer['timeline'][number];
 
-export interface Anomaly {
-  id: string;
-  kind: string;
-  state: 'open' | 'resolved';
-  scope: Scope;
-  severity: string;
-  observed: number;
-  expected: number;
-  unit?: string;
-  costPerHourUsd?: number;
-  summary: string;
-  windowStartMs: number;
-  windowEndMs: number;
-  contributors?: { dimension: string; value: string; count: number; share: number; label?: string }[];
-  facts?: Record<string, unknown>;
-}
+export type Anomaly = AnomalyAnswer['anomaly'];
+export type SeriesPoint = AnomalyAnswer['series'][number];
 
-export interface SeriesPoint {
-  ts: number;
-  observed: number;
-  expected: number;
-  low: number;
-  high: number;
-}
-
-export interface Breaker {
-  id: string;
-  version: number;
-  scope: Scope;
-  action: 'block' | 'challenge' | 'throttle';
-  mode: 'enforce' | 'shadow';
-  state: 'closed' | 'open' | 'half_open';
-  reason: { kind: 'anomaly'; anomaly_id: string } | { kind: 'manual'; actor: string; note: string };
-  opened_at: number | null;
-  expires_at: number | null;
-  updated_at: number;
-}
-
-export interface AuditEntry {
-  ts: number;
-  version: number;
-  event: string;
-  from_state: string;
-  to_state: string;
-  actor: string;
-  detail: string;
-}
+export type Breaker = Answer<'/v1/breakers', 'get'>[number];
+export type AuditEntry = Answer<'/v1/breakers/{id}/audit', 'get'>[number];
+/** Which traffic a breaker, an anomaly or a planned event is about. */
+export type Scope = Breaker['scope'];
 
 /** A point holds the fields the request asked for (`fields`), so each may be absent. */
-export interface TrafficPoint {
-  ts: number;
-  sends?: number;
-  sessions?: number;
-  verified_sessions?: number;
-  conversion?: number | null;
-  cost_est_usd?: number;
-  cost_billed_usd?: number;
-  failed_sends?: number;
-}
-
-export interface TrafficAnswer {
-  from: number;
-  to: number;
-  series: { key: string; points: TrafficPoint[] }[];
-}
-
-export interface DecisionsAnswer {
-  points: { ts: number; allowed: number; challenged: number; blocked: number; shadow_blocked: number; saved_usd: number }[];
-}
+export type TrafficAnswer = Answer<'/v1/metrics/traffic', 'get'>;
+export type TrafficPoint = TrafficAnswer['series'][number]['points'][number];
+export type DecisionsAnswer = Answer<'/v1/metrics/decisions', 'get'>;
 
 /** "country=UZ prefix=+998 90" — a scope as on-call reads it. */
 export function scopeText(scope: Scope): string {
@@ -115,83 +39,19 @@ export function scopeText(scope: Scope): string {
 }
 
 /** GET /v1/silences: matchers in the routing files' syntax; times ISO-8601. */
-export interface Silence {
-  id: string;
-  matchers: string[];
-  author: string;
-  reason: string;
-  startsAt: string;
-  endsAt: string;
-  createdAt: string;
-}
+export type Silence = Answer<'/v1/silences', 'get'>['silences'][number];
 
 /** GET /v1/planned-events: an expected change, its window (ISO-8601) and who owns its scope's alerts meanwhile. */
-export interface PlannedEvent {
-  id: string;
-  kind: string;
-  scope: Scope;
-  startsAt: string;
-  endsAt: string;
-  volumeMultiplier: number;
-  owner?: string;
-  note: string;
-  author: string;
-  createdAt: string;
-}
+export type PlannedEvent = Answer<'/v1/planned-events', 'get'>['events'][number];
 
+export type OwnersAnswer = Answer<'/v1/owners', 'get'>;
+export type OwnerPerformance = OwnersAnswer['owners'][number];
 /** A response time measured over an owner's incidents (GET /v1/owners). */
-export interface ResponseMeasure {
-  measured: number;
-  medianMs?: number;
-  p90Ms?: number;
-  withinTarget?: number;
-}
-
-export interface OwnerPerformance {
-  owner: string;
-  role: string;
-  targets: { acknowledgeMs?: number; mitigateMs?: number };
-  incidents: number;
-  open: number;
-  acknowledge: ResponseMeasure;
-  mitigate: ResponseMeasure;
-  overdue: { incidentId: string; title: string; target: 'acknowledge' | 'mitigate'; overdueMs: number }[];
-}
-
-export interface OwnersAnswer {
-  from: string;
-  to: string;
-  owners: OwnerPerformance[];
-  unownedKinds: { kind: string; severities: string[] }[];
-}
+export type ResponseMeasure = OwnerPerformance['acknowledge'];
 
 /** GET /v1/users (admin): never a password hash; `disabled` is a removed user. */
-export interface UserSummary {
-  name: string;
-  role: string;
-  created_at: number;
-  disabled: boolean;
-}
+export type UserSummary = Answer<'/v1/users', 'get'>[number];
 
+export type PolicyBacktestAnswer = Answer<'/v1/policy/backtest', 'post'>;
 /** One app and flow of `POST /v1/policy/backtest`: sessions by the decision their first send would have got. */
-export interface PolicyBacktestGroup {
-  app: string;
-  flow: string;
-  sessions: number;
-  allowed: number;
-  challenged: number;
-  blocked: number;
-  /** Of those, the sessions that verified: legitimate users. */
-  verified: { allowed: number; challenged: number; blocked: number };
-  sends: number;
-  spend_usd: number;
-  spend_stopped_usd: number;
-  spend_challenged_usd: number;
-}
-
-export interface PolicyBacktestAnswer {
-  from: string;
-  to: string;
-  groups: PolicyBacktestGroup[];
-  total: PolicyBacktestGroup;
-}
+export type PolicyBacktestGroup = PolicyBacktestAnswer['total'];

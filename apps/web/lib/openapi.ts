@@ -8,6 +8,7 @@ import { API_URL } from './api.ts';
  */
 export async function bodyEnum(path: string, method: 'post' | 'patch', property: string): Promise<string[]> {
   try {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- walked by optional chaining; what it finds is checked below
     const doc = (await (await fetch(`${API_URL}/docs/json`, { cache: 'no-store' })).json()) as Record<string, any>;
     const values = doc.paths?.[path]?.[method]?.requestBody?.content?.['application/json']?.schema?.properties?.[property]?.enum;
     return Array.isArray(values) ? values.filter((value): value is string => typeof value === 'string') : [];

@@ -13,10 +13,9 @@ import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSimulator } from '@tollgate/simulator';
-import { loadSimulatedTraffic } from '../../server/src/simulation-loader.ts';
-import { detectionRuntime } from '../../server/test/support/detection-watch.ts';
-import { openTestServer, TEST_ADMIN_KEY, type TestServer } from '../../server/test/support/test-server.ts';
+import { createSimulator, loadSimulatedTraffic } from '@tollgate/simulator';
+import { detectionRuntime } from '@tollgate/server/testing/detection-watch';
+import { openTestServer, TEST_ADMIN_KEY, type TestServer } from '@tollgate/server/testing';
 import { startWeb, type WebServer } from '../launcher/web-server.ts';
 import { launchChromium } from './support/chromium.ts';
 

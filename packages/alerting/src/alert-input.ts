@@ -1,4 +1,4 @@
-import type { AnomalyKind, Scope, Severity } from '@tollgate/breakers';
+import type { AnomalyKind, Scope, Severity } from '@tollgate/vocabulary';
 
 /** Where an anomaly was found: the breakers' scope, with the keys the detector attributed it to. */
 export type AlertScope = Scope;

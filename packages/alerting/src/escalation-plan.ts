@@ -1,4 +1,4 @@
-import { formatDuration } from '@tollgate/breakers';
+import { formatDuration } from '@tollgate/vocabulary';
 import type { IncidentState } from './incident.ts';
 import type { EscalationContact } from './rules-config.ts';
 

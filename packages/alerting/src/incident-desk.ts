@@ -8,7 +8,7 @@ import {
   scopeMoney,
   type Store,
 } from '@tollgate/store';
-import { scopeCovers, type ScopeAttributes } from '@tollgate/breakers';
+import { scopeCovers, type ScopeAttributes } from '@tollgate/vocabulary';
 import type { AlertInput } from './alert-input.ts';
 import { planEscalation } from './escalation-plan.ts';
 import {

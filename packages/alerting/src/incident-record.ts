@@ -1,4 +1,4 @@
-import type { Severity } from '@tollgate/breakers';
+import type { Severity } from '@tollgate/vocabulary';
 import type { IncidentRecord, IncidentTimelineRecord, SilenceRecord } from '@tollgate/store';
 import type { AlertInput } from './alert-input.ts';
 import type { Incident, IncidentState, TimelineEntry } from './incident.ts';

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { SEVERITIES, type Severity } from '@tollgate/breakers';
+import { SEVERITIES, type Severity } from '@tollgate/vocabulary';
 import type { AlertInput } from './alert-input.ts';
 import { primaryMatch, route, type RouteMatch } from './route-tree.ts';
 import type { AlertingConfig } from './rules-config.ts';

@@ -72,8 +72,6 @@ export { createSilenceRegistry } from './silence-registry.ts';
 export type { SilenceRegistry, SilenceResult, StoredSilence } from './silence-registry.ts';
 export { describeRules, explainRouting } from './rules-view.ts';
 export type { OwnerView, RouteView, RoutingExplanation, RulesView } from './rules-view.ts';
-export { ALERT_CATEGORIES, categoryOf, kindsOf } from './alert-category.ts';
-export type { AlertCategory } from './alert-category.ts';
 export { composeSpendDigest, forecastMonth, roundUsd } from './spend-digest.ts';
 export type { BudgetInput, BudgetStatus, DigestInput } from './spend-digest.ts';
 export { ownerPerformance } from './owner-performance.ts';

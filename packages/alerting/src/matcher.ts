@@ -1,4 +1,4 @@
-import { ANOMALY_KINDS, SEVERITIES } from '@tollgate/breakers';
+import { ANOMALY_KINDS, SEVERITIES } from '@tollgate/vocabulary';
 import { ALERT_LABELS, isAlertLabel, type AlertLabel, type AlertLabels } from './alert-input.ts';
 
 export type MatchOperator = '=' | '!=' | '=~' | '!~';

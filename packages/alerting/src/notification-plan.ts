@@ -1,4 +1,4 @@
-import { formatDuration } from '@tollgate/breakers';
+import { formatDuration } from '@tollgate/vocabulary';
 import type { AlertInput } from './alert-input.ts';
 import type { RouteTimings } from './rules-config.ts';
 

@@ -1,4 +1,4 @@
-import type { Severity } from '@tollgate/breakers';
+import type { Severity } from '@tollgate/vocabulary';
 import type { AlertScope } from './alert-input.ts';
 import type { Incident, IncidentState, NotificationChannel, NotificationEvent } from './incident.ts';
 

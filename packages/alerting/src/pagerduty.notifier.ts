@@ -1,6 +1,6 @@
 import type { Agent } from 'node:https';
 import { event } from '@pagerduty/pdjs';
-import type { Severity } from '@tollgate/breakers';
+import type { Severity } from '@tollgate/vocabulary';
 import { incidentUrl, type Notification, type Notifier, type NotifyResult } from './notifier.ts';
 
 /** PagerDuty's Events API host; tests and proxies point `server` elsewhere. */

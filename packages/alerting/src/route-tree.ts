@@ -1,4 +1,4 @@
-import { severityAtLeast } from '@tollgate/breakers';
+import { severityAtLeast } from '@tollgate/vocabulary';
 import { labelsOf, type AlertInput, type AlertLabel, type AlertLabels } from './alert-input.ts';
 import { matchesAll } from './matcher.ts';
 import type { AlertingConfig, Owner, PagerDutyTarget, RouteNode, RouteTimings } from './rules-config.ts';

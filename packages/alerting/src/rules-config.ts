@@ -1,4 +1,4 @@
-import type { Severity } from '@tollgate/breakers';
+import type { Severity } from '@tollgate/vocabulary';
 import type { AlertLabel } from './alert-input.ts';
 import type { Matcher } from './matcher.ts';
 

@@ -1,9 +1,7 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { BREAKER_POLICY_FILE } from '@tollgate/breakers';
-import { BUDGETS_FILE } from '@tollgate/detector';
-import { PROXY_FILE } from '@tollgate/proxy';
+import { BREAKER_POLICY_FILE, BUDGETS_FILE, PROXY_FILE } from '@tollgate/vocabulary';
 import { parseRules, type RulesEnv, type RulesFile, type RulesParse } from './rules-parser.ts';
 import type { AlertingConfig, RuleError } from './rules-config.ts';
 

@@ -1,5 +1,5 @@
 import { isScalar } from 'yaml';
-import { ANOMALY_KINDS, SEVERITIES, parseDuration, readYaml, type AnomalyKind, type Located, type Severity, type YamlReader } from '@tollgate/breakers';
+import { ANOMALY_KINDS, SEVERITIES, parseDuration, readYaml, type AnomalyKind, type Located, type Severity, type YamlReader } from '@tollgate/vocabulary';
 import { ALERT_LABELS, type AlertLabel } from './alert-input.ts';
 import { parseMatcher, type Matcher } from './matcher.ts';
 import { matchingRoutes } from './route-tree.ts';

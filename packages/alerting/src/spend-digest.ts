@@ -2,7 +2,7 @@
  * Finance's view of the money, as pure functions: the month-end forecast against budgets, and the
  * morning digest that says where yesterday's spend went and what incidents cost.
  */
-import { describeScope } from '@tollgate/breakers';
+import { describeScope } from '@tollgate/vocabulary';
 
 const HOUR_MS = 3_600_000;
 

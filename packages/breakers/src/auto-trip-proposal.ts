@@ -1,7 +1,6 @@
-import { severityAtLeast, type AnomalyFinding } from './anomaly-finding.ts';
+import { severityAtLeast, type AnomalyFinding, type Scope } from '@tollgate/vocabulary';
 import type { AutoTripRule, BreakerPolicy } from './breaker-policy.ts';
 import type { BreakerSpec } from './breaker-state-machine.ts';
-import type { Scope } from './breaker.ts';
 
 /** A breaker a policy rule wants for an anomaly, before the blast-radius guard and before it has an id. */
 export interface AutoTripProposal {

@@ -1,10 +1,4 @@
-import { SCOPE_KEYS, type BreakerAction, type BreakerReason, type Scope } from './breaker.ts';
-
-/** "app=shop prefix=+44 740": a scope as people read it in audit entries, reasons and pages. */
-export function describeScope(scope: Scope): string {
-  const parts = SCOPE_KEYS.filter((key) => scope[key] !== undefined).map((key) => `${key}=${scope[key]}`);
-  return parts.length === 0 ? 'all traffic' : parts.join(' ');
-}
+import type { BreakerAction, BreakerReason } from './breaker.ts';
 
 export function describeReason(reason: BreakerReason): string {
   return reason.kind === 'anomaly' ? `anomaly ${reason.anomalyId}` : `manual by ${reason.actor}: ${reason.note}`;

@@ -1,8 +1,7 @@
-import { ANOMALY_KINDS, SEVERITIES, type AnomalyKind, type Severity } from './anomaly-finding.ts';
+import { ANOMALY_KINDS, parseDuration, readYaml, SEVERITIES, type AnomalyKind, type Located, type PolicyError, type Severity, type YamlReader } from '@tollgate/vocabulary';
 import type { AllowlistSpec } from './allowlist.ts';
 import { MIN_COOLDOWN_MS } from './breaker-state-machine.ts';
 import type { BreakerAction, BreakerMode } from './breaker.ts';
-import { parseDuration } from './duration.ts';
 import { checkCidr } from './ip-range.ts';
 import { DEFAULT_RISK_POLICY, type RiskPolicy } from './risk-assessor.ts';
 import { readRisk, readVerify } from './risk-policy.ts';
@@ -16,9 +15,6 @@ import {
   type VelocityRuleName,
   type WindowLimit,
 } from './velocity-limits.ts';
-import { readYaml, type Located, type PolicyError, type YamlReader } from './yaml-reader.ts';
-
-export type { PolicyError } from './yaml-reader.ts';
 
 /** The scope key an auto-tripped breaker is cut at, taken from the anomaly's attributed scope. */
 export const SCOPE_LEVELS = ['prefix', 'country', 'asn', 'provider', 'app'] as const;
@@ -58,9 +54,6 @@ export type PolicyParse = { ok: true; policy: BreakerPolicy } | { ok: false; err
 
 /** The only format so far; the key exists so a later format can be told apart at load. */
 export const POLICY_VERSION = 1;
-/** The policy's file name in the rules directory (TOLLGATE_RULES_DIR), beside the routing files. */
-export const BREAKER_POLICY_FILE = 'breaker-policy.yaml';
-
 /**
  * One send in twenty while half-open: a busy prefix yields enough sessions in minutes to judge
  * conversion, and a still-running attack keeps 95% of its cost stopped.

@@ -1,9 +1,8 @@
 import { SYSTEM_ACTORS, type BreakerAuditEntry } from './breaker-audit.ts';
 import type { BreakerEvent, ExtendEvent, ProbeResultEvent, ResetEvent, TripEvent } from './breaker-event.ts';
-import { describeAction, describeReason, describeScope } from './breaker-description.ts';
-import { checkScope } from './breaker-scope.ts';
-import { formatDuration } from './duration.ts';
-import type { Breaker, BreakerAction, BreakerMode, BreakerReason, BreakerState, Scope } from './breaker.ts';
+import { describeAction, describeReason } from './breaker-description.ts';
+import { checkScope, describeScope, formatDuration, type Scope } from '@tollgate/vocabulary';
+import type { Breaker, BreakerAction, BreakerMode, BreakerReason, BreakerState } from './breaker.ts';
 import type { BreakersError } from './breakers-error.ts';
 
 /** The outcome of a change: the new breaker and its audit entry, or why nothing changed. */

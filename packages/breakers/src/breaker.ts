@@ -6,25 +6,7 @@
  *
  * Times are epoch milliseconds on the caller's clock (event time in replays, wall time live).
  */
-
-/**
- * Which traffic a breaker covers: every key present must equal the request's value, absent keys
- * match anything. `prefix` follows the events package's convention: "+<calling code> <first 3
- * national digits>", e.g. "+44 740"; `country` is ISO 3166-1 alpha-2.
- */
-export interface Scope {
-  app?: string;
-  flow?: string;
-  country?: string;
-  prefix?: string;
-  asn?: number;
-  provider?: string;
-}
-
-export type ScopeKey = keyof Scope;
-
-/** Every scope key, in the order descriptions and audit notes list them. */
-export const SCOPE_KEYS: readonly ScopeKey[] = ['app', 'flow', 'country', 'prefix', 'asn', 'provider'];
+import type { Scope } from '@tollgate/vocabulary';
 
 /** What an open breaker does to covered traffic. A throttle lets `perMinute` sends a minute through, then blocks. */
 export type BreakerAction = { kind: 'block' } | { kind: 'challenge' } | { kind: 'throttle'; perMinute: number };

@@ -1,5 +1,6 @@
 import type { Allowlist } from './allowlist.ts';
-import { describeReason, describeScope } from './breaker-description.ts';
+import { describeReason } from './breaker-description.ts';
+import { describeScope } from '@tollgate/vocabulary';
 import { effectiveState } from './breaker-state-machine.ts';
 import type { Breaker } from './breaker.ts';
 import type { BreakerIndex } from './scope-match.ts';

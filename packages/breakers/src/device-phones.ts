@@ -1,4 +1,4 @@
-import { createCappedMap } from '@tollgate/events';
+import { createCappedMap } from '@tollgate/vocabulary';
 import { FULL_DEVICE_PHONES } from './risk-signals.ts';
 
 /** How long a device's numbers are remembered: a phone farm cycles numbers within minutes, a family within days. */

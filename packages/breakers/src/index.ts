@@ -1,5 +1,4 @@
-export type { Breaker, BreakerAction, BreakerMode, BreakerReason, BreakerState, Scope, ScopeKey } from './breaker.ts';
-export { SCOPE_KEYS } from './breaker.ts';
+export type { Breaker, BreakerAction, BreakerMode, BreakerReason, BreakerState } from './breaker.ts';
 export type { BreakerEvent, ExpireEvent, ExtendEvent, ProbeResultEvent, ResetEvent, TripEvent } from './breaker-event.ts';
 export type { BreakerAuditEntry } from './breaker-audit.ts';
 export { SYSTEM_ACTORS } from './breaker-audit.ts';
@@ -14,13 +13,12 @@ export {
   MAX_ESCALATED_COOLDOWN_MS,
 } from './breaker-state-machine.ts';
 export type { BreakerSpec, Transition } from './breaker-state-machine.ts';
-export { checkScope } from './breaker-scope.ts';
-export { describeScope, describeReason, describeAction } from './breaker-description.ts';
+export { describeReason, describeAction } from './breaker-description.ts';
 export { BREAKERS_ERROR_CODES } from './breakers-error.ts';
 export type { BreakersError, BreakersErrorCode } from './breakers-error.ts';
 
-export { scopeCovers, createBreakerIndex } from './scope-match.ts';
-export type { BreakerIndex, ScopeAttributes } from './scope-match.ts';
+export { createBreakerIndex } from './scope-match.ts';
+export type { BreakerIndex } from './scope-match.ts';
 
 export { createVelocityLimiter, DEFAULT_MAX_KEYS_PER_TABLE } from './velocity-limiter.ts';
 export type {
@@ -51,6 +49,8 @@ export type { Decider, DeciderDeps, DecideRequest, DecideResult, Decision, Decis
 
 export { createPolicyDecider } from './policy-decider.ts';
 export { runPolicyBacktest, DEFAULT_STATS_EVERY_MS } from './policy-backtest.ts';
+export { backtestPolicy } from './policy-backtest-run.ts';
+export { loadPolicyFile, readPolicyFile } from './policy-file.ts';
 export type { PolicyBacktestDeps, PolicyBacktestGroup, PolicyBacktestReport } from './policy-backtest.ts';
 export { createBreakerTimeline } from './breaker-timeline.ts';
 export type { BreakerTimeline } from './breaker-timeline.ts';
@@ -77,17 +77,12 @@ export type { Allowlist, AllowlistMatch, AllowlistRequest, AllowlistSpec, PhoneH
 export { checkCidr, createIpRangeSet } from './ip-range.ts';
 export type { IpRangeSet } from './ip-range.ts';
 
-export { parseBreakerPolicy, DEFAULT_BREAKER_POLICY, BREAKER_POLICY_FILE, POLICY_VERSION, DEFAULT_PROBE_SHARE, DEFAULT_MAX_SHARE_OF_LEGIT_TRAFFIC, SCOPE_LEVELS, NARROWING_KEYS } from './breaker-policy.ts';
-export type { AutoTripRule, BreakerPolicy, NarrowingKey, PolicyError, PolicyParse, ScopeLevel } from './breaker-policy.ts';
+export { parseBreakerPolicy, DEFAULT_BREAKER_POLICY, POLICY_VERSION, DEFAULT_PROBE_SHARE, DEFAULT_MAX_SHARE_OF_LEGIT_TRAFFIC, SCOPE_LEVELS, NARROWING_KEYS } from './breaker-policy.ts';
+export type { AutoTripRule, BreakerPolicy, NarrowingKey, PolicyParse, ScopeLevel } from './breaker-policy.ts';
 export { proposeAutoTrip } from './auto-trip-proposal.ts';
 export type { AutoTripMatch, AutoTripProposal } from './auto-trip-proposal.ts';
 export { guardAutoTrip } from './blast-radius-guard.ts';
 export type { TripGuard } from './blast-radius-guard.ts';
-export { ANOMALY_KINDS, SEVERITIES, severityAtLeast } from './anomaly-finding.ts';
-export type { AnomalyFinding, AnomalyKind, Severity } from './anomaly-finding.ts';
-export { parseDuration, formatDuration } from './duration.ts';
-export { readYaml } from './yaml-reader.ts';
-export type { Located, YamlReader } from './yaml-reader.ts';
 
 export { createBreakerRegistry } from './breaker-registry.ts';
 export type { BreakerChange, BreakerRegistry } from './breaker-registry.ts';

@@ -1,4 +1,4 @@
-import { createCappedMap } from '@tollgate/events';
+import { createCappedMap } from '@tollgate/vocabulary';
 import type { DecideRequest } from './decide.ts';
 import { createDevicePhones } from './device-phones.ts';
 import { scoreRisk, signalWeights, type RiskScore } from './risk-score.ts';

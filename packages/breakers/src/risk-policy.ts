@@ -1,10 +1,9 @@
-import { parseDuration } from './duration.ts';
+import { parseDuration, type Located, type YamlReader } from '@tollgate/vocabulary';
 import { DEFAULT_RISK_POLICY, RISK_MODES, type RiskPolicy } from './risk-assessor.ts';
 import { DEFAULT_SIGNAL_WEIGHTS, SIGNAL_NAMES, type SignalName } from './risk-signals.ts';
 import { MAX_RISK_SCORE } from './risk-score.ts';
 import { CHALLENGE_KINDS, DEFAULT_TIER_POLICY, type TierPolicy, type TierThresholds } from './risk-tiers.ts';
 import { DEFAULT_VERIFY_LIMITS, type AttemptLimit, type VerifyLimits, type VerifyRuleName, type VerifyRules } from './verify-limits.ts';
-import type { Located, YamlReader } from './yaml-reader.ts';
 
 /** The policy file's `risk` and `verify` sections; read by breaker-policy.ts with the rest of the file. */
 

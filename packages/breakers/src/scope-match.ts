@@ -1,27 +1,5 @@
-import type { Breaker, Scope, ScopeKey } from './breaker.ts';
-
-/** What the decision path knows about a send, as far as scopes go. */
-export interface ScopeAttributes {
-  app: string;
-  flow: string;
-  country: string;
-  prefix: string;
-  asn: number;
-  /** Unknown when the service has not picked its provider yet: provider-scoped breakers then do not apply. */
-  provider?: string;
-}
-
-/** True when every key the scope names has the request's value; keys the scope omits match anything. */
-export function scopeCovers(scope: Scope, request: ScopeAttributes): boolean {
-  return (
-    (scope.app === undefined || scope.app === request.app) &&
-    (scope.flow === undefined || scope.flow === request.flow) &&
-    (scope.country === undefined || scope.country === request.country) &&
-    (scope.prefix === undefined || scope.prefix === request.prefix) &&
-    (scope.asn === undefined || scope.asn === request.asn) &&
-    (scope.provider === undefined || scope.provider === request.provider)
-  );
-}
+import type { ScopeAttributes, ScopeKey } from '@tollgate/vocabulary';
+import type { Breaker } from './breaker.ts';
 
 /** The breakers that may act on a request, answered without looking at every breaker. */
 export interface BreakerIndex {

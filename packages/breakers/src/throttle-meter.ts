@@ -1,4 +1,4 @@
-import { createCappedMap } from '@tollgate/events';
+import { createCappedMap } from '@tollgate/vocabulary';
 import { SlidingWindow } from './sliding-window.ts';
 
 /** A throttle breaker's rate is per minute (`BreakerAction.perMinute`). */

@@ -1,5 +1,4 @@
-import { createCappedMap, type CappedMap } from '@tollgate/events';
-import { formatDuration } from './duration.ts';
+import { createCappedMap, formatDuration, type CappedMap } from '@tollgate/vocabulary';
 import { SlidingWindow } from './sliding-window.ts';
 import {
   DEFAULT_VELOCITY_CONFIG,

@@ -1,5 +1,4 @@
-import { createCappedMap, type CappedMap } from '@tollgate/events';
-import { formatDuration } from './duration.ts';
+import { createCappedMap, formatDuration, type CappedMap } from '@tollgate/vocabulary';
 import { DEFAULT_MAX_KEYS_PER_TABLE, MAX_TRACKED_APPS } from './velocity-limiter.ts';
 import { backoffMs, DEFAULT_VERIFY_LIMITS, verifyRulesFor, type AttemptLimit, type VerifyLimits, type VerifyRules } from './verify-limits.ts';
 

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { createBreaker, guardAutoTrip, parseBreakerPolicy, proposeAutoTrip, type AnomalyFinding, type AutoTripProposal } from '../src/index.ts';
+import { createBreaker, guardAutoTrip, parseBreakerPolicy, proposeAutoTrip, type AutoTripProposal } from '../src/index.ts';
+import type { AnomalyFinding } from '@tollgate/vocabulary';
 import { HOUR_MS, MINUTE_MS, NOW_MS } from './fixtures/breakers.ts';
 
 const parsed = parseBreakerPolicy(readFileSync(new URL('../examples/breaker-policy.yaml', import.meta.url), 'utf8'), 'breaker-policy.yaml');

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createBreakerIndex, scopeCovers, transition, type Scope, type ScopeAttributes } from '../src/index.ts';
+import { createBreakerIndex, transition } from '../src/index.ts';
+import { scopeCovers, type Scope, type ScopeAttributes } from '@tollgate/vocabulary';
 import { NOW_MS, openBreaker } from './fixtures/breakers.ts';
 import { REQUEST } from './fixtures/requests.ts';
 

@@ -4,7 +4,7 @@
  * gives the same ids and a later episode of the same signal gets a new one.
  */
 import { createHash } from 'node:crypto';
-import { describeScope, SEVERITIES, type Severity } from '@tollgate/breakers';
+import { describeScope, SEVERITIES, type Severity } from '@tollgate/vocabulary';
 import type { Finding, SuggestedAction } from './finding.ts';
 
 export type AnomalyState = 'open' | 'resolved';

@@ -24,7 +24,7 @@ import { plannedEventsBetween, type Store } from '@tollgate/store';
 import { fromPlannedEventRecord } from './planned-event.ts';
 import type { Scope } from './scope.ts';
 import type { SuggestedAction } from './finding.ts';
-import type { AnomalyKind, Severity } from '@tollgate/breakers';
+import type { AnomalyKind, Severity } from '@tollgate/vocabulary';
 import { createDetectionEngine, HISTORY_MS } from './detection-engine.ts';
 import { DEFAULT_DETECTOR_CONFIG, type DetectorConfig } from './detector-config.ts';
 import { loadHours, loadMinutes } from './engine-feed.ts';

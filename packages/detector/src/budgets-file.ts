@@ -1,13 +1,11 @@
 /**
  * The budgets file (`alert-rules/budgets.yaml`): monthly spend budgets per app, country or provider
- * that the budget-burn detector holds spend against. Read with the breakers' YAML reader, so a
+ * that the budget-burn detector holds spend against. Read with the vocabulary's YAML reader, so a
  * mistake is reported like one in the breaker policy or the routing rules: file, line, key path.
  */
-import { readYaml, type Located, type PolicyError, type YamlReader } from '@tollgate/breakers';
+import { readYaml, type Located, type PolicyError, type YamlReader } from '@tollgate/vocabulary';
 import type { Budget } from './detector-config.ts';
 
-/** Its name in the rules folder, next to the breaker policy and the routing files. */
-export const BUDGETS_FILE = 'budgets.yaml';
 /** Estimated send costs are USD; a budget in another currency would need rates the detector does not have. */
 export const BUDGET_CURRENCY = 'USD';
 const TOP_KEYS = ['currency', 'budgets'] as const;

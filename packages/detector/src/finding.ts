@@ -2,7 +2,7 @@
  * What one detection step reports: a finding per kind and scope, carrying its own evidence. The
  * lifecycle turns findings into anomalies (open, updated, resolved); a finding is a value and says why.
  */
-import type { AnomalyKind, Severity } from '@tollgate/breakers';
+import type { AnomalyKind, Severity } from '@tollgate/vocabulary';
 import type { Scope } from './scope.ts';
 
 export type SuggestedAction = 'block' | 'challenge' | 'alert';

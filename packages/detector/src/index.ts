@@ -1,7 +1,7 @@
 export { createDetectionEngine, type DetectionEngine, type StepResult } from './detection-engine.ts';
 export { runBacktest, type BacktestFinding, type BacktestOptions, type BacktestResult } from './backtest.ts';
 export { DEFAULT_DETECTOR_CONFIG, type Budget, type DetectorConfig } from './detector-config.ts';
-export { parseBudgetsFile, BUDGET_CURRENCY, BUDGETS_FILE, type BudgetsParse } from './budgets-file.ts';
+export { parseBudgetsFile, BUDGET_CURRENCY, type BudgetsParse } from './budgets-file.ts';
 export type { Anomaly, AnomalyState, EvidencePoint } from './anomaly.ts';
 export type { AnomalyChange } from './anomaly-lifecycle.ts';
 export type { Contributor, Finding, SuggestedAction } from './finding.ts';

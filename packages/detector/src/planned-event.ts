@@ -3,7 +3,7 @@
  * and scope the detector takes the declared volume as expected; it keeps judging conversion, cost
  * and number enumeration as always, because a planned campaign is no cover for pumping.
  */
-import { checkScope, scopeCovers, type Scope, type ScopeAttributes } from '@tollgate/breakers';
+import { checkScope, scopeCovers, type Scope, type ScopeAttributes } from '@tollgate/vocabulary';
 import type { PlannedEventRecord } from '@tollgate/store';
 
 export const PLANNED_EVENT_KINDS = ['campaign', 'launch', 'migration', 'holiday'] as const;

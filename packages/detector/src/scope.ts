@@ -2,7 +2,7 @@
  * Scopes the detector baselines and reports on. A finding's scope is the smallest combination of
  * dimensions that explains it; the levels below are the combinations that keep a baseline.
  */
-import type { Scope } from '@tollgate/breakers';
+import type { Scope } from '@tollgate/vocabulary';
 
 export type { Scope };
 

@@ -47,4 +47,3 @@ export { EventsError, EVENTS_ERROR_CODES } from './events-error.ts';
 export type { EventsErrorCode } from './events-error.ts';
 export { readCsvTable } from './csv-table.ts';
 export type { CsvColumn, CsvTable } from './csv-table.ts';
-export { createCappedMap, type CappedMap } from './capped-map.ts';

@@ -1,5 +1,5 @@
 import type { AsnDatabase, AsnInfo } from './asn-lookup.ts';
-import { createCappedMap } from './capped-map.ts';
+import { createCappedMap } from '@tollgate/vocabulary';
 import { toUsd } from './currency.ts';
 import { validateEvent } from './event-validator.ts';
 import { canonicalIp, ipSubnet } from './ip-address.ts';

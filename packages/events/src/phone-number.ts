@@ -1,5 +1,5 @@
 import { parsePhoneNumber, ParseError } from 'libphonenumber-js/max';
-import { createCappedMap } from './capped-map.ts';
+import { createCappedMap } from '@tollgate/vocabulary';
 import { callingCodeOf, NON_GEOGRAPHIC_COUNTRY } from './country-code.ts';
 import { formatPrefix } from './phone-prefix.ts';
 import type { Checked, FieldProblem } from './rejection.ts';

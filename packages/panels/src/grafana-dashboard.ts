@@ -2,12 +2,12 @@ import type { Dashboard, Panel, Range, Unit } from './panel-definition.ts';
 
 /**
  * An importable Grafana dashboard (grafana-clickhouse-datasource) made from the same panel file as a
- * page of the web dashboard: same titles, fields, units and ranges, each panel's SQL given by the
- * store (`grafanaSql`). A panel the store cannot express in SQL (the spend report's budgets live in
+ * page of the web dashboard: same titles, fields, units and ranges, each panel's SQL given by
+ * `grafanaSql` (grafana-sql.ts). A panel the store cannot express in SQL (the spend report's budgets live in
  * a file, not in ClickHouse) becomes a text panel that says why and where to see it.
  */
 
-/** What a panel asks the store for (`grafanaSql` of @tollgate/store answers it). */
+/** What a panel asks the store for (`grafanaSql` in grafana-sql.ts answers it). */
 export interface PanelSqlRequest {
   path: string;
   params: Readonly<Record<string, string>>;

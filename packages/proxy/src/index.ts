@@ -1,4 +1,4 @@
-export { PROXY_FILE, EMPTY_PROXY_CONFIG } from './proxy-config.ts';
+export { EMPTY_PROXY_CONFIG } from './proxy-config.ts';
 export type { CallerBinding, ProxyConfig } from './proxy-config.ts';
 export { parseProxyFile } from './proxy-file.parser.ts';
 export type { ProxyFileParse } from './proxy-file.parser.ts';

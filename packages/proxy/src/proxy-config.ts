@@ -1,8 +1,5 @@
 import type { Flow } from '@tollgate/events';
 
-/** Its name in the rules folder, next to the breaker policy and the routing files. */
-export const PROXY_FILE = 'proxy.yaml';
-
 /** Who a proxied request speaks for: the app and flow its decisions and events are counted under. */
 export interface CallerBinding {
   app: string;

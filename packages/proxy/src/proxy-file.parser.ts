@@ -3,7 +3,7 @@
  * keys and applications Tollgate relays for, and the app and flow each speaks for. Read with the
  * breakers' YAML reader, so a mistake is reported like one in the breaker policy: file, line, path.
  */
-import { readYaml, type Located, type PolicyError, type YamlReader } from '@tollgate/breakers';
+import { readYaml, type Located, type PolicyError, type YamlReader } from '@tollgate/vocabulary';
 import { FLOWS } from '@tollgate/events';
 import type { CallerBinding, ProxyConfig } from './proxy-config.ts';
 

@@ -22,3 +22,5 @@ export type {
 export { COUNTRIES, type CountryProfile, type MobileRange } from './catalog/countries.catalog.ts';
 export { APPS, type AppName } from './catalog/apps.catalog.ts';
 export { PROVIDERS, type ProviderName } from './catalog/providers.catalog.ts';
+export { loadSimulatedTraffic } from './simulation-loader.ts';
+export type { EventCounts } from './simulation-loader.ts';

@@ -32,6 +32,5 @@ export * from './queries/delivery-series.query.ts';
 export * from './queries/planned-events.query.ts';
 export * from './queries/users.query.ts';
 export * from './queries/delivery-latency.query.ts';
-export * from './grafana-sql.ts';
 export * from './queries/rate-cards.query.ts';
 export * from './queries/contract-reconciliation.query.ts';

@@ -1,7 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { runBacktest } from '@tollgate/detector';
-import { backtestPolicy, openCore, readPolicyFile } from '@tollgate/server';
+import { backtestPolicy, readPolicyFile } from '@tollgate/breakers';
+import { openCore } from '@tollgate/server';
 import { createProgress } from '../progress.ts';
 
 /**

@@ -2,7 +2,7 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { grafanaDashboard, parseDashboard } from '@tollgate/panels';
-import { grafanaSql } from '@tollgate/store';
+import { grafanaSql } from '@tollgate/panels/grafana-sql';
 
 const DEFAULT_DIR = 'dashboards';
 

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { createKeyring, isScope, SCOPES } from '@tollgate/server';
+import { createKeyring, isScope, SCOPES } from '@tollgate/access';
 import { createStore, storeConfigFromEnv } from '@tollgate/store';
 import { resolve } from 'node:path';
 

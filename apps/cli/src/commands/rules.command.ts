@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { ANOMALY_KINDS, SEVERITIES, formatDuration, type AnomalyKind, type Severity } from '@tollgate/breakers';
+import { ANOMALY_KINDS, BUDGETS_FILE, formatDuration, PROXY_FILE, SEVERITIES, type AnomalyKind, type Severity } from '@tollgate/vocabulary';
 import {
   explainRouting,
   formatRuleError,
@@ -12,8 +12,8 @@ import {
   type RuleError,
   type RulesEnv,
 } from '@tollgate/alerting';
-import { BUDGETS_FILE, parseBudgetsFile } from '@tollgate/detector';
-import { parseProxyFile, PROXY_FILE } from '@tollgate/proxy';
+import { parseBudgetsFile } from '@tollgate/detector';
+import { parseProxyFile } from '@tollgate/proxy';
 
 const DEFAULT_DIR = process.env.TOLLGATE_RULES_DIR ?? 'alert-rules';
 const ACTIONS = ['block', 'challenge', 'alert'] as const;

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { loadSimulatedTraffic, openCore, type EventCounts } from '@tollgate/server';
-import { createSimulator, demoScenarios } from '@tollgate/simulator';
+import { openCore } from '@tollgate/server';
+import { loadSimulatedTraffic, createSimulator, demoScenarios, type EventCounts } from '@tollgate/simulator';
 import { createProgress } from '../progress.ts';
 
 const MINUTE_MS = 60_000;

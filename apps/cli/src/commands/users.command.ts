@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { createInterface } from 'node:readline';
 import { resolve } from 'node:path';
-import { createUsers, isRole, MIN_PASSWORD_LENGTH, ROLES } from '@tollgate/server';
+import { createUsers, isRole, MIN_PASSWORD_LENGTH, ROLES } from '@tollgate/access';
 import { createStore, ensureDatabase, migrate, retentionFromEnv, storeConfigFromEnv } from '@tollgate/store';
 
 /** `tollgate users add|list`: people who sign in to the dashboard, straight in the store. */

@@ -1,8 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import { TollgateError } from '../errors.ts';
-import type { Keyring, Principal } from './keyring.ts';
-import type { Scope } from './scopes.ts';
-import { SESSION_KEY_PREFIX } from './sessions.ts';
+import { SESSION_KEY_PREFIX, type Keyring, type Principal, type Scope } from '@tollgate/access';
 
 declare module 'fastify' {
   interface FastifyRequest {

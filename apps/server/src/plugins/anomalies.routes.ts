@@ -1,9 +1,9 @@
 import type { FastifyInstance } from 'fastify';
-import { ANOMALY_KINDS } from '@tollgate/breakers';
+import { ANOMALY_KINDS } from '@tollgate/vocabulary';
 import { fromAnomalyRecord } from '@tollgate/detector';
 import { getAnomaly, listAnomalies, type AnomalyFilters, type Store } from '@tollgate/store';
 import { requireScope } from '../auth/require-scope.ts';
-import type { Keyring } from '../auth/keyring.ts';
+import type { Keyring } from '@tollgate/access';
 import { TollgateError } from '../errors.ts';
 import { BREAKER_SCOPE_SCHEMA } from './breaker-view.ts';
 import { ERROR_RESPONSES } from './ingest-response.schema.ts';
@@ -14,6 +14,7 @@ type AnomalyQuery = Omit<AnomalyFilters, 'fromMs' | 'toMs'> & { from?: string; t
 
 const ANOMALY_SCHEMA = {
   type: 'object',
+  required: ['id', 'kind', 'state', 'scope', 'severity', 'observed', 'expected', 'summary', 'windowStartMs', 'windowEndMs'],
   properties: {
     id: { type: 'string' },
     kind: { type: 'string', enum: [...ANOMALY_KINDS] },
@@ -37,6 +38,7 @@ const ANOMALY_SCHEMA = {
       type: 'array',
       items: {
         type: 'object',
+        required: ['dimension', 'value', 'count', 'share'],
         properties: { dimension: { type: 'string' }, value: { type: 'string' }, count: { type: 'number' }, share: { type: 'number' }, label: { type: 'string' } },
       },
     },
@@ -49,6 +51,7 @@ const SERIES_SCHEMA = {
   description: 'Per-minute sends of the scope with the baseline band, for charts.',
   items: {
     type: 'object',
+    required: ['ts', 'observed', 'expected', 'low', 'high'],
     properties: { ts: { type: 'integer' }, observed: { type: 'number' }, expected: { type: 'number' }, low: { type: 'number' }, high: { type: 'number' } },
   },
 } as const;
@@ -84,7 +87,7 @@ export async function anomalyRoutes(app: FastifyInstance, opts: { store: Store; 
             limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
           },
         },
-        response: { 200: { type: 'object', properties: { anomalies: { type: 'array', items: ANOMALY_SCHEMA } } }, ...ERROR_RESPONSES },
+        response: { 200: { type: 'object', required: ['anomalies'], properties: { anomalies: { type: 'array', items: ANOMALY_SCHEMA } } }, ...ERROR_RESPONSES },
       },
     },
     async (request) => {
@@ -109,7 +112,7 @@ export async function anomalyRoutes(app: FastifyInstance, opts: { store: Store; 
         description: 'Scope `read`. The anomaly, its contributors (drill-down) and the per-minute series of its scope against the baseline band.',
         params: { type: 'object', properties: { id: { type: 'string', pattern: '^an_[0-9a-f]{20}$' } } },
         response: {
-          200: { type: 'object', properties: { anomaly: ANOMALY_SCHEMA, series: SERIES_SCHEMA } },
+          200: { type: 'object', required: ['anomaly', 'series'], properties: { anomaly: ANOMALY_SCHEMA, series: SERIES_SCHEMA } },
           ...ERROR_RESPONSES,
         },
       },

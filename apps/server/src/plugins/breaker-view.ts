@@ -42,6 +42,7 @@ export const BREAKER_SCOPE_SCHEMA = SCOPE_SCHEMA;
 
 export const BREAKER_VIEW_SCHEMA = {
   type: 'object',
+  required: ['id', 'version', 'scope', 'action', 'mode', 'state', 'reason', 'updated_at', 'opened_at', 'expires_at'],
   properties: {
     id: { type: 'string' },
     version: { type: 'integer' },
@@ -51,8 +52,14 @@ export const BREAKER_VIEW_SCHEMA = {
     mode: { type: 'string', enum: ['enforce', 'shadow'] },
     state: { type: 'string', enum: ['closed', 'open', 'half_open'] },
     reason: {
-      type: 'object',
-      properties: { kind: { type: 'string' }, anomaly_id: { type: 'string' }, actor: { type: 'string' }, note: { type: 'string' } },
+      anyOf: [
+        { type: 'object', required: ['kind', 'anomaly_id'], properties: { kind: { type: 'string', enum: ['anomaly'] }, anomaly_id: { type: 'string' } } },
+        {
+          type: 'object',
+          required: ['kind', 'actor', 'note'],
+          properties: { kind: { type: 'string', enum: ['manual'] }, actor: { type: 'string' }, note: { type: 'string' } },
+        },
+      ],
     },
     probe_share: { type: 'number' },
     cooldown_s: { type: 'integer' },

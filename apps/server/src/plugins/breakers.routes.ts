@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { BreakerAction, BreakerEvent, BreakerRegistry, Scope } from '@tollgate/breakers';
+import type { Breaker, BreakerAction, BreakerEvent, BreakerRegistry } from '@tollgate/breakers';
+import type { Scope } from '@tollgate/vocabulary';
 import { breakerAudit, trafficSeries, type Store } from '@tollgate/store';
 import { requireScope } from '../auth/require-scope.ts';
-import type { Keyring } from '../auth/keyring.ts';
+import type { Keyring } from '@tollgate/access';
 import { TollgateError, type ErrorCode } from '../errors.ts';
 import { BREAKER_SCOPE_SCHEMA, BREAKER_VIEW_SCHEMA, breakerView } from './breaker-view.ts';
 import { ERROR_RESPONSES } from './ingest-response.schema.ts';
@@ -36,26 +37,36 @@ interface TripBody {
  * feeds the SDK's local cache.
  */
 export async function breakerRoutes(app: FastifyInstance, opts: { keyring: Keyring; registry: BreakerRegistry; store: Store }): Promise<void> {
-  const { registry } = opts;
-  const operate = requireScope(opts.keyring, 'operate');
+  const routes: BreakerRoutes = { ...opts, operate: requireScope(opts.keyring, 'operate') };
+  breakerReadRoutes(app, routes);
+  breakerTripRoute(app, routes);
+  breakerChangeRoutes(app, routes);
+  breakerAuditRoute(app, routes);
+  breakerPreviewRoute(app, routes);
+}
 
-  function actorOf(request: FastifyRequest): string {
-    return request.principal?.name ?? 'unknown';
-  }
+/** What the groups of breaker routes share. */
+interface BreakerRoutes {
+  keyring: Keyring;
+  registry: BreakerRegistry;
+  store: Store;
+  operate: ReturnType<typeof requireScope>;
+}
 
-  function found(id: string) {
-    const breaker = registry.get(id);
-    if (!breaker) throw new TollgateError('TG_BREAKER_NOT_FOUND', { message: `No breaker with id ${id}.` });
-    return breaker;
-  }
+function actorOf(request: FastifyRequest): string {
+  return request.principal?.name ?? 'unknown';
+}
 
-  async function change(request: FastifyRequest<{ Params: { id: string } }>, reply: { header(k: string, v: string): unknown }, event: BreakerEvent) {
-    found(request.params.id);
-    const result = await registry.apply(request.params.id, { ...event, expectedVersion: expectedVersion(request) } as BreakerEvent);
-    if (!result.ok) throw new TollgateError(result.error.code as ErrorCode, { message: result.error.message });
-    reply.header('etag', `"${result.breaker.version}"`);
-    return breakerView(result.breaker);
-  }
+/** The breaker or a 404 naming the id. */
+function found(registry: BreakerRegistry, id: string): Breaker {
+  const breaker = registry.get(id);
+  if (!breaker) throw new TollgateError('TG_BREAKER_NOT_FOUND', { message: `No breaker with id ${id}.` });
+  return breaker;
+}
+
+/** Reading breakers: the list, the SDK's snapshot, one breaker with its version. */
+function breakerReadRoutes(app: FastifyInstance, routes: BreakerRoutes): void {
+  const { registry, operate } = routes;
 
   app.get<{ Querystring: { state?: string } }>(
     '/v1/breakers',
@@ -82,7 +93,7 @@ export async function breakerRoutes(app: FastifyInstance, opts: { keyring: Keyri
   app.get(
     '/v1/breakers/snapshot',
     {
-      onRequest: requireScope(opts.keyring, 'decide'),
+      onRequest: requireScope(routes.keyring, 'decide'),
       schema: {
         summary: 'Active breakers for a client-side cache',
         tags: ['breakers'],
@@ -107,11 +118,17 @@ export async function breakerRoutes(app: FastifyInstance, opts: { keyring: Keyri
     '/v1/breakers/:id',
     { onRequest: operate, schema: { summary: 'Get a breaker', tags: ['breakers'], description: 'Scope `operate`. ETag carries the version for If-Match.', params: ID_PARAMS, response: VERSIONED } },
     async (request, reply) => {
-      const breaker = found(request.params.id);
+      const breaker = found(registry, request.params.id);
       reply.header('etag', `"${breaker.version}"`);
       return breakerView(breaker);
     },
   );
+
+}
+
+/** A breaker tripped by hand: it opens now, with the operator as its reason's actor. */
+function breakerTripRoute(app: FastifyInstance, routes: BreakerRoutes): void {
+  const { registry, operate } = routes;
 
   app.post<{ Body: TripBody }>(
     '/v1/breakers',
@@ -156,6 +173,22 @@ export async function breakerRoutes(app: FastifyInstance, opts: { keyring: Keyri
       return reply.status(201).send(breakerView(result.breaker));
     },
   );
+}
+
+/**
+ * Changing a breaker: trip it again, reset or extend it. Each change names its actor and a note,
+ * and carries the version the operator read (If-Match): a stale one gets 409.
+ */
+function breakerChangeRoutes(app: FastifyInstance, routes: BreakerRoutes): void {
+  const { registry, operate } = routes;
+
+  async function change(request: FastifyRequest<{ Params: { id: string } }>, reply: { header(k: string, v: string): unknown }, event: BreakerEvent) {
+    found(registry, request.params.id);
+    const result = await registry.apply(request.params.id, { ...event, expectedVersion: expectedVersion(request) } as BreakerEvent);
+    if (!result.ok) throw new TollgateError(result.error.code as ErrorCode, { message: result.error.message });
+    reply.header('etag', `"${result.breaker.version}"`);
+    return breakerView(result.breaker);
+  }
 
   const changeSchema = (summary: string, description: string, extra: Record<string, unknown> = {}) => ({
     summary,
@@ -200,6 +233,11 @@ export async function breakerRoutes(app: FastifyInstance, opts: { keyring: Keyri
       return change(request, reply, { type: 'extend', actor: actorOf(request), note: request.body.note, expiresAt: seconds === null ? null : Date.now() + seconds * 1000 });
     },
   );
+}
+
+/** Every change of a breaker, oldest first: who or what, from which state to which, and why. */
+function breakerAuditRoute(app: FastifyInstance, routes: BreakerRoutes): void {
+  const { registry, operate } = routes;
 
   app.get<{ Params: { id: string } }>(
     '/v1/breakers/:id/audit',
@@ -215,6 +253,7 @@ export async function breakerRoutes(app: FastifyInstance, opts: { keyring: Keyri
             type: 'array',
             items: {
               type: 'object',
+              required: ['ts', 'version', 'event', 'from_state', 'to_state', 'actor', 'detail'],
               properties: {
                 ts: { type: 'integer' }, version: { type: 'integer' }, event: { type: 'string' }, from_state: { type: 'string' },
                 to_state: { type: 'string' }, actor: { type: 'string' }, detail: { type: 'string' },
@@ -226,10 +265,15 @@ export async function breakerRoutes(app: FastifyInstance, opts: { keyring: Keyri
       },
     },
     async (request) => {
-      found(request.params.id);
-      return breakerAudit(opts.store, request.params.id);
+      found(registry, request.params.id);
+      return breakerAudit(routes.store, request.params.id);
     },
   );
+}
+
+/** Before tripping: the sends and spend of the last hour a scope covers, and their share of all traffic. */
+function breakerPreviewRoute(app: FastifyInstance, routes: BreakerRoutes): void {
+  const { operate } = routes;
 
   app.post<{ Body: { scope: Scope } }>(
     '/v1/breakers/preview',
@@ -257,8 +301,8 @@ export async function breakerRoutes(app: FastifyInstance, opts: { keyring: Keyri
       const fromMs = toMs - PREVIEW_WINDOW_MS;
       const scope = request.body.scope;
       const window = { fromMs, toMs, intervalMinutes: 60, limit: 1, measures: PREVIEW_MEASURES };
-      const covered = total(await trafficSeries(opts.store, { ...window, filters: { ...scope, asn: scope.asn === undefined ? undefined : String(scope.asn) } }));
-      const all = total(await trafficSeries(opts.store, { ...window, filters: {} }));
+      const covered = total(await trafficSeries(routes.store, { ...window, filters: { ...scope, asn: scope.asn === undefined ? undefined : String(scope.asn) } }));
+      const all = total(await trafficSeries(routes.store, { ...window, filters: {} }));
       return {
         from: fromMs,
         to: toMs,
@@ -271,6 +315,7 @@ export async function breakerRoutes(app: FastifyInstance, opts: { keyring: Keyri
     },
   );
 }
+
 
 // What the preview adds up: no distinct count of phones.
 const PREVIEW_MEASURES = ['sends', 'cost_est_usd', 'sessions', 'verified_sessions'] as const;

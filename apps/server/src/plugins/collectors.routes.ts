@@ -13,7 +13,7 @@ import {
 import type { IngestResult, Ingestor } from '@tollgate/ingest';
 import type { AppConfig } from '../build-app.ts';
 import { requireScope } from '../auth/require-scope.ts';
-import type { Keyring } from '../auth/keyring.ts';
+import type { Keyring } from '@tollgate/access';
 import { TollgateError } from '../errors.ts';
 import { inflateGzipBody } from './gzip-body.ts';
 import { ERROR_RESPONSES, INGEST_RESPONSE_SCHEMA } from './ingest-response.schema.ts';

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { FLOWS, ipSubnet, isValidIp } from '@tollgate/events';
 import { CHALLENGE_KINDS, SIGNAL_NAMES, type Decider, type DecideResult, type DecisionRisk } from '@tollgate/breakers';
 import { requireScope } from '../auth/require-scope.ts';
-import type { Keyring } from '../auth/keyring.ts';
+import type { Keyring } from '@tollgate/access';
 import type { Identity } from '../core.ts';
 import type { DecisionCounter } from '../decisions/decision-counter.ts';
 import { TollgateError } from '../errors.ts';

@@ -1,10 +1,10 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { ANOMALY_KINDS, SEVERITIES, type AnomalyKind } from '@tollgate/breakers';
-import { ALERT_CATEGORIES, categoryOf, fromIncidentRecord, kindsOf, type AlertCategory, type DeskResult, type Incident, type StoredSilence } from '@tollgate/alerting';
+import { ALERT_CATEGORIES, ANOMALY_KINDS, categoryOf, kindsOf, SEVERITIES, type AlertCategory, type AnomalyKind } from '@tollgate/vocabulary';
+import { fromIncidentRecord, type DeskResult, type Incident, type StoredSilence } from '@tollgate/alerting';
 import { listIncidents, type Store } from '@tollgate/store';
 import type { AlertingRuntime } from '../alerting-runtime.ts';
 import { requireScope } from '../auth/require-scope.ts';
-import type { Keyring } from '../auth/keyring.ts';
+import type { Keyring } from '@tollgate/access';
 import { TollgateError } from '../errors.ts';
 import { BREAKER_SCOPE_SCHEMA } from './breaker-view.ts';
 import { ERROR_RESPONSES } from './ingest-response.schema.ts';
@@ -16,6 +16,7 @@ const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date
 
 const INCIDENT_SCHEMA = {
   type: 'object',
+  required: ['id', 'title', 'owner', 'severity', 'state', 'category', 'kinds', 'openedAt', 'updatedAt', 'spendUsd', 'preventedUsd', 'anomalies'],
   properties: {
     id: { type: 'string' },
     title: { type: 'string' },
@@ -38,6 +39,7 @@ const INCIDENT_SCHEMA = {
       type: 'array',
       items: {
         type: 'object',
+        required: ['id', 'kind', 'severity', 'state', 'scope', 'summary'],
         properties: {
           id: { type: 'string' },
           kind: { type: 'string' },
@@ -58,11 +60,12 @@ const INCIDENT_SCHEMA = {
 const TIMELINE_SCHEMA = {
   type: 'array',
   description: 'Opened, anomalies added, notified where, paged, escalated, acknowledged by whom, notes, reassignments, breakers tripped or reset, resolved.',
-  items: { type: 'object', properties: { at: { type: 'string', format: 'date-time' }, actor: { type: 'string' }, type: { type: 'string' } }, additionalProperties: true },
+  items: { type: 'object', required: ['at', 'actor', 'type'], properties: { at: { type: 'string', format: 'date-time' }, actor: { type: 'string' }, type: { type: 'string' } }, additionalProperties: true },
 } as const;
 
 const SILENCE_SCHEMA = {
   type: 'object',
+  required: ['id', 'matchers', 'author', 'reason', 'startsAt', 'endsAt', 'createdAt'],
   properties: {
     id: { type: 'string' },
     matchers: { type: 'array', items: { type: 'string' } },
@@ -134,10 +137,33 @@ interface IncidentQuery {
  * Reading needs `read`; acknowledging, resolving, notes, reassignment and silences need `operate`.
  */
 export async function incidentRoutes(app: FastifyInstance, opts: { store: Store; keyring: Keyring; alerting: AlertingRuntime }): Promise<void> {
-  const read = requireScope(opts.keyring, 'read');
-  const operate = requireScope(opts.keyring, 'operate');
-  const { desk, silences } = opts.alerting;
-  const actor = (request: FastifyRequest) => request.principal?.name ?? 'unknown';
+  const routes: IncidentRoutes = {
+    store: opts.store,
+    read: requireScope(opts.keyring, 'read'),
+    operate: requireScope(opts.keyring, 'operate'),
+    desk: opts.alerting.desk,
+    silences: opts.alerting.silences,
+  };
+  incidentReadRoutes(app, routes);
+  incidentActionRoutes(app, routes);
+  silenceRoutes(app, routes);
+}
+
+/** What the incident and silence routes share: the store, the two scope checks, alerting's desk and silences. */
+interface IncidentRoutes {
+  store: Store;
+  read: ReturnType<typeof requireScope>;
+  operate: ReturnType<typeof requireScope>;
+  desk: AlertingRuntime['desk'];
+  silences: AlertingRuntime['silences'];
+}
+
+/** Who did it: the API key's or the signed-in user's name. */
+const actor = (request: FastifyRequest) => request.principal?.name ?? 'unknown';
+
+/** Reading incidents: the filtered list, and one incident with its timeline. */
+function incidentReadRoutes(app: FastifyInstance, routes: IncidentRoutes): void {
+  const { store, read, desk } = routes;
 
   app.get<{ Querystring: IncidentQuery }>(
     '/v1/incidents',
@@ -162,7 +188,7 @@ export async function incidentRoutes(app: FastifyInstance, opts: { store: Store;
             limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
           },
         },
-        response: { 200: { type: 'object', properties: { incidents: { type: 'array', items: INCIDENT_SCHEMA } } }, ...ERRORS },
+        response: { 200: { type: 'object', required: ['incidents'], properties: { incidents: { type: 'array', items: INCIDENT_SCHEMA } } }, ...ERRORS },
       },
     },
     async (request) => {
@@ -172,7 +198,7 @@ export async function incidentRoutes(app: FastifyInstance, opts: { store: Store;
       if (fromMs !== undefined && toMs !== undefined && fromMs >= toMs) throw new TollgateError('TG_REQUEST_INVALID', { field: 'from', message: '"from" must be before "to".' });
       if (q.kind && q.category && categoryOf(q.kind) !== q.category) return { incidents: [] };
       const kinds = q.kind ? [q.kind] : q.category ? kindsOf(q.category) : [];
-      const records = await listIncidents(opts.store, {
+      const records = await listIncidents(store, {
         ...(q.state ? { state: q.state } : {}),
         ...(q.owner ? { owner: q.owner } : {}),
         ...(q.severity ? { severity: q.severity } : {}),
@@ -195,7 +221,7 @@ export async function incidentRoutes(app: FastifyInstance, opts: { store: Store;
         tags: ['incidents'],
         description: 'Scope `read`. The incident, its anomalies with their evidence, its money and its timeline.',
         params: INCIDENT_ID,
-        response: { 200: { type: 'object', properties: { incident: INCIDENT_SCHEMA, timeline: TIMELINE_SCHEMA } }, ...ERRORS },
+        response: { 200: { type: 'object', required: ['incident', 'timeline'], properties: { incident: INCIDENT_SCHEMA, timeline: TIMELINE_SCHEMA } }, ...ERRORS },
       },
     },
     async (request) => {
@@ -204,13 +230,18 @@ export async function incidentRoutes(app: FastifyInstance, opts: { store: Store;
       return { incident: incidentView(incident), timeline: incident.timeline.map((entry) => ({ ...entry, at: iso(entry.at) })) };
     },
   );
+}
+
+/** What on-call does to an incident: acknowledge, resolve, add a note, hand it to another owner. */
+function incidentActionRoutes(app: FastifyInstance, routes: IncidentRoutes): void {
+  const { operate, desk } = routes;
 
   const action = <Body>(path: string, summary: string, description: string, body: object, run: (id: string, by: string, body: Body) => Promise<DeskResult>) =>
     app.post<{ Params: { id: string }; Body: Body }>(
       `/v1/incidents/:id/${path}`,
       {
         onRequest: operate,
-        schema: { summary, tags: ['incidents'], description: `Scope \`operate\`. ${description}`, params: INCIDENT_ID, body, response: { 200: { type: 'object', properties: { incident: INCIDENT_SCHEMA } }, ...ERRORS } },
+        schema: { summary, tags: ['incidents'], description: `Scope \`operate\`. ${description}`, params: INCIDENT_ID, body, response: { 200: { type: 'object', required: ['incident'], properties: { incident: INCIDENT_SCHEMA } }, ...ERRORS } },
       },
       async (request) => answer(await run(request.params.id, actor(request), request.body as Body)),
     );
@@ -238,6 +269,11 @@ export async function incidentRoutes(app: FastifyInstance, opts: { store: Store;
     { type: 'object', additionalProperties: false, required: ['owner', 'reason'], properties: { owner: { type: 'string', minLength: 1, maxLength: 64 }, reason: { type: 'string', minLength: 1, maxLength: 500 } } },
     (id, by, body) => desk.reassign(id, { by, to: body.owner, reason: body.reason }),
   );
+}
+
+/** Silences: the live and scheduled ones, adding one, ending one early. */
+function silenceRoutes(app: FastifyInstance, routes: IncidentRoutes): void {
+  const { read, operate, silences } = routes;
 
   app.get(
     '/v1/silences',
@@ -247,7 +283,7 @@ export async function incidentRoutes(app: FastifyInstance, opts: { store: Store;
         summary: 'Live and scheduled silences',
         tags: ['silences'],
         description: 'Scope `read`. Silences not ended yet; an anomaly matching every matcher of one opens no incident while it lasts.',
-        response: { 200: { type: 'object', properties: { silences: { type: 'array', items: SILENCE_SCHEMA } } }, ...ERRORS },
+        response: { 200: { type: 'object', required: ['silences'], properties: { silences: { type: 'array', items: SILENCE_SCHEMA } } }, ...ERRORS },
       },
     },
     async () => {
@@ -275,7 +311,7 @@ export async function incidentRoutes(app: FastifyInstance, opts: { store: Store;
             endsAt: { type: 'string' },
           },
         },
-        response: { 201: { type: 'object', properties: { silence: SILENCE_SCHEMA } }, ...ERRORS },
+        response: { 201: { type: 'object', required: ['silence'], properties: { silence: SILENCE_SCHEMA } }, ...ERRORS },
       },
     },
     async (request, reply) => {
@@ -305,7 +341,7 @@ export async function incidentRoutes(app: FastifyInstance, opts: { store: Store;
         tags: ['silences'],
         description: 'Scope `operate`. The silence stays on record with its end moved to now.',
         params: { type: 'object', properties: { id: { type: 'string', pattern: '^sil_[0-9a-f-]{36}$' } } },
-        response: { 200: { type: 'object', properties: { silence: SILENCE_SCHEMA } }, ...ERRORS },
+        response: { 200: { type: 'object', required: ['silence'], properties: { silence: SILENCE_SCHEMA } }, ...ERRORS },
       },
     },
     async (request) => {

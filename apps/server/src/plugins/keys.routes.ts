@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { requireScope } from '../auth/require-scope.ts';
-import type { Keyring } from '../auth/keyring.ts';
-import { SCOPES, type Scope } from '../auth/scopes.ts';
+import { SCOPES, type Keyring, type Scope } from '@tollgate/access';
 import { TollgateError } from '../errors.ts';
 import { ERROR_RESPONSES } from './ingest-response.schema.ts';
 

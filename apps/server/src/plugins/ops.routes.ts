@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { requireScope } from '../auth/require-scope.ts';
-import type { Keyring } from '../auth/keyring.ts';
+import type { Keyring } from '@tollgate/access';
 import type { ServerMetrics } from '../metrics.ts';
 
 export interface ReadinessReport {

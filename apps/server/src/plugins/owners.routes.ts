@@ -3,7 +3,7 @@ import { fromIncidentRecord, kindsWithoutOwner, ownerPerformance } from '@tollga
 import { firstTimelineEntries, listIncidents, type Store } from '@tollgate/store';
 import type { AlertingRuntime } from '../alerting-runtime.ts';
 import { requireScope } from '../auth/require-scope.ts';
-import type { Keyring } from '../auth/keyring.ts';
+import type { Keyring } from '@tollgate/access';
 import { TollgateError } from '../errors.ts';
 import { ERROR_RESPONSES } from './ingest-response.schema.ts';
 
@@ -13,6 +13,7 @@ const MAX_INCIDENTS = 5_000;
 
 const MEASURE = {
   type: 'object',
+  required: ['measured'],
   properties: { measured: { type: 'integer' }, medianMs: { type: 'number' }, p90Ms: { type: 'number' }, withinTarget: { type: 'number', description: 'Share within the target (0 to 1).' } },
 } as const;
 
@@ -36,6 +37,7 @@ export async function ownerRoutes(app: FastifyInstance, opts: { store: Store; ke
         response: {
           200: {
             type: 'object',
+            required: ['from', 'to', 'owners', 'unownedKinds'],
             properties: {
               from: { type: 'string', format: 'date-time' },
               to: { type: 'string', format: 'date-time' },
@@ -43,6 +45,7 @@ export async function ownerRoutes(app: FastifyInstance, opts: { store: Store; ke
                 type: 'array',
                 items: {
                   type: 'object',
+                  required: ['owner', 'role', 'targets', 'incidents', 'open', 'acknowledge', 'mitigate', 'overdue'],
                   properties: {
                     owner: { type: 'string' },
                     role: { type: 'string' },
@@ -53,12 +56,19 @@ export async function ownerRoutes(app: FastifyInstance, opts: { store: Store; ke
                     mitigate: MEASURE,
                     overdue: {
                       type: 'array',
-                      items: { type: 'object', properties: { incidentId: { type: 'string' }, title: { type: 'string' }, target: { type: 'string' }, overdueMs: { type: 'integer' } } },
+                      items: {
+                        type: 'object',
+                        required: ['incidentId', 'title', 'target', 'overdueMs'],
+                        properties: { incidentId: { type: 'string' }, title: { type: 'string' }, target: { type: 'string', enum: ['acknowledge', 'mitigate'] }, overdueMs: { type: 'integer' } },
+                      },
                     },
                   },
                 },
               },
-              unownedKinds: { type: 'array', items: { type: 'object', properties: { kind: { type: 'string' }, severities: { type: 'array', items: { type: 'string' } } } } },
+              unownedKinds: {
+                type: 'array',
+                items: { type: 'object', required: ['kind', 'severities'], properties: { kind: { type: 'string' }, severities: { type: 'array', items: { type: 'string' } } } },
+              },
             },
           },
           ...ERROR_RESPONSES,

@@ -1,9 +1,9 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { PLANNED_EVENT_KINDS, MAX_VOLUME_MULTIPLIER, type PlannedEvent } from '@tollgate/detector';
-import type { Scope } from '@tollgate/breakers';
+import type { Scope } from '@tollgate/vocabulary';
 import type { AlertingRuntime } from '../alerting-runtime.ts';
 import { requireScope } from '../auth/require-scope.ts';
-import type { Keyring } from '../auth/keyring.ts';
+import type { Keyring } from '@tollgate/access';
 import { TollgateError } from '../errors.ts';
 import type { PlannedEventResult } from '../planned-event-registry.ts';
 import { BREAKER_SCOPE_SCHEMA } from './breaker-view.ts';
@@ -14,6 +14,7 @@ const ERRORS = { ...ERROR_RESPONSES, 404: { $ref: 'ErrorBody#' } } as const;
 
 const EVENT_SCHEMA = {
   type: 'object',
+  required: ['id', 'kind', 'scope', 'startsAt', 'endsAt', 'volumeMultiplier', 'note', 'author', 'createdAt'],
   properties: {
     id: { type: 'string' },
     kind: { type: 'string', enum: [...PLANNED_EVENT_KINDS] },
@@ -67,7 +68,7 @@ export async function plannedEventRoutes(app: FastifyInstance, opts: { keyring: 
         summary: 'Planned events in effect or to come',
         tags: ['planned events'],
         description: 'Scope `read`. Events not ended yet, earliest first.',
-        response: { 200: { type: 'object', properties: { events: { type: 'array', items: EVENT_SCHEMA } } }, ...ERRORS },
+        response: { 200: { type: 'object', required: ['events'], properties: { events: { type: 'array', items: EVENT_SCHEMA } } }, ...ERRORS },
       },
     },
     async () => {
@@ -100,7 +101,7 @@ export async function plannedEventRoutes(app: FastifyInstance, opts: { keyring: 
             note: { type: 'string', minLength: 1, maxLength: 500 },
           },
         },
-        response: { 201: { type: 'object', properties: { event: EVENT_SCHEMA } }, ...ERRORS },
+        response: { 201: { type: 'object', required: ['event'], properties: { event: EVENT_SCHEMA } }, ...ERRORS },
       },
     },
     async (request, reply) => {
@@ -132,7 +133,7 @@ export async function plannedEventRoutes(app: FastifyInstance, opts: { keyring: 
         tags: ['planned events'],
         description: 'Scope `operate`. The event stays on record with its end moved to now.',
         params: { type: 'object', properties: { id: { type: 'string', pattern: '^plan_[0-9a-f-]{36}$' } } },
-        response: { 200: { type: 'object', properties: { event: EVENT_SCHEMA } }, ...ERRORS },
+        response: { 200: { type: 'object', required: ['event'], properties: { event: EVENT_SCHEMA } }, ...ERRORS },
       },
     },
     async (request) => answer(await planned.end(request.params.id)),

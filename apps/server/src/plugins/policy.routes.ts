@@ -1,10 +1,9 @@
 import type { FastifyInstance } from 'fastify';
-import { parseBreakerPolicy, type PolicyBacktestGroup } from '@tollgate/breakers';
+import { parseBreakerPolicy, backtestPolicy, type PolicyBacktestGroup } from '@tollgate/breakers';
 import type { Store } from '@tollgate/store';
 import { requireScope } from '../auth/require-scope.ts';
-import type { Keyring } from '../auth/keyring.ts';
+import type { Keyring } from '@tollgate/access';
 import type { Identity } from '../core.ts';
-import { backtestPolicy } from '../decisions/policy-backtest-run.ts';
 import { TollgateError } from '../errors.ts';
 import { ERROR_RESPONSES } from './ingest-response.schema.ts';
 import { parseTime } from './traffic.routes.ts';
@@ -23,6 +22,7 @@ const DRAFT_FILE = 'draft';
 
 const GROUP_SCHEMA = {
   type: 'object',
+  required: ['app', 'flow', 'sessions', 'allowed', 'challenged', 'blocked', 'verified', 'sends', 'spend_usd', 'spend_stopped_usd', 'spend_challenged_usd'],
   properties: {
     app: { type: 'string' },
     flow: { type: 'string' },
@@ -30,7 +30,7 @@ const GROUP_SCHEMA = {
     allowed: { type: 'integer' },
     challenged: { type: 'integer' },
     blocked: { type: 'integer' },
-    verified: { type: 'object', properties: { allowed: { type: 'integer' }, challenged: { type: 'integer' }, blocked: { type: 'integer' } } },
+    verified: { type: 'object', required: ['allowed', 'challenged', 'blocked'], properties: { allowed: { type: 'integer' }, challenged: { type: 'integer' }, blocked: { type: 'integer' } } },
     sends: { type: 'integer' },
     spend_usd: { type: 'number' },
     spend_stopped_usd: { type: 'number' },
@@ -78,6 +78,7 @@ export async function policyRoutes(app: FastifyInstance, opts: { store: Store; k
         response: {
           200: {
             type: 'object',
+            required: ['from', 'to', 'groups', 'total'],
             properties: { from: { type: 'string' }, to: { type: 'string' }, groups: { type: 'array', items: GROUP_SCHEMA }, total: GROUP_SCHEMA },
           },
           ...ERROR_RESPONSES,

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { DecideResult, Decider } from '@tollgate/breakers';
-import { createCappedMap, FLOWS, isValidIp, twilioStatusToReceipt, type Flow, type NormalizedPhone } from '@tollgate/events';
+import { FLOWS, isValidIp, twilioStatusToReceipt, type Flow, type NormalizedPhone } from '@tollgate/events';
+import { createCappedMap } from '@tollgate/vocabulary';
 import type { Ingestor } from '@tollgate/ingest';
 import {
   bindCaller,

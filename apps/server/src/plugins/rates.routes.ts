@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { listProviderCommitments, listRateCards, type Store } from '@tollgate/store';
 import { requireScope } from '../auth/require-scope.ts';
-import type { Keyring } from '../auth/keyring.ts';
-import { importContracts } from '../contracts/contract-import.ts';
+import type { Keyring } from '@tollgate/access';
+import { importContracts } from '@tollgate/spend';
 import { TollgateError } from '../errors.ts';
 import { ERROR_RESPONSES } from './ingest-response.schema.ts';
 

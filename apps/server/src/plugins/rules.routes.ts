@@ -1,9 +1,9 @@
 import type { FastifyInstance } from 'fastify';
-import { ANOMALY_KINDS, SEVERITIES, type AnomalyKind, type Severity } from '@tollgate/breakers';
+import { ANOMALY_KINDS, SEVERITIES, type AnomalyKind, type Severity } from '@tollgate/vocabulary';
 import { describeRules, explainRouting } from '@tollgate/alerting';
 import type { AlertingRuntime } from '../alerting-runtime.ts';
 import { requireScope } from '../auth/require-scope.ts';
-import type { Keyring } from '../auth/keyring.ts';
+import type { Keyring } from '@tollgate/access';
 import { TollgateError } from '../errors.ts';
 import { ERROR_RESPONSES } from './ingest-response.schema.ts';
 

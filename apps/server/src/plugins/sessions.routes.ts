@@ -1,10 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { requireScope } from '../auth/require-scope.ts';
-import type { Keyring } from '../auth/keyring.ts';
-import { createLoginThrottle, DEFAULT_LOGIN_THROTTLE, type LoginThrottle } from '../auth/login-throttle.ts';
-import { ROLES, scopesOf, type Role } from '../auth/roles.ts';
-import { SESSION_KEY_PREFIX, type Sessions } from '../auth/sessions.ts';
-import { MIN_PASSWORD_LENGTH, type Users } from '../auth/users.ts';
+import { createLoginThrottle, DEFAULT_LOGIN_THROTTLE, ROLES, scopesOf, SESSION_KEY_PREFIX, MIN_PASSWORD_LENGTH, type Keyring, type LoginThrottle, type Role, type Sessions, type Users } from '@tollgate/access';
 import { TollgateError } from '../errors.ts';
 import { ERROR_RESPONSES } from './ingest-response.schema.ts';
 
@@ -25,6 +21,7 @@ const WHO_AM_I = {
 
 const USER_SUMMARY = {
   type: 'object',
+  required: ['name', 'role', 'created_at', 'disabled'],
   properties: { name: { type: 'string' }, role: { type: 'string' }, created_at: { type: 'integer' }, disabled: { type: 'boolean', description: 'Removed: cannot sign in.' } },
 } as const;
 
@@ -47,12 +44,33 @@ export async function sessionRoutes(
   app: FastifyInstance,
   opts: { keyring: Keyring; users: Users; sessions: Sessions; throttle?: LoginThrottle },
 ): Promise<void> {
-  const throttle = opts.throttle ?? createLoginThrottle({ ...DEFAULT_LOGIN_THROTTLE, clock: Date.now });
-  const read = requireScope(opts.keyring, 'read');
-  const admin = requireScope(opts.keyring, 'admin');
-  const sessionIdOf = (keyId: string) => (keyId.startsWith(SESSION_KEY_PREFIX) ? keyId.slice(SESSION_KEY_PREFIX.length) : null);
-  // An admin cannot lock themselves out from the dashboard they are using (an API key has no user).
-  const isCaller = (request: FastifyRequest, name: string) => sessionIdOf(request.principal!.keyId) !== null && request.principal!.name === name;
+  const routes: SessionRoutes = {
+    users: opts.users,
+    sessions: opts.sessions,
+    throttle: opts.throttle ?? createLoginThrottle({ ...DEFAULT_LOGIN_THROTTLE, clock: Date.now }),
+    read: requireScope(opts.keyring, 'read'),
+    admin: requireScope(opts.keyring, 'admin'),
+  };
+  signInRoutes(app, routes);
+  userRoutes(app, routes);
+}
+
+/** What the sign-in and user routes share. */
+interface SessionRoutes {
+  users: Users;
+  sessions: Sessions;
+  throttle: LoginThrottle;
+  read: ReturnType<typeof requireScope>;
+  admin: ReturnType<typeof requireScope>;
+}
+
+const sessionIdOf = (keyId: string) => (keyId.startsWith(SESSION_KEY_PREFIX) ? keyId.slice(SESSION_KEY_PREFIX.length) : null);
+// An admin cannot lock themselves out from the dashboard they are using (an API key has no user).
+const isCaller = (request: FastifyRequest, name: string) => sessionIdOf(request.principal!.keyId) !== null && request.principal!.name === name;
+
+/** Signing in and out of the dashboard, and who the caller is. */
+function signInRoutes(app: FastifyInstance, routes: SessionRoutes): void {
+  const { throttle, read } = routes;
 
   app.post<{ Body: { username: string; password: string } }>(
     '/v1/sessions',
@@ -84,14 +102,14 @@ export async function sessionRoutes(
       const { username, password } = request.body;
       const waitS = throttle.retryAfterS(username, request.ip);
       if (waitS > 0) throw new TollgateError('TG_LOGIN_THROTTLED', { retryAfterS: waitS });
-      const user = await opts.users.verify(username, password);
+      const user = await routes.users.verify(username, password);
       if (!user) {
         throttle.recordFailure(username, request.ip);
         request.log.info({ user: username, ip: request.ip }, 'sign-in refused');
         throw new TollgateError('TG_LOGIN_INVALID');
       }
       throttle.recordSuccess(username);
-      const { token, session } = await opts.sessions.open(user);
+      const { token, session } = await routes.sessions.open(user);
       request.log.info({ user: user.name, role: user.role, session: session.id }, 'signed in');
       return reply.status(201).send({
         token,
@@ -109,7 +127,7 @@ export async function sessionRoutes(
     },
     async (request) => {
       const principal = request.principal!;
-      const session = opts.sessions.get(sessionIdOf(principal.keyId) ?? '');
+      const session = routes.sessions.get(sessionIdOf(principal.keyId) ?? '');
       if (!session) return { kind: 'api_key', name: principal.name, role: null, scopes: principal.scopes, expires_at: null };
       return { kind: 'session', name: session.user.name, role: session.user.role, scopes: principal.scopes, expires_at: session.expiresAt };
     },
@@ -123,17 +141,22 @@ export async function sessionRoutes(
     },
     async (request, reply) => {
       const sessionId = sessionIdOf(request.principal!.keyId);
-      if (sessionId === null || !(await opts.sessions.close(sessionId))) {
+      if (sessionId === null || !(await routes.sessions.close(sessionId))) {
         throw new TollgateError('TG_NOT_FOUND', { message: 'This request is not signed in with a session: API keys are revoked with DELETE /v1/keys/:id.' });
       }
       return reply.status(204).send();
     },
   );
+}
+
+/** The dashboard's users (admin): list, add, change role or password, remove. */
+function userRoutes(app: FastifyInstance, routes: SessionRoutes): void {
+  const { admin } = routes;
 
   app.get(
     '/v1/users',
     { onRequest: admin, schema: { summary: 'List users', tags: ['admin'], description: 'Scope `admin`. Never their password hashes.', response: { 200: { type: 'array', items: USER_SUMMARY }, ...ERROR_RESPONSES } } },
-    async () => opts.users.list(),
+    async () => routes.users.list(),
   );
 
   app.post<{ Body: { name: string; role: Role; password: string } }>(
@@ -158,9 +181,9 @@ export async function sessionRoutes(
       if (role !== 'admin' && isCaller(request, name)) {
         throw new TollgateError('TG_REQUEST_INVALID', { field: 'role', message: 'You cannot take away your own admin role: another admin must do it.' });
       }
-      const existed = opts.users.list().some((user) => user.name === name);
-      const user = await opts.users.put(name, role, password);
-      const ended = existed ? await opts.sessions.closeAllOf(name) : 0;
+      const existed = routes.users.list().some((user) => user.name === name);
+      const user = await routes.users.put(name, role, password);
+      const ended = existed ? await routes.sessions.closeAllOf(name) : 0;
       request.log.info({ user: name, role, by: request.principal!.name, sessionsEnded: ended }, 'user saved');
       return reply.status(201).send(user);
     },
@@ -192,9 +215,9 @@ export async function sessionRoutes(
       if (role !== undefined && role !== 'admin' && isCaller(request, name)) {
         throw new TollgateError('TG_REQUEST_INVALID', { field: 'role', message: 'You cannot take away your own admin role: another admin must do it.' });
       }
-      const user = await opts.users.update(name, { ...(role === undefined ? {} : { role }), ...(password === undefined ? {} : { password }) });
+      const user = await routes.users.update(name, { ...(role === undefined ? {} : { role }), ...(password === undefined ? {} : { password }) });
       if (!user) throw new TollgateError('TG_NOT_FOUND', { field: 'name', message: `No user "${name}": add one with POST /v1/users.` });
-      const ended = await opts.sessions.closeAllOf(name);
+      const ended = await routes.sessions.closeAllOf(name);
       request.log.info({ user: name, role: user.role, password: password !== undefined, by: request.principal!.name, sessionsEnded: ended }, 'user changed');
       return { ...user, sessions_ended: ended };
     },
@@ -217,9 +240,9 @@ export async function sessionRoutes(
     async (request) => {
       const { name } = request.params;
       if (isCaller(request, name)) throw new TollgateError('TG_REQUEST_INVALID', { field: 'name', message: 'You cannot remove yourself: another admin must do it.' });
-      const user = await opts.users.remove(name);
+      const user = await routes.users.remove(name);
       if (!user) throw new TollgateError('TG_NOT_FOUND', { field: 'name', message: `No user "${name}" to remove.` });
-      const ended = await opts.sessions.closeAllOf(name);
+      const ended = await routes.sessions.closeAllOf(name);
       request.log.info({ user: name, by: request.principal!.name, sessionsEnded: ended }, 'user removed');
       return { ...user, sessions_ended: ended };
     },

@@ -2,9 +2,9 @@ import type { FastifyInstance } from 'fastify';
 import type { Budget } from '@tollgate/detector';
 import type { Store } from '@tollgate/store';
 import { requireScope } from '../auth/require-scope.ts';
-import type { Keyring } from '../auth/keyring.ts';
+import type { Keyring } from '@tollgate/access';
 import { TollgateError } from '../errors.ts';
-import { spendReport } from '../spend-report.ts';
+import { spendReport } from '@tollgate/spend';
 import { ERROR_RESPONSES } from './ingest-response.schema.ts';
 import { parseTime } from './traffic.routes.ts';
 

@@ -14,7 +14,7 @@ import {
   type TrafficMeasure,
 } from '@tollgate/store';
 import { requireScope } from '../auth/require-scope.ts';
-import type { Keyring } from '../auth/keyring.ts';
+import type { Keyring } from '@tollgate/access';
 import { TollgateError } from '../errors.ts';
 import { ERROR_RESPONSES } from './ingest-response.schema.ts';
 
@@ -57,6 +57,7 @@ const RANGE_ANSWER = { from: { type: 'integer' }, to: { type: 'integer' }, inter
 
 const POINT_SCHEMA = {
   type: 'object',
+  required: ['ts'],
   properties: {
     ts: { type: 'integer', description: 'Bucket start, epoch ms (UTC).' },
     sends: { type: 'integer' },
@@ -80,6 +81,12 @@ const POINT_SCHEMA = {
  * (what the decision API allowed and stopped, and the money that saved), for the dashboard and users.
  */
 export async function trafficRoutes(app: FastifyInstance, opts: { store: Store; keyring: Keyring }): Promise<void> {
+  trafficSeriesRoute(app, opts);
+  decisionSeriesRoute(app, opts);
+}
+
+/** Sends, sessions, conversion and cost per bucket, grouped by a dimension, with only the fields asked computed. */
+function trafficSeriesRoute(app: FastifyInstance, opts: { store: Store; keyring: Keyring }): void {
   app.get<{ Querystring: TrafficQuery }>(
     '/v1/metrics/traffic',
     {
@@ -116,6 +123,7 @@ export async function trafficRoutes(app: FastifyInstance, opts: { store: Store; 
         response: {
           200: {
             type: 'object',
+            required: ['from', 'to', 'series'],
             properties: {
               ...RANGE_ANSWER,
               group_by: { type: ['string', 'null'] },
@@ -123,6 +131,7 @@ export async function trafficRoutes(app: FastifyInstance, opts: { store: Store; 
                 type: 'array',
                 items: {
                   type: 'object',
+                  required: ['key', 'points'],
                   properties: { key: { type: 'string' }, points: { type: 'array', items: POINT_SCHEMA } },
                 },
               },
@@ -154,7 +163,10 @@ export async function trafficRoutes(app: FastifyInstance, opts: { store: Store; 
       return { from: fromMs, to: toMs, interval: q.interval, group_by: q.group_by ?? null, series };
     },
   );
+}
 
+/** Decisions per bucket (allowed, challenged, blocked, shadow-blocked) and the spend they saved. */
+function decisionSeriesRoute(app: FastifyInstance, opts: { store: Store; keyring: Keyring }): void {
   app.get<{ Querystring: Pick<TrafficQuery, 'from' | 'to' | 'interval' | 'app'> }>(
     '/v1/metrics/decisions',
     {
@@ -176,12 +188,14 @@ export async function trafficRoutes(app: FastifyInstance, opts: { store: Store; 
         response: {
           200: {
             type: 'object',
+            required: ['points'],
             properties: {
               ...RANGE_ANSWER,
               points: {
                 type: 'array',
                 items: {
                   type: 'object',
+                  required: ['ts', 'allowed', 'challenged', 'blocked', 'shadow_blocked', 'saved_usd'],
                   properties: {
                     ts: { type: 'integer' }, allowed: { type: 'integer' }, challenged: { type: 'integer' }, blocked: { type: 'integer' },
                     shadow_blocked: { type: 'integer' }, saved_usd: { type: 'number' },

@@ -5,7 +5,7 @@
  */
 import type { Anomaly, DetectorConfig } from '@tollgate/detector';
 import { createDetectionRuntime, type AutoTripOutcome, type DetectionRuntime } from '../../src/detection-runtime.ts';
-import { loadPolicyFile } from '../../src/policy-file.ts';
+import { loadPolicyFile } from '@tollgate/breakers';
 import { RULES_DIR, type TestServer } from './test-server.ts';
 
 const MINUTE_MS = 60_000;

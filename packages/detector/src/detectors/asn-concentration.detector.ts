@@ -2,7 +2,7 @@
  * ASN concentration: an app's flow suddenly served to hosting networks (bot farms, datacenter
  * proxies) far beyond their usual share. When one ASN carries most of it, that ASN is the scope.
  */
-import { describeScope } from '@tollgate/breakers';
+import { describeScope } from '@tollgate/vocabulary';
 import type { DetectionContext } from '../detection-context.ts';
 import { severityForCost, type Finding } from '../finding.ts';
 import { compose, hostingShare, topContributors } from '../scope-composition.ts';

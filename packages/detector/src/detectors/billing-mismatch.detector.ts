@@ -2,7 +2,7 @@
  * Billing mismatches: what a provider billed for a country against what the services estimated for
  * the same messages, over the last day. Billing arrives late, so only billed messages are compared.
  */
-import { describeScope } from '@tollgate/breakers';
+import { describeScope } from '@tollgate/vocabulary';
 import type { DetectionContext } from '../detection-context.ts';
 import type { Finding } from '../finding.ts';
 import { costPerSendUsd } from '../counters.ts';

@@ -2,7 +2,7 @@
  * Budget burn: spend of an app, country or provider this month against its configured budget, with
  * a month-end forecast from the last day's pace. Finance's alert: it never suggests a block.
  */
-import { describeScope } from '@tollgate/breakers';
+import { describeScope } from '@tollgate/vocabulary';
 import type { Budget } from '../detector-config.ts';
 import type { DetectionContext } from '../detection-context.ts';
 import type { Finding } from '../finding.ts';

@@ -3,7 +3,7 @@
  * far fewer verified than the scope's last week, judged on sessions that had time to verify.
  * The Wilson upper bound must sit under the baseline, so a small scope needs a large drop.
  */
-import { describeScope } from '@tollgate/breakers';
+import { describeScope } from '@tollgate/vocabulary';
 import { costPerSendUsd, reachableSessions } from '../counters.ts';
 import type { DetectionContext } from '../detection-context.ts';
 import { severityForCost, type Finding } from '../finding.ts';

@@ -3,7 +3,7 @@
  * moved (a price change, or traffic shifting to the premium prefixes of a country). Volume-driven
  * cost is the volume spike's money, not a second anomaly.
  */
-import { describeScope } from '@tollgate/breakers';
+import { describeScope } from '@tollgate/vocabulary';
 import type { DetectionContext } from '../detection-context.ts';
 import { severityForCost, type Finding } from '../finding.ts';
 import { rateBaseline } from '../seasonal-baseline.ts';

@@ -3,7 +3,7 @@
  * undelivered. A vendor incident for the messaging owner, not fraud, so it only alerts, and it is
  * what explains a conversion drop in the same provider and country.
  */
-import { describeScope } from '@tollgate/breakers';
+import { describeScope } from '@tollgate/vocabulary';
 import type { DetectionContext } from '../detection-context.ts';
 import { severityForCost, type Finding } from '../finding.ts';
 import { shareBaseline } from '../seasonal-baseline.ts';

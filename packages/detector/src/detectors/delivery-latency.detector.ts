@@ -5,7 +5,7 @@
  * The slowest carriers are named (where receipts carry the network code), since a route through one
  * network is the usual cause.
  */
-import { describeScope } from '@tollgate/breakers';
+import { describeScope } from '@tollgate/vocabulary';
 import type { DetectionContext } from '../detection-context.ts';
 import type { DetectorConfig } from '../detector-config.ts';
 import type { Contributor, Finding } from '../finding.ts';

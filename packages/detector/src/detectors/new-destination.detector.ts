@@ -3,7 +3,7 @@
  * sending. A launch converts like any market and stays silent; pumping shows as verifications that
  * never come, or before they are due, as traffic that comes from hosting networks.
  */
-import { describeScope } from '@tollgate/breakers';
+import { describeScope } from '@tollgate/vocabulary';
 import { costPerSendUsd, reachableSessions } from '../counters.ts';
 import type { DetectionContext } from '../detection-context.ts';
 import { severityForCost, type Finding } from '../finding.ts';

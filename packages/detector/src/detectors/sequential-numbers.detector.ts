@@ -2,7 +2,7 @@
  * Sequential numbers: many distinct numbers of one number block (all digits but the last three)
  * in a short window. People almost never share a block; enumeration walks through it.
  */
-import { describeScope } from '@tollgate/breakers';
+import { describeScope } from '@tollgate/vocabulary';
 import type { DetectionContext } from '../detection-context.ts';
 import { severityForCost, type Contributor, type Finding } from '../finding.ts';
 import type { Scope } from '../scope.ts';

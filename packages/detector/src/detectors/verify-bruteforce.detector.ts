@@ -3,7 +3,7 @@
  * produces. An authentication alert for IAM, not a cost breaker: the sends were few.
  */
 import type { VerifyFailureMinute } from '@tollgate/store';
-import { describeScope } from '@tollgate/breakers';
+import { describeScope } from '@tollgate/vocabulary';
 import type { DetectionContext } from '../detection-context.ts';
 import type { Contributor, Finding } from '../finding.ts';
 import type { Scope } from '../scope.ts';

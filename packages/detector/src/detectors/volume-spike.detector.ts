@@ -8,7 +8,7 @@ import { rateBaseline } from '../seasonal-baseline.ts';
 import { countZScore } from '../statistics/robust-spread.ts';
 import { MS_PER_MINUTE } from '../traffic-book.ts';
 import { costPerSendUsd } from '../counters.ts';
-import { describeScope } from '@tollgate/breakers';
+import { describeScope } from '@tollgate/vocabulary';
 import { plannedVolumeMultiplier } from '../planned-event.ts';
 
 export function detectVolumeSpikes(ctx: DetectionContext): Finding[] {

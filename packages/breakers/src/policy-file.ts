@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { BREAKER_POLICY_FILE, parseBreakerPolicy, type BreakerPolicy } from '@tollgate/breakers';
+import { BREAKER_POLICY_FILE } from '@tollgate/vocabulary';
+import { parseBreakerPolicy, type BreakerPolicy } from './breaker-policy.ts';
 
 
 /**

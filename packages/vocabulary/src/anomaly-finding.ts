@@ -1,4 +1,4 @@
-import type { Scope } from './breaker.ts';
+import type { Scope } from './scope.ts';
 
 /**
  * The detector's anomaly kinds (issue 3). Policies name them, so a typo in a policy file is an

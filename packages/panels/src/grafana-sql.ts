@@ -1,5 +1,5 @@
-import type { PanelSql, PanelSqlRequest } from '@tollgate/panels';
-import { TRAFFIC_MEASURES } from './queries/traffic-series.query.ts';
+import { TRAFFIC_MEASURES } from '@tollgate/store';
+import type { PanelSql, PanelSqlRequest } from './grafana-dashboard.ts';
 
 /**
  * The ClickHouse SQL behind a dashboard panel, for teams that read Tollgate's tables from Grafana

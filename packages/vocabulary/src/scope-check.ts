@@ -1,5 +1,11 @@
-import { SCOPE_KEYS, type Scope } from './breaker.ts';
-import type { BreakersError } from './breakers-error.ts';
+import { SCOPE_KEYS, type Scope } from './scope.ts';
+
+/** The catalogue's code for a scope that cannot be used: the breakers' and the planned events' APIs answer it alike. */
+export interface ScopeError {
+  code: 'TG_BREAKER_SCOPE_INVALID';
+  /** Names the field and the fix. */
+  message: string;
+}
 
 /** ISO 3166-1 alpha-2, plus the events package's "XX" for non-geographic numbers. */
 const COUNTRY_PATTERN = /^[A-Z]{2}$/;
@@ -12,7 +18,7 @@ const MAX_ASN = 0xffff_ffff;
  * Why a scope cannot be used for a breaker, or undefined when it can. An empty scope is refused:
  * it would stop every send of every app, which is an outage, not a breaker.
  */
-export function checkScope(scope: Scope): BreakersError | undefined {
+export function checkScope(scope: Scope): ScopeError | undefined {
   const problems: string[] = [];
   const present = SCOPE_KEYS.filter((key) => scope[key] !== undefined);
   if (present.length === 0) {

@@ -1,6 +1,6 @@
-import { runPolicyBacktest, type BreakerPolicy, type PolicyBacktestReport } from '@tollgate/breakers';
 import type { Store } from '@tollgate/store';
-import type { Identity } from '../core.ts';
+import type { BreakerPolicy } from './breaker-policy.ts';
+import { runPolicyBacktest, type PolicyBacktestReport } from './policy-backtest.ts';
 
 /**
  * A policy backtest on this deployment's store, with its keyed phone hash for the allowlist: what
@@ -8,7 +8,8 @@ import type { Identity } from '../core.ts';
  */
 export function backtestPolicy(options: {
   store: Store;
-  identity: Identity;
+  /** The deployment's keyed hasher (the server's identity): the allowlist's phones are hashed with it. */
+  identity: { hasher: { phone(e164: string): string } };
   policy: BreakerPolicy;
   fromMs: number;
   toMs: number;

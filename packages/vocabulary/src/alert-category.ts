@@ -1,4 +1,4 @@
-import { ANOMALY_KINDS, type AnomalyKind } from '@tollgate/breakers';
+import { ANOMALY_KINDS, type AnomalyKind } from './anomaly-finding.ts';
 
 /**
  * The three kinds of trouble the dashboard lists together: auth (attacks on the verify step, the

@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SendRow, VerifyRow } from '@tollgate/events';
-import type { PanelSqlRequest } from '@tollgate/panels';
-import { grafanaSql, insertRows, trafficSeries, type Store } from '../src/index.ts';
+import { insertRows, trafficSeries, type Store } from '@tollgate/store';
+import { openTempStore } from '@tollgate/store/testing';
+import type { PanelSqlRequest } from '../src/index.ts';
+import { grafanaSql } from '../src/grafana-sql.ts';
 import { expandGrafanaMacros } from '../src/testing/grafana-macros.ts';
-import { openTempStore } from '../src/testing/temp-store.ts';
 
 let store: Store;
 let dispose: () => Promise<void>;

@@ -4,7 +4,7 @@
  */
 import type { EventKind } from '@tollgate/events';
 import type { Ingestor } from '@tollgate/ingest';
-import type { Simulator } from '@tollgate/simulator';
+import type { Simulator } from './engine/simulator.ts';
 
 const HOUR_MS = 3_600_000;
 /** Events per store write: big batches are what makes fast-forwarding fast. */

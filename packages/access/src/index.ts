@@ -1,0 +1,13 @@
+export { SCOPES, isScope } from './scopes.ts';
+export type { Scope } from './scopes.ts';
+export { ROLES, isRole, scopesOf } from './roles.ts';
+export type { Role } from './roles.ts';
+export { createKeyring } from './keyring.ts';
+export type { Principal, KeySummary, Keyring } from './keyring.ts';
+export { BOOTSTRAP_ADMIN_NAME, MIN_PASSWORD_LENGTH, createUsers } from './users.ts';
+export type { User, UserSummary, Users } from './users.ts';
+export { hashPassword, verifyPassword } from './password.ts';
+export { SESSION_KEY_PREFIX, DEFAULT_SESSION_TTL_MS, createSessions } from './sessions.ts';
+export type { Session, Sessions } from './sessions.ts';
+export { DEFAULT_LOGIN_THROTTLE, createLoginThrottle } from './login-throttle.ts';
+export type { LoginThrottle, LoginThrottleOptions } from './login-throttle.ts';

@@ -1,0 +1,14 @@
+export { SCOPE_KEYS, describeScope, scopeCovers } from './scope.ts';
+export type { Scope, ScopeAttributes, ScopeKey } from './scope.ts';
+export { checkScope } from './scope-check.ts';
+export type { ScopeError } from './scope-check.ts';
+export { ANOMALY_KINDS, SEVERITIES, severityAtLeast } from './anomaly-finding.ts';
+export type { AnomalyFinding, AnomalyKind, Severity } from './anomaly-finding.ts';
+export { ALERT_CATEGORIES, categoryOf, kindsOf } from './alert-category.ts';
+export type { AlertCategory } from './alert-category.ts';
+export { parseDuration, formatDuration } from './duration.ts';
+export { readYaml } from './yaml-reader.ts';
+export type { Located, PolicyError, YamlReader } from './yaml-reader.ts';
+export { createCappedMap } from './capped-map.ts';
+export type { CappedMap } from './capped-map.ts';
+export { BREAKER_POLICY_FILE, BUDGETS_FILE, PROXY_FILE } from './rules-files.ts';
