@@ -20,6 +20,8 @@ export { parseRules, kindsWithoutOwner } from './rules-parser.ts';
 export type { RulesEnv, RulesFile, RulesParse } from './rules-parser.ts';
 export { loadRules, watchRules, lenientEnv, unsetPagerDutyVariables, RELOAD_DEBOUNCE_MS, UNSET_ENV_VALUE } from './rules-loader.ts';
 export type { RulesWatcher } from './rules-loader.ts';
+export { OTHER_RULES_FILES } from './rules-directory.ts';
+export type { OtherRulesFile, RulesFileCheck } from './rules-directory.ts';
 export { route, matchingRoutes, primaryMatch } from './route-tree.ts';
 export type { PageDecision, RoutableAlert, RouteMatch } from './route-tree.ts';
 export { inhibited, inhibitRulesTargeting } from './inhibition.ts';

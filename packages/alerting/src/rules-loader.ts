@@ -1,13 +1,12 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { BREAKER_POLICY_FILE } from '@tollgate/breakers';
-import { BUDGETS_FILE } from '@tollgate/detector';
 import { parseRules, type RulesEnv, type RulesFile, type RulesParse } from './rules-parser.ts';
 import type { AlertingConfig, RuleError } from './rules-config.ts';
+import { OTHER_RULES_FILES } from './rules-directory.ts';
 
-/** Live in the same folder but belong to the breakers and detector packages, which read them themselves. */
-const NOT_ROUTING_FILES: ReadonlySet<string> = new Set([BREAKER_POLICY_FILE, BUDGETS_FILE]);
+/** Live in the same folder but belong to other packages, which read them themselves. */
+const NOT_ROUTING_FILES: ReadonlySet<string> = new Set(OTHER_RULES_FILES.map((other) => other.file));
 const RULES_FILE = /\.ya?ml$/;
 /**
  * Editors save with several writes and renames in a row; reloading once they have settled avoids
@@ -40,7 +39,7 @@ export async function loadRules(dir: string, env: RulesEnv): Promise<RulesParse>
   } catch (error) {
     return { ok: false, errors: [{ file: dir, line: 0, path: '', message: `cannot read the rules directory: ${(error as Error).message}` }] };
   }
-  if (names.length === 0) return { ok: false, errors: [{ file: dir, line: 0, path: '', message: `no alert-routing files (*.yaml besides ${BREAKER_POLICY_FILE})` }] };
+  if (names.length === 0) return { ok: false, errors: [{ file: dir, line: 0, path: '', message: `no alert-routing files (*.yaml besides ${[...NOT_ROUTING_FILES].join(', ')})` }] };
   const files: RulesFile[] = await Promise.all(names.map(async (name) => ({ file: join(dir, name), text: await readFile(join(dir, name), 'utf8') })));
   return parseRules(files, env);
 }
