@@ -73,14 +73,19 @@ function createEmbeddedClient(dataDir: string): { client: ClickHouseClient; rawI
   };
 }
 
+/** The server-mode database's creation; on a cluster it must exist on every node before the ON CLUSTER tables are made. */
+export function databaseStatement(database: string, cluster: string | undefined): { query: string; params: { db: string } } {
+  const onCluster = cluster ? ` ON CLUSTER ${assertClusterName(cluster)}` : '';
+  return { query: `CREATE DATABASE IF NOT EXISTS {db:Identifier}${onCluster}`, params: { db: database } };
+}
+
 /** Creates the server-mode database when it is missing (the embedded engine uses its own `default`). */
 export async function ensureDatabase(config: StoreConfig): Promise<void> {
   if (config.kind !== 'server') return;
   const bootstrap = createClient({ url: config.url, username: config.username, password: config.password });
   try {
-    // On a cluster the database must exist on every node before the ON CLUSTER tables are made.
-    const onCluster = config.cluster ? ` ON CLUSTER ${assertClusterName(config.cluster)}` : '';
-    await bootstrap.command({ query: `CREATE DATABASE IF NOT EXISTS {db:Identifier}${onCluster}`, query_params: { db: config.database } });
+    const statement = databaseStatement(config.database, config.cluster);
+    await bootstrap.command({ query: statement.query, query_params: statement.params });
   } finally {
     await bootstrap.close();
   }
