@@ -12,3 +12,4 @@ export { NODE_ROLES, type NodeRole } from './node-roles.ts';
 export { importContracts, type ContractImport } from './contracts/contract-import.ts';
 export { readPolicyFile } from './policy-file.ts';
 export { backtestPolicy } from './decisions/policy-backtest-run.ts';
+export { readEnvValues, type EnvValues } from './env-values.ts';

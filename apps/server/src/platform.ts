@@ -3,7 +3,7 @@ import { migrationStatus } from '@tollgate/store';
 import { DEFAULT_DETECTOR_CONFIG } from '@tollgate/detector';
 import { DEFAULT_BREAKER_POLICY, type VelocityLimiter } from '@tollgate/breakers';
 import type { FastifyInstance } from 'fastify';
-import { buildApp, DEFAULT_BODY_LIMIT_BYTES } from './build-app.ts';
+import { buildApp } from './build-app.ts';
 import { createKeyring } from './auth/keyring.ts';
 import { createSessions } from './auth/sessions.ts';
 import { createUsers } from './auth/users.ts';
@@ -13,6 +13,7 @@ import { createDetectionRuntime } from './detection-runtime.ts';
 import { createAlertingRuntime } from './alerting-runtime.ts';
 import { loadBudgetsFile } from './budgets-file.ts';
 import { demoBackfillMs, startDemoFeed } from './demo-feed.ts';
+import { readEnvValues } from './env-values.ts';
 import { createServerMetrics } from './metrics.ts';
 import { loadPolicyFile } from './policy-file.ts';
 import { rolesFromEnv, type NodeRole } from './node-roles.ts';
@@ -43,6 +44,7 @@ const KEY_RELOAD_MS = 30_000;
 /** Starts the API server (and the demo feed when asked) on the configured store and port. */
 export async function startPlatform(options: PlatformOptions): Promise<Platform> {
   const { env } = options;
+  const values = readEnvValues(env);
   const roles = rolesFromEnv(env);
   const logLevel = env.LOG_LEVEL ?? 'info';
   const logger = pino({ level: logLevel });
@@ -136,7 +138,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       metrics,
       readiness,
       config: {
-        bodyLimitBytes: Number(env.TOLLGATE_MAX_BODY_BYTES ?? DEFAULT_BODY_LIMIT_BYTES),
+        bodyLimitBytes: values.maxBodyBytes,
         twilioAuthToken: env.TWILIO_AUTH_TOKEN || undefined,
         publicUrl: env.TOLLGATE_PUBLIC_URL || undefined,
         trustedProxies: env.TOLLGATE_TRUSTED_PROXIES || undefined,
@@ -149,7 +151,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       KEY_RELOAD_MS,
     );
     keyReload.unref();
-    const url = await app.listen({ port: Number(env.PORT ?? 8080), host: env.HOST ?? '127.0.0.1' });
+    const url = await app.listen({ port: values.port, host: values.host });
     const demo = demoOn ? startDemoFeed({ ingestor, store, logger, backfillMs: demoBackfill, onHistoryReady: () => detection?.start() }) : undefined;
     logger.info({ roles: [...roles] }, 'node roles');
     let closing: Promise<void> | undefined;
