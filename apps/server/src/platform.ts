@@ -1,5 +1,4 @@
 import pino from 'pino';
-import { migrationStatus } from '@tollgate/store';
 import { DEFAULT_DETECTOR_CONFIG } from '@tollgate/detector';
 import { DEFAULT_BREAKER_POLICY, type VelocityLimiter } from '@tollgate/breakers';
 import type { FastifyInstance } from 'fastify';
@@ -17,8 +16,8 @@ import { readEnvValues } from './env-values.ts';
 import { createServerMetrics } from './metrics.ts';
 import { loadPolicyFile } from './policy-file.ts';
 import { rolesFromEnv, type NodeRole } from './node-roles.ts';
-import { createSharedVelocity, type SharedVelocity, type SharedVelocityStatus } from './shared-velocity.ts';
-import type { ReadinessReport } from './plugins/ops.routes.ts';
+import { createSharedVelocity, type SharedVelocity } from './shared-velocity.ts';
+import { createReadiness } from './readiness.ts';
 
 export interface PlatformOptions {
   env: NodeJS.ProcessEnv;
@@ -107,23 +106,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     const demoOn = options.demo && roles.has('ingest');
     // With the demo, detection starts once the demo's history is stored: its warm-up reads that history.
     if (!demoOn) detection?.start();
-    const readiness = async (): Promise<ReadinessReport> => {
-      const reachable = await store.ping();
-      const status = reachable ? await migrationStatus(store) : undefined;
-      const migrated = status !== undefined && status.pending.length === 0;
-      return {
-        ready: reachable && migrated,
-        checks: {
-          store: { ok: reachable, ...(reachable ? {} : { detail: 'store does not answer' }) },
-          migrations: {
-            ok: migrated,
-            ...(status && !migrated ? { detail: `pending: ${status.pending.join(', ')}` } : {}),
-          },
-          // Reported, not required: without Redis this node still decides, on its own counters.
-          ...(sharedVelocity && { velocity_sharing: sharing(sharedVelocity.status()) }),
-        },
-      };
-    };
+    const readiness = createReadiness({ store, velocitySharing: () => sharedVelocity?.status() });
     const app = await buildApp({
       store,
       ingestor,
@@ -179,8 +162,4 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     await core.close();
     throw error;
   }
-}
-
-function sharing(status: SharedVelocityStatus): { ok: boolean; detail?: string } {
-  return status.ok ? { ok: true, detail: 'velocity counters shared through Redis' } : { ok: false, detail: status.detail };
 }

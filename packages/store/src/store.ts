@@ -7,6 +7,8 @@ import type { StoreConfig } from './store-config.ts';
 type ClientConnection = NonNullable<NonNullable<Parameters<typeof createClient>[0]>['connection']>;
 
 /** The ClickHouse client every query module takes; one per process for the embedded engine. */
+export type StorePing = { ok: true } | { ok: false; reason: string };
+
 export interface Store {
   readonly client: ClickHouseClient;
   readonly config: StoreConfig;
@@ -15,8 +17,8 @@ export interface Store {
    * the client's insert makes); absent on a server, where the client streams over HTTP.
    */
   readonly rawInsert?: (table: string, columns: readonly string[], tsv: string) => Promise<void>;
-  /** True when the store answers a trivial query. */
-  ping(): Promise<boolean>;
+  /** Whether the store answers a trivial query, and the store's own error when it does not. */
+  ping(): Promise<StorePing>;
   close(): Promise<void>;
 }
 
@@ -50,9 +52,9 @@ export function createStore(config: StoreConfig): Store {
       try {
         const rs = await client.query({ query: 'SELECT 1 AS ok', format: 'JSONEachRow' });
         await rs.json();
-        return true;
-      } catch {
-        return false;
+        return { ok: true };
+      } catch (error) {
+        return { ok: false, reason: (error as Error).message };
       }
     },
     close: () => client.close(),
