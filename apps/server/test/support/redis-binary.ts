@@ -38,7 +38,7 @@ export function onPath(name: string, path = process.env.PATH ?? ''): string | un
 }
 
 /** Root on Debian with apt-get: the one case where a test may install a system package. */
-function canProvision(): boolean {
+function rootOnDebian(): boolean {
   return process.getuid?.() === 0 && existsSync('/etc/debian_version') && onPath('apt-get') !== undefined;
 }
 
@@ -60,7 +60,7 @@ async function installWithApt(): Promise<void> {
 }
 
 /** Takes the provisioning lock, or waits for its holder to finish; true when this process holds it. */
-async function takeLockOrWait(deadline: number): Promise<boolean> {
+async function takeLockOrWait(deadline: number, path: string): Promise<boolean> {
   for (;;) {
     try {
       mkdirSync(LOCK_DIR);
@@ -75,25 +75,29 @@ async function takeLockOrWait(deadline: number): Promise<boolean> {
       }
       if (Date.now() > deadline) throw new Error(`another test process has been installing redis-server for ${PROVISION_DEADLINE_MS / 60_000} minutes: ${HOW_TO_GET_REDIS}`);
       await new Promise((resolve) => setTimeout(resolve, LOCK_POLL_MS));
-      if (onPath('redis-server')) return false;
+      if (onPath('redis-server', path)) return false;
     }
   }
 }
 
-/** redis-server from PATH, installed with apt-get when that is possible, or why not. */
-export async function findRedisServer(): Promise<RedisBinary> {
-  const present = onPath('redis-server');
+/**
+ * redis-server from PATH, installed with apt-get when that is possible, or why not. `host` says
+ * what this machine is (PATH, whether it may install packages); the defaults read the real one.
+ */
+export async function findRedisServer(host: { path?: string; mayInstall?: boolean } = {}): Promise<RedisBinary> {
+  const path = host.path ?? process.env.PATH ?? '';
+  const present = onPath('redis-server', path);
   if (present) return { found: true, path: present, provisioned: false };
-  if (!canProvision()) return { found: false, reason: HOW_TO_GET_REDIS };
-  const holds = await takeLockOrWait(Date.now() + PROVISION_DEADLINE_MS);
+  if (!(host.mayInstall ?? rootOnDebian())) return { found: false, reason: HOW_TO_GET_REDIS };
+  const holds = await takeLockOrWait(Date.now() + PROVISION_DEADLINE_MS, path);
   try {
-    if (holds && !onPath('redis-server')) await installWithApt();
+    if (holds && !onPath('redis-server', path)) await installWithApt();
   } catch (error) {
     const detail = (error as { stderr?: string }).stderr?.trim().split('\n').pop() ?? (error as Error).message;
     return { found: false, reason: `apt-get install redis-server failed (${detail}); ${HOW_TO_GET_REDIS}` };
   } finally {
     if (holds) rmSync(LOCK_DIR, { recursive: true, force: true });
   }
-  const installed = onPath('redis-server');
+  const installed = onPath('redis-server', path);
   return installed ? { found: true, path: installed, provisioned: holds } : { found: false, reason: HOW_TO_GET_REDIS };
 }
