@@ -86,7 +86,7 @@ Measured ${new Date().toISOString().slice(0, 10)} on linux x64, Node ${process.v
 | --- | --- | --- | --- | --- |
 ${rows.map((row) => `| ${row.name} | ${row.fast.toFixed(2)} | ${row.slowName} | ${row.slow.toFixed(2)} | ${(row.slow / row.fast).toFixed(1)}x |`).join('\n')}
 
-Reading: each step costs a few microseconds at most, a fraction of the slow path it avoids; a lost cache or a
-per-call compile shows as a ratio near 1.`;
+Reading: each step is a small fraction of the slow path it avoids (the machine's load moves the microseconds, not
+the ratios); a lost cache, a per-call compile or a scan shows as a ratio near 1.`;
 console.log(body);
 if (process.env.BENCH_WRITE !== '0') writeResultsSection('events: validation, normalization, ASN lookup', body);
