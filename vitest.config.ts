@@ -4,7 +4,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     pool: 'forks',
-    include: ['packages/*/test/**/*.test.ts', 'apps/*/test/**/*.test.ts', 'eslint/**/*.test.ts'],
+    include: ['packages/*/test/**/*.test.ts', 'apps/*/test/**/*.test.ts', 'eslint/**/*.test.ts', 'test/*.test.ts'],
     testTimeout: 60_000,
     reporters: ['default', './vitest-summary.reporter.ts'],
     hookTimeout: 120_000,

@@ -5,7 +5,7 @@
  * 1. What the harness makes of a route that costs a known amount more: the bare route of
  *    `bench:decide` with BARE_WORK_US microseconds of busy work per request, alternating runs.
  *    The ratio it keeps is the best any route that adds that much work can reach.
- * 2. What each step the issue asks of a decision costs, in a warm loop over the benchmark's bodies
+ * 2. What each step of a decision costs, in a warm loop over the benchmark's bodies
  *    (no HTTP): the API key hash, phone checks, the keyed phone hash, the ASN lookup, subnet, and
  *    the decider with 1,000 breakers and the default velocity rules.
  *
@@ -100,7 +100,7 @@ async function main(): Promise<void> {
       '',
       'Reading: compare the CPU column with the work column: under load each microsecond of route work costs the server more',
       'than a microsecond (the rest of its request handling gets dearer as it falls behind), and the rate of the first table',
-      'follows. The second table is a floor for the decision path: the steps the issue asks for, each hot in cache, before',
+      'follows. The second table is a floor for the decision path: the steps a decision takes, each hot in cache, before',
       'fastify validates the body, runs the key check as a hook, serializes the answer and the decision is counted.',
     ].join('\n'),
   );

@@ -6,7 +6,7 @@
  * noise hits all alike; then the SDK's in-process cached decision. The bare route runs twice: with
  * the fastify options of the real server (the baseline of the targets: same logger, same per-request
  * work outside the route) and with fastify's defaults (the baseline of the earlier figures).
- * Writes its section of bench/RESULTS.md. Targets (issue 4): >= 80 % of the bare route's
+ * Writes its section of bench/RESULTS.md. Targets: >= 80 % of the bare route's
  * requests/s, p99 <= 2x the bare route's, >= 1,000,000 cached decisions/s.
  */
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';

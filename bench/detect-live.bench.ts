@@ -1,5 +1,5 @@
 /**
- * Live detection cycle benchmark (`npm run bench:detect-live`): the issue asks for a live cycle over
+ * Live detection cycle benchmark (`npm run bench:detect-live`): the target is a live cycle over
  * 8 days of history at 10 million sends in under 2 s, with a cost that grows with the active scopes
  * and not with the history. Two fresh stores get the same traffic rate, one with a day of history
  * and one with eight (bench/detect-live-history.ts writes them with ClickHouse SQL); on each, a live
@@ -24,7 +24,7 @@ const DAY = 24 * 60 * MINUTE;
 const DAYS = Number(process.env.BENCH_DAYS ?? 8);
 const SENDS = Number(process.env.BENCH_LIVE_SENDS ?? 10_000_000);
 const CYCLES = Number(process.env.BENCH_CYCLES ?? 9);
-/** The issue's target for one cycle. */
+/** The target for one cycle: detection runs every minute, so a cycle must leave most of it free. */
 const TARGET_CYCLE_MS = 2_000;
 /** History ends on a Monday noon (UTC), mid-month. */
 const END_MS = Date.parse('2026-11-16T12:00:00Z');

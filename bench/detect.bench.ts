@@ -19,7 +19,7 @@ import { median, writeResultsSection } from './results-file.ts';
 
 const DAY = 86_400_000;
 const DAYS = Number(process.env.BENCH_DAYS ?? 8);
-/** 26 sends a minute is about 300,000 sends in 8 days: the backtest size. */
+/** 26 sends a minute is about 300,000 sends in 8 days: a backtest of a week of a mid-sized service's traffic. */
 const RATE = Number(process.env.BENCH_RATE ?? 26);
 const SEEDS = (process.env.BENCH_SEEDS ?? '11,23,37').split(',').map(Number);
 /** A Monday, so the set's weekend falls on Saturday and Sunday. */

@@ -3,7 +3,7 @@
  * normalize, hash, enrich, dedup, store) against a raw insert of the same prepared rows into the
  * same kind of store, in one run, alternating the two so machine noise hits both alike.
  * Reports the median of several runs of each and their ratio, and rewrites its section of
- * bench/RESULTS.md. Target (issue 2): >= 100,000 events/s end to end and >= 40 % of raw insert.
+ * bench/RESULTS.md. Target: >= 100,000 events/s end to end and >= 40 % of raw insert.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { createVelocityLimiter, DEFAULT_VELOCITY_CONFIG, type VelocityRequest } from '@tollgate/breakers';
 import { createSharedVelocity } from '../apps/server/src/shared-velocity.ts';
-import { startRedis } from '../apps/server/test/support/redis-server.ts';
+import { startRedisServer } from '../apps/server/test/support/redis-server.ts';
 import { median, writeResultsSection } from './results-file.ts';
 
 const SENDS = Number(process.env.BENCH_SENDS ?? 200_000);
@@ -26,7 +26,7 @@ function redisCpuSeconds(pid: number): number {
 }
 
 async function main(): Promise<void> {
-  const redis = await startRedis();
+  const redis = await startRedisServer();
   const pid = redis.pid;
   const local: number[] = [];
   const shared: number[] = [];

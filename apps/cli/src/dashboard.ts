@@ -1,6 +1,5 @@
+import { readEnvValues } from '@tollgate/server';
 import { startWeb, type WebServer } from '@tollgate/web/launcher';
-
-export const DEFAULT_WEB_PORT = 3000;
 
 /**
  * Starts the dashboard next to the API without holding it up: the API serves at once while the
@@ -8,11 +7,12 @@ export const DEFAULT_WEB_PORT = 3000;
  * reported without taking the API down.
  */
 export function startDashboard(apiUrl: string, env: NodeJS.ProcessEnv): { ready: Promise<WebServer | undefined>; stop(): Promise<void> } {
-  const port = Number(env.WEB_PORT ?? DEFAULT_WEB_PORT);
+  // Checked before the API started under `tollgate start`; here first for `tollgate web`.
+  const { webPort, host } = readEnvValues(env);
   const ready = startWeb({
     apiUrl,
-    port,
-    host: env.HOST ?? '127.0.0.1',
+    port: webPort,
+    host,
     env,
     onBuild: () => process.stdout.write('  Dashboard     building the production build (first start only, about a minute)...\n'),
   }).then(

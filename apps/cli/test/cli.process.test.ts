@@ -140,4 +140,17 @@ describe('tollgate CLI', () => {
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toMatch(/unknown scope\(s\) everything: choose from ingest, decide, operate, read, admin/);
   });
+
+  it('keys revoke revokes a key by id, keys list shows it revoked, and a second revoke names the id it cannot find', async () => {
+    const created = await tollgate('keys', 'create', '--name', 'leaked-service', '--scopes', 'ingest');
+    expect(created.code, created.stderr).toBe(0);
+    const id = /^tg_([0-9a-f]{16})_/.exec(created.stdout.trim())![1]!;
+    const revoked = await tollgate('keys', 'revoke', id);
+    expect(revoked.code, revoked.stderr).toBe(0);
+    expect(revoked.stdout.trim()).toBe(`revoked ${id}`);
+    expect((await tollgate('keys', 'list')).stdout).toMatch(new RegExp(`^${id}\\s+revoked\\s+ingest\\s+leaked-service$`, 'm'));
+    const again = await tollgate('keys', 'revoke', id);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain(`no active key with id ${id}`);
+  });
 });

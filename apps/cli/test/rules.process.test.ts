@@ -1,8 +1,9 @@
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { OTHER_RULES_FILES } from '../src/rules-directory.ts';
 import { runCli, type CliResult } from './support/run-cli.ts';
 
 const SHIPPED = fileURLToPath(new URL('../../../alert-rules/', import.meta.url));
@@ -58,6 +59,26 @@ describe('tollgate rules', () => {
     const result = await tollgate(['rules', 'lint', '--dir', dir]);
     expect(result.code).toBe(1);
     expect(result.stdout).toContain(`${join(dir, 'proxy.yaml')}:5 twilio.services.VA0123456789abcdef0123456789abcdef.flow: expected one of signup, login, recovery, step_up`);
+  });
+
+  it('lint checks the breaker policy: a misspelt action fails with file and line, where it used to pass', async () => {
+    const shipped = readFileSync(join(SHIPPED, 'breaker-policy.yaml'), 'utf8');
+    const line = shipped.split('\n').findIndex((text) => /^\s+action: block\b/.test(text)) + 1;
+    expect(line).toBeGreaterThan(0);
+    const dir = rulesDir('policy', { 'breaker-policy.yaml': shipped.replace(/(\n\s+action: )block\b/, '$1blok') });
+    const result = await tollgate(['rules', 'lint', '--dir', dir]);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain(`${join(dir, 'breaker-policy.yaml')}:${line} auto_trip[0].action:`);
+    expect(result.stdout).toMatch(/1 error\(s\)/);
+    expect((await tollgate(['rules', 'lint', '--dir', SHIPPED])).stdout).toMatch(/; \d+ auto-trip rule\(s\) in breaker-policy\.yaml;/);
+  });
+
+  it.each(OTHER_RULES_FILES.map((other) => other.file))('lint refuses a %s that is not what its package reads', async (file) => {
+    expect(existsSync(join(SHIPPED, file)), `alert-rules/ ships ${file}`).toBe(true);
+    const dir = rulesDir(`other-${file}`, { [file]: 'no_such_key: 1\n' });
+    const result = await tollgate(['rules', 'lint', '--dir', dir]);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain(`${join(dir, file)}:1 no_such_key: unknown key`);
   });
 
   it('lint names an unset PagerDuty variable unless told to allow it', async () => {

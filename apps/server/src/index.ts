@@ -4,3 +4,4 @@ export { openCore, adminKeyFrom, type Core } from './core.ts';
 export { createServerMetrics } from './metrics.ts';
 export { ERRORS, TollgateError, type ErrorCode } from './errors.ts';
 export { NODE_ROLES, type NodeRole } from './node-roles.ts';
+export { readEnvValues, type EnvValues } from './env-values.ts';

@@ -1,9 +1,8 @@
 import pino from 'pino';
-import { migrationStatus } from '@tollgate/store';
 import { DEFAULT_DETECTOR_CONFIG } from '@tollgate/detector';
 import { DEFAULT_BREAKER_POLICY, loadPolicyFile, type VelocityLimiter } from '@tollgate/breakers';
 import type { FastifyInstance } from 'fastify';
-import { buildApp, DEFAULT_BODY_LIMIT_BYTES } from './build-app.ts';
+import { buildApp } from './build-app.ts';
 import { createKeyring, createSessions, createUsers } from '@tollgate/access';
 import { adminKeyFrom, openCore, type Core } from './core.ts';
 import { createDecisionRuntime } from './decision-runtime.ts';
@@ -11,12 +10,13 @@ import { createDetectionRuntime } from './detection-runtime.ts';
 import { createAlertingRuntime } from './alerting-runtime.ts';
 import { loadBudgetsFile } from './budgets-file.ts';
 import { demoBackfillMs, startDemoFeed } from './demo-feed.ts';
+import { readEnvValues } from './env-values.ts';
 import { createServerMetrics } from './metrics.ts';
 import { loadProxyFile } from './proxy-file.ts';
 import { createProxyRuntime } from './proxy-runtime.ts';
 import { rolesFromEnv, type NodeRole } from './node-roles.ts';
-import { createSharedVelocity, type SharedVelocity, type SharedVelocityStatus } from './shared-velocity.ts';
-import type { ReadinessReport } from './plugins/ops.routes.ts';
+import { createSharedVelocity, type SharedVelocity } from './shared-velocity.ts';
+import { createReadiness } from './readiness.ts';
 
 export interface PlatformOptions {
   env: NodeJS.ProcessEnv;
@@ -42,6 +42,7 @@ const KEY_RELOAD_MS = 30_000;
 /** Starts the API server (and the demo feed when asked) on the configured store and port. */
 export async function startPlatform(options: PlatformOptions): Promise<Platform> {
   const { env } = options;
+  const values = readEnvValues(env);
   const roles = rolesFromEnv(env);
   const logLevel = env.LOG_LEVEL ?? 'info';
   const logger = pino({ level: logLevel });
@@ -108,23 +109,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     const demoOn = options.demo && roles.has('ingest');
     // With the demo, detection starts once the demo's history is stored: its warm-up reads that history.
     if (!demoOn) detection?.start();
-    const readiness = async (): Promise<ReadinessReport> => {
-      const reachable = await store.ping();
-      const status = reachable ? await migrationStatus(store) : undefined;
-      const migrated = status !== undefined && status.pending.length === 0;
-      return {
-        ready: reachable && migrated,
-        checks: {
-          store: { ok: reachable, ...(reachable ? {} : { detail: 'store does not answer' }) },
-          migrations: {
-            ok: migrated,
-            ...(status && !migrated ? { detail: `pending: ${status.pending.join(', ')}` } : {}),
-          },
-          // Reported, not required: without Redis this node still decides, on its own counters.
-          ...(sharedVelocity && { velocity_sharing: sharing(sharedVelocity.status()) }),
-        },
-      };
-    };
+    const readiness = createReadiness({ store, velocitySharing: () => sharedVelocity?.status() });
     const app = await buildApp({
       store,
       ingestor,
@@ -140,7 +125,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       metrics,
       readiness,
       config: {
-        bodyLimitBytes: Number(env.TOLLGATE_MAX_BODY_BYTES ?? DEFAULT_BODY_LIMIT_BYTES),
+        bodyLimitBytes: values.maxBodyBytes,
         twilioAuthToken: env.TWILIO_AUTH_TOKEN || undefined,
         publicUrl: env.TOLLGATE_PUBLIC_URL || undefined,
         trustedProxies: env.TOLLGATE_TRUSTED_PROXIES || undefined,
@@ -153,7 +138,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       KEY_RELOAD_MS,
     );
     keyReload.unref();
-    const url = await app.listen({ port: Number(env.PORT ?? 8080), host: env.HOST ?? '127.0.0.1' });
+    const url = await app.listen({ port: values.port, host: values.host });
     const demo = demoOn ? startDemoFeed({ ingestor, store, logger, backfillMs: demoBackfill, onHistoryReady: () => detection?.start() }) : undefined;
     logger.info({ roles: [...roles] }, 'node roles');
     let closing: Promise<void> | undefined;
@@ -182,8 +167,4 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     await core.close();
     throw error;
   }
-}
-
-function sharing(status: SharedVelocityStatus): { ok: boolean; detail?: string } {
-  return status.ok ? { ok: true, detail: 'velocity counters shared through Redis' } : { ok: false, detail: status.detail };
 }

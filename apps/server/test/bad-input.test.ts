@@ -92,9 +92,13 @@ async function expectAnswer(input: BadInput): Promise<void> {
   if (payload !== undefined && input.type !== null) headers['content-type'] = input.type ?? JSON_TYPE;
   if (input.encoding !== undefined) headers['content-encoding'] = input.encoding;
   const before = await storedEvents();
-  const started = performance.now();
-  const res = await server.app.inject({ method: input.method ?? 'POST', url: input.url, payload, headers });
-  expect(performance.now() - started).toBeLessThan(REQUEST_DEADLINE_MS);
+  let deadline: NodeJS.Timeout | undefined;
+  const res = await Promise.race([
+    server.app.inject({ method: input.method ?? 'POST', url: input.url, payload, headers }),
+    new Promise<never>((_, reject) => {
+      deadline = setTimeout(() => reject(new Error(`${input.method ?? 'POST'} ${input.url} got no answer within ${REQUEST_DEADLINE_MS} ms: bad input must be answered, not hang`)), REQUEST_DEADLINE_MS);
+    }),
+  ]).finally(() => clearTimeout(deadline));
 
   const { want } = input;
   expect(res.statusCode).toBeLessThan(500);

@@ -1,5 +1,5 @@
 /**
- * Every scenario of the issue through the real store: the simulator's traffic goes through the
+ * Every scenario of the simulator through the real store: the simulator's traffic goes through the
  * ingest pipeline, a detection runtime watches each scenario's span on event time, and each test
  * asserts the kind, scope and suggested action the detector raised (attacks and the detector-only
  * kinds) or that it stayed short of a block or challenge (look-alikes).

@@ -58,9 +58,7 @@ describe('breaker state across decision nodes', () => {
         payload: { scope: { prefix: '+998 977' }, action: 'block', note: 'pumping to +998 9777' },
       });
       expect(trip.statusCode, trip.body).toBe(201);
-      const started = Date.now();
       await vi.waitFor(() => expect(other.decider.decide(request).decision).toBe('block'), { timeout: BREAKER_SYNC_MS * 5, interval: 50 });
-      expect(Date.now() - started).toBeLessThan(BREAKER_SYNC_MS * 5);
     } finally {
       await other.stop();
     }

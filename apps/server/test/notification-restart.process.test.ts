@@ -24,14 +24,21 @@ afterAll(async () => {
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
 
-/** Resolves once the stand-in has seen a request passing `test`; fails after the deadline instead of hanging. */
-async function requestWhere(test: (request: ReceivedRequest) => boolean): Promise<ReceivedRequest> {
+/**
+ * Resolves once the stand-in has seen a request passing `test`; past the deadline it fails with
+ * `waitingFor` and the requests that did come, instead of hanging.
+ */
+async function requestWhere(waitingFor: string, test: (request: ReceivedRequest) => boolean): Promise<ReceivedRequest> {
   const deadline = Date.now() + DEADLINE_MS;
   for (;;) {
     const found = slack.received.find(test);
     if (found) return found;
-    if (Date.now() > deadline) throw new Error(`no such Slack request: ${slack.received.map((r) => r.path).join(', ')}`);
-    await slack.requests(slack.received.length + 1).catch(() => undefined);
+    const leftMs = deadline - Date.now();
+    const seen = () => slack.received.map((r) => r.path).join(', ') || 'none';
+    if (leftMs <= 0) throw new Error(`Slack never got ${waitingFor} within ${DEADLINE_MS} ms (requests: ${seen()})`);
+    await slack.requests(slack.received.length + 1, leftMs).catch(() => {
+      throw new Error(`Slack never got ${waitingFor} within ${DEADLINE_MS} ms (requests: ${seen()})`);
+    });
   }
 }
 
@@ -48,21 +55,21 @@ describe('notification outbox across a crash (child process)', () => {
     const incidentId = opened!.incidentId!;
     now = Date.now();
     await seed.alerting.tick();
-    await requestWhere((request) => request.path === '/api/chat.postMessage');
+    await requestWhere('the first server\'s attempt at the trigger', (request) => request.path === '/api/chat.postMessage');
     await seed.close();
 
     const env = { TOLLGATE_DATA_DIR: dataDir, TOLLGATE_ADMIN_KEY: TEST_ADMIN_KEY, TOLLGATE_HMAC_KEY: TEST_HMAC_KEY, PD_FRAUD_KEY: 'test-pd-fraud', PD_IAM_KEY: 'test-pd-iam', ...slackEnv };
     const failing = await spawnServer(env);
     const attemptsBefore = slack.received.length;
     // The first server's retry comes due within seconds: the child tries it, and fails again.
-    await slack.requests(attemptsBefore + 1);
+    await slack.requests(attemptsBefore + 1, DEADLINE_MS);
     failing.process.kill('SIGKILL');
     expect(await failing.exited).toBe('SIGKILL');
 
     slackUp = true;
     const second = await spawnServer(env);
     try {
-      await requestWhere(() => delivered.length > 0);
+      await requestWhere('the trigger from the restarted server', () => delivered.length > 0);
       expect(delivered[0]!.body.channel).toBe('#fraud-oncall');
       expect(String(delivered[0]!.body.text)).toContain('Sends to UZ at 9x the usual');
       const deadline = Date.now() + DEADLINE_MS;

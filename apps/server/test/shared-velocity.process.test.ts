@@ -1,13 +1,17 @@
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DEFAULT_VELOCITY_CONFIG } from '@tollgate/breakers';
 import { spawnServer, type ChildServer } from './support/child-server.ts';
+import { PROVISION_DEADLINE_MS } from './support/redis-binary.ts';
 import { startRedis, type RedisServer } from './support/redis-server.ts';
 import { TEST_ADMIN_KEY, TEST_HMAC_KEY } from './support/test-server.ts';
 
 const PHONE_LIMIT = DEFAULT_VELOCITY_CONFIG.defaults.phone!.max;
+// A Redis given by TOLLGATE_TEST_REDIS_URL keeps earlier runs' counters: this run's app is its own.
+const APP = `shop-${randomUUID().slice(0, 8)}`;
 const dirs: string[] = [];
 let redis: RedisServer;
 let a: ChildServer;
@@ -23,7 +27,7 @@ async function decisionNode(): Promise<ChildServer> {
 beforeAll(async () => {
   redis = await startRedis();
   [a, b] = await Promise.all([decisionNode(), decisionNode()]);
-});
+}, PROVISION_DEADLINE_MS);
 afterAll(async () => {
   for (const node of [a, b]) {
     node?.process.kill('SIGTERM');
@@ -44,7 +48,7 @@ async function decide(node: ChildServer, i: number): Promise<string> {
     method: 'POST',
     headers: { authorization: `Bearer ${TEST_ADMIN_KEY}`, 'content-type': 'application/json' },
     // One phone from many IPs and sessions: only the phone's counter can add up.
-    body: JSON.stringify({ app: 'shop', flow: 'signup', phone: '+447911123456', ip: `198.51.100.${i}`, session_id: `shared-${i}` }),
+    body: JSON.stringify({ app: APP, flow: 'signup', phone: '+447911123456', ip: `198.51.100.${i}`, session_id: `shared-${i}` }),
   });
   expect(res.status).toBe(200);
   const answer = (await res.json()) as { decision: string };
@@ -74,7 +78,7 @@ describe('two decision nodes behind a load balancer (child processes, real Redis
     const res = await fetch(`${a.url}/v1/decide`, {
       method: 'POST',
       headers: { authorization: `Bearer ${TEST_ADMIN_KEY}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ app: 'shop', flow: 'signup', phone: '+447911999888', ip: '203.0.113.9', session_id: 'offline-1' }),
+      body: JSON.stringify({ app: APP, flow: 'signup', phone: '+447911999888', ip: '203.0.113.9', session_id: 'offline-1' }),
     });
     expect(res.status).toBe(200);
     expect(((await res.json()) as { decision: string }).decision).toBe('allow');

@@ -1,13 +1,17 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createVelocityLimiter, DEFAULT_VELOCITY_CONFIG, type VelocityRequest } from '@tollgate/breakers';
 import { createSharedVelocity, type SharedVelocity } from '../src/shared-velocity.ts';
+import { PROVISION_DEADLINE_MS } from './support/redis-binary.ts';
 import { startRedis, type RedisServer } from './support/redis-server.ts';
 
 let redis: RedisServer;
 const nodes: SharedVelocity[] = [];
+// A Redis given by TOLLGATE_TEST_REDIS_URL keeps earlier runs' counters: this run's keys are its own.
+const RUN = randomUUID().slice(0, 8);
 beforeAll(async () => {
   redis = await startRedis();
-});
+}, PROVISION_DEADLINE_MS);
 afterAll(async () => {
   for (const node of nodes) await node.close();
   await redis.stop();
@@ -17,7 +21,8 @@ const NOW = Date.parse('2026-11-20T10:00:00Z');
 const PHONE_LIMIT = DEFAULT_VELOCITY_CONFIG.defaults.phone!.max;
 
 /** A decision node: its own in-memory limiter, sharing counters through the test's Redis. */
-async function node(prefix: string): Promise<SharedVelocity> {
+async function node(name: string): Promise<SharedVelocity> {
+  const prefix = `${RUN}:${name}`;
   const local = createVelocityLimiter({ clock: () => NOW, config: DEFAULT_VELOCITY_CONFIG });
   const shared = createSharedVelocity({ url: redis.url, local, config: DEFAULT_VELOCITY_CONFIG, clock: () => NOW, prefix });
   nodes.push(shared);

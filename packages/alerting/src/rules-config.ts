@@ -2,7 +2,7 @@ import type { Severity } from '@tollgate/vocabulary';
 import type { AlertLabel } from './alert-input.ts';
 import type { Matcher } from './matcher.ts';
 
-/** The accountability model of the first seed: who owns which part of an OTP-abuse incident. */
+/** The accountability model (docs/accountability.md): who owns which part of an OTP-abuse incident. */
 export const OWNER_ROLES = ['trigger_path', 'anomaly_response', 'provider_escalation', 'finance'] as const;
 export type OwnerRole = (typeof OWNER_ROLES)[number];
 

@@ -39,7 +39,7 @@ export async function loadRules(dir: string, env: RulesEnv): Promise<RulesParse>
   } catch (error) {
     return { ok: false, errors: [{ file: dir, line: 0, path: '', message: `cannot read the rules directory: ${(error as Error).message}` }] };
   }
-  if (names.length === 0) return { ok: false, errors: [{ file: dir, line: 0, path: '', message: `no alert-routing files (*.yaml besides ${BREAKER_POLICY_FILE})` }] };
+  if (names.length === 0) return { ok: false, errors: [{ file: dir, line: 0, path: '', message: `no alert-routing files (*.yaml besides ${[...NOT_ROUTING_FILES].join(', ')})` }] };
   const files: RulesFile[] = await Promise.all(names.map(async (name) => ({ file: join(dir, name), text: await readFile(join(dir, name), 'utf8') })));
   return parseRules(files, env);
 }

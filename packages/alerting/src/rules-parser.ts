@@ -376,7 +376,7 @@ function combine(parts: FilePart[], files: readonly RulesFile[], errors: RuleErr
 /**
  * The anomaly kinds that reach no owner, with the severities at which they do not. Probed with each
  * severity and the scope labels left empty: a kind handled only for `country="US"` is unowned
- * everywhere else, which is the gap the seed warns about.
+ * everywhere else: an anomaly nobody owns is one nobody answers.
  */
 export function kindsWithoutOwner(config: Pick<AlertingConfig, 'route'>): Array<{ kind: AnomalyKind; severities: Severity[] }> {
   return ANOMALY_KINDS.flatMap((kind) => {

@@ -59,7 +59,7 @@ export const POLICY_VERSION = 1;
  * conversion, and a still-running attack keeps 95% of its cost stopped.
  */
 export const DEFAULT_PROBE_SHARE = 0.05;
-/** The example: an automatic breaker may stop at most 5% of recent legitimate traffic. */
+/** An automatic breaker may stop at most 5% of recent legitimate traffic: past that, a person decides. */
 export const DEFAULT_MAX_SHARE_OF_LEGIT_TRAFFIC = 0.05;
 /** The policy without a policy file: no automatic trips, nobody allowlisted, built-in limits, risk tiers and verify ladders. */
 export const DEFAULT_BREAKER_POLICY: BreakerPolicy = {

@@ -26,7 +26,7 @@ export interface BreakerSpec {
  */
 export const MIN_COOLDOWN_MS = 1_000;
 /**
- * Failed probes double the cooldown (the exponential backoff of the seed's resend ladder,
+ * Failed probes double the cooldown (the exponential backoff of the resend ladder,
  * 30 s -> 60 s -> 120 s) up to a day: a breaker that fails probes for longer needs a person,
  * not a longer wait.
  */

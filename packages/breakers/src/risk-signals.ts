@@ -2,8 +2,8 @@ import { conversionDrop, type ConversionStat, type PrefixStat } from './scope-st
 import type { VelocityCounts } from './velocity-limiter.ts';
 
 /**
- * The risk signals of one send request (second seed, section 3: velocity per phone, IP, subnet,
- * session and account; IP and ASN reputation; sequential numbers; device and browser signals).
+ * The risk signals of one send request (velocity per phone, IP, subnet, session and account; IP
+ * and ASN reputation; sequential numbers; device and browser signals).
  * Each signal is a small pure function from the request's facts to a strength in [0, 1],
  * non-decreasing in every count it reads; the score (risk-score.ts) weighs them.
  */

@@ -1,8 +1,7 @@
 /**
- * Risk tiers and what each does, per app and flow (second seed, section 3: "for low risk, send the
- * OTP immediately; for medium risk, require additional friction (CAPTCHA, email confirmation, or
- * slower cooldown); for high risk, temporarily block"). Low allows, medium challenges with the
- * kind the service should show, high blocks.
+ * Risk tiers and what each does, per app and flow: a low risk gets its OTP at once, a medium risk
+ * meets friction first (CAPTCHA, email confirmation or a slower cooldown), a high risk is blocked
+ * for a while. Low allows, medium challenges with the kind the service should show, high blocks.
  */
 
 export type RiskTier = 'low' | 'medium' | 'high';

@@ -5,7 +5,7 @@ import { SlidingWindow } from './sliding-window.ts';
 export const THROTTLE_WINDOW_MS = 60_000;
 
 /**
- * Far above the breakers any deployment holds (the issue sizes for 1,000 loaded): the cap only
+ * Far above the breakers any deployment holds (sized for 1,000 loaded): the cap only
  * keeps the counters of long-closed breakers from piling up for the life of the process.
  */
 const MAX_THROTTLED_BREAKERS = 100_000;

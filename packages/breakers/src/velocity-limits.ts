@@ -1,7 +1,7 @@
 /**
- * Send velocity limits (second seed, section 3: "cap sends per IP per hour, with separate
- * thresholds for IPv4/IPv6 subnets", per phone number, per session with an increasing resend
- * cooldown) and how each app overrides them.
+ * Send velocity limits (per IP per hour, with separate thresholds for IPv4 and IPv6
+ * subnets, per phone number, per session with an increasing resend cooldown: the limits OTP
+ * abuse guidance asks of every sender) and how each app overrides them.
  */
 
 /** What a service does when a limit is hit: `challenge` adds friction a person can pass (CAPTCHA), `block` refuses. */
@@ -36,9 +36,9 @@ export interface VelocityLimits {
   /** All sends of the app: a backstop against floods that spread over every other key. */
   app: WindowLimit | null;
   /**
-   * Per account (the service's user id, kept as a keyed hash), over an hour and over a day: the
-   * seed's "cap sends per account identifier to stop targeted harassment", which rotating phones,
-   * IPs and sessions cannot dodge. Only requests that carry `account_id` are counted.
+   * Per account (the service's user id, kept as a keyed hash), over an hour and over a day: a cap
+   * per account identifier stops targeted harassment of one user, which rotating phones, IPs and
+   * sessions cannot dodge. Only requests that carry `account_id` are counted.
    */
   accountHour: WindowLimit | null;
   accountDay: WindowLimit | null;
@@ -57,13 +57,13 @@ const MINUTE_MS = 60 * SECOND_MS;
 const HOUR_MS = 60 * MINUTE_MS;
 const DAY_MS = 24 * HOUR_MS;
 
-/** The seed's example ladder: "increasing cooldown (e.g., 30s → 60s → 120s)". */
+/** The resend ladder: each resend waits longer (30 s, 60 s, 120 s), so a script gains little by asking again. */
 export const RESEND_COOLDOWNS_MS: readonly number[] = [30 * SECOND_MS, 60 * SECOND_MS, 120 * SECOND_MS];
-/** The seed allows "2–3 resends per session"; three is one per step of the ladder. */
+/** Three resends per session: one per step of the ladder, the upper end of what OTP flows allow. */
 export const MAX_RESENDS_PER_SESSION = 3;
 
 /**
- * Defaults until an app sets its own. The seed gives the dimensions, not the numbers; these are
+ * Defaults until an app sets its own. Guidance names the dimensions, not the numbers; these are
  * sized from one honest session (1 send + 3 resends):
  * - phone 5/h: one full session plus a fresh start; more is pumping or harassment of the number.
  *   Blocked, because a number cannot pass a CAPTCHA on its own behalf.
@@ -71,7 +71,7 @@ export const MAX_RESENDS_PER_SESSION = 3;
  *   people behind one address.
  * - IPv4 /24 100/h: a few hundred addresses, usually many subscribers; challenged.
  * - session: 30 s -> 60 s -> 120 s, 3 resends, remembered for an hour, far beyond the 2-5 minute
- *   code validity of the seed so a session cannot restart its ladder by waiting.
+ *   code validity OTP codes usually have, so a session cannot restart its ladder by waiting.
  * - app 1,000/min: a backstop that stops a runaway loop or a flood spread over every other key;
  *   challenged so people still get through. Each app should set it from its busiest minute.
  * - account 5/h and 10/day: one honest session an hour is 4 sends, and nobody signs in twenty

@@ -1,7 +1,7 @@
 /**
- * Verification attempt limits (second seed, section 3: "verification attempts need rate limits
- * too ... limit attempts per session, per IP, and per phone number. Use exponential backoff and
- * short lockouts to slow automation"), and how a flow overrides them.
+ * Verification attempt limits: attackers brute-force codes where only the send endpoint is
+ * limited, so attempts are limited per session, per IP and per phone number, with exponential
+ * backoff and short lockouts to slow automation; and how a flow overrides them.
  */
 
 /**
@@ -40,8 +40,8 @@ const MINUTE_MS = 60 * SECOND_MS;
 const HOUR_MS = 60 * MINUTE_MS;
 
 /**
- * Defaults, from the seed's "5-10 attempts per code (lower for high-risk actions like password
- * reset)":
+ * Defaults, within the 5-10 attempts per code services commonly allow (fewer where a code hands
+ * over an account, like a password reset):
  * - session 5 attempts, 2 free (a typo and a retry cost no wait), then 1 s, 2 s, 4 s; the 5th
  *   locks the session for its hour: the code is spent, the user starts a new verification.
  * - recovery 3 attempts, 1 free: a reset hands over the account, so fewer guesses.

@@ -113,7 +113,7 @@ describe('decide: shadow mode', () => {
 });
 
 describe('decide: half-open probes', () => {
-  it.each([0, 0.05, 0.2, 0.5, 1])('lets about a probe share of %s through, repeatably for a seed', (probeShare) => {
+  it.each([0, 0.05, 0.2, 0.5, 1])('lets about a probe share of %s through, repeatably for a given random seed', (probeShare) => {
     const run = () => {
       const { decider } = deciderFor([halfOpened({ ...BLOCK_PREFIX, probeShare })], { random: seededRandom(7) });
       return Array.from({ length: 4_000 }, () => decider.decide(REQUEST).decision);

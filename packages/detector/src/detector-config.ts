@@ -76,7 +76,7 @@ export interface DetectorConfig {
 const MINUTE = 60_000;
 
 export const DEFAULT_DETECTOR_CONFIG: DetectorConfig = {
-  // The default: most people type a code within a few minutes; ten leaves the stragglers.
+  // Most people type a code within a few minutes; ten leaves the stragglers time to verify.
   verifyMaturityMs: 10 * MINUTE,
   shortWindowMs: 5 * MINUTE,
   longWindowMs: 30 * MINUTE,
@@ -97,7 +97,7 @@ export const DEFAULT_DETECTOR_CONFIG: DetectorConfig = {
   // A block is a thousand numbers; people rarely share one, bots walk through it.
   blockDistinctNumbers: 10,
   blockWindowMs: 30 * MINUTE,
-  // The second seed's attempt limit is five per session; more failures than that is guessing.
+  // Services commonly allow five attempts per session; more failures than that is guessing.
   verifyFailuresPerSession: 6,
   verifyFailuresPerIp: 20,
   verifyFailuresPerPhone: 10,

@@ -9,7 +9,7 @@ import type { Scope } from './scope.ts';
 import { addHistogram, histogramQuantileMs, type LatencyHistogram } from './statistics/latency-histogram.ts';
 import { hourStart, MS_PER_HOUR, MS_PER_MINUTE } from './traffic-book.ts';
 
-/** P90 is what the second seed's delivery-time monitoring watches. */
+/** P90 is what messaging-vendor owners watch when they monitor delivery time. */
 export const LATENCY_QUANTILE = 0.9;
 
 /**

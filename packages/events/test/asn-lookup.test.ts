@@ -44,15 +44,6 @@ describe('loadAsnDatabase', () => {
   ])('knows the organisation of %s', (_name, asn, expected) => {
     expect(db.byAsn(asn)).toEqual(expected);
   });
-
-  it('looks an address up in a few microseconds', () => {
-    const addresses = Array.from({ length: 20_000 }, (_, index) => `${(index * 7) % 223 + 1}.${index % 256}.${(index >> 8) % 256}.1`);
-    const lookupStarted = performance.now();
-    for (const ip of addresses) db.lookup(ip);
-    const microsPerLookup = ((performance.now() - lookupStarted) * 1000) / addresses.length;
-    // ~1 µs measured; the bound catches a linear scan (~1 ms).
-    expect(microsPerLookup).toBeLessThan(50);
-  });
 });
 
 describe('loadAsnDatabase with given files', () => {

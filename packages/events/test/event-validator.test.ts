@@ -70,15 +70,6 @@ describe('validateEvent', () => {
     const result = validateEvent.send({ ...SEND, phone: 447400123456 }, NOW_MS);
     expect(JSON.stringify(result)).not.toContain('447400123456');
   });
-
-  it('validates fast enough for 100k events/s (compiled once, no per-call compilation)', () => {
-    const rounds = 20_000;
-    const started = performance.now();
-    for (let round = 0; round < rounds; round++) validateEvent.send(SEND, NOW_MS);
-    const microsPerEvent = ((performance.now() - started) * 1000) / rounds;
-    // ~1.5 µs measured; the bound only catches a regression such as compiling per call (~ms).
-    expect(microsPerEvent).toBeLessThan(50);
-  });
 });
 
 describe('EVENT_SCHEMAS', () => {

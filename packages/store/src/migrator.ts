@@ -124,25 +124,55 @@ export async function migrate(
   return { applied };
 }
 
+/** A statement as the migrator sends it: its bound parameters and settings apart from its text. */
+export interface SchemaStatement {
+  query: string;
+  params?: Record<string, string | number>;
+  settings?: Record<string, number>;
+}
+
 /**
- * Sets the TTLs from configuration. `materialize_ttl_after_modify = 0` keeps this a metadata-only
- * change: expired parts go at the next merge instead of a table rewrite at every start.
+ * The retention TTLs from configuration. `materialize_ttl_after_modify = 0` keeps each a
+ * metadata-only change: expired parts go at the next merge instead of a table rewrite at every start.
  */
-async function applyRetention(store: Store, retention: RetentionConfig): Promise<void> {
-  const settings = { materialize_ttl_after_modify: 0 } as const;
-  const target = alterTarget(clusterOf(store.config));
-  for (const table of RAW_TABLES) {
-    await store.client.command({
+export function retentionStatements(retention: RetentionConfig, cluster: string | undefined): SchemaStatement[] {
+  const settings = { materialize_ttl_after_modify: 0 };
+  const target = alterTarget(cluster);
+  return [
+    ...RAW_TABLES.map((table) => ({
       query: `ALTER TABLE {table:Identifier}${target.onCluster} MODIFY TTL toDateTime(ts) + toIntervalDay({days:UInt32})`,
-      query_params: { table: target.table(table), days: retention.rawDays },
-      clickhouse_settings: settings,
-    });
-  }
-  for (const { table, time } of ROLLUP_TABLES) {
-    await store.client.command({
+      params: { table: target.table(table), days: retention.rawDays },
+      settings,
+    })),
+    ...ROLLUP_TABLES.map(({ table, time }) => ({
       query: `ALTER TABLE {table:Identifier}${target.onCluster} MODIFY TTL {time:Identifier} + toIntervalDay({days:UInt32})`,
-      query_params: { table: target.table(table), time, days: retention.rollupDays },
-      clickhouse_settings: settings,
-    });
+      params: { table: target.table(table), time, days: retention.rollupDays },
+      settings,
+    })),
+  ];
+}
+
+async function applyRetention(store: Store, retention: RetentionConfig): Promise<void> {
+  for (const statement of retentionStatements(retention, clusterOf(store.config))) {
+    await store.client.command({ query: statement.query, query_params: statement.params, clickhouse_settings: statement.settings });
   }
+}
+
+/**
+ * Everything `migrate` would run on an empty store, in order and in this store's form, without a
+ * connection: the ledger, every migration (which are pending is the ledger's to say), the retention.
+ * For an operator to review the DDL before a cluster sees it.
+ */
+export function migrationPlan(
+  retention: RetentionConfig,
+  cluster: string | undefined,
+  migrations: Migration[] = loadMigrations(),
+): Array<{ title: string; statements: SchemaStatement[] }> {
+  const { ledger, byVersion } = schemaStatements(migrations, cluster);
+  const plain = (queries: readonly string[]): SchemaStatement[] => queries.map((query) => ({ query }));
+  return [
+    { title: 'ledger', statements: plain(ledger) },
+    ...migrations.map((m) => ({ title: `${String(m.version).padStart(3, '0')}_${m.name}`, statements: plain(byVersion.get(m.version) ?? []) })),
+    { title: 'retention', statements: retentionStatements(retention, cluster) },
+  ];
 }

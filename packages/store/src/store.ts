@@ -7,6 +7,8 @@ import type { StoreConfig } from './store-config.ts';
 type ClientConnection = NonNullable<NonNullable<Parameters<typeof createClient>[0]>['connection']>;
 
 /** The ClickHouse client every query module takes; one per process for the embedded engine. */
+export type StorePing = { ok: true } | { ok: false; reason: string };
+
 export interface Store {
   readonly client: ClickHouseClient;
   readonly config: StoreConfig;
@@ -15,8 +17,8 @@ export interface Store {
    * the client's insert makes); absent on a server, where the client streams over HTTP.
    */
   readonly rawInsert?: (table: string, columns: readonly string[], tsv: string) => Promise<void>;
-  /** True when the store answers a trivial query. */
-  ping(): Promise<boolean>;
+  /** Whether the store answers a trivial query, and the store's own error when it does not. */
+  ping(): Promise<StorePing>;
   close(): Promise<void>;
 }
 
@@ -50,9 +52,9 @@ export function createStore(config: StoreConfig): Store {
       try {
         const rs = await client.query({ query: 'SELECT 1 AS ok', format: 'JSONEachRow' });
         await rs.json();
-        return true;
-      } catch {
-        return false;
+        return { ok: true };
+      } catch (error) {
+        return { ok: false, reason: (error as Error).message };
       }
     },
     close: () => client.close(),
@@ -73,14 +75,19 @@ function createEmbeddedClient(dataDir: string): { client: ClickHouseClient; rawI
   };
 }
 
+/** The server-mode database's creation; on a cluster it must exist on every node before the ON CLUSTER tables are made. */
+export function databaseStatement(database: string, cluster: string | undefined): { query: string; params: { db: string } } {
+  const onCluster = cluster ? ` ON CLUSTER ${assertClusterName(cluster)}` : '';
+  return { query: `CREATE DATABASE IF NOT EXISTS {db:Identifier}${onCluster}`, params: { db: database } };
+}
+
 /** Creates the server-mode database when it is missing (the embedded engine uses its own `default`). */
 export async function ensureDatabase(config: StoreConfig): Promise<void> {
   if (config.kind !== 'server') return;
   const bootstrap = createClient({ url: config.url, username: config.username, password: config.password });
   try {
-    // On a cluster the database must exist on every node before the ON CLUSTER tables are made.
-    const onCluster = config.cluster ? ` ON CLUSTER ${assertClusterName(config.cluster)}` : '';
-    await bootstrap.command({ query: `CREATE DATABASE IF NOT EXISTS {db:Identifier}${onCluster}`, query_params: { db: config.database } });
+    const statement = databaseStatement(config.database, config.cluster);
+    await bootstrap.command({ query: statement.query, query_params: statement.params });
   } finally {
     await bootstrap.close();
   }

@@ -1,7 +1,7 @@
 import type { Scope } from './scope.ts';
 
 /**
- * The detector's anomaly kinds (issue 3). Policies name them, so a typo in a policy file is an
+ * The detector's anomaly kinds. Policies name them, so a typo in a policy file is an
  * error at load instead of a rule that silently never fires.
  */
 export const ANOMALY_KINDS = [

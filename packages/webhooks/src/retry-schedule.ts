@@ -7,7 +7,7 @@
 // First retry within 10 s, doubling up to an hour between attempts.
 export const BASE_DELAY_MS = 10_000;
 export const MAX_DELAY_MS = 3_600_000;
-// The promise: a receiver that is down for up to a day still gets the event.
+// The promise to subscribers: a receiver that is down for up to a day still gets the event.
 export const MAX_DELIVERY_AGE_MS = 24 * 3_600_000;
 
 export type RetryPlan = { retry: true; atMs: number } | { retry: false; reason: string };

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { ANOMALY_KINDS, BUDGETS_FILE, formatDuration, PROXY_FILE, SEVERITIES, type AnomalyKind, type Severity } from '@tollgate/vocabulary';
+import { ANOMALY_KINDS, formatDuration, SEVERITIES, type AnomalyKind, type Severity } from '@tollgate/vocabulary';
 import {
   explainRouting,
   formatRuleError,
@@ -12,8 +12,7 @@ import {
   type RuleError,
   type RulesEnv,
 } from '@tollgate/alerting';
-import { parseBudgetsFile } from '@tollgate/detector';
-import { parseProxyFile } from '@tollgate/proxy';
+import { OTHER_RULES_FILES } from '../rules-directory.ts';
 
 const DEFAULT_DIR = process.env.TOLLGATE_RULES_DIR ?? 'alert-rules';
 const ACTIONS = ['block', 'challenge', 'alert'] as const;
@@ -30,20 +29,17 @@ interface TestOptions {
   costPerHour: string;
 }
 
-/** The detector's budgets file of `dir`, checked with the routing files when there is one. */
-function lintBudgets(dir: string): { errors: RuleError[]; count?: number } {
-  const path = join(dir, BUDGETS_FILE);
-  if (!existsSync(path)) return { errors: [] };
-  const parsed = parseBudgetsFile(readFileSync(path, 'utf8'), path);
-  return parsed.ok ? { errors: [], count: parsed.budgets.length } : { errors: parsed.errors };
-}
-
-/** The provider proxy's callers of `dir` (proxy.yaml), checked with the routing files when there is one. */
-function lintProxy(dir: string): RuleError[] {
-  const path = join(dir, PROXY_FILE);
-  if (!existsSync(path)) return [];
-  const parsed = parseProxyFile(readFileSync(path, 'utf8'), path);
-  return parsed.ok ? [] : parsed.errors;
+/** The other files of `dir` (breaker policy, budgets, ...), each checked by its own parser when present. */
+function lintOtherFiles(dir: string): { errors: RuleError[]; summaries: string[] } {
+  const result: { errors: RuleError[]; summaries: string[] } = { errors: [], summaries: [] };
+  for (const other of OTHER_RULES_FILES) {
+    const path = join(dir, other.file);
+    if (!existsSync(path)) continue;
+    const checked = other.check(readFileSync(path, 'utf8'), path);
+    if (checked.ok) result.summaries.push(checked.summary);
+    else result.errors.push(...checked.errors);
+  }
+  return result;
 }
 
 /** `tollgate rules lint|test`: check the alert-routing files and see where an anomaly would go, without a server. */
@@ -51,7 +47,7 @@ export function registerRulesCommand(program: Command): void {
   const rules = program.command('rules').description('Check the alert-routing rules (owners, route tree, inhibit rules) in alert-rules/');
   rules
     .command('lint')
-    .description('Validate the routing files, budgets.yaml and proxy.yaml; prints each error as file:line path: message and exits 1 on any')
+    .description(`Validate every file of the rules directory (routing, ${OTHER_RULES_FILES.map((other) => other.file).join(', ')}); prints each error as file:line path: message and exits 1 on any`)
     .option('--dir <dir>', 'rules directory (TOLLGATE_RULES_DIR)', DEFAULT_DIR)
     .option('--allow-unset-env', 'accept PagerDuty variables that are not set here (check the files only)')
     .addHelpText(
@@ -62,8 +58,8 @@ export function registerRulesCommand(program: Command): void {
     )
     .action(async (options: { dir: string; allowUnsetEnv?: boolean }) => {
       const parsed = await loadRules(options.dir, envFor(options.allowUnsetEnv === true));
-      const budgets = lintBudgets(options.dir);
-      const errors = [...(parsed.ok ? [] : parsed.errors), ...budgets.errors, ...lintProxy(options.dir)];
+      const others = lintOtherFiles(options.dir);
+      const errors = [...(parsed.ok ? [] : parsed.errors), ...others.errors];
       if (!parsed.ok || errors.length > 0) {
         for (const error of errors) console.log(formatRuleError(error));
         console.log(`${errors.length} error(s) in ${options.dir}`);
@@ -74,7 +70,7 @@ export function registerRulesCommand(program: Command): void {
       console.log(
         `ok: ${config.files.length} file(s), ${config.owners.size} owners (${[...config.owners.keys()].join(', ')}), ` +
           `${countRoutes(config)} routes, ${config.inhibitRules.length} inhibit rule(s); every anomaly kind reaches an owner` +
-          (budgets.count === undefined ? '' : `; ${budgets.count} budget(s) in ${BUDGETS_FILE}`),
+          others.summaries.map((summary) => `; ${summary}`).join(''),
       );
     });
   rules

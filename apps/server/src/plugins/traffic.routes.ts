@@ -247,7 +247,7 @@ const DELIVERY_POINT_SCHEMA = {
 /**
  * `GET /v1/metrics/delivery`: delivery success and latency (P50, P90, P99 from t-digest states) by
  * country, provider, carrier or app, and the providers' error codes ranked: the messaging-vendor
- * owner's view of the second seed's delivery-time monitoring.
+ * owner's view of delivery time, by the quantiles that owner monitors.
  */
 export async function deliveryRoutes(app: FastifyInstance, opts: { store: Store; keyring: Keyring }): Promise<void> {
   app.get<{ Querystring: DeliveryQuery }>(

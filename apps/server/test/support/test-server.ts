@@ -12,6 +12,7 @@ import { createDecisionRuntime, type DecisionRuntime } from '../../src/decision-
 import { createAlertingRuntime, type AlertingRuntime } from '../../src/alerting-runtime.ts';
 import { loadBudgetsFile } from '../../src/budgets-file.ts';
 import type { ProxyRuntime } from '../../src/proxy-runtime.ts';
+import { createReadiness } from '../../src/readiness.ts';
 
 export const TEST_ADMIN_KEY = 'test-admin-key-0123456789abcdef';
 export const TEST_HMAC_KEY = 'ab'.repeat(32);
@@ -89,7 +90,7 @@ export async function openTestServer(
     users,
     sessions,
     metrics,
-    readiness: async () => ({ ready: true, checks: {} }),
+    readiness: createReadiness({ store: core.store }),
     config: {
       bodyLimitBytes: options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
       twilioAuthToken: options.twilioAuthToken,

@@ -1,6 +1,6 @@
 /**
  * Delivery latency: a provider delivering codes to a country much slower than it usually does at
- * this hour of the week (the second seed's P90 delivery-time monitoring). Users wait, ask again and
+ * this hour of the week (the P90 delivery time the messaging-vendor owner monitors). Users wait, ask again and
  * give up, so it is the messaging-vendor owner's to take to the provider: an alert, never a stop.
  * The slowest carriers are named (where receipts carry the network code), since a route through one
  * network is the usual cause.
@@ -18,7 +18,7 @@ import { wilsonInterval } from '../statistics/wilson-interval.ts';
 const Z = 2.58;
 /** The threshold also sits this many hourly standard deviations above the usual P90. */
 const SIGMA_MARGIN = 4;
-/** The resend cooldown grows to 60 s (second seed): a code slower than that is asked for again. */
+/** The resend cooldown grows to 60 s: a code slower than that is asked for again. */
 const USERS_RESEND_MS = 60_000;
 const MAX_CONTRIBUTORS = 3;
 /**

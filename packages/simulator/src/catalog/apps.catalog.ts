@@ -11,7 +11,7 @@ export type AppName = (typeof APPS)[number];
 export const APP_SHARE: Readonly<Record<AppName, number>> = { social: 0.5, shop: 0.3, bank: 0.2 };
 
 /**
- * Flow mix per app. Assumption from common OTP deployments (second seed article: signup, recovery,
+ * Flow mix per app. Assumption from common OTP deployments (codes at signup, recovery and
  * step-up): consumer apps verify mostly at login and signup; the bank also asks for step-up on
  * payments and new payees.
  */

@@ -15,7 +15,7 @@
  *   ID 0.35, NG 0.25. The pumping targets (Central Asia, Caucasus, South Asia, Pacific, Gulf)
  *   are the expensive, revenue-sharing terminations that fraud reports keep naming.
  * - segments: 2 where localized templates are UCS-2 and the anti-phishing line ("never share
- *   this code", second seed article) pushes them past 70 characters.
+ *   this code", which OTP messages should carry) pushes them past 70 characters.
  * - conversion: share of sessions with a delivered code that verify; observed OTP conversion is
  *   80-93%, lower where delivery is slow or numbers are shared.
  * - deliveredShare: share of accepted messages with a delivered receipt; lower on routes with

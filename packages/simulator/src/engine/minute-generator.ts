@@ -1,7 +1,7 @@
 /**
  * Builds everything that starts in one minute: the baseline sessions (degraded where an outage
  * applies, repriced where a price change does) and each scenario's sessions, with all their later
- * consequences. A minute depends on nothing but the seed and the minute number, which is what
+ * consequences. A minute depends on nothing but the random seed and the minute number, which is what
  * makes windows composable.
  */
 import type { ProviderName } from '../catalog/providers.catalog.ts';
@@ -13,7 +13,7 @@ import { MS_PER_MINUTE } from './time.ts';
 
 export interface MinuteGeneratorDeps {
   seedHash: number;
-  /** Short form of the seed in ids, so two seeds never share event ids. */
+  /** Short form of the random seed in ids, so two seeds never share event ids. */
   seedTag: string;
   simStartMs: number;
   baseline: BaselineTraffic;

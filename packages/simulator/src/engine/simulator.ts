@@ -1,5 +1,5 @@
 /**
- * The simulator: turns a seed, a start and a list of scenarios into the event stream services
+ * The simulator: turns a random seed, a start and a list of scenarios into the event stream services
  * and providers would send to the collectors, window by window, in arrival order.
  */
 import type { ScenarioLabel, ScenarioSpec } from '../scenarios/scenario.types.ts';

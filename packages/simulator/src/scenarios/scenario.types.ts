@@ -24,7 +24,7 @@ interface TargetFlow {
 /** Sudden high volume to premium prefixes of 1-3 high-cost countries from a few hosting ASNs. */
 export interface BurstPumpingSpec extends ScenarioWindow, TargetFlow {
   kind: 'burst_pumping';
-  /** ISO codes; default: 1-3 high-cost countries picked from the seed. */
+  /** ISO codes; default: 1-3 high-cost countries picked by the random seed. */
   countries?: string[];
   /** E.164 prefixes of mobile ranges of those countries ("+99890"); default: one per country. */
   prefixes?: string[];

@@ -35,11 +35,11 @@ export const FAILED_SEND_SHARE = 0.01;
 /** Users behind a VPN or an office egress that resolves to a hosting provider. */
 const HOSTING_USER_SHARE = 0.03;
 
-/** Resend cooldown: 30 s, growing to 60 s (second seed article, "resend rules"). */
+/** Resend cooldown: 30 s, growing to 60 s (the usual resend rule of OTP flows). */
 const RESEND_COOLDOWN_MIN_MS = 30 * MS_PER_SECOND;
 const RESEND_COOLDOWN_MAX_MS = 60 * MS_PER_SECOND;
 
-/** The first send plus at most two resends (second seed article: 2-3 resends per session). */
+/** The first send plus at most two resends (OTP flows commonly allow 2-3 resends per session). */
 const MAX_SENDS_PER_SESSION = 3;
 
 /** Most users whose code never arrives ask again; a few ask again out of impatience anyway. */

@@ -1,7 +1,7 @@
 /**
  * Provider message ids in each provider's own shape, because collectors and dashboards show them
  * and join receipts and billing lines on them. The id embeds the minute, session and attempt, so
- * it is unique within a seed by construction; the rest is seeded noise.
+ * it is unique within the traffic of one random seed by construction; the rest is seeded noise.
  */
 import type { ProviderName } from '../catalog/providers.catalog.ts';
 import type { Random } from '../random/prng.ts';
