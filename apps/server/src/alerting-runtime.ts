@@ -4,6 +4,7 @@
  * breakers' changes, the persisted notification outbox with the Slack, PagerDuty and webhook
  * notifiers the environment configures, silences, and finance's daily spend digest.
  */
+import type { EgressGuard } from '@tollgate/egress';
 import type { Agent } from 'node:https';
 import { resolve } from 'node:path';
 import cron, { type ScheduledTask } from 'node-cron';
@@ -85,6 +86,8 @@ export interface AlertingOptions {
   budgets?: readonly Budget[];
   /** No tick timer: the caller drives `tick()` (tests, with a controlled clock). The outbox still sends on its own timer. */
   manual?: boolean;
+  /** What the owners' webhooks may reach (TOLLGATE_EGRESS_ALLOW). */
+  egress: EgressGuard;
 }
 
 /** The detector's anomaly as alert routing sees it. */
@@ -127,7 +130,7 @@ function notifiersFrom(options: AlertingOptions, clock: () => number): Notifier[
     notifiers.push(createSlackNotifier({ token: env.SLACK_BOT_TOKEN, dashboardUrl, ...(env.SLACK_API_URL ? { slackApiUrl: env.SLACK_API_URL } : {}) }));
   }
   if (env.TOLLGATE_ALERT_WEBHOOK_SECRET) {
-    notifiers.push(createWebhookNotifier({ secret: env.TOLLGATE_ALERT_WEBHOOK_SECRET, dashboardUrl, clock }));
+    notifiers.push(createWebhookNotifier({ secret: env.TOLLGATE_ALERT_WEBHOOK_SECRET, dashboardUrl, clock, egress: options.egress }));
   }
   return notifiers;
 }

@@ -11,6 +11,7 @@ import {
   type ScopeStats,
   type VelocityLimiter,
 } from '@tollgate/breakers';
+import type { EgressGuard } from '@tollgate/egress';
 import type { Ingestor } from '@tollgate/ingest';
 import type { Store } from '@tollgate/store';
 import { createWebhookDispatcher, type WebhookDispatcher } from '@tollgate/webhooks';
@@ -63,6 +64,8 @@ export function createDecisionRuntime(deps: {
    * One process of a deployment does (the detect node); the others see them through the sync.
    */
   tick?: boolean;
+  /** What breaker webhooks may reach (TOLLGATE_EGRESS_ALLOW). */
+  egress: EgressGuard;
   /** Wraps the velocity limiter to share its counters across decision nodes (REDIS_URL). */
   shareVelocity?: (local: VelocityLimiter) => VelocityLimiter;
   onError: (error: unknown) => void;
@@ -70,7 +73,7 @@ export function createDecisionRuntime(deps: {
   onBreakerChange?: (change: BreakerChange) => Promise<void>;
 }): DecisionRuntime {
   const clock = deps.clock ?? Date.now;
-  const dispatcher = createWebhookDispatcher({ store: deps.store, serverKey: deps.identity.key, clock, onError: deps.onError });
+  const dispatcher = createWebhookDispatcher({ store: deps.store, serverKey: deps.identity.key, clock, egress: deps.egress, onError: deps.onError });
   let decider: Decider | undefined;
   const registry = createBreakerRegistry({
     store: deps.store,

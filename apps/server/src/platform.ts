@@ -2,6 +2,7 @@ import pino from 'pino';
 import { migrationStatus } from '@tollgate/store';
 import { DEFAULT_DETECTOR_CONFIG } from '@tollgate/detector';
 import { DEFAULT_BREAKER_POLICY, type VelocityLimiter } from '@tollgate/breakers';
+import { createEgressGuard, parseEgressAllow } from '@tollgate/egress';
 import type { FastifyInstance } from 'fastify';
 import { buildApp, DEFAULT_BODY_LIMIT_BYTES } from './build-app.ts';
 import { createKeyring } from './auth/keyring.ts';
@@ -62,7 +63,9 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     const policy = loadPolicyFile(env);
     const budgets = loadBudgetsFile(env);
     const demoBackfill = options.demo && roles.has('ingest') ? demoBackfillMs(env) : 0;
-    const alerting = roles.has('notify') ? createAlertingRuntime({ store, env, logger, budgets }) : undefined;
+    // Webhooks and owners' alert webhooks reach internal addresses only where the operator allows it.
+    const egress = createEgressGuard({ allow: parseEgressAllow(env.TOLLGATE_EGRESS_ALLOW) });
+    const alerting = roles.has('notify') ? createAlertingRuntime({ store, env, logger, budgets, egress }) : undefined;
     await alerting?.start();
     // Decide serves from the registry, detect trips through it, web changes breakers by hand.
     const decisions =
@@ -71,6 +74,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
             store,
             identity: core.identity,
             policy,
+            egress,
             // Timed transitions are written and announced once, by the single active detect node.
             tick: roles.has('detect'),
             ...(env.REDIS_URL && {
@@ -168,6 +172,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
           await decisions?.stop();
           await sharedVelocity?.close();
           await alerting?.stop();
+          await egress.close();
           await core!.close();
         })();
         return closing;
