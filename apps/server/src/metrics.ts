@@ -11,6 +11,8 @@ export function createServerMetrics(deps: {
   pendingEvents: () => number;
   /** Velocity sharing through Redis, when REDIS_URL is set. */
   velocitySharing?: () => { ok: boolean; pending: number } | undefined;
+  /** Whether event ids are deduplicated across ingest nodes now; undefined on a node that does not ingest. */
+  eventDedupShared?: () => boolean | undefined;
 }): ServerMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'tollgate_' });
@@ -63,6 +65,15 @@ export function createServerMetrics(deps: {
     collect() {
       const status = deps.velocitySharing?.();
       if (status !== undefined) this.set(status.pending);
+    },
+  });
+  new Gauge({
+    name: 'tollgate_event_dedup_shared',
+    help: 'Whether event ids are deduplicated across ingest nodes through Redis (1) or within this node only (0: no REDIS_URL, or Redis unreachable).',
+    registers: [registry],
+    collect() {
+      const shared = deps.eventDedupShared?.();
+      if (shared !== undefined) this.set(shared ? 1 : 0);
     },
   });
   return {

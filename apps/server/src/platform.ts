@@ -3,6 +3,7 @@ import { migrationStatus } from '@tollgate/store';
 import { DEFAULT_DETECTOR_CONFIG } from '@tollgate/detector';
 import { DEFAULT_BREAKER_POLICY, type VelocityLimiter } from '@tollgate/breakers';
 import { createEgressGuard, parseEgressAllow } from '@tollgate/egress';
+import { DEFAULT_INGEST_OPTIONS } from '@tollgate/ingest';
 import type { FastifyInstance } from 'fastify';
 import { buildApp, DEFAULT_BODY_LIMIT_BYTES } from './build-app.ts';
 import { createKeyring } from './auth/keyring.ts';
@@ -18,6 +19,7 @@ import { createServerMetrics } from './metrics.ts';
 import { loadPolicyFile } from './policy-file.ts';
 import { rolesFromEnv, type NodeRole } from './node-roles.ts';
 import { createSharedVelocity, type SharedVelocity, type SharedVelocityStatus } from './shared-velocity.ts';
+import { createSharedDedup, type SharedDedup } from './shared-dedup.ts';
 import type { ReadinessReport } from './plugins/ops.routes.ts';
 
 export interface PlatformOptions {
@@ -49,8 +51,24 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
   const logger = pino({ level: logLevel });
   let core: Core | undefined;
   let sharedVelocity: SharedVelocity | undefined;
-  const metrics = createServerMetrics({ pendingEvents: () => core?.ingestor.pendingEvents() ?? 0, velocitySharing: () => sharedVelocity?.status() });
-  core = await openCore(env, { metrics: metrics.ingest });
+  // Event ids shared by the ingest nodes, so a batch retried against another node counts once.
+  const sharedDedup: SharedDedup | undefined =
+    env.REDIS_URL && roles.has('ingest')
+      ? createSharedDedup({
+          url: env.REDIS_URL,
+          windowMs: DEFAULT_INGEST_OPTIONS.dedupWindowMs,
+          onStatusChange: (status) => (status.ok ? logger.info('event ids deduplicated across nodes through Redis') : logger.warn({ detail: status.detail }, 'event ids deduplicated per node')),
+        })
+      : undefined;
+  const metrics = createServerMetrics({
+    pendingEvents: () => core?.ingestor.pendingEvents() ?? 0,
+    velocitySharing: () => sharedVelocity?.status(),
+    eventDedupShared: () => (roles.has('ingest') ? sharedDedup?.status().ok === true : undefined),
+  });
+  core = await openCore(env, { metrics: metrics.ingest, ...(sharedDedup && { ledger: sharedDedup.ledger }) }).catch((error) => {
+    sharedDedup?.close();
+    throw error;
+  });
   const { store, ingestor, dataDir } = core;
   if (core.minutesRepaired > 0) {
     logger.warn({ minutes: core.minutesRepaired }, 'previous process stopped uncleanly: rebuilt the rollup minutes it was writing');
@@ -123,6 +141,8 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
           },
           // Reported, not required: without Redis this node still decides, on its own counters.
           ...(sharedVelocity && { velocity_sharing: sharing(sharedVelocity.status()) }),
+          // Reported, not required: without Redis this node still ingests, deduplicating on its own window.
+          ...(roles.has('ingest') && { event_dedup: eventDedup(sharedDedup) }),
         },
       };
     };
@@ -173,17 +193,26 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
           await sharedVelocity?.close();
           await alerting?.stop();
           await egress.close();
+          // After the ingestor's last flush, whose ids are committed through it.
           await core!.close();
+          sharedDedup?.close();
         })();
         return closing;
       },
     };
   } catch (error) {
     await core.close();
+    sharedDedup?.close();
     throw error;
   }
 }
 
 function sharing(status: SharedVelocityStatus): { ok: boolean; detail?: string } {
   return status.ok ? { ok: true, detail: 'velocity counters shared through Redis' } : { ok: false, detail: status.detail };
+}
+
+function eventDedup(shared: SharedDedup | undefined): { ok: boolean; detail: string } {
+  if (shared === undefined) return { ok: true, detail: "per node: event ids deduplicated within this node's window only (REDIS_URL unset)" };
+  const status = shared.status();
+  return status.ok ? { ok: true, detail: 'event ids deduplicated across nodes through Redis' } : { ok: false, detail: status.detail };
 }
