@@ -10,6 +10,7 @@ import {
   type Decider,
   type ScopeStats,
   type VelocityLimiter,
+  type VerifyLimiter,
 } from '@tollgate/breakers';
 import type { EgressGuard } from '@tollgate/egress';
 import type { Ingestor } from '@tollgate/ingest';
@@ -18,7 +19,7 @@ import { createWebhookDispatcher, type WebhookDispatcher } from '@tollgate/webho
 import type { Identity } from './core.ts';
 import { createAccountHasher } from './decisions/account-hasher.ts';
 import { createDecisionCounter, type DecisionCounter } from './decisions/decision-counter.ts';
-import { verifyOutcomes } from './decisions/verify-outcomes.ts';
+import { observeVerifyOutcomes } from './decisions/verify-outcomes.ts';
 import { breakerView } from './plugins/breaker-view.ts';
 
 export interface DecisionRuntime {
@@ -68,6 +69,8 @@ export function createDecisionRuntime(deps: {
   egress: EgressGuard;
   /** Wraps the velocity limiter to share its counters across decision nodes (REDIS_URL). */
   shareVelocity?: (local: VelocityLimiter) => VelocityLimiter;
+  /** Wraps the verify ladders to share them across nodes (REDIS_URL). */
+  shareVerify?: (local: VerifyLimiter) => VerifyLimiter;
   onError: (error: unknown) => void;
   /** Hears every breaker change after the webhooks did (incidents record trips and resets). */
   onBreakerChange?: (change: BreakerChange) => Promise<void>;
@@ -94,6 +97,7 @@ export function createDecisionRuntime(deps: {
     hashBlock: (block) => hasher.block(block),
     stats: () => stats,
     shareVelocity: deps.shareVelocity,
+    shareVerify: deps.shareVerify,
   });
   decider = decisionPath.decider;
   const counter = createDecisionCounter({ store: deps.store, clock });
@@ -107,20 +111,7 @@ export function createDecisionRuntime(deps: {
     dispatcher,
     hashAccount: createAccountHasher(deps.identity.key),
     scopeStats: () => stats,
-    observeIngest(ingestor) {
-      return {
-        warm: () => ingestor.warm(),
-        pendingEvents: () => ingestor.pendingEvents(),
-        close: () => ingestor.close(),
-        async submit(kind, items) {
-          const result = await ingestor.submit(kind, items);
-          if (kind === 'verify' && result.ok) {
-            for (const outcome of verifyOutcomes(items, result.rejected, deps.identity)) decisionPath.verify.outcome(outcome);
-          }
-          return result;
-        },
-      };
-    },
+    observeIngest: (ingestor) => observeVerifyOutcomes(ingestor, decisionPath.verify, deps.identity),
     async start() {
       await registry.load();
       decider!.replaceIndex(registry.index());

@@ -1,7 +1,7 @@
 import pino from 'pino';
 import { migrationStatus } from '@tollgate/store';
 import { DEFAULT_DETECTOR_CONFIG } from '@tollgate/detector';
-import { DEFAULT_BREAKER_POLICY, type VelocityLimiter } from '@tollgate/breakers';
+import { createVerifyLimiter, DEFAULT_BREAKER_POLICY, type VelocityLimiter, type VerifyLimiter } from '@tollgate/breakers';
 import { createEgressGuard, parseEgressAllow } from '@tollgate/egress';
 import { DEFAULT_INGEST_OPTIONS } from '@tollgate/ingest';
 import type { FastifyInstance } from 'fastify';
@@ -20,6 +20,8 @@ import { loadPolicyFile } from './policy-file.ts';
 import { rolesFromEnv, type NodeRole } from './node-roles.ts';
 import { createSharedVelocity, type SharedVelocity, type SharedVelocityStatus } from './shared-velocity.ts';
 import { createSharedDedup, type SharedDedup } from './shared-dedup.ts';
+import { createSharedVerify, type SharedVerify, type SharedVerifyStatus } from './shared-verify.ts';
+import { observeVerifyOutcomes } from './decisions/verify-outcomes.ts';
 import type { ReadinessReport } from './plugins/ops.routes.ts';
 
 export interface PlatformOptions {
@@ -51,6 +53,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
   const logger = pino({ level: logLevel });
   let core: Core | undefined;
   let sharedVelocity: SharedVelocity | undefined;
+  let sharedVerify: SharedVerify | undefined;
   // Event ids shared by the ingest nodes, so a batch retried against another node counts once.
   const sharedDedup: SharedDedup | undefined =
     env.REDIS_URL && roles.has('ingest')
@@ -63,6 +66,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
   const metrics = createServerMetrics({
     pendingEvents: () => core?.ingestor.pendingEvents() ?? 0,
     velocitySharing: () => sharedVelocity?.status(),
+    verifySharing: () => sharedVerify && { ...sharedVerify.status(), received: sharedVerify.received() },
     eventDedupShared: () => (roles.has('ingest') ? sharedDedup?.status().ok === true : undefined),
   });
   core = await openCore(env, { metrics: metrics.ingest, ...(sharedDedup && { ledger: sharedDedup.ledger }) }).catch((error) => {
@@ -81,6 +85,17 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     const policy = loadPolicyFile(env);
     const budgets = loadBudgetsFile(env);
     const demoBackfill = options.demo && roles.has('ingest') ? demoBackfillMs(env) : 0;
+    // Verify ladders shared by the nodes that decide, and fed by the ones that ingest (REDIS_URL).
+    const shareVerify = (local: VerifyLimiter): VerifyLimiter => {
+      sharedVerify = createSharedVerify({
+        url: env.REDIS_URL!,
+        local,
+        clock: Date.now,
+        onStatusChange: (status) => (status.ok ? logger.info('verify ladders shared through Redis') : logger.warn({ detail: status.detail }, 'verify ladders not shared')),
+        onError: (error) => logger.warn({ err: error }, 'verify ladder sharing'),
+      });
+      return sharedVerify.limiter;
+    };
     // Webhooks and owners' alert webhooks reach internal addresses only where the operator allows it.
     const egress = createEgressGuard({ allow: parseEgressAllow(env.TOLLGATE_EGRESS_ALLOW) });
     const alerting = roles.has('notify') ? createAlertingRuntime({ store, env, logger, budgets, egress }) : undefined;
@@ -108,6 +123,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
                 return sharedVelocity.limiter;
               },
             }),
+            ...(env.REDIS_URL && roles.has('decide') && { shareVerify }),
             onError: (error) => logger.error({ err: error }, 'decision runtime error'),
             onBreakerChange: async (change) => alerting?.breakerChanged(change),
           })
@@ -143,12 +159,18 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
           ...(sharedVelocity && { velocity_sharing: sharing(sharedVelocity.status()) }),
           // Reported, not required: without Redis this node still ingests, deduplicating on its own window.
           ...(roles.has('ingest') && { event_dedup: eventDedup(sharedDedup) }),
+          ...(sharedVerify && { verify_sharing: verifySharing(sharedVerify.status()) }),
         },
       };
     };
+    // A node that ingests without deciding still hands the verify outcomes it stores to the deciding nodes.
+    const collected =
+      env.REDIS_URL && roles.has('ingest') && !roles.has('decide')
+        ? observeVerifyOutcomes(ingestor, shareVerify(createVerifyLimiter({ clock: Date.now, limits: (policy ?? DEFAULT_BREAKER_POLICY).verify })), core.identity)
+        : ingestor;
     const app = await buildApp({
       store,
-      ingestor,
+      ingestor: collected,
       identity: core.identity,
       decisions,
       alerting,
@@ -191,6 +213,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
           await detection?.stop();
           await decisions?.stop();
           await sharedVelocity?.close();
+          await sharedVerify?.close();
           await alerting?.stop();
           await egress.close();
           // After the ingestor's last flush, whose ids are committed through it.
@@ -201,6 +224,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       },
     };
   } catch (error) {
+    await sharedVerify?.close();
     await core.close();
     sharedDedup?.close();
     throw error;
@@ -209,6 +233,10 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
 
 function sharing(status: SharedVelocityStatus): { ok: boolean; detail?: string } {
   return status.ok ? { ok: true, detail: 'velocity counters shared through Redis' } : { ok: false, detail: status.detail };
+}
+
+function verifySharing(status: SharedVerifyStatus): { ok: boolean; detail?: string } {
+  return status.ok ? { ok: true, detail: 'verify ladders shared through Redis' } : { ok: false, detail: status.detail };
 }
 
 function eventDedup(shared: SharedDedup | undefined): { ok: boolean; detail: string } {
