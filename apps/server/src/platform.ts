@@ -3,7 +3,6 @@ import { migrationStatus } from '@tollgate/store';
 import { DEFAULT_DETECTOR_CONFIG } from '@tollgate/detector';
 import { createVerifyLimiter, DEFAULT_BREAKER_POLICY, type VelocityLimiter, type VerifyLimiter } from '@tollgate/breakers';
 import { createEgressGuard, parseEgressAllow } from '@tollgate/egress';
-import { DEFAULT_INGEST_OPTIONS } from '@tollgate/ingest';
 import type { FastifyInstance } from 'fastify';
 import { buildApp, DEFAULT_BODY_LIMIT_BYTES } from './build-app.ts';
 import { createKeyring } from './auth/keyring.ts';
@@ -19,7 +18,7 @@ import { createServerMetrics } from './metrics.ts';
 import { loadPolicyFile } from './policy-file.ts';
 import { rolesFromEnv, type NodeRole } from './node-roles.ts';
 import { createSharedVelocity, type SharedVelocity, type SharedVelocityStatus } from './shared-velocity.ts';
-import { createSharedDedup, type SharedDedup } from './shared-dedup.ts';
+import { createSharedDedup, dedupWindowFromEnv, type SharedDedup } from './shared-dedup.ts';
 import { createSharedVerify, type SharedVerify, type SharedVerifyStatus } from './shared-verify.ts';
 import { observeVerifyOutcomes } from './decisions/verify-outcomes.ts';
 import type { ReadinessReport } from './plugins/ops.routes.ts';
@@ -55,11 +54,12 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
   let sharedVelocity: SharedVelocity | undefined;
   let sharedVerify: SharedVerify | undefined;
   // Event ids shared by the ingest nodes, so a batch retried against another node counts once.
+  const dedupWindowMs = dedupWindowFromEnv(env);
   const sharedDedup: SharedDedup | undefined =
     env.REDIS_URL && roles.has('ingest')
       ? createSharedDedup({
           url: env.REDIS_URL,
-          windowMs: DEFAULT_INGEST_OPTIONS.dedupWindowMs,
+          windowMs: dedupWindowMs,
           onStatusChange: (status) => (status.ok ? logger.info('event ids deduplicated across nodes through Redis') : logger.warn({ detail: status.detail }, 'event ids deduplicated per node')),
         })
       : undefined;
@@ -69,7 +69,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     verifySharing: () => sharedVerify && { ...sharedVerify.status(), received: sharedVerify.received() },
     eventDedupShared: () => (roles.has('ingest') ? sharedDedup?.status().ok === true : undefined),
   });
-  core = await openCore(env, { metrics: metrics.ingest, ...(sharedDedup && { ledger: sharedDedup.ledger }) }).catch((error) => {
+  core = await openCore(env, { metrics: metrics.ingest, ingest: { dedupWindowMs }, ...(sharedDedup && { ledger: sharedDedup.ledger }) }).catch((error) => {
     sharedDedup?.close();
     throw error;
   });
@@ -91,6 +91,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
         url: env.REDIS_URL!,
         local,
         clock: Date.now,
+        outcomeWindowMs: dedupWindowMs,
         onStatusChange: (status) => (status.ok ? logger.info('verify ladders shared through Redis') : logger.warn({ detail: status.detail }, 'verify ladders not shared')),
         onError: (error) => logger.warn({ err: error }, 'verify ladder sharing'),
       });

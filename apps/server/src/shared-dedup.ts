@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { EventKind } from '@tollgate/events';
-import type { EventIdLedger, IdClaim } from '@tollgate/ingest';
+import { DEFAULT_INGEST_OPTIONS, type EventIdLedger, type IdClaim } from '@tollgate/ingest';
 import { createRedisLink } from './redis-link.ts';
 
 /**
@@ -52,6 +52,24 @@ for _, key in ipairs(KEYS) do
   if redis.call('GET', key) == ARGV[1] then redis.call('DEL', key); n = n + 1 end
 end
 return n`;
+
+// The longest window a deployment may ask for: a week of retries.
+const MAX_WINDOW_MINUTES = 7 * 24 * 60;
+
+/**
+ * `TOLLGATE_DEDUP_WINDOW_MINUTES`: how long a stored event id is recognised, on a node and in
+ * Redis (default a day, what collectors' retries need). Redis keeps every id of the window (about
+ * 160 bytes each, bench:shared-dedup), so a busy deployment shortens it to what its collectors' retries span.
+ */
+export function dedupWindowFromEnv(env: NodeJS.ProcessEnv): number {
+  const text = env.TOLLGATE_DEDUP_WINDOW_MINUTES;
+  if (text === undefined || text === '') return DEFAULT_INGEST_OPTIONS.dedupWindowMs;
+  const minutes = Number(text);
+  if (!Number.isInteger(minutes) || minutes < 1 || minutes > MAX_WINDOW_MINUTES) {
+    throw new Error(`TOLLGATE_DEDUP_WINDOW_MINUTES must be a whole number of minutes between 1 and ${MAX_WINDOW_MINUTES} (got "${text}")`);
+  }
+  return minutes * 60_000;
+}
 
 const ANSWERS: readonly IdClaim[] = ['claimed', 'stored', 'in_flight'];
 

@@ -11,7 +11,7 @@ import { createRedisLink } from './redis-link.ts';
  * Decisions stay in memory: `check` never waits for Redis. Each change a node makes (an attempt it
  * allowed, an outcome it ingested) is applied in Redis by one atomic script per batch, which runs
  * the same ladder rules, counts a verify event once however many nodes it reaches (its id is
- * remembered for the dedup window), and publishes the new states: every node takes them into its
+ * remembered for the collectors' dedup window), and publishes the new states: every node takes them into its
  * own ladders within a round trip, so a session locked by failures ingested on one node is refused
  * by the others from their next decision. When Redis cannot be reached a node decides on its own
  * ladders, says so (`status`, /readyz, metrics) and shares again once Redis is back.
@@ -41,8 +41,6 @@ const BATCH_MS = 10;
 const MAX_BATCH = 500;
 // Changes made while Redis is away are applied locally only; the queue must not grow without end.
 const MAX_PENDING = 10_000;
-// A verify event retried within this long (the collectors' dedup window) is not counted again.
-const OUTCOME_DEDUP_MS = 24 * 3_600_000;
 const FIELDS_PER_OP = 8;
 const STATE_FIELDS = 6;
 
@@ -67,11 +65,10 @@ for i = 1, n do
     apply = fresh[ev]
   end
   local h = KEYS[i]
-  local s = redis.call('HMGET', h, 'c', 'f', 'first', 'last', 'lock', 'v')
-  if op == 'r' and not s[6] then apply = false end
-  local c, f = tonumber(s[1]) or 0, tonumber(s[2]) or 0
-  local first, last = tonumber(s[3]) or now, tonumber(s[4]) or now
-  local lock, v = tonumber(s[5]) or 0, tonumber(s[6]) or 0
+  local held = redis.call('GET', h)
+  if op == 'r' and not held then apply = false end
+  local c, f, first, last, lock, v = 0, 0, now, now, 0, 0
+  if held then c, f, first, last, lock, v = struct.unpack('dddddd', held) end
   if apply then
     if op == 'r' then
       c, f, lock = 0, 0, 0
@@ -84,8 +81,7 @@ for i = 1, n do
       if math.max(c, f) >= max then lock = now + lockout end
     end
     v = v + 1
-    redis.call('HSET', h, 'c', c, 'f', f, 'first', first, 'last', last, 'lock', lock, 'v', v)
-    redis.call('PEXPIRE', h, window + lockout)
+    redis.call('SET', h, struct.pack('dddddd', c, f, first, last, lock, v), 'PX', window + lockout)
     changed[#changed + 1] = {app, ladder, key, c, f, first, last, lock, v}
   end
   local o = (i - 1) * ${STATE_FIELDS}
@@ -103,6 +99,8 @@ export function createSharedVerify(deps: {
   url: string;
   local: VerifyLimiter;
   clock: () => number;
+  /** A verify event reported again within this long (the collectors' dedup window) is not counted again. */
+  outcomeWindowMs: number;
   /** Key prefix, so several deployments (or tests) can share one Redis. */
   prefix?: string;
   onStatusChange?: (status: SharedVerifyStatus) => void;
@@ -157,7 +155,7 @@ export function createSharedVerify(deps: {
     }
     const eventKeys = [...events.keys()].map((id) => `${prefix}o:${id}`);
     try {
-      const states = await redis.tollgateLadders(ladderKeys.length + eventKeys.length, ...ladderKeys, ...eventKeys, clock(), node, channel, OUTCOME_DEDUP_MS, ...args);
+      const states = await redis.tollgateLadders(ladderKeys.length + eventKeys.length, ...ladderKeys, ...eventKeys, clock(), node, channel, deps.outcomeWindowMs, ...args);
       batch.forEach((op, i) => {
         const [count, failures, firstMs, lastMs, lockedUntilMs, version] = states.slice(i * STATE_FIELDS, (i + 1) * STATE_FIELDS) as number[];
         const state: LadderState = { count: count!, failures: failures!, firstMs: firstMs!, lastMs: lastMs!, lockedUntilMs: lockedUntilMs!, version: version! };

@@ -3,7 +3,7 @@ import { createHasher, createNormalizer, loadAsnDatabase } from '@tollgate/event
 import { createIngestor, type Ingestor } from '@tollgate/ingest';
 import { eventCounts, type Store } from '@tollgate/store';
 import { openTempStore } from '@tollgate/store/testing';
-import { createSharedDedup, type SharedDedup } from '../src/shared-dedup.ts';
+import { createSharedDedup, dedupWindowFromEnv, type SharedDedup } from '../src/shared-dedup.ts';
 import { sendEvent, T0 } from './support/events.fixture.ts';
 import { startRedis, type RedisServer } from './support/redis-server.ts';
 
@@ -120,5 +120,19 @@ describe('event ids shared by ingest nodes through Redis', () => {
     await vi.waitFor(() => expect(shared.status().ok).toBe(true), { timeout: 10_000 });
     expect(await ingestor.submit('send', batch(2, 3, 'l5'))).toEqual({ ok: true, accepted: 1, duplicates: 0, rejected: [] });
     expect(await (await ledgerNode('l5:')).ledger.claim('send', ['l5-2'])).toEqual(['stored']);
+  });
+});
+
+describe('TOLLGATE_DEDUP_WINDOW_MINUTES', () => {
+  it.each([
+    [undefined, 24 * 3_600_000],
+    ['', 24 * 3_600_000],
+    ['15', 15 * 60_000],
+  ])('reads %j as %i ms', (text, windowMs) => {
+    expect(dedupWindowFromEnv({ TOLLGATE_DEDUP_WINDOW_MINUTES: text })).toBe(windowMs);
+  });
+
+  it.each(['0', '1.5', 'an hour', '20000'])('refuses %j, naming the variable', (text) => {
+    expect(() => dedupWindowFromEnv({ TOLLGATE_DEDUP_WINDOW_MINUTES: text })).toThrow(/TOLLGATE_DEDUP_WINDOW_MINUTES must be a whole number of minutes/);
   });
 });

@@ -19,7 +19,7 @@ const SESSION_LIMIT = DEFAULT_VERIFY_LIMITS.defaults.session!.maxAttempts;
 /** A decision node: its own in-memory ladders, shared through the test's Redis. */
 async function node(prefix: string): Promise<SharedVerify> {
   const local = createVerifyLimiter({ clock: () => NOW });
-  const shared = createSharedVerify({ url: redis.url, local, clock: () => NOW, prefix });
+  const shared = createSharedVerify({ url: redis.url, local, clock: () => NOW, outcomeWindowMs: 3_600_000, prefix });
   nodes.push(shared);
   await vi.waitFor(() => expect(shared.status().ok).toBe(true), { timeout: 5_000 });
   return shared;
