@@ -51,6 +51,8 @@ export interface RulesStatus {
   lastError?: { at: number; errors: string[] };
   /** PagerDuty variables the rules name that are unset here: those pages fail, Slack still hears. */
   unsetVariables: string[];
+  /** Owners' webhooks the egress guard refuses (internal addresses): those notifications fail, the other channels still hear. */
+  refusedWebhooks: { owner: string; url: string; reason: string }[];
 }
 
 export interface AlertingRuntime {
@@ -139,11 +141,23 @@ export function createAlertingRuntime(options: AlertingOptions): AlertingRuntime
   const { store, env, logger } = options;
   const clock = options.clock ?? Date.now;
   const dir = resolve(env.TOLLGATE_RULES_DIR ?? './alert-rules');
-  const status: RulesStatus = { dir, files: [], unsetVariables: [] };
+  const status: RulesStatus = { dir, files: [], unsetVariables: [], refusedWebhooks: [] };
   let watcher: RulesWatcher | undefined;
   let timer: NodeJS.Timeout | undefined;
   let digestTask: ScheduledTask | undefined;
   let ticking: Promise<void> | undefined;
+
+  /** Judges the owners' webhooks when the rules load, so a refused one shows in GET /v1/rules before an incident needs it. */
+  async function checkOwnerWebhooks(config: AlertingConfig): Promise<void> {
+    const refused: RulesStatus['refusedWebhooks'] = [];
+    for (const owner of config.owners.values()) {
+      if (owner.webhook === undefined) continue;
+      const decision = await options.egress.check(owner.webhook);
+      if (!decision.allowed) refused.push({ owner: owner.name, url: owner.webhook, reason: decision.detail });
+    }
+    status.refusedWebhooks = refused;
+    if (refused.length > 0) logger.warn({ webhooks: refused }, "owners' webhooks refused by the egress guard (TOLLGATE_EGRESS_ALLOW): those notifications will fail");
+  }
 
   const silences = createSilenceRegistry({ store, clock });
   const planned = createPlannedEventRegistry({ store, clock });
@@ -243,6 +257,7 @@ export function createAlertingRuntime(options: AlertingOptions): AlertingRuntime
           if (status.unsetVariables.length > 0) {
             logger.warn({ variables: status.unsetVariables }, `PagerDuty routing keys not set (${status.unsetVariables.join(', ')}): those pages will fail until they are`);
           }
+          checkOwnerWebhooks(config).catch((error) => logger.error({ err: error }, 'owner webhook check failed'));
         },
         onError: (errors) => {
           status.lastError = { at: clock(), errors: errors.map(formatRuleError) };

@@ -1,8 +1,11 @@
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { ResolvedAddress } from '@tollgate/egress';
-import { openTestServer, type TestServer } from './support/test-server.ts';
+import { openTestServer, RULES_DIR, type TestServer } from './support/test-server.ts';
 
 // What host names resolve to, changed by the tests: the stand-in for DNS.
 const dns = new Map<string, ResolvedAddress[]>();
@@ -11,9 +14,18 @@ let receiver: Server;
 let port: number;
 const received: string[] = [];
 
+// The shipped rules, with the fraud owner's webhook pointed at the metadata service.
+const rulesDir = mkdtempSync(join(tmpdir(), 'tollgate-egress-rules-'));
+
 beforeAll(async () => {
+  cpSync(RULES_DIR, rulesDir, { recursive: true });
+  const owners = readFileSync(join(rulesDir, 'owners.yaml'), 'utf8');
+  writeFileSync(join(rulesDir, 'owners.yaml'), owners.replace('    slack: "#fraud-oncall"\n', '    slack: "#fraud-oncall"\n    webhook: http://169.254.169.254/latest/meta-data/\n'));
   // No TOLLGATE_EGRESS_ALLOW: nothing internal may be reached.
-  server = await openTestServer('egress', { resolve: async (host) => dns.get(host) ?? [] });
+  server = await openTestServer('egress', {
+    resolve: async (host) => dns.get(host) ?? [],
+    alertingEnv: { TOLLGATE_RULES_DIR: rulesDir, TOLLGATE_ALERT_WEBHOOK_SECRET: 'whsec_test' },
+  });
   receiver = createServer((req, res) => {
     received.push(req.url ?? '');
     res.end('ok');
@@ -24,6 +36,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await server.close();
   receiver.close();
+  rmSync(rulesDir, { recursive: true, force: true });
 });
 
 const subscribe = (url: string) => server.app.inject({ method: 'POST', url: '/v1/webhooks', headers: server.auth('operate'), payload: { url } });
@@ -64,5 +77,14 @@ describe('webhook targets (server-side request forgery)', () => {
     expect(received).not.toContain('/rebound');
     const log = await server.app.inject({ method: 'GET', url: `/v1/webhooks/${sub.json().id}/deliveries`, headers: server.auth('operate') });
     expect(log.json()[0]).toMatchObject({ attempts: 1, last_error: expect.stringContaining('hooks.example resolves to 127.0.0.1, a loopback address') });
+  });
+
+  it("lists an owner's alert webhook the guard refuses in GET /v1/rules, from the moment the rules load", async () => {
+    await vi.waitFor(async () => {
+      const rules = await server.app.inject({ method: 'GET', url: '/v1/rules', headers: server.auth('read') });
+      expect(rules.json().refusedWebhooks).toEqual([
+        { owner: 'fraud', url: 'http://169.254.169.254/latest/meta-data/', reason: expect.stringContaining('metadata address') },
+      ]);
+    }, { timeout: 5_000 });
   });
 });

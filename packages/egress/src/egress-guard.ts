@@ -1,6 +1,8 @@
 import { lookup as dnsLookup } from 'node:dns/promises';
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { BlockList, isIP, type LookupFunction } from 'node:net';
-import { Agent, fetch as undiciFetch } from 'undici';
+import { Readable } from 'node:stream';
 import { refusedRange, type RefusedRange } from './address-ranges.ts';
 import type { EgressAllow } from './egress-allow.ts';
 
@@ -39,7 +41,7 @@ export interface EgressGuard {
    * to targets that pass the same check. A refusal rejects with `EgressRefusedError`.
    */
   fetch: typeof fetch;
-  /** Frees pooled connections. */
+  /** Closes the guard's pooled connections. */
   close(): Promise<void>;
 }
 
@@ -47,6 +49,8 @@ const SCHEMES = new Set(['http:', 'https:']);
 // As many hops as browsers' fetch allows (WHATWG Fetch, "HTTP-redirect fetch").
 const MAX_REDIRECTS = 20;
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+// Statuses whose response has no body (WHATWG Fetch, "null body status").
+const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
 
 const systemResolve: Resolve = async (hostname) =>
   (await dnsLookup(hostname, { all: true, verbatim: true })).map(({ address, family }) => ({ address, family: family === 6 ? 6 : 4 }));
@@ -122,24 +126,47 @@ export function createEgressGuard(deps: { allow?: EgressAllow; resolve?: Resolve
       (error: Error) => callback(error, '', 0),
     );
   };
-  const agent = new Agent({ connect: { lookup: guardedLookup } });
+  // Connections of their own, every one made through the guarded lookup (never a socket another client opened).
+  const agents = { 'http:': new HttpAgent({ keepAlive: true, lookup: guardedLookup }), 'https:': new HttpsAgent({ keepAlive: true, lookup: guardedLookup }) };
+
+  /**
+   * One HTTP exchange through node's client with the guarded lookup (the global fetch cannot take
+   * a lookup of its own), answered as a fetch Response.
+   */
+  function send(url: URL, method: string, headers: Headers, body: Buffer | undefined, signal: AbortSignal | undefined): Promise<Response> {
+    const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
+    return new Promise((resolve, reject) => {
+      const agent = url.protocol === 'https:' ? agents['https:'] : agents['http:'];
+      const req = request(url, { method, headers: Object.fromEntries(headers), agent, ...(signal && { signal }) }, (res: IncomingMessage) => {
+        const status = res.statusCode ?? 0;
+        const responseHeaders = new Headers();
+        for (const [name, value] of Object.entries(res.headers)) {
+          for (const one of Array.isArray(value) ? value : value === undefined ? [] : [value]) responseHeaders.append(name, one);
+        }
+        if (NULL_BODY_STATUSES.has(status)) res.resume();
+        const stream = NULL_BODY_STATUSES.has(status) ? null : (Readable.toWeb(res) as ReadableStream<Uint8Array>);
+        resolve(new Response(stream, { status, statusText: res.statusMessage ?? '', headers: responseHeaders }));
+      });
+      req.on('error', (error: Error & { cause?: unknown }) => {
+        // As fetch does: an aborted request rejects with the signal's reason (a TimeoutError for AbortSignal.timeout).
+        if (signal?.aborted) reject(signal.reason);
+        else reject(error.cause instanceof EgressRefusedError ? error.cause : error);
+      });
+      req.end(body);
+    });
+  }
 
   async function guardedFetch(input: string | URL | Request, init: RequestInit = {}): Promise<Response> {
     const mode = init.redirect ?? 'follow';
     let url = input instanceof Request ? input.url : String(input);
     let method = (init.method ?? 'GET').toUpperCase();
-    let body = init.body;
+    let body = await bodyBytes(init.body);
+    const headers = new Headers(init.headers);
+    const signal = init.signal ?? undefined;
     for (let hop = 0; ; hop++) {
       const decision = await check(url);
       if (!decision.allowed) throw new EgressRefusedError(decision);
-      let response: Response;
-      try {
-        response = (await undiciFetch(url, { ...(init as object), method, body, redirect: 'manual', dispatcher: agent } as Parameters<typeof undiciFetch>[1])) as unknown as Response;
-      } catch (error) {
-        // A refusal at connect time arrives wrapped in fetch's TypeError.
-        const cause = (error as { cause?: unknown }).cause;
-        throw cause instanceof EgressRefusedError ? cause : error;
-      }
+      const response = await send(decision.url, method, headers, body, signal);
       const location = response.headers.get('location');
       if (mode === 'manual' || !REDIRECT_STATUSES.has(response.status) || location === null) return response;
       await response.arrayBuffer().catch(() => undefined);
@@ -150,6 +177,8 @@ export function createEgressGuard(deps: { allow?: EgressAllow; resolve?: Resolve
       if (response.status === 303 || ((response.status === 301 || response.status === 302) && method === 'POST')) {
         method = method === 'HEAD' ? 'HEAD' : 'GET';
         body = undefined;
+        headers.delete('content-type');
+        headers.delete('content-length');
       }
     }
   }
@@ -157,7 +186,10 @@ export function createEgressGuard(deps: { allow?: EgressAllow; resolve?: Resolve
   return {
     check,
     fetch: guardedFetch as typeof fetch,
-    close: () => agent.close(),
+    async close() {
+      agents['http:'].destroy();
+      agents['https:'].destroy();
+    },
   };
 }
 
@@ -165,4 +197,14 @@ export function createEgressGuard(deps: { allow?: EgressAllow; resolve?: Resolve
 function hostOf(url: URL): string {
   const host = url.hostname.toLowerCase();
   return host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
+}
+
+/** A request body as bytes: what the server's own requests send (JSON, forms, buffers, streams). */
+async function bodyBytes(body: RequestInit['body']): Promise<Buffer | undefined> {
+  if (body === undefined || body === null) return undefined;
+  if (typeof body === 'string') return Buffer.from(body);
+  if (body instanceof URLSearchParams) return Buffer.from(body.toString());
+  if (body instanceof ArrayBuffer) return Buffer.from(body);
+  if (ArrayBuffer.isView(body)) return Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  return Buffer.from(await new Response(body).arrayBuffer());
 }

@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createEgressGuard, EgressRefusedError, parseEgressAllow, refusedRange, type ResolvedAddress } from '../src/index.ts';
 
 const allowOf = parseEgressAllow;
@@ -67,6 +67,7 @@ describe('egress guard', () => {
   beforeAll(async () => {
     receiver = createServer((req, res) => {
       hits.push(`${req.method} ${req.url}`);
+      if (req.url === '/hang') return;
       if (req.url?.startsWith('/redirect?to=')) {
         res.writeHead(302, { location: decodeURIComponent(req.url.slice('/redirect?to='.length)) }).end();
         return;
@@ -139,6 +140,16 @@ describe('egress guard', () => {
     await expect(guard.fetch(`http://127.0.0.1:${port}/redirect?to=${metadata}`)).rejects.toMatchObject({ decision: { range: 'metadata' } });
     // With redirect: 'manual' the caller gets the 3xx and nothing is followed.
     expect((await guard.fetch(`http://127.0.0.1:${port}/redirect?to=${metadata}`, { redirect: 'manual' })).status).toBe(302);
+    await guard.close();
+  });
+
+  it('rejects with the signal\'s reason when the caller gives up, as fetch does (a TimeoutError stays one)', async () => {
+    const guard = createEgressGuard({ resolve, allow: allowOf('127.0.0.1') });
+    const controller = new AbortController();
+    const pending = guard.fetch(`http://127.0.0.1:${port}/hang`, { method: 'POST', body: '{}', signal: controller.signal });
+    await vi.waitFor(() => expect(hits).toContain('POST /hang'), { timeout: 5_000 });
+    controller.abort(new DOMException('gave up', 'TimeoutError'));
+    await expect(pending).rejects.toMatchObject({ name: 'TimeoutError' });
     await guard.close();
   });
 });
