@@ -38,7 +38,8 @@ export function createRedisLink(deps: {
   const unreachable = (why: string) => `Redis ${why}: ${deps.fallback}`;
   redis.on('ready', () => set(undefined));
   redis.on('error', (error: Error) => set(unreachable(`unreachable (${error.message})`)));
-  redis.on('end', () => set(unreachable('connection closed')));
+  // Closed is down at once: the reconnect's error comes only after its first retry.
+  redis.on('close', () => set(unreachable('connection closed')));
   return {
     redis,
     down: () => reason,

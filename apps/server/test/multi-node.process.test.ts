@@ -110,7 +110,10 @@ describe('two nodes sharing one Redis (child processes, own stores)', () => {
     await redis.stop();
     // The node goes on storing, on its own window.
     expect(await post(a, '/v1/events/send', ndjson([sendEvent(50)]))).toMatchObject({ status: 200, body: { accepted: 1 } });
-    await vi.waitFor(async () => expect(await metric(a, 'tollgate_event_dedup_shared')).toBe(0), { timeout: 10_000 });
+    await vi.waitFor(async () => {
+      expect(await metric(a, 'tollgate_event_dedup_shared')).toBe(0);
+      expect(await metric(a, 'tollgate_verify_sharing_up')).toBe(0);
+    }, { timeout: 10_000 });
     const ready = await fetch(`${a.url}/readyz`);
     expect(ready.status).toBe(200);
     const body = (await ready.json()) as { ready: boolean; checks: Record<string, { ok: boolean; detail: string }> };
