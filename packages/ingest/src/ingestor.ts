@@ -187,6 +187,7 @@ export function createIngestor(deps: {
       try {
         await writeBatch(batch);
       } catch (error) {
+        await releaseClaims();
         for (const item of batch) item.reject(error);
       } finally {
         pending -= eventsInBatch;
@@ -207,31 +208,23 @@ export function createIngestor(deps: {
       fresh.set(item, keep);
     }
     if (ledger) await dropStoredElsewhere(ledger, batch, fresh, flushIds);
-    const committed = new Set<EventKind>();
-    try {
-      // Sends first: a verify in the same flush may belong to one of them.
-      for (const item of batch) {
-        if (item.kind === 'send') for (const row of fresh.get(item)! as SendRow[]) rememberSend(row, row.ts, false);
-      }
-      await attachScopes(batch);
-      const counted = countSessions(batch, fresh);
-      for (const kind of ['send', 'verify', 'billing', 'receipt'] as const) {
-        const rows = batch.filter((item) => item.kind === kind).flatMap((item) => fresh.get(item)!);
-        if (rows.length === 0) continue;
-        const started = performance.now();
-        await insertRows(store, kind, rows);
-        metrics.insertSeconds(kind, (performance.now() - started) / 1000);
-        for (const id of flushIds[kind]) seen[kind].set(id, 1);
-        await ledger?.commit(kind, [...flushIds[kind]]);
-        committed.add(kind);
-        // Only once stored: a flush that fails leaves its sessions uncounted, so the retry counts them.
-        if (kind === 'send') for (const known of counted.started) known.started = true;
-        if (kind === 'verify') for (const known of counted.verified) known.verified = true;
-      }
-    } catch (error) {
-      // Claimed and not stored: the collector's retry, here or on another node, must be stored.
-      for (const kind of KINDS) if (ledger && !committed.has(kind) && flushIds[kind].size > 0) await ledger.release(kind, [...flushIds[kind]]);
-      throw error;
+    // Sends first: a verify in the same flush may belong to one of them.
+    for (const item of batch) {
+      if (item.kind === 'send') for (const row of fresh.get(item)! as SendRow[]) rememberSend(row, row.ts, false);
+    }
+    await attachScopes(batch);
+    const counted = countSessions(batch, fresh);
+    for (const kind of ['send', 'verify', 'billing', 'receipt'] as const) {
+      const rows = batch.filter((item) => item.kind === kind).flatMap((item) => fresh.get(item)!);
+      if (rows.length === 0) continue;
+      const started = performance.now();
+      await insertRows(store, kind, rows);
+      metrics.insertSeconds(kind, (performance.now() - started) / 1000);
+      for (const id of flushIds[kind]) seen[kind].set(id, 1);
+      await commitClaims(kind);
+      // Only once stored: a flush that fails leaves its sessions uncounted, so the retry counts them.
+      if (kind === 'send') for (const known of counted.started) known.started = true;
+      if (kind === 'verify') for (const known of counted.verified) known.verified = true;
     }
     for (const item of batch) {
       const accepted = fresh.get(item)!.length;
@@ -240,6 +233,23 @@ export function createIngestor(deps: {
       if (duplicates > 0) metrics.duplicates(item.kind, duplicates);
       item.resolve({ accepted, duplicates });
     }
+  }
+
+  /** The flush's ids claimed in the deployment's ledger and not yet stored, by kind. */
+  let claims = new Map<EventKind, Set<string>>();
+
+  /** A kind's rows are durable: its claimed ids are duplicates everywhere. */
+  async function commitClaims(kind: EventKind): Promise<void> {
+    const ids = claims.get(kind);
+    claims.delete(kind);
+    if (ledger && ids !== undefined && ids.size > 0) await ledger.commit(kind, [...ids]);
+  }
+
+  /** The flush failed: what it claimed and did not store goes back, so the collector's retry (here or elsewhere) is stored. */
+  async function releaseClaims(): Promise<void> {
+    const unstored = claims;
+    claims = new Map();
+    for (const [kind, ids] of unstored) if (ledger && ids.size > 0) await ledger.release(kind, [...ids]);
   }
 
   /**
@@ -252,6 +262,7 @@ export function createIngestor(deps: {
     fresh: Map<Pending, RowsByKind[EventKind][]>,
     flushIds: Record<EventKind, Set<string>>,
   ): Promise<void> {
+    claims = new Map();
     const elsewhere = await claimFlush(shared, new Map(KINDS.filter((kind) => flushIds[kind].size > 0).map((kind) => [kind, [...flushIds[kind]]])), wait);
     for (const item of batch) {
       const stored = elsewhere.get(item.kind);
@@ -262,6 +273,7 @@ export function createIngestor(deps: {
         flushIds[kind].delete(id);
         seen[kind].set(id, 1);
       }
+      claims.set(kind, flushIds[kind]);
     }
   }
 
