@@ -87,7 +87,7 @@ for i = 1, n do
   local o = (i - 1) * ${STATE_FIELDS}
   out[o + 1], out[o + 2], out[o + 3], out[o + 4], out[o + 5], out[o + 6] = c, f, first, last, lock, v
 end
-if #changed > 0 then redis.call('PUBLISH', ARGV[3], cjson.encode({n = ARGV[2], s = changed})) end
+if #changed > 0 then redis.call('PUBLISH', ARGV[3], ARGV[2] .. ' ' .. cjson.encode(changed)) end
 return out`;
 
 const OP_CODES: Readonly<Record<LadderOp['op'], string>> = { count: 'c', fail: 'f', reset: 'r' };
@@ -127,10 +127,12 @@ export function createSharedVerify(deps: {
   subscriber.on('error', () => undefined);
   subscriber.subscribe(channel).catch(deps.onError);
   subscriber.on('message', (_channel: string, message: string) => {
+    // "<node> <states>": this node's own changes came back with the script's reply already.
+    const space = message.indexOf(' ');
+    if (message.slice(0, space) === node) return;
     try {
-      const { n, s } = JSON.parse(message) as { n: string; s: [string, string, string, number, number, number, number, number, number][] };
-      if (n === node) return;
-      for (const [app, ladder, key, count, failures, firstMs, lastMs, lockedUntilMs, version] of s) {
+      const states = JSON.parse(message.slice(space + 1)) as [string, string, string, number, number, number, number, number, number][];
+      for (const [app, ladder, key, count, failures, firstMs, lastMs, lockedUntilMs, version] of states) {
         if (!LADDERS.has(ladder)) continue;
         local.absorb(app, ladder as LadderName, key, { count, failures, firstMs, lastMs, lockedUntilMs, version });
         received++;
@@ -145,7 +147,7 @@ export function createSharedVerify(deps: {
     const ladderKeys: string[] = [];
     const args: (string | number)[] = [];
     for (const op of batch) {
-      ladderKeys.push(`${prefix}${op.app}:${op.ladder}:${op.key}`);
+      ladderKeys.push(`${prefix}l:${op.app}:${op.ladder}:${op.key}`);
       let ev = 0;
       if (op.eventId !== undefined) {
         ev = events.get(op.eventId) ?? events.size + 1;
@@ -153,7 +155,7 @@ export function createSharedVerify(deps: {
       }
       args.push(OP_CODES[op.op], op.app, op.ladder, op.key, op.limit.maxAttempts, op.limit.lockoutMs, op.limit.windowMs, ev);
     }
-    const eventKeys = [...events.keys()].map((id) => `${prefix}o:${id}`);
+    const eventKeys = [...events.keys()].map((id) => `${prefix}e:${id}`);
     try {
       const states = await redis.tollgateLadders(ladderKeys.length + eventKeys.length, ...ladderKeys, ...eventKeys, clock(), node, channel, deps.outcomeWindowMs, ...args);
       batch.forEach((op, i) => {
