@@ -33,7 +33,7 @@ export interface DecisionRuntime {
   scopeStats(): ScopeStats;
   /**
    * The ingestor with verify batches observed: once a batch is stored, its outcomes feed the
-   * verify ladders (failures per IP and phone, successes clearing sessions).
+   * verify ladders (failures per session, IP and phone, successes clearing the session and the phone).
    */
   observeIngest(ingestor: Ingestor): Ingestor;
   /** Loads breakers and pending webhooks, then keeps them moving (sync, cooldowns, flushes). */
