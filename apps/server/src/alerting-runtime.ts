@@ -4,6 +4,7 @@
  * breakers' changes, the persisted notification outbox with the Slack, PagerDuty and webhook
  * notifiers the environment configures, silences, and finance's daily spend digest.
  */
+import type { EgressGuard } from '@tollgate/egress';
 import type { Agent } from 'node:https';
 import { resolve } from 'node:path';
 import cron, { type ScheduledTask } from 'node-cron';
@@ -51,6 +52,8 @@ export interface RulesStatus {
   lastError?: { at: number; errors: string[] };
   /** PagerDuty variables the rules name that are unset here: those pages fail, Slack still hears. */
   unsetVariables: string[];
+  /** Owners' webhooks the egress guard refuses (internal addresses): those notifications fail, the other channels still hear. */
+  refusedWebhooks: { owner: string; url: string; reason: string }[];
 }
 
 export interface AlertingRuntime {
@@ -86,6 +89,8 @@ export interface AlertingOptions {
   budgets?: readonly Budget[];
   /** No tick timer: the caller drives `tick()` (tests, with a controlled clock). The outbox still sends on its own timer. */
   manual?: boolean;
+  /** What the owners' webhooks may reach (TOLLGATE_EGRESS_ALLOW). */
+  egress: EgressGuard;
 }
 
 /** The detector's anomaly as alert routing sees it. */
@@ -128,7 +133,7 @@ function notifiersFrom(options: AlertingOptions, clock: () => number): Notifier[
     notifiers.push(createSlackNotifier({ token: env.SLACK_BOT_TOKEN, dashboardUrl, ...(env.SLACK_API_URL ? { slackApiUrl: env.SLACK_API_URL } : {}) }));
   }
   if (env.TOLLGATE_ALERT_WEBHOOK_SECRET) {
-    notifiers.push(createWebhookNotifier({ secret: env.TOLLGATE_ALERT_WEBHOOK_SECRET, dashboardUrl, clock }));
+    notifiers.push(createWebhookNotifier({ secret: env.TOLLGATE_ALERT_WEBHOOK_SECRET, dashboardUrl, clock, egress: options.egress }));
   }
   return notifiers;
 }
@@ -137,11 +142,23 @@ export function createAlertingRuntime(options: AlertingOptions): AlertingRuntime
   const { store, env, logger } = options;
   const clock = options.clock ?? Date.now;
   const dir = resolve(env.TOLLGATE_RULES_DIR ?? './alert-rules');
-  const status: RulesStatus = { dir, files: [], unsetVariables: [] };
+  const status: RulesStatus = { dir, files: [], unsetVariables: [], refusedWebhooks: [] };
   let watcher: RulesWatcher | undefined;
   let timer: NodeJS.Timeout | undefined;
   let digestTask: ScheduledTask | undefined;
   let ticking: Promise<void> | undefined;
+
+  /** Judges the owners' webhooks when the rules load, so a refused one shows in GET /v1/rules before an incident needs it. */
+  async function checkOwnerWebhooks(config: AlertingConfig): Promise<void> {
+    const refused: RulesStatus['refusedWebhooks'] = [];
+    for (const owner of config.owners.values()) {
+      if (owner.webhook === undefined) continue;
+      const decision = await options.egress.check(owner.webhook);
+      if (!decision.allowed) refused.push({ owner: owner.name, url: owner.webhook, reason: decision.detail });
+    }
+    status.refusedWebhooks = refused;
+    if (refused.length > 0) logger.warn({ webhooks: refused }, "owners' webhooks refused by the egress guard (TOLLGATE_EGRESS_ALLOW): those notifications will fail");
+  }
 
   const silences = createSilenceRegistry({ store, clock });
   const planned = createPlannedEventRegistry({ store, clock });
@@ -241,6 +258,7 @@ export function createAlertingRuntime(options: AlertingOptions): AlertingRuntime
           if (status.unsetVariables.length > 0) {
             logger.warn({ variables: status.unsetVariables }, `PagerDuty routing keys not set (${status.unsetVariables.join(', ')}): those pages will fail until they are`);
           }
+          checkOwnerWebhooks(config).catch((error) => logger.error({ err: error }, 'owner webhook check failed'));
         },
         onError: (errors) => {
           status.lastError = { at: clock(), errors: errors.map(formatRuleError) };

@@ -11,7 +11,7 @@ import {
   type Hasher,
   type PhoneNormalizer,
 } from '@tollgate/events';
-import { createIngestor, type IngestMetrics, type Ingestor, type IngestorOptions } from '@tollgate/ingest';
+import { createIngestor, type EventIdLedger, type IngestMetrics, type Ingestor, type IngestorOptions } from '@tollgate/ingest';
 import {
   createStore,
   ensureDatabase,
@@ -56,7 +56,7 @@ const REPAIR_WINDOW_MS = 2 * 60_000;
  */
 export async function openCore(
   env: NodeJS.ProcessEnv,
-  deps: { metrics?: IngestMetrics; clock?: () => number; ingest?: Partial<IngestorOptions> } = {},
+  deps: { metrics?: IngestMetrics; clock?: () => number; ingest?: Partial<IngestorOptions>; ledger?: EventIdLedger } = {},
 ): Promise<Core> {
   const dataDir = resolve(env.TOLLGATE_DATA_DIR ?? './data');
   const storeConfig = storeConfigFromEnv(env, dataDir);
@@ -83,6 +83,7 @@ export async function openCore(
       metrics: deps.metrics,
       clock: deps.clock,
       options: deps.ingest,
+      ledger: deps.ledger,
     });
     await ingestor.warm();
     return {

@@ -10,14 +10,16 @@ import {
   type Decider,
   type ScopeStats,
   type VelocityLimiter,
+  type VerifyLimiter,
 } from '@tollgate/breakers';
+import type { EgressGuard } from '@tollgate/egress';
 import type { Ingestor } from '@tollgate/ingest';
 import type { Store } from '@tollgate/store';
 import { createWebhookDispatcher, type WebhookDispatcher } from '@tollgate/webhooks';
 import type { Identity } from './core.ts';
 import { createAccountHasher } from './decisions/account-hasher.ts';
 import { createDecisionCounter, type DecisionCounter } from './decisions/decision-counter.ts';
-import { verifyOutcomes } from './decisions/verify-outcomes.ts';
+import { observeVerifyOutcomes } from './decisions/verify-outcomes.ts';
 import { breakerView } from './plugins/breaker-view.ts';
 
 export interface DecisionRuntime {
@@ -31,7 +33,7 @@ export interface DecisionRuntime {
   scopeStats(): ScopeStats;
   /**
    * The ingestor with verify batches observed: once a batch is stored, its outcomes feed the
-   * verify ladders (failures per IP and phone, successes clearing sessions).
+   * verify ladders (failures per session, IP and phone, successes clearing the session and the phone).
    */
   observeIngest(ingestor: Ingestor): Ingestor;
   /** Loads breakers and pending webhooks, then keeps them moving (sync, cooldowns, flushes). */
@@ -63,14 +65,18 @@ export function createDecisionRuntime(deps: {
    * One process of a deployment does (the detect node); the others see them through the sync.
    */
   tick?: boolean;
+  /** What breaker webhooks may reach (TOLLGATE_EGRESS_ALLOW). */
+  egress: EgressGuard;
   /** Wraps the velocity limiter to share its counters across decision nodes (REDIS_URL). */
   shareVelocity?: (local: VelocityLimiter) => VelocityLimiter;
+  /** Wraps the verify ladders to share them across nodes (REDIS_URL). */
+  shareVerify?: (local: VerifyLimiter) => VerifyLimiter;
   onError: (error: unknown) => void;
   /** Hears every breaker change after the webhooks did (incidents record trips and resets). */
   onBreakerChange?: (change: BreakerChange) => Promise<void>;
 }): DecisionRuntime {
   const clock = deps.clock ?? Date.now;
-  const dispatcher = createWebhookDispatcher({ store: deps.store, serverKey: deps.identity.key, clock, onError: deps.onError });
+  const dispatcher = createWebhookDispatcher({ store: deps.store, serverKey: deps.identity.key, clock, egress: deps.egress, onError: deps.onError });
   let decider: Decider | undefined;
   const registry = createBreakerRegistry({
     store: deps.store,
@@ -91,6 +97,7 @@ export function createDecisionRuntime(deps: {
     hashBlock: (block) => hasher.block(block),
     stats: () => stats,
     shareVelocity: deps.shareVelocity,
+    shareVerify: deps.shareVerify,
   });
   decider = decisionPath.decider;
   const counter = createDecisionCounter({ store: deps.store, clock });
@@ -104,20 +111,7 @@ export function createDecisionRuntime(deps: {
     dispatcher,
     hashAccount: createAccountHasher(deps.identity.key),
     scopeStats: () => stats,
-    observeIngest(ingestor) {
-      return {
-        warm: () => ingestor.warm(),
-        pendingEvents: () => ingestor.pendingEvents(),
-        close: () => ingestor.close(),
-        async submit(kind, items) {
-          const result = await ingestor.submit(kind, items);
-          if (kind === 'verify' && result.ok) {
-            for (const outcome of verifyOutcomes(items, result.rejected, deps.identity)) decisionPath.verify.outcome(outcome);
-          }
-          return result;
-        },
-      };
-    },
+    observeIngest: (ingestor) => observeVerifyOutcomes(ingestor, decisionPath.verify, deps.identity),
     async start() {
       await registry.load();
       decider!.replaceIndex(registry.index());

@@ -17,6 +17,7 @@ export const ERRORS = {
   TG_BODY_TOO_LARGE: { status: 413, message: 'The body is larger than the limit: split the batch (gzip counts after decompression).' },
   TG_CONTENT_TYPE: { status: 415, message: 'Unsupported content type.' },
   TG_NOT_FOUND: { status: 404, message: 'No such resource.' },
+  TG_EGRESS_REFUSED: { status: 400, message: 'The URL leads to an address the server does not send to (loopback, private, link-local, metadata...): use a public address, or have the operator list it in TOLLGATE_EGRESS_ALLOW.' },
   TG_ROLE_NOT_SERVED: { status: 421, message: 'This node does not serve this route (TOLLGATE_ROLES): send it to a node with the role named in details.' },
   TG_BREAKER_NOT_FOUND: { status: 404, message: 'No such breaker.' },
   TG_BREAKER_VERSION_CONFLICT: { status: 409, message: 'The breaker changed since you read it: read it again and retry with its new version in If-Match.' },

@@ -11,6 +11,10 @@ export function createServerMetrics(deps: {
   pendingEvents: () => number;
   /** Velocity sharing through Redis, when REDIS_URL is set. */
   velocitySharing?: () => { ok: boolean; pending: number } | undefined;
+  /** Verify ladders shared through Redis, when REDIS_URL is set on a node that decides or ingests. */
+  verifySharing?: () => { ok: boolean; pending: number; received: number } | undefined;
+  /** Whether event ids are deduplicated across ingest nodes now; undefined on a node that does not ingest. */
+  eventDedupShared?: () => boolean | undefined;
 }): ServerMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'tollgate_' });
@@ -63,6 +67,45 @@ export function createServerMetrics(deps: {
     collect() {
       const status = deps.velocitySharing?.();
       if (status !== undefined) this.set(status.pending);
+    },
+  });
+  new Gauge({
+    name: 'tollgate_verify_sharing_up',
+    help: 'Whether verify ladders are shared through Redis (1) or this node decides on its own ladders (0); absent without REDIS_URL.',
+    registers: [registry],
+    collect() {
+      const status = deps.verifySharing?.();
+      if (status !== undefined) this.set(status.ok ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'tollgate_verify_sharing_pending_changes',
+    help: 'Verify ladder changes made here and not yet applied in Redis.',
+    registers: [registry],
+    collect() {
+      const status = deps.verifySharing?.();
+      if (status !== undefined) this.set(status.pending);
+    },
+  });
+  let receivedSeen = 0;
+  new Counter({
+    name: 'tollgate_verify_sharing_received_total',
+    help: 'Verify ladder states changed by other nodes and taken in by this one.',
+    registers: [registry],
+    collect() {
+      const status = deps.verifySharing?.();
+      if (status === undefined) return;
+      this.inc(status.received - receivedSeen);
+      receivedSeen = status.received;
+    },
+  });
+  new Gauge({
+    name: 'tollgate_event_dedup_shared',
+    help: 'Whether event ids are deduplicated across ingest nodes through Redis (1) or within this node only (0: no REDIS_URL, or Redis unreachable).',
+    registers: [registry],
+    collect() {
+      const shared = deps.eventDedupShared?.();
+      if (shared !== undefined) this.set(shared ? 1 : 0);
     },
   });
   return {

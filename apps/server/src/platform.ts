@@ -1,6 +1,7 @@
 import pino from 'pino';
 import { DEFAULT_DETECTOR_CONFIG } from '@tollgate/detector';
-import { DEFAULT_BREAKER_POLICY, loadPolicyFile, type VelocityLimiter } from '@tollgate/breakers';
+import { createVerifyLimiter, DEFAULT_BREAKER_POLICY, loadPolicyFile, type VelocityLimiter, type VerifyLimiter } from '@tollgate/breakers';
+import { createEgressGuard, parseEgressAllow } from '@tollgate/egress';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './build-app.ts';
 import { createKeyring, createSessions, createUsers } from '@tollgate/access';
@@ -16,6 +17,9 @@ import { loadProxyFile } from './proxy-file.ts';
 import { createProxyRuntime } from './proxy-runtime.ts';
 import { rolesFromEnv, type NodeRole } from './node-roles.ts';
 import { createSharedVelocity, type SharedVelocity } from './shared-velocity.ts';
+import { createSharedDedup, dedupWindowFromEnv, type SharedDedup } from './shared-dedup.ts';
+import { createSharedVerify, type SharedVerify } from './shared-verify.ts';
+import { observeVerifyOutcomes } from './decisions/verify-outcomes.ts';
 import { createReadiness } from './readiness.ts';
 
 export interface PlatformOptions {
@@ -48,8 +52,27 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
   const logger = pino({ level: logLevel });
   let core: Core | undefined;
   let sharedVelocity: SharedVelocity | undefined;
-  const metrics = createServerMetrics({ pendingEvents: () => core?.ingestor.pendingEvents() ?? 0, velocitySharing: () => sharedVelocity?.status() });
-  core = await openCore(env, { metrics: metrics.ingest });
+  let sharedVerify: SharedVerify | undefined;
+  // Event ids shared by the ingest nodes, so a batch retried against another node counts once.
+  const dedupWindowMs = dedupWindowFromEnv(env);
+  const sharedDedup: SharedDedup | undefined =
+    env.REDIS_URL && roles.has('ingest')
+      ? createSharedDedup({
+          url: env.REDIS_URL,
+          windowMs: dedupWindowMs,
+          onStatusChange: (status) => (status.ok ? logger.info('event ids deduplicated across nodes through Redis') : logger.warn({ detail: status.detail }, 'event ids deduplicated per node')),
+        })
+      : undefined;
+  const metrics = createServerMetrics({
+    pendingEvents: () => core?.ingestor.pendingEvents() ?? 0,
+    velocitySharing: () => sharedVelocity?.status(),
+    verifySharing: () => sharedVerify && { ...sharedVerify.status(), received: sharedVerify.received() },
+    eventDedupShared: () => (roles.has('ingest') ? sharedDedup?.status().ok === true : undefined),
+  });
+  core = await openCore(env, { metrics: metrics.ingest, ingest: { dedupWindowMs }, ...(sharedDedup && { ledger: sharedDedup.ledger }) }).catch((error) => {
+    sharedDedup?.close();
+    throw error;
+  });
   const { store, ingestor, dataDir } = core;
   if (core.minutesRepaired > 0) {
     logger.warn({ minutes: core.minutesRepaired }, 'previous process stopped uncleanly: rebuilt the rollup minutes it was writing');
@@ -62,7 +85,21 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     const policy = loadPolicyFile(env);
     const budgets = loadBudgetsFile(env);
     const demoBackfill = options.demo && roles.has('ingest') ? demoBackfillMs(env) : 0;
-    const alerting = roles.has('notify') ? createAlertingRuntime({ store, env, logger, budgets }) : undefined;
+    // Verify ladders shared by the nodes that decide, and fed by the ones that ingest (REDIS_URL).
+    const shareVerify = (local: VerifyLimiter): VerifyLimiter => {
+      sharedVerify = createSharedVerify({
+        url: env.REDIS_URL!,
+        local,
+        clock: Date.now,
+        outcomeWindowMs: dedupWindowMs,
+        onStatusChange: (status) => (status.ok ? logger.info('verify ladders shared through Redis') : logger.warn({ detail: status.detail }, 'verify ladders not shared')),
+        onError: (error) => logger.warn({ err: error }, 'verify ladder sharing'),
+      });
+      return sharedVerify.limiter;
+    };
+    // Webhooks and owners' alert webhooks reach internal addresses only where the operator allows it.
+    const egress = createEgressGuard({ allow: parseEgressAllow(env.TOLLGATE_EGRESS_ALLOW) });
+    const alerting = roles.has('notify') ? createAlertingRuntime({ store, env, logger, budgets, egress }) : undefined;
     await alerting?.start();
     // Decide serves from the registry, detect trips through it, web changes breakers by hand.
     const decisions =
@@ -71,6 +108,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
             store,
             identity: core.identity,
             policy,
+            egress,
             // Timed transitions are written and announced once, by the single active detect node.
             tick: roles.has('detect'),
             ...(env.REDIS_URL && {
@@ -86,6 +124,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
                 return sharedVelocity.limiter;
               },
             }),
+            ...(env.REDIS_URL && roles.has('decide') && { shareVerify }),
             onError: (error) => logger.error({ err: error }, 'decision runtime error'),
             onBreakerChange: async (change) => alerting?.breakerChanged(change),
           })
@@ -109,10 +148,20 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     const demoOn = options.demo && roles.has('ingest');
     // With the demo, detection starts once the demo's history is stored: its warm-up reads that history.
     if (!demoOn) detection?.start();
-    const readiness = createReadiness({ store, velocitySharing: () => sharedVelocity?.status() });
+    const readiness = createReadiness({
+      store,
+      velocitySharing: () => sharedVelocity?.status(),
+      verifySharing: () => sharedVerify?.status(),
+      eventDedup: { ingests: roles.has('ingest'), shared: sharedDedup },
+    });
+    // A node that ingests without deciding still hands the verify outcomes it stores to the deciding nodes.
+    const collected =
+      env.REDIS_URL && roles.has('ingest') && !roles.has('decide')
+        ? observeVerifyOutcomes(ingestor, shareVerify(createVerifyLimiter({ clock: Date.now, limits: (policy ?? DEFAULT_BREAKER_POLICY).verify })), core.identity)
+        : ingestor;
     const app = await buildApp({
       store,
-      ingestor,
+      ingestor: collected,
       identity: core.identity,
       decisions,
       alerting,
@@ -157,14 +206,20 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
           await detection?.stop();
           await decisions?.stop();
           await sharedVelocity?.close();
+          await sharedVerify?.close();
           await alerting?.stop();
+          await egress.close();
+          // After the ingestor's last flush, whose ids are committed through it.
           await core!.close();
+          sharedDedup?.close();
         })();
         return closing;
       },
     };
   } catch (error) {
+    await sharedVerify?.close();
     await core.close();
+    sharedDedup?.close();
     throw error;
   }
 }

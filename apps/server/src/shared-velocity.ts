@@ -1,6 +1,7 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { limitsForApp, type RemoteSends, type VelocityConfig, type VelocityLimiter, type VelocityRequest } from '@tollgate/breakers';
 import { createCappedMap } from '@tollgate/vocabulary';
+import { createRedisLink } from './redis-link.ts';
 
 /**
  * Velocity counters shared by the decision nodes of a deployment through Redis (`REDIS_URL`).
@@ -62,14 +63,12 @@ export function createSharedVelocity(deps: {
 }): SharedVelocity {
   const { local, clock } = deps;
   const prefix = deps.prefix ?? 'tg:v:';
-  const redis = new Redis(deps.url, {
-    lazyConnect: false,
-    // Fail at once while disconnected (decisions never wait); reconnect in the background.
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 1,
-    connectTimeout: 2_000,
-    retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
+  const link = createRedisLink({
+    url: deps.url,
+    fallback: "deciding on this node's counters only",
+    onChange: () => deps.onStatusChange?.(currentStatus()),
   });
+  const { redis } = link;
   redis.defineCommand('tollgateCount', { lua: COUNT_SCRIPT });
   const tracked = createCappedMap<Tracked>(TRACKED_KEYS);
   const queue: VelocityRequest[] = [];
@@ -77,19 +76,10 @@ export function createSharedVelocity(deps: {
   let sending = 0;
   let timer: NodeJS.Timeout | undefined;
   let inFlight: Promise<void> = Promise.resolve();
-  // Why sharing is off, or undefined while it is on; the pending count is read when asked.
-  let down: string | undefined = 'connecting to Redis';
-  const currentStatus = (): SharedVelocityStatus =>
-    down === undefined ? { ok: true, pending: queue.length + sending } : { ok: false, detail: down, pending: queue.length + sending };
-  const setDown = (next: string | undefined) => {
-    const changed = (next === undefined) !== (down === undefined);
-    down = next;
-    if (changed) deps.onStatusChange?.(currentStatus());
+  const currentStatus = (): SharedVelocityStatus => {
+    const down = link.down();
+    return down === undefined ? { ok: true, pending: queue.length + sending } : { ok: false, detail: down, pending: queue.length + sending };
   };
-  const unreachable = (reason: string) => `Redis ${reason}: deciding on this node's counters only`;
-  redis.on('ready', () => setDown(undefined));
-  redis.on('error', (error: Error) => setDown(unreachable(`unreachable (${error.message})`)));
-  redis.on('end', () => setDown(unreachable('connection closed')));
 
   /** The Redis counters of one send: counter, key and window. */
   function countersOf(request: VelocityRequest): { counter: Counter; key: string; windowMs: number }[] {
@@ -136,9 +126,9 @@ export function createSharedVelocity(deps: {
         }
         if (any) local.absorb(request, remote);
       });
-      setDown(undefined);
+      link.succeeded();
     } catch (error) {
-      setDown(unreachable(`unreachable (${(error as Error).message})`));
+      link.failed(error as Error);
     }
   }
 
@@ -186,7 +176,7 @@ export function createSharedVelocity(deps: {
       if (timer !== undefined) clearTimeout(timer);
       timer = undefined;
       await inFlight;
-      redis.disconnect();
+      link.close();
     },
   };
 }

@@ -16,7 +16,7 @@ import { gzipBomb } from './fixtures/malformed-bodies.fixture.ts';
 let server: TestServer;
 
 beforeAll(async () => {
-  server = await openTestServer('authorization');
+  server = await openTestServer('authorization', { egressAllow: '127.0.0.1' });
 });
 afterAll(() => server.close());
 

@@ -8,7 +8,7 @@ import { sendEvent } from './support/events.fixture.ts';
 
 let server: TestServer;
 beforeAll(async () => {
-  server = await openTestServer('breakers', { keepData: true });
+  server = await openTestServer('breakers', { keepData: true, egressAllow: '127.0.0.1' });
 });
 afterAll(async () => {
   await server.close();
@@ -178,7 +178,7 @@ describe('breaker state across a restart', () => {
   it('keeps every breaker and its version', async () => {
     const before = (await operate('GET', '/v1/breakers')).json();
     await server.close();
-    server = await openTestServer('breakers', { dataDir: server.dataDir, keepData: true });
+    server = await openTestServer('breakers', { dataDir: server.dataDir, keepData: true, egressAllow: '127.0.0.1' });
     const after = (await operate('GET', '/v1/breakers')).json();
     expect(after).toEqual(before);
     const blocked = await decide(request(GB, 7));

@@ -9,7 +9,8 @@ import { spawnServer } from './support/child-server.ts';
 import { TEST_ADMIN_KEY, TEST_HMAC_KEY } from './support/test-server.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'tollgate-webhook-restart-'));
-const env = { TOLLGATE_DATA_DIR: dataDir, TOLLGATE_ADMIN_KEY: TEST_ADMIN_KEY, TOLLGATE_HMAC_KEY: TEST_HMAC_KEY };
+// The receiver listens on loopback, which webhooks reach only because the operator allows it.
+const env = { TOLLGATE_DATA_DIR: dataDir, TOLLGATE_ADMIN_KEY: TEST_ADMIN_KEY, TOLLGATE_HMAC_KEY: TEST_HMAC_KEY, TOLLGATE_EGRESS_ALLOW: '127.0.0.1' };
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
 // The first retry comes within 10 s (retry-schedule.ts); the deadline leaves room for a slow machine.

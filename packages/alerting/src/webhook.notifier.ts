@@ -1,4 +1,5 @@
 import { signWebhook } from '@tollgate/client';
+import { EgressRefusedError, type EgressGuard } from '@tollgate/egress';
 import type { Notification, Notifier, NotifyResult } from './notifier.ts';
 import { incidentUrl } from './notifier.ts';
 
@@ -9,10 +10,11 @@ export const WEBHOOK_TIMEOUT_MS = 5_000;
  * Incident events as signed JSON to an owner's own endpoint (a ticketing bridge, a chat bot).
  * Signed exactly like breaker webhooks (`Tollgate-Signature`, `signWebhook` from @tollgate/client),
  * so a receiver verifies both with `verifyWebhookSignature`. The notification id goes along as
- * `Idempotency-Key`: a retried delivery can be recognised.
+ * `Idempotency-Key`: a retried delivery can be recognised. Every post goes through the egress
+ * guard: an owner's URL that is, or resolves to, an internal address is refused, not retried.
  */
-export function createWebhookNotifier(options: { secret: string; dashboardUrl: string; clock: () => number; fetch?: typeof fetch; timeoutMs?: number }): Notifier {
-  const send = options.fetch ?? fetch;
+export function createWebhookNotifier(options: { secret: string; dashboardUrl: string; clock: () => number; egress: EgressGuard; timeoutMs?: number }): Notifier {
+  const send = options.egress.fetch;
   return {
     channel: 'webhook',
     async send(notification: Notification): Promise<NotifyResult> {
@@ -46,6 +48,7 @@ export function createWebhookNotifier(options: { secret: string; dashboardUrl: s
           ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
         };
       } catch (error) {
+        if (error instanceof EgressRefusedError) return { ok: false, retry: false, error: `refused: ${error.message}` };
         return { ok: false, retry: true, error: (error as Error).name === 'TimeoutError' ? 'receiver did not answer in time' : (error as Error).message };
       }
     },

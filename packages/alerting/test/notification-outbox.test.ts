@@ -1,4 +1,5 @@
 import { rmSync } from 'node:fs';
+import { createEgressGuard, parseEgressAllow } from '@tollgate/egress';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createStore, notificationsOfIncident, type Store } from '@tollgate/store';
 import { openTempStore } from '@tollgate/store/testing';
@@ -16,6 +17,9 @@ import {
 } from '../src/index.ts';
 import { T0, alert } from './fixtures/alerts.ts';
 import { startFakeApi, testCaAgent, type FakeApi, type Responder } from '../src/testing/fake-apis.ts';
+
+// The stand-in receivers listen on loopback, which the server reaches only because the operator allows it.
+const LOOPBACK_EGRESS = createEgressGuard({ allow: parseEgressAllow('127.0.0.1') });
 
 const DASHBOARD = 'https://tollgate.example.com';
 let store: Store;
@@ -109,7 +113,7 @@ describe('notification outbox', () => {
       store,
       clock: () => clock.now,
       random: () => 0.99,
-      notifiers: [createWebhookNotifier({ secret: 'whsec_test', dashboardUrl: DASHBOARD, clock: () => clock.now })],
+      notifiers: [createWebhookNotifier({ secret: 'whsec_test', dashboardUrl: DASHBOARD, egress: LOOPBACK_EGRESS, clock: () => clock.now })],
     });
     const notification = notificationFor('webhook', hook.url);
     await outbox.enqueue(notification);

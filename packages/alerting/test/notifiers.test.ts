@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { verifyWebhookSignature } from '@tollgate/client';
+import { createEgressGuard, parseEgressAllow } from '@tollgate/egress';
 import {
   acknowledge,
   createPagerDutyNotifier,
@@ -13,6 +14,9 @@ import {
 } from '../src/index.ts';
 import { startFakeApi, testCaAgent, type FakeApi } from '../src/testing/fake-apis.ts';
 import { T0, alert } from './fixtures/alerts.ts';
+
+// The stand-in receivers listen on loopback, which the server reaches only because the operator allows it.
+const LOOPBACK_EGRESS = createEgressGuard({ allow: parseEgressAllow('127.0.0.1') });
 
 const DASHBOARD = 'https://tollgate.example.com';
 const apis: FakeApi[] = [];
@@ -142,7 +146,7 @@ describe('signed webhook notifier', () => {
   const nowMs = T0;
   it('posts the incident signed with the breaker webhooks\' scheme', async () => {
     const hook = await fakeApi(() => ({ status: 204 }));
-    const notifier = createWebhookNotifier({ secret: 'whsec_test', dashboardUrl: DASHBOARD, clock: () => nowMs });
+    const notifier = createWebhookNotifier({ secret: 'whsec_test', dashboardUrl: DASHBOARD, egress: LOOPBACK_EGRESS, clock: () => nowMs });
     const sent = await notifier.send(notification({ channel: 'webhook', target: `${hook.url}incidents`, id: 'n1' }));
     expect(sent).toEqual({ ok: true });
     const [request] = hook.received;
@@ -159,7 +163,12 @@ describe('signed webhook notifier', () => {
     [410, {}, { ok: false, retry: false, error: 'receiver answered 410' }],
   ])('maps %i to a result', async (status, headers, expected) => {
     const hook = await fakeApi(() => ({ status, headers }));
-    const notifier = createWebhookNotifier({ secret: 'whsec_test', dashboardUrl: DASHBOARD, clock: () => nowMs });
+    const notifier = createWebhookNotifier({ secret: 'whsec_test', dashboardUrl: DASHBOARD, egress: LOOPBACK_EGRESS, clock: () => nowMs });
     expect(await notifier.send(notification({ channel: 'webhook', target: hook.url }))).toEqual(expected);
+  });
+
+  it.each(['http://169.254.169.254/latest/meta-data/', 'http://10.1.2.3/hook'])("refuses an owner's webhook at %s without retrying, as the operator did not allow it", async (target) => {
+    const notifier = createWebhookNotifier({ secret: 'whsec_test', dashboardUrl: DASHBOARD, egress: LOOPBACK_EGRESS, clock: () => nowMs });
+    expect(await notifier.send(notification({ channel: 'webhook', target }))).toEqual({ ok: false, retry: false, error: expect.stringMatching(/^refused: .* is a (metadata|private) address/) });
   });
 });

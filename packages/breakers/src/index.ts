@@ -68,7 +68,7 @@ export type { ChallengeKind, RiskTier, TierPolicy, TierTable, TierThresholds } f
 export { EMPTY_SCOPE_STATS, MIN_SESSIONS_FOR_CONVERSION, TYPICAL_CONVERSION, conversionDrop } from './scope-stats.ts';
 export type { ConversionStat, PrefixStat, ScopeStats } from './scope-stats.ts';
 export { createVerifyLimiter } from './verify-limiter.ts';
-export type { VerifyDecision, VerifyLimiter, VerifyOutcome, VerifyRequest, VerifyRule } from './verify-limiter.ts';
+export type { LadderName, LadderOp, LadderState, VerifyDecision, VerifyLimiter, VerifyOutcome, VerifyRequest, VerifyRule } from './verify-limiter.ts';
 export { DEFAULT_VERIFY_LIMITS, DEFAULT_VERIFY_RULES, backoffMs } from './verify-limits.ts';
 export type { AttemptLimit, VerifyLimits, VerifyRuleName, VerifyRules } from './verify-limits.ts';
 

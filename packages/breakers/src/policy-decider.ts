@@ -19,6 +19,8 @@ export interface PolicyDeciderDeps {
   random?: () => number;
   /** Wraps the velocity limiter, e.g. to share its counters with other decision nodes (REDIS_URL). */
   shareVelocity?: (local: VelocityLimiter) => VelocityLimiter;
+  /** Wraps the verify ladders, e.g. to share them with other decision nodes (REDIS_URL). */
+  shareVerify?: (local: VerifyLimiter) => VerifyLimiter;
 }
 
 export interface PolicyDecider {
@@ -34,7 +36,7 @@ export interface PolicyDecider {
  */
 export function createPolicyDecider(deps: PolicyDeciderDeps): PolicyDecider {
   const { policy, clock } = deps;
-  const verify = createVerifyLimiter({ clock, limits: policy.verify });
+  const verify = (deps.shareVerify ?? ((local) => local))(createVerifyLimiter({ clock, limits: policy.verify }));
   const decider = createDecider({
     index: deps.index,
     limiter: (deps.shareVelocity ?? ((local) => local))(createVelocityLimiter({ clock, config: policy.velocity })),

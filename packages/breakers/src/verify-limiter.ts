@@ -25,6 +25,31 @@ export interface VerifyOutcome {
 
 export type VerifyRule = 'verify_session' | 'verify_ip' | 'verify_phone';
 
+export type LadderName = 'session' | 'ip' | 'phone';
+
+/**
+ * One change a record or an outcome made to a ladder: `count` an attempt (a session's allowed
+ * attempt, a failure from an IP or on a phone), `fail` a session's reported failure (the session
+ * counts the larger of its attempts and its failures, so an attempt asked about and then reported
+ * failed counts once), `reset` after a success. What a node shares with the others.
+ */
+export interface LadderOp {
+  ladder: LadderName;
+  key: string;
+  op: 'count' | 'fail' | 'reset';
+  limit: AttemptLimit;
+}
+
+/** A ladder as the deployment holds it; `version` orders the states other nodes send. */
+export interface LadderState {
+  count: number;
+  failures: number;
+  firstMs: number;
+  lastMs: number;
+  lockedUntilMs: number;
+  version: number;
+}
+
 export type VerifyDecision =
   | { decision: 'allow' }
   | { decision: 'block'; rule: VerifyRule; retryAfterS: number; lockedOut: boolean; detail: string };
@@ -32,18 +57,27 @@ export type VerifyDecision =
 export interface VerifyLimiter {
   /** The answer for one more attempt now; counts nothing. */
   check(request: VerifyRequest): VerifyDecision;
-  /** Counts an attempt the decision allowed, against its session. */
-  record(request: VerifyRequest): void;
-  /** Counts a reported outcome: failures against the IP and the phone, a success clears the session and the phone. */
-  outcome(event: VerifyOutcome): void;
+  /** Counts an attempt the decision allowed, against its session; answers what it changed. */
+  record(request: VerifyRequest): readonly LadderOp[];
+  /**
+   * Counts a reported outcome: a failure against the session, the IP and the phone, a success
+   * clears the session and the phone. Answers what it changed (nothing for an event id already counted).
+   */
+  outcome(event: VerifyOutcome): readonly LadderOp[];
+  /** Takes a ladder's state from the deployment (other nodes' attempts and outcomes), unless it is older than the one held. */
+  absorb(app: string, ladder: LadderName, key: string, state: LadderState): void;
 }
 
 interface Attempts {
   count: number;
+  /** A session's reported failures; it counts max(count, failures). 0 on IP and phone ladders. */
+  failures: number;
   firstMs: number;
   lastMs: number;
   /** 0 when not locked. */
   lockedUntilMs: number;
+  /** The deployment's version of this state when it came from there, else 0. */
+  version: number;
 }
 
 interface AppAttempts {
@@ -83,16 +117,34 @@ export function createVerifyLimiter(deps: { clock: () => number; limits?: Verify
     return apps.upsert(app, () => ({ session: createCappedMap(maxKeys), ip: createCappedMap(maxKeys), phone: createCappedMap(maxKeys) }));
   }
 
-  function count(table: CappedMap<Attempts>, key: string, limit: AttemptLimit, nowMs: number): void {
-    const attempts = table.upsert(key, () => ({ count: 0, firstMs: nowMs, lastMs: nowMs, lockedUntilMs: 0 }));
+  const fresh = (nowMs: number): Attempts => ({ count: 0, failures: 0, firstMs: nowMs, lastMs: nowMs, lockedUntilMs: 0, version: 0 });
+
+  /** Applies one change; the shared script in the server does the same in Redis. */
+  function apply(tables: AppAttempts, { ladder, key, op, limit }: LadderOp, nowMs: number): void {
+    const table = tables[ladder];
+    if (op === 'reset') {
+      reset(table.get(key));
+      return;
+    }
+    const attempts = table.upsert(key, () => fresh(nowMs));
     if (isStale(attempts, limit, nowMs)) {
       attempts.count = 0;
+      attempts.failures = 0;
       attempts.firstMs = nowMs;
       attempts.lockedUntilMs = 0;
     }
-    attempts.count++;
+    if (op === 'count') attempts.count++;
+    else attempts.failures++;
     attempts.lastMs = nowMs;
-    if (attempts.count >= limit.maxAttempts) attempts.lockedUntilMs = nowMs + limit.lockoutMs;
+    if (counted(attempts) >= limit.maxAttempts) attempts.lockedUntilMs = nowMs + limit.lockoutMs;
+  }
+
+  function applyAll(app: string, ops: readonly LadderOp[]): readonly LadderOp[] {
+    if (ops.length === 0) return ops;
+    const tables = tablesOf(app);
+    const nowMs = clock();
+    for (const op of ops) apply(tables, op, nowMs);
+    return ops;
   }
 
   return {
@@ -108,22 +160,29 @@ export function createVerifyLimiter(deps: { clock: () => number; limits?: Verify
     },
     record(request) {
       const limit = rulesOf(request.flow).session;
-      if (limit !== null) count(tablesOf(request.app).session, request.sessionId, limit, clock());
+      return limit === null ? [] : applyAll(request.app, [{ ladder: 'session', key: request.sessionId, op: 'count', limit }]);
     },
     outcome(event) {
-      if (seenOutcomes.get(event.eventId) !== undefined) return;
+      if (seenOutcomes.get(event.eventId) !== undefined) return [];
       seenOutcomes.upsert(event.eventId, () => true);
       const rules = rulesOf(event.flow ?? '');
-      const tables = tablesOf(event.app);
-      const nowMs = clock();
+      const ops: LadderOp[] = [];
       if (event.success) {
         // The code was right: the session is done, and the number's owner has it in hand.
-        reset(tables.session.get(event.sessionId));
-        if (event.phoneHash !== undefined) reset(tables.phone.get(event.phoneHash));
-        return;
+        if (rules.session !== null) ops.push({ ladder: 'session', key: event.sessionId, op: 'reset', limit: rules.session });
+        if (event.phoneHash !== undefined && rules.phone !== null) ops.push({ ladder: 'phone', key: event.phoneHash, op: 'reset', limit: rules.phone });
+      } else {
+        if (rules.session !== null) ops.push({ ladder: 'session', key: event.sessionId, op: 'fail', limit: rules.session });
+        if (event.ip !== undefined && rules.ip !== null) ops.push({ ladder: 'ip', key: event.ip, op: 'count', limit: rules.ip });
+        if (event.phoneHash !== undefined && rules.phone !== null) ops.push({ ladder: 'phone', key: event.phoneHash, op: 'count', limit: rules.phone });
       }
-      if (event.ip !== undefined && rules.ip !== null) count(tables.ip, event.ip, rules.ip, nowMs);
-      if (event.phoneHash !== undefined && rules.phone !== null) count(tables.phone, event.phoneHash, rules.phone, nowMs);
+      return applyAll(event.app, ops);
+    },
+    absorb(app, ladder, key, state) {
+      const table = tablesOf(app)[ladder];
+      const held = table.get(key);
+      if (held !== undefined && held.version > state.version) return;
+      Object.assign(table.upsert(key, () => fresh(state.firstMs)), state);
     },
   };
 }
@@ -136,28 +195,34 @@ function isStale(attempts: Attempts, limit: AttemptLimit, nowMs: number): boolea
 function reset(attempts: Attempts | undefined): void {
   if (attempts === undefined) return;
   attempts.count = 0;
+  attempts.failures = 0;
   attempts.lockedUntilMs = 0;
 }
 
+/** What a ladder holds against its key: a session's attempts or its reported failures, whichever is more. */
+function counted(attempts: Attempts): number {
+  return Math.max(attempts.count, attempts.failures);
+}
+
 function wait(rule: VerifyRule, what: string, limit: AttemptLimit | null, attempts: Attempts | undefined, nowMs: number): VerifyDecision | undefined {
-  if (limit === null || attempts === undefined || attempts.count === 0 || isStale(attempts, limit, nowMs)) return undefined;
+  if (limit === null || attempts === undefined || counted(attempts) === 0 || isStale(attempts, limit, nowMs)) return undefined;
   if (attempts.lockedUntilMs > nowMs) {
     return {
       decision: 'block',
       rule,
       retryAfterS: secondsFrom(attempts.lockedUntilMs - nowMs),
       lockedOut: true,
-      detail: `${attempts.count} attempts on ${what} (limit ${limit.maxAttempts}): locked for ${formatDuration(limit.lockoutMs)}`,
+      detail: `${counted(attempts)} attempts on ${what} (limit ${limit.maxAttempts}): locked for ${formatDuration(limit.lockoutMs)}`,
     };
   }
-  const waitMs = attempts.lastMs + backoffMs(limit, attempts.count) - nowMs;
+  const waitMs = attempts.lastMs + backoffMs(limit, counted(attempts)) - nowMs;
   if (waitMs <= 0) return undefined;
   return {
     decision: 'block',
     rule,
     retryAfterS: secondsFrom(waitMs),
     lockedOut: false,
-    detail: `${attempts.count} attempts on ${what}: the next waits ${formatDuration(backoffMs(limit, attempts.count))} after the last (backoff)`,
+    detail: `${counted(attempts)} attempts on ${what}: the next waits ${formatDuration(backoffMs(limit, counted(attempts)))} after the last (backoff)`,
   };
 }
 

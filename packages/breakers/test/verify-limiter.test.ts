@@ -81,6 +81,45 @@ describe('verify attempts per session', () => {
     limiter.outcome({ eventId: 'ok-1', app: 'shop', sessionId: LOGIN.sessionId, success: true });
     expect(attempt(LOGIN).decision).toBe('allow');
   });
+
+  it('locks a session on its reported failures, for a service that tries codes without asking first', () => {
+    const { limiter, fail } = limiterWith();
+    // Distinct IPs and phones: only the session's ladder can add up.
+    for (let i = 0; i < 5; i++) fail({ ...LOGIN, ip: `198.51.100.${i}`, phoneHash: `phone-${i}` });
+    expect(limiter.check({ ...LOGIN, ip: '203.0.113.1', phoneHash: 'phone-x' })).toMatchObject({ decision: 'block', rule: 'verify_session', lockedOut: true });
+  });
+
+  it('counts an attempt asked about and then reported failed once', () => {
+    const { clock, attempt, fail } = limiterWith();
+    for (let i = 0; i < 4; i++) {
+      expect(attempt(LOGIN).decision).toBe('allow');
+      fail({ ...LOGIN, ip: `198.51.100.${i}`, phoneHash: `phone-${i}` });
+      clock.advance(MINUTE_MS);
+    }
+    // Four attempts, four failures: the fifth is still allowed, and locks the session.
+    expect(attempt(LOGIN).decision).toBe('allow');
+    expect(attempt(LOGIN)).toMatchObject({ decision: 'block', rule: 'verify_session', lockedOut: true });
+  });
+
+  it("takes a ladder's newer state from the deployment and ignores an older one", () => {
+    const { limiter } = limiterWith();
+    const locked = { count: 0, failures: 5, firstMs: NOW_MS, lastMs: NOW_MS, lockedUntilMs: NOW_MS + 60 * MINUTE_MS, version: 7 };
+    limiter.absorb('shop', 'session', LOGIN.sessionId, locked);
+    expect(limiter.check(LOGIN)).toMatchObject({ decision: 'block', rule: 'verify_session', lockedOut: true });
+    limiter.absorb('shop', 'session', LOGIN.sessionId, { ...locked, failures: 0, lockedUntilMs: 0, version: 6 });
+    expect(limiter.check(LOGIN)).toMatchObject({ decision: 'block', rule: 'verify_session' });
+    limiter.absorb('shop', 'session', LOGIN.sessionId, { ...locked, failures: 0, lockedUntilMs: 0, version: 8 });
+    expect(limiter.check(LOGIN).decision).toBe('allow');
+  });
+
+  it('answers the ladder changes it made, for other nodes to share', () => {
+    const { limiter } = limiterWith();
+    expect(limiter.record(LOGIN)).toEqual([{ ladder: 'session', key: LOGIN.sessionId, op: 'count', limit: DEFAULT_VERIFY_LIMITS.defaults.session }]);
+    const failed = { eventId: 'f-1', app: 'shop', sessionId: LOGIN.sessionId, ip: LOGIN.ip, phoneHash: LOGIN.phoneHash, success: false };
+    expect(limiter.outcome(failed).map(({ ladder, op }) => `${ladder}:${op}`)).toEqual(['session:fail', 'ip:count', 'phone:count']);
+    expect(limiter.outcome(failed)).toEqual([]);
+    expect(limiter.outcome({ ...failed, eventId: 'ok-2', success: true }).map(({ ladder, op }) => `${ladder}:${op}`)).toEqual(['session:reset', 'phone:reset']);
+  });
 });
 
 describe('verify failures per IP and phone, from the reported outcomes', () => {

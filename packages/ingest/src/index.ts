@@ -1,3 +1,4 @@
 export * from './ingestor.ts';
 export * from './ingest-metrics.ts';
 export * from './recent-map.ts';
+export * from './event-id-ledger.ts';

@@ -9,6 +9,8 @@ import {
   type ScopedSend,
   type Store,
 } from '@tollgate/store';
+import { setTimeout as wait } from 'node:timers/promises';
+import { claimFlush, type EventIdLedger } from './event-id-ledger.ts';
 import { NO_METRICS, type IngestMetrics } from './ingest-metrics.ts';
 import { RecentMap } from './recent-map.ts';
 
@@ -92,8 +94,10 @@ export function createIngestor(deps: {
   clock?: () => number;
   metrics?: IngestMetrics;
   options?: Partial<IngestorOptions>;
+  /** Event ids shared with the deployment's other ingest nodes; without it, dedup is this process's window only. */
+  ledger?: EventIdLedger;
 }): Ingestor {
-  const { store, normalizers } = deps;
+  const { store, normalizers, ledger } = deps;
   const clock = deps.clock ?? Date.now;
   const metrics = deps.metrics ?? NO_METRICS;
   const options = { ...DEFAULT_INGEST_OPTIONS, ...deps.options };
@@ -183,6 +187,7 @@ export function createIngestor(deps: {
       try {
         await writeBatch(batch);
       } catch (error) {
+        await releaseClaims();
         for (const item of batch) item.reject(error);
       } finally {
         pending -= eventsInBatch;
@@ -202,6 +207,7 @@ export function createIngestor(deps: {
       }
       fresh.set(item, keep);
     }
+    if (ledger) await dropStoredElsewhere(ledger, batch, fresh, flushIds);
     // Sends first: a verify in the same flush may belong to one of them.
     for (const item of batch) {
       if (item.kind === 'send') for (const row of fresh.get(item)! as SendRow[]) rememberSend(row, row.ts, false);
@@ -215,6 +221,7 @@ export function createIngestor(deps: {
       await insertRows(store, kind, rows);
       metrics.insertSeconds(kind, (performance.now() - started) / 1000);
       for (const id of flushIds[kind]) seen[kind].set(id, 1);
+      await commitClaims(kind);
       // Only once stored: a flush that fails leaves its sessions uncounted, so the retry counts them.
       if (kind === 'send') for (const known of counted.started) known.started = true;
       if (kind === 'verify') for (const known of counted.verified) known.verified = true;
@@ -225,6 +232,48 @@ export function createIngestor(deps: {
       metrics.accepted(item.kind, accepted);
       if (duplicates > 0) metrics.duplicates(item.kind, duplicates);
       item.resolve({ accepted, duplicates });
+    }
+  }
+
+  /** The flush's ids claimed in the deployment's ledger and not yet stored, by kind. */
+  let claims = new Map<EventKind, Set<string>>();
+
+  /** A kind's rows are durable: its claimed ids are duplicates everywhere. */
+  async function commitClaims(kind: EventKind): Promise<void> {
+    const ids = claims.get(kind);
+    claims.delete(kind);
+    if (ledger && ids !== undefined && ids.size > 0) await ledger.commit(kind, [...ids]);
+  }
+
+  /** The flush failed: what it claimed and did not store goes back, so the collector's retry (here or elsewhere) is stored. */
+  async function releaseClaims(): Promise<void> {
+    const unstored = claims;
+    claims = new Map();
+    for (const [kind, ids] of unstored) if (ledger && ids.size > 0) await ledger.release(kind, [...ids]);
+  }
+
+  /**
+   * Claims the flush's ids in the deployment's ledger and drops those another node stored (and
+   * remembers them here, so the next retry is answered without asking).
+   */
+  async function dropStoredElsewhere(
+    shared: EventIdLedger,
+    batch: Pending[],
+    fresh: Map<Pending, RowsByKind[EventKind][]>,
+    flushIds: Record<EventKind, Set<string>>,
+  ): Promise<void> {
+    claims = new Map();
+    const elsewhere = await claimFlush(shared, new Map(KINDS.filter((kind) => flushIds[kind].size > 0).map((kind) => [kind, [...flushIds[kind]]])), wait);
+    for (const item of batch) {
+      const stored = elsewhere.get(item.kind);
+      if (stored !== undefined && stored.size > 0) fresh.set(item, fresh.get(item)!.filter((row) => !stored.has(row.event_id)));
+    }
+    for (const [kind, stored] of elsewhere) {
+      for (const id of stored) {
+        flushIds[kind].delete(id);
+        seen[kind].set(id, 1);
+      }
+      claims.set(kind, flushIds[kind]);
     }
   }
 
@@ -311,6 +360,8 @@ export function createIngestor(deps: {
     },
   };
 }
+
+const KINDS = ['send', 'verify', 'billing', 'receipt'] as const;
 
 function sessionKey(app: string, sessionId: string): string {
   return `${app}\u0000${sessionId}`;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHasher, createNormalizer, loadAsnDatabase, ROW_COLUMNS, type EventKind } from '@tollgate/events';
-import { insertRows, type Store } from '../src/index.ts';
+import { insertDeduplicationSettings, insertRows, type Store } from '../src/index.ts';
 import { openTempStore } from '../src/testing/temp-store.ts';
 import { toTsv } from '../src/tsv.ts';
 
@@ -35,5 +35,45 @@ describe('insertRows', () => {
 
   it('escapes the characters TabSeparated reserves', () => {
     expect(toTsv([{ a: 'x\\y\tz\nw\r\0', b: 2, ts: 0 }], ['a', 'b', 'ts'])).toBe('x\\\\y\\tz\\nw\\r\\0\t2\t1970-01-01 00:00:00.000\n');
+  });
+});
+
+describe('deduplication tokens on a cluster', () => {
+  const cluster = { kind: 'server', url: 'http://ch:8123', username: 'default', password: '', database: 'tollgate', cluster: 'tollgate' } as const;
+  const rows = (...ids: string[]) => ids.map((event_id) => ({ event_id }));
+
+  it('names an insert by its kind and events, whatever their order', () => {
+    const token = insertDeduplicationSettings(cluster, 'send', rows('a', 'b')).insert_deduplication_token;
+    expect(insertDeduplicationSettings(cluster, 'send', rows('b', 'a')).insert_deduplication_token).toBe(token);
+    expect(insertDeduplicationSettings(cluster, 'verify', rows('a', 'b')).insert_deduplication_token).not.toBe(token);
+    expect(insertDeduplicationSettings(cluster, 'send', rows('a', 'b', 'c')).insert_deduplication_token).not.toBe(token);
+    // Ids are separated, not glued: "ab" is another event than "a" then "b".
+    expect(insertDeduplicationSettings(cluster, 'send', rows('ab')).insert_deduplication_token).not.toBe(token);
+    expect(insertDeduplicationSettings(cluster, 'send', rows('a'))).toMatchObject({ insert_deduplicate: 1, deduplicate_blocks_in_dependent_materialized_views: 1 });
+  });
+
+  it('adds nothing on the embedded engine or a single server, whose tables keep no deduplication log', () => {
+    expect(insertDeduplicationSettings({ kind: 'embedded', dataDir: '/tmp/x' }, 'send', rows('a'))).toEqual({});
+    expect(insertDeduplicationSettings({ ...cluster, cluster: undefined }, 'send', rows('a'))).toEqual({});
+  });
+
+  it('makes ClickHouse drop a retried insert and its rollup rows (the settings on the embedded engine, tables with a deduplication log)', async () => {
+    // The replicas' tables keep a deduplication log by default; these two keep one as a setting.
+    await store.client.command({ query: 'CREATE TABLE dedup_probe (event_id String) ENGINE = MergeTree ORDER BY event_id SETTINGS non_replicated_deduplication_window = 100' });
+    await store.client.command({ query: 'CREATE TABLE dedup_probe_count (n UInt64) ENGINE = SummingMergeTree ORDER BY tuple() SETTINGS non_replicated_deduplication_window = 100' });
+    await store.client.command({ query: 'CREATE MATERIALIZED VIEW dedup_probe_mv TO dedup_probe_count AS SELECT count() AS n FROM dedup_probe' });
+    // The embedded connection takes settings in the statement, not as the client's options; the token is hex.
+    const insert = async (ids: string[]) => {
+      const settings = Object.entries(insertDeduplicationSettings(cluster, 'send', rows(...ids))).map(([name, value]) => `${name} = '${value}'`);
+      await store.client.command({ query: `INSERT INTO dedup_probe SETTINGS ${settings.join(', ')} VALUES ${ids.map((id) => `('${id}')`).join(', ')}` });
+    };
+    await insert(['e1', 'e2']);
+    // The retry reaches the store with its events in another order: another block, the same events.
+    await insert(['e2', 'e1']);
+    const count = async (query: string) => Number(((await (await store.client.query({ query, format: 'JSONEachRow' })).json()) as { n: string }[])[0]!.n);
+    expect(await count('SELECT count() AS n FROM dedup_probe')).toBe(2);
+    expect(await count('SELECT sum(n) AS n FROM dedup_probe_count')).toBe(2);
+    await insert(['e3']);
+    expect(await count('SELECT sum(n) AS n FROM dedup_probe_count')).toBe(3);
   });
 });

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { signWebhook } from '@tollgate/client';
+import { EgressRefusedError, type EgressGuard } from '@tollgate/egress';
 import {
   listWebhookSubscriptions,
   pendingWebhookDeliveries,
@@ -31,6 +32,7 @@ export interface Subscription {
 export type DeliveryOutcome = { ok: true; status: number } | { ok: false; status: number; error: string };
 
 export interface WebhookDispatcher {
+  /** Rejects with `EgressRefusedError` when the URL's target may not be reached (see @tollgate/egress). */
   subscribe(url: string, events: string[]): Promise<{ subscription: Subscription; secret: string }>;
   unsubscribe(id: string): Promise<boolean>;
   subscriptions(): Subscription[];
@@ -54,19 +56,21 @@ const DEFAULT_LOG_LIMIT = 100;
  * Signed webhooks with an outbox: every delivery is written to the store before it is attempted
  * and after each attempt, so a restart resumes what was pending; failures are retried with
  * exponential backoff and jitter for up to 24 h. Signing uses the one implementation in
- * @tollgate/client, which receivers use to verify.
+ * @tollgate/client, which receivers use to verify. Targets pass the egress guard when subscribed
+ * and again at every attempt (a name may resolve elsewhere since): an internal address is refused.
  */
 export function createWebhookDispatcher(deps: {
   store: Store;
   serverKey: Buffer;
   clock?: () => number;
   random?: () => number;
-  fetch?: typeof fetch;
+  /** What deliveries may reach: every attempt goes through its `fetch`. */
+  egress: EgressGuard;
   onError?: (error: unknown) => void;
 }): WebhookDispatcher {
   const clock = deps.clock ?? Date.now;
   const random = deps.random ?? Math.random;
-  const send = deps.fetch ?? fetch;
+  const send = deps.egress.fetch;
   const subs = new Map<string, Subscription>();
   const pending = new Map<string, WebhookDeliveryRecord>();
   const inFlight = new Set<string>();
@@ -111,6 +115,7 @@ export function createWebhookDispatcher(deps: {
       await response.arrayBuffer().catch(() => undefined);
       return response.ok ? { ok: true, status: response.status } : { ok: false, status: response.status, error: `receiver answered ${response.status}` };
     } catch (error) {
+      if (error instanceof EgressRefusedError) return { ok: false, status: 0, error: `refused: ${error.message}` };
       return { ok: false, status: 0, error: (error as Error).name === 'TimeoutError' ? 'receiver did not answer in 5 s' : (error as Error).message };
     }
   }
@@ -139,8 +144,9 @@ export function createWebhookDispatcher(deps: {
 
   return {
     async subscribe(url, events) {
-      const parsed = new URL(url);
-      if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw new Error('webhook url must be http or https');
+      const decision = await deps.egress.check(url);
+      if (!decision.allowed) throw new EgressRefusedError(decision);
+      const parsed = decision.url;
       const record: WebhookSubscriptionRecord = { id: randomUUID(), version: 1, url: parsed.href, events, created_at: clock(), deleted: 0 };
       await saveWebhookSubscription(deps.store, record);
       const subscription = toSubscription(record);

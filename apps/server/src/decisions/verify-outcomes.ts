@@ -1,6 +1,26 @@
-import type { VerifyOutcome } from '@tollgate/breakers';
+import type { VerifyLimiter, VerifyOutcome } from '@tollgate/breakers';
 import type { Rejection, VerifyInput } from '@tollgate/events';
+import type { Ingestor } from '@tollgate/ingest';
 import type { Identity } from '../core.ts';
+
+/**
+ * The ingestor with verify batches observed: once a batch is stored, its outcomes feed the verify
+ * ladders (failures per session, IP and phone; successes clearing the session and the phone).
+ */
+export function observeVerifyOutcomes(ingestor: Ingestor, verify: VerifyLimiter, identity: Identity): Ingestor {
+  return {
+    warm: () => ingestor.warm(),
+    pendingEvents: () => ingestor.pendingEvents(),
+    close: () => ingestor.close(),
+    async submit(kind, items) {
+      const result = await ingestor.submit(kind, items);
+      if (kind === 'verify' && result.ok) {
+        for (const outcome of verifyOutcomes(items, result.rejected, identity)) verify.outcome(outcome);
+      }
+      return result;
+    },
+  };
+}
 
 /**
  * The outcomes of a verify batch the ingestor accepted, in the form the verify ladders count:

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { EgressRefusedError } from '@tollgate/egress';
 import type { WebhookDispatcher } from '@tollgate/webhooks';
 import { requireScope } from '../auth/require-scope.ts';
 import type { Keyring } from '@tollgate/access';
@@ -27,7 +28,10 @@ export async function webhookRoutes(app: FastifyInstance, opts: { keyring: Keyri
       schema: {
         summary: 'Subscribe a URL to breaker changes',
         tags: ['webhooks'],
-        description: 'Scope `operate`. `events` empty or absent means every type. The answer holds the signing secret, shown once.',
+        description:
+          'Scope `operate`. `events` empty or absent means every type. The answer holds the signing secret, shown once. ' +
+          'A URL that is, or whose host resolves to, a loopback, private, CGNAT, link-local, multicast, unique-local or cloud metadata address ' +
+          'is refused with 400 `TG_EGRESS_REFUSED` unless the operator lists it in TOLLGATE_EGRESS_ALLOW; every delivery is checked again.',
         body: {
           type: 'object',
           required: ['url'],
@@ -45,8 +49,10 @@ export async function webhookRoutes(app: FastifyInstance, opts: { keyring: Keyri
       try {
         created = await dispatcher.subscribe(request.body.url, request.body.events ?? []);
       } catch (error) {
-        if (error instanceof TypeError) throw new TollgateError('TG_REQUEST_INVALID', { field: 'url', message: 'url is not a valid http(s) URL.' });
-        throw error;
+        if (!(error instanceof EgressRefusedError)) throw error;
+        const { reason, detail } = error.decision;
+        if (reason === 'invalid_url' || reason === 'scheme') throw new TollgateError('TG_REQUEST_INVALID', { field: 'url', message: `url: ${detail}.` });
+        throw new TollgateError('TG_EGRESS_REFUSED', { field: 'url', message: `url: ${detail}.`, details: { reason, ...(error.decision.range && { range: error.decision.range }) } });
       }
       return reply.status(201).send({ ...created.subscription, secret: created.secret });
     },

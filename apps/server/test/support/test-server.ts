@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Agent } from 'node:https';
 import type { FastifyInstance } from 'fastify';
+import { createEgressGuard, parseEgressAllow, type Resolve } from '@tollgate/egress';
 import { buildApp, DEFAULT_BODY_LIMIT_BYTES } from '../../src/build-app.ts';
 import { createKeyring, createSessions, createUsers, SCOPES, type Scope } from '@tollgate/access';
 import { openCore, type Core } from '../../src/core.ts';
@@ -51,6 +52,10 @@ export async function openTestServer(
     maxPendingEvents?: number;
     /** Serves the provider proxy, made on the test's store. */
     proxy?: (core: Core) => ProxyRuntime;
+    /** TOLLGATE_EGRESS_ALLOW: what webhooks may reach although internal (loopback receivers). */
+    egressAllow?: string;
+    /** Resolves webhook host names in place of DNS. */
+    resolve?: Resolve;
   } = {},
 ): Promise<TestServer> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), `tollgate-${label}-`));
@@ -65,8 +70,10 @@ export async function openTestServer(
   const keyring = await createKeyring({ store: core.store, adminKey: TEST_ADMIN_KEY, sessions });
   const keys = {} as Record<Scope, string>;
   for (const scope of SCOPES) keys[scope] = (await keyring.create(`test-${scope}`, [scope])).key;
+  const egress = createEgressGuard({ allow: parseEgressAllow(options.egressAllow), ...(options.resolve && { resolve: options.resolve }) });
   const alerting = createAlertingRuntime({
     store: core.store,
+    egress,
     env: { TOLLGATE_RULES_DIR: RULES_DIR, PD_FRAUD_KEY: 'test-pd-fraud', PD_IAM_KEY: 'test-pd-iam', ...options.alertingEnv },
     logger: SILENT_LOGGER,
     budgets: loadBudgetsFile({ TOLLGATE_RULES_DIR: RULES_DIR, ...options.alertingEnv }),
@@ -75,7 +82,7 @@ export async function openTestServer(
     ...(options.pagerDutyAgent ? { pagerDutyAgent: options.pagerDutyAgent } : {}),
   });
   await alerting.start();
-  const decisions = createDecisionRuntime({ store: core.store, identity: core.identity, clock: options.clock, onError: (error) => { throw error; }, onBreakerChange: (change) => alerting.breakerChanged(change) });
+  const decisions = createDecisionRuntime({ store: core.store, identity: core.identity, egress, clock: options.clock, onError: (error) => { throw error; }, onBreakerChange: (change) => alerting.breakerChanged(change) });
   await decisions.start();
   const proxy = options.proxy?.(core);
   await proxy?.start();
@@ -112,6 +119,7 @@ export async function openTestServer(
       proxy?.stop();
       await alerting.stop();
       await decisions.stop();
+      await egress.close();
       await core!.close();
       if (!options.keepData) rmSync(dataDir, { recursive: true, force: true });
     },
