@@ -102,7 +102,7 @@ async function measure(delayMs: number, pinned: boolean, rules: string): Promise
     servers.push(provider);
     const tollgate = await start(
       [TOLLGATE, 'serve'],
-      { TOLLGATE_DATA_DIR: dataDir, TOLLGATE_ADMIN_KEY: ADMIN_KEY, TOLLGATE_RULES_DIR: rules, TOLLGATE_UPSTREAM_TWILIO_VERIFY: provider.url },
+      { TOLLGATE_DATA_DIR: dataDir, TOLLGATE_ADMIN_KEY: ADMIN_KEY, TOLLGATE_RULES_DIR: rules, TOLLGATE_EGRESS_ALLOW: '127.0.0.1', TOLLGATE_UPSTREAM_TWILIO_VERIFY: provider.url },
       pinned,
     );
     servers.push(tollgate);

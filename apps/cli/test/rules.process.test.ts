@@ -47,7 +47,7 @@ describe('tollgate rules', () => {
   });
 
   it('lint checks budgets.yaml too, with file and line', async () => {
-    expect((await tollgate(['rules', 'lint', '--dir', SHIPPED])).stdout).toMatch(/; 7 budget\(s\) in budgets\.yaml$/m);
+    expect((await tollgate(['rules', 'lint', '--dir', SHIPPED])).stdout).toMatch(/; 7 budget\(s\) in budgets\.yaml; 0 proxy caller\(s\) in proxy\.yaml$/m);
     const dir = rulesDir('budgets', { 'budgets.yaml': 'currency: USD\nbudgets:\n  - app: shop\n    monthly: lots\n' });
     const result = await tollgate(['rules', 'lint', '--dir', dir]);
     expect(result.code).toBe(1);

@@ -97,7 +97,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       });
       return sharedVerify.limiter;
     };
-    // Webhooks and owners' alert webhooks reach internal addresses only where the operator allows it.
+    // Webhooks, owners' alert webhooks and the proxy's upstreams reach internal addresses only where the operator allows it.
     const egress = createEgressGuard({ allow: parseEgressAllow(env.TOLLGATE_EGRESS_ALLOW) });
     const alerting = roles.has('notify') ? createAlertingRuntime({ store, env, logger, budgets, egress }) : undefined;
     await alerting?.start();
@@ -131,7 +131,14 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
         : undefined;
     await decisions?.start();
     const proxy = roles.has('decide')
-      ? createProxyRuntime({ store, config: loadProxyFile(env), env, onError: (error) => logger.warn({ err: error }, 'rate cards not read for the provider proxy') })
+      ? createProxyRuntime({
+          store,
+          config: loadProxyFile(env),
+          env,
+          // Upstreams are the operator's, but a provider URL that resolves inside the network is refused like a webhook's.
+          fetch: (url, init) => egress.fetch(url, init),
+          onError: (error) => logger.warn({ err: error }, 'rate cards not read for the provider proxy'),
+        })
       : undefined;
     await proxy?.start();
     const detection = roles.has('detect')

@@ -58,6 +58,8 @@ describe('provider proxy in a real server process', () => {
       TOLLGATE_ADMIN_KEY: TEST_ADMIN_KEY,
       TOLLGATE_HMAC_KEY: TEST_HMAC_KEY,
       TOLLGATE_RULES_DIR: rulesDir(readFileSync(PROXY_FIXTURE, 'utf8')),
+      // The stand-in provider listens on loopback, which the egress guard refuses unless allowed.
+      TOLLGATE_EGRESS_ALLOW: '127.0.0.1',
       TOLLGATE_UPSTREAM_TWILIO_VERIFY: standIn.url,
       TOLLGATE_UPSTREAM_TWILIO_API: standIn.url,
       TOLLGATE_UPSTREAM_VONAGE_API: standIn.url,

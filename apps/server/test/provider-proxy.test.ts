@@ -10,7 +10,8 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import twilio from 'twilio';
 import { Vonage } from '@vonage/server-sdk';
-import { parseProxyFile, type ProxyConfig } from '@tollgate/proxy';
+import { createEgressGuard, parseEgressAllow } from '@tollgate/egress';
+import { OPERATIONS, parseProxyFile, type ProxyConfig } from '@tollgate/proxy';
 import { saveRateCards } from '@tollgate/store';
 import { createProxyRuntime, type ProxyRuntime } from '../src/proxy-runtime.ts';
 import { openTestServer, type TestServer } from './support/test-server.ts';
@@ -451,5 +452,29 @@ describe('when the provider is slow or down', () => {
     expect(delivery.errors.find((e: { error_code: string }) => e.error_code === 'timeout').receipts).toBeGreaterThanOrEqual(1);
     const failed = await rows<{ n: string }>("SELECT count() AS n FROM sends_raw WHERE app = {app:String} AND status = 'failed'", { app: 'proxy-shop' });
     expect(Number(failed[0]!.n)).toBeGreaterThanOrEqual(1);
+  });
+});
+
+describe('upstreams behind the egress guard', () => {
+  it('refuses an upstream inside the network unless allowed, and relays to it once it is listed', async () => {
+    const request = { operation: OPERATIONS.twilioVerificationFetch, url: `${standIn.url}/v2/Services/${SERVICE}/Verifications/VE${'0'.repeat(32)}`, method: 'GET' as const, headers: {} };
+    const before = standIn.heard.length;
+    const closed = createEgressGuard({ allow: parseEgressAllow(undefined) });
+    try {
+      const refused = await createProxyRuntime({ store: server.core.store, config, env: {}, fetch: (url, init) => closed.fetch(url, init), onError: () => undefined }).relay.relay(request);
+      expect(refused).toMatchObject({ ok: false, failure: 'unreachable' });
+      expect(refused.ok === false && refused.detail).toMatch(/loopback/);
+      expect(heardSince(before)).toHaveLength(0);
+    } finally {
+      await closed.close();
+    }
+    const open = createEgressGuard({ allow: parseEgressAllow('127.0.0.1') });
+    try {
+      const relayed = await createProxyRuntime({ store: server.core.store, config, env: {}, fetch: (url, init) => open.fetch(url, init), onError: () => undefined }).relay.relay(request);
+      expect(relayed.ok).toBe(true);
+      expect(heardSince(before)).toHaveLength(1);
+    } finally {
+      await open.close();
+    }
   });
 });
