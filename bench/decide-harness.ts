@@ -164,11 +164,18 @@ export function loadAverage(): string {
     .join(', ');
 }
 
+/**
+ * Requests sent with `sessionPerRequest` by this process so far: each run goes on where the last
+ * one stopped, so no session is sent twice (a resend within its cooldown is refused) and each body
+ * waits a whole round before its phone and subnet are asked about again.
+ */
+let sentWithSession = 0;
+
 export async function load(server: Server, bodies: string[], durationS = DURATION_S, opts: { sessionPerRequest?: boolean } = {}): Promise<LoadResult> {
   let i = 0;
   const body = opts.sessionPerRequest
     ? () => {
-        const n = i++;
+        const n = sentWithSession++;
         const text = bodies[n % bodies.length]!;
         return `${text.slice(0, -1)},"session_id":"bench-${n}"}`;
       }

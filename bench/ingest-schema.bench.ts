@@ -18,7 +18,7 @@ import { median, writeResultsSection } from './results-file.ts';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 50_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
-const BATCH = 5_000;
+const BATCH = Number(process.env.BENCH_BATCH ?? 5_000);
 
 interface Stage {
   name: string;

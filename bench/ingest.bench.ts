@@ -6,14 +6,16 @@
  * the wire's fields, no view, no index, the engine parsing the lines itself).
  * Reports the median of several runs of each and the ratios, and rewrites its section of
  * bench/RESULTS.md. Targets: >= 40 % of the plain-table insert, >= 100,000 events/s end to end.
- * BENCH_CPU_PROFILE=DIR also profiles the first cold run (this process: the server, its embedded
- * store's calls and the HTTP clients) and writes the top costs per event to RESULTS.md.
+ * BENCH_CPU_PROFILE=DIR also profiles the first cold run (the main thread: the server and its
+ * embedded store's calls; the clients run in a worker) and writes the top costs per event to RESULTS.md.
  */
 import { spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { createChdbConnection } from 'chdb/connection';
 import { createHasher, createNormalizer, loadAsnDatabase, type SendRow } from '@tollgate/events';
 import { createStore, insertRows, migrate, DEFAULT_RETENTION } from '@tollgate/store';
@@ -57,23 +59,44 @@ function ndjsonBodies(sends: Record<string, unknown>[], idPrefix = ''): Buffer[]
   return bodies;
 }
 
+/**
+ * The HTTP clients, as JavaScript for a worker thread: the senders are other machines in
+ * production, so they must not share the server's event loop (fetch alone cost the main thread
+ * 7 us an event when they did). Posts the bodies it is given, CONCURRENCY at a time, and answers
+ * with the events accepted or the first error.
+ */
+const CLIENT_WORKER = `
+const { parentPort, workerData } = require('node:worker_threads');
+const { url, key, bodies, concurrency } = workerData;
+let next = 0;
+let accepted = 0;
+async function client() {
+  while (next < bodies.length) {
+    const body = bodies[next++];
+    const res = await fetch(url + '/v1/events/send', {
+      method: 'POST',
+      headers: { authorization: 'Bearer ' + key, 'content-type': 'application/x-ndjson' },
+      body,
+    });
+    if (res.status !== 200) throw new Error('ingest answered ' + res.status + ': ' + (await res.text()));
+    accepted += (await res.json()).accepted;
+  }
+}
+Promise.all(Array.from({ length: concurrency }, client)).then(
+  () => parentPort.postMessage({ accepted }),
+  (error) => parentPort.postMessage({ error: String(error) }),
+);
+`;
+
 async function post(url: string, bodies: Buffer[]): Promise<number> {
-  let next = 0;
-  let accepted = 0;
-  const client = async () => {
-    while (next < bodies.length) {
-      const body = bodies[next++]!;
-      const res = await fetch(`${url}/v1/events/send`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/x-ndjson' },
-        body,
-      });
-      if (res.status !== 200) throw new Error(`ingest answered ${res.status}: ${await res.text()}`);
-      accepted += ((await res.json()) as { accepted: number }).accepted;
-    }
-  };
-  await Promise.all(Array.from({ length: CONCURRENCY }, client));
-  return accepted;
+  const worker = new Worker(CLIENT_WORKER, { eval: true, workerData: { url, key: ADMIN_KEY, bodies: bodies.map((b) => new Uint8Array(b)), concurrency: CONCURRENCY } });
+  try {
+    const [answer] = (await once(worker, 'message')) as [{ accepted?: number; error?: string }];
+    if (answer.error !== undefined) throw new Error(answer.error);
+    return answer.accepted!;
+  } finally {
+    await worker.terminate();
+  }
 }
 
 /**
@@ -205,7 +228,7 @@ async function main(): Promise<void> {
   writeResultsSection(
     'ingest',
     [
-      `Command: \`npm run bench:ingest\` (${EVENTS.toLocaleString('en-US')} simulated sends over ${new Set(sends.map((s) => (s.phone as string).slice(0, -3))).size.toLocaleString('en-US')} number blocks, NDJSON batches of ${BATCH}, ${CONCURRENCY} concurrent HTTP clients on loopback, ${RUNS} alternating runs; embedded chDB store, fresh data directory per run; the raw insert writes the same rows in the same batch size into the same tables, views and indexes; the plain-table insert hands the same NDJSON request bodies to chDB's raw insert into one MergeTree table of the wire's fields; \`BENCH_EVENTS\`, \`BENCH_RUNS\` change the size).`,
+      `Command: \`npm run bench:ingest\` (${EVENTS.toLocaleString('en-US')} simulated sends over ${new Set(sends.map((s) => (s.phone as string).slice(0, -3))).size.toLocaleString('en-US')} number blocks, NDJSON batches of ${BATCH}, ${CONCURRENCY} concurrent HTTP clients on loopback in a worker thread, ${RUNS} alternating runs; embedded chDB store, fresh data directory per run; the raw insert writes the same rows in the same batch size into the same tables, views and indexes; the plain-table insert hands the same NDJSON request bodies to chDB's raw insert into one MergeTree table of the wire's fields; \`BENCH_EVENTS\`, \`BENCH_RUNS\` change the size).`,
       `Measured ${new Date().toISOString().slice(0, 10)} at commit ${commit} on ${process.platform} ${process.arch}, Node ${process.version}, 2 cores shared with other work; load average (1, 5, 15 min) ${loadBefore} before, ${loadAfter} after.`,
       '',
       table,
@@ -226,7 +249,7 @@ async function main(): Promise<void> {
     writeResultsSection(
       `ingest: CPU profile at ${commit}`,
       [
-        `Command: \`BENCH_CPU_PROFILE=bench/.profiles npm run bench:ingest\` (the first cold run of the table above, profiled with the inspector's Profiler from the first request to the last answer; this process holds the server, the embedded store's calls and the 4 HTTP clients; tables by bench/cpu-profile-table.ts). Load average ${loadBefore} before the runs.`,
+        `Command: \`BENCH_CPU_PROFILE=bench/.profiles npm run bench:ingest\` (the first cold run of the table above, profiled with the inspector's Profiler from the first request to the last answer; the main thread holds the server and the embedded store's calls, the HTTP clients run in a worker thread; tables by bench/cpu-profile-table.ts). Load average ${loadBefore} before the runs.`,
         '',
         `Process CPU during the profiled run, all threads (the engine's insert and merge threads included): ${(profiled.cpuUs / EVENTS).toFixed(1)} us per event; the main thread's share is the total below.`,
         '',
