@@ -241,12 +241,15 @@ export function createVelocityLimiter(deps: VelocityLimiterDeps): VelocityLimite
     const rules = rulesOf(request.app);
     const { limits } = rules;
     const app = countersOf(request.app);
-    if (limits.phone !== null) (phone ?? windowIn(app.phone, request.phoneHash, limits.phone)).add(nowMs);
-    if (limits.ip !== null) (ip ?? windowIn(app.ip, request.ip, limits.ip)).add(nowMs);
+    // With what check found, a counter it did not find is known to be absent: added without probing again.
+    if (limits.phone !== null) (phone ?? windowIn(app.phone, request.phoneHash, limits.phone, known)).add(nowMs);
+    if (limits.ip !== null) (ip ?? windowIn(app.ip, request.ip, limits.ip, known)).add(nowMs);
     const subnet = subnetRule(request.ipSubnet, rules);
-    if (subnet !== undefined) (subnetWindow ?? windowIn(app[subnet.table], request.ipSubnet, subnet.limit)).add(nowMs);
+    if (subnet !== undefined) (subnetWindow ?? windowIn(app[subnet.table], request.ipSubnet, subnet.limit, known)).add(nowMs);
     if (request.sessionId !== undefined && limits.session !== null) {
-      recordSession(session ?? app.session.upsert(request.sessionId, newSession), limits.session, nowMs);
+      let sends = session;
+      if (sends === undefined && known) app.session.addAbsent(request.sessionId, (sends = newSession()));
+      recordSession(sends ?? app.session.upsert(request.sessionId, newSession), limits.session, nowMs);
     }
     if (limits.app !== null) (app.app ??= new SlidingWindow(limits.app.windowMs)).add(nowMs);
     const account = request.accountHash;
@@ -376,8 +379,12 @@ function scaleOf(limit: WindowLimit | null, fallback: WindowLimit | null): numbe
   return Math.max(1, (limit ?? fallback)?.max ?? 1);
 }
 
-function windowIn(table: CappedMap<SlidingWindow>, key: string, limit: WindowLimit): SlidingWindow {
-  return table.upsert(key, () => new SlidingWindow(limit.windowMs));
+/** The counter of `key`, created when missing; `absent`: the caller knows it is missing (see `found`). */
+function windowIn(table: CappedMap<SlidingWindow>, key: string, limit: WindowLimit, absent = false): SlidingWindow {
+  if (!absent) return table.upsert(key, () => new SlidingWindow(limit.windowMs));
+  const window = new SlidingWindow(limit.windowMs);
+  table.addAbsent(key, window);
+  return window;
 }
 
 function newSession(): SessionSends {
