@@ -133,6 +133,13 @@ async function decisionMix(url: string, requests: number): Promise<{ text: strin
   }
 }
 
+/**
+ * BENCH_BASELINE=DIR: the root of another checkout (an earlier commit from `git archive`, with a
+ * node_modules that links this one's packages and its own workspace packages) whose decide server
+ * runs in the same rounds, scoring on, so a change is measured against its baseline in one run.
+ */
+const BASELINE_TREE = process.env.BENCH_BASELINE ? resolve(process.env.BENCH_BASELINE) : undefined;
+
 /** Where the profiled servers write their `.cpuprofile` (BENCH_CPU_PROFILE), or undefined. */
 const PROFILE_DIR = process.env.BENCH_CPU_PROFILE ? resolve(process.env.BENCH_CPU_PROFILE) : undefined;
 
@@ -165,11 +172,16 @@ async function main(): Promise<void> {
   console.error(`load average before: ${loadBefore}`);
   const server = await start(profiled('decide', [TOLLGATE, 'serve']), { TOLLGATE_DATA_DIR: dataDir, TOLLGATE_ADMIN_KEY: ADMIN_KEY, TOLLGATE_RULES_DIR: onRules }, pinned);
   const scoringOff = await start([TOLLGATE, 'serve'], { TOLLGATE_DATA_DIR: offDataDir, TOLLGATE_ADMIN_KEY: ADMIN_KEY, TOLLGATE_RULES_DIR: offRules }, pinned);
+  const baselineDataDir = BASELINE_TREE === undefined ? undefined : mkdtempSync(join(tmpdir(), 'tollgate-bench-decide-baseline-'));
+  const baseline =
+    BASELINE_TREE === undefined
+      ? undefined
+      : await start(profiled('baseline', [join(BASELINE_TREE, 'apps/cli/bin/tollgate.js'), 'serve']), { TOLLGATE_DATA_DIR: baselineDataDir!, TOLLGATE_ADMIN_KEY: ADMIN_KEY, TOLLGATE_RULES_DIR: onRules }, pinned);
   const bare = await start(profiled('bare', [RUN_TS, BARE_SERVER]), { BARE_FASTIFY: 'server' }, pinned);
   const bareDefaults = await start([RUN_TS, BARE_SERVER], { BARE_FASTIFY: 'defaults' }, pinned);
   const bodies = allowBodies();
-  const runs = { decide: [] as LoadResult[], scoringOff: [] as LoadResult[], bare: [] as LoadResult[], bareDefaults: [] as LoadResult[] };
-  const windows = { decide: [] as SampleWindow[], bare: [] as SampleWindow[] };
+  const runs = { decide: [] as LoadResult[], scoringOff: [] as LoadResult[], bare: [] as LoadResult[], bareDefaults: [] as LoadResult[], baseline: [] as LoadResult[] };
+  const windows = { decide: [] as SampleWindow[], bare: [] as SampleWindow[], baseline: [] as SampleWindow[] };
   let mix: { text: string; allowedShare: number };
   let otherWorkShare: number | undefined;
   let loadAfter: string;
@@ -177,10 +189,12 @@ async function main(): Promise<void> {
     console.error(`tripping ${BREAKERS} breakers...`);
     await tripBreakers(server.url);
     await tripBreakers(scoringOff.url);
+    if (baseline) await tripBreakers(baseline.url);
     // Warm-up: JIT and the number-block cache. Every request counts against its phone's hourly
     // limit, so the warm-up is short and the bodies many.
     const warmUp = await load(server, bodies, 2, { sessionPerRequest: true });
     await load(scoringOff, bodies, 2, { sessionPerRequest: true });
+    if (baseline) await load(baseline, bodies, 2, { sessionPerRequest: true });
     await load(bare, bodies, 2, { sessionPerRequest: true });
     await load(bareDefaults, bodies, 2, { sessionPerRequest: true });
     const targets = [
@@ -188,8 +202,9 @@ async function main(): Promise<void> {
       { name: 'bare defaults', server: bareDefaults, runs: runs.bareDefaults, windows: undefined },
       { name: 'decide', server, runs: runs.decide, windows: windows.decide },
       { name: 'decide, scoring off', server: scoringOff, runs: runs.scoringOff, windows: undefined },
+      ...(baseline ? [{ name: 'decide at the baseline tree', server: baseline, runs: runs.baseline, windows: windows.baseline }] : []),
     ];
-    const otherWork = measureOtherWork([server.child, scoringOff.child, bare.child, bareDefaults.child]);
+    const otherWork = measureOtherWork([server.child, scoringOff.child, bare.child, bareDefaults.child, ...(baseline ? [baseline.child] : [])]);
     for (let run = 0; run < RUNS; run++) {
       // Each round starts with the next server: whichever runs right after /v1/decide meets its
       // after-effects (the counts flush, a collection), and that must not always be the same one.
@@ -214,6 +229,8 @@ async function main(): Promise<void> {
     await stop(scoringOff.child);
     await stop(bare.child);
     await stop(bareDefaults.child);
+    if (baseline) await stop(baseline.child);
+    if (baselineDataDir) rmSync(baselineDataDir, { recursive: true, force: true });
     rmSync(dataDir, { recursive: true, force: true });
     rmSync(offDataDir, { recursive: true, force: true });
     rmSync(onRules, { recursive: true, force: true });
@@ -224,7 +241,8 @@ async function main(): Promise<void> {
     const commit = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).stdout.trim() || 'unknown';
     const decideTables = profileSection('decide', requests(runs.decide), windows.decide);
     const bareTables = profileSection('bare', requests(runs.bare), windows.bare);
-    console.log(`${decideTables}\n\n${bareTables}`);
+    const baselineTables = runs.baseline.length > 0 ? profileSection('baseline', requests(runs.baseline), windows.baseline) : undefined;
+    console.log(`${decideTables}\n\n${bareTables}${baselineTables ? `\n\n${baselineTables}` : ''}`);
     writeResultsSection(
       `decide: CPU profile at ${commit}`,
       [
@@ -237,6 +255,7 @@ async function main(): Promise<void> {
         `Bare route, server options (${fmtCount(requests(runs.bare))} requests):`,
         '',
         bareTables,
+        ...(baselineTables ? ['', `POST /v1/decide of the baseline tree (BENCH_BASELINE), risk scoring on, profiled alike (${fmtCount(requests(runs.baseline))} requests):`, '', baselineTables] : []),
       ].join('\n'),
     );
   }
@@ -295,7 +314,12 @@ async function main(): Promise<void> {
     `most answers allow: ${judge(allowedShare > 0.5)}; ` +
     `>= 1,000,000 cached decisions/s: ${cached >= 1_000_000 ? 'met' : 'NOT met'}.` +
     (busy ? ` Other work took ${otherWorkText} of the machine's CPU during the runs (more than ${MAX_OTHER_WORK_SHARE * 100} %): the ratios are noisier than on a quiet machine.` : '');
-  console.log(`${table}\n${verdict}\nWhat risk scoring costs: ${scoringCost}.\nDecisions during the warm-up and the runs: ${mix.text}.`);
+  const baselineLine =
+    runs.baseline.length === 0
+      ? ''
+      : `Same rounds, the decide server of BENCH_BASELINE (${BASELINE_TREE}), risk scoring on: ${fmt(med(runs.baseline, (r) => r.rps)!)} requests/s (each run ${all(runs.baseline, (r) => r.rps)}; this tree ${fmt(rps.decide)}), ` +
+        `p99 ${med(runs.baseline, (r) => r.p99)} ms (this tree ${p99.decide}), server CPU per request ${us(med(runs.baseline, (r) => r.serverCpuUs))} us (each run ${runs.baseline.map((r) => us(r.serverCpuUs)).join(', ')}; this tree ${us(cpu.decide)}, each run ${runs.decide.map((r) => us(r.serverCpuUs)).join(', ')}).`;
+  console.log(`${table}\n${verdict}\n${baselineLine}\nWhat risk scoring costs: ${scoringCost}.\nDecisions during the warm-up and the runs: ${mix.text}.`);
   writeResultsSection(
     'decide',
     [
@@ -306,6 +330,7 @@ async function main(): Promise<void> {
       '',
       verdict,
       '',
+      ...(baselineLine ? [baselineLine, ''] : []),
       `What risk scoring costs: ${scoringCost}.`,
       '',
       `Decisions of the scoring-on server during the warm-up and the runs, from its decision counts: ${mix.text}.`,

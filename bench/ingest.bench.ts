@@ -15,6 +15,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { createChdbConnection } from 'chdb/connection';
 import { createHasher, createNormalizer, loadAsnDatabase, type SendRow } from '@tollgate/events';
@@ -26,6 +27,12 @@ import { median, writeResultsSection } from './results-file.ts';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 100_000);
 const PROFILE_DIR = process.env.BENCH_CPU_PROFILE ? resolve(process.env.BENCH_CPU_PROFILE) : undefined;
+/**
+ * BENCH_BASELINE=DIR: the root of another checkout (an earlier commit from `git archive`, with a
+ * node_modules that links this one's packages and its own workspace packages) whose server also
+ * ingests the same lines cold in each round, so a change is measured against its baseline in one run.
+ */
+const BASELINE_TREE = process.env.BENCH_BASELINE ? resolve(process.env.BENCH_BASELINE) : undefined;
 const BATCH = 5_000;
 const CONCURRENCY = 4;
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -104,9 +111,14 @@ async function post(url: string, bodies: Buffer[]): Promise<number> {
  * process, so each pays a full libphonenumber parse. Warm: the same traffic after a warm-up pass
  * with other event ids, as a long-running collector sees recurring number blocks.
  */
-async function endToEnd(bodies: Buffer[], warmUp: Buffer[] | undefined, profile?: (cpu: { profile: CpuProfile; cpuUs: number; window: SampleWindow }) => void): Promise<number> {
+async function endToEnd(
+  bodies: Buffer[],
+  warmUp: Buffer[] | undefined,
+  profile?: (cpu: { profile: CpuProfile; cpuUs: number; window: SampleWindow }) => void,
+  start: typeof startPlatform = startPlatform,
+): Promise<number> {
   const dataDir = mkdtempSync(join(tmpdir(), 'tollgate-bench-e2e-'));
-  const platform = await startPlatform({
+  const platform = await start({
     env: { TOLLGATE_DATA_DIR: dataDir, TOLLGATE_ADMIN_KEY: ADMIN_KEY, TOLLGATE_HMAC_KEY: HMAC_KEY.toString('hex'), PORT: '0', LOG_LEVEL: 'warn' },
     demo: false,
     version: 'bench',
@@ -192,6 +204,9 @@ async function main(): Promise<void> {
   const warm: number[] = [];
   const raw: number[] = [];
   const plain: number[] = [];
+  const baseline: number[] = [];
+  const baselineStart =
+    BASELINE_TREE === undefined ? undefined : ((await import(pathToFileURL(join(BASELINE_TREE, 'apps/server/src/index.ts')).href)) as { startPlatform: typeof startPlatform }).startPlatform;
   const bodies = ndjsonBodies(sends);
   const warmUp = ndjsonBodies(sends, 'warmup-');
   const loadBefore = loadAverage();
@@ -202,8 +217,9 @@ async function main(): Promise<void> {
     cold.push(await endToEnd(bodies, undefined, PROFILE_DIR !== undefined && run === 0 ? (taken) => (profiled = taken) : undefined));
     raw.push(await rawInsert(rows));
     warm.push(await endToEnd(bodies, warmUp));
+    if (baselineStart) baseline.push(await endToEnd(bodies, undefined, undefined, baselineStart));
     console.error(
-      `run ${run + 1}/${RUNS}: end to end cold ${fmt(cold[run]!)}, warm ${fmt(warm[run]!)} events/s; raw insert ${fmt(raw[run]!)} rows/s; plain table ${fmt(plain[run]!)} rows/s`,
+      `run ${run + 1}/${RUNS}: end to end cold ${fmt(cold[run]!)}, warm ${fmt(warm[run]!)} events/s; raw insert ${fmt(raw[run]!)} rows/s; plain table ${fmt(plain[run]!)} rows/s${baseline.length > run ? `; baseline cold ${fmt(baseline[run]!)} events/s` : ''}`,
     );
   }
   const loadAfter = loadAverage();
@@ -218,6 +234,9 @@ async function main(): Promise<void> {
     '| --- | --- | --- | --- | --- |',
     `| HTTP NDJSON ingest end to end, cold number-block cache | ${fmt(coldMedian)} events/s | ${pct(coldMedian, plainMedian)} | ${pct(coldMedian, rawMedian)} | ${cold.map(fmt).join(', ')} |`,
     `| HTTP NDJSON ingest end to end, warm number-block cache | ${fmt(warmMedian)} events/s | ${pct(warmMedian, plainMedian)} | ${pct(warmMedian, rawMedian)} | ${warm.map(fmt).join(', ')} |`,
+    ...(baseline.length === 0
+      ? []
+      : [`| the same, cold, the server of BENCH_BASELINE | ${fmt(median(baseline))} events/s | ${pct(median(baseline), plainMedian)} | ${pct(median(baseline), rawMedian)} | ${baseline.map(fmt).join(', ')} |`]),
     `| raw insert of the same prepared rows (the schema's tables, views and indexes) | ${fmt(rawMedian)} rows/s | ${pct(rawMedian, plainMedian)} | 100 % | ${raw.map(fmt).join(', ')} |`,
     `| plain-table insert of the same NDJSON lines | ${fmt(plainMedian)} rows/s | 100 % | | ${plain.map(fmt).join(', ')} |`,
   ].join('\n');
