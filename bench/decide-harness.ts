@@ -5,15 +5,16 @@
  * server spent per request.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { createBreaker, type Breaker, type DecideRequest } from '@tollgate/breakers';
 import { ipSubnet, type AsnDatabase, type Hasher, type PhoneNormalizer } from '@tollgate/events';
 
 export const CONNECTIONS = 50;
-export const DURATION_S = Number(process.env.BENCH_SECONDS ?? 10);
+export const DURATION_S = Number(process.env.BENCH_SECONDS ?? 5);
 export const ADMIN_KEY = 'bench-admin-key-0123456789';
 export const RUN_TS = fileURLToPath(new URL('../apps/cli/bin/run-ts.js', import.meta.url));
 export const TOLLGATE = fileURLToPath(new URL('../apps/cli/bin/tollgate.js', import.meta.url));
@@ -44,6 +45,11 @@ export interface LoadResult {
   requests: number;
   /** CPU time the server process spent per request (user + system, all threads), when /proc tells it. */
   serverCpuUs: number | undefined;
+}
+
+/** Now on the clock of V8's CPU profiles (monotonic, microseconds), to mark the windows a profile is read over. */
+export function monotonicUs(): number {
+  return Number(process.hrtime.bigint() / 1_000n);
 }
 
 /** Starts a server; with `pinned`, on the server core (taskset execs node, so the pid stays the server's). */
@@ -114,8 +120,66 @@ export function requestBodies(): string[] {
   );
 }
 
-export async function load(server: Server, bodies: string[], durationS = DURATION_S): Promise<LoadResult> {
+/** The app of `allowBodies`: the bench's policy gives it no app-wide ceiling (`benchRules`). */
+export const UNCAPPED_APP = 'storefront';
+
+/**
+ * Bodies whose answers are nearly all `allow` under the shipped limits: 200,000 distinct phones,
+ * each IP in a /24 of its own (so neither the phone, IP nor subnet limits are reached in a few
+ * minutes of load), the app without the app-wide ceiling, and no session_id: `load` with
+ * `sessionPerRequest` gives each request a session of its own, as each OTP flow starts one.
+ */
+export function allowBodies(count = 200_000): string[] {
+  return Array.from({ length: count }, (_, i) => {
+    // Public unicast space 11-99.x.y.0/24 (no private, loopback or allowlisted range): a /24 per body.
+    const subnet = Math.floor(i / 89);
+    return JSON.stringify({
+      app: UNCAPPED_APP,
+      flow: 'login',
+      phone: `+4474${String(10_000_000 + i * 37).slice(-8)}`,
+      ip: `${11 + (i % 89)}.${subnet & 255}.${subnet >> 8}.${1 + (i % 254)}`,
+      device_id: `bench-device-${i}`,
+      user_agent: 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1',
+      timezone: 'Europe/London',
+      platform: 'ios',
+    });
+  });
+}
+
+/** The shipped rules with an app that has no app-wide ceiling (UNCAPPED_APP), written to `dir`. */
+export function benchRules(shippedDir: string, dir: string): void {
+  cpSync(shippedDir, dir, { recursive: true });
+  const policyPath = join(dir, 'breaker-policy.yaml');
+  const policy = readFileSync(policyPath, 'utf8');
+  // The velocity section's per-app overrides are the only `apps:` block at two spaces of indent.
+  const uncapped = policy.replace(/^ {2}apps:\n/m, `  apps:\n    ${UNCAPPED_APP}:\n      app: off\n`);
+  if (uncapped === policy) throw new Error('the shipped breaker policy has no velocity "apps:" block to add the bench app to');
+  writeFileSync(policyPath, uncapped);
+}
+
+/** The machine's load average (1, 5, 15 min) as `uptime` prints it, for the record of each run. */
+export function loadAverage(): string {
+  return loadavg()
+    .map((n) => n.toFixed(2))
+    .join(', ');
+}
+
+/**
+ * Requests sent with `sessionPerRequest` by this process so far: each run goes on where the last
+ * one stopped, so no session is sent twice (a resend within its cooldown is refused) and each body
+ * waits a whole round before its phone and subnet are asked about again.
+ */
+let sentWithSession = 0;
+
+export async function load(server: Server, bodies: string[], durationS = DURATION_S, opts: { sessionPerRequest?: boolean } = {}): Promise<LoadResult> {
   let i = 0;
+  const body = opts.sessionPerRequest
+    ? () => {
+        const n = sentWithSession++;
+        const text = bodies[n % bodies.length]!;
+        return `${text.slice(0, -1)},"session_id":"bench-${n}"}`;
+      }
+    : () => bodies[i++ % bodies.length];
   const cpuBeforeMs = processCpuMs(server.child);
   const result = await autocannon({
     url: `${server.url}/v1/decide`,
@@ -123,7 +187,7 @@ export async function load(server: Server, bodies: string[], durationS = DURATIO
     connections: CONNECTIONS,
     duration: durationS,
     headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
-    requests: [{ setupRequest: (req) => ({ ...req, body: bodies[i++ % bodies.length] }) }],
+    requests: [{ setupRequest: (req) => ({ ...req, body: body() }) }],
   });
   const cpuAfterMs = processCpuMs(server.child);
   const serverCpuUs =

@@ -136,6 +136,16 @@ interface AppCounters {
   app: SlidingWindow | undefined;
 }
 
+/** What `check` found for one request (see `found` in createVelocityLimiter). */
+interface Found {
+  request: VelocityRequest | undefined;
+  app: AppCounters | undefined;
+  phone: SlidingWindow | undefined;
+  ip: SlidingWindow | undefined;
+  subnet: SlidingWindow | undefined;
+  session: SessionSends | undefined;
+}
+
 const OUTCOME_RANK: Readonly<Record<LimitOutcome, number>> = { challenge: 1, block: 2 };
 
 /**
@@ -168,63 +178,102 @@ export function createVelocityLimiter(deps: VelocityLimiterDeps): VelocityLimite
     }));
   }
 
+  /**
+   * The counters `check` found for the request it answered last, so that `observe` and `record`
+   * of the same decision do not probe the tables again: each probe of a table of 100,000 keys is
+   * mostly a cache miss, and a decision asked about the same keys three times. Every other call
+   * that probes or adds to a table first forgets it, so what it holds is still in its tables (a
+   * turnover, the only way out, needs an addition).
+   */
+  const found: Found = { request: undefined, app: undefined, phone: undefined, ip: undefined, subnet: undefined, session: undefined };
+
+  function forget(): void {
+    found.request = undefined;
+    found.app = undefined;
+    found.phone = undefined;
+    found.ip = undefined;
+    found.subnet = undefined;
+    found.session = undefined;
+  }
+
   function check(request: VelocityRequest): VelocityDecision {
+    forget();
     const nowMs = clock();
     const rules = rulesOf(request.app);
     const { limits } = rules;
     const app = counters.get(request.app);
     const subnet = subnetRule(request.ipSubnet, rules);
+    const phone = app?.phone.get(request.phoneHash);
+    const ip = app?.ip.get(request.ip);
+    const subnetWindow = subnet === undefined ? undefined : app?.[subnet.table].get(request.ipSubnet);
+    const session = request.sessionId === undefined ? undefined : app?.session.get(request.sessionId);
     let worst: VelocityDenial | undefined;
-    worst = stricter(worst, checkWindow('phone', 'this phone', '', limits.phone, app?.phone.get(request.phoneHash), nowMs));
-    worst = stricter(worst, checkWindow('ip', 'this IP', '', limits.ip, app?.ip.get(request.ip), nowMs));
-    if (subnet !== undefined) {
-      const window = app?.[subnet.table].get(request.ipSubnet);
-      worst = stricter(worst, checkWindow(subnet.rule, 'subnet ', request.ipSubnet, subnet.limit, window, nowMs));
-    }
-    if (request.sessionId !== undefined && limits.session !== null) {
-      worst = stricter(worst, checkSession(limits.session, app?.session.get(request.sessionId), nowMs));
-    }
+    worst = stricter(worst, checkWindow('phone', 'this phone', '', limits.phone, phone, nowMs));
+    worst = stricter(worst, checkWindow('ip', 'this IP', '', limits.ip, ip, nowMs));
+    if (subnet !== undefined) worst = stricter(worst, checkWindow(subnet.rule, 'subnet ', request.ipSubnet, subnet.limit, subnetWindow, nowMs));
+    if (request.sessionId !== undefined && limits.session !== null) worst = stricter(worst, checkSession(limits.session, session, nowMs));
     worst = stricter(worst, checkWindow('app_ceiling', 'app ', request.app, limits.app, app?.app, nowMs));
     const account = request.accountHash;
     if (account !== undefined) {
       worst = stricter(worst, checkWindow('account_hour', 'this account', '', limits.accountHour, app?.accountHour.get(account), nowMs));
       worst = stricter(worst, checkWindow('account_day', 'this account', '', limits.accountDay, app?.accountDay.get(account), nowMs));
     }
+    if (app !== undefined) {
+      found.request = request;
+      found.app = app;
+      found.phone = phone;
+      found.ip = ip;
+      found.subnet = subnetWindow;
+      found.session = session;
+    }
     return worst ?? ALLOW;
   }
 
   function record(request: VelocityRequest): void {
+    const known = found.request === request;
+    const phone = known ? found.phone : undefined;
+    const ip = known ? found.ip : undefined;
+    const subnetWindow = known ? found.subnet : undefined;
+    const session = known ? found.session : undefined;
+    forget();
     const nowMs = clock();
     const rules = rulesOf(request.app);
     const { limits } = rules;
     const app = countersOf(request.app);
-    if (limits.phone !== null) countIn(app.phone, request.phoneHash, limits.phone, nowMs);
+    // With what check found, a counter it did not find is known to be absent: added without probing again.
+    if (limits.phone !== null) (phone ?? windowIn(app.phone, request.phoneHash, limits.phone, known)).add(nowMs);
     // '' is an unknown address (a proxied send without the end user's): never one counter for all of them.
-    if (limits.ip !== null && request.ip !== '') countIn(app.ip, request.ip, limits.ip, nowMs);
+    if (limits.ip !== null && request.ip !== '') (ip ?? windowIn(app.ip, request.ip, limits.ip, known)).add(nowMs);
     const subnet = subnetRule(request.ipSubnet, rules);
-    if (subnet !== undefined) countIn(app[subnet.table], request.ipSubnet, subnet.limit, nowMs);
-    if (request.sessionId !== undefined && limits.session !== null) recordSession(app.session, request.sessionId, limits.session, nowMs);
+    if (subnet !== undefined) (subnetWindow ?? windowIn(app[subnet.table], request.ipSubnet, subnet.limit, known)).add(nowMs);
+    if (request.sessionId !== undefined && limits.session !== null) {
+      let sends = session;
+      if (sends === undefined && known) app.session.addAbsent(request.sessionId, (sends = newSession()));
+      recordSession(sends ?? app.session.upsert(request.sessionId, newSession), limits.session, nowMs);
+    }
     if (limits.app !== null) (app.app ??= new SlidingWindow(limits.app.windowMs)).add(nowMs);
     const account = request.accountHash;
     if (account !== undefined) {
-      if (limits.accountHour !== null) countIn(app.accountHour, account, limits.accountHour, nowMs);
-      if (limits.accountDay !== null) countIn(app.accountDay, account, limits.accountDay, nowMs);
+      if (limits.accountHour !== null) windowIn(app.accountHour, account, limits.accountHour).add(nowMs);
+      if (limits.accountDay !== null) windowIn(app.accountDay, account, limits.accountDay).add(nowMs);
     }
   }
 
   function observe(request: VelocityRequest, out: VelocityCounts): void {
+    const known = found.request === request;
+    if (!known) forget();
     const nowMs = clock();
     const rules = rulesOf(request.app);
     const { limits } = rules;
-    const app = counters.get(request.app);
-    out.phone = app?.phone.get(request.phoneHash)?.count(nowMs) ?? 0;
-    out.phoneMax = scaleOf(limits.phone, DEFAULT_VELOCITY_LIMITS.phone);
-    out.ip = app?.ip.get(request.ip)?.count(nowMs) ?? 0;
-    out.ipMax = scaleOf(limits.ip, DEFAULT_VELOCITY_LIMITS.ip);
+    const app = known ? found.app : counters.get(request.app);
     const subnet = subnetRule(request.ipSubnet, rules);
-    out.subnet = subnet === undefined ? 0 : (app?.[subnet.table].get(request.ipSubnet)?.count(nowMs) ?? 0);
+    out.phone = (known ? found.phone : app?.phone.get(request.phoneHash))?.count(nowMs) ?? 0;
+    out.phoneMax = scaleOf(limits.phone, DEFAULT_VELOCITY_LIMITS.phone);
+    out.ip = (known ? found.ip : app?.ip.get(request.ip))?.count(nowMs) ?? 0;
+    out.ipMax = scaleOf(limits.ip, DEFAULT_VELOCITY_LIMITS.ip);
+    out.subnet = subnet === undefined ? 0 : ((known ? found.subnet : app?.[subnet.table].get(request.ipSubnet))?.count(nowMs) ?? 0);
     out.subnetMax = scaleOf(subnet?.limit ?? null, DEFAULT_VELOCITY_LIMITS.ipv4Subnet);
-    const sends = request.sessionId === undefined ? undefined : app?.session.get(request.sessionId);
+    const sends = request.sessionId === undefined ? undefined : known ? found.session : app?.session.get(request.sessionId);
     const ttlMs = (limits.session ?? DEFAULT_VELOCITY_LIMITS.session)!.sessionTtlMs;
     out.session = sends === undefined || nowMs - sends.firstSendMs >= ttlMs ? 0 : sends.sends;
     out.sessionMax = 1 + (limits.session ?? DEFAULT_VELOCITY_LIMITS.session)!.maxResends;
@@ -233,6 +282,7 @@ export function createVelocityLimiter(deps: VelocityLimiterDeps): VelocityLimite
   }
 
   function absorb(request: VelocityRequest, remote: RemoteSends): void {
+    forget();
     const nowMs = clock();
     const rules = rulesOf(request.app);
     const { limits } = rules;
@@ -329,8 +379,16 @@ function scaleOf(limit: WindowLimit | null, fallback: WindowLimit | null): numbe
   return Math.max(1, (limit ?? fallback)?.max ?? 1);
 }
 
-function countIn(table: CappedMap<SlidingWindow>, key: string, limit: WindowLimit, nowMs: number): void {
-  table.upsert(key, () => new SlidingWindow(limit.windowMs)).add(nowMs);
+/** The counter of `key`, created when missing; `absent`: the caller knows it is missing (see `found`). */
+function windowIn(table: CappedMap<SlidingWindow>, key: string, limit: WindowLimit, absent = false): SlidingWindow {
+  if (!absent) return table.upsert(key, () => new SlidingWindow(limit.windowMs));
+  const window = new SlidingWindow(limit.windowMs);
+  table.addAbsent(key, window);
+  return window;
+}
+
+function newSession(): SessionSends {
+  return { firstSendMs: 0, lastSendMs: 0, sends: 0 };
 }
 
 /** `n` sends at once, no more than it takes to reach the limit: past it, more changes no answer. */
@@ -362,9 +420,9 @@ function checkSession(limit: ResendLimit, sends: SessionSends | undefined, nowMs
   };
 }
 
-function recordSession(table: CappedMap<SessionSends>, key: string, limit: ResendLimit, nowMs: number): void {
-  const sends = table.upsert(key, () => ({ firstSendMs: nowMs, lastSendMs: nowMs, sends: 0 }));
-  if (nowMs - sends.firstSendMs >= limit.sessionTtlMs) {
+function recordSession(sends: SessionSends, limit: ResendLimit, nowMs: number): void {
+  // A new session (no sends yet) starts now; so does one past its time to live.
+  if (sends.sends === 0 || nowMs - sends.firstSendMs >= limit.sessionTtlMs) {
     sends.firstSendMs = nowMs;
     sends.sends = 0;
   }

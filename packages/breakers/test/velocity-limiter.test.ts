@@ -144,6 +144,22 @@ describe('bounded memory', () => {
     expect(phone.keys).toBeLessThanOrEqual(100);
     expect(phone.keys + phone.evicted).toBe(1_000);
   });
+
+  it.each([
+    ['a record of another phone', (limiter: ReturnType<typeof createVelocityLimiter>, n: number) => limiter.record({ ...SEND, phoneHash: `other${n}` })],
+    ['a check of another phone', (limiter: ReturnType<typeof createVelocityLimiter>, n: number) => limiter.check({ ...SEND, phoneHash: `other${n}` })],
+    ['an absorb of remote sends', (limiter: ReturnType<typeof createVelocityLimiter>, n: number) => limiter.absorb({ ...SEND, phoneHash: `other${n}` }, { phone: 1 })],
+  ])('counts a checked send that %s came between check and record for, even after its counter was dropped', (_name, between) => {
+    const clock = manualClock(NOW_MS);
+    const limiter = createVelocityLimiter({ clock: clock.now, config: only({ phone: { max: 2, windowMs: HOUR_MS, onExceed: 'block' } }), maxKeysPerTable: 4 });
+    limiter.record(SEND);
+    expect(limiter.check(SEND).decision).toBe('allow');
+    // Enough other phones to turn both generations over and drop SEND's counter.
+    for (let n = 0; n < 8; n++) between(limiter, n);
+    limiter.record(SEND);
+    limiter.record(SEND);
+    expect(limiter.check(SEND)).toMatchObject({ decision: 'block', rule: 'phone' });
+  });
 });
 
 describe('account limits', () => {

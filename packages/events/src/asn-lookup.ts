@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { EventsError } from './events-error.ts';
-import { isHostingNetwork } from './hosting-asn-patterns.ts';
+import { isHostingAsn, isHostingOrg } from './hosting-asn-patterns.ts';
 import { parseIp } from './ip-address.ts';
 
 export interface AsnInfo {
@@ -49,13 +49,20 @@ export function loadAsnDatabase(files: AsnDatabaseFiles = {}): AsnDatabase {
     }
   }
 
+  // The organisation half of the hosting answer, per organisation: one organisation announces many
+  // ranges (a large ISP thousands), and traffic from many networks meets a new range on most requests.
+  const orgHosting = new Uint8Array(orgs.names.length);
+
   function info(table: RangeTable, index: number): AsnInfo {
     const asn = table.asns[index]!;
-    const org = orgs.names[table.orgIds[index]!]!;
+    const orgId = table.orgIds[index]!;
+    const org = orgs.names[orgId]!;
     // Matching ~50 patterns per range at load would cost ~300 ms; ranges that are never looked up never pay.
     let hosting = table.hosting[index]!;
     if (hosting === HOSTING_UNKNOWN) {
-      hosting = isHostingNetwork(org, asn) ? HOSTING_YES : HOSTING_NO;
+      let byOrg = orgHosting[orgId]!;
+      if (byOrg === HOSTING_UNKNOWN) orgHosting[orgId] = byOrg = isHostingOrg(org) ? HOSTING_YES : HOSTING_NO;
+      hosting = byOrg === HOSTING_YES || isHostingAsn(asn) ? HOSTING_YES : HOSTING_NO;
       table.hosting[index] = hosting;
     }
     return { asn, org, hosting: hosting === HOSTING_YES };

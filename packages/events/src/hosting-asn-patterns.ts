@@ -71,5 +71,23 @@ export const HOSTING_ASN_PATTERNS: readonly HostingPattern[] = [
 ];
 
 export function isHostingNetwork(org: string, asn: number): boolean {
-  return HOSTING_ASN_PATTERNS.some((pattern) => pattern.org?.test(org) === true || pattern.asns?.includes(asn) === true);
+  return isHostingOrg(org) || HOSTING_ASNS.has(asn);
+}
+
+/** AS numbers listed by number, for a lookup instead of a walk over every pattern. */
+const HOSTING_ASNS: ReadonlySet<number> = new Set(HOSTING_ASN_PATTERNS.flatMap((pattern) => pattern.asns ?? []));
+
+/**
+ * Whether an organisation name matches a hosting pattern: the costly half of isHostingNetwork
+ * (dozens of regular expressions), which depends on the name alone, so callers can keep its
+ * answer per organisation.
+ */
+export function isHostingOrg(org: string): boolean {
+  for (const pattern of HOSTING_ASN_PATTERNS) if (pattern.org?.test(org) === true) return true;
+  return false;
+}
+
+/** Whether an AS number is listed as hosting by number (the cheap half of isHostingNetwork). */
+export function isHostingAsn(asn: number): boolean {
+  return HOSTING_ASNS.has(asn);
 }

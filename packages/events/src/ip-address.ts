@@ -60,11 +60,22 @@ export function ipSubnet(ip: string): string {
   return `${formatIpv6(hextets)}/${IPV6_SUBNET_BITS}`;
 }
 
+/** Expects a dotted quad isIP accepted (digits and dots only). Read by character: no split arrays per address. */
 function parseIpv4(ip: string): number {
   let value = 0;
-  for (const octet of ip.split('.')) value = value * 256 + Number(octet);
-  return value;
+  let octet = 0;
+  for (let i = 0; i < ip.length; i++) {
+    const code = ip.charCodeAt(i);
+    if (code === DOT) {
+      value = value * 256 + octet;
+      octet = 0;
+    } else octet = octet * 10 + (code - DIGIT_ZERO);
+  }
+  return value * 256 + octet;
 }
+
+const DOT = 0x2e;
+const DIGIT_ZERO = 0x30;
 
 function formatIpv4(value: number): string {
   return `${value >>> 24}.${(value >>> 16) & 0xff}.${(value >>> 8) & 0xff}.${value & 0xff}`;

@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { createHasher } from '../src/index.ts';
 
@@ -18,6 +19,18 @@ describe('createHasher', () => {
 
   it('separates domains: a phone hash and a block hash of one string differ', () => {
     expect(hasher.phone('+447400123')).not.toBe(hasher.block('+447400123'));
+  });
+
+  it.each([
+    ['an E.164 number', '+447400123456'],
+    ['an empty string', ''],
+    ['non-ASCII text', 'é☎'.repeat(20)],
+    ['a text longer than the fast path takes', '9'.repeat(300)],
+  ])('equals createHmac under the derived sub-key for %s', (_name, text) => {
+    const phoneKey = createHmac('sha256', KEY).update('tollgate/phone/v1').digest();
+    const blockKey = createHmac('sha256', KEY).update('tollgate/block/v1').digest();
+    expect(hasher.phone(text)).toBe(createHmac('sha256', phoneKey).update(text).digest('hex'));
+    expect(hasher.block(text)).toBe(createHmac('sha256', blockKey).update(text).digest('hex'));
   });
 
   it('depends on the key', () => {

@@ -37,4 +37,15 @@ describe('createCappedMap', () => {
     expect(map.evicted).toBe(2);
     expect([...map.values()]).toHaveLength(map.size);
   });
+
+  it('adds a key known to be absent under the same cap as any other', () => {
+    const map = createCappedMap<number>(4);
+    for (const [n, key] of ['a', 'b', 'c', 'd', 'e', 'f'].entries()) {
+      expect(map.get(key)).toBeUndefined();
+      map.addAbsent(key, n);
+    }
+    expect(map.size).toBeLessThanOrEqual(4);
+    expect(map.size + map.evicted).toBe(6);
+    expect(map.get('f')).toBe(5);
+  });
 });

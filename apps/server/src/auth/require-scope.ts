@@ -1,4 +1,4 @@
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { TollgateError } from '../errors.ts';
 import { SESSION_KEY_PREFIX, type Keyring, type Principal, type Scope } from '@tollgate/access';
 
@@ -16,17 +16,19 @@ declare module 'fastify' {
  * callback URLs carry credentials.
  */
 export function requireScope(keyring: Keyring, scope: Scope) {
-  return async function checkScope(request: FastifyRequest): Promise<void> {
+  // A callback hook, not an async one: it runs on every request, and an async hook costs a promise.
+  return function checkScope(request: FastifyRequest, _reply: FastifyReply, done: (error?: Error) => void): void {
     const header = request.headers.authorization;
-    if (!header) throw new TollgateError('TG_AUTH_MISSING');
+    if (!header) return done(new TollgateError('TG_AUTH_MISSING'));
     const token = tokenFrom(header);
-    if (!token) throw new TollgateError('TG_AUTH_MISSING', { message: 'Authorization header must be "Bearer <key>".' });
+    if (!token) return done(new TollgateError('TG_AUTH_MISSING', { message: 'Authorization header must be "Bearer <key>".' }));
     const principal = keyring.authenticate(token);
-    if (!principal) throw new TollgateError('TG_AUTH_INVALID');
+    if (!principal) return done(new TollgateError('TG_AUTH_INVALID'));
     if (!principal.scopes.includes(scope)) {
-      throw new TollgateError('TG_AUTH_SCOPE', { message: `${principal.keyId.startsWith(SESSION_KEY_PREFIX) ? 'Your role' : 'This API key'} lacks the "${scope}" scope this route needs.` });
+      return done(new TollgateError('TG_AUTH_SCOPE', { message: `${principal.keyId.startsWith(SESSION_KEY_PREFIX) ? 'Your role' : 'This API key'} lacks the "${scope}" scope this route needs.` }));
     }
     request.principal = principal;
+    done();
   };
 }
 

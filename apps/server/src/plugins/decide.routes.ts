@@ -197,11 +197,9 @@ export async function decideRoutes(
         timezone: body.timezone,
         platform: body.platform,
       });
-      counter.count(
-        { app: body.app, flow: body.flow, country: phone.country, prefix: phone.prefix, asn, provider: body.provider ?? '' },
-        result.decision,
-        result.shadow.some((s) => s.wouldBe === 'block'),
-      );
+      let shadowBlocked = false;
+      for (const s of result.shadow) if (s.wouldBe === 'block') shadowBlocked = true;
+      counter.count({ app: body.app, flow: body.flow, country: phone.country, prefix: phone.prefix, asn, provider: body.provider ?? '' }, result.decision, shadowBlocked);
       return responseBody(result);
     },
   );

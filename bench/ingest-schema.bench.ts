@@ -1,0 +1,139 @@
+/**
+ * What each part of the send schema costs an insert (`npm run bench:ingest-schema`): the same
+ * prepared send rows (the simulator's, normalized as the collectors do) inserted in batches of
+ * 5,000 through `insertRows` into stores that differ by one part each, from the migrated schema
+ * down to a plain MergeTree table of the same columns. The difference of two neighbouring stages'
+ * CPU time per row (the process's, all threads) is what the part removed between them costs a row. Stages alternate within
+ * each round so machine noise hits all alike; each stage starts on a fresh data directory.
+ * Writes the `ingest: what each view and index costs` section of bench/RESULTS.md.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createHasher, createNormalizer, loadAsnDatabase, ROW_COLUMNS, type SendRow } from '@tollgate/events';
+import { createStore, DEFAULT_RETENTION, insertRows, migrate, type Store } from '@tollgate/store';
+import { createSimulator } from '@tollgate/simulator';
+import { toTsv } from '../packages/store/src/tsv.ts';
+import { median, writeResultsSection } from './results-file.ts';
+
+const EVENTS = Number(process.env.BENCH_EVENTS ?? 50_000);
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const BATCH = Number(process.env.BENCH_BATCH ?? 5_000);
+
+interface Stage {
+  name: string;
+  /** Statements run on the migrated store to take this stage's part away. */
+  ddl: string[];
+  /** The table the rows go to (the raw send table unless the stage builds its own). */
+  table?: string;
+}
+
+/** Each stage removes one more part than the one before it. */
+const STAGES: Stage[] = [
+  { name: 'migrated schema (sends_raw, traffic_1m with its projection, traffic_1h, traffic_1d)', ddl: [] },
+  { name: 'without the daily view (traffic_1d_mv)', ddl: ['DROP VIEW traffic_1d_mv'] },
+  { name: 'without the hourly view (traffic_1h_mv)', ddl: ['DROP VIEW traffic_1d_mv', 'DROP VIEW traffic_1h_mv'] },
+  {
+    name: "without traffic_1m's by_minute projection",
+    ddl: ['DROP VIEW traffic_1d_mv', 'DROP VIEW traffic_1h_mv', 'ALTER TABLE traffic_1m DROP PROJECTION by_minute SETTINGS mutations_sync = 1'],
+  },
+  { name: 'without the minute view (sends_raw alone)', ddl: ['DROP VIEW traffic_1d_mv', 'DROP VIEW traffic_1h_mv', 'DROP VIEW traffic_1m_sends_mv'] },
+  {
+    name: 'sends_raw without its bloom indexes',
+    ddl: [
+      'DROP VIEW traffic_1d_mv',
+      'DROP VIEW traffic_1h_mv',
+      'DROP VIEW traffic_1m_sends_mv',
+      'ALTER TABLE sends_raw DROP INDEX idx_session SETTINGS mutations_sync = 1',
+      'ALTER TABLE sends_raw DROP INDEX idx_message SETTINGS mutations_sync = 1',
+    ],
+  },
+  {
+    name: 'plain MergeTree of the same columns (no sorting key, no partitions)',
+    ddl: ['CREATE TABLE sends_plain AS sends_raw ENGINE = MergeTree ORDER BY tuple()', 'ALTER TABLE sends_plain DROP INDEX idx_session', 'ALTER TABLE sends_plain DROP INDEX idx_message'],
+    table: 'sends_plain',
+  },
+];
+
+async function sendRows(): Promise<SendRow[]> {
+  const startMs = Date.parse('2026-11-16T00:00:00Z');
+  const simulator = createSimulator({ seed: 7, startMs, sendsPerMinute: 1_000, scenarios: [] });
+  const normalizer = createNormalizer({ hasher: createHasher(Buffer.alloc(32, 7)), asn: await loadAsnDatabase(), clock: () => Date.parse('2026-11-24T00:00:00Z') });
+  const rows: SendRow[] = [];
+  for (let minute = 0; rows.length < EVENTS; minute++) {
+    for (const event of simulator.generate(startMs + minute * 60_000, startMs + (minute + 1) * 60_000)) {
+      if (event.kind !== 'send' || rows.length >= EVENTS) continue;
+      const result = normalizer.send(event.body, rows.length + 1);
+      if (!result.ok) throw new Error(`simulated send rejected: ${JSON.stringify(result.rejected)}`);
+      rows.push(result.row);
+    }
+  }
+  return rows;
+}
+
+async function insertInto(store: Store, table: string | undefined, rows: SendRow[]): Promise<void> {
+  if (table === undefined) return insertRows(store, 'send', rows);
+  await store.rawInsert!(table, ROW_COLUMNS.send, toTsv(rows, ROW_COLUMNS.send));
+}
+
+/**
+ * Microseconds of this process's CPU (all threads: the embedded engine inserts and merges in its
+ * own) per row inserted, for one stage on a fresh store. CPU rather than wall time: with other work
+ * on the machine, wall time measures the queue for the cores more than the insert.
+ */
+async function stageUsPerRow(stage: Stage, rows: SendRow[]): Promise<number> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'tollgate-bench-schema-'));
+  const store = createStore({ kind: 'embedded', dataDir });
+  try {
+    await migrate(store, DEFAULT_RETENTION);
+    for (const query of stage.ddl) await store.client.command({ query });
+    const before = process.cpuUsage();
+    for (let i = 0; i < rows.length; i += BATCH) await insertInto(store, stage.table, rows.slice(i, i + BATCH));
+    const cpu = process.cpuUsage(before);
+    return (cpu.user + cpu.system) / rows.length;
+  } finally {
+    await store.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<void> {
+  const rows = await sendRows();
+  const loadBefore = loadavg().map((n) => n.toFixed(2)).join(', ');
+  const samples = STAGES.map(() => [] as number[]);
+  for (let run = 0; run < RUNS; run++) {
+    const line: string[] = [];
+    for (let s = 0; s < STAGES.length; s++) {
+      samples[s]!.push(await stageUsPerRow(STAGES[s]!, rows));
+      line.push(`${s}: ${samples[s]![run]!.toFixed(1)} us/row`);
+    }
+    console.error(`run ${run + 1}/${RUNS}: ${line.join(', ')}`);
+  }
+  const loadAfter = loadavg().map((n) => n.toFixed(2)).join(', ');
+  const medians = samples.map(median);
+  const table = [
+    '| stage (each without the part the row before it names) | CPU per row, us (median) | rows/s of one core | the part removed costs a row, us | each run, us |',
+    '| --- | --- | --- | --- | --- |',
+    ...STAGES.map((stage, s) => {
+      const removed = s + 1 < STAGES.length ? (medians[s]! - medians[s + 1]!).toFixed(1) : '';
+      return `| ${stage.name} | ${medians[s]!.toFixed(1)} | ${Math.round(1e6 / medians[s]!).toLocaleString('en-US')} | ${removed} | ${samples[s]!.map((v) => v.toFixed(1)).join(', ')} |`;
+    }),
+  ].join('\n');
+  console.log(table);
+  writeResultsSection(
+    'ingest: what each view and index costs',
+    [
+      `Command: \`npm run bench:ingest-schema\` (${EVENTS.toLocaleString('en-US')} simulated send rows, batches of ${BATCH} through insertRows, ${RUNS} rounds of alternating stages, each on a fresh embedded store migrated to the current schema and then stripped of one more part; \`BENCH_EVENTS\`, \`BENCH_RUNS\` change the size).`,
+      `Measured ${new Date().toISOString().slice(0, 10)} on ${process.platform} ${process.arch}, Node ${process.version}, 2 cores shared with other work; load average (1, 5, 15 min) ${loadBefore} before, ${loadAfter} after.`,
+      '',
+      table,
+      '',
+      'Reading: CPU time of the whole process (the embedded engine inserts, aggregates and merges in its own threads) per row',
+      'while the batches were inserted; merges still running when the last insert returns are left out alike in every stage.',
+      'The fourth column is the difference of neighbouring medians: what the part costs each inserted row (a negative or tiny',
+      'figure is within the noise). The last row is the floor of the engine for these rows and this batch size.',
+    ].join('\n'),
+  );
+}
+
+await main();
