@@ -17,7 +17,9 @@ import {
   composeSpendDigest,
   formatRuleError,
   lenientEnv,
+  unreachableTargets,
   unsetPagerDutyVariables,
+  type UnreachableTarget,
   watchRules,
   type AlertInput,
   type AlertingConfig,
@@ -50,6 +52,8 @@ export interface RulesStatus {
   lastError?: { at: number; errors: string[] };
   /** PagerDuty variables the rules name that are unset here: those pages fail, Slack still hears. */
   unsetVariables: string[];
+  /** Owners' destinations that would fail now (unset keys, Slack or webhooks not configured). */
+  unreachable: UnreachableTarget[];
 }
 
 export interface AlertingRuntime {
@@ -88,7 +92,7 @@ export interface AlertingOptions {
 }
 
 /** The detector's anomaly as alert routing sees it. */
-function alertOf(anomaly: Anomaly): AlertInput {
+export function alertOf(anomaly: Anomaly): AlertInput {
   return {
     id: anomaly.id,
     kind: anomaly.kind,
@@ -136,7 +140,7 @@ export function createAlertingRuntime(options: AlertingOptions): AlertingRuntime
   const { store, env, logger } = options;
   const clock = options.clock ?? Date.now;
   const dir = resolve(env.TOLLGATE_RULES_DIR ?? './alert-rules');
-  const status: RulesStatus = { dir, files: [], unsetVariables: [] };
+  const status: RulesStatus = { dir, files: [], unsetVariables: [], unreachable: [] };
   let watcher: RulesWatcher | undefined;
   let timer: NodeJS.Timeout | undefined;
   let digestTask: ScheduledTask | undefined;
@@ -152,6 +156,9 @@ export function createAlertingRuntime(options: AlertingOptions): AlertingRuntime
     logger,
     onSent: (notification) => {
       void desk?.notified(notification).catch((error: unknown) => logger.error({ err: error }, 'could not record a sent notification'));
+    },
+    onFailed: (notification, outcome) => {
+      void desk?.notifyFailed(notification, outcome).catch((error: unknown) => logger.error({ err: error }, 'could not record a failed notification'));
     },
   });
   desk = createIncidentDesk({ store, clock, rules: () => watcher?.current(), silences: () => silences.list(), planned: () => planned.active(), outbox, logger });
@@ -235,6 +242,7 @@ export function createAlertingRuntime(options: AlertingOptions): AlertingRuntime
           status.loadedAt = clock();
           status.files = config.files;
           status.unsetVariables = unsetPagerDutyVariables(config);
+          status.unreachable = unreachableTargets(config, { slack: Boolean(env.SLACK_BOT_TOKEN), webhook: Boolean(env.TOLLGATE_ALERT_WEBHOOK_SECRET) });
           delete status.lastError;
           logger.info({ dir, files: config.files.length, owners: config.owners.size }, 'alert rules loaded');
           if (status.unsetVariables.length > 0) {

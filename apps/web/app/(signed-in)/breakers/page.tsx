@@ -7,6 +7,7 @@ import { AutoRefresh } from '../../../components/auto-refresh.tsx';
 import { ConfirmForm } from '../../../components/confirm-form.tsx';
 import { Outcome } from '../../../components/outcome.tsx';
 import { EmptyState, ErrorState } from '../../../components/states.tsx';
+import { roleText } from '../../../lib/words.ts';
 
 export const dynamic = 'force-dynamic';
 
@@ -21,7 +22,7 @@ export default async function BreakersPage({ searchParams }: { searchParams: Pro
       <>
         <h1>Breakers</h1>
         <p className="state forbidden" data-state="forbidden">
-          Breakers are for on-call and admins: your role ({viewer.role}) cannot see or change them.
+          Breakers are for on-call and admins: your role ({roleText(viewer.role)}) cannot see or change them.
         </p>
       </>
     );

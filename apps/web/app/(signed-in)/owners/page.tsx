@@ -8,6 +8,7 @@ import { AutoRefresh } from '../../../components/auto-refresh.tsx';
 import { Chart } from '../../../components/chart.tsx';
 import { IncidentBadges } from '../../../components/incident-badges.tsx';
 import { EmptyState, ErrorState } from '../../../components/states.tsx';
+import { roleText } from '../../../lib/words.ts';
 
 export const dynamic = 'force-dynamic';
 
@@ -117,7 +118,7 @@ export default async function OwnersPage({ searchParams }: { searchParams: Promi
                       <td>
                         <Link href={`/incidents?owner=${encodeURIComponent(owner.owner)}`}>{owner.owner}</Link>
                       </td>
-                      <td>{owner.role}</td>
+                      <td>{roleText(owner.role)}</td>
                       <td className="num">{owner.incidents}</td>
                       <td className="num">{owner.open}</td>
                       {STEPS.map(({ step }) => {

@@ -2,6 +2,7 @@ import { api } from '../../../lib/api.ts';
 import { bodyEnum } from '../../../lib/openapi.ts';
 import { AutoRefresh } from '../../../components/auto-refresh.tsx';
 import { EmptyState, ErrorState } from '../../../components/states.tsx';
+import { roleText } from '../../../lib/words.ts';
 
 export const dynamic = 'force-dynamic';
 
@@ -24,6 +25,15 @@ interface RulesAnswer {
   inhibit?: { name: string; source: string[]; target: string[]; equal: string[] }[];
   loadedAt: string | null;
   lastError: { at: string; errors: unknown[] } | null;
+  /** The server's rules directory: file names are shown relative to it, never as the server's own paths. */
+  dir?: string;
+  unreachable?: { owner: string; channel: string; target: string; reason: string }[];
+}
+
+/** A rules file as the operator names it in alert-rules/, not the server machine's absolute path. */
+function fileName(file: string, dir: string | undefined): string {
+  if (dir && file.startsWith(`${dir}/`)) return file.slice(dir.length + 1);
+  return file.split(/[\\/]/).pop() ?? file;
 }
 
 interface RoutingAnswer {
@@ -91,6 +101,7 @@ export default async function RulesPage({ searchParams }: { searchParams: Promis
         <ErrorState result={rules} what="the alert rules" />
       ) : (
         <>
+          <Unreachable targets={rules.data.unreachable ?? []} />
           <p className="muted small">
             Loaded {rules.data.loadedAt ?? 'never'}
             {rules.data.lastError && <span className="state error"> · last reload failed at {rules.data.lastError.at}: {rules.data.lastError.errors.length} error(s); the previous rules stay in force</span>}
@@ -98,7 +109,7 @@ export default async function RulesPage({ searchParams }: { searchParams: Promis
           {rules.data.route ? (
             <div className="tree" data-testid="route-tree">
               <ul>
-                <RouteNode route={rules.data.route} />
+                <RouteNode route={rules.data.route} dir={rules.data.dir} />
               </ul>
             </div>
           ) : (
@@ -122,9 +133,13 @@ export default async function RulesPage({ searchParams }: { searchParams: Promis
                 {rules.data.owners!.map((owner) => (
                   <tr key={owner.name}>
                     <td>{owner.name}</td>
-                    <td>{owner.role}</td>
-                    <td>{owner.slack ?? '—'}</td>
-                    <td>{owner.pagerduty ?? '—'}</td>
+                    <td>{roleText(owner.role)}</td>
+                    <td>
+                      {owner.slack ?? '—'} <Failing targets={rules.data.unreachable} owner={owner.name} channel="slack" />
+                    </td>
+                    <td>
+                      {owner.pagerduty ?? '—'} <Failing targets={rules.data.unreachable} owner={owner.name} channel="pagerduty" />
+                    </td>
                     <td className="small">{owner.escalation.map((step) => `${step.name} after ${Math.round(step.afterMs / 60_000)} min`).join(', ') || '—'}</td>
                   </tr>
                 ))}
@@ -150,7 +165,36 @@ export default async function RulesPage({ searchParams }: { searchParams: Promis
   );
 }
 
-function RouteNode({ route }: { route: RouteView }) {
+/**
+ * Destinations that would fail if an incident came now (an unset PagerDuty key, Slack without a
+ * token): on-call must not believe someone is paged who is not.
+ */
+function Unreachable({ targets }: { targets: { owner: string; channel: string; target: string; reason: string }[] }) {
+  if (targets.length === 0) return null;
+  return (
+    <div className="banner" role="alert" data-testid="unreachable">
+      <strong>
+        {targets.length === 1 ? 'One destination' : `${targets.length} destinations`} cannot be reached: these owners would not hear about an incident there.
+      </strong>
+      <ul>
+        {targets.map((t) => (
+          <li key={`${t.owner} ${t.channel} ${t.target}`} data-unreachable={`${t.owner} ${t.channel}`}>
+            {t.owner}: {t.channel === 'pagerduty' ? 'PagerDuty' : t.channel === 'slack' ? `Slack ${t.target}` : 'webhook'} — {t.reason}
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
+/** Beside an owner's destination: that it would fail now, and why. */
+function Failing({ targets = [], owner, channel }: { targets?: { owner: string; channel: string; reason: string }[]; owner: string; channel: string }) {
+  const failing = targets.filter((t) => t.owner === owner && t.channel === channel);
+  if (failing.length === 0) return null;
+  return <span className="field-error" data-failing={`${owner} ${channel}`}>{failing.map((t) => t.reason).join('; ')}</span>;
+}
+
+function RouteNode({ route, dir }: { route: RouteView; dir: string | undefined }) {
   return (
     <li>
       <strong>{route.receiver ?? '(inherits)'}</strong> {route.matchers.length > 0 ? <code>{route.matchers.join(', ')}</code> : <span className="muted">everything</span>}
@@ -158,12 +202,12 @@ function RouteNode({ route }: { route: RouteView }) {
       <span className="muted small">
         {' '}
         · pages: {route.page}
-        {route.continue && ' · continue'} · {route.file}:{route.line}
+        {route.continue && ' · continue'} · {fileName(route.file, dir)}:{route.line}
       </span>
       {route.routes.length > 0 && (
         <ul>
           {route.routes.map((child) => (
-            <RouteNode key={child.path} route={child} />
+            <RouteNode key={child.path} route={child} dir={dir} />
           ))}
         </ul>
       )}
