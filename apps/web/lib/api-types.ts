@@ -72,7 +72,12 @@ export interface Breaker {
   state: 'closed' | 'open' | 'half_open';
   reason: { kind: 'anomaly'; anomaly_id: string } | { kind: 'manual'; actor: string; note: string };
   opened_at: number | null;
+  /** When an open breaker lets its first probes through (opened_at plus the escalated cooldown). */
+  half_open_at: number | null;
   expires_at: number | null;
+  cooldown_s: number;
+  probe_share: number;
+  reopen_count: number;
   updated_at: number;
 }
 

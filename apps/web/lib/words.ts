@@ -55,7 +55,7 @@ export function placeText(scope: Scope, locale: string): string {
   return said.length === 0 ? 'all traffic' : said.join(', ');
 }
 
-type Measured = Pick<IncidentAnomaly, 'kind' | 'scope' | 'costPerHourUsd'> & { observed?: number; expected?: number };
+type Measured = Pick<IncidentAnomaly, 'kind' | 'scope' | 'costPerHourUsd'> & { observed?: number; expected?: number; unit?: string };
 
 /** What was measured against what was expected, with units; undefined when the answer carries no measure. */
 export function measureText(anomaly: Measured, locale: string): string | undefined {
@@ -64,8 +64,12 @@ export function measureText(anomaly: Measured, locale: string): string | undefin
   const share = (value: number) => formatPercent(value, locale);
   const money = (value: number) => formatMoney(value, locale);
   switch (anomaly.kind) {
-    case 'volume_spike':
-      return expected < 1 ? `${formatCount(observed, locale)} sends where almost none were expected` : `${formatCount(observed, locale)} sends where about ${formatCount(expected, locale)} were expected`;
+    case 'volume_spike': {
+      // "sends per 30 min" when the answer says over what span.
+      const span = /^sends per (.+)$/.exec(anomaly.unit ?? '')?.[1];
+      const sends = `${formatCount(observed, locale)} sends${span ? ` in ${span}` : ''}`;
+      return expected < 1 ? `${sends} where almost none were expected` : `${sends} where about ${formatCount(expected, locale)} were expected`;
+    }
     case 'conversion_drop':
       return `${share(observed)} of sessions verified, against ${share(expected)} normally`;
     case 'new_destination':
@@ -183,4 +187,52 @@ export function providerCodeText(provider: string | undefined, code: string): st
 
 function capitalize(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+const CHANNEL_WORDS: Readonly<Record<string, string>> = { slack: 'Slack', pagerduty: 'PagerDuty', webhook: 'the webhook' };
+const EVENT_WORDS: Readonly<Record<string, string>> = { trigger: 'alert', acknowledge: 'acknowledgement', resolve: 'resolution', follow_up: 'update', escalate: 'escalation page', digest: 'digest' };
+
+/**
+ * One line of an incident's timeline as a sentence; `failed` marks a notification that reached
+ * nobody, which on-call must not miss.
+ */
+export function timelineText(entry: { type: string; actor: string; [detail: string]: unknown }): { text: string; failed: boolean } {
+  const str = (name: string) => (typeof entry[name] === 'string' ? (entry[name] as string) : '');
+  const channel = CHANNEL_WORDS[str('channel')] ?? str('channel');
+  const event = EVENT_WORDS[str('event')] ?? str('event');
+  const by = entry.actor === 'tollgate' ? '' : ` by ${entry.actor}`;
+  switch (entry.type) {
+    case 'opened':
+      // The findings themselves are described, in words, above the timeline.
+      return { text: 'Opened by the detector.', failed: false };
+    case 'anomaly_added':
+      return { text: 'Another finding joined the incident.', failed: false };
+    case 'anomaly_resolved':
+      return { text: 'A finding ended: the traffic is back to normal there.', failed: false };
+    case 'notified':
+      return { text: `${event === 'alert' ? 'Alert' : capitalize(event)} sent to ${channel} ${str('target')}.`, failed: false };
+    case 'paged':
+      return { text: `Paged through PagerDuty (${str('target')}).`, failed: false };
+    case 'notify_failed':
+      return {
+        text: `${capitalize(event)} to ${channel} ${str('target')} failed${entry.retrying === true ? ' (retrying)' : ''}: ${str('error')}. ${entry.retrying === true ? '' : 'Nobody was reached there.'}`.trim(),
+        failed: true,
+      };
+    case 'escalated':
+      return { text: `Escalated to ${str('contact')} (level ${String(entry.level ?? '')}): nobody acknowledged in time.`, failed: false };
+    case 'acknowledged':
+      return { text: `Acknowledged${by}.`, failed: false };
+    case 'note':
+      return { text: `Note${by}: ${str('text')}`, failed: false };
+    case 'reassigned':
+      return { text: `Reassigned from ${str('from')} to ${str('to')}${by}: ${str('reason')}`, failed: false };
+    case 'breaker_tripped':
+      return { text: `Breaker tripped${by} on ${str('scope')}.`, failed: false };
+    case 'breaker_reset':
+      return { text: `Breaker reset${by} on ${str('scope')}.`, failed: false };
+    case 'resolved':
+      return { text: `Resolved${by}: ${str('reason')}`, failed: false };
+    default:
+      return { text: `${capitalize(entry.type.replace(/_/g, ' '))}${by}.`, failed: false };
+  }
 }
