@@ -63,7 +63,7 @@ export function Chart({ kind, rows, x, series, locale, height = 240, reference }
     </>
   );
   return (
-    <div className="chart" data-chart={kind} data-points={rows.length}>
+    <div className="chart" data-chart={kind} data-points={rows.length} {...(!isTime && { 'data-x': rows.map((row) => String(row[x])).join(',') })}>
       <ResponsiveContainer width="100%" height={height} minWidth={0}>
         {kind === 'bar' ? (
           <BarChart data={rows} margin={MARGIN}>

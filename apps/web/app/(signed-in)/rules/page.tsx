@@ -30,10 +30,9 @@ interface RulesAnswer {
   unreachable?: { owner: string; channel: string; target: string; reason: string }[];
 }
 
-/** A rules file as the operator names it in alert-rules/, not the server machine's absolute path. */
-function fileName(file: string, dir: string | undefined): string {
-  if (dir && file.startsWith(`${dir}/`)) return file.slice(dir.length + 1);
-  return file.split(/[\\/]/).pop() ?? file;
+/** A rules file (or a name that holds one) as the operator names it in alert-rules/, not the server machine's absolute path. */
+function fileName(text: string, dir: string | undefined): string {
+  return dir ? text.split(`${dir}/`).join('') : text;
 }
 
 interface RoutingAnswer {
@@ -106,6 +105,13 @@ export default async function RulesPage({ searchParams }: { searchParams: Promis
             Loaded {rules.data.loadedAt ?? 'never'}
             {rules.data.lastError && <span className="state error"> · last reload failed at {rules.data.lastError.at}: {rules.data.lastError.errors.length} error(s); the previous rules stay in force</span>}
           </p>
+          {rules.data.lastError && (
+            <ul className="state error small" data-testid="rules-errors">
+              {rules.data.lastError.errors.map((error, i) => (
+                <li key={i}>{fileName(ruleErrorText(error), rules.data.dir)}</li>
+              ))}
+            </ul>
+          )}
           {rules.data.route ? (
             <div className="tree" data-testid="route-tree">
               <ul>
@@ -153,7 +159,7 @@ export default async function RulesPage({ searchParams }: { searchParams: Promis
             <ul>
               {rules.data.inhibit!.map((rule) => (
                 <li key={rule.name}>
-                  <strong>{rule.name}</strong>: while <code>{rule.source.join(', ')}</code> fires, mute <code>{rule.target.join(', ')}</code>
+                  <strong>{fileName(rule.name, rules.data.dir)}</strong>: while <code>{rule.source.join(', ')}</code> fires, mute <code>{rule.target.join(', ')}</code>
                   {rule.equal.length > 0 && <> with the same {rule.equal.join(', ')}</>}
                 </li>
               ))}
@@ -185,6 +191,13 @@ function Unreachable({ targets }: { targets: { owner: string; channel: string; t
       </ul>
     </div>
   );
+}
+
+/** A reload error as the API gives it: a line, or its file, line, path and message. */
+function ruleErrorText(error: unknown): string {
+  if (typeof error === 'string') return error;
+  const { file, line, path, message } = (error ?? {}) as { file?: string; line?: number; path?: string; message?: string };
+  return `${file ?? ''}:${line ?? 0} ${path ?? ''}: ${message ?? ''}`;
 }
 
 /** Beside an owner's destination: that it would fail now, and why. */

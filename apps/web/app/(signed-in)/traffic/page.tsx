@@ -38,7 +38,7 @@ export default async function TrafficPage({ searchParams }: { searchParams: Prom
     return `/traffic?${next}`;
   };
   const rows = total.ok ? shapeRows(total.data, { rowsPath: 'series.0.points', x: 'ts', fields: TRAFFIC_VIEWS.explorerTotals }) : [];
-  const groupRows = groups?.ok ? shapeRows(groups.data, { rowsPath: 'series', x: 'key', totalsOf: 'points', fields: TRAFFIC_VIEWS.explorerGroups }) : [];
+  const groupRows = groups?.ok ? shapeRows(groups.data, { rowsPath: 'series', x: 'key', totalsOf: 'points', fields: TRAFFIC_VIEWS.explorerGroups, sortBy: rank === 'cost' ? 'cost_est_usd' : 'sends' }) : [];
   return (
     <>
       <h1>Traffic explorer</h1>

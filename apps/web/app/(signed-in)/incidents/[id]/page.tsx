@@ -1,13 +1,13 @@
 import Link from 'next/link';
 import { api, canOperate, currentViewer, type ApiResult } from '../../../../lib/api.ts';
-import { scopeText, type Anomaly, type Breaker, type DecisionsAnswer, type Incident, type OwnersAnswer, type PlannedEvent, type Scope, type SeriesPoint, type TimelineEntry, type TrafficAnswer } from '../../../../lib/api-types.ts';
+import { type Anomaly, type Breaker, type DecisionsAnswer, type Incident, type OwnersAnswer, type PlannedEvent, type Scope, type SeriesPoint, type TimelineEntry, type TrafficAnswer } from '../../../../lib/api-types.ts';
 import { bandRows, reduceRows, shapeRows, windowWithin } from '../../../../lib/chart-data.ts';
 import { formatAge, formatCount, formatMoney, formatPercent, formatTime } from '../../../../lib/format.ts';
 import { plannedEventIdsOf } from '../../../../lib/planned.ts';
 import { TRAFFIC_VIEWS, viewFields } from '../../../../lib/traffic-views.ts';
 import { matchersLike } from '../../../../lib/silences.ts';
 import type { PageParams } from '../../../../lib/form-errors.ts';
-import { anomalySentence, kindText, placeText, timelineText } from '../../../../lib/words.ts';
+import { anomalySentence, incidentHeadline, kindText, placeText, timelineText } from '../../../../lib/words.ts';
 import { BreakerActions, BreakerTimes } from '../../../../components/breaker-controls.tsx';
 import { IncidentHeadline } from '../../../../components/incident-headline.tsx';
 import { NewBreakerForm } from '../../../../components/new-breaker-form.tsx';
@@ -113,7 +113,7 @@ export default async function IncidentPage({ params, searchParams }: { params: P
       ))}
       {incident.anomalies.length > charted.length && (
         <p className="muted">
-          {incident.anomalies.length - charted.length} more anomalies: {incident.anomalies.slice(charted.length).map((a) => `${a.kind} (${scopeText(a.scope)})`).join('; ')}
+          {incident.anomalies.length - charted.length} more findings: {incident.anomalies.slice(charted.length).map((a) => anomalySentence(a, locale)).join(' ')}
         </p>
       )}
 
@@ -136,7 +136,7 @@ export default async function IncidentPage({ params, searchParams }: { params: P
           {incident.state !== 'resolved' && first && (related.length === 0 || related.every((b) => b.state === 'closed') || query.trip === '1') ? (
             <section className="panel" data-testid="trip-from-incident" style={{ marginTop: '.5rem' }}>
               <h3>Trip a breaker on {placeText(first.scope, locale)}</h3>
-              <NewBreakerForm params={query} defaults={scopeDefaults(first.scope, incident.title)} back={back} />
+              <NewBreakerForm params={query} defaults={scopeDefaults(first.scope, incidentHeadline(incident, locale))} back={back} />
             </section>
           ) : (
             incident.state !== 'resolved' && (
@@ -301,7 +301,7 @@ function PlannedEvents({ ids, result, timeline, locale }: { ids: string[]; resul
               <strong>{event.kind}</strong>: {event.note}
             </dd>
             <dt>scope</dt>
-            <dd>{scopeText(event.scope)}</dd>
+            <dd>{placeText(event.scope, locale)}</dd>
             <dt>window</dt>
             <dd>
               {formatTime(event.startsAt, locale)} → {formatTime(event.endsAt, locale)} UTC
@@ -327,6 +327,6 @@ function sameScope(breaker: Scope, finding: Scope): boolean {
 }
 
 /** The new-breaker form filled in from a finding: its country, prefix and app, the incident as the reason. */
-function scopeDefaults(scope: Scope, title: string): Record<string, string | undefined> {
-  return { country: scope.country, prefix: scope.prefix, asn: scope.asn === undefined ? undefined : String(scope.asn), app: scope.app, reason: `incident: ${title}`.slice(0, 500) };
+function scopeDefaults(scope: Scope, headline: string): Record<string, string | undefined> {
+  return { country: scope.country, prefix: scope.prefix, asn: scope.asn === undefined ? undefined : String(scope.asn), app: scope.app, reason: headline.slice(0, 500) };
 }
