@@ -78,6 +78,7 @@ describe('spend by country is ranked by spend', () => {
     const shown = await categoriesOf(page, 'cost-by-country');
     expect(shown).toContain(QUIET);
     expect(shown).toHaveLength(TOP);
+    await page.waitForSelector('[data-panel=cost-by-country] .recharts-bar-rectangle');
     await shot(page, 'ranking-overview');
     await page.context().close();
   });
