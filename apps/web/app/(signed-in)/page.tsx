@@ -22,6 +22,12 @@ export const dynamic = 'force-dynamic';
 const DRAWN_HERE: ReadonlySet<string> = new Set(['breakers-active', 'anomalies-24h']);
 const DAY_MS = 86_400_000;
 const SHOWN_ANOMALIES = 10;
+/** Who looks for what: IAM for the auth side, fraud and finance for billing, the messaging-vendor owner for delivery. */
+const CATEGORIES = [
+  { id: 'auth', label: 'Auth (IAM)' },
+  { id: 'billing', label: 'Billing (fraud, finance)' },
+  { id: 'delivery', label: 'Delivery (messaging vendor)' },
+] as const;
 
 /**
  * What someone opening Tollgate first needs, in this order: what is on fire and whether anyone was
@@ -57,6 +63,20 @@ export default async function OverviewPage({ searchParams }: { searchParams: Pro
             {incidents.length}
           </span>
         </h2>
+        {incidents.length > 0 && (
+          <p className="small" data-testid="by-category">
+            {CATEGORIES.map((category) => {
+              const count = incidents.filter((incident) => incident.category === category.id).length;
+              return (
+                <span key={category.id} style={{ marginRight: '1rem' }}>
+                  <Link href={`/incidents?category=${category.id}`}>
+                    {category.label}: {count}
+                  </Link>
+                </span>
+              );
+            })}
+          </p>
+        )}
         {!open.ok ? (
           <ErrorState result={open} what="incidents" />
         ) : incidents.length === 0 ? (

@@ -2,7 +2,7 @@ import { api } from '../../../lib/api.ts';
 import { bodyEnum } from '../../../lib/openapi.ts';
 import { AutoRefresh } from '../../../components/auto-refresh.tsx';
 import { EmptyState, ErrorState } from '../../../components/states.tsx';
-import { roleText } from '../../../lib/words.ts';
+import { kindText, roleText } from '../../../lib/words.ts';
 
 export const dynamic = 'force-dynamic';
 
@@ -68,7 +68,9 @@ export default async function RulesPage({ searchParams }: { searchParams: Promis
           {kinds.length > 0 ? (
             <select name="kind" defaultValue={params.kind ?? kinds[0]} required>
               {kinds.map((kind) => (
-                <option key={kind}>{kind}</option>
+                <option key={kind} value={kind}>
+                  {kindText(kind)}
+                </option>
               ))}
             </select>
           ) : (
