@@ -134,7 +134,7 @@ export default async function IncidentPage({ params, searchParams }: { params: P
             related.map((breaker) => <BreakerEffect key={breaker.id} breaker={breaker} locale={locale} fromMs={Date.parse(incident.openedAt)} nowMs={nowMs} back={back} />)
           )}
           {incident.state !== 'resolved' && first && (related.length === 0 || related.every((b) => b.state === 'closed') || query.trip === '1') ? (
-            <section className="panel" data-testid="trip-from-incident" style={{ marginTop: '.5rem' }}>
+            <section className="panel" id="trip-from-incident" data-testid="trip-from-incident" style={{ marginTop: '.5rem' }}>
               <h3>Trip a breaker on {placeText(first.scope, locale)}</h3>
               <NewBreakerForm params={query} defaults={scopeDefaults(first.scope, incidentHeadline(incident, locale))} back={back} />
             </section>
