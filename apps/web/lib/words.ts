@@ -120,7 +120,7 @@ const ERROR_WORDS: Readonly<Record<string, string>> = {
   TG_AUTH_SCOPE: 'Your role may not do this.',
   TG_LOGIN_INVALID: 'Unknown user or wrong password.',
   TG_LOGIN_THROTTLED: 'Too many failed sign-ins: wait a few minutes.',
-  TG_REQUEST_INVALID: 'Something in the form is not right.',
+  TG_REQUEST_INVALID: 'The request was refused as invalid.',
   TG_NOT_FOUND: 'It no longer exists.',
   TG_BREAKER_NOT_FOUND: 'That breaker no longer exists.',
   TG_BREAKER_VERSION_CONFLICT: 'Someone changed this breaker a moment ago: look at it again, then retry.',

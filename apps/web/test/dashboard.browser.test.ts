@@ -565,7 +565,8 @@ describe('owners and delivery', () => {
 });
 
 describe('policy', () => {
-  it('on-call replays a draft policy on the stored day: decisions per app and flow, friction on verified users, spend stopped', async () => {
+  // The replay itself may take up to two minutes on the shared machine (its wait below).
+  it('on-call replays a draft policy on the stored day: decisions per app and flow, friction on verified users, spend stopped', { timeout: 180_000 }, async () => {
     const page = await signIn('oncall', '/policy');
     const draft = readFileSync(fileURLToPath(new URL('../../../alert-rules/breaker-policy.yaml', import.meta.url)), 'utf8');
     await page.fill('textarea[name=policy]', draft);

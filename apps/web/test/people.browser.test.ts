@@ -233,7 +233,7 @@ describe('the finance lead', () => {
     expect(new Set(ticks).size).toBe(ticks.length);
     const geometry = (await page.evaluate(`(() => {
       const panel = document.querySelector('[data-panel=spend-daily]');
-      const svg = panel.querySelector('svg.recharts-surface').getBoundingClientRect();
+      const svg = panel.querySelector('.recharts-wrapper > svg.recharts-surface').getBoundingClientRect();
       const grid = panel.querySelector('.recharts-cartesian-grid').getBoundingClientRect();
       const bars = [...panel.querySelectorAll('.recharts-bar-rectangle path')].map((bar) => bar.getBoundingClientRect()).filter((r) => r.width > 0);
       return { svg: { left: svg.left, right: svg.right }, grid: { left: grid.left, right: grid.right, bottom: grid.bottom }, bars: bars.map((r) => ({ left: r.left, right: r.right, bottom: r.bottom })) };
@@ -306,14 +306,16 @@ describe('phones and desktops', () => {
     const charted = ((await get('/v1/incidents?limit=200')).incidents as { id: string; owner: string; kinds: string[] }[]).find((i) => i.owner === 'fraud' && i.kinds.includes('volume_spike'));
     expect(charted).toBeDefined();
     await page.goto(`${fixture.web.url}/incidents/${charted!.id}`);
-    await page.waitForSelector('[data-chart=band] svg.recharts-surface');
-    const spills = await page.evaluate(`[...document.querySelectorAll('.panel svg.recharts-surface')].filter((svg) => {
+    await page.waitForSelector('[data-anomaly]');
+    await shot(page, 'people-incident-phone');
+    expect(await page.locator('[data-chart=band]').count(), await page.textContent('[data-anomaly]') ?? '').toBeGreaterThan(0);
+    await page.waitForSelector('[data-chart=band] .recharts-wrapper > svg.recharts-surface');
+    const spills = await page.evaluate(`[...document.querySelectorAll('.panel .recharts-wrapper > svg.recharts-surface')].filter((svg) => {
       const card = svg.closest('.panel').getBoundingClientRect();
       const chart = svg.getBoundingClientRect();
       return chart.width < 100 || chart.right > card.right + 0.5 || chart.left < card.left - 0.5;
     }).length`);
     expect(spills).toBe(0);
-    await shot(page, 'people-incident-phone');
     await page.context().close();
   });
 

@@ -3,6 +3,8 @@ import { bodyEnum } from '../../../lib/openapi.ts';
 import { AutoRefresh } from '../../../components/auto-refresh.tsx';
 import { EmptyState, ErrorState } from '../../../components/states.tsx';
 import { kindText, roleText } from '../../../lib/words.ts';
+import { formatTime } from '../../../lib/format.ts';
+import { viewerLocale } from '../../../lib/locale.ts';
 
 export const dynamic = 'force-dynamic';
 
@@ -47,7 +49,7 @@ const SEVERITIES = ['low', 'medium', 'high', 'critical'];
 
 /** The routing tree as people read it, and "who gets paged for this?". */
 export default async function RulesPage({ searchParams }: { searchParams: Promise<Record<string, string | undefined>> }) {
-  const params = await searchParams;
+  const [params, locale] = await Promise.all([searchParams, viewerLocale()]);
   const nowMs = Date.now();
   const probe: Record<string, string> = {};
   for (const field of PROBE_FIELDS) if (params[field]) probe[field] = params[field]!;
@@ -104,8 +106,8 @@ export default async function RulesPage({ searchParams }: { searchParams: Promis
         <>
           <Unreachable targets={rules.data.unreachable ?? []} />
           <p className="muted small">
-            Loaded {rules.data.loadedAt ?? 'never'}
-            {rules.data.lastError && <span className="state error"> · last reload failed at {rules.data.lastError.at}: {rules.data.lastError.errors.length} error(s); the previous rules stay in force</span>}
+            Loaded {rules.data.loadedAt ? `${formatTime(rules.data.loadedAt, locale)} UTC` : 'never'}
+            {rules.data.lastError && <span className="state error"> · last reload failed at {formatTime(rules.data.lastError.at, locale)} UTC: {rules.data.lastError.errors.length} error(s); the previous rules stay in force</span>}
           </p>
           {rules.data.lastError && (
             <ul className="state error small" data-testid="rules-errors">
