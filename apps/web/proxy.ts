@@ -13,5 +13,6 @@ export function proxy(request: NextRequest) {
 }
 
 export const config = {
-  matcher: ['/((?!login|auth/|_next/|favicon.ico).*)'],
+  // The icon is public: the sign-in page shows it too.
+  matcher: ['/((?!login|auth/|_next/|favicon.ico|icon.svg).*)'],
 };

@@ -18,7 +18,9 @@ import {
   composeSpendDigest,
   formatRuleError,
   lenientEnv,
+  unreachableTargets,
   unsetPagerDutyVariables,
+  type UnreachableTarget,
   watchRules,
   type AlertInput,
   type AlertingConfig,
@@ -54,6 +56,8 @@ export interface RulesStatus {
   unsetVariables: string[];
   /** Owners' webhooks the egress guard refuses (internal addresses): those notifications fail, the other channels still hear. */
   refusedWebhooks: { owner: string; url: string; reason: string }[];
+  /** Owners' destinations that would fail now (unset keys, Slack or webhooks not configured). */
+  unreachable: UnreachableTarget[];
 }
 
 export interface AlertingRuntime {
@@ -94,7 +98,7 @@ export interface AlertingOptions {
 }
 
 /** The detector's anomaly as alert routing sees it. */
-function alertOf(anomaly: Anomaly): AlertInput {
+export function alertOf(anomaly: Anomaly): AlertInput {
   return {
     id: anomaly.id,
     kind: anomaly.kind,
@@ -142,7 +146,7 @@ export function createAlertingRuntime(options: AlertingOptions): AlertingRuntime
   const { store, env, logger } = options;
   const clock = options.clock ?? Date.now;
   const dir = resolve(env.TOLLGATE_RULES_DIR ?? './alert-rules');
-  const status: RulesStatus = { dir, files: [], unsetVariables: [], refusedWebhooks: [] };
+  const status: RulesStatus = { dir, files: [], unsetVariables: [], refusedWebhooks: [], unreachable: [] };
   let watcher: RulesWatcher | undefined;
   let timer: NodeJS.Timeout | undefined;
   let digestTask: ScheduledTask | undefined;
@@ -157,6 +161,11 @@ export function createAlertingRuntime(options: AlertingOptions): AlertingRuntime
       if (!decision.allowed) refused.push({ owner: owner.name, url: owner.webhook, reason: decision.detail });
     }
     status.refusedWebhooks = refused;
+    // The rules page's banner lists every destination that cannot be paged, a refused webhook among them.
+    status.unreachable = [
+      ...status.unreachable,
+      ...refused.map((r) => ({ owner: r.owner, channel: 'webhook' as const, target: r.url, reason: `refused by the egress guard: ${r.reason}` })),
+    ];
     if (refused.length > 0) logger.warn({ webhooks: refused }, "owners' webhooks refused by the egress guard (TOLLGATE_EGRESS_ALLOW): those notifications will fail");
   }
 
@@ -170,6 +179,9 @@ export function createAlertingRuntime(options: AlertingOptions): AlertingRuntime
     logger,
     onSent: (notification) => {
       void desk?.notified(notification).catch((error: unknown) => logger.error({ err: error }, 'could not record a sent notification'));
+    },
+    onFailed: (notification, outcome) => {
+      void desk?.notifyFailed(notification, outcome).catch((error: unknown) => logger.error({ err: error }, 'could not record a failed notification'));
     },
   });
   desk = createIncidentDesk({ store, clock, rules: () => watcher?.current(), silences: () => silences.list(), planned: () => planned.active(), outbox, logger });
@@ -253,6 +265,7 @@ export function createAlertingRuntime(options: AlertingOptions): AlertingRuntime
           status.loadedAt = clock();
           status.files = config.files;
           status.unsetVariables = unsetPagerDutyVariables(config);
+          status.unreachable = unreachableTargets(config, { slack: Boolean(env.SLACK_BOT_TOKEN), webhook: Boolean(env.TOLLGATE_ALERT_WEBHOOK_SECRET) });
           delete status.lastError;
           logger.info({ dir, files: config.files.length, owners: config.owners.size }, 'alert rules loaded');
           if (status.unsetVariables.length > 0) {

@@ -1,8 +1,9 @@
 import type { Logger } from 'pino';
 import type { EventKind } from '@tollgate/events';
 import type { Ingestor } from '@tollgate/ingest';
-import { createSimulator, demoScenarios, loadSimulatedTraffic } from '@tollgate/simulator';
+import { createSimulator, demoScenarios, loadSimulatedTraffic, type ScenarioSpec, type SimEvent, type SimSend } from '@tollgate/simulator';
 import { detectorTraffic, type Store } from '@tollgate/store';
+import { createTollgateClient } from '@tollgate/client';
 
 // Gentle enough for a laptop, busy enough that every chart has something on it within a minute.
 const DEMO_SENDS_PER_MINUTE = 60;
@@ -25,6 +26,31 @@ const MAX_DEMO_BACKFILL_HOURS = 24 * 35;
 const DEMO_PLAN_HOURS = 7 * 24;
 /** Backfill progress is logged this often (simulated hours). */
 const PROGRESS_EVERY_HOURS = 6;
+/**
+ * The detector needs a day of history behind it before its baselines judge anything: the replay
+ * covers the backfill's second half (the last 24 h of the default 48).
+ */
+const REPLAY_SHARE_OF_BACKFILL = 0.5;
+/**
+ * IAM's attack: a verify brute force every eight hours of the plan, the first an hour before the
+ * start (in the backfill, so the replay raises it) and one five minutes after it (live).
+ */
+const BRUTEFORCE_EVERY_MS = 8 * HOUR_MS;
+const BRUTEFORCE_DURATION_MS = 12 * 60_000;
+const LIVE_BRUTEFORCE_AFTER_MS = 5 * 60_000;
+/** Blocked sends are remembered this long, to drop the receipts, bills and verifies they never had. */
+const BLOCKED_MEMORY_MS = HOUR_MS;
+
+/**
+ * The demo's own budget for a decision: generous, as the demo shares a laptop with a dashboard
+ * build; a service embeds the client's 150 ms default. Past it the client fails open.
+ */
+const DEMO_DECIDE_TIMEOUT_MS = 2_000;
+
+/** What the decision API answered a send, as the feed acts on it. */
+export type SendVerdict = 'allow' | 'challenge' | 'block';
+/** Asks `POST /v1/decide` before a send, as a real service does. */
+export type SendGate = (send: SimSend) => Promise<SendVerdict>;
 
 /** `TOLLGATE_DEMO_BACKFILL_HOURS`: 0 skips the backfill (tests), anything but a whole number of hours is refused. */
 export function demoBackfillMs(env: NodeJS.ProcessEnv): number {
@@ -37,19 +63,56 @@ export function demoBackfillMs(env: NodeJS.ProcessEnv): number {
   return hours * HOUR_MS;
 }
 
+/** The demo's decision API client: the SDK services embed, failing open, against this server. */
+export function createDecideGate(deps: { baseUrl: string; apiKey: string; logger: Logger }): SendGate {
+  const client = createTollgateClient({ baseUrl: deps.baseUrl, apiKey: deps.apiKey, failMode: 'open', timeoutMs: DEMO_DECIDE_TIMEOUT_MS });
+  return async (send) => {
+    try {
+      const answer = await client.decide({
+        app: send.app,
+        flow: send.flow,
+        phone: send.phone,
+        ip: send.ip,
+        session_id: send.session_id,
+        provider: send.provider,
+        ...(send.device_id !== undefined && { device_id: send.device_id }),
+        ...(send.user_agent !== undefined && { user_agent: send.user_agent }),
+      });
+      return answer.decision;
+    } catch (error) {
+      // A refused question is the feed's bug, not a reason to stop the demo: the send goes out, logged.
+      deps.logger.warn({ err: error }, 'demo: the decision API refused the question');
+      return 'allow';
+    }
+  };
+}
+
+/** The demo's attacks: pumping bursts and campaigns (the simulator's mix), and IAM's verify brute force. */
+export function demoFeedScenarios(startMs: number, nowMs: number, hours: number): ScenarioSpec[] {
+  const bruteforce: number[] = [nowMs - HOUR_MS, nowMs + LIVE_BRUTEFORCE_AFTER_MS];
+  for (let atMs = nowMs - HOUR_MS - BRUTEFORCE_EVERY_MS; atMs > startMs; atMs -= BRUTEFORCE_EVERY_MS) bruteforce.push(atMs);
+  for (let atMs = nowMs + BRUTEFORCE_EVERY_MS; atMs < startMs + hours * HOUR_MS; atMs += BRUTEFORCE_EVERY_MS) bruteforce.push(atMs);
+  return [...demoScenarios(startMs, hours), ...bruteforce.map((atMs) => ({ kind: 'verify_bruteforce' as const, startMs: atMs, durationMs: BRUTEFORCE_DURATION_MS }))];
+}
+
 /**
- * Feeds simulated traffic (with an occasional pumping burst and a campaign) into the ingest
+ * Feeds simulated traffic (pumping bursts, campaigns, a verify brute force) into the ingest
  * pipeline in real time, as `npm start` promises. Events go through the same validation,
- * hashing and dedup as real ones. On a store without recent history it first backfills
- * `backfillMs` of history, so the detector has baselines when the first burst comes;
- * `onHistoryReady` is called once that history is stored (or found already there), before the
- * first live tick.
+ * hashing and dedup as real ones. Each live send first asks the decision API (`gate`), as a real
+ * service does: a blocked send is not made (nor its receipt, bill and verifies), a challenged one
+ * only by people (bots fail the challenge), so breakers visibly stop spend and "saved" is real.
+ * On a store without recent history it first backfills `backfillMs` of history, so the detector
+ * has baselines, then replays detection over it (`replayHistory`) so past attacks are incidents
+ * at once; `onHistoryReady` is called once that history is stored (or found already there),
+ * before the first live tick.
  */
 export function startDemoFeed(deps: {
   ingestor: Ingestor;
   store: Store;
   logger: Logger;
   backfillMs: number;
+  gate?: SendGate;
+  replayHistory?: (fromMs: number, toMs: number) => Promise<unknown>;
   onHistoryReady?: () => void;
   clock?: () => number;
 }): { stop(): Promise<void> } {
@@ -60,8 +123,13 @@ export function startDemoFeed(deps: {
     seed: DEMO_SEED,
     startMs,
     sendsPerMinute: DEMO_SENDS_PER_MINUTE,
-    scenarios: demoScenarios(startMs, (nowMs - startMs) / HOUR_MS + DEMO_PLAN_HOURS),
+    scenarios: demoFeedScenarios(startMs, nowMs, (nowMs - startMs) / HOUR_MS + DEMO_PLAN_HOURS),
   });
+  // Sends the decision API refused: by message id (their receipt and bill never come) and by
+  // session (its verifies never come, unless another send of the session went out).
+  const refusedMessages = new Map<string, number>();
+  const refusedSessions = new Map<string, number>();
+  const sentSessions = new Map<string, number>();
   const aborted = new AbortController();
   let cursor = nowMs - RESTART_REPLAY_MS;
   let running: Promise<void> = Promise.resolve();
@@ -85,6 +153,43 @@ export function startDemoFeed(deps: {
       if (aborted.signal.aborted) return;
       cursor = nowMs;
       deps.logger.info({ ...counts, seconds: Math.round((performance.now() - startedAt) / 1000) }, 'demo: backfill done');
+      if (deps.replayHistory) {
+        const replayFromMs = nowMs - Math.round((deps.backfillMs * REPLAY_SHARE_OF_BACKFILL) / HOUR_MS) * HOUR_MS;
+        const replayStartedAt = performance.now();
+        const outcome = await deps.replayHistory(replayFromMs, nowMs);
+        deps.logger.info({ outcome, seconds: Math.round((performance.now() - replayStartedAt) / 1000) }, 'demo: detection replayed over the backfill');
+      }
+    }
+  }
+
+  /** Whether a live event goes out: each send after the decision API's answer, the rest after their send's. */
+  async function admitted(event: SimEvent, atMs: number): Promise<boolean> {
+    switch (event.kind) {
+      case 'send': {
+        // Events before the feed started are history (a backfill, a restart's replay): they were decided then.
+        if (!deps.gate || event.body.ts < nowMs) return true;
+        const verdict = await deps.gate(event.body);
+        const goes = verdict === 'allow' || (verdict === 'challenge' && event.label === undefined);
+        const messageId = event.body.message_id;
+        if (goes) sentSessions.set(event.body.session_id, atMs);
+        else {
+          if (messageId !== undefined) refusedMessages.set(messageId, atMs);
+          refusedSessions.set(event.body.session_id, atMs);
+        }
+        return goes;
+      }
+      case 'billing':
+        return !refusedMessages.has(event.body.event_id);
+      case 'receipt':
+        return !refusedMessages.has(event.body.message_id);
+      case 'verify':
+        return !refusedSessions.has(event.body.session_id) || sentSessions.has(event.body.session_id);
+    }
+  }
+
+  function forgetBefore(atMs: number): void {
+    for (const memory of [refusedMessages, refusedSessions, sentSessions]) {
+      for (const [key, at] of memory) if (at < atMs - BLOCKED_MEMORY_MS) memory.delete(key);
     }
   }
 
@@ -92,7 +197,8 @@ export function startDemoFeed(deps: {
     const until = clock();
     if (until <= cursor) return;
     const batches: Record<EventKind, unknown[]> = { send: [], verify: [], billing: [], receipt: [] };
-    for (const event of simulator.generate(cursor, until)) batches[event.kind].push(event.body);
+    for (const event of simulator.generate(cursor, until)) if (await admitted(event, until)) batches[event.kind].push(event.body);
+    forgetBefore(until);
     for (const kind of ['send', 'verify', 'billing', 'receipt'] as const) {
       if (batches[kind].length === 0) continue;
       const result = await deps.ingestor.submit(kind, batches[kind].map((value, i) => ({ line: i + 1, value })));

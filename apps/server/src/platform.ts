@@ -10,7 +10,8 @@ import { createDecisionRuntime } from './decision-runtime.ts';
 import { createDetectionRuntime } from './detection-runtime.ts';
 import { createAlertingRuntime } from './alerting-runtime.ts';
 import { loadBudgetsFile } from './budgets-file.ts';
-import { demoBackfillMs, startDemoFeed } from './demo-feed.ts';
+import { createDecideGate, demoBackfillMs, startDemoFeed } from './demo-feed.ts';
+import { replayDetection } from './detection-replay.ts';
 import { readEnvValues } from './env-values.ts';
 import { createServerMetrics } from './metrics.ts';
 import { loadProxyFile } from './proxy-file.ts';
@@ -141,12 +142,13 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
         })
       : undefined;
     await proxy?.start();
+    const detectorConfig = { ...DEFAULT_DETECTOR_CONFIG, budgets };
     const detection = roles.has('detect')
       ? createDetectionRuntime({
           store,
           registry: decisions!.registry,
           policy,
-          config: { ...DEFAULT_DETECTOR_CONFIG, budgets },
+          config: detectorConfig,
           onError: (error) => logger.error({ err: error }, 'detection cycle failed'),
           onTrip: (outcome) => logger.info(outcome, 'auto-trip'),
           onChanges: async (changes) => alerting?.observe(changes),
@@ -195,7 +197,18 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     );
     keyReload.unref();
     const url = await app.listen({ port: values.port, host: values.host });
-    const demo = demoOn ? startDemoFeed({ ingestor, store, logger, backfillMs: demoBackfill, onHistoryReady: () => detection?.start() }) : undefined;
+    const demo = demoOn
+      ? startDemoFeed({
+          ingestor,
+          store,
+          logger,
+          backfillMs: demoBackfill,
+          // Its sends ask the decision API like a service's, when this node decides.
+          ...(roles.has('decide') && { gate: createDecideGate({ baseUrl: url, apiKey: adminKey.key, logger }) }),
+          ...(detection && alerting && { replayHistory: (fromMs: number, toMs: number) => replayDetection({ store, alerting, config: detectorConfig, fromMs, toMs }) }),
+          onHistoryReady: () => detection?.start(),
+        })
+      : undefined;
     logger.info({ roles: [...roles] }, 'node roles');
     let closing: Promise<void> | undefined;
     return {

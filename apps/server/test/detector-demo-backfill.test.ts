@@ -7,7 +7,8 @@ import { Writable } from 'node:stream';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { detectorTraffic } from '@tollgate/store';
-import { demoBackfillMs, startDemoFeed } from '../src/demo-feed.ts';
+import type { SimSend } from '@tollgate/simulator';
+import { demoBackfillMs, demoFeedScenarios, startDemoFeed } from '../src/demo-feed.ts';
 import { openTestServer, type TestServer } from './support/test-server.ts';
 
 const HOUR = 3_600_000;
@@ -64,6 +65,45 @@ describe('demo backfill', () => {
     await feed.stop();
     expect(messages()).not.toContain('demo: empty store, backfilling simulated history before live traffic');
   }, 90_000);
+
+  it('asks the decision API about each live send, and makes none it refuses: nor their verifies', async () => {
+    const { logger } = capturingLogger();
+    // Live from an hour after the backfilled history; the feed replays the hour before as history.
+    // (on a whole minute, as the store counts by minute).
+    const liveFromMs = Math.floor((NOW + HOUR) / 60_000) * 60_000;
+    let nowMs = liveFromMs;
+    const asked: SimSend[] = [];
+    const feed = startDemoFeed({
+      ingestor: server.core.ingestor,
+      store: server.core.store,
+      logger,
+      backfillMs: 3 * HOUR,
+      clock: () => nowMs,
+      gate: async (send) => {
+        asked.push(send);
+        return send.app === 'social' ? 'block' : 'allow';
+      },
+    });
+    nowMs = liveFromMs + 10 * 60_000;
+    const deadline = Date.now() + DEADLINE_MS;
+    while (!asked.some((send) => send.ts >= nowMs - 60_000)) {
+      if (Date.now() > deadline) throw new Error('the feed never reached the end of the live window');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    await feed.stop();
+    expect(asked.every((send) => send.ts >= liveFromMs)).toBe(true);
+    expect(asked.filter((send) => send.app === 'social').length).toBeGreaterThan(0);
+    const byApp = await detectorTraffic(server.core.store, { fromMs: liveFromMs, toMs: nowMs, stepMinutes: 10, grouping: { ...ALL, app: true } });
+    const social = byApp.filter((row) => row.app === 'social');
+    // Verifies count in the minute of their session's first send: none, as no social send went out.
+    expect(social.reduce((n, row) => n + row.sends + row.verify_attempts, 0)).toBe(0);
+    expect(byApp.reduce((n, row) => n + row.sends, 0)).toBe(asked.filter((send) => send.app !== 'social').length);
+  }, 90_000);
+
+  it('plans IAM\'s verify brute force into the demo: one in the backfill an hour back, one live five minutes in', () => {
+    const bruteforce = demoFeedScenarios(NOW - 48 * HOUR, NOW, 48 + 24).filter((s) => s.kind === 'verify_bruteforce').map((s) => s.startMs - NOW);
+    expect(bruteforce).toEqual(expect.arrayContaining([-HOUR, 5 * 60_000]));
+  });
 
   it.each([
     [{}, 48 * HOUR],

@@ -17,7 +17,7 @@ afterAll(() => server.close());
 const MINUTE_MS = 60_000;
 const SENDS = 30;
 // A send every 37 minutes from T0: 30 sends over about 18 hours, in two days' hours; every third to
-// Uzbekistan (10 sends), the rest to Britain (20); every even-numbered session verifies (15).
+// Uzbekistan (10 sends at $0.30), the rest to Britain (20 at $0.04); every even-numbered session verifies (15).
 const UZ = (i: number) => i % 3 === 0;
 const RANGE = `from=${T0 - 3_600_000}&to=${T0 + 2 * 86_400_000}`;
 const ALL_FIELDS = ['ts', ...Object.keys(TRAFFIC_MEASURES), 'conversion'];
@@ -42,7 +42,7 @@ function cutTo(full: Answer, fields: string[]): Answer {
 
 beforeAll(async () => {
   const sends = Array.from({ length: SENDS }, (_, i) =>
-    sendEvent(i, { ts: new Date(T0 + i * 37 * MINUTE_MS).toISOString(), ...(UZ(i) && { phone: `+9989771234${String(i).padStart(2, '0')}` }) }),
+    sendEvent(i, { ts: new Date(T0 + i * 37 * MINUTE_MS).toISOString(), ...(UZ(i) && { phone: `+9989771234${String(i).padStart(2, '0')}`, cost: 0.3 }) }),
   );
   expect((await ingest('send', sends)).json()).toMatchObject({ accepted: SENDS, rejected: [] });
   const verifies = sends.filter((_, i) => i % 2 === 0).map((send, n) => verifyEvent(n, true, { session_id: send.session_id, ts: new Date(Date.parse(String(send.ts)) + 20_000).toISOString() }));
@@ -83,6 +83,14 @@ describe('GET /v1/metrics/traffic fields', () => {
     expect(series.map((s) => s.key)).toEqual(['GB']);
     // Britain's 20 sends hold 10 verified sessions: the even-numbered sends not divisible by three.
     expect(series[0]!.points.reduce((n, p) => n + p.verified_sessions!, 0)).toBe(10);
+  });
+
+  it('keeps the largest groups by the measure a chart shows: the quiet expensive country by cost', async () => {
+    expect((await answer('interval=1d&group_by=country&limit=1&fields=cost_est_usd&rank_by=cost_est_usd')).series.map((s) => s.key)).toEqual(['UZ']);
+    expect((await answer('interval=1d&group_by=country&limit=1&fields=cost_est_usd&rank_by=sends')).series.map((s) => s.key)).toEqual(['GB']);
+    const refused = await traffic('interval=1d&group_by=country&rank_by=mood');
+    expect(refused.statusCode).toBe(400);
+    expect(refused.json().error.code).toBe('TG_REQUEST_INVALID');
   });
 
   it.each([

@@ -1,5 +1,6 @@
 'use client';
 
+import Link from 'next/link';
 import { useEffect, useState } from 'react';
 import type { Row } from '../lib/chart-data.ts';
 import type { Panel } from '../lib/panels.ts';
@@ -12,7 +13,7 @@ type Loaded = { ok: true; rows: Row[] } | { ok: false; status: number; code: str
  * A panel the browser loads after the page is up (`"defer": true` in its file), again whenever the
  * page re-renders (`renderedAt` changes), so a slow query never holds up the first view.
  */
-export function DeferredPanel({ page, panel, locale, renderedAt }: { page: string; panel: Panel; locale: string; renderedAt: number }) {
+export function DeferredPanel({ page, panel, locale, renderedAt, href }: { page: string; panel: Panel; locale: string; renderedAt: number; href?: string }) {
   const [loaded, setLoaded] = useState<Loaded | null>(null);
   useEffect(() => {
     let current = true;
@@ -26,7 +27,7 @@ export function DeferredPanel({ page, panel, locale, renderedAt }: { page: strin
   }, [page, panel.id, renderedAt]);
   return (
     <section className={`panel panel-${panel.chart}`} data-panel={panel.id} {...(loaded === null && { 'data-state': 'loading' })}>
-      <h3>{panel.title}</h3>
+      <h3>{href ? <Link href={href}>{panel.title} →</Link> : panel.title}</h3>
       {panel.description && <p className="muted small">{panel.description}</p>}
       {loaded === null ? (
         <p className="muted small" role="status">

@@ -1,6 +1,8 @@
 import { reduceRows, type Row } from '../lib/chart-data.ts';
 import { drawnSeries, type Panel } from '../lib/panels.ts';
+import { rowAlert } from '../lib/panel-links.ts';
 import { formatUnit } from '../lib/units.ts';
+import { providerCodeText } from '../lib/words.ts';
 import { Chart } from './chart.tsx';
 import { EmptyState } from './states.tsx';
 
@@ -17,7 +19,15 @@ export function PanelBody({ panel, rows, locale }: { panel: Panel; rows: Row[]; 
   }
   if (rows.length === 0) return <EmptyState>{panel.empty ?? 'No data in this range yet.'}</EmptyState>;
   if (panel.chart !== 'table') return <Chart kind={panel.chart} rows={rows} x={panel.x} series={drawnSeries(panel, rows)} locale={locale} />;
+  const alert = rowAlert(panel.id);
+  const alerting = (row: Row) => alert !== undefined && typeof row[alert.field] === 'number' && (row[alert.field] as number) >= alert.atLeast;
   return (
+    <div className="table-wrap">
+    {alert && rows.some(alerting) && (
+      <p className="field-error" role="alert" data-testid="row-alert">
+        {rows.filter(alerting).length} {alert.label}.
+      </p>
+    )}
     <table>
       <thead>
         <tr>
@@ -31,8 +41,10 @@ export function PanelBody({ panel, rows, locale }: { panel: Panel; rows: Row[]; 
       </thead>
       <tbody>
         {rows.map((row, i) => (
-          <tr key={i}>
-            <td>{String(row[panel.x] ?? '—') || '(none)'}</td>
+          <tr key={i} {...(alerting(row) && { className: 'over-budget', 'data-alert': 'true' })}>
+            <td>
+              <KeyCell x={panel.x} row={row} />
+            </td>
             {panel.series.map((s) => (
               <td key={s.field} className={s.unit === 'text' ? '' : 'num'}>
                 {formatUnit(s.unit, row[s.field] as number | string | null, locale)}
@@ -42,5 +54,23 @@ export function PanelBody({ panel, rows, locale }: { panel: Panel; rows: Row[]; 
         ))}
       </tbody>
     </table>
+    </div>
+  );
+}
+
+/**
+ * A table's first column. A provider's error code reads as its meaning, the code in a tooltip
+ * (on-call knows "landline or unreachable carrier", not 30006).
+ */
+function KeyCell({ x, row }: { x: string; row: Row }) {
+  const value = String(row[x] ?? '—') || '(none)';
+  if (x !== 'error_code') return <>{value}</>;
+  const meaning = providerCodeText(typeof row.provider === 'string' ? row.provider : undefined, value);
+  return meaning ? (
+    <abbr title={`${typeof row.provider === 'string' ? row.provider : 'provider'} error code ${value}`} data-code={value}>
+      {meaning}
+    </abbr>
+  ) : (
+    <>code {value}</>
   );
 }

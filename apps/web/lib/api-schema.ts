@@ -1239,7 +1239,7 @@ export interface paths {
         };
         /**
          * Traffic, conversion and cost series
-         * @description Scope `read`. Sends, sessions, verified sessions, conversion, failed sends, estimated and billed cost per time bucket, optionally per group (the largest `limit` groups by sends). Times are ISO-8601 or epoch ms; the default range is the last 24 hours. Verifies and bills count in the bucket of their send.
+         * @description Scope `read`. Sends, sessions, verified sessions, conversion, failed sends, estimated and billed cost per time bucket, optionally per group (the largest `limit` groups by `rank_by`: sends, or the cost a chart of spend shows). Times are ISO-8601 or epoch ms; the default range is the last 24 hours. Verifies and bills count in the bucket of their send.
          */
         get: {
             parameters: {
@@ -1251,6 +1251,8 @@ export interface paths {
                     interval?: "1m" | "1h" | "1d";
                     group_by?: "country" | "prefix" | "asn" | "provider" | "app" | "flow";
                     limit?: number;
+                    /** @description With `group_by`: the measure the largest `limit` groups are picked by. Rank by the measure shown: a spend chart ranked by sends hides a quiet, expensive country. */
+                    rank_by?: "sends" | "cost_est_usd" | "cost_billed_usd";
                     app?: string;
                     flow?: string;
                     country?: string;
@@ -3676,14 +3678,14 @@ export interface paths {
                                 actor: string;
                                 note: string;
                             };
-                            probe_share?: number;
-                            cooldown_s?: number;
-                            created_at?: number;
+                            probe_share: number;
+                            cooldown_s: number;
+                            created_at: number;
                             updated_at: number;
                             opened_at: number | null;
-                            half_open_at?: number | null;
+                            half_open_at: number | null;
                             expires_at: number | null;
-                            reopen_count?: number;
+                            reopen_count: number;
                         }[];
                     };
                 };
@@ -3825,14 +3827,14 @@ export interface paths {
                                 actor: string;
                                 note: string;
                             };
-                            probe_share?: number;
-                            cooldown_s?: number;
-                            created_at?: number;
+                            probe_share: number;
+                            cooldown_s: number;
+                            created_at: number;
                             updated_at: number;
                             opened_at: number | null;
-                            half_open_at?: number | null;
+                            half_open_at: number | null;
                             expires_at: number | null;
-                            reopen_count?: number;
+                            reopen_count: number;
                         };
                     };
                 };
@@ -3982,14 +3984,14 @@ export interface paths {
                                     actor: string;
                                     note: string;
                                 };
-                                probe_share?: number;
-                                cooldown_s?: number;
-                                created_at?: number;
+                                probe_share: number;
+                                cooldown_s: number;
+                                created_at: number;
                                 updated_at: number;
                                 opened_at: number | null;
-                                half_open_at?: number | null;
+                                half_open_at: number | null;
                                 expires_at: number | null;
-                                reopen_count?: number;
+                                reopen_count: number;
                             }[];
                         };
                     };
@@ -4123,14 +4125,14 @@ export interface paths {
                                 actor: string;
                                 note: string;
                             };
-                            probe_share?: number;
-                            cooldown_s?: number;
-                            created_at?: number;
+                            probe_share: number;
+                            cooldown_s: number;
+                            created_at: number;
                             updated_at: number;
                             opened_at: number | null;
-                            half_open_at?: number | null;
+                            half_open_at: number | null;
                             expires_at: number | null;
-                            reopen_count?: number;
+                            reopen_count: number;
                         };
                     };
                 };
@@ -4292,14 +4294,14 @@ export interface paths {
                                 actor: string;
                                 note: string;
                             };
-                            probe_share?: number;
-                            cooldown_s?: number;
-                            created_at?: number;
+                            probe_share: number;
+                            cooldown_s: number;
+                            created_at: number;
                             updated_at: number;
                             opened_at: number | null;
-                            half_open_at?: number | null;
+                            half_open_at: number | null;
                             expires_at: number | null;
-                            reopen_count?: number;
+                            reopen_count: number;
                         };
                     };
                 };
@@ -4458,14 +4460,14 @@ export interface paths {
                                 actor: string;
                                 note: string;
                             };
-                            probe_share?: number;
-                            cooldown_s?: number;
-                            created_at?: number;
+                            probe_share: number;
+                            cooldown_s: number;
+                            created_at: number;
                             updated_at: number;
                             opened_at: number | null;
-                            half_open_at?: number | null;
+                            half_open_at: number | null;
                             expires_at: number | null;
-                            reopen_count?: number;
+                            reopen_count: number;
                         };
                     };
                 };
@@ -4625,14 +4627,14 @@ export interface paths {
                                 actor: string;
                                 note: string;
                             };
-                            probe_share?: number;
-                            cooldown_s?: number;
-                            created_at?: number;
+                            probe_share: number;
+                            cooldown_s: number;
+                            created_at: number;
                             updated_at: number;
                             opened_at: number | null;
-                            half_open_at?: number | null;
+                            half_open_at: number | null;
                             expires_at: number | null;
-                            reopen_count?: number;
+                            reopen_count: number;
                         };
                     };
                 };
@@ -5080,7 +5082,7 @@ export interface paths {
         put?: never;
         /**
          * Subscribe a URL to breaker changes
-         * @description Scope `operate`. `events` empty or absent means every type. The answer holds the signing secret, shown once.
+         * @description Scope `operate`. `events` empty or absent means every type. The answer holds the signing secret, shown once. A URL that is, or whose host resolves to, a loopback, private, CGNAT, link-local, multicast, unique-local or cloud metadata address is refused with 400 `TG_EGRESS_REFUSED` unless the operator lists it in TOLLGATE_EGRESS_ALLOW; every delivery is checked again.
          */
         post: {
             parameters: {
@@ -6908,7 +6910,7 @@ export interface paths {
         };
         /**
          * The alert-routing rules in force
-         * @description Scope `read`. Owners (PagerDuty keys appear as their variable names), the route tree with inherited settings applied, inhibit rules, when the files were loaded, and the errors of the last reload that failed (the last good rules stay in force).
+         * @description Scope `read`. Owners (PagerDuty keys appear as their variable names), the route tree with inherited settings applied, inhibit rules, when the files were loaded, the errors of the last reload that failed (the last good rules stay in force), owners' webhooks the egress guard refuses (`refusedWebhooks`: internal addresses not in TOLLGATE_EGRESS_ALLOW), and `unreachable`: each owner's destination that would fail now (a PagerDuty variable unset, Slack or webhooks not configured) and why.
          */
         get: {
             parameters: {
@@ -7836,7 +7838,7 @@ export interface components {
         "def-0": {
             error: {
                 /** @enum {string} */
-                code: "TG_AUTH_MISSING" | "TG_AUTH_INVALID" | "TG_AUTH_SCOPE" | "TG_LOGIN_INVALID" | "TG_LOGIN_THROTTLED" | "TG_SIGNATURE_INVALID" | "TG_REQUEST_INVALID" | "TG_BODY_INVALID" | "TG_EVENT_INVALID" | "TG_BATCH_EMPTY" | "TG_BATCH_TOO_LARGE" | "TG_BODY_TOO_LARGE" | "TG_CONTENT_TYPE" | "TG_NOT_FOUND" | "TG_ROLE_NOT_SERVED" | "TG_BREAKER_NOT_FOUND" | "TG_BREAKER_VERSION_CONFLICT" | "TG_BREAKER_INVALID_TRANSITION" | "TG_BREAKER_NOT_DUE" | "TG_BREAKER_SCOPE_INVALID" | "TG_BREAKER_SETTING_INVALID" | "TG_PRECONDITION_INVALID" | "TG_INCIDENT_CONFLICT" | "TG_RULES_UNAVAILABLE" | "TG_OVERLOADED" | "TG_STORE_UNAVAILABLE" | "TG_INTERNAL";
+                code: "TG_AUTH_MISSING" | "TG_AUTH_INVALID" | "TG_AUTH_SCOPE" | "TG_LOGIN_INVALID" | "TG_LOGIN_THROTTLED" | "TG_SIGNATURE_INVALID" | "TG_REQUEST_INVALID" | "TG_BODY_INVALID" | "TG_EVENT_INVALID" | "TG_BATCH_EMPTY" | "TG_BATCH_TOO_LARGE" | "TG_BODY_TOO_LARGE" | "TG_CONTENT_TYPE" | "TG_NOT_FOUND" | "TG_EGRESS_REFUSED" | "TG_ROLE_NOT_SERVED" | "TG_BREAKER_NOT_FOUND" | "TG_BREAKER_VERSION_CONFLICT" | "TG_BREAKER_INVALID_TRANSITION" | "TG_BREAKER_NOT_DUE" | "TG_BREAKER_SCOPE_INVALID" | "TG_BREAKER_SETTING_INVALID" | "TG_PRECONDITION_INVALID" | "TG_INCIDENT_CONFLICT" | "TG_RULES_UNAVAILABLE" | "TG_OVERLOADED" | "TG_STORE_UNAVAILABLE" | "TG_INTERNAL";
                 message: string;
                 field?: string;
                 details?: unknown;

@@ -17,6 +17,6 @@ export async function mutate(request: Request, run: (token: string, form: FormDa
   const { result, back, done } = await run(token, await request.formData());
   if (!result.ok && result.status === 401) return seeOther('/login?expired=1');
   const fieldErrors = result.ok ? '' : encodeFieldErrors(result.fields ?? []).toString();
-  const outcome = result.ok ? `done=${encodeURIComponent(done)}` : `error=${encodeURIComponent(`${result.message} (${result.code})`)}${fieldErrors ? `&${fieldErrors}` : ''}`;
+  const outcome = result.ok ? `done=${encodeURIComponent(done)}` : `error=${encodeURIComponent(result.message)}&code=${encodeURIComponent(result.code)}${fieldErrors ? `&${fieldErrors}` : ''}`;
   return seeOther(`${back}${back.includes('?') ? '&' : '?'}${outcome}`);
 }

@@ -21,6 +21,17 @@ export {
 
 // Routes that compute only the fields asked (`fields`): a distinct count no panel draws costs nothing.
 const FIELD_SELECTING_PATHS: ReadonlySet<string> = new Set(['/v1/metrics/traffic']);
+// The measures the traffic route can pick its largest groups by (`rank_by`).
+const RANK_MEASURES: ReadonlySet<string> = new Set(['sends', 'cost_est_usd', 'cost_billed_usd']);
+
+/**
+ * What a grouped panel's largest groups are picked by: the measure it shows first. A spend chart
+ * ranked by sends would show the cheap busy countries and leave out the expensive quiet one.
+ */
+export function rankMeasure(panel: Panel): string | undefined {
+  if (panel.query.params.group_by === undefined || !FIELD_SELECTING_PATHS.has(panel.query.path)) return undefined;
+  return [panel.sortBy, ...panel.series.map((s) => s.field)].find((field) => field !== undefined && RANK_MEASURES.has(field));
+}
 
 /**
  * The API URL (path and query) a panel reads at `nowMs`; `overrides` are the page's filters. A route
@@ -29,6 +40,8 @@ const FIELD_SELECTING_PATHS: ReadonlySet<string> = new Set(['/v1/metrics/traffic
 export function panelRequest(panel: Panel, nowMs: number, overrides: Record<string, string | undefined> = {}): string {
   const params = new URLSearchParams(panel.query.params);
   if (FIELD_SELECTING_PATHS.has(panel.query.path)) params.set('fields', fieldsToAsk(panel.fields).join(','));
+  const rankBy = rankMeasure(panel);
+  if (rankBy !== undefined && !params.has('rank_by')) params.set('rank_by', rankBy);
   const range = panel.query.range;
   if (range !== undefined) {
     const fromMs = range === 'month' ? monthBounds(nowMs).startMs : nowMs - RANGES[range];

@@ -7,7 +7,7 @@ import { bandRows, drillInto, fieldsToAsk, levelOf, pivotRows, reduceRows, shape
 import { backWithValues, encodeFieldErrors, FIELD_ERROR_PARAM, fieldErrorsOf, invalid, reasonsFor, typed } from '../lib/form-errors.ts';
 import { dateTimeFormat, formatAge, formatCount, formatDuration, formatMoney, formatPercent, formatUntil, localeFrom, numberFormat } from '../lib/format.ts';
 import { meetsTarget, openByOwner, responseRows } from '../lib/owners.ts';
-import { drawnSeries, PanelFileError, panelRequest, panelRows, parseDashboard } from '../lib/panels.ts';
+import { drawnSeries, PanelFileError, panelRequest, panelRows, parseDashboard, rankMeasure } from '../lib/panels.ts';
 import { plannedEventIdsOf, plannedState, scopeFromForm } from '../lib/planned.ts';
 import { matchersFromText, matchersLike } from '../lib/silences.ts';
 import { utcFromInput, utcInputValue } from '../lib/time-input.ts';
@@ -15,6 +15,10 @@ import { formatUnit } from '../lib/units.ts';
 import { safeNext } from '../lib/safe-next.ts';
 import { TRAFFIC_VIEWS, viewFields } from '../lib/traffic-views.ts';
 import { isSameOrigin } from '../lib/same-origin.ts';
+import { panelLink, rowAlert } from '../lib/panel-links.ts';
+import { parsePrefix } from '../lib/prefix.ts';
+import { timeTickFormatter } from '../lib/time-ticks.ts';
+import { anomalySentence, errorText, incidentHeadline, kindText, providerCodeText, roleText, timelineText } from '../lib/words.ts';
 
 const DASHBOARDS = fileURLToPath(new URL('../../../dashboards/', import.meta.url));
 const headers = (values: Record<string, string>) => ({ get: (name: string) => values[name] ?? null });
@@ -460,5 +464,101 @@ describe('delivery shaping', () => {
   ])('refuses a pivot panel that cannot draw one field per group (%j)', (change) => {
     const panel = { id: 'p', title: 'P', query: { path: '/v1/metrics/delivery' }, chart: 'line', rows: 'series', x: 'ts', pivot: 'points', series: [{ field: 'p90_ms', label: 'P90' }], ...change };
     expect(() => parseDashboard({ page: 'd', title: 'D', panels: [panel] }, 'd.json')).toThrow('d.json: panels[0].pivot draws one series field as a line per group');
+  });
+});
+
+describe('words for people', () => {
+  it.each([
+    [{ kind: 'volume_spike', scope: { country: 'UZ', prefix: '+998 901' }, observed: 450, expected: 0, costPerHourUsd: 154 }, 'Send volume spike in Uzbekistan (+998 901): 450 sends where almost none were expected; $154 an hour.'],
+    [{ kind: 'volume_spike', scope: { country: 'PG' }, observed: 100, expected: 12.4, unit: 'sends per 30 min' }, 'Send volume spike in Papua New Guinea: 100 sends in 30 min where about 12 were expected.'],
+    [{ kind: 'conversion_drop', scope: { country: 'KW', app: 'social' }, observed: 0.08, expected: 0.86 }, 'Verify conversion collapsed in Kuwait, app social: 8% of sessions verified, against 86% normally.'],
+    [{ kind: 'verify_bruteforce', scope: { app: 'bank', flow: 'login' }, observed: 40, expected: 4 }, 'Verify brute force in app bank, login flow: 40 wrong codes tried on one session, address or phone (the limit is 5).'],
+    [{ kind: 'delivery_latency', scope: { provider: 'sinch', country: 'GB' }, observed: 42_000, expected: 3_500 }, 'Deliveries slow in United Kingdom, provider sinch: 90 % of messages delivered within 42 s, against 3.5 s usually.'],
+    [{ kind: 'budget_burn', scope: {}, observed: 1250, expected: 1000 }, 'Budget burning fast in all traffic: $1,250 spent this month of a $1,000 budget.'],
+  ])('writes a finding as a sentence with units (%#)', (anomaly, sentence) => {
+    expect(anomalySentence(anomaly, 'en-US')).toBe(sentence);
+  });
+
+  it('heads an incident with its first finding and counts the others', () => {
+    const incident = { title: 'country=UZ: 450 sends in 5 min, 450.0x the 0.0 expected', anomalies: [{ id: 'a', kind: 'volume_spike', severity: 'high', state: 'open', scope: { country: 'UZ' }, summary: '', observed: 450, expected: 0 }, { id: 'b', kind: 'conversion_drop', severity: 'high', state: 'open', scope: { country: 'UZ' }, summary: '' }] };
+    expect(incidentHeadline(incident as never, 'en-US')).toBe('Send volume spike in Uzbekistan: 450 sends where almost none were expected (and 1 more finding).');
+    expect(incidentHeadline({ title: 'kept as it is', anomalies: [] }, 'en-US')).toBe('kept as it is');
+  });
+
+  it.each([
+    ['twilio', '30006', 'Landline or unreachable carrier'],
+    ['sinch', '407', 'Unknown number'],
+    ['vonage', '6', 'Rejected by anti-spam'],
+    [undefined, '30003', 'Handset unreachable (off or out of coverage)'],
+    ['twilio', '99999', undefined],
+  ])('reads %s error code %s as its meaning', (provider, code, meaning) => {
+    expect(providerCodeText(provider, code)).toBe(meaning);
+  });
+
+  it('says TG_* codes and roles in words', () => {
+    expect(errorText('TG_BREAKER_VERSION_CONFLICT')).toMatch(/^Someone changed this breaker/);
+    expect(errorText('HTTP_502')).toBe('The API answered 502.');
+    expect(errorText('TG_SOMETHING_NEW')).not.toContain('TG_');
+    expect([roleText('oncall'), roleText(null), roleText('messaging-vendor')]).toEqual(['on-call', 'API key', 'messaging vendor']);
+    expect(kindText('verify_bruteforce')).toBe('Verify brute force');
+    expect(kindText('a_new_kind')).toBe('A new kind');
+  });
+
+  it.each([
+    [{ type: 'notify_failed', actor: 'tollgate', channel: 'pagerduty', target: 'PD_FRAUD_KEY', event: 'trigger', error: 'environment variable PD_FRAUD_KEY (the PagerDuty routing key) is not set', retrying: false }, 'Alert to PagerDuty PD_FRAUD_KEY failed: environment variable PD_FRAUD_KEY (the PagerDuty routing key) is not set. Nobody was reached there.', true],
+    [{ type: 'notify_failed', actor: 'tollgate', channel: 'slack', target: '#fraud', event: 'trigger', error: 'Slack unreachable', retrying: true }, 'Alert to Slack #fraud failed (retrying): Slack unreachable.', true],
+    [{ type: 'paged', actor: 'tollgate', target: 'PD_FRAUD_KEY', event: 'trigger' }, 'Paged through PagerDuty (PD_FRAUD_KEY).', false],
+    [{ type: 'acknowledged', actor: 'oncall-ana' }, 'Acknowledged by oncall-ana.', false],
+  ])('writes a timeline entry as a sentence, failures marked (%#)', (entry, text, failed) => {
+    expect(timelineText(entry)).toEqual({ text, failed });
+  });
+});
+
+describe('prefixes as people type them', () => {
+  it.each([
+    ['+998 901', '+998 901'],
+    ['00998-901', '+998 901'],
+    [' +44  740 ', '+44 740'],
+  ])('takes %j as %j', (typed, prefix) => {
+    expect(parsePrefix(typed)).toEqual({ ok: true, prefix });
+  });
+
+  it.each([
+    ['+998 90', /covers \+998 900 to \+998 909/],
+    ['+998 9012', /\+998 901 covers \+998 9012/],
+    ['998901', /calling code, a space and 3 digits/],
+  ])('explains why %j is not a prefix', (typed, reason) => {
+    const parsed = parsePrefix(typed);
+    expect(parsed.ok).toBe(false);
+    expect(!parsed.ok && parsed.reason).toMatch(reason);
+  });
+});
+
+describe('time axes', () => {
+  const DAY = 86_400_000;
+  const midnight = Date.UTC(2026, 11, 1);
+  it.each([
+    ['daily buckets by date', [midnight, midnight + DAY, midnight + 2 * DAY], ['Dec 1', 'Dec 2', 'Dec 3']],
+    ['minutes by time', [midnight + 60_000, midnight + 120_000], ['12:01 AM', '12:02 AM']],
+    ['hours over days by date and hour', [midnight, midnight + 3_600_000, midnight + 2 * DAY], ['Dec 1, 12 AM', 'Dec 1, 01 AM', 'Dec 3, 12 AM']],
+  ])('labels %s', (_what, times, labels) => {
+    const tick = timeTickFormatter('en-US', times);
+    expect(times.map(tick)).toEqual(labels);
+  });
+});
+
+describe('top groups by the measure shown', () => {
+  it('asks the traffic route for a grouped panel\'s groups by the first measure it shows', () => {
+    const file = parseDashboard(JSON.parse(readFileSync(`${DASHBOARDS}overview.json`, 'utf8')), 'overview.json');
+    const byCountry = file.panels.find((p) => p.id === 'cost-by-country')!;
+    expect(rankMeasure(byCountry)).toBe('cost_est_usd');
+    expect(new URL(panelRequest(byCountry, Date.UTC(2026, 11, 6)), 'http://x').searchParams.get('rank_by')).toBe('cost_est_usd');
+    expect(rankMeasure(file.panels.find((p) => p.id === 'sends-24h')!)).toBeUndefined();
+  });
+
+  it('links overview panels to the page that explains them, and marks a budget forecast at 95 %', () => {
+    expect(panelLink('overview', 'spend-today')).toBe('/spend');
+    expect(panelLink('overview', 'nothing')).toBeUndefined();
+    expect(rowAlert('budgets')).toMatchObject({ field: 'forecastShare', atLeast: 0.95 });
   });
 });

@@ -6,73 +6,55 @@
  * apps/web/test-artifacts/ (git-ignored).
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSimulator, loadSimulatedTraffic } from '@tollgate/simulator';
 import { detectionRuntime } from '@tollgate/server/testing/detection-watch';
-import { openTestServer, TEST_ADMIN_KEY, type TestServer } from '@tollgate/server/testing';
-import { startWeb, type WebServer } from '../launcher/web-server.ts';
-import { launchChromium } from './support/chromium.ts';
+import type { TestServer } from '@tollgate/server/testing';
+import type { WebServer } from '../launcher/web-server.ts';
+import { ADMIN_HEADERS as admin, freePort, moneyOf, PASSWORD, SESSION_COOKIE, shot, startDashboard, type DashboardFixture, type Role } from './support/dashboard-fixture.ts';
+import { incidentHeadline } from '../lib/words.ts';
 
-const ARTIFACTS = fileURLToPath(new URL('../test-artifacts/', import.meta.url));
 const MINUTE_MS = 60_000;
-const PASSWORD = 'a dashboard test password';
-const ROLES = ['viewer', 'finance', 'oncall', 'admin'] as const;
-type Role = (typeof ROLES)[number];
-const SESSION_COOKIE = 'tg_session';
 
+let fixture: DashboardFixture;
 let server: TestServer;
 let web: WebServer;
-let browser: Browser;
 let evil: Server;
 let evilUrl: string;
 let apiUrl: string;
 let incidentId: string;
 let breakerId: string;
-const admin = { authorization: `Bearer ${TEST_ADMIN_KEY}` };
-
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
 
 beforeAll(async () => {
-  mkdirSync(ARTIFACTS, { recursive: true });
-  server = await openTestServer('web');
-  // Event time is now: the pages ask for "the last 24 h" on the real clock.
-  const nowMs = Math.floor(Date.now() / MINUTE_MS) * MINUTE_MS;
-  const startMs = nowMs - 24 * 60 * MINUTE_MS;
-  const simulator = createSimulator({
-    seed: 7,
-    startMs,
-    sendsPerMinute: 12,
-    scenarios: [{ kind: 'burst_pumping', startMs: nowMs - 25 * MINUTE_MS, durationMs: 60 * MINUTE_MS, countries: ['UZ'], sendsPerMinute: 60 }],
+  fixture = await startDashboard('web', {
+    async prepare(store) {
+      // Event time is now: the pages ask for "the last 24 h" on the real clock.
+      const nowMs = Math.floor(Date.now() / MINUTE_MS) * MINUTE_MS;
+      const startMs = nowMs - 24 * 60 * MINUTE_MS;
+      const simulator = createSimulator({
+        seed: 7,
+        startMs,
+        sendsPerMinute: 12,
+        scenarios: [{ kind: 'burst_pumping', startMs: nowMs - 25 * MINUTE_MS, durationMs: 60 * MINUTE_MS, countries: ['UZ'], sendsPerMinute: 60 }],
+      });
+      await loadSimulatedTraffic({ ingestor: store.core.ingestor, simulator, fromMs: startMs, toMs: nowMs });
+      const { changes } = await detectionRuntime(store, () => nowMs).runCycle();
+      await store.alerting.observe(changes);
+    },
   });
-  await loadSimulatedTraffic({ ingestor: server.core.ingestor, simulator, fromMs: startMs, toMs: nowMs });
-  const { changes } = await detectionRuntime(server, () => nowMs).runCycle();
-  await server.alerting.observe(changes);
+  ({ server, web, apiUrl } = fixture);
   const listed = await server.app.inject({ url: '/v1/incidents?state=triggered', headers: admin });
   const burst = listed.json().incidents.find((i: { anomalies: { scope: { country?: string; prefix?: string } }[] }) => i.anomalies.some((a) => a.scope.country === 'UZ' && a.scope.prefix));
   expect(burst, listed.body).toBeDefined();
   incidentId = burst.id;
   const breakers = await server.app.inject({ url: '/v1/breakers?state=open', headers: admin });
   breakerId = breakers.json().find((b: { scope: { country?: string } }) => b.scope.country === 'UZ').id;
-
-  for (const role of ROLES) {
-    const res = await server.app.inject({ method: 'POST', url: '/v1/users', payload: { name: `${role}-ana`, role, password: PASSWORD }, headers: admin });
-    expect(res.statusCode).toBe(201);
-  }
-  apiUrl = await server.app.listen({ port: 0, host: '127.0.0.1' });
-  web = await startWeb({ apiUrl, port: await freePort(), host: '127.0.0.1' });
-  browser = await launchChromium();
   // Another origin (another port) posting a form to the dashboard: what a CSRF attack looks like.
   evil = createServer((_req, res) => {
     res.setHeader('content-type', 'text/html');
@@ -83,23 +65,11 @@ beforeAll(async () => {
 }, 300_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await web?.stop();
   await new Promise((resolve) => (evil ? evil.close(resolve) : resolve(undefined)));
-  await server?.close();
+  await fixture?.close();
 });
 
-async function signIn(role: Role, path = '/'): Promise<Page> {
-  const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1280, height: 900 } });
-  const page = await context.newPage();
-  await page.goto(`${web.url}${path}`);
-  await page.waitForURL(/\/login/);
-  await page.fill('input[name=username]', `${role}-ana`);
-  await page.fill('input[name=password]', PASSWORD);
-  await page.click('button[type=submit]');
-  await page.waitForURL((url) => !url.pathname.startsWith('/login'));
-  return page;
-}
+const signIn = (role: Role, path = '/'): Promise<Page> => fixture.signIn(role, path);
 
 async function sessionTokenOf(page: Page): Promise<string> {
   const cookie = (await page.context().cookies()).find((c) => c.name === SESSION_COOKIE);
@@ -111,12 +81,9 @@ async function api(token: string, method: string, url: string, payload?: object)
   return server.app.inject({ method: method as 'GET', url, payload, headers: { authorization: `Bearer ${token}` } });
 }
 
-const shot = (page: Page, name: string) => page.screenshot({ path: `${ARTIFACTS}${name}.png`, fullPage: true });
-const moneyOf = (text: string | null) => Number((text ?? '').replace(/[^0-9.]/g, ''));
-
 describe('signing in', () => {
   it('refuses a wrong password on the page and sets nothing', async () => {
-    const context = await browser.newContext();
+    const context = await fixture.browser.newContext();
     const page = await context.newPage();
     await page.goto(`${web.url}/login`);
     await page.fill('input[name=username]', 'viewer-ana');
@@ -163,7 +130,7 @@ describe('pages with real numbers', () => {
     expect(Math.abs(sends - expected)).toBeLessThanOrEqual(expected * 0.02);
     expect(moneyOf(await page.textContent('[data-panel=spend-today] .stat-value'))).toBeGreaterThan(0);
     expect(await page.textContent('[data-panel=conversion-24h] .stat-value')).toMatch(/^\d+(\.\d)?%$/);
-    expect(Number(await page.getAttribute('[data-panel=open-incidents] .stat-value', 'data-value'))).toBeGreaterThanOrEqual(1);
+    expect(Number(await page.getAttribute('[data-panel=open-incidents]', 'data-value'))).toBeGreaterThanOrEqual(1);
     expect(Number(await page.getAttribute('[data-panel=open-breakers] .stat-value', 'data-value'))).toBeGreaterThanOrEqual(1);
     await page.waitForSelector('[data-panel=traffic-6h] svg.recharts-surface');
     // The spend report is a deferred panel: the browser fetches it once the page is up.
@@ -180,7 +147,7 @@ describe('pages with real numbers', () => {
     expect(await page.getAttribute('[data-chart=band]', 'data-window')).toBe('marked');
     expect(await page.locator('[data-chart=band] .recharts-reference-area').count()).toBeGreaterThan(0);
     expect(await page.textContent('[data-testid=top-prefix]')).toMatch(/\+998/);
-    expect(await page.locator(`[data-breaker=${breakerId}]`).textContent()).toMatch(/open block/);
+    expect(await page.locator(`[data-breaker=${breakerId}]`).textContent()).toMatch(/open\s*blocks sends to Uzbekistan \(\+998 \d{3}\)/);
     expect(await page.locator('[data-testid=timeline] li').count()).toBeGreaterThan(0);
     await shot(page, 'incident');
     await page.context().close();
@@ -214,7 +181,7 @@ describe('pages with real numbers', () => {
     expect(await page.locator('[data-panel=billed-vs-estimated] tbody tr').count()).toBeGreaterThan(0);
     expect(await page.locator('[data-panel=spend-by-country] tbody tr').count()).toBeGreaterThan(0);
     const incident = (await server.app.inject({ url: `/v1/incidents/${incidentId}`, headers: admin })).json().incident;
-    expect(await page.textContent('[data-testid=incident-costs]')).toContain(incident.title);
+    expect(await page.textContent('[data-testid=incident-costs]')).toContain(incidentHeadline(incident, 'en-US'));
     await shot(page, 'spend');
     await page.context().close();
   });
@@ -597,7 +564,8 @@ describe('owners and delivery', () => {
 });
 
 describe('policy', () => {
-  it('on-call replays a draft policy on the stored day: decisions per app and flow, friction on verified users, spend stopped', async () => {
+  // The replay itself may take up to two minutes on the shared machine (its wait below).
+  it('on-call replays a draft policy on the stored day: decisions per app and flow, friction on verified users, spend stopped', { timeout: 180_000 }, async () => {
     const page = await signIn('oncall', '/policy');
     const draft = readFileSync(fileURLToPath(new URL('../../../alert-rules/breaker-policy.yaml', import.meta.url)), 'utf8');
     await page.fill('textarea[name=policy]', draft);

@@ -19,6 +19,7 @@ import {
   recordBreaker,
   recordEscalation,
   recordNotified,
+  recordNotifyFailed,
   resolve,
   setMoney,
   SYSTEM_ACTOR,
@@ -30,7 +31,7 @@ import {
 } from './incident.ts';
 import { fromIncidentRecord, toIncidentRecord, toTimelineRecords } from './incident-record.ts';
 import { inhibited } from './inhibition.ts';
-import type { NotificationOutbox, OutboxLogger } from './notification-outbox.ts';
+import type { FailedNotification, NotificationOutbox, OutboxLogger } from './notification-outbox.ts';
 import { notificationKey } from './notification-outbox.ts';
 import { groupFingerprint, planNotification, type GroupState } from './notification-plan.ts';
 import { destinationsOf, incidentRouting, type Destination } from './notification-targets.ts';
@@ -78,6 +79,8 @@ export interface IncidentDesk {
   breakerChanged(input: { anomalyId: string; breakerId: string; scope: string; change: 'tripped' | 'reset'; by: string }): Promise<void>;
   /** The outbox's "sent": recorded on the incident's timeline ("notified where", "paged"). */
   notified(notification: Notification): Promise<void>;
+  /** The outbox's "failed": on the timeline with the reason, so nobody believes the owner was reached. */
+  notifyFailed(notification: FailedNotification, outcome: { error: string; retrying: boolean }): Promise<void>;
   get(id: string): Promise<Incident | undefined>;
   /** Open incidents in memory, for the process's own use (readiness, tests). */
   open(): Incident[];
@@ -415,6 +418,15 @@ export function createIncidentDesk(deps: {
         const tracked = await load(notification.incidentId);
         if (tracked === undefined) return;
         await save(tracked, recordNotified(tracked.incident, { channel: notification.channel, target: notification.target, event: notification.event, nowMs: clock() }));
+        if (tracked.incident.state === 'resolved' && !conversations.has(notification.incidentId)) forget(notification.incidentId);
+      });
+    },
+
+    notifyFailed(notification, outcome) {
+      return serial(async () => {
+        const tracked = await load(notification.incidentId);
+        if (tracked === undefined) return;
+        await save(tracked, recordNotifyFailed(tracked.incident, { channel: notification.channel, target: notification.target, event: notification.event, ...outcome, nowMs: clock() }));
         if (tracked.incident.state === 'resolved' && !conversations.has(notification.incidentId)) forget(notification.incidentId);
       });
     },

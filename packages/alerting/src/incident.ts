@@ -19,6 +19,8 @@ export type TimelineEntry = { at: number; actor: string } & (
   | { type: 'anomaly_resolved'; alertId: string }
   | { type: 'notified'; channel: NotificationChannel; target: string; event: NotificationEvent }
   | { type: 'paged'; target: string; event: NotificationEvent }
+  /** A notification that could not be delivered: on-call must not believe someone was paged. */
+  | { type: 'notify_failed'; channel: NotificationChannel; target: string; event: NotificationEvent; error: string; retrying: boolean }
   | { type: 'escalated'; contact: string; level: number }
   | { type: 'acknowledged' }
   | { type: 'note'; text: string }
@@ -157,6 +159,18 @@ export function recordNotified(
       ? { at: nowMs, actor: SYSTEM_ACTOR, type: 'paged', target, event }
       : { at: nowMs, actor: SYSTEM_ACTOR, type: 'notified', channel, target, event };
   return append(incident, entry);
+}
+
+/**
+ * A notification that failed: given up on, or failing for the first time and retried (later
+ * retries of the same one add nothing, so a Slack outage does not flood the timeline).
+ */
+export function recordNotifyFailed(
+  incident: Incident,
+  input: { channel: NotificationChannel; target: string; event: NotificationEvent; error: string; retrying: boolean; nowMs: number },
+): Incident {
+  const { channel, target, event, error, retrying, nowMs } = input;
+  return append(incident, { at: nowMs, actor: SYSTEM_ACTOR, type: 'notify_failed', channel, target, event, error, retrying });
 }
 
 export function recordEscalation(incident: Incident, input: { contact: string; level: number; nowMs: number }): Incident {

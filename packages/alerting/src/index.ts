@@ -18,7 +18,8 @@ export type {
 } from './rules-config.ts';
 export { parseRules, kindsWithoutOwner } from './rules-parser.ts';
 export type { RulesEnv, RulesFile, RulesParse } from './rules-parser.ts';
-export { loadRules, watchRules, lenientEnv, unsetPagerDutyVariables, RELOAD_DEBOUNCE_MS, UNSET_ENV_VALUE } from './rules-loader.ts';
+export { loadRules, watchRules, lenientEnv, unsetPagerDutyVariables, unreachableTargets, RELOAD_DEBOUNCE_MS, UNSET_ENV_VALUE } from './rules-loader.ts';
+export type { UnreachableTarget } from './rules-loader.ts';
 export type { RulesWatcher } from './rules-loader.ts';
 export { route, matchingRoutes, primaryMatch } from './route-tree.ts';
 export type { PageDecision, RoutableAlert, RouteMatch } from './route-tree.ts';
@@ -43,6 +44,7 @@ export {
   recordBreaker,
   recordEscalation,
   recordNotified,
+  recordNotifyFailed,
   resolve,
   setMoney,
 } from './incident.ts';
@@ -62,7 +64,7 @@ export { createSlackNotifier, SLACK_TIMEOUT_MS } from './slack.notifier.ts';
 export { createPagerDutyNotifier, PAGERDUTY_EVENTS_SERVER, PAGERDUTY_TIMEOUT_MS } from './pagerduty.notifier.ts';
 export { createWebhookNotifier, WEBHOOK_TIMEOUT_MS } from './webhook.notifier.ts';
 export { createNotificationOutbox, notificationKey, REPEATED_FAILURE_LOG_MS } from './notification-outbox.ts';
-export type { EnqueueResult, NotificationOutbox, OutboxLogger } from './notification-outbox.ts';
+export type { EnqueueResult, FailedNotification, NotificationOutbox, OutboxLogger } from './notification-outbox.ts';
 export { toIncidentRecord, toTimelineRecords, fromIncidentRecord, toSilenceRecord, fromSilenceRecord } from './incident-record.ts';
 export { incidentRouting } from './notification-targets.ts';
 export type { Destination, IncidentRouting, NotificationTarget } from './notification-targets.ts';

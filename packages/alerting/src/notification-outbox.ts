@@ -16,6 +16,9 @@ export interface OutboxLogger {
   warn(fields: object, message: string): void;
 }
 
+/** What a failure is recorded with: which incident, where to, and which event. */
+export type FailedNotification = Pick<Notification, 'id' | 'incidentId' | 'channel' | 'target' | 'event'>;
+
 export type EnqueueResult = { enqueued: true; id: string } | { enqueued: false; id: string; reason: string };
 
 export interface NotificationOutbox {
@@ -42,6 +45,12 @@ export function notificationKey(input: { incidentId: string; channel: Notificati
   return input.occurrence === undefined ? base : `${base}:${input.occurrence}`;
 }
 
+/** Why a channel without a notifier fails, naming the setting that fixes it. */
+const NO_NOTIFIER_ERROR: Partial<Record<NotificationChannel, string>> = {
+  slack: 'Slack is not configured: SLACK_BOT_TOKEN is not set',
+  webhook: 'alert webhooks are not configured: TOLLGATE_ALERT_WEBHOOK_SECRET is not set',
+};
+
 // How often due notifications are looked for; retries are seconds to an hour apart.
 const TICK_MS = 1_000;
 /** Within one millisecond, an incident's life order: a trigger goes before the acknowledge that updates it. */
@@ -63,6 +72,11 @@ export function createNotificationOutbox(deps: {
   random?: () => number;
   /** Called after each successful send: where the caller records "notified" on the incident. */
   onSent?: (notification: Notification, result: Extract<NotifyResult, { ok: true }>) => void;
+  /**
+   * Called when a notification is given up on, and on the first failure of one that is retried:
+   * where the caller records on the incident that nobody was reached, and why.
+   */
+  onFailed?: (notification: FailedNotification, outcome: { error: string; retrying: boolean }) => void;
 }): NotificationOutbox {
   const { store, clock, logger } = deps;
   const random = deps.random ?? Math.random;
@@ -74,12 +88,16 @@ export function createNotificationOutbox(deps: {
   const conversation = (record: NotificationRecord) => `${record.incident_id}\n${record.channel}\n${record.target}`;
   const failures = createFailureLog(clock);
 
+  const failed = (record: NotificationRecord, error: string, retrying: boolean) =>
+    deps.onFailed?.({ id: record.id, incidentId: record.incident_id, channel: record.channel as NotificationChannel, target: record.target, event: record.event as NotificationEvent }, { error, retrying });
+
   async function attempt(record: NotificationRecord): Promise<NotificationRecord> {
     const notifier = notifiers.get(record.channel as NotificationChannel);
     const attempts = record.attempts + 1;
     if (notifier === undefined) {
-      const error = `no ${record.channel} notifier is configured`;
+      const error = NO_NOTIFIER_ERROR[record.channel as NotificationChannel] ?? `no ${record.channel} notifier is configured`;
       failures.warn(logger, record.channel, error, { notification: record.id, attempts, retry: false });
+      failed(record, error, false);
       return { ...record, version: record.version + 1, state: 'failed', attempts, last_error: error, updated_at: clock() };
     }
     const ref = record.event === 'trigger' ? undefined : await notificationRef(store, record.incident_id, record.channel, record.target);
@@ -101,6 +119,7 @@ export function createNotificationOutbox(deps: {
     }
     const plan = result.retry ? planRetry(attempts, record.created_at, now, random) : { retry: false as const, reason: 'not retryable' };
     failures.warn(logger, record.channel, result.error, { notification: record.id, attempts, retry: plan.retry });
+    if (!plan.retry || attempts === 1) failed(record, result.error, plan.retry);
     if (!plan.retry) {
       return { ...record, version: record.version + 1, state: 'failed', attempts, last_error: `${result.error}; ${plan.reason}`, updated_at: now };
     }

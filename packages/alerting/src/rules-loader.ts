@@ -31,6 +31,32 @@ export function unsetPagerDutyVariables(config: AlertingConfig): string[] {
   return [...new Set(targets.filter((target) => target?.routingKey === UNSET_ENV_VALUE).map((target) => target!.envVar))].sort();
 }
 
+/** A destination the rules name that cannot be reached here, and the setting that fixes it. */
+export interface UnreachableTarget {
+  owner: string;
+  channel: 'slack' | 'pagerduty' | 'webhook';
+  /** The Slack channel, the PagerDuty variable or the webhook URL the rules name. */
+  target: string;
+  reason: string;
+}
+
+/**
+ * Every owner's destination that would fail if an incident came now: a PagerDuty variable that is
+ * not set, Slack without a bot token, a webhook without the signing secret. The rules page shows
+ * them as a banner, so nobody believes an owner is paged who is not.
+ */
+export function unreachableTargets(config: AlertingConfig, configured: { slack: boolean; webhook: boolean }): UnreachableTarget[] {
+  const all = [...config.owners.values()].flatMap((owner): UnreachableTarget[] => [
+    ...[owner.pagerduty, ...owner.escalation.map((contact) => contact.pagerduty)]
+      .filter((target) => target?.routingKey === UNSET_ENV_VALUE)
+      .map((target) => ({ owner: owner.name, channel: 'pagerduty' as const, target: target!.envVar, reason: `${target!.envVar} is not set: pages fail` })),
+    ...(owner.slack !== undefined && !configured.slack ? [{ owner: owner.name, channel: 'slack' as const, target: owner.slack, reason: 'SLACK_BOT_TOKEN is not set: Slack messages fail' }] : []),
+    ...(owner.webhook !== undefined && !configured.webhook ? [{ owner: owner.name, channel: 'webhook' as const, target: owner.webhook, reason: 'TOLLGATE_ALERT_WEBHOOK_SECRET is not set: webhooks fail' }] : []),
+  ]);
+  // An owner's escalation contacts often share its PagerDuty key: each destination once.
+  return [...new Map(all.map((target) => [`${target.owner}\n${target.channel}\n${target.target}`, target])).values()];
+}
+
 /** The alert-routing files of `dir` (every *.yaml but the breaker policy and the budgets), read and validated as one config. */
 export async function loadRules(dir: string, env: RulesEnv): Promise<RulesParse> {
   let names: string[];

@@ -176,6 +176,39 @@ describe('notification outbox', () => {
   });
 });
 
+describe('notification outcomes for the incident timeline', () => {
+  it('reports a failure once when retried, again when given up, and a channel without a notifier with the setting that fixes it', async () => {
+    const statuses = [503, 503, 410];
+    const hook = await fakeApi(() => ({ status: statuses.shift() ?? 410 }));
+    const clock = { now: T0 };
+    const failures: { channel: string; error: string; retrying: boolean }[] = [];
+    const outbox = createNotificationOutbox({
+      store,
+      clock: () => clock.now,
+      random: () => 0.5,
+      notifiers: [createWebhookNotifier({ secret: 'whsec_test', dashboardUrl: DASHBOARD, egress: LOOPBACK_EGRESS, clock: () => clock.now })],
+      onFailed: (notification, outcome) => failures.push({ channel: notification.channel, ...outcome }),
+    });
+    const notification = notificationFor('webhook', hook.url);
+    await outbox.enqueue(notification);
+    for (let i = 0; i < 3; i++) {
+      await outbox.runDue();
+      const [row] = await notificationsOfIncident(store, notification.incidentId);
+      if (row!.state !== 'pending') break;
+      clock.now = row!.next_attempt_at;
+    }
+    expect(failures).toEqual([
+      { channel: 'webhook', error: 'receiver answered 503', retrying: true },
+      { channel: 'webhook', error: 'receiver answered 410', retrying: false },
+    ]);
+
+    const slack = notificationFor('slack', '#fraud-oncall');
+    await outbox.enqueue(slack);
+    await outbox.runDue();
+    expect(failures.at(-1)).toEqual({ channel: 'slack', error: 'Slack is not configured: SLACK_BOT_TOKEN is not set', retrying: false });
+  });
+});
+
 describe('notification outbox across a restart', () => {
   it('sends a notification enqueued before the store closed exactly once after it reopens', async () => {
     const pd = await fakeApi(() => ({ status: 202, body: { status: 'success' } }), { https: true });

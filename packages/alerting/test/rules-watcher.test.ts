@@ -2,7 +2,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { formatRuleError, route, watchRules, type AlertingConfig, type RuleError } from '../src/index.ts';
+import { formatRuleError, lenientEnv, loadRules, route, unreachableTargets, watchRules, type AlertingConfig, type RuleError } from '../src/index.ts';
 import { SHIPPED_ENV, SHIPPED_RULES_DIR, alert } from './fixtures/alerts.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'tollgate-rules-watch-'));
@@ -50,5 +50,19 @@ describe('watchRules', () => {
     } finally {
       watcher.close();
     }
+  });
+});
+
+describe('destinations that cannot be reached', () => {
+  it('names each owner whose PagerDuty key is unset, and every Slack channel and webhook when their settings are missing, each once', async () => {
+    const parsed = await loadRules(SHIPPED_RULES_DIR, lenientEnv({ ...SHIPPED_ENV, PD_FRAUD_KEY: '' }));
+    expect(parsed.ok).toBe(true);
+    const config = (parsed as { ok: true; config: AlertingConfig }).config;
+    const configured = unreachableTargets(config, { slack: true, webhook: true });
+    expect(configured).toEqual([expect.objectContaining({ owner: 'fraud', channel: 'pagerduty', target: 'PD_FRAUD_KEY', reason: 'PD_FRAUD_KEY is not set: pages fail' })]);
+    const bare = unreachableTargets(config, { slack: false, webhook: true });
+    const slackOwners = [...config.owners.values()].filter((owner) => owner.slack !== undefined).map((owner) => owner.name);
+    expect(bare.filter((t) => t.channel === 'slack').map((t) => t.owner).sort()).toEqual(slackOwners.sort());
+    expect(new Set(bare.map((t) => `${t.owner} ${t.channel} ${t.target}`)).size).toBe(bare.length);
   });
 });

@@ -42,7 +42,7 @@ export const BREAKER_SCOPE_SCHEMA = SCOPE_SCHEMA;
 
 export const BREAKER_VIEW_SCHEMA = {
   type: 'object',
-  required: ['id', 'version', 'scope', 'action', 'mode', 'state', 'reason', 'updated_at', 'opened_at', 'expires_at'],
+  required: ['id', 'version', 'scope', 'action', 'mode', 'state', 'reason', 'probe_share', 'cooldown_s', 'created_at', 'updated_at', 'opened_at', 'half_open_at', 'expires_at', 'reopen_count'],
   properties: {
     id: { type: 'string' },
     version: { type: 'integer' },

@@ -39,8 +39,9 @@ export async function rulesRoutes(app: FastifyInstance, opts: { keyring: Keyring
         tags: ['rules'],
         description:
           'Scope `read`. Owners (PagerDuty keys appear as their variable names), the route tree with inherited settings applied, inhibit rules, ' +
-          'when the files were loaded, the errors of the last reload that failed (the last good rules stay in force), and owners\' webhooks ' +
-          'the egress guard refuses (`refusedWebhooks`: internal addresses not in TOLLGATE_EGRESS_ALLOW).',
+          'when the files were loaded, the errors of the last reload that failed (the last good rules stay in force), owners\' webhooks ' +
+          'the egress guard refuses (`refusedWebhooks`: internal addresses not in TOLLGATE_EGRESS_ALLOW), and `unreachable`: ' +
+          'each owner\'s destination that would fail now (a PagerDuty variable unset, Slack or webhooks not configured) and why.',
         response: { ...ERROR_RESPONSES },
       },
     },
@@ -52,6 +53,7 @@ export async function rulesRoutes(app: FastifyInstance, opts: { keyring: Keyring
         dir: status.dir,
         unsetVariables: status.unsetVariables,
         refusedWebhooks: status.refusedWebhooks,
+        unreachable: status.unreachable,
         loadedAt: status.loadedAt === undefined ? null : new Date(status.loadedAt).toISOString(),
         lastError: status.lastError === undefined ? null : { at: new Date(status.lastError.at).toISOString(), errors: status.lastError.errors },
       };

@@ -7,11 +7,13 @@ import {
   isTrafficMeasure,
   TRAFFIC_DIMENSIONS,
   TRAFFIC_MEASURES,
+  TRAFFIC_RANK_MEASURES,
   trafficSeries,
   type DeliveryDimension,
   type Store,
   type TrafficDimension,
   type TrafficMeasure,
+  type TrafficRankMeasure,
 } from '@tollgate/store';
 import { requireScope } from '../auth/require-scope.ts';
 import type { Keyring } from '@tollgate/access';
@@ -31,6 +33,7 @@ interface TrafficQuery {
   interval: Interval;
   group_by?: TrafficDimension;
   limit: number;
+  rank_by?: TrafficRankMeasure;
   app?: string;
   flow?: string;
   country?: string;
@@ -96,7 +99,7 @@ function trafficSeriesRoute(app: FastifyInstance, opts: { store: Store; keyring:
         tags: ['query'],
         description:
           'Scope `read`. Sends, sessions, verified sessions, conversion, failed sends, estimated and billed cost per ' +
-          'time bucket, optionally per group (the largest `limit` groups by sends). Times are ISO-8601 or epoch ms; ' +
+          'time bucket, optionally per group (the largest `limit` groups by `rank_by`: sends, or the cost a chart of spend shows). Times are ISO-8601 or epoch ms; ' +
           'the default range is the last 24 hours. Verifies and bills count in the bucket of their send.',
         querystring: {
           type: 'object',
@@ -105,6 +108,12 @@ function trafficSeriesRoute(app: FastifyInstance, opts: { store: Store; keyring:
             ...RANGE_QUERY,
             group_by: { type: 'string', enum: [...TRAFFIC_DIMENSIONS] },
             limit: { type: 'integer', minimum: 1, maximum: 200, default: 20 },
+            rank_by: {
+              type: 'string',
+              enum: [...TRAFFIC_RANK_MEASURES],
+              default: 'sends',
+              description: 'With `group_by`: the measure the largest `limit` groups are picked by. Rank by the measure shown: a spend chart ranked by sends hides a quiet, expensive country.',
+            },
             app: { type: 'string', maxLength: 64 },
             flow: { type: 'string', maxLength: 32 },
             country: { type: 'string', pattern: '^[A-Z]{2}$' },
@@ -152,6 +161,7 @@ function trafficSeriesRoute(app: FastifyInstance, opts: { store: Store; keyring:
         intervalMinutes,
         groupBy: q.group_by,
         limit: q.limit,
+        rankBy: q.rank_by,
         filters: { app: q.app, flow: q.flow, country: q.country, prefix: q.prefix, asn: q.asn, provider: q.provider },
         measures: [...fields.filter(isTrafficMeasure), ...(conversion ? CONVERSION_PARTS : [])],
       });

@@ -1,5 +1,6 @@
 import Link from 'next/link';
 import { canOperate, currentViewer, isAdmin } from '../../lib/api.ts';
+import { roleText } from '../../lib/words.ts';
 
 /** Every page but sign-in: the navigation shows only what the signed-in role may use. */
 export default async function SignedInLayout({ children }: { children: React.ReactNode }) {
@@ -26,7 +27,7 @@ export default async function SignedInLayout({ children }: { children: React.Rea
         </nav>
         <span className="who">
           <span data-testid="who">
-            {viewer.name} · {viewer.role ?? 'api key'}
+            {viewer.name} · {roleText(viewer.role)}
           </span>
           <form method="post" action="/auth/sign-out">
             <button type="submit" className="link">

@@ -6,15 +6,25 @@ export type TrafficDimension = (typeof TRAFFIC_DIMENSIONS)[number];
 
 export type TrafficFilters = Partial<Record<TrafficDimension, string>>;
 
+/** The measures a grouped series may pick its largest groups by. */
+export const TRAFFIC_RANK_MEASURES = ['sends', 'cost_est_usd', 'cost_billed_usd'] as const;
+export type TrafficRankMeasure = (typeof TRAFFIC_RANK_MEASURES)[number];
+
 export interface TrafficSeriesParams {
   fromMs: number;
   toMs: number;
   intervalMinutes: number;
   groupBy?: TrafficDimension;
-  /** At most this many groups (the largest by sends in the range). */
+  /** At most this many groups (the largest by `rankBy` in the range). */
   limit: number;
+  /**
+   * The measure that picks the largest groups: sends unless told. A chart of cost ranks by cost,
+   * or a quiet country at $0.40 a send hides behind busy ones at $0.01.
+   */
+  rankBy?: TrafficRankMeasure;
   filters: TrafficFilters;
 }
+
 
 export interface TrafficPoint extends ScopeCounters {
   ts: number;
@@ -183,7 +193,7 @@ export function rollupRows(spans: RollupSpan[], params: Pick<TrafficSeriesParams
  * traffic_1m alone gives (the coarser tables hold the same sums, and the phones' distinct-count states merged);
  * `rollups` narrows the tables that may answer, which is how the tests hold the two paths side by side.
  * `measures` names the measures computed (all when absent): a point holds those and nothing else,
- * and the grouped query reads `sends` besides, to keep the largest groups.
+ * and the grouped query reads the `rankBy` measure (sends by default) besides, to keep the largest groups.
  */
 export async function trafficSeries<M extends TrafficMeasure = TrafficMeasure>(
   store: Store,
@@ -198,14 +208,16 @@ export async function trafficSeries<M extends TrafficMeasure = TrafficMeasure>(
   const queryParams: Record<string, unknown> = { step: params.intervalMinutes, limit: params.limit, dim: params.groupBy ?? 'app' };
   const spans = rollupSpans(params, rollups);
   if (spans.length === 0) return [];
-  const columns = [...new Set([...names.map((name) => MEASURE_COLUMN[name]), ...(params.groupBy ? [MEASURE_COLUMN.sends] : [])])].join(', ');
+  // The ranking measure is a name of TRAFFIC_RANK_MEASURES, never input text.
+  const rankBy = params.rankBy ?? 'sends';
+  const columns = [...new Set([...names.map((name) => MEASURE_COLUMN[name]), ...(params.groupBy ? [MEASURE_COLUMN[rankBy]] : [])])].join(', ');
   const measures = names.map((name) => `${TRAFFIC_MEASURES[name]} AS ${name}`).join(',\n  ');
   const rows = rollupRows(spans, params, columns, queryParams);
   const query = params.groupBy
     ? `WITH rows AS (${rows})
        SELECT ${BUCKET}, key, ${measures}
        FROM rows
-       WHERE key IN (SELECT key FROM rows GROUP BY key ORDER BY ${TRAFFIC_MEASURES.sends} DESC, key LIMIT {limit:UInt32})
+       WHERE key IN (SELECT key FROM rows GROUP BY key ORDER BY ${TRAFFIC_MEASURES[rankBy]} DESC, key LIMIT {limit:UInt32})
        GROUP BY ts, key
        ORDER BY ts, key`
     : `SELECT ${BUCKET}, key, ${measures} FROM (${rows}) GROUP BY ts, key ORDER BY ts`;

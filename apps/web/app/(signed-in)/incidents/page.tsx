@@ -6,6 +6,8 @@ import { viewerLocale } from '../../../lib/locale.ts';
 import { AutoRefresh } from '../../../components/auto-refresh.tsx';
 import { IncidentActions } from '../../../components/incident-actions.tsx';
 import { IncidentBadges } from '../../../components/incident-badges.tsx';
+import { IncidentHeadline } from '../../../components/incident-headline.tsx';
+import { kindText } from '../../../lib/words.ts';
 import { Outcome } from '../../../components/outcome.tsx';
 import { EmptyState, ErrorState } from '../../../components/states.tsx';
 
@@ -66,6 +68,7 @@ export default async function IncidentsPage({ searchParams }: { searchParams: Pr
       ) : result.data.incidents.length === 0 ? (
         <EmptyState>No incident matches these filters.</EmptyState>
       ) : (
+        <div className="table-wrap">
         <table data-testid="incidents">
           <thead>
             <tr>
@@ -82,11 +85,13 @@ export default async function IncidentsPage({ searchParams }: { searchParams: Pr
             {result.data.incidents.map((incident) => (
               <tr key={incident.id} data-incident={incident.id} data-state={incident.state}>
                 <td>
-                  <IncidentBadges incident={incident} /> <Link href={`/incidents/${incident.id}`}>{incident.title}</Link>
+                  <IncidentBadges incident={incident} /> <IncidentHeadline incident={incident} locale={locale} link />
                   {incident.acknowledgedBy && <div className="muted small">acknowledged by {incident.acknowledgedBy}</div>}
                 </td>
                 <td>{incident.owner}</td>
-                <td className="small">{incident.kinds.join(', ')}</td>
+                <td className="small" title={incident.kinds.join(', ')}>
+                  {incident.kinds.map(kindText).join(', ')}
+                </td>
                 <td>{formatAge(incident.openedAt, nowMs, locale)}</td>
                 <td className="num">{formatMoney(incident.spendUsd, locale)}</td>
                 <td className="num">{formatMoney(incident.preventedUsd, locale)}</td>
@@ -99,6 +104,7 @@ export default async function IncidentsPage({ searchParams }: { searchParams: Pr
             ))}
           </tbody>
         </table>
+        </div>
       )}
     </>
   );

@@ -8,6 +8,7 @@ import { AutoRefresh } from '../../../components/auto-refresh.tsx';
 import { Chart } from '../../../components/chart.tsx';
 import { IncidentBadges } from '../../../components/incident-badges.tsx';
 import { EmptyState, ErrorState } from '../../../components/states.tsx';
+import { kindText, roleText } from '../../../lib/words.ts';
 
 export const dynamic = 'force-dynamic';
 
@@ -61,7 +62,7 @@ export default async function OwnersPage({ searchParams }: { searchParams: Promi
           ) : (
             <div className="state error" role="status" data-testid="unowned" data-count={owners.data.unownedKinds.length}>
               <strong>No route gives these an owner:</strong>{' '}
-              {owners.data.unownedKinds.map((unowned) => `${unowned.kind} (${unowned.severities.join(', ')})`).join('; ')}. Add a route in alert-rules/.
+              {owners.data.unownedKinds.map((unowned) => `${kindText(unowned.kind)} (${unowned.severities.join(', ')})`).join('; ')}. Add a route in alert-rules/.
             </div>
           )}
           {owners.data.owners.length === 0 ? (
@@ -117,7 +118,7 @@ export default async function OwnersPage({ searchParams }: { searchParams: Promi
                       <td>
                         <Link href={`/incidents?owner=${encodeURIComponent(owner.owner)}`}>{owner.owner}</Link>
                       </td>
-                      <td>{owner.role}</td>
+                      <td>{roleText(owner.role)}</td>
                       <td className="num">{owner.incidents}</td>
                       <td className="num">{owner.open}</td>
                       {STEPS.map(({ step }) => {

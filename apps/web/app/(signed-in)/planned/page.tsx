@@ -10,6 +10,7 @@ import { ConfirmForm } from '../../../components/confirm-form.tsx';
 import { FieldError } from '../../../components/field-error.tsx';
 import { Outcome } from '../../../components/outcome.tsx';
 import { EmptyState, ErrorState } from '../../../components/states.tsx';
+import { roleText } from '../../../lib/words.ts';
 
 export const dynamic = 'force-dynamic';
 
@@ -98,7 +99,7 @@ export default async function PlannedPage({ searchParams }: { searchParams: Prom
       <h2>Declare a planned event</h2>
       {!canOperate(viewer) ? (
         <p className="state forbidden" data-state="forbidden">
-          Planned events are declared by on-call and admins: your role ({viewer.role ?? 'api key'}) can read them only.
+          Planned events are declared by on-call and admins: your role ({roleText(viewer.role)}) can read them only.
         </p>
       ) : (
         <form method="post" action="/planned/act" className="stack" data-testid="new-planned-event">

@@ -2,6 +2,7 @@ import { canOperate, currentViewer } from '../../../lib/api.ts';
 import { viewerLocale } from '../../../lib/locale.ts';
 import { utcInputValue } from '../../../lib/time-input.ts';
 import { PolicyBacktest } from './policy-backtest.tsx';
+import { roleText } from '../../../lib/words.ts';
 
 export const dynamic = 'force-dynamic';
 
@@ -28,7 +29,7 @@ export default async function PolicyPage() {
       </p>
       {!canOperate(viewer) ? (
         <p className="state forbidden" data-state="forbidden">
-          Policy replays are run by on-call and admins: your role ({viewer.role ?? 'api key'}) cannot run one.
+          Policy replays are run by on-call and admins: your role ({roleText(viewer.role)}) cannot run one.
         </p>
       ) : (
         <PolicyBacktest locale={locale} defaultFrom={utcInputValue(toMs - DEFAULT_RANGE_MS)} defaultTo={utcInputValue(toMs)} />

@@ -2,6 +2,9 @@ import { api } from '../../../lib/api.ts';
 import { bodyEnum } from '../../../lib/openapi.ts';
 import { AutoRefresh } from '../../../components/auto-refresh.tsx';
 import { EmptyState, ErrorState } from '../../../components/states.tsx';
+import { kindText, roleText } from '../../../lib/words.ts';
+import { formatTime } from '../../../lib/format.ts';
+import { viewerLocale } from '../../../lib/locale.ts';
 
 export const dynamic = 'force-dynamic';
 
@@ -24,6 +27,14 @@ interface RulesAnswer {
   inhibit?: { name: string; source: string[]; target: string[]; equal: string[] }[];
   loadedAt: string | null;
   lastError: { at: string; errors: unknown[] } | null;
+  /** The server's rules directory: file names are shown relative to it, never as the server's own paths. */
+  dir?: string;
+  unreachable?: { owner: string; channel: string; target: string; reason: string }[];
+}
+
+/** A rules file (or a name that holds one) as the operator names it in alert-rules/, not the server machine's absolute path. */
+function fileName(text: string, dir: string | undefined): string {
+  return dir ? text.split(`${dir}/`).join('') : text;
 }
 
 interface RoutingAnswer {
@@ -38,7 +49,7 @@ const SEVERITIES = ['low', 'medium', 'high', 'critical'];
 
 /** The routing tree as people read it, and "who gets paged for this?". */
 export default async function RulesPage({ searchParams }: { searchParams: Promise<Record<string, string | undefined>> }) {
-  const params = await searchParams;
+  const [params, locale] = await Promise.all([searchParams, viewerLocale()]);
   const nowMs = Date.now();
   const probe: Record<string, string> = {};
   for (const field of PROBE_FIELDS) if (params[field]) probe[field] = params[field]!;
@@ -59,7 +70,9 @@ export default async function RulesPage({ searchParams }: { searchParams: Promis
           {kinds.length > 0 ? (
             <select name="kind" defaultValue={params.kind ?? kinds[0]} required>
               {kinds.map((kind) => (
-                <option key={kind}>{kind}</option>
+                <option key={kind} value={kind}>
+                  {kindText(kind)}
+                </option>
               ))}
             </select>
           ) : (
@@ -91,14 +104,22 @@ export default async function RulesPage({ searchParams }: { searchParams: Promis
         <ErrorState result={rules} what="the alert rules" />
       ) : (
         <>
+          <Unreachable targets={rules.data.unreachable ?? []} />
           <p className="muted small">
-            Loaded {rules.data.loadedAt ?? 'never'}
-            {rules.data.lastError && <span className="state error"> · last reload failed at {rules.data.lastError.at}: {rules.data.lastError.errors.length} error(s); the previous rules stay in force</span>}
+            Loaded {rules.data.loadedAt ? `${formatTime(rules.data.loadedAt, locale)} UTC` : 'never'}
+            {rules.data.lastError && <span className="state error"> · last reload failed at {formatTime(rules.data.lastError.at, locale)} UTC: {rules.data.lastError.errors.length} error(s); the previous rules stay in force</span>}
           </p>
+          {rules.data.lastError && (
+            <ul className="state error small" data-testid="rules-errors">
+              {rules.data.lastError.errors.map((error, i) => (
+                <li key={i}>{fileName(ruleErrorText(error), rules.data.dir)}</li>
+              ))}
+            </ul>
+          )}
           {rules.data.route ? (
             <div className="tree" data-testid="route-tree">
               <ul>
-                <RouteNode route={rules.data.route} />
+                <RouteNode route={rules.data.route} dir={rules.data.dir} />
               </ul>
             </div>
           ) : (
@@ -122,9 +143,13 @@ export default async function RulesPage({ searchParams }: { searchParams: Promis
                 {rules.data.owners!.map((owner) => (
                   <tr key={owner.name}>
                     <td>{owner.name}</td>
-                    <td>{owner.role}</td>
-                    <td>{owner.slack ?? '—'}</td>
-                    <td>{owner.pagerduty ?? '—'}</td>
+                    <td>{roleText(owner.role)}</td>
+                    <td>
+                      {owner.slack ?? '—'} <Failing targets={rules.data.unreachable} owner={owner.name} channel="slack" />
+                    </td>
+                    <td>
+                      {owner.pagerduty ?? '—'} <Failing targets={rules.data.unreachable} owner={owner.name} channel="pagerduty" />
+                    </td>
                     <td className="small">{owner.escalation.map((step) => `${step.name} after ${Math.round(step.afterMs / 60_000)} min`).join(', ') || '—'}</td>
                   </tr>
                 ))}
@@ -138,7 +163,7 @@ export default async function RulesPage({ searchParams }: { searchParams: Promis
             <ul>
               {rules.data.inhibit!.map((rule) => (
                 <li key={rule.name}>
-                  <strong>{rule.name}</strong>: while <code>{rule.source.join(', ')}</code> fires, mute <code>{rule.target.join(', ')}</code>
+                  <strong>{fileName(rule.name, rules.data.dir)}</strong>: while <code>{rule.source.join(', ')}</code> fires, mute <code>{rule.target.join(', ')}</code>
                   {rule.equal.length > 0 && <> with the same {rule.equal.join(', ')}</>}
                 </li>
               ))}
@@ -150,7 +175,43 @@ export default async function RulesPage({ searchParams }: { searchParams: Promis
   );
 }
 
-function RouteNode({ route }: { route: RouteView }) {
+/**
+ * Destinations that would fail if an incident came now (an unset PagerDuty key, Slack without a
+ * token): on-call must not believe someone is paged who is not.
+ */
+function Unreachable({ targets }: { targets: { owner: string; channel: string; target: string; reason: string }[] }) {
+  if (targets.length === 0) return null;
+  return (
+    <div className="banner" role="alert" data-testid="unreachable">
+      <strong>
+        {targets.length === 1 ? 'One destination' : `${targets.length} destinations`} cannot be reached: these owners would not hear about an incident there.
+      </strong>
+      <ul>
+        {targets.map((t) => (
+          <li key={`${t.owner} ${t.channel} ${t.target}`} data-unreachable={`${t.owner} ${t.channel}`}>
+            {t.owner}: {t.channel === 'pagerduty' ? 'PagerDuty' : t.channel === 'slack' ? `Slack ${t.target}` : 'webhook'} — {t.reason}
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
+/** A reload error as the API gives it: a line, or its file, line, path and message. */
+function ruleErrorText(error: unknown): string {
+  if (typeof error === 'string') return error;
+  const { file, line, path, message } = (error ?? {}) as { file?: string; line?: number; path?: string; message?: string };
+  return `${file ?? ''}:${line ?? 0} ${path ?? ''}: ${message ?? ''}`;
+}
+
+/** Beside an owner's destination: that it would fail now, and why. */
+function Failing({ targets = [], owner, channel }: { targets?: { owner: string; channel: string; reason: string }[]; owner: string; channel: string }) {
+  const failing = targets.filter((t) => t.owner === owner && t.channel === channel);
+  if (failing.length === 0) return null;
+  return <span className="field-error" data-failing={`${owner} ${channel}`}>{failing.map((t) => t.reason).join('; ')}</span>;
+}
+
+function RouteNode({ route, dir }: { route: RouteView; dir: string | undefined }) {
   return (
     <li>
       <strong>{route.receiver ?? '(inherits)'}</strong> {route.matchers.length > 0 ? <code>{route.matchers.join(', ')}</code> : <span className="muted">everything</span>}
@@ -158,12 +219,12 @@ function RouteNode({ route }: { route: RouteView }) {
       <span className="muted small">
         {' '}
         · pages: {route.page}
-        {route.continue && ' · continue'} · {route.file}:{route.line}
+        {route.continue && ' · continue'} · {fileName(route.file, dir)}:{route.line}
       </span>
       {route.routes.length > 0 && (
         <ul>
           {route.routes.map((child) => (
-            <RouteNode key={child.path} route={child} />
+            <RouteNode key={child.path} route={child} dir={dir} />
           ))}
         </ul>
       )}

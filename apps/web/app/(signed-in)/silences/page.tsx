@@ -9,6 +9,7 @@ import { ConfirmForm } from '../../../components/confirm-form.tsx';
 import { FieldError } from '../../../components/field-error.tsx';
 import { Outcome } from '../../../components/outcome.tsx';
 import { EmptyState, ErrorState } from '../../../components/states.tsx';
+import { roleText } from '../../../lib/words.ts';
 
 export const dynamic = 'force-dynamic';
 
@@ -89,7 +90,7 @@ export default async function SilencesPage({ searchParams }: { searchParams: Pro
       <h2>New silence</h2>
       {!canOperate(viewer) ? (
         <p className="state forbidden" data-state="forbidden">
-          Silences are created by on-call and admins: your role ({viewer.role ?? 'api key'}) can read them only.
+          Silences are created by on-call and admins: your role ({roleText(viewer.role)}) can read them only.
         </p>
       ) : (
         <form method="post" action="/silences/act" className="stack" data-testid="new-silence">

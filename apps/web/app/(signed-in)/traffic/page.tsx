@@ -28,15 +28,17 @@ export default async function TrafficPage({ searchParams }: { searchParams: Prom
   for (const name of ['provider', 'app'] as const) if (params[name]) base.set(name, params[name]!);
   for (const [name, value] of Object.entries(drill)) base.set(name, value);
   const totals = new URLSearchParams({ ...Object.fromEntries(base), fields: viewFields('explorerTotals') });
-  const grouped = level ? new URLSearchParams({ ...Object.fromEntries(base), group_by: level, limit: '25', fields: viewFields('explorerGroups') }) : null;
+  // A toll-fraud tool lists the costliest places first: ranked by sends, a quiet expensive country hides behind busy cheap ones.
+  const rank = params.rank === 'sends' ? 'sends' : 'cost';
+  const grouped = level ? new URLSearchParams({ ...Object.fromEntries(base), group_by: level, limit: '25', rank_by: rank === 'cost' ? 'cost_est_usd' : 'sends', fields: viewFields('explorerGroups') }) : null;
   const [total, groups] = await Promise.all([api<TrafficAnswer>(`/v1/metrics/traffic?${totals}`), grouped ? api<TrafficAnswer>(`/v1/metrics/traffic?${grouped}`) : Promise.resolve(null)]);
   const keep = (extra: Record<string, string | undefined>) => {
     const next = new URLSearchParams();
-    for (const [k, v] of Object.entries({ range, provider: params.provider, app: params.app, ...drill, ...extra })) if (v) next.set(k, v);
+    for (const [k, v] of Object.entries({ range, provider: params.provider, app: params.app, rank: params.rank, ...drill, ...extra })) if (v) next.set(k, v);
     return `/traffic?${next}`;
   };
   const rows = total.ok ? shapeRows(total.data, { rowsPath: 'series.0.points', x: 'ts', fields: TRAFFIC_VIEWS.explorerTotals }) : [];
-  const groupRows = groups?.ok ? shapeRows(groups.data, { rowsPath: 'series', x: 'key', totalsOf: 'points', fields: TRAFFIC_VIEWS.explorerGroups }) : [];
+  const groupRows = groups?.ok ? shapeRows(groups.data, { rowsPath: 'series', x: 'key', totalsOf: 'points', fields: TRAFFIC_VIEWS.explorerGroups, sortBy: rank === 'cost' ? 'cost_est_usd' : 'sends' }) : [];
   return (
     <>
       <h1>Traffic explorer</h1>
@@ -50,6 +52,13 @@ export default async function TrafficPage({ searchParams }: { searchParams: Prom
         <label>
           App
           <input name="app" defaultValue={params.app ?? ''} placeholder="any" />
+        </label>
+        <label>
+          Largest by
+          <select name="rank" defaultValue={rank}>
+            <option value="cost">estimated cost</option>
+            <option value="sends">sends</option>
+          </select>
         </label>
         {Object.entries(drill).map(([k, v]) => (
           <input key={k} type="hidden" name={k} value={v} />
@@ -81,11 +90,13 @@ export default async function TrafficPage({ searchParams }: { searchParams: Prom
       {level && groups && (
         <>
           <h2>By {level}</h2>
+          <p className="muted small">The 25 {level === 'asn' ? 'networks' : `${level === 'country' ? 'countries' : 'prefixes'}`} with the most {rank === 'cost' ? 'estimated cost' : 'sends'}.</p>
           {!groups.ok ? (
             <ErrorState result={groups} what={`traffic by ${level}`} />
           ) : groupRows.length === 0 ? (
             <EmptyState>No {level} to show.</EmptyState>
           ) : (
+            <div className="table-wrap">
             <table data-testid="groups">
               <thead>
                 <tr>
@@ -112,6 +123,7 @@ export default async function TrafficPage({ searchParams }: { searchParams: Prom
                 })}
               </tbody>
             </table>
+            </div>
           )}
         </>
       )}

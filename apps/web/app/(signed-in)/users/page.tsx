@@ -8,6 +8,7 @@ import { ConfirmForm } from '../../../components/confirm-form.tsx';
 import { FieldError } from '../../../components/field-error.tsx';
 import { Outcome } from '../../../components/outcome.tsx';
 import { EmptyState, ErrorState } from '../../../components/states.tsx';
+import { roleText } from '../../../lib/words.ts';
 
 export const dynamic = 'force-dynamic';
 
@@ -22,7 +23,7 @@ export default async function UsersPage({ searchParams }: { searchParams: Promis
       <>
         <h1>Users</h1>
         <p className="state forbidden" data-state="forbidden">
-          User management is for admins: your role ({viewer.role ?? 'api key'}) cannot see or change users.
+          User management is for admins: your role ({roleText(viewer.role)}) cannot see or change users.
         </p>
       </>
     );
@@ -73,7 +74,7 @@ export default async function UsersPage({ searchParams }: { searchParams: Promis
                     {self && <span className="muted small"> (you)</span>}
                   </td>
                   <td>
-                    <span className="badge">{user.role}</span>
+                    <span className="badge">{roleText(user.role)}</span>
                   </td>
                   <td className="small">{formatTime(user.created_at, locale)}</td>
                   <td>

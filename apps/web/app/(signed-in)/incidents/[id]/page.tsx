@@ -1,11 +1,16 @@
 import Link from 'next/link';
 import { api, canOperate, currentViewer, type ApiResult } from '../../../../lib/api.ts';
-import { scopeText, type Anomaly, type Breaker, type DecisionsAnswer, type Incident, type OwnersAnswer, type PlannedEvent, type SeriesPoint, type TimelineEntry, type TrafficAnswer } from '../../../../lib/api-types.ts';
+import { type Anomaly, type Breaker, type DecisionsAnswer, type Incident, type OwnersAnswer, type PlannedEvent, type Scope, type SeriesPoint, type TimelineEntry, type TrafficAnswer } from '../../../../lib/api-types.ts';
 import { bandRows, reduceRows, shapeRows, windowWithin } from '../../../../lib/chart-data.ts';
 import { formatAge, formatCount, formatMoney, formatPercent, formatTime } from '../../../../lib/format.ts';
 import { plannedEventIdsOf } from '../../../../lib/planned.ts';
 import { TRAFFIC_VIEWS, viewFields } from '../../../../lib/traffic-views.ts';
 import { matchersLike } from '../../../../lib/silences.ts';
+import type { PageParams } from '../../../../lib/form-errors.ts';
+import { anomalySentence, incidentHeadline, kindText, placeText, timelineText } from '../../../../lib/words.ts';
+import { BreakerActions, BreakerTimes } from '../../../../components/breaker-controls.tsx';
+import { IncidentHeadline } from '../../../../components/incident-headline.tsx';
+import { NewBreakerForm } from '../../../../components/new-breaker-form.tsx';
 import { viewerLocale } from '../../../../lib/locale.ts';
 import { AutoRefresh } from '../../../../components/auto-refresh.tsx';
 import { BandChart } from '../../../../components/band-chart.tsx';
@@ -23,7 +28,7 @@ const CONTEXT_BEFORE_MS = 2 * 3_600_000;
 const MAX_CHARTED_ANOMALIES = 3;
 
 /** Where a Slack or PagerDuty link lands: what happened, the evidence, the breaker and its effect, the timeline. */
-export default async function IncidentPage({ params, searchParams }: { params: Promise<{ id: string }>; searchParams: Promise<Record<string, string | undefined>> }) {
+export default async function IncidentPage({ params, searchParams }: { params: Promise<{ id: string }>; searchParams: Promise<PageParams> }) {
   const [{ id }, query, viewer, locale] = await Promise.all([params, searchParams, currentViewer(), viewerLocale()]);
   const nowMs = Date.now();
   const result = await api<{ incident: Incident; timeline: TimelineEntry[] }>(`/v1/incidents/${encodeURIComponent(id)}`);
@@ -49,7 +54,9 @@ export default async function IncidentPage({ params, searchParams }: { params: P
     plannedIds.length > 0 ? api<{ events: PlannedEvent[] }>('/v1/planned-events') : Promise.resolve(null),
   ]);
   const anomalyIds = new Set(incident.anomalies.map((a) => a.id));
-  const related = breakers?.ok ? breakers.data.filter((b) => b.reason.kind === 'anomaly' && anomalyIds.has(b.reason.anomaly_id)) : [];
+  // Its breakers: tripped for one of its findings, or by hand on one of their scopes.
+  const related = breakers?.ok ? breakers.data.filter((b) => (b.reason.kind === 'anomaly' ? anomalyIds.has(b.reason.anomaly_id) : incident.anomalies.some((a) => sameScope(b.scope, a.scope)))) : [];
+  const first = incident.anomalies[0];
   const back = `/incidents/${incident.id}`;
 
   return (
@@ -57,7 +64,9 @@ export default async function IncidentPage({ params, searchParams }: { params: P
       <p className="crumbs">
         <Link href="/incidents">Incidents</Link> /
       </p>
-      <h1>{incident.title}</h1>
+      <h1 className="headline">
+        <IncidentHeadline incident={incident} locale={locale} />
+      </h1>
       <AutoRefresh renderedAt={nowMs} />
       <Outcome params={query} />
       <p>
@@ -104,19 +113,39 @@ export default async function IncidentPage({ params, searchParams }: { params: P
       ))}
       {incident.anomalies.length > charted.length && (
         <p className="muted">
-          {incident.anomalies.length - charted.length} more anomalies: {incident.anomalies.slice(charted.length).map((a) => `${a.kind} (${scopeText(a.scope)})`).join('; ')}
+          {incident.anomalies.length - charted.length} more findings: {incident.anomalies.slice(charted.length).map((a) => anomalySentence(a, locale)).join(' ')}
         </p>
       )}
 
       <h2>Breaker and its effect</h2>
+      <p className="muted small" data-testid="decision-api-note">
+        A breaker stops the sends that ask the decision API (<code>POST /v1/decide</code>, the SDK, or the provider proxy) in its scope; traffic sent without asking
+        is not stopped, and its cost still counts above.
+      </p>
       {breakers === null ? (
         <p className="muted">Breakers are shown to on-call and admins.</p>
       ) : !breakers.ok ? (
         <ErrorState result={breakers} what="breakers" />
-      ) : related.length === 0 ? (
-        <EmptyState>No breaker was tripped for these anomalies. On-call can trip one from the Breakers page.</EmptyState>
       ) : (
-        related.map((breaker) => <BreakerEffect key={breaker.id} breaker={breaker} locale={locale} fromMs={Date.parse(incident.openedAt)} nowMs={nowMs} />)
+        <>
+          {related.length === 0 ? (
+            <EmptyState>No breaker was tripped for these findings: trip one below.</EmptyState>
+          ) : (
+            related.map((breaker) => <BreakerEffect key={breaker.id} breaker={breaker} locale={locale} fromMs={Date.parse(incident.openedAt)} nowMs={nowMs} back={back} />)
+          )}
+          {incident.state !== 'resolved' && first && (related.length === 0 || related.every((b) => b.state === 'closed') || query.trip === '1') ? (
+            <section className="panel" id="trip-from-incident" data-testid="trip-from-incident" style={{ marginTop: '.5rem' }}>
+              <h3>Trip a breaker on {placeText(first.scope, locale)}</h3>
+              <NewBreakerForm params={query} defaults={scopeDefaults(first.scope, incidentHeadline(incident, locale))} back={back} />
+            </section>
+          ) : (
+            incident.state !== 'resolved' && (
+              <p className="small">
+                <Link href={`${back}?trip=1#trip-from-incident`}>Trip another breaker</Link>
+              </p>
+            )
+          )}
+        </>
       )}
 
       <h2>Timeline</h2>
@@ -124,13 +153,14 @@ export default async function IncidentPage({ params, searchParams }: { params: P
         <EmptyState>Nothing recorded yet.</EmptyState>
       ) : (
         <ul className="timeline" data-testid="timeline">
-          {timeline.map((entry, i) => (
-            <li key={i}>
-              <span className="muted small">{formatTime(entry.at, locale)} UTC</span> <strong>{entry.type}</strong> by {entry.actor}
-              {typeof entry.text === 'string' && <>: {entry.text}</>}
-              {typeof entry.reason === 'string' && <>: {entry.reason}</>}
-            </li>
-          ))}
+          {timeline.map((entry, i) => {
+            const line = timelineText(entry);
+            return (
+              <li key={i} data-type={entry.type} className={line.failed ? 'failed' : undefined}>
+                <span className="muted small">{formatTime(entry.at, locale)} UTC</span> {line.failed ? <strong>{line.text}</strong> : line.text}
+              </li>
+            );
+          })}
         </ul>
       )}
       {canOperate(viewer) && incident.state !== 'resolved' && (
@@ -162,12 +192,16 @@ async function AnomalyEvidence({ result, locale, nowMs }: { result: ApiResult<{ 
   const byDimension = (dimension: string) => (anomaly.contributors ?? []).filter((c) => c.dimension === dimension).slice(0, 8);
   return (
     <section className="panel" style={{ marginTop: '1rem' }} data-anomaly={anomaly.id}>
-      <h2 style={{ marginTop: 0 }}>
-        {anomaly.kind} · {scopeText(scope)} <span className={`badge sev-${anomaly.severity}`}>{anomaly.severity}</span>
+      <h2 style={{ marginTop: 0 }} title={anomaly.kind}>
+        {kindText(anomaly.kind)} in {placeText(scope, locale)} <span className={`badge sev-${anomaly.severity}`}>{anomaly.severity}</span>
       </h2>
-      <p>{anomaly.summary}</p>
-      <h3>Volume against the baseline band</h3>
-      {rows.length === 0 ? <EmptyState>No per-minute series stored for this anomaly.</EmptyState> : <BandChart rows={rows} window={window} locale={locale} unitLabel={anomaly.unit ?? 'sends/min'} />}
+      <p data-testid="anomaly-sentence" title={anomaly.summary}>
+        {anomalySentence(anomaly, locale)}
+      </p>
+      <h3>
+        Against the baseline band <span className="muted small">({anomaly.unit ?? 'sends per minute'})</span>
+      </h3>
+      {rows.length === 0 ? <EmptyState>No per-minute series stored for this anomaly.</EmptyState> : <BandChart rows={rows} window={window} locale={locale} />}
       <div className="grid wide">
         <div>
           <h3>Conversion and cost in this scope</h3>
@@ -213,7 +247,7 @@ async function AnomalyEvidence({ result, locale, nowMs }: { result: ApiResult<{ 
   );
 }
 
-async function BreakerEffect({ breaker, locale, fromMs, nowMs }: { breaker: Breaker; locale: string; fromMs: number; nowMs: number }) {
+async function BreakerEffect({ breaker, locale, fromMs, nowMs, back }: { breaker: Breaker; locale: string; fromMs: number; nowMs: number; back: string }) {
   const query = new URLSearchParams({ interval: '1h', from: String(Math.min(fromMs, nowMs - 3_600_000)), to: String(nowMs) });
   if (breaker.scope.app) query.set('app', breaker.scope.app);
   const decisions = await api<DecisionsAnswer>(`/v1/metrics/decisions?${query}`);
@@ -221,12 +255,16 @@ async function BreakerEffect({ breaker, locale, fromMs, nowMs }: { breaker: Brea
   return (
     <section className="panel" data-breaker={breaker.id}>
       <p>
-        <span className={`badge state-${breaker.state}`}>{breaker.state}</span> {breaker.action} {scopeText(breaker.scope)} ({breaker.mode}) · <Link href={`/breakers?id=${breaker.id}`}>audit log</Link>
+        <span className={`badge state-${breaker.state}`}>{breaker.state.replace('_', '-')}</span> {breaker.action}s sends to {placeText(breaker.scope, locale)}
+        {breaker.mode === 'shadow' && ' (shadow: records, stops nothing)'} · <Link href={`/breakers?id=${breaker.id}`}>audit log</Link>
       </p>
+      <BreakerTimes breaker={breaker} locale={locale} nowMs={nowMs} />
+      <BreakerActions breaker={breaker} back={back} locale={locale} />
       {decisions.ok ? (
         <p className="small">
-          Since the incident opened{breaker.scope.app ? ` (app ${breaker.scope.app})` : ''}: {formatCount(reduceRows(rows, 'sum', 'blocked'), locale)} sends blocked,{' '}
-          {formatCount(reduceRows(rows, 'sum', 'shadow_blocked'), locale)} would have been in shadow mode, {formatMoney(reduceRows(rows, 'sum', 'saved_usd'), locale)} saved.
+          Since the incident opened{breaker.scope.app ? ` (app ${breaker.scope.app})` : ''}: <span data-testid="blocked">{formatCount(reduceRows(rows, 'sum', 'blocked'), locale)}</span> sends blocked,{' '}
+          {formatCount(reduceRows(rows, 'sum', 'shadow_blocked'), locale)} would have been in shadow mode, <span data-testid="saved">{formatMoney(reduceRows(rows, 'sum', 'saved_usd'), locale)}</span> saved (all decisions
+          of the decision API in that time{breaker.scope.app ? ' and app' : ''}).
         </p>
       ) : (
         <ErrorState result={decisions} what="decisions" />
@@ -263,7 +301,7 @@ function PlannedEvents({ ids, result, timeline, locale }: { ids: string[]; resul
               <strong>{event.kind}</strong>: {event.note}
             </dd>
             <dt>scope</dt>
-            <dd>{scopeText(event.scope)}</dd>
+            <dd>{placeText(event.scope, locale)}</dd>
             <dt>window</dt>
             <dd>
               {formatTime(event.startsAt, locale)} → {formatTime(event.endsAt, locale)} UTC
@@ -280,4 +318,15 @@ function PlannedEvents({ ids, result, timeline, locale }: { ids: string[]; resul
       </p>
     </section>
   );
+}
+
+/** Whether a breaker set by hand covers exactly a finding's scope (the keys it names, with the same values). */
+function sameScope(breaker: Scope, finding: Scope): boolean {
+  const keys = (Object.keys(breaker) as (keyof Scope)[]).filter((key) => breaker[key] !== undefined);
+  return keys.length > 0 && keys.every((key) => String(breaker[key]) === String(finding[key] ?? ''));
+}
+
+/** The new-breaker form filled in from a finding: its country, prefix and app, the incident as the reason. */
+function scopeDefaults(scope: Scope, headline: string): Record<string, string | undefined> {
+  return { country: scope.country, prefix: scope.prefix, asn: scope.asn === undefined ? undefined : String(scope.asn), app: scope.app, reason: headline.slice(0, 500) };
 }
