@@ -552,6 +552,8 @@ describe('owners and delivery', () => {
     const filteredReceipts = filtered.series[0].points.reduce((n: number, p: { receipts: number }) => n + p.receipts, 0);
     expect(filteredReceipts).toBeLessThan(receipts);
     expect(Number(await page.getAttribute('[data-panel=receipts] .stat-value', 'data-value'))).toBe(filteredReceipts);
+    // The chart draws once its container is measured, after the stat values: wait for its legend.
+    await page.waitForSelector('[data-panel=p90-by-provider] .recharts-legend-item');
     expect(await page.locator('[data-panel=p90-by-provider] .recharts-legend-item').count()).toBe(1);
     await page.context().close();
   });

@@ -159,7 +159,7 @@ describe('rule validation', () => {
   it('says so when a directory holds no routing files', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tollgate-rules-empty-'));
     writeFileSync(join(dir, 'breaker-policy.yaml'), 'version: 1\n');
-    expect(messages(await loadRules(dir, {}))).toEqual([`${dir}:0: no alert-routing files (*.yaml besides breaker-policy.yaml, budgets.yaml)`]);
+    expect(messages(await loadRules(dir, {}))).toEqual([`${dir}:0: no alert-routing files (*.yaml besides breaker-policy.yaml, budgets.yaml, proxy.yaml)`]);
   });
 });
 
