@@ -10,10 +10,12 @@
  * run time that nobody tuned on, printed and written with the results.
  * Speed: the backtest's own time. Rewrites the "Detection" section of bench/RESULTS.md.
  */
+import { spawn } from 'node:child_process';
 import { randomInt } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { runBacktest } from '@tollgate/detector';
 import { loadSimulatedTraffic, openCore } from '@tollgate/server';
 import { createSimulator, type ScenarioLabel, type ScenarioSpec } from '@tollgate/simulator';
@@ -27,6 +29,9 @@ const RATE = Number(process.env.BENCH_RATE ?? 26);
 const TUNING_SEEDS = (process.env.BENCH_SEEDS ?? '11,23,37').split(',').filter(Boolean).map(Number);
 const FRESH_SEEDS = Array.from({ length: Number(process.env.BENCH_FRESH_SEEDS ?? 3) }, () => randomInt(1, 1_000_000));
 const SEEDS = [...TUNING_SEEDS, ...FRESH_SEEDS];
+/** Seeds run in child processes, this many at once (each is one core's work: ingest, then the replay). */
+const PARALLEL = Number(process.env.BENCH_PARALLEL ?? 2);
+const SEED_RUN_PREFIX = 'SEED_RUN ';
 /** A Monday, so the set's weekend falls on Saturday and Sunday. */
 const START_MS = Date.parse('2026-11-02T00:00:00Z');
 
@@ -147,12 +152,37 @@ function summary(run: SeedRun) {
   };
 }
 
+/** Runs one seed in a child process (this file with `--seed N`), which prints its run as JSON. */
+function runSeedInChild(seed: number): Promise<SeedRun> {
+  const runTs = fileURLToPath(new URL('../apps/cli/bin/run-ts.js', import.meta.url));
+  const child = spawn(process.execPath, [runTs, fileURLToPath(import.meta.url), '--seed', String(seed)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  return new Promise((resolve, reject) => {
+    child.on('close', (code) => {
+      const line = output.split('\n').find((l) => l.startsWith(SEED_RUN_PREFIX));
+      if (code !== 0 || !line) return reject(new Error(`seed ${seed} exited with ${code}:\n${output.slice(-2000)}`));
+      const run = JSON.parse(line.slice(SEED_RUN_PREFIX.length)) as Omit<SeedRun, 'cells'> & { cells: [string, string][] };
+      resolve({ ...run, cells: new Map(run.cells) });
+    });
+  });
+}
+
+async function runAll(seeds: number[]): Promise<SeedRun[]> {
+  const runs = new Map<number, SeedRun>();
+  const queue = [...seeds];
+  const worker = async () => {
+    for (let seed = queue.shift(); seed !== undefined; seed = queue.shift()) runs.set(seed, await runSeedInChild(seed));
+  };
+  await Promise.all(Array.from({ length: Math.max(1, PARALLEL) }, worker));
+  return seeds.map((seed) => runs.get(seed) as SeedRun);
+}
+
 async function main(): Promise<void> {
   console.log(`seeds: tuning ${TUNING_SEEDS.join(', ')}; drawn now ${FRESH_SEEDS.join(', ')}`);
-  const runs: SeedRun[] = [];
-  for (const seed of SEEDS) {
-    const run = await runSeed(seed);
-    runs.push(run);
+  const runs = await runAll(SEEDS);
+  for (const run of runs) {
+    const seed = run.seed;
     const s = summary(run);
     console.log(`\nseed ${seed}: ${run.sends} sends, backtest ${run.steps} steps in ${run.backtestSeconds.toFixed(1)} s`);
     console.log(scenarioTable(run));
@@ -188,4 +218,9 @@ async function main(): Promise<void> {
   if (process.env.BENCH_WRITE !== '0') writeResultsSection('Detection', body);
 }
 
-await main();
+if (process.argv[2] === '--seed') {
+  const run = await runSeed(Number(process.argv[3]));
+  console.log(`${SEED_RUN_PREFIX}${JSON.stringify({ ...run, cells: [...run.cells] })}`);
+} else {
+  await main();
+}

@@ -27,7 +27,7 @@ import type { Contributor, SuggestedAction } from './finding.ts';
 import type { AnomalyKind, Severity } from '@tollgate/breakers';
 import { createDetectionEngine, HISTORY_MS } from './detection-engine.ts';
 import { DEFAULT_DETECTOR_CONFIG, type DetectorConfig } from './detector-config.ts';
-import { loadHours, loadMinutes } from './engine-feed.ts';
+import { ipContributors, loadHours, loadMinutes } from './engine-feed.ts';
 import { hourStart, MS_PER_HOUR, MS_PER_MINUTE } from './traffic-book.ts';
 import type { Anomaly } from './anomaly.ts';
 
@@ -98,6 +98,7 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
         anomalies.set(change.anomaly.id, change.anomaly);
         if (change.change !== 'opened' && change.change !== 'escalated') continue;
         const a = change.anomaly;
+        a.contributors = [...a.contributors, ...(await ipContributors(options.store, a))];
         findings.push({
           ts: now,
           kind: a.kind,
