@@ -51,7 +51,7 @@ export function scenarioSet(startMs: number, seed: number): ScenarioSpec[] {
     { kind: 'verify_bruteforce', startMs: at(3, 15), durationMs: HOUR, app: 'bank', flow: 'login', country: 'US', attemptsPerSession: 15, exits: 'residential', exitIps: 5 },
     burst(2, at(3, 16)),
     { kind: 'new_market', startMs: at(3, 18), durationMs: 12 * HOUR, country: 'CL' },
-    { kind: 'holiday', startMs: at(4, 8), durationMs: DAY, countries: ['IN', 'ID', 'PH'], multiplier: 1.5 },
+    { kind: 'holiday', startMs: at(4, 8), durationMs: 18 * HOUR, countries: ['IN', 'ID', 'PH'], multiplier: 1.5 },
     burst(3, at(4, 10)),
     { kind: 'provider_outage', startMs: at(4, 14), durationMs: 2 * HOUR, provider: 'twilio', country: 'US' },
     { kind: 'weekend_dip', startMs: at(5, 0), durationMs: 2 * DAY },

@@ -52,9 +52,16 @@ async function runSeed(seed: number): Promise<SeedRun> {
     const endMs = START_MS + DAYS * DAY;
     const specs = scenarioSet(START_MS, seed);
     const simulator = createSimulator({ seed, startMs: START_MS, sendsPerMinute: RATE, scenarios: specs });
+    const loading = performance.now();
     const counts = await loadSimulatedTraffic({ ingestor: core.ingestor, simulator, fromMs: START_MS, toMs: endMs });
+    console.error(`seed ${seed}: ${counts.send} sends ingested in ${((performance.now() - loading) / 1000).toFixed(0)} s`);
     const started = performance.now();
-    const result = await runBacktest({ store: core.store, fromMs: START_MS, toMs: endMs });
+    const result = await runBacktest({
+      store: core.store,
+      fromMs: START_MS,
+      toMs: endMs,
+      onProgress: (done, total) => console.error(`seed ${seed}: backtest ${done} of ${total} minutes, ${((performance.now() - started) / 1000).toFixed(0)} s`),
+    });
     const backtestSeconds = (performance.now() - started) / 1000;
     const labels = simulator.labels(endMs);
     const score = scoreBacktest(result.findings, labels, (ms) => simulator.labels(ms));
@@ -168,11 +175,27 @@ function runSeedInChild(seed: number): Promise<SeedRun> {
   });
 }
 
+/** Prints one seed's table and summary as soon as it is done. */
+function report(run: SeedRun): void {
+  const s = summary(run);
+  console.log(`\nseed ${run.seed}: ${run.sends} sends, backtest ${run.steps} steps in ${run.backtestSeconds.toFixed(1)} s`);
+  console.log(scenarioTable(run));
+  console.log(
+    `all attacks found with the right kind: ${s.allDetected}; slowest burst >= 2/min named ${s.burstWorst} min; slowest ramp ${s.rampWorst} min; exposed ${(s.exposedShare * 100).toFixed(1)}%; ` +
+      `block/challenge on hard negatives ${s.falseActions}; cost-kind blocks in brute force ${s.bruteforceCostBlocks}; unlabelled ${s.unlabelledPerDay.toFixed(2)}/day`,
+  );
+  for (const f of run.score.unlabelled) console.log(`  unlabelled: ${new Date(f.ts).toISOString()} ${f.kind} ${JSON.stringify(f.scope)} ${f.action} ${f.severity} obs=${f.observed.toFixed(2)} exp=${f.expected.toFixed(2)}`);
+}
+
 async function runAll(seeds: number[]): Promise<SeedRun[]> {
   const runs = new Map<number, SeedRun>();
   const queue = [...seeds];
   const worker = async () => {
-    for (let seed = queue.shift(); seed !== undefined; seed = queue.shift()) runs.set(seed, await runSeedInChild(seed));
+    for (let seed = queue.shift(); seed !== undefined; seed = queue.shift()) {
+      const run = await runSeedInChild(seed);
+      runs.set(seed, run);
+      report(run);
+    }
   };
   await Promise.all(Array.from({ length: Math.max(1, PARALLEL) }, worker));
   return seeds.map((seed) => runs.get(seed) as SeedRun);
@@ -181,17 +204,6 @@ async function runAll(seeds: number[]): Promise<SeedRun[]> {
 async function main(): Promise<void> {
   console.log(`seeds: tuning ${TUNING_SEEDS.join(', ')}; drawn now ${FRESH_SEEDS.join(', ')}`);
   const runs = await runAll(SEEDS);
-  for (const run of runs) {
-    const seed = run.seed;
-    const s = summary(run);
-    console.log(`\nseed ${seed}: ${run.sends} sends, backtest ${run.steps} steps in ${run.backtestSeconds.toFixed(1)} s`);
-    console.log(scenarioTable(run));
-    console.log(
-      `all attacks found with the right kind: ${s.allDetected}; slowest burst >= 2/min named ${s.burstWorst} min; slowest ramp ${s.rampWorst} min; exposed ${(s.exposedShare * 100).toFixed(1)}%; ` +
-        `block/challenge on hard negatives ${s.falseActions}; cost-kind blocks in brute force ${s.bruteforceCostBlocks}; unlabelled ${s.unlabelledPerDay.toFixed(2)}/day`,
-    );
-    for (const f of run.score.unlabelled) console.log(`  unlabelled: ${new Date(f.ts).toISOString()} ${f.kind} ${JSON.stringify(f.scope)} ${f.action} ${f.severity} obs=${f.observed.toFixed(2)} exp=${f.expected.toFixed(2)}`);
-  }
   const lines = runs.map((run) => {
     const s = summary(run);
     const fresh = FRESH_SEEDS.includes(run.seed) ? ' (drawn at run time)' : ' (tuning)';

@@ -7,13 +7,13 @@
 import type { DetectorConfig } from './detector-config.ts';
 import type { DetectionContext } from './detection-context.ts';
 import type { Finding } from './finding.ts';
-import { cellInScope, DESTINATION_LEVELS, scopeWithin, type CellScope, type Scope, type ScopeLevel } from './scope.ts';
+import { cellInScope, cellOfScope, DESTINATION_LEVELS, scopeWithin, type CellScope, type Scope, type ScopeLevel } from './scope.ts';
 import { compose, hostingShare, topContributors } from './scope-composition.ts';
 import { reachableSessions, type Counters } from './counters.ts';
 import type { Contributor } from './finding.ts';
 import { sessionBaseline } from './seasonal-baseline.ts';
 import { wilsonInterval } from './statistics/wilson-interval.ts';
-import { MS_PER_MINUTE, type MinuteCell, type ScopeSeries } from './traffic-book.ts';
+import { levelKey, MS_PER_MINUTE, type MinuteCell, type ScopeSeries } from './traffic-book.ts';
 import { expectedUnverified, minutesOf, observedUnverified, unverified } from './unverified-sessions.ts';
 
 /** A child scope carrying this share of its parent's excess is the explanation. */
@@ -201,9 +201,7 @@ function narrowCountry(ctx: DetectionContext, country: string, fromMs: number, t
 function conversionCollapsed(ctx: DetectionContext, finding: Finding): boolean {
   const level = levelOf(finding);
   if (!DESTINATION_LEVELS.includes(level as ScopeLevel)) return false;
-  const series = [...ctx.window(finding.windowStartMs, finding.windowEndMs).keys()].find(
-    (s) => s.level === level && JSON.stringify(s.scope) === JSON.stringify(finding.scope),
-  );
+  const series = ctx.book.levels.get(level as ScopeLevel)?.get(levelKey(level as ScopeLevel, cellOfScope(finding.scope)));
   if (!series) return false;
   const matureEnd = Math.min(finding.windowEndMs, ctx.nowMs - ctx.config.unverifiedGraceMs);
   const matured = ctx.window(finding.windowStartMs, matureEnd).get(series);

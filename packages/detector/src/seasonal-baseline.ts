@@ -212,6 +212,18 @@ export interface SessionBaseline {
   method: RateBaseline['method'];
 }
 
+/**
+ * Sessions of a scope's committed hours in the four weeks before `hour`, once per step hour. Walks
+ * the hours the scope has (a sparse prefix has a handful) instead of every hour of the span.
+ */
+function longRunSessions(series: ScopeSeries, hour: number, nowMs: number): number {
+  return hourly(series, nowMs, `longRun@${hour}`, () => {
+    let total = 0;
+    for (const [hourMs, counters] of series.hours) if (hourMs >= hour - LONG_RUN_SHARE_MS && hourMs < hour) total += counters.sessions;
+    return total;
+  });
+}
+
 /** The parent a scope's sparse baseline borrows from: a prefix's country, a country's whole traffic. */
 function parentSeries(book: TrafficBook, series: ScopeSeries): ScopeSeries | undefined {
   if (series.level === 'prefix') return book.levels.get('country')?.get(`${series.scope.country ?? ''}|`);
@@ -242,7 +254,9 @@ export function sessionBaseline(book: TrafficBook, series: ScopeSeries, atMs: nu
     const parent = parentSeries(book, series);
     const parentBaseline = parent && parent !== series ? sessionBaseline(book, parent, atMs, nowMs) : undefined;
     if (!parent || !parentBaseline) {
-      if (series.level !== 'all' || samples.length < MIN_SAMPLES) return undefined;
+      // The root of the chain needs the same hour of earlier days: the last hours' level is no
+      // expectation for every country's and prefix's hour of the week.
+      if (series.level !== 'all' || method === 'recent_level') return undefined;
       return {
         sessionsPerMinute: ownTotal / samples.length / 60,
         conversion: reachableSessions(week) > 0 ? week.verifiedSessions / reachableSessions(week) : 0,
@@ -254,8 +268,7 @@ export function sessionBaseline(book: TrafficBook, series: ScopeSeries, atMs: nu
         method,
       };
     }
-    const span = (s: ScopeSeries) => book.spanSum(s, hour - LONG_RUN_SHARE_MS, Math.min(hour, book.committedUntilMs)).sessions;
-    const share = shrunkShare(span(series), span(parent), 1, SHARE_PRIOR_SESSIONS);
+    const share = shrunkShare(longRunSessions(series, hour, nowMs), longRunSessions(parent, hour, nowMs), 1, SHARE_PRIOR_SESSIONS);
     const prior = parentBaseline.sessionsPerMinute * 60 * share;
     const perHour = shrunkRate(ownTotal, samples.length, prior, PARENT_STRENGTH_HOURS);
     return {

@@ -12,7 +12,7 @@ import { severityForCost, type Finding } from '../finding.ts';
 import { plannedVolumeMultiplier } from '../planned-event.ts';
 import { sessionBaseline } from '../seasonal-baseline.ts';
 import { poissonCusum, type CusumPoint } from '../statistics/cusum.ts';
-import { MS_PER_MINUTE } from '../traffic-book.ts';
+import { hourStart, MS_PER_MINUTE } from '../traffic-book.ts';
 import { unverified } from '../unverified-sessions.ts';
 
 export function detectSeasonalTrends(ctx: DetectionContext): Finding[] {
@@ -20,26 +20,31 @@ export function detectSeasonalTrends(ctx: DetectionContext): Finding[] {
   // Only minutes past the grace: their unverified sessions are final enough to accumulate.
   const endMs = nowMs - config.unverifiedGraceMs;
   const startMs = endMs - config.trendSpanMs;
+  const options = { ratio: config.trendRatio, minRise: config.trendFloorPerMinute, floor: config.trendFloorPerMinute, threshold: config.trendThreshold };
   const findings: Finding[] = [];
   for (const [series, span] of ctx.window(startMs, endMs)) {
     if (series.level !== 'prefix' && series.level !== 'country') continue;
     if (unverified(span) < config.sparseMinSessions) continue;
     const points: CusumPoint[] = [];
+    // The expectation changes by the hour: read once per hour of the span, not per minute.
+    let hourMs = Number.NaN;
+    let perMinute: number | undefined;
     for (let m = startMs; m < endMs; m += MS_PER_MINUTE) {
-      const baseline = sessionBaseline(book, series, m, nowMs);
-      if (!baseline) break;
-      const planned = plannedVolumeMultiplier(ctx.planned, series.scope, m);
-      points.push({ observed: unverified(ctx.minute(series, m)), expected: baseline.sessionsPerMinute * (1 - baseline.conversion) * planned });
+      if (hourStart(m) !== hourMs) {
+        hourMs = hourStart(m);
+        const baseline = sessionBaseline(book, series, m, nowMs);
+        perMinute = baseline ? baseline.sessionsPerMinute * (1 - baseline.conversion) * plannedVolumeMultiplier(ctx.planned, series.scope, m) : undefined;
+      }
+      if (perMinute === undefined) break;
+      points.push({ observed: unverified(ctx.minute(series, m)), expected: perMinute });
     }
     if (points.length < config.trendSpanMs / MS_PER_MINUTE) continue;
-    const result = poissonCusum(points, {
-      ratio: config.trendRatio,
-      minRise: config.trendFloorPerMinute,
-      floor: config.trendFloorPerMinute,
-      threshold: config.trendThreshold,
-    });
-    // Raised while the run is still on: a sum that crossed and has since fallen back is over.
+    const result = poissonCusum(points, options);
+    // Raised while the run is still on: over the threshold and higher than a while ago. After an
+    // attack stops the sum only decays by the expectation each minute, which takes hours.
     if (result.value < config.trendThreshold) continue;
+    const earlier = poissonCusum(points.slice(0, -(config.trendRisingMs / MS_PER_MINUTE)), options);
+    if (result.value <= earlier.value) continue;
     const runFromMs = startMs + result.runStart * MS_PER_MINUTE;
     const run = points.slice(result.runStart);
     const observed = run.reduce((sum, p) => sum + p.observed, 0);

@@ -32,9 +32,7 @@ export function detectSparseScopes(ctx: DetectionContext): Finding[] {
       const observed = observedUnverified(ctx, series, nowMs - windowMs);
       if (observed < config.sparseMinSessions) continue;
       const expected = expectedUnverified(baseline, minutesOf(windowMs), graceMinutes) * planned;
-      // The excess tested is one past the slack: hour-of-week baselines are off by tens of
-      // percent from hour to hour, which a busy scope's exact tail would otherwise call certain.
-      const logP = logPoissonTail(observed, expected * config.sparseSlack);
+      const logP = logPoissonTail(observed, expected * slack(expected, config.sparseSlack));
       if (logP <= logAlpha && (!best || logP < best.logP)) best = { logP, observed, expected, windowMs };
     }
     if (!best) continue;
@@ -52,7 +50,7 @@ export function detectSparseScopes(ctx: DetectionContext): Finding[] {
       score: -best.logP / Math.LN10,
       observed: best.observed,
       expected: best.expected,
-      band: { low: 0, high: best.expected * config.sparseSlack },
+      band: { low: 0, high: best.expected * slack(best.expected, config.sparseSlack) },
       unit: `unverified sessions in ${minutes} min`,
       costPerHourUsd,
       windowStartMs: nowMs - best.windowMs,
@@ -79,6 +77,16 @@ export function detectSparseScopes(ctx: DetectionContext): Finding[] {
     });
   }
   return findings;
+}
+
+/**
+ * The factor on the expectation the tail is taken at. Hour-of-week baselines are off by tens of
+ * percent from hour to hour, which a busy scope's exact tail would call certain; that error is on
+ * the rate, so it matters as the expected count grows and fades out below one expected session,
+ * where the count's own randomness is the whole story.
+ */
+function slack(expected: number, full: number): number {
+  return 1 + (full - 1) * Math.min(1, expected);
 }
 
 function formatOdds(logP: number): string {

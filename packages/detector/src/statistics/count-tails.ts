@@ -25,7 +25,7 @@ const NEGLIGIBLE_LOG_RATIO = -40;
 
 /** log P(X >= k) for X ~ Poisson(lambda). */
 export function logPoissonTail(k: number, lambda: number): number {
-  if (k <= 0) return 0;
+  if (k <= 0 || !(lambda < Number.POSITIVE_INFINITY)) return 0;
   if (lambda <= 0) return Number.NEGATIVE_INFINITY;
   // Below the mean the complement is the short sum: P(X >= k) = 1 - P(X <= k - 1).
   if (k <= lambda) {
