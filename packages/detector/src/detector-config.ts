@@ -38,9 +38,11 @@ export interface DetectorConfig {
    * Trends: a Poisson CUSUM over the last `trendSpanMs` of matured minutes, testing a rise of the
    * unverified sessions to `trendRatio` times the seasonal expectation (and at least
    * `trendFloorPerMinute` more a minute, the least rate it takes seriously), raised while the sum
-   * is over `trendThreshold` (log-likelihood units) and still higher than `trendRisingMs` before.
+   * is over `trendThreshold` (log-likelihood units) and the last `trendRisingMs` alone reach
+   * `trendRisingThreshold`.
    */
   trendRisingMs: number;
+  trendRisingThreshold: number;
   trendSpanMs: number;
   trendRatio: number;
   trendFloorPerMinute: number;
@@ -129,8 +131,10 @@ export const DEFAULT_DETECTOR_CONFIG: DetectorConfig = {
   // ln(1e6): a false run about once in a million scope-minutes, under one a week over the hundred
   // or so scopes busy enough to run one.
   trendThreshold: Math.log(1e6),
-  // A sum that has not grown for ten minutes is an attack that stopped, decaying slowly.
-  trendRisingMs: 10 * MINUTE,
+  // The last quarter hour must be twenty times likelier under the rise: an attack that stopped
+  // leaves a sum that decays slowly but no longer grows by that much.
+  trendRisingMs: 15 * MINUTE,
+  trendRisingThreshold: Math.log(20),
   // Hundreds of scopes are tested every minute: 99.9 % bounds and a drop of ten points keep the
   // false alarms of that many tests rare; thirty sessions is the least such a bound can judge.
   minConversionSessions: 30,

@@ -40,11 +40,12 @@ export function detectSeasonalTrends(ctx: DetectionContext): Finding[] {
     }
     if (points.length < config.trendSpanMs / MS_PER_MINUTE) continue;
     const result = poissonCusum(points, options);
-    // Raised while the run is still on: over the threshold and higher than a while ago. After an
-    // attack stops the sum only decays by the expectation each minute, which takes hours.
+    // Raised while the run is still on: over the threshold, and the last minutes on their own
+    // still lean to the rise. After an attack stops the sum only decays by the expectation each
+    // minute, which takes hours, and noise alone nudges it up every other minute.
     if (result.value < config.trendThreshold) continue;
-    const earlier = poissonCusum(points.slice(0, -(config.trendRisingMs / MS_PER_MINUTE)), options);
-    if (result.value <= earlier.value) continue;
+    const recent = poissonCusum(points.slice(-(config.trendRisingMs / MS_PER_MINUTE)), options);
+    if (recent.peak < config.trendRisingThreshold) continue;
     const runFromMs = startMs + result.runStart * MS_PER_MINUTE;
     const run = points.slice(result.runStart);
     const observed = run.reduce((sum, p) => sum + p.observed, 0);
