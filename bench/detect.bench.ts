@@ -95,13 +95,25 @@ function scenarioTable(run: SeedRun): string {
   ].join('\n');
 }
 
+/** A label's place in the sweep, the same on every seed: its spec's index and its order among that spec's labels. */
+function cellKey(run: SeedRun, label: ScenarioLabel): string {
+  const spec = label.id.split('-')[1];
+  const siblings = run.score.scenarios.filter((s) => s.label.id.split('-')[1] === spec);
+  return `${spec}:${siblings.findIndex((s) => s.label.id === label.id)}`;
+}
+
 /** One row per cell of the sweep, one column per seed: minutes to the scoped finding, or the false actions. */
 function sweepMatrix(runs: SeedRun[]): string {
-  const first = runs[0];
-  if (!first) return '';
-  const rows = first.score.scenarios.map((s, i) => {
+  const rows = new Map<string, { name: string; startMs: number }>();
+  for (const run of runs) {
+    for (const s of run.score.scenarios) {
+      const key = cellKey(run, s.label);
+      if (!rows.has(key)) rows.set(key, { name: `${s.label.scenario}${run.cells.get(s.label.id) ?? ''} (${key.split(':')[1] === '0' ? 'first' : 'second'} country)`, startMs: s.label.startMs });
+    }
+  }
+  const lines = [...rows].sort((a, b) => a[1].startMs - b[1].startMs || a[0].localeCompare(b[0])).map(([key, row]) => {
     const cells = runs.map((run) => {
-      const cell = run.score.scenarios[i];
+      const cell = run.score.scenarios.find((s) => cellKey(run, s.label) === key);
       if (!cell) return '-';
       if (!cell.label.attack) return `${cell.falseActions} stops`;
       if (!cell.detected) return '**missed**';
@@ -109,12 +121,12 @@ function sweepMatrix(runs: SeedRun[]): string {
       const share = cell.totalUsd > 0 ? ` (${((cell.exposedUsd / cell.totalUsd) * 100).toFixed(1)}%)` : '';
       return `${minutes.toFixed(0)} min${share}`;
     });
-    return `| ${s.label.scenario}${first.cells.get(s.label.id) ?? ''} | ${cells.join(' | ')} |`;
+    return `| ${row.name} | ${cells.join(' | ')} |`;
   });
   return [
     `| cell | ${runs.map((r) => `seed ${r.seed}${FRESH_SEEDS.includes(r.seed) ? ' (fresh)' : ''}`).join(' | ')} |`,
     `| --- | ${runs.map(() => '---').join(' | ')} |`,
-    ...rows,
+    ...lines,
   ].join('\n');
 }
 
