@@ -1,43 +1,94 @@
 /**
- * The labelled scenario set of the detection benchmark and its scoring: attacks the detector must
- * catch (burst, ramp, low-and-slow, enumeration, brute force) and look-alikes it must not block
- * (campaign, outage, launch, weekend). Scoring matches findings to labels by scope and time.
+ * The labelled sweep of the detection benchmark and its scoring. Attacks the detector must catch,
+ * each at the intensity and scope size the threat model gives (bursts of 1 to 100 sends a minute
+ * into two or three sparse prefixes of one or two small countries from a few hosting ASNs; brute
+ * force on the login flow of a large country during its normal traffic; ramps to eight times a
+ * country over 6 and 10 hours through residential networks; distributed attacks of 1.5x and 3x
+ * over 14-16 countries), and hard negatives it must not stop (campaign, outage, new market,
+ * holiday, weekend). Scoring matches findings to labels by scope and time.
  */
 import type { BacktestFinding } from '@tollgate/detector';
-import type { ScenarioLabel, ScenarioSpec } from '@tollgate/simulator';
+import { COUNTRIES, type ScenarioLabel, type ScenarioSpec } from '@tollgate/simulator';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 /** A finding this long after a label ends still belongs to it (conversion is judged late). */
 const LABEL_TAIL_MS = 45 * 60_000;
 
-/** Attacks from day 3 on, once two days of history give the baselines something to learn from. */
-export function scenarioSet(startMs: number): ScenarioSpec[] {
+/** Burst intensities of the sweep, sends a minute. */
+export const BURST_SENDS_PER_MINUTE = [1, 2, 5, 20, 100];
+/** Small pumping targets with under one send an hour per prefix in the simulated history. */
+const SMALL_COUNTRIES = COUNTRIES.filter((c) => c.highCost).map((c) => c.iso);
+const DISTRIBUTED_LOW = ['ID', 'NG', 'PK', 'EG', 'BD', 'PH', 'KE', 'VN', 'TR', 'MX', 'CO', 'ZA', 'MY', 'TH', 'AR', 'SA'];
+const DISTRIBUTED_HIGH = ['IN', 'BR', 'DE', 'ES', 'IT', 'GB', 'JP', 'KR', 'PL', 'NL', 'AU', 'CA', 'UZ', 'LK'];
+
+/**
+ * The sweep for one seed: the random seed picks the burst countries (one or two of the small ones) and the
+ * ramped countries, so each seed attacks other scopes. Attacks start on day 2, once two days of
+ * history give the baselines something to learn from.
+ */
+export function scenarioSet(startMs: number, seed: number): ScenarioSpec[] {
   const at = (day: number, hour: number) => startMs + day * DAY + hour * HOUR;
+  const small = (i: number) => SMALL_COUNTRIES[(seed + i) % SMALL_COUNTRIES.length] as string;
+  const burst = (i: number, startAt: number): ScenarioSpec => ({
+    kind: 'burst_pumping',
+    startMs: startAt,
+    durationMs: 2 * HOUR,
+    sendsPerMinute: BURST_SENDS_PER_MINUTE[i],
+    countries: (seed + i) % 2 === 0 ? [small(2 * i)] : [small(2 * i), small(2 * i + 1)],
+    prefixesPerCountry: 2 + ((seed + i) % 2),
+    exitAsns: 3 + ((seed + i) % 3),
+    exitIpsPerAsn: 3,
+    verifyShare: 0.015,
+  });
+  const ramped = ['PK', 'EG', 'NG', 'BD', 'KE'];
   return [
-    { kind: 'burst_pumping', startMs: at(3, 10), durationMs: 2 * HOUR },
-    { kind: 'marketing_campaign', startMs: at(3, 15), durationMs: 3 * HOUR, country: 'BR', multiplier: 3 },
-    { kind: 'sequential_enumeration', startMs: at(3, 20), durationMs: 2 * HOUR },
-    { kind: 'verify_bruteforce', startMs: at(4, 2), durationMs: 1 * HOUR, app: 'bank', flow: 'login' },
-    { kind: 'slow_ramp', startMs: at(4, 8), durationMs: 6 * HOUR },
-    { kind: 'new_market', startMs: at(4, 18), durationMs: 12 * HOUR, country: 'CL' },
+    burst(0, at(2, 10)),
+    { kind: 'marketing_campaign', startMs: at(2, 14), durationMs: 3 * HOUR, country: 'BR', multiplier: 3 },
+    { kind: 'verify_bruteforce', startMs: at(2, 19), durationMs: HOUR, app: 'bank', flow: 'login', country: 'FR', attemptsPerSession: 40 },
+    burst(1, at(3, 2)),
+    { kind: 'slow_ramp', startMs: at(3, 7), durationMs: 6 * HOUR, country: ramped[seed % ramped.length], spread: 'country', exits: 'residential', peakMultiplier: 8 },
+    { kind: 'verify_bruteforce', startMs: at(3, 15), durationMs: HOUR, app: 'bank', flow: 'login', country: 'US', attemptsPerSession: 15, exits: 'residential', exitIps: 5 },
+    burst(2, at(3, 16)),
+    { kind: 'new_market', startMs: at(3, 18), durationMs: 12 * HOUR, country: 'CL' },
+    { kind: 'holiday', startMs: at(4, 8), durationMs: 18 * HOUR, countries: ['IN', 'ID', 'PH'], multiplier: 1.5 },
+    burst(3, at(4, 10)),
+    { kind: 'provider_outage', startMs: at(4, 14), durationMs: 2 * HOUR, provider: 'twilio', country: 'US' },
     { kind: 'weekend_dip', startMs: at(5, 0), durationMs: 2 * DAY },
-    { kind: 'low_and_slow', startMs: at(5, 12), durationMs: 24 * HOUR },
-    { kind: 'provider_outage', startMs: at(6, 16), durationMs: 2 * HOUR, provider: 'twilio', country: 'US' },
-    { kind: 'burst_pumping', startMs: at(7, 3), durationMs: 2 * HOUR },
+    { kind: 'low_and_slow', startMs: at(5, 3), durationMs: 4 * HOUR, countries: DISTRIBUTED_LOW, multiplier: 1.5 },
+    burst(4, at(5, 12)),
+    { kind: 'slow_ramp', startMs: at(6, 3), durationMs: 10 * HOUR, country: ramped[(seed + 1) % ramped.length], spread: 'country', exits: 'residential', peakMultiplier: 8 },
+    { kind: 'low_and_slow', startMs: at(6, 17), durationMs: 3 * HOUR, countries: DISTRIBUTED_HIGH, multiplier: 3 },
+    { kind: 'sequential_enumeration', startMs: at(7, 9), durationMs: 2 * HOUR },
   ];
 }
 
+/** The kinds that name each attack for what it is. */
+const DESTINATION_KINDS: readonly BacktestFinding['kind'][] = ['volume_spike', 'conversion_drop', 'new_destination', 'sequential_numbers'];
+const RIGHT_KINDS: Partial<Record<ScenarioLabel['scenario'], readonly BacktestFinding['kind'][]>> = {
+  burst_pumping: DESTINATION_KINDS,
+  slow_ramp: DESTINATION_KINDS,
+  low_and_slow: DESTINATION_KINDS,
+  sequential_enumeration: ['sequential_numbers'],
+  verify_bruteforce: ['verify_bruteforce'],
+};
+/** Kinds that stop spend: a block of one of them during a brute force is the mistake to avoid. */
+const COST_KINDS: readonly BacktestFinding['kind'][] = ['volume_spike', 'conversion_drop', 'new_destination', 'sequential_numbers', 'cost_spike', 'asn_concentration'];
+
 export interface ScenarioScore {
   label: ScenarioLabel;
+  /** Found with a kind that names it for what it is. */
   detected: boolean;
-  /** Event-time minutes from the attack's start to its first finding. */
+  /** Event-time minutes from the attack's start to its first finding of the right kind. */
   minutesToDetect?: number;
+  /** Minutes to the first finding naming a prefix or country of the attack (destination attacks). */
+  minutesToScoped?: number;
   /** Matched findings whose scope names the label's narrowest destination (or flow). */
   scopePrecision?: number;
+  /** Cost of the attack before its first scoped finding (brute force: before its first finding). */
   exposedUsd: number;
   totalUsd: number;
-  /** For look-alikes: block or challenge findings on them (must be 0). */
+  /** For look-alikes: block or challenge findings on them (must be 0). For brute force: cost-kind blocks. */
   falseActions: number;
   findings: BacktestFinding[];
 }
@@ -63,6 +114,8 @@ function narrowest(label: ScenarioLabel): 'prefix' | 'country' | 'flow' | undefi
   return undefined;
 }
 
+const scoped = (f: BacktestFinding) => f.scope.country !== undefined;
+
 /** Scores one backtest against the labels; `labelsAt(ms)` gives the labels with cost counted up to ms. */
 export function scoreBacktest(findings: BacktestFinding[], labels: ScenarioLabel[], labelsAt: (ms: number) => ScenarioLabel[]): BenchScore {
   const claimed = new Set<BacktestFinding>();
@@ -70,18 +123,27 @@ export function scoreBacktest(findings: BacktestFinding[], labels: ScenarioLabel
     const matched = findings.filter((f) => f.ts >= label.startMs && f.ts <= label.endMs + LABEL_TAIL_MS && compatible(f, label));
     // A weekend claims nothing: what fires on it is unlabelled unless an attack explains it.
     if (label.scenario !== 'weekend_dip') for (const f of matched) claimed.add(f);
-    const first = label.attack ? matched[0] : undefined;
-    const exposedUsd = first ? (labelsAt(first.ts).find((l) => l.id === label.id)?.costUsd ?? 0) : label.costUsd;
+    const right = RIGHT_KINDS[label.scenario];
+    const first = label.attack && right ? matched.find((f) => right.includes(f.kind)) : undefined;
+    const destination = right === DESTINATION_KINDS;
+    const firstScoped = destination ? matched.find((f) => right.includes(f.kind) && scoped(f)) : first;
+    const exposedUsd = firstScoped ? (labelsAt(firstScoped.ts).find((l) => l.id === label.id)?.costUsd ?? 0) : label.costUsd;
     const key = narrowest(label);
     const precise = key ? matched.filter((f) => f.scope[key] === label.scope[key]).length : matched.length;
+    const falseActions = label.attack
+      ? label.scenario === 'verify_bruteforce'
+        ? matched.filter((f) => f.action === 'block' && COST_KINDS.includes(f.kind)).length
+        : 0
+      : matched.filter((f) => f.action !== 'alert' && !attackAt(f, labels)).length;
     return {
       label,
-      detected: label.attack ? first !== undefined : false,
+      detected: first !== undefined,
       minutesToDetect: first ? (first.ts - label.startMs) / 60_000 : undefined,
+      minutesToScoped: destination && firstScoped ? (firstScoped.ts - label.startMs) / 60_000 : undefined,
       scopePrecision: matched.length > 0 ? precise / matched.length : undefined,
       exposedUsd: label.attack ? exposedUsd : 0,
       totalUsd: label.attack ? label.costUsd : 0,
-      falseActions: label.attack ? 0 : matched.filter((f) => f.action !== 'alert' && !attackAt(f, labels)).length,
+      falseActions,
       findings: matched,
     };
   });

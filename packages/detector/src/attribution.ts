@@ -7,15 +7,31 @@
 import type { DetectorConfig } from './detector-config.ts';
 import type { DetectionContext } from './detection-context.ts';
 import type { Finding } from './finding.ts';
-import { cellInScope, DESTINATION_LEVELS, scopeWithin, type CellScope, type Scope, type ScopeLevel } from './scope.ts';
+import { cellInScope, cellOfScope, DESTINATION_LEVELS, scopeWithin, type CellScope, type Scope, type ScopeLevel } from './scope.ts';
 import { compose, hostingShare, topContributors } from './scope-composition.ts';
 import { reachableSessions, type Counters } from './counters.ts';
-import { MS_PER_MINUTE, type MinuteCell } from './traffic-book.ts';
+import type { Contributor } from './finding.ts';
+import { sessionBaseline } from './seasonal-baseline.ts';
+import { wilsonInterval } from './statistics/wilson-interval.ts';
+import { levelKey, MS_PER_MINUTE, type MinuteCell, type ScopeSeries } from './traffic-book.ts';
+import { expectedUnverified, minutesOf, observedUnverified, unverified } from './unverified-sessions.ts';
 
 /** A child scope carrying this share of its parent's excess is the explanation. */
 const CHILD_EXPLAINS = 0.6;
 /** A finding whose excess lies this much inside explained destinations is their echo. */
 const ECHO_SHARE = 0.5;
+/**
+ * A country is blocked whole only when its excess is spread: its largest `NARROW_PREFIXES`
+ * prefixes carry less than `NARROW_EXPLAINS` of it. Otherwise those prefixes are the scope to
+ * block and the country gets a challenge.
+ */
+const NARROW_PREFIXES = 3;
+const NARROW_EXPLAINS = 0.5;
+/** Matured sessions a conversion collapse is judged on, and how far under the baseline it must be. */
+const MIN_COLLAPSE_SESSIONS = 5;
+const COLLAPSE_RATIO = 0.5;
+/** Test names of the detectors raising volume spikes, most telling first: one finding per scope. */
+const SPIKE_TESTS = ['poisson_tail', 'cusum'];
 
 const levelOf = (finding: Finding): ScopeLevel | undefined => finding.facts.level as ScopeLevel | undefined;
 
@@ -86,7 +102,7 @@ export function attribute(ctx: DetectionContext, raw: Finding[], open: readonly 
   const notGuessing = (f: Finding) => guessedFlows.length === 0 || amount(ctx, f, guessing) / Math.max(1e-9, amount(ctx, f)) < ECHO_SHARE;
 
   for (const kind of ['volume_spike', 'conversion_drop'] as const) {
-    let ofKind = raw.filter((f) => f.kind === kind && notGuessing(f));
+    let ofKind = onePerScope(raw.filter((f) => f.kind === kind && notGuessing(f)));
     if (kind === 'conversion_drop') ofKind = ofKind.filter((f) => !explainedByDelivery(f, deliveryFailures));
     // New destinations already carry their own finding: their spike is not news.
     ofKind = ofKind.filter((f) => !newDestinations.some((n) => sameOrWithin(f.scope, n.scope)));
@@ -111,6 +127,21 @@ export function attribute(ctx: DetectionContext, raw: Finding[], open: readonly 
   return kept.map((finding) => withEvidence(ctx, config, finding));
 }
 
+/** Of findings of one kind on the same scope, the one of the most telling test. */
+function onePerScope(findings: Finding[]): Finding[] {
+  const rank = (f: Finding) => {
+    const i = SPIKE_TESTS.indexOf(String(f.facts.test));
+    return i < 0 ? SPIKE_TESTS.length : i;
+  };
+  const best = new Map<string, Finding>();
+  for (const finding of findings) {
+    const key = JSON.stringify(finding.scope);
+    const held = best.get(key);
+    if (!held || rank(finding) < rank(held)) best.set(key, finding);
+  }
+  return [...best.values()];
+}
+
 function sameOrWithin(inner: Scope, outer: Scope): boolean {
   return scopeWithin(inner, outer) || JSON.stringify(inner) === JSON.stringify(outer);
 }
@@ -124,25 +155,117 @@ function explainedByDelivery(finding: Finding, failures: readonly Finding[]): bo
   );
 }
 
-/** Contributors for the drill-down, and the action the evidence supports. */
+/** A prefix's or country's unverified sessions in a window, and what its baseline expected of them. */
+function unverifiedExcess(ctx: DetectionContext, series: ScopeSeries, sum: Counters, fromMs: number, toMs: number): { observed: number; expected: number } {
+  const baseline = sessionBaseline(ctx.book, series, toMs - MS_PER_MINUTE, ctx.nowMs);
+  const live = toMs >= ctx.nowMs;
+  const observed = live ? observedUnverified(ctx, series, fromMs) : unverified(sum);
+  const expected = baseline ? expectedUnverified(baseline, minutesOf(toMs - fromMs), live ? minutesOf(ctx.config.unverifiedGraceMs) : 0) : 0;
+  return { observed, expected };
+}
+
+interface Narrowing {
+  /** The country's excess of unverified sessions and the prefixes carrying it, largest first. */
+  excess: number;
+  prefixes: Contributor[];
+  /** Share of the excess in the largest NARROW_PREFIXES prefixes. */
+  topShare: number;
+}
+
+/** How a country's excess of unverified sessions splits over its prefixes (the drill-down). */
+function narrowCountry(ctx: DetectionContext, country: string, fromMs: number, toMs: number): Narrowing {
+  let excess = 0;
+  const parts: { value: string; count: number }[] = [];
+  for (const [series, sum] of ctx.window(fromMs, toMs)) {
+    if (series.scope.country !== country) continue;
+    if (series.level !== 'prefix' && series.level !== 'country') continue;
+    const { observed, expected } = unverifiedExcess(ctx, series, sum, fromMs, toMs);
+    if (series.level === 'country') excess = observed - expected;
+    else if (observed - expected > 0) parts.push({ value: series.scope.prefix ?? '', count: observed - expected });
+  }
+  parts.sort((a, b) => b.count - a.count || a.value.localeCompare(b.value));
+  const whole = Math.max(excess, 1e-9);
+  const top = parts.slice(0, NARROW_PREFIXES).reduce((sum, p) => sum + p.count, 0);
+  return {
+    excess,
+    prefixes: parts.slice(0, 5).map((p) => ({ dimension: 'prefix', value: p.value, count: Number(p.count.toFixed(1)), share: Math.min(1, p.count / whole) })),
+    topShare: excess > 0 ? Math.min(1, top / whole) : 1,
+  };
+}
+
+/**
+ * Whether the matured sessions of a destination's window collapsed: verified far under the
+ * baseline (the upper bound under half of it). Pumping through residential proxies shows here
+ * when its networks look like anyone's.
+ */
+function conversionCollapsed(ctx: DetectionContext, finding: Finding): boolean {
+  const level = levelOf(finding);
+  if (!DESTINATION_LEVELS.includes(level as ScopeLevel)) return false;
+  const series = ctx.book.levels.get(level as ScopeLevel)?.get(levelKey(level as ScopeLevel, cellOfScope(finding.scope)));
+  if (!series) return false;
+  const matureEnd = Math.min(finding.windowEndMs, ctx.nowMs - ctx.config.unverifiedGraceMs);
+  const matured = ctx.window(finding.windowStartMs, matureEnd).get(series);
+  const baseline = sessionBaseline(ctx.book, series, ctx.nowMs - MS_PER_MINUTE, ctx.nowMs);
+  if (!matured || !baseline) return false;
+  const reachable = reachableSessions(matured);
+  if (reachable < MIN_COLLAPSE_SESSIONS) return false;
+  return wilsonInterval(matured.verifiedSessions, reachable, ctx.config.conversionZ).high < COLLAPSE_RATIO * baseline.conversion;
+}
+
+/** Contributors for the drill-down, the action the evidence supports, and why the scope is this narrow. */
 function withEvidence(ctx: DetectionContext, config: DetectorConfig, finding: Finding): Finding {
-  if (finding.kind !== 'volume_spike' && finding.kind !== 'conversion_drop') return finding;
+  const destinationKind = finding.kind === 'volume_spike' || finding.kind === 'conversion_drop' || finding.kind === 'new_destination';
+  if (!destinationKind) return finding;
   const composition = compose(ctx.book, ctx.asns, finding.scope, finding.windowStartMs, finding.windowEndMs);
   const level = levelOf(finding);
+  const destination = DESTINATION_LEVELS.includes(level as ScopeLevel);
   const hosting = hostingShare(composition);
+  const narrowing = level === 'country' && finding.scope.country ? narrowCountry(ctx, finding.scope.country, finding.windowStartMs, finding.windowEndMs) : undefined;
   const contributors = [
-    ...(level === 'country' ? topContributors(composition, 'prefix', 3) : []),
+    ...(narrowing ? narrowing.prefixes : level === 'country' ? topContributors(composition, 'prefix', 3) : []),
     ...(level === 'all' || level === 'app_flow' ? topContributors(composition, 'country', 5) : []),
     ...topContributors(composition, 'asn', 3, ctx.asns),
   ];
   let action = finding.action;
+  const collapsed = finding.kind === 'volume_spike' && conversionCollapsed(ctx, finding);
   if (finding.kind === 'volume_spike') {
-    // A campaign brings people on phones and home networks; a bot farm rents servers.
-    const destination = DESTINATION_LEVELS.includes(level as ScopeLevel);
-    action = destination && hosting >= config.hostingShareSuspicious ? 'block' : 'alert';
-  } else if (!DESTINATION_LEVELS.includes(level as ScopeLevel)) {
+    // A campaign brings people on phones and home networks who verify; a bot farm rents servers,
+    // and a proxy pool's numbers never verify.
+    action = destination && (hosting >= config.hostingShareSuspicious || collapsed) ? 'block' : 'alert';
+  } else if (finding.kind === 'conversion_drop' && !destination) {
     // A flow-wide or network-wide drop is friction for everyone: challenge, never block.
     action = 'challenge';
   }
-  return { ...finding, action, contributors, facts: { ...finding.facts, hostingShare: Number(hosting.toFixed(3)) } };
+  let narrowest: string;
+  if (narrowing && action === 'block' && narrowing.topShare >= NARROW_EXPLAINS) {
+    // Narrowest scope first: the prefixes that carry the excess are blocked on their own findings.
+    action = 'challenge';
+    narrowest = `its largest ${NARROW_PREFIXES} prefixes carry ${(narrowing.topShare * 100).toFixed(0)}% of its excess: those are the scopes to block, the country is challenged`;
+  } else if (narrowing) {
+    narrowest =
+      narrowing.excess > 0
+        ? `the excess is spread over its prefixes (the largest ${NARROW_PREFIXES} carry ${(narrowing.topShare * 100).toFixed(0)}%), so no narrower scope explains it`
+        : 'its prefixes show no excess of unverified sessions of their own';
+  } else if (level === 'prefix') {
+    narrowest = 'a prefix is the narrowest destination the traffic is counted by';
+  } else if (level === 'all' || level === 'app_flow') {
+    const [top] = topContributors(composition, 'country', 1);
+    narrowest = `no country explains it alone${top ? ` (the largest, ${top.value}, carries ${(top.share * 100).toFixed(0)}%)` : ''}`;
+  } else {
+    narrowest = `the ${level ?? 'scope'} level carries it`;
+  }
+  return {
+    ...finding,
+    action,
+    contributors: finding.kind === 'new_destination' ? finding.contributors : contributors,
+    facts: {
+      ...finding.facts,
+      hostingShare: Number(hosting.toFixed(3)),
+      ...(collapsed ? { conversionCollapsed: true } : {}),
+      narrowest,
+      ...(ctx.guessedSessions(finding.windowStartMs, finding.windowEndMs) > 0
+        ? { bruteforceSessionsLeftOut: ctx.guessedSessions(finding.windowStartMs, finding.windowEndMs) }
+        : {}),
+    },
+  };
 }

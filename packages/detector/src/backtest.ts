@@ -23,23 +23,34 @@
 import { plannedEventsBetween, type Store } from '@tollgate/store';
 import { fromPlannedEventRecord } from './planned-event.ts';
 import type { Scope } from './scope.ts';
-import type { SuggestedAction } from './finding.ts';
+import type { Contributor, SuggestedAction } from './finding.ts';
 import type { AnomalyKind, Severity } from '@tollgate/vocabulary';
 import { createDetectionEngine, HISTORY_MS } from './detection-engine.ts';
 import { DEFAULT_DETECTOR_CONFIG, type DetectorConfig } from './detector-config.ts';
-import { loadHours, loadMinutes } from './engine-feed.ts';
+import { ipContributors, loadHours, loadMinutes } from './engine-feed.ts';
 import { hourStart, MS_PER_HOUR, MS_PER_MINUTE } from './traffic-book.ts';
 import type { Anomaly } from './anomaly.ts';
 
-/** One line of the backtest's output: `ts` is the event time at which the detector raised or escalated it. */
+/**
+ * One line of the backtest's output: `ts` is the event time at which the detector raised or
+ * escalated it. `scope` is the narrowest scope that explains it, `narrowest` says why (and for a
+ * country, which of its prefixes carry the excess), `contributors` the prefixes, countries, ASNs,
+ * number blocks or subjects that carry it.
+ */
 export interface BacktestFinding {
   ts: number;
   kind: AnomalyKind;
   scope: Scope;
+  /** The scope level the finding was raised at (prefix, country, app_flow...), when the kind has one. */
+  level?: string;
   severity: Severity;
   action: SuggestedAction;
   observed: number;
   expected: number;
+  unit: string;
+  summary: string;
+  narrowest?: string;
+  contributors: Contributor[];
 }
 
 export interface BacktestOptions {
@@ -87,7 +98,21 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
         anomalies.set(change.anomaly.id, change.anomaly);
         if (change.change !== 'opened' && change.change !== 'escalated') continue;
         const a = change.anomaly;
-        findings.push({ ts: now, kind: a.kind, scope: a.scope, severity: a.severity, action: a.action, observed: a.observed, expected: a.expected });
+        a.contributors = [...a.contributors, ...(await ipContributors(options.store, a))];
+        findings.push({
+          ts: now,
+          kind: a.kind,
+          scope: a.scope,
+          ...(typeof a.facts.level === 'string' ? { level: a.facts.level } : {}),
+          severity: a.severity,
+          action: a.action,
+          observed: a.observed,
+          expected: a.expected,
+          unit: a.unit,
+          summary: a.summary,
+          ...(typeof a.facts.narrowest === 'string' ? { narrowest: a.facts.narrowest } : {}),
+          contributors: a.contributors,
+        });
       }
     }
     options.onProgress?.((chunkEnd - fromMs) / MS_PER_MINUTE, totalMinutes);

@@ -21,6 +21,13 @@ export interface DetectionContext {
   verifyFailures: ActivityLog<VerifyFailureMinute>;
   /** Declared campaigns, launches, migrations and holidays: their volume is expected. */
   planned: readonly PlannedEvent[];
-  /** Sums per active scope over [fromMs, toMs), computed once per step and window. */
+  /**
+   * Sums per active scope over [fromMs, toMs), computed once per step and window. Sessions of a
+   * verify brute force are left out (they are the `verify_bruteforce` finding's, not traffic).
+   */
   window(fromMs: number, toMs: number): ReadonlyMap<ScopeSeries, Counters>;
+  /** One scope's minute, brute-force sessions left out like `window`'s. */
+  minute(series: ScopeSeries, minuteMs: number): Counters | undefined;
+  /** Sessions of a verify brute force sent in [fromMs, toMs), left out of `window` and `minute`. */
+  guessedSessions(fromMs: number, toMs: number): number;
 }

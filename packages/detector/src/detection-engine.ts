@@ -23,9 +23,12 @@ import { detectNewDestinations } from './detectors/new-destination.detector.ts';
 import { detectSequentialNumbers } from './detectors/sequential-numbers.detector.ts';
 import { detectVerifyBruteforce } from './detectors/verify-bruteforce.detector.ts';
 import { detectVolumeSpikes } from './detectors/volume-spike.detector.ts';
+import { detectSparseScopes } from './detectors/sparse-scope.detector.ts';
+import { detectSeasonalTrends } from './detectors/seasonal-trend.detector.ts';
+import { countGuessed, guessedBySeries, guessedSessions, minuteWithoutGuessed, withoutGuessed } from './guessed-sessions.ts';
 import type { Finding } from './finding.ts';
 import { compose } from './scope-composition.ts';
-import { LEVEL_DIMENSIONS, SCOPE_LEVELS, type CellScope, type ScopeLevel } from './scope.ts';
+import { cellOfScope, LEVEL_DIMENSIONS, SCOPE_LEVELS, type ScopeLevel } from './scope.ts';
 import { createLatencyBook, LATENCY_QUANTILE, latencyKey, type LatencyBook } from './latency-book.ts';
 import { latencyBaseline, rateBaseline } from './seasonal-baseline.ts';
 import { histogramQuantileMs } from './statistics/latency-histogram.ts';
@@ -159,18 +162,34 @@ export function createDetectionEngine(config: DetectorConfig): DetectionEngine {
         blocks.prune(nowMs - RECENT_MS);
         verifyFailures.prune(nowMs - RECENT_MS);
       }
+      const guessed = guessedSessions(verifyFailures.rowsIn(nowMs - RECENT_MS, nowMs), config.verifyFailuresPerSession);
+      const guessedCounters = guessedBySeries(book, guessed);
       const windows = new Map<string, Map<ScopeSeries, Counters>>();
       const window = (fromMs: number, toMs: number) => {
         const key = `${fromMs}:${toMs}`;
         let sums = windows.get(key);
-        if (!sums) windows.set(key, (sums = book.windowSums(fromMs, toMs)));
+        if (!sums) windows.set(key, (sums = withoutGuessed(book.windowSums(fromMs, toMs), guessedCounters, fromMs, toMs)));
         return sums;
       };
-      const ctx: DetectionContext = { nowMs, book, latency, config, asns, blocks, verifyFailures, planned, window };
+      const ctx: DetectionContext = {
+        nowMs,
+        book,
+        latency,
+        config,
+        asns,
+        blocks,
+        verifyFailures,
+        planned,
+        window,
+        minute: (series, minuteMs) => minuteWithoutGuessed(series, minuteMs, guessedCounters),
+        guessedSessions: (fromMs, toMs) => countGuessed(guessed, fromMs, toMs),
+      };
       if (usualHosting.hourMs !== hourStart(nowMs)) usualHosting = { hourMs: hourStart(nowMs), share: usualHostingShare(ctx) };
       const overall = book.levels.get('all')?.values().next().value;
       const raw = [
         ...detectVolumeSpikes(ctx),
+        ...detectSparseScopes(ctx),
+        ...detectSeasonalTrends(ctx),
         ...detectConversionDrops(ctx),
         ...detectNewDestinations(ctx, overall),
         ...detectSequentialNumbers(ctx),
@@ -195,7 +214,7 @@ export function createDetectionEngine(config: DetectorConfig): DetectionEngine {
       const toMs = anomaly.updatedAt;
       if (anomaly.kind === 'delivery_latency') return latencyEvidence(latency, config, anomaly, fromMs, toMs);
       const level = SCOPE_LEVELS.find((l) => sameDimensions(l, anomaly.scope));
-      const series = level ? book.levels.get(level)?.get(levelKey(level, asCell(anomaly.scope))) : undefined;
+      const series = level ? book.levels.get(level)?.get(levelKey(level, cellOfScope(anomaly.scope))) : undefined;
       const points: EvidencePoint[] = [];
       for (let m = fromMs - (fromMs % MS_PER_MINUTE); m < toMs; m += MS_PER_MINUTE) {
         const observed = compose(book, asns, anomaly.scope, m, m + MS_PER_MINUTE).total;
@@ -239,15 +258,4 @@ function sameDimensions(level: ScopeLevel, scope: Anomaly['scope']): boolean {
   const dims = LEVEL_DIMENSIONS[level];
   const present = (['app', 'flow', 'country', 'prefix', 'asn', 'provider'] as const).filter((k) => scope[k] !== undefined);
   return present.length === dims.length && present.every((k) => dims.includes(k));
-}
-
-function asCell(scope: Anomaly['scope']): CellScope {
-  return {
-    app: scope.app ?? '',
-    flow: scope.flow ?? '',
-    country: scope.country ?? '',
-    prefix: scope.prefix ?? '',
-    asn: scope.asn ?? 0,
-    provider: scope.provider ?? '',
-  };
 }

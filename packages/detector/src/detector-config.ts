@@ -23,6 +23,30 @@ export interface DetectorConfig {
   /** ...and carry at least this many extra sends in the short and long windows. */
   minExcessSendsShort: number;
   minExcessSendsLong: number;
+  /**
+   * Sparse scopes (prefixes, countries) are tested every minute over each of `sparseWindowsMs`:
+   * their unverified sessions (sessions younger than `unverifiedGraceMs` count whole) against the
+   * exact Poisson tail at up to `sparseSlack` times the shrunk hour-of-week expectation. A finding needs
+   * a tail probability of at most `sparseAlpha` and at least `sparseMinSessions` sessions.
+   */
+  sparseWindowsMs: number[];
+  unverifiedGraceMs: number;
+  sparseAlpha: number;
+  sparseMinSessions: number;
+  sparseSlack: number;
+  /**
+   * Trends: a Poisson CUSUM over the last `trendSpanMs` of matured minutes, testing a rise of the
+   * unverified sessions to `trendRatio` times the seasonal expectation (and at least
+   * `trendFloorPerMinute` more a minute, the least rate it takes seriously), raised while the sum
+   * is over `trendThreshold` (log-likelihood units) and the last `trendRisingMs` alone reach
+   * `trendRisingThreshold`.
+   */
+  trendRisingMs: number;
+  trendRisingThreshold: number;
+  trendSpanMs: number;
+  trendRatio: number;
+  trendFloorPerMinute: number;
+  trendThreshold: number;
   /** A conversion drop needs this many reachable sessions in the window. */
   minConversionSessions: number;
   /** Wilson bounds at this z (2.58: 99 %). */
@@ -86,6 +110,31 @@ export const DEFAULT_DETECTOR_CONFIG: DetectorConfig = {
   spikeRatio: 2,
   minExcessSendsShort: 25,
   minExcessSendsLong: 60,
+  // A burst shows in 3 minutes, a wave in 10, a trickle into a prefix seen once a month in 30; the
+  // trend takes over beyond (a longer window keeps seeing an attack for as long after it stopped).
+  sparseWindowsMs: [3 * MINUTE, 10 * MINUTE, 30 * MINUTE],
+  // Most people type a code within a minute or two of receiving it.
+  unverifiedGraceMs: 2 * MINUTE,
+  // About a hundred thousand scope-window tests a day at a few hundred sends a minute: one in a
+  // million each keeps chance findings under one a week, and the discrete tail is stricter still.
+  sparseAlpha: 1e-6,
+  // Two sessions can be one person starting over; three in a sparse prefix cannot.
+  sparseMinSessions: 3,
+  // The excess must pass half again the expectation (from one expected session up): seasonal
+  // baselines are that far off some hours.
+  sparseSlack: 1.5,
+  // Two hours of matured minutes: a ramp over a working day has doubled its scope well within them.
+  trendSpanMs: 120 * MINUTE,
+  trendRatio: 2,
+  // Three unverified sessions an hour is the least a trend of its own is worth; below, the tail test.
+  trendFloorPerMinute: 0.05,
+  // ln(1e6): a false run about once in a million scope-minutes, under one a week over the hundred
+  // or so scopes busy enough to run one.
+  trendThreshold: Math.log(1e6),
+  // The last quarter hour must be twenty times likelier under the rise: an attack that stopped
+  // leaves a sum that decays slowly but no longer grows by that much.
+  trendRisingMs: 15 * MINUTE,
+  trendRisingThreshold: Math.log(20),
   // Hundreds of scopes are tested every minute: 99.9 % bounds and a drop of ten points keep the
   // false alarms of that many tests rare; thirty sessions is the least such a bound can judge.
   minConversionSessions: 30,

@@ -9,11 +9,13 @@ import {
   deliveryLatencyMinutes,
   detectorTraffic,
   numberBlockActivity,
+  scopeIps,
   verifyFailureActivity,
   type DetectorGrouping,
   type Store,
 } from '@tollgate/store';
 import { byMinute } from './activity-log.ts';
+import type { Contributor, Finding } from './finding.ts';
 import type { DetectionEngine } from './detection-engine.ts';
 import { cellOf } from './detection-engine.ts';
 import { LEVEL_DIMENSIONS, SCOPE_LEVELS, type ScopeLevel } from './scope.ts';
@@ -77,4 +79,27 @@ export async function loadMinutes(store: Store, engine: DetectionEngine, fromMs:
     }
     engine.setMinute(m, { cells: (cellMinutes.get(m) ?? []).map(cellOf), latency: latencyMinutes.get(m) ?? [], ...data });
   }
+}
+
+/** Kinds whose scope is a destination a bot farm sends into: their findings name its addresses. */
+const IP_EVIDENCE_KINDS: readonly Finding['kind'][] = ['volume_spike', 'conversion_drop', 'new_destination'];
+/** Addresses named per finding. */
+const TOP_IPS = 3;
+
+/**
+ * The IP concentration behind a destination finding, as contributors: the addresses that sent
+ * most into its scope over its window, each labelled with how many addresses sent all of it. Ten
+ * servers behind a pumped prefix show here; a campaign's thousands of phones do not. Read from the
+ * raw sends, so only when an anomaly opens or escalates.
+ */
+export async function ipContributors(store: Store, finding: Pick<Finding, 'kind' | 'scope' | 'windowStartMs' | 'windowEndMs'>): Promise<Contributor[]> {
+  if (!IP_EVIDENCE_KINDS.includes(finding.kind) || finding.scope.country === undefined) return [];
+  const ips = await scopeIps(store, { fromMs: finding.windowStartMs, toMs: finding.windowEndMs, ...finding.scope, limit: TOP_IPS });
+  return ips.top.map((top) => ({
+    dimension: 'ip',
+    value: top.ip,
+    count: top.sends,
+    share: ips.sends > 0 ? top.sends / ips.sends : 0,
+    label: `one of ${ips.ips} addresses behind ${ips.sends} sends`,
+  }));
 }

@@ -9,7 +9,7 @@ import type { AnomalyChange } from './anomaly-lifecycle.ts';
 import { fromAnomalyRecord, toAnomalyRecord } from './anomaly-record.ts';
 import { createDetectionEngine, HISTORY_MS, MUTABLE_MS, type DetectionEngine } from './detection-engine.ts';
 import { DEFAULT_DETECTOR_CONFIG, type DetectorConfig } from './detector-config.ts';
-import { loadHours, loadMinutes } from './engine-feed.ts';
+import { ipContributors, loadHours, loadMinutes } from './engine-feed.ts';
 import { hourStart, MS_PER_HOUR, MS_PER_MINUTE } from './traffic-book.ts';
 
 /** A cycle after a long pause steps at most this many minutes; older ones are history, not news. */
@@ -65,6 +65,9 @@ export function createLiveDetector(deps: {
       );
       // A catch-up over several minutes may change one anomaly more than once: its last state is stored.
       const latest = new Map(toStore.map((c) => [c.anomaly.id, c]));
+      for (const c of latest.values()) {
+        if (c.change === 'opened' || c.change === 'escalated') c.anomaly.contributors = [...c.anomaly.contributors, ...(await ipContributors(deps.store, c.anomaly))];
+      }
       const records = [...latest.values()].map((c) => {
         if (c.change === 'resolved') persistedAt.delete(c.anomaly.id);
         else persistedAt.set(c.anomaly.id, nowMs);

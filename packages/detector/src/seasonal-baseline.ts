@@ -10,6 +10,7 @@
 import { costPerSendUsd, reachableSessions, zeroCounters, type Counters } from './counters.ts';
 import { hourP90Ms, type LatencyBook, type LatencySeries } from './latency-book.ts';
 import { ewma } from './statistics/ewma.ts';
+import { shrunkRate, shrunkShare } from './statistics/shrinkage.ts';
 import { robustCentre } from './statistics/robust-spread.ts';
 import { hourStart, MS_PER_DAY, MS_PER_HOUR, type ScopeSeries, type TrafficBook } from './traffic-book.ts';
 
@@ -185,4 +186,100 @@ function fromSamples(samples: Counters[], method: RateBaseline['method']): RateB
     method,
     samples: samples.length,
   };
+}
+
+/** Pseudo-hours of the parent's expectation a scope's own same-hour samples are weighed against. */
+const PARENT_STRENGTH_HOURS = 3;
+/** Pseudo-sessions of the parent's conversion a scope's own last week is weighed against. */
+const PARENT_STRENGTH_SESSIONS = 50;
+/** A scope never seen is given half a session over the share's span, not zero. */
+const SHARE_PRIOR_SESSIONS = 0.5;
+/** The long-run share of a scope in its parent is read over four weeks. */
+const LONG_RUN_SHARE_MS = 28 * MS_PER_DAY;
+
+export interface SessionBaseline {
+  /** Expected sessions a minute in this hour of the week, shrunk toward the parent's. */
+  sessionsPerMinute: number;
+  /** Expected verified share of reachable sessions (shrunk toward the parent's). */
+  conversion: number;
+  /** The scope's own same-hour samples (sessions per hour) and how many there were. */
+  ownSessionsPerHour: number;
+  ownSamples: number;
+  /** The parent's expectation times the scope's long-run share of it (sessions per hour). */
+  parentSessionsPerHour: number;
+  share: number;
+  parent: 'country' | 'all' | 'none';
+  method: RateBaseline['method'];
+}
+
+/**
+ * Sessions of a scope's committed hours in the four weeks before `hour`, once per step hour. Walks
+ * the hours the scope has (a sparse prefix has a handful) instead of every hour of the span.
+ */
+function longRunSessions(series: ScopeSeries, hour: number, nowMs: number): number {
+  return hourly(series, nowMs, `longRun@${hour}`, () => {
+    let total = 0;
+    for (const [hourMs, counters] of series.hours) if (hourMs >= hour - LONG_RUN_SHARE_MS && hourMs < hour) total += counters.sessions;
+    return total;
+  });
+}
+
+/** The parent a scope's sparse baseline borrows from: a prefix's country, a country's whole traffic. */
+function parentSeries(book: TrafficBook, series: ScopeSeries): ScopeSeries | undefined {
+  if (series.level === 'prefix') return book.levels.get('country')?.get(`${series.scope.country ?? ''}|`);
+  if (series.level === 'country') return book.levels.get('all')?.values().next().value;
+  return undefined;
+}
+
+/**
+ * Sessions a scope expects in the hour holding `atMs`, and their conversion: its own hour-of-week
+ * samples shrunk toward its parent's expectation times its four-week share of the parent (a
+ * prefix toward its country, a country toward the whole traffic). A prefix with three sessions a
+ * month gets its country's daily shape at its own small scale; a busy one keeps its own numbers.
+ * Undefined while the whole traffic has no baseline.
+ */
+export function sessionBaseline(book: TrafficBook, series: ScopeSeries, atMs: number, nowMs: number = atMs): SessionBaseline | undefined {
+  const hour = hourStart(atMs);
+  // Kept for the hour of the step (`nowMs`), so a trend reading earlier hours does not evict it.
+  return hourly(series, nowMs, `sessions@${hour}`, () => {
+    const zero = zeroCounters();
+    const { sameKind, anyDay, recent } = seasonalSamples(hour, (at) => {
+      const value = hourValue(book, series, at);
+      return value === 'unknown' ? 'skip' : (value ?? zero);
+    });
+    const [samples, method]: [Counters[], RateBaseline['method']] =
+      sameKind.length >= MIN_SEASONAL_SAMPLES ? [sameKind, 'hour_of_week'] : anyDay.length >= MIN_SAMPLES ? [anyDay, 'hour_of_day'] : [recent, 'recent_level'];
+    const ownTotal = samples.reduce((sum, c) => sum + c.sessions, 0);
+    const week = book.spanSum(series, hour - SHARE_LOOKBACK_MS, Math.min(hour, book.committedUntilMs));
+    const parent = parentSeries(book, series);
+    const parentBaseline = parent && parent !== series ? sessionBaseline(book, parent, atMs, nowMs) : undefined;
+    if (!parent || !parentBaseline) {
+      // The root of the chain needs the same hour of earlier days: the last hours' level is no
+      // expectation for every country's and prefix's hour of the week.
+      if (series.level !== 'all' || method === 'recent_level') return undefined;
+      return {
+        sessionsPerMinute: ownTotal / samples.length / 60,
+        conversion: reachableSessions(week) > 0 ? week.verifiedSessions / reachableSessions(week) : 0,
+        ownSessionsPerHour: ownTotal / samples.length,
+        ownSamples: samples.length,
+        parentSessionsPerHour: 0,
+        share: 1,
+        parent: 'none',
+        method,
+      };
+    }
+    const share = shrunkShare(longRunSessions(series, hour, nowMs), longRunSessions(parent, hour, nowMs), 1, SHARE_PRIOR_SESSIONS);
+    const prior = parentBaseline.sessionsPerMinute * 60 * share;
+    const perHour = shrunkRate(ownTotal, samples.length, prior, PARENT_STRENGTH_HOURS);
+    return {
+      sessionsPerMinute: perHour / 60,
+      conversion: shrunkShare(week.verifiedSessions, reachableSessions(week), parentBaseline.conversion, PARENT_STRENGTH_SESSIONS),
+      ownSessionsPerHour: samples.length > 0 ? ownTotal / samples.length : 0,
+      ownSamples: samples.length,
+      parentSessionsPerHour: prior,
+      share,
+      parent: series.level === 'prefix' ? 'country' : 'all',
+      method,
+    };
+  });
 }

@@ -4,6 +4,7 @@ export { demoScenarios } from './demo-scenarios.ts';
 export type { SimBilling, SimEvent, SimReceipt, SimSend, SimVerify } from './sim-event.ts';
 export type {
   BurstPumpingSpec,
+  HolidaySpec,
   LabelScope,
   LowAndSlowSpec,
   MarketingCampaignSpec,

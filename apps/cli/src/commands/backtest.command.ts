@@ -17,7 +17,10 @@ export function registerBacktestCommand(program: Command): void {
     .description('Replay detection over stored history minute by minute and list what it would have raised')
     .requiredOption('--from <time>', 'start of the replay (ISO-8601 or epoch ms)', parseTime('from'))
     .requiredOption('--to <time>', 'end of the replay (ISO-8601 or epoch ms)', parseTime('to'))
-    .option('--json <file>', 'write the findings as JSON: [{ts, kind, scope, severity, action, observed, expected}] (with --policy: the report)')
+    .option(
+      '--json <file>',
+      'write the findings as JSON: [{ts, kind, scope (the narrowest that explains it), level, severity, action, observed, expected, unit, summary, narrowest (why that scope), contributors (prefixes, countries, ASNs, blocks)}] (with --policy: the report)',
+    )
     .option('--policy <file>', 'replay the sends through the decision path of this breaker policy file instead of detection')
     .addHelpText(
       'after',

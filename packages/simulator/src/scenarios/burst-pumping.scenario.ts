@@ -48,14 +48,16 @@ export function createBurstPumping(spec: BurstPumpingSpec, setup: ScenarioSetup)
   const stray = named.find((target) => !countries.includes(target.country));
   if (stray) throw new RangeError(`${spec.kind}.prefixes: "${stray.range.prefix}" is in ${stray.country.iso}, which is not in countries`);
 
-  const exits = hostingExits(setupRandom, EXIT_ASNS, EXIT_IPS_PER_ASN);
+  const prefixesPerCountry = Math.round(positive(spec.kind, 'prefixesPerCountry', spec.prefixesPerCountry, 1));
+  const verifyShare = spec.verifyShare ?? 0;
+  if (!(verifyShare >= 0 && verifyShare < 1)) throw new RangeError(`${spec.kind}.verifyShare must be in [0, 1)`);
+  const exitAsns = Math.round(positive(spec.kind, 'exitAsns', spec.exitAsns, EXIT_ASNS));
+  const exitIpsPerAsn = Math.round(positive(spec.kind, 'exitIpsPerAsn', spec.exitIpsPerAsn, EXIT_IPS_PER_ASN));
+  const exits = hostingExits(setupRandom, exitAsns, exitIpsPerAsn);
   const perCountry: CountryTarget[] = countries.map((country) => {
     const ranges = named.filter((target) => target.country === country);
-    return {
-      country,
-      labelId: `${spec.kind}-${setup.index}-${country.iso}`,
-      targets: ranges.length > 0 ? ranges : [{ country, range: onePrefixRange(setupRandom, pick(setupRandom, country.mobileRanges)) }],
-    };
+    const drawn = () => Array.from({ length: prefixesPerCountry }, () => ({ country, range: onePrefixRange(setupRandom, pick(setupRandom, country.mobileRanges)) }));
+    return { country, labelId: `${spec.kind}-${setup.index}-${country.iso}`, targets: ranges.length > 0 ? ranges : drawn() };
   });
   const sessionsPerMinutePerCountry = sendsPerMinute / PUMPED_SENDS_PER_SESSION / perCountry.length;
 
@@ -73,7 +75,7 @@ export function createBurstPumping(spec: BurstPumpingSpec, setup: ScenarioSetup)
         minute.poisson(sessionsPerMinutePerCountry, labelId, (session, atMs) => {
           const { country, range } = pick(session.r, targets);
           const bot = botSession(ctx, setup, session, { app, flow, country, range, exits, provider: spec.provider });
-          runPumpingSession(bot, atMs);
+          runPumpingSession(bot, atMs, verifyShare);
         });
       }
     },

@@ -4,6 +4,7 @@
  * or ASN stands out; the sum does, and so does conversion across the app's signup flow.
  */
 import { COUNTRIES } from '../catalog/countries.catalog.ts';
+import { MS_PER_MINUTE } from '../engine/time.ts';
 import { createRandom } from '../random/prng.ts';
 import { pick } from '../random/sampling.ts';
 import { STREAM } from '../random/streams.ts';
@@ -33,11 +34,25 @@ export function createLowAndSlow(spec: LowAndSlowSpec, setup: ScenarioSetup): Sc
   if (countries.length === 0) throw new RangeError(`${spec.kind}.countries must list one or more countries`);
   const exits = residentialExits(setupRandom, PROXY_POOL_SIZE);
   const label = scenarioLabel(spec.kind, setup, window, true, { app, flow });
+  const multiplier = spec.multiplier;
+  if (multiplier !== undefined && !(multiplier > 1)) throw new RangeError(`${spec.kind}.multiplier must be above 1 (1.5 adds half of each country's traffic)`);
 
   return {
     ...window,
     labels: [label],
     emitMinute(ctx) {
+      if (multiplier !== undefined) {
+        // Each country at its own scale: a share of its normal sessions added, over all its ranges.
+        const middleMs = ctx.minuteStartMs + MS_PER_MINUTE / 2;
+        const minute = scenarioMinute(ctx, setup, window);
+        for (const country of countries) {
+          minute.poisson((multiplier - 1) * setup.baseline.sessionsPerMinute(country, middleMs), label.id, (session, atMs) => {
+            const range = pick(session.r, country.mobileRanges);
+            runPumpingSession(botSession(ctx, setup, session, { app, flow, country, range, exits, provider: undefined }), atMs);
+          });
+        }
+        return;
+      }
       scenarioMinute(ctx, setup, window).poisson(sendsPerMinute / PUMPED_SENDS_PER_SESSION, label.id, (session, atMs) => {
         const country = pick(session.r, countries);
         const range = pick(session.r, country.mobileRanges);

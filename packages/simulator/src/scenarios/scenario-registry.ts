@@ -1,5 +1,6 @@
 /** Which factory builds which kind of scenario: adding a kind means adding its line here. */
 import { createBurstPumping } from './burst-pumping.scenario.ts';
+import { createHoliday } from './holiday.scenario.ts';
 import { createLowAndSlow } from './low-and-slow.scenario.ts';
 import { createMarketingCampaign } from './marketing-campaign.scenario.ts';
 import { createNewMarket } from './new-market.scenario.ts';
@@ -27,6 +28,7 @@ const FACTORIES: ScenarioFactories = {
   provider_slowdown: createProviderSlowdown,
   price_change: createPriceChange,
   new_market: createNewMarket,
+  holiday: createHoliday,
   weekend_dip: createWeekendDip,
 };
 

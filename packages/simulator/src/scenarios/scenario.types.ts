@@ -31,6 +31,13 @@ export interface BurstPumpingSpec extends ScenarioWindow, TargetFlow {
   sendsPerMinute?: number;
   /** Route through one provider instead of the countries' routing. */
   provider?: ProviderName;
+  /** Scope size: prefixes drawn per country when `prefixes` names none (default 1). */
+  prefixesPerCountry?: number;
+  /** The bot farm: hosting ASNs and addresses on each (default 2 and 6). */
+  exitAsns?: number;
+  exitIpsPerAsn?: number;
+  /** Share of sessions that type the right code, to look like users (default 0). */
+  verifyShare?: number;
 }
 
 /** Pumping that grows linearly from nothing to its peak over the whole window. */
@@ -39,6 +46,15 @@ export interface SlowRampSpec extends ScenarioWindow, TargetFlow {
   country?: string;
   prefix?: string;
   peakSendsPerMinute?: number;
+  /**
+   * Intensity relative to the country: at the end of the window the country's traffic is this many
+   * times its normal (8: seven times its normal sessions added). Replaces `peakSendsPerMinute`.
+   */
+  peakMultiplier?: number;
+  /** Scope size: one prefix (default) or every mobile range of the country. */
+  spread?: 'prefix' | 'country';
+  /** Rented servers (default) or a residential proxy pool. */
+  exits?: 'hosting' | 'residential';
   provider?: ProviderName;
 }
 
@@ -48,6 +64,11 @@ export interface LowAndSlowSpec extends ScenarioWindow, TargetFlow {
   /** Default: every high-cost country plus the expensive mainstream ones. */
   countries?: string[];
   sendsPerMinute?: number;
+  /**
+   * Intensity relative to each country: its traffic times this (1.5: half its normal sessions
+   * added in each). Replaces `sendsPerMinute`.
+   */
+  multiplier?: number;
 }
 
 /** Consecutive numbers of one number block at a steady cadence. */
@@ -64,6 +85,9 @@ export interface VerifyBruteforceSpec extends ScenarioWindow, TargetFlow {
   country?: string;
   sessionsPerMinute?: number;
   attemptsPerSession?: number;
+  /** Addresses the guesses come from (default 4) and whether they are rented servers (default) or residential. */
+  exitIps?: number;
+  exits?: 'hosting' | 'residential';
 }
 
 /** A push or e-mail campaign: a country's traffic times `multiplier`, converting normally. */
@@ -117,6 +141,13 @@ export interface NewMarketSpec extends ScenarioWindow {
   rampMs?: number;
 }
 
+/** A public holiday: real users of every app in some countries, `multiplier` times their usual traffic all day. */
+export interface HolidaySpec extends ScenarioWindow {
+  kind: 'holiday';
+  countries: string[];
+  multiplier?: number;
+}
+
 /** A weekend: no extra traffic (seasonality already dips), only a label for benchmarks. */
 export interface WeekendDipSpec extends ScenarioWindow {
   kind: 'weekend_dip';
@@ -133,6 +164,7 @@ export type ScenarioSpec =
   | ProviderSlowdownSpec
   | PriceChangeSpec
   | NewMarketSpec
+  | HolidaySpec
   | WeekendDipSpec;
 
 export type ScenarioKind = ScenarioSpec['kind'];

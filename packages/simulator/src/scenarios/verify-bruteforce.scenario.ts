@@ -9,7 +9,7 @@ import { between, pick } from '../random/sampling.ts';
 import { STREAM } from '../random/streams.ts';
 import { FAILED_SEND_SHARE } from '../traffic/legit-session.ts';
 import { deliverOtp, recordVerify } from '../traffic/otp-delivery.ts';
-import { botSession, hostingExits, soleAsn } from './attack-source.ts';
+import { botSession, hostingExits, residentialExits, soleAsn } from './attack-source.ts';
 import { scenarioLabel } from './scenario-label.ts';
 import { scenarioMinute } from './scenario-minute.ts';
 import type { ScenarioRunner, ScenarioSetup, VerifyBruteforceSpec } from './scenario.types.ts';
@@ -40,7 +40,8 @@ export function createVerifyBruteforce(spec: VerifyBruteforceSpec, setup: Scenar
   const country = knownCountry(spec.kind, spec.country ?? DEFAULT_COUNTRY);
   const app = spec.app ?? 'bank';
   const flow = spec.flow ?? 'login';
-  const exits = hostingExits(setupRandom, 1, EXIT_IPS);
+  const exitIps = Math.round(positive(spec.kind, 'exitIps', spec.exitIps, EXIT_IPS));
+  const exits = spec.exits === 'residential' ? residentialExits(setupRandom, exitIps) : hostingExits(setupRandom, 1, exitIps);
   const label = scenarioLabel(spec.kind, setup, window, true, { country: country.iso, asn: soleAsn(exits), app, flow });
   // The victims' numbers are real, so their codes arrive like anyone's.
   const odds = { failShare: FAILED_SEND_SHARE, deliveredShare: country.deliveredShare };

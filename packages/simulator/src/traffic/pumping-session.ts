@@ -25,7 +25,15 @@ const PUMPED_ODDS = { failShare: FAILED_SEND_SHARE, deliveredShare: PUMPED_DELIV
 /** Sends per pumping session when bots may resend: turns a sends-per-minute target into sessions. */
 export const PUMPED_SENDS_PER_SESSION = 1 + PUMPED_RESEND_SHARE;
 
-export function runPumpingSession(ctx: SessionContext, startMs: number): void {
+/** Seconds a bot that types the right code waits for it. */
+const BOT_VERIFY_DELAY_MIN_MS = 5 * MS_PER_SECOND;
+const BOT_VERIFY_DELAY_MAX_MS = 40 * MS_PER_SECOND;
+
+/**
+ * One bot session; `verifyShare` of them type the right code (some farms read a few codes from
+ * their own SIMs, to look like users).
+ */
+export function runPumpingSession(ctx: SessionContext, startMs: number, verifyShare = 0): void {
   const { r } = ctx;
   deliverOtp(ctx, startMs, 0, 'sms', PUMPED_ODDS);
   let lastSendMs = startMs;
@@ -33,7 +41,9 @@ export function runPumpingSession(ctx: SessionContext, startMs: number): void {
     lastSendMs += Math.round(between(r, BOT_RESEND_DELAY_MIN_MS, BOT_RESEND_DELAY_MAX_MS));
     deliverOtp(ctx, lastSendMs, 1, 'sms', PUMPED_ODDS);
   }
-  if (chance(r, DECOY_VERIFY_SHARE)) {
+  if (verifyShare > 0 && chance(r, verifyShare)) {
+    recordVerify(ctx, lastSendMs + Math.round(between(r, BOT_VERIFY_DELAY_MIN_MS, BOT_VERIFY_DELAY_MAX_MS)), true);
+  } else if (chance(r, DECOY_VERIFY_SHARE)) {
     recordVerify(ctx, lastSendMs + MS_PER_SECOND + intBelow(r, DECOY_VERIFY_DELAY_MAX_MS), false);
   }
 }

@@ -12,6 +12,12 @@ export interface VerifyFailureMinute {
   app: string;
   flow: string;
   country: string;
+  /** The rest of the send's scope (a session has one; for an IP or phone, one of its sends'). */
+  prefix: string;
+  asn: number;
+  provider: string;
+  /** Minute of the earliest send the attempts verify: where the rollup counts the session. */
+  send_minute: number;
   attempts: number;
   failures: number;
 }
@@ -23,6 +29,8 @@ export const VERIFY_FAILURES_QUERY_NAME = 'verify-failures';
 const arm = (subject: VerifyFailureSubject, column: string): string => `
 SELECT toUnixTimestamp(toStartOfMinute(ts)) * 1000 AS t, '${subject}' AS subject, ${column} AS key,
        any(app) AS app, any(flow) AS flow, any(country) AS country,
+       any(prefix) AS prefix, any(asn) AS asn, any(provider) AS provider,
+       toUnixTimestamp(toStartOfMinute(min(send_ts))) * 1000 AS send_minute,
        toUInt64(count()) AS attempts, toUInt64(countIf(success = 0)) AS failures
 FROM verifies_raw
 WHERE ts >= fromUnixTimestamp64Milli({from:Int64}) AND ts < fromUnixTimestamp64Milli({to:Int64}) AND ${column} != ''

@@ -1,0 +1,82 @@
+/**
+ * Slow ramps within the hour: a Poisson CUSUM of each country's and prefix's unverified sessions
+ * minute by minute against the seasonal expectation of that minute's hour. A ramp from nothing to
+ * eight times normal over a working day stays inside any one window's noise for hours, but it adds
+ * a little to the sum every minute, and the sum crosses while noise, going both ways, keeps
+ * resetting it.
+ */
+import { describeScope } from '@tollgate/vocabulary';
+import { costPerSendUsd, zeroCounters, addCounters } from '../counters.ts';
+import type { DetectionContext } from '../detection-context.ts';
+import { severityForCost, type Finding } from '../finding.ts';
+import { plannedVolumeMultiplier } from '../planned-event.ts';
+import { sessionBaseline } from '../seasonal-baseline.ts';
+import { poissonCusum, type CusumPoint } from '../statistics/cusum.ts';
+import { hourStart, MS_PER_MINUTE } from '../traffic-book.ts';
+import { unverified } from '../unverified-sessions.ts';
+
+export function detectSeasonalTrends(ctx: DetectionContext): Finding[] {
+  const { book, config, nowMs } = ctx;
+  // Only minutes past the grace: their unverified sessions are final enough to accumulate.
+  const endMs = nowMs - config.unverifiedGraceMs;
+  const startMs = endMs - config.trendSpanMs;
+  const options = { ratio: config.trendRatio, minRise: config.trendFloorPerMinute, floor: config.trendFloorPerMinute, threshold: config.trendThreshold };
+  const findings: Finding[] = [];
+  for (const [series, span] of ctx.window(startMs, endMs)) {
+    if (series.level !== 'prefix' && series.level !== 'country') continue;
+    if (unverified(span) < config.sparseMinSessions) continue;
+    const points: CusumPoint[] = [];
+    // The expectation changes by the hour: read once per hour of the span, not per minute.
+    let hourMs = Number.NaN;
+    let perMinute: number | undefined;
+    for (let m = startMs; m < endMs; m += MS_PER_MINUTE) {
+      if (hourStart(m) !== hourMs) {
+        hourMs = hourStart(m);
+        const baseline = sessionBaseline(book, series, m, nowMs);
+        perMinute = baseline ? baseline.sessionsPerMinute * (1 - baseline.conversion) * plannedVolumeMultiplier(ctx.planned, series.scope, m) : undefined;
+      }
+      if (perMinute === undefined) break;
+      points.push({ observed: unverified(ctx.minute(series, m)), expected: perMinute });
+    }
+    if (points.length < config.trendSpanMs / MS_PER_MINUTE) continue;
+    const result = poissonCusum(points, options);
+    // Raised while the run is still on: over the threshold, and the last minutes on their own
+    // still lean to the rise. After an attack stops the sum only decays by the expectation each
+    // minute, which takes hours, and noise alone nudges it up every other minute.
+    if (result.value < config.trendThreshold) continue;
+    const recent = poissonCusum(points.slice(-(config.trendRisingMs / MS_PER_MINUTE)), options);
+    if (recent.peak < config.trendRisingThreshold) continue;
+    const runFromMs = startMs + result.runStart * MS_PER_MINUTE;
+    const run = points.slice(result.runStart);
+    const observed = run.reduce((sum, p) => sum + p.observed, 0);
+    const expected = run.reduce((sum, p) => sum + p.expected, 0);
+    const minutes = run.length;
+    const sums = zeroCounters();
+    for (let m = runFromMs; m < endMs; m += MS_PER_MINUTE) {
+      const minute = ctx.minute(series, m);
+      if (minute) addCounters(sums, minute);
+    }
+    const sendsPerSession = sums.sessions > 0 ? sums.sends / sums.sessions : 1;
+    const costPerHourUsd = (Math.max(0, observed - expected) / minutes) * 60 * sendsPerSession * costPerSendUsd(sums);
+    findings.push({
+      kind: 'volume_spike',
+      scope: series.scope,
+      severity: severityForCost(costPerHourUsd, config.severityUsdPerHour),
+      action: 'alert',
+      score: result.value,
+      observed,
+      expected,
+      band: { low: 0, high: expected * config.trendRatio },
+      unit: `unverified sessions in ${minutes} min`,
+      costPerHourUsd,
+      windowStartMs: runFromMs,
+      windowEndMs: endMs,
+      summary:
+        `${describeScope(series.scope)}: unverified sessions rising for ${minutes} min, ${observed} against ${expected.toFixed(1)} expected from the seasonal baseline ` +
+        `(CUSUM ${result.value.toFixed(1)} over its threshold ${config.trendThreshold.toFixed(1)}: the rise to ${config.trendRatio}x is e^${result.value.toFixed(0)} times likelier than normal)`,
+      contributors: [],
+      facts: { level: series.level, test: 'cusum', signal: 'unverified_sessions', cusum: Number(result.value.toFixed(2)), runMinutes: minutes },
+    });
+  }
+  return findings;
+}

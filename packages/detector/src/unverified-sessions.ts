@@ -1,0 +1,32 @@
+/**
+ * The signal of the sparse-scope and trend detectors: sessions whose code nobody has typed yet. A
+ * pumped number never verifies, so its sessions pile up here within the minute; a real user
+ * verifies within seconds, so a campaign or a launch adds few. Sessions younger than the grace are
+ * counted whole (their user may still be typing), older ones only if still unverified; sends the
+ * provider refused or reported undelivered could not be verified and are left out, so an outage
+ * is not mistaken for pumping.
+ */
+import { reachableSessions, type Counters } from './counters.ts';
+import type { DetectionContext } from './detection-context.ts';
+import type { SessionBaseline } from './seasonal-baseline.ts';
+import { MS_PER_MINUTE, type ScopeSeries } from './traffic-book.ts';
+
+export function unverified(c: Counters | undefined): number {
+  return c ? Math.max(0, reachableSessions(c) - c.verifiedSessions) : 0;
+}
+
+/** Sessions of a scope in [fromMs, nowMs) that count as unverified at `nowMs`. */
+export function observedUnverified(ctx: DetectionContext, series: ScopeSeries, fromMs: number): number {
+  const graceFrom = Math.max(fromMs, ctx.nowMs - ctx.config.unverifiedGraceMs);
+  const young = ctx.window(graceFrom, ctx.nowMs).get(series);
+  const matured = graceFrom > fromMs ? ctx.window(fromMs, graceFrom).get(series) : undefined;
+  return (young ? reachableSessions(young) : 0) + unverified(matured);
+}
+
+/** What the baseline expects of that count over the `minutes` before `nowMs`. */
+export function expectedUnverified(baseline: SessionBaseline, minutes: number, graceMinutes: number): number {
+  const young = Math.min(minutes, graceMinutes);
+  return baseline.sessionsPerMinute * (young + (minutes - young) * (1 - baseline.conversion));
+}
+
+export const minutesOf = (ms: number) => ms / MS_PER_MINUTE;

@@ -1,0 +1,191 @@
+/**
+ * Sparse scopes, trends and brute force on the pure engine: a week of hours of a country whose busy
+ * prefix converts normally and whose other prefix sees a session every twelve hours, then minutes
+ * of the same traffic with pumped sessions into the sparse prefix at several intensities, a ramp
+ * of unverified sessions in the busy one, or guessed sessions of a brute force. Counts are drawn
+ * from a seeded Poisson, so each case is the same on every run.
+ */
+import { describe, expect, it } from 'vitest';
+import type { DetectorTrafficRow, VerifyFailureMinute } from '@tollgate/store';
+import { createDetectionEngine, DEFAULT_DETECTOR_CONFIG, type Finding } from '../src/index.ts';
+import { sessionBaseline } from '../src/seasonal-baseline.ts';
+import { LEVEL_DIMENSIONS, SCOPE_LEVELS, type CellScope } from '../src/scope.ts';
+import type { MinuteCell } from '../src/traffic-book.ts';
+import { zeroCounters, type Counters } from '../src/counters.ts';
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+/** A Wednesday 10:00: the week before holds the same hour on five weekdays. */
+const T0 = Date.parse('2026-11-25T10:00:00Z');
+const BUSY: CellScope = { app: 'social', flow: 'signup', country: 'LK', prefix: '+94 71', asn: 100, provider: 'sinch' };
+const SPARSE: CellScope = { ...BUSY, prefix: '+94 77' };
+const BOTS: CellScope = { ...SPARSE, asn: 200 };
+const ELSEWHERE: CellScope = { ...BUSY, country: 'US', prefix: '+1 212', provider: 'twilio' };
+/** Busy prefix: 30 sessions an hour, 90 % verifying; the US: 600 an hour. */
+const BUSY_PER_MINUTE = 0.5;
+const US_PER_MINUTE = 10;
+
+/** mulberry32: the same draws on every run. */
+function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+
+/** A Poisson draw by inversion, in parts of at most 20 so e^-mean never underflows. */
+function poisson(next: () => number, mean: number): number {
+  if (mean > 20) return poisson(next, 20) + poisson(next, mean - 20);
+  const u = next();
+  let k = 0;
+  let p = Math.exp(-mean);
+  let s = p;
+  while (u > s) {
+    k += 1;
+    p *= mean / k;
+    s += p;
+  }
+  return k;
+}
+
+function counters(sessions: number, verified: number): Counters {
+  return { ...zeroCounters(), sends: sessions, sessions, verifiedSessions: verified, costEstUsd: sessions * 0.26, receiptsDelivered: sessions };
+}
+
+/** Rows of one level from fine cells: the dimensions the level drops are '' (asn 0), counters added. */
+function rowsAt(level: (typeof SCOPE_LEVELS)[number], ts: number, cells: MinuteCell[]): DetectorTrafficRow[] {
+  const byKey = new Map<string, DetectorTrafficRow>();
+  for (const cell of cells) {
+    const keep = LEVEL_DIMENSIONS[level];
+    const scope = {
+      app: keep.includes('app') ? cell.app : '',
+      flow: keep.includes('flow') ? cell.flow : '',
+      country: keep.includes('country') ? cell.country : '',
+      prefix: keep.includes('prefix') ? cell.prefix : '',
+      asn: keep.includes('asn') ? cell.asn : 0,
+      provider: keep.includes('provider') ? cell.provider : '',
+    };
+    const key = JSON.stringify(scope);
+    const row = byKey.get(key) ?? { ts, ...scope, sends: 0, failed_sends: 0, sessions: 0, verified_sessions: 0, verify_attempts: 0, verify_failures: 0, cost_est_usd: 0, cost_billed_usd: 0, billed_messages: 0, receipts_delivered: 0, receipts_failed: 0 };
+    row.sends += cell.counters.sends;
+    row.sessions += cell.counters.sessions;
+    row.verified_sessions += cell.counters.verifiedSessions;
+    row.cost_est_usd += cell.counters.costEstUsd;
+    row.receipts_delivered += cell.counters.receiptsDelivered;
+    byKey.set(key, row);
+  }
+  return [...byKey.values()];
+}
+
+interface Case {
+  /** Extra cells of a minute `i` minutes after T0. */
+  extra?: (i: number, next: () => number) => MinuteCell[];
+  failures?: (i: number) => VerifyFailureMinute[];
+}
+
+/** A week of history, then `minutes` minutes of the case; the findings of each step. */
+function replay(seed: number, minutes: number, scenario: Case): { at: number; findings: Finding[] }[] {
+  const next = random(seed);
+  const engine = createDetectionEngine(DEFAULT_DETECTOR_CONFIG);
+  const historyStart = T0 - 7 * DAY;
+  for (let h = historyStart; h < T0; h += HOUR) {
+    const busy = poisson(next, BUSY_PER_MINUTE * 60);
+    const us = poisson(next, US_PER_MINUTE * 60);
+    const cells: MinuteCell[] = [
+      { ...BUSY, counters: counters(busy, Math.round(busy * 0.9)) },
+      { ...ELSEWHERE, counters: counters(us, Math.round(us * 0.92)) },
+      ...(((h - historyStart) / HOUR) % 12 === 0 ? [{ ...SPARSE, counters: counters(1, 1) }] : []),
+    ];
+    for (const level of SCOPE_LEVELS) engine.setHours(level, rowsAt(level, h, cells));
+  }
+  engine.markHistory(historyStart, T0);
+  const steps: { at: number; findings: Finding[] }[] = [];
+  for (let i = 0; i < minutes; i += 1) {
+    const minuteMs = T0 + i * MINUTE;
+    const busy = poisson(next, BUSY_PER_MINUTE);
+    const us = poisson(next, US_PER_MINUTE);
+    const cells: MinuteCell[] = [
+      { ...BUSY, counters: counters(busy, busy - (next() < 0.1 && busy > 0 ? 1 : 0)) },
+      { ...ELSEWHERE, counters: counters(us, us - (next() < 0.08 * us ? 1 : 0)) },
+      ...(scenario.extra?.(i, next) ?? []),
+    ];
+    engine.setMinute(minuteMs, { cells, failures: scenario.failures?.(i) ?? [] });
+    steps.push({ at: i + 1, findings: engine.step(minuteMs + MINUTE).findings });
+  }
+  return steps;
+}
+
+const firstAt = (steps: { at: number; findings: Finding[] }[], test: (f: Finding) => boolean) => steps.find((s) => s.findings.some(test))?.at;
+const namesSparse = (f: Finding) => f.kind === 'volume_spike' && f.scope.country === 'LK' && (f.scope.prefix === undefined || f.scope.prefix === SPARSE.prefix);
+
+describe('sparse prefix baseline', () => {
+  it('shrinks toward the country: a prefix with a session every 12 hours expects about that, not zero', () => {
+    const engine = createDetectionEngine(DEFAULT_DETECTOR_CONFIG);
+    // No sessions of its own in any sample hour: only its share of the country says what to expect.
+    const historyStart = T0 - 7 * DAY;
+    for (let h = historyStart; h < T0; h += HOUR) {
+      const cells: MinuteCell[] = [{ ...BUSY, counters: counters(30, 27) }, ...(((h - historyStart) / HOUR) % 12 === 5 ? [{ ...SPARSE, counters: counters(1, 1) }] : [])];
+      for (const level of SCOPE_LEVELS) engine.setHours(level, rowsAt(level, h, cells));
+    }
+    engine.markHistory(historyStart, T0);
+    const series = engine.book.levels.get('prefix')?.get(`${SPARSE.country}|${SPARSE.prefix}|`);
+    const baseline = series ? sessionBaseline(engine.book, series, T0) : undefined;
+    // Share 14.5 / (7 * 24 * 30 + 14.5) of the country's 30 an hour, weighed 3 against 5 empty samples.
+    const share = (14 + 0.5) / (7 * 24 * 30 + 14 + 0.5);
+    expect(baseline?.ownSamples).toBe(5);
+    expect(baseline?.sessionsPerMinute).toBeCloseTo(((3 * 30 * share) / 8 / 60), 8);
+    expect(baseline?.parent).toBe('country');
+  });
+});
+
+describe('pumped sessions into a sparse prefix', () => {
+  it.each([
+    { perMinute: 1, seed: 3, within: 6 },
+    { perMinute: 2, seed: 5, within: 3 },
+    { perMinute: 5, seed: 7, within: 2 },
+    { perMinute: 20, seed: 9, within: 1 },
+    { perMinute: 100, seed: 11, within: 1 },
+  ])('$perMinute sessions a minute (seed $seed): named within $within minutes, with its hosting ASN', ({ perMinute, seed, within }) => {
+    const steps = replay(seed, 15, { extra: (_i, next) => [{ ...BOTS, counters: counters(poisson(next, perMinute), 0) }] });
+    const at = firstAt(steps, namesSparse);
+    expect(at, JSON.stringify(steps.flatMap((s) => s.findings.map((f) => [s.at, f.kind, f.scope])))).toBeLessThanOrEqual(within);
+    const finding = steps.flatMap((s) => s.findings).find(namesSparse);
+    expect(finding?.summary).toMatch(/expected/);
+    expect(finding?.contributors.some((c) => c.dimension === 'asn' && c.value === String(BOTS.asn))).toBe(true);
+  });
+
+  it.each([1, 2, 3])('normal traffic raises nothing in an hour (seed %i)', (seed) => {
+    const steps = replay(seed, 60, {});
+    expect(steps.flatMap((s) => s.findings)).toEqual([]);
+  });
+});
+
+describe('a ramp in the busy prefix', () => {
+  it('is found within the hour', () => {
+    // Unverified sessions added at a rate growing from 0 to 1.5 a minute over 60 minutes.
+    const steps = replay(13, 70, { extra: (i, next) => [{ ...BUSY, asn: 300, counters: counters(poisson(next, (1.5 * i) / 60), 0) }] });
+    const trend = steps.flatMap((s) => s.findings.map((f) => ({ at: s.at, f }))).find(({ f }) => f.facts.test === 'cusum' || f.facts.test === 'poisson_tail');
+    expect(trend?.at).toBeLessThanOrEqual(60);
+    expect(trend?.f.scope.country).toBe('LK');
+  });
+});
+
+describe('a brute force', () => {
+  it('is left out: its never-verified sessions raise no spike or drop in the victims country', () => {
+    // Two guessing sessions a minute into the busy prefix, 40 failed codes each.
+    const sessionsAt = (i: number) => [0, 1].map((k) => `bf-${i}-${k}`);
+    const steps = replay(17, 40, {
+      extra: () => [{ ...BUSY, asn: 400, counters: counters(2, 0) }],
+      failures: (i) =>
+        sessionsAt(i).map((key) => ({ ts: T0 + i * MINUTE, subject: 'session' as const, key, app: BUSY.app, flow: BUSY.flow, country: BUSY.country, prefix: BUSY.prefix, asn: 400, provider: BUSY.provider, send_minute: T0 + i * MINUTE, attempts: 40, failures: 40 })),
+    });
+    const costKinds = steps.flatMap((s) => s.findings).filter((f) => f.kind !== 'verify_bruteforce');
+    expect(costKinds.map((f) => [f.kind, f.scope])).toEqual([]);
+    expect(steps.some((s) => s.findings.some((f) => f.kind === 'verify_bruteforce'))).toBe(true);
+  });
+});
