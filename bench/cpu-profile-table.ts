@@ -54,7 +54,10 @@ function location(url: string, line: number): string {
 }
 
 /** Self time (microseconds) per frame key and per part, over the samples inside `windows` (all without). */
-export function selfTimes(profile: CpuProfile, windows: SampleWindow[] = []): { byFunction: Map<string, number>; byPart: Map<string, number>; totalUs: number } {
+export function selfTimes(
+  profile: CpuProfile,
+  windows: SampleWindow[] = [],
+): { byFunction: Map<string, number>; byPart: Map<string, number>; totalUs: number } {
   const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
   const byFunction = new Map<string, number>();
   const byPart = new Map<string, number>();
@@ -82,7 +85,10 @@ export function selfTimes(profile: CpuProfile, windows: SampleWindow[] = []): { 
  * Two markdown tables: the parts of the process, then the `top` functions by self time, each in
  * microseconds per unit (request, event) and as a share of the busy samples.
  */
-export function profileTables(profile: CpuProfile, opts: { units: number; unitName: string; windows?: SampleWindow[]; top?: number }): string {
+export function profileTables(
+  profile: CpuProfile,
+  opts: { units: number; unitName: string; windows?: SampleWindow[]; top?: number },
+): string {
   const { byFunction, byPart, totalUs } = selfTimes(profile, opts.windows);
   const per = (us: number) => (us / Math.max(opts.units, 1)).toFixed(2);
   const share = (us: number) => `${((us / Math.max(totalUs, 1)) * 100).toFixed(1)} %`;

@@ -14,7 +14,22 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createBreakerIndex, createDecider, createVelocityLimiter, DEFAULT_VELOCITY_CONFIG } from '@tollgate/breakers';
 import { createHasher, createPhoneNormalizer, ipSubnet, isValidIp, loadAsnDatabase } from '@tollgate/events';
-import { ADMIN_KEY, BARE_SERVER, benchBreakers, decideRequests, load, measureOtherWork, pinLoadGenerator, requestBodies, RUN_TS, start, stop, timeUs, type BenchBody, type LoadResult } from './decide-harness.ts';
+import {
+  ADMIN_KEY,
+  BARE_SERVER,
+  benchBreakers,
+  decideRequests,
+  load,
+  measureOtherWork,
+  pinLoadGenerator,
+  requestBodies,
+  RUN_TS,
+  start,
+  stop,
+  timeUs,
+  type BenchBody,
+  type LoadResult,
+} from './decide-harness.ts';
 import { median, writeResultsSection } from './results-file.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -27,7 +42,12 @@ const LOOP_CALLS = 400_000;
 async function harnessCurve(bodies: string[]): Promise<{ table: string[]; otherWorkShare: number | undefined }> {
   const pinned = pinLoadGenerator();
   const servers = [];
-  for (const workUs of WORK_US) servers.push({ workUs, server: await start([RUN_TS, BARE_SERVER], { BARE_WORK_US: String(workUs) }, pinned), runs: [] as LoadResult[] });
+  for (const workUs of WORK_US)
+    servers.push({
+      workUs,
+      server: await start([RUN_TS, BARE_SERVER], { BARE_WORK_US: String(workUs) }, pinned),
+      runs: [] as LoadResult[],
+    });
   let otherWorkShare: number | undefined;
   try {
     for (const { server } of servers) await load(server, bodies, 2); // warm-up
@@ -36,7 +56,9 @@ async function harnessCurve(bodies: string[]): Promise<{ table: string[]; otherW
       for (const entry of servers) {
         const result = await load(entry.server, bodies, RUN_S);
         entry.runs.push(result);
-        console.error(`run ${run + 1}/${RUNS}: +${entry.workUs} us ${Math.round(result.rps)} req/s p99 ${result.p99} ms cpu ${result.serverCpuUs?.toFixed(1) ?? '?'} us/req`);
+        console.error(
+          `run ${run + 1}/${RUNS}: +${entry.workUs} us ${Math.round(result.rps)} req/s p99 ${result.p99} ms cpu ${result.serverCpuUs?.toFixed(1) ?? '?'} us/req`,
+        );
       }
     }
     otherWorkShare = otherWork();
@@ -63,11 +85,18 @@ function partCosts(bodies: BenchBody[]): string[] {
   const phones = createPhoneNormalizer();
   const asn = loadAsnDatabase();
   const breakers = benchBreakers(BREAKERS, Date.now());
-  const decider = createDecider({ index: createBreakerIndex(breakers), limiter: createVelocityLimiter({ clock: Date.now, config: DEFAULT_VELOCITY_CONFIG }), clock: Date.now });
+  const decider = createDecider({
+    index: createBreakerIndex(breakers),
+    limiter: createVelocityLimiter({ clock: Date.now, config: DEFAULT_VELOCITY_CONFIG }),
+    clock: Date.now,
+  });
   const requests = decideRequests(bodies, { hasher, phones, asn });
   const at = (i: number) => bodies[i % bodies.length]!;
   const parts: [string, number][] = [
-    ['SHA-256 of the API key (what the keyring hashes to find it)', timeUs(LOOP_CALLS, () => createHash('sha256').update(ADMIN_KEY).digest('hex'))],
+    [
+      'SHA-256 of the API key (what the keyring hashes to find it)',
+      timeUs(LOOP_CALLS, () => createHash('sha256').update(ADMIN_KEY).digest('hex')),
+    ],
     ['phone check and normalization (number-block cache warm)', timeUs(LOOP_CALLS, (i) => phones.normalize(at(i).phone))],
     ['HMAC-SHA256 of the phone', timeUs(LOOP_CALLS, (i) => hasher.phone(at(i).phone))],
     ['IP check, ASN lookup and subnet', timeUs(LOOP_CALLS, (i) => isValidIp(at(i).ip) && asn.lookup(at(i).ip) && ipSubnet(at(i).ip))],

@@ -55,7 +55,10 @@ export function monotonicUs(): number {
 /** Starts a server; with `pinned`, on the server core (taskset execs node, so the pid stays the server's). */
 export function start(args: string[], env: Record<string, string>, pinned: boolean): Promise<Server> {
   const [command, commandArgs] = pinned ? ['taskset', ['-c', String(SERVER_CORE), process.execPath, ...args]] : [process.execPath, args];
-  const child = spawn(command, commandArgs, { env: { ...process.env, PORT: '0', LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(command, commandArgs, {
+    env: { ...process.env, PORT: '0', LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   return new Promise((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (chunk: Buffer) => {
@@ -93,7 +96,16 @@ export function benchBreakers(count: number, nowMs: number): Breaker[] {
   return Array.from({ length: count }, (_, b) => {
     const scope = b % 2 === 0 ? { prefix: `+998 ${String(100 + (b % 900)).padStart(3, '0')}` } : { asn: 100_000 + b };
     const created = createBreaker(
-      { id: `b${b}`, scope, action: { kind: 'block' }, mode: 'enforce', reason: { kind: 'manual', actor: 'bench', note: 'bench' }, cooldownMs: 900_000, probeShare: 0.05, expiresAt: null },
+      {
+        id: `b${b}`,
+        scope,
+        action: { kind: 'block' },
+        mode: 'enforce',
+        reason: { kind: 'manual', actor: 'bench', note: 'bench' },
+        cooldownMs: 900_000,
+        probeShare: 0.05,
+        expiresAt: null,
+      },
       nowMs,
     );
     if (!created.ok) throw new Error(created.error.message);
@@ -113,7 +125,8 @@ export function requestBodies(): string[] {
       session_id: `bench-${i}`,
       // The device fields a browser integration sends, so the risk score reads every signal.
       device_id: `bench-device-${i}`,
-      user_agent: 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1',
+      user_agent:
+        'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1',
       timezone: 'Europe/London',
       platform: 'ios',
     }),
@@ -139,7 +152,8 @@ export function allowBodies(count = 200_000): string[] {
       phone: `+4474${String(10_000_000 + i * 37).slice(-8)}`,
       ip: `${11 + (i % 89)}.${subnet & 255}.${subnet >> 8}.${1 + (i % 254)}`,
       device_id: `bench-device-${i}`,
-      user_agent: 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1',
+      user_agent:
+        'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1',
       timezone: 'Europe/London',
       platform: 'ios',
     });
@@ -171,7 +185,12 @@ export function loadAverage(): string {
  */
 let sentWithSession = 0;
 
-export async function load(server: Server, bodies: string[], durationS = DURATION_S, opts: { sessionPerRequest?: boolean } = {}): Promise<LoadResult> {
+export async function load(
+  server: Server,
+  bodies: string[],
+  durationS = DURATION_S,
+  opts: { sessionPerRequest?: boolean } = {},
+): Promise<LoadResult> {
   let i = 0;
   const body = opts.sessionPerRequest
     ? () => {
@@ -194,7 +213,13 @@ export async function load(server: Server, bodies: string[], durationS = DURATIO
     cpuBeforeMs === undefined || cpuAfterMs === undefined || result.requests.total === 0
       ? undefined
       : ((cpuAfterMs - cpuBeforeMs) * 1_000) / result.requests.total;
-  return { rps: result.requests.average, p99: result.latency.p99, errors: result.non2xx + result.errors, requests: result.requests.total, serverCpuUs };
+  return {
+    rps: result.requests.average,
+    p99: result.latency.p99,
+    errors: result.non2xx + result.errors,
+    requests: result.requests.total,
+    serverCpuUs,
+  };
 }
 
 /** CPU time a child process has spent so far (user + system, all threads), when /proc tells it. */
@@ -233,7 +258,12 @@ export function measureOtherWork(children: ChildProcess[]): () => number | undef
 function machineBusyMs(): number | undefined {
   try {
     // "cpu  user nice system idle iowait irq softirq steal ...": everything but idle and iowait is work.
-    const [user, nice, system, , , irq, softirq, steal] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+    const [user, nice, system, , , irq, softirq, steal] = readFileSync('/proc/stat', 'utf8')
+      .split('\n')[0]!
+      .trim()
+      .split(/\s+/)
+      .slice(1)
+      .map(Number);
     return (user! + nice! + system! + irq! + softirq! + steal!) * MS_PER_TICK;
   } catch {
     return undefined;
@@ -249,7 +279,10 @@ export function timeUs(calls: number, step: (i: number) => unknown): number {
 }
 
 /** The decider's form of the benchmark's bodies, normalized and hashed as the route does before it decides. */
-export function decideRequests(bodies: readonly BenchBody[], tools: { hasher: Hasher; phones: PhoneNormalizer; asn: AsnDatabase }): DecideRequest[] {
+export function decideRequests(
+  bodies: readonly BenchBody[],
+  tools: { hasher: Hasher; phones: PhoneNormalizer; asn: AsnDatabase },
+): DecideRequest[] {
   return bodies.map((body) => {
     const phone = tools.phones.normalize(body.phone);
     if (!phone.ok) throw new Error(`bench phone ${body.phone} refused`);

@@ -35,14 +35,24 @@ async function cpuPerRequest(start: typeof startPlatform, bodies: string[], rule
   try {
     for (let b = 0; b < BREAKERS; b++) {
       const scope = b % 2 === 0 ? { prefix: `+998 ${String(100 + (b % 900)).padStart(3, '0')}` } : { asn: 100_000 + b };
-      const res = await platform.app.inject({ method: 'POST', url: '/v1/breakers', headers, payload: JSON.stringify({ scope, action: b % 3 === 0 ? 'challenge' : 'block', note: 'bench' }) });
+      const res = await platform.app.inject({
+        method: 'POST',
+        url: '/v1/breakers',
+        headers,
+        payload: JSON.stringify({ scope, action: b % 3 === 0 ? 'challenge' : 'block', note: 'bench' }),
+      });
       if (res.statusCode !== 201) throw new Error(`trip answered ${res.statusCode}: ${res.body}`);
     }
     const decide = async (n: number) => {
       for (let i = 0; i < n; i++) {
         const k = sent++;
         const text = bodies[k % bodies.length]!;
-        const res = await platform.app.inject({ method: 'POST', url: '/v1/decide', headers, payload: `${text.slice(0, -1)},"session_id":"inject-${k}"}` });
+        const res = await platform.app.inject({
+          method: 'POST',
+          url: '/v1/decide',
+          headers,
+          payload: `${text.slice(0, -1)},"session_id":"inject-${k}"}`,
+        });
         if (res.statusCode !== 200) throw new Error(`decide answered ${res.statusCode}: ${res.body}`);
       }
     };
@@ -62,8 +72,13 @@ async function main(): Promise<void> {
   benchRules(RULES_DIR, rulesDir);
   const bodies = allowBodies();
   const baselineStart =
-    BASELINE_TREE === undefined ? undefined : ((await import(pathToFileURL(join(BASELINE_TREE, 'apps/server/src/index.ts')).href)) as { startPlatform: typeof startPlatform }).startPlatform;
-  const loadBefore = loadavg().map((n) => n.toFixed(2)).join(', ');
+    BASELINE_TREE === undefined
+      ? undefined
+      : ((await import(pathToFileURL(join(BASELINE_TREE, 'apps/server/src/index.ts')).href)) as { startPlatform: typeof startPlatform })
+          .startPlatform;
+  const loadBefore = loadavg()
+    .map((n) => n.toFixed(2))
+    .join(', ');
   const current: number[] = [];
   const baseline: number[] = [];
   try {
@@ -74,17 +89,23 @@ async function main(): Promise<void> {
         if (which === 'current') current.push(await cpuPerRequest(startPlatform, bodies, rulesDir));
         else if (baselineStart) baseline.push(await cpuPerRequest(baselineStart, bodies, rulesDir));
       }
-      console.error(`round ${round + 1}/${ROUNDS}: this tree ${current[round]!.toFixed(1)} us/request${baselineStart ? `, baseline ${baseline[round]!.toFixed(1)} us/request` : ''}`);
+      console.error(
+        `round ${round + 1}/${ROUNDS}: this tree ${current[round]!.toFixed(1)} us/request${baselineStart ? `, baseline ${baseline[round]!.toFixed(1)} us/request` : ''}`,
+      );
     }
   } finally {
     rmSync(rulesDir, { recursive: true, force: true });
   }
-  const loadAfter = loadavg().map((n) => n.toFixed(2)).join(', ');
+  const loadAfter = loadavg()
+    .map((n) => n.toFixed(2))
+    .join(', ');
   const rows = [
     '| server | process CPU per request, us (median) | each round |',
     '| --- | --- | --- |',
     `| this tree | ${median(current).toFixed(1)} | ${current.map((v) => v.toFixed(1)).join(', ')} |`,
-    ...(baseline.length > 0 ? [`| baseline (${BASELINE_TREE}) | ${median(baseline).toFixed(1)} | ${baseline.map((v) => v.toFixed(1)).join(', ')} |`] : []),
+    ...(baseline.length > 0
+      ? [`| baseline (${BASELINE_TREE}) | ${median(baseline).toFixed(1)} | ${baseline.map((v) => v.toFixed(1)).join(', ')} |`]
+      : []),
   ].join('\n');
   console.log(rows);
   writeResultsSection(

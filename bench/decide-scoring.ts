@@ -35,10 +35,18 @@ function main(): void {
   const phones = createPhoneNormalizer();
   const asn = loadAsnDatabase();
   const index = createBreakerIndex(benchBreakers(BREAKERS, Date.now()));
-  const requests = decideRequests(requestBodies().map((text) => JSON.parse(text) as BenchBody), { hasher, phones, asn });
+  const requests = decideRequests(
+    requestBodies().map((text) => JSON.parse(text) as BenchBody),
+    { hasher, phones, asn },
+  );
   const hot: ScopeStats = {
     asn: new Map(),
-    prefix: new Map(requests.map((r) => [r.prefix, { recentSessions: 500, recentVerified: 50, baselineSessions: 50_000, baselineVerified: 45_000, priceUsd: 0.3 }])),
+    prefix: new Map(
+      requests.map((r) => [
+        r.prefix,
+        { recentSessions: 500, recentVerified: 50, baselineSessions: 50_000, baselineVerified: 45_000, priceUsd: 0.3 },
+      ]),
+    ),
     blocks: new Map(requests.map((r) => [hasher.block(r.phoneBlock!), 6])),
     readAtMs: Date.now(),
   };
@@ -76,7 +84,7 @@ function main(): void {
       '',
       table,
       '',
-      'Reading: the score reads counters the velocity limiter already holds, looks the request\'s ASN, prefix and number block up',
+      "Reading: the score reads counters the velocity limiter already holds, looks the request's ASN, prefix and number block up",
       'in statistics refreshed in the background, and runs thirteen small functions; only signals that fire allocate (their',
       'detail). With statistics where signals fire it also hashes the number block once per block (cached) and writes three',
       'details. Under load each microsecond a route adds costs the server more than one (see `decide: where the time goes`).',

@@ -97,7 +97,13 @@ function cachedDecisionsPerSecond(): number {
   };
   const cache = createBreakerCache({ baseUrl: 'http://127.0.0.1:9', apiKey: 'unused', refreshMs: 3_600_000 });
   cache.applySnapshot(snapshot);
-  const requests = Array.from({ length: 1_000 }, (_, i) => ({ app: 'shop', flow: 'login', country: 'GB', prefix: `+44 ${700 + (i % 99)}`, asn: 2856 + (i % 7) }));
+  const requests = Array.from({ length: 1_000 }, (_, i) => ({
+    app: 'shop',
+    flow: 'login',
+    country: 'GB',
+    prefix: `+44 ${700 + (i % 99)}`,
+    asn: 2856 + (i % 7),
+  }));
   const samples: number[] = [];
   for (let run = 0; run < 5; run++) {
     const n = 2_000_000;
@@ -170,17 +176,35 @@ async function main(): Promise<void> {
   const pinned = pinLoadGenerator();
   const loadBefore = loadAverage();
   console.error(`load average before: ${loadBefore}`);
-  const server = await start(profiled('decide', [TOLLGATE, 'serve']), { TOLLGATE_DATA_DIR: dataDir, TOLLGATE_ADMIN_KEY: ADMIN_KEY, TOLLGATE_RULES_DIR: onRules }, pinned);
-  const scoringOff = await start([TOLLGATE, 'serve'], { TOLLGATE_DATA_DIR: offDataDir, TOLLGATE_ADMIN_KEY: ADMIN_KEY, TOLLGATE_RULES_DIR: offRules }, pinned);
+  const server = await start(
+    profiled('decide', [TOLLGATE, 'serve']),
+    { TOLLGATE_DATA_DIR: dataDir, TOLLGATE_ADMIN_KEY: ADMIN_KEY, TOLLGATE_RULES_DIR: onRules },
+    pinned,
+  );
+  const scoringOff = await start(
+    [TOLLGATE, 'serve'],
+    { TOLLGATE_DATA_DIR: offDataDir, TOLLGATE_ADMIN_KEY: ADMIN_KEY, TOLLGATE_RULES_DIR: offRules },
+    pinned,
+  );
   const baselineDataDir = BASELINE_TREE === undefined ? undefined : mkdtempSync(join(tmpdir(), 'tollgate-bench-decide-baseline-'));
   const baseline =
     BASELINE_TREE === undefined
       ? undefined
-      : await start(profiled('baseline', [join(BASELINE_TREE, 'apps/cli/bin/tollgate.js'), 'serve']), { TOLLGATE_DATA_DIR: baselineDataDir!, TOLLGATE_ADMIN_KEY: ADMIN_KEY, TOLLGATE_RULES_DIR: onRules }, pinned);
+      : await start(
+          profiled('baseline', [join(BASELINE_TREE, 'apps/cli/bin/tollgate.js'), 'serve']),
+          { TOLLGATE_DATA_DIR: baselineDataDir!, TOLLGATE_ADMIN_KEY: ADMIN_KEY, TOLLGATE_RULES_DIR: onRules },
+          pinned,
+        );
   const bare = await start(profiled('bare', [RUN_TS, BARE_SERVER]), { BARE_FASTIFY: 'server' }, pinned);
   const bareDefaults = await start([RUN_TS, BARE_SERVER], { BARE_FASTIFY: 'defaults' }, pinned);
   const bodies = allowBodies();
-  const runs = { decide: [] as LoadResult[], scoringOff: [] as LoadResult[], bare: [] as LoadResult[], bareDefaults: [] as LoadResult[], baseline: [] as LoadResult[] };
+  const runs = {
+    decide: [] as LoadResult[],
+    scoringOff: [] as LoadResult[],
+    bare: [] as LoadResult[],
+    bareDefaults: [] as LoadResult[],
+    baseline: [] as LoadResult[],
+  };
   const windows = { decide: [] as SampleWindow[], bare: [] as SampleWindow[], baseline: [] as SampleWindow[] };
   let mix: { text: string; allowedShare: number };
   let otherWorkShare: number | undefined;
@@ -204,7 +228,13 @@ async function main(): Promise<void> {
       { name: 'decide, scoring off', server: scoringOff, runs: runs.scoringOff, windows: undefined },
       ...(baseline ? [{ name: 'decide at the baseline tree', server: baseline, runs: runs.baseline, windows: windows.baseline }] : []),
     ];
-    const otherWork = measureOtherWork([server.child, scoringOff.child, bare.child, bareDefaults.child, ...(baseline ? [baseline.child] : [])]);
+    const otherWork = measureOtherWork([
+      server.child,
+      scoringOff.child,
+      bare.child,
+      bareDefaults.child,
+      ...(baseline ? [baseline.child] : []),
+    ]);
     for (let run = 0; run < RUNS; run++) {
       // Each round starts with the next server: whichever runs right after /v1/decide meets its
       // after-effects (the counts flush, a collection), and that must not always be the same one.
@@ -216,7 +246,9 @@ async function main(): Promise<void> {
         target.windows?.push({ fromUs, toUs: monotonicUs() });
         if (result.errors > 0) throw new Error(`${target.name} answered ${result.errors} errors`);
         target.runs.push(result);
-        line.push(`${target.name} ${Math.round(result.rps)} req/s p99 ${result.p99} ms cpu ${result.serverCpuUs?.toFixed(1) ?? '?'} us/req`);
+        line.push(
+          `${target.name} ${Math.round(result.rps)} req/s p99 ${result.p99} ms cpu ${result.serverCpuUs?.toFixed(1) ?? '?'} us/req`,
+        );
       }
       console.error(`run ${run + 1}/${RUNS}: ${line.join('; ')}`);
     }
@@ -255,7 +287,14 @@ async function main(): Promise<void> {
         `Bare route, server options (${fmtCount(requests(runs.bare))} requests):`,
         '',
         bareTables,
-        ...(baselineTables ? ['', `POST /v1/decide of the baseline tree (BENCH_BASELINE), risk scoring on, profiled alike (${fmtCount(requests(runs.baseline))} requests):`, '', baselineTables] : []),
+        ...(baselineTables
+          ? [
+              '',
+              `POST /v1/decide of the baseline tree (BENCH_BASELINE), risk scoring on, profiled alike (${fmtCount(requests(runs.baseline))} requests):`,
+              '',
+              baselineTables,
+            ]
+          : []),
       ].join('\n'),
     );
   }
@@ -309,17 +348,23 @@ async function main(): Promise<void> {
   const cpuShare = cpu.decide === undefined || cpu.bare === undefined ? undefined : cpu.bare / cpu.decide;
   const verdict =
     `Targets (risk scoring on, against the bare route with the server's options, same run): >= 60 % of bare requests/s: ${judge(rps.decide / rps.bare >= 0.6)}` +
-    (cpuShare === undefined ? '; ' : ` (by server CPU per request, bare / decide = ${(cpuShare * 100).toFixed(0)} %: ${judge(cpuShare >= 0.6)}); `) +
+    (cpuShare === undefined
+      ? '; '
+      : ` (by server CPU per request, bare / decide = ${(cpuShare * 100).toFixed(0)} %: ${judge(cpuShare >= 0.6)}); `) +
     `p99 <= 2x bare: ${judge(p99.decide <= 2 * Math.max(p99.bare, 1))}; ` +
     `most answers allow: ${judge(allowedShare > 0.5)}; ` +
     `>= 1,000,000 cached decisions/s: ${cached >= 1_000_000 ? 'met' : 'NOT met'}.` +
-    (busy ? ` Other work took ${otherWorkText} of the machine's CPU during the runs (more than ${MAX_OTHER_WORK_SHARE * 100} %): the ratios are noisier than on a quiet machine.` : '');
+    (busy
+      ? ` Other work took ${otherWorkText} of the machine's CPU during the runs (more than ${MAX_OTHER_WORK_SHARE * 100} %): the ratios are noisier than on a quiet machine.`
+      : '');
   const baselineLine =
     runs.baseline.length === 0
       ? ''
       : `Same rounds, the decide server of BENCH_BASELINE (${BASELINE_TREE}), risk scoring on: ${fmt(med(runs.baseline, (r) => r.rps)!)} requests/s (each run ${all(runs.baseline, (r) => r.rps)}; this tree ${fmt(rps.decide)}), ` +
         `p99 ${med(runs.baseline, (r) => r.p99)} ms (this tree ${p99.decide}), server CPU per request ${us(med(runs.baseline, (r) => r.serverCpuUs))} us (each run ${runs.baseline.map((r) => us(r.serverCpuUs)).join(', ')}; this tree ${us(cpu.decide)}, each run ${runs.decide.map((r) => us(r.serverCpuUs)).join(', ')}).`;
-  console.log(`${table}\n${verdict}\n${baselineLine}\nWhat risk scoring costs: ${scoringCost}.\nDecisions during the warm-up and the runs: ${mix.text}.`);
+  console.log(
+    `${table}\n${verdict}\n${baselineLine}\nWhat risk scoring costs: ${scoringCost}.\nDecisions during the warm-up and the runs: ${mix.text}.`,
+  );
   writeResultsSection(
     'decide',
     [

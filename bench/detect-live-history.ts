@@ -11,8 +11,46 @@
 import type { Store } from '@tollgate/store';
 
 const COUNTRIES = [
-  'US', 'IN', 'BR', 'ID', 'MX', 'GB', 'DE', 'FR', 'PH', 'NG', 'VN', 'ES', 'IT', 'TR', 'PK', 'CA', 'EG', 'TH', 'BD', 'JP',
-  'CO', 'AR', 'AU', 'ZA', 'SA', 'MY', 'KR', 'PL', 'KE', 'NL', 'LK', 'UZ', 'MM', 'KW', 'AZ', 'KG', 'TJ', 'PG', 'CL', 'PE',
+  'US',
+  'IN',
+  'BR',
+  'ID',
+  'MX',
+  'GB',
+  'DE',
+  'FR',
+  'PH',
+  'NG',
+  'VN',
+  'ES',
+  'IT',
+  'TR',
+  'PK',
+  'CA',
+  'EG',
+  'TH',
+  'BD',
+  'JP',
+  'CO',
+  'AR',
+  'AU',
+  'ZA',
+  'SA',
+  'MY',
+  'KR',
+  'PL',
+  'KE',
+  'NL',
+  'LK',
+  'UZ',
+  'MM',
+  'KW',
+  'AZ',
+  'KG',
+  'TJ',
+  'PG',
+  'CL',
+  'PE',
 ];
 
 // Each derived column hashes the row number with its own salt, so columns are independent and a
@@ -79,5 +117,6 @@ export async function writeSyntheticHistory(
   const sendParams = { first, rows: params.sends, from: params.fromMs, span_ms: params.toMs - params.fromMs, countries: COUNTRIES };
   await store.client.command({ query: SENDS, query_params: sendParams });
   for (const query of [VERIFIES, RECEIPTS, BILLING]) await store.client.command({ query, query_params: { from: params.fromMs } });
-  for (const table of ['traffic_1m', 'traffic_1h']) await store.client.command({ query: 'OPTIMIZE TABLE {table:Identifier} FINAL', query_params: { table } });
+  for (const table of ['traffic_1m', 'traffic_1h'])
+    await store.client.command({ query: 'OPTIMIZE TABLE {table:Identifier} FINAL', query_params: { table } });
 }

@@ -47,8 +47,26 @@ export function scenarioSet(startMs: number, seed: number): ScenarioSpec[] {
     { kind: 'marketing_campaign', startMs: at(2, 14), durationMs: 3 * HOUR, country: 'BR', multiplier: 3 },
     { kind: 'verify_bruteforce', startMs: at(2, 19), durationMs: HOUR, app: 'bank', flow: 'login', country: 'FR', attemptsPerSession: 40 },
     burst(1, at(3, 2)),
-    { kind: 'slow_ramp', startMs: at(3, 7), durationMs: 6 * HOUR, country: ramped[seed % ramped.length], spread: 'country', exits: 'residential', peakMultiplier: 8 },
-    { kind: 'verify_bruteforce', startMs: at(3, 15), durationMs: HOUR, app: 'bank', flow: 'login', country: 'US', attemptsPerSession: 15, exits: 'residential', exitIps: 5 },
+    {
+      kind: 'slow_ramp',
+      startMs: at(3, 7),
+      durationMs: 6 * HOUR,
+      country: ramped[seed % ramped.length],
+      spread: 'country',
+      exits: 'residential',
+      peakMultiplier: 8,
+    },
+    {
+      kind: 'verify_bruteforce',
+      startMs: at(3, 15),
+      durationMs: HOUR,
+      app: 'bank',
+      flow: 'login',
+      country: 'US',
+      attemptsPerSession: 15,
+      exits: 'residential',
+      exitIps: 5,
+    },
     burst(2, at(3, 16)),
     { kind: 'new_market', startMs: at(3, 18), durationMs: 12 * HOUR, country: 'CL' },
     { kind: 'holiday', startMs: at(4, 8), durationMs: 18 * HOUR, countries: ['IN', 'ID', 'PH'], multiplier: 1.5 },
@@ -57,7 +75,15 @@ export function scenarioSet(startMs: number, seed: number): ScenarioSpec[] {
     { kind: 'weekend_dip', startMs: at(5, 0), durationMs: 2 * DAY },
     { kind: 'low_and_slow', startMs: at(5, 3), durationMs: 4 * HOUR, countries: DISTRIBUTED_LOW, multiplier: 1.5 },
     burst(4, at(5, 12)),
-    { kind: 'slow_ramp', startMs: at(6, 3), durationMs: 10 * HOUR, country: ramped[(seed + 1) % ramped.length], spread: 'country', exits: 'residential', peakMultiplier: 8 },
+    {
+      kind: 'slow_ramp',
+      startMs: at(6, 3),
+      durationMs: 10 * HOUR,
+      country: ramped[(seed + 1) % ramped.length],
+      spread: 'country',
+      exits: 'residential',
+      peakMultiplier: 8,
+    },
     { kind: 'low_and_slow', startMs: at(6, 17), durationMs: 3 * HOUR, countries: DISTRIBUTED_HIGH, multiplier: 3 },
     { kind: 'sequential_enumeration', startMs: at(7, 9), durationMs: 2 * HOUR },
   ];
@@ -73,7 +99,14 @@ const RIGHT_KINDS: Partial<Record<ScenarioLabel['scenario'], readonly BacktestFi
   verify_bruteforce: ['verify_bruteforce'],
 };
 /** Kinds that stop spend: a block of one of them during a brute force is the mistake to avoid. */
-const COST_KINDS: readonly BacktestFinding['kind'][] = ['volume_spike', 'conversion_drop', 'new_destination', 'sequential_numbers', 'cost_spike', 'asn_concentration'];
+const COST_KINDS: readonly BacktestFinding['kind'][] = [
+  'volume_spike',
+  'conversion_drop',
+  'new_destination',
+  'sequential_numbers',
+  'cost_spike',
+  'asn_concentration',
+];
 
 export interface ScenarioScore {
   label: ScenarioLabel;

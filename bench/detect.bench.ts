@@ -60,7 +60,8 @@ async function runSeed(seed: number): Promise<SeedRun> {
       store: core.store,
       fromMs: START_MS,
       toMs: endMs,
-      onProgress: (done, total) => console.error(`seed ${seed}: backtest ${done} of ${total} minutes, ${((performance.now() - started) / 1000).toFixed(0)} s`),
+      onProgress: (done, total) =>
+        console.error(`seed ${seed}: backtest ${done} of ${total} minutes, ${((performance.now() - started) / 1000).toFixed(0)} s`),
     });
     const backtestSeconds = (performance.now() - started) / 1000;
     const labels = simulator.labels(endMs);
@@ -108,21 +109,27 @@ function sweepMatrix(runs: SeedRun[]): string {
   for (const run of runs) {
     for (const s of run.score.scenarios) {
       const key = cellKey(run, s.label);
-      if (!rows.has(key)) rows.set(key, { name: `${s.label.scenario}${run.cells.get(s.label.id) ?? ''} (${key.split(':')[1] === '0' ? 'first' : 'second'} country)`, startMs: s.label.startMs });
+      if (!rows.has(key))
+        rows.set(key, {
+          name: `${s.label.scenario}${run.cells.get(s.label.id) ?? ''} (${key.split(':')[1] === '0' ? 'first' : 'second'} country)`,
+          startMs: s.label.startMs,
+        });
     }
   }
-  const lines = [...rows].sort((a, b) => a[1].startMs - b[1].startMs || a[0].localeCompare(b[0])).map(([key, row]) => {
-    const cells = runs.map((run) => {
-      const cell = run.score.scenarios.find((s) => cellKey(run, s.label) === key);
-      if (!cell) return '-';
-      if (!cell.label.attack) return `${cell.falseActions} stops`;
-      if (!cell.detected) return '**missed**';
-      const minutes = cell.minutesToScoped ?? cell.minutesToDetect ?? 0;
-      const share = cell.totalUsd > 0 ? ` (${((cell.exposedUsd / cell.totalUsd) * 100).toFixed(1)}%)` : '';
-      return `${minutes.toFixed(0)} min${share}`;
+  const lines = [...rows]
+    .sort((a, b) => a[1].startMs - b[1].startMs || a[0].localeCompare(b[0]))
+    .map(([key, row]) => {
+      const cells = runs.map((run) => {
+        const cell = run.score.scenarios.find((s) => cellKey(run, s.label) === key);
+        if (!cell) return '-';
+        if (!cell.label.attack) return `${cell.falseActions} stops`;
+        if (!cell.detected) return '**missed**';
+        const minutes = cell.minutesToScoped ?? cell.minutesToDetect ?? 0;
+        const share = cell.totalUsd > 0 ? ` (${((cell.exposedUsd / cell.totalUsd) * 100).toFixed(1)}%)` : '';
+        return `${minutes.toFixed(0)} min${share}`;
+      });
+      return `| ${row.name} | ${cells.join(' | ')} |`;
     });
-    return `| ${row.name} | ${cells.join(' | ')} |`;
-  });
   return [
     `| cell | ${runs.map((r) => `seed ${r.seed}${FRESH_SEEDS.includes(r.seed) ? ' (fresh)' : ''}`).join(' | ')} |`,
     `| --- | ${runs.map(() => '---').join(' | ')} |`,
@@ -155,7 +162,8 @@ function cellsOf(specs: ScenarioSpec[], labels: ScenarioLabel[]): Map<string, st
 
 function summary(run: SeedRun) {
   const attacks = run.score.scenarios.filter((s) => s.label.attack);
-  const of = (scenario: string, test: (s: ScenarioScore) => boolean = () => true) => attacks.filter((s) => s.label.scenario === scenario && test(s));
+  const of = (scenario: string, test: (s: ScenarioScore) => boolean = () => true) =>
+    attacks.filter((s) => s.label.scenario === scenario && test(s));
   const scopedMinutes = (s: ScenarioScore) => s.minutesToScoped ?? Number.POSITIVE_INFINITY;
   const bursts = of('burst_pumping', (s) => s.totalUsd > 0 && Number(run.cells.get(s.label.id)?.match(/ (\d+)\/min/)?.[1]) >= 2);
   const exposed = attacks.reduce((sum, s) => sum + s.exposedUsd, 0);
@@ -174,7 +182,9 @@ function summary(run: SeedRun) {
 /** Runs one seed in a child process (this file with `--seed N`), which prints its run as JSON. */
 function runSeedInChild(seed: number): Promise<SeedRun> {
   const runTs = fileURLToPath(new URL('../apps/cli/bin/run-ts.js', import.meta.url));
-  const child = spawn(process.execPath, [runTs, fileURLToPath(import.meta.url), '--seed', String(seed)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [runTs, fileURLToPath(import.meta.url), '--seed', String(seed)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   return new Promise((resolve, reject) => {
@@ -196,7 +206,10 @@ function report(run: SeedRun): void {
     `all attacks found with the right kind: ${s.allDetected}; slowest burst >= 2/min named ${s.burstWorst} min; slowest ramp ${s.rampWorst} min; exposed ${(s.exposedShare * 100).toFixed(1)}%; ` +
       `block/challenge on hard negatives ${s.falseActions}; cost-kind blocks in brute force ${s.bruteforceCostBlocks}; unlabelled ${s.unlabelledPerDay.toFixed(2)}/day`,
   );
-  for (const f of run.score.unlabelled) console.log(`  unlabelled: ${new Date(f.ts).toISOString()} ${f.kind} ${JSON.stringify(f.scope)} ${f.action} ${f.severity} obs=${f.observed.toFixed(2)} exp=${f.expected.toFixed(2)}`);
+  for (const f of run.score.unlabelled)
+    console.log(
+      `  unlabelled: ${new Date(f.ts).toISOString()} ${f.kind} ${JSON.stringify(f.scope)} ${f.action} ${f.severity} obs=${f.observed.toFixed(2)} exp=${f.expected.toFixed(2)}`,
+    );
 }
 
 async function runAll(seeds: number[]): Promise<SeedRun[]> {
@@ -227,13 +240,13 @@ async function main(): Promise<void> {
   const body = [
     `Command: \`npm run bench:detect\` (tuning seeds ${TUNING_SEEDS.join(', ')}, seeds drawn at run time ${FRESH_SEEDS.join(', ')}; ${DAYS} days at ${RATE} sends/min each). Run ${new Date().toISOString().slice(0, 10)}.`,
     '',
-    'Targets: every attack found with the right kind; a burst of 2 or more sends a minute named at prefix or country level within 3 minutes; a slow ramp within 60 minutes; money exposed before the first scoped finding <= 3 % of the attacks\' cost; no block or challenge on a hard negative and no cost-kind block during a brute force; <= 1 unlabelled finding a day; 8-day backtest < 60 s.',
+    "Targets: every attack found with the right kind; a burst of 2 or more sends a minute named at prefix or country level within 3 minutes; a slow ramp within 60 minutes; money exposed before the first scoped finding <= 3 % of the attacks' cost; no block or challenge on a hard negative and no cost-kind block during a brute force; <= 1 unlabelled finding a day; 8-day backtest < 60 s.",
     '',
     '| seed | sends | all attacks found, right kind | slowest burst >= 2/min named (min) | slowest ramp (min) | money exposed | block+challenge on hard negatives | cost-kind blocks in brute force | unlabelled / day | backtest time |',
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     ...lines,
     '',
-    'Every cell of the sweep: minutes from the attack\'s start to its first finding naming its prefix or country (brute force, enumeration: its first finding of the right kind), and the share of its cost spent before it; for hard negatives, the block and challenge findings on them.',
+    "Every cell of the sweep: minutes from the attack's start to its first finding naming its prefix or country (brute force, enumeration: its first finding of the right kind), and the share of its cost spent before it; for hard negatives, the block and challenge findings on them.",
     '',
     sweepMatrix(runs),
     '',

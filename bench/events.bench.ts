@@ -6,7 +6,15 @@
 // speed is not a behaviour, so they live here.
 import { Ajv } from 'ajv';
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
-import { canonicalIp, createHasher, createNormalizer, createPhoneNormalizer, loadAsnDatabase, SEND_EVENT_SCHEMA, validateEvent } from '@tollgate/events';
+import {
+  canonicalIp,
+  createHasher,
+  createNormalizer,
+  createPhoneNormalizer,
+  loadAsnDatabase,
+  SEND_EVENT_SCHEMA,
+  validateEvent,
+} from '@tollgate/events';
 import { NOW_MS, SEND } from '../packages/events/test/fixtures/events.ts';
 import { median, writeResultsSection } from './results-file.ts';
 
@@ -23,7 +31,12 @@ function microsPerCall(count: number, fn: (index: number) => unknown): number {
 }
 
 const phones = Array.from({ length: EVENTS }, (_, index) => `+4474001${String(index).padStart(5, '0')}`);
-const sends = Array.from({ length: EVENTS }, (_, index) => ({ ...SEND, event_id: `e${index}`, phone: phones[index % 5_000]!, ip: `52.95.${index % 256}.${(index >> 8) % 256}` }));
+const sends = Array.from({ length: EVENTS }, (_, index) => ({
+  ...SEND,
+  event_id: `e${index}`,
+  phone: phones[index % 5_000]!,
+  ip: `52.95.${index % 256}.${(index >> 8) % 256}`,
+}));
 const addresses = Array.from({ length: EVENTS }, (_, index) => `${((index * 7) % 223) + 1}.${index % 256}.${(index >> 8) % 256}.1`);
 const asn = loadAsnDatabase();
 const phoneNormalizer = createPhoneNormalizer();
@@ -40,7 +53,10 @@ function linearScan(address: number): number {
   for (let index = 0; index < rangeStarts.length && rangeStarts[index]! <= address; index++) found = index;
   return found;
 }
-const ipv4Number = (ip: string): number => canonicalIp(ip).split('.').reduce((value, octet) => value * 256 + Number(octet), 0);
+const ipv4Number = (ip: string): number =>
+  canonicalIp(ip)
+    .split('.')
+    .reduce((value, octet) => value * 256 + Number(octet), 0);
 
 const pairs = [
   {

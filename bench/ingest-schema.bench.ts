@@ -35,9 +35,16 @@ const STAGES: Stage[] = [
   { name: 'without the hourly view (traffic_1h_mv)', ddl: ['DROP VIEW traffic_1d_mv', 'DROP VIEW traffic_1h_mv'] },
   {
     name: "without traffic_1m's by_minute projection",
-    ddl: ['DROP VIEW traffic_1d_mv', 'DROP VIEW traffic_1h_mv', 'ALTER TABLE traffic_1m DROP PROJECTION by_minute SETTINGS mutations_sync = 1'],
+    ddl: [
+      'DROP VIEW traffic_1d_mv',
+      'DROP VIEW traffic_1h_mv',
+      'ALTER TABLE traffic_1m DROP PROJECTION by_minute SETTINGS mutations_sync = 1',
+    ],
   },
-  { name: 'without the minute view (sends_raw alone)', ddl: ['DROP VIEW traffic_1d_mv', 'DROP VIEW traffic_1h_mv', 'DROP VIEW traffic_1m_sends_mv'] },
+  {
+    name: 'without the minute view (sends_raw alone)',
+    ddl: ['DROP VIEW traffic_1d_mv', 'DROP VIEW traffic_1h_mv', 'DROP VIEW traffic_1m_sends_mv'],
+  },
   {
     name: 'sends_raw without its bloom indexes',
     ddl: [
@@ -50,7 +57,11 @@ const STAGES: Stage[] = [
   },
   {
     name: 'plain MergeTree of the same columns (no sorting key, no partitions)',
-    ddl: ['CREATE TABLE sends_plain AS sends_raw ENGINE = MergeTree ORDER BY tuple()', 'ALTER TABLE sends_plain DROP INDEX idx_session', 'ALTER TABLE sends_plain DROP INDEX idx_message'],
+    ddl: [
+      'CREATE TABLE sends_plain AS sends_raw ENGINE = MergeTree ORDER BY tuple()',
+      'ALTER TABLE sends_plain DROP INDEX idx_session',
+      'ALTER TABLE sends_plain DROP INDEX idx_message',
+    ],
     table: 'sends_plain',
   },
 ];
@@ -58,7 +69,11 @@ const STAGES: Stage[] = [
 async function sendRows(): Promise<SendRow[]> {
   const startMs = Date.parse('2026-11-16T00:00:00Z');
   const simulator = createSimulator({ seed: 7, startMs, sendsPerMinute: 1_000, scenarios: [] });
-  const normalizer = createNormalizer({ hasher: createHasher(Buffer.alloc(32, 7)), asn: await loadAsnDatabase(), clock: () => Date.parse('2026-11-24T00:00:00Z') });
+  const normalizer = createNormalizer({
+    hasher: createHasher(Buffer.alloc(32, 7)),
+    asn: await loadAsnDatabase(),
+    clock: () => Date.parse('2026-11-24T00:00:00Z'),
+  });
   const rows: SendRow[] = [];
   for (let minute = 0; rows.length < EVENTS; minute++) {
     for (const event of simulator.generate(startMs + minute * 60_000, startMs + (minute + 1) * 60_000)) {
@@ -99,7 +114,9 @@ async function stageUsPerRow(stage: Stage, rows: SendRow[]): Promise<number> {
 
 async function main(): Promise<void> {
   const rows = await sendRows();
-  const loadBefore = loadavg().map((n) => n.toFixed(2)).join(', ');
+  const loadBefore = loadavg()
+    .map((n) => n.toFixed(2))
+    .join(', ');
   const samples = STAGES.map(() => [] as number[]);
   for (let run = 0; run < RUNS; run++) {
     const line: string[] = [];
@@ -109,7 +126,9 @@ async function main(): Promise<void> {
     }
     console.error(`run ${run + 1}/${RUNS}: ${line.join(', ')}`);
   }
-  const loadAfter = loadavg().map((n) => n.toFixed(2)).join(', ');
+  const loadAfter = loadavg()
+    .map((n) => n.toFixed(2))
+    .join(', ');
   const medians = samples.map(median);
   const table = [
     '| stage (each without the part the row before it names) | CPU per row, us (median) | rows/s of one core | the part removed costs a row, us | each run, us |',

@@ -60,7 +60,9 @@ function simulatedSends(): Record<string, unknown>[] {
 function ndjsonBodies(sends: Record<string, unknown>[], idPrefix = ''): Buffer[] {
   const bodies: Buffer[] = [];
   for (let i = 0; i < sends.length; i += BATCH) {
-    const lines = sends.slice(i, i + BATCH).map((s) => JSON.stringify(idPrefix ? { ...s, event_id: `${idPrefix}${s.event_id as string}` } : s));
+    const lines = sends
+      .slice(i, i + BATCH)
+      .map((s) => JSON.stringify(idPrefix ? { ...s, event_id: `${idPrefix}${s.event_id as string}` } : s));
     bodies.push(Buffer.from(`${lines.join('\n')}\n`));
   }
   return bodies;
@@ -96,7 +98,10 @@ Promise.all(Array.from({ length: concurrency }, client)).then(
 `;
 
 async function post(url: string, bodies: Buffer[]): Promise<number> {
-  const worker = new Worker(CLIENT_WORKER, { eval: true, workerData: { url, key: ADMIN_KEY, bodies: bodies.map((b) => new Uint8Array(b)), concurrency: CONCURRENCY } });
+  const worker = new Worker(CLIENT_WORKER, {
+    eval: true,
+    workerData: { url, key: ADMIN_KEY, bodies: bodies.map((b) => new Uint8Array(b)), concurrency: CONCURRENCY },
+  });
   try {
     const [answer] = (await once(worker, 'message')) as [{ accepted?: number; error?: string }];
     if (answer.error !== undefined) throw new Error(answer.error);
@@ -119,7 +124,13 @@ async function endToEnd(
 ): Promise<number> {
   const dataDir = mkdtempSync(join(tmpdir(), 'tollgate-bench-e2e-'));
   const platform = await start({
-    env: { TOLLGATE_DATA_DIR: dataDir, TOLLGATE_ADMIN_KEY: ADMIN_KEY, TOLLGATE_HMAC_KEY: HMAC_KEY.toString('hex'), PORT: '0', LOG_LEVEL: 'warn' },
+    env: {
+      TOLLGATE_DATA_DIR: dataDir,
+      TOLLGATE_ADMIN_KEY: ADMIN_KEY,
+      TOLLGATE_HMAC_KEY: HMAC_KEY.toString('hex'),
+      PORT: '0',
+      LOG_LEVEL: 'warn',
+    },
     demo: false,
     version: 'bench',
   });
@@ -194,7 +205,11 @@ async function rawInsert(rows: SendRow[]): Promise<number> {
 async function main(): Promise<void> {
   console.error(`preparing ${EVENTS} simulated sends...`);
   const sends = simulatedSends();
-  const normalizer = createNormalizer({ hasher: createHasher(HMAC_KEY), asn: await loadAsnDatabase(), clock: () => Date.parse('2026-11-24T00:00:00Z') });
+  const normalizer = createNormalizer({
+    hasher: createHasher(HMAC_KEY),
+    asn: await loadAsnDatabase(),
+    clock: () => Date.parse('2026-11-24T00:00:00Z'),
+  });
   const rows = sends.map((s, i) => {
     const result = normalizer.send(s, i + 1);
     if (!result.ok) throw new Error(`simulated send rejected: ${JSON.stringify(result.rejected)}`);
@@ -206,7 +221,10 @@ async function main(): Promise<void> {
   const plain: number[] = [];
   const baseline: number[] = [];
   const baselineStart =
-    BASELINE_TREE === undefined ? undefined : ((await import(pathToFileURL(join(BASELINE_TREE, 'apps/server/src/index.ts')).href)) as { startPlatform: typeof startPlatform }).startPlatform;
+    BASELINE_TREE === undefined
+      ? undefined
+      : ((await import(pathToFileURL(join(BASELINE_TREE, 'apps/server/src/index.ts')).href)) as { startPlatform: typeof startPlatform })
+          .startPlatform;
   const bodies = ndjsonBodies(sends);
   const warmUp = ndjsonBodies(sends, 'warmup-');
   const loadBefore = loadAverage();
@@ -236,7 +254,9 @@ async function main(): Promise<void> {
     `| HTTP NDJSON ingest end to end, warm number-block cache | ${fmt(warmMedian)} events/s | ${pct(warmMedian, plainMedian)} | ${pct(warmMedian, rawMedian)} | ${warm.map(fmt).join(', ')} |`,
     ...(baseline.length === 0
       ? []
-      : [`| the same, cold, the server of BENCH_BASELINE | ${fmt(median(baseline))} events/s | ${pct(median(baseline), plainMedian)} | ${pct(median(baseline), rawMedian)} | ${baseline.map(fmt).join(', ')} |`]),
+      : [
+          `| the same, cold, the server of BENCH_BASELINE | ${fmt(median(baseline))} events/s | ${pct(median(baseline), plainMedian)} | ${pct(median(baseline), rawMedian)} | ${baseline.map(fmt).join(', ')} |`,
+        ]),
     `| raw insert of the same prepared rows (the schema's tables, views and indexes) | ${fmt(rawMedian)} rows/s | ${pct(rawMedian, plainMedian)} | 100 % | ${raw.map(fmt).join(', ')} |`,
     `| plain-table insert of the same NDJSON lines | ${fmt(plainMedian)} rows/s | 100 % | | ${plain.map(fmt).join(', ')} |`,
   ].join('\n');

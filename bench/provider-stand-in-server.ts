@@ -14,9 +14,16 @@ const server = createServer((req, res) => {
   req.on('end', () => {
     const sid = `VE${(++sequence).toString(16).padStart(32, '0')}`;
     const answer = () =>
-      res
-        .writeHead(201, { 'content-type': 'application/json' })
-        .end(JSON.stringify({ sid, service_sid: 'VA', status: 'pending', channel: 'sms', valid: false, send_code_attempts: [{ attempt_sid: `VL${sid.slice(2)}`, channel: 'sms' }] }));
+      res.writeHead(201, { 'content-type': 'application/json' }).end(
+        JSON.stringify({
+          sid,
+          service_sid: 'VA',
+          status: 'pending',
+          channel: 'sms',
+          valid: false,
+          send_code_attempts: [{ attempt_sid: `VL${sid.slice(2)}`, channel: 'sms' }],
+        }),
+      );
     if (delayMs > 0) setTimeout(answer, delayMs);
     else answer();
   });

@@ -15,7 +15,19 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import type { ChildProcess } from 'node:child_process';
-import { ADMIN_KEY, CONNECTIONS, DURATION_S, measureOtherWork, pinLoadGenerator, processCpuMs, RUN_TS, start, stop, TOLLGATE, type Server } from './decide-harness.ts';
+import {
+  ADMIN_KEY,
+  CONNECTIONS,
+  DURATION_S,
+  measureOtherWork,
+  pinLoadGenerator,
+  processCpuMs,
+  RUN_TS,
+  start,
+  stop,
+  TOLLGATE,
+  type Server,
+} from './decide-harness.ts';
 import { median, writeResultsSection } from './results-file.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -54,7 +66,9 @@ function benchRules(): string {
 }
 
 /** Bodies over many GB numbers, as a sign-up form would send them. */
-const bodies = Array.from({ length: 50_000 }, (_, i) => new URLSearchParams({ To: `+4474${String(10_000_000 + i * 37).slice(-8)}`, Channel: 'sms' }).toString());
+const bodies = Array.from({ length: 50_000 }, (_, i) =>
+  new URLSearchParams({ To: `+4474${String(10_000_000 + i * 37).slice(-8)}`, Channel: 'sms' }).toString(),
+);
 
 interface Run {
   rps: number;
@@ -81,7 +95,10 @@ async function load(url: string, servers: ChildProcess[]): Promise<Run> {
     requests: [{ setupRequest: (req) => ({ ...req, body: bodies[i++ % bodies.length] }) }],
   });
   const cpuAfter = cpuOf(servers);
-  const cpuUs = cpuBefore === undefined || cpuAfter === undefined || result.requests.total === 0 ? undefined : ((cpuAfter - cpuBefore) * 1_000) / result.requests.total;
+  const cpuUs =
+    cpuBefore === undefined || cpuAfter === undefined || result.requests.total === 0
+      ? undefined
+      : ((cpuAfter - cpuBefore) * 1_000) / result.requests.total;
   return { rps: result.requests.average, p99: result.latency.p99, errors: result.non2xx + result.errors, cpuUs };
 }
 
@@ -102,7 +119,13 @@ async function measure(delayMs: number, pinned: boolean, rules: string): Promise
     servers.push(provider);
     const tollgate = await start(
       [TOLLGATE, 'serve'],
-      { TOLLGATE_DATA_DIR: dataDir, TOLLGATE_ADMIN_KEY: ADMIN_KEY, TOLLGATE_RULES_DIR: rules, TOLLGATE_EGRESS_ALLOW: '127.0.0.1', TOLLGATE_UPSTREAM_TWILIO_VERIFY: provider.url },
+      {
+        TOLLGATE_DATA_DIR: dataDir,
+        TOLLGATE_ADMIN_KEY: ADMIN_KEY,
+        TOLLGATE_RULES_DIR: rules,
+        TOLLGATE_EGRESS_ALLOW: '127.0.0.1',
+        TOLLGATE_UPSTREAM_TWILIO_VERIFY: provider.url,
+      },
       pinned,
     );
     servers.push(tollgate);
@@ -155,8 +178,12 @@ async function main(): Promise<void> {
   ];
   const verdicts: string[] = [];
   for (const f of results) {
-    lines.push(`| ${f.delayMs} ms | direct to the stand-in | ${f.direct.rps.toFixed(0)} | ${f.direct.p99.toFixed(1)} | ${cpu(f.direct.cpuUs)} |`);
-    lines.push(`| ${f.delayMs} ms | through Tollgate's proxy (decided, relayed, recorded) | ${f.proxied.rps.toFixed(0)} | ${f.proxied.p99.toFixed(1)} | ${cpu(f.proxied.cpuUs)} (stand-in included) |`);
+    lines.push(
+      `| ${f.delayMs} ms | direct to the stand-in | ${f.direct.rps.toFixed(0)} | ${f.direct.p99.toFixed(1)} | ${cpu(f.direct.cpuUs)} |`,
+    );
+    lines.push(
+      `| ${f.delayMs} ms | through Tollgate's proxy (decided, relayed, recorded) | ${f.proxied.rps.toFixed(0)} | ${f.proxied.p99.toFixed(1)} | ${cpu(f.proxied.cpuUs)} (stand-in included) |`,
+    );
     const share = f.proxied.rps / f.direct.rps;
     const addedP99 = f.proxied.p99 - f.direct.p99;
     const judged = f.otherShare === undefined || f.otherShare <= MAX_OTHER_WORK_SHARE;
@@ -169,8 +196,8 @@ async function main(): Promise<void> {
   }
   lines.push('', ...verdicts.flatMap((v) => [v, '']));
   lines.push(
-    'A stand-in answering at once makes every request\'s time the proxy\'s own: two HTTP exchanges, the decision and the recording against one ' +
-      'bare answer, so its ratio is the proxy\'s CPU cost against a server that does nothing. A provider that takes as long as a real one ' +
+    "A stand-in answering at once makes every request's time the proxy's own: two HTTP exchanges, the decision and the recording against one " +
+      "bare answer, so its ratio is the proxy's CPU cost against a server that does nothing. A provider that takes as long as a real one " +
       '(Verify and Messages creates take a few hundred ms from most places) is what a service sees.',
   );
   writeResultsSection('Provider proxy (bench:proxy)', lines.join('\n'));

@@ -21,7 +21,9 @@ export function readResultsSection(name: string): string | undefined {
 
 /** Replaces (or appends) the `## name` section of bench/RESULTS.md, leaving the other benchmarks' sections alone. */
 export function writeResultsSection(name: string, body: string): void {
-  const current = existsSync(RESULTS) ? readFileSync(RESULTS, 'utf8') : '# Benchmark results\n\nLatest figures of each benchmark, with the command that made them.\n';
+  const current = existsSync(RESULTS)
+    ? readFileSync(RESULTS, 'utf8')
+    : '# Benchmark results\n\nLatest figures of each benchmark, with the command that made them.\n';
   const heading = `## ${name}`;
   const section = `${heading}\n\n${body.trim()}\n\n`;
   const start = current.indexOf(`${heading}\n`);

@@ -48,7 +48,11 @@ async function main(): Promise<void> {
   const redisVerifyUs: number[] = [];
   for (let round = 0; round < ROUNDS; round++) {
     // UUIDs, as collectors send them.
-    const ids = Array.from({ length: EVENTS }, (_, i) => `${round.toString(16).padStart(8, '0')}-${(i >>> 16).toString(16).padStart(4, '0')}-4000-8000-${i.toString(16).padStart(12, '0')}`);
+    const ids = Array.from(
+      { length: EVENTS },
+      (_, i) =>
+        `${round.toString(16).padStart(8, '0')}-${(i >>> 16).toString(16).padStart(4, '0')}-4000-8000-${i.toString(16).padStart(12, '0')}`,
+    );
 
     // The per-node step: the ingestor's window lookup and insert.
     const window = new RecentMap<1>({ windowMs: DAY_MS, maxEntries: 8_000_000, clock: Date.now });
@@ -74,13 +78,24 @@ async function main(): Promise<void> {
 
     // Verify ladders: a failed outcome per change set (session, IP, phone), as ingest nodes report them.
     const outcomes = Array.from({ length: CHANGES }, (_, i) => ({
-      eventId: `v${round}-${i}`, app: 'shop', sessionId: `s${i % 20_000}`, ip: `10.0.${(i >> 8) & 255}.${i & 255}`, phoneHash: `p${i % 10_000}`, success: false,
+      eventId: `v${round}-${i}`,
+      app: 'shop',
+      sessionId: `s${i % 20_000}`,
+      ip: `10.0.${(i >> 8) & 255}.${i & 255}`,
+      phoneHash: `p${i % 10_000}`,
+      success: false,
     }));
     const alone = createVerifyLimiter({ clock: Date.now });
     before = process.cpuUsage();
     for (const outcome of outcomes) alone.outcome(outcome);
     localVerifyUs.push(cpuUs(before) / CHANGES);
-    const verify = createSharedVerify({ url: redis.url, local: createVerifyLimiter({ clock: Date.now }), clock: Date.now, outcomeWindowMs: DAY_MS, prefix: `benchv${round}:` });
+    const verify = createSharedVerify({
+      url: redis.url,
+      local: createVerifyLimiter({ clock: Date.now }),
+      clock: Date.now,
+      outcomeWindowMs: DAY_MS,
+      prefix: `benchv${round}:`,
+    });
     while (!verify.status().ok) await new Promise((resolve) => setImmediate(resolve));
     const redisVerifyBefore = redisCpuSeconds(pid);
     before = process.cpuUsage();

@@ -39,7 +39,13 @@ async function main(): Promise<void> {
     for (let i = 0; i < SENDS; i++) alone.record(requests[i % DISTINCT]!);
     local.push(SENDS / (Number(process.hrtime.bigint() - start) / 1e9));
 
-    const node = createSharedVelocity({ url: redis.url, local: createVelocityLimiter({ clock, config: DEFAULT_VELOCITY_CONFIG }), config: DEFAULT_VELOCITY_CONFIG, clock, prefix: `bench${round}:` });
+    const node = createSharedVelocity({
+      url: redis.url,
+      local: createVelocityLimiter({ clock, config: DEFAULT_VELOCITY_CONFIG }),
+      config: DEFAULT_VELOCITY_CONFIG,
+      clock,
+      prefix: `bench${round}:`,
+    });
     while (!node.status().ok) await new Promise((resolve) => setImmediate(resolve));
     const cpuBefore = redisCpuSeconds(pid);
     const nodeBefore = process.cpuUsage();

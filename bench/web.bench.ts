@@ -82,7 +82,10 @@ async function historyUpTo(nowMs: number): Promise<{ dataDir: string; how: strin
   if (sends > 0) await writeSyntheticHistory(core.store, { sends, fromMs, toMs: nowMs, firstNumber });
   await core.close();
   const seconds = ((performance.now() - started) / 1000).toFixed(0);
-  writeFileSync(meta, JSON.stringify({ fromMs: cached?.fromMs ?? fromMs, toMs: nowMs, nextNumber: firstNumber + sends } satisfies CachedHistory));
+  writeFileSync(
+    meta,
+    JSON.stringify({ fromMs: cached?.fromMs ?? fromMs, toMs: nowMs, nextNumber: firstNumber + sends } satisfies CachedHistory),
+  );
   const how = cached
     ? `the store cached in bench/.cache by an earlier run, brought up to the present with ${sends.toLocaleString('en-US')} more sends in ${seconds} s`
     : `written by ClickHouse in ${seconds} s (kept in bench/.cache for the next run)`;
@@ -99,9 +102,16 @@ async function main(): Promise<void> {
   const server = await openTestServer('bench-web', { dataDir, keepData: true });
   try {
     const admin = { authorization: `Bearer ${TEST_ADMIN_KEY}` };
-    const user = await server.app.inject({ method: 'POST', url: '/v1/users', payload: { name: 'bench-oncall', role: 'oncall', password: PASSWORD }, headers: admin });
+    const user = await server.app.inject({
+      method: 'POST',
+      url: '/v1/users',
+      payload: { name: 'bench-oncall', role: 'oncall', password: PASSWORD },
+      headers: admin,
+    });
     if (user.statusCode !== 201) throw new Error(`adding the bench user answered ${user.statusCode}`);
-    const token = (await server.app.inject({ method: 'POST', url: '/v1/sessions', payload: { username: 'bench-oncall', password: PASSWORD } })).json().token as string;
+    const token = (
+      await server.app.inject({ method: 'POST', url: '/v1/sessions', payload: { username: 'bench-oncall', password: PASSWORD } })
+    ).json().token as string;
     const apiUrl = await server.app.listen({ port: 0, host: '127.0.0.1' });
 
     const panels = parseDashboard(JSON.parse(readFileSync(OVERVIEW, 'utf8')), 'overview.json').panels;
@@ -110,9 +120,20 @@ async function main(): Promise<void> {
     const deferred = new Set(panels.filter((panel) => panel.defer).map((panel) => panelRequest(panel, nowMs)));
     const span = (hours: number) => `from=${nowMs - hours * 3_600_000}&to=${nowMs}`;
     const pages: Record<string, string[]> = {
-      overview: [...new Set(overview), '/v1/incidents?state=triggered&limit=50', '/v1/incidents?state=acknowledged&limit=50', '/v1/breakers?state=active', '/v1/sessions/current'],
+      overview: [
+        ...new Set(overview),
+        '/v1/incidents?state=triggered&limit=50',
+        '/v1/incidents?state=acknowledged&limit=50',
+        '/v1/breakers?state=active',
+        '/v1/sessions/current',
+      ],
       // What an incident page reads beyond the incident: the anomaly's scope traffic since two hours before its window, the breaker's effect.
-      'incident detail': [`/v1/metrics/traffic?interval=1m&${span(3)}&fields=${viewFields('incidentScope')}&country=UZ&prefix=${encodeURIComponent('+131 3')}`, `/v1/metrics/decisions?interval=1h&${span(24)}`, '/v1/breakers', '/v1/anomalies?limit=100'],
+      'incident detail': [
+        `/v1/metrics/traffic?interval=1m&${span(3)}&fields=${viewFields('incidentScope')}&country=UZ&prefix=${encodeURIComponent('+131 3')}`,
+        `/v1/metrics/decisions?interval=1h&${span(24)}`,
+        '/v1/breakers',
+        '/v1/anomalies?limit=100',
+      ],
       'traffic explorer': [
         // As the page asks: the totals, then the groups of the drill level, for 24 hours and for 30 days.
         `/v1/metrics/traffic?interval=1h&${span(24)}&fields=${viewFields('explorerTotals')}`,
@@ -166,8 +187,12 @@ async function main(): Promise<void> {
 
     // Only the overview defers panels; the incident page reads some of the same URLs at once.
     const isDeferred = (t: Timing) => t.page === 'overview' && deferred.has(t.url);
-    const worst = (page: string, withDeferred = false) => Math.max(...timings.filter((t) => t.page === page && (withDeferred || !isDeferred(t))).map((t) => t.p95));
-    const rows = timings.map((t) => `| ${t.page}${isDeferred(t) ? ' (deferred)' : ''} | \`${t.url.replace(/from=\d+&to=\d+/, 'from=..&to=..')}\` | ${t.p50.toFixed(0)} | ${t.p95.toFixed(0)} |`);
+    const worst = (page: string, withDeferred = false) =>
+      Math.max(...timings.filter((t) => t.page === page && (withDeferred || !isDeferred(t))).map((t) => t.p95));
+    const rows = timings.map(
+      (t) =>
+        `| ${t.page}${isDeferred(t) ? ' (deferred)' : ''} | \`${t.url.replace(/from=\d+&to=\d+/, 'from=..&to=..')}\` | ${t.p50.toFixed(0)} | ${t.p95.toFixed(0)} |`,
+    );
     const heading = `### ${SENDS.toLocaleString('en-US')} sends over ${DAYS} days`;
     writeResultsSection(
       'Dashboard',

@@ -34,7 +34,9 @@ describe('the documents', () => {
     const layout = readme.slice(readme.indexOf('## Layout'), readme.indexOf('\n## ', readme.indexOf('## Layout') + 1));
     const listed = new Set([...layout.matchAll(/^((?:apps|packages)\/[\w-]+)\s/gm)].map((match) => match[1]));
     const present = ['apps', 'packages'].flatMap((parent) =>
-      readdirSync(join(ROOT, parent)).filter((name) => existsSync(join(ROOT, parent, name, 'package.json'))).map((name) => `${parent}/${name}`),
+      readdirSync(join(ROOT, parent))
+        .filter((name) => existsSync(join(ROOT, parent, name, 'package.json')))
+        .map((name) => `${parent}/${name}`),
     );
     expect(present.filter((dir) => !listed.has(dir))).toEqual([]);
   });

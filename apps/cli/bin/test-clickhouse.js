@@ -25,7 +25,9 @@ try {
   const res = await fetch(new URL('/ping', url), { signal: AbortSignal.timeout(5_000) });
   if (!res.ok) throw new Error(`HTTP ${res.status}`);
 } catch (error) {
-  console.error(`ClickHouse at ${url} does not answer /ping (${error instanceof Error ? error.message : error}): check the URL and that the server is up.`);
+  console.error(
+    `ClickHouse at ${url} does not answer /ping (${error instanceof Error ? error.message : error}): check the URL and that the server is up.`,
+  );
   process.exit(2);
 }
 const run = spawnSync('npx', ['vitest', 'run', 'packages/store/test'], {

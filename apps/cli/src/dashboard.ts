@@ -17,7 +17,9 @@ export function startDashboard(apiUrl: string, env: NodeJS.ProcessEnv): { ready:
     onBuild: () => process.stdout.write('  Dashboard     building the production build (first start only, about a minute)...\n'),
   }).then(
     (web) => {
-      process.stdout.write(`  Dashboard     ${web.url}   (sign in as "admin" with the admin key; add people with \`tollgate users add\`)\n`);
+      process.stdout.write(
+        `  Dashboard     ${web.url}   (sign in as "admin" with the admin key; add people with \`tollgate users add\`)\n`,
+      );
       return web;
     },
     (error: Error) => {

@@ -19,9 +19,19 @@ export interface OtherRulesFile {
  * file an operator edits is found before a start or a reload refuses it.
  */
 export const OTHER_RULES_FILES: readonly OtherRulesFile[] = [
-  { file: BREAKER_POLICY_FILE, check: (text, path) => checked(parseBreakerPolicy(text, path), (p) => `${p.policy.autoTrip.length} auto-trip rule(s) in ${BREAKER_POLICY_FILE}`) },
-  { file: BUDGETS_FILE, check: (text, path) => checked(parseBudgetsFile(text, path), (p) => `${p.budgets.length} budget(s) in ${BUDGETS_FILE}`) },
-  { file: PROXY_FILE, check: (text, path) => checked(parseProxyFile(text, path), (p) => `${proxyCallers(p.config)} proxy caller(s) in ${PROXY_FILE}`) },
+  {
+    file: BREAKER_POLICY_FILE,
+    check: (text, path) =>
+      checked(parseBreakerPolicy(text, path), (p) => `${p.policy.autoTrip.length} auto-trip rule(s) in ${BREAKER_POLICY_FILE}`),
+  },
+  {
+    file: BUDGETS_FILE,
+    check: (text, path) => checked(parseBudgetsFile(text, path), (p) => `${p.budgets.length} budget(s) in ${BUDGETS_FILE}`),
+  },
+  {
+    file: PROXY_FILE,
+    check: (text, path) => checked(parseProxyFile(text, path), (p) => `${proxyCallers(p.config)} proxy caller(s) in ${PROXY_FILE}`),
+  },
 ];
 
 function checked<T extends { ok: true }>(parse: T | { ok: false; errors: RuleError[] }, summary: (parsed: T) => string): RulesFileCheck {

@@ -80,8 +80,14 @@ describe('tollgate CLI', () => {
     expect(result.stdout).toMatch(new RegExp(`720 minutes replayed in [\\d.]+ s: ${findings.length} finding\\(s\\)`));
     for (const finding of findings) {
       const keys = ['action', 'contributors', 'expected', 'kind', 'observed', 'scope', 'severity', 'summary', 'ts', 'unit'];
-      expect(keys.every((key) => key in finding), JSON.stringify(finding)).toBe(true);
-      expect(Object.keys(finding).every((key) => [...keys, 'level', 'narrowest'].includes(key)), JSON.stringify(finding)).toBe(true);
+      expect(
+        keys.every((key) => key in finding),
+        JSON.stringify(finding),
+      ).toBe(true);
+      expect(
+        Object.keys(finding).every((key) => [...keys, 'level', 'narrowest'].includes(key)),
+        JSON.stringify(finding),
+      ).toBe(true);
       expect(Array.isArray(finding.contributors)).toBe(true);
       const ts = Date.parse(String(finding.ts));
       expect(ts).toBeGreaterThan(from);
@@ -101,10 +107,23 @@ describe('tollgate CLI', () => {
     const out = join(dataDir, 'policy-report.json');
     const to = Math.floor(Date.now() / 60_000) * 60_000;
     const from = to - 6 * 3_600_000;
-    const result = await tollgate('backtest', '--policy', policy, '--from', new Date(from).toISOString(), '--to', String(to), '--json', out);
+    const result = await tollgate(
+      'backtest',
+      '--policy',
+      policy,
+      '--from',
+      new Date(from).toISOString(),
+      '--to',
+      String(to),
+      '--json',
+      out,
+    );
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toMatch(/backtest.*100%/);
-    const report = JSON.parse(readFileSync(out, 'utf8')) as { groups: { app: string; flow: string; sessions: number }[]; total: { sessions: number; sends: number } };
+    const report = JSON.parse(readFileSync(out, 'utf8')) as {
+      groups: { app: string; flow: string; sessions: number }[];
+      total: { sessions: number; sends: number };
+    };
     expect(report.total.sessions).toBeGreaterThan(0);
     expect(report.groups.reduce((n, g) => n + g.sessions, 0)).toBe(report.total.sessions);
     for (const g of report.groups) expect(result.stdout).toContain(`${g.app} ${g.flow}`);

@@ -22,7 +22,9 @@ describe('tollgate dashboards grafana (child process)', () => {
   it('--check exits 1 naming a stale or missing file and writes nothing; without --check it writes them, and --check passes', async () => {
     const out = join(work, 'grafana');
     cpSync(join(DASHBOARDS, 'grafana'), out, { recursive: true });
-    const [first, second] = readdirSync(out).filter((name) => name.endsWith('.json')).sort();
+    const [first, second] = readdirSync(out)
+      .filter((name) => name.endsWith('.json'))
+      .sort();
     writeFileSync(join(out, first!), '{}\n');
     rmSync(join(out, second!));
     const stale = await grafana('--check', '--dir', DASHBOARDS, '--out', out);

@@ -37,7 +37,9 @@ describe('Grafana dashboards from the panel files', () => {
   it('covers spend, conversion, anomalies and breakers with ClickHouse queries', () => {
     const overview = Object.fromEntries(panelsOf('tollgate-overview.json').map((p) => [p.title, p]));
     expect(overview['Spend, last 24 h']?.targets?.[0]?.rawSql).toMatch(/sum\(cost_est_usd\)/);
-    expect(overview['Verify conversion, last 24 h']?.targets?.[0]?.rawSql).toMatch(/sum\(sessions_verified\)\) \/ greatest\(toUInt64\(sum\(sessions_started\)\)/);
+    expect(overview['Verify conversion, last 24 h']?.targets?.[0]?.rawSql).toMatch(
+      /sum\(sessions_verified\)\) \/ greatest\(toUInt64\(sum\(sessions_started\)\)/,
+    );
     expect(overview['Anomalies opened, last 24 h']?.targets?.[0]?.rawSql).toMatch(/FROM \(SELECT \* FROM anomalies FINAL\)/);
     expect(overview['Active breakers']?.targets?.[0]?.rawSql).toMatch(/state IN \('open', 'half_open'\)/);
     expect(overview['Sends and verified sessions, last 6 h']?.targets?.[0]?.format).toBe(0);
@@ -64,7 +66,8 @@ describe('Grafana dashboards from the panel files', () => {
           const rs = await store.client.query({ query: expandGrafanaMacros(target.rawSql, range), format: 'JSON' });
           const { meta = [] } = await rs.json<Record<string, unknown>>();
           const columns = meta.map((m) => m.name);
-          for (const override of panel.fieldConfig?.overrides ?? []) expect(columns, `${name}: ${panel.title}`).toContain(override.matcher.options);
+          for (const override of panel.fieldConfig?.overrides ?? [])
+            expect(columns, `${name}: ${panel.title}`).toContain(override.matcher.options);
           queries += 1;
         }
       }

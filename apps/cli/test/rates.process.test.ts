@@ -41,7 +41,10 @@ describe('tollgate rates import', () => {
   });
 
   it('stores the good rows of a rate card, names the bad one by file and line, and shows progress', async () => {
-    const csv = file('twilio.csv', 'provider,country,price,currency,effective_from\ntwilio,US,0.0083,USD,2026-01-01\ntwilio,US,cheap,USD,2026-06-01\ntwilio,GB,0.04,USD,2026-01-01\n');
+    const csv = file(
+      'twilio.csv',
+      'provider,country,price,currency,effective_from\ntwilio,US,0.0083,USD,2026-01-01\ntwilio,US,cheap,USD,2026-06-01\ntwilio,GB,0.04,USD,2026-01-01\n',
+    );
     const result = await tollgate('rates', 'import', csv);
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('imported 2 rate card rows, 1 rejected');
@@ -55,11 +58,19 @@ describe('tollgate rates import', () => {
   });
 
   it('imports commitments, told by the header', async () => {
-    const result = await tollgate('rates', 'import', file('minimums.csv', 'provider,monthly_minimum,effective_from\ntwilio,50000,2026-12\n'));
+    const result = await tollgate(
+      'rates',
+      'import',
+      file('minimums.csv', 'provider,monthly_minimum,effective_from\ntwilio,50000,2026-12\n'),
+    );
     expect(result.stdout).toContain('imported 1 commitments, 0 rejected');
-    expect((await stored((store) => listProviderCommitments(store))).map((c) => [c.provider, c.monthly_minimum_usd, new Date(c.effective_from).toISOString()])).toEqual([
-      ['twilio', 50000, '2026-12-01T00:00:00.000Z'],
-    ]);
+    expect(
+      (await stored((store) => listProviderCommitments(store))).map((c) => [
+        c.provider,
+        c.monthly_minimum_usd,
+        new Date(c.effective_from).toISOString(),
+      ]),
+    ).toEqual([['twilio', 50000, '2026-12-01T00:00:00.000Z']]);
   });
 
   it('exits 1 when no row is valid', async () => {

@@ -34,11 +34,13 @@ describe('tollgate rules', () => {
   it('lint exits 0 with a summary on a clean directory', async () => {
     const result = await tollgate(['rules', 'lint', '--dir', rulesDir('clean')]);
     expect(result.code, result.stdout + result.stderr).toBe(0);
-    expect(result.stdout).toMatch(/^ok: 2 file\(s\), 4 owners \(fraud, iam, messaging-vendor, finance\).*every anomaly kind reaches an owner/);
+    expect(result.stdout).toMatch(
+      /^ok: 2 file\(s\), 4 owners \(fraud, iam, messaging-vendor, finance\).*every anomaly kind reaches an owner/,
+    );
   });
 
   it('lint exits 1 and names file and line of each error', async () => {
-    const broken = "route:\n  receiver: fraud\n  routes:\n    - receiver: iam\n      matchers: ['contry=\"US\"']\n";
+    const broken = 'route:\n  receiver: fraud\n  routes:\n    - receiver: iam\n      matchers: [\'contry="US"\']\n';
     const dir = rulesDir('broken', { 'routing.yaml': broken });
     const result = await tollgate(['rules', 'lint', '--dir', dir]);
     expect(result.code).toBe(1);
@@ -47,7 +49,9 @@ describe('tollgate rules', () => {
   });
 
   it('lint checks budgets.yaml too, with file and line', async () => {
-    expect((await tollgate(['rules', 'lint', '--dir', SHIPPED])).stdout).toMatch(/; 7 budget\(s\) in budgets\.yaml; 0 proxy caller\(s\) in proxy\.yaml$/m);
+    expect((await tollgate(['rules', 'lint', '--dir', SHIPPED])).stdout).toMatch(
+      /; 7 budget\(s\) in budgets\.yaml; 0 proxy caller\(s\) in proxy\.yaml$/m,
+    );
     const dir = rulesDir('budgets', { 'budgets.yaml': 'currency: USD\nbudgets:\n  - app: shop\n    monthly: lots\n' });
     const result = await tollgate(['rules', 'lint', '--dir', dir]);
     expect(result.code).toBe(1);
@@ -55,10 +59,14 @@ describe('tollgate rules', () => {
   });
 
   it('lint checks proxy.yaml too, with file and line', async () => {
-    const dir = rulesDir('proxy', { 'proxy.yaml': 'twilio:\n  services:\n    VA0123456789abcdef0123456789abcdef:\n      app: shop\n      flow: checkout\n' });
+    const dir = rulesDir('proxy', {
+      'proxy.yaml': 'twilio:\n  services:\n    VA0123456789abcdef0123456789abcdef:\n      app: shop\n      flow: checkout\n',
+    });
     const result = await tollgate(['rules', 'lint', '--dir', dir]);
     expect(result.code).toBe(1);
-    expect(result.stdout).toContain(`${join(dir, 'proxy.yaml')}:5 twilio.services.VA0123456789abcdef0123456789abcdef.flow: expected one of signup, login, recovery, step_up`);
+    expect(result.stdout).toContain(
+      `${join(dir, 'proxy.yaml')}:5 twilio.services.VA0123456789abcdef0123456789abcdef.flow: expected one of signup, login, recovery, step_up`,
+    );
   });
 
   it('lint checks the breaker policy: a misspelt action fails with file and line, where it used to pass', async () => {
@@ -90,12 +98,31 @@ describe('tollgate rules', () => {
   });
 
   it('test prints the owner, the copies, the channels, paging and the inhibit rules that could apply', async () => {
-    const result = await tollgate(['rules', 'test', '--dir', rulesDir('route'), '--kind', 'conversion_drop', '--severity', 'critical', '--country', 'ID', '--provider', 'twilio', '--cost-per-hour', '250']);
+    const result = await tollgate([
+      'rules',
+      'test',
+      '--dir',
+      rulesDir('route'),
+      '--kind',
+      'conversion_drop',
+      '--severity',
+      'critical',
+      '--country',
+      'ID',
+      '--provider',
+      'twilio',
+      '--cost-per-hour',
+      '250',
+    ]);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toMatch(/^owner: fraud; copied: finance$/m);
     expect(result.stdout).toMatch(/route\.routes\[2\] -> fraud \(anomaly_response\)\n {2}slack: {3}#fraud-oncall\n {2}pages: {3}yes/);
-    expect(result.stdout).toMatch(/route\.routes\[0\] -> finance \(finance\) \[continue: a copy\]\n {2}slack: {3}#finance-alerts\n {2}pages: {3}no/);
-    expect(result.stdout).toMatch(/inhibit rules that could apply:\n {2}.*routing\.yaml:\d+ inhibit_rules\[0\]: muted while an alert matching kind="delivery_failure" is open with equal provider, country/);
+    expect(result.stdout).toMatch(
+      /route\.routes\[0\] -> finance \(finance\) \[continue: a copy\]\n {2}slack: {3}#finance-alerts\n {2}pages: {3}no/,
+    );
+    expect(result.stdout).toMatch(
+      /inhibit rules that could apply:\n {2}.*routing\.yaml:\d+ inhibit_rules\[0\]: muted while an alert matching kind="delivery_failure" is open with equal provider, country/,
+    );
   });
 
   it('test refuses an unknown kind with the list to choose from', async () => {

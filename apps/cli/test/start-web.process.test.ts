@@ -28,38 +28,49 @@ async function freePort(): Promise<number> {
 }
 
 describe('npm start with the dashboard', () => {
-  it('serves the dashboard on WEB_PORT against its API, signs the admin in, and stops both on SIGTERM', async () => {
-    const webPort = await freePort();
-    const server = await spawnServer(
-      { TOLLGATE_DATA_DIR: dataDir, TOLLGATE_HMAC_KEY: TEST_HMAC_KEY, TOLLGATE_ADMIN_KEY: ADMIN_KEY, TOLLGATE_DEMO: '0', TOLLGATE_WEB: '1', WEB_PORT: String(webPort) },
-      'start',
-    );
-    const until = Date.now() + DASHBOARD_DEADLINE_MS;
-    let web: string | undefined;
-    while (!(web = /Dashboard\s+(http:\/\/\S+)/.exec(server.output())?.[1])) {
-      if (Date.now() > until) throw new Error(`no dashboard line:\n${server.output()}`);
-      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-    }
-    expect(web).toBe(`http://127.0.0.1:${webPort}`);
-    expect(await (await fetch(`${web}/login`)).text()).toContain('Sign in to Tollgate');
+  it(
+    'serves the dashboard on WEB_PORT against its API, signs the admin in, and stops both on SIGTERM',
+    async () => {
+      const webPort = await freePort();
+      const server = await spawnServer(
+        {
+          TOLLGATE_DATA_DIR: dataDir,
+          TOLLGATE_HMAC_KEY: TEST_HMAC_KEY,
+          TOLLGATE_ADMIN_KEY: ADMIN_KEY,
+          TOLLGATE_DEMO: '0',
+          TOLLGATE_WEB: '1',
+          WEB_PORT: String(webPort),
+        },
+        'start',
+      );
+      const until = Date.now() + DASHBOARD_DEADLINE_MS;
+      let web: string | undefined;
+      while (!(web = /Dashboard\s+(http:\/\/\S+)/.exec(server.output())?.[1])) {
+        if (Date.now() > until) throw new Error(`no dashboard line:\n${server.output()}`);
+        await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+      }
+      expect(web).toBe(`http://127.0.0.1:${webPort}`);
+      expect(await (await fetch(`${web}/login`)).text()).toContain('Sign in to Tollgate');
 
-    const signIn = await fetch(`${web}/auth/sign-in`, {
-      method: 'POST',
-      headers: { origin: web, 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ username: 'admin', password: ADMIN_KEY, next: '/' }),
-      redirect: 'manual',
-    });
-    expect(signIn.status).toBe(303);
-    const cookie = /tg_session=[^;]+/.exec(signIn.headers.get('set-cookie') ?? '')?.[0];
-    expect(cookie).toMatch(/^tg_session=tgs_/);
-    const overview = await fetch(`${web}/`, { headers: { cookie: cookie! } });
-    expect(overview.status).toBe(200);
-    const html = await overview.text();
-    expect(html).toContain('<h1>Overview</h1>');
-    expect(html).toMatch(/data-testid="who">admin\b/);
+      const signIn = await fetch(`${web}/auth/sign-in`, {
+        method: 'POST',
+        headers: { origin: web, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ username: 'admin', password: ADMIN_KEY, next: '/' }),
+        redirect: 'manual',
+      });
+      expect(signIn.status).toBe(303);
+      const cookie = /tg_session=[^;]+/.exec(signIn.headers.get('set-cookie') ?? '')?.[0];
+      expect(cookie).toMatch(/^tg_session=tgs_/);
+      const overview = await fetch(`${web}/`, { headers: { cookie: cookie! } });
+      expect(overview.status).toBe(200);
+      const html = await overview.text();
+      expect(html).toContain('<h1>Overview</h1>');
+      expect(html).toMatch(/data-testid="who">admin\b/);
 
-    server.process.kill('SIGTERM');
-    expect(await server.exited).toBe(0);
-    await expect(fetch(`${web}/login`)).rejects.toThrow();
-  }, DASHBOARD_DEADLINE_MS + 60_000);
+      server.process.kill('SIGTERM');
+      expect(await server.exited).toBe(0);
+      await expect(fetch(`${web}/login`)).rejects.toThrow();
+    },
+    DASHBOARD_DEADLINE_MS + 60_000,
+  );
 });

@@ -28,7 +28,10 @@ describe('tollgate users', () => {
   });
 
   it('adds a user with the password piped in, and lists it with its role and never the password', async () => {
-    expect(await tollgate('night shift password\n', 'users', 'add', 'ana', '--role', 'oncall')).toMatchObject({ code: 0, stdout: 'user "ana" saved with role oncall\n' });
+    expect(await tollgate('night shift password\n', 'users', 'add', 'ana', '--role', 'oncall')).toMatchObject({
+      code: 0,
+      stdout: 'user "ana" saved with role oncall\n',
+    });
     const listed = await tollgate('', 'users', 'list');
     expect(listed.stdout).toMatch(/^oncall\s+active\s+ana$/m);
     expect(listed.stdout).not.toContain('night shift');

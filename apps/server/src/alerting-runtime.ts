@@ -134,7 +134,9 @@ function notifiersFrom(options: AlertingOptions, clock: () => number): Notifier[
     }),
   ];
   if (env.SLACK_BOT_TOKEN) {
-    notifiers.push(createSlackNotifier({ token: env.SLACK_BOT_TOKEN, dashboardUrl, ...(env.SLACK_API_URL ? { slackApiUrl: env.SLACK_API_URL } : {}) }));
+    notifiers.push(
+      createSlackNotifier({ token: env.SLACK_BOT_TOKEN, dashboardUrl, ...(env.SLACK_API_URL ? { slackApiUrl: env.SLACK_API_URL } : {}) }),
+    );
   }
   if (env.TOLLGATE_ALERT_WEBHOOK_SECRET) {
     notifiers.push(createWebhookNotifier({ secret: env.TOLLGATE_ALERT_WEBHOOK_SECRET, dashboardUrl, clock, egress: options.egress }));
@@ -164,9 +166,18 @@ export function createAlertingRuntime(options: AlertingOptions): AlertingRuntime
     // The rules page's banner lists every destination that cannot be paged, a refused webhook among them.
     status.unreachable = [
       ...status.unreachable,
-      ...refused.map((r) => ({ owner: r.owner, channel: 'webhook' as const, target: r.url, reason: `refused by the egress guard: ${r.reason}` })),
+      ...refused.map((r) => ({
+        owner: r.owner,
+        channel: 'webhook' as const,
+        target: r.url,
+        reason: `refused by the egress guard: ${r.reason}`,
+      })),
     ];
-    if (refused.length > 0) logger.warn({ webhooks: refused }, "owners' webhooks refused by the egress guard (TOLLGATE_EGRESS_ALLOW): those notifications will fail");
+    if (refused.length > 0)
+      logger.warn(
+        { webhooks: refused },
+        "owners' webhooks refused by the egress guard (TOLLGATE_EGRESS_ALLOW): those notifications will fail",
+      );
   }
 
   const silences = createSilenceRegistry({ store, clock });
@@ -181,10 +192,20 @@ export function createAlertingRuntime(options: AlertingOptions): AlertingRuntime
       void desk?.notified(notification).catch((error: unknown) => logger.error({ err: error }, 'could not record a sent notification'));
     },
     onFailed: (notification, outcome) => {
-      void desk?.notifyFailed(notification, outcome).catch((error: unknown) => logger.error({ err: error }, 'could not record a failed notification'));
+      void desk
+        ?.notifyFailed(notification, outcome)
+        .catch((error: unknown) => logger.error({ err: error }, 'could not record a failed notification'));
     },
   });
-  desk = createIncidentDesk({ store, clock, rules: () => watcher?.current(), silences: () => silences.list(), planned: () => planned.active(), outbox, logger });
+  desk = createIncidentDesk({
+    store,
+    clock,
+    rules: () => watcher?.current(),
+    silences: () => silences.list(),
+    planned: () => planned.active(),
+    outbox,
+    logger,
+  });
 
   async function tick(): Promise<void> {
     await silences.refresh();
@@ -194,7 +215,9 @@ export function createAlertingRuntime(options: AlertingOptions): AlertingRuntime
 
   async function sendDigest(dayStartMs: number): Promise<number> {
     const config = watcher?.current();
-    const channels = [...(config?.owners.values() ?? [])].filter((owner) => owner.role === 'finance' && owner.slack !== undefined).map((owner) => owner.slack!);
+    const channels = [...(config?.owners.values() ?? [])]
+      .filter((owner) => owner.role === 'finance' && owner.slack !== undefined)
+      .map((owner) => owner.slack!);
     if (channels.length === 0) return 0;
     const dayEndMs = dayStartMs + DAY_MS;
     const day = new Date(dayStartMs).toISOString().slice(0, 10);
@@ -211,7 +234,12 @@ export function createAlertingRuntime(options: AlertingOptions): AlertingRuntime
       byProvider: report.byProvider,
       byApp: report.byApp,
       month: report.month,
-      incidents: incidents.map((incident) => ({ id: incident.id, title: incident.title, spendUsd: incident.spend_usd, preventedUsd: incident.prevented_usd })),
+      incidents: incidents.map((incident) => ({
+        id: incident.id,
+        title: incident.title,
+        spendUsd: incident.spend_usd,
+        preventedUsd: incident.prevented_usd,
+      })),
     });
     let enqueued = 0;
     for (const channel of channels) {
@@ -221,7 +249,18 @@ export function createAlertingRuntime(options: AlertingOptions): AlertingRuntime
         channel: 'slack',
         target: channel,
         event: 'digest',
-        message: { incidentId: `digest-${day}`, title: digest.title, owner: 'finance', severity: 'low', state: 'resolved', kinds: [], where: 'all traffic', costPerHourUsd: 0, text: digest.text, evidence: [] },
+        message: {
+          incidentId: `digest-${day}`,
+          title: digest.title,
+          owner: 'finance',
+          severity: 'low',
+          state: 'resolved',
+          kinds: [],
+          where: 'all traffic',
+          costPerHourUsd: 0,
+          text: digest.text,
+          evidence: [],
+        },
       });
       if (result.enqueued) enqueued += 1;
     }
@@ -250,7 +289,13 @@ export function createAlertingRuntime(options: AlertingOptions): AlertingRuntime
       const wasClosed = audit.fromState === null || audit.fromState === 'closed';
       const change = wasClosed && audit.toState === 'open' ? 'tripped' : !wasClosed && audit.toState === 'closed' ? 'reset' : undefined;
       if (change === undefined) return;
-      await desk!.breakerChanged({ anomalyId: breaker.reason.anomalyId, breakerId: breaker.id, scope: describeScope(breaker.scope), change, by: audit.actor });
+      await desk!.breakerChanged({
+        anomalyId: breaker.reason.anomalyId,
+        breakerId: breaker.id,
+        scope: describeScope(breaker.scope),
+        change,
+        by: audit.actor,
+      });
     },
 
     tick,
@@ -265,11 +310,17 @@ export function createAlertingRuntime(options: AlertingOptions): AlertingRuntime
           status.loadedAt = clock();
           status.files = config.files;
           status.unsetVariables = unsetPagerDutyVariables(config);
-          status.unreachable = unreachableTargets(config, { slack: Boolean(env.SLACK_BOT_TOKEN), webhook: Boolean(env.TOLLGATE_ALERT_WEBHOOK_SECRET) });
+          status.unreachable = unreachableTargets(config, {
+            slack: Boolean(env.SLACK_BOT_TOKEN),
+            webhook: Boolean(env.TOLLGATE_ALERT_WEBHOOK_SECRET),
+          });
           delete status.lastError;
           logger.info({ dir, files: config.files.length, owners: config.owners.size }, 'alert rules loaded');
           if (status.unsetVariables.length > 0) {
-            logger.warn({ variables: status.unsetVariables }, `PagerDuty routing keys not set (${status.unsetVariables.join(', ')}): those pages will fail until they are`);
+            logger.warn(
+              { variables: status.unsetVariables },
+              `PagerDuty routing keys not set (${status.unsetVariables.join(', ')}): those pages will fail until they are`,
+            );
           }
           checkOwnerWebhooks(config).catch((error) => logger.error({ err: error }, 'owner webhook check failed'));
         },

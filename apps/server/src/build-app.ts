@@ -143,7 +143,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await app.register(anomalyRoutes, { store: deps.store, keyring: deps.keyring });
     // The month and the import times follow the alerting runtime's clock where it runs (tests replay months).
     const clock = deps.alerting?.clock;
-    await app.register(spendRoutes, { store: deps.store, keyring: deps.keyring, budgets: deps.budgets ?? deps.alerting?.budgets ?? [], clock });
+    await app.register(spendRoutes, {
+      store: deps.store,
+      keyring: deps.keyring,
+      budgets: deps.budgets ?? deps.alerting?.budgets ?? [],
+      clock,
+    });
     await app.register(rateRoutes, { store: deps.store, keyring: deps.keyring, clock });
     await app.register(keyRoutes, { keyring: deps.keyring });
     await app.register(sessionRoutes, { keyring: deps.keyring, users: deps.users, sessions: deps.sessions });
@@ -220,6 +225,7 @@ function toTollgateError(error: FastifyError | TollgateError): TollgateError {
       return new TollgateError('TG_BODY_INVALID', { message: 'The body is shorter or longer than its Content-Length.' });
   }
   if (error.statusCode === 413) return new TollgateError('TG_BODY_TOO_LARGE');
-  if (error.statusCode && error.statusCode < 500) return new TollgateError('TG_BODY_INVALID', { message: `The body could not be read: ${error.message}` });
+  if (error.statusCode && error.statusCode < 500)
+    return new TollgateError('TG_BODY_INVALID', { message: `The body could not be read: ${error.message}` });
   return new TollgateError('TG_INTERNAL');
 }

@@ -76,7 +76,13 @@ export function createDecisionRuntime(deps: {
   onBreakerChange?: (change: BreakerChange) => Promise<void>;
 }): DecisionRuntime {
   const clock = deps.clock ?? Date.now;
-  const dispatcher = createWebhookDispatcher({ store: deps.store, serverKey: deps.identity.key, clock, egress: deps.egress, onError: deps.onError });
+  const dispatcher = createWebhookDispatcher({
+    store: deps.store,
+    serverKey: deps.identity.key,
+    clock,
+    egress: deps.egress,
+    onError: deps.onError,
+  });
   let decider: Decider | undefined;
   const registry = createBreakerRegistry({
     store: deps.store,

@@ -92,7 +92,10 @@ export function demoFeedScenarios(startMs: number, nowMs: number, hours: number)
   const bruteforce: number[] = [nowMs - HOUR_MS, nowMs + LIVE_BRUTEFORCE_AFTER_MS];
   for (let atMs = nowMs - HOUR_MS - BRUTEFORCE_EVERY_MS; atMs > startMs; atMs -= BRUTEFORCE_EVERY_MS) bruteforce.push(atMs);
   for (let atMs = nowMs + BRUTEFORCE_EVERY_MS; atMs < startMs + hours * HOUR_MS; atMs += BRUTEFORCE_EVERY_MS) bruteforce.push(atMs);
-  return [...demoScenarios(startMs, hours), ...bruteforce.map((atMs) => ({ kind: 'verify_bruteforce' as const, startMs: atMs, durationMs: BRUTEFORCE_DURATION_MS }))];
+  return [
+    ...demoScenarios(startMs, hours),
+    ...bruteforce.map((atMs) => ({ kind: 'verify_bruteforce' as const, startMs: atMs, durationMs: BRUTEFORCE_DURATION_MS })),
+  ];
 }
 
 /**
@@ -157,7 +160,10 @@ export function startDemoFeed(deps: {
         const replayFromMs = nowMs - Math.round((deps.backfillMs * REPLAY_SHARE_OF_BACKFILL) / HOUR_MS) * HOUR_MS;
         const replayStartedAt = performance.now();
         const outcome = await deps.replayHistory(replayFromMs, nowMs);
-        deps.logger.info({ outcome, seconds: Math.round((performance.now() - replayStartedAt) / 1000) }, 'demo: detection replayed over the backfill');
+        deps.logger.info(
+          { outcome, seconds: Math.round((performance.now() - replayStartedAt) / 1000) },
+          'demo: detection replayed over the backfill',
+        );
       }
     }
   }
@@ -201,7 +207,10 @@ export function startDemoFeed(deps: {
     forgetBefore(until);
     for (const kind of ['send', 'verify', 'billing', 'receipt'] as const) {
       if (batches[kind].length === 0) continue;
-      const result = await deps.ingestor.submit(kind, batches[kind].map((value, i) => ({ line: i + 1, value })));
+      const result = await deps.ingestor.submit(
+        kind,
+        batches[kind].map((value, i) => ({ line: i + 1, value })),
+      );
       if (!result.ok) return; // overloaded: keep the cursor and catch up next tick
       if (result.rejected.length > 0) deps.logger.warn({ kind, rejected: result.rejected.slice(0, 3) }, 'demo events rejected');
     }
@@ -209,7 +218,9 @@ export function startDemoFeed(deps: {
   }
 
   const timer = setInterval(() => {
-    running = running.then(() => (stopped ? undefined : tick())).catch((error) => deps.logger.error({ err: error }, 'demo feed tick failed'));
+    running = running
+      .then(() => (stopped ? undefined : tick()))
+      .catch((error) => deps.logger.error({ err: error }, 'demo feed tick failed'));
   }, DEMO_TICK_MS);
   timer.unref();
   running = backfill()

@@ -19,18 +19,31 @@ export interface ReplayOutcome {
   incidents: number;
 }
 
-export async function replayDetection(deps: { store: Store; alerting: AlertingRuntime; config: DetectorConfig; fromMs: number; toMs: number }): Promise<ReplayOutcome> {
+export async function replayDetection(deps: {
+  store: Store;
+  alerting: AlertingRuntime;
+  config: DetectorConfig;
+  fromMs: number;
+  toMs: number;
+}): Promise<ReplayOutcome> {
   let nowMs = deps.fromMs;
   const clock = () => nowMs;
   const detector = createLiveDetector({ store: deps.store, clock, config: deps.config });
-  const desk = createIncidentDesk({ store: deps.store, clock, rules: () => deps.alerting.rules(), silences: () => [], outbox: deps.alerting.outbox });
+  const desk = createIncidentDesk({
+    store: deps.store,
+    clock,
+    rules: () => deps.alerting.rules(),
+    silences: () => [],
+    outbox: deps.alerting.outbox,
+  });
   const anomalies = new Set<string>();
   const incidents = new Set<string>();
   let cycles = 0;
   for (; nowMs <= deps.toMs; nowMs += REPLAY_CYCLE_MS, cycles += 1) {
     const changes = await detector.runCycle();
     for (const change of changes) anomalies.add(change.anomaly.id);
-    for (const outcome of await desk.observe(changes.map((change) => alertOf(change.anomaly)))) if (outcome.incidentId) incidents.add(outcome.incidentId);
+    for (const outcome of await desk.observe(changes.map((change) => alertOf(change.anomaly))))
+      if (outcome.incidentId) incidents.add(outcome.incidentId);
   }
   // Incidents still open at the end are the live desk's from now on: it pages their owners.
   await deps.alerting.desk.start();

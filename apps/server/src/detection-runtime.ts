@@ -54,7 +54,11 @@ export function createDetectionRuntime(deps: {
       return skip('a breaker for this anomaly is already open');
     }
     const now = (deps.breakerClock ?? Date.now)();
-    const match = proposeAutoTrip(deps.policy, { id: anomaly.id, kind: anomaly.kind, severity: anomaly.severity, scope: anomaly.scope }, now);
+    const match = proposeAutoTrip(
+      deps.policy,
+      { id: anomaly.id, kind: anomaly.kind, severity: anomaly.severity, scope: anomaly.scope },
+      now,
+    );
     if (match.action === 'none') return skip(match.reason);
     const share = detector.engine.legitimateShare(match.proposal.spec.scope, anomaly.updatedAt - BLAST_RADIUS_WINDOW_MS, anomaly.updatedAt);
     const guard = guardAutoTrip(match.proposal, Number.isNaN(share) ? 0 : share);

@@ -28,8 +28,10 @@ function isWholeNumber(value: string, min: number, max: number): boolean {
 }
 const wholeNumber =
   (min: number, max: number, unit: string): Check =>
-  (value) => (isWholeNumber(value, min, max) ? undefined : `must be a whole number of ${unit} from ${min} to ${max}`);
-const port: Check = (value) => (isWholeNumber(value, 0, MAX_PORT) ? undefined : `must be a TCP port from 0 to ${MAX_PORT} (0 picks a free one)`);
+  (value) =>
+    isWholeNumber(value, min, max) ? undefined : `must be a whole number of ${unit} from ${min} to ${max}`;
+const port: Check = (value) =>
+  isWholeNumber(value, 0, MAX_PORT) ? undefined : `must be a TCP port from 0 to ${MAX_PORT} (0 picks a free one)`;
 const url =
   (...protocols: string[]): Check =>
   (value) => {
@@ -82,7 +84,11 @@ const ENV_CHECKS: ReadonlyArray<{ name: string; check: Check; emptyIsUnset?: boo
   { name: 'TOLLGATE_PUBLIC_URL', check: url('http:', 'https:'), emptyIsUnset: true },
   { name: 'TOLLGATE_API_URL', check: url('http:', 'https:'), emptyIsUnset: true },
   { name: 'TOLLGATE_WEB_PUBLIC_URL', check: url('http:', 'https:'), emptyIsUnset: true },
-  { name: 'TOLLGATE_DIGEST_CRON', check: (value) => (cron.validate(value) ? undefined : 'must be a cron expression, e.g. "0 8 * * *" (UTC)'), emptyIsUnset: true },
+  {
+    name: 'TOLLGATE_DIGEST_CRON',
+    check: (value) => (cron.validate(value) ? undefined : 'must be a cron expression, e.g. "0 8 * * *" (UTC)'),
+    emptyIsUnset: true,
+  },
   { name: 'LOG_LEVEL', check: (value) => (LOG_LEVELS.includes(value) ? undefined : `must be one of ${LOG_LEVELS.join(', ')}`) },
 ];
 

@@ -17,19 +17,35 @@ export const ERRORS = {
   TG_BODY_TOO_LARGE: { status: 413, message: 'The body is larger than the limit: split the batch (gzip counts after decompression).' },
   TG_CONTENT_TYPE: { status: 415, message: 'Unsupported content type.' },
   TG_NOT_FOUND: { status: 404, message: 'No such resource.' },
-  TG_EGRESS_REFUSED: { status: 400, message: 'The URL leads to an address the server does not send to (loopback, private, link-local, metadata...): use a public address, or have the operator list it in TOLLGATE_EGRESS_ALLOW.' },
-  TG_ROLE_NOT_SERVED: { status: 421, message: 'This node does not serve this route (TOLLGATE_ROLES): send it to a node with the role named in details.' },
+  TG_EGRESS_REFUSED: {
+    status: 400,
+    message:
+      'The URL leads to an address the server does not send to (loopback, private, link-local, metadata...): use a public address, or have the operator list it in TOLLGATE_EGRESS_ALLOW.',
+  },
+  TG_ROLE_NOT_SERVED: {
+    status: 421,
+    message: 'This node does not serve this route (TOLLGATE_ROLES): send it to a node with the role named in details.',
+  },
   TG_BREAKER_NOT_FOUND: { status: 404, message: 'No such breaker.' },
-  TG_BREAKER_VERSION_CONFLICT: { status: 409, message: 'The breaker changed since you read it: read it again and retry with its new version in If-Match.' },
-  TG_BREAKER_INVALID_TRANSITION: { status: 409, message: 'This change does not apply in the breaker\'s current state.' },
+  TG_BREAKER_VERSION_CONFLICT: {
+    status: 409,
+    message: 'The breaker changed since you read it: read it again and retry with its new version in If-Match.',
+  },
+  TG_BREAKER_INVALID_TRANSITION: { status: 409, message: "This change does not apply in the breaker's current state." },
   TG_BREAKER_NOT_DUE: { status: 409, message: 'The breaker is not due for this change yet.' },
   TG_BREAKER_SCOPE_INVALID: { status: 400, message: 'The breaker scope is invalid.' },
   TG_BREAKER_SETTING_INVALID: { status: 400, message: 'A breaker setting is out of range.' },
   TG_PRECONDITION_INVALID: { status: 400, message: 'If-Match must be the breaker version as returned in its ETag, e.g. "3".' },
   TG_INCIDENT_CONFLICT: { status: 409, message: 'This change does not apply to the incident as it stands: see the code in details.' },
-  TG_RULES_UNAVAILABLE: { status: 503, message: 'No valid alert rules are loaded: fix the files in alert-rules/ (GET /v1/rules shows the errors).' },
+  TG_RULES_UNAVAILABLE: {
+    status: 503,
+    message: 'No valid alert rules are loaded: fix the files in alert-rules/ (GET /v1/rules shows the errors).',
+  },
   TG_OVERLOADED: { status: 429, message: 'The collector is catching up: retry after the delay in Retry-After.' },
-  TG_STORE_UNAVAILABLE: { status: 503, message: 'The store did not take the write; nothing was acknowledged: retry after the delay in Retry-After.' },
+  TG_STORE_UNAVAILABLE: {
+    status: 503,
+    message: 'The store did not take the write; nothing was acknowledged: retry after the delay in Retry-After.',
+  },
   TG_INTERNAL: { status: 500, message: 'Internal error: it has been logged.' },
 } as const;
 

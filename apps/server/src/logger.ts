@@ -7,7 +7,10 @@ import type { FastifyServerOptions } from 'fastify';
 export function loggerOptions(level: string): FastifyServerOptions['logger'] {
   return {
     level,
-    redact: { paths: ['req.headers.authorization', 'req.headers["x-twilio-signature"]', '*.phone', '*.msisdn', '*.To'], censor: '[redacted]' },
+    redact: {
+      paths: ['req.headers.authorization', 'req.headers["x-twilio-signature"]', '*.phone', '*.msisdn', '*.To'],
+      censor: '[redacted]',
+    },
     serializers: {
       req: (req: { method: string; url: string; id: string }) => ({ id: req.id, method: req.method, path: req.url.split('?')[0] }),
     },

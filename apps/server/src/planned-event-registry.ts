@@ -8,7 +8,8 @@ import { plannedEventsBetween, savePlannedEvent, type Store } from '@tollgate/st
 
 type Draft = Omit<PlannedEvent, 'id' | 'author' | 'createdAt' | 'owner'> & { owner?: string };
 
-export type PlannedEventResult = { ok: true; event: PlannedEvent } | { ok: false; status: 400 | 404; errors: Array<{ field: string; reason: string }> };
+export type PlannedEventResult =
+  { ok: true; event: PlannedEvent } | { ok: false; status: 400 | 404; errors: Array<{ field: string; reason: string }> };
 
 export interface PlannedEventRegistry {
   /** Re-reads the events not ended yet: ones declared through another instance count too. */
@@ -57,7 +58,8 @@ export function createPlannedEventRegistry(deps: { store: Store; clock: () => nu
     async end(id) {
       await refresh();
       const current = events.find((event) => event.id === id);
-      if (current === undefined) return { ok: false, status: 404, errors: [{ field: 'id', reason: `no planned event ${id} that has not ended` }] };
+      if (current === undefined)
+        return { ok: false, status: 404, errors: [{ field: 'id', reason: `no planned event ${id} that has not ended` }] };
       const now = deps.clock();
       const ended = { ...current, startsAt: Math.min(current.startsAt, now - 1), endsAt: now, version: current.version + 1 };
       await savePlannedEvent(deps.store, toPlannedEventRecord(ended, ended.version));

@@ -61,7 +61,10 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       ? createSharedDedup({
           url: env.REDIS_URL,
           windowMs: dedupWindowMs,
-          onStatusChange: (status) => (status.ok ? logger.info('event ids deduplicated across nodes through Redis') : logger.warn({ detail: status.detail }, 'event ids deduplicated per node')),
+          onStatusChange: (status) =>
+            status.ok
+              ? logger.info('event ids deduplicated across nodes through Redis')
+              : logger.warn({ detail: status.detail }, 'event ids deduplicated per node'),
         })
       : undefined;
   const metrics = createServerMetrics({
@@ -70,7 +73,11 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     verifySharing: () => sharedVerify && { ...sharedVerify.status(), received: sharedVerify.received() },
     eventDedupShared: () => (roles.has('ingest') ? sharedDedup?.status().ok === true : undefined),
   });
-  core = await openCore(env, { metrics: metrics.ingest, ingest: { dedupWindowMs }, ...(sharedDedup && { ledger: sharedDedup.ledger }) }).catch((error) => {
+  core = await openCore(env, {
+    metrics: metrics.ingest,
+    ingest: { dedupWindowMs },
+    ...(sharedDedup && { ledger: sharedDedup.ledger }),
+  }).catch((error) => {
     sharedDedup?.close();
     throw error;
   });
@@ -93,7 +100,10 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
         local,
         clock: Date.now,
         outcomeWindowMs: dedupWindowMs,
-        onStatusChange: (status) => (status.ok ? logger.info('verify ladders shared through Redis') : logger.warn({ detail: status.detail }, 'verify ladders not shared')),
+        onStatusChange: (status) =>
+          status.ok
+            ? logger.info('verify ladders shared through Redis')
+            : logger.warn({ detail: status.detail }, 'verify ladders not shared'),
         onError: (error) => logger.warn({ err: error }, 'verify ladder sharing'),
       });
       return sharedVerify.limiter;
@@ -120,7 +130,9 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
                   config: (policy ?? DEFAULT_BREAKER_POLICY).velocity,
                   clock: Date.now,
                   onStatusChange: (status) =>
-                    status.ok ? logger.info('velocity counters shared through Redis') : logger.warn({ detail: status.detail }, 'velocity counters not shared'),
+                    status.ok
+                      ? logger.info('velocity counters shared through Redis')
+                      : logger.warn({ detail: status.detail }, 'velocity counters not shared'),
                 });
                 return sharedVelocity.limiter;
               },
@@ -166,7 +178,11 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     // A node that ingests without deciding still hands the verify outcomes it stores to the deciding nodes.
     const collected =
       env.REDIS_URL && roles.has('ingest') && !roles.has('decide')
-        ? observeVerifyOutcomes(ingestor, shareVerify(createVerifyLimiter({ clock: Date.now, limits: (policy ?? DEFAULT_BREAKER_POLICY).verify })), core.identity)
+        ? observeVerifyOutcomes(
+            ingestor,
+            shareVerify(createVerifyLimiter({ clock: Date.now, limits: (policy ?? DEFAULT_BREAKER_POLICY).verify })),
+            core.identity,
+          )
         : ingestor;
     const app = await buildApp({
       store,
@@ -192,7 +208,8 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       },
     });
     const keyReload = setInterval(
-      () => Promise.all([keyring.reload(), sessions.reload()]).catch((error) => logger.warn({ err: error }, 'key and session reload failed')),
+      () =>
+        Promise.all([keyring.reload(), sessions.reload()]).catch((error) => logger.warn({ err: error }, 'key and session reload failed')),
       KEY_RELOAD_MS,
     );
     keyReload.unref();
@@ -205,7 +222,10 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
           backfillMs: demoBackfill,
           // Its sends ask the decision API like a service's, when this node decides.
           ...(roles.has('decide') && { gate: createDecideGate({ baseUrl: url, apiKey: adminKey.key, logger }) }),
-          ...(detection && alerting && { replayHistory: (fromMs: number, toMs: number) => replayDetection({ store, alerting, config: detectorConfig, fromMs, toMs }) }),
+          ...(detection &&
+            alerting && {
+              replayHistory: (fromMs: number, toMs: number) => replayDetection({ store, alerting, config: detectorConfig, fromMs, toMs }),
+            }),
           onHistoryReady: () => detection?.start(),
         })
       : undefined;

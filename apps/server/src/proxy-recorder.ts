@@ -58,11 +58,18 @@ export function createProxyRecorder(deps: {
       KINDS.filter((kind) => batch[kind].length > 0).map(async (kind) => {
         const events = batch[kind];
         try {
-          const result = await deps.ingestor.submit(kind, events.map((value, i) => ({ line: i + 1, value })));
+          const result = await deps.ingestor.submit(
+            kind,
+            events.map((value, i) => ({ line: i + 1, value })),
+          );
           if (!result.ok) return requeue(kind, events, `the collector is overloaded (retry after ${result.retryAfterS} s)`);
           if (result.rejected.length > 0) {
             // Fields only: a reason may quote the value, and values here are phone numbers.
-            deps.onProblem({ kind, detail: `rejected fields: ${[...new Set(result.rejected.map((r) => r.field))].join(', ')}`, events: result.rejected.length });
+            deps.onProblem({
+              kind,
+              detail: `rejected fields: ${[...new Set(result.rejected.map((r) => r.field))].join(', ')}`,
+              events: result.rejected.length,
+            });
           }
         } catch (error) {
           requeue(kind, events, `the store refused the write (${error instanceof Error ? error.message : String(error)})`);

@@ -1,4 +1,15 @@
-import { createHttpFetch, createPriceBook, createRelay, upstreamsFromEnv, type PriceBook, type ProxyConfig, type Relay, type RelayOptions, type Upstream, type UpstreamFetch } from '@tollgate/proxy';
+import {
+  createHttpFetch,
+  createPriceBook,
+  createRelay,
+  upstreamsFromEnv,
+  type PriceBook,
+  type ProxyConfig,
+  type Relay,
+  type RelayOptions,
+  type Upstream,
+  type UpstreamFetch,
+} from '@tollgate/proxy';
 import { listRateCards, type Store } from '@tollgate/store';
 
 export interface ProxyRuntime {

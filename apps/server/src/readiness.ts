@@ -35,16 +35,23 @@ export function createReadiness(deps: ReadinessDeps): Readiness {
           ok: migrated,
           ...(status && !migrated ? { detail: `pending: ${status.pending.join(', ')}` } : {}),
         },
-        ...(velocity && { velocity_sharing: velocity.ok ? { ok: true, detail: 'velocity counters shared through Redis' } : { ok: false, detail: velocity.detail } }),
+        ...(velocity && {
+          velocity_sharing: velocity.ok
+            ? { ok: true, detail: 'velocity counters shared through Redis' }
+            : { ok: false, detail: velocity.detail },
+        }),
         ...(deps.eventDedup?.ingests && { event_dedup: eventDedup(deps.eventDedup.shared) }),
-        ...(verify && { verify_sharing: verify.ok ? { ok: true, detail: 'verify ladders shared through Redis' } : { ok: false, detail: verify.detail } }),
+        ...(verify && {
+          verify_sharing: verify.ok ? { ok: true, detail: 'verify ladders shared through Redis' } : { ok: false, detail: verify.detail },
+        }),
       },
     };
   };
 }
 
 function eventDedup(shared: SharedDedup | undefined): { ok: boolean; detail: string } {
-  if (shared === undefined) return { ok: true, detail: "per node: event ids deduplicated within this node's window only (REDIS_URL unset)" };
+  if (shared === undefined)
+    return { ok: true, detail: "per node: event ids deduplicated within this node's window only (REDIS_URL unset)" };
   const status = shared.status();
   return status.ok ? { ok: true, detail: 'event ids deduplicated across nodes through Redis' } : { ok: false, detail: status.detail };
 }

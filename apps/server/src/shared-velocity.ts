@@ -78,7 +78,9 @@ export function createSharedVelocity(deps: {
   let inFlight: Promise<void> = Promise.resolve();
   const currentStatus = (): SharedVelocityStatus => {
     const down = link.down();
-    return down === undefined ? { ok: true, pending: queue.length + sending } : { ok: false, detail: down, pending: queue.length + sending };
+    return down === undefined
+      ? { ok: true, pending: queue.length + sending }
+      : { ok: false, detail: down, pending: queue.length + sending };
   };
 
   /** The Redis counters of one send: counter, key and window. */
@@ -136,9 +138,11 @@ export function createSharedVelocity(deps: {
     timer = undefined;
     const batch = queue.splice(0, MAX_BATCH);
     sending += batch.length;
-    inFlight = inFlight.then(() => send(batch)).finally(() => {
-      sending -= batch.length;
-    });
+    inFlight = inFlight
+      .then(() => send(batch))
+      .finally(() => {
+        sending -= batch.length;
+      });
     if (queue.length > 0) schedule();
   }
 

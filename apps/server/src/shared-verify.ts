@@ -117,9 +117,15 @@ export function createSharedVerify(deps: {
   let inFlight: Promise<void> = Promise.resolve();
   const status = (): SharedVerifyStatus => {
     const down = link.down();
-    return down === undefined ? { ok: true, pending: queue.length + sending } : { ok: false, detail: down, pending: queue.length + sending };
+    return down === undefined
+      ? { ok: true, pending: queue.length + sending }
+      : { ok: false, detail: down, pending: queue.length + sending };
   };
-  const link = createRedisLink({ url: deps.url, fallback: "deciding on this node's verify ladders only", onChange: () => deps.onStatusChange?.(status()) });
+  const link = createRedisLink({
+    url: deps.url,
+    fallback: "deciding on this node's verify ladders only",
+    onChange: () => deps.onStatusChange?.(status()),
+  });
   const redis = link.redis as LadderRedis;
   redis.defineCommand('tollgateLadders', { lua: LADDER_SCRIPT });
   // Other nodes' changes, as the script published them; ioredis subscribes again after a reconnect.
@@ -157,10 +163,29 @@ export function createSharedVerify(deps: {
     }
     const eventKeys = [...events.keys()].map((id) => `${prefix}e:${id}`);
     try {
-      const states = await redis.tollgateLadders(ladderKeys.length + eventKeys.length, ...ladderKeys, ...eventKeys, clock(), node, channel, deps.outcomeWindowMs, ...args);
+      const states = await redis.tollgateLadders(
+        ladderKeys.length + eventKeys.length,
+        ...ladderKeys,
+        ...eventKeys,
+        clock(),
+        node,
+        channel,
+        deps.outcomeWindowMs,
+        ...args,
+      );
       batch.forEach((op, i) => {
-        const [count, failures, firstMs, lastMs, lockedUntilMs, version] = states.slice(i * STATE_FIELDS, (i + 1) * STATE_FIELDS) as number[];
-        const state: LadderState = { count: count!, failures: failures!, firstMs: firstMs!, lastMs: lastMs!, lockedUntilMs: lockedUntilMs!, version: version! };
+        const [count, failures, firstMs, lastMs, lockedUntilMs, version] = states.slice(
+          i * STATE_FIELDS,
+          (i + 1) * STATE_FIELDS,
+        ) as number[];
+        const state: LadderState = {
+          count: count!,
+          failures: failures!,
+          firstMs: firstMs!,
+          lastMs: lastMs!,
+          lockedUntilMs: lockedUntilMs!,
+          version: version!,
+        };
         // A reset of a ladder Redis never had leaves nothing to take.
         if (state.version > 0) local.absorb(op.app, op.ladder, op.key, state);
       });
@@ -174,9 +199,11 @@ export function createSharedVerify(deps: {
     timer = undefined;
     const batch = queue.splice(0, MAX_BATCH);
     sending += batch.length;
-    inFlight = inFlight.then(() => send(batch)).finally(() => {
-      sending -= batch.length;
-    });
+    inFlight = inFlight
+      .then(() => send(batch))
+      .finally(() => {
+        sending -= batch.length;
+      });
     if (queue.length > 0) schedule();
   }
 

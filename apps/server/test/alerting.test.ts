@@ -33,7 +33,13 @@ const alertingEnv = () => ({
 });
 
 const open = (dir?: string) =>
-  openTestServer('alerting', { keepData: true, clock: () => now, alertingEnv: alertingEnv(), pagerDutyAgent: testCaAgent(), ...(dir ? { dataDir: dir } : {}) });
+  openTestServer('alerting', {
+    keepData: true,
+    clock: () => now,
+    alertingEnv: alertingEnv(),
+    pagerDutyAgent: testCaAgent(),
+    ...(dir ? { dataDir: dir } : {}),
+  });
 
 /** Waits for the stand-in to have received `count` requests in all, failing after a deadline instead of hanging. */
 async function received(api: FakeApi, count: number): Promise<ReceivedRequest[]> {
@@ -53,7 +59,13 @@ async function timelineWith(id: string, test: (entry: { type: string; [key: stri
 }
 
 const slackCalls = () => slack.received.filter((request) => request.path.startsWith('/api/chat.'));
-const blocksOf = (request: ReceivedRequest) => JSON.parse(String(request.body.blocks)) as Array<{ type: string; text?: { text: string }; fields?: Array<{ text: string }>; elements?: Array<{ url?: string }> }>;
+const blocksOf = (request: ReceivedRequest) =>
+  JSON.parse(String(request.body.blocks)) as Array<{
+    type: string;
+    text?: { text: string };
+    fields?: Array<{ text: string }>;
+    elements?: Array<{ url?: string }>;
+  }>;
 
 describe('alert routing end to end', () => {
   let incidentId: string;
@@ -62,7 +74,8 @@ describe('alert routing end to end', () => {
   beforeAll(async () => {
     slack = await startFakeApi((request) => {
       if (slackDown) return { status: 503, body: { ok: false, error: 'service_unavailable' } };
-      if (request.path === '/api/chat.postMessage') return { status: 200, body: { ok: true, channel: 'C0FRAUD', ts: `1763978400.00${++slackPosts}` } };
+      if (request.path === '/api/chat.postMessage')
+        return { status: 200, body: { ok: true, channel: 'C0FRAUD', ts: `1763978400.00${++slackPosts}` } };
       return { status: 200, body: { ok: true } };
     });
     pagerDuty = await startFakeApi(() => ({ status: 202, body: { status: 'success', message: 'Event processed' } }), { https: true });
@@ -101,7 +114,11 @@ describe('alert routing end to end', () => {
   it('opens one incident for the burst (its symptoms grouped by country), owned by fraud, with the auto-tripped breaker on its timeline', async () => {
     const res = await server.app.inject({ method: 'GET', url: '/v1/incidents?owner=fraud&category=billing', headers: server.auth('read') });
     expect(res.statusCode).toBe(200);
-    const uz = res.json().incidents.filter((incident: { anomalies: Array<{ scope: { country?: string } }> }) => incident.anomalies.some((a) => a.scope.country === 'UZ'));
+    const uz = res
+      .json()
+      .incidents.filter((incident: { anomalies: Array<{ scope: { country?: string } }> }) =>
+        incident.anomalies.some((a) => a.scope.country === 'UZ'),
+      );
     expect(uz).toHaveLength(1);
     expect(uz[0]).toMatchObject({ owner: 'fraud', state: 'triggered', category: 'billing' });
     incidentId = uz[0].id;
@@ -117,7 +134,12 @@ describe('alert routing end to end', () => {
     // Services keep asking before each send: the breaker refuses the pumped numbers, and the refused
     // sends, priced, are what the incident prevented.
     for (let n = 0; n < 5; n += 1) {
-      const decision = await server.app.inject({ method: 'POST', url: '/v1/decide', payload: { app: 'social', flow: 'signup', phone: `+99897712345${n}`, ip: `198.51.100.${n}` }, headers: server.auth('decide') });
+      const decision = await server.app.inject({
+        method: 'POST',
+        url: '/v1/decide',
+        payload: { app: 'social', flow: 'signup', phone: `+99897712345${n}`, ip: `198.51.100.${n}` },
+        headers: server.auth('decide'),
+      });
       expect(decision.json().decision).toBe('block');
     }
     await server.decisions.counter.flush();
@@ -142,7 +164,9 @@ describe('alert routing end to end', () => {
     expect(posts.map((request) => request.body.channel).sort()).toEqual(channels);
     const fraudPost = posts.find((request) => request.body.channel === '#fraud-oncall')!;
     expect(fraudPost).toMatchObject({ path: '/api/chat.postMessage', headers: { authorization: 'Bearer xoxb-test' } });
-    const fields = blocksOf(fraudPost).find((block) => block.fields)!.fields!.map((field) => field.text);
+    const fields = blocksOf(fraudPost)
+      .find((block) => block.fields)!
+      .fields!.map((field) => field.text);
     expect(fields[0]).toMatch(/^\*What\*\n(volume_spike|new_destination)/);
     expect(fields[1]).toContain('country UZ');
     expect(fields[3]).toMatch(/^\*Breaker\*\nbreaker br_[0-9a-f]+ tripped on .*UZ/);
@@ -157,12 +181,19 @@ describe('alert routing end to end', () => {
       payload: { source: 'tollgate', group: 'fraud', custom_details: { owner: 'fraud' } },
       links: [{ href: `${DASHBOARD}/incidents/${incidentId}`, text: 'Tollgate incident' }],
     });
-    const details = (page!.body.payload as { custom_details: { evidence: Array<{ scope: { country: string } }>; breaker: string } }).custom_details;
+    const details = (page!.body.payload as { custom_details: { evidence: Array<{ scope: { country: string } }>; breaker: string } })
+      .custom_details;
     expect(details.evidence.every((evidence) => evidence.scope.country === 'UZ')).toBe(true);
     expect(details.breaker).toContain('tripped');
 
-    const detail = await timelineWith(incidentId, (entry) => entry.type === 'notified' && entry.channel === 'slack' && entry.target === '#fraud-oncall');
-    expect(detail.timeline.find((entry: { type: string }) => entry.type === 'paged')).toMatchObject({ target: 'PD_FRAUD_KEY', event: 'trigger' });
+    const detail = await timelineWith(
+      incidentId,
+      (entry) => entry.type === 'notified' && entry.channel === 'slack' && entry.target === '#fraud-oncall',
+    );
+    expect(detail.timeline.find((entry: { type: string }) => entry.type === 'paged')).toMatchObject({
+      target: 'PD_FRAUD_KEY',
+      event: 'trigger',
+    });
   });
 
   it('pages the escalation contact of an incident nobody acknowledged in 15 minutes', async () => {
@@ -172,7 +203,10 @@ describe('alert routing end to end', () => {
     expect(requests[1]!.body).toMatchObject({ routing_key: 'test-pd-fraud', dedup_key: incidentId, event_action: 'trigger' });
     const res = await server.app.inject({ method: 'GET', url: `/v1/incidents/${incidentId}`, headers: server.auth('read') });
     expect(res.json().incident.escalatedLevels).toBe(1);
-    expect(res.json().timeline.find((entry: { type: string }) => entry.type === 'escalated')).toMatchObject({ contact: 'fraud-secondary', level: 1 });
+    expect(res.json().timeline.find((entry: { type: string }) => entry.type === 'escalated')).toMatchObject({
+      contact: 'fraud-secondary',
+      level: 1,
+    });
     // A second tick at the same time pages nobody again.
     await server.alerting.tick();
     await server.alerting.outbox.runDue();
@@ -181,27 +215,44 @@ describe('alert routing end to end', () => {
 
   it('acknowledges through the API: the Slack message is updated in place and PagerDuty acknowledged', async () => {
     const before = slackCalls().length;
-    const res = await server.app.inject({ method: 'POST', url: `/v1/incidents/${incidentId}/acknowledge`, payload: {}, headers: server.auth('operate') });
+    const res = await server.app.inject({
+      method: 'POST',
+      url: `/v1/incidents/${incidentId}/acknowledge`,
+      payload: {},
+      headers: server.auth('operate'),
+    });
     expect(res.statusCode).toBe(200);
     expect(res.json().incident).toMatchObject({ state: 'acknowledged', acknowledgedBy: 'test-operate' });
     const requests = await received(pagerDuty, 3);
     expect(requests[2]!.body).toMatchObject({ event_action: 'acknowledge', dedup_key: incidentId, routing_key: 'test-pd-fraud' });
     const channels = costPerHour >= 100 ? 2 : 1;
     await received(slack, before + channels);
-    const update = slackCalls().slice(before).find((request) => request.path === '/api/chat.update')!;
+    const update = slackCalls()
+      .slice(before)
+      .find((request) => request.path === '/api/chat.update')!;
     const fraudTs = slackCalls().find((request) => request.body.channel === '#fraud-oncall')!;
     expect(update.body.channel).toBe('C0FRAUD');
     expect(blocksOf(update)[0]!.text!.text).toContain('Acknowledged by test-operate');
     expect(fraudTs).toBeDefined();
 
-    const twice = await server.app.inject({ method: 'POST', url: `/v1/incidents/${incidentId}/acknowledge`, payload: {}, headers: server.auth('operate') });
+    const twice = await server.app.inject({
+      method: 'POST',
+      url: `/v1/incidents/${incidentId}/acknowledge`,
+      payload: {},
+      headers: server.auth('operate'),
+    });
     expect(twice.statusCode).toBe(409);
     expect(twice.json().error).toMatchObject({ code: 'TG_INCIDENT_CONFLICT', details: { code: 'already_acknowledged' } });
   });
 
   it('puts a note on the timeline and in the Slack thread, never on PagerDuty', async () => {
     const before = slackCalls().length;
-    const res = await server.app.inject({ method: 'POST', url: `/v1/incidents/${incidentId}/notes`, payload: { text: 'blocking 99890 with the vendor' }, headers: server.auth('operate') });
+    const res = await server.app.inject({
+      method: 'POST',
+      url: `/v1/incidents/${incidentId}/notes`,
+      payload: { text: 'blocking 99890 with the vendor' },
+      headers: server.auth('operate'),
+    });
     expect(res.statusCode).toBe(200);
     await received(slack, before + (costPerHour >= 100 ? 2 : 1));
     const reply = slackCalls()[before]!;
@@ -213,16 +264,29 @@ describe('alert routing end to end', () => {
 
   it('records a breaker reset by hand on the incident timeline', async () => {
     const breaker = server.decisions.registry.list().find((b) => b.state !== 'closed' && b.scope.country === 'UZ')!;
-    const reset = await server.app.inject({ method: 'POST', url: `/v1/breakers/${breaker.id}/reset`, payload: { note: 'vendor blocked the range' }, headers: server.auth('operate') });
+    const reset = await server.app.inject({
+      method: 'POST',
+      url: `/v1/breakers/${breaker.id}/reset`,
+      payload: { note: 'vendor blocked the range' },
+      headers: server.auth('operate'),
+    });
     expect(reset.statusCode).toBe(200);
     const detail = await timelineWith(incidentId, (entry) => entry.type === 'breaker_reset');
-    expect(detail.timeline.find((entry: { type: string }) => entry.type === 'breaker_reset')).toMatchObject({ breakerId: breaker.id, actor: 'test-operate' });
+    expect(detail.timeline.find((entry: { type: string }) => entry.type === 'breaker_reset')).toMatchObject({
+      breakerId: breaker.id,
+      actor: 'test-operate',
+    });
   });
 
   it('resolves; a Slack update that fails is delivered by the restarted server, and nothing pages twice', async () => {
     slackDown = true;
     const before = slackCalls().length;
-    const res = await server.app.inject({ method: 'POST', url: `/v1/incidents/${incidentId}/resolve`, payload: { reason: 'breaker holds, vendor blocked the range' }, headers: server.auth('operate') });
+    const res = await server.app.inject({
+      method: 'POST',
+      url: `/v1/incidents/${incidentId}/resolve`,
+      payload: { reason: 'breaker holds, vendor blocked the range' },
+      headers: server.auth('operate'),
+    });
     expect(res.statusCode).toBe(200);
     expect(res.json().incident).toMatchObject({ state: 'resolved', resolvedBy: 'test-operate' });
     expect(res.json().incident.spendUsd).toBeGreaterThan(0);

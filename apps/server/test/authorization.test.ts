@@ -54,13 +54,23 @@ async function openBreaker(): Promise<string> {
 
 async function closedBreaker(): Promise<string> {
   const breakerId = await openBreaker();
-  const res = await server.app.inject({ method: 'POST', url: `/v1/breakers/${breakerId}/reset`, payload: { note: 'closed for the test' }, headers: server.auth('operate') });
+  const res = await server.app.inject({
+    method: 'POST',
+    url: `/v1/breakers/${breakerId}/reset`,
+    payload: { note: 'closed for the test' },
+    headers: server.auth('operate'),
+  });
   expect(res.statusCode).toBe(200);
   return breakerId;
 }
 
 async function webhook(): Promise<string> {
-  const res = await server.app.inject({ method: 'POST', url: '/v1/webhooks', payload: { url: 'http://127.0.0.1:9/unused' }, headers: server.auth('operate') });
+  const res = await server.app.inject({
+    method: 'POST',
+    url: '/v1/webhooks',
+    payload: { url: 'http://127.0.0.1:9/unused' },
+    headers: server.auth('operate'),
+  });
   expect(res.statusCode).toBe(201);
   return res.json().id;
 }
@@ -85,18 +95,47 @@ async function incident(): Promise<string> {
   const n = id();
   const country = String.fromCharCode(65 + (n % 26), 65 + (Math.floor(n / 26) % 26));
   const [outcome] = await server.alerting.desk.observe([
-    { id: `an_authz${n}`, kind: 'volume_spike', severity: 'high', state: 'open', scope: { country }, action: 'block', summary: 'authz', costPerHourUsd: 1, observed: 2, expected: 1, openedAt: 0, updatedAt: 0 },
+    {
+      id: `an_authz${n}`,
+      kind: 'volume_spike',
+      severity: 'high',
+      state: 'open',
+      scope: { country },
+      action: 'block',
+      summary: 'authz',
+      costPerHourUsd: 1,
+      observed: 2,
+      expected: 1,
+      openedAt: 0,
+      updatedAt: 0,
+    },
   ]);
   expect(outcome?.action).toBe('opened');
   return outcome!.incidentId!;
 }
 
-const silenceBody = () => ({ matchers: [`country="U${String.fromCharCode(65 + (id() % 26))}"`], reason: 'authz', endsAt: new Date(Date.now() + 3_600_000).toISOString() });
+const silenceBody = () => ({
+  matchers: [`country="U${String.fromCharCode(65 + (id() % 26))}"`],
+  reason: 'authz',
+  endsAt: new Date(Date.now() + 3_600_000).toISOString(),
+});
 
-const plannedBody = () => ({ kind: 'campaign', scope: { country: 'BR' }, startsAt: new Date().toISOString(), endsAt: new Date(Date.now() + 86_400_000).toISOString(), volumeMultiplier: 3, note: 'authz' });
+const plannedBody = () => ({
+  kind: 'campaign',
+  scope: { country: 'BR' },
+  startsAt: new Date().toISOString(),
+  endsAt: new Date(Date.now() + 86_400_000).toISOString(),
+  volumeMultiplier: 3,
+  note: 'authz',
+});
 
 async function plannedEvent(): Promise<string> {
-  const res = await server.app.inject({ method: 'POST', url: '/v1/planned-events', payload: plannedBody(), headers: server.auth('operate') });
+  const res = await server.app.inject({
+    method: 'POST',
+    url: '/v1/planned-events',
+    payload: plannedBody(),
+    headers: server.auth('operate'),
+  });
   expect(res.statusCode).toBe(201);
   return res.json().event.id;
 }
@@ -104,7 +143,12 @@ async function plannedEvent(): Promise<string> {
 /** A fresh dashboard user, for the routes that change or remove one. */
 async function user(): Promise<string> {
   const name = `authz-user-${id()}`;
-  const res = await server.app.inject({ method: 'POST', url: '/v1/users', payload: { name, role: 'viewer', password: 'correct horse battery' }, headers: server.auth('admin') });
+  const res = await server.app.inject({
+    method: 'POST',
+    url: '/v1/users',
+    payload: { name, role: 'viewer', password: 'correct horse battery' },
+    headers: server.auth('admin'),
+  });
   expect(res.statusCode).toBe(201);
   return name;
 }
@@ -121,88 +165,331 @@ const ROUTES: RouteRow[] = [
   { method: 'GET', route: '/docs', scope: null, request: () => ({ url: '/docs' }), ok: 200 },
   { method: 'GET', route: '/docs/json', scope: null, request: () => ({ url: '/docs/json' }), ok: 200 },
   { method: 'GET', route: '/metrics', scope: 'read', request: () => ({ url: '/metrics' }), ok: 200 },
-  { method: 'GET', route: '/v1/metrics/traffic', scope: 'read', request: () => ({ url: '/v1/metrics/traffic?interval=1h&group_by=country' }), ok: 200 },
-  { method: 'GET', route: '/v1/metrics/delivery', scope: 'read', request: () => ({ url: '/v1/metrics/delivery?interval=1h&group_by=carrier&country=ID' }), ok: 200 },
+  {
+    method: 'GET',
+    route: '/v1/metrics/traffic',
+    scope: 'read',
+    request: () => ({ url: '/v1/metrics/traffic?interval=1h&group_by=country' }),
+    ok: 200,
+  },
+  {
+    method: 'GET',
+    route: '/v1/metrics/delivery',
+    scope: 'read',
+    request: () => ({ url: '/v1/metrics/delivery?interval=1h&group_by=carrier&country=ID' }),
+    ok: 200,
+  },
   { method: 'GET', route: '/v1/metrics/decisions', scope: 'read', request: () => ({ url: '/v1/metrics/decisions?interval=1h' }), ok: 200 },
   { method: 'GET', route: '/v1/anomalies', scope: 'read', request: () => ({ url: '/v1/anomalies?state=open&kind=volume_spike' }), ok: 200 },
   // An id of the right shape that does not exist: authorized callers get the 404, others 401/403.
   { method: 'GET', route: '/v1/anomalies/:id', scope: 'read', request: () => ({ url: '/v1/anomalies/an_00000000000000000000' }), ok: 404 },
-  { method: 'GET', route: '/v1/incidents', scope: 'read', request: () => ({ url: '/v1/incidents?state=triggered&category=billing' }), ok: 200 },
+  {
+    method: 'GET',
+    route: '/v1/incidents',
+    scope: 'read',
+    request: () => ({ url: '/v1/incidents?state=triggered&category=billing' }),
+    ok: 200,
+  },
   { method: 'GET', route: '/v1/incidents/:id', scope: 'read', request: () => ({ url: '/v1/incidents/inc_0000000000000000' }), ok: 404 },
-  { method: 'POST', route: '/v1/incidents/:id/acknowledge', scope: 'operate', request: async () => ({ url: `/v1/incidents/${await incident()}/acknowledge`, payload: '{}' }), ok: 200 },
-  { method: 'POST', route: '/v1/incidents/:id/resolve', scope: 'operate', request: async () => ({ url: `/v1/incidents/${await incident()}/resolve`, payload: JSON.stringify({ reason: 'authz' }) }), ok: 200 },
-  { method: 'POST', route: '/v1/incidents/:id/notes', scope: 'operate', request: async () => ({ url: `/v1/incidents/${await incident()}/notes`, payload: JSON.stringify({ text: 'looking' }) }), ok: 200 },
-  { method: 'POST', route: '/v1/incidents/:id/reassign', scope: 'operate', request: async () => ({ url: `/v1/incidents/${await incident()}/reassign`, payload: JSON.stringify({ owner: 'iam', reason: 'authz' }) }), ok: 200 },
+  {
+    method: 'POST',
+    route: '/v1/incidents/:id/acknowledge',
+    scope: 'operate',
+    request: async () => ({ url: `/v1/incidents/${await incident()}/acknowledge`, payload: '{}' }),
+    ok: 200,
+  },
+  {
+    method: 'POST',
+    route: '/v1/incidents/:id/resolve',
+    scope: 'operate',
+    request: async () => ({ url: `/v1/incidents/${await incident()}/resolve`, payload: JSON.stringify({ reason: 'authz' }) }),
+    ok: 200,
+  },
+  {
+    method: 'POST',
+    route: '/v1/incidents/:id/notes',
+    scope: 'operate',
+    request: async () => ({ url: `/v1/incidents/${await incident()}/notes`, payload: JSON.stringify({ text: 'looking' }) }),
+    ok: 200,
+  },
+  {
+    method: 'POST',
+    route: '/v1/incidents/:id/reassign',
+    scope: 'operate',
+    request: async () => ({
+      url: `/v1/incidents/${await incident()}/reassign`,
+      payload: JSON.stringify({ owner: 'iam', reason: 'authz' }),
+    }),
+    ok: 200,
+  },
   { method: 'GET', route: '/v1/silences', scope: 'read', request: () => ({ url: '/v1/silences' }), ok: 200 },
-  { method: 'POST', route: '/v1/silences', scope: 'operate', request: () => ({ url: '/v1/silences', payload: JSON.stringify(silenceBody()) }), ok: 201 },
-  { method: 'DELETE', route: '/v1/silences/:id', scope: 'operate', request: async () => ({ url: `/v1/silences/${await silence()}` }), ok: 200 },
+  {
+    method: 'POST',
+    route: '/v1/silences',
+    scope: 'operate',
+    request: () => ({ url: '/v1/silences', payload: JSON.stringify(silenceBody()) }),
+    ok: 201,
+  },
+  {
+    method: 'DELETE',
+    route: '/v1/silences/:id',
+    scope: 'operate',
+    request: async () => ({ url: `/v1/silences/${await silence()}` }),
+    ok: 200,
+  },
   { method: 'GET', route: '/v1/planned-events', scope: 'read', request: () => ({ url: '/v1/planned-events' }), ok: 200 },
-  { method: 'POST', route: '/v1/planned-events', scope: 'operate', request: () => ({ url: '/v1/planned-events', payload: JSON.stringify(plannedBody()) }), ok: 201 },
-  { method: 'DELETE', route: '/v1/planned-events/:id', scope: 'operate', request: async () => ({ url: `/v1/planned-events/${await plannedEvent()}` }), ok: 200 },
+  {
+    method: 'POST',
+    route: '/v1/planned-events',
+    scope: 'operate',
+    request: () => ({ url: '/v1/planned-events', payload: JSON.stringify(plannedBody()) }),
+    ok: 201,
+  },
+  {
+    method: 'DELETE',
+    route: '/v1/planned-events/:id',
+    scope: 'operate',
+    request: async () => ({ url: `/v1/planned-events/${await plannedEvent()}` }),
+    ok: 200,
+  },
   { method: 'GET', route: '/v1/owners', scope: 'read', request: () => ({ url: '/v1/owners?days=7' }), ok: 200 },
-  { method: 'GET', route: '/v1/spend', scope: 'read', request: () => ({ url: '/v1/spend?from=2026-11-01T00:00:00Z&to=2026-11-02T00:00:00Z' }), ok: 200 },
-  { method: 'GET', route: '/v1/spend/contracts', scope: 'read', request: () => ({ url: '/v1/spend/contracts?provider=twilio&country=GB' }), ok: 200 },
+  {
+    method: 'GET',
+    route: '/v1/spend',
+    scope: 'read',
+    request: () => ({ url: '/v1/spend?from=2026-11-01T00:00:00Z&to=2026-11-02T00:00:00Z' }),
+    ok: 200,
+  },
+  {
+    method: 'GET',
+    route: '/v1/spend/contracts',
+    scope: 'read',
+    request: () => ({ url: '/v1/spend/contracts?provider=twilio&country=GB' }),
+    ok: 200,
+  },
   {
     method: 'POST',
     route: '/v1/spend/contracts',
     scope: 'operate',
-    request: () => ({ url: '/v1/spend/contracts?source=authz.csv', payload: 'provider,country,price,effective_from\ntwilio,GB,0.04,2026-10-01\n', type: 'text/csv' }),
+    request: () => ({
+      url: '/v1/spend/contracts?source=authz.csv',
+      payload: 'provider,country,price,effective_from\ntwilio,GB,0.04,2026-10-01\n',
+      type: 'text/csv',
+    }),
     ok: 200,
   },
   { method: 'GET', route: '/v1/rules', scope: 'read', request: () => ({ url: '/v1/rules' }), ok: 200 },
-  { method: 'POST', route: '/v1/rules/test', scope: 'read', request: () => ({ url: '/v1/rules/test', payload: JSON.stringify({ kind: 'verify_bruteforce', app: 'shop' }) }), ok: 200 },
-  { method: 'POST', route: '/v1/events/send', scope: 'ingest', request: () => ({ url: '/v1/events/send', payload: json(sendEvent(id())) }), ok: 200 },
-  { method: 'POST', route: '/v1/events/verify', scope: 'ingest', request: () => ({ url: '/v1/events/verify', payload: json(verifyEvent(id(), true)) }), ok: 200 },
-  { method: 'POST', route: '/v1/events/billing', scope: 'ingest', request: () => ({ url: '/v1/events/billing', payload: json(billingEvent(`SMauth${id()}`)) }), ok: 200 },
-  { method: 'POST', route: '/v1/events/receipt', scope: 'ingest', request: () => ({ url: '/v1/events/receipt', payload: json(receiptEvent(`SMauth${id()}`)) }), ok: 200 },
+  {
+    method: 'POST',
+    route: '/v1/rules/test',
+    scope: 'read',
+    request: () => ({ url: '/v1/rules/test', payload: JSON.stringify({ kind: 'verify_bruteforce', app: 'shop' }) }),
+    ok: 200,
+  },
+  {
+    method: 'POST',
+    route: '/v1/events/send',
+    scope: 'ingest',
+    request: () => ({ url: '/v1/events/send', payload: json(sendEvent(id())) }),
+    ok: 200,
+  },
+  {
+    method: 'POST',
+    route: '/v1/events/verify',
+    scope: 'ingest',
+    request: () => ({ url: '/v1/events/verify', payload: json(verifyEvent(id(), true)) }),
+    ok: 200,
+  },
+  {
+    method: 'POST',
+    route: '/v1/events/billing',
+    scope: 'ingest',
+    request: () => ({ url: '/v1/events/billing', payload: json(billingEvent(`SMauth${id()}`)) }),
+    ok: 200,
+  },
+  {
+    method: 'POST',
+    route: '/v1/events/receipt',
+    scope: 'ingest',
+    request: () => ({ url: '/v1/events/receipt', payload: json(receiptEvent(`SMauth${id()}`)) }),
+    ok: 200,
+  },
   {
     method: 'POST',
     route: '/v1/imports/billing',
     scope: 'ingest',
-    request: () => ({ url: '/v1/imports/billing', payload: `message_id,ts,provider,country,cost\nSMauth${id()},2026-11-20T14:00:00Z,twilio,GB,0.06\n`, type: 'text/csv' }),
+    request: () => ({
+      url: '/v1/imports/billing',
+      payload: `message_id,ts,provider,country,cost\nSMauth${id()},2026-11-20T14:00:00Z,twilio,GB,0.06\n`,
+      type: 'text/csv',
+    }),
     ok: 200,
   },
   {
     method: 'POST',
     route: '/v1/providers/twilio/status',
     scope: 'ingest',
-    request: () => ({ url: '/v1/providers/twilio/status', payload: `MessageSid=SMauth${id()}&MessageStatus=delivered`, type: 'application/x-www-form-urlencoded' }),
+    request: () => ({
+      url: '/v1/providers/twilio/status',
+      payload: `MessageSid=SMauth${id()}&MessageStatus=delivered`,
+      type: 'application/x-www-form-urlencoded',
+    }),
     ok: 200,
   },
-  { method: 'GET', route: '/v1/providers/vonage/dlr', scope: 'ingest', request: () => ({ url: `/v1/providers/vonage/dlr?messageId=vn-auth-${id()}&status=delivered` }), ok: 200 },
-  { method: 'POST', route: '/v1/providers/vonage/dlr', scope: 'ingest', request: () => ({ url: '/v1/providers/vonage/dlr', payload: JSON.stringify({ messageId: `vn-auth-${id()}`, status: 'delivered' }) }), ok: 200 },
+  {
+    method: 'GET',
+    route: '/v1/providers/vonage/dlr',
+    scope: 'ingest',
+    request: () => ({ url: `/v1/providers/vonage/dlr?messageId=vn-auth-${id()}&status=delivered` }),
+    ok: 200,
+  },
+  {
+    method: 'POST',
+    route: '/v1/providers/vonage/dlr',
+    scope: 'ingest',
+    request: () => ({ url: '/v1/providers/vonage/dlr', payload: JSON.stringify({ messageId: `vn-auth-${id()}`, status: 'delivered' }) }),
+    ok: 200,
+  },
   { method: 'GET', route: '/v1/keys', scope: 'admin', request: () => ({ url: '/v1/keys' }), ok: 200 },
-  { method: 'POST', route: '/v1/keys', scope: 'admin', request: () => ({ url: '/v1/keys', payload: JSON.stringify({ name: 'authz-created', scopes: ['read'] }) }), ok: 201 },
-  { method: 'POST', route: '/v1/sessions', scope: null, request: () => ({ url: '/v1/sessions', payload: JSON.stringify({ username: 'admin', password: TEST_ADMIN_KEY }) }), ok: 201 },
+  {
+    method: 'POST',
+    route: '/v1/keys',
+    scope: 'admin',
+    request: () => ({ url: '/v1/keys', payload: JSON.stringify({ name: 'authz-created', scopes: ['read'] }) }),
+    ok: 201,
+  },
+  {
+    method: 'POST',
+    route: '/v1/sessions',
+    scope: null,
+    request: () => ({ url: '/v1/sessions', payload: JSON.stringify({ username: 'admin', password: TEST_ADMIN_KEY }) }),
+    ok: 201,
+  },
   { method: 'GET', route: '/v1/sessions/current', scope: 'read', request: () => ({ url: '/v1/sessions/current' }), ok: 200 },
   // API keys are not sessions: an authorized key gets the 404 that says so (sessions.test.ts signs out a real one).
   { method: 'DELETE', route: '/v1/sessions/current', scope: 'read', request: () => ({ url: '/v1/sessions/current' }), ok: 404 },
   { method: 'GET', route: '/v1/users', scope: 'admin', request: () => ({ url: '/v1/users' }), ok: 200 },
-  { method: 'POST', route: '/v1/users', scope: 'admin', request: () => ({ url: '/v1/users', payload: JSON.stringify({ name: `authz-${id()}`, role: 'viewer', password: 'correct horse battery' }) }), ok: 201 },
-  { method: 'PATCH', route: '/v1/users/:name', scope: 'admin', request: async () => ({ url: `/v1/users/${await user()}`, payload: JSON.stringify({ role: 'finance' }) }), ok: 200 },
+  {
+    method: 'POST',
+    route: '/v1/users',
+    scope: 'admin',
+    request: () => ({
+      url: '/v1/users',
+      payload: JSON.stringify({ name: `authz-${id()}`, role: 'viewer', password: 'correct horse battery' }),
+    }),
+    ok: 201,
+  },
+  {
+    method: 'PATCH',
+    route: '/v1/users/:name',
+    scope: 'admin',
+    request: async () => ({ url: `/v1/users/${await user()}`, payload: JSON.stringify({ role: 'finance' }) }),
+    ok: 200,
+  },
   { method: 'DELETE', route: '/v1/users/:name', scope: 'admin', request: async () => ({ url: `/v1/users/${await user()}` }), ok: 200 },
-  { method: 'DELETE', route: '/v1/keys/:id', scope: 'admin', request: async () => ({ url: `/v1/keys/${(await createKey(['read'], 'authz-to-revoke')).id}` }), ok: 204 },
-  { method: 'POST', route: '/v1/decide', scope: 'decide', request: () => ({ url: '/v1/decide', payload: JSON.stringify({ app: 'authz', flow: 'login', phone: '+33612345678', ip: `203.0.113.${id() % 250}` }) }), ok: 200 },
+  {
+    method: 'DELETE',
+    route: '/v1/keys/:id',
+    scope: 'admin',
+    request: async () => ({ url: `/v1/keys/${(await createKey(['read'], 'authz-to-revoke')).id}` }),
+    ok: 204,
+  },
+  {
+    method: 'POST',
+    route: '/v1/decide',
+    scope: 'decide',
+    request: () => ({
+      url: '/v1/decide',
+      payload: JSON.stringify({ app: 'authz', flow: 'login', phone: '+33612345678', ip: `203.0.113.${id() % 250}` }),
+    }),
+    ok: 200,
+  },
   {
     method: 'POST',
     route: '/v1/policy/backtest',
     scope: 'operate',
-    request: () => ({ url: '/v1/policy/backtest', payload: JSON.stringify({ policy: 'version: 1\n', from: '2026-11-20T00:00:00Z', to: '2026-11-20T01:00:00Z' }) }),
+    request: () => ({
+      url: '/v1/policy/backtest',
+      payload: JSON.stringify({ policy: 'version: 1\n', from: '2026-11-20T00:00:00Z', to: '2026-11-20T01:00:00Z' }),
+    }),
     ok: 200,
   },
   { method: 'GET', route: '/v1/breakers/snapshot', scope: 'decide', request: () => ({ url: '/v1/breakers/snapshot' }), ok: 200 },
   { method: 'GET', route: '/v1/breakers', scope: 'operate', request: () => ({ url: '/v1/breakers?state=active' }), ok: 200 },
-  { method: 'POST', route: '/v1/breakers', scope: 'operate', request: () => ({ url: '/v1/breakers', payload: JSON.stringify({ scope: { country: 'KG' }, action: 'challenge', note: 'authz' }) }), ok: 201 },
-  { method: 'GET', route: '/v1/breakers/:id', scope: 'operate', request: async () => ({ url: `/v1/breakers/${await openBreaker()}` }), ok: 200 },
-  { method: 'POST', route: '/v1/breakers/:id/trip', scope: 'operate', request: async () => ({ url: `/v1/breakers/${await closedBreaker()}/trip`, payload: JSON.stringify({ note: 'again' }) }), ok: 200 },
-  { method: 'POST', route: '/v1/breakers/:id/reset', scope: 'operate', request: async () => ({ url: `/v1/breakers/${await openBreaker()}/reset`, payload: JSON.stringify({ note: 'over' }) }), ok: 200 },
-  { method: 'POST', route: '/v1/breakers/:id/extend', scope: 'operate', request: async () => ({ url: `/v1/breakers/${await openBreaker()}/extend`, payload: JSON.stringify({ note: 'longer', expires_in_s: 600 }) }), ok: 200 },
-  { method: 'GET', route: '/v1/breakers/:id/audit', scope: 'operate', request: async () => ({ url: `/v1/breakers/${await openBreaker()}/audit` }), ok: 200 },
-  { method: 'POST', route: '/v1/breakers/preview', scope: 'operate', request: () => ({ url: '/v1/breakers/preview', payload: JSON.stringify({ scope: { country: 'GB' } }) }), ok: 200 },
-  { method: 'POST', route: '/v1/webhooks', scope: 'operate', request: () => ({ url: '/v1/webhooks', payload: JSON.stringify({ url: 'http://127.0.0.1:9/hook' }) }), ok: 201 },
+  {
+    method: 'POST',
+    route: '/v1/breakers',
+    scope: 'operate',
+    request: () => ({ url: '/v1/breakers', payload: JSON.stringify({ scope: { country: 'KG' }, action: 'challenge', note: 'authz' }) }),
+    ok: 201,
+  },
+  {
+    method: 'GET',
+    route: '/v1/breakers/:id',
+    scope: 'operate',
+    request: async () => ({ url: `/v1/breakers/${await openBreaker()}` }),
+    ok: 200,
+  },
+  {
+    method: 'POST',
+    route: '/v1/breakers/:id/trip',
+    scope: 'operate',
+    request: async () => ({ url: `/v1/breakers/${await closedBreaker()}/trip`, payload: JSON.stringify({ note: 'again' }) }),
+    ok: 200,
+  },
+  {
+    method: 'POST',
+    route: '/v1/breakers/:id/reset',
+    scope: 'operate',
+    request: async () => ({ url: `/v1/breakers/${await openBreaker()}/reset`, payload: JSON.stringify({ note: 'over' }) }),
+    ok: 200,
+  },
+  {
+    method: 'POST',
+    route: '/v1/breakers/:id/extend',
+    scope: 'operate',
+    request: async () => ({
+      url: `/v1/breakers/${await openBreaker()}/extend`,
+      payload: JSON.stringify({ note: 'longer', expires_in_s: 600 }),
+    }),
+    ok: 200,
+  },
+  {
+    method: 'GET',
+    route: '/v1/breakers/:id/audit',
+    scope: 'operate',
+    request: async () => ({ url: `/v1/breakers/${await openBreaker()}/audit` }),
+    ok: 200,
+  },
+  {
+    method: 'POST',
+    route: '/v1/breakers/preview',
+    scope: 'operate',
+    request: () => ({ url: '/v1/breakers/preview', payload: JSON.stringify({ scope: { country: 'GB' } }) }),
+    ok: 200,
+  },
+  {
+    method: 'POST',
+    route: '/v1/webhooks',
+    scope: 'operate',
+    request: () => ({ url: '/v1/webhooks', payload: JSON.stringify({ url: 'http://127.0.0.1:9/hook' }) }),
+    ok: 201,
+  },
   { method: 'GET', route: '/v1/webhooks', scope: 'operate', request: () => ({ url: '/v1/webhooks' }), ok: 200 },
-  { method: 'DELETE', route: '/v1/webhooks/:id', scope: 'operate', request: async () => ({ url: `/v1/webhooks/${await webhook()}` }), ok: 204 },
-  { method: 'GET', route: '/v1/webhooks/:id/deliveries', scope: 'operate', request: async () => ({ url: `/v1/webhooks/${await webhook()}/deliveries` }), ok: 200 },
+  {
+    method: 'DELETE',
+    route: '/v1/webhooks/:id',
+    scope: 'operate',
+    request: async () => ({ url: `/v1/webhooks/${await webhook()}` }),
+    ok: 204,
+  },
+  {
+    method: 'GET',
+    route: '/v1/webhooks/:id/deliveries',
+    scope: 'operate',
+    request: async () => ({ url: `/v1/webhooks/${await webhook()}/deliveries` }),
+    ok: 200,
+  },
 ];
 
 const PROTECTED = ROUTES.filter((row) => row.scope !== null);
@@ -280,7 +567,12 @@ describe.each(PROTECTED)('$method $route (scope $scope)', (row) => {
   let revoked: string;
 
   beforeAll(async () => {
-    lacking = (await createKey(SCOPES.filter((s) => s !== scope), `authz-all-but-${scope}`)).key;
+    lacking = (
+      await createKey(
+        SCOPES.filter((s) => s !== scope),
+        `authz-all-but-${scope}`,
+      )
+    ).key;
     const doomed = await createKey(SCOPES, 'authz-revoked');
     const revoke = await server.app.inject({ method: 'DELETE', url: `/v1/keys/${doomed.id}`, headers: server.auth('admin') });
     expect(revoke.statusCode).toBe(204);
@@ -356,13 +648,43 @@ describe('the key is checked before the body is read', () => {
   const REQUESTS: Unread[] = [
     { name: 'an XML batch', method: 'POST', url: '/v1/events/send', payload: '<events/>', headers: { 'content-type': 'application/xml' } },
     { name: 'a 9 MB batch', method: 'POST', url: '/v1/events/send', payload: 'x'.repeat(9 * 1024 * 1024), headers: JSON_BODY },
-    { name: 'a gzip bomb', method: 'POST', url: '/v1/events/verify', payload: gzipBomb(' ', '[', ']'), headers: { ...JSON_BODY, 'content-encoding': 'gzip' } },
-    { name: 'a corrupt gzip CSV', method: 'POST', url: '/v1/imports/billing', payload: 'not gzip', headers: { 'content-type': 'text/csv', 'content-encoding': 'gzip' } },
-    { name: 'a brotli Twilio callback', method: 'POST', url: '/v1/providers/twilio/status', payload: 'x', headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-encoding': 'br' } },
-    { name: 'an XML Vonage DLR', method: 'POST', url: '/v1/providers/vonage/dlr', payload: '<dlr/>', headers: { 'content-type': 'application/xml' } },
+    {
+      name: 'a gzip bomb',
+      method: 'POST',
+      url: '/v1/events/verify',
+      payload: gzipBomb(' ', '[', ']'),
+      headers: { ...JSON_BODY, 'content-encoding': 'gzip' },
+    },
+    {
+      name: 'a corrupt gzip CSV',
+      method: 'POST',
+      url: '/v1/imports/billing',
+      payload: 'not gzip',
+      headers: { 'content-type': 'text/csv', 'content-encoding': 'gzip' },
+    },
+    {
+      name: 'a brotli Twilio callback',
+      method: 'POST',
+      url: '/v1/providers/twilio/status',
+      payload: 'x',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-encoding': 'br' },
+    },
+    {
+      name: 'an XML Vonage DLR',
+      method: 'POST',
+      url: '/v1/providers/vonage/dlr',
+      payload: '<dlr/>',
+      headers: { 'content-type': 'application/xml' },
+    },
     { name: 'a traffic query with a bad interval', method: 'GET', url: '/v1/metrics/traffic?interval=5m' },
     { name: 'an empty key request', method: 'POST', url: '/v1/keys', payload: '{}', headers: JSON_BODY },
-    { name: 'a key request with __proto__', method: 'POST', url: '/v1/keys', payload: '{"__proto__":{"scopes":["admin"]}}', headers: JSON_BODY },
+    {
+      name: 'a key request with __proto__',
+      method: 'POST',
+      url: '/v1/keys',
+      payload: '{"__proto__":{"scopes":["admin"]}}',
+      headers: JSON_BODY,
+    },
     { name: 'a malformed key id', method: 'DELETE', url: '/v1/keys/not-an-id' },
   ];
 

@@ -28,7 +28,12 @@ function request(phone: string, i: number, extra: Record<string, unknown> = {}) 
 }
 
 async function operate(method: 'GET' | 'POST', url: string, payload?: unknown, headers: Record<string, string> = {}) {
-  return server.app.inject({ method, url, headers: { ...server.auth('operate'), ...headers }, ...(payload !== undefined && { payload: payload as object }) });
+  return server.app.inject({
+    method,
+    url,
+    headers: { ...server.auth('operate'), ...headers },
+    ...(payload !== undefined && { payload: payload as object }),
+  });
 }
 
 describe('decision API with manual breakers', () => {
@@ -40,14 +45,27 @@ describe('decision API with manual breakers', () => {
 
   let breakerId = '';
   it('blocks a prefix once a breaker is tripped on it, and nothing else', async () => {
-    const trip = await operate('POST', '/v1/breakers', { scope: { prefix: '+44 740' }, action: 'block', note: 'pumping to +44 740, ticket 42' });
+    const trip = await operate('POST', '/v1/breakers', {
+      scope: { prefix: '+44 740' },
+      action: 'block',
+      note: 'pumping to +44 740, ticket 42',
+    });
     expect(trip.statusCode).toBe(201);
     expect(trip.headers.etag).toBe('"1"');
     breakerId = trip.json().id;
-    expect(trip.json()).toMatchObject({ state: 'open', action: 'block', mode: 'enforce', reason: { kind: 'manual', actor: 'test-operate', note: 'pumping to +44 740, ticket 42' } });
+    expect(trip.json()).toMatchObject({
+      state: 'open',
+      action: 'block',
+      mode: 'enforce',
+      reason: { kind: 'manual', actor: 'test-operate', note: 'pumping to +44 740, ticket 42' },
+    });
 
     const blocked = await decide(request(GB, 2));
-    expect(blocked.json()).toMatchObject({ decision: 'block', breakers: [breakerId], reasons: [{ code: 'breaker_block', breaker_id: breakerId }] });
+    expect(blocked.json()).toMatchObject({
+      decision: 'block',
+      breakers: [breakerId],
+      reasons: [{ code: 'breaker_block', breaker_id: breakerId }],
+    });
     expect((await decide(request(FR, 3))).json()).toMatchObject({ decision: 'allow' });
   });
 
@@ -56,7 +74,12 @@ describe('decision API with manual breakers', () => {
     expect(stale.statusCode).toBe(409);
     expect(stale.json().error.code).toBe('TG_BREAKER_VERSION_CONFLICT');
     const current = await operate('GET', `/v1/breakers/${breakerId}`);
-    const reset = await operate('POST', `/v1/breakers/${breakerId}/reset`, { note: 'attack over' }, { 'if-match': current.headers.etag as string });
+    const reset = await operate(
+      'POST',
+      `/v1/breakers/${breakerId}/reset`,
+      { note: 'attack over' },
+      { 'if-match': current.headers.etag as string },
+    );
     expect(reset.statusCode).toBe(200);
     expect(reset.json()).toMatchObject({ state: 'closed', version: 2 });
     expect((await decide(request(GB, 4))).json()).toMatchObject({ decision: 'allow' });
@@ -84,22 +107,37 @@ describe('decision API with manual breakers', () => {
   });
 
   it('records what a shadow breaker would have blocked and blocks nothing', async () => {
-    const shadow = await operate('POST', '/v1/breakers', { scope: { country: 'FR' }, action: 'block', mode: 'shadow', note: 'trial of a FR rule' });
+    const shadow = await operate('POST', '/v1/breakers', {
+      scope: { country: 'FR' },
+      action: 'block',
+      mode: 'shadow',
+      note: 'trial of a FR rule',
+    });
     const id = shadow.json().id;
     const res = await decide(request(FR, 5));
     expect(res.json()).toMatchObject({ decision: 'allow', breakers: [], shadow: [{ breaker_id: id, would_be: 'block' }] });
     await server.decisions.counter.flush();
-    const rs = await server.core.store.client.query({ query: "SELECT sum(shadow_blocked) AS s, sum(allowed) AS a FROM decisions_1m WHERE country = 'FR'", format: 'JSONEachRow' });
+    const rs = await server.core.store.client.query({
+      query: "SELECT sum(shadow_blocked) AS s, sum(allowed) AS a FROM decisions_1m WHERE country = 'FR'",
+      format: 'JSONEachRow',
+    });
     expect((await rs.json<{ s: number; a: number }>())[0]!.s).toBeGreaterThanOrEqual(1);
   });
 
   it('previews the share of the last hour a scope covers', async () => {
     const now = Date.now();
     const sends = [
-      ...Array.from({ length: 3 }, (_, i) => sendEvent(900 + i, { ts: now - 60_000, phone: `+4474001${20000 + i}`, session_id: `p-gb-${i}` })),
+      ...Array.from({ length: 3 }, (_, i) =>
+        sendEvent(900 + i, { ts: now - 60_000, phone: `+4474001${20000 + i}`, session_id: `p-gb-${i}` }),
+      ),
       sendEvent(910, { ts: now - 60_000, phone: FR, session_id: 'p-fr', cost: 0.12 }),
     ];
-    await server.app.inject({ method: 'POST', url: '/v1/events/send', headers: { ...server.auth('ingest'), 'content-type': 'application/json' }, payload: JSON.stringify(sends) });
+    await server.app.inject({
+      method: 'POST',
+      url: '/v1/events/send',
+      headers: { ...server.auth('ingest'), 'content-type': 'application/json' },
+      payload: JSON.stringify(sends),
+    });
     const preview = await operate('POST', '/v1/breakers/preview', { scope: { country: 'GB' } });
     expect(preview.statusCode).toBe(200);
     expect(preview.json()).toMatchObject({ sends: 3, share_of_sends: 0.75 });
@@ -115,11 +153,19 @@ describe('decision API with manual breakers', () => {
       headers: { ...server.auth('ingest'), 'content-type': 'application/json' },
       payload: JSON.stringify([sendEvent(950, { ts: now, phone: '+447400199999', session_id: 'price-1', cost: 0.04 })]),
     });
-    const trip = await operate('POST', '/v1/breakers', { scope: { prefix: '+44 740', app: 'pricing' }, action: 'block', note: 'money test' });
+    const trip = await operate('POST', '/v1/breakers', {
+      scope: { prefix: '+44 740', app: 'pricing' },
+      action: 'block',
+      note: 'money test',
+    });
     for (let i = 0; i < 3; i++) expect((await decide(request(GB, 100 + i, { app: 'pricing' }))).json().decision).toBe('block');
     await operate('POST', `/v1/breakers/${trip.json().id}/reset`, { note: 'done' });
     await server.decisions.counter.flush();
-    const res = await server.app.inject({ method: 'GET', url: `/v1/metrics/decisions?interval=1d&app=pricing&from=${now - 3_600_000}`, headers: server.auth('read') });
+    const res = await server.app.inject({
+      method: 'GET',
+      url: `/v1/metrics/decisions?interval=1d&app=pricing&from=${now - 3_600_000}`,
+      headers: server.auth('read'),
+    });
     expect(res.statusCode).toBe(200);
     const [point] = res.json().points;
     expect(point).toMatchObject({ blocked: 3 });

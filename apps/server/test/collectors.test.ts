@@ -43,7 +43,15 @@ describe('collectors round trip', () => {
 
     const body = await traffic(range);
     const [point] = body.series[0]!.points;
-    expect(point).toMatchObject({ sends: 10, sessions: 10, verified_sessions: 7, conversion: 0.7, failed_sends: 0, verify_attempts: 8, verify_failures: 1 });
+    expect(point).toMatchObject({
+      sends: 10,
+      sessions: 10,
+      verified_sessions: 7,
+      conversion: 0.7,
+      failed_sends: 0,
+      verify_attempts: 8,
+      verify_failures: 1,
+    });
     expect(point!.cost_est_usd).toBeCloseTo(0.4, 6);
   });
 
@@ -51,7 +59,10 @@ describe('collectors round trip', () => {
     const sends = Array.from({ length: 10 }, (_, i) => sendEvent(i));
     const again = await post('/v1/events/send', JSON.stringify(sends));
     expect(again.json()).toEqual({ accepted: 0, duplicates: 10, rejected: [] });
-    const gz = await post('/v1/events/send', gzipSync(ndjson(sends)), { 'content-type': 'application/x-ndjson', 'content-encoding': 'gzip' });
+    const gz = await post('/v1/events/send', gzipSync(ndjson(sends)), {
+      'content-type': 'application/x-ndjson',
+      'content-encoding': 'gzip',
+    });
     expect(gz.json()).toEqual({ accepted: 0, duplicates: 10, rejected: [] });
     expect((await eventCounts(server.core.store)).send).toBe(10);
     const [point] = (await traffic(range)).series[0]!.points;
@@ -96,12 +107,24 @@ describe('collectors round trip', () => {
   it('attributes billing lines and receipts to their send and reports billed cost', async () => {
     const send = sendEvent(500, { message_id: 'SMbill500', session_id: 'bill-1', cost: 0.05 });
     await post('/v1/events/send', JSON.stringify([send]));
-    const billing = [{ event_id: 'SMbill500', ts: new Date(T0 + 4 * 3_600_000).toISOString(), provider: 'twilio', country: 'GB', cost: 0.06, currency: 'USD' }];
+    const billing = [
+      {
+        event_id: 'SMbill500',
+        ts: new Date(T0 + 4 * 3_600_000).toISOString(),
+        provider: 'twilio',
+        country: 'GB',
+        cost: 0.06,
+        currency: 'USD',
+      },
+    ];
     expect((await post('/v1/events/billing', JSON.stringify(billing))).json()).toMatchObject({ accepted: 1 });
     const csv = 'message_id,ts,provider,country,cost,currency\nSMbill500,2026-11-20T14:00:00Z,twilio,GB,0.06,USD\n';
     const imported = await post('/v1/imports/billing', csv, { 'content-type': 'text/csv' });
     expect(imported.json()).toEqual({ accepted: 0, duplicates: 1, rejected: [] });
-    const receipt = await post('/v1/events/receipt', JSON.stringify([{ ts: T0 + 5_000, provider: 'twilio', message_id: 'SMbill500', status: 'delivered' }]));
+    const receipt = await post(
+      '/v1/events/receipt',
+      JSON.stringify([{ ts: T0 + 5_000, provider: 'twilio', message_id: 'SMbill500', status: 'delivered' }]),
+    );
     expect(receipt.json()).toMatchObject({ accepted: 1 });
     // Both land in the send's hour, app and flow even though they carry neither.
     const byApp = await traffic(`${range}&group_by=app&app=shop`);
@@ -111,7 +134,13 @@ describe('collectors round trip', () => {
   });
 
   it('takes Twilio status callbacks and Vonage DLRs in their native formats', async () => {
-    const form = new URLSearchParams({ MessageSid: 'SMtw1', MessageStatus: 'undelivered', ErrorCode: '30003', To: '+447400123456', AccountSid: 'AC1' });
+    const form = new URLSearchParams({
+      MessageSid: 'SMtw1',
+      MessageStatus: 'undelivered',
+      ErrorCode: '30003',
+      To: '+447400123456',
+      AccountSid: 'AC1',
+    });
     const tw = await post('/v1/providers/twilio/status', form.toString(), { 'content-type': 'application/x-www-form-urlencoded' });
     expect(tw.statusCode).toBe(200);
     expect(tw.json()).toMatchObject({ accepted: 1 });
@@ -122,7 +151,10 @@ describe('collectors round trip', () => {
     });
     expect(dlr.statusCode).toBe(200);
     expect(dlr.json()).toMatchObject({ accepted: 1 });
-    const rs = await server.core.store.client.query({ query: "SELECT status, error_code, country FROM receipts_raw WHERE message_id IN ('SMtw1', 'vn-1') ORDER BY message_id", format: 'JSONEachRow' });
+    const rs = await server.core.store.client.query({
+      query: "SELECT status, error_code, country FROM receipts_raw WHERE message_id IN ('SMtw1', 'vn-1') ORDER BY message_id",
+      format: 'JSONEachRow',
+    });
     expect(await rs.json()).toEqual([
       { status: 'undelivered', error_code: '30003', country: 'GB' },
       { status: 'delivered', error_code: '', country: 'GB' },

@@ -47,7 +47,9 @@ describe('contract CSV files', () => {
   });
 
   it('rejects a second price for the same route and date, naming the first line', () => {
-    const parsed = parseContractCsv('provider,country,price,effective_from\ntwilio,GB,0.04,2026-10-01\ntwilio,gb,0.05,2026-10-01T00:00:00Z\n');
+    const parsed = parseContractCsv(
+      'provider,country,price,effective_from\ntwilio,GB,0.04,2026-10-01\ntwilio,gb,0.05,2026-10-01T00:00:00Z\n',
+    );
     expect(parsed.rejected).toEqual([{ line: 3, field: 'effective_from', reason: expect.stringContaining('line 2') }]);
   });
 
@@ -68,7 +70,11 @@ describe('contract CSV files', () => {
 
   it('converts prices in other currencies to USD and keeps what the file said', () => {
     const parsed = parseContractCsv('provider,country,price,currency,effective_from\nvonage,DE,0.07,EUR,2026-10-01\n');
-    expect(parsed.kind === 'rate_card' && parsed.rows[0]!.row).toMatchObject({ price: 0.07, currency: 'EUR', price_usd: expect.closeTo(0.075, 2) });
+    expect(parsed.kind === 'rate_card' && parsed.rows[0]!.row).toMatchObject({
+      price: 0.07,
+      currency: 'EUR',
+      price_usd: expect.closeTo(0.075, 2),
+    });
   });
 });
 
@@ -77,7 +83,12 @@ describe('contracts through the API', () => {
   let i = 0;
   const send = (ts: number, overrides: Record<string, unknown> = {}) => {
     i += 1;
-    return sendEvent(1000 + i, { ts: new Date(ts).toISOString(), event_id: `contract-send-${i}`, message_id: `SMcontract${String(i).padStart(24, '0')}`, ...overrides });
+    return sendEvent(1000 + i, {
+      ts: new Date(ts).toISOString(),
+      event_id: `contract-send-${i}`,
+      message_id: `SMcontract${String(i).padStart(24, '0')}`,
+      ...overrides,
+    });
   };
   const post = async (path: string, events: unknown[]) => {
     const res = await server.app.inject({ method: 'POST', url: path, payload: events, headers: server.auth('ingest') });
@@ -85,9 +96,18 @@ describe('contracts through the API', () => {
     expect(res.json().accepted).toBe(events.length);
   };
   const importCsv = (csv: string, source = 'contract.csv') =>
-    server.app.inject({ method: 'POST', url: `/v1/spend/contracts?source=${source}`, payload: csv, headers: { ...server.auth('operate'), 'content-type': 'text/csv' } });
+    server.app.inject({
+      method: 'POST',
+      url: `/v1/spend/contracts?source=${source}`,
+      payload: csv,
+      headers: { ...server.auth('operate'), 'content-type': 'text/csv' },
+    });
   const spend = async (query = '') => {
-    const res = await server.app.inject({ method: 'GET', url: `/v1/spend?to=${new Date(NOW).toISOString()}${query}`, headers: server.auth('read') });
+    const res = await server.app.inject({
+      method: 'GET',
+      url: `/v1/spend?to=${new Date(NOW).toISOString()}${query}`,
+      headers: server.auth('read'),
+    });
     expect(res.statusCode, res.body).toBe(200);
     return res.json();
   };
@@ -104,7 +124,9 @@ describe('contracts through the API', () => {
     // October's bills arrive nearly three weeks into November (an export of last month); November's the day after their sends.
     await post('/v1/events/billing', [
       ...october.map((s) => billingEvent(String(s.message_id), { ts: new Date(OCT_31 + 19 * 24 * HOUR).toISOString(), cost: 0.045 })),
-      ...[...before, ...after].map((s) => billingEvent(String(s.message_id), { ts: new Date(AFTER_NEW_CARD + 24 * HOUR).toISOString(), cost: 0.05 })),
+      ...[...before, ...after].map((s) =>
+        billingEvent(String(s.message_id), { ts: new Date(AFTER_NEW_CARD + 24 * HOUR).toISOString(), cost: 0.05 }),
+      ),
     ]);
   }, 60_000);
 
@@ -116,8 +138,16 @@ describe('contracts through the API', () => {
     const res = await importCsv(RATE_CARD, 'twilio-2026.csv');
     expect(res.statusCode, res.body).toBe(200);
     expect(res.json()).toEqual({ kind: 'rate_card', accepted: 2, rejected: [] });
-    const listed = await server.app.inject({ method: 'GET', url: '/v1/spend/contracts?provider=twilio&country=GB', headers: server.auth('read') });
-    expect(listed.json().rateCards.map((c: { effectiveFrom: string; priceUsd: number; source: string }) => [c.effectiveFrom, c.priceUsd, c.source])).toEqual([
+    const listed = await server.app.inject({
+      method: 'GET',
+      url: '/v1/spend/contracts?provider=twilio&country=GB',
+      headers: server.auth('read'),
+    });
+    expect(
+      listed
+        .json()
+        .rateCards.map((c: { effectiveFrom: string; priceUsd: number; source: string }) => [c.effectiveFrom, c.priceUsd, c.source]),
+    ).toEqual([
       ['2026-10-01T00:00:00.000Z', 0.04, 'twilio-2026.csv'],
       ['2026-11-15T00:00:00.000Z', 0.05, 'twilio-2026.csv'],
     ]);
@@ -133,17 +163,31 @@ describe('contracts through the API', () => {
   it('reconciles bills that arrived weeks into the next month with the month of their sends', async () => {
     const report = await spend('&reconciliation_months=2');
     const october = line(report, '2026-10 twilio GB');
-    expect(october).toMatchObject({ sends: 2, billedMessages: 2, billedUsd: 0.09, contractUsd: 0.08, expectedUsd: 0.08, differenceUsd: 0.01 });
+    expect(october).toMatchObject({
+      sends: 2,
+      billedMessages: 2,
+      billedUsd: 0.09,
+      contractUsd: 0.08,
+      expectedUsd: 0.08,
+      differenceUsd: 0.01,
+    });
     expect(line(report, '2026-11 twilio GB')).toMatchObject({ billedMessages: 7, billedUsd: 0.35, differenceUsd: 0.03 });
   });
 
-  it('falls back to the services\' estimate where no card covers the route, and reconciles only the months asked for', async () => {
+  it("falls back to the services' estimate where no card covers the route, and reconciles only the months asked for", async () => {
     const report = await spend('&reconciliation_months=1');
     expect(report.reconciliation.map((l: Line) => l.key)).toEqual(['2026-11 sinch GB', '2026-11 twilio GB']);
-    expect(line(report, '2026-11 sinch GB')).toMatchObject({ sends: 1, contractUsd: null, unpricedSends: 1, expectedUsd: 0.04, billedUsd: 0, differenceUsd: -0.04 });
+    expect(line(report, '2026-11 sinch GB')).toMatchObject({
+      sends: 1,
+      contractUsd: null,
+      unpricedSends: 1,
+      expectedUsd: 0.04,
+      billedUsd: 0,
+      differenceUsd: -0.04,
+    });
   });
 
-  it('shows the commitments in force this month against the provider\'s spend, with the shortfall at this pace', async () => {
+  it("shows the commitments in force this month against the provider's spend, with the shortfall at this pace", async () => {
     const res = await importCsv(COMMITMENTS, 'commitments.csv');
     expect(res.json()).toEqual({ kind: 'commitments', accepted: 2, rejected: [] });
     const { month, reconciliation } = await spend();
@@ -170,6 +214,16 @@ describe('contracts through the API', () => {
     expect(mixed.json()).toMatchObject({ accepted: 1, rejected: [{ line: 3, field: 'price' }] });
     const bad = await importCsv('provider,country,price,effective_from\nvonage,FR,abc,2026-11-01\nvonage,QQ,0.07,2026-11-01\n');
     expect(bad.statusCode).toBe(400);
-    expect(bad.json().error).toMatchObject({ code: 'TG_REQUEST_INVALID', field: 'price', details: { kind: 'rate_card', rejected: [{ line: 2, field: 'price' }, { line: 3, field: 'country' }] } });
+    expect(bad.json().error).toMatchObject({
+      code: 'TG_REQUEST_INVALID',
+      field: 'price',
+      details: {
+        kind: 'rate_card',
+        rejected: [
+          { line: 2, field: 'price' },
+          { line: 3, field: 'country' },
+        ],
+      },
+    });
   });
 });

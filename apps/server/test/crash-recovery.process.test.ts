@@ -18,7 +18,10 @@ const ACKED_BEFORE_KILL = 30;
 
 type Outcome = 'acked' | 'unknown';
 
-async function postBatch(url: string, batch: Record<string, unknown>[]): Promise<{ outcome: Outcome; body?: { accepted: number; duplicates: number; rejected: unknown[] } }> {
+async function postBatch(
+  url: string,
+  batch: Record<string, unknown>[],
+): Promise<{ outcome: Outcome; body?: { accepted: number; duplicates: number; rejected: unknown[] } }> {
   try {
     const res = await fetch(`${url}/v1/events/send`, {
       method: 'POST',
@@ -46,7 +49,9 @@ describe('crash recovery (child process, SIGKILL)', () => {
     const worker = async () => {
       while (!killed) {
         const index = next++;
-        const batch = Array.from({ length: BATCH }, (_, i) => sendEvent(index * BATCH + i, { event_id: `crash-${index}-${i}`, session_id: `crash-${index}-${i}` }));
+        const batch = Array.from({ length: BATCH }, (_, i) =>
+          sendEvent(index * BATCH + i, { event_id: `crash-${index}-${i}`, session_id: `crash-${index}-${i}` }),
+        );
         batches[index] = batch;
         const result = await postBatch(first.url, batch);
         outcome.set(index, result.outcome);
@@ -88,7 +93,7 @@ describe('crash recovery (child process, SIGKILL)', () => {
       });
       expect(await raw.json()).toEqual([{ rows: batches.length * BATCH, ids: batches.length * BATCH }]);
       const stored = await store.client.query({
-        query: "SELECT event_id FROM sends_raw WHERE event_id IN {ids:Array(String)}",
+        query: 'SELECT event_id FROM sends_raw WHERE event_id IN {ids:Array(String)}',
         query_params: { ids: [...ackedIds] },
         format: 'JSONCompactEachRow',
       });

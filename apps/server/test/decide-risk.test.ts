@@ -40,7 +40,14 @@ describe('POST /v1/decide: the risk score', () => {
   });
 
   it('blocks a scripted client on a hosting network, with the signals, weights and reason', async () => {
-    const res = await decide({ ...send(), ip: '3.5.140.1', user_agent: 'python-requests/2.31.0', device_id: undefined, timezone: undefined, platform: undefined });
+    const res = await decide({
+      ...send(),
+      ip: '3.5.140.1',
+      user_agent: 'python-requests/2.31.0',
+      device_id: undefined,
+      timezone: undefined,
+      platform: undefined,
+    });
     const body = res.json();
     expect(body.decision).toBe('block');
     expect(body.risk).toEqual({
@@ -57,14 +64,27 @@ describe('POST /v1/decide: the risk score', () => {
 
   it('challenges a medium score with the kind of friction its flow asks for', async () => {
     const spoofed = { ip: '5.9.0.1', device_id: undefined, timezone: undefined, platform: undefined };
-    expect((await decide({ ...send(), ...spoofed })).json()).toMatchObject({ decision: 'challenge', challenge: 'captcha', risk: { tier: 'medium' } });
-    expect((await decide({ ...send({ flow: 'recovery' }), ...spoofed })).json()).toMatchObject({ decision: 'challenge', challenge: 'email_code', risk: { tier: 'medium' } });
+    expect((await decide({ ...send(), ...spoofed })).json()).toMatchObject({
+      decision: 'challenge',
+      challenge: 'captcha',
+      risk: { tier: 'medium' },
+    });
+    expect((await decide({ ...send({ flow: 'recovery' }), ...spoofed })).json()).toMatchObject({
+      decision: 'challenge',
+      challenge: 'email_code',
+      risk: { tier: 'medium' },
+    });
   });
 
   it('counts one device asking for many phones', async () => {
     let last;
     for (let i = 0; i < 5; i++) last = (await decide(send({ device_id: 'shared-tablet' }))).json();
-    expect(last.risk.signals).toContainEqual({ name: 'device_many_numbers', value: 1, weight: 30, detail: '5 distinct phones asked for from this device lately' });
+    expect(last.risk.signals).toContainEqual({
+      name: 'device_many_numbers',
+      value: 1,
+      weight: 30,
+      detail: '5 distinct phones asked for from this device lately',
+    });
   });
 });
 
@@ -73,7 +93,11 @@ describe('POST /v1/decide: account limits', () => {
     const decisions = [];
     for (let i = 0; i < 6; i++) decisions.push((await decide(send({ account_id: 'user-42@example.com' }))).json());
     expect(decisions.slice(0, 5).map((d) => d.decision)).toEqual(['allow', 'allow', 'allow', 'allow', 'allow']);
-    expect(decisions[5]).toMatchObject({ decision: 'block', reasons: [{ code: 'velocity_account_hour' }], retry_after_s: expect.any(Number) });
+    expect(decisions[5]).toMatchObject({
+      decision: 'block',
+      reasons: [{ code: 'velocity_account_hour' }],
+      retry_after_s: expect.any(Number),
+    });
     expect((await decide(send({ account_id: 'user-43@example.com' }))).json().decision).toBe('allow');
   });
 });
@@ -173,7 +197,13 @@ describe('the per-scope statistics behind the score', () => {
     }));
     await insertRows(server.core.store, 'verify', verified);
     const stats = await readScopeStats(server.core.store, nowMs);
-    expect(stats.prefix.get('+44 740')).toEqual({ recentSessions: 30, recentVerified: 0, baselineSessions: 40, baselineVerified: 36, priceUsd: expect.closeTo(0.3, 6) });
+    expect(stats.prefix.get('+44 740')).toEqual({
+      recentSessions: 30,
+      recentVerified: 0,
+      baselineSessions: 40,
+      baselineVerified: 36,
+      priceUsd: expect.closeTo(0.3, 6),
+    });
     expect(stats.asn.get(20712)).toMatchObject({ recentSessions: 30, baselineVerified: 36 });
     expect(stats.blocks.get('b-hot')).toBe(12);
     expect(stats.blocks.has('b-new-20')).toBe(false);

@@ -14,7 +14,12 @@ beforeAll(async () => {
 afterAll(() => server.close());
 
 const ingest = (kind: 'send' | 'receipt', events: object[]) =>
-  server.app.inject({ method: 'POST', url: `/v1/events/${kind}`, payload: JSON.stringify(events), headers: { ...server.auth('ingest'), 'content-type': 'application/json' } });
+  server.app.inject({
+    method: 'POST',
+    url: `/v1/events/${kind}`,
+    payload: JSON.stringify(events),
+    headers: { ...server.auth('ingest'), 'content-type': 'application/json' },
+  });
 
 describe('GET /v1/metrics/delivery', () => {
   beforeAll(async () => {
@@ -32,7 +37,7 @@ describe('GET /v1/metrics/delivery', () => {
     expect((await ingest('receipt', receipts)).json().accepted).toBe(10);
   });
 
-  it('answers latency percentiles and shares by carrier, the receipt\'s network code or else the number\'s prefix', async () => {
+  it("answers latency percentiles and shares by carrier, the receipt's network code or else the number's prefix", async () => {
     const res = await server.app.inject({
       url: `/v1/metrics/delivery?from=${T0}&to=${T0 + 3_600_000 * 3}&interval=1d&group_by=carrier`,
       headers: server.auth('read'),
@@ -51,7 +56,10 @@ describe('GET /v1/metrics/delivery', () => {
     expect(byKey[prefixKey!]).toMatchObject({ receipts: 5, delivered: 4, failed: 1 });
     expect(byKey[prefixKey!].p50_ms).toBeGreaterThanOrEqual(8_000);
     expect(byKey[prefixKey!].p50_ms).toBeLessThanOrEqual(12_000);
-    expect(body.errors.map((e: { error_code: string; receipts: number }) => [e.error_code, e.receipts])).toEqual([['30003', 1], ['30007', 1]]);
+    expect(body.errors.map((e: { error_code: string; receipts: number }) => [e.error_code, e.receipts])).toEqual([
+      ['30003', 1],
+      ['30007', 1],
+    ]);
   });
 
   it('refuses an unknown grouping with the field', async () => {

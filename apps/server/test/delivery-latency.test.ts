@@ -36,7 +36,9 @@ describe('delivery_latency through the store', () => {
       seed: 29,
       startMs: HISTORY_START,
       sendsPerMinute: 24,
-      scenarios: [{ kind: 'provider_slowdown', startMs: SLOW_FROM, durationMs: SLOW_FOR, provider: 'twilio', country: 'US', delayFactor: 6 }],
+      scenarios: [
+        { kind: 'provider_slowdown', startMs: SLOW_FROM, durationMs: SLOW_FOR, provider: 'twilio', country: 'US', delayFactor: 6 },
+      ],
     });
     await loadSimulatedTraffic({ ingestor: server.core.ingestor, simulator, fromMs: HISTORY_START, toMs: HISTORY_END });
     let nowMs = QUIET_FROM;
@@ -67,7 +69,10 @@ describe('delivery_latency through the store', () => {
 
   it('alerts on twilio in the US, and only there, once it slows down', () => {
     const latency = [...anomalies.values()].filter((a) => a.kind === 'delivery_latency');
-    expect(latency.map((a) => [a.scope, a.action]), describeAll(latency)).toEqual([[{ provider: 'twilio', country: 'US' }, 'alert']]);
+    expect(
+      latency.map((a) => [a.scope, a.action]),
+      describeAll(latency),
+    ).toEqual([[{ provider: 'twilio', country: 'US' }, 'alert']]);
     const [slow] = latency as [Anomaly];
     expect(slow.openedAt).toBeGreaterThanOrEqual(SLOW_FROM);
     expect(slow.observed).toBeGreaterThan(2 * slow.expected);
@@ -82,7 +87,9 @@ describe('delivery_latency through the store', () => {
     expect(incidents.map((i) => [i.owner, i.category, i.kinds])).toEqual([['messaging-vendor', 'delivery', ['delivery_latency']]]);
     const [slow] = [...anomalies.values()].filter((a) => a.kind === 'delivery_latency') as [Anomaly];
     const stored = (await server.app.inject({ method: 'GET', url: `/v1/anomalies/${slow.id}`, headers: server.auth('read') })).json();
-    const during = (stored.series as { ts: number | string; observed: number; expected?: number }[]).filter((p) => new Date(p.ts).getTime() >= SLOW_FROM);
+    const during = (stored.series as { ts: number | string; observed: number; expected?: number }[]).filter(
+      (p) => new Date(p.ts).getTime() >= SLOW_FROM,
+    );
     expect(during.length).toBeGreaterThan(0);
     expect(during.some((p) => p.expected !== undefined && p.observed > 2 * p.expected)).toBe(true);
   });

@@ -18,7 +18,9 @@ describe('budgets file', () => {
   it('reads the file TOLLGATE_BUDGETS_FILE names, wherever it is', () => {
     const path = join(scratch, 'finance.yaml');
     writeFileSync(path, 'currency: USD\nbudgets:\n  - country: UZ\n    monthly: 100\n');
-    expect(loadBudgetsFile({ TOLLGATE_RULES_DIR: shipped, TOLLGATE_BUDGETS_FILE: path })).toEqual([{ scope: { country: 'UZ' }, monthlyUsd: 100 }]);
+    expect(loadBudgetsFile({ TOLLGATE_RULES_DIR: shipped, TOLLGATE_BUDGETS_FILE: path })).toEqual([
+      { scope: { country: 'UZ' }, monthlyUsd: 100 },
+    ]);
   });
 
   it('runs without budgets when the rules folder has none', () => {
@@ -26,7 +28,9 @@ describe('budgets file', () => {
   });
 
   it('refuses a TOLLGATE_BUDGETS_FILE that does not exist', () => {
-    expect(() => loadBudgetsFile({ TOLLGATE_BUDGETS_FILE: join(scratch, 'typo.yaml') })).toThrow(/TOLLGATE_BUDGETS_FILE names .*typo\.yaml/);
+    expect(() => loadBudgetsFile({ TOLLGATE_BUDGETS_FILE: join(scratch, 'typo.yaml') })).toThrow(
+      /TOLLGATE_BUDGETS_FILE names .*typo\.yaml/,
+    );
   });
 
   it('refuses to start on a broken file, naming the file and the line', () => {

@@ -32,7 +32,14 @@ function capturingLogger(): { logger: pino.Logger; messages: () => string[] } {
 async function startUntilReady(server: TestServer, logger: pino.Logger, backfillMs: number) {
   let ready!: () => void;
   const historyReady = new Promise<void>((resolve) => (ready = resolve));
-  const feed = startDemoFeed({ ingestor: server.core.ingestor, store: server.core.store, logger, backfillMs, clock: () => NOW, onHistoryReady: ready });
+  const feed = startDemoFeed({
+    ingestor: server.core.ingestor,
+    store: server.core.store,
+    logger,
+    backfillMs,
+    clock: () => NOW,
+    onHistoryReady: ready,
+  });
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('history never ready')), DEADLINE_MS)));
   await Promise.race([historyReady, deadline]).finally(() => clearTimeout(timer));
@@ -54,9 +61,20 @@ describe('demo backfill', () => {
     await feed.stop();
     // The two whole hours of the three hold traffic at the demo's rate (about 60 sends a minute, less at night).
     const wholeHoursFrom = Math.floor(NOW / HOUR) * HOUR - 2 * HOUR;
-    const hours = await detectorTraffic(server.core.store, { fromMs: wholeHoursFrom, toMs: wholeHoursFrom + 2 * HOUR, stepMinutes: 60, grouping: ALL });
+    const hours = await detectorTraffic(server.core.store, {
+      fromMs: wholeHoursFrom,
+      toMs: wholeHoursFrom + 2 * HOUR,
+      stepMinutes: 60,
+      grouping: ALL,
+    });
     expect(hours.map((hour) => hour.sends > 500)).toEqual([true, true]);
-    expect(messages()).toEqual(expect.arrayContaining(['demo: empty store, backfilling simulated history before live traffic', 'demo: backfill hours stored', 'demo: backfill done']));
+    expect(messages()).toEqual(
+      expect.arrayContaining([
+        'demo: empty store, backfilling simulated history before live traffic',
+        'demo: backfill hours stored',
+        'demo: backfill done',
+      ]),
+    );
   }, 90_000);
 
   it('skips the backfill on a store that has the history already', async () => {
@@ -93,15 +111,22 @@ describe('demo backfill', () => {
     await feed.stop();
     expect(asked.every((send) => send.ts >= liveFromMs)).toBe(true);
     expect(asked.filter((send) => send.app === 'social').length).toBeGreaterThan(0);
-    const byApp = await detectorTraffic(server.core.store, { fromMs: liveFromMs, toMs: nowMs, stepMinutes: 10, grouping: { ...ALL, app: true } });
+    const byApp = await detectorTraffic(server.core.store, {
+      fromMs: liveFromMs,
+      toMs: nowMs,
+      stepMinutes: 10,
+      grouping: { ...ALL, app: true },
+    });
     const social = byApp.filter((row) => row.app === 'social');
     // Verifies count in the minute of their session's first send: none, as no social send went out.
     expect(social.reduce((n, row) => n + row.sends + row.verify_attempts, 0)).toBe(0);
     expect(byApp.reduce((n, row) => n + row.sends, 0)).toBe(asked.filter((send) => send.app !== 'social').length);
   }, 90_000);
 
-  it('plans IAM\'s verify brute force into the demo: one in the backfill an hour back, one live five minutes in', () => {
-    const bruteforce = demoFeedScenarios(NOW - 48 * HOUR, NOW, 48 + 24).filter((s) => s.kind === 'verify_bruteforce').map((s) => s.startMs - NOW);
+  it("plans IAM's verify brute force into the demo: one in the backfill an hour back, one live five minutes in", () => {
+    const bruteforce = demoFeedScenarios(NOW - 48 * HOUR, NOW, 48 + 24)
+      .filter((s) => s.kind === 'verify_bruteforce')
+      .map((s) => s.startMs - NOW);
     expect(bruteforce).toEqual(expect.arrayContaining([-HOUR, 5 * 60_000]));
   });
 
@@ -114,6 +139,8 @@ describe('demo backfill', () => {
   });
 
   it.each(['1.5', '-2', 'two days', '100000'])('refuses TOLLGATE_DEMO_BACKFILL_HOURS=%s', (value) => {
-    expect(() => demoBackfillMs({ TOLLGATE_DEMO_BACKFILL_HOURS: value })).toThrow(/TOLLGATE_DEMO_BACKFILL_HOURS must be a whole number of hours/);
+    expect(() => demoBackfillMs({ TOLLGATE_DEMO_BACKFILL_HOURS: value })).toThrow(
+      /TOLLGATE_DEMO_BACKFILL_HOURS must be a whole number of hours/,
+    );
   });
 });

@@ -86,13 +86,22 @@ describe('detector scenarios through the store', () => {
   describe('attacks', () => {
     it('slow ramp: blocks the ramped country or its prefix', () => {
       const tj = found('midday', (a) => a.scope.country === 'TJ');
-      expect(tj.some((a) => a.action === 'block' && ['volume_spike', 'conversion_drop', 'new_destination'].includes(a.kind)), describeAll(tj)).toBe(true);
+      expect(
+        tj.some((a) => a.action === 'block' && ['volume_spike', 'conversion_drop', 'new_destination'].includes(a.kind)),
+        describeAll(tj),
+      ).toBe(true);
     });
 
     it('sequential enumeration: sequential_numbers on the walked block, and a stop for it', () => {
       const kg = found('enumeration', (a) => a.scope.country === 'KG');
-      expect(kg.some((a) => a.kind === 'sequential_numbers' && a.action !== 'alert'), describeAll(kg)).toBe(true);
-      expect(kg.filter((a) => a.kind === 'sequential_numbers').every((a) => a.contributors.some((c) => c.dimension === 'block')), describeAll(kg)).toBe(true);
+      expect(
+        kg.some((a) => a.kind === 'sequential_numbers' && a.action !== 'alert'),
+        describeAll(kg),
+      ).toBe(true);
+      expect(
+        kg.filter((a) => a.kind === 'sequential_numbers').every((a) => a.contributors.some((c) => c.dimension === 'block')),
+        describeAll(kg),
+      ).toBe(true);
     });
 
     it('verify brute force: a verify_bruteforce alert on the attacked app, nothing stopped and no breaker for it', () => {
@@ -104,13 +113,18 @@ describe('detector scenarios through the store', () => {
       expect(watch.trips.filter((t) => ids.has(t.anomalyId) && t.outcome === 'tripped')).toEqual([]);
       expect(server.decisions.registry.list().filter((b) => b.reason.kind === 'anomaly' && ids.has(b.reason.anomalyId))).toEqual([]);
       // Its bots' one code per session is the brute force's echo, not a US destination to block.
-      const stopped = watch.anomalies.filter((a) => stops(a) && (a.scope.country === 'US' || a.scope.app === 'bank' || a.scope.asn !== undefined));
+      const stopped = watch.anomalies.filter(
+        (a) => stops(a) && (a.scope.country === 'US' || a.scope.app === 'bank' || a.scope.asn !== undefined),
+      );
       expect(stopped, describeAll(stopped)).toEqual([]);
     });
 
     it('burst to a country never sent to: new_destination, blocked', () => {
       const gh = found('midday', (a) => a.scope.country === 'GH');
-      expect(gh.some((a) => a.kind === 'new_destination' && a.action === 'block'), describeAll(gh)).toBe(true);
+      expect(
+        gh.some((a) => a.kind === 'new_destination' && a.action === 'block'),
+        describeAll(gh),
+      ).toBe(true);
     });
 
     it('low and slow across many ASNs: stops only in the expensive countries it pumps, at least one', () => {
@@ -119,32 +133,47 @@ describe('detector scenarios through the store', () => {
       expect(labels.find((l) => l.scenario === 'low_and_slow')?.sends).toBeGreaterThan(0);
       const stopped = watches.lowAndSlow!.anomalies.filter((a) => stops(a) && a.scope.country !== undefined);
       expect(stopped.length, describeAll(watches.lowAndSlow!.anomalies)).toBeGreaterThan(0);
-      expect(stopped.filter((a) => !pumped.has(a.scope.country ?? '')), describeAll(stopped)).toEqual([]);
+      expect(
+        stopped.filter((a) => !pumped.has(a.scope.country ?? '')),
+        describeAll(stopped),
+      ).toEqual([]);
     });
   });
 
   describe('kinds that are not attacks', () => {
     it('provider outage: delivery_failure alert on the provider in the country, nothing stopped there', () => {
       const india = found('midday', (a) => a.scope.country === 'IN');
-      expect(india.some((a) => a.kind === 'delivery_failure' && a.action === 'alert' && a.scope.provider === 'sinch'), describeAll(india)).toBe(true);
+      expect(
+        india.some((a) => a.kind === 'delivery_failure' && a.action === 'alert' && a.scope.provider === 'sinch'),
+        describeAll(india),
+      ).toBe(true);
       expect(india.filter(stops), describeAll(india)).toEqual([]);
     });
 
     it('announced price rise: cost_spike alert for the country or the provider there', () => {
       const id = found('midday', (a) => a.scope.country === 'ID');
-      expect(id.some((a) => a.kind === 'cost_spike' && a.action === 'alert'), describeAll(id)).toBe(true);
+      expect(
+        id.some((a) => a.kind === 'cost_spike' && a.action === 'alert'),
+        describeAll(id),
+      ).toBe(true);
       expect(id.filter(stops), describeAll(id)).toEqual([]);
     });
 
     it('unannounced price rise: billing_mismatch alert on the provider in the country', () => {
       const us = found('mondayMorning', (a) => a.kind === 'billing_mismatch');
-      expect(us.map((a) => [a.scope, a.action]), describeAll(us)).toEqual([[{ provider: 'twilio', country: 'US' }, 'alert']]);
+      expect(
+        us.map((a) => [a.scope, a.action]),
+        describeAll(us),
+      ).toEqual([[{ provider: 'twilio', country: 'US' }, 'alert']]);
       expect(us[0]!.observed / us[0]!.expected).toBeCloseTo(1.5, 1);
     });
 
     it('budget burn: an alert for the budget the month has passed, none for the other', () => {
       const burn = found('midday', (a) => a.kind === 'budget_burn');
-      expect(burn.map((a) => [a.scope, a.action, a.severity]), describeAll(burn)).toEqual([[{ app: 'social' }, 'alert', 'critical']]);
+      expect(
+        burn.map((a) => [a.scope, a.action, a.severity]),
+        describeAll(burn),
+      ).toEqual([[{ app: 'social' }, 'alert', 'critical']]);
       expect(burn.some((a) => sameScope(a.scope, { country: 'KG' }))).toBe(false);
     });
   });
@@ -152,7 +181,10 @@ describe('detector scenarios through the store', () => {
   describe('look-alikes stay short of a block or challenge', () => {
     it('marketing campaign: seen as a volume spike, only alerted', () => {
       const brazil = found('midday', (a) => a.scope.country === 'BR');
-      expect(brazil.some((a) => a.kind === 'volume_spike'), describeAll(brazil)).toBe(true);
+      expect(
+        brazil.some((a) => a.kind === 'volume_spike'),
+        describeAll(brazil),
+      ).toBe(true);
       expect(brazil.filter(stops), describeAll(brazil)).toEqual([]);
     });
 

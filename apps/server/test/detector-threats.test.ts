@@ -46,7 +46,8 @@ const SCENARIOS: ScenarioSpec[] = [
 
 const DESTINATION_KINDS = ['volume_spike', 'conversion_drop', 'new_destination', 'sequential_numbers'];
 const COST_KINDS = [...DESTINATION_KINDS, 'cost_spike', 'asn_concentration'];
-const describeAll = (list: BacktestFinding[]) => list.map((f) => `${new Date(f.ts).toISOString()} ${f.kind}:${f.action} ${JSON.stringify(f.scope)}`).join('\n');
+const describeAll = (list: BacktestFinding[]) =>
+  list.map((f) => `${new Date(f.ts).toISOString()} ${f.kind}:${f.action} ${JSON.stringify(f.scope)}`).join('\n');
 
 describe('the threat model through the store', () => {
   let server: TestServer;
@@ -72,7 +73,9 @@ describe('the threat model through the store', () => {
   };
   /** Minutes from the label's start to the first destination finding naming one of `countries`. */
   const minutesToNamed = (label: ScenarioLabel, countries: string[]) => {
-    const first = findings.find((f) => f.ts >= label.startMs && DESTINATION_KINDS.includes(f.kind) && countries.includes(f.scope.country ?? ''));
+    const first = findings.find(
+      (f) => f.ts >= label.startMs && DESTINATION_KINDS.includes(f.kind) && countries.includes(f.scope.country ?? ''),
+    );
     return first ? (first.ts - label.startMs) / MINUTE : Number.POSITIVE_INFINITY;
   };
 
@@ -91,17 +94,28 @@ describe('the threat model through the store', () => {
 
     it('is blocked at its prefixes, never by blocking a whole country its prefixes explain', () => {
       const theirs = findings.filter((f) => countries.includes(f.scope.country ?? ''));
-      expect(theirs.some((f) => f.scope.prefix !== undefined && f.action === 'block'), describeAll(theirs)).toBe(true);
+      expect(
+        theirs.some((f) => f.scope.prefix !== undefined && f.action === 'block'),
+        describeAll(theirs),
+      ).toBe(true);
       const countryBlocks = theirs.filter((f) => f.scope.prefix === undefined && f.action === 'block');
       expect(countryBlocks, describeAll(countryBlocks)).toEqual([]);
     });
 
     it('carries its hosting ASNs as contributors instead of app-wide findings', () => {
       const theirs = findings.filter((f) => countries.includes(f.scope.country ?? '') && f.kind === 'volume_spike');
-      expect(theirs.some((f) => f.contributors.some((c) => c.dimension === 'asn' && c.label?.includes('hosting'))), describeAll(theirs)).toBe(true);
+      expect(
+        theirs.some((f) => f.contributors.some((c) => c.dimension === 'asn' && c.label?.includes('hosting'))),
+        describeAll(theirs),
+      ).toBe(true);
       const label = labelOf('burst_pumping', countries[0]);
       const appWide = findings.filter(
-        (f) => f.ts >= label.startMs && f.ts <= label.endMs && f.scope.country === undefined && f.scope.app === 'social' && f.kind === 'asn_concentration',
+        (f) =>
+          f.ts >= label.startMs &&
+          f.ts <= label.endMs &&
+          f.scope.country === undefined &&
+          f.scope.app === 'social' &&
+          f.kind === 'asn_concentration',
       );
       expect(appWide, describeAll(appWide)).toEqual([]);
     });
@@ -120,7 +134,12 @@ describe('the threat model through the store', () => {
     const label = labelOf('verify_bruteforce');
     expect(findings.some((f) => f.kind === 'verify_bruteforce' && f.ts >= label.startMs && f.ts <= label.endMs)).toBe(true);
     const costBlocks = findings.filter(
-      (f) => f.ts >= label.startMs && f.ts <= label.endMs + 45 * MINUTE && f.action === 'block' && COST_KINDS.includes(f.kind) && (f.scope.country === 'FR' || f.scope.app === 'bank'),
+      (f) =>
+        f.ts >= label.startMs &&
+        f.ts <= label.endMs + 45 * MINUTE &&
+        f.action === 'block' &&
+        COST_KINDS.includes(f.kind) &&
+        (f.scope.country === 'FR' || f.scope.app === 'bank'),
     );
     expect(costBlocks, describeAll(costBlocks)).toEqual([]);
   });

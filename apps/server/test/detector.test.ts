@@ -40,7 +40,8 @@ describe('detector through the store', () => {
     await server?.close();
   });
 
-  const burst = () => changes.find((c) => c.change === 'opened' && c.anomaly.scope.country === 'UZ' && c.anomaly.scope.prefix !== undefined);
+  const burst = () =>
+    changes.find((c) => c.change === 'opened' && c.anomaly.scope.country === 'UZ' && c.anomaly.scope.prefix !== undefined);
 
   it('finds the burst at the pumped prefix and suggests a block', () => {
     const found = burst();

@@ -20,7 +20,10 @@ const rulesDir = mkdtempSync(join(tmpdir(), 'tollgate-egress-rules-'));
 beforeAll(async () => {
   cpSync(RULES_DIR, rulesDir, { recursive: true });
   const owners = readFileSync(join(rulesDir, 'owners.yaml'), 'utf8');
-  writeFileSync(join(rulesDir, 'owners.yaml'), owners.replace('    slack: "#fraud-oncall"\n', '    slack: "#fraud-oncall"\n    webhook: http://169.254.169.254/latest/meta-data/\n'));
+  writeFileSync(
+    join(rulesDir, 'owners.yaml'),
+    owners.replace('    slack: "#fraud-oncall"\n', '    slack: "#fraud-oncall"\n    webhook: http://169.254.169.254/latest/meta-data/\n'),
+  );
   // No TOLLGATE_EGRESS_ALLOW: nothing internal may be reached.
   server = await openTestServer('egress', {
     resolve: async (host) => dns.get(host) ?? [],
@@ -39,7 +42,8 @@ afterAll(async () => {
   rmSync(rulesDir, { recursive: true, force: true });
 });
 
-const subscribe = (url: string) => server.app.inject({ method: 'POST', url: '/v1/webhooks', headers: server.auth('operate'), payload: { url } });
+const subscribe = (url: string) =>
+  server.app.inject({ method: 'POST', url: '/v1/webhooks', headers: server.auth('operate'), payload: { url } });
 
 describe('webhook targets (server-side request forgery)', () => {
   it.each([
@@ -47,7 +51,11 @@ describe('webhook targets (server-side request forgery)', () => {
     ['the cloud metadata service', () => 'http://169.254.169.254/latest/meta-data/iam/', 'metadata'],
     ['a private network', () => 'https://10.0.0.5/hook', 'private'],
     ['IPv6 loopback', () => `http://[::1]:${port}/hook`, 'loopback'],
-    ['a name resolving to a unique-local address', () => (dns.set('ula.example', [{ address: 'fd00::5', family: 6 }]), 'https://ula.example/hook'), 'unique-local'],
+    [
+      'a name resolving to a unique-local address',
+      () => (dns.set('ula.example', [{ address: 'fd00::5', family: 6 }]), 'https://ula.example/hook'),
+      'unique-local',
+    ],
   ])('refuses %s at subscription with 400 naming the field and the reason', async (_what, url, range) => {
     const res = await subscribe(url());
     expect(res.statusCode).toBe(400);
@@ -75,16 +83,26 @@ describe('webhook targets (server-side request forgery)', () => {
     expect(trip.statusCode).toBe(201);
     await server.decisions.dispatcher.runDue();
     expect(received).not.toContain('/rebound');
-    const log = await server.app.inject({ method: 'GET', url: `/v1/webhooks/${sub.json().id}/deliveries`, headers: server.auth('operate') });
-    expect(log.json()[0]).toMatchObject({ attempts: 1, last_error: expect.stringContaining('hooks.example resolves to 127.0.0.1, a loopback address') });
+    const log = await server.app.inject({
+      method: 'GET',
+      url: `/v1/webhooks/${sub.json().id}/deliveries`,
+      headers: server.auth('operate'),
+    });
+    expect(log.json()[0]).toMatchObject({
+      attempts: 1,
+      last_error: expect.stringContaining('hooks.example resolves to 127.0.0.1, a loopback address'),
+    });
   });
 
   it("lists an owner's alert webhook the guard refuses in GET /v1/rules, from the moment the rules load", async () => {
-    await vi.waitFor(async () => {
-      const rules = await server.app.inject({ method: 'GET', url: '/v1/rules', headers: server.auth('read') });
-      expect(rules.json().refusedWebhooks).toEqual([
-        { owner: 'fraud', url: 'http://169.254.169.254/latest/meta-data/', reason: expect.stringContaining('metadata address') },
-      ]);
-    }, { timeout: 5_000 });
+    await vi.waitFor(
+      async () => {
+        const rules = await server.app.inject({ method: 'GET', url: '/v1/rules', headers: server.auth('read') });
+        expect(rules.json().refusedWebhooks).toEqual([
+          { owner: 'fraud', url: 'http://169.254.169.254/latest/meta-data/', reason: expect.stringContaining('metadata address') },
+        ]);
+      },
+      { timeout: 5_000 },
+    );
   });
 });

@@ -7,7 +7,12 @@ describe('environment values, checked once before anything starts', () => {
   });
 
   it('reads the numbers it is given', () => {
-    expect(readEnvValues({ PORT: '0', WEB_PORT: '3100', HOST: '0.0.0.0', TOLLGATE_MAX_BODY_BYTES: '1048576' })).toEqual({ port: 0, host: '0.0.0.0', webPort: 3100, maxBodyBytes: 1_048_576 });
+    expect(readEnvValues({ PORT: '0', WEB_PORT: '3100', HOST: '0.0.0.0', TOLLGATE_MAX_BODY_BYTES: '1048576' })).toEqual({
+      port: 0,
+      host: '0.0.0.0',
+      webPort: 3100,
+      maxBodyBytes: 1_048_576,
+    });
   });
 
   it.each([
@@ -48,6 +53,8 @@ describe('environment values, checked once before anything starts', () => {
   });
 
   it('reports every problem at once', () => {
-    expect(() => readEnvValues({ PORT: 'abc', WEB_PORT: '', REDIS_URL: 'nope' })).toThrow(/3 problem\(s\)[\s\S]*PORT[\s\S]*WEB_PORT[\s\S]*REDIS_URL/);
+    expect(() => readEnvValues({ PORT: 'abc', WEB_PORT: '', REDIS_URL: 'nope' })).toThrow(
+      /3 problem\(s\)[\s\S]*PORT[\s\S]*WEB_PORT[\s\S]*REDIS_URL/,
+    );
   });
 });

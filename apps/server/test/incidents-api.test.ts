@@ -46,10 +46,13 @@ const get = (url: string) => server.app.inject({ method: 'GET', url, headers: se
 const post = (url: string, payload: object) => server.app.inject({ method: 'POST', url, payload, headers: server.auth('operate') });
 const probe = (payload: object) => server.app.inject({ method: 'POST', url: '/v1/rules/test', payload, headers: server.auth('read') });
 const observe = (...alerts: AlertInput[]) => server.alerting.desk.observe(alerts);
-const enqueued = async (incidentId: string) => (await notificationsOfIncident(server.core.store, incidentId)).map((row) => `${row.event} ${row.channel} ${row.target}`).sort();
+const enqueued = async (incidentId: string) =>
+  (await notificationsOfIncident(server.core.store, incidentId)).map((row) => `${row.event} ${row.channel} ${row.target}`).sort();
 
 /** Polls GET /v1/rules until `test` holds; rules reload on a file watcher, so there is no event to await. */
-async function rulesUntil(test: (body: { owners?: Array<{ name: string; slack?: string }>; lastError: null | { errors: string[] } }) => boolean) {
+async function rulesUntil(
+  test: (body: { owners?: Array<{ name: string; slack?: string }>; lastError: null | { errors: string[] } }) => boolean,
+) {
   const deadline = Date.now() + 10_000;
   for (;;) {
     const body = (await get('/v1/rules')).json();
@@ -60,13 +63,21 @@ async function rulesUntil(test: (body: { owners?: Array<{ name: string; slack?: 
 }
 
 beforeAll(async () => {
-  slack = await startFakeApi((request) => ({ status: 200, body: request.path.endsWith('chat.postMessage') ? { ok: true, channel: 'C0', ts: '1.1' } : { ok: true } }));
+  slack = await startFakeApi((request) => ({
+    status: 200,
+    body: request.path.endsWith('chat.postMessage') ? { ok: true, channel: 'C0', ts: '1.1' } : { ok: true },
+  }));
   rulesDir = mkdtempSync(join(tmpdir(), 'tollgate-rules-'));
   cpSync(RULES_DIR, rulesDir, { recursive: true });
   server = await openTestServer('incidents-api', {
     clock: () => now,
     // PagerDuty on a closed local port: pages fail fast and are retried, nothing leaves the machine.
-    alertingEnv: { TOLLGATE_RULES_DIR: rulesDir, SLACK_BOT_TOKEN: 'xoxb-test', SLACK_API_URL: `${slack.url}api/`, PAGERDUTY_EVENTS_SERVER: '127.0.0.1:9' },
+    alertingEnv: {
+      TOLLGATE_RULES_DIR: rulesDir,
+      SLACK_BOT_TOKEN: 'xoxb-test',
+      SLACK_API_URL: `${slack.url}api/`,
+      PAGERDUTY_EVENTS_SERVER: '127.0.0.1:9',
+    },
   });
 }, 60_000);
 
@@ -91,7 +102,9 @@ describe('incidents', () => {
       ['messaging-vendor', 'delivery', 'delivery_failure'],
     ]);
     expect((await get('/v1/incidents?category=auth')).json().incidents.map((i: { owner: string }) => i.owner)).toEqual(['iam']);
-    expect((await get('/v1/incidents?owner=messaging-vendor')).json().incidents.map((i: { kinds: string[] }) => i.kinds)).toEqual([['delivery_failure']]);
+    expect((await get('/v1/incidents?owner=messaging-vendor')).json().incidents.map((i: { kinds: string[] }) => i.kinds)).toEqual([
+      ['delivery_failure'],
+    ]);
     expect((await get('/v1/incidents?kind=cost_spike&app=shop')).json().incidents).toHaveLength(1);
     expect((await get('/v1/incidents?kind=cost_spike&app=bank')).json().incidents).toHaveLength(0);
     expect((await get('/v1/incidents?kind=cost_spike&category=auth')).json().incidents).toHaveLength(0);
@@ -167,7 +180,11 @@ describe('incidents', () => {
       expect.arrayContaining(['trigger slack #iam-oncall', 'trigger pagerduty PD_IAM_KEY', 'follow_up slack #fraud-oncall']),
     );
     const timeline = (await get(`/v1/incidents/${id}`)).json().timeline;
-    expect(timeline.find((entry: { type: string }) => entry.type === 'reassigned')).toMatchObject({ from: 'fraud', to: 'iam', actor: 'test-operate' });
+    expect(timeline.find((entry: { type: string }) => entry.type === 'reassigned')).toMatchObject({
+      from: 'fraud',
+      to: 'iam',
+      actor: 'test-operate',
+    });
   });
 
   it('keeps an incident resolved by hand closed while its anomaly still fires', async () => {
@@ -188,7 +205,11 @@ describe('incidents', () => {
 
 describe('silences', () => {
   it('refuses bad silences with the field and the reason', async () => {
-    const badMatcher = await post('/v1/silences', { matchers: ['contry="ID"'], reason: 'x', endsAt: new Date(now + 3_600_000).toISOString() });
+    const badMatcher = await post('/v1/silences', {
+      matchers: ['contry="ID"'],
+      reason: 'x',
+      endsAt: new Date(now + 3_600_000).toISOString(),
+    });
     expect(badMatcher.statusCode).toBe(400);
     expect(badMatcher.json().error).toMatchObject({ field: 'matchers', message: expect.stringContaining('contry') });
     const past = await post('/v1/silences', { matchers: ['country="ID"'], reason: 'x', endsAt: new Date(now - 1000).toISOString() });
@@ -199,7 +220,11 @@ describe('silences', () => {
   });
 
   it('mutes matching anomalies until it is deleted, with author and reason on record', async () => {
-    const created = await post('/v1/silences', { matchers: ['kind="cost_spike"', 'country=~"MW|MZ"'], reason: 'price change announced by the carrier', endsAt: new Date(now + 3_600_000).toISOString() });
+    const created = await post('/v1/silences', {
+      matchers: ['kind="cost_spike"', 'country=~"MW|MZ"'],
+      reason: 'price change announced by the carrier',
+      endsAt: new Date(now + 3_600_000).toISOString(),
+    });
     expect(created.statusCode).toBe(201);
     const silence = created.json().silence;
     expect(silence).toMatchObject({ author: 'test-operate', matchers: ['kind="cost_spike"', 'country=~"MW|MZ"'] });
@@ -213,18 +238,28 @@ describe('silences', () => {
     expect((await get('/v1/silences')).json().silences.map((s: { id: string }) => s.id)).not.toContain(silence.id);
     const [after] = await observe(alert({ kind: 'cost_spike', scope: { country: 'MZ' } }));
     expect(after?.action).toBe('opened');
-    expect((await server.app.inject({ method: 'DELETE', url: `/v1/silences/${silence.id}`, headers: server.auth('operate') })).statusCode).toBe(404);
+    expect(
+      (await server.app.inject({ method: 'DELETE', url: `/v1/silences/${silence.id}`, headers: server.auth('operate') })).statusCode,
+    ).toBe(404);
   });
 });
 
 describe('rules', () => {
   it('shows owners with PagerDuty variables (never keys), the route tree and inhibit rules', async () => {
     const body = (await get('/v1/rules')).json();
-    expect(body.owners.find((o: { name: string }) => o.name === 'fraud')).toMatchObject({ role: 'anomaly_response', slack: '#fraud-oncall', pagerduty: 'PD_FRAUD_KEY' });
+    expect(body.owners.find((o: { name: string }) => o.name === 'fraud')).toMatchObject({
+      role: 'anomaly_response',
+      slack: '#fraud-oncall',
+      pagerduty: 'PD_FRAUD_KEY',
+    });
     expect(JSON.stringify(body)).not.toContain('test-pd-fraud');
     expect(body.route.receiver).toBe('fraud');
     expect(body.route.routes.length).toBeGreaterThan(3);
-    expect(body.inhibit[0]).toMatchObject({ source: ['kind="delivery_failure"'], target: ['kind="conversion_drop"'], equal: ['provider', 'country'] });
+    expect(body.inhibit[0]).toMatchObject({
+      source: ['kind="delivery_failure"'],
+      target: ['kind="conversion_drop"'],
+      equal: ['provider', 'country'],
+    });
     expect(body.lastError).toBeNull();
   });
 
@@ -275,21 +310,26 @@ describe('finance', () => {
     expect(report.totalUsd).toBeGreaterThan(0);
     const sum = (lines: Array<{ spendUsd: number }>) => lines.reduce((total, line) => total + line.spendUsd, 0);
     for (const lines of [report.byCountry, report.byProvider, report.byApp]) expect(sum(lines)).toBeCloseTo(report.totalUsd, 1);
-    expect(report.byCountry.map((l: { spendUsd: number }) => l.spendUsd)).toEqual([...report.byCountry.map((l: { spendUsd: number }) => l.spendUsd)].sort((a, b) => b - a));
+    expect(report.byCountry.map((l: { spendUsd: number }) => l.spendUsd)).toEqual(
+      [...report.byCountry.map((l: { spendUsd: number }) => l.spendUsd)].sort((a, b) => b - a),
+    );
     expect(report.month.forecastUsd).toBeGreaterThanOrEqual(report.month.toDateUsd);
-    expect(report.month.budgets.map((b: { label: string }) => b.label)).toEqual(expect.arrayContaining([expect.stringContaining('app=shop')]));
+    expect(report.month.budgets.map((b: { label: string }) => b.label)).toEqual(
+      expect.arrayContaining([expect.stringContaining('app=shop')]),
+    );
     const backwards = await get(`/v1/spend?from=${new Date(DAY_START + DAY).toISOString()}&to=${new Date(DAY_START).toISOString()}`);
     expect(backwards.statusCode).toBe(400);
     expect(backwards.json().error.field).toBe('from');
   });
 
-  it('sends the daily digest once to finance\'s channel, with totals, budgets and incidents', async () => {
+  it("sends the daily digest once to finance's channel, with totals, budgets and incidents", async () => {
     const before = slack.received.length;
     expect(await server.alerting.sendDigest(DAY_START)).toBe(1);
     expect(await server.alerting.sendDigest(DAY_START)).toBe(0);
     type Blocks = Array<{ type: string; text?: { text: string }; elements?: Array<{ url?: string }> }>;
     const blocksOf = (request: { body: Record<string, unknown> }) => JSON.parse(String(request.body.blocks ?? '[]')) as Blocks;
-    const isDigest = (request: { body: Record<string, unknown> }) => blocksOf(request)[0]?.text?.text.startsWith('Daily SMS spend') === true;
+    const isDigest = (request: { body: Record<string, unknown> }) =>
+      blocksOf(request)[0]?.text?.text.startsWith('Daily SMS spend') === true;
     const deadline = Date.now() + 15_000;
     while (!slack.received.slice(before).some(isDigest)) {
       if (Date.now() > deadline) throw new Error('the digest never reached Slack');
@@ -309,7 +349,7 @@ describe('finance', () => {
 });
 
 describe('owners', () => {
-  it('shows each owner\'s targets, measured response times and what is overdue, and no unowned kind', async () => {
+  it("shows each owner's targets, measured response times and what is overdue, and no unowned kind", async () => {
     const res = await get('/v1/owners?days=30');
     expect(res.statusCode).toBe(200);
     const body = res.json();
@@ -347,8 +387,15 @@ describe('planned events', () => {
     }
   });
 
-  it('gives the scope\'s incidents to the temporary owner during the window, and back to the rules after it', async () => {
-    const created = await declare({ kind: 'launch', scope: { country: 'SN' }, ...window(2), volumeMultiplier: 2, owner: 'iam', note: 'login launch in Senegal' });
+  it("gives the scope's incidents to the temporary owner during the window, and back to the rules after it", async () => {
+    const created = await declare({
+      kind: 'launch',
+      scope: { country: 'SN' },
+      ...window(2),
+      volumeMultiplier: 2,
+      owner: 'iam',
+      note: 'login launch in Senegal',
+    });
     expect(created.statusCode).toBe(201);
     const plan = created.json().event;
     expect(plan).toMatchObject({ author: 'test-operate', owner: 'iam', volumeMultiplier: 2 });
@@ -378,6 +425,8 @@ describe('planned events', () => {
     expect(ended.statusCode).toBe(200);
     expect(Date.parse(ended.json().event.endsAt)).toBe(now);
     expect((await get('/v1/planned-events')).json().events.map((e: { id: string }) => e.id)).not.toContain(plan.id);
-    expect((await server.app.inject({ method: 'DELETE', url: `/v1/planned-events/${plan.id}`, headers: server.auth('operate') })).statusCode).toBe(404);
+    expect(
+      (await server.app.inject({ method: 'DELETE', url: `/v1/planned-events/${plan.id}`, headers: server.auth('operate') })).statusCode,
+    ).toBe(404);
   });
 });

@@ -22,7 +22,13 @@ let b: ChildServer;
 async function node(env: Record<string, string>): Promise<ChildServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'tollgate-multi-node-'));
   dirs.push(dataDir);
-  const child = await spawnServer({ TOLLGATE_DATA_DIR: dataDir, TOLLGATE_ADMIN_KEY: TEST_ADMIN_KEY, TOLLGATE_HMAC_KEY: TEST_HMAC_KEY, TOLLGATE_ROLES: ROLES, ...env });
+  const child = await spawnServer({
+    TOLLGATE_DATA_DIR: dataDir,
+    TOLLGATE_ADMIN_KEY: TEST_ADMIN_KEY,
+    TOLLGATE_HMAC_KEY: TEST_HMAC_KEY,
+    TOLLGATE_ROLES: ROLES,
+    ...env,
+  });
   nodes.push(child);
   return child;
 }
@@ -31,10 +37,13 @@ beforeAll(async () => {
   redis = await startRedis();
   [a, b] = await Promise.all([node({ REDIS_URL: redis.url }), node({ REDIS_URL: redis.url })]);
   for (const n of [a, b]) {
-    await vi.waitFor(async () => {
-      expect(await metric(n, 'tollgate_event_dedup_shared')).toBe(1);
-      expect(await metric(n, 'tollgate_verify_sharing_up')).toBe(1);
-    }, { timeout: 10_000 });
+    await vi.waitFor(
+      async () => {
+        expect(await metric(n, 'tollgate_event_dedup_shared')).toBe(1);
+        expect(await metric(n, 'tollgate_verify_sharing_up')).toBe(1);
+      },
+      { timeout: 10_000 },
+    );
   }
 });
 afterAll(async () => {
@@ -66,7 +75,12 @@ async function storedSends(n: ChildServer): Promise<number> {
 }
 
 const decideVerify = (n: ChildServer, sessionId: string) =>
-  post(n, '/v1/decide', JSON.stringify({ action: 'verify', app: 'shop', flow: 'signup', session_id: sessionId, ip: '198.51.100.77' }), 'application/json');
+  post(
+    n,
+    '/v1/decide',
+    JSON.stringify({ action: 'verify', app: 'shop', flow: 'signup', session_id: sessionId, ip: '198.51.100.77' }),
+    'application/json',
+  );
 
 describe('two nodes sharing one Redis (child processes, own stores)', () => {
   it('stores a batch retried against the other node once, and answers it there as duplicates', async () => {
@@ -74,17 +88,24 @@ describe('two nodes sharing one Redis (child processes, own stores)', () => {
     expect(await post(a, '/v1/events/send', batch)).toMatchObject({ status: 200, body: { accepted: 10, duplicates: 0 } });
     expect(await post(b, '/v1/events/send', batch)).toMatchObject({ status: 200, body: { accepted: 0, duplicates: 10 } });
     // Half old, half new: B stores the new half only.
-    expect(await post(b, '/v1/events/send', ndjson(Array.from({ length: 10 }, (_, i) => sendEvent(i + 5))))).toMatchObject({ status: 200, body: { accepted: 5, duplicates: 5 } });
+    expect(await post(b, '/v1/events/send', ndjson(Array.from({ length: 10 }, (_, i) => sendEvent(i + 5))))).toMatchObject({
+      status: 200,
+      body: { accepted: 5, duplicates: 5 },
+    });
     expect(await storedSends(a)).toBe(10);
     expect(await storedSends(b)).toBe(5);
   });
 
   it('locks on one node a session whose failed codes were ingested by the other', async () => {
     // Five wrong codes for one session, reported to A (each from another address: only the session adds up).
-    const failures = Array.from({ length: 5 }, (_, i) => verifyEvent(100 + i, false, { event_id: `brute-${i}`, session_id: 'brute-session', ip: `203.0.113.${i}` }));
+    const failures = Array.from({ length: 5 }, (_, i) =>
+      verifyEvent(100 + i, false, { event_id: `brute-${i}`, session_id: 'brute-session', ip: `203.0.113.${i}` }),
+    );
     expect(await post(a, '/v1/events/verify', ndjson(failures))).toMatchObject({ status: 200, body: { accepted: 5 } });
     await vi.waitFor(async () => expect(await metric(a, 'tollgate_verify_sharing_pending_changes')).toBe(0), { timeout: 5_000 });
-    await vi.waitFor(async () => expect(await metric(b, 'tollgate_verify_sharing_received_total')).toBeGreaterThanOrEqual(5), { timeout: 5_000 });
+    await vi.waitFor(async () => expect(await metric(b, 'tollgate_verify_sharing_received_total')).toBeGreaterThanOrEqual(5), {
+      timeout: 5_000,
+    });
     // B never heard of the session: its first answer is already the lockout.
     const refused = await decideVerify(b, 'brute-session');
     expect(refused).toMatchObject({ status: 200, body: { decision: 'block', reasons: [{ code: 'verify_session' }] } });
@@ -103,17 +124,23 @@ describe('two nodes sharing one Redis (child processes, own stores)', () => {
 
   it('says in /readyz and the metrics when dedup falls back to each node, with Redis down or without REDIS_URL', async () => {
     const alone = await node({});
-    const aloneReady = (await (await fetch(`${alone.url}/readyz`)).json()) as { ready: boolean; checks: Record<string, { ok: boolean; detail: string }> };
+    const aloneReady = (await (await fetch(`${alone.url}/readyz`)).json()) as {
+      ready: boolean;
+      checks: Record<string, { ok: boolean; detail: string }>;
+    };
     expect(aloneReady.checks.event_dedup).toEqual({ ok: true, detail: expect.stringMatching(/^per node/) });
     expect(await metric(alone, 'tollgate_event_dedup_shared')).toBe(0);
 
     await redis.stop();
     // The node goes on storing, on its own window.
     expect(await post(a, '/v1/events/send', ndjson([sendEvent(50)]))).toMatchObject({ status: 200, body: { accepted: 1 } });
-    await vi.waitFor(async () => {
-      expect(await metric(a, 'tollgate_event_dedup_shared')).toBe(0);
-      expect(await metric(a, 'tollgate_verify_sharing_up')).toBe(0);
-    }, { timeout: 10_000 });
+    await vi.waitFor(
+      async () => {
+        expect(await metric(a, 'tollgate_event_dedup_shared')).toBe(0);
+        expect(await metric(a, 'tollgate_verify_sharing_up')).toBe(0);
+      },
+      { timeout: 10_000 },
+    );
     const ready = await fetch(`${a.url}/readyz`);
     expect(ready.status).toBe(200);
     const body = (await ready.json()) as { ready: boolean; checks: Record<string, { ok: boolean; detail: string }> };

@@ -32,7 +32,11 @@ describe('split roles (child processes)', () => {
     // The control node (web): an operator trips a breaker; it refuses decisions and events.
     const control = await spawnServer({ ...env, TOLLGATE_ROLES: 'web' });
     try {
-      const trip = await call(control, 'POST', '/v1/breakers', { scope: { prefix: '+44 740' }, action: 'block', note: 'pumping to +44 740' });
+      const trip = await call(control, 'POST', '/v1/breakers', {
+        scope: { prefix: '+44 740' },
+        action: 'block',
+        note: 'pumping to +44 740',
+      });
       expect(trip.status).toBe(201);
       const decide = await call(control, 'POST', '/v1/decide', DECIDE);
       expect(decide.status).toBe(421);

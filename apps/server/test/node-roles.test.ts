@@ -47,10 +47,27 @@ describe('TOLLGATE_ROLES', () => {
 describe('breaker state across decision nodes', () => {
   it(`reaches another node's decisions through the store within a few sync periods (${BREAKER_SYNC_MS} ms each)`, async () => {
     // A second decision node on the same store, as another process behind the load balancer would be.
-    const other = createDecisionRuntime({ store: server.core.store, identity: server.core.identity, egress: createEgressGuard(), tick: false, onError: (error) => { throw error; } });
+    const other = createDecisionRuntime({
+      store: server.core.store,
+      identity: server.core.identity,
+      egress: createEgressGuard(),
+      tick: false,
+      onError: (error) => {
+        throw error;
+      },
+    });
     await other.start();
     try {
-      const request = { app: 'shop', flow: 'signup', phoneHash: 'h-roles', country: 'UZ', prefix: '+998 977', asn: 0, ip: '198.51.100.7', ipSubnet: '198.51.100.0/24' };
+      const request = {
+        app: 'shop',
+        flow: 'signup',
+        phoneHash: 'h-roles',
+        country: 'UZ',
+        prefix: '+998 977',
+        asn: 0,
+        ip: '198.51.100.7',
+        ipSubnet: '198.51.100.0/24',
+      };
       expect(other.decider.decide(request).decision).toBe('allow');
       const trip = await server.app.inject({
         method: 'POST',

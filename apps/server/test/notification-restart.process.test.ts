@@ -44,21 +44,46 @@ async function requestWhere(waitingFor: string, test: (request: ReceivedRequest)
 
 describe('notification outbox across a crash (child process)', () => {
   it('delivers the Slack trigger after the server that kept failing was SIGKILLed and restarted', async () => {
-    const slackEnv = { SLACK_BOT_TOKEN: 'xoxb-test', SLACK_API_URL: `${slack.url}api/`, PAGERDUTY_EVENTS_SERVER: '127.0.0.1:9', TOLLGATE_DASHBOARD_URL: 'https://tollgate.example.com' };
+    const slackEnv = {
+      SLACK_BOT_TOKEN: 'xoxb-test',
+      SLACK_API_URL: `${slack.url}api/`,
+      PAGERDUTY_EVENTS_SERVER: '127.0.0.1:9',
+      TOLLGATE_DASHBOARD_URL: 'https://tollgate.example.com',
+    };
     // An incident whose group_wait has passed, written by a server that then stops cleanly.
     let now = Date.now() - 60_000;
     const seed = await openTestServer('notification-restart', { keepData: true, clock: () => now, alertingEnv: slackEnv });
     dataDir = seed.dataDir;
     const [opened] = await seed.alerting.desk.observe([
-      { id: 'an_restart1', kind: 'volume_spike', severity: 'high', state: 'open', scope: { country: 'UZ' }, action: 'block', summary: 'Sends to UZ at 9x the usual', costPerHourUsd: 42, observed: 900, expected: 100, openedAt: now, updatedAt: now },
+      {
+        id: 'an_restart1',
+        kind: 'volume_spike',
+        severity: 'high',
+        state: 'open',
+        scope: { country: 'UZ' },
+        action: 'block',
+        summary: 'Sends to UZ at 9x the usual',
+        costPerHourUsd: 42,
+        observed: 900,
+        expected: 100,
+        openedAt: now,
+        updatedAt: now,
+      },
     ]);
     const incidentId = opened!.incidentId!;
     now = Date.now();
     await seed.alerting.tick();
-    await requestWhere('the first server\'s attempt at the trigger', (request) => request.path === '/api/chat.postMessage');
+    await requestWhere("the first server's attempt at the trigger", (request) => request.path === '/api/chat.postMessage');
     await seed.close();
 
-    const env = { TOLLGATE_DATA_DIR: dataDir, TOLLGATE_ADMIN_KEY: TEST_ADMIN_KEY, TOLLGATE_HMAC_KEY: TEST_HMAC_KEY, PD_FRAUD_KEY: 'test-pd-fraud', PD_IAM_KEY: 'test-pd-iam', ...slackEnv };
+    const env = {
+      TOLLGATE_DATA_DIR: dataDir,
+      TOLLGATE_ADMIN_KEY: TEST_ADMIN_KEY,
+      TOLLGATE_HMAC_KEY: TEST_HMAC_KEY,
+      PD_FRAUD_KEY: 'test-pd-fraud',
+      PD_IAM_KEY: 'test-pd-iam',
+      ...slackEnv,
+    };
     const failing = await spawnServer(env);
     const attemptsBefore = slack.received.length;
     // The first server's retry comes due within seconds: the child tries it, and fails again.
@@ -75,7 +100,8 @@ describe('notification outbox across a crash (child process)', () => {
       const deadline = Date.now() + DEADLINE_MS;
       let timeline: Array<{ type: string; channel?: string }> = [];
       while (!timeline.some((entry) => entry.type === 'notified' && entry.channel === 'slack')) {
-        if (Date.now() > deadline) throw new Error(`the delivery never reached the timeline: ${JSON.stringify(timeline)}\n${second.output()}`);
+        if (Date.now() > deadline)
+          throw new Error(`the delivery never reached the timeline: ${JSON.stringify(timeline)}\n${second.output()}`);
         const res = await fetch(`${second.url}/v1/incidents/${incidentId}`, { headers: { authorization: `Bearer ${TEST_ADMIN_KEY}` } });
         timeline = ((await res.json()) as { timeline: typeof timeline }).timeline;
       }

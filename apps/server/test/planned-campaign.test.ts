@@ -20,7 +20,8 @@ let without: BacktestFinding[];
 let withPlan: BacktestFinding[];
 
 const inBrazil = (findings: BacktestFinding[]) => findings.filter((f) => f.scope.country === 'BR');
-const countryVolume = (findings: BacktestFinding[]) => inBrazil(findings).filter((f) => f.kind === 'volume_spike' && f.scope.prefix === undefined && f.ts < ATTACK_START);
+const countryVolume = (findings: BacktestFinding[]) =>
+  inBrazil(findings).filter((f) => f.kind === 'volume_spike' && f.scope.prefix === undefined && f.ts < ATTACK_START);
 
 beforeAll(async () => {
   server = await openTestServer('planned-campaign');
@@ -40,7 +41,17 @@ beforeAll(async () => {
   await savePlannedEvent(
     server.core.store,
     toPlannedEventRecord(
-      { id: 'plan_test', kind: 'campaign', scope: { country: 'BR' }, startsAt: CAMPAIGN_START - 10 * MINUTE, endsAt: T0 + 3 * 60 * MINUTE, volumeMultiplier: 3, note: 'Black Friday push in Brazil', author: 'growth', createdAt: CAMPAIGN_START - 24 * 60 * MINUTE },
+      {
+        id: 'plan_test',
+        kind: 'campaign',
+        scope: { country: 'BR' },
+        startsAt: CAMPAIGN_START - 10 * MINUTE,
+        endsAt: T0 + 3 * 60 * MINUTE,
+        volumeMultiplier: 3,
+        note: 'Black Friday push in Brazil',
+        author: 'growth',
+        createdAt: CAMPAIGN_START - 24 * 60 * MINUTE,
+      },
       1,
     ),
   );

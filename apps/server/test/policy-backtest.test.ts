@@ -32,9 +32,15 @@ beforeAll(async () => {
   await loadSimulatedTraffic({ ingestor: server.core.ingestor, simulator: spec(), fromMs: START_MS, toMs: END_MS });
   const simulator = spec();
   const events = [...simulator.generate(START_MS, END_MS)];
-  const attackLabels = new Set(simulator.labels(END_MS).filter((label) => label.attack).map((label) => label.id));
+  const attackLabels = new Set(
+    simulator
+      .labels(END_MS)
+      .filter((label) => label.attack)
+      .map((label) => label.id),
+  );
   for (const event of events) {
-    if (event.kind === 'send' && event.label !== undefined && attackLabels.has(event.label)) attackSessions.add(`${event.body.app}\u0000${event.body.session_id}`);
+    if (event.kind === 'send' && event.label !== undefined && attackLabels.has(event.label))
+      attackSessions.add(`${event.body.app}\u0000${event.body.session_id}`);
   }
 }, 180_000);
 afterAll(() => server.close());
@@ -92,7 +98,11 @@ describe('the policy backtest on simulated history with a pumping burst', () => 
       payload: { policy: 'version: 1\nrisk:\n  mode: loud\n', from: new Date(START_MS).toISOString(), to: new Date(END_MS).toISOString() },
     });
     expect(res.statusCode).toBe(400);
-    expect(res.json().error).toMatchObject({ code: 'TG_REQUEST_INVALID', field: 'policy', details: { errors: [{ line: 3, path: 'risk.mode' }] } });
+    expect(res.json().error).toMatchObject({
+      code: 'TG_REQUEST_INVALID',
+      field: 'policy',
+      details: { errors: [{ line: 3, path: 'risk.mode' }] },
+    });
   });
 
   it('refuses a range over 48 hours', async () => {

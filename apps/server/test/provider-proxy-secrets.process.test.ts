@@ -81,16 +81,27 @@ describe('provider proxy in a real server process', () => {
       const legacy = await fetch(`${server.url}/vonage/sms/json`, {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ api_key: VONAGE_KEY, api_secret: VONAGE_SECRET, to: '447400140004', from: 'Shop', text: 'code 1' }).toString(),
+        body: new URLSearchParams({
+          api_key: VONAGE_KEY,
+          api_secret: VONAGE_SECRET,
+          to: '447400140004',
+          from: 'Shop',
+          text: 'code 1',
+        }).toString(),
       });
       expect(legacy.status).toBe(200);
       // The provider did hear the secrets: they were relayed, not dropped.
-      expect(standIn.heard.some((r) => r.headers.authorization === `Basic ${Buffer.from(`${ACCOUNT}:${AUTH_TOKEN}`).toString('base64')}`)).toBe(true);
+      expect(
+        standIn.heard.some((r) => r.headers.authorization === `Basic ${Buffer.from(`${ACCOUNT}:${AUTH_TOKEN}`).toString('base64')}`),
+      ).toBe(true);
       expect(standIn.heard.some((r) => r.body.includes(VONAGE_SECRET))).toBe(true);
       // Recording happens after the answer: wait until the events are stored before stopping.
       const deadline = Date.now() + WAIT_DEADLINE_MS;
       for (;;) {
-        const res = await fetch(`${server.url}/v1/metrics/traffic?interval=1d&fields=sends&app=proxy-shop&from=${Date.now() - 86_400_000}`, { headers: { authorization: `Bearer ${TEST_ADMIN_KEY}` } });
+        const res = await fetch(
+          `${server.url}/v1/metrics/traffic?interval=1d&fields=sends&app=proxy-shop&from=${Date.now() - 86_400_000}`,
+          { headers: { authorization: `Bearer ${TEST_ADMIN_KEY}` } },
+        );
         const { series } = (await res.json()) as { series: { points: { sends: number }[] }[] };
         const sends = series.flatMap((s) => s.points).reduce((sum, p) => sum + p.sends, 0);
         if (sends >= 4) break;
@@ -102,7 +113,12 @@ describe('provider proxy in a real server process', () => {
       expect(await server.exited).toBe(0);
     }
 
-    const secrets = [AUTH_TOKEN, VONAGE_SECRET, Buffer.from(`${ACCOUNT}:${AUTH_TOKEN}`).toString('base64'), Buffer.from(`${VONAGE_KEY}:${VONAGE_SECRET}`).toString('base64')];
+    const secrets = [
+      AUTH_TOKEN,
+      VONAGE_SECRET,
+      Buffer.from(`${ACCOUNT}:${AUTH_TOKEN}`).toString('base64'),
+      Buffer.from(`${VONAGE_KEY}:${VONAGE_SECRET}`).toString('base64'),
+    ];
     const output = server.output();
     // The proxied requests were logged (LOG_LEVEL=debug), just not their secrets.
     expect(output).toContain('"path":"/vonage/sms/json"');
@@ -110,11 +126,17 @@ describe('provider proxy in a real server process', () => {
 
     const core = await openCore({ TOLLGATE_DATA_DIR: dataDir, TOLLGATE_HMAC_KEY: TEST_HMAC_KEY });
     try {
-      const tables = await (await core.store.client.query({ query: 'SELECT name FROM system.tables WHERE database = currentDatabase()', format: 'JSONEachRow' })).json<{ name: string }>();
+      const tables = await (
+        await core.store.client.query({ query: 'SELECT name FROM system.tables WHERE database = currentDatabase()', format: 'JSONEachRow' })
+      ).json<{ name: string }>();
       expect(tables.map((t) => t.name)).toContain('sends_raw');
       let stored = '';
       for (const { name } of tables) {
-        const rs = await core.store.client.query({ query: 'SELECT * FROM {table:Identifier}', query_params: { table: name }, format: 'TabSeparated' });
+        const rs = await core.store.client.query({
+          query: 'SELECT * FROM {table:Identifier}',
+          query_params: { table: name },
+          format: 'TabSeparated',
+        });
         stored += await rs.text();
       }
       expect(stored).toContain(sessionId);
@@ -127,8 +149,16 @@ describe('provider proxy in a real server process', () => {
   it('refuses to start on a proxy.yaml with a mistake, naming its file and line', async () => {
     const broken = 'twilio:\n  services:\n    VAnot-a-sid:\n      app: shop\n      flow: checkout\n';
     const dir = rulesDir(broken);
-    const start = spawnServer({ TOLLGATE_DATA_DIR: tempDir('proxy-broken'), TOLLGATE_ADMIN_KEY: TEST_ADMIN_KEY, TOLLGATE_HMAC_KEY: TEST_HMAC_KEY, TOLLGATE_RULES_DIR: dir });
-    const error = await start.then(() => undefined, (e: unknown) => e as Error);
+    const start = spawnServer({
+      TOLLGATE_DATA_DIR: tempDir('proxy-broken'),
+      TOLLGATE_ADMIN_KEY: TEST_ADMIN_KEY,
+      TOLLGATE_HMAC_KEY: TEST_HMAC_KEY,
+      TOLLGATE_RULES_DIR: dir,
+    });
+    const error = await start.then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
     expect(error?.message).toContain(`${join(dir, 'proxy.yaml')}:3 twilio.services.VAnot-a-sid`);
     expect(error?.message).toContain(`${join(dir, 'proxy.yaml')}:5 twilio.services.VAnot-a-sid.flow`);
   });

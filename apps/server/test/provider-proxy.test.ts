@@ -58,11 +58,29 @@ beforeAll(async () => {
     TOLLGATE_UPSTREAM_VONAGE_REST: standIn.url,
   };
   server = await openTestServer('provider-proxy', {
-    proxy: (core) => (proxy = createProxyRuntime({ store: core.store, config, env: upstreams, relayOptions: { timeoutMs: TIMEOUT_MS }, onError: (error) => { throw error; } })),
+    proxy: (core) =>
+      (proxy = createProxyRuntime({
+        store: core.store,
+        config,
+        env: upstreams,
+        relayOptions: { timeoutMs: TIMEOUT_MS },
+        onError: (error) => {
+          throw error;
+        },
+      })),
   });
   const now = Date.now();
   await saveRateCards(server.core.store, [
-    { provider: 'twilio', country: 'GB', effective_from: now - (now % 3_600_000) - 3_600_000, price_usd: GB_PRICE_USD, price: GB_PRICE_USD, currency: 'USD', source: 'test', imported_at: now },
+    {
+      provider: 'twilio',
+      country: 'GB',
+      effective_from: now - (now % 3_600_000) - 3_600_000,
+      price_usd: GB_PRICE_USD,
+      price: GB_PRICE_USD,
+      currency: 'USD',
+      source: 'test',
+      imported_at: now,
+    },
   ]);
   await proxy.refreshPrices();
   base = await server.app.listen({ port: 0, host: '127.0.0.1' });
@@ -110,13 +128,23 @@ async function rows<T>(query: string, params: Record<string, unknown>): Promise<
 }
 
 const sendRow = (sessionId: string) =>
-  waitFor(`send ${sessionId}`, async () =>
-    (
-      await rows<{ app: string; flow: string; provider: string; message_id: string; status: string; cost_usd: number; country: string; ip: string }>(
-        'SELECT app, flow, provider, message_id, status, cost_usd, country, ip FROM sends_raw WHERE session_id = {session:String}',
-        { session: sessionId },
-      )
-    )[0],
+  waitFor(
+    `send ${sessionId}`,
+    async () =>
+      (
+        await rows<{
+          app: string;
+          flow: string;
+          provider: string;
+          message_id: string;
+          status: string;
+          cost_usd: number;
+          country: string;
+          ip: string;
+        }>('SELECT app, flow, provider, message_id, status, cost_usd, country, ip FROM sends_raw WHERE session_id = {session:String}', {
+          session: sessionId,
+        })
+      )[0],
   );
 
 const heardSince = (count: number) => standIn.heard.slice(count);
@@ -125,12 +153,21 @@ const heardSince = (count: number) => standIn.heard.slice(count);
 const post = (path: string, form: Record<string, string>, headers: Record<string, string> = {}) =>
   fetch(`${base}${path}`, {
     method: 'POST',
-    headers: { authorization: `Basic ${Buffer.from(`${ACCOUNT}:${AUTH_TOKEN}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded', ...headers },
+    headers: {
+      authorization: `Basic ${Buffer.from(`${ACCOUNT}:${AUTH_TOKEN}`).toString('base64')}`,
+      'content-type': 'application/x-www-form-urlencoded',
+      ...headers,
+    },
     body: new URLSearchParams(form).toString(),
   });
 
 async function trip(scope: Record<string, unknown>, action: 'block' | 'challenge'): Promise<string> {
-  const res = await server.app.inject({ method: 'POST', url: '/v1/breakers', payload: { scope, action, note: 'proxy test' }, headers: server.auth('operate') });
+  const res = await server.app.inject({
+    method: 'POST',
+    url: '/v1/breakers',
+    payload: { scope, action, note: 'proxy test' },
+    headers: server.auth('operate'),
+  });
   expect(res.statusCode).toBe(201);
   return res.json().id;
 }
@@ -158,10 +195,15 @@ describe('Twilio Verify through the proxy', () => {
     const verification = await client.verify.v2.services(SERVICE).verifications.create({ to: phone, channel: 'sms' });
     const wrong = await client.verify.v2.services(SERVICE).verificationChecks.create({ verificationSid: verification.sid, code: '000000' });
     expect(wrong.status).toBe('pending');
-    const right = await client.verify.v2.services(SERVICE).verificationChecks.create({ verificationSid: verification.sid, code: RIGHT_CODE });
+    const right = await client.verify.v2
+      .services(SERVICE)
+      .verificationChecks.create({ verificationSid: verification.sid, code: RIGHT_CODE });
     expect(right.status).toBe('approved');
     const outcomes = await waitFor('two verify events', async () => {
-      const found = await rows<{ success: number }>('SELECT success FROM verifies_raw WHERE session_id = {session:String} ORDER BY ts, success', { session: verification.sid });
+      const found = await rows<{ success: number }>(
+        'SELECT success FROM verifies_raw WHERE session_id = {session:String} ORDER BY ts, success',
+        { session: verification.sid },
+      );
       return found.length === 2 ? found : undefined;
     });
     expect(outcomes.map((o) => Number(o.success)).sort()).toEqual([0, 1]);
@@ -177,8 +219,13 @@ describe('Twilio Verify through the proxy', () => {
     expect(((await checked.json()) as { status: string }).status).toBe('approved');
     const from = Date.now() - 3_600_000;
     const point = await waitFor('a verified session in the traffic view', async () => {
-      const res = await server.app.inject({ url: `/v1/metrics/traffic?from=${from}&interval=1d&app=proxy-shop&flow=step_up&fields=sends,sessions,verified_sessions,conversion`, headers: server.auth('read') });
-      const found = (res.json() as { series: { points: { sends: number; sessions: number; verified_sessions: number; conversion: number | null }[] }[] }).series.flatMap((s) => s.points)[0];
+      const res = await server.app.inject({
+        url: `/v1/metrics/traffic?from=${from}&interval=1d&app=proxy-shop&flow=step_up&fields=sends,sessions,verified_sessions,conversion`,
+        headers: server.auth('read'),
+      });
+      const found = (
+        res.json() as { series: { points: { sends: number; sessions: number; verified_sessions: number; conversion: number | null }[] }[] }
+      ).series.flatMap((s) => s.points)[0];
       return found !== undefined && found.verified_sessions === 1 ? found : undefined;
     });
     expect(point).toEqual(expect.objectContaining({ sends: 1, sessions: 1, verified_sessions: 1, conversion: 1 }));
@@ -197,7 +244,10 @@ describe('Twilio Verify through the proxy', () => {
 
   it('relays a fetch of a verification without deciding or recording it', async () => {
     const before = standIn.heard.length;
-    const fetched = await twilioClient().verify.v2.services(SERVICE).verifications(`VE${'9'.repeat(32)}`).fetch();
+    const fetched = await twilioClient()
+      .verify.v2.services(SERVICE)
+      .verifications(`VE${'9'.repeat(32)}`)
+      .fetch();
     expect(fetched.sid).toBe(`VE${'9'.repeat(32)}`);
     expect(heardSince(before)).toHaveLength(1);
   });
@@ -228,23 +278,80 @@ describe('who may use the proxy', () => {
   const basic = (user: string, secret: string) => `Basic ${Buffer.from(`${user}:${secret}`).toString('base64')}`;
   const UNKNOWN_SERVICE = `VA${'e'.repeat(32)}`;
   const UNKNOWN_ACCOUNT = `AC${'e'.repeat(32)}`;
-  const twilioForm = new URLSearchParams({ To: '+447400130001', Channel: 'sms', Code: '123456', Body: 'hi', From: '+15005550006' }).toString();
+  const twilioForm = new URLSearchParams({
+    To: '+447400130001',
+    Channel: 'sms',
+    Code: '123456',
+    Body: 'hi',
+    From: '+15005550006',
+  }).toString();
   const vonageJson = JSON.stringify({ brand: 'Shop', workflow: [{ channel: 'sms', to: '447400130001' }], code: '123456' });
   /** Every proxy route: the request a known caller would make, and the same from a caller proxy.yaml does not list. */
   const ROUTES: { method: 'GET' | 'POST'; path: string; unknownPath: string; body?: string; type?: string; unknownAuth: string }[] = [
-    { method: 'POST', path: `/twilio/verify/v2/Services/${SERVICE}/Verifications`, unknownPath: `/twilio/verify/v2/Services/${UNKNOWN_SERVICE}/Verifications`, body: twilioForm, type: FORM_TYPE, unknownAuth: basic(ACCOUNT, AUTH_TOKEN) },
-    { method: 'POST', path: `/twilio/verify/v2/Services/${SERVICE}/VerificationCheck`, unknownPath: `/twilio/verify/v2/Services/${UNKNOWN_SERVICE}/VerificationCheck`, body: twilioForm, type: FORM_TYPE, unknownAuth: basic(ACCOUNT, AUTH_TOKEN) },
-    { method: 'GET', path: `/twilio/verify/v2/Services/${SERVICE}/Verifications/VE${'1'.repeat(32)}`, unknownPath: `/twilio/verify/v2/Services/${UNKNOWN_SERVICE}/Verifications/VE${'1'.repeat(32)}`, unknownAuth: basic(ACCOUNT, AUTH_TOKEN) },
-    { method: 'POST', path: `/twilio/api/2010-04-01/Accounts/${ACCOUNT}/Messages.json`, unknownPath: `/twilio/api/2010-04-01/Accounts/${UNKNOWN_ACCOUNT}/Messages.json`, body: twilioForm, type: FORM_TYPE, unknownAuth: basic(UNKNOWN_ACCOUNT, AUTH_TOKEN) },
-    { method: 'POST', path: '/vonage/v2/verify', unknownPath: '/vonage/v2/verify', body: vonageJson, type: 'application/json', unknownAuth: basic('ffff0000', VONAGE_SECRET) },
-    { method: 'POST', path: '/vonage/v2/verify/c11236f4-00bf-4b89-84ba-000000000001', unknownPath: '/vonage/v2/verify/c11236f4-00bf-4b89-84ba-000000000001', body: vonageJson, type: 'application/json', unknownAuth: basic('ffff0000', VONAGE_SECRET) },
-    { method: 'POST', path: '/vonage/sms/json', unknownPath: '/vonage/sms/json', body: 'to=447400130001&from=Shop&text=hi', type: FORM_TYPE, unknownAuth: basic('ffff0000', VONAGE_SECRET) },
+    {
+      method: 'POST',
+      path: `/twilio/verify/v2/Services/${SERVICE}/Verifications`,
+      unknownPath: `/twilio/verify/v2/Services/${UNKNOWN_SERVICE}/Verifications`,
+      body: twilioForm,
+      type: FORM_TYPE,
+      unknownAuth: basic(ACCOUNT, AUTH_TOKEN),
+    },
+    {
+      method: 'POST',
+      path: `/twilio/verify/v2/Services/${SERVICE}/VerificationCheck`,
+      unknownPath: `/twilio/verify/v2/Services/${UNKNOWN_SERVICE}/VerificationCheck`,
+      body: twilioForm,
+      type: FORM_TYPE,
+      unknownAuth: basic(ACCOUNT, AUTH_TOKEN),
+    },
+    {
+      method: 'GET',
+      path: `/twilio/verify/v2/Services/${SERVICE}/Verifications/VE${'1'.repeat(32)}`,
+      unknownPath: `/twilio/verify/v2/Services/${UNKNOWN_SERVICE}/Verifications/VE${'1'.repeat(32)}`,
+      unknownAuth: basic(ACCOUNT, AUTH_TOKEN),
+    },
+    {
+      method: 'POST',
+      path: `/twilio/api/2010-04-01/Accounts/${ACCOUNT}/Messages.json`,
+      unknownPath: `/twilio/api/2010-04-01/Accounts/${UNKNOWN_ACCOUNT}/Messages.json`,
+      body: twilioForm,
+      type: FORM_TYPE,
+      unknownAuth: basic(UNKNOWN_ACCOUNT, AUTH_TOKEN),
+    },
+    {
+      method: 'POST',
+      path: '/vonage/v2/verify',
+      unknownPath: '/vonage/v2/verify',
+      body: vonageJson,
+      type: 'application/json',
+      unknownAuth: basic('ffff0000', VONAGE_SECRET),
+    },
+    {
+      method: 'POST',
+      path: '/vonage/v2/verify/c11236f4-00bf-4b89-84ba-000000000001',
+      unknownPath: '/vonage/v2/verify/c11236f4-00bf-4b89-84ba-000000000001',
+      body: vonageJson,
+      type: 'application/json',
+      unknownAuth: basic('ffff0000', VONAGE_SECRET),
+    },
+    {
+      method: 'POST',
+      path: '/vonage/sms/json',
+      unknownPath: '/vonage/sms/json',
+      body: 'to=447400130001&from=Shop&text=hi',
+      type: FORM_TYPE,
+      unknownAuth: basic('ffff0000', VONAGE_SECRET),
+    },
   ];
 
   it.each(ROUTES)('$method $path: without credentials 401, from an unlisted caller 403, neither relayed', async (route) => {
     const before = standIn.heard.length;
     const call = (path: string, headers: Record<string, string>) =>
-      fetch(`${base}${path}`, { method: route.method, headers: { ...(route.type && { 'content-type': route.type }), ...headers }, ...(route.body !== undefined && { body: route.body }) });
+      fetch(`${base}${path}`, {
+        method: route.method,
+        headers: { ...(route.type && { 'content-type': route.type }), ...headers },
+        ...(route.body !== undefined && { body: route.body }),
+      });
     const anonymous = await call(route.path, {});
     expect(anonymous.status).toBe(401);
     const unknown = await call(route.unknownPath, { authorization: route.unknownAuth });
@@ -255,7 +362,7 @@ describe('who may use the proxy', () => {
   it.each([
     ['an unknown Verify service', `/twilio/verify/v2/Services/VA${'e'.repeat(32)}/Verifications`, 20403, 'twilio.services'],
     ['an unknown account', `/twilio/api/2010-04-01/Accounts/AC${'e'.repeat(32)}/Messages.json`, 20403, 'twilio.accounts'],
-  ])('refuses %s with 403 in Twilio\'s shape and never relays it', async (_label, path, code, listPath) => {
+  ])("refuses %s with 403 in Twilio's shape and never relays it", async (_label, path, code, listPath) => {
     const before = standIn.heard.length;
     const res = await post(path, { To: gbNumber(), Channel: 'sms', Body: 'hi', From: '+15005550006' });
     expect(res.status).toBe(403);
@@ -269,7 +376,10 @@ describe('who may use the proxy', () => {
   it('refuses an unknown Vonage API key with 403 and never relays it', async () => {
     const before = standIn.heard.length;
     const vonage = new Vonage({ apiKey: 'ffff0000', apiSecret: VONAGE_SECRET }, { restHost: `${base}/vonage` });
-    const error = await vonage.sms.send({ to: gbNumber().slice(1), from: 'Shop', text: 'hi' }).then(() => undefined, (e: unknown) => e);
+    const error = await vonage.sms.send({ to: gbNumber().slice(1), from: 'Shop', text: 'hi' }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect((error as { response?: { status: number } }).response?.status).toBe(403);
     expect(heardSince(before)).toEqual([]);
   });
@@ -287,8 +397,15 @@ describe('who may use the proxy', () => {
   });
 
   it('refuses a bad X-Tollgate-Flow or X-Tollgate-Client-Ip with 400 naming the header', async () => {
-    for (const [header, value] of [['x-tollgate-flow', 'checkout'], ['x-tollgate-client-ip', 'not-an-ip']] as const) {
-      const res = await post(`/twilio/verify/v2/Services/${SERVICE}/Verifications`, { To: gbNumber(), Channel: 'sms' }, { [header]: value });
+    for (const [header, value] of [
+      ['x-tollgate-flow', 'checkout'],
+      ['x-tollgate-client-ip', 'not-an-ip'],
+    ] as const) {
+      const res = await post(
+        `/twilio/verify/v2/Services/${SERVICE}/Verifications`,
+        { To: gbNumber(), Channel: 'sms' },
+        { [header]: value },
+      );
       expect(res.status).toBe(400);
       const body = (await res.json()) as { code: number; message: string; status: number };
       expect(body.code).toBe(60200);
@@ -301,7 +418,13 @@ describe('decide, then relay', () => {
   it('answers a blocked send with Twilio 60410 and X-Tollgate-Decision; the provider never hears of it', async () => {
     const breaker = await trip({ country: 'DE' }, 'block');
     const before = standIn.heard.length;
-    const error = await twilioClient().verify.v2.services(SERVICE).verifications.create({ to: '+4915112345678', channel: 'sms' }).then(() => undefined, (e: unknown) => e);
+    const error = await twilioClient()
+      .verify.v2.services(SERVICE)
+      .verifications.create({ to: '+4915112345678', channel: 'sms' })
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
     expect(error).toMatchObject({ status: 403, code: 60410 });
     const raw = await post(`/twilio/verify/v2/Services/${SERVICE}/Verifications`, { To: '+4915112345679', Channel: 'sms' });
     expect(raw.status).toBe(403);
@@ -322,7 +445,10 @@ describe('decide, then relay', () => {
     expect(refused.headers.get('x-tollgate-decision')).toMatch(/^challenge=captcha; reasons=breaker_challenge/);
     expect(heardSince(before)).toEqual([]);
 
-    const relayed = await post(`/twilio/verify/v2/Services/${SERVICE_HANDLING_CHALLENGES}/Verifications`, { To: '+33612345679', Channel: 'sms' });
+    const relayed = await post(`/twilio/verify/v2/Services/${SERVICE_HANDLING_CHALLENGES}/Verifications`, {
+      To: '+33612345679',
+      Channel: 'sms',
+    });
     expect(relayed.status).toBe(201);
     expect(relayed.headers.get('x-tollgate-decision')).toMatch(/^challenge=captcha/);
     expect(heardSince(before)).toHaveLength(1);
@@ -333,7 +459,11 @@ describe('decide, then relay', () => {
     const network = server.core.identity.asn.lookup(userIp);
     expect(network).not.toBeNull();
     await trip({ asn: network!.asn, app: 'proxy-shop' }, 'block');
-    const withIp = await post(`/twilio/verify/v2/Services/${SERVICE}/Verifications`, { To: gbNumber(), Channel: 'sms' }, { 'x-tollgate-client-ip': userIp });
+    const withIp = await post(
+      `/twilio/verify/v2/Services/${SERVICE}/Verifications`,
+      { To: gbNumber(), Channel: 'sms' },
+      { 'x-tollgate-client-ip': userIp },
+    );
     expect(withIp.status).toBe(403);
     const without = await post(`/twilio/verify/v2/Services/${SERVICE}/Verifications`, { To: gbNumber(), Channel: 'sms' });
     expect(without.status).toBe(201);
@@ -343,7 +473,11 @@ describe('decide, then relay', () => {
   });
 
   it('counts X-Tollgate-Flow instead of the flow proxy.yaml gives', async () => {
-    const res = await post(`/twilio/verify/v2/Services/${SERVICE}/Verifications`, { To: gbNumber(), Channel: 'sms' }, { 'x-tollgate-flow': 'recovery' });
+    const res = await post(
+      `/twilio/verify/v2/Services/${SERVICE}/Verifications`,
+      { To: gbNumber(), Channel: 'sms' },
+      { 'x-tollgate-flow': 'recovery' },
+    );
     expect(res.status).toBe(201);
     expect((await sendRow(((await res.json()) as { sid: string }).sid)).flow).toBe('recovery');
   });
@@ -352,7 +486,12 @@ describe('decide, then relay', () => {
 describe('Twilio Messages through the proxy', () => {
   it("points StatusCallback at Tollgate, stores the receipt and passes the callback on to the service's own URL", async () => {
     const before = standIn.heard.length;
-    const message = await twilioClient().messages.create({ to: gbNumber(), from: '+15005550006', body: 'Your code is 123456', statusCallback: callbackUrl });
+    const message = await twilioClient().messages.create({
+      to: gbNumber(),
+      from: '+15005550006',
+      body: 'Your code is 123456',
+      statusCallback: callbackUrl,
+    });
     expect(message.sid).toMatch(/^SM/);
     const relayed = new URLSearchParams(heardSince(before)[0]!.body);
     const pointed = new URL(relayed.get('StatusCallback')!);
@@ -364,29 +503,53 @@ describe('Twilio Messages through the proxy', () => {
 
     // Twilio calls back the URL it was given.
     const status = { MessageSid: message.sid, MessageStatus: 'delivered', To: message.to ?? '', AccountSid: ACCOUNT };
-    const res = await fetch(pointed, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': 'sig-from-twilio' }, body: new URLSearchParams(status).toString() });
+    const res = await fetch(pointed, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': 'sig-from-twilio' },
+      body: new URLSearchParams(status).toString(),
+    });
     expect(res.status).toBe(200);
     expect(callbacks.at(-1)!.body).toBe(new URLSearchParams(status).toString());
     expect(callbacks.at(-1)!.headers['x-twilio-signature']).toBe('sig-from-twilio');
     expect(callbacks.at(-1)!.headers['x-tollgate-callback-url']).toBe(pointed.toString());
-    const receipt = await waitFor('the receipt', async () =>
-      (await rows<{ status: string }>('SELECT status FROM receipts_raw WHERE message_id = {id:String}', { id: message.sid }))[0],
+    const receipt = await waitFor(
+      'the receipt',
+      async () =>
+        (await rows<{ status: string }>('SELECT status FROM receipts_raw WHERE message_id = {id:String}', { id: message.sid }))[0],
     );
     expect(receipt.status).toBe('delivered');
   });
 
   it('refuses callbacks through a URL Tollgate did not write for their account, and stores nothing of them', async () => {
-    const message = await twilioClient().messages.create({ to: gbNumber(), from: '+15005550006', body: 'code 1', statusCallback: callbackUrl });
+    const message = await twilioClient().messages.create({
+      to: gbNumber(),
+      from: '+15005550006',
+      body: 'code 1',
+      statusCallback: callbackUrl,
+    });
     const written = new URL(new URLSearchParams(standIn.heard.at(-1)!.body).get('StatusCallback')!);
     const forgedTarget = new URL(written);
     forgedTarget.searchParams.set('to', 'http://127.0.0.1:9/elsewhere');
     const unsigned = new URL(`${base}/twilio/status-callback`);
-    const body = (account: string, status: string) => new URLSearchParams({ MessageSid: message.sid, MessageStatus: status, AccountSid: account }).toString();
-    for (const [url, account] of [[forgedTarget, ACCOUNT], [unsigned, ACCOUNT], [written, `AC${'d'.repeat(32)}`]] as const) {
-      const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: body(account, 'undelivered') });
+    const body = (account: string, status: string) =>
+      new URLSearchParams({ MessageSid: message.sid, MessageStatus: status, AccountSid: account }).toString();
+    for (const [url, account] of [
+      [forgedTarget, ACCOUNT],
+      [unsigned, ACCOUNT],
+      [written, `AC${'d'.repeat(32)}`],
+    ] as const) {
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: body(account, 'undelivered'),
+      });
       expect(res.status).toBe(403);
     }
-    const accepted = await fetch(written, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: body(ACCOUNT, 'sent') });
+    const accepted = await fetch(written, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: body(ACCOUNT, 'sent'),
+    });
     expect(accepted.status).toBe(200);
     const receipts = await waitFor('the one accepted receipt', async () => {
       const found = await rows<{ status: string }>('SELECT status FROM receipts_raw WHERE message_id = {id:String}', { id: message.sid });
@@ -397,27 +560,36 @@ describe('Twilio Messages through the proxy', () => {
 });
 
 describe('Vonage through the proxy', () => {
-  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
+  const { privateKey } = generateKeyPairSync('rsa', {
+    modulusLength: 2048,
+    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+  });
 
   it('relays Verify v2 with an application JWT, records the send and the checks', async () => {
     const vonage = new Vonage({ applicationId: VONAGE_APP, privateKey }, { apiHost: `${base}/vonage` });
     const phone = gbNumber();
     const before = standIn.heard.length;
-    const request = await vonage.verify2.newRequest({ brand: 'Shop', workflow: [{ channel: 'sms', to: phone.slice(1) }] } as Parameters<typeof vonage.verify2.newRequest>[0]);
+    const request = await vonage.verify2.newRequest({ brand: 'Shop', workflow: [{ channel: 'sms', to: phone.slice(1) }] } as Parameters<
+      typeof vonage.verify2.newRequest
+    >[0]);
     expect(request.requestId).toMatch(/^c11236f4-/);
     expect(heardSince(before)[0]!.headers.authorization).toMatch(/^Bearer /);
     expect(await sendRow(request.requestId)).toMatchObject({ app: 'proxy-shop', flow: 'signup', provider: 'vonage', status: 'accepted' });
     await expect(vonage.verify2.checkCode(request.requestId, '000000')).rejects.toBeTruthy();
     expect(await vonage.verify2.checkCode(request.requestId, RIGHT_CODE)).toBe('completed');
     const outcomes = await waitFor('two verify events', async () => {
-      const found = await rows<{ success: number; phone_hash: string }>('SELECT success, phone_hash FROM verifies_raw WHERE session_id = {session:String}', { session: request.requestId });
+      const found = await rows<{ success: number; phone_hash: string }>(
+        'SELECT success, phone_hash FROM verifies_raw WHERE session_id = {session:String}',
+        { session: request.requestId },
+      );
       return found.length === 2 ? found : undefined;
     });
     expect(outcomes.map((o) => Number(o.success)).sort()).toEqual([0, 1]);
     expect(outcomes.every((o) => o.phone_hash !== '')).toBe(true);
   });
 
-  it('relays an SMS with an API key and answers a blocked one in the SMS API\'s own shape', async () => {
+  it("relays an SMS with an API key and answers a blocked one in the SMS API's own shape", async () => {
     const vonage = new Vonage({ apiKey: VONAGE_KEY, apiSecret: VONAGE_SECRET }, { restHost: `${base}/vonage` });
     const sent = await vonage.sms.send({ to: gbNumber().slice(1), from: 'Shop', text: 'Your code is 123456' });
     const messageId = sent.messages[0]!.messageId!;
@@ -425,18 +597,27 @@ describe('Vonage through the proxy', () => {
 
     await trip({ country: 'ES' }, 'block');
     const before = standIn.heard.length;
-    const error = await vonage.sms.send({ to: '34612345678', from: 'Shop', text: 'Your code is 123456' }).then(() => undefined, (e: unknown) => e);
+    const error = await vonage.sms.send({ to: '34612345678', from: 'Shop', text: 'Your code is 123456' }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(error).toMatchObject({ response: { messages: [{ status: '7' }] } });
     expect(heardSince(before)).toEqual([]);
   });
 });
 
 describe('when the provider is slow or down', () => {
-  it('passes back a timeout as 504 in Twilio\'s shape, does not send twice, and shows the outage in the delivery view', async () => {
+  it("passes back a timeout as 504 in Twilio's shape, does not send twice, and shows the outage in the delivery view", async () => {
     standIn.delayMs = TIMEOUT_MS * 5;
     const before = standIn.heard.length;
     try {
-      const error = await twilioClient().verify.v2.services(SERVICE).verifications.create({ to: gbNumber(), channel: 'sms' }).then(() => undefined, (e: unknown) => e);
+      const error = await twilioClient()
+        .verify.v2.services(SERVICE)
+        .verifications.create({ to: gbNumber(), channel: 'sms' })
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        );
       expect(error).toMatchObject({ status: 504, code: 20504 });
     } finally {
       standIn.delayMs = 0;
@@ -445,23 +626,39 @@ describe('when the provider is slow or down', () => {
     expect(heardSince(before)).toHaveLength(1);
     const from = Date.now() - 3_600_000;
     const delivery = await waitFor('the failed receipt in the delivery view', async () => {
-      const res = await server.app.inject({ url: `/v1/metrics/delivery?from=${from}&interval=1d&group_by=provider&provider=twilio`, headers: server.auth('read') });
+      const res = await server.app.inject({
+        url: `/v1/metrics/delivery?from=${from}&interval=1d&group_by=provider&provider=twilio`,
+        headers: server.auth('read'),
+      });
       const body = res.json();
       return body.errors?.some((e: { error_code: string }) => e.error_code === 'timeout') ? body : undefined;
     });
     expect(delivery.errors.find((e: { error_code: string }) => e.error_code === 'timeout').receipts).toBeGreaterThanOrEqual(1);
-    const failed = await rows<{ n: string }>("SELECT count() AS n FROM sends_raw WHERE app = {app:String} AND status = 'failed'", { app: 'proxy-shop' });
+    const failed = await rows<{ n: string }>("SELECT count() AS n FROM sends_raw WHERE app = {app:String} AND status = 'failed'", {
+      app: 'proxy-shop',
+    });
     expect(Number(failed[0]!.n)).toBeGreaterThanOrEqual(1);
   });
 });
 
 describe('upstreams behind the egress guard', () => {
   it('refuses an upstream inside the network unless allowed, and relays to it once it is listed', async () => {
-    const request = { operation: OPERATIONS.twilioVerificationFetch, url: `${standIn.url}/v2/Services/${SERVICE}/Verifications/VE${'0'.repeat(32)}`, method: 'GET' as const, headers: {} };
+    const request = {
+      operation: OPERATIONS.twilioVerificationFetch,
+      url: `${standIn.url}/v2/Services/${SERVICE}/Verifications/VE${'0'.repeat(32)}`,
+      method: 'GET' as const,
+      headers: {},
+    };
     const before = standIn.heard.length;
     const closed = createEgressGuard({ allow: parseEgressAllow(undefined) });
     try {
-      const refused = await createProxyRuntime({ store: server.core.store, config, env: {}, fetch: (url, init) => closed.fetch(url, init), onError: () => undefined }).relay.relay(request);
+      const refused = await createProxyRuntime({
+        store: server.core.store,
+        config,
+        env: {},
+        fetch: (url, init) => closed.fetch(url, init),
+        onError: () => undefined,
+      }).relay.relay(request);
       expect(refused).toMatchObject({ ok: false, failure: 'unreachable' });
       expect(refused.ok === false && refused.detail).toMatch(/loopback/);
       expect(heardSince(before)).toHaveLength(0);
@@ -470,7 +667,13 @@ describe('upstreams behind the egress guard', () => {
     }
     const open = createEgressGuard({ allow: parseEgressAllow('127.0.0.1') });
     try {
-      const relayed = await createProxyRuntime({ store: server.core.store, config, env: {}, fetch: (url, init) => open.fetch(url, init), onError: () => undefined }).relay.relay(request);
+      const relayed = await createProxyRuntime({
+        store: server.core.store,
+        config,
+        env: {},
+        fetch: (url, init) => open.fetch(url, init),
+        onError: () => undefined,
+      }).relay.relay(request);
       expect(relayed.ok).toBe(true);
       expect(heardSince(before)).toHaveLength(1);
     } finally {

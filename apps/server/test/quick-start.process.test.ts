@@ -26,7 +26,13 @@ describe('npm start (tollgate start)', () => {
   it('prints its URLs and a generated admin key, feeds demo traffic, logs no phone number, and drains on SIGTERM', async () => {
     // Two hours of demo backfill instead of the two days npm start writes: the same path, in seconds.
     const server = await spawnServer(
-      { TOLLGATE_DATA_DIR: dataDir, TOLLGATE_HMAC_KEY: TEST_HMAC_KEY, TOLLGATE_ADMIN_KEY: '', LOG_LEVEL: 'debug', TOLLGATE_DEMO_BACKFILL_HOURS: '2' },
+      {
+        TOLLGATE_DATA_DIR: dataDir,
+        TOLLGATE_HMAC_KEY: TEST_HMAC_KEY,
+        TOLLGATE_ADMIN_KEY: '',
+        LOG_LEVEL: 'debug',
+        TOLLGATE_DEMO_BACKFILL_HOURS: '2',
+      },
       'start',
     );
     const adminKey = readFileSync(join(dataDir, 'admin.key'), 'utf8').trim();
@@ -52,14 +58,31 @@ describe('npm start (tollgate start)', () => {
     await fetch(`${server.url}/v1/events/send`, {
       method: 'POST',
       headers: { ...headers, 'content-type': 'application/json' },
-      body: JSON.stringify([{ event_id: 'x', ts: Date.now(), app: 'a', flow: 'login', session_id: 's', phone: '+15005550199', ip: '1.2.3.4', provider: 'p', status: 'accepted', cost: 0 }]),
+      body: JSON.stringify([
+        {
+          event_id: 'x',
+          ts: Date.now(),
+          app: 'a',
+          flow: 'login',
+          session_id: 's',
+          phone: '+15005550199',
+          ip: '1.2.3.4',
+          provider: 'p',
+          status: 'accepted',
+          cost: 0,
+        },
+      ]),
     });
     await fetch(`${server.url}/v1/providers/vonage/dlr?msisdn=447400123456&messageId=m1&status=delivered`, { headers });
 
     server.process.kill('SIGTERM');
     expect(await server.exited).toBe(0);
     // The banner shows the admin key on purpose; the structured log lines must not.
-    const log = server.output().split('\n').filter((line) => line.startsWith('{')).join('\n');
+    const log = server
+      .output()
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .join('\n');
     expect(log).toMatch(/"msg":"request completed"/);
     expect(log).not.toMatch(/5005550199|7400123456/);
     expect(log).not.toContain(adminKey);

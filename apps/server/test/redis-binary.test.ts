@@ -16,7 +16,11 @@ chmodSync(join(bin, 'redis-server'), 0o755);
 
 describe('finding redis-server for the tests', () => {
   it('takes the first redis-server on PATH', async () => {
-    expect(await findRedisServer({ path: `${empty}:${bin}`, mayInstall: false })).toEqual({ found: true, path: join(bin, 'redis-server'), provisioned: false });
+    expect(await findRedisServer({ path: `${empty}:${bin}`, mayInstall: false })).toEqual({
+      found: true,
+      path: join(bin, 'redis-server'),
+      provisioned: false,
+    });
   });
 
   it('stops at once with one line saying how to get it where it may not install packages', async () => {

@@ -9,7 +9,12 @@ const PASSWORD = 'correct horse battery staple';
 beforeAll(async () => {
   server = await openTestServer('sessions');
   for (const role of ['viewer', 'finance', 'oncall', 'admin'] as const) {
-    const res = await server.app.inject({ method: 'POST', url: '/v1/users', payload: { name: `ana-${role}`, role, password: PASSWORD }, headers: server.auth('admin') });
+    const res = await server.app.inject({
+      method: 'POST',
+      url: '/v1/users',
+      payload: { name: `ana-${role}`, role, password: PASSWORD },
+      headers: server.auth('admin'),
+    });
     expect(res.statusCode).toBe(201);
   }
 });
@@ -58,21 +63,37 @@ describe('signing in', () => {
 
   it('answers 400 naming the field for a body without a password', async () => {
     const res = await server.app.inject({ method: 'POST', url: '/v1/sessions', payload: { username: 'ana-viewer' } });
-    expect({ status: res.statusCode, code: res.json().error.code, field: res.json().error.field }).toEqual({ status: 400, code: 'TG_REQUEST_INVALID', field: 'password' });
+    expect({ status: res.statusCode, code: res.json().error.code, field: res.json().error.field }).toEqual({
+      status: 400,
+      code: 'TG_REQUEST_INVALID',
+      field: 'password',
+    });
   });
 
   it('throttles a user name after five failures with 429 and Retry-After, even with the right password', async () => {
-    await server.app.inject({ method: 'POST', url: '/v1/users', payload: { name: 'ana-locked', role: 'viewer', password: PASSWORD }, headers: server.auth('admin') });
-    for (let attempt = 0; attempt < 5; attempt++) expect((await signIn('ana-locked', 'wrong password!!', `203.0.113.${attempt}`)).statusCode).toBe(401);
+    await server.app.inject({
+      method: 'POST',
+      url: '/v1/users',
+      payload: { name: 'ana-locked', role: 'viewer', password: PASSWORD },
+      headers: server.auth('admin'),
+    });
+    for (let attempt = 0; attempt < 5; attempt++)
+      expect((await signIn('ana-locked', 'wrong password!!', `203.0.113.${attempt}`)).statusCode).toBe(401);
     const res = await signIn('ana-locked', PASSWORD, '203.0.113.99');
     expect(res.statusCode).toBe(429);
     expect(res.json().error.code).toBe('TG_LOGIN_THROTTLED');
     expect(Number(res.headers['retry-after'])).toBeGreaterThan(800);
   });
 
-  it("believes X-Forwarded-For only from a trusted proxy: a client cannot pick its own address to dodge the per-address throttle", async () => {
+  it('believes X-Forwarded-For only from a trusted proxy: a client cannot pick its own address to dodge the per-address throttle', async () => {
     const attempt = (user: string, remoteAddress: string, forwardedFor: string) =>
-      server.app.inject({ method: 'POST', url: '/v1/sessions', payload: { username: user, password: 'wrong password!!' }, remoteAddress, headers: { 'x-forwarded-for': forwardedFor } });
+      server.app.inject({
+        method: 'POST',
+        url: '/v1/sessions',
+        payload: { username: user, password: 'wrong password!!' },
+        remoteAddress,
+        headers: { 'x-forwarded-for': forwardedFor },
+      });
     // A client on the internet, a new user name and a new claimed address each time: its own address is counted.
     for (let i = 0; i < 5; i++) expect((await attempt(`guess-${i}`, '203.0.113.77', `198.51.100.${i}`)).statusCode).toBe(401);
     const sixth = await attempt('guess-5', '203.0.113.77', '198.51.100.5');
@@ -92,7 +113,12 @@ describe('signing in', () => {
   });
 
   it('refuses a user with a short password with 400 naming the field', async () => {
-    const res = await server.app.inject({ method: 'POST', url: '/v1/users', payload: { name: 'shorty', role: 'viewer', password: 'short' }, headers: server.auth('admin') });
+    const res = await server.app.inject({
+      method: 'POST',
+      url: '/v1/users',
+      payload: { name: 'shorty', role: 'viewer', password: 'short' },
+      headers: server.auth('admin'),
+    });
     expect({ status: res.statusCode, field: res.json().error.field }).toEqual({ status: 400, field: 'password' });
   });
 });
@@ -117,7 +143,12 @@ describe('roles on the API', () => {
 
   it('records the user as the actor of what the session does', async () => {
     const token = await tokenOf('oncall');
-    const res = await server.app.inject({ method: 'POST', url: '/v1/breakers', payload: { scope: { country: 'TJ' }, action: 'block', note: 'pumping' }, headers: { authorization: `Bearer ${token}` } });
+    const res = await server.app.inject({
+      method: 'POST',
+      url: '/v1/breakers',
+      payload: { scope: { country: 'TJ' }, action: 'block', note: 'pumping' },
+      headers: { authorization: `Bearer ${token}` },
+    });
     expect(res.json().reason).toMatchObject({ kind: 'manual', actor: 'ana-oncall' });
   });
 });

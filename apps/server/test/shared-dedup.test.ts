@@ -133,6 +133,8 @@ describe('TOLLGATE_DEDUP_WINDOW_MINUTES', () => {
   });
 
   it.each(['0', '1.5', 'an hour', '20000'])('refuses %j, naming the variable', (text) => {
-    expect(() => dedupWindowFromEnv({ TOLLGATE_DEDUP_WINDOW_MINUTES: text })).toThrow(/TOLLGATE_DEDUP_WINDOW_MINUTES must be a whole number of minutes/);
+    expect(() => dedupWindowFromEnv({ TOLLGATE_DEDUP_WINDOW_MINUTES: text })).toThrow(
+      /TOLLGATE_DEDUP_WINDOW_MINUTES must be a whole number of minutes/,
+    );
   });
 });

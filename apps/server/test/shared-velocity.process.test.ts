@@ -21,7 +21,13 @@ let b: ChildServer;
 async function decisionNode(): Promise<ChildServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'tollgate-shared-'));
   dirs.push(dataDir);
-  return spawnServer({ TOLLGATE_DATA_DIR: dataDir, TOLLGATE_ADMIN_KEY: TEST_ADMIN_KEY, TOLLGATE_HMAC_KEY: TEST_HMAC_KEY, TOLLGATE_ROLES: 'decide', REDIS_URL: redis.url });
+  return spawnServer({
+    TOLLGATE_DATA_DIR: dataDir,
+    TOLLGATE_ADMIN_KEY: TEST_ADMIN_KEY,
+    TOLLGATE_HMAC_KEY: TEST_HMAC_KEY,
+    TOLLGATE_ROLES: 'decide',
+    REDIS_URL: redis.url,
+  });
 }
 
 beforeAll(async () => {
@@ -59,7 +65,8 @@ async function decide(node: ChildServer, i: number): Promise<string> {
 
 describe('two decision nodes behind a load balancer (child processes, real Redis)', () => {
   it('hold one phone limit together: one send past it, where two unshared nodes would let twice the limit through', async () => {
-    for (const node of [a, b]) await vi.waitFor(async () => expect(await metric(node, 'tollgate_velocity_sharing_up')).toBe(1), { timeout: 10_000 });
+    for (const node of [a, b])
+      await vi.waitFor(async () => expect(await metric(node, 'tollgate_velocity_sharing_up')).toBe(1), { timeout: 10_000 });
     const decisions: string[] = [];
     for (let i = 0; i < 2 * PHONE_LIMIT; i++) decisions.push(await decide(i % 2 === 0 ? a : b, i));
     expect(decisions.filter((d) => d === 'allow')).toHaveLength(PHONE_LIMIT + 1);

@@ -31,7 +31,12 @@ async function node(name: string): Promise<SharedVelocity> {
 }
 
 // A different IP per send, so only the phone's counter can refuse.
-const send = (phone: string, i: number): VelocityRequest => ({ app: 'shop', phoneHash: phone, ip: `198.51.100.${i}`, ipSubnet: `198.51.${i}.0/24` });
+const send = (phone: string, i: number): VelocityRequest => ({
+  app: 'shop',
+  phoneHash: phone,
+  ip: `198.51.100.${i}`,
+  ipSubnet: `198.51.${i}.0/24`,
+});
 
 describe('velocity counters shared through Redis', () => {
   it("refuses on the deployment's count: past the limit, at most one more send per node", async () => {
@@ -59,7 +64,10 @@ describe('velocity counters shared through Redis', () => {
     await redis.stop();
     a.limiter.record(send('p4', 1));
     await a.flush();
-    await vi.waitFor(() => expect(a.status()).toMatchObject({ ok: false, detail: expect.stringMatching(/Redis .*this node's counters only/) }), { timeout: 5_000 });
+    await vi.waitFor(
+      () => expect(a.status()).toMatchObject({ ok: false, detail: expect.stringMatching(/Redis .*this node's counters only/) }),
+      { timeout: 5_000 },
+    );
     // Local counting goes on: the limit still holds on this node.
     for (let i = 2; i <= PHONE_LIMIT; i++) a.limiter.record(send('p4', i));
     expect(a.limiter.check(send('p4', 99))).toMatchObject({ decision: 'block', rule: 'phone' });

@@ -25,9 +25,20 @@ async function node(prefix: string): Promise<SharedVerify> {
   return shared;
 }
 
-const ask = (sessionId: string, i = 0): VerifyRequest => ({ app: 'shop', flow: 'login', sessionId, ip: `198.51.100.${i}`, phoneHash: `phone-${i}` });
+const ask = (sessionId: string, i = 0): VerifyRequest => ({
+  app: 'shop',
+  flow: 'login',
+  sessionId,
+  ip: `198.51.100.${i}`,
+  phoneHash: `phone-${i}`,
+});
 const failed = (eventId: string, sessionId: string, i: number, phoneHash = `phone-${i}`): VerifyOutcome => ({
-  eventId, app: 'shop', sessionId, ip: `203.0.113.${i}`, phoneHash, success: false,
+  eventId,
+  app: 'shop',
+  sessionId,
+  ip: `203.0.113.${i}`,
+  phoneHash,
+  success: false,
 });
 
 describe('verify ladders shared through Redis', () => {
@@ -48,7 +59,10 @@ describe('verify ladders shared through Redis', () => {
     await a.flush();
     for (let i = 0; i < SESSION_LIMIT - 3; i++) b.limiter.record(ask('spread'));
     await b.flush();
-    await vi.waitFor(() => expect(a.limiter.check(ask('spread'))).toMatchObject({ decision: 'block', rule: 'verify_session', lockedOut: true }), { timeout: 5_000 });
+    await vi.waitFor(
+      () => expect(a.limiter.check(ask('spread'))).toMatchObject({ decision: 'block', rule: 'verify_session', lockedOut: true }),
+      { timeout: 5_000 },
+    );
     expect(b.limiter.check(ask('spread'))).toMatchObject({ decision: 'block', rule: 'verify_session', lockedOut: true });
   });
 
@@ -74,7 +88,10 @@ describe('verify ladders shared through Redis', () => {
     await redis.stop();
     for (let i = 0; i < SESSION_LIMIT; i++) a.limiter.outcome(failed(`down-${i}`, 'offline', i));
     await a.flush();
-    await vi.waitFor(() => expect(a.status()).toMatchObject({ ok: false, detail: expect.stringMatching(/^Redis .*this node's verify ladders only/) }), { timeout: 5_000 });
+    await vi.waitFor(
+      () => expect(a.status()).toMatchObject({ ok: false, detail: expect.stringMatching(/^Redis .*this node's verify ladders only/) }),
+      { timeout: 5_000 },
+    );
     expect(a.limiter.check(ask('offline'))).toMatchObject({ decision: 'block', rule: 'verify_session' });
     redis = await startRedis(redis.port);
     await vi.waitFor(() => expect(a.status().ok).toBe(true), { timeout: 10_000 });

@@ -15,12 +15,19 @@ afterAll(() => server.close());
  */
 async function refuseSends(refuse: boolean): Promise<void> {
   await server.core.store.client.command({
-    query: refuse ? 'ALTER TABLE sends_raw ADD CONSTRAINT refuse_every_row CHECK 0' : 'ALTER TABLE sends_raw DROP CONSTRAINT refuse_every_row',
+    query: refuse
+      ? 'ALTER TABLE sends_raw ADD CONSTRAINT refuse_every_row CHECK 0'
+      : 'ALTER TABLE sends_raw DROP CONSTRAINT refuse_every_row',
   });
 }
 
 const post = (body: string) =>
-  server.app.inject({ method: 'POST', url: '/v1/events/send', payload: body, headers: { ...server.auth('ingest'), 'content-type': 'application/x-ndjson' } });
+  server.app.inject({
+    method: 'POST',
+    url: '/v1/events/send',
+    payload: body,
+    headers: { ...server.auth('ingest'), 'content-type': 'application/x-ndjson' },
+  });
 
 describe('a collector whose store refuses the write', () => {
   it('answers 503 TG_STORE_UNAVAILABLE with Retry-After, acknowledges nothing, and takes the same batch in full once the store is back', async () => {

@@ -26,7 +26,12 @@ type Point = Record<string, number | null>;
 type Answer = { group_by: string | null; series: { key: string; points: Point[] }[] };
 
 const ingest = (kind: 'send' | 'verify', events: object[]) =>
-  server.app.inject({ method: 'POST', url: `/v1/events/${kind}`, payload: JSON.stringify(events), headers: { ...server.auth('ingest'), 'content-type': 'application/json' } });
+  server.app.inject({
+    method: 'POST',
+    url: `/v1/events/${kind}`,
+    payload: JSON.stringify(events),
+    headers: { ...server.auth('ingest'), 'content-type': 'application/json' },
+  });
 const traffic = (query: string) => server.app.inject({ url: `/v1/metrics/traffic?${RANGE}&${query}`, headers: server.auth('read') });
 
 async function answer(query: string): Promise<Answer> {
@@ -37,15 +42,28 @@ async function answer(query: string): Promise<Answer> {
 
 /** The full answer cut down to `fields` (and `ts`): what asking for those fields must give. */
 function cutTo(full: Answer, fields: string[]): Answer {
-  return { ...full, series: full.series.map(({ key, points }) => ({ key, points: points.map((p) => Object.fromEntries(['ts', ...fields].map((f) => [f, p[f]!]))) })) };
+  return {
+    ...full,
+    series: full.series.map(({ key, points }) => ({
+      key,
+      points: points.map((p) => Object.fromEntries(['ts', ...fields].map((f) => [f, p[f]!]))),
+    })),
+  };
 }
 
 beforeAll(async () => {
   const sends = Array.from({ length: SENDS }, (_, i) =>
-    sendEvent(i, { ts: new Date(T0 + i * 37 * MINUTE_MS).toISOString(), ...(UZ(i) && { phone: `+9989771234${String(i).padStart(2, '0')}`, cost: 0.3 }) }),
+    sendEvent(i, {
+      ts: new Date(T0 + i * 37 * MINUTE_MS).toISOString(),
+      ...(UZ(i) && { phone: `+9989771234${String(i).padStart(2, '0')}`, cost: 0.3 }),
+    }),
   );
   expect((await ingest('send', sends)).json()).toMatchObject({ accepted: SENDS, rejected: [] });
-  const verifies = sends.filter((_, i) => i % 2 === 0).map((send, n) => verifyEvent(n, true, { session_id: send.session_id, ts: new Date(Date.parse(String(send.ts)) + 20_000).toISOString() }));
+  const verifies = sends
+    .filter((_, i) => i % 2 === 0)
+    .map((send, n) =>
+      verifyEvent(n, true, { session_id: send.session_id, ts: new Date(Date.parse(String(send.ts)) + 20_000).toISOString() }),
+    );
   expect((await ingest('verify', verifies)).json()).toMatchObject({ accepted: SENDS / 2, rejected: [] });
 });
 
@@ -86,8 +104,12 @@ describe('GET /v1/metrics/traffic fields', () => {
   });
 
   it('keeps the largest groups by the measure a chart shows: the quiet expensive country by cost', async () => {
-    expect((await answer('interval=1d&group_by=country&limit=1&fields=cost_est_usd&rank_by=cost_est_usd')).series.map((s) => s.key)).toEqual(['UZ']);
-    expect((await answer('interval=1d&group_by=country&limit=1&fields=cost_est_usd&rank_by=sends')).series.map((s) => s.key)).toEqual(['GB']);
+    expect(
+      (await answer('interval=1d&group_by=country&limit=1&fields=cost_est_usd&rank_by=cost_est_usd')).series.map((s) => s.key),
+    ).toEqual(['UZ']);
+    expect((await answer('interval=1d&group_by=country&limit=1&fields=cost_est_usd&rank_by=sends')).series.map((s) => s.key)).toEqual([
+      'GB',
+    ]);
     const refused = await traffic('interval=1d&group_by=country&rank_by=mood');
     expect(refused.statusCode).toBe(400);
     expect(refused.json().error.code).toBe('TG_REQUEST_INVALID');

@@ -15,7 +15,13 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-const callback = (sid: string) => ({ AccountSid: 'AC0000', MessageSid: sid, MessageStatus: 'delivered', To: '+447400123456', ErrorCode: '' });
+const callback = (sid: string) => ({
+  AccountSid: 'AC0000',
+  MessageSid: sid,
+  MessageStatus: 'delivered',
+  To: '+447400123456',
+  ErrorCode: '',
+});
 /** The signature Twilio's own library computes for a callback: the oracle the route must agree with. */
 const signedBy = (token: string, params: Record<string, string>) => twilio.getExpectedTwilioSignature(token, CALLBACK_URL, params);
 
@@ -43,9 +49,21 @@ describe('Twilio status callbacks with TWILIO_AUTH_TOKEN set', () => {
 
   it.each([
     { name: 'no X-Twilio-Signature', sid: 'SMforged1', signature: () => undefined },
-    { name: 'a signature made with another auth token', sid: 'SMforged2', signature: (params: Record<string, string>) => signedBy('another-token', params) },
-    { name: 'a signature of other fields (a failed message reported as delivered)', sid: 'SMforged3', signature: (params: Record<string, string>) => signedBy(AUTH_TOKEN, { ...params, MessageStatus: 'failed' }) },
-    { name: 'a signature for another URL', sid: 'SMforged4', signature: (params: Record<string, string>) => twilio.getExpectedTwilioSignature(AUTH_TOKEN, `https://${HOST}${PATH}`, params) },
+    {
+      name: 'a signature made with another auth token',
+      sid: 'SMforged2',
+      signature: (params: Record<string, string>) => signedBy('another-token', params),
+    },
+    {
+      name: 'a signature of other fields (a failed message reported as delivered)',
+      sid: 'SMforged3',
+      signature: (params: Record<string, string>) => signedBy(AUTH_TOKEN, { ...params, MessageStatus: 'failed' }),
+    },
+    {
+      name: 'a signature for another URL',
+      sid: 'SMforged4',
+      signature: (params: Record<string, string>) => twilio.getExpectedTwilioSignature(AUTH_TOKEN, `https://${HOST}${PATH}`, params),
+    },
   ])('refuses $name with 403 TG_SIGNATURE_INVALID and stores nothing', async ({ sid, signature }) => {
     const before = (await eventCounts(server.core.store)).receipt;
     const params = callback(sid);

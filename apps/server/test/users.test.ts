@@ -20,7 +20,12 @@ afterAll(() => server.close());
 let nextUser = 0;
 async function addUser(role: 'viewer' | 'finance' | 'oncall' | 'admin'): Promise<string> {
   const name = `bo-${role}-${nextUser++}`;
-  const res = await server.app.inject({ method: 'POST', url: '/v1/users', payload: { name, role, password: PASSWORD }, headers: server.auth('admin') });
+  const res = await server.app.inject({
+    method: 'POST',
+    url: '/v1/users',
+    payload: { name, role, password: PASSWORD },
+    headers: server.auth('admin'),
+  });
   expect(res.statusCode).toBe(201);
   return name;
 }
@@ -36,8 +41,12 @@ async function tokenOf(username: string): Promise<string> {
 }
 
 const whoAmI = (token: string) => server.app.inject({ url: '/v1/sessions/current', headers: { authorization: `Bearer ${token}` } });
-const asAdmin = (method: 'PATCH' | 'DELETE' | 'POST', url: string, payload?: object, headers: Record<string, string> = server.auth('admin')) =>
-  server.app.inject({ method, url, payload, headers });
+const asAdmin = (
+  method: 'PATCH' | 'DELETE' | 'POST',
+  url: string,
+  payload?: object,
+  headers: Record<string, string> = server.auth('admin'),
+) => server.app.inject({ method, url, payload, headers });
 
 describe('changing a user', () => {
   it('gives a new role and signs out the sessions holding the old one', async () => {
@@ -54,7 +63,10 @@ describe('changing a user', () => {
   it('sets a new password: the old one no longer signs in, the role is kept', async () => {
     const name = await addUser('finance');
     const token = await tokenOf(name);
-    expect((await asAdmin('PATCH', `/v1/users/${name}`, { password: NEW_PASSWORD })).json()).toMatchObject({ role: 'finance', sessions_ended: 1 });
+    expect((await asAdmin('PATCH', `/v1/users/${name}`, { password: NEW_PASSWORD })).json()).toMatchObject({
+      role: 'finance',
+      sessions_ended: 1,
+    });
     expect((await whoAmI(token)).statusCode).toBe(401);
     expect((await signIn(name)).statusCode).toBe(401);
     expect((await signIn(name, NEW_PASSWORD)).json().user).toMatchObject({ name, role: 'finance' });
@@ -76,7 +88,11 @@ describe('changing a user', () => {
       ['POST', '/v1/users', { name, role: 'viewer', password: PASSWORD }],
     ] as const) {
       const res = await asAdmin(method, url, payload, mine);
-      expect({ status: res.statusCode, code: res.json().error.code, field: res.json().error.field }).toEqual({ status: 400, code: 'TG_REQUEST_INVALID', field: 'role' });
+      expect({ status: res.statusCode, code: res.json().error.code, field: res.json().error.field }).toEqual({
+        status: 400,
+        code: 'TG_REQUEST_INVALID',
+        field: 'role',
+      });
     }
     expect((await whoAmI(token)).json()).toMatchObject({ name, role: 'admin' });
     // Changing their own password is fine (and signs them out like anyone else).
@@ -108,21 +124,31 @@ describe('removing a user', () => {
   it('brings a removed name back with POST, with a new password', async () => {
     const name = await addUser('viewer');
     await asAdmin('DELETE', `/v1/users/${name}`);
-    expect((await asAdmin('POST', '/v1/users', { name, role: 'finance', password: NEW_PASSWORD })).json()).toMatchObject({ disabled: false, role: 'finance' });
+    expect((await asAdmin('POST', '/v1/users', { name, role: 'finance', password: NEW_PASSWORD })).json()).toMatchObject({
+      disabled: false,
+      role: 'finance',
+    });
     expect((await signIn(name, NEW_PASSWORD)).statusCode).toBe(201);
   });
 
   it.each([
     ['an unknown user', async () => 'nobody-at-all'],
-    ['a user removed already', async () => {
-      const name = await addUser('viewer');
-      await asAdmin('DELETE', `/v1/users/${name}`);
-      return name;
-    }],
+    [
+      'a user removed already',
+      async () => {
+        const name = await addUser('viewer');
+        await asAdmin('DELETE', `/v1/users/${name}`);
+        return name;
+      },
+    ],
   ])('answers 404 for %s, to remove or to change', async (_case, nameOf) => {
     const name = await nameOf();
     for (const res of [await asAdmin('DELETE', `/v1/users/${name}`), await asAdmin('PATCH', `/v1/users/${name}`, { role: 'viewer' })]) {
-      expect({ status: res.statusCode, code: res.json().error.code, field: res.json().error.field }).toEqual({ status: 404, code: 'TG_NOT_FOUND', field: 'name' });
+      expect({ status: res.statusCode, code: res.json().error.code, field: res.json().error.field }).toEqual({
+        status: 404,
+        code: 'TG_NOT_FOUND',
+        field: 'name',
+      });
     }
   });
 

@@ -10,7 +10,12 @@ import { TEST_ADMIN_KEY, TEST_HMAC_KEY } from './support/test-server.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'tollgate-webhook-restart-'));
 // The receiver listens on loopback, which webhooks reach only because the operator allows it.
-const env = { TOLLGATE_DATA_DIR: dataDir, TOLLGATE_ADMIN_KEY: TEST_ADMIN_KEY, TOLLGATE_HMAC_KEY: TEST_HMAC_KEY, TOLLGATE_EGRESS_ALLOW: '127.0.0.1' };
+const env = {
+  TOLLGATE_DATA_DIR: dataDir,
+  TOLLGATE_ADMIN_KEY: TEST_ADMIN_KEY,
+  TOLLGATE_HMAC_KEY: TEST_HMAC_KEY,
+  TOLLGATE_EGRESS_ALLOW: '127.0.0.1',
+};
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
 // The first retry comes within 10 s (retry-schedule.ts); the deadline leaves room for a slow machine.
@@ -33,13 +38,14 @@ describe('webhook delivery across a crash (child process)', () => {
       });
     });
     await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-    const nextArrival = () => new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('no webhook arrived before the deadline')), DEADLINE_MS);
-      arrived = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
+    const nextArrival = () =>
+      new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error('no webhook arrived before the deadline')), DEADLINE_MS);
+        arrived = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
 
     const first = await spawnServer(env);
     const sub = await fetch(`${first.url}/v1/webhooks`, {
@@ -49,7 +55,11 @@ describe('webhook delivery across a crash (child process)', () => {
     });
     const { id: subscriptionId, secret } = (await sub.json()) as { id: string; secret: string };
     const firstAttempt = nextArrival();
-    const trip = await fetch(`${first.url}/v1/breakers`, { method: 'POST', headers, body: JSON.stringify({ scope: { country: 'UZ' }, action: 'block', note: 'pumping' }) });
+    const trip = await fetch(`${first.url}/v1/breakers`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ scope: { country: 'UZ' }, action: 'block', note: 'pumping' }),
+    });
     expect(trip.status).toBe(201);
     await firstAttempt;
     first.process.kill('SIGKILL');
@@ -66,7 +76,10 @@ describe('webhook delivery across a crash (child process)', () => {
       const until = Date.now() + DEADLINE_MS;
       let latest: { state: string; attempts: number } | undefined;
       do {
-        const log = (await (await fetch(`${second.url}/v1/webhooks/${subscriptionId}/deliveries`, { headers })).json()) as { state: string; attempts: number }[];
+        const log = (await (await fetch(`${second.url}/v1/webhooks/${subscriptionId}/deliveries`, { headers })).json()) as {
+          state: string;
+          attempts: number;
+        }[];
         latest = log[0];
       } while (latest?.state === 'pending' && Date.now() < until);
       // The kill may land before the refused attempt was recorded; then the new process counts its

@@ -14,7 +14,8 @@ export function AutoRefresh({ intervalMs = 10_000, renderedAt }: { intervalMs?: 
   }, [router, intervalMs, paused]);
   return (
     <p className="refresh" data-rendered-at={renderedAt}>
-      Updated {new Date(renderedAt).toISOString().slice(11, 19)} UTC · {paused ? 'paused' : `live, every ${Math.round(intervalMs / 1000)} s`}{' '}
+      Updated {new Date(renderedAt).toISOString().slice(11, 19)} UTC ·{' '}
+      {paused ? 'paused' : `live, every ${Math.round(intervalMs / 1000)} s`}{' '}
       <button type="button" className="link" onClick={() => setPaused(!paused)}>
         {paused ? 'resume' : 'pause'}
       </button>

@@ -36,7 +36,8 @@ export function BreakerTimes({ breaker, locale, nowMs }: { breaker: Breaker; loc
         <>
           <dt>half-open</dt>
           <dd data-field="half-open">
-            {formatTime(breaker.half_open_at, locale)} UTC ({formatUntil(breaker.half_open_at, nowMs, locale)}): then {formatPercent(breaker.probe_share, locale)} of sends probe whether the attack is over
+            {formatTime(breaker.half_open_at, locale)} UTC ({formatUntil(breaker.half_open_at, nowMs, locale)}): then{' '}
+            {formatPercent(breaker.probe_share, locale)} of sends probe whether the attack is over
           </dd>
         </>
       )}
@@ -47,7 +48,11 @@ export function BreakerTimes({ breaker, locale, nowMs }: { breaker: Breaker; loc
         </>
       )}
       <dt>expires</dt>
-      <dd data-field="expires">{breaker.expires_at === null ? 'never: stays until reset' : `${formatTime(breaker.expires_at, locale)} UTC (${formatUntil(breaker.expires_at, nowMs, locale)})`}</dd>
+      <dd data-field="expires">
+        {breaker.expires_at === null
+          ? 'never: stays until reset'
+          : `${formatTime(breaker.expires_at, locale)} UTC (${formatUntil(breaker.expires_at, nowMs, locale)})`}
+      </dd>
     </dl>
   );
 }
@@ -59,7 +64,14 @@ export function BreakerActions({ breaker, back, locale }: { breaker: Breaker; ba
   if (breaker.state === 'closed') {
     return (
       <div className="actions">
-        <ConfirmForm action="/breakers/act" label="Trip" confirmLabel="Trip breaker" danger warning={`Tripping ${breaker.action}s every send to ${where} that asks the decision API, at once.`} fields={{ ...fields, op: 'trip' }}>
+        <ConfirmForm
+          action="/breakers/act"
+          label="Trip"
+          confirmLabel="Trip breaker"
+          danger
+          warning={`Tripping ${breaker.action}s every send to ${where} that asks the decision API, at once.`}
+          fields={{ ...fields, op: 'trip' }}
+        >
           <ExpirySelect defaultValue="6" />
         </ConfirmForm>
       </div>
@@ -67,8 +79,20 @@ export function BreakerActions({ breaker, back, locale }: { breaker: Breaker; ba
   }
   return (
     <div className="actions">
-      <ConfirmForm action="/breakers/act" label="Reset" confirmLabel="Reset breaker" warning={`Resetting lets sends to ${where} through again at once.`} fields={{ ...fields, op: 'reset' }} />
-      <ConfirmForm action="/breakers/act" label="Extend" confirmLabel="Set expiry" warning={`The breaker on ${where} keeps ${breaker.action === 'block' ? 'blocking' : `answering ${breaker.action}`} until the new expiry, counted from now.`} fields={{ ...fields, op: 'extend' }}>
+      <ConfirmForm
+        action="/breakers/act"
+        label="Reset"
+        confirmLabel="Reset breaker"
+        warning={`Resetting lets sends to ${where} through again at once.`}
+        fields={{ ...fields, op: 'reset' }}
+      />
+      <ConfirmForm
+        action="/breakers/act"
+        label="Extend"
+        confirmLabel="Set expiry"
+        warning={`The breaker on ${where} keeps ${breaker.action === 'block' ? 'blocking' : `answering ${breaker.action}`} until the new expiry, counted from now.`}
+        fields={{ ...fields, op: 'extend' }}
+      >
         <ExpirySelect defaultValue="24" />
       </ConfirmForm>
     </div>

@@ -25,7 +25,11 @@ export function BreakerReason({ breaker, incidents, locale }: { breaker: Breaker
   return (
     <span data-reason="anomaly" title={`finding ${breaker.reason.anomaly_id}`}>
       tripped automatically for{' '}
-      {incident ? <Link href={`/incidents/${incident.id}`}>{incidentHeadline(incident, locale).replace(/\.$/, '')}</Link> : 'a finding of the detector'}
+      {incident ? (
+        <Link href={`/incidents/${incident.id}`}>{incidentHeadline(incident, locale).replace(/\.$/, '')}</Link>
+      ) : (
+        'a finding of the detector'
+      )}
     </span>
   );
 }

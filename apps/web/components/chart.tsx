@@ -1,6 +1,20 @@
 'use client';
 
-import { Area, AreaChart, Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import {
+  Area,
+  AreaChart,
+  Bar,
+  BarChart,
+  CartesianGrid,
+  Legend,
+  Line,
+  LineChart,
+  ReferenceLine,
+  ResponsiveContainer,
+  Tooltip,
+  XAxis,
+  YAxis,
+} from 'recharts';
 import type { Row } from '../lib/chart-data.ts';
 import type { PanelSeries } from '../lib/panels.ts';
 import { dateTimeFormat } from '../lib/format.ts';
@@ -11,7 +25,6 @@ import { formatUnit } from '../lib/units.ts';
 // are listed: eight, the most groups a panel draws as lines.
 export const SERIES_COLOURS = ['#0072B2', '#E69F00', '#009E73', '#CC79A7', '#56B4E9', '#D55E00', '#000000', '#999999'];
 
-
 // Fields are read by function: a group key drawn as a column (a pivot) may hold a dot, which
 // recharts would take for a nested path.
 const valueOf = (field: string) => (row: Row) => row[field];
@@ -20,7 +33,15 @@ const valueOf = (field: string) => (row: Row) => row[field];
 const MARGIN = { top: 8, right: 16, bottom: 0, left: 0 };
 
 /** A line, area or bar chart of panel rows; the x axis is time when `x` is `ts`, else categories. */
-export function Chart({ kind, rows, x, series, locale, height = 240, reference }: {
+export function Chart({
+  kind,
+  rows,
+  x,
+  series,
+  locale,
+  height = 240,
+  reference,
+}: {
   kind: 'line' | 'area' | 'bar';
   rows: Row[];
   x: string;
@@ -31,21 +52,40 @@ export function Chart({ kind, rows, x, series, locale, height = 240, reference }
   reference?: { y: number; label: string };
 }) {
   const isTime = x === 'ts';
-  const tick = isTime ? timeTickFormatter(locale, rows.map((r) => r.ts as number)) : undefined;
+  const tick = isTime
+    ? timeTickFormatter(
+        locale,
+        rows.map((r) => r.ts as number),
+      )
+    : undefined;
   // Bars stand on categories (one slot per bucket), so the first and last bars sit inside the plot
   // instead of half under the axis; lines and areas run on a time scale.
   const xProps = !isTime
     ? { dataKey: x, type: 'category' as const }
     : kind === 'bar'
       ? { dataKey: x, type: 'category' as const, tickFormatter: (value: unknown) => tick!(Number(value)) }
-      : { dataKey: x, type: 'number' as const, domain: ['dataMin', 'dataMax'] as ['dataMin', 'dataMax'], scale: 'time' as const, tickFormatter: tick };
+      : {
+          dataKey: x,
+          type: 'number' as const,
+          domain: ['dataMin', 'dataMax'] as ['dataMin', 'dataMax'],
+          scale: 'time' as const,
+          tickFormatter: tick,
+        };
   const unit = series[0]!.unit;
   // A share reads against the whole 0-100 % scale; an axis stretched to the data exaggerates noise.
   // Past 100 % (a time as a share of its target) the axis grows to show it.
-  const yProps = { tickFormatter: (v: number) => formatUnit(unit, v, locale), width: unit === 'money' ? 72 : 56, ...(unit === 'percent' && { domain: [0, (dataMax: number) => Math.max(1, dataMax)] as [number, (dataMax: number) => number] }) };
+  const yProps = {
+    tickFormatter: (v: number) => formatUnit(unit, v, locale),
+    width: unit === 'money' ? 72 : 56,
+    ...(unit === 'percent' && { domain: [0, (dataMax: number) => Math.max(1, dataMax)] as [number, (dataMax: number) => number] }),
+  };
   const tooltip = (
     <Tooltip
-      labelFormatter={(label) => (isTime ? dateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' }).format(Number(label)) + ' UTC' : String(label))}
+      labelFormatter={(label) =>
+        isTime
+          ? dateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' }).format(Number(label)) + ' UTC'
+          : String(label)
+      }
       formatter={(value, name) => {
         const s = series.find((candidate) => candidate.label === name);
         return [formatUnit(s?.unit ?? unit, Number(value), locale), name];
@@ -59,31 +99,65 @@ export function Chart({ kind, rows, x, series, locale, height = 240, reference }
       <YAxis {...yProps} />
       {tooltip}
       <Legend />
-      {reference && <ReferenceLine y={reference.y} stroke="#b91c1c" strokeDasharray="4 3" label={{ value: reference.label, position: 'insideTopRight', fill: '#b91c1c' }} ifOverflow="extendDomain" />}
+      {reference && (
+        <ReferenceLine
+          y={reference.y}
+          stroke="#b91c1c"
+          strokeDasharray="4 3"
+          label={{ value: reference.label, position: 'insideTopRight', fill: '#b91c1c' }}
+          ifOverflow="extendDomain"
+        />
+      )}
     </>
   );
   return (
-    <div className="chart" data-chart={kind} data-points={rows.length} {...(!isTime && { 'data-x': rows.map((row) => String(row[x])).join(',') })}>
+    <div
+      className="chart"
+      data-chart={kind}
+      data-points={rows.length}
+      {...(!isTime && { 'data-x': rows.map((row) => String(row[x])).join(',') })}
+    >
       <ResponsiveContainer width="100%" height={height} minWidth={0}>
         {kind === 'bar' ? (
           <BarChart data={rows} margin={MARGIN}>
             {common}
             {series.map((s, i) => (
-              <Bar key={s.field} dataKey={valueOf(s.field)} name={s.label} fill={SERIES_COLOURS[i % SERIES_COLOURS.length]} isAnimationActive={false} />
+              <Bar
+                key={s.field}
+                dataKey={valueOf(s.field)}
+                name={s.label}
+                fill={SERIES_COLOURS[i % SERIES_COLOURS.length]}
+                isAnimationActive={false}
+              />
             ))}
           </BarChart>
         ) : kind === 'area' ? (
           <AreaChart data={rows} margin={MARGIN}>
             {common}
             {series.map((s, i) => (
-              <Area key={s.field} dataKey={valueOf(s.field)} name={s.label} stroke={SERIES_COLOURS[i % SERIES_COLOURS.length]} fill={SERIES_COLOURS[i % SERIES_COLOURS.length]} fillOpacity={0.15} isAnimationActive={false} />
+              <Area
+                key={s.field}
+                dataKey={valueOf(s.field)}
+                name={s.label}
+                stroke={SERIES_COLOURS[i % SERIES_COLOURS.length]}
+                fill={SERIES_COLOURS[i % SERIES_COLOURS.length]}
+                fillOpacity={0.15}
+                isAnimationActive={false}
+              />
             ))}
           </AreaChart>
         ) : (
           <LineChart data={rows} margin={MARGIN}>
             {common}
             {series.map((s, i) => (
-              <Line key={s.field} dataKey={valueOf(s.field)} name={s.label} stroke={SERIES_COLOURS[i % SERIES_COLOURS.length]} dot={false} isAnimationActive={false} />
+              <Line
+                key={s.field}
+                dataKey={valueOf(s.field)}
+                name={s.label}
+                stroke={SERIES_COLOURS[i % SERIES_COLOURS.length]}
+                dot={false}
+                isAnimationActive={false}
+              />
             ))}
           </LineChart>
         )}

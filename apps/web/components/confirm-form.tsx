@@ -8,7 +8,18 @@ import { useState } from 'react';
  * the audit log (`askReason={false}` where the API keeps none). `children` are the action's own
  * fields (the new owner, the new password).
  */
-export function ConfirmForm({ action, label, confirmLabel, warning, fields, danger = false, reasonName = 'reason', reasonRequired = true, askReason = true, children }: {
+export function ConfirmForm({
+  action,
+  label,
+  confirmLabel,
+  warning,
+  fields,
+  danger = false,
+  reasonName = 'reason',
+  reasonRequired = true,
+  askReason = true,
+  children,
+}: {
   action: string;
   label: string;
   confirmLabel: string;

@@ -13,7 +13,19 @@ type Loaded = { ok: true; rows: Row[] } | { ok: false; status: number; code: str
  * A panel the browser loads after the page is up (`"defer": true` in its file), again whenever the
  * page re-renders (`renderedAt` changes), so a slow query never holds up the first view.
  */
-export function DeferredPanel({ page, panel, locale, renderedAt, href }: { page: string; panel: Panel; locale: string; renderedAt: number; href?: string }) {
+export function DeferredPanel({
+  page,
+  panel,
+  locale,
+  renderedAt,
+  href,
+}: {
+  page: string;
+  panel: Panel;
+  locale: string;
+  renderedAt: number;
+  href?: string;
+}) {
   const [loaded, setLoaded] = useState<Loaded | null>(null);
   useEffect(() => {
     let current = true;

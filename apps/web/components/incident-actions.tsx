@@ -7,7 +7,8 @@ import { ConfirmForm } from './confirm-form.tsx';
  */
 export function IncidentActions({ incident, back, owners = [] }: { incident: Incident; back: string; owners?: string[] }) {
   const others = owners.filter((owner) => owner !== incident.owner);
-  if (incident.state === 'resolved') return <span className="muted small">resolved{incident.resolvedBy ? ` by ${incident.resolvedBy}` : ''}</span>;
+  if (incident.state === 'resolved')
+    return <span className="muted small">resolved{incident.resolvedBy ? ` by ${incident.resolvedBy}` : ''}</span>;
   return (
     <div className="actions">
       {incident.state === 'triggered' && (
@@ -28,7 +29,13 @@ export function IncidentActions({ incident, back, owners = [] }: { incident: Inc
         fields={{ id: incident.id, op: 'resolve', back }}
       />
       {others.length > 0 && (
-        <ConfirmForm action="/incidents/act" label="Reassign" confirmLabel="Reassign incident" warning={`${incident.owner} hands the incident over: the new owner is notified on their channels, and ${incident.owner} hears it in the thread.`} fields={{ id: incident.id, op: 'reassign', back }}>
+        <ConfirmForm
+          action="/incidents/act"
+          label="Reassign"
+          confirmLabel="Reassign incident"
+          warning={`${incident.owner} hands the incident over: the new owner is notified on their channels, and ${incident.owner} hears it in the thread.`}
+          fields={{ id: incident.id, op: 'reassign', back }}
+        >
           <label>
             New owner
             <select name="owner" required defaultValue={others[0]}>

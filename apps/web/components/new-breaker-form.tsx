@@ -7,7 +7,15 @@ import { FieldError } from './field-error.tsx';
  * (`defaults`). A refused form comes back with what was typed (`params`) and the reason beside the
  * field that caused it.
  */
-export function NewBreakerForm({ params, defaults = {}, back }: { params: PageParams; defaults?: Record<string, string | undefined>; back?: string }) {
+export function NewBreakerForm({
+  params,
+  defaults = {},
+  back,
+}: {
+  params: PageParams;
+  defaults?: Record<string, string | undefined>;
+  back?: string;
+}) {
   const value = (name: string, fallback = '') => typed(params, name, defaults[name] ?? fallback);
   return (
     <form method="post" action="/breakers/act" className="filters" data-testid="new-breaker">
@@ -15,7 +23,14 @@ export function NewBreakerForm({ params, defaults = {}, back }: { params: PagePa
       {back && <input type="hidden" name="back" value={back} />}
       <label>
         Country
-        <input name="country" placeholder="UZ" pattern="[A-Za-z]{2}" size={4} defaultValue={value('country')} {...invalid(params, 'scope.country')} />
+        <input
+          name="country"
+          placeholder="UZ"
+          pattern="[A-Za-z]{2}"
+          size={4}
+          defaultValue={value('country')}
+          {...invalid(params, 'scope.country')}
+        />
         <FieldError params={params} field="scope.country" />
       </label>
       <label>

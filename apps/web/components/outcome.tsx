@@ -12,6 +12,11 @@ export function Outcome({ params }: { params: Record<string, string | string[] |
       </p>
     );
   }
-  if (done) return <p className="notice" role="status" data-outcome="done">{done}</p>;
+  if (done)
+    return (
+      <p className="notice" role="status" data-outcome="done">
+        {done}
+      </p>
+    );
   return null;
 }

@@ -18,42 +18,44 @@ export function PanelBody({ panel, rows, locale }: { panel: Panel; rows: Row[]; 
     );
   }
   if (rows.length === 0) return <EmptyState>{panel.empty ?? 'No data in this range yet.'}</EmptyState>;
-  if (panel.chart !== 'table') return <Chart kind={panel.chart} rows={rows} x={panel.x} series={drawnSeries(panel, rows)} locale={locale} />;
+  if (panel.chart !== 'table')
+    return <Chart kind={panel.chart} rows={rows} x={panel.x} series={drawnSeries(panel, rows)} locale={locale} />;
   const alert = rowAlert(panel.id);
-  const alerting = (row: Row) => alert !== undefined && typeof row[alert.field] === 'number' && (row[alert.field] as number) >= alert.atLeast;
+  const alerting = (row: Row) =>
+    alert !== undefined && typeof row[alert.field] === 'number' && (row[alert.field] as number) >= alert.atLeast;
   return (
     <div className="table-wrap">
-    {alert && rows.some(alerting) && (
-      <p className="field-error" role="alert" data-testid="row-alert">
-        {rows.filter(alerting).length} {alert.label}.
-      </p>
-    )}
-    <table>
-      <thead>
-        <tr>
-          <th>{panel.x === 'key' || panel.x === 'label' ? '' : panel.x}</th>
-          {panel.series.map((s) => (
-            <th key={s.field} className={s.unit === 'text' ? '' : 'num'}>
-              {s.label}
-            </th>
-          ))}
-        </tr>
-      </thead>
-      <tbody>
-        {rows.map((row, i) => (
-          <tr key={i} {...(alerting(row) && { className: 'over-budget', 'data-alert': 'true' })}>
-            <td>
-              <KeyCell x={panel.x} row={row} />
-            </td>
+      {alert && rows.some(alerting) && (
+        <p className="field-error" role="alert" data-testid="row-alert">
+          {rows.filter(alerting).length} {alert.label}.
+        </p>
+      )}
+      <table>
+        <thead>
+          <tr>
+            <th>{panel.x === 'key' || panel.x === 'label' ? '' : panel.x}</th>
             {panel.series.map((s) => (
-              <td key={s.field} className={s.unit === 'text' ? '' : 'num'}>
-                {formatUnit(s.unit, row[s.field] as number | string | null, locale)}
-              </td>
+              <th key={s.field} className={s.unit === 'text' ? '' : 'num'}>
+                {s.label}
+              </th>
             ))}
           </tr>
-        ))}
-      </tbody>
-    </table>
+        </thead>
+        <tbody>
+          {rows.map((row, i) => (
+            <tr key={i} {...(alerting(row) && { className: 'over-budget', 'data-alert': 'true' })}>
+              <td>
+                <KeyCell x={panel.x} row={row} />
+              </td>
+              {panel.series.map((s) => (
+                <td key={s.field} className={s.unit === 'text' ? '' : 'num'}>
+                  {formatUnit(s.unit, row[s.field] as number | string | null, locale)}
+                </td>
+              ))}
+            </tr>
+          ))}
+        </tbody>
+      </table>
     </div>
   );
 }

@@ -2,7 +2,19 @@ import type { Dashboard } from '../lib/panels.ts';
 import { PanelSlot } from './panel-slot.tsx';
 
 /** A dashboards/ file drawn whole: its stat panels in a row of numbers, then its charts and tables, each streaming in on its own. */
-export function PanelGrid({ page, dashboard, locale, nowMs, filters }: { page: string; dashboard: Dashboard; locale: string; nowMs: number; filters?: Record<string, string | undefined> }) {
+export function PanelGrid({
+  page,
+  dashboard,
+  locale,
+  nowMs,
+  filters,
+}: {
+  page: string;
+  dashboard: Dashboard;
+  locale: string;
+  nowMs: number;
+  filters?: Record<string, string | undefined>;
+}) {
   const stats = dashboard.panels.filter((p) => p.chart === 'stat');
   const others = dashboard.panels.filter((p) => p.chart !== 'stat');
   return (

@@ -8,8 +8,19 @@ import { PanelTitle, PanelView } from './panel-view.tsx';
  * shows "loading" under its title instead of holding up everything else. A deferred panel is
  * loaded by the browser after the page is up.
  */
-export function PanelSlot({ page, ...props }: { page: string; panel: Panel; locale: string; nowMs: number; filters?: Record<string, string | undefined>; href?: string }) {
-  if (props.panel.defer) return <DeferredPanel page={page} panel={props.panel} locale={props.locale} renderedAt={props.nowMs} href={props.href} />;
+export function PanelSlot({
+  page,
+  ...props
+}: {
+  page: string;
+  panel: Panel;
+  locale: string;
+  nowMs: number;
+  filters?: Record<string, string | undefined>;
+  href?: string;
+}) {
+  if (props.panel.defer)
+    return <DeferredPanel page={page} panel={props.panel} locale={props.locale} renderedAt={props.nowMs} href={props.href} />;
   return (
     <Suspense
       fallback={

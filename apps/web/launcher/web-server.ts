@@ -39,7 +39,11 @@ export function needsBuild(): boolean {
 /** Runs `next build`; rejects with its output when it fails. */
 export function buildWeb(options: { onOutput?: (text: string) => void } = {}): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [NEXT_BIN, 'build'], { cwd: WEB_DIR, env: { ...process.env, ...CHILD_ENV, NODE_ENV: 'production' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [NEXT_BIN, 'build'], {
+      cwd: WEB_DIR,
+      env: { ...process.env, ...CHILD_ENV, NODE_ENV: 'production' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     const collect = (chunk: Buffer) => {
       output += chunk.toString();
@@ -88,7 +92,13 @@ export interface WebServer {
  * Starts `next start` on `host:port` pointed at the API, building first when needed, and resolves
  * once the sign-in page answers (a condition polled with a deadline, not a sleep).
  */
-export async function startWeb(options: { apiUrl: string; port: number; host: string; env?: NodeJS.ProcessEnv; onBuild?: () => void }): Promise<WebServer> {
+export async function startWeb(options: {
+  apiUrl: string;
+  port: number;
+  host: string;
+  env?: NodeJS.ProcessEnv;
+  onBuild?: () => void;
+}): Promise<WebServer> {
   await ensureBuild(options.onBuild);
   const child = spawn(process.execPath, [NEXT_BIN, 'start', '-p', String(options.port), '-H', options.host], {
     cwd: WEB_DIR,
@@ -105,7 +115,10 @@ export async function startWeb(options: { apiUrl: string; port: number; host: st
   const until = Date.now() + START_DEADLINE_MS;
   for (;;) {
     if (ended) throw new Error(`the dashboard exited before answering:\n${output}`);
-    const answered = await fetch(`${url}/login`).then((res) => res.ok, () => false);
+    const answered = await fetch(`${url}/login`).then(
+      (res) => res.ok,
+      () => false,
+    );
     if (answered) break;
     if (Date.now() > until) {
       child.kill('SIGTERM');

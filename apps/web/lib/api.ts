@@ -13,12 +13,20 @@ export type ApiResult<T> = { ok: true; data: T } | { ok: false; status: number; 
  * A call to the API with a session token. Failures are values (the page shows them honestly);
  * status 0 means the API did not answer at all.
  */
-export async function callApi<T>(token: string, path: string, init: { method?: string; body?: unknown; headers?: Record<string, string> } = {}): Promise<ApiResult<T>> {
+export async function callApi<T>(
+  token: string,
+  path: string,
+  init: { method?: string; body?: unknown; headers?: Record<string, string> } = {},
+): Promise<ApiResult<T>> {
   let res: Response;
   try {
     res = await fetch(`${API_URL}${path}`, {
       method: init.method ?? 'GET',
-      headers: { ...init.headers, authorization: `Bearer ${token}`, ...(init.body !== undefined && { 'content-type': 'application/json' }) },
+      headers: {
+        ...init.headers,
+        authorization: `Bearer ${token}`,
+        ...(init.body !== undefined && { 'content-type': 'application/json' }),
+      },
       body: init.body === undefined ? undefined : JSON.stringify(init.body),
       cache: 'no-store',
     });
@@ -26,9 +34,17 @@ export async function callApi<T>(token: string, path: string, init: { method?: s
     return { ok: false, status: 0, code: 'TG_API_UNREACHABLE', message: `The Tollgate API at ${API_URL} does not answer.` };
   }
   if (res.status === 204) return { ok: true, data: undefined as T };
-  const body = (await res.json().catch(() => null)) as { error?: { code?: string; message?: string; field?: string; details?: unknown } } | null;
+  const body = (await res.json().catch(() => null)) as {
+    error?: { code?: string; message?: string; field?: string; details?: unknown };
+  } | null;
   if (res.ok) return { ok: true, data: body as T };
-  return { ok: false, status: res.status, code: body?.error?.code ?? `HTTP_${res.status}`, message: body?.error?.message ?? `The API answered ${res.status}.`, fields: fieldErrorsOf(body?.error) };
+  return {
+    ok: false,
+    status: res.status,
+    code: body?.error?.code ?? `HTTP_${res.status}`,
+    message: body?.error?.message ?? `The API answered ${res.status}.`,
+    fields: fieldErrorsOf(body?.error),
+  };
 }
 
 /** For pages: the signed-in user's call; an absent or expired session goes to the sign-in page. */

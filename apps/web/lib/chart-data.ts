@@ -18,7 +18,12 @@ export interface BandPoint {
 export function bandRows(points: BandPoint[]): Row[] {
   return [...points]
     .sort((a, b) => a.ts - b.ts)
-    .map((p) => ({ ts: p.ts, observed: p.observed, expected: p.expected, band: [Math.min(p.low, p.high), Math.max(p.low, p.high)] as [number, number] }));
+    .map((p) => ({
+      ts: p.ts,
+      observed: p.observed,
+      expected: p.expected,
+      band: [Math.min(p.low, p.high), Math.max(p.low, p.high)] as [number, number],
+    }));
 }
 
 /** Whether an anomaly window overlaps the charted range, clipped to it, so the marked area is never off-chart. */
@@ -71,7 +76,10 @@ export function fieldsToAsk(fields: readonly string[]): string[] {
  * first). Ratios are recomputed from their parts (see RATIOS). `sortBy` puts the largest values of
  * that field first, in any rows.
  */
-export function shapeRows(answer: unknown, spec: { rowsPath?: string; x: string; fields: string[]; totalsOf?: string; sortBy?: string }): Row[] {
+export function shapeRows(
+  answer: unknown,
+  spec: { rowsPath?: string; x: string; fields: string[]; totalsOf?: string; sortBy?: string },
+): Row[] {
   const picked = pick(answer, spec.rowsPath);
   // A summary object (the spend report's `month`) is a single row, for stat panels.
   const items = Array.isArray(picked) ? picked : picked !== null && typeof picked === 'object' ? [picked] : [];
@@ -132,7 +140,6 @@ export function groupLabel(key: unknown): string {
   return typeof key === 'string' && key !== '' ? key : typeof key === 'number' ? String(key) : '(unknown)';
 }
 
-
 /**
  * One number for a stat panel. `ratio` divides the sums of two fields (conversion over a range is
  * verified sessions over sessions, not the mean of per-bucket conversions).
@@ -149,7 +156,10 @@ export function reduceRows(rows: Row[], reduce: Reduce, field: string, denominat
     case 'mean':
       return values.length > 0 ? values.reduce((a, b) => a + b, 0) / values.length : null;
     case 'ratio': {
-      const below = rows.map((r) => r[denominator ?? '']).filter((v): v is number => typeof v === 'number').reduce((a, b) => a + b, 0);
+      const below = rows
+        .map((r) => r[denominator ?? ''])
+        .filter((v): v is number => typeof v === 'number')
+        .reduce((a, b) => a + b, 0);
       return below > 0 ? values.reduce((a, b) => a + b, 0) / below : null;
     }
   }
@@ -160,7 +170,11 @@ export const DRILL_LEVELS = ['country', 'prefix', 'asn'] as const;
 export type DrillLevel = (typeof DRILL_LEVELS)[number];
 
 /** What a click on a group shows next: the filters so far plus the clicked value, and the next level (null at ASN). */
-export function drillInto(filters: Partial<Record<DrillLevel, string>>, level: DrillLevel, value: string): { filters: Partial<Record<DrillLevel, string>>; level: DrillLevel | null } {
+export function drillInto(
+  filters: Partial<Record<DrillLevel, string>>,
+  level: DrillLevel,
+  value: string,
+): { filters: Partial<Record<DrillLevel, string>>; level: DrillLevel | null } {
   const next = DRILL_LEVELS[DRILL_LEVELS.indexOf(level) + 1] ?? null;
   return { filters: { ...filters, [level]: value }, level: next };
 }

@@ -55,8 +55,15 @@ export function panelRequest(panel: Panel, nowMs: number, overrides: Record<stri
 
 /** The rows a panel draws from its query's answer: the series fields (and denominator), largest first by `sortBy`, capped at `limit`. */
 export function panelRows(panel: Panel, answer: unknown): Row[] {
-  if (panel.pivot !== undefined) return pivotRows(answer, { rowsPath: panel.rows, x: panel.x, field: panel.series[0]!.field, nested: panel.pivot });
-  return shapeRows(answer, { rowsPath: panel.rows, x: panel.x, fields: drawnFields(panel), totalsOf: panel.totalsOf, sortBy: panel.sortBy }).slice(0, panel.limit);
+  if (panel.pivot !== undefined)
+    return pivotRows(answer, { rowsPath: panel.rows, x: panel.x, field: panel.series[0]!.field, nested: panel.pivot });
+  return shapeRows(answer, {
+    rowsPath: panel.rows,
+    x: panel.x,
+    fields: drawnFields(panel),
+    totalsOf: panel.totalsOf,
+    sortBy: panel.sortBy,
+  }).slice(0, panel.limit);
 }
 
 /** What a panel's chart draws: its series, or with `pivot` one per group found in the rows, in the unit of its one series. */

@@ -7,5 +7,8 @@ export function seeOther(path: string): NextResponse {
 
 /** What a cross-site POST gets: nothing done, and a reason a developer can act on. */
 export function crossSiteRefused(): NextResponse {
-  return NextResponse.json({ error: { code: 'TG_CSRF', message: 'Cross-site request refused: this form must be posted from the dashboard itself.' } }, { status: 403 });
+  return NextResponse.json(
+    { error: { code: 'TG_CSRF', message: 'Cross-site request refused: this form must be posted from the dashboard itself.' } },
+    { status: 403 },
+  );
 }

@@ -46,7 +46,7 @@ export function countryName(code: string, locale: string): string {
 /** "Uzbekistan (+998 901), app social, signup": where something happens, as people say it. */
 export function placeText(scope: Scope, locale: string): string {
   const where = scope.country ? countryName(scope.country, locale) : undefined;
-  const parts = [where && scope.prefix ? `${where} (${scope.prefix})` : where ?? scope.prefix];
+  const parts = [where && scope.prefix ? `${where} (${scope.prefix})` : (where ?? scope.prefix)];
   if (scope.asn !== undefined) parts.push(`network AS${scope.asn}`);
   if (scope.provider) parts.push(`provider ${scope.provider}`);
   if (scope.app) parts.push(`app ${scope.app}`);
@@ -68,13 +68,17 @@ export function measureText(anomaly: Measured, locale: string): string | undefin
       // "sends per 30 min" when the answer says over what span.
       const span = /^sends per (.+)$/.exec(anomaly.unit ?? '')?.[1];
       const sends = `${formatCount(observed, locale)} sends${span ? ` in ${span}` : ''}`;
-      return expected < 1 ? `${sends} where almost none were expected` : `${sends} where about ${formatCount(expected, locale)} were expected`;
+      return expected < 1
+        ? `${sends} where almost none were expected`
+        : `${sends} where about ${formatCount(expected, locale)} were expected`;
     }
     case 'conversion_drop':
       return `${share(observed)} of sessions verified, against ${share(expected)} normally`;
     case 'new_destination':
       // Either its conversion collapsed (against the usual) or its sends come from hosting networks (usually none).
-      return expected > 0 ? `${share(observed)} of sessions verified, against ${share(expected)} elsewhere` : `${share(observed)} of sends from hosting networks`;
+      return expected > 0
+        ? `${share(observed)} of sessions verified, against ${share(expected)} elsewhere`
+        : `${share(observed)} of sends from hosting networks`;
     case 'asn_concentration':
       return `${share(observed)} of sends from hosting networks, against ${share(expected)} usually`;
     case 'delivery_failure':
@@ -181,7 +185,9 @@ const PROVIDER_CODES: Readonly<Record<string, Readonly<Record<string, string>>>>
 /** "Landline or unreachable carrier" for Twilio's 30006; undefined when the code is not in the references. */
 export function providerCodeText(provider: string | undefined, code: string): string | undefined {
   if (provider !== undefined) return PROVIDER_CODES[provider.toLowerCase()]?.[code];
-  const known = Object.values(PROVIDER_CODES).map((codes) => codes[code]).filter((text) => text !== undefined);
+  const known = Object.values(PROVIDER_CODES)
+    .map((codes) => codes[code])
+    .filter((text) => text !== undefined);
   return known.length === 1 ? known[0] : undefined;
 }
 
@@ -190,7 +196,14 @@ function capitalize(text: string): string {
 }
 
 const CHANNEL_WORDS: Readonly<Record<string, string>> = { slack: 'Slack', pagerduty: 'PagerDuty', webhook: 'the webhook' };
-const EVENT_WORDS: Readonly<Record<string, string>> = { trigger: 'alert', acknowledge: 'acknowledgement', resolve: 'resolution', follow_up: 'update', escalate: 'escalation page', digest: 'digest' };
+const EVENT_WORDS: Readonly<Record<string, string>> = {
+  trigger: 'alert',
+  acknowledge: 'acknowledgement',
+  resolve: 'resolution',
+  follow_up: 'update',
+  escalate: 'escalation page',
+  digest: 'digest',
+};
 
 /**
  * One line of an incident's timeline as a sentence; `failed` marks a notification that reached

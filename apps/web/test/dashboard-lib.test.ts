@@ -5,7 +5,17 @@ import { TRAFFIC_MEASURES } from '@tollgate/store';
 import { scopeText, type Incident, type OwnerPerformance, type TimelineEntry } from '../lib/api-types.ts';
 import { bandRows, drillInto, fieldsToAsk, levelOf, pivotRows, reduceRows, shapeRows, windowWithin } from '../lib/chart-data.ts';
 import { backWithValues, encodeFieldErrors, FIELD_ERROR_PARAM, fieldErrorsOf, invalid, reasonsFor, typed } from '../lib/form-errors.ts';
-import { dateTimeFormat, formatAge, formatCount, formatDuration, formatMoney, formatPercent, formatUntil, localeFrom, numberFormat } from '../lib/format.ts';
+import {
+  dateTimeFormat,
+  formatAge,
+  formatCount,
+  formatDuration,
+  formatMoney,
+  formatPercent,
+  formatUntil,
+  localeFrom,
+  numberFormat,
+} from '../lib/format.ts';
 import { meetsTarget, openByOwner, responseRows } from '../lib/owners.ts';
 import { drawnSeries, PanelFileError, panelRequest, panelRows, parseDashboard, rankMeasure } from '../lib/panels.ts';
 import { plannedEventIdsOf, plannedState, scopeFromForm } from '../lib/planned.ts';
@@ -67,15 +77,26 @@ describe('formatting', () => {
 
 describe('chart data', () => {
   it('sorts band points by time and never draws a band upside down', () => {
-    expect(bandRows([{ ts: 2, observed: 5, expected: 3, low: 4, high: 2 }, { ts: 1, observed: 1, expected: 1, low: 0, high: 2 }])).toEqual([
+    expect(
+      bandRows([
+        { ts: 2, observed: 5, expected: 3, low: 4, high: 2 },
+        { ts: 1, observed: 1, expected: 1, low: 0, high: 2 },
+      ]),
+    ).toEqual([
       { ts: 1, observed: 1, expected: 1, band: [0, 2] },
       { ts: 2, observed: 5, expected: 3, band: [2, 4] },
     ]);
   });
 
   it.each([
-    [{ startMs: 5, endMs: 50 }, { x1: 10, x2: 30 }],
-    [{ startMs: 0, endMs: 15 }, { x1: 10, x2: 15 }],
+    [
+      { startMs: 5, endMs: 50 },
+      { x1: 10, x2: 30 },
+    ],
+    [
+      { startMs: 0, endMs: 15 },
+      { x1: 10, x2: 15 },
+    ],
     [{ startMs: 40, endMs: 50 }, null],
   ])('clips the anomaly window %j to the charted range', (window, expected) => {
     expect(windowWithin(window, [{ ts: 10 }, { ts: 20 }, { ts: 30 }])).toEqual(expected);
@@ -85,7 +106,13 @@ describe('chart data', () => {
     const answer = {
       series: [
         { key: 'GB', points: [{ sends: 4, sessions: 0, verified_sessions: 0, conversion: null }] },
-        { key: 'UZ', points: [{ sends: 10, sessions: 10, verified_sessions: 0, conversion: 0 }, { sends: 30, sessions: 30, verified_sessions: 3, conversion: 0.1 }] },
+        {
+          key: 'UZ',
+          points: [
+            { sends: 10, sessions: 10, verified_sessions: 0, conversion: 0 },
+            { sends: 30, sessions: 30, verified_sessions: 3, conversion: 0.1 },
+          ],
+        },
       ],
     };
     expect(shapeRows(answer, { rowsPath: 'series', x: 'key', totalsOf: 'points', fields: ['sends', 'conversion'] })).toEqual([
@@ -105,7 +132,18 @@ describe('chart data', () => {
     ['count', 3],
     ['ratio', 6 / 12],
   ] as const)('reduces rows with %s', (reduce, expected) => {
-    expect(reduceRows([{ v: 1, d: 2 }, { v: 2, d: 4 }, { v: 3, d: 6 }], reduce, 'v', 'd')).toBeCloseTo(expected);
+    expect(
+      reduceRows(
+        [
+          { v: 1, d: 2 },
+          { v: 2, d: 4 },
+          { v: 3, d: 6 },
+        ],
+        reduce,
+        'v',
+        'd',
+      ),
+    ).toBeCloseTo(expected);
   });
 
   it('has no ratio without a denominator', () => {
@@ -122,7 +160,9 @@ describe('chart data', () => {
   });
 
   it('reads a summary object as one row', () => {
-    expect(shapeRows({ month: { start: 'x', toDateUsd: 12 } }, { rowsPath: 'month', x: 'start', fields: ['toDateUsd'] })).toEqual([{ start: 'x', toDateUsd: 12 }]);
+    expect(shapeRows({ month: { start: 'x', toDateUsd: 12 } }, { rowsPath: 'month', x: 'start', fields: ['toDateUsd'] })).toEqual([
+      { start: 'x', toDateUsd: 12 },
+    ]);
   });
 
   it('writes a scope the way on-call reads it', () => {
@@ -137,7 +177,20 @@ describe('panel files', () => {
     expect(dashboard.panels.length).toBeGreaterThan(0);
   });
 
-  const valid = { page: 'p', title: 'P', panels: [{ id: 'a', title: 'A', query: { path: '/v1/metrics/traffic', params: { interval: '1h' }, range: '24h' }, chart: 'line', x: 'ts', series: [{ field: 'sends', label: 'Sends' }] }] };
+  const valid = {
+    page: 'p',
+    title: 'P',
+    panels: [
+      {
+        id: 'a',
+        title: 'A',
+        query: { path: '/v1/metrics/traffic', params: { interval: '1h' }, range: '24h' },
+        chart: 'line',
+        x: 'ts',
+        series: [{ field: 'sends', label: 'Sends' }],
+      },
+    ],
+  };
   const broken = (change: Record<string, unknown>) => ({ ...valid, panels: [{ ...valid.panels[0], ...change }] });
 
   it.each([
@@ -147,7 +200,10 @@ describe('panel files', () => {
     [broken({ chart: 'stat' }), 'panels[0].reduce is required for a stat panel'],
     [broken({ series: [] }), 'panels[0].series needs at least one series'],
     [broken({ limit: 0 }), 'panels[0].limit must be a positive integer'],
-    [broken({ query: { path: '/v1/metrics/traffic', params: { fields: 'sends' } } }), 'panels[0].query.params.fields is asked for from the series'],
+    [
+      broken({ query: { path: '/v1/metrics/traffic', params: { fields: 'sends' } } }),
+      'panels[0].query.params.fields is asked for from the series',
+    ],
     [broken({ sortBy: 'cost_est_usd' }), 'panels[0].sortBy must be the field of one of the series'],
     [{ ...valid, panels: [valid.panels[0], valid.panels[0]] }, 'panels[1].id "a" is used twice'],
   ])('names the file and the path of a mistake (%#)', (value, message) => {
@@ -156,29 +212,70 @@ describe('panel files', () => {
   });
 
   it('draws at most `limit` rows, largest first, with the denominator kept for ratios', () => {
-    const panel = parseDashboard(broken({ rows: 'series', x: 'key', totalsOf: 'points', limit: 1, chart: 'stat', reduce: 'ratio', denominator: 'sessions', series: [{ field: 'verified_sessions', label: 'C' }] }), 'x.json').panels[0]!;
-    const answer = { series: [{ key: 'GB', points: [{ verified_sessions: 1, sessions: 2 }] }, { key: 'UZ', points: [{ verified_sessions: 3, sessions: 30 }] }] };
+    const panel = parseDashboard(
+      broken({
+        rows: 'series',
+        x: 'key',
+        totalsOf: 'points',
+        limit: 1,
+        chart: 'stat',
+        reduce: 'ratio',
+        denominator: 'sessions',
+        series: [{ field: 'verified_sessions', label: 'C' }],
+      }),
+      'x.json',
+    ).panels[0]!;
+    const answer = {
+      series: [
+        { key: 'GB', points: [{ verified_sessions: 1, sessions: 2 }] },
+        { key: 'UZ', points: [{ verified_sessions: 3, sessions: 30 }] },
+      ],
+    };
     expect(panelRows(panel, answer)).toEqual([{ key: 'UZ', verified_sessions: 3, sessions: 30 }]);
   });
 
   it('keeps the largest rows by `sortBy`, whatever order the API answers in', () => {
-    const panel = parseDashboard(broken({ chart: 'table', rows: 'lines', x: 'key', sortBy: 'expectedUsd', limit: 2, series: [{ field: 'billedUsd', label: 'B' }, { field: 'expectedUsd', label: 'E' }] }), 'x.json').panels[0]!;
-    const lines = [{ key: '2026-11 sinch AR', billedUsd: 1, expectedUsd: 1 }, { key: '2026-11 twilio US', billedUsd: 2, expectedUsd: 90 }, { key: '2026-11 vonage UZ', billedUsd: 80, expectedUsd: 40 }];
+    const panel = parseDashboard(
+      broken({
+        chart: 'table',
+        rows: 'lines',
+        x: 'key',
+        sortBy: 'expectedUsd',
+        limit: 2,
+        series: [
+          { field: 'billedUsd', label: 'B' },
+          { field: 'expectedUsd', label: 'E' },
+        ],
+      }),
+      'x.json',
+    ).panels[0]!;
+    const lines = [
+      { key: '2026-11 sinch AR', billedUsd: 1, expectedUsd: 1 },
+      { key: '2026-11 twilio US', billedUsd: 2, expectedUsd: 90 },
+      { key: '2026-11 vonage UZ', billedUsd: 80, expectedUsd: 40 },
+    ];
     expect(panelRows(panel, { lines }).map((row) => row.key)).toEqual(['2026-11 twilio US', '2026-11 vonage UZ']);
   });
 
   it('asks the API for the fields drawn, over the panel range ending now, with the page filters', () => {
     const panel = parseDashboard(valid, 'x.json').panels[0]!;
-    expect(panelRequest(panel, 90_000_000, { app: 'signup', country: undefined })).toBe('/v1/metrics/traffic?interval=1h&fields=sends&from=3600000&to=90000000&app=signup');
+    expect(panelRequest(panel, 90_000_000, { app: 'signup', country: undefined })).toBe(
+      '/v1/metrics/traffic?interval=1h&fields=sends&from=3600000&to=90000000&app=signup',
+    );
   });
 
-  it('asks for a ratio\'s parts with it, since summed rows recompute it from them', () => {
+  it("asks for a ratio's parts with it, since summed rows recompute it from them", () => {
     expect(fieldsToAsk(['sends', 'conversion', 'sessions'])).toEqual(['sends', 'conversion', 'verified_sessions', 'sessions']);
   });
 
   it('asks once for the fields of every panel of one query on a page, so they share one answer', () => {
     const { panels } = parseDashboard(JSON.parse(readFileSync(`${DASHBOARDS}overview.json`, 'utf8')), 'overview.json');
-    const day = ['spend-today', 'sends-24h', 'conversion-24h'].map((id) => panelRequest(panels.find((p) => p.id === id)!, 90_000_000));
+    const day = ['spend-today', 'sends-24h', 'conversion-24h'].map((id) =>
+      panelRequest(
+        panels.find((p) => p.id === id)!,
+        90_000_000,
+      ),
+    );
     expect(new Set(day).size).toBe(1);
     expect(new URL(day[0]!, 'http://api').searchParams.get('fields')).toBe('cost_est_usd,sends,verified_sessions,sessions');
   });
@@ -187,11 +284,25 @@ describe('panel files', () => {
   // field it did not ask for would find it missing from the answer cut to what it asked.
   const TRAFFIC_FIELDS = [...Object.keys(TRAFFIC_MEASURES), 'conversion'];
   const point = (ts: number) => Object.fromEntries([['ts', ts], ...TRAFFIC_FIELDS.map((field, i) => [field, (i + 1) * (ts + 2)])]);
-  const fullAnswer = { series: [{ key: 'GB', points: [point(1), point(2)] }, { key: 'UZ', points: [point(3)] }] };
-  const cutTo = (fields: string[]) => ({ series: fullAnswer.series.map(({ key, points }) => ({ key, points: points.map((p) => Object.fromEntries(['ts', ...fields].map((f) => [f, p[f]]))) })) });
+  const fullAnswer = {
+    series: [
+      { key: 'GB', points: [point(1), point(2)] },
+      { key: 'UZ', points: [point(3)] },
+    ],
+  };
+  const cutTo = (fields: string[]) => ({
+    series: fullAnswer.series.map(({ key, points }) => ({
+      key,
+      points: points.map((p) => Object.fromEntries(['ts', ...fields].map((f) => [f, p[f]]))),
+    })),
+  });
   const trafficPanels = readdirSync(DASHBOARDS)
     .filter((f) => f.endsWith('.json'))
-    .flatMap((file) => parseDashboard(JSON.parse(readFileSync(`${DASHBOARDS}${file}`, 'utf8')), file).panels.map((panel) => [`${file} ${panel.id}`, panel] as const))
+    .flatMap((file) =>
+      parseDashboard(JSON.parse(readFileSync(`${DASHBOARDS}${file}`, 'utf8')), file).panels.map(
+        (panel) => [`${file} ${panel.id}`, panel] as const,
+      ),
+    )
     .filter(([, panel]) => panel.query.path === '/v1/metrics/traffic');
 
   it.each(trafficPanels)('%s draws only fields it asks the traffic API for', (_, panel) => {
@@ -267,15 +378,34 @@ describe('durations', () => {
 
 describe('field errors from the API', () => {
   it.each([
-    ['silence details ("field: reason")', { field: 'matchers', message: 'x', details: ['matchers[1]: unknown label "colour"', 'endsAt: a silence lasts at most 7 days'] }, [
-      { field: 'matchers[1]', reason: 'unknown label "colour"' },
-      { field: 'endsAt', reason: 'a silence lasts at most 7 days' },
-    ]],
-    ['planned event details ({ field, reason })', { field: 'scope', message: 'x', details: [{ field: 'scope', reason: 'name at least one' }, { field: 'note', reason: 'say what is planned' }] }, [
-      { field: 'scope', reason: 'name at least one' },
-      { field: 'note', reason: 'say what is planned' },
-    ]],
-    ['a field without details', { field: 'password', message: 'must NOT have fewer than 12 characters' }, [{ field: 'password', reason: 'must NOT have fewer than 12 characters' }]],
+    [
+      'silence details ("field: reason")',
+      { field: 'matchers', message: 'x', details: ['matchers[1]: unknown label "colour"', 'endsAt: a silence lasts at most 7 days'] },
+      [
+        { field: 'matchers[1]', reason: 'unknown label "colour"' },
+        { field: 'endsAt', reason: 'a silence lasts at most 7 days' },
+      ],
+    ],
+    [
+      'planned event details ({ field, reason })',
+      {
+        field: 'scope',
+        message: 'x',
+        details: [
+          { field: 'scope', reason: 'name at least one' },
+          { field: 'note', reason: 'say what is planned' },
+        ],
+      },
+      [
+        { field: 'scope', reason: 'name at least one' },
+        { field: 'note', reason: 'say what is planned' },
+      ],
+    ],
+    [
+      'a field without details',
+      { field: 'password', message: 'must NOT have fewer than 12 characters' },
+      [{ field: 'password', reason: 'must NOT have fewer than 12 characters' }],
+    ],
     ['details that name no field', { message: 'x', details: { code: 'unknown_owner' } }, []],
     ['the same error twice', { details: ['endsAt: after', 'endsAt: after'] }, [{ field: 'endsAt', reason: 'after' }]],
     ['no error body', undefined, []],
@@ -333,7 +463,11 @@ describe('windows typed in UTC', () => {
 
 describe('silences', () => {
   it('silences alerts like an anomaly by its kind and the scope labels a silence can match', () => {
-    expect(matchersLike({ kind: 'volume_spike', scope: { country: 'UZ', prefix: '+998 90', asn: 64500, app: 'shop' } })).toEqual(['kind="volume_spike"', 'app="shop"', 'country="UZ"']);
+    expect(matchersLike({ kind: 'volume_spike', scope: { country: 'UZ', prefix: '+998 90', asn: 64500, app: 'shop' } })).toEqual([
+      'kind="volume_spike"',
+      'app="shop"',
+      'country="UZ"',
+    ]);
     expect(matchersLike({ kind: 'conversion_drop', scope: { app: 'a"b' } })).toEqual(['kind="conversion_drop"', 'app="a\\"b"']);
   });
 
@@ -343,14 +477,23 @@ describe('silences', () => {
 });
 
 describe('planned events', () => {
-  const entry = (type: string, detail: Record<string, unknown>): TimelineEntry => ({ at: '2026-11-29T20:00:00Z', actor: 'tollgate', type, ...detail });
+  const entry = (type: string, detail: Record<string, unknown>): TimelineEntry => ({
+    at: '2026-11-29T20:00:00Z',
+    actor: 'tollgate',
+    type,
+    ...detail,
+  });
   const ID = 'plan_0b5c3a4e-8d1f-4c2b-9a6e-7f1e2d3c4b5a';
 
   it('finds the planned events an incident carries on its timeline, each once', () => {
     expect(
       plannedEventIdsOf([
         entry('opened', { summary: `mentions ${ID} but is no planned note` }),
-        entry('reassigned', { from: 'fraud-oncall', to: 'growth', reason: `planned campaign ${ID} until 2026-11-30 20:00 UTC: Black Friday` }),
+        entry('reassigned', {
+          from: 'fraud-oncall',
+          to: 'growth',
+          reason: `planned campaign ${ID} until 2026-11-30 20:00 UTC: Black Friday`,
+        }),
         entry('note', { text: `During planned campaign ${ID} until 2026-11-30 20:00 UTC: Black Friday` }),
       ]),
     ).toEqual([ID]);
@@ -389,7 +532,7 @@ describe('owners', () => {
     ...change,
   });
 
-  it('draws median and p90 as shares of each owner\'s target, leaving out owners without a target or a measure', () => {
+  it("draws median and p90 as shares of each owner's target, leaving out owners without a target or a measure", () => {
     const owners = [owner('fraud-oncall'), owner('finance', { targets: {} }), owner('iam', { acknowledge: { measured: 0 } })];
     expect(responseRows(owners, 'acknowledge')).toEqual([{ owner: 'fraud-oncall', median: 0.4, p90: 400_000 / 300_000 }]);
     expect(responseRows(owners, 'mitigate')).toEqual([
@@ -406,8 +549,13 @@ describe('owners', () => {
   });
 
   it('lists open incidents per owner, the longest waiting first, without resolved ones', () => {
-    const incident = (id: string, owner: string, openedAt: string, state: Incident['state'] = 'triggered') => ({ id, owner, openedAt, state }) as Incident;
-    const byOwner = openByOwner([incident('b', 'iam', '2026-11-29T10:00:00Z'), incident('a', 'iam', '2026-11-29T09:00:00Z'), incident('c', 'fraud', '2026-11-29T08:00:00Z', 'resolved')]);
+    const incident = (id: string, owner: string, openedAt: string, state: Incident['state'] = 'triggered') =>
+      ({ id, owner, openedAt, state }) as Incident;
+    const byOwner = openByOwner([
+      incident('b', 'iam', '2026-11-29T10:00:00Z'),
+      incident('a', 'iam', '2026-11-29T09:00:00Z'),
+      incident('c', 'fraud', '2026-11-29T08:00:00Z', 'resolved'),
+    ]);
     expect([...byOwner.keys()]).toEqual(['iam']);
     expect(byOwner.get('iam')!.map((i) => i.id)).toEqual(['a', 'b']);
   });
@@ -416,7 +564,13 @@ describe('owners', () => {
 describe('delivery shaping', () => {
   const answer = {
     series: [
-      { key: 'twilio', points: [{ ts: 2, p90_ms: 900, receipts: 10, delivered: 9, undelivered: 1, failed: 0, unknown: 0 }, { ts: 1, p90_ms: 800, receipts: 10, delivered: 10, undelivered: 0, failed: 0, unknown: 0 }] },
+      {
+        key: 'twilio',
+        points: [
+          { ts: 2, p90_ms: 900, receipts: 10, delivered: 9, undelivered: 1, failed: 0, unknown: 0 },
+          { ts: 1, p90_ms: 800, receipts: 10, delivered: 10, undelivered: 0, failed: 0, unknown: 0 },
+        ],
+      },
       { key: '', points: [{ ts: 2, p90_ms: null, receipts: 30, delivered: 15, undelivered: 0, failed: 12, unknown: 3 }] },
     ],
   };
@@ -429,15 +583,37 @@ describe('delivery shaping', () => {
   });
 
   it('recomputes outcome shares of a group from its receipts, never summing shares', () => {
-    expect(shapeRows(answer, { rowsPath: 'series', x: 'key', totalsOf: 'points', fields: ['receipts', 'delivered_share', 'failed_share', 'unknown_share'] })).toEqual([
+    expect(
+      shapeRows(answer, {
+        rowsPath: 'series',
+        x: 'key',
+        totalsOf: 'points',
+        fields: ['receipts', 'delivered_share', 'failed_share', 'unknown_share'],
+      }),
+    ).toEqual([
       { key: '', receipts: 30, delivered_share: 0.5, failed_share: 0.4, unknown_share: 0.1 },
       { key: 'twilio', receipts: 20, delivered_share: 19 / 20, failed_share: 0, unknown_share: 0 },
     ]);
   });
 
-  it('names a pivot panel\'s lines after the groups, in the unit of its one series', () => {
+  it("names a pivot panel's lines after the groups, in the unit of its one series", () => {
     const panel = parseDashboard(
-      { page: 'd', title: 'D', panels: [{ id: 'p', title: 'P', query: { path: '/v1/metrics/delivery', params: { group_by: 'provider', limit: '5' } }, chart: 'line', rows: 'series', x: 'ts', pivot: 'points', series: [{ field: 'p90_ms', label: 'P90', unit: 'duration' }] }] },
+      {
+        page: 'd',
+        title: 'D',
+        panels: [
+          {
+            id: 'p',
+            title: 'P',
+            query: { path: '/v1/metrics/delivery', params: { group_by: 'provider', limit: '5' } },
+            chart: 'line',
+            rows: 'series',
+            x: 'ts',
+            pivot: 'points',
+            series: [{ field: 'p90_ms', label: 'P90', unit: 'duration' }],
+          },
+        ],
+      },
       'd.json',
     ).panels[0]!;
     const rows = panelRows(panel, answer);
@@ -448,40 +624,104 @@ describe('delivery shaping', () => {
     expect(drawnSeries(panel, [])).toEqual([]);
   });
 
-  it('reads every delivery panel for the page\'s range and filters instead of its own', () => {
+  it("reads every delivery panel for the page's range and filters instead of its own", () => {
     const { panels } = parseDashboard(JSON.parse(readFileSync(`${DASHBOARDS}delivery.json`, 'utf8')), 'delivery.json');
     const byProvider = panels.find((p) => p.id === 'p90-by-provider')!;
-    const request = new URL(panelRequest(byProvider, 90_000_000, { from: '1000', to: '2000', interval: '1m', country: 'ID', carrier: undefined }), 'http://api');
-    expect(Object.fromEntries(request.searchParams)).toEqual({ interval: '1m', group_by: 'provider', limit: '8', from: '1000', to: '2000', country: 'ID' });
+    const request = new URL(
+      panelRequest(byProvider, 90_000_000, { from: '1000', to: '2000', interval: '1m', country: 'ID', carrier: undefined }),
+      'http://api',
+    );
+    expect(Object.fromEntries(request.searchParams)).toEqual({
+      interval: '1m',
+      group_by: 'provider',
+      limit: '8',
+      from: '1000',
+      to: '2000',
+      country: 'ID',
+    });
     // Panels of one query share one API call per render (the page's GETs are cached by URL).
     expect(new Set(panels.map((p) => panelRequest(p, 90_000_000)))).toHaveProperty('size', 4);
   });
 
   it.each([
-    [{ series: [{ field: 'a', label: 'A' }, { field: 'b', label: 'B' }] }],
+    [
+      {
+        series: [
+          { field: 'a', label: 'A' },
+          { field: 'b', label: 'B' },
+        ],
+      },
+    ],
     [{ chart: 'table' }],
     [{ limit: 5 }],
   ])('refuses a pivot panel that cannot draw one field per group (%j)', (change) => {
-    const panel = { id: 'p', title: 'P', query: { path: '/v1/metrics/delivery' }, chart: 'line', rows: 'series', x: 'ts', pivot: 'points', series: [{ field: 'p90_ms', label: 'P90' }], ...change };
-    expect(() => parseDashboard({ page: 'd', title: 'D', panels: [panel] }, 'd.json')).toThrow('d.json: panels[0].pivot draws one series field as a line per group');
+    const panel = {
+      id: 'p',
+      title: 'P',
+      query: { path: '/v1/metrics/delivery' },
+      chart: 'line',
+      rows: 'series',
+      x: 'ts',
+      pivot: 'points',
+      series: [{ field: 'p90_ms', label: 'P90' }],
+      ...change,
+    };
+    expect(() => parseDashboard({ page: 'd', title: 'D', panels: [panel] }, 'd.json')).toThrow(
+      'd.json: panels[0].pivot draws one series field as a line per group',
+    );
   });
 });
 
 describe('words for people', () => {
   it.each([
-    [{ kind: 'volume_spike', scope: { country: 'UZ', prefix: '+998 901' }, observed: 450, expected: 0, costPerHourUsd: 154 }, 'Send volume spike in Uzbekistan (+998 901): 450 sends where almost none were expected; $154 an hour.'],
-    [{ kind: 'volume_spike', scope: { country: 'PG' }, observed: 100, expected: 12.4, unit: 'sends per 30 min' }, 'Send volume spike in Papua New Guinea: 100 sends in 30 min where about 12 were expected.'],
-    [{ kind: 'conversion_drop', scope: { country: 'KW', app: 'social' }, observed: 0.08, expected: 0.86 }, 'Verify conversion collapsed in Kuwait, app social: 8% of sessions verified, against 86% normally.'],
-    [{ kind: 'verify_bruteforce', scope: { app: 'bank', flow: 'login' }, observed: 40, expected: 4 }, 'Verify brute force in app bank, login flow: 40 wrong codes tried on one session, address or phone (the limit is 5).'],
-    [{ kind: 'delivery_latency', scope: { provider: 'sinch', country: 'GB' }, observed: 42_000, expected: 3_500 }, 'Deliveries slow in United Kingdom, provider sinch: 90 % of messages delivered within 42 s, against 3.5 s usually.'],
-    [{ kind: 'budget_burn', scope: {}, observed: 1250, expected: 1000 }, 'Budget burning fast in all traffic: $1,250 spent this month of a $1,000 budget.'],
+    [
+      { kind: 'volume_spike', scope: { country: 'UZ', prefix: '+998 901' }, observed: 450, expected: 0, costPerHourUsd: 154 },
+      'Send volume spike in Uzbekistan (+998 901): 450 sends where almost none were expected; $154 an hour.',
+    ],
+    [
+      { kind: 'volume_spike', scope: { country: 'PG' }, observed: 100, expected: 12.4, unit: 'sends per 30 min' },
+      'Send volume spike in Papua New Guinea: 100 sends in 30 min where about 12 were expected.',
+    ],
+    [
+      { kind: 'conversion_drop', scope: { country: 'KW', app: 'social' }, observed: 0.08, expected: 0.86 },
+      'Verify conversion collapsed in Kuwait, app social: 8% of sessions verified, against 86% normally.',
+    ],
+    [
+      { kind: 'verify_bruteforce', scope: { app: 'bank', flow: 'login' }, observed: 40, expected: 4 },
+      'Verify brute force in app bank, login flow: 40 wrong codes tried on one session, address or phone (the limit is 5).',
+    ],
+    [
+      { kind: 'delivery_latency', scope: { provider: 'sinch', country: 'GB' }, observed: 42_000, expected: 3_500 },
+      'Deliveries slow in United Kingdom, provider sinch: 90 % of messages delivered within 42 s, against 3.5 s usually.',
+    ],
+    [
+      { kind: 'budget_burn', scope: {}, observed: 1250, expected: 1000 },
+      'Budget burning fast in all traffic: $1,250 spent this month of a $1,000 budget.',
+    ],
   ])('writes a finding as a sentence with units (%#)', (anomaly, sentence) => {
     expect(anomalySentence(anomaly, 'en-US')).toBe(sentence);
   });
 
   it('heads an incident with its first finding and counts the others', () => {
-    const incident = { title: 'country=UZ: 450 sends in 5 min, 450.0x the 0.0 expected', anomalies: [{ id: 'a', kind: 'volume_spike', severity: 'high', state: 'open', scope: { country: 'UZ' }, summary: '', observed: 450, expected: 0 }, { id: 'b', kind: 'conversion_drop', severity: 'high', state: 'open', scope: { country: 'UZ' }, summary: '' }] };
-    expect(incidentHeadline(incident as never, 'en-US')).toBe('Send volume spike in Uzbekistan: 450 sends where almost none were expected (and 1 more finding).');
+    const incident = {
+      title: 'country=UZ: 450 sends in 5 min, 450.0x the 0.0 expected',
+      anomalies: [
+        {
+          id: 'a',
+          kind: 'volume_spike',
+          severity: 'high',
+          state: 'open',
+          scope: { country: 'UZ' },
+          summary: '',
+          observed: 450,
+          expected: 0,
+        },
+        { id: 'b', kind: 'conversion_drop', severity: 'high', state: 'open', scope: { country: 'UZ' }, summary: '' },
+      ],
+    };
+    expect(incidentHeadline(incident as never, 'en-US')).toBe(
+      'Send volume spike in Uzbekistan: 450 sends where almost none were expected (and 1 more finding).',
+    );
     expect(incidentHeadline({ title: 'kept as it is', anomalies: [] }, 'en-US')).toBe('kept as it is');
   });
 
@@ -505,8 +745,32 @@ describe('words for people', () => {
   });
 
   it.each([
-    [{ type: 'notify_failed', actor: 'tollgate', channel: 'pagerduty', target: 'PD_FRAUD_KEY', event: 'trigger', error: 'environment variable PD_FRAUD_KEY (the PagerDuty routing key) is not set', retrying: false }, 'Alert to PagerDuty PD_FRAUD_KEY failed: environment variable PD_FRAUD_KEY (the PagerDuty routing key) is not set. Nobody was reached there.', true],
-    [{ type: 'notify_failed', actor: 'tollgate', channel: 'slack', target: '#fraud', event: 'trigger', error: 'Slack unreachable', retrying: true }, 'Alert to Slack #fraud failed (retrying): Slack unreachable.', true],
+    [
+      {
+        type: 'notify_failed',
+        actor: 'tollgate',
+        channel: 'pagerduty',
+        target: 'PD_FRAUD_KEY',
+        event: 'trigger',
+        error: 'environment variable PD_FRAUD_KEY (the PagerDuty routing key) is not set',
+        retrying: false,
+      },
+      'Alert to PagerDuty PD_FRAUD_KEY failed: environment variable PD_FRAUD_KEY (the PagerDuty routing key) is not set. Nobody was reached there.',
+      true,
+    ],
+    [
+      {
+        type: 'notify_failed',
+        actor: 'tollgate',
+        channel: 'slack',
+        target: '#fraud',
+        event: 'trigger',
+        error: 'Slack unreachable',
+        retrying: true,
+      },
+      'Alert to Slack #fraud failed (retrying): Slack unreachable.',
+      true,
+    ],
     [{ type: 'paged', actor: 'tollgate', target: 'PD_FRAUD_KEY', event: 'trigger' }, 'Paged through PagerDuty (PD_FRAUD_KEY).', false],
     [{ type: 'acknowledged', actor: 'oncall-ana' }, 'Acknowledged by oncall-ana.', false],
   ])('writes a timeline entry as a sentence, failures marked (%#)', (entry, text, failed) => {
@@ -540,7 +804,11 @@ describe('time axes', () => {
   it.each([
     ['daily buckets by date', [midnight, midnight + DAY, midnight + 2 * DAY], ['Dec 1', 'Dec 2', 'Dec 3']],
     ['minutes by time', [midnight + 60_000, midnight + 120_000], ['12:01 AM', '12:02 AM']],
-    ['hours over days by date and hour', [midnight, midnight + 3_600_000, midnight + 2 * DAY], ['Dec 1, 12 AM', 'Dec 1, 01 AM', 'Dec 3, 12 AM']],
+    [
+      'hours over days by date and hour',
+      [midnight, midnight + 3_600_000, midnight + 2 * DAY],
+      ['Dec 1, 12 AM', 'Dec 1, 01 AM', 'Dec 3, 12 AM'],
+    ],
   ])('labels %s', (_what, times, labels) => {
     const tick = timeTickFormatter('en-US', times);
     expect(times.map(tick)).toEqual(labels);
@@ -548,7 +816,7 @@ describe('time axes', () => {
 });
 
 describe('top groups by the measure shown', () => {
-  it('asks the traffic route for a grouped panel\'s groups by the first measure it shows', () => {
+  it("asks the traffic route for a grouped panel's groups by the first measure it shows", () => {
     const file = parseDashboard(JSON.parse(readFileSync(`${DASHBOARDS}overview.json`, 'utf8')), 'overview.json');
     const byCountry = file.panels.find((p) => p.id === 'cost-by-country')!;
     expect(rankMeasure(byCountry)).toBe('cost_est_usd');

@@ -17,7 +17,17 @@ import { createSimulator, loadSimulatedTraffic } from '@tollgate/simulator';
 import { detectionRuntime } from '@tollgate/server/testing/detection-watch';
 import type { TestServer } from '@tollgate/server/testing';
 import type { WebServer } from '../launcher/web-server.ts';
-import { ADMIN_HEADERS as admin, freePort, moneyOf, PASSWORD, SESSION_COOKIE, shot, startDashboard, type DashboardFixture, type Role } from './support/dashboard-fixture.ts';
+import {
+  ADMIN_HEADERS as admin,
+  freePort,
+  moneyOf,
+  PASSWORD,
+  SESSION_COOKIE,
+  shot,
+  startDashboard,
+  type DashboardFixture,
+  type Role,
+} from './support/dashboard-fixture.ts';
 import { incidentHeadline } from '../lib/words.ts';
 
 const MINUTE_MS = 60_000;
@@ -41,7 +51,9 @@ beforeAll(async () => {
         seed: 7,
         startMs,
         sendsPerMinute: 12,
-        scenarios: [{ kind: 'burst_pumping', startMs: nowMs - 25 * MINUTE_MS, durationMs: 60 * MINUTE_MS, countries: ['UZ'], sendsPerMinute: 60 }],
+        scenarios: [
+          { kind: 'burst_pumping', startMs: nowMs - 25 * MINUTE_MS, durationMs: 60 * MINUTE_MS, countries: ['UZ'], sendsPerMinute: 60 },
+        ],
       });
       await loadSimulatedTraffic({ ingestor: store.core.ingestor, simulator, fromMs: startMs, toMs: nowMs });
       const { changes } = await detectionRuntime(store, () => nowMs).runCycle();
@@ -50,7 +62,11 @@ beforeAll(async () => {
   });
   ({ server, web, apiUrl } = fixture);
   const listed = await server.app.inject({ url: '/v1/incidents?state=triggered', headers: admin });
-  const burst = listed.json().incidents.find((i: { anomalies: { scope: { country?: string; prefix?: string } }[] }) => i.anomalies.some((a) => a.scope.country === 'UZ' && a.scope.prefix));
+  const burst = listed
+    .json()
+    .incidents.find((i: { anomalies: { scope: { country?: string; prefix?: string } }[] }) =>
+      i.anomalies.some((a) => a.scope.country === 'UZ' && a.scope.prefix),
+    );
   expect(burst, listed.body).toBeDefined();
   incidentId = burst.id;
   const breakers = await server.app.inject({ url: '/v1/breakers?state=open', headers: admin });
@@ -58,7 +74,9 @@ beforeAll(async () => {
   // Another origin (another port) posting a form to the dashboard: what a CSRF attack looks like.
   evil = createServer((_req, res) => {
     res.setHeader('content-type', 'text/html');
-    res.end(`<form id="f" method="post" action="${web.url}/breakers/act"><input name="op" value="reset"><input name="id" value="${breakerId}"><input name="version" value="1"><input name="reason" value="pwned"></form><script>document.getElementById('f').submit()</script>`);
+    res.end(
+      `<form id="f" method="post" action="${web.url}/breakers/act"><input name="op" value="reset"><input name="id" value="${breakerId}"><input name="version" value="1"><input name="reason" value="pwned"></form><script>document.getElementById('f').submit()</script>`,
+    );
   });
   await new Promise<void>((resolve) => evil.listen(0, '127.0.0.1', resolve));
   evilUrl = `http://127.0.0.1:${(evil.address() as AddressInfo).port}/`;
@@ -125,7 +143,10 @@ describe('pages with real numbers', () => {
     await page.waitForSelector('[data-panel=sends-24h] .stat-value');
     const sends = Number(await page.getAttribute('[data-panel=sends-24h] .stat-value', 'data-value'));
     const totals = await server.app.inject({ url: `/v1/metrics/traffic?interval=1d&from=${Date.now() - 86_400_000}`, headers: admin });
-    const expected = totals.json().series.flatMap((s: { points: { sends: number }[] }) => s.points).reduce((n: number, p: { sends: number }) => n + p.sends, 0);
+    const expected = totals
+      .json()
+      .series.flatMap((s: { points: { sends: number }[] }) => s.points)
+      .reduce((n: number, p: { sends: number }) => n + p.sends, 0);
     expect(sends).toBeGreaterThan(12 * 60 * 20);
     expect(Math.abs(sends - expected)).toBeLessThanOrEqual(expected * 0.02);
     expect(moneyOf(await page.textContent('[data-panel=spend-today] .stat-value'))).toBeGreaterThan(0);
@@ -171,12 +192,18 @@ describe('pages with real numbers', () => {
     const page = await signIn('finance', '/spend');
     const monthToDate = Number(await page.getAttribute('[data-panel=month-to-date] .stat-value', 'data-value'));
     const forecast = Number(await page.getAttribute('[data-panel=forecast] .stat-value', 'data-value'));
-    const report = (await server.app.inject({ url: `/v1/spend?from=${Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), 1)}`, headers: admin })).json();
+    const report = (
+      await server.app.inject({
+        url: `/v1/spend?from=${Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), 1)}`,
+        headers: admin,
+      })
+    ).json();
     expect(monthToDate).toBeGreaterThan(0);
     expect(monthToDate).toBeCloseTo(report.month.toDateUsd, 0);
     expect(forecast).toBeGreaterThanOrEqual(monthToDate);
     // Panels stream in on their own: wait for each to be drawn before counting its rows.
-    for (const panel of ['budgets', 'billed-vs-estimated', 'spend-by-country']) await page.waitForSelector(`[data-panel=${panel}] tbody tr`);
+    for (const panel of ['budgets', 'billed-vs-estimated', 'spend-by-country'])
+      await page.waitForSelector(`[data-panel=${panel}] tbody tr`);
     expect(await page.locator('[data-panel=budgets] tbody tr').count()).toBe(report.month.budgets.length);
     expect(await page.locator('[data-panel=billed-vs-estimated] tbody tr').count()).toBeGreaterThan(0);
     expect(await page.locator('[data-panel=spend-by-country] tbody tr').count()).toBeGreaterThan(0);
@@ -186,22 +213,32 @@ describe('pages with real numbers', () => {
     await page.context().close();
   });
 
-  it('spend: commitments against the month\'s forecast and each contract reconciled per month, once a rate card and a commitment are imported', async () => {
+  it("spend: commitments against the month's forecast and each contract reconciled per month, once a rate card and a commitment are imported", async () => {
     const now = new Date();
     const month = now.toISOString().slice(0, 7);
     const lastMonth = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 1)).toISOString().slice(0, 10);
-    const report = async () => (await server.app.inject({ url: `/v1/spend?reconciliation_months=3&from=${Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1)}`, headers: admin })).json();
+    const report = async () =>
+      (
+        await server.app.inject({
+          url: `/v1/spend?reconciliation_months=3&from=${Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1)}`,
+          headers: admin,
+        })
+      ).json();
     // The simulated day has sends and estimates but no contract: no commitment to show, and each
     // route reconciled against its estimate.
     const before = await report();
-    const shown: number = JSON.parse(readFileSync(new URL('../../../dashboards/spend.json', import.meta.url), 'utf8')).panels.find((p: { id: string }) => p.id === 'reconciliation').limit;
+    const shown: number = JSON.parse(readFileSync(new URL('../../../dashboards/spend.json', import.meta.url), 'utf8')).panels.find(
+      (p: { id: string }) => p.id === 'reconciliation',
+    ).limit;
     expect(before.month.commitments).toEqual([]);
     expect(before.reconciliation.length).toBeGreaterThan(0);
     let page = await signIn('finance', '/spend');
     await page.waitForSelector('[data-panel=commitments] [data-state=empty]');
     expect(await page.textContent('[data-panel=commitments] [data-state=empty]')).toContain('No minimum commitments imported');
     // The lines come by month, provider and country; the panel shows the largest expected first.
-    const largest = [...before.reconciliation].sort((a: { expectedUsd: number }, b: { expectedUsd: number }) => b.expectedUsd - a.expectedUsd);
+    const largest = [...before.reconciliation].sort(
+      (a: { expectedUsd: number }, b: { expectedUsd: number }) => b.expectedUsd - a.expectedUsd,
+    );
     await page.waitForSelector('[data-panel=reconciliation] tbody tr');
     expect(await page.locator('[data-panel=reconciliation] tbody tr').count()).toBe(Math.min(before.reconciliation.length, shown));
     expect(await page.textContent('[data-panel=reconciliation] tbody tr td')).toBe(largest[0].key);
@@ -211,9 +248,20 @@ describe('pages with real numbers', () => {
     const { provider, country } = largest[0];
     const PRICE_USD = 0.5;
     const MINIMUM_USD = 1_000_000;
-    const contracts = (csv: string) => server.app.inject({ method: 'POST', url: '/v1/spend/contracts?source=browser-test', payload: csv, headers: { ...admin, 'content-type': 'text/csv' } });
-    expect((await contracts(`provider,country,price,effective_from\n${provider},${country},${PRICE_USD},${lastMonth}\n`)).json()).toMatchObject({ kind: 'rate_card', accepted: 1 });
-    expect((await contracts(`provider,monthly_minimum,effective_from\n${provider},${MINIMUM_USD},${month}\n`)).json()).toMatchObject({ kind: 'commitments', accepted: 1 });
+    const contracts = (csv: string) =>
+      server.app.inject({
+        method: 'POST',
+        url: '/v1/spend/contracts?source=browser-test',
+        payload: csv,
+        headers: { ...admin, 'content-type': 'text/csv' },
+      });
+    expect(
+      (await contracts(`provider,country,price,effective_from\n${provider},${country},${PRICE_USD},${lastMonth}\n`)).json(),
+    ).toMatchObject({ kind: 'rate_card', accepted: 1 });
+    expect((await contracts(`provider,monthly_minimum,effective_from\n${provider},${MINIMUM_USD},${month}\n`)).json()).toMatchObject({
+      kind: 'commitments',
+      accepted: 1,
+    });
     const after = await report();
     const [commitment] = after.month.commitments;
     expect(commitment).toMatchObject({ provider, monthlyMinimumUsd: MINIMUM_USD });
@@ -251,7 +299,12 @@ describe('pages with real numbers', () => {
     await page.fill('[data-testid=who-gets-paged] input[name=country]', 'UZ');
     await page.click('[data-testid=who-gets-paged] button[type=submit]');
     await page.waitForSelector('[data-testid=routed-owner]');
-    const probe = await server.app.inject({ method: 'POST', url: '/v1/rules/test', payload: { kind: 'volume_spike', severity: 'high', country: 'UZ' }, headers: admin });
+    const probe = await server.app.inject({
+      method: 'POST',
+      url: '/v1/rules/test',
+      payload: { kind: 'volume_spike', severity: 'high', country: 'UZ' },
+      headers: admin,
+    });
     expect(await page.textContent('[data-testid=routed-owner]')).toBe(probe.json().owner);
     await shot(page, 'rules');
     await page.context().close();
@@ -272,7 +325,11 @@ describe('roles', () => {
   it('a finance user cannot see breakers, and the API refuses a trip with 403', async () => {
     const page = await signIn('finance', '/breakers');
     expect(await page.getAttribute('[data-state=forbidden]', 'data-state')).toBe('forbidden');
-    const refused = await api(await sessionTokenOf(page), 'POST', '/v1/breakers', { scope: { country: 'UZ' }, action: 'block', note: 'finance tries' });
+    const refused = await api(await sessionTokenOf(page), 'POST', '/v1/breakers', {
+      scope: { country: 'UZ' },
+      action: 'block',
+      note: 'finance tries',
+    });
     expect(refused.statusCode).toBe(403);
     await page.context().close();
   });
@@ -308,7 +365,11 @@ describe('incident response', () => {
   it('re-renders on its own within the 10 s polling interval', async () => {
     const page = await signIn('viewer', '/incidents');
     const first = await page.getAttribute('[data-rendered-at]', 'data-rendered-at');
-    await page.waitForFunction(`document.querySelector('[data-rendered-at]')?.getAttribute('data-rendered-at') !== ${JSON.stringify(first)}`, undefined, { timeout: 15_000 });
+    await page.waitForFunction(
+      `document.querySelector('[data-rendered-at]')?.getAttribute('data-rendered-at') !== ${JSON.stringify(first)}`,
+      undefined,
+      { timeout: 15_000 },
+    );
     await page.context().close();
   });
 });
@@ -352,7 +413,20 @@ describe('breakers', () => {
 /** An incident of its own (its own country, so its own group), for tests that change one. */
 async function openIncident(country: string): Promise<string> {
   const [outcome] = await server.alerting.desk.observe([
-    { id: `an_${Buffer.from(country).toString('hex').padEnd(20, '0')}`, kind: 'volume_spike', severity: 'high', state: 'open', scope: { country }, action: 'block', summary: `volume spike in ${country}`, costPerHourUsd: 3, observed: 90, expected: 12, openedAt: Date.now(), updatedAt: Date.now() },
+    {
+      id: `an_${Buffer.from(country).toString('hex').padEnd(20, '0')}`,
+      kind: 'volume_spike',
+      severity: 'high',
+      state: 'open',
+      scope: { country },
+      action: 'block',
+      summary: `volume spike in ${country}`,
+      costPerHourUsd: 3,
+      observed: 90,
+      expected: 12,
+      openedAt: Date.now(),
+      updatedAt: Date.now(),
+    },
   ]);
   expect(outcome?.action, JSON.stringify(outcome)).toBe('opened');
   return outcome!.incidentId!;
@@ -373,7 +447,9 @@ describe('silences', () => {
     await page.fill('input[name=reason]', 'vendor confirms, watching the breaker');
     await page.click('[data-testid=new-silence] button[type=submit]');
     await page.waitForSelector('[data-outcome=done]');
-    const [silence] = (await server.app.inject({ url: '/v1/silences', headers: admin })).json().silences.filter((s: { reason: string }) => s.reason === 'vendor confirms, watching the breaker');
+    const [silence] = (await server.app.inject({ url: '/v1/silences', headers: admin }))
+      .json()
+      .silences.filter((s: { reason: string }) => s.reason === 'vendor confirms, watching the breaker');
     expect(silence).toMatchObject({ author: 'oncall-ana', matchers });
     const row = page.locator(`[data-silence=${silence.id}]`);
     expect(await row.textContent()).toContain('country="UZ"');
@@ -387,7 +463,7 @@ describe('silences', () => {
     await page.context().close();
   });
 
-  it('shows the API\'s reason beside the field it refused, keeping what was typed', async () => {
+  it("shows the API's reason beside the field it refused, keeping what was typed", async () => {
     const page = await signIn('oncall', '/silences');
     await page.fill('textarea[name=matchers]', 'colour="red"');
     await page.fill('input[name=reason]', 'a typo in the label');
@@ -407,7 +483,11 @@ describe('silences', () => {
     const page = await signIn('viewer', '/silences');
     expect(await page.getAttribute('[data-state=forbidden]', 'data-state')).toBe('forbidden');
     expect(await page.locator('[data-testid=new-silence]').count()).toBe(0);
-    const refused = await api(await sessionTokenOf(page), 'POST', '/v1/silences', { matchers: ['country="UZ"'], reason: 'viewer tries', endsAt: new Date(Date.now() + 3_600_000).toISOString() });
+    const refused = await api(await sessionTokenOf(page), 'POST', '/v1/silences', {
+      matchers: ['country="UZ"'],
+      reason: 'viewer tries',
+      endsAt: new Date(Date.now() + 3_600_000).toISOString(),
+    });
     expect(refused.statusCode).toBe(403);
     await page.context().close();
   });
@@ -426,7 +506,9 @@ describe('reassigning', () => {
     await page.waitForSelector('[data-outcome=done]');
     const after = await incidentOf(id);
     expect(after.incident.owner).toBe(target);
-    expect(after.timeline).toContainEqual(expect.objectContaining({ type: 'reassigned', actor: 'oncall-ana', from: before, to: target, reason: 'login attempts, not pumping' }));
+    expect(after.timeline).toContainEqual(
+      expect.objectContaining({ type: 'reassigned', actor: 'oncall-ana', from: before, to: target, reason: 'login attempts, not pumping' }),
+    );
     expect(await page.textContent('[data-testid=timeline]')).toContain('login attempts, not pumping');
     await shot(page, 'incident-reassigned');
     await page.context().close();
@@ -445,7 +527,9 @@ describe('planned events', () => {
     await page.fill('textarea[name=note]', 'Black Friday push in Brazil');
     await page.click('[data-testid=new-planned-event] button[type=submit]');
     await page.waitForSelector('[data-outcome=done]');
-    const [event] = (await server.app.inject({ url: '/v1/planned-events', headers: admin })).json().events.filter((e: { note: string }) => e.note === 'Black Friday push in Brazil');
+    const [event] = (await server.app.inject({ url: '/v1/planned-events', headers: admin }))
+      .json()
+      .events.filter((e: { note: string }) => e.note === 'Black Friday push in Brazil');
     expect(event).toMatchObject({ kind: 'campaign', scope: { country: 'BR' }, volumeMultiplier: 3, owner: 'iam', author: 'oncall-ana' });
     const row = page.locator(`[data-planned=${event.id}]`);
     expect(await row.getAttribute('data-state')).toBe('in effect');
@@ -485,7 +569,11 @@ describe('user management', () => {
     await page.click('[data-testid=new-user] button[type=submit]');
     await page.waitForSelector('[data-outcome=done]');
     expect(await page.getAttribute('[data-user=bo-newcomer]', 'data-role')).toBe('finance');
-    const session = await server.app.inject({ method: 'POST', url: '/v1/sessions', payload: { username: 'bo-newcomer', password: PASSWORD } });
+    const session = await server.app.inject({
+      method: 'POST',
+      url: '/v1/sessions',
+      payload: { username: 'bo-newcomer', password: PASSWORD },
+    });
     expect(session.json().user).toMatchObject({ name: 'bo-newcomer', role: 'finance' });
     await shot(page, 'users');
 
@@ -511,7 +599,7 @@ describe('user management', () => {
 });
 
 describe('owners and delivery', () => {
-  it('owners: response times against targets charted per owner, each owner\'s open incidents, and the kinds without an owner', async () => {
+  it("owners: response times against targets charted per owner, each owner's open incidents, and the kinds without an owner", async () => {
     const page = await signIn('viewer', '/owners');
     const answer = (await server.app.inject({ url: '/v1/owners?days=30', headers: admin })).json();
     await page.waitForSelector('[data-panel=acknowledge-times] svg.recharts-surface');
@@ -528,14 +616,21 @@ describe('owners and delivery', () => {
     const page = await signIn('viewer', '/delivery?range=24h');
     await page.waitForSelector('[data-panel=latency] svg.recharts-surface');
     const nowMs = await renderedAt(page);
-    const whole = (await server.app.inject({ url: `/v1/metrics/delivery?interval=1h&from=${nowMs - 86_400_000}&to=${nowMs}`, headers: admin })).json();
+    const whole = (
+      await server.app.inject({ url: `/v1/metrics/delivery?interval=1h&from=${nowMs - 86_400_000}&to=${nowMs}`, headers: admin })
+    ).json();
     const receipts = whole.series[0].points.reduce((n: number, p: { receipts: number }) => n + p.receipts, 0);
     expect(receipts).toBeGreaterThan(1000);
     expect(Number(await page.getAttribute('[data-panel=receipts] .stat-value', 'data-value'))).toBe(receipts);
     const delivered = whole.series[0].points.reduce((n: number, p: { delivered: number }) => n + p.delivered, 0);
     expect(Number(await page.getAttribute('[data-panel=delivered] .stat-value', 'data-value'))).toBeCloseTo(delivered / receipts, 6);
     expect(Number(await page.getAttribute('[data-panel=latency] [data-chart=line]', 'data-points'))).toBe(whole.series[0].points.length);
-    const byProvider = (await server.app.inject({ url: `/v1/metrics/delivery?interval=1h&group_by=provider&limit=8&from=${nowMs - 86_400_000}&to=${nowMs}`, headers: admin })).json();
+    const byProvider = (
+      await server.app.inject({
+        url: `/v1/metrics/delivery?interval=1h&group_by=provider&limit=8&from=${nowMs - 86_400_000}&to=${nowMs}`,
+        headers: admin,
+      })
+    ).json();
     await page.waitForSelector('[data-panel=p90-by-provider] svg.recharts-surface');
     expect(await page.locator('[data-panel=p90-by-provider] .recharts-legend-item').count()).toBe(byProvider.series.length);
     const errorRows = await page.locator('[data-panel=error-codes] tbody tr').count();
@@ -548,7 +643,12 @@ describe('owners and delivery', () => {
     await page.waitForURL(new RegExp(`provider=${provider}`));
     await page.waitForSelector('[data-panel=receipts] .stat-value');
     const filteredAt = await renderedAt(page);
-    const filtered = (await server.app.inject({ url: `/v1/metrics/delivery?interval=1h&provider=${provider}&from=${filteredAt - 86_400_000}&to=${filteredAt}`, headers: admin })).json();
+    const filtered = (
+      await server.app.inject({
+        url: `/v1/metrics/delivery?interval=1h&provider=${provider}&from=${filteredAt - 86_400_000}&to=${filteredAt}`,
+        headers: admin,
+      })
+    ).json();
     const filteredReceipts = filtered.series[0].points.reduce((n: number, p: { receipts: number }) => n + p.receipts, 0);
     expect(filteredReceipts).toBeLessThan(receipts);
     expect(Number(await page.getAttribute('[data-panel=receipts] .stat-value', 'data-value'))).toBe(filteredReceipts);
@@ -560,28 +660,33 @@ describe('owners and delivery', () => {
 
   it('the navigation links every page, the policy backtest included', async () => {
     const page = await signIn('admin');
-    for (const path of ['/delivery', '/silences', '/planned', '/owners', '/policy', '/users']) expect(await page.locator(`header a[href="${path}"]`).count()).toBe(1);
+    for (const path of ['/delivery', '/silences', '/planned', '/owners', '/policy', '/users'])
+      expect(await page.locator(`header a[href="${path}"]`).count()).toBe(1);
     await page.context().close();
   });
 });
 
 describe('policy', () => {
   // The replay itself may take up to two minutes on the shared machine (its wait below).
-  it('on-call replays a draft policy on the stored day: decisions per app and flow, friction on verified users, spend stopped', { timeout: 180_000 }, async () => {
-    const page = await signIn('oncall', '/policy');
-    const draft = readFileSync(fileURLToPath(new URL('../../../alert-rules/breaker-policy.yaml', import.meta.url)), 'utf8');
-    await page.fill('textarea[name=policy]', draft);
-    await page.click('[data-testid=policy-backtest] button[type=submit]');
-    await page.waitForSelector('[data-testid=policy-report]', { timeout: 120_000 });
-    const attacked = page.locator('[data-group="social signup"]');
-    expect(await attacked.count()).toBe(1);
-    expect(Number(await attacked.locator('[data-field=stopped]').getAttribute('data-value'))).toBeGreaterThan(0);
-    // Real users: nearly every verified session of the day goes through without friction.
-    expect(Number(await page.locator('[data-group="* *"] [data-field=friction]').getAttribute('data-value'))).toBeLessThan(0.05);
-    expect(await page.locator('[data-testid=policy-report] .recharts-legend-item').count()).toBe(3);
-    await shot(page, 'policy');
-    await page.context().close();
-  });
+  it(
+    'on-call replays a draft policy on the stored day: decisions per app and flow, friction on verified users, spend stopped',
+    { timeout: 180_000 },
+    async () => {
+      const page = await signIn('oncall', '/policy');
+      const draft = readFileSync(fileURLToPath(new URL('../../../alert-rules/breaker-policy.yaml', import.meta.url)), 'utf8');
+      await page.fill('textarea[name=policy]', draft);
+      await page.click('[data-testid=policy-backtest] button[type=submit]');
+      await page.waitForSelector('[data-testid=policy-report]', { timeout: 120_000 });
+      const attacked = page.locator('[data-group="social signup"]');
+      expect(await attacked.count()).toBe(1);
+      expect(Number(await attacked.locator('[data-field=stopped]').getAttribute('data-value'))).toBeGreaterThan(0);
+      // Real users: nearly every verified session of the day goes through without friction.
+      expect(Number(await page.locator('[data-group="* *"] [data-field=friction]').getAttribute('data-value'))).toBeLessThan(0.05);
+      expect(await page.locator('[data-testid=policy-report] .recharts-legend-item').count()).toBe(3);
+      await shot(page, 'policy');
+      await page.context().close();
+    },
+  );
 
   it('shows the line of a mistake in the draft, and a viewer is offered no replay', async () => {
     const page = await signIn('oncall', '/policy');
@@ -600,11 +705,15 @@ describe('the compose `web` service', () => {
   // No Docker engine runs here: the service's command and environment, read from docker-compose.yml
   // and apps/web/Dockerfile, run as a process on this machine against this API.
   const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-  const compose = parse(readFileSync(`${ROOT}docker-compose.yml`, 'utf8')) as { services: Record<string, { environment?: Record<string, string>; ports?: string[] }> };
+  const compose = parse(readFileSync(`${ROOT}docker-compose.yml`, 'utf8')) as {
+    services: Record<string, { environment?: Record<string, string>; ports?: string[] }>;
+  };
   const dockerfile = readFileSync(`${ROOT}apps/web/Dockerfile`, 'utf8');
   const service = compose.services.web!;
   // `${NAME:-default}` as compose reads it with nothing set in the shell.
-  const serviceEnv = Object.fromEntries(Object.entries(service.environment ?? {}).map(([k, v]) => [k, String(v).replace(/\$\{\w+:-([^}]*)\}/g, '$1')]));
+  const serviceEnv = Object.fromEntries(
+    Object.entries(service.environment ?? {}).map(([k, v]) => [k, String(v).replace(/\$\{\w+:-([^}]*)\}/g, '$1')]),
+  );
   const imageEnv = Object.fromEntries([...(/^ENV (.+)$/m.exec(dockerfile)?.[1] ?? '').matchAll(/(\w+)=(\S+)/g)].map((m) => [m[1]!, m[2]!]));
   const command = JSON.parse(/^CMD (.+)$/m.exec(dockerfile)?.[1] ?? '[]') as string[];
 
@@ -632,7 +741,9 @@ describe('the compose `web` service', () => {
       expect(signInPage.status, output).toBe(200);
       const away = await fetch(`${url}/`, { redirect: 'manual' });
       expect(away.headers.get('location') ?? '').toMatch(/\/login/);
-      const token = (await server.app.inject({ method: 'POST', url: '/v1/sessions', payload: { username: 'finance-ana', password: PASSWORD } })).json().token as string;
+      const token = (
+        await server.app.inject({ method: 'POST', url: '/v1/sessions', payload: { username: 'finance-ana', password: PASSWORD } })
+      ).json().token as string;
       const overview = await fetch(`${url}/`, { headers: { cookie: `${SESSION_COOKIE}=${token}` } });
       expect(overview.status).toBe(200);
       const html = await overview.text();

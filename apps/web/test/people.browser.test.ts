@@ -48,8 +48,14 @@ beforeAll(async () => {
   // The shipped rules, with one tiny budget finance must see overrun.
   rulesDir = mkdtempSync(join(tmpdir(), 'tollgate-people-rules-'));
   cpSync(fileURLToPath(new URL('../../../alert-rules/', import.meta.url)), rulesDir, { recursive: true });
-  writeFileSync(join(rulesDir, 'budgets.yaml'), `currency: USD\nbudgets:\n  - country: ${BUSY_COUNTRY}\n    monthly: ${TINY_BUDGET_USD}\n  - app: bank\n    monthly: 10000000\n`);
-  fixture = await startDashboard('web-people', { alertingEnv: { TOLLGATE_RULES_DIR: rulesDir, PD_FRAUD_KEY: '', PD_IAM_KEY: '' }, prepare: async () => undefined });
+  writeFileSync(
+    join(rulesDir, 'budgets.yaml'),
+    `currency: USD\nbudgets:\n  - country: ${BUSY_COUNTRY}\n    monthly: ${TINY_BUDGET_USD}\n  - app: bank\n    monthly: 10000000\n`,
+  );
+  fixture = await startDashboard('web-people', {
+    alertingEnv: { TOLLGATE_RULES_DIR: rulesDir, PD_FRAUD_KEY: '', PD_IAM_KEY: '' },
+    prepare: async () => undefined,
+  });
   const { server } = fixture;
   const logger = pino({ level: 'silent' });
   let ready!: () => void;
@@ -60,7 +66,14 @@ beforeAll(async () => {
     logger,
     backfillMs: BACKFILL_MS,
     gate: createDecideGate({ baseUrl: fixture.apiUrl, apiKey: TEST_ADMIN_KEY, logger }),
-    replayHistory: (fromMs, toMs) => replayDetection({ store: server.core.store, alerting: server.alerting, config: { ...DEFAULT_DETECTOR_CONFIG, budgets: [...server.alerting.budgets] }, fromMs, toMs }),
+    replayHistory: (fromMs, toMs) =>
+      replayDetection({
+        store: server.core.store,
+        alerting: server.alerting,
+        config: { ...DEFAULT_DETECTOR_CONFIG, budgets: [...server.alerting.budgets] },
+        fromMs,
+        toMs,
+      }),
     onHistoryReady: ready,
   });
   await historyReady;
@@ -76,7 +89,20 @@ afterAll(async () => {
 async function openIncident(country: string): Promise<string> {
   const nowMs = Date.now();
   const [outcome] = await fixture.server.alerting.desk.observe([
-    { id: `an_${createHash('sha256').update(`people-${country}`).digest('hex').slice(0, 20)}`, kind: 'volume_spike', severity: 'high', state: 'open', scope: { country }, action: 'block', summary: `country=${country}: 450 sends in 5 min, 450.0x the 0.0 expected`, costPerHourUsd: 154, observed: 450, expected: 0, openedAt: nowMs, updatedAt: nowMs },
+    {
+      id: `an_${createHash('sha256').update(`people-${country}`).digest('hex').slice(0, 20)}`,
+      kind: 'volume_spike',
+      severity: 'high',
+      state: 'open',
+      scope: { country },
+      action: 'block',
+      summary: `country=${country}: 450 sends in 5 min, 450.0x the 0.0 expected`,
+      costPerHourUsd: 154,
+      observed: 450,
+      expected: 0,
+      openedAt: nowMs,
+      updatedAt: nowMs,
+    },
   ]);
   expect(outcome?.action, JSON.stringify(outcome)).toBe('opened');
   return outcome!.incidentId!;
@@ -119,7 +145,12 @@ describe('fraud on-call, paged at 3 a.m.', () => {
     const page = await fixture.signIn('oncall', `/incidents/${liveIncident}`);
     const failed = page.locator('[data-testid=timeline] li.failed');
     expect(await failed.count()).toBeGreaterThanOrEqual(2);
-    expect(await failed.allTextContents()).toEqual(expect.arrayContaining([expect.stringMatching(/PagerDuty PD_FRAUD_KEY failed.*not set.*Nobody was reached/), expect.stringMatching(/Slack #fraud-oncall failed.*SLACK_BOT_TOKEN/)]));
+    expect(await failed.allTextContents()).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/PagerDuty PD_FRAUD_KEY failed.*not set.*Nobody was reached/),
+        expect.stringMatching(/Slack #fraud-oncall failed.*SLACK_BOT_TOKEN/),
+      ]),
+    );
     await page.goto(`${fixture.web.url}/rules`);
     expect(await page.textContent('[data-testid=unreachable]')).toContain('PD_FRAUD_KEY is not set');
     expect(await page.textContent('[data-failing="fraud pagerduty"]')).toContain('pages fail');
@@ -149,47 +180,60 @@ describe('fraud on-call, paged at 3 a.m.', () => {
     await page.context().close();
   });
 
-  it('trips a breaker from the incident page; the demo’s sends ask the decision API, so it blocks them and the money saved is real', { timeout: 300_000 }, async () => {
-    const page = await fixture.signIn('oncall', `/incidents/${liveIncident}`);
-    const form = page.locator('[data-testid=trip-from-incident]');
-    expect(await form.locator('input[name=country]').inputValue()).toBe(BUSY_COUNTRY);
-    await form.locator('input[name=confirm]').check();
-    await form.locator('button:text-is("Trip")').click();
-    await page.waitForSelector('[data-outcome=done]');
-    expect(new URL(page.url()).pathname).toBe(`/incidents/${liveIncident}`);
-    const [breaker] = ((await get('/v1/breakers?state=open')) as { id: string; scope: { country?: string }; opened_at: number }[]).filter((b) => b.scope.country === BUSY_COUNTRY);
-    expect(breaker).toBeDefined();
-    // The demo's live sends to the country are refused and never made: from the first whole minute
-    // after the trip, the store holds none.
-    const since = Math.ceil((breaker!.opened_at + 5_000) / 60_000) * 60_000;
-    await until('a blocked send to the country, and a minute since', async () => {
-      const decisions = await get(`/v1/metrics/decisions?interval=1m&from=${breaker!.opened_at - 60_000}&to=${Date.now() + 60_000}`);
-      return Date.now() > since + 5_000 && decisions.points.some((p: { blocked: number; saved_usd: number }) => p.blocked > 0 && p.saved_usd > 0);
-    });
-    const stored = await get(`/v1/metrics/traffic?interval=1m&country=${BUSY_COUNTRY}&from=${since}&to=${Date.now() + 60_000}&fields=sends`);
-    expect(stored.series, JSON.stringify(stored)).toBeDefined();
-    expect(stored.series.flatMap((s: { points: { sends: number }[] }) => s.points).reduce((n: number, p: { sends: number }) => n + p.sends, 0)).toBe(0);
-    await page.reload();
-    const effect = page.locator(`[data-breaker=${breaker!.id}]`);
-    expect(Number((await effect.locator('[data-testid=blocked]').textContent())?.replace(/\D/g, ''))).toBeGreaterThan(0);
-    expect(moneyOf(await effect.locator('[data-testid=saved]').textContent())).toBeGreaterThan(0);
-    expect(await page.textContent('[data-testid=decision-api-note]')).toContain('decision API');
-    // Its clock: cooldown, when it half-opens, when it expires (6 hours by default from the form).
-    expect(await effect.locator('[data-field=cooldown]').textContent()).toMatch(/\d+ min/);
-    expect(await effect.locator('[data-field=half-open]').textContent()).toMatch(/UTC \(in \d+ min/);
-    expect(await effect.locator('[data-field=expires]').textContent()).toMatch(/in 6 hr/);
-    // Extend: the expiry moves to 24 hours from now.
-    await effect.locator('button:text-is("Extend")').click();
-    await effect.locator('select[name=expires_in_h]').selectOption('24');
-    await effect.locator('input[name=reason]').fill('attack still running');
-    await effect.locator('button:text-is("Set expiry")').click();
-    await page.waitForSelector('[data-outcome=done]');
-    expect(await page.locator(`[data-breaker=${breaker!.id}] [data-field=expires]`).textContent()).toMatch(/in 24 hr|in 1 day|tomorrow/);
-    const after = await get(`/v1/breakers/${breaker!.id}`);
-    expect(after.expires_at - Date.now()).toBeGreaterThan(23 * HOUR_MS);
-    await shot(page, 'people-incident');
-    await page.context().close();
-  });
+  it(
+    'trips a breaker from the incident page; the demo’s sends ask the decision API, so it blocks them and the money saved is real',
+    { timeout: 300_000 },
+    async () => {
+      const page = await fixture.signIn('oncall', `/incidents/${liveIncident}`);
+      const form = page.locator('[data-testid=trip-from-incident]');
+      expect(await form.locator('input[name=country]').inputValue()).toBe(BUSY_COUNTRY);
+      await form.locator('input[name=confirm]').check();
+      await form.locator('button:text-is("Trip")').click();
+      await page.waitForSelector('[data-outcome=done]');
+      expect(new URL(page.url()).pathname).toBe(`/incidents/${liveIncident}`);
+      const [breaker] = ((await get('/v1/breakers?state=open')) as { id: string; scope: { country?: string }; opened_at: number }[]).filter(
+        (b) => b.scope.country === BUSY_COUNTRY,
+      );
+      expect(breaker).toBeDefined();
+      // The demo's live sends to the country are refused and never made: from the first whole minute
+      // after the trip, the store holds none.
+      const since = Math.ceil((breaker!.opened_at + 5_000) / 60_000) * 60_000;
+      await until('a blocked send to the country, and a minute since', async () => {
+        const decisions = await get(`/v1/metrics/decisions?interval=1m&from=${breaker!.opened_at - 60_000}&to=${Date.now() + 60_000}`);
+        return (
+          Date.now() > since + 5_000 &&
+          decisions.points.some((p: { blocked: number; saved_usd: number }) => p.blocked > 0 && p.saved_usd > 0)
+        );
+      });
+      const stored = await get(
+        `/v1/metrics/traffic?interval=1m&country=${BUSY_COUNTRY}&from=${since}&to=${Date.now() + 60_000}&fields=sends`,
+      );
+      expect(stored.series, JSON.stringify(stored)).toBeDefined();
+      expect(
+        stored.series.flatMap((s: { points: { sends: number }[] }) => s.points).reduce((n: number, p: { sends: number }) => n + p.sends, 0),
+      ).toBe(0);
+      await page.reload();
+      const effect = page.locator(`[data-breaker=${breaker!.id}]`);
+      expect(Number((await effect.locator('[data-testid=blocked]').textContent())?.replace(/\D/g, ''))).toBeGreaterThan(0);
+      expect(moneyOf(await effect.locator('[data-testid=saved]').textContent())).toBeGreaterThan(0);
+      expect(await page.textContent('[data-testid=decision-api-note]')).toContain('decision API');
+      // Its clock: cooldown, when it half-opens, when it expires (6 hours by default from the form).
+      expect(await effect.locator('[data-field=cooldown]').textContent()).toMatch(/\d+ min/);
+      expect(await effect.locator('[data-field=half-open]').textContent()).toMatch(/UTC \(in \d+ min/);
+      expect(await effect.locator('[data-field=expires]').textContent()).toMatch(/in 6 hr/);
+      // Extend: the expiry moves to 24 hours from now.
+      await effect.locator('button:text-is("Extend")').click();
+      await effect.locator('select[name=expires_in_h]').selectOption('24');
+      await effect.locator('input[name=reason]').fill('attack still running');
+      await effect.locator('button:text-is("Set expiry")').click();
+      await page.waitForSelector('[data-outcome=done]');
+      expect(await page.locator(`[data-breaker=${breaker!.id}] [data-field=expires]`).textContent()).toMatch(/in 24 hr|in 1 day|tomorrow/);
+      const after = await get(`/v1/breakers/${breaker!.id}`);
+      expect(after.expires_at - Date.now()).toBeGreaterThan(23 * HOUR_MS);
+      await shot(page, 'people-incident');
+      await page.context().close();
+    },
+  );
 
   it('types a prefix as people write it; a refused one keeps the form and says why beside the field', async () => {
     const page = await fixture.signIn('oncall', '/breakers');
@@ -209,7 +253,9 @@ describe('fraud on-call, paged at 3 a.m.', () => {
     await form.locator('input[name=confirm]').check();
     await form.locator('button:text-is("Trip")').click();
     await page.waitForSelector('[data-outcome=done]');
-    const created = ((await get('/v1/breakers?state=open')) as { id: string; scope: { prefix?: string } }[]).find((b) => b.scope.prefix === '+998 901');
+    const created = ((await get('/v1/breakers?state=open')) as { id: string; scope: { prefix?: string } }[]).find(
+      (b) => b.scope.prefix === '+998 901',
+    );
     expect(created).toBeDefined();
     const row = page.locator(`[data-breaker=${created!.id}]`);
     expect(await row.textContent()).toContain('Uzbekistan (+998 901)');
@@ -221,44 +267,54 @@ describe('fraud on-call, paged at 3 a.m.', () => {
 });
 
 describe('the finance lead', () => {
-  it('reads the daily spend: dated bars inside the plot, the last one whole, days to choose, the overrun budget marked', { timeout: 300_000 }, async () => {
-    const page = await fixture.signIn('finance', '/spend?days=7');
-    await page.waitForSelector('[data-panel=spend-daily] svg.recharts-surface .recharts-bar-rectangle');
-    // Recharts draws the tick labels in a layer of their own, apart from the axis line.
-    await page.waitForSelector('[data-panel=spend-daily] .recharts-xAxis-tick-labels .recharts-cartesian-axis-tick-value');
-    expect(await page.textContent('[data-panel=spend-daily] h3')).toContain('last 7 days');
-    const ticks = await page.locator('[data-panel=spend-daily] .recharts-xAxis-tick-labels .recharts-cartesian-axis-tick-value').allTextContents();
-    expect(ticks.length).toBeGreaterThan(0);
-    for (const tick of ticks) expect(tick).toMatch(/^[A-Z][a-z]{2} \d{1,2}$/);
-    expect(new Set(ticks).size).toBe(ticks.length);
-    const geometry = (await page.evaluate(`(() => {
+  it(
+    'reads the daily spend: dated bars inside the plot, the last one whole, days to choose, the overrun budget marked',
+    { timeout: 300_000 },
+    async () => {
+      const page = await fixture.signIn('finance', '/spend?days=7');
+      await page.waitForSelector('[data-panel=spend-daily] svg.recharts-surface .recharts-bar-rectangle');
+      // Recharts draws the tick labels in a layer of their own, apart from the axis line.
+      await page.waitForSelector('[data-panel=spend-daily] .recharts-xAxis-tick-labels .recharts-cartesian-axis-tick-value');
+      expect(await page.textContent('[data-panel=spend-daily] h3')).toContain('last 7 days');
+      const ticks = await page
+        .locator('[data-panel=spend-daily] .recharts-xAxis-tick-labels .recharts-cartesian-axis-tick-value')
+        .allTextContents();
+      expect(ticks.length).toBeGreaterThan(0);
+      for (const tick of ticks) expect(tick).toMatch(/^[A-Z][a-z]{2} \d{1,2}$/);
+      expect(new Set(ticks).size).toBe(ticks.length);
+      const geometry = (await page.evaluate(`(() => {
       const panel = document.querySelector('[data-panel=spend-daily]');
       const svg = panel.querySelector('.recharts-wrapper > svg.recharts-surface').getBoundingClientRect();
       const grid = panel.querySelector('.recharts-cartesian-grid').getBoundingClientRect();
       const bars = [...panel.querySelectorAll('.recharts-bar-rectangle path')].map((bar) => bar.getBoundingClientRect()).filter((r) => r.width > 0);
       return { svg: { left: svg.left, right: svg.right }, grid: { left: grid.left, right: grid.right, bottom: grid.bottom }, bars: bars.map((r) => ({ left: r.left, right: r.right, bottom: r.bottom })) };
-    })()`)) as { svg: { left: number; right: number }; grid: { left: number; right: number; bottom: number }; bars: { left: number; right: number; bottom: number }[] };
-    expect(geometry.bars.length).toBeGreaterThan(0);
-    for (const bar of geometry.bars) {
-      expect(bar.left).toBeGreaterThanOrEqual(geometry.grid.left - 0.5);
-      expect(bar.right).toBeLessThanOrEqual(geometry.grid.right + 0.5);
-      expect(bar.bottom).toBeLessThanOrEqual(geometry.grid.bottom + 0.5);
-    }
-    expect(Math.max(...geometry.bars.map((b) => b.right))).toBeLessThan(geometry.svg.right);
-    // The days picker: a month's worth back.
-    await page.selectOption('[data-testid=daily-range] select[name=days]', '30');
-    await page.click('[data-testid=daily-range] button[type=submit]');
-    await page.waitForURL(/days=30/);
-    expect(await page.textContent('[data-panel=spend-daily] h3')).toContain('last 30 days');
-    // The budget the month overruns is marked, the other is not.
-    await page.waitForSelector('[data-panel=budgets] tbody tr');
-    const marked = page.locator('[data-panel=budgets] tbody tr[data-alert=true]');
-    expect(await marked.count()).toBe(1);
-    expect(await marked.locator('td').first().textContent()).toContain(BUSY_COUNTRY);
-    expect(await page.textContent('[data-panel=budgets] [data-testid=row-alert]')).toContain('95 %');
-    await shot(page, 'people-spend');
-    await page.context().close();
-  });
+    })()`)) as {
+        svg: { left: number; right: number };
+        grid: { left: number; right: number; bottom: number };
+        bars: { left: number; right: number; bottom: number }[];
+      };
+      expect(geometry.bars.length).toBeGreaterThan(0);
+      for (const bar of geometry.bars) {
+        expect(bar.left).toBeGreaterThanOrEqual(geometry.grid.left - 0.5);
+        expect(bar.right).toBeLessThanOrEqual(geometry.grid.right + 0.5);
+        expect(bar.bottom).toBeLessThanOrEqual(geometry.grid.bottom + 0.5);
+      }
+      expect(Math.max(...geometry.bars.map((b) => b.right))).toBeLessThan(geometry.svg.right);
+      // The days picker: a month's worth back.
+      await page.selectOption('[data-testid=daily-range] select[name=days]', '30');
+      await page.click('[data-testid=daily-range] button[type=submit]');
+      await page.waitForURL(/days=30/);
+      expect(await page.textContent('[data-panel=spend-daily] h3')).toContain('last 30 days');
+      // The budget the month overruns is marked, the other is not.
+      await page.waitForSelector('[data-panel=budgets] tbody tr');
+      const marked = page.locator('[data-panel=budgets] tbody tr[data-alert=true]');
+      expect(await marked.count()).toBe(1);
+      expect(await marked.locator('td').first().textContent()).toContain(BUSY_COUNTRY);
+      expect(await page.textContent('[data-panel=budgets] [data-testid=row-alert]')).toContain('95 %');
+      await shot(page, 'people-spend');
+      await page.context().close();
+    },
+  );
 
   it('reads provider error codes as their meaning, the code in a tooltip', async () => {
     const page = await fixture.signIn('finance', '/delivery?range=24h');
@@ -266,13 +322,29 @@ describe('the finance lead', () => {
     const cell = page.locator('[data-panel=error-codes] tbody tr td abbr').first();
     expect(await cell.getAttribute('title')).toMatch(/error code \d+$/);
     expect(await cell.textContent()).toMatch(/^[A-Z][a-z]/);
-    expect(await page.locator('[data-panel=error-codes] tbody tr td:first-child').allTextContents()).not.toContainEqual(expect.stringMatching(/^\d+$/));
+    expect(await page.locator('[data-panel=error-codes] tbody tr td:first-child').allTextContents()).not.toContainEqual(
+      expect.stringMatching(/^\d+$/),
+    );
     await page.context().close();
   });
 });
 
 /** Every page of the navigation, and an incident. */
-const PAGES = ['/', '/incidents', '/traffic?range=24h', '/traffic?range=24h&country=US', '/delivery', '/spend', '/breakers', '/silences', '/planned', '/owners', '/rules', '/policy', '/users'];
+const PAGES = [
+  '/',
+  '/incidents',
+  '/traffic?range=24h',
+  '/traffic?range=24h&country=US',
+  '/delivery',
+  '/spend',
+  '/breakers',
+  '/silences',
+  '/planned',
+  '/owners',
+  '/rules',
+  '/policy',
+  '/users',
+];
 
 describe('phones and desktops', () => {
   it('no page is wider than a 390 px screen, and none asks for a missing file (favicon included)', { timeout: 600_000 }, async () => {
@@ -297,34 +369,39 @@ describe('phones and desktops', () => {
     await page.context().close();
   });
 
-  it('on a phone the open incident is on the first screen, and the incident’s charts stay inside their cards', { timeout: 300_000 }, async () => {
-    const id = await openIncident('BR');
-    const page = await fixture.signIn('oncall', '/', 'phone');
-    const box = await page.locator(`[data-incident=${id}]`).boundingBox();
-    expect(box!.y).toBeLessThan(VIEWPORTS.phone.height / 2);
-    // An incident of the replay: its findings' evidence is stored, so its page draws their charts.
-    const incidents = (await get('/v1/incidents?limit=200')).incidents as { id: string; owner: string; anomalies: { id: string }[] }[];
-    let charted: { id: string } | undefined;
-    for (const incident of incidents.filter((i) => i.owner === 'fraud')) {
-      if ((await fixture.server.app.inject({ url: `/v1/anomalies/${incident.anomalies[0]!.id}`, headers: admin })).statusCode === 200) {
-        charted = incident;
-        break;
+  it(
+    'on a phone the open incident is on the first screen, and the incident’s charts stay inside their cards',
+    { timeout: 300_000 },
+    async () => {
+      const id = await openIncident('BR');
+      const page = await fixture.signIn('oncall', '/', 'phone');
+      const box = await page.locator(`[data-incident=${id}]`).boundingBox();
+      expect(box!.y).toBeLessThan(VIEWPORTS.phone.height / 2);
+      // An incident of the replay: its findings' evidence is stored, so its page draws their charts.
+      const incidents = (await get('/v1/incidents?limit=200')).incidents as { id: string; owner: string; anomalies: { id: string }[] }[];
+      let charted: { id: string } | undefined;
+      for (const incident of incidents.filter((i) => i.owner === 'fraud')) {
+        if ((await fixture.server.app.inject({ url: `/v1/anomalies/${incident.anomalies[0]!.id}`, headers: admin })).statusCode === 200) {
+          charted = incident;
+          break;
+        }
       }
-    }
-    expect(charted).toBeDefined();
-    await page.goto(`${fixture.web.url}/incidents/${charted!.id}`);
-    await page.waitForSelector('[data-anomaly]');
-    await shot(page, 'people-incident-phone');
-    expect(await page.locator('[data-chart=band]').count(), await page.textContent('[data-anomaly]') ?? '').toBeGreaterThan(0);
-    await page.waitForSelector('[data-chart=band] .recharts-wrapper > svg.recharts-surface');
-    const spills = await page.evaluate(`[...document.querySelectorAll('.panel .recharts-wrapper > svg.recharts-surface')].filter((svg) => {
+      expect(charted).toBeDefined();
+      await page.goto(`${fixture.web.url}/incidents/${charted!.id}`);
+      await page.waitForSelector('[data-anomaly]');
+      await shot(page, 'people-incident-phone');
+      expect(await page.locator('[data-chart=band]').count(), (await page.textContent('[data-anomaly]')) ?? '').toBeGreaterThan(0);
+      await page.waitForSelector('[data-chart=band] .recharts-wrapper > svg.recharts-surface');
+      const spills =
+        await page.evaluate(`[...document.querySelectorAll('.panel .recharts-wrapper > svg.recharts-surface')].filter((svg) => {
       const card = svg.closest('.panel').getBoundingClientRect();
       const chart = svg.getBoundingClientRect();
       return chart.width < 100 || chart.right > card.right + 0.5 || chart.left < card.left - 0.5;
     }).length`);
-    expect(spills).toBe(0);
-    await page.context().close();
-  });
+      expect(spills).toBe(0);
+      await page.context().close();
+    },
+  );
 
   it('shows roles and codes in words: the header, an API refusal', { timeout: 300_000 }, async () => {
     const page = await fixture.signIn('oncall', '/');

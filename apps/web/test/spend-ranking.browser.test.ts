@@ -44,8 +44,14 @@ beforeAll(async () => {
   fixture = await startDashboard('web-ranking', {
     async prepare(server) {
       const nowMs = Math.floor(Date.now() / MINUTE_MS) * MINUTE_MS;
-      const events = [...BUSY.flatMap((iso) => sends(iso, BUSY_SENDS, BUSY_PRICE_USD, nowMs)), ...sends(QUIET, QUIET_SENDS, QUIET_PRICE_USD, nowMs)];
-      const result = await server.core.ingestor.submit('send', events.map((value, i) => ({ line: i + 1, value })));
+      const events = [
+        ...BUSY.flatMap((iso) => sends(iso, BUSY_SENDS, BUSY_PRICE_USD, nowMs)),
+        ...sends(QUIET, QUIET_SENDS, QUIET_PRICE_USD, nowMs),
+      ];
+      const result = await server.core.ingestor.submit(
+        'send',
+        events.map((value, i) => ({ line: i + 1, value })),
+      );
       expect(result.ok && result.accepted).toBe(events.length);
     },
   });
@@ -58,7 +64,10 @@ afterAll(async () => {
 /** The countries the API ranks first by `rankBy` over the last day. */
 async function topCountries(rankBy: 'sends' | 'cost_est_usd'): Promise<string[]> {
   const nowMs = Date.now();
-  const answer = await fixture.server.app.inject({ url: `/v1/metrics/traffic?interval=1d&group_by=country&limit=${TOP}&rank_by=${rankBy}&from=${nowMs - 86_400_000}&to=${nowMs}&fields=sends`, headers: ADMIN_HEADERS });
+  const answer = await fixture.server.app.inject({
+    url: `/v1/metrics/traffic?interval=1d&group_by=country&limit=${TOP}&rank_by=${rankBy}&from=${nowMs - 86_400_000}&to=${nowMs}&fields=sends`,
+    headers: ADMIN_HEADERS,
+  });
   return answer.json().series.map((s: { key: string }) => s.key);
 }
 

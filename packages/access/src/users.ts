@@ -50,7 +50,12 @@ export async function createUsers(deps: { store: Store; bootstrapAdminPassword: 
   }
   await reload();
 
-  const summary = (r: UserRecord): UserSummary => ({ name: r.name, role: r.role as Role, created_at: r.created_at, disabled: r.disabled === 1 });
+  const summary = (r: UserRecord): UserSummary => ({
+    name: r.name,
+    role: r.role as Role,
+    created_at: r.created_at,
+    disabled: r.disabled === 1,
+  });
 
   // Versions only grow, even when two changes land in the same millisecond.
   async function save(previous: UserRecord | undefined, next: Omit<UserRecord, 'created_at' | 'version'>): Promise<UserSummary> {

@@ -24,10 +24,19 @@ export function planEscalation(input: {
   if (state !== 'triggered') return { action: 'none', reason: `the incident is ${state}` };
   const contact = contacts[escalatedLevels];
   if (contact === undefined) {
-    return { action: 'none', reason: contacts.length === 0 ? 'the owner has no escalation contacts' : `all ${contacts.length} escalation contacts were paged` };
+    return {
+      action: 'none',
+      reason: contacts.length === 0 ? 'the owner has no escalation contacts' : `all ${contacts.length} escalation contacts were paged`,
+    };
   }
   const dueAt = openedAt + contact.afterMs;
   const after = formatDuration(contact.afterMs);
-  if (nowMs < dueAt) return { action: 'wait', untilMs: dueAt, contact, reason: `"${contact.name}" is paged if still unacknowledged ${after} after opening` };
-  return { action: 'escalate', level: escalatedLevels + 1, contact, reason: `unacknowledged ${after} after opening: paging "${contact.name}"` };
+  if (nowMs < dueAt)
+    return { action: 'wait', untilMs: dueAt, contact, reason: `"${contact.name}" is paged if still unacknowledged ${after} after opening` };
+  return {
+    action: 'escalate',
+    level: escalatedLevels + 1,
+    contact,
+    reason: `unacknowledged ${after} after opening: paging "${contact.name}"`,
+  };
 }

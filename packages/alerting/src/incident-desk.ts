@@ -53,8 +53,7 @@ export interface PlannedScope {
 
 /** What an operator's action on an incident came to: the incident, or why not (as an HTTP status). */
 export type DeskResult =
-  | { ok: true; incident: Incident }
-  | { ok: false; status: 404 | 409; error: { code: IncidentErrorCode | 'not_found'; message: string } };
+  { ok: true; incident: Incident } | { ok: false; status: 404 | 409; error: { code: IncidentErrorCode | 'not_found'; message: string } };
 
 /** Why an anomaly did or did not become (part of) an incident: logged, and what tests read. */
 export interface ObserveOutcome {
@@ -172,20 +171,47 @@ export function createIncidentDesk(deps: {
     const last = [...incident.timeline].reverse().find((entry) => entry.type === 'breaker_tripped' || entry.type === 'breaker_reset');
     if (last === undefined || (last.type !== 'breaker_tripped' && last.type !== 'breaker_reset')) return undefined;
     const when = new Date(last.at).toISOString().slice(11, 16);
-    return last.type === 'breaker_tripped' ? `breaker ${last.breakerId} tripped on ${last.scope} at ${when} UTC` : `breaker ${last.breakerId} on ${last.scope} reset at ${when} UTC by ${last.actor}`;
+    return last.type === 'breaker_tripped'
+      ? `breaker ${last.breakerId} tripped on ${last.scope} at ${when} UTC`
+      : `breaker ${last.breakerId} on ${last.scope} reset at ${when} UTC by ${last.actor}`;
   }
 
-  async function send(incident: Incident, targets: readonly Destination[], event: NotificationEvent, extra: { text?: string; occurrence?: string | number } = {}): Promise<void> {
-    const message = describeIncident(incident, { breaker: breakerLine(incident), ...(extra.text === undefined ? {} : { text: extra.text }) });
+  async function send(
+    incident: Incident,
+    targets: readonly Destination[],
+    event: NotificationEvent,
+    extra: { text?: string; occurrence?: string | number } = {},
+  ): Promise<void> {
+    const message = describeIncident(incident, {
+      breaker: breakerLine(incident),
+      ...(extra.text === undefined ? {} : { text: extra.text }),
+    });
     for (const target of targets) {
-      const id = notificationKey({ incidentId: incident.id, channel: target.channel, target: target.target, event, occurrence: extra.occurrence });
-      const result = await deps.outbox.enqueue({ id, incidentId: incident.id, channel: target.channel, target: target.target, event, message });
+      const id = notificationKey({
+        incidentId: incident.id,
+        channel: target.channel,
+        target: target.target,
+        event,
+        occurrence: extra.occurrence,
+      });
+      const result = await deps.outbox.enqueue({
+        id,
+        incidentId: incident.id,
+        channel: target.channel,
+        target: target.target,
+        event,
+        message,
+      });
       if (!result.enqueued) logger?.info({ notification: id, reason: result.reason }, 'notification not enqueued again');
     }
   }
 
   /** Everyone who got the trigger hears about a person's action on the incident. */
-  async function announce(incident: Incident, event: NotificationEvent, extra: { text?: string; occurrence?: string | number } = {}): Promise<void> {
+  async function announce(
+    incident: Incident,
+    event: NotificationEvent,
+    extra: { text?: string; occurrence?: string | number } = {},
+  ): Promise<void> {
     const conversation = conversations.get(incident.id);
     if (conversation === undefined || conversation.triggered.size === 0) return;
     const targets = [...conversation.triggered.values()];
@@ -194,7 +220,12 @@ export function createIncidentDesk(deps: {
     if (event === 'resolve') conversations.delete(incident.id);
   }
 
-  async function transition(id: string, apply: (incident: Incident) => IncidentTransition, event?: NotificationEvent, extra?: (incident: Incident) => { text?: string; occurrence?: string | number }): Promise<DeskResult> {
+  async function transition(
+    id: string,
+    apply: (incident: Incident) => IncidentTransition,
+    event?: NotificationEvent,
+    extra?: (incident: Incident) => { text?: string; occurrence?: string | number },
+  ): Promise<DeskResult> {
     return serial(async () => {
       const tracked = await load(id);
       if (tracked === undefined) return { ok: false, status: 404, error: { code: 'not_found', message: `no incident ${id}` } };
@@ -227,7 +258,10 @@ export function createIncidentDesk(deps: {
       if (!(plan.startsAt <= now && now < plan.endsAt) || !scopeCovers(plan.scope, alert.scope as ScopeAttributes)) continue;
       const until = new Date(plan.endsAt).toISOString().slice(0, 16).replace('T', ' ');
       const what = `planned ${plan.kind} ${plan.id} until ${until} UTC: ${plan.note}`;
-      const moved = plan.owner !== undefined && plan.owner !== next.owner ? reassign(next, { by: SYSTEM_ACTOR, to: plan.owner, reason: what, owners: [...config.owners.keys()], nowMs: now }) : undefined;
+      const moved =
+        plan.owner !== undefined && plan.owner !== next.owner
+          ? reassign(next, { by: SYSTEM_ACTOR, to: plan.owner, reason: what, owners: [...config.owners.keys()], nowMs: now })
+          : undefined;
       if (moved?.ok) next = moved.incident;
       else {
         const noted = addNote(next, SYSTEM_ACTOR, `During ${what}`, now);
@@ -274,7 +308,13 @@ export function createIncidentDesk(deps: {
     const conversation = conversations.get(incident.id);
     if (conversation?.lastNotifiedAt === undefined) return tracked;
     const owner = config.owners.get(incident.owner);
-    const plan = planEscalation({ contacts: owner?.escalation ?? [], state: incident.state, openedAt: incident.openedAt, escalatedLevels: incident.escalatedLevels, nowMs: now });
+    const plan = planEscalation({
+      contacts: owner?.escalation ?? [],
+      state: incident.state,
+      openedAt: incident.openedAt,
+      escalatedLevels: incident.escalatedLevels,
+      nowMs: now,
+    });
     if (plan.action !== 'escalate') return tracked;
     const escalated = recordEscalation(incident, { contact: plan.contact.name, level: plan.level, nowMs: now });
     const next = await save(tracked, escalated);
@@ -310,10 +350,12 @@ export function createIncidentDesk(deps: {
             firstAlertAt: incident.openedAt,
             lastNotifiedAt: Math.max(...sent.map((row) => row.created_at)),
             notifiedFingerprint: groupFingerprint(incident.anomalies),
-            triggered: new Map(triggers.map((row) => {
-              const target = { channel: row.channel as NotificationChannel, target: row.target };
-              return [destination(target), target];
-            })),
+            triggered: new Map(
+              triggers.map((row) => {
+                const target = { channel: row.channel as NotificationChannel, target: row.target };
+                return [destination(target), target];
+              }),
+            ),
           });
         }
       }
@@ -336,7 +378,9 @@ export function createIncidentDesk(deps: {
             continue;
           }
           const openList = [...open.values()].map((tracked) => tracked.incident);
-          const holder = openList.find((incident) => incident.state !== 'resolved' && incident.anomalies.some((anomaly) => anomaly.id === alert.id));
+          const holder = openList.find(
+            (incident) => incident.state !== 'resolved' && incident.anomalies.some((anomaly) => anomaly.id === alert.id),
+          );
           if (holder === undefined && dismissed.has(alert.id)) {
             if (alert.state === 'resolved') dismissed.delete(alert.id);
             outcomes.push({ alertId: alert.id, action: 'ignored', reason: 'its incident was resolved by hand while it still fired' });
@@ -345,7 +389,11 @@ export function createIncidentDesk(deps: {
           if (holder === undefined && alert.state === 'open') {
             const muting = silencedBy(deps.silences(), alert, now);
             if (muting.length > 0) {
-              outcomes.push({ alertId: alert.id, action: 'silenced', reason: `silenced by ${muting.map((s) => `${s.id} (${s.author}: ${s.reason})`).join(', ')}` });
+              outcomes.push({
+                alertId: alert.id,
+                action: 'silenced',
+                reason: `silenced by ${muting.map((s) => `${s.id} (${s.author}: ${s.reason})`).join(', ')}`,
+              });
               continue;
             }
             const inhibition = inhibited(config, alert, [...active.values()]);
@@ -394,20 +442,32 @@ export function createIncidentDesk(deps: {
     },
 
     note(id, by, text) {
-      return transition(id, (incident) => addNote(incident, by, text, clock()), 'follow_up', (incident) => ({ text: `Note from ${by}: ${text}`, occurrence: `note-${incident.timeline.length}` }));
+      return transition(
+        id,
+        (incident) => addNote(incident, by, text, clock()),
+        'follow_up',
+        (incident) => ({ text: `Note from ${by}: ${text}`, occurrence: `note-${incident.timeline.length}` }),
+      );
     },
 
     reassign(id, input) {
       const owners = [...(deps.rules()?.owners.keys() ?? [])];
-      return transition(id, (incident) => reassign(incident, { ...input, owners, nowMs: clock() }), 'follow_up', (incident) => ({
-        text: `Reassigned to ${incident.owner} by ${input.by}: ${input.reason}`,
-        occurrence: `reassign-${incident.timeline.length}`,
-      }));
+      return transition(
+        id,
+        (incident) => reassign(incident, { ...input, owners, nowMs: clock() }),
+        'follow_up',
+        (incident) => ({
+          text: `Reassigned to ${incident.owner} by ${input.by}: ${input.reason}`,
+          occurrence: `reassign-${incident.timeline.length}`,
+        }),
+      );
     },
 
     breakerChanged(input) {
       return serial(async () => {
-        const tracked = [...open.values()].find((candidate) => candidate.incident.anomalies.some((anomaly) => anomaly.id === input.anomalyId));
+        const tracked = [...open.values()].find((candidate) =>
+          candidate.incident.anomalies.some((anomaly) => anomaly.id === input.anomalyId),
+        );
         if (tracked === undefined) return;
         await save(tracked, recordBreaker(tracked.incident, { ...input, nowMs: clock() }));
       });
@@ -417,7 +477,15 @@ export function createIncidentDesk(deps: {
       return serial(async () => {
         const tracked = await load(notification.incidentId);
         if (tracked === undefined) return;
-        await save(tracked, recordNotified(tracked.incident, { channel: notification.channel, target: notification.target, event: notification.event, nowMs: clock() }));
+        await save(
+          tracked,
+          recordNotified(tracked.incident, {
+            channel: notification.channel,
+            target: notification.target,
+            event: notification.event,
+            nowMs: clock(),
+          }),
+        );
         if (tracked.incident.state === 'resolved' && !conversations.has(notification.incidentId)) forget(notification.incidentId);
       });
     },
@@ -426,7 +494,16 @@ export function createIncidentDesk(deps: {
       return serial(async () => {
         const tracked = await load(notification.incidentId);
         if (tracked === undefined) return;
-        await save(tracked, recordNotifyFailed(tracked.incident, { channel: notification.channel, target: notification.target, event: notification.event, ...outcome, nowMs: clock() }));
+        await save(
+          tracked,
+          recordNotifyFailed(tracked.incident, {
+            channel: notification.channel,
+            target: notification.target,
+            event: notification.event,
+            ...outcome,
+            nowMs: clock(),
+          }),
+        );
         if (tracked.incident.state === 'resolved' && !conversations.has(notification.incidentId)) forget(notification.incidentId);
       });
     },

@@ -78,5 +78,12 @@ export function toSilenceRecord(silence: Silence, input: { version: number; crea
 
 /** Re-validates a stored silence: matchers are re-parsed, so a stored one can never match wrongly. */
 export function fromSilenceRecord(record: SilenceRecord): SilenceParse {
-  return parseSilence({ id: record.id, matchers: record.matchers, author: record.author, reason: record.reason, startsAt: record.starts_at, endsAt: record.ends_at });
+  return parseSilence({
+    id: record.id,
+    matchers: record.matchers,
+    author: record.author,
+    reason: record.reason,
+    startsAt: record.starts_at,
+    endsAt: record.ends_at,
+  });
 }

@@ -69,8 +69,7 @@ export type IncidentErrorCode = (typeof INCIDENT_ERROR_CODES)[number];
 
 /** A transition's outcome: the new incident and why, or why not (never a throw for a refused action). */
 export type IncidentTransition =
-  | { ok: true; incident: Incident; reason: string }
-  | { ok: false; error: { code: IncidentErrorCode; message: string } };
+  { ok: true; incident: Incident; reason: string } | { ok: false; error: { code: IncidentErrorCode; message: string } };
 
 /** Stable for a group and its opening time, so a replayed opening yields the same incident. */
 export function incidentIdFor(groupKey: string, openedAt: number): string {
@@ -103,26 +102,53 @@ export function openIncident(input: { id: string; match: RouteMatch; alert: Aler
  * the first one's timeline and cost stay as they were).
  */
 export function applyAlert(incident: Incident, alert: AlertInput, nowMs: number): IncidentTransition {
-  if (incident.state === 'resolved') return refuse('incident_resolved', `incident ${incident.id} is resolved; a new anomaly opens a new incident`);
+  if (incident.state === 'resolved')
+    return refuse('incident_resolved', `incident ${incident.id} is resolved; a new anomaly opens a new incident`);
   const previous = incident.anomalies.find((anomaly) => anomaly.id === alert.id);
-  const anomalies = previous === undefined ? [...incident.anomalies, alert] : incident.anomalies.map((a) => (a.id === alert.id ? alert : a));
+  const anomalies =
+    previous === undefined ? [...incident.anomalies, alert] : incident.anomalies.map((a) => (a.id === alert.id ? alert : a));
   const entries: TimelineEntry[] = [];
-  if (previous === undefined) entries.push({ at: nowMs, actor: SYSTEM_ACTOR, type: 'anomaly_added', alertId: alert.id, summary: alert.summary });
-  if (alert.state === 'resolved' && previous?.state !== 'resolved') entries.push({ at: nowMs, actor: SYSTEM_ACTOR, type: 'anomaly_resolved', alertId: alert.id });
-  const next: Incident = { ...incident, anomalies, severity: maxSeverity(anomalies), updatedAt: nowMs, timeline: [...incident.timeline, ...entries] };
+  if (previous === undefined)
+    entries.push({ at: nowMs, actor: SYSTEM_ACTOR, type: 'anomaly_added', alertId: alert.id, summary: alert.summary });
+  if (alert.state === 'resolved' && previous?.state !== 'resolved')
+    entries.push({ at: nowMs, actor: SYSTEM_ACTOR, type: 'anomaly_resolved', alertId: alert.id });
+  const next: Incident = {
+    ...incident,
+    anomalies,
+    severity: maxSeverity(anomalies),
+    updatedAt: nowMs,
+    timeline: [...incident.timeline, ...entries],
+  };
   if (anomalies.every((anomaly) => anomaly.state === 'resolved')) {
     return resolveWith(next, SYSTEM_ACTOR, nowMs, 'all its anomalies resolved');
   }
-  const what = previous === undefined ? `added anomaly ${alert.id}` : alert.state === 'resolved' ? `anomaly ${alert.id} resolved` : `updated anomaly ${alert.id}`;
-  return { ok: true, incident: next, reason: next.severity === incident.severity ? what : `${what}; severity ${incident.severity} -> ${next.severity}` };
+  const what =
+    previous === undefined
+      ? `added anomaly ${alert.id}`
+      : alert.state === 'resolved'
+        ? `anomaly ${alert.id} resolved`
+        : `updated anomaly ${alert.id}`;
+  return {
+    ok: true,
+    incident: next,
+    reason: next.severity === incident.severity ? what : `${what}; severity ${incident.severity} -> ${next.severity}`,
+  };
 }
 
 export function acknowledge(incident: Incident, by: string, nowMs: number): IncidentTransition {
   if (incident.state === 'resolved') return refuse('incident_resolved', `incident ${incident.id} is already resolved`);
-  if (incident.state === 'acknowledged') return refuse('already_acknowledged', `incident ${incident.id} was acknowledged by ${incident.acknowledgedBy}`);
+  if (incident.state === 'acknowledged')
+    return refuse('already_acknowledged', `incident ${incident.id} was acknowledged by ${incident.acknowledgedBy}`);
   return {
     ok: true,
-    incident: { ...incident, state: 'acknowledged', acknowledgedAt: nowMs, acknowledgedBy: by, updatedAt: nowMs, timeline: [...incident.timeline, { at: nowMs, actor: by, type: 'acknowledged' }] },
+    incident: {
+      ...incident,
+      state: 'acknowledged',
+      acknowledgedAt: nowMs,
+      acknowledgedBy: by,
+      updatedAt: nowMs,
+      timeline: [...incident.timeline, { at: nowMs, actor: by, type: 'acknowledged' }],
+    },
     reason: `acknowledged by ${by}`,
   };
 }
@@ -139,7 +165,10 @@ export function addNote(incident: Incident, by: string, text: string, nowMs: num
 }
 
 /** Hands the incident to another owner; `owners` are the names the rules define. */
-export function reassign(incident: Incident, input: { by: string; to: string; reason: string; owners: readonly string[]; nowMs: number }): IncidentTransition {
+export function reassign(
+  incident: Incident,
+  input: { by: string; to: string; reason: string; owners: readonly string[]; nowMs: number },
+): IncidentTransition {
   const { by, to, reason, owners, nowMs } = input;
   if (incident.state === 'resolved') return refuse('incident_resolved', `incident ${incident.id} is resolved`);
   if (to === incident.owner) return refuse('same_owner', `incident ${incident.id} is already owned by ${to}`);
@@ -190,7 +219,8 @@ export function recordBreaker(
 
 /** The money, as the caller computed it from the spend rollups and the decision counts. */
 export function setMoney(incident: Incident, input: { spendUsd: number; preventedUsd: number; nowMs: number }): IncidentTransition {
-  if (!(input.spendUsd >= 0) || !(input.preventedUsd >= 0)) return refuse('negative_amount', 'spendUsd and preventedUsd are amounts of money spent or saved, never negative');
+  if (!(input.spendUsd >= 0) || !(input.preventedUsd >= 0))
+    return refuse('negative_amount', 'spendUsd and preventedUsd are amounts of money spent or saved, never negative');
   return {
     ok: true,
     incident: { ...incident, spendUsd: input.spendUsd, preventedUsd: input.preventedUsd, updatedAt: input.nowMs },
@@ -219,7 +249,8 @@ export function groupIntoIncident(input: {
   if (match === undefined) return { action: 'ignored', reason: `no owner for ${alert.kind}: the rules route it nowhere` };
   const current = openIncidents.find((incident) => incident.groupKey === match.groupKey && incident.state !== 'resolved');
   if (current === undefined) {
-    if (alert.state === 'resolved') return { action: 'ignored', reason: `anomaly ${alert.id} resolved with no open incident in ${match.groupKey}` };
+    if (alert.state === 'resolved')
+      return { action: 'ignored', reason: `anomaly ${alert.id} resolved with no open incident in ${match.groupKey}` };
     const incident = openIncident({ id: newId(match.groupKey, nowMs), match, alert, nowMs });
     return { action: 'opened', incident, match, reason: `opened for ${match.receiver} in ${match.groupKey}` };
   }
@@ -229,7 +260,10 @@ export function groupIntoIncident(input: {
 }
 
 function resolveWith(incident: Incident, by: string, nowMs: number, reason: string): IncidentTransition {
-  const next = append({ ...incident, state: 'resolved', resolvedAt: nowMs, resolvedBy: by }, { at: nowMs, actor: by, type: 'resolved', reason });
+  const next = append(
+    { ...incident, state: 'resolved', resolvedAt: nowMs, resolvedBy: by },
+    { at: nowMs, actor: by, type: 'resolved', reason },
+  );
   return { ok: true, incident: next, reason: `resolved: ${reason}` };
 }
 
@@ -242,5 +276,8 @@ function refuse(code: IncidentErrorCode, message: string): IncidentTransition {
 }
 
 function maxSeverity(anomalies: readonly AlertInput[]): Severity {
-  return anomalies.reduce<Severity>((max, anomaly) => (SEVERITIES.indexOf(anomaly.severity) > SEVERITIES.indexOf(max) ? anomaly.severity : max), 'low');
+  return anomalies.reduce<Severity>(
+    (max, anomaly) => (SEVERITIES.indexOf(anomaly.severity) > SEVERITIES.indexOf(max) ? anomaly.severity : max),
+    'low',
+  );
 }

@@ -18,7 +18,15 @@ export type {
 } from './rules-config.ts';
 export { parseRules, kindsWithoutOwner } from './rules-parser.ts';
 export type { RulesEnv, RulesFile, RulesParse } from './rules-parser.ts';
-export { loadRules, watchRules, lenientEnv, unsetPagerDutyVariables, unreachableTargets, RELOAD_DEBOUNCE_MS, UNSET_ENV_VALUE } from './rules-loader.ts';
+export {
+  loadRules,
+  watchRules,
+  lenientEnv,
+  unsetPagerDutyVariables,
+  unreachableTargets,
+  RELOAD_DEBOUNCE_MS,
+  UNSET_ENV_VALUE,
+} from './rules-loader.ts';
 export type { UnreachableTarget } from './rules-loader.ts';
 export type { RulesWatcher } from './rules-loader.ts';
 export { route, matchingRoutes, primaryMatch } from './route-tree.ts';

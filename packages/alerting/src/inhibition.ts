@@ -2,9 +2,7 @@ import { labelsOf, type AlertInput } from './alert-input.ts';
 import { matchesAll } from './matcher.ts';
 import type { AlertingConfig, InhibitRule } from './rules-config.ts';
 
-export type InhibitDecision =
-  | { inhibited: false }
-  | { inhibited: true; rule: string; byAlertId: string; reason: string };
+export type InhibitDecision = { inhibited: false } | { inhibited: true; rule: string; byAlertId: string; reason: string };
 
 type InhibitableAlert = Pick<AlertInput, 'id' | 'kind' | 'severity' | 'scope' | 'action' | 'state'>;
 
@@ -18,17 +16,30 @@ export function inhibited(config: AlertingConfig, alert: InhibitableAlert, activ
   const labels = labelsOf(alert);
   for (const rule of config.inhibitRules) {
     if (!matchesAll(rule.targetMatchers, labels)) continue;
-    const source = activeAlerts.find((candidate) => candidate.id !== alert.id && candidate.state === 'open' && sources(rule, candidate, labels));
+    const source = activeAlerts.find(
+      (candidate) => candidate.id !== alert.id && candidate.state === 'open' && sources(rule, candidate, labels),
+    );
     if (source !== undefined) {
-      const same = rule.equal.length === 0 ? '' : ` with the same ${rule.equal.map((label) => `${label}=${JSON.stringify(labels[label])}`).join(', ')}`;
-      return { inhibited: true, rule: rule.name, byAlertId: source.id, reason: `inhibited by open ${source.kind} ${source.id}${same} (${rule.name})` };
+      const same =
+        rule.equal.length === 0
+          ? ''
+          : ` with the same ${rule.equal.map((label) => `${label}=${JSON.stringify(labels[label])}`).join(', ')}`;
+      return {
+        inhibited: true,
+        rule: rule.name,
+        byAlertId: source.id,
+        reason: `inhibited by open ${source.kind} ${source.id}${same} (${rule.name})`,
+      };
     }
   }
   return { inhibited: false };
 }
 
 /** The rules that could inhibit alerts like this one (what `tollgate rules test` lists). */
-export function inhibitRulesTargeting(config: AlertingConfig, alert: Pick<AlertInput, 'kind' | 'severity' | 'scope' | 'action'>): InhibitRule[] {
+export function inhibitRulesTargeting(
+  config: AlertingConfig,
+  alert: Pick<AlertInput, 'kind' | 'severity' | 'scope' | 'action'>,
+): InhibitRule[] {
   const labels = labelsOf(alert);
   return config.inhibitRules.filter((rule) => matchesAll(rule.targetMatchers, labels));
 }

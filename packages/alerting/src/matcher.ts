@@ -33,7 +33,8 @@ const KNOWN_VALUES: Partial<Record<AlertLabel, readonly string[]>> = {
  */
 export function parseMatcher(text: string): MatcherParse {
   const parts = MATCHER_PATTERN.exec(text);
-  if (parts === null) return { ok: false, error: `"${text}" is not a matcher (expected label="value", label!="value", label=~"regex" or label!~"regex")` };
+  if (parts === null)
+    return { ok: false, error: `"${text}" is not a matcher (expected label="value", label!="value", label=~"regex" or label!~"regex")` };
   const [, label = '', op = '=', rawValue = ''] = parts;
   if (!isAlertLabel(label)) return { ok: false, error: `unknown label "${label}" (labels: ${ALERT_LABELS.join(', ')})` };
   const value = unquote(rawValue);

@@ -40,7 +40,13 @@ export interface NotificationOutbox {
  * destination. Follow-ups and escalations happen more than once and name their `occurrence`
  * (reminder number, escalation level).
  */
-export function notificationKey(input: { incidentId: string; channel: NotificationChannel; target: string; event: NotificationEvent; occurrence?: string | number }): string {
+export function notificationKey(input: {
+  incidentId: string;
+  channel: NotificationChannel;
+  target: string;
+  event: NotificationEvent;
+  occurrence?: string | number;
+}): string {
   const base = `${input.incidentId}:${input.channel}:${input.target}:${input.event}`;
   return input.occurrence === undefined ? base : `${base}:${input.occurrence}`;
 }
@@ -89,7 +95,16 @@ export function createNotificationOutbox(deps: {
   const failures = createFailureLog(clock);
 
   const failed = (record: NotificationRecord, error: string, retrying: boolean) =>
-    deps.onFailed?.({ id: record.id, incidentId: record.incident_id, channel: record.channel as NotificationChannel, target: record.target, event: record.event as NotificationEvent }, { error, retrying });
+    deps.onFailed?.(
+      {
+        id: record.id,
+        incidentId: record.incident_id,
+        channel: record.channel as NotificationChannel,
+        target: record.target,
+        event: record.event as NotificationEvent,
+      },
+      { error, retrying },
+    );
 
   async function attempt(record: NotificationRecord): Promise<NotificationRecord> {
     const notifier = notifiers.get(record.channel as NotificationChannel);
@@ -121,7 +136,14 @@ export function createNotificationOutbox(deps: {
     failures.warn(logger, record.channel, result.error, { notification: record.id, attempts, retry: plan.retry });
     if (!plan.retry || attempts === 1) failed(record, result.error, plan.retry);
     if (!plan.retry) {
-      return { ...record, version: record.version + 1, state: 'failed', attempts, last_error: `${result.error}; ${plan.reason}`, updated_at: now };
+      return {
+        ...record,
+        version: record.version + 1,
+        state: 'failed',
+        attempts,
+        last_error: `${result.error}; ${plan.reason}`,
+        updated_at: now,
+      };
     }
     const nextAttemptAt = Math.max(plan.atMs, now + (result.retryAfterMs ?? 0));
     return { ...record, version: record.version + 1, attempts, next_attempt_at: nextAttemptAt, last_error: result.error, updated_at: now };
@@ -132,7 +154,9 @@ export function createNotificationOutbox(deps: {
     // Oldest first, and only the oldest of each conversation: later ones wait for it.
     const firstOfConversation = new Map<string, NotificationRecord>();
     const order = (record: NotificationRecord) => EVENT_ORDER.indexOf(record.event as NotificationEvent);
-    for (const record of [...pending.values()].sort((a, b) => a.created_at - b.created_at || order(a) - order(b) || a.id.localeCompare(b.id))) {
+    for (const record of [...pending.values()].sort(
+      (a, b) => a.created_at - b.created_at || order(a) - order(b) || a.id.localeCompare(b.id),
+    )) {
       if (!firstOfConversation.has(conversation(record))) firstOfConversation.set(conversation(record), record);
     }
     const due = [...firstOfConversation.values()].filter((record) => record.next_attempt_at <= now);
@@ -209,7 +233,10 @@ function createFailureLog(clock: () => number) {
         return;
       }
       seen.set(key, { warnedAt: now, repeats: 0 });
-      logger?.warn({ ...fields, channel, error, ...(last && last.repeats > 0 ? { repeatsSinceLastWarning: last.repeats } : {}) }, 'notification failed');
+      logger?.warn(
+        { ...fields, channel, error, ...(last && last.repeats > 0 ? { repeatsSinceLastWarning: last.repeats } : {}) },
+        'notification failed',
+      );
     },
   };
 }

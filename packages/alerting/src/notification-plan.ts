@@ -34,15 +34,30 @@ export function planNotification(input: {
     nowMs >= atMs ? { action, reason: why } : { action: 'wait', untilMs: atMs, reason: waitWhy };
   if (group.lastNotifiedAt === undefined) {
     const wait = formatDuration(timings.groupWaitMs);
-    return due(group.firstAlertAt + timings.groupWaitMs, 'notify', `group_wait ${wait} has passed since the first alert`, `group_wait ${wait} collects alerts that fire together`);
+    return due(
+      group.firstAlertAt + timings.groupWaitMs,
+      'notify',
+      `group_wait ${wait} has passed since the first alert`,
+      `group_wait ${wait} collects alerts that fire together`,
+    );
   }
   if (fingerprint !== group.notifiedFingerprint) {
     const interval = formatDuration(timings.groupIntervalMs);
-    return due(group.lastNotifiedAt + timings.groupIntervalMs, 'notify', `the group changed and group_interval ${interval} has passed`, `the group changed; group_interval ${interval} spaces notifications`);
+    return due(
+      group.lastNotifiedAt + timings.groupIntervalMs,
+      'notify',
+      `the group changed and group_interval ${interval} has passed`,
+      `the group changed; group_interval ${interval} spaces notifications`,
+    );
   }
   if (allResolved) return { action: 'done', reason: 'the resolution was sent' };
   const repeat = formatDuration(timings.repeatIntervalMs);
-  return due(group.lastNotifiedAt + timings.repeatIntervalMs, 'repeat', `still open after repeat_interval ${repeat}`, `unchanged since the last notification; reminded after repeat_interval ${repeat}`);
+  return due(
+    group.lastNotifiedAt + timings.repeatIntervalMs,
+    'repeat',
+    `still open after repeat_interval ${repeat}`,
+    `unchanged since the last notification; reminded after repeat_interval ${repeat}`,
+  );
 }
 
 /** Identifies what a group holds: its alerts, their states and severities, in a stable order. */

@@ -37,7 +37,9 @@ export function incidentRouting(config: AlertingConfig, incident: Pick<Incident,
   const matches = (live.length > 0 ? live : incident.anomalies).flatMap((alert: AlertInput) => route(config, alert));
   const ownerMatches = matches.filter((match) => !match.continued);
   const paging = ownerMatches.find((match) => match.page.pages);
-  const page = paging ? { pages: true, reason: paging.page.reason } : { pages: false, reason: ownerMatches[0]?.page.reason ?? 'no route of the owner matches' };
+  const page = paging
+    ? { pages: true, reason: paging.page.reason }
+    : { pages: false, reason: ownerMatches[0]?.page.reason ?? 'no route of the owner matches' };
   const targets: NotificationTarget[] = [];
   const add = (target: NotificationTarget) => {
     if (!targets.some((known) => known.channel === target.channel && known.target === target.target)) targets.push(target);

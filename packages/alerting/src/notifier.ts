@@ -19,7 +19,15 @@ export interface IncidentMessage {
   acknowledgedBy?: string;
   /** A follow-up's text (escalation, note, reminder). */
   text?: string;
-  evidence: Array<{ alertId: string; kind: string; summary: string; observed: number; expected: number; costPerHourUsd: number; scope: AlertScope }>;
+  evidence: Array<{
+    alertId: string;
+    kind: string;
+    summary: string;
+    observed: number;
+    expected: number;
+    costPerHourUsd: number;
+    scope: AlertScope;
+  }>;
 }
 
 /** One message to one destination; `id` is its idempotency key. */
@@ -36,9 +44,7 @@ export interface Notification {
 }
 
 /** Expected failures are values: the outbox decides whether and when to try again. */
-export type NotifyResult =
-  | { ok: true; ref?: string }
-  | { ok: false; retry: boolean; error: string; retryAfterMs?: number };
+export type NotifyResult = { ok: true; ref?: string } | { ok: false; retry: boolean; error: string; retryAfterMs?: number };
 
 export interface Notifier {
   readonly channel: NotificationChannel;

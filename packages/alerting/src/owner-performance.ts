@@ -48,7 +48,9 @@ function mitigatedAt(incident: Pick<MeasuredIncident, 'firstTripAt' | 'resolvedA
 export function ownerPerformance(owners: readonly Owner[], incidents: readonly MeasuredIncident[], nowMs: number): OwnerPerformance[] {
   return owners.map((owner) => {
     const own = incidents.filter((incident) => incident.owner === owner.name);
-    const acknowledged = own.flatMap((incident) => (incident.acknowledgedAt === undefined ? [] : [incident.acknowledgedAt - incident.openedAt]));
+    const acknowledged = own.flatMap((incident) =>
+      incident.acknowledgedAt === undefined ? [] : [incident.acknowledgedAt - incident.openedAt],
+    );
     const mitigated = own.flatMap((incident) => {
       const at = mitigatedAt(incident);
       return at === undefined ? [] : [at - incident.openedAt];

@@ -16,7 +16,12 @@ const PDJS_RATE_LIMIT_PAUSE_MS = 1_000;
 type EventPayloadV2 = Parameters<typeof event>[0]['data'];
 
 /** Events API v2 has four severities; ours map onto them mildest to worst. */
-const PD_SEVERITY: Record<Severity, EventPayloadV2['payload']['severity']> = { low: 'info', medium: 'warning', high: 'error', critical: 'critical' };
+const PD_SEVERITY: Record<Severity, EventPayloadV2['payload']['severity']> = {
+  low: 'info',
+  medium: 'warning',
+  high: 'error',
+  critical: 'critical',
+};
 
 /**
  * Pages through PagerDuty's Events API v2 with the official pdjs client. The dedup key is the

@@ -27,7 +27,10 @@ export function lenientEnv(env: RulesEnv): RulesEnv {
 
 /** The PagerDuty variables the rules name that are not set: pages to them cannot go out. */
 export function unsetPagerDutyVariables(config: AlertingConfig): string[] {
-  const targets = [...config.owners.values()].flatMap((owner) => [owner.pagerduty, ...owner.escalation.map((contact) => contact.pagerduty)]);
+  const targets = [...config.owners.values()].flatMap((owner) => [
+    owner.pagerduty,
+    ...owner.escalation.map((contact) => contact.pagerduty),
+  ]);
   return [...new Set(targets.filter((target) => target?.routingKey === UNSET_ENV_VALUE).map((target) => target!.envVar))].sort();
 }
 
@@ -49,9 +52,25 @@ export function unreachableTargets(config: AlertingConfig, configured: { slack: 
   const all = [...config.owners.values()].flatMap((owner): UnreachableTarget[] => [
     ...[owner.pagerduty, ...owner.escalation.map((contact) => contact.pagerduty)]
       .filter((target) => target?.routingKey === UNSET_ENV_VALUE)
-      .map((target) => ({ owner: owner.name, channel: 'pagerduty' as const, target: target!.envVar, reason: `${target!.envVar} is not set: pages fail` })),
-    ...(owner.slack !== undefined && !configured.slack ? [{ owner: owner.name, channel: 'slack' as const, target: owner.slack, reason: 'SLACK_BOT_TOKEN is not set: Slack messages fail' }] : []),
-    ...(owner.webhook !== undefined && !configured.webhook ? [{ owner: owner.name, channel: 'webhook' as const, target: owner.webhook, reason: 'TOLLGATE_ALERT_WEBHOOK_SECRET is not set: webhooks fail' }] : []),
+      .map((target) => ({
+        owner: owner.name,
+        channel: 'pagerduty' as const,
+        target: target!.envVar,
+        reason: `${target!.envVar} is not set: pages fail`,
+      })),
+    ...(owner.slack !== undefined && !configured.slack
+      ? [{ owner: owner.name, channel: 'slack' as const, target: owner.slack, reason: 'SLACK_BOT_TOKEN is not set: Slack messages fail' }]
+      : []),
+    ...(owner.webhook !== undefined && !configured.webhook
+      ? [
+          {
+            owner: owner.name,
+            channel: 'webhook' as const,
+            target: owner.webhook,
+            reason: 'TOLLGATE_ALERT_WEBHOOK_SECRET is not set: webhooks fail',
+          },
+        ]
+      : []),
   ]);
   // An owner's escalation contacts often share its PagerDuty key: each destination once.
   return [...new Map(all.map((target) => [`${target.owner}\n${target.channel}\n${target.target}`, target])).values()];
@@ -63,10 +82,19 @@ export async function loadRules(dir: string, env: RulesEnv): Promise<RulesParse>
   try {
     names = (await readdir(dir)).filter((name) => RULES_FILE.test(name) && !NOT_ROUTING_FILES.has(name)).sort();
   } catch (error) {
-    return { ok: false, errors: [{ file: dir, line: 0, path: '', message: `cannot read the rules directory: ${(error as Error).message}` }] };
+    return {
+      ok: false,
+      errors: [{ file: dir, line: 0, path: '', message: `cannot read the rules directory: ${(error as Error).message}` }],
+    };
   }
-  if (names.length === 0) return { ok: false, errors: [{ file: dir, line: 0, path: '', message: `no alert-routing files (*.yaml besides ${[...NOT_ROUTING_FILES].join(', ')})` }] };
-  const files: RulesFile[] = await Promise.all(names.map(async (name) => ({ file: join(dir, name), text: await readFile(join(dir, name), 'utf8') })));
+  if (names.length === 0)
+    return {
+      ok: false,
+      errors: [{ file: dir, line: 0, path: '', message: `no alert-routing files (*.yaml besides ${[...NOT_ROUTING_FILES].join(', ')})` }],
+    };
+  const files: RulesFile[] = await Promise.all(
+    names.map(async (name) => ({ file: join(dir, name), text: await readFile(join(dir, name), 'utf8') })),
+  );
   return parseRules(files, env);
 }
 

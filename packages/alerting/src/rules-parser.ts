@@ -1,5 +1,14 @@
 import { isScalar } from 'yaml';
-import { ANOMALY_KINDS, SEVERITIES, parseDuration, readYaml, type AnomalyKind, type Located, type Severity, type YamlReader } from '@tollgate/vocabulary';
+import {
+  ANOMALY_KINDS,
+  SEVERITIES,
+  parseDuration,
+  readYaml,
+  type AnomalyKind,
+  type Located,
+  type Severity,
+  type YamlReader,
+} from '@tollgate/vocabulary';
 import { ALERT_LABELS, type AlertLabel } from './alert-input.ts';
 import { parseMatcher, type Matcher } from './matcher.ts';
 import { matchingRoutes } from './route-tree.ts';
@@ -34,7 +43,18 @@ const TOP_KEYS = ['owners', 'route', 'inhibit_rules'];
 const OWNER_KEYS = ['name', 'role', 'slack', 'pagerduty', 'webhook', 'escalation', 'targets'];
 const TARGET_KEYS = ['acknowledge', 'mitigate'];
 const CONTACT_KEYS = ['name', 'after', 'slack', 'pagerduty'];
-const ROUTE_KEYS = ['receiver', 'matchers', 'min_cost_per_hour_usd', 'continue', 'group_by', 'group_wait', 'group_interval', 'repeat_interval', 'page', 'routes'];
+const ROUTE_KEYS = [
+  'receiver',
+  'matchers',
+  'min_cost_per_hour_usd',
+  'continue',
+  'group_by',
+  'group_wait',
+  'group_interval',
+  'repeat_interval',
+  'page',
+  'routes',
+];
 const INHIBIT_KEYS = ['source_matchers', 'target_matchers', 'equal'];
 /** `${NAME}` and nothing else: a routing key written in clear would end up in the repository. */
 const ENV_REFERENCE = /^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$/;
@@ -124,7 +144,14 @@ function readOwner(reader: YamlReader, at: Located, env: RulesEnv): { name: stri
   if (channels !== undefined && channels.slack === undefined && channels.pagerduty === undefined && webhookAt === undefined) {
     reader.fail(at, `owner "${name ?? '?'}" has no way to be reached: give it slack, pagerduty or webhook`);
   }
-  if (name === undefined || role === undefined || channels === undefined || (webhookAt !== undefined && webhook === undefined) || escalation === undefined || targets === undefined) {
+  if (
+    name === undefined ||
+    role === undefined ||
+    channels === undefined ||
+    (webhookAt !== undefined && webhook === undefined) ||
+    escalation === undefined ||
+    targets === undefined
+  ) {
     return { name, owner: undefined };
   }
   return { name, owner: { name, role, targets, ...channels, ...(webhook === undefined ? {} : { webhook }), escalation } };
@@ -138,9 +165,13 @@ function readTargets(reader: YamlReader, at: Located): ResponseTargets | undefin
   const acknowledgeMs = acknowledgeAt && reader.duration(acknowledgeAt, parseDuration);
   const mitigateAt = fields.get('mitigate');
   const mitigateMs = mitigateAt && reader.duration(mitigateAt, parseDuration);
-  if ((acknowledgeAt !== undefined && acknowledgeMs === undefined) || (mitigateAt !== undefined && mitigateMs === undefined)) return undefined;
+  if ((acknowledgeAt !== undefined && acknowledgeMs === undefined) || (mitigateAt !== undefined && mitigateMs === undefined))
+    return undefined;
   if (acknowledgeMs !== undefined && mitigateMs !== undefined && mitigateMs < acknowledgeMs) {
-    return reader.fail(at, 'the mitigate target cannot be shorter than the acknowledge target: stopping the money starts with someone on it');
+    return reader.fail(
+      at,
+      'the mitigate target cannot be shorter than the acknowledge target: stopping the money starts with someone on it',
+    );
   }
   return { ...(acknowledgeMs === undefined ? {} : { acknowledgeMs }), ...(mitigateMs === undefined ? {} : { mitigateMs }) };
 }
@@ -168,7 +199,10 @@ function readEnvReference(reader: YamlReader, at: Located, env: RulesEnv, who: s
   if (text === undefined) return undefined;
   const envVar = ENV_REFERENCE.exec(text)?.[1];
   if (envVar === undefined) {
-    return reader.fail(at, 'give the PagerDuty routing key as an environment variable reference such as ${PD_FRAUD_KEY}, never the key itself');
+    return reader.fail(
+      at,
+      'give the PagerDuty routing key as an environment variable reference such as ${PD_FRAUD_KEY}, never the key itself',
+    );
   }
   const routingKey = env[envVar];
   if (routingKey === undefined || routingKey === '') {
@@ -236,7 +270,8 @@ function readRoute(
   const isRoot = parent === undefined;
   const receiverAt = fields.get('receiver');
   const receiver = receiverAt === undefined ? parent?.receiver : reader.string(receiverAt);
-  if (receiverAt !== undefined && receiver !== undefined) receivers.push({ name: receiver, file, line: receiverAt.line, path: receiverAt.path });
+  if (receiverAt !== undefined && receiver !== undefined)
+    receivers.push({ name: receiver, file, line: receiverAt.line, path: receiverAt.path });
   const matchersAt = fields.get('matchers');
   if (isRoot && matchersAt !== undefined) reader.fail(matchersAt, 'the root route matches every alert: put matchers on its routes');
   const matchers = matchersAt === undefined ? [] : readMatchers(reader, matchersAt, false);
@@ -244,7 +279,8 @@ function readRoute(
   if (isRoot && continueAt !== undefined) reader.fail(continueAt, 'the root route has nothing after it to continue to');
   const continues = continueAt === undefined ? false : readBoolean(reader, continueAt);
   const costAt = fields.get('min_cost_per_hour_usd');
-  const minCostPerHourUsd = costAt === undefined ? parent?.minCostPerHourUsd : reader.number(costAt, { min: 0, max: Number.MAX_SAFE_INTEGER });
+  const minCostPerHourUsd =
+    costAt === undefined ? parent?.minCostPerHourUsd : reader.number(costAt, { min: 0, max: Number.MAX_SAFE_INTEGER });
   const groupByAt = fields.get('group_by');
   const groupBy = groupByAt === undefined ? (parent?.groupBy ?? []) : readLabels(reader, groupByAt);
   const timing = (key: string, inherited: number): number | undefined => {
@@ -290,7 +326,13 @@ function readChildren(
   if (routesAt === undefined) return [];
   const items = reader.list(routesAt);
   if (items === undefined) return undefined;
-  const fallback: Inherited = inherited ?? { receiver: undefined, groupBy: [], timings: DEFAULT_TIMINGS, page: DEFAULT_PAGE_POLICY, minCostPerHourUsd: undefined };
+  const fallback: Inherited = inherited ?? {
+    receiver: undefined,
+    groupBy: [],
+    timings: DEFAULT_TIMINGS,
+    page: DEFAULT_PAGE_POLICY,
+    minCostPerHourUsd: undefined,
+  };
   const children = items.map((item) => readRoute(reader, item, fallback, file, receivers, depth + 1));
   if (inherited === undefined || children.some((child) => child === undefined)) return undefined;
   return children as RouteNode[];
@@ -357,16 +399,21 @@ function combine(parts: FilePart[], files: readonly RulesFile[], errors: RuleErr
   }
   const routes = parts.flatMap((part) => (part.route === undefined ? [] : [part.route]));
   for (const extra of routes.slice(1)) {
-    errors.push({ ...extra.ref, message: `a second route tree (the first is in ${routes[0]!.ref.file}:${routes[0]!.ref.line}); there is one root route` });
+    errors.push({
+      ...extra.ref,
+      message: `a second route tree (the first is in ${routes[0]!.ref.file}:${routes[0]!.ref.line}); there is one root route`,
+    });
   }
   const declared = new Set(parts.flatMap((part) => part.declared));
   for (const ref of parts.flatMap((part) => part.receivers)) {
-    if (!declared.has(ref.name)) errors.push({ ...ref, message: `unknown receiver "${ref.name}" (owners: ${[...declared].join(', ') || 'none defined'})` });
+    if (!declared.has(ref.name))
+      errors.push({ ...ref, message: `unknown receiver "${ref.name}" (owners: ${[...declared].join(', ') || 'none defined'})` });
   }
   const root = routes[0];
   if (root === undefined) {
     const hadErrors = errors.length > 0;
-    if (!hadErrors) errors.push({ file: files[0]?.file ?? '(no files)', line: 1, path: '', message: 'no route: one file must define the root `route`' });
+    if (!hadErrors)
+      errors.push({ file: files[0]?.file ?? '(no files)', line: 1, path: '', message: 'no route: one file must define the root `route`' });
     return undefined;
   }
   if (errors.length > 0) return undefined;
@@ -381,7 +428,10 @@ function combine(parts: FilePart[], files: readonly RulesFile[], errors: RuleErr
 export function kindsWithoutOwner(config: Pick<AlertingConfig, 'route'>): Array<{ kind: AnomalyKind; severities: Severity[] }> {
   return ANOMALY_KINDS.flatMap((kind) => {
     const severities = SEVERITIES.filter(
-      (severity) => !matchingRoutes(config.route, { kind, severity, scope: {}, action: 'alert', costPerHourUsd: 0 }).some((node) => node.receiver !== undefined),
+      (severity) =>
+        !matchingRoutes(config.route, { kind, severity, scope: {}, action: 'alert', costPerHourUsd: 0 }).some(
+          (node) => node.receiver !== undefined,
+        ),
     );
     return severities.length === 0 ? [] : [{ kind, severities }];
   });

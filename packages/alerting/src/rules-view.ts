@@ -89,7 +89,11 @@ export function explainRouting(config: AlertingConfig, alert: AlertInput): Routi
       timings: match.timings,
       escalation: match.owner.escalation.map((contact) => ({ name: contact.name, afterMs: contact.afterMs })),
     })),
-    inhibitRules: inhibitRulesTargeting(config, alert).map((rule) => ({ name: rule.name, source: rule.sourceMatchers.map((m) => m.text), equal: [...rule.equal] })),
+    inhibitRules: inhibitRulesTargeting(config, alert).map((rule) => ({
+      name: rule.name,
+      source: rule.sourceMatchers.map((m) => m.text),
+      equal: [...rule.equal],
+    })),
   };
 }
 

@@ -40,7 +40,14 @@ export function createSilenceRegistry(deps: { store: Store; clock: () => number 
 
     async create(draft) {
       const now = deps.clock();
-      const parsed = parseSilence({ id: `sil_${randomUUID()}`, matchers: draft.matchers, author: draft.author, reason: draft.reason, startsAt: draft.startsAt ?? now, endsAt: draft.endsAt });
+      const parsed = parseSilence({
+        id: `sil_${randomUUID()}`,
+        matchers: draft.matchers,
+        author: draft.author,
+        reason: draft.reason,
+        startsAt: draft.startsAt ?? now,
+        endsAt: draft.endsAt,
+      });
       if (!parsed.ok) return { ok: false, status: 400, errors: parsed.errors };
       if (parsed.silence.endsAt <= now) return { ok: false, status: 400, errors: ['endsAt: must be in the future'] };
       const stored: StoredSilence = { ...parsed.silence, createdAt: now, version: 1 };

@@ -41,7 +41,11 @@ export function parseSilence(draft: SilenceDraft): SilenceParse {
 }
 
 /** The silences that mute this alert now (in effect at `nowMs` and matching all their matchers). */
-export function silencedBy(silences: readonly Silence[], alert: Pick<AlertInput, 'kind' | 'severity' | 'scope' | 'action'>, nowMs: number): Silence[] {
+export function silencedBy(
+  silences: readonly Silence[],
+  alert: Pick<AlertInput, 'kind' | 'severity' | 'scope' | 'action'>,
+  nowMs: number,
+): Silence[] {
   const labels = labelsOf(alert);
   return silences.filter((silence) => silence.startsAt <= nowMs && nowMs < silence.endsAt && matchesAll(silence.matchers, labels));
 }

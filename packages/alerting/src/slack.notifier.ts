@@ -24,7 +24,12 @@ const PERMANENT_SLACK_ERRORS = new Set([
   'cant_update_message',
 ]);
 
-const SEVERITY_MARK = { low: ':large_blue_circle:', medium: ':large_yellow_circle:', high: ':large_orange_circle:', critical: ':red_circle:' } as const;
+const SEVERITY_MARK = {
+  low: ':large_blue_circle:',
+  medium: ':large_yellow_circle:',
+  high: ':large_orange_circle:',
+  critical: ':red_circle:',
+} as const;
 
 /**
  * Incident messages in Slack through the official client. The first notification posts a message
@@ -118,8 +123,21 @@ function renderBlocks(message: IncidentMessage, event: Notification['event'], da
     blocks.push({ type: 'section', text: { type: 'mrkdwn', text: message.text } });
   }
   blocks.push(
-    { type: 'section', text: { type: 'mrkdwn', text: message.evidence.map((e) => `• ${e.summary}`).join('\n').slice(0, 3_000) || 'no evidence' } },
-    { type: 'actions', elements: [{ type: 'button', text: { type: 'plain_text', text: 'Open incident' }, url, action_id: 'open_incident' }] },
+    {
+      type: 'section',
+      text: {
+        type: 'mrkdwn',
+        text:
+          message.evidence
+            .map((e) => `• ${e.summary}`)
+            .join('\n')
+            .slice(0, 3_000) || 'no evidence',
+      },
+    },
+    {
+      type: 'actions',
+      elements: [{ type: 'button', text: { type: 'plain_text', text: 'Open incident' }, url, action_id: 'open_incident' }],
+    },
     { type: 'context', elements: [{ type: 'mrkdwn', text: `<${url}|${message.incidentId}>` }] },
   );
   return blocks;

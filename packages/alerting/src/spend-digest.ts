@@ -26,7 +26,13 @@ export interface BudgetStatus {
  * The month so far and where it ends at the last day's pace (the detector's budget_burn uses the
  * same forecast, so the digest and the alert agree).
  */
-export function forecastMonth(input: { nowMs: number; monthEndMs: number; toDateUsd: number; lastDayUsd: number; budgets: readonly BudgetInput[] }): {
+export function forecastMonth(input: {
+  nowMs: number;
+  monthEndMs: number;
+  toDateUsd: number;
+  lastDayUsd: number;
+  budgets: readonly BudgetInput[];
+}): {
   toDateUsd: number;
   forecastUsd: number;
   budgets: BudgetStatus[];
@@ -69,9 +75,17 @@ const TOP = 5;
 
 /** The digest as a title and Slack mrkdwn text: totals, top places, budgets, incidents' cost. */
 export function composeSpendDigest(input: DigestInput): { title: string; text: string } {
-  const change = input.previousDailyUsd > 0 ? ` (${signedPercent(input.totalUsd / input.previousDailyUsd - 1)} against the previous 7 days' average)` : '';
+  const change =
+    input.previousDailyUsd > 0
+      ? ` (${signedPercent(input.totalUsd / input.previousDailyUsd - 1)} against the previous 7 days' average)`
+      : '';
   const top = (rows: Array<{ key: string; spendUsd: number }>) =>
-    rows.length === 0 ? 'none' : rows.slice(0, TOP).map((row) => `${row.key || '(unknown)'} ${usd(row.spendUsd)}`).join(' · ');
+    rows.length === 0
+      ? 'none'
+      : rows
+          .slice(0, TOP)
+          .map((row) => `${row.key || '(unknown)'} ${usd(row.spendUsd)}`)
+          .join(' · ');
   const lines = [
     `*Spend ${input.day}:* ${usd(input.totalUsd)} estimated over ${input.sends.toLocaleString('en-US')} sends${change}; billed so far ${usd(input.billedUsd)}.`,
     `*By country:* ${top(input.byCountry)}`,
@@ -83,7 +97,10 @@ export function composeSpendDigest(input: DigestInput): { title: string; text: s
     const worst = [...input.month.budgets].sort((a, b) => b.forecastShare - a.forecastShare);
     lines.push(
       `*Budgets:* ${worst
-        .map((budget) => `${budget.forecastShare >= 1 ? ':warning: ' : ''}${budget.label} ${usd(budget.toDateUsd)} of ${usd(budget.monthlyUsd)} (forecast ${Math.round(budget.forecastShare * 100)} %)`)
+        .map(
+          (budget) =>
+            `${budget.forecastShare >= 1 ? ':warning: ' : ''}${budget.label} ${usd(budget.toDateUsd)} of ${usd(budget.monthlyUsd)} (forecast ${Math.round(budget.forecastShare * 100)} %)`,
+        )
         .join(' · ')}`,
     );
   }

@@ -13,7 +13,13 @@ export const WEBHOOK_TIMEOUT_MS = 5_000;
  * `Idempotency-Key`: a retried delivery can be recognised. Every post goes through the egress
  * guard: an owner's URL that is, or resolves to, an internal address is refused, not retried.
  */
-export function createWebhookNotifier(options: { secret: string; dashboardUrl: string; clock: () => number; egress: EgressGuard; timeoutMs?: number }): Notifier {
+export function createWebhookNotifier(options: {
+  secret: string;
+  dashboardUrl: string;
+  clock: () => number;
+  egress: EgressGuard;
+  timeoutMs?: number;
+}): Notifier {
   const send = options.egress.fetch;
   return {
     channel: 'webhook',
@@ -49,7 +55,11 @@ export function createWebhookNotifier(options: { secret: string; dashboardUrl: s
         };
       } catch (error) {
         if (error instanceof EgressRefusedError) return { ok: false, retry: false, error: `refused: ${error.message}` };
-        return { ok: false, retry: true, error: (error as Error).name === 'TimeoutError' ? 'receiver did not answer in time' : (error as Error).message };
+        return {
+          ok: false,
+          retry: true,
+          error: (error as Error).name === 'TimeoutError' ? 'receiver did not answer in time' : (error as Error).message,
+        };
       }
     },
   };

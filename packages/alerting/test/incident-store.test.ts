@@ -33,12 +33,22 @@ beforeAll(async () => {
 afterAll(() => dispose());
 
 function incident(id: string, owner: string, kind: 'conversion_drop' | 'verify_bruteforce', openedAt: number): Incident {
-  return openIncident({ id, match: { routePath: 'route', groupKey: `g-${id}`, receiver: owner } as RouteMatch, alert: alert({ id: `a-${id}`, kind }), nowMs: openedAt });
+  return openIncident({
+    id,
+    match: { routePath: 'route', groupKey: `g-${id}`, receiver: owner } as RouteMatch,
+    alert: alert({ id: `a-${id}`, kind }),
+    nowMs: openedAt,
+  });
 }
 
 describe('incidents and silences in the store', () => {
-  it('stores an incident\'s versions and timeline and reads the latest back unchanged', async () => {
-    const opened = recordNotified(incident('inc_1', 'fraud', 'conversion_drop', T0), { channel: 'slack', target: '#fraud-oncall', event: 'trigger', nowMs: T0 + 1 });
+  it("stores an incident's versions and timeline and reads the latest back unchanged", async () => {
+    const opened = recordNotified(incident('inc_1', 'fraud', 'conversion_drop', T0), {
+      channel: 'slack',
+      target: '#fraud-oncall',
+      event: 'trigger',
+      nowMs: T0 + 1,
+    });
     await saveIncidents(store, [toIncidentRecord(opened, 1)]);
     await appendIncidentTimeline(store, toTimelineRecords(opened));
     const acked = acknowledge(opened, 'ana', T0 + 2);
@@ -66,7 +76,14 @@ describe('incidents and silences in the store', () => {
 
   it('keeps live silences, drops ended and deleted ones, and re-validates what it reads', async () => {
     const make = (id: string, endsAt: number) => {
-      const parsed = parseSilence({ id, matchers: ['kind="conversion_drop"', 'country=~"ID|PH"'], author: 'ana', reason: 'carrier outage', startsAt: T0, endsAt });
+      const parsed = parseSilence({
+        id,
+        matchers: ['kind="conversion_drop"', 'country=~"ID|PH"'],
+        author: 'ana',
+        reason: 'carrier outage',
+        startsAt: T0,
+        endsAt,
+      });
       if (!parsed.ok) throw new Error(parsed.errors.join());
       return parsed.silence;
     };

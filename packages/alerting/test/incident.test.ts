@@ -47,7 +47,12 @@ describe('grouping anomalies into incidents', () => {
   });
 
   it('adds an anomaly of the same group to the open incident and takes the highest severity', () => {
-    const outcome = groupIntoIncident({ config, openIncidents: [opened], alert: alert({ id: 'a2', severity: 'critical', scope: { app: 'blog', country: 'ID', provider: 'twilio' } }), nowMs: T0 + 1 });
+    const outcome = groupIntoIncident({
+      config,
+      openIncidents: [opened],
+      alert: alert({ id: 'a2', severity: 'critical', scope: { app: 'blog', country: 'ID', provider: 'twilio' } }),
+      nowMs: T0 + 1,
+    });
     expect(outcome.action).toBe('updated');
     if (outcome.action !== 'updated') return;
     expect(outcome.incident.id).toBe(opened.id);
@@ -56,7 +61,12 @@ describe('grouping anomalies into incidents', () => {
   });
 
   it('opens a separate incident for another group', () => {
-    const outcome = groupIntoIncident({ config, openIncidents: [opened], alert: alert({ id: 'b1', scope: { country: 'PH', provider: 'twilio' } }), nowMs: T0 + 1 });
+    const outcome = groupIntoIncident({
+      config,
+      openIncidents: [opened],
+      alert: alert({ id: 'b1', scope: { country: 'PH', provider: 'twilio' } }),
+      nowMs: T0 + 1,
+    });
     expect(outcome.action).toBe('opened');
   });
 
@@ -73,7 +83,13 @@ describe('grouping anomalies into incidents', () => {
     expect(transition).toMatchObject({ ok: true, reason: 'resolved: all its anomalies resolved' });
     const done = ok(transition);
     expect(done).toMatchObject({ state: 'resolved', resolvedAt: T0 + 3, resolvedBy: 'tollgate' });
-    expect(done.timeline.map((entry) => entry.type)).toEqual(['opened', 'anomaly_added', 'anomaly_resolved', 'anomaly_resolved', 'resolved']);
+    expect(done.timeline.map((entry) => entry.type)).toEqual([
+      'opened',
+      'anomaly_added',
+      'anomaly_resolved',
+      'anomaly_resolved',
+      'resolved',
+    ]);
   });
 });
 
@@ -84,7 +100,15 @@ describe('incident transitions', () => {
     incident = recordBreaker(incident, { change: 'tripped', breakerId: 'brk_1', scope: 'country ID', by: 'tollgate', nowMs: T0 + 31_000 });
     incident = ok(acknowledge(incident, 'ana', T0 + 60_000));
     incident = ok(addNote(incident, 'ana', 'carrier confirms fake traffic', T0 + 90_000));
-    incident = ok(reassign(incident, { by: 'ana', to: 'messaging-vendor', reason: 'provider refund', owners: [...config.owners.keys()], nowMs: T0 + 100_000 }));
+    incident = ok(
+      reassign(incident, {
+        by: 'ana',
+        to: 'messaging-vendor',
+        reason: 'provider refund',
+        owners: [...config.owners.keys()],
+        nowMs: T0 + 100_000,
+      }),
+    );
     incident = recordBreaker(incident, { change: 'reset', breakerId: 'brk_1', scope: 'country ID', by: 'ana', nowMs: T0 + 110_000 });
     incident = ok(setMoney(incident, { spendUsd: 412.5, preventedUsd: 1290, nowMs: T0 + 115_000 }));
     incident = ok(resolve(incident, 'ana', T0 + 120_000, 'refund requested'));
@@ -99,7 +123,13 @@ describe('incident transitions', () => {
       ['breaker_reset', 'ana'],
       ['resolved', 'ana'],
     ]);
-    expect(incident).toMatchObject({ owner: 'messaging-vendor', state: 'resolved', acknowledgedBy: 'ana', spendUsd: 412.5, preventedUsd: 1290 });
+    expect(incident).toMatchObject({
+      owner: 'messaging-vendor',
+      state: 'resolved',
+      acknowledgedBy: 'ana',
+      spendUsd: 412.5,
+      preventedUsd: 1290,
+    });
   });
 
   const acknowledged = () => ok(acknowledge(opened, 'ana', T0 + 1));
@@ -109,8 +139,16 @@ describe('incident transitions', () => {
     ['acknowledging twice', () => acknowledge(acknowledged(), 'bo', T0 + 2), 'already_acknowledged'],
     ['acknowledging a resolved incident', () => acknowledge(resolved(), 'bo', T0 + 2), 'incident_resolved'],
     ['resolving twice', () => resolve(resolved(), 'bo', T0 + 2), 'already_resolved'],
-    ['reassigning to the same owner', () => reassign(opened, { by: 'bo', to: 'fraud', reason: '', owners: ['fraud', 'iam'], nowMs: T0 }), 'same_owner'],
-    ['reassigning to an unknown owner', () => reassign(opened, { by: 'bo', to: 'fruad', reason: '', owners: ['fraud', 'iam'], nowMs: T0 }), 'unknown_owner'],
+    [
+      'reassigning to the same owner',
+      () => reassign(opened, { by: 'bo', to: 'fraud', reason: '', owners: ['fraud', 'iam'], nowMs: T0 }),
+      'same_owner',
+    ],
+    [
+      'reassigning to an unknown owner',
+      () => reassign(opened, { by: 'bo', to: 'fruad', reason: '', owners: ['fraud', 'iam'], nowMs: T0 }),
+      'unknown_owner',
+    ],
     ['an empty note', () => addNote(opened, 'bo', '  ', T0), 'empty_note'],
     ['a negative spend', () => setMoney(opened, { spendUsd: -1, preventedUsd: 0, nowMs: T0 }), 'negative_amount'],
     ['a new anomaly on a resolved incident', () => applyAlert(resolved(), alert({ id: 'a9' }), T0 + 2), 'incident_resolved'],

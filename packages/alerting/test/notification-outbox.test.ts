@@ -44,9 +44,25 @@ async function fakeApi(respond: Responder, options?: { https?: boolean }): Promi
 
 let incidentCount = 0;
 /** A fresh incident per test: the outbox table is shared by the file. */
-function notificationFor(channel: Notification['channel'], target: string, event: Notification['event'] = 'trigger'): Omit<Notification, 'ref'> & { incidentId: string } {
-  const incident = openIncident({ id: `inc_outbox_${++incidentCount}`, match: { routePath: 'route', groupKey: `g${incidentCount}`, receiver: 'fraud' } as RouteMatch, alert: alert(), nowMs: T0 });
-  return { id: notificationKey({ incidentId: incident.id, channel, target, event }), incidentId: incident.id, channel, target, event, message: describeIncident(incident) };
+function notificationFor(
+  channel: Notification['channel'],
+  target: string,
+  event: Notification['event'] = 'trigger',
+): Omit<Notification, 'ref'> & { incidentId: string } {
+  const incident = openIncident({
+    id: `inc_outbox_${++incidentCount}`,
+    match: { routePath: 'route', groupKey: `g${incidentCount}`, receiver: 'fraud' } as RouteMatch,
+    alert: alert(),
+    nowMs: T0,
+  });
+  return {
+    id: notificationKey({ incidentId: incident.id, channel, target, event }),
+    incidentId: incident.id,
+    channel,
+    target,
+    event,
+    message: describeIncident(incident),
+  };
 }
 
 const slackOk: Responder = () => ({ status: 200, body: { ok: true, channel: 'C0FRAUD', ts: '1763632800.000100' } });
@@ -80,10 +96,12 @@ describe('notification outbox', () => {
     });
   });
 
-  it('waits out Slack\'s Retry-After before trying again', async () => {
+  it("waits out Slack's Retry-After before trying again", async () => {
     const answers = [429, 200];
     const slack = await fakeApi(() =>
-      answers.shift() === 429 ? { status: 429, headers: { 'retry-after': '120' }, body: { ok: false, error: 'ratelimited' } } : slackOk({} as never),
+      answers.shift() === 429
+        ? { status: 429, headers: { 'retry-after': '120' }, body: { ok: false, error: 'ratelimited' } }
+        : slackOk({} as never),
     );
     const clock = { now: T0 };
     const outbox = createNotificationOutbox({
@@ -96,7 +114,12 @@ describe('notification outbox', () => {
     await outbox.enqueue(trigger);
     await outbox.runDue();
     const [afterLimit] = await notificationsOfIncident(store, trigger.incidentId);
-    expect(afterLimit).toMatchObject({ state: 'pending', attempts: 1, next_attempt_at: T0 + 120_000, last_error: 'Slack rate limit: retry after 120 s' });
+    expect(afterLimit).toMatchObject({
+      state: 'pending',
+      attempts: 1,
+      next_attempt_at: T0 + 120_000,
+      last_error: 'Slack rate limit: retry after 120 s',
+    });
     clock.now = T0 + 119_999;
     expect(await outbox.runDue()).toBe(0);
     clock.now = T0 + 120_000;
@@ -113,7 +136,9 @@ describe('notification outbox', () => {
       store,
       clock: () => clock.now,
       random: () => 0.99,
-      notifiers: [createWebhookNotifier({ secret: 'whsec_test', dashboardUrl: DASHBOARD, egress: LOOPBACK_EGRESS, clock: () => clock.now })],
+      notifiers: [
+        createWebhookNotifier({ secret: 'whsec_test', dashboardUrl: DASHBOARD, egress: LOOPBACK_EGRESS, clock: () => clock.now }),
+      ],
     });
     const notification = notificationFor('webhook', hook.url);
     await outbox.enqueue(notification);
@@ -134,7 +159,11 @@ describe('notification outbox', () => {
     const refused = notificationFor('webhook', gone.url);
     await outbox.enqueue(refused);
     await outbox.runDue();
-    expect((await notificationsOfIncident(store, refused.incidentId))[0]).toMatchObject({ state: 'failed', attempts: 1, last_error: 'receiver answered 410; not retryable' });
+    expect((await notificationsOfIncident(store, refused.incidentId))[0]).toMatchObject({
+      state: 'failed',
+      attempts: 1,
+      last_error: 'receiver answered 410; not retryable',
+    });
   });
 
   it('warns once about a failure that repeats, and counts the repeats into the next warning ten minutes on', async () => {
@@ -164,7 +193,9 @@ describe('notification outbox', () => {
     const outbox = createNotificationOutbox({
       store,
       clock: () => clock.now,
-      notifiers: [createPagerDutyNotifier({ routingKeyFor: () => 'R0KEY', dashboardUrl: DASHBOARD, server: pd.host, agent: testCaAgent() })],
+      notifiers: [
+        createPagerDutyNotifier({ routingKeyFor: () => 'R0KEY', dashboardUrl: DASHBOARD, server: pd.host, agent: testCaAgent() }),
+      ],
     });
     const page = notificationFor('pagerduty', 'PD_FRAUD_KEY');
     expect(await outbox.enqueue(page)).toEqual({ enqueued: true, id: page.id });
@@ -186,7 +217,9 @@ describe('notification outcomes for the incident timeline', () => {
       store,
       clock: () => clock.now,
       random: () => 0.5,
-      notifiers: [createWebhookNotifier({ secret: 'whsec_test', dashboardUrl: DASHBOARD, egress: LOOPBACK_EGRESS, clock: () => clock.now })],
+      notifiers: [
+        createWebhookNotifier({ secret: 'whsec_test', dashboardUrl: DASHBOARD, egress: LOOPBACK_EGRESS, clock: () => clock.now }),
+      ],
       onFailed: (notification, outcome) => failures.push({ channel: notification.channel, ...outcome }),
     });
     const notification = notificationFor('webhook', hook.url);
@@ -212,7 +245,9 @@ describe('notification outcomes for the incident timeline', () => {
 describe('notification outbox across a restart', () => {
   it('sends a notification enqueued before the store closed exactly once after it reopens', async () => {
     const pd = await fakeApi(() => ({ status: 202, body: { status: 'success' } }), { https: true });
-    const notifiers = () => [createPagerDutyNotifier({ routingKeyFor: () => 'R0KEY', dashboardUrl: DASHBOARD, server: pd.host, agent: testCaAgent() })];
+    const notifiers = () => [
+      createPagerDutyNotifier({ routingKeyFor: () => 'R0KEY', dashboardUrl: DASHBOARD, server: pd.host, agent: testCaAgent() }),
+    ];
     const clock = { now: T0 };
     const page = notificationFor('pagerduty', 'PD_FRAUD_KEY');
 

@@ -35,7 +35,15 @@ const incident: Incident = openIncident({ id: 'inc_0123456789abcdef', match, ale
 const message = describeIncident(incident, { breaker: 'blocking country ID since 10:02' });
 
 function notification(overrides: Partial<Notification> = {}): Notification {
-  return { id: `${incident.id}:slack:#fraud-oncall:trigger`, incidentId: incident.id, channel: 'slack', target: '#fraud-oncall', event: 'trigger', message, ...overrides };
+  return {
+    id: `${incident.id}:slack:#fraud-oncall:trigger`,
+    incidentId: incident.id,
+    channel: 'slack',
+    target: '#fraud-oncall',
+    event: 'trigger',
+    message,
+    ...overrides,
+  };
 }
 
 const slackOk = () => ({ status: 200, body: { ok: true, channel: 'C0FRAUD', ts: '1763632800.000100' } });
@@ -48,7 +56,11 @@ describe('Slack notifier (real @slack/web-api against a local server)', () => {
     const [request] = slack.received;
     expect(request).toMatchObject({ method: 'POST', path: '/api/chat.postMessage', headers: { authorization: 'Bearer xoxb-test' } });
     expect(request!.body.channel).toBe('#fraud-oncall');
-    const blocks = JSON.parse(String(request!.body.blocks)) as Array<{ type: string; fields?: Array<{ text: string }>; elements?: Array<{ url?: string }> }>;
+    const blocks = JSON.parse(String(request!.body.blocks)) as Array<{
+      type: string;
+      fields?: Array<{ text: string }>;
+      elements?: Array<{ url?: string }>;
+    }>;
     const fields = blocks.find((block) => block.fields)?.fields?.map((field) => field.text);
     expect(fields).toEqual([
       '*What*\nconversion_drop',
@@ -71,7 +83,9 @@ describe('Slack notifier (real @slack/web-api against a local server)', () => {
     const notifier = createSlackNotifier({ token: 'xoxb-test', dashboardUrl: DASHBOARD, slackApiUrl: `${slack.url}api/` });
     const acked = acknowledge(incident, 'ana', T0 + 60_000);
     if (!acked.ok) throw new Error(acked.error.message);
-    const sent = await notifier.send(notification({ event, ref: 'C0FRAUD:1763632800.000100', message: describeIncident(acked.incident, { text: 'still rising' }) }));
+    const sent = await notifier.send(
+      notification({ event, ref: 'C0FRAUD:1763632800.000100', message: describeIncident(acked.incident, { text: 'still rising' }) }),
+    );
     expect(sent).toEqual({ ok: true, ref: 'C0FRAUD:1763632800.000100' });
     expect(slack.received[0]?.path).toBe(path);
     expect(slack.received[0]?.body).toMatchObject(fields);
@@ -80,7 +94,12 @@ describe('Slack notifier (real @slack/web-api against a local server)', () => {
   it('turns a 429 into a retry after Retry-After, without retrying by itself', async () => {
     const slack = await fakeApi(() => ({ status: 429, headers: { 'retry-after': '7' }, body: { ok: false, error: 'ratelimited' } }));
     const notifier = createSlackNotifier({ token: 'xoxb-test', dashboardUrl: DASHBOARD, slackApiUrl: `${slack.url}api/` });
-    expect(await notifier.send(notification())).toEqual({ ok: false, retry: true, retryAfterMs: 7_000, error: 'Slack rate limit: retry after 7 s' });
+    expect(await notifier.send(notification())).toEqual({
+      ok: false,
+      retry: true,
+      retryAfterMs: 7_000,
+      error: 'Slack rate limit: retry after 7 s',
+    });
     expect(slack.received).toHaveLength(1);
   });
 
@@ -97,7 +116,12 @@ describe('Slack notifier (real @slack/web-api against a local server)', () => {
 describe('PagerDuty notifier (real @pagerduty/pdjs against a local HTTPS server)', () => {
   const accepted = () => ({ status: 202, body: { status: 'success', message: 'Event processed', dedup_key: incident.id } });
   const notifierFor = (api: FakeApi) =>
-    createPagerDutyNotifier({ routingKeyFor: (name) => ({ PD_FRAUD_KEY: 'R0FRAUDKEY' })[name], dashboardUrl: DASHBOARD, server: api.host, agent: testCaAgent() });
+    createPagerDutyNotifier({
+      routingKeyFor: (name) => ({ PD_FRAUD_KEY: 'R0FRAUDKEY' })[name],
+      dashboardUrl: DASHBOARD,
+      server: api.host,
+      agent: testCaAgent(),
+    });
 
   it.each(['trigger', 'acknowledge', 'resolve'] as const)('sends %s with the incident id as dedup key', async (event) => {
     const pd = await fakeApi(accepted, { https: true });
@@ -118,7 +142,9 @@ describe('PagerDuty notifier (real @pagerduty/pdjs against a local HTTPS server)
         custom_details: {
           cost_per_hour_usd: 1234.5,
           breaker: 'blocking country ID since 10:02',
-          evidence: [{ alertId: 'an_1', kind: 'conversion_drop', observed: 0.04, expected: 0.71, scope: { country: 'ID', provider: 'twilio' } }],
+          evidence: [
+            { alertId: 'an_1', kind: 'conversion_drop', observed: 0.04, expected: 0.71, scope: { country: 'ID', provider: 'twilio' } },
+          ],
         },
       },
       links: [{ href: `${DASHBOARD}/incidents/inc_0123456789abcdef`, text: 'Tollgate incident' }],
@@ -144,7 +170,7 @@ describe('PagerDuty notifier (real @pagerduty/pdjs against a local HTTPS server)
 
 describe('signed webhook notifier', () => {
   const nowMs = T0;
-  it('posts the incident signed with the breaker webhooks\' scheme', async () => {
+  it("posts the incident signed with the breaker webhooks' scheme", async () => {
     const hook = await fakeApi(() => ({ status: 204 }));
     const notifier = createWebhookNotifier({ secret: 'whsec_test', dashboardUrl: DASHBOARD, egress: LOOPBACK_EGRESS, clock: () => nowMs });
     const sent = await notifier.send(notification({ channel: 'webhook', target: `${hook.url}incidents`, id: 'n1' }));
@@ -167,8 +193,20 @@ describe('signed webhook notifier', () => {
     expect(await notifier.send(notification({ channel: 'webhook', target: hook.url }))).toEqual(expected);
   });
 
-  it.each(['http://169.254.169.254/latest/meta-data/', 'http://10.1.2.3/hook'])("refuses an owner's webhook at %s without retrying, as the operator did not allow it", async (target) => {
-    const notifier = createWebhookNotifier({ secret: 'whsec_test', dashboardUrl: DASHBOARD, egress: LOOPBACK_EGRESS, clock: () => nowMs });
-    expect(await notifier.send(notification({ channel: 'webhook', target }))).toEqual({ ok: false, retry: false, error: expect.stringMatching(/^refused: .* is a (metadata|private) address/) });
-  });
+  it.each(['http://169.254.169.254/latest/meta-data/', 'http://10.1.2.3/hook'])(
+    "refuses an owner's webhook at %s without retrying, as the operator did not allow it",
+    async (target) => {
+      const notifier = createWebhookNotifier({
+        secret: 'whsec_test',
+        dashboardUrl: DASHBOARD,
+        egress: LOOPBACK_EGRESS,
+        clock: () => nowMs,
+      });
+      expect(await notifier.send(notification({ channel: 'webhook', target }))).toEqual({
+        ok: false,
+        retry: false,
+        error: expect.stringMatching(/^refused: .* is a (metadata|private) address/),
+      });
+    },
+  );
 });

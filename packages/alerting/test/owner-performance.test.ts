@@ -6,7 +6,14 @@ const T0 = Date.parse('2026-11-20T10:00:00Z');
 const fraud: Owner = { name: 'fraud', role: 'anomaly_response', targets: { acknowledgeMs: 5 * MIN, mitigateMs: 15 * MIN }, escalation: [] };
 const finance: Owner = { name: 'finance', role: 'finance', targets: {}, escalation: [] };
 
-const incident = (id: string, overrides: Partial<MeasuredIncident>): MeasuredIncident => ({ id, owner: 'fraud', title: id, state: 'resolved', openedAt: T0, ...overrides });
+const incident = (id: string, overrides: Partial<MeasuredIncident>): MeasuredIncident => ({
+  id,
+  owner: 'fraud',
+  title: id,
+  state: 'resolved',
+  openedAt: T0,
+  ...overrides,
+});
 
 describe('owner performance against response targets', () => {
   const incidents = [

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_TIMINGS, groupFingerprint, planEscalation, planNotification, type EscalationContact, type GroupState } from '../src/index.ts';
+import {
+  DEFAULT_TIMINGS,
+  groupFingerprint,
+  planEscalation,
+  planNotification,
+  type EscalationContact,
+  type GroupState,
+} from '../src/index.ts';
 import { T0, alert } from './fixtures/alerts.ts';
 
 const S = 1_000;
@@ -20,7 +27,15 @@ describe('group notification timing (group_wait 30s, group_interval 5m, repeat_i
     ['sends a resolution as news, on the group_interval', notified, resolved, true, T0 + 6 * M, 'notify', undefined],
     ['stays quiet about an unchanged group until repeat_interval', notified, open, false, T0 + 1 * H, 'wait', T0 + 30 * S + 4 * H],
     ['reminds about an unchanged open group after repeat_interval', notified, open, false, T0 + 30 * S + 4 * H, 'repeat', undefined],
-    ['needs nothing once the resolution went out', { ...notified, notifiedFingerprint: resolved }, resolved, true, T0 + 9 * H, 'done', undefined],
+    [
+      'needs nothing once the resolution went out',
+      { ...notified, notifiedFingerprint: resolved },
+      resolved,
+      true,
+      T0 + 9 * H,
+      'done',
+      undefined,
+    ],
   ])('%s', (_name, group, fingerprint, allResolved, nowMs, action, untilMs) => {
     const plan = planNotification({ group, fingerprint, allResolved, timings: DEFAULT_TIMINGS, nowMs });
     expect(plan.action).toBe(action);
@@ -40,7 +55,7 @@ describe('escalation', () => {
   ];
 
   it.each<[string, 'triggered' | 'acknowledged' | 'resolved', number, number, string, string | undefined]>([
-    ['waits for the first contact\'s delay', 'triggered', 0, T0 + 14 * M, 'wait', 'secondary'],
+    ["waits for the first contact's delay", 'triggered', 0, T0 + 14 * M, 'wait', 'secondary'],
     ['pages the first contact when unacknowledged after 15 minutes', 'triggered', 0, T0 + 15 * M, 'escalate', 'secondary'],
     ['waits for the next contact once the first was paged', 'triggered', 1, T0 + 20 * M, 'wait', 'lead'],
     ['pages the next contact after 45 minutes', 'triggered', 1, T0 + 45 * M, 'escalate', 'lead'],

@@ -31,16 +31,34 @@ describe('routing with the shipped rules', () => {
   it.each<[string, Partial<AlertInput>, Array<[string, boolean]>]>([
     ['pages fraud for a high conversion drop', { kind: 'conversion_drop', severity: 'high' }, [['fraud', true]]],
     ['tells fraud without paging for a medium volume spike', { kind: 'volume_spike', severity: 'medium' }, [['fraud', false]]],
-    ['copies finance (never paging) on an expensive finding before fraud pages', { kind: 'cost_spike', severity: 'critical', costPerHourUsd: 250 }, [['finance', false], ['fraud', true]]],
-    ['gives budget burn to finance alone, even when expensive', { kind: 'budget_burn', severity: 'critical', costPerHourUsd: 500 }, [['finance', false], ['finance', false]]],
+    [
+      'copies finance (never paging) on an expensive finding before fraud pages',
+      { kind: 'cost_spike', severity: 'critical', costPerHourUsd: 250 },
+      [
+        ['finance', false],
+        ['fraud', true],
+      ],
+    ],
+    [
+      'gives budget burn to finance alone, even when expensive',
+      { kind: 'budget_burn', severity: 'critical', costPerHourUsd: 500 },
+      [
+        ['finance', false],
+        ['finance', false],
+      ],
+    ],
     ['pages IAM for verify brute force', { kind: 'verify_bruteforce', severity: 'critical' }, [['iam', true]]],
-    ['gives a delivery failure to the messaging vendor without a page', { kind: 'delivery_failure', severity: 'critical' }, [['messaging-vendor', false]]],
+    [
+      'gives a delivery failure to the messaging vendor without a page',
+      { kind: 'delivery_failure', severity: 'critical' },
+      [['messaging-vendor', false]],
+    ],
     ['gives a billing mismatch to the messaging vendor', { kind: 'billing_mismatch', severity: 'low' }, [['messaging-vendor', false]]],
   ])('%s', (_name, overrides, expected) => {
     expect(summary(alert(overrides))).toEqual(expected);
   });
 
-  it('groups by the route\'s group_by labels, with the route path in the key', () => {
+  it("groups by the route's group_by labels, with the route path in the key", () => {
     const [match] = route(shipped, alert({ kind: 'verify_bruteforce', scope: { app: 'shop', flow: 'login', country: 'BR' } }));
     expect(match?.groupKey).toBe('route.routes[3]:{kind="verify_bruteforce",app="shop",flow="login"}');
     expect(match?.timings).toEqual({ groupWaitMs: 30_000, groupIntervalMs: 300_000, repeatIntervalMs: 14_400_000 });
@@ -85,12 +103,23 @@ describe('route tree semantics (Alertmanager)', () => {
 
   it.each<[string, Partial<AlertInput>, Array<[string, string, number, boolean]>]>([
     ['falls back to the root when no child matches', { kind: 'cost_spike', severity: 'critical' }, [['a', 'route', 10_000, true]]],
-    ['stops at the first matching sibling', { kind: 'volume_spike', severity: 'low', scope: { country: 'DE', provider: 'vonage' } }, [['b', 'route.routes[0]', 60_000, false]]],
-    ['takes the next sibling when the first one\'s matchers fail', { kind: 'volume_spike', severity: 'low', scope: { country: 'US' } }, [['c', 'route.routes[1]', 10_000, false]]],
+    [
+      'stops at the first matching sibling',
+      { kind: 'volume_spike', severity: 'low', scope: { country: 'DE', provider: 'vonage' } },
+      [['b', 'route.routes[0]', 60_000, false]],
+    ],
+    [
+      "takes the next sibling when the first one's matchers fail",
+      { kind: 'volume_spike', severity: 'low', scope: { country: 'US' } },
+      [['c', 'route.routes[1]', 10_000, false]],
+    ],
     [
       'continues past a continue route and inherits group_wait from the parent',
       { kind: 'volume_spike', severity: 'high', scope: { country: 'DE', provider: 'twilio' } },
-      [['c', 'route.routes[0].routes[0]', 60_000, false], ['a', 'route.routes[0].routes[1]', 60_000, true]],
+      [
+        ['c', 'route.routes[0].routes[0]', 60_000, false],
+        ['a', 'route.routes[0].routes[1]', 60_000, true],
+      ],
     ],
     [
       'a continue route alone still counts as a match, so the parent does not take it',
@@ -173,7 +202,14 @@ describe('inhibition', () => {
 });
 
 describe('silences', () => {
-  const draft = { id: 's1', matchers: ['kind="conversion_drop"', 'country="ID"'], author: 'ana', reason: 'carrier outage, ticket 42', startsAt: T0, endsAt: T0 + 3_600_000 };
+  const draft = {
+    id: 's1',
+    matchers: ['kind="conversion_drop"', 'country="ID"'],
+    author: 'ana',
+    reason: 'carrier outage, ticket 42',
+    startsAt: T0,
+    endsAt: T0 + 3_600_000,
+  };
 
   it.each<[string, Partial<AlertInput>, number, boolean]>([
     ['mutes a matching alert inside its window', {}, T0 + 60_000, true],

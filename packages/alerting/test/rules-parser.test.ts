@@ -16,7 +16,13 @@ const OWNERS = `owners:
 `;
 
 function parse(routing: string, owners = OWNERS, env: Record<string, string> = { PD_FRAUD_KEY: 'k' }): RulesParse {
-  return parseRules([{ file: 'alert-rules/owners.yaml', text: owners }, { file: 'alert-rules/routing.yaml', text: routing }], env);
+  return parseRules(
+    [
+      { file: 'alert-rules/owners.yaml', text: owners },
+      { file: 'alert-rules/routing.yaml', text: routing },
+    ],
+    env,
+  );
 }
 
 function messages(parsed: RulesParse): string[] {
@@ -31,13 +37,18 @@ describe('the shipped alert-rules/', () => {
     expect([...parsed.config.owners.keys()]).toEqual(['fraud', 'iam', 'messaging-vendor', 'finance']);
     expect(parsed.config.files.map((file) => file.slice(SHIPPED_RULES_DIR.length))).toEqual(['owners.yaml', 'routing.yaml']);
     expect(parsed.config.owners.get('fraud')?.pagerduty).toEqual({ envVar: 'PD_FRAUD_KEY', routingKey: 'pd-fraud-routing-key' });
-    expect(parsed.config.owners.get('fraud')?.escalation.map((c) => [c.name, c.afterMs])).toEqual([['fraud-secondary', 900_000], ['fraud-lead', 2_700_000]]);
+    expect(parsed.config.owners.get('fraud')?.escalation.map((c) => [c.name, c.afterMs])).toEqual([
+      ['fraud-secondary', 900_000],
+      ['fraud-lead', 2_700_000],
+    ]);
   });
 
   it('names the PagerDuty variable that is not set', async () => {
     const parsed = await loadRules(SHIPPED_RULES_DIR, { PD_FRAUD_KEY: 'k' });
     expect(messages(parsed)).toEqual([
-      expect.stringMatching(/owners\.yaml:\d+ owners\[1\]\.pagerduty: environment variable PD_IAM_KEY is not set \(it holds the PagerDuty routing key of owner "iam"\)/),
+      expect.stringMatching(
+        /owners\.yaml:\d+ owners\[1\]\.pagerduty: environment variable PD_IAM_KEY is not set \(it holds the PagerDuty routing key of owner "iam"\)/,
+      ),
       expect.stringMatching(/owners\.yaml:\d+ owners\[1\]\.escalation\[0\]\.pagerduty: environment variable PD_IAM_KEY is not set/),
     ]);
   });
@@ -108,14 +119,33 @@ describe('rule validation', () => {
     ['YAML that does not parse', 'route:\n  receiver: [fraud\n', 'alert-rules/routing.yaml:3'],
   ])('reports %s with file, line and path', (_name, routing, expected) => {
     const found = messages(parse(routing));
-    expect(found.some((message) => message.startsWith(expected)), `${expected}\nnot in\n${found.join('\n')}`).toBe(true);
+    expect(
+      found.some((message) => message.startsWith(expected)),
+      `${expected}\nnot in\n${found.join('\n')}`,
+    ).toBe(true);
   });
 
   it.each([
-    ['a routing key written in clear', 'slack: "#fraud"\n    pagerduty: R0123456789abcdef', 'alert-rules/owners.yaml:5 owners[0].pagerduty: give the PagerDuty routing key as an environment variable reference'],
-    ['a Slack channel without #', 'slack: fraud-oncall', 'alert-rules/owners.yaml:4 owners[0].slack: "fraud-oncall" is not a Slack channel'],
-    ['an owner nobody can reach', 'escalation: []', 'alert-rules/owners.yaml:2 owners[0]: owner "fraud" has no way to be reached: give it slack, pagerduty or webhook'],
-    ['a webhook that is not a URL', 'webhook: fraud.example', 'alert-rules/owners.yaml:4 owners[0].webhook: "fraud.example" is not an http(s) URL'],
+    [
+      'a routing key written in clear',
+      'slack: "#fraud"\n    pagerduty: R0123456789abcdef',
+      'alert-rules/owners.yaml:5 owners[0].pagerduty: give the PagerDuty routing key as an environment variable reference',
+    ],
+    [
+      'a Slack channel without #',
+      'slack: fraud-oncall',
+      'alert-rules/owners.yaml:4 owners[0].slack: "fraud-oncall" is not a Slack channel',
+    ],
+    [
+      'an owner nobody can reach',
+      'escalation: []',
+      'alert-rules/owners.yaml:2 owners[0]: owner "fraud" has no way to be reached: give it slack, pagerduty or webhook',
+    ],
+    [
+      'a webhook that is not a URL',
+      'webhook: fraud.example',
+      'alert-rules/owners.yaml:4 owners[0].webhook: "fraud.example" is not an http(s) URL',
+    ],
     [
       'escalation out of order',
       'slack: "#fraud"\n    escalation:\n      - { name: a, after: 30m, slack: "#a" }\n      - { name: b, after: 10m, slack: "#b" }',
@@ -124,7 +154,10 @@ describe('rule validation', () => {
   ])('reports %s in the owners file', (_name, channels, expected) => {
     const owners = `owners:\n  - name: fraud\n    role: anomaly_response\n    ${channels}\n`;
     const found = messages(parse('route:\n  receiver: fraud\n', owners));
-    expect(found.some((message) => message.startsWith(expected)), `${expected}\nnot in\n${found.join('\n')}`).toBe(true);
+    expect(
+      found.some((message) => message.startsWith(expected)),
+      `${expected}\nnot in\n${found.join('\n')}`,
+    ).toBe(true);
   });
 
   it('reports an unknown owner role', () => {
@@ -137,7 +170,10 @@ describe('rule validation', () => {
   it('reports every mistake of every file in one pass, and a second route tree', () => {
     const parsed = parseRules(
       [
-        { file: 'a.yaml', text: 'owners:\n  - name: fraud\n    role: anomaly_response\n    slack: "#fraud"\nroute:\n  receiver: fraud\n  group_wait: soon\n' },
+        {
+          file: 'a.yaml',
+          text: 'owners:\n  - name: fraud\n    role: anomaly_response\n    slack: "#fraud"\nroute:\n  receiver: fraud\n  group_wait: soon\n',
+        },
         { file: 'b.yaml', text: 'route:\n  receiver: fraud\n  routes:\n    - matchers: [\'contry="US"\']\n' },
       ],
       {},
@@ -159,13 +195,16 @@ describe('rule validation', () => {
   it('says so when a directory holds no routing files', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tollgate-rules-empty-'));
     writeFileSync(join(dir, 'breaker-policy.yaml'), 'version: 1\n');
-    expect(messages(await loadRules(dir, {}))).toEqual([`${dir}:0: no alert-routing files (*.yaml besides breaker-policy.yaml, budgets.yaml, proxy.yaml)`]);
+    expect(messages(await loadRules(dir, {}))).toEqual([
+      `${dir}:0: no alert-routing files (*.yaml besides breaker-policy.yaml, budgets.yaml, proxy.yaml)`,
+    ]);
   });
 });
 
 describe('response targets', () => {
   const routing = 'route:\n  receiver: fraud\n';
-  const withTargets = (targets: string) => OWNERS.replace('    role: anomaly_response\n', `    role: anomaly_response\n    targets: ${targets}\n`);
+  const withTargets = (targets: string) =>
+    OWNERS.replace('    role: anomaly_response\n', `    role: anomaly_response\n    targets: ${targets}\n`);
 
   it('reads acknowledge and mitigate as durations', () => {
     const parsed = parse(routing, withTargets('{ acknowledge: 5m, mitigate: 1h }'));
@@ -176,7 +215,11 @@ describe('response targets', () => {
   it.each([
     ['an unknown target', '{ acknowledge: 5m, resolve: 1h }', /owners\.yaml:4 owners\[0\]\.targets.*resolve/],
     ['a duration that is not one', '{ acknowledge: soon }', /owners\.yaml:4 owners\[0\]\.targets\.acknowledge/],
-    ['mitigating before acknowledging', '{ acknowledge: 30m, mitigate: 10m }', /owners\.yaml:4 owners\[0\]\.targets: the mitigate target cannot be shorter/],
+    [
+      'mitigating before acknowledging',
+      '{ acknowledge: 30m, mitigate: 10m }',
+      /owners\.yaml:4 owners\[0\]\.targets: the mitigate target cannot be shorter/,
+    ],
   ])('refuses %s with its line', (_name, targets, error) => {
     expect(messages(parse(routing, withTargets(targets)))).toEqual([expect.stringMatching(error)]);
   });

@@ -2,7 +2,16 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { formatRuleError, lenientEnv, loadRules, route, unreachableTargets, watchRules, type AlertingConfig, type RuleError } from '../src/index.ts';
+import {
+  formatRuleError,
+  lenientEnv,
+  loadRules,
+  route,
+  unreachableTargets,
+  watchRules,
+  type AlertingConfig,
+  type RuleError,
+} from '../src/index.ts';
 import { SHIPPED_ENV, SHIPPED_RULES_DIR, alert } from './fixtures/alerts.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'tollgate-rules-watch-'));
@@ -21,7 +30,8 @@ function reloads() {
   return {
     onChange: (config: AlertingConfig) => push({ ok: true, config }),
     onError: (errors: RuleError[]) => push({ ok: false, errors }),
-    next: () => (queue.length > 0 ? Promise.resolve(queue.shift()!) : new Promise<(typeof queue)[number]>((resolve) => waiting.push(resolve))),
+    next: () =>
+      queue.length > 0 ? Promise.resolve(queue.shift()!) : new Promise<(typeof queue)[number]>((resolve) => waiting.push(resolve)),
   };
 }
 
@@ -39,7 +49,10 @@ describe('watchRules', () => {
       writeFileSync(routing, original.replace('receiver: messaging-vendor', 'receiver: messaging-vendr'));
       const bad = await events.next();
       expect(bad.ok).toBe(false);
-      if (!bad.ok) expect(bad.errors.map(formatRuleError)).toEqual([expect.stringMatching(/routing\.yaml:\d+ route\.routes\[4\]\.receiver: unknown receiver "messaging-vendr"/)]);
+      if (!bad.ok)
+        expect(bad.errors.map(formatRuleError)).toEqual([
+          expect.stringMatching(/routing\.yaml:\d+ route\.routes\[4\]\.receiver: unknown receiver "messaging-vendr"/),
+        ]);
       expect(watcher.current()).toBe(first);
 
       writeFileSync(routing, original.replace('receiver: messaging-vendor', 'receiver: finance'));
@@ -59,10 +72,22 @@ describe('destinations that cannot be reached', () => {
     expect(parsed.ok).toBe(true);
     const config = (parsed as { ok: true; config: AlertingConfig }).config;
     const configured = unreachableTargets(config, { slack: true, webhook: true });
-    expect(configured).toEqual([expect.objectContaining({ owner: 'fraud', channel: 'pagerduty', target: 'PD_FRAUD_KEY', reason: 'PD_FRAUD_KEY is not set: pages fail' })]);
+    expect(configured).toEqual([
+      expect.objectContaining({
+        owner: 'fraud',
+        channel: 'pagerduty',
+        target: 'PD_FRAUD_KEY',
+        reason: 'PD_FRAUD_KEY is not set: pages fail',
+      }),
+    ]);
     const bare = unreachableTargets(config, { slack: false, webhook: true });
     const slackOwners = [...config.owners.values()].filter((owner) => owner.slack !== undefined).map((owner) => owner.name);
-    expect(bare.filter((t) => t.channel === 'slack').map((t) => t.owner).sort()).toEqual(slackOwners.sort());
+    expect(
+      bare
+        .filter((t) => t.channel === 'slack')
+        .map((t) => t.owner)
+        .sort(),
+    ).toEqual(slackOwners.sort());
     expect(new Set(bare.map((t) => `${t.owner} ${t.channel} ${t.target}`)).size).toBe(bare.length);
   });
 });

@@ -36,7 +36,9 @@ const BY_IP: AllowlistMatch = { listed: true, by: 'ip', detail: 'IP in an allowl
  */
 export function compileAllowlist(spec: AllowlistSpec, hashPhone: PhoneHashFn): Allowlist {
   const phoneHashes = new Set(spec.phones.map(hashPhone));
-  const apps = new Map(spec.apps.map((app): [string, AllowlistMatch] => [app, { listed: true, by: 'app', detail: `app "${app}" is allowlisted` }]));
+  const apps = new Map(
+    spec.apps.map((app): [string, AllowlistMatch] => [app, { listed: true, by: 'app', detail: `app "${app}" is allowlisted` }]),
+  );
   const ranges = createIpRangeSet(spec.ipRanges);
   return {
     match(request) {

@@ -1,8 +1,6 @@
 import type { AutoTripProposal } from './auto-trip-proposal.ts';
 
-export type TripGuard =
-  | { action: 'trip' }
-  | { action: 'page'; reason: 'blast_radius_exceeded' | 'blast_radius_unknown'; detail: string };
+export type TripGuard = { action: 'trip' } | { action: 'page'; reason: 'blast_radius_exceeded' | 'blast_radius_unknown'; detail: string };
 
 /**
  * Whether an automatic breaker may trip on its own or needs a person. `recentTrafficShare` is the

@@ -1,4 +1,14 @@
-import { ANOMALY_KINDS, parseDuration, readYaml, SEVERITIES, type AnomalyKind, type Located, type PolicyError, type Severity, type YamlReader } from '@tollgate/vocabulary';
+import {
+  ANOMALY_KINDS,
+  parseDuration,
+  readYaml,
+  SEVERITIES,
+  type AnomalyKind,
+  type Located,
+  type PolicyError,
+  type Severity,
+  type YamlReader,
+} from '@tollgate/vocabulary';
 import type { AllowlistSpec } from './allowlist.ts';
 import { MIN_COOLDOWN_MS } from './breaker-state-machine.ts';
 import type { BreakerAction, BreakerMode } from './breaker.ts';
@@ -136,7 +146,8 @@ function readPolicy(reader: YamlReader, root: Located): BreakerPolicy | undefine
   const risk = riskAt === undefined ? DEFAULT_RISK_POLICY : readRisk(reader, riskAt);
   const verifyAt = fields.get('verify');
   const verify = verifyAt === undefined ? DEFAULT_VERIFY_LIMITS : readVerify(reader, verifyAt);
-  if (maxShare === undefined || allowlist === undefined || velocity === undefined || risk === undefined || verify === undefined) return undefined;
+  if (maxShare === undefined || allowlist === undefined || velocity === undefined || risk === undefined || verify === undefined)
+    return undefined;
   return { autoTrip, maxShareOfLegitTraffic: maxShare, allowlist, velocity, risk, verify };
 }
 
@@ -145,7 +156,8 @@ function readAutoTrip(reader: YamlReader, at: Located): AutoTripRule[] {
   const names = new Set<string>();
   for (const item of reader.list(at) ?? []) {
     const { name, rule } = readRule(reader, item);
-    if (name !== undefined && names.has(name)) reader.fail(item, `rule name "${name}" is used twice (names appear in audit entries and pages)`);
+    if (name !== undefined && names.has(name))
+      reader.fail(item, `rule name "${name}" is used twice (names appear in audit entries and pages)`);
     if (name !== undefined) names.add(name);
     if (rule !== undefined) rules.push(rule);
   }
@@ -207,7 +219,12 @@ function readWhen(reader: YamlReader, at: Located | undefined): { kinds: Anomaly
   return { kinds: kinds as AnomalyKind[], minSeverity };
 }
 
-function readAction(reader: YamlReader, at: Located | undefined, perMinuteAt: Located | undefined, rule: Located): BreakerAction | undefined {
+function readAction(
+  reader: YamlReader,
+  at: Located | undefined,
+  perMinuteAt: Located | undefined,
+  rule: Located,
+): BreakerAction | undefined {
   const kind = at && reader.oneOf(at, ACTIONS);
   if (kind === undefined) return undefined;
   if (kind !== 'throttle') {
@@ -271,7 +288,10 @@ function readVelocity(reader: YamlReader, at: Located): VelocityConfig | undefin
 
 /** Each rule given is merged over `base`'s rule field by field; `off` (or an empty value) turns it off. */
 function readLimits(reader: YamlReader, at: Located, base: VelocityLimits): VelocityLimits | undefined {
-  const fields = reader.map(at, VELOCITY_RULE_KEYS.map(([key]) => key));
+  const fields = reader.map(
+    at,
+    VELOCITY_RULE_KEYS.map(([key]) => key),
+  );
   if (fields === undefined) return undefined;
   const limits: VelocityLimits = { ...base };
   let valid = true;
@@ -305,7 +325,11 @@ function readSessionLimit(reader: YamlReader, at: Located, base: ResendLimit | n
   if (fields === undefined) return undefined;
   const pick = inheriting(reader, fields, at);
   const cooldownsMs = pick('cooldowns', (value) => readCooldowns(reader, value), base?.cooldownsMs);
-  const maxResends = pick('max_resends', (value) => reader.number(value, { min: 0, max: MAX_VELOCITY_COUNT, integer: true }), base?.maxResends);
+  const maxResends = pick(
+    'max_resends',
+    (value) => reader.number(value, { min: 0, max: MAX_VELOCITY_COUNT, integer: true }),
+    base?.maxResends,
+  );
   const sessionTtlMs = pick('session_ttl', (value) => reader.duration(value, parseDuration), base?.sessionTtlMs);
   const onExceed = pick('on_exceed', (value) => reader.oneOf(value, OUTCOMES), base?.onExceed);
   if (cooldownsMs === undefined || maxResends === undefined || sessionTtlMs === undefined || onExceed === undefined) return undefined;

@@ -188,14 +188,22 @@ function expire(breaker: Breaker, nowMs: number): Transition {
 
 function probeResult(breaker: Breaker, event: ProbeResultEvent, nowMs: number): Transition {
   if (breaker.state !== 'half_open') {
-    return refuse('TG_BREAKER_INVALID_TRANSITION', `breaker ${breaker.id} is ${breaker.state}: probe results apply to half_open breakers only`);
+    return refuse(
+      'TG_BREAKER_INVALID_TRANSITION',
+      `breaker ${breaker.id} is ${breaker.state}: probe results apply to half_open breakers only`,
+    );
   }
   if (!(event.conversion >= 0 && event.conversion <= 1) || !(Number.isInteger(event.sends) && event.sends >= 0)) {
     return refuse('TG_BREAKER_SETTING_INVALID', 'probe conversion must be within 0..1 and sends a non-negative integer');
   }
   const seen = `probe conversion ${event.conversion} over ${event.sends} sends`;
   if (event.healthy) {
-    return accepted(closedAt(breaker, nowMs), { event: 'probe_result', fromState: 'half_open', actor: SYSTEM_ACTORS.probe, why: `${seen}: healthy` });
+    return accepted(closedAt(breaker, nowMs), {
+      event: 'probe_result',
+      fromState: 'half_open',
+      actor: SYSTEM_ACTORS.probe,
+      why: `${seen}: healthy`,
+    });
   }
   const next = openAt(breaker, nowMs, breaker.reopenCount + 1);
   return accepted(next, {
@@ -221,10 +229,7 @@ function closedAt(breaker: Breaker, nowMs: number): Breaker {
   return { ...breaker, state: 'closed', openedAt: null, halfOpenAt: null, reopenCount: 0, updatedAt: nowMs };
 }
 
-function accepted(
-  next: Breaker,
-  entry: Pick<BreakerAuditEntry, 'event' | 'fromState' | 'actor' | 'why'>,
-): Transition {
+function accepted(next: Breaker, entry: Pick<BreakerAuditEntry, 'event' | 'fromState' | 'actor' | 'why'>): Transition {
   const breaker = { ...next, version: next.version + 1 };
   return {
     ok: true,

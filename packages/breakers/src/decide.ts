@@ -143,13 +143,23 @@ export function createDecider(deps: DeciderDeps): Decider {
   /** undefined when the breaker lets this request through without comment (a throttle with room). */
   function breakerOutcome(breaker: Breaker, state: 'open' | 'half_open', nowMs: number): Outcome | undefined {
     if (state === 'half_open' && random() < breaker.probeShare) {
-      return { decision: 'allow', code: 'breaker_probe', detail: `probe through half-open breaker on ${describe(breaker)}`, retryAfterMs: undefined };
+      return {
+        decision: 'allow',
+        code: 'breaker_probe',
+        detail: `probe through half-open breaker on ${describe(breaker)}`,
+        retryAfterMs: undefined,
+      };
     }
     const action = breaker.action;
     if (action.kind === 'throttle') {
       const waitMs = throttles.msUntilRoom(breaker.id, action.perMinute, nowMs);
       if (waitMs <= 0) return undefined;
-      return { decision: 'block', code: 'breaker_throttle', detail: `over ${action.perMinute}/min on ${describe(breaker)}`, retryAfterMs: waitMs };
+      return {
+        decision: 'block',
+        code: 'breaker_throttle',
+        detail: `over ${action.perMinute}/min on ${describe(breaker)}`,
+        retryAfterMs: waitMs,
+      };
     }
     const endsAt = state === 'open' ? earliest(breaker.halfOpenAt, breaker.expiresAt) : breaker.expiresAt;
     return {
@@ -204,7 +214,10 @@ export function createDecider(deps: DeciderDeps): Decider {
       challenge = assessment.thresholds.challenge;
       if (assessment.tier !== 'low' && risk!.mode === 'enforce') {
         const at = assessment.tier === 'high' ? assessment.thresholds.high : assessment.thresholds.medium;
-        reasons.push({ code: `risk_${assessment.tier}`, detail: `risk score ${assessment.score} >= ${at} (${assessment.tier}) for ${request.app} ${request.flow}` });
+        reasons.push({
+          code: `risk_${assessment.tier}`,
+          detail: `risk score ${assessment.score} >= ${at} (${assessment.tier}) for ${request.app} ${request.flow}`,
+        });
         fold(verdict, assessment.tier === 'high' ? 'block' : 'challenge', undefined);
       }
     } else if (risk !== undefined) {
@@ -226,13 +239,20 @@ export function createDecider(deps: DeciderDeps): Decider {
   function decideVerify(request: VerifyRequest): DecideResult {
     if (verify === undefined) return { decision: 'allow', reasons: [], breakers: [], shadow: [] };
     const listed = allowlist?.match({ app: request.app, phoneHash: request.phoneHash ?? '', ip: request.ip });
-    if (listed?.listed === true) return { decision: 'allow', reasons: [{ code: 'allowlisted', detail: listed.detail }], breakers: [], shadow: [] };
+    if (listed?.listed === true)
+      return { decision: 'allow', reasons: [{ code: 'allowlisted', detail: listed.detail }], breakers: [], shadow: [] };
     const answer = verify.check(request);
     if (answer.decision === 'allow') {
       verify.record(request);
       return { decision: 'allow', reasons: [], breakers: [], shadow: [] };
     }
-    return { decision: 'block', reasons: [{ code: answer.rule, detail: answer.detail }], breakers: [], shadow: [], retryAfterS: answer.retryAfterS };
+    return {
+      decision: 'block',
+      reasons: [{ code: answer.rule, detail: answer.detail }],
+      breakers: [],
+      shadow: [],
+      retryAfterS: answer.retryAfterS,
+    };
   }
 
   return {
@@ -259,7 +279,11 @@ function fold(verdict: Verdict, outcome: Decision, waitMs: number | undefined): 
   if (RANK[outcome] > RANK[verdict.decision]) {
     verdict.decision = outcome;
     verdict.retryAfterMs = waitMs;
-  } else if (outcome === verdict.decision && waitMs !== undefined && (verdict.retryAfterMs === undefined || waitMs > verdict.retryAfterMs)) {
+  } else if (
+    outcome === verdict.decision &&
+    waitMs !== undefined &&
+    (verdict.retryAfterMs === undefined || waitMs > verdict.retryAfterMs)
+  ) {
     verdict.retryAfterMs = waitMs;
   }
 }

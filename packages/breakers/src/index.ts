@@ -45,7 +45,17 @@ export { BUCKETS_PER_WINDOW } from './sliding-window.ts';
 export { THROTTLE_WINDOW_MS } from './throttle-meter.ts';
 
 export { createDecider } from './decide.ts';
-export type { Decider, DeciderDeps, DecideRequest, DecideResult, Decision, DecisionReason, DecisionRisk, ReasonCode, ShadowOutcome } from './decide.ts';
+export type {
+  Decider,
+  DeciderDeps,
+  DecideRequest,
+  DecideResult,
+  Decision,
+  DecisionReason,
+  DecisionRisk,
+  ReasonCode,
+  ShadowOutcome,
+} from './decide.ts';
 
 export { createPolicyDecider } from './policy-decider.ts';
 export { runPolicyBacktest, DEFAULT_STATS_EVERY_MS } from './policy-backtest.ts';
@@ -68,7 +78,16 @@ export type { ChallengeKind, RiskTier, TierPolicy, TierTable, TierThresholds } f
 export { EMPTY_SCOPE_STATS, MIN_SESSIONS_FOR_CONVERSION, TYPICAL_CONVERSION, conversionDrop } from './scope-stats.ts';
 export type { ConversionStat, PrefixStat, ScopeStats } from './scope-stats.ts';
 export { createVerifyLimiter } from './verify-limiter.ts';
-export type { LadderName, LadderOp, LadderState, VerifyDecision, VerifyLimiter, VerifyOutcome, VerifyRequest, VerifyRule } from './verify-limiter.ts';
+export type {
+  LadderName,
+  LadderOp,
+  LadderState,
+  VerifyDecision,
+  VerifyLimiter,
+  VerifyOutcome,
+  VerifyRequest,
+  VerifyRule,
+} from './verify-limiter.ts';
 export { DEFAULT_VERIFY_LIMITS, DEFAULT_VERIFY_RULES, backoffMs } from './verify-limits.ts';
 export type { AttemptLimit, VerifyLimits, VerifyRuleName, VerifyRules } from './verify-limits.ts';
 
@@ -77,7 +96,15 @@ export type { Allowlist, AllowlistMatch, AllowlistRequest, AllowlistSpec, PhoneH
 export { checkCidr, createIpRangeSet } from './ip-range.ts';
 export type { IpRangeSet } from './ip-range.ts';
 
-export { parseBreakerPolicy, DEFAULT_BREAKER_POLICY, POLICY_VERSION, DEFAULT_PROBE_SHARE, DEFAULT_MAX_SHARE_OF_LEGIT_TRAFFIC, SCOPE_LEVELS, NARROWING_KEYS } from './breaker-policy.ts';
+export {
+  parseBreakerPolicy,
+  DEFAULT_BREAKER_POLICY,
+  POLICY_VERSION,
+  DEFAULT_PROBE_SHARE,
+  DEFAULT_MAX_SHARE_OF_LEGIT_TRAFFIC,
+  SCOPE_LEVELS,
+  NARROWING_KEYS,
+} from './breaker-policy.ts';
 export type { AutoTripRule, BreakerPolicy, NarrowingKey, PolicyParse, ScopeLevel } from './breaker-policy.ts';
 export { proposeAutoTrip } from './auto-trip-proposal.ts';
 export type { AutoTripMatch, AutoTripProposal } from './auto-trip-proposal.ts';

@@ -148,7 +148,11 @@ function groupOf(groups: Map<string, PolicyBacktestGroup>, app: string, flow: st
   return group;
 }
 
-const TALLY: Readonly<Record<Decision, 'allowed' | 'challenged' | 'blocked'>> = { allow: 'allowed', challenge: 'challenged', block: 'blocked' };
+const TALLY: Readonly<Record<Decision, 'allowed' | 'challenged' | 'blocked'>> = {
+  allow: 'allowed',
+  challenge: 'challenged',
+  block: 'blocked',
+};
 
 function count(group: PolicyBacktestGroup, send: HistorySendRow, decision: Decision, first: boolean): void {
   group.sends++;

@@ -3,7 +3,6 @@ import { join, resolve } from 'node:path';
 import { BREAKER_POLICY_FILE } from '@tollgate/vocabulary';
 import { parseBreakerPolicy, type BreakerPolicy } from './breaker-policy.ts';
 
-
 /**
  * The breaker policy from `TOLLGATE_RULES_DIR` (default ./alert-rules), or undefined when there is
  * none. A file with errors stops the start with every error and its line: running on a policy

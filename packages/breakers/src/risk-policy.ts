@@ -50,7 +50,8 @@ function readTiers(reader: YamlReader, at: Located): TierPolicy | undefined {
   const defaultsAt = fields.get('defaults');
   const given = defaultsAt === undefined ? {} : readThresholds(reader, defaultsAt);
   const defaults = given === undefined ? undefined : { ...DEFAULT_TIER_POLICY.defaults, ...given };
-  if (defaults !== undefined && defaults.high < defaults.medium) reader.fail(defaultsAt!, `high (${defaults.high}) must not be below medium (${defaults.medium})`);
+  if (defaults !== undefined && defaults.high < defaults.medium)
+    reader.fail(defaultsAt!, `high (${defaults.high}) must not be below medium (${defaults.medium})`);
   const flowsAt = fields.get('flows');
   const flows = flowsAt === undefined ? DEFAULT_TIER_POLICY.flows : readFlowThresholds(reader, flowsAt);
   const apps: Record<string, { defaults: Partial<TierThresholds>; flows: Record<string, Partial<TierThresholds>> }> = {};
@@ -113,7 +114,10 @@ export function readVerify(reader: YamlReader, at: Located): VerifyLimits | unde
   const flows: Record<string, Partial<VerifyRules>> = flowsAt === undefined ? { ...DEFAULT_VERIFY_LIMITS.flows } : {};
   let valid = defaults !== undefined;
   for (const [flow, flowAt] of (flowsAt && reader.entries(flowsAt)) ?? []) {
-    const flowFields = reader.map(flowAt, VERIFY_RULE_KEYS.map(([key]) => key));
+    const flowFields = reader.map(
+      flowAt,
+      VERIFY_RULE_KEYS.map(([key]) => key),
+    );
     const rules = flowFields && defaults && readVerifyRules(reader, flowFields, defaults);
     if (rules === undefined) valid = false;
     else flows[flow] = rules;

@@ -58,7 +58,9 @@ export interface TierTable {
 export function compileTiers(policy: TierPolicy): TierTable {
   const merge = (...levels: (Partial<TierThresholds> | undefined)[]): TierThresholds =>
     Object.assign({}, ...levels.filter((level) => level !== undefined)) as TierThresholds;
-  const forFlow = new Map<string, TierThresholds>(Object.keys(policy.flows).map((flow) => [flow, merge(policy.defaults, policy.flows[flow])]));
+  const forFlow = new Map<string, TierThresholds>(
+    Object.keys(policy.flows).map((flow) => [flow, merge(policy.defaults, policy.flows[flow])]),
+  );
   const forApp = new Map<string, { defaults: TierThresholds; flows: Map<string, TierThresholds> }>();
   for (const [app, overrides] of Object.entries(policy.apps)) {
     const flows = new Map<string, TierThresholds>();

@@ -24,15 +24,7 @@ export interface VelocityRequest {
 
 /** The rule that refused a send, as reported to services and counted on the dashboard. */
 export type VelocityRule =
-  | 'phone'
-  | 'ip'
-  | 'ipv4_subnet'
-  | 'ipv6_subnet'
-  | 'session_cooldown'
-  | 'session_resends'
-  | 'app_ceiling'
-  | 'account_hour'
-  | 'account_day';
+  'phone' | 'ip' | 'ipv4_subnet' | 'ipv6_subnet' | 'session_cooldown' | 'session_resends' | 'app_ceiling' | 'account_hour' | 'account_day';
 
 export type VelocityDenial = { decision: LimitOutcome; rule: VelocityRule; retryAfterS: number; detail: string };
 export type VelocityDecision = { decision: 'allow' } | VelocityDenial;
@@ -210,7 +202,8 @@ export function createVelocityLimiter(deps: VelocityLimiterDeps): VelocityLimite
     let worst: VelocityDenial | undefined;
     worst = stricter(worst, checkWindow('phone', 'this phone', '', limits.phone, phone, nowMs));
     worst = stricter(worst, checkWindow('ip', 'this IP', '', limits.ip, ip, nowMs));
-    if (subnet !== undefined) worst = stricter(worst, checkWindow(subnet.rule, 'subnet ', request.ipSubnet, subnet.limit, subnetWindow, nowMs));
+    if (subnet !== undefined)
+      worst = stricter(worst, checkWindow(subnet.rule, 'subnet ', request.ipSubnet, subnet.limit, subnetWindow, nowMs));
     if (request.sessionId !== undefined && limits.session !== null) worst = stricter(worst, checkSession(limits.session, session, nowMs));
     worst = stricter(worst, checkWindow('app_ceiling', 'app ', request.app, limits.app, app?.app, nowMs));
     const account = request.accountHash;

@@ -1,6 +1,13 @@
 import { createCappedMap, formatDuration, type CappedMap } from '@tollgate/vocabulary';
 import { DEFAULT_MAX_KEYS_PER_TABLE, MAX_TRACKED_APPS } from './velocity-limiter.ts';
-import { backoffMs, DEFAULT_VERIFY_LIMITS, verifyRulesFor, type AttemptLimit, type VerifyLimits, type VerifyRules } from './verify-limits.ts';
+import {
+  backoffMs,
+  DEFAULT_VERIFY_LIMITS,
+  verifyRulesFor,
+  type AttemptLimit,
+  type VerifyLimits,
+  type VerifyRules,
+} from './verify-limits.ts';
 
 /** "May this user try a code now?", asked before the service checks it. */
 export interface VerifyRequest {
@@ -51,8 +58,7 @@ export interface LadderState {
 }
 
 export type VerifyDecision =
-  | { decision: 'allow' }
-  | { decision: 'block'; rule: VerifyRule; retryAfterS: number; lockedOut: boolean; detail: string };
+  { decision: 'allow' } | { decision: 'block'; rule: VerifyRule; retryAfterS: number; lockedOut: boolean; detail: string };
 
 export interface VerifyLimiter {
   /** The answer for one more attempt now; counts nothing. */
@@ -155,7 +161,8 @@ export function createVerifyLimiter(deps: { clock: () => number; limits?: Verify
       if (tables === undefined) return ALLOW;
       let worst = wait('verify_session', 'this session', rules.session, tables.session.get(request.sessionId), nowMs);
       worst = longer(worst, wait('verify_ip', 'this IP', rules.ip, tables.ip.get(request.ip), nowMs));
-      if (request.phoneHash !== undefined) worst = longer(worst, wait('verify_phone', 'this phone', rules.phone, tables.phone.get(request.phoneHash), nowMs));
+      if (request.phoneHash !== undefined)
+        worst = longer(worst, wait('verify_phone', 'this phone', rules.phone, tables.phone.get(request.phoneHash), nowMs));
       return worst ?? ALLOW;
     },
     record(request) {
@@ -170,11 +177,13 @@ export function createVerifyLimiter(deps: { clock: () => number; limits?: Verify
       if (event.success) {
         // The code was right: the session is done, and the number's owner has it in hand.
         if (rules.session !== null) ops.push({ ladder: 'session', key: event.sessionId, op: 'reset', limit: rules.session });
-        if (event.phoneHash !== undefined && rules.phone !== null) ops.push({ ladder: 'phone', key: event.phoneHash, op: 'reset', limit: rules.phone });
+        if (event.phoneHash !== undefined && rules.phone !== null)
+          ops.push({ ladder: 'phone', key: event.phoneHash, op: 'reset', limit: rules.phone });
       } else {
         if (rules.session !== null) ops.push({ ladder: 'session', key: event.sessionId, op: 'fail', limit: rules.session });
         if (event.ip !== undefined && rules.ip !== null) ops.push({ ladder: 'ip', key: event.ip, op: 'count', limit: rules.ip });
-        if (event.phoneHash !== undefined && rules.phone !== null) ops.push({ ladder: 'phone', key: event.phoneHash, op: 'count', limit: rules.phone });
+        if (event.phoneHash !== undefined && rules.phone !== null)
+          ops.push({ ladder: 'phone', key: event.phoneHash, op: 'count', limit: rules.phone });
       }
       return applyAll(event.app, ops);
     },
@@ -182,7 +191,10 @@ export function createVerifyLimiter(deps: { clock: () => number; limits?: Verify
       const table = tablesOf(app)[ladder];
       const held = table.get(key);
       if (held !== undefined && held.version > state.version) return;
-      Object.assign(table.upsert(key, () => fresh(state.firstMs)), state);
+      Object.assign(
+        table.upsert(key, () => fresh(state.firstMs)),
+        state,
+      );
     },
   };
 }
@@ -204,7 +216,13 @@ function counted(attempts: Attempts): number {
   return Math.max(attempts.count, attempts.failures);
 }
 
-function wait(rule: VerifyRule, what: string, limit: AttemptLimit | null, attempts: Attempts | undefined, nowMs: number): VerifyDecision | undefined {
+function wait(
+  rule: VerifyRule,
+  what: string,
+  limit: AttemptLimit | null,
+  attempts: Attempts | undefined,
+  nowMs: number,
+): VerifyDecision | undefined {
   if (limit === null || attempts === undefined || counted(attempts) === 0 || isStale(attempts, limit, nowMs)) return undefined;
   if (attempts.lockedUntilMs > nowMs) {
     return {

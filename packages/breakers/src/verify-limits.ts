@@ -55,7 +55,14 @@ const HOUR_MS = 60 * MINUTE_MS;
 export const DEFAULT_VERIFY_RULES: VerifyRules = {
   session: { maxAttempts: 5, freeAttempts: 2, backoffMs: SECOND_MS, maxBackoffMs: 30 * SECOND_MS, lockoutMs: HOUR_MS, windowMs: HOUR_MS },
   ip: { maxAttempts: 30, freeAttempts: 10, backoffMs: SECOND_MS, maxBackoffMs: MINUTE_MS, lockoutMs: 15 * MINUTE_MS, windowMs: HOUR_MS },
-  phone: { maxAttempts: 10, freeAttempts: 3, backoffMs: 2 * SECOND_MS, maxBackoffMs: MINUTE_MS, lockoutMs: 15 * MINUTE_MS, windowMs: HOUR_MS },
+  phone: {
+    maxAttempts: 10,
+    freeAttempts: 3,
+    backoffMs: 2 * SECOND_MS,
+    maxBackoffMs: MINUTE_MS,
+    lockoutMs: 15 * MINUTE_MS,
+    windowMs: HOUR_MS,
+  },
 };
 
 export const DEFAULT_VERIFY_LIMITS: VerifyLimits = {

@@ -38,8 +38,16 @@ describe('proposeAutoTrip', () => {
 
   it.each([
     ['a critical drop attributed to a prefix: the prefix rule', PUMPING, 'pumping-prefix'],
-    ['a medium drop: too mild for the prefix rule, the shadow country trial', { ...PUMPING, severity: 'medium' }, 'country-conversion-trial'],
-    ['a critical drop with no prefix: the first rule that can cut it', { ...PUMPING, scope: { app: 'shop', country: 'GB' } }, 'country-conversion-trial'],
+    [
+      'a medium drop: too mild for the prefix rule, the shadow country trial',
+      { ...PUMPING, severity: 'medium' },
+      'country-conversion-trial',
+    ],
+    [
+      'a critical drop with no prefix: the first rule that can cut it',
+      { ...PUMPING, scope: { app: 'shop', country: 'GB' } },
+      'country-conversion-trial',
+    ],
     ['ASN concentration: the challenge rule', { ...PUMPING, kind: 'asn_concentration', scope: { asn: 14061 } }, 'bot-network'],
     ['a critical cost spike: the country throttle', { ...PUMPING, kind: 'cost_spike' }, 'country-cost-spike'],
   ] as const)('picks for %s', (_name, anomaly, rule) => {
@@ -82,7 +90,9 @@ describe('guardAutoTrip', () => {
   });
 
   it('says in the page what share the breaker would stop against the limit', () => {
-    expect(guardAutoTrip(proposal('enforce'), 0.4)).toMatchObject({ detail: expect.stringMatching(/40\.0% of recent legitimate traffic, over the 5\.0%/) });
+    expect(guardAutoTrip(proposal('enforce'), 0.4)).toMatchObject({
+      detail: expect.stringMatching(/40\.0% of recent legitimate traffic, over the 5\.0%/),
+    });
   });
 
   it('lets a shadow breaker trip whatever its reach: it stops nothing', () => {

@@ -1,6 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { compileTiers, DEFAULT_RISK_POLICY, DEFAULT_VELOCITY_LIMITS, DEFAULT_VERIFY_LIMITS, parseBreakerPolicy, type BreakerPolicy } from '../src/index.ts';
+import {
+  compileTiers,
+  DEFAULT_RISK_POLICY,
+  DEFAULT_VELOCITY_LIMITS,
+  DEFAULT_VERIFY_LIMITS,
+  parseBreakerPolicy,
+  type BreakerPolicy,
+} from '../src/index.ts';
 
 const FIXTURES = new URL('./fixtures/policies/', import.meta.url);
 const EXAMPLE = new URL('../examples/breaker-policy.yaml', import.meta.url);
@@ -25,7 +32,12 @@ describe('the shipped example policy', () => {
   it('reads its rules, guard, allowlist and per-app limits', () => {
     if (!parsed.ok) return;
     const { policy } = parsed;
-    expect(policy.autoTrip.map((rule) => rule.name)).toEqual(['pumping-prefix', 'bot-network', 'country-cost-spike', 'country-conversion-trial']);
+    expect(policy.autoTrip.map((rule) => rule.name)).toEqual([
+      'pumping-prefix',
+      'bot-network',
+      'country-cost-spike',
+      'country-conversion-trial',
+    ]);
     expect(policy.autoTrip[0]).toEqual({
       name: 'pumping-prefix',
       kinds: ['conversion_drop', 'volume_spike', 'new_destination', 'sequential_numbers'],
@@ -40,7 +52,11 @@ describe('the shipped example policy', () => {
     });
     expect(policy.autoTrip[2]!.action).toEqual({ kind: 'throttle', perMinute: 30 });
     expect(policy.maxShareOfLegitTraffic).toBe(0.05);
-    expect(policy.allowlist).toEqual({ phones: ['+447700900123', '+14155550100'], apps: ['loadtest'], ipRanges: ['192.0.2.0/24', '2001:db8:1000::/48'] });
+    expect(policy.allowlist).toEqual({
+      phones: ['+447700900123', '+14155550100'],
+      apps: ['loadtest'],
+      ipRanges: ['192.0.2.0/24', '2001:db8:1000::/48'],
+    });
     expect(policy.velocity.defaults.session).toEqual(DEFAULT_VELOCITY_LIMITS.session);
     expect(policy.velocity.apps['bank']!.phone).toEqual({ max: 3, windowMs: 3_600_000, onExceed: 'block' });
     expect(policy.velocity.apps['loadtest']!.app).toBeNull();
@@ -122,7 +138,11 @@ describe('parseBreakerPolicy', () => {
         { line: 4, path: 'risk.weights.hosting_network', message: /from 0 to 100, got 120/ },
         { line: 4, path: 'risk.weights.typing_speed', message: /unknown key "typing_speed"/ },
         { line: 6, path: 'risk.tiers.defaults', message: /high \(50\) must not be below medium \(60\)/ },
-        { line: 8, path: 'risk.tiers.flows.recovery.challenge', message: /expected one of captcha, email_code, slower_cooldown, got "sms_code"/ },
+        {
+          line: 8,
+          path: 'risk.tiers.flows.recovery.challenge',
+          message: /expected one of captcha, email_code, slower_cooldown, got "sms_code"/,
+        },
         { line: 10, path: 'verify.session', message: /free_attempts \(4\) must not exceed max_attempts \(3\)/ },
         { line: 11, path: 'verify.ip.backoff', message: /expected a duration/ },
       ],
@@ -141,7 +161,9 @@ describe('parseBreakerPolicy', () => {
     if (parsed.ok) return;
     expect(parsed.errors).toHaveLength(expected.length);
     expect(parsed.errors).toEqual(
-      expect.arrayContaining(expected.map(({ line, path, message }) => ({ file: fixture, line, path, message: expect.stringMatching(message) }))),
+      expect.arrayContaining(
+        expected.map(({ line, path, message }) => ({ file: fixture, line, path, message: expect.stringMatching(message) })),
+      ),
     );
   });
 
@@ -164,7 +186,10 @@ describe('parseBreakerPolicy', () => {
   });
 
   it('asks for the fields a rule cannot inherit from a rule that is off', () => {
-    const parsed = parseBreakerPolicy('version: 1\nvelocity:\n  defaults:\n    ip: off\n  apps:\n    bank:\n      ip: { max: 10 }\n', 'inline.yaml');
+    const parsed = parseBreakerPolicy(
+      'version: 1\nvelocity:\n  defaults:\n    ip: off\n  apps:\n    bank:\n      ip: { max: 10 }\n',
+      'inline.yaml',
+    );
     expect(parsed).toEqual({
       ok: false,
       errors: [

@@ -28,10 +28,17 @@ const eventArb: fc.Arbitrary<Step['event']> = fc.oneof(
     expiresAt: offset === null ? null : nowMs + offset,
   })),
   fc.constant(() => ({ type: 'reset', actor: 'bob', note: 'checked' }) as const),
-  expiry.map((offset) => (nowMs: number): BreakerEvent => ({ type: 'extend', actor: 'bob', note: 'more', expiresAt: offset === null ? null : nowMs + offset })),
+  expiry.map((offset) => (nowMs: number): BreakerEvent => ({
+    type: 'extend',
+    actor: 'bob',
+    note: 'more',
+    expiresAt: offset === null ? null : nowMs + offset,
+  })),
   fc.constant(() => ({ type: 'expire' }) as const),
   fc.tuple(fc.boolean(), fc.double({ min: 0, max: 1, noNaN: true }), fc.nat(500)).map(
-    ([healthy, conversion, sends]) => () => ({ type: 'probe_result', healthy, conversion, sends }) as const,
+    ([healthy, conversion, sends]) =>
+      () =>
+        ({ type: 'probe_result', healthy, conversion, sends }) as const,
   ),
 );
 const stepArb: fc.Arbitrary<Step> = fc.record({
@@ -39,7 +46,10 @@ const stepArb: fc.Arbitrary<Step> = fc.record({
   versioning: fc.oneof(
     fc.constant({ kind: 'none' } as const),
     fc.constant({ kind: 'current' } as const),
-    fc.integer({ min: -3, max: 3 }).filter((offset) => offset !== 0).map((offset) => ({ kind: 'stale', offset }) as const),
+    fc
+      .integer({ min: -3, max: 3 })
+      .filter((offset) => offset !== 0)
+      .map((offset) => ({ kind: 'stale', offset }) as const),
   ),
   event: eventArb,
 });
@@ -51,7 +61,16 @@ const startArb: fc.Arbitrary<Breaker> = fc
   })
   .map(({ action, expiresAfterMs }) => openBreaker({ action, expiresAt: expiresAfterMs === null ? null : NOW_MS + expiresAfterMs }));
 
-const NO_VELOCITY: VelocityLimits = { phone: null, ip: null, ipv4Subnet: null, ipv6Subnet: null, session: null, app: null, accountHour: null, accountDay: null };
+const NO_VELOCITY: VelocityLimits = {
+  phone: null,
+  ip: null,
+  ipv4Subnet: null,
+  ipv6Subnet: null,
+  session: null,
+  app: null,
+  accountHour: null,
+  accountDay: null,
+};
 
 /** The decision the breaker alone produces for a covered request at `nowMs`. */
 function decisionOf(breaker: Breaker, nowMs: number) {
@@ -123,7 +142,8 @@ describe('breaker state machine, for any sequence of events', () => {
           const expired = breaker.expiresAt !== null && nowMs >= breaker.expiresAt;
           if (expired) {
             expect(state).toBe('closed');
-            if (breaker.state !== 'closed') expect(transition(breaker, { type: 'expire' }, nowMs)).toMatchObject({ ok: true, breaker: { state: 'closed' } });
+            if (breaker.state !== 'closed')
+              expect(transition(breaker, { type: 'expire' }, nowMs)).toMatchObject({ ok: true, breaker: { state: 'closed' } });
           }
           expect(decisionOf(breaker, nowMs)).toBe(state === 'closed' ? 'allow' : breaker.action.kind);
         }

@@ -155,7 +155,10 @@ describe('time passing (expire)', () => {
 
   it('never closes a breaker without expiry by time alone', () => {
     const forever = applied(openBreaker({ expiresAt: null }), { type: 'expire' }, NOW_MS + COOLDOWN_MS);
-    expect(transition(forever, { type: 'expire' }, NOW_MS + 365 * 24 * HOUR_MS)).toMatchObject({ ok: false, error: { code: 'TG_BREAKER_NOT_DUE' } });
+    expect(transition(forever, { type: 'expire' }, NOW_MS + 365 * 24 * HOUR_MS)).toMatchObject({
+      ok: false,
+      error: { code: 'TG_BREAKER_NOT_DUE' },
+    });
   });
 });
 

@@ -20,7 +20,12 @@ describe('the breakers as they stood during a replay', () => {
   const timeline = () =>
     createBreakerTimeline(
       [prefix],
-      [entry('prefix', NOW_MS, 'open'), entry('prefix', NOW_MS + 15 * MINUTE_MS, 'half_open'), entry('prefix', NOW_MS + 30 * MINUTE_MS, 'closed'), entry('gone', NOW_MS, 'open')],
+      [
+        entry('prefix', NOW_MS, 'open'),
+        entry('prefix', NOW_MS + 15 * MINUTE_MS, 'half_open'),
+        entry('prefix', NOW_MS + 30 * MINUTE_MS, 'closed'),
+        entry('gone', NOW_MS, 'open'),
+      ],
     );
   const states = (index: ReturnType<ReturnType<typeof timeline>['indexAt']>) => [...(index?.matching(REQUEST) ?? [])].map((b) => b.state);
 

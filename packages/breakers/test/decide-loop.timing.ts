@@ -71,11 +71,15 @@ function timeLoop(label: string, perCall: (request: DecideRequest) => unknown): 
     for (const request of requests) if (perCall(request) !== undefined) sink++;
     best = Math.min(best, Number(process.hrtime.bigint() - startNs) / REQUESTS);
   }
-  console.log(`${label}: ${(best / 1_000).toFixed(3)} µs per call, ${Math.round(1e9 / best).toLocaleString('en')} per second (best of ${ROUNDS} x ${REQUESTS.toLocaleString('en')}; ${sink > 0 ? 'ok' : 'no result'})`);
+  console.log(
+    `${label}: ${(best / 1_000).toFixed(3)} µs per call, ${Math.round(1e9 / best).toLocaleString('en')} per second (best of ${ROUNDS} x ${REQUESTS.toLocaleString('en')}; ${sink > 0 ? 'ok' : 'no result'})`,
+  );
 }
 
 const matched = requests.filter((request) => index.matching(request).length > 0).length;
-console.log(`${BREAKERS} breakers, ${REQUESTS.toLocaleString('en')} distinct requests, ${((matched / REQUESTS) * 100).toFixed(1)}% covered by a breaker`);
+console.log(
+  `${BREAKERS} breakers, ${REQUESTS.toLocaleString('en')} distinct requests, ${((matched / REQUESTS) * 100).toFixed(1)}% covered by a breaker`,
+);
 timeLoop('index.matching', (request) => index.matching(request));
 
 const decider = createDecider({ index, limiter: createVelocityLimiter({ clock: Date.now }), clock: Date.now, random: seededRandom(1) });

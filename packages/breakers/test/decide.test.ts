@@ -48,7 +48,10 @@ describe('decide: the strictest outcome wins', () => {
     ['a block breaker and a challenging velocity rule', [BLOCK_PREFIX], PHONE_CHALLENGE, 'block', ['block-prefix']],
     ['a challenging velocity rule alone', [], PHONE_CHALLENGE, 'challenge', []],
   ] as const)('%s: %s', (_name, specs, velocity, decision, breakerIds) => {
-    const { decider } = deciderFor(specs.map((overrides) => openBreaker(overrides)), { velocity });
+    const { decider } = deciderFor(
+      specs.map((overrides) => openBreaker(overrides)),
+      { velocity },
+    );
     const result = decider.decide(REQUEST);
     expect(result.decision).toBe(decision);
     expect([...result.breakers].sort()).toEqual([...breakerIds].sort());
@@ -139,7 +142,10 @@ describe('decide: throttle breakers', () => {
   it('let perMinute sends through in any minute, then block until a slot frees', () => {
     const { clock, decider } = deciderFor([openBreaker({ id: 'throttle', action: { kind: 'throttle', perMinute: 3 } })]);
     expect(Array.from({ length: 4 }, () => decider.decide(REQUEST).decision)).toEqual(['allow', 'allow', 'allow', 'block']);
-    expect(decider.decide(REQUEST)).toMatchObject({ reasons: [{ code: 'breaker_throttle', breakerId: 'throttle' }], retryAfterS: expect.any(Number) });
+    expect(decider.decide(REQUEST)).toMatchObject({
+      reasons: [{ code: 'breaker_throttle', breakerId: 'throttle' }],
+      retryAfterS: expect.any(Number),
+    });
     clock.advance(MINUTE_MS + MINUTE_MS / 10);
     expect(decider.decide(REQUEST).decision).toBe('allow');
   });
@@ -184,11 +190,19 @@ describe('decide: allowlists', () => {
     );
     const decider = createDecider({
       index: createBreakerIndex([openBreaker({ id: 'block-all-gb', scope: { country: 'GB' } })]),
-      limiter: createVelocityLimiter({ clock: clock.now, config: { defaults: { ...ALL_OFF, phone: { max: 0, windowMs: HOUR_MS, onExceed: 'block' } }, apps: {} } }),
+      limiter: createVelocityLimiter({
+        clock: clock.now,
+        config: { defaults: { ...ALL_OFF, phone: { max: 0, windowMs: HOUR_MS, onExceed: 'block' } }, apps: {} },
+      }),
       clock: clock.now,
       allowlist,
     });
-    expect(decider.decide({ ...REQUEST, ...overrides })).toEqual({ decision: 'allow', reasons: [{ code: 'allowlisted', detail }], breakers: [], shadow: [] });
+    expect(decider.decide({ ...REQUEST, ...overrides })).toEqual({
+      decision: 'allow',
+      reasons: [{ code: 'allowlisted', detail }],
+      breakers: [],
+      shadow: [],
+    });
     expect(decider.decide(REQUEST).decision).toBe('block');
   });
 });
@@ -197,14 +211,25 @@ describe('decide: the risk score', () => {
   function riskDecider(mode: 'enforce' | 'shadow' | 'off', stats?: ScopeStats) {
     const clock = manualClock(NOW_MS);
     const limiter = createVelocityLimiter({ clock: clock.now, config: only({}) });
-    const risk = createRiskAssessor({ policy: { ...DEFAULT_RISK_POLICY, mode }, stats: stats && (() => stats), hashBlock: (block) => `hash:${block}`, clock: clock.now });
+    const risk = createRiskAssessor({
+      policy: { ...DEFAULT_RISK_POLICY, mode },
+      stats: stats && (() => stats),
+      hashBlock: (block) => `hash:${block}`,
+      clock: clock.now,
+    });
     return createDecider({ index: createBreakerIndex([]), limiter, clock: clock.now, risk });
   }
   const BOT = { ...REQUEST, hosting: true, userAgent: 'python-requests/2.31.0' };
   const SPOOFED = { ...REQUEST, hosting: true, userAgent: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/125.0.0.0 Safari/537.36' };
 
   it('allows a clean request and says why nothing weighed in', () => {
-    const result = riskDecider('enforce').decide({ ...REQUEST, deviceId: 'd1', userAgent: 'Mozilla/5.0 (iPhone) Safari/604.1', timezone: 'Europe/London', platform: 'ios' });
+    const result = riskDecider('enforce').decide({
+      ...REQUEST,
+      deviceId: 'd1',
+      userAgent: 'Mozilla/5.0 (iPhone) Safari/604.1',
+      timezone: 'Europe/London',
+      platform: 'ios',
+    });
     expect(result).toMatchObject({ decision: 'allow', risk: { score: 0, tier: 'low', signals: [] } });
     expect(result).not.toHaveProperty('challenge');
   });
@@ -223,7 +248,10 @@ describe('decide: the risk score', () => {
 
   it('challenges a medium score with the challenge kind of its flow', () => {
     expect(riskDecider('enforce').decide(SPOOFED)).toMatchObject({ decision: 'challenge', challenge: 'captcha', risk: { tier: 'medium' } });
-    expect(riskDecider('enforce').decide({ ...SPOOFED, flow: 'recovery' })).toMatchObject({ decision: 'challenge', challenge: 'email_code' });
+    expect(riskDecider('enforce').decide({ ...SPOOFED, flow: 'recovery' })).toMatchObject({
+      decision: 'challenge',
+      challenge: 'email_code',
+    });
   });
 
   it('reports the score in shadow mode without changing the decision', () => {
@@ -237,11 +265,20 @@ describe('decide: the risk score', () => {
   it('reads the per-scope statistics: a number block under enumeration and a collapsing prefix', () => {
     const stats: ScopeStats = {
       asn: new Map(),
-      prefix: new Map([['+44 740', { recentSessions: 200, recentVerified: 10, baselineSessions: 5_000, baselineVerified: 4_500, priceUsd: 0.04 }]]),
+      prefix: new Map([
+        ['+44 740', { recentSessions: 200, recentVerified: 10, baselineSessions: 5_000, baselineVerified: 4_500, priceUsd: 0.04 }],
+      ]),
       blocks: new Map([['hash:+4474000001', 12]]),
       readAtMs: NOW_MS,
     };
-    const result = riskDecider('enforce', stats).decide({ ...REQUEST, phoneBlock: '+4474000001', deviceId: 'd', userAgent: 'Mozilla/5.0 (iPhone)', timezone: 'Europe/London', platform: 'ios' });
+    const result = riskDecider('enforce', stats).decide({
+      ...REQUEST,
+      phoneBlock: '+4474000001',
+      deviceId: 'd',
+      userAgent: 'Mozilla/5.0 (iPhone)',
+      timezone: 'Europe/London',
+      platform: 'ios',
+    });
     expect(result.risk!.signals.map((s) => s.name)).toEqual(['prefix_conversion', 'number_block']);
     expect(result).toMatchObject({ decision: 'block', risk: { score: 30 + 40, tier: 'high' } });
   });

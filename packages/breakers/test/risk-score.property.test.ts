@@ -32,16 +32,24 @@ const factsArb: fc.Arbitrary<RiskFacts> = fc
     }),
     hosting: fc.boolean(),
     asnStat: stat,
-    prefixStat: fc.option(fc.record({ stat: stat.filter((s) => s !== undefined), priceUsd: fc.double({ min: 0, max: 3, noNaN: true }) }), { nil: undefined }),
+    prefixStat: fc.option(fc.record({ stat: stat.filter((s) => s !== undefined), priceUsd: fc.double({ min: 0, max: 3, noNaN: true }) }), {
+      nil: undefined,
+    }),
     blockPhones: fc.integer({ min: 0, max: 50 }),
     deviceFieldsMissing: fc.integer({ min: 0, max: 4 }),
-    userAgent: fc.option(fc.constantFrom('curl/8.5.0', 'Mozilla/5.0 (Windows NT 10.0) Chrome/125', 'okhttp/4.12.0', ''), { nil: undefined }),
+    userAgent: fc.option(fc.constantFrom('curl/8.5.0', 'Mozilla/5.0 (Windows NT 10.0) Chrome/125', 'okhttp/4.12.0', ''), {
+      nil: undefined,
+    }),
     devicePhones: fc.integer({ min: 0, max: 8 }),
   })
-  .map(({ prefixStat, ...rest }) => cleanFacts({ ...rest, prefixStat: prefixStat === undefined ? undefined : { ...prefixStat.stat!, priceUsd: prefixStat.priceUsd } }));
+  .map(({ prefixStat, ...rest }) =>
+    cleanFacts({ ...rest, prefixStat: prefixStat === undefined ? undefined : { ...prefixStat.stat!, priceUsd: prefixStat.priceUsd } }),
+  );
 
 const weightsArb = fc
-  .record(Object.fromEntries(SIGNAL_NAMES.map((name) => [name, fc.integer({ min: 0, max: 100 })])) as Record<SignalName, fc.Arbitrary<number>>)
+  .record(
+    Object.fromEntries(SIGNAL_NAMES.map((name) => [name, fc.integer({ min: 0, max: 100 })])) as Record<SignalName, fc.Arbitrary<number>>,
+  )
   .map(signalWeights);
 
 const VELOCITIES = ['phone', 'ip', 'subnet', 'session', 'account'] as const;

@@ -1,11 +1,24 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_SIGNAL_WEIGHTS, RISK_SIGNALS, SIGNAL_NAMES, scoreRisk, signalWeights, type RiskFacts, type SignalName } from '../src/index.ts';
+import {
+  DEFAULT_SIGNAL_WEIGHTS,
+  RISK_SIGNALS,
+  SIGNAL_NAMES,
+  scoreRisk,
+  signalWeights,
+  type RiskFacts,
+  type SignalName,
+} from '../src/index.ts';
 import { cleanFacts } from './fixtures/risk-facts.ts';
 
 const strengthOf = (name: SignalName, facts: RiskFacts) => RISK_SIGNALS.find((signal) => signal.name === name)!.strength(facts);
 
 /** Usual conversion 90 % over 1,000 sessions; `recent` of 100 recent sessions verified. */
-const converting = (recent: number, sessions = 100) => ({ recentSessions: sessions, recentVerified: recent, baselineSessions: 1_000, baselineVerified: 900 });
+const converting = (recent: number, sessions = 100) => ({
+  recentSessions: sessions,
+  recentVerified: recent,
+  baselineSessions: 1_000,
+  baselineVerified: 900,
+});
 
 describe('each risk signal on hand-made counters', () => {
   it.each<[string, SignalName, RiskFacts, number]>([
@@ -22,7 +35,12 @@ describe('each risk signal on hand-made counters', () => {
     ['an ASN converting a quarter below usual is 0.5', 'asn_conversion', cleanFacts({ asnStat: converting(67.5) }), 0.5],
     ['an ASN converting at half its usual rate is full', 'asn_conversion', cleanFacts({ asnStat: converting(45) }), 1],
     ['an ASN with too few recent sessions says nothing', 'asn_conversion', cleanFacts({ asnStat: converting(0, 19) }), 0],
-    ['a new ASN converting 60 % is held to the typical 80 %: 0.5', 'asn_conversion', cleanFacts({ asnStat: { recentSessions: 50, recentVerified: 30, baselineSessions: 0, baselineVerified: 0 } }), 0.5],
+    [
+      'a new ASN converting 60 % is held to the typical 80 %: 0.5',
+      'asn_conversion',
+      cleanFacts({ asnStat: { recentSessions: 50, recentVerified: 30, baselineSessions: 0, baselineVerified: 0 } }),
+      0.5,
+    ],
     ['a prefix converting nothing is full', 'prefix_conversion', cleanFacts({ prefixStat: { ...converting(0), priceUsd: 0.04 } }), 1],
     ['a prefix better than usual is quiet', 'prefix_conversion', cleanFacts({ prefixStat: { ...converting(99), priceUsd: 0.04 } }), 0],
     ['a cheap prefix is quiet', 'prefix_price', cleanFacts({ prefixStat: { ...converting(90), priceUsd: 0.04 } }), 0],
@@ -35,7 +53,12 @@ describe('each risk signal on hand-made counters', () => {
     ['a browser user agent is quiet', 'automation_client', cleanFacts(), 0],
     ['an Android app (okhttp) is quiet', 'automation_client', cleanFacts({ userAgent: 'okhttp/4.12.0' }), 0],
     ['python-requests is full', 'automation_client', cleanFacts({ userAgent: 'python-requests/2.31.0' }), 1],
-    ['headless Chrome is full', 'automation_client', cleanFacts({ userAgent: 'Mozilla/5.0 (X11; Linux x86_64) HeadlessChrome/125.0.0.0 Safari/537.36' }), 1],
+    [
+      'headless Chrome is full',
+      'automation_client',
+      cleanFacts({ userAgent: 'Mozilla/5.0 (X11; Linux x86_64) HeadlessChrome/125.0.0.0 Safari/537.36' }),
+      1,
+    ],
     ['an empty user agent is full', 'automation_client', cleanFacts({ userAgent: '  ' }), 1],
     ['no user agent is not automation (device_missing counts it)', 'automation_client', cleanFacts({ userAgent: undefined }), 0],
     ['one device, one phone is quiet', 'device_many_numbers', cleanFacts({ devicePhones: 1 }), 0],

@@ -42,7 +42,9 @@ describe('createBreakerIndex', () => {
       openBreaker({ id: 'flow', scope: { flow: 'login' } }),
       openBreaker({ id: 'provider', scope: { provider: 'twilio' } }),
     ];
-    const ids = createBreakerIndex(breakers).matching(REQUEST).map((breaker) => breaker.id);
+    const ids = createBreakerIndex(breakers)
+      .matching(REQUEST)
+      .map((breaker) => breaker.id);
     expect(ids.sort()).toEqual(['asn-in-app', 'country', 'flow', 'prefix', 'provider']);
   });
 
@@ -56,7 +58,9 @@ describe('createBreakerIndex', () => {
 
   it('lets a breaker whose scope names nothing cover every request, as its scope says', () => {
     const everywhere = { ...openBreaker({ id: 'everywhere' }), scope: {} };
-    const ids = createBreakerIndex([everywhere, openBreaker({ id: 'fr', scope: { country: 'FR' } })]).matching(REQUEST).map((breaker) => breaker.id);
+    const ids = createBreakerIndex([everywhere, openBreaker({ id: 'fr', scope: { country: 'FR' } })])
+      .matching(REQUEST)
+      .map((breaker) => breaker.id);
     expect(ids).toEqual(['everywhere']);
   });
 
@@ -79,7 +83,12 @@ describe('createBreakerIndex', () => {
         const index = createBreakerIndex(breakers);
         for (const request of requests) {
           const expected = breakers.filter((breaker) => scopeCovers(breaker.scope, request)).map((breaker) => breaker.id);
-          expect(index.matching(request).map((breaker) => breaker.id).sort()).toEqual(expected.sort());
+          expect(
+            index
+              .matching(request)
+              .map((breaker) => breaker.id)
+              .sort(),
+          ).toEqual(expected.sort());
         }
       }),
     );

@@ -13,7 +13,11 @@ const arrivalArb = fc.record({
   subnet: fc.integer({ min: 0, max: 1 }),
 });
 const limitArb = (windowsMs: fc.Arbitrary<number>): fc.Arbitrary<WindowLimit> =>
-  fc.record({ max: fc.integer({ min: 1, max: 6 }), windowMs: windowsMs, onExceed: fc.constantFrom('block', 'challenge') as fc.Arbitrary<'block' | 'challenge'> });
+  fc.record({
+    max: fc.integer({ min: 1, max: 6 }),
+    windowMs: windowsMs,
+    onExceed: fc.constantFrom('block', 'challenge') as fc.Arbitrary<'block' | 'challenge'>,
+  });
 
 /** The most allowed sends found in any window of `windowMs` ending at an allowed send. */
 function busiestWindow(timesMs: readonly number[], windowMs: number): number {
@@ -91,18 +95,22 @@ describe('velocity limits, for any arrival sequence', () => {
 
   it('give a retry-after that is honest: asking again after it, with nothing sent since, is allowed', () => {
     fc.assert(
-      fc.property(limitArb(fc.integer({ min: 10_000, max: 2 * HOUR_MS })), fc.array(fc.integer({ min: 0, max: 600_000 }), { maxLength: 80 }), (limit, gapsMs) => {
-        const clock = manualClock(NOW_MS);
-        const limiter = createVelocityLimiter({ clock: clock.now, config: only({ phone: limit }) });
-        for (const gapMs of gapsMs) {
-          clock.advance(gapMs);
-          const decision = limiter.consume(REQUEST);
-          if (decision.decision === 'allow') continue;
-          expect(decision.retryAfterS).toBeGreaterThanOrEqual(1);
-          clock.advance(decision.retryAfterS * 1_000);
-          expect(limiter.check(REQUEST).decision).toBe('allow');
-        }
-      }),
+      fc.property(
+        limitArb(fc.integer({ min: 10_000, max: 2 * HOUR_MS })),
+        fc.array(fc.integer({ min: 0, max: 600_000 }), { maxLength: 80 }),
+        (limit, gapsMs) => {
+          const clock = manualClock(NOW_MS);
+          const limiter = createVelocityLimiter({ clock: clock.now, config: only({ phone: limit }) });
+          for (const gapMs of gapsMs) {
+            clock.advance(gapMs);
+            const decision = limiter.consume(REQUEST);
+            if (decision.decision === 'allow') continue;
+            expect(decision.retryAfterS).toBeGreaterThanOrEqual(1);
+            clock.advance(decision.retryAfterS * 1_000);
+            expect(limiter.check(REQUEST).decision).toBe('allow');
+          }
+        },
+      ),
     );
   });
 });

@@ -13,33 +13,67 @@ function limiterWith(config: ReturnType<typeof only>) {
 
 describe('window rules', () => {
   it.each([
-    ['phone', { phone: { max: 5, windowMs: HOUR_MS, onExceed: 'block' } }, (n: number) => ({ ...SEND, ip: `81.2.${n}.1`, ipSubnet: `81.2.${n}.0/24` }), 'block'],
+    [
+      'phone',
+      { phone: { max: 5, windowMs: HOUR_MS, onExceed: 'block' } },
+      (n: number) => ({ ...SEND, ip: `81.2.${n}.1`, ipSubnet: `81.2.${n}.0/24` }),
+      'block',
+    ],
     ['ip', { ip: { max: 5, windowMs: HOUR_MS, onExceed: 'challenge' } }, (n: number) => ({ ...SEND, phoneHash: `p${n}` }), 'challenge'],
-    ['ipv4_subnet', { ipv4Subnet: { max: 5, windowMs: HOUR_MS, onExceed: 'challenge' } }, (n: number) => ({ ...SEND, phoneHash: `p${n}`, ip: `81.2.69.${n}` }), 'challenge'],
+    [
+      'ipv4_subnet',
+      { ipv4Subnet: { max: 5, windowMs: HOUR_MS, onExceed: 'challenge' } },
+      (n: number) => ({ ...SEND, phoneHash: `p${n}`, ip: `81.2.69.${n}` }),
+      'challenge',
+    ],
     [
       'ipv6_subnet',
       { ipv6Subnet: { max: 5, windowMs: HOUR_MS, onExceed: 'challenge' } },
       (n: number) => ({ ...SEND, phoneHash: `p${n}`, ip: `2a00:23c5:1:2::${n}`, ipSubnet: '2a00:23c5:1:2::/64' }),
       'challenge',
     ],
-    ['app_ceiling', { app: { max: 5, windowMs: MINUTE_MS, onExceed: 'challenge' } }, (n: number) => ({ ...SEND, phoneHash: `p${n}`, sessionId: `s${n}` }), 'challenge'],
+    [
+      'app_ceiling',
+      { app: { max: 5, windowMs: MINUTE_MS, onExceed: 'challenge' } },
+      (n: number) => ({ ...SEND, phoneHash: `p${n}`, sessionId: `s${n}` }),
+      'challenge',
+    ],
     [
       'account_hour',
       { accountHour: { max: 5, windowMs: HOUR_MS, onExceed: 'block' } },
-      (n: number) => ({ ...SEND, accountHash: 'acct-1', phoneHash: `p${n}`, ip: `81.2.${n}.1`, ipSubnet: `81.2.${n}.0/24`, sessionId: `s${n}` }),
+      (n: number) => ({
+        ...SEND,
+        accountHash: 'acct-1',
+        phoneHash: `p${n}`,
+        ip: `81.2.${n}.1`,
+        ipSubnet: `81.2.${n}.0/24`,
+        sessionId: `s${n}`,
+      }),
       'block',
     ],
     [
       'account_day',
       { accountDay: { max: 5, windowMs: 24 * HOUR_MS, onExceed: 'block' } },
-      (n: number) => ({ ...SEND, accountHash: 'acct-1', phoneHash: `p${n}`, ip: `81.2.${n}.1`, ipSubnet: `81.2.${n}.0/24`, sessionId: `s${n}` }),
+      (n: number) => ({
+        ...SEND,
+        accountHash: 'acct-1',
+        phoneHash: `p${n}`,
+        ip: `81.2.${n}.1`,
+        ipSubnet: `81.2.${n}.0/24`,
+        sessionId: `s${n}`,
+      }),
       'block',
     ],
   ] as const)('the %s rule lets 5 sends through, then refuses the 6th', (rule, limits, sendNumber, outcome) => {
     const { limiter } = limiterWith(only(limits));
     const decisions = Array.from({ length: 6 }, (_, n) => limiter.consume(sendNumber(n)).decision);
     expect(decisions).toEqual(['allow', 'allow', 'allow', 'allow', 'allow', outcome]);
-    expect(limiter.check(sendNumber(6))).toMatchObject({ decision: outcome, rule, retryAfterS: expect.any(Number), detail: expect.stringContaining('limit 5') });
+    expect(limiter.check(sendNumber(6))).toMatchObject({
+      decision: outcome,
+      rule,
+      retryAfterS: expect.any(Number),
+      detail: expect.stringContaining('limit 5'),
+    });
   });
 
   it('tells the caller how long to wait, and lets it through once it has waited that long', () => {
@@ -68,7 +102,10 @@ describe('window rules', () => {
   });
 
   it('keeps each app to its own counters and limits', () => {
-    const config = only({ phone: { max: 5, windowMs: HOUR_MS, onExceed: 'block' } }, { bank: { phone: { max: 2, windowMs: HOUR_MS, onExceed: 'block' } } });
+    const config = only(
+      { phone: { max: 5, windowMs: HOUR_MS, onExceed: 'block' } },
+      { bank: { phone: { max: 2, windowMs: HOUR_MS, onExceed: 'block' } } },
+    );
     const { limiter } = limiterWith(config);
     const bank = { ...SEND, app: 'bank' };
     expect([1, 2, 3].map(() => limiter.consume(bank).decision)).toEqual(['allow', 'allow', 'block']);
@@ -138,7 +175,11 @@ describe('session resend ladder (30 s -> 60 s -> 120 s, 3 resends)', () => {
 describe('bounded memory', () => {
   it('holds no more keys than its cap and counts what it dropped', () => {
     const clock = manualClock(NOW_MS);
-    const limiter = createVelocityLimiter({ clock: clock.now, config: only({ phone: DEFAULT_VELOCITY_LIMITS.phone }), maxKeysPerTable: 100 });
+    const limiter = createVelocityLimiter({
+      clock: clock.now,
+      config: only({ phone: DEFAULT_VELOCITY_LIMITS.phone }),
+      maxKeysPerTable: 100,
+    });
     for (let n = 0; n < 1_000; n++) limiter.record({ ...SEND, phoneHash: `p${n}` });
     const { phone } = limiter.stats().tables;
     expect(phone.keys).toBeLessThanOrEqual(100);
@@ -146,12 +187,25 @@ describe('bounded memory', () => {
   });
 
   it.each([
-    ['a record of another phone', (limiter: ReturnType<typeof createVelocityLimiter>, n: number) => limiter.record({ ...SEND, phoneHash: `other${n}` })],
-    ['a check of another phone', (limiter: ReturnType<typeof createVelocityLimiter>, n: number) => limiter.check({ ...SEND, phoneHash: `other${n}` })],
-    ['an absorb of remote sends', (limiter: ReturnType<typeof createVelocityLimiter>, n: number) => limiter.absorb({ ...SEND, phoneHash: `other${n}` }, { phone: 1 })],
+    [
+      'a record of another phone',
+      (limiter: ReturnType<typeof createVelocityLimiter>, n: number) => limiter.record({ ...SEND, phoneHash: `other${n}` }),
+    ],
+    [
+      'a check of another phone',
+      (limiter: ReturnType<typeof createVelocityLimiter>, n: number) => limiter.check({ ...SEND, phoneHash: `other${n}` }),
+    ],
+    [
+      'an absorb of remote sends',
+      (limiter: ReturnType<typeof createVelocityLimiter>, n: number) => limiter.absorb({ ...SEND, phoneHash: `other${n}` }, { phone: 1 }),
+    ],
   ])('counts a checked send that %s came between check and record for, even after its counter was dropped', (_name, between) => {
     const clock = manualClock(NOW_MS);
-    const limiter = createVelocityLimiter({ clock: clock.now, config: only({ phone: { max: 2, windowMs: HOUR_MS, onExceed: 'block' } }), maxKeysPerTable: 4 });
+    const limiter = createVelocityLimiter({
+      clock: clock.now,
+      config: only({ phone: { max: 2, windowMs: HOUR_MS, onExceed: 'block' } }),
+      maxKeysPerTable: 4,
+    });
     limiter.record(SEND);
     expect(limiter.check(SEND).decision).toBe('allow');
     // Enough other phones to turn both generations over and drop SEND's counter.
@@ -163,8 +217,16 @@ describe('bounded memory', () => {
 });
 
 describe('account limits', () => {
-  const ACCOUNT = { accountHour: { max: 2, windowMs: HOUR_MS, onExceed: 'block' }, accountDay: { max: 3, windowMs: 24 * HOUR_MS, onExceed: 'block' } } as const;
-  const forAccount = (accountHash: string | undefined, n: number): VelocityRequest => ({ ...SEND, accountHash, sessionId: `s${n}`, phoneHash: `p${n}` });
+  const ACCOUNT = {
+    accountHour: { max: 2, windowMs: HOUR_MS, onExceed: 'block' },
+    accountDay: { max: 3, windowMs: 24 * HOUR_MS, onExceed: 'block' },
+  } as const;
+  const forAccount = (accountHash: string | undefined, n: number): VelocityRequest => ({
+    ...SEND,
+    accountHash,
+    sessionId: `s${n}`,
+    phoneHash: `p${n}`,
+  });
 
   it('stops harassment of one account over the hour, then over the day, whatever phones and sessions it uses', () => {
     const { clock, limiter } = limiterWith(only(ACCOUNT));

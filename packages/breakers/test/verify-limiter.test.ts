@@ -20,7 +20,14 @@ function limiterWith(limits: VerifyLimits = DEFAULT_VERIFY_LIMITS) {
   };
   let nextEvent = 0;
   const fail = (request: VerifyRequest) =>
-    limiter.outcome({ eventId: `v${nextEvent++}`, app: request.app, sessionId: request.sessionId, ip: request.ip, phoneHash: request.phoneHash, success: false });
+    limiter.outcome({
+      eventId: `v${nextEvent++}`,
+      app: request.app,
+      sessionId: request.sessionId,
+      ip: request.ip,
+      phoneHash: request.phoneHash,
+      success: false,
+    });
   return { clock, limiter, attempt, fail };
 }
 
@@ -86,7 +93,11 @@ describe('verify attempts per session', () => {
     const { limiter, fail } = limiterWith();
     // Distinct IPs and phones: only the session's ladder can add up.
     for (let i = 0; i < 5; i++) fail({ ...LOGIN, ip: `198.51.100.${i}`, phoneHash: `phone-${i}` });
-    expect(limiter.check({ ...LOGIN, ip: '203.0.113.1', phoneHash: 'phone-x' })).toMatchObject({ decision: 'block', rule: 'verify_session', lockedOut: true });
+    expect(limiter.check({ ...LOGIN, ip: '203.0.113.1', phoneHash: 'phone-x' })).toMatchObject({
+      decision: 'block',
+      rule: 'verify_session',
+      lockedOut: true,
+    });
   });
 
   it('counts an attempt asked about and then reported failed once', () => {
@@ -114,11 +125,16 @@ describe('verify attempts per session', () => {
 
   it('answers the ladder changes it made, for other nodes to share', () => {
     const { limiter } = limiterWith();
-    expect(limiter.record(LOGIN)).toEqual([{ ladder: 'session', key: LOGIN.sessionId, op: 'count', limit: DEFAULT_VERIFY_LIMITS.defaults.session }]);
+    expect(limiter.record(LOGIN)).toEqual([
+      { ladder: 'session', key: LOGIN.sessionId, op: 'count', limit: DEFAULT_VERIFY_LIMITS.defaults.session },
+    ]);
     const failed = { eventId: 'f-1', app: 'shop', sessionId: LOGIN.sessionId, ip: LOGIN.ip, phoneHash: LOGIN.phoneHash, success: false };
     expect(limiter.outcome(failed).map(({ ladder, op }) => `${ladder}:${op}`)).toEqual(['session:fail', 'ip:count', 'phone:count']);
     expect(limiter.outcome(failed)).toEqual([]);
-    expect(limiter.outcome({ ...failed, eventId: 'ok-2', success: true }).map(({ ladder, op }) => `${ladder}:${op}`)).toEqual(['session:reset', 'phone:reset']);
+    expect(limiter.outcome({ ...failed, eventId: 'ok-2', success: true }).map(({ ladder, op }) => `${ladder}:${op}`)).toEqual([
+      'session:reset',
+      'phone:reset',
+    ]);
   });
 });
 

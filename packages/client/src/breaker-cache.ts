@@ -122,7 +122,11 @@ export function createBreakerCache(options: BreakerCacheOptions) {
         if (breaker.expires_at !== null && breaker.expires_at <= now) return;
         if (breaker.mode === 'shadow') return;
         if (breaker.action === 'throttle' || breaker.state === 'half_open') {
-          result.reasons.push({ code: 'local_needs_server', detail: `breaker ${breaker.id} ${breaker.state === 'half_open' ? 'is probing' : 'throttles'}: ask the server`, breaker_id: breaker.id });
+          result.reasons.push({
+            code: 'local_needs_server',
+            detail: `breaker ${breaker.id} ${breaker.state === 'half_open' ? 'is probing' : 'throttles'}: ask the server`,
+            breaker_id: breaker.id,
+          });
           return;
         }
         result.breakers.push(breaker.id);

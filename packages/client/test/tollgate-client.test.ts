@@ -14,11 +14,13 @@ beforeAll(async () => {
 afterAll(() => server.close());
 
 const request = { app: 'shop', flow: 'login' as const, phone: '+447400123456', ip: '203.0.113.7' };
-const json = (status: number, body: unknown): Handler => (_req, res) => {
-  res.statusCode = status;
-  res.setHeader('content-type', 'application/json');
-  res.end(JSON.stringify(body));
-};
+const json =
+  (status: number, body: unknown): Handler =>
+  (_req, res) => {
+    res.statusCode = status;
+    res.setHeader('content-type', 'application/json');
+    res.end(JSON.stringify(body));
+  };
 
 describe('decide()', () => {
   it('returns the server decision and sends the key', async () => {
@@ -28,7 +30,12 @@ describe('decide()', () => {
       json(200, { decision: 'challenge', reasons: [{ code: 'velocity_phone', detail: 'x' }], breakers: [], retry_after_s: 30 })(req, res);
     };
     const client = createTollgateClient({ baseUrl, apiKey: 'k1', failMode: 'open' });
-    expect(await client.decide(request)).toEqual({ decision: 'challenge', reasons: [{ code: 'velocity_phone', detail: 'x' }], breakers: [], retry_after_s: 30 });
+    expect(await client.decide(request)).toEqual({
+      decision: 'challenge',
+      reasons: [{ code: 'velocity_phone', detail: 'x' }],
+      breakers: [],
+      retry_after_s: 30,
+    });
     expect(auth).toBe('Bearer k1');
   });
 
@@ -65,7 +72,13 @@ describe('decide()', () => {
       });
     };
     const client = createTollgateClient({ baseUrl, apiKey: 'k', failMode: 'open' });
-    const sent = await client.decide({ ...request, account_id: 'user-1', user_agent: 'Mozilla/5.0', timezone: 'Europe/London', platform: 'web' });
+    const sent = await client.decide({
+      ...request,
+      account_id: 'user-1',
+      user_agent: 'Mozilla/5.0',
+      timezone: 'Europe/London',
+      platform: 'web',
+    });
     expect(sent.risk?.tier).toBe('medium');
     expect(sent.challenge).toBe('captcha');
     await client.decide({ action: 'verify', app: 'shop', flow: 'login', session_id: 's-1', ip: '203.0.113.7' });
@@ -92,7 +105,15 @@ const snapshot: BreakerSnapshot = {
     { id: 'b-asn', scope: { asn: 14061 }, action: 'challenge', mode: 'enforce', state: 'open', probe_share: 0.05, expires_at: null },
     { id: 'b-shadow', scope: { country: 'GB' }, action: 'block', mode: 'shadow', state: 'open', probe_share: 0.05, expires_at: null },
     { id: 'b-expired', scope: { country: 'FR' }, action: 'block', mode: 'enforce', state: 'open', probe_share: 0.05, expires_at: 1_000 },
-    { id: 'b-app', scope: { app: 'bank', flow: 'recovery' }, action: 'block', mode: 'enforce', state: 'open', probe_share: 0.05, expires_at: null },
+    {
+      id: 'b-app',
+      scope: { app: 'bank', flow: 'recovery' },
+      action: 'block',
+      mode: 'enforce',
+      state: 'open',
+      probe_share: 0.05,
+      expires_at: null,
+    },
     { id: 'b-probe', scope: { country: 'KG' }, action: 'block', mode: 'enforce', state: 'half_open', probe_share: 0.05, expires_at: null },
   ],
 };
@@ -109,7 +130,12 @@ describe('local breaker cache', () => {
   it.each([
     ['a blocked prefix', { app: 'shop', flow: 'login', country: 'UZ', prefix: '+998 901' }, 'block', ['b-prefix']],
     ['a challenged ASN', { app: 'shop', flow: 'login', country: 'US', prefix: '+1 415', asn: 14061 }, 'challenge', ['b-asn']],
-    ['block beats challenge', { app: 'shop', flow: 'login', country: 'UZ', prefix: '+998 901', asn: 14061 }, 'block', ['b-prefix', 'b-asn']],
+    [
+      'block beats challenge',
+      { app: 'shop', flow: 'login', country: 'UZ', prefix: '+998 901', asn: 14061 },
+      'block',
+      ['b-prefix', 'b-asn'],
+    ],
     ['a shadow breaker changes nothing', { app: 'shop', flow: 'login', country: 'GB', prefix: '+44 740' }, 'allow', []],
     ['an expired breaker is ignored', { app: 'shop', flow: 'login', country: 'FR', prefix: '+33 612' }, 'allow', []],
     ['app and flow must both match', { app: 'bank', flow: 'recovery', country: 'US', prefix: '+1 415' }, 'block', ['b-app']],
@@ -123,7 +149,12 @@ describe('local breaker cache', () => {
   });
 
   it('applies a webhook at once and reports staleness when refreshes stop', () => {
-    cache.applyWebhook({ id: 'e', type: 'breaker.closed', created_at: 0, data: { breaker: { ...snapshot.breakers[0]!, state: 'closed' } } });
+    cache.applyWebhook({
+      id: 'e',
+      type: 'breaker.closed',
+      created_at: 0,
+      data: { breaker: { ...snapshot.breakers[0]!, state: 'closed' } },
+    });
     expect(cache.decideLocally({ app: 'shop', flow: 'login', country: 'UZ', prefix: '+998 901' }).decision).toBe('allow');
     clock.now += 31_000;
     expect(cache.decideLocally({ app: 'shop', flow: 'login', country: 'UZ', prefix: '+998 901' }).stale).toBe(true);

@@ -19,7 +19,9 @@ describe('webhook signatures', () => {
     const vector = documentedVector();
     expect(vector.header).toBe('t=1795000000,v1=6164b225abb8e784c8e10467e6442bc09247aa5904c75b2dcbc266031d4e84b5');
     expect(signWebhook(vector.secret, vector.body, vector.t)).toBe(vector.header);
-    expect(verifyWebhookSignature({ secret: vector.secret, header: vector.header, rawBody: vector.body, nowS: vector.t })).toEqual({ ok: true });
+    expect(verifyWebhookSignature({ secret: vector.secret, header: vector.header, rawBody: vector.body, nowS: vector.t })).toEqual({
+      ok: true,
+    });
   });
 
   it('verifies its own signature', () => {
@@ -47,7 +49,9 @@ describe('webhook signatures', () => {
   it('accepts any one of several v1 entries (secret rotation)', () => {
     const other = signWebhook('whsec_old', body, now).split(',')[1];
     expect(verifyWebhookSignature({ secret, header: `${header},${other}`, rawBody: body, nowS: now })).toEqual({ ok: true });
-    expect(verifyWebhookSignature({ secret, header: `t=${now},${other},${header.split(',')[1]}`, rawBody: body, nowS: now })).toEqual({ ok: true });
+    expect(verifyWebhookSignature({ secret, header: `t=${now},${other},${header.split(',')[1]}`, rawBody: body, nowS: now })).toEqual({
+      ok: true,
+    });
   });
 
   it('stays within tolerance at exactly 5 minutes', () => {

@@ -34,7 +34,16 @@ export function createAnomalyLifecycle(options: { resolveAfterQuietMs: number })
         seen.add(key);
         const running = open.get(key);
         if (!running) {
-          const anomaly: Anomaly = { ...finding, id: anomalyId(key, nowMs), key, state: 'open', openedAt: nowMs, updatedAt: nowMs, lastSeenAt: nowMs, series: [] };
+          const anomaly: Anomaly = {
+            ...finding,
+            id: anomalyId(key, nowMs),
+            key,
+            state: 'open',
+            openedAt: nowMs,
+            updatedAt: nowMs,
+            lastSeenAt: nowMs,
+            series: [],
+          };
           open.set(key, anomaly);
           changes.push({ change: 'opened', anomaly });
           continue;

@@ -85,9 +85,16 @@ const DESTINATION_KINDS: readonly Finding['kind'][] = ['volume_spike', 'conversi
 export function attribute(ctx: DetectionContext, raw: Finding[], open: readonly Finding[] = []): Finding[] {
   const { config } = ctx;
   const deliveryFailures = raw.filter((f) => f.kind === 'delivery_failure' || f.kind === 'delivery_latency');
-  const newDestinations = pruneNested(ctx, raw.filter((f) => f.kind === 'new_destination'));
+  const newDestinations = pruneNested(
+    ctx,
+    raw.filter((f) => f.kind === 'new_destination'),
+  );
   const openDestinations = open
-    .filter((f) => DESTINATION_KINDS.includes(f.kind) && (f.scope.prefix !== undefined || (f.scope.country !== undefined && Object.keys(f.scope).length === 1)))
+    .filter(
+      (f) =>
+        DESTINATION_KINDS.includes(f.kind) &&
+        (f.scope.prefix !== undefined || (f.scope.country !== undefined && Object.keys(f.scope).length === 1)),
+    )
     .map((f) => f.scope);
   const kept: Finding[] = [
     ...newDestinations,
@@ -106,7 +113,10 @@ export function attribute(ctx: DetectionContext, raw: Finding[], open: readonly 
     if (kind === 'conversion_drop') ofKind = ofKind.filter((f) => !explainedByDelivery(f, deliveryFailures));
     // New destinations already carry their own finding: their spike is not news.
     ofKind = ofKind.filter((f) => !newDestinations.some((n) => sameOrWithin(f.scope, n.scope)));
-    const destinations = pruneNested(ctx, ofKind.filter((f) => DESTINATION_LEVELS.includes(levelOf(f) as ScopeLevel)));
+    const destinations = pruneNested(
+      ctx,
+      ofKind.filter((f) => DESTINATION_LEVELS.includes(levelOf(f) as ScopeLevel)),
+    );
     const explained = [...destinations, ...newDestinations].map((f) => f.scope).concat(openDestinations);
     const others = pruneNested(
       ctx,
@@ -156,11 +166,19 @@ function explainedByDelivery(finding: Finding, failures: readonly Finding[]): bo
 }
 
 /** A prefix's or country's unverified sessions in a window, and what its baseline expected of them. */
-function unverifiedExcess(ctx: DetectionContext, series: ScopeSeries, sum: Counters, fromMs: number, toMs: number): { observed: number; expected: number } {
+function unverifiedExcess(
+  ctx: DetectionContext,
+  series: ScopeSeries,
+  sum: Counters,
+  fromMs: number,
+  toMs: number,
+): { observed: number; expected: number } {
   const baseline = sessionBaseline(ctx.book, series, toMs - MS_PER_MINUTE, ctx.nowMs);
   const live = toMs >= ctx.nowMs;
   const observed = live ? observedUnverified(ctx, series, fromMs) : unverified(sum);
-  const expected = baseline ? expectedUnverified(baseline, minutesOf(toMs - fromMs), live ? minutesOf(ctx.config.unverifiedGraceMs) : 0) : 0;
+  const expected = baseline
+    ? expectedUnverified(baseline, minutesOf(toMs - fromMs), live ? minutesOf(ctx.config.unverifiedGraceMs) : 0)
+    : 0;
   return { observed, expected };
 }
 
@@ -188,7 +206,9 @@ function narrowCountry(ctx: DetectionContext, country: string, fromMs: number, t
   const top = parts.slice(0, NARROW_PREFIXES).reduce((sum, p) => sum + p.count, 0);
   return {
     excess,
-    prefixes: parts.slice(0, 5).map((p) => ({ dimension: 'prefix', value: p.value, count: Number(p.count.toFixed(1)), share: Math.min(1, p.count / whole) })),
+    prefixes: parts
+      .slice(0, 5)
+      .map((p) => ({ dimension: 'prefix', value: p.value, count: Number(p.count.toFixed(1)), share: Math.min(1, p.count / whole) })),
     topShare: excess > 0 ? Math.min(1, top / whole) : 1,
   };
 }
@@ -220,7 +240,10 @@ function withEvidence(ctx: DetectionContext, config: DetectorConfig, finding: Fi
   const level = levelOf(finding);
   const destination = DESTINATION_LEVELS.includes(level as ScopeLevel);
   const hosting = hostingShare(composition);
-  const narrowing = level === 'country' && finding.scope.country ? narrowCountry(ctx, finding.scope.country, finding.windowStartMs, finding.windowEndMs) : undefined;
+  const narrowing =
+    level === 'country' && finding.scope.country
+      ? narrowCountry(ctx, finding.scope.country, finding.windowStartMs, finding.windowEndMs)
+      : undefined;
   const contributors = [
     ...(narrowing ? narrowing.prefixes : level === 'country' ? topContributors(composition, 'prefix', 3) : []),
     ...(level === 'all' || level === 'app_flow' ? topContributors(composition, 'country', 5) : []),

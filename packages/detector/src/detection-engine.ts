@@ -4,7 +4,14 @@
  * cycle and the backtest feeds it stored history, so both raise the same anomalies at the same times.
  */
 import type { PlannedEvent } from './planned-event.ts';
-import type { AsnProfile, DeliveryLatencyHour, DeliveryLatencyMinute, DetectorTrafficRow, NumberBlockMinute, VerifyFailureMinute } from '@tollgate/store';
+import type {
+  AsnProfile,
+  DeliveryLatencyHour,
+  DeliveryLatencyMinute,
+  DetectorTrafficRow,
+  NumberBlockMinute,
+  VerifyFailureMinute,
+} from '@tollgate/store';
 import { createActivityLog, type ActivityLog } from './activity-log.ts';
 import { createAnomalyLifecycle, type AnomalyChange, type AnomalyLifecycle } from './anomaly-lifecycle.ts';
 import type { Anomaly, EvidencePoint } from './anomaly.ts';
@@ -32,7 +39,17 @@ import { cellOfScope, LEVEL_DIMENSIONS, SCOPE_LEVELS, type ScopeLevel } from './
 import { createLatencyBook, LATENCY_QUANTILE, latencyKey, type LatencyBook } from './latency-book.ts';
 import { latencyBaseline, rateBaseline } from './seasonal-baseline.ts';
 import { histogramQuantileMs } from './statistics/latency-histogram.ts';
-import { createTrafficBook, hourStart, levelKey, MS_PER_DAY, MS_PER_HOUR, MS_PER_MINUTE, type MinuteCell, type ScopeSeries, type TrafficBook } from './traffic-book.ts';
+import {
+  createTrafficBook,
+  hourStart,
+  levelKey,
+  MS_PER_DAY,
+  MS_PER_HOUR,
+  MS_PER_MINUTE,
+  type MinuteCell,
+  type ScopeSeries,
+  type TrafficBook,
+} from './traffic-book.ts';
 
 /** Minutes stay replaceable this long: late verifies and receipts land in their send's minute. */
 export const MUTABLE_MS = 30 * MS_PER_MINUTE;
@@ -57,7 +74,12 @@ export interface DetectionEngine {
   /** Replaces what is given of a minute: fine cells, number-block rows, verify-failure rows, latency histograms. */
   setMinute(
     minuteMs: number,
-    data: { cells?: readonly MinuteCell[]; blocks?: readonly NumberBlockMinute[]; failures?: readonly VerifyFailureMinute[]; latency?: readonly DeliveryLatencyMinute[] },
+    data: {
+      cells?: readonly MinuteCell[];
+      blocks?: readonly NumberBlockMinute[];
+      failures?: readonly VerifyFailureMinute[];
+      latency?: readonly DeliveryLatencyMinute[];
+    },
   ): void;
   /** Warm-up: committed hours of one level from the store. */
   setHours(level: ScopeLevel, rows: readonly DetectorTrafficRow[]): void;

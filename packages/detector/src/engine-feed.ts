@@ -92,7 +92,10 @@ const TOP_IPS = 3;
  * servers behind a pumped prefix show here; a campaign's thousands of phones do not. Read from the
  * raw sends, so only when an anomaly opens or escalates.
  */
-export async function ipContributors(store: Store, finding: Pick<Finding, 'kind' | 'scope' | 'windowStartMs' | 'windowEndMs'>): Promise<Contributor[]> {
+export async function ipContributors(
+  store: Store,
+  finding: Pick<Finding, 'kind' | 'scope' | 'windowStartMs' | 'windowEndMs'>,
+): Promise<Contributor[]> {
   if (!IP_EVIDENCE_KINDS.includes(finding.kind) || finding.scope.country === undefined) return [];
   const ips = await scopeIps(store, { fromMs: finding.windowStartMs, toMs: finding.windowEndMs, ...finding.scope, limit: TOP_IPS });
   return ips.top.map((top) => ({

@@ -30,7 +30,14 @@ export function guessedSessions(rows: readonly VerifyFailureMinute[], limit: num
   const guessed: GuessedSessions = new Map();
   for (const { row, failures: count } of failures.values()) {
     if (count < limit) continue;
-    const cell: CellScope = { app: row.app, flow: row.flow, country: row.country, prefix: row.prefix, asn: row.asn, provider: row.provider };
+    const cell: CellScope = {
+      app: row.app,
+      flow: row.flow,
+      country: row.country,
+      prefix: row.prefix,
+      asn: row.asn,
+      provider: row.provider,
+    };
     let minute = guessed.get(row.send_minute);
     if (!minute) guessed.set(row.send_minute, (minute = new Map()));
     const key = cellKey(cell);
@@ -81,7 +88,12 @@ export function guessedBySeries(book: TrafficBook, guessed: GuessedSessions): Gu
 }
 
 /** Takes the guessed sessions of [fromMs, toMs) out of window sums per scope (in place). */
-export function withoutGuessed(sums: Map<ScopeSeries, Counters>, guessed: GuessedBySeries, fromMs: number, toMs: number): Map<ScopeSeries, Counters> {
+export function withoutGuessed(
+  sums: Map<ScopeSeries, Counters>,
+  guessed: GuessedBySeries,
+  fromMs: number,
+  toMs: number,
+): Map<ScopeSeries, Counters> {
   for (const [m, perSeries] of guessed) {
     if (m < fromMs || m >= toMs) continue;
     for (const [series, taken] of perSeries) {

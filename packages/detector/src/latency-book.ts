@@ -77,7 +77,15 @@ export function createLatencyBook(options: { recentMs: number; historyMs: number
     const key = latencyKey(provider, country);
     let found = series.get(key);
     if (!found) {
-      found = { key, scope: { provider, country }, minutes: new Map(), hours: new Map(), lastActiveMs: Number.NEGATIVE_INFINITY, cache: new Map(), cacheHourMs: Number.NaN };
+      found = {
+        key,
+        scope: { provider, country },
+        minutes: new Map(),
+        hours: new Map(),
+        lastActiveMs: Number.NEGATIVE_INFINITY,
+        cache: new Map(),
+        cacheHourMs: Number.NaN,
+      };
       series.set(key, found);
     }
     return found;

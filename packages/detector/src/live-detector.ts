@@ -25,11 +25,7 @@ export interface LiveDetector {
   readonly engine: DetectionEngine;
 }
 
-export function createLiveDetector(deps: {
-  store: Store;
-  clock: () => number;
-  config?: DetectorConfig;
-}): LiveDetector {
+export function createLiveDetector(deps: { store: Store; clock: () => number; config?: DetectorConfig }): LiveDetector {
   const config = deps.config ?? DEFAULT_DETECTOR_CONFIG;
   const engine = createDetectionEngine(config);
   const persistedAt = new Map<string, number>();
@@ -55,18 +51,21 @@ export function createLiveDetector(deps: {
       }
       if (nowMs <= lastStepMs) return [];
       await loadMinutes(deps.store, engine, nowMs - MUTABLE_MS, nowMs, lookbackMs);
-      engine.setPlannedEvents((await plannedEventsBetween(deps.store, nowMs - MAX_CATCH_UP_STEPS * MS_PER_MINUTE, nowMs + MS_PER_MINUTE)).map(fromPlannedEventRecord));
+      engine.setPlannedEvents(
+        (await plannedEventsBetween(deps.store, nowMs - MAX_CATCH_UP_STEPS * MS_PER_MINUTE, nowMs + MS_PER_MINUTE)).map(
+          fromPlannedEventRecord,
+        ),
+      );
       const changes: AnomalyChange[] = [];
       const firstStep = Math.max(lastStepMs + MS_PER_MINUTE, nowMs - (MAX_CATCH_UP_STEPS - 1) * MS_PER_MINUTE);
       for (let step = firstStep; step <= nowMs; step += MS_PER_MINUTE) changes.push(...engine.step(step).changes);
       lastStepMs = nowMs;
-      const toStore = changes.filter(
-        (c) => c.change !== 'updated' || nowMs - (persistedAt.get(c.anomaly.id) ?? 0) >= PERSIST_EVERY_MS,
-      );
+      const toStore = changes.filter((c) => c.change !== 'updated' || nowMs - (persistedAt.get(c.anomaly.id) ?? 0) >= PERSIST_EVERY_MS);
       // A catch-up over several minutes may change one anomaly more than once: its last state is stored.
       const latest = new Map(toStore.map((c) => [c.anomaly.id, c]));
       for (const c of latest.values()) {
-        if (c.change === 'opened' || c.change === 'escalated') c.anomaly.contributors = [...c.anomaly.contributors, ...(await ipContributors(deps.store, c.anomaly))];
+        if (c.change === 'opened' || c.change === 'escalated')
+          c.anomaly.contributors = [...c.anomaly.contributors, ...(await ipContributors(deps.store, c.anomaly))];
       }
       const records = [...latest.values()].map((c) => {
         if (c.change === 'resolved') persistedAt.delete(c.anomaly.id);

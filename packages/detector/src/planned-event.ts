@@ -32,19 +32,33 @@ export interface PlannedEvent {
 export type PlannedEventParse = { ok: true; event: PlannedEvent } | { ok: false; errors: Array<{ field: string; reason: string }> };
 
 /** Validates a planned event as it comes from the API; `owners` are the names the rules define. */
-export function parsePlannedEvent(draft: Omit<PlannedEvent, 'owner'> & { owner?: string }, owners: readonly string[], nowMs: number): PlannedEventParse {
+export function parsePlannedEvent(
+  draft: Omit<PlannedEvent, 'owner'> & { owner?: string },
+  owners: readonly string[],
+  nowMs: number,
+): PlannedEventParse {
   const errors: Array<{ field: string; reason: string }> = [];
-  if (!(PLANNED_EVENT_KINDS as readonly string[]).includes(draft.kind)) errors.push({ field: 'kind', reason: `choose one of ${PLANNED_EVENT_KINDS.join(', ')}` });
+  if (!(PLANNED_EVENT_KINDS as readonly string[]).includes(draft.kind))
+    errors.push({ field: 'kind', reason: `choose one of ${PLANNED_EVENT_KINDS.join(', ')}` });
   const scopeError = checkScope(draft.scope);
   if (scopeError) errors.push({ field: 'scope', reason: scopeError.message });
-  if (Object.keys(draft.scope).length === 0) errors.push({ field: 'scope', reason: 'name at least one of app, flow, country, prefix, asn, provider: a planned event for all traffic would hide every spike' });
+  if (Object.keys(draft.scope).length === 0)
+    errors.push({
+      field: 'scope',
+      reason: 'name at least one of app, flow, country, prefix, asn, provider: a planned event for all traffic would hide every spike',
+    });
   if (!(draft.endsAt > draft.startsAt)) errors.push({ field: 'endsAt', reason: 'must be after startsAt' });
-  else if (draft.endsAt - draft.startsAt > MAX_PLANNED_EVENT_MS) errors.push({ field: 'endsAt', reason: 'a planned event lasts at most 30 days: declare the next one when it comes' });
+  else if (draft.endsAt - draft.startsAt > MAX_PLANNED_EVENT_MS)
+    errors.push({ field: 'endsAt', reason: 'a planned event lasts at most 30 days: declare the next one when it comes' });
   if (draft.endsAt <= nowMs) errors.push({ field: 'endsAt', reason: 'must be in the future' });
   if (!(draft.volumeMultiplier >= 1 && draft.volumeMultiplier <= MAX_VOLUME_MULTIPLIER)) {
-    errors.push({ field: 'volumeMultiplier', reason: `must be between 1 and ${MAX_VOLUME_MULTIPLIER} (the expected volume against the usual)` });
+    errors.push({
+      field: 'volumeMultiplier',
+      reason: `must be between 1 and ${MAX_VOLUME_MULTIPLIER} (the expected volume against the usual)`,
+    });
   }
-  if (draft.owner !== undefined && !owners.includes(draft.owner)) errors.push({ field: 'owner', reason: `no owner "${draft.owner}" in the rules (owners: ${owners.join(', ')})` });
+  if (draft.owner !== undefined && !owners.includes(draft.owner))
+    errors.push({ field: 'owner', reason: `no owner "${draft.owner}" in the rules (owners: ${owners.join(', ')})` });
   if (draft.note.trim() === '') errors.push({ field: 'note', reason: 'say what is planned: it is shown on every alert it explains' });
   return errors.length > 0 ? { ok: false, errors } : { ok: true, event: draft as PlannedEvent };
 }
@@ -57,7 +71,8 @@ export function plannedVolumeMultiplier(events: readonly PlannedEvent[], scope: 
   let multiplier = 1;
   for (const event of events) {
     // A scope with a key the event names but the scope lacks is broader than the event: not covered.
-    if (event.startsAt <= atMs && atMs < event.endsAt && scopeCovers(event.scope, scope as ScopeAttributes)) multiplier = Math.max(multiplier, event.volumeMultiplier);
+    if (event.startsAt <= atMs && atMs < event.endsAt && scopeCovers(event.scope, scope as ScopeAttributes))
+      multiplier = Math.max(multiplier, event.volumeMultiplier);
   }
   return multiplier;
 }

@@ -15,13 +15,7 @@ export interface Composition {
   byDimension: Record<'prefix' | 'asn' | 'provider' | 'country' | 'app', Map<string, number>>;
 }
 
-export function compose(
-  book: TrafficBook,
-  asns: ReadonlyMap<number, AsnProfile>,
-  scope: Scope,
-  fromMs: number,
-  toMs: number,
-): Composition {
+export function compose(book: TrafficBook, asns: ReadonlyMap<number, AsnProfile>, scope: Scope, fromMs: number, toMs: number): Composition {
   const composition: Composition = {
     total: zeroCounters(),
     hostingSends: 0,

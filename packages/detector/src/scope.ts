@@ -66,5 +66,12 @@ export function scopeWithin(inner: Scope, outer: Scope): boolean {
 
 /** A scope as a cell, the dimensions it lacks empty: the key of its series at its level. */
 export function cellOfScope(scope: Scope): CellScope {
-  return { app: scope.app ?? '', flow: scope.flow ?? '', country: scope.country ?? '', prefix: scope.prefix ?? '', asn: scope.asn ?? 0, provider: scope.provider ?? '' };
+  return {
+    app: scope.app ?? '',
+    flow: scope.flow ?? '',
+    country: scope.country ?? '',
+    prefix: scope.prefix ?? '',
+    asn: scope.asn ?? 0,
+    provider: scope.provider ?? '',
+  };
 }

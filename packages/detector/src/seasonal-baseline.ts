@@ -159,7 +159,12 @@ function computeRate(book: TrafficBook, series: ScopeSeries, hour: number): Rate
  * undefined without enough hours that delivered `minHourDelivered` messages. A quiet hour says
  * nothing about latency, so it is no sample (unlike volume, where it is a zero).
  */
-export function latencyBaseline(book: LatencyBook, series: LatencySeries, atMs: number, minHourDelivered: number): LatencyBaseline | undefined {
+export function latencyBaseline(
+  book: LatencyBook,
+  series: LatencySeries,
+  atMs: number,
+  minHourDelivered: number,
+): LatencyBaseline | undefined {
   return hourly(series, atMs, 'latency', () => {
     const { sameKind, anyDay, recent } = seasonalSamples(hourStart(atMs), (at) => {
       const value = hourKnown(book, at) ? series.hours.get(at) : undefined;
@@ -168,7 +173,11 @@ export function latencyBaseline(book: LatencyBook, series: LatencySeries, atMs: 
       return Number.isFinite(p90Ms) ? p90Ms : 'skip';
     });
     const [samples, method]: [number[], LatencyBaseline['method']] =
-      sameKind.length >= MIN_SEASONAL_SAMPLES ? [sameKind, 'hour_of_week'] : anyDay.length >= MIN_SAMPLES ? [anyDay, 'hour_of_day'] : [recent, 'recent_level'];
+      sameKind.length >= MIN_SEASONAL_SAMPLES
+        ? [sameKind, 'hour_of_week']
+        : anyDay.length >= MIN_SAMPLES
+          ? [anyDay, 'hour_of_day']
+          : [recent, 'recent_level'];
     if (samples.length < MIN_SAMPLES) return undefined;
     const { centre, sigma } = robustCentre(samples);
     return { p90Ms: centre, sigmaMs: sigma, method, samples: samples.length };
@@ -248,7 +257,11 @@ export function sessionBaseline(book: TrafficBook, series: ScopeSeries, atMs: nu
       return value === 'unknown' ? 'skip' : (value ?? zero);
     });
     const [samples, method]: [Counters[], RateBaseline['method']] =
-      sameKind.length >= MIN_SEASONAL_SAMPLES ? [sameKind, 'hour_of_week'] : anyDay.length >= MIN_SAMPLES ? [anyDay, 'hour_of_day'] : [recent, 'recent_level'];
+      sameKind.length >= MIN_SEASONAL_SAMPLES
+        ? [sameKind, 'hour_of_week']
+        : anyDay.length >= MIN_SAMPLES
+          ? [anyDay, 'hour_of_day']
+          : [recent, 'recent_level'];
     const ownTotal = samples.reduce((sum, c) => sum + c.sessions, 0);
     const week = book.spanSum(series, hour - SHARE_LOOKBACK_MS, Math.min(hour, book.committedUntilMs));
     const parent = parentSeries(book, series);

@@ -25,7 +25,10 @@ const PROFILES: AsnProfile[] = [
 const SCOPE = { app: 'social', flow: 'signup', country: 'GB', prefix: '+44 740', provider: 'twilio' };
 const COST_PER_SEND_USD = 0.05;
 
-function counters(sends: number, verifiedShare: number): Omit<DetectorTrafficRow, 'ts' | 'app' | 'flow' | 'country' | 'prefix' | 'asn' | 'provider'> {
+function counters(
+  sends: number,
+  verifiedShare: number,
+): Omit<DetectorTrafficRow, 'ts' | 'app' | 'flow' | 'country' | 'prefix' | 'asn' | 'provider'> {
   const verified = Math.round(sends * verifiedShare);
   return {
     sends,
@@ -62,7 +65,13 @@ function run(perMinute: { residential: number; botFarm: number; otherHosting: nu
   let findings: Finding[] = [];
   for (let i = 0; i < minutes; i += 1) {
     const ts = T0 + i * MINUTE;
-    engine.setMinute(ts, { cells: [row(ts, RESIDENTIAL, perMinute.residential), row(ts, BOT_FARM, perMinute.botFarm), row(ts, OTHER_HOSTING, perMinute.otherHosting)].map(cellOf) });
+    engine.setMinute(ts, {
+      cells: [
+        row(ts, RESIDENTIAL, perMinute.residential),
+        row(ts, BOT_FARM, perMinute.botFarm),
+        row(ts, OTHER_HOSTING, perMinute.otherHosting),
+      ].map(cellOf),
+    });
     findings = engine.step(ts + MINUTE).findings;
   }
   return findings.filter((finding) => finding.kind === 'asn_concentration');
@@ -96,7 +105,10 @@ describe('asn_concentration', () => {
   it.each([
     [29, 0],
     [31, 1],
-  ])('with %i hosting sends in the half hour (nearly all of a quiet flow) raises %i finding: 30 is the least that matters', (hostingSends, count) => {
-    expect(run({ residential: 0.03, botFarm: hostingSends / 30, otherHosting: 0 })).toHaveLength(count);
-  });
+  ])(
+    'with %i hosting sends in the half hour (nearly all of a quiet flow) raises %i finding: 30 is the least that matters',
+    (hostingSends, count) => {
+      expect(run({ residential: 0.03, botFarm: hostingSends / 30, otherHosting: 0 })).toHaveLength(count);
+    },
+  );
 });

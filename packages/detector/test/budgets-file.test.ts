@@ -38,7 +38,13 @@ describe('budgets file', () => {
     ['an amount in words', 'currency: USD\nbudgets:\n  - app: shop\n    monthly: lots\n', 4, 'budgets[0].monthly', /expected a number/],
     ['a lower-case country', 'currency: USD\nbudgets:\n  - country: br\n    monthly: 5\n', 3, 'budgets[0].country', /ISO 3166/],
     ['a typo in a key', 'currency: USD\nbudgets:\n  - app: shop\n    montly: 5\n', 4, 'budgets[0].montly', /unknown key "montly"/],
-    ['the same scope twice', 'currency: USD\nbudgets:\n  - app: shop\n    monthly: 5\n  - app: shop\n    monthly: 6\n', 5, 'budgets[1]', /line 3/],
+    [
+      'the same scope twice',
+      'currency: USD\nbudgets:\n  - app: shop\n    monthly: 5\n  - app: shop\n    monthly: 6\n',
+      5,
+      'budgets[1]',
+      /line 3/,
+    ],
     ['not YAML', 'currency: [USD\n', 2, '', /./],
   ])('refuses %s with its line and path', (_case, text, line, path, message) => {
     const parsed = parseBudgetsFile(text, 'b.yaml');

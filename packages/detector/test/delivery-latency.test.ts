@@ -33,7 +33,15 @@ function random(seed: number): () => number {
 const bucketOf = (ms: number) => Math.floor(Math.log2(Math.max(ms, 1)) * LATENCY_BUCKETS_PER_DOUBLING);
 
 /** One minute's receipts of a scope and carrier, `count` latencies from the log-normal times `slower`. */
-function minuteOf(next: () => number, ts: number, provider: string, country: string, carrier: string, count: number, slower = 1): DeliveryLatencyMinute {
+function minuteOf(
+  next: () => number,
+  ts: number,
+  provider: string,
+  country: string,
+  carrier: string,
+  count: number,
+  slower = 1,
+): DeliveryLatencyMinute {
   const histogram = new Map<number, number>();
   for (let i = 0; i < count; i += 1) {
     const normal = Math.sqrt(-2 * Math.log(1 - next())) * Math.cos(2 * Math.PI * next());
@@ -53,11 +61,18 @@ interface Run {
  * minute `perMinute` receipts per carrier of twilio in US and vonage in DE; twilio in US is `slower`
  * from `slowFromMinute` on.
  */
-function run(options: { minutes: number; perMinute: number; slower?: number; slowFromMinute?: number; seed: number; config?: DetectorConfig }): Run {
+function run(options: {
+  minutes: number;
+  perMinute: number;
+  slower?: number;
+  slowFromMinute?: number;
+  seed: number;
+  config?: DetectorConfig;
+}): Run {
   const engine = createDetectionEngine(options.config ?? DEFAULT_DETECTOR_CONFIG);
   const hours = [];
   for (let h = T0 - 7 * DAY; h < T0; h += HOUR) {
-    hours.push({ ts: h, provider: 'twilio', country: 'US', delivered: 600, p90_ms: USUAL_P90_MS * (0.95 + 0.1 * ((h / HOUR) % 3) / 2) });
+    hours.push({ ts: h, provider: 'twilio', country: 'US', delivered: 600, p90_ms: USUAL_P90_MS * (0.95 + (0.1 * ((h / HOUR) % 3)) / 2) });
     hours.push({ ts: h, provider: 'vonage', country: 'DE', delivered: 600, p90_ms: USUAL_P90_MS });
   }
   engine.setLatencyHours(hours);

@@ -23,8 +23,8 @@ describe('plannedVolumeMultiplier', () => {
     ['an app inside that country', { country: 'BR', app: 'shop' }, T0, 3],
     ['another country', { country: 'AR' }, T0 + HOUR, 1],
     ['all traffic, which is broader than the campaign', {}, T0 + HOUR, 1],
-    ['the campaign\'s country before it starts', { country: 'BR' }, T0 - 1, 1],
-    ['the campaign\'s country at its end', { country: 'BR' }, T0 + 2 * HOUR, 1],
+    ["the campaign's country before it starts", { country: 'BR' }, T0 - 1, 1],
+    ["the campaign's country at its end", { country: 'BR' }, T0 + 2 * HOUR, 1],
   ])('expects the declared volume for %s only inside the window', (_name, scope, atMs, expected) => {
     expect(plannedVolumeMultiplier([plan({})], scope, atMs)).toBe(expected);
   });

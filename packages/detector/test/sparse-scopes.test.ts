@@ -54,7 +54,14 @@ function poisson(next: () => number, mean: number): number {
 }
 
 function counters(sessions: number, verified: number): Counters {
-  return { ...zeroCounters(), sends: sessions, sessions, verifiedSessions: verified, costEstUsd: sessions * 0.26, receiptsDelivered: sessions };
+  return {
+    ...zeroCounters(),
+    sends: sessions,
+    sessions,
+    verifiedSessions: verified,
+    costEstUsd: sessions * 0.26,
+    receiptsDelivered: sessions,
+  };
 }
 
 /** Rows of one level from fine cells: the dimensions the level drops are '' (asn 0), counters added. */
@@ -71,7 +78,21 @@ function rowsAt(level: (typeof SCOPE_LEVELS)[number], ts: number, cells: MinuteC
       provider: keep.includes('provider') ? cell.provider : '',
     };
     const key = JSON.stringify(scope);
-    const row = byKey.get(key) ?? { ts, ...scope, sends: 0, failed_sends: 0, sessions: 0, verified_sessions: 0, verify_attempts: 0, verify_failures: 0, cost_est_usd: 0, cost_billed_usd: 0, billed_messages: 0, receipts_delivered: 0, receipts_failed: 0 };
+    const row = byKey.get(key) ?? {
+      ts,
+      ...scope,
+      sends: 0,
+      failed_sends: 0,
+      sessions: 0,
+      verified_sessions: 0,
+      verify_attempts: 0,
+      verify_failures: 0,
+      cost_est_usd: 0,
+      cost_billed_usd: 0,
+      billed_messages: 0,
+      receipts_delivered: 0,
+      receipts_failed: 0,
+    };
     row.sends += cell.counters.sends;
     row.sessions += cell.counters.sessions;
     row.verified_sessions += cell.counters.verifiedSessions;
@@ -120,8 +141,10 @@ function replay(seed: number, minutes: number, scenario: Case): { at: number; fi
   return steps;
 }
 
-const firstAt = (steps: { at: number; findings: Finding[] }[], test: (f: Finding) => boolean) => steps.find((s) => s.findings.some(test))?.at;
-const namesSparse = (f: Finding) => f.kind === 'volume_spike' && f.scope.country === 'LK' && (f.scope.prefix === undefined || f.scope.prefix === SPARSE.prefix);
+const firstAt = (steps: { at: number; findings: Finding[] }[], test: (f: Finding) => boolean) =>
+  steps.find((s) => s.findings.some(test))?.at;
+const namesSparse = (f: Finding) =>
+  f.kind === 'volume_spike' && f.scope.country === 'LK' && (f.scope.prefix === undefined || f.scope.prefix === SPARSE.prefix);
 
 describe('sparse prefix baseline', () => {
   it('shrinks toward the country: a prefix with a session every 12 hours expects about that, not zero', () => {
@@ -129,7 +152,10 @@ describe('sparse prefix baseline', () => {
     // No sessions of its own in any sample hour: only its share of the country says what to expect.
     const historyStart = T0 - 7 * DAY;
     for (let h = historyStart; h < T0; h += HOUR) {
-      const cells: MinuteCell[] = [{ ...BUSY, counters: counters(30, 27) }, ...(((h - historyStart) / HOUR) % 12 === 5 ? [{ ...SPARSE, counters: counters(1, 1) }] : [])];
+      const cells: MinuteCell[] = [
+        { ...BUSY, counters: counters(30, 27) },
+        ...(((h - historyStart) / HOUR) % 12 === 5 ? [{ ...SPARSE, counters: counters(1, 1) }] : []),
+      ];
       for (const level of SCOPE_LEVELS) engine.setHours(level, rowsAt(level, h, cells));
     }
     engine.markHistory(historyStart, T0);
@@ -138,7 +164,7 @@ describe('sparse prefix baseline', () => {
     // Share 14.5 / (7 * 24 * 30 + 14.5) of the country's 30 an hour, weighed 3 against 5 empty samples.
     const share = (14 + 0.5) / (7 * 24 * 30 + 14 + 0.5);
     expect(baseline?.ownSamples).toBe(5);
-    expect(baseline?.sessionsPerMinute).toBeCloseTo(((3 * 30 * share) / 8 / 60), 8);
+    expect(baseline?.sessionsPerMinute).toBeCloseTo((3 * 30 * share) / 8 / 60, 8);
     expect(baseline?.parent).toBe('country');
   });
 });
@@ -169,7 +195,9 @@ describe('a ramp in the busy prefix', () => {
   it('is found within the hour', () => {
     // Unverified sessions added at a rate growing from 0 to 1.5 a minute over 60 minutes.
     const steps = replay(13, 70, { extra: (i, next) => [{ ...BUSY, asn: 300, counters: counters(poisson(next, (1.5 * i) / 60), 0) }] });
-    const trend = steps.flatMap((s) => s.findings.map((f) => ({ at: s.at, f }))).find(({ f }) => f.facts.test === 'cusum' || f.facts.test === 'poisson_tail');
+    const trend = steps
+      .flatMap((s) => s.findings.map((f) => ({ at: s.at, f })))
+      .find(({ f }) => f.facts.test === 'cusum' || f.facts.test === 'poisson_tail');
     expect(trend?.at).toBeLessThanOrEqual(60);
     expect(trend?.f.scope.country).toBe('LK');
   });
@@ -182,7 +210,20 @@ describe('a brute force', () => {
     const steps = replay(17, 40, {
       extra: () => [{ ...BUSY, asn: 400, counters: counters(2, 0) }],
       failures: (i) =>
-        sessionsAt(i).map((key) => ({ ts: T0 + i * MINUTE, subject: 'session' as const, key, app: BUSY.app, flow: BUSY.flow, country: BUSY.country, prefix: BUSY.prefix, asn: 400, provider: BUSY.provider, send_minute: T0 + i * MINUTE, attempts: 40, failures: 40 })),
+        sessionsAt(i).map((key) => ({
+          ts: T0 + i * MINUTE,
+          subject: 'session' as const,
+          key,
+          app: BUSY.app,
+          flow: BUSY.flow,
+          country: BUSY.country,
+          prefix: BUSY.prefix,
+          asn: 400,
+          provider: BUSY.provider,
+          send_minute: T0 + i * MINUTE,
+          attempts: 40,
+          failures: 40,
+        })),
     });
     const costKinds = steps.flatMap((s) => s.findings).filter((f) => f.kind !== 'verify_bruteforce');
     expect(costKinds.map((f) => [f.kind, f.scope])).toEqual([]);

@@ -57,8 +57,21 @@ describe('ewma', () => {
 
 describe('anomaly lifecycle', () => {
   const finding = (severity: Finding['severity'], action: Finding['action']): Finding => ({
-    kind: 'volume_spike', scope: { country: 'UZ', prefix: '+998 90' }, severity, action, score: 9, observed: 90, expected: 3,
-    band: { low: 0, high: 12 }, unit: 'sends', costPerHourUsd: 50, windowStartMs: 0, windowEndMs: 60_000, summary: 's', contributors: [], facts: {},
+    kind: 'volume_spike',
+    scope: { country: 'UZ', prefix: '+998 90' },
+    severity,
+    action,
+    score: 9,
+    observed: 90,
+    expected: 3,
+    band: { low: 0, high: 12 },
+    unit: 'sends',
+    costPerHourUsd: 50,
+    windowStartMs: 0,
+    windowEndMs: 60_000,
+    summary: 's',
+    contributors: [],
+    facts: {},
   });
   const T0 = Date.parse('2026-11-24T10:00:00Z');
 

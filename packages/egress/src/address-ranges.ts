@@ -2,16 +2,7 @@ import { BlockList, isIP } from 'node:net';
 
 /** Why an address is no place for the server to send a request of its own. */
 export type RefusedRange =
-  | 'metadata'
-  | 'unspecified'
-  | 'loopback'
-  | 'private'
-  | 'cgnat'
-  | 'link-local'
-  | 'multicast'
-  | 'reserved'
-  | 'unique-local'
-  | 'ipv4-mapped';
+  'metadata' | 'unspecified' | 'loopback' | 'private' | 'cgnat' | 'link-local' | 'multicast' | 'reserved' | 'unique-local' | 'ipv4-mapped';
 
 // Cloud instance metadata services: they hand out credentials to whoever asks from the machine.
 // AWS, GCP and Azure 169.254.169.254 (AWS over IPv6 fd00:ec2::254), ECS task metadata

@@ -24,12 +24,15 @@ export function parseEgressAllow(text: string | undefined): EgressAllow {
     if (version !== 0) {
       const maxPrefix = version === 6 ? 128 : 32;
       const prefix = prefixText === undefined ? maxPrefix : /^\d{1,3}$/.test(prefixText) ? Number(prefixText) : NaN;
-      if (!(prefix >= 0 && prefix <= maxPrefix)) throw new Error(`TOLLGATE_EGRESS_ALLOW: "${entry}" has no valid prefix length (0-${maxPrefix}): write e.g. 10.0.0.0/8`);
+      if (!(prefix >= 0 && prefix <= maxPrefix))
+        throw new Error(`TOLLGATE_EGRESS_ALLOW: "${entry}" has no valid prefix length (0-${maxPrefix}): write e.g. 10.0.0.0/8`);
       allow.ranges.push({ network, prefix });
     } else if (prefixText === undefined && HOST_NAME.test(entry.toLowerCase())) {
       allow.hosts.push(entry.toLowerCase());
     } else {
-      throw new Error(`TOLLGATE_EGRESS_ALLOW: "${entry}" is neither a CIDR range, an IP address nor a host name: write e.g. 10.0.0.0/8, 127.0.0.1 or hooks.internal`);
+      throw new Error(
+        `TOLLGATE_EGRESS_ALLOW: "${entry}" is neither a CIDR range, an IP address nor a host name: write e.g. 10.0.0.0/8, 127.0.0.1 or hooks.internal`,
+      );
     }
   }
   return allow;

@@ -67,7 +67,8 @@ export function createEgressGuard(deps: { allow?: EgressAllow; resolve?: Resolve
   const resolve = deps.resolve ?? systemResolve;
   const allowedHosts = new Set(deps.allow?.hosts ?? []);
   const allowedRanges = new BlockList();
-  for (const { network, prefix } of deps.allow?.ranges ?? []) allowedRanges.addSubnet(network, prefix, isIP(network) === 6 ? 'ipv6' : 'ipv4');
+  for (const { network, prefix } of deps.allow?.ranges ?? [])
+    allowedRanges.addSubnet(network, prefix, isIP(network) === 6 ? 'ipv6' : 'ipv4');
 
   const addressAllowed = (address: string) => allowedRanges.check(address, isIP(address) === 6 ? 'ipv6' : 'ipv4');
 
@@ -101,8 +102,10 @@ export function createEgressGuard(deps: { allow?: EgressAllow; resolve?: Resolve
     } catch {
       return { allowed: false, reason: 'invalid_url', detail: 'not a valid URL' };
     }
-    if (!SCHEMES.has(url.protocol)) return { allowed: false, reason: 'scheme', detail: `${url.protocol} is not allowed: use http or https` };
-    if (url.username !== '' || url.password !== '') return { allowed: false, reason: 'credentials', detail: 'credentials in the URL are not allowed' };
+    if (!SCHEMES.has(url.protocol))
+      return { allowed: false, reason: 'scheme', detail: `${url.protocol} is not allowed: use http or https` };
+    if (url.username !== '' || url.password !== '')
+      return { allowed: false, reason: 'credentials', detail: 'credentials in the URL are not allowed' };
     const hostname = hostOf(url);
     const judged = await judgeHost(hostname);
     if (!Array.isArray(judged)) return judged;
@@ -127,7 +130,10 @@ export function createEgressGuard(deps: { allow?: EgressAllow; resolve?: Resolve
     );
   };
   // Connections of their own, every one made through the guarded lookup (never a socket another client opened).
-  const agents = { 'http:': new HttpAgent({ keepAlive: true, lookup: guardedLookup }), 'https:': new HttpsAgent({ keepAlive: true, lookup: guardedLookup }) };
+  const agents = {
+    'http:': new HttpAgent({ keepAlive: true, lookup: guardedLookup }),
+    'https:': new HttpsAgent({ keepAlive: true, lookup: guardedLookup }),
+  };
 
   /**
    * One HTTP exchange through node's client with the guarded lookup (the global fetch cannot take
@@ -137,16 +143,20 @@ export function createEgressGuard(deps: { allow?: EgressAllow; resolve?: Resolve
     const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
     return new Promise((resolve, reject) => {
       const agent = url.protocol === 'https:' ? agents['https:'] : agents['http:'];
-      const req = request(url, { method, headers: Object.fromEntries(headers), agent, ...(signal && { signal }) }, (res: IncomingMessage) => {
-        const status = res.statusCode ?? 0;
-        const responseHeaders = new Headers();
-        for (const [name, value] of Object.entries(res.headers)) {
-          for (const one of Array.isArray(value) ? value : value === undefined ? [] : [value]) responseHeaders.append(name, one);
-        }
-        if (NULL_BODY_STATUSES.has(status)) res.resume();
-        const stream = NULL_BODY_STATUSES.has(status) ? null : (Readable.toWeb(res) as ReadableStream<Uint8Array>);
-        resolve(new Response(stream, { status, statusText: res.statusMessage ?? '', headers: responseHeaders }));
-      });
+      const req = request(
+        url,
+        { method, headers: Object.fromEntries(headers), agent, ...(signal && { signal }) },
+        (res: IncomingMessage) => {
+          const status = res.statusCode ?? 0;
+          const responseHeaders = new Headers();
+          for (const [name, value] of Object.entries(res.headers)) {
+            for (const one of Array.isArray(value) ? value : value === undefined ? [] : [value]) responseHeaders.append(name, one);
+          }
+          if (NULL_BODY_STATUSES.has(status)) res.resume();
+          const stream = NULL_BODY_STATUSES.has(status) ? null : (Readable.toWeb(res) as ReadableStream<Uint8Array>);
+          resolve(new Response(stream, { status, statusText: res.statusMessage ?? '', headers: responseHeaders }));
+        },
+      );
       req.on('error', (error: Error & { cause?: unknown }) => {
         // As fetch does: an aborted request rejects with the signal's reason (a TimeoutError for AbortSignal.timeout).
         if (signal?.aborted) reject(signal.reason);

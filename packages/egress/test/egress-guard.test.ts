@@ -34,15 +34,22 @@ describe('refused ranges', () => {
     expect(refusedRange(address)).toBe(range);
   });
 
-  it.each(['8.8.8.8', '203.0.113.10', '172.32.0.1', '100.128.0.1', '2001:4860:4860::8888', '64:ff9b::808:808'])('lets public %s through', (address) => {
-    expect(refusedRange(address)).toBeUndefined();
-  });
+  it.each(['8.8.8.8', '203.0.113.10', '172.32.0.1', '100.128.0.1', '2001:4860:4860::8888', '64:ff9b::808:808'])(
+    'lets public %s through',
+    (address) => {
+      expect(refusedRange(address)).toBeUndefined();
+    },
+  );
 });
 
 describe('TOLLGATE_EGRESS_ALLOW', () => {
   it('reads ranges, single addresses and host names, separated by commas or spaces', () => {
     expect(parseEgressAllow('10.20.0.0/16, 127.0.0.1 fd00::/8,Hooks.Internal')).toEqual({
-      ranges: [{ network: '10.20.0.0', prefix: 16 }, { network: '127.0.0.1', prefix: 32 }, { network: 'fd00::', prefix: 8 }],
+      ranges: [
+        { network: '10.20.0.0', prefix: 16 },
+        { network: '127.0.0.1', prefix: 32 },
+        { network: 'fd00::', prefix: 8 },
+      ],
       hosts: ['hooks.internal'],
     });
   });
@@ -97,9 +104,16 @@ describe('egress guard', () => {
 
   it('refuses a name when any address it resolves to is refused, and allows a public one', async () => {
     const guard = createEgressGuard({ resolve });
-    dns.set('mixed.example', [{ address: '203.0.113.7', family: 4 }, { address: '10.0.0.7', family: 4 }]);
+    dns.set('mixed.example', [
+      { address: '203.0.113.7', family: 4 },
+      { address: '10.0.0.7', family: 4 },
+    ]);
     dns.set('public.example', [{ address: '203.0.113.8', family: 4 }]);
-    expect(await guard.check('https://mixed.example/x')).toMatchObject({ allowed: false, range: 'private', detail: expect.stringContaining('mixed.example resolves to 10.0.0.7, a private address') });
+    expect(await guard.check('https://mixed.example/x')).toMatchObject({
+      allowed: false,
+      range: 'private',
+      detail: expect.stringContaining('mixed.example resolves to 10.0.0.7, a private address'),
+    });
     expect(await guard.check('https://public.example/x')).toMatchObject({ allowed: true, via: 'public' });
   });
 
@@ -117,7 +131,9 @@ describe('egress guard', () => {
     expect((await guard.check(`http://rebind.example:${port}/`)).allowed).toBe(true);
     dns.set('rebind.example', [{ address: '127.0.0.1', family: 4 }]);
     const before = hits.length;
-    await expect(guard.fetch(`http://rebind.example:${port}/hook`, { method: 'POST', body: '{}' })).rejects.toBeInstanceOf(EgressRefusedError);
+    await expect(guard.fetch(`http://rebind.example:${port}/hook`, { method: 'POST', body: '{}' })).rejects.toBeInstanceOf(
+      EgressRefusedError,
+    );
     expect(hits.length).toBe(before);
     await guard.close();
   });
@@ -137,13 +153,15 @@ describe('egress guard', () => {
     expect((await guard.fetch(`http://127.0.0.1:${port}/redirect?to=${inside}`)).status).toBe(200);
     expect(hits).toContain('GET /landed');
     const metadata = encodeURIComponent('http://169.254.169.254/latest/meta-data/');
-    await expect(guard.fetch(`http://127.0.0.1:${port}/redirect?to=${metadata}`)).rejects.toMatchObject({ decision: { range: 'metadata' } });
+    await expect(guard.fetch(`http://127.0.0.1:${port}/redirect?to=${metadata}`)).rejects.toMatchObject({
+      decision: { range: 'metadata' },
+    });
     // With redirect: 'manual' the caller gets the 3xx and nothing is followed.
     expect((await guard.fetch(`http://127.0.0.1:${port}/redirect?to=${metadata}`, { redirect: 'manual' })).status).toBe(302);
     await guard.close();
   });
 
-  it('rejects with the signal\'s reason when the caller gives up, as fetch does (a TimeoutError stays one)', async () => {
+  it("rejects with the signal's reason when the caller gives up, as fetch does (a TimeoutError stays one)", async () => {
     const guard = createEgressGuard({ resolve, allow: allowOf('127.0.0.1') });
     const controller = new AbortController();
     const pending = guard.fetch(`http://127.0.0.1:${port}/hang`, { method: 'POST', body: '{}', signal: controller.signal });

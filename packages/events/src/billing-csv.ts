@@ -38,7 +38,8 @@ export function parseBillingCsv(text: string): ParsedBillingCsv {
   const table = readCsvTable(text, COLUMNS, 'billing line');
   const items = table.rows.map(({ line, cells }) => {
     const value: BillingCsvValue = {};
-    for (const [field, cell] of Object.entries(cells) as [keyof BillingInput, string][]) value[field] = convert(field, cell, table.columns[field]);
+    for (const [field, cell] of Object.entries(cells) as [keyof BillingInput, string][])
+      value[field] = convert(field, cell, table.columns[field]);
     return { line, value };
   });
   return { items, rejected: table.rejected };

@@ -28,9 +28,7 @@ export function isKnownCountry(country: string): boolean {
 
 /** The calling code of a known country ("GB" -> "44"); undefined for "XX" and unknown codes. */
 export function callingCodeOf(country: string): string | undefined {
-  return country !== NON_GEOGRAPHIC_COUNTRY && KNOWN_COUNTRIES.has(country)
-    ? getCountryCallingCode(country as CountryCode)
-    : undefined;
+  return country !== NON_GEOGRAPHIC_COUNTRY && KNOWN_COUNTRIES.has(country) ? getCountryCallingCode(country as CountryCode) : undefined;
 }
 
 export function isNonGeographicCallingCode(callingCode: string): boolean {

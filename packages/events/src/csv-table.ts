@@ -51,7 +51,12 @@ export function readCsvTable<F extends string>(text: string, fields: Record<F, C
     const reason = `empty file (expected a header row, then one ${what} per row)`;
     return { columns: {}, rows: [], rejected: [{ line: HEADER_LINE, field: '', reason }] };
   }
-  const names = header.record.map((name) => name.trim().toLowerCase().replace(/[\s-]+/g, '_'));
+  const names = header.record.map((name) =>
+    name
+      .trim()
+      .toLowerCase()
+      .replace(/[\s-]+/g, '_'),
+  );
   const positions: Partial<Record<F, number>> = {};
   const columns: Partial<Record<F, string>> = {};
   for (const [field, column] of Object.entries(fields) as [F, CsvColumn][]) {

@@ -116,7 +116,11 @@ function formatIpv6(hextets: readonly number[]): string {
     }
     start += length;
   }
-  const text = (from: number, to: number) => hextets.slice(from, to).map((h) => h.toString(16)).join(':');
+  const text = (from: number, to: number) =>
+    hextets
+      .slice(from, to)
+      .map((h) => h.toString(16))
+      .join(':');
   if (bestStart === -1) return text(0, hextets.length);
   return `${text(0, bestStart)}::${text(bestStart + bestLength, hextets.length)}`;
 }

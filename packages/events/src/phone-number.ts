@@ -87,7 +87,7 @@ export function createPhoneNormalizer({ maxCachedBlocks = DEFAULT_MAX_CACHED_BLO
         return problem(
           'country',
           `"${claimedCountry}" does not match the phone number, which is a ${country} number (+${facts.callingCode});` +
-            ' send the number\'s country or omit the field to have it derived',
+            " send the number's country or omit the field to have it derived",
         );
       }
       return {
@@ -112,8 +112,7 @@ function parseFacts(phone: string): BlockFacts {
       return {
         possible: false,
         reason:
-          `wrong length for a +${callingCode} number:` +
-          ' check for missing or extra digits (E.164 has no trunk 0 after the country code)',
+          `wrong length for a +${callingCode} number:` + ' check for missing or extra digits (E.164 has no trunk 0 after the country code)',
       };
     }
     // Possible but not valid means a range the metadata does not list yet: kept (typed

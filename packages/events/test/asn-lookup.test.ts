@@ -39,7 +39,7 @@ describe('loadAsnDatabase', () => {
 
   it.each([
     ['an AS number with ranges', 16509, { asn: 16509, org: 'Amazon.com, Inc.', hosting: true }],
-    ['Linode, listed by number under Akamai\'s name', 63949, { asn: 63949, org: 'Akamai Technologies, Inc.', hosting: true }],
+    ["Linode, listed by number under Akamai's name", 63949, { asn: 63949, org: 'Akamai Technologies, Inc.', hosting: true }],
     ['an AS number without ranges', 4_294_967_295, null],
   ])('knows the organisation of %s', (_name, asn, expected) => {
     expect(db.byAsn(asn)).toEqual(expected);
@@ -53,7 +53,11 @@ describe('loadAsnDatabase with given files', () => {
     ['a quoted organisation with a comma', '1.0.0.255', { asn: 13335, org: 'Cloudflare, Inc.', hosting: false }],
     ['doubled quotes inside a quoted organisation', '2.26.215.255', { asn: 201907, org: 'LLC "SPUTNIK"', hosting: false }],
     ['the start of a range', '3.0.0.0', { asn: 16509, org: 'Amazon.com Inc', hosting: true }],
-    ['the last address of a 128-bit range', '2001::ffff:ffff:ffff:ffff:ffff:ffff', { asn: 6939, org: 'Hurricane Electric LLC', hosting: false }],
+    [
+      'the last address of a 128-bit range',
+      '2001::ffff:ffff:ffff:ffff:ffff:ffff',
+      { asn: 6939, org: 'Hurricane Electric LLC', hosting: false },
+    ],
     ['the gap between two ranges', '1.0.1.0', null],
     ['an address past the last range', '3.0.1.0', null],
     ['an address before the first range', '0.255.255.255', null],

@@ -14,7 +14,10 @@ function documentedFields(kind: string): Map<string, string> {
 
 describe('docs/event-contract.md', () => {
   it.each(Object.keys(EVENT_SCHEMAS))('lists every field of the %s schema, with whether it is required', (kind) => {
-    const schema = EVENT_SCHEMAS[kind as keyof typeof EVENT_SCHEMAS] as { properties: Record<string, unknown>; required: readonly string[] };
+    const schema = EVENT_SCHEMAS[kind as keyof typeof EVENT_SCHEMAS] as {
+      properties: Record<string, unknown>;
+      required: readonly string[];
+    };
     const expected = new Map(Object.keys(schema.properties).map((field) => [field, schema.required.includes(field) ? 'yes' : 'no']));
     expect(documentedFields(kind)).toEqual(expected);
   });

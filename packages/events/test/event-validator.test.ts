@@ -6,11 +6,14 @@ import { BILLING, NOW_MS, RECEIPT, SEND, VERIFY } from './fixtures/events.ts';
 const VALID: Record<EventKind, Record<string, unknown>> = { send: SEND, verify: VERIFY, billing: BILLING, receipt: RECEIPT };
 
 describe('validateEvent', () => {
-  it.each(Object.entries(VALID) as [EventKind, Record<string, unknown>][])('accepts a valid %s event and parses its time', (kind, event) => {
-    const result = validateEvent[kind](event, NOW_MS);
-    expect(result.ok).toBe(true);
-    expect(result.ok && result.value.tsMs).toBeGreaterThan(Date.UTC(2024, 0, 1));
-  });
+  it.each(Object.entries(VALID) as [EventKind, Record<string, unknown>][])(
+    'accepts a valid %s event and parses its time',
+    (kind, event) => {
+      const result = validateEvent[kind](event, NOW_MS);
+      expect(result.ok).toBe(true);
+      expect(result.ok && result.value.tsMs).toBeGreaterThan(Date.UTC(2024, 0, 1));
+    },
+  );
 
   it.each([
     ['send', { ...SEND, unknown_extra: 1, channel: 'whatsapp', asn: 16509, country: 'GB', device_id: 'd1', user_agent: 'Mozilla/5.0' }],
@@ -24,9 +27,21 @@ describe('validateEvent', () => {
   it.each([
     ['send', 'a missing field', { ...SEND, app: undefined }, 'app', /^required field is missing/],
     ['send', 'a wrong type', { ...SEND, cost: '0.04' }, 'cost', /^must be a number \(got a string\)/],
-    ['send', 'a cost past what a double holds (1e400 parses as Infinity)', { ...SEND, cost: JSON.parse('1e400') }, 'cost', /got a number too large to represent/],
+    [
+      'send',
+      'a cost past what a double holds (1e400 parses as Infinity)',
+      { ...SEND, cost: JSON.parse('1e400') },
+      'cost',
+      /got a number too large to represent/,
+    ],
     ['send', 'a non-integer asn', { ...SEND, asn: 1.5 }, 'asn', /^must be a whole number/],
-    ['send', 'an unknown flow', { ...SEND, flow: 'checkout' }, 'flow', /unknown value "checkout" \(expected one of: signup, login, recovery, step_up\)/],
+    [
+      'send',
+      'an unknown flow',
+      { ...SEND, flow: 'checkout' },
+      'flow',
+      /unknown value "checkout" \(expected one of: signup, login, recovery, step_up\)/,
+    ],
     ['send', 'an unknown channel', { ...SEND, channel: 'fax' }, 'channel', /expected one of: sms, voice, whatsapp, email/],
     ['send', 'an unknown status', { ...SEND, status: 'sent' }, 'status', /expected one of: accepted, failed/],
     ['send', 'control characters in an identifier', { ...SEND, session_id: 'abc\u0000def' }, 'session_id', /control characters/],
@@ -34,7 +49,13 @@ describe('validateEvent', () => {
     ['send', 'an empty identifier', { ...SEND, event_id: '' }, 'event_id', /must not be empty/],
     ['send', 'an over-long identifier', { ...SEND, event_id: 'e'.repeat(129) }, 'event_id', /longer than 128 characters/],
     ['send', 'an over-long user agent', { ...SEND, user_agent: 'u'.repeat(513) }, 'user_agent', /longer than 512/],
-    ['send', 'a phone that is not E.164', { ...SEND, phone: '07400 123456' }, 'phone', /not a valid E.164 number \(expected \+<country code><number>/],
+    [
+      'send',
+      'a phone that is not E.164',
+      { ...SEND, phone: '07400 123456' },
+      'phone',
+      /not a valid E.164 number \(expected \+<country code><number>/,
+    ],
     ['send', 'an invalid ip', { ...SEND, ip: '300.1.1.1' }, 'ip', /not a valid IPv4 or IPv6 address/],
     ['send', 'a negative cost', { ...SEND, cost: -0.01 }, 'cost', /must not be negative/],
     ['send', 'an unknown currency', { ...SEND, currency: 'XYZ' }, 'currency', /unsupported currency "XYZ"/],
@@ -48,7 +69,13 @@ describe('validateEvent', () => {
     ['verify', 'a success that is not boolean', { ...VERIFY, success: 'yes' }, 'success', /must be a boolean/],
     ['billing', 'a fractional segment count', { ...BILLING, segments: 1.5 }, 'segments', /whole number/],
     ['billing', 'more segments than SMS allows', { ...BILLING, segments: 256 }, 'segments', /at most 255/],
-    ['receipt', 'an unknown receipt status', { ...RECEIPT, status: 'read' }, 'status', /expected one of: delivered, undelivered, failed, sent, queued, unknown/],
+    [
+      'receipt',
+      'an unknown receipt status',
+      { ...RECEIPT, status: 'read' },
+      'status',
+      /expected one of: delivered, undelivered, failed, sent, queued, unknown/,
+    ],
     ['receipt', 'a malformed mcc_mnc', { ...RECEIPT, mcc_mnc: '234-10' }, 'mcc_mnc', /5 or 6 digits/],
   ] as const)('rejects in a %s event %s, naming the field', (kind, _name, event, field, reason) => {
     const result = validateEvent[kind](event, NOW_MS);

@@ -49,27 +49,46 @@ describe('normalizer.send', () => {
 
   it.each([
     ['asn, org and hosting from an AWS ip', { ip: '52.95.110.1' }, { asn: 16509, asn_org: 'Amazon.com, Inc.', asn_hosting: 1 }],
-    ['org from the database when the given asn matches the ip', { ip: '52.95.110.1', asn: 16509 }, { asn: 16509, asn_org: 'Amazon.com, Inc.', asn_hosting: 1 }],
-    ['the given asn and its own org when it differs from the ip\'s', { ip: '1.0.0.1', asn: 24940 }, { asn: 24940, asn_org: 'Hetzner Online GmbH', asn_hosting: 1 }],
-    ['a given asn the database does not know, without org', { ip: '1.0.0.1', asn: 4_200_000_000 }, { asn: 4_200_000_000, asn_org: '', asn_hosting: 0 }],
+    [
+      'org from the database when the given asn matches the ip',
+      { ip: '52.95.110.1', asn: 16509 },
+      { asn: 16509, asn_org: 'Amazon.com, Inc.', asn_hosting: 1 },
+    ],
+    [
+      "the given asn and its own org when it differs from the ip's",
+      { ip: '1.0.0.1', asn: 24940 },
+      { asn: 24940, asn_org: 'Hetzner Online GmbH', asn_hosting: 1 },
+    ],
+    [
+      'a given asn the database does not know, without org',
+      { ip: '1.0.0.1', asn: 4_200_000_000 },
+      { asn: 4_200_000_000, asn_org: '', asn_hosting: 0 },
+    ],
     ['asn 0 for an unrouted ip', { ip: '10.1.2.3' }, { asn: 0, asn_org: '' }],
     ['an IPv6 client in its /64', { ip: '2a01:4f8:0:1::2' }, { ip: '2a01:4f8:0:1::2', ip_subnet: '2a01:4f8:0:1::/64', asn: 24940 }],
     ['a mapped IPv4 client as plain IPv4', { ip: '::ffff:52.95.110.1' }, { ip: '52.95.110.1', ip_subnet: '52.95.110.0/24', asn: 16509 }],
     ['USD when currency is absent', { currency: undefined, cost: 0.05 }, { currency: 'USD', cost_usd: 0.05 }],
     ['the country when it matches', { country: 'GB' }, { country: 'GB' }],
-    ['the optional fields when present', { channel: 'voice', message_id: 'SM1', device_id: 'dev-1', user_agent: 'UA/1.0' }, { channel: 'voice', message_id: 'SM1', device_id: 'dev-1', user_agent: 'UA/1.0' }],
+    [
+      'the optional fields when present',
+      { channel: 'voice', message_id: 'SM1', device_id: 'dev-1', user_agent: 'UA/1.0' },
+      { channel: 'voice', message_id: 'SM1', device_id: 'dev-1', user_agent: 'UA/1.0' },
+    ],
     ['epoch milliseconds as they are', { ts: NOW_MS - 5 }, { ts: NOW_MS - 5 }],
   ])('fills %s', (_name, overrides, expected) => {
     expect(sendRow(overrides)).toMatchObject(expected);
   });
 
   it.each([
-    ['a country that is not the number\'s', { country: 'FR' }, 'country', /"FR" does not match the phone number, which is a GB number/],
+    ["a country that is not the number's", { country: 'FR' }, 'country', /"FR" does not match the phone number, which is a GB number/],
     ['an unknown country code', { country: 'ZZ' }, 'country', /unknown country code "ZZ"/],
     ['an impossible number', { phone: '+4474001234567' }, 'phone', /wrong length/],
     ['an unknown currency', { currency: 'ABC' }, 'currency', /unsupported currency/],
   ])('rejects %s with its line', (_name, overrides, field, reason) => {
-    expect(normalizer.send({ ...SEND, ...overrides }, 7)).toEqual({ ok: false, rejected: [{ line: 7, field, reason: expect.stringMatching(reason) }] });
+    expect(normalizer.send({ ...SEND, ...overrides }, 7)).toEqual({
+      ok: false,
+      rejected: [{ line: 7, field, reason: expect.stringMatching(reason) }],
+    });
   });
 
   it('rejects every bad field of an event at once', () => {
@@ -80,28 +99,81 @@ describe('normalizer.send', () => {
 
 describe('normalizer.verify', () => {
   it.each([
-    ['a bare verify, scope left for the ingest layer', VERIFY, { phone_hash: '', ip: '', ip_subnet: '', success: 1, send_ts: 0, app: 'web', flow: '', country: '', prefix: '', asn: 0, provider: '', session_verified: 1 }],
+    [
+      'a bare verify, scope left for the ingest layer',
+      VERIFY,
+      {
+        phone_hash: '',
+        ip: '',
+        ip_subnet: '',
+        success: 1,
+        send_ts: 0,
+        app: 'web',
+        flow: '',
+        country: '',
+        prefix: '',
+        asn: 0,
+        provider: '',
+        session_verified: 1,
+      },
+    ],
     ['a failed verify', { ...VERIFY, success: false }, { success: 0, session_verified: 0 }],
-    ['the phone it knows, hashed, with country and prefix', { ...VERIFY, phone: '+447400123456' }, { phone_hash: hasher.phone('+447400123456'), country: 'GB', prefix: '+44 740' }],
-    ['its ip and subnet, but not its network as the send\'s', { ...VERIFY, ip: '52.95.110.1' }, { ip: '52.95.110.1', ip_subnet: '52.95.110.0/24', asn: 0 }],
+    [
+      'the phone it knows, hashed, with country and prefix',
+      { ...VERIFY, phone: '+447400123456' },
+      { phone_hash: hasher.phone('+447400123456'), country: 'GB', prefix: '+44 740' },
+    ],
+    [
+      "its ip and subnet, but not its network as the send's",
+      { ...VERIFY, ip: '52.95.110.1' },
+      { ip: '52.95.110.1', ip_subnet: '52.95.110.0/24', asn: 0 },
+    ],
   ])('normalizes %s', (_name, input, expected) => {
     const result = normalizer.verify(input, 1);
-    expect(result).toEqual({ ok: true, row: expect.objectContaining({ event_id: 'evt-verify-1', ts: NOW_MS - 30_000, session_id: 'sess-1', ...expected }) });
+    expect(result).toEqual({
+      ok: true,
+      row: expect.objectContaining({ event_id: 'evt-verify-1', ts: NOW_MS - 30_000, session_id: 'sess-1', ...expected }),
+    });
   });
 
   it('rejects an invalid phone', () => {
-    expect(normalizer.verify({ ...VERIFY, phone: '+999123456789' }, 2)).toEqual({ ok: false, rejected: [{ line: 2, field: 'phone', reason: expect.any(String) }] });
+    expect(normalizer.verify({ ...VERIFY, phone: '+999123456789' }, 2)).toEqual({
+      ok: false,
+      rejected: [{ line: 2, field: 'phone', reason: expect.any(String) }],
+    });
   });
 });
 
 describe('normalizer.billing', () => {
   it.each([
-    ['a minimal line', BILLING, { prefix: '', segments: 1, currency: 'USD', cost_usd: 0.0395, country: 'GB', provider: 'twilio', app: '', flow: '', asn: 0, send_ts: 0 }],
+    [
+      'a minimal line',
+      BILLING,
+      {
+        prefix: '',
+        segments: 1,
+        currency: 'USD',
+        cost_usd: 0.0395,
+        country: 'GB',
+        provider: 'twilio',
+        app: '',
+        flow: '',
+        asn: 0,
+        send_ts: 0,
+      },
+    ],
     ['a prefix in the shared convention', { ...BILLING, phone_prefix: '447401' }, { prefix: '+44 740' }],
-    ['segments and a currency', { ...BILLING, segments: 3, cost: 0.933, currency: 'EUR' }, { segments: 3, cost: 0.933, currency: 'EUR', cost_usd: 1 }],
+    [
+      'segments and a currency',
+      { ...BILLING, segments: 3, cost: 0.933, currency: 'EUR' },
+      { segments: 3, cost: 0.933, currency: 'EUR', cost_usd: 1 },
+    ],
   ])('normalizes %s', (_name, input, expected) => {
     const result = normalizer.billing(input, 1);
-    expect(result).toEqual({ ok: true, row: expect.objectContaining({ event_id: BILLING.event_id, ts: Date.UTC(2024, 5, 1, 11), ...expected }) });
+    expect(result).toEqual({
+      ok: true,
+      row: expect.objectContaining({ event_id: BILLING.event_id, ts: Date.UTC(2024, 5, 1, 11), ...expected }),
+    });
   });
 
   it('rejects a prefix of another country', () => {
@@ -114,12 +186,39 @@ describe('normalizer.billing', () => {
 
 describe('normalizer.receipt', () => {
   it.each([
-    ['a receipt without event_id, keyed by provider, message and status', RECEIPT, { event_id: `twilio:${RECEIPT.message_id}:delivered`, error_code: '', phone_hash: '', mcc_mnc: '', country: '', prefix: '' }],
+    [
+      'a receipt without event_id, keyed by provider, message and status',
+      RECEIPT,
+      { event_id: `twilio:${RECEIPT.message_id}:delivered`, error_code: '', phone_hash: '', mcc_mnc: '', country: '', prefix: '' },
+    ],
     ['a receipt with its own event_id', { ...RECEIPT, event_id: 'r-1' }, { event_id: 'r-1' }],
-    ['a receipt with phone, error and network', { ...RECEIPT, status: 'undelivered', phone: '+447400123456', error_code: '30003', mcc_mnc: '23410' }, { status: 'undelivered', phone_hash: hasher.phone('+447400123456'), error_code: '30003', mcc_mnc: '23410', country: 'GB', prefix: '+44 740' }],
+    [
+      'a receipt with phone, error and network',
+      { ...RECEIPT, status: 'undelivered', phone: '+447400123456', error_code: '30003', mcc_mnc: '23410' },
+      {
+        status: 'undelivered',
+        phone_hash: hasher.phone('+447400123456'),
+        error_code: '30003',
+        mcc_mnc: '23410',
+        country: 'GB',
+        prefix: '+44 740',
+      },
+    ],
   ])('normalizes %s', (_name, input, expected) => {
     const result = normalizer.receipt(input, 1);
-    expect(result).toEqual({ ok: true, row: expect.objectContaining({ ts: Date.UTC(2024, 5, 1, 11, 59, 30), provider: 'twilio', message_id: RECEIPT.message_id, send_ts: 0, app: '', flow: '', asn: 0, ...expected }) });
+    expect(result).toEqual({
+      ok: true,
+      row: expect.objectContaining({
+        ts: Date.UTC(2024, 5, 1, 11, 59, 30),
+        provider: 'twilio',
+        message_id: RECEIPT.message_id,
+        send_ts: 0,
+        app: '',
+        flow: '',
+        asn: 0,
+        ...expected,
+      }),
+    });
   });
 });
 

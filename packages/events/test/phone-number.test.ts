@@ -7,7 +7,11 @@ describe('createPhoneNormalizer().normalize', () => {
   it.each([
     ['a UK mobile', '+447400123456', { country: 'GB', prefix: '+44 740', numberType: 'mobile', block: '+447400123' }],
     ['a Guernsey mobile on +44', '+447911123456', { country: 'GG', prefix: '+44 791', numberType: 'mobile', block: '+447911123' }],
-    ['a NANP number in the US', '+14155552671', { country: 'US', prefix: '+1 415', numberType: 'fixed_line_or_mobile', block: '+14155552' }],
+    [
+      'a NANP number in the US',
+      '+14155552671',
+      { country: 'US', prefix: '+1 415', numberType: 'fixed_line_or_mobile', block: '+14155552' },
+    ],
     ['a NANP number in Canada', '+16135550123', { country: 'CA', prefix: '+1 613' }],
     ['a +7 number in Kazakhstan', '+77012345678', { country: 'KZ', prefix: '+7 701', numberType: 'mobile' }],
     ['an Italian fixed line keeping its leading 0', '+390612345678', { country: 'IT', prefix: '+39 061', numberType: 'fixed_line' }],
@@ -32,10 +36,10 @@ describe('createPhoneNormalizer().normalize', () => {
   });
 
   it.each([
-    ['the number\'s own country', '+447400123456', 'GB', 'GB'],
-    ['a country sharing the calling code, keeping the number\'s', '+447911123456', 'GB', 'GG'],
-    ['a NANP neighbour, keeping the number\'s', '+14155552671', 'CA', 'US'],
-    ['the event\'s country for an unlisted range of a shared plan', '+447700900123', 'JE', 'JE'],
+    ["the number's own country", '+447400123456', 'GB', 'GB'],
+    ["a country sharing the calling code, keeping the number's", '+447911123456', 'GB', 'GG'],
+    ["a NANP neighbour, keeping the number's", '+14155552671', 'CA', 'US'],
+    ["the event's country for an unlisted range of a shared plan", '+447700900123', 'JE', 'JE'],
     ['XX for a non-geographic number', '+881612345678', 'XX', 'XX'],
   ])('accepts a claimed country that is %s', (_name, phone, claimed, stored) => {
     const result = phones.normalize(phone, claimed);
@@ -47,7 +51,10 @@ describe('createPhoneNormalizer().normalize', () => {
     ['US for a French number', '+33612345678', 'US', /which is a FR number \(\+33\)/],
     ['XX for a geographic number', '+447400123456', 'XX', /"XX" does not match/],
   ])('rejects a claimed country that is %s', (_name, phone, claimed, reason) => {
-    expect(phones.normalize(phone, claimed)).toEqual({ ok: false, problems: [{ field: 'country', reason: expect.stringMatching(reason) }] });
+    expect(phones.normalize(phone, claimed)).toEqual({
+      ok: false,
+      problems: [{ field: 'country', reason: expect.stringMatching(reason) }],
+    });
   });
 
   it('answers every number of a block from one cached parse, with its own number and prefix', () => {
@@ -90,7 +97,12 @@ describe('normalizePhonePrefix', () => {
   ])('rejects %s', (_name, raw, country) => {
     expect(normalizePhonePrefix(raw, country)).toEqual({
       ok: false,
-      problems: [{ field: 'phone_prefix', reason: expect.stringMatching(/^not an international prefix of a .. number \(expected \+\d+ followed by national digits/) }],
+      problems: [
+        {
+          field: 'phone_prefix',
+          reason: expect.stringMatching(/^not an international prefix of a .. number \(expected \+\d+ followed by national digits/),
+        },
+      ],
     });
   });
 });

@@ -23,8 +23,7 @@ export type NormalizeFn<K extends EventKind> = (
 export type Normalizers = { [K in EventKind]: NormalizeFn<K> };
 
 export type IngestResult =
-  | { ok: true; accepted: number; duplicates: number; rejected: Rejection[] }
-  | { ok: false; reason: 'overloaded'; retryAfterS: number };
+  { ok: true; accepted: number; duplicates: number; rejected: Rejection[] } | { ok: false; reason: 'overloaded'; retryAfterS: number };
 
 export interface IngestorOptions {
   /** A retried event is recognised if it was first stored less than this long ago (default 24 h). */
@@ -160,7 +159,8 @@ export function createIngestor(deps: {
       }
     }
     for (const [app, { ids, minTs }] of missingSessions) {
-      for (const send of await sendScopesBySession(store, app, [...ids], minTs - VERIFY_LOOKBACK_MS)) rememberSend(send, send.send_ts, true);
+      for (const send of await sendScopesBySession(store, app, [...ids], minTs - VERIFY_LOOKBACK_MS))
+        rememberSend(send, send.send_ts, true);
     }
     if (missingMessages.ids.size > 0) {
       const sends = await sendScopesByMessage(store, [...missingMessages.ids], missingMessages.minTs - missingMessages.lookbackMs);
@@ -197,7 +197,10 @@ export function createIngestor(deps: {
 
   async function writeBatch(batch: Pending[]): Promise<void> {
     const fresh = new Map<Pending, RowsByKind[EventKind][]>();
-    const flushIds = Object.fromEntries((['send', 'verify', 'billing', 'receipt'] as const).map((k) => [k, new Set<string>()])) as Record<EventKind, Set<string>>;
+    const flushIds = Object.fromEntries((['send', 'verify', 'billing', 'receipt'] as const).map((k) => [k, new Set<string>()])) as Record<
+      EventKind,
+      Set<string>
+    >;
     for (const item of batch) {
       const keep: RowsByKind[EventKind][] = [];
       for (const { row } of item.rows) {
@@ -263,10 +266,18 @@ export function createIngestor(deps: {
     flushIds: Record<EventKind, Set<string>>,
   ): Promise<void> {
     claims = new Map();
-    const elsewhere = await claimFlush(shared, new Map(KINDS.filter((kind) => flushIds[kind].size > 0).map((kind) => [kind, [...flushIds[kind]]])), wait);
+    const elsewhere = await claimFlush(
+      shared,
+      new Map(KINDS.filter((kind) => flushIds[kind].size > 0).map((kind) => [kind, [...flushIds[kind]]])),
+      wait,
+    );
     for (const item of batch) {
       const stored = elsewhere.get(item.kind);
-      if (stored !== undefined && stored.size > 0) fresh.set(item, fresh.get(item)!.filter((row) => !stored.has(row.event_id)));
+      if (stored !== undefined && stored.size > 0)
+        fresh.set(
+          item,
+          fresh.get(item)!.filter((row) => !stored.has(row.event_id)),
+        );
     }
     for (const [kind, stored] of elsewhere) {
       for (const id of stored) {
@@ -282,7 +293,10 @@ export function createIngestor(deps: {
    * `session_verified`): a session counts once, however many codes it was sent or tried. Returns
    * the sessions marked, to be recorded as counted once their rows are stored.
    */
-  function countSessions(batch: Pending[], fresh: Map<Pending, RowsByKind[EventKind][]>): { started: Set<KnownSession>; verified: Set<KnownSession> } {
+  function countSessions(
+    batch: Pending[],
+    fresh: Map<Pending, RowsByKind[EventKind][]>,
+  ): { started: Set<KnownSession>; verified: Set<KnownSession> } {
     const started = new Set<KnownSession>();
     const verified = new Set<KnownSession>();
     for (const item of batch) {
@@ -320,7 +334,8 @@ export function createIngestor(deps: {
         for await (const ids of recentEventIds(store, kind, since)) for (const id of ids) seen[kind].set(id, 1);
       }
       const sessionsSince = clock() - SESSION_WARM_MS;
-      for await (const sends of recentSessionSends(store, sessionsSince, options.scopeIndexSize)) for (const send of sends) rememberSend(send, send.send_ts, true);
+      for await (const sends of recentSessionSends(store, sessionsSince, options.scopeIndexSize))
+        for (const send of sends) rememberSend(send, send.send_ts, true);
       for await (const keys of recentVerifiedSessions(store, sessionsSince)) {
         for (const [app, sessionId] of keys) {
           const known = bySession.get(sessionKey(app, sessionId));

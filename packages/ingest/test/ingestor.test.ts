@@ -22,17 +22,51 @@ const normalizers: Normalizers = { send: passThrough, verify: passThrough, billi
 
 function send(id: string, session: string, country = 'GB'): SendRow {
   return {
-    event_id: id, ts: T0, app: 'shop', flow: 'login', session_id: session, phone_hash: `h-${id}`, block_hash: 'b', country,
-    prefix: `+${country}`, number_type: 'MOBILE', ip: '1.1.1.1', ip_subnet: '1.1.1.0/24', asn: 13335, asn_org: 'x', asn_hosting: 0,
-    channel: 'sms', provider: 'twilio', message_id: `m-${id}`, status: 'accepted', cost: 0.1, currency: 'USD', cost_usd: 0.1,
-    device_id: '', user_agent: '', session_start: 1,
+    event_id: id,
+    ts: T0,
+    app: 'shop',
+    flow: 'login',
+    session_id: session,
+    phone_hash: `h-${id}`,
+    block_hash: 'b',
+    country,
+    prefix: `+${country}`,
+    number_type: 'MOBILE',
+    ip: '1.1.1.1',
+    ip_subnet: '1.1.1.0/24',
+    asn: 13335,
+    asn_org: 'x',
+    asn_hosting: 0,
+    channel: 'sms',
+    provider: 'twilio',
+    message_id: `m-${id}`,
+    status: 'accepted',
+    cost: 0.1,
+    currency: 'USD',
+    cost_usd: 0.1,
+    device_id: '',
+    user_agent: '',
+    session_start: 1,
   };
 }
 
 function verify(id: string, session: string): VerifyRow {
   return {
-    event_id: id, ts: T0 + 30_000, app: 'shop', session_id: session, phone_hash: '', ip: '', ip_subnet: '', success: 1,
-    send_ts: 0, flow: '', country: '', prefix: '', asn: 0, provider: '', session_verified: 1,
+    event_id: id,
+    ts: T0 + 30_000,
+    app: 'shop',
+    session_id: session,
+    phone_hash: '',
+    ip: '',
+    ip_subnet: '',
+    success: 1,
+    send_ts: 0,
+    flow: '',
+    country: '',
+    prefix: '',
+    asn: 0,
+    provider: '',
+    session_verified: 1,
   };
 }
 
@@ -51,7 +85,12 @@ describe('ingestor', () => {
   it('reports rejected lines and stores the rest', async () => {
     const ingestor = createIngestor({ store, normalizers });
     const result = await ingestor.submit('send', items([send('d', 's-d'), { bad: true }]));
-    expect(result).toEqual({ ok: true, accepted: 1, duplicates: 0, rejected: [{ line: 2, field: 'bad', reason: 'marked bad by the test' }] });
+    expect(result).toEqual({
+      ok: true,
+      accepted: 1,
+      duplicates: 0,
+      rejected: [{ line: 2, field: 'bad', reason: 'marked bad by the test' }],
+    });
     await ingestor.close();
   });
 
@@ -78,8 +117,19 @@ describe('ingestor', () => {
     const DAY = 86_400_000;
     // A provider's export of last month: the bill comes 20 days after the send, to a fresh process.
     const bill: BillingRow = {
-      event_id: 'm-c', ts: T0 + 20 * DAY, segments: 1, cost: 0.12, currency: 'USD', cost_usd: 0.12,
-      send_ts: 0, app: '', flow: '', country: '', prefix: '', asn: 0, provider: 'twilio',
+      event_id: 'm-c',
+      ts: T0 + 20 * DAY,
+      segments: 1,
+      cost: 0.12,
+      currency: 'USD',
+      cost_usd: 0.12,
+      send_ts: 0,
+      app: '',
+      flow: '',
+      country: '',
+      prefix: '',
+      asn: 0,
+      provider: 'twilio',
     };
     const fresh = createIngestor({ store, normalizers });
     await fresh.submit('billing', items([bill]));

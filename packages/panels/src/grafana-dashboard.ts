@@ -23,20 +23,34 @@ export const DATASOURCE_INPUT = 'DS_CLICKHOUSE';
 const DATASOURCE = { type: 'grafana-clickhouse-datasource', uid: `\${${DATASOURCE_INPUT}}` } as const;
 // The data source's result formats (its Format enum).
 const FORMAT = { timeseries: 0, table: 1 } as const;
-const GRAFANA_UNIT: Readonly<Record<Unit, string>> = { count: 'short', money: 'currencyUSD', percent: 'percentunit', duration: 'ms', text: 'string' };
+const GRAFANA_UNIT: Readonly<Record<Unit, string>> = {
+  count: 'short',
+  money: 'currencyUSD',
+  percent: 'percentunit',
+  duration: 'ms',
+  text: 'string',
+};
 const TIME_FROM: Readonly<Record<Range, string>> = { '1h': '1h', '6h': '6h', '24h': '24h', '7d': '7d', '30d': '30d', month: 'now/M' };
 const GRID_COLUMNS = 24;
 
 /** The request for one panel: its fields, and how its rows are shaped (one number, per time, per group, records). */
 export function panelSqlRequest(panel: Panel): PanelSqlRequest {
   const fields = panel.series.map((s) => s.field);
-  const form = panel.chart === 'stat' ? 'single' : panel.pivot !== undefined || panel.x === 'ts' ? 'timeseries' : panel.totalsOf !== undefined || panel.x === 'key' ? 'totals' : 'rows';
+  const form =
+    panel.chart === 'stat'
+      ? 'single'
+      : panel.pivot !== undefined || panel.x === 'ts'
+        ? 'timeseries'
+        : panel.totalsOf !== undefined || panel.x === 'key'
+          ? 'totals'
+          : 'rows';
   return {
     path: panel.query.path,
     params: panel.query.params,
     fields,
     form,
-    ...(panel.reduce === 'ratio' && panel.denominator !== undefined && { ratio: { numerator: fields[0] as string, denominator: panel.denominator } }),
+    ...(panel.reduce === 'ratio' &&
+      panel.denominator !== undefined && { ratio: { numerator: fields[0] as string, denominator: panel.denominator } }),
     ...(panel.limit !== undefined && { limit: panel.limit }),
   };
 }
@@ -72,7 +86,16 @@ export function grafanaDashboard(dashboard: Dashboard, sqlFor: (request: PanelSq
     return grafanaPanel(panel, index + 1, gridPos, sqlFor(panelSqlRequest(panel)), dashboard.page);
   });
   return {
-    __inputs: [{ name: DATASOURCE_INPUT, label: 'ClickHouse (Tollgate)', description: "The ClickHouse database Tollgate writes to", type: 'datasource', pluginId: DATASOURCE.type, pluginName: 'ClickHouse' }],
+    __inputs: [
+      {
+        name: DATASOURCE_INPUT,
+        label: 'ClickHouse (Tollgate)',
+        description: 'The ClickHouse database Tollgate writes to',
+        type: 'datasource',
+        pluginId: DATASOURCE.type,
+        pluginName: 'ClickHouse',
+      },
+    ],
     __requires: [
       { type: 'datasource', id: DATASOURCE.type, name: 'ClickHouse', version: '4.0.0' },
       { type: 'grafana', id: 'grafana', name: 'Grafana', version: '10.0.0' },
@@ -116,8 +139,20 @@ function grafanaPanel(panel: Panel, id: number, gridPos: Record<string, number>,
         ],
       })),
     },
-    options: panel.chart === 'stat' ? { reduceOptions: { calcs: ['lastNotNull'], fields: '', values: false }, colorMode: 'none', graphMode: 'none' } : {},
-    targets: [{ refId: 'A', datasource: DATASOURCE, editorType: 'sql', queryType: sql.format === 'timeseries' ? 'timeseries' : 'table', format: FORMAT[sql.format], rawSql: sql.sql }],
+    options:
+      panel.chart === 'stat'
+        ? { reduceOptions: { calcs: ['lastNotNull'], fields: '', values: false }, colorMode: 'none', graphMode: 'none' }
+        : {},
+    targets: [
+      {
+        refId: 'A',
+        datasource: DATASOURCE,
+        editorType: 'sql',
+        queryType: sql.format === 'timeseries' ? 'timeseries' : 'table',
+        format: FORMAT[sql.format],
+        rawSql: sql.sql,
+      },
+    ],
   };
 }
 

@@ -30,7 +30,14 @@ interface RecordSource {
   orderBy: string;
 }
 
-const SCOPE_GROUPS = { country: 'country', prefix: 'prefix', asn: 'toString(asn)', provider: 'provider', app: 'app', flow: 'flow' } as const;
+const SCOPE_GROUPS = {
+  country: 'country',
+  prefix: 'prefix',
+  asn: 'toString(asn)',
+  provider: 'provider',
+  app: 'app',
+  flow: 'flow',
+} as const;
 const share = (part: string) => `round(sum(${part}) / greatest(sum(receipts), 1), 4)`;
 const quantile = (i: number) => `round(quantilesTDigestMerge(0.5, 0.9, 0.99)(latency_ms)[${i}])`;
 const STATE = (states: readonly string[]) => (value: string) => (states.includes(value) ? `state = '${value}'` : undefined);
@@ -128,16 +135,24 @@ function rollupSql(source: RollupSource, query: PanelSqlRequest): PanelSql {
   // `sum(receipts)` in a share would read the alias `receipts` (an aggregate) instead of the column.
   const settings = '\nSETTINGS prefer_column_name_to_alias = 1';
   const limit = query.limit ?? (query.params.limit === undefined ? undefined : Number(query.params.limit));
-  if (limit !== undefined && !(Number.isInteger(limit) && limit > 0)) return { ok: false, reason: `limit must be a positive whole number, not ${limit}` };
+  if (limit !== undefined && !(Number.isInteger(limit) && limit > 0))
+    return { ok: false, reason: `limit must be a positive whole number, not ${limit}` };
   switch (query.form) {
     case 'timeseries':
-      if (group === undefined) return { ok: true, format: 'timeseries', sql: `SELECT $__timeInterval(minute) AS time, ${measures}\n${where}\nGROUP BY time\nORDER BY time${settings}` };
+      if (group === undefined)
+        return {
+          ok: true,
+          format: 'timeseries',
+          sql: `SELECT $__timeInterval(minute) AS time, ${measures}\n${where}\nGROUP BY time\nORDER BY time${settings}`,
+        };
       // One line per group: the largest groups over the range, as the API keeps them.
       return {
         ok: true,
         format: 'timeseries',
         sql: `SELECT $__timeInterval(minute) AS time, ${group} AS ${groupName}, ${measures}\n${where}${
-          limit ? ` AND ${group} IN (SELECT ${group} ${where} GROUP BY ${group} ORDER BY ${source.measures[fields[0] as string]} DESC LIMIT ${limit})` : ''
+          limit
+            ? ` AND ${group} IN (SELECT ${group} ${where} GROUP BY ${group} ORDER BY ${source.measures[fields[0] as string]} DESC LIMIT ${limit})`
+            : ''
         }\nGROUP BY time, ${groupName}\nORDER BY time${settings}`,
       };
     case 'totals':

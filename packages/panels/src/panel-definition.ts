@@ -12,7 +12,13 @@ export type Unit = (typeof UNITS)[number];
 export const RANGES = { '1h': 3_600_000, '6h': 6 * 3_600_000, '24h': 86_400_000, '7d': 7 * 86_400_000, '30d': 30 * 86_400_000 } as const;
 export type Range = keyof typeof RANGES | 'month';
 /** The bucket a chart of each range asks for: per minute up to six hours, hourly up to a week, daily beyond; a chart stays a few hundred points. */
-export const INTERVAL_FOR: Record<keyof typeof RANGES, '1m' | '1h' | '1d'> = { '1h': '1m', '6h': '1m', '24h': '1h', '7d': '1h', '30d': '1d' };
+export const INTERVAL_FOR: Record<keyof typeof RANGES, '1m' | '1h' | '1d'> = {
+  '1h': '1m',
+  '6h': '1m',
+  '24h': '1h',
+  '7d': '1h',
+  '30d': '1d',
+};
 /** How a stat panel turns its rows into one number (`ratio` divides by the panel's `denominator`). */
 export const REDUCES = ['sum', 'last', 'mean', 'count', 'ratio'] as const;
 export type Reduce = (typeof REDUCES)[number];
@@ -82,7 +88,8 @@ export function parseDashboard(value: unknown, file: string): Dashboard {
   const fail = (path: string, reason: string): never => {
     throw new PanelFileError(`${file}: ${path} ${reason}`);
   };
-  const obj = (v: unknown, path: string) => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : fail(path, 'must be an object'));
+  const obj = (v: unknown, path: string) =>
+    v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : fail(path, 'must be an object');
   const str = (v: unknown, path: string) => (typeof v === 'string' && v.length > 0 ? v : fail(path, 'must be a non-empty string'));
   const oneOf = <T extends string>(v: unknown, options: readonly T[], path: string): T =>
     options.includes(v as T) ? (v as T) : fail(path, `must be one of ${options.join(', ')}`);
@@ -114,7 +121,9 @@ export function parseDashboard(value: unknown, file: string): Dashboard {
         query: {
           path,
           params: params as Record<string, string>,
-          ...(q.range !== undefined && { range: oneOf<Range>(q.range, [...(Object.keys(RANGES) as Range[]), 'month'], `${at}.query.range`) }),
+          ...(q.range !== undefined && {
+            range: oneOf<Range>(q.range, [...(Object.keys(RANGES) as Range[]), 'month'], `${at}.query.range`),
+          }),
         },
         chart,
         ...(p.rows !== undefined && { rows: str(p.rows, `${at}.rows`) }),
@@ -123,21 +132,35 @@ export function parseDashboard(value: unknown, file: string): Dashboard {
         ...(p.pivot !== undefined && { pivot: str(p.pivot, `${at}.pivot`) }),
         series: series.map((s, j) => {
           const so = obj(s, `${at}.series[${j}]`);
-          return { field: str(so.field, `${at}.series[${j}].field`), label: str(so.label, `${at}.series[${j}].label`), unit: oneOf(so.unit ?? 'count', UNITS, `${at}.series[${j}].unit`) };
+          return {
+            field: str(so.field, `${at}.series[${j}].field`),
+            label: str(so.label, `${at}.series[${j}].label`),
+            unit: oneOf(so.unit ?? 'count', UNITS, `${at}.series[${j}].unit`),
+          };
         }),
         ...(p.empty !== undefined && { empty: str(p.empty, `${at}.empty`) }),
         ...(p.defer !== undefined && { defer: p.defer === true ? true : fail(`${at}.defer`, 'must be true or absent') }),
-        ...(p.limit !== undefined && { limit: Number.isInteger(p.limit) && (p.limit as number) > 0 ? (p.limit as number) : fail(`${at}.limit`, 'must be a positive integer') }),
+        ...(p.limit !== undefined && {
+          limit:
+            Number.isInteger(p.limit) && (p.limit as number) > 0 ? (p.limit as number) : fail(`${at}.limit`, 'must be a positive integer'),
+        }),
         ...(p.sortBy !== undefined && { sortBy: str(p.sortBy, `${at}.sortBy`) }),
         ...(p.reduce !== undefined && { reduce: oneOf<Reduce>(p.reduce, REDUCES, `${at}.reduce`) }),
         ...(p.denominator !== undefined && { denominator: str(p.denominator, `${at}.denominator`) }),
       };
       if (panel.series.length === 0) fail(`${at}.series`, 'needs at least one series');
-      if (panel.sortBy !== undefined && !panel.series.some((s) => s.field === panel.sortBy)) fail(`${at}.sortBy`, 'must be the field of one of the series');
+      if (panel.sortBy !== undefined && !panel.series.some((s) => s.field === panel.sortBy))
+        fail(`${at}.sortBy`, 'must be the field of one of the series');
       if (chart === 'stat' && panel.reduce === undefined) fail(`${at}.reduce`, 'is required for a stat panel');
       if (panel.reduce === 'ratio' && panel.denominator === undefined) fail(`${at}.denominator`, 'is required with reduce "ratio"');
-      if (panel.pivot !== undefined && (panel.series.length !== 1 || chart === 'stat' || chart === 'table' || panel.totalsOf !== undefined || panel.limit !== undefined)) {
-        fail(`${at}.pivot`, 'draws one series field as a line per group: give exactly one series, a line, area or bar chart, no totalsOf, and the groups as query.params.limit');
+      if (
+        panel.pivot !== undefined &&
+        (panel.series.length !== 1 || chart === 'stat' || chart === 'table' || panel.totalsOf !== undefined || panel.limit !== undefined)
+      ) {
+        fail(
+          `${at}.pivot`,
+          'draws one series field as a line per group: give exactly one series, a line, area or bar chart, no totalsOf, and the groups as query.params.limit',
+        );
       }
       return panel;
     }),

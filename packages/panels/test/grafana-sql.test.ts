@@ -24,15 +24,48 @@ beforeAll(async () => {
     const ts = T0 + Math.floor(i / 40) * HOUR + i * 1_000;
     const session = `s${i}`;
     sends.push({
-      event_id: `e${i}`, ts, app: 'shop', flow: 'signup', session_id: session, phone_hash: `p${i}`, block_hash: `b${i}`,
-      country: uz ? 'UZ' : 'GB', prefix: uz ? '+998 977' : '+44 740', number_type: 'mobile', ip: '198.51.100.1', ip_subnet: '198.51.100.0/24',
-      asn: 0, asn_org: '', asn_hosting: 0, channel: 'sms', provider: uz ? 'vonage' : 'twilio', message_id: `m${i}`, status: 'accepted',
-      cost: uz ? 0.25 : 0.04, currency: 'USD', cost_usd: uz ? 0.25 : 0.04, device_id: '', user_agent: '', session_start: 1,
+      event_id: `e${i}`,
+      ts,
+      app: 'shop',
+      flow: 'signup',
+      session_id: session,
+      phone_hash: `p${i}`,
+      block_hash: `b${i}`,
+      country: uz ? 'UZ' : 'GB',
+      prefix: uz ? '+998 977' : '+44 740',
+      number_type: 'mobile',
+      ip: '198.51.100.1',
+      ip_subnet: '198.51.100.0/24',
+      asn: 0,
+      asn_org: '',
+      asn_hosting: 0,
+      channel: 'sms',
+      provider: uz ? 'vonage' : 'twilio',
+      message_id: `m${i}`,
+      status: 'accepted',
+      cost: uz ? 0.25 : 0.04,
+      currency: 'USD',
+      cost_usd: uz ? 0.25 : 0.04,
+      device_id: '',
+      user_agent: '',
+      session_start: 1,
     } as SendRow);
     if (uz ? i % 10 === 0 : i % 4 !== 0) {
       verifies.push({
-        event_id: `v${i}`, ts: ts + 30_000, app: 'shop', flow: 'signup', session_id: session, phone_hash: `p${i}`, success: 1, session_verified: 1, failure_reason: '',
-        send_ts: ts, country: uz ? 'UZ' : 'GB', prefix: uz ? '+998 977' : '+44 740', asn: 0, provider: uz ? 'vonage' : 'twilio',
+        event_id: `v${i}`,
+        ts: ts + 30_000,
+        app: 'shop',
+        flow: 'signup',
+        session_id: session,
+        phone_hash: `p${i}`,
+        success: 1,
+        session_verified: 1,
+        failure_reason: '',
+        send_ts: ts,
+        country: uz ? 'UZ' : 'GB',
+        prefix: uz ? '+998 977' : '+44 740',
+        asn: 0,
+        provider: uz ? 'vonage' : 'twilio',
       } as unknown as VerifyRow);
     }
   }
@@ -49,7 +82,12 @@ async function run(query: PanelSqlRequest, intervalS = 3600): Promise<{ meta: { 
   return { meta, data };
 }
 
-const traffic = (form: PanelSqlRequest['form'], fields: string[], params: Record<string, string> = {}, extra: Partial<PanelSqlRequest> = {}): PanelSqlRequest => ({
+const traffic = (
+  form: PanelSqlRequest['form'],
+  fields: string[],
+  params: Record<string, string> = {},
+  extra: Partial<PanelSqlRequest> = {},
+): PanelSqlRequest => ({
   path: '/v1/metrics/traffic',
   params,
   fields,
@@ -84,7 +122,9 @@ describe('Grafana SQL shows the numbers the API shows', () => {
   });
 
   it('conversion as a single ratio', async () => {
-    const grafana = await run(traffic('single', ['verified_sessions'], {}, { ratio: { numerator: 'verified_sessions', denominator: 'sessions' } }));
+    const grafana = await run(
+      traffic('single', ['verified_sessions'], {}, { ratio: { numerator: 'verified_sessions', denominator: 'sessions' } }),
+    );
     const [all, ...none] = await trafficSeries(store, { fromMs: FROM, toMs: TO, intervalMinutes: 1440, limit: 10, filters: {} });
     expect(none).toEqual([]);
     expect(Number(grafana.data[0]?.verified_sessions)).toBeCloseTo(Math.round((all!.verified_sessions / all!.sessions) * 1e4) / 1e4, 4);
@@ -93,7 +133,14 @@ describe('Grafana SQL shows the numbers the API shows', () => {
 
   it('active breakers, read from the documents the registry stores', async () => {
     const doc = (id: string, state: string) =>
-      JSON.stringify({ id, state, scope: { prefix: '+998 977' }, action: { kind: 'block' }, mode: 'enforce', reason: { kind: 'manual', actor: 'ana', note: 'pumping' } });
+      JSON.stringify({
+        id,
+        state,
+        scope: { prefix: '+998 977' },
+        action: { kind: 'block' },
+        mode: 'enforce',
+        reason: { kind: 'manual', actor: 'ana', note: 'pumping' },
+      });
     await store.client.insert({
       table: 'breakers',
       values: [
@@ -103,19 +150,53 @@ describe('Grafana SQL shows the numbers the API shows', () => {
       ],
       format: 'JSONEachRow',
     });
-    const active = await run({ path: '/v1/breakers', form: 'rows', fields: ['id', 'state', 'action', 'mode', 'scope', 'reason'], params: { state: 'active' } });
-    expect(active.data.map((r) => [r.id, r.state, r.action, r.mode, JSON.parse(r.scope as string), r.reason])).toEqual([['b1', 'open', 'block', 'enforce', { prefix: '+998 977' }, 'manual']]);
+    const active = await run({
+      path: '/v1/breakers',
+      form: 'rows',
+      fields: ['id', 'state', 'action', 'mode', 'scope', 'reason'],
+      params: { state: 'active' },
+    });
+    expect(active.data.map((r) => [r.id, r.state, r.action, r.mode, JSON.parse(r.scope as string), r.reason])).toEqual([
+      ['b1', 'open', 'block', 'enforce', { prefix: '+998 977' }, 'manual'],
+    ]);
   });
 
   it("open anomalies, with the detector's summary", async () => {
     const row = (version: number, state: string) => ({
-      id: 'a1', version, kind: 'volume_spike', scope_key: 'country=UZ', state, severity: 'critical', action: 'block', app: '', flow: '', country: 'UZ',
-      prefix: '', asn: 0, provider: '', score: 9, cost_per_hour_usd: 41.257, opened_at: T0 + HOUR, updated_at: T0 + HOUR, resolved_at: 0,
+      id: 'a1',
+      version,
+      kind: 'volume_spike',
+      scope_key: 'country=UZ',
+      state,
+      severity: 'critical',
+      action: 'block',
+      app: '',
+      flow: '',
+      country: 'UZ',
+      prefix: '',
+      asn: 0,
+      provider: '',
+      score: 9,
+      cost_per_hour_usd: 41.257,
+      opened_at: T0 + HOUR,
+      updated_at: T0 + HOUR,
+      resolved_at: 0,
       doc: JSON.stringify({ id: 'a1', kind: 'volume_spike', summary: 'Sends to UZ at 12x the usual' }),
     });
-    await store.client.insert({ table: 'anomalies', values: [row(1, 'open'), { ...row(2, 'open'), id: 'a2', state: 'resolved' }], format: 'JSONEachRow' });
-    const open = await run({ path: '/v1/anomalies', form: 'rows', fields: ['kind', 'summary', 'costPerHourUsd'], params: { state: 'open' } });
-    expect(open.data.map((r) => [r.kind, r.severity, r.summary, r.costPerHourUsd])).toEqual([['volume_spike', 'critical', 'Sends to UZ at 12x the usual', 41.26]]);
+    await store.client.insert({
+      table: 'anomalies',
+      values: [row(1, 'open'), { ...row(2, 'open'), id: 'a2', state: 'resolved' }],
+      format: 'JSONEachRow',
+    });
+    const open = await run({
+      path: '/v1/anomalies',
+      form: 'rows',
+      fields: ['kind', 'summary', 'costPerHourUsd'],
+      params: { state: 'open' },
+    });
+    expect(open.data.map((r) => [r.kind, r.severity, r.summary, r.costPerHourUsd])).toEqual([
+      ['volume_spike', 'critical', 'Sends to UZ at 12x the usual', 41.26],
+    ]);
   });
 
   it.each([
@@ -134,7 +215,10 @@ describe('panels without a ClickHouse form say why', () => {
   it.each([
     [{ path: '/v1/spend', params: {}, fields: ['forecastUsd'], form: 'single' }, /computed by the Tollgate server/],
     [traffic('single', ['no_such_field']), /no no_such_field/],
-    [{ path: '/v1/metrics/decisions', params: {}, fields: ['saved_usd'], form: 'single' }, /server computes saved_usd: it prices each blocked send/],
+    [
+      { path: '/v1/metrics/decisions', params: {}, fields: ['saved_usd'], form: 'single' },
+      /server computes saved_usd: it prices each blocked send/,
+    ],
     [traffic('totals', ['sends'], { group_by: 'planet' }), /cannot group by planet/],
     [traffic('totals', ['sends'], { group_by: 'country', limit: 'ten' }), /limit must be a positive whole number/],
     [{ path: '/v1/anomalies', params: { state: "open' OR 1=1 --" }, fields: ['kind'], form: 'rows' }, /no filter state=/],

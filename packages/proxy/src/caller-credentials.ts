@@ -2,10 +2,7 @@
  * Who the caller says it is, read from its Authorization header without judging it: the provider
  * checks the secret. Tollgate only needs the identity to find the app, and never keeps the header.
  */
-export type CallerCredentials =
-  | { kind: 'basic'; user: string }
-  | { kind: 'bearer'; applicationId: string | undefined }
-  | { kind: 'none' };
+export type CallerCredentials = { kind: 'basic'; user: string } | { kind: 'bearer'; applicationId: string | undefined } | { kind: 'none' };
 
 export function readCredentials(authorization: string | undefined): CallerCredentials {
   if (authorization === undefined) return { kind: 'none' };

@@ -6,7 +6,13 @@ export { OPERATIONS, UPSTREAMS, DEFAULT_UPSTREAM_URLS, upstreamsFromEnv } from '
 export type { ProviderOperation, ProxyProvider, Upstream } from './provider-operation.ts';
 export { readCredentials } from './caller-credentials.ts';
 export type { CallerCredentials } from './caller-credentials.ts';
-export { readTwilioMessage, readTwilioVerification, readVonageSms, readVonageVerifyCheck, readVonageVerifyRequest } from './provider-request.ts';
+export {
+  readTwilioMessage,
+  readTwilioVerification,
+  readVonageSms,
+  readVonageVerifyCheck,
+  readVonageVerifyRequest,
+} from './provider-request.ts';
 export type { CallerList, Params, ProxyCall } from './provider-request.ts';
 export { bindCaller, CALLER_LIST_PATHS } from './caller-binding.ts';
 export { DECISION_HEADER, decisionHeader, refusalResponse } from './provider-refusal.ts';

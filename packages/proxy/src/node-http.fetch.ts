@@ -29,7 +29,8 @@ export function createHttpFetch(): UpstreamFetch {
             status: response.statusCode ?? 0,
             headers: {
               forEach(each) {
-                for (const [name, value] of Object.entries(response.headers)) if (value !== undefined) each(Array.isArray(value) ? value.join(', ') : value, name);
+                for (const [name, value] of Object.entries(response.headers))
+                  if (value !== undefined) each(Array.isArray(value) ? value.join(', ') : value, name);
               },
             },
             text: async () => Buffer.concat(chunks).toString('utf8'),

@@ -11,7 +11,14 @@ export type Upstream = (typeof UPSTREAMS)[number];
  * recorded as send events, `check` calls as verify events; `fetch` calls only read.
  */
 export interface ProviderOperation {
-  id: 'twilio_verification' | 'twilio_verification_check' | 'twilio_verification_fetch' | 'twilio_message' | 'vonage_verify_request' | 'vonage_verify_check' | 'vonage_sms';
+  id:
+    | 'twilio_verification'
+    | 'twilio_verification_check'
+    | 'twilio_verification_fetch'
+    | 'twilio_message'
+    | 'vonage_verify_request'
+    | 'vonage_verify_check'
+    | 'vonage_sms';
   provider: ProxyProvider;
   kind: 'send' | 'check' | 'fetch';
   upstream: Upstream;
@@ -23,7 +30,12 @@ export interface ProviderOperation {
   idempotent: boolean;
 }
 
-const op = (id: ProviderOperation['id'], provider: ProxyProvider, kind: ProviderOperation['kind'], upstream: Upstream): ProviderOperation => ({
+const op = (
+  id: ProviderOperation['id'],
+  provider: ProxyProvider,
+  kind: ProviderOperation['kind'],
+  upstream: Upstream,
+): ProviderOperation => ({
   id,
   provider,
   kind,

@@ -60,7 +60,12 @@ export function refusalResponse(operation: ProviderOperation, refusal: Refusal):
     headers[DECISION_HEADER] = decisionHeader(refusal.result);
     if (refusal.result.retryAfterS !== undefined) headers['retry-after'] = String(refusal.result.retryAfterS);
   }
-  const shaped = operation.id === 'vonage_sms' ? vonageSms(refusal) : operation.provider === 'twilio' ? twilio(operation, refusal) : vonage(operation, refusal);
+  const shaped =
+    operation.id === 'vonage_sms'
+      ? vonageSms(refusal)
+      : operation.provider === 'twilio'
+        ? twilio(operation, refusal)
+        : vonage(operation, refusal);
   return { ...shaped, headers };
 }
 
@@ -121,7 +126,9 @@ function vonage(operation: ProviderOperation, refusal: Refusal): Omit<RefusalRes
       case 'invalid':
         return { status: 422, type: 'invalid-params', title: 'Invalid params' };
       case 'upstream_failure':
-        return refusal.failure === 'timeout' ? { status: 504, type: 'gateway-timeout', title: 'Gateway Timeout' } : { status: 502, type: 'bad-gateway', title: 'Bad Gateway' };
+        return refusal.failure === 'timeout'
+          ? { status: 504, type: 'gateway-timeout', title: 'Gateway Timeout' }
+          : { status: 502, type: 'bad-gateway', title: 'Bad Gateway' };
       case 'decision':
         return operation.kind === 'check' || isThrottle(refusal.result)
           ? { status: 429, type: 'rate-limit', title: 'Rate Limit Hit' }
@@ -131,7 +138,12 @@ function vonage(operation: ProviderOperation, refusal: Refusal): Omit<RefusalRes
   const { status, type, title } = pick();
   return {
     status,
-    body: { type: `https://developer.vonage.com/api-errors#${type}`, title, detail: message(refusal, 'vonage'), instance: crypto.randomUUID() },
+    body: {
+      type: `https://developer.vonage.com/api-errors#${type}`,
+      title,
+      detail: message(refusal, 'vonage'),
+      instance: crypto.randomUUID(),
+    },
   };
 }
 
@@ -148,7 +160,10 @@ function vonageSms(refusal: Refusal): Omit<RefusalResponse, 'headers'> {
       case 'upstream_failure':
         return { status: refusal.failure === 'timeout' ? 504 : 502, smsStatus: VONAGE_SMS.failed };
       case 'decision':
-        return { status: 200, smsStatus: refusal.result.decision === 'block' && isThrottle(refusal.result) ? VONAGE_SMS.throttled : VONAGE_SMS.blocked };
+        return {
+          status: 200,
+          smsStatus: refusal.result.decision === 'block' && isThrottle(refusal.result) ? VONAGE_SMS.throttled : VONAGE_SMS.blocked,
+        };
     }
   };
   const { status, smsStatus } = pick();

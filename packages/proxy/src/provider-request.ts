@@ -27,9 +27,16 @@ export interface ProxyCall {
 export type Params = Readonly<Record<string, unknown>>;
 
 const TWILIO_CHANNELS: Readonly<Record<string, Channel>> = { sms: 'sms', call: 'voice', whatsapp: 'whatsapp', email: 'email' };
-const VONAGE_CHANNELS: Readonly<Record<string, Channel>> = { sms: 'sms', voice: 'voice', whatsapp: 'whatsapp', whatsapp_interactive: 'whatsapp', email: 'email' };
+const VONAGE_CHANNELS: Readonly<Record<string, Channel>> = {
+  sms: 'sms',
+  voice: 'voice',
+  whatsapp: 'whatsapp',
+  whatsapp_interactive: 'whatsapp',
+  email: 'email',
+};
 
-const text = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : typeof value === 'number' ? String(value) : undefined);
+const text = (value: unknown): string | undefined =>
+  typeof value === 'string' && value !== '' ? value : typeof value === 'number' ? String(value) : undefined;
 
 /** `POST /v2/Services/{ServiceSid}/Verifications` (To, Channel). */
 export function readTwilioVerification(operation: ProviderOperation, serviceSid: string, params: Params): ProxyCall {
@@ -60,7 +67,8 @@ export function readTwilioMessage(operation: ProviderOperation, accountSid: stri
 /** Vonage calls carry their identity in the credentials: an API key (basic auth or the SMS API's field) or an application's JWT. */
 function vonageCaller(credentials: CallerCredentials, bodyApiKey: string | undefined): ProxyCall['caller'] {
   if (credentials.kind === 'basic') return { list: 'vonage_api_keys', id: credentials.user };
-  if (credentials.kind === 'bearer') return credentials.applicationId === undefined ? undefined : { list: 'vonage_applications', id: credentials.applicationId };
+  if (credentials.kind === 'bearer')
+    return credentials.applicationId === undefined ? undefined : { list: 'vonage_applications', id: credentials.applicationId };
   return bodyApiKey === undefined ? undefined : { list: 'vonage_api_keys', id: bodyApiKey };
 }
 
@@ -80,7 +88,14 @@ export function readVonageVerifyRequest(operation: ProviderOperation, credential
 
 /** `POST /v2/verify/{request_id}` (JSON: code). */
 export function readVonageVerifyCheck(operation: ProviderOperation, credentials: CallerCredentials, requestId: string): ProxyCall {
-  return { operation, caller: vonageCaller(credentials, undefined), phone: undefined, channel: 'sms', sessionId: requestId, bodyCredentials: false };
+  return {
+    operation,
+    caller: vonageCaller(credentials, undefined),
+    phone: undefined,
+    channel: 'sms',
+    sessionId: requestId,
+    bodyCredentials: false,
+  };
 }
 
 /** `POST /sms/json` (form or JSON: api_key, api_secret, from, to, text). */

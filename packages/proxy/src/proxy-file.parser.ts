@@ -39,7 +39,13 @@ function readConfig(reader: YamlReader, root: Located): ProxyConfig | undefined 
   const fields = reader.map(root, TOP_KEYS);
   if (fields === undefined) return undefined;
   const twilio = section(reader, fields.get('twilio'), TWILIO_KEYS);
-  readBindings(reader, twilio?.get('services'), SERVICE_SID, 'a Twilio Verify service SID (VA followed by 32 hex digits)', config.twilio.services);
+  readBindings(
+    reader,
+    twilio?.get('services'),
+    SERVICE_SID,
+    'a Twilio Verify service SID (VA followed by 32 hex digits)',
+    config.twilio.services,
+  );
   readBindings(reader, twilio?.get('accounts'), ACCOUNT_SID, 'a Twilio account SID (AC followed by 32 hex digits)', config.twilio.accounts);
   const vonage = section(reader, fields.get('vonage'), VONAGE_KEYS);
   readBindings(reader, vonage?.get('api_keys'), VONAGE_API_KEY, 'a Vonage API key (letters and digits)', config.vonage.apiKeys);
@@ -74,7 +80,8 @@ function readBinding(reader: YamlReader, at: Located): CallerBinding | undefined
   const handlesAt = fields.get('handles_challenges');
   let handlesChallenges = false;
   if (handlesAt !== undefined) {
-    const value = handlesAt.node !== null && typeof handlesAt.node === 'object' && 'value' in handlesAt.node ? handlesAt.node.value : undefined;
+    const value =
+      handlesAt.node !== null && typeof handlesAt.node === 'object' && 'value' in handlesAt.node ? handlesAt.node.value : undefined;
     if (typeof value === 'boolean') handlesChallenges = value;
     else reader.fail(handlesAt, 'expected true or false');
   }

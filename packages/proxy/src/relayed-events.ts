@@ -90,7 +90,14 @@ function failed(ctx: CallContext, errorCode: string): RelayedEvents {
   const messageId = `tollgate-${ctx.callId}`;
   return {
     send: { ...sendBase(ctx), session_id: messageId, message_id: messageId, status: 'failed', cost: 0 },
-    receipt: { event_id: `proxy-${ctx.callId}-receipt`, ts: ctx.nowMs, provider: ctx.provider, message_id: messageId, status: 'failed', error_code: errorCode },
+    receipt: {
+      event_id: `proxy-${ctx.callId}-receipt`,
+      ts: ctx.nowMs,
+      provider: ctx.provider,
+      message_id: messageId,
+      status: 'failed',
+      error_code: errorCode,
+    },
   };
 }
 

@@ -11,7 +11,10 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 export const STATUS_CALLBACK_PATH = '/twilio/status-callback';
 
 export function statusCallbackUrl(deps: { baseUrl: string; key: Buffer }, accountSid: string, serviceUrl: string | undefined): string {
-  const query = new URLSearchParams({ ...(serviceUrl !== undefined && { to: serviceUrl }), sig: sign(deps.key, accountSid, serviceUrl ?? '') });
+  const query = new URLSearchParams({
+    ...(serviceUrl !== undefined && { to: serviceUrl }),
+    sig: sign(deps.key, accountSid, serviceUrl ?? ''),
+  });
   return `${deps.baseUrl}${STATUS_CALLBACK_PATH}?${query.toString()}`;
 }
 
@@ -19,7 +22,11 @@ export function statusCallbackUrl(deps: { baseUrl: string; key: Buffer }, accoun
  * Whether a callback came through a URL Tollgate wrote for the account it names, and the service
  * URL to pass it on to (undefined when the service set none).
  */
-export function forwardTarget(key: Buffer, accountSid: string | undefined, query: { to?: string; sig?: string }): { ok: true; url: string | undefined } | { ok: false } {
+export function forwardTarget(
+  key: Buffer,
+  accountSid: string | undefined,
+  query: { to?: string; sig?: string },
+): { ok: true; url: string | undefined } | { ok: false } {
   if (query.sig === undefined || accountSid === undefined) return { ok: false };
   const expected = Buffer.from(sign(key, accountSid, query.to ?? ''));
   const given = Buffer.from(query.sig);

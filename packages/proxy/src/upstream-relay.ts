@@ -13,7 +13,10 @@ export interface UpstreamAnswer {
 }
 
 /** The part of `fetch` the relay uses; `globalThis.fetch` fits, and so does a guard wrapping it. */
-export type UpstreamFetch = (url: string, init: { method: string; headers: Record<string, string>; body?: string; signal: AbortSignal }) => Promise<UpstreamAnswer>;
+export type UpstreamFetch = (
+  url: string,
+  init: { method: string; headers: Record<string, string>; body?: string; signal: AbortSignal },
+) => Promise<UpstreamAnswer>;
 
 export interface RelayRequest {
   operation: ProviderOperation;
@@ -45,7 +48,15 @@ const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([502, 503, 504]);
 /** Connection errors raised before a byte of the request left: nothing reached the provider. */
 const NOT_SENT_CODES: ReadonlySet<string> = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH']);
 /** Headers of the provider's answer that describe the body as it was on the wire, not as relayed. */
-const HOP_HEADERS: ReadonlySet<string> = new Set(['connection', 'keep-alive', 'transfer-encoding', 'content-length', 'content-encoding', 'date', 'server']);
+const HOP_HEADERS: ReadonlySet<string> = new Set([
+  'connection',
+  'keep-alive',
+  'transfer-encoding',
+  'content-length',
+  'content-encoding',
+  'date',
+  'server',
+]);
 
 export interface Relay {
   relay(request: RelayRequest): Promise<RelayOutcome>;
@@ -102,7 +113,8 @@ function isTimeout(error: unknown): boolean {
 /** `ECONNREFUSED: connect ECONNREFUSED 127.0.0.1:9`, the code first: node's own error, or the cause the global fetch wraps it in. */
 function describe(error: unknown): string {
   const own = error as { code?: unknown; cause?: unknown } | undefined;
-  const cause = (typeof own?.code === 'string' ? own : error instanceof Error ? error.cause : undefined) as { code?: unknown; message?: unknown } | undefined;
+  const cause = (typeof own?.code === 'string' ? own : error instanceof Error ? error.cause : undefined) as
+    { code?: unknown; message?: unknown } | undefined;
   const code = typeof cause?.code === 'string' ? cause.code : 'EUPSTREAM';
   const text = typeof cause?.message === 'string' ? cause.message : error instanceof Error ? error.message : String(error);
   return `${code}: ${text}`;

@@ -11,7 +11,12 @@ describe('proxy.yaml', () => {
     const parsed = parseProxyFile(readFileSync(SHIPPED, 'utf8'), SHIPPED);
     expect(parsed.ok).toBe(true);
     if (!parsed.ok) return;
-    expect([parsed.config.twilio.services.size, parsed.config.twilio.accounts.size, parsed.config.vonage.apiKeys.size, parsed.config.vonage.applications.size]).toEqual([0, 0, 0, 0]);
+    expect([
+      parsed.config.twilio.services.size,
+      parsed.config.twilio.accounts.size,
+      parsed.config.vonage.apiKeys.size,
+      parsed.config.vonage.applications.size,
+    ]).toEqual([0, 0, 0, 0]);
   });
 
   it('reads callers with their app, flow and challenge handling', () => {
@@ -22,8 +27,16 @@ describe('proxy.yaml', () => {
     );
     expect(parsed.ok).toBe(true);
     if (!parsed.ok) return;
-    expect(parsed.config.twilio.services.get('VA0123456789abcdef0123456789abcdef')).toEqual({ app: 'shop', flow: 'signup', handlesChallenges: true });
-    expect(parsed.config.vonage.applications.get('c0ffee00-0000-4000-8000-000000000001')).toEqual({ app: 'games', flow: 'login', handlesChallenges: false });
+    expect(parsed.config.twilio.services.get('VA0123456789abcdef0123456789abcdef')).toEqual({
+      app: 'shop',
+      flow: 'signup',
+      handlesChallenges: true,
+    });
+    expect(parsed.config.vonage.applications.get('c0ffee00-0000-4000-8000-000000000001')).toEqual({
+      app: 'games',
+      flow: 'login',
+      handlesChallenges: false,
+    });
   });
 
   it('reports every mistake with its file, line and key path', () => {

@@ -53,16 +53,24 @@ const counted = (inner: UpstreamFetch) => {
 };
 
 describe('upstream relay', () => {
-  it.each(FETCHES)('retries a read the provider briefly could not answer, and passes its answer back without hop headers (%s)', async (label, inner) => {
-    script.set(`/read?${label.replace(' ', '-')}`, [503, 502]);
-    const { urls, fetcher } = counted(inner);
-    const outcome = await createRelay({ fetch: fetcher, options: { timeoutMs: 1_000, retries: 2 } }).relay({ operation: OPERATIONS.twilioVerificationFetch, url: `${base}/read?${label.replace(' ', '-')}`, method: 'GET', headers: {} });
-    expect(outcome).toMatchObject({ ok: true, status: 200, attempts: 3 });
-    if (!outcome.ok) return;
-    expect(outcome.headers['twilio-request-id']).toBe('RQ1');
-    expect(outcome.headers['content-length']).toBeUndefined();
-    expect(urls).toHaveLength(3);
-  });
+  it.each(FETCHES)(
+    'retries a read the provider briefly could not answer, and passes its answer back without hop headers (%s)',
+    async (label, inner) => {
+      script.set(`/read?${label.replace(' ', '-')}`, [503, 502]);
+      const { urls, fetcher } = counted(inner);
+      const outcome = await createRelay({ fetch: fetcher, options: { timeoutMs: 1_000, retries: 2 } }).relay({
+        operation: OPERATIONS.twilioVerificationFetch,
+        url: `${base}/read?${label.replace(' ', '-')}`,
+        method: 'GET',
+        headers: {},
+      });
+      expect(outcome).toMatchObject({ ok: true, status: 200, attempts: 3 });
+      if (!outcome.ok) return;
+      expect(outcome.headers['twilio-request-id']).toBe('RQ1');
+      expect(outcome.headers['content-length']).toBeUndefined();
+      expect(urls).toHaveLength(3);
+    },
+  );
 
   it.each([
     ['a Verify create', OPERATIONS.twilioVerification],
@@ -71,7 +79,13 @@ describe('upstream relay', () => {
   ])('passes back a gateway error of %s once: a second attempt could send twice', async (_label, operation) => {
     const path = `/once-${operation.id}`;
     script.set(path, [503]);
-    const outcome = await createRelay({ fetch, options: { timeoutMs: 1_000, retries: 2 } }).relay({ operation, url: `${base}${path}`, method: 'POST', headers: {}, body: 'To=%2B447400100001' });
+    const outcome = await createRelay({ fetch, options: { timeoutMs: 1_000, retries: 2 } }).relay({
+      operation,
+      url: `${base}${path}`,
+      method: 'POST',
+      headers: {},
+      body: 'To=%2B447400100001',
+    });
     expect(outcome).toMatchObject({ ok: true, status: 503, attempts: 1 });
     expect(hits.get(path)).toBe(1);
   });
@@ -79,7 +93,13 @@ describe('upstream relay', () => {
   it.each(FETCHES)('retries a create whose connection was refused: nothing reached the provider (%s)', async (_label, inner) => {
     const { urls, fetcher } = counted(inner);
     const url = `http://127.0.0.1:${await closedPort()}/v2/verify`;
-    const outcome = await createRelay({ fetch: fetcher, options: { timeoutMs: 1_000, retries: 2 } }).relay({ operation: OPERATIONS.vonageVerifyRequest, url, method: 'POST', headers: {}, body: '{}' });
+    const outcome = await createRelay({ fetch: fetcher, options: { timeoutMs: 1_000, retries: 2 } }).relay({
+      operation: OPERATIONS.vonageVerifyRequest,
+      url,
+      method: 'POST',
+      headers: {},
+      body: '{}',
+    });
     expect(outcome).toMatchObject({ ok: false, failure: 'unreachable', attempts: 3 });
     if (!outcome.ok) expect(outcome.detail).toMatch(/^ECONNREFUSED/);
     expect(urls).toEqual([url, url, url]);
@@ -87,7 +107,13 @@ describe('upstream relay', () => {
 
   it.each(FETCHES)('gives up on a provider that does not answer in time, without retrying a create (%s)', async (_label, inner) => {
     const before = hits.get('/silent') ?? 0;
-    const outcome = await createRelay({ fetch: inner, options: { timeoutMs: 500, retries: 2 } }).relay({ operation: OPERATIONS.twilioMessage, url: `${base}/silent`, method: 'POST', headers: {}, body: '' });
+    const outcome = await createRelay({ fetch: inner, options: { timeoutMs: 500, retries: 2 } }).relay({
+      operation: OPERATIONS.twilioMessage,
+      url: `${base}/silent`,
+      method: 'POST',
+      headers: {},
+      body: '',
+    });
     expect(outcome).toMatchObject({ ok: false, failure: 'timeout', attempts: 1 });
     expect(hits.get('/silent')).toBe(before + 1);
   });

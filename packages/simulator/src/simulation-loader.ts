@@ -28,10 +28,14 @@ export async function loadSimulatedTraffic(options: {
   const flush = async () => {
     for (const kind of ['send', 'verify', 'billing', 'receipt'] as const) {
       if (buffer[kind].length === 0) continue;
-      const result = await options.ingestor.submit(kind, buffer[kind].map((value, i) => ({ line: i + 1, value })));
+      const result = await options.ingestor.submit(
+        kind,
+        buffer[kind].map((value, i) => ({ line: i + 1, value })),
+      );
       if (!result.ok) throw new Error('ingest pipeline overloaded');
       counts[kind] += result.accepted;
-      if (result.rejected.length > 0) throw new Error(`simulator produced invalid ${kind} events: ${JSON.stringify(result.rejected.slice(0, 3))}`);
+      if (result.rejected.length > 0)
+        throw new Error(`simulator produced invalid ${kind} events: ${JSON.stringify(result.rejected.slice(0, 3))}`);
     }
     buffer = { send: [], verify: [], billing: [], receipt: [] };
     buffered = 0;

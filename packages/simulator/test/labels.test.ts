@@ -19,7 +19,11 @@ const simulator = () => createSimulator({ seed: 31, startMs: MONDAY_MS, sendsPer
 
 describe('labels', () => {
   it('describes every scenario with its window, scope and whether it is an attack', () => {
-    expect(simulator().labels().map(({ id, scenario, attack, scope }) => ({ id, scenario, attack, scope }))).toEqual([
+    expect(
+      simulator()
+        .labels()
+        .map(({ id, scenario, attack, scope }) => ({ id, scenario, attack, scope })),
+    ).toEqual([
       {
         id: 'burst_pumping-0-UZ',
         scenario: 'burst_pumping',
@@ -32,7 +36,12 @@ describe('labels', () => {
         attack: true,
         scope: { country: 'KG', prefix: expect.stringMatching(/^\+996 \d{3}$/), app: 'social', flow: 'signup' },
       },
-      { id: 'slow_ramp-1', scenario: 'slow_ramp', attack: true, scope: { country: 'KG', prefix: '+996 700', app: 'social', flow: 'signup' } },
+      {
+        id: 'slow_ramp-1',
+        scenario: 'slow_ramp',
+        attack: true,
+        scope: { country: 'KG', prefix: '+996 700', app: 'social', flow: 'signup' },
+      },
       { id: 'low_and_slow-2', scenario: 'low_and_slow', attack: true, scope: { app: 'social', flow: 'signup' } },
       {
         id: 'sequential_enumeration-3',
@@ -59,12 +68,19 @@ describe('labels', () => {
     for (const label of sim.labels()) {
       const sends = sendsOf(events.filter((event) => event.label === label.id));
       expect({ id: label.id, sends: label.sends }).toEqual({ id: label.id, sends: sends.length });
-      expect(label.costUsd).toBeCloseTo(sends.reduce((sum, send) => sum + send.cost, 0), 3);
+      expect(label.costUsd).toBeCloseTo(
+        sends.reduce((sum, send) => sum + send.cost, 0),
+        3,
+      );
     }
   });
 
   it('prices attacks by their destination: pumping costs far more per send than guessing codes in GB', () => {
-    const byId = new Map(simulator().labels().map((label) => [label.id, label]));
+    const byId = new Map(
+      simulator()
+        .labels()
+        .map((label) => [label.id, label]),
+    );
     const perSend = (id: string) => {
       const label = byId.get(id);
       return label ? label.costUsd / label.sends : Number.NaN;
@@ -88,11 +104,13 @@ describe('labels', () => {
     expect(burstHalfway / burstTotal).toBeLessThan(0.65);
   });
 
-  it('tags a burst\'s events per country and leaves healthy traffic untagged', () => {
+  it("tags a burst's events per country and leaves healthy traffic untagged", () => {
     const events = collect(simulator(), START_MS, START_MS + 20 * MINUTE_MS);
     const burst = sendsOf(events.filter((event) => event.label?.startsWith('burst_pumping-0-')));
     expect(new Set(burst.map((send) => send.country))).toEqual(new Set(['UZ', 'KG']));
-    expect(events.filter((event) => event.label === 'burst_pumping-0-UZ').every((event) => event.kind !== 'send' || event.body.country === 'UZ')).toBe(true);
+    expect(
+      events.filter((event) => event.label === 'burst_pumping-0-UZ').every((event) => event.kind !== 'send' || event.body.country === 'UZ'),
+    ).toBe(true);
     expect(events.some((event) => event.label === undefined)).toBe(true);
   });
 });
@@ -104,10 +122,18 @@ describe('scenario specs', () => {
     ['a prefix outside every range', { kind: 'slow_ramp', ...window, prefix: '+998 123' }, /not inside a known mobile range/],
     ['a prefix too short for one collector prefix', { kind: 'slow_ramp', ...window, prefix: '+99890' }, /at least 3 national digits/],
     ['a prefix in another country', { kind: 'sequential_enumeration', ...window, country: 'UZ', prefix: '+996 700' }, /not a range of UZ/],
-    ['a burst prefix outside its countries', { kind: 'burst_pumping', ...window, countries: ['UZ'], prefixes: ['+996 700'] }, /not in countries/],
+    [
+      'a burst prefix outside its countries',
+      { kind: 'burst_pumping', ...window, countries: ['UZ'], prefixes: ['+996 700'] },
+      /not in countries/,
+    ],
     ['a duration of zero', { kind: 'low_and_slow', startMs: START_MS, durationMs: 0 }, /durationMs must be a positive/],
     ['a negative rate', { kind: 'burst_pumping', ...window, sendsPerMinute: -5 }, /sendsPerMinute must be a positive/],
-    ['a campaign that does not add traffic', { kind: 'marketing_campaign', ...window, country: 'BR', multiplier: 1 }, /multiplier must be above 1/],
+    [
+      'a campaign that does not add traffic',
+      { kind: 'marketing_campaign', ...window, country: 'BR', multiplier: 1 },
+      /multiplier must be above 1/,
+    ],
     ['a "new" market that already has traffic', { kind: 'new_market', ...window, country: 'US' }, /already has traffic/],
     ['an unknown provider', { kind: 'provider_outage', ...window, country: 'US', provider: 'acme' }, /provider "acme" is unknown/],
     ['too many guesses per session', { kind: 'verify_bruteforce', ...window, attemptsPerSession: 1_000 }, /at most 300/],

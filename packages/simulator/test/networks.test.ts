@@ -36,7 +36,7 @@ function rangeAt(ip: number): AsnRange | undefined {
 /** The ASNs announcing [first, last], walking the table's consecutive rows. */
 function asnsCovering(first: number, last: number): Set<number | undefined> {
   const asns = new Set<number | undefined>();
-  for (let ip = first; ip <= last; ) {
+  for (let ip = first; ip <= last;) {
     const row = rangeAt(ip);
     asns.add(row?.asn);
     if (!row) break;

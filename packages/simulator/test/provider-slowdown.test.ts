@@ -7,14 +7,23 @@ import { createSimulator, type ScenarioSpec, type SimEvent } from '../src/index.
 import { collect, HOUR_MS, MINUTE_MS, MONDAY_MS, sendsOf } from './support/traffic-stats.ts';
 
 const START_MS = MONDAY_MS + 14 * HOUR_MS;
-const SPEC: ScenarioSpec = { kind: 'provider_slowdown', startMs: START_MS, durationMs: HOUR_MS, provider: 'twilio', country: 'US', delayFactor: 6 };
+const SPEC: ScenarioSpec = {
+  kind: 'provider_slowdown',
+  startMs: START_MS,
+  durationMs: HOUR_MS,
+  provider: 'twilio',
+  country: 'US',
+  delayFactor: 6,
+};
 const SEED = 41;
 /** The middle delay: robust to the delay distribution's clipped tail. */
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 /** Send-to-receipt delays of the delivered messages sent during the window on a route. */
 function delays(events: SimEvent[], route: (country: string, provider: string) => boolean): { delaysMs: number[]; sends: number } {
-  const sends = sendsOf(events).filter((s) => s.ts >= SPEC.startMs && s.ts < SPEC.startMs + SPEC.durationMs && route(s.country ?? '', s.provider));
+  const sends = sendsOf(events).filter(
+    (s) => s.ts >= SPEC.startMs && s.ts < SPEC.startMs + SPEC.durationMs && route(s.country ?? '', s.provider),
+  );
   const sentAt = new Map(sends.flatMap((s) => (s.message_id === undefined ? [] : [[s.message_id, s.ts] as const])));
   const delaysMs = events.flatMap((e) => {
     if (e.kind !== 'receipt' || e.body.status !== 'delivered') return [];
@@ -31,7 +40,7 @@ describe('provider_slowdown', () => {
   const twilioUs = (country: string, provider: string) => country === 'US' && provider === 'twilio';
   const others = (country: string, provider: string) => !twilioUs(country, provider);
 
-  it('delivers the provider\'s messages in the country six times later, as many of them', () => {
+  it("delivers the provider's messages in the country six times later, as many of them", () => {
     const before = delays(usual, twilioUs);
     const after = delays(slowed, twilioUs);
     expect(before.delaysMs.length).toBeGreaterThan(100);
@@ -46,10 +55,14 @@ describe('provider_slowdown', () => {
 
   it('labels the route, not an attack', () => {
     const labels = createSimulator({ seed: SEED, startMs: MONDAY_MS, scenarios: [SPEC] }).labels(toMs);
-    expect(labels.map((l) => [l.scenario, l.scope, l.attack])).toEqual([['provider_slowdown', { country: 'US', provider: 'twilio' }, false]]);
+    expect(labels.map((l) => [l.scenario, l.scope, l.attack])).toEqual([
+      ['provider_slowdown', { country: 'US', provider: 'twilio' }, false],
+    ]);
   });
 
   it('refuses a delay factor that is not a positive number', () => {
-    expect(() => createSimulator({ seed: SEED, startMs: MONDAY_MS, scenarios: [{ ...SPEC, delayFactor: 0 }] })).toThrow(/provider_slowdown\.delayFactor must be a positive number/);
+    expect(() => createSimulator({ seed: SEED, startMs: MONDAY_MS, scenarios: [{ ...SPEC, delayFactor: 0 }] })).toThrow(
+      /provider_slowdown\.delayFactor must be a positive number/,
+    );
   });
 });

@@ -147,7 +147,14 @@ describe('look-alike scenarios', () => {
     [false, 'the bills double, the send-time estimates stay'],
     [true, 'the bills and the send-time estimates double together'],
   ] as const)('price_change (announced %s): %s, volume and conversion unchanged', (announced, _consequence) => {
-    const spec: ScenarioSpec = { kind: 'price_change', startMs: START_MS, durationMs: HOUR_MS, provider: 'twilio', country: 'US', announced };
+    const spec: ScenarioSpec = {
+      kind: 'price_change',
+      startMs: START_MS,
+      durationMs: HOUR_MS,
+      provider: 'twilio',
+      country: 'US',
+      announced,
+    };
     const { events, baseline: runBaseline, labelledSends } = run(spec);
     const baseline = runBaseline();
     const scope = during(spec, (send) => send.country === 'US' && send.provider === 'twilio');
@@ -163,7 +170,8 @@ describe('look-alike scenarios', () => {
     expect(after.billed / before.billed).toBeCloseTo(2, 1);
     expect(after.estimated / before.estimated).toBeCloseTo(announced ? 2 : 1, 1);
     expect(labelledSends.length).toBe(after.sends);
-    const otherProviders = (list: SimEvent[]) => sendsOf(list).filter(during(spec, (send) => send.country === 'US' && send.provider !== 'twilio'));
+    const otherProviders = (list: SimEvent[]) =>
+      sendsOf(list).filter(during(spec, (send) => send.country === 'US' && send.provider !== 'twilio'));
     expect(otherProviders(events)).toEqual(otherProviders(baseline));
   });
 

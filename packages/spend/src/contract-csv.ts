@@ -59,7 +59,8 @@ function parseRateCard(text: string): ContractCsv {
     const currency = readCurrency(cells.currency, reject);
     const price = readAmount(cells.price, 'price', currency, MAX_PRICE_USD, reject);
     const effectiveFrom = readEffectiveHour(cells.effective_from, reject);
-    if (provider === undefined || country === undefined || currency === undefined || price === undefined || effectiveFrom === undefined) continue;
+    if (provider === undefined || country === undefined || currency === undefined || price === undefined || effectiveFrom === undefined)
+      continue;
     const key = `${provider}|${country}|${effectiveFrom}`;
     const first = seen.get(key);
     if (first !== undefined) {
@@ -100,7 +101,12 @@ type Reject = (field: string, reason: string) => void;
 
 function readProvider(cell: string | undefined, reject: Reject): string | undefined {
   if (cell !== undefined && PROVIDER.test(cell)) return cell;
-  reject('provider', cell === undefined ? 'missing: name the provider as the send events do (twilio, vonage...)' : `"${cell}" is not a provider name: at most 64 characters, no spaces`);
+  reject(
+    'provider',
+    cell === undefined
+      ? 'missing: name the provider as the send events do (twilio, vonage...)'
+      : `"${cell}" is not a provider name: at most 64 characters, no spaces`,
+  );
   return undefined;
 }
 
@@ -118,7 +124,13 @@ function readCurrency(cell: string | undefined, reject: Reject): string | undefi
   return undefined;
 }
 
-function readAmount(cell: string | undefined, field: string, currency: string | undefined, maxUsd: number, reject: Reject): { amount: number; usd: number } | undefined {
+function readAmount(
+  cell: string | undefined,
+  field: string,
+  currency: string | undefined,
+  maxUsd: number,
+  reject: Reject,
+): { amount: number; usd: number } | undefined {
   if (cell === undefined || !NUMBER.test(cell)) {
     reject(field, `expected a non-negative number such as 0.0079, got "${cell ?? ''}"`);
     return undefined;
@@ -136,9 +148,19 @@ function readAmount(cell: string | undefined, field: string, currency: string | 
 /** A date (midnight UTC) or an ISO-8601 time with its zone, on the hour: prices apply per hour of sends. */
 function readEffectiveHour(cell: string | undefined, reject: Reject): number | undefined {
   const date = cell === undefined ? undefined : DATE.exec(cell);
-  const ms = cell === undefined ? Number.NaN : date ? Date.UTC(Number(date[1]), Number(date[2]) - 1, Number(date[3])) : /[zZ]|[+-]\d{2}:?\d{2}$/.test(cell) ? Date.parse(cell) : Number.NaN;
+  const ms =
+    cell === undefined
+      ? Number.NaN
+      : date
+        ? Date.UTC(Number(date[1]), Number(date[2]) - 1, Number(date[3]))
+        : /[zZ]|[+-]\d{2}:?\d{2}$/.test(cell)
+          ? Date.parse(cell)
+          : Number.NaN;
   if (Number.isNaN(ms) || (date && new Date(ms).getUTCDate() !== Number(date[3]))) {
-    reject('effective_from', `expected a date such as 2026-12-01 or an ISO-8601 time with its zone such as 2026-12-01T00:00:00Z, got "${cell ?? ''}"`);
+    reject(
+      'effective_from',
+      `expected a date such as 2026-12-01 or an ISO-8601 time with its zone such as 2026-12-01T00:00:00Z, got "${cell ?? ''}"`,
+    );
     return undefined;
   }
   if (ms % HOUR_MS !== 0) {

@@ -26,8 +26,16 @@ export async function importContracts(
   const total = parsed.rows.length;
   for (let i = 0; i < total; i += CHUNK_ROWS) {
     const stamp = { source: options.source, imported_at: options.nowMs };
-    if (parsed.kind === 'rate_card') await saveRateCards(store, parsed.rows.slice(i, i + CHUNK_ROWS).map(({ row }) => ({ ...row, ...stamp })));
-    else await saveProviderCommitments(store, parsed.rows.slice(i, i + CHUNK_ROWS).map(({ row }) => ({ ...row, ...stamp })));
+    if (parsed.kind === 'rate_card')
+      await saveRateCards(
+        store,
+        parsed.rows.slice(i, i + CHUNK_ROWS).map(({ row }) => ({ ...row, ...stamp })),
+      );
+    else
+      await saveProviderCommitments(
+        store,
+        parsed.rows.slice(i, i + CHUNK_ROWS).map(({ row }) => ({ ...row, ...stamp })),
+      );
     options.onProgress?.(Math.min(total, i + CHUNK_ROWS), total);
   }
   return { kind: parsed.kind, accepted: total, rejected: parsed.rejected };

@@ -6,7 +6,15 @@
  */
 import { forecastMonth, roundUsd, type BudgetStatus } from '@tollgate/alerting';
 import type { Budget } from '@tollgate/detector';
-import { contractReconciliation, listProviderCommitments, scopeSpend, spendCells, type ContractMonthRow, type SpendCell, type Store } from '@tollgate/store';
+import {
+  contractReconciliation,
+  listProviderCommitments,
+  scopeSpend,
+  spendCells,
+  type ContractMonthRow,
+  type SpendCell,
+  type Store,
+} from '@tollgate/store';
 
 const DAY_MS = 86_400_000;
 
@@ -132,7 +140,8 @@ export async function spendReport(
   const toDate = new Date(params.toMs - 1);
   const months = params.reconciliationMonths ?? 0;
   const reconcileFromMs = Date.UTC(toDate.getUTCFullYear(), toDate.getUTCMonth() - (months - 1), 1);
-  const reconciliation = months > 0 ? (await contractReconciliation(store, { fromMs: reconcileFromMs, toMs: params.toMs })).map(reconciliationLine) : [];
+  const reconciliation =
+    months > 0 ? (await contractReconciliation(store, { fromMs: reconcileFromMs, toMs: params.toMs })).map(reconciliationLine) : [];
   return {
     currency: 'USD',
     fromMs: params.fromMs,
@@ -144,17 +153,31 @@ export async function spendReport(
     byProvider,
     byApp,
     byProviderCountry,
-    month: { startMs: monthStartMs, toDateUsd: forecast.toDateUsd, forecastUsd: forecast.forecastUsd, budgets, commitments: commitmentStatus },
+    month: {
+      startMs: monthStartMs,
+      toDateUsd: forecast.toDateUsd,
+      forecastUsd: forecast.forecastUsd,
+      budgets,
+      commitments: commitmentStatus,
+    },
     reconciliation,
   };
 }
 
 /** Per provider, the commitment in force for the month starting at `monthStartMs` (a minimum of 0 ends one). */
-function commitmentsInForce(versions: readonly { provider: string; effective_from: number; monthly_minimum_usd: number }[], monthStartMs: number) {
+function commitmentsInForce(
+  versions: readonly { provider: string; effective_from: number; monthly_minimum_usd: number }[],
+  monthStartMs: number,
+) {
   const latest = new Map<string, { provider: string; monthlyMinimumUsd: number; effectiveFromMs: number }>();
   for (const version of versions) {
     // Versions come by provider and date: the last one not after the month wins.
-    if (version.effective_from <= monthStartMs) latest.set(version.provider, { provider: version.provider, monthlyMinimumUsd: version.monthly_minimum_usd, effectiveFromMs: version.effective_from });
+    if (version.effective_from <= monthStartMs)
+      latest.set(version.provider, {
+        provider: version.provider,
+        monthlyMinimumUsd: version.monthly_minimum_usd,
+        effectiveFromMs: version.effective_from,
+      });
   }
   return [...latest.values()].filter((c) => c.monthlyMinimumUsd > 0);
 }

@@ -93,17 +93,29 @@ export function clusterStatements(statements: readonly string[], cluster: string
     }
     const view = CREATE_VIEW.exec(statement);
     if (view) {
-      return [readLocal(statement.replace(CREATE_VIEW, `CREATE MATERIALIZED VIEW IF NOT EXISTS ${view[1]} ON CLUSTER ${cluster} TO ${localTable(view[2] as string)} AS\n`), tables)];
+      return [
+        readLocal(
+          statement.replace(
+            CREATE_VIEW,
+            `CREATE MATERIALIZED VIEW IF NOT EXISTS ${view[1]} ON CLUSTER ${cluster} TO ${localTable(view[2] as string)} AS\n`,
+          ),
+          tables,
+        ),
+      ];
     }
     const viewQuery = ALTER_VIEW_QUERY.exec(statement);
-    if (viewQuery) return [readLocal(statement.replace(ALTER_VIEW_QUERY, `ALTER TABLE ${viewQuery[1]} ON CLUSTER ${cluster} MODIFY QUERY\n`), tables)];
+    if (viewQuery)
+      return [readLocal(statement.replace(ALTER_VIEW_QUERY, `ALTER TABLE ${viewQuery[1]} ON CLUSTER ${cluster} MODIFY QUERY\n`), tables)];
     const altered = ALTER_TABLE.exec(statement);
     if (altered && tables.has(altered[1] as string)) {
       const local = statement.replace(ALTER_TABLE, `ALTER TABLE ${localTable(altered[1] as string)} ON CLUSTER ${cluster} `);
       // A Distributed table has the columns of its local table, declared again: it follows them.
-      return ALTER_COLUMNS.test(statement) ? [local, statement.replace(ALTER_TABLE, `ALTER TABLE ${altered[1]} ON CLUSTER ${cluster} `)] : [local];
+      return ALTER_COLUMNS.test(statement)
+        ? [local, statement.replace(ALTER_TABLE, `ALTER TABLE ${altered[1]} ON CLUSTER ${cluster} `)]
+        : [local];
     }
-    if (altered && EVERYWHERE_TABLES.has(altered[1] as string)) return [statement.replace(ALTER_TABLE, `ALTER TABLE ${altered[1]} ON CLUSTER ${cluster} `)];
+    if (altered && EVERYWHERE_TABLES.has(altered[1] as string))
+      return [statement.replace(ALTER_TABLE, `ALTER TABLE ${altered[1]} ON CLUSTER ${cluster} `)];
     // A backfill runs once, through the distributed tables: they read every shard and route each row by its sharding key.
     const inserted = INSERT_SELECT.exec(statement);
     if (inserted && tables.has(inserted[1] as string)) return [statement];
@@ -132,7 +144,9 @@ export function distributedSelect(select: string, tables: Iterable<string>): str
 
 /** A view's SELECT reading the local tables, so each node's view sees its own shard's rows. */
 function readLocal(statement: string, tables: ReadonlySet<string>): string {
-  return statement.replace(/\b(FROM|JOIN)\s+(\w+)/g, (match, keyword: string, table: string) => (tables.has(table) ? `${keyword} ${localTable(table)}` : match));
+  return statement.replace(/\b(FROM|JOIN)\s+(\w+)/g, (match, keyword: string, table: string) =>
+    tables.has(table) ? `${keyword} ${localTable(table)}` : match,
+  );
 }
 
 function replicateEverywhere(statement: string, table: string, cluster: string): string {

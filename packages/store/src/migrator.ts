@@ -75,7 +75,10 @@ export function splitStatements(sql: string): string[] {
  * The statements to run for each migration on this store: as written on one node, in their
  * cluster form (cluster-ddl.ts) with `CLICKHOUSE_CLUSTER`. The ledger comes first.
  */
-export function schemaStatements(migrations: Migration[], cluster: string | undefined): { ledger: string[]; byVersion: Map<number, string[]> } {
+export function schemaStatements(
+  migrations: Migration[],
+  cluster: string | undefined,
+): { ledger: string[]; byVersion: Map<number, string[]> } {
   if (cluster === undefined) {
     return { ledger: [LEDGER_DDL], byVersion: new Map(migrations.map((m) => [m.version, m.statements])) };
   }
@@ -172,7 +175,10 @@ export function migrationPlan(
   const plain = (queries: readonly string[]): SchemaStatement[] => queries.map((query) => ({ query }));
   return [
     { title: 'ledger', statements: plain(ledger) },
-    ...migrations.map((m) => ({ title: `${String(m.version).padStart(3, '0')}_${m.name}`, statements: plain(byVersion.get(m.version) ?? []) })),
+    ...migrations.map((m) => ({
+      title: `${String(m.version).padStart(3, '0')}_${m.name}`,
+      statements: plain(byVersion.get(m.version) ?? []),
+    })),
     { title: 'retention', statements: retentionStatements(retention, cluster) },
   ];
 }

@@ -22,7 +22,8 @@ export function storeConfigFromEnv(env: NodeJS.ProcessEnv, dataDir: string): Sto
   const url = env.CLICKHOUSE_URL?.trim();
   const cluster = env.CLICKHOUSE_CLUSTER?.trim() || undefined;
   if (!url) {
-    if (cluster) throw new Error('CLICKHOUSE_CLUSTER needs CLICKHOUSE_URL: set the URL of a node of that cluster, or unset CLICKHOUSE_CLUSTER');
+    if (cluster)
+      throw new Error('CLICKHOUSE_CLUSTER needs CLICKHOUSE_URL: set the URL of a node of that cluster, or unset CLICKHOUSE_CLUSTER');
     return { kind: 'embedded', dataDir };
   }
   return {
@@ -43,8 +44,7 @@ export function clusterOf(config: StoreConfig): string | undefined {
 export function retentionFromEnv(env: NodeJS.ProcessEnv): RetentionConfig {
   return {
     rawDays: positiveInt(env.TOLLGATE_RAW_RETENTION_DAYS, 'TOLLGATE_RAW_RETENTION_DAYS') ?? DEFAULT_RETENTION.rawDays,
-    rollupDays:
-      positiveInt(env.TOLLGATE_ROLLUP_RETENTION_DAYS, 'TOLLGATE_ROLLUP_RETENTION_DAYS') ?? DEFAULT_RETENTION.rollupDays,
+    rollupDays: positiveInt(env.TOLLGATE_ROLLUP_RETENTION_DAYS, 'TOLLGATE_ROLLUP_RETENTION_DAYS') ?? DEFAULT_RETENTION.rollupDays,
   };
 }
 

@@ -43,12 +43,16 @@ describe('cluster form', () => {
     const api = allCluster.filter((s) => /\bapi_keys(_local)? ON CLUSTER/.test(s));
     expect(api).toHaveLength(2);
     expect(api[0]).toContain('CREATE TABLE IF NOT EXISTS api_keys_local ON CLUSTER tollgate\n(');
-    expect(api[0]).toContain("ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}', version)\nORDER BY id");
+    expect(api[0]).toContain(
+      "ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}', version)\nORDER BY id",
+    );
     expect(api[1]).toBe(
       'CREATE TABLE IF NOT EXISTS api_keys ON CLUSTER tollgate AS api_keys_local\nENGINE = Distributed(tollgate, currentDatabase(), api_keys_local, cityHash64(id))',
     );
     const traffic = allCluster.find((s) => s.startsWith('CREATE TABLE IF NOT EXISTS traffic_1m_local'));
-    expect(traffic).toContain("ENGINE = ReplicatedAggregatingMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}')\nPARTITION BY toYYYYMM(minute)");
+    expect(traffic).toContain(
+      "ENGINE = ReplicatedAggregatingMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}')\nPARTITION BY toYYYYMM(minute)",
+    );
   });
 
   it('points materialized views from local raw tables to local rollups', () => {
@@ -91,7 +95,9 @@ describe('cluster form', () => {
 
   it('has a sharding key for every other table, and the key is an expression over that table', async () => {
     expect(createdTables.sort()).toEqual(Object.keys(SHARDING_KEYS).sort());
-    const everywhere = [...allCluster.join('\n').matchAll(/CREATE TABLE IF NOT EXISTS (\w+) ON CLUSTER tollgate\n\(/g)].map((m) => m[1] as string).filter((t) => !t.endsWith('_local'));
+    const everywhere = [...allCluster.join('\n').matchAll(/CREATE TABLE IF NOT EXISTS (\w+) ON CLUSTER tollgate\n\(/g)]
+      .map((m) => m[1] as string)
+      .filter((t) => !t.endsWith('_local'));
     expect(everywhere.sort()).toEqual([...EVERYWHERE_TABLES].sort());
     for (const table of createdTables) {
       // The embedded store has the single-node schema: the key must evaluate on the table's columns.
@@ -108,7 +114,9 @@ describe('cluster form', () => {
   });
 
   it('refuses what it cannot place, naming the fix', () => {
-    expect(() => clusterStatements(['CREATE TABLE IF NOT EXISTS mystery\n(\n    x UInt8\n)\nENGINE = MergeTree\nORDER BY x'], 'c')).toThrow(/SHARDING_KEYS/);
+    expect(() => clusterStatements(['CREATE TABLE IF NOT EXISTS mystery\n(\n    x UInt8\n)\nENGINE = MergeTree\nORDER BY x'], 'c')).toThrow(
+      /SHARDING_KEYS/,
+    );
     expect(() => clusterStatements(['DROP TABLE sends_raw'], 'c')).toThrow(/no cluster form/);
     expect(() => clusterStatements([], 'bad name; DROP')).toThrow(/CLICKHOUSE_CLUSTER/);
   });
@@ -129,7 +137,10 @@ describe('cluster form', () => {
 
 describe('configuration', () => {
   it('reads the cluster only with a server URL', () => {
-    expect(storeConfigFromEnv({ CLICKHOUSE_URL: 'http://ch:8123', CLICKHOUSE_CLUSTER: 'tollgate' }, '/d')).toMatchObject({ kind: 'server', cluster: 'tollgate' });
+    expect(storeConfigFromEnv({ CLICKHOUSE_URL: 'http://ch:8123', CLICKHOUSE_CLUSTER: 'tollgate' }, '/d')).toMatchObject({
+      kind: 'server',
+      cluster: 'tollgate',
+    });
     expect(storeConfigFromEnv({ CLICKHOUSE_URL: 'http://ch:8123' }, '/d')).not.toHaveProperty('cluster');
     expect(() => storeConfigFromEnv({ CLICKHOUSE_CLUSTER: 'tollgate' }, '/d')).toThrow(/needs CLICKHOUSE_URL/);
     expect(() => storeConfigFromEnv({ CLICKHOUSE_URL: 'http://ch:8123', CLICKHOUSE_CLUSTER: 'a-b' }, '/d')).toThrow(/cluster name/);

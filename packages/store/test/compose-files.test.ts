@@ -21,7 +21,12 @@ function compose(file: string): Record<string, Service> {
 /** The value compose would give `${NAME:-default}` / `${NAME:?message}` with nothing set in the shell. */
 function envOf(service: Service): Record<string, string> {
   return Object.fromEntries(
-    Object.entries(service.environment ?? {}).map(([k, v]) => [k, String(v).replace(/\$\{\w+:-([^}]*)\}/g, '$1').replace(/\$\{\w+:\?[^}]*\}/g, 'set-by-operator')]),
+    Object.entries(service.environment ?? {}).map(([k, v]) => [
+      k,
+      String(v)
+        .replace(/\$\{\w+:-([^}]*)\}/g, '$1')
+        .replace(/\$\{\w+:\?[^}]*\}/g, 'set-by-operator'),
+    ]),
   );
 }
 

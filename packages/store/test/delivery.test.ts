@@ -72,9 +72,13 @@ describe('delivery latency and success', () => {
     const hour = T0 + 2 * 3_600_000;
     // A skewed, seeded spread: most messages in seconds, a long tail of minutes, over 60 minutes and two carriers.
     let seed = 7;
-    const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648) / 2_147_483_648);
+    const random = () => (seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648) / 2_147_483_648;
     const rows = Array.from({ length: 3_000 }, (_, i) =>
-      receipt({ sendTs: hour + (i % 60) * MINUTE, latencyMs: Math.round(1000 + 4000 * random() + (random() < 0.1 ? 240_000 * random() : 0)), mcc_mnc: i % 2 ? '51010' : '51011' }),
+      receipt({
+        sendTs: hour + (i % 60) * MINUTE,
+        latencyMs: Math.round(1000 + 4000 * random() + (random() < 0.1 ? 240_000 * random() : 0)),
+        mcc_mnc: i % 2 ? '51010' : '51011',
+      }),
     );
     await insertRows(store, 'receipt', rows);
     const [merged] = await deliverySeries(store, { fromMs: hour, toMs: hour + 3_600_000, intervalMinutes: 60, limit: 10, filters });
@@ -92,16 +96,35 @@ describe('delivery latency and success', () => {
   });
 
   it('groups by carrier, and leaves latency null where nothing was delivered', async () => {
-    const points = await deliverySeries(store, { fromMs: T0 + 2 * 3_600_000, toMs: T0 + 3 * 3_600_000, intervalMinutes: 60, groupBy: 'carrier', limit: 10, filters });
-    expect(points.map((p) => [p.key, p.delivered])).toEqual([['51010', 1_500], ['51011', 1_500]]);
+    const points = await deliverySeries(store, {
+      fromMs: T0 + 2 * 3_600_000,
+      toMs: T0 + 3 * 3_600_000,
+      intervalMinutes: 60,
+      groupBy: 'carrier',
+      limit: 10,
+      filters,
+    });
+    expect(points.map((p) => [p.key, p.delivered])).toEqual([
+      ['51010', 1_500],
+      ['51011', 1_500],
+    ]);
     await insertRows(store, 'receipt', [receipt({ sendTs: T0 + 5 * 3_600_000, status: 'failed', error_code: '30008', latencyMs: 1000 })]);
-    const [failedOnly] = await deliverySeries(store, { fromMs: T0 + 5 * 3_600_000, toMs: T0 + 6 * 3_600_000, intervalMinutes: 60, limit: 10, filters });
+    const [failedOnly] = await deliverySeries(store, {
+      fromMs: T0 + 5 * 3_600_000,
+      toMs: T0 + 6 * 3_600_000,
+      intervalMinutes: 60,
+      limit: 10,
+      filters,
+    });
     expect(failedOnly).toMatchObject({ receipts: 1, failed: 1, p50_ms: null, p90_ms: null });
   });
 
   it('is rebuilt with the traffic rollup after an unclean stop', async () => {
     const before = await deliverySeries(store, { fromMs: T0, toMs: T0 + MINUTE, intervalMinutes: 1, limit: 10, filters });
-    await store.client.command({ query: "ALTER TABLE delivery_1m DELETE WHERE minute = toDateTime('2026-11-20 10:00:00', 'UTC')", clickhouse_settings: { mutations_sync: '2' } });
+    await store.client.command({
+      query: "ALTER TABLE delivery_1m DELETE WHERE minute = toDateTime('2026-11-20 10:00:00', 'UTC')",
+      clickhouse_settings: { mutations_sync: '2' },
+    });
     expect(await deliverySeries(store, { fromMs: T0, toMs: T0 + MINUTE, intervalMinutes: 1, limit: 10, filters })).toEqual([]);
     await repairRollups(store, 0);
     expect(await deliverySeries(store, { fromMs: T0, toMs: T0 + MINUTE, intervalMinutes: 1, limit: 10, filters })).toEqual(before);

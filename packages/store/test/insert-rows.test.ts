@@ -14,7 +14,19 @@ afterAll(() => dispose());
 const normalizer = createNormalizer({ hasher: createHasher(Buffer.alloc(32, 3)), asn: loadAsnDatabase() });
 const ts = '2026-11-20T10:00:00Z';
 const wire: Record<EventKind, Record<string, unknown>> = {
-  send: { event_id: 's\\1', ts, app: 'shop', flow: 'login', session_id: 'a\\b', phone: '+447400123456', ip: '81.2.69.160', provider: 'twilio', status: 'accepted', cost: 0.04, user_agent: 'Mozilla/5.0 (X11; Linux) \\ "quoted"' },
+  send: {
+    event_id: 's\\1',
+    ts,
+    app: 'shop',
+    flow: 'login',
+    session_id: 'a\\b',
+    phone: '+447400123456',
+    ip: '81.2.69.160',
+    provider: 'twilio',
+    status: 'accepted',
+    cost: 0.04,
+    user_agent: 'Mozilla/5.0 (X11; Linux) \\ "quoted"',
+  },
   verify: { event_id: 'v1', ts, app: 'shop', session_id: 'a\\b', success: true },
   billing: { event_id: 'm1', ts, provider: 'twilio', country: 'GB', cost: 0.05 },
   receipt: { ts, provider: 'twilio', message_id: 'm1', status: 'delivered' },
@@ -29,7 +41,7 @@ describe('insertRows', () => {
   });
 
   it('keeps backslashes and quotes intact through the TSV path', async () => {
-    const rs = await store.client.query({ query: "SELECT event_id, session_id, user_agent FROM sends_raw", format: 'JSONEachRow' });
+    const rs = await store.client.query({ query: 'SELECT event_id, session_id, user_agent FROM sends_raw', format: 'JSONEachRow' });
     expect(await rs.json()).toEqual([{ event_id: 's\\1', session_id: 'a\\b', user_agent: 'Mozilla/5.0 (X11; Linux) \\ "quoted"' }]);
   });
 
@@ -39,7 +51,14 @@ describe('insertRows', () => {
 });
 
 describe('deduplication tokens on a cluster', () => {
-  const cluster = { kind: 'server', url: 'http://ch:8123', username: 'default', password: '', database: 'tollgate', cluster: 'tollgate' } as const;
+  const cluster = {
+    kind: 'server',
+    url: 'http://ch:8123',
+    username: 'default',
+    password: '',
+    database: 'tollgate',
+    cluster: 'tollgate',
+  } as const;
   const rows = (...ids: string[]) => ids.map((event_id) => ({ event_id }));
 
   it('names an insert by its kind and events, whatever their order', () => {
@@ -49,7 +68,10 @@ describe('deduplication tokens on a cluster', () => {
     expect(insertDeduplicationSettings(cluster, 'send', rows('a', 'b', 'c')).insert_deduplication_token).not.toBe(token);
     // Ids are separated, not glued: "ab" is another event than "a" then "b".
     expect(insertDeduplicationSettings(cluster, 'send', rows('ab')).insert_deduplication_token).not.toBe(token);
-    expect(insertDeduplicationSettings(cluster, 'send', rows('a'))).toMatchObject({ insert_deduplicate: 1, deduplicate_blocks_in_dependent_materialized_views: 1 });
+    expect(insertDeduplicationSettings(cluster, 'send', rows('a'))).toMatchObject({
+      insert_deduplicate: 1,
+      deduplicate_blocks_in_dependent_materialized_views: 1,
+    });
   });
 
   it('adds nothing on the embedded engine or a single server, whose tables keep no deduplication log', () => {
@@ -59,18 +81,31 @@ describe('deduplication tokens on a cluster', () => {
 
   it('makes ClickHouse drop a retried insert and its rollup rows (the settings on the embedded engine, tables with a deduplication log)', async () => {
     // The replicas' tables keep a deduplication log by default; these two keep one as a setting.
-    await store.client.command({ query: 'CREATE TABLE dedup_probe (event_id String) ENGINE = MergeTree ORDER BY event_id SETTINGS non_replicated_deduplication_window = 100' });
-    await store.client.command({ query: 'CREATE TABLE dedup_probe_count (n UInt64) ENGINE = SummingMergeTree ORDER BY tuple() SETTINGS non_replicated_deduplication_window = 100' });
-    await store.client.command({ query: 'CREATE MATERIALIZED VIEW dedup_probe_mv TO dedup_probe_count AS SELECT count() AS n FROM dedup_probe' });
+    await store.client.command({
+      query:
+        'CREATE TABLE dedup_probe (event_id String) ENGINE = MergeTree ORDER BY event_id SETTINGS non_replicated_deduplication_window = 100',
+    });
+    await store.client.command({
+      query:
+        'CREATE TABLE dedup_probe_count (n UInt64) ENGINE = SummingMergeTree ORDER BY tuple() SETTINGS non_replicated_deduplication_window = 100',
+    });
+    await store.client.command({
+      query: 'CREATE MATERIALIZED VIEW dedup_probe_mv TO dedup_probe_count AS SELECT count() AS n FROM dedup_probe',
+    });
     // The embedded connection takes settings in the statement, not as the client's options; the token is hex.
     const insert = async (ids: string[]) => {
-      const settings = Object.entries(insertDeduplicationSettings(cluster, 'send', rows(...ids))).map(([name, value]) => `${name} = '${value}'`);
-      await store.client.command({ query: `INSERT INTO dedup_probe SETTINGS ${settings.join(', ')} VALUES ${ids.map((id) => `('${id}')`).join(', ')}` });
+      const settings = Object.entries(insertDeduplicationSettings(cluster, 'send', rows(...ids))).map(
+        ([name, value]) => `${name} = '${value}'`,
+      );
+      await store.client.command({
+        query: `INSERT INTO dedup_probe SETTINGS ${settings.join(', ')} VALUES ${ids.map((id) => `('${id}')`).join(', ')}`,
+      });
     };
     await insert(['e1', 'e2']);
     // The retry reaches the store with its events in another order: another block, the same events.
     await insert(['e2', 'e1']);
-    const count = async (query: string) => Number(((await (await store.client.query({ query, format: 'JSONEachRow' })).json()) as { n: string }[])[0]!.n);
+    const count = async (query: string) =>
+      Number(((await (await store.client.query({ query, format: 'JSONEachRow' })).json()) as { n: string }[])[0]!.n);
     expect(await count('SELECT count() AS n FROM dedup_probe')).toBe(2);
     expect(await count('SELECT sum(n) AS n FROM dedup_probe_count')).toBe(2);
     await insert(['e3']);

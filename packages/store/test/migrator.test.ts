@@ -19,7 +19,11 @@ describe('migrations', () => {
   });
 
   it('is idempotent: a second run applies nothing and keeps the data', async () => {
-    await store.client.insert({ table: 'api_keys', values: [{ id: 'k1', name: 'n', key_hash: 'h', scopes: ['read'], created_at: 0, revoked: 0, version: 1 }], format: 'JSONEachRow' });
+    await store.client.insert({
+      table: 'api_keys',
+      values: [{ id: 'k1', name: 'n', key_hash: 'h', scopes: ['read'], created_at: 0, revoked: 0, version: 1 }],
+      format: 'JSONEachRow',
+    });
     const again = await migrate(store, DEFAULT_RETENTION);
     expect(again.applied).toEqual([]);
     const rs = await store.client.query({ query: 'SELECT count() AS n FROM api_keys', format: 'JSONEachRow' });
@@ -29,7 +33,8 @@ describe('migrations', () => {
   it('applies the configured raw retention as a TTL', async () => {
     await migrate(store, { rawDays: 30, rollupDays: 200 });
     const rs = await store.client.query({
-      query: "SELECT name, create_table_query AS q FROM system.tables WHERE database = currentDatabase() AND name IN ('sends_raw', 'traffic_1m') ORDER BY name",
+      query:
+        "SELECT name, create_table_query AS q FROM system.tables WHERE database = currentDatabase() AND name IN ('sends_raw', 'traffic_1m') ORDER BY name",
       format: 'JSONEachRow',
     });
     const rows = await rs.json<{ name: string; q: string }>();
@@ -39,7 +44,10 @@ describe('migrations', () => {
 
   it.each([
     ['-- comment only\n', []],
-    ['CREATE TABLE a (x UInt8) ENGINE = Memory;\n-- note\nCREATE TABLE b (x UInt8) ENGINE = Memory;', ['CREATE TABLE a (x UInt8) ENGINE = Memory', 'CREATE TABLE b (x UInt8) ENGINE = Memory']],
+    [
+      'CREATE TABLE a (x UInt8) ENGINE = Memory;\n-- note\nCREATE TABLE b (x UInt8) ENGINE = Memory;',
+      ['CREATE TABLE a (x UInt8) ENGINE = Memory', 'CREATE TABLE b (x UInt8) ENGINE = Memory'],
+    ],
   ])('splits %j into statements', (sql, expected) => {
     expect(splitStatements(sql)).toEqual(expected);
   });

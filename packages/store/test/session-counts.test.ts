@@ -17,23 +17,59 @@ afterAll(() => dispose());
 
 function send(id: string, session: string, ts: number, sessionStart: 0 | 1 = 1): SendRow {
   return {
-    event_id: id, ts, app: 'shop', flow: 'login', session_id: session, phone_hash: `p-${session}`, block_hash: 'b', country: 'GB',
-    prefix: '+44 791', number_type: 'mobile', ip: '192.0.2.1', ip_subnet: '192.0.2.0/24', asn: 64500, asn_org: 'x', asn_hosting: 0,
-    channel: 'sms', provider: 'twilio', message_id: `m-${id}`, status: 'accepted', cost: 0.05, currency: 'USD', cost_usd: 0.05,
-    device_id: '', user_agent: '', session_start: sessionStart,
+    event_id: id,
+    ts,
+    app: 'shop',
+    flow: 'login',
+    session_id: session,
+    phone_hash: `p-${session}`,
+    block_hash: 'b',
+    country: 'GB',
+    prefix: '+44 791',
+    number_type: 'mobile',
+    ip: '192.0.2.1',
+    ip_subnet: '192.0.2.0/24',
+    asn: 64500,
+    asn_org: 'x',
+    asn_hosting: 0,
+    channel: 'sms',
+    provider: 'twilio',
+    message_id: `m-${id}`,
+    status: 'accepted',
+    cost: 0.05,
+    currency: 'USD',
+    cost_usd: 0.05,
+    device_id: '',
+    user_agent: '',
+    session_start: sessionStart,
   };
 }
 
 function verify(id: string, of: SendRow, ts: number, success: 0 | 1, sessionVerified: 0 | 1 = success): VerifyRow {
   return {
-    event_id: id, ts, app: 'shop', session_id: of.session_id, phone_hash: of.phone_hash, ip: '', ip_subnet: '', success,
-    send_ts: of.ts, flow: of.flow, country: of.country, prefix: of.prefix, asn: of.asn, provider: of.provider, session_verified: sessionVerified,
+    event_id: id,
+    ts,
+    app: 'shop',
+    session_id: of.session_id,
+    phone_hash: of.phone_hash,
+    ip: '',
+    ip_subnet: '',
+    success,
+    send_ts: of.ts,
+    flow: of.flow,
+    country: of.country,
+    prefix: of.prefix,
+    asn: of.asn,
+    provider: of.provider,
+    session_verified: sessionVerified,
   };
 }
 
 /** Rows as a store before migration 015 took them: without the session marks. */
 function withoutMarks(rows: (SendRow | VerifyRow)[]): Record<string, unknown>[] {
-  return rows.map((row) => Object.fromEntries(Object.entries(row).filter(([key]) => key !== 'session_start' && key !== 'session_verified')));
+  return rows.map((row) =>
+    Object.fromEntries(Object.entries(row).filter(([key]) => key !== 'session_start' && key !== 'session_verified')),
+  );
 }
 
 const series = (intervalMinutes: number, rollups = TRAFFIC_ROLLUPS) =>
@@ -49,7 +85,12 @@ describe('sessions counted as sums (migration 015)', () => {
   const d = send('d1', 'D', T0 + 2 * 3_600_000);
   const old = {
     sends: [a, send('a2', 'A', T0 + 40_000), b, send('b2', 'B', T0 + 70_000), c, d],
-    verifies: [verify('va', a, T0 + 50_000, 1), verify('vb1', b, T0 + 60_000, 0), verify('vb2', b, T0 + 80_000, 1), verify('vd', d, d.ts + 30_000, 1)],
+    verifies: [
+      verify('va', a, T0 + 50_000, 1),
+      verify('vb1', b, T0 + 60_000, 0),
+      verify('vb2', b, T0 + 80_000, 1),
+      verify('vd', d, d.ts + 30_000, 1),
+    ],
   };
 
   it("keeps each minute's distinct sessions from the history, and hours and days add up to them", async () => {
@@ -66,7 +107,12 @@ describe('sessions counted as sums (migration 015)', () => {
     // The whole day from the daily table, and from the minutes alone: the same.
     const day = [{ ts: T0, sends: 6, sessions: 5, verified: 3 }];
     expect(await series(1440)).toEqual(day);
-    expect(await series(1440, TRAFFIC_ROLLUPS.filter((r) => r.table === 'traffic_1m'))).toEqual(day);
+    expect(
+      await series(
+        1440,
+        TRAFFIC_ROLLUPS.filter((r) => r.table === 'traffic_1m'),
+      ),
+    ).toEqual(day);
     expect(await series(60)).toEqual([
       { ts: T0, sends: 5, sessions: 4, verified: 2 },
       { ts: T0 + 2 * 3_600_000, sends: 1, sessions: 1, verified: 1 },
@@ -75,7 +121,8 @@ describe('sessions counted as sums (migration 015)', () => {
 
   it('drops the distinct-count states it replaced', async () => {
     const rs = await store.client.query({
-      query: "SELECT table, name FROM system.columns WHERE database = currentDatabase() AND table IN ('traffic_1m', 'traffic_1h', 'traffic_1d') AND name IN ('sessions', 'verified_sessions', 'sessions_started', 'sessions_verified') ORDER BY table, name",
+      query:
+        "SELECT table, name FROM system.columns WHERE database = currentDatabase() AND table IN ('traffic_1m', 'traffic_1h', 'traffic_1d') AND name IN ('sessions', 'verified_sessions', 'sessions_started', 'sessions_verified') ORDER BY table, name",
       format: 'JSONEachRow',
     });
     expect(await rs.json()).toEqual(

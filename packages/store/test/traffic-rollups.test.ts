@@ -38,7 +38,10 @@ describe('which rollup answers which part of a range', () => {
     {
       what: 'hourly buckets: whole hours from traffic_1h, the minutes at both edges from traffic_1m',
       got: () => span('2026-11-20T10:07:30Z', '2026-11-21T12:03:00Z', 60),
-      want: [['traffic_1h', ['11-20T11:00..11-21T12:00']], ['traffic_1m', ['11-20T10:07..11-20T11:00', '11-21T12:00..11-21T12:03']]],
+      want: [
+        ['traffic_1h', ['11-20T11:00..11-21T12:00']],
+        ['traffic_1m', ['11-20T10:07..11-20T11:00', '11-21T12:00..11-21T12:03']],
+      ],
     },
     {
       what: 'a `to` inside a minute keeps that minute, as the minute path does',
@@ -54,7 +57,11 @@ describe('which rollup answers which part of a range', () => {
         ['traffic_1m', ['11-20T10:07..11-20T11:00', '11-23T02:00..11-23T02:30']],
       ],
     },
-    { what: 'per-minute buckets read minutes only', got: () => span('2026-11-20T10:00:00Z', '2026-11-21T10:00:00Z', 1), want: [['traffic_1m', ['11-20T10:00..11-21T10:00']]] },
+    {
+      what: 'per-minute buckets read minutes only',
+      got: () => span('2026-11-20T10:00:00Z', '2026-11-21T10:00:00Z', 1),
+      want: [['traffic_1m', ['11-20T10:00..11-21T10:00']]],
+    },
     {
       what: 'a range within one hour reads minutes only',
       got: () => span('2026-11-20T10:05:00Z', '2026-11-20T10:55:00Z', 60),
@@ -72,7 +79,8 @@ describe('which rollup answers which part of a range', () => {
     },
     {
       what: 'a cut splits the whole days and hours it falls in',
-      got: () => span('2026-11-20T00:00:00Z', '2026-11-23T00:00:00Z', 1440, { cuts: [at('2026-11-21T10:07:30Z'), at('2026-11-25T00:00:00Z')] }),
+      got: () =>
+        span('2026-11-20T00:00:00Z', '2026-11-23T00:00:00Z', 1440, { cuts: [at('2026-11-21T10:07:30Z'), at('2026-11-25T00:00:00Z')] }),
       want: [
         ['traffic_1d', ['11-20T00:00..11-21T00:00', '11-22T00:00..11-23T00:00']],
         ['traffic_1h', ['11-21T00:00..11-21T10:00', '11-21T11:00..11-22T00:00']],
@@ -86,7 +94,11 @@ describe('which rollup answers which part of a range', () => {
     },
     {
       what: 'country, prefix, app and provider filters keep the hours',
-      got: () => span('2026-11-20T10:00:00Z', '2026-11-20T14:00:00Z', 60, { groupBy: 'prefix', filters: { country: 'GB', app: 'shop', provider: 'twilio' } }),
+      got: () =>
+        span('2026-11-20T10:00:00Z', '2026-11-20T14:00:00Z', 60, {
+          groupBy: 'prefix',
+          filters: { country: 'GB', app: 'shop', provider: 'twilio' },
+        }),
       want: [['traffic_1h', ['11-20T10:00..11-20T14:00']]],
     },
   ])('$what', ({ got, want }) => {
@@ -150,7 +162,15 @@ function sends(): SendRow[] {
   });
 }
 
-const scopeOf = (s: SendRow) => ({ send_ts: s.ts, app: s.app, flow: s.flow, country: s.country, prefix: s.prefix, asn: s.asn, provider: s.provider });
+const scopeOf = (s: SendRow) => ({
+  send_ts: s.ts,
+  app: s.app,
+  flow: s.flow,
+  country: s.country,
+  prefix: s.prefix,
+  asn: s.asn,
+  provider: s.provider,
+});
 
 function verifies(all: SendRow[]): VerifyRow[] {
   const verified = new Set<string>();
@@ -170,13 +190,34 @@ function verifies(all: SendRow[]): VerifyRow[] {
       ...scopeOf(s),
     }));
   const unknown = { send_ts: 0, app: 'shop', flow: '', country: '', prefix: '', asn: 0, provider: '' };
-  return [...rows, { event_id: 'v-unknown', ts: T0 + 5 * HOUR, session_id: 'nobody', phone_hash: 'p-x', ip: '', ip_subnet: '', success: 1, session_verified: 0, ...unknown }];
+  return [
+    ...rows,
+    {
+      event_id: 'v-unknown',
+      ts: T0 + 5 * HOUR,
+      session_id: 'nobody',
+      phone_hash: 'p-x',
+      ip: '',
+      ip_subnet: '',
+      success: 1,
+      session_verified: 0,
+      ...unknown,
+    },
+  ];
 }
 
 const bills = (all: SendRow[]): BillingRow[] =>
   all
     .filter((s) => s.status === 'accepted')
-    .map((s) => ({ event_id: s.message_id, ts: s.ts + 2 * HOUR, segments: 1, cost: s.cost_usd * 1.5, currency: 'USD', cost_usd: s.cost_usd * 1.5, ...scopeOf(s) }));
+    .map((s) => ({
+      event_id: s.message_id,
+      ts: s.ts + 2 * HOUR,
+      segments: 1,
+      cost: s.cost_usd * 1.5,
+      currency: 'USD',
+      cost_usd: s.cost_usd * 1.5,
+      ...scopeOf(s),
+    }));
 
 const receipts = (all: SendRow[]): ReceiptRow[] =>
   all
@@ -194,17 +235,51 @@ const receipts = (all: SendRow[]): ReceiptRow[] =>
 
 const END = T0 + SENDS * 83_000;
 const QUERIES: { what: string; params: TrafficSeriesParams; reads: string[] }[] = [
-  { what: 'hourly, whole range, ragged edges', params: { fromMs: T0 + 7 * MINUTE + 13_000, toMs: END - 3 * MINUTE, intervalMinutes: 60, limit: 20, filters: {} }, reads: ['traffic_1h', 'traffic_1m'] },
-  { what: 'daily by country', params: { fromMs: T0, toMs: END, intervalMinutes: 1440, groupBy: 'country', limit: 20, filters: {} }, reads: ['traffic_1d', 'traffic_1h', 'traffic_1m'] },
-  { what: 'daily, top provider only', params: { fromMs: at('2026-11-20T00:00:00Z'), toMs: at('2026-11-24T00:00:00Z'), intervalMinutes: 1440, groupBy: 'provider', limit: 1, filters: {} }, reads: ['traffic_1d'] },
-  { what: 'hourly by prefix in one country', params: { fromMs: T0, toMs: END, intervalMinutes: 60, groupBy: 'prefix', limit: 20, filters: { country: 'GB' } }, reads: ['traffic_1h', 'traffic_1m'] },
-  { what: 'hourly for one app and provider', params: { fromMs: T0 + HOUR, toMs: END - HOUR, intervalMinutes: 60, limit: 20, filters: { app: 'shop', provider: 'vonage' } }, reads: ['traffic_1h', 'traffic_1m'] },
-  { what: 'daily by app', params: { fromMs: T0, toMs: END, intervalMinutes: 1440, groupBy: 'app', limit: 20, filters: {} }, reads: ['traffic_1d', 'traffic_1h', 'traffic_1m'] },
+  {
+    what: 'hourly, whole range, ragged edges',
+    params: { fromMs: T0 + 7 * MINUTE + 13_000, toMs: END - 3 * MINUTE, intervalMinutes: 60, limit: 20, filters: {} },
+    reads: ['traffic_1h', 'traffic_1m'],
+  },
+  {
+    what: 'daily by country',
+    params: { fromMs: T0, toMs: END, intervalMinutes: 1440, groupBy: 'country', limit: 20, filters: {} },
+    reads: ['traffic_1d', 'traffic_1h', 'traffic_1m'],
+  },
+  {
+    what: 'daily, top provider only',
+    params: {
+      fromMs: at('2026-11-20T00:00:00Z'),
+      toMs: at('2026-11-24T00:00:00Z'),
+      intervalMinutes: 1440,
+      groupBy: 'provider',
+      limit: 1,
+      filters: {},
+    },
+    reads: ['traffic_1d'],
+  },
+  {
+    what: 'hourly by prefix in one country',
+    params: { fromMs: T0, toMs: END, intervalMinutes: 60, groupBy: 'prefix', limit: 20, filters: { country: 'GB' } },
+    reads: ['traffic_1h', 'traffic_1m'],
+  },
+  {
+    what: 'hourly for one app and provider',
+    params: { fromMs: T0 + HOUR, toMs: END - HOUR, intervalMinutes: 60, limit: 20, filters: { app: 'shop', provider: 'vonage' } },
+    reads: ['traffic_1h', 'traffic_1m'],
+  },
+  {
+    what: 'daily by app',
+    params: { fromMs: T0, toMs: END, intervalMinutes: 1440, groupBy: 'app', limit: 20, filters: {} },
+    reads: ['traffic_1d', 'traffic_1h', 'traffic_1m'],
+  },
 ];
 
 async function expectPathsAgree(): Promise<void> {
   for (const { what, params, reads } of QUERIES) {
-    expect(rollupSpans(params).map((s) => s.rollup.table), what).toEqual(reads);
+    expect(
+      rollupSpans(params).map((s) => s.rollup.table),
+      what,
+    ).toEqual(reads);
     const coarse = await trafficSeries(store, params);
     expect(coarse.length, what).toBeGreaterThan(0);
     expect(coarse, what).toEqual(await trafficSeries(store, params, MINUTES_ONLY));
@@ -212,11 +287,20 @@ async function expectPathsAgree(): Promise<void> {
 }
 
 const total = async (params: TrafficSeriesParams) =>
-  (await trafficSeries(store, params)).reduce((sum, p) => ({ sends: sum.sends + p.sends, verified: sum.verified + p.verified_sessions, billed: sum.billed + p.billed_messages }), { sends: 0, verified: 0, billed: 0 });
+  (await trafficSeries(store, params)).reduce(
+    (sum, p) => ({ sends: sum.sends + p.sends, verified: sum.verified + p.verified_sessions, billed: sum.billed + p.billed_messages }),
+    { sends: 0, verified: 0, billed: 0 },
+  );
 
 describe('hourly and daily rollups', () => {
   const all = sends();
-  const whole: TrafficSeriesParams = { fromMs: at('2026-11-20T00:00:00Z'), toMs: at('2026-11-24T00:00:00Z'), intervalMinutes: 1440, limit: 20, filters: {} };
+  const whole: TrafficSeriesParams = {
+    fromMs: at('2026-11-20T00:00:00Z'),
+    toMs: at('2026-11-24T00:00:00Z'),
+    intervalMinutes: 1440,
+    limit: 20,
+    filters: {},
+  };
 
   it('answer what the minutes answer, with late verifies, late bills and a duplicate batch', async () => {
     for (let i = 0; i < all.length; i += 400) await insertRows(store, 'send', all.slice(i, i + 400));
@@ -234,7 +318,9 @@ describe('hourly and daily rollups', () => {
     const before = await total(whole);
     // What a crash between the raw part and its views leaves: raw rows that no rollup counted, in
     // minutes and hours that already hold other sends.
-    const late = sends().slice(0, 30).map((s) => ({ ...s, event_id: `late-${s.event_id}`, session_id: `late-${s.session_id}`, message_id: `late-${s.message_id}` }));
+    const late = sends()
+      .slice(0, 30)
+      .map((s) => ({ ...s, event_id: `late-${s.event_id}`, session_id: `late-${s.session_id}`, message_id: `late-${s.message_id}` }));
     await store.client.command({ query: 'DETACH TABLE traffic_1m_sends_mv' });
     try {
       await insertRows(store, 'send', late);
@@ -250,7 +336,7 @@ describe('hourly and daily rollups', () => {
 
   it("give the spend report traffic_1m's sums: cells per provider, country and app, and spend since each instant", async () => {
     const [fromMs, toMs] = [T0 + 7 * MINUTE + 13_000, END - 3 * MINUTE];
-    const minutes = async <R,>(query: string, params: Record<string, unknown>) =>
+    const minutes = async <R>(query: string, params: Record<string, unknown>) =>
       (await store.client.query({ query, query_params: params, format: 'JSONEachRow' })).json<R>();
     const window = 'minute >= toStartOfMinute(fromUnixTimestamp64Milli({from:Int64})) AND minute < fromUnixTimestamp64Milli({to:Int64})';
     const cells = await minutes<Record<string, unknown>>(
@@ -273,7 +359,10 @@ describe('hourly and daily rollups', () => {
         const where = Object.keys(scope).map((key) => `toString(${key}) = {${key}:String}`);
         return Promise.all(
           sinceMs.map(async (since) => {
-            const [row] = await minutes<{ usd: number }>(`SELECT sum(cost_est_usd) AS usd FROM traffic_1m WHERE ${[window, ...where].join(' AND ')}`, { ...scope, from: since, to: toMs });
+            const [row] = await minutes<{ usd: number }>(
+              `SELECT sum(cost_est_usd) AS usd FROM traffic_1m WHERE ${[window, ...where].join(' AND ')}`,
+              { ...scope, from: since, to: toMs },
+            );
             return round6(row!.usd);
           }),
         );

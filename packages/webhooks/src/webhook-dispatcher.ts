@@ -80,11 +80,20 @@ export function createWebhookDispatcher(deps: {
   async function attempt(delivery: WebhookDeliveryRecord): Promise<WebhookDeliveryRecord> {
     const subscription = subs.get(delivery.subscription_id);
     const now = clock();
-    if (!subscription) return { ...delivery, version: delivery.version + 1, state: 'failed', last_error: 'subscription deleted', updated_at: now };
+    if (!subscription)
+      return { ...delivery, version: delivery.version + 1, state: 'failed', last_error: 'subscription deleted', updated_at: now };
     const outcome = await post(subscription, delivery.body, now);
     const attempts = delivery.attempts + 1;
     if (outcome.ok) {
-      return { ...delivery, version: delivery.version + 1, state: 'delivered', attempts, last_status: outcome.status, last_error: '', updated_at: clock() };
+      return {
+        ...delivery,
+        version: delivery.version + 1,
+        state: 'delivered',
+        attempts,
+        last_status: outcome.status,
+        last_error: '',
+        updated_at: clock(),
+      };
     }
     const plan = planRetry(attempts, delivery.created_at, clock(), random);
     return {
@@ -113,10 +122,16 @@ export function createWebhookDispatcher(deps: {
         redirect: 'manual',
       });
       await response.arrayBuffer().catch(() => undefined);
-      return response.ok ? { ok: true, status: response.status } : { ok: false, status: response.status, error: `receiver answered ${response.status}` };
+      return response.ok
+        ? { ok: true, status: response.status }
+        : { ok: false, status: response.status, error: `receiver answered ${response.status}` };
     } catch (error) {
       if (error instanceof EgressRefusedError) return { ok: false, status: 0, error: `refused: ${error.message}` };
-      return { ok: false, status: 0, error: (error as Error).name === 'TimeoutError' ? 'receiver did not answer in 5 s' : (error as Error).message };
+      return {
+        ok: false,
+        status: 0,
+        error: (error as Error).name === 'TimeoutError' ? 'receiver did not answer in 5 s' : (error as Error).message,
+      };
     }
   }
 
@@ -171,8 +186,19 @@ export function createWebhookDispatcher(deps: {
       const records: WebhookDeliveryRecord[] = [...subs.values()]
         .filter((s) => s.events.length === 0 || s.events.includes(type))
         .map((s) => ({
-          id: randomUUID(), version: 1, subscription_id: s.id, event_id: event.id, event_type: type, body, state: 'pending',
-          attempts: 0, next_attempt_at: now, last_status: 0, last_error: '', created_at: now, updated_at: now,
+          id: randomUUID(),
+          version: 1,
+          subscription_id: s.id,
+          event_id: event.id,
+          event_type: type,
+          body,
+          state: 'pending',
+          attempts: 0,
+          next_attempt_at: now,
+          last_status: 0,
+          last_error: '',
+          created_at: now,
+          updated_at: now,
         }));
       await saveWebhookDeliveries(deps.store, records);
       for (const record of records) pending.set(record.id, record);

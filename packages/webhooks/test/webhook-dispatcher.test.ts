@@ -25,7 +25,9 @@ function startReceiver(statuses: number[]): Promise<{ url: string; received: Rec
     });
   });
   return new Promise((resolve) =>
-    server.listen(0, '127.0.0.1', () => resolve({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, received, server })),
+    server.listen(0, '127.0.0.1', () =>
+      resolve({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, received, server }),
+    ),
   );
 }
 
@@ -53,7 +55,9 @@ describe('webhook dispatcher', () => {
     const [got] = receiver.received;
     expect(JSON.parse(got!.body)).toMatchObject({ type: 'breaker.opened', data: { breaker: { id: 'b1' } } });
     expect(verifyWebhookSignature({ secret, header: got!.signature, rawBody: got!.body, nowS: clock.now / 1000 })).toEqual({ ok: true });
-    expect(verifyWebhookSignature({ secret: 'whsec_wrong', header: got!.signature, rawBody: got!.body, nowS: clock.now / 1000 }).ok).toBe(false);
+    expect(verifyWebhookSignature({ secret: 'whsec_wrong', header: got!.signature, rawBody: got!.body, nowS: clock.now / 1000 }).ok).toBe(
+      false,
+    );
     const log = await dispatcher.deliveries(subscription.id);
     expect(log.map((d) => [d.state, d.attempts, d.last_status])).toEqual([['delivered', 1, 200]]);
     await dispatcher.stop();
@@ -114,11 +118,14 @@ describe('webhook dispatcher', () => {
     receiver.server.close();
   });
 
-  it.each(['http://127.0.0.1:9/hook', 'http://169.254.169.254/latest/meta-data/', 'http://[::1]/hook'])('refuses to subscribe %s without an allowlist', async (url) => {
-    const dispatcher = createWebhookDispatcher({ store, serverKey, egress: createEgressGuard(), clock: Date.now });
-    await expect(dispatcher.subscribe(url, [])).rejects.toBeInstanceOf(EgressRefusedError);
-    expect(dispatcher.subscriptions()).toEqual([]);
-  });
+  it.each(['http://127.0.0.1:9/hook', 'http://169.254.169.254/latest/meta-data/', 'http://[::1]/hook'])(
+    'refuses to subscribe %s without an allowlist',
+    async (url) => {
+      const dispatcher = createWebhookDispatcher({ store, serverKey, egress: createEgressGuard(), clock: Date.now });
+      await expect(dispatcher.subscribe(url, [])).rejects.toBeInstanceOf(EgressRefusedError);
+      expect(dispatcher.subscriptions()).toEqual([]);
+    },
+  );
 
   it('refuses a delivery once the subscribed name resolves to loopback, and says so in the log', async () => {
     const receiver = await startReceiver([]);
@@ -133,7 +140,11 @@ describe('webhook dispatcher', () => {
     await dispatcher.runDue();
     expect(receiver.received).toHaveLength(0);
     const [refused] = await dispatcher.deliveries(subscription.id);
-    expect(refused).toMatchObject({ state: 'pending', attempts: 1, last_error: expect.stringMatching(/^refused: hooks\.example resolves to 127\.0\.0\.1, a loopback address/) });
+    expect(refused).toMatchObject({
+      state: 'pending',
+      attempts: 1,
+      last_error: expect.stringMatching(/^refused: hooks\.example resolves to 127\.0\.0\.1, a loopback address/),
+    });
     await dispatcher.stop();
     await guard.close();
     receiver.server.close();

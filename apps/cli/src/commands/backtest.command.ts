@@ -47,9 +47,13 @@ export function registerBacktestCommand(program: Command): void {
         const findings = result.findings.map((f) => ({ ...f, ts: new Date(f.ts).toISOString() }));
         if (options.json) writeFileSync(options.json, `${JSON.stringify(findings, null, 2)}\n`);
         for (const f of findings) {
-          console.log(`${f.ts}  ${f.kind.padEnd(18)} ${f.action.padEnd(9)} ${f.severity.padEnd(8)} ${JSON.stringify(f.scope)}  observed ${round(f.observed)} expected ${round(f.expected)}`);
+          console.log(
+            `${f.ts}  ${f.kind.padEnd(18)} ${f.action.padEnd(9)} ${f.severity.padEnd(8)} ${JSON.stringify(f.scope)}  observed ${round(f.observed)} expected ${round(f.expected)}`,
+          );
         }
-        console.log(`${result.steps} minutes replayed in ${seconds} s: ${findings.length} finding(s), ${result.anomalies.length} anomal${result.anomalies.length === 1 ? 'y' : 'ies'}`);
+        console.log(
+          `${result.steps} minutes replayed in ${seconds} s: ${findings.length} finding(s), ${result.anomalies.length} anomal${result.anomalies.length === 1 ? 'y' : 'ies'}`,
+        );
       } finally {
         progress.stop();
         await core.close();
@@ -101,7 +105,8 @@ function round(n: number): string {
 function parseTime(name: string) {
   return (value: string): number => {
     const ms = /^\d+$/.test(value) ? Number(value) : Date.parse(value);
-    if (!Number.isFinite(ms)) throw new Error(`--${name} must be an ISO-8601 time (2026-11-24T10:00:00Z) or epoch milliseconds (got "${value}")`);
+    if (!Number.isFinite(ms))
+      throw new Error(`--${name} must be an ISO-8601 time (2026-11-24T10:00:00Z) or epoch milliseconds (got "${value}")`);
     return ms;
   };
 }

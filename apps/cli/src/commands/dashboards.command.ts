@@ -9,7 +9,9 @@ const DEFAULT_DIR = 'dashboards';
 /** Every panel file of `dir` as its Grafana dashboard: output file name → JSON text. */
 export function grafanaFiles(dir: string): Map<string, string> {
   const files = new Map<string, string>();
-  for (const file of readdirSync(dir).filter((name) => name.endsWith('.json')).sort()) {
+  for (const file of readdirSync(dir)
+    .filter((name) => name.endsWith('.json'))
+    .sort()) {
     const dashboard = parseDashboard(JSON.parse(readFileSync(join(dir, file), 'utf8')), file);
     files.set(`tollgate-${dashboard.page}.json`, `${JSON.stringify(grafanaDashboard(dashboard, grafanaSql), null, 2)}\n`);
   }

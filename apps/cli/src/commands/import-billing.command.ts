@@ -21,7 +21,10 @@ interface Totals {
 export function registerImportBillingCommand(program: Command): void {
   program
     .command('import-billing')
-    .argument('<file>', 'CSV export with a header row: event_id (or message_id), ts, provider, country, cost, [phone_prefix, segments, currency]')
+    .argument(
+      '<file>',
+      'CSV export with a header row: event_id (or message_id), ts, provider, country, cost, [phone_prefix, segments, currency]',
+    )
     .description('Import a provider billing CSV; lines already imported count as duplicates')
     .option('--url <url>', 'post to a running Tollgate server instead of the local store', process.env.TOLLGATE_URL)
     .option('--key <key>', 'API key with the ingest scope (default: TOLLGATE_KEY or TOLLGATE_ADMIN_KEY)')

@@ -64,8 +64,14 @@ function printPlan(env: NodeJS.ProcessEnv): void {
 
 function formatStatement(statement: SchemaStatement): string {
   const bound = [
-    statement.params && `parameters: ${Object.entries(statement.params).map(([name, value]) => `${name}=${value}`).join(', ')}`,
-    statement.settings && `settings: ${Object.entries(statement.settings).map(([name, value]) => `${name}=${value}`).join(', ')}`,
+    statement.params &&
+      `parameters: ${Object.entries(statement.params)
+        .map(([name, value]) => `${name}=${value}`)
+        .join(', ')}`,
+    statement.settings &&
+      `settings: ${Object.entries(statement.settings)
+        .map(([name, value]) => `${name}=${value}`)
+        .join(', ')}`,
   ].filter(Boolean);
   return `${bound.length > 0 ? `-- ${bound.join('; ')}\n` : ''}${statement.query};`;
 }

@@ -19,7 +19,10 @@ export function registerRatesCommand(program: Command): void {
   const rates = program.command('rates').description('Provider contracts: rate cards and minimum monthly commitments');
   rates
     .command('import')
-    .argument('<file>', 'CSV with a header row: a rate card (provider, country, price, effective_from[, currency]) or commitments (provider, monthly_minimum, effective_from[, currency])')
+    .argument(
+      '<file>',
+      'CSV with a header row: a rate card (provider, country, price, effective_from[, currency]) or commitments (provider, monthly_minimum, effective_from[, currency])',
+    )
     .description('Import a rate card or commitments; a route and date already imported gets the new price')
     .option('--url <url>', 'post to a running Tollgate server instead of the local store', process.env.TOLLGATE_URL)
     .option('--key <key>', 'API key with the operate scope (default: TOLLGATE_KEY or TOLLGATE_ADMIN_KEY)')
@@ -33,7 +36,7 @@ export function registerRatesCommand(program: Command): void {
         '  tollgate rates import commitments.csv --url http://127.0.0.1:8080\n' +
         '    provider,monthly_minimum,effective_from\n' +
         '    twilio,50000,2026-12\n' +
-        '\nThe card in force at a send\'s hour prices it (GET /v1/spend reconciles bills against it); prices are per\n' +
+        "\nThe card in force at a send's hour prices it (GET /v1/spend reconciles bills against it); prices are per\n" +
         'message, effective dates on the hour. Bad rows are listed as FILE:line field: reason; the good ones are stored.',
     )
     .action(async (file: string, options: { url?: string; key?: string }) => {
@@ -75,9 +78,16 @@ async function importRemote(url: string, key: string | undefined, text: string, 
   try {
     const target = new URL('/v1/spend/contracts', url);
     target.searchParams.set('source', source);
-    const response = await fetch(target, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'text/csv' }, body: text });
-    const body = (await response.json()) as ContractImport & { error?: { message: string; details?: { kind: ContractImport['kind']; rejected: Rejection[] } } };
-    if (response.status === 400 && body.error?.details?.rejected) return { kind: body.error.details.kind, accepted: 0, rejected: body.error.details.rejected };
+    const response = await fetch(target, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'text/csv' },
+      body: text,
+    });
+    const body = (await response.json()) as ContractImport & {
+      error?: { message: string; details?: { kind: ContractImport['kind']; rejected: Rejection[] } };
+    };
+    if (response.status === 400 && body.error?.details?.rejected)
+      return { kind: body.error.details.kind, accepted: 0, rejected: body.error.details.rejected };
     if (!response.ok) throw new Error(`server answered ${response.status}: ${body.error?.message ?? 'no reason given'}`);
     progress.update(1);
     return body;

@@ -47,7 +47,9 @@ export function registerRulesCommand(program: Command): void {
   const rules = program.command('rules').description('Check the alert-routing rules (owners, route tree, inhibit rules) in alert-rules/');
   rules
     .command('lint')
-    .description(`Validate every file of the rules directory (routing, ${OTHER_RULES_FILES.map((other) => other.file).join(', ')}); prints each error as file:line path: message and exits 1 on any`)
+    .description(
+      `Validate every file of the rules directory (routing, ${OTHER_RULES_FILES.map((other) => other.file).join(', ')}); prints each error as file:line path: message and exits 1 on any`,
+    )
     .option('--dir <dir>', 'rules directory (TOLLGATE_RULES_DIR)', DEFAULT_DIR)
     .option('--allow-unset-env', 'accept PagerDuty variables that are not set here (check the files only)')
     .addHelpText(
@@ -116,14 +118,28 @@ function testAlert(options: TestOptions): AlertInput {
   const action = ACTIONS.find((candidate) => candidate === options.action);
   if (action === undefined) throw new Error(`unknown action "${options.action}": choose from ${ACTIONS.join(', ')}`);
   const costPerHourUsd = Number(options.costPerHour);
-  if (!Number.isFinite(costPerHourUsd) || costPerHourUsd < 0) throw new Error(`--cost-per-hour must be a number of USD, got "${options.costPerHour}"`);
+  if (!Number.isFinite(costPerHourUsd) || costPerHourUsd < 0)
+    throw new Error(`--cost-per-hour must be a number of USD, got "${options.costPerHour}"`);
   const scope = {
     ...(options.app === undefined ? {} : { app: options.app }),
     ...(options.flow === undefined ? {} : { flow: options.flow }),
     ...(options.country === undefined ? {} : { country: options.country.toUpperCase() }),
     ...(options.provider === undefined ? {} : { provider: options.provider }),
   };
-  return { id: 'cli-test', kind: kind as AnomalyKind, severity: severity as Severity, state: 'open', scope, action, summary: 'tollgate rules test', costPerHourUsd, observed: 0, expected: 0, openedAt: 0, updatedAt: 0 };
+  return {
+    id: 'cli-test',
+    kind: kind as AnomalyKind,
+    severity: severity as Severity,
+    state: 'open',
+    scope,
+    action,
+    summary: 'tollgate rules test',
+    costPerHourUsd,
+    observed: 0,
+    expected: 0,
+    openedAt: 0,
+    updatedAt: 0,
+  };
 }
 
 function printRouting(config: AlertingConfig, input: AlertInput): void {

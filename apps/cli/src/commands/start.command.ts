@@ -7,11 +7,15 @@ import { VERSION } from '../version.ts';
 export function registerStartCommands(program: Command): void {
   program
     .command('start')
-    .description('Run the whole platform on the configured store, with demo traffic unless TOLLGATE_DEMO=0 and the dashboard unless TOLLGATE_WEB=0')
+    .description(
+      'Run the whole platform on the configured store, with demo traffic unless TOLLGATE_DEMO=0 and the dashboard unless TOLLGATE_WEB=0',
+    )
     .action(() => run({ demo: process.env.TOLLGATE_DEMO !== '0', web: process.env.TOLLGATE_WEB !== '0' }));
   program
     .command('serve')
-    .description('Run the API server only, without demo traffic or the dashboard; TOLLGATE_ROLES=ingest,decide,detect,notify,web picks what this node does (default all)')
+    .description(
+      'Run the API server only, without demo traffic or the dashboard; TOLLGATE_ROLES=ingest,decide,detect,notify,web picks what this node does (default all)',
+    )
     .action(() => run({ demo: false, web: false }));
 }
 

@@ -10,12 +10,15 @@ export function registerUsersCommand(program: Command): void {
   users
     .command('add')
     .argument('<name>', 'user name, e.g. "ana" (letters, digits, . _ @ -)')
-    .description(`Add a user, or set a new role and password for an existing one; the password (${MIN_PASSWORD_LENGTH}+ characters) is read from standard input, or prompted for on a terminal`)
+    .description(
+      `Add a user, or set a new role and password for an existing one; the password (${MIN_PASSWORD_LENGTH}+ characters) is read from standard input, or prompted for on a terminal`,
+    )
     .requiredOption('--role <role>', `one of ${ROLES.join(', ')}`)
     .addHelpText('after', `\nExample: printf '%s' "$PASSWORD" | tollgate users add ana --role oncall\n`)
     .action(async (name: string, options: { role: string }) => {
       if (!isRole(options.role)) throw new Error(`unknown role "${options.role}": choose from ${ROLES.join(', ')}`);
-      if (!/^[A-Za-z0-9._@-]{1,64}$/.test(name)) throw new Error(`user name "${name}" may hold only letters, digits and . _ @ - (64 at most)`);
+      if (!/^[A-Za-z0-9._@-]{1,64}$/.test(name))
+        throw new Error(`user name "${name}" may hold only letters, digits and . _ @ - (64 at most)`);
       const password = await readPassword();
       if (password.length < MIN_PASSWORD_LENGTH) throw new Error(`the password must be at least ${MIN_PASSWORD_LENGTH} characters`);
       const role = options.role;
@@ -29,7 +32,8 @@ export function registerUsersCommand(program: Command): void {
     .description('List users and their roles (never their passwords)')
     .action(() =>
       withUsers(async (directory) => {
-        for (const user of directory.list()) console.log(`${user.role.padEnd(8)}  ${user.disabled ? 'disabled' : 'active  '}  ${user.name}`);
+        for (const user of directory.list())
+          console.log(`${user.role.padEnd(8)}  ${user.disabled ? 'disabled' : 'active  '}  ${user.name}`);
       }),
     );
 }

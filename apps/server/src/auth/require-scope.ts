@@ -25,7 +25,11 @@ export function requireScope(keyring: Keyring, scope: Scope) {
     const principal = keyring.authenticate(token);
     if (!principal) return done(new TollgateError('TG_AUTH_INVALID'));
     if (!principal.scopes.includes(scope)) {
-      return done(new TollgateError('TG_AUTH_SCOPE', { message: `${principal.keyId.startsWith(SESSION_KEY_PREFIX) ? 'Your role' : 'This API key'} lacks the "${scope}" scope this route needs.` }));
+      return done(
+        new TollgateError('TG_AUTH_SCOPE', {
+          message: `${principal.keyId.startsWith(SESSION_KEY_PREFIX) ? 'Your role' : 'This API key'} lacks the "${scope}" scope this route needs.`,
+        }),
+      );
     }
     request.principal = principal;
     done();

@@ -46,7 +46,19 @@ export function createDecisionCounter(deps: { store: Store; clock: () => number 
       const leaf = leafOf(minute, scope);
       let row = leaf.get(scope.provider) as DecisionCountRow | undefined;
       if (row === undefined) {
-        row = { minute, app: scope.app, flow: scope.flow, country: scope.country, prefix: scope.prefix, asn: scope.asn, provider: scope.provider, allowed: 0, challenged: 0, blocked: 0, shadow_blocked: 0 };
+        row = {
+          minute,
+          app: scope.app,
+          flow: scope.flow,
+          country: scope.country,
+          prefix: scope.prefix,
+          asn: scope.asn,
+          provider: scope.provider,
+          allowed: 0,
+          challenged: 0,
+          blocked: 0,
+          shadow_blocked: 0,
+        };
         adopt(`${minute}|${scope.app}|${scope.flow}|${scope.country}|${scope.prefix}|${scope.asn}|${scope.provider}`, row);
       }
       if (decision === 'allow') row.allowed++;

@@ -12,7 +12,15 @@ import type { DecisionCounter } from './decision-counter.ts';
  */
 export function decideProxiedSend(
   deps: { identity: Identity; decider: Decider; counter: DecisionCounter },
-  input: { app: string; flow: string; phone: NormalizedPhone; phoneHash: string; clientIp: string | undefined; provider: string; sessionId: string | undefined },
+  input: {
+    app: string;
+    flow: string;
+    phone: NormalizedPhone;
+    phoneHash: string;
+    clientIp: string | undefined;
+    provider: string;
+    sessionId: string | undefined;
+  },
 ): DecideResult {
   const { identity } = deps;
   const network = input.clientIp === undefined ? null : identity.asn.lookup(input.clientIp);

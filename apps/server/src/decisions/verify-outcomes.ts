@@ -28,7 +28,11 @@ export function observeVerifyOutcomes(ingestor: Ingestor, verify: VerifyLimiter,
  * hashed as the collectors hash it. Duplicates the ingestor dropped are still here; the ladders
  * drop them by event id.
  */
-export function* verifyOutcomes(items: readonly { line: number; value: unknown }[], rejected: readonly Rejection[], identity: Identity): Generator<VerifyOutcome> {
+export function* verifyOutcomes(
+  items: readonly { line: number; value: unknown }[],
+  rejected: readonly Rejection[],
+  identity: Identity,
+): Generator<VerifyOutcome> {
   const rejectedLines = new Set(rejected.map((rejection) => rejection.line));
   for (const { line, value } of items) {
     if (rejectedLines.has(line)) continue;

@@ -21,7 +21,11 @@ const ANOMALY_SCHEMA = {
     state: { type: 'string', enum: ['open', 'resolved'] },
     scope: BREAKER_SCOPE_SCHEMA,
     severity: { type: 'string' },
-    action: { type: 'string', enum: ['block', 'challenge', 'alert'], description: 'What the detector suggests; breaker policies decide what trips.' },
+    action: {
+      type: 'string',
+      enum: ['block', 'challenge', 'alert'],
+      description: 'What the detector suggests; breaker policies decide what trips.',
+    },
     score: { type: 'number' },
     observed: { type: 'number' },
     expected: { type: 'number' },
@@ -39,7 +43,13 @@ const ANOMALY_SCHEMA = {
       items: {
         type: 'object',
         required: ['dimension', 'value', 'count', 'share'],
-        properties: { dimension: { type: 'string' }, value: { type: 'string' }, count: { type: 'number' }, share: { type: 'number' }, label: { type: 'string' } },
+        properties: {
+          dimension: { type: 'string' },
+          value: { type: 'string' },
+          count: { type: 'number' },
+          share: { type: 'number' },
+          label: { type: 'string' },
+        },
       },
     },
     facts: { type: 'object', additionalProperties: true },
@@ -52,7 +62,13 @@ const SERIES_SCHEMA = {
   items: {
     type: 'object',
     required: ['ts', 'observed', 'expected', 'low', 'high'],
-    properties: { ts: { type: 'integer' }, observed: { type: 'number' }, expected: { type: 'number' }, low: { type: 'number' }, high: { type: 'number' } },
+    properties: {
+      ts: { type: 'integer' },
+      observed: { type: 'number' },
+      expected: { type: 'number' },
+      low: { type: 'number' },
+      high: { type: 'number' },
+    },
   },
 } as const;
 
@@ -69,7 +85,7 @@ export async function anomalyRoutes(app: FastifyInstance, opts: { store: Store; 
         tags: ['anomalies'],
         description:
           'Scope `read`. Most recently updated first. `from`/`to` keep the anomalies active at some time in the range ' +
-          '(ISO-8601 or epoch ms); the scope filters match the anomaly\'s scope fields exactly.',
+          "(ISO-8601 or epoch ms); the scope filters match the anomaly's scope fields exactly.",
         querystring: {
           type: 'object',
           additionalProperties: false,
@@ -87,7 +103,10 @@ export async function anomalyRoutes(app: FastifyInstance, opts: { store: Store; 
             limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
           },
         },
-        response: { 200: { type: 'object', required: ['anomalies'], properties: { anomalies: { type: 'array', items: ANOMALY_SCHEMA } } }, ...ERROR_RESPONSES },
+        response: {
+          200: { type: 'object', required: ['anomalies'], properties: { anomalies: { type: 'array', items: ANOMALY_SCHEMA } } },
+          ...ERROR_RESPONSES,
+        },
       },
     },
     async (request) => {
@@ -109,7 +128,8 @@ export async function anomalyRoutes(app: FastifyInstance, opts: { store: Store; 
       schema: {
         summary: 'One anomaly with its evidence series',
         tags: ['anomalies'],
-        description: 'Scope `read`. The anomaly, its contributors (drill-down) and the per-minute series of its scope against the baseline band.',
+        description:
+          'Scope `read`. The anomaly, its contributors (drill-down) and the per-minute series of its scope against the baseline band.',
         params: { type: 'object', properties: { id: { type: 'string', pattern: '^an_[0-9a-f]{20}$' } } },
         response: {
           200: { type: 'object', required: ['anomaly', 'series'], properties: { anomaly: ANOMALY_SCHEMA, series: SERIES_SCHEMA } },

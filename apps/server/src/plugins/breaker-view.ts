@@ -42,7 +42,23 @@ export const BREAKER_SCOPE_SCHEMA = SCOPE_SCHEMA;
 
 export const BREAKER_VIEW_SCHEMA = {
   type: 'object',
-  required: ['id', 'version', 'scope', 'action', 'mode', 'state', 'reason', 'probe_share', 'cooldown_s', 'created_at', 'updated_at', 'opened_at', 'half_open_at', 'expires_at', 'reopen_count'],
+  required: [
+    'id',
+    'version',
+    'scope',
+    'action',
+    'mode',
+    'state',
+    'reason',
+    'probe_share',
+    'cooldown_s',
+    'created_at',
+    'updated_at',
+    'opened_at',
+    'half_open_at',
+    'expires_at',
+    'reopen_count',
+  ],
   properties: {
     id: { type: 'string' },
     version: { type: 'integer' },
@@ -53,7 +69,11 @@ export const BREAKER_VIEW_SCHEMA = {
     state: { type: 'string', enum: ['closed', 'open', 'half_open'] },
     reason: {
       anyOf: [
-        { type: 'object', required: ['kind', 'anomaly_id'], properties: { kind: { type: 'string', enum: ['anomaly'] }, anomaly_id: { type: 'string' } } },
+        {
+          type: 'object',
+          required: ['kind', 'anomaly_id'],
+          properties: { kind: { type: 'string', enum: ['anomaly'] }, anomaly_id: { type: 'string' } },
+        },
         {
           type: 'object',
           required: ['kind', 'actor', 'note'],

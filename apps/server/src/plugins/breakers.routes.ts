@@ -36,7 +36,10 @@ interface TripBody {
  * preview of what a breaker would have stopped in the last hour. The snapshot (scope `decide`)
  * feeds the SDK's local cache.
  */
-export async function breakerRoutes(app: FastifyInstance, opts: { keyring: Keyring; registry: BreakerRegistry; store: Store }): Promise<void> {
+export async function breakerRoutes(
+  app: FastifyInstance,
+  opts: { keyring: Keyring; registry: BreakerRegistry; store: Store },
+): Promise<void> {
   const routes: BreakerRoutes = { ...opts, operate: requireScope(opts.keyring, 'operate') };
   breakerReadRoutes(app, routes);
   breakerTripRoute(app, routes);
@@ -76,7 +79,11 @@ function breakerReadRoutes(app: FastifyInstance, routes: BreakerRoutes): void {
         summary: 'List breakers',
         tags: ['breakers'],
         description: 'Scope `operate`. `state=active` lists open and half-open breakers.',
-        querystring: { type: 'object', additionalProperties: false, properties: { state: { type: 'string', enum: ['open', 'half_open', 'closed', 'active'] } } },
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { state: { type: 'string', enum: ['open', 'half_open', 'closed', 'active'] } },
+        },
         response: { 200: { type: 'array', items: BREAKER_VIEW_SCHEMA }, ...ERROR_RESPONSES },
       },
     },
@@ -99,7 +106,14 @@ function breakerReadRoutes(app: FastifyInstance, routes: BreakerRoutes): void {
         tags: ['breakers'],
         description: 'Scope `decide`. Open and half-open breakers, for the SDK to decide locally between polls and webhooks.',
         response: {
-          200: { type: 'object', properties: { version: { type: 'integer' }, generated_at: { type: 'integer' }, breakers: { type: 'array', items: BREAKER_VIEW_SCHEMA } } },
+          200: {
+            type: 'object',
+            properties: {
+              version: { type: 'integer' },
+              generated_at: { type: 'integer' },
+              breakers: { type: 'array', items: BREAKER_VIEW_SCHEMA },
+            },
+          },
           ...ERROR_RESPONSES,
         },
       },
@@ -116,14 +130,22 @@ function breakerReadRoutes(app: FastifyInstance, routes: BreakerRoutes): void {
 
   app.get<{ Params: { id: string } }>(
     '/v1/breakers/:id',
-    { onRequest: operate, schema: { summary: 'Get a breaker', tags: ['breakers'], description: 'Scope `operate`. ETag carries the version for If-Match.', params: ID_PARAMS, response: VERSIONED } },
+    {
+      onRequest: operate,
+      schema: {
+        summary: 'Get a breaker',
+        tags: ['breakers'],
+        description: 'Scope `operate`. ETag carries the version for If-Match.',
+        params: ID_PARAMS,
+        response: VERSIONED,
+      },
+    },
     async (request, reply) => {
       const breaker = found(registry, request.params.id);
       reply.header('etag', `"${breaker.version}"`);
       return breakerView(breaker);
     },
   );
-
 }
 
 /** A breaker tripped by hand: it opens now, with the operator as its reason's actor. */
@@ -137,7 +159,7 @@ function breakerTripRoute(app: FastifyInstance, routes: BreakerRoutes): void {
       schema: {
         summary: 'Trip a new breaker by hand',
         tags: ['breakers'],
-        description: 'Scope `operate`. The breaker opens now; the actor is the API key\'s name and the note is required.',
+        description: "Scope `operate`. The breaker opens now; the actor is the API key's name and the note is required.",
         body: {
           type: 'object',
           required: ['scope', 'action', 'note'],
@@ -182,7 +204,11 @@ function breakerTripRoute(app: FastifyInstance, routes: BreakerRoutes): void {
 function breakerChangeRoutes(app: FastifyInstance, routes: BreakerRoutes): void {
   const { registry, operate } = routes;
 
-  async function change(request: FastifyRequest<{ Params: { id: string } }>, reply: { header(k: string, v: string): unknown }, event: BreakerEvent) {
+  async function change(
+    request: FastifyRequest<{ Params: { id: string } }>,
+    reply: { header(k: string, v: string): unknown },
+    event: BreakerEvent,
+  ) {
     found(registry, request.params.id);
     const result = await registry.apply(request.params.id, { ...event, expectedVersion: expectedVersion(request) } as BreakerEvent);
     if (!result.ok) throw new TollgateError(result.error.code as ErrorCode, { message: result.error.message });
@@ -202,7 +228,12 @@ function breakerChangeRoutes(app: FastifyInstance, routes: BreakerRoutes): void 
 
   app.post<{ Params: { id: string }; Body: { note: string } }>(
     '/v1/breakers/:id/trip',
-    { onRequest: operate, schema: changeSchema('Trip an existing breaker again', 'Re-opens a closed or probing breaker.', { expires_in_s: { type: 'integer', minimum: 1 } }) },
+    {
+      onRequest: operate,
+      schema: changeSchema('Trip an existing breaker again', 'Re-opens a closed or probing breaker.', {
+        expires_in_s: { type: 'integer', minimum: 1 },
+      }),
+    },
     async (request, reply) => {
       const body = request.body as { note: string; expires_in_s?: number };
       return change(request, reply, {
@@ -223,14 +254,23 @@ function breakerChangeRoutes(app: FastifyInstance, routes: BreakerRoutes): void 
     '/v1/breakers/:id/extend',
     {
       onRequest: operate,
-      schema: changeSchema('Move a breaker\'s expiry', '`expires_in_s` from now, or null for no expiry.', {
+      schema: changeSchema("Move a breaker's expiry", '`expires_in_s` from now, or null for no expiry.', {
         expires_in_s: { type: ['integer', 'null'], minimum: 1 },
       }),
     },
     async (request, reply) => {
       const seconds = request.body.expires_in_s;
-      if (seconds === undefined) throw new TollgateError('TG_REQUEST_INVALID', { field: 'expires_in_s', message: 'body field "expires_in_s" is required: seconds from now, or null for no expiry.' });
-      return change(request, reply, { type: 'extend', actor: actorOf(request), note: request.body.note, expiresAt: seconds === null ? null : Date.now() + seconds * 1000 });
+      if (seconds === undefined)
+        throw new TollgateError('TG_REQUEST_INVALID', {
+          field: 'expires_in_s',
+          message: 'body field "expires_in_s" is required: seconds from now, or null for no expiry.',
+        });
+      return change(request, reply, {
+        type: 'extend',
+        actor: actorOf(request),
+        note: request.body.note,
+        expiresAt: seconds === null ? null : Date.now() + seconds * 1000,
+      });
     },
   );
 }
@@ -255,8 +295,13 @@ function breakerAuditRoute(app: FastifyInstance, routes: BreakerRoutes): void {
               type: 'object',
               required: ['ts', 'version', 'event', 'from_state', 'to_state', 'actor', 'detail'],
               properties: {
-                ts: { type: 'integer' }, version: { type: 'integer' }, event: { type: 'string' }, from_state: { type: 'string' },
-                to_state: { type: 'string' }, actor: { type: 'string' }, detail: { type: 'string' },
+                ts: { type: 'integer' },
+                version: { type: 'integer' },
+                event: { type: 'string' },
+                from_state: { type: 'string' },
+                to_state: { type: 'string' },
+                actor: { type: 'string' },
+                detail: { type: 'string' },
               },
             },
           },
@@ -288,8 +333,13 @@ function breakerPreviewRoute(app: FastifyInstance, routes: BreakerRoutes): void 
           200: {
             type: 'object',
             properties: {
-              from: { type: 'integer' }, to: { type: 'integer' }, sends: { type: 'integer' }, cost_usd: { type: 'number' },
-              share_of_sends: { type: 'number' }, share_of_cost: { type: 'number' }, conversion: { type: ['number', 'null'] },
+              from: { type: 'integer' },
+              to: { type: 'integer' },
+              sends: { type: 'integer' },
+              cost_usd: { type: 'number' },
+              share_of_sends: { type: 'number' },
+              share_of_cost: { type: 'number' },
+              conversion: { type: ['number', 'null'] },
             },
           },
           ...ERROR_RESPONSES,
@@ -301,7 +351,12 @@ function breakerPreviewRoute(app: FastifyInstance, routes: BreakerRoutes): void 
       const fromMs = toMs - PREVIEW_WINDOW_MS;
       const scope = request.body.scope;
       const window = { fromMs, toMs, intervalMinutes: 60, limit: 1, measures: PREVIEW_MEASURES };
-      const covered = total(await trafficSeries(routes.store, { ...window, filters: { ...scope, asn: scope.asn === undefined ? undefined : String(scope.asn) } }));
+      const covered = total(
+        await trafficSeries(routes.store, {
+          ...window,
+          filters: { ...scope, asn: scope.asn === undefined ? undefined : String(scope.asn) },
+        }),
+      );
       const all = total(await trafficSeries(routes.store, { ...window, filters: {} }));
       return {
         from: fromMs,
@@ -316,20 +371,28 @@ function breakerPreviewRoute(app: FastifyInstance, routes: BreakerRoutes): void 
   );
 }
 
-
 // What the preview adds up: no distinct count of phones.
 const PREVIEW_MEASURES = ['sends', 'cost_est_usd', 'sessions', 'verified_sessions'] as const;
 
 function total(points: { sends: number; cost_est_usd: number; sessions: number; verified_sessions: number }[]) {
   return points.reduce(
-    (sum, p) => ({ sends: sum.sends + p.sends, cost: sum.cost + p.cost_est_usd, sessions: sum.sessions + p.sessions, verified: sum.verified + p.verified_sessions }),
+    (sum, p) => ({
+      sends: sum.sends + p.sends,
+      cost: sum.cost + p.cost_est_usd,
+      sessions: sum.sessions + p.sessions,
+      verified: sum.verified + p.verified_sessions,
+    }),
     { sends: 0, cost: 0, sessions: 0, verified: 0 },
   );
 }
 
 function actionFrom(action: TripBody['action'], perMinute: number | undefined): BreakerAction {
   if (action !== 'throttle') return { kind: action };
-  if (perMinute === undefined) throw new TollgateError('TG_REQUEST_INVALID', { field: 'throttle_per_minute', message: 'A throttle needs throttle_per_minute (sends let through per minute).' });
+  if (perMinute === undefined)
+    throw new TollgateError('TG_REQUEST_INVALID', {
+      field: 'throttle_per_minute',
+      message: 'A throttle needs throttle_per_minute (sends let through per minute).',
+    });
   return { kind: 'throttle', perMinute };
 }
 

@@ -121,7 +121,8 @@ export async function collectorRoutes(
     },
     async (request, reply) => {
       const text = typeof request.body === 'string' ? request.body : '';
-      if (text.trim() === '') throw new TollgateError('TG_BATCH_EMPTY', { message: 'The CSV is empty: send a header row, then one billing line per row.' });
+      if (text.trim() === '')
+        throw new TollgateError('TG_BATCH_EMPTY', { message: 'The CSV is empty: send a header row, then one billing line per row.' });
       const parsed = parseBillingCsv(text);
       return store('billing', parsed.items, parsed.rejected, reply);
     },

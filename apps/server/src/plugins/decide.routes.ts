@@ -33,7 +33,20 @@ const MAX_USER_AGENT_LENGTH = 512;
  * declared type, so `"user_agent": 123` would pass as "123": a client sending numbers there has a
  * bug worth a 400, and a risk signal must not read a coerced value.
  */
-const STRING_FIELDS = ['action', 'app', 'flow', 'phone', 'ip', 'session_id', 'account_id', 'device_id', 'user_agent', 'timezone', 'platform', 'provider'] as const;
+const STRING_FIELDS = [
+  'action',
+  'app',
+  'flow',
+  'phone',
+  'ip',
+  'session_id',
+  'account_id',
+  'device_id',
+  'user_agent',
+  'timezone',
+  'platform',
+  'provider',
+] as const;
 
 /**
  * `POST /v1/decide`: may this OTP be sent? Answered from memory (breakers kept in sync with the
@@ -64,7 +77,12 @@ export async function decideRoutes(
           for (const field of STRING_FIELDS) {
             const value = (body as Record<string, unknown>)[field];
             if (value !== undefined && typeof value !== 'string') {
-              done(new TollgateError('TG_REQUEST_INVALID', { field, message: `body field "${field}" must be a string, got ${value === null ? 'null' : typeof value}.` }));
+              done(
+                new TollgateError('TG_REQUEST_INVALID', {
+                  field,
+                  message: `body field "${field}" must be a string, got ${value === null ? 'null' : typeof value}.`,
+                }),
+              );
               return;
             }
           }
@@ -85,7 +103,12 @@ export async function decideRoutes(
           type: 'object',
           required: ['app', 'flow', 'ip'],
           properties: {
-            action: { type: 'string', enum: ['send', 'verify'], default: 'send', description: 'send (default): may an OTP be sent; verify: may a code be tried' },
+            action: {
+              type: 'string',
+              enum: ['send', 'verify'],
+              default: 'send',
+              description: 'send (default): may an OTP be sent; verify: may a code be tried',
+            },
             app: { ...IDENTIFIER, maxLength: 64 },
             flow: { type: 'string', enum: [...FLOWS] },
             phone: { type: 'string', maxLength: 32, description: 'E.164 recipient; hashed, never stored. Required for send.' },
@@ -112,11 +135,18 @@ export async function decideRoutes(
               decision: { type: 'string', enum: ['allow', 'challenge', 'block'] },
               reasons: {
                 type: 'array',
-                items: { type: 'object', properties: { code: { type: 'string' }, detail: { type: 'string' }, breaker_id: { type: 'string' } } },
+                items: {
+                  type: 'object',
+                  properties: { code: { type: 'string' }, detail: { type: 'string' }, breaker_id: { type: 'string' } },
+                },
               },
               breakers: { type: 'array', items: { type: 'string' } },
               retry_after_s: { type: 'integer' },
-              challenge: { type: 'string', enum: [...CHALLENGE_KINDS], description: 'the friction to show; present when the decision is challenge' },
+              challenge: {
+                type: 'string',
+                enum: [...CHALLENGE_KINDS],
+                description: 'the friction to show; present when the decision is challenge',
+              },
               risk: {
                 type: 'object',
                 description: 'the risk score of a send (absent for verify and when scoring is off)',
@@ -152,11 +182,17 @@ export async function decideRoutes(
     async (request) => {
       const body = request.body;
       if (!isValidIp(body.ip)) {
-        throw new TollgateError('TG_REQUEST_INVALID', { field: 'ip', message: 'ip: not an IPv4 or IPv6 address (e.g. 203.0.113.7 or 2001:db8::1).' });
+        throw new TollgateError('TG_REQUEST_INVALID', {
+          field: 'ip',
+          message: 'ip: not an IPv4 or IPv6 address (e.g. 203.0.113.7 or 2001:db8::1).',
+        });
       }
       if (body.action === 'verify') {
         if (body.session_id === undefined) {
-          throw new TollgateError('TG_REQUEST_INVALID', { field: 'session_id', message: 'session_id: required for action verify (attempts are counted per session).' });
+          throw new TollgateError('TG_REQUEST_INVALID', {
+            field: 'session_id',
+            message: 'session_id: required for action verify (attempts are counted per session).',
+          });
         }
         const phone = body.phone === undefined ? undefined : normalizedPhone(body.phone);
         return responseBody(
@@ -170,11 +206,17 @@ export async function decideRoutes(
         );
       }
       if (body.phone === undefined) {
-        throw new TollgateError('TG_REQUEST_INVALID', { field: 'phone', message: 'phone: required for action send (the E.164 number the code goes to).' });
+        throw new TollgateError('TG_REQUEST_INVALID', {
+          field: 'phone',
+          message: 'phone: required for action send (the E.164 number the code goes to).',
+        });
       }
       const phone = normalizedPhone(body.phone);
       if (body.account_id !== undefined && Buffer.byteLength(body.account_id) > MAX_ACCOUNT_ID_BYTES) {
-        throw new TollgateError('TG_REQUEST_INVALID', { field: 'account_id', message: `account_id: at most ${MAX_ACCOUNT_ID_BYTES} bytes in UTF-8: send the account's id, not its profile.` });
+        throw new TollgateError('TG_REQUEST_INVALID', {
+          field: 'account_id',
+          message: `account_id: at most ${MAX_ACCOUNT_ID_BYTES} bytes in UTF-8: send the account's id, not its profile.`,
+        });
       }
       const network = identity.asn.lookup(body.ip);
       const asn = network?.asn ?? 0;
@@ -199,7 +241,11 @@ export async function decideRoutes(
       });
       let shadowBlocked = false;
       for (const s of result.shadow) if (s.wouldBe === 'block') shadowBlocked = true;
-      counter.count({ app: body.app, flow: body.flow, country: phone.country, prefix: phone.prefix, asn, provider: body.provider ?? '' }, result.decision, shadowBlocked);
+      counter.count(
+        { app: body.app, flow: body.flow, country: phone.country, prefix: phone.prefix, asn, provider: body.provider ?? '' },
+        result.decision,
+        shadowBlocked,
+      );
       return responseBody(result);
     },
   );
@@ -221,7 +267,8 @@ interface DecideResponse {
  */
 function responseBody(result: DecideResult): DecideResponse {
   const reasons: DecideResponse['reasons'] = [];
-  for (const r of result.reasons) reasons.push(r.breakerId ? { code: r.code, detail: r.detail, breaker_id: r.breakerId } : { code: r.code, detail: r.detail });
+  for (const r of result.reasons)
+    reasons.push(r.breakerId ? { code: r.code, detail: r.detail, breaker_id: r.breakerId } : { code: r.code, detail: r.detail });
   const body: DecideResponse = { decision: result.decision, reasons, breakers: result.breakers };
   if (result.retryAfterS !== undefined) body.retry_after_s = result.retryAfterS;
   if (result.challenge !== undefined) body.challenge = result.challenge;

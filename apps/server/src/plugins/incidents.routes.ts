@@ -1,5 +1,13 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { ALERT_CATEGORIES, ANOMALY_KINDS, categoryOf, kindsOf, SEVERITIES, type AlertCategory, type AnomalyKind } from '@tollgate/vocabulary';
+import {
+  ALERT_CATEGORIES,
+  ANOMALY_KINDS,
+  categoryOf,
+  kindsOf,
+  SEVERITIES,
+  type AlertCategory,
+  type AnomalyKind,
+} from '@tollgate/vocabulary';
 import { fromIncidentRecord, type DeskResult, type Incident, type StoredSilence } from '@tollgate/alerting';
 import { listIncidents, type Store } from '@tollgate/store';
 import type { AlertingRuntime } from '../alerting-runtime.ts';
@@ -16,14 +24,31 @@ const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date
 
 const INCIDENT_SCHEMA = {
   type: 'object',
-  required: ['id', 'title', 'owner', 'severity', 'state', 'category', 'kinds', 'openedAt', 'updatedAt', 'spendUsd', 'preventedUsd', 'anomalies'],
+  required: [
+    'id',
+    'title',
+    'owner',
+    'severity',
+    'state',
+    'category',
+    'kinds',
+    'openedAt',
+    'updatedAt',
+    'spendUsd',
+    'preventedUsd',
+    'anomalies',
+  ],
   properties: {
     id: { type: 'string' },
     title: { type: 'string' },
     owner: { type: 'string' },
     severity: { type: 'string', enum: [...SEVERITIES] },
     state: { type: 'string', enum: ['triggered', 'acknowledged', 'resolved'] },
-    category: { type: 'string', enum: [...ALERT_CATEGORIES], description: 'auth (verify attacks), billing (money leaving), delivery (a provider failing or slow).' },
+    category: {
+      type: 'string',
+      enum: [...ALERT_CATEGORIES],
+      description: 'auth (verify attacks), billing (money leaving), delivery (a provider failing or slow).',
+    },
     kinds: { type: 'array', items: { type: 'string' } },
     openedAt: { type: 'string', format: 'date-time' },
     updatedAt: { type: 'string', format: 'date-time' },
@@ -31,7 +56,7 @@ const INCIDENT_SCHEMA = {
     acknowledgedBy: { type: 'string' },
     resolvedAt: { type: 'string', format: 'date-time' },
     resolvedBy: { type: 'string' },
-    spendUsd: { type: 'number', description: 'Estimated cost of the traffic in the incident\'s scopes while it was open (USD).' },
+    spendUsd: { type: 'number', description: "Estimated cost of the traffic in the incident's scopes while it was open (USD)." },
     preventedUsd: { type: 'number', description: 'Sends refused in its scopes while it was open, priced (USD).' },
     costPerHourUsd: { type: 'number', description: 'Money leaving per hour through its open anomalies now.' },
     escalatedLevels: { type: 'integer' },
@@ -59,8 +84,14 @@ const INCIDENT_SCHEMA = {
 
 const TIMELINE_SCHEMA = {
   type: 'array',
-  description: 'Opened, anomalies added, notified where, paged, escalated, acknowledged by whom, notes, reassignments, breakers tripped or reset, resolved.',
-  items: { type: 'object', required: ['at', 'actor', 'type'], properties: { at: { type: 'string', format: 'date-time' }, actor: { type: 'string' }, type: { type: 'string' } }, additionalProperties: true },
+  description:
+    'Opened, anomalies added, notified where, paged, escalated, acknowledged by whom, notes, reassignments, breakers tripped or reset, resolved.',
+  items: {
+    type: 'object',
+    required: ['at', 'actor', 'type'],
+    properties: { at: { type: 'string', format: 'date-time' }, actor: { type: 'string' }, type: { type: 'string' } },
+    additionalProperties: true,
+  },
 } as const;
 
 const SILENCE_SCHEMA = {
@@ -136,7 +167,10 @@ interface IncidentQuery {
  * Incidents (auth and billing alerts in one list) and what on-call does with them, plus silences.
  * Reading needs `read`; acknowledging, resolving, notes, reassignment and silences need `operate`.
  */
-export async function incidentRoutes(app: FastifyInstance, opts: { store: Store; keyring: Keyring; alerting: AlertingRuntime }): Promise<void> {
+export async function incidentRoutes(
+  app: FastifyInstance,
+  opts: { store: Store; keyring: Keyring; alerting: AlertingRuntime },
+): Promise<void> {
   const routes: IncidentRoutes = {
     store: opts.store,
     read: requireScope(opts.keyring, 'read'),
@@ -172,7 +206,8 @@ function incidentReadRoutes(app: FastifyInstance, routes: IncidentRoutes): void 
       schema: {
         summary: 'Incidents: auth, billing and delivery alerts in one list',
         tags: ['incidents'],
-        description: 'Scope `read`. Newest first. `kind` and `app` keep incidents holding such an anomaly; `from`/`to` bound the opening time (ISO-8601 or epoch ms).',
+        description:
+          'Scope `read`. Newest first. `kind` and `app` keep incidents holding such an anomaly; `from`/`to` bound the opening time (ISO-8601 or epoch ms).',
         querystring: {
           type: 'object',
           additionalProperties: false,
@@ -188,14 +223,18 @@ function incidentReadRoutes(app: FastifyInstance, routes: IncidentRoutes): void 
             limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
           },
         },
-        response: { 200: { type: 'object', required: ['incidents'], properties: { incidents: { type: 'array', items: INCIDENT_SCHEMA } } }, ...ERRORS },
+        response: {
+          200: { type: 'object', required: ['incidents'], properties: { incidents: { type: 'array', items: INCIDENT_SCHEMA } } },
+          ...ERRORS,
+        },
       },
     },
     async (request) => {
       const q = request.query;
       const fromMs = q.from === undefined ? undefined : parseTime(q.from, 'from');
       const toMs = q.to === undefined ? undefined : parseTime(q.to, 'to');
-      if (fromMs !== undefined && toMs !== undefined && fromMs >= toMs) throw new TollgateError('TG_REQUEST_INVALID', { field: 'from', message: '"from" must be before "to".' });
+      if (fromMs !== undefined && toMs !== undefined && fromMs >= toMs)
+        throw new TollgateError('TG_REQUEST_INVALID', { field: 'from', message: '"from" must be before "to".' });
       if (q.kind && q.category && categoryOf(q.kind) !== q.category) return { incidents: [] };
       const kinds = q.kind ? [q.kind] : q.category ? kindsOf(q.category) : [];
       const records = await listIncidents(store, {
@@ -221,7 +260,10 @@ function incidentReadRoutes(app: FastifyInstance, routes: IncidentRoutes): void 
         tags: ['incidents'],
         description: 'Scope `read`. The incident, its anomalies with their evidence, its money and its timeline.',
         params: INCIDENT_ID,
-        response: { 200: { type: 'object', required: ['incident', 'timeline'], properties: { incident: INCIDENT_SCHEMA, timeline: TIMELINE_SCHEMA } }, ...ERRORS },
+        response: {
+          200: { type: 'object', required: ['incident', 'timeline'], properties: { incident: INCIDENT_SCHEMA, timeline: TIMELINE_SCHEMA } },
+          ...ERRORS,
+        },
       },
     },
     async (request) => {
@@ -236,18 +278,37 @@ function incidentReadRoutes(app: FastifyInstance, routes: IncidentRoutes): void 
 function incidentActionRoutes(app: FastifyInstance, routes: IncidentRoutes): void {
   const { operate, desk } = routes;
 
-  const action = <Body>(path: string, summary: string, description: string, body: object, run: (id: string, by: string, body: Body) => Promise<DeskResult>) =>
+  const action = <Body>(
+    path: string,
+    summary: string,
+    description: string,
+    body: object,
+    run: (id: string, by: string, body: Body) => Promise<DeskResult>,
+  ) =>
     app.post<{ Params: { id: string }; Body: Body }>(
       `/v1/incidents/:id/${path}`,
       {
         onRequest: operate,
-        schema: { summary, tags: ['incidents'], description: `Scope \`operate\`. ${description}`, params: INCIDENT_ID, body, response: { 200: { type: 'object', required: ['incident'], properties: { incident: INCIDENT_SCHEMA } }, ...ERRORS } },
+        schema: {
+          summary,
+          tags: ['incidents'],
+          description: `Scope \`operate\`. ${description}`,
+          params: INCIDENT_ID,
+          body,
+          response: { 200: { type: 'object', required: ['incident'], properties: { incident: INCIDENT_SCHEMA } }, ...ERRORS },
+        },
       },
       async (request) => answer(await run(request.params.id, actor(request), request.body as Body)),
     );
 
   const EMPTY = { type: 'object', additionalProperties: false, properties: {} };
-  action<Record<string, never>>('acknowledge', 'Acknowledge an incident', 'Stops escalation; Slack messages update in place, PagerDuty is acknowledged. 409 when already acknowledged or resolved.', EMPTY, (id, by) => desk.acknowledge(id, by));
+  action<Record<string, never>>(
+    'acknowledge',
+    'Acknowledge an incident',
+    'Stops escalation; Slack messages update in place, PagerDuty is acknowledged. 409 when already acknowledged or resolved.',
+    EMPTY,
+    (id, by) => desk.acknowledge(id, by),
+  );
   action<{ reason?: string }>(
     'resolve',
     'Resolve an incident',
@@ -259,14 +320,24 @@ function incidentActionRoutes(app: FastifyInstance, routes: IncidentRoutes): voi
     'notes',
     'Add a note to an incident',
     'The note goes on the timeline and into the Slack thread.',
-    { type: 'object', additionalProperties: false, required: ['text'], properties: { text: { type: 'string', minLength: 1, maxLength: 2000 } } },
+    {
+      type: 'object',
+      additionalProperties: false,
+      required: ['text'],
+      properties: { text: { type: 'string', minLength: 1, maxLength: 2000 } },
+    },
     (id, by, body) => desk.note(id, by, body.text),
   );
   action<{ owner: string; reason: string }>(
     'reassign',
     'Hand an incident to another owner',
     'The new owner (a name from alert-rules/owners) is notified on their channels; the old one hears it in the thread.',
-    { type: 'object', additionalProperties: false, required: ['owner', 'reason'], properties: { owner: { type: 'string', minLength: 1, maxLength: 64 }, reason: { type: 'string', minLength: 1, maxLength: 500 } } },
+    {
+      type: 'object',
+      additionalProperties: false,
+      required: ['owner', 'reason'],
+      properties: { owner: { type: 'string', minLength: 1, maxLength: 64 }, reason: { type: 'string', minLength: 1, maxLength: 500 } },
+    },
     (id, by, body) => desk.reassign(id, { by, to: body.owner, reason: body.reason }),
   );
 }
@@ -283,7 +354,10 @@ function silenceRoutes(app: FastifyInstance, routes: IncidentRoutes): void {
         summary: 'Live and scheduled silences',
         tags: ['silences'],
         description: 'Scope `read`. Silences not ended yet; an anomaly matching every matcher of one opens no incident while it lasts.',
-        response: { 200: { type: 'object', required: ['silences'], properties: { silences: { type: 'array', items: SILENCE_SCHEMA } } }, ...ERRORS },
+        response: {
+          200: { type: 'object', required: ['silences'], properties: { silences: { type: 'array', items: SILENCE_SCHEMA } } },
+          ...ERRORS,
+        },
       },
     },
     async () => {
@@ -299,7 +373,8 @@ function silenceRoutes(app: FastifyInstance, routes: IncidentRoutes): void {
       schema: {
         summary: 'Silence matching anomalies for a while',
         tags: ['silences'],
-        description: 'Scope `operate`. Matchers in the routing files\' syntax (`kind="conversion_drop"`, `country=~"ID|PH"`); at most 7 days; the author is the caller.',
+        description:
+          'Scope `operate`. Matchers in the routing files\' syntax (`kind="conversion_drop"`, `country=~"ID|PH"`); at most 7 days; the author is the caller.',
         body: {
           type: 'object',
           additionalProperties: false,

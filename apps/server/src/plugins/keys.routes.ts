@@ -21,7 +21,15 @@ export async function keyRoutes(app: FastifyInstance, opts: { keyring: Keyring }
 
   app.get(
     '/v1/keys',
-    { onRequest: auth, schema: { summary: 'List API keys', tags: ['admin'], description: 'Scope `admin`.', response: { 200: { type: 'array', items: KEY_SUMMARY }, ...ERROR_RESPONSES } } },
+    {
+      onRequest: auth,
+      schema: {
+        summary: 'List API keys',
+        tags: ['admin'],
+        description: 'Scope `admin`.',
+        response: { 200: { type: 'array', items: KEY_SUMMARY }, ...ERROR_RESPONSES },
+      },
+    },
     async () => opts.keyring.list(),
   );
 
@@ -43,7 +51,10 @@ export async function keyRoutes(app: FastifyInstance, opts: { keyring: Keyring }
           },
         },
         response: {
-          201: { type: 'object', properties: { id: { type: 'string' }, key: { type: 'string' }, scopes: { type: 'array', items: { type: 'string' } } } },
+          201: {
+            type: 'object',
+            properties: { id: { type: 'string' }, key: { type: 'string' }, scopes: { type: 'array', items: { type: 'string' } } },
+          },
           ...ERROR_RESPONSES,
         },
       },

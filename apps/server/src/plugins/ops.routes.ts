@@ -43,14 +43,20 @@ export async function opsRoutes(
             type: 'object',
             properties: {
               ready: { type: 'boolean' },
-              checks: { type: 'object', additionalProperties: { type: 'object', properties: { ok: { type: 'boolean' }, detail: { type: 'string' } } } },
+              checks: {
+                type: 'object',
+                additionalProperties: { type: 'object', properties: { ok: { type: 'boolean' }, detail: { type: 'string' } } },
+              },
             },
           },
           503: {
             type: 'object',
             properties: {
               ready: { type: 'boolean' },
-              checks: { type: 'object', additionalProperties: { type: 'object', properties: { ok: { type: 'boolean' }, detail: { type: 'string' } } } },
+              checks: {
+                type: 'object',
+                additionalProperties: { type: 'object', properties: { ok: { type: 'boolean' }, detail: { type: 'string' } } },
+              },
             },
           },
         },
@@ -66,7 +72,11 @@ export async function opsRoutes(
     '/metrics',
     {
       onRequest: requireScope(opts.keyring, 'read'),
-      schema: { summary: 'Prometheus metrics', tags: ['operations'], description: 'Scope `read` (set `authorization` in the scrape config).' },
+      schema: {
+        summary: 'Prometheus metrics',
+        tags: ['operations'],
+        description: 'Scope `read` (set `authorization` in the scrape config).',
+      },
     },
     async (_request, reply) => {
       reply.header('Content-Type', opts.metrics.registry.contentType);

@@ -14,7 +14,12 @@ const MAX_INCIDENTS = 5_000;
 const MEASURE = {
   type: 'object',
   required: ['measured'],
-  properties: { measured: { type: 'integer' }, medianMs: { type: 'number' }, p90Ms: { type: 'number' }, withinTarget: { type: 'number', description: 'Share within the target (0 to 1).' } },
+  properties: {
+    measured: { type: 'integer' },
+    medianMs: { type: 'number' },
+    p90Ms: { type: 'number' },
+    withinTarget: { type: 'number', description: 'Share within the target (0 to 1).' },
+  },
 } as const;
 
 /**
@@ -22,7 +27,10 @@ const MEASURE = {
  * incidents of the last `days` with measured time to acknowledge and to mitigate, the open ones
  * past a target now, and the anomaly kinds no route gives an owner.
  */
-export async function ownerRoutes(app: FastifyInstance, opts: { store: Store; keyring: Keyring; alerting: AlertingRuntime }): Promise<void> {
+export async function ownerRoutes(
+  app: FastifyInstance,
+  opts: { store: Store; keyring: Keyring; alerting: AlertingRuntime },
+): Promise<void> {
   app.get<{ Querystring: { days: number } }>(
     '/v1/owners',
     {
@@ -33,7 +41,11 @@ export async function ownerRoutes(app: FastifyInstance, opts: { store: Store; ke
         description:
           'Scope `read`. Per owner: role, targets (acknowledge, mitigate), incidents opened in the last `days` (default 30), time to acknowledge and to ' +
           'mitigate (first breaker trip or resolution) as median and p90 with the share within target, and open incidents past a target now.',
-        querystring: { type: 'object', additionalProperties: false, properties: { days: { type: 'integer', minimum: 1, maximum: 92, default: 30 } } },
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { days: { type: 'integer', minimum: 1, maximum: 92, default: 30 } },
+        },
         response: {
           200: {
             type: 'object',
@@ -59,7 +71,12 @@ export async function ownerRoutes(app: FastifyInstance, opts: { store: Store; ke
                       items: {
                         type: 'object',
                         required: ['incidentId', 'title', 'target', 'overdueMs'],
-                        properties: { incidentId: { type: 'string' }, title: { type: 'string' }, target: { type: 'string', enum: ['acknowledge', 'mitigate'] }, overdueMs: { type: 'integer' } },
+                        properties: {
+                          incidentId: { type: 'string' },
+                          title: { type: 'string' },
+                          target: { type: 'string', enum: ['acknowledge', 'mitigate'] },
+                          overdueMs: { type: 'integer' },
+                        },
                       },
                     },
                   },
@@ -67,7 +84,11 @@ export async function ownerRoutes(app: FastifyInstance, opts: { store: Store; ke
               },
               unownedKinds: {
                 type: 'array',
-                items: { type: 'object', required: ['kind', 'severities'], properties: { kind: { type: 'string' }, severities: { type: 'array', items: { type: 'string' } } } },
+                items: {
+                  type: 'object',
+                  required: ['kind', 'severities'],
+                  properties: { kind: { type: 'string' }, severities: { type: 'array', items: { type: 'string' } } },
+                },
               },
             },
           },
@@ -81,7 +102,11 @@ export async function ownerRoutes(app: FastifyInstance, opts: { store: Store; ke
       const toMs = opts.alerting.clock();
       const fromMs = toMs - request.query.days * DAY_MS;
       const records = await listIncidents(opts.store, { fromMs, limit: MAX_INCIDENTS });
-      const trips = await firstTimelineEntries(opts.store, 'breaker_tripped', records.map((record) => record.id));
+      const trips = await firstTimelineEntries(
+        opts.store,
+        'breaker_tripped',
+        records.map((record) => record.id),
+      );
       const incidents = records.map((record) => {
         const incident = fromIncidentRecord(record, []);
         const firstTripAt = trips.get(record.id);

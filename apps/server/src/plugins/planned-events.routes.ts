@@ -38,7 +38,11 @@ function answer(result: PlannedEventResult) {
   if (result.ok) return { event: view(result.event) };
   const [first] = result.errors;
   const code = result.status === 404 ? 'TG_NOT_FOUND' : 'TG_REQUEST_INVALID';
-  throw new TollgateError(code, { field: first?.field, message: result.errors.map((e) => `${e.field}: ${e.reason}`).join('; '), details: result.errors });
+  throw new TollgateError(code, {
+    field: first?.field,
+    message: result.errors.map((e) => `${e.field}: ${e.reason}`).join('; '),
+    details: result.errors,
+  });
 }
 
 interface Body {
@@ -68,7 +72,10 @@ export async function plannedEventRoutes(app: FastifyInstance, opts: { keyring: 
         summary: 'Planned events in effect or to come',
         tags: ['planned events'],
         description: 'Scope `read`. Events not ended yet, earliest first.',
-        response: { 200: { type: 'object', required: ['events'], properties: { events: { type: 'array', items: EVENT_SCHEMA } } }, ...ERRORS },
+        response: {
+          200: { type: 'object', required: ['events'], properties: { events: { type: 'array', items: EVENT_SCHEMA } } },
+          ...ERRORS,
+        },
       },
     },
     async () => {

@@ -22,7 +22,19 @@ const DRAFT_FILE = 'draft';
 
 const GROUP_SCHEMA = {
   type: 'object',
-  required: ['app', 'flow', 'sessions', 'allowed', 'challenged', 'blocked', 'verified', 'sends', 'spend_usd', 'spend_stopped_usd', 'spend_challenged_usd'],
+  required: [
+    'app',
+    'flow',
+    'sessions',
+    'allowed',
+    'challenged',
+    'blocked',
+    'verified',
+    'sends',
+    'spend_usd',
+    'spend_stopped_usd',
+    'spend_challenged_usd',
+  ],
   properties: {
     app: { type: 'string' },
     flow: { type: 'string' },
@@ -30,7 +42,11 @@ const GROUP_SCHEMA = {
     allowed: { type: 'integer' },
     challenged: { type: 'integer' },
     blocked: { type: 'integer' },
-    verified: { type: 'object', required: ['allowed', 'challenged', 'blocked'], properties: { allowed: { type: 'integer' }, challenged: { type: 'integer' }, blocked: { type: 'integer' } } },
+    verified: {
+      type: 'object',
+      required: ['allowed', 'challenged', 'blocked'],
+      properties: { allowed: { type: 'integer' }, challenged: { type: 'integer' }, blocked: { type: 'integer' } },
+    },
     sends: { type: 'integer' },
     spend_usd: { type: 'number' },
     spend_stopped_usd: { type: 'number' },
@@ -49,7 +65,10 @@ interface BacktestBody {
  * the dashboard's Policy page (the same replay as `tollgate backtest --policy FILE`). Replays run
  * one at a time: each takes a core for seconds, and the decision path must keep the other.
  */
-export async function policyRoutes(app: FastifyInstance, opts: { store: Store; keyring: Keyring; identity: Identity; clock?: () => number }): Promise<void> {
+export async function policyRoutes(
+  app: FastifyInstance,
+  opts: { store: Store; keyring: Keyring; identity: Identity; clock?: () => number },
+): Promise<void> {
   const clock = opts.clock ?? Date.now;
   let queue: Promise<unknown> = Promise.resolve();
   app.post<{ Body: BacktestBody }>(
@@ -79,7 +98,12 @@ export async function policyRoutes(app: FastifyInstance, opts: { store: Store; k
           200: {
             type: 'object',
             required: ['from', 'to', 'groups', 'total'],
-            properties: { from: { type: 'string' }, to: { type: 'string' }, groups: { type: 'array', items: GROUP_SCHEMA }, total: GROUP_SCHEMA },
+            properties: {
+              from: { type: 'string' },
+              to: { type: 'string' },
+              groups: { type: 'array', items: GROUP_SCHEMA },
+              total: GROUP_SCHEMA,
+            },
           },
           ...ERROR_RESPONSES,
         },
@@ -91,7 +115,10 @@ export async function policyRoutes(app: FastifyInstance, opts: { store: Store; k
       const fromMs = body.from === undefined ? toMs - DEFAULT_RANGE_MS : parseTime(body.from, 'from');
       if (fromMs >= toMs) throw new TollgateError('TG_REQUEST_INVALID', { field: 'from', message: '"from" must be before "to".' });
       if (toMs - fromMs > MAX_RANGE_MS) {
-        throw new TollgateError('TG_REQUEST_INVALID', { field: 'from', message: 'The range is longer than 48 hours: ask for a shorter one, or use `tollgate backtest --policy`.' });
+        throw new TollgateError('TG_REQUEST_INVALID', {
+          field: 'from',
+          message: 'The range is longer than 48 hours: ask for a shorter one, or use `tollgate backtest --policy`.',
+        });
       }
       const parsed = parseBreakerPolicy(body.policy, DRAFT_FILE);
       if (!parsed.ok) {
@@ -104,7 +131,12 @@ export async function policyRoutes(app: FastifyInstance, opts: { store: Store; k
       const run = queue.then(() => backtestPolicy({ store: opts.store, identity: opts.identity, policy: parsed.policy, fromMs, toMs }));
       queue = run.catch(() => undefined);
       const report = await run;
-      return { from: new Date(fromMs).toISOString(), to: new Date(toMs).toISOString(), groups: report.groups.map(wireGroup), total: wireGroup(report.total) };
+      return {
+        from: new Date(fromMs).toISOString(),
+        to: new Date(toMs).toISOString(),
+        groups: report.groups.map(wireGroup),
+        total: wireGroup(report.total),
+      };
     },
   );
 }

@@ -53,7 +53,8 @@ interface RawBody {
 }
 
 const PROVIDER_ANSWER = {
-  description: "The provider's own answer, passed back untouched (or Tollgate's refusal in the provider's error shape, with X-Tollgate-Decision)",
+  description:
+    "The provider's own answer, passed back untouched (or Tollgate's refusal in the provider's error shape, with X-Tollgate-Decision)",
   type: 'object',
   additionalProperties: true,
 } as const;
@@ -67,7 +68,15 @@ const PROVIDER_ANSWER = {
  */
 export async function proxyRoutes(
   app: FastifyInstance,
-  opts: { proxy: ProxyRuntime; identity: Identity; decider: Decider; counter: DecisionCounter; ingestor: Ingestor; publicUrl?: string; clock?: () => number },
+  opts: {
+    proxy: ProxyRuntime;
+    identity: Identity;
+    decider: Decider;
+    counter: DecisionCounter;
+    ingestor: Ingestor;
+    publicUrl?: string;
+    clock?: () => number;
+  },
 ): Promise<void> {
   const { proxy, identity, decider, counter, ingestor } = opts;
   const clock = opts.clock ?? Date.now;
@@ -81,7 +90,10 @@ export async function proxyRoutes(
   // Provider bodies are relayed as they came: kept as text, read here only for the fields a decision needs.
   app.removeContentTypeParser(['application/json']);
   app.addContentTypeParser([FORM, JSON_TYPE], { parseAs: 'string' }, (request, body, done) =>
-    done(null, { text: body as string, type: (request.headers['content-type'] ?? '').startsWith(FORM) ? 'form' : 'json' } satisfies RawBody),
+    done(null, {
+      text: body as string,
+      type: (request.headers['content-type'] ?? '').startsWith(FORM) ? 'form' : 'json',
+    } satisfies RawBody),
   );
   app.addHook('onClose', () => recorder.close());
 
@@ -112,16 +124,33 @@ export async function proxyRoutes(
   }
 
   /** The optional refinements: X-Tollgate-Flow and X-Tollgate-Client-Ip. */
-  function refinements(request: FastifyRequest, binding: CallerBinding): { ok: true; flow: Flow; clientIp: string | undefined } | { ok: false; refusal: Refusal } {
+  function refinements(
+    request: FastifyRequest,
+    binding: CallerBinding,
+  ): { ok: true; flow: Flow; clientIp: string | undefined } | { ok: false; refusal: Refusal } {
     const flowHeader = request.headers[FLOW_HEADER];
     const flow = typeof flowHeader === 'string' ? FLOWS.find((f) => f === flowHeader) : binding.flow;
     if (flow === undefined) {
-      return { ok: false, refusal: { kind: 'invalid', field: FLOW_HEADER, detail: `X-Tollgate-Flow must be one of ${FLOWS.join(', ')} (or left out for the flow proxy.yaml gives).` } };
+      return {
+        ok: false,
+        refusal: {
+          kind: 'invalid',
+          field: FLOW_HEADER,
+          detail: `X-Tollgate-Flow must be one of ${FLOWS.join(', ')} (or left out for the flow proxy.yaml gives).`,
+        },
+      };
     }
     const ipHeader = request.headers[CLIENT_IP_HEADER];
     const clientIp = typeof ipHeader === 'string' ? ipHeader.trim() : undefined;
     if (clientIp !== undefined && !isValidIp(clientIp)) {
-      return { ok: false, refusal: { kind: 'invalid', field: CLIENT_IP_HEADER, detail: "X-Tollgate-Client-Ip must be the end user's IPv4 or IPv6 address (e.g. 203.0.113.7)." } };
+      return {
+        ok: false,
+        refusal: {
+          kind: 'invalid',
+          field: CLIENT_IP_HEADER,
+          detail: "X-Tollgate-Client-Ip must be the end user's IPv4 or IPv6 address (e.g. 203.0.113.7).",
+        },
+      };
     }
     return { ok: true, flow, clientIp };
   }
@@ -135,7 +164,8 @@ export async function proxyRoutes(
   /** Everything a proxied call goes through: who, decide, relay, record. `body` is what is relayed. */
   async function handle(request: FastifyRequest, reply: FastifyReply, call: ProxyCall, prefix: string, body: string | undefined) {
     const { operation } = call;
-    if (readCredentials(request.headers.authorization).kind === 'none' && !call.bodyCredentials) return send(reply, { kind: 'unauthenticated' }, operation);
+    if (readCredentials(request.headers.authorization).kind === 'none' && !call.bodyCredentials)
+      return send(reply, { kind: 'unauthenticated' }, operation);
     const binding = bindCaller(proxy.config, call);
     if (binding === undefined) {
       const detail =
@@ -157,7 +187,15 @@ export async function proxyRoutes(
       phone = normalizedPhone(call.phone);
       if (phone === undefined) {
         const field = operation.provider === 'twilio' ? 'To' : 'to';
-        return send(reply, { kind: 'invalid', field, detail: `${field}: not a valid phone number in E.164 (e.g. +447700900123): Tollgate decides per number before it relays.` }, operation);
+        return send(
+          reply,
+          {
+            kind: 'invalid',
+            field,
+            detail: `${field}: not a valid phone number in E.164 (e.g. +447700900123): Tollgate decides per number before it relays.`,
+          },
+          operation,
+        );
       }
       const phoneHash = identity.hasher.phone(phone.e164);
       sessionKey = `${binding.app}\u0000${phoneHash}`;
@@ -176,29 +214,49 @@ export async function proxyRoutes(
     } else if (operation.kind === 'check' && !byEmail) {
       phone = normalizedPhone(call.phone ?? (call.sessionId === undefined ? undefined : requestPhones.get(call.sessionId)));
       const phoneHash = phone === undefined ? undefined : identity.hasher.phone(phone.e164);
-      const sessionId = call.sessionId ?? (phoneHash === undefined ? undefined : verifySessions.get(`${binding.app}\u0000${phoneHash}`) ?? `phone:${phoneHash}`);
+      const sessionId =
+        call.sessionId ??
+        (phoneHash === undefined ? undefined : (verifySessions.get(`${binding.app}\u0000${phoneHash}`) ?? `phone:${phoneHash}`));
       if (sessionId === undefined) {
-        return send(reply, { kind: 'invalid', field: 'To', detail: 'To or VerificationSid: required to check a code (attempts are counted per verification).' }, operation);
+        return send(
+          reply,
+          {
+            kind: 'invalid',
+            field: 'To',
+            detail: 'To or VerificationSid: required to check a code (attempts are counted per verification).',
+          },
+          operation,
+        );
       }
       decision = decider.decideVerify({ app: binding.app, flow, sessionId, ip: clientIp ?? '', phoneHash });
     }
     if (decision !== undefined && (decision.decision === 'block' || (decision.decision === 'challenge' && !binding.handlesChallenges))) {
       return send(reply, { kind: 'decision', result: decision }, operation);
     }
-    const outcome = await proxy.relay.relay({ operation, url: upstreamUrl(operation, request, prefix), method: request.method === 'GET' ? 'GET' : 'POST', headers: forwardedHeaders(request), body });
+    const outcome = await proxy.relay.relay({
+      operation,
+      url: upstreamUrl(operation, request, prefix),
+      method: request.method === 'GET' ? 'GET' : 'POST',
+      headers: forwardedHeaders(request),
+      body,
+    });
     if (operation.kind !== 'fetch' && !byEmail) {
-      const events = relayedEvents(operation, {
-        callId: randomUUID(),
-        nowMs,
-        app: binding.app,
-        flow,
-        provider: operation.provider,
-        channel: call.channel,
-        phone: phone?.e164,
-        sessionId: call.sessionId,
-        clientIp,
-        costUsd: phone === undefined ? undefined : proxy.prices().priceUsd(operation.provider, phone.country, nowMs),
-      }, outcome);
+      const events = relayedEvents(
+        operation,
+        {
+          callId: randomUUID(),
+          nowMs,
+          app: binding.app,
+          flow,
+          provider: operation.provider,
+          channel: call.channel,
+          phone: phone?.e164,
+          sessionId: call.sessionId,
+          clientIp,
+          costUsd: phone === undefined ? undefined : proxy.prices().priceUsd(operation.provider, phone.country, nowMs),
+        },
+        outcome,
+      );
       const sessionId = events.send?.status === 'accepted' ? String(events.send.session_id) : undefined;
       if (sessionId !== undefined && sessionKey !== undefined) {
         if (operation.id === 'twilio_verification') verifySessions.set(sessionKey, sessionId);
@@ -207,8 +265,19 @@ export async function proxyRoutes(
       recorder.add(events);
     }
     if (!outcome.ok) {
-      request.log.warn({ provider: operation.provider, upstream: operation.upstream, failure: outcome.failure, attempts: outcome.attempts }, 'provider did not answer');
-      return send(reply, { kind: 'upstream_failure', failure: outcome.failure, detail: `${operation.provider} did not answer (${outcome.detail}); nothing is known to have been sent.` }, operation);
+      request.log.warn(
+        { provider: operation.provider, upstream: operation.upstream, failure: outcome.failure, attempts: outcome.attempts },
+        'provider did not answer',
+      );
+      return send(
+        reply,
+        {
+          kind: 'upstream_failure',
+          failure: outcome.failure,
+          detail: `${operation.provider} did not answer (${outcome.detail}); nothing is known to have been sent.`,
+        },
+        operation,
+      );
     }
     return relayAnswer(reply, outcome, decision);
   }
@@ -233,9 +302,12 @@ export async function proxyRoutes(
     tags: ['provider proxy'],
     description:
       `${description} No Tollgate key: the caller sends its own provider credentials, which are relayed and never kept; the caller must be listed in proxy.yaml ` +
-      '(403 in the provider\'s error shape otherwise). Optional headers: X-Tollgate-Flow (signup, login, recovery, step_up), X-Tollgate-Client-Ip (the end user\'s address).',
+      "(403 in the provider's error shape otherwise). Optional headers: X-Tollgate-Flow (signup, login, recovery, step_up), X-Tollgate-Client-Ip (the end user's address).",
     consumes,
-    params: { type: 'object', properties: Object.fromEntries(Object.entries(params).map(([name, text]) => [name, { type: 'string', description: text }])) },
+    params: {
+      type: 'object',
+      properties: Object.fromEntries(Object.entries(params).map(([name, text]) => [name, { type: 'string', description: text }])),
+    },
     response: { default: PROVIDER_ANSWER },
   });
   // The provider validates its own bodies; Tollgate reads the fields it needs and relays the rest.
@@ -244,24 +316,66 @@ export async function proxyRoutes(
   const TWILIO_VERIFY = '/twilio/verify';
   app.post<{ Params: { serviceSid: string } }>(
     `${TWILIO_VERIFY}/v2/Services/:serviceSid/Verifications`,
-    { ...accept, schema: schema('Twilio Verify v2: start a verification', 'Decided like POST /v1/decide, relayed to TOLLGATE_UPSTREAM_TWILIO_VERIFY, recorded as a send.', { serviceSid: 'Verify service SID (VA...)' }, [FORM]) },
+    {
+      ...accept,
+      schema: schema(
+        'Twilio Verify v2: start a verification',
+        'Decided like POST /v1/decide, relayed to TOLLGATE_UPSTREAM_TWILIO_VERIFY, recorded as a send.',
+        { serviceSid: 'Verify service SID (VA...)' },
+        [FORM],
+      ),
+    },
     async (request, reply) => {
       const raw = rawOf(request);
-      return handle(request, reply, readTwilioVerification(OPERATIONS.twilioVerification, request.params.serviceSid, paramsOf(raw)), TWILIO_VERIFY, raw.text);
+      return handle(
+        request,
+        reply,
+        readTwilioVerification(OPERATIONS.twilioVerification, request.params.serviceSid, paramsOf(raw)),
+        TWILIO_VERIFY,
+        raw.text,
+      );
     },
   );
   app.post<{ Params: { serviceSid: string } }>(
     `${TWILIO_VERIFY}/v2/Services/:serviceSid/VerificationCheck`,
-    { ...accept, schema: schema('Twilio Verify v2: check a code', 'Attempts limited like POST /v1/decide with action verify; relayed, recorded as a verify event with its outcome.', { serviceSid: 'Verify service SID (VA...)' }, [FORM]) },
+    {
+      ...accept,
+      schema: schema(
+        'Twilio Verify v2: check a code',
+        'Attempts limited like POST /v1/decide with action verify; relayed, recorded as a verify event with its outcome.',
+        { serviceSid: 'Verify service SID (VA...)' },
+        [FORM],
+      ),
+    },
     async (request, reply) => {
       const raw = rawOf(request);
-      return handle(request, reply, readTwilioVerification(OPERATIONS.twilioVerificationCheck, request.params.serviceSid, paramsOf(raw)), TWILIO_VERIFY, raw.text);
+      return handle(
+        request,
+        reply,
+        readTwilioVerification(OPERATIONS.twilioVerificationCheck, request.params.serviceSid, paramsOf(raw)),
+        TWILIO_VERIFY,
+        raw.text,
+      );
     },
   );
   app.get<{ Params: { serviceSid: string; sid: string } }>(
     `${TWILIO_VERIFY}/v2/Services/:serviceSid/Verifications/:sid`,
-    { schema: schema('Twilio Verify v2: fetch a verification', 'Relayed (retried on a timeout or gateway error: a read is safe to repeat).', { serviceSid: 'Verify service SID (VA...)', sid: 'verification SID (VE...) or the number' }, []) },
-    async (request, reply) => handle(request, reply, readTwilioVerification(OPERATIONS.twilioVerificationFetch, request.params.serviceSid, {}), TWILIO_VERIFY, undefined),
+    {
+      schema: schema(
+        'Twilio Verify v2: fetch a verification',
+        'Relayed (retried on a timeout or gateway error: a read is safe to repeat).',
+        { serviceSid: 'Verify service SID (VA...)', sid: 'verification SID (VE...) or the number' },
+        [],
+      ),
+    },
+    async (request, reply) =>
+      handle(
+        request,
+        reply,
+        readTwilioVerification(OPERATIONS.twilioVerificationFetch, request.params.serviceSid, {}),
+        TWILIO_VERIFY,
+        undefined,
+      ),
   );
 
   const TWILIO_API = '/twilio/api';
@@ -280,34 +394,85 @@ export async function proxyRoutes(
       const raw = rawOf(request);
       const form = new URLSearchParams(raw.type === 'form' ? raw.text : '');
       const serviceCallback = form.get('StatusCallback') ?? undefined;
-      form.set('StatusCallback', statusCallbackUrl({ baseUrl: baseUrl(request), key: identity.key }, request.params.accountSid, serviceCallback));
-      return handle(request, reply, readTwilioMessage(OPERATIONS.twilioMessage, request.params.accountSid, paramsOf(raw)), TWILIO_API, form.toString());
+      form.set(
+        'StatusCallback',
+        statusCallbackUrl({ baseUrl: baseUrl(request), key: identity.key }, request.params.accountSid, serviceCallback),
+      );
+      return handle(
+        request,
+        reply,
+        readTwilioMessage(OPERATIONS.twilioMessage, request.params.accountSid, paramsOf(raw)),
+        TWILIO_API,
+        form.toString(),
+      );
     },
   );
 
   const VONAGE = '/vonage';
   app.post(
     `${VONAGE}/v2/verify`,
-    { ...accept, schema: schema('Vonage Verify v2: start a verification', 'Decided, relayed to TOLLGATE_UPSTREAM_VONAGE_API, recorded as a send (session: the request id).', {}, [JSON_TYPE]) },
+    {
+      ...accept,
+      schema: schema(
+        'Vonage Verify v2: start a verification',
+        'Decided, relayed to TOLLGATE_UPSTREAM_VONAGE_API, recorded as a send (session: the request id).',
+        {},
+        [JSON_TYPE],
+      ),
+    },
     async (request, reply) => {
       const raw = rawOf(request);
-      return handle(request, reply, readVonageVerifyRequest(OPERATIONS.vonageVerifyRequest, readCredentials(request.headers.authorization), paramsOf(raw)), VONAGE, raw.text);
+      return handle(
+        request,
+        reply,
+        readVonageVerifyRequest(OPERATIONS.vonageVerifyRequest, readCredentials(request.headers.authorization), paramsOf(raw)),
+        VONAGE,
+        raw.text,
+      );
     },
   );
   app.post<{ Params: { requestId: string } }>(
     `${VONAGE}/v2/verify/:requestId`,
-    { ...accept, schema: schema('Vonage Verify v2: check a code', 'Attempts limited like POST /v1/decide with action verify; relayed, recorded as a verify event.', { requestId: 'the request id' }, [JSON_TYPE]) },
+    {
+      ...accept,
+      schema: schema(
+        'Vonage Verify v2: check a code',
+        'Attempts limited like POST /v1/decide with action verify; relayed, recorded as a verify event.',
+        { requestId: 'the request id' },
+        [JSON_TYPE],
+      ),
+    },
     async (request, reply) => {
       const raw = rawOf(request);
-      return handle(request, reply, readVonageVerifyCheck(OPERATIONS.vonageVerifyCheck, readCredentials(request.headers.authorization), request.params.requestId), VONAGE, raw.text);
+      return handle(
+        request,
+        reply,
+        readVonageVerifyCheck(OPERATIONS.vonageVerifyCheck, readCredentials(request.headers.authorization), request.params.requestId),
+        VONAGE,
+        raw.text,
+      );
     },
   );
   app.post(
     `${VONAGE}/sms/json`,
-    { ...accept, schema: schema('Vonage SMS API: send a message', 'Decided, relayed to TOLLGATE_UPSTREAM_VONAGE_REST, recorded as a send; refusals in the SMS API\'s own answer (a message status and error-text).', {}, [FORM, JSON_TYPE]) },
+    {
+      ...accept,
+      schema: schema(
+        'Vonage SMS API: send a message',
+        "Decided, relayed to TOLLGATE_UPSTREAM_VONAGE_REST, recorded as a send; refusals in the SMS API's own answer (a message status and error-text).",
+        {},
+        [FORM, JSON_TYPE],
+      ),
+    },
     async (request, reply) => {
       const raw = rawOf(request);
-      return handle(request, reply, readVonageSms(OPERATIONS.vonageSms, readCredentials(request.headers.authorization), paramsOf(raw)), VONAGE, raw.text);
+      return handle(
+        request,
+        reply,
+        readVonageSms(OPERATIONS.vonageSms, readCredentials(request.headers.authorization), paramsOf(raw)),
+        VONAGE,
+        raw.text,
+      );
     },
   );
 
@@ -320,7 +485,7 @@ export async function proxyRoutes(
         tags: ['provider proxy'],
         description:
           "Where proxied messages' StatusCallback points: the receipt is stored, then the callback is passed on to the service's own StatusCallback " +
-          'with its X-Twilio-Signature and X-Tollgate-Callback-Url (the URL Twilio signed). `to` and `sig` are written by Tollgate for the message\'s account; a callback whose signature does not match its AccountSid is refused.',
+          "with its X-Twilio-Signature and X-Tollgate-Callback-Url (the URL Twilio signed). `to` and `sig` are written by Tollgate for the message's account; a callback whose signature does not match its AccountSid is refused.",
         consumes: [FORM],
         querystring: { type: 'object', properties: { to: { type: 'string' }, sig: { type: 'string' } } },
         response: { default: PROVIDER_ANSWER },
@@ -330,7 +495,10 @@ export async function proxyRoutes(
       const raw = rawOf(request);
       const params = Object.fromEntries(new URLSearchParams(raw.type === 'form' ? raw.text : '')) as Record<string, string>;
       const target = forwardTarget(identity.key, params.AccountSid, request.query);
-      if (!target.ok) return reply.status(403).send({ code: 20403, message: 'This callback URL was not written by Tollgate for this account.', status: 403 });
+      if (!target.ok)
+        return reply
+          .status(403)
+          .send({ code: 20403, message: 'This callback URL was not written by Tollgate for this account.', status: 403 });
       const receipt = twilioStatusToReceipt(params, clock());
       if (receipt.ok) recorder.add({ receipt: receipt.receipt as unknown as Record<string, unknown> });
       if (target.url === undefined) return reply.status(204).send();

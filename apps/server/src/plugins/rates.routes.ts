@@ -77,17 +77,26 @@ export async function rateRoutes(app: FastifyInstance, opts: { store: Store; key
         description:
           'Scope `operate`. Body (text/csv) with a header row. A rate card: provider, country, price (per message), effective_from ' +
           '(a date, or an ISO-8601 time on the hour), optional currency (default USD). Commitments: provider, monthly_minimum, ' +
-          'effective_from (a month, 2026-12), optional currency. The card in force at a send\'s hour prices it; re-importing a ' +
+          "effective_from (a month, 2026-12), optional currency. The card in force at a send's hour prices it; re-importing a " +
           'route and date replaces its price. Bad rows come back with line, field and reason; the good ones are stored.',
         consumes: ['text/csv'],
-        querystring: { type: 'object', additionalProperties: false, properties: { source: { ...NAME, maxLength: 200, description: 'File name kept with each row (default: api).' } } },
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { source: { ...NAME, maxLength: 200, description: 'File name kept with each row (default: api).' } },
+        },
         response: { 200: IMPORT_RESPONSE, ...ERROR_RESPONSES },
       },
     },
     async (request) => {
-      if (typeof request.body !== 'string') throw new TollgateError('TG_CONTENT_TYPE', { message: 'Send the rate card or commitments as text/csv.' });
+      if (typeof request.body !== 'string')
+        throw new TollgateError('TG_CONTENT_TYPE', { message: 'Send the rate card or commitments as text/csv.' });
       const text = request.body;
-      if (text.trim() === '') throw new TollgateError('TG_REQUEST_INVALID', { field: 'body', message: 'The CSV is empty: send a header row, then one rate or commitment per row.' });
+      if (text.trim() === '')
+        throw new TollgateError('TG_REQUEST_INVALID', {
+          field: 'body',
+          message: 'The CSV is empty: send a header row, then one rate or commitment per row.',
+        });
       const result = await importContracts(opts.store, text, { source: request.query.source ?? 'api', nowMs: clock() });
       if (result.accepted === 0 && result.rejected.length > 0) {
         throw new TollgateError('TG_REQUEST_INVALID', {
@@ -107,8 +116,13 @@ export async function rateRoutes(app: FastifyInstance, opts: { store: Store; key
       schema: {
         summary: 'Rate cards and minimum commitments, every version',
         tags: ['spend'],
-        description: 'Scope `read`. Rate card versions by provider, country and effective date (filter with provider, country), and every commitment version.',
-        querystring: { type: 'object', additionalProperties: false, properties: { provider: NAME, country: { type: 'string', pattern: '^[A-Z]{2}$' } } },
+        description:
+          'Scope `read`. Rate card versions by provider, country and effective date (filter with provider, country), and every commitment version.',
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { provider: NAME, country: { type: 'string', pattern: '^[A-Z]{2}$' } },
+        },
         response: { 200: CONTRACTS_RESPONSE, ...ERROR_RESPONSES },
       },
     },
@@ -127,7 +141,13 @@ export async function rateRoutes(app: FastifyInstance, opts: { store: Store; key
         })),
         commitments: commitments
           .filter((c) => request.query.provider === undefined || c.provider === request.query.provider)
-          .map((c) => ({ provider: c.provider, effectiveFrom: iso(c.effective_from), monthlyMinimumUsd: c.monthly_minimum_usd, source: c.source, importedAt: iso(c.imported_at) })),
+          .map((c) => ({
+            provider: c.provider,
+            effectiveFrom: iso(c.effective_from),
+            monthlyMinimumUsd: c.monthly_minimum_usd,
+            source: c.source,
+            importedAt: iso(c.imported_at),
+          })),
       };
     },
   );

@@ -39,9 +39,9 @@ export async function rulesRoutes(app: FastifyInstance, opts: { keyring: Keyring
         tags: ['rules'],
         description:
           'Scope `read`. Owners (PagerDuty keys appear as their variable names), the route tree with inherited settings applied, inhibit rules, ' +
-          'when the files were loaded, the errors of the last reload that failed (the last good rules stay in force), owners\' webhooks ' +
+          "when the files were loaded, the errors of the last reload that failed (the last good rules stay in force), owners' webhooks " +
           'the egress guard refuses (`refusedWebhooks`: internal addresses not in TOLLGATE_EGRESS_ALLOW), and `unreachable`: ' +
-          'each owner\'s destination that would fail now (a PagerDuty variable unset, Slack or webhooks not configured) and why.',
+          "each owner's destination that would fail now (a PagerDuty variable unset, Slack or webhooks not configured) and why.",
         response: { ...ERROR_RESPONSES },
       },
     },
@@ -55,7 +55,8 @@ export async function rulesRoutes(app: FastifyInstance, opts: { keyring: Keyring
         refusedWebhooks: status.refusedWebhooks,
         unreachable: status.unreachable,
         loadedAt: status.loadedAt === undefined ? null : new Date(status.loadedAt).toISOString(),
-        lastError: status.lastError === undefined ? null : { at: new Date(status.lastError.at).toISOString(), errors: status.lastError.errors },
+        lastError:
+          status.lastError === undefined ? null : { at: new Date(status.lastError.at).toISOString(), errors: status.lastError.errors },
       };
     },
   );
@@ -67,7 +68,8 @@ export async function rulesRoutes(app: FastifyInstance, opts: { keyring: Keyring
       schema: {
         summary: 'Who gets paged for this?',
         tags: ['rules'],
-        description: 'Scope `read`. Routes a hypothetical anomaly through the rules in force: its owner, teams copied, channels, whether it pages and why, and the inhibit rules that could mute it.',
+        description:
+          'Scope `read`. Routes a hypothetical anomaly through the rules in force: its owner, teams copied, channels, whether it pages and why, and the inhibit rules that could mute it.',
         body: {
           type: 'object',
           additionalProperties: false,
@@ -88,7 +90,20 @@ export async function rulesRoutes(app: FastifyInstance, opts: { keyring: Keyring
     },
     async (request) => {
       const { kind, severity, action, costPerHourUsd, ...scope } = request.body;
-      return explainRouting(current(), { id: 'routing-probe', kind, severity, action, costPerHourUsd, scope, state: 'open', summary: 'routing probe', observed: 0, expected: 0, openedAt: 0, updatedAt: 0 });
+      return explainRouting(current(), {
+        id: 'routing-probe',
+        kind,
+        severity,
+        action,
+        costPerHourUsd,
+        scope,
+        state: 'open',
+        summary: 'routing probe',
+        observed: 0,
+        expected: 0,
+        openedAt: 0,
+        updatedAt: 0,
+      });
     },
   );
 }

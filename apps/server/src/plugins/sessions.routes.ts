@@ -1,6 +1,18 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { requireScope } from '../auth/require-scope.ts';
-import { createLoginThrottle, DEFAULT_LOGIN_THROTTLE, ROLES, scopesOf, SESSION_KEY_PREFIX, MIN_PASSWORD_LENGTH, type Keyring, type LoginThrottle, type Role, type Sessions, type Users } from '@tollgate/access';
+import {
+  createLoginThrottle,
+  DEFAULT_LOGIN_THROTTLE,
+  ROLES,
+  scopesOf,
+  SESSION_KEY_PREFIX,
+  MIN_PASSWORD_LENGTH,
+  type Keyring,
+  type LoginThrottle,
+  type Role,
+  type Sessions,
+  type Users,
+} from '@tollgate/access';
 import { TollgateError } from '../errors.ts';
 import { ERROR_RESPONSES } from './ingest-response.schema.ts';
 
@@ -22,13 +34,21 @@ const WHO_AM_I = {
 const USER_SUMMARY = {
   type: 'object',
   required: ['name', 'role', 'created_at', 'disabled'],
-  properties: { name: { type: 'string' }, role: { type: 'string' }, created_at: { type: 'integer' }, disabled: { type: 'boolean', description: 'Removed: cannot sign in.' } },
+  properties: {
+    name: { type: 'string' },
+    role: { type: 'string' },
+    created_at: { type: 'integer' },
+    disabled: { type: 'boolean', description: 'Removed: cannot sign in.' },
+  },
 } as const;
 
 // What a change to a user did to the people signed in as them.
 const USER_CHANGED = {
   type: 'object',
-  properties: { ...USER_SUMMARY.properties, sessions_ended: { type: 'integer', description: 'Sessions of this user signed out by the change.' } },
+  properties: {
+    ...USER_SUMMARY.properties,
+    sessions_ended: { type: 'integer', description: 'Sessions of this user signed out by the change.' },
+  },
 } as const;
 
 const USER_PARAMS = { type: 'object', required: ['name'], properties: { name: USER_NAME } } as const;
@@ -66,7 +86,8 @@ interface SessionRoutes {
 
 const sessionIdOf = (keyId: string) => (keyId.startsWith(SESSION_KEY_PREFIX) ? keyId.slice(SESSION_KEY_PREFIX.length) : null);
 // An admin cannot lock themselves out from the dashboard they are using (an API key has no user).
-const isCaller = (request: FastifyRequest, name: string) => sessionIdOf(request.principal!.keyId) !== null && request.principal!.name === name;
+const isCaller = (request: FastifyRequest, name: string) =>
+  sessionIdOf(request.principal!.keyId) !== null && request.principal!.name === name;
 
 /** Signing in and out of the dashboard, and who the caller is. */
 function signInRoutes(app: FastifyInstance, routes: SessionRoutes): void {
@@ -80,7 +101,7 @@ function signInRoutes(app: FastifyInstance, routes: SessionRoutes): void {
         tags: ['sessions'],
         description:
           'No key needed. Answers a session token (send it as `Authorization: Bearer <token>`) holding the scopes of the ' +
-          'user\'s role: viewer and finance `read`, oncall `read` and `operate`, admin all. Until a user named `admin` ' +
+          "user's role: viewer and finance `read`, oncall `read` and `operate`, admin all. Until a user named `admin` " +
           'exists, `admin` signs in with the bootstrap admin key. Failed sign-ins are limited per user and address (429).',
         security: [],
         body: {
@@ -123,7 +144,12 @@ function signInRoutes(app: FastifyInstance, routes: SessionRoutes): void {
     '/v1/sessions/current',
     {
       onRequest: read,
-      schema: { summary: 'Who am I', tags: ['sessions'], description: 'Scope `read`. The signed-in user and role, or the API key\'s name.', response: { 200: WHO_AM_I, ...ERROR_RESPONSES } },
+      schema: {
+        summary: 'Who am I',
+        tags: ['sessions'],
+        description: "Scope `read`. The signed-in user and role, or the API key's name.",
+        response: { 200: WHO_AM_I, ...ERROR_RESPONSES },
+      },
     },
     async (request) => {
       const principal = request.principal!;
@@ -137,12 +163,19 @@ function signInRoutes(app: FastifyInstance, routes: SessionRoutes): void {
     '/v1/sessions/current',
     {
       onRequest: read,
-      schema: { summary: 'Sign out', tags: ['sessions'], description: 'Scope `read`. Ends the session at once; 404 for an API key (revoke keys instead).', response: { 204: { type: 'null' }, 404: { $ref: 'ErrorBody#' }, ...ERROR_RESPONSES } },
+      schema: {
+        summary: 'Sign out',
+        tags: ['sessions'],
+        description: 'Scope `read`. Ends the session at once; 404 for an API key (revoke keys instead).',
+        response: { 204: { type: 'null' }, 404: { $ref: 'ErrorBody#' }, ...ERROR_RESPONSES },
+      },
     },
     async (request, reply) => {
       const sessionId = sessionIdOf(request.principal!.keyId);
       if (sessionId === null || !(await routes.sessions.close(sessionId))) {
-        throw new TollgateError('TG_NOT_FOUND', { message: 'This request is not signed in with a session: API keys are revoked with DELETE /v1/keys/:id.' });
+        throw new TollgateError('TG_NOT_FOUND', {
+          message: 'This request is not signed in with a session: API keys are revoked with DELETE /v1/keys/:id.',
+        });
       }
       return reply.status(204).send();
     },
@@ -155,7 +188,15 @@ function userRoutes(app: FastifyInstance, routes: SessionRoutes): void {
 
   app.get(
     '/v1/users',
-    { onRequest: admin, schema: { summary: 'List users', tags: ['admin'], description: 'Scope `admin`. Never their password hashes.', response: { 200: { type: 'array', items: USER_SUMMARY }, ...ERROR_RESPONSES } } },
+    {
+      onRequest: admin,
+      schema: {
+        summary: 'List users',
+        tags: ['admin'],
+        description: 'Scope `admin`. Never their password hashes.',
+        response: { 200: { type: 'array', items: USER_SUMMARY }, ...ERROR_RESPONSES },
+      },
+    },
     async () => routes.users.list(),
   );
 
@@ -171,7 +212,11 @@ function userRoutes(app: FastifyInstance, routes: SessionRoutes): void {
           type: 'object',
           required: ['name', 'role', 'password'],
           additionalProperties: false,
-          properties: { name: USER_NAME, role: { type: 'string', enum: [...ROLES] }, password: { ...PASSWORD, minLength: MIN_PASSWORD_LENGTH } },
+          properties: {
+            name: USER_NAME,
+            role: { type: 'string', enum: [...ROLES] },
+            password: { ...PASSWORD, minLength: MIN_PASSWORD_LENGTH },
+          },
         },
         response: { 201: USER_SUMMARY, ...ERROR_RESPONSES },
       },
@@ -179,7 +224,10 @@ function userRoutes(app: FastifyInstance, routes: SessionRoutes): void {
     async (request, reply) => {
       const { name, role, password } = request.body;
       if (role !== 'admin' && isCaller(request, name)) {
-        throw new TollgateError('TG_REQUEST_INVALID', { field: 'role', message: 'You cannot take away your own admin role: another admin must do it.' });
+        throw new TollgateError('TG_REQUEST_INVALID', {
+          field: 'role',
+          message: 'You cannot take away your own admin role: another admin must do it.',
+        });
       }
       const existed = routes.users.list().some((user) => user.name === name);
       const user = await routes.users.put(name, role, password);
@@ -194,7 +242,7 @@ function userRoutes(app: FastifyInstance, routes: SessionRoutes): void {
     {
       onRequest: admin,
       schema: {
-        summary: 'Change a user\'s role or password',
+        summary: "Change a user's role or password",
         tags: ['admin'],
         description:
           `Scope \`admin\`. Either or both; the user's sessions are signed out (a session holds the role it was opened with). Passwords have ${MIN_PASSWORD_LENGTH}+ characters. ` +
@@ -213,12 +261,21 @@ function userRoutes(app: FastifyInstance, routes: SessionRoutes): void {
       const { name } = request.params;
       const { role, password } = request.body;
       if (role !== undefined && role !== 'admin' && isCaller(request, name)) {
-        throw new TollgateError('TG_REQUEST_INVALID', { field: 'role', message: 'You cannot take away your own admin role: another admin must do it.' });
+        throw new TollgateError('TG_REQUEST_INVALID', {
+          field: 'role',
+          message: 'You cannot take away your own admin role: another admin must do it.',
+        });
       }
-      const user = await routes.users.update(name, { ...(role === undefined ? {} : { role }), ...(password === undefined ? {} : { password }) });
+      const user = await routes.users.update(name, {
+        ...(role === undefined ? {} : { role }),
+        ...(password === undefined ? {} : { password }),
+      });
       if (!user) throw new TollgateError('TG_NOT_FOUND', { field: 'name', message: `No user "${name}": add one with POST /v1/users.` });
       const ended = await routes.sessions.closeAllOf(name);
-      request.log.info({ user: name, role: user.role, password: password !== undefined, by: request.principal!.name, sessionsEnded: ended }, 'user changed');
+      request.log.info(
+        { user: name, role: user.role, password: password !== undefined, by: request.principal!.name, sessionsEnded: ended },
+        'user changed',
+      );
       return { ...user, sessions_ended: ended };
     },
   );
@@ -239,7 +296,8 @@ function userRoutes(app: FastifyInstance, routes: SessionRoutes): void {
     },
     async (request) => {
       const { name } = request.params;
-      if (isCaller(request, name)) throw new TollgateError('TG_REQUEST_INVALID', { field: 'name', message: 'You cannot remove yourself: another admin must do it.' });
+      if (isCaller(request, name))
+        throw new TollgateError('TG_REQUEST_INVALID', { field: 'name', message: 'You cannot remove yourself: another admin must do it.' });
       const user = await routes.users.remove(name);
       if (!user) throw new TollgateError('TG_NOT_FOUND', { field: 'name', message: `No user "${name}" to remove.` });
       const ended = await routes.sessions.closeAllOf(name);

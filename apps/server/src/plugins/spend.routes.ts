@@ -19,7 +19,13 @@ const LINE = {
   type: 'array',
   items: {
     type: 'object',
-    properties: { key: { type: 'string' }, sends: { type: 'integer' }, spendUsd: { type: 'number' }, billedUsd: { type: 'number' }, billedMessages: { type: 'integer' } },
+    properties: {
+      key: { type: 'string' },
+      sends: { type: 'integer' },
+      spendUsd: { type: 'number' },
+      billedUsd: { type: 'number' },
+      billedMessages: { type: 'integer' },
+    },
   },
 } as const;
 
@@ -35,13 +41,16 @@ const REPORT = {
     byCountry: LINE,
     byProvider: LINE,
     byApp: LINE,
-    byProviderCountry: { ...LINE, description: 'Keys "provider country": billed against estimated where a bill departs from the price list.' },
+    byProviderCountry: {
+      ...LINE,
+      description: 'Keys "provider country": billed against estimated where a bill departs from the price list.',
+    },
     month: {
       type: 'object',
       properties: {
         start: { type: 'string', format: 'date-time' },
         toDateUsd: { type: 'number' },
-        forecastUsd: { type: 'number', description: 'Month to date plus the last 24 hours\' pace until the month ends.' },
+        forecastUsd: { type: 'number', description: "Month to date plus the last 24 hours' pace until the month ends." },
         budgets: {
           type: 'array',
           items: {
@@ -58,7 +67,8 @@ const REPORT = {
         },
         commitments: {
           type: 'array',
-          description: 'Minimum monthly commitments in force this month (imported with POST /v1/spend/contracts) against the estimated spend.',
+          description:
+            'Minimum monthly commitments in force this month (imported with POST /v1/spend/contracts) against the estimated spend.',
           items: {
             type: 'object',
             properties: {
@@ -69,7 +79,10 @@ const REPORT = {
               toDateUsd: { type: 'number' },
               forecastUsd: { type: 'number' },
               forecastShare: { type: 'number' },
-              shortfallUsd: { type: 'number', description: 'The minimum less the forecast: what the month costs for nothing at this pace.' },
+              shortfallUsd: {
+                type: 'number',
+                description: 'The minimum less the forecast: what the month costs for nothing at this pace.',
+              },
             },
           },
         },
@@ -78,7 +91,7 @@ const REPORT = {
     reconciliation: {
       type: 'array',
       description:
-        'Per calendar month (`reconciliation_months` months up to the one holding `to`; empty without it), provider and country: sends, the services\' estimate, the rate card\'s price, what was billed. ' +
+        "Per calendar month (`reconciliation_months` months up to the one holding `to`; empty without it), provider and country: sends, the services' estimate, the rate card's price, what was billed. " +
         'A bill counts in the month of its send however late it arrives.',
       items: {
         type: 'object',
@@ -89,7 +102,10 @@ const REPORT = {
           country: { type: 'string' },
           sends: { type: 'integer' },
           estimatedUsd: { type: 'number' },
-          contractUsd: { type: ['number', 'null'], description: 'Sends priced with the rate card in force at their hour; null when no card covers them.' },
+          contractUsd: {
+            type: ['number', 'null'],
+            description: 'Sends priced with the rate card in force at their hour; null when no card covers them.',
+          },
           unpricedSends: { type: 'integer' },
           expectedUsd: { type: 'number', description: 'The contract price where a card covers the sends, the estimate elsewhere.' },
           billedUsd: { type: 'number' },
@@ -103,7 +119,10 @@ const REPORT = {
 } as const;
 
 /** `GET /v1/spend`: finance's page and the daily digest read the same report. */
-export async function spendRoutes(app: FastifyInstance, opts: { store: Store; keyring: Keyring; budgets: readonly Budget[]; clock?: () => number }): Promise<void> {
+export async function spendRoutes(
+  app: FastifyInstance,
+  opts: { store: Store; keyring: Keyring; budgets: readonly Budget[]; clock?: () => number },
+): Promise<void> {
   const clock = opts.clock ?? Date.now;
   app.get<{ Querystring: { from?: string; to?: string; reconciliation_months?: number } }>(
     '/v1/spend',
@@ -114,7 +133,7 @@ export async function spendRoutes(app: FastifyInstance, opts: { store: Store; ke
         tags: ['spend'],
         description:
           'Scope `read`. Estimated and billed spend in the range (default: the last 24 hours; ISO-8601 or epoch ms, at most 92 days) by country, provider, app and ' +
-          'provider × country, the current month against the budgets of alert-rules/budgets.yaml and the providers\' minimum commitments with a month-end forecast, ' +
+          "provider × country, the current month against the budgets of alert-rules/budgets.yaml and the providers' minimum commitments with a month-end forecast, " +
           'and, when `reconciliation_months` is given, each contract reconciled per month for that many months up to the one holding `to` ' +
           '(the current one and the two before hold most late bills).',
         querystring: {
@@ -134,8 +153,18 @@ export async function spendRoutes(app: FastifyInstance, opts: { store: Store; ke
       const toMs = request.query.to === undefined ? nowMs : parseTime(request.query.to, 'to');
       const fromMs = request.query.from === undefined ? toMs - DAY_MS : parseTime(request.query.from, 'from');
       if (fromMs >= toMs) throw new TollgateError('TG_REQUEST_INVALID', { field: 'from', message: '"from" must be before "to".' });
-      if (toMs - fromMs > MAX_RANGE_MS) throw new TollgateError('TG_REQUEST_INVALID', { field: 'from', message: 'The range is longer than 92 days: ask for a shorter one.' });
-      const report = await spendReport(opts.store, { fromMs, toMs, nowMs, budgets: opts.budgets, reconciliationMonths: request.query.reconciliation_months });
+      if (toMs - fromMs > MAX_RANGE_MS)
+        throw new TollgateError('TG_REQUEST_INVALID', {
+          field: 'from',
+          message: 'The range is longer than 92 days: ask for a shorter one.',
+        });
+      const report = await spendReport(opts.store, {
+        fromMs,
+        toMs,
+        nowMs,
+        budgets: opts.budgets,
+        reconciliationMonths: request.query.reconciliation_months,
+      });
       const { startMs, commitments, ...month } = report.month;
       return {
         ...report,
@@ -144,7 +173,10 @@ export async function spendRoutes(app: FastifyInstance, opts: { store: Store; ke
         month: {
           start: new Date(startMs).toISOString(),
           ...month,
-          commitments: commitments.map(({ effectiveFromMs, ...commitment }) => ({ ...commitment, effectiveFrom: new Date(effectiveFromMs).toISOString() })),
+          commitments: commitments.map(({ effectiveFromMs, ...commitment }) => ({
+            ...commitment,
+            effectiveFrom: new Date(effectiveFromMs).toISOString(),
+          })),
         },
       };
     },

@@ -67,7 +67,10 @@ const POINT_SCHEMA = {
     failed_sends: { type: 'integer' },
     phones: { type: 'integer', description: 'Distinct phone numbers (approximate above ~65k).' },
     sessions: { type: 'integer', description: 'Sessions whose first send is in the bucket.' },
-    verified_sessions: { type: 'integer', description: 'Of those sessions, the ones a successful verify followed (counted in the bucket of the first send).' },
+    verified_sessions: {
+      type: 'integer',
+      description: 'Of those sessions, the ones a successful verify followed (counted in the bucket of the first send).',
+    },
     conversion: { type: ['number', 'null'], description: 'verified_sessions / sessions; null without sessions.' },
     verify_attempts: { type: 'integer' },
     verify_failures: { type: 'integer' },
@@ -112,7 +115,8 @@ function trafficSeriesRoute(app: FastifyInstance, opts: { store: Store; keyring:
               type: 'string',
               enum: [...TRAFFIC_RANK_MEASURES],
               default: 'sends',
-              description: 'With `group_by`: the measure the largest `limit` groups are picked by. Rank by the measure shown: a spend chart ranked by sends hides a quiet, expensive country.',
+              description:
+                'With `group_by`: the measure the largest `limit` groups are picked by. Rank by the measure shown: a spend chart ranked by sends hides a quiet, expensive country.',
             },
             app: { type: 'string', maxLength: 64 },
             flow: { type: 'string', maxLength: 32 },
@@ -167,7 +171,8 @@ function trafficSeriesRoute(app: FastifyInstance, opts: { store: Store; keyring:
       });
       const series = toSeries(points, (p) => {
         const point: Record<string, number | null> = { ts: p.ts };
-        for (const field of fields) point[field] = field === 'conversion' ? (p.sessions > 0 ? p.verified_sessions / p.sessions : null) : p[field as TrafficMeasure];
+        for (const field of fields)
+          point[field] = field === 'conversion' ? (p.sessions > 0 ? p.verified_sessions / p.sessions : null) : p[field as TrafficMeasure];
         return point;
       });
       return { from: fromMs, to: toMs, interval: q.interval, group_by: q.group_by ?? null, series };
@@ -186,7 +191,7 @@ function decisionSeriesRoute(app: FastifyInstance, opts: { store: Store; keyring
         tags: ['query'],
         description:
           'Scope `read`. Decisions of `/v1/decide` per time bucket (allowed, challenged, blocked, blocked in shadow) and ' +
-          'the estimated spend saved: blocked sends priced at the hour\'s average cost of a send to the same prefix.',
+          "the estimated spend saved: blocked sends priced at the hour's average cost of a send to the same prefix.",
         querystring: {
           type: 'object',
           additionalProperties: false,
@@ -207,8 +212,12 @@ function decisionSeriesRoute(app: FastifyInstance, opts: { store: Store; keyring
                   type: 'object',
                   required: ['ts', 'allowed', 'challenged', 'blocked', 'shadow_blocked', 'saved_usd'],
                   properties: {
-                    ts: { type: 'integer' }, allowed: { type: 'integer' }, challenged: { type: 'integer' }, blocked: { type: 'integer' },
-                    shadow_blocked: { type: 'integer' }, saved_usd: { type: 'number' },
+                    ts: { type: 'integer' },
+                    allowed: { type: 'integer' },
+                    challenged: { type: 'integer' },
+                    blocked: { type: 'integer' },
+                    shadow_blocked: { type: 'integer' },
+                    saved_usd: { type: 'number' },
                   },
                 },
               },
@@ -268,7 +277,7 @@ export async function deliveryRoutes(app: FastifyInstance, opts: { store: Store;
         summary: 'Delivery success and latency by country, provider and carrier',
         tags: ['query'],
         description:
-          'Scope `read`. Buckets by send time; carrier is the receipt\'s mobile network code (MCC-MNC) or the number\'s carrier prefix. ' +
+          "Scope `read`. Buckets by send time; carrier is the receipt's mobile network code (MCC-MNC) or the number's carrier prefix. " +
           'Latency percentiles merge exactly across buckets (t-digest states), they are not averages of minutes. `errors` ranks the provider ' +
           'error codes of undelivered and failed receipts in the range.',
         querystring: {
@@ -289,12 +298,21 @@ export async function deliveryRoutes(app: FastifyInstance, opts: { store: Store;
             type: 'object',
             properties: {
               ...RANGE_ANSWER,
-              series: { type: 'array', items: { type: 'object', properties: { key: { type: 'string' }, points: { type: 'array', items: DELIVERY_POINT_SCHEMA } } } },
+              series: {
+                type: 'array',
+                items: { type: 'object', properties: { key: { type: 'string' }, points: { type: 'array', items: DELIVERY_POINT_SCHEMA } } },
+              },
               errors: {
                 type: 'array',
                 items: {
                   type: 'object',
-                  properties: { provider: { type: 'string' }, country: { type: 'string' }, error_code: { type: 'string' }, receipts: { type: 'integer' }, share: { type: 'number' } },
+                  properties: {
+                    provider: { type: 'string' },
+                    country: { type: 'string' },
+                    error_code: { type: 'string' },
+                    receipts: { type: 'integer' },
+                    share: { type: 'number' },
+                  },
                 },
               },
             },
@@ -309,7 +327,13 @@ export async function deliveryRoutes(app: FastifyInstance, opts: { store: Store;
       const filters = { country: q.country, provider: q.provider, carrier: q.carrier, app: q.app };
       const points = await deliverySeries(opts.store, { fromMs, toMs, intervalMinutes, groupBy: q.group_by, limit: q.limit, filters });
       const errors = await deliveryErrors(opts.store, { fromMs, toMs, limit: 20, filters: { country: q.country, provider: q.provider } });
-      return { from: fromMs, to: toMs, interval: q.interval, series: toSeries(points, (p) => ({ ...p, delivered_share: p.receipts > 0 ? p.delivered / p.receipts : null })), errors };
+      return {
+        from: fromMs,
+        to: toMs,
+        interval: q.interval,
+        series: toSeries(points, (p) => ({ ...p, delivered_share: p.receipts > 0 ? p.delivered / p.receipts : null })),
+        errors,
+      };
     },
   );
 }
@@ -330,7 +354,10 @@ function timeRange(q: { from?: string; to?: string; interval: Interval }): { fro
 }
 
 /** Rows of a grouped query as one series per group key, each point as `shape` makes it (with its derived ratio). */
-function toSeries<P extends { key: string }>(points: readonly P[], shape: (point: Omit<P, 'key'>) => object): { key: string; points: object[] }[] {
+function toSeries<P extends { key: string }>(
+  points: readonly P[],
+  shape: (point: Omit<P, 'key'>) => object,
+): { key: string; points: object[] }[] {
   const byKey = new Map<string, object[]>();
   for (const { key, ...point } of points) {
     const list = byKey.get(key) ?? [];

@@ -10,7 +10,12 @@ export const WEBHOOK_EVENT_TYPES = ['breaker.opened', 'breaker.half_open', 'brea
 
 const SUBSCRIPTION = {
   type: 'object',
-  properties: { id: { type: 'string' }, url: { type: 'string' }, events: { type: 'array', items: { type: 'string' } }, created_at: { type: 'integer' } },
+  properties: {
+    id: { type: 'string' },
+    url: { type: 'string' },
+    events: { type: 'array', items: { type: 'string' } },
+    created_at: { type: 'integer' },
+  },
 } as const;
 
 /**
@@ -51,8 +56,13 @@ export async function webhookRoutes(app: FastifyInstance, opts: { keyring: Keyri
       } catch (error) {
         if (!(error instanceof EgressRefusedError)) throw error;
         const { reason, detail } = error.decision;
-        if (reason === 'invalid_url' || reason === 'scheme') throw new TollgateError('TG_REQUEST_INVALID', { field: 'url', message: `url: ${detail}.` });
-        throw new TollgateError('TG_EGRESS_REFUSED', { field: 'url', message: `url: ${detail}.`, details: { reason, ...(error.decision.range && { range: error.decision.range }) } });
+        if (reason === 'invalid_url' || reason === 'scheme')
+          throw new TollgateError('TG_REQUEST_INVALID', { field: 'url', message: `url: ${detail}.` });
+        throw new TollgateError('TG_EGRESS_REFUSED', {
+          field: 'url',
+          message: `url: ${detail}.`,
+          details: { reason, ...(error.decision.range && { range: error.decision.range }) },
+        });
       }
       return reply.status(201).send({ ...created.subscription, secret: created.secret });
     },
@@ -60,7 +70,15 @@ export async function webhookRoutes(app: FastifyInstance, opts: { keyring: Keyri
 
   app.get(
     '/v1/webhooks',
-    { onRequest: operate, schema: { summary: 'List webhook subscriptions', tags: ['webhooks'], description: 'Scope `operate`.', response: { 200: { type: 'array', items: SUBSCRIPTION }, ...ERROR_RESPONSES } } },
+    {
+      onRequest: operate,
+      schema: {
+        summary: 'List webhook subscriptions',
+        tags: ['webhooks'],
+        description: 'Scope `operate`.',
+        response: { 200: { type: 'array', items: SUBSCRIPTION }, ...ERROR_RESPONSES },
+      },
+    },
     async () => dispatcher.subscriptions(),
   );
 
@@ -68,10 +86,16 @@ export async function webhookRoutes(app: FastifyInstance, opts: { keyring: Keyri
     '/v1/webhooks/:id',
     {
       onRequest: operate,
-      schema: { summary: 'Delete a webhook subscription', tags: ['webhooks'], description: 'Scope `operate`. Pending deliveries to it are dropped.', response: { 204: { type: 'null' }, 404: { $ref: 'ErrorBody#' }, ...ERROR_RESPONSES } },
+      schema: {
+        summary: 'Delete a webhook subscription',
+        tags: ['webhooks'],
+        description: 'Scope `operate`. Pending deliveries to it are dropped.',
+        response: { 204: { type: 'null' }, 404: { $ref: 'ErrorBody#' }, ...ERROR_RESPONSES },
+      },
     },
     async (request, reply) => {
-      if (!(await dispatcher.unsubscribe(request.params.id))) throw new TollgateError('TG_NOT_FOUND', { message: `No webhook subscription ${request.params.id}.` });
+      if (!(await dispatcher.unsubscribe(request.params.id)))
+        throw new TollgateError('TG_NOT_FOUND', { message: `No webhook subscription ${request.params.id}.` });
       return reply.status(204).send();
     },
   );
@@ -84,16 +108,27 @@ export async function webhookRoutes(app: FastifyInstance, opts: { keyring: Keyri
         summary: 'Delivery log of a subscription',
         tags: ['webhooks'],
         description: 'Scope `operate`. Newest first: state (pending, delivered, failed), attempts, last status and error, next attempt.',
-        querystring: { type: 'object', additionalProperties: false, properties: { limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } } },
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } },
+        },
         response: {
           200: {
             type: 'array',
             items: {
               type: 'object',
               properties: {
-                id: { type: 'string' }, event_id: { type: 'string' }, event_type: { type: 'string' }, state: { type: 'string' },
-                attempts: { type: 'integer' }, next_attempt_at: { type: 'integer' }, last_status: { type: 'integer' },
-                last_error: { type: 'string' }, created_at: { type: 'integer' }, updated_at: { type: 'integer' },
+                id: { type: 'string' },
+                event_id: { type: 'string' },
+                event_type: { type: 'string' },
+                state: { type: 'string' },
+                attempts: { type: 'integer' },
+                next_attempt_at: { type: 'integer' },
+                last_status: { type: 'integer' },
+                last_error: { type: 'string' },
+                created_at: { type: 'integer' },
+                updated_at: { type: 'integer' },
               },
             },
           },

@@ -34,7 +34,17 @@ function answer(request: HeardRequest): { status: number; body: unknown } {
   if (/^\/v2\/Services\/VA\w+\/Verifications$/.test(path)) {
     const sid = `VE${hex32()}`;
     if (form.To !== undefined) verificationsByTo.set(form.To, sid);
-    return { status: 201, body: { sid, status: 'pending', to: form.To, channel: form.Channel, valid: false, send_code_attempts: [{ attempt_sid: `VL${hex32()}`, channel: form.Channel }] } };
+    return {
+      status: 201,
+      body: {
+        sid,
+        status: 'pending',
+        to: form.To,
+        channel: form.Channel,
+        valid: false,
+        send_code_attempts: [{ attempt_sid: `VL${hex32()}`, channel: form.Channel }],
+      },
+    };
   }
   if (/^\/v2\/Services\/VA\w+\/VerificationCheck$/.test(path)) {
     const approved = form.Code === RIGHT_CODE;
@@ -53,11 +63,35 @@ function answer(request: HeardRequest): { status: number; body: unknown } {
     const code = (JSON.parse(request.body || '{}') as { code?: string }).code;
     return code === RIGHT_CODE
       ? { status: 200, body: { request_id: path.split('/').at(-1), status: 'completed' } }
-      : { status: 400, body: { type: 'https://developer.vonage.com/api-errors/verify#invalid-code', title: 'Invalid Code', detail: 'The code you provided does not match the expected value.' } };
+      : {
+          status: 400,
+          body: {
+            type: 'https://developer.vonage.com/api-errors/verify#invalid-code',
+            title: 'Invalid Code',
+            detail: 'The code you provided does not match the expected value.',
+          },
+        };
   }
   if (path === '/sms/json') {
-    const body = request.headers['content-type']?.startsWith('application/json') ? (JSON.parse(request.body) as Record<string, string>) : form;
-    return { status: 200, body: { 'message-count': '1', messages: [{ to: body.to, 'message-id': `${hex32().slice(-16)}`, status: '0', 'remaining-balance': '10.0', 'message-price': '0.0333', network: '23410' }] } };
+    const body = request.headers['content-type']?.startsWith('application/json')
+      ? (JSON.parse(request.body) as Record<string, string>)
+      : form;
+    return {
+      status: 200,
+      body: {
+        'message-count': '1',
+        messages: [
+          {
+            to: body.to,
+            'message-id': `${hex32().slice(-16)}`,
+            status: '0',
+            'remaining-balance': '10.0',
+            'message-price': '0.0333',
+            network: '23410',
+          },
+        ],
+      },
+    };
   }
   return { status: 404, body: { code: 20404, message: 'The requested resource was not found', status: 404 } };
 }

@@ -54,7 +54,9 @@ function lockHolderAlive(): boolean {
 
 async function installWithApt(): Promise<void> {
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  process.stderr.write("redis-server is not on PATH: installing Debian's redis-server package (apt-get update && apt-get install -y redis-server) for the shared-velocity tests\n");
+  process.stderr.write(
+    "redis-server is not on PATH: installing Debian's redis-server package (apt-get update && apt-get install -y redis-server) for the shared-velocity tests\n",
+  );
   await run('apt-get', ['update', '-qq'], { env, timeout: PROVISION_DEADLINE_MS });
   await run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'redis-server'], { env, timeout: PROVISION_DEADLINE_MS });
 }
@@ -73,7 +75,10 @@ async function takeLockOrWait(deadline: number, path: string): Promise<boolean> 
         if (!lockHolderAlive()) rmSync(LOCK_DIR, { recursive: true, force: true });
         continue;
       }
-      if (Date.now() > deadline) throw new Error(`another test process has been installing redis-server for ${PROVISION_DEADLINE_MS / 60_000} minutes: ${HOW_TO_GET_REDIS}`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `another test process has been installing redis-server for ${PROVISION_DEADLINE_MS / 60_000} minutes: ${HOW_TO_GET_REDIS}`,
+        );
       await new Promise((resolve) => setTimeout(resolve, LOCK_POLL_MS));
       if (onPath('redis-server', path)) return false;
     }

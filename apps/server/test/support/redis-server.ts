@@ -36,11 +36,16 @@ export async function startRedisServer(port?: number): Promise<RedisProcess> {
   const found = await binary;
   if (!found.found) throw new Error(found.reason);
   const chosen = port ?? (await freePort());
-  const child: ChildProcess = spawn(found.path, ['--port', String(chosen), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn(found.path, ['--port', String(chosen), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   const exited = new Promise<number | string>((resolve) => child.on('exit', (code, signal) => resolve(signal ?? code ?? -1)));
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`redis-server did not start within ${READY_DEADLINE_MS} ms:\n${output}`)), READY_DEADLINE_MS);
+    const timer = setTimeout(
+      () => reject(new Error(`redis-server did not start within ${READY_DEADLINE_MS} ms:\n${output}`)),
+      READY_DEADLINE_MS,
+    );
     child.on('error', (error) => {
       clearTimeout(timer);
       reject(new Error(`${found.path} could not start: ${error.message}`));

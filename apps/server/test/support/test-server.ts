@@ -82,7 +82,16 @@ export async function openTestServer(
     ...(options.pagerDutyAgent ? { pagerDutyAgent: options.pagerDutyAgent } : {}),
   });
   await alerting.start();
-  const decisions = createDecisionRuntime({ store: core.store, identity: core.identity, egress, clock: options.clock, onError: (error) => { throw error; }, onBreakerChange: (change) => alerting.breakerChanged(change) });
+  const decisions = createDecisionRuntime({
+    store: core.store,
+    identity: core.identity,
+    egress,
+    clock: options.clock,
+    onError: (error) => {
+      throw error;
+    },
+    onBreakerChange: (change) => alerting.breakerChanged(change),
+  });
   await decisions.start();
   const proxy = options.proxy?.(core);
   await proxy?.start();

@@ -84,7 +84,8 @@ export default async function OverviewPage({ searchParams }: { searchParams: Pro
             Nothing is open.{' '}
             {resolvedToday.length > 0 ? (
               <>
-                {resolvedToday.length} incident{resolvedToday.length === 1 ? ' was' : 's were'} handled in the last 24 h: <Link href="/incidents?state=resolved">see them</Link>.
+                {resolvedToday.length} incident{resolvedToday.length === 1 ? ' was' : 's were'} handled in the last 24 h:{' '}
+                <Link href="/incidents?state=resolved">see them</Link>.
               </>
             ) : (
               'Incidents appear here when the detector raises an anomaly.'
@@ -98,8 +99,14 @@ export default async function OverviewPage({ searchParams }: { searchParams: Pro
                   <IncidentBadges incident={incident} /> <IncidentHeadline incident={incident} locale={locale} link />
                 </p>
                 <p className="muted small" style={{ margin: '.25rem 0' }}>
-                  {incident.owner} · opened {formatAge(incident.openedAt, nowMs, locale)} · {formatMoney(incident.spendUsd, locale)} spent while open
-                  {incident.costPerHourUsd ? <> · <strong className="leaving">{formatMoney(incident.costPerHourUsd, locale)}/h leaving now</strong></> : null}
+                  {incident.owner} · opened {formatAge(incident.openedAt, nowMs, locale)} · {formatMoney(incident.spendUsd, locale)} spent
+                  while open
+                  {incident.costPerHourUsd ? (
+                    <>
+                      {' '}
+                      · <strong className="leaving">{formatMoney(incident.costPerHourUsd, locale)}/h leaving now</strong>
+                    </>
+                  ) : null}
                   {incident.acknowledgedBy && <> · acknowledged by {incident.acknowledgedBy}</>}
                 </p>
                 {operate && <IncidentActions incident={incident} back="/" />}
@@ -116,7 +123,14 @@ export default async function OverviewPage({ searchParams }: { searchParams: Pro
             {panels
               .filter((p) => p.chart === 'stat')
               .map((panel) => (
-                <PanelSlot key={panel.id} page="overview" panel={panel} locale={locale} nowMs={nowMs} href={panelLink('overview', panel.id)} />
+                <PanelSlot
+                  key={panel.id}
+                  page="overview"
+                  panel={panel}
+                  locale={locale}
+                  nowMs={nowMs}
+                  href={panelLink('overview', panel.id)}
+                />
               ))}
             <section className="panel" data-panel="open-breakers">
               <h3>{operate ? <Link href="/breakers">Open breakers</Link> : 'Open breakers'}</h3>
@@ -135,7 +149,14 @@ export default async function OverviewPage({ searchParams }: { searchParams: Pro
             {panels
               .filter((p) => p.chart !== 'stat')
               .map((panel) => (
-                <PanelSlot key={panel.id} page="overview" panel={panel} locale={locale} nowMs={nowMs} href={panelLink('overview', panel.id)} />
+                <PanelSlot
+                  key={panel.id}
+                  page="overview"
+                  panel={panel}
+                  locale={locale}
+                  nowMs={nowMs}
+                  href={panelLink('overview', panel.id)}
+                />
               ))}
             <section className="panel" data-panel="anomalies-24h">
               <h3>
@@ -155,7 +176,11 @@ export default async function OverviewPage({ searchParams }: { searchParams: Pro
                         <span className={`badge sev-${anomaly.severity}`} title={anomaly.kind}>
                           {anomaly.state === 'open' ? 'open' : 'over'}
                         </span>{' '}
-                        {incident ? <Link href={`/incidents/${incident.id}`}>{anomalySentence(anomaly, locale)}</Link> : anomalySentence(anomaly, locale)}
+                        {incident ? (
+                          <Link href={`/incidents/${incident.id}`}>{anomalySentence(anomaly, locale)}</Link>
+                        ) : (
+                          anomalySentence(anomaly, locale)
+                        )}
                       </li>
                     );
                   })}
@@ -176,7 +201,8 @@ export default async function OverviewPage({ searchParams }: { searchParams: Pro
                   <ul className="timeline">
                     {breakers.data.slice(0, 10).map((breaker) => (
                       <li key={breaker.id} data-breaker={breaker.id}>
-                        <span className={`badge state-${breaker.state}`}>{breaker.state.replace('_', '-')}</span> {breaker.action}s <BreakerScope breaker={breaker} locale={locale} />:{' '}
+                        <span className={`badge state-${breaker.state}`}>{breaker.state.replace('_', '-')}</span> {breaker.action}s{' '}
+                        <BreakerScope breaker={breaker} locale={locale} />:{' '}
                         <BreakerReason breaker={breaker} incidents={byAnomaly} locale={locale} />
                       </li>
                     ))}

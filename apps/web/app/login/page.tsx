@@ -31,7 +31,10 @@ export default async function LoginPage({ searchParams }: { searchParams: Promis
         <button type="submit" className="primary">
           Sign in
         </button>
-        <p className="muted small">The first admin signs in as <code>admin</code> with the bootstrap admin key; admins add people with <code>tollgate users add</code>.</p>
+        <p className="muted small">
+          The first admin signs in as <code>admin</code> with the bootstrap admin key; admins add people with{' '}
+          <code>tollgate users add</code>.
+        </p>
       </form>
     </main>
   );

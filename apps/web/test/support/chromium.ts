@@ -8,7 +8,17 @@ import { existsSync } from 'node:fs';
 import { chromium as playwright, type Browser } from 'playwright-core';
 
 /** Flags for a closed network: without the background ones Chromium keeps dialling out and is refused. */
-const HEADLESS_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-zygote'];
+const HEADLESS_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-zygote',
+];
 const SYSTEM_CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'];
 
 export interface ChromiumBinary {
@@ -19,7 +29,8 @@ export interface ChromiumBinary {
 
 export async function findChromium(env: NodeJS.ProcessEnv = process.env): Promise<ChromiumBinary> {
   if (env.CHROMIUM_PATH) {
-    if (!existsSync(env.CHROMIUM_PATH)) throw new Error(`CHROMIUM_PATH=${env.CHROMIUM_PATH} does not exist: unset it to use the browser that npm installed`);
+    if (!existsSync(env.CHROMIUM_PATH))
+      throw new Error(`CHROMIUM_PATH=${env.CHROMIUM_PATH} does not exist: unset it to use the browser that npm installed`);
     return { path: env.CHROMIUM_PATH, source: 'CHROMIUM_PATH' };
   }
   const system = SYSTEM_CHROMIUM.find((path) => existsSync(path));

@@ -45,12 +45,20 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-export async function startDashboard(label: string, options: { prepare: (server: TestServer) => Promise<void>; alertingEnv?: NodeJS.ProcessEnv }): Promise<DashboardFixture> {
+export async function startDashboard(
+  label: string,
+  options: { prepare: (server: TestServer) => Promise<void>; alertingEnv?: NodeJS.ProcessEnv },
+): Promise<DashboardFixture> {
   mkdirSync(ARTIFACTS, { recursive: true });
   const server = await openTestServer(label, options.alertingEnv ? { alertingEnv: options.alertingEnv } : {});
   await options.prepare(server);
   for (const role of ROLES) {
-    const res = await server.app.inject({ method: 'POST', url: '/v1/users', payload: { name: `${role}-ana`, role, password: PASSWORD }, headers: ADMIN_HEADERS });
+    const res = await server.app.inject({
+      method: 'POST',
+      url: '/v1/users',
+      payload: { name: `${role}-ana`, role, password: PASSWORD },
+      headers: ADMIN_HEADERS,
+    });
     expect(res.statusCode).toBe(201);
   }
   const apiUrl = await server.app.listen({ port: 0, host: '127.0.0.1' });

@@ -39,7 +39,7 @@ export function detectConversionDrops(ctx: DetectionContext): Finding[] {
       scope: series.scope,
       severity: severityForCost(costPerHourUsd, config.severityUsdPerHour),
       action: collapse ? 'block' : 'challenge',
-      score: (baseline.conversion - interval.high) / Math.max(0.01, baseline.conversion) * 10,
+      score: ((baseline.conversion - interval.high) / Math.max(0.01, baseline.conversion)) * 10,
       observed,
       expected: baseline.conversion,
       band: { low: interval.low, high: interval.high },

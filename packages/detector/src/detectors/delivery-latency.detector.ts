@@ -30,7 +30,11 @@ const JUDGE_EVERY_MS = 5 * 60_000;
 
 /** The latency a P90 must exceed to be news, for a baseline. */
 export function latencyThresholdMs(baseline: LatencyBaseline, config: DetectorConfig): number {
-  return Math.max(baseline.p90Ms * config.latencyRatio, baseline.p90Ms + config.minLatencyRiseMs, baseline.p90Ms + SIGMA_MARGIN * baseline.sigmaMs);
+  return Math.max(
+    baseline.p90Ms * config.latencyRatio,
+    baseline.p90Ms + config.minLatencyRiseMs,
+    baseline.p90Ms + SIGMA_MARGIN * baseline.sigmaMs,
+  );
 }
 
 export function detectDeliveryLatency(ctx: DetectionContext): Finding[] {
@@ -51,7 +55,12 @@ export function detectDeliveryLatency(ctx: DetectionContext): Finding[] {
     if (wilsonInterval(slow, delivered, Z).low <= 1 - LATENCY_QUANTILE) continue;
     const p90Ms = histogramQuantileMs(window.total, LATENCY_QUANTILE);
     const contributors: Contributor[] = [...latency.window(series, fromMs, toMs, true).byCarrier]
-      .map(([carrier, histogram]) => ({ dimension: 'carrier' as const, value: carrier, count: countSlowerThan(histogram, thresholdMs), share: 0 }))
+      .map(([carrier, histogram]) => ({
+        dimension: 'carrier' as const,
+        value: carrier,
+        count: countSlowerThan(histogram, thresholdMs),
+        share: 0,
+      }))
       .filter((c) => c.count > 0 && c.value !== '')
       .sort((a, b) => b.count - a.count || a.value.localeCompare(b.value))
       .slice(0, MAX_CONTRIBUTORS)
@@ -72,7 +81,13 @@ export function detectDeliveryLatency(ctx: DetectionContext): Finding[] {
       windowEndMs: toMs,
       summary: `${describeScope(series.scope)}: P90 delivery ${(p90Ms / 1000).toFixed(1)} s over ${delivered} messages (usually ${(baseline.p90Ms / 1000).toFixed(1)} s); ${slow} took over ${(thresholdMs / 1000).toFixed(1)} s`,
       contributors,
-      facts: { method: baseline.method, samples: baseline.samples, delivered, slowerThanThreshold: slow, thresholdMs: Math.round(thresholdMs) },
+      facts: {
+        method: baseline.method,
+        samples: baseline.samples,
+        delivered,
+        slowerThanThreshold: slow,
+        thresholdMs: Math.round(thresholdMs),
+      },
     });
   }
   return findings;

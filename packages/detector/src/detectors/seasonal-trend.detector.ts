@@ -20,7 +20,12 @@ export function detectSeasonalTrends(ctx: DetectionContext): Finding[] {
   // Only minutes past the grace: their unverified sessions are final enough to accumulate.
   const endMs = nowMs - config.unverifiedGraceMs;
   const startMs = endMs - config.trendSpanMs;
-  const options = { ratio: config.trendRatio, minRise: config.trendFloorPerMinute, floor: config.trendFloorPerMinute, threshold: config.trendThreshold };
+  const options = {
+    ratio: config.trendRatio,
+    minRise: config.trendFloorPerMinute,
+    floor: config.trendFloorPerMinute,
+    threshold: config.trendThreshold,
+  };
   const findings: Finding[] = [];
   for (const [series, span] of ctx.window(startMs, endMs)) {
     if (series.level !== 'prefix' && series.level !== 'country') continue;
@@ -33,7 +38,9 @@ export function detectSeasonalTrends(ctx: DetectionContext): Finding[] {
       if (hourStart(m) !== hourMs) {
         hourMs = hourStart(m);
         const baseline = sessionBaseline(book, series, m, nowMs);
-        perMinute = baseline ? baseline.sessionsPerMinute * (1 - baseline.conversion) * plannedVolumeMultiplier(ctx.planned, series.scope, m) : undefined;
+        perMinute = baseline
+          ? baseline.sessionsPerMinute * (1 - baseline.conversion) * plannedVolumeMultiplier(ctx.planned, series.scope, m)
+          : undefined;
       }
       if (perMinute === undefined) break;
       points.push({ observed: unverified(ctx.minute(series, m)), expected: perMinute });
@@ -75,7 +82,13 @@ export function detectSeasonalTrends(ctx: DetectionContext): Finding[] {
         `${describeScope(series.scope)}: unverified sessions rising for ${minutes} min, ${observed} against ${expected.toFixed(1)} expected from the seasonal baseline ` +
         `(CUSUM ${result.value.toFixed(1)} over its threshold ${config.trendThreshold.toFixed(1)}: the rise to ${config.trendRatio}x is e^${result.value.toFixed(0)} times likelier than normal)`,
       contributors: [],
-      facts: { level: series.level, test: 'cusum', signal: 'unverified_sessions', cusum: Number(result.value.toFixed(2)), runMinutes: minutes },
+      facts: {
+        level: series.level,
+        test: 'cusum',
+        signal: 'unverified_sessions',
+        cusum: Number(result.value.toFixed(2)),
+        runMinutes: minutes,
+      },
     });
   }
   return findings;

@@ -15,7 +15,11 @@ export function detectSequentialNumbers(ctx: DetectionContext): Finding[] {
   const perBlock = new Map<string, { scope: Scope; phones: number; sends: number }>();
   for (const row of ctx.blocks.rowsIn(fromMs, nowMs)) {
     const key = `${row.app}|${row.flow}|${row.block_hash}`;
-    const block = perBlock.get(key) ?? { scope: { app: row.app, flow: row.flow, country: row.country, prefix: row.prefix }, phones: 0, sends: 0 };
+    const block = perBlock.get(key) ?? {
+      scope: { app: row.app, flow: row.flow, country: row.country, prefix: row.prefix },
+      phones: 0,
+      sends: 0,
+    };
     block.phones += row.phones;
     block.sends += row.sends;
     perBlock.set(key, block);
@@ -32,10 +36,22 @@ export function detectSequentialNumbers(ctx: DetectionContext): Finding[] {
   }
   const minutes = config.blockWindowMs / MS_PER_MINUTE;
   return [...perPrefix.values()].map((group) => {
-    const prefixSeries = book.levels.get('prefix')?.get(levelKey('prefix', { app: '', flow: '', asn: 0, provider: '', country: group.scope.country ?? '', prefix: group.scope.prefix ?? '' }));
+    const prefixSeries = book.levels.get('prefix')?.get(
+      levelKey('prefix', {
+        app: '',
+        flow: '',
+        asn: 0,
+        provider: '',
+        country: group.scope.country ?? '',
+        prefix: group.scope.prefix ?? '',
+      }),
+    );
     const unitCost = prefixSeries ? costPerSendUsd(book.windowSum(prefixSeries, fromMs, nowMs)) : 0;
     const costPerHourUsd = (group.sends / minutes) * 60 * unitCost;
-    const blocks = group.blocks.sort((a, b) => b.count - a.count).slice(0, 5).map((b) => ({ ...b, share: b.count / group.phones }));
+    const blocks = group.blocks
+      .sort((a, b) => b.count - a.count)
+      .slice(0, 5)
+      .map((b) => ({ ...b, share: b.count / group.phones }));
     return {
       kind: 'sequential_numbers' as const,
       scope: group.scope,

@@ -57,7 +57,12 @@ export function detectVolumeSpikes(ctx: DetectionContext): Finding[] {
         windowEndMs: nowMs,
         summary: `${describeScope(series.scope)}: ${sum.sends} sends in ${minutes} min, ${(sum.sends / Math.max(expected, 0.1)).toFixed(1)}x the ${expected.toFixed(1)} expected`,
         contributors: [],
-        facts: { baseline: baseline.method, baselineSamples: baseline.samples, level, ...(planned > 1 ? { plannedMultiplier: planned } : {}) },
+        facts: {
+          baseline: baseline.method,
+          baselineSamples: baseline.samples,
+          level,
+          ...(planned > 1 ? { plannedMultiplier: planned } : {}),
+        },
       };
     }
     if (best) findings.push(best);

@@ -4,6 +4,9 @@
  */
 export function expandGrafanaMacros(sql: string, range: { fromMs: number; toMs: number; intervalS: number }): string {
   return sql
-    .replace(/\$__timeFilter\((\w+)\)/g, `$1 >= toDateTime(${Math.floor(range.fromMs / 1000)}) AND $1 < toDateTime(${Math.ceil(range.toMs / 1000)})`)
+    .replace(
+      /\$__timeFilter\((\w+)\)/g,
+      `$1 >= toDateTime(${Math.floor(range.fromMs / 1000)}) AND $1 < toDateTime(${Math.ceil(range.toMs / 1000)})`,
+    )
     .replace(/\$__timeInterval\((\w+)\)/g, `toStartOfInterval(toDateTime($1), INTERVAL ${range.intervalS} second)`);
 }

@@ -39,9 +39,4 @@ export const LEGIT_USER_AGENTS: readonly string[] = [
 ];
 
 /** What scripted clients send when they do not bother to spoof a browser. */
-export const SCRIPTED_USER_AGENTS: readonly string[] = [
-  'python-requests/2.31.0',
-  'Go-http-client/2.0',
-  'axios/1.6.8',
-  'curl/8.5.0',
-];
+export const SCRIPTED_USER_AGENTS: readonly string[] = ['python-requests/2.31.0', 'Go-http-client/2.0', 'axios/1.6.8', 'curl/8.5.0'];

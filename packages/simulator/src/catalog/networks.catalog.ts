@@ -130,10 +130,7 @@ export const ACCESS_NETWORKS: Readonly<Record<string, readonly NetworkBlock[]>> 
     block(13489, 'Tigo UNE (EPM)', 'fixed', '181.128.0.0/16'),
     block(3816, 'Movistar Colombia', 'mobile', '152.202.0.0/16'),
   ],
-  AR: [
-    block(7303, 'Telecom Argentina', 'fixed', '181.95.0.0/16'),
-    block(22927, 'Telefonica de Argentina', 'mobile', '186.128.0.0/16'),
-  ],
+  AR: [block(7303, 'Telecom Argentina', 'fixed', '181.95.0.0/16'), block(22927, 'Telefonica de Argentina', 'mobile', '186.128.0.0/16')],
   AU: [
     block(1221, 'Telstra', 'mobile', '1.120.0.0/16'),
     block(4804, 'Optus', 'mobile', '49.176.0.0/16'),
@@ -164,10 +161,7 @@ export const ACCESS_NETWORKS: Readonly<Record<string, readonly NetworkBlock[]>> 
     block(12912, 'T-Mobile Polska', 'mobile', '37.30.0.0/16'),
     block(39603, 'Play (P4)', 'mobile', '31.174.0.0/16'),
   ],
-  KE: [
-    block(33771, 'Safaricom', 'mobile', '105.160.0.0/16'),
-    block(36926, 'Airtel Kenya', 'mobile', '154.152.0.0/16'),
-  ],
+  KE: [block(33771, 'Safaricom', 'mobile', '105.160.0.0/16'), block(36926, 'Airtel Kenya', 'mobile', '154.152.0.0/16')],
   NL: [
     block(1136, 'KPN', 'fixed', '77.160.0.0/16'),
     block(33915, 'VodafoneZiggo', 'fixed', '83.80.0.0/16'),
@@ -187,10 +181,7 @@ export const ACCESS_NETWORKS: Readonly<Record<string, readonly NetworkBlock[]>> 
     block(9988, 'Myanma Posts and Telecommunications', 'mobile', '203.81.64.0/19'),
     block(133385, 'Atom Myanmar', 'mobile', '37.111.64.0/19'),
   ],
-  KW: [
-    block(42961, 'Zain Kuwait', 'mobile', '37.36.0.0/16'),
-    block(9155, 'Qualitynet', 'fixed', '94.29.128.0/17'),
-  ],
+  KW: [block(42961, 'Zain Kuwait', 'mobile', '37.36.0.0/16'), block(9155, 'Qualitynet', 'fixed', '94.29.128.0/17')],
   AZ: [
     block(29049, 'Delta Telecom', 'fixed', '31.171.16.0/20'),
     block(31721, 'Azercell', 'mobile', '5.191.0.0/17'),
@@ -201,30 +192,12 @@ export const ACCESS_NETWORKS: Readonly<Record<string, readonly NetworkBlock[]>> 
     block(41329, 'Sky Mobile (Beeline KG)', 'mobile', '91.247.56.0/21'),
     block(8449, 'ElCat', 'fixed', '5.57.8.0/21'),
   ],
-  TJ: [
-    block(24722, 'Babilon-T', 'fixed', '217.11.176.0/20'),
-    block(43197, 'TT mobile (MegaFon TJ)', 'mobile', '109.68.232.0/21'),
-  ],
-  PG: [
-    block(58460, 'Digicel PNG', 'mobile', '203.83.16.0/21'),
-    block(38009, 'Telikom PNG', 'fixed', '124.240.192.0/19'),
-  ],
-  CL: [
-    block(27995, 'Claro Chile', 'mobile', '191.118.0.0/17'),
-    block(27651, 'Entel Chile', 'mobile', '181.43.0.0/16'),
-  ],
-  PE: [
-    block(6147, 'Telefonica del Peru', 'fixed', '181.64.0.0/16'),
-    block(21575, 'Entel Peru', 'mobile', '132.157.0.0/16'),
-  ],
-  GH: [
-    block(30986, 'MTN Ghana (Scancom)', 'mobile', '154.160.0.0/16'),
-    block(29614, 'Vodafone Ghana', 'mobile', '41.155.0.0/17'),
-  ],
-  NZ: [
-    block(4771, 'Spark New Zealand', 'fixed', '122.57.0.0/16'),
-    block(9500, 'One New Zealand', 'mobile', '27.252.0.0/16'),
-  ],
+  TJ: [block(24722, 'Babilon-T', 'fixed', '217.11.176.0/20'), block(43197, 'TT mobile (MegaFon TJ)', 'mobile', '109.68.232.0/21')],
+  PG: [block(58460, 'Digicel PNG', 'mobile', '203.83.16.0/21'), block(38009, 'Telikom PNG', 'fixed', '124.240.192.0/19')],
+  CL: [block(27995, 'Claro Chile', 'mobile', '191.118.0.0/17'), block(27651, 'Entel Chile', 'mobile', '181.43.0.0/16')],
+  PE: [block(6147, 'Telefonica del Peru', 'fixed', '181.64.0.0/16'), block(21575, 'Entel Peru', 'mobile', '132.157.0.0/16')],
+  GH: [block(30986, 'MTN Ghana (Scancom)', 'mobile', '154.160.0.0/16'), block(29614, 'Vodafone Ghana', 'mobile', '41.155.0.0/17')],
+  NZ: [block(4771, 'Spark New Zealand', 'fixed', '122.57.0.0/16'), block(9500, 'One New Zealand', 'mobile', '27.252.0.0/16')],
 };
 
 /**

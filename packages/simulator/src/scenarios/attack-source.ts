@@ -25,9 +25,7 @@ const SPOOFED_USER_AGENT_SHARE = 0.5;
 
 /** Exits on `asnCount` distinct hosting providers, `ipsPerAsn` addresses on each. */
 export function hostingExits(r: Random, asnCount: number, ipsPerAsn: number): ClientAddress[] {
-  return pickDistinct(r, HOSTING_BLOCKS, asnCount).flatMap((block) =>
-    Array.from({ length: ipsPerAsn }, () => randomAddress(r, block)),
-  );
+  return pickDistinct(r, HOSTING_BLOCKS, asnCount).flatMap((block) => Array.from({ length: ipsPerAsn }, () => randomAddress(r, block)));
 }
 
 /** A residential proxy pool: `size` exits on carriers and ISPs all over the world. */

@@ -56,7 +56,11 @@ export function createBurstPumping(spec: BurstPumpingSpec, setup: ScenarioSetup)
   const exits = hostingExits(setupRandom, exitAsns, exitIpsPerAsn);
   const perCountry: CountryTarget[] = countries.map((country) => {
     const ranges = named.filter((target) => target.country === country);
-    const drawn = () => Array.from({ length: prefixesPerCountry }, () => ({ country, range: onePrefixRange(setupRandom, pick(setupRandom, country.mobileRanges)) }));
+    const drawn = () =>
+      Array.from({ length: prefixesPerCountry }, () => ({
+        country,
+        range: onePrefixRange(setupRandom, pick(setupRandom, country.mobileRanges)),
+      }));
     return { country, labelId: `${spec.kind}-${setup.index}-${country.iso}`, targets: ranges.length > 0 ? ranges : drawn() };
   });
   const sessionsPerMinutePerCountry = sendsPerMinute / PUMPED_SENDS_PER_SESSION / perCountry.length;

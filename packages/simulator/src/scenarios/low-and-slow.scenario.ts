@@ -35,7 +35,8 @@ export function createLowAndSlow(spec: LowAndSlowSpec, setup: ScenarioSetup): Sc
   const exits = residentialExits(setupRandom, PROXY_POOL_SIZE);
   const label = scenarioLabel(spec.kind, setup, window, true, { app, flow });
   const multiplier = spec.multiplier;
-  if (multiplier !== undefined && !(multiplier > 1)) throw new RangeError(`${spec.kind}.multiplier must be above 1 (1.5 adds half of each country's traffic)`);
+  if (multiplier !== undefined && !(multiplier > 1))
+    throw new RangeError(`${spec.kind}.multiplier must be above 1 (1.5 adds half of each country's traffic)`);
 
   return {
     ...window,

@@ -23,7 +23,9 @@ export function createNewMarket(spec: NewMarketSpec, setup: ScenarioSetup): Scen
   const window = scenarioWindow(spec);
   const country = knownCountry(spec.kind, spec.country);
   if (country.trafficShare > 0) {
-    throw new RangeError(`${spec.kind}.country ${country.iso} already has traffic: pick a country without baseline volume (e.g. CL, PE, GH, NZ)`);
+    throw new RangeError(
+      `${spec.kind}.country ${country.iso} already has traffic: pick a country without baseline volume (e.g. CL, PE, GH, NZ)`,
+    );
   }
   const sendsPerMinute = positive(spec.kind, 'sendsPerMinute', spec.sendsPerMinute, DEFAULT_SENDS_PER_MINUTE);
   const rampMs = positive(spec.kind, 'rampMs', spec.rampMs, DEFAULT_RAMP_MS);

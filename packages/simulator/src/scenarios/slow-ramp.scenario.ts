@@ -32,9 +32,11 @@ export function createSlowRamp(spec: SlowRampSpec, setup: ScenarioSetup): Scenar
   const flow = spec.flow ?? DEFAULT_ATTACK_FLOW;
   const { country, range } = singleRange(spec.kind, spec, setupRandom, HIGH_COST_COUNTRIES);
   const wholeCountry = spec.spread === 'country';
-  const exits = spec.exits === 'residential' ? residentialExits(setupRandom, PROXY_POOL_SIZE) : hostingExits(setupRandom, EXIT_ASNS, EXIT_IPS_PER_ASN);
+  const exits =
+    spec.exits === 'residential' ? residentialExits(setupRandom, PROXY_POOL_SIZE) : hostingExits(setupRandom, EXIT_ASNS, EXIT_IPS_PER_ASN);
   const multiplier = spec.peakMultiplier;
-  if (multiplier !== undefined && !(multiplier > 1)) throw new RangeError(`${spec.kind}.peakMultiplier must be above 1 (8 ends at eight times the country's traffic)`);
+  if (multiplier !== undefined && !(multiplier > 1))
+    throw new RangeError(`${spec.kind}.peakMultiplier must be above 1 (8 ends at eight times the country's traffic)`);
   const prefix = wholeCountry ? undefined : collectorPrefix(country, range);
   const scope = { country: country.iso, prefix, provider: spec.provider, asn: soleAsn(exits), app, flow };
   const label = scenarioLabel(spec.kind, setup, window, true, scope);

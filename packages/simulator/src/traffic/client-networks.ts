@@ -5,9 +5,7 @@ import type { Random } from '../random/prng.ts';
 import { pick } from '../random/sampling.ts';
 import { compileBlock, randomAddress, type ClientAddress, type CompiledBlock } from './ip-address.ts';
 
-const ACCESS_BLOCKS = new Map(
-  Object.entries(ACCESS_NETWORKS).map(([iso, blocks]) => [iso, blocks.map(compileBlock)] as const),
-);
+const ACCESS_BLOCKS = new Map(Object.entries(ACCESS_NETWORKS).map(([iso, blocks]) => [iso, blocks.map(compileBlock)] as const));
 
 /** Every access block of every country: the exits residential proxy networks rent out. */
 export const ALL_ACCESS_BLOCKS: readonly CompiledBlock[] = [...ACCESS_BLOCKS.values()].flat();

@@ -107,8 +107,7 @@ export function runLegitSession(log: SessionLog, r: Random, seedHash: number, mi
   if (codeArrivedAtMs === undefined) return;
 
   let verifyAtMs =
-    codeArrivedAtMs +
-    Math.round(logNormalBetween(r, VERIFY_DELAY_MEDIAN_MS, VERIFY_DELAY_SIGMA, VERIFY_DELAY_MIN_MS, VERIFY_DELAY_MAX_MS));
+    codeArrivedAtMs + Math.round(logNormalBetween(r, VERIFY_DELAY_MEDIAN_MS, VERIFY_DELAY_SIGMA, VERIFY_DELAY_MIN_MS, VERIFY_DELAY_MAX_MS));
   const converts = chance(r, Math.min(1, country.conversion * APP_CONVERSION_FACTOR[plan.app]));
   if (converts) {
     if (chance(r, TYPO_SHARE)) {

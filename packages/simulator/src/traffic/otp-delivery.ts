@@ -74,13 +74,7 @@ const VOICE_PRICE_FACTOR = 1.5;
 const roundUsd = (value: number): number => Math.round(value * 10_000) / 10_000;
 
 /** Sends one OTP and records its send, receipt and billing events. */
-export function deliverOtp(
-  ctx: SessionContext,
-  atMs: number,
-  attempt: number,
-  channel: OtpChannel,
-  odds: DeliveryOdds,
-): DeliveryResult {
+export function deliverOtp(ctx: SessionContext, atMs: number, attempt: number, channel: OtpChannel, odds: DeliveryOdds): DeliveryResult {
   const { log, r, country, provider } = ctx;
   const accepted = !chance(r, odds.failShare);
   const segments = channel === 'voice' ? 1 : country.segments;
@@ -117,7 +111,15 @@ export function deliverOtp(
   const slower = odds.delayFactor ?? 1;
   const receiptAtMs =
     atMs +
-    Math.round(logNormalBetween(r, RECEIPT_DELAY_MEDIAN_MS * slower, RECEIPT_DELAY_SIGMA, RECEIPT_DELAY_MIN_MS * slower, RECEIPT_DELAY_MAX_MS * slower));
+    Math.round(
+      logNormalBetween(
+        r,
+        RECEIPT_DELAY_MEDIAN_MS * slower,
+        RECEIPT_DELAY_SIGMA,
+        RECEIPT_DELAY_MIN_MS * slower,
+        RECEIPT_DELAY_MAX_MS * slower,
+      ),
+    );
   const delivered = chance(r, odds.deliveredShare);
   const status = delivered ? 'delivered' : chance(r, UNDELIVERED_SHARE_OF_LOST) ? 'undelivered' : 'failed';
   const receipt: SimReceipt = {

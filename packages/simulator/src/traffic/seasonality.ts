@@ -10,8 +10,7 @@ import { MS_PER_DAY, MS_PER_HOUR } from '../engine/time.ts';
  * night trough around 3-4 am at a fifth of the mean, a morning climb, and an evening peak at 8 pm.
  */
 const HOURLY_ACTIVITY = [
-  0.45, 0.3, 0.22, 0.18, 0.18, 0.25, 0.45, 0.75, 1.0, 1.15, 1.25, 1.3, 1.35, 1.3, 1.25, 1.25, 1.3, 1.35, 1.4, 1.5, 1.55,
-  1.45, 1.1, 0.75,
+  0.45, 0.3, 0.22, 0.18, 0.18, 0.25, 0.45, 0.75, 1.0, 1.15, 1.25, 1.3, 1.35, 1.3, 1.25, 1.25, 1.3, 1.35, 1.4, 1.5, 1.55, 1.45, 1.1, 0.75,
 ] as const;
 
 /**

@@ -18,7 +18,10 @@ GROUP BY block_hash
 HAVING phones >= {min_phones:UInt32}`;
 
 /** The number blocks that received at least `minPhones` distinct numbers in [fromMs, toMs). */
-export async function busyNumberBlocks(store: Store, params: { fromMs: number; toMs: number; minPhones: number }): Promise<BusyNumberBlock[]> {
+export async function busyNumberBlocks(
+  store: Store,
+  params: { fromMs: number; toMs: number; minPhones: number },
+): Promise<BusyNumberBlock[]> {
   const rs = await store.client.query({
     query: QUERY,
     query_params: { from: params.fromMs, to: params.toMs, min_phones: params.minPhones },

@@ -28,7 +28,10 @@ export const SEND_PRICES = `prices AS (
  * rollup). The price of an SMS depends on its destination, and a decision is made before the
  * provider is chosen, so the prefix is the key. A prefix with no priced send that hour counts 0.
  */
-export async function decisionSeries(store: Store, params: { fromMs: number; toMs: number; intervalMinutes: number; app?: string }): Promise<DecisionPoint[]> {
+export async function decisionSeries(
+  store: Store,
+  params: { fromMs: number; toMs: number; intervalMinutes: number; app?: string },
+): Promise<DecisionPoint[]> {
   const rs = await store.client.query({
     query: `
       WITH ${SEND_PRICES}

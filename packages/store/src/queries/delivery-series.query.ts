@@ -89,7 +89,10 @@ export async function deliverySeries(
  * their share of their provider and country's final receipts: what the vendor owner takes to the
  * provider. Read from the raw receipts (kept 90 days). Query name: delivery_errors.
  */
-export async function deliveryErrors(store: Store, params: { fromMs: number; toMs: number; limit: number; filters: Omit<DeliveryFilters, 'carrier' | 'app'> }): Promise<DeliveryError[]> {
+export async function deliveryErrors(
+  store: Store,
+  params: { fromMs: number; toMs: number; limit: number; filters: Omit<DeliveryFilters, 'carrier' | 'app'> },
+): Promise<DeliveryError[]> {
   const rs = await store.client.query({
     query: `SELECT provider, country, error_code, toUInt64(count()) AS receipts,
                    round(count() / max(finals), 6) AS share
@@ -107,7 +110,13 @@ export async function deliveryErrors(store: Store, params: { fromMs: number; toM
             GROUP BY provider, country, error_code
             ORDER BY receipts DESC, provider, country, error_code
             LIMIT {limit:UInt32}`,
-    query_params: { from: params.fromMs, to: params.toMs, limit: params.limit, country: params.filters.country ?? '', provider: params.filters.provider ?? '' },
+    query_params: {
+      from: params.fromMs,
+      to: params.toMs,
+      limit: params.limit,
+      country: params.filters.country ?? '',
+      provider: params.filters.provider ?? '',
+    },
     format: 'JSONEachRow',
   });
   return rs.json<DeliveryError>();

@@ -17,7 +17,12 @@ export async function insertRows<K extends EventKind>(store: Store, kind: K, row
     await store.rawInsert(RAW_TABLE[kind], columns, toTsv(rows, columns));
     return;
   }
-  await store.client.insert({ table: RAW_TABLE[kind], values: rows, format: 'JSONEachRow', clickhouse_settings: insertDeduplicationSettings(store.config, kind, rows) });
+  await store.client.insert({
+    table: RAW_TABLE[kind],
+    values: rows,
+    format: 'JSONEachRow',
+    clickhouse_settings: insertDeduplicationSettings(store.config, kind, rows),
+  });
 }
 
 /**
@@ -27,9 +32,17 @@ export async function insertRows<K extends EventKind>(store: Store, kind: K, row
  * of being counted again. ReplicatedMergeTree deduplicates by default; the settings say so
  * explicitly. Elsewhere the tables keep no deduplication log and nothing is added.
  */
-export function insertDeduplicationSettings(config: StoreConfig, kind: EventKind, rows: readonly { event_id: string }[]): Record<string, string | number> {
+export function insertDeduplicationSettings(
+  config: StoreConfig,
+  kind: EventKind,
+  rows: readonly { event_id: string }[],
+): Record<string, string | number> {
   if (config.kind !== 'server' || config.cluster === undefined) return {};
   const hash = createHash('sha256').update(kind);
   for (const id of rows.map((row) => row.event_id).sort()) hash.update('\0').update(id);
-  return { insert_deduplicate: 1, deduplicate_blocks_in_dependent_materialized_views: 1, insert_deduplication_token: `${kind}-${hash.digest('hex')}` };
+  return {
+    insert_deduplicate: 1,
+    deduplicate_blocks_in_dependent_materialized_views: 1,
+    insert_deduplication_token: `${kind}-${hash.digest('hex')}`,
+  };
 }

@@ -35,5 +35,10 @@ export async function plannedEventsBetween(store: Store, fromMs: number, toMs: n
     query_params: { from: fromMs, to: toMs },
     format: 'JSONEachRow',
   });
-  return (await rs.json<PlannedEventRecord>()).map((row) => ({ ...row, starts_at: Number(row.starts_at), ends_at: Number(row.ends_at), created_at: Number(row.created_at) }));
+  return (await rs.json<PlannedEventRecord>()).map((row) => ({
+    ...row,
+    starts_at: Number(row.starts_at),
+    ends_at: Number(row.ends_at),
+    created_at: Number(row.created_at),
+  }));
 }

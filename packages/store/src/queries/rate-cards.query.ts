@@ -44,7 +44,11 @@ export async function listRateCards(store: Store, filter: { provider?: string; c
     query_params: { provider: filter.provider ?? '', country: filter.country ?? '' },
     format: 'JSONEachRow',
   });
-  return (await rs.json<RateCardRecord>()).map((r) => ({ ...r, effective_from: Number(r.effective_from), imported_at: Number(r.imported_at) }));
+  return (await rs.json<RateCardRecord>()).map((r) => ({
+    ...r,
+    effective_from: Number(r.effective_from),
+    imported_at: Number(r.imported_at),
+  }));
 }
 
 /** Writes commitment versions; one already stored for the same provider and date is replaced. Query name: provider_commitments.save. */
@@ -63,5 +67,9 @@ export async function listProviderCommitments(store: Store): Promise<ProviderCom
             ORDER BY provider, effective_from`,
     format: 'JSONEachRow',
   });
-  return (await rs.json<ProviderCommitmentRecord>()).map((r) => ({ ...r, effective_from: Number(r.effective_from), imported_at: Number(r.imported_at) }));
+  return (await rs.json<ProviderCommitmentRecord>()).map((r) => ({
+    ...r,
+    effective_from: Number(r.effective_from),
+    imported_at: Number(r.imported_at),
+  }));
 }

@@ -53,10 +53,17 @@ export async function repairRollups(store: Store, sinceMs: number): Promise<numb
     }
     if (minutes.size === 0) continue;
     const list = [...minutes];
-    await rebuild(store, target, 'minute', views.map((v) => v.view), list);
+    await rebuild(
+      store,
+      target,
+      'minute',
+      views.map((v) => v.view),
+      list,
+    );
     if (target === 'traffic_1m') {
       rebuilt = list.length;
-      for (const { target: coarser, view, time, of } of TRAFFIC_CASCADE) await rebuild(store, coarser, time, [view], [...new Set(list.map(of))]);
+      for (const { target: coarser, view, time, of } of TRAFFIC_CASCADE)
+        await rebuild(store, coarser, time, [view], [...new Set(list.map(of))]);
     }
   }
   return rebuilt;

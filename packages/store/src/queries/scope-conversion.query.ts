@@ -40,7 +40,10 @@ const QUERY = `${arm('asn', 'asn != 0', 'toString(asn)')} UNION ALL ${arm('prefi
  * recentFromMs). `toMs` should trail now by the time sessions take to verify, or the recent
  * window's newest sessions count as failures.
  */
-export async function scopeConversion(store: Store, params: { fromMs: number; recentFromMs: number; toMs: number }): Promise<ScopeConversionRow[]> {
+export async function scopeConversion(
+  store: Store,
+  params: { fromMs: number; recentFromMs: number; toMs: number },
+): Promise<ScopeConversionRow[]> {
   const rs = await store.client.query({
     query: QUERY,
     query_params: { from: params.fromMs, recent_from: params.recentFromMs, to: params.toMs },

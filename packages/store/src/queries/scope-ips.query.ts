@@ -29,7 +29,17 @@ LIMIT {limit:UInt32}`;
 /** IP concentration of a scope's sends in [fromMs, toMs): the evidence that a few servers send them. */
 export async function scopeIps(
   store: Store,
-  params: { fromMs: number; toMs: number; app?: string; flow?: string; country?: string; prefix?: string; asn?: number; provider?: string; limit: number },
+  params: {
+    fromMs: number;
+    toMs: number;
+    app?: string;
+    flow?: string;
+    country?: string;
+    prefix?: string;
+    asn?: number;
+    provider?: string;
+    limit: number;
+  },
 ): Promise<ScopeIps> {
   const rs = await store.client.query({
     query: QUERY,

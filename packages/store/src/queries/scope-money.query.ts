@@ -20,10 +20,14 @@ const KEYS = ['app', 'flow', 'country', 'prefix', 'asn', 'provider'] as const;
  * have cost: an incident's money. Each scope becomes one bound condition per key it names; the
  * prevented money is priced by `SEND_PRICES`. Query name: scope_money.
  */
-export async function scopeMoney(store: Store, params: { fromMs: number; toMs: number; scopes: readonly MoneyScope[] }): Promise<ScopeMoney> {
+export async function scopeMoney(
+  store: Store,
+  params: { fromMs: number; toMs: number; scopes: readonly MoneyScope[] },
+): Promise<ScopeMoney> {
   if (params.scopes.length === 0 || params.toMs <= params.fromMs) return { spendUsd: 0, preventedUsd: 0 };
   const queryParams: Record<string, unknown> = { from: params.fromMs, to: params.toMs };
-  const anyScope = (table: string) => params.scopes.map((scope, index) => scopeCondition(scope, `s${index}`, table, queryParams)).join(' OR ');
+  const anyScope = (table: string) =>
+    params.scopes.map((scope, index) => scopeCondition(scope, `s${index}`, table, queryParams)).join(' OR ');
   const window = (table: string) =>
     `${table}.minute >= toStartOfMinute(fromUnixTimestamp64Milli({from:Int64})) AND ${table}.minute < fromUnixTimestamp64Milli({to:Int64})`;
   const rs = await store.client.query({
@@ -63,7 +67,10 @@ function scopeCondition(scope: MoneyScope, prefix: string, table: string, queryP
  * days and hours come from the daily and hourly tables when the scopes name only their dimensions,
  * cut at each `since` so that no row straddles one. Query name: scope_spend.
  */
-export async function scopeSpend(store: Store, params: { sinceMs: readonly number[]; toMs: number; scopes: readonly MoneyScope[] }): Promise<number[][]> {
+export async function scopeSpend(
+  store: Store,
+  params: { sinceMs: readonly number[]; toMs: number; scopes: readonly MoneyScope[] },
+): Promise<number[][]> {
   if (params.scopes.length === 0 || params.sinceMs.length === 0) return params.scopes.map(() => []);
   const queryParams: Record<string, unknown> = {};
   params.sinceMs.forEach((since, w) => (queryParams[`since_${w}`] = since));
@@ -72,7 +79,10 @@ export async function scopeSpend(store: Store, params: { sinceMs: readonly numbe
   if (spans.length === 0) return params.scopes.map(() => params.sinceMs.map(() => 0));
   const columns = params.scopes.flatMap((scope, index) => {
     const condition = scopeCondition(scope, `s${index}`, 't', queryParams);
-    return params.sinceMs.map((_, w) => `sumIf(t.cost_est_usd, ${condition} AND t.minute >= toStartOfMinute(fromUnixTimestamp64Milli({since_${w}:Int64}))) AS spend_${index}_${w}`);
+    return params.sinceMs.map(
+      (_, w) =>
+        `sumIf(t.cost_est_usd, ${condition} AND t.minute >= toStartOfMinute(fromUnixTimestamp64Milli({since_${w}:Int64}))) AS spend_${index}_${w}`,
+    );
   });
   const rows = rollupRows(spans, { filters: {} }, [...dimensions, 'cost_est_usd'].join(', '), queryParams);
   const rs = await store.client.query({

@@ -39,7 +39,10 @@ WHERE ts >= fromUnixTimestamp64Milli({from:Int64}) AND ts < fromUnixTimestamp64M
 ORDER BY ts, event_id`;
 
 /** The sends of [fromMs, toMs) in time order, each marked verified if its session verified before `verifyUntilMs`. */
-export async function sendHistory(store: Store, params: { fromMs: number; toMs: number; verifyUntilMs: number }): Promise<HistorySendRow[]> {
+export async function sendHistory(
+  store: Store,
+  params: { fromMs: number; toMs: number; verifyUntilMs: number },
+): Promise<HistorySendRow[]> {
   const rs = await store.client.query({
     query: QUERY,
     query_params: { from: params.fromMs, to: params.toMs, verify_until: params.verifyUntilMs },

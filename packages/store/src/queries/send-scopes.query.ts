@@ -12,12 +12,7 @@ const SCOPE_COLUMNS = `toUnixTimestamp64Milli(ts) AS send_ts, app, flow, country
  * The sends of the given sessions since `sinceMs` (first send per session). Used when a verify
  * arrives for a session the in-memory index no longer holds, typically after a restart.
  */
-export async function sendScopesBySession(
-  store: Store,
-  app: string,
-  sessionIds: string[],
-  sinceMs: number,
-): Promise<ScopedSend[]> {
+export async function sendScopesBySession(store: Store, app: string, sessionIds: string[], sinceMs: number): Promise<ScopedSend[]> {
   if (sessionIds.length === 0) return [];
   const rs = await store.client.query({
     query: `SELECT ${SCOPE_COLUMNS} FROM sends_raw

@@ -35,5 +35,9 @@ export async function spendCells(store: Store, params: { fromMs: number; toMs: n
     query_params: queryParams,
     format: 'JSONEachRow',
   });
-  return (await rs.json<SpendCell>()).map((cell) => ({ ...cell, sends: Number(cell.sends), billed_messages: Number(cell.billed_messages) }));
+  return (await rs.json<SpendCell>()).map((cell) => ({
+    ...cell,
+    sends: Number(cell.sends),
+    billed_messages: Number(cell.billed_messages),
+  }));
 }

@@ -25,7 +25,6 @@ export interface TrafficSeriesParams {
   filters: TrafficFilters;
 }
 
-
 export interface TrafficPoint extends ScopeCounters {
   ts: number;
   key: string;
@@ -59,7 +58,13 @@ export interface TrafficRollup {
  */
 export const TRAFFIC_ROLLUPS: readonly TrafficRollup[] = [
   { table: 'traffic_1d', time: 'day', grainMinutes: 1440, dimensions: ['app', 'country', 'prefix', 'provider'] },
-  { table: 'traffic_1h', time: 'hour', grainMinutes: 60, dimensions: ['app', 'country', 'prefix', 'provider'], block: { key: 'intDiv(toUInt32(hour), 21600)', ms: 21_600_000 } },
+  {
+    table: 'traffic_1h',
+    time: 'hour',
+    grainMinutes: 60,
+    dimensions: ['app', 'country', 'prefix', 'provider'],
+    block: { key: 'intDiv(toUInt32(hour), 21600)', ms: 21_600_000 },
+  },
   { table: 'traffic_1m', time: 'minute', grainMinutes: 1, dimensions: TRAFFIC_DIMENSIONS },
 ];
 
@@ -80,7 +85,11 @@ export interface RollupSpan {
  * minute of `fromMs` up to the last minute starting before `toMs`.
  */
 export function rollupSpans(
-  params: Pick<TrafficSeriesParams, 'fromMs' | 'toMs' | 'groupBy' | 'filters'> & { intervalMinutes?: number; dimensions?: readonly TrafficDimension[]; cuts?: readonly number[] },
+  params: Pick<TrafficSeriesParams, 'fromMs' | 'toMs' | 'groupBy' | 'filters'> & {
+    intervalMinutes?: number;
+    dimensions?: readonly TrafficDimension[];
+    cuts?: readonly number[];
+  },
   rollups: readonly TrafficRollup[] = TRAFFIC_ROLLUPS,
 ): RollupSpan[] {
   const needed = [
@@ -88,9 +97,17 @@ export function rollupSpans(
     ...(params.groupBy ? [params.groupBy] : []),
     ...(params.dimensions ?? []),
   ];
-  const usable = rollups.filter((r) => (params.intervalMinutes ?? 0) % r.grainMinutes === 0 && needed.every((d) => r.dimensions.includes(d as TrafficDimension)));
+  const usable = rollups.filter(
+    (r) => (params.intervalMinutes ?? 0) % r.grainMinutes === 0 && needed.every((d) => r.dimensions.includes(d as TrafficDimension)),
+  );
   const [from, to] = [floorTo(params.fromMs, MINUTE_MS), -floorTo(-params.toMs, MINUTE_MS)];
-  const bounds = [from, ...[...new Set((params.cuts ?? []).map((cut) => floorTo(cut, MINUTE_MS)))].filter((cut) => cut > from && cut < to).sort((a, b) => a - b), to];
+  const bounds = [
+    from,
+    ...[...new Set((params.cuts ?? []).map((cut) => floorTo(cut, MINUTE_MS)))]
+      .filter((cut) => cut > from && cut < to)
+      .sort((a, b) => a - b),
+    to,
+  ];
   let left: [number, number][] = bounds.slice(1).map((end, i): [number, number] => [bounds[i]!, end]);
   const spans: RollupSpan[] = [];
   for (const rollup of usable) {
@@ -161,7 +178,12 @@ const BUCKET = `toUnixTimestamp(toStartOfInterval(minute, toIntervalMinute({step
  * written, so a query without filters is one ClickHouse can serve from traffic_1m's minute-ordered
  * projection. asn is compared as text so one binding type serves all filters.
  */
-export function rollupRows(spans: RollupSpan[], params: Pick<TrafficSeriesParams, 'filters' | 'groupBy'>, columns: string, queryParams: Record<string, unknown>): string {
+export function rollupRows(
+  spans: RollupSpan[],
+  params: Pick<TrafficSeriesParams, 'filters' | 'groupBy'>,
+  columns: string,
+  queryParams: Record<string, unknown>,
+): string {
   const filters = TRAFFIC_DIMENSIONS.filter((d) => params.filters[d]).map((d) => {
     queryParams[`f_${d}`] = params.filters[d];
     return d === 'asn' ? `toString(asn) = {f_asn:String}` : `${d} = {f_${d}:String}`;
@@ -210,7 +232,9 @@ export async function trafficSeries<M extends TrafficMeasure = TrafficMeasure>(
   if (spans.length === 0) return [];
   // The ranking measure is a name of TRAFFIC_RANK_MEASURES, never input text.
   const rankBy = params.rankBy ?? 'sends';
-  const columns = [...new Set([...names.map((name) => MEASURE_COLUMN[name]), ...(params.groupBy ? [MEASURE_COLUMN[rankBy]] : [])])].join(', ');
+  const columns = [...new Set([...names.map((name) => MEASURE_COLUMN[name]), ...(params.groupBy ? [MEASURE_COLUMN[rankBy]] : [])])].join(
+    ', ',
+  );
   const measures = names.map((name) => `${TRAFFIC_MEASURES[name]} AS ${name}`).join(',\n  ');
   const rows = rollupRows(spans, params, columns, queryParams);
   const query = params.groupBy

@@ -47,7 +47,10 @@ export async function openTempStore(
       dataDir: '',
       async dispose() {
         const onCluster = server.cluster ? ` ON CLUSTER ${server.cluster}` : '';
-        await store.client.command({ query: `DROP DATABASE IF EXISTS {db:Identifier}${onCluster} SYNC`, query_params: { db: server.database } });
+        await store.client.command({
+          query: `DROP DATABASE IF EXISTS {db:Identifier}${onCluster} SYNC`,
+          query_params: { db: server.database },
+        });
         await store.close();
       },
     };

@@ -38,10 +38,14 @@ export default async function BreakersPage({ searchParams }: { searchParams: Pro
     api<{ incidents: Incident[] }>('/v1/incidents?limit=500'),
   ]);
   const byAnomaly = incidentsByAnomaly(incidents.ok ? incidents.data.incidents : []);
-  const breakers = list.ok ? [...list.data].sort((a, b) => Number(a.state === 'closed') - Number(b.state === 'closed') || b.updated_at - a.updated_at) : [];
+  const breakers = list.ok
+    ? [...list.data].sort((a, b) => Number(a.state === 'closed') - Number(b.state === 'closed') || b.updated_at - a.updated_at)
+    : [];
   const selected = breakers.find((b) => b.id === params.id) ?? breakers[0];
   const audit = selected ? await api<AuditEntry[]>(`/v1/breakers/${selected.id}/audit`) : null;
-  const decisionRows = decisions.ok ? shapeRows(decisions.data, { rowsPath: 'points', x: 'ts', fields: ['blocked', 'shadow_blocked', 'challenged', 'saved_usd'] }) : [];
+  const decisionRows = decisions.ok
+    ? shapeRows(decisions.data, { rowsPath: 'points', x: 'ts', fields: ['blocked', 'shadow_blocked', 'challenged', 'saved_usd'] })
+    : [];
   const back = (id: string) => `/breakers?id=${id}`;
   return (
     <>
@@ -49,7 +53,8 @@ export default async function BreakersPage({ searchParams }: { searchParams: Pro
       <AutoRefresh renderedAt={nowMs} />
       <Outcome params={params} />
       <p className="muted small" data-testid="decision-api-note">
-        A breaker stops what asks the decision API (<code>POST /v1/decide</code>, the SDK, or the provider proxy) in its scope: a service that sends without asking is not stopped.
+        A breaker stops what asks the decision API (<code>POST /v1/decide</code>, the SDK, or the provider proxy) in its scope: a service
+        that sends without asking is not stopped.
       </p>
       <div className="grid">
         <section className="panel">
@@ -117,30 +122,30 @@ export default async function BreakersPage({ searchParams }: { searchParams: Pro
             <ErrorState result={audit} what="the audit log" />
           ) : (
             <div className="table-wrap">
-            <table data-testid="audit">
-              <thead>
-                <tr>
-                  <th>when (UTC)</th>
-                  <th>event</th>
-                  <th>from → to</th>
-                  <th>who</th>
-                  <th>why</th>
-                </tr>
-              </thead>
-              <tbody>
-                {audit.data.map((entry) => (
-                  <tr key={entry.version}>
-                    <td className="small">{formatTime(entry.ts, locale)}</td>
-                    <td>{entry.event}</td>
-                    <td>
-                      {entry.from_state} → {entry.to_state}
-                    </td>
-                    <td>{entry.actor}</td>
-                    <td className="small">{entry.detail}</td>
+              <table data-testid="audit">
+                <thead>
+                  <tr>
+                    <th>when (UTC)</th>
+                    <th>event</th>
+                    <th>from → to</th>
+                    <th>who</th>
+                    <th>why</th>
                   </tr>
-                ))}
-              </tbody>
-            </table>
+                </thead>
+                <tbody>
+                  {audit.data.map((entry) => (
+                    <tr key={entry.version}>
+                      <td className="small">{formatTime(entry.ts, locale)}</td>
+                      <td>{entry.event}</td>
+                      <td>
+                        {entry.from_state} → {entry.to_state}
+                      </td>
+                      <td>{entry.actor}</td>
+                      <td className="small">{entry.detail}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
             </div>
           )}
         </>

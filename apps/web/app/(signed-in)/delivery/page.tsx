@@ -20,15 +20,19 @@ export default async function DeliveryPage({ searchParams }: { searchParams: Pro
   const [params, locale, dashboard] = await Promise.all([searchParams, viewerLocale(), loadDashboard('delivery')]);
   const range: DeliveryRange = params.range && params.range in RANGES ? (params.range as DeliveryRange) : '24h';
   const nowMs = Date.now();
-  const filters: Record<string, string | undefined> = { from: String(nowMs - RANGES[range]), to: String(nowMs), interval: INTERVAL_FOR[range] };
+  const filters: Record<string, string | undefined> = {
+    from: String(nowMs - RANGES[range]),
+    to: String(nowMs),
+    interval: INTERVAL_FOR[range],
+  };
   for (const name of FILTERS) if (params[name]) filters[name] = params[name];
   return (
     <>
       <h1>Delivery</h1>
       <AutoRefresh renderedAt={nowMs} />
       <p className="muted small">
-        From providers&apos; delivery receipts (Twilio status callbacks, Vonage DLRs, the receipt event). Carrier is the receipt&apos;s mobile network
-        code, or the number&apos;s carrier prefix.
+        From providers&apos; delivery receipts (Twilio status callbacks, Vonage DLRs, the receipt event). Carrier is the receipt&apos;s
+        mobile network code, or the number&apos;s carrier prefix.
       </p>
       <form className="filters" method="get">
         <RangeSelect range={range} />

@@ -69,41 +69,41 @@ export default async function IncidentsPage({ searchParams }: { searchParams: Pr
         <EmptyState>No incident matches these filters.</EmptyState>
       ) : (
         <div className="table-wrap">
-        <table data-testid="incidents">
-          <thead>
-            <tr>
-              <th>incident</th>
-              <th>owner</th>
-              <th>kinds</th>
-              <th>opened</th>
-              <th className="num">spend</th>
-              <th className="num">prevented</th>
-              {canOperate(viewer) && <th>actions</th>}
-            </tr>
-          </thead>
-          <tbody>
-            {result.data.incidents.map((incident) => (
-              <tr key={incident.id} data-incident={incident.id} data-state={incident.state}>
-                <td>
-                  <IncidentBadges incident={incident} /> <IncidentHeadline incident={incident} locale={locale} link />
-                  {incident.acknowledgedBy && <div className="muted small">acknowledged by {incident.acknowledgedBy}</div>}
-                </td>
-                <td>{incident.owner}</td>
-                <td className="small" title={incident.kinds.join(', ')}>
-                  {incident.kinds.map(kindText).join(', ')}
-                </td>
-                <td>{formatAge(incident.openedAt, nowMs, locale)}</td>
-                <td className="num">{formatMoney(incident.spendUsd, locale)}</td>
-                <td className="num">{formatMoney(incident.preventedUsd, locale)}</td>
-                {canOperate(viewer) && (
-                  <td>
-                    <IncidentActions incident={incident} back={here} />
-                  </td>
-                )}
+          <table data-testid="incidents">
+            <thead>
+              <tr>
+                <th>incident</th>
+                <th>owner</th>
+                <th>kinds</th>
+                <th>opened</th>
+                <th className="num">spend</th>
+                <th className="num">prevented</th>
+                {canOperate(viewer) && <th>actions</th>}
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {result.data.incidents.map((incident) => (
+                <tr key={incident.id} data-incident={incident.id} data-state={incident.state}>
+                  <td>
+                    <IncidentBadges incident={incident} /> <IncidentHeadline incident={incident} locale={locale} link />
+                    {incident.acknowledgedBy && <div className="muted small">acknowledged by {incident.acknowledgedBy}</div>}
+                  </td>
+                  <td>{incident.owner}</td>
+                  <td className="small" title={incident.kinds.join(', ')}>
+                    {incident.kinds.map(kindText).join(', ')}
+                  </td>
+                  <td>{formatAge(incident.openedAt, nowMs, locale)}</td>
+                  <td className="num">{formatMoney(incident.spendUsd, locale)}</td>
+                  <td className="num">{formatMoney(incident.preventedUsd, locale)}</td>
+                  {canOperate(viewer) && (
+                    <td>
+                      <IncidentActions incident={incident} back={here} />
+                    </td>
+                  )}
+                </tr>
+              ))}
+            </tbody>
+          </table>
         </div>
       )}
     </>

@@ -17,7 +17,11 @@ const DAYS = [7, 30, 92] as const;
 const OPEN_SHOWN = 10;
 const STEPS: { step: ResponseStep; title: string; explain: string }[] = [
   { step: 'acknowledge', title: 'Time to acknowledge', explain: 'from the incident opening to the first acknowledgement' },
-  { step: 'mitigate', title: 'Time to mitigate', explain: 'from the opening to the first breaker trip or the resolution: when the money stopped' },
+  {
+    step: 'mitigate',
+    title: 'Time to mitigate',
+    explain: 'from the opening to the first breaker trip or the resolution: when the money stopped',
+  },
 ];
 
 /** Who acts when: each owner's open incidents and measured response times against the targets in alert-rules/owners.yaml. */
@@ -62,7 +66,8 @@ export default async function OwnersPage({ searchParams }: { searchParams: Promi
           ) : (
             <div className="state error" role="status" data-testid="unowned" data-count={owners.data.unownedKinds.length}>
               <strong>No route gives these an owner:</strong>{' '}
-              {owners.data.unownedKinds.map((unowned) => `${kindText(unowned.kind)} (${unowned.severities.join(', ')})`).join('; ')}. Add a route in alert-rules/.
+              {owners.data.unownedKinds.map((unowned) => `${kindText(unowned.kind)} (${unowned.severities.join(', ')})`).join('; ')}. Add a
+              route in alert-rules/.
             </div>
           )}
           {owners.data.owners.length === 0 ? (
@@ -130,7 +135,8 @@ export default async function OwnersPage({ searchParams }: { searchParams: Promi
                               <span className="muted">none measured</span>
                             ) : (
                               <>
-                                {formatDuration(measure.medianMs, locale)} / <strong className={meets === false ? 'field-error' : ''}>{formatDuration(measure.p90Ms, locale)}</strong>
+                                {formatDuration(measure.medianMs, locale)} /{' '}
+                                <strong className={meets === false ? 'field-error' : ''}>{formatDuration(measure.p90Ms, locale)}</strong>
                               </>
                             )}
                             <span className="muted"> ({formatDuration(owner.targets[`${step}Ms`], locale)})</span>
@@ -163,8 +169,12 @@ export default async function OwnersPage({ searchParams }: { searchParams: Promi
                             <li key={incident.id}>
                               <IncidentBadges incident={incident} /> <Link href={`/incidents/${incident.id}`}>{incident.title}</Link>{' '}
                               <span className="muted small">opened {formatAge(incident.openedAt, nowMs, locale)}</span>
-                              {lateAck !== undefined && <span className="field-error"> · acknowledge overdue by {formatDuration(lateAck, locale)}</span>}
-                              {lateMitigate !== undefined && <span className="field-error"> · mitigation overdue by {formatDuration(lateMitigate, locale)}</span>}
+                              {lateAck !== undefined && (
+                                <span className="field-error"> · acknowledge overdue by {formatDuration(lateAck, locale)}</span>
+                              )}
+                              {lateMitigate !== undefined && (
+                                <span className="field-error"> · mitigation overdue by {formatDuration(lateMitigate, locale)}</span>
+                              )}
                             </li>
                           );
                         })}

@@ -18,7 +18,14 @@ const HOUR_MS = 3_600_000;
 // A form opened now most often declares something starting soon and lasting a day.
 const DEFAULT_START_IN_MS = HOUR_MS;
 const DEFAULT_DURATION_MS = 24 * HOUR_MS;
-const SCOPE_PLACEHOLDERS: Record<(typeof SCOPE_FIELDS)[number], string> = { country: 'BR', prefix: '+55 11', asn: '64500', app: 'shop', flow: 'signup', provider: 'twilio' };
+const SCOPE_PLACEHOLDERS: Record<(typeof SCOPE_FIELDS)[number], string> = {
+  country: 'BR',
+  prefix: '+55 11',
+  asn: '64500',
+  app: 'shop',
+  flow: 'signup',
+  provider: 'twilio',
+};
 
 /**
  * Planned events: a campaign, launch, migration or holiday declared ahead of time, so the detector
@@ -37,8 +44,9 @@ export default async function PlannedPage({ searchParams }: { searchParams: Prom
     <>
       <h1>Planned events</h1>
       <p className="muted small">
-        Inside its scope and window the detector takes the declared volume as expected, while conversion, cost per verified user and sequential numbers
-        are still judged: a campaign is no cover for pumping. Incidents opened inside it name it, and go to its temporary owner. Every event ends.
+        Inside its scope and window the detector takes the declared volume as expected, while conversion, cost per verified user and
+        sequential numbers are still judged: a campaign is no cover for pumping. Incidents opened inside it name it, and go to its temporary
+        owner. Every event ends.
       </p>
       <Outcome params={params} />
       <h2>In effect and to come</h2>
@@ -65,12 +73,17 @@ export default async function PlannedPage({ searchParams }: { searchParams: Prom
               return (
                 <tr key={event.id} data-planned={event.id} data-state={state}>
                   <td>
-                    <strong>{event.kind}</strong> <span className={`badge ${state === 'in effect' ? 'state-acknowledged' : ''}`}>{state}</span>
+                    <strong>{event.kind}</strong>{' '}
+                    <span className={`badge ${state === 'in effect' ? 'state-acknowledged' : ''}`}>{state}</span>
                   </td>
                   <td>{scopeText(event.scope)}</td>
                   <td className="small">
                     {formatTime(event.startsAt, locale)} → {formatTime(event.endsAt, locale)}
-                    <div className="muted">{state === 'scheduled' ? `starts ${formatUntil(event.startsAt, nowMs, locale)}` : `ends ${formatUntil(event.endsAt, nowMs, locale)}`}</div>
+                    <div className="muted">
+                      {state === 'scheduled'
+                        ? `starts ${formatUntil(event.startsAt, nowMs, locale)}`
+                        : `ends ${formatUntil(event.endsAt, nowMs, locale)}`}
+                    </div>
                   </td>
                   <td className="num">×{event.volumeMultiplier}</td>
                   <td>{event.owner ?? <span className="muted">routing as usual</span>}</td>
@@ -120,7 +133,14 @@ export default async function PlannedPage({ searchParams }: { searchParams: Prom
             </label>
             <label>
               Expected volume (× the usual)
-              <input type="number" name="volumeMultiplier" min={1} step={0.1} defaultValue={typed(params, 'volumeMultiplier', '2')} {...invalid(params, 'volumeMultiplier')} />
+              <input
+                type="number"
+                name="volumeMultiplier"
+                min={1}
+                step={0.1}
+                defaultValue={typed(params, 'volumeMultiplier', '2')}
+                {...invalid(params, 'volumeMultiplier')}
+              />
               <FieldError params={params} field="volumeMultiplier" />
             </label>
           </div>
@@ -137,12 +157,24 @@ export default async function PlannedPage({ searchParams }: { searchParams: Prom
           <div className="row">
             <label>
               Starts (UTC)
-              <input type="datetime-local" name="startsAt" required defaultValue={typed(params, 'startsAt', utcInputValue(nowMs + DEFAULT_START_IN_MS))} {...invalid(params, 'startsAt')} />
+              <input
+                type="datetime-local"
+                name="startsAt"
+                required
+                defaultValue={typed(params, 'startsAt', utcInputValue(nowMs + DEFAULT_START_IN_MS))}
+                {...invalid(params, 'startsAt')}
+              />
               <FieldError params={params} field="startsAt" />
             </label>
             <label>
               Ends (UTC), at most 30 days later
-              <input type="datetime-local" name="endsAt" required defaultValue={typed(params, 'endsAt', utcInputValue(nowMs + DEFAULT_START_IN_MS + DEFAULT_DURATION_MS))} {...invalid(params, 'endsAt')} />
+              <input
+                type="datetime-local"
+                name="endsAt"
+                required
+                defaultValue={typed(params, 'endsAt', utcInputValue(nowMs + DEFAULT_START_IN_MS + DEFAULT_DURATION_MS))}
+                {...invalid(params, 'endsAt')}
+              />
               <FieldError params={params} field="endsAt" />
             </label>
             <label>

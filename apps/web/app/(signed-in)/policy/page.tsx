@@ -22,10 +22,10 @@ export default async function PolicyPage() {
     <>
       <h1>Policy</h1>
       <p className="muted small">
-        Paste a draft of <code>alert-rules/breaker-policy.yaml</code> and replay stored sends through the decision path it describes: velocity and
-        account limits, the risk score and its tiers per app and flow, and the breakers as they stood. Nothing is saved; the same replay runs with{' '}
-        <code>tollgate backtest --policy FILE</code>. Choose thresholds where the blocked share of verified sessions (real users) stays near zero while
-        the spend stopped is high.
+        Paste a draft of <code>alert-rules/breaker-policy.yaml</code> and replay stored sends through the decision path it describes:
+        velocity and account limits, the risk score and its tiers per app and flow, and the breakers as they stood. Nothing is saved; the
+        same replay runs with <code>tollgate backtest --policy FILE</code>. Choose thresholds where the blocked share of verified sessions
+        (real users) stays near zero while the spend stopped is high.
       </p>
       {!canOperate(viewer) ? (
         <p className="state forbidden" data-state="forbidden">

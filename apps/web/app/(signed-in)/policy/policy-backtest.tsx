@@ -28,7 +28,10 @@ export function PolicyBacktest({ locale, defaultFrom, defaultTo }: { locale: str
       const res = await fetch('/policy/backtest', { method: 'POST', body: new FormData(event.currentTarget) });
       setRun({ state: 'done', result: (await res.json()) as ApiResult<PolicyBacktestAnswer> });
     } catch {
-      setRun({ state: 'done', result: { ok: false, status: 0, code: 'TG_WEB_UNREACHABLE', message: 'The dashboard did not answer: try again.' } });
+      setRun({
+        state: 'done',
+        result: { ok: false, status: 0, code: 'TG_WEB_UNREACHABLE', message: 'The dashboard did not answer: try again.' },
+      });
     }
   }
 
@@ -37,7 +40,13 @@ export function PolicyBacktest({ locale, defaultFrom, defaultTo }: { locale: str
       <form className="stack" onSubmit={replay} data-testid="policy-backtest">
         <label>
           Draft policy (YAML)
-          <textarea name="policy" required rows={18} spellCheck={false} placeholder={'version: 1\nrisk:\n  tiers:\n    defaults: { medium: 40, high: 70, challenge: captcha }'} />
+          <textarea
+            name="policy"
+            required
+            rows={18}
+            spellCheck={false}
+            placeholder={'version: 1\nrisk:\n  tiers:\n    defaults: { medium: 40, high: 70, challenge: captcha }'}
+          />
         </label>
         <div className="row">
           <label>
@@ -64,7 +73,12 @@ export function PolicyBacktest({ locale, defaultFrom, defaultTo }: { locale: str
 }
 
 function Report({ answer, locale }: { answer: PolicyBacktestAnswer; locale: string }) {
-  if (answer.groups.length === 0) return <p className="state empty" data-state="empty">No sends stored in this range: pick one with traffic.</p>;
+  if (answer.groups.length === 0)
+    return (
+      <p className="state empty" data-state="empty">
+        No sends stored in this range: pick one with traffic.
+      </p>
+    );
   const rows = answer.groups.map((g) => ({
     scope: `${g.app} ${g.flow}`,
     allowed: share(g.allowed, g.sessions),

@@ -22,7 +22,14 @@ interface RouteView {
 }
 
 interface RulesAnswer {
-  owners?: { name: string; role: string; slack?: string; pagerduty?: string; webhook?: string; escalation: { name: string; afterMs: number }[] }[];
+  owners?: {
+    name: string;
+    role: string;
+    slack?: string;
+    pagerduty?: string;
+    webhook?: string;
+    escalation: { name: string; afterMs: number }[];
+  }[];
   route?: RouteView;
   inhibit?: { name: string; source: string[]; target: string[]; equal: string[] }[];
   loadedAt: string | null;
@@ -40,7 +47,17 @@ function fileName(text: string, dir: string | undefined): string {
 interface RoutingAnswer {
   owner?: string;
   copies: string[];
-  matches: { routePath: string; receiver: string; role: string; copy: boolean; slack?: string; webhook?: string; pages: boolean; pageReason: string; escalation: { name: string; afterMs: number }[] }[];
+  matches: {
+    routePath: string;
+    receiver: string;
+    role: string;
+    copy: boolean;
+    slack?: string;
+    webhook?: string;
+    pages: boolean;
+    pageReason: string;
+    escalation: { name: string; afterMs: number }[];
+  }[];
   inhibitRules: { name: string }[];
 }
 
@@ -107,7 +124,13 @@ export default async function RulesPage({ searchParams }: { searchParams: Promis
           <Unreachable targets={rules.data.unreachable ?? []} />
           <p className="muted small">
             Loaded {rules.data.loadedAt ? `${formatTime(rules.data.loadedAt, locale)} UTC` : 'never'}
-            {rules.data.lastError && <span className="state error"> · last reload failed at {formatTime(rules.data.lastError.at, locale)} UTC: {rules.data.lastError.errors.length} error(s); the previous rules stay in force</span>}
+            {rules.data.lastError && (
+              <span className="state error">
+                {' '}
+                · last reload failed at {formatTime(rules.data.lastError.at, locale)} UTC: {rules.data.lastError.errors.length} error(s);
+                the previous rules stay in force
+              </span>
+            )}
           </p>
           {rules.data.lastError && (
             <ul className="state error small" data-testid="rules-errors">
@@ -150,7 +173,9 @@ export default async function RulesPage({ searchParams }: { searchParams: Promis
                     <td>
                       {owner.pagerduty ?? '—'} <Failing targets={rules.data.unreachable} owner={owner.name} channel="pagerduty" />
                     </td>
-                    <td className="small">{owner.escalation.map((step) => `${step.name} after ${Math.round(step.afterMs / 60_000)} min`).join(', ') || '—'}</td>
+                    <td className="small">
+                      {owner.escalation.map((step) => `${step.name} after ${Math.round(step.afterMs / 60_000)} min`).join(', ') || '—'}
+                    </td>
                   </tr>
                 ))}
               </tbody>
@@ -163,7 +188,8 @@ export default async function RulesPage({ searchParams }: { searchParams: Promis
             <ul>
               {rules.data.inhibit!.map((rule) => (
                 <li key={rule.name}>
-                  <strong>{fileName(rule.name, rules.data.dir)}</strong>: while <code>{rule.source.join(', ')}</code> fires, mute <code>{rule.target.join(', ')}</code>
+                  <strong>{fileName(rule.name, rules.data.dir)}</strong>: while <code>{rule.source.join(', ')}</code> fires, mute{' '}
+                  <code>{rule.target.join(', ')}</code>
                   {rule.equal.length > 0 && <> with the same {rule.equal.join(', ')}</>}
                 </li>
               ))}
@@ -184,7 +210,8 @@ function Unreachable({ targets }: { targets: { owner: string; channel: string; t
   return (
     <div className="banner" role="alert" data-testid="unreachable">
       <strong>
-        {targets.length === 1 ? 'One destination' : `${targets.length} destinations`} cannot be reached: these owners would not hear about an incident there.
+        {targets.length === 1 ? 'One destination' : `${targets.length} destinations`} cannot be reached: these owners would not hear about
+        an incident there.
       </strong>
       <ul>
         {targets.map((t) => (
@@ -205,16 +232,29 @@ function ruleErrorText(error: unknown): string {
 }
 
 /** Beside an owner's destination: that it would fail now, and why. */
-function Failing({ targets = [], owner, channel }: { targets?: { owner: string; channel: string; reason: string }[]; owner: string; channel: string }) {
+function Failing({
+  targets = [],
+  owner,
+  channel,
+}: {
+  targets?: { owner: string; channel: string; reason: string }[];
+  owner: string;
+  channel: string;
+}) {
   const failing = targets.filter((t) => t.owner === owner && t.channel === channel);
   if (failing.length === 0) return null;
-  return <span className="field-error" data-failing={`${owner} ${channel}`}>{failing.map((t) => t.reason).join('; ')}</span>;
+  return (
+    <span className="field-error" data-failing={`${owner} ${channel}`}>
+      {failing.map((t) => t.reason).join('; ')}
+    </span>
+  );
 }
 
 function RouteNode({ route, dir }: { route: RouteView; dir: string | undefined }) {
   return (
     <li>
-      <strong>{route.receiver ?? '(inherits)'}</strong> {route.matchers.length > 0 ? <code>{route.matchers.join(', ')}</code> : <span className="muted">everything</span>}
+      <strong>{route.receiver ?? '(inherits)'}</strong>{' '}
+      {route.matchers.length > 0 ? <code>{route.matchers.join(', ')}</code> : <span className="muted">everything</span>}
       {route.minCostPerHourUsd !== undefined && <span className="muted"> · at least ${route.minCostPerHourUsd}/h</span>}
       <span className="muted small">
         {' '}
@@ -258,7 +298,9 @@ function RoutingResult({ answer }: { answer: RoutingAnswer }) {
                 {match.receiver}
                 {match.copy && ' (copy)'}
               </td>
-              <td className="small">{[match.slack && `Slack ${match.slack}`, match.webhook && 'webhook'].filter(Boolean).join(', ') || '—'}</td>
+              <td className="small">
+                {[match.slack && `Slack ${match.slack}`, match.webhook && 'webhook'].filter(Boolean).join(', ') || '—'}
+              </td>
               <td>
                 {match.pages ? 'yes' : 'no'} <span className="muted small">({match.pageReason})</span>
               </td>
@@ -266,7 +308,9 @@ function RoutingResult({ answer }: { answer: RoutingAnswer }) {
           ))}
         </tbody>
       </table>
-      {answer.inhibitRules.length > 0 && <p className="muted small">Could be muted by: {answer.inhibitRules.map((r) => r.name).join(', ')}</p>}
+      {answer.inhibitRules.length > 0 && (
+        <p className="muted small">Could be muted by: {answer.inhibitRules.map((r) => r.name).join(', ')}</p>
+      )}
     </section>
   );
 }

@@ -27,8 +27,8 @@ export default async function SilencesPage({ searchParams }: { searchParams: Pro
     <>
       <h1>Silences</h1>
       <p className="muted small">
-        While a silence lasts, an anomaly matching every one of its matchers opens no incident and pages nobody. The detector still records it, and
-        breakers still trip.
+        While a silence lasts, an anomaly matching every one of its matchers opens no incident and pages nobody. The detector still records
+        it, and breakers still trip.
       </p>
       <Outcome params={params} />
       <h2>Live and scheduled</h2>
@@ -65,7 +65,11 @@ export default async function SilencesPage({ searchParams }: { searchParams: Pro
                   </td>
                   <td className="small">
                     {formatTime(silence.startsAt, locale)} → {formatTime(silence.endsAt, locale)}
-                    <div className="muted">{active ? `ends ${formatUntil(silence.endsAt, nowMs, locale)}` : `starts ${formatUntil(silence.startsAt, nowMs, locale)}`}</div>
+                    <div className="muted">
+                      {active
+                        ? `ends ${formatUntil(silence.endsAt, nowMs, locale)}`
+                        : `starts ${formatUntil(silence.startsAt, nowMs, locale)}`}
+                    </div>
                   </td>
                   <td>{silence.author}</td>
                   <td className="small">{silence.reason}</td>
@@ -103,22 +107,40 @@ export default async function SilencesPage({ searchParams }: { searchParams: Pro
           )}
           <label>
             Matchers, one per line: all must match
-            <textarea name="matchers" required rows={3} defaultValue={typed(params, 'matchers')} placeholder={'kind="volume_spike"\ncountry="UZ"'} {...invalid(params, 'matchers')} />
+            <textarea
+              name="matchers"
+              required
+              rows={3}
+              defaultValue={typed(params, 'matchers')}
+              placeholder={'kind="volume_spike"\ncountry="UZ"'}
+              {...invalid(params, 'matchers')}
+            />
             <span className="hint">
-              Labels kind, severity, app, flow, country, provider, action; operators <code>=</code> <code>!=</code> <code>=~</code> <code>!~</code>, as in the routing
-              files.
+              Labels kind, severity, app, flow, country, provider, action; operators <code>=</code> <code>!=</code> <code>=~</code>{' '}
+              <code>!~</code>, as in the routing files.
             </span>
             <FieldError params={params} field="matchers" />
           </label>
           <div className="row">
             <label>
               Starts (UTC)
-              <input type="datetime-local" name="startsAt" defaultValue={typed(params, 'startsAt', utcInputValue(nowMs))} {...invalid(params, 'startsAt')} />
+              <input
+                type="datetime-local"
+                name="startsAt"
+                defaultValue={typed(params, 'startsAt', utcInputValue(nowMs))}
+                {...invalid(params, 'startsAt')}
+              />
               <FieldError params={params} field="startsAt" />
             </label>
             <label>
               Ends (UTC), at most 7 days later
-              <input type="datetime-local" name="endsAt" required defaultValue={typed(params, 'endsAt', utcInputValue(nowMs + DEFAULT_SILENCE_MS))} {...invalid(params, 'endsAt')} />
+              <input
+                type="datetime-local"
+                name="endsAt"
+                required
+                defaultValue={typed(params, 'endsAt', utcInputValue(nowMs + DEFAULT_SILENCE_MS))}
+                {...invalid(params, 'endsAt')}
+              />
               <FieldError params={params} field="endsAt" />
             </label>
           </div>

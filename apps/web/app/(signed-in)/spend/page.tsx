@@ -91,28 +91,28 @@ export default async function SpendPage({ searchParams }: { searchParams: Promis
         <EmptyState>No incidents yet.</EmptyState>
       ) : (
         <div className="table-wrap">
-        <table data-testid="incident-costs">
-          <thead>
-            <tr>
-              <th>incident</th>
-              <th>state</th>
-              <th className="num">spend while open</th>
-              <th className="num">prevented by breakers</th>
-            </tr>
-          </thead>
-          <tbody>
-            {costly.map((incident) => (
-              <tr key={incident.id}>
-                <td>
-                  <IncidentHeadline incident={incident} locale={locale} link />
-                </td>
-                <td>{incident.state}</td>
-                <td className="num">{formatMoney(incident.spendUsd, locale)}</td>
-                <td className="num">{formatMoney(incident.preventedUsd, locale)}</td>
+          <table data-testid="incident-costs">
+            <thead>
+              <tr>
+                <th>incident</th>
+                <th>state</th>
+                <th className="num">spend while open</th>
+                <th className="num">prevented by breakers</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {costly.map((incident) => (
+                <tr key={incident.id}>
+                  <td>
+                    <IncidentHeadline incident={incident} locale={locale} link />
+                  </td>
+                  <td>{incident.state}</td>
+                  <td className="num">{formatMoney(incident.spendUsd, locale)}</td>
+                  <td className="num">{formatMoney(incident.preventedUsd, locale)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
         </div>
       )}
     </>

@@ -30,15 +30,35 @@ export default async function TrafficPage({ searchParams }: { searchParams: Prom
   const totals = new URLSearchParams({ ...Object.fromEntries(base), fields: viewFields('explorerTotals') });
   // A toll-fraud tool lists the costliest places first: ranked by sends, a quiet expensive country hides behind busy cheap ones.
   const rank = params.rank === 'sends' ? 'sends' : 'cost';
-  const grouped = level ? new URLSearchParams({ ...Object.fromEntries(base), group_by: level, limit: '25', rank_by: rank === 'cost' ? 'cost_est_usd' : 'sends', fields: viewFields('explorerGroups') }) : null;
-  const [total, groups] = await Promise.all([api<TrafficAnswer>(`/v1/metrics/traffic?${totals}`), grouped ? api<TrafficAnswer>(`/v1/metrics/traffic?${grouped}`) : Promise.resolve(null)]);
+  const grouped = level
+    ? new URLSearchParams({
+        ...Object.fromEntries(base),
+        group_by: level,
+        limit: '25',
+        rank_by: rank === 'cost' ? 'cost_est_usd' : 'sends',
+        fields: viewFields('explorerGroups'),
+      })
+    : null;
+  const [total, groups] = await Promise.all([
+    api<TrafficAnswer>(`/v1/metrics/traffic?${totals}`),
+    grouped ? api<TrafficAnswer>(`/v1/metrics/traffic?${grouped}`) : Promise.resolve(null),
+  ]);
   const keep = (extra: Record<string, string | undefined>) => {
     const next = new URLSearchParams();
-    for (const [k, v] of Object.entries({ range, provider: params.provider, app: params.app, rank: params.rank, ...drill, ...extra })) if (v) next.set(k, v);
+    for (const [k, v] of Object.entries({ range, provider: params.provider, app: params.app, rank: params.rank, ...drill, ...extra }))
+      if (v) next.set(k, v);
     return `/traffic?${next}`;
   };
   const rows = total.ok ? shapeRows(total.data, { rowsPath: 'series.0.points', x: 'ts', fields: TRAFFIC_VIEWS.explorerTotals }) : [];
-  const groupRows = groups?.ok ? shapeRows(groups.data, { rowsPath: 'series', x: 'key', totalsOf: 'points', fields: TRAFFIC_VIEWS.explorerGroups, sortBy: rank === 'cost' ? 'cost_est_usd' : 'sends' }) : [];
+  const groupRows = groups?.ok
+    ? shapeRows(groups.data, {
+        rowsPath: 'series',
+        x: 'key',
+        totalsOf: 'points',
+        fields: TRAFFIC_VIEWS.explorerGroups,
+        sortBy: rank === 'cost' ? 'cost_est_usd' : 'sends',
+      })
+    : [];
   return (
     <>
       <h1>Traffic explorer</h1>
@@ -67,8 +87,18 @@ export default async function TrafficPage({ searchParams }: { searchParams: Prom
       </form>
       <p className="crumbs" data-testid="drill">
         <Link href={keep({ country: undefined, prefix: undefined, asn: undefined })}>all countries</Link>
-        {drill.country && <> / <Link href={keep({ prefix: undefined, asn: undefined })}>{drill.country}</Link></>}
-        {drill.prefix && <> / <Link href={keep({ asn: undefined })}>{drill.prefix}</Link></>}
+        {drill.country && (
+          <>
+            {' '}
+            / <Link href={keep({ prefix: undefined, asn: undefined })}>{drill.country}</Link>
+          </>
+        )}
+        {drill.prefix && (
+          <>
+            {' '}
+            / <Link href={keep({ asn: undefined })}>{drill.prefix}</Link>
+          </>
+        )}
         {drill.asn && <> / AS{drill.asn}</>}
       </p>
       {!total.ok ? (
@@ -79,50 +109,68 @@ export default async function TrafficPage({ searchParams }: { searchParams: Prom
         <div className="grid wide">
           <section className="panel">
             <h3>Sends and verified sessions</h3>
-            <Chart kind="area" rows={rows} x="ts" series={[{ field: 'sends', label: 'Sends', unit: 'count' }, { field: 'verified_sessions', label: 'Verified', unit: 'count' }]} locale={locale} />
+            <Chart
+              kind="area"
+              rows={rows}
+              x="ts"
+              series={[
+                { field: 'sends', label: 'Sends', unit: 'count' },
+                { field: 'verified_sessions', label: 'Verified', unit: 'count' },
+              ]}
+              locale={locale}
+            />
           </section>
           <section className="panel">
             <h3>Conversion</h3>
-            <Chart kind="line" rows={rows} x="ts" series={[{ field: 'conversion', label: 'Conversion', unit: 'percent' }]} locale={locale} />
+            <Chart
+              kind="line"
+              rows={rows}
+              x="ts"
+              series={[{ field: 'conversion', label: 'Conversion', unit: 'percent' }]}
+              locale={locale}
+            />
           </section>
         </div>
       )}
       {level && groups && (
         <>
           <h2>By {level}</h2>
-          <p className="muted small">The 25 {level === 'asn' ? 'networks' : `${level === 'country' ? 'countries' : 'prefixes'}`} with the most {rank === 'cost' ? 'estimated cost' : 'sends'}.</p>
+          <p className="muted small">
+            The 25 {level === 'asn' ? 'networks' : `${level === 'country' ? 'countries' : 'prefixes'}`} with the most{' '}
+            {rank === 'cost' ? 'estimated cost' : 'sends'}.
+          </p>
           {!groups.ok ? (
             <ErrorState result={groups} what={`traffic by ${level}`} />
           ) : groupRows.length === 0 ? (
             <EmptyState>No {level} to show.</EmptyState>
           ) : (
             <div className="table-wrap">
-            <table data-testid="groups">
-              <thead>
-                <tr>
-                  <th>{level}</th>
-                  <th className="num">sends</th>
-                  <th className="num">conversion</th>
-                  <th className="num">estimated cost</th>
-                  <th className="num">billed</th>
-                </tr>
-              </thead>
-              <tbody>
-                {groupRows.map((row) => {
-                  const value = String(row.key ?? '');
-                  const next = drillInto(drill, level, value);
-                  return (
-                    <tr key={value}>
-                      <td>{value ? <Link href={keep(next.filters)}>{level === 'asn' ? `AS${value}` : value}</Link> : '(unknown)'}</td>
-                      <td className="num">{formatCount(row.sends as number, locale)}</td>
-                      <td className="num">{formatPercent(row.conversion as number | null, locale)}</td>
-                      <td className="num">{formatMoney(row.cost_est_usd as number, locale)}</td>
-                      <td className="num">{formatMoney(row.cost_billed_usd as number, locale)}</td>
-                    </tr>
-                  );
-                })}
-              </tbody>
-            </table>
+              <table data-testid="groups">
+                <thead>
+                  <tr>
+                    <th>{level}</th>
+                    <th className="num">sends</th>
+                    <th className="num">conversion</th>
+                    <th className="num">estimated cost</th>
+                    <th className="num">billed</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {groupRows.map((row) => {
+                    const value = String(row.key ?? '');
+                    const next = drillInto(drill, level, value);
+                    return (
+                      <tr key={value}>
+                        <td>{value ? <Link href={keep(next.filters)}>{level === 'asn' ? `AS${value}` : value}</Link> : '(unknown)'}</td>
+                        <td className="num">{formatCount(row.sends as number, locale)}</td>
+                        <td className="num">{formatPercent(row.conversion as number | null, locale)}</td>
+                        <td className="num">{formatMoney(row.cost_est_usd as number, locale)}</td>
+                        <td className="num">{formatMoney(row.cost_billed_usd as number, locale)}</td>
+                      </tr>
+                    );
+                  })}
+                </tbody>
+              </table>
             </div>
           )}
         </>

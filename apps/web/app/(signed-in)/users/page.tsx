@@ -46,8 +46,8 @@ export default async function UsersPage({ searchParams }: { searchParams: Promis
     <>
       <h1>Users</h1>
       <p className="muted small">
-        Roles: viewer and finance read, oncall also acknowledges incidents and trips breakers, admin does everything. Changing a role or a password, or
-        removing someone, signs them out everywhere at once.
+        Roles: viewer and finance read, oncall also acknowledges incidents and trips breakers, admin does everything. Changing a role or a
+        password, or removing someone, signs them out everywhere at once.
       </p>
       <Outcome params={params} />
       {!result.ok ? (
@@ -80,21 +80,54 @@ export default async function UsersPage({ searchParams }: { searchParams: Promis
                   <td>
                     <div className="actions">
                       {!self && (
-                        <ConfirmForm action="/users/act" label="Change role" confirmLabel="Change role" askReason={false} warning={`${user.name} is signed out and signs in again with the new role's rights.`} fields={{ op: 'role', name: user.name }}>
+                        <ConfirmForm
+                          action="/users/act"
+                          label="Change role"
+                          confirmLabel="Change role"
+                          askReason={false}
+                          warning={`${user.name} is signed out and signs in again with the new role's rights.`}
+                          fields={{ op: 'role', name: user.name }}
+                        >
                           <label>
                             New role
                             {roleSelect(user.role)}
                           </label>
                         </ConfirmForm>
                       )}
-                      <ConfirmForm action="/users/act" label="Set password" confirmLabel="Set password" askReason={false} warning={self ? 'You are signed out everywhere, this page included, and sign in again with the new password.' : `${user.name} is signed out and signs in with the new password.`} fields={{ op: 'password', name: user.name }}>
+                      <ConfirmForm
+                        action="/users/act"
+                        label="Set password"
+                        confirmLabel="Set password"
+                        askReason={false}
+                        warning={
+                          self
+                            ? 'You are signed out everywhere, this page included, and sign in again with the new password.'
+                            : `${user.name} is signed out and signs in with the new password.`
+                        }
+                        fields={{ op: 'password', name: user.name }}
+                      >
                         <label>
                           New password ({MIN_PASSWORD_LENGTH}+ characters)
-                          <input type="password" name="password" required minLength={MIN_PASSWORD_LENGTH} maxLength={1024} autoComplete="new-password" />
+                          <input
+                            type="password"
+                            name="password"
+                            required
+                            minLength={MIN_PASSWORD_LENGTH}
+                            maxLength={1024}
+                            autoComplete="new-password"
+                          />
                         </label>
                       </ConfirmForm>
                       {!self && (
-                        <ConfirmForm action="/users/act" label="Remove" confirmLabel={`Remove ${user.name}`} danger askReason={false} warning={`${user.name} can no longer sign in, and is signed out now.`} fields={{ op: 'remove', name: user.name }} />
+                        <ConfirmForm
+                          action="/users/act"
+                          label="Remove"
+                          confirmLabel={`Remove ${user.name}`}
+                          danger
+                          askReason={false}
+                          warning={`${user.name} can no longer sign in, and is signed out now.`}
+                          fields={{ op: 'remove', name: user.name }}
+                        />
                       )}
                     </div>
                   </td>
@@ -114,7 +147,15 @@ export default async function UsersPage({ searchParams }: { searchParams: Promis
         <input type="hidden" name="op" value="create" />
         <label>
           Name
-          <input name="name" required maxLength={64} pattern="[A-Za-z0-9._@\-]+" defaultValue={typed(params, 'name')} autoComplete="off" {...invalid(params, 'name')} />
+          <input
+            name="name"
+            required
+            maxLength={64}
+            pattern="[A-Za-z0-9._@\-]+"
+            defaultValue={typed(params, 'name')}
+            autoComplete="off"
+            {...invalid(params, 'name')}
+          />
           <FieldError params={params} field="name" />
         </label>
         <label>
@@ -124,7 +165,15 @@ export default async function UsersPage({ searchParams }: { searchParams: Promis
         </label>
         <label>
           Password ({MIN_PASSWORD_LENGTH}+ characters)
-          <input type="password" name="password" required minLength={MIN_PASSWORD_LENGTH} maxLength={1024} autoComplete="new-password" {...invalid(params, 'password')} />
+          <input
+            type="password"
+            name="password"
+            required
+            minLength={MIN_PASSWORD_LENGTH}
+            maxLength={1024}
+            autoComplete="new-password"
+            {...invalid(params, 'password')}
+          />
           <FieldError params={params} field="password" />
         </label>
         <button type="submit" className="primary">

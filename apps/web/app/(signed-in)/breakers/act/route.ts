@@ -18,7 +18,13 @@ function expiresInS(form: FormData): number | null | undefined {
   return Number.isFinite(hours) && hours > 0 ? Math.round(hours * HOUR_S) : undefined;
 }
 
-const refused = (field: string, reason: string): ApiResult<never> => ({ ok: false, status: 400, code: 'TG_BREAKER_SCOPE_INVALID', message: `${field}: ${reason}`, fields: [{ field: `scope.${field}`, reason }] });
+const refused = (field: string, reason: string): ApiResult<never> => ({
+  ok: false,
+  status: 400,
+  code: 'TG_BREAKER_SCOPE_INVALID',
+  message: `${field}: ${reason}`,
+  fields: [{ field: `scope.${field}`, reason }],
+});
 
 /**
  * Trip, reset, extend or create a breaker with the user's session; the version read on the page
@@ -37,14 +43,21 @@ export async function POST(request: Request) {
         if (!value) continue;
         if (field === 'prefix') {
           const parsed = parsePrefix(value);
-          if (!parsed.ok) return { result: refused('prefix', parsed.reason), back: backWithValues(from ?? '/breakers', form, CREATE_FIELDS), done: '' };
+          if (!parsed.ok)
+            return { result: refused('prefix', parsed.reason), back: backWithValues(from ?? '/breakers', form, CREATE_FIELDS), done: '' };
           scope.prefix = parsed.prefix;
         } else scope[field] = field === 'asn' ? Number(value) : field === 'country' ? value.toUpperCase() : value;
       }
       const expires = expiresInS(form);
       const result = await callApi<{ id: string }>(token, '/v1/breakers', {
         method: 'POST',
-        body: { scope, action: String(form.get('action') ?? 'block'), mode: String(form.get('mode') ?? 'enforce'), note, ...(typeof expires === 'number' && { expires_in_s: expires }) },
+        body: {
+          scope,
+          action: String(form.get('action') ?? 'block'),
+          mode: String(form.get('mode') ?? 'enforce'),
+          note,
+          ...(typeof expires === 'number' && { expires_in_s: expires }),
+        },
       });
       const back = result.ok ? (from ?? `/breakers?id=${result.data.id}`) : backWithValues(from ?? '/breakers', form, CREATE_FIELDS);
       return { result, back, done: 'Breaker tripped.' };
@@ -52,12 +65,30 @@ export async function POST(request: Request) {
     const id = String(form.get('id') ?? '');
     const back = from ?? `/breakers?id=${encodeURIComponent(id)}`;
     if (!/^[A-Za-z0-9_-]{1,64}$/.test(id) || !['trip', 'reset', 'extend'].includes(op)) {
-      return { result: { ok: false, status: 400, code: 'TG_REQUEST_INVALID', message: 'unknown breaker or action' }, back: '/breakers', done: '' };
+      return {
+        result: { ok: false, status: 400, code: 'TG_REQUEST_INVALID', message: 'unknown breaker or action' },
+        back: '/breakers',
+        done: '',
+      };
     }
     const expires = expiresInS(form);
-    const body = op === 'extend' ? { note, expires_in_s: expires ?? null } : { note, ...(op === 'trip' && typeof expires === 'number' && { expires_in_s: expires }) };
-    const result = await callApi(token, `/v1/breakers/${id}/${op}`, { method: 'POST', body, headers: { 'if-match': `"${String(form.get('version') ?? '')}"` } });
-    const done = op === 'trip' ? 'Breaker tripped.' : op === 'reset' ? 'Breaker reset.' : expires ? 'Breaker expiry moved.' : 'Breaker no longer expires.';
+    const body =
+      op === 'extend'
+        ? { note, expires_in_s: expires ?? null }
+        : { note, ...(op === 'trip' && typeof expires === 'number' && { expires_in_s: expires }) };
+    const result = await callApi(token, `/v1/breakers/${id}/${op}`, {
+      method: 'POST',
+      body,
+      headers: { 'if-match': `"${String(form.get('version') ?? '')}"` },
+    });
+    const done =
+      op === 'trip'
+        ? 'Breaker tripped.'
+        : op === 'reset'
+          ? 'Breaker reset.'
+          : expires
+            ? 'Breaker expiry moved.'
+            : 'Breaker no longer expires.';
     return { result, back, done };
   });
 }

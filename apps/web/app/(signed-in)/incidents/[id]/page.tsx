@@ -1,6 +1,17 @@
 import Link from 'next/link';
 import { api, canOperate, currentViewer, type ApiResult } from '../../../../lib/api.ts';
-import { type Anomaly, type Breaker, type DecisionsAnswer, type Incident, type OwnersAnswer, type PlannedEvent, type Scope, type SeriesPoint, type TimelineEntry, type TrafficAnswer } from '../../../../lib/api-types.ts';
+import {
+  type Anomaly,
+  type Breaker,
+  type DecisionsAnswer,
+  type Incident,
+  type OwnersAnswer,
+  type PlannedEvent,
+  type Scope,
+  type SeriesPoint,
+  type TimelineEntry,
+  type TrafficAnswer,
+} from '../../../../lib/api-types.ts';
 import { bandRows, reduceRows, shapeRows, windowWithin } from '../../../../lib/chart-data.ts';
 import { formatAge, formatCount, formatMoney, formatPercent, formatTime } from '../../../../lib/format.ts';
 import { plannedEventIdsOf } from '../../../../lib/planned.ts';
@@ -28,7 +39,13 @@ const CONTEXT_BEFORE_MS = 2 * 3_600_000;
 const MAX_CHARTED_ANOMALIES = 3;
 
 /** Where a Slack or PagerDuty link lands: what happened, the evidence, the breaker and its effect, the timeline. */
-export default async function IncidentPage({ params, searchParams }: { params: Promise<{ id: string }>; searchParams: Promise<PageParams> }) {
+export default async function IncidentPage({
+  params,
+  searchParams,
+}: {
+  params: Promise<{ id: string }>;
+  searchParams: Promise<PageParams>;
+}) {
   const [{ id }, query, viewer, locale] = await Promise.all([params, searchParams, currentViewer(), viewerLocale()]);
   const nowMs = Date.now();
   const result = await api<{ incident: Incident; timeline: TimelineEntry[] }>(`/v1/incidents/${encodeURIComponent(id)}`);
@@ -36,7 +53,11 @@ export default async function IncidentPage({ params, searchParams }: { params: P
     return (
       <>
         <h1>Incident {id}</h1>
-        {result.status === 404 ? <EmptyState>No incident {id}: it may belong to another Tollgate, or the link is mistyped.</EmptyState> : <ErrorState result={result} what="this incident" />}
+        {result.status === 404 ? (
+          <EmptyState>No incident {id}: it may belong to another Tollgate, or the link is mistyped.</EmptyState>
+        ) : (
+          <ErrorState result={result} what="this incident" />
+        )}
         <p>
           <Link href="/incidents">All incidents</Link>
         </p>
@@ -55,7 +76,11 @@ export default async function IncidentPage({ params, searchParams }: { params: P
   ]);
   const anomalyIds = new Set(incident.anomalies.map((a) => a.id));
   // Its breakers: tripped for one of its findings, or by hand on one of their scopes.
-  const related = breakers?.ok ? breakers.data.filter((b) => (b.reason.kind === 'anomaly' ? anomalyIds.has(b.reason.anomaly_id) : incident.anomalies.some((a) => sameScope(b.scope, a.scope)))) : [];
+  const related = breakers?.ok
+    ? breakers.data.filter((b) =>
+        b.reason.kind === 'anomaly' ? anomalyIds.has(b.reason.anomaly_id) : incident.anomalies.some((a) => sameScope(b.scope, a.scope)),
+      )
+    : [];
   const first = incident.anomalies[0];
   const back = `/incidents/${incident.id}`;
 
@@ -70,7 +95,8 @@ export default async function IncidentPage({ params, searchParams }: { params: P
       <AutoRefresh renderedAt={nowMs} />
       <Outcome params={query} />
       <p>
-        <IncidentBadges incident={incident} /> owner <strong>{incident.owner}</strong> · opened {formatAge(incident.openedAt, nowMs, locale)} ({formatTime(incident.openedAt, locale)} UTC)
+        <IncidentBadges incident={incident} /> owner <strong>{incident.owner}</strong> · opened{' '}
+        {formatAge(incident.openedAt, nowMs, locale)} ({formatTime(incident.openedAt, locale)} UTC)
         {incident.acknowledgedBy && <> · acknowledged by {incident.acknowledgedBy}</>}
         {incident.resolvedBy && <> · resolved by {incident.resolvedBy}</>}
       </p>
@@ -113,14 +139,18 @@ export default async function IncidentPage({ params, searchParams }: { params: P
       ))}
       {incident.anomalies.length > charted.length && (
         <p className="muted">
-          {incident.anomalies.length - charted.length} more findings: {incident.anomalies.slice(charted.length).map((a) => anomalySentence(a, locale)).join(' ')}
+          {incident.anomalies.length - charted.length} more findings:{' '}
+          {incident.anomalies
+            .slice(charted.length)
+            .map((a) => anomalySentence(a, locale))
+            .join(' ')}
         </p>
       )}
 
       <h2>Breaker and its effect</h2>
       <p className="muted small" data-testid="decision-api-note">
-        A breaker stops the sends that ask the decision API (<code>POST /v1/decide</code>, the SDK, or the provider proxy) in its scope; traffic sent without asking
-        is not stopped, and its cost still counts above.
+        A breaker stops the sends that ask the decision API (<code>POST /v1/decide</code>, the SDK, or the provider proxy) in its scope;
+        traffic sent without asking is not stopped, and its cost still counts above.
       </p>
       {breakers === null ? (
         <p className="muted">Breakers are shown to on-call and admins.</p>
@@ -131,9 +161,20 @@ export default async function IncidentPage({ params, searchParams }: { params: P
           {related.length === 0 ? (
             <EmptyState>No breaker was tripped for these findings: trip one below.</EmptyState>
           ) : (
-            related.map((breaker) => <BreakerEffect key={breaker.id} breaker={breaker} locale={locale} fromMs={Date.parse(incident.openedAt)} nowMs={nowMs} back={back} />)
+            related.map((breaker) => (
+              <BreakerEffect
+                key={breaker.id}
+                breaker={breaker}
+                locale={locale}
+                fromMs={Date.parse(incident.openedAt)}
+                nowMs={nowMs}
+                back={back}
+              />
+            ))
           )}
-          {incident.state !== 'resolved' && first && (related.length === 0 || related.every((b) => b.state === 'closed') || query.trip === '1') ? (
+          {incident.state !== 'resolved' &&
+          first &&
+          (related.length === 0 || related.every((b) => b.state === 'closed') || query.trip === '1') ? (
             <section className="panel" id="trip-from-incident" data-testid="trip-from-incident" style={{ marginTop: '.5rem' }}>
               <h3>Trip a breaker on {placeText(first.scope, locale)}</h3>
               <NewBreakerForm params={query} defaults={scopeDefaults(first.scope, incidentHeadline(incident, locale))} back={back} />
@@ -157,7 +198,8 @@ export default async function IncidentPage({ params, searchParams }: { params: P
             const line = timelineText(entry);
             return (
               <li key={i} data-type={entry.type} className={line.failed ? 'failed' : undefined}>
-                <span className="muted small">{formatTime(entry.at, locale)} UTC</span> {line.failed ? <strong>{line.text}</strong> : line.text}
+                <span className="muted small">{formatTime(entry.at, locale)} UTC</span>{' '}
+                {line.failed ? <strong>{line.text}</strong> : line.text}
               </li>
             );
           })}
@@ -179,16 +221,31 @@ export default async function IncidentPage({ params, searchParams }: { params: P
   );
 }
 
-async function AnomalyEvidence({ result, locale, nowMs }: { result: ApiResult<{ anomaly: Anomaly; series: SeriesPoint[] }>; locale: string; nowMs: number }) {
+async function AnomalyEvidence({
+  result,
+  locale,
+  nowMs,
+}: {
+  result: ApiResult<{ anomaly: Anomaly; series: SeriesPoint[] }>;
+  locale: string;
+  nowMs: number;
+}) {
   if (!result.ok) return <ErrorState result={result} what="the anomaly's evidence" />;
   const { anomaly, series } = result.data;
   const rows = bandRows(series);
   const window = windowWithin({ startMs: anomaly.windowStartMs, endMs: anomaly.windowEndMs }, rows);
   const scope = anomaly.scope;
-  const trafficQuery = new URLSearchParams({ interval: '1m', from: String(anomaly.windowStartMs - CONTEXT_BEFORE_MS), to: String(nowMs), fields: viewFields('incidentScope') });
+  const trafficQuery = new URLSearchParams({
+    interval: '1m',
+    from: String(anomaly.windowStartMs - CONTEXT_BEFORE_MS),
+    to: String(nowMs),
+    fields: viewFields('incidentScope'),
+  });
   for (const [key, value] of Object.entries(scope)) if (value !== undefined) trafficQuery.set(key, String(value));
   const traffic = await api<TrafficAnswer>(`/v1/metrics/traffic?${trafficQuery}`);
-  const trafficRows = traffic.ok ? shapeRows(traffic.data, { rowsPath: 'series.0.points', x: 'ts', fields: TRAFFIC_VIEWS.incidentScope }) : [];
+  const trafficRows = traffic.ok
+    ? shapeRows(traffic.data, { rowsPath: 'series.0.points', x: 'ts', fields: TRAFFIC_VIEWS.incidentScope })
+    : [];
   const byDimension = (dimension: string) => (anomaly.contributors ?? []).filter((c) => c.dimension === dimension).slice(0, 8);
   return (
     <section className="panel" style={{ marginTop: '1rem' }} data-anomaly={anomaly.id}>
@@ -201,7 +258,11 @@ async function AnomalyEvidence({ result, locale, nowMs }: { result: ApiResult<{ 
       <h3>
         Against the baseline band <span className="muted small">({anomaly.unit ?? 'sends per minute'})</span>
       </h3>
-      {rows.length === 0 ? <EmptyState>No per-minute series stored for this anomaly.</EmptyState> : <BandChart rows={rows} window={window} locale={locale} />}
+      {rows.length === 0 ? (
+        <EmptyState>No per-minute series stored for this anomaly.</EmptyState>
+      ) : (
+        <BandChart rows={rows} window={window} locale={locale} />
+      )}
       <div className="grid wide">
         <div>
           <h3>Conversion and cost in this scope</h3>
@@ -212,11 +273,26 @@ async function AnomalyEvidence({ result, locale, nowMs }: { result: ApiResult<{ 
           ) : (
             <>
               <p className="small">
-                Conversion {formatPercent(reduceRows(trafficRows, 'ratio', 'verified_sessions', 'sessions'), locale)} over {formatCount(reduceRows(trafficRows, 'sum', 'sends'), locale)} sends, costing{' '}
+                Conversion {formatPercent(reduceRows(trafficRows, 'ratio', 'verified_sessions', 'sessions'), locale)} over{' '}
+                {formatCount(reduceRows(trafficRows, 'sum', 'sends'), locale)} sends, costing{' '}
                 {formatMoney(reduceRows(trafficRows, 'sum', 'cost_est_usd'), locale)}
               </p>
-              <Chart kind="line" rows={trafficRows} x="ts" series={[{ field: 'conversion', label: 'Conversion', unit: 'percent' }]} locale={locale} height={180} />
-              <Chart kind="area" rows={trafficRows} x="ts" series={[{ field: 'cost_est_usd', label: 'Cost', unit: 'money' }]} locale={locale} height={180} />
+              <Chart
+                kind="line"
+                rows={trafficRows}
+                x="ts"
+                series={[{ field: 'conversion', label: 'Conversion', unit: 'percent' }]}
+                locale={locale}
+                height={180}
+              />
+              <Chart
+                kind="area"
+                rows={trafficRows}
+                x="ts"
+                series={[{ field: 'cost_est_usd', label: 'Cost', unit: 'money' }]}
+                locale={locale}
+                height={180}
+              />
             </>
           )}
         </div>
@@ -247,24 +323,41 @@ async function AnomalyEvidence({ result, locale, nowMs }: { result: ApiResult<{ 
   );
 }
 
-async function BreakerEffect({ breaker, locale, fromMs, nowMs, back }: { breaker: Breaker; locale: string; fromMs: number; nowMs: number; back: string }) {
+async function BreakerEffect({
+  breaker,
+  locale,
+  fromMs,
+  nowMs,
+  back,
+}: {
+  breaker: Breaker;
+  locale: string;
+  fromMs: number;
+  nowMs: number;
+  back: string;
+}) {
   const query = new URLSearchParams({ interval: '1h', from: String(Math.min(fromMs, nowMs - 3_600_000)), to: String(nowMs) });
   if (breaker.scope.app) query.set('app', breaker.scope.app);
   const decisions = await api<DecisionsAnswer>(`/v1/metrics/decisions?${query}`);
-  const rows = decisions.ok ? shapeRows(decisions.data, { rowsPath: 'points', x: 'ts', fields: ['blocked', 'shadow_blocked', 'saved_usd'] }) : [];
+  const rows = decisions.ok
+    ? shapeRows(decisions.data, { rowsPath: 'points', x: 'ts', fields: ['blocked', 'shadow_blocked', 'saved_usd'] })
+    : [];
   return (
     <section className="panel" data-breaker={breaker.id}>
       <p>
-        <span className={`badge state-${breaker.state}`}>{breaker.state.replace('_', '-')}</span> {breaker.action}s sends to {placeText(breaker.scope, locale)}
+        <span className={`badge state-${breaker.state}`}>{breaker.state.replace('_', '-')}</span> {breaker.action}s sends to{' '}
+        {placeText(breaker.scope, locale)}
         {breaker.mode === 'shadow' && ' (shadow: records, stops nothing)'} · <Link href={`/breakers?id=${breaker.id}`}>audit log</Link>
       </p>
       <BreakerTimes breaker={breaker} locale={locale} nowMs={nowMs} />
       <BreakerActions breaker={breaker} back={back} locale={locale} />
       {decisions.ok ? (
         <p className="small">
-          Since the incident opened{breaker.scope.app ? ` (app ${breaker.scope.app})` : ''}: <span data-testid="blocked">{formatCount(reduceRows(rows, 'sum', 'blocked'), locale)}</span> sends blocked,{' '}
-          {formatCount(reduceRows(rows, 'sum', 'shadow_blocked'), locale)} would have been in shadow mode, <span data-testid="saved">{formatMoney(reduceRows(rows, 'sum', 'saved_usd'), locale)}</span> saved (all decisions
-          of the decision API in that time{breaker.scope.app ? ' and app' : ''}).
+          Since the incident opened{breaker.scope.app ? ` (app ${breaker.scope.app})` : ''}:{' '}
+          <span data-testid="blocked">{formatCount(reduceRows(rows, 'sum', 'blocked'), locale)}</span> sends blocked,{' '}
+          {formatCount(reduceRows(rows, 'sum', 'shadow_blocked'), locale)} would have been in shadow mode,{' '}
+          <span data-testid="saved">{formatMoney(reduceRows(rows, 'sum', 'saved_usd'), locale)}</span> saved (all decisions of the decision
+          API in that time{breaker.scope.app ? ' and app' : ''}).
         </p>
       ) : (
         <ErrorState result={decisions} what="decisions" />
@@ -278,7 +371,17 @@ async function BreakerEffect({ breaker, locale, fromMs, nowMs, back }: { breaker
  * change explains part of what is seen, and who owns the scope meanwhile. An event that has ended
  * since is no longer listed by the API; the timeline's words about it stay.
  */
-function PlannedEvents({ ids, result, timeline, locale }: { ids: string[]; result: ApiResult<{ events: PlannedEvent[] }> | null; timeline: TimelineEntry[]; locale: string }) {
+function PlannedEvents({
+  ids,
+  result,
+  timeline,
+  locale,
+}: {
+  ids: string[];
+  result: ApiResult<{ events: PlannedEvent[] }> | null;
+  timeline: TimelineEntry[];
+  locale: string;
+}) {
   const events = result?.ok ? result.data.events : [];
   return (
     <section className="panel" data-testid="planned-event" style={{ marginTop: '.75rem' }}>
@@ -328,5 +431,11 @@ function sameScope(breaker: Scope, finding: Scope): boolean {
 
 /** The new-breaker form filled in from a finding: its country, prefix and app, the incident as the reason. */
 function scopeDefaults(scope: Scope, headline: string): Record<string, string | undefined> {
-  return { country: scope.country, prefix: scope.prefix, asn: scope.asn === undefined ? undefined : String(scope.asn), app: scope.app, reason: headline.slice(0, 500) };
+  return {
+    country: scope.country,
+    prefix: scope.prefix,
+    asn: scope.asn === undefined ? undefined : String(scope.asn),
+    app: scope.app,
+    reason: headline.slice(0, 500),
+  };
 }

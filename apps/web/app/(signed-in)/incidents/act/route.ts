@@ -6,7 +6,10 @@ const OPS = {
   acknowledge: { body: () => ({}), done: 'Acknowledged.' },
   resolve: { body: (form: FormData) => (form.get('reason') ? { reason: String(form.get('reason')) } : {}), done: 'Resolved.' },
   notes: { body: (form: FormData) => ({ text: String(form.get('text') ?? '') }), done: 'Note added.' },
-  reassign: { body: (form: FormData) => ({ owner: String(form.get('owner') ?? ''), reason: String(form.get('reason') ?? '') }), done: 'Reassigned.' },
+  reassign: {
+    body: (form: FormData) => ({ owner: String(form.get('owner') ?? ''), reason: String(form.get('reason') ?? '') }),
+    done: 'Reassigned.',
+  },
 } as const;
 
 /** Acknowledge, resolve, annotate or reassign an incident with the user's session; the API decides whether the role may. */

@@ -31,7 +31,11 @@ export async function POST(request: Request) {
     }
     const id = String(form.get('id') ?? '');
     if (op !== 'end' || !/^plan_[0-9a-f-]{36}$/.test(id)) {
-      return { result: { ok: false, status: 400, code: 'TG_REQUEST_INVALID', message: 'unknown planned event or action' }, back: '/planned', done: '' };
+      return {
+        result: { ok: false, status: 400, code: 'TG_REQUEST_INVALID', message: 'unknown planned event or action' },
+        back: '/planned',
+        done: '',
+      };
     }
     const result = await callApi(token, `/v1/planned-events/${id}`, { method: 'DELETE' });
     return { result, back: '/planned', done: 'Planned event ended: its scope is judged against the usual volume again.' };

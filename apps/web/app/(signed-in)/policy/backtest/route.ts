@@ -13,11 +13,19 @@ import { utcFromInput } from '../../../../lib/time-input.ts';
 export async function POST(request: Request) {
   if (!isSameOrigin(request.headers, process.env.TOLLGATE_WEB_PUBLIC_URL)) return crossSiteRefused();
   const token = await sessionToken();
-  if (!token) return NextResponse.json({ ok: false, status: 401, code: 'TG_AUTH_MISSING', message: 'Your session ended: sign in again.' }, { status: 401 });
+  if (!token)
+    return NextResponse.json(
+      { ok: false, status: 401, code: 'TG_AUTH_MISSING', message: 'Your session ended: sign in again.' },
+      { status: 401 },
+    );
   const form = await request.formData();
   const result = await callApi(token, '/v1/policy/backtest', {
     method: 'POST',
-    body: { policy: String(form.get('policy') ?? ''), from: utcFromInput(String(form.get('from') ?? '')), to: utcFromInput(String(form.get('to') ?? '')) },
+    body: {
+      policy: String(form.get('policy') ?? ''),
+      from: utcFromInput(String(form.get('from') ?? '')),
+      to: utcFromInput(String(form.get('to') ?? '')),
+    },
   });
   return NextResponse.json(result, { status: result.ok ? 200 : result.status || 502 });
 }

@@ -26,7 +26,11 @@ export async function POST(request: Request) {
     }
     const id = String(form.get('id') ?? '');
     if (op !== 'expire' || !/^sil_[0-9a-f-]{36}$/.test(id)) {
-      return { result: { ok: false, status: 400, code: 'TG_REQUEST_INVALID', message: 'unknown silence or action' }, back: '/silences', done: '' };
+      return {
+        result: { ok: false, status: 400, code: 'TG_REQUEST_INVALID', message: 'unknown silence or action' },
+        back: '/silences',
+        done: '',
+      };
     }
     const result = await callApi(token, `/v1/silences/${id}`, { method: 'DELETE' });
     return { result, back: '/silences', done: 'Silence expired: matching alerts open incidents again.' };

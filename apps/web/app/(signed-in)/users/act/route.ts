@@ -19,12 +19,23 @@ export async function POST(request: Request) {
       return { result, back: result.ok ? '/users' : backWithValues('/users', form, FORM_FIELDS), done: `${name} can sign in as ${role}.` };
     }
     if (!USER_NAME.test(name) || !['role', 'password', 'remove'].includes(op)) {
-      return { result: { ok: false, status: 400, code: 'TG_REQUEST_INVALID', message: 'unknown user or action' }, back: '/users', done: '' };
+      return {
+        result: { ok: false, status: 400, code: 'TG_REQUEST_INVALID', message: 'unknown user or action' },
+        back: '/users',
+        done: '',
+      };
     }
     const path = `/v1/users/${name}`;
     const result =
-      op === 'remove' ? await callApi(token, path, { method: 'DELETE' }) : await callApi(token, path, { method: 'PATCH', body: op === 'role' ? { role } : { password } });
-    const done = op === 'remove' ? `${name} removed and signed out.` : op === 'role' ? `${name} is now ${role}, and signed out.` : `New password set for ${name}, who is signed out.`;
+      op === 'remove'
+        ? await callApi(token, path, { method: 'DELETE' })
+        : await callApi(token, path, { method: 'PATCH', body: op === 'role' ? { role } : { password } });
+    const done =
+      op === 'remove'
+        ? `${name} removed and signed out.`
+        : op === 'role'
+          ? `${name} is now ${role}, and signed out.`
+          : `New password set for ${name}, who is signed out.`;
     return { result, back: '/users', done };
   });
 }

@@ -15,7 +15,8 @@ export async function GET(_request: Request, { params }: { params: Promise<{ pag
   if (!token) return NextResponse.json({ ok: false, status: 401, code: 'TG_AUTH_MISSING', message: 'Sign in again.' }, { status: 401 });
   const dashboard = /^[a-z0-9-]+$/.test(page) ? await loadDashboard(page) : { ok: false as const, error: 'no such page' };
   const panel = dashboard.ok ? dashboard.dashboard.panels.find((p) => p.id === id) : undefined;
-  if (!panel) return NextResponse.json({ ok: false, status: 404, code: 'TG_NOT_FOUND', message: `No panel ${page}/${id}.` }, { status: 404 });
+  if (!panel)
+    return NextResponse.json({ ok: false, status: 404, code: 'TG_NOT_FOUND', message: `No panel ${page}/${id}.` }, { status: 404 });
   const result = await callApi<unknown>(token, panelRequest(panel, Date.now()));
   if (!result.ok) return NextResponse.json(result, { status: result.status || 502 });
   return NextResponse.json({ ok: true, rows: panelRows(panel, result.data) }, { headers: { 'cache-control': 'no-store' } });
