@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { limitsForApp, type RemoteSends, type VelocityConfig, type VelocityLimiter, type VelocityRequest } from '@tollgate/breakers';
 import { createCappedMap } from '@tollgate/vocabulary';
+import { createRedisBatchQueue } from './redis-batch-queue.ts';
 import { createRedisLink } from './redis-link.ts';
 
 /**
@@ -71,16 +72,15 @@ export function createSharedVelocity(deps: {
   const { redis } = link;
   redis.defineCommand('tollgateCount', { lua: COUNT_SCRIPT });
   const tracked = createCappedMap<Tracked>(TRACKED_KEYS);
-  const queue: VelocityRequest[] = [];
-  // Sends in the batch on its way to Redis: pending until their reply is absorbed.
-  let sending = 0;
-  let timer: NodeJS.Timeout | undefined;
-  let inFlight: Promise<void> = Promise.resolve();
+  const queue = createRedisBatchQueue<VelocityRequest>({
+    send: (batch) => send(batch),
+    batchMs: BATCH_MS,
+    maxBatch: MAX_BATCH,
+    maxPending: MAX_PENDING,
+  });
   const currentStatus = (): SharedVelocityStatus => {
     const down = link.down();
-    return down === undefined
-      ? { ok: true, pending: queue.length + sending }
-      : { ok: false, detail: down, pending: queue.length + sending };
+    return down === undefined ? { ok: true, pending: queue.pending() } : { ok: false, detail: down, pending: queue.pending() };
   };
 
   /** The Redis counters of one send: counter, key and window. */
@@ -134,29 +134,11 @@ export function createSharedVelocity(deps: {
     }
   }
 
-  function drain(): void {
-    timer = undefined;
-    const batch = queue.splice(0, MAX_BATCH);
-    sending += batch.length;
-    inFlight = inFlight
-      .then(() => send(batch))
-      .finally(() => {
-        sending -= batch.length;
-      });
-    if (queue.length > 0) schedule();
-  }
-
-  function schedule(): void {
-    timer ??= setTimeout(drain, BATCH_MS);
-  }
-
   const limiter: VelocityLimiter = {
     ...local,
     record(request) {
       local.record(request);
-      if (queue.length >= MAX_PENDING) queue.shift();
       queue.push(request);
-      schedule();
     },
     consume(request) {
       const decision = local.check(request);
@@ -168,18 +150,9 @@ export function createSharedVelocity(deps: {
   return {
     limiter,
     status: currentStatus,
-    async flush() {
-      while (queue.length > 0 || timer !== undefined) {
-        if (timer !== undefined) clearTimeout(timer);
-        drain();
-        await inFlight;
-      }
-      await inFlight;
-    },
+    flush: () => queue.flush(),
     async close() {
-      if (timer !== undefined) clearTimeout(timer);
-      timer = undefined;
-      await inFlight;
+      await queue.close();
       link.close();
     },
   };

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { LadderName, LadderOp, LadderState, VerifyLimiter } from '@tollgate/breakers';
+import { createRedisBatchQueue } from './redis-batch-queue.ts';
 import { createRedisLink } from './redis-link.ts';
 
 /**
@@ -110,16 +111,16 @@ export function createSharedVerify(deps: {
   const prefix = deps.prefix ?? 'tg:f:';
   const channel = `${prefix}changes`;
   const node = randomBytes(8).toString('hex');
-  const queue: QueuedOp[] = [];
-  let sending = 0;
+  const queue = createRedisBatchQueue<QueuedOp>({
+    send: (batch) => send(batch),
+    batchMs: BATCH_MS,
+    maxBatch: MAX_BATCH,
+    maxPending: MAX_PENDING,
+  });
   let received = 0;
-  let timer: NodeJS.Timeout | undefined;
-  let inFlight: Promise<void> = Promise.resolve();
   const status = (): SharedVerifyStatus => {
     const down = link.down();
-    return down === undefined
-      ? { ok: true, pending: queue.length + sending }
-      : { ok: false, detail: down, pending: queue.length + sending };
+    return down === undefined ? { ok: true, pending: queue.pending() } : { ok: false, detail: down, pending: queue.pending() };
   };
   const link = createRedisLink({
     url: deps.url,
@@ -195,28 +196,8 @@ export function createSharedVerify(deps: {
     }
   }
 
-  function drain(): void {
-    timer = undefined;
-    const batch = queue.splice(0, MAX_BATCH);
-    sending += batch.length;
-    inFlight = inFlight
-      .then(() => send(batch))
-      .finally(() => {
-        sending -= batch.length;
-      });
-    if (queue.length > 0) schedule();
-  }
-
-  function schedule(): void {
-    timer ??= setTimeout(drain, BATCH_MS);
-  }
-
   function share(app: string, ops: readonly LadderOp[], eventId?: string): readonly LadderOp[] {
-    for (const op of ops) {
-      if (queue.length >= MAX_PENDING) queue.shift();
-      queue.push({ ...op, app, ...(eventId !== undefined && { eventId }) });
-    }
-    if (ops.length > 0) schedule();
+    for (const op of ops) queue.push({ ...op, app, ...(eventId !== undefined && { eventId }) });
     return ops;
   }
 
@@ -231,18 +212,9 @@ export function createSharedVerify(deps: {
     limiter,
     status,
     received: () => received,
-    async flush() {
-      while (queue.length > 0 || timer !== undefined) {
-        if (timer !== undefined) clearTimeout(timer);
-        drain();
-        await inFlight;
-      }
-      await inFlight;
-    },
+    flush: () => queue.flush(),
     async close() {
-      if (timer !== undefined) clearTimeout(timer);
-      timer = undefined;
-      await inFlight;
+      await queue.close();
       subscriber.disconnect();
       link.close();
     },
