@@ -163,12 +163,17 @@ export function allowBodies(count = 200_000): string[] {
 /** The shipped rules with an app that has no app-wide ceiling (UNCAPPED_APP), written to `dir`. */
 export function benchRules(shippedDir: string, dir: string): void {
   cpSync(shippedDir, dir, { recursive: true });
+  addVelocityApp(dir, UNCAPPED_APP, ['app: off']);
+}
+
+/** Gives `app` its own velocity limits (YAML lines such as `app: off`) in the breaker policy of the rules `dir`. */
+export function addVelocityApp(dir: string, app: string, limits: readonly string[]): void {
   const policyPath = join(dir, 'breaker-policy.yaml');
   const policy = readFileSync(policyPath, 'utf8');
   // The velocity section's per-app overrides are the only `apps:` block at two spaces of indent.
-  const uncapped = policy.replace(/^ {2}apps:\n/m, `  apps:\n    ${UNCAPPED_APP}:\n      app: off\n`);
-  if (uncapped === policy) throw new Error('the shipped breaker policy has no velocity "apps:" block to add the bench app to');
-  writeFileSync(policyPath, uncapped);
+  const added = policy.replace(/^ {2}apps:\n/m, `  apps:\n    ${app}:\n${limits.map((line) => `      ${line}\n`).join('')}`);
+  if (added === policy) throw new Error('the shipped breaker policy has no velocity "apps:" block to add the bench app to');
+  writeFileSync(policyPath, added);
 }
 
 /** The machine's load average (1, 5, 15 min) as `uptime` prints it, for the record of each run. */

@@ -9,13 +9,14 @@
  * Writes its section of bench/RESULTS.md. Targets: the proxy adds at most 2 ms at p99 and keeps at
  * least 60 % of the direct requests per second.
  */
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import type { ChildProcess } from 'node:child_process';
 import {
+  addVelocityApp,
   ADMIN_KEY,
   CONNECTIONS,
   DURATION_S,
@@ -57,11 +58,7 @@ function benchRules(): string {
   const dir = mkdtempSync(join(tmpdir(), 'tollgate-bench-proxy-rules-'));
   cpSync(RULES_DIR, dir, { recursive: true });
   writeFileSync(join(dir, 'proxy.yaml'), `twilio:\n  services:\n    ${SERVICE}: {app: ${APP}, flow: signup, handles_challenges: true}\n`);
-  const policyPath = join(dir, 'breaker-policy.yaml');
-  const policy = readFileSync(policyPath, 'utf8');
-  const lifted = policy.replace(/^ {2}apps:\n/m, `  apps:\n    ${APP}:\n      phone: { max: 1000000 }\n      app: off\n`);
-  if (lifted === policy) throw new Error('the shipped breaker policy has no "velocity: apps:" section to add the bench app to');
-  writeFileSync(policyPath, lifted);
+  addVelocityApp(dir, APP, ['phone: { max: 1000000 }', 'app: off']);
   return dir;
 }
 
