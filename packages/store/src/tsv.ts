@@ -12,6 +12,7 @@ export function toTsv<R extends object>(rows: readonly R[], columns: readonly (k
   const lines = new Array<string>(rows.length);
   const fields = new Array<string>(columns.length);
   const isTime = columns.map((column) => TIME_COLUMNS.has(column));
+  const utcText = createUtcText();
   for (let r = 0; r < rows.length; r++) {
     const row = rows[r]!;
     for (let c = 0; c < columns.length; c++) {
@@ -30,7 +31,25 @@ function escapeTsv(value: string): string {
   return NEEDS_ESCAPE.test(value) ? value.replace(/[\\\t\n\r\0]/g, (ch) => ESCAPES[ch]!) : value;
 }
 
-function utcText(epochMs: number): string {
-  const iso = new Date(epochMs).toISOString();
-  return `${iso.slice(0, 10)} ${iso.slice(11, 23)}`;
+const MS_PER_SECOND = 1000;
+
+/**
+ * Epoch milliseconds as UTC 'YYYY-MM-DD hh:mm:ss.sss'. Rows come mostly in time order, a few dozen
+ * to a second, so the text of the last second is kept and only the milliseconds are written per
+ * row: formatting a Date for every time of every row was a sixth of the TSV's cost.
+ */
+function createUtcText(): (epochMs: number) => string {
+  let second = Number.NaN;
+  let secondText = '';
+  return (epochMs) => {
+    const wholeMs = Math.floor(epochMs);
+    const thisSecond = Math.floor(wholeMs / MS_PER_SECOND);
+    if (thisSecond !== second) {
+      const iso = new Date(thisSecond * MS_PER_SECOND).toISOString();
+      second = thisSecond;
+      secondText = `${iso.slice(0, 10)} ${iso.slice(11, 19)}`;
+    }
+    const ms = wholeMs - thisSecond * MS_PER_SECOND;
+    return `${secondText}.${ms < 10 ? '00' : ms < 100 ? '0' : ''}${ms}`;
+  };
 }

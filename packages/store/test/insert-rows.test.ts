@@ -45,6 +45,17 @@ describe('insertRows', () => {
     expect(await rs.json()).toEqual([{ event_id: 's\\1', session_id: 'a\\b', user_agent: 'Mozilla/5.0 (X11; Linux) \\ "quoted"' }]);
   });
 
+  it.each([
+    ['the epoch', 0],
+    ['a single-digit millisecond', Date.parse('2026-11-16T10:00:00.007Z')],
+    ['a two-digit millisecond', Date.parse('2026-11-16T10:00:00.042Z')],
+    ['the last millisecond of a day', Date.parse('2026-11-16T23:59:59.999Z')],
+  ])('writes %s as the UTC text of its millisecond, row after row', (_name, ms) => {
+    const rows = [{ ts: ms }, { ts: ms + 1 }, { ts: ms }];
+    const expected = rows.map(({ ts }) => new Date(ts).toISOString().replace('T', ' ').slice(0, 23)).join('\n');
+    expect(toTsv(rows, ['ts'])).toBe(`${expected}\n`);
+  });
+
   it('escapes the characters TabSeparated reserves', () => {
     expect(toTsv([{ a: 'x\\y\tz\nw\r\0', b: 2, ts: 0 }], ['a', 'b', 'ts'])).toBe('x\\\\y\\tz\\nw\\r\\0\t2\t1970-01-01 00:00:00.000\n');
   });

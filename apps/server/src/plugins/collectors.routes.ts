@@ -30,6 +30,16 @@ const EVENT_ROUTES: { kind: EventKind; path: string; summary: string }[] = [
 
 const NDJSON = 'application/x-ndjson';
 
+/** Stores a parsed batch of one kind and answers what the route returns, or throws the catalogue's error. */
+type StoreBatch = (
+  kind: EventKind,
+  items: { line: number; value: unknown }[],
+  parseRejected: Rejection[],
+  reply: FastifyReply,
+) => Promise<{ accepted: number; duplicates: number; rejected: Rejection[] }>;
+
+type Auth = ReturnType<typeof requireScope>;
+
 /**
  * The collectors: batches of events (JSON array or NDJSON, optionally gzip), providers' native
  * delivery callbacks, and billing CSV imports. Every route needs the `ingest` scope and answers
@@ -39,9 +49,15 @@ export async function collectorRoutes(
   app: FastifyInstance,
   opts: { ingestor: Ingestor; keyring: Keyring; config: AppConfig },
 ): Promise<void> {
-  const { ingestor, keyring, config } = opts;
-  const auth = requireScope(keyring, 'ingest');
+  const auth = requireScope(opts.keyring, 'ingest');
+  const store = storeBatch(opts.ingestor);
+  registerBodyParsers(app);
+  registerEventRoutes(app, auth, store);
+  registerBillingImport(app, auth, store);
+  registerProviderCallbacks(app, auth, store, opts.config);
+}
 
+function registerBodyParsers(app: FastifyInstance): void {
   // Batches are parsed line by line by the events package, so they arrive here as text.
   app.removeContentTypeParser(['application/json', 'text/plain']);
   app.addContentTypeParser(['application/json', NDJSON, 'text/csv', 'text/plain'], { parseAs: 'string' }, (_req, body, done) =>
@@ -51,8 +67,10 @@ export async function collectorRoutes(
     done(null, Object.fromEntries(new URLSearchParams(body as string))),
   );
   app.addHook('preParsing', inflateGzipBody);
+}
 
-  async function store(kind: EventKind, items: { line: number; value: unknown }[], parseRejected: Rejection[], reply: FastifyReply) {
+function storeBatch(ingestor: Ingestor): StoreBatch {
+  return async (kind, items, parseRejected, reply) => {
     if (items.length + parseRejected.length > MAX_BATCH_EVENTS) {
       throw new TollgateError('TG_BATCH_TOO_LARGE', {
         message: `A batch holds at most ${MAX_BATCH_EVENTS} events (this one has ${items.length + parseRejected.length}): split it.`,
@@ -72,8 +90,10 @@ export async function collectorRoutes(
       throw new TollgateError('TG_EVENT_INVALID', { details: { rejected } });
     }
     return { accepted: result.accepted, duplicates: result.duplicates, rejected };
-  }
+  };
+}
 
+function registerEventRoutes(app: FastifyInstance, auth: Auth, store: StoreBatch): void {
   for (const route of EVENT_ROUTES) {
     app.post(
       route.path,
@@ -104,7 +124,9 @@ export async function collectorRoutes(
       },
     );
   }
+}
 
+function registerBillingImport(app: FastifyInstance, auth: Auth, store: StoreBatch): void {
   app.post(
     '/v1/imports/billing',
     {
@@ -127,6 +149,13 @@ export async function collectorRoutes(
       return store('billing', parsed.items, parsed.rejected, reply);
     },
   );
+}
+
+function registerProviderCallbacks(app: FastifyInstance, auth: Auth, store: StoreBatch, config: AppConfig): void {
+  async function storeReceipt(translated: ReturnType<typeof twilioStatusToReceipt>, reply: FastifyReply) {
+    if (!translated.ok) throw new TollgateError('TG_EVENT_INVALID', { details: { rejected: translated.rejected } });
+    return store('receipt', [{ line: 1, value: translated.receipt }], [], reply);
+  }
 
   app.post(
     '/v1/providers/twilio/status',
@@ -168,11 +197,6 @@ export async function collectorRoutes(
     const body = typeof request.body === 'string' ? safeJson(request.body) : request.body;
     return storeReceipt(vonageDlrToReceipt(formParams(body)), reply);
   });
-
-  async function storeReceipt(translated: ReturnType<typeof twilioStatusToReceipt>, reply: FastifyReply) {
-    if (!translated.ok) throw new TollgateError('TG_EVENT_INVALID', { details: { rejected: translated.rejected } });
-    return store('receipt', [{ line: 1, value: translated.receipt }], [], reply);
-  }
 }
 
 /**
