@@ -14,7 +14,7 @@ import { once } from 'node:events';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { loadavg, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { createChdbConnection } from 'chdb/connection';
@@ -121,7 +121,7 @@ async function endToEnd(
   warmUp: Buffer[] | undefined,
   profile?: (cpu: { profile: CpuProfile; cpuUs: number; window: SampleWindow }) => void,
   start: typeof startPlatform = startPlatform,
-): Promise<number> {
+): Promise<{ rate: number; cpuUsPerEvent: number }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'tollgate-bench-e2e-'));
   const platform = await start({
     env: {
@@ -147,15 +147,15 @@ async function endToEnd(
     const started = performance.now();
     const accepted = await post(platform.url, bodies);
     const seconds = (performance.now() - started) / 1000;
+    const cpu = process.cpuUsage(cpuBefore);
     if (session) {
-      const cpu = process.cpuUsage(cpuBefore);
       // The samples up to here: stopping the profiler serializes the profile on this thread, which is no ingest work.
       const window = { fromUs: startedUs, toUs: Number(process.hrtime.bigint() / 1_000n) };
       const { profile: taken } = await session.post('Profiler.stop');
       profile!({ profile: taken as unknown as CpuProfile, cpuUs: cpu.user + cpu.system, window });
     }
     if (accepted !== EVENTS) throw new Error(`expected ${EVENTS} accepted, got ${accepted}`);
-    return EVENTS / seconds;
+    return { rate: EVENTS / seconds, cpuUsPerEvent: (cpu.user + cpu.system) / EVENTS };
   } finally {
     session?.disconnect();
     await platform.close();
@@ -202,6 +202,89 @@ async function rawInsert(rows: SendRow[]): Promise<number> {
   }
 }
 
+type Profiled = { profile: CpuProfile; cpuUs: number; window: SampleWindow };
+
+/** Each measure's runs: rates, and the process's CPU per event (all threads) of the end-to-end runs. */
+interface Measured {
+  cold: number[];
+  warm: number[];
+  raw: number[];
+  plain: number[];
+  baseline: number[];
+  coldCpuUs: number[];
+  baselineCpuUs: number[];
+  profiled?: Profiled;
+  baselineProfiled?: Profiled;
+}
+
+/** The alternating runs: each measure once per round, so the machine's noise hits all alike. */
+async function measure(
+  bodies: Buffer[],
+  warmUp: Buffer[],
+  rows: SendRow[],
+  baselineStart: typeof startPlatform | undefined,
+): Promise<Measured> {
+  const m: Measured = { cold: [], warm: [], raw: [], plain: [], baseline: [], coldCpuUs: [], baselineCpuUs: [] };
+  const profileFirst = (run: number, keep: (taken: Profiled) => void) => (PROFILE_DIR !== undefined && run === 0 ? keep : undefined);
+  for (let run = 0; run < RUNS; run++) {
+    m.plain.push(await plainInsert(bodies));
+    const cold = await endToEnd(
+      bodies,
+      undefined,
+      profileFirst(run, (taken) => (m.profiled = taken)),
+    );
+    m.cold.push(cold.rate);
+    m.coldCpuUs.push(cold.cpuUsPerEvent);
+    m.raw.push(await rawInsert(rows));
+    m.warm.push((await endToEnd(bodies, warmUp)).rate);
+    if (baselineStart) {
+      const before = await endToEnd(
+        bodies,
+        undefined,
+        profileFirst(run, (taken) => (m.baselineProfiled = taken)),
+        baselineStart,
+      );
+      m.baseline.push(before.rate);
+      m.baselineCpuUs.push(before.cpuUsPerEvent);
+    }
+    console.error(
+      `run ${run + 1}/${RUNS}: end to end cold ${fmt(m.cold[run]!)} (${m.coldCpuUs[run]!.toFixed(1)} us CPU an event), warm ${fmt(m.warm[run]!)} events/s; raw insert ${fmt(m.raw[run]!)} rows/s; plain table ${fmt(m.plain[run]!)} rows/s${m.baseline.length > run ? `; baseline cold ${fmt(m.baseline[run]!)} events/s (${m.baselineCpuUs[run]!.toFixed(1)} us CPU an event)` : ''}`,
+    );
+  }
+  return m;
+}
+
+function resultsTable(m: Measured): { table: string; verdict: string } {
+  const plainMedian = median(m.plain);
+  const rawMedian = median(m.raw);
+  const coldMedian = median(m.cold);
+  const warmMedian = median(m.warm);
+  const pct = (n: number, of: number) => `${((n / of) * 100).toFixed(0)} %`;
+  const us = (values: number[]) => values.map((v) => v.toFixed(1)).join(', ');
+  const table = [
+    '| measure | median | of plain-table insert | of raw insert | runs |',
+    '| --- | --- | --- | --- | --- |',
+    `| HTTP NDJSON ingest end to end, cold number-block cache | ${fmt(coldMedian)} events/s | ${pct(coldMedian, plainMedian)} | ${pct(coldMedian, rawMedian)} | ${m.cold.map(fmt).join(', ')} |`,
+    `| HTTP NDJSON ingest end to end, warm number-block cache | ${fmt(warmMedian)} events/s | ${pct(warmMedian, plainMedian)} | ${pct(warmMedian, rawMedian)} | ${m.warm.map(fmt).join(', ')} |`,
+    ...(m.baseline.length === 0
+      ? []
+      : [
+          `| the same, cold, the server of BENCH_BASELINE | ${fmt(median(m.baseline))} events/s | ${pct(median(m.baseline), plainMedian)} | ${pct(median(m.baseline), rawMedian)} | ${m.baseline.map(fmt).join(', ')} |`,
+        ]),
+    `| raw insert of the same prepared rows (the schema's tables, views and indexes) | ${fmt(rawMedian)} rows/s | ${pct(rawMedian, plainMedian)} | 100 % | ${m.raw.map(fmt).join(', ')} |`,
+    `| plain-table insert of the same NDJSON lines | ${fmt(plainMedian)} rows/s | 100 % | | ${m.plain.map(fmt).join(', ')} |`,
+    `| process CPU per event end to end, cold, all threads (server, engine, clients) | ${median(m.coldCpuUs).toFixed(1)} us | | | ${us(m.coldCpuUs)} |`,
+    ...(m.baseline.length === 0
+      ? []
+      : [`| the same, the server of BENCH_BASELINE | ${median(m.baselineCpuUs).toFixed(1)} us | | | ${us(m.baselineCpuUs)} |`]),
+  ].join('\n');
+  const best = Math.max(coldMedian, warmMedian);
+  const verdict =
+    `Targets: >= 40 % of the plain-table insert end to end: ${coldMedian / plainMedian >= 0.4 ? 'met (cold)' : warmMedian / plainMedian >= 0.4 ? 'met (warm only)' : 'NOT met'}; ` +
+    `>= 100,000 events/s end to end: ${best >= 100_000 ? 'met' : 'NOT met'}.`;
+  return { table, verdict };
+}
+
 async function main(): Promise<void> {
   console.error(`preparing ${EVENTS} simulated sends...`);
   const sends = simulatedSends();
@@ -215,62 +298,24 @@ async function main(): Promise<void> {
     if (!result.ok) throw new Error(`simulated send rejected: ${JSON.stringify(result.rejected)}`);
     return result.row;
   });
-  const cold: number[] = [];
-  const warm: number[] = [];
-  const raw: number[] = [];
-  const plain: number[] = [];
-  const baseline: number[] = [];
   const baselineStart =
     BASELINE_TREE === undefined
       ? undefined
       : ((await import(pathToFileURL(join(BASELINE_TREE, 'apps/server/src/index.ts')).href)) as { startPlatform: typeof startPlatform })
           .startPlatform;
-  const bodies = ndjsonBodies(sends);
-  const warmUp = ndjsonBodies(sends, 'warmup-');
   const loadBefore = loadAverage();
   console.error(`load average before: ${loadBefore}`);
-  let profiled: { profile: CpuProfile; cpuUs: number; window: SampleWindow } | undefined;
-  for (let run = 0; run < RUNS; run++) {
-    plain.push(await plainInsert(bodies));
-    cold.push(await endToEnd(bodies, undefined, PROFILE_DIR !== undefined && run === 0 ? (taken) => (profiled = taken) : undefined));
-    raw.push(await rawInsert(rows));
-    warm.push(await endToEnd(bodies, warmUp));
-    if (baselineStart) baseline.push(await endToEnd(bodies, undefined, undefined, baselineStart));
-    console.error(
-      `run ${run + 1}/${RUNS}: end to end cold ${fmt(cold[run]!)}, warm ${fmt(warm[run]!)} events/s; raw insert ${fmt(raw[run]!)} rows/s; plain table ${fmt(plain[run]!)} rows/s${baseline.length > run ? `; baseline cold ${fmt(baseline[run]!)} events/s` : ''}`,
-    );
-  }
+  const measured = await measure(ndjsonBodies(sends), ndjsonBodies(sends, 'warmup-'), rows, baselineStart);
   const loadAfter = loadAverage();
   console.error(`load average after: ${loadAfter}`);
-  const plainMedian = median(plain);
-  const rawMedian = median(raw);
-  const coldMedian = median(cold);
-  const warmMedian = median(warm);
-  const pct = (n: number, of: number) => `${((n / of) * 100).toFixed(0)} %`;
-  const table = [
-    '| measure | median | of plain-table insert | of raw insert | runs |',
-    '| --- | --- | --- | --- | --- |',
-    `| HTTP NDJSON ingest end to end, cold number-block cache | ${fmt(coldMedian)} events/s | ${pct(coldMedian, plainMedian)} | ${pct(coldMedian, rawMedian)} | ${cold.map(fmt).join(', ')} |`,
-    `| HTTP NDJSON ingest end to end, warm number-block cache | ${fmt(warmMedian)} events/s | ${pct(warmMedian, plainMedian)} | ${pct(warmMedian, rawMedian)} | ${warm.map(fmt).join(', ')} |`,
-    ...(baseline.length === 0
-      ? []
-      : [
-          `| the same, cold, the server of BENCH_BASELINE | ${fmt(median(baseline))} events/s | ${pct(median(baseline), plainMedian)} | ${pct(median(baseline), rawMedian)} | ${baseline.map(fmt).join(', ')} |`,
-        ]),
-    `| raw insert of the same prepared rows (the schema's tables, views and indexes) | ${fmt(rawMedian)} rows/s | ${pct(rawMedian, plainMedian)} | 100 % | ${raw.map(fmt).join(', ')} |`,
-    `| plain-table insert of the same NDJSON lines | ${fmt(plainMedian)} rows/s | 100 % | | ${plain.map(fmt).join(', ')} |`,
-  ].join('\n');
+  const { table, verdict } = resultsTable(measured);
   console.log(table);
-  const best = Math.max(coldMedian, warmMedian);
-  const verdict =
-    `Targets: >= 40 % of the plain-table insert end to end: ${coldMedian / plainMedian >= 0.4 ? 'met (cold)' : warmMedian / plainMedian >= 0.4 ? 'met (warm only)' : 'NOT met'}; ` +
-    `>= 100,000 events/s end to end: ${best >= 100_000 ? 'met' : 'NOT met'}.`;
   console.log(verdict);
   const commit = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).stdout.trim() || 'unknown';
   writeResultsSection(
     'ingest',
     [
-      `Command: \`npm run bench:ingest\` (${EVENTS.toLocaleString('en-US')} simulated sends over ${new Set(sends.map((s) => (s.phone as string).slice(0, -3))).size.toLocaleString('en-US')} number blocks, NDJSON batches of ${BATCH}, ${CONCURRENCY} concurrent HTTP clients on loopback in a worker thread, ${RUNS} alternating runs; embedded chDB store, fresh data directory per run; the raw insert writes the same rows in the same batch size into the same tables, views and indexes; the plain-table insert hands the same NDJSON request bodies to chDB's raw insert into one MergeTree table of the wire's fields; \`BENCH_EVENTS\`, \`BENCH_RUNS\` change the size).`,
+      `Command: \`${BASELINE_TREE === undefined ? '' : 'BENCH_BASELINE=DIR '}npm run bench:ingest\` (${EVENTS.toLocaleString('en-US')} simulated sends over ${new Set(sends.map((s) => (s.phone as string).slice(0, -3))).size.toLocaleString('en-US')} number blocks, NDJSON batches of ${BATCH}, ${CONCURRENCY} concurrent HTTP clients on loopback in a worker thread, ${RUNS} alternating runs; embedded chDB store, fresh data directory per run; the raw insert writes the same rows in the same batch size into the same tables, views and indexes; the plain-table insert hands the same NDJSON request bodies to chDB's raw insert into one MergeTree table of the wire's fields; \`BENCH_EVENTS\`, \`BENCH_RUNS\` change the size${BASELINE_TREE === undefined ? '' : `; the baseline server is ${basename(BASELINE_TREE)}, a \`git archive\` of that commit`}).`,
       `Measured ${new Date().toISOString().slice(0, 10)} at commit ${commit} on ${process.platform} ${process.arch}, Node ${process.version}, 2 cores shared with other work; load average (1, 5, 15 min) ${loadBefore} before, ${loadAfter} after.`,
       '',
       table,
@@ -279,26 +324,47 @@ async function main(): Promise<void> {
       '',
       'Reading: end to end cannot beat the raw insert of the same rows, which the schema bounds (`ingest: what each view and',
       'index costs`); the plain-table insert is what the engine does with the same lines and nothing else. The warm runs store',
-      'the warm-up pass too, so their store merges twice the data meanwhile. Where the time of end to end goes:',
-      '`ingest: CPU profile` (BENCH_CPU_PROFILE).',
+      "the warm-up pass too, so their store merges twice the data meanwhile. CPU per event moves less with the machine's",
+      'load than the rates do. Where the time of end to end goes: `ingest: CPU profile` (BENCH_CPU_PROFILE).',
     ].join('\n'),
   );
-  if (profiled !== undefined) {
-    mkdirSync(PROFILE_DIR!, { recursive: true });
-    writeFileSync(join(PROFILE_DIR!, 'ingest.cpuprofile'), JSON.stringify(profiled.profile));
-    const tables = profileTables(profiled.profile, { units: EVENTS, unitName: 'event', windows: [profiled.window] });
-    console.log(tables);
-    writeResultsSection(
-      `ingest: CPU profile at ${commit}`,
-      [
-        `Command: \`BENCH_CPU_PROFILE=bench/.profiles npm run bench:ingest\` (the first cold run of the table above, profiled with the inspector's Profiler from the first request to the last answer; the main thread holds the server and the embedded store's calls, the HTTP clients run in a worker thread; tables by bench/cpu-profile-table.ts). Load average ${loadBefore} before the runs.`,
-        '',
-        `Process CPU during the profiled run, all threads (the engine's insert and merge threads included): ${(profiled.cpuUs / EVENTS).toFixed(1)} us per event; the main thread's share is the total below.`,
-        '',
-        tables,
-      ].join('\n'),
-    );
-  }
+  if (measured.profiled !== undefined) writeProfileSection(commit, loadBefore, measured.profiled, measured.baselineProfiled);
+}
+
+/** The profiled cold run's top costs per event, and the baseline server's of the same round when there is one. */
+function writeProfileSection(commit: string, loadBefore: string, profiled: Profiled, baselineProfiled: Profiled | undefined): void {
+  mkdirSync(PROFILE_DIR!, { recursive: true });
+  const tablesOf = (taken: Profiled, file: string) => {
+    writeFileSync(join(PROFILE_DIR!, file), JSON.stringify(taken.profile));
+    return profileTables(taken.profile, { units: EVENTS, unitName: 'event', windows: [taken.window] });
+  };
+  const cpuLine = (taken: Profiled) =>
+    `Process CPU during the profiled run, all threads (the engine's insert and merge threads included): ${(taken.cpuUs / EVENTS).toFixed(1)} us per event; the main thread's share is the total below.`;
+  const tables = tablesOf(profiled, 'ingest.cpuprofile');
+  console.log(tables);
+  const before =
+    baselineProfiled === undefined
+      ? []
+      : [
+          '',
+          `### Before: the server of BENCH_BASELINE (${basename(BASELINE_TREE!)}), first cold run of the same round`,
+          '',
+          cpuLine(baselineProfiled),
+          '',
+          tablesOf(baselineProfiled, 'ingest-baseline.cpuprofile'),
+        ];
+  writeResultsSection(
+    `ingest: CPU profile at ${commit}`,
+    [
+      `Command: \`${BASELINE_TREE === undefined ? '' : 'BENCH_BASELINE=DIR '}BENCH_CPU_PROFILE=bench/.profiles npm run bench:ingest\` (the first cold run of the table above, profiled with the inspector's Profiler from the first request to the last answer; the main thread holds the server and the embedded store's calls, the HTTP clients run in a worker thread; tables by bench/cpu-profile-table.ts). Load average ${loadBefore} before the runs.`,
+      '',
+      ...(baselineProfiled === undefined ? [] : [`### After: this tree (${commit})`, '']),
+      cpuLine(profiled),
+      '',
+      tables,
+      ...before,
+    ].join('\n'),
+  );
 }
 
 function loadAverage(): string {
