@@ -1,3 +1,5 @@
+import { getCountries, getExampleNumber, parsePhoneNumber } from 'libphonenumber-js/max';
+import examples from 'libphonenumber-js/examples.mobile.json' with { type: 'json' };
 import { describe, expect, it } from 'vitest';
 import { createPhoneNormalizer, normalizePhonePrefix } from '../src/index.ts';
 
@@ -55,6 +57,31 @@ describe('createPhoneNormalizer().normalize', () => {
       ok: false,
       problems: [{ field: 'country', reason: expect.stringMatching(reason) }],
     });
+  });
+
+  it("types a number unknown exactly when libphonenumber's full metadata calls it invalid, in every country", () => {
+    // The normalizer asks for the type alone and reads "no type" as "not valid": this holds while every
+    // plan of the metadata carries type patterns. Example numbers with another digit reach valid and unlisted ranges.
+    const fresh = createPhoneNormalizer();
+    const typed = { known: 0, unknown: 0 };
+    const disagreements: string[] = [];
+    for (const country of getCountries()) {
+      const example = getExampleNumber(country, examples)?.number;
+      if (example === undefined) continue;
+      // Each variant changes a digit of the block, so each is parsed on its own (not answered from the cache).
+      for (let digit = 0; digit < 10; digit++) {
+        const at = example.length - 5;
+        const phone = `${example.slice(0, at)}${digit}${example.slice(at + 1)}`;
+        const described = fresh.normalize(phone);
+        if (!described.ok) continue;
+        const unknown = described.value.numberType === 'unknown';
+        typed[unknown ? 'unknown' : 'known']++;
+        if (unknown === parsePhoneNumber(phone).isValid()) disagreements.push(phone);
+      }
+    }
+    expect(typed.known).toBeGreaterThan(500);
+    expect(typed.unknown).toBeGreaterThan(100);
+    expect(disagreements).toEqual([]);
   });
 
   it('answers every number of a block from one cached parse, with its own number and prefix', () => {
