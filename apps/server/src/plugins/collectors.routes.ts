@@ -199,17 +199,17 @@ function registerProviderCallbacks(app: FastifyInstance, auth: Auth, store: Stor
   });
 }
 
-/**
- * Provider callback fields are flat strings (JSON bodies may carry numbers). Anything else (a
- * nested object, an array from a repeated query parameter, null) is dropped rather than turned into
- * "[object Object]" or "a,b" (and a deeply nested array would overflow the stack in String()).
- */
 /** The event schema for the OpenAPI document: its `$id` would register it twice across routes. */
 function withoutId<S extends { $id: string }>(schema: S): Omit<S, '$id'> {
   const { $id: _id, ...rest } = schema;
   return rest;
 }
 
+/**
+ * Provider callback fields are flat strings (JSON bodies may carry numbers). Anything else (a
+ * nested object, an array from a repeated query parameter, null) is dropped rather than turned into
+ * "[object Object]" or "a,b" (and a deeply nested array would overflow the stack in String()).
+ */
 function formParams(body: unknown): Record<string, string> {
   if (!body || typeof body !== 'object' || Array.isArray(body)) return {};
   return Object.fromEntries(
