@@ -9,7 +9,8 @@
  * FROM_US/TO_US pairs keep the samples of those windows only (process.hrtime in microseconds,
  * the profile's own clock on Linux), so start-up and warm-up stay out of the figures.
  */
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 interface ProfileNode {
@@ -105,6 +106,23 @@ export function profileTables(
       .slice(0, opts.top ?? 15)
       .map(([name, us]) => `| \`${name.replaceAll('|', '\\|')}\` | ${per(us)} | ${share(us)} |`),
   ].join('\n');
+}
+
+/** Node's flags for a server profiled into its own directory `dir/name` (emptied first), or `args` alone without a `dir`. */
+export function profiledArgs(dir: string | undefined, name: string, args: string[]): string[] {
+  if (dir === undefined) return args;
+  const own = join(dir, name);
+  rmSync(own, { recursive: true, force: true });
+  mkdirSync(own, { recursive: true });
+  return ['--cpu-prof', `--cpu-prof-dir=${own}`, ...args];
+}
+
+/** The main thread's profile a server wrote at exit into `dir/name` (tsx's loader thread has a file of its own). */
+export function readMainThreadProfile(dir: string, name: string): CpuProfile {
+  // CPU.<date>.<time>.<pid>.<thread>.<sequence>.cpuprofile: thread 0 is the main thread.
+  const [file] = readdirSync(join(dir, name)).filter((f) => /\.0\.\d+\.cpuprofile$/.test(f));
+  if (file === undefined) throw new Error(`no CPU profile in ${join(dir, name)}`);
+  return JSON.parse(readFileSync(join(dir, name, file), 'utf8')) as CpuProfile;
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

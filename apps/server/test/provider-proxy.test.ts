@@ -656,7 +656,7 @@ describe('upstreams behind the egress guard', () => {
         store: server.core.store,
         config,
         env: {},
-        fetch: (url, init) => closed.fetch(url, init),
+        egress: closed,
         onError: () => undefined,
       }).relay.relay(request);
       expect(refused).toMatchObject({ ok: false, failure: 'unreachable' });
@@ -671,7 +671,7 @@ describe('upstreams behind the egress guard', () => {
         store: server.core.store,
         config,
         env: {},
-        fetch: (url, init) => open.fetch(url, init),
+        egress: open,
         onError: () => undefined,
       }).relay.relay(request);
       expect(relayed.ok).toBe(true);

@@ -1,25 +1,36 @@
 /**
- * The relay's default `fetch`: node's own HTTP client with keep-alive pools. The global `fetch`
- * fits the relay too (a guard may wrap either), but builds a Request, a Response and their
- * Headers per call: on the path of every proxied send that cost more than the decision itself.
+ * The relay's `fetch`: node's own HTTP client with keep-alive pools. The global `fetch` fits the
+ * relay too, and so does an egress guard's `fetch`, but both build a Request, a Response, their
+ * Headers and a web stream per call: on the path of every proxied send that cost more than the
+ * decision itself. A guard plugs in here instead as `lookup` (every new connection resolved and
+ * judged by it) and `admit` (each target judged before its request leaves).
  */
 import http from 'node:http';
 import https from 'node:https';
+import type { LookupFunction } from 'node:net';
 import type { UpstreamAnswer, UpstreamFetch } from './upstream-relay.ts';
 
 /** Connections kept open per provider host: enough for a burst of concurrent sends without a handshake each. */
 const MAX_SOCKETS_PER_HOST = 256;
 
-export function createHttpFetch(): UpstreamFetch {
+export interface HttpFetchOptions {
+  /** Resolves the host of every new connection (node's own resolver without it). */
+  lookup?: LookupFunction;
+  /** Judges a target before its request leaves; rejects to refuse it (nothing is sent). */
+  admit?: (url: URL) => Promise<void>;
+}
+
+export function createHttpFetch(options: HttpFetchOptions = {}): UpstreamFetch {
+  const lookup = options.lookup === undefined ? {} : { lookup: options.lookup };
   const agents = {
-    'http:': new http.Agent({ keepAlive: true, maxSockets: MAX_SOCKETS_PER_HOST }),
-    'https:': new https.Agent({ keepAlive: true, maxSockets: MAX_SOCKETS_PER_HOST }),
+    'http:': new http.Agent({ keepAlive: true, maxSockets: MAX_SOCKETS_PER_HOST, ...lookup }),
+    'https:': new https.Agent({ keepAlive: true, maxSockets: MAX_SOCKETS_PER_HOST, ...lookup }),
   };
-  return (url, init) =>
+  const exchange = (target: URL, init: Parameters<UpstreamFetch>[1]) =>
     new Promise<UpstreamAnswer>((resolve, reject) => {
-      const target = new URL(url);
-      const agent = target.protocol === 'https:' ? agents['https:'] : agents['http:'];
-      const client = target.protocol === 'https:' ? https : http;
+      const secure = target.protocol === 'https:';
+      const client = secure ? https : http;
+      const agent = secure ? agents['https:'] : agents['http:'];
       const request = client.request(target, { method: init.method, headers: init.headers, agent, signal: init.signal }, (response) => {
         const chunks: Buffer[] = [];
         response.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -40,4 +51,9 @@ export function createHttpFetch(): UpstreamFetch {
       request.on('error', reject);
       request.end(init.body);
     });
+  return async (url, init) => {
+    const target = new URL(url);
+    if (options.admit !== undefined) await options.admit(target);
+    return exchange(target, init);
+  };
 }
