@@ -4,7 +4,7 @@ export { parseProxyFile } from './proxy-file.parser.ts';
 export type { ProxyFileParse } from './proxy-file.parser.ts';
 export { OPERATIONS, UPSTREAMS, DEFAULT_UPSTREAM_URLS, upstreamsFromEnv } from './provider-operation.ts';
 export type { ProviderOperation, ProxyProvider, Upstream } from './provider-operation.ts';
-export { readCredentials } from './caller-credentials.ts';
+export { credentialsProblem, readCredentials } from './caller-credentials.ts';
 export type { CallerCredentials } from './caller-credentials.ts';
 export {
   readTwilioMessage,
