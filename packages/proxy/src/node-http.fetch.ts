@@ -31,11 +31,17 @@ export function createHttpFetch(options: HttpFetchOptions = {}): UpstreamFetch {
       const secure = target.protocol === 'https:';
       const client = secure ? https : http;
       const agent = secure ? agents['https:'] : agents['http:'];
-      const request = client.request(target, { method: init.method, headers: init.headers, agent, signal: init.signal }, (response) => {
+      let timedOut = false;
+      const fail = (error: Error) => {
+        clearTimeout(timer);
+        reject(timedOut ? timeoutError(init.timeoutMs) : error);
+      };
+      const request = client.request(target, { method: init.method, headers: init.headers, agent }, (response) => {
         const chunks: Buffer[] = [];
         response.on('data', (chunk: Buffer) => chunks.push(chunk));
-        response.on('error', reject);
-        response.on('end', () =>
+        response.on('error', fail);
+        response.on('end', () => {
+          clearTimeout(timer);
           resolve({
             status: response.statusCode ?? 0,
             headers: {
@@ -45,10 +51,15 @@ export function createHttpFetch(options: HttpFetchOptions = {}): UpstreamFetch {
               },
             },
             text: async () => Buffer.concat(chunks).toString('utf8'),
-          }),
-        );
+          });
+        });
       });
-      request.on('error', reject);
+      // The limit covers the whole exchange, the answer's body included.
+      const timer = setTimeout(() => {
+        timedOut = true;
+        request.destroy(timeoutError(init.timeoutMs));
+      }, init.timeoutMs);
+      request.on('error', fail);
       request.end(init.body);
     });
   return async (url, init) => {
@@ -56,4 +67,10 @@ export function createHttpFetch(options: HttpFetchOptions = {}): UpstreamFetch {
     if (options.admit !== undefined) await options.admit(target);
     return exchange(target, init);
   };
+}
+
+function timeoutError(timeoutMs: number): Error {
+  const error = new Error(`no answer within ${timeoutMs} ms`);
+  error.name = 'TimeoutError';
+  return error;
 }

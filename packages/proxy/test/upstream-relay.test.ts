@@ -38,10 +38,10 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
-/** The relay's two fetches: node's HTTP client (the default) and the global fetch a guard may wrap. */
+/** The relay's two clients: node's HTTP client (the default) and the global fetch held to the same time limit. */
 const FETCHES: [string, UpstreamFetch][] = [
   ['node http', createHttpFetch()],
-  ['global fetch', (url, init) => fetch(url, init)],
+  ['global fetch', (url, { timeoutMs, ...init }) => fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) })],
 ];
 
 const counted = (inner: UpstreamFetch) => {
