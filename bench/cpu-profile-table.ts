@@ -10,7 +10,7 @@
  * the profile's own clock on Linux), so start-up and warm-up stay out of the figures.
  */
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 interface ProfileNode {
@@ -32,6 +32,9 @@ export interface SampleWindow {
 }
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
+/** Tollgate's trees: this one, and the checkout of BENCH_BASELINE whose servers the benches profile alike. */
+const ROOTS = [ROOT, ...(process.env.BENCH_BASELINE ? [`${resolve(process.env.BENCH_BASELINE)}/`] : [])];
+const rootOf = (path: string) => ROOTS.find((root) => path.startsWith(root));
 
 /** Where a frame's code lives: a Tollgate file, an npm package, Node itself, or V8's pseudo-frames. */
 function part(url: string, name: string): string {
@@ -43,14 +46,14 @@ function part(url: string, name: string): string {
     const rest = path.slice(modules + 'node_modules/'.length).split('/');
     return rest[0]!.startsWith('@') ? `${rest[0]}/${rest[1]}` : rest[0]!;
   }
-  return path.startsWith(ROOT) ? 'tollgate' : 'other';
+  return rootOf(path) !== undefined ? 'tollgate' : 'other';
 }
 
 function location(url: string, line: number): string {
   if (url === '') return '';
   const path = url.startsWith('file://') ? fileURLToPath(url) : url;
   const modules = path.lastIndexOf('node_modules/');
-  const short = modules >= 0 ? path.slice(modules + 'node_modules/'.length) : path.startsWith(ROOT) ? path.slice(ROOT.length) : path;
+  const short = modules >= 0 ? path.slice(modules + 'node_modules/'.length) : path.slice(rootOf(path)?.length ?? 0);
   return `${short}:${line + 1}`;
 }
 
