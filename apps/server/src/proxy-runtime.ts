@@ -8,7 +8,7 @@ import {
   type Relay,
   type RelayOptions,
   type Upstream,
-  type UpstreamFetch,
+  type HttpFetch,
 } from '@tollgate/proxy';
 import { EgressRefusedError, type EgressGuard } from '@tollgate/egress';
 import { listRateCards, type Store } from '@tollgate/store';
@@ -24,6 +24,7 @@ export interface ProxyRuntime {
   refreshPrices(): Promise<void>;
   /** Reads the rate cards, then keeps them fresh. */
   start(): Promise<void>;
+  /** Stops the refresh and closes the connections kept open to the providers. */
   stop(): void;
 }
 
@@ -39,7 +40,7 @@ const ADMITTED_ORIGINS = 1_000;
  * guard's fetch objects; the lookup still judges every new connection, and the guard's allowlist
  * does not change while the server runs.
  */
-export function guardedUpstreamFetch(egress: EgressGuard): UpstreamFetch {
+function guardedUpstreamFetch(egress: EgressGuard): HttpFetch {
   const admitted = createCappedMap<true>(ADMITTED_ORIGINS);
   return createHttpFetch({
     lookup: egress.lookup,
@@ -66,6 +67,7 @@ export function createProxyRuntime(deps: {
   relayOptions?: Partial<RelayOptions>;
   onError: (error: unknown) => void;
 }): ProxyRuntime {
+  const client = deps.egress === undefined ? createHttpFetch() : guardedUpstreamFetch(deps.egress);
   let prices = createPriceBook([]);
   let timer: NodeJS.Timeout | undefined;
   const refresh = async () => {
@@ -74,10 +76,7 @@ export function createProxyRuntime(deps: {
   return {
     config: deps.config,
     upstreams: upstreamsFromEnv(deps.env),
-    relay: createRelay({
-      fetch: deps.egress === undefined ? createHttpFetch() : guardedUpstreamFetch(deps.egress),
-      options: deps.relayOptions,
-    }),
+    relay: createRelay({ fetch: client, options: deps.relayOptions }),
     prices: () => prices,
     refreshPrices: refresh,
     async start() {
@@ -88,6 +87,7 @@ export function createProxyRuntime(deps: {
     },
     stop() {
       clearInterval(timer);
+      client.close();
     },
   };
 }

@@ -20,6 +20,7 @@ export type { Refusal, RefusalResponse } from './provider-refusal.ts';
 export { createRelay, DEFAULT_RELAY_OPTIONS } from './upstream-relay.ts';
 export type { Relay, RelayOptions, RelayOutcome, RelayRequest, UpstreamAnswer, UpstreamFetch } from './upstream-relay.ts';
 export { createHttpFetch } from './node-http.fetch.ts';
+export type { HttpFetch, HttpFetchOptions } from './node-http.fetch.ts';
 export { relayedEvents, UNKNOWN_CLIENT_IP } from './relayed-events.ts';
 export type { CallContext, RelayedEvents } from './relayed-events.ts';
 export { createPriceBook } from './price-book.ts';

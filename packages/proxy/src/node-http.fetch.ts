@@ -20,7 +20,10 @@ export interface HttpFetchOptions {
   admit?: (url: URL) => Promise<void>;
 }
 
-export function createHttpFetch(options: HttpFetchOptions = {}): UpstreamFetch {
+/** The client, and the end of its pooled connections (at shutdown). */
+export type HttpFetch = UpstreamFetch & { close(): void };
+
+export function createHttpFetch(options: HttpFetchOptions = {}): HttpFetch {
   const lookup = options.lookup === undefined ? {} : { lookup: options.lookup };
   const agents = {
     'http:': new http.Agent({ keepAlive: true, maxSockets: MAX_SOCKETS_PER_HOST, ...lookup }),
@@ -62,11 +65,17 @@ export function createHttpFetch(options: HttpFetchOptions = {}): UpstreamFetch {
       request.on('error', fail);
       request.end(init.body);
     });
-  return async (url, init) => {
+  const client: UpstreamFetch = async (url, init) => {
     const target = new URL(url);
     if (options.admit !== undefined) await options.admit(target);
     return exchange(target, init);
   };
+  return Object.assign(client, {
+    close() {
+      agents['http:'].destroy();
+      agents['https:'].destroy();
+    },
+  });
 }
 
 function timeoutError(timeoutMs: number): Error {
