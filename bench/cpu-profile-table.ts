@@ -9,7 +9,8 @@
  * FROM_US/TO_US pairs keep the samples of those windows only (process.hrtime in microseconds,
  * the profile's own clock on Linux), so start-up and warm-up stay out of the figures.
  */
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 interface ProfileNode {
@@ -31,6 +32,9 @@ export interface SampleWindow {
 }
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
+/** Tollgate's trees: this one, and the checkout of BENCH_BASELINE whose servers the benches profile alike. */
+const ROOTS = [ROOT, ...(process.env.BENCH_BASELINE ? [`${resolve(process.env.BENCH_BASELINE)}/`] : [])];
+const rootOf = (path: string) => ROOTS.find((root) => path.startsWith(root));
 
 /** Where a frame's code lives: a Tollgate file, an npm package, Node itself, or V8's pseudo-frames. */
 function part(url: string, name: string): string {
@@ -42,14 +46,14 @@ function part(url: string, name: string): string {
     const rest = path.slice(modules + 'node_modules/'.length).split('/');
     return rest[0]!.startsWith('@') ? `${rest[0]}/${rest[1]}` : rest[0]!;
   }
-  return path.startsWith(ROOT) ? 'tollgate' : 'other';
+  return rootOf(path) !== undefined ? 'tollgate' : 'other';
 }
 
 function location(url: string, line: number): string {
   if (url === '') return '';
   const path = url.startsWith('file://') ? fileURLToPath(url) : url;
   const modules = path.lastIndexOf('node_modules/');
-  const short = modules >= 0 ? path.slice(modules + 'node_modules/'.length) : path.startsWith(ROOT) ? path.slice(ROOT.length) : path;
+  const short = modules >= 0 ? path.slice(modules + 'node_modules/'.length) : path.slice(rootOf(path)?.length ?? 0);
   return `${short}:${line + 1}`;
 }
 
@@ -105,6 +109,23 @@ export function profileTables(
       .slice(0, opts.top ?? 15)
       .map(([name, us]) => `| \`${name.replaceAll('|', '\\|')}\` | ${per(us)} | ${share(us)} |`),
   ].join('\n');
+}
+
+/** Node's flags for a server profiled into its own directory `dir/name` (emptied first), or `args` alone without a `dir`. */
+export function profiledArgs(dir: string | undefined, name: string, args: string[]): string[] {
+  if (dir === undefined) return args;
+  const own = join(dir, name);
+  rmSync(own, { recursive: true, force: true });
+  mkdirSync(own, { recursive: true });
+  return ['--cpu-prof', `--cpu-prof-dir=${own}`, ...args];
+}
+
+/** The main thread's profile a server wrote at exit into `dir/name` (tsx's loader thread has a file of its own). */
+export function readMainThreadProfile(dir: string, name: string): CpuProfile {
+  // CPU.<date>.<time>.<pid>.<thread>.<sequence>.cpuprofile: thread 0 is the main thread.
+  const [file] = readdirSync(join(dir, name)).filter((f) => /\.0\.\d+\.cpuprofile$/.test(f));
+  if (file === undefined) throw new Error(`no CPU profile in ${join(dir, name)}`);
+  return JSON.parse(readFileSync(join(dir, name, file), 'utf8')) as CpuProfile;
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

@@ -5,22 +5,33 @@
  * same create sent directly to the same stand-in provider, alternating runs so machine noise hits
  * both alike. Servers in child processes pinned to one core, the load generator to the other
  * (the stand-in shares its core with Tollgate in the proxied runs, as it would on one machine).
- * Measured twice: with a stand-in answering at once and one answering after a provider's delay.
+ * Measured at each provider speed of BENCH_PROVIDER_MS: a stand-in answering at once (the proxy's
+ * CPU laid bare) and one answering as slowly as a real provider. Each proxied run also reads
+ * Tollgate's event-loop delay (its /metrics histogram, reset by the scrape before the run).
+ *
+ * BENCH_BASELINE=DIR: the root of another checkout (an earlier commit from `git archive`, with a
+ * node_modules that links this one's packages and its own workspace packages) whose Tollgate
+ * relays to the same stand-in in the same rounds. BENCH_CPU_PROFILE=DIR: both Tollgates run under
+ * `node --cpu-prof`, and the samples of their measured runs at the first provider speed are tabled
+ * per relayed create (bench/cpu-profile-table.ts).
+ *
  * Writes its section of bench/RESULTS.md. Targets: the proxy adds at most 2 ms at p99 and keeps at
  * least 60 % of the direct requests per second.
  */
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { execFileSync } from 'node:child_process';
 import autocannon from 'autocannon';
-import type { ChildProcess } from 'node:child_process';
 import {
   addVelocityApp,
   ADMIN_KEY,
   CONNECTIONS,
   DURATION_S,
+  loadAverage,
   measureOtherWork,
+  monotonicUs,
   pinLoadGenerator,
   processCpuMs,
   RUN_TS,
@@ -29,21 +40,26 @@ import {
   TOLLGATE,
   type Server,
 } from './decide-harness.ts';
+import { profiledArgs, profileTables, readMainThreadProfile, type SampleWindow } from './cpu-profile-table.ts';
 import { median, writeResultsSection } from './results-file.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 /**
- * How long the stand-in takes to answer, one measurement each: at once (the proxy's own cost laid
- * bare) and 100 ms, less than Twilio's and Vonage's creates take, so the proxy's share of a call a
- * service makes is not understated.
+ * How long the stand-in takes to answer, one measurement each: at once (every microsecond of a
+ * request is then the proxy's own: its CPU picture) and 300 ms, about what a Verify or Messages
+ * create takes from most places (a few hundred ms): the call a service actually makes.
  */
-const PROVIDER_DELAYS_MS = (process.env.BENCH_PROVIDER_MS ?? '0,100').split(',').map(Number);
+const PROVIDER_DELAYS_MS = (process.env.BENCH_PROVIDER_MS ?? '0,300').split(',').map(Number);
+const BASELINE_TREE = process.env.BENCH_BASELINE ? resolve(process.env.BENCH_BASELINE) : undefined;
+const PROFILE_DIR = process.env.BENCH_CPU_PROFILE ? resolve(process.env.BENCH_CPU_PROFILE) : undefined;
 const SERVICE = `VA${'0'.repeat(31)}1`;
 const APP = 'proxybench';
 const MAX_ADDED_P99_MS = 2;
 const MIN_RPS_SHARE = 0.6;
 // Past this share of the machine's busy CPU going to other work, the ratios are not judged.
 const MAX_OTHER_WORK_SHARE = 0.1;
+// prom-client samples the event loop every 10 ms: a delay is what its histogram reads beyond that tick.
+const LOOP_TICK_MS = 10;
 const STAND_IN = fileURLToPath(new URL('./provider-stand-in-server.ts', import.meta.url));
 const RULES_DIR = fileURLToPath(new URL('../alert-rules/', import.meta.url));
 const PATH = `/v2/Services/${SERVICE}/Verifications`;
@@ -67,138 +83,275 @@ const bodies = Array.from({ length: 50_000 }, (_, i) =>
   new URLSearchParams({ To: `+4474${String(10_000_000 + i * 37).slice(-8)}`, Channel: 'sms' }).toString(),
 );
 
+type PathName = 'direct' | 'proxied' | 'baseline';
+
+/** One way to the stand-in: the URL the load goes to, the processes it costs, the Tollgate on it (none when direct). */
+interface Path {
+  name: PathName;
+  url: string;
+  servers: Server[];
+  tollgate: Server | undefined;
+  /** The measured runs' windows on the profile's clock. */
+  windows: SampleWindow[];
+}
+
 interface Run {
   rps: number;
   p99: number;
   errors: number;
+  requests: number;
   /** CPU the servers of the path (stand-in, and Tollgate when proxied) spent per request: what machine load cannot inflate. */
   cpuUs: number | undefined;
+  /** Tollgate's own CPU per request. */
+  tollgateCpuUs: number | undefined;
+  /** Tollgate's event-loop delay during the run, beyond the sampling tick: p99 and worst. */
+  loopP99Ms: number | undefined;
+  loopMaxMs: number | undefined;
+  /** When the run went on, on the profile's clock. */
+  window: SampleWindow;
 }
 
-const cpuOf = (children: ChildProcess[]) => {
-  const each = children.map(processCpuMs);
+const cpuOf = (servers: Server[]) => {
+  const each = servers.map((s) => processCpuMs(s.child));
   return each.some((ms) => ms === undefined) ? undefined : each.reduce<number>((sum, ms) => sum + ms!, 0);
 };
 
-async function load(url: string, servers: ChildProcess[]): Promise<Run> {
+/** Tollgate's event-loop delay histogram as prom-client reports it; each scrape resets it. */
+async function loopDelay(tollgate: Server): Promise<{ p99Ms: number; maxMs: number } | undefined> {
+  const response = await fetch(`${tollgate.url}/metrics`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } });
+  const text = await response.text();
+  const read = (name: string) => {
+    const match = new RegExp(`^tollgate_nodejs_eventloop_lag_${name}_seconds (\\S+)$`, 'm').exec(text);
+    return match === null ? undefined : Math.max(0, Number(match[1]) * 1_000 - LOOP_TICK_MS);
+  };
+  const p99Ms = read('p99');
+  const maxMs = read('max');
+  return p99Ms === undefined || maxMs === undefined ? undefined : { p99Ms, maxMs };
+}
+
+async function load(path: Path): Promise<Run> {
   let i = 0;
-  const cpuBefore = cpuOf(servers);
+  if (path.tollgate !== undefined) await loopDelay(path.tollgate);
+  const cpuBefore = cpuOf(path.servers);
+  const tollgateBefore = path.tollgate === undefined ? undefined : cpuOf([path.tollgate]);
+  const fromUs = monotonicUs();
   const result = await autocannon({
-    url,
+    url: path.url,
     method: 'POST',
     connections: CONNECTIONS,
     duration: DURATION_S,
     headers: { authorization: AUTHORIZATION, 'content-type': 'application/x-www-form-urlencoded' },
     requests: [{ setupRequest: (req) => ({ ...req, body: bodies[i++ % bodies.length] }) }],
   });
-  const cpuAfter = cpuOf(servers);
-  const cpuUs =
-    cpuBefore === undefined || cpuAfter === undefined || result.requests.total === 0
+  const toUs = monotonicUs();
+  const perRequest = (before: number | undefined, after: number | undefined) =>
+    before === undefined || after === undefined || result.requests.total === 0
       ? undefined
-      : ((cpuAfter - cpuBefore) * 1_000) / result.requests.total;
-  return { rps: result.requests.average, p99: result.latency.p99, errors: result.non2xx + result.errors, cpuUs };
+      : ((after - before) * 1_000) / result.requests.total;
+  const cpuUs = perRequest(cpuBefore, cpuOf(path.servers));
+  const tollgateCpuUs = path.tollgate === undefined ? undefined : perRequest(tollgateBefore, cpuOf([path.tollgate]));
+  const loop = path.tollgate === undefined ? undefined : await loopDelay(path.tollgate);
+  return {
+    rps: result.requests.average,
+    p99: result.latency.p99,
+    errors: result.non2xx + result.errors,
+    requests: result.requests.total,
+    cpuUs,
+    tollgateCpuUs,
+    loopP99Ms: loop?.p99Ms,
+    loopMaxMs: loop?.maxMs,
+    window: { fromUs, toUs },
+  };
+}
+
+interface Summary {
+  rps: number;
+  p99: number;
+  cpuUs: number | undefined;
+  tollgateCpuUs: number | undefined;
+  loopP99Ms: number | undefined;
+  loopMaxMs: number | undefined;
+  /** Requests answered in the measured runs, to divide the profile by. */
+  requests: number;
 }
 
 interface Figures {
   delayMs: number;
-  direct: { rps: number; p99: number; cpuUs: number | undefined };
-  proxied: { rps: number; p99: number; cpuUs: number | undefined };
+  paths: Partial<Record<PathName, Summary>>;
   errors: number;
   otherShare: number | undefined;
+  /** Profile tables per Tollgate (this tree, the baseline), when profiled. */
+  profiles: Partial<Record<PathName, string>>;
 }
 
-/** One provider speed: a stand-in answering after `delayMs`, a Tollgate relaying to it, alternating runs. */
-async function measure(delayMs: number, pinned: boolean, rules: string): Promise<Figures> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'tollgate-bench-proxy-'));
+function summarize(runs: Run[]): Summary {
+  const med = (pick: (run: Run) => number | undefined) => {
+    const values = runs.map(pick);
+    return values.some((v) => v === undefined) ? undefined : median(values as number[]);
+  };
+  return {
+    rps: median(runs.map((r) => r.rps)),
+    p99: median(runs.map((r) => r.p99)),
+    cpuUs: med((r) => r.cpuUs),
+    tollgateCpuUs: med((r) => r.tollgateCpuUs),
+    loopP99Ms: med((r) => r.loopP99Ms),
+    loopMaxMs: med((r) => r.loopMaxMs),
+    requests: runs.reduce((sum, r) => sum + r.requests, 0),
+  };
+}
+
+/** A Tollgate relaying to `provider` (`entry`: this tree's or the baseline's), profiled when asked. */
+function startTollgate(entry: string, profileName: string | undefined, dataDir: string, rules: string, provider: Server, pinned: boolean) {
+  return start(
+    profiledArgs(profileName === undefined ? undefined : PROFILE_DIR, profileName ?? '', [entry, 'serve']),
+    {
+      TOLLGATE_DATA_DIR: dataDir,
+      TOLLGATE_ADMIN_KEY: ADMIN_KEY,
+      TOLLGATE_RULES_DIR: rules,
+      TOLLGATE_EGRESS_ALLOW: '127.0.0.1',
+      TOLLGATE_UPSTREAM_TWILIO_VERIFY: provider.url,
+    },
+    pinned,
+  );
+}
+
+/** One provider speed: a stand-in answering after `delayMs`, the Tollgates relaying to it, alternating runs. */
+async function measure(delayMs: number, pinned: boolean, rules: string, profile: boolean): Promise<Figures> {
+  const dataDirs: string[] = [];
   const servers: Server[] = [];
+  const paths: Path[] = [];
   try {
     const provider = await start([RUN_TS, STAND_IN], { STAND_IN_DELAY_MS: String(delayMs) }, pinned);
     servers.push(provider);
-    const tollgate = await start(
-      [TOLLGATE, 'serve'],
-      {
-        TOLLGATE_DATA_DIR: dataDir,
-        TOLLGATE_ADMIN_KEY: ADMIN_KEY,
-        TOLLGATE_RULES_DIR: rules,
-        TOLLGATE_EGRESS_ALLOW: '127.0.0.1',
-        TOLLGATE_UPSTREAM_TWILIO_VERIFY: provider.url,
-      },
-      pinned,
-    );
-    servers.push(tollgate);
-    const direct = `${provider.url}${PATH}`;
-    const proxied = `${tollgate.url}/twilio/verify${PATH}`;
-    const directServers = [provider.child];
-    const proxiedServers = [provider.child, tollgate.child];
-    // Warm-up: JIT, connection pools, the first inserts.
-    await load(proxied, proxiedServers);
-    await load(direct, directServers);
-    const otherWork = measureOtherWork(servers.map((s) => s.child));
-    const directRuns: Run[] = [];
-    const proxiedRuns: Run[] = [];
-    for (let r = 0; r < RUNS; r++) {
-      directRuns.push(await load(direct, directServers));
-      proxiedRuns.push(await load(proxied, proxiedServers));
+    paths.push({ name: 'direct', url: `${provider.url}${PATH}`, servers: [provider], tollgate: undefined, windows: [] });
+    const trees: [PathName, string][] = [
+      ['proxied', TOLLGATE],
+      ...(BASELINE_TREE === undefined ? [] : [['baseline', join(BASELINE_TREE, 'apps/cli/bin/tollgate.js')] as [PathName, string]]),
+    ];
+    for (const [name, entry] of trees) {
+      const dataDir = mkdtempSync(join(tmpdir(), `tollgate-bench-proxy-${name}-`));
+      dataDirs.push(dataDir);
+      const tollgate = await startTollgate(entry, profile ? name : undefined, dataDir, rules, provider, pinned);
+      servers.push(tollgate);
+      paths.push({ name, url: `${tollgate.url}/twilio/verify${PATH}`, servers: [provider, tollgate], tollgate, windows: [] });
     }
-    const medianCpu = (runs: Run[]) => (runs.some((x) => x.cpuUs === undefined) ? undefined : median(runs.map((x) => x.cpuUs!)));
-    const summary = (runs: Run[]) => ({ rps: median(runs.map((x) => x.rps)), p99: median(runs.map((x) => x.p99)), cpuUs: medianCpu(runs) });
-    return {
-      delayMs,
-      direct: summary(directRuns),
-      proxied: summary(proxiedRuns),
-      errors: [...directRuns, ...proxiedRuns].reduce((sum, x) => sum + x.errors, 0),
-      otherShare: otherWork(),
-    };
+    // Warm-up: JIT, connection pools, the first inserts.
+    for (const path of paths) await load(path);
+    const otherWork = measureOtherWork(servers.map((s) => s.child));
+    const runs = new Map<PathName, Run[]>(paths.map((p) => [p.name, []]));
+    for (let r = 0; r < RUNS; r++) {
+      for (const path of paths) {
+        const run = await load(path);
+        runs.get(path.name)!.push(run);
+        path.windows.push(run.window);
+      }
+    }
+    const otherShare = otherWork();
+    const summaries = Object.fromEntries([...runs].map(([name, each]) => [name, summarize(each)])) as Figures['paths'];
+    for (const server of servers.splice(0).reverse()) await stop(server.child);
+    const profiles: Figures['profiles'] = {};
+    if (profile) {
+      for (const path of paths.filter((p) => p.tollgate !== undefined)) {
+        profiles[path.name] = profileTables(readMainThreadProfile(PROFILE_DIR!, path.name), {
+          units: summaries[path.name]!.requests,
+          unitName: 'relayed create',
+          windows: path.windows,
+        });
+      }
+    }
+    const errors = [...runs.values()].flat().reduce((sum, x) => sum + x.errors, 0);
+    return { delayMs, paths: summaries, errors, otherShare, profiles };
   } finally {
     for (const server of servers.reverse()) await stop(server.child);
-    rmSync(dataDir, { recursive: true, force: true });
+    for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true });
   }
+}
+
+const LABELS: Record<PathName, string> = {
+  direct: 'direct to the stand-in',
+  proxied: "through Tollgate's proxy (decided, relayed, recorded)",
+  baseline: 'through the proxy of BENCH_BASELINE',
+};
+
+function tableRows(f: Figures): string[] {
+  const num = (value: number | undefined, digits = 0) => (value === undefined ? '-' : value.toFixed(digits));
+  return (Object.keys(LABELS) as PathName[])
+    .filter((name) => f.paths[name] !== undefined)
+    .map((name) => {
+      const s = f.paths[name]!;
+      const loop = name === 'direct' ? '-' : `${num(s.loopP99Ms, 1)} / ${num(s.loopMaxMs, 1)}`;
+      return `| ${f.delayMs} ms | ${LABELS[name]} | ${num(s.rps)} | ${num(s.p99, 1)} | ${num(s.cpuUs)} | ${num(s.tollgateCpuUs)} | ${loop} |`;
+    });
+}
+
+function verdict(f: Figures): string {
+  const direct = f.paths.direct!;
+  const proxied = f.paths.proxied!;
+  const share = proxied.rps / direct.rps;
+  const addedP99 = proxied.p99 - direct.p99;
+  const judged = f.otherShare === undefined || f.otherShare <= MAX_OTHER_WORK_SHARE;
+  const says = (ok: boolean) => (!judged ? 'not judged: other work on the machine' : ok ? 'met' : 'MISSED');
+  const other = f.otherShare === undefined ? 'an unknown share' : `${(f.otherShare * 100).toFixed(0)} %`;
+  return (
+    `Provider answering after ${f.delayMs} ms: the proxy keeps ${(share * 100).toFixed(0)} % of the direct requests/s (target >= ${MIN_RPS_SHARE * 100} %: ${says(share >= MIN_RPS_SHARE)}) ` +
+    `and adds ${addedP99.toFixed(1)} ms at p99 (target <= ${MAX_ADDED_P99_MS} ms: ${says(addedP99 <= MAX_ADDED_P99_MS)}); ` +
+    `errors and non-2xx answers: ${f.errors}; other work took ${other} of the machine's busy CPU.`
+  );
+}
+
+function profileSection(f: Figures, commit: string): string[] {
+  const lines: string[] = [];
+  for (const name of ['proxied', 'baseline'] as const) {
+    const tables = f.profiles[name];
+    if (tables === undefined) continue;
+    const whose = name === 'proxied' ? `this tree (${commit})` : `BENCH_BASELINE (${BASELINE_TREE})`;
+    lines.push('', `Tollgate of ${whose}, provider answering after ${f.delayMs} ms, samples of its measured runs:`, '', tables);
+  }
+  return lines;
+}
+
+function report(results: Figures[], pinned: boolean, loadBefore: string): string {
+  const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+  const command = `${BASELINE_TREE ? 'BENCH_BASELINE=DIR ' : ''}${PROFILE_DIR ? 'BENCH_CPU_PROFILE=bench/.profiles ' : ''}npm run bench:proxy`;
+  const lines = [
+    `Command: \`${command}\` at ${commit} (${RUNS} alternating runs of ${DURATION_S} s each per provider speed and path, ${CONNECTIONS} connections, medians; ` +
+      `${pinned ? 'load generator on one core, stand-in and Tollgate on the other' : 'not pinned'}). Load average ${loadBefore} before, ${loadAverage()} after.`,
+    '',
+    '| provider answers after | path | req/s | p99 ms | CPU µs per request, stand-in and Tollgate | Tollgate alone | event-loop delay p99 / max ms |',
+    '| ---: | --- | ---: | ---: | ---: | ---: | ---: |',
+    ...results.flatMap(tableRows),
+    '',
+    ...results.flatMap((f) => [verdict(f), '']),
+    "A stand-in answering at once makes every request's time the proxy's own: two HTTP exchanges, the decision and the recording against one " +
+      "bare answer, so its ratio is the proxy's CPU cost against a server that does nothing. A provider that takes as long as a real one " +
+      '(Verify and Messages creates take a few hundred ms from most places) is what a service sees. The event-loop delay is what ' +
+      "Tollgate's /metrics histogram read over each run, beyond its 10 ms sampling tick (a stall of the loop shows here before it shows at p99).",
+  ];
+  const profiled = results.find((f) => Object.keys(f.profiles).length > 0);
+  if (profiled !== undefined) {
+    lines.push(
+      '',
+      `### CPU profile per relayed create (BENCH_CPU_PROFILE: \`node --cpu-prof\`, main thread, self time; tables by bench/cpu-profile-table.ts)`,
+      ...profileSection(profiled, commit),
+    );
+  }
+  return lines.join('\n');
 }
 
 async function main(): Promise<void> {
   const pinned = pinLoadGenerator();
+  const loadBefore = loadAverage();
   const rules = benchRules();
   const results: Figures[] = [];
   try {
-    for (const delayMs of PROVIDER_DELAYS_MS) results.push(await measure(delayMs, pinned, rules));
+    for (const [i, delayMs] of PROVIDER_DELAYS_MS.entries())
+      results.push(await measure(delayMs, pinned, rules, PROFILE_DIR !== undefined && i === 0));
   } finally {
     rmSync(rules, { recursive: true, force: true });
   }
-  const load1 = loadavg()[0]!;
-  const cpu = (us: number | undefined) => (us === undefined ? '-' : us.toFixed(0));
-  const lines = [
-    `Command: \`npm run bench:proxy\` (${RUNS} alternating runs of ${DURATION_S} s each per provider speed, ${CONNECTIONS} connections, medians; ` +
-      `${pinned ? 'load generator on one core, stand-in and Tollgate on the other' : 'not pinned'}). Load average at the end ${load1.toFixed(1)}.`,
-    '',
-    '| provider answers after | path | req/s | p99 ms | server CPU µs per request |',
-    '| ---: | --- | ---: | ---: | ---: |',
-  ];
-  const verdicts: string[] = [];
-  for (const f of results) {
-    lines.push(
-      `| ${f.delayMs} ms | direct to the stand-in | ${f.direct.rps.toFixed(0)} | ${f.direct.p99.toFixed(1)} | ${cpu(f.direct.cpuUs)} |`,
-    );
-    lines.push(
-      `| ${f.delayMs} ms | through Tollgate's proxy (decided, relayed, recorded) | ${f.proxied.rps.toFixed(0)} | ${f.proxied.p99.toFixed(1)} | ${cpu(f.proxied.cpuUs)} (stand-in included) |`,
-    );
-    const share = f.proxied.rps / f.direct.rps;
-    const addedP99 = f.proxied.p99 - f.direct.p99;
-    const judged = f.otherShare === undefined || f.otherShare <= MAX_OTHER_WORK_SHARE;
-    const verdict = (ok: boolean) => (!judged ? 'not judged: other work on the machine' : ok ? 'met' : 'MISSED');
-    verdicts.push(
-      `Provider answering after ${f.delayMs} ms: the proxy keeps ${(share * 100).toFixed(0)} % of the direct requests/s (target >= ${MIN_RPS_SHARE * 100} %: ${verdict(share >= MIN_RPS_SHARE)}) ` +
-        `and adds ${addedP99.toFixed(1)} ms at p99 (target <= ${MAX_ADDED_P99_MS} ms: ${verdict(addedP99 <= MAX_ADDED_P99_MS)}); ` +
-        `errors and non-2xx answers: ${f.errors}; other work took ${f.otherShare === undefined ? 'an unknown share' : `${(f.otherShare * 100).toFixed(0)} %`} of the machine's busy CPU.`,
-    );
-  }
-  lines.push('', ...verdicts.flatMap((v) => [v, '']));
-  lines.push(
-    "A stand-in answering at once makes every request's time the proxy's own: two HTTP exchanges, the decision and the recording against one " +
-      "bare answer, so its ratio is the proxy's CPU cost against a server that does nothing. A provider that takes as long as a real one " +
-      '(Verify and Messages creates take a few hundred ms from most places) is what a service sees.',
-  );
-  writeResultsSection('Provider proxy (bench:proxy)', lines.join('\n'));
-  console.log(lines.join('\n'));
+  const text = report(results, pinned, loadBefore);
+  writeResultsSection('Provider proxy (bench:proxy)', text);
+  console.log(text);
 }
 
 await main();

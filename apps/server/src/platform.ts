@@ -149,7 +149,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
           config: loadProxyFile(env),
           env,
           // Upstreams are the operator's, but a provider URL that resolves inside the network is refused like a webhook's.
-          fetch: (url, init) => egress.fetch(url, init),
+          egress,
           onError: (error) => logger.warn({ err: error }, 'rate cards not read for the provider proxy'),
         })
       : undefined;

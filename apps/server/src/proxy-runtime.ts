@@ -8,9 +8,11 @@ import {
   type Relay,
   type RelayOptions,
   type Upstream,
-  type UpstreamFetch,
+  type HttpFetch,
 } from '@tollgate/proxy';
+import { EgressRefusedError, type EgressGuard } from '@tollgate/egress';
 import { listRateCards, type Store } from '@tollgate/store';
+import { createCappedMap } from '@tollgate/vocabulary';
 
 export interface ProxyRuntime {
   config: ProxyConfig;
@@ -22,26 +24,50 @@ export interface ProxyRuntime {
   refreshPrices(): Promise<void>;
   /** Reads the rate cards, then keeps them fresh. */
   start(): Promise<void>;
+  /** Stops the refresh and closes the connections kept open to the providers. */
   stop(): void;
 }
 
 // Rate cards change by import, a few times a month: a minute's lag prices a handful of sends at the old rate.
 const PRICES_REFRESH_MS = 60_000;
+/** Origins whose verdict is kept: the four upstreams and the services' status callback hosts. Bounded: callers name the callback URLs. */
+const ADMITTED_ORIGINS = 1_000;
+
+/**
+ * The relay's client behind the egress guard: node's HTTP client with the guard's connect-time
+ * lookup, each origin judged by the guard on its first request. Judging every request anew would
+ * resolve the provider's name per send (a DNS round trip on the path of every OTP) and build the
+ * guard's fetch objects; the lookup still judges every new connection, and the guard's allowlist
+ * does not change while the server runs.
+ */
+function guardedUpstreamFetch(egress: EgressGuard): HttpFetch {
+  const admitted = createCappedMap<true>(ADMITTED_ORIGINS);
+  return createHttpFetch({
+    lookup: egress.lookup,
+    async admit(url) {
+      if (admitted.get(url.origin) !== undefined) return;
+      const decision = await egress.check(url);
+      if (!decision.allowed) throw new EgressRefusedError(decision);
+      admitted.set(url.origin, true);
+    },
+  });
+}
 
 /**
  * What the provider proxy keeps between requests: its callers (proxy.yaml), the provider hosts
- * (TOLLGATE_UPSTREAM_*), the relay with the one `fetch` every upstream request goes through, and
+ * (TOLLGATE_UPSTREAM_*), the relay with the one client every upstream request goes through, and
  * the prices of the imported rate cards.
  */
 export function createProxyRuntime(deps: {
   store: Store;
   config: ProxyConfig;
   env: NodeJS.ProcessEnv;
-  /** Every request to a provider goes through it: the place for an egress guard. */
-  fetch?: UpstreamFetch;
+  /** Judges every request to a provider and every connection (node's HTTP client unguarded without it, as in tests). */
+  egress?: EgressGuard;
   relayOptions?: Partial<RelayOptions>;
   onError: (error: unknown) => void;
 }): ProxyRuntime {
+  const client = deps.egress === undefined ? createHttpFetch() : guardedUpstreamFetch(deps.egress);
   let prices = createPriceBook([]);
   let timer: NodeJS.Timeout | undefined;
   const refresh = async () => {
@@ -50,7 +76,7 @@ export function createProxyRuntime(deps: {
   return {
     config: deps.config,
     upstreams: upstreamsFromEnv(deps.env),
-    relay: createRelay({ fetch: deps.fetch ?? createHttpFetch(), options: deps.relayOptions }),
+    relay: createRelay({ fetch: client, options: deps.relayOptions }),
     prices: () => prices,
     refreshPrices: refresh,
     async start() {
@@ -61,6 +87,7 @@ export function createProxyRuntime(deps: {
     },
     stop() {
       clearInterval(timer);
+      client.close();
     },
   };
 }

@@ -373,6 +373,20 @@ describe('who may use the proxy', () => {
     expect(heardSince(before)).toEqual([]);
   });
 
+  it.each([
+    ['a user that is no account or API key SID', basic('shop-backend', AUTH_TOKEN), /account SID \(AC\.\.\.\) or an API key SID/],
+    ['an account SID without its token', basic(ACCOUNT, ''), /No credentials/],
+  ])("refuses %s with 401 in Twilio's shape, undecided and never relayed", async (_label, authorization, message) => {
+    const before = standIn.heard.length;
+    const res = await post(`/twilio/verify/v2/Services/${SERVICE}/Verifications`, { To: gbNumber(), Channel: 'sms' }, { authorization });
+    expect(res.status).toBe(401);
+    expect(res.headers.get('x-tollgate-decision')).toBeNull();
+    const body = (await res.json()) as { code: number; message: string };
+    expect(body.code).toBe(20003);
+    expect(body.message).toMatch(message);
+    expect(heardSince(before)).toEqual([]);
+  });
+
   it('refuses an unknown Vonage API key with 403 and never relays it', async () => {
     const before = standIn.heard.length;
     const vonage = new Vonage({ apiKey: 'ffff0000', apiSecret: VONAGE_SECRET }, { restHost: `${base}/vonage` });
@@ -656,7 +670,7 @@ describe('upstreams behind the egress guard', () => {
         store: server.core.store,
         config,
         env: {},
-        fetch: (url, init) => closed.fetch(url, init),
+        egress: closed,
         onError: () => undefined,
       }).relay.relay(request);
       expect(refused).toMatchObject({ ok: false, failure: 'unreachable' });
@@ -671,7 +685,7 @@ describe('upstreams behind the egress guard', () => {
         store: server.core.store,
         config,
         env: {},
-        fetch: (url, init) => open.fetch(url, init),
+        egress: open,
         onError: () => undefined,
       }).relay.relay(request);
       expect(relayed.ok).toBe(true);

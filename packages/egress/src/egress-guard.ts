@@ -41,6 +41,13 @@ export interface EgressGuard {
    * to targets that pass the same check. A refusal rejects with `EgressRefusedError`.
    */
   fetch: typeof fetch;
+  /**
+   * The connect-time resolution `fetch` uses, for a client of node:http that keeps its own agents
+   * (the provider proxy's relay). A host name is judged again at every new connection, so such a
+   * client may keep the verdict of `check` on an origin for its later requests (an address literal
+   * is never looked up: `check` is its only judge, and its verdict does not change).
+   */
+  lookup: LookupFunction;
   /** Closes the guard's pooled connections. */
   close(): Promise<void>;
 }
@@ -196,6 +203,7 @@ export function createEgressGuard(deps: { allow?: EgressAllow; resolve?: Resolve
   return {
     check,
     fetch: guardedFetch as typeof fetch,
+    lookup: guardedLookup,
     async close() {
       agents['http:'].destroy();
       agents['https:'].destroy();

@@ -6,8 +6,8 @@ import type { ChallengeKind, DecideResult } from '@tollgate/breakers';
 import type { ProviderOperation, ProxyProvider } from './provider-operation.ts';
 
 export type Refusal =
-  /** No credentials: the provider would refuse too, so the call is not worth relaying. */
-  | { kind: 'unauthenticated' }
+  /** No credentials, or none the provider could accept (`detail` says why): it would refuse too, so the call is not worth deciding or relaying. */
+  | { kind: 'unauthenticated'; detail?: string }
   /** A SID, API key or application proxy.yaml does not list: never relayed. */
   | { kind: 'unknown_caller'; detail: string }
   /** Something the decision needs is missing or unreadable (the recipient, X-Tollgate-Flow). */
@@ -72,6 +72,7 @@ export function refusalResponse(operation: ProviderOperation, refusal: Refusal):
 function message(refusal: Refusal, provider: ProxyProvider): string {
   switch (refusal.kind) {
     case 'unauthenticated':
+      if (refusal.detail !== undefined) return refusal.detail;
       return `No credentials: send your ${provider === 'twilio' ? 'Twilio account SID and auth token' : 'Vonage API key and secret, or application JWT'} as you would to ${provider}.`;
     case 'unknown_caller':
       return refusal.detail;

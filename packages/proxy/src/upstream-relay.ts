@@ -12,10 +12,14 @@ export interface UpstreamAnswer {
   text(): Promise<string>;
 }
 
-/** The part of `fetch` the relay uses; `globalThis.fetch` fits, and so does a guard wrapping it. */
+/**
+ * One exchange with the provider: `fetch`'s shape with a time limit instead of a signal (a signal
+ * of `AbortSignal.timeout` and its timer outlive the exchange by the whole limit, per send).
+ * Rejects with an error named `TimeoutError` when the limit passes.
+ */
 export type UpstreamFetch = (
   url: string,
-  init: { method: string; headers: Record<string, string>; body?: string; signal: AbortSignal },
+  init: { method: string; headers: Record<string, string>; body?: string; timeoutMs: number },
 ) => Promise<UpstreamAnswer>;
 
 export interface RelayRequest {
@@ -70,7 +74,7 @@ export function createRelay(deps: { fetch: UpstreamFetch; options?: Partial<Rela
         method: request.method,
         headers: request.headers,
         ...(request.body !== undefined && { body: request.body }),
-        signal: AbortSignal.timeout(options.timeoutMs),
+        timeoutMs: options.timeoutMs,
       });
       const headers: Record<string, string> = {};
       response.headers.forEach((value, name) => {

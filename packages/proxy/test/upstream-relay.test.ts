@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { LookupAddress } from 'node:dns';
+import type { AddressInfo, LookupFunction } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OPERATIONS } from '../src/provider-operation.ts';
 import { createHttpFetch } from '../src/node-http.fetch.ts';
@@ -37,10 +38,10 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
-/** The relay's two fetches: node's HTTP client (the default) and the global fetch a guard may wrap. */
+/** The relay's two clients: node's HTTP client (the default) and the global fetch held to the same time limit. */
 const FETCHES: [string, UpstreamFetch][] = [
   ['node http', createHttpFetch()],
-  ['global fetch', (url, init) => fetch(url, init)],
+  ['global fetch', (url, { timeoutMs, ...init }) => fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) })],
 ];
 
 const counted = (inner: UpstreamFetch) => {
@@ -116,5 +117,43 @@ describe('upstream relay', () => {
     });
     expect(outcome).toMatchObject({ ok: false, failure: 'timeout', attempts: 1 });
     expect(hits.get('/silent')).toBe(before + 1);
+  });
+
+  it('resolves each new connection through the injected lookup, and sends nothing to a target admit refuses', async () => {
+    const looked: string[] = [];
+    const lookup: LookupFunction = (hostname, options, callback) => {
+      looked.push(hostname);
+      if (options.all) (callback as unknown as (error: null, all: LookupAddress[]) => void)(null, [{ address: '127.0.0.1', family: 4 }]);
+      else callback(null, '127.0.0.1', 4);
+    };
+    const guarded = createHttpFetch({
+      lookup,
+      admit: async (url) => {
+        if (url.pathname === '/refused') throw new Error('EGRESS: provider.test is not an upstream here');
+      },
+    });
+    const relay = createRelay({ fetch: guarded, options: { timeoutMs: 1_000, retries: 2 } });
+    const port = new URL(base).port;
+    // `connection: close` makes each request open a connection of its own: each is resolved anew.
+    for (const path of ['/looked-up', '/looked-up']) {
+      const outcome = await relay.relay({
+        operation: OPERATIONS.twilioVerificationFetch,
+        url: `http://provider.test:${port}${path}`,
+        method: 'GET',
+        headers: { connection: 'close' },
+      });
+      expect(outcome).toMatchObject({ ok: true, status: 200 });
+    }
+    expect(looked).toEqual(['provider.test', 'provider.test']);
+    const refused = await relay.relay({
+      operation: OPERATIONS.twilioVerification,
+      url: `http://provider.test:${port}/refused`,
+      method: 'POST',
+      headers: {},
+      body: 'To=%2B447400100001',
+    });
+    expect(refused).toMatchObject({ ok: false, failure: 'unreachable' });
+    expect(refused.ok === false && refused.detail).toMatch(/not an upstream here/);
+    expect(hits.get('/refused')).toBeUndefined();
   });
 });
