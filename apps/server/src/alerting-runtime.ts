@@ -9,7 +9,9 @@ import type { Agent } from 'node:https';
 import { resolve } from 'node:path';
 import cron, { type ScheduledTask } from 'node-cron';
 import {
+  alertOf,
   createIncidentDesk,
+  createPlannedEventRegistry,
   createNotificationOutbox,
   createPagerDutyNotifier,
   createSilenceRegistry,
@@ -22,21 +24,20 @@ import {
   unsetPagerDutyVariables,
   type UnreachableTarget,
   watchRules,
-  type AlertInput,
   type AlertingConfig,
   type IncidentDesk,
   type NotificationOutbox,
   type Notifier,
   type ObserveOutcome,
   type OutboxLogger,
+  type PlannedEventRegistry,
   type RulesWatcher,
   type SilenceRegistry,
 } from '@tollgate/alerting';
 import type { BreakerChange } from '@tollgate/breakers';
 import { describeScope } from '@tollgate/vocabulary';
-import type { Anomaly, AnomalyChange, Budget } from '@tollgate/detector';
+import type { AnomalyChange, Budget } from '@tollgate/detector';
 import { listIncidents, scopeSpend, type Store } from '@tollgate/store';
-import { createPlannedEventRegistry, type PlannedEventRegistry } from './planned-event-registry.ts';
 import { spendReport } from '@tollgate/spend';
 
 /** How often due notifications, escalations and incident money are looked at. */
@@ -95,25 +96,6 @@ export interface AlertingOptions {
   manual?: boolean;
   /** What the owners' webhooks may reach (TOLLGATE_EGRESS_ALLOW). */
   egress: EgressGuard;
-}
-
-/** The detector's anomaly as alert routing sees it. */
-export function alertOf(anomaly: Anomaly): AlertInput {
-  return {
-    id: anomaly.id,
-    kind: anomaly.kind,
-    severity: anomaly.severity,
-    state: anomaly.state,
-    scope: anomaly.scope,
-    action: anomaly.action,
-    summary: anomaly.summary,
-    costPerHourUsd: anomaly.costPerHourUsd,
-    observed: anomaly.observed,
-    expected: anomaly.expected,
-    openedAt: anomaly.openedAt,
-    updatedAt: anomaly.updatedAt,
-    ...(anomaly.resolvedAt === undefined ? {} : { resolvedAt: anomaly.resolvedAt }),
-  };
 }
 
 /** Where notifications link: the dashboard's incident pages. */
