@@ -1,6 +1,6 @@
 import Link from 'next/link';
 import { api, canOperate, currentViewer } from '../../lib/api.ts';
-import type { Anomaly, Breaker, Incident } from '../../lib/api-types.ts';
+import type { Breaker, IncidentsAnswer, AnomaliesAnswer } from '../../lib/api-types.ts';
 import { loadDashboard } from '../../lib/dashboards.ts';
 import { formatAge, formatMoney } from '../../lib/format.ts';
 import { viewerLocale } from '../../lib/locale.ts';
@@ -39,12 +39,12 @@ export default async function OverviewPage({ searchParams }: { searchParams: Pro
   const nowMs = Date.now();
   const operate = canOperate(viewer);
   const [open, acknowledged, breakers, anomalies, recent] = await Promise.all([
-    api<{ incidents: Incident[] }>('/v1/incidents?state=triggered&limit=50'),
-    api<{ incidents: Incident[] }>('/v1/incidents?state=acknowledged&limit=50'),
+    api<IncidentsAnswer>('/v1/incidents?state=triggered&limit=50'),
+    api<IncidentsAnswer>('/v1/incidents?state=acknowledged&limit=50'),
     operate ? api<Breaker[]>('/v1/breakers?state=active') : Promise.resolve(null),
-    api<{ anomalies: Anomaly[] }>(`/v1/anomalies?from=${nowMs - DAY_MS}&to=${nowMs}&limit=${SHOWN_ANOMALIES}`),
+    api<AnomaliesAnswer>(`/v1/anomalies?from=${nowMs - DAY_MS}&to=${nowMs}&limit=${SHOWN_ANOMALIES}`),
     // Names the incident of each breaker and finding, and shows what was handled today.
-    api<{ incidents: Incident[] }>(`/v1/incidents?from=${nowMs - DAY_MS}&limit=200`),
+    api<IncidentsAnswer>(`/v1/incidents?from=${nowMs - DAY_MS}&limit=200`),
   ]);
   const incidents = [...(open.ok ? open.data.incidents : []), ...(acknowledged.ok ? acknowledged.data.incidents : [])];
   const byAnomaly = incidentsByAnomaly(recent.ok ? recent.data.incidents : []);

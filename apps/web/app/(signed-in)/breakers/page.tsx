@@ -1,5 +1,5 @@
 import { api, canOperate, currentViewer } from '../../../lib/api.ts';
-import type { AuditEntry, Breaker, DecisionsAnswer, Incident } from '../../../lib/api-types.ts';
+import type { AuditEntry, Breaker, DecisionsAnswer, IncidentsAnswer } from '../../../lib/api-types.ts';
 import { reduceRows, shapeRows } from '../../../lib/chart-data.ts';
 import { formatCount, formatMoney, formatTime } from '../../../lib/format.ts';
 import { viewerLocale } from '../../../lib/locale.ts';
@@ -35,7 +35,7 @@ export default async function BreakersPage({ searchParams }: { searchParams: Pro
     api<Breaker[]>('/v1/breakers'),
     api<DecisionsAnswer>(`/v1/metrics/decisions?interval=1h&from=${nowMs - DAY_MS}&to=${nowMs}`),
     // Names the incident each automatic breaker was tripped for.
-    api<{ incidents: Incident[] }>('/v1/incidents?limit=500'),
+    api<IncidentsAnswer>('/v1/incidents?limit=500'),
   ]);
   const byAnomaly = incidentsByAnomaly(incidents.ok ? incidents.data.incidents : []);
   const breakers = list.ok

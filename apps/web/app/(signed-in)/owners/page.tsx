@@ -1,6 +1,6 @@
 import Link from 'next/link';
 import { api } from '../../../lib/api.ts';
-import type { Incident, OwnersAnswer } from '../../../lib/api-types.ts';
+import type { OwnersAnswer, IncidentsAnswer } from '../../../lib/api-types.ts';
 import { formatAge, formatDuration, formatPercent } from '../../../lib/format.ts';
 import { viewerLocale } from '../../../lib/locale.ts';
 import { meetsTarget, openByOwner, responseRows, type ResponseStep } from '../../../lib/owners.ts';
@@ -32,8 +32,8 @@ export default async function OwnersPage({ searchParams }: { searchParams: Promi
   const nowMs = Date.now();
   const [owners, triggered, acknowledged] = await Promise.all([
     api<OwnersAnswer>(`/v1/owners?days=${days}`),
-    api<{ incidents: Incident[] }>('/v1/incidents?state=triggered&limit=500'),
-    api<{ incidents: Incident[] }>('/v1/incidents?state=acknowledged&limit=500'),
+    api<IncidentsAnswer>('/v1/incidents?state=triggered&limit=500'),
+    api<IncidentsAnswer>('/v1/incidents?state=acknowledged&limit=500'),
   ]);
   const open = openByOwner([...(triggered.ok ? triggered.data.incidents : []), ...(acknowledged.ok ? acknowledged.data.incidents : [])]);
   const openFailure = !triggered.ok ? triggered : !acknowledged.ok ? acknowledged : null;

@@ -1,5 +1,5 @@
 import { api, canOperate, currentViewer } from '../../../lib/api.ts';
-import { scopeText, type OwnersAnswer, type PlannedEvent } from '../../../lib/api-types.ts';
+import { scopeText, type OwnersAnswer, type PlannedEventsAnswer } from '../../../lib/api-types.ts';
 import { invalid, typed, type PageParams } from '../../../lib/form-errors.ts';
 import { formatTime, formatUntil } from '../../../lib/format.ts';
 import { viewerLocale } from '../../../lib/locale.ts';
@@ -35,7 +35,7 @@ export default async function PlannedPage({ searchParams }: { searchParams: Prom
   const [params, viewer, locale] = await Promise.all([searchParams, currentViewer(), viewerLocale()]);
   const nowMs = Date.now();
   const [result, owners, kinds] = await Promise.all([
-    api<{ events: PlannedEvent[] }>('/v1/planned-events'),
+    api<PlannedEventsAnswer>('/v1/planned-events'),
     api<OwnersAnswer>('/v1/owners?days=1'),
     bodyEnum('/v1/planned-events', 'post', 'kind'),
   ]);

@@ -1,4 +1,5 @@
 import { api } from '../../../lib/api.ts';
+import type { RouteView, RoutingAnswer, RulesAnswer } from '../../../lib/api-types.ts';
 import { bodyEnum } from '../../../lib/openapi.ts';
 import { AutoRefresh } from '../../../components/auto-refresh.tsx';
 import { EmptyState, ErrorState } from '../../../components/states.tsx';
@@ -8,57 +9,9 @@ import { viewerLocale } from '../../../lib/locale.ts';
 
 export const dynamic = 'force-dynamic';
 
-interface RouteView {
-  path: string;
-  file: string;
-  line: number;
-  receiver?: string;
-  matchers: string[];
-  minCostPerHourUsd?: number;
-  continue: boolean;
-  groupBy: string[];
-  page: string;
-  routes: RouteView[];
-}
-
-interface RulesAnswer {
-  owners?: {
-    name: string;
-    role: string;
-    slack?: string;
-    pagerduty?: string;
-    webhook?: string;
-    escalation: { name: string; afterMs: number }[];
-  }[];
-  route?: RouteView;
-  inhibit?: { name: string; source: string[]; target: string[]; equal: string[] }[];
-  loadedAt: string | null;
-  lastError: { at: string; errors: unknown[] } | null;
-  /** The server's rules directory: file names are shown relative to it, never as the server's own paths. */
-  dir?: string;
-  unreachable?: { owner: string; channel: string; target: string; reason: string }[];
-}
-
 /** A rules file (or a name that holds one) as the operator names it in alert-rules/, not the server machine's absolute path. */
 function fileName(text: string, dir: string | undefined): string {
   return dir ? text.split(`${dir}/`).join('') : text;
-}
-
-interface RoutingAnswer {
-  owner?: string;
-  copies: string[];
-  matches: {
-    routePath: string;
-    receiver: string;
-    role: string;
-    copy: boolean;
-    slack?: string;
-    webhook?: string;
-    pages: boolean;
-    pageReason: string;
-    escalation: { name: string; afterMs: number }[];
-  }[];
-  inhibitRules: { name: string }[];
 }
 
 const PROBE_FIELDS = ['kind', 'severity', 'app', 'flow', 'country', 'provider'] as const;

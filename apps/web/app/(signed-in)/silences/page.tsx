@@ -1,6 +1,6 @@
 import Link from 'next/link';
 import { api, canOperate, currentViewer } from '../../../lib/api.ts';
-import type { Silence } from '../../../lib/api-types.ts';
+import type { SilencesAnswer } from '../../../lib/api-types.ts';
 import { invalid, typed, type PageParams } from '../../../lib/form-errors.ts';
 import { formatTime, formatUntil } from '../../../lib/format.ts';
 import { viewerLocale } from '../../../lib/locale.ts';
@@ -20,7 +20,7 @@ const DEFAULT_SILENCE_MS = 2 * 3_600_000;
 export default async function SilencesPage({ searchParams }: { searchParams: Promise<PageParams> }) {
   const [params, viewer, locale] = await Promise.all([searchParams, currentViewer(), viewerLocale()]);
   const nowMs = Date.now();
-  const result = await api<{ silences: Silence[] }>('/v1/silences');
+  const result = await api<SilencesAnswer>('/v1/silences');
   const silences = result.ok ? [...result.data.silences].sort((a, b) => Date.parse(a.endsAt) - Date.parse(b.endsAt)) : [];
   const incident = typed(params, 'incident');
   return (

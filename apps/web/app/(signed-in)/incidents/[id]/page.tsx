@@ -4,13 +4,15 @@ import {
   type Anomaly,
   type Breaker,
   type DecisionsAnswer,
-  type Incident,
   type OwnersAnswer,
   type PlannedEvent,
   type Scope,
   type SeriesPoint,
   type TimelineEntry,
   type TrafficAnswer,
+  type IncidentAnswer,
+  type AnomalyAnswer,
+  type PlannedEventsAnswer,
 } from '../../../../lib/api-types.ts';
 import { bandRows, reduceRows, shapeRows, windowWithin } from '../../../../lib/chart-data.ts';
 import { formatAge, formatCount, formatMoney, formatPercent, formatTime } from '../../../../lib/format.ts';
@@ -48,7 +50,7 @@ export default async function IncidentPage({
 }) {
   const [{ id }, query, viewer, locale] = await Promise.all([params, searchParams, currentViewer(), viewerLocale()]);
   const nowMs = Date.now();
-  const result = await api<{ incident: Incident; timeline: TimelineEntry[] }>(`/v1/incidents/${encodeURIComponent(id)}`);
+  const result = await api<IncidentAnswer>(`/v1/incidents/${encodeURIComponent(id)}`);
   if (!result.ok) {
     return (
       <>
@@ -68,11 +70,11 @@ export default async function IncidentPage({
   const charted = incident.anomalies.slice(0, MAX_CHARTED_ANOMALIES);
   const plannedIds = plannedEventIdsOf(timeline);
   const [evidence, breakers, owners, planned] = await Promise.all([
-    Promise.all(charted.map((a) => api<{ anomaly: Anomaly; series: SeriesPoint[] }>(`/v1/anomalies/${encodeURIComponent(a.id)}`))),
+    Promise.all(charted.map((a) => api<AnomalyAnswer>(`/v1/anomalies/${encodeURIComponent(a.id)}`))),
     canOperate(viewer) ? api<Breaker[]>('/v1/breakers') : Promise.resolve(null),
     // Only to offer the owners to reassign to; a day of measures is the cheapest answer that names them.
     canOperate(viewer) && incident.state !== 'resolved' ? api<OwnersAnswer>('/v1/owners?days=1') : Promise.resolve(null),
-    plannedIds.length > 0 ? api<{ events: PlannedEvent[] }>('/v1/planned-events') : Promise.resolve(null),
+    plannedIds.length > 0 ? api<PlannedEventsAnswer>('/v1/planned-events') : Promise.resolve(null),
   ]);
   const anomalyIds = new Set(incident.anomalies.map((a) => a.id));
   // Its breakers: tripped for one of its findings, or by hand on one of their scopes.
