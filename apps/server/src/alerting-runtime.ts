@@ -17,7 +17,6 @@ import {
   createSilenceRegistry,
   createSlackNotifier,
   createWebhookNotifier,
-  composeSpendDigest,
   formatRuleError,
   lenientEnv,
   unreachableTargets,
@@ -37,8 +36,8 @@ import {
 import type { BreakerChange } from '@tollgate/breakers';
 import { describeScope } from '@tollgate/vocabulary';
 import type { AnomalyChange, Budget } from '@tollgate/detector';
-import { listIncidents, scopeSpend, type Store } from '@tollgate/store';
-import { spendReport } from '@tollgate/spend';
+import type { Store } from '@tollgate/store';
+import { sendDailyDigest } from '@tollgate/spend';
 
 /** How often due notifications, escalations and incident money are looked at. */
 const ALERTING_TICK_MS = 5_000;
@@ -156,67 +155,6 @@ async function checkOwnerWebhooks(
     );
 }
 
-/** Finance's digest of the UTC day starting at `dayStartMs`, enqueued to every finance owner's Slack channel: how many were. */
-async function sendSpendDigest(deps: {
-  store: Store;
-  outbox: NotificationOutbox;
-  config: AlertingConfig | undefined;
-  budgets: readonly Budget[];
-  dayStartMs: number;
-}): Promise<number> {
-  const { store, outbox, config, dayStartMs } = deps;
-  const channels = [...(config?.owners.values() ?? [])]
-    .filter((owner) => owner.role === 'finance' && owner.slack !== undefined)
-    .map((owner) => owner.slack!);
-  if (channels.length === 0) return 0;
-  const dayEndMs = dayStartMs + DAY_MS;
-  const day = new Date(dayStartMs).toISOString().slice(0, 10);
-  const report = await spendReport(store, { fromMs: dayStartMs, toMs: dayEndMs, nowMs: dayEndMs, budgets: deps.budgets });
-  const [[weekUsd = 0] = []] = await scopeSpend(store, { sinceMs: [dayStartMs - 7 * DAY_MS], toMs: dayStartMs, scopes: [{}] });
-  const incidents = await listIncidents(store, { fromMs: dayStartMs, toMs: dayEndMs, limit: 1_000 });
-  const digest = composeSpendDigest({
-    day,
-    totalUsd: report.totalUsd,
-    billedUsd: report.billedUsd,
-    sends: report.sends,
-    previousDailyUsd: weekUsd / 7,
-    byCountry: report.byCountry,
-    byProvider: report.byProvider,
-    byApp: report.byApp,
-    month: report.month,
-    incidents: incidents.map((incident) => ({
-      id: incident.id,
-      title: incident.title,
-      spendUsd: incident.spend_usd,
-      preventedUsd: incident.prevented_usd,
-    })),
-  });
-  let enqueued = 0;
-  for (const channel of channels) {
-    const result = await outbox.enqueue({
-      id: `digest:${day}:slack:${channel}`,
-      incidentId: `digest-${day}`,
-      channel: 'slack',
-      target: channel,
-      event: 'digest',
-      message: {
-        incidentId: `digest-${day}`,
-        title: digest.title,
-        owner: 'finance',
-        severity: 'low',
-        state: 'resolved',
-        kinds: [],
-        where: 'all traffic',
-        costPerHourUsd: 0,
-        text: digest.text,
-        evidence: [],
-      },
-    });
-    if (result.enqueued) enqueued += 1;
-  }
-  return enqueued;
-}
-
 /**
  * Watches the rules folder: a good load replaces the rules in force and says what cannot be
  * reached; a bad edit keeps the last good rules, its errors on GET /v1/rules.
@@ -298,7 +236,7 @@ export function createAlertingRuntime(options: AlertingOptions): AlertingRuntime
   }
 
   const sendDigest = (dayStartMs: number) =>
-    sendSpendDigest({ store, outbox, config: watcher?.current(), budgets: options.budgets ?? [], dayStartMs });
+    sendDailyDigest({ store, outbox, config: watcher?.current(), budgets: options.budgets ?? [], dayStartMs });
 
   return {
     desk,
