@@ -56,6 +56,7 @@ export interface IncidentBook {
   refreshMoney(tracked: Tracked, now: number): Promise<Tracked>;
 }
 
+/** The desk's memory, owned by one desk: it alone writes the incidents it holds, so memory and store agree. */
 export function createIncidentBook(deps: { store: Store; clock: () => number }): IncidentBook {
   const { store, clock } = deps;
   const open = new Map<string, Tracked>();

@@ -15,6 +15,7 @@ export interface DueWork {
   escalateDue(tracked: Tracked, config: AlertingConfig, now: number): Promise<Tracked>;
 }
 
+/** The timed half of the desk: what a tick owes each incident, on the conversations the book keeps. */
 export function createDueWork(deps: { book: IncidentBook; messenger: IncidentMessenger; logger?: OutboxLogger }): DueWork {
   const { book, messenger } = deps;
   return {

@@ -29,6 +29,10 @@ function breakerLine(incident: Incident): string | undefined {
     : `breaker ${last.breakerId} on ${last.scope} reset at ${when} UTC by ${last.actor}`;
 }
 
+/**
+ * The desk's voice: describes an incident once per message and enqueues it per destination under
+ * an idempotency key, so a replayed trigger is not sent twice; who heard the trigger hears the rest.
+ */
 export function createIncidentMessenger(deps: {
   outbox: Pick<NotificationOutbox, 'enqueue'>;
   conversations: Map<string, Conversation>;
