@@ -2,6 +2,7 @@
 // workspaces pointing the way the picture there draws them, so a shortcut fails `npm run lint`
 // instead of surviving review.
 import { readFileSync } from 'node:fs';
+import { isBuiltin } from 'node:module';
 import { dirname, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -18,13 +19,49 @@ const VOCABULARY_NAMES = new Set(
 );
 /** Where the shared words lived before the vocabulary: an import of one of them from here is a stale habit. */
 const FORMER_HOMES = new Set(['breakers', 'events', 'detector', 'alerting']);
+/** What another app may import of an app: how to start it, nothing of its insides. */
+const START_ENTRY_POINTS = new Map([
+  ['server', '@tollgate/server/start'],
+  ['web', '@tollgate/web/launcher'],
+]);
+/** An app's test support, for another app's tests and dev scripts that need it running. */
+const TEST_SUPPORT = /^@tollgate\/server\/testing(\/[a-z-]+)?$/;
 /** Frameworks that make a module an app: domain packages are importable without a server. */
 const HTTP_FRAMEWORKS = new Set(['fastify', 'next', 'react', 'react-dom']);
+
+/** The packages a package.json declares: `run` its dependencies, `all` with the dev ones too. */
+function declaredIn(path) {
+  const manifest = JSON.parse(readFileSync(path, 'utf8'));
+  const run = new Set(Object.keys(manifest.dependencies ?? {}));
+  return { run, all: new Set([...run, ...Object.keys(manifest.devDependencies ?? {})]) };
+}
+const ROOT_DECLARED = declaredIn(resolve(ROOT, 'package.json'));
+const declaredByWorkspace = new Map();
+
+/** Why `source` is not declared where `from` can rely on it, or undefined when it is. */
+function undeclared(from, source, devTool) {
+  if (source.startsWith('.') || isBuiltin(source)) return undefined;
+  const [scope, name] = source.split('/');
+  const bare = source.startsWith('@') ? `${scope}/${name}` : scope;
+  if (bare === `@tollgate/${from.name}`) return undefined;
+  if (!declaredByWorkspace.has(from.dir)) declaredByWorkspace.set(from.dir, declaredIn(resolve(ROOT, from.dir, 'package.json')));
+  const own = declaredByWorkspace.get(from.dir);
+  if ((devTool ? own.all : own.run).has(bare)) return undefined;
+  // The tool chain (vitest, the type checker, the test stand-ins) is the repository's, declared once at its root.
+  if (scope !== '@tollgate' && (devTool ? ROOT_DECLARED.all : ROOT_DECLARED.run).has(bare)) return undefined;
+  const field = devTool ? 'devDependencies' : 'dependencies';
+  return `${bare} is not declared: add it to ${field} in ${from.dir}/package.json`;
+}
 
 /** "apps/server" or "packages/store" for a file inside a workspace, else undefined (bench/, eslint/). */
 function workspaceOf(path) {
   const [kind, name] = relative(ROOT, path).split(sep);
   return (kind === 'apps' || kind === 'packages') && name !== undefined ? { kind, name, dir: `${kind}/${name}` } : undefined;
+}
+
+/** Tests and dev scripts (the API type generator): they may start a real server and use dev dependencies. */
+function isDevTool(filename) {
+  return filename.includes(`${sep}test${sep}`) || filename.includes(`${sep}scripts${sep}`);
 }
 
 /** What `from` (a workspace) may not import as `source`, or undefined when it may. */
@@ -45,13 +82,18 @@ function refusal(from, source, filename) {
   }
   if (from.kind === 'packages' && APPS.has(name))
     return `a package may not import an app (@tollgate/${name}): move what it needs into a package`;
+  const devTool = isDevTool(filename);
+  const startsIt = source === START_ENTRY_POINTS.get(name) || (devTool && TEST_SUPPORT.test(source));
+  if (from.kind === 'apps' && APPS.has(name) && name !== from.name && !startsIt) {
+    const entry = START_ENTRY_POINTS.get(name) ?? 'it has no start entry point';
+    return `an app imports another app only to start it (${entry}): take domain functions from packages`;
+  }
   if (from.dir === 'packages/vocabulary')
     return 'the vocabulary imports no other Tollgate package: it holds only the words the others share';
   if (from.dir === 'packages/client') return 'the SDK depends on nothing but fetch';
   if (from.dir === 'packages/store' && name === 'panels')
     return 'the store knows no presentation: the panels read the store, not the other way round';
-  // Its tests and the API type generator start a real server; pages and their helpers only call it.
-  const devTool = filename.includes(`${sep}test${sep}`) || filename.includes(`${sep}scripts${sep}`);
+  // Pages and their helpers only call the API.
   if (from.dir === 'apps/web' && !devTool && name !== 'panels') {
     return `the dashboard reaches data only through the API (lib/api.ts and the generated types), not @tollgate/${name}`;
   }
@@ -83,7 +125,10 @@ export default {
     if (from === undefined) return {};
     const check = (node) => {
       if (node.source === null || node.source === undefined || typeof node.source.value !== 'string') return;
-      const message = refusal(from, node.source.value, context.filename) ?? wordsFromElsewhere(from, node);
+      const message =
+        refusal(from, node.source.value, context.filename) ??
+        wordsFromElsewhere(from, node) ??
+        undeclared(from, node.source.value, isDevTool(context.filename));
       if (message !== undefined) context.report({ node: node.source, message });
     };
     return { ImportDeclaration: check, ExportNamedDeclaration: check, ExportAllDeclaration: check, ImportExpression: check };

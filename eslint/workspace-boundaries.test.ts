@@ -38,6 +38,24 @@ describe('workspace boundaries', () => {
       /reaches into apps\/server/,
     ],
     [
+      'the CLI takes a domain function from the server',
+      'apps/cli/src/x.ts',
+      "import { openCore } from '@tollgate/server';",
+      /imports another app only to start it \(@tollgate\/server\/start\)/,
+    ],
+    [
+      "the CLI imports the dashboard's files beside its launcher",
+      'apps/cli/src/x.ts',
+      "import { apiGet } from '@tollgate/web/lib/api';",
+      /imports another app only to start it \(@tollgate\/web\/launcher\)/,
+    ],
+    [
+      "the CLI's running code imports the server's test support",
+      'apps/cli/src/x.ts',
+      "import { openTestServer } from '@tollgate/server/testing';",
+      /imports another app only to start it/,
+    ],
+    [
       "a package reaches into another package's files",
       'packages/alerting/src/x.ts',
       "import { readYaml } from '../../vocabulary/src/yaml-reader.ts';",
@@ -80,12 +98,35 @@ describe('workspace boundaries', () => {
       "export { TRAFFIC_MEASURES } from '@tollgate/store';",
       /only through the API/,
     ],
+    [
+      'a package imports a workspace its package.json does not declare',
+      'packages/detector/src/x.ts',
+      "import { createIncidentDesk } from '@tollgate/alerting';",
+      /@tollgate\/alerting is not declared: add it to dependencies in packages\/detector\/package.json/,
+    ],
+    [
+      'running code imports what only its tests declare',
+      'apps/server/src/x.ts',
+      "import { createSimulator } from '@tollgate/simulator';",
+      /@tollgate\/simulator is not declared: add it to dependencies in apps\/server\/package.json/,
+    ],
+    [
+      "a dashboard test imports a library nobody's package.json declares",
+      'apps/web/test/x.test.ts',
+      "import { something } from 'left-pad';",
+      /left-pad is not declared: add it to devDependencies in apps\/web\/package.json/,
+    ],
   ])('refuses when %s', async (_case, path, code, expected) => {
     expect(await refusals(path, code)).toEqual([expect.stringMatching(expected)]);
   });
 
   it.each([
-    ['the CLI starts the server through its entry point', 'apps/cli/src/x.ts', "import { startPlatform } from '@tollgate/server';"],
+    ['the CLI starts the server through its entry point', 'apps/cli/src/x.ts', "import { startPlatform } from '@tollgate/server/start';"],
+    [
+      'a CLI test starts a server child process',
+      'apps/cli/test/x.test.ts',
+      "import { spawnServer } from '@tollgate/server/testing/child-server';",
+    ],
     ['the CLI starts the dashboard through its entry point', 'apps/cli/src/x.ts', "import { startWeb } from '@tollgate/web/launcher';"],
     [
       'a domain package takes its words from the vocabulary',
@@ -98,6 +139,12 @@ describe('workspace boundaries', () => {
       "import { openTestServer } from '@tollgate/server/testing';",
     ],
     ['the API type generator builds the server', 'apps/web/scripts/x.ts', "import { openTestServer } from '@tollgate/server/testing';"],
+    [
+      'a test imports what its workspace declares for tests',
+      'apps/server/test/x.test.ts',
+      "import { createSimulator } from '@tollgate/simulator';",
+    ],
+    ['a test imports the tool chain declared at the root', 'packages/store/test/x.test.ts', "import { describe } from 'vitest';"],
     ['a package imports within itself', 'packages/breakers/src/x.ts', "import { createDecider } from './decide.ts';"],
   ])('allows %s', async (_case, path, code) => {
     expect(await refusals(path, code)).toEqual([]);

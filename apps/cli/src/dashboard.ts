@@ -1,4 +1,4 @@
-import { readEnvValues } from '@tollgate/server';
+import { readEnvValues } from '@tollgate/server/start';
 import { startWeb, type WebServer } from '@tollgate/web/launcher';
 
 /**

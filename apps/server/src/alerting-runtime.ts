@@ -9,35 +9,35 @@ import type { Agent } from 'node:https';
 import { resolve } from 'node:path';
 import cron, { type ScheduledTask } from 'node-cron';
 import {
+  alertOf,
   createIncidentDesk,
+  createPlannedEventRegistry,
   createNotificationOutbox,
   createPagerDutyNotifier,
   createSilenceRegistry,
   createSlackNotifier,
   createWebhookNotifier,
-  composeSpendDigest,
   formatRuleError,
   lenientEnv,
   unreachableTargets,
   unsetPagerDutyVariables,
   type UnreachableTarget,
   watchRules,
-  type AlertInput,
   type AlertingConfig,
   type IncidentDesk,
   type NotificationOutbox,
   type Notifier,
   type ObserveOutcome,
   type OutboxLogger,
+  type PlannedEventRegistry,
   type RulesWatcher,
   type SilenceRegistry,
 } from '@tollgate/alerting';
 import type { BreakerChange } from '@tollgate/breakers';
 import { describeScope } from '@tollgate/vocabulary';
-import type { Anomaly, AnomalyChange, Budget } from '@tollgate/detector';
-import { listIncidents, scopeSpend, type Store } from '@tollgate/store';
-import { createPlannedEventRegistry, type PlannedEventRegistry } from './planned-event-registry.ts';
-import { spendReport } from '@tollgate/spend';
+import type { AnomalyChange, Budget } from '@tollgate/detector';
+import type { Store } from '@tollgate/store';
+import { sendDailyDigest } from '@tollgate/spend';
 
 /** How often due notifications, escalations and incident money are looked at. */
 const ALERTING_TICK_MS = 5_000;
@@ -97,25 +97,6 @@ export interface AlertingOptions {
   egress: EgressGuard;
 }
 
-/** The detector's anomaly as alert routing sees it. */
-export function alertOf(anomaly: Anomaly): AlertInput {
-  return {
-    id: anomaly.id,
-    kind: anomaly.kind,
-    severity: anomaly.severity,
-    state: anomaly.state,
-    scope: anomaly.scope,
-    action: anomaly.action,
-    summary: anomaly.summary,
-    costPerHourUsd: anomaly.costPerHourUsd,
-    observed: anomaly.observed,
-    expected: anomaly.expected,
-    openedAt: anomaly.openedAt,
-    updatedAt: anomaly.updatedAt,
-    ...(anomaly.resolvedAt === undefined ? {} : { resolvedAt: anomaly.resolvedAt }),
-  };
-}
-
 /** Where notifications link: the dashboard's incident pages. */
 function dashboardUrlFrom(env: NodeJS.ProcessEnv): string {
   return env.TOLLGATE_DASHBOARD_URL || `http://localhost:${env.WEB_PORT ?? 3000}`;
@@ -144,6 +125,73 @@ function notifiersFrom(options: AlertingOptions, clock: () => number): Notifier[
   return notifiers;
 }
 
+/** Judges the owners' webhooks when the rules load, so a refused one shows in GET /v1/rules before an incident needs it. */
+async function checkOwnerWebhooks(
+  config: AlertingConfig,
+  status: RulesStatus,
+  deps: Pick<AlertingOptions, 'egress' | 'logger'>,
+): Promise<void> {
+  const refused: RulesStatus['refusedWebhooks'] = [];
+  for (const owner of config.owners.values()) {
+    if (owner.webhook === undefined) continue;
+    const decision = await deps.egress.check(owner.webhook);
+    if (!decision.allowed) refused.push({ owner: owner.name, url: owner.webhook, reason: decision.detail });
+  }
+  status.refusedWebhooks = refused;
+  // The rules page's banner lists every destination that cannot be paged, a refused webhook among them.
+  status.unreachable = [
+    ...status.unreachable,
+    ...refused.map((r) => ({
+      owner: r.owner,
+      channel: 'webhook' as const,
+      target: r.url,
+      reason: `refused by the egress guard: ${r.reason}`,
+    })),
+  ];
+  if (refused.length > 0)
+    deps.logger.warn(
+      { webhooks: refused },
+      "owners' webhooks refused by the egress guard (TOLLGATE_EGRESS_ALLOW): those notifications will fail",
+    );
+}
+
+/**
+ * Watches the rules folder: a good load replaces the rules in force and says what cannot be
+ * reached; a bad edit keeps the last good rules, its errors on GET /v1/rules.
+ */
+function watchAlertRules(options: AlertingOptions, status: RulesStatus, clock: () => number): Promise<RulesWatcher> {
+  const { env, logger } = options;
+  const { dir } = status;
+  return watchRules({
+    dir,
+    // An unset PagerDuty key must not stop routing: everything else still reaches its owner.
+    env: lenientEnv(env),
+    onChange: (config) => {
+      status.loadedAt = clock();
+      status.files = config.files;
+      status.unsetVariables = unsetPagerDutyVariables(config);
+      status.unreachable = unreachableTargets(config, {
+        slack: Boolean(env.SLACK_BOT_TOKEN),
+        webhook: Boolean(env.TOLLGATE_ALERT_WEBHOOK_SECRET),
+      });
+      delete status.lastError;
+      logger.info({ dir, files: config.files.length, owners: config.owners.size }, 'alert rules loaded');
+      if (status.unsetVariables.length > 0) {
+        logger.warn(
+          { variables: status.unsetVariables },
+          `PagerDuty routing keys not set (${status.unsetVariables.join(', ')}): those pages will fail until they are`,
+        );
+      }
+      checkOwnerWebhooks(config, status, options).catch((error) => logger.error({ err: error }, 'owner webhook check failed'));
+    },
+    onError: (errors) => {
+      status.lastError = { at: clock(), errors: errors.map(formatRuleError) };
+      const keeping = status.loadedAt !== undefined ? 'keeping the last good rules' : 'no rules are in force: anomalies are not routed';
+      logger.warn({ dir, errors: status.lastError.errors }, `alert rules have errors; ${keeping}`);
+    },
+  });
+}
+
 export function createAlertingRuntime(options: AlertingOptions): AlertingRuntime {
   const { store, env, logger } = options;
   const clock = options.clock ?? Date.now;
@@ -153,32 +201,6 @@ export function createAlertingRuntime(options: AlertingOptions): AlertingRuntime
   let timer: NodeJS.Timeout | undefined;
   let digestTask: ScheduledTask | undefined;
   let ticking: Promise<void> | undefined;
-
-  /** Judges the owners' webhooks when the rules load, so a refused one shows in GET /v1/rules before an incident needs it. */
-  async function checkOwnerWebhooks(config: AlertingConfig): Promise<void> {
-    const refused: RulesStatus['refusedWebhooks'] = [];
-    for (const owner of config.owners.values()) {
-      if (owner.webhook === undefined) continue;
-      const decision = await options.egress.check(owner.webhook);
-      if (!decision.allowed) refused.push({ owner: owner.name, url: owner.webhook, reason: decision.detail });
-    }
-    status.refusedWebhooks = refused;
-    // The rules page's banner lists every destination that cannot be paged, a refused webhook among them.
-    status.unreachable = [
-      ...status.unreachable,
-      ...refused.map((r) => ({
-        owner: r.owner,
-        channel: 'webhook' as const,
-        target: r.url,
-        reason: `refused by the egress guard: ${r.reason}`,
-      })),
-    ];
-    if (refused.length > 0)
-      logger.warn(
-        { webhooks: refused },
-        "owners' webhooks refused by the egress guard (TOLLGATE_EGRESS_ALLOW): those notifications will fail",
-      );
-  }
 
   const silences = createSilenceRegistry({ store, clock });
   const planned = createPlannedEventRegistry({ store, clock });
@@ -213,59 +235,8 @@ export function createAlertingRuntime(options: AlertingOptions): AlertingRuntime
     await desk!.tick();
   }
 
-  async function sendDigest(dayStartMs: number): Promise<number> {
-    const config = watcher?.current();
-    const channels = [...(config?.owners.values() ?? [])]
-      .filter((owner) => owner.role === 'finance' && owner.slack !== undefined)
-      .map((owner) => owner.slack!);
-    if (channels.length === 0) return 0;
-    const dayEndMs = dayStartMs + DAY_MS;
-    const day = new Date(dayStartMs).toISOString().slice(0, 10);
-    const report = await spendReport(store, { fromMs: dayStartMs, toMs: dayEndMs, nowMs: dayEndMs, budgets: options.budgets ?? [] });
-    const [[weekUsd = 0] = []] = await scopeSpend(store, { sinceMs: [dayStartMs - 7 * DAY_MS], toMs: dayStartMs, scopes: [{}] });
-    const incidents = await listIncidents(store, { fromMs: dayStartMs, toMs: dayEndMs, limit: 1_000 });
-    const digest = composeSpendDigest({
-      day,
-      totalUsd: report.totalUsd,
-      billedUsd: report.billedUsd,
-      sends: report.sends,
-      previousDailyUsd: weekUsd / 7,
-      byCountry: report.byCountry,
-      byProvider: report.byProvider,
-      byApp: report.byApp,
-      month: report.month,
-      incidents: incidents.map((incident) => ({
-        id: incident.id,
-        title: incident.title,
-        spendUsd: incident.spend_usd,
-        preventedUsd: incident.prevented_usd,
-      })),
-    });
-    let enqueued = 0;
-    for (const channel of channels) {
-      const result = await outbox.enqueue({
-        id: `digest:${day}:slack:${channel}`,
-        incidentId: `digest-${day}`,
-        channel: 'slack',
-        target: channel,
-        event: 'digest',
-        message: {
-          incidentId: `digest-${day}`,
-          title: digest.title,
-          owner: 'finance',
-          severity: 'low',
-          state: 'resolved',
-          kinds: [],
-          where: 'all traffic',
-          costPerHourUsd: 0,
-          text: digest.text,
-          evidence: [],
-        },
-      });
-      if (result.enqueued) enqueued += 1;
-    }
-    return enqueued;
-  }
+  const sendDigest = (dayStartMs: number) =>
+    sendDailyDigest({ store, outbox, config: watcher?.current(), budgets: options.budgets ?? [], dayStartMs });
 
   return {
     desk,
@@ -302,34 +273,7 @@ export function createAlertingRuntime(options: AlertingOptions): AlertingRuntime
     sendDigest,
 
     async start() {
-      watcher = await watchRules({
-        dir,
-        // An unset PagerDuty key must not stop routing: everything else still reaches its owner.
-        env: lenientEnv(env),
-        onChange: (config) => {
-          status.loadedAt = clock();
-          status.files = config.files;
-          status.unsetVariables = unsetPagerDutyVariables(config);
-          status.unreachable = unreachableTargets(config, {
-            slack: Boolean(env.SLACK_BOT_TOKEN),
-            webhook: Boolean(env.TOLLGATE_ALERT_WEBHOOK_SECRET),
-          });
-          delete status.lastError;
-          logger.info({ dir, files: config.files.length, owners: config.owners.size }, 'alert rules loaded');
-          if (status.unsetVariables.length > 0) {
-            logger.warn(
-              { variables: status.unsetVariables },
-              `PagerDuty routing keys not set (${status.unsetVariables.join(', ')}): those pages will fail until they are`,
-            );
-          }
-          checkOwnerWebhooks(config).catch((error) => logger.error({ err: error }, 'owner webhook check failed'));
-        },
-        onError: (errors) => {
-          status.lastError = { at: clock(), errors: errors.map(formatRuleError) };
-          const keeping = status.loadedAt !== undefined ? 'keeping the last good rules' : 'no rules are in force: anomalies are not routed';
-          logger.warn({ dir, errors: status.lastError.errors }, `alert rules have errors; ${keeping}`);
-        },
-      });
+      watcher = await watchAlertRules(options, status, clock);
       await silences.refresh();
       await planned.refresh();
       await desk!.start();

@@ -7,6 +7,7 @@ import type { Keyring, Sessions, Users } from '@tollgate/access';
 import type { Identity } from './core.ts';
 import type { DecisionRuntime } from './decision-runtime.ts';
 import { ERROR_BODY_SCHEMA, TollgateError } from './errors.ts';
+import { ROUTE_VIEW_SCHEMA } from './plugins/rules-view.schema.ts';
 import type { ServerMetrics } from './metrics.ts';
 import { breakerRoutes } from './plugins/breakers.routes.ts';
 import { collectorRoutes } from './plugins/collectors.routes.ts';
@@ -95,6 +96,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ajv: { customOptions: { removeAdditional: false } },
   });
   app.addSchema(ERROR_BODY_SCHEMA);
+  app.addSchema(ROUTE_VIEW_SCHEMA);
   await app.register(swagger, {
     openapi: {
       info: {

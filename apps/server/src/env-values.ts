@@ -1,7 +1,7 @@
 import cron from 'node-cron';
 import { retentionFromEnv } from '@tollgate/store';
 import { DEFAULT_BODY_LIMIT_BYTES } from './build-app.ts';
-import { demoBackfillMs } from './demo-feed.ts';
+import { demoBackfillMs } from '@tollgate/demo';
 
 /** The values of the environment that are read as numbers or parsed, checked before anything starts. */
 export interface EnvValues {

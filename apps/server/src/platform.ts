@@ -1,18 +1,26 @@
 import pino from 'pino';
 import { DEFAULT_DETECTOR_CONFIG } from '@tollgate/detector';
-import { createVerifyLimiter, DEFAULT_BREAKER_POLICY, loadPolicyFile, type VelocityLimiter, type VerifyLimiter } from '@tollgate/breakers';
-import { createEgressGuard, parseEgressAllow } from '@tollgate/egress';
+import {
+  createVerifyLimiter,
+  DEFAULT_BREAKER_POLICY,
+  loadPolicyFile,
+  type BreakerPolicy,
+  type VelocityLimiter,
+  type VerifyLimiter,
+} from '@tollgate/breakers';
+import { createEgressGuard, parseEgressAllow, type EgressGuard } from '@tollgate/egress';
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from './build-app.ts';
-import { createKeyring, createSessions, createUsers } from '@tollgate/access';
-import { adminKeyFrom, openCore, type Core } from './core.ts';
+import { buildApp, type AppConfig } from './build-app.ts';
+import { createKeyring, createSessions, createUsers, type Keyring, type Sessions } from '@tollgate/access';
+import { loadBudgetsFile } from '@tollgate/spend';
+import { openCore, type Core } from '@tollgate/core';
+import { adminKeyFrom } from './core.ts';
 import { createDecisionRuntime } from './decision-runtime.ts';
 import { createDetectionRuntime } from './detection-runtime.ts';
-import { createAlertingRuntime } from './alerting-runtime.ts';
-import { loadBudgetsFile } from './budgets-file.ts';
-import { createDecideGate, demoBackfillMs, startDemoFeed } from './demo-feed.ts';
-import { replayDetection } from './detection-replay.ts';
-import { readEnvValues } from './env-values.ts';
+import { createAlertingRuntime, type AlertingRuntime } from './alerting-runtime.ts';
+import { createDecideGate, demoBackfillMs, replayDetection } from '@tollgate/demo';
+import { startDemoFeed } from './demo-feed.ts';
+import { readEnvValues, type EnvValues } from './env-values.ts';
 import { createServerMetrics } from './metrics.ts';
 import { loadProxyFile } from './proxy-file.ts';
 import { createProxyRuntime } from './proxy-runtime.ts';
@@ -44,6 +52,166 @@ export interface Platform {
 // Keys and sessions created (or revoked) through another instance or the CLI count here within this delay.
 const KEY_RELOAD_MS = 30_000;
 
+type Logger = pino.Logger;
+
+/** The state a node shares with the others through Redis (REDIS_URL), opened as its roles need it. */
+interface SharedState {
+  dedup?: SharedDedup;
+  velocity?: SharedVelocity;
+  verify?: SharedVerify;
+}
+
+/** Event ids shared by the ingest nodes, so a batch retried against another node counts once. */
+function openSharedDedup(env: NodeJS.ProcessEnv, roles: ReadonlySet<NodeRole>, windowMs: number, logger: Logger): SharedDedup | undefined {
+  if (!env.REDIS_URL || !roles.has('ingest')) return undefined;
+  return createSharedDedup({
+    url: env.REDIS_URL,
+    windowMs,
+    onStatusChange: (status) =>
+      status.ok
+        ? logger.info('event ids deduplicated across nodes through Redis')
+        : logger.warn({ detail: status.detail }, 'event ids deduplicated per node'),
+  });
+}
+
+/** Users, sessions and API keys, with the bootstrap admin key. */
+async function openAccess(store: Core['store'], env: NodeJS.ProcessEnv, dataDir: string) {
+  const adminKey = adminKeyFrom(env, dataDir);
+  const users = await createUsers({ store, bootstrapAdminPassword: adminKey.key });
+  const sessions = await createSessions({ store });
+  const keyring = await createKeyring({ store, adminKey: adminKey.key, sessions });
+  return { adminKey, users, sessions, keyring };
+}
+
+/** Shares a node's verify ladders through Redis: the nodes that decide read them, the ones that ingest feed them. */
+function verifySharing(env: NodeJS.ProcessEnv, shared: SharedState, outcomeWindowMs: number, logger: Logger) {
+  return (local: VerifyLimiter): VerifyLimiter => {
+    shared.verify = createSharedVerify({
+      url: env.REDIS_URL!,
+      local,
+      clock: Date.now,
+      outcomeWindowMs,
+      onStatusChange: (status) =>
+        status.ok
+          ? logger.info('verify ladders shared through Redis')
+          : logger.warn({ detail: status.detail }, 'verify ladders not shared'),
+      onError: (error) => logger.warn({ err: error }, 'verify ladder sharing'),
+    });
+    return shared.verify.limiter;
+  };
+}
+
+/** The breaker registry and decider: decide serves from it, detect trips through it, web changes breakers by hand. */
+async function startDecisions(deps: {
+  env: NodeJS.ProcessEnv;
+  roles: ReadonlySet<NodeRole>;
+  core: Core;
+  policy: BreakerPolicy | undefined;
+  egress: EgressGuard;
+  alerting: AlertingRuntime | undefined;
+  shared: SharedState;
+  shareVerify: (local: VerifyLimiter) => VerifyLimiter;
+  logger: Logger;
+}) {
+  const { env, roles, shared, logger } = deps;
+  if (!roles.has('decide') && !roles.has('detect') && !roles.has('web')) return undefined;
+  const decisions = createDecisionRuntime({
+    store: deps.core.store,
+    identity: deps.core.identity,
+    policy: deps.policy,
+    egress: deps.egress,
+    // Timed transitions are written and announced once, by the single active detect node.
+    tick: roles.has('detect'),
+    ...(env.REDIS_URL && {
+      shareVelocity: (local: VelocityLimiter) => {
+        shared.velocity = createSharedVelocity({
+          url: env.REDIS_URL!,
+          local,
+          config: (deps.policy ?? DEFAULT_BREAKER_POLICY).velocity,
+          clock: Date.now,
+          onStatusChange: (status) =>
+            status.ok
+              ? logger.info('velocity counters shared through Redis')
+              : logger.warn({ detail: status.detail }, 'velocity counters not shared'),
+        });
+        return shared.velocity.limiter;
+      },
+    }),
+    ...(env.REDIS_URL && roles.has('decide') && { shareVerify: deps.shareVerify }),
+    onError: (error) => logger.error({ err: error }, 'decision runtime error'),
+    onBreakerChange: async (change) => deps.alerting?.breakerChanged(change),
+  });
+  await decisions.start();
+  return decisions;
+}
+
+/** The fastify app's settings from the environment. */
+function appConfig(env: NodeJS.ProcessEnv, values: EnvValues, version: string, logLevel: string): AppConfig {
+  return {
+    bodyLimitBytes: values.maxBodyBytes,
+    twilioAuthToken: env.TWILIO_AUTH_TOKEN || undefined,
+    publicUrl: env.TOLLGATE_PUBLIC_URL || undefined,
+    trustedProxies: env.TOLLGATE_TRUSTED_PROXIES || undefined,
+    version,
+    logLevel,
+  };
+}
+
+/** Keys and sessions created or revoked elsewhere (another node, the CLI) are picked up on a timer. */
+function reloadKeysOnTimer(access: { keyring: Keyring; sessions: Sessions }, logger: Logger): NodeJS.Timeout {
+  const timer = setInterval(
+    () =>
+      Promise.all([access.keyring.reload(), access.sessions.reload()]).catch((error) =>
+        logger.warn({ err: error }, 'key and session reload failed'),
+      ),
+    KEY_RELOAD_MS,
+  );
+  timer.unref();
+  return timer;
+}
+
+/** A provider proxy's rate cards and upstreams, reached through the egress guard. */
+async function startProxy(store: Core['store'], env: NodeJS.ProcessEnv, egress: EgressGuard, logger: Logger) {
+  const proxy = createProxyRuntime({
+    store,
+    config: loadProxyFile(env),
+    env,
+    // Upstreams are the operator's, but a provider URL that resolves inside the network is refused like a webhook's.
+    egress,
+    onError: (error) => logger.warn({ err: error }, 'rate cards not read for the provider proxy'),
+  });
+  await proxy.start();
+  return proxy;
+}
+
+/** Shutdown: stop intake (the demo, then the API), then the runtimes, then flush the ingestor and close the store. */
+async function stopInOrder(parts: {
+  keyReload: NodeJS.Timeout;
+  demo: { stop(): Promise<void> } | undefined;
+  app: FastifyInstance;
+  proxy: { stop(): void } | undefined;
+  detection: { stop(): Promise<void> } | undefined;
+  decisions: { stop(): Promise<void> } | undefined;
+  shared: SharedState;
+  alerting: AlertingRuntime | undefined;
+  egress: EgressGuard;
+  core: Core;
+}): Promise<void> {
+  clearInterval(parts.keyReload);
+  await parts.demo?.stop();
+  await parts.app.close();
+  parts.proxy?.stop();
+  await parts.detection?.stop();
+  await parts.decisions?.stop();
+  await parts.shared.velocity?.close();
+  await parts.shared.verify?.close();
+  await parts.alerting?.stop();
+  await parts.egress.close();
+  // After the ingestor's last flush, whose ids are committed through it.
+  await parts.core.close();
+  parts.shared.dedup?.close();
+}
+
 /** Starts the API server (and the demo feed when asked) on the configured store and port. */
 export async function startPlatform(options: PlatformOptions): Promise<Platform> {
   const { env } = options;
@@ -52,33 +220,20 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
   const logLevel = env.LOG_LEVEL ?? 'info';
   const logger = pino({ level: logLevel });
   let core: Core | undefined;
-  let sharedVelocity: SharedVelocity | undefined;
-  let sharedVerify: SharedVerify | undefined;
-  // Event ids shared by the ingest nodes, so a batch retried against another node counts once.
   const dedupWindowMs = dedupWindowFromEnv(env);
-  const sharedDedup: SharedDedup | undefined =
-    env.REDIS_URL && roles.has('ingest')
-      ? createSharedDedup({
-          url: env.REDIS_URL,
-          windowMs: dedupWindowMs,
-          onStatusChange: (status) =>
-            status.ok
-              ? logger.info('event ids deduplicated across nodes through Redis')
-              : logger.warn({ detail: status.detail }, 'event ids deduplicated per node'),
-        })
-      : undefined;
+  const shared: SharedState = { dedup: openSharedDedup(env, roles, dedupWindowMs, logger) };
   const metrics = createServerMetrics({
     pendingEvents: () => core?.ingestor.pendingEvents() ?? 0,
-    velocitySharing: () => sharedVelocity?.status(),
-    verifySharing: () => sharedVerify && { ...sharedVerify.status(), received: sharedVerify.received() },
-    eventDedupShared: () => (roles.has('ingest') ? sharedDedup?.status().ok === true : undefined),
+    velocitySharing: () => shared.velocity?.status(),
+    verifySharing: () => shared.verify && { ...shared.verify.status(), received: shared.verify.received() },
+    eventDedupShared: () => (roles.has('ingest') ? shared.dedup?.status().ok === true : undefined),
   });
   core = await openCore(env, {
     metrics: metrics.ingest,
     ingest: { dedupWindowMs },
-    ...(sharedDedup && { ledger: sharedDedup.ledger }),
+    ...(shared.dedup && { ledger: shared.dedup.ledger }),
   }).catch((error) => {
-    sharedDedup?.close();
+    shared.dedup?.close();
     throw error;
   });
   const { store, ingestor, dataDir } = core;
@@ -86,74 +241,16 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     logger.warn({ minutes: core.minutesRepaired }, 'previous process stopped uncleanly: rebuilt the rollup minutes it was writing');
   }
   try {
-    const adminKey = adminKeyFrom(env, dataDir);
-    const users = await createUsers({ store, bootstrapAdminPassword: adminKey.key });
-    const sessions = await createSessions({ store });
-    const keyring = await createKeyring({ store, adminKey: adminKey.key, sessions });
+    const access = await openAccess(store, env, dataDir);
     const policy = loadPolicyFile(env);
     const budgets = loadBudgetsFile(env);
-    const demoBackfill = options.demo && roles.has('ingest') ? demoBackfillMs(env) : 0;
-    // Verify ladders shared by the nodes that decide, and fed by the ones that ingest (REDIS_URL).
-    const shareVerify = (local: VerifyLimiter): VerifyLimiter => {
-      sharedVerify = createSharedVerify({
-        url: env.REDIS_URL!,
-        local,
-        clock: Date.now,
-        outcomeWindowMs: dedupWindowMs,
-        onStatusChange: (status) =>
-          status.ok
-            ? logger.info('verify ladders shared through Redis')
-            : logger.warn({ detail: status.detail }, 'verify ladders not shared'),
-        onError: (error) => logger.warn({ err: error }, 'verify ladder sharing'),
-      });
-      return sharedVerify.limiter;
-    };
+    const shareVerify = verifySharing(env, shared, dedupWindowMs, logger);
     // Webhooks, owners' alert webhooks and the proxy's upstreams reach internal addresses only where the operator allows it.
     const egress = createEgressGuard({ allow: parseEgressAllow(env.TOLLGATE_EGRESS_ALLOW) });
     const alerting = roles.has('notify') ? createAlertingRuntime({ store, env, logger, budgets, egress }) : undefined;
     await alerting?.start();
-    // Decide serves from the registry, detect trips through it, web changes breakers by hand.
-    const decisions =
-      roles.has('decide') || roles.has('detect') || roles.has('web')
-        ? createDecisionRuntime({
-            store,
-            identity: core.identity,
-            policy,
-            egress,
-            // Timed transitions are written and announced once, by the single active detect node.
-            tick: roles.has('detect'),
-            ...(env.REDIS_URL && {
-              shareVelocity: (local: VelocityLimiter) => {
-                sharedVelocity = createSharedVelocity({
-                  url: env.REDIS_URL!,
-                  local,
-                  config: (policy ?? DEFAULT_BREAKER_POLICY).velocity,
-                  clock: Date.now,
-                  onStatusChange: (status) =>
-                    status.ok
-                      ? logger.info('velocity counters shared through Redis')
-                      : logger.warn({ detail: status.detail }, 'velocity counters not shared'),
-                });
-                return sharedVelocity.limiter;
-              },
-            }),
-            ...(env.REDIS_URL && roles.has('decide') && { shareVerify }),
-            onError: (error) => logger.error({ err: error }, 'decision runtime error'),
-            onBreakerChange: async (change) => alerting?.breakerChanged(change),
-          })
-        : undefined;
-    await decisions?.start();
-    const proxy = roles.has('decide')
-      ? createProxyRuntime({
-          store,
-          config: loadProxyFile(env),
-          env,
-          // Upstreams are the operator's, but a provider URL that resolves inside the network is refused like a webhook's.
-          egress,
-          onError: (error) => logger.warn({ err: error }, 'rate cards not read for the provider proxy'),
-        })
-      : undefined;
-    await proxy?.start();
+    const decisions = await startDecisions({ env, roles, core, policy, egress, alerting, shared, shareVerify, logger });
+    const proxy = roles.has('decide') ? await startProxy(store, env, egress, logger) : undefined;
     const detectorConfig = { ...DEFAULT_DETECTOR_CONFIG, budgets };
     const detection = roles.has('detect')
       ? createDetectionRuntime({
@@ -171,9 +268,9 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     if (!demoOn) detection?.start();
     const readiness = createReadiness({
       store,
-      velocitySharing: () => sharedVelocity?.status(),
-      verifySharing: () => sharedVerify?.status(),
-      eventDedup: { ingests: roles.has('ingest'), shared: sharedDedup },
+      velocitySharing: () => shared.velocity?.status(),
+      verifySharing: () => shared.verify?.status(),
+      eventDedup: { ingests: roles.has('ingest'), shared: shared.dedup },
     });
     // A node that ingests without deciding still hands the verify outcomes it stores to the deciding nodes.
     const collected =
@@ -184,6 +281,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
             core.identity,
           )
         : ingestor;
+    const { adminKey, users, sessions, keyring } = access;
     const app = await buildApp({
       store,
       ingestor: collected,
@@ -198,28 +296,16 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       sessions,
       metrics,
       readiness,
-      config: {
-        bodyLimitBytes: values.maxBodyBytes,
-        twilioAuthToken: env.TWILIO_AUTH_TOKEN || undefined,
-        publicUrl: env.TOLLGATE_PUBLIC_URL || undefined,
-        trustedProxies: env.TOLLGATE_TRUSTED_PROXIES || undefined,
-        version: options.version,
-        logLevel,
-      },
+      config: appConfig(env, values, options.version, logLevel),
     });
-    const keyReload = setInterval(
-      () =>
-        Promise.all([keyring.reload(), sessions.reload()]).catch((error) => logger.warn({ err: error }, 'key and session reload failed')),
-      KEY_RELOAD_MS,
-    );
-    keyReload.unref();
+    const keyReload = reloadKeysOnTimer(access, logger);
     const url = await app.listen({ port: values.port, host: values.host });
     const demo = demoOn
       ? startDemoFeed({
           ingestor,
           store,
           logger,
-          backfillMs: demoBackfill,
+          backfillMs: demoBackfillMs(env),
           // Its sends ask the decision API like a service's, when this node decides.
           ...(roles.has('decide') && { gate: createDecideGate({ baseUrl: url, apiKey: adminKey.key, logger }) }),
           ...(detection &&
@@ -238,28 +324,14 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       dataDir,
       roles,
       close() {
-        closing ??= (async () => {
-          clearInterval(keyReload);
-          await demo?.stop();
-          await app.close();
-          proxy?.stop();
-          await detection?.stop();
-          await decisions?.stop();
-          await sharedVelocity?.close();
-          await sharedVerify?.close();
-          await alerting?.stop();
-          await egress.close();
-          // After the ingestor's last flush, whose ids are committed through it.
-          await core!.close();
-          sharedDedup?.close();
-        })();
+        closing ??= stopInOrder({ keyReload, demo, app, proxy, detection, decisions, shared, alerting, egress, core: core! });
         return closing;
       },
     };
   } catch (error) {
-    await sharedVerify?.close();
+    await shared.verify?.close();
     await core.close();
-    sharedDedup?.close();
+    shared.dedup?.close();
     throw error;
   }
 }

@@ -8,7 +8,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { detectorTraffic } from '@tollgate/store';
 import type { SimSend } from '@tollgate/simulator';
-import { demoBackfillMs, demoFeedScenarios, startDemoFeed } from '../src/demo-feed.ts';
+import { startDemoFeed } from '../src/demo-feed.ts';
 import { openTestServer, type TestServer } from './support/test-server.ts';
 
 const HOUR = 3_600_000;
@@ -122,25 +122,4 @@ describe('demo backfill', () => {
     expect(social.reduce((n, row) => n + row.sends + row.verify_attempts, 0)).toBe(0);
     expect(byApp.reduce((n, row) => n + row.sends, 0)).toBe(asked.filter((send) => send.app !== 'social').length);
   }, 90_000);
-
-  it("plans IAM's verify brute force into the demo: one in the backfill an hour back, one live five minutes in", () => {
-    const bruteforce = demoFeedScenarios(NOW - 48 * HOUR, NOW, 48 + 24)
-      .filter((s) => s.kind === 'verify_bruteforce')
-      .map((s) => s.startMs - NOW);
-    expect(bruteforce).toEqual(expect.arrayContaining([-HOUR, 5 * 60_000]));
-  });
-
-  it.each([
-    [{}, 48 * HOUR],
-    [{ TOLLGATE_DEMO_BACKFILL_HOURS: '0' }, 0],
-    [{ TOLLGATE_DEMO_BACKFILL_HOURS: '48' }, 48 * HOUR],
-  ])('sizes the backfill from the environment (%o)', (env, ms) => {
-    expect(demoBackfillMs(env)).toBe(ms);
-  });
-
-  it.each(['1.5', '-2', 'two days', '100000'])('refuses TOLLGATE_DEMO_BACKFILL_HOURS=%s', (value) => {
-    expect(() => demoBackfillMs({ TOLLGATE_DEMO_BACKFILL_HOURS: value })).toThrow(
-      /TOLLGATE_DEMO_BACKFILL_HOURS must be a whole number of hours/,
-    );
-  });
 });

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import twilio from 'twilio';
 import { Vonage } from '@vonage/server-sdk';
-import { openCore } from '../src/core.ts';
+import { openCore } from '@tollgate/core';
 import { spawnServer } from './support/child-server.ts';
 import { RIGHT_CODE, startProviderStandIn, type ProviderStandIn } from './support/provider-stand-in.ts';
 import { RULES_DIR, TEST_ADMIN_KEY, TEST_HMAC_KEY } from './support/test-server.ts';

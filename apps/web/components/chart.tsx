@@ -33,6 +33,34 @@ const valueOf = (field: string) => (row: Row) => row[field];
 const MARGIN = { top: 8, right: 16, bottom: 0, left: 0 };
 
 /** A line, area or bar chart of panel rows; the x axis is time when `x` is `ts`, else categories. */
+/**
+ * Bars stand on categories (one slot per bucket), so the first and last bars sit inside the plot
+ * instead of half under the axis; lines and areas run on a time scale.
+ */
+function xAxisProps(kind: 'line' | 'area' | 'bar', x: string, tick: ((value: number) => string) | undefined) {
+  if (tick === undefined) return { dataKey: x, type: 'category' as const };
+  if (kind === 'bar') return { dataKey: x, type: 'category' as const, tickFormatter: (value: unknown) => tick(Number(value)) };
+  return {
+    dataKey: x,
+    type: 'number' as const,
+    domain: ['dataMin', 'dataMax'] as ['dataMin', 'dataMax'],
+    scale: 'time' as const,
+    tickFormatter: tick,
+  };
+}
+
+/**
+ * A share reads against the whole 0-100 % scale; an axis stretched to the data exaggerates noise.
+ * Past 100 % (a time as a share of its target) the axis grows to show it.
+ */
+function yAxisProps(unit: PanelSeries['unit'], locale: string) {
+  return {
+    tickFormatter: (v: number) => formatUnit(unit, v, locale),
+    width: unit === 'money' ? 72 : 56,
+    ...(unit === 'percent' && { domain: [0, (dataMax: number) => Math.max(1, dataMax)] as [number, (dataMax: number) => number] }),
+  };
+}
+
 export function Chart({
   kind,
   rows,
@@ -58,27 +86,9 @@ export function Chart({
         rows.map((r) => r.ts as number),
       )
     : undefined;
-  // Bars stand on categories (one slot per bucket), so the first and last bars sit inside the plot
-  // instead of half under the axis; lines and areas run on a time scale.
-  const xProps = !isTime
-    ? { dataKey: x, type: 'category' as const }
-    : kind === 'bar'
-      ? { dataKey: x, type: 'category' as const, tickFormatter: (value: unknown) => tick!(Number(value)) }
-      : {
-          dataKey: x,
-          type: 'number' as const,
-          domain: ['dataMin', 'dataMax'] as ['dataMin', 'dataMax'],
-          scale: 'time' as const,
-          tickFormatter: tick,
-        };
+  const xProps = xAxisProps(kind, x, tick);
   const unit = series[0]!.unit;
-  // A share reads against the whole 0-100 % scale; an axis stretched to the data exaggerates noise.
-  // Past 100 % (a time as a share of its target) the axis grows to show it.
-  const yProps = {
-    tickFormatter: (v: number) => formatUnit(unit, v, locale),
-    width: unit === 'money' ? 72 : 56,
-    ...(unit === 'percent' && { domain: [0, (dataMax: number) => Math.max(1, dataMax)] as [number, (dataMax: number) => number] }),
-  };
+  const yProps = yAxisProps(unit, locale);
   const tooltip = (
     <Tooltip
       labelFormatter={(label) =>

@@ -1,20 +1,14 @@
 import Link from 'next/link';
 import { api } from '../lib/api.ts';
-
-interface Unreachable {
-  owner: string;
-  channel: string;
-  target: string;
-  reason: string;
-}
+import type { RulesAnswer } from '../lib/api-types.ts';
 
 /**
  * Owners that would not hear about an incident now (a PagerDuty key unset, Slack without a token):
  * said where on-call looks first, so nobody believes someone was paged.
  */
 export async function UnreachableBanner() {
-  const rules = await api<{ unreachable?: Unreachable[] }>('/v1/rules');
-  const targets = rules.ok ? (rules.data.unreachable ?? []) : [];
+  const rules = await api<RulesAnswer>('/v1/rules');
+  const targets = rules.ok ? rules.data.unreachable : [];
   if (targets.length === 0) return null;
   const owners = [...new Set(targets.map((t) => t.owner))];
   const settings = [...new Set(targets.map((t) => t.reason.split(' ')[0]!))];

@@ -2746,12 +2746,12 @@ export interface paths {
                             expires_at?: number;
                             user?: {
                                 /** @enum {string} */
-                                kind?: "session" | "api_key";
-                                name?: string;
+                                kind: "session" | "api_key";
+                                name: string;
                                 /** @enum {string|null} */
-                                role?: "viewer" | "finance" | "oncall" | "admin" | null;
-                                scopes?: string[];
-                                expires_at?: number | null;
+                                role: "viewer" | "finance" | "oncall" | "admin" | null;
+                                scopes: string[];
+                                expires_at: number | null;
                             };
                         };
                     };
@@ -2855,12 +2855,12 @@ export interface paths {
                     content: {
                         "application/json": {
                             /** @enum {string} */
-                            kind?: "session" | "api_key";
-                            name?: string;
+                            kind: "session" | "api_key";
+                            name: string;
                             /** @enum {string|null} */
-                            role?: "viewer" | "finance" | "oncall" | "admin" | null;
-                            scopes?: string[];
-                            expires_at?: number | null;
+                            role: "viewer" | "finance" | "oncall" | "admin" | null;
+                            scopes: string[];
+                            expires_at: number | null;
                         };
                     };
                 };
@@ -6922,6 +6922,66 @@ export interface paths {
             requestBody?: never;
             responses: {
                 /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            owners?: {
+                                name: string;
+                                /** @enum {string} */
+                                role: "trigger_path" | "anomaly_response" | "provider_escalation" | "finance";
+                                targets: {
+                                    acknowledgeMs?: number;
+                                    mitigateMs?: number;
+                                };
+                                slack?: string;
+                                /** @description The environment variable holding the routing key, never the key. */
+                                pagerduty?: string;
+                                webhook?: string;
+                                escalation: {
+                                    name: string;
+                                    afterMs: number;
+                                    slack?: string;
+                                    /** @description The environment variable holding the routing key, never the key. */
+                                    pagerduty?: string;
+                                }[];
+                            }[];
+                            route?: components["schemas"]["def-1"];
+                            inhibit?: {
+                                name: string;
+                                source: string[];
+                                target: string[];
+                                equal: string[];
+                            }[];
+                            files?: string[];
+                            /** @description The rules directory: file names are shown relative to it. */
+                            dir: string;
+                            unsetVariables: string[];
+                            refusedWebhooks: {
+                                owner: string;
+                                url: string;
+                                reason: string;
+                            }[];
+                            unreachable: {
+                                owner: string;
+                                /** @enum {string} */
+                                channel: "slack" | "pagerduty" | "webhook";
+                                target: string;
+                                reason: string;
+                            }[];
+                            /** Format: date-time */
+                            loadedAt: string | null;
+                            lastError: {
+                                /** Format: date-time */
+                                at: string;
+                                errors: string[];
+                            } | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -7039,6 +7099,47 @@ export interface paths {
                 };
             };
             responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            owner?: string;
+                            copies: string[];
+                            matches: {
+                                routePath: string;
+                                receiver: string;
+                                /** @enum {string} */
+                                role: "trigger_path" | "anomaly_response" | "provider_escalation" | "finance";
+                                copy: boolean;
+                                slack?: string;
+                                webhook?: string;
+                                pages: boolean;
+                                pageReason: string;
+                                groupKey: string;
+                                timings: {
+                                    groupWaitMs: number;
+                                    groupIntervalMs: number;
+                                    repeatIntervalMs: number;
+                                };
+                                escalation: {
+                                    name: string;
+                                    afterMs: number;
+                                    slack?: string;
+                                    /** @description The environment variable holding the routing key, never the key. */
+                                    pagerduty?: string;
+                                }[];
+                            }[];
+                            inhibitRules: {
+                                name: string;
+                                source: string[];
+                                equal: string[];
+                            }[];
+                        };
+                    };
+                };
                 /** @description Default Response */
                 400: {
                     headers: {
@@ -7843,6 +7944,25 @@ export interface components {
                 field?: string;
                 details?: unknown;
             };
+        };
+        /** RouteView */
+        "def-1": {
+            path: string;
+            file: string;
+            line: number;
+            receiver?: string;
+            matchers: string[];
+            minCostPerHourUsd?: number;
+            continue: boolean;
+            groupBy: string[];
+            timings: {
+                groupWaitMs: number;
+                groupIntervalMs: number;
+                repeatIntervalMs: number;
+            };
+            /** @description "always", "never" or "from <severity>". */
+            page: string;
+            routes: components["schemas"]["def-1"][];
         };
     };
     responses: never;

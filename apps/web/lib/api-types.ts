@@ -12,8 +12,13 @@ type Answer<Path extends keyof paths, Method extends keyof paths[Path]> = paths[
   ? Body
   : never;
 
-type IncidentAnswer = Answer<'/v1/incidents/{id}', 'get'>;
-type AnomalyAnswer = Answer<'/v1/anomalies/{id}', 'get'>;
+/** GET /v1/sessions/current: who is signed in, and the scopes the API grants them. */
+export type Viewer = Answer<'/v1/sessions/current', 'get'>;
+
+export type IncidentsAnswer = Answer<'/v1/incidents', 'get'>;
+export type IncidentAnswer = Answer<'/v1/incidents/{id}', 'get'>;
+export type AnomaliesAnswer = Answer<'/v1/anomalies', 'get'>;
+export type AnomalyAnswer = Answer<'/v1/anomalies/{id}', 'get'>;
 
 export type Incident = IncidentAnswer['incident'];
 export type IncidentAnomaly = Incident['anomalies'][number];
@@ -39,10 +44,21 @@ export function scopeText(scope: Scope): string {
 }
 
 /** GET /v1/silences: matchers in the routing files' syntax; times ISO-8601. */
-export type Silence = Answer<'/v1/silences', 'get'>['silences'][number];
+export type SilencesAnswer = Answer<'/v1/silences', 'get'>;
+export type Silence = SilencesAnswer['silences'][number];
 
 /** GET /v1/planned-events: an expected change, its window (ISO-8601) and who owns its scope's alerts meanwhile. */
-export type PlannedEvent = Answer<'/v1/planned-events', 'get'>['events'][number];
+export type PlannedEventsAnswer = Answer<'/v1/planned-events', 'get'>;
+export type PlannedEvent = PlannedEventsAnswer['events'][number];
+
+/** GET /v1/rules: owners, route tree and inhibit rules are absent while no rules were ever loaded. */
+export type RulesAnswer = Answer<'/v1/rules', 'get'>;
+/** A node of the route tree, its inherited settings applied. */
+export type RouteView = NonNullable<RulesAnswer['route']>;
+/** An owner's destination that would fail now, and why. */
+export type Unreachable = RulesAnswer['unreachable'][number];
+/** POST /v1/rules/test: who gets paged for a hypothetical anomaly. */
+export type RoutingAnswer = Answer<'/v1/rules/test', 'post'>;
 
 export type OwnersAnswer = Answer<'/v1/owners', 'get'>;
 export type OwnerPerformance = OwnersAnswer['owners'][number];

@@ -1,5 +1,6 @@
 import { cache } from 'react';
 import { redirect } from 'next/navigation';
+import type { Viewer } from './api-types.ts';
 import { fieldErrorsOf, type FieldError } from './form-errors.ts';
 import { sessionToken } from './session.ts';
 
@@ -64,13 +65,6 @@ async function call(path: string, init: { method?: string; body?: unknown }): Pr
 // Panels of one page often read the same answer (the spend report feeds several): one GET per
 // render, shared.
 const getOnce = cache((path: string) => call(path, {}));
-
-export interface Viewer {
-  kind: 'session' | 'api_key';
-  name: string;
-  role: 'viewer' | 'finance' | 'oncall' | 'admin' | null;
-  scopes: string[];
-}
 
 /** Who is signed in, asked once per request; what the UI offers follows the scopes the API reports. */
 export const currentViewer = cache(async (): Promise<Viewer> => {

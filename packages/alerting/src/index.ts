@@ -1,5 +1,6 @@
 export { ALERT_LABELS, labelsOf, isAlertLabel } from './alert-input.ts';
 export type { AlertInput, AlertLabel, AlertLabels, AlertScope } from './alert-input.ts';
+export { alertOf } from './anomaly-alert.ts';
 export { parseMatcher, matches, matchesAll } from './matcher.ts';
 export type { Matcher, MatcherParse, MatchOperator } from './matcher.ts';
 export { OWNER_ROLES, DEFAULT_TIMINGS, DEFAULT_PAGE_POLICY, formatRuleError } from './rules-config.ts';
@@ -80,6 +81,8 @@ export { createIncidentDesk } from './incident-desk.ts';
 export type { DeskResult, IncidentDesk, ObserveOutcome, PlannedScope } from './incident-desk.ts';
 export { createSilenceRegistry } from './silence-registry.ts';
 export type { SilenceRegistry, SilenceResult, StoredSilence } from './silence-registry.ts';
+export { createPlannedEventRegistry } from './planned-event-registry.ts';
+export type { PlannedEventRegistry, PlannedEventResult } from './planned-event-registry.ts';
 export { describeRules, explainRouting } from './rules-view.ts';
 export type { OwnerView, RouteView, RoutingExplanation, RulesView } from './rules-view.ts';
 export { composeSpendDigest, forecastMonth, roundUsd } from './spend-digest.ts';

@@ -62,6 +62,40 @@ const TICK_MS = 1_000;
 /** Within one millisecond, an incident's life order: a trigger goes before the acknowledge that updates it. */
 const EVENT_ORDER: readonly NotificationEvent[] = ['trigger', 'escalate', 'follow_up', 'acknowledge', 'resolve', 'digest'];
 
+/** One incident's messages to one destination: they go out in order, one at a time. */
+const conversationOf = (record: NotificationRecord) => `${record.incident_id}\n${record.channel}\n${record.target}`;
+
+/** What is due now: only the oldest pending notification of each conversation (later ones wait for it), if its time has come. */
+function dueInOrder(pending: Iterable<NotificationRecord>, now: number): NotificationRecord[] {
+  const firstOfConversation = new Map<string, NotificationRecord>();
+  const order = (record: NotificationRecord) => EVENT_ORDER.indexOf(record.event as NotificationEvent);
+  const oldestFirst = [...pending].sort((a, b) => a.created_at - b.created_at || order(a) - order(b) || a.id.localeCompare(b.id));
+  for (const record of oldestFirst) {
+    if (!firstOfConversation.has(conversationOf(record))) firstOfConversation.set(conversationOf(record), record);
+  }
+  return [...firstOfConversation.values()].filter((record) => record.next_attempt_at <= now);
+}
+
+/** The stored row of a notification just enqueued: pending, never attempted, due at once unless told otherwise. */
+function pendingRecord(notification: Omit<Notification, 'ref'>, now: number, dueAt: number | undefined): NotificationRecord {
+  return {
+    id: notification.id,
+    version: 1,
+    incident_id: notification.incidentId,
+    channel: notification.channel,
+    target: notification.target,
+    event: notification.event,
+    body: JSON.stringify(notification.message),
+    state: 'pending',
+    attempts: 0,
+    next_attempt_at: dueAt ?? now,
+    last_error: '',
+    ref: '',
+    created_at: now,
+    updated_at: now,
+  };
+}
+
 /**
  * The notification outbox: every notification is written to the store before it is sent and
  * after each attempt, so a restart resumes what was pending and loses nothing. Failures are
@@ -91,7 +125,6 @@ export function createNotificationOutbox(deps: {
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<number> | undefined;
 
-  const conversation = (record: NotificationRecord) => `${record.incident_id}\n${record.channel}\n${record.target}`;
   const failures = createFailureLog(clock);
 
   const failed = (record: NotificationRecord, error: string, retrying: boolean) =>
@@ -150,16 +183,7 @@ export function createNotificationOutbox(deps: {
   }
 
   async function runDueOnce(): Promise<number> {
-    const now = clock();
-    // Oldest first, and only the oldest of each conversation: later ones wait for it.
-    const firstOfConversation = new Map<string, NotificationRecord>();
-    const order = (record: NotificationRecord) => EVENT_ORDER.indexOf(record.event as NotificationEvent);
-    for (const record of [...pending.values()].sort(
-      (a, b) => a.created_at - b.created_at || order(a) - order(b) || a.id.localeCompare(b.id),
-    )) {
-      if (!firstOfConversation.has(conversation(record))) firstOfConversation.set(conversation(record), record);
-    }
-    const due = [...firstOfConversation.values()].filter((record) => record.next_attempt_at <= now);
+    const due = dueInOrder(pending.values(), clock());
     const results = await Promise.all(due.map(attempt));
     await saveNotifications(store, results);
     for (const result of results) {
@@ -179,23 +203,7 @@ export function createNotificationOutbox(deps: {
       if (pending.has(notification.id) || (await notificationById(store, notification.id)) !== undefined) {
         return { enqueued: false, id: notification.id, reason: 'already enqueued: the same incident, destination and event' };
       }
-      const now = clock();
-      const record: NotificationRecord = {
-        id: notification.id,
-        version: 1,
-        incident_id: notification.incidentId,
-        channel: notification.channel,
-        target: notification.target,
-        event: notification.event,
-        body: JSON.stringify(notification.message),
-        state: 'pending',
-        attempts: 0,
-        next_attempt_at: options.dueAt ?? now,
-        last_error: '',
-        ref: '',
-        created_at: now,
-        updated_at: now,
-      };
+      const record = pendingRecord(notification, clock(), options.dueAt);
       await saveNotifications(store, [record]);
       pending.set(record.id, record);
       return { enqueued: true, id: record.id };

@@ -59,6 +59,12 @@ const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 // Statuses whose response has no body (WHATWG Fetch, "null body status").
 const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
 
+/** Pooled connections, each made through the guard's lookup. */
+interface GuardedAgents {
+  'http:': HttpAgent;
+  'https:': HttpsAgent;
+}
+
 const systemResolve: Resolve = async (hostname) =>
   (await dnsLookup(hostname, { all: true, verbatim: true })).map(({ address, family }) => ({ address, family: family === 6 ? 6 : 4 }));
 
@@ -137,41 +143,10 @@ export function createEgressGuard(deps: { allow?: EgressAllow; resolve?: Resolve
     );
   };
   // Connections of their own, every one made through the guarded lookup (never a socket another client opened).
-  const agents = {
+  const agents: GuardedAgents = {
     'http:': new HttpAgent({ keepAlive: true, lookup: guardedLookup }),
     'https:': new HttpsAgent({ keepAlive: true, lookup: guardedLookup }),
   };
-
-  /**
-   * One HTTP exchange through node's client with the guarded lookup (the global fetch cannot take
-   * a lookup of its own), answered as a fetch Response.
-   */
-  function send(url: URL, method: string, headers: Headers, body: Buffer | undefined, signal: AbortSignal | undefined): Promise<Response> {
-    const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
-    return new Promise((resolve, reject) => {
-      const agent = url.protocol === 'https:' ? agents['https:'] : agents['http:'];
-      const req = request(
-        url,
-        { method, headers: Object.fromEntries(headers), agent, ...(signal && { signal }) },
-        (res: IncomingMessage) => {
-          const status = res.statusCode ?? 0;
-          const responseHeaders = new Headers();
-          for (const [name, value] of Object.entries(res.headers)) {
-            for (const one of Array.isArray(value) ? value : value === undefined ? [] : [value]) responseHeaders.append(name, one);
-          }
-          if (NULL_BODY_STATUSES.has(status)) res.resume();
-          const stream = NULL_BODY_STATUSES.has(status) ? null : (Readable.toWeb(res) as ReadableStream<Uint8Array>);
-          resolve(new Response(stream, { status, statusText: res.statusMessage ?? '', headers: responseHeaders }));
-        },
-      );
-      req.on('error', (error: Error & { cause?: unknown }) => {
-        // As fetch does: an aborted request rejects with the signal's reason (a TimeoutError for AbortSignal.timeout).
-        if (signal?.aborted) reject(signal.reason);
-        else reject(error.cause instanceof EgressRefusedError ? error.cause : error);
-      });
-      req.end(body);
-    });
-  }
 
   async function guardedFetch(input: string | URL | Request, init: RequestInit = {}): Promise<Response> {
     const mode = init.redirect ?? 'follow';
@@ -183,7 +158,7 @@ export function createEgressGuard(deps: { allow?: EgressAllow; resolve?: Resolve
     for (let hop = 0; ; hop++) {
       const decision = await check(url);
       if (!decision.allowed) throw new EgressRefusedError(decision);
-      const response = await send(decision.url, method, headers, body, signal);
+      const response = await send(agents, decision.url, method, headers, body, signal);
       const location = response.headers.get('location');
       if (mode === 'manual' || !REDIRECT_STATUSES.has(response.status) || location === null) return response;
       await response.arrayBuffer().catch(() => undefined);
@@ -225,4 +200,38 @@ async function bodyBytes(body: RequestInit['body']): Promise<Buffer | undefined>
   if (body instanceof ArrayBuffer) return Buffer.from(body);
   if (ArrayBuffer.isView(body)) return Buffer.from(body.buffer, body.byteOffset, body.byteLength);
   return Buffer.from(await new Response(body).arrayBuffer());
+}
+
+/**
+ * One HTTP exchange through node's client with the guarded lookup (the global fetch cannot take
+ * a lookup of its own), answered as a fetch Response.
+ */
+function send(
+  agents: GuardedAgents,
+  url: URL,
+  method: string,
+  headers: Headers,
+  body: Buffer | undefined,
+  signal: AbortSignal | undefined,
+): Promise<Response> {
+  const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
+  return new Promise((resolve, reject) => {
+    const agent = url.protocol === 'https:' ? agents['https:'] : agents['http:'];
+    const req = request(url, { method, headers: Object.fromEntries(headers), agent, ...(signal && { signal }) }, (res: IncomingMessage) => {
+      const status = res.statusCode ?? 0;
+      const responseHeaders = new Headers();
+      for (const [name, value] of Object.entries(res.headers)) {
+        for (const one of Array.isArray(value) ? value : value === undefined ? [] : [value]) responseHeaders.append(name, one);
+      }
+      if (NULL_BODY_STATUSES.has(status)) res.resume();
+      const stream = NULL_BODY_STATUSES.has(status) ? null : (Readable.toWeb(res) as ReadableStream<Uint8Array>);
+      resolve(new Response(stream, { status, statusText: res.statusMessage ?? '', headers: responseHeaders }));
+    });
+    req.on('error', (error: Error & { cause?: unknown }) => {
+      // As fetch does: an aborted request rejects with the signal's reason (a TimeoutError for AbortSignal.timeout).
+      if (signal?.aborted) reject(signal.reason);
+      else reject(error.cause instanceof EgressRefusedError ? error.cause : error);
+    });
+    req.end(body);
+  });
 }

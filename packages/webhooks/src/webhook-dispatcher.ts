@@ -82,7 +82,7 @@ export function createWebhookDispatcher(deps: {
     const now = clock();
     if (!subscription)
       return { ...delivery, version: delivery.version + 1, state: 'failed', last_error: 'subscription deleted', updated_at: now };
-    const outcome = await post(subscription, delivery.body, now);
+    const outcome = await post(send, deps.serverKey, subscription, delivery.body, now);
     const attempts = delivery.attempts + 1;
     if (outcome.ok) {
       return {
@@ -106,33 +106,6 @@ export function createWebhookDispatcher(deps: {
       last_error: plan.retry ? outcome.error : `${outcome.error}; ${plan.reason}`,
       updated_at: clock(),
     };
-  }
-
-  async function post(subscription: Subscription, body: string, nowMs: number): Promise<DeliveryOutcome> {
-    try {
-      const response = await send(subscription.url, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          'user-agent': 'Tollgate-Webhooks/1',
-          'tollgate-signature': signWebhook(subscriptionSecret(deps.serverKey, subscription.id), body, Math.floor(nowMs / 1000)),
-        },
-        body,
-        signal: AbortSignal.timeout(DELIVERY_TIMEOUT_MS),
-        redirect: 'manual',
-      });
-      await response.arrayBuffer().catch(() => undefined);
-      return response.ok
-        ? { ok: true, status: response.status }
-        : { ok: false, status: response.status, error: `receiver answered ${response.status}` };
-    } catch (error) {
-      if (error instanceof EgressRefusedError) return { ok: false, status: 0, error: `refused: ${error.message}` };
-      return {
-        ok: false,
-        status: 0,
-        error: (error as Error).name === 'TimeoutError' ? 'receiver did not answer in 5 s' : (error as Error).message,
-      };
-    }
   }
 
   async function runDueOnce(): Promise<number> {
@@ -183,23 +156,7 @@ export function createWebhookDispatcher(deps: {
       const event = { id: randomUUID(), type, created_at: clock(), data };
       const body = JSON.stringify(event);
       const now = clock();
-      const records: WebhookDeliveryRecord[] = [...subs.values()]
-        .filter((s) => s.events.length === 0 || s.events.includes(type))
-        .map((s) => ({
-          id: randomUUID(),
-          version: 1,
-          subscription_id: s.id,
-          event_id: event.id,
-          event_type: type,
-          body,
-          state: 'pending',
-          attempts: 0,
-          next_attempt_at: now,
-          last_status: 0,
-          last_error: '',
-          created_at: now,
-          updated_at: now,
-        }));
+      const records = pendingDeliveries([...subs.values()], event, body, now);
       await saveWebhookDeliveries(deps.store, records);
       for (const record of records) pending.set(record.id, record);
       if (records.length > 0) runDue().catch(deps.onError);
@@ -227,4 +184,64 @@ export function createWebhookDispatcher(deps: {
 
 function toSubscription(record: WebhookSubscriptionRecord): Subscription {
   return { id: record.id, url: record.url, events: record.events, created_at: record.created_at };
+}
+
+/** One signed POST of a delivery's body to its receiver, through the egress guard's fetch. */
+async function post(
+  send: EgressGuard['fetch'],
+  serverKey: Buffer,
+  subscription: Subscription,
+  body: string,
+  nowMs: number,
+): Promise<DeliveryOutcome> {
+  try {
+    const response = await send(subscription.url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'user-agent': 'Tollgate-Webhooks/1',
+        'tollgate-signature': signWebhook(subscriptionSecret(serverKey, subscription.id), body, Math.floor(nowMs / 1000)),
+      },
+      body,
+      signal: AbortSignal.timeout(DELIVERY_TIMEOUT_MS),
+      redirect: 'manual',
+    });
+    await response.arrayBuffer().catch(() => undefined);
+    return response.ok
+      ? { ok: true, status: response.status }
+      : { ok: false, status: response.status, error: `receiver answered ${response.status}` };
+  } catch (error) {
+    if (error instanceof EgressRefusedError) return { ok: false, status: 0, error: `refused: ${error.message}` };
+    return {
+      ok: false,
+      status: 0,
+      error: (error as Error).name === 'TimeoutError' ? 'receiver did not answer in 5 s' : (error as Error).message,
+    };
+  }
+}
+
+/** One pending delivery of an event to each subscription that wants its type (none named: every type). */
+function pendingDeliveries(
+  subscriptions: Subscription[],
+  event: WebhookEvent<unknown>,
+  body: string,
+  now: number,
+): WebhookDeliveryRecord[] {
+  return subscriptions
+    .filter((s) => s.events.length === 0 || s.events.includes(event.type))
+    .map((s) => ({
+      id: randomUUID(),
+      version: 1,
+      subscription_id: s.id,
+      event_id: event.id,
+      event_type: event.type,
+      body,
+      state: 'pending',
+      attempts: 0,
+      next_attempt_at: now,
+      last_status: 0,
+      last_error: '',
+      created_at: now,
+      updated_at: now,
+    }));
 }

@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { runBacktest } from '@tollgate/detector';
 import { backtestPolicy, readPolicyFile } from '@tollgate/breakers';
-import { openCore } from '@tollgate/server';
+import { openCore } from '@tollgate/core';
 import { createProgress } from '../progress.ts';
 
 /**

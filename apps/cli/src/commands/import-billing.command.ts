@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { parseBillingCsv, type Rejection } from '@tollgate/events';
-import { openCore } from '@tollgate/server';
+import { openCore } from '@tollgate/core';
 import { createProgress } from '../progress.ts';
 import { readInputFile } from '../input-file.ts';
 

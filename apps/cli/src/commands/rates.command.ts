@@ -1,7 +1,7 @@
 import { basename } from 'node:path';
 import type { Command } from 'commander';
 import type { Rejection } from '@tollgate/events';
-import { openCore } from '@tollgate/server';
+import { openCore } from '@tollgate/core';
 import { importContracts, type ContractImport } from '@tollgate/spend';
 import { createProgress } from '../progress.ts';
 import { readInputFile } from '../input-file.ts';

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { openCore } from '@tollgate/server';
+import { openCore } from '@tollgate/core';
 import { loadSimulatedTraffic, createSimulator, demoScenarios, type EventCounts } from '@tollgate/simulator';
 import { createProgress } from '../progress.ts';
 

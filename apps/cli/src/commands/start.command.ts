@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { NODE_ROLES, startPlatform, type Platform } from '@tollgate/server';
+import { NODE_ROLES, startPlatform, type Platform } from '@tollgate/server/start';
 import { startDashboard } from '../dashboard.ts';
 import { VERSION } from '../version.ts';
 

@@ -5,7 +5,7 @@ import type { AlertingRuntime } from '../alerting-runtime.ts';
 import { requireScope } from '../auth/require-scope.ts';
 import type { Keyring } from '@tollgate/access';
 import { TollgateError } from '../errors.ts';
-import type { PlannedEventResult } from '../planned-event-registry.ts';
+import type { PlannedEventResult } from '@tollgate/alerting';
 import { BREAKER_SCOPE_SCHEMA } from './breaker-view.ts';
 import { ERROR_RESPONSES } from './ingest-response.schema.ts';
 import { parseTime } from './traffic.routes.ts';

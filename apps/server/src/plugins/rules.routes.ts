@@ -6,6 +6,7 @@ import { requireScope } from '../auth/require-scope.ts';
 import type { Keyring } from '@tollgate/access';
 import { TollgateError } from '../errors.ts';
 import { ERROR_RESPONSES } from './ingest-response.schema.ts';
+import { ROUTING_ANSWER_SCHEMA, RULES_ANSWER_SCHEMA } from './rules-view.schema.ts';
 
 interface RoutingProbe {
   kind: AnomalyKind;
@@ -42,7 +43,7 @@ export async function rulesRoutes(app: FastifyInstance, opts: { keyring: Keyring
           "when the files were loaded, the errors of the last reload that failed (the last good rules stay in force), owners' webhooks " +
           'the egress guard refuses (`refusedWebhooks`: internal addresses not in TOLLGATE_EGRESS_ALLOW), and `unreachable`: ' +
           "each owner's destination that would fail now (a PagerDuty variable unset, Slack or webhooks not configured) and why.",
-        response: { ...ERROR_RESPONSES },
+        response: { 200: RULES_ANSWER_SCHEMA, ...ERROR_RESPONSES },
       },
     },
     async () => {
@@ -85,7 +86,7 @@ export async function rulesRoutes(app: FastifyInstance, opts: { keyring: Keyring
             provider: { type: 'string', minLength: 1, maxLength: 64 },
           },
         },
-        response: { ...ERROR_RESPONSES },
+        response: { 200: ROUTING_ANSWER_SCHEMA, ...ERROR_RESPONSES },
       },
     },
     async (request) => {

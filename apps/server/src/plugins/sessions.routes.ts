@@ -22,6 +22,7 @@ const PASSWORD = { type: 'string', minLength: 1, maxLength: 1024 } as const;
 
 const WHO_AM_I = {
   type: 'object',
+  required: ['kind', 'name', 'role', 'scopes', 'expires_at'],
   properties: {
     kind: { type: 'string', enum: ['session', 'api_key'] },
     name: { type: 'string' },

@@ -7,11 +7,11 @@ import type { FastifyInstance } from 'fastify';
 import { createEgressGuard, parseEgressAllow, type Resolve } from '@tollgate/egress';
 import { buildApp, DEFAULT_BODY_LIMIT_BYTES } from '../../src/build-app.ts';
 import { createKeyring, createSessions, createUsers, SCOPES, type Scope } from '@tollgate/access';
-import { openCore, type Core } from '../../src/core.ts';
+import { openCore, type Core } from '@tollgate/core';
 import { createServerMetrics } from '../../src/metrics.ts';
 import { createDecisionRuntime, type DecisionRuntime } from '../../src/decision-runtime.ts';
 import { createAlertingRuntime, type AlertingRuntime } from '../../src/alerting-runtime.ts';
-import { loadBudgetsFile } from '../../src/budgets-file.ts';
+import { loadBudgetsFile } from '@tollgate/spend';
 import type { ProxyRuntime } from '../../src/proxy-runtime.ts';
 import { createReadiness } from '../../src/readiness.ts';
 

@@ -1,11 +1,11 @@
 import { api, canOperate, currentViewer } from '../../../lib/api.ts';
-import type { AuditEntry, Breaker, DecisionsAnswer, Incident } from '../../../lib/api-types.ts';
+import type { AuditEntry, Breaker, DecisionsAnswer, IncidentsAnswer } from '../../../lib/api-types.ts';
 import { reduceRows, shapeRows } from '../../../lib/chart-data.ts';
 import { formatCount, formatMoney, formatTime } from '../../../lib/format.ts';
 import { viewerLocale } from '../../../lib/locale.ts';
 import { AutoRefresh } from '../../../components/auto-refresh.tsx';
 import { BreakerActions, BreakerTimes } from '../../../components/breaker-controls.tsx';
-import { BreakerReason, incidentsByAnomaly } from '../../../components/breaker-reason.tsx';
+import { BreakerReason, incidentsByAnomaly, type IncidentsByAnomaly } from '../../../components/breaker-reason.tsx';
 import { NewBreakerForm } from '../../../components/new-breaker-form.tsx';
 import type { PageParams } from '../../../lib/form-errors.ts';
 import { placeText } from '../../../lib/words.ts';
@@ -35,7 +35,7 @@ export default async function BreakersPage({ searchParams }: { searchParams: Pro
     api<Breaker[]>('/v1/breakers'),
     api<DecisionsAnswer>(`/v1/metrics/decisions?interval=1h&from=${nowMs - DAY_MS}&to=${nowMs}`),
     // Names the incident each automatic breaker was tripped for.
-    api<{ incidents: Incident[] }>('/v1/incidents?limit=500'),
+    api<IncidentsAnswer>('/v1/incidents?limit=500'),
   ]);
   const byAnomaly = incidentsByAnomaly(incidents.ok ? incidents.data.incidents : []);
   const breakers = list.ok
@@ -46,7 +46,6 @@ export default async function BreakersPage({ searchParams }: { searchParams: Pro
   const decisionRows = decisions.ok
     ? shapeRows(decisions.data, { rowsPath: 'points', x: 'ts', fields: ['blocked', 'shadow_blocked', 'challenged', 'saved_usd'] })
     : [];
-  const back = (id: string) => `/breakers?id=${id}`;
   return (
     <>
       <h1>Breakers</h1>
@@ -77,81 +76,102 @@ export default async function BreakersPage({ searchParams }: { searchParams: Pro
       ) : breakers.length === 0 ? (
         <EmptyState>No breaker yet: they trip on anomalies (per alert-rules/breaker-policy.yaml) or by hand below.</EmptyState>
       ) : (
-        <div className="table-wrap">
-          <table data-testid="breakers">
-            <thead>
-              <tr>
-                <th>state</th>
-                <th>where</th>
-                <th>why</th>
-                <th>when</th>
-                <th>change</th>
-              </tr>
-            </thead>
-            <tbody>
-              {breakers.map((breaker) => (
-                <tr key={breaker.id} data-breaker={breaker.id} data-state={breaker.state}>
-                  <td>
-                    <span className={`badge state-${breaker.state}`}>{breaker.state.replace('_', '-')}</span> {breaker.action}
-                    {breaker.mode === 'shadow' && <span className="badge">shadow</span>}
-                  </td>
-                  <td>
-                    <a href={back(breaker.id)} title={breaker.id}>
-                      {placeText(breaker.scope, locale)}
-                    </a>
-                  </td>
-                  <td className="small">
-                    <BreakerReason breaker={breaker} incidents={byAnomaly} locale={locale} />
-                  </td>
-                  <td>
-                    <BreakerTimes breaker={breaker} locale={locale} nowMs={nowMs} />
-                  </td>
-                  <td>
-                    <BreakerActions breaker={breaker} back={back(breaker.id)} locale={locale} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <BreakersTable breakers={breakers} byAnomaly={byAnomaly} locale={locale} nowMs={nowMs} />
       )}
       {selected && audit && (
         <>
           <h2>Audit log: {placeText(selected.scope, locale)}</h2>
-          {!audit.ok ? (
-            <ErrorState result={audit} what="the audit log" />
-          ) : (
-            <div className="table-wrap">
-              <table data-testid="audit">
-                <thead>
-                  <tr>
-                    <th>when (UTC)</th>
-                    <th>event</th>
-                    <th>from → to</th>
-                    <th>who</th>
-                    <th>why</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {audit.data.map((entry) => (
-                    <tr key={entry.version}>
-                      <td className="small">{formatTime(entry.ts, locale)}</td>
-                      <td>{entry.event}</td>
-                      <td>
-                        {entry.from_state} → {entry.to_state}
-                      </td>
-                      <td>{entry.actor}</td>
-                      <td className="small">{entry.detail}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
-          )}
+          {!audit.ok ? <ErrorState result={audit} what="the audit log" /> : <AuditTable entries={audit.data} locale={locale} />}
         </>
       )}
       <h2>Trip a new breaker</h2>
       <NewBreakerForm params={params} />
     </>
+  );
+}
+
+/** Every breaker, open ones first, with where, why, when and what may be changed. */
+function BreakersTable({
+  breakers,
+  byAnomaly,
+  locale,
+  nowMs,
+}: {
+  breakers: Breaker[];
+  byAnomaly: IncidentsByAnomaly;
+  locale: string;
+  nowMs: number;
+}) {
+  const back = (id: string) => `/breakers?id=${id}`;
+  return (
+    <div className="table-wrap">
+      <table data-testid="breakers">
+        <thead>
+          <tr>
+            <th>state</th>
+            <th>where</th>
+            <th>why</th>
+            <th>when</th>
+            <th>change</th>
+          </tr>
+        </thead>
+        <tbody>
+          {breakers.map((breaker) => (
+            <tr key={breaker.id} data-breaker={breaker.id} data-state={breaker.state}>
+              <td>
+                <span className={`badge state-${breaker.state}`}>{breaker.state.replace('_', '-')}</span> {breaker.action}
+                {breaker.mode === 'shadow' && <span className="badge">shadow</span>}
+              </td>
+              <td>
+                <a href={back(breaker.id)} title={breaker.id}>
+                  {placeText(breaker.scope, locale)}
+                </a>
+              </td>
+              <td className="small">
+                <BreakerReason breaker={breaker} incidents={byAnomaly} locale={locale} />
+              </td>
+              <td>
+                <BreakerTimes breaker={breaker} locale={locale} nowMs={nowMs} />
+              </td>
+              <td>
+                <BreakerActions breaker={breaker} back={back(breaker.id)} locale={locale} />
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+/** A breaker's audit log: each change, who made it and why. */
+function AuditTable({ entries, locale }: { entries: AuditEntry[]; locale: string }) {
+  return (
+    <div className="table-wrap">
+      <table data-testid="audit">
+        <thead>
+          <tr>
+            <th>when (UTC)</th>
+            <th>event</th>
+            <th>from → to</th>
+            <th>who</th>
+            <th>why</th>
+          </tr>
+        </thead>
+        <tbody>
+          {entries.map((entry) => (
+            <tr key={entry.version}>
+              <td className="small">{formatTime(entry.ts, locale)}</td>
+              <td>{entry.event}</td>
+              <td>
+                {entry.from_state} → {entry.to_state}
+              </td>
+              <td>{entry.actor}</td>
+              <td className="small">{entry.detail}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
   );
 }

@@ -1,6 +1,6 @@
 import Link from 'next/link';
 import { api, canOperate, currentViewer } from '../../../lib/api.ts';
-import type { Incident } from '../../../lib/api-types.ts';
+import type { IncidentsAnswer } from '../../../lib/api-types.ts';
 import { formatAge, formatMoney } from '../../../lib/format.ts';
 import { viewerLocale } from '../../../lib/locale.ts';
 import { AutoRefresh } from '../../../components/auto-refresh.tsx';
@@ -21,7 +21,7 @@ export default async function IncidentsPage({ searchParams }: { searchParams: Pr
   const [viewer, locale] = await Promise.all([currentViewer(), viewerLocale()]);
   const query = new URLSearchParams({ limit: '200' });
   for (const name of FILTERS) if (params[name]) query.set(name, params[name]!);
-  const result = await api<{ incidents: Incident[] }>(`/v1/incidents?${query}`);
+  const result = await api<IncidentsAnswer>(`/v1/incidents?${query}`);
   const nowMs = Date.now();
   const here = `/incidents?${new URLSearchParams(Object.entries(params).filter(([k, v]) => FILTERS.includes(k as (typeof FILTERS)[number]) && v) as [string, string][])}`;
   return (

@@ -1,6 +1,6 @@
 import Link from 'next/link';
 import { api } from '../../../lib/api.ts';
-import type { Incident, OwnersAnswer } from '../../../lib/api-types.ts';
+import type { IncidentsAnswer, OwnerPerformance, OwnersAnswer } from '../../../lib/api-types.ts';
 import { formatAge, formatDuration, formatPercent } from '../../../lib/format.ts';
 import { viewerLocale } from '../../../lib/locale.ts';
 import { meetsTarget, openByOwner, responseRows, type ResponseStep } from '../../../lib/owners.ts';
@@ -32,8 +32,8 @@ export default async function OwnersPage({ searchParams }: { searchParams: Promi
   const nowMs = Date.now();
   const [owners, triggered, acknowledged] = await Promise.all([
     api<OwnersAnswer>(`/v1/owners?days=${days}`),
-    api<{ incidents: Incident[] }>('/v1/incidents?state=triggered&limit=500'),
-    api<{ incidents: Incident[] }>('/v1/incidents?state=acknowledged&limit=500'),
+    api<IncidentsAnswer>('/v1/incidents?state=triggered&limit=500'),
+    api<IncidentsAnswer>('/v1/incidents?state=acknowledged&limit=500'),
   ]);
   const open = openByOwner([...(triggered.ok ? triggered.data.incidents : []), ...(acknowledged.ok ? acknowledged.data.incidents : [])]);
   const openFailure = !triggered.ok ? triggered : !acknowledged.ok ? acknowledged : null;
@@ -103,95 +103,121 @@ export default async function OwnersPage({ searchParams }: { searchParams: Promi
                 })}
               </div>
               <h2>Each owner</h2>
-              <table data-testid="owners">
-                <thead>
-                  <tr>
-                    <th>owner</th>
-                    <th>role</th>
-                    <th className="num">incidents</th>
-                    <th className="num">open</th>
-                    {STEPS.map(({ step }) => (
-                      <th key={step} className="num">
-                        {step}: median / p90 (target) · within
-                      </th>
-                    ))}
-                  </tr>
-                </thead>
-                <tbody>
-                  {owners.data.owners.map((owner) => (
-                    <tr key={owner.owner} data-owner={owner.owner}>
-                      <td>
-                        <Link href={`/incidents?owner=${encodeURIComponent(owner.owner)}`}>{owner.owner}</Link>
-                      </td>
-                      <td>{roleText(owner.role)}</td>
-                      <td className="num">{owner.incidents}</td>
-                      <td className="num">{owner.open}</td>
-                      {STEPS.map(({ step }) => {
-                        const meets = meetsTarget(owner, step);
-                        const measure = owner[step];
-                        return (
-                          <td key={step} className="num" data-meets={meets === null ? 'unknown' : String(meets)}>
-                            {measure.measured === 0 ? (
-                              <span className="muted">none measured</span>
-                            ) : (
-                              <>
-                                {formatDuration(measure.medianMs, locale)} /{' '}
-                                <strong className={meets === false ? 'field-error' : ''}>{formatDuration(measure.p90Ms, locale)}</strong>
-                              </>
-                            )}
-                            <span className="muted"> ({formatDuration(owner.targets[`${step}Ms`], locale)})</span>
-                            {measure.withinTarget !== undefined && <> · {formatPercent(measure.withinTarget, locale)}</>}
-                          </td>
-                        );
-                      })}
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
+              <OwnersTable owners={owners.data.owners} locale={locale} />
               <h2>Open incidents by owner</h2>
               {openFailure && <ErrorState result={openFailure} what="open incidents" />}
-              {owners.data.owners.map((owner) => {
-                const list = open.get(owner.owner) ?? [];
-                const overdue = new Map(owner.overdue.map((late) => [`${late.incidentId}:${late.target}`, late.overdueMs]));
-                return (
-                  <section key={owner.owner} className="panel" style={{ marginTop: '.5rem' }} data-open-for={owner.owner}>
-                    <h3>
-                      {owner.owner} <span className="muted small">· {list.length} open</span>
-                    </h3>
-                    {list.length === 0 ? (
-                      <p className="muted small">Nothing open.</p>
-                    ) : (
-                      <ul className="timeline">
-                        {list.slice(0, OPEN_SHOWN).map((incident) => {
-                          const lateAck = overdue.get(`${incident.id}:acknowledge`);
-                          const lateMitigate = overdue.get(`${incident.id}:mitigate`);
-                          return (
-                            <li key={incident.id}>
-                              <IncidentBadges incident={incident} /> <Link href={`/incidents/${incident.id}`}>{incident.title}</Link>{' '}
-                              <span className="muted small">opened {formatAge(incident.openedAt, nowMs, locale)}</span>
-                              {lateAck !== undefined && (
-                                <span className="field-error"> · acknowledge overdue by {formatDuration(lateAck, locale)}</span>
-                              )}
-                              {lateMitigate !== undefined && (
-                                <span className="field-error"> · mitigation overdue by {formatDuration(lateMitigate, locale)}</span>
-                              )}
-                            </li>
-                          );
-                        })}
-                      </ul>
-                    )}
-                    {list.length > OPEN_SHOWN && (
-                      <Link className="small" href={`/incidents?owner=${encodeURIComponent(owner.owner)}`}>
-                        all {list.length} open
-                      </Link>
-                    )}
-                  </section>
-                );
-              })}
+              <OpenByOwner owners={owners.data.owners} open={open} locale={locale} nowMs={nowMs} />
             </>
           )}
         </>
       )}
+    </>
+  );
+}
+
+/** Each owner's incidents and response times against their targets. */
+function OwnersTable({ owners, locale }: { owners: OwnerPerformance[]; locale: string }) {
+  return (
+    <table data-testid="owners">
+      <thead>
+        <tr>
+          <th>owner</th>
+          <th>role</th>
+          <th className="num">incidents</th>
+          <th className="num">open</th>
+          {STEPS.map(({ step }) => (
+            <th key={step} className="num">
+              {step}: median / p90 (target) · within
+            </th>
+          ))}
+        </tr>
+      </thead>
+      <tbody>
+        {owners.map((owner) => (
+          <tr key={owner.owner} data-owner={owner.owner}>
+            <td>
+              <Link href={`/incidents?owner=${encodeURIComponent(owner.owner)}`}>{owner.owner}</Link>
+            </td>
+            <td>{roleText(owner.role)}</td>
+            <td className="num">{owner.incidents}</td>
+            <td className="num">{owner.open}</td>
+            {STEPS.map(({ step }) => {
+              const meets = meetsTarget(owner, step);
+              const measure = owner[step];
+              return (
+                <td key={step} className="num" data-meets={meets === null ? 'unknown' : String(meets)}>
+                  {measure.measured === 0 ? (
+                    <span className="muted">none measured</span>
+                  ) : (
+                    <>
+                      {formatDuration(measure.medianMs, locale)} /{' '}
+                      <strong className={meets === false ? 'field-error' : ''}>{formatDuration(measure.p90Ms, locale)}</strong>
+                    </>
+                  )}
+                  <span className="muted"> ({formatDuration(owner.targets[`${step}Ms`], locale)})</span>
+                  {measure.withinTarget !== undefined && <> · {formatPercent(measure.withinTarget, locale)}</>}
+                </td>
+              );
+            })}
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+/** Each owner's open incidents, with the targets they are already late for. */
+function OpenByOwner({
+  owners,
+  open,
+  locale,
+  nowMs,
+}: {
+  owners: OwnerPerformance[];
+  open: ReturnType<typeof openByOwner>;
+  locale: string;
+  nowMs: number;
+}) {
+  return (
+    <>
+      {owners.map((owner) => {
+        const list = open.get(owner.owner) ?? [];
+        const overdue = new Map(owner.overdue.map((late) => [`${late.incidentId}:${late.target}`, late.overdueMs]));
+        return (
+          <section key={owner.owner} className="panel" style={{ marginTop: '.5rem' }} data-open-for={owner.owner}>
+            <h3>
+              {owner.owner} <span className="muted small">· {list.length} open</span>
+            </h3>
+            {list.length === 0 ? (
+              <p className="muted small">Nothing open.</p>
+            ) : (
+              <ul className="timeline">
+                {list.slice(0, OPEN_SHOWN).map((incident) => {
+                  const lateAck = overdue.get(`${incident.id}:acknowledge`);
+                  const lateMitigate = overdue.get(`${incident.id}:mitigate`);
+                  return (
+                    <li key={incident.id}>
+                      <IncidentBadges incident={incident} /> <Link href={`/incidents/${incident.id}`}>{incident.title}</Link>{' '}
+                      <span className="muted small">opened {formatAge(incident.openedAt, nowMs, locale)}</span>
+                      {lateAck !== undefined && (
+                        <span className="field-error"> · acknowledge overdue by {formatDuration(lateAck, locale)}</span>
+                      )}
+                      {lateMitigate !== undefined && (
+                        <span className="field-error"> · mitigation overdue by {formatDuration(lateMitigate, locale)}</span>
+                      )}
+                    </li>
+                  );
+                })}
+              </ul>
+            )}
+            {list.length > OPEN_SHOWN && (
+              <Link className="small" href={`/incidents?owner=${encodeURIComponent(owner.owner)}`}>
+                all {list.length} open
+              </Link>
+            )}
+          </section>
+        );
+      })}
     </>
   );
 }

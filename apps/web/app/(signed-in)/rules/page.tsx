@@ -1,4 +1,5 @@
 import { api } from '../../../lib/api.ts';
+import type { RouteView, RoutingAnswer, RulesAnswer, Unreachable as UnreachableTarget } from '../../../lib/api-types.ts';
 import { bodyEnum } from '../../../lib/openapi.ts';
 import { AutoRefresh } from '../../../components/auto-refresh.tsx';
 import { EmptyState, ErrorState } from '../../../components/states.tsx';
@@ -8,61 +9,12 @@ import { viewerLocale } from '../../../lib/locale.ts';
 
 export const dynamic = 'force-dynamic';
 
-interface RouteView {
-  path: string;
-  file: string;
-  line: number;
-  receiver?: string;
-  matchers: string[];
-  minCostPerHourUsd?: number;
-  continue: boolean;
-  groupBy: string[];
-  page: string;
-  routes: RouteView[];
-}
-
-interface RulesAnswer {
-  owners?: {
-    name: string;
-    role: string;
-    slack?: string;
-    pagerduty?: string;
-    webhook?: string;
-    escalation: { name: string; afterMs: number }[];
-  }[];
-  route?: RouteView;
-  inhibit?: { name: string; source: string[]; target: string[]; equal: string[] }[];
-  loadedAt: string | null;
-  lastError: { at: string; errors: unknown[] } | null;
-  /** The server's rules directory: file names are shown relative to it, never as the server's own paths. */
-  dir?: string;
-  unreachable?: { owner: string; channel: string; target: string; reason: string }[];
-}
-
 /** A rules file (or a name that holds one) as the operator names it in alert-rules/, not the server machine's absolute path. */
 function fileName(text: string, dir: string | undefined): string {
   return dir ? text.split(`${dir}/`).join('') : text;
 }
 
-interface RoutingAnswer {
-  owner?: string;
-  copies: string[];
-  matches: {
-    routePath: string;
-    receiver: string;
-    role: string;
-    copy: boolean;
-    slack?: string;
-    webhook?: string;
-    pages: boolean;
-    pageReason: string;
-    escalation: { name: string; afterMs: number }[];
-  }[];
-  inhibitRules: { name: string }[];
-}
-
 const PROBE_FIELDS = ['kind', 'severity', 'app', 'flow', 'country', 'provider'] as const;
-const SEVERITIES = ['low', 'medium', 'high', 'critical'];
 
 /** The routing tree as people read it, and "who gets paged for this?". */
 export default async function RulesPage({ searchParams }: { searchParams: Promise<Record<string, string | undefined>> }) {
@@ -70,10 +22,11 @@ export default async function RulesPage({ searchParams }: { searchParams: Promis
   const nowMs = Date.now();
   const probe: Record<string, string> = {};
   for (const field of PROBE_FIELDS) if (params[field]) probe[field] = params[field]!;
-  const [rules, kinds, routing] = await Promise.all([
+  const [rules, kinds, severities, routing] = await Promise.all([
     api<RulesAnswer>('/v1/rules'),
-    // The anomaly kinds the API routes, so the form never offers one it refuses.
+    // The anomaly kinds and severities the API routes, so the form never offers one it refuses.
     bodyEnum('/v1/rules/test', 'post', 'kind'),
+    bodyEnum('/v1/rules/test', 'post', 'severity'),
     probe.kind ? api<RoutingAnswer>('/v1/rules/test', { method: 'POST', body: probe }) : Promise.resolve(null),
   ]);
   return (
@@ -81,39 +34,7 @@ export default async function RulesPage({ searchParams }: { searchParams: Promis
       <h1>Rules and owners</h1>
       <AutoRefresh renderedAt={nowMs} intervalMs={10_000} />
       <h2>Who gets paged for this?</h2>
-      <form className="filters" method="get" data-testid="who-gets-paged">
-        <label>
-          Kind
-          {kinds.length > 0 ? (
-            <select name="kind" defaultValue={params.kind ?? kinds[0]} required>
-              {kinds.map((kind) => (
-                <option key={kind} value={kind}>
-                  {kindText(kind)}
-                </option>
-              ))}
-            </select>
-          ) : (
-            <input name="kind" defaultValue={params.kind ?? ''} required placeholder="volume_spike" />
-          )}
-        </label>
-        <label>
-          Severity
-          <select name="severity" defaultValue={params.severity ?? 'high'}>
-            {SEVERITIES.map((s) => (
-              <option key={s}>{s}</option>
-            ))}
-          </select>
-        </label>
-        {(['app', 'flow', 'country', 'provider'] as const).map((field) => (
-          <label key={field}>
-            {field}
-            <input name={field} defaultValue={params[field] ?? ''} size={10} />
-          </label>
-        ))}
-        <button type="submit" className="primary">
-          Route it
-        </button>
-      </form>
+      <ProbeForm params={params} kinds={kinds} severities={severities} />
       {routing && (!routing.ok ? <ErrorState result={routing} what="the routing answer" /> : <RoutingResult answer={routing.data} />)}
 
       <h2>Routing tree</h2>
@@ -121,7 +42,7 @@ export default async function RulesPage({ searchParams }: { searchParams: Promis
         <ErrorState result={rules} what="the alert rules" />
       ) : (
         <>
-          <Unreachable targets={rules.data.unreachable ?? []} />
+          <Unreachable targets={rules.data.unreachable} />
           <p className="muted small">
             Loaded {rules.data.loadedAt ? `${formatTime(rules.data.loadedAt, locale)} UTC` : 'never'}
             {rules.data.lastError && (
@@ -135,7 +56,7 @@ export default async function RulesPage({ searchParams }: { searchParams: Promis
           {rules.data.lastError && (
             <ul className="state error small" data-testid="rules-errors">
               {rules.data.lastError.errors.map((error, i) => (
-                <li key={i}>{fileName(ruleErrorText(error), rules.data.dir)}</li>
+                <li key={i}>{fileName(error, rules.data.dir)}</li>
               ))}
             </ul>
           )}
@@ -152,34 +73,7 @@ export default async function RulesPage({ searchParams }: { searchParams: Promis
           {(rules.data.owners ?? []).length === 0 ? (
             <EmptyState>No owners defined.</EmptyState>
           ) : (
-            <table data-testid="owners">
-              <thead>
-                <tr>
-                  <th>owner</th>
-                  <th>role</th>
-                  <th>Slack</th>
-                  <th>PagerDuty</th>
-                  <th>escalation</th>
-                </tr>
-              </thead>
-              <tbody>
-                {rules.data.owners!.map((owner) => (
-                  <tr key={owner.name}>
-                    <td>{owner.name}</td>
-                    <td>{roleText(owner.role)}</td>
-                    <td>
-                      {owner.slack ?? '—'} <Failing targets={rules.data.unreachable} owner={owner.name} channel="slack" />
-                    </td>
-                    <td>
-                      {owner.pagerduty ?? '—'} <Failing targets={rules.data.unreachable} owner={owner.name} channel="pagerduty" />
-                    </td>
-                    <td className="small">
-                      {owner.escalation.map((step) => `${step.name} after ${Math.round(step.afterMs / 60_000)} min`).join(', ') || '—'}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+            <RuleOwners owners={rules.data.owners!} unreachable={rules.data.unreachable} />
           )}
           <h2>Inhibit rules</h2>
           {(rules.data.inhibit ?? []).length === 0 ? (
@@ -205,7 +99,7 @@ export default async function RulesPage({ searchParams }: { searchParams: Promis
  * Destinations that would fail if an incident came now (an unset PagerDuty key, Slack without a
  * token): on-call must not believe someone is paged who is not.
  */
-function Unreachable({ targets }: { targets: { owner: string; channel: string; target: string; reason: string }[] }) {
+function Unreachable({ targets }: { targets: UnreachableTarget[] }) {
   if (targets.length === 0) return null;
   return (
     <div className="banner" role="alert" data-testid="unreachable">
@@ -224,23 +118,8 @@ function Unreachable({ targets }: { targets: { owner: string; channel: string; t
   );
 }
 
-/** A reload error as the API gives it: a line, or its file, line, path and message. */
-function ruleErrorText(error: unknown): string {
-  if (typeof error === 'string') return error;
-  const { file, line, path, message } = (error ?? {}) as { file?: string; line?: number; path?: string; message?: string };
-  return `${file ?? ''}:${line ?? 0} ${path ?? ''}: ${message ?? ''}`;
-}
-
 /** Beside an owner's destination: that it would fail now, and why. */
-function Failing({
-  targets = [],
-  owner,
-  channel,
-}: {
-  targets?: { owner: string; channel: string; reason: string }[];
-  owner: string;
-  channel: string;
-}) {
+function Failing({ targets = [], owner, channel }: { targets?: UnreachableTarget[]; owner: string; channel: string }) {
   const failing = targets.filter((t) => t.owner === owner && t.channel === channel);
   if (failing.length === 0) return null;
   return (
@@ -312,5 +191,82 @@ function RoutingResult({ answer }: { answer: RoutingAnswer }) {
         <p className="muted small">Could be muted by: {answer.inhibitRules.map((r) => r.name).join(', ')}</p>
       )}
     </section>
+  );
+}
+
+/** "Who gets paged for this?": a hypothetical anomaly's kind, severity and scope. */
+function ProbeForm({ params, kinds, severities }: { params: Record<string, string | undefined>; kinds: string[]; severities: string[] }) {
+  return (
+    <form className="filters" method="get" data-testid="who-gets-paged">
+      <label>
+        Kind
+        {kinds.length > 0 ? (
+          <select name="kind" defaultValue={params.kind ?? kinds[0]} required>
+            {kinds.map((kind) => (
+              <option key={kind} value={kind}>
+                {kindText(kind)}
+              </option>
+            ))}
+          </select>
+        ) : (
+          <input name="kind" defaultValue={params.kind ?? ''} required placeholder="volume_spike" />
+        )}
+      </label>
+      <label>
+        Severity
+        {severities.length > 0 ? (
+          <select name="severity" defaultValue={params.severity ?? 'high'}>
+            {severities.map((s) => (
+              <option key={s}>{s}</option>
+            ))}
+          </select>
+        ) : (
+          <input name="severity" defaultValue={params.severity ?? 'high'} />
+        )}
+      </label>
+      {(['app', 'flow', 'country', 'provider'] as const).map((field) => (
+        <label key={field}>
+          {field}
+          <input name={field} defaultValue={params[field] ?? ''} size={10} />
+        </label>
+      ))}
+      <button type="submit" className="primary">
+        Route it
+      </button>
+    </form>
+  );
+}
+
+/** Each owner's destinations, marked where they would fail now, and their escalation. */
+function RuleOwners({ owners, unreachable }: { owners: NonNullable<RulesAnswer['owners']>; unreachable: UnreachableTarget[] }) {
+  return (
+    <table data-testid="owners">
+      <thead>
+        <tr>
+          <th>owner</th>
+          <th>role</th>
+          <th>Slack</th>
+          <th>PagerDuty</th>
+          <th>escalation</th>
+        </tr>
+      </thead>
+      <tbody>
+        {owners.map((owner) => (
+          <tr key={owner.name}>
+            <td>{owner.name}</td>
+            <td>{roleText(owner.role)}</td>
+            <td>
+              {owner.slack ?? '—'} <Failing targets={unreachable} owner={owner.name} channel="slack" />
+            </td>
+            <td>
+              {owner.pagerduty ?? '—'} <Failing targets={unreachable} owner={owner.name} channel="pagerduty" />
+            </td>
+            <td className="small">
+              {owner.escalation.map((step) => `${step.name} after ${Math.round(step.afterMs / 60_000)} min`).join(', ') || '—'}
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
   );
 }

@@ -1,5 +1,5 @@
 import { api } from '../../../lib/api.ts';
-import type { Incident } from '../../../lib/api-types.ts';
+import type { IncidentsAnswer } from '../../../lib/api-types.ts';
 import { loadDashboard } from '../../../lib/dashboards.ts';
 import { monthBounds } from '../../../lib/chart-data.ts';
 import { formatMoney } from '../../../lib/format.ts';
@@ -31,7 +31,7 @@ export default async function SpendPage({ searchParams }: { searchParams: Promis
   const [params, locale, dashboard] = await Promise.all([searchParams, viewerLocale(), loadDashboard('spend')]);
   const nowMs = Date.now();
   const days = DAILY_RANGES.find((range) => range.value === params.days) ?? DAILY_RANGES[1]!;
-  const incidents = await api<{ incidents: Incident[] }>('/v1/incidents?limit=100');
+  const incidents = await api<IncidentsAnswer>('/v1/incidents?limit=100');
   const costly = incidents.ok ? [...incidents.data.incidents].sort((a, b) => b.spendUsd - a.spendUsd).slice(0, 20) : [];
   const panels = dashboard.ok ? dashboard.dashboard.panels : [];
   return (

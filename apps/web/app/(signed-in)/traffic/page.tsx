@@ -1,7 +1,7 @@
 import Link from 'next/link';
 import { api } from '../../../lib/api.ts';
 import type { TrafficAnswer } from '../../../lib/api-types.ts';
-import { DRILL_LEVELS, drillInto, levelOf, shapeRows, type DrillLevel } from '../../../lib/chart-data.ts';
+import { DRILL_LEVELS, drillInto, levelOf, shapeRows, type DrillLevel, type Row } from '../../../lib/chart-data.ts';
 import { formatCount, formatMoney, formatPercent } from '../../../lib/format.ts';
 import { viewerLocale } from '../../../lib/locale.ts';
 import { INTERVAL_FOR, RANGES } from '../../../lib/panels.ts';
@@ -106,31 +106,7 @@ export default async function TrafficPage({ searchParams }: { searchParams: Prom
       ) : rows.length === 0 ? (
         <EmptyState>No sends in this range and scope.</EmptyState>
       ) : (
-        <div className="grid wide">
-          <section className="panel">
-            <h3>Sends and verified sessions</h3>
-            <Chart
-              kind="area"
-              rows={rows}
-              x="ts"
-              series={[
-                { field: 'sends', label: 'Sends', unit: 'count' },
-                { field: 'verified_sessions', label: 'Verified', unit: 'count' },
-              ]}
-              locale={locale}
-            />
-          </section>
-          <section className="panel">
-            <h3>Conversion</h3>
-            <Chart
-              kind="line"
-              rows={rows}
-              x="ts"
-              series={[{ field: 'conversion', label: 'Conversion', unit: 'percent' }]}
-              locale={locale}
-            />
-          </section>
-        </div>
+        <TrafficCharts rows={rows} locale={locale} />
       )}
       {level && groups && (
         <>
@@ -144,37 +120,81 @@ export default async function TrafficPage({ searchParams }: { searchParams: Prom
           ) : groupRows.length === 0 ? (
             <EmptyState>No {level} to show.</EmptyState>
           ) : (
-            <div className="table-wrap">
-              <table data-testid="groups">
-                <thead>
-                  <tr>
-                    <th>{level}</th>
-                    <th className="num">sends</th>
-                    <th className="num">conversion</th>
-                    <th className="num">estimated cost</th>
-                    <th className="num">billed</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {groupRows.map((row) => {
-                    const value = String(row.key ?? '');
-                    const next = drillInto(drill, level, value);
-                    return (
-                      <tr key={value}>
-                        <td>{value ? <Link href={keep(next.filters)}>{level === 'asn' ? `AS${value}` : value}</Link> : '(unknown)'}</td>
-                        <td className="num">{formatCount(row.sends as number, locale)}</td>
-                        <td className="num">{formatPercent(row.conversion as number | null, locale)}</td>
-                        <td className="num">{formatMoney(row.cost_est_usd as number, locale)}</td>
-                        <td className="num">{formatMoney(row.cost_billed_usd as number, locale)}</td>
-                      </tr>
-                    );
-                  })}
-                </tbody>
-              </table>
-            </div>
+            <GroupsTable rows={groupRows} drill={drill} level={level} keep={keep} locale={locale} />
           )}
         </>
       )}
     </>
+  );
+}
+
+/** Sends against verified sessions, and the conversion between them, over the range. */
+function TrafficCharts({ rows, locale }: { rows: Row[]; locale: string }) {
+  return (
+    <div className="grid wide">
+      <section className="panel">
+        <h3>Sends and verified sessions</h3>
+        <Chart
+          kind="area"
+          rows={rows}
+          x="ts"
+          series={[
+            { field: 'sends', label: 'Sends', unit: 'count' },
+            { field: 'verified_sessions', label: 'Verified', unit: 'count' },
+          ]}
+          locale={locale}
+        />
+      </section>
+      <section className="panel">
+        <h3>Conversion</h3>
+        <Chart kind="line" rows={rows} x="ts" series={[{ field: 'conversion', label: 'Conversion', unit: 'percent' }]} locale={locale} />
+      </section>
+    </div>
+  );
+}
+
+/** The largest countries, prefixes or networks at this level, each a link one level down. */
+function GroupsTable({
+  rows,
+  drill,
+  level,
+  keep,
+  locale,
+}: {
+  rows: Row[];
+  drill: Partial<Record<DrillLevel, string>>;
+  level: DrillLevel;
+  keep: (extra: Record<string, string | undefined>) => string;
+  locale: string;
+}) {
+  return (
+    <div className="table-wrap">
+      <table data-testid="groups">
+        <thead>
+          <tr>
+            <th>{level}</th>
+            <th className="num">sends</th>
+            <th className="num">conversion</th>
+            <th className="num">estimated cost</th>
+            <th className="num">billed</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((row) => {
+            const value = String(row.key ?? '');
+            const next = drillInto(drill, level, value);
+            return (
+              <tr key={value}>
+                <td>{value ? <Link href={keep(next.filters)}>{level === 'asn' ? `AS${value}` : value}</Link> : '(unknown)'}</td>
+                <td className="num">{formatCount(row.sends as number, locale)}</td>
+                <td className="num">{formatPercent(row.conversion as number | null, locale)}</td>
+                <td className="num">{formatMoney(row.cost_est_usd as number, locale)}</td>
+                <td className="num">{formatMoney(row.cost_billed_usd as number, locale)}</td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </div>
   );
 }

@@ -1,3 +1,4 @@
+import type { ReactNode } from 'react';
 import { api, currentViewer, isAdmin } from '../../../lib/api.ts';
 import type { UserSummary } from '../../../lib/api-types.ts';
 import { invalid, typed, type PageParams } from '../../../lib/form-errors.ts';
@@ -78,58 +79,7 @@ export default async function UsersPage({ searchParams }: { searchParams: Promis
                   </td>
                   <td className="small">{formatTime(user.created_at, locale)}</td>
                   <td>
-                    <div className="actions">
-                      {!self && (
-                        <ConfirmForm
-                          action="/users/act"
-                          label="Change role"
-                          confirmLabel="Change role"
-                          askReason={false}
-                          warning={`${user.name} is signed out and signs in again with the new role's rights.`}
-                          fields={{ op: 'role', name: user.name }}
-                        >
-                          <label>
-                            New role
-                            {roleSelect(user.role)}
-                          </label>
-                        </ConfirmForm>
-                      )}
-                      <ConfirmForm
-                        action="/users/act"
-                        label="Set password"
-                        confirmLabel="Set password"
-                        askReason={false}
-                        warning={
-                          self
-                            ? 'You are signed out everywhere, this page included, and sign in again with the new password.'
-                            : `${user.name} is signed out and signs in with the new password.`
-                        }
-                        fields={{ op: 'password', name: user.name }}
-                      >
-                        <label>
-                          New password ({MIN_PASSWORD_LENGTH}+ characters)
-                          <input
-                            type="password"
-                            name="password"
-                            required
-                            minLength={MIN_PASSWORD_LENGTH}
-                            maxLength={1024}
-                            autoComplete="new-password"
-                          />
-                        </label>
-                      </ConfirmForm>
-                      {!self && (
-                        <ConfirmForm
-                          action="/users/act"
-                          label="Remove"
-                          confirmLabel={`Remove ${user.name}`}
-                          danger
-                          askReason={false}
-                          warning={`${user.name} can no longer sign in, and is signed out now.`}
-                          fields={{ op: 'remove', name: user.name }}
-                        />
-                      )}
-                    </div>
+                    <UserActions user={user} self={self} roleSelect={roleSelect} />
                   </td>
                 </tr>
               );
@@ -181,5 +131,56 @@ export default async function UsersPage({ searchParams }: { searchParams: Promis
         </button>
       </form>
     </>
+  );
+}
+
+/** What an admin may do to one user: change the role or remove someone else, set anyone's password. */
+function UserActions({ user, self, roleSelect }: { user: UserSummary; self: boolean; roleSelect: (defaultValue: string) => ReactNode }) {
+  return (
+    <div className="actions">
+      {!self && (
+        <ConfirmForm
+          action="/users/act"
+          label="Change role"
+          confirmLabel="Change role"
+          askReason={false}
+          warning={`${user.name} is signed out and signs in again with the new role's rights.`}
+          fields={{ op: 'role', name: user.name }}
+        >
+          <label>
+            New role
+            {roleSelect(user.role)}
+          </label>
+        </ConfirmForm>
+      )}
+      <ConfirmForm
+        action="/users/act"
+        label="Set password"
+        confirmLabel="Set password"
+        askReason={false}
+        warning={
+          self
+            ? 'You are signed out everywhere, this page included, and sign in again with the new password.'
+            : `${user.name} is signed out and signs in with the new password.`
+        }
+        fields={{ op: 'password', name: user.name }}
+      >
+        <label>
+          New password ({MIN_PASSWORD_LENGTH}+ characters)
+          <input type="password" name="password" required minLength={MIN_PASSWORD_LENGTH} maxLength={1024} autoComplete="new-password" />
+        </label>
+      </ConfirmForm>
+      {!self && (
+        <ConfirmForm
+          action="/users/act"
+          label="Remove"
+          confirmLabel={`Remove ${user.name}`}
+          danger
+          askReason={false}
+          warning={`${user.name} can no longer sign in, and is signed out now.`}
+          fields={{ op: 'remove', name: user.name }}
+        />
+      )}
+    </div>
   );
 }

@@ -1,16 +1,17 @@
 import Link from 'next/link';
 import { api, canOperate, currentViewer, type ApiResult } from '../../../../lib/api.ts';
 import {
-  type Anomaly,
   type Breaker,
   type DecisionsAnswer,
   type Incident,
   type OwnersAnswer,
   type PlannedEvent,
   type Scope,
-  type SeriesPoint,
   type TimelineEntry,
   type TrafficAnswer,
+  type IncidentAnswer,
+  type AnomalyAnswer,
+  type PlannedEventsAnswer,
 } from '../../../../lib/api-types.ts';
 import { bandRows, reduceRows, shapeRows, windowWithin } from '../../../../lib/chart-data.ts';
 import { formatAge, formatCount, formatMoney, formatPercent, formatTime } from '../../../../lib/format.ts';
@@ -48,7 +49,7 @@ export default async function IncidentPage({
 }) {
   const [{ id }, query, viewer, locale] = await Promise.all([params, searchParams, currentViewer(), viewerLocale()]);
   const nowMs = Date.now();
-  const result = await api<{ incident: Incident; timeline: TimelineEntry[] }>(`/v1/incidents/${encodeURIComponent(id)}`);
+  const result = await api<IncidentAnswer>(`/v1/incidents/${encodeURIComponent(id)}`);
   if (!result.ok) {
     return (
       <>
@@ -68,11 +69,11 @@ export default async function IncidentPage({
   const charted = incident.anomalies.slice(0, MAX_CHARTED_ANOMALIES);
   const plannedIds = plannedEventIdsOf(timeline);
   const [evidence, breakers, owners, planned] = await Promise.all([
-    Promise.all(charted.map((a) => api<{ anomaly: Anomaly; series: SeriesPoint[] }>(`/v1/anomalies/${encodeURIComponent(a.id)}`))),
+    Promise.all(charted.map((a) => api<AnomalyAnswer>(`/v1/anomalies/${encodeURIComponent(a.id)}`))),
     canOperate(viewer) ? api<Breaker[]>('/v1/breakers') : Promise.resolve(null),
     // Only to offer the owners to reassign to; a day of measures is the cheapest answer that names them.
     canOperate(viewer) && incident.state !== 'resolved' ? api<OwnersAnswer>('/v1/owners?days=1') : Promise.resolve(null),
-    plannedIds.length > 0 ? api<{ events: PlannedEvent[] }>('/v1/planned-events') : Promise.resolve(null),
+    plannedIds.length > 0 ? api<PlannedEventsAnswer>('/v1/planned-events') : Promise.resolve(null),
   ]);
   const anomalyIds = new Set(incident.anomalies.map((a) => a.id));
   // Its breakers: tripped for one of its findings, or by hand on one of their scopes.
@@ -81,7 +82,6 @@ export default async function IncidentPage({
         b.reason.kind === 'anomaly' ? anomalyIds.has(b.reason.anomaly_id) : incident.anomalies.some((a) => sameScope(b.scope, a.scope)),
       )
     : [];
-  const first = incident.anomalies[0];
   const back = `/incidents/${incident.id}`;
 
   return (
@@ -152,6 +152,33 @@ export default async function IncidentPage({
         A breaker stops the sends that ask the decision API (<code>POST /v1/decide</code>, the SDK, or the provider proxy) in its scope;
         traffic sent without asking is not stopped, and its cost still counts above.
       </p>
+      <IncidentBreakers breakers={breakers} related={related} incident={incident} query={query} locale={locale} nowMs={nowMs} />
+
+      <IncidentTimeline timeline={timeline} incident={incident} canNote={canOperate(viewer)} locale={locale} />
+    </>
+  );
+}
+
+/** The incident's breakers with what each stopped, or the form to trip one on its first finding's scope. */
+function IncidentBreakers({
+  breakers,
+  related,
+  incident,
+  query,
+  locale,
+  nowMs,
+}: {
+  breakers: ApiResult<Breaker[]> | null;
+  related: Breaker[];
+  incident: Incident;
+  query: PageParams;
+  locale: string;
+  nowMs: number;
+}) {
+  const first = incident.anomalies[0];
+  const back = `/incidents/${incident.id}`;
+  return (
+    <>
       {breakers === null ? (
         <p className="muted">Breakers are shown to on-call and admins.</p>
       ) : !breakers.ok ? (
@@ -188,7 +215,25 @@ export default async function IncidentPage({
           )}
         </>
       )}
+    </>
+  );
+}
 
+/** What happened, in order, and a note to add (also posted to the Slack thread) while it is open. */
+function IncidentTimeline({
+  timeline,
+  incident,
+  canNote,
+  locale,
+}: {
+  timeline: TimelineEntry[];
+  incident: Incident;
+  canNote: boolean;
+  locale: string;
+}) {
+  const back = `/incidents/${incident.id}`;
+  return (
+    <>
       <h2>Timeline</h2>
       {timeline.length === 0 ? (
         <EmptyState>Nothing recorded yet.</EmptyState>
@@ -205,7 +250,7 @@ export default async function IncidentPage({
           })}
         </ul>
       )}
-      {canOperate(viewer) && incident.state !== 'resolved' && (
+      {canNote && incident.state !== 'resolved' && (
         <form method="post" action="/incidents/act" className="stack" style={{ marginTop: '.75rem' }}>
           <input type="hidden" name="id" value={incident.id} />
           <input type="hidden" name="op" value="notes" />
@@ -221,15 +266,7 @@ export default async function IncidentPage({
   );
 }
 
-async function AnomalyEvidence({
-  result,
-  locale,
-  nowMs,
-}: {
-  result: ApiResult<{ anomaly: Anomaly; series: SeriesPoint[] }>;
-  locale: string;
-  nowMs: number;
-}) {
+async function AnomalyEvidence({ result, locale, nowMs }: { result: ApiResult<AnomalyAnswer>; locale: string; nowMs: number }) {
   if (!result.ok) return <ErrorState result={result} what="the anomaly's evidence" />;
   const { anomaly, series } = result.data;
   const rows = bandRows(series);

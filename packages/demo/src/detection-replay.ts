@@ -5,10 +5,9 @@
  * replay's incident desk is never ticked, which is where notifications go out. Breakers are not
  * tripped either: one tripped for an attack of yesterday would block traffic now.
  */
-import { createIncidentDesk } from '@tollgate/alerting';
+import { alertOf, createIncidentDesk, type AlertingConfig, type NotificationOutbox } from '@tollgate/alerting';
 import { createLiveDetector, type DetectorConfig } from '@tollgate/detector';
 import type { Store } from '@tollgate/store';
-import { alertOf, type AlertingRuntime } from './alerting-runtime.ts';
 
 /** The live detector steps at most 30 minutes a cycle: the replay's cycles are that far apart. */
 const REPLAY_CYCLE_MS = 30 * 60_000;
@@ -19,9 +18,16 @@ export interface ReplayOutcome {
   incidents: number;
 }
 
+/** The live alert routing the replay borrows: its rules and outbox, and its desk to start once history is in. */
+export interface ReplayAlerting {
+  rules(): AlertingConfig | undefined;
+  outbox: NotificationOutbox;
+  desk: { start(): Promise<void> };
+}
+
 export async function replayDetection(deps: {
   store: Store;
-  alerting: AlertingRuntime;
+  alerting: ReplayAlerting;
   config: DetectorConfig;
   fromMs: number;
   toMs: number;

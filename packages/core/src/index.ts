@@ -1,0 +1,1 @@
+export { openCore, type Core, type Identity } from './open-core.ts';
