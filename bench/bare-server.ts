@@ -10,7 +10,7 @@
  * route that costs a known amount more (bench/decide-budget.ts).
  */
 import Fastify from 'fastify';
-import { loggerOptions } from '../apps/server/src/logger.ts';
+import { loggerOptions, RequestLog } from '../apps/server/src/logger.ts';
 
 const workUs = Number(process.env.BARE_WORK_US ?? 0);
 const app =
@@ -18,6 +18,7 @@ const app =
     ? Fastify({ logger: false })
     : Fastify({
         logger: loggerOptions(process.env.LOG_LEVEL ?? 'info'),
+        logController: new RequestLog(),
         trustProxy: true,
         onProtoPoisoning: 'error',
         onConstructorPoisoning: 'error',

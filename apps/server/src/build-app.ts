@@ -27,7 +27,7 @@ import { webhookRoutes } from './plugins/webhooks.routes.ts';
 import { proxyRoutes } from './plugins/proxy.routes.ts';
 import type { ProxyRuntime } from './proxy-runtime.ts';
 import { sessionRoutes } from './plugins/sessions.routes.ts';
-import { loggerOptions } from './logger.ts';
+import { loggerOptions, RequestLog } from './logger.ts';
 import { NODE_ROLES, roleOfPath, type NodeRole } from './node-roles.ts';
 
 export interface AppConfig {
@@ -84,6 +84,8 @@ export const DEFAULT_BODY_LIMIT_BYTES = 8 * 1024 * 1024;
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     logger: loggerOptions(deps.config.logLevel),
+    // Failed and slow requests only: a line per decision would cost more than the decision.
+    logController: new RequestLog(),
     bodyLimit: deps.config.bodyLimitBytes,
     trustProxy: deps.config.trustedProxies ?? DEFAULT_TRUSTED_PROXIES,
     // Deeply nested or huge JSON never reaches the handlers: fastify's parser refuses prototype
