@@ -10,7 +10,7 @@
  * route that costs a known amount more (bench/decide-budget.ts).
  */
 import Fastify from 'fastify';
-import { loggerOptions, RequestLog } from '../apps/server/src/logger.ts';
+import { lazyRequestLogger, loggerOptions, RequestLog } from '../apps/server/src/logger.ts';
 
 const workUs = Number(process.env.BARE_WORK_US ?? 0);
 const app =
@@ -19,6 +19,7 @@ const app =
     : Fastify({
         logger: loggerOptions(process.env.LOG_LEVEL ?? 'info'),
         logController: new RequestLog(),
+        childLoggerFactory: lazyRequestLogger,
         trustProxy: true,
         onProtoPoisoning: 'error',
         onConstructorPoisoning: 'error',
