@@ -3,9 +3,9 @@
  * answers a constant, in a process of its own like the real server. Prints its URL when listening.
  *
  * BARE_FASTIFY=server (the default) gives fastify the options of build-app.ts that act on every
- * request (the server's pino logger at LOG_LEVEL, with its child logger per request; proxy trust;
- * poisoning checks), so the comparison prices the decision path and not the server's logging;
- * BARE_FASTIFY=defaults is fastify out of the box (no logger), the baseline of the earlier figures.
+ * request (the server's pino logger at LOG_LEVEL, its request log and per-request logger factory;
+ * proxy trust; poisoning checks), so what those options cost a request shows on its own;
+ * BARE_FASTIFY=defaults is fastify out of the box (no logger), the baseline of the targets.
  * BARE_WORK_US adds that many microseconds of busy work per request: how the harness answers a
  * route that costs a known amount more (bench/decide-budget.ts).
  */
