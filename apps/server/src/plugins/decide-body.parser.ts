@@ -6,7 +6,7 @@ import { TollgateError } from '../errors.ts';
  * declared type, so `"user_agent": 123` would pass as "123": a client sending numbers there has a
  * bug worth a 400, and a risk signal must not read a coerced value.
  */
-export const DECIDE_STRING_FIELDS = [
+const DECIDE_STRING_FIELDS = [
   'action',
   'app',
   'flow',

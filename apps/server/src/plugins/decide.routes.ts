@@ -34,7 +34,7 @@ const MAX_USER_AGENT_LENGTH = 512;
  * every character as \uXXXX sends six bytes for one. Past this the body is refused unread (413)
  * rather than parsed to be refused by the schema, on the route every service calls.
  */
-export const DECIDE_BODY_LIMIT_BYTES = 16 * 1024;
+const DECIDE_BODY_LIMIT_BYTES = 16 * 1024;
 
 const DECIDE_SCHEMA = {
   summary: 'Decide whether an OTP may be sent, or a code may be tried',
