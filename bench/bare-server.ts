@@ -3,14 +3,14 @@
  * answers a constant, in a process of its own like the real server. Prints its URL when listening.
  *
  * BARE_FASTIFY=server (the default) gives fastify the options of build-app.ts that act on every
- * request (the server's pino logger at LOG_LEVEL, with its child logger per request; proxy trust;
- * poisoning checks), so the comparison prices the decision path and not the server's logging;
- * BARE_FASTIFY=defaults is fastify out of the box (no logger), the baseline of the earlier figures.
+ * request (the server's pino logger at LOG_LEVEL, its request log and per-request logger factory;
+ * proxy trust; poisoning checks), so what those options cost a request shows on its own;
+ * BARE_FASTIFY=defaults is fastify out of the box (no logger), the baseline of the targets.
  * BARE_WORK_US adds that many microseconds of busy work per request: how the harness answers a
  * route that costs a known amount more (bench/decide-budget.ts).
  */
 import Fastify from 'fastify';
-import { loggerOptions } from '../apps/server/src/logger.ts';
+import { lazyRequestLogger, loggerOptions, RequestLog } from '../apps/server/src/logger.ts';
 
 const workUs = Number(process.env.BARE_WORK_US ?? 0);
 const app =
@@ -18,6 +18,8 @@ const app =
     ? Fastify({ logger: false })
     : Fastify({
         logger: loggerOptions(process.env.LOG_LEVEL ?? 'info'),
+        logController: new RequestLog(),
+        childLoggerFactory: lazyRequestLogger,
         trustProxy: true,
         onProtoPoisoning: 'error',
         onConstructorPoisoning: 'error',

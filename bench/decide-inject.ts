@@ -12,7 +12,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { startPlatform } from '@tollgate/server';
-import { ADMIN_KEY, allowBodies, benchRules } from './decide-harness.ts';
+import { ADMIN_KEY, allowBodies, benchRules, monotonicUs } from './decide-harness.ts';
 import { median, writeResultsSection } from './results-file.ts';
 
 const ROUNDS = Number(process.env.BENCH_RUNS ?? 3);
@@ -58,8 +58,11 @@ async function cpuPerRequest(start: typeof startPlatform, bodies: string[], rule
     };
     await decide(REQUESTS / 4); // warm-up: JIT and the number-block cache
     const before = process.cpuUsage();
+    const fromUs = monotonicUs();
     await decide(REQUESTS);
     const cpu = process.cpuUsage(before);
+    // For `node --cpu-prof`: the measured requests' window on the profile's clock (cpu-profile-table.ts FROM_US TO_US).
+    console.error(`measured window: ${fromUs} ${monotonicUs()}`);
     return (cpu.user + cpu.system) / REQUESTS;
   } finally {
     await platform.close();

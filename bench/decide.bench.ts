@@ -4,14 +4,15 @@
  * and on a second one with risk scoring off (the shipped policy with `risk: mode: off`) against a
  * bare fastify route answering a constant in the same kind of process, alternating runs so machine
  * noise hits all alike; then the SDK's in-process cached decision. The bare route runs twice: with
- * the fastify options of the real server (the baseline of the targets: same logger, same per-request
- * work outside the route) and with fastify's defaults (the baseline of the earlier figures).
+ * fastify's defaults (the baseline of the targets: what a service comparing Tollgate with any
+ * fastify route would see) and with the fastify options of the real server (its logger, request
+ * log and proxy trust, so what those options cost a request shows beside it).
  * The traffic is nearly all answered `allow` (`allowBodies`: an app without the app-wide ceiling,
  * distinct phones, subnets and sessions), and the decision mix is reported from the server's counts.
  * Writes its section of bench/RESULTS.md. Targets: >= 60 % of the bare route's requests/s with
  * p99 <= 2x the bare route's, in the same run; >= 1,000,000 cached decisions/s.
- * BENCH_CPU_PROFILE=DIR also profiles the scoring-on server and the bare route (`node --cpu-prof`)
- * and writes the top costs per request of their measured runs to RESULTS.md.
+ * BENCH_CPU_PROFILE=DIR also profiles the scoring-on server, the baseline and both bare routes
+ * (`node --cpu-prof`) and writes the top costs per request of their measured runs to RESULTS.md.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -35,8 +36,8 @@ import {
   RUN_TS,
   start,
   stop,
-  TOLLGATE,
   type LoadResult,
+  type Server,
 } from './decide-harness.ts';
 import { median, writeResultsSection } from './results-file.ts';
 
@@ -50,6 +51,8 @@ const MIX_DEADLINE_MS = 30_000;
 const MIX_POLL_MS = 500;
 
 const RULES_DIR = fileURLToPath(new URL('../alert-rules/', import.meta.url));
+/** This tree's root, whose `apps/cli/bin/tollgate.js` serves the decide servers. */
+const ROOT = fileURLToPath(new URL('../', import.meta.url));
 
 /** The bench's rules (`benchRules`), with risk scoring on or turned off. */
 function rulesDir(scoring: boolean): string {
@@ -168,207 +171,245 @@ function profileSection(name: string, units: number, windows: SampleWindow[]): s
   return profileTables(profile, { units, unitName: 'request', windows });
 }
 
-async function main(): Promise<void> {
+/** The five servers of a run (four without BENCH_BASELINE) and the directories they use. */
+interface Servers {
+  decide: Server;
+  scoringOff: Server;
+  baseline: Server | undefined;
+  bare: Server;
+  bareDefaults: Server;
+  /** Data and rules directories, removed at the end. */
+  dirs: string[];
+}
+
+async function startServers(pinned: boolean): Promise<Servers> {
   const dataDir = mkdtempSync(join(tmpdir(), 'tollgate-bench-decide-'));
   const offDataDir = mkdtempSync(join(tmpdir(), 'tollgate-bench-decide-off-'));
   const onRules = rulesDir(true);
   const offRules = rulesDir(false);
-  const pinned = pinLoadGenerator();
-  const loadBefore = loadAverage();
-  console.error(`load average before: ${loadBefore}`);
-  const server = await start(
-    profiled('decide', [TOLLGATE, 'serve']),
-    { TOLLGATE_DATA_DIR: dataDir, TOLLGATE_ADMIN_KEY: ADMIN_KEY, TOLLGATE_RULES_DIR: onRules },
-    pinned,
-  );
-  const scoringOff = await start(
-    [TOLLGATE, 'serve'],
-    { TOLLGATE_DATA_DIR: offDataDir, TOLLGATE_ADMIN_KEY: ADMIN_KEY, TOLLGATE_RULES_DIR: offRules },
-    pinned,
-  );
-  const baselineDataDir = BASELINE_TREE === undefined ? undefined : mkdtempSync(join(tmpdir(), 'tollgate-bench-decide-baseline-'));
-  const baseline =
-    BASELINE_TREE === undefined
-      ? undefined
-      : await start(
-          profiled('baseline', [join(BASELINE_TREE, 'apps/cli/bin/tollgate.js'), 'serve']),
-          { TOLLGATE_DATA_DIR: baselineDataDir!, TOLLGATE_ADMIN_KEY: ADMIN_KEY, TOLLGATE_RULES_DIR: onRules },
-          pinned,
-        );
+  const dirs = [dataDir, offDataDir, onRules, offRules];
+  const serve = (tree: string, data: string, rules: string) => ({
+    args: [join(tree, 'apps/cli/bin/tollgate.js'), 'serve'],
+    env: { TOLLGATE_DATA_DIR: data, TOLLGATE_ADMIN_KEY: ADMIN_KEY, TOLLGATE_RULES_DIR: rules },
+  });
+  const here = serve(ROOT, dataDir, onRules);
+  const decide = await start(profiled('decide', here.args), here.env, pinned);
+  const off = serve(ROOT, offDataDir, offRules);
+  const scoringOff = await start(off.args, off.env, pinned);
+  let baseline: Server | undefined;
+  if (BASELINE_TREE !== undefined) {
+    const baselineDataDir = mkdtempSync(join(tmpdir(), 'tollgate-bench-decide-baseline-'));
+    dirs.push(baselineDataDir);
+    const before = serve(BASELINE_TREE, baselineDataDir, onRules);
+    baseline = await start(profiled('baseline', before.args), before.env, pinned);
+  }
   const bare = await start(profiled('bare', [RUN_TS, BARE_SERVER]), { BARE_FASTIFY: 'server' }, pinned);
-  const bareDefaults = await start([RUN_TS, BARE_SERVER], { BARE_FASTIFY: 'defaults' }, pinned);
-  const bodies = allowBodies();
-  const runs = {
-    decide: [] as LoadResult[],
-    scoringOff: [] as LoadResult[],
-    bare: [] as LoadResult[],
-    bareDefaults: [] as LoadResult[],
-    baseline: [] as LoadResult[],
+  const bareDefaults = await start(profiled('bare-defaults', [RUN_TS, BARE_SERVER]), { BARE_FASTIFY: 'defaults' }, pinned);
+  return { decide, scoringOff, baseline, bare, bareDefaults, dirs };
+}
+
+async function stopServers(servers: Servers): Promise<void> {
+  for (const server of [servers.decide, servers.scoringOff, servers.bare, servers.bareDefaults, servers.baseline]) {
+    if (server !== undefined) await stop(server.child);
+  }
+  for (const dir of servers.dirs) rmSync(dir, { recursive: true, force: true });
+}
+
+/** One server's runs, and the windows of its measured runs on the profile's clock when it is profiled. */
+interface Target {
+  name: string;
+  server: Server;
+  runs: LoadResult[];
+  windows: SampleWindow[] | undefined;
+}
+
+interface Measured {
+  targets: { decide: Target; scoringOff: Target; bare: Target; bareDefaults: Target; baseline: Target | undefined };
+  warmUpRequests: number;
+  otherWorkShare: number | undefined;
+}
+
+/** Trips the breakers, warms every server up, then runs the alternating rounds. */
+async function measure(servers: Servers, bodies: string[]): Promise<Measured> {
+  const target = (name: string, server: Server, profiledWindows: boolean): Target => ({
+    name,
+    server,
+    runs: [],
+    windows: PROFILE_DIR !== undefined && profiledWindows ? [] : undefined,
+  });
+  const targets = {
+    decide: target('decide', servers.decide, true),
+    scoringOff: target('decide, scoring off', servers.scoringOff, false),
+    bare: target('bare', servers.bare, true),
+    bareDefaults: target('bare defaults', servers.bareDefaults, true),
+    baseline: servers.baseline === undefined ? undefined : target('decide at the baseline tree', servers.baseline, true),
   };
-  const windows = { decide: [] as SampleWindow[], bare: [] as SampleWindow[], baseline: [] as SampleWindow[] };
-  let mix: { text: string; allowedShare: number };
-  let otherWorkShare: number | undefined;
-  let loadAfter: string;
-  try {
-    console.error(`tripping ${BREAKERS} breakers...`);
-    await tripBreakers(server.url);
-    await tripBreakers(scoringOff.url);
-    if (baseline) await tripBreakers(baseline.url);
-    // Warm-up: JIT and the number-block cache. Every request counts against its phone's hourly
-    // limit, so the warm-up is short and the bodies many.
-    const warmUp = await load(server, bodies, 2, { sessionPerRequest: true });
-    await load(scoringOff, bodies, 2, { sessionPerRequest: true });
-    if (baseline) await load(baseline, bodies, 2, { sessionPerRequest: true });
-    await load(bare, bodies, 2, { sessionPerRequest: true });
-    await load(bareDefaults, bodies, 2, { sessionPerRequest: true });
-    const targets = [
-      { name: 'bare', server: bare, runs: runs.bare, windows: windows.bare },
-      { name: 'bare defaults', server: bareDefaults, runs: runs.bareDefaults, windows: undefined },
-      { name: 'decide', server, runs: runs.decide, windows: windows.decide },
-      { name: 'decide, scoring off', server: scoringOff, runs: runs.scoringOff, windows: undefined },
-      ...(baseline ? [{ name: 'decide at the baseline tree', server: baseline, runs: runs.baseline, windows: windows.baseline }] : []),
-    ];
-    const otherWork = measureOtherWork([
-      server.child,
-      scoringOff.child,
-      bare.child,
-      bareDefaults.child,
-      ...(baseline ? [baseline.child] : []),
-    ]);
-    for (let run = 0; run < RUNS; run++) {
-      // Each round starts with the next server: whichever runs right after /v1/decide meets its
-      // after-effects (the counts flush, a collection), and that must not always be the same one.
-      const order = [...targets.slice(run % targets.length), ...targets.slice(0, run % targets.length)];
-      const line: string[] = [];
-      for (const target of order) {
-        const fromUs = monotonicUs();
-        const result = await load(target.server, bodies, DURATION_S, { sessionPerRequest: true });
-        target.windows?.push({ fromUs, toUs: monotonicUs() });
-        if (result.errors > 0) throw new Error(`${target.name} answered ${result.errors} errors`);
-        target.runs.push(result);
-        line.push(
-          `${target.name} ${Math.round(result.rps)} req/s p99 ${result.p99} ms cpu ${result.serverCpuUs?.toFixed(1) ?? '?'} us/req`,
-        );
-      }
-      console.error(`run ${run + 1}/${RUNS}: ${line.join('; ')}`);
+  const all = [targets.bare, targets.bareDefaults, targets.decide, targets.scoringOff, ...(targets.baseline ? [targets.baseline] : [])];
+  console.error(`tripping ${BREAKERS} breakers...`);
+  const deciding = [servers.decide, servers.scoringOff, ...(servers.baseline ? [servers.baseline] : [])];
+  await Promise.all(deciding.map((server) => tripBreakers(server.url)));
+  // Warm-up: JIT and the number-block cache. Every request counts against its phone's hourly
+  // limit, so the warm-up is short and the bodies many.
+  let warmUpRequests = 0;
+  for (const t of all) {
+    const warmUp = await load(t.server, bodies, 2, { sessionPerRequest: true });
+    if (t === targets.decide) warmUpRequests = warmUp.requests;
+  }
+  const otherWork = measureOtherWork(all.map((t) => t.server.child));
+  for (let run = 0; run < RUNS; run++) {
+    // Each round starts with the next server: whichever runs right after /v1/decide meets its
+    // after-effects (the counts flush, a collection), and that must not always be the same one.
+    const order = [...all.slice(run % all.length), ...all.slice(0, run % all.length)];
+    const line: string[] = [];
+    for (const t of order) {
+      const fromUs = monotonicUs();
+      const result = await load(t.server, bodies, DURATION_S, { sessionPerRequest: true });
+      t.windows?.push({ fromUs, toUs: monotonicUs() });
+      if (result.errors > 0) throw new Error(`${t.name} answered ${result.errors} errors`);
+      t.runs.push(result);
+      line.push(`${t.name} ${Math.round(result.rps)} req/s p99 ${result.p99} ms cpu ${result.serverCpuUs?.toFixed(1) ?? '?'} us/req`);
     }
-    otherWorkShare = otherWork();
-    loadAfter = loadAverage();
-    console.error(`load average after: ${loadAfter}`);
-    mix = await decisionMix(server.url, warmUp.requests + runs.decide.reduce((total, r) => total + r.requests, 0));
-  } finally {
-    await stop(server.child);
-    await stop(scoringOff.child);
-    await stop(bare.child);
-    await stop(bareDefaults.child);
-    if (baseline) await stop(baseline.child);
-    if (baselineDataDir) rmSync(baselineDataDir, { recursive: true, force: true });
-    rmSync(dataDir, { recursive: true, force: true });
-    rmSync(offDataDir, { recursive: true, force: true });
-    rmSync(onRules, { recursive: true, force: true });
-    rmSync(offRules, { recursive: true, force: true });
+    console.error(`run ${run + 1}/${RUNS}: ${line.join('; ')}`);
   }
-  if (PROFILE_DIR !== undefined) {
-    const requests = (list: LoadResult[]) => list.reduce((total, r) => total + r.requests, 0);
-    const commit = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).stdout.trim() || 'unknown';
-    const decideTables = profileSection('decide', requests(runs.decide), windows.decide);
-    const bareTables = profileSection('bare', requests(runs.bare), windows.bare);
-    const baselineTables = runs.baseline.length > 0 ? profileSection('baseline', requests(runs.baseline), windows.baseline) : undefined;
-    console.log(`${decideTables}\n\n${bareTables}${baselineTables ? `\n\n${baselineTables}` : ''}`);
-    writeResultsSection(
-      `decide: CPU profile at ${commit}`,
-      [
-        `Command: \`BENCH_CPU_PROFILE=bench/.profiles npm run bench:decide\` (the runs above; the scoring-on server and the bare route with server options under \`node --cpu-prof\`, the samples of their ${RUNS} measured runs only, divided by the requests those runs answered; tables by bench/cpu-profile-table.ts). Commit ${commit}, load average ${loadBefore} before and ${loadAfter} after.`,
-        '',
-        `POST /v1/decide, risk scoring on (${fmtCount(requests(runs.decide))} requests):`,
-        '',
-        decideTables,
-        '',
-        `Bare route, server options (${fmtCount(requests(runs.bare))} requests):`,
-        '',
-        bareTables,
-        ...(baselineTables
-          ? [
-              '',
-              `POST /v1/decide of the baseline tree (BENCH_BASELINE), risk scoring on, profiled alike (${fmtCount(requests(runs.baseline))} requests):`,
-              '',
-              baselineTables,
-            ]
-          : []),
-      ].join('\n'),
-    );
+  return { targets, warmUpRequests, otherWorkShare: otherWork() };
+}
+
+function requestsOf(runs: LoadResult[]): number {
+  return runs.reduce((total, r) => total + r.requests, 0);
+}
+
+/** The `decide: CPU profile at <commit>` section: per request, the profiled servers' measured runs only. */
+function writeProfileSection(targets: Measured['targets'], loadBefore: string, loadAfter: string): void {
+  const commit = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).stdout.trim() || 'unknown';
+  const sections: { title: string; dir: string; target: Target }[] = [
+    { title: 'POST /v1/decide, risk scoring on', dir: 'decide', target: targets.decide },
+    ...(targets.baseline
+      ? [{ title: 'POST /v1/decide of the baseline tree (BENCH_BASELINE), risk scoring on', dir: 'baseline', target: targets.baseline }]
+      : []),
+    { title: 'Bare route, fastify defaults', dir: 'bare-defaults', target: targets.bareDefaults },
+    { title: 'Bare route, server options', dir: 'bare', target: targets.bare },
+  ];
+  const body: string[] = [
+    `Command: \`${BASELINE_TREE ? 'BENCH_BASELINE=DIR ' : ''}BENCH_CPU_PROFILE=bench/.profiles npm run bench:decide\` (the runs of \`decide\` above; the scoring-on server${BASELINE_TREE ? ', the baseline' : ''} and both bare routes under \`node --cpu-prof\`, the samples of their ${RUNS} measured runs only, divided by the requests those runs answered; main thread only, so the garbage collector's helper threads are not in it; tables by bench/cpu-profile-table.ts). Commit ${commit}, load average ${loadBefore} before and ${loadAfter} after.`,
+  ];
+  for (const { title, dir, target } of sections) {
+    const tables = profileSection(dir, requestsOf(target.runs), target.windows ?? []);
+    console.log(`${title}\n\n${tables}\n`);
+    body.push('', `${title} (${fmtCount(requestsOf(target.runs))} requests):`, '', tables);
   }
-  const cached = cachedDecisionsPerSecond();
-  const med = (list: LoadResult[], pick: (r: LoadResult) => number | undefined) => {
-    const values = list.map(pick).filter((v): v is number => v !== undefined);
-    return values.length === list.length ? median(values) : undefined;
+  writeResultsSection(`decide: CPU profile at ${commit}`, body.join('\n'));
+}
+
+/** Medians of the runs of each target, for the table and the verdict. */
+interface Medians {
+  rps: number;
+  p99: number;
+  cpuUs: number | undefined;
+}
+
+function mediansOf(runs: LoadResult[]): Medians {
+  const cpu = runs.map((r) => r.serverCpuUs).filter((v): v is number => v !== undefined);
+  return {
+    rps: median(runs.map((r) => r.rps)),
+    p99: median(runs.map((r) => r.p99)),
+    cpuUs: cpu.length === runs.length ? median(cpu) : undefined,
   };
-  const rps = {
-    decide: med(runs.decide, (r) => r.rps)!,
-    scoringOff: med(runs.scoringOff, (r) => r.rps)!,
-    bare: med(runs.bare, (r) => r.rps)!,
-    bareDefaults: med(runs.bareDefaults, (r) => r.rps)!,
-  };
-  const p99 = {
-    decide: med(runs.decide, (r) => r.p99)!,
-    scoringOff: med(runs.scoringOff, (r) => r.p99)!,
-    bare: med(runs.bare, (r) => r.p99)!,
-    bareDefaults: med(runs.bareDefaults, (r) => r.p99)!,
-  };
-  const cpu = {
-    decide: med(runs.decide, (r) => r.serverCpuUs),
-    scoringOff: med(runs.scoringOff, (r) => r.serverCpuUs),
-    bare: med(runs.bare, (r) => r.serverCpuUs),
-    bareDefaults: med(runs.bareDefaults, (r) => r.serverCpuUs),
-  };
-  const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
-  const us = (n: number | undefined) => (n === undefined ? '-' : n.toFixed(1));
-  const all = (list: LoadResult[], pick: (r: LoadResult) => number) => list.map((r) => fmt(pick(r))).join(', ');
-  const pct = (a: number, b: number) => `${((a / b) * 100).toFixed(0)} %`;
-  const times = (a: number, b: number) => `${(a / Math.max(b, 1)).toFixed(2)}x`;
-  const table = [
-    '| measure | /v1/decide, risk scoring on (1,000 breakers, velocity on) | /v1/decide, risk scoring off | bare route, server options | on / bare | off / bare | bare route, fastify defaults | on / bare defaults |',
+}
+
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+const us = (n: number | undefined) => (n === undefined ? '-' : n.toFixed(1));
+const pct = (a: number, b: number) => `${((a / b) * 100).toFixed(0)} %`;
+const times = (a: number, b: number) => `${(a / Math.max(b, 1)).toFixed(2)}x`;
+const judge = (ok: boolean) => (ok ? 'met' : 'NOT met');
+
+function summaryTable(targets: Measured['targets'], cached: number): string {
+  const [on, off, bare, defaults] = [targets.decide, targets.scoringOff, targets.bare, targets.bareDefaults].map((t) =>
+    mediansOf(t.runs),
+  ) as [Medians, Medians, Medians, Medians];
+  const all = (t: Target) => t.runs.map((r) => fmt(r.rps)).join(', ');
+  return [
+    '| measure | /v1/decide, risk scoring on (1,000 breakers, velocity on) | /v1/decide, risk scoring off | bare route, fastify defaults | on / bare defaults | off / bare defaults | bare route, server options | on / bare, server options |',
     '| --- | --- | --- | --- | --- | --- | --- | --- |',
-    `| requests/s (median of ${RUNS}) | ${fmt(rps.decide)} | ${fmt(rps.scoringOff)} | ${fmt(rps.bare)} | ${pct(rps.decide, rps.bare)} | ${pct(rps.scoringOff, rps.bare)} | ${fmt(rps.bareDefaults)} | ${pct(rps.decide, rps.bareDefaults)} |`,
-    `| requests/s, each run | ${all(runs.decide, (r) => r.rps)} | ${all(runs.scoringOff, (r) => r.rps)} | ${all(runs.bare, (r) => r.rps)} | | | ${all(runs.bareDefaults, (r) => r.rps)} | |`,
-    `| p99 latency ms (median of ${RUNS}) | ${p99.decide} | ${p99.scoringOff} | ${p99.bare} | ${times(p99.decide, p99.bare)} | ${times(p99.scoringOff, p99.bare)} | ${p99.bareDefaults} | ${times(p99.decide, p99.bareDefaults)} |`,
-    `| server CPU per request, us (median of ${RUNS}) | ${us(cpu.decide)} | ${us(cpu.scoringOff)} | ${us(cpu.bare)} | | | ${us(cpu.bareDefaults)} | |`,
+    `| requests/s (median of ${RUNS}) | ${fmt(on.rps)} | ${fmt(off.rps)} | ${fmt(defaults.rps)} | ${pct(on.rps, defaults.rps)} | ${pct(off.rps, defaults.rps)} | ${fmt(bare.rps)} | ${pct(on.rps, bare.rps)} |`,
+    `| requests/s, each run | ${all(targets.decide)} | ${all(targets.scoringOff)} | ${all(targets.bareDefaults)} | | | ${all(targets.bare)} | |`,
+    `| p99 latency ms (median of ${RUNS}) | ${on.p99} | ${off.p99} | ${defaults.p99} | ${times(on.p99, defaults.p99)} | ${times(off.p99, defaults.p99)} | ${bare.p99} | ${times(on.p99, bare.p99)} |`,
+    `| server CPU per request, us (median of ${RUNS}) | ${us(on.cpuUs)} | ${us(off.cpuUs)} | ${us(defaults.cpuUs)} | | | ${us(bare.cpuUs)} | |`,
     `| SDK cached decisions/s (1,000 breakers, median of 5) | ${fmt(cached)} | | | | | | |`,
   ].join('\n');
-  const scoringCost =
-    cpu.decide === undefined || cpu.scoringOff === undefined
-      ? 'unknown (no /proc)'
-      : `${(cpu.decide - cpu.scoringOff).toFixed(1)} us of server CPU per request (${us(cpu.decide)} on, ${us(cpu.scoringOff)} off)`;
-  const allowedShare = mix.allowedShare;
-  const busy = otherWorkShare === undefined || otherWorkShare > MAX_OTHER_WORK_SHARE;
-  const judge = (ok: boolean) => (ok ? 'met' : 'NOT met');
-  const otherWorkText = otherWorkShare === undefined ? 'unknown (no /proc)' : `${(otherWorkShare * 100).toFixed(0)} %`;
+}
+
+/** The targets, judged against the bare route with fastify's defaults (what services would compare with). */
+function verdictOf(targets: Measured['targets'], cached: number, allowedShare: number, otherWorkShare: number | undefined): string {
+  const on = mediansOf(targets.decide.runs);
+  const defaults = mediansOf(targets.bareDefaults.runs);
   // With the server's core saturated, the rate ratio is the inverse of the CPU ratio; when other work starves every
   // server alike the rates converge, so the CPU ratio says what the rate ratio would be on a quiet machine.
-  const cpuShare = cpu.decide === undefined || cpu.bare === undefined ? undefined : cpu.bare / cpu.decide;
-  const verdict =
-    `Targets (risk scoring on, against the bare route with the server's options, same run): >= 60 % of bare requests/s: ${judge(rps.decide / rps.bare >= 0.6)}` +
+  const cpuShare = on.cpuUs === undefined || defaults.cpuUs === undefined ? undefined : defaults.cpuUs / on.cpuUs;
+  const busy = otherWorkShare === undefined || otherWorkShare > MAX_OTHER_WORK_SHARE;
+  const otherWorkText = otherWorkShare === undefined ? 'unknown (no /proc)' : `${(otherWorkShare * 100).toFixed(0)} %`;
+  return (
+    `Targets (risk scoring on, against the bare route with fastify's defaults, same run): >= 60 % of bare requests/s: ${judge(on.rps / defaults.rps >= 0.6)}` +
     (cpuShare === undefined
       ? '; '
       : ` (by server CPU per request, bare / decide = ${(cpuShare * 100).toFixed(0)} %: ${judge(cpuShare >= 0.6)}); `) +
-    `p99 <= 2x bare: ${judge(p99.decide <= 2 * Math.max(p99.bare, 1))}; ` +
+    `p99 <= 2x bare: ${judge(on.p99 <= 2 * Math.max(defaults.p99, 1))}; ` +
     `most answers allow: ${judge(allowedShare > 0.5)}; ` +
-    `>= 1,000,000 cached decisions/s: ${cached >= 1_000_000 ? 'met' : 'NOT met'}.` +
+    `>= 1,000,000 cached decisions/s: ${judge(cached >= 1_000_000)}.` +
     (busy
       ? ` Other work took ${otherWorkText} of the machine's CPU during the runs (more than ${MAX_OTHER_WORK_SHARE * 100} %): the ratios are noisier than on a quiet machine.`
-      : '');
-  const baselineLine =
-    runs.baseline.length === 0
-      ? ''
-      : `Same rounds, the decide server of BENCH_BASELINE (${BASELINE_TREE}), risk scoring on: ${fmt(med(runs.baseline, (r) => r.rps)!)} requests/s (each run ${all(runs.baseline, (r) => r.rps)}; this tree ${fmt(rps.decide)}), ` +
-        `p99 ${med(runs.baseline, (r) => r.p99)} ms (this tree ${p99.decide}), server CPU per request ${us(med(runs.baseline, (r) => r.serverCpuUs))} us (each run ${runs.baseline.map((r) => us(r.serverCpuUs)).join(', ')}; this tree ${us(cpu.decide)}, each run ${runs.decide.map((r) => us(r.serverCpuUs)).join(', ')}).`;
+      : '')
+  );
+}
+
+function baselineLineOf(targets: Measured['targets']): string {
+  const baseline = targets.baseline;
+  if (baseline === undefined) return '';
+  const before = mediansOf(baseline.runs);
+  const after = mediansOf(targets.decide.runs);
+  const each = (t: Target, pick: (r: LoadResult) => string) => t.runs.map(pick).join(', ');
+  return (
+    `Same rounds, the decide server of BENCH_BASELINE (${BASELINE_TREE}), risk scoring on: ${fmt(before.rps)} requests/s (each run ${each(baseline, (r) => fmt(r.rps))}; this tree ${fmt(after.rps)}), ` +
+    `p99 ${before.p99} ms (this tree ${after.p99}), server CPU per request ${us(before.cpuUs)} us (each run ${each(baseline, (r) => us(r.serverCpuUs))}; this tree ${us(after.cpuUs)}, each run ${each(targets.decide, (r) => us(r.serverCpuUs))}).`
+  );
+}
+
+async function main(): Promise<void> {
+  const pinned = pinLoadGenerator();
+  const loadBefore = loadAverage();
+  console.error(`load average before: ${loadBefore}`);
+  const servers = await startServers(pinned);
+  const bodies = allowBodies();
+  let measured: Measured;
+  let mix: { text: string; allowedShare: number };
+  let loadAfter: string;
+  try {
+    measured = await measure(servers, bodies);
+    loadAfter = loadAverage();
+    console.error(`load average after: ${loadAfter}`);
+    mix = await decisionMix(servers.decide.url, measured.warmUpRequests + requestsOf(measured.targets.decide.runs));
+  } finally {
+    await stopServers(servers);
+  }
+  const { targets, otherWorkShare } = measured;
+  if (PROFILE_DIR !== undefined) writeProfileSection(targets, loadBefore, loadAfter);
+  const cached = cachedDecisionsPerSecond();
+  const table = summaryTable(targets, cached);
+  const verdict = verdictOf(targets, cached, mix.allowedShare, otherWorkShare);
+  const baselineLine = baselineLineOf(targets);
+  const on = mediansOf(targets.decide.runs);
+  const off = mediansOf(targets.scoringOff.runs);
+  const scoringCost =
+    on.cpuUs === undefined || off.cpuUs === undefined
+      ? 'unknown (no /proc)'
+      : `${(on.cpuUs - off.cpuUs).toFixed(1)} us of server CPU per request (${us(on.cpuUs)} on, ${us(off.cpuUs)} off)`;
+  const otherWorkText = otherWorkShare === undefined ? 'unknown (no /proc)' : `${(otherWorkShare * 100).toFixed(0)} %`;
   console.log(
     `${table}\n${verdict}\n${baselineLine}\nWhat risk scoring costs: ${scoringCost}.\nDecisions during the warm-up and the runs: ${mix.text}.`,
   );
   writeResultsSection(
     'decide',
     [
-      `Command: \`npm run bench:decide\` (autocannon, ${CONNECTIONS} connections, ${DURATION_S} s per run, ${RUNS} rounds of alternating runs, each round starting with the next server; the ${BASELINE_TREE === undefined ? 'four' : 'five'} servers in child processes on loopback${PROFILE_DIR === undefined ? '' : ' (the scoring-on server, the bare route with server options and the baseline under `node --cpu-prof`)'}, the load generator in the parent; ${pinned ? 'servers pinned to one core, the load generator to the other' : 'not pinned to cores (no taskset)'}; ${fmtCount(bodies.length)} distinct phones, /24 subnets and devices with a browser's user agent, time zone and platform, sent round and round, a new session per request, for an app without the app-wide ceiling; \`BENCH_SECONDS\`, \`BENCH_RUNS\` change the length).`,
+      `Command: \`${BASELINE_TREE ? 'BENCH_BASELINE=DIR ' : ''}${PROFILE_DIR ? 'BENCH_CPU_PROFILE=bench/.profiles ' : ''}npm run bench:decide\` (autocannon, ${CONNECTIONS} connections, ${DURATION_S} s per run, ${RUNS} rounds of alternating runs, each round starting with the next server; the ${BASELINE_TREE === undefined ? 'four' : 'five'} servers in child processes on loopback${PROFILE_DIR === undefined ? '' : ' (all but the scoring-off server under `node --cpu-prof`)'}, the load generator in the parent; ${pinned ? 'servers pinned to one core, the load generator to the other' : 'not pinned to cores (no taskset)'}; ${fmtCount(bodies.length)} distinct phones, /24 subnets and devices with a browser's user agent, time zone and platform, sent round and round, a new session per request, for an app without the app-wide ceiling; \`BENCH_SECONDS\`, \`BENCH_RUNS\` change the length).`,
       `Measured ${new Date().toISOString().slice(0, 10)} on ${process.platform} ${process.arch}, Node ${process.version}, ${cpus().length} cores shared by the load generator and the server; other work took ${otherWorkText} of the machine's CPU during the runs; load average (1, 5, 15 min) ${loadBefore} before the servers started, ${loadAfter} after the runs.`,
       '',
       table,
@@ -382,10 +423,11 @@ async function main(): Promise<void> {
       '',
       'Reading: the ratios of one run are the figures that hold on a shared machine (the rates move with whatever else runs);',
       'the server CPU row moves least. With one core for the load generator and one for the server, the rate of /v1/decide',
-      'follows its CPU per request. Where that CPU goes: `decide: CPU profile` (BENCH_CPU_PROFILE).',
-      'The scoring-off server is the same server with `risk: mode: off` in its policy file. The difference of the two CPU rows',
-      "is what scoring costs a request under this load, the score's serialization in the answer included; the warm-loop cost",
-      'of the scoring itself is in `decide: what risk scoring costs`.',
+      "follows its CPU per request. The targets are judged against the bare route with fastify's defaults; the bare route",
+      "with the server's options (its logger, request log, proxy trust) shows what those options cost a request. Where the",
+      'CPU goes: `decide: CPU profile` (BENCH_CPU_PROFILE). The scoring-off server is the same server with `risk: mode: off`',
+      'in its policy file; the difference of the two CPU rows is what scoring costs a request under this load, the',
+      "score's serialization in the answer included; the warm-loop cost of the scoring itself is in `decide: what risk scoring costs`.",
     ].join('\n'),
   );
 }

@@ -28,7 +28,7 @@ import { webhookRoutes } from './plugins/webhooks.routes.ts';
 import { proxyRoutes } from './plugins/proxy.routes.ts';
 import type { ProxyRuntime } from './proxy-runtime.ts';
 import { sessionRoutes } from './plugins/sessions.routes.ts';
-import { loggerOptions } from './logger.ts';
+import { lazyRequestLogger, loggerOptions, RequestLog } from './logger.ts';
 import { NODE_ROLES, roleOfPath, type NodeRole } from './node-roles.ts';
 
 export interface AppConfig {
@@ -85,6 +85,9 @@ export const DEFAULT_BODY_LIMIT_BYTES = 8 * 1024 * 1024;
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     logger: loggerOptions(deps.config.logLevel),
+    // Failed and slow requests only: a line per decision would cost more than the decision.
+    logController: new RequestLog(),
+    childLoggerFactory: lazyRequestLogger,
     bodyLimit: deps.config.bodyLimitBytes,
     trustProxy: deps.config.trustedProxies ?? DEFAULT_TRUSTED_PROXIES,
     // Deeply nested or huge JSON never reaches the handlers: fastify's parser refuses prototype

@@ -918,6 +918,39 @@ describe('decision requests', () => {
       'phone',
     ),
   ])('$name', expectAnswer);
+
+  // The route parses its own bodies (decide-body.parser.ts): it must refuse what fastify's parser refuses.
+  const SEND_FIELDS = JSON.stringify(SEND).slice(1);
+  const raw = (name: string, body: string, want: Want): BadInput => ({ name, url: '/v1/decide', body, scope: 'decide', want });
+  it.each<BadInput>([
+    raw('an empty body', '', refused(400, 'TG_BODY_INVALID')),
+    raw('a body cut short', '{"app":"shop","flow":', refused(400, 'TG_BODY_INVALID')),
+    raw('__proto__ in a decision', `{"__proto__":{"app":"polluted"},${SEND_FIELDS}`, refused(400, 'TG_BODY_INVALID')),
+    raw('__proto__ spelled with escapes', `{"\\u005f_proto__":{"app":"polluted"},${SEND_FIELDS}`, refused(400, 'TG_BODY_INVALID')),
+    raw(
+      'a constructor holding a prototype',
+      `{"constructor":{"prototype":{"app":"polluted"}},${SEND_FIELDS}`,
+      refused(400, 'TG_BODY_INVALID'),
+    ),
+    raw('a body over 16 KiB', JSON.stringify({ ...SEND, user_agent: 'u'.repeat(20_000) }), refused(413, 'TG_BODY_TOO_LARGE')),
+  ])('$name', expectAnswer);
+
+  it.each([
+    [
+      'strings that hold "__proto__", "constructor" and escapes',
+      `{${SEND_FIELDS.slice(0, -1)},"device_id":"__proto__ constructor","user_agent":"Mozilla\\/5.0 \\u0028X11\\u0029"}`,
+    ],
+    ['a byte order mark before it', `\uFEFF${JSON.stringify(SEND)}`],
+  ])('decides on a body with %s', async (_name, payload) => {
+    const res = await server.app.inject({
+      method: 'POST',
+      url: '/v1/decide',
+      headers: { ...server.auth('decide'), 'content-type': JSON_TYPE },
+      payload,
+    });
+    expect(res.statusCode).toBe(200);
+    expect(['allow', 'challenge', 'block']).toContain(res.json().decision);
+  });
 });
 
 describe('key requests', () => {

@@ -74,6 +74,8 @@ describe('npm start (tollgate start)', () => {
       ]),
     });
     await fetch(`${server.url}/v1/providers/vonage/dlr?msisdn=447400123456&messageId=m1&status=delivered`, { headers });
+    // Failed requests are the ones the server logs (request-log.test.ts): this one, refused for want of a key, must be logged without its phone.
+    expect((await fetch(`${server.url}/v1/providers/vonage/dlr?msisdn=447400123456&messageId=m2&status=delivered`)).status).toBe(401);
 
     server.process.kill('SIGTERM');
     expect(await server.exited).toBe(0);

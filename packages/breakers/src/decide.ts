@@ -236,31 +236,32 @@ export function createDecider(deps: DeciderDeps): Decider {
     return result;
   }
 
-  function decideVerify(request: VerifyRequest): DecideResult {
-    if (verify === undefined) return { decision: 'allow', reasons: [], breakers: [], shadow: [] };
-    const listed = allowlist?.match({ app: request.app, phoneHash: request.phoneHash ?? '', ip: request.ip });
-    if (listed?.listed === true)
-      return { decision: 'allow', reasons: [{ code: 'allowlisted', detail: listed.detail }], breakers: [], shadow: [] };
-    const answer = verify.check(request);
-    if (answer.decision === 'allow') {
-      verify.record(request);
-      return { decision: 'allow', reasons: [], breakers: [], shadow: [] };
-    }
-    return {
-      decision: 'block',
-      reasons: [{ code: answer.rule, detail: answer.detail }],
-      breakers: [],
-      shadow: [],
-      retryAfterS: answer.retryAfterS,
-    };
-  }
-
   return {
     decide,
-    decideVerify,
+    decideVerify: (request) => decideVerify(request, verify, allowlist),
     replaceIndex(next) {
       index = next;
     },
+  };
+}
+
+/** The verify path: the allowlist, then the attempt ladders (always allow without them). */
+function decideVerify(request: VerifyRequest, verify: VerifyLimiter | undefined, allowlist: Allowlist | undefined): DecideResult {
+  if (verify === undefined) return { decision: 'allow', reasons: [], breakers: [], shadow: [] };
+  const listed = allowlist?.match({ app: request.app, phoneHash: request.phoneHash ?? '', ip: request.ip });
+  if (listed?.listed === true)
+    return { decision: 'allow', reasons: [{ code: 'allowlisted', detail: listed.detail }], breakers: [], shadow: [] };
+  const answer = verify.check(request);
+  if (answer.decision === 'allow') {
+    verify.record(request);
+    return { decision: 'allow', reasons: [], breakers: [], shadow: [] };
+  }
+  return {
+    decision: 'block',
+    reasons: [{ code: answer.rule, detail: answer.detail }],
+    breakers: [],
+    shadow: [],
+    retryAfterS: answer.retryAfterS,
   };
 }
 

@@ -24,11 +24,12 @@ export function createDevicePhones(maxDevices: number): DevicePhones {
   const devices = createCappedMap<DeviceNumbers>(maxDevices);
   return {
     note(deviceId, phoneHash, nowMs) {
-      // A probe first: upsert would allocate its closure on every call, hits included.
-      let seen = devices.get(deviceId);
+      const seen = devices.get(deviceId);
       if (seen === undefined) {
-        const fresh: DeviceNumbers = { windowStartMs: nowMs, phones: [] };
-        seen = devices.upsert(deviceId, () => fresh);
+        // Added without probing again (the get just missed), with its phone in place: an empty array
+        // and a push would reserve room for 17 hashes on every new device.
+        devices.addAbsent(deviceId, { windowStartMs: nowMs, phones: [phoneHash] });
+        return 1;
       }
       if (nowMs - seen.windowStartMs >= DEVICE_WINDOW_MS) {
         seen.windowStartMs = nowMs;

@@ -11,8 +11,15 @@ const SLOTS = BUCKETS_PER_WINDOW + 1;
 
 export class SlidingWindow {
   private readonly bucketMs: number;
-  /** A plain array of small integers: V8 stores it unboxed, and it costs far less memory than a typed array per key. */
-  private readonly counts: number[] = new Array<number>(SLOTS).fill(0);
+  /**
+   * Sends per bucket, made when sends first span two buckets. Until then every send counted is in
+   * the newest bucket and `total` says it all: most counters (a phone, an IP, a subnet asked about
+   * once in a window) never need the array, and a decision creates several counters, so the array
+   * would be most of what each allowed send leaves for the garbage collector to copy and trace.
+   * A plain array of small integers: V8 stores it unboxed, and it costs far less memory than a
+   * typed array per key.
+   */
+  private counts: number[] | undefined = undefined;
   /** Absolute number (time / bucketMs) of the newest bucket counted. */
   private newest = Number.NEGATIVE_INFINITY;
   private total = 0;
@@ -29,7 +36,7 @@ export class SlidingWindow {
 
   add(nowMs: number): void {
     this.advance(nowMs);
-    this.counts[this.newest % SLOTS]!++;
+    if (this.counts !== undefined) this.counts[this.newest % SLOTS]!++;
     this.total++;
   }
 
@@ -42,8 +49,11 @@ export class SlidingWindow {
     let remaining = this.total;
     if (remaining < max) return 0;
     if (max <= 0) return this.bucketMs * SLOTS;
+    const counts = this.counts;
+    // Without per-bucket counts every send is in the newest bucket: room comes when it leaves the window.
+    if (counts === undefined) return (this.newest + SLOTS) * this.bucketMs - nowMs;
     for (let bucket = this.newest - BUCKETS_PER_WINDOW; bucket <= this.newest; bucket++) {
-      remaining -= this.counts[bucket % SLOTS]!;
+      remaining -= counts[bucket % SLOTS]!;
       if (remaining < max) return (bucket + SLOTS) * this.bucketMs - nowMs;
     }
     return (this.newest + SLOTS) * this.bucketMs - nowMs;
@@ -54,12 +64,18 @@ export class SlidingWindow {
     // A clock that steps back counts into the newest bucket rather than into the past.
     if (bucket <= this.newest) return;
     if (bucket - this.newest >= SLOTS) {
-      this.counts.fill(0);
+      this.counts?.fill(0);
       this.total = 0;
-    } else {
+    } else if (this.total > 0) {
+      let counts = this.counts;
+      if (counts === undefined) {
+        // Sends so far all sit in the newest bucket; the next ones go to another.
+        counts = this.counts = new Array<number>(SLOTS).fill(0);
+        counts[this.newest % SLOTS] = this.total;
+      }
       for (let stale = this.newest + 1; stale <= bucket; stale++) {
-        this.total -= this.counts[stale % SLOTS]!;
-        this.counts[stale % SLOTS] = 0;
+        this.total -= counts[stale % SLOTS]!;
+        counts[stale % SLOTS] = 0;
       }
     }
     this.newest = bucket;

@@ -158,16 +158,7 @@ export function createVelocityLimiter(deps: VelocityLimiterDeps): VelocityLimite
   }
 
   function countersOf(app: string): AppCounters {
-    return counters.upsert(app, () => ({
-      phone: createCappedMap(maxKeys),
-      ip: createCappedMap(maxKeys),
-      ipv4Subnet: createCappedMap(maxKeys),
-      ipv6Subnet: createCappedMap(maxKeys),
-      session: createCappedMap(maxKeys),
-      accountHour: createCappedMap(maxKeys),
-      accountDay: createCappedMap(maxKeys),
-      app: undefined,
-    }));
+    return counters.upsert(app, () => newAppCounters(maxKeys));
   }
 
   /**
@@ -199,18 +190,7 @@ export function createVelocityLimiter(deps: VelocityLimiterDeps): VelocityLimite
     const ip = app?.ip.get(request.ip);
     const subnetWindow = subnet === undefined ? undefined : app?.[subnet.table].get(request.ipSubnet);
     const session = request.sessionId === undefined ? undefined : app?.session.get(request.sessionId);
-    let worst: VelocityDenial | undefined;
-    worst = stricter(worst, checkWindow('phone', 'this phone', '', limits.phone, phone, nowMs));
-    worst = stricter(worst, checkWindow('ip', 'this IP', '', limits.ip, ip, nowMs));
-    if (subnet !== undefined)
-      worst = stricter(worst, checkWindow(subnet.rule, 'subnet ', request.ipSubnet, subnet.limit, subnetWindow, nowMs));
-    if (request.sessionId !== undefined && limits.session !== null) worst = stricter(worst, checkSession(limits.session, session, nowMs));
-    worst = stricter(worst, checkWindow('app_ceiling', 'app ', request.app, limits.app, app?.app, nowMs));
-    const account = request.accountHash;
-    if (account !== undefined) {
-      worst = stricter(worst, checkWindow('account_hour', 'this account', '', limits.accountHour, app?.accountHour.get(account), nowMs));
-      worst = stricter(worst, checkWindow('account_day', 'this account', '', limits.accountDay, app?.accountDay.get(account), nowMs));
-    }
+    const worst = strictestDenial(request, limits, { app, phone, ip, subnet, subnetWindow, session }, nowMs);
     if (app !== undefined) {
       found.request = request;
       found.app = app;
@@ -276,19 +256,7 @@ export function createVelocityLimiter(deps: VelocityLimiterDeps): VelocityLimite
 
   function absorb(request: VelocityRequest, remote: RemoteSends): void {
     forget();
-    const nowMs = clock();
-    const rules = rulesOf(request.app);
-    const { limits } = rules;
-    const app = countersOf(request.app);
-    countManyIn(app.phone, request.phoneHash, limits.phone, remote.phone, nowMs);
-    countManyIn(app.ip, request.ip, limits.ip, remote.ip, nowMs);
-    const subnet = subnetRule(request.ipSubnet, rules);
-    if (subnet !== undefined) countManyIn(app[subnet.table], request.ipSubnet, subnet.limit, remote.subnet, nowMs);
-    const account = request.accountHash;
-    if (account !== undefined) {
-      countManyIn(app.accountHour, account, limits.accountHour, remote.accountHour, nowMs);
-      countManyIn(app.accountDay, account, limits.accountDay, remote.accountDay, nowMs);
-    }
+    countRemoteSends(countersOf(request.app), rulesOf(request.app), request, remote, clock());
   }
 
   return {
@@ -301,18 +269,67 @@ export function createVelocityLimiter(deps: VelocityLimiterDeps): VelocityLimite
       if (decision.decision === 'allow') record(request);
       return decision;
     },
-    stats() {
-      const tables = {} as VelocityLimiterStats['tables'];
-      for (const name of TABLE_NAMES) {
-        tables[name] = { keys: 0, evicted: 0 };
-        for (const app of counters.values()) {
-          tables[name].keys += app[name].size;
-          tables[name].evicted += app[name].evicted;
-        }
-      }
-      return { apps: counters.size, tables };
-    },
+    stats: () => limiterStats(counters),
   };
+}
+
+function newAppCounters(maxKeys: number): AppCounters {
+  return {
+    phone: createCappedMap(maxKeys),
+    ip: createCappedMap(maxKeys),
+    ipv4Subnet: createCappedMap(maxKeys),
+    ipv6Subnet: createCappedMap(maxKeys),
+    session: createCappedMap(maxKeys),
+    accountHour: createCappedMap(maxKeys),
+    accountDay: createCappedMap(maxKeys),
+    app: undefined,
+  };
+}
+
+function limiterStats(counters: CappedMap<AppCounters>): VelocityLimiterStats {
+  const tables = {} as VelocityLimiterStats['tables'];
+  for (const name of TABLE_NAMES) {
+    tables[name] = { keys: 0, evicted: 0 };
+    for (const app of counters.values()) {
+      tables[name].keys += app[name].size;
+      tables[name].evicted += app[name].evicted;
+    }
+  }
+  return { apps: counters.size, tables };
+}
+
+/** The counters `check` found for one request (the account's are probed only when it names one). */
+interface CheckedCounters {
+  app: AppCounters | undefined;
+  phone: SlidingWindow | undefined;
+  ip: SlidingWindow | undefined;
+  subnet: SubnetRule | undefined;
+  subnetWindow: SlidingWindow | undefined;
+  session: SessionSends | undefined;
+}
+
+/** The strictest refusal among the request's limits, or undefined when every limit has room. */
+function strictestDenial(
+  request: VelocityRequest,
+  limits: VelocityLimits,
+  found: CheckedCounters,
+  nowMs: number,
+): VelocityDenial | undefined {
+  const { app, subnet } = found;
+  let worst: VelocityDenial | undefined;
+  worst = stricter(worst, checkWindow('phone', 'this phone', '', limits.phone, found.phone, nowMs));
+  worst = stricter(worst, checkWindow('ip', 'this IP', '', limits.ip, found.ip, nowMs));
+  if (subnet !== undefined)
+    worst = stricter(worst, checkWindow(subnet.rule, 'subnet ', request.ipSubnet, subnet.limit, found.subnetWindow, nowMs));
+  if (request.sessionId !== undefined && limits.session !== null)
+    worst = stricter(worst, checkSession(limits.session, found.session, nowMs));
+  worst = stricter(worst, checkWindow('app_ceiling', 'app ', request.app, limits.app, app?.app, nowMs));
+  const account = request.accountHash;
+  if (account !== undefined) {
+    worst = stricter(worst, checkWindow('account_hour', 'this account', '', limits.accountHour, app?.accountHour.get(account), nowMs));
+    worst = stricter(worst, checkWindow('account_day', 'this account', '', limits.accountDay, app?.accountDay.get(account), nowMs));
+  }
+  return worst;
 }
 
 const ALLOW: VelocityDecision = { decision: 'allow' };
@@ -382,6 +399,20 @@ function windowIn(table: CappedMap<SlidingWindow>, key: string, limit: WindowLim
 
 function newSession(): SessionSends {
   return { firstSendMs: 0, lastSendMs: 0, sends: 0 };
+}
+
+/** Other nodes' sends for the request's keys, counted as if made now. */
+function countRemoteSends(app: AppCounters, rules: AppRules, request: VelocityRequest, remote: RemoteSends, nowMs: number): void {
+  const { limits } = rules;
+  countManyIn(app.phone, request.phoneHash, limits.phone, remote.phone, nowMs);
+  countManyIn(app.ip, request.ip, limits.ip, remote.ip, nowMs);
+  const subnet = subnetRule(request.ipSubnet, rules);
+  if (subnet !== undefined) countManyIn(app[subnet.table], request.ipSubnet, subnet.limit, remote.subnet, nowMs);
+  const account = request.accountHash;
+  if (account !== undefined) {
+    countManyIn(app.accountHour, account, limits.accountHour, remote.accountHour, nowMs);
+    countManyIn(app.accountDay, account, limits.accountDay, remote.accountDay, nowMs);
+  }
 }
 
 /** `n` sends at once, no more than it takes to reach the limit: past it, more changes no answer. */

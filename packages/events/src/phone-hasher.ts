@@ -56,7 +56,8 @@ function hmacSha256Hex(key: Buffer): (text: string) => string {
     // A UTF-16 unit takes at most 3 bytes of UTF-8: shorter texts surely fit the buffer.
     if (text.length * 3 > MAX_FAST_MESSAGE_BYTES) return slow(text);
     const length = inner.write(text, SHA256_BLOCK_BYTES, 'utf8');
-    oneShotHash('sha256', inner.subarray(0, SHA256_BLOCK_BYTES + length), 'buffer').copy(outer, SHA256_BLOCK_BYTES);
+    // The inner digest travels as a binary (latin1) string, one char per byte: a Buffer made per call costs more than the copy.
+    outer.write(oneShotHash('sha256', inner.subarray(0, SHA256_BLOCK_BYTES + length), 'binary'), SHA256_BLOCK_BYTES, 'binary');
     return oneShotHash('sha256', outer, 'hex');
   };
 }

@@ -117,17 +117,19 @@ function parseFacts(phone: string): BlockFacts {
     }
     // Possible but not valid means a range the metadata does not list yet: kept (typed
     // "unknown") rather than rejected, since freshly opened or rogue ranges are where pumping goes.
-    // Leading digits often still name the country (+1 242 is BS) even then. With the full metadata
-    // every plan has type patterns, and isValid() is getType() !== undefined: one walk of the
-    // patterns answers both (it was a third of a new block's cost).
+    // Leading digits often still name the country (+1 242 is BS) even then. With the full
+    // metadata a number is valid exactly when it has a type (libphonenumber's isValid() is
+    // getType() !== undefined), so one call answers both: each walks the plan's patterns again.
     const type = parsed.getType();
+    const country = parsed.country ?? (parsed.isNonGeographic() ? NON_GEOGRAPHIC_COUNTRY : undefined);
     return {
       possible: true,
       callingCode,
-      country: parsed.country ?? (parsed.isNonGeographic() ? NON_GEOGRAPHIC_COUNTRY : undefined),
-      // The calling code's main country (first in the metadata) stands in when no other is known.
-      planCountry: parsed.getPossibleCountries()[0] ?? NON_GEOGRAPHIC_COUNTRY,
-      numberType: type === undefined ? 'unknown' : type.toLowerCase(),
+      country,
+      // The calling code's main country (first in the metadata) stands in when no other is known;
+      // read only then, as finding the possible countries matches the number against each of them.
+      planCountry: country ?? parsed.getPossibleCountries()[0] ?? NON_GEOGRAPHIC_COUNTRY,
+      numberType: type?.toLowerCase() ?? 'unknown',
     };
   } catch (error) {
     if (error instanceof ParseError && error.message === 'INVALID_COUNTRY') {
