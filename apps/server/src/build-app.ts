@@ -186,6 +186,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         counter: decisions.counter,
         // Proxied checks' outcomes feed this node's verify ladders, as the collectors' do.
         ingestor: decisions.observeIngest(deps.ingestor),
+        hashAccount: decisions.hashAccount,
         publicUrl: deps.config.publicUrl,
       });
     }

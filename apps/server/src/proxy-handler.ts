@@ -20,7 +20,9 @@ import {
 import { createCappedMap } from '@tollgate/vocabulary';
 import type { Identity } from './core.ts';
 import type { DecisionCounter } from './decisions/decision-counter.ts';
+import type { EndUser } from './decisions/end-user-fields.ts';
 import { decideProxiedSend } from './decisions/proxied-decision.ts';
+import { readEndUser } from './proxy-end-user.ts';
 import type { ProxyRecorder } from './proxy-recorder.ts';
 import type { ProxyRuntime } from './proxy-runtime.ts';
 
@@ -35,11 +37,12 @@ const CLIENT_IP_HEADER = 'x-tollgate-client-ip';
  */
 const SESSION_MEMORY = 200_000;
 
-/** Who is calling, for which app and flow, from where: what every later step reads. */
+/** Who is calling, for which app and flow, for which end user from where: what every later step reads. */
 interface Caller {
   binding: CallerBinding;
   flow: Flow;
   clientIp: string | undefined;
+  endUser: EndUser;
 }
 
 /** What the decision step leaves for the relay and the record. */
@@ -60,6 +63,8 @@ export interface ProxyHandlerDeps {
   decider: Decider;
   counter: DecisionCounter;
   recorder: ProxyRecorder;
+  /** The account hasher of `POST /v1/decide`: an account counts as one whichever path it comes by. */
+  hashAccount: (accountId: string) => string;
   clock: () => number;
 }
 
@@ -80,7 +85,7 @@ export type ProxyHandler = (
  * and a check are matched against.
  */
 export function createProxyHandler(deps: ProxyHandlerDeps): ProxyHandler {
-  const { proxy, identity, decider, counter, recorder, clock } = deps;
+  const { proxy, identity, decider, counter, recorder, hashAccount, clock } = deps;
   const verifySessions = createCappedMap<string>(SESSION_MEMORY);
   const requestPhones = createCappedMap<string>(SESSION_MEMORY);
 
@@ -110,6 +115,7 @@ export function createProxyHandler(deps: ProxyHandlerDeps): ProxyHandler {
         clientIp: caller.clientIp,
         provider: operation.provider,
         sessionId: operation.id === 'twilio_verification' ? verifySessions.get(sessionKey) : undefined,
+        endUser: caller.endUser,
       },
     );
     return { ok: true, value: { decision, phone, sessionKey, byEmail: false } };
@@ -167,7 +173,7 @@ export function createProxyHandler(deps: ProxyHandlerDeps): ProxyHandler {
 
   return async function handle(request, reply, call, prefix, body) {
     const { operation } = call;
-    const caller = identify(request, call, proxy);
+    const caller = identify(request, call, proxy, hashAccount);
     if (!caller.ok) return refuse(reply, caller.refusal, operation);
     const nowMs = clock();
     const decided = decide(call, caller.value);
@@ -192,7 +198,7 @@ export function createProxyHandler(deps: ProxyHandlerDeps): ProxyHandler {
 }
 
 /** Who is calling: credentials that could be the provider's, a caller proxy.yaml lists, and the refinement headers. */
-function identify(request: FastifyRequest, call: ProxyCall, proxy: ProxyRuntime): Step<Caller> {
+function identify(request: FastifyRequest, call: ProxyCall, proxy: ProxyRuntime, hashAccount: (accountId: string) => string): Step<Caller> {
   const credentials = readCredentials(request.headers.authorization);
   if (credentials.kind === 'none' && !call.bodyCredentials) return { ok: false, refusal: { kind: 'unauthenticated' } };
   const problem = credentialsProblem(call.operation.provider, credentials);
@@ -205,11 +211,11 @@ function identify(request: FastifyRequest, call: ProxyCall, proxy: ProxyRuntime)
         : `Tollgate does not relay for ${call.caller.id}: add it under ${CALLER_LIST_PATHS[call.caller.list]} in proxy.yaml with its app and flow.`;
     return { ok: false, refusal: { kind: 'unknown_caller', detail } };
   }
-  return refinements(request, binding);
+  return refinements(request, binding, hashAccount);
 }
 
-/** The optional refinements: X-Tollgate-Flow and X-Tollgate-Client-Ip. */
-function refinements(request: FastifyRequest, binding: CallerBinding): Step<Caller> {
+/** The optional refinements: X-Tollgate-Flow, X-Tollgate-Client-Ip and the end user's account and device (END_USER_HEADERS). */
+function refinements(request: FastifyRequest, binding: CallerBinding, hashAccount: (accountId: string) => string): Step<Caller> {
   const flowHeader = request.headers[FLOW_HEADER];
   const flow = typeof flowHeader === 'string' ? FLOWS.find((f) => f === flowHeader) : binding.flow;
   if (flow === undefined) {
@@ -222,7 +228,9 @@ function refinements(request: FastifyRequest, binding: CallerBinding): Step<Call
     const detail = "X-Tollgate-Client-Ip must be the end user's IPv4 or IPv6 address (e.g. 203.0.113.7).";
     return { ok: false, refusal: { kind: 'invalid', field: CLIENT_IP_HEADER, detail } };
   }
-  return { ok: true, value: { binding, flow, clientIp } };
+  const endUser = readEndUser(request.headers, hashAccount);
+  if (!endUser.ok) return endUser;
+  return { ok: true, value: { binding, flow, clientIp, endUser: endUser.value } };
 }
 
 function forwardedHeaders(request: FastifyRequest): Record<string, string> {

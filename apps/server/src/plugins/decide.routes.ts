@@ -5,6 +5,7 @@ import { requireScope } from '../auth/require-scope.ts';
 import type { Keyring } from '@tollgate/access';
 import type { Identity } from '../core.ts';
 import type { DecisionCounter } from '../decisions/decision-counter.ts';
+import { accountIdTooLong, END_USER_FIELDS, IDENTIFIER, MAX_ACCOUNT_ID_BYTES } from '../decisions/end-user-fields.ts';
 import { TollgateError } from '../errors.ts';
 import { ERROR_RESPONSES } from './ingest-response.schema.ts';
 import { parseDecideBody } from './decide-body.parser.ts';
@@ -24,11 +25,6 @@ interface DecideBody {
   provider?: string;
 }
 
-const IDENTIFIER = { type: 'string', minLength: 1, maxLength: 128, pattern: '^[^\\u0000-\\u001F\\u007F-\\u009F]*$' } as const;
-/** Account ids are the services' own (emails, UUIDs, numeric ids); 256 bytes holds any of them. */
-const MAX_ACCOUNT_ID_BYTES = 256;
-/** Browsers' user agents run to about 200 characters; 512 leaves room without storing essays. */
-const MAX_USER_AGENT_LENGTH = 512;
 /**
  * Largest decision body: the fields' limits add up to under 2 KB of text, and a client escaping
  * every character as \uXXXX sends six bytes for one. Past this the body is refused unread (413)
@@ -61,16 +57,7 @@ const DECIDE_SCHEMA = {
       phone: { type: 'string', maxLength: 32, description: 'E.164 recipient; hashed, never stored. Required for send.' },
       ip: { type: 'string', maxLength: 64 },
       session_id: { ...IDENTIFIER, description: 'the verification session; required for verify' },
-      account_id: {
-        type: 'string',
-        minLength: 1,
-        maxLength: MAX_ACCOUNT_ID_BYTES,
-        description: `the service's user id (at most ${MAX_ACCOUNT_ID_BYTES} bytes); kept as a keyed hash, for sends per account per hour and day`,
-      },
-      device_id: IDENTIFIER,
-      user_agent: { type: 'string', maxLength: MAX_USER_AGENT_LENGTH, description: "the client's User-Agent header" },
-      timezone: { ...IDENTIFIER, maxLength: 64, description: 'IANA time zone the client reports (Europe/London)' },
-      platform: { ...IDENTIFIER, maxLength: 32, description: 'ios, android, web...' },
+      ...END_USER_FIELDS,
       provider: { ...IDENTIFIER, maxLength: 64 },
     },
   },
@@ -190,7 +177,7 @@ function decisionAnswerer({ identity, decider, counter, hashAccount }: DecideRou
       });
     }
     const phone = normalizedPhone(body.phone);
-    if (body.account_id !== undefined && Buffer.byteLength(body.account_id) > MAX_ACCOUNT_ID_BYTES) {
+    if (body.account_id !== undefined && accountIdTooLong(body.account_id)) {
       throw new TollgateError('TG_REQUEST_INVALID', {
         field: 'account_id',
         message: `account_id: at most ${MAX_ACCOUNT_ID_BYTES} bytes in UTF-8: send the account's id, not its profile.`,

@@ -18,6 +18,7 @@ import {
 } from '@tollgate/proxy';
 import type { Identity } from '../core.ts';
 import type { DecisionCounter } from '../decisions/decision-counter.ts';
+import { END_USER_HEADERS } from '../proxy-end-user.ts';
 import { createProxyHandler } from '../proxy-handler.ts';
 import { createProxyRecorder, type ProxyRecorder } from '../proxy-recorder.ts';
 import type { ProxyRuntime } from '../proxy-runtime.ts';
@@ -175,7 +176,9 @@ function routeSchema(route: ProviderRoute) {
     tags: ['provider proxy'],
     description:
       `${route.description} No Tollgate key: the caller sends its own provider credentials, which are relayed and never kept; the caller must be listed in proxy.yaml ` +
-      "(403 in the provider's error shape otherwise). Optional headers: X-Tollgate-Flow (signup, login, recovery, step_up), X-Tollgate-Client-Ip (the end user's address).",
+      "(403 in the provider's error shape otherwise). Optional headers: X-Tollgate-Flow (signup, login, recovery, step_up), X-Tollgate-Client-Ip (the end user's address), " +
+      `${END_USER_HEADERS.map((h) => h.name).join(', ')} (the fields of POST /v1/decide of the same names, with the same limits; the account id is kept only as a keyed hash). ` +
+      "A malformed one is refused in the provider's error shape naming it; none is relayed to the provider.",
     consumes: route.consumes,
     params: {
       type: 'object',
@@ -266,11 +269,12 @@ export async function proxyRoutes(
     decider: Decider;
     counter: DecisionCounter;
     ingestor: Ingestor;
+    hashAccount: (accountId: string) => string;
     publicUrl?: string;
     clock?: () => number;
   },
 ): Promise<void> {
-  const { proxy, identity, decider, counter, ingestor } = opts;
+  const { proxy, identity, decider, counter, ingestor, hashAccount } = opts;
   const clock = opts.clock ?? Date.now;
   const recorder = createProxyRecorder({
     ingestor,
@@ -279,7 +283,7 @@ export async function proxyRoutes(
   app.addHook('onClose', () => recorder.close());
   keepBodiesAsText(app);
   const context: RouteContext = { identity, baseUrl: (request) => opts.publicUrl ?? `${request.protocol}://${request.host}` };
-  const handle = createProxyHandler({ proxy, identity, decider, counter, recorder, clock });
+  const handle = createProxyHandler({ proxy, identity, decider, counter, recorder, hashAccount, clock });
   for (const route of PROVIDER_ROUTES) {
     app.route<{ Params: Record<string, string> }>({
       method: route.method,
