@@ -1,7 +1,7 @@
 /**
- * The caller's provider credentials pass through the proxy and stay nowhere: `tollgate serve` runs
- * as a child process at debug level with the provider SDKs pointed at it, then its whole output and
- * every table of its store are searched for the secrets. And a proxy.yaml with a mistake stops the
+ * The caller's provider credentials and its end users' account ids pass through the proxy and stay
+ * nowhere: `tollgate serve` runs as a child process at debug level with the provider SDKs pointed at
+ * it, then its whole output and every table of its store are searched for them. And a proxy.yaml with a mistake stops the
  * start with file and line.
  */
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -21,6 +21,8 @@ const ACCOUNT = `AC${'c'.repeat(32)}`;
 const AUTH_TOKEN = 'tw-secret-5f1c9e0a7d2b';
 const VONAGE_KEY = 'a1b2c3d4';
 const VONAGE_SECRET = 'vg-secret-88e0c4d1f3a9';
+/** An end user's account id as a service sends it in X-Tollgate-Account-Id: kept only as a keyed hash. */
+const END_USER_ACCOUNT = 'jane.doe+otp@example.com';
 const PROXY_FIXTURE = fileURLToPath(new URL('./fixtures/proxy.fixture.yaml', import.meta.url));
 const WAIT_DEADLINE_MS = 15_000;
 const WAIT_POLL_MS = 100;
@@ -51,7 +53,7 @@ afterAll(async () => {
 });
 
 describe('provider proxy in a real server process', () => {
-  it("keeps the caller's Authorization and secrets out of the log and out of every table", async () => {
+  it("keeps the caller's Authorization and secrets, and the end user's account id, out of the log and out of every table", async () => {
     const dataDir = tempDir('proxy-secrets');
     const server = await spawnServer({
       TOLLGATE_DATA_DIR: dataDir,
@@ -80,7 +82,7 @@ describe('provider proxy in a real server process', () => {
       // The SMS API's legacy form: key and secret in the body.
       const legacy = await fetch(`${server.url}/vonage/sms/json`, {
         method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-tollgate-account-id': END_USER_ACCOUNT },
         body: new URLSearchParams({
           api_key: VONAGE_KEY,
           api_secret: VONAGE_SECRET,
@@ -89,7 +91,21 @@ describe('provider proxy in a real server process', () => {
           text: 'code 1',
         }).toString(),
       });
+      // A refused call (400) gets a log line: with the credentials and the account id it carried.
+      const refused = await fetch(`${server.url}/twilio/verify/v2/Services/${SERVICE}/Verifications`, {
+        method: 'POST',
+        headers: {
+          authorization: `Basic ${Buffer.from(`${ACCOUNT}:${AUTH_TOKEN}`).toString('base64')}`,
+          'content-type': 'application/x-www-form-urlencoded',
+          'x-tollgate-account-id': END_USER_ACCOUNT,
+          'x-tollgate-flow': 'checkout',
+        },
+        body: new URLSearchParams({ To: '+447400140005', Channel: 'sms' }).toString(),
+      });
+      expect(refused.status).toBe(400);
       expect(legacy.status).toBe(200);
+      // Relayed, not refused in the SMS API's shape: the account header was read.
+      expect(((await legacy.json()) as { messages: { status: string }[] }).messages[0]?.status).toBe('0');
       // The provider did hear the secrets: they were relayed, not dropped.
       expect(
         standIn.heard.some((r) => r.headers.authorization === `Basic ${Buffer.from(`${ACCOUNT}:${AUTH_TOKEN}`).toString('base64')}`),
@@ -113,16 +129,17 @@ describe('provider proxy in a real server process', () => {
       expect(await server.exited).toBe(0);
     }
 
-    const secrets = [
+    const neverKept = [
       AUTH_TOKEN,
       VONAGE_SECRET,
       Buffer.from(`${ACCOUNT}:${AUTH_TOKEN}`).toString('base64'),
       Buffer.from(`${VONAGE_KEY}:${VONAGE_SECRET}`).toString('base64'),
+      END_USER_ACCOUNT,
     ];
     const output = server.output();
-    // The proxied requests were logged (LOG_LEVEL=debug), just not their secrets.
-    expect(output).toContain('"path":"/vonage/sms/json"');
-    for (const secret of secrets) expect(output).not.toContain(secret);
+    // The refused request was logged, just not its secrets nor the account id.
+    expect(output).toContain(`"path":"/twilio/verify/v2/Services/${SERVICE}/Verifications"`);
+    for (const secret of neverKept) expect(output).not.toContain(secret);
 
     const core = await openCore({ TOLLGATE_DATA_DIR: dataDir, TOLLGATE_HMAC_KEY: TEST_HMAC_KEY });
     try {
@@ -140,7 +157,7 @@ describe('provider proxy in a real server process', () => {
         stored += await rs.text();
       }
       expect(stored).toContain(sessionId);
-      for (const secret of secrets) expect(stored).not.toContain(secret);
+      for (const secret of neverKept) expect(stored).not.toContain(secret);
     } finally {
       await core.close();
     }

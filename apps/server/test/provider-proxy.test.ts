@@ -3,6 +3,7 @@
  * on loopback, a local server standing in for the providers, the real store. What reaches the
  * provider, what the SDK sees, and what the store keeps.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -494,6 +495,156 @@ describe('decide, then relay', () => {
     );
     expect(res.status).toBe(201);
     expect((await sendRow(((await res.json()) as { sid: string }).sid)).flow).toBe('recovery');
+  });
+});
+
+/**
+ * The headers of the SDK call being made: Twilio's SDK takes no headers per call, but takes an
+ * httpClient, so a service wraps the default one (Twilio's "custom HTTP client") and runs each call
+ * with its end user's headers.
+ */
+const endUserHeaders = new AsyncLocalStorage<Record<string, string>>();
+class EndUserRequestClient extends twilio.RequestClient {
+  override request<TData>(opts: Parameters<twilio.RequestClient['request']>[0] & { data?: TData }) {
+    return super.request<TData>({ ...opts, headers: { ...opts.headers, ...endUserHeaders.getStore() } });
+  }
+}
+
+describe('the end user behind a proxied send', () => {
+  /** A GB mobile number in a 1,000-number block of its own, so no block signal adds up across sends. */
+  let blocks = 0;
+  const ownBlockNumber = () => `+4474002${String(10 + ++blocks).padStart(2, '0')}123`;
+  const tollgateHeadersHeard = (since: number) =>
+    heardSince(since).flatMap((r) => Object.keys(r.headers).filter((name) => name.startsWith('x-tollgate-')));
+
+  it("counts X-Tollgate-Account-Id against the account limits of POST /v1/decide, refuses the next create in Twilio's shape, and never relays the headers", async () => {
+    const client = twilio(ACCOUNT, AUTH_TOKEN, { httpClient: new EndUserRequestClient() });
+    client.verify.baseUrl = `${base}/twilio/verify`;
+    const accountId = 'user-4711@example.com';
+    const headers = {
+      'X-Tollgate-Account-Id': accountId,
+      'X-Tollgate-User-Agent': 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148',
+      'X-Tollgate-Timezone': 'Europe/London',
+      'X-Tollgate-Platform': 'ios',
+    };
+    // A device of its own per send: one device asking for many numbers weighs in the risk score (next test).
+    const create = () =>
+      endUserHeaders.run({ ...headers, 'X-Tollgate-Device-Id': `device-${blocks}` }, () =>
+        client.verify.v2.services(SERVICE).verifications.create({ to: ownBlockNumber(), channel: 'sms' }),
+      );
+    const before = standIn.heard.length;
+    // The shipped policy's account_hour: five sends an hour per account.
+    for (let i = 0; i < 5; i++) expect((await create()).status).toBe('pending');
+    expect(heardSince(before)).toHaveLength(5);
+    expect(tollgateHeadersHeard(before)).toEqual([]);
+
+    const refused = await create().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(refused).toMatchObject({ status: 429, code: 60203 });
+    const raw = await post(`/twilio/verify/v2/Services/${SERVICE}/Verifications`, { To: ownBlockNumber(), Channel: 'sms' }, headers);
+    expect(raw.status).toBe(429);
+    expect(raw.headers.get('x-tollgate-decision')).toMatch(/^block; reasons=.*velocity_account_hour/);
+    expect(heardSince(before)).toHaveLength(5);
+
+    // One account whichever path it comes by: the decision API hashes it the same way.
+    const decided = await server.app.inject({
+      method: 'POST',
+      url: '/v1/decide',
+      headers: server.auth('decide'),
+      payload: { app: 'proxy-shop', flow: 'signup', phone: ownBlockNumber(), ip: '203.0.113.9', account_id: accountId },
+    });
+    expect(decided.json()).toMatchObject({ decision: 'block', reasons: [expect.objectContaining({ code: 'velocity_account_hour' })] });
+    const otherAccount = await post(
+      `/twilio/verify/v2/Services/${SERVICE}/Verifications`,
+      { To: ownBlockNumber(), Channel: 'sms' },
+      { ...headers, 'X-Tollgate-Account-Id': 'user-4712@example.com' },
+    );
+    expect(otherAccount.status).toBe(201);
+  });
+
+  it('scores X-Tollgate-Device-Id like device_id: one device asking for many numbers in recovery is challenged for an email code', async () => {
+    const client = twilio(ACCOUNT, AUTH_TOKEN, { httpClient: new EndUserRequestClient() });
+    client.verify.baseUrl = `${base}/twilio/verify`;
+    const headers = { 'X-Tollgate-Device-Id': 'tablet-0815', 'X-Tollgate-Flow': 'recovery' };
+    const create = () =>
+      endUserHeaders.run(headers, () => client.verify.v2.services(SERVICE).verifications.create({ to: ownBlockNumber(), channel: 'sms' }));
+    // The fifth distinct number of one device: device_many_numbers at full strength (30) and three
+    // device fields missing (6) pass recovery's medium tier (30).
+    for (let i = 0; i < 4; i++) expect((await create()).status).toBe('pending');
+    const before = standIn.heard.length;
+    const refused = await create().then(
+      () => undefined,
+      (e: unknown) => e as { status: number; code: number; message: string },
+    );
+    expect(refused).toMatchObject({ status: 403, code: 60410 });
+    expect(refused?.message).toContain('challenge=email_code');
+    expect(heardSince(before)).toEqual([]);
+    const otherDevice = await endUserHeaders.run({ ...headers, 'X-Tollgate-Device-Id': 'phone-0816' }, () =>
+      client.verify.v2.services(SERVICE).verifications.create({ to: ownBlockNumber(), channel: 'sms' }),
+    );
+    expect(otherDevice.status).toBe('pending');
+  });
+
+  it("scores X-Tollgate-User-Agent like user_agent: a headless browser's send is refused as a challenge (Vonage, plain HTTP)", async () => {
+    const send = (headers: Record<string, string>) =>
+      fetch(`${base}/vonage/v2/verify`, {
+        method: 'POST',
+        headers: {
+          authorization: `Basic ${Buffer.from(`${VONAGE_KEY}:${VONAGE_SECRET}`).toString('base64')}`,
+          'content-type': 'application/json',
+          ...headers,
+        },
+        body: JSON.stringify({ brand: 'Shop', workflow: [{ channel: 'sms', to: ownBlockNumber().slice(1) }] }),
+      });
+    const before = standIn.heard.length;
+    const headless = await send({ 'X-Tollgate-User-Agent': 'Mozilla/5.0 (X11; Linux x86_64) HeadlessChrome/124.0.0.0 Safari/537.36' });
+    expect(headless.status).toBe(403);
+    expect(headless.headers.get('x-tollgate-decision')).toMatch(/^challenge=captcha; reasons=risk_medium/);
+    expect(((await headless.json()) as { detail: string }).detail).toContain('risk score');
+    expect(heardSince(before)).toEqual([]);
+    const browser = await send({ 'X-Tollgate-User-Agent': 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) Firefox/125.0' });
+    expect(browser.status).toBe(202);
+    expect(tollgateHeadersHeard(before)).toEqual([]);
+  });
+
+  const utf8AsSent = (text: string) => Buffer.from(text, 'utf8').toString('latin1');
+  it.each([
+    ['X-Tollgate-Account-Id', 'a'.repeat(257), 'longer than 256 characters'],
+    ['X-Tollgate-Account-Id', utf8AsSent('é'.repeat(129)), 'longer than 256 bytes in UTF-8'],
+    ['X-Tollgate-Device-Id', 'd'.repeat(129), 'longer than 128 characters'],
+    ['X-Tollgate-Device-Id', '', 'empty'],
+    ['X-Tollgate-User-Agent', 'u'.repeat(513), 'longer than 512 characters'],
+    ['X-Tollgate-Timezone', 'Europe/\tLondon', 'holds control characters'],
+    ['X-Tollgate-Platform', 'p'.repeat(33), 'longer than 32 characters'],
+  ])("refuses %s (%#) in Twilio's shape naming the header and the fix, and never relays it", async (header, value, reason) => {
+    const before = standIn.heard.length;
+    const res = await post(
+      `/twilio/verify/v2/Services/${SERVICE}/Verifications`,
+      { To: ownBlockNumber(), Channel: 'sms' },
+      { [header]: value },
+    );
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as { code: number; message: string };
+    expect(body.code).toBe(60200);
+    expect(body.message).toContain(`${header}: ${reason}`);
+    expect(body.message).toContain('or leave the header out');
+    expect(heardSince(before)).toEqual([]);
+  });
+
+  it("refuses a malformed header in Vonage's shape too", async () => {
+    const res = await fetch(`${base}/vonage/v2/verify`, {
+      method: 'POST',
+      headers: {
+        authorization: `Basic ${Buffer.from(`${VONAGE_KEY}:${VONAGE_SECRET}`).toString('base64')}`,
+        'content-type': 'application/json',
+        'x-tollgate-platform': 'p'.repeat(33),
+      },
+      body: JSON.stringify({ brand: 'Shop', workflow: [{ channel: 'sms', to: ownBlockNumber().slice(1) }] }),
+    });
+    expect(res.status).toBe(422);
+    expect(await res.json()).toMatchObject({ title: 'Invalid params', detail: expect.stringContaining('X-Tollgate-Platform') });
   });
 });
 
