@@ -272,6 +272,22 @@ describe('the OpenAPI document', () => {
       ]),
     );
   });
+
+  it('names the headers a proxied create reads', async () => {
+    const res = await server.app.inject({ url: '/docs/json' });
+    const document = res.json() as { paths: Record<string, Record<string, { description?: string }>> };
+    const description = document.paths['/twilio/verify/v2/Services/{serviceSid}/Verifications']?.post?.description ?? '';
+    for (const header of [
+      'X-Tollgate-Flow',
+      'X-Tollgate-Client-Ip',
+      'X-Tollgate-Account-Id',
+      'X-Tollgate-Device-Id',
+      'X-Tollgate-User-Agent',
+      'X-Tollgate-Timezone',
+      'X-Tollgate-Platform',
+    ])
+      expect(description).toContain(header);
+  });
 });
 
 describe('who may use the proxy', () => {
