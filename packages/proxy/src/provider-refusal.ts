@@ -10,7 +10,7 @@ export type Refusal =
   | { kind: 'unauthenticated'; detail?: string }
   /** A SID, API key or application proxy.yaml does not list: never relayed. */
   | { kind: 'unknown_caller'; detail: string }
-  /** Something the decision needs is missing or unreadable (the recipient, X-Tollgate-Flow). */
+  /** Something the decision needs is missing or unreadable (the recipient, an X-Tollgate-* header). */
   | { kind: 'invalid'; field: string; detail: string }
   /** The decision path said no (block, or a challenge the service does not handle itself). */
   | { kind: 'decision'; result: DecideResult }
