@@ -11,6 +11,7 @@ import {
   readCredentials,
   refusalResponse,
   relayedEvents,
+  type CallContext,
   type CallerBinding,
   type ProviderOperation,
   type ProxyCall,
@@ -20,7 +21,7 @@ import {
 import { createCappedMap } from '@tollgate/vocabulary';
 import type { Identity } from './core.ts';
 import type { DecisionCounter } from './decisions/decision-counter.ts';
-import type { EndUser } from './decisions/end-user-fields.ts';
+import { hasControlChars, type EndUser } from './decisions/end-user-fields.ts';
 import { decideProxiedSend } from './decisions/proxied-decision.ts';
 import { readEndUser } from './proxy-end-user.ts';
 import type { ProxyRecorder } from './proxy-recorder.ts';
@@ -159,6 +160,7 @@ export function createProxyHandler(deps: ProxyHandlerDeps): ProxyHandler {
         phone: phone?.e164,
         sessionId: call.sessionId,
         clientIp: caller.clientIp,
+        device: recordedDevice(caller.endUser),
         costUsd: phone === undefined ? undefined : proxy.prices().priceUsd(operation.provider, phone.country, nowMs),
       },
       outcome,
@@ -231,6 +233,16 @@ function refinements(request: FastifyRequest, binding: CallerBinding, hashAccoun
   const endUser = readEndUser(request.headers, hashAccount);
   if (!endUser.ok) return endUser;
   return { ok: true, value: { binding, flow, clientIp, endUser: endUser.value } };
+}
+
+/**
+ * The device fields a send event keeps. The event contract refuses control characters in a
+ * User-Agent, which the decision takes (a tab is legal in a header): such a one is left out of
+ * the record rather than the send refused by the collector.
+ */
+function recordedDevice(endUser: EndUser): CallContext['device'] {
+  const { deviceId, userAgent } = endUser;
+  return { deviceId, userAgent: userAgent === undefined || hasControlChars(userAgent) ? undefined : userAgent };
 }
 
 function forwardedHeaders(request: FastifyRequest): Record<string, string> {

@@ -544,14 +544,34 @@ describe('the end user behind a proxied send', () => {
       'X-Tollgate-Platform': 'ios',
     };
     // A device of its own per send: one device asking for many numbers weighs in the risk score (next test).
+    let devices = 0;
     const create = () =>
-      endUserHeaders.run({ ...headers, 'X-Tollgate-Device-Id': `device-${blocks}` }, () =>
+      endUserHeaders.run({ ...headers, 'X-Tollgate-Device-Id': `device-${++devices}` }, () =>
         client.verify.v2.services(SERVICE).verifications.create({ to: ownBlockNumber(), channel: 'sms' }),
       );
     const before = standIn.heard.length;
     // The shipped policy's account_hour: five sends an hour per account.
-    for (let i = 0; i < 5; i++) expect((await create()).status).toBe('pending');
+    const sids: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const verification = await create();
+      expect(verification.status).toBe('pending');
+      sids.push(verification.sid);
+    }
     expect(heardSince(before)).toHaveLength(5);
+    // Recorded as a service's own send event would be: with the device and its User-Agent.
+    const device = await waitFor(
+      'the first send with its device',
+      async () =>
+        (
+          await rows<{ device_id: string; user_agent: string }>(
+            'SELECT device_id, user_agent FROM sends_raw WHERE session_id = {session:String}',
+            {
+              session: sids[0],
+            },
+          )
+        )[0],
+    );
+    expect(device).toEqual({ device_id: 'device-1', user_agent: headers['X-Tollgate-User-Agent'] });
     expect(tollgateHeadersHeard(before)).toEqual([]);
 
     const refused = await create().then(

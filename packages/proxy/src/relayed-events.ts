@@ -30,6 +30,8 @@ export interface CallContext {
   sessionId: string | undefined;
   /** The end user's address (X-Tollgate-Client-Ip), when the service gave it. */
   clientIp: string | undefined;
+  /** The end user's device and User-Agent (X-Tollgate-Device-Id, X-Tollgate-User-Agent), as a service's own send event carries them. */
+  device: { deviceId: string | undefined; userAgent: string | undefined };
   /** The rate card's price for the provider and country, when one is imported. */
   costUsd: number | undefined;
 }
@@ -82,6 +84,8 @@ function sendBase(ctx: CallContext): Record<string, unknown> {
     channel: ctx.channel,
     provider: ctx.provider,
     currency: 'USD',
+    ...(ctx.device.deviceId !== undefined && { device_id: ctx.device.deviceId }),
+    ...(ctx.device.userAgent !== undefined && { user_agent: ctx.device.userAgent }),
   };
 }
 

@@ -58,8 +58,13 @@ export function endUserFieldProblem(field: EndUserField, value: string): string 
   if (length > schema.maxLength) return `longer than ${schema.maxLength} characters`;
   if (field === 'account_id' && accountIdTooLong(value)) return `longer than ${MAX_ACCOUNT_ID_BYTES} bytes in UTF-8`;
   // Every field with a pattern has this one.
-  if (schema.pattern !== undefined && !NO_CONTROL_CHARS.test(value)) return 'holds control characters';
+  if (schema.pattern !== undefined && hasControlChars(value)) return 'holds control characters';
   return undefined;
+}
+
+/** Whether `value` holds a C0 or C1 control character, which the fields with a pattern refuse. */
+export function hasControlChars(value: string): boolean {
+  return !NO_CONTROL_CHARS.test(value);
 }
 
 function codePoints(value: string): number {
