@@ -645,6 +645,29 @@ describe('the end user behind a proxied send', () => {
     expect(tollgateHeadersHeard(before)).toEqual([]);
   });
 
+  it('records a send whose User-Agent holds a tab, which the decision takes and the event contract does not, without the User-Agent', async () => {
+    const res = await post(
+      `/twilio/verify/v2/Services/${SERVICE}/Verifications`,
+      { To: ownBlockNumber(), Channel: 'sms' },
+      { 'X-Tollgate-User-Agent': 'Mozilla/5.0\t(X11; Linux x86_64)', 'X-Tollgate-Device-Id': 'laptop-tab' },
+    );
+    expect(res.status).toBe(201);
+    const { sid } = (await res.json()) as { sid: string };
+    const stored = await waitFor(
+      'the send with its device',
+      async () =>
+        (
+          await rows<{ device_id: string; user_agent: string }>(
+            'SELECT device_id, user_agent FROM sends_raw WHERE session_id = {session:String}',
+            {
+              session: sid,
+            },
+          )
+        )[0],
+    );
+    expect(stored).toEqual({ device_id: 'laptop-tab', user_agent: '' });
+  });
+
   const utf8AsSent = (text: string) => Buffer.from(text, 'utf8').toString('latin1');
   it.each([
     ['X-Tollgate-Account-Id', 'a'.repeat(257), 'longer than 256 characters'],
