@@ -670,6 +670,38 @@ describe('the end user behind a proxied send', () => {
 
   const utf8AsSent = (text: string) => Buffer.from(text, 'utf8').toString('latin1');
   it.each([
+    ['X-Tollgate-Account-Id', 'account_id', 'a'.repeat(256), 'a'.repeat(257)],
+    ['X-Tollgate-Account-Id', 'account_id', 'é'.repeat(128), 'é'.repeat(129)],
+    ['X-Tollgate-Device-Id', 'device_id', 'd'.repeat(128), 'd'.repeat(129)],
+    ['X-Tollgate-User-Agent', 'user_agent', 'u'.repeat(512), 'u'.repeat(513)],
+    ['X-Tollgate-Timezone', 'timezone', 't'.repeat(64), 't'.repeat(65)],
+    ['X-Tollgate-Platform', 'platform', 'p'.repeat(32), 'p'.repeat(33)],
+  ])(
+    'holds %s to the limit of %s in POST /v1/decide (%#): the longest value passes both, one more is refused by both',
+    async (header, field, longest, tooLong) => {
+      const decide = (value: string) =>
+        server.app.inject({
+          method: 'POST',
+          url: '/v1/decide',
+          headers: server.auth('decide'),
+          payload: { app: 'proxy-limits', flow: 'login', phone: ownBlockNumber(), ip: '203.0.113.10', [field]: value },
+        });
+      const proxied = (value: string) =>
+        post(
+          `/twilio/verify/v2/Services/${SERVICE}/Verifications`,
+          { To: ownBlockNumber(), Channel: 'sms' },
+          { [header]: utf8AsSent(value) },
+        );
+      expect((await decide(longest)).statusCode).toBe(200);
+      expect((await proxied(longest)).status).toBe(201);
+      const refused = await decide(tooLong);
+      expect(refused.statusCode).toBe(400);
+      expect(refused.json().error.code).toBe('TG_REQUEST_INVALID');
+      expect((await proxied(tooLong)).status).toBe(400);
+    },
+  );
+
+  it.each([
     ['X-Tollgate-Account-Id', 'a'.repeat(257), 'longer than 256 characters'],
     ['X-Tollgate-Account-Id', utf8AsSent('é'.repeat(129)), 'longer than 256 bytes in UTF-8'],
     ['X-Tollgate-Device-Id', 'd'.repeat(129), 'longer than 128 characters'],
