@@ -14,7 +14,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createLiveDetector, DEFAULT_DETECTOR_CONFIG, parseBudgetsFile, type DetectorConfig } from '@tollgate/detector';
-import { openCore } from '@tollgate/server';
+import { openCore } from '@tollgate/core';
 import type { Store } from '@tollgate/store';
 import { writeSyntheticHistory } from './detect-live-history.ts';
 import { median, writeResultsSection } from './results-file.ts';

@@ -12,7 +12,7 @@ import { createServer } from 'node:net';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { openCore } from '@tollgate/server';
+import { openCore } from '@tollgate/core';
 import { startWeb } from '../apps/web/launcher/web-server.ts';
 import { launchChromium } from '../apps/web/test/support/chromium.ts';
 import { panelRequest, parseDashboard } from '../apps/web/lib/panels.ts';

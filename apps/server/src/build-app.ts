@@ -4,7 +4,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { Ingestor } from '@tollgate/ingest';
 import type { Store } from '@tollgate/store';
 import type { Keyring, Sessions, Users } from '@tollgate/access';
-import type { Identity } from './core.ts';
+import type { Identity } from '@tollgate/core';
 import type { DecisionRuntime } from './decision-runtime.ts';
 import { ERROR_BODY_SCHEMA, TollgateError } from './errors.ts';
 import { ROUTE_VIEW_SCHEMA } from './plugins/rules-view.schema.ts';

@@ -16,7 +16,7 @@ import type { EgressGuard } from '@tollgate/egress';
 import type { Ingestor } from '@tollgate/ingest';
 import type { Store } from '@tollgate/store';
 import { createWebhookDispatcher, type WebhookDispatcher } from '@tollgate/webhooks';
-import type { Identity } from './core.ts';
+import type { Identity } from '@tollgate/core';
 import { createAccountHasher } from './decisions/account-hasher.ts';
 import { createDecisionCounter, type DecisionCounter } from './decisions/decision-counter.ts';
 import { observeVerifyOutcomes } from './decisions/verify-outcomes.ts';

@@ -14,7 +14,7 @@ import { buildApp, type AppConfig } from './build-app.ts';
 import { createKeyring, createSessions, createUsers, type Keyring, type Sessions } from '@tollgate/access';
 import { loadBudgetsFile } from '@tollgate/spend';
 import { openCore, type Core } from '@tollgate/core';
-import { adminKeyFrom } from './core.ts';
+import { adminKeyFrom } from './admin-key.ts';
 import { createDecisionRuntime } from './decision-runtime.ts';
 import { createDetectionRuntime } from './detection-runtime.ts';
 import { createAlertingRuntime, type AlertingRuntime } from './alerting-runtime.ts';

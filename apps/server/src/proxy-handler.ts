@@ -19,7 +19,7 @@ import {
   type RelayOutcome,
 } from '@tollgate/proxy';
 import { createCappedMap } from '@tollgate/vocabulary';
-import type { Identity } from './core.ts';
+import type { Identity } from '@tollgate/core';
 import type { DecisionCounter } from './decisions/decision-counter.ts';
 import { hasControlChars, type EndUser } from './decisions/end-user-fields.ts';
 import { decideProxiedSend } from './decisions/proxied-decision.ts';

@@ -1,7 +1,7 @@
 import { ipSubnet } from '@tollgate/events';
 import type { DecideResult, Decider } from '@tollgate/breakers';
 import type { NormalizedPhone } from '@tollgate/events';
-import type { Identity } from '../core.ts';
+import type { Identity } from '@tollgate/core';
 import type { EndUser } from './end-user-fields.ts';
 import type { DecisionCounter } from './decision-counter.ts';
 

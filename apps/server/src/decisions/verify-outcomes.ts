@@ -1,7 +1,7 @@
 import type { VerifyLimiter, VerifyOutcome } from '@tollgate/breakers';
 import type { Rejection, VerifyInput } from '@tollgate/events';
 import type { Ingestor } from '@tollgate/ingest';
-import type { Identity } from '../core.ts';
+import type { Identity } from '@tollgate/core';
 
 /**
  * The ingestor with verify batches observed: once a batch is stored, its outcomes feed the verify

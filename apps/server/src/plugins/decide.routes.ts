@@ -3,7 +3,7 @@ import { FLOWS, ipSubnet, isValidIp } from '@tollgate/events';
 import { CHALLENGE_KINDS, SIGNAL_NAMES, type Decider, type DecideResult, type DecisionRisk } from '@tollgate/breakers';
 import { requireScope } from '../auth/require-scope.ts';
 import type { Keyring } from '@tollgate/access';
-import type { Identity } from '../core.ts';
+import type { Identity } from '@tollgate/core';
 import type { DecisionCounter } from '../decisions/decision-counter.ts';
 import { accountIdTooLong, END_USER_FIELDS, IDENTIFIER, MAX_ACCOUNT_ID_BYTES } from '../decisions/end-user-fields.ts';
 import { TollgateError } from '../errors.ts';

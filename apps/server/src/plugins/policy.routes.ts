@@ -3,7 +3,7 @@ import { parseBreakerPolicy, backtestPolicy, type PolicyBacktestGroup } from '@t
 import type { Store } from '@tollgate/store';
 import { requireScope } from '../auth/require-scope.ts';
 import type { Keyring } from '@tollgate/access';
-import type { Identity } from '../core.ts';
+import type { Identity } from '@tollgate/core';
 import { TollgateError } from '../errors.ts';
 import { ERROR_RESPONSES } from './ingest-response.schema.ts';
 import { parseTime } from './traffic.routes.ts';

@@ -16,7 +16,7 @@ import {
   type Params,
   type ProxyCall,
 } from '@tollgate/proxy';
-import type { Identity } from '../core.ts';
+import type { Identity } from '@tollgate/core';
 import type { DecisionCounter } from '../decisions/decision-counter.ts';
 import { END_USER_HEADERS } from '../proxy-end-user.ts';
 import { createProxyHandler } from '../proxy-handler.ts';

@@ -1,10 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { loadOrCreateSecretFile } from './secret-file.ts';
 
-// The store and ingest pipeline are opened by @tollgate/core, which the CLI shares; the decision
-// path's modules name the request identity through here.
-export type { Core, Identity } from '@tollgate/core';
-
 /** The bootstrap admin key: TOLLGATE_ADMIN_KEY, else one generated once into the data directory. */
 export function adminKeyFrom(env: NodeJS.ProcessEnv, dataDir: string): { key: string; source: 'env' | 'generated' | 'file' } {
   const fromEnv = env.TOLLGATE_ADMIN_KEY?.trim();
