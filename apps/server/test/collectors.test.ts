@@ -7,7 +7,8 @@ import { T0, ndjson, sendEvent, verifyEvent } from './support/events.fixture.ts'
 let server: TestServer;
 
 beforeAll(async () => {
-  server = await openTestServer('collectors');
+  // The route as a node runs it by default: bodies parsed and normalized on a worker thread.
+  server = await openTestServer('collectors', { ingestWorkers: 1 });
 });
 afterAll(() => server.close());
 

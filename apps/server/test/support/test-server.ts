@@ -50,6 +50,8 @@ export async function openTestServer(
     pagerDutyAgent?: Agent;
     clock?: () => number;
     maxPendingEvents?: number;
+    /** Worker threads parsing and normalizing collector bodies (TOLLGATE_INGEST_WORKERS); default 0. */
+    ingestWorkers?: number;
     /** Serves the provider proxy, made on the test's store. */
     proxy?: (core: Core) => ProxyRuntime;
     /** TOLLGATE_EGRESS_ALLOW: what webhooks may reach although internal (loopback receivers). */
@@ -63,7 +65,11 @@ export async function openTestServer(
   const metrics = createServerMetrics({ pendingEvents: () => core?.ingestor.pendingEvents() ?? 0 });
   core = await openCore(
     { TOLLGATE_DATA_DIR: dataDir, TOLLGATE_HMAC_KEY: TEST_HMAC_KEY },
-    { metrics: metrics.ingest, ...(options.maxPendingEvents !== undefined && { ingest: { maxPendingEvents: options.maxPendingEvents } }) },
+    {
+      metrics: metrics.ingest,
+      ingestWorkers: options.ingestWorkers ?? 0,
+      ...(options.maxPendingEvents !== undefined && { ingest: { maxPendingEvents: options.maxPendingEvents } }),
+    },
   );
   const users = await createUsers({ store: core.store, bootstrapAdminPassword: TEST_ADMIN_KEY });
   const sessions = await createSessions({ store: core.store });
@@ -98,6 +104,7 @@ export async function openTestServer(
   const app = await buildApp({
     store: core.store,
     ingestor: core.ingestor,
+    batches: core.batches,
     identity: core.identity,
     decisions,
     alerting,
