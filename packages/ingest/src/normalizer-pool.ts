@@ -113,7 +113,10 @@ export async function createNormalizerPool(deps: {
 
   return {
     prepare(kind, body, format) {
-      const thread = threads.reduce<Thread | undefined>((best, t) => (best === undefined || t.jobs.size < best.jobs.size ? t : best), undefined);
+      const thread = threads.reduce<Thread | undefined>(
+        (best, t) => (best === undefined || t.jobs.size < best.jobs.size ? t : best),
+        undefined,
+      );
       if (closing || thread === undefined) return Promise.reject(new BatchInterruptedError('no worker thread is running'));
       const message: NormalizeJob = { id: nextId++, kind, body, format, nowMs: deps.clock() };
       return new Promise((resolve, reject) => {

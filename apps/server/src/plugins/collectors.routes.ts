@@ -213,7 +213,8 @@ async function prepare(batches: BatchPreparer, kind: EventKind, body: string, fo
     reply.log.error({ err: error, kind }, 'batch lost while being parsed; not acknowledged');
     throw new TollgateError('TG_STORE_UNAVAILABLE', {
       retryAfterS: STORE_RETRY_AFTER_S,
-      message: 'The batch was lost while being parsed (a worker thread stopped); nothing was acknowledged: retry after the delay in Retry-After.',
+      message:
+        'The batch was lost while being parsed (a worker thread stopped); nothing was acknowledged: retry after the delay in Retry-After.',
     });
   }
 }
