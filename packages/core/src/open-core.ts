@@ -1,5 +1,6 @@
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import type { Worker } from 'node:worker_threads';
 import {
   createHasher,
   createNormalizer,
@@ -72,6 +73,8 @@ export async function openCore(
     ledger?: EventIdLedger;
     /** Worker threads that parse and normalize collector bodies (TOLLGATE_INGEST_WORKERS); 0 keeps it on the event loop. */
     ingestWorkers?: number;
+    /** Called with each ingest worker thread started (tests reach a worker through it). */
+    onIngestWorker?: (worker: Worker) => void;
   } = {},
 ): Promise<Core> {
   const dataDir = resolve(env.TOLLGATE_DATA_DIR ?? './data');
@@ -104,7 +107,9 @@ export async function openCore(
     await ingestor.warm();
     const workers = deps.ingestWorkers ?? 0;
     const batches =
-      workers > 0 ? await createNormalizerPool({ size: workers, hmacKey: key, clock: deps.clock ?? Date.now }) : PARSE_ON_EVENT_LOOP;
+      workers > 0
+        ? await createNormalizerPool({ size: workers, hmacKey: key, clock: deps.clock ?? Date.now, onWorker: deps.onIngestWorker })
+        : PARSE_ON_EVENT_LOOP;
     return {
       dataDir,
       store,

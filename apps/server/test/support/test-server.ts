@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Agent } from 'node:https';
+import type { Worker } from 'node:worker_threads';
 import type { FastifyInstance } from 'fastify';
 import { createEgressGuard, parseEgressAllow, type Resolve } from '@tollgate/egress';
 import { buildApp, DEFAULT_BODY_LIMIT_BYTES } from '../../src/build-app.ts';
@@ -52,6 +53,8 @@ export async function openTestServer(
     maxPendingEvents?: number;
     /** Worker threads parsing and normalizing collector bodies (TOLLGATE_INGEST_WORKERS); default 0. */
     ingestWorkers?: number;
+    /** Called with each ingest worker thread started. */
+    onIngestWorker?: (worker: Worker) => void;
     /** Serves the provider proxy, made on the test's store. */
     proxy?: (core: Core) => ProxyRuntime;
     /** TOLLGATE_EGRESS_ALLOW: what webhooks may reach although internal (loopback receivers). */
@@ -68,6 +71,7 @@ export async function openTestServer(
     {
       metrics: metrics.ingest,
       ingestWorkers: options.ingestWorkers ?? 0,
+      onIngestWorker: options.onIngestWorker,
       ...(options.maxPendingEvents !== undefined && { ingest: { maxPendingEvents: options.maxPendingEvents } }),
     },
   );
