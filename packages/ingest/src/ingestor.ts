@@ -123,6 +123,7 @@ export function createIngestor(deps: {
       const started = performance.now();
       await insertRows(store, kind, rows);
       metrics.insertSeconds(kind, (performance.now() - started) / 1000);
+      metrics.insertRows(kind, rows.length);
       for (const id of fresh.ids[kind]) seen[kind].set(id, 1);
       await claims.commit(kind);
       scopes.markStored(kind, counted);
