@@ -192,8 +192,9 @@ const LOOP_DELAY_RESOLUTION_MS = 5;
 async function insertRowCounts(platform: Platform): Promise<Map<number, number> | undefined> {
   const res = await platform.app.inject({ method: 'GET', url: '/metrics', headers: { authorization: `Bearer ${ADMIN_KEY}` } });
   const counts = new Map<number, number>();
-  for (const [, le, count] of res.body.matchAll(/^tollgate_store_insert_rows_bucket\{kind="send",le="([^"]+)"\} (\d+)$/gm)) {
-    counts.set(le === '+Inf' ? Infinity : Number(le), Number(count));
+  for (const [, labels, count] of res.body.matchAll(/^tollgate_store_insert_rows_bucket\{([^}]*)\} (\d+)$/gm)) {
+    const le = /le="([^"]+)"/.exec(labels!)?.[1];
+    if (le !== undefined && labels!.includes('kind="send"')) counts.set(le === '+Inf' ? Infinity : Number(le), Number(count));
   }
   return counts.size === 0 ? undefined : counts;
 }

@@ -116,8 +116,12 @@ export function createIngestor(deps: {
       kind,
       rows: batch.filter((item) => item.kind === kind).flatMap((item) => fresh.byRequest.get(item)!),
     }));
+    // Each step of a flush of 10,000 rows holds the event loop for 10 to 30 ms: other requests and
+    // timers get a turn between them (the flush stays the only one, so its state cannot change).
+    await nextTurn();
     await scopes.attach(flush);
     const counted = scopes.countSessions(flush);
+    await nextTurn();
     for (const { kind, rows } of flush) {
       if (rows.length === 0) continue;
       const started = performance.now();
@@ -257,10 +261,14 @@ function createGroupCommit(writeFlush: (batch: Pending[]) => Promise<void>, onFa
 
   function kick(): void {
     if (flushing) return;
-    flushing = flush().finally(() => {
-      flushing = null;
-      if (queue.length > 0) kick();
-    });
+    // A flush starts on the next turn of the event loop, not in the request's own: batches that
+    // arrive together (answers of several worker threads, requests read in the same turn) join it.
+    flushing = nextTurn()
+      .then(flush)
+      .finally(() => {
+        flushing = null;
+        if (queue.length > 0) kick();
+      });
   }
 
   return {
