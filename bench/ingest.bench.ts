@@ -155,7 +155,9 @@ async function endToEnd(
     const seconds = (performance.now() - started) / 1000;
     const cpu = process.cpuUsage(cpuBefore);
     delay.disable();
-    const inserts = insertsBefore && subtractCounts(await insertRowCounts(platform), insertsBefore);
+    // A server that reports its inserts has no bucket before its first one: counted from zero then.
+    const insertsAfter = await insertRowCounts(platform);
+    const inserts = insertsAfter && subtractCounts(insertsAfter, insertsBefore ?? new Map());
     if (session) {
       // The samples up to here: stopping the profiler serializes the profile on this thread, which is no ingest work.
       const window = { fromUs: startedUs, toUs: Number(process.hrtime.bigint() / 1_000n) };
@@ -188,7 +190,7 @@ interface EndToEnd {
 /** Fine enough to see a stall of a few ms; the histogram's own cost stays negligible. */
 const LOOP_DELAY_RESOLUTION_MS = 5;
 
-/** The send inserts' size histogram of the server's /metrics, cumulative by upper bound; undefined if it has none. */
+/** The send inserts' size histogram of the server's /metrics, cumulative by upper bound; undefined before the first insert or if it has none. */
 async function insertRowCounts(platform: Platform): Promise<Map<number, number> | undefined> {
   const res = await platform.app.inject({ method: 'GET', url: '/metrics', headers: { authorization: `Bearer ${ADMIN_KEY}` } });
   const counts = new Map<number, number>();
@@ -199,8 +201,8 @@ async function insertRowCounts(platform: Platform): Promise<Map<number, number> 
   return counts.size === 0 ? undefined : counts;
 }
 
-function subtractCounts(after: Map<number, number> | undefined, before: Map<number, number>): Map<number, number> {
-  return new Map([...(after ?? new Map<number, number>())].map(([le, n]) => [le, n - (before.get(le) ?? 0)]));
+function subtractCounts(after: Map<number, number>, before: Map<number, number>): Map<number, number> {
+  return new Map([...after].map(([le, n]) => [le, n - (before.get(le) ?? 0)]));
 }
 
 /**
