@@ -260,8 +260,8 @@ type Profiled = { profile: CpuProfile; cpuUs: number; window: SampleWindow };
 interface Measured {
   cold: EndToEnd[];
   warm: EndToEnd[];
-  /** This tree's server without worker threads (TOLLGATE_INGEST_WORKERS=0): normalizing on the event loop in steps. */
-  inLoop: EndToEnd[];
+  /** This tree's server with one worker thread parsing and normalizing (TOLLGATE_INGEST_WORKERS=1). */
+  oneWorker: EndToEnd[];
   baseline: EndToEnd[];
   raw: number[];
   plain: number[];
@@ -269,7 +269,7 @@ interface Measured {
   baselineProfiled?: Profiled;
 }
 
-const NO_WORKERS = { TOLLGATE_INGEST_WORKERS: '0' };
+const ONE_WORKER = { TOLLGATE_INGEST_WORKERS: '1' };
 
 /** The alternating runs: each measure once per round, so the machine's noise hits all alike. */
 async function measure(
@@ -278,7 +278,7 @@ async function measure(
   rows: SendRow[],
   baselineStart: typeof startPlatform | undefined,
 ): Promise<Measured> {
-  const m: Measured = { cold: [], warm: [], inLoop: [], baseline: [], raw: [], plain: [] };
+  const m: Measured = { cold: [], warm: [], oneWorker: [], baseline: [], raw: [], plain: [] };
   const profileFirst = (run: number, keep: (taken: Profiled) => void) => (PROFILE_DIR !== undefined && run === 0 ? keep : undefined);
   for (let run = 0; run < RUNS; run++) {
     m.plain.push(await plainInsert(bodies));
@@ -291,7 +291,7 @@ async function measure(
     );
     m.raw.push(await rawInsert(rows));
     m.warm.push(await endToEnd(bodies, warmUp));
-    m.inLoop.push(await endToEnd(bodies, undefined, undefined, startPlatform, NO_WORKERS));
+    m.oneWorker.push(await endToEnd(bodies, undefined, undefined, startPlatform, ONE_WORKER));
     if (baselineStart) {
       m.baseline.push(
         await endToEnd(
@@ -306,7 +306,7 @@ async function measure(
       runs.length > run
         ? `${name} ${fmt(runs[run]!.rate)} events/s (${runs[run]!.cpuUsPerEvent.toFixed(1)} us CPU, stall ${runs[run]!.stallMs.toFixed(0)} ms, ${runs[run]!.rowsPerInsert ?? '?'} rows an insert)`
         : undefined;
-    const shown = [show('cold', m.cold), show('warm', m.warm), show('no workers', m.inLoop), show('baseline', m.baseline)];
+    const shown = [show('cold', m.cold), show('warm', m.warm), show('one worker', m.oneWorker), show('baseline', m.baseline)];
     console.error(
       `run ${run + 1}/${RUNS}: ${shown.filter(Boolean).join('; ')}; raw insert ${fmt(m.raw[run]!)} rows/s; plain table ${fmt(m.plain[run]!)} rows/s`,
     );
@@ -321,9 +321,9 @@ function endToEndRows(m: Measured): string[] {
   const pct = (n: number, of: number) => `${((n / of) * 100).toFixed(0)} %`;
   const one = (values: number[], digits: number) => values.map((v) => v.toFixed(digits)).join(', ');
   const servers: [string, EndToEnd[]][] = [
-    ['this tree, cold number-block cache (one worker thread, the default)', m.cold],
+    ['this tree, cold number-block cache (no worker thread, the default)', m.cold],
     ['this tree, warm number-block cache', m.warm],
-    ['this tree, cold, no worker threads (TOLLGATE_INGEST_WORKERS=0)', m.inLoop],
+    ['this tree, cold, one worker thread (TOLLGATE_INGEST_WORKERS=1)', m.oneWorker],
     ['the server of BENCH_BASELINE, cold', m.baseline],
   ];
   return servers
@@ -395,7 +395,7 @@ async function main(): Promise<void> {
   writeResultsSection(
     'ingest',
     [
-      `Command: \`${BASELINE_TREE === undefined ? '' : 'BENCH_BASELINE=DIR '}npm run bench:ingest\` (${EVENTS.toLocaleString('en-US')} simulated sends over ${new Set(sends.map((s) => (s.phone as string).slice(0, -3))).size.toLocaleString('en-US')} number blocks, NDJSON batches of ${BATCH}, ${CONCURRENCY} concurrent HTTP clients on loopback in a worker thread, ${RUNS} alternating runs; embedded chDB store, fresh data directory per run; the raw insert writes the same rows in the same batch size into the same tables, views and indexes; the plain-table insert hands the same NDJSON request bodies to chDB's raw insert into one MergeTree table of the wire's fields; \`BENCH_EVENTS\`, \`BENCH_RUNS\` change the size${BASELINE_TREE === undefined ? '' : `; the baseline server is ${basename(BASELINE_TREE)}, a \`git archive\` of that commit`}).`,
+      `Command: \`${BASELINE_TREE === undefined ? '' : 'BENCH_BASELINE=DIR '}npm run bench:ingest\` (${EVENTS.toLocaleString('en-US')} simulated sends over ${new Set(sends.map((s) => (s.phone as string).slice(0, -3))).size.toLocaleString('en-US')} number blocks, NDJSON batches of ${BATCH}, ${CONCURRENCY} concurrent HTTP clients on loopback in a worker thread, ${RUNS} alternating runs; embedded chDB store, fresh data directory per run; the raw insert writes the same rows in the same batch size into the same tables, views and indexes; the plain-table insert hands the same NDJSON request bodies to chDB's raw insert into one MergeTree table of the wire's fields; this tree also runs with one ingest worker thread; \`BENCH_EVENTS\`, \`BENCH_RUNS\` change the size${BASELINE_TREE === undefined ? '' : `; the baseline server is ${basename(BASELINE_TREE)}, a \`git archive\` of that commit`}).`,
       `Measured ${new Date().toISOString().slice(0, 10)} at commit ${commit} on ${process.platform} ${process.arch}, Node ${process.version}, 2 cores shared with other work; load average (1, 5, 15 min) ${loadBefore} before, ${loadAfter} after.`,
       '',
       table,

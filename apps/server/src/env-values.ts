@@ -20,10 +20,12 @@ const MAX_PORT = 65_535;
 /** A gigabyte: past it one request would hold the process's memory, whatever the machine. */
 const MAX_BODY_BYTES = 1024 ** 3;
 /**
- * One worker beside the event loop fills a 2-core node: the loop keeps dedup, the inserts and the
- * answers, the worker parses and normalizes. More only pay with more cores.
+ * A 2-core node ingests best without: measured in bench:ingest (`ingest: on worker threads or
+ * not`), a worker thread costs some 12 us more CPU an event (the body copied in, the rows copied
+ * back) and the cores are busy anyway, while the event loop, normalizing in steps, stalls no longer.
+ * Nodes with cores to spare set it.
  */
-const DEFAULT_INGEST_WORKERS = 1;
+const DEFAULT_INGEST_WORKERS = 0;
 /** Each worker holds its own ASN table and number-block caches (some tens of MB). */
 const MAX_INGEST_WORKERS = 64;
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];

@@ -27,7 +27,7 @@ import {
 let server: TestServer;
 
 beforeAll(async () => {
-  // Per-line answers as a default node gives them: parsed and normalized on a worker thread.
+  // Per-line answers from a worker thread (TOLLGATE_INGEST_WORKERS=1) are those of the event loop.
   server = await openTestServer('bad-input', { ingestWorkers: 1 });
 });
 afterAll(() => server.close());

@@ -9,7 +9,7 @@ let server: TestServer;
 const workers: Worker[] = [];
 
 beforeAll(async () => {
-  // The route as a node runs it by default: bodies parsed and normalized on a worker thread.
+  // Bodies parsed and normalized on a worker thread (TOLLGATE_INGEST_WORKERS=1): the answers must not change.
   server = await openTestServer('collectors', { ingestWorkers: 1, onIngestWorker: (worker) => workers.push(worker) });
 });
 afterAll(() => server.close());

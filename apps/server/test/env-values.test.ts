@@ -3,18 +3,18 @@ import { readEnvValues } from '../src/env-values.ts';
 
 describe('environment values, checked once before anything starts', () => {
   it('reads the defaults from an empty environment', () => {
-    expect(readEnvValues({})).toEqual({ port: 8080, host: '127.0.0.1', webPort: 3000, maxBodyBytes: 8_388_608, ingestWorkers: 1 });
+    expect(readEnvValues({})).toEqual({ port: 8080, host: '127.0.0.1', webPort: 3000, maxBodyBytes: 8_388_608, ingestWorkers: 0 });
   });
 
   it('reads the numbers it is given', () => {
     expect(
-      readEnvValues({ PORT: '0', WEB_PORT: '3100', HOST: '0.0.0.0', TOLLGATE_MAX_BODY_BYTES: '1048576', TOLLGATE_INGEST_WORKERS: '0' }),
+      readEnvValues({ PORT: '0', WEB_PORT: '3100', HOST: '0.0.0.0', TOLLGATE_MAX_BODY_BYTES: '1048576', TOLLGATE_INGEST_WORKERS: '2' }),
     ).toEqual({
       port: 0,
       host: '0.0.0.0',
       webPort: 3100,
       maxBodyBytes: 1_048_576,
-      ingestWorkers: 0,
+      ingestWorkers: 2,
     });
   });
 

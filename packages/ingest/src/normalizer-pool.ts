@@ -77,6 +77,7 @@ export async function createNormalizerPool(deps: {
     await new Promise<void>((ready, fail) => {
       worker.once('message', () => ready());
       worker.once('error', fail);
+      worker.once('exit', (code) => fail(new Error(`the ingest worker thread stopped while starting (code ${code})`)));
     });
     worker.on('message', (reply: NormalizeReply) => answer(thread, reply));
     worker.once('exit', (code) => lost(thread, `worker thread exited (code ${code})`));
