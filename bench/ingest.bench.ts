@@ -14,13 +14,14 @@ import { once } from 'node:events';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { loadavg, tmpdir } from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { basename, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { createChdbConnection } from 'chdb/connection';
 import { createHasher, createNormalizer, loadAsnDatabase, type SendRow } from '@tollgate/events';
 import { createStore, insertRows, migrate, DEFAULT_RETENTION } from '@tollgate/store';
-import { startPlatform } from '@tollgate/server';
+import { startPlatform, type Platform } from '@tollgate/server';
 import { createSimulator } from '@tollgate/simulator';
 import { profileTables, type CpuProfile, type SampleWindow } from './cpu-profile-table.ts';
 import { median, writeResultsSection } from './results-file.ts';
@@ -121,7 +122,8 @@ async function endToEnd(
   warmUp: Buffer[] | undefined,
   profile?: (cpu: { profile: CpuProfile; cpuUs: number; window: SampleWindow }) => void,
   start: typeof startPlatform = startPlatform,
-): Promise<{ rate: number; cpuUsPerEvent: number }> {
+  env: NodeJS.ProcessEnv = {},
+): Promise<EndToEnd> {
   const dataDir = mkdtempSync(join(tmpdir(), 'tollgate-bench-e2e-'));
   const platform = await start({
     env: {
@@ -130,6 +132,7 @@ async function endToEnd(
       TOLLGATE_HMAC_KEY: HMAC_KEY.toString('hex'),
       PORT: '0',
       LOG_LEVEL: 'warn',
+      ...env,
     },
     demo: false,
     version: 'bench',
@@ -142,12 +145,19 @@ async function endToEnd(
       await session.post('Profiler.enable');
       await session.post('Profiler.start');
     }
+    const delay = monitorEventLoopDelay({ resolution: LOOP_DELAY_RESOLUTION_MS });
+    delay.enable();
+    const insertsBefore = await insertRowCounts(platform);
     const cpuBefore = process.cpuUsage();
     const startedUs = Number(process.hrtime.bigint() / 1_000n);
     const started = performance.now();
     const accepted = await post(platform.url, bodies);
     const seconds = (performance.now() - started) / 1000;
     const cpu = process.cpuUsage(cpuBefore);
+    delay.disable();
+    // A server that reports its inserts has no bucket before its first one: counted from zero then.
+    const insertsAfter = await insertRowCounts(platform);
+    const inserts = insertsAfter && subtractCounts(insertsAfter, insertsBefore ?? new Map());
     if (session) {
       // The samples up to here: stopping the profiler serializes the profile on this thread, which is no ingest work.
       const window = { fromUs: startedUs, toUs: Number(process.hrtime.bigint() / 1_000n) };
@@ -155,12 +165,54 @@ async function endToEnd(
       profile!({ profile: taken as unknown as CpuProfile, cpuUs: cpu.user + cpu.system, window });
     }
     if (accepted !== EVENTS) throw new Error(`expected ${EVENTS} accepted, got ${accepted}`);
-    return { rate: EVENTS / seconds, cpuUsPerEvent: (cpu.user + cpu.system) / EVENTS };
+    return {
+      rate: EVENTS / seconds,
+      cpuUsPerEvent: (cpu.user + cpu.system) / EVENTS,
+      stallMs: delay.max / 1e6,
+      rowsPerInsert: inserts && medianOfBuckets(inserts),
+    };
   } finally {
     session?.disconnect();
     await platform.close();
     rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+/** One end-to-end run: its rate, the process's CPU an event, the event loop's longest stall, the median insert. */
+interface EndToEnd {
+  rate: number;
+  cpuUsPerEvent: number;
+  stallMs: number;
+  /** Undefined for a server that does not report its inserts' sizes (a baseline from before they were measured). */
+  rowsPerInsert: number | undefined;
+}
+
+/** Fine enough to see a stall of a few ms; the histogram's own cost stays negligible. */
+const LOOP_DELAY_RESOLUTION_MS = 5;
+
+/** The send inserts' size histogram of the server's /metrics, cumulative by upper bound; undefined before the first insert or if it has none. */
+async function insertRowCounts(platform: Platform): Promise<Map<number, number> | undefined> {
+  const res = await platform.app.inject({ method: 'GET', url: '/metrics', headers: { authorization: `Bearer ${ADMIN_KEY}` } });
+  const counts = new Map<number, number>();
+  for (const [, labels, count] of res.body.matchAll(/^tollgate_store_insert_rows_bucket\{([^}]*)\} (\d+)$/gm)) {
+    const le = /le="([^"]+)"/.exec(labels!)?.[1];
+    if (le !== undefined && labels!.includes('kind="send"')) counts.set(le === '+Inf' ? Infinity : Number(le), Number(count));
+  }
+  return counts.size === 0 ? undefined : counts;
+}
+
+function subtractCounts(after: Map<number, number>, before: Map<number, number>): Map<number, number> {
+  return new Map([...after].map(([le, n]) => [le, n - (before.get(le) ?? 0)]));
+}
+
+/**
+ * The median insert's size, as the smallest bucket bound that holds half the inserts. Exact here:
+ * the bench's requests are 5,000 events and the buckets fall on multiples of 5,000.
+ */
+function medianOfBuckets(cumulative: Map<number, number>): number | undefined {
+  const total = cumulative.get(Infinity) ?? 0;
+  if (total === 0) return undefined;
+  return [...cumulative].sort(([a], [b]) => a - b).find(([, n]) => n >= total / 2)![0];
 }
 
 /** The wire fields of a send as a plain table: no view, no index, no replacing, no ordering. */
@@ -204,18 +256,20 @@ async function rawInsert(rows: SendRow[]): Promise<number> {
 
 type Profiled = { profile: CpuProfile; cpuUs: number; window: SampleWindow };
 
-/** Each measure's runs: rates, and the process's CPU per event (all threads) of the end-to-end runs. */
+/** Each measure's runs: the end-to-end runs of each server, and the two baselines' rates. */
 interface Measured {
-  cold: number[];
-  warm: number[];
+  cold: EndToEnd[];
+  warm: EndToEnd[];
+  /** This tree's server with one worker thread parsing and normalizing (TOLLGATE_INGEST_WORKERS=1). */
+  oneWorker: EndToEnd[];
+  baseline: EndToEnd[];
   raw: number[];
   plain: number[];
-  baseline: number[];
-  coldCpuUs: number[];
-  baselineCpuUs: number[];
   profiled?: Profiled;
   baselineProfiled?: Profiled;
 }
+
+const ONE_WORKER = { TOLLGATE_INGEST_WORKERS: '1' };
 
 /** The alternating runs: each measure once per round, so the machine's noise hits all alike. */
 async function measure(
@@ -224,59 +278,85 @@ async function measure(
   rows: SendRow[],
   baselineStart: typeof startPlatform | undefined,
 ): Promise<Measured> {
-  const m: Measured = { cold: [], warm: [], raw: [], plain: [], baseline: [], coldCpuUs: [], baselineCpuUs: [] };
+  const m: Measured = { cold: [], warm: [], oneWorker: [], baseline: [], raw: [], plain: [] };
   const profileFirst = (run: number, keep: (taken: Profiled) => void) => (PROFILE_DIR !== undefined && run === 0 ? keep : undefined);
   for (let run = 0; run < RUNS; run++) {
     m.plain.push(await plainInsert(bodies));
-    const cold = await endToEnd(
-      bodies,
-      undefined,
-      profileFirst(run, (taken) => (m.profiled = taken)),
-    );
-    m.cold.push(cold.rate);
-    m.coldCpuUs.push(cold.cpuUsPerEvent);
-    m.raw.push(await rawInsert(rows));
-    m.warm.push((await endToEnd(bodies, warmUp)).rate);
-    if (baselineStart) {
-      const before = await endToEnd(
+    m.cold.push(
+      await endToEnd(
         bodies,
         undefined,
-        profileFirst(run, (taken) => (m.baselineProfiled = taken)),
-        baselineStart,
+        profileFirst(run, (taken) => (m.profiled = taken)),
+      ),
+    );
+    m.raw.push(await rawInsert(rows));
+    m.warm.push(await endToEnd(bodies, warmUp));
+    m.oneWorker.push(await endToEnd(bodies, undefined, undefined, startPlatform, ONE_WORKER));
+    if (baselineStart) {
+      m.baseline.push(
+        await endToEnd(
+          bodies,
+          undefined,
+          profileFirst(run, (taken) => (m.baselineProfiled = taken)),
+          baselineStart,
+        ),
       );
-      m.baseline.push(before.rate);
-      m.baselineCpuUs.push(before.cpuUsPerEvent);
     }
+    const show = (name: string, runs: EndToEnd[]) =>
+      runs.length > run
+        ? `${name} ${fmt(runs[run]!.rate)} events/s (${runs[run]!.cpuUsPerEvent.toFixed(1)} us CPU, stall ${runs[run]!.stallMs.toFixed(0)} ms, ${runs[run]!.rowsPerInsert ?? '?'} rows an insert)`
+        : undefined;
+    const shown = [show('cold', m.cold), show('warm', m.warm), show('one worker', m.oneWorker), show('baseline', m.baseline)];
     console.error(
-      `run ${run + 1}/${RUNS}: end to end cold ${fmt(m.cold[run]!)} (${m.coldCpuUs[run]!.toFixed(1)} us CPU an event), warm ${fmt(m.warm[run]!)} events/s; raw insert ${fmt(m.raw[run]!)} rows/s; plain table ${fmt(m.plain[run]!)} rows/s${m.baseline.length > run ? `; baseline cold ${fmt(m.baseline[run]!)} events/s (${m.baselineCpuUs[run]!.toFixed(1)} us CPU an event)` : ''}`,
+      `run ${run + 1}/${RUNS}: ${shown.filter(Boolean).join('; ')}; raw insert ${fmt(m.raw[run]!)} rows/s; plain table ${fmt(m.plain[run]!)} rows/s`,
     );
   }
   return m;
 }
 
+/** The end-to-end rows of the table: each server's rate against both baselines, its CPU, stall and inserts. */
+function endToEndRows(m: Measured): string[] {
+  const plainMedian = median(m.plain);
+  const rawMedian = median(m.raw);
+  const pct = (n: number, of: number) => `${((n / of) * 100).toFixed(0)} %`;
+  const one = (values: number[], digits: number) => values.map((v) => v.toFixed(digits)).join(', ');
+  const servers: [string, EndToEnd[]][] = [
+    ['this tree, cold number-block cache (no worker thread, the default)', m.cold],
+    ['this tree, warm number-block cache', m.warm],
+    ['this tree, cold, one worker thread (TOLLGATE_INGEST_WORKERS=1)', m.oneWorker],
+    ['the server of BENCH_BASELINE, cold', m.baseline],
+  ];
+  return servers
+    .filter(([, runs]) => runs.length > 0)
+    .map(([name, runs]) => {
+      const rate = median(runs.map((r) => r.rate));
+      const inserts = runs.map((r) => r.rowsPerInsert).filter((n) => n !== undefined);
+      return (
+        `| ${name} | ${fmt(rate)} events/s | ${pct(rate, plainMedian)} | ${pct(rate, rawMedian)} | ${median(runs.map((r) => r.cpuUsPerEvent)).toFixed(1)} us ` +
+        `| ${median(runs.map((r) => r.stallMs)).toFixed(0)} ms | ${inserts.length === 0 ? 'not reported' : fmt(median(inserts))} ` +
+        `| ${runs.map((r) => fmt(r.rate)).join(', ')}; CPU ${one(
+          runs.map((r) => r.cpuUsPerEvent),
+          1,
+        )}; stall ${one(
+          runs.map((r) => r.stallMs),
+          0,
+        )} |`
+      );
+    });
+}
+
 function resultsTable(m: Measured): { table: string; verdict: string } {
   const plainMedian = median(m.plain);
   const rawMedian = median(m.raw);
-  const coldMedian = median(m.cold);
-  const warmMedian = median(m.warm);
+  const coldMedian = median(m.cold.map((r) => r.rate));
+  const warmMedian = median(m.warm.map((r) => r.rate));
   const pct = (n: number, of: number) => `${((n / of) * 100).toFixed(0)} %`;
-  const us = (values: number[]) => values.map((v) => v.toFixed(1)).join(', ');
   const table = [
-    '| measure | median | of plain-table insert | of raw insert | runs |',
-    '| --- | --- | --- | --- | --- |',
-    `| HTTP NDJSON ingest end to end, cold number-block cache | ${fmt(coldMedian)} events/s | ${pct(coldMedian, plainMedian)} | ${pct(coldMedian, rawMedian)} | ${m.cold.map(fmt).join(', ')} |`,
-    `| HTTP NDJSON ingest end to end, warm number-block cache | ${fmt(warmMedian)} events/s | ${pct(warmMedian, plainMedian)} | ${pct(warmMedian, rawMedian)} | ${m.warm.map(fmt).join(', ')} |`,
-    ...(m.baseline.length === 0
-      ? []
-      : [
-          `| the same, cold, the server of BENCH_BASELINE | ${fmt(median(m.baseline))} events/s | ${pct(median(m.baseline), plainMedian)} | ${pct(median(m.baseline), rawMedian)} | ${m.baseline.map(fmt).join(', ')} |`,
-        ]),
-    `| raw insert of the same prepared rows (the schema's tables, views and indexes) | ${fmt(rawMedian)} rows/s | ${pct(rawMedian, plainMedian)} | 100 % | ${m.raw.map(fmt).join(', ')} |`,
-    `| plain-table insert of the same NDJSON lines | ${fmt(plainMedian)} rows/s | 100 % | | ${m.plain.map(fmt).join(', ')} |`,
-    `| process CPU per event end to end, cold, all threads (server, engine, clients) | ${median(m.coldCpuUs).toFixed(1)} us | | | ${us(m.coldCpuUs)} |`,
-    ...(m.baseline.length === 0
-      ? []
-      : [`| the same, the server of BENCH_BASELINE | ${median(m.baselineCpuUs).toFixed(1)} us | | | ${us(m.baselineCpuUs)} |`]),
+    "| HTTP NDJSON ingest end to end | median | of plain-table insert | of raw insert | process CPU per event, all threads | event loop's longest stall | median rows per insert | each run |",
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+    ...endToEndRows(m),
+    `| raw insert of the same prepared rows (the schema's tables, views and indexes) | ${fmt(rawMedian)} rows/s | ${pct(rawMedian, plainMedian)} | 100 % | | | ${fmt(BATCH)} | ${m.raw.map(fmt).join(', ')} |`,
+    `| plain-table insert of the same NDJSON lines | ${fmt(plainMedian)} rows/s | 100 % | | | | ${fmt(BATCH)} | ${m.plain.map(fmt).join(', ')} |`,
   ].join('\n');
   const best = Math.max(coldMedian, warmMedian);
   const verdict =
@@ -315,7 +395,7 @@ async function main(): Promise<void> {
   writeResultsSection(
     'ingest',
     [
-      `Command: \`${BASELINE_TREE === undefined ? '' : 'BENCH_BASELINE=DIR '}npm run bench:ingest\` (${EVENTS.toLocaleString('en-US')} simulated sends over ${new Set(sends.map((s) => (s.phone as string).slice(0, -3))).size.toLocaleString('en-US')} number blocks, NDJSON batches of ${BATCH}, ${CONCURRENCY} concurrent HTTP clients on loopback in a worker thread, ${RUNS} alternating runs; embedded chDB store, fresh data directory per run; the raw insert writes the same rows in the same batch size into the same tables, views and indexes; the plain-table insert hands the same NDJSON request bodies to chDB's raw insert into one MergeTree table of the wire's fields; \`BENCH_EVENTS\`, \`BENCH_RUNS\` change the size${BASELINE_TREE === undefined ? '' : `; the baseline server is ${basename(BASELINE_TREE)}, a \`git archive\` of that commit`}).`,
+      `Command: \`${BASELINE_TREE === undefined ? '' : 'BENCH_BASELINE=DIR '}npm run bench:ingest\` (${EVENTS.toLocaleString('en-US')} simulated sends over ${new Set(sends.map((s) => (s.phone as string).slice(0, -3))).size.toLocaleString('en-US')} number blocks, NDJSON batches of ${BATCH}, ${CONCURRENCY} concurrent HTTP clients on loopback in a worker thread, ${RUNS} alternating runs; embedded chDB store, fresh data directory per run; the raw insert writes the same rows in the same batch size into the same tables, views and indexes; the plain-table insert hands the same NDJSON request bodies to chDB's raw insert into one MergeTree table of the wire's fields; this tree also runs with one ingest worker thread; \`BENCH_EVENTS\`, \`BENCH_RUNS\` change the size${BASELINE_TREE === undefined ? '' : `; the baseline server is ${basename(BASELINE_TREE)}, a \`git archive\` of that commit`}).`,
       `Measured ${new Date().toISOString().slice(0, 10)} at commit ${commit} on ${process.platform} ${process.arch}, Node ${process.version}, 2 cores shared with other work; load average (1, 5, 15 min) ${loadBefore} before, ${loadAfter} after.`,
       '',
       table,
@@ -325,7 +405,10 @@ async function main(): Promise<void> {
       'Reading: end to end cannot beat the raw insert of the same rows, which the schema bounds (`ingest: what each view and',
       'index costs`); the plain-table insert is what the engine does with the same lines and nothing else. The warm runs store',
       "the warm-up pass too, so their store merges twice the data meanwhile. CPU per event moves less with the machine's",
-      'load than the rates do. Where the time of end to end goes: `ingest: CPU profile` (BENCH_CPU_PROFILE).',
+      "load than the rates do. The stall is the event loop's longest delay during the run (perf_hooks.monitorEventLoopDelay,",
+      `${LOOP_DELAY_RESOLUTION_MS} ms resolution): how long a decision or a timer could have waited behind ingest. Rows per insert come from`,
+      "the server's tollgate_store_insert_rows histogram: the group commit's combining of concurrent requests. Where the time",
+      'of end to end goes: `ingest: CPU profile` (BENCH_CPU_PROFILE).',
     ].join('\n'),
   );
   if (measured.profiled !== undefined) writeProfileSection(commit, loadBefore, measured.profiled, measured.baselineProfiled);

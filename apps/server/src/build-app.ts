@@ -1,7 +1,7 @@
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import type { Ingestor } from '@tollgate/ingest';
+import type { BatchPreparer, Ingestor } from '@tollgate/ingest';
 import type { Store } from '@tollgate/store';
 import type { Keyring, Sessions, Users } from '@tollgate/access';
 import type { Identity } from '@tollgate/core';
@@ -53,6 +53,8 @@ export interface AppConfig {
 export interface AppDeps {
   store: Store;
   ingestor: Ingestor;
+  /** Parses collector bodies (on worker threads when the node runs them); absent, on the event loop. */
+  batches?: BatchPreparer;
   identity: Identity;
   /** Absent on a node whose roles need no breaker registry (ingest or notify only). */
   decisions?: DecisionRuntime;
@@ -140,7 +142,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   if (roles.has('ingest')) {
     // Verify outcomes stored here feed this node's verify ladders when it also decides.
     const ingestor = roles.has('decide') && deps.decisions !== undefined ? deps.decisions.observeIngest(deps.ingestor) : deps.ingestor;
-    await app.register(collectorRoutes, { ingestor, keyring: deps.keyring, config: deps.config });
+    await app.register(collectorRoutes, { ingestor, batches: deps.batches, keyring: deps.keyring, config: deps.config });
   }
   if (roles.has('web')) {
     await app.register(trafficRoutes, { store: deps.store, keyring: deps.keyring });

@@ -43,6 +43,14 @@ export function createServerMetrics(deps: {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers: [registry],
   });
+  const insertRows = new Histogram({
+    name: 'tollgate_store_insert_rows',
+    help: 'Rows in one flush of events of a kind: requests combined by the group commit make larger, cheaper inserts.',
+    labelNames: ['kind'],
+    // Collectors send batches of up to 10,000: the multiples of 5,000 show how many a flush combined.
+    buckets: [10, 100, 1_000, 2_500, 5_000, 10_000, 15_000, 20_000, 30_000, 40_000, 60_000, 100_000],
+    registers: [registry],
+  });
   new Gauge({
     name: 'tollgate_ingest_buffer_events',
     help: 'Events accepted by the collectors and not yet written to the store.',
@@ -116,6 +124,7 @@ export function createServerMetrics(deps: {
       // The field is the label; unknown fields would make the label set unbounded, so cap its length.
       rejected: (kind, field, n) => rejected.inc({ kind, field: field.slice(0, 40) }, n),
       insertSeconds: (kind, s) => insertSeconds.observe({ kind }, s),
+      insertRows: (kind, rows) => insertRows.observe({ kind }, rows),
     },
   };
 }

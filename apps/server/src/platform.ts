@@ -232,6 +232,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     metrics: metrics.ingest,
     ingest: { dedupWindowMs },
     ...(shared.dedup && { ledger: shared.dedup.ledger }),
+    ingestWorkers: roles.has('ingest') ? values.ingestWorkers : 0,
   }).catch((error) => {
     shared.dedup?.close();
     throw error;
@@ -285,6 +286,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     const app = await buildApp({
       store,
       ingestor: collected,
+      batches: core.batches,
       identity: core.identity,
       decisions,
       alerting,

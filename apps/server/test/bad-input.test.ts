@@ -27,7 +27,8 @@ import {
 let server: TestServer;
 
 beforeAll(async () => {
-  server = await openTestServer('bad-input');
+  // Per-line answers from a worker thread (TOLLGATE_INGEST_WORKERS=1) are those of the event loop.
+  server = await openTestServer('bad-input', { ingestWorkers: 1 });
 });
 afterAll(() => server.close());
 

@@ -1,3 +1,4 @@
+import type { Worker } from 'node:worker_threads';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventCounts } from '@tollgate/store';
@@ -5,9 +6,11 @@ import { openTestServer, type TestServer } from './support/test-server.ts';
 import { T0, ndjson, sendEvent, verifyEvent } from './support/events.fixture.ts';
 
 let server: TestServer;
+const workers: Worker[] = [];
 
 beforeAll(async () => {
-  server = await openTestServer('collectors');
+  // Bodies parsed and normalized on a worker thread (TOLLGATE_INGEST_WORKERS=1): the answers must not change.
+  server = await openTestServer('collectors', { ingestWorkers: 1, onIngestWorker: (worker) => workers.push(worker) });
 });
 afterAll(() => server.close());
 
@@ -174,5 +177,29 @@ describe('collectors round trip', () => {
         expect(await rs.json()).toEqual([{ n: 0 }]);
       }
     }
+  });
+});
+
+describe('a worker thread that dies with a batch', () => {
+  it('answers 503 TG_STORE_UNAVAILABLE with Retry-After, acknowledges nothing, and stores the retry once', async () => {
+    const worker = workers.at(-1)!;
+    const started = workers.length;
+    const handOver = worker.postMessage.bind(worker);
+    // The worker is killed the moment it is handed the batch: mid-batch, nothing parsed yet.
+    worker.postMessage = (message: unknown) => {
+      handOver(message);
+      void worker.terminate();
+    };
+    const sends = Array.from({ length: 50 }, (_, i) => sendEvent(900 + i, { event_id: `lost-${i}`, session_id: `lost-sess-${i}` }));
+    const lost = await post('/v1/events/send', ndjson(sends), { 'content-type': 'application/x-ndjson' });
+    expect(lost.statusCode).toBe(503);
+    expect(lost.json()).toMatchObject({ error: { code: 'TG_STORE_UNAVAILABLE' } });
+    expect(lost.headers['retry-after']).toBeDefined();
+    const before = (await eventCounts(server.core.store)).send;
+
+    await expect.poll(() => workers.length, { timeout: 30_000 }).toBe(started + 1);
+    const retried = await post('/v1/events/send', ndjson(sends), { 'content-type': 'application/x-ndjson' });
+    expect(retried.json()).toEqual({ accepted: 50, duplicates: 0, rejected: [] });
+    expect((await eventCounts(server.core.store)).send).toBe(before + 50);
   });
 });

@@ -1,5 +1,6 @@
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import type { Worker } from 'node:worker_threads';
 import {
   createHasher,
   createNormalizer,
@@ -10,7 +11,16 @@ import {
   type Hasher,
   type PhoneNormalizer,
 } from '@tollgate/events';
-import { createIngestor, type EventIdLedger, type IngestMetrics, type Ingestor, type IngestorOptions } from '@tollgate/ingest';
+import {
+  createIngestor,
+  createNormalizerPool,
+  PARSE_ON_EVENT_LOOP,
+  type BatchPreparer,
+  type EventIdLedger,
+  type IngestMetrics,
+  type Ingestor,
+  type IngestorOptions,
+} from '@tollgate/ingest';
 import {
   createStore,
   ensureDatabase,
@@ -35,6 +45,8 @@ export interface Core {
   dataDir: string;
   store: Store;
   ingestor: Ingestor;
+  /** Parses (and, on worker threads, normalizes) collector bodies for the ingestor. */
+  batches: BatchPreparer;
   identity: Identity;
   migrationsApplied: number[];
   /** Rollup minutes rebuilt at open because the previous process did not stop cleanly. */
@@ -54,7 +66,16 @@ const REPAIR_WINDOW_MS = 2 * 60_000;
  */
 export async function openCore(
   env: NodeJS.ProcessEnv,
-  deps: { metrics?: IngestMetrics; clock?: () => number; ingest?: Partial<IngestorOptions>; ledger?: EventIdLedger } = {},
+  deps: {
+    metrics?: IngestMetrics;
+    clock?: () => number;
+    ingest?: Partial<IngestorOptions>;
+    ledger?: EventIdLedger;
+    /** Worker threads that parse and normalize collector bodies (TOLLGATE_INGEST_WORKERS); 0 keeps it on the event loop. */
+    ingestWorkers?: number;
+    /** Called with each ingest worker thread started (tests reach a worker through it). */
+    onIngestWorker?: (worker: Worker) => void;
+  } = {},
 ): Promise<Core> {
   const dataDir = resolve(env.TOLLGATE_DATA_DIR ?? './data');
   const storeConfig = storeConfigFromEnv(env, dataDir);
@@ -84,14 +105,21 @@ export async function openCore(
       ledger: deps.ledger,
     });
     await ingestor.warm();
+    const workers = deps.ingestWorkers ?? 0;
+    const batches =
+      workers > 0
+        ? await createNormalizerPool({ size: workers, hmacKey: key, clock: deps.clock ?? Date.now, onWorker: deps.onIngestWorker })
+        : PARSE_ON_EVENT_LOOP;
     return {
       dataDir,
       store,
       ingestor,
+      batches,
       identity: { hasher, phones: createPhoneNormalizer(), asn, key },
       migrationsApplied: applied,
       minutesRepaired,
       async close() {
+        await batches.close();
         await ingestor.close();
         await store.close();
         rmSync(marker, { force: true });

@@ -6,6 +6,8 @@ export interface IngestMetrics {
   duplicates(kind: EventKind, count: number): void;
   rejected(kind: EventKind, field: string, count: number): void;
   insertSeconds(kind: EventKind, seconds: number): void;
+  /** Rows of one insert: how well the group commit combines concurrent requests. */
+  insertRows(kind: EventKind, rows: number): void;
 }
 
 export const NO_METRICS: IngestMetrics = {
@@ -13,4 +15,5 @@ export const NO_METRICS: IngestMetrics = {
   duplicates() {},
   rejected() {},
   insertSeconds() {},
+  insertRows() {},
 };

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BillingRow, Rejection, SendRow, VerifyRow } from '@tollgate/events';
 import { eventCounts, type Store } from '@tollgate/store';
 import { openTempStore } from '@tollgate/store/testing';
-import { createIngestor, type Normalizers } from '../src/index.ts';
+import { createIngestor, NORMALIZE_CHUNK_EVENTS, type Normalizers } from '../src/index.ts';
 
 let store: Store;
 let dispose: () => Promise<void>;
@@ -219,5 +219,76 @@ describe('session marks: each session counted once, in its first send', () => {
     await restarted.close();
     expect(await marks('sends_raw', ['w1', 'w2', 'w3'])).toEqual({ w1: 1, w2: 0, w3: 1 });
     expect(await marks('verifies_raw', ['wv1', 'wv2'])).toEqual({ wv1: 1, wv2: 0 });
+  });
+});
+
+describe('normalizing on the event loop', () => {
+  /** How many rows of each send id are stored (a retried write counted twice would show 2). */
+  async function storedSends(ids: string[]): Promise<Record<string, number>> {
+    const rs = await store.client.query({
+      query: 'SELECT event_id, toUInt32(count()) AS n FROM sends_raw WHERE event_id IN {ids:Array(String)} GROUP BY event_id',
+      query_params: { ids },
+      format: 'JSONEachRow',
+    });
+    return Object.fromEntries((await rs.json<{ event_id: string; n: number }>()).map((r) => [r.event_id, r.n]));
+  }
+
+  /** Counts turns of the event loop while it runs, and which turn each normalizer call fell in. */
+  function turnCounter() {
+    let turn = 0;
+    let running = true;
+    const tick = () => {
+      turn++;
+      if (running) setImmediate(tick);
+    };
+    setImmediate(tick);
+    return {
+      now: () => turn,
+      stop: () => (running = false),
+    };
+  }
+
+  it(`yields the event loop every ${NORMALIZE_CHUNK_EVENTS} events of a large batch`, async () => {
+    const turns = turnCounter();
+    const callsPerTurn = new Map<number, number>();
+    const counted = ((value: unknown, line: number) => {
+      callsPerTurn.set(turns.now(), (callsPerTurn.get(turns.now()) ?? 0) + 1);
+      return (passThrough as (v: unknown, l: number) => unknown)(value, line);
+    }) as never;
+    const ingestor = createIngestor({ store, normalizers: { ...normalizers, send: counted } });
+    const events = 4 * NORMALIZE_CHUNK_EVENTS + 10;
+    const result = await ingestor.submit('send', items(Array.from({ length: events }, (_, i) => send(`chunk-${i}`, `s-chunk-${i}`))));
+    turns.stop();
+    await ingestor.close();
+    expect(result).toMatchObject({ accepted: events });
+    expect([...callsPerTurn.values()].reduce((a, b) => a + b, 0)).toBe(events);
+    expect(callsPerTurn.size).toBeGreaterThanOrEqual(5);
+    expect(Math.max(...callsPerTurn.values())).toBeLessThanOrEqual(NORMALIZE_CHUNK_EVENTS);
+  });
+
+  it('takes the results a worker thread made as they are, normalizing nothing again', async () => {
+    const never = (() => {
+      throw new Error('normalized twice');
+    }) as never;
+    const ingestor = createIngestor({ store, normalizers: { ...normalizers, send: never } });
+    const rejected: Rejection = { line: 2, field: 'phone', reason: 'not a phone number' };
+    const result = await ingestor.submit('send', [
+      { line: 1, value: undefined, normalized: { ok: true, row: send('pre-1', 's-pre-1') } },
+      { line: 2, value: undefined, normalized: { ok: false, rejected: [rejected] } },
+    ]);
+    await ingestor.close();
+    expect(result).toEqual({ ok: true, accepted: 1, duplicates: 0, rejected: [rejected] });
+    expect(await storedSends(['pre-1', 'pre-2'])).toEqual({ 'pre-1': 1 });
+  });
+
+  it('stores a batch that was still being normalized when close() was called', async () => {
+    const ingestor = createIngestor({ store, normalizers });
+    const events = 2 * NORMALIZE_CHUNK_EVENTS;
+    const submitted = ingestor.submit('send', items(Array.from({ length: events }, (_, i) => send(`closing-${i}`, `s-closing-${i}`))));
+    await ingestor.close();
+    expect(await submitted).toMatchObject({ accepted: events });
+    const stored = await storedSends(Array.from({ length: events }, (_, i) => `closing-${i}`));
+    expect(Object.keys(stored)).toHaveLength(events);
+    expect(new Set(Object.values(stored))).toEqual(new Set([1]));
   });
 });

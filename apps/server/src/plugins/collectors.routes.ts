@@ -2,15 +2,22 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import {
   EVENT_SCHEMAS,
   MAX_BATCH_EVENTS,
-  parseBatch,
   parseBillingCsv,
   twilioStatusToReceipt,
   verifyTwilioSignature,
   vonageDlrToReceipt,
+  type BatchFormat,
   type EventKind,
   type Rejection,
 } from '@tollgate/events';
-import type { IngestResult, Ingestor } from '@tollgate/ingest';
+import {
+  BatchInterruptedError,
+  PARSE_ON_EVENT_LOOP,
+  type BatchPreparer,
+  type IngestResult,
+  type Ingestor,
+  type SubmitItem,
+} from '@tollgate/ingest';
 import type { AppConfig } from '../build-app.ts';
 import { requireScope } from '../auth/require-scope.ts';
 import type { Keyring } from '@tollgate/access';
@@ -33,8 +40,7 @@ const NDJSON = 'application/x-ndjson';
 /** Stores a parsed batch of one kind and answers what the route returns, or throws the catalogue's error. */
 type StoreBatch = (
   kind: EventKind,
-  items: { line: number; value: unknown }[],
-  parseRejected: Rejection[],
+  batch: { events: number; items: SubmitItem[]; rejected: Rejection[] },
   reply: FastifyReply,
 ) => Promise<{ accepted: number; duplicates: number; rejected: Rejection[] }>;
 
@@ -47,12 +53,12 @@ type Auth = ReturnType<typeof requireScope>;
  */
 export async function collectorRoutes(
   app: FastifyInstance,
-  opts: { ingestor: Ingestor; keyring: Keyring; config: AppConfig },
+  opts: { ingestor: Ingestor; batches?: BatchPreparer; keyring: Keyring; config: AppConfig },
 ): Promise<void> {
   const auth = requireScope(opts.keyring, 'ingest');
   const store = storeBatch(opts.ingestor);
   registerBodyParsers(app);
-  registerEventRoutes(app, auth, store);
+  registerEventRoutes(app, auth, store, opts.batches ?? PARSE_ON_EVENT_LOOP);
   registerBillingImport(app, auth, store);
   registerProviderCallbacks(app, auth, store, opts.config);
 }
@@ -70,10 +76,10 @@ function registerBodyParsers(app: FastifyInstance): void {
 }
 
 function storeBatch(ingestor: Ingestor): StoreBatch {
-  return async (kind, items, parseRejected, reply) => {
-    if (items.length + parseRejected.length > MAX_BATCH_EVENTS) {
+  return async (kind, { events, items, rejected: parseRejected }, reply) => {
+    if (events > MAX_BATCH_EVENTS) {
       throw new TollgateError('TG_BATCH_TOO_LARGE', {
-        message: `A batch holds at most ${MAX_BATCH_EVENTS} events (this one has ${items.length + parseRejected.length}): split it.`,
+        message: `A batch holds at most ${MAX_BATCH_EVENTS} events (this one has ${events}): split it.`,
       });
     }
     if (items.length === 0 && parseRejected.length === 0) throw new TollgateError('TG_BATCH_EMPTY');
@@ -93,7 +99,7 @@ function storeBatch(ingestor: Ingestor): StoreBatch {
   };
 }
 
-function registerEventRoutes(app: FastifyInstance, auth: Auth, store: StoreBatch): void {
+function registerEventRoutes(app: FastifyInstance, auth: Auth, store: StoreBatch, batches: BatchPreparer): void {
   for (const route of EVENT_ROUTES) {
     app.post(
       route.path,
@@ -119,8 +125,7 @@ function registerEventRoutes(app: FastifyInstance, auth: Auth, store: StoreBatch
         // An empty body is an empty batch, in JSON as in NDJSON (not a JSON syntax error).
         if (body.trim() === '') throw new TollgateError('TG_BATCH_EMPTY');
         const format = (request.headers['content-type'] ?? '').startsWith(NDJSON) ? 'ndjson' : 'json';
-        const parsed = parseBatch(body, format);
-        return store(route.kind, parsed.items, parsed.rejected, reply);
+        return store(route.kind, await prepare(batches, route.kind, body, format, reply), reply);
       },
     );
   }
@@ -146,7 +151,7 @@ function registerBillingImport(app: FastifyInstance, auth: Auth, store: StoreBat
       if (text.trim() === '')
         throw new TollgateError('TG_BATCH_EMPTY', { message: 'The CSV is empty: send a header row, then one billing line per row.' });
       const parsed = parseBillingCsv(text);
-      return store('billing', parsed.items, parsed.rejected, reply);
+      return store('billing', { events: parsed.items.length + parsed.rejected.length, ...parsed }, reply);
     },
   );
 }
@@ -154,7 +159,7 @@ function registerBillingImport(app: FastifyInstance, auth: Auth, store: StoreBat
 function registerProviderCallbacks(app: FastifyInstance, auth: Auth, store: StoreBatch, config: AppConfig): void {
   async function storeReceipt(translated: ReturnType<typeof twilioStatusToReceipt>, reply: FastifyReply) {
     if (!translated.ok) throw new TollgateError('TG_EVENT_INVALID', { details: { rejected: translated.rejected } });
-    return store('receipt', [{ line: 1, value: translated.receipt }], [], reply);
+    return store('receipt', { events: 1, items: [{ line: 1, value: translated.receipt }], rejected: [] }, reply);
   }
 
   app.post(
@@ -197,6 +202,21 @@ function registerProviderCallbacks(app: FastifyInstance, auth: Auth, store: Stor
     const body = typeof request.body === 'string' ? safeJson(request.body) : request.body;
     return storeReceipt(vonageDlrToReceipt(formParams(body)), reply);
   });
+}
+
+/** The body as events; a batch lost on a worker thread is refused whole, like a write the store refused. */
+async function prepare(batches: BatchPreparer, kind: EventKind, body: string, format: BatchFormat, reply: FastifyReply) {
+  try {
+    return await batches.prepare(kind, body, format);
+  } catch (error) {
+    if (!(error instanceof BatchInterruptedError)) throw error;
+    reply.log.error({ err: error, kind }, 'batch lost while being parsed; not acknowledged');
+    throw new TollgateError('TG_STORE_UNAVAILABLE', {
+      retryAfterS: STORE_RETRY_AFTER_S,
+      message:
+        'The batch was lost while being parsed (a worker thread stopped); nothing was acknowledged: retry after the delay in Retry-After.',
+    });
+  }
 }
 
 /** The event schema for the OpenAPI document: its `$id` would register it twice across routes. */

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Agent } from 'node:https';
+import type { Worker } from 'node:worker_threads';
 import type { FastifyInstance } from 'fastify';
 import { createEgressGuard, parseEgressAllow, type Resolve } from '@tollgate/egress';
 import { buildApp, DEFAULT_BODY_LIMIT_BYTES } from '../../src/build-app.ts';
@@ -50,6 +51,10 @@ export async function openTestServer(
     pagerDutyAgent?: Agent;
     clock?: () => number;
     maxPendingEvents?: number;
+    /** Worker threads parsing and normalizing collector bodies (TOLLGATE_INGEST_WORKERS); default 0. */
+    ingestWorkers?: number;
+    /** Called with each ingest worker thread started. */
+    onIngestWorker?: (worker: Worker) => void;
     /** Serves the provider proxy, made on the test's store. */
     proxy?: (core: Core) => ProxyRuntime;
     /** TOLLGATE_EGRESS_ALLOW: what webhooks may reach although internal (loopback receivers). */
@@ -63,7 +68,12 @@ export async function openTestServer(
   const metrics = createServerMetrics({ pendingEvents: () => core?.ingestor.pendingEvents() ?? 0 });
   core = await openCore(
     { TOLLGATE_DATA_DIR: dataDir, TOLLGATE_HMAC_KEY: TEST_HMAC_KEY },
-    { metrics: metrics.ingest, ...(options.maxPendingEvents !== undefined && { ingest: { maxPendingEvents: options.maxPendingEvents } }) },
+    {
+      metrics: metrics.ingest,
+      ingestWorkers: options.ingestWorkers ?? 0,
+      onIngestWorker: options.onIngestWorker,
+      ...(options.maxPendingEvents !== undefined && { ingest: { maxPendingEvents: options.maxPendingEvents } }),
+    },
   );
   const users = await createUsers({ store: core.store, bootstrapAdminPassword: TEST_ADMIN_KEY });
   const sessions = await createSessions({ store: core.store });
@@ -98,6 +108,7 @@ export async function openTestServer(
   const app = await buildApp({
     store: core.store,
     ingestor: core.ingestor,
+    batches: core.batches,
     identity: core.identity,
     decisions,
     alerting,

@@ -1,0 +1,115 @@
+import type { Worker } from 'node:worker_threads';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createHasher,
+  createNormalizer,
+  loadAsnDatabase,
+  MAX_BATCH_EVENTS,
+  MAX_FUTURE_SKEW_MS,
+  parseBatch,
+  type EventKind,
+} from '@tollgate/events';
+import { BatchInterruptedError, createNormalizerPool, type BatchPreparer } from '../src/index.ts';
+
+const HMAC_KEY = Buffer.alloc(32, 9);
+const T0 = Date.parse('2026-11-20T10:00:00Z');
+/** The server's clock in these tests: an event more than MAX_FUTURE_SKEW_MS after it is refused. */
+let serverNowMs = T0;
+
+function send(i: number, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    event_id: `send-${i}`,
+    ts: new Date(T0 + i * 1000).toISOString(),
+    app: 'shop',
+    flow: 'signup',
+    session_id: `sess-${i}`,
+    phone: `+4474001${String(10000 + i).slice(-5)}`,
+    ip: '81.2.69.160',
+    provider: 'twilio',
+    message_id: `SM${String(i).padStart(32, '0')}`,
+    status: 'accepted',
+    cost: 0.04,
+    currency: 'USD',
+    ...overrides,
+  };
+}
+
+const ndjson = (events: unknown[]) => `${events.map((e) => JSON.stringify(e)).join('\n')}\n`;
+
+/** What the event loop makes of the same body: parse, then the normalizer the ingestor would run. */
+function onEventLoop(kind: EventKind, body: string, format: 'json' | 'ndjson') {
+  const normalizer = createNormalizer({ hasher: createHasher(HMAC_KEY), asn: loadAsnDatabase(), clock: () => serverNowMs });
+  const parsed = parseBatch(body, format);
+  return {
+    events: parsed.items.length + parsed.rejected.length,
+    items: parsed.items.map(({ line, value }) => ({
+      line,
+      value: kind === 'verify' ? value : undefined,
+      normalized: normalizer[kind](value, line),
+    })),
+    rejected: parsed.rejected,
+  };
+}
+
+let pool: BatchPreparer;
+const workers: Worker[] = [];
+beforeAll(async () => {
+  pool = await createNormalizerPool({ size: 2, hmacKey: HMAC_KEY, clock: () => serverNowMs, onWorker: (w) => workers.push(w) });
+});
+afterAll(() => pool.close());
+
+describe('normalizer pool', () => {
+  const mixed = ndjson([send(1), { ...send(2), phone: '12' }, send(3)]) + '{"event_id": "cut-of\n' + ndjson([send(4, { ts: 'yesterday' })]);
+  const verifies = JSON.stringify([
+    { event_id: 'v-1', ts: new Date(T0).toISOString(), app: 'shop', session_id: 'sess-1', ip: '81.2.69.160', success: true },
+    { event_id: 'v-2', app: 'shop', session_id: 'sess-1', success: 'yes' },
+  ]);
+
+  it.each([
+    ['send', 'NDJSON with bad lines', mixed, 'ndjson'],
+    ['verify', 'a JSON array', verifies, 'json'],
+    ['send', 'a body that is not JSON', '{"nope', 'json'],
+  ] as const)('prepares %s events from %s exactly as the event loop would', async (kind, _what, body, format) => {
+    expect(await pool.prepare(kind, body, format)).toEqual(onEventLoop(kind, body, format));
+  });
+
+  it("judges each batch's times by the server's clock, not the worker's", async () => {
+    const aheadMs = MAX_FUTURE_SKEW_MS + 3_600_000;
+    const body = ndjson([send(0, { ts: new Date(T0 + aheadMs).toISOString() })]);
+    serverNowMs = T0;
+    const early = await pool.prepare('send', body, 'ndjson');
+    serverNowMs = T0 + aheadMs;
+    const onTime = await pool.prepare('send', body, 'ndjson');
+    serverNowMs = T0;
+    expect(early.items[0]!.normalized).toMatchObject({ ok: false, rejected: [{ line: 1, field: 'ts' }] });
+    expect(onTime.items[0]!.normalized).toMatchObject({ ok: true });
+  });
+
+  it('counts the events of a batch over the limit without normalizing them', async () => {
+    const body = ndjson(Array.from({ length: MAX_BATCH_EVENTS + 1 }, (_, i) => send(i)));
+    expect(await pool.prepare('send', body, 'ndjson')).toEqual({ events: MAX_BATCH_EVENTS + 1, items: [], rejected: [] });
+  });
+
+  it('fails the batch of a worker killed mid-batch, replaces the worker, and prepares the retry', async () => {
+    const started = workers.length;
+    const body = ndjson(Array.from({ length: 5_000 }, (_, i) => send(i, { ts: new Date(T0).toISOString() })));
+    const batches = [pool.prepare('send', body, 'ndjson'), pool.prepare('send', body, 'ndjson')];
+    // Both workers hold a batch; killing one loses its batch only.
+    await workers[0]!.terminate();
+    const settled = await Promise.allSettled(batches);
+    expect(settled.map((s) => s.status).sort()).toEqual(['fulfilled', 'rejected']);
+    const lost = settled.find((s) => s.status === 'rejected') as PromiseRejectedResult;
+    expect(lost.reason).toBeInstanceOf(BatchInterruptedError);
+    await expect.poll(() => workers.length, { timeout: 30_000 }).toBe(started + 1);
+    const retried = await Promise.all([pool.prepare('send', body, 'ndjson'), pool.prepare('send', body, 'ndjson')]);
+    for (const batch of retried) expect(batch.items.filter((item) => item.normalized?.ok)).toHaveLength(5_000);
+  });
+
+  it('finishes the batches under way when closed, then refuses new ones', async () => {
+    const own = await createNormalizerPool({ size: 1, hmacKey: HMAC_KEY, clock: () => serverNowMs });
+    const underWay = own.prepare('send', ndjson([send(1), send(2)]), 'ndjson');
+    await own.close();
+    expect((await underWay).items).toHaveLength(2);
+    await expect(own.prepare('send', ndjson([send(3)]), 'ndjson')).rejects.toBeInstanceOf(BatchInterruptedError);
+  });
+});
