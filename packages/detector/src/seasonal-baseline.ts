@@ -86,15 +86,28 @@ export function shareBaseline(book: TrafficBook, series: ScopeSeries, atMs: numb
   });
 }
 
-/** A value of a scope computed once per hour of `atMs`. */
-export function hourly<T>(series: { cache: Map<string, unknown>; cacheHourMs: number }, atMs: number, name: string, compute: () => T): T {
+/**
+ * Hours of values a scope keeps: the step's and the one before, which the conversion and delivery
+ * windows still reach into. Older hours are dropped once a newer one is asked for.
+ */
+const CACHED_HOURS = 2;
+
+/** A value of a scope computed once per hour of `atMs`, however the detectors of a step interleave their hours. */
+export function hourly<T>(
+  series: { cache: Map<number, Map<string, unknown>>; cacheHourMs: number },
+  atMs: number,
+  name: string,
+  compute: () => T,
+): T {
   const hour = hourStart(atMs);
-  if (series.cacheHourMs !== hour) {
-    series.cache.clear();
+  if (!(hour <= series.cacheHourMs)) {
     series.cacheHourMs = hour;
+    for (const cached of series.cache.keys()) if (cached <= hour - CACHED_HOURS * MS_PER_HOUR) series.cache.delete(cached);
   }
-  if (!series.cache.has(name)) series.cache.set(name, compute());
-  return series.cache.get(name) as T;
+  let values = series.cache.get(hour);
+  if (!values) series.cache.set(hour, (values = new Map()));
+  if (!values.has(name)) values.set(name, compute());
+  return values.get(name) as T;
 }
 
 function hourValue(book: TrafficBook, series: ScopeSeries, hourMs: number): Counters | 'unknown' | undefined {
