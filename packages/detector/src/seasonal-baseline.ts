@@ -120,6 +120,11 @@ function hourKnown(book: { historyStartMs: number; committedUntilMs: number }, h
   return hourMs >= book.historyStartMs && hourMs + MS_PER_HOUR <= book.committedUntilMs;
 }
 
+/** Whether the book holds the hour-of-day samples a seasonal baseline needs, for the scopes that were there. */
+function seenWholeDays(book: TrafficBook): boolean {
+  return book.committedUntilMs - book.historyStartMs >= MIN_SAMPLES * MS_PER_DAY;
+}
+
 /**
  * Earlier hours that can serve as samples for `hour`: the same hour on the last same-kind days
  * (newest first), the same hour on any of the last week's days, and the last hours before it
@@ -152,7 +157,10 @@ function computeRate(book: TrafficBook, series: ScopeSeries, hour: number): Rate
   });
   if (sameKind.length >= MIN_SEASONAL_SAMPLES) return fromSamples(sameKind, 'hour_of_week');
   if (anyDay.length >= MIN_SAMPLES) return fromSamples(anyDay, 'hour_of_day');
-  if (recent.length < MIN_SAMPLES) return undefined;
+  // The last hours' level stands in for a young scope's hour of the day only once the book has
+  // seen whole days: in a deployment's first days every scope is that young, and its level cannot
+  // tell the morning's rise from a spike (the sparse and trend baselines wait the same way).
+  if (recent.length < MIN_SAMPLES || !seenWholeDays(book)) return undefined;
   const perMinute = (values: number[]) => (ewma(values, RECENT_ALPHA) ?? 0) / 60;
   const sends = recent.map((c) => c.sends);
   const costs = recent.map((c) => c.costEstUsd);
@@ -210,8 +218,15 @@ function fromSamples(samples: Counters[], method: RateBaseline['method']): RateB
   };
 }
 
-/** Pseudo-hours of the parent's expectation a scope's own same-hour samples are weighed against. */
+/**
+ * The parent's expectation is weighed against a scope's own same-hour samples as this many
+ * pseudo-hours, and at most as many as hold `PARENT_STRENGTH_RATE_SESSIONS` expected sessions:
+ * the parent's daily profile scaled by a share is a fair guess for a prefix that sees a session
+ * now and then, but a busy country has its own time zone, and a few days of its own hundreds of
+ * sessions an hour say more about its morning than the whole traffic's shape does.
+ */
 const PARENT_STRENGTH_HOURS = 3;
+const PARENT_STRENGTH_RATE_SESSIONS = 3;
 /** Pseudo-sessions of the parent's conversion a scope's own last week is weighed against. */
 const PARENT_STRENGTH_SESSIONS = 50;
 /** A scope never seen is given half a session over the share's span, not zero. */
@@ -296,7 +311,8 @@ export function sessionBaseline(book: TrafficBook, series: ScopeSeries, atMs: nu
     }
     const share = shrunkShare(longRunSessions(series, hour, nowMs), longRunSessions(parent, hour, nowMs), 1, SHARE_PRIOR_SESSIONS);
     const prior = parentBaseline.sessionsPerMinute * 60 * share;
-    const perHour = shrunkRate(ownTotal, samples.length, prior, PARENT_STRENGTH_HOURS);
+    const strength = Math.min(PARENT_STRENGTH_HOURS, PARENT_STRENGTH_RATE_SESSIONS / Math.max(prior, Number.MIN_VALUE));
+    const perHour = shrunkRate(ownTotal, samples.length, prior, strength);
     return {
       sessionsPerMinute: perHour / 60,
       conversion: shrunkShare(week.verifiedSessions, reachableSessions(week), parentBaseline.conversion, PARENT_STRENGTH_SESSIONS),
