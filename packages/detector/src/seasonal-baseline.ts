@@ -120,8 +120,12 @@ function hourKnown(book: { historyStartMs: number; committedUntilMs: number }, h
   return hourMs >= book.historyStartMs && hourMs + MS_PER_HOUR <= book.committedUntilMs;
 }
 
-/** Whether the book holds the hour-of-day samples a seasonal baseline needs, for the scopes that were there. */
-function seenWholeDays(book: TrafficBook): boolean {
+/**
+ * Whether the book holds the hour-of-day samples a seasonal baseline needs for the scopes that were
+ * there all along. Before, every scope is as young as the deployment, its baseline is its last
+ * hours' level, and that level cannot tell the morning's rise from a spike.
+ */
+export function seenWholeDays(book: TrafficBook): boolean {
   return book.committedUntilMs - book.historyStartMs >= MIN_SAMPLES * MS_PER_DAY;
 }
 
@@ -157,10 +161,7 @@ function computeRate(book: TrafficBook, series: ScopeSeries, hour: number): Rate
   });
   if (sameKind.length >= MIN_SEASONAL_SAMPLES) return fromSamples(sameKind, 'hour_of_week');
   if (anyDay.length >= MIN_SAMPLES) return fromSamples(anyDay, 'hour_of_day');
-  // The last hours' level stands in for a young scope's hour of the day only once the book has
-  // seen whole days: in a deployment's first days every scope is that young, and its level cannot
-  // tell the morning's rise from a spike (the sparse and trend baselines wait the same way).
-  if (recent.length < MIN_SAMPLES || !seenWholeDays(book)) return undefined;
+  if (recent.length < MIN_SAMPLES) return undefined;
   const perMinute = (values: number[]) => (ewma(values, RECENT_ALPHA) ?? 0) / 60;
   const sends = recent.map((c) => c.sends);
   const costs = recent.map((c) => c.costEstUsd);

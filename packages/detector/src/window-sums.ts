@@ -10,22 +10,16 @@
 import { addCounters, type Counters } from './counters.ts';
 import { MS_PER_MINUTE, type ScopeSeries, type TrafficBook } from './traffic-book.ts';
 
-/** A scope's sum over the window and how many of the window's minutes it has an entry in. */
-interface Entry {
-  sum: Counters;
-  minutes: number;
-}
-
 interface SlidingWindow {
   nowMs: number;
   version: number;
-  entries: Map<ScopeSeries, Entry>;
-  /** The sums handed out, rebuilt when the window moved. */
-  view: Map<ScopeSeries, Counters> | undefined;
+  /** Each scope's sum over the window, and how many of the window's minutes it has an entry in. */
+  sums: Map<ScopeSeries, Counters>;
+  minutes: Map<ScopeSeries, number>;
 }
 
 export interface WindowSums {
-  /** Sums per scope with an entry in [fromMs, toMs), read at step `nowMs`. Read-only to callers. */
+  /** Sums per scope with an entry in [fromMs, toMs), read at step `nowMs`. Read-only, and valid for that step only. */
   at(nowMs: number, fromMs: number, toMs: number): ReadonlyMap<ScopeSeries, Counters>;
 }
 
@@ -34,28 +28,27 @@ export function createWindowSums(book: TrafficBook): WindowSums {
   const windows = new Map<string, SlidingWindow>();
   let stepMs = Number.NaN;
 
-  const addMinute = (entries: Map<ScopeSeries, Entry>, minuteMs: number, sign: 1 | -1): void => {
+  const addMinute = (window: SlidingWindow, minuteMs: number, sign: 1 | -1): void => {
     for (const series of book.entriesOf(minuteMs)) {
       const minute = series.minutes.get(minuteMs);
       if (!minute) continue;
-      const entry = entries.get(series);
-      if (sign === 1) {
-        if (entry) {
-          addCounters(entry.sum, minute);
-          entry.minutes += 1;
-        } else entries.set(series, { sum: { ...minute }, minutes: 1 });
-      } else if (entry) {
-        entry.minutes -= 1;
-        if (entry.minutes === 0) entries.delete(series);
-        else addCounters(entry.sum, minute, -1);
+      const sum = window.sums.get(series);
+      const count = (window.minutes.get(series) ?? 0) + sign;
+      if (count === 0) {
+        window.sums.delete(series);
+        window.minutes.delete(series);
+        continue;
       }
+      window.minutes.set(series, count);
+      if (sum) addCounters(sum, minute, sign);
+      else window.sums.set(series, { ...minute });
     }
   };
 
   const fresh = (nowMs: number, fromMs: number, toMs: number): SlidingWindow => {
-    const entries = new Map<ScopeSeries, Entry>();
-    for (let m = fromMs; m < toMs; m += MS_PER_MINUTE) addMinute(entries, m, 1);
-    return { nowMs, version: book.version, entries, view: undefined };
+    const window: SlidingWindow = { nowMs, version: book.version, sums: new Map(), minutes: new Map() };
+    for (let m = fromMs; m < toMs; m += MS_PER_MINUTE) addMinute(window, m, 1);
+    return window;
   };
 
   return {
@@ -68,22 +61,16 @@ export function createWindowSums(book: TrafficBook): WindowSums {
       }
       const key = `${nowMs - fromMs}:${nowMs - toMs}`;
       let window = windows.get(key);
-      if (window && window.nowMs === nowMs) return viewOf(window);
+      if (window && window.nowMs === nowMs) return window.sums;
       if (window && window.nowMs === nowMs - MS_PER_MINUTE && window.version === book.version && toMs > fromMs) {
-        addMinute(window.entries, toMs - MS_PER_MINUTE, 1);
-        addMinute(window.entries, fromMs - MS_PER_MINUTE, -1);
+        addMinute(window, toMs - MS_PER_MINUTE, 1);
+        addMinute(window, fromMs - MS_PER_MINUTE, -1);
         window.nowMs = nowMs;
-        window.view = undefined;
       } else {
         window = fresh(nowMs, fromMs, toMs);
         windows.set(key, window);
       }
-      return viewOf(window);
+      return window.sums;
     },
   };
-}
-
-function viewOf(window: SlidingWindow): Map<ScopeSeries, Counters> {
-  if (!window.view) window.view = new Map([...window.entries].map(([series, entry]) => [series, entry.sum]));
-  return window.view;
 }
