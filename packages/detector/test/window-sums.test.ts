@@ -65,13 +65,16 @@ describe('sliding window sums', () => {
       const nowMs = START_MS + step * MS_PER_MINUTE;
       if (replaceEvery > 0 && step % replaceEvery === 0) book.setMinute(nowMs - 2 * MS_PER_MINUTE, cellsFor(next));
       if (step % 60 === 0) book.prune(nowMs);
-      for (const [fromAgo, toAgo] of [
-        [30, 0],
-        [3, 0],
-        [32, 2],
+      // Windows of fixed length, and ones that grow from a start that stays put for a while (an
+      // open anomaly's run), two of them ending at the same minute.
+      const runStartMs = START_MS + (step - (step % 25) - 20) * MS_PER_MINUTE;
+      for (const [fromMs, toMs] of [
+        [nowMs - 30 * MS_PER_MINUTE, nowMs],
+        [nowMs - 3 * MS_PER_MINUTE, nowMs],
+        [nowMs - 32 * MS_PER_MINUTE, nowMs - 2 * MS_PER_MINUTE],
+        [runStartMs, nowMs - 2 * MS_PER_MINUTE],
+        [START_MS + 30 * MS_PER_MINUTE, nowMs],
       ] as const) {
-        const fromMs = nowMs - fromAgo * MS_PER_MINUTE;
-        const toMs = nowMs - toAgo * MS_PER_MINUTE;
         const got = byKey(sums.at(nowMs, fromMs, toMs));
         const want = freshSums(book, fromMs, toMs);
         expect([...got.keys()].sort()).toEqual([...want.keys()].sort());
