@@ -25,7 +25,9 @@ const countryVolume = (findings: BacktestFinding[]) =>
 
 beforeAll(async () => {
   server = await openTestServer('planned-campaign');
-  const startMs = T0 - 2 * 24 * 60 * MINUTE;
+  // Three days: a volume spike is judged against the same hour on two earlier days (the last hours'
+  // level serves only once the history holds two whole days).
+  const startMs = T0 - 3 * 24 * 60 * MINUTE;
   const simulator = createSimulator({
     seed: 12,
     startMs,

@@ -256,8 +256,10 @@ function withEvidence(ctx: DetectionContext, config: DetectorConfig, finding: Fi
     // and a proxy pool's numbers never verify.
     action = destination && (hosting >= config.hostingShareSuspicious || collapsed) ? 'block' : 'alert';
   } else if (finding.kind === 'conversion_drop' && !destination) {
-    // A flow-wide or network-wide drop is friction for everyone: challenge, never block.
-    action = 'challenge';
+    // A flow-wide or network-wide drop is friction for everyone: challenge, never block. A drop on
+    // one provider in a country that its destinations do not share is that provider failing its
+    // users (codes late or lost): the vendor owner's alert, which no challenge would mend.
+    action = level === 'provider_country' ? 'alert' : 'challenge';
   }
   let narrowest: string;
   if (narrowing && action === 'block' && narrowing.topShare >= NARROW_EXPLAINS) {

@@ -33,6 +33,7 @@ import { detectVolumeSpikes } from './detectors/volume-spike.detector.ts';
 import { detectSparseScopes } from './detectors/sparse-scope.detector.ts';
 import { detectSeasonalTrends } from './detectors/seasonal-trend.detector.ts';
 import { countGuessed, guessedBySeries, guessedSessions, minuteWithoutGuessed, withoutGuessed } from './guessed-sessions.ts';
+import { createWindowSums, type WindowSums } from './window-sums.ts';
 import type { Finding } from './finding.ts';
 import { compose } from './scope-composition.ts';
 import { cellOfScope, LEVEL_DIMENSIONS, SCOPE_LEVELS, type ScopeLevel } from './scope.ts';
@@ -129,20 +130,120 @@ export function countersOf(row: DetectorTrafficRow): Counters {
   };
 }
 
+/** The memory an engine keeps between steps. */
+interface EngineMemory {
+  book: TrafficBook;
+  latency: LatencyBook;
+  sums: WindowSums;
+  blocks: ActivityLog<NumberBlockMinute>;
+  verifyFailures: ActivityLog<VerifyFailureMinute>;
+  asns: Map<number, AsnProfile>;
+  lifecycle: AnomalyLifecycle;
+  planned: readonly PlannedEvent[];
+  prunedHour: number;
+  /** The usual hosting share moves with committed hours only: computed once an hour. */
+  usualHosting: { hourMs: number; share: number };
+}
+
+/** Commits what became immutable at `nowMs` and, once an hour, drops what is too old to matter. */
+function advance(memory: EngineMemory, nowMs: number): void {
+  memory.book.commitUntil(nowMs - MUTABLE_MS);
+  memory.latency.commitUntil(nowMs - MUTABLE_MS);
+  if (hourStart(nowMs) === memory.prunedHour) return;
+  memory.prunedHour = hourStart(nowMs);
+  memory.book.prune(nowMs);
+  memory.latency.prune(nowMs);
+  memory.blocks.prune(nowMs - RECENT_MS);
+  memory.verifyFailures.prune(nowMs - RECENT_MS);
+}
+
+/** What the detectors read at `nowMs`: window sums and minutes without the sessions of a verify brute force. */
+function contextAt(memory: EngineMemory, config: DetectorConfig, nowMs: number): DetectionContext {
+  const { book, sums } = memory;
+  const guessed = guessedSessions(memory.verifyFailures.rowsIn(nowMs - RECENT_MS, nowMs), config.verifyFailuresPerSession);
+  const guessedCounters = guessedBySeries(book, guessed);
+  const windows = new Map<string, ReadonlyMap<ScopeSeries, Counters>>();
+  return {
+    nowMs,
+    book,
+    latency: memory.latency,
+    config,
+    asns: memory.asns,
+    blocks: memory.blocks,
+    verifyFailures: memory.verifyFailures,
+    planned: memory.planned,
+    window(fromMs, toMs) {
+      const key = `${fromMs}:${toMs}`;
+      let window = windows.get(key);
+      if (!window) windows.set(key, (window = withoutGuessed(sums.at(nowMs, fromMs, toMs), guessedCounters, fromMs, toMs)));
+      return window;
+    },
+    minute: (series, minuteMs) => minuteWithoutGuessed(series, minuteMs, guessedCounters),
+    guessedSessions: (fromMs, toMs) => countGuessed(guessed, fromMs, toMs),
+  };
+}
+
+/** Every detector's raw findings at one step, before attribution. */
+function detectAll(memory: EngineMemory, ctx: DetectionContext): Finding[] {
+  const { nowMs } = ctx;
+  if (memory.usualHosting.hourMs !== hourStart(nowMs)) memory.usualHosting = { hourMs: hourStart(nowMs), share: usualHostingShare(ctx) };
+  const overall = memory.book.levels.get('all')?.values().next().value;
+  return [
+    ...detectVolumeSpikes(ctx),
+    ...detectSparseScopes(ctx),
+    ...detectSeasonalTrends(ctx),
+    ...detectConversionDrops(ctx),
+    ...detectNewDestinations(ctx, overall),
+    ...detectSequentialNumbers(ctx),
+    ...detectAsnConcentration(ctx, memory.usualHosting.share),
+    ...detectVerifyBruteforce(ctx),
+    ...detectDeliveryFailures(ctx),
+    ...detectDeliveryLatency(ctx),
+    ...detectCostSpikes(ctx),
+    ...detectBillingMismatches(ctx),
+    ...detectBudgetBurn(ctx),
+  ];
+}
+
+/** Per-minute sends of an anomaly's scope against its seasonal band, for charts. */
+function volumeEvidence(memory: EngineMemory, config: DetectorConfig, anomaly: Anomaly, fromMs: number, toMs: number): EvidencePoint[] {
+  const { book, asns } = memory;
+  const level = SCOPE_LEVELS.find((l) => sameDimensions(l, anomaly.scope));
+  const series = level ? book.levels.get(level)?.get(levelKey(level, cellOfScope(anomaly.scope))) : undefined;
+  const points: EvidencePoint[] = [];
+  for (let m = fromMs - (fromMs % MS_PER_MINUTE); m < toMs; m += MS_PER_MINUTE) {
+    const observed = compose(book, asns, anomaly.scope, m, m + MS_PER_MINUTE).total;
+    const point: EvidencePoint = { ts: m, observed: observed.sends };
+    const baseline = series ? rateBaseline(book, series, m) : undefined;
+    if (baseline) {
+      const margin = config.spikeZ * Math.sqrt(Math.max(1, baseline.sendsPerMinute + baseline.sendsSigmaPerMinute ** 2));
+      point.expected = baseline.sendsPerMinute;
+      point.low = Math.max(0, baseline.sendsPerMinute - margin);
+      point.high = baseline.sendsPerMinute + margin;
+    }
+    points.push(point);
+  }
+  return points;
+}
+
 /** Creates an engine with empty memory; see live-detector.ts and backtest.ts for the two feeders. */
 export function createDetectionEngine(config: DetectorConfig): DetectionEngine {
   const book = createTrafficBook({ recentMs: RECENT_MS, historyMs: HISTORY_MS });
-  const latency = createLatencyBook({ recentMs: RECENT_MS, historyMs: HISTORY_MS });
-  const blocks: ActivityLog<NumberBlockMinute> = createActivityLog();
-  const verifyFailures: ActivityLog<VerifyFailureMinute> = createActivityLog();
-  const asns = new Map<number, AsnProfile>();
-  const lifecycle = createAnomalyLifecycle({ resolveAfterQuietMs: config.resolveAfterQuietMs });
-  let prunedHour = Number.NaN;
-  // The usual hosting share moves with committed hours only: computed once an hour.
-  let usualHosting = { hourMs: Number.NaN, share: 0 };
-  let planned: readonly PlannedEvent[] = [];
+  const memory: EngineMemory = {
+    book,
+    latency: createLatencyBook({ recentMs: RECENT_MS, historyMs: HISTORY_MS }),
+    sums: createWindowSums(book),
+    blocks: createActivityLog(),
+    verifyFailures: createActivityLog(),
+    asns: new Map(),
+    lifecycle: createAnomalyLifecycle({ resolveAfterQuietMs: config.resolveAfterQuietMs }),
+    planned: [],
+    prunedHour: Number.NaN,
+    usualHosting: { hourMs: Number.NaN, share: 0 },
+  };
+  const { latency, blocks, verifyFailures, asns, lifecycle } = memory;
 
-  const engine: DetectionEngine = {
+  return {
     book,
     latency,
     config,
@@ -163,67 +264,21 @@ export function createDetectionEngine(config: DetectorConfig): DetectionEngine {
       latency.setHours(rows);
     },
     markHistory(startMs, committedUntilMs) {
-      for (const memory of [book, latency]) {
-        memory.markHistoryStart(startMs);
-        memory.commitUntil(committedUntilMs);
+      for (const part of [book, latency]) {
+        part.markHistoryStart(startMs);
+        part.commitUntil(committedUntilMs);
       }
     },
     addAsnProfiles(profiles) {
       for (const profile of profiles) asns.set(profile.asn, profile);
     },
     setPlannedEvents(events) {
-      planned = events;
+      memory.planned = events;
     },
     step(nowMs) {
-      book.commitUntil(nowMs - MUTABLE_MS);
-      latency.commitUntil(nowMs - MUTABLE_MS);
-      if (hourStart(nowMs) !== prunedHour) {
-        prunedHour = hourStart(nowMs);
-        book.prune(nowMs);
-        latency.prune(nowMs);
-        blocks.prune(nowMs - RECENT_MS);
-        verifyFailures.prune(nowMs - RECENT_MS);
-      }
-      const guessed = guessedSessions(verifyFailures.rowsIn(nowMs - RECENT_MS, nowMs), config.verifyFailuresPerSession);
-      const guessedCounters = guessedBySeries(book, guessed);
-      const windows = new Map<string, Map<ScopeSeries, Counters>>();
-      const window = (fromMs: number, toMs: number) => {
-        const key = `${fromMs}:${toMs}`;
-        let sums = windows.get(key);
-        if (!sums) windows.set(key, (sums = withoutGuessed(book.windowSums(fromMs, toMs), guessedCounters, fromMs, toMs)));
-        return sums;
-      };
-      const ctx: DetectionContext = {
-        nowMs,
-        book,
-        latency,
-        config,
-        asns,
-        blocks,
-        verifyFailures,
-        planned,
-        window,
-        minute: (series, minuteMs) => minuteWithoutGuessed(series, minuteMs, guessedCounters),
-        guessedSessions: (fromMs, toMs) => countGuessed(guessed, fromMs, toMs),
-      };
-      if (usualHosting.hourMs !== hourStart(nowMs)) usualHosting = { hourMs: hourStart(nowMs), share: usualHostingShare(ctx) };
-      const overall = book.levels.get('all')?.values().next().value;
-      const raw = [
-        ...detectVolumeSpikes(ctx),
-        ...detectSparseScopes(ctx),
-        ...detectSeasonalTrends(ctx),
-        ...detectConversionDrops(ctx),
-        ...detectNewDestinations(ctx, overall),
-        ...detectSequentialNumbers(ctx),
-        ...detectAsnConcentration(ctx, usualHosting.share),
-        ...detectVerifyBruteforce(ctx),
-        ...detectDeliveryFailures(ctx),
-        ...detectDeliveryLatency(ctx),
-        ...detectCostSpikes(ctx),
-        ...detectBillingMismatches(ctx),
-        ...detectBudgetBurn(ctx),
-      ];
-      const findings = attribute(ctx, raw, lifecycle.open());
+      advance(memory, nowMs);
+      const ctx = contextAt(memory, config, nowMs);
+      const findings = attribute(ctx, detectAll(memory, ctx), lifecycle.open());
       const changes = lifecycle.apply(nowMs, findings);
       return { nowMs, findings, changes };
     },
@@ -235,25 +290,9 @@ export function createDetectionEngine(config: DetectorConfig): DetectionEngine {
       const fromMs = Math.max(anomaly.windowStartMs - EVIDENCE_LEAD_MS, anomaly.updatedAt - RECENT_MS);
       const toMs = anomaly.updatedAt;
       if (anomaly.kind === 'delivery_latency') return latencyEvidence(latency, config, anomaly, fromMs, toMs);
-      const level = SCOPE_LEVELS.find((l) => sameDimensions(l, anomaly.scope));
-      const series = level ? book.levels.get(level)?.get(levelKey(level, cellOfScope(anomaly.scope))) : undefined;
-      const points: EvidencePoint[] = [];
-      for (let m = fromMs - (fromMs % MS_PER_MINUTE); m < toMs; m += MS_PER_MINUTE) {
-        const observed = compose(book, asns, anomaly.scope, m, m + MS_PER_MINUTE).total;
-        const point: EvidencePoint = { ts: m, observed: observed.sends };
-        const baseline = series ? rateBaseline(book, series, m) : undefined;
-        if (baseline) {
-          const margin = config.spikeZ * Math.sqrt(Math.max(1, baseline.sendsPerMinute + baseline.sendsSigmaPerMinute ** 2));
-          point.expected = baseline.sendsPerMinute;
-          point.low = Math.max(0, baseline.sendsPerMinute - margin);
-          point.high = baseline.sendsPerMinute + margin;
-        }
-        points.push(point);
-      }
-      return points;
+      return volumeEvidence(memory, config, anomaly, fromMs, toMs);
     },
   };
-  return engine;
 }
 
 /** Per-minute P90 of a latency anomaly's scope (minutes without a delivered message are left out) against its usual P90. */

@@ -125,7 +125,10 @@ export const DEFAULT_DETECTOR_CONFIG: DetectorConfig = {
   sparseSlack: 1.5,
   // Two hours of matured minutes: a ramp over a working day has doubled its scope well within them.
   trendSpanMs: 120 * MINUTE,
-  trendRatio: 2,
+  // Pumped sessions never verify: where nine in ten people verify, the 40-100 % more sessions of a
+  // ramp's first hour are 5-11 times the usual unverified ones. A rise to four times is the
+  // reference between them; a campaign or a holiday, whose people verify, stays far below it.
+  trendRatio: 4,
   // Three unverified sessions an hour is the least a trend of its own is worth; below, the tail test.
   trendFloorPerMinute: 0.05,
   // ln(1e6): a false run about once in a million scope-minutes, under one a week over the hundred

@@ -87,21 +87,29 @@ export function guessedBySeries(book: TrafficBook, guessed: GuessedSessions): Gu
   return bySeries;
 }
 
-/** Takes the guessed sessions of [fromMs, toMs) out of window sums per scope (in place). */
+/**
+ * Window sums per scope without the guessed sessions of [fromMs, toMs). The sums given are left
+ * alone (they slide on to the next step): the scopes that lose sessions get copies.
+ */
 export function withoutGuessed(
-  sums: Map<ScopeSeries, Counters>,
+  sums: ReadonlyMap<ScopeSeries, Counters>,
   guessed: GuessedBySeries,
   fromMs: number,
   toMs: number,
-): Map<ScopeSeries, Counters> {
+): ReadonlyMap<ScopeSeries, Counters> {
+  const copies = new Map<ScopeSeries, Counters>();
   for (const [m, perSeries] of guessed) {
     if (m < fromMs || m >= toMs) continue;
     for (const [series, taken] of perSeries) {
-      const sum = sums.get(series);
-      if (sum) addCounters(sum, taken, -1);
+      const sum = copies.get(series) ?? sums.get(series);
+      if (!sum) continue;
+      copies.set(series, addCounters(copies.has(series) ? sum : { ...sum }, taken, -1));
     }
   }
-  return sums;
+  if (copies.size === 0) return sums;
+  const result = new Map(sums);
+  for (const [series, copy] of copies) result.set(series, copy);
+  return result;
 }
 
 /** A scope's counters of one minute without its guessed sessions (a copy when any were taken). */

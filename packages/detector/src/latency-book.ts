@@ -34,7 +34,7 @@ export interface LatencySeries {
   minutes: Map<number, LatencyMinute>;
   hours: Map<number, LatencyHour>;
   lastActiveMs: number;
-  cache: Map<string, unknown>;
+  cache: Map<number, Map<string, unknown>>;
   cacheHourMs: number;
 }
 

@@ -86,15 +86,28 @@ export function shareBaseline(book: TrafficBook, series: ScopeSeries, atMs: numb
   });
 }
 
-/** A value of a scope computed once per hour of `atMs`. */
-export function hourly<T>(series: { cache: Map<string, unknown>; cacheHourMs: number }, atMs: number, name: string, compute: () => T): T {
+/**
+ * Hours of values a scope keeps: the step's and the one before, which the conversion and delivery
+ * windows still reach into. Older hours are dropped once a newer one is asked for.
+ */
+const CACHED_HOURS = 2;
+
+/** A value of a scope computed once per hour of `atMs`, however the detectors of a step interleave their hours. */
+export function hourly<T>(
+  series: { cache: Map<number, Map<string, unknown>>; cacheHourMs: number },
+  atMs: number,
+  name: string,
+  compute: () => T,
+): T {
   const hour = hourStart(atMs);
-  if (series.cacheHourMs !== hour) {
-    series.cache.clear();
+  if (!(hour <= series.cacheHourMs)) {
     series.cacheHourMs = hour;
+    for (const cached of series.cache.keys()) if (cached <= hour - CACHED_HOURS * MS_PER_HOUR) series.cache.delete(cached);
   }
-  if (!series.cache.has(name)) series.cache.set(name, compute());
-  return series.cache.get(name) as T;
+  let values = series.cache.get(hour);
+  if (!values) series.cache.set(hour, (values = new Map()));
+  if (!values.has(name)) values.set(name, compute());
+  return values.get(name) as T;
 }
 
 function hourValue(book: TrafficBook, series: ScopeSeries, hourMs: number): Counters | 'unknown' | undefined {
@@ -105,6 +118,15 @@ function hourValue(book: TrafficBook, series: ScopeSeries, hourMs: number): Coun
 /** Whether the book has seen the whole hour: hours before its history or not yet committed are unknown, not zero. */
 function hourKnown(book: { historyStartMs: number; committedUntilMs: number }, hourMs: number): boolean {
   return hourMs >= book.historyStartMs && hourMs + MS_PER_HOUR <= book.committedUntilMs;
+}
+
+/**
+ * Whether the book holds the hour-of-day samples a seasonal baseline needs for the scopes that were
+ * there all along. Before, every scope is as young as the deployment, its baseline is its last
+ * hours' level, and that level cannot tell the morning's rise from a spike.
+ */
+export function seenWholeDays(book: TrafficBook): boolean {
+  return book.committedUntilMs - book.historyStartMs >= MIN_SAMPLES * MS_PER_DAY;
 }
 
 /**
@@ -197,8 +219,15 @@ function fromSamples(samples: Counters[], method: RateBaseline['method']): RateB
   };
 }
 
-/** Pseudo-hours of the parent's expectation a scope's own same-hour samples are weighed against. */
+/**
+ * The parent's expectation is weighed against a scope's own same-hour samples as this many
+ * pseudo-hours, and at most as many as hold `PARENT_STRENGTH_RATE_SESSIONS` expected sessions:
+ * the parent's daily profile scaled by a share is a fair guess for a prefix that sees a session
+ * now and then, but a busy country has its own time zone, and a few days of its own hundreds of
+ * sessions an hour say more about its morning than the whole traffic's shape does.
+ */
 const PARENT_STRENGTH_HOURS = 3;
+const PARENT_STRENGTH_RATE_SESSIONS = 3;
 /** Pseudo-sessions of the parent's conversion a scope's own last week is weighed against. */
 const PARENT_STRENGTH_SESSIONS = 50;
 /** A scope never seen is given half a session over the share's span, not zero. */
@@ -283,7 +312,8 @@ export function sessionBaseline(book: TrafficBook, series: ScopeSeries, atMs: nu
     }
     const share = shrunkShare(longRunSessions(series, hour, nowMs), longRunSessions(parent, hour, nowMs), 1, SHARE_PRIOR_SESSIONS);
     const prior = parentBaseline.sessionsPerMinute * 60 * share;
-    const perHour = shrunkRate(ownTotal, samples.length, prior, PARENT_STRENGTH_HOURS);
+    const strength = Math.min(PARENT_STRENGTH_HOURS, PARENT_STRENGTH_RATE_SESSIONS / Math.max(prior, Number.MIN_VALUE));
+    const perHour = shrunkRate(ownTotal, samples.length, prior, strength);
     return {
       sessionsPerMinute: perHour / 60,
       conversion: shrunkShare(week.verifiedSessions, reachableSessions(week), parentBaseline.conversion, PARENT_STRENGTH_SESSIONS),

@@ -26,8 +26,8 @@ export interface ScopeSeries {
   firstSendMs: number;
   /** Latest minute with any traffic: scopes quiet for a long while are skipped by the detectors. */
   lastActiveMs: number;
-  /** Baselines computed for an hour, reused for every step of that hour. */
-  cache: Map<string, unknown>;
+  /** Baselines by the hour they were computed for, reused for every step of that hour (see `hourly`); the latest hour asked for. */
+  cache: Map<number, Map<string, unknown>>;
   cacheHourMs: number;
 }
 
@@ -43,8 +43,12 @@ export interface TrafficBook {
   /** Start of the data the book has seen: hours before it are unknown, not zero. */
   readonly historyStartMs: number;
   readonly committedUntilMs: number;
+  /** Bumped whenever minutes are replaced or dropped: sums kept from an earlier step hold only while it stands. */
+  readonly version: number;
   /** The fine cells of a minute still in memory. */
   cellsOf(minuteMs: number): readonly MinuteCell[];
+  /** The scopes with an entry in a minute still in memory. */
+  entriesOf(minuteMs: number): ReadonlySet<ScopeSeries>;
   /** Replaces a minute's cells; minutes already committed are left alone (their hour holds them). */
   setMinute(minuteMs: number, cells: readonly MinuteCell[]): void;
   /** Folds every minute before `untilMs` into its hour. */
@@ -57,8 +61,6 @@ export interface TrafficBook {
   prune(nowMs: number): void;
   /** Sum of a scope's minutes in [fromMs, toMs). */
   windowSum(series: ScopeSeries, fromMs: number, toMs: number): Counters;
-  /** Sums of every scope with traffic in [fromMs, toMs): one pass over the minutes, not one per scope. */
-  windowSums(fromMs: number, toMs: number): Map<ScopeSeries, Counters>;
   /** Sum of a scope's committed hours in [fromMs, toMs) plus the minutes of that span not yet committed. */
   spanSum(series: ScopeSeries, fromMs: number, toMs: number): Counters;
 }
@@ -74,15 +76,18 @@ export function levelKey(level: ScopeLevel, cell: CellScope): string {
   return key;
 }
 
-/** Creates an empty book; the detector warms it from the store or a backtest feeds it minute by minute. */
-export function createTrafficBook(options: TrafficBookOptions): TrafficBook {
-  const levels = new Map<ScopeLevel, Map<string, ScopeSeries>>(SCOPE_LEVELS.map((level) => [level, new Map()]));
-  const cells = new Map<number, MinuteCell[]>();
-  // The scopes with an entry in each minute: window sums walk these instead of every scope.
-  const entries = new Map<number, Set<ScopeSeries>>();
-  let historyStartMs = Number.POSITIVE_INFINITY;
-  let committedUntilMs = Number.NEGATIVE_INFINITY;
+/** The series of each level by key, created on first sight of a cell. */
+interface SeriesIndex {
+  levels: Map<ScopeLevel, Map<string, ScopeSeries>>;
+  seriesFor(level: ScopeLevel, cell: CellScope): ScopeSeries;
+  /** The series a fine cell feeds, one per level. */
+  seriesForCell(cell: CellScope): ScopeSeries[];
+  /** Forgets the per-cell lists (pruning may drop series). */
+  forgetCells(): void;
+}
 
+function createSeriesIndex(): SeriesIndex {
+  const levels = new Map<ScopeLevel, Map<string, ScopeSeries>>(SCOPE_LEVELS.map((level) => [level, new Map()]));
   const seriesFor = (level: ScopeLevel, cell: CellScope): ScopeSeries => {
     const byKey = levels.get(level) as Map<string, ScopeSeries>;
     const key = levelKey(level, cell);
@@ -103,44 +108,82 @@ export function createTrafficBook(options: TrafficBookOptions): TrafficBook {
     }
     return series;
   };
-
-  // The series a fine cell feeds, one per level, by the cell's own key: every cell of every mutable
-  // minute is set again each cycle, so the level keys are built once per cell, not at every visit.
-  // Cleared when pruning may drop series.
+  // Every cell of every mutable minute is set again each cycle, so the level keys are built once
+  // per cell, not at every visit.
   const seriesOfCell = new Map<string, ScopeSeries[]>();
-  const seriesForCell = (cell: CellScope): ScopeSeries[] => {
-    const key = `${cell.app}|${cell.flow}|${cell.country}|${cell.prefix}|${cell.asn}|${cell.provider}`;
-    let list = seriesOfCell.get(key);
-    if (!list) seriesOfCell.set(key, (list = SCOPE_LEVELS.map((level) => seriesFor(level, cell))));
-    return list;
+  return {
+    levels,
+    seriesFor,
+    seriesForCell(cell) {
+      const key = `${cell.app}|${cell.flow}|${cell.country}|${cell.prefix}|${cell.asn}|${cell.provider}`;
+      let list = seriesOfCell.get(key);
+      if (!list) seriesOfCell.set(key, (list = SCOPE_LEVELS.map((level) => seriesFor(level, cell))));
+      return list;
+    },
+    forgetCells: () => seriesOfCell.clear(),
   };
+}
 
-  const touch = (series: ScopeSeries, ms: number, counters: Counters): void => {
-    if (counters.sends > 0 && ms < series.firstSendMs) series.firstSendMs = ms;
-    if (ms > series.lastActiveMs) series.lastActiveMs = ms;
-  };
+function touch(series: ScopeSeries, ms: number, counters: Counters): void {
+  if (counters.sends > 0 && ms < series.firstSendMs) series.firstSendMs = ms;
+  if (ms > series.lastActiveMs) series.lastActiveMs = ms;
+}
+
+/** Drops series minutes before `oldestMinuteMs`, hours before `oldestHourMs`, and series left empty. */
+function pruneSeries(levels: Map<ScopeLevel, Map<string, ScopeSeries>>, oldestMinuteMs: number, oldestHourMs: number): void {
+  for (const byKey of levels.values()) {
+    for (const [key, series] of byKey) {
+      for (const minuteMs of series.minutes.keys()) if (minuteMs < oldestMinuteMs) series.minutes.delete(minuteMs);
+      for (const hourMs of series.hours.keys()) if (hourMs < oldestHourMs) series.hours.delete(hourMs);
+      if (series.minutes.size === 0 && series.hours.size === 0) byKey.delete(key);
+    }
+  }
+}
+
+function windowSum(series: ScopeSeries, fromMs: number, toMs: number): Counters {
+  const sum = zeroCounters();
+  if (series.lastActiveMs < fromMs) return sum;
+  for (let m = fromMs; m < toMs; m += MS_PER_MINUTE) {
+    const minute = series.minutes.get(m);
+    if (minute) addCounters(sum, minute);
+  }
+  return sum;
+}
+
+/** Creates an empty book; the detector warms it from the store or a backtest feeds it minute by minute. */
+export function createTrafficBook(options: TrafficBookOptions): TrafficBook {
+  const index = createSeriesIndex();
+  const cells = new Map<number, MinuteCell[]>();
+  // The scopes with an entry in each minute: window sums walk these instead of every scope.
+  const entries = new Map<number, Set<ScopeSeries>>();
+  const noEntries: ReadonlySet<ScopeSeries> = new Set();
+  let historyStartMs = Number.POSITIVE_INFINITY;
+  let committedUntilMs = Number.NEGATIVE_INFINITY;
+  let version = 0;
 
   const book: TrafficBook = {
-    levels,
+    levels: index.levels,
     get historyStartMs() {
       return historyStartMs;
     },
     get committedUntilMs() {
       return committedUntilMs;
     },
+    get version() {
+      return version;
+    },
     cellsOf: (minuteMs) => cells.get(minuteMs) ?? [],
+    entriesOf: (minuteMs) => entries.get(minuteMs) ?? noEntries,
     setMinute(minuteMs, minuteCells) {
       if (minuteMs < committedUntilMs) return;
+      version += 1;
       book.markHistoryStart(minuteMs);
-      const previous = cells.get(minuteMs);
-      if (previous) {
-        for (const series of entries.get(minuteMs) ?? []) series.minutes.delete(minuteMs);
-      }
+      for (const series of entries.get(minuteMs) ?? []) series.minutes.delete(minuteMs);
       cells.set(minuteMs, [...minuteCells]);
       const present = new Set<ScopeSeries>();
       entries.set(minuteMs, present);
       for (const cell of minuteCells) {
-        for (const series of seriesForCell(cell)) {
+        for (const series of index.seriesForCell(cell)) {
           present.add(series);
           let sum = series.minutes.get(minuteMs);
           if (!sum) series.minutes.set(minuteMs, (sum = zeroCounters()));
@@ -165,7 +208,7 @@ export function createTrafficBook(options: TrafficBookOptions): TrafficBook {
     },
     setHours(level, rows) {
       for (const row of rows) {
-        const series = seriesFor(level, row.cell);
+        const series = index.seriesFor(level, row.cell);
         series.hours.set(row.hourMs, { ...row.counters });
         touch(series, row.hourMs, row.counters);
       }
@@ -174,6 +217,7 @@ export function createTrafficBook(options: TrafficBookOptions): TrafficBook {
       if (ms < historyStartMs) historyStartMs = ms;
     },
     prune(nowMs) {
+      version += 1;
       const oldestMinute = Math.min(nowMs - options.recentMs, committedUntilMs);
       for (const minuteMs of cells.keys()) {
         if (minuteMs < oldestMinute) {
@@ -182,38 +226,11 @@ export function createTrafficBook(options: TrafficBookOptions): TrafficBook {
         }
       }
       const oldestHour = nowMs - options.historyMs;
-      seriesOfCell.clear();
-      for (const byKey of levels.values()) {
-        for (const [key, series] of byKey) {
-          for (const minuteMs of series.minutes.keys()) if (minuteMs < oldestMinute) series.minutes.delete(minuteMs);
-          for (const hourMs of series.hours.keys()) if (hourMs < oldestHour) series.hours.delete(hourMs);
-          if (series.minutes.size === 0 && series.hours.size === 0) byKey.delete(key);
-        }
-      }
+      index.forgetCells();
+      pruneSeries(index.levels, oldestMinute, oldestHour);
       if (historyStartMs < oldestHour) historyStartMs = hourStart(oldestHour);
     },
-    windowSum(series, fromMs, toMs) {
-      const sum = zeroCounters();
-      if (series.lastActiveMs < fromMs) return sum;
-      for (let m = fromMs; m < toMs; m += MS_PER_MINUTE) {
-        const minute = series.minutes.get(m);
-        if (minute) addCounters(sum, minute);
-      }
-      return sum;
-    },
-    windowSums(fromMs, toMs) {
-      const sums = new Map<ScopeSeries, Counters>();
-      for (let m = fromMs; m < toMs; m += MS_PER_MINUTE) {
-        for (const series of entries.get(m) ?? []) {
-          const minute = series.minutes.get(m);
-          if (!minute) continue;
-          let sum = sums.get(series);
-          if (!sum) sums.set(series, (sum = zeroCounters()));
-          addCounters(sum, minute);
-        }
-      }
-      return sums;
-    },
+    windowSum,
     spanSum(series, fromMs, toMs) {
       const sum = zeroCounters();
       // Hours hold committed minutes only (and warm-up hours before the commit point), so every
@@ -223,7 +240,7 @@ export function createTrafficBook(options: TrafficBookOptions): TrafficBook {
         if (hour) addCounters(sum, hour);
       }
       const uncommittedFrom = Math.max(fromMs, committedUntilMs);
-      if (uncommittedFrom < toMs) addCounters(sum, book.windowSum(series, uncommittedFrom, toMs));
+      if (uncommittedFrom < toMs) addCounters(sum, windowSum(series, uncommittedFrom, toMs));
       return sum;
     },
   };

@@ -4,7 +4,7 @@
  */
 import type { DetectionContext } from '../detection-context.ts';
 import { severityForCost, type Finding } from '../finding.ts';
-import { rateBaseline } from '../seasonal-baseline.ts';
+import { rateBaseline, seenWholeDays } from '../seasonal-baseline.ts';
 import { countZScore } from '../statistics/robust-spread.ts';
 import { MS_PER_MINUTE } from '../traffic-book.ts';
 import { costPerSendUsd } from '../counters.ts';
@@ -26,7 +26,9 @@ export function detectVolumeSpikes(ctx: DetectionContext): Finding[] {
     // No baseline can make fewer sends than the minimum excess a spike.
     if (!windows.some((window, i) => (sums[i]?.get(series)?.sends ?? 0) >= window.minExcess)) continue;
     const baseline = rateBaseline(book, series, nowMs - MS_PER_MINUTE);
-    if (!baseline) continue;
+    // A deployment's first days judge nothing on the last hours' level (the sparse and trend
+    // baselines wait the same way); later, that level is what a young scope has.
+    if (!baseline || (baseline.method === 'recent_level' && !seenWholeDays(book))) continue;
     // A declared campaign's volume is the expectation inside its scope and window.
     const planned = plannedVolumeMultiplier(ctx.planned, series.scope, nowMs - MS_PER_MINUTE);
     let best: Finding | undefined;
