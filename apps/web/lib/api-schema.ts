@@ -1882,13 +1882,13 @@ export interface paths {
                                     [key: string]: unknown;
                                 };
                             };
-                            /** @description Per-minute sends of the scope with the baseline band, for charts. */
+                            /** @description Per-minute sends of the scope with the baseline band, for charts; a minute before the scope had a baseline has no expected value or band. */
                             series: {
                                 ts: number;
                                 observed: number;
-                                expected: number;
-                                low: number;
-                                high: number;
+                                expected?: number;
+                                low?: number;
+                                high?: number;
                             }[];
                         };
                     };

@@ -9,20 +9,24 @@ export type Row = Record<string, number | string | null | [number, number]>;
 export interface BandPoint {
   ts: number;
   observed: number;
-  expected: number;
-  low: number;
-  high: number;
+  /** Absent for the minutes before the scope had a baseline. */
+  expected?: number;
+  low?: number;
+  high?: number;
 }
 
-/** Observed against the baseline: `band` is the [low, high] range recharts shades as one area. */
+/**
+ * Observed against the baseline: `band` is the [low, high] range recharts shades as one area. A
+ * minute without a baseline gets nulls, which recharts leaves as a gap rather than a false zero.
+ */
 export function bandRows(points: BandPoint[]): Row[] {
   return [...points]
     .sort((a, b) => a.ts - b.ts)
     .map((p) => ({
       ts: p.ts,
       observed: p.observed,
-      expected: p.expected,
-      band: [Math.min(p.low, p.high), Math.max(p.low, p.high)] as [number, number],
+      expected: p.expected ?? null,
+      band: p.low === undefined || p.high === undefined ? null : ([Math.min(p.low, p.high), Math.max(p.low, p.high)] as [number, number]),
     }));
 }
 

@@ -88,6 +88,10 @@ describe('chart data', () => {
     ]);
   });
 
+  it('leaves a gap, not a zero, where a minute had no baseline yet', () => {
+    expect(bandRows([{ ts: 1, observed: 3 }])).toEqual([{ ts: 1, observed: 3, expected: null, band: null }]);
+  });
+
   it.each([
     [
       { startMs: 5, endMs: 50 },

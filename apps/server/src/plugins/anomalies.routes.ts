@@ -58,10 +58,11 @@ const ANOMALY_SCHEMA = {
 
 const SERIES_SCHEMA = {
   type: 'array',
-  description: 'Per-minute sends of the scope with the baseline band, for charts.',
+  description:
+    'Per-minute sends of the scope with the baseline band, for charts; a minute before the scope had a baseline has no expected value or band.',
   items: {
     type: 'object',
-    required: ['ts', 'observed', 'expected', 'low', 'high'],
+    required: ['ts', 'observed'],
     properties: {
       ts: { type: 'integer' },
       observed: { type: 'number' },
