@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runBacktest } from '@tollgate/detector';
-import { openCore } from '@tollgate/server';
+import { openCore } from '@tollgate/core';
 import { createSimulator, loadSimulatedTraffic, type ScenarioLabel, type ScenarioSpec } from '@tollgate/simulator';
 import { scenarioSet, scoreBacktest, type BenchScore, type ScenarioScore } from './detect-scenarios.ts';
 import { writeResultsSection } from './results-file.ts';
