@@ -98,6 +98,30 @@ describe('poissonCusum', () => {
     expect(poissonCusum(points, { ratio: 2, minRise: 0.1, floor: 0, threshold: Math.log(1e5) }).crossedAt >= 0).toBe(crosses);
   });
 
+  it('restarts once a settle window observes no more than expected: an ended rise leaves no sum', () => {
+    // Ten points of a rise, five quiet ones, then three of a trickle. At ratio 4 and an expectation
+    // of 0.5 a point of the rise adds 4 ln 4 - 1.5, a quiet one takes 1.5, one of the trickle adds
+    // 2 ln 4 - 1.5: the rise's sum outlasts the quiet points, unless they end the run.
+    const observed = [...Array<number>(10).fill(4), 0, 0, 0, 0, 0, 2, 2, 2];
+    const points = observed.map((o) => ({ observed: o, expected: 0.5 }));
+    const options = { ratio: 4, minRise: 0, floor: 0, threshold: Math.log(1e6) };
+    const rise = 4 * Math.log(4) - 1.5;
+    const trickle = 2 * Math.log(4) - 1.5;
+    const carried = poissonCusum(points, options);
+    expect(carried.value).toBeCloseTo(10 * rise - 5 * 1.5 + 3 * trickle, 10);
+    expect(carried.value).toBeGreaterThan(options.threshold);
+    expect(carried.runStart).toBe(0);
+    // Its peak is where the rise ended: the trickle does not lift the sum past it.
+    expect(carried.runPeakAt).toBe(9);
+    // The five quiet points observe 0 against 2.5 expected: the run ends at the last of them, and
+    // again at the trickle's first point (2 against 2.5); the sum restarts after it.
+    const settled = poissonCusum(points, { ...options, settleWindow: 5 });
+    expect(settled.value).toBeCloseTo(2 * trickle, 10);
+    expect(settled.runStart).toBe(16);
+    expect(settled.runPeakAt).toBe(17);
+    expect(settled.peak).toBeCloseTo(10 * rise, 10);
+  });
+
   it('leaves one event where almost nothing was expected to the tail test (floor)', () => {
     const points = [{ observed: 1, expected: 1e-6 }];
     const options = { ratio: 2, minRise: 0.5, threshold: Math.log(1e3) };

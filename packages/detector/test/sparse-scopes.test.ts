@@ -203,6 +203,26 @@ describe('a ramp in the busy prefix', () => {
   });
 });
 
+describe('a rise that ends', () => {
+  it('raises no trend and no block once it ended, though a few ordinary sessions follow', () => {
+    // An hour of pumped sessions into the busy prefix (its conversion collapses: a block), then
+    // normal traffic, and forty minutes on three stragglers that never verify: the sum the hour
+    // left decays by only the tested excess each minute, and those three lean the last quarter
+    // hour to the rise on their own.
+    const stragglers = new Set([100, 101, 103]);
+    const steps = replay(19, 130, {
+      extra: (i, next) => [
+        ...(i < 60 ? [{ ...BUSY, asn: 300, counters: counters(poisson(next, 1.5), 0) }] : []),
+        ...(stragglers.has(i) ? [{ ...BUSY, asn: 300, counters: counters(1, 0) }] : []),
+      ],
+    });
+    const lk = (f: Finding) => f.kind === 'volume_spike' && f.scope.country === 'LK';
+    expect(steps.some((s) => s.at <= 60 && s.findings.some((f) => lk(f) && f.action === 'block'))).toBe(true);
+    const late = steps.filter((s) => s.at > 100).flatMap((s) => s.findings.filter(lk).map((f) => [s.at, f.facts.test, f.action]));
+    expect(late).toEqual([]);
+  });
+});
+
 describe('a brute force', () => {
   it('is left out: its never-verified sessions raise no spike or drop in the victims country', () => {
     // Two guessing sessions a minute into the busy prefix, 40 failed codes each.

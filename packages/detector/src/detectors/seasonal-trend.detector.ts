@@ -25,6 +25,7 @@ export function detectSeasonalTrends(ctx: DetectionContext): Finding[] {
     minRise: config.trendFloorPerMinute,
     floor: config.trendFloorPerMinute,
     threshold: config.trendThreshold,
+    settleWindow: config.trendRisingMs / MS_PER_MINUTE,
   };
   const findings: Finding[] = [];
   for (const [series, span] of ctx.window(startMs, endMs)) {
@@ -47,11 +48,16 @@ export function detectSeasonalTrends(ctx: DetectionContext): Finding[] {
     }
     if (points.length < config.trendSpanMs / MS_PER_MINUTE) continue;
     const result = poissonCusum(points, options);
-    // Raised while the run is still on: over the threshold, and the last minutes on their own
-    // still lean to the rise. After an attack stops the sum only decays by the expectation each
-    // minute, which takes hours, and noise alone nudges it up every other minute.
+    // Raised while the run is still on: over the threshold, its peak (where the rise ended, as far
+    // as the sum can tell) within the last minutes, and those minutes on their own still leaning
+    // to the rise. After an attack stops the sum only decays by the tested excess each minute,
+    // which at a night hour takes a day, and a few ordinary sessions lean the last minutes to the
+    // rise again: a quarter hour back at the expectation restarts the sum (`settleWindow`), and
+    // short of that, a sum that has not passed its peak since is an excess that has ended.
     if (result.value < config.trendThreshold) continue;
-    const recent = poissonCusum(points.slice(-(config.trendRisingMs / MS_PER_MINUTE)), options);
+    const risingMinutes = config.trendRisingMs / MS_PER_MINUTE;
+    if (result.runPeakAt < points.length - risingMinutes) continue;
+    const recent = poissonCusum(points.slice(-risingMinutes), options);
     if (recent.peak < config.trendRisingThreshold) continue;
     const runFromMs = startMs + result.runStart * MS_PER_MINUTE;
     const run = points.slice(result.runStart);

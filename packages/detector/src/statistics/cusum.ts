@@ -2,7 +2,9 @@
  * One-sided Poisson CUSUM (Page's test): the log-likelihood ratio of counts at the alternative rate
  * against the expected rate, accumulated minute by minute and never below zero. A slow ramp adds a
  * little every minute; the sum crosses its threshold within the hour while hourly noise, which
- * moves the counts both ways, keeps resetting it.
+ * moves the counts both ways, keeps resetting it. A large excess that ends is the other way round:
+ * where little is expected, quiet points take little off its sum, so a window back at the
+ * expectation restarts it (`settleWindow`).
  */
 export interface CusumPoint {
   observed: number;
@@ -13,9 +15,12 @@ export interface CusumPoint {
 export interface CusumResult {
   /** The statistic after the last point. */
   value: number;
-  /** Highest value reached, and the index of the point where its run started (after the last reset). */
+  /** Highest value reached over all the points. */
   peak: number;
+  /** Index of the point where the current run started (the sum's last restart from zero). */
   runStart: number;
+  /** Index of the point where the current run reached its highest: where its rise ended, as far as the sum can tell. */
+  runPeakAt: number;
   /** Index of the first point at which the statistic crossed `threshold`, or -1. */
   crossedAt: number;
 }
@@ -31,27 +36,49 @@ export interface CusumOptions {
   floor: number;
   /** In log-likelihood units (ln of the odds it demands). */
   threshold: number;
+  /**
+   * The rise is over, and the sum restarts from zero, once this many points in a row observe no
+   * more than their (floored) expectation in all: the excess has ended. Without it, a sum that a
+   * large excess left decays only by the tested rise each point (slowly where little is expected)
+   * and a later trickle of ordinary counts rides on it.
+   */
+  settleWindow?: number;
 }
 
 /** Runs the CUSUM over `points`, oldest first. */
 export function poissonCusum(points: readonly CusumPoint[], options: CusumOptions): CusumResult {
-  const { ratio, minRise, floor, threshold } = options;
+  const { ratio, minRise, floor, threshold, settleWindow = 0 } = options;
+  const expectations = points.map((point) => Math.max(point.expected, floor, 1e-9));
+  // Observed minus expected over the last `settleWindow` points.
+  let recentExcess = 0;
   let value = 0;
   let start = 0;
   let peak = 0;
-  let peakStart = 0;
+  let runPeak = 0;
+  let runPeakAt = -1;
   let crossedAt = -1;
   for (const [i, point] of points.entries()) {
-    const expected = Math.max(point.expected, floor, 1e-9);
+    const expected = expectations[i] as number;
     const alternative = Math.max(expected * ratio, expected + minRise);
     const step = point.observed * Math.log(alternative / expected) - (alternative - expected);
-    if (value === 0) start = i;
+    if (value === 0) {
+      start = i;
+      runPeak = 0;
+      runPeakAt = -1;
+    }
     value = Math.max(0, value + step);
-    if (value > peak) {
-      peak = value;
-      peakStart = start;
+    if (settleWindow > 0) {
+      recentExcess += point.observed - expected;
+      const leaving = points[i - settleWindow];
+      if (leaving) recentExcess -= leaving.observed - (expectations[i - settleWindow] as number);
+      if (i >= settleWindow - 1 && recentExcess <= 0) value = 0;
+    }
+    peak = Math.max(peak, value);
+    if (value > runPeak) {
+      runPeak = value;
+      runPeakAt = i;
     }
     if (crossedAt < 0 && value >= threshold) crossedAt = i;
   }
-  return { value, peak, runStart: peakStart, crossedAt };
+  return { value, peak, runStart: start, runPeakAt, crossedAt };
 }
