@@ -39,8 +39,9 @@ export interface DetectorConfig {
    * unverified sessions to `trendRatio` times the seasonal expectation (and at least
    * `trendFloorPerMinute` more a minute, the least rate it takes seriously), raised while the sum
    * is over `trendThreshold` (log-likelihood units), has reached its peak within the last
-   * `trendRisingMs`, and those minutes alone reach `trendRisingThreshold`. A `trendRisingMs` with
-   * no more unverified sessions than expected ends the run and restarts the sum.
+   * `trendRisingMs`, and those minutes alone reach `trendRisingThreshold`. Once over the
+   * threshold, a `trendRisingMs` with no more unverified sessions than expected ends the run and
+   * restarts the sum.
    */
   trendRisingMs: number;
   trendRisingThreshold: number;
@@ -137,7 +138,7 @@ export const DEFAULT_DETECTOR_CONFIG: DetectorConfig = {
   trendThreshold: Math.log(1e6),
   // The last quarter hour must be twenty times likelier under the rise: an attack that stopped
   // leaves a sum that decays slowly but no longer grows by that much. A quarter hour at or under
-  // the expectation ends the run: the sum restarts from zero.
+  // the expectation ends a run that crossed: the sum restarts from zero.
   trendRisingMs: 15 * MINUTE,
   trendRisingThreshold: Math.log(20),
   // Hundreds of scopes are tested every minute: 99.9 % bounds and a drop of ten points keep the

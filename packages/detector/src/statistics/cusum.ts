@@ -3,8 +3,8 @@
  * against the expected rate, accumulated minute by minute and never below zero. A slow ramp adds a
  * little every minute; the sum crosses its threshold within the hour while hourly noise, which
  * moves the counts both ways, keeps resetting it. A large excess that ends is the other way round:
- * where little is expected, quiet points take little off its sum, so a window back at the
- * expectation restarts it (`settleWindow`).
+ * where little is expected, quiet points take little off its sum, so once it has crossed, a window
+ * back at the expectation restarts it (`settleWindow`).
  */
 export interface CusumPoint {
   observed: number;
@@ -37,10 +37,11 @@ export interface CusumOptions {
   /** In log-likelihood units (ln of the odds it demands). */
   threshold: number;
   /**
-   * The rise is over, and the sum restarts from zero, once this many points in a row observe no
-   * more than their (floored) expectation in all: the excess has ended. Without it, a sum that a
-   * large excess left decays only by the tested rise each point (slowly where little is expected)
-   * and a later trickle of ordinary counts rides on it.
+   * A run that crossed `threshold` is over, and the sum restarts from zero, once this many points
+   * in a row observe no more than their (floored) expectation in all: the excess has ended.
+   * Without it, a sum that a large excess left decays only by the tested rise each point (slowly
+   * where little is expected) and a later trickle of ordinary counts rides on it. A run still
+   * under the threshold is left to the test as it is, so a rise is found as soon as before.
    */
   settleWindow?: number;
 }
@@ -71,7 +72,7 @@ export function poissonCusum(points: readonly CusumPoint[], options: CusumOption
       recentExcess += point.observed - expected;
       const leaving = points[i - settleWindow];
       if (leaving) recentExcess -= leaving.observed - (expectations[i - settleWindow] as number);
-      if (i >= settleWindow - 1 && recentExcess <= 0) value = 0;
+      if (i >= settleWindow - 1 && recentExcess <= 0 && runPeak >= threshold) value = 0;
     }
     peak = Math.max(peak, value);
     if (value > runPeak) {
