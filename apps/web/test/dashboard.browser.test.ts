@@ -46,7 +46,8 @@ beforeAll(async () => {
     async prepare(store) {
       // Event time is now: the pages ask for "the last 24 h" on the real clock.
       const nowMs = Math.floor(Date.now() / MINUTE_MS) * MINUTE_MS;
-      const startMs = nowMs - 24 * 60 * MINUTE_MS;
+      // Three days: the detector trusts a volume baseline once it holds two whole days.
+      const startMs = nowMs - 3 * 24 * 60 * MINUTE_MS;
       const simulator = createSimulator({
         seed: 7,
         startMs,
