@@ -185,10 +185,11 @@ describe('a worker thread that dies with a batch', () => {
     const worker = workers.at(-1)!;
     const started = workers.length;
     const handOver = worker.postMessage.bind(worker);
-    // The worker is killed the moment it is handed the batch: mid-batch, nothing parsed yet.
+    // The worker is killed as it is handed the batch. Terminating first stops its JavaScript before
+    // the message can be read: handed over first, a 50-event batch could be answered before the kill.
     worker.postMessage = (message: unknown) => {
-      handOver(message);
       void worker.terminate();
+      handOver(message);
     };
     const sends = Array.from({ length: 50 }, (_, i) => sendEvent(900 + i, { event_id: `lost-${i}`, session_id: `lost-sess-${i}` }));
     const lost = await post('/v1/events/send', ndjson(sends), { 'content-type': 'application/x-ndjson' });
