@@ -52,6 +52,11 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const PROVIDER_DELAYS_MS = (process.env.BENCH_PROVIDER_MS ?? '0,300').split(',').map(Number);
 const BASELINE_TREE = process.env.BENCH_BASELINE ? resolve(process.env.BENCH_BASELINE) : undefined;
 const PROFILE_DIR = process.env.BENCH_CPU_PROFILE ? resolve(process.env.BENCH_CPU_PROFILE) : undefined;
+/**
+ * TOLLGATE_ROLES of the Tollgates under load (default: every role, as `npm start` runs). A deployment
+ * that cares for latency serves the proxy from `ingest,decide` nodes, with detection and alerting elsewhere.
+ */
+const ROLES = process.env.BENCH_ROLES;
 const SERVICE = `VA${'0'.repeat(31)}1`;
 const APP = 'proxybench';
 const MAX_ADDED_P99_MS = 2;
@@ -210,6 +215,7 @@ function startTollgate(entry: string, profileName: string | undefined, dataDir: 
       TOLLGATE_RULES_DIR: rules,
       TOLLGATE_EGRESS_ALLOW: '127.0.0.1',
       TOLLGATE_UPSTREAM_TWILIO_VERIFY: provider.url,
+      ...(ROLES !== undefined && { TOLLGATE_ROLES: ROLES }),
     },
     pinned,
   );
@@ -312,7 +318,7 @@ function profileSection(f: Figures, commit: string): string[] {
 
 function report(results: Figures[], pinned: boolean, loadBefore: string): string {
   const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
-  const command = `${BASELINE_TREE ? 'BENCH_BASELINE=DIR ' : ''}${PROFILE_DIR ? 'BENCH_CPU_PROFILE=bench/.profiles ' : ''}npm run bench:proxy`;
+  const command = `${ROLES === undefined ? '' : `BENCH_ROLES=${ROLES} `}${BASELINE_TREE ? 'BENCH_BASELINE=DIR ' : ''}${PROFILE_DIR ? 'BENCH_CPU_PROFILE=bench/.profiles ' : ''}npm run bench:proxy`;
   const lines = [
     `Command: \`${command}\` at ${commit} (${RUNS} alternating runs of ${DURATION_S} s each per provider speed and path, ${CONNECTIONS} connections, medians; ` +
       `${pinned ? 'load generator on one core, stand-in and Tollgate on the other' : 'not pinned'}). Load average ${loadBefore} before, ${loadAverage()} after.`,
