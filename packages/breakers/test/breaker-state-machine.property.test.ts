@@ -8,10 +8,10 @@ import {
   transition,
   type Breaker,
   type BreakerEvent,
-  type VelocityLimits,
 } from '../src/index.ts';
 import { HOUR_MS, MANUAL, MINUTE_MS, NOW_MS, openBreaker } from './fixtures/breakers.ts';
 import { REQUEST } from './fixtures/requests.ts';
+import { ALL_OFF } from './fixtures/velocity.ts';
 
 /** Events with times relative to "now", and how the sender's version relates to the breaker's. */
 type Step = {
@@ -61,22 +61,11 @@ const startArb: fc.Arbitrary<Breaker> = fc
   })
   .map(({ action, expiresAfterMs }) => openBreaker({ action, expiresAt: expiresAfterMs === null ? null : NOW_MS + expiresAfterMs }));
 
-const NO_VELOCITY: VelocityLimits = {
-  phone: null,
-  ip: null,
-  ipv4Subnet: null,
-  ipv6Subnet: null,
-  session: null,
-  app: null,
-  accountHour: null,
-  accountDay: null,
-};
-
 /** The decision the breaker alone produces for a covered request at `nowMs`. */
 function decisionOf(breaker: Breaker, nowMs: number) {
   const decider = createDecider({
     index: createBreakerIndex([breaker]),
-    limiter: createVelocityLimiter({ clock: () => nowMs, config: { defaults: NO_VELOCITY, apps: {} } }),
+    limiter: createVelocityLimiter({ clock: () => nowMs, config: { defaults: ALL_OFF, apps: {} } }),
     clock: () => nowMs,
     // Never a probe: a half-open breaker then acts like an open one, the strictest case.
     random: () => 1,
