@@ -13,6 +13,9 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
+// Tests that expect the server's own answer wait long enough for a loaded machine: the default 150 ms
+// budget is for production callers, and a missed budget would read as a fail-open allow here.
+const ANSWERED = 30_000;
 const request = { app: 'shop', flow: 'login' as const, phone: '+447400123456', ip: '203.0.113.7' };
 const json =
   (status: number, body: unknown): Handler =>
@@ -29,7 +32,7 @@ describe('decide()', () => {
       auth = String(req.headers.authorization);
       json(200, { decision: 'challenge', reasons: [{ code: 'velocity_phone', detail: 'x' }], breakers: [], retry_after_s: 30 })(req, res);
     };
-    const client = createTollgateClient({ baseUrl, apiKey: 'k1', failMode: 'open' });
+    const client = createTollgateClient({ baseUrl, apiKey: 'k1', failMode: 'open', timeoutMs: ANSWERED });
     expect(await client.decide(request)).toEqual({
       decision: 'challenge',
       reasons: [{ code: 'velocity_phone', detail: 'x' }],
@@ -71,7 +74,7 @@ describe('decide()', () => {
         json(200, answer)(req, res);
       });
     };
-    const client = createTollgateClient({ baseUrl, apiKey: 'k', failMode: 'open' });
+    const client = createTollgateClient({ baseUrl, apiKey: 'k', failMode: 'open', timeoutMs: ANSWERED });
     const sent = await client.decide({
       ...request,
       account_id: 'user-1',
@@ -90,7 +93,7 @@ describe('decide()', () => {
 
   it("rejects the caller's mistakes with the code and field", async () => {
     handler = json(400, { error: { code: 'TG_REQUEST_INVALID', message: 'phone: not valid', field: 'phone' } });
-    const client = createTollgateClient({ baseUrl, apiKey: 'k', failMode: 'open' });
+    const client = createTollgateClient({ baseUrl, apiKey: 'k', failMode: 'open', timeoutMs: ANSWERED });
     const error = await client.decide(request).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TollgateClientError);
     expect(error).toMatchObject({ code: 'TG_REQUEST_INVALID', status: 400, field: 'phone' });
