@@ -1,4 +1,5 @@
 import { EMPTY_TAG, SlotTable } from './slot-table.ts';
+import { hashString } from './string-hash.ts';
 
 /**
  * A map with a hard cap on keys, for per-phone, per-IP and per-session counters that attackers can
@@ -51,7 +52,8 @@ export function createCappedMap<V>(maxKeys: number, options: CappedMapOptions = 
     throw new RangeError(`maxKeys must be an integer >= ${GENERATIONS}, got ${maxKeys}`);
   }
   const generationCap = Math.floor(maxKeys / GENERATIONS);
-  const hashKey = options.hashKey ?? seededStringHash(randomSeed());
+  const seed = randomSeed();
+  const hashKey = options.hashKey ?? ((key: string) => hashString(key, seed));
   const table = new SlotTable();
   // Each key's tag is its generation; the old generation is `young - 1`, kept above the empty tag.
   let young = EMPTY_TAG + 2;
@@ -136,21 +138,4 @@ export function createCappedMap<V>(maxKeys: number, options: CappedMapOptions = 
 
 function randomSeed(): number {
   return globalThis.crypto.getRandomValues(new Uint32Array(1))[0]!;
-}
-
-/**
- * A seeded 32-bit string hash (multiply-xorshift per character, murmur3's finalizer at the end):
- * a few nanoseconds for the 64 characters of a phone hash.
- */
-function seededStringHash(seed: number): (key: string) => number {
-  return (key) => {
-    let h = seed ^ key.length;
-    for (let i = 0; i < key.length; i++) {
-      h = Math.imul(h ^ key.charCodeAt(i), 0x5bd1e995);
-      h ^= h >>> 15;
-    }
-    h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
-    h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
-    return (h ^ (h >>> 16)) | 0;
-  };
 }
