@@ -8,13 +8,11 @@ import { hashString } from './string-hash.ts';
  * dropped whole. Keys touched since the last turnover move to the young generation, so the working
  * set survives the way it would in an LRU.
  *
- * One open-addressing table holds both generations: each slot has the key's 32-bit hash and its
- * generation side by side in one typed array, the key and value beside each other in one array.
- * The decision path looks up keys it has mostly never seen (a new phone, IP, /24, session and
- * device per request): a miss then reads one or two slots of the typed array, one cache line,
- * where a `Map` per generation walked a bucket chain in each of two maps. A turnover lays the
- * surviving generation out afresh, so no slot is ever deleted and a probe stops at the first
- * empty slot.
+ * Both generations live in one open-addressing table (`SlotTable`), each key tagged with its
+ * generation: the decision path looks up keys it has mostly never seen (a new phone, IP, /24,
+ * session and device per request), and a miss then reads one cache line where a `Map` per
+ * generation walked a bucket chain in each of two maps. A turnover empties the old generation's
+ * slots in place.
  *
  * Dropping a live counter forgets sends, so `evicted` is counted: a rising count means the cap is
  * too small for the traffic, or someone is spraying keys to flush counters.

@@ -68,7 +68,7 @@ const stepArb: fc.Arbitrary<Step> = fc.record({
 
 /** Hashes that place keys well, badly, and all on one slot: answers must not depend on them. */
 const HASHES: [string, ((key: string) => number) | undefined][] = [
-  ['the seeded hash', undefined],
+  ['a hash seeded at random', undefined],
   ['a hash with four values', (key) => key.length % 4],
   ['one hash for every key', () => 7],
   ['a negative hash', (key) => -1 - key.charCodeAt(key.length - 1)],
