@@ -278,7 +278,10 @@ function requestsOf(runs: LoadResult[]): number {
   return runs.reduce((total, r) => total + r.requests, 0);
 }
 
-/** The `decide: CPU profile at <commit>` section: per request, the profiled servers' measured runs only. */
+/**
+ * The `decide: CPU profile` section: per request, the profiled servers' measured runs only. One
+ * heading whatever the commit (named in the body), so a new run replaces the last in place.
+ */
 function writeProfileSection(targets: Measured['targets'], loadBefore: string, loadAfter: string): void {
   const commit = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).stdout.trim() || 'unknown';
   const sections: { title: string; dir: string; target: Target }[] = [
@@ -297,7 +300,7 @@ function writeProfileSection(targets: Measured['targets'], loadBefore: string, l
     console.log(`${title}\n\n${tables}\n`);
     body.push('', `${title} (${fmtCount(requestsOf(target.runs))} requests):`, '', tables);
   }
-  writeResultsSection(`decide: CPU profile at ${commit}`, body.join('\n'));
+  writeResultsSection('decide: CPU profile', body.join('\n'));
 }
 
 /** Medians of the runs of each target, for the table and the verdict. */

@@ -1,3 +1,5 @@
+import { Agent, request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { SCOPES, type Scope } from '@tollgate/access';
@@ -700,4 +702,73 @@ describe('the key is checked before the body is read', () => {
       expectRefused(await server.app.inject({ ...inject, headers: { ...inject.headers, ...server.auth('ingest') } }), 403, 'TG_AUTH_SCOPE');
     },
   );
+});
+
+describe('a key remembered by its kept-alive connection', () => {
+  /** One kept-alive connection on loopback: each answer says which local port it came through. */
+  let agent: Agent;
+  let port: number;
+
+  beforeAll(async () => {
+    await server.app.listen({ host: '127.0.0.1', port: 0 });
+    port = (server.app.server.address() as AddressInfo).port;
+    agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  });
+  afterAll(() => agent.destroy());
+
+  function decideOver(authorization: string): Promise<{ localPort: number; statusCode: number; code: string | undefined }> {
+    const body = JSON.stringify({ app: 'authz-kept-alive', flow: 'login', phone: '+33612345678', ip: '203.0.113.9' });
+    return new Promise((resolve, reject) => {
+      const req = httpRequest(
+        {
+          agent,
+          host: '127.0.0.1',
+          port,
+          method: 'POST',
+          path: '/v1/decide',
+          headers: { authorization, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+        },
+        (res) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => (text += chunk));
+          res.on('end', () =>
+            resolve({
+              localPort: req.socket!.localPort!,
+              statusCode: res.statusCode!,
+              code: JSON.parse(text).error?.code as string | undefined,
+            }),
+          );
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
+  }
+
+  it('refuses a key on the very next request of the connection it served once revoked', async () => {
+    const key = await createKey(['decide'], 'authz-kept-alive');
+    const first = await decideOver(bearer(key.key));
+    const second = await decideOver(bearer(key.key));
+    expect([first.statusCode, second.statusCode]).toEqual([200, 200]);
+    const revoke = await server.app.inject({ method: 'DELETE', url: `/v1/keys/${key.id}`, headers: server.auth('admin') });
+    expect(revoke.statusCode).toBe(204);
+    const afterRevoke = await decideOver(bearer(key.key));
+    expect(afterRevoke.localPort).toBe(first.localPort);
+    expect({ status: afterRevoke.statusCode, code: afterRevoke.code }).toEqual({ status: 401, code: 'TG_AUTH_INVALID' });
+  });
+
+  it('checks each key a connection sends, not the one it sent first', async () => {
+    const allowed = await decideOver(bearer(server.keys.decide));
+    const other = await decideOver(bearer(server.keys.read));
+    const unknown = await decideOver(bearer(`${server.keys.decide.slice(0, -4)}AAAA`));
+    const again = await decideOver(bearer(server.keys.decide));
+    expect(new Set([allowed.localPort, other.localPort, unknown.localPort, again.localPort]).size).toBe(1);
+    expect([allowed, other, unknown, again].map((r) => [r.statusCode, r.code])).toEqual([
+      [200, undefined],
+      [403, 'TG_AUTH_SCOPE'],
+      [401, 'TG_AUTH_INVALID'],
+      [200, undefined],
+    ]);
+  });
 });

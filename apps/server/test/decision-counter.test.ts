@@ -60,4 +60,17 @@ describe('decision counter', () => {
     expect(await counter.flush()).toBe(2);
     expect(await totals(hourMs)).toEqual({ allowed: 2, challenged: 1, blocked: 1, shadow_blocked: 0 });
   });
+
+  it('keeps a row per scope among thousands of scopes that differ in one field each', async () => {
+    const minuteMs = START_MS + 6 * 60 * MINUTE_MS;
+    const counter = createDecisionCounter({ store, clock: () => minuteMs });
+    const scopes: DecisionScope[] = [];
+    for (let n = 0; n < 1_000; n++) {
+      scopes.push({ ...UK, asn: n }, { ...UK, prefix: `+44 ${n}` }, { ...PK, app: `shop-${n}` }, { ...PK, provider: `p${n}` });
+    }
+    for (const scope of scopes) counter.count(scope, 'allow', false);
+    for (const scope of scopes.slice(0, 500)) counter.count(scope, 'block', false);
+    expect(await counter.flush()).toBe(scopes.length);
+    expect(await totals(minuteMs)).toEqual({ allowed: scopes.length, challenged: 0, blocked: 500, shadow_blocked: 0 });
+  });
 });

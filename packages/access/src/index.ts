@@ -2,7 +2,7 @@ export { SCOPES, isScope } from './scopes.ts';
 export type { Scope } from './scopes.ts';
 export { ROLES, isRole, scopesOf } from './roles.ts';
 export type { Role } from './roles.ts';
-export { createKeyring } from './keyring.ts';
+export { createKeyring, sameInConstantTime } from './keyring.ts';
 export type { Principal, KeySummary, Keyring } from './keyring.ts';
 export { BOOTSTRAP_ADMIN_NAME, MIN_PASSWORD_LENGTH, createUsers } from './users.ts';
 export type { User, UserSummary, Users } from './users.ts';

@@ -26,6 +26,11 @@ export interface Keyring {
   list(): KeySummary[];
   /** Re-reads keys from the store (keys created by another instance or the CLI). */
   reload(): Promise<void>;
+  /**
+   * Changes whenever a key may have stopped being valid (a revocation here, a reload of what other
+   * instances did): whoever remembers a principal `authenticate` gave must ask again once it moves.
+   */
+  readonly generation: number;
 }
 
 // Keys look like tg_<id>_<secret>: the id finds the record without a scan, the secret is 256 bits.
@@ -51,17 +56,19 @@ export async function createKeyring(deps: {
   const adminHash = sha256(deps.adminKey);
   let records = new Map<string, Awaited<ReturnType<typeof listApiKeys>>[number]>();
   const verified = new Map<string, Principal>();
+  let generation = 0;
 
   async function reload(): Promise<void> {
     records = new Map((await listApiKeys(deps.store)).map((r) => [r.id, r]));
     verified.clear();
+    generation++;
   }
   await reload();
 
   return {
     authenticate(token) {
       const tokenHash = sha256Hex(token);
-      if (sameDigest(tokenHash, adminHash)) return ADMIN;
+      if (sameInConstantTime(tokenHash, adminHash)) return ADMIN;
       const known = verified.get(tokenHash);
       if (known) return known;
       const match = KEY_PATTERN.exec(token);
@@ -90,6 +97,7 @@ export async function createKeyring(deps: {
       await saveApiKey(deps.store, revoked);
       records.set(id, revoked);
       verified.clear();
+      generation++;
       return true;
     },
 
@@ -104,6 +112,10 @@ export async function createKeyring(deps: {
     },
 
     reload,
+
+    get generation() {
+      return generation;
+    },
   };
 }
 
@@ -118,8 +130,8 @@ function sha256Hex(text: string): string {
   return oneShotHash === undefined ? sha256(text) : oneShotHash('sha256', text, 'hex');
 }
 
-/** Two hex digests are equal, in a time that does not tell where they differ. */
-function sameDigest(a: string, b: string): boolean {
+/** Two strings (hex digests, Authorization headers) are equal, in a time that does not tell where they differ. */
+export function sameInConstantTime(a: string, b: string): boolean {
   let difference = a.length ^ b.length;
   for (let i = 0; i < a.length && i < b.length; i++) difference |= a.charCodeAt(i) ^ b.charCodeAt(i);
   return difference === 0;

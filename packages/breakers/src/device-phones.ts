@@ -4,10 +4,15 @@ import { FULL_DEVICE_PHONES } from './risk-signals.ts';
 /** How long a device's numbers are remembered: a phone farm cycles numbers within minutes, a family within days. */
 export const DEVICE_WINDOW_MS = 60 * 60_000;
 
+/**
+ * Phone hashes seen in the window, at most FULL_DEVICE_PHONES: beyond that the signal is full
+ * anyway. The first is a field and the rest an array made when a second phone asks: most devices
+ * ask for one number, and the table keeps every device's record for the collector to trace.
+ */
 interface DeviceNumbers {
   windowStartMs: number;
-  /** Phone hashes seen, at most FULL_DEVICE_PHONES: beyond that the signal is full anyway. */
-  phones: string[];
+  first: string;
+  others: string[] | undefined;
 }
 
 export interface DevicePhones {
@@ -26,17 +31,22 @@ export function createDevicePhones(maxDevices: number): DevicePhones {
     note(deviceId, phoneHash, nowMs) {
       const seen = devices.get(deviceId);
       if (seen === undefined) {
-        // Added without probing again (the get just missed), with its phone in place: an empty array
-        // and a push would reserve room for 17 hashes on every new device.
-        devices.addAbsent(deviceId, { windowStartMs: nowMs, phones: [phoneHash] });
+        // Added without probing again: the get just missed.
+        devices.addAbsent(deviceId, { windowStartMs: nowMs, first: phoneHash, others: undefined });
         return 1;
       }
       if (nowMs - seen.windowStartMs >= DEVICE_WINDOW_MS) {
         seen.windowStartMs = nowMs;
-        seen.phones.length = 0;
+        seen.first = phoneHash;
+        seen.others = undefined;
+        return 1;
       }
-      if (seen.phones.length < FULL_DEVICE_PHONES && !seen.phones.includes(phoneHash)) seen.phones.push(phoneHash);
-      return seen.phones.length;
+      const others = seen.others;
+      const count = 1 + (others === undefined ? 0 : others.length);
+      if (count >= FULL_DEVICE_PHONES || phoneHash === seen.first || others?.includes(phoneHash) === true) return count;
+      if (others === undefined) seen.others = [phoneHash];
+      else others.push(phoneHash);
+      return count + 1;
     },
   };
 }

@@ -11,4 +11,5 @@ export { readYaml } from './yaml-reader.ts';
 export type { Located, PolicyError, YamlReader } from './yaml-reader.ts';
 export { createCappedMap } from './capped-map.ts';
 export type { CappedMap } from './capped-map.ts';
+export { hashString } from './string-hash.ts';
 export { BREAKER_POLICY_FILE, BUDGETS_FILE, PROXY_FILE } from './rules-files.ts';
