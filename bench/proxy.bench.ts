@@ -6,8 +6,13 @@
  * both alike. Servers in child processes pinned to one core, the load generator to the other
  * (the stand-in shares its core with Tollgate in the proxied runs, as it would on one machine).
  * Measured at each provider speed of BENCH_PROVIDER_MS: a stand-in answering at once (the proxy's
- * CPU laid bare) and one answering as slowly as a real provider. Each proxied run also reads
- * Tollgate's event-loop delay (its /metrics histogram, reset by the scrape before the run).
+ * CPU laid bare) and one answering as slowly as a real provider. Two Tollgates of this tree: the
+ * headline one in the layout the README recommends for a proxying node (BENCH_ROLES, default
+ * `decide`: detection, alerting and the dashboard on another node), and one with every role, as
+ * `npm start` runs. Each proxied run also reads what load moves least: Tollgate's event-loop delay
+ * (its /metrics histogram, reset by the scrape before the run), its GC pauses (the same scrape's
+ * gc histogram), the CPU of its event-loop thread apart from its other threads (the embedded
+ * engine's, V8's), and how long the event-loop thread waited for its core (/proc schedstat).
  *
  * BENCH_BASELINE=DIR: the root of another checkout (an earlier commit from `git archive`, with a
  * node_modules that links this one's packages and its own workspace packages) whose Tollgate
@@ -18,11 +23,11 @@
  * Writes its section of bench/RESULTS.md. Targets: the proxy adds at most 2 ms at p99 and keeps at
  * least 60 % of the direct requests per second.
  */
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import autocannon from 'autocannon';
 import {
   addVelocityApp,
@@ -53,10 +58,11 @@ const PROVIDER_DELAYS_MS = (process.env.BENCH_PROVIDER_MS ?? '0,300').split(',')
 const BASELINE_TREE = process.env.BENCH_BASELINE ? resolve(process.env.BENCH_BASELINE) : undefined;
 const PROFILE_DIR = process.env.BENCH_CPU_PROFILE ? resolve(process.env.BENCH_CPU_PROFILE) : undefined;
 /**
- * TOLLGATE_ROLES of the Tollgates under load (default: every role, as `npm start` runs). A deployment
- * that cares for latency serves the proxy from `ingest,decide` nodes, with detection and alerting elsewhere.
+ * TOLLGATE_ROLES of the headline Tollgate and of BENCH_BASELINE's: the README's layout for a
+ * proxying node, `decide` (the proxy's routes and its recording), with detection, alerting and the
+ * dashboard on another node. The `all` path runs every role, as `npm start` does.
  */
-const ROLES = process.env.BENCH_ROLES;
+const ROLES = process.env.BENCH_ROLES ?? 'decide';
 const SERVICE = `VA${'0'.repeat(31)}1`;
 const APP = 'proxybench';
 const MAX_ADDED_P99_MS = 2;
@@ -88,7 +94,7 @@ const bodies = Array.from({ length: 50_000 }, (_, i) =>
   new URLSearchParams({ To: `+4474${String(10_000_000 + i * 37).slice(-8)}`, Channel: 'sms' }).toString(),
 );
 
-type PathName = 'direct' | 'proxied' | 'baseline';
+type PathName = 'direct' | 'proxied' | 'all' | 'baseline';
 
 /** One way to the stand-in: the URL the load goes to, the processes it costs, the Tollgate on it (none when direct). */
 interface Path {
@@ -112,8 +118,17 @@ interface Run {
   /** Tollgate's event-loop delay during the run, beyond the sampling tick: p99 and worst. */
   loopP99Ms: number | undefined;
   loopMaxMs: number | undefined;
+  /** Tollgate's threads: the event loop's CPU per request, its wait for the core and GC pauses per second of the run. */
+  threads: LoopThread | undefined;
   /** When the run went on, on the profile's clock. */
   window: SampleWindow;
+}
+
+/** What the event-loop thread of a Tollgate did over a run, apart from the process's other threads. */
+interface LoopThread {
+  loopCpuUs: number;
+  loopWaitMsPerS: number;
+  gcMsPerS: number;
 }
 
 const cpuOf = (servers: Server[]) => {
@@ -121,22 +136,44 @@ const cpuOf = (servers: Server[]) => {
   return each.some((ms) => ms === undefined) ? undefined : each.reduce<number>((sum, ms) => sum + ms!, 0);
 };
 
-/** Tollgate's event-loop delay histogram as prom-client reports it; each scrape resets it. */
-async function loopDelay(tollgate: Server): Promise<{ p99Ms: number; maxMs: number } | undefined> {
+interface Scrape {
+  /** Event-loop delay since the last scrape (prom-client resets its histogram on each), beyond the sampling tick. */
+  p99Ms: number | undefined;
+  maxMs: number | undefined;
+  /** GC pauses since the process started, every kind (the histogram's sum). */
+  gcMs: number;
+}
+
+/** Tollgate's event-loop delay histogram and GC pause total as prom-client reports them. */
+async function scrape(tollgate: Server): Promise<Scrape> {
   const response = await fetch(`${tollgate.url}/metrics`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } });
   const text = await response.text();
   const read = (name: string) => {
     const match = new RegExp(`^tollgate_nodejs_eventloop_lag_${name}_seconds (\\S+)$`, 'm').exec(text);
     return match === null ? undefined : Math.max(0, Number(match[1]) * 1_000 - LOOP_TICK_MS);
   };
-  const p99Ms = read('p99');
-  const maxMs = read('max');
-  return p99Ms === undefined || maxMs === undefined ? undefined : { p99Ms, maxMs };
+  const gcMs = [...text.matchAll(/^tollgate_nodejs_gc_duration_seconds_sum\{[^}]*\} (\S+)$/gm)].reduce(
+    (sum, m) => sum + Number(m[1]) * 1_000,
+    0,
+  );
+  return { p99Ms: read('p99'), maxMs: read('max'), gcMs };
+}
+
+/** CPU (ms) and time waiting for a core (ms) of a process's main thread, its event loop, when /proc tells them. */
+function loopThreadMs(child: ChildProcess): { cpuMs: number; waitMs: number } | undefined {
+  try {
+    // schedstat: time on the CPU, time runnable but waiting for it (ns), timeslices.
+    const [cpuNs, waitNs] = readFileSync(`/proc/${child.pid}/task/${child.pid}/schedstat`, 'utf8').split(' ').map(Number);
+    return { cpuMs: cpuNs! / 1e6, waitMs: waitNs! / 1e6 };
+  } catch {
+    return undefined;
+  }
 }
 
 async function load(path: Path): Promise<Run> {
   let i = 0;
-  if (path.tollgate !== undefined) await loopDelay(path.tollgate);
+  const scrapeBefore = path.tollgate === undefined ? undefined : await scrape(path.tollgate);
+  const loopBefore = path.tollgate === undefined ? undefined : loopThreadMs(path.tollgate.child);
   const cpuBefore = cpuOf(path.servers);
   const tollgateBefore = path.tollgate === undefined ? undefined : cpuOf([path.tollgate]);
   const fromUs = monotonicUs();
@@ -155,7 +192,17 @@ async function load(path: Path): Promise<Run> {
       : ((after - before) * 1_000) / result.requests.total;
   const cpuUs = perRequest(cpuBefore, cpuOf(path.servers));
   const tollgateCpuUs = path.tollgate === undefined ? undefined : perRequest(tollgateBefore, cpuOf([path.tollgate]));
-  const loop = path.tollgate === undefined ? undefined : await loopDelay(path.tollgate);
+  const loopAfter = path.tollgate === undefined ? undefined : loopThreadMs(path.tollgate.child);
+  const loop = path.tollgate === undefined ? undefined : await scrape(path.tollgate);
+  const seconds = (toUs - fromUs) / 1e6;
+  const threads =
+    loopBefore === undefined || loopAfter === undefined || loop === undefined || scrapeBefore === undefined
+      ? undefined
+      : {
+          loopCpuUs: perRequest(loopBefore.cpuMs, loopAfter.cpuMs) ?? 0,
+          loopWaitMsPerS: (loopAfter.waitMs - loopBefore.waitMs) / seconds,
+          gcMsPerS: (loop.gcMs - scrapeBefore.gcMs) / seconds,
+        };
   return {
     rps: result.requests.average,
     p99: result.latency.p99,
@@ -165,6 +212,7 @@ async function load(path: Path): Promise<Run> {
     tollgateCpuUs,
     loopP99Ms: loop?.p99Ms,
     loopMaxMs: loop?.maxMs,
+    threads,
     window: { fromUs, toUs },
   };
 }
@@ -176,6 +224,9 @@ interface Summary {
   tollgateCpuUs: number | undefined;
   loopP99Ms: number | undefined;
   loopMaxMs: number | undefined;
+  loopCpuUs: number | undefined;
+  loopWaitMsPerS: number | undefined;
+  gcMsPerS: number | undefined;
   /** Requests answered in the measured runs, to divide the profile by. */
   requests: number;
 }
@@ -201,12 +252,23 @@ function summarize(runs: Run[]): Summary {
     tollgateCpuUs: med((r) => r.tollgateCpuUs),
     loopP99Ms: med((r) => r.loopP99Ms),
     loopMaxMs: med((r) => r.loopMaxMs),
+    loopCpuUs: med((r) => r.threads?.loopCpuUs),
+    loopWaitMsPerS: med((r) => r.threads?.loopWaitMsPerS),
+    gcMsPerS: med((r) => r.threads?.gcMsPerS),
     requests: runs.reduce((sum, r) => sum + r.requests, 0),
   };
 }
 
-/** A Tollgate relaying to `provider` (`entry`: this tree's or the baseline's), profiled when asked. */
-function startTollgate(entry: string, profileName: string | undefined, dataDir: string, rules: string, provider: Server, pinned: boolean) {
+/** A Tollgate relaying to `provider` (`entry`: this tree's or the baseline's) with `roles` (undefined: every role), profiled when asked. */
+function startTollgate(
+  entry: string,
+  roles: string | undefined,
+  profileName: string | undefined,
+  dataDir: string,
+  rules: string,
+  provider: Server,
+  pinned: boolean,
+) {
   return start(
     profiledArgs(profileName === undefined ? undefined : PROFILE_DIR, profileName ?? '', [entry, 'serve']),
     {
@@ -215,7 +277,7 @@ function startTollgate(entry: string, profileName: string | undefined, dataDir: 
       TOLLGATE_RULES_DIR: rules,
       TOLLGATE_EGRESS_ALLOW: '127.0.0.1',
       TOLLGATE_UPSTREAM_TWILIO_VERIFY: provider.url,
-      ...(ROLES !== undefined && { TOLLGATE_ROLES: ROLES }),
+      ...(roles !== undefined && { TOLLGATE_ROLES: roles }),
     },
     pinned,
   );
@@ -230,14 +292,17 @@ async function measure(delayMs: number, pinned: boolean, rules: string, profile:
     const provider = await start([RUN_TS, STAND_IN], { STAND_IN_DELAY_MS: String(delayMs) }, pinned);
     servers.push(provider);
     paths.push({ name: 'direct', url: `${provider.url}${PATH}`, servers: [provider], tollgate: undefined, windows: [] });
-    const trees: [PathName, string][] = [
-      ['proxied', TOLLGATE],
-      ...(BASELINE_TREE === undefined ? [] : [['baseline', join(BASELINE_TREE, 'apps/cli/bin/tollgate.js')] as [PathName, string]]),
+    const trees: [PathName, string, string | undefined][] = [
+      ['proxied', TOLLGATE, ROLES],
+      ['all', TOLLGATE, undefined],
+      ...(BASELINE_TREE === undefined
+        ? []
+        : [['baseline', join(BASELINE_TREE, 'apps/cli/bin/tollgate.js'), ROLES] as [PathName, string, string]]),
     ];
-    for (const [name, entry] of trees) {
+    for (const [name, entry, roles] of trees) {
       const dataDir = mkdtempSync(join(tmpdir(), `tollgate-bench-proxy-${name}-`));
       dataDirs.push(dataDir);
-      const tollgate = await startTollgate(entry, profile ? name : undefined, dataDir, rules, provider, pinned);
+      const tollgate = await startTollgate(entry, roles, profile ? name : undefined, dataDir, rules, provider, pinned);
       servers.push(tollgate);
       paths.push({ name, url: `${tollgate.url}/twilio/verify${PATH}`, servers: [provider, tollgate], tollgate, windows: [] });
     }
@@ -275,8 +340,9 @@ async function measure(delayMs: number, pinned: boolean, rules: string, profile:
 
 const LABELS: Record<PathName, string> = {
   direct: 'direct to the stand-in',
-  proxied: "through Tollgate's proxy (decided, relayed, recorded)",
-  baseline: 'through the proxy of BENCH_BASELINE',
+  proxied: `through Tollgate's proxy (decided, relayed, recorded), roles ${ROLES}`,
+  all: "through Tollgate's proxy, every role on the node",
+  baseline: `through the proxy of BENCH_BASELINE, roles ${ROLES}`,
 };
 
 function tableRows(f: Figures): string[] {
@@ -286,31 +352,45 @@ function tableRows(f: Figures): string[] {
     .map((name) => {
       const s = f.paths[name]!;
       const loop = name === 'direct' ? '-' : `${num(s.loopP99Ms, 1)} / ${num(s.loopMaxMs, 1)}`;
-      return `| ${f.delayMs} ms | ${LABELS[name]} | ${num(s.rps)} | ${num(s.p99, 1)} | ${num(s.cpuUs)} | ${num(s.tollgateCpuUs)} | ${loop} |`;
+      return (
+        `| ${f.delayMs} ms | ${LABELS[name]} | ${num(s.rps)} | ${num(s.p99, 1)} | ${num(s.cpuUs)} | ${num(s.tollgateCpuUs)} | ` +
+        `${num(s.loopCpuUs)} | ${loop} | ${num(s.gcMsPerS, 1)} | ${num(s.loopWaitMsPerS, 1)} |`
+      );
     });
 }
 
+const signedMs = (ms: number) => `${ms >= 0 ? '+' : ''}${ms.toFixed(1)} ms`;
+
+/** The headline layout judged against both targets, every role on the node beside it. */
 function verdict(f: Figures): string {
   const direct = f.paths.direct!;
   const proxied = f.paths.proxied!;
   const share = proxied.rps / direct.rps;
   const addedP99 = proxied.p99 - direct.p99;
+  const all = f.paths.all;
+  const allRoles =
+    all === undefined
+      ? ''
+      : ` Every role on the node (as \`npm start\` runs): ${((all.rps / direct.rps) * 100).toFixed(0)} % of the direct requests/s, ${signedMs(all.p99 - direct.p99)} at p99.`;
   const judged = f.otherShare === undefined || f.otherShare <= MAX_OTHER_WORK_SHARE;
   const says = (ok: boolean) => (!judged ? 'not judged: other work on the machine' : ok ? 'met' : 'MISSED');
   const other = f.otherShare === undefined ? 'an unknown share' : `${(f.otherShare * 100).toFixed(0)} %`;
   return (
-    `Provider answering after ${f.delayMs} ms: the proxy keeps ${(share * 100).toFixed(0)} % of the direct requests/s (target >= ${MIN_RPS_SHARE * 100} %: ${says(share >= MIN_RPS_SHARE)}) ` +
-    `and adds ${addedP99.toFixed(1)} ms at p99 (target <= ${MAX_ADDED_P99_MS} ms: ${says(addedP99 <= MAX_ADDED_P99_MS)}); ` +
-    `errors and non-2xx answers: ${f.errors}; other work took ${other} of the machine's busy CPU.`
+    `Provider answering after ${f.delayMs} ms, roles ${ROLES}: the proxy keeps ${(share * 100).toFixed(0)} % of the direct requests/s (target >= ${MIN_RPS_SHARE * 100} %: ${says(share >= MIN_RPS_SHARE)}) ` +
+    `and adds ${signedMs(addedP99)} at p99 (target <= ${MAX_ADDED_P99_MS} ms: ${says(addedP99 <= MAX_ADDED_P99_MS)}); ` +
+    `errors and non-2xx answers: ${f.errors}; other work took ${other} of the machine's busy CPU.${allRoles}`
   );
 }
 
 function profileSection(f: Figures, commit: string): string[] {
   const lines: string[] = [];
-  for (const name of ['proxied', 'baseline'] as const) {
+  for (const name of ['proxied', 'all', 'baseline'] as const) {
     const tables = f.profiles[name];
     if (tables === undefined) continue;
-    const whose = name === 'proxied' ? `this tree (${commit})` : `BENCH_BASELINE (${BASELINE_TREE})`;
+    const whose =
+      name === 'baseline'
+        ? `BENCH_BASELINE (${BASELINE_TREE})`
+        : `this tree (${commit}), ${name === 'all' ? 'every role' : `roles ${ROLES}`}`;
     lines.push('', `Tollgate of ${whose}, provider answering after ${f.delayMs} ms, samples of its measured runs:`, '', tables);
   }
   return lines;
@@ -318,20 +398,23 @@ function profileSection(f: Figures, commit: string): string[] {
 
 function report(results: Figures[], pinned: boolean, loadBefore: string): string {
   const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
-  const command = `${ROLES === undefined ? '' : `BENCH_ROLES=${ROLES} `}${BASELINE_TREE ? 'BENCH_BASELINE=DIR ' : ''}${PROFILE_DIR ? 'BENCH_CPU_PROFILE=bench/.profiles ' : ''}npm run bench:proxy`;
+  const command = `${process.env.BENCH_ROLES === undefined ? '' : `BENCH_ROLES=${ROLES} `}${BASELINE_TREE ? 'BENCH_BASELINE=DIR ' : ''}${PROFILE_DIR ? 'BENCH_CPU_PROFILE=bench/.profiles ' : ''}npm run bench:proxy`;
   const lines = [
     `Command: \`${command}\` at ${commit} (${RUNS} alternating runs of ${DURATION_S} s each per provider speed and path, ${CONNECTIONS} connections, medians; ` +
       `${pinned ? 'load generator on one core, stand-in and Tollgate on the other' : 'not pinned'}). Load average ${loadBefore} before, ${loadAverage()} after.`,
     '',
-    '| provider answers after | path | req/s | p99 ms | CPU µs per request, stand-in and Tollgate | Tollgate alone | event-loop delay p99 / max ms |',
-    '| ---: | --- | ---: | ---: | ---: | ---: | ---: |',
+    '| provider answers after | path | req/s | p99 ms | CPU µs per request, stand-in and Tollgate | Tollgate alone | its event loop | event-loop delay p99 / max ms | GC pauses ms/s | event loop waited for its core ms/s |',
+    '| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...results.flatMap(tableRows),
     '',
     ...results.flatMap((f) => [verdict(f), '']),
     "A stand-in answering at once makes every request's time the proxy's own: two HTTP exchanges, the decision and the recording against one " +
       "bare answer, so its ratio is the proxy's CPU cost against a server that does nothing. A provider that takes as long as a real one " +
       '(Verify and Messages creates take a few hundred ms from most places) is what a service sees. The event-loop delay is what ' +
-      "Tollgate's /metrics histogram read over each run, beyond its 10 ms sampling tick (a stall of the loop shows here before it shows at p99).",
+      "Tollgate's /metrics histogram read over each run, beyond its 10 ms sampling tick (a stall of the loop shows here before it shows at p99). " +
+      "The event loop's CPU is its thread's alone (Tollgate alone less it: the embedded engine's inserts and merges, V8's helpers); " +
+      "GC pauses are the loop's own, from the same scrape; the wait for its core is the time the loop was ready to run while another thread, " +
+      "Tollgate's, the stand-in's or the machine's other work, held the core (/proc schedstat). These three move least with machine load.",
   ];
   const profiled = results.find((f) => Object.keys(f.profiles).length > 0);
   if (profiled !== undefined) {

@@ -30,6 +30,7 @@ import { createSharedDedup, dedupWindowFromEnv, type SharedDedup } from './share
 import { createSharedVerify, type SharedVerify } from './shared-verify.ts';
 import { observeVerifyOutcomes } from './decisions/verify-outcomes.ts';
 import { createReadiness } from './readiness.ts';
+import { createEngineThreadPriority } from './engine-thread-priority.ts';
 
 export interface PlatformOptions {
   env: NodeJS.ProcessEnv;
@@ -184,6 +185,27 @@ async function startProxy(store: Core['store'], env: NodeJS.ProcessEnv, egress: 
   return proxy;
 }
 
+/** The embedded engine's threads share this process's cores: the event loop comes first (none to lower on a server store). */
+async function lowerEngineThreads(store: Core['store'], logger: Logger) {
+  if (store.config.kind !== 'embedded') return undefined;
+  const priority = createEngineThreadPriority({ onError: (error) => logger.warn({ err: error }, 'engine threads left at their priority') });
+  await priority.start();
+  return priority;
+}
+
+/** A node that ingests without deciding still hands the verify outcomes it stores to the deciding nodes. */
+function ingestorSharingVerify(
+  env: NodeJS.ProcessEnv,
+  roles: ReadonlySet<NodeRole>,
+  core: Core,
+  policy: BreakerPolicy | undefined,
+  shareVerify: (local: VerifyLimiter) => VerifyLimiter,
+) {
+  if (!env.REDIS_URL || !roles.has('ingest') || roles.has('decide')) return core.ingestor;
+  const limits = (policy ?? DEFAULT_BREAKER_POLICY).verify;
+  return observeVerifyOutcomes(core.ingestor, shareVerify(createVerifyLimiter({ clock: Date.now, limits })), core.identity);
+}
+
 /** Shutdown: stop intake (the demo, then the API), then the runtimes, then flush the ingestor and close the store. */
 async function stopInOrder(parts: {
   keyReload: NodeJS.Timeout;
@@ -238,6 +260,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     throw error;
   });
   const { store, ingestor, dataDir } = core;
+  const enginePriority = await lowerEngineThreads(store, logger);
   if (core.minutesRepaired > 0) {
     logger.warn({ minutes: core.minutesRepaired }, 'previous process stopped uncleanly: rebuilt the rollup minutes it was writing');
   }
@@ -273,15 +296,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       verifySharing: () => shared.verify?.status(),
       eventDedup: { ingests: roles.has('ingest'), shared: shared.dedup },
     });
-    // A node that ingests without deciding still hands the verify outcomes it stores to the deciding nodes.
-    const collected =
-      env.REDIS_URL && roles.has('ingest') && !roles.has('decide')
-        ? observeVerifyOutcomes(
-            ingestor,
-            shareVerify(createVerifyLimiter({ clock: Date.now, limits: (policy ?? DEFAULT_BREAKER_POLICY).verify })),
-            core.identity,
-          )
-        : ingestor;
+    const collected = ingestorSharingVerify(env, roles, core, policy, shareVerify);
     const { adminKey, users, sessions, keyring } = access;
     const app = await buildApp({
       store,
@@ -326,11 +341,13 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       dataDir,
       roles,
       close() {
+        enginePriority?.stop();
         closing ??= stopInOrder({ keyReload, demo, app, proxy, detection, decisions, shared, alerting, egress, core: core! });
         return closing;
       },
     };
   } catch (error) {
+    enginePriority?.stop();
     await shared.verify?.close();
     await core.close();
     shared.dedup?.close();

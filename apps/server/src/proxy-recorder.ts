@@ -26,11 +26,13 @@ const MAX_QUEUED_EVENTS = 100_000;
 const KINDS = ['send', 'verify', 'receipt'] as const;
 /**
  * Events handed to the ingestor per turn of the event loop. The ingestor validates and normalizes
- * a submission in one go (about 25 µs a send): a second of busy proxied traffic submitted at once
- * held the loop, and every proxied answer waiting on it, for tens of ms. In chunks of 64 a turn
- * lasts about 2 ms, and the chunks still meet in one or two of the ingestor's group commits.
+ * a submission in one go (about 17 to 25 µs a send, profiled under bench:proxy): a second of busy
+ * proxied traffic submitted at once held the loop, and every proxied answer waiting on it, for
+ * tens of ms. In chunks of 16 a turn lasts under half a millisecond, below the 1 ms a proxied
+ * answer may wait on background work, and the chunks still meet in one or two of the ingestor's
+ * group commits.
  */
-const SUBMIT_CHUNK_EVENTS = 64;
+const SUBMIT_CHUNK_EVENTS = 16;
 
 export function createProxyRecorder(deps: {
   ingestor: Ingestor;
