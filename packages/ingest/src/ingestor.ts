@@ -33,7 +33,22 @@ export interface IngestorOptions {
   maxPendingEvents: number;
   /** Bound on sends remembered for attributing verifies, bills and receipts without a store query. */
   scopeIndexSize: number;
+  /** Rows a flush gathers from batches still being normalized before it writes (FLUSH_TARGET_ROWS). */
+  flushTargetRows: number;
+  /**
+   * Longest a flush waits for those batches, in ms; by default as long as the last flush took to
+   * write, so an acknowledgement waits at most one insert longer than it would without waiting.
+   */
+  maxFlushWaitMs?: number;
 }
+
+/**
+ * Rows a flush waits to gather while concurrent batches are still being normalized. Most of what
+ * the schema's views cost is paid per insert: the send schema takes about 25 us of CPU a row at
+ * inserts of 5,000 and 15 to 18 at inserts of 20,000 (bench/RESULTS.md, "ingest: what each view
+ * and index costs"), so four concurrent 5,000-event requests are cheaper written as one insert.
+ */
+export const FLUSH_TARGET_ROWS = 20_000;
 
 // A day covers how long services and providers retry; sizes keep the indexes to a few hundred MB.
 export const DEFAULT_INGEST_OPTIONS: IngestorOptions = {
@@ -41,6 +56,7 @@ export const DEFAULT_INGEST_OPTIONS: IngestorOptions = {
   dedupMaxIds: 8_000_000,
   maxPendingEvents: 200_000,
   scopeIndexSize: 2_000_000,
+  flushTargetRows: FLUSH_TARGET_ROWS,
 };
 
 // Sessions loaded at a restart: a resend or the verify of a code comes within minutes of the send.
@@ -102,8 +118,12 @@ export function createIngestor(deps: {
   const seen = byKind(() => new RecentMap<1>({ windowMs: options.dedupWindowMs, maxEntries: options.dedupMaxIds, clock }));
   const scopes = createSendScopes({ store, clock, maxEntries: options.scopeIndexSize });
   const claims = createFlushClaims(deps.ledger, seen);
-  const writer = createGroupCommit((batch) => writeFlush(batch), claims.release);
   const normalizing = createInFlight();
+  const writer = createGroupCommit((batch) => writeFlush(batch), claims.release, {
+    targetRows: options.flushTargetRows,
+    incoming: () => normalizing.events,
+    waitMs: (lastWriteMs) => options.maxFlushWaitMs ?? lastWriteMs,
+  });
 
   async function writeFlush(batch: Pending[]): Promise<void> {
     const fresh = dropDuplicates(batch, seen);
@@ -179,10 +199,12 @@ export function createIngestor(deps: {
       if (queued + items.length > options.maxPendingEvents && queued > 0) {
         return { ok: false, reason: 'overloaded', retryAfterS: RETRY_AFTER_S };
       }
-      // The rows join the group commit before the batch stops counting as normalizing, so close()
-      // finds every batch either still normalizing or queued for the writer.
-      const { rejected, written } = await normalizing.run(items.length, async () => {
+      // The rows join the group commit in the step that stops counting them as incoming, and the
+      // batch stays in flight until then, so close() finds every batch either still normalizing or
+      // queued for the writer, and a flush waiting for incoming rows never waits for rows already queued.
+      const { rejected, written } = await normalizing.run(items.length, async (handOff) => {
         const normalized = await normalizeBatch(kind, items);
+        handOff();
         return { rejected: normalized.rejected, written: normalized.rows.length === 0 ? undefined : writer.write(kind, normalized.rows) };
       });
       if (written === undefined) return { ok: true, accepted: 0, duplicates: 0, rejected };
@@ -206,14 +228,20 @@ function createInFlight() {
     get events() {
       return events;
     },
-    async run<T>(size: number, work: () => Promise<T>): Promise<T> {
+    /** Runs `work`, counting its events until it calls `handOff` (or ends). */
+    async run<T>(size: number, work: (handOff: () => void) => Promise<T>): Promise<T> {
       events += size;
-      const done = work();
+      let counted = true;
+      const handOff = () => {
+        if (counted) events -= size;
+        counted = false;
+      };
+      const done = work(handOff);
       running.add(done);
       try {
         return await done;
       } finally {
-        events -= size;
+        handOff();
         running.delete(done);
       }
     },
@@ -232,22 +260,64 @@ interface GroupCommit {
   close(): Promise<void>;
 }
 
+/** How long a flush waits for batches that are still being normalized to join it. */
+interface GatherPolicy {
+  /** Rows at which the flush stops waiting. */
+  targetRows: number;
+  /** Events of batches still being normalized: rows that will join the queue. */
+  incoming(): number;
+  /** The longest wait, given how long the last flush took to write (0 before the first). */
+  waitMs(lastWriteMs: number): number;
+}
+
 /**
  * One writer per process: requests that arrive while a flush is being written wait and are
- * written together by the next one, so concurrent requests make fewer, larger inserts. A failed
- * flush fails each of its requests (after `onFailure`), and the next flush goes on.
+ * written together by the next one, so concurrent requests make fewer, larger inserts. Before it
+ * writes, a flush short of `targetRows` waits for batches still being normalized, at most
+ * `waitMs`. A failed flush fails each of its requests (after `onFailure`), and the next flush goes on.
  */
-function createGroupCommit(writeFlush: (batch: Pending[]) => Promise<void>, onFailure: () => Promise<void>): GroupCommit {
+function createGroupCommit(
+  writeFlush: (batch: Pending[]) => Promise<void>,
+  onFailure: () => Promise<void>,
+  policy: GatherPolicy,
+): GroupCommit {
   let queue: Pending[] = [];
   let pending = 0;
   let flushing: Promise<void> | null = null;
   let closed = false;
+  let lastWriteMs = 0;
+  let arrived: (() => void) | null = null;
+
+  /** Resolves when a request's rows join the queue, or after `ms`. */
+  function nextArrival(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        arrived = null;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      arrived = done;
+    });
+  }
+
+  /** Waits for incoming batches while the queue (all of `pending` between flushes) is short of the target. */
+  async function gather(): Promise<void> {
+    const deadline = performance.now() + policy.waitMs(lastWriteMs);
+    while (pending < policy.targetRows && policy.incoming() > 0) {
+      const leftMs = deadline - performance.now();
+      if (leftMs <= 0) return;
+      await nextArrival(leftMs);
+    }
+  }
 
   async function flush(): Promise<void> {
     while (queue.length > 0) {
+      await gather();
       const batch = queue;
       queue = [];
       const eventsInBatch = batch.reduce((n, item) => n + item.rows.length, 0);
+      const started = performance.now();
       try {
         await writeFlush(batch);
       } catch (error) {
@@ -255,6 +325,7 @@ function createGroupCommit(writeFlush: (batch: Pending[]) => Promise<void>, onFa
         for (const item of batch) item.reject(error);
       } finally {
         pending -= eventsInBatch;
+        lastWriteMs = performance.now() - started;
       }
     }
   }
@@ -276,6 +347,7 @@ function createGroupCommit(writeFlush: (batch: Pending[]) => Promise<void>, onFa
       pending += rows.length;
       return new Promise((resolve, reject) => {
         queue.push({ kind, rows, resolve, reject });
+        arrived?.();
         kick();
       });
     },

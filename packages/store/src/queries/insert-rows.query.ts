@@ -6,6 +6,14 @@ import { RAW_TABLE } from '../tables.ts';
 import { toTsv } from '../tsv.ts';
 
 /**
+ * An insert's rows are not collapsed with each other on the way in: the collectors already dropped
+ * repeated events and each view groups by its table's key, so the pass that collapses equal keys
+ * of a new part (optimize_on_insert, on by default) finds nothing and costs the send schema about
+ * 1 us a row (bench/RESULTS.md, "ingest: what each view and index costs"). Merges collapse as before.
+ */
+const INSERT_SETTINGS = { optimize_on_insert: 0 } as const;
+
+/**
  * Inserts normalized rows of one kind in one statement. It resolves only once ClickHouse has
  * written the part, which is the moment the collectors may acknowledge the events. The embedded
  * engine takes TSV through its raw insert; a server takes JSONEachRow through the client.
@@ -14,14 +22,14 @@ export async function insertRows<K extends EventKind>(store: Store, kind: K, row
   if (rows.length === 0) return;
   if (store.rawInsert) {
     const columns = ROW_COLUMNS[kind] as readonly (keyof RowsByKind[K] & string)[];
-    await store.rawInsert(RAW_TABLE[kind], columns, toTsv(rows, columns));
+    await store.rawInsert(RAW_TABLE[kind], columns, toTsv(rows, columns), INSERT_SETTINGS);
     return;
   }
   await store.client.insert({
     table: RAW_TABLE[kind],
     values: rows,
     format: 'JSONEachRow',
-    clickhouse_settings: insertDeduplicationSettings(store.config, kind, rows),
+    clickhouse_settings: { ...INSERT_SETTINGS, ...insertDeduplicationSettings(store.config, kind, rows) },
   });
 }
 
