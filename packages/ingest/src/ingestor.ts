@@ -118,7 +118,8 @@ export function createIngestor(deps: {
   const seen = byKind(() => new RecentMap<1>({ windowMs: options.dedupWindowMs, maxEntries: options.dedupMaxIds, clock }));
   const scopes = createSendScopes({ store, clock, maxEntries: options.scopeIndexSize });
   const claims = createFlushClaims(deps.ledger, seen);
-  const normalizing = createInFlight();
+  // A batch that stops counting as incoming wakes a flush waiting for it, rows or none.
+  const normalizing = createInFlight(() => writer.wake());
   const writer = createGroupCommit((batch) => writeFlush(batch), claims.release, {
     targetRows: options.flushTargetRows,
     incoming: () => normalizing.events,
@@ -220,8 +221,11 @@ export function createIngestor(deps: {
   };
 }
 
-/** Batches being normalized between turns of the event loop: counted for backpressure, awaited by close. */
-function createInFlight() {
+/**
+ * Batches being normalized between turns of the event loop: counted for backpressure and as the
+ * group commit's incoming rows, awaited by close. `onHandOff` runs when a batch stops counting.
+ */
+function createInFlight(onHandOff: () => void) {
   let events = 0;
   const running = new Set<Promise<unknown>>();
   return {
@@ -233,8 +237,10 @@ function createInFlight() {
       events += size;
       let counted = true;
       const handOff = () => {
-        if (counted) events -= size;
+        if (!counted) return;
+        events -= size;
         counted = false;
+        onHandOff();
       };
       const done = work(handOff);
       running.add(done);
@@ -256,6 +262,8 @@ interface GroupCommit {
   write(kind: EventKind, rows: Pending['rows']): Promise<{ accepted: number; duplicates: number }>;
   readonly pendingEvents: number;
   readonly closed: boolean;
+  /** Ends a flush's wait for incoming batches early, to look again (one stopped counting without rows). */
+  wake(): void;
   /** Stops taking rows and waits until everything queued is written. */
   close(): Promise<void>;
 }
@@ -288,7 +296,7 @@ function createGroupCommit(
   let lastWriteMs = 0;
   let arrived: (() => void) | null = null;
 
-  /** Resolves when a request's rows join the queue, or after `ms`. */
+  /** Resolves when a request's rows join the queue or `wake` is called, or after `ms`. */
   function nextArrival(ms: number): Promise<void> {
     return new Promise((resolve) => {
       const done = () => {
@@ -356,6 +364,9 @@ function createGroupCommit(
     },
     get closed() {
       return closed;
+    },
+    wake() {
+      arrived?.();
     },
     async close() {
       closed = true;

@@ -318,6 +318,26 @@ describe('normalizing on the event loop', () => {
     ]);
   });
 
+  it('stops waiting for a batch whose every line was rejected', async () => {
+    // Without the batch saying it brings no rows, the flush would wait out the minute.
+    const inserts: number[] = [];
+    const ingestor = createIngestor({
+      store,
+      normalizers,
+      options: { maxFlushWaitMs: 60_000 },
+      metrics: { ...NO_METRICS, insertRows: (_kind, rows) => inserts.push(rows) },
+    });
+    await ingestor.submit('send', items([send('rejected-first', 's-rejected-first')]));
+    const [stored, rejected] = await Promise.all([
+      ingestor.submit('send', items(Array.from({ length: SIZES[0]! }, (_, i) => send(`rejected-${i}`, `s-rejected-${i}`)))),
+      ingestor.submit('send', items(Array.from({ length: SIZES[2]! }, () => ({ bad: true })))),
+    ]);
+    await ingestor.close();
+    expect(stored).toMatchObject({ accepted: SIZES[0] });
+    expect(rejected).toMatchObject({ accepted: 0 });
+    expect(inserts.slice(1)).toEqual([SIZES[0]]);
+  });
+
   it('writes what has arrived when waiting is not allowed', async () => {
     const inserts = await concurrentInserts('nowait', SIZES, { maxFlushWaitMs: 0 });
     expect(inserts[0]).toBe(SIZES[0]);
