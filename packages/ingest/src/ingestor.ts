@@ -1,6 +1,7 @@
 import type { EventKind, Rejection, RowsByKind, SendRow } from '@tollgate/events';
 import { insertRows, recentEventIds, type Store } from '@tollgate/store';
 import { setImmediate as nextTurn, setTimeout as wait } from 'node:timers/promises';
+import type { PreparingBatches } from './batch-preparer.ts';
 import { claimFlush, type EventIdLedger } from './event-id-ledger.ts';
 import { NO_METRICS, type IngestMetrics } from './ingest-metrics.ts';
 import { RecentMap } from './recent-map.ts';
@@ -110,6 +111,8 @@ export function createIngestor(deps: {
   options?: Partial<IngestorOptions>;
   /** Event ids shared with the deployment's other ingest nodes; without it, dedup is this process's window only. */
   ledger?: EventIdLedger;
+  /** Batches being prepared on worker threads, which a flush waits for as for batches normalized here. */
+  preparing?: PreparingBatches;
 }): Ingestor {
   const { store, normalizers } = deps;
   const clock = deps.clock ?? Date.now;
@@ -120,11 +123,15 @@ export function createIngestor(deps: {
   const claims = createFlushClaims(deps.ledger, seen);
   // A batch that stops counting as incoming wakes a flush waiting for it, rows or none.
   const normalizing = createInFlight(() => writer.wake());
+  const preparing = deps.preparing;
   const writer = createGroupCommit((batch) => writeFlush(batch), claims.release, {
     targetRows: options.flushTargetRows,
-    incoming: () => normalizing.events,
+    incoming: () => normalizing.events + (preparing?.count ?? 0),
     waitMs: (lastWriteMs) => options.maxFlushWaitMs ?? lastWriteMs,
   });
+  // A prepared batch is submitted in its request's next steps, and its rows then wake the flush; a
+  // batch refused whole never is, so the flush looks again on the next turn.
+  preparing?.onSettled(() => void nextTurn().then(() => writer.wake()));
 
   async function writeFlush(batch: Pending[]): Promise<void> {
     const fresh = dropDuplicates(batch, seen);
