@@ -34,7 +34,7 @@ export interface IngestorOptions {
   maxPendingEvents: number;
   /** Bound on sends remembered for attributing verifies, bills and receipts without a store query. */
   scopeIndexSize: number;
-  /** Rows a flush gathers from batches still being normalized before it writes (FLUSH_TARGET_ROWS). */
+  /** Rows at which a flush stops waiting for batches still being normalized (FLUSH_TARGET_ROWS). */
   flushTargetRows: number;
   /**
    * Longest a flush waits for those batches, in ms; by default as long as the last flush took to
@@ -44,10 +44,10 @@ export interface IngestorOptions {
 }
 
 /**
- * Rows a flush waits to gather while concurrent batches are still being normalized. Most of what
+ * Rows at which a flush stops waiting for concurrent batches still being normalized. Most of what
  * the schema's views cost is paid per insert: the send schema takes about 25 us of CPU a row at
  * inserts of 5,000 and 15 to 18 at inserts of 20,000 (bench/RESULTS.md, "ingest: what each view
- * and index costs"), so four concurrent 5,000-event requests are cheaper written as one insert.
+ * and index costs"), so concurrent 5,000-event requests are cheaper written together.
  */
 export const FLUSH_TARGET_ROWS = 20_000;
 
@@ -126,7 +126,7 @@ export function createIngestor(deps: {
   const preparing = deps.preparing;
   const writer = createGroupCommit((batch) => writeFlush(batch), claims.release, {
     targetRows: options.flushTargetRows,
-    incoming: () => normalizing.events + (preparing?.count ?? 0),
+    incomingBatches: () => normalizing.batches + (preparing?.count ?? 0),
     waitMs: (lastWriteMs) => options.maxFlushWaitMs ?? lastWriteMs,
   });
   // A prepared batch is submitted in its request's next steps, and its rows then wake the flush; a
@@ -234,18 +234,24 @@ export function createIngestor(deps: {
  */
 function createInFlight(onHandOff: () => void) {
   let events = 0;
+  let batches = 0;
   const running = new Set<Promise<unknown>>();
   return {
     get events() {
       return events;
     },
+    get batches() {
+      return batches;
+    },
     /** Runs `work`, counting its events until it calls `handOff` (or ends). */
     async run<T>(size: number, work: (handOff: () => void) => Promise<T>): Promise<T> {
       events += size;
+      batches++;
       let counted = true;
       const handOff = () => {
         if (!counted) return;
         events -= size;
+        batches--;
         counted = false;
         onHandOff();
       };
@@ -275,12 +281,16 @@ interface GroupCommit {
   close(): Promise<void>;
 }
 
-/** How long a flush waits for batches that are still being normalized to join it. */
+/**
+ * How long a flush waits for batches that are still being normalized to join it: until it holds
+ * `targetRows`, or as many batches as are still on their way (the rest are normalized while it is
+ * written, so the event loop and the engine keep working side by side), or `waitMs` has passed.
+ */
 interface GatherPolicy {
   /** Rows at which the flush stops waiting. */
   targetRows: number;
-  /** Events of batches still being normalized: rows that will join the queue. */
-  incoming(): number;
+  /** Batches still being normalized (or prepared on worker threads), whose rows will join the queue. */
+  incomingBatches(): number;
   /** The longest wait, given how long the last flush took to write (0 before the first). */
   waitMs(lastWriteMs: number): number;
 }
@@ -288,8 +298,8 @@ interface GatherPolicy {
 /**
  * One writer per process: requests that arrive while a flush is being written wait and are
  * written together by the next one, so concurrent requests make fewer, larger inserts. Before it
- * writes, a flush short of `targetRows` waits for batches still being normalized, at most
- * `waitMs`. A failed flush fails each of its requests (after `onFailure`), and the next flush goes on.
+ * writes, a flush waits for batches still being normalized as `policy` says. A failed flush
+ * fails each of its requests (after `onFailure`), and the next flush goes on.
  */
 function createGroupCommit(
   writeFlush: (batch: Pending[]) => Promise<void>,
@@ -316,10 +326,13 @@ function createGroupCommit(
     });
   }
 
-  /** Waits for incoming batches while the queue (all of `pending` between flushes) is short of the target. */
+  /**
+   * Waits for incoming batches while the queue (all of `pending` between flushes) is short of the
+   * target rows and holds fewer batches than are still incoming.
+   */
   async function gather(): Promise<void> {
     const deadline = performance.now() + policy.waitMs(lastWriteMs);
-    while (pending < policy.targetRows && policy.incoming() > 0) {
+    while (pending < policy.targetRows && queue.length < policy.incomingBatches()) {
       const leftMs = deadline - performance.now();
       if (leftMs <= 0) return;
       await nextArrival(leftMs);
