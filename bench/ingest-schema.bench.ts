@@ -1,8 +1,8 @@
 /**
  * What each part of the send schema costs an insert (`npm run bench:ingest-schema`): the same
  * prepared send rows (the simulator's, normalized as the collectors do) inserted in batches of
- * 5,000 through `insertRows` into stores that differ by one part each, from the migrated schema
- * down to a plain MergeTree table of the same columns. The difference of two neighbouring stages'
+ * 5,000 and of 20,000 (the group commit's target) through `insertRows` into stores that differ by
+ * one part each, from the migrated schema down to a plain MergeTree table of the same columns. The difference of two neighbouring stages'
  * CPU time per row (the process's, all threads) is what the part removed between them costs a row. Stages alternate within
  * each round so machine noise hits all alike; each stage starts on a fresh data directory.
  * Writes the `ingest: what each view and index costs` section of bench/RESULTS.md.
@@ -11,14 +11,16 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHasher, createNormalizer, loadAsnDatabase, ROW_COLUMNS, type SendRow } from '@tollgate/events';
+import { FLUSH_TARGET_ROWS } from '@tollgate/ingest';
 import { createStore, DEFAULT_RETENTION, insertRows, migrate, type Store } from '@tollgate/store';
 import { createSimulator } from '@tollgate/simulator';
 import { toTsv } from '../packages/store/src/tsv.ts';
 import { median, writeResultsSection } from './results-file.ts';
 
-const EVENTS = Number(process.env.BENCH_EVENTS ?? 50_000);
+const EVENTS = Number(process.env.BENCH_EVENTS ?? 60_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
-const BATCH = Number(process.env.BENCH_BATCH ?? 5_000);
+/** Rows per insert: a request's batch, and the group commit's target (FLUSH_TARGET_ROWS). */
+const BATCHES = (process.env.BENCH_BATCHES ?? `5000,${FLUSH_TARGET_ROWS}`).split(',').map(Number);
 
 interface Stage {
   name: string;
@@ -30,7 +32,12 @@ interface Stage {
 
 /** Each stage removes one more part than the one before it. */
 const STAGES: Stage[] = [
-  { name: 'migrated schema (sends_raw, traffic_1m with its projection, traffic_1h, traffic_1d)', ddl: [] },
+  {
+    name: "migrated schema, each insert collapsing its equal keys (optimize_on_insert, the engine's default, as before d4c27f5)",
+    ddl: [],
+    table: 'sends_raw',
+  },
+  { name: 'migrated schema (sends_raw, traffic_1m with its projection, traffic_1h, traffic_1d), as insertRows writes', ddl: [] },
   { name: 'without the daily view (traffic_1d_mv)', ddl: ['DROP VIEW traffic_1d_mv'] },
   { name: 'without the hourly view (traffic_1h_mv)', ddl: ['DROP VIEW traffic_1d_mv', 'DROP VIEW traffic_1h_mv'] },
   {
@@ -96,14 +103,14 @@ async function insertInto(store: Store, table: string | undefined, rows: SendRow
  * own) per row inserted, for one stage on a fresh store. CPU rather than wall time: with other work
  * on the machine, wall time measures the queue for the cores more than the insert.
  */
-async function stageUsPerRow(stage: Stage, rows: SendRow[]): Promise<number> {
+async function stageUsPerRow(stage: Stage, rows: SendRow[], batch: number): Promise<number> {
   const dataDir = mkdtempSync(join(tmpdir(), 'tollgate-bench-schema-'));
   const store = createStore({ kind: 'embedded', dataDir });
   try {
     await migrate(store, DEFAULT_RETENTION);
     for (const query of stage.ddl) await store.client.command({ query });
     const before = process.cpuUsage();
-    for (let i = 0; i < rows.length; i += BATCH) await insertInto(store, stage.table, rows.slice(i, i + BATCH));
+    for (let i = 0; i < rows.length; i += batch) await insertInto(store, stage.table, rows.slice(i, i + batch));
     const cpu = process.cpuUsage(before);
     return (cpu.user + cpu.system) / rows.length;
   } finally {
@@ -112,25 +119,23 @@ async function stageUsPerRow(stage: Stage, rows: SendRow[]): Promise<number> {
   }
 }
 
-async function main(): Promise<void> {
-  const rows = await sendRows();
-  const loadBefore = loadavg()
-    .map((n) => n.toFixed(2))
-    .join(', ');
+/** Each stage's CPU per row at one insert size, stages alternating within each round. */
+async function measure(rows: SendRow[], batch: number): Promise<number[][]> {
   const samples = STAGES.map(() => [] as number[]);
   for (let run = 0; run < RUNS; run++) {
     const line: string[] = [];
     for (let s = 0; s < STAGES.length; s++) {
-      samples[s]!.push(await stageUsPerRow(STAGES[s]!, rows));
+      samples[s]!.push(await stageUsPerRow(STAGES[s]!, rows, batch));
       line.push(`${s}: ${samples[s]![run]!.toFixed(1)} us/row`);
     }
-    console.error(`run ${run + 1}/${RUNS}: ${line.join(', ')}`);
+    console.error(`inserts of ${batch}, run ${run + 1}/${RUNS}: ${line.join(', ')}`);
   }
-  const loadAfter = loadavg()
-    .map((n) => n.toFixed(2))
-    .join(', ');
+  return samples;
+}
+
+function stageTable(samples: number[][]): string {
   const medians = samples.map(median);
-  const table = [
+  return [
     '| stage (each without the part the row before it names) | CPU per row, us (median) | rows/s of one core | the part removed costs a row, us | each run, us |',
     '| --- | --- | --- | --- | --- |',
     ...STAGES.map((stage, s) => {
@@ -138,19 +143,33 @@ async function main(): Promise<void> {
       return `| ${stage.name} | ${medians[s]!.toFixed(1)} | ${Math.round(1e6 / medians[s]!).toLocaleString('en-US')} | ${removed} | ${samples[s]!.map((v) => v.toFixed(1)).join(', ')} |`;
     }),
   ].join('\n');
-  console.log(table);
+}
+
+async function main(): Promise<void> {
+  const rows = await sendRows();
+  const load = () =>
+    loadavg()
+      .map((n) => n.toFixed(2))
+      .join(', ');
+  const loadBefore = load();
+  const tables: string[] = [];
+  for (const batch of BATCHES) {
+    const table = stageTable(await measure(rows, batch));
+    console.log(table);
+    tables.push(`Inserts of ${batch.toLocaleString('en-US')} rows:`, '', table, '');
+  }
   writeResultsSection(
     'ingest: what each view and index costs',
     [
-      `Command: \`npm run bench:ingest-schema\` (${EVENTS.toLocaleString('en-US')} simulated send rows, batches of ${BATCH} through insertRows, ${RUNS} rounds of alternating stages, each on a fresh embedded store migrated to the current schema and then stripped of one more part; \`BENCH_EVENTS\`, \`BENCH_RUNS\` change the size).`,
-      `Measured ${new Date().toISOString().slice(0, 10)} on ${process.platform} ${process.arch}, Node ${process.version}, 2 cores shared with other work; load average (1, 5, 15 min) ${loadBefore} before, ${loadAfter} after.`,
+      `Command: \`npm run bench:ingest-schema\` (${EVENTS.toLocaleString('en-US')} simulated send rows, inserts of ${BATCHES.map((b) => b.toLocaleString('en-US')).join(' and of ')} rows through insertRows, ${RUNS} rounds of alternating stages, each on a fresh embedded store migrated to the current schema and then stripped of one more part; \`BENCH_EVENTS\`, \`BENCH_RUNS\`, \`BENCH_BATCHES\` change the size).`,
+      `Measured ${new Date().toISOString().slice(0, 10)} on ${process.platform} ${process.arch}, Node ${process.version}, 2 cores shared with other work; load average (1, 5, 15 min) ${loadBefore} before, ${load()} after.`,
       '',
-      table,
-      '',
+      ...tables,
       'Reading: CPU time of the whole process (the embedded engine inserts, aggregates and merges in its own threads) per row',
       'while the batches were inserted; merges still running when the last insert returns are left out alike in every stage.',
       'The fourth column is the difference of neighbouring medians: what the part costs each inserted row (a negative or tiny',
-      'figure is within the noise). The last row is the floor of the engine for these rows and this batch size.',
+      'figure is within the noise). The last row is the floor of the engine for these rows and this insert size. The first',
+      'row is the raw insert without the settings insertRows gives it.',
     ].join('\n'),
   );
 }

@@ -14,6 +14,7 @@ import {
 import {
   createIngestor,
   createNormalizerPool,
+  createPreparingBatches,
   PARSE_ON_EVENT_LOOP,
   type BatchPreparer,
   type EventIdLedger,
@@ -91,6 +92,7 @@ export async function openCore(
     const hasher = createHasher(key);
     const asn = loadAsnDatabase();
     const normalizer = createNormalizer({ hasher, asn });
+    const preparing = createPreparingBatches();
     const ingestor = createIngestor({
       store,
       normalizers: {
@@ -103,12 +105,15 @@ export async function openCore(
       clock: deps.clock,
       options: deps.ingest,
       ledger: deps.ledger,
+      preparing,
     });
     await ingestor.warm();
     const workers = deps.ingestWorkers ?? 0;
     const batches =
       workers > 0
-        ? await createNormalizerPool({ size: workers, hmacKey: key, clock: deps.clock ?? Date.now, onWorker: deps.onIngestWorker })
+        ? preparing.around(
+            await createNormalizerPool({ size: workers, hmacKey: key, clock: deps.clock ?? Date.now, onWorker: deps.onIngestWorker }),
+          )
         : PARSE_ON_EVENT_LOOP;
     return {
       dataDir,

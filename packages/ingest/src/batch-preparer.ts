@@ -37,3 +37,42 @@ export const PARSE_ON_EVENT_LOOP: BatchPreparer = {
   },
   async close() {},
 };
+
+/** Batches a preparer is working on off the event loop. */
+export interface PreparingBatches {
+  readonly count: number;
+  /** Calls `listener` each time a batch is prepared or fails. */
+  onSettled(listener: () => void): void;
+}
+
+/**
+ * Counts the batches of the preparers it wraps while they are prepared, so the ingestor's group
+ * commit (its `preparing` dependency) waits for batches on worker threads as it does for batches
+ * normalized on the event loop, and makes the same larger inserts.
+ */
+export function createPreparingBatches(): PreparingBatches & { around(preparer: BatchPreparer): BatchPreparer } {
+  let count = 0;
+  const listeners: (() => void)[] = [];
+  return {
+    get count() {
+      return count;
+    },
+    onSettled(listener) {
+      listeners.push(listener);
+    },
+    around(preparer) {
+      return {
+        async prepare(kind, body, format) {
+          count++;
+          try {
+            return await preparer.prepare(kind, body, format);
+          } finally {
+            count--;
+            for (const listener of listeners) listener();
+          }
+        },
+        close: () => preparer.close(),
+      };
+    },
+  };
+}

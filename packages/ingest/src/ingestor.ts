@@ -1,6 +1,7 @@
 import type { EventKind, Rejection, RowsByKind, SendRow } from '@tollgate/events';
 import { insertRows, recentEventIds, type Store } from '@tollgate/store';
 import { setImmediate as nextTurn, setTimeout as wait } from 'node:timers/promises';
+import type { PreparingBatches } from './batch-preparer.ts';
 import { claimFlush, type EventIdLedger } from './event-id-ledger.ts';
 import { NO_METRICS, type IngestMetrics } from './ingest-metrics.ts';
 import { RecentMap } from './recent-map.ts';
@@ -33,7 +34,22 @@ export interface IngestorOptions {
   maxPendingEvents: number;
   /** Bound on sends remembered for attributing verifies, bills and receipts without a store query. */
   scopeIndexSize: number;
+  /** Rows at which a flush stops waiting for batches still being normalized (FLUSH_TARGET_ROWS). */
+  flushTargetRows: number;
+  /**
+   * Longest a flush waits for those batches, in ms; by default as long as the last flush took to
+   * write, so an acknowledgement waits at most one insert longer than it would without waiting.
+   */
+  maxFlushWaitMs?: number;
 }
+
+/**
+ * Rows at which a flush stops waiting for concurrent batches still being normalized. Most of what
+ * the schema's views cost is paid per insert: the send schema takes about 25 us of CPU a row at
+ * inserts of 5,000 and 15 to 18 at inserts of 20,000 (bench/RESULTS.md, "ingest: what each view
+ * and index costs"), so concurrent 5,000-event requests are cheaper written together.
+ */
+export const FLUSH_TARGET_ROWS = 20_000;
 
 // A day covers how long services and providers retry; sizes keep the indexes to a few hundred MB.
 export const DEFAULT_INGEST_OPTIONS: IngestorOptions = {
@@ -41,6 +57,7 @@ export const DEFAULT_INGEST_OPTIONS: IngestorOptions = {
   dedupMaxIds: 8_000_000,
   maxPendingEvents: 200_000,
   scopeIndexSize: 2_000_000,
+  flushTargetRows: FLUSH_TARGET_ROWS,
 };
 
 // Sessions loaded at a restart: a resend or the verify of a code comes within minutes of the send.
@@ -94,6 +111,8 @@ export function createIngestor(deps: {
   options?: Partial<IngestorOptions>;
   /** Event ids shared with the deployment's other ingest nodes; without it, dedup is this process's window only. */
   ledger?: EventIdLedger;
+  /** Batches being prepared on worker threads, which a flush waits for as for batches normalized here. */
+  preparing?: PreparingBatches;
 }): Ingestor {
   const { store, normalizers } = deps;
   const clock = deps.clock ?? Date.now;
@@ -102,8 +121,17 @@ export function createIngestor(deps: {
   const seen = byKind(() => new RecentMap<1>({ windowMs: options.dedupWindowMs, maxEntries: options.dedupMaxIds, clock }));
   const scopes = createSendScopes({ store, clock, maxEntries: options.scopeIndexSize });
   const claims = createFlushClaims(deps.ledger, seen);
-  const writer = createGroupCommit((batch) => writeFlush(batch), claims.release);
-  const normalizing = createInFlight();
+  // A batch that stops counting as incoming wakes a flush waiting for it, rows or none.
+  const normalizing = createInFlight(() => writer.wake());
+  const preparing = deps.preparing;
+  const writer = createGroupCommit((batch) => writeFlush(batch), claims.release, {
+    targetRows: options.flushTargetRows,
+    incomingBatches: () => normalizing.batches + (preparing?.count ?? 0),
+    waitMs: (lastWriteMs) => options.maxFlushWaitMs ?? lastWriteMs,
+  });
+  // A prepared batch is submitted in its request's next steps, and its rows then wake the flush; a
+  // batch refused whole never is, so the flush looks again on the next turn.
+  preparing?.onSettled(() => void nextTurn().then(() => writer.wake()));
 
   async function writeFlush(batch: Pending[]): Promise<void> {
     const fresh = dropDuplicates(batch, seen);
@@ -179,10 +207,12 @@ export function createIngestor(deps: {
       if (queued + items.length > options.maxPendingEvents && queued > 0) {
         return { ok: false, reason: 'overloaded', retryAfterS: RETRY_AFTER_S };
       }
-      // The rows join the group commit before the batch stops counting as normalizing, so close()
-      // finds every batch either still normalizing or queued for the writer.
-      const { rejected, written } = await normalizing.run(items.length, async () => {
+      // The rows join the group commit in the step that stops counting them as incoming, and the
+      // batch stays in flight until then, so close() finds every batch either still normalizing or
+      // queued for the writer, and a flush waiting for incoming rows never waits for rows already queued.
+      const { rejected, written } = await normalizing.run(items.length, async (handOff) => {
         const normalized = await normalizeBatch(kind, items);
+        handOff();
         return { rejected: normalized.rejected, written: normalized.rows.length === 0 ? undefined : writer.write(kind, normalized.rows) };
       });
       if (written === undefined) return { ok: true, accepted: 0, duplicates: 0, rejected };
@@ -198,22 +228,39 @@ export function createIngestor(deps: {
   };
 }
 
-/** Batches being normalized between turns of the event loop: counted for backpressure, awaited by close. */
-function createInFlight() {
+/**
+ * Batches being normalized between turns of the event loop: counted for backpressure and as the
+ * group commit's incoming rows, awaited by close. `onHandOff` runs when a batch stops counting.
+ */
+function createInFlight(onHandOff: () => void) {
   let events = 0;
+  let batches = 0;
   const running = new Set<Promise<unknown>>();
   return {
     get events() {
       return events;
     },
-    async run<T>(size: number, work: () => Promise<T>): Promise<T> {
+    get batches() {
+      return batches;
+    },
+    /** Runs `work`, counting its events until it calls `handOff` (or ends). */
+    async run<T>(size: number, work: (handOff: () => void) => Promise<T>): Promise<T> {
       events += size;
-      const done = work();
+      batches++;
+      let counted = true;
+      const handOff = () => {
+        if (!counted) return;
+        events -= size;
+        batches--;
+        counted = false;
+        onHandOff();
+      };
+      const done = work(handOff);
       running.add(done);
       try {
         return await done;
       } finally {
-        events -= size;
+        handOff();
         running.delete(done);
       }
     },
@@ -228,26 +275,77 @@ interface GroupCommit {
   write(kind: EventKind, rows: Pending['rows']): Promise<{ accepted: number; duplicates: number }>;
   readonly pendingEvents: number;
   readonly closed: boolean;
+  /** Ends a flush's wait for incoming batches early, to look again (one stopped counting without rows). */
+  wake(): void;
   /** Stops taking rows and waits until everything queued is written. */
   close(): Promise<void>;
 }
 
 /**
- * One writer per process: requests that arrive while a flush is being written wait and are
- * written together by the next one, so concurrent requests make fewer, larger inserts. A failed
- * flush fails each of its requests (after `onFailure`), and the next flush goes on.
+ * How long a flush waits for batches that are still being normalized to join it: until it holds
+ * `targetRows`, or as many batches as are still on their way (the rest are normalized while it is
+ * written, so the event loop and the engine keep working side by side), or `waitMs` has passed.
  */
-function createGroupCommit(writeFlush: (batch: Pending[]) => Promise<void>, onFailure: () => Promise<void>): GroupCommit {
+interface GatherPolicy {
+  /** Rows at which the flush stops waiting. */
+  targetRows: number;
+  /** Batches still being normalized (or prepared on worker threads), whose rows will join the queue. */
+  incomingBatches(): number;
+  /** The longest wait, given how long the last flush took to write (0 before the first). */
+  waitMs(lastWriteMs: number): number;
+}
+
+/**
+ * One writer per process: requests that arrive while a flush is being written wait and are
+ * written together by the next one, so concurrent requests make fewer, larger inserts. Before it
+ * writes, a flush waits for batches still being normalized as `policy` says. A failed flush
+ * fails each of its requests (after `onFailure`), and the next flush goes on.
+ */
+function createGroupCommit(
+  writeFlush: (batch: Pending[]) => Promise<void>,
+  onFailure: () => Promise<void>,
+  policy: GatherPolicy,
+): GroupCommit {
   let queue: Pending[] = [];
   let pending = 0;
   let flushing: Promise<void> | null = null;
   let closed = false;
+  let lastWriteMs = 0;
+  let arrived: (() => void) | null = null;
+
+  /** Resolves when a request's rows join the queue or `wake` is called, or after `ms`. */
+  function nextArrival(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        arrived = null;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      arrived = done;
+    });
+  }
+
+  /**
+   * Waits for incoming batches while the queue (all of `pending` between flushes) is short of the
+   * target rows and holds fewer batches than are still incoming.
+   */
+  async function gather(): Promise<void> {
+    const deadline = performance.now() + policy.waitMs(lastWriteMs);
+    while (pending < policy.targetRows && queue.length < policy.incomingBatches()) {
+      const leftMs = deadline - performance.now();
+      if (leftMs <= 0) return;
+      await nextArrival(leftMs);
+    }
+  }
 
   async function flush(): Promise<void> {
     while (queue.length > 0) {
+      await gather();
       const batch = queue;
       queue = [];
       const eventsInBatch = batch.reduce((n, item) => n + item.rows.length, 0);
+      const started = performance.now();
       try {
         await writeFlush(batch);
       } catch (error) {
@@ -255,6 +353,7 @@ function createGroupCommit(writeFlush: (batch: Pending[]) => Promise<void>, onFa
         for (const item of batch) item.reject(error);
       } finally {
         pending -= eventsInBatch;
+        lastWriteMs = performance.now() - started;
       }
     }
   }
@@ -276,6 +375,7 @@ function createGroupCommit(writeFlush: (batch: Pending[]) => Promise<void>, onFa
       pending += rows.length;
       return new Promise((resolve, reject) => {
         queue.push({ kind, rows, resolve, reject });
+        arrived?.();
         kick();
       });
     },
@@ -284,6 +384,9 @@ function createGroupCommit(writeFlush: (batch: Pending[]) => Promise<void>, onFa
     },
     get closed() {
       return closed;
+    },
+    wake() {
+      arrived?.();
     },
     async close() {
       closed = true;

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BillingRow, Rejection, SendRow, VerifyRow } from '@tollgate/events';
 import { eventCounts, type Store } from '@tollgate/store';
 import { openTempStore } from '@tollgate/store/testing';
-import { createIngestor, NORMALIZE_CHUNK_EVENTS, type Normalizers } from '../src/index.ts';
+import { createIngestor, NO_METRICS, NORMALIZE_CHUNK_EVENTS, type IngestorOptions, type Normalizers } from '../src/index.ts';
 
 let store: Store;
 let dispose: () => Promise<void>;
@@ -197,8 +197,8 @@ describe('session marks: each session counted once, in its first send', () => {
   it('still counts a session whose first write failed, when the batch is retried', async () => {
     // The embedded store's insert, failing once.
     let failures = 1;
-    const flaky = (table: string, columns: readonly string[], tsv: string) =>
-      failures-- > 0 ? Promise.reject(new Error('disk full')) : store.rawInsert!(table, columns, tsv);
+    const flaky: NonNullable<Store['rawInsert']> = (table, columns, tsv, settings) =>
+      failures-- > 0 ? Promise.reject(new Error('disk full')) : store.rawInsert!(table, columns, tsv, settings);
     const ingestor = createIngestor({ store: { ...store, rawInsert: flaky }, normalizers });
     await expect(ingestor.submit('send', items([sent('r1', 'R1', T0)]))).rejects.toThrow('disk full');
     expect(await ingestor.submit('send', items([sent('r1', 'R1', T0)]))).toMatchObject({ accepted: 1 });
@@ -279,6 +279,73 @@ describe('normalizing on the event loop', () => {
     await ingestor.close();
     expect(result).toEqual({ ok: true, accepted: 1, duplicates: 0, rejected: [rejected] });
     expect(await storedSends(['pre-1', 'pre-2'])).toEqual({ 'pre-1': 1 });
+  });
+
+  /**
+   * Submits concurrent batches of these sizes and returns the rows of each insert. Batches of more
+   * steps of normalization finish later, so the first one done does not find the others queued.
+   */
+  async function concurrentInserts(name: string, sizes: number[], options: Partial<IngestorOptions>): Promise<number[]> {
+    const inserts: number[] = [];
+    const ingestor = createIngestor({
+      store,
+      normalizers,
+      options,
+      metrics: { ...NO_METRICS, insertRows: (_kind, rows) => inserts.push(rows) },
+    });
+    // One flush first, so that "as long as the last flush took" is a measured time.
+    await ingestor.submit('send', items([send(`${name}-first`, `s-${name}-first`)]));
+    const batch = (r: number) => items(Array.from({ length: sizes[r]! }, (_, i) => send(`${name}-${r}-${i}`, `s-${name}-${r}-${i}`)));
+    const results = await Promise.all(sizes.map((_, r) => ingestor.submit('send', batch(r))));
+    await ingestor.close();
+    expect(results.map((result) => result.ok && result.accepted)).toEqual(sizes);
+    return inserts.slice(1);
+  }
+
+  // One, two, three and four steps of normalization and a bit.
+  const SIZES = [1, 2, 3, 4].map((steps) => steps * NORMALIZE_CHUNK_EVENTS + 100);
+  const total = (rows: number[]) => rows.reduce((a, b) => a + b, 0);
+
+  it('waits for concurrent batches still being normalized until it holds as many as are still on their way', async () => {
+    const inserts = await concurrentInserts('gather', SIZES, { maxFlushWaitMs: 60_000 });
+    // The first two: the other two are normalized while they are written.
+    expect(inserts[0]).toBe(SIZES[0]! + SIZES[1]!);
+    expect(total(inserts)).toBe(total(SIZES));
+  });
+
+  it('stops waiting once a flush holds the target rows', async () => {
+    const sizes = [100, ...SIZES];
+    const target = sizes[0]! + sizes[1]!;
+    // Two batches queued and three on their way: the target, not the count, ends the wait.
+    const inserts = await concurrentInserts('target', sizes, { maxFlushWaitMs: 60_000, flushTargetRows: target });
+    expect(inserts[0]).toBe(target);
+    expect(total(inserts)).toBe(total(sizes));
+  });
+
+  it('stops waiting for a batch whose every line was rejected', async () => {
+    // Without the batch saying it brings no rows, the flush would wait out the minute.
+    const inserts: number[] = [];
+    const ingestor = createIngestor({
+      store,
+      normalizers,
+      options: { maxFlushWaitMs: 60_000 },
+      metrics: { ...NO_METRICS, insertRows: (_kind, rows) => inserts.push(rows) },
+    });
+    await ingestor.submit('send', items([send('rejected-first', 's-rejected-first')]));
+    const [stored, rejected] = await Promise.all([
+      ingestor.submit('send', items(Array.from({ length: SIZES[0]! }, (_, i) => send(`rejected-${i}`, `s-rejected-${i}`)))),
+      ingestor.submit('send', items(Array.from({ length: SIZES[2]! }, () => ({ bad: true })))),
+    ]);
+    await ingestor.close();
+    expect(stored).toMatchObject({ accepted: SIZES[0] });
+    expect(rejected).toMatchObject({ accepted: 0 });
+    expect(inserts.slice(1)).toEqual([SIZES[0]]);
+  });
+
+  it('writes what has arrived when waiting is not allowed', async () => {
+    const inserts = await concurrentInserts('nowait', SIZES, { maxFlushWaitMs: 0 });
+    expect(inserts[0]).toBe(SIZES[0]);
+    expect(total(inserts)).toBe(total(SIZES));
   });
 
   it('stores a batch that was still being normalized when close() was called', async () => {

@@ -9,7 +9,16 @@ import {
   parseBatch,
   type EventKind,
 } from '@tollgate/events';
-import { BatchInterruptedError, createNormalizerPool, type BatchPreparer } from '../src/index.ts';
+import { openTempStore } from '@tollgate/store/testing';
+import {
+  BatchInterruptedError,
+  createIngestor,
+  createNormalizerPool,
+  createPreparingBatches,
+  NO_METRICS,
+  type BatchPreparer,
+  type Normalizers,
+} from '../src/index.ts';
 
 const HMAC_KEY = Buffer.alloc(32, 9);
 const T0 = Date.parse('2026-11-20T10:00:00Z');
@@ -111,5 +120,42 @@ describe('normalizer pool', () => {
     await own.close();
     expect((await underWay).items).toHaveLength(2);
     await expect(own.prepare('send', ndjson([send(3)]), 'ndjson')).rejects.toBeInstanceOf(BatchInterruptedError);
+  });
+});
+
+describe('batches on worker threads and the group commit', () => {
+  it('waits for batches still on worker threads as for batches normalized on the event loop', async () => {
+    const { store, dispose } = await openTempStore('pool-group-commit');
+    const preparing = createPreparingBatches();
+    const inserts: number[] = [];
+    // The pool normalizes; the ingestor's own normalizers must not run.
+    const never = (() => {
+      throw new Error('normalized on the event loop');
+    }) as never;
+    const normalizers: Normalizers = { send: never, verify: never, billing: never, receipt: never };
+    const ingestor = createIngestor({
+      store,
+      normalizers,
+      preparing,
+      options: { maxFlushWaitMs: 60_000 },
+      metrics: { ...NO_METRICS, insertRows: (_kind, rows) => inserts.push(rows) },
+    });
+    const counted = preparing.around(pool);
+    // A small batch first done, two larger ones still on the two workers (the largest queued
+    // behind the small one): the first flush waits for the second one done, not for the third.
+    const sizes = [10, 1_000, 5_000];
+    const bodies = sizes.map((size, b) =>
+      ndjson(Array.from({ length: size }, (_, i) => send(i, { event_id: `pooled-${b}-${i}`, ts: new Date(T0).toISOString() }))),
+    );
+    try {
+      const results = await Promise.all(
+        bodies.map(async (body) => ingestor.submit('send', (await counted.prepare('send', body, 'ndjson')).items)),
+      );
+      await ingestor.close();
+      expect(results.map((result) => result.ok && result.accepted)).toEqual(sizes);
+      expect(inserts).toEqual([sizes[0]! + sizes[1]!, sizes[2]]);
+    } finally {
+      await dispose();
+    }
   });
 });

@@ -16,7 +16,12 @@ export interface Store {
    * The embedded engine's raw insert (chDB hands the buffer to its parser without the copies
    * the client's insert makes); absent on a server, where the client streams over HTTP.
    */
-  readonly rawInsert?: (table: string, columns: readonly string[], tsv: string) => Promise<void>;
+  readonly rawInsert?: (
+    table: string,
+    columns: readonly string[],
+    tsv: string,
+    settings?: Record<string, string | number>,
+  ) => Promise<void>;
   /** Whether the store answers a trivial query, and the store's own error when it does not. */
   ping(): Promise<StorePing>;
   close(): Promise<void>;
@@ -69,8 +74,8 @@ function createEmbeddedClient(dataDir: string): { client: ClickHouseClient; rawI
   const client = createClient({ connection: connection as unknown as ClientConnection, clickhouse_settings: CLIENT_SETTINGS });
   return {
     client,
-    async rawInsert(table, columns, tsv) {
-      await connection.chdb.rawInsert({ table, columns, values: tsv, format: 'TabSeparated' });
+    async rawInsert(table, columns, tsv, settings) {
+      await connection.chdb.rawInsert({ table, columns, values: tsv, format: 'TabSeparated', settings });
     },
   };
 }

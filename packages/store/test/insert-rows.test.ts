@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHasher, createNormalizer, loadAsnDatabase, ROW_COLUMNS, type EventKind } from '@tollgate/events';
-import { insertDeduplicationSettings, insertRows, type Store } from '../src/index.ts';
+import { insertDeduplicationSettings, insertRows, TSV_CHUNK_ROWS, type Store } from '../src/index.ts';
 import { openTempStore } from '../src/testing/temp-store.ts';
 import { toTsv } from '../src/tsv.ts';
 
@@ -43,6 +43,39 @@ describe('insertRows', () => {
   it('keeps backslashes and quotes intact through the TSV path', async () => {
     const rs = await store.client.query({ query: 'SELECT event_id, session_id, user_agent FROM sends_raw', format: 'JSONEachRow' });
     expect(await rs.json()).toEqual([{ event_id: 's\\1', session_id: 'a\\b', user_agent: 'Mozilla/5.0 (X11; Linux) \\ "quoted"' }]);
+  });
+
+  it(`gives the event loop a turn every ${TSV_CHUNK_ROWS} rows of a large insert's text, and stores every row`, async () => {
+    const count = 2 * TSV_CHUNK_ROWS + 1;
+    const rows = Array.from({ length: count }, (_, i) => {
+      const result = normalizer.send({ ...wire.send, event_id: `chunked-${i}` }, i + 1);
+      if (!result.ok) throw new Error(JSON.stringify(result.rejected));
+      return result.row;
+    });
+    let turns = 0;
+    let running = true;
+    const tick = () => {
+      turns++;
+      if (running) setImmediate(tick);
+    };
+    setImmediate(tick);
+    let turnsBeforeInsert = -1;
+    const counting: Store = {
+      ...store,
+      rawInsert: (table, columns, tsv, settings) => {
+        turnsBeforeInsert = turns;
+        return store.rawInsert!(table, columns, tsv, settings);
+      },
+    };
+    await insertRows(counting, 'send', rows);
+    running = false;
+    // Three chunks of text, a turn between each two.
+    expect(turnsBeforeInsert).toBeGreaterThanOrEqual(2);
+    const rs = await store.client.query({
+      query: "SELECT toUInt32(count()) AS n FROM sends_raw WHERE startsWith(event_id, 'chunked-')",
+      format: 'JSONEachRow',
+    });
+    expect(await rs.json()).toEqual([{ n: count }]);
   });
 
   it.each([

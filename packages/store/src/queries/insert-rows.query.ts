@@ -1,9 +1,25 @@
 import { createHash } from 'node:crypto';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { ROW_COLUMNS, type EventKind, type RowsByKind } from '@tollgate/events';
 import type { Store } from '../store.ts';
 import type { StoreConfig } from '../store-config.ts';
 import { RAW_TABLE } from '../tables.ts';
 import { toTsv } from '../tsv.ts';
+
+/**
+ * An insert's rows are not collapsed with each other on the way in: the collectors already dropped
+ * repeated events and each view groups by its table's key, so the pass that collapses equal keys
+ * of a new part (optimize_on_insert, on by default) finds nothing and costs the send schema about
+ * 1 us a row (bench/RESULTS.md, "ingest: what each view and index costs"). Merges collapse as before.
+ */
+const INSERT_SETTINGS = { optimize_on_insert: 0 } as const;
+
+/**
+ * Rows turned into TSV between two turns of the event loop: about 10 ms of work at the ~2 us a send
+ * row costs, so the text of a 20,000-row insert (the collectors' group commit gathers that many)
+ * does not hold requests and timers for the 40 ms and more it takes in one piece.
+ */
+export const TSV_CHUNK_ROWS = 5_000;
 
 /**
  * Inserts normalized rows of one kind in one statement. It resolves only once ClickHouse has
@@ -14,14 +30,19 @@ export async function insertRows<K extends EventKind>(store: Store, kind: K, row
   if (rows.length === 0) return;
   if (store.rawInsert) {
     const columns = ROW_COLUMNS[kind] as readonly (keyof RowsByKind[K] & string)[];
-    await store.rawInsert(RAW_TABLE[kind], columns, toTsv(rows, columns));
+    let tsv = '';
+    for (let from = 0; from < rows.length; from += TSV_CHUNK_ROWS) {
+      if (from > 0) await nextTurn();
+      tsv += toTsv(rows.slice(from, from + TSV_CHUNK_ROWS), columns);
+    }
+    await store.rawInsert(RAW_TABLE[kind], columns, tsv, INSERT_SETTINGS);
     return;
   }
   await store.client.insert({
     table: RAW_TABLE[kind],
     values: rows,
     format: 'JSONEachRow',
-    clickhouse_settings: insertDeduplicationSettings(store.config, kind, rows),
+    clickhouse_settings: { ...INSERT_SETTINGS, ...insertDeduplicationSettings(store.config, kind, rows) },
   });
 }
 
