@@ -179,7 +179,7 @@ function summary(run: SeedRun) {
     burstWorst: Math.max(...bursts.map(scopedMinutes)),
     rampWorst: Math.max(...of('slow_ramp').map(scopedMinutes)),
     exposedShare: total > 0 ? exposed / total : 0,
-    falseActions: run.score.scenarios.filter((s) => !s.label.attack).reduce((sum, s) => sum + s.falseActions, 0),
+    falseActions: run.score.hardNegativeStops,
     bruteforceCostBlocks: of('verify_bruteforce').reduce((sum, s) => sum + s.falseActions, 0),
     unlabelledPerDay: run.score.unlabelled.length / DAYS,
   };

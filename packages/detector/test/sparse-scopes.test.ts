@@ -107,6 +107,8 @@ interface Case {
   /** Extra cells of a minute `i` minutes after T0. */
   extra?: (i: number, next: () => number) => MinuteCell[];
   failures?: (i: number) => VerifyFailureMinute[];
+  /** Share of the US sessions that verify in the replayed minutes (92 % by default). */
+  usConversion?: number;
 }
 
 /** A week of history, then `minutes` minutes of the case; the findings of each step. */
@@ -132,7 +134,13 @@ function replay(seed: number, minutes: number, scenario: Case): { at: number; fi
     const us = poisson(next, US_PER_MINUTE);
     const cells: MinuteCell[] = [
       { ...BUSY, counters: counters(busy, busy - (next() < 0.1 && busy > 0 ? 1 : 0)) },
-      { ...ELSEWHERE, counters: counters(us, us - (next() < 0.08 * us ? 1 : 0)) },
+      {
+        ...ELSEWHERE,
+        counters: counters(
+          us,
+          scenario.usConversion === undefined ? us - (next() < 0.08 * us ? 1 : 0) : Math.round(us * scenario.usConversion),
+        ),
+      },
       ...(scenario.extra?.(i, next) ?? []),
     ];
     engine.setMinute(minuteMs, { cells, failures: scenario.failures?.(i) ?? [] });
@@ -248,5 +256,27 @@ describe('a brute force', () => {
     const costKinds = steps.flatMap((s) => s.findings).filter((f) => f.kind !== 'verify_bruteforce');
     expect(costKinds.map((f) => [f.kind, f.scope])).toEqual([]);
     expect(steps.some((s) => s.findings.some((f) => f.kind === 'verify_bruteforce'))).toBe(true);
+  });
+});
+
+describe('a conversion drop', () => {
+  const usDrops = (steps: { findings: Finding[] }[]) =>
+    steps.flatMap((s) => s.findings).filter((f) => f.kind === 'conversion_drop' && f.scope.country === 'US');
+
+  it('on the usual number of sessions is an alert: people failing to verify are not challenged', () => {
+    const drops = usDrops(replay(23, 60, { usConversion: 0.6 }));
+    expect(drops.length).toBeGreaterThan(0);
+    expect(drops.map((f) => f.action)).toEqual(drops.map(() => 'alert'));
+    expect(drops[0]?.facts.pumpedSessions).toBeDefined();
+  });
+
+  it('that extra sessions carry is challenged: pumped numbers come on top of the usual traffic', () => {
+    // Five more sessions a minute that never verify: the country's conversion falls from 92 % to about 61 %.
+    // Judged once the whole window is replayed minutes (the replay has only hours before T0).
+    const steps = replay(29, 75, { extra: (_i, next) => [{ ...ELSEWHERE, asn: 300, counters: counters(poisson(next, 5), 0) }] });
+    const drops = usDrops(steps).filter((f) => f.windowStartMs >= T0);
+    expect(drops.length).toBeGreaterThan(0);
+    expect(drops.filter((f) => f.action === 'alert').map((f) => f.scope)).toEqual([]);
+    expect(Number(drops[0]?.facts.extraSessions)).toBeGreaterThan(Number(drops[0]?.facts.missingVerifications) / 2);
   });
 });
