@@ -109,12 +109,15 @@ interface Case {
   failures?: (i: number) => VerifyFailureMinute[];
   /** Share of the US sessions that verify in the replayed minutes (92 % by default). */
   usConversion?: number;
+  /** ASNs the enrichment calls hosting networks. */
+  hosting?: number[];
 }
 
 /** A week of history, then `minutes` minutes of the case; the findings of each step. */
 function replay(seed: number, minutes: number, scenario: Case): { at: number; findings: Finding[] }[] {
   const next = random(seed);
   const engine = createDetectionEngine(DEFAULT_DETECTOR_CONFIG);
+  engine.addAsnProfiles((scenario.hosting ?? []).map((asn) => ({ asn, org: `hosting ${asn}`, hosting: true })));
   const historyStart = T0 - 7 * DAY;
   for (let h = historyStart; h < T0; h += HOUR) {
     const busy = poisson(next, BUSY_PER_MINUTE * 60);
@@ -196,6 +199,27 @@ describe('pumped sessions into a sparse prefix', () => {
   it.each([1, 2, 3])('normal traffic raises nothing in an hour (seed %i)', (seed) => {
     const steps = replay(seed, 60, {});
     expect(steps.flatMap((s) => s.findings)).toEqual([]);
+  });
+});
+
+describe('never-verified sessions from hosting networks', () => {
+  // One session in each of the first two minutes, none after: too few for the count of all sessions.
+  const twoSessions = (asns: [number, number]) => (i: number) =>
+    i < 2 ? [{ ...SPARSE, asn: asns[i] as number, counters: counters(1, 0) }] : [];
+
+  it('name a sparse prefix at the second session when two datacenter networks sent them', () => {
+    const steps = replay(31, 10, { hosting: [200, 201], extra: twoSessions([200, 201]) });
+    expect(firstAt(steps, namesSparse)).toBe(2);
+    const finding = steps.flatMap((s) => s.findings).find(namesSparse);
+    expect(finding?.facts).toMatchObject({ signal: 'unverified_sessions_from_hosting', hostingNetworks: 2 });
+  });
+
+  it.each([
+    { name: 'one hosting network: one person on a VPN starting over', hosting: [200], asns: [200, 200] as [number, number] },
+    { name: 'access networks', hosting: [], asns: [200, 201] as [number, number] },
+  ])('do not at two sessions from $name', ({ hosting, asns }) => {
+    const steps = replay(31, 10, { hosting, extra: twoSessions(asns) });
+    expect(firstAt(steps, namesSparse)).toBeUndefined();
   });
 });
 
