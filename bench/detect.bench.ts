@@ -252,6 +252,8 @@ async function main(): Promise<void> {
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     ...lines,
     '',
+    'Block+challenge on hard negatives counts distinct findings: one that overlaps several hard negatives (a finding on an ASN, which names no country, during a holiday and the weekend) is one stop, though each of their cells below lists it.',
+    '',
     "Every cell of the sweep: minutes from the attack's start to its first finding naming its prefix or country (brute force, enumeration: its first finding of the right kind), and the share of its cost spent before it; for hard negatives, the block and challenge findings on them.",
     '',
     sweepMatrix(runs),
