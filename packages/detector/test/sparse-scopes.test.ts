@@ -203,14 +203,18 @@ describe('pumped sessions into a sparse prefix', () => {
 });
 
 describe('never-verified sessions from hosting networks', () => {
+  // A prefix of the country with no sessions in the week: what it expects is its share's prior.
+  const UNSEEN: CellScope = { ...BUSY, prefix: '+94 75' };
+  const namesUnseen = (f: Finding) =>
+    f.kind === 'volume_spike' && f.scope.country === 'LK' && (f.scope.prefix ?? UNSEEN.prefix) === UNSEEN.prefix;
   // One session in each of the first two minutes, none after: too few for the count of all sessions.
   const twoSessions = (asns: [number, number]) => (i: number) =>
-    i < 2 ? [{ ...SPARSE, asn: asns[i] as number, counters: counters(1, 0) }] : [];
+    i < 2 ? [{ ...UNSEEN, asn: asns[i] as number, counters: counters(1, 0) }] : [];
 
-  it('name a sparse prefix at the second session when two datacenter networks sent them', () => {
+  it('name a prefix unseen for a week at the second session when two datacenter networks sent them', () => {
     const steps = replay(31, 10, { hosting: [200, 201], extra: twoSessions([200, 201]) });
-    expect(firstAt(steps, namesSparse)).toBe(2);
-    const finding = steps.flatMap((s) => s.findings).find(namesSparse);
+    expect(firstAt(steps, namesUnseen)).toBe(2);
+    const finding = steps.flatMap((s) => s.findings).find(namesUnseen);
     expect(finding?.facts).toMatchObject({ signal: 'unverified_sessions_from_hosting', hostingNetworks: 2 });
   });
 
@@ -219,7 +223,7 @@ describe('never-verified sessions from hosting networks', () => {
     { name: 'access networks', hosting: [], asns: [200, 201] as [number, number] },
   ])('do not at two sessions from $name', ({ hosting, asns }) => {
     const steps = replay(31, 10, { hosting, extra: twoSessions(asns) });
-    expect(firstAt(steps, namesSparse)).toBeUndefined();
+    expect(firstAt(steps, namesUnseen)).toBeUndefined();
   });
 });
 

@@ -103,7 +103,7 @@ function hostingTallies(ctx: DetectionContext, windowsMs: readonly number[]): Ma
   return tallies;
 }
 
-/** The window and signal with the smallest tail probability at most `sparseAlpha`, if any. */
+/** The window and signal with the smallest tail probability within its alpha (`sparseAlpha`, `sparseHostingAlpha`), if any. */
 function mostSurprising(
   ctx: DetectionContext,
   series: ScopeSeries,
@@ -112,11 +112,11 @@ function mostSurprising(
   hostingShare: number,
 ): Tail | undefined {
   const { config, nowMs } = ctx;
-  const logAlpha = Math.log(config.sparseAlpha);
   const graceMinutes = minutesOf(config.unverifiedGraceMs);
   const planned = plannedVolumeMultiplier(ctx.planned, series.scope, nowMs - MS_PER_MINUTE);
   let best: Tail | undefined;
   const consider = (tail: Tail) => {
+    const logAlpha = Math.log(tail.hosting ? config.sparseHostingAlpha : config.sparseAlpha);
     if (tail.logP <= logAlpha && (!best || tail.logP < best.logP)) best = tail;
   };
   for (const windowMs of config.sparseWindowsMs) {
