@@ -211,11 +211,18 @@ describe('never-verified sessions from hosting networks', () => {
   const twoSessions = (asns: [number, number]) => (i: number) =>
     i < 2 ? [{ ...UNSEEN, asn: asns[i] as number, counters: counters(1, 0) }] : [];
 
-  it('name a prefix unseen for a week at the second session when two datacenter networks sent them', () => {
+  it('name a prefix unseen for a week at the second session from two datacenter networks, once the first had its grace', () => {
     const steps = replay(31, 10, { hosting: [200, 201], extra: twoSessions([200, 201]) });
-    expect(firstAt(steps, namesUnseen)).toBe(2);
+    // The first session is past its two minutes' grace at step 3.
+    expect(firstAt(steps, namesUnseen)).toBe(3);
     const finding = steps.flatMap((s) => s.findings).find(namesUnseen);
     expect(finding?.facts).toMatchObject({ signal: 'unverified_sessions_from_hosting', hostingNetworks: 2 });
+  });
+
+  it('do not when both verify: two people on a VPN a minute apart are still typing while young', () => {
+    const twoPeople = (i: number) => (i < 2 ? [{ ...UNSEEN, asn: 200 + i, counters: counters(1, 1) }] : []);
+    const steps = replay(31, 10, { hosting: [200, 201], extra: twoPeople });
+    expect(firstAt(steps, namesUnseen)).toBeUndefined();
   });
 
   it.each([

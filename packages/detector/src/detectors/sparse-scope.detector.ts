@@ -28,6 +28,10 @@ const MIN_HOSTING_SHARE = 0.01;
  */
 const HOSTING_MIN_SESSIONS = 2;
 const HOSTING_MIN_NETWORKS = 2;
+/*
+ * And at least one of them has had its grace and still not verified: two people on a VPN who
+ * ask for codes into the same quiet prefix a minute apart are both still typing.
+ */
 /**
  * Pumped sessions come on top of a scope's usual ones: at least half of the hosting sessions must
  * be excess over the scope's whole expectation. An account farm on rented servers or an office
@@ -35,10 +39,11 @@ const HOSTING_MIN_NETWORKS = 2;
  */
 const HOSTING_ON_TOP_SHARE = 0.5;
 
-/** Unverified sessions of one scope and window from hosting networks, and how many networks sent them. */
+/** Unverified sessions of one scope and window from hosting networks, how many networks sent them, and how many are past the grace. */
 interface HostingTally {
   sessions: number;
   networks: Set<number>;
+  matured: number;
 }
 
 /** The most surprising window of one scope: its tail probability and what it was computed on. */
@@ -84,7 +89,8 @@ function hostingTallies(ctx: DetectionContext, windowsMs: readonly number[]): Ma
   for (let m = nowMs - Math.max(...windowsMs); m < nowMs; m += MS_PER_MINUTE) {
     for (const cell of book.cellsOf(m)) {
       if (ctx.asns.get(cell.asn)?.hosting !== true) continue;
-      const counted = m >= graceFrom ? reachableSessions(cell.counters) : unverified(cell.counters);
+      const young = m >= graceFrom;
+      const counted = young ? reachableSessions(cell.counters) : unverified(cell.counters);
       const sessions = counted - ctx.guessedInCell(m, cell);
       if (sessions <= 0) continue;
       for (const level of ['prefix', 'country'] as const) {
@@ -92,9 +98,10 @@ function hostingTallies(ctx: DetectionContext, windowsMs: readonly number[]): Ma
         if (!series) continue;
         for (const [windowMs, bySeries] of tallies) {
           if (m < nowMs - windowMs) continue;
-          const tally = bySeries.get(series) ?? { sessions: 0, networks: new Set<number>() };
+          const tally = bySeries.get(series) ?? { sessions: 0, networks: new Set<number>(), matured: 0 };
           tally.sessions += sessions;
           tally.networks.add(cell.asn);
+          if (!young) tally.matured += sessions;
           bySeries.set(series, tally);
         }
       }
@@ -126,7 +133,7 @@ function mostSurprising(
       consider({ logP: logPoissonTail(observed, expected * slack(expected, config.sparseSlack)), observed, expected, windowMs });
     }
     const tally = hosting.get(windowMs)?.get(series);
-    if (!tally || tally.sessions < HOSTING_MIN_SESSIONS || tally.networks.size < HOSTING_MIN_NETWORKS) continue;
+    if (!tally || tally.sessions < HOSTING_MIN_SESSIONS || tally.networks.size < HOSTING_MIN_NETWORKS || tally.matured < 1) continue;
     if (observed - expected * slack(expected, config.sparseSlack) < HOSTING_ON_TOP_SHARE * tally.sessions) continue;
     const fromHosting = expected * hostingShare;
     consider({
