@@ -111,6 +111,8 @@ interface Case {
   usConversion?: number;
   /** ASNs the enrichment calls hosting networks. */
   hosting?: number[];
+  /** Extra cells of every hour of the week before. */
+  history?: MinuteCell[];
 }
 
 /** A week of history, then `minutes` minutes of the case; the findings of each step. */
@@ -126,6 +128,7 @@ function replay(seed: number, minutes: number, scenario: Case): { at: number; fi
       { ...BUSY, counters: counters(busy, Math.round(busy * 0.9)) },
       { ...ELSEWHERE, counters: counters(us, Math.round(us * 0.92)) },
       ...(((h - historyStart) / HOUR) % 12 === 0 ? [{ ...SPARSE, counters: counters(1, 1) }] : []),
+      ...(scenario.history ?? []),
     ];
     for (const level of SCOPE_LEVELS) engine.setHours(level, rowsAt(level, h, cells));
   }
@@ -217,6 +220,15 @@ describe('never-verified sessions from hosting networks', () => {
     expect(firstAt(steps, namesUnseen)).toBe(3);
     const finding = steps.flatMap((s) => s.findings).find(namesUnseen);
     expect(finding?.facts).toMatchObject({ signal: 'unverified_sessions_from_hosting', hostingNetworks: 2 });
+  });
+
+  it('expect the hosting share of verified sessions: a past bot farm, which never verified, does not raise it', () => {
+    // A week in which a farm on network 200 sent 60 never-verified sessions an hour into the US: a
+    // tenth of all sends, none of the verified sessions.
+    const pastFarm: MinuteCell = { ...ELSEWHERE, asn: 200, counters: counters(60, 0) };
+    const steps = replay(31, 10, { hosting: [200, 201], history: [pastFarm], extra: twoSessions([200, 201]) });
+    const finding = steps.flatMap((s) => s.findings).find(namesUnseen);
+    expect(finding?.facts.usualHostingShare).toBe(0.01);
   });
 
   it('do not when both verify: two people on a VPN a minute apart are still typing while young', () => {
