@@ -129,6 +129,12 @@ export interface ScenarioScore {
 export interface BenchScore {
   scenarios: ScenarioScore[];
   unlabelled: BacktestFinding[];
+  /**
+   * Distinct block and challenge findings on hard negatives: one finding that overlaps several
+   * (an ASN's, which names no country, during a holiday and a weekend) is one stop, though each
+   * of their cells lists it.
+   */
+  hardNegativeStops: number;
 }
 
 function compatible(finding: BacktestFinding, label: ScenarioLabel): boolean {
@@ -152,6 +158,7 @@ const scoped = (f: BacktestFinding) => f.scope.country !== undefined;
 /** Scores one backtest against the labels; `labelsAt(ms)` gives the labels with cost counted up to ms. */
 export function scoreBacktest(findings: BacktestFinding[], labels: ScenarioLabel[], labelsAt: (ms: number) => ScenarioLabel[]): BenchScore {
   const claimed = new Set<BacktestFinding>();
+  const stops = new Set<BacktestFinding>();
   const scenarios = labels.map((label): ScenarioScore => {
     const matched = findings.filter((f) => f.ts >= label.startMs && f.ts <= label.endMs + LABEL_TAIL_MS && compatible(f, label));
     // A weekend claims nothing: what fires on it is unlabelled unless an attack explains it.
@@ -163,11 +170,13 @@ export function scoreBacktest(findings: BacktestFinding[], labels: ScenarioLabel
     const exposedUsd = firstScoped ? (labelsAt(firstScoped.ts).find((l) => l.id === label.id)?.costUsd ?? 0) : label.costUsd;
     const key = narrowest(label);
     const precise = key ? matched.filter((f) => f.scope[key] === label.scope[key]).length : matched.length;
+    const falseStops = label.attack ? [] : matched.filter((f) => f.action !== 'alert' && !attackAt(f, labels));
+    for (const f of falseStops) stops.add(f);
     const falseActions = label.attack
       ? label.scenario === 'verify_bruteforce'
         ? matched.filter((f) => f.action === 'block' && COST_KINDS.includes(f.kind)).length
         : 0
-      : matched.filter((f) => f.action !== 'alert' && !attackAt(f, labels)).length;
+      : falseStops.length;
     return {
       label,
       detected: first !== undefined,
@@ -181,7 +190,7 @@ export function scoreBacktest(findings: BacktestFinding[], labels: ScenarioLabel
     };
   });
   const unlabelled = findings.filter((f) => !claimed.has(f) && !attackAt(f, labels));
-  return { scenarios, unlabelled };
+  return { scenarios, unlabelled, hardNegativeStops: stops.size };
 }
 
 /** Whether a finding is explained by an attack running at its time in its scope. */

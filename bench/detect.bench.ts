@@ -179,7 +179,7 @@ function summary(run: SeedRun) {
     burstWorst: Math.max(...bursts.map(scopedMinutes)),
     rampWorst: Math.max(...of('slow_ramp').map(scopedMinutes)),
     exposedShare: total > 0 ? exposed / total : 0,
-    falseActions: run.score.scenarios.filter((s) => !s.label.attack).reduce((sum, s) => sum + s.falseActions, 0),
+    falseActions: run.score.hardNegativeStops,
     bruteforceCostBlocks: of('verify_bruteforce').reduce((sum, s) => sum + s.falseActions, 0),
     unlabelledPerDay: run.score.unlabelled.length / DAYS,
   };
@@ -251,6 +251,8 @@ async function main(): Promise<void> {
     '| seed | sends | all attacks found, right kind | slowest burst >= 2/min named (min) | slowest ramp (min) | money exposed | block+challenge on hard negatives | cost-kind blocks in brute force | unlabelled / day | backtest time |',
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     ...lines,
+    '',
+    'Block+challenge on hard negatives counts distinct findings: one that overlaps several hard negatives (a finding on an ASN, which names no country, during a holiday and the weekend) is one stop, though each of their cells below lists it.',
     '',
     "Every cell of the sweep: minutes from the attack's start to its first finding naming its prefix or country (brute force, enumeration: its first finding of the right kind), and the share of its cost spent before it; for hard negatives, the block and challenge findings on them.",
     '',

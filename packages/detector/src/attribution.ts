@@ -255,10 +255,11 @@ function withEvidence(ctx: DetectionContext, config: DetectorConfig, finding: Fi
     // A campaign brings people on phones and home networks who verify; a bot farm rents servers,
     // and a proxy pool's numbers never verify.
     action = destination && (hosting >= config.hostingShareSuspicious || collapsed) ? 'block' : 'alert';
-  } else if (finding.kind === 'conversion_drop' && !destination) {
+  } else if (finding.kind === 'conversion_drop' && !destination && finding.action !== 'alert') {
     // A flow-wide or network-wide drop is friction for everyone: challenge, never block. A drop on
     // one provider in a country that its destinations do not share is that provider failing its
-    // users (codes late or lost): the vendor owner's alert, which no challenge would mend.
+    // users (codes late or lost): the vendor owner's alert, which no challenge would mend. A drop
+    // that no extra sessions explain stays the alert its detector made it.
     action = level === 'provider_country' ? 'alert' : 'challenge';
   }
   let narrowest: string;

@@ -8,6 +8,7 @@ import type { DetectorConfig } from './detector-config.ts';
 import type { PlannedEvent } from './planned-event.ts';
 import type { Counters } from './counters.ts';
 import type { LatencyBook } from './latency-book.ts';
+import type { CellScope } from './scope.ts';
 import type { ScopeSeries, TrafficBook } from './traffic-book.ts';
 
 export interface DetectionContext {
@@ -30,4 +31,6 @@ export interface DetectionContext {
   minute(series: ScopeSeries, minuteMs: number): Counters | undefined;
   /** Sessions of a verify brute force sent in [fromMs, toMs), left out of `window` and `minute`. */
   guessedSessions(fromMs: number, toMs: number): number;
+  /** Sessions of a verify brute force sent in one minute from one fine cell (`book.cellsOf` leaves them in). */
+  guessedInCell(minuteMs: number, cell: CellScope): number;
 }

@@ -19,7 +19,7 @@ import { attribute } from './attribution.ts';
 import type { Counters } from './counters.ts';
 import type { DetectionContext } from './detection-context.ts';
 import type { DetectorConfig } from './detector-config.ts';
-import { detectAsnConcentration, usualHostingShare } from './detectors/asn-concentration.detector.ts';
+import { detectAsnConcentration, usualHostingShares } from './detectors/asn-concentration.detector.ts';
 import { detectBillingMismatches } from './detectors/billing-mismatch.detector.ts';
 import { detectBudgetBurn } from './detectors/budget-burn.detector.ts';
 import { detectConversionDrops } from './detectors/conversion-drop.detector.ts';
@@ -32,7 +32,7 @@ import { detectVerifyBruteforce } from './detectors/verify-bruteforce.detector.t
 import { detectVolumeSpikes } from './detectors/volume-spike.detector.ts';
 import { detectSparseScopes } from './detectors/sparse-scope.detector.ts';
 import { detectSeasonalTrends } from './detectors/seasonal-trend.detector.ts';
-import { countGuessed, guessedBySeries, guessedSessions, minuteWithoutGuessed, withoutGuessed } from './guessed-sessions.ts';
+import { countGuessed, guessedBySeries, guessedInCell, guessedSessions, minuteWithoutGuessed, withoutGuessed } from './guessed-sessions.ts';
 import { createWindowSums, type WindowSums } from './window-sums.ts';
 import type { Finding } from './finding.ts';
 import { compose } from './scope-composition.ts';
@@ -141,8 +141,8 @@ interface EngineMemory {
   lifecycle: AnomalyLifecycle;
   planned: readonly PlannedEvent[];
   prunedHour: number;
-  /** The usual hosting share moves with committed hours only: computed once an hour. */
-  usualHosting: { hourMs: number; share: number };
+  /** The usual hosting shares move with committed hours only: computed once an hour. */
+  usualHosting: { hourMs: number; sends: number; verifiedSessions: number };
 }
 
 /** Commits what became immutable at `nowMs` and, once an hour, drops what is too old to matter. */
@@ -180,22 +180,23 @@ function contextAt(memory: EngineMemory, config: DetectorConfig, nowMs: number):
     },
     minute: (series, minuteMs) => minuteWithoutGuessed(series, minuteMs, guessedCounters),
     guessedSessions: (fromMs, toMs) => countGuessed(guessed, fromMs, toMs),
+    guessedInCell: (minuteMs, cell) => guessedInCell(guessed, minuteMs, cell),
   };
 }
 
 /** Every detector's raw findings at one step, before attribution. */
 function detectAll(memory: EngineMemory, ctx: DetectionContext): Finding[] {
   const { nowMs } = ctx;
-  if (memory.usualHosting.hourMs !== hourStart(nowMs)) memory.usualHosting = { hourMs: hourStart(nowMs), share: usualHostingShare(ctx) };
+  if (memory.usualHosting.hourMs !== hourStart(nowMs)) memory.usualHosting = { hourMs: hourStart(nowMs), ...usualHostingShares(ctx) };
   const overall = memory.book.levels.get('all')?.values().next().value;
   return [
     ...detectVolumeSpikes(ctx),
-    ...detectSparseScopes(ctx),
+    ...detectSparseScopes(ctx, memory.usualHosting.verifiedSessions),
     ...detectSeasonalTrends(ctx),
     ...detectConversionDrops(ctx),
     ...detectNewDestinations(ctx, overall),
     ...detectSequentialNumbers(ctx),
-    ...detectAsnConcentration(ctx, memory.usualHosting.share),
+    ...detectAsnConcentration(ctx, memory.usualHosting.sends),
     ...detectVerifyBruteforce(ctx),
     ...detectDeliveryFailures(ctx),
     ...detectDeliveryLatency(ctx),
@@ -239,7 +240,7 @@ export function createDetectionEngine(config: DetectorConfig): DetectionEngine {
     lifecycle: createAnomalyLifecycle({ resolveAfterQuietMs: config.resolveAfterQuietMs }),
     planned: [],
     prunedHour: Number.NaN,
-    usualHosting: { hourMs: Number.NaN, share: 0 },
+    usualHosting: { hourMs: Number.NaN, sends: 0, verifiedSessions: 0 },
   };
   const { latency, blocks, verifyFailures, asns, lifecycle } = memory;
 

@@ -48,6 +48,11 @@ export function guessedSessions(rows: readonly VerifyFailureMinute[], limit: num
   return guessed;
 }
 
+/** Guessed sessions sent in one minute from one fine cell. */
+export function guessedInCell(guessed: GuessedSessions, minuteMs: number, cell: CellScope): number {
+  return guessed.get(minuteMs)?.get(cellKey(cell))?.sessions ?? 0;
+}
+
 /** Guessed sessions sent in [fromMs, toMs). */
 export function countGuessed(guessed: GuessedSessions, fromMs: number, toMs: number): number {
   let total = 0;

@@ -107,12 +107,19 @@ interface Case {
   /** Extra cells of a minute `i` minutes after T0. */
   extra?: (i: number, next: () => number) => MinuteCell[];
   failures?: (i: number) => VerifyFailureMinute[];
+  /** Share of the US sessions that verify in the replayed minutes (92 % by default). */
+  usConversion?: number;
+  /** ASNs the enrichment calls hosting networks. */
+  hosting?: number[];
+  /** Extra cells of every hour of the week before. */
+  history?: MinuteCell[];
 }
 
 /** A week of history, then `minutes` minutes of the case; the findings of each step. */
 function replay(seed: number, minutes: number, scenario: Case): { at: number; findings: Finding[] }[] {
   const next = random(seed);
   const engine = createDetectionEngine(DEFAULT_DETECTOR_CONFIG);
+  engine.addAsnProfiles((scenario.hosting ?? []).map((asn) => ({ asn, org: `hosting ${asn}`, hosting: true })));
   const historyStart = T0 - 7 * DAY;
   for (let h = historyStart; h < T0; h += HOUR) {
     const busy = poisson(next, BUSY_PER_MINUTE * 60);
@@ -121,6 +128,7 @@ function replay(seed: number, minutes: number, scenario: Case): { at: number; fi
       { ...BUSY, counters: counters(busy, Math.round(busy * 0.9)) },
       { ...ELSEWHERE, counters: counters(us, Math.round(us * 0.92)) },
       ...(((h - historyStart) / HOUR) % 12 === 0 ? [{ ...SPARSE, counters: counters(1, 1) }] : []),
+      ...(scenario.history ?? []),
     ];
     for (const level of SCOPE_LEVELS) engine.setHours(level, rowsAt(level, h, cells));
   }
@@ -132,7 +140,13 @@ function replay(seed: number, minutes: number, scenario: Case): { at: number; fi
     const us = poisson(next, US_PER_MINUTE);
     const cells: MinuteCell[] = [
       { ...BUSY, counters: counters(busy, busy - (next() < 0.1 && busy > 0 ? 1 : 0)) },
-      { ...ELSEWHERE, counters: counters(us, us - (next() < 0.08 * us ? 1 : 0)) },
+      {
+        ...ELSEWHERE,
+        counters: counters(
+          us,
+          scenario.usConversion === undefined ? us - (next() < 0.08 * us ? 1 : 0) : Math.round(us * scenario.usConversion),
+        ),
+      },
       ...(scenario.extra?.(i, next) ?? []),
     ];
     engine.setMinute(minuteMs, { cells, failures: scenario.failures?.(i) ?? [] });
@@ -188,6 +202,47 @@ describe('pumped sessions into a sparse prefix', () => {
   it.each([1, 2, 3])('normal traffic raises nothing in an hour (seed %i)', (seed) => {
     const steps = replay(seed, 60, {});
     expect(steps.flatMap((s) => s.findings)).toEqual([]);
+  });
+});
+
+describe('never-verified sessions from hosting networks', () => {
+  // A prefix of the country with no sessions in the week: what it expects is its share's prior.
+  const UNSEEN: CellScope = { ...BUSY, prefix: '+94 75' };
+  const namesUnseen = (f: Finding) =>
+    f.kind === 'volume_spike' && f.scope.country === 'LK' && (f.scope.prefix ?? UNSEEN.prefix) === UNSEEN.prefix;
+  // One session in each of the first two minutes, none after: too few for the count of all sessions.
+  const twoSessions = (asns: [number, number]) => (i: number) =>
+    i < 2 ? [{ ...UNSEEN, asn: asns[i] as number, counters: counters(1, 0) }] : [];
+
+  it('name a prefix unseen for a week at the second session from two datacenter networks, once the first had its grace', () => {
+    const steps = replay(31, 10, { hosting: [200, 201], extra: twoSessions([200, 201]) });
+    // The first session is past its two minutes' grace at step 3.
+    expect(firstAt(steps, namesUnseen)).toBe(3);
+    const finding = steps.flatMap((s) => s.findings).find(namesUnseen);
+    expect(finding?.facts).toMatchObject({ signal: 'unverified_sessions_from_hosting', hostingNetworks: 2 });
+  });
+
+  it('expect the hosting share of verified sessions: a past bot farm, which never verified, does not raise it', () => {
+    // A week in which a farm on network 200 sent 60 never-verified sessions an hour into the US: a
+    // tenth of all sends, none of the verified sessions.
+    const pastFarm: MinuteCell = { ...ELSEWHERE, asn: 200, counters: counters(60, 0) };
+    const steps = replay(31, 10, { hosting: [200, 201], history: [pastFarm], extra: twoSessions([200, 201]) });
+    const finding = steps.flatMap((s) => s.findings).find(namesUnseen);
+    expect(finding?.facts.usualHostingShare).toBe(0.01);
+  });
+
+  it('do not when both verify: two people on a VPN a minute apart are still typing while young', () => {
+    const twoPeople = (i: number) => (i < 2 ? [{ ...UNSEEN, asn: 200 + i, counters: counters(1, 1) }] : []);
+    const steps = replay(31, 10, { hosting: [200, 201], extra: twoPeople });
+    expect(firstAt(steps, namesUnseen)).toBeUndefined();
+  });
+
+  it.each([
+    { name: 'one hosting network: one person on a VPN starting over', hosting: [200], asns: [200, 200] as [number, number] },
+    { name: 'access networks', hosting: [], asns: [200, 201] as [number, number] },
+  ])('do not at two sessions from $name', ({ hosting, asns }) => {
+    const steps = replay(31, 10, { hosting, extra: twoSessions(asns) });
+    expect(firstAt(steps, namesUnseen)).toBeUndefined();
   });
 });
 
@@ -248,5 +303,27 @@ describe('a brute force', () => {
     const costKinds = steps.flatMap((s) => s.findings).filter((f) => f.kind !== 'verify_bruteforce');
     expect(costKinds.map((f) => [f.kind, f.scope])).toEqual([]);
     expect(steps.some((s) => s.findings.some((f) => f.kind === 'verify_bruteforce'))).toBe(true);
+  });
+});
+
+describe('a conversion drop', () => {
+  const usDrops = (steps: { findings: Finding[] }[]) =>
+    steps.flatMap((s) => s.findings).filter((f) => f.kind === 'conversion_drop' && f.scope.country === 'US');
+
+  it('on the usual number of sessions is an alert: people failing to verify are not challenged', () => {
+    const drops = usDrops(replay(23, 60, { usConversion: 0.6 }));
+    expect(drops.length).toBeGreaterThan(0);
+    expect(drops.map((f) => f.action)).toEqual(drops.map(() => 'alert'));
+    expect(drops[0]?.facts.pumpedSessions).toBeDefined();
+  });
+
+  it('that extra sessions carry is challenged: pumped numbers come on top of the usual traffic', () => {
+    // Five more sessions a minute that never verify: the country's conversion falls from 92 % to about 61 %.
+    // Judged once the whole window is replayed minutes (the replay has only hours before T0).
+    const steps = replay(29, 75, { extra: (_i, next) => [{ ...ELSEWHERE, asn: 300, counters: counters(poisson(next, 5), 0) }] });
+    const drops = usDrops(steps).filter((f) => f.windowStartMs >= T0);
+    expect(drops.length).toBeGreaterThan(0);
+    expect(drops.filter((f) => f.action === 'alert').map((f) => f.scope)).toEqual([]);
+    expect(Number(drops[0]?.facts.extraSessions)).toBeGreaterThan(Number(drops[0]?.facts.missingVerifications) / 2);
   });
 });

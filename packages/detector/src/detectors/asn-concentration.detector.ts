@@ -16,16 +16,26 @@ const MIN_SHARE_RISE = 0.25;
 /** ...and one ASN carrying this much of the hosting traffic becomes the scope. */
 const SINGLE_ASN_SHARE = 0.7;
 
-/** Hosting share of all sends over the last week of committed hours. */
-export function usualHostingShare(ctx: DetectionContext): number {
-  let hosting = 0;
-  let total = 0;
+/**
+ * Hosting shares over the last week of committed hours: of all sends (what the flows' traffic
+ * usually looks like) and of verified sessions (the people behind a VPN or an office egress,
+ * measured where pumping, which does not verify, cannot inflate it).
+ */
+export function usualHostingShares(ctx: DetectionContext): { sends: number; verifiedSessions: number } {
+  const hosting = { sends: 0, verifiedSessions: 0 };
+  const total = { sends: 0, verifiedSessions: 0 };
   for (const series of ctx.book.levels.get('asn')?.values() ?? []) {
-    const sends = ctx.book.spanSum(series, ctx.nowMs - 7 * MS_PER_DAY, ctx.book.committedUntilMs).sends;
-    total += sends;
-    if (series.scope.asn !== undefined && ctx.asns.get(series.scope.asn)?.hosting) hosting += sends;
+    const week = ctx.book.spanSum(series, ctx.nowMs - 7 * MS_PER_DAY, ctx.book.committedUntilMs);
+    const isHosting = series.scope.asn !== undefined && ctx.asns.get(series.scope.asn)?.hosting === true;
+    for (const measure of ['sends', 'verifiedSessions'] as const) {
+      total[measure] += week[measure];
+      if (isHosting) hosting[measure] += week[measure];
+    }
   }
-  return total > 0 ? hosting / total : 0;
+  return {
+    sends: total.sends > 0 ? hosting.sends / total.sends : 0,
+    verifiedSessions: total.verifiedSessions > 0 ? hosting.verifiedSessions / total.verifiedSessions : 0,
+  };
 }
 
 export function detectAsnConcentration(ctx: DetectionContext, usualShare: number): Finding[] {

@@ -4,17 +4,24 @@
  * The Wilson upper bound must sit under the baseline, so a small scope needs a large drop.
  */
 import { describeScope } from '@tollgate/vocabulary';
-import { costPerSendUsd, reachableSessions } from '../counters.ts';
+import { costPerSendUsd, reachableSessions, type Counters } from '../counters.ts';
 import type { DetectionContext } from '../detection-context.ts';
 import { severityForCost, type Finding } from '../finding.ts';
-import { shareBaseline } from '../seasonal-baseline.ts';
+import { rateBaseline, shareBaseline } from '../seasonal-baseline.ts';
 import { wilsonInterval } from '../statistics/wilson-interval.ts';
-import { MS_PER_MINUTE } from '../traffic-book.ts';
+import { MS_PER_MINUTE, type ScopeSeries } from '../traffic-book.ts';
 
 /** A baseline conversion from fewer sessions than this is not trusted. */
 const MIN_BASELINE_SESSIONS = 200;
 /** Below half the baseline a destination is being pumped; above it the drop is friction or noise. */
 const COLLAPSE_RATIO = 0.5;
+/**
+ * Pumped numbers arrive as sessions on top of the usual ones, about one for each verification
+ * missing (more where people verify less than always). A drop that half as many extra sessions do
+ * not explain is the scope's own people failing to verify (codes late, a confusing screen, chance
+ * in a small network on a quiet evening): an alert to look at, never a reason to challenge them.
+ */
+const EXTRA_SESSIONS_EXPLAIN = 0.5;
 
 export function detectConversionDrops(ctx: DetectionContext): Finding[] {
   const { book, config, nowMs } = ctx;
@@ -34,11 +41,13 @@ export function detectConversionDrops(ctx: DetectionContext): Finding[] {
     const missing = reachable * baseline.conversion - sum.verifiedSessions;
     const costPerHourUsd = (missing / minutes) * 60 * costPerSendUsd(sum);
     const collapse = observed < baseline.conversion * COLLAPSE_RATIO;
+    const extra = extraSessions(ctx, series, sum, startMs, endMs);
+    const explained = extra === undefined || extra.sessions >= EXTRA_SESSIONS_EXPLAIN * missing;
     findings.push({
       kind: 'conversion_drop',
       scope: series.scope,
       severity: severityForCost(costPerHourUsd, config.severityUsdPerHour),
-      action: collapse ? 'block' : 'challenge',
+      action: !explained ? 'alert' : collapse ? 'block' : 'challenge',
       score: ((baseline.conversion - interval.high) / Math.max(0.01, baseline.conversion)) * 10,
       observed,
       expected: baseline.conversion,
@@ -47,10 +56,38 @@ export function detectConversionDrops(ctx: DetectionContext): Finding[] {
       costPerHourUsd,
       windowStartMs: startMs,
       windowEndMs: endMs,
-      summary: `${describeScope(series.scope)}: ${(observed * 100).toFixed(0)}% of ${reachable} sessions verified against ${(baseline.conversion * 100).toFixed(0)}% normally`,
+      summary:
+        `${describeScope(series.scope)}: ${(observed * 100).toFixed(0)}% of ${reachable} sessions verified against ${(baseline.conversion * 100).toFixed(0)}% normally` +
+        (extra
+          ? `; ${extra.sessions.toFixed(0)} sessions more than the ${extra.expected.toFixed(0)} usual at this hour for ${Math.round(missing)} verifications missing`
+          : ''),
       contributors: [],
-      facts: { level, sessions: reachable, verified: sum.verifiedSessions, missingVerifications: Math.round(missing) },
+      facts: {
+        level,
+        sessions: reachable,
+        verified: sum.verifiedSessions,
+        missingVerifications: Math.round(missing),
+        ...(extra ? { expectedSessions: Number(extra.expected.toFixed(1)), extraSessions: Number(extra.sessions.toFixed(1)) } : {}),
+        ...(explained ? {} : { pumpedSessions: 'none: no more sessions than usual' }),
+      },
     });
   }
   return findings;
+}
+
+/**
+ * Sessions of the window over what the scope's hour of the week usually brings (its sends, at the
+ * window's sessions per send), or undefined when it has no seasonal baseline yet.
+ */
+function extraSessions(
+  ctx: DetectionContext,
+  series: ScopeSeries,
+  sum: Counters,
+  startMs: number,
+  endMs: number,
+): { sessions: number; expected: number } | undefined {
+  const baseline = rateBaseline(ctx.book, series, startMs + (endMs - startMs) / 2);
+  if (!baseline || sum.sends === 0) return undefined;
+  const expected = baseline.sendsPerMinute * ((endMs - startMs) / MS_PER_MINUTE) * (sum.sessions / sum.sends);
+  return { sessions: sum.sessions - expected, expected };
 }
