@@ -28,10 +28,6 @@ const MIN_HOSTING_SHARE = 0.01;
  */
 const HOSTING_MIN_SESSIONS = 2;
 const HOSTING_MIN_NETWORKS = 2;
-/*
- * And at least one of them has had its grace and still not verified: two people on a VPN who
- * ask for codes into the same quiet prefix a minute apart are both still typing.
- */
 /**
  * Pumped sessions come on top of a scope's usual ones: at least half of the hosting sessions must
  * be excess over the scope's whole expectation. An account farm on rented servers or an office
@@ -43,6 +39,10 @@ const HOSTING_ON_TOP_SHARE = 0.5;
 interface HostingTally {
   sessions: number;
   networks: Set<number>;
+  /**
+   * Of them, past their grace and still not verified: at least one must be, since two people on a
+   * VPN who ask for codes into the same quiet prefix a minute apart are both still typing.
+   */
   matured: number;
 }
 
