@@ -8,10 +8,9 @@ import type { Identity } from '@tollgate/core';
  * ladders (failures per session, IP and phone; successes clearing the session and the phone).
  */
 export function observeVerifyOutcomes(ingestor: Ingestor, verify: VerifyLimiter, identity: Identity): Ingestor {
+  // The ingestor's methods are closures, so its other methods pass through as they are.
   return {
-    warm: () => ingestor.warm(),
-    pendingEvents: () => ingestor.pendingEvents(),
-    close: () => ingestor.close(),
+    ...ingestor,
     async submit(kind, items) {
       const result = await ingestor.submit(kind, items);
       if (kind === 'verify' && result.ok) {
