@@ -10,12 +10,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createHasher, createNormalizer, loadAsnDatabase, ROW_COLUMNS, type SendRow } from '@tollgate/events';
+import { ROW_COLUMNS, type SendRow } from '@tollgate/events';
 import { FLUSH_TARGET_ROWS } from '@tollgate/ingest';
 import { createStore, DEFAULT_RETENTION, insertRows, migrate, type Store } from '@tollgate/store';
-import { createSimulator } from '@tollgate/simulator';
 import { toTsv } from '../packages/store/src/tsv.ts';
 import { median, writeResultsSection } from './results-file.ts';
+import { simulatedSendRows } from './simulated-send-rows.ts';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 60_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -73,26 +73,6 @@ const STAGES: Stage[] = [
   },
 ];
 
-async function sendRows(): Promise<SendRow[]> {
-  const startMs = Date.parse('2026-11-16T00:00:00Z');
-  const simulator = createSimulator({ seed: 7, startMs, sendsPerMinute: 1_000, scenarios: [] });
-  const normalizer = createNormalizer({
-    hasher: createHasher(Buffer.alloc(32, 7)),
-    asn: await loadAsnDatabase(),
-    clock: () => Date.parse('2026-11-24T00:00:00Z'),
-  });
-  const rows: SendRow[] = [];
-  for (let minute = 0; rows.length < EVENTS; minute++) {
-    for (const event of simulator.generate(startMs + minute * 60_000, startMs + (minute + 1) * 60_000)) {
-      if (event.kind !== 'send' || rows.length >= EVENTS) continue;
-      const result = normalizer.send(event.body, rows.length + 1);
-      if (!result.ok) throw new Error(`simulated send rejected: ${JSON.stringify(result.rejected)}`);
-      rows.push(result.row);
-    }
-  }
-  return rows;
-}
-
 async function insertInto(store: Store, table: string | undefined, rows: SendRow[]): Promise<void> {
   if (table === undefined) return insertRows(store, 'send', rows);
   await store.rawInsert!(table, ROW_COLUMNS.send, toTsv(rows, ROW_COLUMNS.send));
@@ -146,7 +126,7 @@ function stageTable(samples: number[][]): string {
 }
 
 async function main(): Promise<void> {
-  const rows = await sendRows();
+  const rows = await simulatedSendRows(EVENTS);
   const load = () =>
     loadavg()
       .map((n) => n.toFixed(2))
