@@ -9,13 +9,13 @@
  * Writes the `ingest: what each part of the raw send table costs` section of bench/RESULTS.md.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROW_COLUMNS, type SendRow } from '@tollgate/events';
 import { FLUSH_TARGET_ROWS } from '@tollgate/ingest';
 import { createStore, DEFAULT_RETENTION, migrate, type RawInsertFormat } from '@tollgate/store';
 import { toTsv } from '../packages/store/src/tsv.ts';
-import { median, writeResultsSection } from './results-file.ts';
+import { loadAverages, median, writeResultsSection } from './results-file.ts';
 import { simulatedSendRows } from './simulated-send-rows.ts';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 60_000);
@@ -170,11 +170,7 @@ async function variantUsPerRow(variant: Variant, rows: SendRow[]): Promise<{ usP
 
 async function main(): Promise<void> {
   const rows = await simulatedSendRows(EVENTS);
-  const load = () =>
-    loadavg()
-      .map((n) => n.toFixed(2))
-      .join(', ');
-  const loadBefore = load();
+  const loadBefore = loadAverages();
   const samples = VARIANTS.map(() => [] as number[]);
   const partTypes = VARIANTS.map(() => '');
   for (let run = 0; run < RUNS; run++) {
@@ -203,7 +199,7 @@ async function main(): Promise<void> {
     SECTION,
     [
       `Command: \`npm run bench:ingest-raw-table\` (${EVENTS.toLocaleString('en-US')} simulated send rows in inserts of ${BATCH.toLocaleString('en-US')}, ${RUNS} rounds of alternating variants, each round starting one variant later, each on a fresh embedded store migrated to the current schema, the send rollup views dropped, then the variant's table made from sends_raw's own CREATE statement; \`BENCH_EVENTS\`, \`BENCH_RUNS\`, \`BENCH_BATCH\` change the size, \`BENCH_VARIANTS=regex\` measures only the variants it matches).`,
-      `Measured ${new Date().toISOString().slice(0, 10)} on ${process.platform} ${process.arch}, Node ${process.version}, 2 cores shared with other work; load average (1, 5, 15 min) ${loadBefore} before, ${load()} after.`,
+      `Measured ${new Date().toISOString().slice(0, 10)} on ${process.platform} ${process.arch}, Node ${process.version}, 2 cores shared with other work; load average (1, 5, 15 min) ${loadBefore} before, ${loadAverages()} after.`,
       '',
       table,
       '',

@@ -8,13 +8,13 @@
  * Writes the `ingest: what each view and index costs` section of bench/RESULTS.md.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROW_COLUMNS, type SendRow } from '@tollgate/events';
 import { FLUSH_TARGET_ROWS } from '@tollgate/ingest';
 import { createStore, DEFAULT_RETENTION, insertRows, migrate, type Store } from '@tollgate/store';
 import { toTsv } from '../packages/store/src/tsv.ts';
-import { median, writeResultsSection } from './results-file.ts';
+import { loadAverages, median, writeResultsSection } from './results-file.ts';
 import { simulatedSendRows } from './simulated-send-rows.ts';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 60_000);
@@ -127,11 +127,7 @@ function stageTable(samples: number[][]): string {
 
 async function main(): Promise<void> {
   const rows = await simulatedSendRows(EVENTS);
-  const load = () =>
-    loadavg()
-      .map((n) => n.toFixed(2))
-      .join(', ');
-  const loadBefore = load();
+  const loadBefore = loadAverages();
   const tables: string[] = [];
   for (const batch of BATCHES) {
     const table = stageTable(await measure(rows, batch));
@@ -142,7 +138,7 @@ async function main(): Promise<void> {
     'ingest: what each view and index costs',
     [
       `Command: \`npm run bench:ingest-schema\` (${EVENTS.toLocaleString('en-US')} simulated send rows, inserts of ${BATCHES.map((b) => b.toLocaleString('en-US')).join(' and of ')} rows through insertRows, ${RUNS} rounds of alternating stages, each on a fresh embedded store migrated to the current schema and then stripped of one more part; \`BENCH_EVENTS\`, \`BENCH_RUNS\`, \`BENCH_BATCHES\` change the size).`,
-      `Measured ${new Date().toISOString().slice(0, 10)} on ${process.platform} ${process.arch}, Node ${process.version}, 2 cores shared with other work; load average (1, 5, 15 min) ${loadBefore} before, ${load()} after.`,
+      `Measured ${new Date().toISOString().slice(0, 10)} on ${process.platform} ${process.arch}, Node ${process.version}, 2 cores shared with other work; load average (1, 5, 15 min) ${loadBefore} before, ${loadAverages()} after.`,
       '',
       ...tables,
       'Reading: CPU time of the whole process (the embedded engine inserts, aggregates and merges in its own threads) per row',

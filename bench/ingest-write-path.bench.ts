@@ -9,13 +9,13 @@
  * Writes the `ingest: the write path's share of the event loop` section of bench/RESULTS.md.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { SendRow } from '@tollgate/events';
 import type * as IngestPackage from '@tollgate/ingest';
 import { createStore, DEFAULT_RETENTION, migrate } from '@tollgate/store';
-import { median, writeResultsSection } from './results-file.ts';
+import { loadAverages, median, writeResultsSection } from './results-file.ts';
 import { simulatedSendRows } from './simulated-send-rows.ts';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 100_000);
@@ -83,11 +83,7 @@ async function main(): Promise<void> {
     const url = pathToFileURL(join(BASELINE_TREE, 'packages/ingest/src/index.ts')).href;
     trees.push({ name: `BENCH_BASELINE (${BASELINE_TREE.split('/').pop()})`, ingest: (await import(url)) as typeof IngestPackage });
   }
-  const load = () =>
-    loadavg()
-      .map((n) => n.toFixed(2))
-      .join(', ');
-  const loadBefore = load();
+  const loadBefore = loadAverages();
   const samples = trees.map(() => [] as Sample[]);
   for (let run = 0; run < RUNS; run++) {
     for (let t = 0; t < trees.length; t++) {
@@ -112,7 +108,7 @@ async function main(): Promise<void> {
     "ingest: the write path's share of the event loop",
     [
       `Command: \`${BASELINE_TREE ? 'BENCH_BASELINE=DIR ' : ''}npm run bench:ingest-write-path\` (${EVENTS.toLocaleString('en-US')} simulated sends, normalized beforehand, submitted to the ingestor ${CONCURRENCY} requests of ${BATCH.toLocaleString('en-US')} at a time, each run on a fresh embedded store; ${RUNS} alternating runs; \`BENCH_EVENTS\`, \`BENCH_RUNS\` change the size).`,
-      `Measured ${new Date().toISOString().slice(0, 10)} on ${process.platform} ${process.arch}, Node ${process.version}, 2 cores shared with other work; load average (1, 5, 15 min) ${loadBefore} before, ${load()} after.`,
+      `Measured ${new Date().toISOString().slice(0, 10)} on ${process.platform} ${process.arch}, Node ${process.version}, 2 cores shared with other work; load average (1, 5, 15 min) ${loadBefore} before, ${loadAverages()} after.`,
       '',
       table,
       '',
