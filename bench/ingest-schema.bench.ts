@@ -8,14 +8,14 @@
  * Writes the `ingest: what each view and index costs` section of bench/RESULTS.md.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createHasher, createNormalizer, loadAsnDatabase, ROW_COLUMNS, type SendRow } from '@tollgate/events';
+import { ROW_COLUMNS, type SendRow } from '@tollgate/events';
 import { FLUSH_TARGET_ROWS } from '@tollgate/ingest';
 import { createStore, DEFAULT_RETENTION, insertRows, migrate, type Store } from '@tollgate/store';
-import { createSimulator } from '@tollgate/simulator';
 import { toTsv } from '../packages/store/src/tsv.ts';
-import { median, writeResultsSection } from './results-file.ts';
+import { loadAverages, median, writeResultsSection } from './results-file.ts';
+import { simulatedSendRows } from './simulated-send-rows.ts';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 60_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -73,26 +73,6 @@ const STAGES: Stage[] = [
   },
 ];
 
-async function sendRows(): Promise<SendRow[]> {
-  const startMs = Date.parse('2026-11-16T00:00:00Z');
-  const simulator = createSimulator({ seed: 7, startMs, sendsPerMinute: 1_000, scenarios: [] });
-  const normalizer = createNormalizer({
-    hasher: createHasher(Buffer.alloc(32, 7)),
-    asn: await loadAsnDatabase(),
-    clock: () => Date.parse('2026-11-24T00:00:00Z'),
-  });
-  const rows: SendRow[] = [];
-  for (let minute = 0; rows.length < EVENTS; minute++) {
-    for (const event of simulator.generate(startMs + minute * 60_000, startMs + (minute + 1) * 60_000)) {
-      if (event.kind !== 'send' || rows.length >= EVENTS) continue;
-      const result = normalizer.send(event.body, rows.length + 1);
-      if (!result.ok) throw new Error(`simulated send rejected: ${JSON.stringify(result.rejected)}`);
-      rows.push(result.row);
-    }
-  }
-  return rows;
-}
-
 async function insertInto(store: Store, table: string | undefined, rows: SendRow[]): Promise<void> {
   if (table === undefined) return insertRows(store, 'send', rows);
   await store.rawInsert!(table, ROW_COLUMNS.send, toTsv(rows, ROW_COLUMNS.send));
@@ -146,12 +126,8 @@ function stageTable(samples: number[][]): string {
 }
 
 async function main(): Promise<void> {
-  const rows = await sendRows();
-  const load = () =>
-    loadavg()
-      .map((n) => n.toFixed(2))
-      .join(', ');
-  const loadBefore = load();
+  const rows = await simulatedSendRows(EVENTS);
+  const loadBefore = loadAverages();
   const tables: string[] = [];
   for (const batch of BATCHES) {
     const table = stageTable(await measure(rows, batch));
@@ -162,7 +138,7 @@ async function main(): Promise<void> {
     'ingest: what each view and index costs',
     [
       `Command: \`npm run bench:ingest-schema\` (${EVENTS.toLocaleString('en-US')} simulated send rows, inserts of ${BATCHES.map((b) => b.toLocaleString('en-US')).join(' and of ')} rows through insertRows, ${RUNS} rounds of alternating stages, each on a fresh embedded store migrated to the current schema and then stripped of one more part; \`BENCH_EVENTS\`, \`BENCH_RUNS\`, \`BENCH_BATCHES\` change the size).`,
-      `Measured ${new Date().toISOString().slice(0, 10)} on ${process.platform} ${process.arch}, Node ${process.version}, 2 cores shared with other work; load average (1, 5, 15 min) ${loadBefore} before, ${load()} after.`,
+      `Measured ${new Date().toISOString().slice(0, 10)} on ${process.platform} ${process.arch}, Node ${process.version}, 2 cores shared with other work; load average (1, 5, 15 min) ${loadBefore} before, ${loadAverages()} after.`,
       '',
       ...tables,
       'Reading: CPU time of the whole process (the embedded engine inserts, aggregates and merges in its own threads) per row',

@@ -1,4 +1,5 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
 const RESULTS = fileURLToPath(new URL('./RESULTS.md', import.meta.url));
@@ -7,6 +8,13 @@ export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** The machine's load averages over 1, 5 and 15 minutes, as a section's "Measured" line gives them. */
+export function loadAverages(): string {
+  return loadavg()
+    .map((n) => n.toFixed(2))
+    .join(', ');
 }
 
 /** The body of the `## name` section of bench/RESULTS.md (without its heading), if there is one. */

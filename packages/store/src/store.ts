@@ -6,6 +6,9 @@ import type { StoreConfig } from './store-config.ts';
 
 type ClientConnection = NonNullable<NonNullable<Parameters<typeof createClient>[0]>['connection']>;
 
+/** Text formats the embedded engine's raw insert takes; the collectors send TabSeparated. */
+export type RawInsertFormat = 'TabSeparated' | 'JSONEachRow' | 'JSONCompactEachRow';
+
 /** The ClickHouse client every query module takes; one per process for the embedded engine. */
 export type StorePing = { ok: true } | { ok: false; reason: string };
 
@@ -21,6 +24,7 @@ export interface Store {
     columns: readonly string[],
     tsv: string,
     settings?: Record<string, string | number>,
+    format?: RawInsertFormat,
   ) => Promise<void>;
   /** Whether the store answers a trivial query, and the store's own error when it does not. */
   ping(): Promise<StorePing>;
@@ -74,8 +78,8 @@ function createEmbeddedClient(dataDir: string): { client: ClickHouseClient; rawI
   const client = createClient({ connection: connection as unknown as ClientConnection, clickhouse_settings: CLIENT_SETTINGS });
   return {
     client,
-    async rawInsert(table, columns, tsv, settings) {
-      await connection.chdb.rawInsert({ table, columns, values: tsv, format: 'TabSeparated', settings });
+    async rawInsert(table, columns, tsv, settings, format = 'TabSeparated') {
+      await connection.chdb.rawInsert({ table, columns, values: tsv, format, settings });
     },
   };
 }
