@@ -27,6 +27,8 @@ export interface OpenLoopResult {
   errors: number;
   /** Answered requests per second of the run. */
   rps: number;
+  /** How late this process sent each request after its scheduled time, ms, ascending: the generator's own share of the latencies. */
+  lateMs: number[];
 }
 
 const TWO_POW_32 = 2 ** 32;
@@ -56,6 +58,7 @@ export function openLoop(opts: OpenLoopOptions): Promise<OpenLoopResult> {
   const agent = new Agent({ keepAlive: true, maxSockets: Infinity, scheduling: 'lifo' });
   const times = arrivalTimesMs(opts.requests, opts.ratePerS, opts.seed);
   const latencies: number[] = [];
+  const late: number[] = [];
   let errors = 0;
   let next = 0;
   let settled = 0;
@@ -65,10 +68,12 @@ export function openLoop(opts: OpenLoopOptions): Promise<OpenLoopResult> {
       if (++settled < opts.requests) return;
       agent.destroy();
       latencies.sort((a, b) => a - b);
-      resolve({ latenciesMs: latencies, errors, rps: (latencies.length * 1_000) / (performance.now() - startedAt) });
+      late.sort((a, b) => a - b);
+      resolve({ latenciesMs: latencies, errors, rps: (latencies.length * 1_000) / (performance.now() - startedAt), lateMs: late });
     };
     const send = (i: number) => {
       const scheduled = startedAt + times[i]!;
+      late.push(performance.now() - scheduled);
       const body = opts.body(i);
       const req = request(
         {

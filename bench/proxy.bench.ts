@@ -187,6 +187,8 @@ interface Traffic {
   requests: number;
   /** Open loop only: the answers' times from their scheduled sends, ascending. */
   latenciesMs?: number[];
+  /** Open loop only: how late the load generator sent its requests, p99 (ms). */
+  lateP99Ms?: number;
 }
 
 /** The closed loop: CONNECTIONS connections, each sending its next create when its last is answered. */
@@ -222,6 +224,7 @@ async function arrivals(path: Path, round: number, requests = OPEN_REQUESTS): Pr
     errors: result.errors,
     requests: result.latenciesMs.length,
     latenciesMs: result.latenciesMs,
+    lateP99Ms: quantile(result.lateMs, 0.99),
   };
 }
 
@@ -266,6 +269,7 @@ interface Summary {
   /** Open loop only: the medians of the runs' p50 and p99.9. */
   p50: number | undefined;
   p999: number | undefined;
+  lateP99Ms: number | undefined;
   cpuUs: number | undefined;
   tollgateCpuUs: number | undefined;
   loopP99Ms: number | undefined;
@@ -299,6 +303,7 @@ function summarize(runs: Run[]): Summary {
     p99: median(runs.map((r) => r.p99)),
     p50: med((r) => r.latenciesMs && quantile(r.latenciesMs, 0.5)),
     p999: med((r) => r.latenciesMs && quantile(r.latenciesMs, 0.999)),
+    lateP99Ms: med((r) => r.lateP99Ms),
     cpuUs: med((r) => r.cpuUs),
     tollgateCpuUs: med((r) => r.tollgateCpuUs),
     loopP99Ms: med((r) => r.loopP99Ms),
@@ -438,7 +443,7 @@ function openRows(f: Figures): string[] {
         ? '-'
         : [minus(s.p50, direct.p50), minus(s.p99, direct.p99), minus(s.p999, direct.p999)].map((ms) => signedMs(ms)).join(' / ');
     return (
-      `| ${f.delayMs} ms | ${LABELS[name]} | ${num(s.rps)} | ${num(s.p50, 1)} | ${num(s.p99, 1)} | ${num(s.p999, 1)} | ${added} | ` +
+      `| ${f.delayMs} ms | ${LABELS[name]} | ${num(s.rps)} | ${num(s.p50, 1)} | ${num(s.p99, 1)} | ${num(s.p999, 1)} | ${added} | ${num(s.lateP99Ms, 1)} | ` +
       `${num(s.tollgateCpuUs)} | ${loopCells(name, s)} |`
     );
   });
@@ -510,10 +515,11 @@ function report(results: Figures[], pinned: boolean, loadBefore: string): string
     `**Open loop** (what the p99 target is judged on): ${OPEN_REQUESTS} creates a run arriving at ${OPEN_RATE} a second on average, ` +
       'each independently of the others (Poisson arrivals from a seed, the same sequence for every path of a round), as the creates of a ' +
       "service's many users arrive; each time runs from the create's scheduled send, so a server that falls behind is charged for it. " +
-      `Added: the proxied path's p50 / p99 / p99.9 less the direct path's.`,
+      "Added: the proxied path's p50 / p99 / p99.9 less the direct path's. Sends late: how long after its scheduled time the load " +
+      'generator sent a create (p99), a share of every latency of the run that belongs to neither Tollgate nor the stand-in.',
     '',
-    '| provider answers after | path | answers/s | p50 ms | p99 ms | p99.9 ms | added p50 / p99 / p99.9 | Tollgate CPU µs per request | its event loop | event-loop delay p99 / max ms | GC pauses ms/s | event loop waited for its core ms/s |',
-    '| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| provider answers after | path | answers/s | p50 ms | p99 ms | p99.9 ms | added p50 / p99 / p99.9 | sends late p99 ms | Tollgate CPU µs per request | its event loop | event-loop delay p99 / max ms | GC pauses ms/s | event loop waited for its core ms/s |',
+    '| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...opened.flatMap(openRows),
     '',
     ...opened.flatMap((f) => [openVerdict(f)!, '']),
