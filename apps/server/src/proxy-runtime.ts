@@ -44,11 +44,12 @@ function guardedUpstreamFetch(egress: EgressGuard): HttpFetch {
   const admitted = createCappedMap<true>(ADMITTED_ORIGINS);
   return createHttpFetch({
     lookup: egress.lookup,
-    async admit(url) {
-      if (admitted.get(url.origin) !== undefined) return;
-      const decision = await egress.check(url);
-      if (!decision.allowed) throw new EgressRefusedError(decision);
-      admitted.set(url.origin, true);
+    admit(url) {
+      if (admitted.get(url.origin) !== undefined) return undefined;
+      return egress.check(url).then((decision) => {
+        if (!decision.allowed) throw new EgressRefusedError(decision);
+        admitted.set(url.origin, true);
+      });
     },
   });
 }

@@ -62,19 +62,21 @@ export function relayedEvents(operation: ProviderOperation, ctx: CallContext, ou
   const accepted = outcome.status < 300 ? acceptedSend(operation, json) : undefined;
   // A 4xx is the provider refusing the request itself (bad number, permissions): nothing was sent.
   if (accepted === undefined) return {};
-  return {
-    send: {
-      ...sendBase(ctx),
-      session_id: accepted.sessionId,
-      message_id: accepted.messageId,
-      status: 'accepted',
-      cost: ctx.costUsd ?? accepted.priceUsd ?? 0,
-    },
-  };
+  return { send: sendEvent(ctx, accepted.sessionId, accepted.messageId, 'accepted', ctx.costUsd ?? accepted.priceUsd ?? 0) };
 }
 
-function sendBase(ctx: CallContext): Record<string, unknown> {
-  return {
+/**
+ * A send event, built field by field: every relayed create makes one on the event loop, where
+ * spreading partial objects into it cost more than the rest of the record.
+ */
+function sendEvent(
+  ctx: CallContext,
+  sessionId: string,
+  messageId: string,
+  status: 'accepted' | 'failed',
+  cost: number,
+): Record<string, unknown> {
+  const event: Record<string, unknown> = {
     event_id: `proxy-${ctx.callId}`,
     ts: ctx.nowMs,
     app: ctx.app,
@@ -84,16 +86,21 @@ function sendBase(ctx: CallContext): Record<string, unknown> {
     channel: ctx.channel,
     provider: ctx.provider,
     currency: 'USD',
-    ...(ctx.device.deviceId !== undefined && { device_id: ctx.device.deviceId }),
-    ...(ctx.device.userAgent !== undefined && { user_agent: ctx.device.userAgent }),
+    session_id: sessionId,
+    message_id: messageId,
+    status,
+    cost,
   };
+  if (ctx.device.deviceId !== undefined) event.device_id = ctx.device.deviceId;
+  if (ctx.device.userAgent !== undefined) event.user_agent = ctx.device.userAgent;
+  return event;
 }
 
 function failed(ctx: CallContext, errorCode: string): RelayedEvents {
   // No provider id exists: the call's own id links the failed send and its receipt.
   const messageId = `tollgate-${ctx.callId}`;
   return {
-    send: { ...sendBase(ctx), session_id: messageId, message_id: messageId, status: 'failed', cost: 0 },
+    send: sendEvent(ctx, messageId, messageId, 'failed', 0),
     receipt: {
       event_id: `proxy-${ctx.callId}-receipt`,
       ts: ctx.nowMs,
