@@ -1,6 +1,7 @@
 import { getCountries, getCountryCallingCode, Metadata, parsePhoneNumber, ParseError } from 'libphonenumber-js/max';
 import examples from 'libphonenumber-js/examples.mobile.json' with { type: 'json' };
 import { describe, expect, it } from 'vitest';
+import { hashString } from '@tollgate/vocabulary';
 import { createPlanFacts, type PlanFacts } from '../src/phone-plan-facts.ts';
 
 /** What libphonenumber itself says of a number, in the fast path's terms (undefined: refused or not possible). */
@@ -21,20 +22,12 @@ function libphonenumberFacts(phone: string): PlanFacts | undefined {
   };
 }
 
-/** A small seeded generator (mulberry32), so every run checks the same numbers. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+/** Digits that look random and are the same on every run: a hash of the number so far and the position. */
+function digitsAfter(start: string, n: number): string {
+  let out = '';
+  for (let i = 0; i < n; i++) out += String((hashString(start + out, i) >>> 0) % 10);
+  return out;
 }
-
-const random = seeded(20261206);
-const digits = (n: number) => Array.from({ length: n }, () => String(Math.floor(random() * 10))).join('');
 
 /** The national lengths a calling code's plans allow, with one fewer and one more around each. */
 function lengthsAround(callingCode: string): number[] {
@@ -65,7 +58,8 @@ function numbersOfEveryCountry(): string[] {
   for (const callingCode of callingCodes) {
     for (const length of lengthsAround(callingCode)) {
       for (let first = 0; first < 100; first++) {
-        const national = (String(first).padStart(2, '0') + digits(Math.max(length - 2, 0))).slice(0, length);
+        const start = `${callingCode}${String(first).padStart(2, '0')}`;
+        const national = (start.slice(callingCode.length) + digitsAfter(start, Math.max(length - 2, 0))).slice(0, length);
         phones.add(`+${callingCode}${national}`);
       }
     }
@@ -75,7 +69,8 @@ function numbersOfEveryCountry(): string[] {
     for (let i = 0; i < 40; i++) {
       const kept = national.slice(0, Math.max(1, national.length - 1 - (i % 5)));
       const length = national.length + ((i % 3) - 1);
-      phones.add(`+${callingCode}${(kept + digits(Math.max(length - kept.length, 0))).slice(0, Math.max(length, 1))}`);
+      const tail = digitsAfter(`${callingCode}${kept}${i}`, Math.max(length - kept.length, 0));
+      phones.add(`+${callingCode}${(kept + tail).slice(0, Math.max(length, 1))}`);
     }
   }
   return [...phones].filter((phone) => /^\+[1-9][0-9]{4,14}$/.test(phone));
