@@ -30,6 +30,8 @@ export class WindowTable implements WindowCounter {
   /** Does the arithmetic of whichever key `at` chose: every key of a table has the same window. */
   private readonly window: SlidingWindow;
   private slot = -1;
+  /** The per-bucket array `load` found in the slot, so that `store` writes it back only when made. */
+  private loadedCounts: number[] | undefined = undefined;
 
   constructor(maxKeys: number, windowMs: number, options?: CappedMapOptions) {
     this.slots = createCappedSlots(maxKeys, NUMBERS_PER_KEY, options);
@@ -90,7 +92,8 @@ export class WindowTable implements WindowCounter {
   private load(): SlidingWindow {
     const { table } = this.slots;
     const slot = this.slot;
-    this.window.load(table.numberAt(slot, NEWEST_BUCKET), table.numberAt(slot, SENT), table.valueAt(slot) as number[] | undefined);
+    this.loadedCounts = table.valueAt(slot) as number[] | undefined;
+    this.window.load(table.numberAt(slot, NEWEST_BUCKET), table.numberAt(slot, SENT), this.loadedCounts);
     return this.window;
   }
 
@@ -98,6 +101,8 @@ export class WindowTable implements WindowCounter {
     const { table } = this.slots;
     table.setNumber(this.slot, NEWEST_BUCKET, this.window.newestBucket);
     table.setNumber(this.slot, SENT, this.window.sent);
-    table.setValue(this.slot, this.window.bucketCounts);
+    // The per-bucket array is made once in a key's life, if ever: the table's value is written only then.
+    const counts = this.window.bucketCounts;
+    if (counts !== this.loadedCounts) table.setValue(this.slot, counts);
   }
 }
