@@ -28,6 +28,29 @@ export class SlidingWindow {
     this.bucketMs = Math.max(1, Math.ceil(windowMs / BUCKETS_PER_WINDOW));
   }
 
+  /**
+   * Takes the state of a counter kept elsewhere (a `WindowTable`'s slot), so that one window does
+   * the arithmetic for every key of a table; `newestBucket`, `sent` and `bucketCounts` give it back.
+   */
+  load(newestBucket: number, sent: number, bucketCounts: number[] | undefined): void {
+    this.newest = newestBucket;
+    this.total = sent;
+    this.counts = bucketCounts;
+  }
+
+  get newestBucket(): number {
+    return this.newest;
+  }
+
+  /** Sends counted when the window last moved (`count` moves it first). */
+  get sent(): number {
+    return this.total;
+  }
+
+  get bucketCounts(): number[] | undefined {
+    return this.counts;
+  }
+
   /** Sends counted in the window ending at `nowMs`. */
   count(nowMs: number): number {
     this.advance(nowMs);

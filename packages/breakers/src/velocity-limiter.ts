@@ -1,4 +1,5 @@
 import { createCappedMap, formatDuration, type CappedMap } from '@tollgate/vocabulary';
+import { SessionTable, type SessionSends } from './session-table.ts';
 import { SlidingWindow } from './sliding-window.ts';
 import {
   DEFAULT_VELOCITY_CONFIG,
@@ -10,6 +11,7 @@ import {
   type VelocityLimits,
   type WindowLimit,
 } from './velocity-limits.ts';
+import { WindowTable, type WindowCounter } from './window-table.ts';
 
 /** What the limiter needs to know about a send. `ipSubnet` is the events package's form: "203.0.113.0/24" or "2001:db8::/64". */
 export interface VelocityRequest {
@@ -90,8 +92,9 @@ export interface VelocityLimiterDeps {
 
 /**
  * Keys one table of one app may hold. It must exceed the distinct phones (or IPs, sessions) one
- * window sees, or counters are forgotten early (watch `evicted`). A counter costs roughly 250
- * bytes, so an app's five tables stay near 125 MB even when an attacker sprays new keys into all.
+ * window sees, or counters are forgotten early (watch `evicted`). A counter costs its key's string
+ * and 80 to 160 bytes of table (at most half the slots are in use), so an app's seven tables stay
+ * near 150 MB even when an attacker sprays new keys into all.
  */
 export const DEFAULT_MAX_KEYS_PER_TABLE = 100_000;
 
@@ -103,12 +106,6 @@ export const MAX_TRACKED_APPS = 64;
 
 const MS_PER_S = 1_000;
 
-interface SessionSends {
-  firstSendMs: number;
-  lastSendMs: number;
-  sends: number;
-}
-
 type TableName = 'phone' | 'ip' | 'ipv4Subnet' | 'ipv6Subnet' | 'accountHour' | 'accountDay';
 const TABLE_NAMES: readonly (TableName | 'session')[] = ['phone', 'ip', 'ipv4Subnet', 'ipv6Subnet', 'session', 'accountHour', 'accountDay'];
 
@@ -118,24 +115,24 @@ const TABLE_NAMES: readonly (TableName | 'session')[] = ['phone', 'ip', 'ipv4Sub
  * string and its hash on every probe, several times the probe itself.
  */
 interface AppCounters {
-  phone: CappedMap<SlidingWindow>;
-  ip: CappedMap<SlidingWindow>;
-  ipv4Subnet: CappedMap<SlidingWindow>;
-  ipv6Subnet: CappedMap<SlidingWindow>;
-  session: CappedMap<SessionSends>;
-  accountHour: CappedMap<SlidingWindow>;
-  accountDay: CappedMap<SlidingWindow>;
+  phone: WindowTable;
+  ip: WindowTable;
+  ipv4Subnet: WindowTable;
+  ipv6Subnet: WindowTable;
+  session: SessionTable;
+  accountHour: WindowTable;
+  accountDay: WindowTable;
   app: SlidingWindow | undefined;
 }
 
-/** What `check` found for one request (see `found` in createVelocityLimiter). */
+/** What `check` found for one request (see `found` in createVelocityLimiter): slots, -1 for a key absent. */
 interface Found {
   request: VelocityRequest | undefined;
   app: AppCounters | undefined;
-  phone: SlidingWindow | undefined;
-  ip: SlidingWindow | undefined;
-  subnet: SlidingWindow | undefined;
-  session: SessionSends | undefined;
+  phone: number;
+  ip: number;
+  subnet: number;
+  session: number;
 }
 
 const OUTCOME_RANK: Readonly<Record<LimitOutcome, number>> = { challenge: 1, block: 2 };
@@ -158,25 +155,21 @@ export function createVelocityLimiter(deps: VelocityLimiterDeps): VelocityLimite
   }
 
   function countersOf(app: string): AppCounters {
-    return counters.upsert(app, () => newAppCounters(maxKeys));
+    return counters.upsert(app, () => newAppCounters(maxKeys, rulesOf(app)));
   }
 
   /**
    * The counters `check` found for the request it answered last, so that `observe` and `record`
    * of the same decision do not probe the tables again: each probe of a table of 100,000 keys is
    * mostly a cache miss, and a decision asked about the same keys three times. Every other call
-   * that probes or adds to a table first forgets it, so what it holds is still in its tables (a
-   * turnover, the only way out, needs an addition).
+   * that probes or adds to a table first forgets it, so the slots it holds are still their keys'
+   * (a turnover, which moves keys, needs a probe or an addition).
    */
-  const found: Found = { request: undefined, app: undefined, phone: undefined, ip: undefined, subnet: undefined, session: undefined };
+  const found: Found = { request: undefined, app: undefined, phone: -1, ip: -1, subnet: -1, session: -1 };
 
   function forget(): void {
     found.request = undefined;
     found.app = undefined;
-    found.phone = undefined;
-    found.ip = undefined;
-    found.subnet = undefined;
-    found.session = undefined;
   }
 
   function check(request: VelocityRequest): VelocityDecision {
@@ -186,49 +179,57 @@ export function createVelocityLimiter(deps: VelocityLimiterDeps): VelocityLimite
     const { limits } = rules;
     const app = counters.get(request.app);
     const subnet = subnetRule(request.ipSubnet, rules);
-    const phone = app?.phone.get(request.phoneHash);
-    const ip = app?.ip.get(request.ip);
-    const subnetWindow = subnet === undefined ? undefined : app?.[subnet.table].get(request.ipSubnet);
-    const session = request.sessionId === undefined ? undefined : app?.session.get(request.sessionId);
-    const worst = strictestDenial(request, limits, { app, phone, ip, subnet, subnetWindow, session }, nowMs);
-    if (app !== undefined) {
-      found.request = request;
-      found.app = app;
-      found.phone = phone;
-      found.ip = ip;
-      found.subnet = subnetWindow;
-      found.session = session;
+    if (app === undefined) {
+      const none = { app, phone: undefined, ip: undefined, subnet, subnetWindow: undefined, session: undefined };
+      return strictestDenial(request, limits, none, nowMs) ?? ALLOW;
     }
+    const phone = app.phone.find(request.phoneHash);
+    const ip = app.ip.find(request.ip);
+    const subnetSlot = subnet === undefined ? -1 : app[subnet.table].find(request.ipSubnet);
+    const session = request.sessionId === undefined ? -1 : app.session.find(request.sessionId);
+    const counted: CheckedCounters = {
+      app,
+      phone: counterAt(app.phone, phone),
+      ip: counterAt(app.ip, ip),
+      subnet,
+      subnetWindow: subnet === undefined ? undefined : counterAt(app[subnet.table], subnetSlot),
+      session: session < 0 ? undefined : app.session.read(session),
+    };
+    const worst = strictestDenial(request, limits, counted, nowMs);
+    found.request = request;
+    found.app = app;
+    found.phone = phone;
+    found.ip = ip;
+    found.subnet = subnetSlot;
+    found.session = session;
     return worst ?? ALLOW;
   }
 
   function record(request: VelocityRequest): void {
     const known = found.request === request;
-    const phone = known ? found.phone : undefined;
-    const ip = known ? found.ip : undefined;
-    const subnetWindow = known ? found.subnet : undefined;
-    const session = known ? found.session : undefined;
     forget();
     const nowMs = clock();
     const rules = rulesOf(request.app);
     const { limits } = rules;
     const app = countersOf(request.app);
     // With what check found, a counter it did not find is known to be absent: added without probing again.
-    if (limits.phone !== null) (phone ?? windowIn(app.phone, request.phoneHash, limits.phone, known)).add(nowMs);
+    if (limits.phone !== null) windowIn(app.phone, request.phoneHash, known ? found.phone : undefined).add(nowMs);
     // '' is an unknown address (a proxied send without the end user's): never one counter for all of them.
-    if (limits.ip !== null && request.ip !== '') (ip ?? windowIn(app.ip, request.ip, limits.ip, known)).add(nowMs);
+    if (limits.ip !== null && request.ip !== '') windowIn(app.ip, request.ip, known ? found.ip : undefined).add(nowMs);
     const subnet = subnetRule(request.ipSubnet, rules);
-    if (subnet !== undefined) (subnetWindow ?? windowIn(app[subnet.table], request.ipSubnet, subnet.limit, known)).add(nowMs);
+    if (subnet !== undefined) windowIn(app[subnet.table], request.ipSubnet, known ? found.subnet : undefined).add(nowMs);
     if (request.sessionId !== undefined && limits.session !== null) {
-      let sends = session;
-      if (sends === undefined && known) app.session.addAbsent(request.sessionId, (sends = newSession()));
-      recordSession(sends ?? app.session.upsert(request.sessionId, newSession), limits.session, nowMs);
+      const sessions = app.session;
+      const slot = !known ? sessions.slotFor(request.sessionId) : found.session >= 0 ? found.session : sessions.addKey(request.sessionId);
+      const sends = sessions.read(slot);
+      recordSession(sends, limits.session, nowMs);
+      sessions.write(slot, sends);
     }
     if (limits.app !== null) (app.app ??= new SlidingWindow(limits.app.windowMs)).add(nowMs);
     const account = request.accountHash;
     if (account !== undefined) {
-      if (limits.accountHour !== null) windowIn(app.accountHour, account, limits.accountHour).add(nowMs);
-      if (limits.accountDay !== null) windowIn(app.accountDay, account, limits.accountDay).add(nowMs);
+      if (limits.accountHour !== null) windowIn(app.accountHour, account).add(nowMs);
+      if (limits.accountDay !== null) windowIn(app.accountDay, account).add(nowMs);
     }
   }
 
@@ -240,17 +241,22 @@ export function createVelocityLimiter(deps: VelocityLimiterDeps): VelocityLimite
     const { limits } = rules;
     const app = known ? found.app : counters.get(request.app);
     const subnet = subnetRule(request.ipSubnet, rules);
-    out.phone = (known ? found.phone : app?.phone.get(request.phoneHash))?.count(nowMs) ?? 0;
+    out.phone = app === undefined ? 0 : countIn(app.phone, known ? found.phone : app.phone.find(request.phoneHash), nowMs);
     out.phoneMax = scaleOf(limits.phone, DEFAULT_VELOCITY_LIMITS.phone);
-    out.ip = (known ? found.ip : app?.ip.get(request.ip))?.count(nowMs) ?? 0;
+    out.ip = app === undefined ? 0 : countIn(app.ip, known ? found.ip : app.ip.find(request.ip), nowMs);
     out.ipMax = scaleOf(limits.ip, DEFAULT_VELOCITY_LIMITS.ip);
-    out.subnet = subnet === undefined ? 0 : ((known ? found.subnet : app?.[subnet.table].get(request.ipSubnet))?.count(nowMs) ?? 0);
+    const subnets = subnet === undefined || app === undefined ? undefined : app[subnet.table];
+    out.subnet = subnets === undefined ? 0 : countIn(subnets, known ? found.subnet : subnets.find(request.ipSubnet), nowMs);
     out.subnetMax = scaleOf(subnet?.limit ?? null, DEFAULT_VELOCITY_LIMITS.ipv4Subnet);
-    const sends = request.sessionId === undefined ? undefined : known ? found.session : app?.session.get(request.sessionId);
+    const session = request.sessionId === undefined || app === undefined ? -1 : known ? found.session : app.session.find(request.sessionId);
+    const sends = session < 0 ? undefined : app!.session.read(session);
     const ttlMs = (limits.session ?? DEFAULT_VELOCITY_LIMITS.session)!.sessionTtlMs;
     out.session = sends === undefined || nowMs - sends.firstSendMs >= ttlMs ? 0 : sends.sends;
     out.sessionMax = 1 + (limits.session ?? DEFAULT_VELOCITY_LIMITS.session)!.maxResends;
-    out.account = request.accountHash === undefined ? 0 : (app?.accountHour.get(request.accountHash)?.count(nowMs) ?? 0);
+    out.account =
+      request.accountHash === undefined || app === undefined
+        ? 0
+        : countIn(app.accountHour, app.accountHour.find(request.accountHash), nowMs);
     out.accountMax = scaleOf(limits.accountHour, DEFAULT_VELOCITY_LIMITS.accountHour);
   }
 
@@ -273,17 +279,29 @@ export function createVelocityLimiter(deps: VelocityLimiterDeps): VelocityLimite
   };
 }
 
-function newAppCounters(maxKeys: number): AppCounters {
+/** Each table's counters have the window of the app's limit for its rule (any, when the rule is off: it counts nothing then). */
+function newAppCounters(maxKeys: number, rules: AppRules): AppCounters {
+  const { limits } = rules;
+  const table = (limit: WindowLimit | null) => new WindowTable(maxKeys, limit?.windowMs ?? 1);
   return {
-    phone: createCappedMap(maxKeys),
-    ip: createCappedMap(maxKeys),
-    ipv4Subnet: createCappedMap(maxKeys),
-    ipv6Subnet: createCappedMap(maxKeys),
-    session: createCappedMap(maxKeys),
-    accountHour: createCappedMap(maxKeys),
-    accountDay: createCappedMap(maxKeys),
+    phone: table(limits.phone),
+    ip: table(limits.ip),
+    ipv4Subnet: table(limits.ipv4Subnet),
+    ipv6Subnet: table(limits.ipv6Subnet),
+    session: new SessionTable(maxKeys),
+    accountHour: table(limits.accountHour),
+    accountDay: table(limits.accountDay),
     app: undefined,
   };
+}
+
+/** The counter in `slot` of `table`, or undefined for a key absent (-1). */
+function counterAt(table: WindowTable, slot: number): WindowCounter | undefined {
+  return slot < 0 ? undefined : table.at(slot);
+}
+
+function countIn(table: WindowTable, slot: number, nowMs: number): number {
+  return slot < 0 ? 0 : table.at(slot).count(nowMs);
 }
 
 function limiterStats(counters: CappedMap<AppCounters>): VelocityLimiterStats {
@@ -301,10 +319,10 @@ function limiterStats(counters: CappedMap<AppCounters>): VelocityLimiterStats {
 /** The counters `check` found for one request (the account's are probed only when it names one). */
 interface CheckedCounters {
   app: AppCounters | undefined;
-  phone: SlidingWindow | undefined;
-  ip: SlidingWindow | undefined;
+  phone: WindowCounter | undefined;
+  ip: WindowCounter | undefined;
   subnet: SubnetRule | undefined;
-  subnetWindow: SlidingWindow | undefined;
+  subnetWindow: WindowCounter | undefined;
   session: SessionSends | undefined;
 }
 
@@ -326,8 +344,10 @@ function strictestDenial(
   worst = stricter(worst, checkWindow('app_ceiling', 'app ', request.app, limits.app, app?.app, nowMs));
   const account = request.accountHash;
   if (account !== undefined) {
-    worst = stricter(worst, checkWindow('account_hour', 'this account', '', limits.accountHour, app?.accountHour.get(account), nowMs));
-    worst = stricter(worst, checkWindow('account_day', 'this account', '', limits.accountDay, app?.accountDay.get(account), nowMs));
+    const hour = app === undefined ? undefined : counterAt(app.accountHour, app.accountHour.find(account));
+    worst = stricter(worst, checkWindow('account_hour', 'this account', '', limits.accountHour, hour, nowMs));
+    const day = app === undefined ? undefined : counterAt(app.accountDay, app.accountDay.find(account));
+    worst = stricter(worst, checkWindow('account_day', 'this account', '', limits.accountDay, day, nowMs));
   }
   return worst;
 }
@@ -369,7 +389,7 @@ function checkWindow(
   what: string,
   whose: string,
   limit: WindowLimit | null,
-  window: SlidingWindow | undefined,
+  window: WindowCounter | undefined,
   nowMs: number,
 ): VelocityDenial | undefined {
   if (limit === null) return undefined;
@@ -389,16 +409,13 @@ function scaleOf(limit: WindowLimit | null, fallback: WindowLimit | null): numbe
   return Math.max(1, (limit ?? fallback)?.max ?? 1);
 }
 
-/** The counter of `key`, created when missing; `absent`: the caller knows it is missing (see `found`). */
-function windowIn(table: CappedMap<SlidingWindow>, key: string, limit: WindowLimit, absent = false): SlidingWindow {
-  if (!absent) return table.upsert(key, () => new SlidingWindow(limit.windowMs));
-  const window = new SlidingWindow(limit.windowMs);
-  table.addAbsent(key, window);
-  return window;
-}
-
-function newSession(): SessionSends {
-  return { firstSendMs: 0, lastSendMs: 0, sends: 0 };
+/**
+ * The counter of `key`, created when missing; `foundSlot`: where `check` found it, -1 when it knows
+ * the key is absent (see `found`), undefined when nothing is known.
+ */
+function windowIn(table: WindowTable, key: string, foundSlot?: number): WindowCounter {
+  if (foundSlot === undefined) return table.at(table.slotFor(key));
+  return table.at(foundSlot >= 0 ? foundSlot : table.addKey(key));
 }
 
 /** Other nodes' sends for the request's keys, counted as if made now. */
@@ -416,9 +433,9 @@ function countRemoteSends(app: AppCounters, rules: AppRules, request: VelocityRe
 }
 
 /** `n` sends at once, no more than it takes to reach the limit: past it, more changes no answer. */
-function countManyIn(table: CappedMap<SlidingWindow>, key: string, limit: WindowLimit | null, n: number | undefined, nowMs: number): void {
+function countManyIn(table: WindowTable, key: string, limit: WindowLimit | null, n: number | undefined, nowMs: number): void {
   if (limit === null || n === undefined || n <= 0) return;
-  const window = table.upsert(key, () => new SlidingWindow(limit.windowMs));
+  const window = windowIn(table, key);
   for (let i = Math.min(n, limit.max + 1); i > 0; i--) window.add(nowMs);
 }
 

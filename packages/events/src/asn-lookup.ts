@@ -27,10 +27,12 @@ export interface AsnDatabaseFiles {
 }
 
 /**
- * Ranges live in typed arrays, sorted by start, and are found by binary search: ~515k ranges cost
- * ~10 MB instead of the ~100 MB of one object per range, load in a few hundred milliseconds and
- * answer in ~20 comparisons. IPv6 addresses are four 32-bit words per range (numbers compare
- * faster than BigInts). Organisation names are stored once each and shared by index.
+ * Ranges live in typed arrays, sorted by start: ~515k ranges cost ~10 MB instead of the ~100 MB of
+ * one object per range and load in a few hundred milliseconds. A lookup first reads where the
+ * ranges of the address's top 16 bits begin (`firstAtTop`), then binary-searches those few: a
+ * decision asks about a new address on most requests, and a plain binary search over 1.6 MB of
+ * starts missed the cache on most of its 19 steps. IPv6 addresses are four 32-bit words per range
+ * (numbers compare faster than BigInts). Organisation names are stored once each and shared by index.
  */
 export function loadAsnDatabase(files: AsnDatabaseFiles = {}): AsnDatabase {
   const require = createRequire(import.meta.url);
@@ -72,7 +74,11 @@ export function loadAsnDatabase(files: AsnDatabaseFiles = {}): AsnDatabase {
     lookup(ip) {
       const parsed = parseIp(ip);
       if (parsed === undefined) return null;
-      const index = parsed.version === 4 ? findRange(v4, [parsed.value]) : findRange(v6, parsed.words);
+      let index: number;
+      if (parsed.version === 4) {
+        IPV4_ADDRESS[0] = parsed.value;
+        index = findRange(v4, IPV4_ADDRESS);
+      } else index = findRange(v6, parsed.words);
       if (index === -1) return null;
       return info(parsed.version === 4 ? v4 : v6, index);
     },
@@ -85,6 +91,11 @@ export function loadAsnDatabase(files: AsnDatabaseFiles = {}): AsnDatabase {
 }
 
 const IPV6_WORDS = 4;
+/** The address `findRange` is asked about for IPv4, one word, reused rather than made per lookup. */
+const IPV4_ADDRESS = [0];
+/** Bits of an address's first word that pick its bucket in `firstAtTop`. */
+const TOP_BITS = 16;
+const TOP_SHIFT = 32 - TOP_BITS;
 const HOSTING_UNKNOWN = 0;
 const HOSTING_NO = 1;
 const HOSTING_YES = 2;
@@ -98,6 +109,12 @@ interface RangeTable {
   asns: Uint32Array;
   orgIds: Uint32Array;
   hosting: Uint8Array;
+  /**
+   * At `top`, the first range whose start's first word is at or above `top << TOP_SHIFT`
+   * (`count` when none), for every value of the top bits and one past the last: the ranges that
+   * may hold an address with those top bits start at `firstAtTop[top] - 1`.
+   */
+  firstAtTop: Uint32Array;
 }
 
 interface OrgTable {
@@ -143,6 +160,7 @@ function loadRanges(text: string, width: number, orgs: OrgTable): RangeTable {
     asns: new Uint32Array(capacity),
     orgIds: new Uint32Array(capacity),
     hosting: new Uint8Array(capacity),
+    firstAtTop: new Uint32Array((1 << TOP_BITS) + 1),
   };
   let lineStart = 0;
   while (lineStart < text.length) {
@@ -160,7 +178,17 @@ function loadRanges(text: string, width: number, orgs: OrgTable): RangeTable {
     }
     lineStart = lineEnd + 1;
   }
+  indexTopBits(table);
   return table;
+}
+
+/** Fills `firstAtTop` in one pass over the sorted starts. */
+function indexTopBits(table: RangeTable): void {
+  let row = 0;
+  for (let top = 0; top <= 1 << TOP_BITS; top++) {
+    while (row < table.count && table.starts[row * table.width]! >>> TOP_SHIFT < top) row++;
+    table.firstAtTop[top] = row;
+  }
 }
 
 const WORD_BITS = 32n;
@@ -182,11 +210,17 @@ function unquote(field: string): string {
   return field.startsWith('"') && field.endsWith('"') ? field.slice(1, -1).replaceAll('""', '"') : field;
 }
 
-/** Index of the range holding the address (the last range starting at or before it), or -1. */
+/**
+ * Index of the range holding the address (the last range starting at or before it), or -1. Every
+ * range before `firstAtTop[top]` starts below the address and every one from `firstAtTop[top + 1]`
+ * above it, so the search runs between the two, the range before them being the answer when none
+ * of them starts at or before the address.
+ */
 function findRange(table: RangeTable, address: readonly number[]): number {
-  let low = 0;
-  let high = table.count - 1;
-  let candidate = -1;
+  const top = address[0]! >>> TOP_SHIFT;
+  let low = table.firstAtTop[top]!;
+  let high = table.firstAtTop[top + 1]! - 1;
+  let candidate = low - 1;
   while (low <= high) {
     const middle = (low + high) >>> 1;
     if (compare(table.starts, middle, table.width, address) <= 0) {

@@ -45,14 +45,31 @@ export interface CappedMapOptions {
 /** Two generations share the cap, so a turnover never leaves more than `maxKeys` entries. */
 const GENERATIONS = 2;
 
-export function createCappedMap<V>(maxKeys: number, options: CappedMapOptions = {}): CappedMap<V> {
+/**
+ * The capped map's generations over a slot table that the caller reads and writes by slot, for
+ * counters kept in the table's numbers (`numbersPerSlot` per key) rather than in an object per key.
+ * A slot stays the key's until the next `find` or `add` on the same table: either may turn the
+ * generations over, which moves keys.
+ */
+export interface CappedSlots {
+  readonly table: SlotTable;
+  /** The slot of `key`, moved to the young generation as a `get` of the map does, or -1. */
+  find(key: string): number;
+  /** Adds `key`, which a `find` just missed, with `value` and its numbers all 0: its slot. */
+  add(key: string, value: unknown): number;
+  readonly size: number;
+  /** Keys dropped by the cap since creation. */
+  readonly evicted: number;
+}
+
+export function createCappedSlots(maxKeys: number, numbersPerSlot: number, options: CappedMapOptions = {}): CappedSlots {
   if (!Number.isInteger(maxKeys) || maxKeys < GENERATIONS) {
     throw new RangeError(`maxKeys must be an integer >= ${GENERATIONS}, got ${maxKeys}`);
   }
   const generationCap = Math.floor(maxKeys / GENERATIONS);
   const seed = randomSeed();
   const hashKey = options.hashKey ?? ((key: string) => hashString(key, seed));
-  const table = new SlotTable();
+  const table = new SlotTable(numbersPerSlot);
   // Each key's tag is its generation; the old generation is `young - 1`, kept above the empty tag.
   let young = EMPTY_TAG + 2;
   let youngSize = 0;
@@ -81,55 +98,71 @@ export function createCappedMap<V>(maxKeys: number, options: CappedMapOptions = 
     youngSize = 0;
   }
 
-  function insert(key: string, value: unknown): void {
-    if (youngSize >= generationCap) turnover();
-    table.add(key, hashOf(key), young, value);
-    youngSize++;
-  }
-
-  /** Moves the old key in `slot` to the young generation, as touching it since the turnover does. */
-  function promote(slot: number): void {
-    if (youngSize >= generationCap) {
+  return {
+    table,
+    find(key) {
+      const hash = hashOf(key);
+      const slot = table.find(key, hash);
+      if (slot < 0) return -1;
+      if (table.tagAt(slot) === young) return slot;
+      // An old key touched since the turnover moves to the young generation.
+      if (youngSize < generationCap) {
+        table.retag(slot, young);
+        youngSize++;
+        return slot;
+      }
       table.retag(slot, young + 1);
       turnover();
-    } else table.retag(slot, young);
-    youngSize++;
-  }
-
-  function get(key: string): V | undefined {
-    const slot = table.find(key, hashOf(key));
-    if (slot < 0) return undefined;
-    const value = table.valueAt(slot) as V;
-    // After the read: a turnover may move keys to other slots.
-    if (table.tagAt(slot) !== young) promote(slot);
-    return value;
-  }
-
-  return {
-    get,
-    set(key, value) {
-      const slot = table.find(key, hashOf(key));
-      if (slot < 0) return insert(key, value);
-      if (table.tagAt(slot) !== young) {
-        promote(slot);
-        // The slot may have moved in a turnover: found again.
-        table.setValue(table.find(key, hashOf(key)), value);
-      } else table.setValue(slot, value);
+      youngSize++;
+      // The turnover moves keys: the slot is found again.
+      return table.find(key, hash);
     },
-    addAbsent: insert,
-    upsert(key, create) {
-      const found = get(key);
-      if (found !== undefined) return found;
-      const created = create();
-      insert(key, created);
-      return created;
+    add(key, value) {
+      if (youngSize >= generationCap) turnover();
+      youngSize++;
+      return table.add(key, hashOf(key), young, value);
     },
-    values: () => table.values() as IterableIterator<V>,
     get size() {
       return table.count;
     },
     get evicted() {
       return evicted;
+    },
+  };
+}
+
+export function createCappedMap<V>(maxKeys: number, options: CappedMapOptions = {}): CappedMap<V> {
+  const slots = createCappedSlots(maxKeys, 0, options);
+  const { table } = slots;
+
+  function get(key: string): V | undefined {
+    const slot = slots.find(key);
+    return slot < 0 ? undefined : (table.valueAt(slot) as V);
+  }
+
+  return {
+    get,
+    set(key, value) {
+      const slot = slots.find(key);
+      if (slot < 0) slots.add(key, value);
+      else table.setValue(slot, value);
+    },
+    addAbsent(key, value) {
+      slots.add(key, value);
+    },
+    upsert(key, create) {
+      const found = get(key);
+      if (found !== undefined) return found;
+      const created = create();
+      slots.add(key, created);
+      return created;
+    },
+    values: () => table.values() as IterableIterator<V>,
+    get size() {
+      return slots.size;
+    },
+    get evicted() {
+      return slots.evicted;
     },
   };
 }

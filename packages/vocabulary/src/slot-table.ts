@@ -5,6 +5,10 @@
  * the table has never seen, the common case on the decision path, reads one or two slots of the
  * typed array: one cache line. Slots are never deleted one by one; `dropTagsBelow` empties many
  * in one pass, so a probe still stops at the first empty slot.
+ *
+ * A table may also keep a few numbers per slot in a `Float64Array` (`numbersPerSlot`): counters
+ * kept there instead of in an object per key leave nothing for the garbage collector to copy and
+ * trace, which a table of 100,000 live counters would otherwise cost on every collection.
  */
 export class SlotTable {
   /** Slots in use, never above half the slots: at half full a miss reads 2.5 slots on average. */
@@ -14,6 +18,12 @@ export class SlotTable {
   private slots = new Int32Array(FIRST_SLOTS * SLOT_STRIDE);
   /** The key at 2 * slot, the value at 2 * slot + 1. */
   private entries: unknown[] = new Array<unknown>(FIRST_SLOTS * 2).fill(undefined);
+  /** The slot's numbers from `numbersPerSlot * slot`, all 0 in an empty slot. */
+  private numbers: Float64Array;
+
+  constructor(private readonly numbersPerSlot = 0) {
+    this.numbers = new Float64Array(FIRST_SLOTS * numbersPerSlot);
+  }
 
   /** The slot holding `key`, or the complement (~) of the empty slot where it would go. */
   find(key: string, hash: number): number {
@@ -41,8 +51,20 @@ export class SlotTable {
     this.entries[slot * 2 + 1] = value;
   }
 
-  /** Adds a key that `find` just missed; `tag` must be above 0, the tag of an empty slot. */
-  add(key: string, hash: number, tag: number, value: unknown): void {
+  /** Number `index` (below `numbersPerSlot`) of the key in `slot`. */
+  numberAt(slot: number, index: number): number {
+    return this.numbers[slot * this.numbersPerSlot + index]!;
+  }
+
+  setNumber(slot: number, index: number, value: number): void {
+    this.numbers[slot * this.numbersPerSlot + index] = value;
+  }
+
+  /**
+   * Adds a key that `find` just missed, its numbers all 0, and returns its slot; `tag` must be
+   * above 0, the tag of an empty slot.
+   */
+  add(key: string, hash: number, tag: number, value: unknown): number {
     if ((this.count + 1) * SLOTS_PER_KEY > this.slotCount) this.grow(this.slotCount * 2);
     const slot = ~this.find(key, hash);
     this.slots[slot * SLOT_STRIDE] = hash;
@@ -50,6 +72,7 @@ export class SlotTable {
     this.entries[slot * 2] = key;
     this.entries[slot * 2 + 1] = value;
     this.count++;
+    return slot;
   }
 
   *values(): IterableIterator<unknown> {
@@ -80,7 +103,7 @@ export class SlotTable {
       let to = slots[slot * SLOT_STRIDE]! & mask;
       while (to !== slot && slots[to * SLOT_STRIDE + 1] !== EMPTY_TAG) to = (to + 1) & mask;
       if (to === slot) continue;
-      this.copy(slots, this.entries, slot, to);
+      this.copy(slots, this.entries, this.numbers, slot, to);
       this.clear(slot);
     }
   }
@@ -89,20 +112,25 @@ export class SlotTable {
   private grow(slotCount: number): void {
     const fromSlots = this.slots;
     const fromEntries = this.entries;
+    const fromNumbers = this.numbers;
     this.slotCount = slotCount;
     this.slots = new Int32Array(slotCount * SLOT_STRIDE);
     this.entries = new Array<unknown>(slotCount * 2).fill(undefined);
+    this.numbers = new Float64Array(slotCount * this.numbersPerSlot);
     for (let from = 0; from < fromSlots.length / SLOT_STRIDE; from++) {
       if (fromSlots[from * SLOT_STRIDE + 1] === EMPTY_TAG) continue;
-      this.copy(fromSlots, fromEntries, from, ~this.find(fromEntries[from * 2] as string, fromSlots[from * SLOT_STRIDE]!));
+      const to = ~this.find(fromEntries[from * 2] as string, fromSlots[from * SLOT_STRIDE]!);
+      this.copy(fromSlots, fromEntries, fromNumbers, from, to);
     }
   }
 
-  private copy(fromSlots: Int32Array, fromEntries: unknown[], from: number, to: number): void {
+  private copy(fromSlots: Int32Array, fromEntries: unknown[], fromNumbers: Float64Array, from: number, to: number): void {
     this.slots[to * SLOT_STRIDE] = fromSlots[from * SLOT_STRIDE]!;
     this.slots[to * SLOT_STRIDE + 1] = fromSlots[from * SLOT_STRIDE + 1]!;
     this.entries[to * 2] = fromEntries[from * 2];
     this.entries[to * 2 + 1] = fromEntries[from * 2 + 1];
+    const width = this.numbersPerSlot;
+    for (let i = 0; i < width; i++) this.numbers[to * width + i] = fromNumbers[from * width + i]!;
   }
 
   private clear(slot: number): void {
@@ -110,6 +138,8 @@ export class SlotTable {
     this.slots[slot * SLOT_STRIDE + 1] = EMPTY_TAG;
     this.entries[slot * 2] = undefined;
     this.entries[slot * 2 + 1] = undefined;
+    // A loop rather than `fill`: a turnover clears tens of thousands of slots of two or three numbers.
+    for (let i = slot * this.numbersPerSlot; i < (slot + 1) * this.numbersPerSlot; i++) this.numbers[i] = 0;
   }
 }
 
