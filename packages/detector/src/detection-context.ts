@@ -18,6 +18,8 @@ export interface DetectionContext {
   latency: LatencyBook;
   config: DetectorConfig;
   asns: ReadonlyMap<number, AsnProfile>;
+  /** Whether someone verified from `asn` into `country` in the last week (`familiar-networks.ts`). */
+  familiarNetwork(country: string, asn: number): boolean;
   blocks: ActivityLog<NumberBlockMinute>;
   verifyFailures: ActivityLog<VerifyFailureMinute>;
   /** Declared campaigns, launches, migrations and holidays: their volume is expected. */

@@ -12,7 +12,7 @@ import { severityForCost, type Finding } from '../finding.ts';
 import { plannedVolumeMultiplier } from '../planned-event.ts';
 import { sessionBaseline, type SessionBaseline } from '../seasonal-baseline.ts';
 import { logPoissonTail } from '../statistics/count-tails.ts';
-import { levelKey, MS_PER_MINUTE, type ScopeSeries } from '../traffic-book.ts';
+import { levelKey, MS_PER_MINUTE, type MinuteCell, type ScopeSeries } from '../traffic-book.ts';
 import { expectedUnverified, minutesOf, observedUnverified, unverified } from '../unverified-sessions.ts';
 
 /**
@@ -27,16 +27,32 @@ const MIN_HOSTING_SHARE = 0.01;
  * starting over, two from two datacenters into a prefix that sees a session a day are a farm.
  */
 const HOSTING_MIN_SESSIONS = 2;
-const HOSTING_MIN_NETWORKS = 2;
+/** Sessions from unfamiliar networks take two of them too: one can be one traveller starting over. */
+const SOURCE_MIN_NETWORKS = 2;
 /**
- * Pumped sessions come on top of a scope's usual ones: at least half of the hosting sessions must
- * be excess over the scope's whole expectation. An account farm on rented servers or an office
- * moving behind a VPN replaces usual traffic instead, and is the ASN concentration's to raise.
+ * Pumped sessions come on top of a scope's usual ones: at least half of the hosting (or
+ * unfamiliar) sessions must be excess over the scope's whole expectation. An account farm on
+ * rented servers or an office moving behind a VPN replaces usual traffic instead, and is the ASN
+ * concentration's to raise.
  */
-const HOSTING_ON_TOP_SHARE = 0.5;
+const ON_TOP_SHARE = 0.5;
+/**
+ * People reach their own country's numbers from its carriers and home ISPs, and the few who do not
+ * (travellers, a new carrier's first customers) verify like anyone, which makes their network
+ * familiar at once. Two in a hundred of a scope's unverified sessions from networks nobody
+ * verified from in a week is more than those leave: the expectation never assumes fewer.
+ */
+const UNFAMILIAR_SHARE = 0.02;
 
-/** Unverified sessions of one scope and window from hosting networks, how many networks sent them, and how many are past the grace. */
-interface HostingTally {
+/** Where a tally's sessions come from: hosting networks, or access networks unfamiliar to the destination country. */
+type Source = 'hosting' | 'unfamiliar';
+const SIGNALS: Record<Source, string> = {
+  hosting: 'unverified_sessions_from_hosting',
+  unfamiliar: 'unverified_sessions_from_unfamiliar_networks',
+};
+
+/** Unverified sessions of one scope and window from one source, how many networks sent them, and how many are past the grace. */
+interface SourceTally {
   sessions: number;
   networks: Set<number>;
   /**
@@ -52,8 +68,8 @@ interface Tail {
   observed: number;
   expected: number;
   windowMs: number;
-  /** Set when the tail is that of the sessions from hosting networks alone. */
-  hosting?: { networks: number; share: number };
+  /** Set when the tail is that of the sessions from one source alone. */
+  source?: { kind: Source; networks: number; share: number };
 }
 
 /**
@@ -67,30 +83,45 @@ export function detectSparseScopes(ctx: DetectionContext, usualHostingShare: num
   const { book, config, nowMs } = ctx;
   const longest = Math.max(...config.sparseWindowsMs);
   const hostingShare = Math.max(MIN_HOSTING_SHARE, usualHostingShare);
-  const hosting = hostingTallies(ctx, config.sparseWindowsMs);
-  const fromHostingNetworks = (series: ScopeSeries) => hosting.get(longest)?.get(series)?.networks.size ?? 0;
+  const hosting = sourceTallies(ctx, config.sparseWindowsMs, (cell) => ctx.asns.get(cell.asn)?.hosting === true);
+  // Unknown networks (no client address) are no evidence, and hosting ones are the test above's.
+  const unfamiliar = sourceTallies(
+    ctx,
+    config.unfamiliarWindowsMs,
+    (cell) => cell.asn !== 0 && ctx.asns.get(cell.asn)?.hosting !== true && !ctx.familiarNetwork(cell.country, cell.asn),
+  );
+  const networksIn = (tallies: Tallies, series: ScopeSeries) =>
+    Math.max(0, ...[...tallies.values()].map((bySeries) => bySeries.get(series)?.networks.size ?? 0));
   const findings: Finding[] = [];
   for (const [series, recent] of ctx.window(nowMs - longest, nowMs)) {
     if (series.level !== 'prefix' && series.level !== 'country') continue;
-    if (recent.sessions < config.sparseMinSessions && fromHostingNetworks(series) < HOSTING_MIN_NETWORKS) continue;
+    if (
+      recent.sessions < config.sparseMinSessions &&
+      networksIn(hosting, series) < SOURCE_MIN_NETWORKS &&
+      networksIn(unfamiliar, series) < SOURCE_MIN_NETWORKS
+    )
+      continue;
     const baseline = sessionBaseline(book, series, nowMs - MS_PER_MINUTE, nowMs);
     if (!baseline) continue;
-    const best = mostSurprising(ctx, series, baseline, hosting, hostingShare);
+    const best = mostSurprising(ctx, series, baseline, { hosting, unfamiliar }, hostingShare);
     if (best) findings.push(sparseFinding(ctx, series, baseline, best));
   }
   return findings;
 }
 
-/** One pass over the cells of the longest window: per window, each prefix's and country's unverified sessions from hosting networks. */
-function hostingTallies(ctx: DetectionContext, windowsMs: readonly number[]): Map<number, Map<ScopeSeries, HostingTally>> {
+/** Per window, each prefix's and country's tally of one source. */
+type Tallies = Map<number, Map<ScopeSeries, SourceTally>>;
+
+/** One pass over the cells of the longest window: per window, each prefix's and country's unverified sessions from the networks `fromSource` picks. */
+function sourceTallies(ctx: DetectionContext, windowsMs: readonly number[], fromSource: (cell: MinuteCell) => boolean): Tallies {
   const { book, nowMs } = ctx;
   const graceFrom = nowMs - ctx.config.unverifiedGraceMs;
-  const tallies = new Map(windowsMs.map((windowMs) => [windowMs, new Map<ScopeSeries, HostingTally>()]));
+  const tallies: Tallies = new Map(windowsMs.map((windowMs) => [windowMs, new Map<ScopeSeries, SourceTally>()]));
   for (let m = nowMs - Math.max(...windowsMs); m < nowMs; m += MS_PER_MINUTE) {
     for (const cell of book.cellsOf(m)) {
-      if (ctx.asns.get(cell.asn)?.hosting !== true) continue;
       const young = m >= graceFrom;
       const counted = young ? reachableSessions(cell.counters) : unverified(cell.counters);
+      if (counted <= 0 || !fromSource(cell)) continue;
       const sessions = counted - ctx.guessedInCell(m, cell);
       if (sessions <= 0) continue;
       for (const level of ['prefix', 'country'] as const) {
@@ -98,7 +129,7 @@ function hostingTallies(ctx: DetectionContext, windowsMs: readonly number[]): Ma
         if (!series) continue;
         for (const [windowMs, bySeries] of tallies) {
           if (m < nowMs - windowMs) continue;
-          const tally = bySeries.get(series) ?? { sessions: 0, networks: new Set<number>(), matured: 0 };
+          const tally: SourceTally = bySeries.get(series) ?? { sessions: 0, networks: new Set<number>(), matured: 0 };
           tally.sessions += sessions;
           tally.networks.add(cell.asn);
           if (!young) tally.matured += sessions;
@@ -110,12 +141,17 @@ function hostingTallies(ctx: DetectionContext, windowsMs: readonly number[]): Ma
   return tallies;
 }
 
-/** The window and signal with the smallest tail probability within its alpha (`sparseAlpha`, `sparseHostingAlpha`), if any. */
+/**
+ * The window and signal with the smallest tail probability within its alpha (`sparseAlpha`,
+ * `sparseHostingAlpha`), if any: all unverified sessions, those from hosting networks, and those
+ * from networks unfamiliar to the destination country (over longer windows too: a ramp through home
+ * connections abroad gathers its first few sessions over an hour or two).
+ */
 function mostSurprising(
   ctx: DetectionContext,
   series: ScopeSeries,
   baseline: SessionBaseline,
-  hosting: Map<number, Map<ScopeSeries, HostingTally>>,
+  tallies: Record<Source, Tallies>,
   hostingShare: number,
 ): Tail | undefined {
   const { config, nowMs } = ctx;
@@ -123,26 +159,36 @@ function mostSurprising(
   const planned = plannedVolumeMultiplier(ctx.planned, series.scope, nowMs - MS_PER_MINUTE);
   let best: Tail | undefined;
   const consider = (tail: Tail) => {
-    const logAlpha = Math.log(tail.hosting ? config.sparseHostingAlpha : config.sparseAlpha);
+    const logAlpha = Math.log(tail.source?.kind === 'hosting' ? config.sparseHostingAlpha : config.sparseAlpha);
     if (tail.logP <= logAlpha && (!best || tail.logP < best.logP)) best = tail;
   };
+  const expectedIn = (windowMs: number) => expectedUnverified(baseline, minutesOf(windowMs), graceMinutes) * planned;
+  const fromSource = (kind: Source, windowMs: number, share: number, observed: number) => {
+    const tally = tallies[kind].get(windowMs)?.get(series);
+    const minSessions = kind === 'hosting' ? HOSTING_MIN_SESSIONS : config.sparseMinSessions;
+    if (!tally || tally.sessions < minSessions || tally.networks.size < SOURCE_MIN_NETWORKS || tally.matured < 1) return;
+    const expected = expectedIn(windowMs);
+    if (observed - expected * slack(expected, config.sparseSlack) < ON_TOP_SHARE * tally.sessions) return;
+    const fromIt = expected * share;
+    consider({
+      logP: logPoissonTail(tally.sessions, fromIt * slack(fromIt, config.sparseSlack)),
+      observed: tally.sessions,
+      expected: fromIt,
+      windowMs,
+      source: { kind, networks: tally.networks.size, share },
+    });
+  };
   for (const windowMs of config.sparseWindowsMs) {
-    const expected = expectedUnverified(baseline, minutesOf(windowMs), graceMinutes) * planned;
+    const expected = expectedIn(windowMs);
     const observed = observedUnverified(ctx, series, nowMs - windowMs);
     if (observed >= config.sparseMinSessions) {
       consider({ logP: logPoissonTail(observed, expected * slack(expected, config.sparseSlack)), observed, expected, windowMs });
     }
-    const tally = hosting.get(windowMs)?.get(series);
-    if (!tally || tally.sessions < HOSTING_MIN_SESSIONS || tally.networks.size < HOSTING_MIN_NETWORKS || tally.matured < 1) continue;
-    if (observed - expected * slack(expected, config.sparseSlack) < HOSTING_ON_TOP_SHARE * tally.sessions) continue;
-    const fromHosting = expected * hostingShare;
-    consider({
-      logP: logPoissonTail(tally.sessions, fromHosting * slack(fromHosting, config.sparseSlack)),
-      observed: tally.sessions,
-      expected: fromHosting,
-      windowMs,
-      hosting: { networks: tally.networks.size, share: hostingShare },
-    });
+    fromSource('hosting', windowMs, hostingShare, observed);
+  }
+  for (const windowMs of config.unfamiliarWindowsMs) {
+    if (!tallies.unfamiliar.get(windowMs)?.has(series)) continue;
+    fromSource('unfamiliar', windowMs, UNFAMILIAR_SHARE, observedUnverified(ctx, series, nowMs - windowMs));
   }
   return best;
 }
@@ -156,8 +202,17 @@ function sparseFinding(ctx: DetectionContext, series: ScopeSeries, baseline: Ses
   const sendsPerSession = sums && sums.sessions > 0 ? sums.sends / sums.sessions : 1;
   const costPerHourUsd = (excessSessions / minutes) * 60 * sendsPerSession * (sums ? costPerSendUsd(sums) : 0);
   const parent = baseline.parent === 'country' ? `its country's hour-of-week profile` : 'the whole traffic';
-  const what = best.hosting ? `unverified sessions from ${best.hosting.networks} hosting networks` : 'unverified sessions';
-  const share = best.hosting ? `, ${(best.hosting.share * 100).toFixed(1)}% of them usually from hosting networks` : '';
+  const { source } = best;
+  const what = !source
+    ? 'unverified sessions'
+    : source.kind === 'hosting'
+      ? `unverified sessions from ${source.networks} hosting networks`
+      : `unverified sessions from ${source.networks} networks nobody verified from into ${series.scope.country} in the last week`;
+  const share = !source
+    ? ''
+    : source.kind === 'hosting'
+      ? `, ${(source.share * 100).toFixed(1)}% of them usually from hosting networks`
+      : `, at most ${(source.share * 100).toFixed(0)}% of them from networks its own people have not used`;
   const planned = plannedVolumeMultiplier(ctx.planned, series.scope, nowMs - MS_PER_MINUTE);
   return {
     kind: 'volume_spike',
@@ -173,14 +228,14 @@ function sparseFinding(ctx: DetectionContext, series: ScopeSeries, baseline: Ses
     windowStartMs: nowMs - best.windowMs,
     windowEndMs: nowMs,
     summary:
-      `${describeScope(series.scope)}: ${best.observed} ${what} in ${minutes} min where ${best.expected.toFixed(best.hosting ? 4 : 2)} were expected ` +
+      `${describeScope(series.scope)}: ${best.observed} ${what} in ${minutes} min where ${best.expected.toFixed(source ? 4 : 2)} were expected ` +
       `(${(baseline.sessionsPerMinute * 60).toFixed(2)} sessions an hour at this hour of the week, ${(baseline.conversion * 100).toFixed(0)}% verifying${share}; ` +
       `${baseline.ownSamples} own same-hour samples shrunk toward ${parent}); chance under that expectation 1 in ${formatOdds(best.logP)}`,
     contributors: [],
     facts: {
       level: series.level,
       test: 'poisson_tail',
-      signal: best.hosting ? 'unverified_sessions_from_hosting' : 'unverified_sessions',
+      signal: source ? SIGNALS[source.kind] : 'unverified_sessions',
       log10PValue: Number((best.logP / Math.LN10).toFixed(2)),
       expectedSessionsPerHour: Number((baseline.sessionsPerMinute * 60).toFixed(4)),
       ownSessionsPerHour: Number(baseline.ownSessionsPerHour.toFixed(4)),
@@ -189,7 +244,8 @@ function sparseFinding(ctx: DetectionContext, series: ScopeSeries, baseline: Ses
       parentShare: Number(baseline.share.toPrecision(3)),
       expectedConversion: Number(baseline.conversion.toFixed(3)),
       baseline: baseline.method,
-      ...(best.hosting ? { hostingNetworks: best.hosting.networks, usualHostingShare: Number(best.hosting.share.toFixed(4)) } : {}),
+      ...(source?.kind === 'hosting' ? { hostingNetworks: source.networks, usualHostingShare: Number(source.share.toFixed(4)) } : {}),
+      ...(source?.kind === 'unfamiliar' ? { unfamiliarNetworks: source.networks, unfamiliarShare: source.share } : {}),
       ...(planned > 1 ? { plannedMultiplier: planned } : {}),
     },
   };
