@@ -226,6 +226,19 @@ describe('never-verified sessions from hosting networks', () => {
     expect(finding?.facts).toMatchObject({ signal: 'unverified_sessions_from_hosting', hostingNetworks: 2 });
   });
 
+  it('name it at the third session, none of them past its grace: no pair of people still typing', () => {
+    const threeSessions = (i: number) =>
+      i === 0
+        ? [
+            { ...UNSEEN, asn: 200, counters: counters(2, 0) },
+            { ...UNSEEN, asn: 201, counters: counters(1, 0) },
+          ]
+        : [];
+    const steps = replay(31, 10, { hosting: [200, 201], extra: threeSessions });
+    expect(firstAt(steps, namesUnseen)).toBe(1);
+    expect(steps[0]?.findings.find(namesUnseen)?.facts).toMatchObject({ signal: 'unverified_sessions_from_hosting', hostingNetworks: 2 });
+  });
+
   it('expect the hosting share of verified sessions: a past bot farm, which never verified, does not raise it', () => {
     // A week in which a farm on network 200 sent 60 never-verified sessions an hour into the US: a
     // tenth of all sends, none of the verified sessions.

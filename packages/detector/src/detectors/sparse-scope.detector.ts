@@ -56,8 +56,9 @@ interface SourceTally {
   sessions: number;
   networks: Set<number>;
   /**
-   * Of them, past their grace and still not verified: at least one must be, since two people on a
-   * VPN who ask for codes into the same quiet prefix a minute apart are both still typing.
+   * Of them, past their grace and still not verified: at least one must be while there are only
+   * two, since two people on a VPN who ask for codes into the same quiet prefix a minute apart
+   * are both still typing. A third session from the networks is no such pair, grace or not.
    */
   matured: number;
 }
@@ -166,7 +167,8 @@ function mostSurprising(
   const fromSource = (kind: Source, windowMs: number, share: number, observed: number) => {
     const tally = tallies[kind].get(windowMs)?.get(series);
     const minSessions = kind === 'hosting' ? HOSTING_MIN_SESSIONS : config.sparseMinSessions;
-    if (!tally || tally.sessions < minSessions || tally.networks.size < SOURCE_MIN_NETWORKS || tally.matured < 1) return;
+    if (!tally || tally.sessions < minSessions || tally.networks.size < SOURCE_MIN_NETWORKS) return;
+    if (tally.matured < 1 && tally.sessions < config.sparseMinSessions) return;
     const expected = expectedIn(windowMs);
     if (observed - expected * slack(expected, config.sparseSlack) < ON_TOP_SHARE * tally.sessions) return;
     const fromIt = expected * share;
