@@ -13,7 +13,7 @@ import { plannedVolumeMultiplier } from '../planned-event.ts';
 import { sessionBaseline, type SessionBaseline } from '../seasonal-baseline.ts';
 import { logPoissonTail } from '../statistics/count-tails.ts';
 import { levelKey, MS_PER_MINUTE, type MinuteCell, type ScopeSeries } from '../traffic-book.ts';
-import { expectedUnverified, minutesOf, observedUnverified, unverified } from '../unverified-sessions.ts';
+import { expectedUnverified, minutesOf, observedUnverified, observedUnverifiedByMinute, unverified } from '../unverified-sessions.ts';
 
 /**
  * Legitimate users come from access networks; a few are behind a VPN or an office egress that
@@ -91,15 +91,16 @@ export function detectSparseScopes(ctx: DetectionContext, usualHostingShare: num
     config.unfamiliarWindowsMs,
     (cell) => cell.asn !== 0 && ctx.asns.get(cell.asn)?.hosting !== true && !ctx.familiarNetwork(cell.country, cell.asn),
   );
-  const networksIn = (tallies: Tallies, series: ScopeSeries) =>
-    Math.max(0, ...[...tallies.values()].map((bySeries) => bySeries.get(series)?.networks.size ?? 0));
+  // The longest window's tally holds every shorter one's.
+  const networksIn = (tallies: Tallies, windowsMs: readonly number[], series: ScopeSeries) =>
+    tallies.get(Math.max(...windowsMs))?.get(series)?.networks.size ?? 0;
   const findings: Finding[] = [];
   for (const [series, recent] of ctx.window(nowMs - longest, nowMs)) {
     if (series.level !== 'prefix' && series.level !== 'country') continue;
     if (
       recent.sessions < config.sparseMinSessions &&
-      networksIn(hosting, series) < SOURCE_MIN_NETWORKS &&
-      networksIn(unfamiliar, series) < SOURCE_MIN_NETWORKS
+      networksIn(hosting, config.sparseWindowsMs, series) < SOURCE_MIN_NETWORKS &&
+      networksIn(unfamiliar, config.unfamiliarWindowsMs, series) < SOURCE_MIN_NETWORKS
     )
       continue;
     const baseline = sessionBaseline(book, series, nowMs - MS_PER_MINUTE, nowMs);
@@ -190,7 +191,7 @@ function mostSurprising(
   }
   for (const windowMs of config.unfamiliarWindowsMs) {
     if (!tallies.unfamiliar.get(windowMs)?.has(series)) continue;
-    fromSource('unfamiliar', windowMs, UNFAMILIAR_SHARE, observedUnverified(ctx, series, nowMs - windowMs));
+    fromSource('unfamiliar', windowMs, UNFAMILIAR_SHARE, observedUnverifiedByMinute(ctx, series, nowMs - windowMs));
   }
   return best;
 }
