@@ -151,11 +151,13 @@ interface EngineMemory {
 
 /** Commits what became immutable at `nowMs` and, once an hour, drops what is too old to matter. */
 function advance(memory: EngineMemory, nowMs: number): void {
-  // Networks are noted from every minute still mutable (a late verify counts once it lands) and
-  // from those committed since the last step (after a warm-up, all the minutes it loaded).
+  // Networks are noted from the minute that just completed, and again from the minutes committed
+  // since the last step (a verify that landed late counts then; after a warm-up, these are all the
+  // minutes it loaded).
   const noteFrom = Math.max(memory.book.committedUntilMs, hourStart(nowMs - RECENT_MS));
-  for (let m = noteFrom; m < nowMs; m += MS_PER_MINUTE) memory.networks.record(m, memory.book.cellsOf(m));
   memory.book.commitUntil(nowMs - MUTABLE_MS);
+  for (let m = noteFrom; m < memory.book.committedUntilMs; m += MS_PER_MINUTE) memory.networks.record(m, memory.book.cellsOf(m));
+  memory.networks.record(nowMs - MS_PER_MINUTE, memory.book.cellsOf(nowMs - MS_PER_MINUTE));
   memory.latency.commitUntil(nowMs - MUTABLE_MS);
   if (hourStart(nowMs) === memory.prunedHour) return;
   memory.prunedHour = hourStart(nowMs);
