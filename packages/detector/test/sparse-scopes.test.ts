@@ -280,6 +280,14 @@ describe('never-verified sessions from networks unfamiliar to the country', () =
     expect(finding?.summary).toMatch(/networks nobody verified from into LK in the last week/);
   });
 
+  it('stop naming it once they stopped: a long window only remembers an attack that ended', () => {
+    const forAnHour = (i: number) => (i < 60 ? abroad(i) : []);
+    const steps = replay(37, 120, { extra: forAnHour });
+    expect(firstAt(steps, fromUnfamiliar)).toBeLessThanOrEqual(30);
+    // The last session came at minute 57: a quarter of the two-hour window later, nothing.
+    expect(steps.filter((s) => s.at > 90).flatMap((s) => s.findings.filter(fromUnfamiliar).map((f) => [s.at, f.unit]))).toEqual([]);
+  });
+
   it('do not when they come from the networks its people verify from', () => {
     // The same sessions, from networks that carried a verified session into LK the day before.
     const familiar = Array.from({ length: 30 }, (_, i) => 500 + i);

@@ -44,6 +44,9 @@ const ON_TOP_SHARE = 0.5;
  */
 const UNFAMILIAR_SHARE = 0.02;
 
+/** Sessions from unfamiliar networks must have come within the last this-many-th part of their window. */
+const STILL_ARRIVING_PARTS = 4;
+
 /** Where a tally's sessions come from: hosting networks, or access networks unfamiliar to the destination country. */
 type Source = 'hosting' | 'unfamiliar';
 const SIGNALS: Record<Source, string> = {
@@ -61,6 +64,8 @@ interface SourceTally {
    * are both still typing. A third session from the networks is no such pair, grace or not.
    */
   matured: number;
+  /** The latest minute with one of them. */
+  lastMs: number;
 }
 
 /** The most surprising window of one scope: its tail probability and what it was computed on. */
@@ -131,10 +136,11 @@ function sourceTallies(ctx: DetectionContext, windowsMs: readonly number[], from
         if (!series) continue;
         for (const [windowMs, bySeries] of tallies) {
           if (m < nowMs - windowMs) continue;
-          const tally: SourceTally = bySeries.get(series) ?? { sessions: 0, networks: new Set<number>(), matured: 0 };
+          const tally: SourceTally = bySeries.get(series) ?? { sessions: 0, networks: new Set<number>(), matured: 0, lastMs: m };
           tally.sessions += sessions;
           tally.networks.add(cell.asn);
           if (!young) tally.matured += sessions;
+          tally.lastMs = m;
           bySeries.set(series, tally);
         }
       }
@@ -170,6 +176,9 @@ function mostSurprising(
     const minSessions = kind === 'hosting' ? HOSTING_MIN_SESSIONS : config.sparseMinSessions;
     if (!tally || tally.sessions < minSessions || tally.networks.size < SOURCE_MIN_NETWORKS) return;
     if (tally.matured < 1 && tally.sessions < config.sparseMinSessions) return;
+    // An hour or two of sessions from unfamiliar networks is a ramp while they still arrive; once
+    // none came in the window's last quarter, the window only remembers an attack that ended.
+    if (kind === 'unfamiliar' && tally.lastMs < nowMs - windowMs / STILL_ARRIVING_PARTS) return;
     const expected = expectedIn(windowMs);
     if (observed - expected * slack(expected, config.sparseSlack) < ON_TOP_SHARE * tally.sessions) return;
     const fromIt = expected * share;
