@@ -24,18 +24,23 @@ export function observedUnverified(ctx: DetectionContext, series: ScopeSeries, f
 }
 
 /**
- * The same count summed from the scope's own minutes: for the long windows only a few scopes are
- * read over, where the window of every scope (`ctx.window`) would cost more than it saves.
+ * The same count over each of `windowsMs`, summed in one walk back over the scope's own minutes:
+ * for the long windows only a few scopes are read over, where the window of every scope
+ * (`ctx.window`) would cost more than it saves.
  */
-export function observedUnverifiedByMinute(ctx: DetectionContext, series: ScopeSeries, fromMs: number): number {
+export function observedUnverifiedByMinute(ctx: DetectionContext, series: ScopeSeries, windowsMs: readonly number[]): Map<number, number> {
   const graceFrom = ctx.nowMs - ctx.config.unverifiedGraceMs;
   const young = zeroCounters();
   const matured = zeroCounters();
-  for (let m = fromMs; m < ctx.nowMs; m += MS_PER_MINUTE) {
+  const observed = new Map<number, number>();
+  const longest = Math.max(...windowsMs);
+  for (let m = ctx.nowMs - MS_PER_MINUTE; m >= ctx.nowMs - longest; m -= MS_PER_MINUTE) {
     const minute = ctx.minute(series, m);
     if (minute) addCounters(m >= graceFrom ? young : matured, minute);
+    const windowMs = ctx.nowMs - m;
+    if (windowsMs.includes(windowMs)) observed.set(windowMs, reachableSessions(young) + unverified(matured));
   }
-  return reachableSessions(young) + unverified(matured);
+  return observed;
 }
 
 /** What the baseline expects of that count over the `minutes` before `nowMs`. */

@@ -171,7 +171,8 @@ function mostSurprising(
     if (tail.logP <= logAlpha && (!best || tail.logP < best.logP)) best = tail;
   };
   const expectedIn = (windowMs: number) => expectedUnverified(baseline, minutesOf(windowMs), graceMinutes) * planned;
-  const fromSource = (kind: Source, windowMs: number, share: number, observed: number) => {
+  // Read only once a tally passes the checks that need no count of all sessions.
+  const fromSource = (kind: Source, windowMs: number, share: number, observedOf: () => number) => {
     const tally = tallies[kind].get(windowMs)?.get(series);
     const minSessions = kind === 'hosting' ? HOSTING_MIN_SESSIONS : config.sparseMinSessions;
     if (!tally || tally.sessions < minSessions || tally.networks.size < SOURCE_MIN_NETWORKS) return;
@@ -180,7 +181,7 @@ function mostSurprising(
     // none came in the window's last quarter, the window only remembers an attack that ended.
     if (kind === 'unfamiliar' && tally.lastMs < nowMs - windowMs / STILL_ARRIVING_PARTS) return;
     const expected = expectedIn(windowMs);
-    if (observed - expected * slack(expected, config.sparseSlack) < ON_TOP_SHARE * tally.sessions) return;
+    if (observedOf() - expected * slack(expected, config.sparseSlack) < ON_TOP_SHARE * tally.sessions) return;
     const fromIt = expected * share;
     consider({
       logP: logPoissonTail(tally.sessions, fromIt * slack(fromIt, config.sparseSlack)),
@@ -196,12 +197,12 @@ function mostSurprising(
     if (observed >= config.sparseMinSessions) {
       consider({ logP: logPoissonTail(observed, expected * slack(expected, config.sparseSlack)), observed, expected, windowMs });
     }
-    fromSource('hosting', windowMs, hostingShare, observed);
+    fromSource('hosting', windowMs, hostingShare, () => observed);
   }
-  for (const windowMs of config.unfamiliarWindowsMs) {
-    if (!tallies.unfamiliar.get(windowMs)?.has(series)) continue;
-    fromSource('unfamiliar', windowMs, UNFAMILIAR_SHARE, observedUnverifiedByMinute(ctx, series, nowMs - windowMs));
-  }
+  let unfamiliarWindows: Map<number, number> | undefined;
+  const observedOver = (windowMs: number) =>
+    (unfamiliarWindows ??= observedUnverifiedByMinute(ctx, series, config.unfamiliarWindowsMs)).get(windowMs) ?? 0;
+  for (const windowMs of config.unfamiliarWindowsMs) fromSource('unfamiliar', windowMs, UNFAMILIAR_SHARE, () => observedOver(windowMs));
   return best;
 }
 
