@@ -97,15 +97,14 @@ export function detectSparseScopes(ctx: DetectionContext, usualHostingShare: num
     (cell) => cell.asn !== 0 && ctx.asns.get(cell.asn)?.hosting !== true && !ctx.familiarNetwork(cell.country, cell.asn),
   );
   // The longest window's tally holds every shorter one's.
-  const networksIn = (tallies: Tallies, windowsMs: readonly number[], series: ScopeSeries) =>
-    tallies.get(Math.max(...windowsMs))?.get(series)?.networks.size ?? 0;
+  const hostingLongest = hosting.get(longest);
   const findings: Finding[] = [];
   for (const [series, recent] of ctx.window(nowMs - longest, nowMs)) {
     if (series.level !== 'prefix' && series.level !== 'country') continue;
     if (
       recent.sessions < config.sparseMinSessions &&
-      networksIn(hosting, config.sparseWindowsMs, series) < SOURCE_MIN_NETWORKS &&
-      networksIn(unfamiliar, config.unfamiliarWindowsMs, series) < SOURCE_MIN_NETWORKS
+      (hostingLongest?.get(series)?.networks.size ?? 0) < SOURCE_MIN_NETWORKS &&
+      !config.unfamiliarWindowsMs.some((windowMs) => unfamiliarTallyCounts(unfamiliar.get(windowMs)?.get(series), windowMs, ctx))
     )
       continue;
     const baseline = sessionBaseline(book, series, nowMs - MS_PER_MINUTE, nowMs);
@@ -150,6 +149,22 @@ function sourceTallies(ctx: DetectionContext, windowsMs: readonly number[], from
 }
 
 /**
+ * Whether a window's sessions from unfamiliar networks are enough to test: three from two networks,
+ * and still arriving. An hour or two of them is a ramp while they still arrive; once none came in
+ * the window's last quarter, the window only remembers an attack that ended. Checked before a
+ * scope is tested at all, since a ramp spread over a country puts a few such sessions into each of
+ * its prefixes for hours.
+ */
+function unfamiliarTallyCounts(tally: SourceTally | undefined, windowMs: number, ctx: DetectionContext): boolean {
+  return (
+    tally !== undefined &&
+    tally.sessions >= ctx.config.sparseMinSessions &&
+    tally.networks.size >= SOURCE_MIN_NETWORKS &&
+    tally.lastMs >= ctx.nowMs - windowMs / STILL_ARRIVING_PARTS
+  );
+}
+
+/**
  * The window and signal with the smallest tail probability within its alpha (`sparseAlpha`,
  * `sparseHostingAlpha`), if any: all unverified sessions, those from hosting networks, and those
  * from networks unfamiliar to the destination country (over longer windows too: a ramp through home
@@ -177,9 +192,7 @@ function mostSurprising(
     const minSessions = kind === 'hosting' ? HOSTING_MIN_SESSIONS : config.sparseMinSessions;
     if (!tally || tally.sessions < minSessions || tally.networks.size < SOURCE_MIN_NETWORKS) return;
     if (tally.matured < 1 && tally.sessions < config.sparseMinSessions) return;
-    // An hour or two of sessions from unfamiliar networks is a ramp while they still arrive; once
-    // none came in the window's last quarter, the window only remembers an attack that ended.
-    if (kind === 'unfamiliar' && tally.lastMs < nowMs - windowMs / STILL_ARRIVING_PARTS) return;
+    if (kind === 'unfamiliar' && !unfamiliarTallyCounts(tally, windowMs, ctx)) return;
     const expected = expectedIn(windowMs);
     if (observedOf() - expected * slack(expected, config.sparseSlack) < ON_TOP_SHARE * tally.sessions) return;
     const fromIt = expected * share;
