@@ -35,6 +35,7 @@ import { detectSeasonalTrends } from './detectors/seasonal-trend.detector.ts';
 import { countGuessed, guessedBySeries, guessedInCell, guessedSessions, minuteWithoutGuessed, withoutGuessed } from './guessed-sessions.ts';
 import { createWindowSums, type WindowSums } from './window-sums.ts';
 import { createFamiliarNetworks, type FamiliarNetworks } from './familiar-networks.ts';
+import { createCellsByNetwork, type CellsByNetwork } from './cells-by-network.ts';
 import type { Finding } from './finding.ts';
 import { compose } from './scope-composition.ts';
 import { cellOfScope, LEVEL_DIMENSIONS, SCOPE_LEVELS, type ScopeLevel } from './scope.ts';
@@ -142,6 +143,7 @@ interface EngineMemory {
   verifyFailures: ActivityLog<VerifyFailureMinute>;
   asns: Map<number, AsnProfile>;
   networks: FamiliarNetworks;
+  cellsByNetwork: CellsByNetwork;
   lifecycle: AnomalyLifecycle;
   planned: readonly PlannedEvent[];
   prunedHour: number;
@@ -181,6 +183,7 @@ function contextAt(memory: EngineMemory, config: DetectorConfig, nowMs: number):
     config,
     asns: memory.asns,
     familiarNetwork: (country, asn) => memory.networks.isFamiliar(country, asn, nowMs),
+    cellsByNetwork: (fromMs) => memory.cellsByNetwork.over(book, fromMs, nowMs),
     blocks: memory.blocks,
     verifyFailures: memory.verifyFailures,
     planned: memory.planned,
@@ -250,6 +253,7 @@ export function createDetectionEngine(config: DetectorConfig): DetectionEngine {
     verifyFailures: createActivityLog(),
     asns: new Map(),
     networks: createFamiliarNetworks(),
+    cellsByNetwork: createCellsByNetwork(),
     lifecycle: createAnomalyLifecycle({ resolveAfterQuietMs: config.resolveAfterQuietMs }),
     planned: [],
     prunedHour: Number.NaN,
