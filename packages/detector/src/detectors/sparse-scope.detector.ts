@@ -89,22 +89,18 @@ export function detectSparseScopes(ctx: DetectionContext, usualHostingShare: num
   const { book, config, nowMs } = ctx;
   const longest = Math.max(...config.sparseWindowsMs);
   const hostingShare = Math.max(MIN_HOSTING_SHARE, usualHostingShare);
-  const hosting = sourceTallies(ctx, config.sparseWindowsMs, (cell) => ctx.asns.get(cell.asn)?.hosting === true);
-  // Unknown networks (no client address) are no evidence, and hosting ones are the test above's.
-  const unfamiliar = sourceTallies(
-    ctx,
-    config.unfamiliarWindowsMs,
-    (cell) => cell.asn !== 0 && ctx.asns.get(cell.asn)?.hosting !== true && !ctx.familiarNetwork(cell.country, cell.asn),
-  );
+  const hosting = hostingTallies(ctx, config.sparseWindowsMs);
+  const unfamiliar = unfamiliarTallies(ctx, config.unfamiliarWindowsMs);
   // The longest window's tally holds every shorter one's.
   const hostingLongest = hosting.get(longest);
+  const unfamiliarCounting = countingScopes(ctx, unfamiliar);
   const findings: Finding[] = [];
   for (const [series, recent] of ctx.window(nowMs - longest, nowMs)) {
     if (series.level !== 'prefix' && series.level !== 'country') continue;
     if (
       recent.sessions < config.sparseMinSessions &&
       (hostingLongest?.get(series)?.networks.size ?? 0) < SOURCE_MIN_NETWORKS &&
-      !config.unfamiliarWindowsMs.some((windowMs) => unfamiliarTallyCounts(unfamiliar.get(windowMs)?.get(series), windowMs, ctx))
+      !unfamiliarCounting.has(series)
     )
       continue;
     const baseline = sessionBaseline(book, series, nowMs - MS_PER_MINUTE, nowMs);
@@ -118,34 +114,69 @@ export function detectSparseScopes(ctx: DetectionContext, usualHostingShare: num
 /** Per window, each prefix's and country's tally of one source. */
 type Tallies = Map<number, Map<ScopeSeries, SourceTally>>;
 
-/** One pass over the cells of the longest window: per window, each prefix's and country's unverified sessions from the networks `fromSource` picks. */
-function sourceTallies(ctx: DetectionContext, windowsMs: readonly number[], fromSource: (cell: MinuteCell) => boolean): Tallies {
+function emptyTallies(windowsMs: readonly number[]): Tallies {
+  return new Map(windowsMs.map((windowMs) => [windowMs, new Map<ScopeSeries, SourceTally>()]));
+}
+
+/** One pass over the cells of the longest window: per window, each prefix's and country's unverified sessions from hosting networks. */
+function hostingTallies(ctx: DetectionContext, windowsMs: readonly number[]): Tallies {
   const { book, nowMs } = ctx;
-  const graceFrom = nowMs - ctx.config.unverifiedGraceMs;
-  const tallies: Tallies = new Map(windowsMs.map((windowMs) => [windowMs, new Map<ScopeSeries, SourceTally>()]));
+  const tallies = emptyTallies(windowsMs);
   for (let m = nowMs - Math.max(...windowsMs); m < nowMs; m += MS_PER_MINUTE) {
-    for (const cell of book.cellsOf(m)) {
-      const young = m >= graceFrom;
-      const counted = young ? reachableSessions(cell.counters) : unverified(cell.counters);
-      if (counted <= 0 || !fromSource(cell)) continue;
-      const sessions = counted - ctx.guessedInCell(m, cell);
-      if (sessions <= 0) continue;
-      for (const level of ['prefix', 'country'] as const) {
-        const series = book.levels.get(level)?.get(levelKey(level, cell));
-        if (!series) continue;
-        for (const [windowMs, bySeries] of tallies) {
-          if (m < nowMs - windowMs) continue;
-          const tally: SourceTally = bySeries.get(series) ?? { sessions: 0, networks: new Set<number>(), matured: 0, lastMs: m };
-          tally.sessions += sessions;
-          tally.networks.add(cell.asn);
-          if (!young) tally.matured += sessions;
-          tally.lastMs = m;
-          bySeries.set(series, tally);
-        }
-      }
-    }
+    for (const cell of book.cellsOf(m)) if (ctx.asns.get(cell.asn)?.hosting === true) tallyCell(ctx, tallies, m, cell);
   }
   return tallies;
+}
+
+/**
+ * The same tallies of the sessions from access networks nobody verified from into their country
+ * in the last week. Unknown networks (no client address) are no evidence, and hosting ones are the
+ * test above's. Familiarity is asked once per country and network, and only the cells of the
+ * unfamiliar ones are read: a step costs the networks of the last two hours, not their cells.
+ */
+function unfamiliarTallies(ctx: DetectionContext, windowsMs: readonly number[]): Tallies {
+  const tallies = emptyTallies(windowsMs);
+  for (const network of ctx.cellsByNetwork(ctx.nowMs - Math.max(...windowsMs))) {
+    if (ctx.asns.get(network.asn)?.hosting === true || ctx.familiarNetwork(network.country, network.asn)) continue;
+    for (const [m, cells] of network.minutes) for (const cell of cells) tallyCell(ctx, tallies, m, cell);
+  }
+  return tallies;
+}
+
+/** Adds one cell's unverified sessions (young ones whole, brute-force guesses left out) to its prefix's and country's tallies of each window it falls in. */
+function tallyCell(ctx: DetectionContext, tallies: Tallies, m: number, cell: MinuteCell): void {
+  const { book, nowMs } = ctx;
+  const young = m >= nowMs - ctx.config.unverifiedGraceMs;
+  const counted = young ? reachableSessions(cell.counters) : unverified(cell.counters);
+  if (counted <= 0) return;
+  const sessions = counted - ctx.guessedInCell(m, cell);
+  if (sessions <= 0) return;
+  for (const level of ['prefix', 'country'] as const) {
+    const series = book.levels.get(level)?.get(levelKey(level, cell));
+    if (!series) continue;
+    for (const [windowMs, bySeries] of tallies) {
+      if (m < nowMs - windowMs) continue;
+      const tally = bySeries.get(series);
+      if (!tally) {
+        bySeries.set(series, { sessions, networks: new Set([cell.asn]), matured: young ? 0 : sessions, lastMs: m });
+        continue;
+      }
+      tally.sessions += sessions;
+      tally.networks.add(cell.asn);
+      if (!young) tally.matured += sessions;
+      // The cells of a network come by minute, but the networks do not.
+      if (m > tally.lastMs) tally.lastMs = m;
+    }
+  }
+}
+
+/** The scopes with a window whose unfamiliar tally is enough to test (`unfamiliarTallyCounts`). */
+function countingScopes(ctx: DetectionContext, tallies: Tallies): Set<ScopeSeries> {
+  const counting = new Set<ScopeSeries>();
+  for (const [windowMs, bySeries] of tallies) {
+    for (const [series, tally] of bySeries) if (unfamiliarTallyCounts(tally, windowMs, ctx)) counting.add(series);
+  }
+  return counting;
 }
 
 /**
@@ -162,6 +193,47 @@ function unfamiliarTallyCounts(tally: SourceTally | undefined, windowMs: number,
     tally.networks.size >= SOURCE_MIN_NETWORKS &&
     tally.lastMs >= ctx.nowMs - windowMs / STILL_ARRIVING_PARTS
   );
+}
+
+/** Whether a source's tally is worth a tail: the checks that need no count of all the scope's sessions. */
+function sourceTallyCounts(ctx: DetectionContext, kind: Source, tally: SourceTally | undefined, windowMs: number): tally is SourceTally {
+  const { config } = ctx;
+  const minSessions = kind === 'hosting' ? HOSTING_MIN_SESSIONS : config.sparseMinSessions;
+  if (!tally || tally.sessions < minSessions || tally.networks.size < SOURCE_MIN_NETWORKS) return false;
+  if (tally.matured < 1 && tally.sessions < config.sparseMinSessions) return false;
+  return kind !== 'unfamiliar' || unfamiliarTallyCounts(tally, windowMs, ctx);
+}
+
+/**
+ * The tail of a source's sessions against `share` of the scope's expectation, if they come on top
+ * of its usual sessions (`observed` of them all in the window).
+ */
+function sourceTail(
+  ctx: DetectionContext,
+  kind: Source,
+  tally: SourceTally,
+  windowMs: number,
+  expected: number,
+  observed: number,
+  share: number,
+): Tail | undefined {
+  const { config } = ctx;
+  if (observed - expected * slack(expected, config.sparseSlack) < ON_TOP_SHARE * tally.sessions) return undefined;
+  const fromIt = expected * share;
+  return {
+    logP: logPoissonTail(tally.sessions, fromIt * slack(fromIt, config.sparseSlack)),
+    observed: tally.sessions,
+    expected: fromIt,
+    windowMs,
+    source: { kind, networks: tally.networks.size, share },
+  };
+}
+
+/** The more surprising of the best so far and a new tail, if the new one is within its alpha. */
+function moreSurprising(ctx: DetectionContext, best: Tail | undefined, tail: Tail | undefined): Tail | undefined {
+  if (!tail) return best;
+  const logAlpha = Math.log(tail.source?.kind === 'hosting' ? ctx.config.sparseHostingAlpha : ctx.config.sparseAlpha);
+  return tail.logP <= logAlpha && (!best || tail.logP < best.logP) ? tail : best;
 }
 
 /**
@@ -181,41 +253,28 @@ function mostSurprising(
   const graceMinutes = minutesOf(config.unverifiedGraceMs);
   const planned = plannedVolumeMultiplier(ctx.planned, series.scope, nowMs - MS_PER_MINUTE);
   let best: Tail | undefined;
-  const consider = (tail: Tail) => {
-    const logAlpha = Math.log(tail.source?.kind === 'hosting' ? config.sparseHostingAlpha : config.sparseAlpha);
-    if (tail.logP <= logAlpha && (!best || tail.logP < best.logP)) best = tail;
-  };
-  const expectedIn = (windowMs: number) => expectedUnverified(baseline, minutesOf(windowMs), graceMinutes) * planned;
-  // Read only once a tally passes the checks that need no count of all sessions.
-  const fromSource = (kind: Source, windowMs: number, share: number, observedOf: () => number) => {
-    const tally = tallies[kind].get(windowMs)?.get(series);
-    const minSessions = kind === 'hosting' ? HOSTING_MIN_SESSIONS : config.sparseMinSessions;
-    if (!tally || tally.sessions < minSessions || tally.networks.size < SOURCE_MIN_NETWORKS) return;
-    if (tally.matured < 1 && tally.sessions < config.sparseMinSessions) return;
-    if (kind === 'unfamiliar' && !unfamiliarTallyCounts(tally, windowMs, ctx)) return;
-    const expected = expectedIn(windowMs);
-    if (observedOf() - expected * slack(expected, config.sparseSlack) < ON_TOP_SHARE * tally.sessions) return;
-    const fromIt = expected * share;
-    consider({
-      logP: logPoissonTail(tally.sessions, fromIt * slack(fromIt, config.sparseSlack)),
-      observed: tally.sessions,
-      expected: fromIt,
-      windowMs,
-      source: { kind, networks: tally.networks.size, share },
-    });
-  };
   for (const windowMs of config.sparseWindowsMs) {
-    const expected = expectedIn(windowMs);
+    const expected = expectedUnverified(baseline, minutesOf(windowMs), graceMinutes) * planned;
     const observed = observedUnverified(ctx, series, nowMs - windowMs);
     if (observed >= config.sparseMinSessions) {
-      consider({ logP: logPoissonTail(observed, expected * slack(expected, config.sparseSlack)), observed, expected, windowMs });
+      const logP = logPoissonTail(observed, expected * slack(expected, config.sparseSlack));
+      best = moreSurprising(ctx, best, { logP, observed, expected, windowMs });
     }
-    fromSource('hosting', windowMs, hostingShare, () => observed);
+    const tally = tallies.hosting.get(windowMs)?.get(series);
+    if (sourceTallyCounts(ctx, 'hosting', tally, windowMs)) {
+      best = moreSurprising(ctx, best, sourceTail(ctx, 'hosting', tally, windowMs, expected, observed, hostingShare));
+    }
   }
-  let unfamiliarWindows: Map<number, number> | undefined;
-  const observedOver = (windowMs: number) =>
-    (unfamiliarWindows ??= observedUnverifiedByMinute(ctx, series, config.unfamiliarWindowsMs)).get(windowMs) ?? 0;
-  for (const windowMs of config.unfamiliarWindowsMs) fromSource('unfamiliar', windowMs, UNFAMILIAR_SHARE, () => observedOver(windowMs));
+  // All the scope's sessions over the long windows are counted only once a tally passes the rest.
+  let observedOver: Map<number, number> | undefined;
+  for (const windowMs of config.unfamiliarWindowsMs) {
+    const tally = tallies.unfamiliar.get(windowMs)?.get(series);
+    if (!sourceTallyCounts(ctx, 'unfamiliar', tally, windowMs)) continue;
+    observedOver ??= observedUnverifiedByMinute(ctx, series, config.unfamiliarWindowsMs);
+    const expected = expectedUnverified(baseline, minutesOf(windowMs), graceMinutes) * planned;
+    const observed = observedOver.get(windowMs) ?? 0;
+    best = moreSurprising(ctx, best, sourceTail(ctx, 'unfamiliar', tally, windowMs, expected, observed, UNFAMILIAR_SHARE));
+  }
   return best;
 }
 
