@@ -5,37 +5,14 @@
  * of its span with a known network, and no network left without cells.
  */
 import { describe, expect, it } from 'vitest';
-import { zeroCounters } from '../src/counters.ts';
 import { createCellsByNetwork, type NetworkCells } from '../src/cells-by-network.ts';
 import { createTrafficBook, MS_PER_HOUR, MS_PER_MINUTE, type MinuteCell, type TrafficBook } from '../src/traffic-book.ts';
+import { random, randomCells } from './random-cells.ts';
 
 const START_MS = Date.parse('2026-11-02T00:00:00Z');
 const COUNTRIES = ['KG', 'TJ', 'US'];
 /** Network 0 is a session with no client address. */
 const ASNS = [0, 7, 8, 9];
-
-/** A deterministic generator (LCG): the same cells on every run. */
-function random(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state * 1_103_515_245 + 12_345) % 2 ** 31;
-    return state / 2 ** 31;
-  };
-}
-
-function cellsFor(next: () => number): MinuteCell[] {
-  const cells: MinuteCell[] = [];
-  const count = Math.floor(next() * 5);
-  for (let i = 0; i < count; i += 1) {
-    const country = COUNTRIES[Math.floor(next() * COUNTRIES.length)] as string;
-    const asn = ASNS[Math.floor(next() * ASNS.length)] as number;
-    const counters = zeroCounters();
-    counters.sends = 1 + Math.floor(next() * 3);
-    counters.sessions = counters.sends;
-    cells.push({ app: 'social', flow: 'signup', country, prefix: `${country} ${Math.floor(next() * 3)}`, asn, provider: 'p', counters });
-  }
-  return cells;
-}
 
 /** `country|asn|minute` to the cells there, in the book's order. */
 function fresh(book: TrafficBook, fromMs: number, toMs: number): Map<string, MinuteCell[]> {
@@ -73,12 +50,13 @@ describe('cells by network', () => {
     const index = createCellsByNetwork();
     const stepsMs = 400;
     const spanMs = 120 * MS_PER_MINUTE;
-    for (let m = START_MS; m < START_MS + stepsMs * MS_PER_MINUTE; m += MS_PER_MINUTE) book.setMinute(m, cellsFor(next));
+    for (let m = START_MS; m < START_MS + stepsMs * MS_PER_MINUTE; m += MS_PER_MINUTE)
+      book.setMinute(m, randomCells(next, COUNTRIES, ASNS));
     let compared = 0;
     for (let step = 20; step < stepsMs; step += step === 200 ? 90 : 1) {
       const nowMs = START_MS + step * MS_PER_MINUTE;
       if (replaceEvery > 0 && step % replaceEvery === 0) {
-        book.setMinute(nowMs - 2 * MS_PER_MINUTE, cellsFor(next));
+        book.setMinute(nowMs - 2 * MS_PER_MINUTE, randomCells(next, COUNTRIES, ASNS));
         book.setMinute(nowMs - MS_PER_MINUTE, []);
       }
       if (step % 60 === 0) {
