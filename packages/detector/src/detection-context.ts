@@ -8,7 +8,6 @@ import type { DetectorConfig } from './detector-config.ts';
 import type { PlannedEvent } from './planned-event.ts';
 import type { Counters } from './counters.ts';
 import type { LatencyBook } from './latency-book.ts';
-import type { NetworkCells } from './cells-by-network.ts';
 import type { CellScope } from './scope.ts';
 import type { ScopeSeries, TrafficBook } from './traffic-book.ts';
 
@@ -19,13 +18,6 @@ export interface DetectionContext {
   latency: LatencyBook;
   config: DetectorConfig;
   asns: ReadonlyMap<number, AsnProfile>;
-  /** Whether someone verified from `asn` into `country` in the last week (`familiar-networks.ts`). */
-  familiarNetwork(country: string, asn: number): boolean;
-  /**
-   * The cells of [fromMs, nowMs) with a known client network, by destination country and network
-   * (`cells-by-network.ts`): kept from step to step, so one caller with one span.
-   */
-  cellsByNetwork(fromMs: number): Iterable<NetworkCells>;
   blocks: ActivityLog<NumberBlockMinute>;
   verifyFailures: ActivityLog<VerifyFailureMinute>;
   /** Declared campaigns, launches, migrations and holidays: their volume is expected. */
