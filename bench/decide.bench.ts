@@ -7,7 +7,7 @@
  * fastify's defaults (the baseline of the targets: what a service comparing Tollgate with any
  * fastify route would see) and with the fastify options of the real server (its logger, request
  * log and proxy trust, so what those options cost a request shows beside it).
- * The traffic is nearly all answered `allow` (`allowBodies`: an app without the app-wide ceiling,
+ * The traffic is nearly all answered `allow` (`allowRequests`: an app without the app-wide ceiling,
  * distinct phones, subnets and sessions), and the decision mix is reported from the server's counts.
  * Writes its section of bench/RESULTS.md. Targets: >= 60 % of the bare route's requests/s with
  * p99 <= 2x the bare route's, in the same run; >= 1,000,000 cached decisions/s.
@@ -23,7 +23,8 @@ import { createBreakerCache } from '@tollgate/client';
 import { profileTables, type CpuProfile, type SampleWindow } from './cpu-profile-table.ts';
 import {
   ADMIN_KEY,
-  allowBodies,
+  ALLOW_BODY_COUNT,
+  allowRequests,
   BARE_SERVER,
   benchRules,
   CONNECTIONS,
@@ -230,7 +231,7 @@ interface Measured {
 }
 
 /** Trips the breakers, warms every server up, then runs the alternating rounds. */
-async function measure(servers: Servers, bodies: string[]): Promise<Measured> {
+async function measure(servers: Servers, bodies: () => string): Promise<Measured> {
   const target = (name: string, server: Server, profiledWindows: boolean): Target => ({
     name,
     server,
@@ -248,11 +249,10 @@ async function measure(servers: Servers, bodies: string[]): Promise<Measured> {
   console.error(`tripping ${BREAKERS} breakers...`);
   const deciding = [servers.decide, servers.scoringOff, ...(servers.baseline ? [servers.baseline] : [])];
   await Promise.all(deciding.map((server) => tripBreakers(server.url)));
-  // Warm-up: JIT and the number-block cache. Every request counts against its phone's hourly
-  // limit, so the warm-up is short and the bodies many.
+  // Warm-up: JIT and the number-block cache.
   let warmUpRequests = 0;
   for (const t of all) {
-    const warmUp = await load(t.server, bodies, 2, { sessionPerRequest: true });
+    const warmUp = await load(t.server, bodies, 2);
     if (t === targets.decide) warmUpRequests = warmUp.requests;
   }
   const otherWork = measureOtherWork(all.map((t) => t.server.child));
@@ -263,7 +263,7 @@ async function measure(servers: Servers, bodies: string[]): Promise<Measured> {
     const line: string[] = [];
     for (const t of order) {
       const fromUs = monotonicUs();
-      const result = await load(t.server, bodies, DURATION_S, { sessionPerRequest: true });
+      const result = await load(t.server, bodies, DURATION_S);
       t.windows?.push({ fromUs, toUs: monotonicUs() });
       if (result.errors > 0) throw new Error(`${t.name} answered ${result.errors} errors`);
       t.runs.push(result);
@@ -381,7 +381,7 @@ async function main(): Promise<void> {
   const loadBefore = loadAverage();
   console.error(`load average before: ${loadBefore}`);
   const servers = await startServers(pinned);
-  const bodies = allowBodies();
+  const bodies = allowRequests();
   let measured: Measured;
   let mix: { text: string; allowedShare: number };
   let loadAfter: string;
@@ -412,7 +412,7 @@ async function main(): Promise<void> {
   writeResultsSection(
     'decide',
     [
-      `Command: \`${BASELINE_TREE ? 'BENCH_BASELINE=DIR ' : ''}${PROFILE_DIR ? 'BENCH_CPU_PROFILE=bench/.profiles ' : ''}npm run bench:decide\` (autocannon, ${CONNECTIONS} connections, ${DURATION_S} s per run, ${RUNS} rounds of alternating runs, each round starting with the next server; the ${BASELINE_TREE === undefined ? 'four' : 'five'} servers in child processes on loopback${PROFILE_DIR === undefined ? '' : ' (all but the scoring-off server under `node --cpu-prof`)'}, the load generator in the parent; ${pinned ? 'servers pinned to one core, the load generator to the other' : 'not pinned to cores (no taskset)'}; ${fmtCount(bodies.length)} distinct phones, /24 subnets and devices with a browser's user agent, time zone and platform, sent round and round, a new session per request, for an app without the app-wide ceiling; \`BENCH_SECONDS\`, \`BENCH_RUNS\` change the length).`,
+      `Command: \`${BASELINE_TREE ? 'BENCH_BASELINE=DIR ' : ''}${PROFILE_DIR ? 'BENCH_CPU_PROFILE=bench/.profiles ' : ''}npm run bench:decide\` (autocannon, ${CONNECTIONS} connections, ${DURATION_S} s per run, ${RUNS} rounds of alternating runs, each round starting with the next server; the ${BASELINE_TREE === undefined ? 'four' : 'five'} servers in child processes on loopback${PROFILE_DIR === undefined ? '' : ' (all but the scoring-off server under `node --cpu-prof`)'}, the load generator in the parent; ${pinned ? 'servers pinned to one core, the load generator to the other' : 'not pinned to cores (no taskset)'}; ${fmtCount(ALLOW_BODY_COUNT)} IPs, each in a /24 of its own, with a browser's user agent, time zone and platform, sent round and round, a phone, device and session never sent before in each request, for an app without the app-wide ceiling; \`BENCH_SECONDS\`, \`BENCH_RUNS\` change the length).`,
       `Measured ${new Date().toISOString().slice(0, 10)} on ${process.platform} ${process.arch}, Node ${process.version}, ${cpus().length} cores shared by the load generator and the server; other work took ${otherWorkText} of the machine's CPU during the runs; load average (1, 5, 15 min) ${loadBefore} before the servers started, ${loadAfter} after the runs.`,
       '',
       table,

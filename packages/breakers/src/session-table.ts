@@ -25,7 +25,8 @@ export class SessionTable {
   private readonly sends: SessionSends = { firstSendMs: 0, lastSendMs: 0, sends: 0 };
 
   constructor(maxKeys: number, options?: CappedMapOptions) {
-    this.slots = createCappedSlots(maxKeys, NUMBERS_PER_KEY, options);
+    // Made per request and never read back: fingerprinted, not held (see `fingerprintKeys`).
+    this.slots = createCappedSlots(maxKeys, NUMBERS_PER_KEY, { fingerprintKeys: true, ...options });
   }
 
   /** The slot of `sessionId`, touched as a capped map's `get` touches a key, or -1. */

@@ -92,9 +92,9 @@ export interface VelocityLimiterDeps {
 
 /**
  * Keys one table of one app may hold. It must exceed the distinct phones (or IPs, sessions) one
- * window sees, or counters are forgotten early (watch `evicted`). A counter costs its key's string
- * and 80 to 160 bytes of table (at most half the slots are in use), so an app's seven tables stay
- * near 150 MB even when an attacker sprays new keys into all.
+ * window sees, or counters are forgotten early (watch `evicted`). A counter costs 90 to 180 bytes
+ * of table (at most half the slots are in use; the key is kept as a second hash, not a string), so
+ * an app's seven tables stay under 130 MB even when an attacker sprays new keys into all.
  */
 export const DEFAULT_MAX_KEYS_PER_TABLE = 100_000;
 

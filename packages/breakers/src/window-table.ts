@@ -34,7 +34,8 @@ export class WindowTable implements WindowCounter {
   private loadedCounts: number[] | undefined = undefined;
 
   constructor(maxKeys: number, windowMs: number, options?: CappedMapOptions) {
-    this.slots = createCappedSlots(maxKeys, NUMBERS_PER_KEY, options);
+    // Made per request and never read back: fingerprinted, not held (see `fingerprintKeys`).
+    this.slots = createCappedSlots(maxKeys, NUMBERS_PER_KEY, { fingerprintKeys: true, ...options });
     this.window = new SlidingWindow(windowMs);
   }
 

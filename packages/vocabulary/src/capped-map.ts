@@ -40,6 +40,17 @@ export interface CappedMapOptions {
    * nobody can choose keys that pile up on one slot; a test passes a poor one to force collisions.
    */
   hashKey?: (key: string) => number;
+  /**
+   * Keep a second 32-bit hash of each key, seeded apart from the first, instead of the key (see
+   * `SlotTable`), for tables whose keys are made per request and would otherwise all be kept
+   * alive. A new key is then taken for a held one when both hashes agree: with 100,000 keys held,
+   * once in about 2 * 10^14 lookups (decades of a busy node's decisions), and nobody can aim for
+   * it without the map's random seeds. For counters, where that adds one key's sends to
+   * another's; not for a cache, which would hand one caller another's value.
+   */
+  fingerprintKeys?: boolean;
+  /** The second hash of `fingerprintKeys`; by default seeded at random per map. Tests pass a fixed one. */
+  checkKey?: (key: string) => number;
 }
 
 /** Two generations share the cap, so a turnover never leaves more than `maxKeys` entries. */
@@ -69,19 +80,24 @@ export function createCappedSlots(maxKeys: number, numbersPerSlot: number, optio
   const generationCap = Math.floor(maxKeys / GENERATIONS);
   const seed = randomSeed();
   const hashKey = options.hashKey ?? ((key: string) => hashString(key, seed));
-  const table = new SlotTable(numbersPerSlot);
+  const fingerprints = options.fingerprintKeys === true;
+  const checkSeed = randomSeed();
+  const checkKey = options.checkKey ?? ((key: string) => hashString(key, checkSeed));
+  const table = new SlotTable(numbersPerSlot, !fingerprints);
   // Each key's tag is its generation; the old generation is `young - 1`, kept above the empty tag.
   let young = EMPTY_TAG + 2;
   let youngSize = 0;
   let evicted = 0;
-  // A miss is usually followed by the addition of the same key: its hash is kept for it.
+  // A miss is usually followed by the addition of the same key: its hashes are kept for it.
   let lastKey: string | undefined;
   let lastHash = 0;
+  let lastCheck = 0;
 
   function hashOf(key: string): number {
     if (key !== lastKey) {
       lastKey = key;
       lastHash = hashKey(key) | 0;
+      lastCheck = fingerprints ? checkKey(key) | 0 : 0;
     }
     return lastHash;
   }
@@ -102,7 +118,7 @@ export function createCappedSlots(maxKeys: number, numbersPerSlot: number, optio
     table,
     find(key) {
       const hash = hashOf(key);
-      const slot = table.find(key, hash);
+      const slot = table.find(key, hash, lastCheck);
       if (slot < 0) return -1;
       if (table.tagAt(slot) === young) return slot;
       // An old key touched since the turnover moves to the young generation.
@@ -115,12 +131,13 @@ export function createCappedSlots(maxKeys: number, numbersPerSlot: number, optio
       turnover();
       youngSize++;
       // The turnover moves keys: the slot is found again.
-      return table.find(key, hash);
+      return table.find(key, hash, lastCheck);
     },
     add(key, value) {
       if (youngSize >= generationCap) turnover();
       youngSize++;
-      return table.add(key, hashOf(key), young, value);
+      const hash = hashOf(key);
+      return table.add(key, hash, lastCheck, young, value);
     },
     get size() {
       return table.count;

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createCappedMap, type CappedMap } from '../src/capped-map.ts';
+import { createCappedMap, type CappedMap, type CappedMapOptions } from '../src/capped-map.ts';
+import { hashString } from '../src/string-hash.ts';
 
 /**
  * The two-generation map as it was first written, on two `Map`s: the answers the open-addressing
@@ -74,6 +75,15 @@ const HASHES: [string, ((key: string) => number) | undefined][] = [
   ['a negative hash', (key) => -1 - key.charCodeAt(key.length - 1)],
 ];
 
+/**
+ * Keys held, and keys kept as a second hash (a fixed one, distinct for every key of the tests):
+ * with one hash for every key, the fingerprinted map tells keys apart by that second hash alone.
+ */
+const KEYS: [string, CappedMapOptions][] = [
+  ['keys held', {}],
+  ['keys fingerprinted', { fingerprintKeys: true, checkKey: (key) => hashString(key, 0x2545f491) }],
+];
+
 function run(map: CappedMap<number>, step: Step): number | undefined {
   const key = `key-${step.key}`;
   switch (step.op) {
@@ -92,11 +102,11 @@ function run(map: CappedMap<number>, step: Step): number | undefined {
   }
 }
 
-describe('createCappedMap against the two-Map reference', () => {
+describe.each(KEYS)('createCappedMap against the two-Map reference, %s', (_keys, keyOptions) => {
   it.each(HASHES)('answers every sequence of calls alike, with %s', (_name, hashKey) => {
     fc.assert(
       fc.property(fc.integer({ min: 2, max: 24 }), fc.array(stepArb, { maxLength: 300 }), (maxKeys, steps) => {
-        const table = createCappedMap<number>(maxKeys, { hashKey });
+        const table = createCappedMap<number>(maxKeys, { ...keyOptions, hashKey });
         const reference = twoMapReference<number>(maxKeys);
         for (const step of steps) {
           expect(run(table, step)).toBe(run(reference, step));
@@ -111,7 +121,7 @@ describe('createCappedMap against the two-Map reference', () => {
   });
 
   it('keeps answering alike past many turnovers and growths of a large table', () => {
-    const table = createCappedMap<number>(2_000);
+    const table = createCappedMap<number>(2_000, keyOptions);
     const reference = twoMapReference<number>(2_000);
     let state = 1;
     for (let n = 0; n < 50_000; n++) {
