@@ -6,12 +6,7 @@
  * thread on the event loop's core shows here as the loop's wait and the other thread's CPU.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-
-/**
- * Node's threads other than the event loop: libuv's pool (where chDB's node binding runs each query
- * and insert) and V8's helpers, both named "node" by node 20 ("libuv-worker", "V8 ..." by later ones).
- */
-const NODE_THREAD_NAME = /^(node|libuv|V8)/;
+import { NODE_THREAD_NAME } from '../apps/server/src/engine-thread-priority.ts';
 
 /** The threads of a process, as a benchmark's tables name them. */
 export type ThreadGroup = 'event loop' | 'engine' | 'node helpers';

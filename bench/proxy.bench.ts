@@ -640,11 +640,12 @@ function report(results: Figures[], pinned: boolean, loadBefore: string): string
     '',
     ...opened.flatMap((f) => f.open.flatMap((open, i) => [openVerdict(f, open, i === 0), ''])),
     "Who held the cores during the open loop's runs (/proc schedstat of every thread of every bench process, ms a second of the run, " +
-      "medians of the rounds): the measured Tollgate's event loop (CPU / waited for its core), its embedded engine's threads " +
-      "(CPU / waited), node's other threads (V8's garbage-collection helpers, libuv's pool), the stand-in, the Tollgates of the other paths " +
-      "(idle, on Tollgate's core: their timers, the engine's merges), and the load generator.",
+      "medians of the rounds): the measured Tollgate's event loop (CPU / waited for its core), its embedded engine's own pools " +
+      "(merges, schedules, parts of inserts; CPU / waited), node's other threads (libuv's pool, where chDB's node binding runs each " +
+      "query and insert, and V8's garbage-collection helpers), the stand-in, the Tollgates of the other paths (stopped while " +
+      'another runs), and the load generator.',
     '',
-    '| provider answers after | cores | path measured | its event loop CPU / wait | its engine threads CPU / wait | its node helpers CPU | stand-in CPU / wait | idle Tollgates CPU | load generator CPU / wait |',
+    '| provider answers after | cores | path measured | its event loop CPU / wait | its engine pools CPU / wait | its libuv pool and V8 helpers CPU | stand-in CPU / wait | stopped Tollgates CPU | load generator CPU / wait |',
     '| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...opened.flatMap(coreRows),
     '',
