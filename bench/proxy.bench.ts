@@ -210,7 +210,7 @@ interface Traffic {
   latenciesMs?: number[];
   /** Open loop only: how late the load generator sent its requests, p99 (ms). */
   lateP99Ms?: number;
-  /** Open loop only: the errors by answer status or error code. */
+  /** The errors by answer status or error code. */
   failures?: Record<string, number>;
 }
 
@@ -225,7 +225,19 @@ async function closedLoop(path: Path): Promise<Traffic> {
     headers: { authorization: AUTHORIZATION, 'content-type': 'application/x-www-form-urlencoded' },
     requests: [{ setupRequest: (req) => ({ ...req, body: bodies[i++ % bodies.length] }) }],
   });
-  return { rps: result.requests.average, p99: result.latency.p99, errors: result.non2xx + result.errors, requests: result.requests.total };
+  const failures: Record<string, number> = {};
+  for (const [status, { count }] of Object.entries(result.statusCodeStats ?? {})) {
+    if (!status.startsWith('2') && count !== undefined) failures[status] = count;
+  }
+  if (result.timeouts > 0) failures.timeouts = result.timeouts;
+  if (result.errors > result.timeouts) failures['connection errors'] = result.errors - result.timeouts;
+  return {
+    rps: result.requests.average,
+    p99: result.latency.p99,
+    errors: result.non2xx + result.errors,
+    requests: result.requests.total,
+    failures,
+  };
 }
 
 /**
@@ -322,6 +334,13 @@ interface Summary {
   requests: number;
 }
 
+/** What went wrong in `runs`, run by run: "path status: count, ...". */
+function failuresByPath(runs: Map<PathName, Run[]>): string {
+  return [...runs]
+    .flatMap(([name, each]) => each.flatMap((run) => Object.entries(run.failures ?? {}).map(([what, n]) => `${name} ${what}: ${n}`)))
+    .join(', ');
+}
+
 /** The open loop in one layout: each path's summary, its failed requests and its runs' threads. */
 interface OpenFigures {
   layout: Layout;
@@ -336,6 +355,8 @@ interface Figures {
   delayMs: number;
   paths: Partial<Record<PathName, Summary>>;
   errors: number;
+  /** The closed loop's errors by path, then by answer status or error code. */
+  failures: string;
   /** The open loop's figures at OPEN_RATE in each layout, when measured at this speed (none otherwise). */
   open: OpenFigures[];
   otherShare: number | undefined;
@@ -449,9 +470,7 @@ async function measure(delayMs: number, pinned: boolean, rules: string, profile:
         layout,
         paths: Object.fromEntries([...openRuns].map(([name, each]) => [name, summarize(each)])),
         errors: [...openRuns.values()].flat().reduce((sum, x) => sum + x.errors, 0),
-        failures: [...openRuns]
-          .flatMap(([name, each]) => each.flatMap((run) => Object.entries(run.failures ?? {}).map(([what, n]) => `${name} ${what}: ${n}`)))
-          .join(', '),
+        failures: failuresByPath(openRuns),
         coreUse: Object.fromEntries([...openRuns].map(([name, each]) => [name, each.map((run) => run.coreUse ?? [])])),
       });
     }
@@ -471,7 +490,7 @@ async function measure(delayMs: number, pinned: boolean, rules: string, profile:
       }
     }
     const errors = [...runs.values()].flat().reduce((sum, x) => sum + x.errors, 0);
-    return { delayMs, paths: summaries, errors, open, otherShare, profiles };
+    return { delayMs, paths: summaries, errors, failures: failuresByPath(runs), open, otherShare, profiles };
   } finally {
     resumeOnly(paths, undefined);
     for (const server of servers.reverse()) await stop(server.child);
@@ -579,7 +598,7 @@ function closedVerdict(f: Figures): string {
   return (
     `Closed loop, provider answering after ${f.delayMs} ms, roles ${ROLES}: the proxy keeps ${(share * 100).toFixed(0)} % of the direct requests/s (target >= ${MIN_RPS_SHARE * 100} %: ${says(f, share >= MIN_RPS_SHARE)}) ` +
     `and adds ${signedMs(proxied.p99 - direct.p99)} at p99 (the tail of waves of up to ${CONNECTIONS} simultaneous creates, not what the p99 target is judged on); ` +
-    `errors and non-2xx answers: ${f.errors}; other work took ${otherWork(f)} of the machine's busy CPU.${allRoles}`
+    `errors and non-2xx answers: ${f.errors}${f.failures === '' ? '' : ` (${f.failures})`}; other work took ${otherWork(f)} of the machine's busy CPU.${allRoles}`
   );
 }
 
