@@ -26,7 +26,13 @@ const SERVER_CORE = 1;
 /** Pins this process (every thread) to its core when the machine has two and `taskset` exists; says whether it did. */
 export function pinLoadGenerator(): boolean {
   if (availableParallelism() < 2) return false;
-  return spawnSync('taskset', ['-a', '-cp', String(LOAD_GENERATOR_CORE), String(process.pid)], { stdio: 'ignore' }).status === 0;
+  return pinToCore(process.pid, 'load generator');
+}
+
+/** Pins every thread of process `pid` to the load generator's core or to the servers' one; says whether `taskset` did. */
+export function pinToCore(pid: number, core: 'load generator' | 'server'): boolean {
+  const cpu = core === 'server' ? SERVER_CORE : LOAD_GENERATOR_CORE;
+  return spawnSync('taskset', ['-a', '-cp', String(cpu), String(pid)], { stdio: 'ignore' }).status === 0;
 }
 
 // /proc/<pid>/stat counts CPU time in clock ticks of 1/100 s on Linux (USER_HZ).

@@ -25,6 +25,8 @@ export interface OpenLoopResult {
   latenciesMs: number[];
   /** Failed requests and answers other than 2xx. */
   errors: number;
+  /** The same by what went wrong: the answer's status, or the request's error code. */
+  failures: Record<string, number>;
   /** Answered requests per second of the run. */
   rps: number;
   /** How late this process sent each request after its scheduled time, ms, ascending: the generator's own share of the latencies. */
@@ -60,6 +62,11 @@ export function openLoop(opts: OpenLoopOptions): Promise<OpenLoopResult> {
   const latencies: number[] = [];
   const late: number[] = [];
   let errors = 0;
+  const failures: Record<string, number> = {};
+  const fail = (what: string) => {
+    errors++;
+    failures[what] = (failures[what] ?? 0) + 1;
+  };
   let next = 0;
   let settled = 0;
   const startedAt = performance.now();
@@ -69,7 +76,13 @@ export function openLoop(opts: OpenLoopOptions): Promise<OpenLoopResult> {
       agent.destroy();
       latencies.sort((a, b) => a - b);
       late.sort((a, b) => a - b);
-      resolve({ latenciesMs: latencies, errors, rps: (latencies.length * 1_000) / (performance.now() - startedAt), lateMs: late });
+      resolve({
+        latenciesMs: latencies,
+        errors,
+        failures,
+        rps: (latencies.length * 1_000) / (performance.now() - startedAt),
+        lateMs: late,
+      });
     };
     const send = (i: number) => {
       const scheduled = startedAt + times[i]!;
@@ -89,13 +102,13 @@ export function openLoop(opts: OpenLoopOptions): Promise<OpenLoopResult> {
           res.on('end', () => {
             if (res.statusCode !== undefined && res.statusCode >= 200 && res.statusCode < 300) {
               latencies.push(performance.now() - scheduled);
-            } else errors++;
+            } else fail(String(res.statusCode));
             finish();
           });
         },
       );
-      req.on('error', () => {
-        errors++;
+      req.on('error', (error: NodeJS.ErrnoException) => {
+        fail(error.code ?? error.message);
         finish();
       });
       req.end(body);

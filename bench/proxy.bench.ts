@@ -5,8 +5,11 @@
  * stand-in provider over loopback, alternating runs so machine noise hits both alike. Two loads:
  * an open loop (creates arriving independently at a fixed mean rate, each timed from its scheduled
  * send: bench/open-loop-load.ts), on which the added p99 is judged, and a closed loop of 50
- * connections (autocannon), on which the requests per second are judged. Servers in child processes pinned to one core, the load generator to the other
- * (the stand-in shares its core with Tollgate in the proxied runs, as it would on one machine).
+ * connections (autocannon), on which the requests per second are judged. Tollgate in child
+ * processes pinned to one core, the load generator to the other; the stand-in shares Tollgate's
+ * core in the closed loop, and the open loop is run in two layouts (OPEN_LAYOUTS): the stand-in on
+ * the load generator's core, so Tollgate has its core to itself as a node in service does, and on
+ * Tollgate's. Only the Tollgate measured runs: the others are stopped (SIGSTOP) meanwhile.
  * Measured at each provider speed of BENCH_PROVIDER_MS: a stand-in answering at once (the proxy's
  * CPU laid bare) and one answering as slowly as a real provider. Two Tollgates of this tree: the
  * headline one in the layout the README recommends for a proxying node (BENCH_ROLES, default
@@ -14,7 +17,8 @@
  * `npm start` runs. Each proxied run also reads what load moves least: Tollgate's event-loop delay
  * (its /metrics histogram, reset by the scrape before the run), its GC pauses (the same scrape's
  * gc histogram), the CPU of its event-loop thread apart from its other threads (the embedded
- * engine's, V8's), and how long the event-loop thread waited for its core (/proc schedstat).
+ * engine's, V8's), and how long the event-loop thread waited for its core (/proc schedstat); the
+ * open loop also reads every thread of every bench process (bench/core-use.ts): who held the cores.
  *
  * BENCH_BASELINE=DIR: the root of another checkout (an earlier commit from `git archive`, with a
  * node_modules that links this one's packages and its own workspace packages) whose Tollgate
@@ -41,6 +45,7 @@ import {
   measureOtherWork,
   monotonicUs,
   pinLoadGenerator,
+  pinToCore,
   processCpuMs,
   RUN_TS,
   start,
@@ -51,6 +56,7 @@ import {
 import { profiledArgs, profileTables, readMainThreadProfile, type SampleWindow } from './cpu-profile-table.ts';
 import { median, writeResultsSection } from './results-file.ts';
 import { openLoop, quantile } from './open-loop-load.ts';
+import { watchCoreUse, type CoreUseRow, type WatchedProcess } from './core-use.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 /**
@@ -68,6 +74,19 @@ const OPEN_RATE = Number(process.env.BENCH_OPEN_RATE ?? 160);
 const OPEN_REQUESTS = Number(process.env.BENCH_OPEN_REQUESTS ?? 4000);
 const OPEN_PROVIDER_MS = (process.env.BENCH_OPEN_PROVIDER_MS ?? '300').split(',').map(Number);
 const OPEN_SEED = 20_260_601;
+/** Creates sent, unmeasured, before each open-loop run: a second of them. */
+const SETTLE_REQUESTS = OPEN_RATE;
+/**
+ * Where the stand-in runs during the open loop, on every path alike so the direct path is the same
+ * arrangement: `apart` (the headline) gives Tollgate its core to itself and puts the stand-in on
+ * the load generator's, as a provider is another company's service across the network; `shared`
+ * puts the stand-in on Tollgate's core, as a provider's stand-in would share a one-machine trial.
+ */
+type Layout = 'apart' | 'shared';
+const OPEN_LAYOUTS = (process.env.BENCH_OPEN_LAYOUTS ?? 'apart,shared').split(',') as Layout[];
+for (const layout of OPEN_LAYOUTS) {
+  if (layout !== 'apart' && layout !== 'shared') throw new Error(`BENCH_OPEN_LAYOUTS: "${layout}" is neither apart nor shared`);
+}
 const BASELINE_TREE = process.env.BENCH_BASELINE ? resolve(process.env.BENCH_BASELINE) : undefined;
 const PROFILE_DIR = process.env.BENCH_CPU_PROFILE ? resolve(process.env.BENCH_CPU_PROFILE) : undefined;
 /**
@@ -120,6 +139,8 @@ interface Path {
 }
 
 interface Run extends Traffic {
+  /** Every bench process's threads over the run, when asked. */
+  coreUse: CoreUseRow[] | undefined;
   /** CPU the servers of the path (stand-in, and Tollgate when proxied) spent per request: what machine load cannot inflate. */
   cpuUs: number | undefined;
   /** Tollgate's own CPU per request. */
@@ -189,6 +210,8 @@ interface Traffic {
   latenciesMs?: number[];
   /** Open loop only: how late the load generator sent its requests, p99 (ms). */
   lateP99Ms?: number;
+  /** The errors by answer status or error code. */
+  failures?: Record<string, number>;
 }
 
 /** The closed loop: CONNECTIONS connections, each sending its next create when its last is answered. */
@@ -202,18 +225,32 @@ async function closedLoop(path: Path): Promise<Traffic> {
     headers: { authorization: AUTHORIZATION, 'content-type': 'application/x-www-form-urlencoded' },
     requests: [{ setupRequest: (req) => ({ ...req, body: bodies[i++ % bodies.length] }) }],
   });
-  return { rps: result.requests.average, p99: result.latency.p99, errors: result.non2xx + result.errors, requests: result.requests.total };
+  const failures: Record<string, number> = {};
+  for (const [status, { count }] of Object.entries(result.statusCodeStats ?? {})) {
+    if (!status.startsWith('2') && count !== undefined) failures[status] = count;
+  }
+  if (result.timeouts > 0) failures.timeouts = result.timeouts;
+  if (result.errors > result.timeouts) failures['connection errors'] = result.errors - result.timeouts;
+  return {
+    rps: result.requests.average,
+    p99: result.latency.p99,
+    errors: result.non2xx + result.errors,
+    requests: result.requests.total,
+    failures,
+  };
 }
 
 /**
- * The open loop: OPEN_REQUESTS creates arriving at OPEN_RATE a second (Poisson, seeded by the
- * round, so every path of a round meets the same arrivals), each timed from its scheduled send.
+ * The open loop: `requests` creates arriving at OPEN_RATE a second (Poisson, seeded by the round,
+ * so every path of a round meets the same arrivals), each timed from its scheduled send, to the
+ * numbers from `firstBody` on: every path of a round asks about the same numbers, and no number is
+ * asked about again in a later run (a resend would meet the session ladder, not the relay).
  */
-async function arrivals(path: Path, round: number, requests = OPEN_REQUESTS): Promise<Traffic> {
+async function arrivals(path: Path, round: number, firstBody: number, requests = OPEN_REQUESTS): Promise<Traffic> {
   const result = await openLoop({
     url: path.url,
     headers: { authorization: AUTHORIZATION, 'content-type': 'application/x-www-form-urlencoded' },
-    body: (i) => bodies[(round * requests + i) % bodies.length]!,
+    body: (i) => bodies[(firstBody + i) % bodies.length]!,
     ratePerS: OPEN_RATE,
     requests,
     seed: OPEN_SEED + round,
@@ -225,25 +262,40 @@ async function arrivals(path: Path, round: number, requests = OPEN_REQUESTS): Pr
     requests: result.latenciesMs.length,
     latenciesMs: result.latenciesMs,
     lateP99Ms: quantile(result.lateMs, 0.99),
+    failures: result.failures,
   };
 }
 
-/** Runs `drive` against `path`, reading around it what the path's processes spent. */
-async function observe(path: Path, drive: () => Promise<Traffic>): Promise<Run> {
+/**
+ * Stops every Tollgate but `path`'s (SIGSTOP; all of them resume with `undefined`): the others
+ * share its core in the bench, where a proxying node in service runs alone, and their timers and
+ * their engines' merges would take the core from the one measured (about 30 ms a second of it).
+ */
+function resumeOnly(paths: readonly Path[], path: Path | undefined): void {
+  for (const other of paths) {
+    if (other.tollgate === undefined || other.tollgate.child.exitCode !== null) continue;
+    other.tollgate.child.kill(path === undefined || other === path ? 'SIGCONT' : 'SIGSTOP');
+  }
+}
+
+/** Runs `drive` against `path`, reading around it what the path's processes spent (and, given `watched`, every bench process's threads). */
+async function observe(path: Path, drive: () => Promise<Traffic>, watched?: WatchedProcess[]): Promise<Run> {
   const scrapeBefore = path.tollgate === undefined ? undefined : await scrape(path.tollgate);
   const loopBefore = path.tollgate === undefined ? undefined : loopThreadMs(path.tollgate.child);
   const cpuBefore = cpuOf(path.servers);
   const tollgateBefore = path.tollgate === undefined ? undefined : cpuOf([path.tollgate]);
+  const coreUse = watched === undefined ? undefined : watchCoreUse(watched);
   const fromUs = monotonicUs();
   const result = await drive();
   const toUs = monotonicUs();
+  const seconds = (toUs - fromUs) / 1e6;
+  const cores = coreUse?.(seconds);
   const perRequest = (before: number | undefined, after: number | undefined) =>
     before === undefined || after === undefined || result.requests === 0 ? undefined : ((after - before) * 1_000) / result.requests;
   const cpuUs = perRequest(cpuBefore, cpuOf(path.servers));
   const tollgateCpuUs = path.tollgate === undefined ? undefined : perRequest(tollgateBefore, cpuOf([path.tollgate]));
   const loopAfter = path.tollgate === undefined ? undefined : loopThreadMs(path.tollgate.child);
   const loop = path.tollgate === undefined ? undefined : await scrape(path.tollgate);
-  const seconds = (toUs - fromUs) / 1e6;
   const threads =
     loopBefore === undefined || loopAfter === undefined || loop === undefined || scrapeBefore === undefined
       ? undefined
@@ -254,6 +306,7 @@ async function observe(path: Path, drive: () => Promise<Traffic>): Promise<Run> 
         };
   return {
     ...result,
+    coreUse: cores,
     cpuUs,
     tollgateCpuUs,
     loopP99Ms: loop?.p99Ms,
@@ -281,13 +334,31 @@ interface Summary {
   requests: number;
 }
 
+/** What went wrong in `runs`, run by run: "path status: count, ...". */
+function failuresByPath(runs: Map<PathName, Run[]>): string {
+  return [...runs]
+    .flatMap(([name, each]) => each.flatMap((run) => Object.entries(run.failures ?? {}).map(([what, n]) => `${name} ${what}: ${n}`)))
+    .join(', ');
+}
+
+/** The open loop in one layout: each path's summary, its failed requests and its runs' threads. */
+interface OpenFigures {
+  layout: Layout;
+  paths: Partial<Record<PathName, Summary>>;
+  errors: number;
+  /** The errors by path, then by answer status or error code. */
+  failures: string;
+  coreUse: Partial<Record<PathName, CoreUseRow[][]>>;
+}
+
 interface Figures {
   delayMs: number;
   paths: Partial<Record<PathName, Summary>>;
   errors: number;
-  /** The open loop's figures at OPEN_RATE, when measured at this speed, and its failed requests. */
-  open: Partial<Record<PathName, Summary>> | undefined;
-  openErrors: number;
+  /** The closed loop's errors by path, then by answer status or error code. */
+  failures: string;
+  /** The open loop's figures at OPEN_RATE in each layout, when measured at this speed (none otherwise). */
+  open: OpenFigures[];
   otherShare: number | undefined;
   /** Profile tables per Tollgate (this tree, the baseline), when profiled. */
   profiles: Partial<Record<PathName, string>>;
@@ -363,30 +434,50 @@ async function measure(delayMs: number, pinned: boolean, rules: string, profile:
       paths.push({ name, url: `${tollgate.url}/twilio/verify${PATH}`, servers: [provider, tollgate], tollgate, windows: [] });
     }
     // Warm-up: JIT, connection pools, the first inserts.
-    for (const path of paths) await observe(path, () => closedLoop(path));
+    for (const path of paths) {
+      resumeOnly(paths, path);
+      await observe(path, () => closedLoop(path));
+    }
     const otherWork = measureOtherWork(servers.map((s) => s.child));
     const runs = new Map<PathName, Run[]>(paths.map((p) => [p.name, []]));
     for (let r = 0; r < RUNS; r++) {
       for (const path of paths) {
+        resumeOnly(paths, path);
         const run = await observe(path, () => closedLoop(path));
         runs.get(path.name)!.push(run);
         path.windows.push(run.window);
       }
     }
-    const openRuns = new Map<PathName, Run[]>(paths.map((p) => [p.name, []]));
-    if (OPEN_PROVIDER_MS.includes(delayMs)) {
-      // Warm-up: the open loop's own connections (it opens one wherever all are busy).
-      for (const path of paths) await arrivals(path, RUNS, Math.ceil(OPEN_RATE * 2));
+    const open: OpenFigures[] = [];
+    const watched: WatchedProcess[] = [
+      { label: 'load generator', pid: process.pid },
+      ...paths.map((p) => ({ label: p.tollgate === undefined ? 'stand-in' : p.name, pid: p.servers.at(-1)!.child.pid! })),
+    ];
+    for (const [l, layout] of (OPEN_PROVIDER_MS.includes(delayMs) ? OPEN_LAYOUTS : []).entries()) {
+      if (pinned) pinToCore(provider.child.pid!, layout === 'apart' ? 'load generator' : 'server');
+      const openRuns = new Map<PathName, Run[]>(paths.map((p) => [p.name, []]));
+      const firstBody = (r: number) => (l * (RUNS + 1) + r) * OPEN_REQUESTS;
       for (let r = 0; r < RUNS; r++) {
-        for (const path of paths) openRuns.get(path.name)!.push(await observe(path, () => arrivals(path, r)));
+        for (const path of paths) {
+          resumeOnly(paths, path);
+          // Warm-up, unmeasured: the open loop's own connections (it opens one wherever all are
+          // busy), and the timers a resumed Tollgate owes.
+          await arrivals(path, RUNS, firstBody(RUNS) + r * SETTLE_REQUESTS, SETTLE_REQUESTS);
+          openRuns.get(path.name)!.push(await observe(path, () => arrivals(path, r, firstBody(r)), watched));
+        }
       }
+      open.push({
+        layout,
+        paths: Object.fromEntries([...openRuns].map(([name, each]) => [name, summarize(each)])),
+        errors: [...openRuns.values()].flat().reduce((sum, x) => sum + x.errors, 0),
+        failures: failuresByPath(openRuns),
+        coreUse: Object.fromEntries([...openRuns].map(([name, each]) => [name, each.map((run) => run.coreUse ?? [])])),
+      });
     }
+    if (pinned) pinToCore(provider.child.pid!, 'server');
+    resumeOnly(paths, undefined);
     const otherShare = otherWork();
     const summaries = Object.fromEntries([...runs].map(([name, each]) => [name, summarize(each)])) as Figures['paths'];
-    const open = OPEN_PROVIDER_MS.includes(delayMs)
-      ? (Object.fromEntries([...openRuns].map(([name, each]) => [name, summarize(each)])) as Figures['paths'])
-      : undefined;
-    const openErrors = [...openRuns.values()].flat().reduce((sum, x) => sum + x.errors, 0);
     for (const server of servers.splice(0).reverse()) await stop(server.child);
     const profiles: Figures['profiles'] = {};
     if (profile) {
@@ -399,8 +490,9 @@ async function measure(delayMs: number, pinned: boolean, rules: string, profile:
       }
     }
     const errors = [...runs.values()].flat().reduce((sum, x) => sum + x.errors, 0);
-    return { delayMs, paths: summaries, errors, open, openErrors, otherShare, profiles };
+    return { delayMs, paths: summaries, errors, failures: failuresByPath(runs), open, otherShare, profiles };
   } finally {
+    resumeOnly(paths, undefined);
     for (const server of servers.reverse()) await stop(server.child);
     for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true });
   }
@@ -418,7 +510,7 @@ const signedMs = (ms: number | undefined) => (ms === undefined ? '-' : `${ms >= 
 const minus = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined ? undefined : a - b);
 
 /** The paths measured, in the tables' order. */
-const measured = (paths: Partial<Record<PathName, Summary>>) =>
+const measured = (paths: Partial<Record<PathName, unknown>>) =>
   (Object.keys(LABELS) as PathName[]).filter((name) => paths[name] !== undefined);
 
 /** What the event-loop thread did, the last columns of both tables. */
@@ -432,21 +524,61 @@ function closedRows(f: Figures): string[] {
   });
 }
 
+const LAYOUTS: Record<Layout, string> = {
+  apart: "Tollgate alone on its core, the stand-in on the load generator's",
+  shared: "the stand-in on Tollgate's core",
+};
+
 function openRows(f: Figures): string[] {
-  const open = f.open;
-  if (open === undefined) return [];
-  const direct = open.direct!;
-  return measured(open).map((name) => {
-    const s = open[name]!;
-    const added =
-      name === 'direct'
-        ? '-'
-        : [minus(s.p50, direct.p50), minus(s.p99, direct.p99), minus(s.p999, direct.p999)].map((ms) => signedMs(ms)).join(' / ');
-    return (
-      `| ${f.delayMs} ms | ${LABELS[name]} | ${num(s.rps)} | ${num(s.p50, 1)} | ${num(s.p99, 1)} | ${num(s.p999, 1)} | ${added} | ${num(s.lateP99Ms, 1)} | ` +
-      `${num(s.tollgateCpuUs)} | ${loopCells(name, s)} |`
-    );
+  return f.open.flatMap(({ layout, paths }) => {
+    const direct = paths.direct!;
+    return measured(paths).map((name) => {
+      const s = paths[name]!;
+      const added =
+        name === 'direct'
+          ? '-'
+          : [minus(s.p50, direct.p50), minus(s.p99, direct.p99), minus(s.p999, direct.p999)].map((ms) => signedMs(ms)).join(' / ');
+      return (
+        `| ${f.delayMs} ms | ${LAYOUTS[layout]} | ${LABELS[name]} | ${num(s.rps)} | ${num(s.p50, 1)} | ${num(s.p99, 1)} | ${num(s.p999, 1)} | ${added} | ${num(s.lateP99Ms, 1)} | ` +
+        `${num(s.tollgateCpuUs)} | ${loopCells(name, s)} |`
+      );
+    });
   });
+}
+
+/** The median over a path's runs of what `pick` sums from each run's threads. */
+function coreMedian(runs: CoreUseRow[][], pick: (row: CoreUseRow) => number | undefined): number {
+  return median(runs.map((rows) => rows.reduce((sum, row) => sum + (pick(row) ?? 0), 0)));
+}
+
+/** Who held the cores during each open-loop path: the measured Tollgate's threads, the stand-in, the idle Tollgates, the load generator. */
+function coreRows(f: Figures): string[] {
+  return f.open.flatMap(({ layout, coreUse }) =>
+    measured(coreUse).map((name) => {
+      const runs = coreUse[name]!;
+      const own = (group: CoreUseRow['group'], what: 'cpuMsPerS' | 'waitMsPerS') =>
+        name === 'direct'
+          ? '-'
+          : num(
+              coreMedian(runs, (row) => (row.label === name && row.group === group ? row[what] : undefined)),
+              1,
+            );
+      const process = (label: string, what: 'cpuMsPerS' | 'waitMsPerS') =>
+        num(
+          coreMedian(runs, (row) => (row.label === label ? row[what] : undefined)),
+          1,
+        );
+      const idle = coreMedian(runs, (row) =>
+        row.label !== name && row.label !== 'stand-in' && row.label !== 'load generator' ? row.cpuMsPerS : undefined,
+      );
+      return (
+        `| ${f.delayMs} ms | ${LAYOUTS[layout]} | ${LABELS[name]} | ${own('event loop', 'cpuMsPerS')} / ${own('event loop', 'waitMsPerS')} | ` +
+        `${own('engine', 'cpuMsPerS')} / ${own('engine', 'waitMsPerS')} | ${own('node helpers', 'cpuMsPerS')} | ` +
+        `${process('stand-in', 'cpuMsPerS')} / ${process('stand-in', 'waitMsPerS')} | ${num(idle, 1)} | ` +
+        `${process('load generator', 'cpuMsPerS')} / ${process('load generator', 'waitMsPerS')} |`
+      );
+    }),
+  );
 }
 
 const otherWorkJudged = (f: Figures) => f.otherShare === undefined || f.otherShare <= MAX_OTHER_WORK_SHARE;
@@ -466,25 +598,24 @@ function closedVerdict(f: Figures): string {
   return (
     `Closed loop, provider answering after ${f.delayMs} ms, roles ${ROLES}: the proxy keeps ${(share * 100).toFixed(0)} % of the direct requests/s (target >= ${MIN_RPS_SHARE * 100} %: ${says(f, share >= MIN_RPS_SHARE)}) ` +
     `and adds ${signedMs(proxied.p99 - direct.p99)} at p99 (the tail of waves of up to ${CONNECTIONS} simultaneous creates, not what the p99 target is judged on); ` +
-    `errors and non-2xx answers: ${f.errors}; other work took ${otherWork(f)} of the machine's busy CPU.${allRoles}`
+    `errors and non-2xx answers: ${f.errors}${f.failures === '' ? '' : ` (${f.failures})`}; other work took ${otherWork(f)} of the machine's busy CPU.${allRoles}`
   );
 }
 
-/** The open loop: the p99 target, judged on independent arrivals. */
-function openVerdict(f: Figures): string | undefined {
-  const open = f.open;
-  if (open === undefined) return undefined;
-  const direct = open.direct!;
-  const proxied = open.proxied!;
+/** The open loop: the p99 target, judged on independent arrivals in the headline layout, the others beside it. */
+function openVerdict(f: Figures, open: OpenFigures, headline: boolean): string {
+  const direct = open.paths.direct!;
+  const proxied = open.paths.proxied!;
   const added = proxied.p99 - direct.p99;
   const beside = (name: 'all' | 'baseline', label: string) => {
-    const s = open[name];
+    const s = open.paths[name];
     return s === undefined ? '' : ` ${label}: ${signedMs(s.p99 - direct.p99)} at p99, ${signedMs(minus(s.p999, direct.p999))} at p99.9.`;
   };
+  const target = headline ? ` (target <= ${MAX_ADDED_P99_MS} ms: ${says(f, added <= MAX_ADDED_P99_MS)})` : '';
   return (
-    `Open loop, provider answering after ${f.delayMs} ms, ${OPEN_RATE} creates/s arriving independently, roles ${ROLES}: the proxy adds ` +
-    `${signedMs(minus(proxied.p50, direct.p50))} at p50, ${signedMs(added)} at p99 (target <= ${MAX_ADDED_P99_MS} ms: ${says(f, added <= MAX_ADDED_P99_MS)}) ` +
-    `and ${signedMs(minus(proxied.p999, direct.p999))} at p99.9; errors and non-2xx answers: ${f.openErrors}.` +
+    `Open loop, ${LAYOUTS[open.layout]}, provider answering after ${f.delayMs} ms, ${OPEN_RATE} creates/s arriving independently, roles ${ROLES}: the proxy adds ` +
+    `${signedMs(minus(proxied.p50, direct.p50))} at p50, ${signedMs(added)} at p99${target} ` +
+    `and ${signedMs(minus(proxied.p999, direct.p999))} at p99.9; errors and non-2xx answers: ${open.errors}${open.failures === '' ? '' : ` (${open.failures})`}.` +
     beside('all', 'Every role on the node') +
     beside('baseline', 'BENCH_BASELINE')
   );
@@ -507,22 +638,36 @@ function profileSection(f: Figures, commit: string): string[] {
 function report(results: Figures[], pinned: boolean, loadBefore: string): string {
   const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
   const command = `${process.env.BENCH_ROLES === undefined ? '' : `BENCH_ROLES=${ROLES} `}${BASELINE_TREE ? 'BENCH_BASELINE=DIR ' : ''}${PROFILE_DIR ? 'BENCH_CPU_PROFILE=bench/.profiles ' : ''}npm run bench:proxy`;
-  const opened = results.filter((f) => f.open !== undefined);
+  const opened = results.filter((f) => f.open.length > 0);
   const lines = [
     `Command: \`${command}\` at ${commit} (per provider speed, ${RUNS} rounds alternating the paths, medians of the rounds; ` +
-      `${pinned ? 'load generator on one core, stand-in and Tollgate on the other' : 'not pinned'}). Load average ${loadBefore} before, ${loadAverage()} after.`,
+      `${pinned ? 'load generator on one core, Tollgate on the other, the stand-in where each table says' : 'not pinned'}). Load average ${loadBefore} before, ${loadAverage()} after.`,
     '',
     `**Open loop** (what the p99 target is judged on): ${OPEN_REQUESTS} creates a run arriving at ${OPEN_RATE} a second on average, ` +
       'each independently of the others (Poisson arrivals from a seed, the same sequence for every path of a round), as the creates of a ' +
       "service's many users arrive; each time runs from the create's scheduled send, so a server that falls behind is charged for it. " +
       "Added: the proxied path's p50 / p99 / p99.9 less the direct path's. Sends late: how long after its scheduled time the load " +
-      'generator sent a create (p99), a share of every latency of the run that belongs to neither Tollgate nor the stand-in.',
+      'generator sent a create (p99), a share of every latency of the run that belongs to neither Tollgate nor the stand-in. ' +
+      `Two layouts of the cores, every path of a layout in the same one, so the direct path is the same arrangement: ${LAYOUTS.apart} ` +
+      "(the headline: a provider is another company's service across the network, and what Tollgate adds is then its own work on its own core), " +
+      `and ${LAYOUTS.shared} (Tollgate's core also serves the provider's answers, as a stand-in on one machine would; the direct path ` +
+      'then has a core to itself while the proxied one shares it, so this row charges Tollgate for the stand-in too).',
     '',
-    '| provider answers after | path | answers/s | p50 ms | p99 ms | p99.9 ms | added p50 / p99 / p99.9 | sends late p99 ms | Tollgate CPU µs per request | its event loop | event-loop delay p99 / max ms | GC pauses ms/s | event loop waited for its core ms/s |',
-    '| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| provider answers after | cores | path | answers/s | p50 ms | p99 ms | p99.9 ms | added p50 / p99 / p99.9 | sends late p99 ms | Tollgate CPU µs per request | its event loop | event-loop delay p99 / max ms | GC pauses ms/s | event loop waited for its core ms/s |',
+    '| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...opened.flatMap(openRows),
     '',
-    ...opened.flatMap((f) => [openVerdict(f)!, '']),
+    ...opened.flatMap((f) => f.open.flatMap((open, i) => [openVerdict(f, open, i === 0), ''])),
+    "Who held the cores during the open loop's runs (/proc schedstat of every thread of every bench process, ms a second of the run, " +
+      "medians of the rounds): the measured Tollgate's event loop (CPU / waited for its core), its embedded engine's own pools " +
+      "(merges, schedules, parts of inserts; CPU / waited), node's other threads (libuv's pool, where chDB's node binding runs each " +
+      "query and insert, and V8's garbage-collection helpers), the stand-in, the Tollgates of the other paths (stopped while " +
+      'another runs), and the load generator.',
+    '',
+    '| provider answers after | cores | path measured | its event loop CPU / wait | its engine pools CPU / wait | its libuv pool and V8 helpers CPU | stand-in CPU / wait | stopped Tollgates CPU | load generator CPU / wait |',
+    '| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...opened.flatMap(coreRows),
+    '',
     `**Closed loop** (what the requests/s target is judged on): ${CONNECTIONS} connections for ${DURATION_S} s a run, each sending its next create ` +
       "when its last is answered: the most creates the path answers. It is not how a service's users arrive: with a provider that answers " +
       `every create after the same delay, the ${CONNECTIONS} connections' creates come back and go out together, so each wave reaches Tollgate ` +

@@ -16,7 +16,7 @@ export const ENGINE_THREAD_NICENESS = 10;
 /** The engine starts threads as its pools grow (a busier insert, a merge): new ones are found at this pace. */
 export const ENGINE_THREAD_SCAN_MS = 30_000;
 /** Node's own threads: the event loop and workers ("node"), libuv's pool, V8's helpers (garbage collection). */
-const NODE_THREAD = /^(node|libuv|V8)/;
+export const NODE_THREAD_NAME = /^(node|libuv|V8)/;
 
 export interface EngineThreadPriority {
   /** Lowers the engine threads not yet lowered; resolves with how many it lowered (0 without /proc). */
@@ -61,7 +61,7 @@ export function createEngineThreadPriority(deps: {
       const name = await threadName(tid);
       if (name === undefined) continue;
       seen.add(tid);
-      if (tid === process.pid || NODE_THREAD.test(name)) continue;
+      if (tid === process.pid || NODE_THREAD_NAME.test(name)) continue;
       try {
         setThreadPriority(tid, niceness);
         count += 1;
