@@ -28,13 +28,17 @@ export function detectSeasonalTrends(ctx: DetectionContext): Finding[] {
     settleWindow: config.trendRisingMs / MS_PER_MINUTE,
   };
   const findings: Finding[] = [];
+  // One set of points for every scope of the step, filled again for each: each minute of a replay
+  // tests every busy prefix and country over two hours of minutes, and fresh points for each of
+  // them were much of its garbage.
+  const points: CusumPoint[] = Array.from({ length: Math.ceil(config.trendSpanMs / MS_PER_MINUTE) }, () => ({ observed: 0, expected: 0 }));
   for (const [series, span] of ctx.window(startMs, endMs)) {
     if (series.level !== 'prefix' && series.level !== 'country') continue;
     if (unverified(span) < config.sparseMinSessions) continue;
-    const points: CusumPoint[] = [];
     // The expectation changes by the hour: read once per hour of the span, not per minute.
     let hourMs = Number.NaN;
     let perMinute: number | undefined;
+    let filled = 0;
     for (let m = startMs; m < endMs; m += MS_PER_MINUTE) {
       if (hourStart(m) !== hourMs) {
         hourMs = hourStart(m);
@@ -44,9 +48,12 @@ export function detectSeasonalTrends(ctx: DetectionContext): Finding[] {
           : undefined;
       }
       if (perMinute === undefined) break;
-      points.push({ observed: unverified(ctx.minute(series, m)), expected: perMinute });
+      const point = points[filled] as CusumPoint;
+      point.observed = unverified(ctx.minute(series, m));
+      point.expected = perMinute;
+      filled += 1;
     }
-    if (points.length < config.trendSpanMs / MS_PER_MINUTE) continue;
+    if (filled < points.length) continue;
     const result = poissonCusum(points, options);
     // Raised while the run is still on: over the threshold, its peak (where the rise ended, as far
     // as the sum can tell) within the last minutes, and those minutes on their own still leaning

@@ -49,7 +49,7 @@ export interface CusumOptions {
 /** Runs the CUSUM over `points`, oldest first. */
 export function poissonCusum(points: readonly CusumPoint[], options: CusumOptions): CusumResult {
   const { ratio, minRise, floor, threshold, settleWindow = 0 } = options;
-  const expectations = points.map((point) => Math.max(point.expected, floor, 1e-9));
+  const floored = (i: number) => Math.max((points[i] as CusumPoint).expected, floor, 1e-9);
   // Observed minus expected over the last `settleWindow` points.
   let recentExcess = 0;
   let value = 0;
@@ -58,10 +58,20 @@ export function poissonCusum(points: readonly CusumPoint[], options: CusumOption
   let runPeak = 0;
   let runPeakAt = -1;
   let crossedAt = -1;
-  for (const [i, point] of points.entries()) {
-    const expected = expectations[i] as number;
-    const alternative = Math.max(expected * ratio, expected + minRise);
-    const step = point.observed * Math.log(alternative / expected) - (alternative - expected);
+  // Expectations change by the hour, so the rise tested and its log ratio are worked out again
+  // only when the expectation differs from the point before.
+  let lastExpected = Number.NaN;
+  let alternative = 0;
+  let logRatio = 0;
+  for (let i = 0; i < points.length; i += 1) {
+    const point = points[i] as CusumPoint;
+    const expected = floored(i);
+    if (expected !== lastExpected) {
+      lastExpected = expected;
+      alternative = Math.max(expected * ratio, expected + minRise);
+      logRatio = Math.log(alternative / expected);
+    }
+    const step = point.observed * logRatio - (alternative - expected);
     if (value === 0) {
       start = i;
       runPeak = 0;
@@ -70,8 +80,7 @@ export function poissonCusum(points: readonly CusumPoint[], options: CusumOption
     value = Math.max(0, value + step);
     if (settleWindow > 0) {
       recentExcess += point.observed - expected;
-      const leaving = points[i - settleWindow];
-      if (leaving) recentExcess -= leaving.observed - (expectations[i - settleWindow] as number);
+      if (i >= settleWindow) recentExcess -= (points[i - settleWindow] as CusumPoint).observed - floored(i - settleWindow);
       if (i >= settleWindow - 1 && recentExcess <= 0 && runPeak >= threshold) value = 0;
     }
     peak = Math.max(peak, value);
