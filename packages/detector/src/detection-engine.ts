@@ -183,6 +183,7 @@ function contextAt(memory: EngineMemory, config: DetectorConfig, nowMs: number):
       guessedCounters.size === 0
         ? (series, minuteMs) => series.minutes.get(minuteMs)
         : (series, minuteMs) => minuteWithoutGuessed(series, minuteMs, guessedCounters),
+    minutesVersion: guessedCounters.size === 0 ? book.version : undefined,
     guessedSessions: (fromMs, toMs) => countGuessed(guessed, fromMs, toMs),
     guessedInCell: (minuteMs, cell) => guessedInCell(guessed, minuteMs, cell),
   };

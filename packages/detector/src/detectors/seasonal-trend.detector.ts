@@ -10,13 +10,55 @@ import { costPerSendUsd, zeroCounters, addCounters } from '../counters.ts';
 import type { DetectionContext } from '../detection-context.ts';
 import { severityForCost, type Finding } from '../finding.ts';
 import { plannedVolumeMultiplier } from '../planned-event.ts';
-import { sessionBaseline } from '../seasonal-baseline.ts';
-import { poissonCusum, type CusumPoint } from '../statistics/cusum.ts';
-import { hourStart, MS_PER_MINUTE } from '../traffic-book.ts';
+import { hourly, sessionBaseline } from '../seasonal-baseline.ts';
+import { cusumIncrement, poissonCusum, type CusumOptions, type CusumPoint } from '../statistics/cusum.ts';
+import { hourStart, MS_PER_MINUTE, type ScopeSeries } from '../traffic-book.ts';
 import { unverified } from '../unverified-sessions.ts';
+import type { PlannedEvent } from '../planned-event.ts';
+
+/** Unverified sessions a scope expects in minute `m` from the seasonal baseline of its hour, or undefined without one. */
+function expectedAt(ctx: DetectionContext, series: ScopeSeries, m: number): number | undefined {
+  const baseline = sessionBaseline(ctx.book, series, m, ctx.nowMs);
+  return baseline
+    ? baseline.sessionsPerMinute * (1 - baseline.conversion) * plannedVolumeMultiplier(ctx.planned, series.scope, m)
+    : undefined;
+}
+
+/**
+ * What a scope's test carries from one step to the next within the hour of the step: its statistic
+ * without restarts, which never falls below the one the test computes and grows by one increment
+ * a step while the span's minutes and expectations stand (the hour's baselines are kept, and a
+ * replay does not change its minutes between loads).
+ */
+interface TrendBound {
+  /** End of the span it covers; NaN when the next step must read its span afresh. */
+  endMs: number;
+  minutesVersion: number | undefined;
+  planned: readonly PlannedEvent[];
+  value: number;
+}
+
+/**
+ * Whether the scope's statistic is sure to stay under the threshold (or has no expectation, so
+ * no test) at this step, from its bound at the step before and the one minute that entered: most
+ * scopes of most steps, which then skip reading two hours of minutes.
+ */
+function ruledOut(ctx: DetectionContext, series: ScopeSeries, bound: TrendBound, endMs: number, options: CusumOptions): boolean {
+  const m = endMs - MS_PER_MINUTE;
+  if (ctx.minutesVersion === undefined || bound.minutesVersion !== ctx.minutesVersion || bound.planned !== ctx.planned || bound.endMs !== m)
+    return false;
+  const expected = expectedAt(ctx, series, m);
+  if (expected === undefined) {
+    bound.endMs = Number.NaN;
+    return true;
+  }
+  bound.value = Math.max(0, bound.value + cusumIncrement(unverified(ctx.minute(series, m)), expected, options));
+  bound.endMs = endMs;
+  return bound.value < options.threshold;
+}
 
 export function detectSeasonalTrends(ctx: DetectionContext): Finding[] {
-  const { book, config, nowMs } = ctx;
+  const { config, nowMs } = ctx;
   // Only minutes past the grace: their unverified sessions are final enough to accumulate.
   const endMs = nowMs - config.unverifiedGraceMs;
   const startMs = endMs - config.trendSpanMs;
@@ -35,6 +77,13 @@ export function detectSeasonalTrends(ctx: DetectionContext): Finding[] {
   for (const [series, span] of ctx.window(startMs, endMs)) {
     if (series.level !== 'prefix' && series.level !== 'country') continue;
     if (unverified(span) < config.sparseMinSessions) continue;
+    const bound = hourly<TrendBound>(series, nowMs, 'trend', () => ({
+      endMs: Number.NaN,
+      minutesVersion: undefined,
+      planned: [],
+      value: 0,
+    }));
+    if (ruledOut(ctx, series, bound, endMs, options)) continue;
     // The expectation changes by the hour: read once per hour of the span, not per minute.
     let hourMs = Number.NaN;
     let perMinute: number | undefined;
@@ -42,10 +91,7 @@ export function detectSeasonalTrends(ctx: DetectionContext): Finding[] {
     for (let m = startMs; m < endMs; m += MS_PER_MINUTE) {
       if (hourStart(m) !== hourMs) {
         hourMs = hourStart(m);
-        const baseline = sessionBaseline(book, series, m, nowMs);
-        perMinute = baseline
-          ? baseline.sessionsPerMinute * (1 - baseline.conversion) * plannedVolumeMultiplier(ctx.planned, series.scope, m)
-          : undefined;
+        perMinute = expectedAt(ctx, series, m);
       }
       if (perMinute === undefined) break;
       const point = points[filled] as CusumPoint;
@@ -53,8 +99,10 @@ export function detectSeasonalTrends(ctx: DetectionContext): Finding[] {
       point.expected = perMinute;
       filled += 1;
     }
+    bound.endMs = Number.NaN;
     if (filled < points.length) continue;
     const result = poissonCusum(points, options);
+    Object.assign(bound, { endMs, minutesVersion: ctx.minutesVersion, planned: ctx.planned, value: result.unsettledValue });
     // Raised while the run is still on: over the threshold, its peak (where the rise ended, as far
     // as the sum can tell) within the last minutes, and those minutes on their own still leaning
     // to the rise. After an attack stops the sum only decays by the tested excess each minute,

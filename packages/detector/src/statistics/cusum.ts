@@ -15,6 +15,12 @@ export interface CusumPoint {
 export interface CusumResult {
   /** The statistic after the last point. */
   value: number;
+  /**
+   * The statistic after the last point without the restarts of `settleWindow`: never below
+   * `value`, and a running sum of `cusumIncrement` from here (or from anywhere earlier) stays
+   * above the `value` of any later span it covers, so a caller can rule a span out without it.
+   */
+  unsettledValue: number;
   /** Highest value reached over all the points. */
   peak: number;
   /** Index of the point where the current run started (the sum's last restart from zero). */
@@ -53,6 +59,7 @@ export function poissonCusum(points: readonly CusumPoint[], options: CusumOption
   // Observed minus expected over the last `settleWindow` points.
   let recentExcess = 0;
   let value = 0;
+  let unsettledValue = 0;
   let start = 0;
   let peak = 0;
   let runPeak = 0;
@@ -78,6 +85,7 @@ export function poissonCusum(points: readonly CusumPoint[], options: CusumOption
       runPeakAt = -1;
     }
     value = Math.max(0, value + step);
+    unsettledValue = Math.max(0, unsettledValue + step);
     if (settleWindow > 0) {
       recentExcess += point.observed - expected;
       if (i >= settleWindow) recentExcess -= (points[i - settleWindow] as CusumPoint).observed - floored(i - settleWindow);
@@ -90,5 +98,12 @@ export function poissonCusum(points: readonly CusumPoint[], options: CusumOption
     }
     if (crossedAt < 0 && value >= threshold) crossedAt = i;
   }
-  return { value, peak, runStart: start, runPeakAt, crossedAt };
+  return { value, unsettledValue, peak, runStart: start, runPeakAt, crossedAt };
+}
+
+/** What one point adds to the statistic before it is floored at zero: the same arithmetic as `poissonCusum`'s. */
+export function cusumIncrement(observed: number, expected: number, options: CusumOptions): number {
+  const floored = Math.max(expected, options.floor, 1e-9);
+  const alternative = Math.max(floored * options.ratio, floored + options.minRise);
+  return observed * Math.log(alternative / floored) - (alternative - floored);
 }
