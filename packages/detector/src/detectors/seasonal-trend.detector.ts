@@ -12,7 +12,7 @@ import { severityForCost, type Finding } from '../finding.ts';
 import { plannedVolumeMultiplier } from '../planned-event.ts';
 import { hourly, sessionBaseline } from '../seasonal-baseline.ts';
 import { cusumIncrement, poissonCusum, type CusumOptions, type CusumPoint } from '../statistics/cusum.ts';
-import { hourStart, MS_PER_MINUTE, type ScopeSeries } from '../traffic-book.ts';
+import { hourStart, MS_PER_HOUR, MS_PER_MINUTE, type ScopeSeries } from '../traffic-book.ts';
 import { unverified } from '../unverified-sessions.ts';
 import type { PlannedEvent } from '../planned-event.ts';
 
@@ -36,6 +36,9 @@ interface TrendBound {
   minutesVersion: number | undefined;
   planned: readonly PlannedEvent[];
   value: number;
+  /** The expectation of the latest minute's hour. */
+  hourMs: number;
+  expected: number;
 }
 
 /**
@@ -47,12 +50,16 @@ function ruledOut(ctx: DetectionContext, series: ScopeSeries, bound: TrendBound,
   const m = endMs - MS_PER_MINUTE;
   if (ctx.minutesVersion === undefined || bound.minutesVersion !== ctx.minutesVersion || bound.planned !== ctx.planned || bound.endMs !== m)
     return false;
-  const expected = expectedAt(ctx, series, m);
-  if (expected === undefined) {
-    bound.endMs = Number.NaN;
-    return true;
+  if (hourStart(m) !== bound.hourMs) {
+    const expected = expectedAt(ctx, series, m);
+    if (expected === undefined) {
+      bound.endMs = Number.NaN;
+      return true;
+    }
+    bound.hourMs = hourStart(m);
+    bound.expected = expected;
   }
-  bound.value = Math.max(0, bound.value + cusumIncrement(unverified(ctx.minute(series, m)), expected, options));
+  bound.value = Math.max(0, bound.value + cusumIncrement(unverified(ctx.minute(series, m)), bound.expected, options));
   bound.endMs = endMs;
   return bound.value < options.threshold;
 }
@@ -70,6 +77,10 @@ export function detectSeasonalTrends(ctx: DetectionContext): Finding[] {
     settleWindow: config.trendRisingMs / MS_PER_MINUTE,
   };
   const findings: Finding[] = [];
+  // A span's expectation for an hour is read at its first minute in the span, which moves with the
+  // step: the bound below holds only while no planned event starts or ends anywhere near the span
+  // (an hour before it included, as a bound lives for the hour of the step).
+  const plannedApart = ctx.planned.every((event) => event.endsAt <= startMs - MS_PER_HOUR || event.startsAt >= endMs);
   // One set of points for every scope of the step, filled again for each: each minute of a replay
   // tests every busy prefix and country over two hours of minutes, and fresh points for each of
   // them were much of its garbage.
@@ -82,8 +93,10 @@ export function detectSeasonalTrends(ctx: DetectionContext): Finding[] {
       minutesVersion: undefined,
       planned: [],
       value: 0,
+      hourMs: Number.NaN,
+      expected: 0,
     }));
-    if (ruledOut(ctx, series, bound, endMs, options)) continue;
+    if (plannedApart && ruledOut(ctx, series, bound, endMs, options)) continue;
     // The expectation changes by the hour: read once per hour of the span, not per minute.
     let hourMs = Number.NaN;
     let perMinute: number | undefined;
@@ -102,7 +115,14 @@ export function detectSeasonalTrends(ctx: DetectionContext): Finding[] {
     bound.endMs = Number.NaN;
     if (filled < points.length) continue;
     const result = poissonCusum(points, options);
-    Object.assign(bound, { endMs, minutesVersion: ctx.minutesVersion, planned: ctx.planned, value: result.unsettledValue });
+    Object.assign(bound, {
+      endMs,
+      minutesVersion: ctx.minutesVersion,
+      planned: ctx.planned,
+      value: result.unsettledValue,
+      hourMs,
+      expected: perMinute,
+    });
     // Raised while the run is still on: over the threshold, its peak (where the rise ended, as far
     // as the sum can tell) within the last minutes, and those minutes on their own still leaning
     // to the rise. After an attack stops the sum only decays by the tested excess each minute,
