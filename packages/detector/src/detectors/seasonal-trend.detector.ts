@@ -85,9 +85,10 @@ export function detectSeasonalTrends(ctx: DetectionContext): Finding[] {
   // tests every busy prefix and country over two hours of minutes, and fresh points for each of
   // them were much of its garbage.
   const points: CusumPoint[] = Array.from({ length: Math.ceil(config.trendSpanMs / MS_PER_MINUTE) }, () => ({ observed: 0, expected: 0 }));
-  for (const [series, span] of ctx.window(startMs, endMs)) {
-    if (series.level !== 'prefix' && series.level !== 'country') continue;
-    if (unverified(span) < config.sparseMinSessions) continue;
+  // forEach, not for...of: a pair for each of the window's scopes at every step was garbage.
+  ctx.window(startMs, endMs).forEach((span, series) => {
+    if (series.level !== 'prefix' && series.level !== 'country') return;
+    if (unverified(span) < config.sparseMinSessions) return;
     const bound = hourly<TrendBound>(series, nowMs, 'trend', () => ({
       endMs: Number.NaN,
       minutesVersion: undefined,
@@ -96,7 +97,7 @@ export function detectSeasonalTrends(ctx: DetectionContext): Finding[] {
       hourMs: Number.NaN,
       expected: 0,
     }));
-    if (plannedApart && ruledOut(ctx, series, bound, endMs, options)) continue;
+    if (plannedApart && ruledOut(ctx, series, bound, endMs, options)) return;
     // The expectation changes by the hour: read once per hour of the span, not per minute.
     let hourMs = Number.NaN;
     let perMinute: number | undefined;
@@ -113,7 +114,7 @@ export function detectSeasonalTrends(ctx: DetectionContext): Finding[] {
       filled += 1;
     }
     bound.endMs = Number.NaN;
-    if (filled < points.length) continue;
+    if (filled < points.length) return;
     const result = poissonCusum(points, options);
     Object.assign(bound, {
       endMs,
@@ -129,11 +130,11 @@ export function detectSeasonalTrends(ctx: DetectionContext): Finding[] {
     // which at a night hour takes a day, and a few ordinary sessions lean the last minutes to the
     // rise again: a quarter hour back at the expectation restarts the sum (`settleWindow`), and
     // short of that, a sum that has not passed its peak since is an excess that has ended.
-    if (result.value < config.trendThreshold) continue;
+    if (result.value < config.trendThreshold) return;
     const risingMinutes = config.trendRisingMs / MS_PER_MINUTE;
-    if (result.runPeakAt < points.length - risingMinutes) continue;
+    if (result.runPeakAt < points.length - risingMinutes) return;
     const recent = poissonCusum(points.slice(-risingMinutes), options);
-    if (recent.peak < config.trendRisingThreshold) continue;
+    if (recent.peak < config.trendRisingThreshold) return;
     const runFromMs = startMs + result.runStart * MS_PER_MINUTE;
     const run = points.slice(result.runStart);
     const observed = run.reduce((sum, p) => sum + p.observed, 0);
@@ -171,6 +172,6 @@ export function detectSeasonalTrends(ctx: DetectionContext): Finding[] {
         runMinutes: minutes,
       },
     });
-  }
+  });
   return findings;
 }
