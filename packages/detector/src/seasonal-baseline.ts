@@ -304,19 +304,14 @@ export function sessionBaseline(book: TrafficBook, series: ScopeSeries, atMs: nu
   const byHour = hourlyByHour<SessionBaseline | undefined>(series, nowMs, 'sessions');
   const hit = byHour.get(hour);
   if (hit !== undefined || byHour.has(hour)) return hit;
-  const baseline = computeSessionBaseline(book, series, hour, atMs, nowMs);
+  const baseline = computeSessionBaseline(book, series, atMs, nowMs);
   byHour.set(hour, baseline);
   return baseline;
 }
 
 /** The session baseline of `hour` as `sessionBaseline` describes it, worked out afresh. */
-function computeSessionBaseline(
-  book: TrafficBook,
-  series: ScopeSeries,
-  hour: number,
-  atMs: number,
-  nowMs: number,
-): SessionBaseline | undefined {
+function computeSessionBaseline(book: TrafficBook, series: ScopeSeries, atMs: number, nowMs: number): SessionBaseline | undefined {
+  const hour = hourStart(atMs);
   const zero = zeroCounters();
   const { sameKind, anyDay, recent } = seasonalSamples(hour, (at) => {
     const value = hourValue(book, series, at);
