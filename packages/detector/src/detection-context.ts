@@ -29,6 +29,12 @@ export interface DetectionContext {
   window(fromMs: number, toMs: number): ReadonlyMap<ScopeSeries, Counters>;
   /** One scope's minute, brute-force sessions left out like `window`'s. */
   minute(series: ScopeSeries, minuteMs: number): Counters | undefined;
+  /**
+   * The same from one step to the next as long as `minute` gives the same for every minute both
+   * steps hold (a replay between its loads); undefined while brute-force sessions are being taken
+   * out, since those move with each step.
+   */
+  minutesVersion: number | undefined;
   /** Sessions of a verify brute force sent in [fromMs, toMs), left out of `window` and `minute`. */
   guessedSessions(fromMs: number, toMs: number): number;
   /** Sessions of a verify brute force sent in one minute from one fine cell (`book.cellsOf` leaves them in). */

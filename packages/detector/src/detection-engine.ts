@@ -178,7 +178,12 @@ function contextAt(memory: EngineMemory, config: DetectorConfig, nowMs: number):
       if (!window) windows.set(key, (window = withoutGuessed(sums.at(nowMs, fromMs, toMs), guessedCounters, fromMs, toMs)));
       return window;
     },
-    minute: (series, minuteMs) => minuteWithoutGuessed(series, minuteMs, guessedCounters),
+    // Most steps have no brute force to take out: then a minute is the book's own.
+    minute:
+      guessedCounters.size === 0
+        ? (series, minuteMs) => series.minutes.get(minuteMs)
+        : (series, minuteMs) => minuteWithoutGuessed(series, minuteMs, guessedCounters),
+    minutesVersion: guessedCounters.size === 0 ? book.version : undefined,
     guessedSessions: (fromMs, toMs) => countGuessed(guessed, fromMs, toMs),
     guessedInCell: (minuteMs, cell) => guessedInCell(guessed, minuteMs, cell),
   };

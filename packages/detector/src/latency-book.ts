@@ -66,6 +66,18 @@ export interface LatencyBook {
 /** The key of a provider in a country among the book's series. */
 export const latencyKey = (provider: string, country: string): string => `${provider}|${country}`;
 
+/** Folds one minute's histograms into their hours. */
+function commitMinute(minuteMs: number, present: ReadonlySet<LatencySeries>): void {
+  for (const s of present) {
+    const minute = s.minutes.get(minuteMs);
+    if (!minute) continue;
+    const hourMs = hourStart(minuteMs);
+    const hour = s.hours.get(hourMs);
+    const histogram = addHistogram(hour?.histogram ?? new Map<number, number>(), minute.total);
+    s.hours.set(hourMs, { delivered: (hour?.delivered ?? 0) + minute.delivered, histogram });
+  }
+}
+
 export function createLatencyBook(options: { recentMs: number; historyMs: number }): LatencyBook {
   const series = new Map<string, LatencySeries>();
   // The scopes with a histogram in each minute, so replacing a minute touches only those.
@@ -129,16 +141,13 @@ export function createLatencyBook(options: { recentMs: number; historyMs: number
       if (ms < historyStartMs) historyStartMs = ms;
     },
     commitUntil(untilMs) {
-      for (const [minuteMs, present] of entries) {
-        if (minuteMs < committedUntilMs || minuteMs >= untilMs) continue;
-        for (const s of present) {
-          const minute = s.minutes.get(minuteMs);
-          if (!minute) continue;
-          const hourMs = hourStart(minuteMs);
-          const hour = s.hours.get(hourMs);
-          const histogram = addHistogram(hour?.histogram ?? new Map<number, number>(), minute.total);
-          s.hours.set(hourMs, { delivered: (hour?.delivered ?? 0) + minute.delivered, histogram });
-        }
+      if (untilMs - committedUntilMs <= MS_PER_MINUTE) {
+        // A step commits at most one minute (minutes start on the minute), as in the traffic book.
+        const minuteMs = Math.ceil(committedUntilMs / MS_PER_MINUTE) * MS_PER_MINUTE;
+        const present = entries.get(minuteMs);
+        if (minuteMs < untilMs && present) commitMinute(minuteMs, present);
+      } else {
+        for (const [minuteMs, present] of entries) if (minuteMs >= committedUntilMs && minuteMs < untilMs) commitMinute(minuteMs, present);
       }
       if (untilMs > committedUntilMs) committedUntilMs = untilMs;
     },

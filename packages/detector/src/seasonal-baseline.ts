@@ -60,8 +60,10 @@ export interface ShareBaseline {
   costPerSendUsd: number;
 }
 
+/** Saturday or Sunday in UTC; by arithmetic, as a baseline asks it of some thirty hours at once. */
 const isWeekend = (ms: number): boolean => {
-  const day = new Date(ms).getUTCDay();
+  // 1 January 1970 was a Thursday (day 4 counting from Sunday).
+  const day = (((Math.floor(ms / MS_PER_DAY) + 4) % 7) + 7) % 7;
   return day === 0 || day === 6;
 };
 
@@ -93,12 +95,19 @@ export function shareBaseline(book: TrafficBook, series: ScopeSeries, atMs: numb
 const CACHED_HOURS = 2;
 
 /** A value of a scope computed once per hour of `atMs`, however the detectors of a step interleave their hours. */
-export function hourly<T>(
-  series: { cache: Map<number, Map<string, unknown>>; cacheHourMs: number },
-  atMs: number,
-  name: string,
-  compute: () => T,
-): T {
+export function hourly<T>(series: HourlyCache, atMs: number, name: string, compute: () => T): T {
+  const values = hourValues(series, atMs);
+  const hit = values.get(name);
+  if (hit !== undefined || values.has(name)) return hit as T;
+  const value = compute();
+  values.set(name, value);
+  return value;
+}
+
+type HourlyCache = { cache: Map<number, Map<string, unknown>>; cacheHourMs: number };
+
+/** The values a scope keeps for the hour of `atMs`, older hours dropped once a newer one is asked for. */
+function hourValues(series: HourlyCache, atMs: number): Map<string, unknown> {
   const hour = hourStart(atMs);
   if (!(hour <= series.cacheHourMs)) {
     series.cacheHourMs = hour;
@@ -106,8 +115,18 @@ export function hourly<T>(
   }
   let values = series.cache.get(hour);
   if (!values) series.cache.set(hour, (values = new Map()));
-  if (!values.has(name)) values.set(name, compute());
-  return values.get(name) as T;
+  return values;
+}
+
+/**
+ * Values of a scope by the hour they are for, kept for the hour of `atMs` like `hourly`'s: a name
+ * per hour they are for would build a string at each of a step's many reads.
+ */
+function hourlyByHour<T>(series: HourlyCache, atMs: number, name: string): Map<number, T> {
+  const values = hourValues(series, atMs);
+  let byHour = values.get(name) as Map<number, T> | undefined;
+  if (!byHour) values.set(name, (byHour = new Map()));
+  return byHour;
 }
 
 function hourValue(book: TrafficBook, series: ScopeSeries, hourMs: number): Counters | 'unknown' | undefined {
@@ -255,11 +274,14 @@ export interface SessionBaseline {
  * the hours the scope has (a sparse prefix has a handful) instead of every hour of the span.
  */
 function longRunSessions(series: ScopeSeries, hour: number, nowMs: number): number {
-  return hourly(series, nowMs, `longRun@${hour}`, () => {
-    let total = 0;
+  const byHour = hourlyByHour<number>(series, nowMs, 'longRun');
+  let total = byHour.get(hour);
+  if (total === undefined) {
+    total = 0;
     for (const [hourMs, counters] of series.hours) if (hourMs >= hour - LONG_RUN_SHARE_MS && hourMs < hour) total += counters.sessions;
-    return total;
-  });
+    byHour.set(hour, total);
+  }
+  return total;
 }
 
 /** The parent a scope's sparse baseline borrows from: a prefix's country, a country's whole traffic. */
@@ -279,50 +301,59 @@ function parentSeries(book: TrafficBook, series: ScopeSeries): ScopeSeries | und
 export function sessionBaseline(book: TrafficBook, series: ScopeSeries, atMs: number, nowMs: number = atMs): SessionBaseline | undefined {
   const hour = hourStart(atMs);
   // Kept for the hour of the step (`nowMs`), so a trend reading earlier hours does not evict it.
-  return hourly(series, nowMs, `sessions@${hour}`, () => {
-    const zero = zeroCounters();
-    const { sameKind, anyDay, recent } = seasonalSamples(hour, (at) => {
-      const value = hourValue(book, series, at);
-      return value === 'unknown' ? 'skip' : (value ?? zero);
-    });
-    const [samples, method]: [Counters[], RateBaseline['method']] =
-      sameKind.length >= MIN_SEASONAL_SAMPLES
-        ? [sameKind, 'hour_of_week']
-        : anyDay.length >= MIN_SAMPLES
-          ? [anyDay, 'hour_of_day']
-          : [recent, 'recent_level'];
-    const ownTotal = samples.reduce((sum, c) => sum + c.sessions, 0);
-    const week = book.spanSum(series, hour - SHARE_LOOKBACK_MS, Math.min(hour, book.committedUntilMs));
-    const parent = parentSeries(book, series);
-    const parentBaseline = parent && parent !== series ? sessionBaseline(book, parent, atMs, nowMs) : undefined;
-    if (!parent || !parentBaseline) {
-      // The root of the chain needs the same hour of earlier days: the last hours' level is no
-      // expectation for every country's and prefix's hour of the week.
-      if (series.level !== 'all' || method === 'recent_level') return undefined;
-      return {
-        sessionsPerMinute: ownTotal / samples.length / 60,
-        conversion: reachableSessions(week) > 0 ? week.verifiedSessions / reachableSessions(week) : 0,
-        ownSessionsPerHour: ownTotal / samples.length,
-        ownSamples: samples.length,
-        parentSessionsPerHour: 0,
-        share: 1,
-        parent: 'none',
-        method,
-      };
-    }
-    const share = shrunkShare(longRunSessions(series, hour, nowMs), longRunSessions(parent, hour, nowMs), 1, SHARE_PRIOR_SESSIONS);
-    const prior = parentBaseline.sessionsPerMinute * 60 * share;
-    const strength = Math.min(PARENT_STRENGTH_HOURS, PARENT_STRENGTH_RATE_SESSIONS / Math.max(prior, Number.MIN_VALUE));
-    const perHour = shrunkRate(ownTotal, samples.length, prior, strength);
+  const byHour = hourlyByHour<SessionBaseline | undefined>(series, nowMs, 'sessions');
+  const hit = byHour.get(hour);
+  if (hit !== undefined || byHour.has(hour)) return hit;
+  const baseline = computeSessionBaseline(book, series, atMs, nowMs);
+  byHour.set(hour, baseline);
+  return baseline;
+}
+
+/** The session baseline of `hour` as `sessionBaseline` describes it, worked out afresh. */
+function computeSessionBaseline(book: TrafficBook, series: ScopeSeries, atMs: number, nowMs: number): SessionBaseline | undefined {
+  const hour = hourStart(atMs);
+  const zero = zeroCounters();
+  const { sameKind, anyDay, recent } = seasonalSamples(hour, (at) => {
+    const value = hourValue(book, series, at);
+    return value === 'unknown' ? 'skip' : (value ?? zero);
+  });
+  const [samples, method]: [Counters[], RateBaseline['method']] =
+    sameKind.length >= MIN_SEASONAL_SAMPLES
+      ? [sameKind, 'hour_of_week']
+      : anyDay.length >= MIN_SAMPLES
+        ? [anyDay, 'hour_of_day']
+        : [recent, 'recent_level'];
+  const ownTotal = samples.reduce((sum, c) => sum + c.sessions, 0);
+  const week = book.spanSum(series, hour - SHARE_LOOKBACK_MS, Math.min(hour, book.committedUntilMs));
+  const parent = parentSeries(book, series);
+  const parentBaseline = parent && parent !== series ? sessionBaseline(book, parent, atMs, nowMs) : undefined;
+  if (!parent || !parentBaseline) {
+    // The root of the chain needs the same hour of earlier days: the last hours' level is no
+    // expectation for every country's and prefix's hour of the week.
+    if (series.level !== 'all' || method === 'recent_level') return undefined;
     return {
-      sessionsPerMinute: perHour / 60,
-      conversion: shrunkShare(week.verifiedSessions, reachableSessions(week), parentBaseline.conversion, PARENT_STRENGTH_SESSIONS),
-      ownSessionsPerHour: samples.length > 0 ? ownTotal / samples.length : 0,
+      sessionsPerMinute: ownTotal / samples.length / 60,
+      conversion: reachableSessions(week) > 0 ? week.verifiedSessions / reachableSessions(week) : 0,
+      ownSessionsPerHour: ownTotal / samples.length,
       ownSamples: samples.length,
-      parentSessionsPerHour: prior,
-      share,
-      parent: series.level === 'prefix' ? 'country' : 'all',
+      parentSessionsPerHour: 0,
+      share: 1,
+      parent: 'none',
       method,
     };
-  });
+  }
+  const share = shrunkShare(longRunSessions(series, hour, nowMs), longRunSessions(parent, hour, nowMs), 1, SHARE_PRIOR_SESSIONS);
+  const prior = parentBaseline.sessionsPerMinute * 60 * share;
+  const strength = Math.min(PARENT_STRENGTH_HOURS, PARENT_STRENGTH_RATE_SESSIONS / Math.max(prior, Number.MIN_VALUE));
+  const perHour = shrunkRate(ownTotal, samples.length, prior, strength);
+  return {
+    sessionsPerMinute: perHour / 60,
+    conversion: shrunkShare(week.verifiedSessions, reachableSessions(week), parentBaseline.conversion, PARENT_STRENGTH_SESSIONS),
+    ownSessionsPerHour: samples.length > 0 ? ownTotal / samples.length : 0,
+    ownSamples: samples.length,
+    parentSessionsPerHour: prior,
+    share,
+    parent: series.level === 'prefix' ? 'country' : 'all',
+    method,
+  };
 }

@@ -15,6 +15,12 @@ export interface MinuteCell extends CellScope {
   counters: Counters;
 }
 
+/** A scope with an entry in a minute, and its counters of that minute (the object its `minutes` holds). */
+export interface MinuteEntry {
+  series: ScopeSeries;
+  counters: Counters;
+}
+
 /** One scope at one level: its recent minutes and its committed hours. */
 export interface ScopeSeries {
   level: ScopeLevel;
@@ -47,8 +53,8 @@ export interface TrafficBook {
   readonly version: number;
   /** The fine cells of a minute still in memory. */
   cellsOf(minuteMs: number): readonly MinuteCell[];
-  /** The scopes with an entry in a minute still in memory. */
-  entriesOf(minuteMs: number): ReadonlySet<ScopeSeries>;
+  /** The scopes with an entry in a minute still in memory, each once, in the order the minute's cells first fed them. */
+  entriesOf(minuteMs: number): readonly MinuteEntry[];
   /** Replaces a minute's cells; minutes already committed are left alone (their hour holds them). */
   setMinute(minuteMs: number, cells: readonly MinuteCell[]): void;
   /** Folds every minute before `untilMs` into its hour. */
@@ -155,8 +161,8 @@ export function createTrafficBook(options: TrafficBookOptions): TrafficBook {
   const index = createSeriesIndex();
   const cells = new Map<number, MinuteCell[]>();
   // The scopes with an entry in each minute: window sums walk these instead of every scope.
-  const entries = new Map<number, Set<ScopeSeries>>();
-  const noEntries: ReadonlySet<ScopeSeries> = new Set();
+  const entries = new Map<number, MinuteEntry[]>();
+  const noEntries: readonly MinuteEntry[] = [];
   let historyStartMs = Number.POSITIVE_INFINITY;
   let committedUntilMs = Number.NEGATIVE_INFINITY;
   let version = 0;
@@ -178,30 +184,30 @@ export function createTrafficBook(options: TrafficBookOptions): TrafficBook {
       if (minuteMs < committedUntilMs) return;
       version += 1;
       book.markHistoryStart(minuteMs);
-      for (const series of entries.get(minuteMs) ?? []) series.minutes.delete(minuteMs);
+      for (const entry of entries.get(minuteMs) ?? []) entry.series.minutes.delete(minuteMs);
       cells.set(minuteMs, [...minuteCells]);
-      const present = new Set<ScopeSeries>();
+      const present: MinuteEntry[] = [];
       entries.set(minuteMs, present);
       for (const cell of minuteCells) {
         for (const series of index.seriesForCell(cell)) {
-          present.add(series);
           let sum = series.minutes.get(minuteMs);
-          if (!sum) series.minutes.set(minuteMs, (sum = zeroCounters()));
+          if (!sum) {
+            series.minutes.set(minuteMs, (sum = zeroCounters()));
+            present.push({ series, counters: sum });
+          }
           addCounters(sum, cell.counters);
           touch(series, minuteMs, cell.counters);
         }
       }
     },
     commitUntil(untilMs) {
-      const minutes = [...cells.keys()].filter((m) => m >= committedUntilMs && m < untilMs);
-      for (const minuteMs of minutes) {
+      for (const minuteMs of cells.keys()) {
+        if (minuteMs < committedUntilMs || minuteMs >= untilMs) continue;
         const hourMs = hourStart(minuteMs);
-        for (const series of entries.get(minuteMs) ?? []) {
-          const minute = series.minutes.get(minuteMs);
-          if (!minute) continue;
+        for (const { series, counters } of entries.get(minuteMs) ?? []) {
           let hour = series.hours.get(hourMs);
           if (!hour) series.hours.set(hourMs, (hour = zeroCounters()));
-          addCounters(hour, minute);
+          addCounters(hour, counters);
         }
       }
       if (untilMs > committedUntilMs) committedUntilMs = untilMs;

@@ -14,9 +14,10 @@ interface SlidingWindow {
   nowMs: number;
   version: number;
   fromMs: number;
-  /** Each scope's sum over the window, and how many of the window's minutes it has an entry in. */
+  /** Each scope's sum over the window (what `at` answers), */
   sums: Map<ScopeSeries, Counters>;
-  minutes: Map<ScopeSeries, number>;
+  /** and the same sum with how many of the window's minutes the scope has an entry in: one look-up a scope and minute. */
+  held: Map<ScopeSeries, { sum: Counters; minutes: number }>;
 }
 
 export interface WindowSums {
@@ -36,19 +37,19 @@ export function createWindowSums(book: TrafficBook): WindowSums {
   let stepMs = Number.NaN;
 
   const addMinute = (window: SlidingWindow, minuteMs: number, sign: 1 | -1): void => {
-    for (const series of book.entriesOf(minuteMs)) {
-      const minute = series.minutes.get(minuteMs);
-      if (!minute) continue;
-      const sum = window.sums.get(series);
-      const count = (window.minutes.get(series) ?? 0) + sign;
-      if (count === 0) {
-        window.sums.delete(series);
-        window.minutes.delete(series);
+    for (const { series, counters } of book.entriesOf(minuteMs)) {
+      const entry = window.held.get(series);
+      if (!entry) {
+        const sum = { ...counters };
+        window.held.set(series, { sum, minutes: sign });
+        window.sums.set(series, sum);
         continue;
       }
-      window.minutes.set(series, count);
-      if (sum) addCounters(sum, minute, sign);
-      else window.sums.set(series, { ...minute });
+      entry.minutes += sign;
+      if (entry.minutes === 0) {
+        window.held.delete(series);
+        window.sums.delete(series);
+      } else addCounters(entry.sum, counters, sign);
     }
   };
 
@@ -90,7 +91,7 @@ export function createWindowSums(book: TrafficBook): WindowSums {
         if (fromMs > window.fromMs) addMinutes(window, window.fromMs, fromMs, -1);
         else addMinutes(window, fromMs, window.fromMs, 1);
       } else {
-        window = { nowMs, version: book.version, fromMs, sums: new Map(), minutes: new Map() };
+        window = { nowMs, version: book.version, fromMs, sums: new Map(), held: new Map() };
         addMinutes(window, fromMs, toMs, 1);
       }
       window.nowMs = nowMs;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { binomialTail, logPoissonTail, poissonTail } from '../src/statistics/count-tails.ts';
-import { poissonCusum } from '../src/statistics/cusum.ts';
+import { cusumIncrement, poissonCusum } from '../src/statistics/cusum.ts';
 import { shrunkRate, shrunkShare } from '../src/statistics/shrinkage.ts';
 
 const relative = (actual: number, expected: number) => Math.abs(actual - expected) / expected;
@@ -121,6 +121,35 @@ describe('poissonCusum', () => {
     expect(settled.runStart).toBe(15);
     expect(settled.runPeakAt).toBe(17);
     expect(settled.peak).toBeCloseTo(10 * rise, 10);
+  });
+
+  it('is bounded by a running sum of its increments from any earlier start, restarts or not', () => {
+    // The trend test keeps such a sum from step to step and skips a scope whose sum stays under
+    // the threshold: it must never be under the statistic of a later span, bit for bit.
+    const options = { ratio: 4, minRise: 0.05, floor: 0.05, threshold: Math.log(1e6), settleWindow: 15 };
+    let state = 12_345;
+    const next = () => (state = (state * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
+    // Quiet stretches, a burst that crosses and ends, and a ramp, over changing expectations.
+    const points = Array.from({ length: 600 }, (_, i) => {
+      const expected = 0.05 + (Math.floor(i / 60) % 4) * 0.3;
+      const extra = i >= 200 && i < 230 ? 4 : i >= 400 ? Math.floor(((i - 400) / 200) * 3 * next()) : 0;
+      return { observed: Math.floor(next() * 2 * expected + next()) + extra, expected };
+    });
+    let running = 0;
+    let checked = 0;
+    for (let end = 1; end <= points.length; end += 1) {
+      const point = points[end - 1] as (typeof points)[number];
+      running = Math.max(0, running + cusumIncrement(point.observed, point.expected, options));
+      for (const span of [15, 120]) {
+        if (end < span) continue;
+        const result = poissonCusum(points.slice(end - span, end), options);
+        expect(result.unsettledValue).toBeGreaterThanOrEqual(result.value);
+        expect(running).toBeGreaterThanOrEqual(result.value);
+        if (result.value >= options.threshold) checked += 1;
+      }
+    }
+    // The burst and the ramp put spans over the threshold: the bound held where it matters.
+    expect(checked).toBeGreaterThan(0);
   });
 
   it('leaves one event where almost nothing was expected to the tail test (floor)', () => {

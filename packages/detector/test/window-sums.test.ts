@@ -38,7 +38,7 @@ function cellsFor(next: () => number): MinuteCell[] {
 function freshSums(book: TrafficBook, fromMs: number, toMs: number): Map<string, Counters> {
   const sums = new Map<string, Counters>();
   for (let m = fromMs; m < toMs; m += MS_PER_MINUTE) {
-    for (const series of book.entriesOf(m)) {
+    for (const { series } of book.entriesOf(m)) {
       const minute = series.minutes.get(m);
       if (!minute) continue;
       const key = `${series.level}:${series.key}`;

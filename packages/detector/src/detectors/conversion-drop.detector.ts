@@ -29,14 +29,15 @@ export function detectConversionDrops(ctx: DetectionContext): Finding[] {
   const startMs = endMs - config.conversionWindowMs;
   const minutes = config.conversionWindowMs / MS_PER_MINUTE;
   const findings: Finding[] = [];
-  for (const [series, sum] of ctx.window(startMs, endMs)) {
+  // forEach, not for...of: a pair for each of the window's scopes at every step was garbage.
+  ctx.window(startMs, endMs).forEach((sum, series) => {
     const level = series.level;
     const reachable = reachableSessions(sum);
-    if (reachable < config.minConversionSessions) continue;
+    if (reachable < config.minConversionSessions) return;
     const baseline = shareBaseline(book, series, startMs);
-    if (!baseline || baseline.reachableSessions < MIN_BASELINE_SESSIONS) continue;
+    if (!baseline || baseline.reachableSessions < MIN_BASELINE_SESSIONS) return;
     const interval = wilsonInterval(sum.verifiedSessions, reachable, config.conversionZ);
-    if (interval.high >= baseline.conversion - config.minConversionDrop) continue;
+    if (interval.high >= baseline.conversion - config.minConversionDrop) return;
     const observed = sum.verifiedSessions / reachable;
     const missing = reachable * baseline.conversion - sum.verifiedSessions;
     const costPerHourUsd = (missing / minutes) * 60 * costPerSendUsd(sum);
@@ -71,7 +72,7 @@ export function detectConversionDrops(ctx: DetectionContext): Finding[] {
         ...(explained ? {} : { pumpedSessions: 'none: no more sessions than usual' }),
       },
     });
-  }
+  });
   return findings;
 }
 

@@ -17,19 +17,20 @@ export function detectCostSpikes(ctx: DetectionContext): Finding[] {
   const fromMs = nowMs - config.longWindowMs;
   const minutes = config.longWindowMs / MS_PER_MINUTE;
   const findings: Finding[] = [];
-  for (const [series, sum] of ctx.window(fromMs, nowMs)) {
+  // forEach, not for...of: a pair for each of the window's scopes at every step was garbage.
+  ctx.window(fromMs, nowMs).forEach((sum, series) => {
     const level = series.level;
-    if ((level !== 'country' && level !== 'provider_country') || series.firstSendMs >= fromMs) continue;
+    if ((level !== 'country' && level !== 'provider_country') || series.firstSendMs >= fromMs) return;
     // Less spent in the window than the minimum excess cannot be a cost spike.
-    if ((sum.costEstUsd / minutes) * 60 < config.minCostSpikeUsdPerHour) continue;
+    if ((sum.costEstUsd / minutes) * 60 < config.minCostSpikeUsdPerHour) return;
     const baseline = rateBaseline(book, series, nowMs - MS_PER_MINUTE);
-    if (!baseline || baseline.sendsPerMinute <= 0) continue;
+    if (!baseline || baseline.sendsPerMinute <= 0) return;
     const expected = baseline.costPerMinuteUsd * minutes;
     const excessPerHourUsd = ((sum.costEstUsd - expected) / minutes) * 60;
-    if (excessPerHourUsd < config.minCostSpikeUsdPerHour || sum.costEstUsd < config.spikeRatio * expected) continue;
+    if (excessPerHourUsd < config.minCostSpikeUsdPerHour || sum.costEstUsd < config.spikeRatio * expected) return;
     const usualUnit = baseline.costPerMinuteUsd / baseline.sendsPerMinute;
     const unit = sum.sends > 0 ? sum.costEstUsd / sum.sends : 0;
-    if (unit < UNIT_COST_RISE * usualUnit) continue;
+    if (unit < UNIT_COST_RISE * usualUnit) return;
     const spread = baseline.costSigmaPerMinuteUsd * minutes;
     findings.push({
       kind: 'cost_spike',
@@ -48,6 +49,6 @@ export function detectCostSpikes(ctx: DetectionContext): Finding[] {
       contributors: [],
       facts: { level, costPerSendUsd: unit, usualCostPerSendUsd: usualUnit },
     });
-  }
+  });
   return findings;
 }

@@ -21,13 +21,14 @@ export function detectDeliveryFailures(ctx: DetectionContext): Finding[] {
   const fromMs = nowMs - config.deliveryWindowMs;
   const minutes = config.deliveryWindowMs / MS_PER_MINUTE;
   const findings: Finding[] = [];
-  for (const [series, sum] of ctx.window(fromMs, nowMs)) {
-    if (series.level !== 'provider_country' || sum.sends < config.minDeliverySends) continue;
+  // forEach, not for...of: a pair for each of the window's scopes at every step was garbage.
+  ctx.window(fromMs, nowMs).forEach((sum, series) => {
+    if (series.level !== 'provider_country' || sum.sends < config.minDeliverySends) return;
     const failures = Math.min(sum.sends, sum.failedSends + sum.receiptsFailed);
     const usual = shareBaseline(book, series, fromMs)?.failureShare ?? 0;
     const threshold = Math.max(config.deliveryFailureShare, usual + MIN_FAILURE_RISE);
     const interval = wilsonInterval(failures, sum.sends, Z);
-    if (interval.low < threshold) continue;
+    if (interval.low < threshold) return;
     const share = failures / sum.sends;
     const costPerHourUsd = (failures / minutes) * 60 * costPerSendUsd(sum);
     findings.push({
@@ -47,6 +48,6 @@ export function detectDeliveryFailures(ctx: DetectionContext): Finding[] {
       contributors: [],
       facts: { failedSends: sum.failedSends, undelivered: sum.receiptsFailed, sends: sum.sends },
     });
-  }
+  });
   return findings;
 }

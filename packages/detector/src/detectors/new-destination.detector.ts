@@ -25,13 +25,14 @@ export function detectNewDestinations(ctx: DetectionContext, overall: ScopeSerie
   const { book, config, nowMs } = ctx;
   const usual = overall ? shareBaseline(book, overall, nowMs)?.conversion : undefined;
   const findings: Finding[] = [];
-  for (const series of ctx.window(nowMs - config.longWindowMs, nowMs).keys()) {
+  // forEach, not for...of: an iteration result for each of the window's scopes at every step was garbage.
+  ctx.window(nowMs - config.longWindowMs, nowMs).forEach((_sum, series) => {
     const level = series.level;
-    if (level !== 'country' && level !== 'prefix') continue;
-    if (nowMs - series.firstSendMs > NEW_FOR_MS || series.firstSendMs - book.historyStartMs < MIN_HISTORY_BEFORE_MS) continue;
+    if (level !== 'country' && level !== 'prefix') return;
+    if (nowMs - series.firstSendMs > NEW_FOR_MS || series.firstSendMs - book.historyStartMs < MIN_HISTORY_BEFORE_MS) return;
     const fromMs = Math.max(series.firstSendMs, nowMs - config.longWindowMs);
     const recent = book.windowSum(series, fromMs, nowMs);
-    if (recent.sends < config.minNewDestinationSends) continue;
+    if (recent.sends < config.minNewDestinationSends) return;
     const composition = compose(book, ctx.asns, series.scope, fromMs, nowMs);
     const hosting = hostingShare(composition);
     const matureEnd = nowMs - config.verifyMaturityMs;
@@ -41,7 +42,7 @@ export function detectNewDestinations(ctx: DetectionContext, overall: ScopeSerie
     const interval = wilsonInterval(matured.verifiedSessions, reachable, config.conversionZ);
     const collapsed = usual !== undefined && reachable >= MIN_NEW_SESSIONS && interval.high < usual * COLLAPSE_RATIO;
     const botFarm = hosting >= config.hostingShareSuspicious;
-    if (!collapsed && !botFarm) continue;
+    if (!collapsed && !botFarm) return;
     const minutes = (nowMs - fromMs) / MS_PER_MINUTE;
     const costPerHourUsd = (recent.sends / minutes) * 60 * costPerSendUsd(recent);
     findings.push({
@@ -63,6 +64,6 @@ export function detectNewDestinations(ctx: DetectionContext, overall: ScopeSerie
       contributors: topContributors(composition, 'asn', 5, ctx.asns),
       facts: { level, judgedBy: collapsed ? 'conversion' : 'hosting_share', sends: recent.sends, hostingShare: hosting },
     });
-  }
+  });
   return findings;
 }

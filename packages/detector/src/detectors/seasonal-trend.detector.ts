@@ -10,13 +10,62 @@ import { costPerSendUsd, zeroCounters, addCounters } from '../counters.ts';
 import type { DetectionContext } from '../detection-context.ts';
 import { severityForCost, type Finding } from '../finding.ts';
 import { plannedVolumeMultiplier } from '../planned-event.ts';
-import { sessionBaseline } from '../seasonal-baseline.ts';
-import { poissonCusum, type CusumPoint } from '../statistics/cusum.ts';
-import { hourStart, MS_PER_MINUTE } from '../traffic-book.ts';
+import { hourly, sessionBaseline } from '../seasonal-baseline.ts';
+import { cusumIncrement, poissonCusum, type CusumOptions, type CusumPoint } from '../statistics/cusum.ts';
+import { hourStart, MS_PER_HOUR, MS_PER_MINUTE, type ScopeSeries } from '../traffic-book.ts';
 import { unverified } from '../unverified-sessions.ts';
+import type { PlannedEvent } from '../planned-event.ts';
+
+/** Unverified sessions a scope expects in minute `m` from the seasonal baseline of its hour, or undefined without one. */
+function expectedAt(ctx: DetectionContext, series: ScopeSeries, m: number): number | undefined {
+  const baseline = sessionBaseline(ctx.book, series, m, ctx.nowMs);
+  return baseline
+    ? baseline.sessionsPerMinute * (1 - baseline.conversion) * plannedVolumeMultiplier(ctx.planned, series.scope, m)
+    : undefined;
+}
+
+/**
+ * What a scope's test carries from one step to the next within the hour of the step: its statistic
+ * without restarts, which never falls below the one the test computes and grows by one increment
+ * a step while the span's minutes and expectations stand (the hour's baselines are kept, and a
+ * replay does not change its minutes between loads).
+ */
+interface TrendBound {
+  /** End of the span it covers; NaN when the next step must read its span afresh. */
+  endMs: number;
+  minutesVersion: number | undefined;
+  planned: readonly PlannedEvent[];
+  value: number;
+  /** The expectation of the latest minute's hour. */
+  hourMs: number;
+  expected: number;
+}
+
+/**
+ * Whether the scope's statistic is sure to stay under the threshold (or has no expectation, so
+ * no test) at this step, from its bound at the step before and the one minute that entered: most
+ * scopes of most steps, which then skip reading two hours of minutes.
+ */
+function ruledOut(ctx: DetectionContext, series: ScopeSeries, bound: TrendBound, endMs: number, options: CusumOptions): boolean {
+  const m = endMs - MS_PER_MINUTE;
+  if (ctx.minutesVersion === undefined || bound.minutesVersion !== ctx.minutesVersion || bound.planned !== ctx.planned || bound.endMs !== m)
+    return false;
+  if (hourStart(m) !== bound.hourMs) {
+    const expected = expectedAt(ctx, series, m);
+    if (expected === undefined) {
+      bound.endMs = Number.NaN;
+      return true;
+    }
+    bound.hourMs = hourStart(m);
+    bound.expected = expected;
+  }
+  bound.value = Math.max(0, bound.value + cusumIncrement(unverified(ctx.minute(series, m)), bound.expected, options));
+  bound.endMs = endMs;
+  return bound.value < options.threshold;
+}
 
 export function detectSeasonalTrends(ctx: DetectionContext): Finding[] {
-  const { book, config, nowMs } = ctx;
+  const { config, nowMs } = ctx;
   // Only minutes past the grace: their unverified sessions are final enough to accumulate.
   const endMs = nowMs - config.unverifiedGraceMs;
   const startMs = endMs - config.trendSpanMs;
@@ -28,37 +77,64 @@ export function detectSeasonalTrends(ctx: DetectionContext): Finding[] {
     settleWindow: config.trendRisingMs / MS_PER_MINUTE,
   };
   const findings: Finding[] = [];
-  for (const [series, span] of ctx.window(startMs, endMs)) {
-    if (series.level !== 'prefix' && series.level !== 'country') continue;
-    if (unverified(span) < config.sparseMinSessions) continue;
-    const points: CusumPoint[] = [];
+  // A span's expectation for an hour is read at its first minute in the span, which moves with the
+  // step: the bound below holds only while no planned event starts or ends anywhere near the span
+  // (an hour before it included, as a bound lives for the hour of the step).
+  const plannedApart = ctx.planned.every((event) => event.endsAt <= startMs - MS_PER_HOUR || event.startsAt >= endMs);
+  // One set of points for every scope of the step, filled again for each: each minute of a replay
+  // tests every busy prefix and country over two hours of minutes, and fresh points for each of
+  // them were much of its garbage.
+  const points: CusumPoint[] = Array.from({ length: Math.ceil(config.trendSpanMs / MS_PER_MINUTE) }, () => ({ observed: 0, expected: 0 }));
+  // forEach, not for...of: a pair for each of the window's scopes at every step was garbage.
+  ctx.window(startMs, endMs).forEach((span, series) => {
+    if (series.level !== 'prefix' && series.level !== 'country') return;
+    if (unverified(span) < config.sparseMinSessions) return;
+    const bound = hourly<TrendBound>(series, nowMs, 'trend', () => ({
+      endMs: Number.NaN,
+      minutesVersion: undefined,
+      planned: [],
+      value: 0,
+      hourMs: Number.NaN,
+      expected: 0,
+    }));
+    if (plannedApart && ruledOut(ctx, series, bound, endMs, options)) return;
     // The expectation changes by the hour: read once per hour of the span, not per minute.
     let hourMs = Number.NaN;
     let perMinute: number | undefined;
+    let filled = 0;
     for (let m = startMs; m < endMs; m += MS_PER_MINUTE) {
       if (hourStart(m) !== hourMs) {
         hourMs = hourStart(m);
-        const baseline = sessionBaseline(book, series, m, nowMs);
-        perMinute = baseline
-          ? baseline.sessionsPerMinute * (1 - baseline.conversion) * plannedVolumeMultiplier(ctx.planned, series.scope, m)
-          : undefined;
+        perMinute = expectedAt(ctx, series, m);
       }
       if (perMinute === undefined) break;
-      points.push({ observed: unverified(ctx.minute(series, m)), expected: perMinute });
+      const point = points[filled] as CusumPoint;
+      point.observed = unverified(ctx.minute(series, m));
+      point.expected = perMinute;
+      filled += 1;
     }
-    if (points.length < config.trendSpanMs / MS_PER_MINUTE) continue;
+    bound.endMs = Number.NaN;
+    if (filled < points.length) return;
     const result = poissonCusum(points, options);
+    Object.assign(bound, {
+      endMs,
+      minutesVersion: ctx.minutesVersion,
+      planned: ctx.planned,
+      value: result.unsettledValue,
+      hourMs,
+      expected: perMinute,
+    });
     // Raised while the run is still on: over the threshold, its peak (where the rise ended, as far
     // as the sum can tell) within the last minutes, and those minutes on their own still leaning
     // to the rise. After an attack stops the sum only decays by the tested excess each minute,
     // which at a night hour takes a day, and a few ordinary sessions lean the last minutes to the
     // rise again: a quarter hour back at the expectation restarts the sum (`settleWindow`), and
     // short of that, a sum that has not passed its peak since is an excess that has ended.
-    if (result.value < config.trendThreshold) continue;
+    if (result.value < config.trendThreshold) return;
     const risingMinutes = config.trendRisingMs / MS_PER_MINUTE;
-    if (result.runPeakAt < points.length - risingMinutes) continue;
+    if (result.runPeakAt < points.length - risingMinutes) return;
     const recent = poissonCusum(points.slice(-risingMinutes), options);
-    if (recent.peak < config.trendRisingThreshold) continue;
+    if (recent.peak < config.trendRisingThreshold) return;
     const runFromMs = startMs + result.runStart * MS_PER_MINUTE;
     const run = points.slice(result.runStart);
     const observed = run.reduce((sum, p) => sum + p.observed, 0);
@@ -96,6 +172,6 @@ export function detectSeasonalTrends(ctx: DetectionContext): Finding[] {
         runMinutes: minutes,
       },
     });
-  }
+  });
   return findings;
 }

@@ -20,15 +20,19 @@ export function detectVolumeSpikes(ctx: DetectionContext): Finding[] {
   ];
   const sums = windows.map((window) => ctx.window(nowMs - window.ms, nowMs));
   const active = sums[sums.length - 1] ?? new Map();
-  for (const series of active.keys()) {
+  // forEach, not for...of: an iteration result for each of the window's scopes at every step was garbage.
+  active.forEach((_sum, series) => {
     const level = series.level;
-    if (series.firstSendMs >= nowMs - config.longWindowMs) continue;
-    // No baseline can make fewer sends than the minimum excess a spike.
-    if (!windows.some((window, i) => (sums[i]?.get(series)?.sends ?? 0) >= window.minExcess)) continue;
+    if (series.firstSendMs >= nowMs - config.longWindowMs) return;
+    // No baseline can make fewer sends than the minimum excess a spike. (A loop, not `some`: no
+    // closure for every scope at every step.)
+    let enough = false;
+    for (let i = 0; i < windows.length && !enough; i += 1) enough = (sums[i]?.get(series)?.sends ?? 0) >= (windows[i]?.minExcess ?? 0);
+    if (!enough) return;
     const baseline = rateBaseline(book, series, nowMs - MS_PER_MINUTE);
     // A deployment's first days judge nothing on the last hours' level (the sparse and trend
     // baselines wait the same way); later, that level is what a young scope has.
-    if (!baseline || (baseline.method === 'recent_level' && !seenWholeDays(book))) continue;
+    if (!baseline || (baseline.method === 'recent_level' && !seenWholeDays(book))) return;
     // A declared campaign's volume is the expectation inside its scope and window.
     const planned = plannedVolumeMultiplier(ctx.planned, series.scope, nowMs - MS_PER_MINUTE);
     let best: Finding | undefined;
@@ -68,6 +72,6 @@ export function detectVolumeSpikes(ctx: DetectionContext): Finding[] {
       };
     }
     if (best) findings.push(best);
-  }
+  });
   return findings;
 }

@@ -15,6 +15,12 @@ export interface CusumPoint {
 export interface CusumResult {
   /** The statistic after the last point. */
   value: number;
+  /**
+   * The statistic after the last point without the restarts of `settleWindow`: never below
+   * `value`, and a running sum of `cusumIncrement` from here (or from anywhere earlier) stays
+   * above the `value` of any later span it covers, so a caller can rule a span out without it.
+   */
+  unsettledValue: number;
   /** Highest value reached over all the points. */
   peak: number;
   /** Index of the point where the current run started (the sum's last restart from zero). */
@@ -49,29 +55,40 @@ export interface CusumOptions {
 /** Runs the CUSUM over `points`, oldest first. */
 export function poissonCusum(points: readonly CusumPoint[], options: CusumOptions): CusumResult {
   const { ratio, minRise, floor, threshold, settleWindow = 0 } = options;
-  const expectations = points.map((point) => Math.max(point.expected, floor, 1e-9));
+  const floored = (i: number) => Math.max((points[i] as CusumPoint).expected, floor, 1e-9);
   // Observed minus expected over the last `settleWindow` points.
   let recentExcess = 0;
   let value = 0;
+  let unsettledValue = 0;
   let start = 0;
   let peak = 0;
   let runPeak = 0;
   let runPeakAt = -1;
   let crossedAt = -1;
-  for (const [i, point] of points.entries()) {
-    const expected = expectations[i] as number;
-    const alternative = Math.max(expected * ratio, expected + minRise);
-    const step = point.observed * Math.log(alternative / expected) - (alternative - expected);
+  // Expectations change by the hour, so the rise tested and its log ratio are worked out again
+  // only when the expectation differs from the point before.
+  let lastExpected = Number.NaN;
+  let alternative = 0;
+  let logRatio = 0;
+  for (let i = 0; i < points.length; i += 1) {
+    const point = points[i] as CusumPoint;
+    const expected = floored(i);
+    if (expected !== lastExpected) {
+      lastExpected = expected;
+      alternative = Math.max(expected * ratio, expected + minRise);
+      logRatio = Math.log(alternative / expected);
+    }
+    const step = point.observed * logRatio - (alternative - expected);
     if (value === 0) {
       start = i;
       runPeak = 0;
       runPeakAt = -1;
     }
     value = Math.max(0, value + step);
+    unsettledValue = Math.max(0, unsettledValue + step);
     if (settleWindow > 0) {
       recentExcess += point.observed - expected;
-      const leaving = points[i - settleWindow];
-      if (leaving) recentExcess -= leaving.observed - (expectations[i - settleWindow] as number);
+      if (i >= settleWindow) recentExcess -= (points[i - settleWindow] as CusumPoint).observed - floored(i - settleWindow);
       if (i >= settleWindow - 1 && recentExcess <= 0 && runPeak >= threshold) value = 0;
     }
     peak = Math.max(peak, value);
@@ -81,5 +98,12 @@ export function poissonCusum(points: readonly CusumPoint[], options: CusumOption
     }
     if (crossedAt < 0 && value >= threshold) crossedAt = i;
   }
-  return { value, peak, runStart: start, runPeakAt, crossedAt };
+  return { value, unsettledValue, peak, runStart: start, runPeakAt, crossedAt };
+}
+
+/** What one point adds to the statistic before it is floored at zero: the same arithmetic as `poissonCusum`'s. */
+export function cusumIncrement(observed: number, expected: number, options: CusumOptions): number {
+  const floored = Math.max(expected, options.floor, 1e-9);
+  const alternative = Math.max(floored * options.ratio, floored + options.minRise);
+  return observed * Math.log(alternative / floored) - (alternative - floored);
 }
