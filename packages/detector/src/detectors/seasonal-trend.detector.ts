@@ -114,16 +114,15 @@ export function detectSeasonalTrends(ctx: DetectionContext): Finding[] {
       filled += 1;
     }
     bound.endMs = Number.NaN;
-    if (filled < points.length) return;
+    if (filled < points.length || perMinute === undefined) return;
     const result = poissonCusum(points, options);
-    Object.assign(bound, {
-      endMs,
-      minutesVersion: ctx.minutesVersion,
-      planned: ctx.planned,
-      value: result.unsettledValue,
-      hourMs,
-      expected: perMinute,
-    });
+    // Field by field: an object for each tested scope at every step would be garbage again.
+    bound.endMs = endMs;
+    bound.minutesVersion = ctx.minutesVersion;
+    bound.planned = ctx.planned;
+    bound.value = result.unsettledValue;
+    bound.hourMs = hourMs;
+    bound.expected = perMinute;
     // Raised while the run is still on: over the threshold, its peak (where the rise ended, as far
     // as the sum can tell) within the last minutes, and those minutes on their own still leaning
     // to the rise. After an attack stops the sum only decays by the tested excess each minute,
