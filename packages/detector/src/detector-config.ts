@@ -32,12 +32,8 @@ export interface DetectorConfig {
   sparseWindowsMs: number[];
   unverifiedGraceMs: number;
   sparseAlpha: number;
-  /**
-   * The same test on the unverified sessions from hosting networks alone: each minute's tests share
-   * this many chance findings a day between them (`statistics/chance-budget.ts`), each never
-   * looser than `sparseAlpha`.
-   */
-  sparseHostingChancesPerDay: number;
+  /** The same test on the unverified sessions from hosting networks alone needs at most this. */
+  sparseHostingAlpha: number;
   sparseMinSessions: number;
   sparseSlack: number;
   /**
@@ -126,13 +122,11 @@ export const DEFAULT_DETECTOR_CONFIG: DetectorConfig = {
   // About a hundred thousand scope-window tests a day at a few hundred sends a minute: one in a
   // million each keeps chance findings under one a week, and the discrete tail is stricter still.
   sparseAlpha: 1e-6,
-  // The hosting test may run on every scope the sparse test looks at, and its findings go straight
-  // to a block of a quiet prefix or country: one chance block of people on a VPN a week, spread
-  // over the scopes and windows each minute looks at. A deployment watching the world looks at
-  // thousands a minute and needs about one in a hundred million each, and still names a prefix
-  // that sees a session a day at two bot sessions; one looking at a hundred scope-windows a minute
-  // names a country that sees two or three sessions an hour at its second bot session too.
-  sparseHostingChancesPerDay: 1 / 7,
+  // The hosting test runs again on every scope with two hosting networks in a window (most
+  // countries and busy prefixes, every minute) and its findings go straight to a block: one in a
+  // hundred million keeps chance blocks of people on a VPN under one a month at a million tests a
+  // day, and still names a prefix that sees a session a day at two bot sessions.
+  sparseHostingAlpha: 1e-8,
   // Two sessions can be one person starting over; three in a sparse prefix cannot.
   sparseMinSessions: 3,
   // The excess must pass half again the expectation (from one expected session up): seasonal

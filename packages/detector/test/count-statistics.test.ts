@@ -1,6 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { beyondTheCrowd } from '../src/hosting-share.ts';
-import { alphaPerTest } from '../src/statistics/chance-budget.ts';
 import { binomialTail, logPoissonTail, poissonTail } from '../src/statistics/count-tails.ts';
 import { cusumIncrement, poissonCusum } from '../src/statistics/cusum.ts';
 import { shrunkRate, shrunkShare } from '../src/statistics/shrinkage.ts';
@@ -18,8 +16,6 @@ describe('poissonTail: P(X >= k)', () => {
     // The sparse prefix: two sessions where one in ten thousand was expected.
     { k: 2, lambda: 1e-4, p: 4.999666679e-9 },
     { k: 5, lambda: 0.001, p: 8.326391864e-18 },
-    // A small country's hosting sessions: two where 0.07 were expected at a 1 % hosting share.
-    { k: 2, lambda: 7e-4, p: 2.448856967e-7 },
   ])('k=$k at lambda=$lambda is $p', ({ k, lambda, p }) => {
     expect(relative(poissonTail(k, lambda), p)).toBeLessThan(1e-8);
   });
@@ -161,39 +157,5 @@ describe('poissonCusum', () => {
     const options = { ratio: 2, minRise: 0.5, threshold: Math.log(1e3) };
     expect(poissonCusum(points, { ...options, floor: 0 }).crossedAt).toBe(0);
     expect(poissonCusum(points, { ...options, floor: 0.2 }).crossedAt).toBe(-1);
-  });
-});
-
-describe('alphaPerTest: a daily budget of chance findings spread over the tests of a minute', () => {
-  const MINUTE = 60_000;
-
-  it('gives each of a hundred tests a hundredth of one chance a month spread over its minutes', () => {
-    // (1/30) * 60 000 / 86 400 000 / 100 = 2.3148e-7.
-    expect(relative(alphaPerTest(1 / 30, 100, MINUTE, 1e-6), 2.314814815e-7)).toBeLessThan(1e-9);
-  });
-
-  it('is never looser than its ceiling, however few tests run', () => {
-    expect(alphaPerTest(1 / 30, 3, MINUTE, 1e-6)).toBe(1e-6);
-    expect(alphaPerTest(1 / 30, 0, MINUTE, 1)).toBeCloseTo(2.314814815e-5, 14);
-  });
-
-  it('halves when the tests double', () => {
-    expect(alphaPerTest(1, 4000, MINUTE, 1)).toBeCloseTo(alphaPerTest(1, 2000, MINUTE, 1) / 2, 20);
-  });
-});
-
-describe('beyondTheCrowd: hosting sessions against the usual share of the sessions of the moment', () => {
-  it.each([
-    // P(X >= 2) for Binomial(n, 0.01): 1e-4 at n = 2, 5.9203e-4 at n = 4, 9.63e-3 at n = 15.
-    { hosting: 2, sessions: 2, beyond: true },
-    { hosting: 2, sessions: 4, beyond: true },
-    { hosting: 2, sessions: 15, beyond: false },
-    { hosting: 3, sessions: 15, beyond: true },
-  ])('$hosting hosting of $sessions sessions at a 1 % share: $beyond', ({ hosting, sessions, beyond }) => {
-    expect(beyondTheCrowd(hosting, sessions, 0.01)).toBe(beyond);
-  });
-
-  it('reads sessions the window lost (refused sends) as at least the hosting ones', () => {
-    expect(beyondTheCrowd(2, 0, 0.01)).toBe(true);
   });
 });

@@ -246,52 +246,6 @@ describe('never-verified sessions from hosting networks', () => {
   });
 });
 
-describe('a burst into a small country, straddling minutes', () => {
-  // A small market of the app: two sessions an hour in its one usual prefix, all verifying.
-  const USUAL: CellScope = { ...BUSY, country: 'KG', prefix: '+996 55' };
-  const history = [{ ...USUAL, counters: counters(2, 2) }];
-  // Two quiet prefixes a farm on two datacenter networks pumps, one session each.
-  const bot = (prefix: string, asn: number): MinuteCell => ({ ...USUAL, prefix, asn, counters: counters(1, 0) });
-  const namesKg = (f: Finding) => f.kind === 'volume_spike' && f.scope.country === 'KG';
-
-  it('is named at the country when its first session had its grace, though no prefix has two', () => {
-    const burst = (i: number) => (i === 0 ? [bot('+996 70', 200)] : i === 1 ? [bot('+996 77', 201)] : []);
-    const steps = replay(37, 10, { hosting: [200, 201], history, extra: burst });
-    expect(firstAt(steps, namesKg)).toBe(3);
-    const finding = steps.flatMap((s) => s.findings).find(namesKg);
-    expect(finding?.scope.prefix).toBeUndefined();
-    expect(finding?.facts).toMatchObject({ level: 'country', signal: 'unverified_sessions_from_hosting', hostingNetworks: 2 });
-    // Two where 0.07 were expected at a 1 % share: 1 in 4 million, past the 1 in a million needed.
-    expect(finding?.facts.log10PValue).toBeCloseTo(-6.6, 1);
-    expect(finding?.facts.log10Alpha).toBe(-6);
-    expect(finding?.summary).toMatch(/2 unverified sessions from 2 hosting networks in 3 min where 0\.0007 were expected/);
-  });
-
-  it('is not while a crowd of people brings the same two hosting sessions: a campaign', () => {
-    // A campaign: half a session a minute more into the usual prefix, nine in ten verifying, and
-    // the same two hosting sessions that never verify, as people on a VPN who gave up.
-    const campaign = (i: number, next: () => number): MinuteCell[] => {
-      const people = poisson(next, 6);
-      return [
-        { ...USUAL, asn: 100, counters: counters(people, people - (next() < 0.1 * people ? 1 : 0)) },
-        ...(i === 20 ? [bot('+996 55', 200)] : i === 21 ? [bot('+996 55', 201)] : []),
-      ];
-    };
-    const steps = replay(41, 40, { hosting: [200, 201], history, extra: campaign });
-    const hostingFindings = steps
-      .flatMap((s) => s.findings)
-      .filter((f) => namesKg(f) && f.facts.signal === 'unverified_sessions_from_hosting');
-    expect(hostingFindings.map((f) => f.summary)).toEqual([]);
-    // Without the crowd the same two sessions are a farm.
-    const alone = replay(41, 40, {
-      hosting: [200, 201],
-      history,
-      extra: (i) => (i === 20 ? [bot('+996 55', 200)] : i === 21 ? [bot('+996 55', 201)] : []),
-    });
-    expect(firstAt(alone, (f) => namesKg(f) && f.facts.signal === 'unverified_sessions_from_hosting')).toBe(23);
-  });
-});
-
 describe('a ramp in the busy prefix', () => {
   it('is found within the hour', () => {
     // Unverified sessions added at a rate growing from 0 to 1.5 a minute over 60 minutes.

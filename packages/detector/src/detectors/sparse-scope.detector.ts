@@ -6,13 +6,11 @@
  * country's or the app's volume, and long before a conversion window closes.
  */
 import { describeScope } from '@tollgate/vocabulary';
-import { costPerSendUsd, reachableSessions, zeroCounters } from '../counters.ts';
+import { costPerSendUsd, reachableSessions } from '../counters.ts';
 import type { DetectionContext } from '../detection-context.ts';
 import { severityForCost, type Finding } from '../finding.ts';
-import { beyondTheCrowd } from '../hosting-share.ts';
 import { plannedVolumeMultiplier } from '../planned-event.ts';
 import { sessionBaseline, type SessionBaseline } from '../seasonal-baseline.ts';
-import { alphaPerTest } from '../statistics/chance-budget.ts';
 import { logPoissonTail } from '../statistics/count-tails.ts';
 import { levelKey, MS_PER_MINUTE, type ScopeSeries } from '../traffic-book.ts';
 import { expectedUnverified, minutesOf, observedUnverified, unverified } from '../unverified-sessions.ts';
@@ -63,9 +61,7 @@ interface Tail {
  * unverified sessions against the shrunk hour-of-week expectation, and those from hosting
  * networks against that expectation times the usual hosting share of the people who verify
  * (`usualHostingShare`, over the last week: a VPN user verifies like anyone, a bot farm does not,
- * so past attacks do not raise it). The second names a bot farm's prefix, or the small country
- * whose quiet prefixes it spreads over, at its second session; it blocks, so its level is the
- * minute's share of a budget of chance blocks over the scopes and windows the minute looks at.
+ * so past attacks do not raise it). The second names a bot farm's prefix at its second session.
  */
 export function detectSparseScopes(ctx: DetectionContext, usualHostingShare: number): Finding[] {
   const { book, config, nowMs } = ctx;
@@ -73,25 +69,14 @@ export function detectSparseScopes(ctx: DetectionContext, usualHostingShare: num
   const hostingShare = Math.max(MIN_HOSTING_SHARE, usualHostingShare);
   const hosting = hostingTallies(ctx, config.sparseWindowsMs);
   const fromHostingNetworks = (series: ScopeSeries) => hosting.get(longest)?.get(series)?.networks.size ?? 0;
-  const tested: { series: ScopeSeries; baseline: SessionBaseline; tails: Tail[] }[] = [];
+  const findings: Finding[] = [];
   for (const [series, recent] of ctx.window(nowMs - longest, nowMs)) {
     if (series.level !== 'prefix' && series.level !== 'country') continue;
     if (recent.sessions < config.sparseMinSessions && fromHostingNetworks(series) < HOSTING_MIN_NETWORKS) continue;
     const baseline = sessionBaseline(book, series, nowMs - MS_PER_MINUTE, nowMs);
     if (!baseline) continue;
-    tested.push({ series, baseline, tails: tailsOf(ctx, series, baseline, hosting, hostingShare) });
-  }
-  // Every scope that could name a bot farm this minute is among the tested ones (two hosting
-  // networks is one of the ways in), so they and their windows are the family the budget covers.
-  const family = tested.length * config.sparseWindowsMs.length;
-  const logAlpha = {
-    all: Math.log(config.sparseAlpha),
-    hosting: Math.log(alphaPerTest(config.sparseHostingChancesPerDay, family, MS_PER_MINUTE, config.sparseAlpha)),
-  };
-  const findings: Finding[] = [];
-  for (const { series, baseline, tails } of tested) {
-    const best = mostSurprising(tails, logAlpha);
-    if (best) findings.push(sparseFinding(ctx, series, baseline, best, Math.exp(best.hosting ? logAlpha.hosting : logAlpha.all)));
+    const best = mostSurprising(ctx, series, baseline, hosting, hostingShare);
+    if (best) findings.push(sparseFinding(ctx, series, baseline, best));
   }
   return findings;
 }
@@ -125,40 +110,33 @@ function hostingTallies(ctx: DetectionContext, windowsMs: readonly number[]): Ma
   return tallies;
 }
 
-/** The window and signal with the smallest tail probability within its level, if any. */
-function mostSurprising(tails: Tail[], logAlpha: { all: number; hosting: number }): Tail | undefined {
-  let best: Tail | undefined;
-  for (const tail of tails) {
-    if (tail.logP <= (tail.hosting ? logAlpha.hosting : logAlpha.all) && (!best || tail.logP < best.logP)) best = tail;
-  }
-  return best;
-}
-
-/** Every test of one scope this step: each window's unverified sessions, and those from hosting networks where they qualify. */
-function tailsOf(
+/** The window and signal with the smallest tail probability within its alpha (`sparseAlpha`, `sparseHostingAlpha`), if any. */
+function mostSurprising(
   ctx: DetectionContext,
   series: ScopeSeries,
   baseline: SessionBaseline,
   hosting: Map<number, Map<ScopeSeries, HostingTally>>,
   hostingShare: number,
-): Tail[] {
+): Tail | undefined {
   const { config, nowMs } = ctx;
   const graceMinutes = minutesOf(config.unverifiedGraceMs);
   const planned = plannedVolumeMultiplier(ctx.planned, series.scope, nowMs - MS_PER_MINUTE);
-  const tails: Tail[] = [];
+  let best: Tail | undefined;
+  const consider = (tail: Tail) => {
+    const logAlpha = Math.log(tail.hosting ? config.sparseHostingAlpha : config.sparseAlpha);
+    if (tail.logP <= logAlpha && (!best || tail.logP < best.logP)) best = tail;
+  };
   for (const windowMs of config.sparseWindowsMs) {
     const expected = expectedUnverified(baseline, minutesOf(windowMs), graceMinutes) * planned;
     const observed = observedUnverified(ctx, series, nowMs - windowMs);
     if (observed >= config.sparseMinSessions) {
-      tails.push({ logP: logPoissonTail(observed, expected * slack(expected, config.sparseSlack)), observed, expected, windowMs });
+      consider({ logP: logPoissonTail(observed, expected * slack(expected, config.sparseSlack)), observed, expected, windowMs });
     }
     const tally = hosting.get(windowMs)?.get(series);
     if (!tally || tally.sessions < HOSTING_MIN_SESSIONS || tally.networks.size < HOSTING_MIN_NETWORKS || tally.matured < 1) continue;
     if (observed - expected * slack(expected, config.sparseSlack) < HOSTING_ON_TOP_SHARE * tally.sessions) continue;
-    if (!beyondTheCrowd(tally.sessions, reachableSessions(ctx.window(nowMs - windowMs, nowMs).get(series) ?? zeroCounters()), hostingShare))
-      continue;
     const fromHosting = expected * hostingShare;
-    tails.push({
+    consider({
       logP: logPoissonTail(tally.sessions, fromHosting * slack(fromHosting, config.sparseSlack)),
       observed: tally.sessions,
       expected: fromHosting,
@@ -166,11 +144,11 @@ function tailsOf(
       hosting: { networks: tally.networks.size, share: hostingShare },
     });
   }
-  return tails;
+  return best;
 }
 
 /** The finding of a scope's most surprising window, with what was expected and why. */
-function sparseFinding(ctx: DetectionContext, series: ScopeSeries, baseline: SessionBaseline, best: Tail, alpha: number): Finding {
+function sparseFinding(ctx: DetectionContext, series: ScopeSeries, baseline: SessionBaseline, best: Tail): Finding {
   const { config, nowMs } = ctx;
   const minutes = minutesOf(best.windowMs);
   const sums = ctx.window(nowMs - best.windowMs, nowMs).get(series);
@@ -197,15 +175,13 @@ function sparseFinding(ctx: DetectionContext, series: ScopeSeries, baseline: Ses
     summary:
       `${describeScope(series.scope)}: ${best.observed} ${what} in ${minutes} min where ${best.expected.toFixed(best.hosting ? 4 : 2)} were expected ` +
       `(${(baseline.sessionsPerMinute * 60).toFixed(2)} sessions an hour at this hour of the week, ${(baseline.conversion * 100).toFixed(0)}% verifying${share}; ` +
-      `${baseline.ownSamples} own same-hour samples shrunk toward ${parent}); chance under that expectation 1 in ${formatOdds(best.logP)}, ` +
-      `where 1 in ${formatOdds(Math.log(alpha))} was needed`,
+      `${baseline.ownSamples} own same-hour samples shrunk toward ${parent}); chance under that expectation 1 in ${formatOdds(best.logP)}`,
     contributors: [],
     facts: {
       level: series.level,
       test: 'poisson_tail',
       signal: best.hosting ? 'unverified_sessions_from_hosting' : 'unverified_sessions',
       log10PValue: Number((best.logP / Math.LN10).toFixed(2)),
-      log10Alpha: Number(Math.log10(alpha).toFixed(2)),
       expectedSessionsPerHour: Number((baseline.sessionsPerMinute * 60).toFixed(4)),
       ownSessionsPerHour: Number(baseline.ownSessionsPerHour.toFixed(4)),
       ownSamples: baseline.ownSamples,
