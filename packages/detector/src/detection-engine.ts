@@ -35,7 +35,7 @@ import { detectSeasonalTrends } from './detectors/seasonal-trend.detector.ts';
 import { countGuessed, guessedBySeries, guessedInCell, guessedSessions, minuteWithoutGuessed, withoutGuessed } from './guessed-sessions.ts';
 import { createWindowSums, type WindowSums } from './window-sums.ts';
 import type { Finding } from './finding.ts';
-import { compose } from './scope-composition.ts';
+import { compose, createCompositions, type Compositions } from './scope-composition.ts';
 import { cellOfScope, LEVEL_DIMENSIONS, SCOPE_LEVELS, type ScopeLevel } from './scope.ts';
 import { createLatencyBook, LATENCY_QUANTILE, latencyKey, type LatencyBook } from './latency-book.ts';
 import { latencyBaseline, rateBaseline } from './seasonal-baseline.ts';
@@ -138,6 +138,7 @@ interface EngineMemory {
   blocks: ActivityLog<NumberBlockMinute>;
   verifyFailures: ActivityLog<VerifyFailureMinute>;
   asns: Map<number, AsnProfile>;
+  compositions: Compositions;
   lifecycle: AnomalyLifecycle;
   planned: readonly PlannedEvent[];
   prunedHour: number;
@@ -169,6 +170,7 @@ function contextAt(memory: EngineMemory, config: DetectorConfig, nowMs: number):
     latency: memory.latency,
     config,
     asns: memory.asns,
+    compose: (scope, fromMs, toMs) => memory.compositions.at(nowMs, scope, fromMs, toMs),
     blocks: memory.blocks,
     verifyFailures: memory.verifyFailures,
     planned: memory.planned,
@@ -235,13 +237,15 @@ function volumeEvidence(memory: EngineMemory, config: DetectorConfig, anomaly: A
 /** Creates an engine with empty memory; see live-detector.ts and backtest.ts for the two feeders. */
 export function createDetectionEngine(config: DetectorConfig): DetectionEngine {
   const book = createTrafficBook({ recentMs: RECENT_MS, historyMs: HISTORY_MS });
+  const asnProfiles = new Map<number, AsnProfile>();
   const memory: EngineMemory = {
     book,
     latency: createLatencyBook({ recentMs: RECENT_MS, historyMs: HISTORY_MS }),
     sums: createWindowSums(book),
     blocks: createActivityLog(),
     verifyFailures: createActivityLog(),
-    asns: new Map(),
+    asns: asnProfiles,
+    compositions: createCompositions(book, asnProfiles),
     lifecycle: createAnomalyLifecycle({ resolveAfterQuietMs: config.resolveAfterQuietMs }),
     planned: [],
     prunedHour: Number.NaN,
