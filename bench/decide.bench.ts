@@ -24,6 +24,7 @@ import { fileURLToPath } from 'node:url';
 import { createBreakerCache } from '@tollgate/client';
 import { profileTables, type CpuProfile, type SampleWindow } from './cpu-profile-table.ts';
 import { watchCoreUse, type CoreUseRow, type ThreadGroup } from './core-use.ts';
+import type { GcTotals } from './gc-trace.ts';
 import {
   ADMIN_KEY,
   ALLOW_BODY_COUNT,
@@ -58,6 +59,12 @@ const MIX_POLL_MS = 500;
 const IDLE_S = Number(process.env.BENCH_IDLE_SECONDS ?? 60);
 
 const RULES_DIR = fileURLToPath(new URL('../alert-rules/', import.meta.url));
+/**
+ * Every measured server runs under `--trace-gc`: its collections per request are in the thread
+ * table (one line a collection on a pipe, a few a second).
+ */
+const TRACE_GC = { traceGc: true };
+
 /** This tree's root, whose `apps/cli/bin/tollgate.js` serves the decide servers. */
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 
@@ -202,9 +209,9 @@ async function startServers(pinned: boolean): Promise<Servers> {
     env: { TOLLGATE_DATA_DIR: data, TOLLGATE_ADMIN_KEY: ADMIN_KEY, TOLLGATE_RULES_DIR: rules },
   });
   const here = serve(ROOT, dataDir, onRules);
-  const decide = await start(profiled('decide', here.args), here.env, pinned);
+  const decide = await start(profiled('decide', here.args), here.env, pinned, TRACE_GC);
   const off = serve(ROOT, offDataDir, offRules);
-  const scoringOff = await start(off.args, off.env, pinned);
+  const scoringOff = await start(off.args, off.env, pinned, TRACE_GC);
   const decideOnly = await startDecideOnly(serve(ROOT, mkdtempSync(join(tmpdir(), 'tollgate-bench-decide-only-')), onRules), pinned);
   dirs.push(decideOnly.dataDir);
   let baseline: Server | undefined;
@@ -212,10 +219,10 @@ async function startServers(pinned: boolean): Promise<Servers> {
     const baselineDataDir = mkdtempSync(join(tmpdir(), 'tollgate-bench-decide-baseline-'));
     dirs.push(baselineDataDir);
     const before = serve(BASELINE_TREE, baselineDataDir, onRules);
-    baseline = await start(profiled('baseline', before.args), before.env, pinned);
+    baseline = await start(profiled('baseline', before.args), before.env, pinned, TRACE_GC);
   }
-  const bare = await start(profiled('bare', [RUN_TS, BARE_SERVER]), { BARE_FASTIFY: 'server' }, pinned);
-  const bareDefaults = await start(profiled('bare-defaults', [RUN_TS, BARE_SERVER]), { BARE_FASTIFY: 'defaults' }, pinned);
+  const bare = await start(profiled('bare', [RUN_TS, BARE_SERVER]), { BARE_FASTIFY: 'server' }, pinned, TRACE_GC);
+  const bareDefaults = await start(profiled('bare-defaults', [RUN_TS, BARE_SERVER]), { BARE_FASTIFY: 'defaults' }, pinned, TRACE_GC);
   return { decide, scoringOff, decideOnly: decideOnly.server, baseline, bare, bareDefaults, dirs };
 }
 
@@ -233,7 +240,7 @@ async function startDecideOnly(
   } finally {
     await stop(tripper.child);
   }
-  const server = await start(serve.args, { ...serve.env, TOLLGATE_ROLES: 'decide' }, pinned);
+  const server = await start(serve.args, { ...serve.env, TOLLGATE_ROLES: 'decide' }, pinned, TRACE_GC);
   return { server, dataDir: serve.env.TOLLGATE_DATA_DIR! };
 }
 
@@ -396,6 +403,26 @@ const THREAD_GROUPS: { group: ThreadGroup; name: string }[] = [
   { group: 'engine', name: "the embedded engine's threads" },
 ];
 
+/** The servers' collections during their runs (`--trace-gc`), medians of the runs. */
+function gcRows(targets: Target[]): string[] {
+  const per = (t: Target, pick: (gc: GcTotals) => number, scale: number, digits: number) => {
+    const runs = t.runs.filter((r) => r.gc !== undefined && r.requests > 0);
+    return runs.length === 0 ? '-' : median(runs.map((r) => (pick(r.gc!) * scale) / r.requests)).toFixed(digits);
+  };
+  const row = (name: string, pick: (gc: GcTotals) => number, scale: number, digits: number) =>
+    `| ${name} | ${targets.map((t) => per(t, pick, scale, digits)).join(' | ')} |`;
+  return [
+    row('scavenges (young heap) per 10,000 requests (`--trace-gc`)', (gc) => gc.scavenges, 10_000, 1),
+    row('mark-compacts (whole heap) per 100,000 requests', (gc) => gc.markCompacts, 100_000, 2),
+    row(
+      'collections holding the event loop, us per request (scavenges, mark-compacts with their marking steps)',
+      (gc) => gc.scavengeMs + gc.markCompactMs,
+      1_000,
+      2,
+    ),
+  ];
+}
+
 /**
  * Server CPU per request by thread (medians of the runs), and what each server's threads spend
  * with no requests at all: the background a server carries, spread over the requests of its runs.
@@ -423,6 +450,7 @@ function threadsTable(measured: Measured): string {
     `| server CPU per request by thread, us (median of ${RUNS}) | ${columns.map((c) => c.title).join(' | ')} |`,
     `| --- | ${columns.map(() => '---').join(' | ')} |`,
     ...THREAD_GROUPS.map(({ group, name }) => `| ${name} | ${columns.map((c) => perRequest(c.target, group)).join(' | ')} |`),
+    ...gcRows(columns.map((c) => c.target)),
     ...idleRows,
   ].join('\n');
 }
