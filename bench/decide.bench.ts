@@ -65,6 +65,12 @@ const RULES_DIR = fileURLToPath(new URL('../alert-rules/', import.meta.url));
  */
 const TRACE_GC = { traceGc: true };
 
+/**
+ * BENCH_NODE_FLAGS: node's flags for this tree's decide servers only (say `--max-semi-space-size=64`),
+ * to try one against BENCH_BASELINE, which runs without them, in the same rounds.
+ */
+const NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter((flag) => flag !== '');
+
 /** This tree's root, whose `apps/cli/bin/tollgate.js` serves the decide servers. */
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 
@@ -205,7 +211,7 @@ async function startServers(pinned: boolean): Promise<Servers> {
   const offRules = rulesDir(false);
   const dirs = [dataDir, offDataDir, onRules, offRules];
   const serve = (tree: string, data: string, rules: string) => ({
-    args: [join(tree, 'apps/cli/bin/tollgate.js'), 'serve'],
+    args: [...(tree === ROOT ? NODE_FLAGS : []), join(tree, 'apps/cli/bin/tollgate.js'), 'serve'],
     env: { TOLLGATE_DATA_DIR: data, TOLLGATE_ADMIN_KEY: ADMIN_KEY, TOLLGATE_RULES_DIR: rules },
   });
   const here = serve(ROOT, dataDir, onRules);
@@ -542,7 +548,7 @@ async function main(): Promise<void> {
   writeResultsSection(
     'decide',
     [
-      `Command: \`${BASELINE_TREE ? 'BENCH_BASELINE=DIR ' : ''}${PROFILE_DIR ? 'BENCH_CPU_PROFILE=bench/.profiles ' : ''}npm run bench:decide\` (autocannon, ${CONNECTIONS} connections, ${DURATION_S} s per run, ${RUNS} rounds of alternating runs, each round starting with the next server; the ${BASELINE_TREE === undefined ? 'five' : 'six'} servers (a decide-only node among them) in child processes on loopback${PROFILE_DIR === undefined ? '' : ' (all but the scoring-off server under `node --cpu-prof`)'}, the load generator in the parent; ${pinned ? 'servers pinned to one core, the load generator to the other' : 'not pinned to cores (no taskset)'}; ${fmtCount(ALLOW_BODY_COUNT)} IPs, each in a /24 of its own, with a browser's user agent, time zone and platform, sent round and round, a phone, device and session never sent before in each request, for an app without the app-wide ceiling; then ${IDLE_S} s without requests; \`BENCH_SECONDS\`, \`BENCH_RUNS\`, \`BENCH_IDLE_SECONDS\` change the lengths).`,
+      `Command: \`${BASELINE_TREE ? 'BENCH_BASELINE=DIR ' : ''}${PROFILE_DIR ? 'BENCH_CPU_PROFILE=bench/.profiles ' : ''}npm run bench:decide\` (autocannon, ${CONNECTIONS} connections, ${DURATION_S} s per run, ${RUNS} rounds of alternating runs, each round starting with the next server; the ${BASELINE_TREE === undefined ? 'five' : 'six'} servers (a decide-only node among them) in child processes on loopback${PROFILE_DIR === undefined ? '' : ' (all but the scoring-off server under `node --cpu-prof`)'}, the load generator in the parent; ${NODE_FLAGS.length > 0 ? `this tree's decide servers with \`${NODE_FLAGS.join(' ')}\`; ` : ''}${pinned ? 'servers pinned to one core, the load generator to the other' : 'not pinned to cores (no taskset)'}; ${fmtCount(ALLOW_BODY_COUNT)} IPs, each in a /24 of its own, with a browser's user agent, time zone and platform, sent round and round, a phone, device and session never sent before in each request, for an app without the app-wide ceiling; then ${IDLE_S} s without requests; \`BENCH_SECONDS\`, \`BENCH_RUNS\`, \`BENCH_IDLE_SECONDS\` change the lengths).`,
       `Measured ${new Date().toISOString().slice(0, 10)} on ${process.platform} ${process.arch}, Node ${process.version}, ${cpus().length} cores shared by the load generator and the server; other work took ${otherWorkText} of the machine's CPU during the runs; load average (1, 5, 15 min) ${loadBefore} before the servers started, ${loadAfter} after the runs.`,
       '',
       table,
