@@ -49,7 +49,8 @@ interface HostingTally {
    * VPN who ask for codes into the same quiet prefix a minute apart are both still typing.
    */
   matured: number;
-  maturedNetworks: Set<number>;
+  /** The networks those came from (matured minutes are read first, so this is `networks` then). */
+  maturedNetworks: number;
 }
 
 /** The most surprising window of one scope: its tail probability and what it was computed on. */
@@ -106,16 +107,11 @@ function hostingTallies(ctx: DetectionContext, windowsMs: readonly number[]): Ma
         if (!series) continue;
         for (const [windowMs, bySeries] of tallies) {
           if (m < nowMs - windowMs) continue;
-          const tally = bySeries.get(series) ?? {
-            sessions: 0,
-            networks: new Set<number>(),
-            matured: 0,
-            maturedNetworks: new Set<number>(),
-          };
+          const tally = bySeries.get(series) ?? { sessions: 0, networks: new Set<number>(), matured: 0, maturedNetworks: 0 };
           tally.sessions += sessions;
           tally.networks.add(cell.asn);
           if (!young) tally.matured += sessions;
-          if (!young) tally.maturedNetworks.add(cell.asn);
+          if (!young) tally.maturedNetworks = tally.networks.size;
           bySeries.set(series, tally);
         }
       }
@@ -157,7 +153,7 @@ function mostSurprising(
       windowMs,
       hosting: { networks: tally.networks.size, share: hostingShare },
     });
-    if (tally.matured < HOSTING_MIN_SESSIONS || tally.maturedNetworks.size < HOSTING_MIN_NETWORKS) continue;
+    if (tally.matured < HOSTING_MIN_SESSIONS || tally.maturedNetworks < HOSTING_MIN_NETWORKS) continue;
     const minutes = minutesOf(windowMs) - graceMinutes;
     const maturedSums = ctx.window(nowMs - windowMs, nowMs - config.unverifiedGraceMs).get(series);
     const usual = { sessionsPerMinute: baseline.sessionsPerMinute * planned, conversion: baseline.conversion, hostingShare };
@@ -171,7 +167,7 @@ function mostSurprising(
       observed: tally.matured,
       expected: matured.expected,
       windowMs,
-      hosting: { networks: tally.maturedNetworks.size, share: hostingShare },
+      hosting: { networks: tally.maturedNetworks, share: hostingShare },
       matured,
     });
   }
