@@ -2,8 +2,9 @@
  * What a scope's matured minutes alone leave unverified from hosting networks. A bot farm's first
  * two sessions into a small country are certain once both are past their grace and still not
  * verified, but tested against the whole window's expectation they are not: the young minutes
- * count every session whole, since their people may still be typing, and that expectation is
- * a hundred times what the matured minutes leave unverified where nine in ten people verify. So
+ * count every session whole, since their people may still be typing: over three minutes, two of
+ * them young, that is twenty times what the one matured minute leaves unverified where nine in ten
+ * people verify, and four hundred times the chance of two. So
  * the same sessions are tested a second time, those past their grace alone against the matured
  * minutes alone: sessions a minute, times the minutes past the grace, times the share that does
  * not verify, times the usual hosting share.
