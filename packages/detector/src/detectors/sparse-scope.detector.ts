@@ -12,6 +12,11 @@ import { severityForCost, type Finding } from '../finding.ts';
 import { plannedVolumeMultiplier } from '../planned-event.ts';
 import { sessionBaseline, type SessionBaseline } from '../seasonal-baseline.ts';
 import { logPoissonTail } from '../statistics/count-tails.ts';
+import {
+  describeMaturedExpectation,
+  maturedHostingExpectation,
+  type MaturedHostingExpectation,
+} from '../statistics/matured-hosting-expectation.ts';
 import { levelKey, MS_PER_MINUTE, type ScopeSeries } from '../traffic-book.ts';
 import { expectedUnverified, minutesOf, observedUnverified, unverified } from '../unverified-sessions.ts';
 
@@ -44,6 +49,8 @@ interface HostingTally {
    * VPN who ask for codes into the same quiet prefix a minute apart are both still typing.
    */
   matured: number;
+  /** The networks those came from (matured minutes are read first, so this is `networks` then). */
+  maturedNetworks: number;
 }
 
 /** The most surprising window of one scope: its tail probability and what it was computed on. */
@@ -54,6 +61,8 @@ interface Tail {
   windowMs: number;
   /** Set when the tail is that of the sessions from hosting networks alone. */
   hosting?: { networks: number; share: number };
+  /** Set when it is that of those past their grace, against the matured minutes alone. */
+  matured?: MaturedHostingExpectation;
 }
 
 /**
@@ -98,10 +107,11 @@ function hostingTallies(ctx: DetectionContext, windowsMs: readonly number[]): Ma
         if (!series) continue;
         for (const [windowMs, bySeries] of tallies) {
           if (m < nowMs - windowMs) continue;
-          const tally = bySeries.get(series) ?? { sessions: 0, networks: new Set<number>(), matured: 0 };
+          const tally = bySeries.get(series) ?? { sessions: 0, networks: new Set<number>(), matured: 0, maturedNetworks: 0 };
           tally.sessions += sessions;
           tally.networks.add(cell.asn);
           if (!young) tally.matured += sessions;
+          if (!young) tally.maturedNetworks = tally.networks.size;
           bySeries.set(series, tally);
         }
       }
@@ -143,6 +153,23 @@ function mostSurprising(
       windowMs,
       hosting: { networks: tally.networks.size, share: hostingShare },
     });
+    if (tally.matured < HOSTING_MIN_SESSIONS || tally.maturedNetworks < HOSTING_MIN_NETWORKS) continue;
+    const minutes = minutesOf(windowMs) - graceMinutes;
+    const maturedSums = ctx.window(nowMs - windowMs, nowMs - config.unverifiedGraceMs).get(series);
+    const usual = { sessionsPerMinute: baseline.sessionsPerMinute * planned, conversion: baseline.conversion, hostingShare };
+    const matured = maturedHostingExpectation(usual, {
+      minutes,
+      sessions: maturedSums ? reachableSessions(maturedSums) : 0,
+      hostingUnverified: tally.matured,
+    });
+    consider({
+      logP: logPoissonTail(tally.matured, matured.expected * slack(matured.expected, config.sparseSlack)),
+      observed: tally.matured,
+      expected: matured.expected,
+      windowMs,
+      hosting: { networks: tally.maturedNetworks, share: hostingShare },
+      matured,
+    });
   }
   return best;
 }
@@ -156,8 +183,11 @@ function sparseFinding(ctx: DetectionContext, series: ScopeSeries, baseline: Ses
   const sendsPerSession = sums && sums.sessions > 0 ? sums.sends / sums.sessions : 1;
   const costPerHourUsd = (excessSessions / minutes) * 60 * sendsPerSession * (sums ? costPerSendUsd(sums) : 0);
   const parent = baseline.parent === 'country' ? `its country's hour-of-week profile` : 'the whole traffic';
-  const what = best.hosting ? `unverified sessions from ${best.hosting.networks} hosting networks` : 'unverified sessions';
+  const what = best.hosting
+    ? `${best.matured ? 'past their grace and ' : ''}unverified sessions from ${best.hosting.networks} hosting networks`
+    : 'unverified sessions';
   const share = best.hosting ? `, ${(best.hosting.share * 100).toFixed(1)}% of them usually from hosting networks` : '';
+  const matured = best.matured ? `; ${describeMaturedExpectation(best.matured)}` : '';
   const planned = plannedVolumeMultiplier(ctx.planned, series.scope, nowMs - MS_PER_MINUTE);
   return {
     kind: 'volume_spike',
@@ -173,14 +203,18 @@ function sparseFinding(ctx: DetectionContext, series: ScopeSeries, baseline: Ses
     windowStartMs: nowMs - best.windowMs,
     windowEndMs: nowMs,
     summary:
-      `${describeScope(series.scope)}: ${best.observed} ${what} in ${minutes} min where ${best.expected.toFixed(best.hosting ? 4 : 2)} were expected ` +
+      `${describeScope(series.scope)}: ${best.observed} ${what} in ${minutes} min where ${best.matured ? best.expected.toPrecision(2) : best.expected.toFixed(best.hosting ? 4 : 2)} were expected ` +
       `(${(baseline.sessionsPerMinute * 60).toFixed(2)} sessions an hour at this hour of the week, ${(baseline.conversion * 100).toFixed(0)}% verifying${share}; ` +
-      `${baseline.ownSamples} own same-hour samples shrunk toward ${parent}); chance under that expectation 1 in ${formatOdds(best.logP)}`,
+      `${baseline.ownSamples} own same-hour samples shrunk toward ${parent}${matured}); chance under that expectation 1 in ${formatOdds(best.logP)}`,
     contributors: [],
     facts: {
       level: series.level,
       test: 'poisson_tail',
-      signal: best.hosting ? 'unverified_sessions_from_hosting' : 'unverified_sessions',
+      signal: best.matured
+        ? 'matured_unverified_sessions_from_hosting'
+        : best.hosting
+          ? 'unverified_sessions_from_hosting'
+          : 'unverified_sessions',
       log10PValue: Number((best.logP / Math.LN10).toFixed(2)),
       expectedSessionsPerHour: Number((baseline.sessionsPerMinute * 60).toFixed(4)),
       ownSessionsPerHour: Number(baseline.ownSessionsPerHour.toFixed(4)),
@@ -190,6 +224,9 @@ function sparseFinding(ctx: DetectionContext, series: ScopeSeries, baseline: Ses
       expectedConversion: Number(baseline.conversion.toFixed(3)),
       baseline: baseline.method,
       ...(best.hosting ? { hostingNetworks: best.hosting.networks, usualHostingShare: Number(best.hosting.share.toFixed(4)) } : {}),
+      ...(best.matured
+        ? { maturedMinutes: best.matured.minutes, maturedSessionsExpected: Number(best.matured.sessions.toPrecision(3)) }
+        : {}),
       ...(planned > 1 ? { plannedMultiplier: planned } : {}),
     },
   };
