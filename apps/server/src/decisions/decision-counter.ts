@@ -18,61 +18,47 @@ const ASN_MIX = 0x9e3779b1;
  * Rows are found by one number per minute and scope, a hash of its fields, and confirmed field by
  * field: joining the scope into a string key meant formatting the minute and the ASN and hashing a
  * new string on every decision, and a tree of maps, one level per field, cost seven probes.
- * A row stays for its whole minute and a flush takes its counts and sets them back to zero: a busy
- * node counts thousands of scopes a minute, and rows made anew after every flush lived just long
- * enough to be copied out of the young heap and then collected from the old one.
  */
 export function createDecisionCounter(deps: { store: Store; clock: () => number }) {
+  let counts = new Map<string, DecisionCountRow>();
   /** Rows by the hash of their minute and scope; the rare rows that share a hash share a bucket. */
-  const byHash = new Map<number, DecisionCountRow[]>();
+  let byHash = new Map<number, DecisionCountRow[]>();
 
-  function rowOf(minute: number, scope: DecisionScope): DecisionCountRow {
-    const hash = scopeHash(minute, scope);
+  function adopt(key: string, row: DecisionCountRow): void {
+    counts.set(key, row);
+    const hash = scopeHash(row.minute, row);
     const bucket = byHash.get(hash);
-    if (bucket !== undefined) for (const row of bucket) if (row.minute === minute && sameScope(row, scope)) return row;
-    const row: DecisionCountRow = {
-      minute,
-      app: scope.app,
-      flow: scope.flow,
-      country: scope.country,
-      prefix: scope.prefix,
-      asn: scope.asn,
-      provider: scope.provider,
-      allowed: 0,
-      challenged: 0,
-      blocked: 0,
-      shadow_blocked: 0,
-    };
     if (bucket === undefined) byHash.set(hash, [row]);
     else bucket.push(row);
-    return row;
   }
 
-  /**
-   * The counted rows' counts, each row set back to zero; rows of minutes already over are let go
-   * (a decision stamped with one later makes its row again).
-   */
-  function takeCounts(): DecisionCountRow[] {
-    const currentMinute = Math.floor(deps.clock() / MINUTE_MS) * MINUTE_MS;
-    const taken: DecisionCountRow[] = [];
-    for (const [hash, bucket] of byHash) {
-      let kept = 0;
-      for (const row of bucket) {
-        if (row.allowed + row.challenged + row.blocked + row.shadow_blocked > 0) {
-          taken.push({ ...row });
-          row.allowed = row.challenged = row.blocked = row.shadow_blocked = 0;
-        }
-        if (row.minute >= currentMinute) bucket[kept++] = row;
-      }
-      if (kept === 0) byHash.delete(hash);
-      else bucket.length = kept;
-    }
-    return taken;
+  function rowOf(minute: number, scope: DecisionScope): DecisionCountRow | undefined {
+    const bucket = byHash.get(scopeHash(minute, scope));
+    if (bucket === undefined) return undefined;
+    for (const row of bucket) if (row.minute === minute && sameScope(row, scope)) return row;
+    return undefined;
   }
 
   return {
     count(scope: DecisionScope, decision: CountedDecision, shadowBlocked: boolean): void {
-      const row = rowOf(Math.floor(deps.clock() / MINUTE_MS) * MINUTE_MS, scope);
+      const minute = Math.floor(deps.clock() / MINUTE_MS) * MINUTE_MS;
+      let row = rowOf(minute, scope);
+      if (row === undefined) {
+        row = {
+          minute,
+          app: scope.app,
+          flow: scope.flow,
+          country: scope.country,
+          prefix: scope.prefix,
+          asn: scope.asn,
+          provider: scope.provider,
+          allowed: 0,
+          challenged: 0,
+          blocked: 0,
+          shadow_blocked: 0,
+        };
+        adopt(`${minute}|${scope.app}|${scope.flow}|${scope.country}|${scope.prefix}|${scope.asn}|${scope.provider}`, row);
+      }
       if (decision === 'allow') row.allowed++;
       else if (decision === 'challenge') row.challenged++;
       else row.blocked++;
@@ -80,18 +66,22 @@ export function createDecisionCounter(deps: { store: Store; clock: () => number 
     },
 
     async flush(): Promise<number> {
-      const batch = takeCounts();
-      if (batch.length === 0) return 0;
+      if (counts.size === 0) return 0;
+      const batch = counts;
+      counts = new Map();
+      byHash = new Map();
       try {
-        await insertDecisionCounts(deps.store, batch);
-        return batch.length;
+        await insertDecisionCounts(deps.store, [...batch.values()]);
+        return batch.size;
       } catch (error) {
-        for (const taken of batch) {
-          const row = rowOf(taken.minute, taken);
-          row.allowed += taken.allowed;
-          row.challenged += taken.challenged;
-          row.blocked += taken.blocked;
-          row.shadow_blocked += taken.shadow_blocked;
+        for (const [key, row] of batch) {
+          const newer = counts.get(key);
+          if (newer) {
+            newer.allowed += row.allowed;
+            newer.challenged += row.challenged;
+            newer.blocked += row.blocked;
+            newer.shadow_blocked += row.shadow_blocked;
+          } else adopt(key, row);
         }
         throw error;
       }
