@@ -110,8 +110,10 @@ function hostingTallies(ctx: DetectionContext, windowsMs: readonly number[]): Ma
           const tally = bySeries.get(series) ?? { sessions: 0, networks: new Set<number>(), matured: 0, maturedNetworks: 0 };
           tally.sessions += sessions;
           tally.networks.add(cell.asn);
-          if (!young) tally.matured += sessions;
-          if (!young) tally.maturedNetworks = tally.networks.size;
+          if (!young) {
+            tally.matured += sessions;
+            tally.maturedNetworks = tally.networks.size;
+          }
           bySeries.set(series, tally);
         }
       }
