@@ -191,13 +191,18 @@ function profileSection(name: string, units: number, windows: SampleWindow[]): s
   return profileTables(profile, { units, unitName: 'request', windows });
 }
 
-/** The six servers of a run (five without BENCH_BASELINE) and the directories they use. */
+/** The seven servers of a run (five without BENCH_BASELINE) and the directories they use. */
 interface Servers {
   decide: Server;
   scoringOff: Server;
   /** This tree with `TOLLGATE_ROLES=decide`, risk scoring on: the node the README recommends for decisions. */
   decideOnly: Server;
   baseline: Server | undefined;
+  /**
+   * A second server of the baseline tree on its own store (A/A): two identical servers in the same
+   * rounds show how far this run's medians move by chance, the least difference it can tell.
+   */
+  baselineTwin: Server | undefined;
   bare: Server;
   bareDefaults: Server;
   /** Data and rules directories, removed at the end. */
@@ -221,15 +226,19 @@ async function startServers(pinned: boolean): Promise<Servers> {
   const decideOnly = await startDecideOnly(serve(ROOT, mkdtempSync(join(tmpdir(), 'tollgate-bench-decide-only-')), onRules), pinned);
   dirs.push(decideOnly.dataDir);
   let baseline: Server | undefined;
+  let baselineTwin: Server | undefined;
   if (BASELINE_TREE !== undefined) {
     const baselineDataDir = mkdtempSync(join(tmpdir(), 'tollgate-bench-decide-baseline-'));
-    dirs.push(baselineDataDir);
+    const twinDataDir = mkdtempSync(join(tmpdir(), 'tollgate-bench-decide-baseline-twin-'));
+    dirs.push(baselineDataDir, twinDataDir);
     const before = serve(BASELINE_TREE, baselineDataDir, onRules);
     baseline = await start(profiled('baseline', before.args), before.env, pinned, TRACE_GC);
+    const twin = serve(BASELINE_TREE, twinDataDir, onRules);
+    baselineTwin = await start(twin.args, twin.env, pinned, TRACE_GC);
   }
   const bare = await start(profiled('bare', [RUN_TS, BARE_SERVER]), { BARE_FASTIFY: 'server' }, pinned, TRACE_GC);
   const bareDefaults = await start(profiled('bare-defaults', [RUN_TS, BARE_SERVER]), { BARE_FASTIFY: 'defaults' }, pinned, TRACE_GC);
-  return { decide, scoringOff, decideOnly: decideOnly.server, baseline, bare, bareDefaults, dirs };
+  return { decide, scoringOff, decideOnly: decideOnly.server, baseline, baselineTwin, bare, bareDefaults, dirs };
 }
 
 /**
@@ -251,7 +260,15 @@ async function startDecideOnly(
 }
 
 async function stopServers(servers: Servers): Promise<void> {
-  for (const server of [servers.decide, servers.scoringOff, servers.decideOnly, servers.bare, servers.bareDefaults, servers.baseline]) {
+  for (const server of [
+    servers.decide,
+    servers.scoringOff,
+    servers.decideOnly,
+    servers.bare,
+    servers.bareDefaults,
+    servers.baseline,
+    servers.baselineTwin,
+  ]) {
     if (server !== undefined) await stop(server.child);
   }
   for (const dir of servers.dirs) rmSync(dir, { recursive: true, force: true });
@@ -266,7 +283,15 @@ interface Target {
 }
 
 interface Measured {
-  targets: { decide: Target; scoringOff: Target; decideOnly: Target; bare: Target; bareDefaults: Target; baseline: Target | undefined };
+  targets: {
+    decide: Target;
+    scoringOff: Target;
+    decideOnly: Target;
+    bare: Target;
+    bareDefaults: Target;
+    baseline: Target | undefined;
+    baselineTwin: Target | undefined;
+  };
   warmUpRequests: number;
   otherWorkShare: number | undefined;
   /** Each server's threads with no requests for IDLE_S, by target name (empty when IDLE_S is 0). */
@@ -288,6 +313,8 @@ async function measure(servers: Servers, bodies: () => string): Promise<Measured
     bare: target('bare', servers.bare, true),
     bareDefaults: target('bare defaults', servers.bareDefaults, true),
     baseline: servers.baseline === undefined ? undefined : target('decide at the baseline tree', servers.baseline, true),
+    baselineTwin:
+      servers.baselineTwin === undefined ? undefined : target('decide at the baseline tree, second server', servers.baselineTwin, false),
   };
   const all = [
     targets.bare,
@@ -296,9 +323,10 @@ async function measure(servers: Servers, bodies: () => string): Promise<Measured
     targets.scoringOff,
     targets.decideOnly,
     ...(targets.baseline ? [targets.baseline] : []),
+    ...(targets.baselineTwin ? [targets.baselineTwin] : []),
   ];
   console.error(`tripping ${BREAKERS} breakers...`);
-  const deciding = [servers.decide, servers.scoringOff, ...(servers.baseline ? [servers.baseline] : [])];
+  const deciding = [servers.decide, servers.scoringOff, ...[servers.baseline, servers.baselineTwin].filter((s) => s !== undefined)];
   await Promise.all(deciding.map((server) => tripBreakers(server.url)));
   // Warm-up: JIT and the number-block cache.
   let warmUpRequests = 0;
@@ -506,7 +534,24 @@ function baselineLineOf(targets: Measured['targets']): string {
   const each = (t: Target, pick: (r: LoadResult) => string) => t.runs.map(pick).join(', ');
   return (
     `Same rounds, the decide server of BENCH_BASELINE (${BASELINE_TREE}), risk scoring on: ${fmt(before.rps)} requests/s (each run ${each(baseline, (r) => fmt(r.rps))}; this tree ${fmt(after.rps)}), ` +
-    `p99 ${before.p99} ms (this tree ${after.p99}), server CPU per request ${us(before.cpuUs)} us (each run ${each(baseline, (r) => us(r.serverCpuUs))}; this tree ${us(after.cpuUs)}, each run ${each(targets.decide, (r) => us(r.serverCpuUs))}).`
+    `p99 ${before.p99} ms (this tree ${after.p99}), server CPU per request ${us(before.cpuUs)} us (each run ${each(baseline, (r) => us(r.serverCpuUs))}; this tree ${us(after.cpuUs)}, each run ${each(targets.decide, (r) => us(r.serverCpuUs))}).` +
+    aaSentence(targets.decide, baseline, targets.baselineTwin)
+  );
+}
+
+/**
+ * This tree against the baseline, beside the baseline against its own twin: a difference no larger
+ * than the twins' is within this run's spread, whatever its sign.
+ */
+function aaSentence(tree: Target, baseline: Target, twin: Target | undefined): string {
+  if (twin === undefined) return '';
+  const cpu = (t: Target) => mediansOf(t.runs).cpuUs;
+  const change = (a: number | undefined, b: number | undefined) =>
+    a === undefined || b === undefined ? '?' : `${a >= b ? '+' : ''}${Math.round((a / b - 1) * 100)} %`;
+  const worse = tree.runs.filter((r, i) => (r.serverCpuUs ?? 0) > (baseline.runs[i]?.serverCpuUs ?? Infinity)).length;
+  return (
+    ` A second server of the baseline tree in the same rounds (A/A): ${us(cpu(twin))} us (each run ${twin.runs.map((r) => us(r.serverCpuUs)).join(', ')}), ` +
+    `${change(cpu(twin), cpu(baseline))} against the first; this tree ${change(cpu(tree), cpu(baseline))} against the baseline, more CPU in ${worse} of ${tree.runs.length} rounds.`
   );
 }
 
@@ -548,7 +593,7 @@ async function main(): Promise<void> {
   writeResultsSection(
     'decide',
     [
-      `Command: \`${BASELINE_TREE ? 'BENCH_BASELINE=DIR ' : ''}${PROFILE_DIR ? 'BENCH_CPU_PROFILE=bench/.profiles ' : ''}npm run bench:decide\` (autocannon, ${CONNECTIONS} connections, ${DURATION_S} s per run, ${RUNS} rounds of alternating runs, each round starting with the next server; the ${BASELINE_TREE === undefined ? 'five' : 'six'} servers (a decide-only node among them) in child processes on loopback${PROFILE_DIR === undefined ? '' : ' (all but the scoring-off server under `node --cpu-prof`)'}, the load generator in the parent; ${NODE_FLAGS.length > 0 ? `this tree's decide servers with \`${NODE_FLAGS.join(' ')}\`; ` : ''}${pinned ? 'servers pinned to one core, the load generator to the other' : 'not pinned to cores (no taskset)'}; ${fmtCount(ALLOW_BODY_COUNT)} IPs, each in a /24 of its own, with a browser's user agent, time zone and platform, sent round and round, a phone, device and session never sent before in each request, for an app without the app-wide ceiling; then ${IDLE_S} s without requests; \`BENCH_SECONDS\`, \`BENCH_RUNS\`, \`BENCH_IDLE_SECONDS\` change the lengths).`,
+      `Command: \`${BASELINE_TREE ? 'BENCH_BASELINE=DIR ' : ''}${PROFILE_DIR ? 'BENCH_CPU_PROFILE=bench/.profiles ' : ''}npm run bench:decide\` (autocannon, ${CONNECTIONS} connections, ${DURATION_S} s per run, ${RUNS} rounds of alternating runs, each round starting with the next server; the ${BASELINE_TREE === undefined ? 'five' : 'seven'} servers (a decide-only node among them${BASELINE_TREE === undefined ? '' : ', two of the baseline tree'}) in child processes on loopback${PROFILE_DIR === undefined ? '' : ' (all but the scoring-off server under `node --cpu-prof`)'}, the load generator in the parent; ${NODE_FLAGS.length > 0 ? `this tree's decide servers with \`${NODE_FLAGS.join(' ')}\`; ` : ''}${pinned ? 'servers pinned to one core, the load generator to the other' : 'not pinned to cores (no taskset)'}; ${fmtCount(ALLOW_BODY_COUNT)} IPs, each in a /24 of its own, with a browser's user agent, time zone and platform, sent round and round, a phone, device and session never sent before in each request, for an app without the app-wide ceiling; then ${IDLE_S} s without requests; \`BENCH_SECONDS\`, \`BENCH_RUNS\`, \`BENCH_IDLE_SECONDS\` change the lengths).`,
       `Measured ${new Date().toISOString().slice(0, 10)} on ${process.platform} ${process.arch}, Node ${process.version}, ${cpus().length} cores shared by the load generator and the server; other work took ${otherWorkText} of the machine's CPU during the runs; load average (1, 5, 15 min) ${loadBefore} before the servers started, ${loadAfter} after the runs.`,
       '',
       table,
