@@ -48,11 +48,14 @@ export function addCounters(target: Counters, source: Counters, sign: 1 | -1 = 1
   return target;
 }
 
+/** The counters a conversion is worked out from. */
+export type SessionCounts = Pick<Counters, 'sessions' | 'verifiedSessions' | 'failedSends' | 'receiptsFailed'>;
+
 /**
  * Sessions whose code could have been read: sends the provider refused and messages reported
  * undelivered cannot convert, so a provider outage does not look like a conversion collapse.
  */
-export function reachableSessions(c: Counters): number {
+export function reachableSessions(c: SessionCounts): number {
   return Math.max(c.verifiedSessions, c.sessions - c.failedSends - c.receiptsFailed);
 }
 

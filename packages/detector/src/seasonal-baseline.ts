@@ -12,6 +12,7 @@ import { hourP90Ms, type LatencyBook, type LatencySeries } from './latency-book.
 import { ewma } from './statistics/ewma.ts';
 import { shrunkRate, shrunkShare } from './statistics/shrinkage.ts';
 import { robustCentre } from './statistics/robust-spread.ts';
+import { spanSessions } from './span-sessions.ts';
 import { hourStart, MS_PER_DAY, MS_PER_HOUR, type ScopeSeries, type TrafficBook } from './traffic-book.ts';
 
 /** Same-kind days looked at: four weeks of weekdays or weekends. */
@@ -324,7 +325,7 @@ function computeSessionBaseline(book: TrafficBook, series: ScopeSeries, atMs: nu
         ? [anyDay, 'hour_of_day']
         : [recent, 'recent_level'];
   const ownTotal = samples.reduce((sum, c) => sum + c.sessions, 0);
-  const week = book.spanSum(series, hour - SHARE_LOOKBACK_MS, Math.min(hour, book.committedUntilMs));
+  const week = spanSessions(book, series, hour - SHARE_LOOKBACK_MS, Math.min(hour, book.committedUntilMs));
   const parent = parentSeries(book, series);
   const parentBaseline = parent && parent !== series ? sessionBaseline(book, parent, atMs, nowMs) : undefined;
   if (!parent || !parentBaseline) {

@@ -51,6 +51,10 @@ export interface TrafficBook {
   readonly committedUntilMs: number;
   /** Bumped whenever minutes are replaced or dropped: sums kept from an earlier step hold only while it stands. */
   readonly version: number;
+  /** Bumped whenever committed hours are replaced (`setHours`); committing minutes only adds to hours not yet whole. */
+  readonly hoursVersion: number;
+  /** Hours before this were dropped by `prune` (which leaves `hoursVersion` alone). */
+  readonly keptHoursFromMs: number;
   /** The fine cells of a minute still in memory. */
   cellsOf(minuteMs: number): readonly MinuteCell[];
   /** The scopes with an entry in a minute still in memory, each once, in the order the minute's cells first fed them. */
@@ -166,6 +170,8 @@ export function createTrafficBook(options: TrafficBookOptions): TrafficBook {
   let historyStartMs = Number.POSITIVE_INFINITY;
   let committedUntilMs = Number.NEGATIVE_INFINITY;
   let version = 0;
+  let hoursVersion = 0;
+  let keptHoursFromMs = Number.NEGATIVE_INFINITY;
 
   const book: TrafficBook = {
     levels: index.levels,
@@ -177,6 +183,12 @@ export function createTrafficBook(options: TrafficBookOptions): TrafficBook {
     },
     get version() {
       return version;
+    },
+    get hoursVersion() {
+      return hoursVersion;
+    },
+    get keptHoursFromMs() {
+      return keptHoursFromMs;
     },
     cellsOf: (minuteMs) => cells.get(minuteMs) ?? [],
     entriesOf: (minuteMs) => entries.get(minuteMs) ?? noEntries,
@@ -213,6 +225,7 @@ export function createTrafficBook(options: TrafficBookOptions): TrafficBook {
       if (untilMs > committedUntilMs) committedUntilMs = untilMs;
     },
     setHours(level, rows) {
+      hoursVersion += 1;
       for (const row of rows) {
         const series = index.seriesFor(level, row.cell);
         series.hours.set(row.hourMs, { ...row.counters });
@@ -232,6 +245,7 @@ export function createTrafficBook(options: TrafficBookOptions): TrafficBook {
         }
       }
       const oldestHour = nowMs - options.historyMs;
+      if (oldestHour > keptHoursFromMs) keptHoursFromMs = oldestHour;
       index.forgetCells();
       pruneSeries(index.levels, oldestMinute, oldestHour);
       if (historyStartMs < oldestHour) historyStartMs = hourStart(oldestHour);
