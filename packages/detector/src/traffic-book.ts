@@ -139,12 +139,31 @@ function touch(series: ScopeSeries, ms: number, counters: Counters): void {
   if (ms > series.lastActiveMs) series.lastActiveMs = ms;
 }
 
+/**
+ * Deletes the keys before `untilMs` of a map keyed by minute or hour (`stepMs`) that holds none
+ * before `goneBeforeMs`: by key when that is fewer than the map holds (a scope keeps five weeks of
+ * hours and an hourly prune drops one of them), else by walking the map.
+ */
+function dropBefore(map: Map<number, unknown>, goneBeforeMs: number, untilMs: number, stepMs: number): void {
+  if ((untilMs - goneBeforeMs) / stepMs < map.size) {
+    for (let key = Math.ceil(goneBeforeMs / stepMs) * stepMs; key < untilMs; key += stepMs) map.delete(key);
+  } else for (const key of map.keys()) if (key < untilMs) map.delete(key);
+}
+
+/** Pruning's reach: what went before, what goes now. */
+interface PruneBounds {
+  minutesGoneBeforeMs: number;
+  oldestMinuteMs: number;
+  hoursGoneBeforeMs: number;
+  oldestHourMs: number;
+}
+
 /** Drops series minutes before `oldestMinuteMs`, hours before `oldestHourMs`, and series left empty. */
-function pruneSeries(levels: Map<ScopeLevel, Map<string, ScopeSeries>>, oldestMinuteMs: number, oldestHourMs: number): void {
+function pruneSeries(levels: Map<ScopeLevel, Map<string, ScopeSeries>>, bounds: PruneBounds): void {
   for (const byKey of levels.values()) {
     for (const [key, series] of byKey) {
-      for (const minuteMs of series.minutes.keys()) if (minuteMs < oldestMinuteMs) series.minutes.delete(minuteMs);
-      for (const hourMs of series.hours.keys()) if (hourMs < oldestHourMs) series.hours.delete(hourMs);
+      dropBefore(series.minutes, bounds.minutesGoneBeforeMs, bounds.oldestMinuteMs, MS_PER_MINUTE);
+      dropBefore(series.hours, bounds.hoursGoneBeforeMs, bounds.oldestHourMs, MS_PER_HOUR);
       if (series.minutes.size === 0 && series.hours.size === 0) byKey.delete(key);
     }
   }
@@ -172,6 +191,20 @@ export function createTrafficBook(options: TrafficBookOptions): TrafficBook {
   let version = 0;
   let hoursVersion = 0;
   let keptHoursFromMs = Number.NEGATIVE_INFINITY;
+  // What the last prune dropped everything before (series minutes and hours), so the next drops
+  // only what aged since; hours set from the store may be older, and make it walk them all again.
+  let minutesGoneBeforeMs = Number.NEGATIVE_INFINITY;
+  let hoursGoneBeforeMs = Number.NEGATIVE_INFINITY;
+
+  /** Folds a minute's scope entries into their hour. */
+  const commitMinute = (minuteMs: number): void => {
+    const hourMs = hourStart(minuteMs);
+    for (const { series, counters } of entries.get(minuteMs) ?? []) {
+      let hour = series.hours.get(hourMs);
+      if (!hour) series.hours.set(hourMs, (hour = zeroCounters()));
+      addCounters(hour, counters);
+    }
+  };
 
   const book: TrafficBook = {
     levels: index.levels,
@@ -213,19 +246,19 @@ export function createTrafficBook(options: TrafficBookOptions): TrafficBook {
       }
     },
     commitUntil(untilMs) {
-      for (const minuteMs of cells.keys()) {
-        if (minuteMs < committedUntilMs || minuteMs >= untilMs) continue;
-        const hourMs = hourStart(minuteMs);
-        for (const { series, counters } of entries.get(minuteMs) ?? []) {
-          let hour = series.hours.get(hourMs);
-          if (!hour) series.hours.set(hourMs, (hour = zeroCounters()));
-          addCounters(hour, counters);
-        }
+      if (untilMs - committedUntilMs <= MS_PER_MINUTE) {
+        // A step commits at most one minute (minutes start on the minute): no walk over the
+        // three hours of minutes kept to find it.
+        const minuteMs = Math.ceil(committedUntilMs / MS_PER_MINUTE) * MS_PER_MINUTE;
+        if (minuteMs < untilMs && cells.has(minuteMs)) commitMinute(minuteMs);
+      } else {
+        for (const minuteMs of cells.keys()) if (minuteMs >= committedUntilMs && minuteMs < untilMs) commitMinute(minuteMs);
       }
       if (untilMs > committedUntilMs) committedUntilMs = untilMs;
     },
     setHours(level, rows) {
       hoursVersion += 1;
+      hoursGoneBeforeMs = Number.NEGATIVE_INFINITY;
       for (const row of rows) {
         const series = index.seriesFor(level, row.cell);
         series.hours.set(row.hourMs, { ...row.counters });
@@ -247,7 +280,9 @@ export function createTrafficBook(options: TrafficBookOptions): TrafficBook {
       const oldestHour = nowMs - options.historyMs;
       if (oldestHour > keptHoursFromMs) keptHoursFromMs = oldestHour;
       index.forgetCells();
-      pruneSeries(index.levels, oldestMinute, oldestHour);
+      pruneSeries(index.levels, { minutesGoneBeforeMs, oldestMinuteMs: oldestMinute, hoursGoneBeforeMs, oldestHourMs: oldestHour });
+      minutesGoneBeforeMs = Math.max(minutesGoneBeforeMs, oldestMinute);
+      hoursGoneBeforeMs = Math.max(hoursGoneBeforeMs, oldestHour);
       if (historyStartMs < oldestHour) historyStartMs = hourStart(oldestHour);
     },
     windowSum,
