@@ -1,12 +1,12 @@
 /**
- * Session counts carried from hour to hour against the book's span sums taken afresh: a replay
- * committing its minutes, asking for the spans of the step's hour and the hours before it at
- * every few minutes, with a committed hour replaced on the way and hours pruned under the longer
- * span, every count is the fresh one.
+ * Session counts carried from hour to hour against the book's span sums and its hours summed
+ * afresh: a replay committing its minutes, asking for the spans of the step's hour and the hours
+ * before it at every few minutes, with a committed hour replaced on the way and hours pruned under
+ * the longer span, every count is the fresh one.
  */
 import { describe, expect, it } from 'vitest';
 import { zeroCounters } from '../src/counters.ts';
-import { spanSessions } from '../src/span-sessions.ts';
+import { hourSessions, spanSessions } from '../src/span-sessions.ts';
 import { createTrafficBook, hourStart, MS_PER_HOUR, MS_PER_MINUTE } from '../src/traffic-book.ts';
 import { random, randomCells } from './random-cells.ts';
 
@@ -58,6 +58,10 @@ describe('session counts carried from hour to hour', () => {
             const want = sessionsOf(book.spanSum(s, hour - spanMs, toMs));
             expect(sessionsOf(spanSessions(book, s, hour - spanMs, toMs))).toEqual(want);
             if (want.sessions > 0) compared += 1;
+            // The hours the scope holds, the one being committed as it stands.
+            let held = 0;
+            for (const [h, counters] of s.hours) if (h >= hour - spanMs && h < hour) held += counters.sessions;
+            expect(hourSessions(book, s, hour - spanMs, hour)).toBe(held);
           }
         }
       }
