@@ -4,7 +4,7 @@
  * receipts land in the minute of their send), then fold into their hour. Keeping hours
  * incrementally is what makes a detection step cost as much as the active scopes, not the history.
  */
-import { addCounters, zeroCounters, type Counters } from './counters.ts';
+import { addCounters, clearCounters, zeroCounters, type Counters } from './counters.ts';
 import { LEVEL_DIMENSIONS, SCOPE_LEVELS, scopeAt, type CellScope, type Scope, type ScopeLevel } from './scope.ts';
 
 export const MS_PER_MINUTE = 60_000;
@@ -69,8 +69,8 @@ export interface TrafficBook {
   markHistoryStart(ms: number): void;
   /** Drops minutes and hours too old to matter at `nowMs`. */
   prune(nowMs: number): void;
-  /** Sum of a scope's minutes in [fromMs, toMs). */
-  windowSum(series: ScopeSeries, fromMs: number, toMs: number): Counters;
+  /** Sum of a scope's minutes in [fromMs, toMs), into `into` when given (cleared first) or a new object. */
+  windowSum(series: ScopeSeries, fromMs: number, toMs: number, into?: Counters): Counters;
   /** Sum of a scope's committed hours in [fromMs, toMs) plus the minutes of that span not yet committed. */
   spanSum(series: ScopeSeries, fromMs: number, toMs: number): Counters;
 }
@@ -169,8 +169,8 @@ function pruneSeries(levels: Map<ScopeLevel, Map<string, ScopeSeries>>, bounds: 
   }
 }
 
-function windowSum(series: ScopeSeries, fromMs: number, toMs: number): Counters {
-  const sum = zeroCounters();
+function windowSum(series: ScopeSeries, fromMs: number, toMs: number, into?: Counters): Counters {
+  const sum = into ? clearCounters(into) : zeroCounters();
   if (series.lastActiveMs < fromMs) return sum;
   for (let m = fromMs; m < toMs; m += MS_PER_MINUTE) {
     const minute = series.minutes.get(m);

@@ -2,10 +2,11 @@
  * The book's commits and hourly prunes against a plain tally of every minute fed: stepping a
  * replay minute by minute (one minute committed a step), with a jump that commits many at once and
  * old hours set from the store between prunes, every scope keeps exactly the minutes and hours
- * still in reach, and each hour holds the sum of its committed minutes.
+ * still in reach, and each hour holds the sum of its committed minutes. A window summed into an
+ * object used before holds what a new sum does.
  */
 import { describe, expect, it } from 'vitest';
-import { zeroCounters } from '../src/counters.ts';
+import { zeroCounters, type Counters } from '../src/counters.ts';
 import { SCOPE_LEVELS } from '../src/scope.ts';
 import { createTrafficBook, hourStart, levelKey, MS_PER_HOUR, MS_PER_MINUTE, type MinuteCell } from '../src/traffic-book.ts';
 import { random, randomCells } from './random-cells.ts';
@@ -73,5 +74,25 @@ describe('the traffic book committing and pruning', () => {
     }
     // The checks were on scopes with traffic, at every hour.
     expect(checked).toBeGreaterThan(1000);
+  });
+
+  it('sums a window into an object used before as into a new one', () => {
+    const next = random(19);
+    const book = createTrafficBook({ recentMs: RECENT_MS, historyMs: HISTORY_MS });
+    for (let m = START_MS; m < START_MS + 90 * MS_PER_MINUTE; m += MS_PER_MINUTE) book.setMinute(m, randomCells(next, ['KG', 'TJ'], [1]));
+    // Every counter left at something other than zero by an earlier scope.
+    const used = Object.fromEntries(Object.keys(zeroCounters()).map((key, i) => [key, i + 1.5])) as unknown as Counters;
+    let compared = 0;
+    for (const series of book.levels.get('prefix')?.values() ?? []) {
+      for (const [fromMs, toMs] of [
+        [START_MS, START_MS + 30 * MS_PER_MINUTE],
+        [START_MS + 45 * MS_PER_MINUTE, START_MS + 90 * MS_PER_MINUTE],
+      ] as const) {
+        const fresh = book.windowSum(series, fromMs, toMs);
+        expect(book.windowSum(series, fromMs, toMs, used)).toEqual(fresh);
+        if (fresh.sends > 0) compared += 1;
+      }
+    }
+    expect(compared).toBeGreaterThan(4);
   });
 });
