@@ -1,11 +1,11 @@
 /**
- * The detector's traffic read: every counter and dimension of each bucket lands in its own field,
- * as numbers and strings, at the finest grouping by minute and at a coarser one by hour (the
- * dimensions it drops are '' and ASN 0).
+ * The detector's reads of traffic and delivery latency: every counter and dimension of each bucket
+ * lands in its own field, as numbers and strings, at the finest grouping by minute and at a coarser
+ * one by hour (the dimensions it drops are '' and ASN 0); latency histograms by send minute.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SendRow, VerifyRow } from '@tollgate/events';
-import { detectorTraffic, insertRows, type Store } from '../src/index.ts';
+import type { ReceiptRow, SendRow, VerifyRow } from '@tollgate/events';
+import { deliveryLatencyMinutes, detectorTraffic, insertRows, latencyBucketFloorMs, type Store } from '../src/index.ts';
 import { openTempStore } from '../src/testing/temp-store.ts';
 
 const T0 = Date.parse('2026-11-20T10:00:00Z');
@@ -14,7 +14,7 @@ const MINUTE = 60_000;
 let store: Store;
 let dispose: () => Promise<void>;
 beforeAll(async () => {
-  ({ store, dispose } = await openTempStore('detector-traffic'));
+  ({ store, dispose } = await openTempStore('detector-feed'));
 });
 afterAll(() => dispose());
 
@@ -78,7 +78,7 @@ const counters = {
   receipts_failed: 0,
 };
 
-describe('detector traffic', () => {
+describe('the detector feed', () => {
   it('gives each bucket its counters and dimensions', async () => {
     const a = send('a', T0 + 1_000, '+44 791', 64500, 'accepted', 0.05);
     const b = send('b', T0 + 2_000, '+44 791', 64500, 'accepted', 0.07);
@@ -138,5 +138,37 @@ describe('detector traffic', () => {
         cost_est_usd: 0.05 + 0.07 + 0.25,
       },
     ]);
+  });
+
+  it('gives delivery latency histograms by send minute, provider, country and carrier', async () => {
+    const receipt = (id: string, of: SendRow, latencyMs: number, carrier: string): ReceiptRow => ({
+      event_id: id,
+      ts: of.ts + latencyMs,
+      message_id: of.message_id,
+      status: 'delivered',
+      error_code: '',
+      phone_hash: of.phone_hash,
+      mcc_mnc: carrier,
+      send_ts: of.ts,
+      app: of.app,
+      flow: of.flow,
+      country: of.country,
+      prefix: of.prefix,
+      asn: of.asn,
+      provider: of.provider,
+    });
+    const t1 = T0 + 3 * 60 * MINUTE;
+    const d = send('d', t1 + 1_000, '+44 791', 64500, 'accepted', 0.05);
+    const e = send('e', t1 + 2_000, '+44 791', 64500, 'accepted', 0.05);
+    await insertRows(store, 'send', [d, e]);
+    await insertRows(store, 'receipt', [receipt('rd', d, 3_000, '23410'), receipt('re', e, 3_100, '23410')]);
+    const rows = await deliveryLatencyMinutes(store, { fromMs: t1, toMs: t1 + MINUTE });
+    expect(rows).toHaveLength(1);
+    const [row] = rows;
+    expect(row).toMatchObject({ ts: t1, provider: 'twilio', country: 'GB', carrier: '23410', counts: [2] });
+    // Both latencies fall in the bucket whose floor is at most 3 s and whose next floor is above 3.1 s.
+    const bucket = row?.buckets[0] ?? -1;
+    expect(latencyBucketFloorMs(bucket)).toBeLessThanOrEqual(3_000);
+    expect(latencyBucketFloorMs(bucket + 1)).toBeGreaterThan(3_100);
   });
 });
