@@ -4,7 +4,8 @@
  * one by hour (the dimensions it drops are '' and ASN 0); latency histograms by send minute.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ReceiptRow, SendRow, VerifyRow } from '@tollgate/events';
+import type { ReceiptRow, SendRow } from '@tollgate/events';
+import { verifyOf } from './event-rows.ts';
 import { deliveryLatencyMinutes, detectorTraffic, insertRows, latencyBucketFloorMs, type Store } from '../src/index.ts';
 import { openTempStore } from '../src/testing/temp-store.ts';
 
@@ -48,26 +49,6 @@ function send(id: string, ts: number, prefix: string, asn: number, status: SendR
   };
 }
 
-function verify(id: string, of: SendRow, success: 0 | 1): VerifyRow {
-  return {
-    event_id: id,
-    ts: of.ts + 5_000,
-    app: 'shop',
-    session_id: of.session_id,
-    phone_hash: of.phone_hash,
-    ip: '',
-    ip_subnet: '',
-    success,
-    send_ts: of.ts,
-    flow: of.flow,
-    country: of.country,
-    prefix: of.prefix,
-    asn: of.asn,
-    provider: of.provider,
-    session_verified: success,
-  };
-}
-
 const counters = {
   failed_sends: 0,
   verify_attempts: 0,
@@ -84,7 +65,7 @@ describe('the detector feed', () => {
     const b = send('b', T0 + 2_000, '+44 791', 64500, 'accepted', 0.07);
     const c = send('c', T0 + MINUTE + 3_000, '+44 792', 64501, 'failed', 0.25);
     await insertRows(store, 'send', [a, b, c]);
-    await insertRows(store, 'verify', [verify('va', a, 0), verify('va2', a, 1)]);
+    await insertRows(store, 'verify', [verifyOf('va', a, a.ts + 5_000, 0), verifyOf('va2', a, a.ts + 6_000, 1)]);
 
     const fine = { app: true, flow: true, country: true, prefix: true, asn: true, provider: true };
     const minutes = await detectorTraffic(store, { fromMs: T0, toMs: T0 + 2 * MINUTE, stepMinutes: 1, grouping: fine });
