@@ -27,7 +27,7 @@ import type { Contributor, SuggestedAction } from './finding.ts';
 import type { AnomalyKind, Severity } from '@tollgate/vocabulary';
 import { createDetectionEngine, HISTORY_MS } from './detection-engine.ts';
 import { DEFAULT_DETECTOR_CONFIG, type DetectorConfig } from './detector-config.ts';
-import { ipContributors, loadHours, loadMinutes } from './engine-feed.ts';
+import { applyMinutes, fetchMinutes, ipContributors, loadHours, loadMinutes, type FetchedMinutes } from './engine-feed.ts';
 import { hourStart, MS_PER_HOUR, MS_PER_MINUTE } from './traffic-book.ts';
 import type { Anomaly } from './anomaly.ts';
 
@@ -88,9 +88,20 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
   const anomalies = new Map<string, Anomaly>();
   const totalMinutes = (toMs - fromMs) / MS_PER_MINUTE;
   let steps = 0;
+  const fetchChunk = (chunkStart: number) => {
+    const fetching = fetchMinutes(options.store, config, chunkStart, Math.min(toMs, chunkStart + CHUNK_MS), lookbackMs);
+    // Awaited at its chunk; a replay stopped by an error before then leaves no rejection unheard.
+    fetching.catch(() => undefined);
+    return fetching;
+  };
+  let next = fromMs < toMs ? fetchChunk(fromMs) : undefined;
   for (let chunkStart = fromMs; chunkStart < toMs; chunkStart += CHUNK_MS) {
     const chunkEnd = Math.min(toMs, chunkStart + CHUNK_MS);
-    await loadMinutes(options.store, engine, chunkStart, chunkEnd, lookbackMs);
+    const fetched = await (next as Promise<FetchedMinutes>);
+    // The store reads the next chunk while the engine steps through this one (its minutes go in
+    // only after: a step must not see minutes after it).
+    next = chunkEnd < toMs ? fetchChunk(chunkEnd) : undefined;
+    applyMinutes(engine, fetched);
     for (let now = chunkStart + MS_PER_MINUTE; now <= chunkEnd; now += MS_PER_MINUTE) {
       const { changes } = engine.step(now);
       steps += 1;

@@ -32,6 +32,22 @@ export function zeroCounters(): Counters {
   };
 }
 
+/** Sets every counter of `c` back to zero, for a sum read into the same object at every step. */
+export function clearCounters(c: Counters): Counters {
+  c.sends = 0;
+  c.failedSends = 0;
+  c.sessions = 0;
+  c.verifiedSessions = 0;
+  c.verifyAttempts = 0;
+  c.verifyFailures = 0;
+  c.costEstUsd = 0;
+  c.costBilledUsd = 0;
+  c.billedMessages = 0;
+  c.receiptsDelivered = 0;
+  c.receiptsFailed = 0;
+  return c;
+}
+
 /** Adds `source` times `sign` into `target` (sign -1 takes a replaced minute back out). */
 export function addCounters(target: Counters, source: Counters, sign: 1 | -1 = 1): Counters {
   target.sends += sign * source.sends;
@@ -48,11 +64,14 @@ export function addCounters(target: Counters, source: Counters, sign: 1 | -1 = 1
   return target;
 }
 
+/** The counters a conversion is worked out from. */
+export type SessionCounts = Pick<Counters, 'sessions' | 'verifiedSessions' | 'failedSends' | 'receiptsFailed'>;
+
 /**
  * Sessions whose code could have been read: sends the provider refused and messages reported
  * undelivered cannot convert, so a provider outage does not look like a conversion collapse.
  */
-export function reachableSessions(c: Counters): number {
+export function reachableSessions(c: SessionCounts): number {
   return Math.max(c.verifiedSessions, c.sessions - c.failedSends - c.receiptsFailed);
 }
 

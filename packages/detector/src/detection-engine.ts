@@ -163,7 +163,8 @@ function contextAt(memory: EngineMemory, config: DetectorConfig, nowMs: number):
   const { book, sums } = memory;
   const guessed = guessedSessions(memory.verifyFailures.rowsIn(nowMs - RECENT_MS, nowMs), config.verifyFailuresPerSession);
   const guessedCounters = guessedBySeries(book, guessed);
-  const windows = new Map<string, ReadonlyMap<ScopeSeries, Counters>>();
+  // By start, then end: a key string built at each of a step's thousands of asks was much of their cost.
+  const windows = new Map<number, Map<number, ReadonlyMap<ScopeSeries, Counters>>>();
   return {
     nowMs,
     book,
@@ -175,9 +176,10 @@ function contextAt(memory: EngineMemory, config: DetectorConfig, nowMs: number):
     verifyFailures: memory.verifyFailures,
     planned: memory.planned,
     window(fromMs, toMs) {
-      const key = `${fromMs}:${toMs}`;
-      let window = windows.get(key);
-      if (!window) windows.set(key, (window = withoutGuessed(sums.at(nowMs, fromMs, toMs), guessedCounters, fromMs, toMs)));
+      let byEnd = windows.get(fromMs);
+      if (!byEnd) windows.set(fromMs, (byEnd = new Map()));
+      let window = byEnd.get(toMs);
+      if (!window) byEnd.set(toMs, (window = withoutGuessed(sums.at(nowMs, fromMs, toMs), guessedCounters, fromMs, toMs)));
       return window;
     },
     // Most steps have no brute force to take out: then a minute is the book's own.

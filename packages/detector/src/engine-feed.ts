@@ -11,9 +11,15 @@ import {
   numberBlockActivity,
   scopeIps,
   verifyFailureActivity,
+  type AsnProfile,
+  type DeliveryLatencyMinute,
   type DetectorGrouping,
+  type DetectorTrafficRow,
+  type NumberBlockMinute,
   type Store,
+  type VerifyFailureMinute,
 } from '@tollgate/store';
+import type { DetectorConfig } from './detector-config.ts';
 import { byMinute } from './activity-log.ts';
 import type { Contributor, Finding } from './finding.ts';
 import type { DetectionEngine } from './detection-engine.ts';
@@ -48,12 +54,30 @@ export async function loadHours(store: Store, engine: DetectionEngine, fromMs: n
   engine.addAsnProfiles(await asnProfiles(store, { fromMs: untilMs - 7 * 24 * MS_PER_HOUR, toMs: untilMs }));
 }
 
+/** What the store holds of [fromMs, toMs) for the engine, read and not yet put in (see `fetchMinutes`). */
+export interface FetchedMinutes {
+  fromMs: number;
+  toMs: number;
+  lookbackMs: number;
+  cells: DetectorTrafficRow[];
+  latency: DeliveryLatencyMinute[];
+  blocks: NumberBlockMinute[];
+  failures: VerifyFailureMinute[];
+  asns: AsnProfile[];
+}
+
 /**
- * Replaces every minute of [fromMs, toMs) in the engine (an empty minute is data too). Block and
- * failure rows are read from `lookbackMs` earlier so a window straddling `fromMs` keeps its subjects.
+ * Reads every minute of [fromMs, toMs) for the engine, without touching it: a replay reads its
+ * next chunk while the engine steps through this one. Block and failure rows are read from
+ * `lookbackMs` earlier so a window straddling `fromMs` keeps its subjects.
  */
-export async function loadMinutes(store: Store, engine: DetectionEngine, fromMs: number, toMs: number, lookbackMs: number): Promise<void> {
-  const { config } = engine;
+export async function fetchMinutes(
+  store: Store,
+  config: DetectorConfig,
+  fromMs: number,
+  toMs: number,
+  lookbackMs: number,
+): Promise<FetchedMinutes> {
   const [cells, latency, blocks, failures, asns] = await Promise.all([
     detectorTraffic(store, { fromMs, toMs, stepMinutes: 1, grouping: FINE }),
     deliveryLatencyMinutes(store, { fromMs, toMs }),
@@ -65,11 +89,17 @@ export async function loadMinutes(store: Store, engine: DetectionEngine, fromMs:
     }),
     asnProfiles(store, { fromMs, toMs }),
   ]);
-  engine.addAsnProfiles(asns);
-  const cellMinutes = byMinute(cells);
-  const latencyMinutes = byMinute(latency);
-  const blockMinutes = byMinute(blocks);
-  const failureMinutes = byMinute(failures);
+  return { fromMs, toMs, lookbackMs, cells, latency, blocks, failures, asns };
+}
+
+/** Replaces every minute of a fetched range in the engine (an empty minute is data too). */
+export function applyMinutes(engine: DetectionEngine, fetched: FetchedMinutes): void {
+  const { fromMs, toMs, lookbackMs } = fetched;
+  engine.addAsnProfiles(fetched.asns);
+  const cellMinutes = byMinute(fetched.cells);
+  const latencyMinutes = byMinute(fetched.latency);
+  const blockMinutes = byMinute(fetched.blocks);
+  const failureMinutes = byMinute(fetched.failures);
   for (let m = fromMs - lookbackMs; m < toMs; m += MS_PER_MINUTE) {
     const data = { blocks: blockMinutes.get(m) ?? [], failures: failureMinutes.get(m) ?? [] };
     if (m < fromMs) {
@@ -79,6 +109,11 @@ export async function loadMinutes(store: Store, engine: DetectionEngine, fromMs:
     }
     engine.setMinute(m, { cells: (cellMinutes.get(m) ?? []).map(cellOf), latency: latencyMinutes.get(m) ?? [], ...data });
   }
+}
+
+/** Reads and replaces every minute of [fromMs, toMs) in the engine, as `fetchMinutes` and `applyMinutes` do. */
+export async function loadMinutes(store: Store, engine: DetectionEngine, fromMs: number, toMs: number, lookbackMs: number): Promise<void> {
+  applyMinutes(engine, await fetchMinutes(store, engine.config, fromMs, toMs, lookbackMs));
 }
 
 /** Kinds whose scope is a destination a bot farm sends into: their findings name its addresses. */

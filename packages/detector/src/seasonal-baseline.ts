@@ -12,6 +12,7 @@ import { hourP90Ms, type LatencyBook, type LatencySeries } from './latency-book.
 import { ewma } from './statistics/ewma.ts';
 import { shrunkRate, shrunkShare } from './statistics/shrinkage.ts';
 import { robustCentre } from './statistics/robust-spread.ts';
+import { hourSessions, spanSessions } from './span-sessions.ts';
 import { hourStart, MS_PER_DAY, MS_PER_HOUR, type ScopeSeries, type TrafficBook } from './traffic-book.ts';
 
 /** Same-kind days looked at: four weeks of weekdays or weekends. */
@@ -270,15 +271,14 @@ export interface SessionBaseline {
 }
 
 /**
- * Sessions of a scope's committed hours in the four weeks before `hour`, once per step hour. Walks
- * the hours the scope has (a sparse prefix has a handful) instead of every hour of the span.
+ * Sessions of a scope's committed hours in the four weeks before `hour`, once per step hour, the
+ * whole hours carried from the hour before (`hourSessions`).
  */
-function longRunSessions(series: ScopeSeries, hour: number, nowMs: number): number {
+function longRunSessions(book: TrafficBook, series: ScopeSeries, hour: number, nowMs: number): number {
   const byHour = hourlyByHour<number>(series, nowMs, 'longRun');
   let total = byHour.get(hour);
   if (total === undefined) {
-    total = 0;
-    for (const [hourMs, counters] of series.hours) if (hourMs >= hour - LONG_RUN_SHARE_MS && hourMs < hour) total += counters.sessions;
+    total = hourSessions(book, series, hour - LONG_RUN_SHARE_MS, hour);
     byHour.set(hour, total);
   }
   return total;
@@ -324,7 +324,7 @@ function computeSessionBaseline(book: TrafficBook, series: ScopeSeries, atMs: nu
         ? [anyDay, 'hour_of_day']
         : [recent, 'recent_level'];
   const ownTotal = samples.reduce((sum, c) => sum + c.sessions, 0);
-  const week = book.spanSum(series, hour - SHARE_LOOKBACK_MS, Math.min(hour, book.committedUntilMs));
+  const week = spanSessions(book, series, hour - SHARE_LOOKBACK_MS, Math.min(hour, book.committedUntilMs));
   const parent = parentSeries(book, series);
   const parentBaseline = parent && parent !== series ? sessionBaseline(book, parent, atMs, nowMs) : undefined;
   if (!parent || !parentBaseline) {
@@ -342,7 +342,12 @@ function computeSessionBaseline(book: TrafficBook, series: ScopeSeries, atMs: nu
       method,
     };
   }
-  const share = shrunkShare(longRunSessions(series, hour, nowMs), longRunSessions(parent, hour, nowMs), 1, SHARE_PRIOR_SESSIONS);
+  const share = shrunkShare(
+    longRunSessions(book, series, hour, nowMs),
+    longRunSessions(book, parent, hour, nowMs),
+    1,
+    SHARE_PRIOR_SESSIONS,
+  );
   const prior = parentBaseline.sessionsPerMinute * 60 * share;
   const strength = Math.min(PARENT_STRENGTH_HOURS, PARENT_STRENGTH_RATE_SESSIONS / Math.max(prior, Number.MIN_VALUE));
   const perHour = shrunkRate(ownTotal, samples.length, prior, strength);

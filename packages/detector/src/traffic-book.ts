@@ -4,7 +4,7 @@
  * receipts land in the minute of their send), then fold into their hour. Keeping hours
  * incrementally is what makes a detection step cost as much as the active scopes, not the history.
  */
-import { addCounters, zeroCounters, type Counters } from './counters.ts';
+import { addCounters, clearCounters, zeroCounters, type Counters } from './counters.ts';
 import { LEVEL_DIMENSIONS, SCOPE_LEVELS, scopeAt, type CellScope, type Scope, type ScopeLevel } from './scope.ts';
 
 export const MS_PER_MINUTE = 60_000;
@@ -51,6 +51,10 @@ export interface TrafficBook {
   readonly committedUntilMs: number;
   /** Bumped whenever minutes are replaced or dropped: sums kept from an earlier step hold only while it stands. */
   readonly version: number;
+  /** Bumped whenever committed hours are replaced (`setHours`); committing minutes only adds to hours not yet whole. */
+  readonly hoursVersion: number;
+  /** Hours before this were dropped by `prune` (which leaves `hoursVersion` alone). */
+  readonly keptHoursFromMs: number;
   /** The fine cells of a minute still in memory. */
   cellsOf(minuteMs: number): readonly MinuteCell[];
   /** The scopes with an entry in a minute still in memory, each once, in the order the minute's cells first fed them. */
@@ -65,8 +69,8 @@ export interface TrafficBook {
   markHistoryStart(ms: number): void;
   /** Drops minutes and hours too old to matter at `nowMs`. */
   prune(nowMs: number): void;
-  /** Sum of a scope's minutes in [fromMs, toMs). */
-  windowSum(series: ScopeSeries, fromMs: number, toMs: number): Counters;
+  /** Sum of a scope's minutes in [fromMs, toMs), into `into` when given (cleared first) or a new object. */
+  windowSum(series: ScopeSeries, fromMs: number, toMs: number, into?: Counters): Counters;
   /** Sum of a scope's committed hours in [fromMs, toMs) plus the minutes of that span not yet committed. */
   spanSum(series: ScopeSeries, fromMs: number, toMs: number): Counters;
 }
@@ -135,19 +139,38 @@ function touch(series: ScopeSeries, ms: number, counters: Counters): void {
   if (ms > series.lastActiveMs) series.lastActiveMs = ms;
 }
 
+/**
+ * Deletes the keys before `untilMs` of a map keyed by minute or hour (`stepMs`) that holds none
+ * before `goneBeforeMs`: by key when that is fewer than the map holds (a scope keeps five weeks of
+ * hours and an hourly prune drops one of them), else by walking the map.
+ */
+function dropBefore(map: Map<number, unknown>, goneBeforeMs: number, untilMs: number, stepMs: number): void {
+  if ((untilMs - goneBeforeMs) / stepMs < map.size) {
+    for (let key = Math.ceil(goneBeforeMs / stepMs) * stepMs; key < untilMs; key += stepMs) map.delete(key);
+  } else for (const key of map.keys()) if (key < untilMs) map.delete(key);
+}
+
+/** Pruning's reach: what went before, what goes now. */
+interface PruneBounds {
+  minutesGoneBeforeMs: number;
+  oldestMinuteMs: number;
+  hoursGoneBeforeMs: number;
+  oldestHourMs: number;
+}
+
 /** Drops series minutes before `oldestMinuteMs`, hours before `oldestHourMs`, and series left empty. */
-function pruneSeries(levels: Map<ScopeLevel, Map<string, ScopeSeries>>, oldestMinuteMs: number, oldestHourMs: number): void {
+function pruneSeries(levels: Map<ScopeLevel, Map<string, ScopeSeries>>, bounds: PruneBounds): void {
   for (const byKey of levels.values()) {
     for (const [key, series] of byKey) {
-      for (const minuteMs of series.minutes.keys()) if (minuteMs < oldestMinuteMs) series.minutes.delete(minuteMs);
-      for (const hourMs of series.hours.keys()) if (hourMs < oldestHourMs) series.hours.delete(hourMs);
+      dropBefore(series.minutes, bounds.minutesGoneBeforeMs, bounds.oldestMinuteMs, MS_PER_MINUTE);
+      dropBefore(series.hours, bounds.hoursGoneBeforeMs, bounds.oldestHourMs, MS_PER_HOUR);
       if (series.minutes.size === 0 && series.hours.size === 0) byKey.delete(key);
     }
   }
 }
 
-function windowSum(series: ScopeSeries, fromMs: number, toMs: number): Counters {
-  const sum = zeroCounters();
+function windowSum(series: ScopeSeries, fromMs: number, toMs: number, into?: Counters): Counters {
+  const sum = into ? clearCounters(into) : zeroCounters();
   if (series.lastActiveMs < fromMs) return sum;
   for (let m = fromMs; m < toMs; m += MS_PER_MINUTE) {
     const minute = series.minutes.get(m);
@@ -166,6 +189,22 @@ export function createTrafficBook(options: TrafficBookOptions): TrafficBook {
   let historyStartMs = Number.POSITIVE_INFINITY;
   let committedUntilMs = Number.NEGATIVE_INFINITY;
   let version = 0;
+  let hoursVersion = 0;
+  let keptHoursFromMs = Number.NEGATIVE_INFINITY;
+  // What the last prune dropped everything before (series minutes and hours), so the next drops
+  // only what aged since; hours set from the store may be older, and make it walk them all again.
+  let minutesGoneBeforeMs = Number.NEGATIVE_INFINITY;
+  let hoursGoneBeforeMs = Number.NEGATIVE_INFINITY;
+
+  /** Folds a minute's scope entries into their hour. */
+  const commitMinute = (minuteMs: number): void => {
+    const hourMs = hourStart(minuteMs);
+    for (const { series, counters } of entries.get(minuteMs) ?? []) {
+      let hour = series.hours.get(hourMs);
+      if (!hour) series.hours.set(hourMs, (hour = zeroCounters()));
+      addCounters(hour, counters);
+    }
+  };
 
   const book: TrafficBook = {
     levels: index.levels,
@@ -177,6 +216,12 @@ export function createTrafficBook(options: TrafficBookOptions): TrafficBook {
     },
     get version() {
       return version;
+    },
+    get hoursVersion() {
+      return hoursVersion;
+    },
+    get keptHoursFromMs() {
+      return keptHoursFromMs;
     },
     cellsOf: (minuteMs) => cells.get(minuteMs) ?? [],
     entriesOf: (minuteMs) => entries.get(minuteMs) ?? noEntries,
@@ -201,18 +246,19 @@ export function createTrafficBook(options: TrafficBookOptions): TrafficBook {
       }
     },
     commitUntil(untilMs) {
-      for (const minuteMs of cells.keys()) {
-        if (minuteMs < committedUntilMs || minuteMs >= untilMs) continue;
-        const hourMs = hourStart(minuteMs);
-        for (const { series, counters } of entries.get(minuteMs) ?? []) {
-          let hour = series.hours.get(hourMs);
-          if (!hour) series.hours.set(hourMs, (hour = zeroCounters()));
-          addCounters(hour, counters);
-        }
+      if (untilMs - committedUntilMs <= MS_PER_MINUTE) {
+        // A step commits at most one minute (minutes start on the minute): no walk over the
+        // three hours of minutes kept to find it.
+        const minuteMs = Math.ceil(committedUntilMs / MS_PER_MINUTE) * MS_PER_MINUTE;
+        if (minuteMs < untilMs && cells.has(minuteMs)) commitMinute(minuteMs);
+      } else {
+        for (const minuteMs of cells.keys()) if (minuteMs >= committedUntilMs && minuteMs < untilMs) commitMinute(minuteMs);
       }
       if (untilMs > committedUntilMs) committedUntilMs = untilMs;
     },
     setHours(level, rows) {
+      hoursVersion += 1;
+      hoursGoneBeforeMs = Number.NEGATIVE_INFINITY;
       for (const row of rows) {
         const series = index.seriesFor(level, row.cell);
         series.hours.set(row.hourMs, { ...row.counters });
@@ -232,8 +278,11 @@ export function createTrafficBook(options: TrafficBookOptions): TrafficBook {
         }
       }
       const oldestHour = nowMs - options.historyMs;
+      if (oldestHour > keptHoursFromMs) keptHoursFromMs = oldestHour;
       index.forgetCells();
-      pruneSeries(index.levels, oldestMinute, oldestHour);
+      pruneSeries(index.levels, { minutesGoneBeforeMs, oldestMinuteMs: oldestMinute, hoursGoneBeforeMs, oldestHourMs: oldestHour });
+      minutesGoneBeforeMs = Math.max(minutesGoneBeforeMs, oldestMinute);
+      hoursGoneBeforeMs = Math.max(hoursGoneBeforeMs, oldestHour);
       if (historyStartMs < oldestHour) historyStartMs = hourStart(oldestHour);
     },
     windowSum,

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SendRow, VerifyRow } from '@tollgate/events';
+import { verifyOf } from './event-rows.ts';
 import { DEFAULT_RETENTION, insertRows, loadMigrations, migrate, trafficSeries, TRAFFIC_ROLLUPS, type Store } from '../src/index.ts';
 import { openTempStore } from '../src/testing/temp-store.ts';
 
@@ -45,26 +46,6 @@ function send(id: string, session: string, ts: number, sessionStart: 0 | 1 = 1):
   };
 }
 
-function verify(id: string, of: SendRow, ts: number, success: 0 | 1, sessionVerified: 0 | 1 = success): VerifyRow {
-  return {
-    event_id: id,
-    ts,
-    app: 'shop',
-    session_id: of.session_id,
-    phone_hash: of.phone_hash,
-    ip: '',
-    ip_subnet: '',
-    success,
-    send_ts: of.ts,
-    flow: of.flow,
-    country: of.country,
-    prefix: of.prefix,
-    asn: of.asn,
-    provider: of.provider,
-    session_verified: sessionVerified,
-  };
-}
-
 /** Rows as a store before migration 015 took them: without the session marks. */
 function withoutMarks(rows: (SendRow | VerifyRow)[]): Record<string, unknown>[] {
   return rows.map((row) =>
@@ -86,10 +67,10 @@ describe('sessions counted as sums (migration 015)', () => {
   const old = {
     sends: [a, send('a2', 'A', T0 + 40_000), b, send('b2', 'B', T0 + 70_000), c, d],
     verifies: [
-      verify('va', a, T0 + 50_000, 1),
-      verify('vb1', b, T0 + 60_000, 0),
-      verify('vb2', b, T0 + 80_000, 1),
-      verify('vd', d, d.ts + 30_000, 1),
+      verifyOf('va', a, T0 + 50_000, 1),
+      verifyOf('vb1', b, T0 + 60_000, 0),
+      verifyOf('vb2', b, T0 + 80_000, 1),
+      verifyOf('vd', d, d.ts + 30_000, 1),
     ],
   };
 
@@ -137,7 +118,7 @@ describe('sessions counted as sums (migration 015)', () => {
     const e = send('e1', 'E', T0 + 5 * 3_600_000);
     const resend = send('e2', 'E', e.ts + 90_000, 0);
     await insertRows(store, 'send', [e, resend]);
-    await insertRows(store, 'verify', [verify('ve1', e, resend.ts + 10_000, 1), verify('ve2', e, resend.ts + 20_000, 1, 0)]);
+    await insertRows(store, 'verify', [verifyOf('ve1', e, resend.ts + 10_000, 1), verifyOf('ve2', e, resend.ts + 20_000, 1, 0)]);
     const points = await series(1);
     expect(points.filter((p) => p.ts >= e.ts)).toEqual([
       { ts: e.ts, sends: 1, sessions: 1, verified: 1 },

@@ -4,7 +4,7 @@
  * never come, or before they are due, as traffic that comes from hosting networks.
  */
 import { describeScope } from '@tollgate/vocabulary';
-import { costPerSendUsd, reachableSessions } from '../counters.ts';
+import { costPerSendUsd, reachableSessions, zeroCounters } from '../counters.ts';
 import type { DetectionContext } from '../detection-context.ts';
 import { severityForCost, type Finding } from '../finding.ts';
 import { compose, hostingShare, topContributors } from '../scope-composition.ts';
@@ -25,18 +25,22 @@ export function detectNewDestinations(ctx: DetectionContext, overall: ScopeSerie
   const { book, config, nowMs } = ctx;
   const usual = overall ? shareBaseline(book, overall, nowMs)?.conversion : undefined;
   const findings: Finding[] = [];
+  // Read into the same two objects for every scope: most scopes of a replay's steps are young
+  // prefixes with a send or two, and a pair of sums for each was a tenth of its garbage.
+  const recent = zeroCounters();
+  const matured = zeroCounters();
   // forEach, not for...of: an iteration result for each of the window's scopes at every step was garbage.
   ctx.window(nowMs - config.longWindowMs, nowMs).forEach((_sum, series) => {
     const level = series.level;
     if (level !== 'country' && level !== 'prefix') return;
     if (nowMs - series.firstSendMs > NEW_FOR_MS || series.firstSendMs - book.historyStartMs < MIN_HISTORY_BEFORE_MS) return;
     const fromMs = Math.max(series.firstSendMs, nowMs - config.longWindowMs);
-    const recent = book.windowSum(series, fromMs, nowMs);
+    book.windowSum(series, fromMs, nowMs, recent);
     if (recent.sends < config.minNewDestinationSends) return;
     const composition = compose(book, ctx.asns, series.scope, fromMs, nowMs);
     const hosting = hostingShare(composition);
     const matureEnd = nowMs - config.verifyMaturityMs;
-    const matured = book.windowSum(series, Math.max(series.firstSendMs, matureEnd - config.conversionWindowMs), matureEnd);
+    book.windowSum(series, Math.max(series.firstSendMs, matureEnd - config.conversionWindowMs), matureEnd, matured);
     const reachable = reachableSessions(matured);
     const conversion = reachable > 0 ? matured.verifiedSessions / reachable : 0;
     const interval = wilsonInterval(matured.verifiedSessions, reachable, config.conversionZ);

@@ -80,9 +80,11 @@ export async function deliveryLatencyMinutes(store: Store, params: { fromMs: num
   const rs = await store.client.query({
     query: MINUTES_QUERY,
     query_params: { from: params.fromMs, to: params.toMs, per_doubling: LATENCY_BUCKETS_PER_DOUBLING },
-    format: 'JSONEachRow',
+    // One document parsed at once: a replay reads thousands of rows a chunk, and JSONEachRow's
+    // text and parse per row cost it more on the event loop than the same rows parsed whole.
+    format: 'JSON',
   });
-  return rs.json<DeliveryLatencyMinute>();
+  return (await rs.json<DeliveryLatencyMinute>()).data;
 }
 
 /** Delivered messages and their P90 latency per hour, provider and country in [fromMs, toMs): the detector's baselines. */
@@ -90,7 +92,7 @@ export async function deliveryLatencyHours(store: Store, params: { fromMs: numbe
   const rs = await store.client.query({
     query: HOURS_QUERY,
     query_params: { from: params.fromMs, to: params.toMs },
-    format: 'JSONEachRow',
+    format: 'JSON',
   });
-  return rs.json<DeliveryLatencyHour>();
+  return (await rs.json<DeliveryLatencyHour>()).data;
 }
