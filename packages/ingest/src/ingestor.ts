@@ -1,5 +1,6 @@
 import type { EventKind, Rejection, RowsByKind, SendRow } from '@tollgate/events';
 import { insertRows, recentEventIds, type Store } from '@tollgate/store';
+import { channel } from 'node:diagnostics_channel';
 import { setImmediate as nextTurn, setTimeout as wait } from 'node:timers/promises';
 import type { PreparingBatches } from './batch-preparer.ts';
 import { claimFlush, type EventIdLedger } from './event-id-ledger.ts';
@@ -70,6 +71,15 @@ const RETRY_AFTER_S = 1;
  */
 export const NORMALIZE_CHUNK_EVENTS = 500;
 const KINDS = ['send', 'verify', 'billing', 'receipt'] as const;
+/**
+ * Where a flush says each of its turns on the event loop begins and ends, for a profiler that
+ * lines them up against the requests waiting on the loop (bench:proxy's BENCH_TIMELINE). Nothing
+ * is published while nobody listens.
+ */
+const flushTurns = channel('tollgate:ingest-flush');
+const flushTurn = (step: string) => {
+  if (flushTurns.hasSubscribers) flushTurns.publish(step);
+};
 
 /** A request's batch waiting in the group commit: its normalized rows, and how to answer it. */
 interface Pending {
@@ -134,6 +144,7 @@ export function createIngestor(deps: {
   preparing?.onSettled(() => void nextTurn().then(() => writer.wake()));
 
   async function writeFlush(batch: Pending[]): Promise<void> {
+    flushTurn('start');
     const fresh = dropDuplicates(batch, seen);
     await claims.claim(batch, fresh);
     // Sends first: a verify in the same flush may belong to one of them.
@@ -146,14 +157,21 @@ export function createIngestor(deps: {
     }));
     // Each step of a flush of 10,000 rows holds the event loop for 10 to 30 ms: other requests and
     // timers get a turn between them (the flush stays the only one, so its state cannot change).
+    flushTurn('yield');
     await nextTurn();
+    flushTurn('scopes');
     await scopes.attach(flush);
     const counted = scopes.countSessions(flush);
+    flushTurn('yield');
     await nextTurn();
     for (const { kind, rows } of flush) {
       if (rows.length === 0) continue;
       const started = performance.now();
-      await insertRows(store, kind, rows);
+      flushTurn('insert');
+      const inserted = insertRows(store, kind, rows);
+      flushTurn('inserting');
+      await inserted;
+      flushTurn('stored');
       metrics.insertSeconds(kind, (performance.now() - started) / 1000);
       metrics.insertRows(kind, rows.length);
       for (const id of fresh.ids[kind]) seen[kind].set(id, 1);
@@ -167,6 +185,7 @@ export function createIngestor(deps: {
       if (duplicates > 0) metrics.duplicates(item.kind, duplicates);
       item.resolve({ accepted, duplicates });
     }
+    flushTurn('end');
   }
 
   /**
