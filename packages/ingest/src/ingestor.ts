@@ -5,6 +5,7 @@ import { setImmediate as nextTurn, setTimeout as wait } from 'node:timers/promis
 import type { PreparingBatches } from './batch-preparer.ts';
 import { claimFlush, type EventIdLedger } from './event-id-ledger.ts';
 import { NO_METRICS, type IngestMetrics } from './ingest-metrics.ts';
+import { createLoopTurns, FLUSH_TURN_MS, type LoopTurns } from './loop-turns.ts';
 import { RecentMap } from './recent-map.ts';
 import { createSendScopes } from './send-scopes.ts';
 
@@ -145,25 +146,27 @@ export function createIngestor(deps: {
 
   async function writeFlush(batch: Pending[]): Promise<void> {
     flushTurn('start');
-    const fresh = dropDuplicates(batch, seen);
+    // Other requests and timers get a turn every FLUSH_TURN_MS of the flush, within its steps and
+    // between them: the flush stays the only one, so its state cannot change meanwhile.
+    const turns = createLoopTurns(FLUSH_TURN_MS, flushTurn);
+    const fresh = await dropDuplicates(batch, seen, turns);
     await claims.claim(batch, fresh);
     // Sends first: a verify in the same flush may belong to one of them.
     for (const item of batch) {
-      if (item.kind === 'send') for (const row of fresh.byRequest.get(item)! as SendRow[]) scopes.rememberSend(row, row.ts, false);
+      if (item.kind !== 'send') continue;
+      for (const row of fresh.byRequest.get(item)! as SendRow[]) {
+        if (turns.due()) await turns.yield();
+        scopes.rememberSend(row, row.ts, false);
+      }
     }
     const flush = KINDS.map((kind) => ({
       kind,
       rows: batch.filter((item) => item.kind === kind).flatMap((item) => fresh.byRequest.get(item)!),
     }));
-    // Each step of a flush of 10,000 rows holds the event loop for 10 to 30 ms: other requests and
-    // timers get a turn between them (the flush stays the only one, so its state cannot change).
-    flushTurn('yield');
-    await nextTurn();
-    flushTurn('scopes');
-    await scopes.attach(flush);
-    const counted = scopes.countSessions(flush);
-    flushTurn('yield');
-    await nextTurn();
+    await turns.yield();
+    await scopes.attach(flush, turns);
+    const counted = await scopes.countSessions(flush, turns);
+    await turns.yield();
     for (const { kind, rows } of flush) {
       if (rows.length === 0) continue;
       const started = performance.now();
@@ -174,7 +177,10 @@ export function createIngestor(deps: {
       flushTurn('stored');
       metrics.insertSeconds(kind, (performance.now() - started) / 1000);
       metrics.insertRows(kind, rows.length);
-      for (const id of fresh.ids[kind]) seen[kind].set(id, 1);
+      for (const id of fresh.ids[kind]) {
+        if (turns.due()) await turns.yield();
+        seen[kind].set(id, 1);
+      }
       await claims.commit(kind);
       scopes.markStored(kind, counted);
     }
@@ -415,12 +421,13 @@ function createGroupCommit(
 }
 
 /** Each request's rows without the events stored within the window or repeated earlier in the flush. */
-function dropDuplicates(batch: Pending[], seen: Record<EventKind, RecentMap<1>>): FreshRows {
+async function dropDuplicates(batch: Pending[], seen: Record<EventKind, RecentMap<1>>, turns: LoopTurns): Promise<FreshRows> {
   const byRequest = new Map<Pending, RowsByKind[EventKind][]>();
   const ids = byKind(() => new Set<string>());
   for (const item of batch) {
     const keep: RowsByKind[EventKind][] = [];
     for (const row of item.rows) {
+      if (turns.due()) await turns.yield();
       if (seen[item.kind].has(row.event_id) || ids[item.kind].has(row.event_id)) continue;
       ids[item.kind].add(row.event_id);
       keep.push(row);
