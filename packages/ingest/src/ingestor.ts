@@ -43,6 +43,8 @@ export interface IngestorOptions {
    * write, so an acknowledgement waits at most one insert longer than it would without waiting.
    */
   maxFlushWaitMs?: number;
+  /** How long a flush holds the event loop before other work gets a turn (FLUSH_TURN_MS; 0: every few rows). */
+  flushTurnMs: number;
 }
 
 /**
@@ -60,6 +62,7 @@ export const DEFAULT_INGEST_OPTIONS: IngestorOptions = {
   maxPendingEvents: 200_000,
   scopeIndexSize: 2_000_000,
   flushTargetRows: FLUSH_TARGET_ROWS,
+  flushTurnMs: FLUSH_TURN_MS,
 };
 
 // Sessions loaded at a restart: a resend or the verify of a code comes within minutes of the send.
@@ -148,7 +151,7 @@ export function createIngestor(deps: {
     flushTurn('start');
     // Other requests and timers get a turn every FLUSH_TURN_MS of the flush, within its steps and
     // between them: the flush stays the only one, so its state cannot change meanwhile.
-    const turns = createLoopTurns(FLUSH_TURN_MS, flushTurn);
+    const turns = createLoopTurns(options.flushTurnMs, flushTurn);
     const fresh = await dropDuplicates(batch, seen, turns);
     await claims.claim(batch, fresh);
     // Sends first: a verify in the same flush may belong to one of them.
