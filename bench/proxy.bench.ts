@@ -76,12 +76,13 @@ const PROVIDER_DELAYS_MS = (process.env.BENCH_PROVIDER_MS ?? '0,300').split(',')
  * (enough for a p99.9 of a few answers), at each provider speed of BENCH_OPEN_PROVIDER_MS.
  */
 const OPEN_RATE = Number(process.env.BENCH_OPEN_RATE ?? 160);
-const OPEN_REQUESTS = Number(process.env.BENCH_OPEN_REQUESTS ?? 6000);
+const OPEN_REQUESTS = Number(process.env.BENCH_OPEN_REQUESTS ?? 5000);
 /**
- * Rounds of the open loop (BENCH_OPEN_RUNS): a round's p99 is its 60th slowest create, which moved
- * from +5 to +38 ms between rounds of the same code, more than the 2 ms target; four rounds of
- * 6,000 give the verdict 24,000 answers a path (the p99 is then known to about +-30 ranks) and the
- * spread of four rounds, in about 11 of the bench's 15 minutes.
+ * Rounds of the open loop (BENCH_OPEN_RUNS): a round's p99 of 4,000 creates (its 40th slowest)
+ * moved from +5 to +38 ms between rounds of the same code, more than the 2 ms target; four rounds
+ * of 5,000 give the verdict 20,000 answers a path (the p99 then known to about +-28 ranks) and the
+ * spread of four rounds, in about 10 of the bench's 14 minutes (the whole bench took 15.4 minutes
+ * at 6,000 a round under a load average of 11-32).
  */
 const OPEN_RUNS = Number(process.env.BENCH_OPEN_RUNS ?? 4);
 const OPEN_PROVIDER_MS = (process.env.BENCH_OPEN_PROVIDER_MS ?? '300').split(',').map(Number);
