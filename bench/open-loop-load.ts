@@ -18,6 +18,8 @@ export interface OpenLoopOptions {
   ratePerS: number;
   requests: number;
   seed: number;
+  /** A header that carries each request's index, for a server that keeps a timeline of them (and `times` in the result). */
+  indexHeader?: string;
 }
 
 export interface OpenLoopResult {
@@ -31,6 +33,8 @@ export interface OpenLoopResult {
   rps: number;
   /** How late this process sent each request after its scheduled time, ms, ascending: the generator's own share of the latencies. */
   lateMs: number[];
+  /** With `indexHeader`: each request's scheduled send and the end of its answer, epoch ms by index (NaN if it failed). */
+  times?: { scheduledMs: Float64Array; answeredMs: Float64Array };
 }
 
 const TWO_POW_32 = 2 ** 32;
@@ -54,6 +58,16 @@ export function quantile(sorted: readonly number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
 }
 
+/**
+ * The ranks around the `q` quantile of ascending `sorted` within which the true quantile lies 19
+ * times in 20 (the binomial count of samples below it, in its normal form), as values.
+ */
+export function quantileInterval(sorted: readonly number[], q: number): [number, number] {
+  const spread = 1.96 * Math.sqrt(sorted.length * q * (1 - q));
+  const at = (rank: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.round(rank) - 1))]!;
+  return [at(q * sorted.length - spread), at(q * sorted.length + spread)];
+}
+
 /** Runs `requests` POSTs to `url` at their scheduled times and resolves when every one is answered. */
 export function openLoop(opts: OpenLoopOptions): Promise<OpenLoopResult> {
   const target = new URL(opts.url);
@@ -67,6 +81,10 @@ export function openLoop(opts: OpenLoopOptions): Promise<OpenLoopResult> {
     errors++;
     failures[what] = (failures[what] ?? 0) + 1;
   };
+  const byIndex =
+    opts.indexHeader === undefined
+      ? undefined
+      : { scheduledMs: new Float64Array(opts.requests).fill(Number.NaN), answeredMs: new Float64Array(opts.requests).fill(Number.NaN) };
   let next = 0;
   let settled = 0;
   const startedAt = performance.now();
@@ -82,6 +100,7 @@ export function openLoop(opts: OpenLoopOptions): Promise<OpenLoopResult> {
         failures,
         rps: (latencies.length * 1_000) / (performance.now() - startedAt),
         lateMs: late,
+        ...(byIndex !== undefined && { times: byIndex }),
       });
     };
     const send = (i: number) => {
@@ -95,13 +114,21 @@ export function openLoop(opts: OpenLoopOptions): Promise<OpenLoopResult> {
           port: target.port,
           path: target.pathname + target.search,
           method: 'POST',
-          headers: { ...opts.headers, 'content-length': Buffer.byteLength(body) },
+          headers: {
+            ...opts.headers,
+            'content-length': Buffer.byteLength(body),
+            ...(opts.indexHeader !== undefined && { [opts.indexHeader]: String(i) }),
+          },
         },
         (res) => {
           res.resume();
           res.on('end', () => {
             if (res.statusCode !== undefined && res.statusCode >= 200 && res.statusCode < 300) {
               latencies.push(performance.now() - scheduled);
+              if (byIndex !== undefined) {
+                byIndex.scheduledMs[i] = performance.timeOrigin + scheduled;
+                byIndex.answeredMs[i] = performance.timeOrigin + performance.now();
+              }
             } else fail(String(res.statusCode));
             finish();
           });

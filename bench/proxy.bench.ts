@@ -7,9 +7,9 @@
  * send: bench/open-loop-load.ts), on which the added p99 is judged, and a closed loop of 50
  * connections (autocannon), on which the requests per second are judged. Tollgate in child
  * processes pinned to one core, the load generator to the other; the stand-in shares Tollgate's
- * core in the closed loop, and the open loop is run in two layouts (OPEN_LAYOUTS): the stand-in on
- * the load generator's core, so Tollgate has its core to itself as a node in service does, and on
- * Tollgate's. Only the Tollgate measured runs: the others are stopped (SIGSTOP) meanwhile.
+ * core in the closed loop, and the open loop is run in the layouts of OPEN_LAYOUTS: the stand-in on
+ * the load generator's core, so Tollgate has its core to itself as a node in service does (the
+ * default), and on Tollgate's. Only the Tollgate measured runs: the others are stopped (SIGSTOP) meanwhile.
  * Measured at each provider speed of BENCH_PROVIDER_MS: a stand-in answering at once (the proxy's
  * CPU laid bare) and one answering as slowly as a real provider. Two Tollgates of this tree: the
  * headline one in the layout the README recommends for a proxying node (BENCH_ROLES, default
@@ -24,16 +24,20 @@
  * node_modules that links this one's packages and its own workspace packages) whose Tollgate
  * relays to the same stand-in in the same rounds. BENCH_CPU_PROFILE=DIR: both Tollgates run under
  * `node --cpu-prof`, and the samples of their measured runs at the first provider speed are tabled
- * per relayed create (bench/cpu-profile-table.ts).
+ * per relayed create (bench/cpu-profile-table.ts). BENCH_TIMELINE=1: the Tollgates keep a timeline
+ * of the open loop's creates and of their event loops (bench/loop-timeline.preload.js), and the
+ * slowest creates of each path are tabled by what they waited behind (bench/create-timeline.ts);
+ * its 1 ms timer costs the loop a little, so its latencies are not the verdict's.
  *
  * Writes its section of bench/RESULTS.md. Targets: the proxy adds at most 2 ms at p99 to creates
  * arriving independently (the open loop) and keeps at least 60 % of the direct requests per second
  * (the closed loop).
  */
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { execFileSync, type ChildProcess } from 'node:child_process';
 import autocannon from 'autocannon';
 import {
@@ -55,8 +59,9 @@ import {
 } from './decide-harness.ts';
 import { profiledArgs, profileTables, readMainThreadProfile, type SampleWindow } from './cpu-profile-table.ts';
 import { median, writeResultsSection } from './results-file.ts';
-import { openLoop, quantile } from './open-loop-load.ts';
+import { openLoop, quantile, quantileInterval } from './open-loop-load.ts';
 import { watchCoreUse, type CoreUseRow, type WatchedProcess } from './core-use.ts';
+import { attributeRun, causeRows, type CreateTimes, type LoopTimeline, type RunTimeline } from './create-timeline.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 /**
@@ -71,7 +76,15 @@ const PROVIDER_DELAYS_MS = (process.env.BENCH_PROVIDER_MS ?? '0,300').split(',')
  * (enough for a p99.9 of a few answers), at each provider speed of BENCH_OPEN_PROVIDER_MS.
  */
 const OPEN_RATE = Number(process.env.BENCH_OPEN_RATE ?? 160);
-const OPEN_REQUESTS = Number(process.env.BENCH_OPEN_REQUESTS ?? 4000);
+const OPEN_REQUESTS = Number(process.env.BENCH_OPEN_REQUESTS ?? 5000);
+/**
+ * Rounds of the open loop (BENCH_OPEN_RUNS): a round's p99 of 4,000 creates (its 40th slowest)
+ * moved from +5 to +38 ms between rounds of the same code, more than the 2 ms target; four rounds
+ * of 5,000 give the verdict 20,000 answers a path (the p99 then known to about +-28 ranks) and the
+ * spread of four rounds, in about 10 of the bench's 14 minutes (the whole bench took 15.4 minutes
+ * at 6,000 a round under a load average of 11-32).
+ */
+const OPEN_RUNS = Number(process.env.BENCH_OPEN_RUNS ?? 4);
 const OPEN_PROVIDER_MS = (process.env.BENCH_OPEN_PROVIDER_MS ?? '300').split(',').map(Number);
 const OPEN_SEED = 20_260_601;
 /** Creates sent, unmeasured, before each open-loop run: a second of them. */
@@ -83,12 +96,21 @@ const SETTLE_REQUESTS = OPEN_RATE;
  * puts the stand-in on Tollgate's core, as a provider's stand-in would share a one-machine trial.
  */
 type Layout = 'apart' | 'shared';
-const OPEN_LAYOUTS = (process.env.BENCH_OPEN_LAYOUTS ?? 'apart,shared').split(',') as Layout[];
+// The shared layout charges Tollgate for the stand-in's work too: on request only, so the headline gets the rounds.
+const OPEN_LAYOUTS = (process.env.BENCH_OPEN_LAYOUTS ?? 'apart').split(',') as Layout[];
 for (const layout of OPEN_LAYOUTS) {
   if (layout !== 'apart' && layout !== 'shared') throw new Error(`BENCH_OPEN_LAYOUTS: "${layout}" is neither apart nor shared`);
 }
 const BASELINE_TREE = process.env.BENCH_BASELINE ? resolve(process.env.BENCH_BASELINE) : undefined;
 const PROFILE_DIR = process.env.BENCH_CPU_PROFILE ? resolve(process.env.BENCH_CPU_PROFILE) : undefined;
+const TIMELINE = process.env.BENCH_TIMELINE === '1';
+const TIMELINE_PRELOAD = fileURLToPath(new URL('./loop-timeline.preload.js', import.meta.url));
+/** The header that tells the timeline which create a request is. */
+const CREATE_INDEX_HEADER = 'x-bench-create';
+/** The slowest creates the timeline table looks at: twice the p99's share, so the p99's own creates are among them. */
+const SLOWEST_SHARE = 0.02;
+/** How long the bench waits for a Tollgate to write its timeline. */
+const TIMELINE_WRITE_MS = 10_000;
 /**
  * TOLLGATE_ROLES of the headline Tollgate and of BENCH_BASELINE's: the README's layout for a
  * proxying node, `decide` (the proxy's routes and its recording), with detection, alerting and the
@@ -155,6 +177,8 @@ interface Path {
   url: string;
   servers: Server[];
   tollgate: Server | undefined;
+  /** Where its Tollgate writes its timeline on SIGUSR2, with BENCH_TIMELINE. */
+  timelineFile: string | undefined;
   /** The measured runs' windows on the profile's clock. */
   windows: SampleWindow[];
 }
@@ -173,6 +197,8 @@ interface Run extends Traffic {
   threads: LoopThread | undefined;
   /** When the run went on, on the profile's clock. */
   window: SampleWindow;
+  /** With BENCH_TIMELINE, an open-loop run of a Tollgate: its slowest creates and what they waited behind. */
+  timeline?: RunTimeline;
 }
 
 /** What the event-loop thread of a Tollgate did over a run, apart from the process's other threads. */
@@ -233,6 +259,8 @@ interface Traffic {
   lateP99Ms?: number;
   /** The errors by answer status or error code. */
   failures?: Record<string, number>;
+  /** Open loop with BENCH_TIMELINE only: each create's scheduled send and answer, epoch ms by index. */
+  times?: CreateTimes;
 }
 
 /**
@@ -306,6 +334,7 @@ async function arrivals(path: Path, round: number, firstBody: number, requests =
     ratePerS: OPEN_RATE,
     requests,
     seed: OPEN_SEED + round,
+    ...(TIMELINE && path.tollgate !== undefined && { indexHeader: CREATE_INDEX_HEADER }),
   });
   return {
     rps: result.rps,
@@ -315,7 +344,21 @@ async function arrivals(path: Path, round: number, firstBody: number, requests =
     latenciesMs: result.latenciesMs,
     lateP99Ms: quantile(result.lateMs, 0.99),
     failures: result.failures,
+    times: result.times,
   };
+}
+
+/** Asks `path`'s Tollgate for its timeline since the last ask (SIGUSR2) and reads it. */
+async function readTimeline(path: Path): Promise<LoopTimeline> {
+  const file = path.timelineFile!;
+  rmSync(file, { force: true });
+  path.tollgate!.child.kill('SIGUSR2');
+  const deadline = performance.now() + TIMELINE_WRITE_MS;
+  while (!existsSync(file)) {
+    if (performance.now() > deadline) throw new Error(`${path.name}: no timeline in ${file} after ${TIMELINE_WRITE_MS} ms`);
+    await sleep(20);
+  }
+  return JSON.parse(readFileSync(file, 'utf8')) as LoopTimeline;
 }
 
 /**
@@ -386,9 +429,10 @@ interface Summary {
   requests: number;
   /** Open loop only: each round's p99, in round order. */
   p99ByRound: number[];
-  /** Open loop only: p99 and p99.9 of every round's answers together (RUNS times as many answers as a round's). */
+  /** Open loop only: p99 and p99.9 of every round's answers together (OPEN_RUNS times as many answers as a round's), and the p99's 95 % interval. */
   pooledP99: number | undefined;
   pooledP999: number | undefined;
+  pooledP99Interval: [number, number] | undefined;
 }
 
 /** What went wrong in `runs`, run by run: "path status: count, ...". */
@@ -406,6 +450,8 @@ interface OpenFigures {
   /** The errors by path, then by answer status or error code. */
   failures: string;
   coreUse: Partial<Record<PathName, CoreUseRow[][]>>;
+  /** With BENCH_TIMELINE: each Tollgate's runs, their slowest creates and what they waited behind. */
+  timelines: Partial<Record<PathName, RunTimeline[]>>;
 }
 
 interface Figures {
@@ -446,10 +492,10 @@ function summarize(runs: Run[]): Summary {
 }
 
 /** The p99 and p99.9 of the open loop's rounds taken together: the tail of more answers than one round's, which moves less between runs. */
-function pooled(runs: Run[]): { pooledP99: number | undefined; pooledP999: number | undefined } {
-  if (runs.some((r) => r.latenciesMs === undefined)) return { pooledP99: undefined, pooledP999: undefined };
+function pooled(runs: Run[]): Pick<Summary, 'pooledP99' | 'pooledP999' | 'pooledP99Interval'> {
+  if (runs.some((r) => r.latenciesMs === undefined)) return { pooledP99: undefined, pooledP999: undefined, pooledP99Interval: undefined };
   const all = runs.flatMap((r) => r.latenciesMs!).sort((a, b) => a - b);
-  return { pooledP99: quantile(all, 0.99), pooledP999: quantile(all, 0.999) };
+  return { pooledP99: quantile(all, 0.99), pooledP999: quantile(all, 0.999), pooledP99Interval: quantileInterval(all, 0.99) };
 }
 
 /** A Tollgate relaying to `provider` (`entry`: this tree's or the baseline's) with `roles` (undefined: every role), profiled when asked. */
@@ -465,6 +511,10 @@ function startTollgate(
   return start(
     profiledArgs(profileName === undefined ? undefined : PROFILE_DIR, profileName ?? '', [entry, 'serve']),
     {
+      ...(TIMELINE && {
+        NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import ${TIMELINE_PRELOAD}`.trim(),
+        BENCH_TIMELINE_FILE: join(dataDir, 'timeline.json'),
+      }),
       TOLLGATE_DATA_DIR: dataDir,
       TOLLGATE_ADMIN_KEY: ADMIN_KEY,
       TOLLGATE_RULES_DIR: rules,
@@ -484,7 +534,14 @@ async function measure(delayMs: number, pinned: boolean, rules: string, profile:
   try {
     const provider = await start([RUN_TS, STAND_IN], { STAND_IN_DELAY_MS: String(delayMs) }, pinned);
     servers.push(provider);
-    paths.push({ name: 'direct', url: `${provider.url}${PATH}`, servers: [provider], tollgate: undefined, windows: [] });
+    paths.push({
+      name: 'direct',
+      url: `${provider.url}${PATH}`,
+      servers: [provider],
+      tollgate: undefined,
+      timelineFile: undefined,
+      windows: [],
+    });
     const trees: [PathName, string, string | undefined][] = [
       ['proxied', TOLLGATE, ROLES],
       ['all', TOLLGATE, undefined],
@@ -497,7 +554,14 @@ async function measure(delayMs: number, pinned: boolean, rules: string, profile:
       dataDirs.push(dataDir);
       const tollgate = await startTollgate(entry, roles, profile ? name : undefined, dataDir, rules, provider, pinned);
       servers.push(tollgate);
-      paths.push({ name, url: `${tollgate.url}/twilio/verify${PATH}`, servers: [provider, tollgate], tollgate, windows: [] });
+      paths.push({
+        name,
+        url: `${tollgate.url}/twilio/verify${PATH}`,
+        servers: [provider, tollgate],
+        tollgate,
+        timelineFile: TIMELINE ? join(dataDir, 'timeline.json') : undefined,
+        windows: [],
+      });
     }
     const book = numberBook();
     // Warm-up: JIT, connection pools, the first inserts.
@@ -518,15 +582,17 @@ async function measure(delayMs: number, pinned: boolean, rules: string, profile:
     for (const layout of OPEN_PROVIDER_MS.includes(delayMs) ? OPEN_LAYOUTS : []) {
       if (pinned) pinToCore(provider.child.pid!, layout === 'apart' ? 'load generator' : 'server');
       const openRuns = new Map<PathName, Run[]>(paths.map((p) => [p.name, []]));
-      for (let r = 0; r < RUNS; r++) {
+      for (let r = 0; r < OPEN_RUNS; r++) {
         const settleFirst = book.take(SETTLE_REQUESTS);
         const first = book.take(OPEN_REQUESTS);
         for (const path of paths) {
           resumeOnly(paths, path);
           // Warm-up, unmeasured: the open loop's own connections (it opens one wherever all are
           // busy), and the timers a resumed Tollgate owes.
-          await arrivals(path, RUNS, settleFirst, SETTLE_REQUESTS);
-          openRuns.get(path.name)!.push(await observe(path, () => arrivals(path, r, first), watched));
+          await arrivals(path, OPEN_RUNS, settleFirst, SETTLE_REQUESTS);
+          const run = await observe(path, () => arrivals(path, r, first), watched);
+          if (path.timelineFile !== undefined) run.timeline = attributeRun(await readTimeline(path), run.times!, delayMs, SLOWEST_SHARE);
+          openRuns.get(path.name)!.push(run);
         }
       }
       open.push({
@@ -535,6 +601,11 @@ async function measure(delayMs: number, pinned: boolean, rules: string, profile:
         errors: [...openRuns.values()].flat().reduce((sum, x) => sum + x.errors, 0),
         failures: failuresByPath(openRuns),
         coreUse: Object.fromEntries([...openRuns].map(([name, each]) => [name, each.map((run) => run.coreUse ?? [])])),
+        timelines: Object.fromEntries(
+          [...openRuns]
+            .filter(([, each]) => each.every((run) => run.timeline !== undefined))
+            .map(([name, each]) => [name, each.map((run) => run.timeline!)]),
+        ),
       });
     }
     if (pinned) pinToCore(provider.child.pid!, 'server');
@@ -680,10 +751,17 @@ function openVerdict(f: Figures, open: OpenFigures, headline: boolean): string {
     );
   };
   const target = headline ? ` (target <= ${MAX_ADDED_P99_MS} ms: ${says(f, added <= MAX_ADDED_P99_MS)})` : '';
-  const byRound = proxied.p99ByRound.map((ms, r) => signedMs(ms - direct.p99ByRound[r]!)).join(', ');
+  const addedByRound = proxied.p99ByRound.map((ms, r) => ms - direct.p99ByRound[r]!);
+  const byRound = addedByRound.map((ms) => signedMs(ms)).join(', ');
+  // The added p99's 95 % interval: the proxied path's interval less the direct path's, at their far ends.
+  const interval =
+    proxied.pooledP99Interval === undefined || direct.pooledP99Interval === undefined
+      ? ''
+      : ` (95 % interval ${signedMs(proxied.pooledP99Interval[0] - direct.pooledP99Interval[1])} to ${signedMs(proxied.pooledP99Interval[1] - direct.pooledP99Interval[0])})`;
   const together =
-    `Round by round it added ${byRound} at p99 (the spread is the bench's own noise); the ${RUNS} rounds' answers taken together, ` +
-    `${signedMs(minus(proxied.pooledP99, direct.pooledP99))} at p99 and ${signedMs(minus(proxied.pooledP999, direct.pooledP999))} at p99.9.`;
+    `Round by round it added ${byRound} at p99 (spread ${(Math.max(...addedByRound) - Math.min(...addedByRound)).toFixed(1)} ms: the bench's own noise); ` +
+    `the ${OPEN_RUNS} rounds' answers taken together, ${signedMs(minus(proxied.pooledP99, direct.pooledP99))} at p99${interval} ` +
+    `and ${signedMs(minus(proxied.pooledP999, direct.pooledP999))} at p99.9.`;
   return (
     `Open loop, ${LAYOUTS[open.layout]}, provider answering after ${f.delayMs} ms, ${OPEN_RATE} creates/s arriving independently, roles ${ROLES}: the proxy adds ` +
     `${signedMs(minus(proxied.p50, direct.p50))} at p50, ${signedMs(added)} at p99${target} ` +
@@ -708,12 +786,55 @@ function profileSection(f: Figures, commit: string): string[] {
   return lines;
 }
 
+/** With BENCH_TIMELINE: what the slowest creates of each Tollgate waited behind, all rounds together, and its loop's stalls. */
+function timelineSection(opened: Figures[]): string[] {
+  const rows = opened.flatMap((f) =>
+    f.open.flatMap(({ layout, timelines }) =>
+      measured(timelines).flatMap((name) => {
+        const runs = timelines[name]!;
+        const slow = runs.flatMap((run) => run.slowest);
+        return causeRows(slow).map(
+          (row) =>
+            `| ${LAYOUTS[layout]} | ${LABELS[name]} | ${row.cause} | ${row.creates} (${((row.creates / slow.length) * 100).toFixed(0)} %) | ` +
+            `${row.excessMs.toFixed(1)} | ${row.loopCpuMs.toFixed(1)} / ${row.loopWaitMs.toFixed(1)} / ${row.gcMs.toFixed(1)} |`,
+        );
+      }),
+    ),
+  );
+  if (rows.length === 0) return [];
+  const loops = opened.flatMap((f) =>
+    f.open.flatMap(({ layout, timelines }) =>
+      measured(timelines).map((name) => {
+        const runs = timelines[name]!;
+        const sum = (pick: (run: RunTimeline) => number) => runs.reduce((total, run) => total + pick(run), 0);
+        return (
+          `${LABELS[name]} (${LAYOUTS[layout]}), ${runs.length} runs: ${sum((r) => r.gcPauses)} GC pauses (${sum((r) => r.gcMs).toFixed(0)} ms), ` +
+          `${sum((r) => r.stalls)} stalls of the loop of 2 ms or more (loop CPU ${sum((r) => r.stallCpuMs).toFixed(0)} ms, waiting for its core ${sum((r) => r.stallWaitMs).toFixed(0)} ms), ` +
+          `of which ${sum((r) => r.flushStalls)} held a turn of the ingestor's flush and ${sum((r) => r.recordStalls)} one of the recorder's.`
+        );
+      }),
+    ),
+  );
+  return [
+    `What the slowest ${SLOWEST_SHARE * 100} % of the open loop's creates waited behind (BENCH_TIMELINE: bench/loop-timeline.preload.js in each Tollgate, ` +
+      "bench/create-timeline.ts; every round's slowest together): a create is in Tollgate's hands from its scheduled send until its relay " +
+      'leaves, and from when the stand-in could first answer until its answer is read; the first of these causes found in those windows ' +
+      "is its row. Over the median: its latency less the run's median create's; then the medians of what the loop did in its windows.",
+    '',
+    '| cores | path | waited behind | creates | over the median ms | loop CPU / wait for its core / GC in its windows, ms |',
+    '| --- | --- | --- | ---: | ---: | ---: |',
+    ...rows,
+    '',
+    ...loops.flatMap((line) => [line, '']),
+  ];
+}
+
 function report(results: Figures[], pinned: boolean, loadBefore: string): string {
   const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
-  const command = `${process.env.BENCH_ROLES === undefined ? '' : `BENCH_ROLES=${ROLES} `}${BASELINE_TREE ? 'BENCH_BASELINE=DIR ' : ''}${PROFILE_DIR ? 'BENCH_CPU_PROFILE=bench/.profiles ' : ''}npm run bench:proxy`;
+  const command = `${process.env.BENCH_ROLES === undefined ? '' : `BENCH_ROLES=${ROLES} `}${BASELINE_TREE ? 'BENCH_BASELINE=DIR ' : ''}${PROFILE_DIR ? 'BENCH_CPU_PROFILE=bench/.profiles ' : ''}${TIMELINE ? 'BENCH_TIMELINE=1 ' : ''}npm run bench:proxy`;
   const opened = results.filter((f) => f.open.length > 0);
   const lines = [
-    `Command: \`${command}\` at ${commit} (per provider speed, ${RUNS} rounds alternating the paths, medians of the rounds; ` +
+    `Command: \`${command}\` at ${commit} (per provider speed, ${RUNS} rounds of the closed loop and ${OPEN_RUNS} of the open loop alternating the paths, medians of the rounds; ` +
       `${pinned ? 'load generator on one core, Tollgate on the other, the stand-in where each table says' : 'not pinned'}). Load average ${loadBefore} before, ${loadAverage()} after.`,
     '',
     `**Open loop** (what the p99 target is judged on): ${OPEN_REQUESTS} creates a run arriving at ${OPEN_RATE} a second on average, ` +
@@ -721,16 +842,17 @@ function report(results: Figures[], pinned: boolean, loadBefore: string): string
       "service's many users arrive; each time runs from the create's scheduled send, so a server that falls behind is charged for it. " +
       "Added: the proxied path's p50 / p99 / p99.9 less the direct path's. Sends late: how long after its scheduled time the load " +
       'generator sent a create (p99), a share of every latency of the run that belongs to neither Tollgate nor the stand-in. ' +
-      `Two layouts of the cores, every path of a layout in the same one, so the direct path is the same arrangement: ${LAYOUTS.apart} ` +
+      `Every path of a layout of the cores in the same one, so the direct path is the same arrangement: ${LAYOUTS.apart} ` +
       "(the headline: a provider is another company's service across the network, and what Tollgate adds is then its own work on its own core), " +
-      `and ${LAYOUTS.shared} (Tollgate's core also serves the provider's answers, as a stand-in on one machine would; the direct path ` +
-      'then has a core to itself while the proxied one shares it, so this row charges Tollgate for the stand-in too).',
+      `and with BENCH_OPEN_LAYOUTS=apart,shared ${LAYOUTS.shared} (Tollgate's core also serves the provider's answers, as a stand-in on one machine would; the direct path ` +
+      'then has a core to itself while the proxied one shares it, so that row charges Tollgate for the stand-in too).',
     '',
     '| provider answers after | cores | path | answers/s | p50 ms | p99 ms | p99.9 ms | added p50 / p99 / p99.9 | sends late p99 ms | Tollgate CPU µs per request | its event loop | event-loop delay p99 / max ms | GC pauses ms/s | event loop waited for its core ms/s |',
     '| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...opened.flatMap(openRows),
     '',
     ...opened.flatMap((f) => f.open.flatMap((open, i) => [openVerdict(f, open, i === 0), ''])),
+    ...timelineSection(opened),
     "Who held the cores during the open loop's runs (/proc schedstat of every thread of every bench process, ms a second of the run, " +
       "medians of the rounds): the measured Tollgate's event loop (CPU / waited for its core), its embedded engine's own pools " +
       "(merges, schedules, parts of inserts; CPU / waited), node's other threads (libuv's pool, where chDB's node binding runs each " +

@@ -1,3 +1,4 @@
+import { channel } from 'node:diagnostics_channel';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Ingestor } from '@tollgate/ingest';
 import type { RelayedEvents } from '@tollgate/proxy';
@@ -33,6 +34,11 @@ const KINDS = ['send', 'verify', 'receipt'] as const;
  * group commits.
  */
 const SUBMIT_CHUNK_EVENTS = 16;
+/**
+ * Where each turn that hands a chunk to the ingestor begins and ends, for a profiler that lines
+ * them up against the proxied requests waiting on the loop (bench:proxy's BENCH_TIMELINE).
+ */
+const recordTurns = channel('tollgate:proxy-record');
 
 export function createProxyRecorder(deps: {
   ingestor: Ingestor;
@@ -68,7 +74,9 @@ export function createProxyRecorder(deps: {
     for (const kind of KINDS) {
       for (let at = 0; at < batch[kind].length; at += SUBMIT_CHUNK_EVENTS) {
         if (submissions.length > 0) await nextTurn();
+        if (recordTurns.hasSubscribers) recordTurns.publish('submit');
         submissions.push(submit(kind, batch[kind].slice(at, at + SUBMIT_CHUNK_EVENTS)));
+        if (recordTurns.hasSubscribers) recordTurns.publish('submitted');
       }
     }
     await Promise.all(submissions);

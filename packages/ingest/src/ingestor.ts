@@ -1,9 +1,11 @@
 import type { EventKind, Rejection, RowsByKind, SendRow } from '@tollgate/events';
 import { insertRows, recentEventIds, type Store } from '@tollgate/store';
+import { channel } from 'node:diagnostics_channel';
 import { setImmediate as nextTurn, setTimeout as wait } from 'node:timers/promises';
 import type { PreparingBatches } from './batch-preparer.ts';
 import { claimFlush, type EventIdLedger } from './event-id-ledger.ts';
 import { NO_METRICS, type IngestMetrics } from './ingest-metrics.ts';
+import { createLoopTurns, FLUSH_TURN_MS, type LoopTurns } from './loop-turns.ts';
 import { RecentMap } from './recent-map.ts';
 import { createSendScopes } from './send-scopes.ts';
 
@@ -41,6 +43,8 @@ export interface IngestorOptions {
    * write, so an acknowledgement waits at most one insert longer than it would without waiting.
    */
   maxFlushWaitMs?: number;
+  /** How long a flush holds the event loop before other work gets a turn (FLUSH_TURN_MS; 0: every few rows). */
+  flushTurnMs: number;
 }
 
 /**
@@ -58,6 +62,7 @@ export const DEFAULT_INGEST_OPTIONS: IngestorOptions = {
   maxPendingEvents: 200_000,
   scopeIndexSize: 2_000_000,
   flushTargetRows: FLUSH_TARGET_ROWS,
+  flushTurnMs: FLUSH_TURN_MS,
 };
 
 // Sessions loaded at a restart: a resend or the verify of a code comes within minutes of the send.
@@ -70,6 +75,15 @@ const RETRY_AFTER_S = 1;
  */
 export const NORMALIZE_CHUNK_EVENTS = 500;
 const KINDS = ['send', 'verify', 'billing', 'receipt'] as const;
+/**
+ * Where a flush says each of its turns on the event loop begins and ends, for a profiler that
+ * lines them up against the requests waiting on the loop (bench:proxy's BENCH_TIMELINE). Nothing
+ * is published while nobody listens.
+ */
+const flushTurns = channel('tollgate:ingest-flush');
+const flushTurn = (step: string) => {
+  if (flushTurns.hasSubscribers) flushTurns.publish(step);
+};
 
 /** A request's batch waiting in the group commit: its normalized rows, and how to answer it. */
 interface Pending {
@@ -134,29 +148,42 @@ export function createIngestor(deps: {
   preparing?.onSettled(() => void nextTurn().then(() => writer.wake()));
 
   async function writeFlush(batch: Pending[]): Promise<void> {
-    const fresh = dropDuplicates(batch, seen);
+    flushTurn('start');
+    // Other requests and timers get a turn every FLUSH_TURN_MS of the flush, within its steps and
+    // between them: the flush stays the only one, so its state cannot change meanwhile.
+    const turns = createLoopTurns(options.flushTurnMs, flushTurn);
+    const fresh = await dropDuplicates(batch, seen, turns);
     await claims.claim(batch, fresh);
     // Sends first: a verify in the same flush may belong to one of them.
     for (const item of batch) {
-      if (item.kind === 'send') for (const row of fresh.byRequest.get(item)! as SendRow[]) scopes.rememberSend(row, row.ts, false);
+      if (item.kind !== 'send') continue;
+      for (const row of fresh.byRequest.get(item)! as SendRow[]) {
+        if (turns.due()) await turns.yield();
+        scopes.rememberSend(row, row.ts, false);
+      }
     }
     const flush = KINDS.map((kind) => ({
       kind,
       rows: batch.filter((item) => item.kind === kind).flatMap((item) => fresh.byRequest.get(item)!),
     }));
-    // Each step of a flush of 10,000 rows holds the event loop for 10 to 30 ms: other requests and
-    // timers get a turn between them (the flush stays the only one, so its state cannot change).
-    await nextTurn();
-    await scopes.attach(flush);
-    const counted = scopes.countSessions(flush);
-    await nextTurn();
+    await turns.yield();
+    await scopes.attach(flush, turns);
+    const counted = await scopes.countSessions(flush, turns);
+    await turns.yield();
     for (const { kind, rows } of flush) {
       if (rows.length === 0) continue;
       const started = performance.now();
-      await insertRows(store, kind, rows);
+      flushTurn('insert');
+      const inserted = insertRows(store, kind, rows);
+      flushTurn('inserting');
+      await inserted;
+      flushTurn('stored');
       metrics.insertSeconds(kind, (performance.now() - started) / 1000);
       metrics.insertRows(kind, rows.length);
-      for (const id of fresh.ids[kind]) seen[kind].set(id, 1);
+      for (const id of fresh.ids[kind]) {
+        if (turns.due()) await turns.yield();
+        seen[kind].set(id, 1);
+      }
       await claims.commit(kind);
       scopes.markStored(kind, counted);
     }
@@ -167,6 +194,7 @@ export function createIngestor(deps: {
       if (duplicates > 0) metrics.duplicates(item.kind, duplicates);
       item.resolve({ accepted, duplicates });
     }
+    flushTurn('end');
   }
 
   /**
@@ -396,12 +424,13 @@ function createGroupCommit(
 }
 
 /** Each request's rows without the events stored within the window or repeated earlier in the flush. */
-function dropDuplicates(batch: Pending[], seen: Record<EventKind, RecentMap<1>>): FreshRows {
+async function dropDuplicates(batch: Pending[], seen: Record<EventKind, RecentMap<1>>, turns: LoopTurns): Promise<FreshRows> {
   const byRequest = new Map<Pending, RowsByKind[EventKind][]>();
   const ids = byKind(() => new Set<string>());
   for (const item of batch) {
     const keep: RowsByKind[EventKind][] = [];
     for (const row of item.rows) {
+      if (turns.due()) await turns.yield();
       if (seen[item.kind].has(row.event_id) || ids[item.kind].has(row.event_id)) continue;
       ids[item.kind].add(row.event_id);
       keep.push(row);

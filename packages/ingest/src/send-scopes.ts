@@ -7,6 +7,7 @@ import {
   type ScopedSend,
   type Store,
 } from '@tollgate/store';
+import type { LoopTurns } from './loop-turns.ts';
 import { RecentMap } from './recent-map.ts';
 
 // How far back a late event's send is searched in the store: verifies come within minutes,
@@ -40,9 +41,9 @@ export interface SendScopes {
   /** `stored`: the send is already in the store (read from it), not one of the flush being written. */
   rememberSend(row: SendRow | ScopedSend, ts: number, stored: boolean): void;
   /** Fills each verify, bill and receipt with the scope of its send, from memory or else from the store. */
-  attach(flush: readonly KindRows[]): Promise<void>;
+  attach(flush: readonly KindRows[], turns: LoopTurns): Promise<void>;
   /** Sets `session_start` and `session_verified` so that a session counts once; see CountedSessions. */
-  countSessions(flush: readonly KindRows[]): CountedSessions;
+  countSessions(flush: readonly KindRows[], turns: LoopTurns): Promise<CountedSessions>;
   /** The kind's rows are stored: the sessions they counted are counted from now on. */
   markStored(kind: EventKind, counted: CountedSessions): void;
   /** Loads the sessions sent since `sinceMs`, so resends and verifies after a restart count right. */
@@ -81,12 +82,13 @@ export function createSendScopes(deps: { store: Store; clock: () => number; maxE
   }
 
   /** The sessions and message ids of the flush that memory does not know, with how far back to look. */
-  function unknownSends(flush: readonly KindRows[]) {
+  async function unknownSends(flush: readonly KindRows[], turns: LoopTurns) {
     const sessions = new Map<string, { ids: Set<string>; minTs: number }>();
     const messages = { ids: new Set<string>(), minTs: Infinity, lookbackMs: MESSAGE_LOOKBACK_MS };
     for (const { kind, rows } of flush) {
       if (kind === 'send') continue;
       for (const row of rows) {
+        if (turns.due()) await turns.yield();
         if (kind === 'verify') {
           const verify = row as RowsByKind['verify'];
           if (bySession.has(sessionKey(verify.app, verify.session_id))) continue;
@@ -106,8 +108,8 @@ export function createSendScopes(deps: { store: Store; clock: () => number; maxE
     return { sessions, messages };
   }
 
-  async function attach(flush: readonly KindRows[]): Promise<void> {
-    const { sessions, messages } = unknownSends(flush);
+  async function attach(flush: readonly KindRows[], turns: LoopTurns): Promise<void> {
+    const { sessions, messages } = await unknownSends(flush, turns);
     for (const [app, { ids, minTs }] of sessions) {
       for (const send of await sendScopesBySession(store, app, [...ids], minTs - VERIFY_LOOKBACK_MS))
         rememberSend(send, send.send_ts, true);
@@ -119,6 +121,7 @@ export function createSendScopes(deps: { store: Store; clock: () => number; maxE
     for (const { kind, rows } of flush) {
       if (kind === 'send') continue;
       for (const row of rows) {
+        if (turns.due()) await turns.yield();
         const scoped = row as RowsByKind['verify' | 'billing' | 'receipt'];
         const scope =
           kind === 'verify'
@@ -129,12 +132,13 @@ export function createSendScopes(deps: { store: Store; clock: () => number; maxE
     }
   }
 
-  function countSessions(flush: readonly KindRows[]): CountedSessions {
+  async function countSessions(flush: readonly KindRows[], turns: LoopTurns): Promise<CountedSessions> {
     const started = new Set<KnownSession>();
     const verified = new Set<KnownSession>();
     for (const { kind, rows } of flush) {
       if (kind === 'send') {
         for (const row of rows as SendRow[]) {
+          if (turns.due()) await turns.yield();
           // Remembered moments ago by rememberSend (only a flush larger than the index could have lost it).
           const known = bySession.get(sessionKey(row.app, row.session_id));
           row.session_start = known && (known.started || started.has(known)) ? 0 : 1;
@@ -142,6 +146,7 @@ export function createSendScopes(deps: { store: Store; clock: () => number; maxE
         }
       } else if (kind === 'verify') {
         for (const row of rows as RowsByKind['verify'][]) {
+          if (turns.due()) await turns.yield();
           const known = bySession.get(sessionKey(row.app, row.session_id));
           const first = row.success === 1 && row.send_ts > 0 && known !== undefined && !known.verified && !verified.has(known);
           row.session_verified = first ? 1 : 0;

@@ -1,3 +1,4 @@
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BillingRow, Rejection, SendRow, VerifyRow } from '@tollgate/events';
 import { eventCounts, type Store } from '@tollgate/store';
@@ -161,6 +162,42 @@ describe('ingestor', () => {
     const healthy = createIngestor({ store, normalizers });
     expect(await healthy.submit('send', items([send('g', 's-g')]))).toMatchObject({ accepted: 1, duplicates: 0 });
     await healthy.close();
+  });
+});
+
+describe('a flush in turns of the event loop', () => {
+  it('gives the loop turns within a large flush, drops repeats across them and stores each row once', async () => {
+    const steps: string[] = [];
+    const hear = (step: unknown) => steps.push(step as string);
+    subscribe('tollgate:ingest-flush', hear);
+    let loopTurns = 0;
+    let flushing = false;
+    const tick = () => {
+      if (steps.includes('start') && !steps.includes('end')) loopTurns++;
+      if (flushing) setImmediate(tick);
+    };
+    try {
+      // flushTurnMs 0: a turn every few rows, whatever the machine's speed.
+      const ingestor = createIngestor({ store, normalizers, options: { flushTurnMs: 0 } });
+      const rows = Array.from({ length: 2_000 }, (_, i) => send(`turns-${i % 1_990}`, `s-turns-${i % 1_990}`));
+      flushing = true;
+      setImmediate(tick);
+      const result = await ingestor.submit('send', items(rows));
+      flushing = false;
+      await ingestor.close();
+      expect(result).toEqual({ ok: true, accepted: 1_990, duplicates: 10, rejected: [] });
+      const rs = await store.client.query({
+        query: "SELECT toUInt32(count()) AS n, toUInt32(uniqExact(event_id)) AS ids FROM sends_raw WHERE startsWith(event_id, 'turns-')",
+        format: 'JSONEachRow',
+      });
+      expect(await rs.json()).toEqual([{ n: 1_990, ids: 1_990 }]);
+      // Dropping repeats alone spans 2,000 rows, a turn every 32.
+      expect(steps.filter((step) => step === 'yield').length).toBeGreaterThanOrEqual(2_000 / 32);
+      expect(loopTurns).toBeGreaterThanOrEqual(2_000 / 32);
+    } finally {
+      flushing = false;
+      unsubscribe('tollgate:ingest-flush', hear);
+    }
   });
 });
 
