@@ -5,35 +5,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import { zeroCounters, addCounters, type Counters } from '../src/counters.ts';
-import { createTrafficBook, MS_PER_HOUR, MS_PER_MINUTE, type MinuteCell, type ScopeSeries, type TrafficBook } from '../src/traffic-book.ts';
+import { createTrafficBook, MS_PER_HOUR, MS_PER_MINUTE, type ScopeSeries, type TrafficBook } from '../src/traffic-book.ts';
 import { createWindowSums } from '../src/window-sums.ts';
+import { random, randomCells } from './random-cells.ts';
 
 const START_MS = Date.parse('2026-11-02T00:00:00Z');
 const COUNTRIES = ['KG', 'TJ', 'US'];
-
-/** A deterministic generator (LCG): the same cells on every run. */
-function random(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state * 1_103_515_245 + 12_345) % 2 ** 31;
-    return state / 2 ** 31;
-  };
-}
-
-function cellsFor(next: () => number): MinuteCell[] {
-  const cells: MinuteCell[] = [];
-  const count = Math.floor(next() * 4);
-  for (let i = 0; i < count; i += 1) {
-    const country = COUNTRIES[Math.floor(next() * COUNTRIES.length)] as string;
-    const counters = zeroCounters();
-    counters.sends = 1 + Math.floor(next() * 3);
-    counters.sessions = counters.sends;
-    counters.verifiedSessions = Math.floor(next() * counters.sessions);
-    counters.costEstUsd = counters.sends * 0.25;
-    cells.push({ app: 'social', flow: 'signup', country, prefix: `${country} ${Math.floor(next() * 3)}`, asn: 1, provider: 'p', counters });
-  }
-  return cells;
-}
 
 function freshSums(book: TrafficBook, fromMs: number, toMs: number): Map<string, Counters> {
   const sums = new Map<string, Counters>();
@@ -60,10 +37,10 @@ describe('sliding window sums', () => {
     const book = createTrafficBook({ recentMs: 3 * MS_PER_HOUR, historyMs: 35 * 24 * MS_PER_HOUR });
     const sums = createWindowSums(book);
     const stepsMs = 150;
-    for (let m = START_MS; m < START_MS + stepsMs * MS_PER_MINUTE; m += MS_PER_MINUTE) book.setMinute(m, cellsFor(next));
+    for (let m = START_MS; m < START_MS + stepsMs * MS_PER_MINUTE; m += MS_PER_MINUTE) book.setMinute(m, randomCells(next, COUNTRIES, [1]));
     for (let step = 40; step < stepsMs; step += 1) {
       const nowMs = START_MS + step * MS_PER_MINUTE;
-      if (replaceEvery > 0 && step % replaceEvery === 0) book.setMinute(nowMs - 2 * MS_PER_MINUTE, cellsFor(next));
+      if (replaceEvery > 0 && step % replaceEvery === 0) book.setMinute(nowMs - 2 * MS_PER_MINUTE, randomCells(next, COUNTRIES, [1]));
       if (step % 60 === 0) book.prune(nowMs);
       // Windows of fixed length, and ones that grow from a start that stays put for a while (an
       // open anomaly's run), two of them ending at the same minute.
