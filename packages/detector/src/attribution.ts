@@ -8,7 +8,7 @@ import type { DetectorConfig } from './detector-config.ts';
 import type { DetectionContext } from './detection-context.ts';
 import type { Finding } from './finding.ts';
 import { cellInScope, cellOfScope, DESTINATION_LEVELS, scopeWithin, type CellScope, type Scope, type ScopeLevel } from './scope.ts';
-import { compose, hostingShare, topContributors } from './scope-composition.ts';
+import { hostingShare, topContributors } from './scope-composition.ts';
 import { reachableSessions, type Counters } from './counters.ts';
 import type { Contributor } from './finding.ts';
 import { sessionBaseline } from './seasonal-baseline.ts';
@@ -40,13 +40,19 @@ function measure(kind: Finding['kind']): (c: Counters) => number {
   return kind === 'conversion_drop' ? (c) => reachableSessions(c) - c.verifiedSessions : (c) => c.sends;
 }
 
-/** A finding's excess over its window, of the cells that pass `filter` (all by default). */
-function amount(ctx: DetectionContext, finding: Finding, filter: (cell: MinuteCell) => boolean = () => true): number {
+/**
+ * A finding's excess over its window, of the cells that pass `filter` (all by default). Sends over
+ * the whole scope are read from its carried composition: a finding that stays named is weighed
+ * against its parent and echoes every minute.
+ */
+function amount(ctx: DetectionContext, finding: Finding, filter?: (cell: MinuteCell) => boolean): number {
+  if (!filter && finding.kind !== 'conversion_drop')
+    return ctx.compose(finding.scope, finding.windowStartMs, finding.windowEndMs).total.sends;
   const m = measure(finding.kind);
   let total = 0;
   for (let minute = finding.windowStartMs; minute < finding.windowEndMs; minute += MS_PER_MINUTE) {
     for (const cell of ctx.book.cellsOf(minute)) {
-      if (cellInScope(cell, finding.scope) && filter(cell)) total += m(cell.counters);
+      if (cellInScope(cell, finding.scope) && (!filter || filter(cell))) total += m(cell.counters);
     }
   }
   return total;
@@ -58,10 +64,14 @@ function pruneNested(ctx: DetectionContext, findings: Finding[]): Finding[] {
   // A child is weighed against each parent that holds it: its amount is taken once.
   const amounts = new Map<Finding, number>();
   const amountOf = (f: Finding) => amounts.get(f) ?? amounts.set(f, amount(ctx, f)).get(f)!;
-  const sorted = [...findings].sort((a, b) => Object.keys(a.scope).length - Object.keys(b.scope).length);
+  // A child names more fields than its parent: counted once, they spare most pairs the comparison.
+  const named = new Map(findings.map((f) => [f, Object.values(f.scope).filter((v) => v !== undefined).length]));
+  const keys = new Map(findings.map((f) => [f, Object.keys(f.scope).length]));
+  const sorted = [...findings].sort((a, b) => keys.get(a)! - keys.get(b)!);
   for (const parent of sorted) {
     if (dropped.has(parent)) continue;
-    const children = findings.filter((f) => f !== parent && !dropped.has(f) && scopeWithin(f.scope, parent.scope));
+    const fields = named.get(parent)!;
+    const children = findings.filter((f) => named.get(f)! > fields && !dropped.has(f) && scopeWithin(f.scope, parent.scope));
     if (children.length === 0) continue;
     const whole = Math.max(1e-9, amountOf(parent));
     const explaining = children.find((child) => amountOf(child) / whole >= CHILD_EXPLAINS);
@@ -236,7 +246,7 @@ function conversionCollapsed(ctx: DetectionContext, finding: Finding): boolean {
 function withEvidence(ctx: DetectionContext, config: DetectorConfig, finding: Finding): Finding {
   const destinationKind = finding.kind === 'volume_spike' || finding.kind === 'conversion_drop' || finding.kind === 'new_destination';
   if (!destinationKind) return finding;
-  const composition = compose(ctx.book, ctx.asns, finding.scope, finding.windowStartMs, finding.windowEndMs);
+  const composition = ctx.compose(finding.scope, finding.windowStartMs, finding.windowEndMs);
   const level = levelOf(finding);
   const destination = DESTINATION_LEVELS.includes(level as ScopeLevel);
   const hosting = hostingShare(composition);

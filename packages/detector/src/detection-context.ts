@@ -6,9 +6,10 @@ import type { AsnProfile, NumberBlockMinute, VerifyFailureMinute } from '@tollga
 import type { ActivityLog } from './activity-log.ts';
 import type { DetectorConfig } from './detector-config.ts';
 import type { PlannedEvent } from './planned-event.ts';
+import type { Composition } from './scope-composition.ts';
 import type { Counters } from './counters.ts';
 import type { LatencyBook } from './latency-book.ts';
-import type { CellScope } from './scope.ts';
+import type { CellScope, Scope } from './scope.ts';
 import type { ScopeSeries, TrafficBook } from './traffic-book.ts';
 import type { UnfamiliarStep } from './unfamiliar-tallies.ts';
 
@@ -34,6 +35,11 @@ export interface DetectionContext {
    * verify brute force are left out (they are the `verify_bruteforce` finding's, not traffic).
    */
   window(fromMs: number, toMs: number): ReadonlyMap<ScopeSeries, Counters>;
+  /**
+   * What a scope's traffic over [fromMs, toMs) is made of (`compose`, brute-force sessions left
+   * in), carried from the step before for a scope read again. Read-only.
+   */
+  compose(scope: Scope, fromMs: number, toMs: number): Composition;
   /** One scope's minute, brute-force sessions left out like `window`'s. */
   minute(series: ScopeSeries, minuteMs: number): Counters | undefined;
   /**

@@ -37,7 +37,7 @@ import { createWindowSums, type WindowSums } from './window-sums.ts';
 import { createFamiliarNetworks, type FamiliarNetworks } from './familiar-networks.ts';
 import { createUnfamiliarTallies, type UnfamiliarTallies } from './unfamiliar-tallies.ts';
 import type { Finding } from './finding.ts';
-import { compose } from './scope-composition.ts';
+import { compose, createCompositions, type Compositions } from './scope-composition.ts';
 import { cellOfScope, LEVEL_DIMENSIONS, SCOPE_LEVELS, type ScopeLevel } from './scope.ts';
 import { createLatencyBook, LATENCY_QUANTILE, latencyKey, type LatencyBook } from './latency-book.ts';
 import { latencyBaseline, rateBaseline } from './seasonal-baseline.ts';
@@ -144,6 +144,7 @@ interface EngineMemory {
   asns: Map<number, AsnProfile>;
   networks: FamiliarNetworks;
   unfamiliar: UnfamiliarTallies;
+  compositions: Compositions;
   lifecycle: AnomalyLifecycle;
   planned: readonly PlannedEvent[];
   prunedHour: number;
@@ -182,6 +183,7 @@ function contextAt(memory: EngineMemory, config: DetectorConfig, nowMs: number):
     config,
     asns: memory.asns,
     unfamiliar: () => memory.unfamiliar.at(nowMs),
+    compose: (scope, fromMs, toMs) => memory.compositions.at(nowMs, scope, fromMs, toMs),
     blocks: memory.blocks,
     verifyFailures: memory.verifyFailures,
     planned: memory.planned,
@@ -260,6 +262,7 @@ export function createDetectionEngine(config: DetectorConfig): DetectionEngine {
     asns: asnProfiles,
     networks,
     unfamiliar: createUnfamiliarTallies({ book, networks, asns: asnProfiles, windowsMs, graceMs }),
+    compositions: createCompositions(book, asnProfiles),
     lifecycle: createAnomalyLifecycle({ resolveAfterQuietMs: config.resolveAfterQuietMs }),
     planned: [],
     prunedHour: Number.NaN,
