@@ -144,7 +144,8 @@ export function attribute(ctx: DetectionContext, raw: Finding[], open: readonly 
     const echoed = destinationScopes.length > 0 ? amount(ctx, finding, (cell) => hosting(cell) && inAny(destinationScopes)(cell)) : 0;
     if (total === 0 || echoed / total < ECHO_SHARE) kept.push(finding);
   }
-  return kept.map((finding) => withEvidence(ctx, config, finding));
+  const ofCountry = seriesByCountry(ctx);
+  return kept.map((finding) => withEvidence(ctx, config, ofCountry, finding));
 }
 
 /** Of findings of one kind on the same scope, the one of the most telling test. */
@@ -200,13 +201,39 @@ interface Narrowing {
   topShare: number;
 }
 
+/** A country's own series and its prefixes' with their sums over a window. */
+type CountrySeries = (country: string, fromMs: number, toMs: number) => readonly (readonly [ScopeSeries, Counters])[];
+
+/**
+ * The countries' and prefixes' sums of each window, grouped by country once per window for one
+ * step's attribution: an attack over a dozen countries names them all at once, and each narrowing
+ * went through every scope of the window.
+ */
+function seriesByCountry(ctx: DetectionContext): CountrySeries {
+  const byWindow = new Map<string, Map<string, [ScopeSeries, Counters][]>>();
+  return (country, fromMs, toMs) => {
+    const key = `${fromMs}:${toMs}`;
+    let index = byWindow.get(key);
+    if (!index) {
+      index = new Map();
+      for (const [series, sum] of ctx.window(fromMs, toMs)) {
+        if (series.level !== 'prefix' && series.level !== 'country') continue;
+        const own = series.scope.country ?? '';
+        const list = index.get(own) ?? [];
+        list.push([series, sum]);
+        index.set(own, list);
+      }
+      byWindow.set(key, index);
+    }
+    return index.get(country) ?? [];
+  };
+}
+
 /** How a country's excess of unverified sessions splits over its prefixes (the drill-down). */
-function narrowCountry(ctx: DetectionContext, country: string, fromMs: number, toMs: number): Narrowing {
+function narrowCountry(ctx: DetectionContext, ofCountry: CountrySeries, country: string, fromMs: number, toMs: number): Narrowing {
   let excess = 0;
   const parts: { value: string; count: number }[] = [];
-  for (const [series, sum] of ctx.window(fromMs, toMs)) {
-    if (series.scope.country !== country) continue;
-    if (series.level !== 'prefix' && series.level !== 'country') continue;
+  for (const [series, sum] of ofCountry(country, fromMs, toMs)) {
     const { observed, expected } = unverifiedExcess(ctx, series, sum, fromMs, toMs);
     if (series.level === 'country') excess = observed - expected;
     else if (observed - expected > 0) parts.push({ value: series.scope.prefix ?? '', count: observed - expected });
@@ -243,7 +270,7 @@ function conversionCollapsed(ctx: DetectionContext, finding: Finding): boolean {
 }
 
 /** Contributors for the drill-down, the action the evidence supports, and why the scope is this narrow. */
-function withEvidence(ctx: DetectionContext, config: DetectorConfig, finding: Finding): Finding {
+function withEvidence(ctx: DetectionContext, config: DetectorConfig, ofCountry: CountrySeries, finding: Finding): Finding {
   const destinationKind = finding.kind === 'volume_spike' || finding.kind === 'conversion_drop' || finding.kind === 'new_destination';
   if (!destinationKind) return finding;
   const composition = ctx.compose(finding.scope, finding.windowStartMs, finding.windowEndMs);
@@ -252,7 +279,7 @@ function withEvidence(ctx: DetectionContext, config: DetectorConfig, finding: Fi
   const hosting = hostingShare(composition);
   const narrowing =
     level === 'country' && finding.scope.country
-      ? narrowCountry(ctx, finding.scope.country, finding.windowStartMs, finding.windowEndMs)
+      ? narrowCountry(ctx, ofCountry, finding.scope.country, finding.windowStartMs, finding.windowEndMs)
       : undefined;
   const contributors = [
     ...(narrowing ? narrowing.prefixes : level === 'country' ? topContributors(composition, 'prefix', 3) : []),
