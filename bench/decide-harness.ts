@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { createBreaker, type Breaker, type DecideRequest } from '@tollgate/breakers';
 import { ipSubnet, type AsnDatabase, type Hasher, type PhoneNormalizer } from '@tollgate/events';
+import { watchCoreUse, type ThreadGroup } from './core-use.ts';
 
 export const CONNECTIONS = 50;
 export const DURATION_S = Number(process.env.BENCH_SECONDS ?? 5);
@@ -51,6 +52,12 @@ export interface LoadResult {
   requests: number;
   /** CPU time the server process spent per request (user + system, all threads), when /proc tells it. */
   serverCpuUs: number | undefined;
+  /**
+   * The same split by the server's threads (/proc/PID/task): its event loop, node's helpers (the
+   * garbage collector's, libuv's pool where the engine's queries start) and the embedded engine's
+   * own threads; empty without /proc.
+   */
+  serverThreadsUs: Partial<Record<ThreadGroup, number>>;
 }
 
 /** Now on the clock of V8's CPU profiles (monotonic, microseconds), to mark the windows a profile is read over. */
@@ -236,6 +243,7 @@ export async function load(server: Server, bodies: readonly string[] | (() => st
   let i = 0;
   const body = typeof bodies === 'function' ? bodies : () => bodies[i++ % bodies.length]!;
   const cpuBeforeMs = processCpuMs(server.child);
+  const threads = watchCoreUse([{ label: 'server', pid: server.child.pid! }]);
   const result = await autocannon({
     url: `${server.url}/v1/decide`,
     method: 'POST',
@@ -245,6 +253,9 @@ export async function load(server: Server, bodies: readonly string[] | (() => st
     requests: [{ setupRequest: (req) => ({ ...req, body: body() }) }],
   });
   const cpuAfterMs = processCpuMs(server.child);
+  // Read over "one second", the rows are the run's milliseconds of CPU per group.
+  const serverThreadsUs: LoadResult['serverThreadsUs'] = {};
+  if (result.requests.total > 0) for (const row of threads(1)) serverThreadsUs[row.group] = (row.cpuMsPerS * 1_000) / result.requests.total;
   const serverCpuUs =
     cpuBeforeMs === undefined || cpuAfterMs === undefined || result.requests.total === 0
       ? undefined
@@ -255,6 +266,7 @@ export async function load(server: Server, bodies: readonly string[] | (() => st
     errors: result.non2xx + result.errors,
     requests: result.requests.total,
     serverCpuUs,
+    serverThreadsUs,
   };
 }
 

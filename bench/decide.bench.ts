@@ -21,6 +21,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createBreakerCache } from '@tollgate/client';
 import { profileTables, type CpuProfile, type SampleWindow } from './cpu-profile-table.ts';
+import { watchCoreUse, type CoreUseRow, type ThreadGroup } from './core-use.ts';
 import {
   ADMIN_KEY,
   ALLOW_BODY_COUNT,
@@ -50,6 +51,9 @@ const MAX_OTHER_WORK_SHARE = 0.1;
 // The server flushes its decision counts every 5 s; the mix waits for them this long at most.
 const MIX_DEADLINE_MS = 30_000;
 const MIX_POLL_MS = 500;
+// After the runs, every server is left without requests this long and its threads' CPU read: the
+// work it does whatever the traffic (timers, the engine's own schedules, a detection cycle a minute).
+const IDLE_S = Number(process.env.BENCH_IDLE_SECONDS ?? 60);
 
 const RULES_DIR = fileURLToPath(new URL('../alert-rules/', import.meta.url));
 /** This tree's root, whose `apps/cli/bin/tollgate.js` serves the decide servers. */
@@ -228,6 +232,8 @@ interface Measured {
   targets: { decide: Target; scoringOff: Target; bare: Target; bareDefaults: Target; baseline: Target | undefined };
   warmUpRequests: number;
   otherWorkShare: number | undefined;
+  /** Each server's threads with no requests for IDLE_S, by target name (empty when IDLE_S is 0). */
+  idle: Map<string, CoreUseRow[]>;
 }
 
 /** Trips the breakers, warms every server up, then runs the alternating rounds. */
@@ -271,7 +277,18 @@ async function measure(servers: Servers, bodies: () => string): Promise<Measured
     }
     console.error(`run ${run + 1}/${RUNS}: ${line.join('; ')}`);
   }
-  return { targets, warmUpRequests, otherWorkShare: otherWork() };
+  const otherWorkShare = otherWork();
+  return { targets, warmUpRequests, otherWorkShare, idle: await idleCoreUse(all) };
+}
+
+/** Every server's threads over IDLE_S without requests, all servers at once. */
+async function idleCoreUse(all: Target[]): Promise<Map<string, CoreUseRow[]>> {
+  if (IDLE_S <= 0) return new Map();
+  console.error(`${IDLE_S} s without requests...`);
+  const read = watchCoreUse(all.map((t) => ({ label: t.name, pid: t.server.child.pid! })));
+  await new Promise((resolve) => setTimeout(resolve, IDLE_S * 1_000));
+  const rows = read(IDLE_S);
+  return new Map(all.map((t) => [t.name, rows.filter((row) => row.label === t.name)]));
 }
 
 function requestsOf(runs: LoadResult[]): number {
@@ -341,6 +358,42 @@ function summaryTable(targets: Measured['targets'], cached: number): string {
   ].join('\n');
 }
 
+const THREAD_GROUPS: { group: ThreadGroup; name: string }[] = [
+  { group: 'event loop', name: 'event loop (main thread)' },
+  { group: 'node helpers', name: "node's helpers (garbage collector, libuv's pool)" },
+  { group: 'engine', name: "the embedded engine's threads" },
+];
+
+/**
+ * Server CPU per request by thread (medians of the runs), and what each server's threads spend
+ * with no requests at all: the background a server carries, spread over the requests of its runs.
+ */
+function threadsTable(measured: Measured): string {
+  const { targets, idle } = measured;
+  const columns = [
+    { title: '/v1/decide, scoring on', target: targets.decide },
+    { title: '/v1/decide, scoring off', target: targets.scoringOff },
+    ...(targets.baseline ? [{ title: '/v1/decide at BENCH_BASELINE', target: targets.baseline }] : []),
+    { title: 'bare route, fastify defaults', target: targets.bareDefaults },
+    { title: 'bare route, server options', target: targets.bare },
+  ];
+  const perRequest = (t: Target, group: ThreadGroup) => us(median(t.runs.map((r) => r.serverThreadsUs[group] ?? 0)));
+  const idleMsPerS = (t: Target) => (idle.get(t.name) ?? []).reduce((sum, row) => sum + row.cpuMsPerS, 0);
+  const idleRows =
+    IDLE_S > 0
+      ? [
+          `| no requests for ${IDLE_S} s: CPU, ms a second (all threads) | ${columns.map((c) => idleMsPerS(c.target).toFixed(1)).join(' | ')} |`,
+          `| the same at the run's median rate, us per request | ${columns.map((c) => us((idleMsPerS(c.target) * 1_000) / mediansOf(c.target.runs).rps)).join(' | ')} |`,
+        ]
+      : [];
+  return [
+    `| server CPU per request by thread, us (median of ${RUNS}) | ${columns.map((c) => c.title).join(' | ')} |`,
+    `| --- | ${columns.map(() => '---').join(' | ')} |`,
+    ...THREAD_GROUPS.map(({ group, name }) => `| ${name} | ${columns.map((c) => perRequest(c.target, group)).join(' | ')} |`),
+    ...idleRows,
+  ].join('\n');
+}
+
 /** The targets, judged against the bare route with fastify's defaults (what services would compare with). */
 function verdictOf(targets: Measured['targets'], cached: number, allowedShare: number, otherWorkShare: number | undefined): string {
   const on = mediansOf(targets.decide.runs);
@@ -397,6 +450,7 @@ async function main(): Promise<void> {
   if (PROFILE_DIR !== undefined) writeProfileSection(targets, loadBefore, loadAfter);
   const cached = cachedDecisionsPerSecond();
   const table = summaryTable(targets, cached);
+  const threads = threadsTable(measured);
   const verdict = verdictOf(targets, cached, mix.allowedShare, otherWorkShare);
   const baselineLine = baselineLineOf(targets);
   const on = mediansOf(targets.decide.runs);
@@ -407,15 +461,17 @@ async function main(): Promise<void> {
       : `${(on.cpuUs - off.cpuUs).toFixed(1)} us of server CPU per request (${us(on.cpuUs)} on, ${us(off.cpuUs)} off)`;
   const otherWorkText = otherWorkShare === undefined ? 'unknown (no /proc)' : `${(otherWorkShare * 100).toFixed(0)} %`;
   console.log(
-    `${table}\n${verdict}\n${baselineLine}\nWhat risk scoring costs: ${scoringCost}.\nDecisions during the warm-up and the runs: ${mix.text}.`,
+    `${table}\n\n${threads}\n${verdict}\n${baselineLine}\nWhat risk scoring costs: ${scoringCost}.\nDecisions during the warm-up and the runs: ${mix.text}.`,
   );
   writeResultsSection(
     'decide',
     [
-      `Command: \`${BASELINE_TREE ? 'BENCH_BASELINE=DIR ' : ''}${PROFILE_DIR ? 'BENCH_CPU_PROFILE=bench/.profiles ' : ''}npm run bench:decide\` (autocannon, ${CONNECTIONS} connections, ${DURATION_S} s per run, ${RUNS} rounds of alternating runs, each round starting with the next server; the ${BASELINE_TREE === undefined ? 'four' : 'five'} servers in child processes on loopback${PROFILE_DIR === undefined ? '' : ' (all but the scoring-off server under `node --cpu-prof`)'}, the load generator in the parent; ${pinned ? 'servers pinned to one core, the load generator to the other' : 'not pinned to cores (no taskset)'}; ${fmtCount(ALLOW_BODY_COUNT)} IPs, each in a /24 of its own, with a browser's user agent, time zone and platform, sent round and round, a phone, device and session never sent before in each request, for an app without the app-wide ceiling; \`BENCH_SECONDS\`, \`BENCH_RUNS\` change the length).`,
+      `Command: \`${BASELINE_TREE ? 'BENCH_BASELINE=DIR ' : ''}${PROFILE_DIR ? 'BENCH_CPU_PROFILE=bench/.profiles ' : ''}npm run bench:decide\` (autocannon, ${CONNECTIONS} connections, ${DURATION_S} s per run, ${RUNS} rounds of alternating runs, each round starting with the next server; the ${BASELINE_TREE === undefined ? 'four' : 'five'} servers in child processes on loopback${PROFILE_DIR === undefined ? '' : ' (all but the scoring-off server under `node --cpu-prof`)'}, the load generator in the parent; ${pinned ? 'servers pinned to one core, the load generator to the other' : 'not pinned to cores (no taskset)'}; ${fmtCount(ALLOW_BODY_COUNT)} IPs, each in a /24 of its own, with a browser's user agent, time zone and platform, sent round and round, a phone, device and session never sent before in each request, for an app without the app-wide ceiling; then ${IDLE_S} s without requests; \`BENCH_SECONDS\`, \`BENCH_RUNS\`, \`BENCH_IDLE_SECONDS\` change the lengths).`,
       `Measured ${new Date().toISOString().slice(0, 10)} on ${process.platform} ${process.arch}, Node ${process.version}, ${cpus().length} cores shared by the load generator and the server; other work took ${otherWorkText} of the machine's CPU during the runs; load average (1, 5, 15 min) ${loadBefore} before the servers started, ${loadAfter} after the runs.`,
       '',
       table,
+      '',
+      threads,
       '',
       verdict,
       '',
@@ -431,6 +487,10 @@ async function main(): Promise<void> {
       'CPU goes: `decide: CPU profile` (BENCH_CPU_PROFILE). The scoring-off server is the same server with `risk: mode: off`',
       'in its policy file; the difference of the two CPU rows is what scoring costs a request under this load, the',
       "score's serialization in the answer included; the warm-loop cost of the scoring itself is in `decide: what risk scoring costs`.",
+      "The second table splits each server's CPU by thread (/proc/PID/task, bench/core-use.ts): a real server also runs",
+      "node's helper threads and the embedded engine's on its core, and without requests it still spends CPU every second",
+      "(breaker sync, outboxes, the engine's own schedules, a detection cycle a minute); that row, spread over the run's",
+      'requests, is the part of its CPU per request that no request causes.',
     ].join('\n'),
   );
 }

@@ -23,6 +23,13 @@ function emptyComposition(): Composition {
   };
 }
 
+/** Moves one part's sends by `by`; a part taken out down to nothing is dropped, so a carried window lists only what it holds. */
+function bump(map: Map<string, number>, key: string, by: number, sign: 1 | -1): void {
+  const count = (map.get(key) ?? 0) + by;
+  if (count === 0 && sign < 0) map.delete(key);
+  else map.set(key, count);
+}
+
 /** Adds (or with `sign` -1 takes out) one minute's cells of `scope`; a part whose sends fall to nothing is dropped. */
 function addMinute(
   composition: Composition,
@@ -32,21 +39,16 @@ function addMinute(
   sign: 1 | -1,
   asns?: ReadonlyMap<number, AsnProfile>,
 ): void {
-  const bump = (map: Map<string, number>, key: string, by: number) => {
-    const count = (map.get(key) ?? 0) + by;
-    if (count === 0 && sign < 0) map.delete(key);
-    else map.set(key, count);
-  };
   for (const cell of book.cellsOf(minuteMs)) {
     if (!cellInScope(cell, scope)) continue;
     const sends = sign * cell.counters.sends;
     addCounters(composition.total, cell.counters, sign);
     if (asns?.get(cell.asn)?.hosting) composition.hostingSends += sends;
-    bump(composition.byDimension.prefix, cell.prefix, sends);
-    bump(composition.byDimension.asn, String(cell.asn), sends);
-    bump(composition.byDimension.provider, cell.provider, sends);
-    bump(composition.byDimension.country, cell.country, sends);
-    bump(composition.byDimension.app, `${cell.app}/${cell.flow}`, sends);
+    bump(composition.byDimension.prefix, cell.prefix, sends, sign);
+    bump(composition.byDimension.asn, String(cell.asn), sends, sign);
+    bump(composition.byDimension.provider, cell.provider, sends, sign);
+    bump(composition.byDimension.country, cell.country, sends, sign);
+    bump(composition.byDimension.app, `${cell.app}/${cell.flow}`, sends, sign);
   }
 }
 
@@ -113,7 +115,8 @@ export function createCompositions(book: TrafficBook, asns: ReadonlyMap<number, 
         stepMs = nowMs;
       }
       const key = `${JSON.stringify(scope)}@${nowMs - toMs}`;
-      const pool = current.get(key) ?? [];
+      let pool = current.get(key);
+      if (!pool) current.set(key, (pool = []));
       let held = pool.find((h) => h.fromMs === fromMs && h.version === book.version);
       if (!held) {
         held = toMs > fromMs ? takeNearest(key, fromMs, toMs) : undefined;
@@ -128,7 +131,7 @@ export function createCompositions(book: TrafficBook, asns: ReadonlyMap<number, 
         held.nowMs = nowMs;
         held.fromMs = fromMs;
         held.toMs = toMs;
-        current.set(key, [...pool, held]);
+        pool.push(held);
       }
       let hostingSends = 0;
       for (const [asn, sends] of held.composition.byDimension.asn) if (asns.get(Number(asn))?.hosting) hostingSends += sends;
