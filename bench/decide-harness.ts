@@ -13,6 +13,7 @@ import autocannon from 'autocannon';
 import { createBreaker, type Breaker, type DecideRequest } from '@tollgate/breakers';
 import { ipSubnet, type AsnDatabase, type Hasher, type PhoneNormalizer } from '@tollgate/events';
 import { watchCoreUse, type ThreadGroup } from './core-use.ts';
+import { gcSince, watchGcTrace, type GcTotals } from './gc-trace.ts';
 
 export const CONNECTIONS = 50;
 export const DURATION_S = Number(process.env.BENCH_SECONDS ?? 5);
@@ -42,6 +43,8 @@ const MS_PER_TICK = 10;
 export interface Server {
   url: string;
   child: ChildProcess;
+  /** Its collections so far, when it was started with `traceGc`. */
+  gc?: GcTotals;
 }
 
 export interface LoadResult {
@@ -58,6 +61,8 @@ export interface LoadResult {
    * own threads; empty without /proc.
    */
   serverThreadsUs: Partial<Record<ThreadGroup, number>>;
+  /** The server's collections during the run, when it was started with `traceGc`. */
+  gc: GcTotals | undefined;
 }
 
 /** Now on the clock of V8's CPU profiles (monotonic, microseconds), to mark the windows a profile is read over. */
@@ -65,19 +70,30 @@ export function monotonicUs(): number {
   return Number(process.hrtime.bigint() / 1_000n);
 }
 
-/** Starts a server; with `pinned`, on the server core (taskset execs node, so the pid stays the server's). */
-export function start(args: string[], env: Record<string, string>, pinned: boolean): Promise<Server> {
-  const [command, commandArgs] = pinned ? ['taskset', ['-c', String(SERVER_CORE), process.execPath, ...args]] : [process.execPath, args];
+/**
+ * Starts a server; with `pinned`, on the server core (taskset execs node, so the pid stays the
+ * server's); with `traceGc`, under `--trace-gc` with its collections summed in `gc`.
+ */
+export function start(args: string[], env: Record<string, string>, pinned: boolean, options: { traceGc?: boolean } = {}): Promise<Server> {
+  const nodeArgs = options.traceGc ? ['--trace-gc', ...args] : args;
+  const [command, commandArgs] = pinned
+    ? ['taskset', ['-c', String(SERVER_CORE), process.execPath, ...nodeArgs]]
+    : [process.execPath, nodeArgs];
   const child = spawn(command, commandArgs, {
     env: { ...process.env, PORT: '0', LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
+  const gc = options.traceGc ? watchGcTrace(child.stdout!) : undefined;
   return new Promise((resolve, reject) => {
-    let out = '';
+    // Read until the banner names the URL; later output (the trace's lines) is left to `gc`.
+    let out: string | undefined = '';
     child.stdout!.on('data', (chunk: Buffer) => {
+      if (out === undefined) return;
       out += chunk.toString();
       const match = /API\s+(http:\/\/\S+)/.exec(out);
-      if (match) resolve({ url: match[1]!, child });
+      if (match === null) return;
+      out = undefined;
+      resolve({ url: match[1]!, child, gc });
     });
     child.on('exit', (code) => reject(new Error(`${args.join(' ')} exited with ${code}`)));
   });
@@ -243,6 +259,7 @@ export async function load(server: Server, bodies: readonly string[] | (() => st
   let i = 0;
   const body = typeof bodies === 'function' ? bodies : () => bodies[i++ % bodies.length]!;
   const cpuBeforeMs = processCpuMs(server.child);
+  const gcBefore = server.gc && { ...server.gc };
   const threads = watchCoreUse([{ label: 'server', pid: server.child.pid! }]);
   const result = await autocannon({
     url: `${server.url}/v1/decide`,
@@ -253,6 +270,7 @@ export async function load(server: Server, bodies: readonly string[] | (() => st
     requests: [{ setupRequest: (req) => ({ ...req, body: body() }) }],
   });
   const cpuAfterMs = processCpuMs(server.child);
+  const gc = gcBefore && gcSince(gcBefore, server.gc!);
   // Read over "one second", the rows are the run's milliseconds of CPU per group.
   const serverThreadsUs: LoadResult['serverThreadsUs'] = {};
   if (result.requests.total > 0) for (const row of threads(1)) serverThreadsUs[row.group] = (row.cpuMsPerS * 1_000) / result.requests.total;
@@ -267,6 +285,7 @@ export async function load(server: Server, bodies: readonly string[] | (() => st
     requests: result.requests.total,
     serverCpuUs,
     serverThreadsUs,
+    gc,
   };
 }
 

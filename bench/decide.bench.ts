@@ -6,7 +6,9 @@
  * noise hits all alike; then the SDK's in-process cached decision. The bare route runs twice: with
  * fastify's defaults (the baseline of the targets: what a service comparing Tollgate with any
  * fastify route would see) and with the fastify options of the real server (its logger, request
- * log and proxy trust, so what those options cost a request shows beside it).
+ * log and proxy trust, so what those options cost a request shows beside it). A decide-only node
+ * (`TOLLGATE_ROLES=decide`, scoring on) runs beside the all-roles server, reported apart: the
+ * targets are judged on the all-roles server.
  * The traffic is nearly all answered `allow` (`allowRequests`: an app without the app-wide ceiling,
  * distinct phones, subnets and sessions), and the decision mix is reported from the server's counts.
  * Writes its section of bench/RESULTS.md. Targets: >= 60 % of the bare route's requests/s with
@@ -22,6 +24,7 @@ import { fileURLToPath } from 'node:url';
 import { createBreakerCache } from '@tollgate/client';
 import { profileTables, type CpuProfile, type SampleWindow } from './cpu-profile-table.ts';
 import { watchCoreUse, type CoreUseRow, type ThreadGroup } from './core-use.ts';
+import type { GcTotals } from './gc-trace.ts';
 import {
   ADMIN_KEY,
   ALLOW_BODY_COUNT,
@@ -56,6 +59,18 @@ const MIX_POLL_MS = 500;
 const IDLE_S = Number(process.env.BENCH_IDLE_SECONDS ?? 60);
 
 const RULES_DIR = fileURLToPath(new URL('../alert-rules/', import.meta.url));
+/**
+ * Every measured server runs under `--trace-gc`: its collections per request are in the thread
+ * table (one line a collection on a pipe, a few a second).
+ */
+const TRACE_GC = { traceGc: true };
+
+/**
+ * BENCH_NODE_FLAGS: node's flags for this tree's decide servers only (say `--max-semi-space-size=64`),
+ * to try one against BENCH_BASELINE, which runs without them, in the same rounds.
+ */
+const NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter((flag) => flag !== '');
+
 /** This tree's root, whose `apps/cli/bin/tollgate.js` serves the decide servers. */
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 
@@ -176,10 +191,12 @@ function profileSection(name: string, units: number, windows: SampleWindow[]): s
   return profileTables(profile, { units, unitName: 'request', windows });
 }
 
-/** The five servers of a run (four without BENCH_BASELINE) and the directories they use. */
+/** The six servers of a run (five without BENCH_BASELINE) and the directories they use. */
 interface Servers {
   decide: Server;
   scoringOff: Server;
+  /** This tree with `TOLLGATE_ROLES=decide`, risk scoring on: the node the README recommends for decisions. */
+  decideOnly: Server;
   baseline: Server | undefined;
   bare: Server;
   bareDefaults: Server;
@@ -194,27 +211,47 @@ async function startServers(pinned: boolean): Promise<Servers> {
   const offRules = rulesDir(false);
   const dirs = [dataDir, offDataDir, onRules, offRules];
   const serve = (tree: string, data: string, rules: string) => ({
-    args: [join(tree, 'apps/cli/bin/tollgate.js'), 'serve'],
+    args: [...(tree === ROOT ? NODE_FLAGS : []), join(tree, 'apps/cli/bin/tollgate.js'), 'serve'],
     env: { TOLLGATE_DATA_DIR: data, TOLLGATE_ADMIN_KEY: ADMIN_KEY, TOLLGATE_RULES_DIR: rules },
   });
   const here = serve(ROOT, dataDir, onRules);
-  const decide = await start(profiled('decide', here.args), here.env, pinned);
+  const decide = await start(profiled('decide', here.args), here.env, pinned, TRACE_GC);
   const off = serve(ROOT, offDataDir, offRules);
-  const scoringOff = await start(off.args, off.env, pinned);
+  const scoringOff = await start(off.args, off.env, pinned, TRACE_GC);
+  const decideOnly = await startDecideOnly(serve(ROOT, mkdtempSync(join(tmpdir(), 'tollgate-bench-decide-only-')), onRules), pinned);
+  dirs.push(decideOnly.dataDir);
   let baseline: Server | undefined;
   if (BASELINE_TREE !== undefined) {
     const baselineDataDir = mkdtempSync(join(tmpdir(), 'tollgate-bench-decide-baseline-'));
     dirs.push(baselineDataDir);
     const before = serve(BASELINE_TREE, baselineDataDir, onRules);
-    baseline = await start(profiled('baseline', before.args), before.env, pinned);
+    baseline = await start(profiled('baseline', before.args), before.env, pinned, TRACE_GC);
   }
-  const bare = await start(profiled('bare', [RUN_TS, BARE_SERVER]), { BARE_FASTIFY: 'server' }, pinned);
-  const bareDefaults = await start(profiled('bare-defaults', [RUN_TS, BARE_SERVER]), { BARE_FASTIFY: 'defaults' }, pinned);
-  return { decide, scoringOff, baseline, bare, bareDefaults, dirs };
+  const bare = await start(profiled('bare', [RUN_TS, BARE_SERVER]), { BARE_FASTIFY: 'server' }, pinned, TRACE_GC);
+  const bareDefaults = await start(profiled('bare-defaults', [RUN_TS, BARE_SERVER]), { BARE_FASTIFY: 'defaults' }, pinned, TRACE_GC);
+  return { decide, scoringOff, decideOnly: decideOnly.server, baseline, bare, bareDefaults, dirs };
+}
+
+/**
+ * A decide-only node on its own store. Its breakers come from the store (it serves no
+ * `/v1/breakers`), so an all-roles server on that store trips them first and stops.
+ */
+async function startDecideOnly(
+  serve: { args: string[]; env: Record<string, string> },
+  pinned: boolean,
+): Promise<{ server: Server; dataDir: string }> {
+  const tripper = await start(serve.args, serve.env, pinned);
+  try {
+    await tripBreakers(tripper.url);
+  } finally {
+    await stop(tripper.child);
+  }
+  const server = await start(serve.args, { ...serve.env, TOLLGATE_ROLES: 'decide' }, pinned, TRACE_GC);
+  return { server, dataDir: serve.env.TOLLGATE_DATA_DIR! };
 }
 
 async function stopServers(servers: Servers): Promise<void> {
-  for (const server of [servers.decide, servers.scoringOff, servers.bare, servers.bareDefaults, servers.baseline]) {
+  for (const server of [servers.decide, servers.scoringOff, servers.decideOnly, servers.bare, servers.bareDefaults, servers.baseline]) {
     if (server !== undefined) await stop(server.child);
   }
   for (const dir of servers.dirs) rmSync(dir, { recursive: true, force: true });
@@ -229,7 +266,7 @@ interface Target {
 }
 
 interface Measured {
-  targets: { decide: Target; scoringOff: Target; bare: Target; bareDefaults: Target; baseline: Target | undefined };
+  targets: { decide: Target; scoringOff: Target; decideOnly: Target; bare: Target; bareDefaults: Target; baseline: Target | undefined };
   warmUpRequests: number;
   otherWorkShare: number | undefined;
   /** Each server's threads with no requests for IDLE_S, by target name (empty when IDLE_S is 0). */
@@ -247,11 +284,19 @@ async function measure(servers: Servers, bodies: () => string): Promise<Measured
   const targets = {
     decide: target('decide', servers.decide, true),
     scoringOff: target('decide, scoring off', servers.scoringOff, false),
+    decideOnly: target('decide-only node', servers.decideOnly, false),
     bare: target('bare', servers.bare, true),
     bareDefaults: target('bare defaults', servers.bareDefaults, true),
     baseline: servers.baseline === undefined ? undefined : target('decide at the baseline tree', servers.baseline, true),
   };
-  const all = [targets.bare, targets.bareDefaults, targets.decide, targets.scoringOff, ...(targets.baseline ? [targets.baseline] : [])];
+  const all = [
+    targets.bare,
+    targets.bareDefaults,
+    targets.decide,
+    targets.scoringOff,
+    targets.decideOnly,
+    ...(targets.baseline ? [targets.baseline] : []),
+  ];
   console.error(`tripping ${BREAKERS} breakers...`);
   const deciding = [servers.decide, servers.scoringOff, ...(servers.baseline ? [servers.baseline] : [])];
   await Promise.all(deciding.map((server) => tripBreakers(server.url)));
@@ -364,6 +409,26 @@ const THREAD_GROUPS: { group: ThreadGroup; name: string }[] = [
   { group: 'engine', name: "the embedded engine's threads" },
 ];
 
+/** The servers' collections during their runs (`--trace-gc`), medians of the runs. */
+function gcRows(targets: Target[]): string[] {
+  const per = (t: Target, pick: (gc: GcTotals) => number, scale: number, digits: number) => {
+    const runs = t.runs.filter((r) => r.gc !== undefined && r.requests > 0);
+    return runs.length === 0 ? '-' : median(runs.map((r) => (pick(r.gc!) * scale) / r.requests)).toFixed(digits);
+  };
+  const row = (name: string, pick: (gc: GcTotals) => number, scale: number, digits: number) =>
+    `| ${name} | ${targets.map((t) => per(t, pick, scale, digits)).join(' | ')} |`;
+  return [
+    row('scavenges (young heap) per 10,000 requests (`--trace-gc`)', (gc) => gc.scavenges, 10_000, 1),
+    row('mark-compacts (whole heap) per 100,000 requests', (gc) => gc.markCompacts, 100_000, 2),
+    row(
+      'collections holding the event loop, us per request (scavenges, mark-compacts with their marking steps)',
+      (gc) => gc.scavengeMs + gc.markCompactMs,
+      1_000,
+      2,
+    ),
+  ];
+}
+
 /**
  * Server CPU per request by thread (medians of the runs), and what each server's threads spend
  * with no requests at all: the background a server carries, spread over the requests of its runs.
@@ -373,6 +438,7 @@ function threadsTable(measured: Measured): string {
   const columns = [
     { title: '/v1/decide, scoring on', target: targets.decide },
     { title: '/v1/decide, scoring off', target: targets.scoringOff },
+    { title: '/v1/decide, decide-only node', target: targets.decideOnly },
     ...(targets.baseline ? [{ title: '/v1/decide at BENCH_BASELINE', target: targets.baseline }] : []),
     { title: 'bare route, fastify defaults', target: targets.bareDefaults },
     { title: 'bare route, server options', target: targets.bare },
@@ -390,6 +456,7 @@ function threadsTable(measured: Measured): string {
     `| server CPU per request by thread, us (median of ${RUNS}) | ${columns.map((c) => c.title).join(' | ')} |`,
     `| --- | ${columns.map(() => '---').join(' | ')} |`,
     ...THREAD_GROUPS.map(({ group, name }) => `| ${name} | ${columns.map((c) => perRequest(c.target, group)).join(' | ')} |`),
+    ...gcRows(columns.map((c) => c.target)),
     ...idleRows,
   ].join('\n');
 }
@@ -414,6 +481,20 @@ function verdictOf(targets: Measured['targets'], cached: number, allowedShare: n
     (busy
       ? ` Other work took ${otherWorkText} of the machine's CPU during the runs (more than ${MAX_OTHER_WORK_SHARE * 100} %): the ratios are noisier than on a quiet machine.`
       : '')
+  );
+}
+
+/** The decide-only node's figures beside the all-roles server's and the bare route's of the same rounds. */
+function decideOnlyLineOf(targets: Measured['targets']): string {
+  const only = mediansOf(targets.decideOnly.runs);
+  const all = mediansOf(targets.decide.runs);
+  const bare = mediansOf(targets.bareDefaults.runs);
+  const cpuShare = only.cpuUs === undefined || bare.cpuUs === undefined ? '' : `, bare / decide-only = ${pct(bare.cpuUs, only.cpuUs)}`;
+  return (
+    `Same rounds, a decide-only node (\`TOLLGATE_ROLES=decide\`, this tree, risk scoring on, its own store with the same ${fmtCount(BREAKERS)} breakers): ` +
+    `${fmt(only.rps)} requests/s (each run ${targets.decideOnly.runs.map((r) => fmt(r.rps)).join(', ')}), ${pct(only.rps, bare.rps)} of the bare route with fastify's defaults ` +
+    `(the all-roles server ${pct(all.rps, bare.rps)}); p99 ${only.p99} ms (${times(only.p99, bare.p99)} bare); server CPU per request ${us(only.cpuUs)} us ` +
+    `(each run ${targets.decideOnly.runs.map((r) => us(r.serverCpuUs)).join(', ')}; the all-roles server ${us(all.cpuUs)}${cpuShare}).`
   );
 }
 
@@ -453,6 +534,7 @@ async function main(): Promise<void> {
   const threads = threadsTable(measured);
   const verdict = verdictOf(targets, cached, mix.allowedShare, otherWorkShare);
   const baselineLine = baselineLineOf(targets);
+  const decideOnlyLine = decideOnlyLineOf(targets);
   const on = mediansOf(targets.decide.runs);
   const off = mediansOf(targets.scoringOff.runs);
   const scoringCost =
@@ -461,12 +543,12 @@ async function main(): Promise<void> {
       : `${(on.cpuUs - off.cpuUs).toFixed(1)} us of server CPU per request (${us(on.cpuUs)} on, ${us(off.cpuUs)} off)`;
   const otherWorkText = otherWorkShare === undefined ? 'unknown (no /proc)' : `${(otherWorkShare * 100).toFixed(0)} %`;
   console.log(
-    `${table}\n\n${threads}\n${verdict}\n${baselineLine}\nWhat risk scoring costs: ${scoringCost}.\nDecisions during the warm-up and the runs: ${mix.text}.`,
+    `${table}\n\n${threads}\n${verdict}\n${decideOnlyLine}\n${baselineLine}\nWhat risk scoring costs: ${scoringCost}.\nDecisions during the warm-up and the runs: ${mix.text}.`,
   );
   writeResultsSection(
     'decide',
     [
-      `Command: \`${BASELINE_TREE ? 'BENCH_BASELINE=DIR ' : ''}${PROFILE_DIR ? 'BENCH_CPU_PROFILE=bench/.profiles ' : ''}npm run bench:decide\` (autocannon, ${CONNECTIONS} connections, ${DURATION_S} s per run, ${RUNS} rounds of alternating runs, each round starting with the next server; the ${BASELINE_TREE === undefined ? 'four' : 'five'} servers in child processes on loopback${PROFILE_DIR === undefined ? '' : ' (all but the scoring-off server under `node --cpu-prof`)'}, the load generator in the parent; ${pinned ? 'servers pinned to one core, the load generator to the other' : 'not pinned to cores (no taskset)'}; ${fmtCount(ALLOW_BODY_COUNT)} IPs, each in a /24 of its own, with a browser's user agent, time zone and platform, sent round and round, a phone, device and session never sent before in each request, for an app without the app-wide ceiling; then ${IDLE_S} s without requests; \`BENCH_SECONDS\`, \`BENCH_RUNS\`, \`BENCH_IDLE_SECONDS\` change the lengths).`,
+      `Command: \`${BASELINE_TREE ? 'BENCH_BASELINE=DIR ' : ''}${PROFILE_DIR ? 'BENCH_CPU_PROFILE=bench/.profiles ' : ''}npm run bench:decide\` (autocannon, ${CONNECTIONS} connections, ${DURATION_S} s per run, ${RUNS} rounds of alternating runs, each round starting with the next server; the ${BASELINE_TREE === undefined ? 'five' : 'six'} servers (a decide-only node among them) in child processes on loopback${PROFILE_DIR === undefined ? '' : ' (all but the scoring-off server under `node --cpu-prof`)'}, the load generator in the parent; ${NODE_FLAGS.length > 0 ? `this tree's decide servers with \`${NODE_FLAGS.join(' ')}\`; ` : ''}${pinned ? 'servers pinned to one core, the load generator to the other' : 'not pinned to cores (no taskset)'}; ${fmtCount(ALLOW_BODY_COUNT)} IPs, each in a /24 of its own, with a browser's user agent, time zone and platform, sent round and round, a phone, device and session never sent before in each request, for an app without the app-wide ceiling; then ${IDLE_S} s without requests; \`BENCH_SECONDS\`, \`BENCH_RUNS\`, \`BENCH_IDLE_SECONDS\` change the lengths).`,
       `Measured ${new Date().toISOString().slice(0, 10)} on ${process.platform} ${process.arch}, Node ${process.version}, ${cpus().length} cores shared by the load generator and the server; other work took ${otherWorkText} of the machine's CPU during the runs; load average (1, 5, 15 min) ${loadBefore} before the servers started, ${loadAfter} after the runs.`,
       '',
       table,
@@ -474,6 +556,8 @@ async function main(): Promise<void> {
       threads,
       '',
       verdict,
+      '',
+      decideOnlyLine,
       '',
       ...(baselineLine ? [baselineLine, ''] : []),
       `What risk scoring costs: ${scoringCost}.`,
@@ -490,7 +574,9 @@ async function main(): Promise<void> {
       "The second table splits each server's CPU by thread (/proc/PID/task, bench/core-use.ts): a real server also runs",
       "node's helper threads and the embedded engine's on its core, and without requests it still spends CPU every second",
       "(breaker sync, outboxes, the engine's own schedules, a detection cycle a minute); that row, spread over the run's",
-      'requests, is the part of its CPU per request that no request causes.',
+      'requests, is the part of its CPU per request that no request causes. The decide-only node is the layout the README',
+      'recommends for decisions (no detection cycle, outboxes or dashboard queries beside them); the targets stay judged',
+      'on the all-roles server, which is what `tollgate serve` runs by default.',
     ].join('\n'),
   );
 }

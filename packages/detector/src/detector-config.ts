@@ -32,7 +32,7 @@ export interface DetectorConfig {
   sparseWindowsMs: number[];
   unverifiedGraceMs: number;
   sparseAlpha: number;
-  /** The same test on the unverified sessions from hosting networks alone needs at most this. */
+  /** The same test on the unverified sessions from hosting networks alone (both its forms) needs at most this. */
   sparseHostingAlpha: number;
   sparseMinSessions: number;
   sparseSlack: number;
@@ -128,10 +128,12 @@ export const DEFAULT_DETECTOR_CONFIG: DetectorConfig = {
   // About a hundred thousand scope-window tests a day at a few hundred sends a minute: one in a
   // million each keeps chance findings under one a week, and the discrete tail is stricter still.
   sparseAlpha: 1e-6,
-  // The hosting test runs again on every scope with two hosting networks in a window (most
-  // countries and busy prefixes, every minute) and its findings go straight to a block: one in a
-  // hundred million keeps chance blocks of people on a VPN under one a month at a million tests a
-  // day, and still names a prefix that sees a session a day at two bot sessions.
+  // The hosting tests (the window's hosting sessions, and those past their grace against the
+  // matured minutes alone) run on every scope with two hosting networks in a window (most
+  // countries and busy prefixes, every minute) and their findings go straight to a block: one in a
+  // hundred million each keeps chance blocks of people on a VPN to about one in fifty days at a
+  // million scope-windows a day, and still names a prefix that sees a session a day at two bot
+  // sessions.
   sparseHostingAlpha: 1e-8,
   // Two sessions can be one person starting over; three in a sparse prefix cannot.
   sparseMinSessions: 3,

@@ -111,8 +111,8 @@ interface Case {
   usConversion?: number;
   /** ASNs the enrichment calls hosting networks. */
   hosting?: number[];
-  /** Extra cells of every hour of the week before. */
-  history?: MinuteCell[];
+  /** Extra cells of the `h`th hour of the week before. */
+  history?: (h: number) => MinuteCell[];
   /** Networks from which someone verified into LK in the warm-up week, besides its own (ASN 100). */
   verifiedFrom?: number[];
 }
@@ -130,7 +130,7 @@ function replay(seed: number, minutes: number, scenario: Case): { at: number; fi
       { ...BUSY, counters: counters(busy, Math.round(busy * 0.9)) },
       { ...ELSEWHERE, counters: counters(us, Math.round(us * 0.92)) },
       ...(((h - historyStart) / HOUR) % 12 === 0 ? [{ ...SPARSE, counters: counters(1, 1) }] : []),
-      ...(scenario.history ?? []),
+      ...(scenario.history?.((h - historyStart) / HOUR) ?? []),
     ];
     for (const level of SCOPE_LEVELS) engine.setHours(level, rowsAt(level, h, cells));
   }
@@ -243,7 +243,7 @@ describe('never-verified sessions from hosting networks', () => {
     // A week in which a farm on network 200 sent 60 never-verified sessions an hour into the US: a
     // tenth of all sends, none of the verified sessions.
     const pastFarm: MinuteCell = { ...ELSEWHERE, asn: 200, counters: counters(60, 0) };
-    const steps = replay(31, 10, { hosting: [200, 201], history: [pastFarm], extra: twoSessions([200, 201]) });
+    const steps = replay(31, 10, { hosting: [200, 201], history: () => [pastFarm], extra: twoSessions([200, 201]) });
     const finding = steps.flatMap((s) => s.findings).find(namesUnseen);
     expect(finding?.facts.usualHostingShare).toBe(0.01);
   });
@@ -299,6 +299,81 @@ describe('never-verified sessions from networks unfamiliar to the country', () =
     const travellers = (i: number) => (i % 6 === 3 ? [{ ...BUSY, asn: 500 + i, counters: counters(1, 1) }] : []);
     const steps = replay(37, 30, { extra: travellers });
     expect(steps.flatMap((s) => s.findings).map((f) => [f.kind, f.scope, f.facts.signal])).toEqual([]);
+  });
+});
+
+describe('never-verified sessions from hosting networks past their grace, against the matured minutes alone', () => {
+  // A small country of two prefixes that sees a session an hour between them, nine in ten verifying.
+  const KW: CellScope = { ...BUSY, country: 'KW', prefix: '+965 5' };
+  const KW_OTHER: CellScope = { ...KW, prefix: '+965 6' };
+  const quietKw = (h: number) => [{ ...(h % 2 === 0 ? KW : KW_OTHER), counters: counters(1, h % 10 === 0 ? 0 : 1) }];
+  const namesKw = (f: Finding) => f.kind === 'volume_spike' && f.scope.country === 'KW';
+  const fromHosting = (f: Finding) => String(f.facts.signal).includes('hosting');
+  // Two never-verified sessions in the first minute, one into each prefix, from two datacenter networks.
+  const twoBots = (into: [CellScope, CellScope]) => (i: number) =>
+    i === 0
+      ? [
+          { ...into[0], asn: 200, counters: counters(1, 0) },
+          { ...into[1], asn: 201, counters: counters(1, 0) },
+        ]
+      : [];
+  // People on access networks in the first minute only (a campaign's message or a launch reaches
+  // them at once), about one in ten not verifying: in later minutes the count of all unverified
+  // sessions, where the young count whole, would be the finding's reason anyway.
+  const crowd = (scope: CellScope, size: number) => (i: number) => (i === 0 ? [{ ...scope, counters: counters(size, size - 2) }] : []);
+
+  it('name a small country at two, from the step both are past their grace', () => {
+    const steps = replay(41, 10, { hosting: [200, 201], history: quietKw, extra: twoBots([KW, KW_OTHER]) });
+    // Minute 0 is past its two minutes' grace at step 3; the whole window's expectation, where the
+    // young minutes count every session whole, is at 10^-7.2 for the same two and never names them.
+    expect(firstAt(steps, namesKw)).toBe(3);
+    const finding = steps.flatMap((s) => s.findings).find(namesKw);
+    expect(finding?.scope.prefix).toBeUndefined();
+    expect(finding?.facts).toMatchObject({
+      level: 'country',
+      signal: 'matured_unverified_sessions_from_hosting',
+      hostingNetworks: 2,
+      maturedMinutes: 1,
+    });
+    expect(Number(finding?.facts.log10PValue)).toBeLessThan(-9);
+    expect(finding?.summary).toMatch(/past the grace alone, on 0\.0\d+ sessions expected in them, 1\d% of them not verifying/);
+  });
+
+  it.each([
+    { name: "a campaign's 20 people", into: [KW, KW_OTHER] as [CellScope, CellScope] },
+    {
+      name: "a new market's 20 people in a country never seen",
+      into: [
+        { ...KW, country: 'OM', prefix: '+968 9' },
+        { ...KW, country: 'OM', prefix: '+968 7' },
+      ] as [CellScope, CellScope],
+    },
+  ])('do not name the same two among $name', ({ into }) => {
+    const people = crowd(into[0], 20);
+    const bots = twoBots(into);
+    const steps = replay(41, 10, { hosting: [200, 201], history: quietKw, extra: (i) => [...people(i), ...bots(i)] });
+    const stops = steps
+      .flatMap((s) => s.findings)
+      .filter((f) => f.scope.country === into[0].country && (fromHosting(f) || f.action !== 'alert'));
+    expect(stops.map((f) => [f.facts.signal, f.action, f.summary])).toEqual([]);
+  });
+
+  it('do not name a prefix whose sessions always verified at two: some people never type their code', () => {
+    // Thirty sessions an hour, every one verified, all week and in the replayed minutes.
+    const steps = replay(41, 10, {
+      hosting: [200, 201],
+      history: () => [{ ...KW, counters: counters(30, 30) }],
+      extra: (i, next) => {
+        const n = poisson(next, 0.5);
+        return [{ ...KW, counters: counters(n, n) }, ...twoBots([KW, KW])(i)];
+      },
+    });
+    expect(
+      steps
+        .flatMap((s) => s.findings)
+        .filter(namesKw)
+        .map((f) => [f.facts.signal, f.summary]),
+    ).toEqual([]);
   });
 });
 

@@ -12,6 +12,11 @@ import { severityForCost, type Finding } from '../finding.ts';
 import { plannedVolumeMultiplier } from '../planned-event.ts';
 import { sessionBaseline, type SessionBaseline } from '../seasonal-baseline.ts';
 import { logPoissonTail } from '../statistics/count-tails.ts';
+import {
+  describeMaturedExpectation,
+  maturedHostingExpectation,
+  type MaturedHostingExpectation,
+} from '../statistics/matured-hosting-expectation.ts';
 import { levelKey, MS_PER_MINUTE, type ScopeSeries } from '../traffic-book.ts';
 import { longWindows, type LongWindow } from '../carried-long-windows.ts';
 import type { UnfamiliarStep, UnfamiliarTally } from '../unfamiliar-tallies.ts';
@@ -70,6 +75,8 @@ interface HostingTally {
   sessions: number;
   networks: Set<number>;
   matured: number;
+  /** The networks those came from (matured minutes are read first, so this is `networks` then). */
+  maturedNetworks: number;
 }
 
 /** The most surprising window of one scope: its tail probability and what it was computed on. */
@@ -82,6 +89,8 @@ interface Tail {
   source?: { kind: Source; networks: number; share: number };
   /** The window's sums, when the test read them (the long windows of unfamiliar networks). */
   sums?: Counters;
+  /** Set when it is that of the hosting sessions past their grace, against the matured minutes alone. */
+  matured?: MaturedHostingExpectation;
 }
 
 /**
@@ -143,10 +152,13 @@ function hostingTallies(ctx: DetectionContext, windowsMs: readonly number[]): Ho
         if (!series) continue;
         for (const [windowMs, bySeries] of tallies) {
           if (m < nowMs - windowMs) continue;
-          const tally = bySeries.get(series) ?? { sessions: 0, networks: new Set<number>(), matured: 0 };
+          const tally = bySeries.get(series) ?? { sessions: 0, networks: new Set<number>(), matured: 0, maturedNetworks: 0 };
           tally.sessions += sessions;
           tally.networks.add(cell.asn);
-          if (!young) tally.matured += sessions;
+          if (!young) {
+            tally.matured += sessions;
+            tally.maturedNetworks = tally.networks.size;
+          }
           bySeries.set(series, tally);
         }
       }
@@ -213,6 +225,38 @@ function sourceTail(
   };
 }
 
+/**
+ * The tail of a scope's hosting sessions past their grace against its matured minutes alone
+ * (`statistics/matured-hosting-expectation.ts`): the whole window's expectation counts the young
+ * minutes' sessions whole, which hides a farm's first two into a small country.
+ */
+function maturedHostingTail(
+  ctx: DetectionContext,
+  series: ScopeSeries,
+  baseline: SessionBaseline,
+  tally: HostingTally,
+  windowMs: number,
+  hostingShare: number,
+  planned: number,
+): Tail {
+  const { config, nowMs } = ctx;
+  const maturedSums = ctx.window(nowMs - windowMs, nowMs - config.unverifiedGraceMs).get(series);
+  const usual = { sessionsPerMinute: baseline.sessionsPerMinute * planned, conversion: baseline.conversion, hostingShare };
+  const matured = maturedHostingExpectation(usual, {
+    minutes: minutesOf(windowMs) - minutesOf(config.unverifiedGraceMs),
+    sessions: maturedSums ? reachableSessions(maturedSums) : 0,
+    hostingUnverified: tally.matured,
+  });
+  return {
+    logP: logPoissonTail(tally.matured, matured.expected * slack(matured.expected, config.sparseSlack)),
+    observed: tally.matured,
+    expected: matured.expected,
+    windowMs,
+    source: { kind: 'hosting', networks: tally.maturedNetworks, share: hostingShare },
+    matured,
+  };
+}
+
 /** The more surprising of the best so far and a new tail, if the new one is within its alpha. */
 function moreSurprising(ctx: DetectionContext, best: Tail | undefined, tail: Tail | undefined): Tail | undefined {
   if (!tail) return best;
@@ -248,7 +292,11 @@ function mostSurprising(
     const tally = hosting.get(windowMs)?.get(series);
     if (tally && hostingCounts(ctx, tally)) {
       const counted = { sessions: tally.sessions, networks: tally.networks.size, matured: tally.matured };
-      best = moreSurprising(ctx, best, sourceTail(ctx, 'hosting', counted, windowMs, expected, observed, hostingShare));
+      const tail = sourceTail(ctx, 'hosting', counted, windowMs, expected, observed, hostingShare);
+      best = moreSurprising(ctx, best, tail);
+      if (tail && tally.matured >= HOSTING_MIN_SESSIONS && tally.maturedNetworks >= SOURCE_MIN_NETWORKS) {
+        best = moreSurprising(ctx, best, maturedHostingTail(ctx, series, baseline, tally, windowMs, hostingShare, planned));
+      }
     }
   }
   if (!unfamiliar) return best;
@@ -287,13 +335,14 @@ function sparseFinding(ctx: DetectionContext, series: ScopeSeries, baseline: Ses
   const what = !source
     ? 'unverified sessions'
     : source.kind === 'hosting'
-      ? `unverified sessions from ${source.networks} hosting networks`
+      ? `${best.matured ? 'past their grace and ' : ''}unverified sessions from ${source.networks} hosting networks`
       : `unverified sessions from ${source.networks} networks nobody verified from into ${series.scope.country} in the last week`;
   const share = !source
     ? ''
     : source.kind === 'hosting'
       ? `, ${(source.share * 100).toFixed(1)}% of them usually from hosting networks`
       : `, at most ${(source.share * 100).toFixed(0)}% of them from networks its own people have not used`;
+  const matured = best.matured ? `; ${describeMaturedExpectation(best.matured)}` : '';
   const planned = plannedVolumeMultiplier(ctx.planned, series.scope, nowMs - MS_PER_MINUTE);
   return {
     kind: 'volume_spike',
@@ -309,14 +358,14 @@ function sparseFinding(ctx: DetectionContext, series: ScopeSeries, baseline: Ses
     windowStartMs: nowMs - best.windowMs,
     windowEndMs: nowMs,
     summary:
-      `${describeScope(series.scope)}: ${best.observed} ${what} in ${minutes} min where ${best.expected.toFixed(source ? 4 : 2)} were expected ` +
+      `${describeScope(series.scope)}: ${best.observed} ${what} in ${minutes} min where ${best.matured ? best.expected.toPrecision(2) : best.expected.toFixed(source ? 4 : 2)} were expected ` +
       `(${(baseline.sessionsPerMinute * 60).toFixed(2)} sessions an hour at this hour of the week, ${(baseline.conversion * 100).toFixed(0)}% verifying${share}; ` +
-      `${baseline.ownSamples} own same-hour samples shrunk toward ${parent}); chance under that expectation 1 in ${formatOdds(best.logP)}`,
+      `${baseline.ownSamples} own same-hour samples shrunk toward ${parent}${matured}); chance under that expectation 1 in ${formatOdds(best.logP)}`,
     contributors: [],
     facts: {
       level: series.level,
       test: 'poisson_tail',
-      signal: source ? SIGNALS[source.kind] : 'unverified_sessions',
+      signal: best.matured ? 'matured_unverified_sessions_from_hosting' : source ? SIGNALS[source.kind] : 'unverified_sessions',
       log10PValue: Number((best.logP / Math.LN10).toFixed(2)),
       expectedSessionsPerHour: Number((baseline.sessionsPerMinute * 60).toFixed(4)),
       ownSessionsPerHour: Number(baseline.ownSessionsPerHour.toFixed(4)),
@@ -327,6 +376,9 @@ function sparseFinding(ctx: DetectionContext, series: ScopeSeries, baseline: Ses
       baseline: baseline.method,
       ...(source?.kind === 'hosting' ? { hostingNetworks: source.networks, usualHostingShare: Number(source.share.toFixed(4)) } : {}),
       ...(source?.kind === 'unfamiliar' ? { unfamiliarNetworks: source.networks, unfamiliarShare: source.share } : {}),
+      ...(best.matured
+        ? { maturedMinutes: best.matured.minutes, maturedSessionsExpected: Number(best.matured.sessions.toPrecision(3)) }
+        : {}),
       ...(planned > 1 ? { plannedMultiplier: planned } : {}),
     },
   };
