@@ -80,10 +80,30 @@ interface Entry {
   minuteMs: number;
   cell: MinuteCell;
   network: Network;
-  /** Its prefix and its country. */
-  series: ScopeSeries[];
+  /**
+   * Its prefix and its country, looked up the first time the entry counts: most cells come from
+   * the networks a country's own people verify from, and are kept only in case one is forgotten.
+   */
+  series: ScopeSeries[] | undefined;
   reachable: number;
   unverified: number;
+}
+
+/** An entry's prefix and country. */
+type ScopesOf = (entry: Entry) => readonly ScopeSeries[];
+
+/** Looks up an entry's prefix and country in `book` the first time they are asked for. */
+function scopesIn(book: TrafficBook): ScopesOf {
+  return (entry) => {
+    if (entry.series) return entry.series;
+    const series: ScopeSeries[] = [];
+    for (const level of ['prefix', 'country'] as const) {
+      const found = book.levels.get(level)?.get(levelKey(level, entry.cell));
+      if (found) series.push(found);
+    }
+    entry.series = series;
+    return series;
+  };
 }
 
 /** Sessions per scope, and per network how many entries of them. */
@@ -134,13 +154,15 @@ export function createUnfamiliarTallies(options: UnfamiliarTalliesOptions): Unfa
   let grown = new Set<ScopeSeries>();
   let stepMs = Number.NaN;
 
+  const scopesOf = scopesIn(book);
+
   /** Adds (or takes out) one entry's matured sessions in every span whose part holds its minute; what is added may grow its scopes' tallies. */
   const toSpans = (entry: Entry, sign: 1 | -1): void => {
-    if (sign > 0) for (const series of entry.series) grown.add(series);
+    if (sign > 0) for (const series of scopesOf(entry)) grown.add(series);
     if (entry.unverified <= 0) return;
     for (const span of spans.values()) {
       if (entry.minuteMs < span.fromMs || entry.minuteMs >= span.toMs) continue;
-      for (const series of entry.series) addToPart(span.parts, series, entry.network.asn, entry.unverified, sign);
+      for (const series of scopesOf(entry)) addToPart(span.parts, series, entry.network.asn, entry.unverified, sign);
     }
   };
 
@@ -171,13 +193,8 @@ export function createUnfamiliarTallies(options: UnfamiliarTalliesOptions): Unfa
     for (const cell of cells) {
       const reachable = reachableSessions(cell.counters);
       if (cell.asn === 0 || reachable <= 0 || asns.get(cell.asn)?.hosting === true) continue;
-      const series: ScopeSeries[] = [];
-      for (const level of ['prefix', 'country'] as const) {
-        const found = book.levels.get(level)?.get(levelKey(level, cell));
-        if (found) series.push(found);
-      }
       const network = networkOf(cell.country, cell.asn, nowMs);
-      const entry: Entry = { minuteMs, cell, network, series, reachable, unverified: unverified(cell.counters) };
+      const entry: Entry = { minuteMs, cell, network, series: undefined, reachable, unverified: unverified(cell.counters) };
       network.entries.add(entry);
       entries.push(entry);
       if (network.counted) toSpans(entry, 1);
@@ -193,13 +210,13 @@ export function createUnfamiliarTallies(options: UnfamiliarTalliesOptions): Unfa
   const slide = (span: Span, fromMs: number, toMs: number): void => {
     if (fromMs >= span.toMs || toMs <= span.fromMs) {
       span.parts.clear();
-      spanMinutes(entriesOf, span, fromMs, toMs, 1);
+      spanMinutes(entriesOf, scopesOf, span, fromMs, toMs, 1);
       for (const series of span.parts.keys()) grown.add(series);
     } else {
-      spanMinutes(entriesOf, span, span.fromMs, fromMs, -1);
-      spanMinutes(entriesOf, span, fromMs, span.fromMs, 1);
-      spanMinutes(entriesOf, span, toMs, span.toMs, -1);
-      spanMinutes(entriesOf, span, span.toMs, toMs, 1);
+      spanMinutes(entriesOf, scopesOf, span, span.fromMs, fromMs, -1);
+      spanMinutes(entriesOf, scopesOf, span, fromMs, span.fromMs, 1);
+      spanMinutes(entriesOf, scopesOf, span, toMs, span.toMs, -1);
+      spanMinutes(entriesOf, scopesOf, span, span.toMs, toMs, 1);
     }
     span.fromMs = fromMs;
     span.toMs = toMs;
@@ -220,7 +237,7 @@ export function createUnfamiliarTallies(options: UnfamiliarTalliesOptions): Unfa
   const step: UnfamiliarStep = {
     due: new Set(),
     tally: (series, windowMs) => combined(spans, young, graceMs, series, windowMs),
-    recount: (series, windowMs, guessedInCell) => recount(entriesOf, stepMs, graceMs, { series, windowMs }, guessedInCell),
+    recount: (series, windowMs, guessedInCell) => recount(entriesOf, scopesOf, stepMs, graceMs, { series, windowMs }, guessedInCell),
     named(series) {
       named.add(series);
     },
@@ -239,7 +256,7 @@ export function createUnfamiliarTallies(options: UnfamiliarTalliesOptions): Unfa
       for (const span of spans.values()) slide(span, nowMs - span.lengthMs, nowMs - graceMs);
       for (const m of indexed.keys()) if (m < nowMs - longestMs || m >= nowMs) untally(m);
       refamiliarize(nowMs);
-      young = youngParts(entriesOf, nowMs, graceMs);
+      young = youngParts(entriesOf, scopesOf, nowMs, graceMs);
       for (const series of named) grown.add(series);
       if (hourStart(nowMs) === nowMs) {
         for (const series of spans.get(longestMs)?.parts.keys() ?? []) grown.add(series);
@@ -254,12 +271,12 @@ export function createUnfamiliarTallies(options: UnfamiliarTalliesOptions): Unfa
 }
 
 /** The young part of every scope: sessions within their grace, counted whole. */
-function youngParts(entriesOf: ReadonlyMap<number, Entry[]>, nowMs: number, graceMs: number): Map<ScopeSeries, Part> {
+function youngParts(entriesOf: ReadonlyMap<number, Entry[]>, scopesOf: ScopesOf, nowMs: number, graceMs: number): Map<ScopeSeries, Part> {
   const parts = new Map<ScopeSeries, Part>();
   for (let m = nowMs - graceMs; m < nowMs; m += MS_PER_MINUTE) {
     for (const entry of entriesOf.get(m) ?? []) {
       if (!entry.network.counted) continue;
-      for (const series of entry.series) addToPart(parts, series, entry.network.asn, entry.reachable, 1);
+      for (const series of scopesOf(entry)) addToPart(parts, series, entry.network.asn, entry.reachable, 1);
     }
   }
   return parts;
@@ -286,6 +303,7 @@ function combined(
 /** A scope's tally over a window counted afresh from the entries, without the sessions `guessedInCell` names. */
 function recount(
   entriesOf: ReadonlyMap<number, Entry[]>,
+  scopesOf: ScopesOf,
   stepMs: number,
   graceMs: number,
   { series, windowMs }: { series: ScopeSeries; windowMs: number },
@@ -298,7 +316,7 @@ function recount(
   let lastMs = Number.NEGATIVE_INFINITY;
   for (let m = stepMs - windowMs; m < stepMs; m += MS_PER_MINUTE) {
     for (const entry of entriesOf.get(m) ?? []) {
-      if (!entry.network.counted || !entry.series.includes(series)) continue;
+      if (!entry.network.counted || !scopesOf(entry).includes(series)) continue;
       const counted = (m >= graceFromMs ? entry.reachable : entry.unverified) - guessedInCell(m, entry.cell);
       if (counted <= 0) continue;
       sessions += counted;
@@ -312,11 +330,18 @@ function recount(
 }
 
 /** Adds (or takes out) the matured sessions of the minutes [fromMs, toMs) in one span. */
-function spanMinutes(entriesOf: ReadonlyMap<number, Entry[]>, span: Span, fromMs: number, toMs: number, sign: 1 | -1): void {
+function spanMinutes(
+  entriesOf: ReadonlyMap<number, Entry[]>,
+  scopesOf: ScopesOf,
+  span: Span,
+  fromMs: number,
+  toMs: number,
+  sign: 1 | -1,
+): void {
   for (let m = fromMs; m < toMs; m += MS_PER_MINUTE) {
     for (const entry of entriesOf.get(m) ?? []) {
       if (!entry.network.counted || entry.unverified <= 0) continue;
-      for (const series of entry.series) addToPart(span.parts, series, entry.network.asn, entry.unverified, sign);
+      for (const series of scopesOf(entry)) addToPart(span.parts, series, entry.network.asn, entry.unverified, sign);
     }
   }
 }
