@@ -6,7 +6,7 @@
  * country's or the app's volume, and long before a conversion window closes.
  */
 import { describeScope } from '@tollgate/vocabulary';
-import { costPerSendUsd, reachableSessions, type Counters } from '../counters.ts';
+import { costPerSendUsd, reachableSessions } from '../counters.ts';
 import type { DetectionContext } from '../detection-context.ts';
 import { severityForCost, type Finding } from '../finding.ts';
 import { plannedVolumeMultiplier } from '../planned-event.ts';
@@ -18,7 +18,7 @@ import {
   type MaturedHostingExpectation,
 } from '../statistics/matured-hosting-expectation.ts';
 import { levelKey, MS_PER_MINUTE, type ScopeSeries } from '../traffic-book.ts';
-import { longWindows, type LongWindow } from '../carried-long-windows.ts';
+import { longWindows } from '../long-windows.ts';
 import type { UnfamiliarStep, UnfamiliarTally } from '../unfamiliar-tallies.ts';
 import { expectedUnverified, minutesOf, observedUnverified, unverified } from '../unverified-sessions.ts';
 
@@ -87,8 +87,6 @@ interface Tail {
   windowMs: number;
   /** Set when the tail is that of the sessions from one source alone. */
   source?: { kind: Source; networks: number; share: number };
-  /** The window's sums, when the test read them (the long windows of unfamiliar networks). */
-  sums?: Counters;
   /** Set when it is that of the hosting sessions past their grace, against the matured minutes alone. */
   matured?: MaturedHostingExpectation;
 }
@@ -301,18 +299,15 @@ function mostSurprising(
   }
   if (!unfamiliar) return best;
   // All the scope's sessions over the long windows are counted only once a tally passes the rest.
-  let over: Map<number, LongWindow> | undefined;
+  let over: Map<number, number> | undefined;
   for (const windowMs of config.unfamiliarWindowsMs) {
     // Sessions of a verify brute force are in the kept tallies: counted afresh without them while there are any.
     const guessed = ctx.guessedSessions(nowMs - windowMs, nowMs) > 0;
     const tally = guessed ? unfamiliar.recount(series, windowMs, ctx.guessedInCell) : unfamiliar.tally(series, windowMs);
     if (!unfamiliarCounts(ctx, tally)) continue;
     over ??= longWindows(ctx, series, config.unfamiliarWindowsMs);
-    const window = over.get(windowMs);
     const expected = expectedUnverified(baseline, minutesOf(windowMs), graceMinutes) * planned;
-    const tail = sourceTail(ctx, 'unfamiliar', tally, windowMs, expected, window?.observed ?? 0, UNFAMILIAR_SHARE);
-    if (tail && window?.sums) tail.sums = window.sums;
-    best = moreSurprising(ctx, best, tail);
+    best = moreSurprising(ctx, best, sourceTail(ctx, 'unfamiliar', tally, windowMs, expected, over.get(windowMs) ?? 0, UNFAMILIAR_SHARE));
   }
   return best;
 }
@@ -321,11 +316,10 @@ function mostSurprising(
 function sparseFinding(ctx: DetectionContext, series: ScopeSeries, baseline: SessionBaseline, best: Tail): Finding {
   const { book, config, nowMs } = ctx;
   const minutes = minutesOf(best.windowMs);
-  // The long windows of unfamiliar networks are read for this one scope, not summed for every scope:
-  // carried from the step before, or (while a brute force is taken out of them) the book's own.
+  // The long windows of unfamiliar networks are summed for this one scope, not for every scope.
   const sums =
     best.source?.kind === 'unfamiliar'
-      ? (best.sums ?? book.windowSum(series, nowMs - best.windowMs, nowMs))
+      ? book.windowSum(series, nowMs - best.windowMs, nowMs)
       : ctx.window(nowMs - best.windowMs, nowMs).get(series);
   const excessSessions = best.observed - best.expected;
   const sendsPerSession = sums && sums.sessions > 0 ? sums.sends / sums.sessions : 1;
