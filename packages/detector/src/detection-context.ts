@@ -11,6 +11,7 @@ import type { Counters } from './counters.ts';
 import type { LatencyBook } from './latency-book.ts';
 import type { CellScope, Scope } from './scope.ts';
 import type { ScopeSeries, TrafficBook } from './traffic-book.ts';
+import type { UnfamiliarStep } from './unfamiliar-tallies.ts';
 
 export interface DetectionContext {
   nowMs: number;
@@ -19,6 +20,12 @@ export interface DetectionContext {
   latency: LatencyBook;
   config: DetectorConfig;
   asns: ReadonlyMap<number, AsnProfile>;
+  /**
+   * Unverified sessions from networks nobody verified from into their country in the last week,
+   * per prefix and country over `unfamiliarWindowsMs` (`unfamiliar-tallies.ts`): brought to this
+   * step when asked, so one caller per step.
+   */
+  unfamiliar(): UnfamiliarStep;
   blocks: ActivityLog<NumberBlockMinute>;
   verifyFailures: ActivityLog<VerifyFailureMinute>;
   /** Declared campaigns, launches, migrations and holidays: their volume is expected. */

@@ -34,6 +34,8 @@ import { detectSparseScopes } from './detectors/sparse-scope.detector.ts';
 import { detectSeasonalTrends } from './detectors/seasonal-trend.detector.ts';
 import { countGuessed, guessedBySeries, guessedInCell, guessedSessions, minuteWithoutGuessed, withoutGuessed } from './guessed-sessions.ts';
 import { createWindowSums, type WindowSums } from './window-sums.ts';
+import { createFamiliarNetworks, type FamiliarNetworks } from './familiar-networks.ts';
+import { createUnfamiliarTallies, type UnfamiliarTallies } from './unfamiliar-tallies.ts';
 import type { Finding } from './finding.ts';
 import { compose, createCompositions, type Compositions } from './scope-composition.ts';
 import { cellOfScope, LEVEL_DIMENSIONS, SCOPE_LEVELS, type ScopeLevel } from './scope.ts';
@@ -89,6 +91,8 @@ export interface DetectionEngine {
   /** Warm-up: where the stored history starts and what of it is committed. */
   markHistory(startMs: number, committedUntilMs: number): void;
   addAsnProfiles(profiles: readonly AsnProfile[]): void;
+  /** Warm-up: committed hours per country and ASN, for the networks each country's people verify from. */
+  addNetworkHours(rows: readonly DetectorTrafficRow[]): void;
   /** The planned events the next steps take into account (replaces the previous set). */
   setPlannedEvents(events: readonly PlannedEvent[]): void;
   /** Runs every detector at event time `nowMs` and applies the findings to the anomalies. */
@@ -138,6 +142,8 @@ interface EngineMemory {
   blocks: ActivityLog<NumberBlockMinute>;
   verifyFailures: ActivityLog<VerifyFailureMinute>;
   asns: Map<number, AsnProfile>;
+  networks: FamiliarNetworks;
+  unfamiliar: UnfamiliarTallies;
   compositions: Compositions;
   lifecycle: AnomalyLifecycle;
   planned: readonly PlannedEvent[];
@@ -148,7 +154,13 @@ interface EngineMemory {
 
 /** Commits what became immutable at `nowMs` and, once an hour, drops what is too old to matter. */
 function advance(memory: EngineMemory, nowMs: number): void {
+  // Networks are noted from the minute that just completed, and again from the minutes committed
+  // since the last step (a verify that landed late counts then; after a warm-up, these are all the
+  // minutes it loaded).
+  const noteFrom = Math.max(memory.book.committedUntilMs, hourStart(nowMs - RECENT_MS));
   memory.book.commitUntil(nowMs - MUTABLE_MS);
+  for (let m = noteFrom; m < memory.book.committedUntilMs; m += MS_PER_MINUTE) memory.networks.record(m, memory.book.cellsOf(m));
+  memory.networks.record(nowMs - MS_PER_MINUTE, memory.book.cellsOf(nowMs - MS_PER_MINUTE));
   memory.latency.commitUntil(nowMs - MUTABLE_MS);
   if (hourStart(nowMs) === memory.prunedHour) return;
   memory.prunedHour = hourStart(nowMs);
@@ -171,6 +183,7 @@ function contextAt(memory: EngineMemory, config: DetectorConfig, nowMs: number):
     latency: memory.latency,
     config,
     asns: memory.asns,
+    unfamiliar: () => memory.unfamiliar.at(nowMs),
     compose: (scope, fromMs, toMs) => memory.compositions.at(nowMs, scope, fromMs, toMs),
     blocks: memory.blocks,
     verifyFailures: memory.verifyFailures,
@@ -239,7 +252,9 @@ function volumeEvidence(memory: EngineMemory, config: DetectorConfig, anomaly: A
 /** Creates an engine with empty memory; see live-detector.ts and backtest.ts for the two feeders. */
 export function createDetectionEngine(config: DetectorConfig): DetectionEngine {
   const book = createTrafficBook({ recentMs: RECENT_MS, historyMs: HISTORY_MS });
+  const networks = createFamiliarNetworks();
   const asnProfiles = new Map<number, AsnProfile>();
+  const { unfamiliarWindowsMs: windowsMs, unverifiedGraceMs: graceMs } = config;
   const memory: EngineMemory = {
     book,
     latency: createLatencyBook({ recentMs: RECENT_MS, historyMs: HISTORY_MS }),
@@ -247,6 +262,8 @@ export function createDetectionEngine(config: DetectorConfig): DetectionEngine {
     blocks: createActivityLog(),
     verifyFailures: createActivityLog(),
     asns: asnProfiles,
+    networks,
+    unfamiliar: createUnfamiliarTallies({ book, networks, asns: asnProfiles, windowsMs, graceMs }),
     compositions: createCompositions(book, asnProfiles),
     lifecycle: createAnomalyLifecycle({ resolveAfterQuietMs: config.resolveAfterQuietMs }),
     planned: [],
@@ -283,6 +300,9 @@ export function createDetectionEngine(config: DetectorConfig): DetectionEngine {
     },
     addAsnProfiles(profiles) {
       for (const profile of profiles) asns.set(profile.asn, profile);
+    },
+    addNetworkHours(rows) {
+      for (const row of rows) memory.networks.recordHour(row.ts, row.country, row.asn, row.verified_sessions);
     },
     setPlannedEvents(events) {
       memory.planned = events;

@@ -37,6 +37,12 @@ export interface DetectorConfig {
   sparseMinSessions: number;
   sparseSlack: number;
   /**
+   * The same test on the unverified sessions from access networks nobody verified from into the
+   * scope's country in the last week (`familiar-networks.ts`), over each of these windows, at
+   * `sparseAlpha`.
+   */
+  unfamiliarWindowsMs: number[];
+  /**
    * Trends: a Poisson CUSUM over the last `trendSpanMs` of matured minutes, testing a rise of the
    * unverified sessions to `trendRatio` times the seasonal expectation (and at least
    * `trendFloorPerMinute` more a minute, the least rate it takes seriously), raised while the sum
@@ -134,6 +140,10 @@ export const DEFAULT_DETECTOR_CONFIG: DetectorConfig = {
   // The excess must pass half again the expectation (from one expected session up): seasonal
   // baselines are that far off some hours.
   sparseSlack: 1.5,
+  // A proxy pool's sessions into a sparse prefix show in ten minutes; a ramp through home
+  // connections abroad, which starts at a session or two an hour, gathers its first few in one or
+  // two hours, where its unverified sessions as a whole are still within the hour's noise.
+  unfamiliarWindowsMs: [10 * MINUTE, 30 * MINUTE, 60 * MINUTE, 120 * MINUTE],
   // Two hours of matured minutes: a ramp over a working day has doubled its scope well within them.
   trendSpanMs: 120 * MINUTE,
   // Pumped sessions never verify: where nine in ten people verify, the 40-100 % more sessions of a

@@ -21,6 +21,7 @@ import {
 } from '@tollgate/store';
 import type { DetectorConfig } from './detector-config.ts';
 import { byMinute } from './activity-log.ts';
+import { FAMILIAR_MS } from './familiar-networks.ts';
 import type { Contributor, Finding } from './finding.ts';
 import type { DetectionEngine } from './detection-engine.ts';
 import { cellOf } from './detection-engine.ts';
@@ -28,6 +29,8 @@ import { LEVEL_DIMENSIONS, SCOPE_LEVELS, type ScopeLevel } from './scope.ts';
 import { MS_PER_HOUR, MS_PER_MINUTE } from './traffic-book.ts';
 
 const FINE: DetectorGrouping = { app: true, flow: true, country: true, prefix: true, asn: true, provider: true };
+/** Per destination country and client network: which networks each country's people verify from. */
+const NETWORKS: DetectorGrouping = { app: false, flow: false, country: true, prefix: false, asn: true, provider: false };
 
 function groupingOf(level: ScopeLevel): DetectorGrouping {
   const dims = LEVEL_DIMENSIONS[level];
@@ -52,6 +55,8 @@ export async function loadHours(store: Store, engine: DetectionEngine, fromMs: n
   engine.setLatencyHours(await deliveryLatencyHours(store, { fromMs, toMs: untilMs }));
   engine.markHistory(earliest, untilMs);
   engine.addAsnProfiles(await asnProfiles(store, { fromMs: untilMs - 7 * 24 * MS_PER_HOUR, toMs: untilMs }));
+  const networkFrom = Math.max(fromMs, untilMs - FAMILIAR_MS);
+  engine.addNetworkHours(await detectorTraffic(store, { fromMs: networkFrom, toMs: untilMs, stepMinutes: 60, grouping: NETWORKS }));
 }
 
 /** What the store holds of [fromMs, toMs) for the engine, read and not yet put in (see `fetchMinutes`). */

@@ -113,6 +113,8 @@ interface Case {
   hosting?: number[];
   /** Extra cells of the `h`th hour of the week before. */
   history?: (h: number) => MinuteCell[];
+  /** Networks from which someone verified into LK in the warm-up week, besides its own (ASN 100). */
+  verifiedFrom?: number[];
 }
 
 /** A week of history, then `minutes` minutes of the case; the findings of each step. */
@@ -133,6 +135,8 @@ function replay(seed: number, minutes: number, scenario: Case): { at: number; fi
     for (const level of SCOPE_LEVELS) engine.setHours(level, rowsAt(level, h, cells));
   }
   engine.markHistory(historyStart, T0);
+  const networkRow = (asn: number) => ({ ...rowsAt('country', T0 - DAY, [{ ...BUSY, asn, counters: counters(1, 1) }])[0]!, asn });
+  engine.addNetworkHours([BUSY.asn, ...(scenario.verifiedFrom ?? [])].map(networkRow));
   const steps: { at: number; findings: Finding[] }[] = [];
   for (let i = 0; i < minutes; i += 1) {
     const minuteMs = T0 + i * MINUTE;
@@ -222,6 +226,19 @@ describe('never-verified sessions from hosting networks', () => {
     expect(finding?.facts).toMatchObject({ signal: 'unverified_sessions_from_hosting', hostingNetworks: 2 });
   });
 
+  it('name it at the third session, none of them past its grace: no pair of people still typing', () => {
+    const threeSessions = (i: number) =>
+      i === 0
+        ? [
+            { ...UNSEEN, asn: 200, counters: counters(2, 0) },
+            { ...UNSEEN, asn: 201, counters: counters(1, 0) },
+          ]
+        : [];
+    const steps = replay(31, 10, { hosting: [200, 201], extra: threeSessions });
+    expect(firstAt(steps, namesUnseen)).toBe(1);
+    expect(steps[0]?.findings.find(namesUnseen)?.facts).toMatchObject({ signal: 'unverified_sessions_from_hosting', hostingNetworks: 2 });
+  });
+
   it('expect the hosting share of verified sessions: a past bot farm, which never verified, does not raise it', () => {
     // A week in which a farm on network 200 sent 60 never-verified sessions an hour into the US: a
     // tenth of all sends, none of the verified sessions.
@@ -243,6 +260,45 @@ describe('never-verified sessions from hosting networks', () => {
   ])('do not at two sessions from $name', ({ hosting, asns }) => {
     const steps = replay(31, 10, { hosting, extra: twoSessions(asns) });
     expect(firstAt(steps, namesUnseen)).toBeUndefined();
+  });
+});
+
+describe('never-verified sessions from networks unfamiliar to the country', () => {
+  // A session every six minutes into the busy prefix, each from another home network abroad: 3
+  // unverified sessions an hour become 13, which no window's count and no trend calls certain
+  // within half an hour.
+  const abroad = (i: number) => (i % 6 === 3 ? [{ ...BUSY, asn: 500 + i, counters: counters(1, 0) }] : []);
+  const fromUnfamiliar = (f: Finding) => f.kind === 'volume_spike' && f.facts.signal === 'unverified_sessions_from_unfamiliar_networks';
+
+  it('name the country within half an hour, with what was expected and from how many networks', () => {
+    const steps = replay(37, 30, { extra: abroad });
+    const at = firstAt(steps, fromUnfamiliar);
+    expect(at).toBeLessThanOrEqual(30);
+    const finding = steps.flatMap((s) => s.findings).find(fromUnfamiliar);
+    expect(finding?.scope.country).toBe('LK');
+    expect(Number(finding?.facts.unfamiliarNetworks)).toBeGreaterThanOrEqual(2);
+    expect(finding?.summary).toMatch(/networks nobody verified from into LK in the last week/);
+  });
+
+  it('stop naming it once they stopped: a long window only remembers an attack that ended', () => {
+    const forAnHour = (i: number) => (i < 60 ? abroad(i) : []);
+    const steps = replay(37, 120, { extra: forAnHour });
+    expect(firstAt(steps, fromUnfamiliar)).toBeLessThanOrEqual(30);
+    // The last session came at minute 57: a quarter of the two-hour window later, nothing.
+    expect(steps.filter((s) => s.at > 90).flatMap((s) => s.findings.filter(fromUnfamiliar).map((f) => [s.at, f.unit]))).toEqual([]);
+  });
+
+  it('do not when they come from the networks its people verify from', () => {
+    // The same sessions, from networks that carried a verified session into LK the day before.
+    const familiar = Array.from({ length: 30 }, (_, i) => 500 + i);
+    const steps = replay(37, 30, { extra: abroad, verifiedFrom: familiar });
+    expect(steps.flatMap((s) => s.findings).map((f) => [f.kind, f.scope, f.facts.signal])).toEqual([]);
+  });
+
+  it('do not when the people on them verify: a traveller makes a network familiar', () => {
+    const travellers = (i: number) => (i % 6 === 3 ? [{ ...BUSY, asn: 500 + i, counters: counters(1, 1) }] : []);
+    const steps = replay(37, 30, { extra: travellers });
+    expect(steps.flatMap((s) => s.findings).map((f) => [f.kind, f.scope, f.facts.signal])).toEqual([]);
   });
 });
 

@@ -18,6 +18,8 @@ import {
   type MaturedHostingExpectation,
 } from '../statistics/matured-hosting-expectation.ts';
 import { levelKey, MS_PER_MINUTE, type ScopeSeries } from '../traffic-book.ts';
+import { longWindows } from '../long-windows.ts';
+import type { UnfamiliarStep, UnfamiliarTally } from '../unfamiliar-tallies.ts';
 import { expectedUnverified, minutesOf, observedUnverified, unverified } from '../unverified-sessions.ts';
 
 /**
@@ -32,22 +34,46 @@ const MIN_HOSTING_SHARE = 0.01;
  * starting over, two from two datacenters into a prefix that sees a session a day are a farm.
  */
 const HOSTING_MIN_SESSIONS = 2;
-const HOSTING_MIN_NETWORKS = 2;
+/** Sessions from unfamiliar networks take two of them too: one can be one traveller starting over. */
+const SOURCE_MIN_NETWORKS = 2;
 /**
- * Pumped sessions come on top of a scope's usual ones: at least half of the hosting sessions must
- * be excess over the scope's whole expectation. An account farm on rented servers or an office
- * moving behind a VPN replaces usual traffic instead, and is the ASN concentration's to raise.
+ * Pumped sessions come on top of a scope's usual ones: at least half of the hosting (or
+ * unfamiliar) sessions must be excess over the scope's whole expectation. An account farm on
+ * rented servers or an office moving behind a VPN replaces usual traffic instead, and is the ASN
+ * concentration's to raise.
  */
-const HOSTING_ON_TOP_SHARE = 0.5;
+const ON_TOP_SHARE = 0.5;
+/**
+ * People reach their own country's numbers from its carriers and home ISPs, and the few who do not
+ * (travellers, a new carrier's first customers) verify like anyone, which makes their network
+ * familiar at once. Two in a hundred of a scope's unverified sessions from networks nobody
+ * verified from in a week is more than those leave: the expectation never assumes fewer.
+ */
+const UNFAMILIAR_SHARE = 0.02;
 
-/** Unverified sessions of one scope and window from hosting networks, how many networks sent them, and how many are past the grace. */
+/** Where a tally's sessions come from: hosting networks, or access networks unfamiliar to the destination country. */
+type Source = 'hosting' | 'unfamiliar';
+const SIGNALS: Record<Source, string> = {
+  hosting: 'unverified_sessions_from_hosting',
+  unfamiliar: 'unverified_sessions_from_unfamiliar_networks',
+};
+
+/** Unverified sessions of one scope and window from one source, from how many networks, and how many are past the grace. */
+interface SourceTally {
+  sessions: number;
+  networks: number;
+  /**
+   * Of them, past their grace and still not verified: at least one must be while there are only
+   * two, since two people on a VPN who ask for codes into the same quiet prefix a minute apart
+   * are both still typing. A third session from the networks is no such pair, grace or not.
+   */
+  matured: number;
+}
+
+/** A hosting tally as it is summed: the networks themselves. */
 interface HostingTally {
   sessions: number;
   networks: Set<number>;
-  /**
-   * Of them, past their grace and still not verified: at least one must be, since two people on a
-   * VPN who ask for codes into the same quiet prefix a minute apart are both still typing.
-   */
   matured: number;
   /** The networks those came from (matured minutes are read first, so this is `networks` then). */
   maturedNetworks: number;
@@ -59,9 +85,9 @@ interface Tail {
   observed: number;
   expected: number;
   windowMs: number;
-  /** Set when the tail is that of the sessions from hosting networks alone. */
-  hosting?: { networks: number; share: number };
-  /** Set when it is that of those past their grace, against the matured minutes alone. */
+  /** Set when the tail is that of the sessions from one source alone. */
+  source?: { kind: Source; networks: number; share: number };
+  /** Set when it is that of the hosting sessions past their grace, against the matured minutes alone. */
   matured?: MaturedHostingExpectation;
 }
 
@@ -71,30 +97,47 @@ interface Tail {
  * networks against that expectation times the usual hosting share of the people who verify
  * (`usualHostingShare`, over the last week: a VPN user verifies like anyone, a bot farm does not,
  * so past attacks do not raise it). The second names a bot farm's prefix at its second session.
+ * A scope whose sessions from networks unfamiliar to its country count (`unfamiliarCounts`) is
+ * tested on them too, over longer windows, at the steps their tallies change.
  */
 export function detectSparseScopes(ctx: DetectionContext, usualHostingShare: number): Finding[] {
   const { book, config, nowMs } = ctx;
   const longest = Math.max(...config.sparseWindowsMs);
   const hostingShare = Math.max(MIN_HOSTING_SHARE, usualHostingShare);
   const hosting = hostingTallies(ctx, config.sparseWindowsMs);
-  const fromHostingNetworks = (series: ScopeSeries) => hosting.get(longest)?.get(series)?.networks.size ?? 0;
+  // The longest window's tally holds every shorter one's.
+  const hostingLongest = hosting.get(longest);
+  const unfamiliar = ctx.unfamiliar();
+  const unfamiliarDue = countingScopes(ctx, unfamiliar);
   const findings: Finding[] = [];
   for (const [series, recent] of ctx.window(nowMs - longest, nowMs)) {
     if (series.level !== 'prefix' && series.level !== 'country') continue;
-    if (recent.sessions < config.sparseMinSessions && fromHostingNetworks(series) < HOSTING_MIN_NETWORKS) continue;
+    const testUnfamiliar = unfamiliarDue.has(series);
+    if (
+      recent.sessions < config.sparseMinSessions &&
+      (hostingLongest?.get(series)?.networks.size ?? 0) < SOURCE_MIN_NETWORKS &&
+      !testUnfamiliar
+    ) {
+      continue;
+    }
     const baseline = sessionBaseline(book, series, nowMs - MS_PER_MINUTE, nowMs);
     if (!baseline) continue;
-    const best = mostSurprising(ctx, series, baseline, hosting, hostingShare);
-    if (best) findings.push(sparseFinding(ctx, series, baseline, best));
+    const best = mostSurprising(ctx, series, baseline, hosting, hostingShare, testUnfamiliar ? unfamiliar : undefined);
+    if (!best) continue;
+    findings.push(sparseFinding(ctx, series, baseline, best));
+    if (best.source?.kind === 'unfamiliar') unfamiliar.named(series);
   }
   return findings;
 }
 
+/** Per window, each prefix's and country's unverified sessions from hosting networks. */
+type HostingTallies = Map<number, Map<ScopeSeries, HostingTally>>;
+
 /** One pass over the cells of the longest window: per window, each prefix's and country's unverified sessions from hosting networks. */
-function hostingTallies(ctx: DetectionContext, windowsMs: readonly number[]): Map<number, Map<ScopeSeries, HostingTally>> {
+function hostingTallies(ctx: DetectionContext, windowsMs: readonly number[]): HostingTallies {
   const { book, nowMs } = ctx;
   const graceFrom = nowMs - ctx.config.unverifiedGraceMs;
-  const tallies = new Map(windowsMs.map((windowMs) => [windowMs, new Map<ScopeSeries, HostingTally>()]));
+  const tallies: HostingTallies = new Map(windowsMs.map((windowMs) => [windowMs, new Map<ScopeSeries, HostingTally>()]));
   for (let m = nowMs - Math.max(...windowsMs); m < nowMs; m += MS_PER_MINUTE) {
     for (const cell of book.cellsOf(m)) {
       if (ctx.asns.get(cell.asn)?.hosting !== true) continue;
@@ -122,73 +165,177 @@ function hostingTallies(ctx: DetectionContext, windowsMs: readonly number[]): Ma
   return tallies;
 }
 
-/** The window and signal with the smallest tail probability within its alpha (`sparseAlpha`, `sparseHostingAlpha`), if any. */
+/**
+ * The prefixes and countries due at this step (their tallies changed) with a window whose
+ * unfamiliar tally counts. Checked before a scope is tested at all, since a ramp spread over a
+ * country puts a few such sessions into each of its prefixes for hours.
+ */
+function countingScopes(ctx: DetectionContext, unfamiliar: UnfamiliarStep): Set<ScopeSeries> {
+  const counting = new Set<ScopeSeries>();
+  for (const series of unfamiliar.due) {
+    if (series.level !== 'prefix' && series.level !== 'country') continue;
+    for (const windowMs of ctx.config.unfamiliarWindowsMs) {
+      if (!unfamiliarCounts(ctx, unfamiliar.tally(series, windowMs))) continue;
+      counting.add(series);
+      break;
+    }
+  }
+  return counting;
+}
+
+/**
+ * Whether a window's sessions from unfamiliar networks are enough to test: three from two networks,
+ * and still arriving (an hour or two of them is a ramp while they still arrive, and only the
+ * memory of an attack that ended once they stopped).
+ */
+function unfamiliarCounts(ctx: DetectionContext, tally: UnfamiliarTally | undefined): tally is UnfamiliarTally {
+  return tally !== undefined && tally.sessions >= ctx.config.sparseMinSessions && tally.networks >= SOURCE_MIN_NETWORKS && tally.arriving;
+}
+
+/** Whether a hosting tally is worth a tail: the checks that need no count of all the scope's sessions. */
+function hostingCounts(ctx: DetectionContext, tally: HostingTally | undefined): boolean {
+  if (!tally || tally.sessions < HOSTING_MIN_SESSIONS || tally.networks.size < SOURCE_MIN_NETWORKS) return false;
+  return tally.matured >= 1 || tally.sessions >= ctx.config.sparseMinSessions;
+}
+
+/**
+ * The tail of a source's sessions against `share` of the scope's expectation, if they come on top
+ * of its usual sessions (`observed` of them all in the window).
+ */
+function sourceTail(
+  ctx: DetectionContext,
+  kind: Source,
+  tally: SourceTally,
+  windowMs: number,
+  expected: number,
+  observed: number,
+  share: number,
+): Tail | undefined {
+  const { config } = ctx;
+  if (observed - expected * slack(expected, config.sparseSlack) < ON_TOP_SHARE * tally.sessions) return undefined;
+  const fromIt = expected * share;
+  return {
+    logP: logPoissonTail(tally.sessions, fromIt * slack(fromIt, config.sparseSlack)),
+    observed: tally.sessions,
+    expected: fromIt,
+    windowMs,
+    source: { kind, networks: tally.networks, share },
+  };
+}
+
+/**
+ * The tail of a scope's hosting sessions past their grace against its matured minutes alone
+ * (`statistics/matured-hosting-expectation.ts`): the whole window's expectation counts the young
+ * minutes' sessions whole, which hides a farm's first two into a small country.
+ */
+function maturedHostingTail(
+  ctx: DetectionContext,
+  series: ScopeSeries,
+  baseline: SessionBaseline,
+  tally: HostingTally,
+  windowMs: number,
+  hostingShare: number,
+  planned: number,
+): Tail {
+  const { config, nowMs } = ctx;
+  const maturedSums = ctx.window(nowMs - windowMs, nowMs - config.unverifiedGraceMs).get(series);
+  const usual = { sessionsPerMinute: baseline.sessionsPerMinute * planned, conversion: baseline.conversion, hostingShare };
+  const matured = maturedHostingExpectation(usual, {
+    minutes: minutesOf(windowMs) - minutesOf(config.unverifiedGraceMs),
+    sessions: maturedSums ? reachableSessions(maturedSums) : 0,
+    hostingUnverified: tally.matured,
+  });
+  return {
+    logP: logPoissonTail(tally.matured, matured.expected * slack(matured.expected, config.sparseSlack)),
+    observed: tally.matured,
+    expected: matured.expected,
+    windowMs,
+    source: { kind: 'hosting', networks: tally.maturedNetworks, share: hostingShare },
+    matured,
+  };
+}
+
+/** The more surprising of the best so far and a new tail, if the new one is within its alpha. */
+function moreSurprising(ctx: DetectionContext, best: Tail | undefined, tail: Tail | undefined): Tail | undefined {
+  if (!tail) return best;
+  const logAlpha = Math.log(tail.source?.kind === 'hosting' ? ctx.config.sparseHostingAlpha : ctx.config.sparseAlpha);
+  return tail.logP <= logAlpha && (!best || tail.logP < best.logP) ? tail : best;
+}
+
+/**
+ * The window and signal with the smallest tail probability within its alpha (`sparseAlpha`,
+ * `sparseHostingAlpha`), if any: all unverified sessions, those from hosting networks, and, given
+ * `unfamiliar`, those from networks unfamiliar to the destination country (over longer windows
+ * too: a ramp through home connections abroad gathers its first few sessions over an hour or two).
+ */
 function mostSurprising(
   ctx: DetectionContext,
   series: ScopeSeries,
   baseline: SessionBaseline,
-  hosting: Map<number, Map<ScopeSeries, HostingTally>>,
+  hosting: HostingTallies,
   hostingShare: number,
+  unfamiliar: UnfamiliarStep | undefined,
 ): Tail | undefined {
   const { config, nowMs } = ctx;
   const graceMinutes = minutesOf(config.unverifiedGraceMs);
   const planned = plannedVolumeMultiplier(ctx.planned, series.scope, nowMs - MS_PER_MINUTE);
   let best: Tail | undefined;
-  const consider = (tail: Tail) => {
-    const logAlpha = Math.log(tail.hosting ? config.sparseHostingAlpha : config.sparseAlpha);
-    if (tail.logP <= logAlpha && (!best || tail.logP < best.logP)) best = tail;
-  };
   for (const windowMs of config.sparseWindowsMs) {
     const expected = expectedUnverified(baseline, minutesOf(windowMs), graceMinutes) * planned;
     const observed = observedUnverified(ctx, series, nowMs - windowMs);
     if (observed >= config.sparseMinSessions) {
-      consider({ logP: logPoissonTail(observed, expected * slack(expected, config.sparseSlack)), observed, expected, windowMs });
+      const logP = logPoissonTail(observed, expected * slack(expected, config.sparseSlack));
+      best = moreSurprising(ctx, best, { logP, observed, expected, windowMs });
     }
     const tally = hosting.get(windowMs)?.get(series);
-    if (!tally || tally.sessions < HOSTING_MIN_SESSIONS || tally.networks.size < HOSTING_MIN_NETWORKS || tally.matured < 1) continue;
-    if (observed - expected * slack(expected, config.sparseSlack) < HOSTING_ON_TOP_SHARE * tally.sessions) continue;
-    const fromHosting = expected * hostingShare;
-    consider({
-      logP: logPoissonTail(tally.sessions, fromHosting * slack(fromHosting, config.sparseSlack)),
-      observed: tally.sessions,
-      expected: fromHosting,
-      windowMs,
-      hosting: { networks: tally.networks.size, share: hostingShare },
-    });
-    if (tally.matured < HOSTING_MIN_SESSIONS || tally.maturedNetworks < HOSTING_MIN_NETWORKS) continue;
-    const minutes = minutesOf(windowMs) - graceMinutes;
-    const maturedSums = ctx.window(nowMs - windowMs, nowMs - config.unverifiedGraceMs).get(series);
-    const usual = { sessionsPerMinute: baseline.sessionsPerMinute * planned, conversion: baseline.conversion, hostingShare };
-    const matured = maturedHostingExpectation(usual, {
-      minutes,
-      sessions: maturedSums ? reachableSessions(maturedSums) : 0,
-      hostingUnverified: tally.matured,
-    });
-    consider({
-      logP: logPoissonTail(tally.matured, matured.expected * slack(matured.expected, config.sparseSlack)),
-      observed: tally.matured,
-      expected: matured.expected,
-      windowMs,
-      hosting: { networks: tally.maturedNetworks, share: hostingShare },
-      matured,
-    });
+    if (tally && hostingCounts(ctx, tally)) {
+      const counted = { sessions: tally.sessions, networks: tally.networks.size, matured: tally.matured };
+      const tail = sourceTail(ctx, 'hosting', counted, windowMs, expected, observed, hostingShare);
+      best = moreSurprising(ctx, best, tail);
+      if (tail && tally.matured >= HOSTING_MIN_SESSIONS && tally.maturedNetworks >= SOURCE_MIN_NETWORKS) {
+        best = moreSurprising(ctx, best, maturedHostingTail(ctx, series, baseline, tally, windowMs, hostingShare, planned));
+      }
+    }
+  }
+  if (!unfamiliar) return best;
+  // All the scope's sessions over the long windows are counted only once a tally passes the rest.
+  let over: Map<number, number> | undefined;
+  for (const windowMs of config.unfamiliarWindowsMs) {
+    // Sessions of a verify brute force are in the kept tallies: counted afresh without them while there are any.
+    const guessed = ctx.guessedSessions(nowMs - windowMs, nowMs) > 0;
+    const tally = guessed ? unfamiliar.recount(series, windowMs, ctx.guessedInCell) : unfamiliar.tally(series, windowMs);
+    if (!unfamiliarCounts(ctx, tally)) continue;
+    over ??= longWindows(ctx, series, config.unfamiliarWindowsMs);
+    const expected = expectedUnverified(baseline, minutesOf(windowMs), graceMinutes) * planned;
+    best = moreSurprising(ctx, best, sourceTail(ctx, 'unfamiliar', tally, windowMs, expected, over.get(windowMs) ?? 0, UNFAMILIAR_SHARE));
   }
   return best;
 }
 
 /** The finding of a scope's most surprising window, with what was expected and why. */
 function sparseFinding(ctx: DetectionContext, series: ScopeSeries, baseline: SessionBaseline, best: Tail): Finding {
-  const { config, nowMs } = ctx;
+  const { book, config, nowMs } = ctx;
   const minutes = minutesOf(best.windowMs);
-  const sums = ctx.window(nowMs - best.windowMs, nowMs).get(series);
+  // The long windows of unfamiliar networks are summed for this one scope, not for every scope.
+  const sums =
+    best.source?.kind === 'unfamiliar'
+      ? book.windowSum(series, nowMs - best.windowMs, nowMs)
+      : ctx.window(nowMs - best.windowMs, nowMs).get(series);
   const excessSessions = best.observed - best.expected;
   const sendsPerSession = sums && sums.sessions > 0 ? sums.sends / sums.sessions : 1;
   const costPerHourUsd = (excessSessions / minutes) * 60 * sendsPerSession * (sums ? costPerSendUsd(sums) : 0);
   const parent = baseline.parent === 'country' ? `its country's hour-of-week profile` : 'the whole traffic';
-  const what = best.hosting
-    ? `${best.matured ? 'past their grace and ' : ''}unverified sessions from ${best.hosting.networks} hosting networks`
-    : 'unverified sessions';
-  const share = best.hosting ? `, ${(best.hosting.share * 100).toFixed(1)}% of them usually from hosting networks` : '';
+  const { source } = best;
+  const what = !source
+    ? 'unverified sessions'
+    : source.kind === 'hosting'
+      ? `${best.matured ? 'past their grace and ' : ''}unverified sessions from ${source.networks} hosting networks`
+      : `unverified sessions from ${source.networks} networks nobody verified from into ${series.scope.country} in the last week`;
+  const share = !source
+    ? ''
+    : source.kind === 'hosting'
+      ? `, ${(source.share * 100).toFixed(1)}% of them usually from hosting networks`
+      : `, at most ${(source.share * 100).toFixed(0)}% of them from networks its own people have not used`;
   const matured = best.matured ? `; ${describeMaturedExpectation(best.matured)}` : '';
   const planned = plannedVolumeMultiplier(ctx.planned, series.scope, nowMs - MS_PER_MINUTE);
   return {
@@ -205,18 +352,14 @@ function sparseFinding(ctx: DetectionContext, series: ScopeSeries, baseline: Ses
     windowStartMs: nowMs - best.windowMs,
     windowEndMs: nowMs,
     summary:
-      `${describeScope(series.scope)}: ${best.observed} ${what} in ${minutes} min where ${best.matured ? best.expected.toPrecision(2) : best.expected.toFixed(best.hosting ? 4 : 2)} were expected ` +
+      `${describeScope(series.scope)}: ${best.observed} ${what} in ${minutes} min where ${best.matured ? best.expected.toPrecision(2) : best.expected.toFixed(source ? 4 : 2)} were expected ` +
       `(${(baseline.sessionsPerMinute * 60).toFixed(2)} sessions an hour at this hour of the week, ${(baseline.conversion * 100).toFixed(0)}% verifying${share}; ` +
       `${baseline.ownSamples} own same-hour samples shrunk toward ${parent}${matured}); chance under that expectation 1 in ${formatOdds(best.logP)}`,
     contributors: [],
     facts: {
       level: series.level,
       test: 'poisson_tail',
-      signal: best.matured
-        ? 'matured_unverified_sessions_from_hosting'
-        : best.hosting
-          ? 'unverified_sessions_from_hosting'
-          : 'unverified_sessions',
+      signal: best.matured ? 'matured_unverified_sessions_from_hosting' : source ? SIGNALS[source.kind] : 'unverified_sessions',
       log10PValue: Number((best.logP / Math.LN10).toFixed(2)),
       expectedSessionsPerHour: Number((baseline.sessionsPerMinute * 60).toFixed(4)),
       ownSessionsPerHour: Number(baseline.ownSessionsPerHour.toFixed(4)),
@@ -225,7 +368,8 @@ function sparseFinding(ctx: DetectionContext, series: ScopeSeries, baseline: Ses
       parentShare: Number(baseline.share.toPrecision(3)),
       expectedConversion: Number(baseline.conversion.toFixed(3)),
       baseline: baseline.method,
-      ...(best.hosting ? { hostingNetworks: best.hosting.networks, usualHostingShare: Number(best.hosting.share.toFixed(4)) } : {}),
+      ...(source?.kind === 'hosting' ? { hostingNetworks: source.networks, usualHostingShare: Number(source.share.toFixed(4)) } : {}),
+      ...(source?.kind === 'unfamiliar' ? { unfamiliarNetworks: source.networks, unfamiliarShare: source.share } : {}),
       ...(best.matured
         ? { maturedMinutes: best.matured.minutes, maturedSessionsExpected: Number(best.matured.sessions.toPrecision(3)) }
         : {}),
