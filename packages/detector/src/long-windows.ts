@@ -8,26 +8,21 @@
  * scope's hourly values: replays of a week spent a third more CPU that way than walking (see
  * bench/RESULTS.md), though each walk reads a hundred and twenty of the scope's minutes.
  */
-import type { Counters } from './counters.ts';
+import { reachableSessions, type Counters, type SessionCounts } from './counters.ts';
 import type { DetectionContext } from './detection-context.ts';
 import { MS_PER_MINUTE, type ScopeSeries } from './traffic-book.ts';
+import { unverified } from './unverified-sessions.ts';
 
-/** The counts of a span that say how many of its sessions count as unverified. */
-interface Tally {
-  sessions: number;
-  failed: number;
-  verified: number;
-}
+const noSessions = (): SessionCounts => ({ sessions: 0, verifiedSessions: 0, failedSends: 0, receiptsFailed: 0 });
 
-function add(tally: Tally, minute: Counters | undefined): void {
+/** Adds a minute's counts of the four a span's unverified sessions are worked out from. */
+function add(span: SessionCounts, minute: Counters | undefined): void {
   if (!minute) return;
-  tally.sessions += minute.sessions;
-  tally.failed += minute.failedSends + minute.receiptsFailed;
-  tally.verified += minute.verifiedSessions;
+  span.sessions += minute.sessions;
+  span.verifiedSessions += minute.verifiedSessions;
+  span.failedSends += minute.failedSends;
+  span.receiptsFailed += minute.receiptsFailed;
 }
-
-/** `reachableSessions` of the span's sum. */
-const reachable = (t: Tally) => Math.max(t.verified, t.sessions - t.failed);
 
 /**
  * The scope's sessions that count as unverified at `ctx.nowMs` over each of `windowsMs` (each
@@ -41,14 +36,14 @@ export function longWindows(
 ): Map<number, number> {
   const { nowMs } = ctx;
   const graceFrom = nowMs - ctx.config.unverifiedGraceMs;
-  const young: Tally = { sessions: 0, failed: 0, verified: 0 };
+  const young = noSessions();
   for (let m = graceFrom; m < nowMs; m += MS_PER_MINUTE) add(young, ctx.minute(series, m));
-  const matured: Tally = { sessions: 0, failed: 0, verified: 0 };
+  const matured = noSessions();
   let fromMs = graceFrom;
   const windows = new Map<number, number>();
   for (const windowMs of [...windowsMs].sort((a, b) => a - b)) {
     for (; fromMs > nowMs - windowMs; fromMs -= MS_PER_MINUTE) add(matured, ctx.minute(series, fromMs - MS_PER_MINUTE));
-    windows.set(windowMs, reachable(young) + Math.max(0, reachable(matured) - matured.verified));
+    windows.set(windowMs, reachableSessions(young) + unverified(matured));
   }
   return windows;
 }

@@ -6,12 +6,12 @@
  * provider refused or reported undelivered could not be verified and are left out, so an outage
  * is not mistaken for pumping.
  */
-import { reachableSessions, type Counters } from './counters.ts';
+import { reachableSessions, type SessionCounts } from './counters.ts';
 import type { DetectionContext } from './detection-context.ts';
 import type { SessionBaseline } from './seasonal-baseline.ts';
 import { MS_PER_MINUTE, type ScopeSeries } from './traffic-book.ts';
 
-export function unverified(c: Counters | undefined): number {
+export function unverified(c: SessionCounts | undefined): number {
   return c ? Math.max(0, reachableSessions(c) - c.verifiedSessions) : 0;
 }
 
