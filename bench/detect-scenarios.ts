@@ -116,6 +116,11 @@ export interface ScenarioScore {
   minutesToDetect?: number;
   /** Minutes to the first finding naming a prefix or country of the attack (destination attacks). */
   minutesToScoped?: number;
+  /**
+   * The same from the attack's first send rather than its start: a ramp from a quiet hour can send
+   * nothing for most of its first hour, and no count names a country on sessions that never came.
+   */
+  minutesToScopedFromFirstSend?: number;
   /** Matched findings whose scope names the label's narrowest destination (or flow). */
   scopePrecision?: number;
   /** Cost of the attack before its first scoped finding (brute force: before its first finding). */
@@ -182,6 +187,10 @@ export function scoreBacktest(findings: BacktestFinding[], labels: ScenarioLabel
       detected: first !== undefined,
       minutesToDetect: first ? (first.ts - label.startMs) / 60_000 : undefined,
       minutesToScoped: destination && firstScoped ? (firstScoped.ts - label.startMs) / 60_000 : undefined,
+      minutesToScopedFromFirstSend:
+        destination && firstScoped && label.firstSendMs !== undefined
+          ? Math.max(0, firstScoped.ts - label.firstSendMs) / 60_000
+          : undefined,
       scopePrecision: matched.length > 0 ? precise / matched.length : undefined,
       exposedUsd: label.attack ? exposedUsd : 0,
       totalUsd: label.attack ? label.costUsd : 0,

@@ -89,15 +89,16 @@ function scenarioTable(run: SeedRun): string {
     const detected = s.label.attack ? (s.detected ? 'yes' : '**no**') : '-';
     const ttd = s.minutesToDetect !== undefined ? s.minutesToDetect.toFixed(0) : '-';
     const scopedTtd = s.minutesToScoped !== undefined ? s.minutesToScoped.toFixed(0) : '-';
+    const fromFirst = s.minutesToScopedFromFirstSend !== undefined ? s.minutesToScopedFromFirstSend.toFixed(0) : '-';
     const precision = s.scopePrecision !== undefined ? `${(s.scopePrecision * 100).toFixed(0)}%` : '-';
     const money = s.label.attack ? `$${s.exposedUsd.toFixed(2)} / $${s.totalUsd.toFixed(2)}` : '-';
     const kinds = [...new Set(s.findings.map((f) => `${f.kind}:${f.action}`))].join(', ') || '-';
     const wrong = s.label.attack && s.label.scenario !== 'verify_bruteforce' ? '-' : String(s.falseActions);
-    return `| ${name} | ${detected} | ${ttd} | ${scopedTtd} | ${precision} | ${money} | ${wrong} | ${kinds} |`;
+    return `| ${name} | ${detected} | ${ttd} | ${scopedTtd} | ${fromFirst} | ${precision} | ${money} | ${wrong} | ${kinds} |`;
   });
   return [
-    '| scenario | found, right kind | minutes to detect | minutes to prefix/country finding | scope precision | exposed / total cost | false block+challenge (brute force: cost-kind blocks) | findings (kind:action) |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| scenario | found, right kind | minutes to detect | minutes to prefix/country finding | the same from its first send | scope precision | exposed / total cost | false block+challenge (brute force: cost-kind blocks) | findings (kind:action) |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     ...rows,
   ].join('\n');
 }
@@ -178,6 +179,7 @@ function summary(run: SeedRun) {
     allDetected: attacks.every((s) => s.detected),
     burstWorst: Math.max(...bursts.map(scopedMinutes)),
     rampWorst: Math.max(...of('slow_ramp').map(scopedMinutes)),
+    rampWorstFromFirstSend: Math.max(...of('slow_ramp').map((s) => s.minutesToScopedFromFirstSend ?? Number.POSITIVE_INFINITY)),
     exposedShare: total > 0 ? exposed / total : 0,
     falseActions: run.score.hardNegativeStops,
     bruteforceCostBlocks: of('verify_bruteforce').reduce((sum, s) => sum + s.falseActions, 0),
@@ -209,7 +211,7 @@ function report(run: SeedRun): void {
   console.log(`\nseed ${run.seed}: ${run.sends} sends, backtest ${run.steps} steps in ${run.backtestSeconds.toFixed(1)} s`);
   console.log(scenarioTable(run));
   console.log(
-    `all attacks found with the right kind: ${s.allDetected}; slowest burst >= 2/min named ${s.burstWorst} min; slowest ramp ${s.rampWorst} min; exposed ${(s.exposedShare * 100).toFixed(1)}%; ` +
+    `all attacks found with the right kind: ${s.allDetected}; slowest burst >= 2/min named ${s.burstWorst} min; slowest ramp ${s.rampWorst} min (${s.rampWorstFromFirstSend.toFixed(0)} from its first send); exposed ${(s.exposedShare * 100).toFixed(1)}%; ` +
       `block/challenge on hard negatives ${s.falseActions}; cost-kind blocks in brute force ${s.bruteforceCostBlocks}; unlabelled ${s.unlabelledPerDay.toFixed(2)}/day`,
   );
   for (const f of run.score.unlabelled)
@@ -239,7 +241,7 @@ async function main(): Promise<void> {
     const s = summary(run);
     const fresh = FRESH_SEEDS.includes(run.seed) ? ' (drawn at run time)' : ' (tuning)';
     return (
-      `| ${run.seed}${fresh} | ${run.sends.toLocaleString('en-US')} | ${s.allDetected ? 'yes' : '**no**'} | ${s.burstWorst} | ${s.rampWorst} | ${(s.exposedShare * 100).toFixed(1)}% | ` +
+      `| ${run.seed}${fresh} | ${run.sends.toLocaleString('en-US')} | ${s.allDetected ? 'yes' : '**no**'} | ${s.burstWorst} | ${s.rampWorst} | ${s.rampWorstFromFirstSend.toFixed(0)} | ${(s.exposedShare * 100).toFixed(1)}% | ` +
       `${s.falseActions} | ${s.bruteforceCostBlocks} | ${s.unlabelledPerDay.toFixed(2)} | ${run.backtestSeconds.toFixed(1)} s |`
     );
   });
@@ -248,9 +250,11 @@ async function main(): Promise<void> {
     '',
     "Targets: every attack found with the right kind; a burst of 2 or more sends a minute named at prefix or country level within 3 minutes; a slow ramp within 60 minutes; money exposed before the first scoped finding <= 3 % of the attacks' cost; no block or challenge on a hard negative and no cost-kind block during a brute force; <= 1 unlabelled finding a day; 8-day backtest < 60 s.",
     '',
-    '| seed | sends | all attacks found, right kind | slowest burst >= 2/min named (min) | slowest ramp (min) | money exposed | block+challenge on hard negatives | cost-kind blocks in brute force | unlabelled / day | backtest time |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| seed | sends | all attacks found, right kind | slowest burst >= 2/min named (min) | slowest ramp (min) | slowest ramp from its first send (min) | money exposed | block+challenge on hard negatives | cost-kind blocks in brute force | unlabelled / day | backtest time |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     ...lines,
+    '',
+    "The slowest ramp from its first send: a ramp that starts in a quiet hour of a small country can send nothing for most of its first hour; the target is judged from its start, and this column shows how much of that wait was for the attack's own first session.",
     '',
     'Block+challenge on hard negatives counts distinct findings: one that overlaps several hard negatives (a finding on an ASN, which names no country, during a holiday and the weekend) is one stop, though each of their cells below lists it.',
     '',

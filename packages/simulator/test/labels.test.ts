@@ -68,6 +68,8 @@ describe('labels', () => {
     for (const label of sim.labels()) {
       const sends = sendsOf(events.filter((event) => event.label === label.id));
       expect({ id: label.id, sends: label.sends }).toEqual({ id: label.id, sends: sends.length });
+      const first = sends.length === 0 ? undefined : Math.min(...sends.map((send) => send.ts));
+      expect({ id: label.id, firstSendMs: label.firstSendMs }).toEqual({ id: label.id, firstSendMs: first });
       expect(label.costUsd).toBeCloseTo(
         sends.reduce((sum, send) => sum + send.cost, 0),
         3,
@@ -97,6 +99,8 @@ describe('labels', () => {
     total.forEach((label, i) => {
       expect(halfway[i]?.costUsd ?? 0).toBeLessThanOrEqual(label.costUsd);
       expect(before[i]?.sends).toBe(0);
+      expect(before[i]?.firstSendMs).toBeUndefined();
+      if (label.sends > 0) expect(halfway[i]?.firstSendMs ?? label.firstSendMs).toBe(label.firstSendMs);
     });
     const burstHalfway = halfway[0]?.costUsd ?? 0;
     const burstTotal = total[0]?.costUsd ?? 0;

@@ -63,7 +63,13 @@ export function createLabelLedger(runners: readonly ScenarioRunner[], minutes: M
     const sends = sendsByLabel.get(label.id) ?? { atMs: [], cumulativeUsd: [] };
     const count = countBefore(sends.atMs, untilMs);
     const costUsd = count === 0 ? 0 : (sends.cumulativeUsd[count - 1] ?? 0);
-    return { ...label, scope: { ...label.scope }, sends: count, costUsd: Math.round(costUsd * USD_DECIMALS) / USD_DECIMALS };
+    return {
+      ...label,
+      scope: { ...label.scope },
+      sends: count,
+      costUsd: Math.round(costUsd * USD_DECIMALS) / USD_DECIMALS,
+      ...(count === 0 ? {} : { firstSendMs: sends.atMs[0] }),
+    };
   };
 
   return {

@@ -192,6 +192,11 @@ export interface ScenarioLabel {
   sends: number;
   /** Their cost in USD as the services estimated it at send time. */
   costUsd: number;
+  /**
+   * When the first of those sends went out (absent while there is none): a slow attack may send
+   * nothing for its first minutes, and how soon it is found after its first send is the detector's part.
+   */
+  firstSendMs?: number;
 }
 
 export type LabelDefinition = Omit<ScenarioLabel, 'sends' | 'costUsd'>;
