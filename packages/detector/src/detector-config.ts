@@ -153,7 +153,10 @@ export const DEFAULT_DETECTOR_CONFIG: DetectorConfig = {
   // Three unverified sessions an hour is the least a trend of its own is worth; below, the tail test.
   trendFloorPerMinute: 0.05,
   // ln(1e6): a false run about once in a million scope-minutes, under one a week over the hundred
-  // or so scopes busy enough to run one.
+  // or so scopes busy enough to run one. Counted over eight simulated days of every country and
+  // prefix, runs outside any labelled event were none here, 0-1 at ln(1e5), 3-7 at ln(1e4) and
+  // 31-37 at ln(1e3) (bench/RESULTS.md): a slow ramp at a quiet hour gains minutes, not hours,
+  // from a lower one.
   trendThreshold: Math.log(1e6),
   // The last quarter hour must be twenty times likelier under the rise: an attack that stopped
   // leaves a sum that decays slowly but no longer grows by that much. A quarter hour at or under

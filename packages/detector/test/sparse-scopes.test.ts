@@ -387,6 +387,19 @@ describe('a ramp in the busy prefix', () => {
     expect(trend?.at).toBeLessThanOrEqual(60);
     expect(trend?.f.scope.country).toBe('LK');
   });
+
+  it('says what share of its sessions did not verify, against the usual share', () => {
+    // The week of history verifies nine in ten; the ramp's sessions none.
+    const steps = replay(13, 70, { extra: (i, next) => [{ ...BUSY, asn: 300, counters: counters(poisson(next, (1.5 * i) / 60), 0) }] });
+    const trend = steps.flatMap((s) => s.findings).find((f) => f.facts.test === 'cusum' && f.scope.country === 'LK');
+    const [, unverified, reachable, usual] =
+      /(\d+) of the (\d+) sessions that could verify did not, \d+% where (\d+)% usually do not/.exec(trend?.summary ?? '') ?? [];
+    expect(Number(unverified)).toBe(trend?.observed);
+    expect(trend?.facts.unverifiedShare).toBe(Number((Number(unverified) / Number(reachable)).toFixed(3)));
+    expect(Number(usual)).toBe(10);
+    expect(trend?.facts.usualUnverifiedShare).toBeCloseTo(0.1, 1);
+    expect(Number(trend?.facts.unverifiedShare)).toBeGreaterThan(3 * Number(trend?.facts.usualUnverifiedShare));
+  });
 });
 
 describe('a rise that ends', () => {

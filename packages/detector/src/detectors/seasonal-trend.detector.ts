@@ -6,7 +6,7 @@
  * resetting it.
  */
 import { describeScope } from '@tollgate/vocabulary';
-import { costPerSendUsd, zeroCounters, addCounters } from '../counters.ts';
+import { costPerSendUsd, reachableSessions, zeroCounters, addCounters } from '../counters.ts';
 import type { DetectionContext } from '../detection-context.ts';
 import { severityForCost, type Finding } from '../finding.ts';
 import { plannedVolumeMultiplier } from '../planned-event.ts';
@@ -140,10 +140,19 @@ export function detectSeasonalTrends(ctx: DetectionContext): Finding[] {
     const expected = run.reduce((sum, p) => sum + p.expected, 0);
     const minutes = run.length;
     const sums = zeroCounters();
+    // Sessions whose code could have been typed, counted as the minutes' unverified ones are.
+    let reachable = 0;
     for (let m = runFromMs; m < endMs; m += MS_PER_MINUTE) {
       const minute = ctx.minute(series, m);
-      if (minute) addCounters(sums, minute);
+      if (minute) {
+        addCounters(sums, minute);
+        reachable += reachableSessions(minute);
+      }
     }
+    // Who the extra sessions are, for whoever reads the alert: a campaign's or a holiday's people
+    // verify as usual, so a share far over the usual one is sessions nobody meant to use.
+    const usualShare = 1 - (sessionBaseline(ctx.book, series, endMs - MS_PER_MINUTE, nowMs)?.conversion ?? 1);
+    const share = reachable > 0 ? observed / reachable : 0;
     const sendsPerSession = sums.sessions > 0 ? sums.sends / sums.sessions : 1;
     const costPerHourUsd = (Math.max(0, observed - expected) / minutes) * 60 * sendsPerSession * costPerSendUsd(sums);
     findings.push({
@@ -161,7 +170,8 @@ export function detectSeasonalTrends(ctx: DetectionContext): Finding[] {
       windowEndMs: endMs,
       summary:
         `${describeScope(series.scope)}: unverified sessions rising for ${minutes} min, ${observed} against ${expected.toFixed(1)} expected from the seasonal baseline ` +
-        `(CUSUM ${result.value.toFixed(1)} over its threshold ${config.trendThreshold.toFixed(1)}: the rise to ${config.trendRatio}x is e^${result.value.toFixed(0)} times likelier than normal)`,
+        `(CUSUM ${result.value.toFixed(1)} over its threshold ${config.trendThreshold.toFixed(1)}: the rise to ${config.trendRatio}x is e^${result.value.toFixed(0)} times likelier than normal); ` +
+        `${observed} of the ${reachable} sessions that could verify did not, ${(share * 100).toFixed(0)}% where ${(usualShare * 100).toFixed(0)}% usually do not`,
       contributors: [],
       facts: {
         level: series.level,
@@ -169,6 +179,8 @@ export function detectSeasonalTrends(ctx: DetectionContext): Finding[] {
         signal: 'unverified_sessions',
         cusum: Number(result.value.toFixed(2)),
         runMinutes: minutes,
+        unverifiedShare: Number(share.toFixed(3)),
+        usualUnverifiedShare: Number(usualShare.toFixed(3)),
       },
     });
   });
