@@ -145,7 +145,9 @@ async function answer(req: IncomingMessage, res: ServerResponse): Promise<void> 
 }
 
 const server = createServer((req, res) => void answer(req, res));
-server.keepAliveTimeout = 60_000;
+// Connections stay open however long a client is idle: bench:proxy stops its Tollgates (SIGSTOP)
+// for minutes, and one resumed must not meet a connection closed under it.
+server.keepAliveTimeout = 0;
 server.listen(0, '127.0.0.1', () => process.stdout.write(`API  http://127.0.0.1:${(server.address() as AddressInfo).port}\n`));
 process.on('SIGTERM', () => {
   server.closeAllConnections();

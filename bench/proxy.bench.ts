@@ -124,6 +124,8 @@ for (const store of STORES) {
 if (STORES.length > 2 || STORES[0] === STORES[1]) throw new Error(`BENCH_STORES: "${STORES.join(',')}" names a store twice`);
 const HEADLINE_STORE = STORES[0]!;
 const CLICKHOUSE_STAND_IN = fileURLToPath(new URL('./clickhouse-stand-in-server.ts', import.meta.url));
+/** Longer than a Tollgate stays stopped while the other paths run (a few minutes a round). */
+const STOPPED_REQUEST_TIMEOUT_MS = 3_600_000;
 const BASELINE_TREE = process.env.BENCH_BASELINE ? resolve(process.env.BENCH_BASELINE) : undefined;
 const PROFILE_DIR = process.env.BENCH_CPU_PROFILE ? resolve(process.env.BENCH_CPU_PROFILE) : undefined;
 const TIMELINE = process.env.BENCH_TIMELINE === '1';
@@ -594,8 +596,13 @@ async function measure(delayMs: number, pinned: boolean, rules: string, profile:
     for (const [name, entry, roles, store] of trees) {
       const dataDir = mkdtempSync(join(tmpdir(), `tollgate-bench-proxy-${name}-`));
       dataDirs.push(dataDir);
-      // Each Tollgate in a database of its own on the one server.
-      const server = store === 'server' ? { url: clickhouse!.url, database: `tollgate_${name.replace('-', '_')}` } : undefined;
+      // Each Tollgate in a database of its own on the one server. A Tollgate stopped while the others
+      // run (resumeOnly) may be stopped mid-insert; resumed minutes later, the client's 30 s
+      // request timeout would fire on an insert the server had long answered (and its retry count
+      // the rows twice), so the bench's client waits as long as a Tollgate may be stopped (its
+      // warning that a long timeout wants progress headers is left out: queries here are short).
+      const url = `${clickhouse?.url}/?request_timeout=${STOPPED_REQUEST_TIMEOUT_MS}&log_level=ERROR`;
+      const server = store === 'server' ? { url, database: `tollgate_${name.replace('-', '_')}` } : undefined;
       const tollgate = await startTollgate(entry, roles, server, profile ? name : undefined, dataDir, rules, provider, pinned);
       servers.push(tollgate);
       paths.push({
