@@ -11,15 +11,15 @@
  * the load generator's core, so Tollgate has its core to itself as a node in service does (the
  * default), and on Tollgate's. Only the Tollgate measured runs: the others are stopped (SIGSTOP) meanwhile.
  * Measured at each provider speed of BENCH_PROVIDER_MS: a stand-in answering at once (the proxy's
- * CPU laid bare) and one answering as slowly as a real provider. Two Tollgates of this tree: the
- * headline one in the layout the README recommends for a proxying node (BENCH_ROLES, default
- * `decide`: detection, alerting and the dashboard on another node), and one with every role, as
- * `npm start` runs. The headline Tollgate and BENCH_BASELINE's store in a ClickHouse server
- * (BENCH_STORES, default `server,embedded`): a decide node in service stores so, since any layout of
- * more than one node does; the server is the embedded engine behind ClickHouse's HTTP interface in a
- * process of its own on the load generator's core (bench/clickhouse-stand-in-server.ts). A second
- * Tollgate of this tree with the headline's roles stores in the embedded engine, on its own core, as
- * a one-node trial does; the every-role Tollgate too. Each proxied run also reads what load moves least: Tollgate's event-loop delay
+ * CPU laid bare) and one answering as slowly as a real provider. The headline Tollgate of this tree
+ * runs in the layout the README recommends for a proxying node (BENCH_ROLES, default `decide`:
+ * detection, alerting and the dashboard on another node) and stores, as BENCH_BASELINE's does, in a
+ * ClickHouse server (BENCH_STORES, default `server,embedded`): a decide node in service stores so,
+ * since any layout of more than one node does; the server is the embedded engine behind
+ * ClickHouse's HTTP interface in a process of its own on the load generator's core
+ * (bench/clickhouse-stand-in-server.ts). Beside it, a Tollgate of this tree with the same roles and
+ * the embedded engine on its own core, as a one-node trial runs, and one with every role, as
+ * `npm start` runs. Each proxied run also reads what load moves least: Tollgate's event-loop delay
  * (its /metrics histogram, reset by the scrape before the run), its GC pauses (the same scrape's
  * gc histogram), the CPU of its event-loop thread apart from its other threads (the embedded
  * engine's, V8's), and how long the event-loop thread waited for its core (/proc schedstat); the
@@ -894,7 +894,7 @@ function timelineSection(opened: Figures[]): string[] {
 
 function report(results: Figures[], pinned: boolean, loadBefore: string): string {
   const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
-  const command = `${process.env.BENCH_ROLES === undefined ? '' : `BENCH_ROLES=${ROLES} `}${BASELINE_TREE ? 'BENCH_BASELINE=DIR ' : ''}${PROFILE_DIR ? 'BENCH_CPU_PROFILE=bench/.profiles ' : ''}${TIMELINE ? 'BENCH_TIMELINE=1 ' : ''}npm run bench:proxy`;
+  const command = `${process.env.BENCH_ROLES === undefined ? '' : `BENCH_ROLES=${ROLES} `}${process.env.BENCH_STORES === undefined ? '' : `BENCH_STORES=${STORES.join(',')} `}${BASELINE_TREE ? 'BENCH_BASELINE=DIR ' : ''}${PROFILE_DIR ? 'BENCH_CPU_PROFILE=bench/.profiles ' : ''}${TIMELINE ? 'BENCH_TIMELINE=1 ' : ''}npm run bench:proxy`;
   const opened = results.filter((f) => f.open.length > 0);
   const lines = [
     `Command: \`${command}\` at ${commit} (per provider speed, ${RUNS} rounds of the closed loop and ${OPEN_RUNS} of the open loop alternating the paths, medians of the rounds; ` +
