@@ -11,9 +11,14 @@
  * the load generator's core, so Tollgate has its core to itself as a node in service does (the
  * default), and on Tollgate's. Only the Tollgate measured runs: the others are stopped (SIGSTOP) meanwhile.
  * Measured at each provider speed of BENCH_PROVIDER_MS: a stand-in answering at once (the proxy's
- * CPU laid bare) and one answering as slowly as a real provider. Two Tollgates of this tree: the
- * headline one in the layout the README recommends for a proxying node (BENCH_ROLES, default
- * `decide`: detection, alerting and the dashboard on another node), and one with every role, as
+ * CPU laid bare) and one answering as slowly as a real provider. The headline Tollgate of this tree
+ * runs in the layout the README recommends for a proxying node (BENCH_ROLES, default `decide`:
+ * detection, alerting and the dashboard on another node) and stores, as BENCH_BASELINE's does, in a
+ * ClickHouse server (BENCH_STORES, default `server,embedded`): a decide node in service stores so,
+ * since any layout of more than one node does; the server is the embedded engine behind
+ * ClickHouse's HTTP interface in a process of its own on the load generator's core
+ * (bench/clickhouse-stand-in-server.ts). Beside it, a Tollgate of this tree with the same roles and
+ * the embedded engine on its own core, as a one-node trial runs, and one with every role, as
  * `npm start` runs. Each proxied run also reads what load moves least: Tollgate's event-loop delay
  * (its /metrics histogram, reset by the scrape before the run), its GC pauses (the same scrape's
  * gc histogram), the CPU of its event-loop thread apart from its other threads (the embedded
@@ -101,6 +106,26 @@ const OPEN_LAYOUTS = (process.env.BENCH_OPEN_LAYOUTS ?? 'apart').split(',') as L
 for (const layout of OPEN_LAYOUTS) {
   if (layout !== 'apart' && layout !== 'shared') throw new Error(`BENCH_OPEN_LAYOUTS: "${layout}" is neither apart nor shared`);
 }
+/**
+ * Where the Tollgates of the README's proxying layout (roles ROLES) store, BENCH_STORES: the first
+ * is the headline's (the verdict's) and BENCH_BASELINE's, each further one adds a row of this tree.
+ * `server` (the default headline): a ClickHouse server over HTTP (CLICKHOUSE_URL), as every
+ * deployment of more than one node runs (docs/scaling.md); the server is the embedded engine behind
+ * ClickHouse's HTTP interface in a process of its own (bench/clickhouse-stand-in-server.ts) on the
+ * load generator's core, where a deployment's store is another machine. `embedded`: the engine in
+ * the decide node's own process, on its core, as a one-node trial (`npm start`) runs; a multi-node
+ * deployment never runs its decide nodes so.
+ */
+type StoreLayout = 'server' | 'embedded';
+const STORES = (process.env.BENCH_STORES ?? 'server,embedded').split(',') as StoreLayout[];
+for (const store of STORES) {
+  if (store !== 'server' && store !== 'embedded') throw new Error(`BENCH_STORES: "${store}" is neither server nor embedded`);
+}
+if (STORES.length > 2 || STORES[0] === STORES[1]) throw new Error(`BENCH_STORES: "${STORES.join(',')}" names a store twice`);
+const HEADLINE_STORE = STORES[0]!;
+const CLICKHOUSE_STAND_IN = fileURLToPath(new URL('./clickhouse-stand-in-server.ts', import.meta.url));
+/** Longer than a Tollgate stays stopped while the other paths run (a few minutes a round). */
+const STOPPED_REQUEST_TIMEOUT_MS = 3_600_000;
 const BASELINE_TREE = process.env.BENCH_BASELINE ? resolve(process.env.BENCH_BASELINE) : undefined;
 const PROFILE_DIR = process.env.BENCH_CPU_PROFILE ? resolve(process.env.BENCH_CPU_PROFILE) : undefined;
 const TIMELINE = process.env.BENCH_TIMELINE === '1';
@@ -169,7 +194,7 @@ function numberBook() {
 }
 type NumberBook = ReturnType<typeof numberBook>;
 
-type PathName = 'direct' | 'proxied' | 'all' | 'baseline';
+type PathName = 'direct' | 'proxied' | 'other-store' | 'all' | 'baseline';
 
 /** One way to the stand-in: the URL the load goes to, the processes it costs, the Tollgate on it (none when direct). */
 interface Path {
@@ -498,10 +523,15 @@ function pooled(runs: Run[]): Pick<Summary, 'pooledP99' | 'pooledP999' | 'pooled
   return { pooledP99: quantile(all, 0.99), pooledP999: quantile(all, 0.999), pooledP99Interval: quantileInterval(all, 0.99) };
 }
 
-/** A Tollgate relaying to `provider` (`entry`: this tree's or the baseline's) with `roles` (undefined: every role), profiled when asked. */
+/**
+ * A Tollgate relaying to `provider` (`entry`: this tree's or the baseline's) with `roles` (undefined:
+ * every role), storing in `database` of the ClickHouse server at `clickhouse` (undefined: the
+ * embedded engine in its data directory), profiled when asked.
+ */
 function startTollgate(
   entry: string,
   roles: string | undefined,
+  clickhouse: { url: string; database: string } | undefined,
   profileName: string | undefined,
   dataDir: string,
   rules: string,
@@ -521,6 +551,7 @@ function startTollgate(
       TOLLGATE_EGRESS_ALLOW: '127.0.0.1',
       TOLLGATE_UPSTREAM_TWILIO_VERIFY: provider.url,
       ...(roles !== undefined && { TOLLGATE_ROLES: roles }),
+      ...(clickhouse !== undefined && { CLICKHOUSE_URL: clickhouse.url, CLICKHOUSE_DATABASE: clickhouse.database }),
     },
     pinned,
   );
@@ -542,17 +573,37 @@ async function measure(delayMs: number, pinned: boolean, rules: string, profile:
       timelineFile: undefined,
       windows: [],
     });
-    const trees: [PathName, string, string | undefined][] = [
-      ['proxied', TOLLGATE, ROLES],
-      ['all', TOLLGATE, undefined],
+    const trees: [PathName, string, string | undefined, StoreLayout][] = [
+      ['proxied', TOLLGATE, ROLES, HEADLINE_STORE],
+      ...STORES.slice(1).map((store) => ['other-store', TOLLGATE, ROLES, store] as [PathName, string, string, StoreLayout]),
+      // Every role is one node: the embedded engine, as `npm start` runs it.
+      ['all', TOLLGATE, undefined, 'embedded'],
       ...(BASELINE_TREE === undefined
         ? []
-        : [['baseline', join(BASELINE_TREE, 'apps/cli/bin/tollgate.js'), ROLES] as [PathName, string, string]]),
+        : [
+            ['baseline', join(BASELINE_TREE, 'apps/cli/bin/tollgate.js'), ROLES, HEADLINE_STORE] as [PathName, string, string, StoreLayout],
+          ]),
     ];
-    for (const [name, entry, roles] of trees) {
+    let clickhouse: Server | undefined;
+    if (trees.some(([, , , store]) => store === 'server')) {
+      const dataDir = mkdtempSync(join(tmpdir(), 'tollgate-bench-proxy-clickhouse-'));
+      dataDirs.push(dataDir);
+      clickhouse = await start([RUN_TS, CLICKHOUSE_STAND_IN], { CLICKHOUSE_DATA_DIR: dataDir }, pinned);
+      servers.push(clickhouse);
+      // Off the decide node's core: a deployment's ClickHouse server is another machine.
+      if (pinned) pinToCore(clickhouse.child.pid!, 'load generator');
+    }
+    for (const [name, entry, roles, store] of trees) {
       const dataDir = mkdtempSync(join(tmpdir(), `tollgate-bench-proxy-${name}-`));
       dataDirs.push(dataDir);
-      const tollgate = await startTollgate(entry, roles, profile ? name : undefined, dataDir, rules, provider, pinned);
+      // Each Tollgate in a database of its own on the one server. A Tollgate stopped while the others
+      // run (resumeOnly) may be stopped mid-insert; resumed minutes later, the client's 30 s
+      // request timeout would fire on an insert the server had long answered (and its retry count
+      // the rows twice), so the bench's client waits as long as a Tollgate may be stopped (its
+      // warning that a long timeout wants progress headers is left out: queries here are short).
+      const url = `${clickhouse?.url}/?request_timeout=${STOPPED_REQUEST_TIMEOUT_MS}&log_level=ERROR`;
+      const server = store === 'server' ? { url, database: `tollgate_${name.replace('-', '_')}` } : undefined;
+      const tollgate = await startTollgate(entry, roles, server, profile ? name : undefined, dataDir, rules, provider, pinned);
       servers.push(tollgate);
       paths.push({
         name,
@@ -578,6 +629,7 @@ async function measure(delayMs: number, pinned: boolean, rules: string, profile:
     const watched: WatchedProcess[] = [
       { label: 'load generator', pid: process.pid },
       ...paths.map((p) => ({ label: p.tollgate === undefined ? 'stand-in' : p.name, pid: p.servers.at(-1)!.child.pid! })),
+      ...(clickhouse === undefined ? [] : [{ label: CLICKHOUSE_LABEL, pid: clickhouse.child.pid! }]),
     ];
     for (const layout of OPEN_PROVIDER_MS.includes(delayMs) ? OPEN_LAYOUTS : []) {
       if (pinned) pinToCore(provider.child.pid!, layout === 'apart' ? 'load generator' : 'server');
@@ -632,11 +684,18 @@ async function measure(delayMs: number, pinned: boolean, rules: string, profile:
   }
 }
 
+/** The process serving ClickHouse's HTTP interface, as the core table names it. */
+const CLICKHOUSE_LABEL = 'clickhouse';
+const STORED: Record<StoreLayout, string> = {
+  server: 'storing in a ClickHouse server',
+  embedded: 'storing in the embedded engine',
+};
 const LABELS: Record<PathName, string> = {
   direct: 'direct to the stand-in',
-  proxied: `through Tollgate's proxy (decided, relayed, recorded), roles ${ROLES}`,
-  all: "through Tollgate's proxy, every role on the node",
-  baseline: `through the proxy of BENCH_BASELINE, roles ${ROLES}`,
+  proxied: `through Tollgate's proxy (decided, relayed, recorded), roles ${ROLES}, ${STORED[HEADLINE_STORE]}`,
+  'other-store': `through Tollgate's proxy, roles ${ROLES}, ${STORED[STORES[1] ?? 'embedded']}`,
+  all: `through Tollgate's proxy, every role on the node, ${STORED.embedded}`,
+  baseline: `through the proxy of BENCH_BASELINE, roles ${ROLES}, ${STORED[HEADLINE_STORE]}`,
 };
 
 const num = (value: number | undefined, digits = 0) => (value === undefined ? '-' : value.toFixed(digits));
@@ -703,12 +762,15 @@ function coreRows(f: Figures): string[] {
           1,
         );
       const idle = coreMedian(runs, (row) =>
-        row.label !== name && row.label !== 'stand-in' && row.label !== 'load generator' ? row.cpuMsPerS : undefined,
+        row.label !== name && row.label !== 'stand-in' && row.label !== 'load generator' && row.label !== CLICKHOUSE_LABEL
+          ? row.cpuMsPerS
+          : undefined,
       );
       return (
         `| ${f.delayMs} ms | ${LAYOUTS[layout]} | ${LABELS[name]} | ${own('event loop', 'cpuMsPerS')} / ${own('event loop', 'waitMsPerS')} | ` +
         `${own('engine', 'cpuMsPerS')} / ${own('engine', 'waitMsPerS')} | ${own('node helpers', 'cpuMsPerS')} | ` +
         `${process('stand-in', 'cpuMsPerS')} / ${process('stand-in', 'waitMsPerS')} | ${num(idle, 1)} | ` +
+        `${process(CLICKHOUSE_LABEL, 'cpuMsPerS')} / ${process(CLICKHOUSE_LABEL, 'waitMsPerS')} | ` +
         `${process('load generator', 'cpuMsPerS')} / ${process('load generator', 'waitMsPerS')} |`
       );
     }),
@@ -741,7 +803,7 @@ function openVerdict(f: Figures, open: OpenFigures, headline: boolean): string {
   const direct = open.paths.direct!;
   const proxied = open.paths.proxied!;
   const added = proxied.p99 - direct.p99;
-  const beside = (name: 'all' | 'baseline', label: string) => {
+  const beside = (name: 'other-store' | 'all' | 'baseline', label: string) => {
     const s = open.paths[name];
     if (s === undefined) return '';
     const rounds = s.p99ByRound.map((ms, r) => signedMs(ms - direct.p99ByRound[r]!)).join(', ');
@@ -763,10 +825,11 @@ function openVerdict(f: Figures, open: OpenFigures, headline: boolean): string {
     `the ${OPEN_RUNS} rounds' answers taken together, ${signedMs(minus(proxied.pooledP99, direct.pooledP99))} at p99${interval} ` +
     `and ${signedMs(minus(proxied.pooledP999, direct.pooledP999))} at p99.9.`;
   return (
-    `Open loop, ${LAYOUTS[open.layout]}, provider answering after ${f.delayMs} ms, ${OPEN_RATE} creates/s arriving independently, roles ${ROLES}: the proxy adds ` +
+    `Open loop, ${LAYOUTS[open.layout]}, provider answering after ${f.delayMs} ms, ${OPEN_RATE} creates/s arriving independently, roles ${ROLES} ${STORED[HEADLINE_STORE]}: the proxy adds ` +
     `${signedMs(minus(proxied.p50, direct.p50))} at p50, ${signedMs(added)} at p99${target} ` +
     `and ${signedMs(minus(proxied.p999, direct.p999))} at p99.9; errors and non-2xx answers: ${open.errors}${open.failures === '' ? '' : ` (${open.failures})`}. ` +
     together +
+    beside('other-store', `This tree ${STORED[STORES[1] ?? 'embedded']}`) +
     beside('all', 'Every role on the node') +
     beside('baseline', 'BENCH_BASELINE')
   );
@@ -774,13 +837,13 @@ function openVerdict(f: Figures, open: OpenFigures, headline: boolean): string {
 
 function profileSection(f: Figures, commit: string): string[] {
   const lines: string[] = [];
-  for (const name of ['proxied', 'all', 'baseline'] as const) {
+  for (const name of ['proxied', 'other-store', 'all', 'baseline'] as const) {
     const tables = f.profiles[name];
     if (tables === undefined) continue;
     const whose =
       name === 'baseline'
         ? `BENCH_BASELINE (${BASELINE_TREE})`
-        : `this tree (${commit}), ${name === 'all' ? 'every role' : `roles ${ROLES}`}`;
+        : `this tree (${commit}), ${LABELS[name].replace("through Tollgate's proxy, ", '')}`;
     lines.push('', `Tollgate of ${whose}, provider answering after ${f.delayMs} ms, samples of its measured runs:`, '', tables);
   }
   return lines;
@@ -831,7 +894,7 @@ function timelineSection(opened: Figures[]): string[] {
 
 function report(results: Figures[], pinned: boolean, loadBefore: string): string {
   const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
-  const command = `${process.env.BENCH_ROLES === undefined ? '' : `BENCH_ROLES=${ROLES} `}${BASELINE_TREE ? 'BENCH_BASELINE=DIR ' : ''}${PROFILE_DIR ? 'BENCH_CPU_PROFILE=bench/.profiles ' : ''}${TIMELINE ? 'BENCH_TIMELINE=1 ' : ''}npm run bench:proxy`;
+  const command = `${process.env.BENCH_ROLES === undefined ? '' : `BENCH_ROLES=${ROLES} `}${process.env.BENCH_STORES === undefined ? '' : `BENCH_STORES=${STORES.join(',')} `}${BASELINE_TREE ? 'BENCH_BASELINE=DIR ' : ''}${PROFILE_DIR ? 'BENCH_CPU_PROFILE=bench/.profiles ' : ''}${TIMELINE ? 'BENCH_TIMELINE=1 ' : ''}npm run bench:proxy`;
   const opened = results.filter((f) => f.open.length > 0);
   const lines = [
     `Command: \`${command}\` at ${commit} (per provider speed, ${RUNS} rounds of the closed loop and ${OPEN_RUNS} of the open loop alternating the paths, medians of the rounds; ` +
@@ -845,7 +908,18 @@ function report(results: Figures[], pinned: boolean, loadBefore: string): string
       `Every path of a layout of the cores in the same one, so the direct path is the same arrangement: ${LAYOUTS.apart} ` +
       "(the headline: a provider is another company's service across the network, and what Tollgate adds is then its own work on its own core), " +
       `and with BENCH_OPEN_LAYOUTS=apart,shared ${LAYOUTS.shared} (Tollgate's core also serves the provider's answers, as a stand-in on one machine would; the direct path ` +
-      'then has a core to itself while the proxied one shares it, so that row charges Tollgate for the stand-in too).',
+      'then has a core to itself while the proxied one shares it, so that row charges Tollgate for the stand-in too). ' +
+      `The verdict is judged on this tree's decide node ${STORED[HEADLINE_STORE]} (BENCH_STORES), BENCH_BASELINE's in the same layout. ` +
+      (HEADLINE_STORE === 'server'
+        ? 'A decide node in service never carries the embedded engine: the embedded engine is one process, and any layout of more than ' +
+          'one node stores in a ClickHouse server (CLICKHOUSE_URL, docs/scaling.md); a recorded create then costs the decide node the ' +
+          "rows' text and an HTTP insert, and the engine's inserts and merges run on the server's machine. Here the server is the " +
+          "embedded engine behind ClickHouse's HTTP interface in a process of its own (bench/clickhouse-stand-in-server.ts) on the load " +
+          "generator's core, the closest this one machine comes to another machine. "
+        : '') +
+      (STORES[1] === undefined
+        ? ''
+        : `The row ${STORED[STORES[1]]} is this tree's same node ${STORES[1] === 'embedded' ? 'with the engine in its own process and on its core, as a one-node trial runs it' : 'storing in the server'}, beside it.`),
     '',
     '| provider answers after | cores | path | answers/s | p50 ms | p99 ms | p99.9 ms | added p50 / p99 / p99.9 | sends late p99 ms | Tollgate CPU µs per request | its event loop | event-loop delay p99 / max ms | GC pauses ms/s | event loop waited for its core ms/s |',
     '| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
@@ -859,8 +933,8 @@ function report(results: Figures[], pinned: boolean, loadBefore: string): string
       "query and insert, and V8's garbage-collection helpers), the stand-in, the Tollgates of the other paths (stopped while " +
       'another runs), and the load generator.',
     '',
-    '| provider answers after | cores | path measured | its event loop CPU / wait | its engine pools CPU / wait | its libuv pool and V8 helpers CPU | stand-in CPU / wait | stopped Tollgates CPU | load generator CPU / wait |',
-    '| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| provider answers after | cores | path measured | its event loop CPU / wait | its engine pools CPU / wait | its libuv pool and V8 helpers CPU | stand-in CPU / wait | stopped Tollgates CPU | ClickHouse server CPU / wait | load generator CPU / wait |',
+    '| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...opened.flatMap(coreRows),
     '',
     `**Closed loop** (what the requests/s target is judged on): ${CONNECTIONS} connections for ${DURATION_S} s a run, each sending its next create ` +
