@@ -17,6 +17,7 @@ import {
   maturedHostingExpectation,
   type MaturedHostingExpectation,
 } from '../statistics/matured-hosting-expectation.ts';
+import { pooledTail, type PoolMember, type PooledTail } from '../statistics/pooled-tail.ts';
 import { levelKey, MS_PER_MINUTE, type ScopeSeries } from '../traffic-book.ts';
 import { longWindows } from '../long-windows.ts';
 import type { UnfamiliarStep, UnfamiliarTally } from '../unfamiliar-tallies.ts';
@@ -110,6 +111,7 @@ export function detectSparseScopes(ctx: DetectionContext, usualHostingShare: num
   const unfamiliar = ctx.unfamiliar();
   const unfamiliarDue = countingScopes(ctx, unfamiliar);
   const findings: Finding[] = [];
+  const named = new Set<ScopeSeries>();
   for (const [series, recent] of ctx.window(nowMs - longest, nowMs)) {
     if (series.level !== 'prefix' && series.level !== 'country') continue;
     const testUnfamiliar = unfamiliarDue.has(series);
@@ -125,8 +127,10 @@ export function detectSparseScopes(ctx: DetectionContext, usualHostingShare: num
     const best = mostSurprising(ctx, series, baseline, hosting, hostingShare, testUnfamiliar ? unfamiliar : undefined);
     if (!best) continue;
     findings.push(sparseFinding(ctx, series, baseline, best));
+    named.add(series);
     if (best.source?.kind === 'unfamiliar') unfamiliar.named(series);
   }
+  findings.push(...pooledHostingFindings(ctx, hosting, hostingShare, named));
   return findings;
 }
 
@@ -237,14 +241,8 @@ function maturedHostingTail(
   hostingShare: number,
   planned: number,
 ): Tail {
-  const { config, nowMs } = ctx;
-  const maturedSums = ctx.window(nowMs - windowMs, nowMs - config.unverifiedGraceMs).get(series);
-  const usual = { sessionsPerMinute: baseline.sessionsPerMinute * planned, conversion: baseline.conversion, hostingShare };
-  const matured = maturedHostingExpectation(usual, {
-    minutes: minutesOf(windowMs) - minutesOf(config.unverifiedGraceMs),
-    sessions: maturedSums ? reachableSessions(maturedSums) : 0,
-    hostingUnverified: tally.matured,
-  });
+  const { config } = ctx;
+  const matured = maturedExpectation(ctx, series, baseline, tally, windowMs, hostingShare, planned);
   return {
     logP: logPoissonTail(tally.matured, matured.expected * slack(matured.expected, config.sparseSlack)),
     observed: tally.matured,
@@ -253,6 +251,26 @@ function maturedHostingTail(
     source: { kind: 'hosting', networks: tally.maturedNetworks, share: hostingShare },
     matured,
   };
+}
+
+/** What a scope's matured minutes of a window leave unverified from hosting networks by chance. */
+function maturedExpectation(
+  ctx: DetectionContext,
+  series: ScopeSeries,
+  baseline: SessionBaseline,
+  tally: HostingTally,
+  windowMs: number,
+  hostingShare: number,
+  planned: number,
+): MaturedHostingExpectation {
+  const { config, nowMs } = ctx;
+  const maturedSums = ctx.window(nowMs - windowMs, nowMs - config.unverifiedGraceMs).get(series);
+  const usual = { sessionsPerMinute: baseline.sessionsPerMinute * planned, conversion: baseline.conversion, hostingShare };
+  return maturedHostingExpectation(usual, {
+    minutes: minutesOf(windowMs) - minutesOf(config.unverifiedGraceMs),
+    sessions: maturedSums ? reachableSessions(maturedSums) : 0,
+    hostingUnverified: tally.matured,
+  });
 }
 
 /** The more surprising of the best so far and a new tail, if the new one is within its alpha. */
@@ -374,6 +392,177 @@ function sparseFinding(ctx: DetectionContext, series: ScopeSeries, baseline: Ses
         ? { maturedMinutes: best.matured.minutes, maturedSessionsExpected: Number(best.matured.sessions.toPrecision(3)) }
         : {}),
       ...(planned > 1 ? { plannedMultiplier: planned } : {}),
+    },
+  };
+}
+
+/** A country's hosting sessions of one window, as one member of a pool. */
+interface PoolEntry {
+  series: ScopeSeries;
+  tally: HostingTally;
+}
+
+/** What a pool counts of its countries' hosting sessions: all in the window, or those past their grace. */
+type PoolForm = 'window' | 'matured';
+
+/** A pool within `sparsePooledAlpha`, with the window and form it was counted in. */
+interface PassedPool {
+  pool: PooledTail<PoolEntry>;
+  windowMs: number;
+  form: PoolForm;
+}
+
+/**
+ * The hosting tests pooled over countries. A bot farm that splits a burst over two countries gives
+ * each what a slow attack gives it, too few sessions to be certain of for minutes, but the same
+ * datacenter networks sending never-verified sessions into two quiet countries at once is what
+ * people on a VPN almost never do. Per window, every country whose hosting sessions come on top of
+ * its usual ones is a member, with what chance brings it (all of them against the window's
+ * expectation, and those past their grace against its matured minutes); the pool least likely by
+ * chance, priced for every choice of as many of the countries (`statistics/pooled-tail.ts`), names
+ * the countries it needs once it passes `sparsePooledAlpha`. Each is named by the prefixes its
+ * hosting sessions went into, so the breakers act there and never on a whole country or the app.
+ * Only countries not named this step on their own evidence are pooled: the test is for the first
+ * minutes, before any of them is certain alone.
+ */
+function pooledHostingFindings(
+  ctx: DetectionContext,
+  hosting: HostingTallies,
+  hostingShare: number,
+  named: ReadonlySet<ScopeSeries>,
+): Finding[] {
+  const { book, config, nowMs } = ctx;
+  const universe = book.levels.get('country')?.size ?? 0;
+  const graceMinutes = minutesOf(config.unverifiedGraceMs);
+  const logAlpha = Math.log(config.sparsePooledAlpha);
+  const baselines = new Map<ScopeSeries, SessionBaseline | undefined>();
+  const passed = new Map<ScopeSeries, PassedPool>();
+  // A country its own sessions already name is left out: pooled with it, any VPN user's session
+  // into another quiet country would look as rare as the attack, and be named on its evidence.
+  const alreadyNamed = new Set([...named].map((series) => series.scope.country));
+  const consider = (pool: PooledTail<PoolEntry> | undefined, windowMs: number, form: PoolForm) => {
+    if (!pool || pool.logP > logAlpha) return;
+    for (const { item } of pool.needed) {
+      const held = passed.get(item.series);
+      if (!held || pool.logP < held.pool.logP) passed.set(item.series, { pool, windowMs, form });
+    }
+  };
+  for (const windowMs of config.sparseWindowsMs) {
+    const all: PoolMember<PoolEntry>[] = [];
+    const matured: PoolMember<PoolEntry>[] = [];
+    for (const [series, tally] of hosting.get(windowMs) ?? []) {
+      if (series.level !== 'country' || alreadyNamed.has(series.scope.country)) continue;
+      if (!baselines.has(series)) baselines.set(series, sessionBaseline(book, series, nowMs - MS_PER_MINUTE, nowMs));
+      const baseline = baselines.get(series);
+      if (!baseline) continue;
+      const planned = plannedVolumeMultiplier(ctx.planned, series.scope, nowMs - MS_PER_MINUTE);
+      const expected = expectedUnverified(baseline, minutesOf(windowMs), graceMinutes) * planned;
+      const observed = observedUnverified(ctx, series, nowMs - windowMs);
+      if (observed - expected * slack(expected, config.sparseSlack) < ON_TOP_SHARE * tally.sessions) continue;
+      const item = { series, tally };
+      const fromHosting = expected * hostingShare;
+      all.push({ item, observed: tally.sessions, expected: fromHosting * slack(fromHosting, config.sparseSlack) });
+      if (tally.matured === 0) continue;
+      const fromMatured = maturedExpectation(ctx, series, baseline, tally, windowMs, hostingShare, planned).expected;
+      matured.push({ item, observed: tally.matured, expected: fromMatured * slack(fromMatured, config.sparseSlack) });
+    }
+    consider(
+      pooledTail(all, universe, (pool) => {
+        const sessions = pool.reduce((sum, m) => sum + m.item.tally.sessions, 0);
+        const hasMatured = pool.some((m) => m.item.tally.matured > 0);
+        return (
+          sessions >= HOSTING_MIN_SESSIONS &&
+          poolNetworks(pool, 'window') >= SOURCE_MIN_NETWORKS &&
+          (hasMatured || sessions >= config.sparseMinSessions)
+        );
+      }),
+      windowMs,
+      'window',
+    );
+    consider(
+      pooledTail(matured, universe, (pool) => {
+        const sessions = pool.reduce((sum, m) => sum + m.item.tally.matured, 0);
+        return sessions >= HOSTING_MIN_SESSIONS && poolNetworks(pool, 'matured') >= SOURCE_MIN_NETWORKS;
+      }),
+      windowMs,
+      'matured',
+    );
+  }
+  const findings: Finding[] = [];
+  for (const [country, found] of passed) {
+    for (const [series, tally] of hosting.get(found.windowMs) ?? []) {
+      if (series.level !== 'prefix' || series.scope.country !== country.scope.country || named.has(series)) continue;
+      const counted = found.form === 'matured' ? tally.matured : tally.sessions;
+      if (counted > 0) findings.push(pooledFinding(ctx, series, counted, found, universe, hostingShare));
+    }
+  }
+  return findings;
+}
+
+/**
+ * The hosting networks a pool's sessions came from. The matured minutes are read first into each
+ * tally, so the networks of those past their grace are the first `maturedNetworks` of its set.
+ */
+function poolNetworks(pool: readonly PoolMember<PoolEntry>[], form: PoolForm): number {
+  const networks = new Set<number>();
+  for (const { item } of pool) {
+    const all = [...item.tally.networks];
+    for (const asn of form === 'matured' ? all.slice(0, item.tally.maturedNetworks) : all) networks.add(asn);
+  }
+  return networks.size;
+}
+
+/** The finding of one prefix a pooled test named: the pool's evidence, and this prefix's part of it. */
+function pooledFinding(
+  ctx: DetectionContext,
+  prefix: ScopeSeries,
+  counted: number,
+  found: PassedPool,
+  universe: number,
+  hostingShare: number,
+): Finding {
+  const { config, nowMs } = ctx;
+  const { pool, windowMs, form } = found;
+  const minutes = minutesOf(windowMs);
+  const sums = ctx.window(nowMs - windowMs, nowMs).get(prefix);
+  const sendsPerSession = sums && sums.sessions > 0 ? sums.sends / sums.sessions : 1;
+  const costPerHourUsd = (counted / minutes) * 60 * sendsPerSession * (sums ? costPerSendUsd(sums) : 0);
+  const what = `${form === 'matured' ? 'past their grace and ' : ''}unverified sessions from hosting networks`;
+  const networks = poolNetworks(pool.members, form);
+  const parts = pool.members
+    .map((m) => `${m.observed} into ${m.item.series.scope.country} where ${m.expected.toPrecision(2)} were expected`)
+    .join(', ');
+  const countries = pool.members.map((m) => m.item.series.scope.country).join(',');
+  return {
+    kind: 'volume_spike',
+    scope: prefix.scope,
+    severity: severityForCost(costPerHourUsd, config.severityUsdPerHour),
+    action: 'alert',
+    score: -pool.logP / Math.LN10,
+    observed: pool.observed,
+    expected: pool.expected,
+    band: { low: 0, high: pool.expected },
+    unit: `${what} into ${pool.members.length} countries at once in ${minutes} min`,
+    costPerHourUsd,
+    windowStartMs: nowMs - windowMs,
+    windowEndMs: nowMs,
+    summary:
+      `${describeScope(prefix.scope)}: ${counted} of ${pool.observed} ${what} (${networks} networks) into ${pool.members.length} countries ` +
+      `in the same ${minutes} min: ${parts}${form === 'matured' ? ', counted over the minutes past the grace alone' : ''} ` +
+      `(${(hostingShare * 100).toFixed(1)}% of sessions usually from hosting networks); chance of as many into any ` +
+      `${pool.members.length} of the ${universe} countries 1 in ${formatOdds(pool.logP)}`,
+    contributors: [],
+    facts: {
+      level: prefix.level,
+      test: 'poisson_tail',
+      signal: form === 'matured' ? 'pooled_matured_unverified_sessions_from_hosting' : 'pooled_unverified_sessions_from_hosting',
+      log10PValue: Number((pool.logP / Math.LN10).toFixed(2)),
+      log10PooledTail: Number((pool.logTail / Math.LN10).toFixed(2)),
+      pooledCountries: countries,
+      pooledOf: universe,
+      prefixSessions: counted,
+      hostingNetworks: networks,
+      usualHostingShare: Number(hostingShare.toFixed(4)),
     },
   };
 }
