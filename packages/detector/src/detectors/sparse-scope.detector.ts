@@ -6,7 +6,7 @@
  * country's or the app's volume, and long before a conversion window closes.
  */
 import { describeScope } from '@tollgate/vocabulary';
-import { costPerSendUsd, reachableSessions } from '../counters.ts';
+import { costPerSendUsd, reachableSessions, type Counters } from '../counters.ts';
 import type { DetectionContext } from '../detection-context.ts';
 import { severityForCost, type Finding } from '../finding.ts';
 import { plannedVolumeMultiplier } from '../planned-event.ts';
@@ -234,15 +234,12 @@ function sourceTail(
  */
 function maturedHostingTail(
   ctx: DetectionContext,
-  series: ScopeSeries,
-  baseline: SessionBaseline,
   tally: HostingTally,
   windowMs: number,
   hostingShare: number,
-  planned: number,
+  matured: MaturedHostingExpectation,
 ): Tail {
   const { config } = ctx;
-  const matured = maturedExpectation(ctx, series, baseline, tally, windowMs, hostingShare, planned);
   return {
     logP: logPoissonTail(tally.matured, matured.expected * slack(matured.expected, config.sparseSlack)),
     observed: tally.matured,
@@ -311,7 +308,8 @@ function mostSurprising(
       const tail = sourceTail(ctx, 'hosting', counted, windowMs, expected, observed, hostingShare);
       best = moreSurprising(ctx, best, tail);
       if (tail && tally.matured >= HOSTING_MIN_SESSIONS && tally.maturedNetworks >= SOURCE_MIN_NETWORKS) {
-        best = moreSurprising(ctx, best, maturedHostingTail(ctx, series, baseline, tally, windowMs, hostingShare, planned));
+        const matured = maturedExpectation(ctx, series, baseline, tally, windowMs, hostingShare, planned);
+        best = moreSurprising(ctx, best, maturedHostingTail(ctx, tally, windowMs, hostingShare, matured));
       }
     }
   }
@@ -339,9 +337,7 @@ function sparseFinding(ctx: DetectionContext, series: ScopeSeries, baseline: Ses
     best.source?.kind === 'unfamiliar'
       ? book.windowSum(series, nowMs - best.windowMs, nowMs)
       : ctx.window(nowMs - best.windowMs, nowMs).get(series);
-  const excessSessions = best.observed - best.expected;
-  const sendsPerSession = sums && sums.sessions > 0 ? sums.sends / sums.sessions : 1;
-  const costPerHourUsd = (excessSessions / minutes) * 60 * sendsPerSession * (sums ? costPerSendUsd(sums) : 0);
+  const costPerHourUsd = sessionsCostPerHourUsd(sums, best.observed - best.expected, minutes);
   const parent = baseline.parent === 'country' ? `its country's hour-of-week profile` : 'the whole traffic';
   const { source } = best;
   const what = !source
@@ -524,9 +520,7 @@ function pooledFinding(
   const { config, nowMs } = ctx;
   const { pool, windowMs, form } = found;
   const minutes = minutesOf(windowMs);
-  const sums = ctx.window(nowMs - windowMs, nowMs).get(prefix);
-  const sendsPerSession = sums && sums.sessions > 0 ? sums.sends / sums.sessions : 1;
-  const costPerHourUsd = (counted / minutes) * 60 * sendsPerSession * (sums ? costPerSendUsd(sums) : 0);
+  const costPerHourUsd = sessionsCostPerHourUsd(ctx.window(nowMs - windowMs, nowMs).get(prefix), counted, minutes);
   const what = `${form === 'matured' ? 'past their grace and ' : ''}unverified sessions from hosting networks`;
   const networks = poolNetworks(pool.members, form);
   const parts = pool.members
@@ -565,6 +559,12 @@ function pooledFinding(
       usualHostingShare: Number(hostingShare.toFixed(4)),
     },
   };
+}
+
+/** What `sessions` of a scope's window cost an hour, at its sends per session and cost per send. */
+function sessionsCostPerHourUsd(sums: Counters | undefined, sessions: number, minutes: number): number {
+  const sendsPerSession = sums && sums.sessions > 0 ? sums.sends / sums.sessions : 1;
+  return (sessions / minutes) * 60 * sendsPerSession * (sums ? costPerSendUsd(sums) : 0);
 }
 
 /**
