@@ -140,9 +140,10 @@ export const DEFAULT_DETECTOR_CONFIG: DetectorConfig = {
   // million scope-windows a day, and still names a prefix that sees a session a day at two bot
   // sessions.
   sparseHostingAlpha: 1e-8,
-  // The pooled tests are one per step, window and form (six a minute, 8,640 a day), each already
-  // priced for every choice of countries it could have made: one in a million each keeps chance
-  // blocks of people on a VPN to under one in a hundred days, as for the tests of single scopes.
+  // The pooled tests are one per step and form over the shortest window (two a minute, 2,880 a
+  // day), each already priced for every choice of countries it could have made: one in a million
+  // each keeps chance blocks of people on a VPN to about one in a year, fewer than the tests of
+  // single scopes make.
   sparsePooledAlpha: 1e-6,
   // Two sessions can be one person starting over; three in a sparse prefix cannot.
   sparseMinSessions: 3,

@@ -446,6 +446,16 @@ describe('never-verified sessions from hosting networks into two quiet countries
     expect(named(steps).filter(([, scope]) => (scope as { country?: string }).country === 'QA')).toEqual([]);
   });
 
+  it('do not name a VPN user into a third country twenty minutes before: the pool is of the same minutes', () => {
+    const OM: CellScope = { ...BUSY, country: 'OM', prefix: '+968 9' };
+    const history = (h: number) => [...quietCountries(h), { ...OM, counters: counters(1, h % 10 === 0 ? 0 : 1) }];
+    const traveller = (i: number) => (i === 0 ? [{ ...OM, asn: 202, counters: counters(1, 0) }] : []);
+    const pair = oneEach([200, 201]);
+    const steps = replay(43, 30, { hosting: [200, 201, 202], history, extra: (i) => [...traveller(i), ...pair(i - 20)] });
+    expect(firstAt(steps, pooled)).toBe(23);
+    expect(steps.flatMap((s) => s.findings).filter((f) => f.scope.country === 'OM')).toEqual([]);
+  });
+
   it("do not name them among a campaign's people in one of them", () => {
     const people = (i: number) => (i === 0 ? [{ ...QA, prefix: '+974 5', counters: counters(20, 18) }] : []);
     const bots = oneEach([200, 201]);

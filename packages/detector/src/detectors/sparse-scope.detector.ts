@@ -412,9 +412,11 @@ interface PassedPool {
  * The hosting tests pooled over countries. A bot farm that splits a burst over two countries gives
  * each what a slow attack gives it, too few sessions to be certain of for minutes, but the same
  * datacenter networks sending never-verified sessions into two quiet countries at once is what
- * people on a VPN almost never do. Per window, every country whose hosting sessions come on top of
- * its usual ones is a member, with what chance brings it (all of them against the window's
- * expectation, and those past their grace against its matured minutes); the pool least likely by
+ * people on a VPN almost never do. Over the shortest window (the farm's sessions come at once;
+ * over half an hour, VPN users' sessions into a few quiet countries add up too), every country
+ * whose hosting sessions come on top of its usual ones is a member, with what chance brings it
+ * (all of them against the window's expectation, and those past their grace against its matured
+ * minutes); the pool least likely by
  * chance, priced for every choice of as many of the countries (`statistics/pooled-tail.ts`), names
  * the countries it needs once it passes `sparsePooledAlpha`. Each is named by the prefixes its
  * hosting sessions went into, so the breakers act there and never on a whole country or the app.
@@ -430,39 +432,30 @@ function pooledHostingFindings(
   const { book, config, nowMs } = ctx;
   const universe = book.levels.get('country')?.size ?? 0;
   const graceMinutes = minutesOf(config.unverifiedGraceMs);
-  const logAlpha = Math.log(config.sparsePooledAlpha);
-  const baselines = new Map<ScopeSeries, SessionBaseline | undefined>();
-  const passed = new Map<ScopeSeries, PassedPool>();
+  const windowMs = Math.min(...config.sparseWindowsMs);
   // A country its own sessions already name is left out: pooled with it, any VPN user's session
   // into another quiet country would look as rare as the attack, and be named on its evidence.
   const alreadyNamed = new Set([...named].map((series) => series.scope.country));
-  const consider = (pool: PooledTail<PoolEntry> | undefined, windowMs: number, form: PoolForm) => {
-    if (!pool || pool.logP > logAlpha) return;
-    for (const { item } of pool.needed) {
-      const held = passed.get(item.series);
-      if (!held || pool.logP < held.pool.logP) passed.set(item.series, { pool, windowMs, form });
-    }
-  };
-  for (const windowMs of config.sparseWindowsMs) {
-    const all: PoolMember<PoolEntry>[] = [];
-    const matured: PoolMember<PoolEntry>[] = [];
-    for (const [series, tally] of hosting.get(windowMs) ?? []) {
-      if (series.level !== 'country' || alreadyNamed.has(series.scope.country)) continue;
-      if (!baselines.has(series)) baselines.set(series, sessionBaseline(book, series, nowMs - MS_PER_MINUTE, nowMs));
-      const baseline = baselines.get(series);
-      if (!baseline) continue;
-      const planned = plannedVolumeMultiplier(ctx.planned, series.scope, nowMs - MS_PER_MINUTE);
-      const expected = expectedUnverified(baseline, minutesOf(windowMs), graceMinutes) * planned;
-      const observed = observedUnverified(ctx, series, nowMs - windowMs);
-      if (observed - expected * slack(expected, config.sparseSlack) < ON_TOP_SHARE * tally.sessions) continue;
-      const item = { series, tally };
-      const fromHosting = expected * hostingShare;
-      all.push({ item, observed: tally.sessions, expected: fromHosting * slack(fromHosting, config.sparseSlack) });
-      if (tally.matured === 0) continue;
-      const fromMatured = maturedExpectation(ctx, series, baseline, tally, windowMs, hostingShare, planned).expected;
-      matured.push({ item, observed: tally.matured, expected: fromMatured * slack(fromMatured, config.sparseSlack) });
-    }
-    consider(
+  const all: PoolMember<PoolEntry>[] = [];
+  const matured: PoolMember<PoolEntry>[] = [];
+  for (const [series, tally] of hosting.get(windowMs) ?? []) {
+    if (series.level !== 'country' || alreadyNamed.has(series.scope.country)) continue;
+    const baseline = sessionBaseline(book, series, nowMs - MS_PER_MINUTE, nowMs);
+    if (!baseline) continue;
+    const planned = plannedVolumeMultiplier(ctx.planned, series.scope, nowMs - MS_PER_MINUTE);
+    const expected = expectedUnverified(baseline, minutesOf(windowMs), graceMinutes) * planned;
+    const observed = observedUnverified(ctx, series, nowMs - windowMs);
+    if (observed - expected * slack(expected, config.sparseSlack) < ON_TOP_SHARE * tally.sessions) continue;
+    const item = { series, tally };
+    const fromHosting = expected * hostingShare;
+    all.push({ item, observed: tally.sessions, expected: fromHosting * slack(fromHosting, config.sparseSlack) });
+    if (tally.matured === 0) continue;
+    const fromMatured = maturedExpectation(ctx, series, baseline, tally, windowMs, hostingShare, planned).expected;
+    matured.push({ item, observed: tally.matured, expected: fromMatured * slack(fromMatured, config.sparseSlack) });
+  }
+  const pools: [PoolForm, PooledTail<PoolEntry> | undefined][] = [
+    [
+      'window',
       pooledTail(all, universe, (pool) => {
         const sessions = pool.reduce((sum, m) => sum + m.item.tally.sessions, 0);
         const hasMatured = pool.some((m) => m.item.tally.matured > 0);
@@ -472,25 +465,27 @@ function pooledHostingFindings(
           (hasMatured || sessions >= config.sparseMinSessions)
         );
       }),
-      windowMs,
-      'window',
-    );
-    consider(
+    ],
+    [
+      'matured',
       pooledTail(matured, universe, (pool) => {
         const sessions = pool.reduce((sum, m) => sum + m.item.tally.matured, 0);
         return sessions >= HOSTING_MIN_SESSIONS && poolNetworks(pool, 'matured') >= SOURCE_MIN_NETWORKS;
       }),
-      windowMs,
-      'matured',
-    );
+    ],
+  ];
+  let found: PassedPool | undefined;
+  for (const [form, pool] of pools) {
+    if (pool && pool.logP <= Math.log(config.sparsePooledAlpha) && (!found || pool.logP < found.pool.logP))
+      found = { pool, windowMs, form };
   }
+  if (!found) return [];
+  const countries = new Set(found.pool.needed.map((m) => m.item.series.scope.country));
   const findings: Finding[] = [];
-  for (const [country, found] of passed) {
-    for (const [series, tally] of hosting.get(found.windowMs) ?? []) {
-      if (series.level !== 'prefix' || series.scope.country !== country.scope.country || named.has(series)) continue;
-      const counted = found.form === 'matured' ? tally.matured : tally.sessions;
-      if (counted > 0) findings.push(pooledFinding(ctx, series, counted, found, universe, hostingShare));
-    }
+  for (const [series, tally] of hosting.get(windowMs) ?? []) {
+    if (series.level !== 'prefix' || !countries.has(series.scope.country) || named.has(series)) continue;
+    const counted = found.form === 'matured' ? tally.matured : tally.sessions;
+    if (counted > 0) findings.push(pooledFinding(ctx, series, counted, found, universe, hostingShare));
   }
   return findings;
 }
