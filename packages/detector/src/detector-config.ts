@@ -34,6 +34,11 @@ export interface DetectorConfig {
   sparseAlpha: number;
   /** The same test on the unverified sessions from hosting networks alone (both its forms) needs at most this. */
   sparseHostingAlpha: number;
+  /**
+   * The hosting tests over two or more countries at once (`statistics/pooled-tail.ts`), once the
+   * choice of those countries among all is paid for, need at most this.
+   */
+  sparsePooledAlpha: number;
   sparseMinSessions: number;
   sparseSlack: number;
   /**
@@ -135,6 +140,11 @@ export const DEFAULT_DETECTOR_CONFIG: DetectorConfig = {
   // million scope-windows a day, and still names a prefix that sees a session a day at two bot
   // sessions.
   sparseHostingAlpha: 1e-8,
+  // The pooled tests are one per step and form over the shortest window (two a minute, 2,880 a
+  // day), each already priced for every choice of countries it could have made: one in a million
+  // each keeps chance blocks of people on a VPN to about one in a year, fewer than the tests of
+  // single scopes make.
+  sparsePooledAlpha: 1e-6,
   // Two sessions can be one person starting over; three in a sparse prefix cannot.
   sparseMinSessions: 3,
   // The excess must pass half again the expectation (from one expected session up): seasonal

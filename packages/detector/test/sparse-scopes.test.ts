@@ -377,6 +377,93 @@ describe('never-verified sessions from hosting networks past their grace, agains
   });
 });
 
+describe('never-verified sessions from hosting networks into two quiet countries at once', () => {
+  // Two small countries that see a session an hour each, nine in ten verifying.
+  const KW: CellScope = { ...BUSY, country: 'KW', prefix: '+965 5' };
+  const QA: CellScope = { ...BUSY, country: 'QA', prefix: '+974 3' };
+  const quietCountries = (h: number) => [KW, QA].map((scope) => ({ ...scope, counters: counters(1, h % 10 === 0 ? 0 : 1) }));
+  // One never-verified session into each country in the first minute: one alone is anyone.
+  const oneEach =
+    (asns: [number, number], verified = 0) =>
+    (i: number) =>
+      i === 0
+        ? [
+            { ...KW, asn: asns[0], counters: counters(1, verified) },
+            { ...QA, asn: asns[1], counters: counters(1, verified) },
+          ]
+        : [];
+  const pooled = (f: Finding) => String(f.facts.signal).startsWith('pooled_');
+  const named = (steps: { at: number; findings: Finding[] }[]) =>
+    steps.flatMap((s) =>
+      s.findings.filter((f) => f.scope.country === 'KW' || f.scope.country === 'QA').map((f) => [s.at, f.scope, f.facts.signal]),
+    );
+
+  it('name the prefix of each from the step both are past their grace, with the pool in the summary', () => {
+    const steps = replay(43, 10, { hosting: [200, 201], history: quietCountries, extra: oneEach([200, 201]) });
+    expect(firstAt(steps, pooled)).toBe(3);
+    const found = steps[2]?.findings.filter(pooled) ?? [];
+    expect(found.map((f) => f.scope).sort((a, b) => String(a.country).localeCompare(String(b.country)))).toEqual([
+      { country: 'KW', prefix: KW.prefix },
+      { country: 'QA', prefix: QA.prefix },
+    ]);
+    const finding = found[0];
+    expect(finding?.facts).toMatchObject({
+      level: 'prefix',
+      signal: 'pooled_matured_unverified_sessions_from_hosting',
+      hostingNetworks: 2,
+      prefixSessions: 1,
+      pooledOf: 4,
+    });
+    expect(String(finding?.facts.pooledCountries).split(',').sort()).toEqual(['KW', 'QA']);
+    expect(Number(finding?.facts.log10PValue)).toBeLessThan(-6);
+    expect(finding?.summary).toMatch(
+      /1 of 2 past their grace and unverified sessions from hosting networks \(2 networks\) into 2 countries/,
+    );
+    expect(finding?.summary).toMatch(/1 into KW where 0\.0000\d\d were expected, 1 into QA where 0\.0000\d\d were expected/);
+  });
+
+  it.each([
+    { name: 'one country alone: one session is anyone', hosting: [200, 201], extra: (i: number) => oneEach([200, 201])(i).slice(0, 1) },
+    { name: 'one hosting network: one person on a VPN, travelling', hosting: [200], extra: oneEach([200, 200]) },
+    { name: 'access networks', hosting: [], extra: oneEach([200, 201]) },
+    { name: 'people who verify', hosting: [200, 201], extra: oneEach([200, 201], 1) },
+  ])('do not name them for $name', ({ hosting, extra }) => {
+    const steps = replay(43, 10, { hosting, history: quietCountries, extra });
+    expect(named(steps)).toEqual([]);
+  });
+
+  it('do not name a VPN user in the other while the first is certain on its own: the farm there is named, not them', () => {
+    const farm = (i: number) =>
+      i < 10
+        ? [
+            { ...KW, asn: 200, counters: counters(2, 0) },
+            { ...KW, asn: 201, counters: counters(1, 0) },
+          ]
+        : [];
+    const traveller = (i: number) => (i === 2 ? [{ ...QA, asn: 202, counters: counters(1, 0) }] : []);
+    const steps = replay(43, 10, { hosting: [200, 201, 202], history: quietCountries, extra: (i) => [...farm(i), ...traveller(i)] });
+    expect(firstAt(steps, (f) => f.scope.country === 'KW')).toBe(1);
+    expect(named(steps).filter(([, scope]) => (scope as { country?: string }).country === 'QA')).toEqual([]);
+  });
+
+  it('do not name a VPN user into a third country twenty minutes before: the pool is of the same minutes', () => {
+    const OM: CellScope = { ...BUSY, country: 'OM', prefix: '+968 9' };
+    const history = (h: number) => [...quietCountries(h), { ...OM, counters: counters(1, h % 10 === 0 ? 0 : 1) }];
+    const traveller = (i: number) => (i === 0 ? [{ ...OM, asn: 202, counters: counters(1, 0) }] : []);
+    const pair = oneEach([200, 201]);
+    const steps = replay(43, 30, { hosting: [200, 201, 202], history, extra: (i) => [...traveller(i), ...pair(i - 20)] });
+    expect(firstAt(steps, pooled)).toBe(23);
+    expect(steps.flatMap((s) => s.findings).filter((f) => f.scope.country === 'OM')).toEqual([]);
+  });
+
+  it("do not name them among a campaign's people in one of them", () => {
+    const people = (i: number) => (i === 0 ? [{ ...QA, prefix: '+974 5', counters: counters(20, 18) }] : []);
+    const bots = oneEach([200, 201]);
+    const steps = replay(43, 10, { hosting: [200, 201], history: quietCountries, extra: (i) => [...people(i), ...bots(i)] });
+    expect(steps.flatMap((s) => s.findings).filter(pooled)).toEqual([]);
+  });
+});
+
 describe('a ramp in the busy prefix', () => {
   it('is found within the hour', () => {
     // Unverified sessions added at a rate growing from 0 to 1.5 a minute over 60 minutes.

@@ -6,7 +6,7 @@
  * country's or the app's volume, and long before a conversion window closes.
  */
 import { describeScope } from '@tollgate/vocabulary';
-import { costPerSendUsd, reachableSessions } from '../counters.ts';
+import { costPerSendUsd, reachableSessions, type Counters } from '../counters.ts';
 import type { DetectionContext } from '../detection-context.ts';
 import { severityForCost, type Finding } from '../finding.ts';
 import { plannedVolumeMultiplier } from '../planned-event.ts';
@@ -17,6 +17,7 @@ import {
   maturedHostingExpectation,
   type MaturedHostingExpectation,
 } from '../statistics/matured-hosting-expectation.ts';
+import { pooledTail, type PoolMember, type PooledTail } from '../statistics/pooled-tail.ts';
 import { levelKey, MS_PER_MINUTE, type ScopeSeries } from '../traffic-book.ts';
 import { longWindows } from '../long-windows.ts';
 import type { UnfamiliarStep, UnfamiliarTally } from '../unfamiliar-tallies.ts';
@@ -110,6 +111,7 @@ export function detectSparseScopes(ctx: DetectionContext, usualHostingShare: num
   const unfamiliar = ctx.unfamiliar();
   const unfamiliarDue = countingScopes(ctx, unfamiliar);
   const findings: Finding[] = [];
+  const named = new Set<ScopeSeries>();
   for (const [series, recent] of ctx.window(nowMs - longest, nowMs)) {
     if (series.level !== 'prefix' && series.level !== 'country') continue;
     const testUnfamiliar = unfamiliarDue.has(series);
@@ -125,8 +127,10 @@ export function detectSparseScopes(ctx: DetectionContext, usualHostingShare: num
     const best = mostSurprising(ctx, series, baseline, hosting, hostingShare, testUnfamiliar ? unfamiliar : undefined);
     if (!best) continue;
     findings.push(sparseFinding(ctx, series, baseline, best));
+    named.add(series);
     if (best.source?.kind === 'unfamiliar') unfamiliar.named(series);
   }
+  findings.push(...pooledHostingFindings(ctx, hosting, hostingShare, named));
   return findings;
 }
 
@@ -230,21 +234,12 @@ function sourceTail(
  */
 function maturedHostingTail(
   ctx: DetectionContext,
-  series: ScopeSeries,
-  baseline: SessionBaseline,
   tally: HostingTally,
   windowMs: number,
   hostingShare: number,
-  planned: number,
+  matured: MaturedHostingExpectation,
 ): Tail {
-  const { config, nowMs } = ctx;
-  const maturedSums = ctx.window(nowMs - windowMs, nowMs - config.unverifiedGraceMs).get(series);
-  const usual = { sessionsPerMinute: baseline.sessionsPerMinute * planned, conversion: baseline.conversion, hostingShare };
-  const matured = maturedHostingExpectation(usual, {
-    minutes: minutesOf(windowMs) - minutesOf(config.unverifiedGraceMs),
-    sessions: maturedSums ? reachableSessions(maturedSums) : 0,
-    hostingUnverified: tally.matured,
-  });
+  const { config } = ctx;
   return {
     logP: logPoissonTail(tally.matured, matured.expected * slack(matured.expected, config.sparseSlack)),
     observed: tally.matured,
@@ -253,6 +248,26 @@ function maturedHostingTail(
     source: { kind: 'hosting', networks: tally.maturedNetworks, share: hostingShare },
     matured,
   };
+}
+
+/** What a scope's matured minutes of a window leave unverified from hosting networks by chance. */
+function maturedExpectation(
+  ctx: DetectionContext,
+  series: ScopeSeries,
+  baseline: SessionBaseline,
+  tally: HostingTally,
+  windowMs: number,
+  hostingShare: number,
+  planned: number,
+): MaturedHostingExpectation {
+  const { config, nowMs } = ctx;
+  const maturedSums = ctx.window(nowMs - windowMs, nowMs - config.unverifiedGraceMs).get(series);
+  const usual = { sessionsPerMinute: baseline.sessionsPerMinute * planned, conversion: baseline.conversion, hostingShare };
+  return maturedHostingExpectation(usual, {
+    minutes: minutesOf(windowMs) - minutesOf(config.unverifiedGraceMs),
+    sessions: maturedSums ? reachableSessions(maturedSums) : 0,
+    hostingUnverified: tally.matured,
+  });
 }
 
 /** The more surprising of the best so far and a new tail, if the new one is within its alpha. */
@@ -293,7 +308,8 @@ function mostSurprising(
       const tail = sourceTail(ctx, 'hosting', counted, windowMs, expected, observed, hostingShare);
       best = moreSurprising(ctx, best, tail);
       if (tail && tally.matured >= HOSTING_MIN_SESSIONS && tally.maturedNetworks >= SOURCE_MIN_NETWORKS) {
-        best = moreSurprising(ctx, best, maturedHostingTail(ctx, series, baseline, tally, windowMs, hostingShare, planned));
+        const matured = maturedExpectation(ctx, series, baseline, tally, windowMs, hostingShare, planned);
+        best = moreSurprising(ctx, best, maturedHostingTail(ctx, tally, windowMs, hostingShare, matured));
       }
     }
   }
@@ -321,9 +337,7 @@ function sparseFinding(ctx: DetectionContext, series: ScopeSeries, baseline: Ses
     best.source?.kind === 'unfamiliar'
       ? book.windowSum(series, nowMs - best.windowMs, nowMs)
       : ctx.window(nowMs - best.windowMs, nowMs).get(series);
-  const excessSessions = best.observed - best.expected;
-  const sendsPerSession = sums && sums.sessions > 0 ? sums.sends / sums.sessions : 1;
-  const costPerHourUsd = (excessSessions / minutes) * 60 * sendsPerSession * (sums ? costPerSendUsd(sums) : 0);
+  const costPerHourUsd = sessionsCostPerHourUsd(sums, best.observed - best.expected, minutes);
   const parent = baseline.parent === 'country' ? `its country's hour-of-week profile` : 'the whole traffic';
   const { source } = best;
   const what = !source
@@ -376,6 +390,176 @@ function sparseFinding(ctx: DetectionContext, series: ScopeSeries, baseline: Ses
       ...(planned > 1 ? { plannedMultiplier: planned } : {}),
     },
   };
+}
+
+/** A country's hosting sessions of one window, as one member of a pool. */
+interface PoolEntry {
+  series: ScopeSeries;
+  tally: HostingTally;
+}
+
+/** What a pool counts of its countries' hosting sessions: all in the window, or those past their grace. */
+type PoolForm = 'window' | 'matured';
+
+/** A pool within `sparsePooledAlpha`, with the window and form it was counted in. */
+interface PassedPool {
+  pool: PooledTail<PoolEntry>;
+  windowMs: number;
+  form: PoolForm;
+}
+
+/**
+ * The hosting tests pooled over countries. A bot farm that splits a burst over two countries gives
+ * each what a slow attack gives it, too few sessions to be certain of for minutes, but the same
+ * datacenter networks sending never-verified sessions into two quiet countries at once is what
+ * people on a VPN almost never do. Over the shortest window (the farm's sessions come at once;
+ * over half an hour, VPN users' sessions into a few quiet countries add up too), every country
+ * whose hosting sessions come on top of its usual ones is a member, with what chance brings it
+ * (all of them against the window's expectation, and those past their grace against its matured
+ * minutes); the pool least likely by
+ * chance, priced for every choice of as many of the countries (`statistics/pooled-tail.ts`), names
+ * the countries it needs once it passes `sparsePooledAlpha`. Each is named by the prefixes its
+ * hosting sessions went into, so the breakers act there and never on a whole country or the app.
+ * Only countries not named this step on their own evidence are pooled: the test is for the first
+ * minutes, before any of them is certain alone.
+ */
+function pooledHostingFindings(
+  ctx: DetectionContext,
+  hosting: HostingTallies,
+  hostingShare: number,
+  named: ReadonlySet<ScopeSeries>,
+): Finding[] {
+  const { book, config, nowMs } = ctx;
+  const universe = book.levels.get('country')?.size ?? 0;
+  const graceMinutes = minutesOf(config.unverifiedGraceMs);
+  const windowMs = Math.min(...config.sparseWindowsMs);
+  // A country its own sessions already name is left out: pooled with it, any VPN user's session
+  // into another quiet country would look as rare as the attack, and be named on its evidence.
+  const alreadyNamed = new Set([...named].map((series) => series.scope.country));
+  const all: PoolMember<PoolEntry>[] = [];
+  const matured: PoolMember<PoolEntry>[] = [];
+  for (const [series, tally] of hosting.get(windowMs) ?? []) {
+    if (series.level !== 'country' || alreadyNamed.has(series.scope.country)) continue;
+    const baseline = sessionBaseline(book, series, nowMs - MS_PER_MINUTE, nowMs);
+    if (!baseline) continue;
+    const planned = plannedVolumeMultiplier(ctx.planned, series.scope, nowMs - MS_PER_MINUTE);
+    const expected = expectedUnverified(baseline, minutesOf(windowMs), graceMinutes) * planned;
+    const observed = observedUnverified(ctx, series, nowMs - windowMs);
+    if (observed - expected * slack(expected, config.sparseSlack) < ON_TOP_SHARE * tally.sessions) continue;
+    const item = { series, tally };
+    const fromHosting = expected * hostingShare;
+    all.push({ item, observed: tally.sessions, expected: fromHosting * slack(fromHosting, config.sparseSlack) });
+    if (tally.matured === 0) continue;
+    const fromMatured = maturedExpectation(ctx, series, baseline, tally, windowMs, hostingShare, planned).expected;
+    matured.push({ item, observed: tally.matured, expected: fromMatured * slack(fromMatured, config.sparseSlack) });
+  }
+  const pools: [PoolForm, PooledTail<PoolEntry> | undefined][] = [
+    [
+      'window',
+      pooledTail(all, universe, (pool) => {
+        const sessions = pool.reduce((sum, m) => sum + m.item.tally.sessions, 0);
+        const hasMatured = pool.some((m) => m.item.tally.matured > 0);
+        return (
+          sessions >= HOSTING_MIN_SESSIONS &&
+          poolNetworks(pool, 'window') >= SOURCE_MIN_NETWORKS &&
+          (hasMatured || sessions >= config.sparseMinSessions)
+        );
+      }),
+    ],
+    [
+      'matured',
+      pooledTail(matured, universe, (pool) => {
+        const sessions = pool.reduce((sum, m) => sum + m.item.tally.matured, 0);
+        return sessions >= HOSTING_MIN_SESSIONS && poolNetworks(pool, 'matured') >= SOURCE_MIN_NETWORKS;
+      }),
+    ],
+  ];
+  let found: PassedPool | undefined;
+  for (const [form, pool] of pools) {
+    if (pool && pool.logP <= Math.log(config.sparsePooledAlpha) && (!found || pool.logP < found.pool.logP))
+      found = { pool, windowMs, form };
+  }
+  if (!found) return [];
+  const countries = new Set(found.pool.needed.map((m) => m.item.series.scope.country));
+  const findings: Finding[] = [];
+  for (const [series, tally] of hosting.get(windowMs) ?? []) {
+    if (series.level !== 'prefix' || !countries.has(series.scope.country) || named.has(series)) continue;
+    const counted = found.form === 'matured' ? tally.matured : tally.sessions;
+    if (counted > 0) findings.push(pooledFinding(ctx, series, counted, found, universe, hostingShare));
+  }
+  return findings;
+}
+
+/**
+ * The hosting networks a pool's sessions came from. The matured minutes are read first into each
+ * tally, so the networks of those past their grace are the first `maturedNetworks` of its set.
+ */
+function poolNetworks(pool: readonly PoolMember<PoolEntry>[], form: PoolForm): number {
+  const networks = new Set<number>();
+  for (const { item } of pool) {
+    const all = [...item.tally.networks];
+    for (const asn of form === 'matured' ? all.slice(0, item.tally.maturedNetworks) : all) networks.add(asn);
+  }
+  return networks.size;
+}
+
+/** The finding of one prefix a pooled test named: the pool's evidence, and this prefix's part of it. */
+function pooledFinding(
+  ctx: DetectionContext,
+  prefix: ScopeSeries,
+  counted: number,
+  found: PassedPool,
+  universe: number,
+  hostingShare: number,
+): Finding {
+  const { config, nowMs } = ctx;
+  const { pool, windowMs, form } = found;
+  const minutes = minutesOf(windowMs);
+  const costPerHourUsd = sessionsCostPerHourUsd(ctx.window(nowMs - windowMs, nowMs).get(prefix), counted, minutes);
+  const what = `${form === 'matured' ? 'past their grace and ' : ''}unverified sessions from hosting networks`;
+  const networks = poolNetworks(pool.members, form);
+  const parts = pool.members
+    .map((m) => `${m.observed} into ${m.item.series.scope.country} where ${m.expected.toPrecision(2)} were expected`)
+    .join(', ');
+  const countries = pool.members.map((m) => m.item.series.scope.country).join(',');
+  return {
+    kind: 'volume_spike',
+    scope: prefix.scope,
+    severity: severityForCost(costPerHourUsd, config.severityUsdPerHour),
+    action: 'alert',
+    score: -pool.logP / Math.LN10,
+    observed: pool.observed,
+    expected: pool.expected,
+    band: { low: 0, high: pool.expected },
+    unit: `${what} into ${pool.members.length} countries at once in ${minutes} min`,
+    costPerHourUsd,
+    windowStartMs: nowMs - windowMs,
+    windowEndMs: nowMs,
+    summary:
+      `${describeScope(prefix.scope)}: ${counted} of ${pool.observed} ${what} (${networks} networks) into ${pool.members.length} countries ` +
+      `in the same ${minutes} min: ${parts}${form === 'matured' ? ', counted over the minutes past the grace alone' : ''} ` +
+      `(${(hostingShare * 100).toFixed(1)}% of sessions usually from hosting networks); chance of as many into any ` +
+      `${pool.members.length} of the ${universe} countries 1 in ${formatOdds(pool.logP)}`,
+    contributors: [],
+    facts: {
+      level: prefix.level,
+      test: 'poisson_tail',
+      signal: form === 'matured' ? 'pooled_matured_unverified_sessions_from_hosting' : 'pooled_unverified_sessions_from_hosting',
+      log10PValue: Number((pool.logP / Math.LN10).toFixed(2)),
+      log10PooledTail: Number((pool.logTail / Math.LN10).toFixed(2)),
+      pooledCountries: countries,
+      pooledOf: universe,
+      prefixSessions: counted,
+      hostingNetworks: networks,
+      usualHostingShare: Number(hostingShare.toFixed(4)),
+    },
+  };
+}
+
+/** What `sessions` of a scope's window cost an hour, at its sends per session and cost per send. */
+function sessionsCostPerHourUsd(sums: Counters | undefined, sessions: number, minutes: number): number {
+  const sendsPerSession = sums && sums.sessions > 0 ? sums.sends / sums.sessions : 1;
+  return (sessions / minutes) * 60 * sendsPerSession * (sums ? costPerSendUsd(sums) : 0);
 }
 
 /**

@@ -12,6 +12,12 @@ function logFactorial(k: number): number {
   return LOG_FACTORIALS[k] ?? 0;
 }
 
+/** log of the number of ways to choose `k` of `n`. */
+export function logChoose(n: number, k: number): number {
+  if (k < 0 || k > n) return Number.NEGATIVE_INFINITY;
+  return logFactorial(n) - logFactorial(k) - logFactorial(n - k);
+}
+
 /** log(exp(a) + exp(b)) without overflow. */
 function logAdd(a: number, b: number): number {
   if (a === Number.NEGATIVE_INFINITY) return b;
@@ -51,10 +57,9 @@ export function logBinomialTail(k: number, n: number, p: number): number {
   if (k <= 0) return 0;
   if (k > n || p <= 0) return Number.NEGATIVE_INFINITY;
   if (p >= 1) return 0;
-  const logChoose = (i: number) => logFactorial(n) - logFactorial(i) - logFactorial(n - i);
   let total = Number.NEGATIVE_INFINITY;
   for (let i = k; i <= n; i += 1) {
-    const term = logChoose(i) + i * Math.log(p) + (n - i) * Math.log1p(-p);
+    const term = logChoose(n, i) + i * Math.log(p) + (n - i) * Math.log1p(-p);
     total = logAdd(total, term);
     if (i > n * p && term - total < NEGLIGIBLE_LOG_RATIO) break;
   }
