@@ -401,10 +401,9 @@ interface PoolEntry {
 /** What a pool counts of its countries' hosting sessions: all in the window, or those past their grace. */
 type PoolForm = 'window' | 'matured';
 
-/** A pool within `sparsePooledAlpha`, with the window and form it was counted in. */
+/** A pool within `sparsePooledAlpha`, with the form it was counted in (always over the shortest window). */
 interface PassedPool {
   pool: PooledTail<PoolEntry>;
-  windowMs: number;
   form: PoolForm;
 }
 
@@ -476,8 +475,7 @@ function pooledHostingFindings(
   ];
   let found: PassedPool | undefined;
   for (const [form, pool] of pools) {
-    if (pool && pool.logP <= Math.log(config.sparsePooledAlpha) && (!found || pool.logP < found.pool.logP))
-      found = { pool, windowMs, form };
+    if (pool && pool.logP <= Math.log(config.sparsePooledAlpha) && (!found || pool.logP < found.pool.logP)) found = { pool, form };
   }
   if (!found) return [];
   const countries = new Set(found.pool.needed.map((m) => m.item.series.scope.country));
@@ -485,7 +483,7 @@ function pooledHostingFindings(
   for (const [series, tally] of hosting.get(windowMs) ?? []) {
     if (series.level !== 'prefix' || !countries.has(series.scope.country) || named.has(series)) continue;
     const counted = found.form === 'matured' ? tally.matured : tally.sessions;
-    if (counted > 0) findings.push(pooledFinding(ctx, series, counted, found, universe, hostingShare));
+    if (counted > 0) findings.push(pooledFinding(ctx, series, counted, found, windowMs, universe, hostingShare));
   }
   return findings;
 }
@@ -509,11 +507,12 @@ function pooledFinding(
   prefix: ScopeSeries,
   counted: number,
   found: PassedPool,
+  windowMs: number,
   universe: number,
   hostingShare: number,
 ): Finding {
   const { config, nowMs } = ctx;
-  const { pool, windowMs, form } = found;
+  const { pool, form } = found;
   const minutes = minutesOf(windowMs);
   const costPerHourUsd = sessionsCostPerHourUsd(ctx.window(nowMs - windowMs, nowMs).get(prefix), counted, minutes);
   const what = `${form === 'matured' ? 'past their grace and ' : ''}unverified sessions from hosting networks`;
