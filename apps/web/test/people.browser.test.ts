@@ -191,19 +191,26 @@ describe('fraud on-call, paged at 3 a.m.', () => {
       await form.locator('button:text-is("Trip")').click();
       await page.waitForSelector('[data-outcome=done]');
       expect(new URL(page.url()).pathname).toBe(`/incidents/${liveIncident}`);
-      const [breaker] = ((await get('/v1/breakers?state=open')) as { id: string; scope: { country?: string }; opened_at: number }[]).filter(
-        (b) => b.scope.country === BUSY_COUNTRY,
-      );
+      const [breaker] = (
+        (await get('/v1/breakers?state=open')) as { id: string; scope: { country?: string; app?: string }; opened_at: number }[]
+      ).filter((b) => b.scope.country === BUSY_COUNTRY);
       expect(breaker).toBeDefined();
       // The demo's live sends to the country are refused and never made: from the first whole minute
       // after the trip, the store holds none.
       const since = Math.ceil((breaker!.opened_at + 5_000) / 60_000) * 60_000;
+      // Waits on what the incident page reads: the last hour's decisions of the breaker's app.
+      const effectQuery = () =>
+        new URLSearchParams({
+          interval: '1h',
+          from: String(Date.now() - HOUR_MS),
+          to: String(Date.now()),
+          ...(breaker!.scope.app ? { app: breaker!.scope.app } : {}),
+        });
       await until('a blocked send to the country, and a minute since', async () => {
-        const decisions = await get(`/v1/metrics/decisions?interval=1m&from=${breaker!.opened_at - 60_000}&to=${Date.now() + 60_000}`);
-        return (
-          Date.now() > since + 5_000 &&
-          decisions.points.some((p: { blocked: number; saved_usd: number }) => p.blocked > 0 && p.saved_usd > 0)
-        );
+        const decisions = await get(`/v1/metrics/decisions?${effectQuery()}`);
+        const sum = (field: 'blocked' | 'saved_usd') =>
+          decisions.points.reduce((total: number, p: Record<typeof field, number>) => total + p[field], 0);
+        return Date.now() > since + 5_000 && sum('blocked') > 0 && sum('saved_usd') > 0;
       });
       const stored = await get(
         `/v1/metrics/traffic?interval=1m&country=${BUSY_COUNTRY}&from=${since}&to=${Date.now() + 60_000}&fields=sends`,

@@ -62,7 +62,10 @@ const SOURCES: Readonly<Record<string, RollupSource | RecordSource>> = {
       shadow_blocked: 'toUInt64(sum(shadow_blocked))',
     },
     groups: SCOPE_GROUPS,
-    computed: { saved_usd: "prices each blocked send at the traffic rollup's cost per send to its prefix in that hour" },
+    computed: {
+      saved_usd:
+        "prices each blocked send at the traffic rollup's cost per send to its prefix in that hour, or the latest hour of the day before with a send",
+    },
   },
   '/v1/metrics/delivery': {
     kind: 'rollup',

@@ -1,6 +1,6 @@
 import type { Store } from '../store.ts';
 import type { AnomalyFilters } from './anomalies.query.ts';
-import { SEND_PRICES } from './decision-series.query.ts';
+import { PRICE_OF_REFUSED, SEND_PRICES } from './decision-series.query.ts';
 import { rollupRows, rollupSpans } from './traffic-series.query.ts';
 
 /** A place in the traffic, as breakers and anomalies name it: absent keys match anything. */
@@ -9,7 +9,7 @@ export type MoneyScope = Pick<AnomalyFilters, 'app' | 'flow' | 'country' | 'pref
 export interface ScopeMoney {
   /** Estimated cost of the sends in the scopes (billing arrives days later; the estimate is what is known now). */
   spendUsd: number;
-  /** Sends refused in the scopes, each priced at the average cost of a send to its prefix that hour. */
+  /** Sends refused in the scopes, each priced at the average cost of a send to its prefix that hour (or its latest priced hour). */
   preventedUsd: number;
 }
 
@@ -36,7 +36,7 @@ export async function scopeMoney(
       SELECT
         (SELECT sum(t.cost_est_usd) FROM traffic_1m AS t WHERE ${window('t')} AND (${anyScope('t')})) AS spend_usd,
         (SELECT sum(d.blocked * p.cost_per_send) FROM decisions_1m AS d
-           LEFT JOIN prices AS p ON p.hour = toStartOfHour(d.minute) AND p.prefix = d.prefix
+           ${PRICE_OF_REFUSED('d')}
            WHERE ${window('d')} AND (${anyScope('d')})) AS prevented_usd`,
     query_params: queryParams,
     format: 'JSONEachRow',
