@@ -289,7 +289,7 @@ async function main(): Promise<void> {
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     ...lines,
     '',
-    "The slowest ramp from its first send: a ramp that starts in a quiet hour of a small country can send nothing for most of its first hour; the target is judged from its start, and this column shows how much of that wait was for the attack's own first session.",
+    "The slowest ramp is the slowest of all five of a seed (6 hours from 07:00 UTC, 10 hours from 03:00 UTC, 10 hours from a day hour in a large, a mid-sized and a small country: each in the ramp table below). From its first send: a ramp that starts in a quiet hour of a small country can send nothing for most of its first hour; the target is judged from its start, and this column shows how much of that wait was for the attack's own first session.",
     '',
     'Block+challenge on hard negatives counts distinct findings: one that overlaps several hard negatives (a finding on an ASN, which names no country, during a holiday and the weekend) is one stop, though each of their cells below lists it.',
     '',
