@@ -3,10 +3,12 @@
  * each at the intensity and scope size the threat model gives (bursts of 1 to 100 sends a minute
  * into two or three sparse prefixes of one or two small countries from a few hosting ASNs; brute
  * force on the login flow of a large country during its normal traffic; ramps to eight times a
- * country over 6 and 10 hours through residential networks; distributed attacks of 1.5x and 3x
+ * country over 6 and 10 hours through residential networks, from 07:00 and 03:00 UTC and from a
+ * day hour of a large, a mid-sized and a small country; distributed attacks of 1.5x and 3x
  * over 14-16 countries), and hard negatives it must not stop (campaign, outage, new market,
  * holiday, weekend). Scoring matches findings to labels by scope and time.
  */
+import { createHash } from 'node:crypto';
 import type { BacktestFinding } from '@tollgate/detector';
 import { COUNTRIES, type ScenarioLabel, type ScenarioSpec } from '@tollgate/simulator';
 
@@ -22,12 +24,78 @@ const SMALL_COUNTRIES = COUNTRIES.filter((c) => c.highCost).map((c) => c.iso);
 const DISTRIBUTED_LOW = ['ID', 'NG', 'PK', 'EG', 'BD', 'PH', 'KE', 'VN', 'TR', 'MX', 'CO', 'ZA', 'MY', 'TH', 'AR', 'SA'];
 const DISTRIBUTED_HIGH = ['IN', 'BR', 'DE', 'ES', 'IT', 'GB', 'JP', 'KR', 'PL', 'NL', 'AU', 'CA', 'UZ', 'LK'];
 
+/** The sweep's specs for one seed (see `sweepCells`). */
+export function scenarioSet(startMs: number, seed: number): ScenarioSpec[] {
+  return sweepCells(startMs, seed).map((cell) => cell.spec);
+}
+
+/** One attack or look-alike of the sweep and how its row of the results reads, the same on every seed. */
+export interface SweepCell {
+  spec: ScenarioSpec;
+  name: string;
+}
+
+/**
+ * Countries of each size a ramp started at a day hour is drawn from: the shares of the simulated
+ * traffic (large: 4.5 % or more, mid-sized: 1.5 % or more, small: the rest with real users). The
+ * countries ramped from 03:00 UTC are left out, so yesterday's ramp does not sit in the baseline.
+ */
+const RAMP_SIZES = {
+  large: (share: number) => share >= 4.5,
+  'mid-sized': (share: number) => share >= 1.5 && share < 4.5,
+  small: (share: number) => share > 0 && share < 1.5,
+} as const;
+const RAMPED_AT_NIGHT = ['PK', 'EG', 'NG', 'BD', 'KE'];
+const DAY_RAMP_COUNTRIES = Object.entries(RAMP_SIZES).map(([size, fits]) => ({
+  size,
+  countries: COUNTRIES.filter((c) => !c.highCost && fits(c.trafficShare) && !RAMPED_AT_NIGHT.includes(c.iso)),
+}));
+/** Local hours a day-hour ramp may start at: its country's working day, before the evening peak. */
+const DAY_RAMP_FIRST_HOUR = 8;
+const DAY_RAMP_HOURS = 8;
+
+/**
+ * Draws in [0, 1) of their own, from the seed alone: the day-hour ramps' hours and countries come
+ * from here and never from the simulator's streams, so adding them leaves every other attack's
+ * traffic of a seed as it was.
+ */
+function seedDraws(seed: number, purpose: string): () => number {
+  let drawn = 0;
+  return () => createHash('sha256').update(`${purpose} ${seed} ${drawn++}`).digest().readUInt32BE(0) / 2 ** 32;
+}
+
+/**
+ * Ramps to eight times a country over 10 hours, started at a day hour of the country (08:00 to
+ * 15:00 local, drawn per seed), one in a country of each size: the 03:00 UTC ramp meets a country
+ * asleep, with a handful of sessions in its first hour, while an operator may start at any hour.
+ * They run on the sweep's last day, a Monday no other attack on these countries touches, and may
+ * run past its end: what they measure is how soon they are first named.
+ */
+function dayHourRamps(startMs: number, seed: number): SweepCell[] {
+  const draw = seedDraws(seed, 'day-hour ramps');
+  const dayStartMs = startMs + 7 * DAY;
+  return DAY_RAMP_COUNTRIES.map(({ size, countries }) => {
+    const country = countries[Math.floor(draw() * countries.length)] as (typeof countries)[number];
+    const localHour = DAY_RAMP_FIRST_HOUR + Math.floor(draw() * DAY_RAMP_HOURS);
+    const spec: ScenarioSpec = {
+      kind: 'slow_ramp',
+      startMs: dayStartMs + (localHour - country.utcOffsetHours) * HOUR,
+      durationMs: 10 * HOUR,
+      country: country.iso,
+      spread: 'country',
+      exits: 'residential',
+      peakMultiplier: 8,
+    };
+    return { spec, name: ` to 8x over 10 h from a day hour, ${size} country` };
+  });
+}
+
 /**
  * The sweep for one seed: the random seed picks the burst countries (one or two of the small ones) and the
  * ramped countries, so each seed attacks other scopes. Attacks start on day 2, once two days of
  * history give the baselines something to learn from.
  */
-export function scenarioSet(startMs: number, seed: number): ScenarioSpec[] {
+export function sweepCells(startMs: number, seed: number): SweepCell[] {
   const at = (day: number, hour: number) => startMs + day * DAY + hour * HOUR;
   const small = (i: number) => SMALL_COUNTRIES[(seed + i) % SMALL_COUNTRIES.length] as string;
   const burst = (i: number, startAt: number): ScenarioSpec => ({
@@ -41,8 +109,8 @@ export function scenarioSet(startMs: number, seed: number): ScenarioSpec[] {
     exitIpsPerAsn: 3,
     verifyShare: 0.015,
   });
-  const ramped = ['PK', 'EG', 'NG', 'BD', 'KE'];
-  return [
+  const ramped = RAMPED_AT_NIGHT;
+  const fixed: ScenarioSpec[] = [
     burst(0, at(2, 10)),
     { kind: 'marketing_campaign', startMs: at(2, 14), durationMs: 3 * HOUR, country: 'BR', multiplier: 3 },
     { kind: 'verify_bruteforce', startMs: at(2, 19), durationMs: HOUR, app: 'bank', flow: 'login', country: 'FR', attemptsPerSession: 40 },
@@ -87,6 +155,26 @@ export function scenarioSet(startMs: number, seed: number): ScenarioSpec[] {
     { kind: 'low_and_slow', startMs: at(6, 17), durationMs: 3 * HOUR, countries: DISTRIBUTED_HIGH, multiplier: 3 },
     { kind: 'sequential_enumeration', startMs: at(7, 9), durationMs: 2 * HOUR },
   ];
+  return [...fixed.map((spec) => ({ spec, name: describeSpec(spec) })), ...dayHourRamps(startMs, seed)];
+}
+
+/** The intensity and scope size of a spec, as its row of the results names it. */
+function describeSpec(spec: ScenarioSpec): string {
+  const hours = `${spec.durationMs / HOUR} h`;
+  switch (spec.kind) {
+    case 'burst_pumping':
+      return ` ${spec.sendsPerMinute}/min, ${spec.prefixesPerCountry} prefixes in ${spec.countries?.length} country(ies)`;
+    case 'slow_ramp':
+      return ` to ${spec.peakMultiplier}x over ${hours} from ${new Date(spec.startMs).toISOString().slice(11, 16)} UTC`;
+    case 'low_and_slow':
+      return ` ${spec.multiplier}x in ${spec.countries?.length} countries`;
+    case 'verify_bruteforce':
+      return ` ${spec.attemptsPerSession} guesses a session, ${spec.exits ?? 'hosting'}`;
+    case 'holiday':
+      return ` ${spec.multiplier}x`;
+    default:
+      return '';
+  }
 }
 
 /** The kinds that name each attack for what it is. */

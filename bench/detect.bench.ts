@@ -19,8 +19,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runBacktest } from '@tollgate/detector';
 import { openCore } from '@tollgate/core';
-import { createSimulator, loadSimulatedTraffic, type ScenarioLabel, type ScenarioSpec } from '@tollgate/simulator';
-import { scenarioSet, scoreBacktest, type BenchScore, type ScenarioScore } from './detect-scenarios.ts';
+import { COUNTRIES, createSimulator, loadSimulatedTraffic, type ScenarioLabel, type Simulator } from '@tollgate/simulator';
+import { scoreBacktest, sweepCells, type BenchScore, type ScenarioScore, type SweepCell } from './detect-scenarios.ts';
 import { writeResultsSection } from './results-file.ts';
 
 const DAY = 86_400_000;
@@ -41,10 +41,15 @@ const SCENARIO_FILTER = (process.env.BENCH_SCENARIOS ?? '').split(',').filter(Bo
 /** A Monday, so the set's weekend falls on Saturday and Sunday. */
 const START_MS = Date.parse('2026-11-02T00:00:00Z');
 
+/** How much a ramp had sent when the target says it should be named. */
+const RAMP_TARGET_MS = 60 * 60_000;
+
 interface SeedRun {
   seed: number;
   /** Intensity and scope size of each label's cell of the sweep. */
   cells: Map<string, string>;
+  /** Sessions each ramp opened in its first hour, by label id. */
+  rampFirstHourSessions: Map<string, number>;
   sends: number;
   backtestSeconds: number;
   steps: number;
@@ -56,8 +61,8 @@ async function runSeed(seed: number): Promise<SeedRun> {
   const core = await openCore({ TOLLGATE_DATA_DIR: dataDir, TOLLGATE_HMAC_KEY: 'ab'.repeat(32) });
   try {
     const endMs = START_MS + DAYS * DAY;
-    const specs = scenarioSet(START_MS, seed).filter((spec) => SCENARIO_FILTER.length === 0 || SCENARIO_FILTER.includes(spec.kind));
-    const simulator = createSimulator({ seed, startMs: START_MS, sendsPerMinute: RATE, scenarios: specs });
+    const cells = sweepCells(START_MS, seed).filter((c) => SCENARIO_FILTER.length === 0 || SCENARIO_FILTER.includes(c.spec.kind));
+    const simulator = createSimulator({ seed, startMs: START_MS, sendsPerMinute: RATE, scenarios: cells.map((c) => c.spec) });
     const loading = performance.now();
     const counts = await loadSimulatedTraffic({ ingestor: core.ingestor, simulator, fromMs: START_MS, toMs: endMs });
     console.error(`seed ${seed}: ${counts.send} sends ingested in ${((performance.now() - loading) / 1000).toFixed(0)} s`);
@@ -72,7 +77,18 @@ async function runSeed(seed: number): Promise<SeedRun> {
     const backtestSeconds = (performance.now() - started) / 1000;
     const labels = simulator.labels(endMs);
     const score = scoreBacktest(result.findings, labels, (ms) => simulator.labels(ms));
-    return { seed, cells: cellsOf(specs, labels), sends: counts.send, backtestSeconds, steps: result.steps, score };
+    return {
+      seed,
+      cells: cellsOf(cells, labels),
+      rampFirstHourSessions: firstHourSessions(
+        simulator,
+        labels.filter((l) => l.scenario === 'slow_ramp'),
+      ),
+      sends: counts.send,
+      backtestSeconds,
+      steps: result.steps,
+      score,
+    };
   } finally {
     await core.close();
     rmSync(dataDir, { recursive: true, force: true });
@@ -144,27 +160,42 @@ function sweepMatrix(runs: SeedRun[]): string {
   ].join('\n');
 }
 
-/** The intensity and scope size of each spec, by the index its labels carry. */
-function describeSpec(spec: ScenarioSpec): string {
-  const hours = `${spec.durationMs / 3_600_000} h`;
-  switch (spec.kind) {
-    case 'burst_pumping':
-      return ` ${spec.sendsPerMinute}/min, ${spec.prefixesPerCountry} prefixes in ${spec.countries?.length} country(ies)`;
-    case 'slow_ramp':
-      return ` to ${spec.peakMultiplier}x over ${hours}`;
-    case 'low_and_slow':
-      return ` ${spec.multiplier}x in ${spec.countries?.length} countries`;
-    case 'verify_bruteforce':
-      return ` ${spec.attemptsPerSession} guesses a session, ${spec.exits ?? 'hosting'}`;
-    case 'holiday':
-      return ` ${spec.multiplier}x`;
-    default:
-      return '';
-  }
+function cellsOf(cells: SweepCell[], labels: ScenarioLabel[]): Map<string, string> {
+  return new Map(labels.map((label) => [label.id, (cells[Number(label.id.split('-')[1])] as SweepCell).name]));
 }
 
-function cellsOf(specs: ScenarioSpec[], labels: ScenarioLabel[]): Map<string, string> {
-  return new Map(labels.map((label) => [label.id, describeSpec(specs[Number(label.id.split('-')[1])] as ScenarioSpec)]));
+/**
+ * Sessions each ramp opened before the end of its first hour, from the simulator's own events: a
+ * ramp that sends almost nothing in the hour it should be named in leaves no count to name it on.
+ */
+function firstHourSessions(simulator: Simulator, ramps: ScenarioLabel[]): Map<string, number> {
+  return new Map(
+    ramps.map((label) => {
+      const sessions = new Set<string>();
+      for (const event of simulator.generate(label.startMs, label.startMs + RAMP_TARGET_MS))
+        if (event.kind === 'send' && event.label === label.id) sessions.add(event.body.session_id);
+      return [label.id, sessions.size];
+    }),
+  );
+}
+
+/** Each ramp of each seed: when and where it started, what its first hour held, when it was named. */
+function rampTable(runs: SeedRun[]): string {
+  const hour = (ms: number) => new Date(ms).toISOString().slice(11, 16);
+  const rows = runs.flatMap((run) =>
+    run.score.scenarios
+      .filter((s) => s.label.scenario === 'slow_ramp')
+      .map((s) => {
+        const offsetHours = COUNTRIES.find((c) => c.iso === s.label.scope.country)?.utcOffsetHours ?? 0;
+        const minutes = (m: number | undefined) => (m === undefined ? '**not named**' : m.toFixed(0));
+        return `| ${run.seed} | ${(run.cells.get(s.label.id) ?? '').trim()} | ${s.label.scope.country ?? '-'} | ${hour(s.label.startMs)} (${hour(s.label.startMs + offsetHours * 3_600_000)} local) | ${run.rampFirstHourSessions.get(s.label.id) ?? '-'} | ${minutes(s.minutesToScoped)} | ${minutes(s.minutesToScopedFromFirstSend)} |`;
+      }),
+  );
+  return [
+    '| seed | ramp | country | start, UTC (local) | its sessions in the first 60 min | minutes to the first finding naming it | the same from its first send |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
+    ...rows,
+  ].join('\n');
 }
 
 function summary(run: SeedRun) {
@@ -199,8 +230,11 @@ function runSeedInChild(seed: number): Promise<SeedRun> {
     child.on('close', (code) => {
       const line = output.split('\n').find((l) => l.startsWith(SEED_RUN_PREFIX));
       if (code !== 0 || !line) return reject(new Error(`seed ${seed} exited with ${code}:\n${output.slice(-2000)}`));
-      const run = JSON.parse(line.slice(SEED_RUN_PREFIX.length)) as Omit<SeedRun, 'cells'> & { cells: [string, string][] };
-      resolve({ ...run, cells: new Map(run.cells) });
+      const run = JSON.parse(line.slice(SEED_RUN_PREFIX.length)) as Omit<SeedRun, 'cells' | 'rampFirstHourSessions'> & {
+        cells: [string, string][];
+        rampFirstHourSessions: [string, number][];
+      };
+      resolve({ ...run, cells: new Map(run.cells), rampFirstHourSessions: new Map(run.rampFirstHourSessions) });
     });
   });
 }
@@ -210,6 +244,7 @@ function report(run: SeedRun): void {
   const s = summary(run);
   console.log(`\nseed ${run.seed}: ${run.sends} sends, backtest ${run.steps} steps in ${run.backtestSeconds.toFixed(1)} s`);
   console.log(scenarioTable(run));
+  console.log(rampTable([run]));
   console.log(
     `all attacks found with the right kind: ${s.allDetected}; slowest burst >= 2/min named ${s.burstWorst} min; slowest ramp ${s.rampWorst} min (${s.rampWorstFromFirstSend.toFixed(0)} from its first send); exposed ${(s.exposedShare * 100).toFixed(1)}%; ` +
       `block/challenge on hard negatives ${s.falseActions}; cost-kind blocks in brute force ${s.bruteforceCostBlocks}; unlabelled ${s.unlabelledPerDay.toFixed(2)}/day`,
@@ -254,13 +289,17 @@ async function main(): Promise<void> {
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     ...lines,
     '',
-    "The slowest ramp from its first send: a ramp that starts in a quiet hour of a small country can send nothing for most of its first hour; the target is judged from its start, and this column shows how much of that wait was for the attack's own first session.",
+    "The slowest ramp is the slowest of all five of a seed (6 hours from 07:00 UTC, 10 hours from 03:00 UTC, 10 hours from a day hour in a large, a mid-sized and a small country: each in the ramp table below). From its first send: a ramp that starts in a quiet hour of a small country can send nothing for most of its first hour; the target is judged from its start, and this column shows how much of that wait was for the attack's own first session.",
     '',
     'Block+challenge on hard negatives counts distinct findings: one that overlaps several hard negatives (a finding on an ASN, which names no country, during a holiday and the weekend) is one stop, though each of their cells below lists it.',
     '',
     "Every cell of the sweep: minutes from the attack's start to its first finding naming its prefix or country (brute force, enumeration: its first finding of the right kind), and the share of its cost spent before it; for hard negatives, the block and challenge findings on them.",
     '',
     sweepMatrix(runs),
+    '',
+    "Every ramp: its start in UTC and in its country's time, the sessions it opened in its first hour (the count any test of its country has to go on when the target says it should be named), and the minutes to its first finding naming its country, from its start and from its first send. The 03:00 UTC ramps meet a country asleep; those from a day hour start at 08:00-15:00 local time in a country of each size, drawn per seed apart from the simulator's streams.",
+    '',
+    rampTable(runs),
     '',
     ...runs.flatMap((run) => [`Seed ${run.seed}:`, '', scenarioTable(run), '']),
   ].join('\n');
@@ -269,7 +308,9 @@ async function main(): Promise<void> {
 
 if (process.argv[2] === '--seed') {
   const run = await runSeed(Number(process.argv[3]));
-  console.log(`${SEED_RUN_PREFIX}${JSON.stringify({ ...run, cells: [...run.cells] })}`);
+  console.log(
+    `${SEED_RUN_PREFIX}${JSON.stringify({ ...run, cells: [...run.cells], rampFirstHourSessions: [...run.rampFirstHourSessions] })}`,
+  );
 } else {
   await main();
 }

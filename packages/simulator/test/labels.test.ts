@@ -77,6 +77,15 @@ describe('labels', () => {
     }
   });
 
+  it("keeps every label's sends and cost when another scenario is added after it", () => {
+    const end = START_MS + 2 * HOUR_MS;
+    // The same ramp again, half an hour later: its own index, so its own random streams.
+    const added = { ...SCENARIOS[1], startMs: START_MS + 30 * MINUTE_MS } as ScenarioSpec;
+    const withRamp = createSimulator({ seed: 31, startMs: MONDAY_MS, sendsPerMinute: 50, scenarios: [...SCENARIOS, added] }).labels(end);
+    expect(withRamp.slice(0, -1)).toEqual(simulator().labels(end));
+    expect(withRamp.at(-1)?.sends).toBeGreaterThan(0);
+  });
+
   it('prices attacks by their destination: pumping costs far more per send than guessing codes in GB', () => {
     const byId = new Map(
       simulator()

@@ -64,6 +64,27 @@ describe('attack scenarios', () => {
     expect(sessionStats(events, during(spec, inCountry('TJ'))).conversion).toBeLessThan(0.1);
   });
 
+  it("slow_ramp to a multiple of the country follows the country's clock and size in its first hour", () => {
+    const firstHourSessions = (country: string, startMs: number) => {
+      const spec: ScenarioSpec = {
+        kind: 'slow_ramp',
+        startMs,
+        durationMs: 10 * HOUR_MS,
+        country,
+        spread: 'country',
+        exits: 'residential',
+        peakMultiplier: 8,
+      };
+      const events = collect(createSimulator({ seed: SEED, startMs: MONDAY_MS, scenarios: [spec] }), startMs, startMs + HOUR_MS);
+      return sessionStats(events.filter((event) => event.label !== undefined)).sessions;
+    };
+    // Egypt (UTC+2) at 05:00 and at 11:00 local time; Brazil against Kenya at 11:00 local time.
+    const egyptAtNight = firstHourSessions('EG', MONDAY_MS + 3 * HOUR_MS);
+    const egyptByDay = firstHourSessions('EG', MONDAY_MS + 9 * HOUR_MS);
+    expect(egyptByDay).toBeGreaterThan(2 * Math.max(1, egyptAtNight));
+    expect(firstHourSessions('BR', MONDAY_MS + 14 * HOUR_MS)).toBeGreaterThan(3 * firstHourSessions('KE', MONDAY_MS + 8 * HOUR_MS));
+  });
+
   it('low_and_slow: a trickle per country, spread over many countries, prefixes and residential ASNs', () => {
     const { spec, labelledSends } = run({ kind: 'low_and_slow', startMs: START_MS, durationMs: 2 * HOUR_MS });
     const perCountry = countBy(labelledSends, (send) => send.country ?? '');
