@@ -61,8 +61,9 @@ function cell(iso: string, localHour: number) {
       rampFirstHour += ramp;
       usualFirstHour += expected;
     }
-    const floored = Math.max(expected, config.trendFloorPerMinute);
-    const alternative = Math.max(floored * config.trendRatio, floored + config.trendFloorPerMinute);
+    // A country's trend, as configured: its own floor.
+    const floored = Math.max(expected, config.trendCountryFloorPerMinute);
+    const alternative = Math.max(floored * config.trendRatio, floored + config.trendCountryFloorPerMinute);
     cusum.push(observed * Math.log(alternative / floored) - (alternative - floored));
     ideal.push(observed * Math.log(observed / expected) - (observed - expected));
   }

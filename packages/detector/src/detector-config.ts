@@ -61,6 +61,8 @@ export interface DetectorConfig {
   trendSpanMs: number;
   trendRatio: number;
   trendFloorPerMinute: number;
+  /** The same least rate for a whole country's trend. */
+  trendCountryFloorPerMinute: number;
   trendThreshold: number;
   /** A conversion drop needs this many reachable sessions in the window. */
   minConversionSessions: number;
@@ -162,6 +164,12 @@ export const DEFAULT_DETECTOR_CONFIG: DetectorConfig = {
   trendRatio: 4,
   // Three unverified sessions an hour is the least a trend of its own is worth; below, the tail test.
   trendFloorPerMinute: 0.05,
+  // A country's count is the sum of all its prefixes', so a trend of its own is worth less: where
+  // nearly everyone verifies (0.5-1 unverified sessions an hour), the prefix's floor tested a rise
+  // on five times the true expectation and a ramp through the country's own networks, which only
+  // the trend sees, waited 15-30 minutes longer. Chance runs at the threshold stayed none
+  // (bench/RESULTS.md, "Ramps: what the first finding waits for").
+  trendCountryFloorPerMinute: 0.01,
   // ln(1e6): a false run about once in a million scope-minutes, under one a week over the hundred
   // or so scopes busy enough to run one. Counted over eight simulated days of every country and
   // prefix, runs outside any labelled event were none here, 0-1 at ln(1e5), 3-7 at ln(1e4) and

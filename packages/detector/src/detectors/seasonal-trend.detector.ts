@@ -69,13 +69,15 @@ export function detectSeasonalTrends(ctx: DetectionContext): Finding[] {
   // Only minutes past the grace: their unverified sessions are final enough to accumulate.
   const endMs = nowMs - config.unverifiedGraceMs;
   const startMs = endMs - config.trendSpanMs;
-  const options = {
+  const prefixOptions: CusumOptions = {
     ratio: config.trendRatio,
     minRise: config.trendFloorPerMinute,
     floor: config.trendFloorPerMinute,
     threshold: config.trendThreshold,
     settleWindow: config.trendRisingMs / MS_PER_MINUTE,
   };
+  const countryFloor = config.trendCountryFloorPerMinute;
+  const countryOptions: CusumOptions = { ...prefixOptions, minRise: countryFloor, floor: countryFloor };
   const findings: Finding[] = [];
   // A span's expectation for an hour is read at its first minute in the span, which moves with the
   // step: the bound below holds only while no planned event starts or ends anywhere near the span
@@ -89,6 +91,7 @@ export function detectSeasonalTrends(ctx: DetectionContext): Finding[] {
   ctx.window(startMs, endMs).forEach((span, series) => {
     if (series.level !== 'prefix' && series.level !== 'country') return;
     if (unverified(span) < config.sparseMinSessions) return;
+    const options = series.level === 'country' ? countryOptions : prefixOptions;
     const bound = hourly<TrendBound>(series, nowMs, 'trend', () => ({
       endMs: Number.NaN,
       minutesVersion: undefined,
