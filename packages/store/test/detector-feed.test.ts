@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReceiptRow, SendRow } from '@tollgate/events';
-import { verifyOf } from './event-rows.ts';
+import { sendRow, verifyOf } from './event-rows.ts';
 import { deliveryLatencyMinutes, detectorTraffic, insertRows, latencyBucketFloorMs, type Store } from '../src/index.ts';
 import { openTempStore } from '../src/testing/temp-store.ts';
 
@@ -20,33 +20,7 @@ beforeAll(async () => {
 afterAll(() => dispose());
 
 function send(id: string, ts: number, prefix: string, asn: number, status: SendRow['status'], cost: number): SendRow {
-  return {
-    event_id: id,
-    ts,
-    app: 'shop',
-    flow: 'login',
-    session_id: `s-${id}`,
-    phone_hash: `p-${id}`,
-    block_hash: 'b',
-    country: 'GB',
-    prefix,
-    number_type: 'mobile',
-    ip: '192.0.2.1',
-    ip_subnet: '192.0.2.0/24',
-    asn,
-    asn_org: 'x',
-    asn_hosting: 0,
-    channel: 'sms',
-    provider: 'twilio',
-    message_id: `m-${id}`,
-    status,
-    cost,
-    currency: 'USD',
-    cost_usd: cost,
-    device_id: '',
-    user_agent: '',
-    session_start: 1,
-  };
+  return sendRow(id, ts, { prefix, asn, status, cost, cost_usd: cost });
 }
 
 const counters = {

@@ -21,3 +21,35 @@ export function verifyOf(id: string, of: SendRow, ts: number, success: 0 | 1, se
     session_verified: sessionVerified,
   };
 }
+
+/** A send of a session of its own from a GB subscriber, accepted at 0.05 USD: tests change what they are about. */
+export function sendRow(id: string, ts: number, fields: Partial<SendRow> = {}): SendRow {
+  return {
+    event_id: id,
+    ts,
+    app: 'shop',
+    flow: 'login',
+    session_id: `s-${id}`,
+    phone_hash: `p-${id}`,
+    block_hash: 'b',
+    country: 'GB',
+    prefix: '+44 791',
+    number_type: 'mobile',
+    ip: '192.0.2.1',
+    ip_subnet: '192.0.2.0/24',
+    asn: 64500,
+    asn_org: 'x',
+    asn_hosting: 0,
+    channel: 'sms',
+    provider: 'twilio',
+    message_id: `m-${id}`,
+    status: 'accepted',
+    cost: 0.05,
+    currency: 'USD',
+    cost_usd: 0.05,
+    device_id: '',
+    user_agent: '',
+    session_start: 1,
+    ...fields,
+  };
+}

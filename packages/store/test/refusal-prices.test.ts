@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SendRow } from '@tollgate/events';
 import { decisionSeries, insertDecisionCounts, insertRows, scopeMoney, type Store } from '../src/index.ts';
 import { openTempStore } from '../src/testing/temp-store.ts';
+import { sendRow } from './event-rows.ts';
 
 const T0 = Date.parse('2026-11-20T10:00:00Z');
 const HOUR = 3_600_000;
@@ -66,31 +67,5 @@ function blocked(minute: number, prefix: string, count: number) {
 }
 
 function send(id: string, ts: number, prefix: string, cost: number): SendRow {
-  return {
-    event_id: id,
-    ts,
-    app: 'shop',
-    flow: 'login',
-    session_id: `s-${id}`,
-    phone_hash: `p-${id}`,
-    block_hash: 'b',
-    country: 'GB',
-    prefix,
-    number_type: 'mobile',
-    ip: '192.0.2.1',
-    ip_subnet: '192.0.2.0/24',
-    asn: 1,
-    asn_org: 'x',
-    asn_hosting: 0,
-    channel: 'sms',
-    provider: 'twilio',
-    message_id: `m-${id}`,
-    status: 'accepted',
-    cost,
-    currency: 'USD',
-    cost_usd: cost,
-    device_id: '',
-    user_agent: '',
-    session_start: 1,
-  };
+  return sendRow(id, ts, { prefix, asn: 1, cost, cost_usd: cost });
 }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SendRow, VerifyRow } from '@tollgate/events';
-import { verifyOf } from './event-rows.ts';
+import { sendRow, verifyOf } from './event-rows.ts';
 import { DEFAULT_RETENTION, insertRows, loadMigrations, migrate, trafficSeries, TRAFFIC_ROLLUPS, type Store } from '../src/index.ts';
 import { openTempStore } from '../src/testing/temp-store.ts';
 
@@ -17,33 +17,7 @@ beforeAll(async () => {
 afterAll(() => dispose());
 
 function send(id: string, session: string, ts: number, sessionStart: 0 | 1 = 1): SendRow {
-  return {
-    event_id: id,
-    ts,
-    app: 'shop',
-    flow: 'login',
-    session_id: session,
-    phone_hash: `p-${session}`,
-    block_hash: 'b',
-    country: 'GB',
-    prefix: '+44 791',
-    number_type: 'mobile',
-    ip: '192.0.2.1',
-    ip_subnet: '192.0.2.0/24',
-    asn: 64500,
-    asn_org: 'x',
-    asn_hosting: 0,
-    channel: 'sms',
-    provider: 'twilio',
-    message_id: `m-${id}`,
-    status: 'accepted',
-    cost: 0.05,
-    currency: 'USD',
-    cost_usd: 0.05,
-    device_id: '',
-    user_agent: '',
-    session_start: sessionStart,
-  };
+  return sendRow(id, ts, { session_id: session, phone_hash: `p-${session}`, session_start: sessionStart });
 }
 
 /** Rows as a store before migration 015 took them: without the session marks. */
