@@ -15,16 +15,20 @@ import { quantile } from './open-loop-load.ts';
 
 /** The line the heap-sampling preload prints when a run's profile is written (after each open-loop run). */
 export const RUN_MARK = '--- heap profile written';
-const TOP_STACKS = 15;
-const MB = 1e6;
-
+/** One collection's line of the trace; sizes in bytes. */
 interface Collection {
+  /** `s` a scavenge, `mc` a mark-compact (V8's names). */
   kind: string;
   pauseMs: number;
+  /** Allocated since the collection before. */
   allocated: number;
+  /** Kept in the young generation. */
   survived: number;
+  /** Moved to the old generation. */
   promoted: number;
 }
+
+const MB = 1e6;
 
 /** The collections of a trace after its first run mark. */
 function collections(trace: string): Collection[] {
@@ -85,6 +89,9 @@ function survivorStacks(profiles: ProfileNode[]): Map<string, number> {
   for (const profile of profiles) walk(profile, undefined);
   return bytes;
 }
+
+/** Allocating stacks listed per path: past these, each holds a few tenths of a percent of the survivors. */
+const TOP_STACKS = 15;
 
 function main(dir: string): void {
   const files = readdirSync(dir);

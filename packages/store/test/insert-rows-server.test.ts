@@ -5,6 +5,7 @@ import { createHasher, createNormalizer, loadAsnDatabase, ROW_COLUMNS } from '@t
 import { createStore, insertRows, type Store } from '../src/index.ts';
 import { openTempStore } from '../src/testing/temp-store.ts';
 import { toTsv } from '../src/tsv.ts';
+import { WIRE_SEND } from './event-rows.ts';
 
 /**
  * A ClickHouse server's insert as the decide nodes of a deployment send it: the real client over
@@ -56,22 +57,7 @@ afterAll(async () => {
 
 const normalizer = createNormalizer({ hasher: createHasher(Buffer.alloc(32, 7)), asn: loadAsnDatabase() });
 function sendRow(eventId: string) {
-  const result = normalizer.send(
-    {
-      event_id: eventId,
-      ts: '2026-11-20T10:00:00.042Z',
-      app: 'shop',
-      flow: 'login',
-      session_id: 'a\\b',
-      phone: '+447400123456',
-      ip: '81.2.69.160',
-      provider: 'twilio',
-      status: 'accepted',
-      cost: 0.04,
-      user_agent: 'Mozilla/5.0 \\ "quoted"',
-    },
-    1,
-  );
+  const result = normalizer.send({ ...WIRE_SEND, event_id: eventId }, 1);
   if (!result.ok) throw new Error(JSON.stringify(result.rejected));
   return result.row;
 }
@@ -94,7 +80,7 @@ describe('insertRows on a ClickHouse server', () => {
       format: 'JSONEachRow',
     });
     const [embedded, viaServer] = (await rs.json()) as Record<string, unknown>[];
-    expect(embedded).toMatchObject({ session_id: 'a\\b', user_agent: 'Mozilla/5.0 \\ "quoted"' });
+    expect(embedded).toMatchObject({ session_id: WIRE_SEND.session_id, user_agent: WIRE_SEND.user_agent });
     expect(viaServer).toEqual(embedded);
   });
 
