@@ -18,6 +18,10 @@
  * One statement at a time: session settings, parameters and the current database are the engine
  * session's state, set before each statement, so two statements must not interleave. A decide node
  * sends a few statements a second (the breaker sync, the recorder's insert), which queue briefly.
+ * Each request's settings and parameters are its own, as on the server: a setting an earlier
+ * request set and this one does not goes back to its default before the statement, and a statement
+ * naming a parameter its request did not send is refused (UNKNOWN_QUERY_PARAMETER) instead of
+ * taking an earlier request's value.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -49,6 +53,8 @@ function lowerEveryThread(): void {
 const dataDir = process.env.CLICKHOUSE_DATA_DIR;
 if (!dataDir) throw new Error('CLICKHOUSE_DATA_DIR: the engine data directory of the stand-in is not set');
 const session = new Session(dataDir);
+/** The engine's settings: a URL parameter naming anything else is refused, as the server does. */
+const KNOWN_SETTINGS = new Set(session.query('SELECT name FROM system.settings', 'TabSeparated').trim().split('\n'));
 lowerEveryThread();
 setInterval(lowerEveryThread, THREAD_SCAN_MS).unref();
 
@@ -72,29 +78,70 @@ const HTTP_SETTINGS = new Set([
 /** ClickHouse's default output format over HTTP, for statements without a FORMAT clause. */
 const HTTP_DEFAULT_FORMAT = 'TabSeparated';
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-// The exception code ClickHouse gives statements it cannot run as sent (BAD_ARGUMENTS).
+// The exception codes ClickHouse gives statements it cannot run as sent (BAD_ARGUMENTS), a setting
+// it does not know (UNKNOWN_SETTING) and a parameter the request did not send (UNKNOWN_QUERY_PARAMETER).
 const BAD_ARGUMENTS = 36;
+const UNKNOWN_SETTING = 115;
+const UNKNOWN_QUERY_PARAMETER = 456;
+/** A parameter's placeholder in a statement, `{name:Type}`: the name. */
+const PLACEHOLDER = /\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*:/g;
 
 /** A SQL string literal holding `text` exactly. */
 const literal = (text: string) => `'${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 
-class BadRequest extends Error {}
+const CODE_NAMES: Record<number, string> = {
+  [BAD_ARGUMENTS]: 'BAD_ARGUMENTS',
+  [UNKNOWN_SETTING]: 'UNKNOWN_SETTING',
+  [UNKNOWN_QUERY_PARAMETER]: 'UNKNOWN_QUERY_PARAMETER',
+};
+
+class BadRequest extends Error {
+  constructor(
+    message: string,
+    readonly code = BAD_ARGUMENTS,
+  ) {
+    super(message);
+  }
+}
 
 /**
- * The statements that set up `params` for the engine session: the database, the settings and the
- * bound parameters (a parameter's text is handed over as sent, and parsed by its declared type
- * when the statement runs, as the server does with `param_*`).
+ * Settings an earlier request set in the engine session. Statements run in the order their
+ * preambles are made (one queue), so this is the session's state when the next preamble runs.
  */
-function preamble(params: URLSearchParams): string {
+let settingsSet = new Set<string>();
+
+/**
+ * The statements that set up `params` for the engine session before `statement`: the database,
+ * earlier requests' settings back to their defaults, this request's settings and its bound
+ * parameters (a parameter's text is handed over as sent, and parsed by its declared type when the
+ * statement runs, as the server does with `param_*`). A parameter the statement names and the
+ * request does not send is refused: the session would otherwise bind an earlier request's value.
+ */
+function preamble(params: URLSearchParams, statement: string): string {
   const database = params.get('database') ?? 'default';
   if (!NAME.test(database)) throw new BadRequest(`database: "${database}" is not a database name`);
-  const statements = [`USE ${database}`];
+  const settings = new Map<string, string>();
+  const bound = new Map<string, string>();
   for (const [key, value] of params) {
     if (NOT_SETTINGS.has(key) || HTTP_SETTINGS.has(key)) continue;
-    const name = key.startsWith('param_') ? key.slice('param_'.length) : key;
-    if (!NAME.test(name)) throw new BadRequest(`${key}: not a setting or parameter name`);
-    statements.push(`SET ${key} = ${literal(value)}`);
+    if (key.startsWith('param_')) {
+      const name = key.slice('param_'.length);
+      if (!NAME.test(name)) throw new BadRequest(`${key}: not a parameter name`);
+      bound.set(name, value);
+    } else if (KNOWN_SETTINGS.has(key)) {
+      settings.set(key, value);
+    } else {
+      throw new BadRequest(`Setting ${key} is neither a builtin setting nor started with the prefix 'param_'`, UNKNOWN_SETTING);
+    }
   }
+  for (const [, name] of statement.matchAll(PLACEHOLDER)) {
+    if (!bound.has(name!)) throw new BadRequest(`Substitution \`${name}\` is not set`, UNKNOWN_QUERY_PARAMETER);
+  }
+  const statements = [`USE ${database}`];
+  for (const name of settingsSet) if (!settings.has(name)) statements.push(`SET ${name} = DEFAULT`);
+  for (const [name, value] of settings) statements.push(`SET ${name} = ${literal(value)}`);
+  for (const [name, value] of bound) statements.push(`SET param_${name} = ${literal(value)}`);
+  settingsSet = new Set(settings.keys());
   return statements.map((s) => `${s}; `).join('');
 }
 
@@ -131,7 +178,9 @@ async function answer(req: IncomingMessage, res: ServerResponse): Promise<void> 
     // An insert without rows: ClickHouse writes nothing and answers; the engine would refuse it.
     const emptyInsert = inUrl !== null && /^\s*INSERT\b/i.test(inUrl) && body.trim() === '';
     const format = url.searchParams.get('default_format') ?? HTTP_DEFAULT_FORMAT;
-    const result = emptyInsert ? undefined : await exclusive(preamble(url.searchParams) + statement, format);
+    // An insert's data is not SQL: only its statement may name parameters.
+    const sql = inUrl ?? body;
+    const result = emptyInsert ? undefined : await exclusive(preamble(url.searchParams, sql) + statement, format);
     const rows = String(result?.rowsRead ?? 0);
     const bytes = String(result?.bytesRead ?? 0);
     const summary = {
@@ -155,8 +204,9 @@ async function answer(req: IncomingMessage, res: ServerResponse): Promise<void> 
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     const engineCode = /^Code: (\d+)\./.exec(message)?.[1];
-    const code = engineCode ?? String(BAD_ARGUMENTS);
-    const text = engineCode === undefined ? `Code: ${code}. DB::Exception: ${message}. (BAD_ARGUMENTS)` : message;
+    const ownCode = error instanceof BadRequest ? error.code : BAD_ARGUMENTS;
+    const code = engineCode ?? String(ownCode);
+    const text = engineCode === undefined ? `Code: ${code}. DB::Exception: ${message}. (${CODE_NAMES[ownCode]})` : message;
     res
       .writeHead(error instanceof BadRequest ? 400 : 500, {
         ...headers,

@@ -32,13 +32,15 @@
  * per relayed create (bench/cpu-profile-table.ts). BENCH_TIMELINE=1: the Tollgates keep a timeline
  * of the open loop's creates and of their event loops (bench/loop-timeline.preload.js), and the
  * slowest creates of each path are tabled by what they waited behind (bench/create-timeline.ts);
- * its 1 ms timer costs the loop a little, so its latencies are not the verdict's.
+ * its 1 ms timer costs the loop a little, so its latencies are not the verdict's. BENCH_HEAP_PROFILE=DIR
+ * (with BENCH_TIMELINE): what outlived each Tollgate's scavenges and what each collection kept
+ * (bench/heap-sampling.preload.js), for bench/gc-survivors.ts.
  *
  * Writes its section of bench/RESULTS.md. Targets: the proxy adds at most 2 ms at p99 to creates
  * arriving independently (the open loop) and keeps at least 60 % of the direct requests per second
  * (the closed loop).
  */
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -130,6 +132,16 @@ const BASELINE_TREE = process.env.BENCH_BASELINE ? resolve(process.env.BENCH_BAS
 const PROFILE_DIR = process.env.BENCH_CPU_PROFILE ? resolve(process.env.BENCH_CPU_PROFILE) : undefined;
 const TIMELINE = process.env.BENCH_TIMELINE === '1';
 const TIMELINE_PRELOAD = fileURLToPath(new URL('./loop-timeline.preload.js', import.meta.url));
+/**
+ * BENCH_HEAP_PROFILE=DIR (with BENCH_TIMELINE, whose ask after each open-loop run also writes the
+ * run's profile): each Tollgate's objects that outlived a scavenge, by allocating stack, and V8's
+ * trace of each collection, in DIR for bench/gc-survivors.ts (bench/heap-sampling.preload.js).
+ */
+const HEAP_PROFILE_DIR = process.env.BENCH_HEAP_PROFILE ? resolve(process.env.BENCH_HEAP_PROFILE) : undefined;
+if (HEAP_PROFILE_DIR !== undefined && !TIMELINE)
+  throw new Error('BENCH_HEAP_PROFILE: needs BENCH_TIMELINE=1, whose ask after each run writes the profiles');
+if (HEAP_PROFILE_DIR !== undefined) mkdirSync(HEAP_PROFILE_DIR, { recursive: true });
+const HEAP_PRELOAD = fileURLToPath(new URL('./heap-sampling.preload.js', import.meta.url));
 /** The header that tells the timeline which create a request is. */
 const CREATE_INDEX_HEADER = 'x-bench-create';
 /** The slowest creates the timeline table looks at: twice the p99's share, so the p99's own creates are among them. */
@@ -526,24 +538,28 @@ function pooled(runs: Run[]): Pick<Summary, 'pooledP99' | 'pooledP999' | 'pooled
 /**
  * A Tollgate relaying to `provider` (`entry`: this tree's or the baseline's) with `roles` (undefined:
  * every role), storing in `database` of the ClickHouse server at `clickhouse` (undefined: the
- * embedded engine in its data directory), profiled when asked.
+ * embedded engine in its data directory), profiled when asked; its profiles and traces carry `name`.
  */
 function startTollgate(
   entry: string,
+  name: PathName,
   roles: string | undefined,
   clickhouse: { url: string; database: string } | undefined,
-  profileName: string | undefined,
+  profile: boolean,
   dataDir: string,
   rules: string,
   provider: Server,
   pinned: boolean,
 ) {
   return start(
-    profiledArgs(profileName === undefined ? undefined : PROFILE_DIR, profileName ?? '', [entry, 'serve']),
+    profiledArgs(profile ? PROFILE_DIR : undefined, name, [entry, 'serve']),
     {
       ...(TIMELINE && {
-        NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import ${TIMELINE_PRELOAD}`.trim(),
+        NODE_OPTIONS: [process.env.NODE_OPTIONS, `--import ${TIMELINE_PRELOAD}`, HEAP_PROFILE_DIR && `--import ${HEAP_PRELOAD}`]
+          .filter(Boolean)
+          .join(' '),
         BENCH_TIMELINE_FILE: join(dataDir, 'timeline.json'),
+        ...(HEAP_PROFILE_DIR !== undefined && { BENCH_HEAP_PROFILE_DIR: HEAP_PROFILE_DIR, BENCH_HEAP_PROFILE_NAME: name }),
       }),
       TOLLGATE_DATA_DIR: dataDir,
       TOLLGATE_ADMIN_KEY: ADMIN_KEY,
@@ -603,7 +619,9 @@ async function measure(delayMs: number, pinned: boolean, rules: string, profile:
       // warning that a long timeout wants progress headers is left out: queries here are short).
       const url = `${clickhouse?.url}/?request_timeout=${STOPPED_REQUEST_TIMEOUT_MS}&log_level=ERROR`;
       const server = store === 'server' ? { url, database: `tollgate_${name.replace('-', '_')}` } : undefined;
-      const tollgate = await startTollgate(entry, roles, server, profile ? name : undefined, dataDir, rules, provider, pinned);
+      const tollgate = await startTollgate(entry, name, roles, server, profile, dataDir, rules, provider, pinned);
+      // The trace's lines follow the banner on stdout.
+      if (HEAP_PROFILE_DIR !== undefined) tollgate.child.stdout!.pipe(createWriteStream(join(HEAP_PROFILE_DIR, `${name}.gc-trace`)));
       servers.push(tollgate);
       paths.push({
         name,

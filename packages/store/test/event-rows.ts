@@ -1,6 +1,21 @@
 /** Rows the store tests insert, built from one another as the collectors would send them. */
 import type { SendRow, VerifyRow } from '@tollgate/events';
 
+/** A send as a collector posts it, with backslashes and quotes its row's TSV must escape. */
+export const WIRE_SEND = {
+  event_id: 's\\1',
+  ts: '2026-11-20T10:00:00Z',
+  app: 'shop',
+  flow: 'login',
+  session_id: 'a\\b',
+  phone: '+447400123456',
+  ip: '81.2.69.160',
+  provider: 'twilio',
+  status: 'accepted',
+  cost: 0.04,
+  user_agent: 'Mozilla/5.0 (X11; Linux) \\ "quoted"',
+} as const;
+
 /** A verify of the session `of` sent, at `ts`: a code typed right or wrong, and whether it is the session's first right one. */
 export function verifyOf(id: string, of: SendRow, ts: number, success: 0 | 1, sessionVerified: 0 | 1 = success): VerifyRow {
   return {

@@ -3,6 +3,7 @@ import { createHasher, createNormalizer, loadAsnDatabase, ROW_COLUMNS, type Even
 import { insertDeduplicationSettings, insertRows, TSV_CHUNK_ROWS, type Store } from '../src/index.ts';
 import { openTempStore } from '../src/testing/temp-store.ts';
 import { toTsv } from '../src/tsv.ts';
+import { WIRE_SEND } from './event-rows.ts';
 
 let store: Store;
 let dispose: () => Promise<void>;
@@ -14,19 +15,7 @@ afterAll(() => dispose());
 const normalizer = createNormalizer({ hasher: createHasher(Buffer.alloc(32, 3)), asn: loadAsnDatabase() });
 const ts = '2026-11-20T10:00:00Z';
 const wire: Record<EventKind, Record<string, unknown>> = {
-  send: {
-    event_id: 's\\1',
-    ts,
-    app: 'shop',
-    flow: 'login',
-    session_id: 'a\\b',
-    phone: '+447400123456',
-    ip: '81.2.69.160',
-    provider: 'twilio',
-    status: 'accepted',
-    cost: 0.04,
-    user_agent: 'Mozilla/5.0 (X11; Linux) \\ "quoted"',
-  },
+  send: WIRE_SEND,
   verify: { event_id: 'v1', ts, app: 'shop', session_id: 'a\\b', success: true },
   billing: { event_id: 'm1', ts, provider: 'twilio', country: 'GB', cost: 0.05 },
   receipt: { ts, provider: 'twilio', message_id: 'm1', status: 'delivered' },
