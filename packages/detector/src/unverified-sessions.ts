@@ -1,10 +1,11 @@
 /**
  * The signal of the sparse-scope and trend detectors: sessions whose code nobody has typed yet. A
  * pumped number never verifies, so its sessions pile up here within the minute; a real user
- * verifies within seconds, so a campaign or a launch adds few. Sessions younger than the grace are
- * counted whole (their user may still be typing), older ones only if still unverified; sends the
- * provider refused or reported undelivered could not be verified and are left out, so an outage
- * is not mistaken for pumping.
+ * verifies within seconds, so a campaign or a launch adds few. A session counts while nobody has
+ * typed its code, young or old: one whose user verified within seconds is no pumped number. The
+ * expectation takes the sessions younger than the grace whole (their users may still be typing),
+ * older ones at the share that usually never verifies; sends the provider refused or reported
+ * undelivered could not be verified and are left out, so an outage is not mistaken for pumping.
  */
 import { reachableSessions, type SessionCounts } from './counters.ts';
 import type { DetectionContext } from './detection-context.ts';
@@ -17,10 +18,7 @@ export function unverified(c: SessionCounts | undefined): number {
 
 /** Sessions of a scope in [fromMs, nowMs) that count as unverified at `nowMs`. */
 export function observedUnverified(ctx: DetectionContext, series: ScopeSeries, fromMs: number): number {
-  const graceFrom = Math.max(fromMs, ctx.nowMs - ctx.config.unverifiedGraceMs);
-  const young = ctx.window(graceFrom, ctx.nowMs).get(series);
-  const matured = graceFrom > fromMs ? ctx.window(fromMs, graceFrom).get(series) : undefined;
-  return (young ? reachableSessions(young) : 0) + unverified(matured);
+  return unverified(ctx.window(fromMs, ctx.nowMs).get(series));
 }
 
 /** What the baseline expects of that count over the `minutes` before `nowMs`. */

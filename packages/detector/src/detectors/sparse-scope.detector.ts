@@ -146,8 +146,7 @@ function hostingTallies(ctx: DetectionContext, windowsMs: readonly number[]): Ho
     for (const cell of book.cellsOf(m)) {
       if (ctx.asns.get(cell.asn)?.hosting !== true) continue;
       const young = m >= graceFrom;
-      const counted = young ? reachableSessions(cell.counters) : unverified(cell.counters);
-      const sessions = counted - ctx.guessedInCell(m, cell);
+      const sessions = unverified(cell.counters) - ctx.guessedInCell(m, cell);
       if (sessions <= 0) continue;
       for (const level of ['prefix', 'country'] as const) {
         const series = book.levels.get(level)?.get(levelKey(level, cell));
