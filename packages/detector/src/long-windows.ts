@@ -8,7 +8,7 @@
  * scope's hourly values: replays of a week spent a third more CPU that way than walking (see
  * bench/RESULTS.md), though each walk reads a hundred and twenty of the scope's minutes.
  */
-import type { Counters, SessionCounts } from './counters.ts';
+import { reachableSessions, type Counters, type SessionCounts } from './counters.ts';
 import type { DetectionContext } from './detection-context.ts';
 import { MS_PER_MINUTE, type ScopeSeries } from './traffic-book.ts';
 import { unverified } from './unverified-sessions.ts';
@@ -25,22 +25,25 @@ function add(span: SessionCounts, minute: Counters | undefined): void {
 }
 
 /**
- * The scope's sessions that count as unverified at `ctx.nowMs` over each of `windowsMs`: those
- * whose code nobody has typed (`unverified-sessions.ts`), brute-force sessions left out like
- * `ctx.minute`'s.
+ * The scope's sessions that count as unverified at `ctx.nowMs` over each of `windowsMs` (each
+ * longer than the grace): those within the grace whole, older ones if still unverified, brute-force
+ * sessions left out like `ctx.minute`'s.
  */
 export function longWindows(
-  ctx: Pick<DetectionContext, 'nowMs' | 'minute'>,
+  ctx: Pick<DetectionContext, 'nowMs' | 'config' | 'minute'>,
   series: ScopeSeries,
   windowsMs: readonly number[],
 ): Map<number, number> {
   const { nowMs } = ctx;
-  const span = noSessions();
-  let fromMs = nowMs;
+  const graceFrom = nowMs - ctx.config.unverifiedGraceMs;
+  const young = noSessions();
+  for (let m = graceFrom; m < nowMs; m += MS_PER_MINUTE) add(young, ctx.minute(series, m));
+  const matured = noSessions();
+  let fromMs = graceFrom;
   const windows = new Map<number, number>();
   for (const windowMs of [...windowsMs].sort((a, b) => a - b)) {
-    for (; fromMs > nowMs - windowMs; fromMs -= MS_PER_MINUTE) add(span, ctx.minute(series, fromMs - MS_PER_MINUTE));
-    windows.set(windowMs, unverified(span));
+    for (; fromMs > nowMs - windowMs; fromMs -= MS_PER_MINUTE) add(matured, ctx.minute(series, fromMs - MS_PER_MINUTE));
+    windows.set(windowMs, reachableSessions(young) + unverified(matured));
   }
   return windows;
 }

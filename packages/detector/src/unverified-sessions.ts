@@ -1,11 +1,10 @@
 /**
  * The signal of the sparse-scope and trend detectors: sessions whose code nobody has typed yet. A
  * pumped number never verifies, so its sessions pile up here within the minute; a real user
- * verifies within seconds, so a campaign or a launch adds few. A session counts while nobody has
- * typed its code, young or old: one whose user verified within seconds is no pumped number. The
- * expectation takes the sessions younger than the grace whole (their users may still be typing),
- * older ones at the share that usually never verifies; sends the provider refused or reported
- * undelivered could not be verified and are left out, so an outage is not mistaken for pumping.
+ * verifies within seconds, so a campaign or a launch adds few. Sessions younger than the grace are
+ * counted whole (their user may still be typing), older ones only if still unverified; sends the
+ * provider refused or reported undelivered could not be verified and are left out, so an outage
+ * is not mistaken for pumping.
  */
 import { reachableSessions, type SessionCounts } from './counters.ts';
 import type { DetectionContext } from './detection-context.ts';
@@ -18,6 +17,22 @@ export function unverified(c: SessionCounts | undefined): number {
 
 /** Sessions of a scope in [fromMs, nowMs) that count as unverified at `nowMs`. */
 export function observedUnverified(ctx: DetectionContext, series: ScopeSeries, fromMs: number): number {
+  const graceFrom = Math.max(fromMs, ctx.nowMs - ctx.config.unverifiedGraceMs);
+  const young = ctx.window(graceFrom, ctx.nowMs).get(series);
+  const matured = graceFrom > fromMs ? ctx.window(fromMs, graceFrom).get(series) : undefined;
+  return (young ? reachableSessions(young) : 0) + unverified(matured);
+}
+
+/**
+ * Sessions of a scope in [fromMs, nowMs) whose code nobody had typed by `nowMs`, young or old: the
+ * count a scope is judged on against `expectedUnverified`, which takes the young whole (an upper
+ * bound on what they leave unverified, so the level holds). A quiet prefix's few people who typed
+ * their codes within seconds are not three pumped numbers; a pumped number never verifies, so its
+ * count is the same either way. The on-top checks compare `observedUnverified`, young whole, with
+ * the same expectation instead: like with like, which a busy country's hundreds of young sessions
+ * need.
+ */
+export function untypedSessions(ctx: DetectionContext, series: ScopeSeries, fromMs: number): number {
   return unverified(ctx.window(fromMs, ctx.nowMs).get(series));
 }
 

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { longWindows } from '../src/long-windows.ts';
-import type { Counters } from '../src/counters.ts';
+import { reachableSessions, type Counters } from '../src/counters.ts';
 import { DEFAULT_DETECTOR_CONFIG } from '../src/detector-config.ts';
 import { createTrafficBook, MS_PER_HOUR, MS_PER_MINUTE, type ScopeSeries, type TrafficBook } from '../src/traffic-book.ts';
 import { unverified } from '../src/unverified-sessions.ts';
@@ -15,6 +15,7 @@ import { random, randomCells } from './random-cells.ts';
 const START_MS = Date.parse('2026-11-02T00:00:00Z');
 const COUNTRIES = ['KG', 'TJ', 'US'];
 const WINDOWS_MS = DEFAULT_DETECTOR_CONFIG.unfamiliarWindowsMs;
+const GRACE_MS = DEFAULT_DETECTOR_CONFIG.unverifiedGraceMs;
 
 /** One session of every minute of KG taken out, as a brute force's would be. */
 const withoutGuessed = (series: ScopeSeries, minuteMs: number): Counters | undefined => {
@@ -60,6 +61,7 @@ describe('long windows of a scope', () => {
       const read = guessed ? withoutGuessed : (series: ScopeSeries, minuteMs: number) => series.minutes.get(minuteMs);
       const ctx = {
         nowMs,
+        config: DEFAULT_DETECTOR_CONFIG,
         minute: (series: ScopeSeries, minuteMs: number) => {
           reads += 1;
           return read(series, minuteMs);
@@ -71,8 +73,10 @@ describe('long windows of a scope', () => {
         const got = longWindows(ctx, series, WINDOWS_MS);
         calls += 1;
         for (const windowMs of WINDOWS_MS) {
+          const young = sumOf(series, nowMs - GRACE_MS, nowMs, read);
+          const matured = sumOf(series, nowMs - windowMs, nowMs - GRACE_MS, read);
           const observed = got.get(windowMs);
-          expect(observed).toBe(unverified(sumOf(series, nowMs - windowMs, nowMs, read)));
+          expect(observed).toBe(reachableSessions(young) + unverified(matured));
           if ((observed ?? 0) > 0) compared += 1;
         }
       }
