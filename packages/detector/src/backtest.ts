@@ -8,6 +8,10 @@
  * committed (MUTABLE_MS after it), and never again after that.
  * - Kinds judged on sends (volume, cost, budget burn, sequential numbers, ASN concentration, a new
  *   destination judged by its hosting share) and verify brute force (read by verify time): none.
+ * - Sparse scopes: each window's count leaves out young sessions whose code was typed. Live
+ *   leaves out those verified by the cycle, the replay those verified at all, so a live cycle
+ *   counts a quiet prefix's people for the seconds until they type their codes (a pumped number
+ *   never verifies: its count is the same in both).
  * - Conversion (conversion drop, new destination judged by conversion): judged only on sessions at
  *   least verifyMaturityMs old; live has every verify that arrived within MUTABLE_MS of its send,
  *   the replay every verify, so the two differ only by codes typed more than MUTABLE_MS after it.

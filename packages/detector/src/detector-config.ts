@@ -25,7 +25,7 @@ export interface DetectorConfig {
   minExcessSendsLong: number;
   /**
    * Sparse scopes (prefixes, countries) are tested every minute over each of `sparseWindowsMs`:
-   * their unverified sessions (sessions younger than `unverifiedGraceMs` count whole) against the
+   * their sessions nobody typed a code for (the expectation takes those younger than `unverifiedGraceMs` whole) against the
    * exact Poisson tail at up to `sparseSlack` times the shrunk hour-of-week expectation. A finding needs
    * a tail probability of at most `sparseAlpha` and at least `sparseMinSessions` sessions.
    */

@@ -23,6 +23,19 @@ export function observedUnverified(ctx: DetectionContext, series: ScopeSeries, f
   return (young ? reachableSessions(young) : 0) + unverified(matured);
 }
 
+/**
+ * Sessions of a scope in [fromMs, nowMs) whose code nobody had typed by `nowMs`, young or old: the
+ * count a scope is judged on against `expectedUnverified`, which takes the young whole (an upper
+ * bound on what they leave unverified, so the level holds). A quiet prefix's few people who typed
+ * their codes within seconds are not three pumped numbers; a pumped number never verifies, so its
+ * count is the same either way. The on-top checks compare `observedUnverified`, young whole, with
+ * the same expectation instead: like with like, which a busy country's hundreds of young sessions
+ * need.
+ */
+export function untypedSessions(ctx: DetectionContext, series: ScopeSeries, fromMs: number): number {
+  return unverified(ctx.window(fromMs, ctx.nowMs).get(series));
+}
+
 /** What the baseline expects of that count over the `minutes` before `nowMs`. */
 export function expectedUnverified(baseline: SessionBaseline, minutes: number, graceMinutes: number): number {
   const young = Math.min(minutes, graceMinutes);

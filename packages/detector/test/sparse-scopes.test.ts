@@ -212,6 +212,20 @@ describe('pumped sessions into a sparse prefix', () => {
   });
 });
 
+describe('sessions into a sparse prefix whose people verified within their grace', () => {
+  // Four sessions in one minute into a prefix that expects under one an hour, from its own carrier:
+  // pumping while nobody types their codes, a busy minute of its people once they did, though
+  // all four are still within their grace.
+  it.each([
+    { verified: 0, named: 6 },
+    { verified: 2, named: undefined },
+    { verified: 4, named: undefined },
+  ])('$verified of 4 verified within the minute: named at step $named', ({ verified, named }) => {
+    const steps = replay(13, 10, { extra: (i) => (i === 5 ? [{ ...SPARSE, counters: counters(4, verified) }] : []) });
+    expect(firstAt(steps, namesSparse)).toBe(named);
+  });
+});
+
 describe('never-verified sessions from hosting networks', () => {
   // A prefix of the country with no sessions in the week: what it expects is its share's prior.
   const UNSEEN: CellScope = { ...BUSY, prefix: '+94 75' };

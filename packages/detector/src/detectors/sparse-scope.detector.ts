@@ -21,7 +21,7 @@ import { pooledTail, type PoolMember, type PooledTail } from '../statistics/pool
 import { levelKey, MS_PER_MINUTE, type ScopeSeries } from '../traffic-book.ts';
 import { longWindows } from '../long-windows.ts';
 import type { UnfamiliarStep, UnfamiliarTally } from '../unfamiliar-tallies.ts';
-import { expectedUnverified, minutesOf, observedUnverified, unverified } from '../unverified-sessions.ts';
+import { expectedUnverified, minutesOf, observedUnverified, untypedSessions, unverified } from '../unverified-sessions.ts';
 
 /**
  * Legitimate users come from access networks; a few are behind a VPN or an office egress that
@@ -298,9 +298,10 @@ function mostSurprising(
   for (const windowMs of config.sparseWindowsMs) {
     const expected = expectedUnverified(baseline, minutesOf(windowMs), graceMinutes) * planned;
     const observed = observedUnverified(ctx, series, nowMs - windowMs);
-    if (observed >= config.sparseMinSessions) {
-      const logP = logPoissonTail(observed, expected * slack(expected, config.sparseSlack));
-      best = moreSurprising(ctx, best, { logP, observed, expected, windowMs });
+    const untyped = untypedSessions(ctx, series, nowMs - windowMs);
+    if (untyped >= config.sparseMinSessions) {
+      const logP = logPoissonTail(untyped, expected * slack(expected, config.sparseSlack));
+      best = moreSurprising(ctx, best, { logP, observed: untyped, expected, windowMs });
     }
     const tally = hosting.get(windowMs)?.get(series);
     if (tally && hostingCounts(ctx, tally)) {
