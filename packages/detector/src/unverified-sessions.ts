@@ -17,10 +17,19 @@ export function unverified(c: SessionCounts | undefined): number {
 
 /** Sessions of a scope in [fromMs, nowMs) that count as unverified at `nowMs`. */
 export function observedUnverified(ctx: DetectionContext, series: ScopeSeries, fromMs: number): number {
+  return sinceGrace(ctx, series, fromMs, reachableOf);
+}
+
+const reachableOf = (c: SessionCounts | undefined) => (c ? reachableSessions(c) : 0);
+
+/**
+ * `young` of the sessions within the grace plus the unverified older ones, from the two windows
+ * split at the grace: every detector of a step asks for the same two, which it sums once.
+ */
+function sinceGrace(ctx: DetectionContext, series: ScopeSeries, fromMs: number, young: (c: SessionCounts | undefined) => number): number {
   const graceFrom = Math.max(fromMs, ctx.nowMs - ctx.config.unverifiedGraceMs);
-  const young = ctx.window(graceFrom, ctx.nowMs).get(series);
   const matured = graceFrom > fromMs ? ctx.window(fromMs, graceFrom).get(series) : undefined;
-  return (young ? reachableSessions(young) : 0) + unverified(matured);
+  return young(ctx.window(graceFrom, ctx.nowMs).get(series)) + unverified(matured);
 }
 
 /**
@@ -33,7 +42,7 @@ export function observedUnverified(ctx: DetectionContext, series: ScopeSeries, f
  * need.
  */
 export function untypedSessions(ctx: DetectionContext, series: ScopeSeries, fromMs: number): number {
-  return unverified(ctx.window(fromMs, ctx.nowMs).get(series));
+  return sinceGrace(ctx, series, fromMs, unverified);
 }
 
 /** What the baseline expects of that count over the `minutes` before `nowMs`. */
