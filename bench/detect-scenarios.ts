@@ -55,7 +55,7 @@ const DAY_RAMP_FIRST_HOUR = 8;
 const DAY_RAMP_HOURS = 8;
 
 /**
- * Draws in [0, 1) of their own, from the seed alone: the day-hour ramps' hours and countries come
+ * Draws in [0, 1) of their own, from a seed number alone: the day-hour ramps' hours and countries come
  * from here and never from the simulator's streams, so adding them leaves every other attack's
  * traffic of a seed as it was.
  */
