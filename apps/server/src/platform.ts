@@ -24,6 +24,7 @@ import { readEnvValues, type EnvValues } from './env-values.ts';
 import { createServerMetrics } from './metrics.ts';
 import { loadProxyFile } from './proxy-file.ts';
 import { createProxyRuntime } from './proxy-runtime.ts';
+import { stopPretenuring } from './proxy-pretenuring.ts';
 import { rolesFromEnv, type NodeRole } from './node-roles.ts';
 import { createSharedVelocity, type SharedVelocity } from './shared-velocity.ts';
 import { createSharedDedup, dedupWindowFromEnv, type SharedDedup } from './shared-dedup.ts';
@@ -171,8 +172,12 @@ function reloadKeysOnTimer(access: { keyring: Keyring; sessions: Sessions }, log
   return timer;
 }
 
-/** A provider proxy's rate cards and upstreams, reached through the egress guard. */
-async function startProxy(store: Core['store'], env: NodeJS.ProcessEnv, egress: EgressGuard, logger: Logger) {
+/**
+ * A provider proxy's rate cards and upstreams, reached through the egress guard. The process-wide
+ * V8 setting for relaying (proxy-pretenuring.ts) is made here, where the node's roles are known.
+ */
+async function startProxy(store: Core['store'], env: NodeJS.ProcessEnv, roles: ReadonlySet<NodeRole>, egress: EgressGuard, logger: Logger) {
+  stopPretenuring(roles);
   const proxy = createProxyRuntime({
     store,
     config: loadProxyFile(env),
@@ -274,7 +279,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     const alerting = roles.has('notify') ? createAlertingRuntime({ store, env, logger, budgets, egress }) : undefined;
     await alerting?.start();
     const decisions = await startDecisions({ env, roles, core, policy, egress, alerting, shared, shareVerify, logger });
-    const proxy = roles.has('decide') ? await startProxy(store, env, egress, logger) : undefined;
+    const proxy = roles.has('decide') ? await startProxy(store, env, roles, egress, logger) : undefined;
     const detectorConfig = { ...DEFAULT_DETECTOR_CONFIG, budgets };
     const detection = roles.has('detect')
       ? createDetectionRuntime({

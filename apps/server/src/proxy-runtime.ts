@@ -13,8 +13,6 @@ import {
 import { EgressRefusedError, type EgressGuard } from '@tollgate/egress';
 import { listRateCards, type Store } from '@tollgate/store';
 import { createCappedMap } from '@tollgate/vocabulary';
-import { rolesFromEnv } from './node-roles.ts';
-import { stopPretenuring } from './proxy-pretenuring.ts';
 
 export interface ProxyRuntime {
   config: ProxyConfig;
@@ -24,7 +22,7 @@ export interface ProxyRuntime {
   prices(): PriceBook;
   /** Reads the rate cards again now (after an import, or in tests); `start` does it every minute. */
   refreshPrices(): Promise<void>;
-  /** Leaves a node that does not ingest without V8's pretenuring (proxy-pretenuring.ts), reads the rate cards, then keeps them fresh. */
+  /** Reads the rate cards, then keeps them fresh. */
   start(): Promise<void>;
   /** Stops the refresh and closes the connections kept open to the providers. */
   stop(): void;
@@ -83,7 +81,6 @@ export function createProxyRuntime(deps: {
     prices: () => prices,
     refreshPrices: refresh,
     async start() {
-      stopPretenuring(rolesFromEnv(deps.env));
       // Without prices a proxied send is recorded at the provider's own price or 0, not refused.
       await refresh().catch(deps.onError);
       timer = setInterval(() => refresh().catch(deps.onError), PRICES_REFRESH_MS);

@@ -297,7 +297,6 @@ function mostSurprising(
   let best: Tail | undefined;
   for (const windowMs of config.sparseWindowsMs) {
     const expected = expectedUnverified(baseline, minutesOf(windowMs), graceMinutes) * planned;
-    const observed = observedUnverified(ctx, series, nowMs - windowMs);
     const untyped = untypedSessions(ctx, series, nowMs - windowMs);
     if (untyped >= config.sparseMinSessions) {
       const logP = logPoissonTail(untyped, expected * slack(expected, config.sparseSlack));
@@ -306,6 +305,7 @@ function mostSurprising(
     const tally = hosting.get(windowMs)?.get(series);
     if (tally && hostingCounts(ctx, tally)) {
       const counted = { sessions: tally.sessions, networks: tally.networks.size, matured: tally.matured };
+      const observed = observedUnverified(ctx, series, nowMs - windowMs);
       const tail = sourceTail(ctx, 'hosting', counted, windowMs, expected, observed, hostingShare);
       best = moreSurprising(ctx, best, tail);
       if (tail && tally.matured >= HOSTING_MIN_SESSIONS && tally.maturedNetworks >= SOURCE_MIN_NETWORKS) {
