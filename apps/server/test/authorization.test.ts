@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { SCOPES, type Scope } from '@tollgate/access';
 import type { ErrorCode } from '../src/errors.ts';
 import { TEST_ADMIN_KEY, openTestServer, type TestServer } from './support/test-server.ts';
-import { sendEvent, verifyEvent } from './support/events.fixture.ts';
+import { sendEvent, verifyEvent } from '@tollgate/events/testing';
 import { billingEvent, receiptEvent } from './fixtures/wire-events.fixture.ts';
 import { gzipBomb } from './fixtures/malformed-bodies.fixture.ts';
 

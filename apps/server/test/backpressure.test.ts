@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestServer, type TestServer } from './support/test-server.ts';
-import { sendEvent } from './support/events.fixture.ts';
+import { sendEvent } from '@tollgate/events/testing';
 
 let server: TestServer;
 beforeAll(async () => {

@@ -4,7 +4,7 @@ import { eventCounts } from '@tollgate/store';
 import type { Scope } from '@tollgate/access';
 import type { ErrorCode } from '../src/errors.ts';
 import { openTestServer, type TestServer } from './support/test-server.ts';
-import { T0, ndjson, sendEvent, verifyEvent } from './support/events.fixture.ts';
+import { T0, ndjson, sendEvent, verifyEvent } from '@tollgate/events/testing';
 import { billingEvent, receiptEvent } from './fixtures/wire-events.fixture.ts';
 import {
   corruptGzip,

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyWebhookSignature } from '@tollgate/client';
 import { openTestServer, type TestServer } from './support/test-server.ts';
-import { sendEvent } from './support/events.fixture.ts';
+import { sendEvent } from '@tollgate/events/testing';
 
 let server: TestServer;
 beforeAll(async () => {

@@ -3,7 +3,7 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventCounts } from '@tollgate/store';
 import { openTestServer, type TestServer } from './support/test-server.ts';
-import { T0, ndjson, sendEvent, verifyEvent } from './support/events.fixture.ts';
+import { T0, ndjson, sendEvent, verifyEvent } from '@tollgate/events/testing';
 
 let server: TestServer;
 const workers: Worker[] = [];

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseContractCsv, type ReconciliationLine } from '@tollgate/spend';
 import { openTestServer, type TestServer } from './support/test-server.ts';
-import { sendEvent } from './support/events.fixture.ts';
+import { sendEvent } from '@tollgate/events/testing';
 import { billingEvent } from './fixtures/wire-events.fixture.ts';
 
 const HOUR = 3_600_000;

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createStore } from '@tollgate/store';
 import { spawnServer } from './support/child-server.ts';
-import { sendEvent } from './support/events.fixture.ts';
+import { sendEvent } from '@tollgate/events/testing';
 import { TEST_ADMIN_KEY, TEST_HMAC_KEY } from './support/test-server.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'tollgate-crash-'));

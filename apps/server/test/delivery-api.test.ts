@@ -4,7 +4,7 @@
  * shares per carrier, with the error codes ranked.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sendEvent, T0 } from './support/events.fixture.ts';
+import { sendEvent, T0 } from '@tollgate/events/testing';
 import { openTestServer, type TestServer } from './support/test-server.ts';
 
 let server: TestServer;

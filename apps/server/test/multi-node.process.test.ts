@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { spawnServer, type ChildServer } from './support/child-server.ts';
-import { ndjson, sendEvent, T0, verifyEvent } from './support/events.fixture.ts';
+import { ndjson, sendEvent, T0, verifyEvent } from '@tollgate/events/testing';
 import { startRedis, type RedisServer } from './support/redis-server.ts';
 import { TEST_ADMIN_KEY, TEST_HMAC_KEY } from './support/test-server.ts';
 

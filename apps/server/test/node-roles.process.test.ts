@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { spawnServer, type ChildServer } from './support/child-server.ts';
-import { sendEvent } from './support/events.fixture.ts';
+import { sendEvent } from '@tollgate/events/testing';
 import { TEST_ADMIN_KEY, TEST_HMAC_KEY } from './support/test-server.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'tollgate-roles-'));

@@ -1,7 +1,7 @@
 import { rmSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { openTestServer } from './support/test-server.ts';
-import { T0, sendEvent, verifyEvent } from './support/events.fixture.ts';
+import { T0, sendEvent, verifyEvent } from '@tollgate/events/testing';
 
 const range = `from=${T0 - 3_600_000}&to=${T0 + 3_600_000}&interval=1h`;
 

@@ -4,7 +4,7 @@ import { createIngestor, type Ingestor } from '@tollgate/ingest';
 import { eventCounts, type Store } from '@tollgate/store';
 import { openTempStore } from '@tollgate/store/testing';
 import { createSharedDedup, dedupWindowFromEnv, type SharedDedup } from '../src/shared-dedup.ts';
-import { sendEvent, T0 } from './support/events.fixture.ts';
+import { sendEvent, T0 } from '@tollgate/events/testing';
 import { startRedis, type RedisServer } from './support/redis-server.ts';
 
 const WINDOW_MS = 3_600_000;

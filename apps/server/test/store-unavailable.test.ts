@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventCounts } from '@tollgate/store';
 import { openTestServer, type TestServer } from './support/test-server.ts';
-import { ndjson, sendEvent } from './support/events.fixture.ts';
+import { ndjson, sendEvent } from '@tollgate/events/testing';
 
 let server: TestServer;
 beforeAll(async () => {

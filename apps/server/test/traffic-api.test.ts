@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TRAFFIC_MEASURES } from '@tollgate/store';
-import { sendEvent, T0, verifyEvent } from './support/events.fixture.ts';
+import { sendEvent, T0, verifyEvent } from '@tollgate/events/testing';
 import { openTestServer, type TestServer } from './support/test-server.ts';
 
 let server: TestServer;

@@ -9,6 +9,7 @@ import {
   parseBatch,
   type EventKind,
 } from '@tollgate/events';
+import { ndjson, sendEvent as send, T0 } from '@tollgate/events/testing';
 import { openTempStore } from '@tollgate/store/testing';
 import {
   BatchInterruptedError,
@@ -21,29 +22,8 @@ import {
 } from '../src/index.ts';
 
 const HMAC_KEY = Buffer.alloc(32, 9);
-const T0 = Date.parse('2026-11-20T10:00:00Z');
 /** The server's clock in these tests: an event more than MAX_FUTURE_SKEW_MS after it is refused. */
 let serverNowMs = T0;
-
-function send(i: number, overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    event_id: `send-${i}`,
-    ts: new Date(T0 + i * 1000).toISOString(),
-    app: 'shop',
-    flow: 'signup',
-    session_id: `sess-${i}`,
-    phone: `+4474001${String(10000 + i).slice(-5)}`,
-    ip: '81.2.69.160',
-    provider: 'twilio',
-    message_id: `SM${String(i).padStart(32, '0')}`,
-    status: 'accepted',
-    cost: 0.04,
-    currency: 'USD',
-    ...overrides,
-  };
-}
-
-const ndjson = (events: unknown[]) => `${events.map((e) => JSON.stringify(e)).join('\n')}\n`;
 
 /** What the event loop makes of the same body: parse, then the normalizer the ingestor would run. */
 function onEventLoop(kind: EventKind, body: string, format: 'json' | 'ndjson') {
