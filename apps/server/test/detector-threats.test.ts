@@ -46,6 +46,8 @@ const SCENARIOS: ScenarioSpec[] = [
 
 const DESTINATION_KINDS = ['volume_spike', 'conversion_drop', 'new_destination', 'sequential_numbers'];
 const COST_KINDS = [...DESTINATION_KINDS, 'cost_spike', 'asn_concentration'];
+/** Kinds whose findings name the addresses that sent into their scope. */
+const IP_KINDS = ['volume_spike', 'conversion_drop', 'new_destination'];
 const describeAll = (list: BacktestFinding[]) =>
   list.map((f) => `${new Date(f.ts).toISOString()} ${f.kind}:${f.action} ${JSON.stringify(f.scope)}`).join('\n');
 
@@ -118,6 +120,19 @@ describe('the threat model through the store', () => {
           f.kind === 'asn_concentration',
       );
       expect(appWide, describeAll(appWide)).toEqual([]);
+    });
+
+    it('names the addresses its sends came from, read from the raw sends', () => {
+      const named = findings.filter((f) => countries.includes(f.scope.country ?? '') && IP_KINDS.includes(f.kind));
+      expect(named, describeAll(findings)).not.toEqual([]);
+      for (const f of named) {
+        const ips = f.contributors.filter((c) => c.dimension === 'ip');
+        expect(ips.length, describeAll([f])).toBeGreaterThan(0);
+        for (const ip of ips) {
+          expect(ip.label).toMatch(/^one of \d+ addresses behind \d+ sends$/);
+          expect(ip.share).toBeGreaterThan(0);
+        }
+      }
     });
 
     it('says what it expected, what it saw and why the scope is that narrow', () => {

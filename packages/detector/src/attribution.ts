@@ -215,15 +215,16 @@ function seriesByCountry(ctx: DetectionContext): CountrySeries {
     const key = `${fromMs}:${toMs}`;
     let index = byWindow.get(key);
     if (!index) {
-      index = new Map();
-      for (const [series, sum] of ctx.window(fromMs, toMs)) {
-        if (series.level !== 'prefix' && series.level !== 'country') continue;
+      const grouped = new Map<string, [ScopeSeries, Counters][]>();
+      // forEach, not for...of: a pair for every scope of the window, at every step, was garbage.
+      ctx.window(fromMs, toMs).forEach((sum, series) => {
+        if (series.level !== 'prefix' && series.level !== 'country') return;
         const own = series.scope.country ?? '';
-        const list = index.get(own) ?? [];
-        list.push([series, sum]);
-        index.set(own, list);
-      }
-      byWindow.set(key, index);
+        const list = grouped.get(own);
+        if (list) list.push([series, sum]);
+        else grouped.set(own, [[series, sum]]);
+      });
+      byWindow.set(key, (index = grouped));
     }
     return index.get(country) ?? [];
   };

@@ -73,6 +73,25 @@ export interface BacktestResult {
   steps: number;
 }
 
+/**
+ * Adds the IP contributors of an anomaly that opened or escalated, read from the raw sends while
+ * the replay steps on (awaited once per chunk: a read per finding inside the step loop left the
+ * engine waiting on the store). The anomaly gets a list of its own that the read appends to, which
+ * its finding and the anomaly's later copies share: a copy made before the read lands (one that
+ * resolves it) still names the addresses, as it would had the step waited. Later steps read only
+ * an open anomaly's kind and scope, so none sees the list before it is whole.
+ */
+function withIpContributors(store: Store, anomaly: Anomaly): Promise<void> {
+  const contributors = [...anomaly.contributors];
+  anomaly.contributors = contributors;
+  const reading = ipContributors(store, anomaly).then((ips) => {
+    contributors.push(...ips);
+  });
+  // Awaited at the chunk's end; a replay stopped by an error before then leaves no rejection unheard.
+  reading.catch(() => undefined);
+  return reading;
+}
+
 /** Minutes read from the store at once: bounded memory for long ranges. */
 const CHUNK_MS = 6 * MS_PER_HOUR;
 
@@ -99,6 +118,8 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
     return fetching;
   };
   let next = fromMs < toMs ? fetchChunk(fromMs) : undefined;
+  // The IP contributors of the findings still being read from the raw sends (see `withIpContributors`).
+  let naming: Promise<void>[] = [];
   for (let chunkStart = fromMs; chunkStart < toMs; chunkStart += CHUNK_MS) {
     const chunkEnd = Math.min(toMs, chunkStart + CHUNK_MS);
     const fetched = await (next as Promise<FetchedMinutes>);
@@ -113,7 +134,7 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
         anomalies.set(change.anomaly.id, change.anomaly);
         if (change.change !== 'opened' && change.change !== 'escalated') continue;
         const a = change.anomaly;
-        a.contributors = [...a.contributors, ...(await ipContributors(options.store, a))];
+        naming.push(withIpContributors(options.store, a));
         findings.push({
           ts: now,
           kind: a.kind,
@@ -130,6 +151,8 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
         });
       }
     }
+    await Promise.all(naming);
+    naming = [];
     options.onProgress?.((chunkEnd - fromMs) / MS_PER_MINUTE, totalMinutes);
   }
   return { findings, anomalies: [...anomalies.values()], steps };

@@ -32,7 +32,16 @@ import { detectVerifyBruteforce } from './detectors/verify-bruteforce.detector.t
 import { detectVolumeSpikes } from './detectors/volume-spike.detector.ts';
 import { detectSparseScopes } from './detectors/sparse-scope.detector.ts';
 import { detectSeasonalTrends } from './detectors/seasonal-trend.detector.ts';
-import { countGuessed, guessedBySeries, guessedInCell, guessedSessions, minuteWithoutGuessed, withoutGuessed } from './guessed-sessions.ts';
+import {
+  countGuessed,
+  createCellsByKey,
+  guessedBySeries,
+  guessedInCell,
+  guessedSessions,
+  minuteWithoutGuessed,
+  withoutGuessed,
+  type CellsByKey,
+} from './guessed-sessions.ts';
 import { createWindowSums, type WindowSums } from './window-sums.ts';
 import { createFamiliarNetworks, type FamiliarNetworks } from './familiar-networks.ts';
 import { createUnfamiliarTallies, type UnfamiliarTallies } from './unfamiliar-tallies.ts';
@@ -148,6 +157,7 @@ interface EngineMemory {
   lifecycle: AnomalyLifecycle;
   planned: readonly PlannedEvent[];
   prunedHour: number;
+  cellsByKey: CellsByKey;
   /** The usual hosting shares move with committed hours only: computed once an hour. */
   usualHosting: { hourMs: number; sends: number; verifiedSessions: number };
 }
@@ -174,7 +184,7 @@ function advance(memory: EngineMemory, nowMs: number): void {
 function contextAt(memory: EngineMemory, config: DetectorConfig, nowMs: number): DetectionContext {
   const { book, sums } = memory;
   const guessed = guessedSessions(memory.verifyFailures.rowsIn(nowMs - RECENT_MS, nowMs), config.verifyFailuresPerSession);
-  const guessedCounters = guessedBySeries(book, guessed);
+  const guessedCounters = guessedBySeries(book, guessed, memory.cellsByKey);
   // By start, then end: a key string built at each of a step's thousands of asks was much of their cost.
   const windows = new Map<number, Map<number, ReadonlyMap<ScopeSeries, Counters>>>();
   return {
@@ -268,6 +278,7 @@ export function createDetectionEngine(config: DetectorConfig): DetectionEngine {
     lifecycle: createAnomalyLifecycle({ resolveAfterQuietMs: config.resolveAfterQuietMs }),
     planned: [],
     prunedHour: Number.NaN,
+    cellsByKey: createCellsByKey(),
     usualHosting: { hourMs: Number.NaN, sends: 0, verifiedSessions: 0 },
   };
   const { latency, blocks, verifyFailures, asns, lifecycle } = memory;

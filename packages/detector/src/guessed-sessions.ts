@@ -7,7 +7,7 @@
 import type { VerifyFailureMinute } from '@tollgate/store';
 import { addCounters, zeroCounters, type Counters } from './counters.ts';
 import { SCOPE_LEVELS, type CellScope } from './scope.ts';
-import { levelKey, MS_PER_MINUTE, type ScopeSeries, type TrafficBook } from './traffic-book.ts';
+import { levelKey, MS_PER_MINUTE, type MinuteCell, type ScopeSeries, type TrafficBook } from './traffic-book.ts';
 
 /** Sessions over the failed-code limit, by the minute and fine cell of their send. */
 export type GuessedSessions = Map<number, Map<string, { cell: CellScope; sessions: number }>>;
@@ -63,14 +63,35 @@ export function countGuessed(guessed: GuessedSessions, fromMs: number, toMs: num
 /** What to take out of each scope's minute: per send minute, the counters of the guessed sessions per scope. */
 export type GuessedBySeries = Map<number, Map<ScopeSeries, Counters>>;
 
+/** A minute's fine cells by key (see `createCellsByKey`). */
+export type CellsByKey = (cells: readonly MinuteCell[]) => ReadonlyMap<string, MinuteCell>;
+
+const NO_CELLS: ReadonlyMap<string, MinuteCell> = new Map();
+
+/**
+ * Indexes each minute's cells by key once. While a brute force runs, every step looks up its
+ * guessed sessions' cells in each minute of the last three hours, and a key for every cell of
+ * those minutes at every step was much of a replay's garbage. The book replaces a minute's cell
+ * list whenever the minute changes, so an index is kept per list, and dropped with it.
+ */
+export function createCellsByKey(): CellsByKey {
+  const indexes = new WeakMap<readonly MinuteCell[], ReadonlyMap<string, MinuteCell>>();
+  return (cells) => {
+    if (cells.length === 0) return NO_CELLS;
+    let index = indexes.get(cells);
+    if (!index) indexes.set(cells, (index = new Map(cells.map((cell) => [cellKey(cell), cell]))));
+    return index;
+  };
+}
+
 /**
  * Spreads guessed sessions over the scopes their cell feeds: their session, one send each and
  * its estimated cost (read from the cell, since a guessing session gets one code).
  */
-export function guessedBySeries(book: TrafficBook, guessed: GuessedSessions): GuessedBySeries {
+export function guessedBySeries(book: TrafficBook, guessed: GuessedSessions, cellsByKey: CellsByKey): GuessedBySeries {
   const bySeries: GuessedBySeries = new Map();
   for (const [m, minute] of guessed) {
-    const cells = new Map(book.cellsOf(m).map((cell) => [cellKey(cell), cell]));
+    const cells = cellsByKey(book.cellsOf(m));
     const perSeries = new Map<ScopeSeries, Counters>();
     for (const [key, { sessions }] of minute) {
       const cell = cells.get(key);

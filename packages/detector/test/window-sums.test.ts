@@ -30,15 +30,17 @@ const byKey = (sums: ReadonlyMap<ScopeSeries, Counters>) =>
 
 describe('sliding window sums', () => {
   it.each([
-    { name: 'a replay stepping over loaded minutes', replaceEvery: 0 },
-    { name: 'a live cycle replacing its recent minutes', replaceEvery: 3 },
-  ])('equal sums taken afresh: $name', ({ replaceEvery }) => {
+    { name: 'a replay stepping over loaded minutes', replaceEvery: 0, stride: 1 },
+    { name: 'a live cycle replacing its recent minutes', replaceEvery: 3, stride: 1 },
+    // Steps minutes apart carry no window on: each is summed afresh into the sums the last gave up.
+    { name: 'a live detector stepping minutes apart', replaceEvery: 0, stride: 4 },
+  ])('equal sums taken afresh: $name', ({ replaceEvery, stride }) => {
     const next = random(7);
     const book = createTrafficBook({ recentMs: 3 * MS_PER_HOUR, historyMs: 35 * 24 * MS_PER_HOUR });
     const sums = createWindowSums(book);
     const stepsMs = 150;
     for (let m = START_MS; m < START_MS + stepsMs * MS_PER_MINUTE; m += MS_PER_MINUTE) book.setMinute(m, randomCells(next, COUNTRIES, [1]));
-    for (let step = 40; step < stepsMs; step += 1) {
+    for (let step = 40; step < stepsMs; step += stride) {
       const nowMs = START_MS + step * MS_PER_MINUTE;
       if (replaceEvery > 0 && step % replaceEvery === 0) book.setMinute(nowMs - 2 * MS_PER_MINUTE, randomCells(next, COUNTRIES, [1]));
       if (step % 60 === 0) book.prune(nowMs);
