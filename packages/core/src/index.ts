@@ -1,1 +1,1 @@
-export { openCore, type Core, type Identity } from './open-core.ts';
+export { openCore, openStoreCore, type Core, type Identity, type StoreCore } from './open-core.ts';

@@ -42,17 +42,21 @@ export interface Identity {
   key: Buffer;
 }
 
-export interface Core {
+/** The migrated store and the server's identity: what a command that only reads history needs. */
+export interface StoreCore {
   dataDir: string;
   store: Store;
-  ingestor: Ingestor;
-  /** Parses (and, on worker threads, normalizes) collector bodies for the ingestor. */
-  batches: BatchPreparer;
   identity: Identity;
   migrationsApplied: number[];
   /** Rollup minutes rebuilt at open because the previous process did not stop cleanly. */
   minutesRepaired: number;
   close(): Promise<void>;
+}
+
+export interface Core extends StoreCore {
+  ingestor: Ingestor;
+  /** Parses (and, on worker threads, normalizes) collector bodies for the ingestor. */
+  batches: BatchPreparer;
 }
 
 // Present while a process has the store open; found at open, it means the last one was killed.
@@ -61,9 +65,43 @@ const RUNNING_MARKER = '.running';
 const REPAIR_WINDOW_MS = 2 * 60_000;
 
 /**
- * Opens what every entry point needs (server, CLI import and simulate): the store, migrated (and
- * its rollups repaired if the previous process was killed), and the ingest pipeline with its keyed
- * hasher and ASN database. Closing drains the ingestor, then closes the store.
+ * Opens the store, migrated (and its rollups repaired if the previous process was killed), with
+ * the keyed hasher and ASN database: for commands that read history and ingest nothing (a
+ * backtest), which so skip the ingestor's warm-up, a read of every event id of the last day.
+ */
+export async function openStoreCore(env: NodeJS.ProcessEnv): Promise<StoreCore> {
+  const dataDir = resolve(env.TOLLGATE_DATA_DIR ?? './data');
+  const storeConfig = storeConfigFromEnv(env, dataDir);
+  const retention = retentionFromEnv(env);
+  await ensureDatabase(storeConfig);
+  const store = createStore(storeConfig);
+  try {
+    const { applied } = await migrate(store, retention);
+    const marker = join(dataDir, RUNNING_MARKER);
+    const minutesRepaired = existsSync(marker) ? await repairRollups(store, (await lastIngestedAt(store)) - REPAIR_WINDOW_MS) : 0;
+    writeFileSync(marker, `${process.pid}\n`);
+    const key = loadOrCreateHmacKey({ dataDir, envKey: env.TOLLGATE_HMAC_KEY });
+    return {
+      dataDir,
+      store,
+      identity: { hasher: createHasher(key), phones: createPhoneNormalizer(), asn: loadAsnDatabase(), key },
+      migrationsApplied: applied,
+      minutesRepaired,
+      async close() {
+        await store.close();
+        rmSync(marker, { force: true });
+      },
+    };
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+}
+
+/**
+ * Opens what every entry point that ingests needs (server, CLI import and simulate): the store
+ * core above and the ingest pipeline, its duplicate index warmed from the last day's event ids.
+ * Closing drains the ingestor, then closes the store.
  */
 export async function openCore(
   env: NodeJS.ProcessEnv,
@@ -78,20 +116,10 @@ export async function openCore(
     onIngestWorker?: (worker: Worker) => void;
   } = {},
 ): Promise<Core> {
-  const dataDir = resolve(env.TOLLGATE_DATA_DIR ?? './data');
-  const storeConfig = storeConfigFromEnv(env, dataDir);
-  const retention = retentionFromEnv(env);
-  await ensureDatabase(storeConfig);
-  const store = createStore(storeConfig);
+  const base = await openStoreCore(env);
+  const { store, identity } = base;
   try {
-    const { applied } = await migrate(store, retention);
-    const marker = join(dataDir, RUNNING_MARKER);
-    const minutesRepaired = existsSync(marker) ? await repairRollups(store, (await lastIngestedAt(store)) - REPAIR_WINDOW_MS) : 0;
-    writeFileSync(marker, `${process.pid}\n`);
-    const key = loadOrCreateHmacKey({ dataDir, envKey: env.TOLLGATE_HMAC_KEY });
-    const hasher = createHasher(key);
-    const asn = loadAsnDatabase();
-    const normalizer = createNormalizer({ hasher, asn });
+    const normalizer = createNormalizer({ hasher: identity.hasher, asn: identity.asn });
     const preparing = createPreparingBatches();
     const ingestor = createIngestor({
       store,
@@ -112,26 +140,26 @@ export async function openCore(
     const batches =
       workers > 0
         ? preparing.around(
-            await createNormalizerPool({ size: workers, hmacKey: key, clock: deps.clock ?? Date.now, onWorker: deps.onIngestWorker }),
+            await createNormalizerPool({
+              size: workers,
+              hmacKey: identity.key,
+              clock: deps.clock ?? Date.now,
+              onWorker: deps.onIngestWorker,
+            }),
           )
         : PARSE_ON_EVENT_LOOP;
     return {
-      dataDir,
-      store,
+      ...base,
       ingestor,
       batches,
-      identity: { hasher, phones: createPhoneNormalizer(), asn, key },
-      migrationsApplied: applied,
-      minutesRepaired,
       async close() {
         await batches.close();
         await ingestor.close();
-        await store.close();
-        rmSync(marker, { force: true });
+        await base.close();
       },
     };
   } catch (error) {
-    await store.close();
+    await base.close();
     throw error;
   }
 }

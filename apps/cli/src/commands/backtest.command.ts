@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { runBacktest } from '@tollgate/detector';
 import { backtestPolicy, readPolicyFile } from '@tollgate/breakers';
-import { openCore } from '@tollgate/core';
+import { openStoreCore } from '@tollgate/core';
 import { createProgress } from '../progress.ts';
 
 /**
@@ -31,7 +31,7 @@ export function registerBacktestCommand(program: Command): void {
     .action(async (options: { from: number; to: number; json?: string; policy?: string }) => {
       if (options.from >= options.to) throw new Error('--from must be before --to');
       if (options.policy !== undefined) return replayPolicy(options.policy, options);
-      const core = await openCore(process.env);
+      const core = await openStoreCore(process.env);
       const totalMinutes = Math.ceil((options.to - options.from) / 60_000);
       const progress = createProgress('backtest', totalMinutes, 'minutes');
       try {
@@ -65,7 +65,7 @@ export function registerBacktestCommand(program: Command): void {
 async function replayPolicy(file: string, options: { from: number; to: number; json?: string }): Promise<void> {
   // Read before opening the store: a policy with mistakes should cost nothing but the message.
   const policy = readPolicyFile(file, 'run the backtest');
-  const core = await openCore(process.env);
+  const core = await openStoreCore(process.env);
   const progress = createProgress('backtest', Math.ceil((options.to - options.from) / 60_000), 'minutes');
   try {
     const started = performance.now();

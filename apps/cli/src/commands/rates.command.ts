@@ -1,7 +1,7 @@
 import { basename } from 'node:path';
 import type { Command } from 'commander';
 import type { Rejection } from '@tollgate/events';
-import { openCore } from '@tollgate/core';
+import { openStoreCore } from '@tollgate/core';
 import { importContracts, type ContractImport } from '@tollgate/spend';
 import { createProgress } from '../progress.ts';
 import { readInputFile } from '../input-file.ts';
@@ -54,7 +54,7 @@ export function registerRatesCommand(program: Command): void {
 }
 
 async function importLocal(text: string, source: string): Promise<ContractImport> {
-  const core = await openCore(process.env);
+  const core = await openStoreCore(process.env);
   let progress: ReturnType<typeof createProgress> | undefined;
   try {
     return await importContracts(core.store, text, {
