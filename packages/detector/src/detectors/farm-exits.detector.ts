@@ -21,7 +21,7 @@ import { sessionBaseline } from '../seasonal-baseline.ts';
 import { logPoissonTail } from '../statistics/count-tails.ts';
 import { levelKey, MS_PER_DAY, MS_PER_HOUR, MS_PER_MINUTE, type ScopeSeries } from '../traffic-book.ts';
 import { expectedUnverified, minutesOf, observedUnverified, unverified } from '../unverified-sessions.ts';
-import { formatOdds, MIN_HOSTING_SHARE, sessionsCostPerHourUsd, slack } from './sparse-scope.detector.ts';
+import { formatOdds, MIN_HOSTING_SHARE, ON_TOP_SHARE, sessionsCostPerHourUsd, slack } from './sparse-scope.detector.ts';
 
 /** A farm is one named within the hour: an attack that stopped longer ago is no evidence about its exits now. */
 const FARM_MEMORY_MS = MS_PER_HOUR;
@@ -42,8 +42,6 @@ const SHARE_PRIOR_SESSIONS = 3;
  */
 const FARM_MIN_SESSIONS = 2;
 const FARM_MIN_NETWORKS = 2;
-/** As in the sparse tests: at least half of the farm's sessions must come on top of the country's usual ones. */
-const ON_TOP_SHARE = 0.5;
 
 /** The hosting networks of the billing findings that blocked or challenged a destination in one app within the hour. */
 interface Farm {

@@ -43,7 +43,7 @@ const SOURCE_MIN_NETWORKS = 2;
  * rented servers or an office moving behind a VPN replaces usual traffic instead, and is the ASN
  * concentration's to raise.
  */
-const ON_TOP_SHARE = 0.5;
+export const ON_TOP_SHARE = 0.5;
 /**
  * People reach their own country's numbers from its carriers and home ISPs, and the few who do not
  * (travellers, a new carrier's first customers) verify like anyone, which makes their network
