@@ -41,7 +41,7 @@ export interface DetectorConfig {
   sparsePooledAlpha: number;
   /**
    * The test of a country's sessions from the hosting networks of a farm blocked elsewhere in the
-   * same app within the hour (`detectors/farm-exits.detector.ts`), once every pair of farm and
+   * same app, while that anomaly is open (`detectors/farm-exits.detector.ts`), once every pair of farm and
    * country is paid for, needs at most this.
    */
   farmExitAlpha: number;
@@ -153,9 +153,9 @@ export const DEFAULT_DETECTOR_CONFIG: DetectorConfig = {
   // each keeps chance blocks of people on a VPN to about one in a year, fewer than the tests of
   // single scopes make.
   sparsePooledAlpha: 1e-6,
-  // The farm-exit test runs only in the minutes a farm is blocked (an hour after each attack, a few
-  // hundred minutes a week), once per pair of farm and country it could name, already priced for
-  // them all: one in a million keeps its chance blocks of people on a VPN to about one in decades.
+  // The farm-exit test runs only while a farm's anomaly is open (each attack and the quarter hour
+  // after it, a few hundred minutes a week), priced for every pair of farm and country it could
+  // name: one in a million keeps its chance blocks of people on a VPN to about one in decades.
   farmExitAlpha: 1e-6,
   // Two sessions can be one person starting over; three in a sparse prefix cannot.
   sparseMinSessions: 3,

@@ -549,7 +549,7 @@ describe('never-verified sessions from the networks of a farm named in another c
     expect(steps[3]?.findings.filter(namesQa)).toEqual([]);
   });
 
-  it('do not name it from a farm named over an hour before', () => {
+  it('do not name it from a farm whose anomaly was resolved once it went quiet', () => {
     const late = (i: number) => intoQa([200, 201])(i - 70);
     const steps = replay(47, 80, { hosting: HOSTING, history, extra: (i) => [...farm(i), ...late(i)] });
     expect(steps.flatMap((s) => s.findings).filter(fromFarm)).toEqual([]);

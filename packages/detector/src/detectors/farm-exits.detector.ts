@@ -1,6 +1,6 @@
 /**
  * The exits of a farm already named. A bot farm that pumps two countries reuses its rented
- * networks across them: once one country's pumping is blocked, the hosting networks it came from
+ * networks across them: once one country's pumping is blocked or challenged, the hosting networks it came from
  * are known to be sending never-verified sessions right now. A second quiet country that gets two
  * sessions from those same networks, in the same app, within minutes, is far less likely by chance
  * than two sessions from any hosting networks, because people on a VPN spread over every
@@ -19,12 +19,10 @@ import { severityForCost, type Finding } from '../finding.ts';
 import { plannedVolumeMultiplier } from '../planned-event.ts';
 import { sessionBaseline } from '../seasonal-baseline.ts';
 import { logPoissonTail } from '../statistics/count-tails.ts';
-import { levelKey, MS_PER_DAY, MS_PER_HOUR, MS_PER_MINUTE, type ScopeSeries } from '../traffic-book.ts';
+import { levelKey, MS_PER_DAY, MS_PER_MINUTE, type ScopeSeries } from '../traffic-book.ts';
 import { expectedUnverified, minutesOf, observedUnverified, unverified } from '../unverified-sessions.ts';
 import { formatOdds, MIN_HOSTING_SHARE, ON_TOP_SHARE, sessionsCostPerHourUsd, slack } from './sparse-scope.detector.ts';
 
-/** A farm is one named within the hour: an attack that stopped longer ago is no evidence about its exits now. */
-const FARM_MEMORY_MS = MS_PER_HOUR;
 /** The week of committed hours the networks' usual share is measured over, like the usual hosting share. */
 const USUAL_SHARE_MS = 7 * MS_PER_DAY;
 /**
@@ -43,7 +41,7 @@ const SHARE_PRIOR_SESSIONS = 3;
 const FARM_MIN_SESSIONS = 2;
 const FARM_MIN_NETWORKS = 2;
 
-/** The hosting networks of the billing findings that blocked or challenged a destination in one app within the hour. */
+/** The hosting networks of the open billing anomalies that block or challenge a destination, in one app. */
 interface Farm {
   app: string;
   networks: Set<number>;
@@ -63,22 +61,20 @@ interface FarmTally {
 }
 
 /** A named anomaly, as far as this test reads it. */
-type NamedAnomaly = Pick<Finding, 'kind' | 'scope' | 'action' | 'contributors' | 'windowStartMs' | 'windowEndMs'> & {
-  id: string;
-  lastSeenAt: number;
-};
+type NamedAnomaly = Pick<Finding, 'kind' | 'scope' | 'action' | 'contributors' | 'windowStartMs' | 'windowEndMs'> & { id: string };
 
 /**
  * The farms of the open anomalies: each pumping destination (a prefix or a country) blocked or
- * challenged within the hour gives the hosting networks among its contributors, grouped by the app
- * its hosting sessions came through. A country is challenged rather than blocked when a few of its
+ * challenged gives the hosting networks among its contributors, grouped by the app its hosting
+ * sessions came through, for as long as its anomaly is open (an attack quiet for
+ * `resolveAfterQuietMs` is resolved, and says nothing about its exits now). A country is challenged rather than blocked when a few of its
  * prefixes carry the excess, on the same certainty; an alert is not evidence enough.
  */
 function namedFarms(ctx: DetectionContext, open: readonly NamedAnomaly[]): Map<string, Farm> {
   const farms = new Map<string, Farm>();
   for (const anomaly of open) {
     if (categoryOf(anomaly.kind) !== 'billing' || anomaly.action === 'alert') continue;
-    if (anomaly.lastSeenAt < ctx.nowMs - FARM_MEMORY_MS || anomaly.scope.country === undefined) continue;
+    if (anomaly.scope.country === undefined) continue;
     if (anomaly.scope.asn !== undefined || anomaly.scope.app !== undefined || anomaly.scope.provider !== undefined) continue;
     const networks = anomaly.contributors
       .filter((c) => c.dimension === 'asn' && ctx.asns.get(Number(c.value))?.hosting === true)
@@ -156,7 +152,7 @@ function farmTallies(ctx: DetectionContext, farms: ReadonlyMap<string, Farm>, wi
 }
 
 /**
- * Every step with a farm named within the hour: each other country's sessions from its networks
+ * Every step with a farm's anomaly open: each other country's sessions from its networks
  * in its app, over the shortest sparse window (a farm's sessions come at once; over half an hour
  * VPN users' sessions add up), against what the country's usual hosting sessions bring from those
  * networks, priced for every (farm, country) pair. Passing `farmExitAlpha`, the prefixes the
@@ -233,7 +229,7 @@ function farmExitFinding(ctx: DetectionContext, evidence: FarmExitEvidence): Fin
     summary:
       `${describeScope(prefix.scope)}: ${sessions} of ${tally.sessions} unverified sessions into ${tally.country.scope.country} in ${minutes} min ` +
       `came from ${networks.length} hosting networks (AS${networks.join(', AS')}) of the farm blocked in ${countries.join(', ')} ` +
-      `within the hour in app ${tally.farm.app}, where ${fromFarm.toPrecision(2)} were expected from them ` +
+      `in app ${tally.farm.app}, where ${fromFarm.toPrecision(2)} were expected from them ` +
       `(${(share.hosting * 100).toFixed(1)}% of verified sessions usually from hosting networks, ${(share.farm * 100).toFixed(1)}% of those from the farm's); ` +
       `chance of as many for any of ${evidence.pairs} farm and country pairs 1 in ${formatOdds(logP)}`,
     contributors: [],
