@@ -1,10 +1,10 @@
 /**
  * The exits of a farm already named. A bot farm that pumps two countries reuses its rented
- * networks across them: once one country's pumping is blocked or challenged, the hosting networks it came from
- * are known to be sending never-verified sessions right now. A second quiet country that gets two
- * sessions from those same networks, in the same app, within minutes, is far less likely by chance
- * than two sessions from any hosting networks, because people on a VPN spread over every
- * datacenter, and only their share on the farm's few networks could land there.
+ * networks across them: once one country's pumping is blocked or challenged, the hosting networks
+ * it came from are known to be sending never-verified sessions right now. A second quiet country
+ * that gets two sessions from those same networks, in the same app, within minutes, is far less
+ * likely by chance than two sessions from any hosting networks, because people on a VPN spread
+ * over every datacenter, and only their share on the farm's few networks could land there.
  *
  * The test prices that honestly: what the country's usual hosting sessions would bring from those
  * networks (its expectation times the usual hosting share of the people who verify, times those
