@@ -67,8 +67,9 @@ type NamedAnomaly = Pick<Finding, 'kind' | 'scope' | 'action' | 'contributors' |
  * The farms of the open anomalies: each pumping destination (a prefix or a country) blocked or
  * challenged gives the hosting networks among its contributors, grouped by the app its hosting
  * sessions came through, for as long as its anomaly is open (an attack quiet for
- * `resolveAfterQuietMs` is resolved, and says nothing about its exits now). A country is challenged rather than blocked when a few of its
- * prefixes carry the excess, on the same certainty; an alert is not evidence enough.
+ * `resolveAfterQuietMs` is resolved, and says nothing about its exits now). A country is
+ * challenged rather than blocked when a few of its prefixes carry the excess, on the same
+ * certainty; an alert is not evidence enough.
  */
 function namedFarms(ctx: DetectionContext, open: readonly NamedAnomaly[]): Map<string, Farm> {
   const farms = new Map<string, Farm>();
@@ -228,7 +229,7 @@ function farmExitFinding(ctx: DetectionContext, evidence: FarmExitEvidence): Fin
     windowEndMs: nowMs,
     summary:
       `${describeScope(prefix.scope)}: ${sessions} of ${tally.sessions} unverified sessions into ${tally.country.scope.country} in ${minutes} min ` +
-      `came from ${networks.length} hosting networks (AS${networks.join(', AS')}) of the farm blocked in ${countries.join(', ')} ` +
+      `came from ${networks.length} hosting networks (AS${networks.join(', AS')}) of the farm named in ${countries.join(', ')} ` +
       `in app ${tally.farm.app}, where ${fromFarm.toPrecision(2)} were expected from them ` +
       `(${(share.hosting * 100).toFixed(1)}% of verified sessions usually from hosting networks, ${(share.farm * 100).toFixed(1)}% of those from the farm's); ` +
       `chance of as many for any of ${evidence.pairs} farm and country pairs 1 in ${formatOdds(logP)}`,
