@@ -31,6 +31,7 @@ import { detectSequentialNumbers } from './detectors/sequential-numbers.detector
 import { detectVerifyBruteforce } from './detectors/verify-bruteforce.detector.ts';
 import { detectVolumeSpikes } from './detectors/volume-spike.detector.ts';
 import { detectSparseScopes } from './detectors/sparse-scope.detector.ts';
+import { detectFarmExits } from './detectors/farm-exits.detector.ts';
 import { detectSeasonalTrends } from './detectors/seasonal-trend.detector.ts';
 import {
   countGuessed,
@@ -224,6 +225,7 @@ function detectAll(memory: EngineMemory, ctx: DetectionContext): Finding[] {
   return [
     ...detectVolumeSpikes(ctx),
     ...detectSparseScopes(ctx, memory.usualHosting.verifiedSessions),
+    ...detectFarmExits(ctx, memory.lifecycle.open()),
     ...detectSeasonalTrends(ctx),
     ...detectConversionDrops(ctx),
     ...detectNewDestinations(ctx, overall),

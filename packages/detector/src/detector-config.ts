@@ -39,6 +39,12 @@ export interface DetectorConfig {
    * choice of those countries among all is paid for, need at most this.
    */
   sparsePooledAlpha: number;
+  /**
+   * The test of a country's sessions from the hosting networks of a farm blocked elsewhere in the
+   * same app, while that anomaly is open (`detectors/farm-exits.detector.ts`), once every pair of farm and
+   * country is paid for, needs at most this.
+   */
+  farmExitAlpha: number;
   sparseMinSessions: number;
   sparseSlack: number;
   /**
@@ -147,6 +153,10 @@ export const DEFAULT_DETECTOR_CONFIG: DetectorConfig = {
   // each keeps chance blocks of people on a VPN to about one in a year, fewer than the tests of
   // single scopes make.
   sparsePooledAlpha: 1e-6,
+  // The farm-exit test runs only while a farm's anomaly is open (each attack and the quarter hour
+  // after it, a few hundred minutes a week), priced for every pair of farm and country it could
+  // name: one in a million keeps its chance blocks of people on a VPN to about one in decades.
+  farmExitAlpha: 1e-6,
   // Two sessions can be one person starting over; three in a sparse prefix cannot.
   sparseMinSessions: 3,
   // The excess must pass half again the expectation (from one expected session up): seasonal

@@ -481,6 +481,81 @@ describe('never-verified sessions from hosting networks into two quiet countries
   });
 });
 
+describe('never-verified sessions from the networks of a farm named in another country', () => {
+  // Two small countries that see a session an hour each, nine in ten verifying; over the week, a
+  // tenth of the US's people verify from behind VPNs on hosting networks 300 and 301.
+  const KW: CellScope = { ...BUSY, country: 'KW', prefix: '+965 5' };
+  const QA: CellScope = { ...BUSY, country: 'QA', prefix: '+974 3' };
+  const vpnUsers = (asns: readonly number[]) => asns.map((asn) => ({ ...ELSEWHERE, asn, counters: counters(30, 30) }));
+  const history = (h: number) => [
+    ...[KW, QA].map((scope) => ({ ...scope, counters: counters(1, h % 10 === 0 ? 0 : 1) })),
+    ...vpnUsers([300, 301]),
+  ];
+  const HOSTING = [200, 201, 202, 203, 300, 301];
+  // The farm: three never-verified sessions a minute into KW from networks 200 and 201, certain at once.
+  const farm = (i: number) =>
+    i < 10
+      ? [
+          { ...KW, asn: 200, counters: counters(2, 0) },
+          { ...KW, asn: 201, counters: counters(1, 0) },
+        ]
+      : [];
+  // Then one never-verified session into QA in each of minutes 2 and 3, from `asns`: both still in
+  // their grace at the step after the second.
+  const intoQa =
+    (asns: readonly number[], verified = 0) =>
+    (i: number) =>
+      i === 2 || i === 3 ? [{ ...QA, asn: asns[i - 2] as number, counters: counters(1, verified) }] : [];
+  const fromFarm = (f: Finding) => f.facts.signal === 'unverified_sessions_from_named_farm';
+  const namesQa = (f: Finding) => f.kind === 'volume_spike' && f.scope.country === 'QA';
+
+  it("name the other country's prefix at its second session from two of the farm's networks, both in their grace", () => {
+    const steps = replay(47, 12, { hosting: HOSTING, history, extra: (i) => [...farm(i), ...intoQa([200, 201])(i)] });
+    expect(firstAt(steps, (f) => f.scope.country === 'KW')).toBe(1);
+    expect(firstAt(steps, namesQa)).toBe(4);
+    const finding = steps[3]?.findings.find(namesQa);
+    expect(finding?.scope).toEqual({ country: 'QA', prefix: QA.prefix });
+    expect(finding?.action).toBe('block');
+    expect(finding?.facts).toMatchObject({
+      level: 'prefix',
+      signal: 'unverified_sessions_from_named_farm',
+      farmNetworks: '200,201',
+      farmCountries: 'KW',
+      countrySessions: 2,
+      hostingNetworks: 2,
+      farmPairs: 4,
+    });
+    expect(Number(finding?.facts.log10PValue)).toBeLessThan(-6);
+    expect(finding?.summary).toMatch(
+      /2 of 2 unverified sessions into QA in 3 min came from 2 hosting networks \(AS200, AS201\) of the farm/,
+    );
+  });
+
+  it('do not name it at those steps without the farm: two sessions both in their grace are two people typing', () => {
+    const steps = replay(47, 12, { hosting: HOSTING, history, extra: intoQa([200, 201]) });
+    expect(firstAt(steps, namesQa) ?? Infinity).toBeGreaterThan(4);
+    expect(steps.flatMap((s) => s.findings).filter(fromFarm)).toEqual([]);
+  });
+
+  it.each([
+    { name: 'networks other than the farm’s', asns: [202, 203], vpn: [300, 301], verified: 0 },
+    { name: 'one of the farm’s networks: one person on a VPN starting over', asns: [200, 200], vpn: [300, 301], verified: 0 },
+    { name: 'people who verify', asns: [200, 201], vpn: [300, 301], verified: 1 },
+    { name: 'the farm’s networks where people usually verify from: their VPN users', asns: [200, 201], vpn: [200, 201], verified: 0 },
+  ])('do not name it at its second session from $name', ({ asns, vpn, verified }) => {
+    const withVpn = (h: number) => [...history(h).filter((c) => c.country !== 'US'), ...vpnUsers(vpn)];
+    const steps = replay(47, 12, { hosting: HOSTING, history: withVpn, extra: (i) => [...farm(i), ...intoQa(asns, verified)(i)] });
+    expect(steps.flatMap((s) => s.findings).filter(fromFarm)).toEqual([]);
+    expect(steps[3]?.findings.filter(namesQa)).toEqual([]);
+  });
+
+  it('do not name it from a farm whose anomaly was resolved once it went quiet', () => {
+    const late = (i: number) => intoQa([200, 201])(i - 70);
+    const steps = replay(47, 80, { hosting: HOSTING, history, extra: (i) => [...farm(i), ...late(i)] });
+    expect(steps.flatMap((s) => s.findings).filter(fromFarm)).toEqual([]);
+  });
+});
+
 describe('a ramp in the busy prefix', () => {
   it('is found within the hour', () => {
     // Unverified sessions added at a rate growing from 0 to 1.5 a minute over 60 minutes.

@@ -28,7 +28,7 @@ import { expectedUnverified, minutesOf, observedUnverified, untypedSessions, unv
  * resolves to a hosting provider. Below one in a hundred, a week's share says more about networks
  * the enrichment missed than about the users: the expectation never assumes fewer than that.
  */
-const MIN_HOSTING_SHARE = 0.01;
+export const MIN_HOSTING_SHARE = 0.01;
 /**
  * Never-verified sessions from hosting networks are evidence at two, where any sessions need
  * three, but only from at least two networks: two from one network can be one person on a VPN
@@ -43,7 +43,7 @@ const SOURCE_MIN_NETWORKS = 2;
  * rented servers or an office moving behind a VPN replaces usual traffic instead, and is the ASN
  * concentration's to raise.
  */
-const ON_TOP_SHARE = 0.5;
+export const ON_TOP_SHARE = 0.5;
 /**
  * People reach their own country's numbers from its carriers and home ISPs, and the few who do not
  * (travellers, a new carrier's first customers) verify like anyone, which makes their network
@@ -557,7 +557,7 @@ function pooledFinding(
 }
 
 /** What `sessions` of a scope's window cost an hour, at its sends per session and cost per send. */
-function sessionsCostPerHourUsd(sums: Counters | undefined, sessions: number, minutes: number): number {
+export function sessionsCostPerHourUsd(sums: Counters | undefined, sessions: number, minutes: number): number {
   const sendsPerSession = sums && sums.sessions > 0 ? sums.sends / sums.sessions : 1;
   return (sessions / minutes) * 60 * sendsPerSession * (sums ? costPerSendUsd(sums) : 0);
 }
@@ -568,11 +568,11 @@ function sessionsCostPerHourUsd(sums: Counters | undefined, sessions: number, mi
  * the rate, so it matters as the expected count grows and fades out below one expected session,
  * where the count's own randomness is the whole story.
  */
-function slack(expected: number, full: number): number {
+export function slack(expected: number, full: number): number {
   return 1 + (full - 1) * Math.min(1, expected);
 }
 
-function formatOdds(logP: number): string {
+export function formatOdds(logP: number): string {
   const odds = Math.exp(-logP);
   return odds >= 1e6 ? `10^${Math.round(-logP / Math.LN10)}` : Math.round(odds).toLocaleString('en-US');
 }
