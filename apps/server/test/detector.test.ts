@@ -87,4 +87,14 @@ describe('detector through the store', () => {
     // The breaker already stands: no second one.
     expect(again.trips.filter((t) => t.outcome === 'tripped')).toEqual([]);
   });
+
+  it('keeps the addresses it read at the opening through later updates', async () => {
+    const id = burst()?.anomaly.id as string;
+    const opened = burst()?.anomaly.contributors.filter((c) => c.dimension === 'ip') ?? [];
+    expect(opened.length).toBeGreaterThan(0);
+    // The restarted detector of the test above rewrote the anomaly as updated, not escalated.
+    const one = await server.app.inject({ method: 'GET', url: `/v1/anomalies/${id}`, headers: auth });
+    const stored = one.json().anomaly.contributors.filter((c: { dimension: string }) => c.dimension === 'ip');
+    expect(stored.map((c: { value: string }) => c.value)).toEqual(opened.map((c) => c.value));
+  });
 });

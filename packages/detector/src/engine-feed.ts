@@ -126,6 +126,11 @@ const IP_EVIDENCE_KINDS: readonly Finding['kind'][] = ['volume_spike', 'conversi
 /** Addresses named per finding. */
 const TOP_IPS = 3;
 
+/** Whether an anomaly of this kind carries addresses read by `ipContributors` (its engine names none). */
+export function readsIpContributors(kind: Finding['kind']): boolean {
+  return IP_EVIDENCE_KINDS.includes(kind);
+}
+
 /**
  * The IP concentration behind a destination finding, as contributors: the addresses that sent
  * most into its scope over its window, each labelled with how many addresses sent all of it. Ten
@@ -136,7 +141,7 @@ export async function ipContributors(
   store: Store,
   finding: Pick<Finding, 'kind' | 'scope' | 'windowStartMs' | 'windowEndMs'>,
 ): Promise<Contributor[]> {
-  if (!IP_EVIDENCE_KINDS.includes(finding.kind) || finding.scope.country === undefined) return [];
+  if (!readsIpContributors(finding.kind) || finding.scope.country === undefined) return [];
   const ips = await scopeIps(store, { fromMs: finding.windowStartMs, toMs: finding.windowEndMs, ...finding.scope, limit: TOP_IPS });
   return ips.top.map((top) => ({
     dimension: 'ip',

@@ -5,11 +5,13 @@
  */
 import { listAnomalies, plannedEventsBetween, saveAnomalies, type Store } from '@tollgate/store';
 import { fromPlannedEventRecord } from './planned-event.ts';
+import type { Anomaly } from './anomaly.ts';
 import type { AnomalyChange } from './anomaly-lifecycle.ts';
 import { fromAnomalyRecord, toAnomalyRecord } from './anomaly-record.ts';
 import { createDetectionEngine, HISTORY_MS, MUTABLE_MS, type DetectionEngine } from './detection-engine.ts';
 import { DEFAULT_DETECTOR_CONFIG, type DetectorConfig } from './detector-config.ts';
-import { ipContributors, loadHours, loadMinutes } from './engine-feed.ts';
+import { ipContributors, loadHours, loadMinutes, readsIpContributors } from './engine-feed.ts';
+import type { Contributor } from './finding.ts';
 import { hourStart, MS_PER_HOUR, MS_PER_MINUTE } from './traffic-book.ts';
 
 /** A cycle after a long pause steps at most this many minutes; older ones are history, not news. */
@@ -29,6 +31,12 @@ export function createLiveDetector(deps: { store: Store; clock: () => number; co
   const config = deps.config ?? DEFAULT_DETECTOR_CONFIG;
   const engine = createDetectionEngine(config);
   const persistedAt = new Map<string, number>();
+  /**
+   * The addresses read from the raw sends when each open anomaly opened or last escalated. The
+   * engine's later findings for it name none, so every record of the anomaly takes them from here
+   * rather than losing them at its first update.
+   */
+  const addressesOf = new Map<string, Contributor[]>();
   let lastStepMs: number | undefined;
   const lookbackMs = Math.max(config.blockWindowMs, config.verifyWindowMs);
 
@@ -38,7 +46,22 @@ export function createLiveDetector(deps: { store: Store; clock: () => number; co
     // The mutable minutes after this are read by every cycle, the first one included.
     await loadMinutes(deps.store, engine, until, nowMs - MUTABLE_MS, lookbackMs);
     const open = await listAnomalies(deps.store, { state: 'open', limit: MAX_RESTORED });
-    engine.lifecycle.restore(open.map(fromAnomalyRecord));
+    const restored = open.map(fromAnomalyRecord);
+    engine.lifecycle.restore(restored);
+    for (const anomaly of restored) {
+      if (readsIpContributors(anomaly.kind))
+        addressesOf.set(
+          anomaly.id,
+          anomaly.contributors.filter((c) => c.dimension === 'ip'),
+        );
+    }
+  }
+
+  /** The anomaly's own contributors and the addresses last read for it. */
+  function withAddresses(anomaly: Anomaly): Contributor[] {
+    const addresses = addressesOf.get(anomaly.id);
+    if (addresses === undefined) return anomaly.contributors;
+    return [...anomaly.contributors.filter((c) => c.dimension !== 'ip'), ...addresses];
   }
 
   return {
@@ -64,12 +87,15 @@ export function createLiveDetector(deps: { store: Store; clock: () => number; co
       // A catch-up over several minutes may change one anomaly more than once: its last state is stored.
       const latest = new Map(toStore.map((c) => [c.anomaly.id, c]));
       for (const c of latest.values()) {
-        if (c.change === 'opened' || c.change === 'escalated')
-          c.anomaly.contributors = [...c.anomaly.contributors, ...(await ipContributors(deps.store, c.anomaly))];
+        if ((c.change === 'opened' || c.change === 'escalated') && readsIpContributors(c.anomaly.kind))
+          addressesOf.set(c.anomaly.id, await ipContributors(deps.store, c.anomaly));
+        c.anomaly.contributors = withAddresses(c.anomaly);
       }
       const records = [...latest.values()].map((c) => {
-        if (c.change === 'resolved') persistedAt.delete(c.anomaly.id);
-        else persistedAt.set(c.anomaly.id, nowMs);
+        if (c.change === 'resolved') {
+          persistedAt.delete(c.anomaly.id);
+          addressesOf.delete(c.anomaly.id);
+        } else persistedAt.set(c.anomaly.id, nowMs);
         return toAnomalyRecord({ ...c.anomaly, series: engine.evidence(c.anomaly) });
       });
       await saveAnomalies(deps.store, records);
