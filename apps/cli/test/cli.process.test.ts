@@ -65,7 +65,7 @@ describe('tollgate CLI', () => {
     }
   });
 
-  it('backtest writes its findings as [{ts, kind, scope, severity, action, observed, expected, contributors...}] with a progress bar', async () => {
+  it('backtest writes its findings as [{ts, kind, scope, severity, action, observed, expected, contributors, facts...}] with a progress bar', async () => {
     // The day simulated above has no attacks; this one adds the demo's scenarios to it.
     const simulated = await tollgate('simulate', '--days', '1', '--rate', '10', '--seed', '7');
     expect(simulated.code, simulated.stderr).toBe(0);
@@ -79,7 +79,7 @@ describe('tollgate CLI', () => {
     expect(findings.length).toBeGreaterThan(0);
     expect(result.stdout).toMatch(new RegExp(`720 minutes replayed in [\\d.]+ s: ${findings.length} finding\\(s\\)`));
     for (const finding of findings) {
-      const keys = ['action', 'contributors', 'expected', 'kind', 'observed', 'scope', 'severity', 'summary', 'ts', 'unit'];
+      const keys = ['action', 'contributors', 'expected', 'facts', 'kind', 'observed', 'scope', 'severity', 'summary', 'ts', 'unit'];
       expect(
         keys.every((key) => key in finding),
         JSON.stringify(finding),
@@ -89,6 +89,7 @@ describe('tollgate CLI', () => {
         JSON.stringify(finding),
       ).toBe(true);
       expect(Array.isArray(finding.contributors)).toBe(true);
+      expect(Object.values(finding.facts as object).every((v) => ['number', 'string', 'boolean'].includes(typeof v))).toBe(true);
       const ts = Date.parse(String(finding.ts));
       expect(ts).toBeGreaterThan(from);
       expect(ts).toBeLessThanOrEqual(to);

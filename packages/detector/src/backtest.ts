@@ -27,7 +27,7 @@
 import { plannedEventsBetween, type Store } from '@tollgate/store';
 import { fromPlannedEventRecord } from './planned-event.ts';
 import type { Scope } from './scope.ts';
-import type { Contributor, SuggestedAction } from './finding.ts';
+import type { Contributor, Finding, SuggestedAction } from './finding.ts';
 import type { AnomalyKind, Severity } from '@tollgate/vocabulary';
 import { createDetectionEngine, HISTORY_MS } from './detection-engine.ts';
 import { DEFAULT_DETECTOR_CONFIG, type DetectorConfig } from './detector-config.ts';
@@ -55,6 +55,8 @@ export interface BacktestFinding {
   summary: string;
   narrowest?: string;
   contributors: Contributor[];
+  /** The test's own figures (its baseline's method, tail probability, windows...), as the incident page shows them. */
+  facts: Finding['facts'];
 }
 
 export interface BacktestOptions {
@@ -148,6 +150,7 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
           summary: a.summary,
           ...(typeof a.facts.narrowest === 'string' ? { narrowest: a.facts.narrowest } : {}),
           contributors: a.contributors,
+          facts: a.facts,
         });
       }
     }

@@ -19,7 +19,7 @@ export function registerBacktestCommand(program: Command): void {
     .requiredOption('--to <time>', 'end of the replay (ISO-8601 or epoch ms)', parseTime('to'))
     .option(
       '--json <file>',
-      'write the findings as JSON: [{ts, kind, scope (the narrowest that explains it), level, severity, action, observed, expected, unit, summary, narrowest (why that scope), contributors (prefixes, countries, ASNs, blocks)}] (with --policy: the report)',
+      'write the findings as JSON: [{ts, kind, scope (the narrowest that explains it), level, severity, action, observed, expected, unit, summary, narrowest (why that scope), contributors (prefixes, countries, ASNs, addresses, blocks), facts (figures of the test that raised it)}] (with --policy: the report)',
     )
     .option('--policy <file>', 'replay the sends through the decision path of this breaker policy file instead of detection')
     .addHelpText(
