@@ -17,7 +17,7 @@
  * samples per create (bench/cpu-profile-table.ts): the profiler's own signals wake the loop, so
  * the wake-up counts of a profiled run are not read. Prints markdown; nothing is written to RESULTS.
  */
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -27,7 +27,6 @@ import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon from 'autocannon';
 import {
-  addVelocityApp,
   ADMIN_KEY,
   loadAverage,
   monotonicUs,
@@ -42,6 +41,7 @@ import {
 import { profiledArgs, profileTables, readMainThreadProfile, type SampleWindow } from './cpu-profile-table.ts';
 import { median } from './results-file.ts';
 import { openLoop } from './open-loop-load.ts';
+import { AUTHORIZATION, benchRules, body, VERIFY_PATH, verifyStandIn } from './verify-creates.ts';
 
 const ROUNDS = Number(process.env.COST_ROUNDS ?? 3);
 const IDLE_S = Number(process.env.COST_IDLE_S ?? 5);
@@ -77,19 +77,11 @@ const BARE = process.env.COST_BARE === '1';
 const BARE_STAND_IN = fileURLToPath(new URL('./provider-stand-in-server.ts', import.meta.url));
 const LOOP_MONITOR_PRELOAD = fileURLToPath(new URL('./loop-monitor-resolution.preload.js', import.meta.url));
 const CLICKHOUSE_STAND_IN = fileURLToPath(new URL('./clickhouse-stand-in-server.ts', import.meta.url));
-const RULES_DIR = fileURLToPath(new URL('../alert-rules/', import.meta.url));
-const SERVICE = `VA${'0'.repeat(31)}1`;
-const APP = 'proxybench';
-const PATH = `/v2/Services/${SERVICE}/Verifications`;
-const AUTHORIZATION = `Basic ${Buffer.from(`AC${'0'.repeat(32)}:bench-auth-token`).toString('base64')}`;
 const HEADERS = { authorization: AUTHORIZATION, 'content-type': 'application/x-www-form-urlencoded' };
 /** A Tollgate stopped mid-insert must not see its client time the insert out on resume (bench:proxy's reason). */
 const STOPPED_REQUEST_TIMEOUT_MS = 3_600_000;
 // /proc counts CPU time in clock ticks of 1/100 s on Linux (USER_HZ).
 const MS_PER_TICK = 10;
-const NUMBER_SPAN = 40_000_000;
-/** Distinct GB mobiles, as bench:proxy's: a number met before is answered by the session ladder, not relayed. */
-const body = (i: number) => `To=%2B4474${10_000_000 + ((i * 37) % NUMBER_SPAN)}&Channel=sms`;
 
 type Phase = 'idle' | 'open' | 'closed';
 const PHASES: Phase[] = ['idle', 'open', 'closed'];
@@ -169,36 +161,16 @@ async function traceCalls(pid: number): Promise<() => Promise<Map<string, number
   };
 }
 
-/** The provider stand-in in this process: Twilio's create answer after `delayMs`, changed between phases. */
+/** The provider stand-in in this process, its delay changed between phases. */
 function standIn(): Promise<{ server: HttpServer; url: string; setDelay(ms: number): void }> {
   let delayMs = 0;
-  let sequence = 0;
-  const server = createServer((req, res) => {
-    req.resume();
-    req.on('end', () => {
-      const sid = `VE${(++sequence).toString(16).padStart(32, '0')}`;
-      const answer = () =>
-        res
-          .writeHead(201, { 'content-type': 'application/json' })
-          .end(JSON.stringify({ sid, service_sid: 'VA', status: 'pending', channel: 'sms', valid: false }));
-      if (delayMs > 0) setTimeout(answer, delayMs);
-      else answer();
-    });
-  });
+  const server = createServer(verifyStandIn(() => delayMs));
   server.keepAliveTimeout = 60_000;
   return new Promise((done) =>
     server.listen(0, '127.0.0.1', () =>
       done({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, setDelay: (ms) => (delayMs = ms) }),
     ),
   );
-}
-
-function rules(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'tollgate-bench-cost-rules-'));
-  cpSync(RULES_DIR, dir, { recursive: true });
-  writeFileSync(join(dir, 'proxy.yaml'), `twilio:\n  services:\n    ${SERVICE}: {app: ${APP}, flow: signup, handles_challenges: true}\n`);
-  addVelocityApp(dir, APP, ['phone: { max: 1000000 }', 'app: off']);
-  return dir;
 }
 
 interface Tree {
@@ -332,7 +304,7 @@ async function main(): Promise<void> {
   const pinned = pinLoadGenerator();
   const loadBefore = loadAverage();
   const provider = await standIn();
-  const dirs: string[] = [rules()];
+  const dirs: string[] = [benchRules()];
   const servers: Server[] = [];
   const trees: Tree[] = [];
   try {
@@ -371,13 +343,18 @@ async function main(): Promise<void> {
         pinned,
       );
       servers.push(tollgate);
-      trees.push({ name, tollgate, url: `${tollgate.url}/twilio/verify${PATH}`, figures: { idle: [], open: [], closed: [] } });
+      trees.push({ name, tollgate, url: `${tollgate.url}/twilio/verify${VERIFY_PATH}`, figures: { idle: [], open: [], closed: [] } });
     }
     if (BARE) {
       // The control: node's HTTP server answering at once with nothing of Tollgate, on the same core.
       const bare = await start([RUN_TS, BARE_STAND_IN], {}, pinned);
       servers.push(bare);
-      trees.push({ name: 'bare node server', tollgate: bare, url: `${bare.url}${PATH}`, figures: { idle: [], open: [], closed: [] } });
+      trees.push({
+        name: 'bare node server',
+        tollgate: bare,
+        url: `${bare.url}${VERIFY_PATH}`,
+        figures: { idle: [], open: [], closed: [] },
+      });
     }
     if (WARM_CORE) {
       const spinner = spawn('chrt', ['--idle', '0', 'taskset', '-c', '1', process.execPath, '-e', 'for (;;);'], { stdio: 'ignore' });
