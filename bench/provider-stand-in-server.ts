@@ -6,28 +6,10 @@
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { verifyStandIn } from './verify-creates.ts';
 
 const delayMs = Number(process.env.STAND_IN_DELAY_MS ?? 0);
-let sequence = 0;
-const server = createServer((req, res) => {
-  req.resume();
-  req.on('end', () => {
-    const sid = `VE${(++sequence).toString(16).padStart(32, '0')}`;
-    const answer = () =>
-      res.writeHead(201, { 'content-type': 'application/json' }).end(
-        JSON.stringify({
-          sid,
-          service_sid: 'VA',
-          status: 'pending',
-          channel: 'sms',
-          valid: false,
-          send_code_attempts: [{ attempt_sid: `VL${sid.slice(2)}`, channel: 'sms' }],
-        }),
-      );
-    if (delayMs > 0) setTimeout(answer, delayMs);
-    else answer();
-  });
-});
+const server = createServer(verifyStandIn(() => delayMs));
 server.keepAliveTimeout = 60_000;
 server.listen(0, '127.0.0.1', () => process.stdout.write(`API  http://127.0.0.1:${(server.address() as AddressInfo).port}\n`));
 process.on('SIGTERM', () => {

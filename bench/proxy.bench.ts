@@ -40,7 +40,7 @@
  * arriving independently (the open loop) and keeps at least 60 % of the direct requests per second
  * (the closed loop).
  */
-import { cpSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -48,7 +48,6 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { execFileSync, type ChildProcess } from 'node:child_process';
 import autocannon from 'autocannon';
 import {
-  addVelocityApp,
   ADMIN_KEY,
   CONNECTIONS,
   DURATION_S,
@@ -68,6 +67,7 @@ import { profiledArgs, profileTables, readMainThreadProfile, type SampleWindow }
 import { median, writeResultsSection } from './results-file.ts';
 import { openLoop, quantile, quantileInterval } from './open-loop-load.ts';
 import { watchCoreUse, type CoreUseRow, type WatchedProcess } from './core-use.ts';
+import { AUTHORIZATION, benchRules, body, NUMBER_SPAN, VERIFY_PATH } from './verify-creates.ts';
 import { attributeRun, causeRows, type CreateTimes, type LoopTimeline, type RunTimeline } from './create-timeline.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -154,8 +154,6 @@ const TIMELINE_WRITE_MS = 10_000;
  * dashboard on another node. The `all` path runs every role, as `npm start` does.
  */
 const ROLES = process.env.BENCH_ROLES ?? 'decide';
-const SERVICE = `VA${'0'.repeat(31)}1`;
-const APP = 'proxybench';
 const MAX_ADDED_P99_MS = 2;
 const MIN_RPS_SHARE = 0.6;
 // Past this share of the machine's busy CPU going to other work, the ratios are not judged.
@@ -163,30 +161,6 @@ const MAX_OTHER_WORK_SHARE = 0.1;
 // prom-client samples the event loop every 10 ms: a delay is what its histogram reads beyond that tick.
 const LOOP_TICK_MS = 10;
 const STAND_IN = fileURLToPath(new URL('./provider-stand-in-server.ts', import.meta.url));
-const RULES_DIR = fileURLToPath(new URL('../alert-rules/', import.meta.url));
-const PATH = `/v2/Services/${SERVICE}/Verifications`;
-// Basic auth as the Twilio SDK sends it: relayed by the proxy, ignored by the stand-in.
-const AUTHORIZATION = `Basic ${Buffer.from(`AC${'0'.repeat(32)}:bench-auth-token`).toString('base64')}`;
-
-/**
- * The shipped rules with the bench app's callers in proxy.yaml, and its per-phone and per-app
- * limits lifted: every request must be relayed, or refusals (cheaper, never relayed) would flatter the proxy.
- */
-function benchRules(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'tollgate-bench-proxy-rules-'));
-  cpSync(RULES_DIR, dir, { recursive: true });
-  writeFileSync(join(dir, 'proxy.yaml'), `twilio:\n  services:\n    ${SERVICE}: {app: ${APP}, flow: signup, handles_challenges: true}\n`);
-  addVelocityApp(dir, APP, ['phone: { max: 1000000 }', 'app: off']);
-  return dir;
-}
-
-/**
- * The body of the i-th number, as a sign-up form would send it: GB mobiles +44 7410 000000 to +44
- * 7449 999999 (every one valid), 37 apart so a number block holds few of them, distinct for the
- * first 40 million i (37 and 40,000,000 share no factor).
- */
-const NUMBER_SPAN = 40_000_000;
-const body = (i: number) => `To=%2B4474${10_000_000 + ((i * 37) % NUMBER_SPAN)}&Channel=sms`;
 
 /**
  * Hands out numbers no earlier run of a measurement asked about: a Tollgate that met a number
@@ -583,7 +557,7 @@ async function measure(delayMs: number, pinned: boolean, rules: string, profile:
     servers.push(provider);
     paths.push({
       name: 'direct',
-      url: `${provider.url}${PATH}`,
+      url: `${provider.url}${VERIFY_PATH}`,
       servers: [provider],
       tollgate: undefined,
       timelineFile: undefined,
@@ -625,7 +599,7 @@ async function measure(delayMs: number, pinned: boolean, rules: string, profile:
       servers.push(tollgate);
       paths.push({
         name,
-        url: `${tollgate.url}/twilio/verify${PATH}`,
+        url: `${tollgate.url}/twilio/verify${VERIFY_PATH}`,
         servers: [provider, tollgate],
         tollgate,
         timelineFile: TIMELINE ? join(dataDir, 'timeline.json') : undefined,
