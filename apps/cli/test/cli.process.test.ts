@@ -89,7 +89,10 @@ describe('tollgate CLI', () => {
         JSON.stringify(finding),
       ).toBe(true);
       expect(Array.isArray(finding.contributors)).toBe(true);
-      expect(Object.values(finding.facts as object).every((v) => ['number', 'string', 'boolean'].includes(typeof v))).toBe(true);
+      expect(
+        Object.values(finding.facts as object).every((v) => ['number', 'string', 'boolean'].includes(typeof v)),
+        JSON.stringify(finding),
+      ).toBe(true);
       const ts = Date.parse(String(finding.ts));
       expect(ts).toBeGreaterThan(from);
       expect(ts).toBeLessThanOrEqual(to);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { binomialTail, logPoissonTail, poissonTail } from '../src/statistics/count-tails.ts';
+import { binomialTail, log10Tail, logPoissonTail, poissonTail } from '../src/statistics/count-tails.ts';
 import { cusumIncrement, poissonCusum } from '../src/statistics/cusum.ts';
 import { shrunkRate, shrunkShare } from '../src/statistics/shrinkage.ts';
 
@@ -34,6 +34,19 @@ describe('poissonTail: P(X >= k)', () => {
   it('falls as k rises', () => {
     const tails = [1, 2, 3, 4, 5].map((k) => poissonTail(k, 0.7));
     expect(tails).toEqual([...tails].sort((a, b) => b - a));
+  });
+});
+
+describe('log10Tail: a tail as log10 for scores and facts', () => {
+  it('is the log10 of the tail where a double holds it', () => {
+    expect(log10Tail(logPoissonTail(3, 0.01))).toBeCloseTo(Math.log10(poissonTail(3, 0.01)), 10);
+  });
+
+  it('stays finite (JSON has no infinities) when nothing was expected', () => {
+    const tail = log10Tail(logPoissonTail(2, 0));
+    expect(Number.isFinite(tail)).toBe(true);
+    expect(tail).toBeCloseTo(Math.log10(Number.MIN_VALUE), 10);
+    expect(JSON.parse(JSON.stringify({ log10PValue: tail })).log10PValue).toBe(tail);
   });
 });
 

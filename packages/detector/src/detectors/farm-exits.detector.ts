@@ -18,7 +18,7 @@ import type { DetectionContext } from '../detection-context.ts';
 import { severityForCost, type Finding } from '../finding.ts';
 import { plannedVolumeMultiplier } from '../planned-event.ts';
 import { sessionBaseline } from '../seasonal-baseline.ts';
-import { logPoissonTail } from '../statistics/count-tails.ts';
+import { log10Tail, logPoissonTail } from '../statistics/count-tails.ts';
 import { levelKey, MS_PER_DAY, MS_PER_MINUTE, type ScopeSeries } from '../traffic-book.ts';
 import { expectedUnverified, minutesOf, observedUnverified, unverified } from '../unverified-sessions.ts';
 import { formatOdds, MIN_HOSTING_SHARE, ON_TOP_SHARE, sessionsCostPerHourUsd, slack } from './sparse-scope.detector.ts';
@@ -219,7 +219,7 @@ function farmExitFinding(ctx: DetectionContext, evidence: FarmExitEvidence): Fin
     scope: prefix.scope,
     severity: severityForCost(costPerHourUsd, config.severityUsdPerHour),
     action: 'alert',
-    score: -logP / Math.LN10,
+    score: -log10Tail(logP),
     observed: tally.sessions,
     expected: fromFarm,
     band: { low: 0, high: fromFarm * slack(fromFarm, config.sparseSlack) },
@@ -238,8 +238,8 @@ function farmExitFinding(ctx: DetectionContext, evidence: FarmExitEvidence): Fin
       level: prefix.level,
       test: 'poisson_tail',
       signal: 'unverified_sessions_from_named_farm',
-      log10PValue: Number((logP / Math.LN10).toFixed(2)),
-      log10Tail: Number((evidence.logTail / Math.LN10).toFixed(2)),
+      log10PValue: Number(log10Tail(logP).toFixed(2)),
+      log10Tail: Number(log10Tail(evidence.logTail).toFixed(2)),
       farmPairs: evidence.pairs,
       farmNetworks: farmNetworks.join(','),
       farmCountries: countries.join(','),

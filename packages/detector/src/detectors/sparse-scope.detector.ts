@@ -11,7 +11,7 @@ import type { DetectionContext } from '../detection-context.ts';
 import { severityForCost, type Finding } from '../finding.ts';
 import { plannedVolumeMultiplier } from '../planned-event.ts';
 import { sessionBaseline, type SessionBaseline } from '../seasonal-baseline.ts';
-import { logPoissonTail } from '../statistics/count-tails.ts';
+import { log10Tail, logPoissonTail } from '../statistics/count-tails.ts';
 import {
   describeMaturedExpectation,
   maturedHostingExpectation,
@@ -358,7 +358,7 @@ function sparseFinding(ctx: DetectionContext, series: ScopeSeries, baseline: Ses
     scope: series.scope,
     severity: severityForCost(costPerHourUsd, config.severityUsdPerHour),
     action: 'alert',
-    score: -best.logP / Math.LN10,
+    score: -log10Tail(best.logP),
     observed: best.observed,
     expected: best.expected,
     band: { low: 0, high: best.expected * slack(best.expected, config.sparseSlack) },
@@ -375,7 +375,7 @@ function sparseFinding(ctx: DetectionContext, series: ScopeSeries, baseline: Ses
       level: series.level,
       test: 'poisson_tail',
       signal: best.matured ? 'matured_unverified_sessions_from_hosting' : source ? SIGNALS[source.kind] : 'unverified_sessions',
-      log10PValue: Number((best.logP / Math.LN10).toFixed(2)),
+      log10PValue: Number(log10Tail(best.logP).toFixed(2)),
       expectedSessionsPerHour: Number((baseline.sessionsPerMinute * 60).toFixed(4)),
       ownSessionsPerHour: Number(baseline.ownSessionsPerHour.toFixed(4)),
       ownSamples: baseline.ownSamples,
@@ -527,7 +527,7 @@ function pooledFinding(
     scope: prefix.scope,
     severity: severityForCost(costPerHourUsd, config.severityUsdPerHour),
     action: 'alert',
-    score: -pool.logP / Math.LN10,
+    score: -log10Tail(pool.logP),
     observed: pool.observed,
     expected: pool.expected,
     band: { low: 0, high: pool.expected },
@@ -545,8 +545,8 @@ function pooledFinding(
       level: prefix.level,
       test: 'poisson_tail',
       signal: form === 'matured' ? 'pooled_matured_unverified_sessions_from_hosting' : 'pooled_unverified_sessions_from_hosting',
-      log10PValue: Number((pool.logP / Math.LN10).toFixed(2)),
-      log10PooledTail: Number((pool.logTail / Math.LN10).toFixed(2)),
+      log10PValue: Number(log10Tail(pool.logP).toFixed(2)),
+      log10PooledTail: Number(log10Tail(pool.logTail).toFixed(2)),
       pooledCountries: countries,
       pooledOf: universe,
       prefixSessions: counted,
@@ -574,5 +574,5 @@ export function slack(expected: number, full: number): number {
 
 export function formatOdds(logP: number): string {
   const odds = Math.exp(-logP);
-  return odds >= 1e6 ? `10^${Math.round(-logP / Math.LN10)}` : Math.round(odds).toLocaleString('en-US');
+  return odds >= 1e6 ? `10^${Math.round(-log10Tail(logP))}` : Math.round(odds).toLocaleString('en-US');
 }

@@ -26,6 +26,18 @@ function logAdd(a: number, b: number): number {
   return high + Math.log1p(Math.exp(Math.min(a, b) - high));
 }
 
+/** The smallest positive double's log10: a tail below it is 0 in floating point. */
+const LOG10_SMALLEST_TAIL = Math.log10(Number.MIN_VALUE);
+
+/**
+ * A log tail (natural log) as log10, for a finding's score and facts: a tail against an
+ * expectation of nothing is -Infinity, which JSON cannot carry (the stored anomaly and the
+ * backtest's output would read null), so it is written as the smallest tail a double holds.
+ */
+export function log10Tail(logP: number): number {
+  return Math.max(LOG10_SMALLEST_TAIL, logP / Math.LN10);
+}
+
 /** Terms summed past the mode until they stop mattering (each is far below the running total). */
 const NEGLIGIBLE_LOG_RATIO = -40;
 
