@@ -99,6 +99,7 @@ const medianOf = (run: Run, layout: Measure['layout'], pick: (m: Measure) => num
   median(pick(run.measures.find((m) => m.layout === layout) ?? { layout, warmUpMs: 0, cycleMs: [Number.NaN], cycleCpuMs: [Number.NaN] }));
 
 async function main(): Promise<void> {
+  const loadBefore = loadavg()[0]!.toFixed(2);
   // Same rate in both: one day of it, then the full history.
   const baseline = await measure(1, Math.round(SENDS / DAYS));
   console.log(rows(baseline).join('\n'));
@@ -116,8 +117,8 @@ async function main(): Promise<void> {
     `Command: \`npm run bench:detect-live\` (${SENDS.toLocaleString('en-US')} synthetic sends over ${DAYS} days against ${Math.round(SENDS / DAYS).toLocaleString('en-US')} over 1 day, the same rate, ` +
       `with their verifies, receipts and bills, written by INSERT ... SELECT into the raw tables (the rollup views fill traffic_1m), traffic_1m merged into one part; ` +
       `shipped budgets; a warm-up cycle then ${CYCLES} cycles, each stepping one new minute and re-reading the 30 mutable ones). ` +
-      `Measured ${new Date().toISOString().slice(0, 10)} on ${process.platform} ${process.arch}, Node ${process.version}, 2 cores shared with other engineers' test runs ` +
-      `(load average ${loadavg()[0]!.toFixed(1)} at the end: wall times are inflated and noisy; the CPU column is the process's own time, JavaScript and embedded ClickHouse).`,
+      `Measured ${new Date().toISOString().slice(0, 10)} on ${process.platform} ${process.arch}, Node ${process.version}, 2 cores shared with other work ` +
+      `(load average ${loadBefore} before, ${loadavg()[0]!.toFixed(2)} at the end: the more other work, the more the wall times inflate; the CPU column is the process's own time, JavaScript and embedded ClickHouse).`,
     '',
     '| history (days) | sends | traffic_1m layout | warm-up (first cycle) | cycle (median, wall) | cycle CPU (median) | cycles (wall ms) | history written in |',
     '| --- | --- | --- | --- | --- | --- | --- | --- |',
