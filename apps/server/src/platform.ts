@@ -124,6 +124,8 @@ async function startDecisions(deps: {
     egress: deps.egress,
     // Timed transitions are written and announced once, by the single active detect node.
     tick: roles.has('detect'),
+    // Only a server store is shared with other nodes: the embedded engine refuses a second process on its data directory.
+    syncBreakers: deps.core.store.config.kind === 'server',
     ...(env.REDIS_URL && {
       shareVelocity: (local: VelocityLimiter) => {
         shared.velocity = createSharedVelocity({
@@ -159,8 +161,18 @@ function appConfig(env: NodeJS.ProcessEnv, values: EnvValues, version: string, l
   };
 }
 
-/** Keys and sessions created or revoked elsewhere (another node, the CLI) are picked up on a timer. */
-function reloadKeysOnTimer(access: { keyring: Keyring; sessions: Sessions }, logger: Logger): NodeJS.Timeout {
+/**
+ * Keys and sessions created or revoked elsewhere (another node, the CLI) are picked up on a timer.
+ * Only a server store has an elsewhere: the embedded engine refuses a second process on its data
+ * directory (the CLI's `keys` and `users` need the server stopped), so there every key and
+ * session changes through this process.
+ */
+function reloadKeysOnTimer(
+  store: Core['store'],
+  access: { keyring: Keyring; sessions: Sessions },
+  logger: Logger,
+): NodeJS.Timeout | undefined {
+  if (store.config.kind !== 'server') return undefined;
   const timer = setInterval(
     () =>
       Promise.all([access.keyring.reload(), access.sessions.reload()]).catch((error) =>
@@ -213,7 +225,7 @@ function ingestorSharingVerify(
 
 /** Shutdown: stop intake (the demo, then the API), then the runtimes, then flush the ingestor and close the store. */
 async function stopInOrder(parts: {
-  keyReload: NodeJS.Timeout;
+  keyReload: NodeJS.Timeout | undefined;
   demo: { stop(): Promise<void> } | undefined;
   app: FastifyInstance;
   proxy: { stop(): void } | undefined;
@@ -320,7 +332,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       readiness,
       config: appConfig(env, values, options.version, logLevel),
     });
-    const keyReload = reloadKeysOnTimer(access, logger);
+    const keyReload = reloadKeysOnTimer(store, access, logger);
     const url = await app.listen({ port: values.port, host: values.host });
     const demo = demoOn
       ? startDemoFeed({
