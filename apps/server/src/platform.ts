@@ -266,6 +266,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     velocitySharing: () => shared.velocity?.status(),
     verifySharing: () => shared.verify && { ...shared.verify.status(), received: shared.verify.received() },
     eventDedupShared: () => (roles.has('ingest') ? shared.dedup?.status().ok === true : undefined),
+    loopDelaySampleMs: values.loopDelaySampleMs,
   });
   core = await openCore(env, {
     metrics: metrics.ingest,
