@@ -6,14 +6,16 @@
  * and so do the promise continuations and I/O callbacks it leads to (its queries' answers), carried
  * by an AsyncLocalStorage. Every callback's time on the loop (async_hooks before/after) is added to
  * its job, and the longest single turns are kept with their job. Requests are their own job
- * ("request"). With BENCH_JOBS_DELAY=1, the loop's delay (max, p99) sampled every 1 ms. SIGUSR2 writes the table gathered since the last SIGUSR2 to
+ * ("request"). A background job's callbacks also read the loop thread's CPU and its wait for a core
+ * around them (/proc/thread-self/schedstat): on a shared machine a callback's wall time includes
+ * the time the loop was descheduled. SIGUSR2 writes the table gathered since the last SIGUSR2 to
  * BENCH_JOBS_FILE (through a temporary name, then renamed) and starts again.
  */
 import { AsyncLocalStorage, createHook, executionAsyncResource } from 'node:async_hooks';
-import { renameSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { fileURLToPath } from 'node:url';
-import { monitorEventLoopDelay, performance, PerformanceObserver } from 'node:perf_hooks';
+import { performance, PerformanceObserver } from 'node:perf_hooks';
 
 const file = process.env.BENCH_JOBS_FILE;
 const ROOT = new URL('../', import.meta.url).href;
@@ -66,28 +68,30 @@ http.Server.prototype.emit = function (event) {
 let jobs = new Map();
 let turns = [];
 let started = performance.now();
-// The loop's delays at 1 ms only when asked (BENCH_JOBS_DELAY=1): the sampling wakes an idle loop 1,000 times a second.
-const sampleDelay = process.env.BENCH_JOBS_DELAY === '1';
-const delay = sampleDelay ? monitorEventLoopDelay({ resolution: 1 }) : undefined;
-delay?.enable();
+/** The loop thread's CPU and wait for a core so far, ns (read around background jobs' callbacks only: a read costs a few us). */
+const schedstat = () => readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ').map(Number);
 const stack = [];
 createHook({
   before() {
-    stack.push(performance.now());
+    const name = stack.length === 0 ? job.getStore() : undefined;
+    stack.push([performance.now(), name !== undefined && name !== 'request' ? schedstat() : undefined]);
   },
   after() {
-    const from = stack.pop();
-    if (from === undefined || stack.length > 0) return;
+    const top = stack.pop();
+    if (top === undefined || stack.length > 0) return;
+    const [from, sched] = top;
     const ms = performance.now() - from;
+    const [cpuMs, waitMs] = sched === undefined ? [NaN, NaN] : schedstat().map((ns, i) => (ns - sched[i]) / 1e6);
     // Outside every job: named by what the callback answered (a socket's read, a native query's promise).
     const name = job.getStore() ?? `other: ${executionAsyncResource()?.constructor?.name ?? '?'}`;
-    const entry = jobs.get(name) ?? { ms: 0, calls: 0, longestMs: 0 };
+    const entry = jobs.get(name) ?? { ms: 0, calls: 0, longestMs: 0, longestCpuMs: 0 };
     entry.ms += ms;
     entry.calls += 1;
     entry.longestMs = Math.max(entry.longestMs, ms);
+    if (!Number.isNaN(cpuMs)) entry.longestCpuMs = Math.max(entry.longestCpuMs, cpuMs);
     jobs.set(name, entry);
     if (turns.length < KEPT_TURNS || ms > turns[turns.length - 1][1]) {
-      turns.push([name, ms]);
+      turns.push([name, ms, cpuMs, waitMs]);
       turns.sort((a, b) => b[1] - a[1]);
       turns.length = Math.min(turns.length, KEPT_TURNS);
     }
@@ -106,14 +110,11 @@ process.on('SIGUSR2', () => {
     jobs: [...jobs],
     turns,
     gcPausesMs: gcPauses.sort((a, b) => b - a).slice(0, KEPT_TURNS),
-    delayMaxMs: delay && delay.max / 1e6,
-    delayP99Ms: delay && delay.percentile(99) / 1e6,
   });
   jobs = new Map();
   turns = [];
   gcPauses = [];
   started = performance.now();
-  delay?.reset();
   writeFileSync(`${file}.tmp`, data);
   renameSync(`${file}.tmp`, file);
 });

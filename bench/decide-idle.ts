@@ -84,8 +84,9 @@ function byName(before: Map<number, Thread>, after: Map<number, Thread>, seconds
 
 interface JobsDump {
   seconds: number;
-  jobs: [string, { ms: number; calls: number; longestMs: number }][];
-  turns: [string, number][];
+  jobs: [string, { ms: number; calls: number; longestMs: number; longestCpuMs: number }][];
+  /** Job, wall ms, and for a background job the loop thread's CPU ms and wait ms over the callback. */
+  turns: [string, number, number | null, number | null][];
   gcPausesMs: number[];
 }
 
@@ -106,6 +107,12 @@ async function loopLagMaxMs(server: Server): Promise<number> {
   const text = await (await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } })).text();
   const match = /^tollgate_nodejs_eventloop_lag_max_seconds (\S+)$/m.exec(text);
   return match === null ? NaN : Number(match[1]) * 1_000;
+}
+
+/** A job's longest callback, wall and (for a background job, whose callbacks the preload times on the thread's clock) CPU. */
+function longest(name: string, j: { longestMs: number; longestCpuMs: number }, digits: number): string {
+  const background = name !== 'request' && !name.startsWith('other');
+  return `${j.longestMs.toFixed(digits)}, ${background ? j.longestCpuMs.toFixed(digits) : '-'}`;
 }
 
 async function main() {
@@ -156,11 +163,11 @@ async function main() {
     const wakes = (rows: Map<string, NameRow>) => [...rows.values()].reduce((sum, r) => sum + r.wakeUpsPerS, 0);
     console.log(`| all threads | ${idle.map((rows) => `${total(rows).toFixed(2)} (${wakes(rows).toFixed(1)})`).join(' | ')} |`);
     console.log('');
-    console.log(`| job on the event loop (idle ${IDLE_S} s) | loop ms a second | callbacks a second | longest callback ms |`);
+    console.log(`| job on the event loop (idle ${IDLE_S} s) | loop ms a second | callbacks a second | longest callback ms (wall, CPU) |`);
     console.log('| --- | ---: | ---: | ---: |');
     for (const [name, j] of idleJobs.jobs.sort((a, b) => b[1].ms - a[1].ms)) {
       console.log(
-        `| ${name} | ${(j.ms / idleJobs.seconds).toFixed(3)} | ${(j.calls / idleJobs.seconds).toFixed(1)} | ${j.longestMs.toFixed(2)} |`,
+        `| ${name} | ${(j.ms / idleJobs.seconds).toFixed(3)} | ${(j.calls / idleJobs.seconds).toFixed(1)} | ${longest(name, j, 2)} |`,
       );
     }
     console.log('');
@@ -177,17 +184,19 @@ async function main() {
     }
     const loaded = await jobsOf(jobs, jobsFile);
     console.log('');
-    console.log(`| longest callbacks on the loop under decisions (jobs preload) | ms |`);
-    console.log('| --- | ---: |');
-    for (const [name, ms] of loaded.turns.slice(0, 12)) console.log(`| ${name} | ${ms.toFixed(1)} |`);
+    console.log(`| longest callbacks on the loop under decisions (jobs preload) | wall ms | loop CPU ms | loop waiting for its core ms |`);
+    console.log('| --- | ---: | ---: | ---: |');
+    const ms = (n: number | null) => (n === null ? '-' : n.toFixed(1));
+    for (const [name, wall, cpu, wait] of loaded.turns.slice(0, 12))
+      console.log(`| ${name} | ${wall.toFixed(1)} | ${ms(cpu)} | ${ms(wait)} |`);
     console.log(
       `\nCollections of 5 ms or more under decisions (jobs preload), ms: ${loaded.gcPausesMs.map((ms) => ms.toFixed(1)).join(', ') || 'none'}\n`,
     );
-    console.log(`| job under decisions | loop ms a second | callbacks a second | longest callback ms |`);
+    console.log(`| job under decisions | loop ms a second | callbacks a second | longest callback ms (wall, CPU) |`);
     console.log('| --- | ---: | ---: | ---: |');
     for (const [name, j] of loaded.jobs.sort((a, b) => b[1].ms - a[1].ms).slice(0, 15)) {
       console.log(
-        `| ${name} | ${(j.ms / loaded.seconds).toFixed(2)} | ${(j.calls / loaded.seconds).toFixed(1)} | ${j.longestMs.toFixed(1)} |`,
+        `| ${name} | ${(j.ms / loaded.seconds).toFixed(2)} | ${(j.calls / loaded.seconds).toFixed(1)} | ${longest(name, j, 1)} |`,
       );
     }
     console.error(`load average at the end: ${loadAverage()}`);
