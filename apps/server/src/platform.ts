@@ -11,7 +11,7 @@ import {
 import { createEgressGuard, parseEgressAllow, type EgressGuard } from '@tollgate/egress';
 import type { FastifyInstance } from 'fastify';
 import { buildApp, type AppConfig } from './build-app.ts';
-import { createKeyring, createSessions, createUsers, type Keyring, type Sessions } from '@tollgate/access';
+import { createKeyring, createSessions, createUsers } from '@tollgate/access';
 import { loadBudgetsFile } from '@tollgate/spend';
 import { openCore, type Core } from '@tollgate/core';
 import { adminKeyFrom } from './admin-key.ts';
@@ -32,6 +32,7 @@ import { createSharedVerify, type SharedVerify } from './shared-verify.ts';
 import { observeVerifyOutcomes } from './decisions/verify-outcomes.ts';
 import { createReadiness } from './readiness.ts';
 import { createEngineThreadPriority } from './engine-thread-priority.ts';
+import { reloadKeysOnTimer } from './key-reload.ts';
 
 export interface PlatformOptions {
   env: NodeJS.ProcessEnv;
@@ -50,9 +51,6 @@ export interface Platform {
   /** Graceful shutdown: stop intake, finish in-flight requests, flush the ingest buffer, close the store. */
   close(): Promise<void>;
 }
-
-// Keys and sessions created (or revoked) through another instance or the CLI count here within this delay.
-const KEY_RELOAD_MS = 30_000;
 
 type Logger = pino.Logger;
 
@@ -159,29 +157,6 @@ function appConfig(env: NodeJS.ProcessEnv, values: EnvValues, version: string, l
     version,
     logLevel,
   };
-}
-
-/**
- * Keys and sessions created or revoked elsewhere (another node, the CLI) are picked up on a timer.
- * Only a server store has an elsewhere: the embedded engine refuses a second process on its data
- * directory (the CLI's `keys` and `users` need the server stopped), so there every key and
- * session changes through this process.
- */
-function reloadKeysOnTimer(
-  store: Core['store'],
-  access: { keyring: Keyring; sessions: Sessions },
-  logger: Logger,
-): NodeJS.Timeout | undefined {
-  if (store.config.kind !== 'server') return undefined;
-  const timer = setInterval(
-    () =>
-      Promise.all([access.keyring.reload(), access.sessions.reload()]).catch((error) =>
-        logger.warn({ err: error }, 'key and session reload failed'),
-      ),
-    KEY_RELOAD_MS,
-  );
-  timer.unref();
-  return timer;
 }
 
 /**
