@@ -107,6 +107,23 @@ export function stop(child: ChildProcess): Promise<void> {
   });
 }
 
+/** Breakers a decide benchmark trips through the API before its runs, as a deployment under attack holds. */
+export const BREAKERS = 1_000;
+
+/** Trips BREAKERS breakers on the server at `url`, through its API. */
+export async function tripBreakers(url: string): Promise<void> {
+  for (let b = 0; b < BREAKERS; b++) {
+    // Prefixes of other countries and ASNs: breakers the index must skip, as most are for any one request.
+    const scope = b % 2 === 0 ? { prefix: `+998 ${String(100 + (b % 900)).padStart(3, '0')}` } : { asn: 100_000 + b };
+    const res = await fetch(`${url}/v1/breakers`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ scope, action: b % 3 === 0 ? 'challenge' : 'block', note: 'bench' }),
+    });
+    if (res.status !== 201) throw new Error(`trip answered ${res.status}: ${await res.text()}`);
+  }
+}
+
 /** One of the benchmark's request bodies, parsed. */
 export interface BenchBody {
   app: string;

@@ -29,6 +29,7 @@ import {
   ADMIN_KEY,
   ALLOW_BODY_COUNT,
   allowRequests,
+  BREAKERS,
   BARE_SERVER,
   benchRules,
   CONNECTIONS,
@@ -41,13 +42,13 @@ import {
   RUN_TS,
   start,
   stop,
+  tripBreakers,
   type LoadResult,
   type Server,
 } from './decide-harness.ts';
 import { median, writeResultsSection } from './results-file.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
-const BREAKERS = 1_000;
 // Other work on the machine starves all servers alike and pulls every ratio towards 100 %: past
 // this share of the machine's busy CPU during the runs, the verdict says the rates are noisy.
 const MAX_OTHER_WORK_SHARE = 0.1;
@@ -85,19 +86,6 @@ function rulesDir(scoring: boolean): string {
   if (off === policy) throw new Error('the shipped breaker policy has no "risk: mode: enforce" line to turn off');
   writeFileSync(policyPath, off);
   return dir;
-}
-
-async function tripBreakers(url: string): Promise<void> {
-  for (let b = 0; b < BREAKERS; b++) {
-    // Prefixes of other countries and ASNs: breakers the index must skip, as most are for any one request.
-    const scope = b % 2 === 0 ? { prefix: `+998 ${String(100 + (b % 900)).padStart(3, '0')}` } : { asn: 100_000 + b };
-    const res = await fetch(`${url}/v1/breakers`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ scope, action: b % 3 === 0 ? 'challenge' : 'block', note: 'bench' }),
-    });
-    if (res.status !== 201) throw new Error(`trip answered ${res.status}: ${await res.text()}`);
-  }
 }
 
 function fmtCount(n: number): string {

@@ -67,6 +67,7 @@ import { profiledArgs, profileTables, readMainThreadProfile, type SampleWindow }
 import { median, writeResultsSection } from './results-file.ts';
 import { openLoop, quantile, quantileInterval } from './open-loop-load.ts';
 import { watchCoreUse, type CoreUseRow, type WatchedProcess } from './core-use.ts';
+import { DEFAULT_LOOP_DELAY_SAMPLE_MS } from '../apps/server/src/metrics.ts';
 import { AUTHORIZATION, benchRules, body, NUMBER_SPAN, VERIFY_PATH } from './verify-creates.ts';
 import { attributeRun, causeRows, type CreateTimes, type LoopTimeline, type RunTimeline } from './create-timeline.ts';
 
@@ -158,8 +159,17 @@ const MAX_ADDED_P99_MS = 2;
 const MIN_RPS_SHARE = 0.6;
 // Past this share of the machine's busy CPU going to other work, the ratios are not judged.
 const MAX_OTHER_WORK_SHARE = 0.1;
-// prom-client samples the event loop every 10 ms: a delay is what its histogram reads beyond that tick.
-const LOOP_TICK_MS = 10;
+// Tollgate samples its event loop every LOOP_TICK_MS (TOLLGATE_LOOP_DELAY_SAMPLE_MS, set so for every
+// Tollgate here): a delay is what its histogram reads beyond that tick.
+const LOOP_TICK_MS = DEFAULT_LOOP_DELAY_SAMPLE_MS;
+// A BENCH_BASELINE from before the setting samples at prom-client's own 10 ms.
+const PRIOR_LOOP_TICK_MS = 10;
+/** BENCH_BASELINE's loop sampling tick: LOOP_TICK_MS where its server reads TOLLGATE_LOOP_DELAY_SAMPLE_MS, else PRIOR_LOOP_TICK_MS. */
+const BASELINE_LOOP_TICK_MS =
+  BASELINE_TREE !== undefined &&
+  readFileSync(join(BASELINE_TREE, 'apps/server/src/env-values.ts'), 'utf8').includes('TOLLGATE_LOOP_DELAY_SAMPLE_MS')
+    ? LOOP_TICK_MS
+    : PRIOR_LOOP_TICK_MS;
 const STAND_IN = fileURLToPath(new URL('./provider-stand-in-server.ts', import.meta.url));
 
 /**
@@ -233,12 +243,12 @@ interface Scrape {
 }
 
 /** Tollgate's event-loop delay histogram and GC pause total as prom-client reports them. */
-async function scrape(tollgate: Server): Promise<Scrape> {
+async function scrape(tollgate: Server, tickMs: number): Promise<Scrape> {
   const response = await fetch(`${tollgate.url}/metrics`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } });
   const text = await response.text();
   const read = (name: string) => {
     const match = new RegExp(`^tollgate_nodejs_eventloop_lag_${name}_seconds (\\S+)$`, 'm').exec(text);
-    return match === null ? undefined : Math.max(0, Number(match[1]) * 1_000 - LOOP_TICK_MS);
+    return match === null ? undefined : Math.max(0, Number(match[1]) * 1_000 - tickMs);
   };
   const gcMs = [...text.matchAll(/^tollgate_nodejs_gc_duration_seconds_sum\{[^}]*\} (\S+)$/gm)].reduce(
     (sum, m) => sum + Number(m[1]) * 1_000,
@@ -386,7 +396,8 @@ function resumeOnly(paths: readonly Path[], path: Path | undefined): void {
 
 /** Runs `drive` against `path`, reading around it what the path's processes spent (and, given `watched`, every bench process's threads). */
 async function observe(path: Path, drive: () => Promise<Traffic>, watched?: WatchedProcess[]): Promise<Run> {
-  const scrapeBefore = path.tollgate === undefined ? undefined : await scrape(path.tollgate);
+  const tickMs = path.name === 'baseline' ? BASELINE_LOOP_TICK_MS : LOOP_TICK_MS;
+  const scrapeBefore = path.tollgate === undefined ? undefined : await scrape(path.tollgate, tickMs);
   const loopBefore = path.tollgate === undefined ? undefined : loopThreadMs(path.tollgate.child);
   const cpuBefore = cpuOf(path.servers);
   const tollgateBefore = path.tollgate === undefined ? undefined : cpuOf([path.tollgate]);
@@ -401,7 +412,7 @@ async function observe(path: Path, drive: () => Promise<Traffic>, watched?: Watc
   const cpuUs = perRequest(cpuBefore, cpuOf(path.servers));
   const tollgateCpuUs = path.tollgate === undefined ? undefined : perRequest(tollgateBefore, cpuOf([path.tollgate]));
   const loopAfter = path.tollgate === undefined ? undefined : loopThreadMs(path.tollgate.child);
-  const loop = path.tollgate === undefined ? undefined : await scrape(path.tollgate);
+  const loop = path.tollgate === undefined ? undefined : await scrape(path.tollgate, tickMs);
   const threads =
     loopBefore === undefined || loopAfter === undefined || loop === undefined || scrapeBefore === undefined
       ? undefined
@@ -539,6 +550,7 @@ function startTollgate(
       TOLLGATE_ADMIN_KEY: ADMIN_KEY,
       TOLLGATE_RULES_DIR: rules,
       TOLLGATE_EGRESS_ALLOW: '127.0.0.1',
+      TOLLGATE_LOOP_DELAY_SAMPLE_MS: String(LOOP_TICK_MS),
       TOLLGATE_UPSTREAM_TWILIO_VERIFY: provider.url,
       ...(roles !== undefined && { TOLLGATE_ROLES: roles }),
       ...(clickhouse !== undefined && { CLICKHOUSE_URL: clickhouse.url, CLICKHOUSE_DATABASE: clickhouse.database }),
@@ -943,7 +955,7 @@ function report(results: Figures[], pinned: boolean, loadBefore: string): string
     "A stand-in answering at once makes every request's time the proxy's own: two HTTP exchanges, the decision and the recording against one " +
       "bare answer, so its ratio is the proxy's CPU cost against a server that does nothing. A provider that takes as long as a real one " +
       '(Verify and Messages creates take a few hundred ms from most places) is what a service sees. The event-loop delay is what ' +
-      "Tollgate's /metrics histogram read over each run, beyond its 10 ms sampling tick (a stall of the loop shows here before it shows at p99). " +
+      `Tollgate's /metrics histogram read over each run, beyond its ${LOOP_TICK_MS} ms sampling tick (TOLLGATE_LOOP_DELAY_SAMPLE_MS; a stall of the loop shows here before it shows at p99). ` +
       "The event loop's CPU is its thread's alone (Tollgate alone less it: the embedded engine's inserts and merges, V8's helpers); " +
       "GC pauses are the loop's own, from the same scrape; the wait for its core is the time the loop was ready to run while another thread, " +
       "Tollgate's, the stand-in's or the machine's other work, held the core (/proc schedstat). These three move least with machine load.",

@@ -65,6 +65,14 @@ export function createDecisionRuntime(deps: {
    * One process of a deployment does (the detect node); the others see them through the sync.
    */
   tick?: boolean;
+  /**
+   * Whether other processes may change the breakers in the store, so this one reads their changes
+   * every BREAKER_SYNC_MS (on by default). An embedded store belongs to one process, whose breakers
+   * all change through this registry: there the read finds nothing, and it cost an idle all-roles
+   * node with 1,000 breakers about 5 ms of its event loop a second, plus the engine's merge of
+   * every breaker's versions (bench/RESULTS.md, "decide: what an idle server spends (by hand)").
+   */
+  syncBreakers?: boolean;
   /** What breaker webhooks may reach (TOLLGATE_EGRESS_ALLOW). */
   egress: EgressGuard;
   /** Wraps the velocity limiter to share its counters across decision nodes (REDIS_URL). */
@@ -144,7 +152,7 @@ export function createDecisionRuntime(deps: {
         timers.push(timer);
       };
       every(BREAKER_SYNC_MS, async () => {
-        if ((await registry.sync()) > 0) decider!.replaceIndex(registry.index());
+        if (deps.syncBreakers !== false && (await registry.sync()) > 0) decider!.replaceIndex(registry.index());
         if (deps.tick !== false) await registry.tick();
       });
       every(COUNTS_FLUSH_MS, () => counter.flush());

@@ -2,6 +2,7 @@ import cron from 'node-cron';
 import { retentionFromEnv } from '@tollgate/store';
 import { DEFAULT_BODY_LIMIT_BYTES } from './build-app.ts';
 import { demoBackfillMs } from '@tollgate/demo';
+import { DEFAULT_LOOP_DELAY_SAMPLE_MS } from './metrics.ts';
 
 /** The values of the environment that are read as numbers or parsed, checked before anything starts. */
 export interface EnvValues {
@@ -11,6 +12,8 @@ export interface EnvValues {
   maxBodyBytes: number;
   /** Worker threads parsing and normalizing collector batches; 0 does it on the event loop. */
   ingestWorkers: number;
+  /** How often the event loop's delay is sampled for /metrics, ms. */
+  loopDelaySampleMs: number;
 }
 
 const DEFAULT_PORT = 8080;
@@ -28,6 +31,8 @@ const MAX_BODY_BYTES = 1024 ** 3;
 const DEFAULT_INGEST_WORKERS = 0;
 /** Each worker holds its own ASN table and number-block caches (some tens of MB). */
 const MAX_INGEST_WORKERS = 64;
+/** A second: past it the histogram would see too few samples in a scrape interval to tell anything. */
+const MAX_LOOP_DELAY_SAMPLE_MS = 1_000;
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 /** Why a set value is refused, or undefined when it is good. */
@@ -85,6 +90,7 @@ const ENV_CHECKS: ReadonlyArray<{ name: string; check: Check; emptyIsUnset?: boo
   { name: 'HOST', check: (value) => (value.trim() === '' ? 'must be an address to listen on, e.g. 127.0.0.1 or 0.0.0.0' : undefined) },
   { name: 'TOLLGATE_MAX_BODY_BYTES', check: wholeNumber(1, MAX_BODY_BYTES, 'bytes') },
   { name: 'TOLLGATE_INGEST_WORKERS', check: wholeNumber(0, MAX_INGEST_WORKERS, 'worker threads') },
+  { name: 'TOLLGATE_LOOP_DELAY_SAMPLE_MS', check: wholeNumber(1, MAX_LOOP_DELAY_SAMPLE_MS, 'milliseconds') },
   { name: 'TOLLGATE_DEMO_BACKFILL_HOURS', check: readBy(demoBackfillMs), emptyIsUnset: true },
   { name: 'TOLLGATE_RAW_RETENTION_DAYS', check: readBy(retentionFromEnv), emptyIsUnset: true },
   { name: 'TOLLGATE_ROLLUP_RETENTION_DAYS', check: readBy(retentionFromEnv), emptyIsUnset: true },
@@ -124,5 +130,6 @@ export function readEnvValues(env: NodeJS.ProcessEnv): EnvValues {
     webPort: Number(env.WEB_PORT ?? DEFAULT_WEB_PORT),
     maxBodyBytes: Number(env.TOLLGATE_MAX_BODY_BYTES ?? DEFAULT_BODY_LIMIT_BYTES),
     ingestWorkers: Number(env.TOLLGATE_INGEST_WORKERS ?? DEFAULT_INGEST_WORKERS),
+    loopDelaySampleMs: Number(env.TOLLGATE_LOOP_DELAY_SAMPLE_MS ?? DEFAULT_LOOP_DELAY_SAMPLE_MS),
   };
 }

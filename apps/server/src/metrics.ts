@@ -1,13 +1,26 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { IngestMetrics } from '@tollgate/ingest';
 
+/**
+ * How often the event loop's delay is sampled for /metrics (`tollgate_nodejs_eventloop_lag_*`),
+ * TOLLGATE_LOOP_DELAY_SAMPLE_MS. Each sample wakes the loop: at prom-client's 10 ms that was 95 of
+ * the ~100 wake-ups a second of an idle decide node and about 5 ms of its CPU a second
+ * (bench/RESULTS.md, "decide: what an idle server spends (by hand)"). A stall as long as the
+ * period or longer still shows in the histogram's max whatever the period (the sample due during
+ * it fires late by nearly all of it); shorter ones are caught in proportion to their length, so
+ * the percentiles still describe what a request arriving at any moment waits. Every value read
+ * is the period plus the delay: at 20 ms an idle loop reads about 20 ms, where it read 10.
+ */
+export const DEFAULT_LOOP_DELAY_SAMPLE_MS = 20;
+
 /** The Prometheus registry of one server and the ingest metrics bound to it. */
 export interface ServerMetrics {
   registry: Registry;
   ingest: IngestMetrics;
 }
 
-export function createServerMetrics(deps: {
+/** What the server's gauges read, and how its event loop is watched. */
+export interface ServerMetricsDeps {
   pendingEvents: () => number;
   /** Velocity sharing through Redis, when REDIS_URL is set. */
   velocitySharing?: () => { ok: boolean; pending: number } | undefined;
@@ -15,9 +28,17 @@ export function createServerMetrics(deps: {
   verifySharing?: () => { ok: boolean; pending: number; received: number } | undefined;
   /** Whether event ids are deduplicated across ingest nodes now; undefined on a node that does not ingest. */
   eventDedupShared?: () => boolean | undefined;
-}): ServerMetrics {
+  /** The event loop's delay sampling period (TOLLGATE_LOOP_DELAY_SAMPLE_MS); DEFAULT_LOOP_DELAY_SAMPLE_MS without. */
+  loopDelaySampleMs?: number;
+}
+
+export function createServerMetrics(deps: ServerMetricsDeps): ServerMetrics {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'tollgate_' });
+  collectDefaultMetrics({
+    register: registry,
+    prefix: 'tollgate_',
+    eventLoopMonitoringPrecision: deps.loopDelaySampleMs ?? DEFAULT_LOOP_DELAY_SAMPLE_MS,
+  });
   const accepted = new Counter({
     name: 'tollgate_events_accepted_total',
     help: 'Events stored, by kind.',

@@ -11,7 +11,7 @@ import {
 import { createEgressGuard, parseEgressAllow, type EgressGuard } from '@tollgate/egress';
 import type { FastifyInstance } from 'fastify';
 import { buildApp, type AppConfig } from './build-app.ts';
-import { createKeyring, createSessions, createUsers, type Keyring, type Sessions } from '@tollgate/access';
+import { createKeyring, createSessions, createUsers } from '@tollgate/access';
 import { loadBudgetsFile } from '@tollgate/spend';
 import { openCore, type Core } from '@tollgate/core';
 import { adminKeyFrom } from './admin-key.ts';
@@ -32,6 +32,7 @@ import { createSharedVerify, type SharedVerify } from './shared-verify.ts';
 import { observeVerifyOutcomes } from './decisions/verify-outcomes.ts';
 import { createReadiness } from './readiness.ts';
 import { createEngineThreadPriority } from './engine-thread-priority.ts';
+import { reloadKeysOnTimer } from './key-reload.ts';
 
 export interface PlatformOptions {
   env: NodeJS.ProcessEnv;
@@ -50,9 +51,6 @@ export interface Platform {
   /** Graceful shutdown: stop intake, finish in-flight requests, flush the ingest buffer, close the store. */
   close(): Promise<void>;
 }
-
-// Keys and sessions created (or revoked) through another instance or the CLI count here within this delay.
-const KEY_RELOAD_MS = 30_000;
 
 type Logger = pino.Logger;
 
@@ -124,6 +122,8 @@ async function startDecisions(deps: {
     egress: deps.egress,
     // Timed transitions are written and announced once, by the single active detect node.
     tick: roles.has('detect'),
+    // Only a server store is shared with other nodes: the embedded engine refuses a second process on its data directory.
+    syncBreakers: deps.core.store.config.kind === 'server',
     ...(env.REDIS_URL && {
       shareVelocity: (local: VelocityLimiter) => {
         shared.velocity = createSharedVelocity({
@@ -157,19 +157,6 @@ function appConfig(env: NodeJS.ProcessEnv, values: EnvValues, version: string, l
     version,
     logLevel,
   };
-}
-
-/** Keys and sessions created or revoked elsewhere (another node, the CLI) are picked up on a timer. */
-function reloadKeysOnTimer(access: { keyring: Keyring; sessions: Sessions }, logger: Logger): NodeJS.Timeout {
-  const timer = setInterval(
-    () =>
-      Promise.all([access.keyring.reload(), access.sessions.reload()]).catch((error) =>
-        logger.warn({ err: error }, 'key and session reload failed'),
-      ),
-    KEY_RELOAD_MS,
-  );
-  timer.unref();
-  return timer;
 }
 
 /**
@@ -213,7 +200,7 @@ function ingestorSharingVerify(
 
 /** Shutdown: stop intake (the demo, then the API), then the runtimes, then flush the ingestor and close the store. */
 async function stopInOrder(parts: {
-  keyReload: NodeJS.Timeout;
+  keyReload: NodeJS.Timeout | undefined;
   demo: { stop(): Promise<void> } | undefined;
   app: FastifyInstance;
   proxy: { stop(): void } | undefined;
@@ -254,6 +241,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     velocitySharing: () => shared.velocity?.status(),
     verifySharing: () => shared.verify && { ...shared.verify.status(), received: shared.verify.received() },
     eventDedupShared: () => (roles.has('ingest') ? shared.dedup?.status().ok === true : undefined),
+    loopDelaySampleMs: values.loopDelaySampleMs,
   });
   core = await openCore(env, {
     metrics: metrics.ingest,
@@ -320,7 +308,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       readiness,
       config: appConfig(env, values, options.version, logLevel),
     });
-    const keyReload = reloadKeysOnTimer(access, logger);
+    const keyReload = reloadKeysOnTimer(store, access, logger);
     const url = await app.listen({ port: values.port, host: values.host });
     const demo = demoOn
       ? startDemoFeed({

@@ -3,18 +3,33 @@ import { readEnvValues } from '../src/env-values.ts';
 
 describe('environment values, checked once before anything starts', () => {
   it('reads the defaults from an empty environment', () => {
-    expect(readEnvValues({})).toEqual({ port: 8080, host: '127.0.0.1', webPort: 3000, maxBodyBytes: 8_388_608, ingestWorkers: 0 });
+    expect(readEnvValues({})).toEqual({
+      port: 8080,
+      host: '127.0.0.1',
+      webPort: 3000,
+      maxBodyBytes: 8_388_608,
+      ingestWorkers: 0,
+      loopDelaySampleMs: 20,
+    });
   });
 
   it('reads the numbers it is given', () => {
     expect(
-      readEnvValues({ PORT: '0', WEB_PORT: '3100', HOST: '0.0.0.0', TOLLGATE_MAX_BODY_BYTES: '1048576', TOLLGATE_INGEST_WORKERS: '2' }),
+      readEnvValues({
+        PORT: '0',
+        WEB_PORT: '3100',
+        HOST: '0.0.0.0',
+        TOLLGATE_MAX_BODY_BYTES: '1048576',
+        TOLLGATE_INGEST_WORKERS: '2',
+        TOLLGATE_LOOP_DELAY_SAMPLE_MS: '10',
+      }),
     ).toEqual({
       port: 0,
       host: '0.0.0.0',
       webPort: 3100,
       maxBodyBytes: 1_048_576,
       ingestWorkers: 2,
+      loopDelaySampleMs: 10,
     });
   });
 
@@ -29,6 +44,8 @@ describe('environment values, checked once before anything starts', () => {
     ['TOLLGATE_MAX_BODY_BYTES', '0', /TOLLGATE_MAX_BODY_BYTES must be a whole number of bytes/],
     ['TOLLGATE_INGEST_WORKERS', 'two', /TOLLGATE_INGEST_WORKERS must be a whole number of worker threads from 0 to 64/],
     ['TOLLGATE_INGEST_WORKERS', '-1', /TOLLGATE_INGEST_WORKERS must be a whole number of worker threads/],
+    ['TOLLGATE_LOOP_DELAY_SAMPLE_MS', '0', /TOLLGATE_LOOP_DELAY_SAMPLE_MS must be a whole number of milliseconds from 1 to 1000/],
+    ['TOLLGATE_LOOP_DELAY_SAMPLE_MS', '2.5', /TOLLGATE_LOOP_DELAY_SAMPLE_MS must be a whole number of milliseconds/],
     ['TOLLGATE_DEMO_BACKFILL_HOURS', '-1', /TOLLGATE_DEMO_BACKFILL_HOURS must be a whole number of hours/],
     ['TOLLGATE_RAW_RETENTION_DAYS', 'ninety', /TOLLGATE_RAW_RETENTION_DAYS must be a whole number of days/],
     ['TOLLGATE_ROLLUP_RETENTION_DAYS', '0', /TOLLGATE_ROLLUP_RETENTION_DAYS must be a whole number of days/],

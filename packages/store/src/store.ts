@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { Session } from 'chdb';
 import { createChdbConnection } from 'chdb/connection';
 import { assertClusterName } from './cluster-ddl.ts';
 import type { StoreConfig } from './store-config.ts';
@@ -39,20 +40,7 @@ const CLIENT_SETTINGS = { output_format_json_quote_64bit_integers: 0 } as const;
  * process, so a process opens at most one embedded store at a time.
  */
 export function createStore(config: StoreConfig): Store {
-  const { client, rawInsert } =
-    config.kind === 'embedded'
-      ? createEmbeddedClient(config.dataDir)
-      : {
-          client: createClient({
-            url: config.url,
-            username: config.username,
-            password: config.password,
-            database: config.database,
-            // On a cluster an insert is acknowledged only once the shards have it: nothing acknowledged is lost.
-            clickhouse_settings: config.cluster ? { ...CLIENT_SETTINGS, distributed_foreground_insert: 1 } : CLIENT_SETTINGS,
-          }),
-          rawInsert: undefined,
-        };
+  const { client, rawInsert, close } = config.kind === 'embedded' ? createEmbeddedClient(config.dataDir) : createServerClient(config);
   return {
     client,
     config,
@@ -66,13 +54,38 @@ export function createStore(config: StoreConfig): Store {
         return { ok: false, reason: (error as Error).message };
       }
     },
-    close: () => client.close(),
+    close,
   };
 }
 
-function createEmbeddedClient(dataDir: string): { client: ClickHouseClient; rawInsert: NonNullable<Store['rawInsert']> } {
+/**
+ * The embedded engine's server settings, given when it starts (they are not query settings).
+ *
+ * Its memory worker reads the process's memory use from the cgroup to release freed memory when
+ * the engine nears its memory limit; every 50 ms by default, it was the engine's busiest thread on
+ * an idle server (1 to 2 ms of CPU and 20 wake-ups a second, bench/RESULTS.md, "decide: what an
+ * idle server spends (by hand)"). Once a second still releases memory long before a limit is
+ * reached by the store's inserts and queries, which grow in steps of seconds.
+ */
+export const EMBEDDED_ENGINE_ARGS = ['--memory_worker_period_ms=1000'] as const;
+
+function createEmbeddedClient(dataDir: string): {
+  client: ClickHouseClient;
+  rawInsert: NonNullable<Store['rawInsert']>;
+  close(): Promise<void>;
+} {
   mkdirSync(dataDir, { recursive: true });
-  const connection = createChdbConnection({ path: `${dataDir}/clickhouse` });
+  const path = `${dataDir}/clickhouse`;
+  // The engine starts with the first connection to its data directory and takes that one's
+  // arguments; the client's connection (which takes none) joins it on the same directory.
+  const engine = new Session(path, { connectionArgs: [...EMBEDDED_ENGINE_ARGS] });
+  let connection: ReturnType<typeof createChdbConnection>;
+  try {
+    connection = createChdbConnection({ path });
+  } catch (error) {
+    engine.close();
+    throw error;
+  }
   // chdb types its connection against @clickhouse/client-common, which the client now bundles under
   // its own path: the same interface, two declarations, hence the cast.
   const client = createClient({ connection: connection as unknown as ClientConnection, clickhouse_settings: CLIENT_SETTINGS });
@@ -81,7 +94,27 @@ function createEmbeddedClient(dataDir: string): { client: ClickHouseClient; rawI
     async rawInsert(table, columns, tsv, settings, format = 'TabSeparated') {
       await connection.chdb.rawInsert({ table, columns, values: tsv, format, settings });
     },
+    async close() {
+      await client.close();
+      engine.close();
+    },
   };
+}
+
+function createServerClient(config: Extract<StoreConfig, { kind: 'server' }>): {
+  client: ClickHouseClient;
+  rawInsert: undefined;
+  close(): Promise<void>;
+} {
+  const client = createClient({
+    url: config.url,
+    username: config.username,
+    password: config.password,
+    database: config.database,
+    // On a cluster an insert is acknowledged only once the shards have it: nothing acknowledged is lost.
+    clickhouse_settings: config.cluster ? { ...CLIENT_SETTINGS, distributed_foreground_insert: 1 } : CLIENT_SETTINGS,
+  });
+  return { client, rawInsert: undefined, close: () => client.close() };
 }
 
 /** The server-mode database's creation; on a cluster it must exist on every node before the ON CLUSTER tables are made. */
