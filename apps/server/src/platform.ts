@@ -24,7 +24,7 @@ import { readEnvValues, type EnvValues } from './env-values.ts';
 import { createServerMetrics } from './metrics.ts';
 import { loadProxyFile } from './proxy-file.ts';
 import { createProxyRuntime } from './proxy-runtime.ts';
-import { stopPretenuring } from './proxy-pretenuring.ts';
+import { applyHeapSettings } from './heap-settings.ts';
 import { rolesFromEnv, type NodeRole } from './node-roles.ts';
 import { createSharedVelocity, type SharedVelocity } from './shared-velocity.ts';
 import { createSharedDedup, dedupWindowFromEnv, type SharedDedup } from './shared-dedup.ts';
@@ -159,12 +159,8 @@ function appConfig(env: NodeJS.ProcessEnv, values: EnvValues, version: string, l
   };
 }
 
-/**
- * A provider proxy's rate cards and upstreams, reached through the egress guard. The process-wide
- * V8 setting for relaying (proxy-pretenuring.ts) is made here, where the node's roles are known.
- */
-async function startProxy(store: Core['store'], env: NodeJS.ProcessEnv, roles: ReadonlySet<NodeRole>, egress: EgressGuard, logger: Logger) {
-  stopPretenuring(roles);
+/** A provider proxy's rate cards and upstreams, reached through the egress guard. */
+async function startProxy(store: Core['store'], env: NodeJS.ProcessEnv, egress: EgressGuard, logger: Logger) {
   const proxy = createProxyRuntime({
     store,
     config: loadProxyFile(env),
@@ -231,6 +227,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
   const { env } = options;
   const values = readEnvValues(env);
   const roles = rolesFromEnv(env);
+  applyHeapSettings(roles);
   const logLevel = env.LOG_LEVEL ?? 'info';
   const logger = pino({ level: logLevel });
   let core: Core | undefined;
@@ -267,7 +264,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     const alerting = roles.has('notify') ? createAlertingRuntime({ store, env, logger, budgets, egress }) : undefined;
     await alerting?.start();
     const decisions = await startDecisions({ env, roles, core, policy, egress, alerting, shared, shareVerify, logger });
-    const proxy = roles.has('decide') ? await startProxy(store, env, roles, egress, logger) : undefined;
+    const proxy = roles.has('decide') ? await startProxy(store, env, egress, logger) : undefined;
     const detectorConfig = { ...DEFAULT_DETECTOR_CONFIG, budgets };
     const detection = roles.has('detect')
       ? createDetectionRuntime({
