@@ -9,8 +9,8 @@
  * are counted per day. Three fixed tuning seeds (BENCH_SEEDS) run the sweep's fixed ladder;
  * BENCH_FRESH_SEEDS seeds drawn at run time, that nobody tuned on, draw every attack's and hard
  * negative's parameters from the threat model's ranges, and the results print what each drew.
- * Speed: the backtest's own time. Rewrites the "Detection" section of bench/RESULTS.md (not with
- * BENCH_WRITE=0, nor when BENCH_SCENARIOS keeps only part of the sweep).
+ * Speed: the backtest's own time. Rewrites the "Detection" section of bench/RESULTS.md (with
+ * BENCH_WRITE=0, or when BENCH_SCENARIOS keeps only part of the sweep, prints it instead).
  */
 import { spawn } from 'node:child_process';
 import { randomInt } from 'node:crypto';
@@ -345,6 +345,7 @@ async function main(): Promise<void> {
     ...runs.flatMap((run) => [`Seed ${run.seed}:`, '', scenarioTable(run), '']),
   ].join('\n');
   if (process.env.BENCH_WRITE !== '0' && SCENARIO_FILTER.length === 0) writeResultsSection('Detection', body);
+  else console.log(`\nThe section, not written:\n\n${body}`);
 }
 
 if (process.argv[2] === '--seed') {
