@@ -8,7 +8,8 @@
  * it, false blocks on look-alikes, cost-kind blocks during a brute force) and unlabelled findings
  * are counted per day. Three fixed tuning seeds (BENCH_SEEDS) run the sweep's fixed ladder;
  * BENCH_FRESH_SEEDS seeds drawn at run time, that nobody tuned on, draw every attack's and hard
- * negative's parameters from the threat model's ranges, and the results print what each drew.
+ * negative's parameters from the threat model's ranges, and the results print what each drew;
+ * BENCH_DRAWN_SEEDS=828443,128652 runs seeds drawn by an earlier run again, with the same draws.
  * Speed: the backtest's own time. Rewrites the "Detection" section of bench/RESULTS.md (with
  * BENCH_WRITE=0, or when BENCH_SCENARIOS keeps only part of the sweep, prints it instead).
  */
@@ -45,7 +46,9 @@ const DAYS = Number(process.env.BENCH_DAYS ?? 8);
 const RATE = Number(process.env.BENCH_RATE ?? 26);
 const TUNING_SEEDS = (process.env.BENCH_SEEDS ?? LADDER_SEEDS.join(',')).split(',').filter(Boolean).map(Number);
 const FRESH_SEEDS = Array.from({ length: Number(process.env.BENCH_FRESH_SEEDS ?? 3) }, () => randomInt(1, 1_000_000));
-const SEEDS = [...TUNING_SEEDS, ...FRESH_SEEDS];
+/** The seeds that draw their parameters: those an earlier run drew, to trace a cell of theirs, and the fresh ones. */
+const DRAWN_SEEDS = [...(process.env.BENCH_DRAWN_SEEDS ?? '').split(',').filter(Boolean).map(Number), ...FRESH_SEEDS];
+const SEEDS = [...TUNING_SEEDS, ...DRAWN_SEEDS];
 /** Seeds run in child processes, this many at once (each is one core's work: ingest, then the replay). */
 const PARALLEL = Number(process.env.BENCH_PARALLEL ?? 2);
 const SEED_RUN_PREFIX = 'SEED_RUN ';
@@ -146,10 +149,14 @@ function cellKey(run: SeedRun, label: ScenarioLabel): string {
   return `${spec}:${siblings.findIndex((s) => s.label.id === label.id)}`;
 }
 
-/** What a seed that draws its parameters drew for a label's cell, as a suffix (nothing on the fixed ladder, nor where nothing is drawn). */
+/**
+ * What a seed that draws its parameters drew for a label's cell and the country it went to, as a
+ * suffix (nothing on the fixed ladder, nor where nothing is drawn).
+ */
 function drawnSuffix(run: SeedRun, label: ScenarioLabel): string {
   const parameters = run.cells.get(label.id)?.parameters;
-  return run.parameters === 'drawn' && parameters ? `; drawn${parameters}` : '';
+  const country = label.scope.country ? `, ${label.scope.country}` : '';
+  return run.parameters === 'drawn' && parameters ? `; drawn${parameters}${country}` : '';
 }
 
 const ORDINALS = ['first', 'second', 'third'];
@@ -299,7 +306,7 @@ async function runAll(seeds: number[]): Promise<SeedRun[]> {
   const queue = [...seeds];
   const worker = async () => {
     for (let seed = queue.shift(); seed !== undefined; seed = queue.shift()) {
-      const run = await runSeedInChild(seed, FRESH_SEEDS.includes(seed) ? 'drawn' : 'fixed');
+      const run = await runSeedInChild(seed, DRAWN_SEEDS.includes(seed) ? 'drawn' : 'fixed');
       runs.set(seed, run);
       report(run);
     }
@@ -309,7 +316,7 @@ async function runAll(seeds: number[]): Promise<SeedRun[]> {
 }
 
 async function main(): Promise<void> {
-  console.log(`seeds: tuning ${TUNING_SEEDS.join(', ')}; drawn now ${FRESH_SEEDS.join(', ')}`);
+  console.log(`seeds: tuning ${TUNING_SEEDS.join(', ')}; drawn ${DRAWN_SEEDS.join(', ')}`);
   const runs = await runAll(SEEDS);
   const lines = runs.map((run) => {
     const s = summary(run);
@@ -320,7 +327,7 @@ async function main(): Promise<void> {
     );
   });
   const body = [
-    `Command: \`npm run bench:detect\` (tuning seeds ${TUNING_SEEDS.join(', ')}, seeds drawn at run time ${FRESH_SEEDS.join(', ')}; ${DAYS} days at ${RATE} sends/min each). Run ${new Date().toISOString().slice(0, 10)}.`,
+    `Command: \`npm run bench:detect\` (tuning seeds ${TUNING_SEEDS.join(', ')}, seeds drawn at run time ${DRAWN_SEEDS.join(', ')}; ${DAYS} days at ${RATE} sends/min each). Run ${new Date().toISOString().slice(0, 10)}.`,
     '',
     "The tuning seeds run the sweep's fixed ladder (bursts of exactly 1, 2, 5, 20 and 100 sends a minute for 2 hours, brute force at 40 guesses a session in FR and 15 in US, ramps to 8x over 6 and 10 hours, distributed attacks of 1.5x over 16 countries and 3x over 14, a 3x campaign, a 1.5x holiday, a 2-hour outage), so their rows compare from run to run. The seeds drawn at run time draw each cell's parameters from the threat model's ranges around its ladder step, apart from the simulator's streams: a burst's sends a minute (1-2 for the ~1/min step, 2-4, 4-6, 10-30, 50-150), 1-2 countries, 2-3 prefixes each, 3-5 hosting ASNs of 2-4 IPs, 1-2 % of sessions verifying, 1-3 hours; a brute force's large country (as large as FR or larger), 15-60 guesses a session and 3-8 IPs; a ramp's 6-10 hours; a distributed attack's 1.5-3x over 14-20 countries; a campaign's 2-4x, a holiday's 1.3-1.8x, an outage's 1-3 hours. Every cell keeps its start time. The burst target applies to the bursts that ran at 2 or more sends a minute.",
     '',
