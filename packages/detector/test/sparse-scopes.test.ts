@@ -271,6 +271,21 @@ describe('never-verified sessions from hosting networks', () => {
     expect(firstAt(steps, namesUnseen)).toBeUndefined();
   });
 
+  it("do not when two of three verify within their grace: a launch's first people on VPNs, not a farm", () => {
+    // Three sessions from three datacenter networks in one minute, a count that names an unseen
+    // prefix at once while none of them typed a code; two of them typed theirs within seconds.
+    const launch = (i: number) =>
+      i === 0
+        ? [
+            { ...UNSEEN, asn: 200, counters: counters(1, 1) },
+            { ...UNSEEN, asn: 201, counters: counters(1, 1) },
+            { ...UNSEEN, asn: 202, counters: counters(1, 0) },
+          ]
+        : [];
+    const steps = replay(31, 10, { hosting: [200, 201, 202], extra: launch });
+    expect(firstAt(steps, namesUnseen)).toBeUndefined();
+  });
+
   it.each([
     { name: 'one hosting network: one person on a VPN starting over', hosting: [200], asns: [200, 200] as [number, number] },
     { name: 'access networks', hosting: [], asns: [200, 201] as [number, number] },
