@@ -1,12 +1,20 @@
 /**
  * The labelled sweep of the detection benchmark and its scoring. Attacks the detector must catch,
- * each at the intensity and scope size the threat model gives (bursts of 1 to 100 sends a minute
- * into two or three sparse prefixes of one or two small countries from a few hosting ASNs; brute
- * force on the login flow of a large country during its normal traffic; ramps to eight times a
- * country over 6 and 10 hours through residential networks, from 07:00 and 03:00 UTC and from a
- * day hour of a large, a mid-sized and a small country; distributed attacks of 1.5x and 3x
- * over 14-16 countries), and hard negatives it must not stop (campaign, outage, new market,
- * holiday, weekend). Scoring matches findings to labels by scope and time.
+ * at the intensities and scope sizes of the threat model (bursts of 1 to 100 sends a minute into
+ * two or three sparse prefixes of one or two small countries from a few hosting ASNs; brute force
+ * on the login flow of a large country during its normal traffic; ramps to eight times a country
+ * over 6 to 10 hours through residential networks, from 07:00 and 03:00 UTC and from a day hour of
+ * a large, a mid-sized and a small country; distributed attacks of 1.5x to 3x over 14-20
+ * countries), and hard negatives it must not stop (campaign, outage, new market, holiday,
+ * weekend). Scoring matches findings to labels by scope and time.
+ *
+ * Two ways to run it. The tuning seeds run a fixed ladder (bursts at exactly 1, 2, 5, 20 and 100
+ * sends a minute for 2 hours, brute force at 15 and 40 guesses, ramps to 8x over 6 and 10 hours,
+ * distributed attacks at 1.5x and 3x...), the same on every run so their rows compare from run
+ * to run. The seeds drawn at run time draw every cell's parameters from the threat model's ranges
+ * around its ladder step (a burst of ~2 a minute sends 2 to 4, for 1 to 3 hours, from 3 to 5
+ * ASNs...), so a detector that only knows the ladder's exact figures shows it there. Each cell
+ * keeps its start time either way: the sweep's calendar keeps attacks from overlapping.
  */
 import { createHash } from 'node:crypto';
 import type { BacktestFinding } from '@tollgate/detector';
@@ -17,22 +25,33 @@ const DAY = 24 * HOUR;
 /** A finding this long after a label ends still belongs to it (conversion is judged late). */
 const LABEL_TAIL_MS = 45 * 60_000;
 
-/** Burst intensities of the sweep, sends a minute. */
+/** Burst intensities of the ladder, sends a minute. */
 export const BURST_SENDS_PER_MINUTE = [1, 2, 5, 20, 100];
 /** Small pumping targets with under one send an hour per prefix in the simulated history. */
 const SMALL_COUNTRIES = COUNTRIES.filter((c) => c.highCost).map((c) => c.iso);
 const DISTRIBUTED_LOW = ['ID', 'NG', 'PK', 'EG', 'BD', 'PH', 'KE', 'VN', 'TR', 'MX', 'CO', 'ZA', 'MY', 'TH', 'AR', 'SA'];
 const DISTRIBUTED_HIGH = ['IN', 'BR', 'DE', 'ES', 'IT', 'GB', 'JP', 'KR', 'PL', 'NL', 'AU', 'CA', 'UZ', 'LK'];
 
+/**
+ * How the sweep sets its cells' parameters: `fixed` is the ladder the tuning seeds run, `drawn`
+ * draws each cell's parameters from the threat model's ranges, from the seed number.
+ */
+export type SweepParameters = 'fixed' | 'drawn';
+/** The seeds the detector was tuned on: they run the fixed ladder. */
+export const TUNING_SEEDS = [11, 23, 37];
+
 /** The sweep's specs for one seed (see `sweepCells`). */
-export function scenarioSet(startMs: number, seed: number): ScenarioSpec[] {
-  return sweepCells(startMs, seed).map((cell) => cell.spec);
+export function scenarioSet(startMs: number, seed: number, parameters: SweepParameters): ScenarioSpec[] {
+  return sweepCells(startMs, seed, parameters).map((cell) => cell.spec);
 }
 
-/** One attack or look-alike of the sweep and how its row of the results reads, the same on every seed. */
+/** One attack or look-alike of the sweep. */
 export interface SweepCell {
   spec: ScenarioSpec;
+  /** Its ladder step, the same on every seed: the row of the results it belongs to. */
   name: string;
+  /** The intensity, scope size and duration it ran at on this seed. */
+  parameters: string;
 }
 
 /**
@@ -55,9 +74,9 @@ const DAY_RAMP_FIRST_HOUR = 8;
 const DAY_RAMP_HOURS = 8;
 
 /**
- * Draws in [0, 1) of their own, from a seed number alone: the day-hour ramps' hours and countries come
- * from here and never from the simulator's streams, so adding them leaves every other attack's
- * traffic of a seed as it was.
+ * Draws in [0, 1) of their own, from a seed number alone: the day-hour ramps' hours and countries
+ * and the drawn cells' parameters come from here and never from the simulator's streams, so
+ * drawing them leaves the baseline traffic of a seed as it was.
  */
 function seedDraws(seed: number, purpose: string): () => number {
   let drawn = 0;
@@ -71,7 +90,7 @@ function seedDraws(seed: number, purpose: string): () => number {
  * They run on the sweep's last day, a Monday no other attack on these countries touches, and may
  * run past its end: what they measure is how soon they are first named.
  */
-function dayHourRamps(startMs: number, seed: number): SweepCell[] {
+function dayHourRamps(startMs: number, seed: number): LadderCell[] {
   const draw = seedDraws(seed, 'day-hour ramps');
   const dayStartMs = startMs + 7 * DAY;
   return DAY_RAMP_COUNTRIES.map(({ size, countries }) => {
@@ -90,12 +109,23 @@ function dayHourRamps(startMs: number, seed: number): SweepCell[] {
   });
 }
 
+/** A cell of the fixed ladder and its ladder step. */
+type LadderCell = Omit<SweepCell, 'parameters'>;
+
 /**
- * The sweep for one seed: the random seed picks the burst countries (one or two of the small ones) and the
- * ramped countries, so each seed attacks other scopes. Attacks start on day 2, once two days of
- * history give the baselines something to learn from.
+ * The sweep for one seed: the random seed picks the ladder's burst countries (one or two of the
+ * small ones) and the ramped countries, so each seed attacks other scopes; `drawn` then draws every
+ * cell's parameters (`drawnSpec`). Attacks start on day 2, once two days of history give the
+ * baselines something to learn from.
  */
-export function sweepCells(startMs: number, seed: number): SweepCell[] {
+export function sweepCells(startMs: number, seed: number, parameters: SweepParameters): SweepCell[] {
+  return fixedLadder(startMs, seed).map(({ spec, name }, index) => {
+    const ran = parameters === 'drawn' ? drawnSpec(spec, seedDraws(seed, `sweep cell ${index}`)) : spec;
+    return { spec: ran, name, parameters: describeSpec(ran) };
+  });
+}
+
+function fixedLadder(startMs: number, seed: number): LadderCell[] {
   const at = (day: number, hour: number) => startMs + day * DAY + hour * HOUR;
   const small = (i: number) => SMALL_COUNTRIES[(seed + i) % SMALL_COUNTRIES.length] as string;
   const burst = (i: number, startAt: number): ScenarioSpec => ({
@@ -155,23 +185,99 @@ export function sweepCells(startMs: number, seed: number): SweepCell[] {
     { kind: 'low_and_slow', startMs: at(6, 17), durationMs: 3 * HOUR, countries: DISTRIBUTED_HIGH, multiplier: 3 },
     { kind: 'sequential_enumeration', startMs: at(7, 9), durationMs: 2 * HOUR },
   ];
-  return [...fixed.map((spec) => ({ spec, name: describeSpec(spec) })), ...dayHourRamps(startMs, seed)];
+  const ladderStep = (spec: ScenarioSpec) => (spec.kind === 'burst_pumping' ? ` ~${spec.sendsPerMinute}/min` : describeSpec(spec));
+  return [...fixed.map((spec) => ({ spec, name: ladderStep(spec) })), ...dayHourRamps(startMs, seed)];
 }
 
-/** The intensity and scope size of a spec, as its row of the results names it. */
+/**
+ * The band a drawn burst's intensity comes from, by its ladder step (sends a minute): the smallest
+ * steps stay apart (a burst of ~1 a minute stays under the 2-a-minute target), the large ones
+ * spread over half to one and a half times their step.
+ */
+const BURST_BANDS = new Map<number | undefined, readonly [number, number]>([
+  [1, [1, 2]],
+  [2, [2, 4]],
+  [5, [4, 6]],
+  [20, [10, 30]],
+  [100, [50, 150]],
+]);
+/** Countries at least as large as France in the simulated traffic: where the ladder's brute force guesses logins. */
+const BRUTE_FORCE_COUNTRIES = COUNTRIES.filter((c) => c.trafficShare >= 3.5).map((c) => c.iso);
+
+/**
+ * A ladder cell with its parameters drawn from the threat model's ranges; its start, its kind and
+ * what the ladder fixes beyond the threat model (a ramp's country and peak, a brute force's app,
+ * flow and kind of exits) stay.
+ */
+function drawnSpec(spec: ScenarioSpec, draw: () => number): ScenarioSpec {
+  /** A value in [low, high] to `decimals` places, so the results print what ran. */
+  const within = (low: number, high: number, decimals = 1) => Number((low + draw() * (high - low)).toFixed(decimals));
+  const count = (low: number, high: number) => low + Math.floor(draw() * (high - low + 1));
+  const hours = (low: number, high: number) => Math.round(within(low, high) * HOUR);
+  const some = (pool: readonly string[], n: number) => {
+    const left = [...pool];
+    return Array.from({ length: n }, () => left.splice(Math.floor(draw() * left.length), 1)[0] as string);
+  };
+  switch (spec.kind) {
+    case 'burst_pumping': {
+      const band = BURST_BANDS.get(spec.sendsPerMinute);
+      if (!band)
+        throw new RangeError(`the burst step of ${spec.sendsPerMinute} sends a minute has no band to draw from: add it to BURST_BANDS`);
+      const [low, high] = band;
+      return {
+        ...spec,
+        durationMs: hours(1, 3),
+        sendsPerMinute: within(low, high),
+        countries: some(SMALL_COUNTRIES, count(1, 2)),
+        prefixesPerCountry: count(2, 3),
+        exitAsns: count(3, 5),
+        exitIpsPerAsn: count(2, 4),
+        verifyShare: within(0.01, 0.02, 3),
+      };
+    }
+    case 'verify_bruteforce':
+      return { ...spec, country: some(BRUTE_FORCE_COUNTRIES, 1)[0], attemptsPerSession: count(15, 60), exitIps: count(3, 8) };
+    case 'slow_ramp':
+      return { ...spec, durationMs: hours(6, 10) };
+    case 'low_and_slow': {
+      // Its own ladder countries, and the other's that no ramp targets: an evening attack does not
+      // land on a country whose ramp of the same morning is still in its baseline.
+      const others = [...DISTRIBUTED_LOW, ...DISTRIBUTED_HIGH].filter(
+        (iso) => !spec.countries?.includes(iso) && !RAMPED_AT_NIGHT.includes(iso),
+      );
+      return { ...spec, countries: some([...(spec.countries ?? []), ...others], count(14, 20)), multiplier: within(1.5, 3) };
+    }
+    case 'marketing_campaign':
+      return { ...spec, multiplier: within(2, 4) };
+    case 'holiday':
+      return { ...spec, multiplier: within(1.3, 1.8) };
+    case 'provider_outage':
+      return { ...spec, durationMs: hours(1, 3) };
+    default:
+      return spec;
+  }
+}
+
+/** The intensity, scope size and duration of a spec, as the results print it. */
 function describeSpec(spec: ScenarioSpec): string {
-  const hours = `${spec.durationMs / HOUR} h`;
+  const hours = `${Number((spec.durationMs / HOUR).toFixed(1))} h`;
   switch (spec.kind) {
     case 'burst_pumping':
-      return ` ${spec.sendsPerMinute}/min, ${spec.prefixesPerCountry} prefixes in ${spec.countries?.length} country(ies)`;
+      return (
+        ` ${spec.sendsPerMinute}/min, ${spec.prefixesPerCountry} prefixes in ${spec.countries?.length} country(ies), ` +
+        `${spec.exitAsns} ASNs x ${spec.exitIpsPerAsn} IPs, ${Number(((spec.verifyShare ?? 0) * 100).toFixed(1))}% verifying, ${hours}`
+      );
     case 'slow_ramp':
       return ` to ${spec.peakMultiplier}x over ${hours} from ${new Date(spec.startMs).toISOString().slice(11, 16)} UTC`;
     case 'low_and_slow':
       return ` ${spec.multiplier}x in ${spec.countries?.length} countries`;
     case 'verify_bruteforce':
-      return ` ${spec.attemptsPerSession} guesses a session, ${spec.exits ?? 'hosting'}`;
+      return ` ${spec.attemptsPerSession} guesses a session, ${spec.exitIps ? `${spec.exitIps} ` : ''}${spec.exits ?? 'hosting'} IPs`;
     case 'holiday':
+    case 'marketing_campaign':
       return ` ${spec.multiplier}x`;
+    case 'provider_outage':
+      return ` ${hours}`;
     default:
       return '';
   }

@@ -6,10 +6,12 @@
  * into a fresh embedded store and backtested minute by minute; each scenario is scored (found with
  * the right kind, minutes to the first finding naming its prefix or country, money exposed before
  * it, false blocks on look-alikes, cost-kind blocks during a brute force) and unlabelled findings
- * are counted per day. Three fixed tuning seeds (BENCH_SEEDS) and BENCH_FRESH_SEEDS seeds drawn at
- * run time that nobody tuned on, printed and written with the results.
- * Speed: the backtest's own time. Rewrites the "Detection" section of bench/RESULTS.md (not with
- * BENCH_WRITE=0, nor when BENCH_SCENARIOS keeps only part of the sweep).
+ * are counted per day. Three fixed tuning seeds (BENCH_SEEDS) run the sweep's fixed ladder;
+ * BENCH_FRESH_SEEDS seeds drawn at run time, that nobody tuned on, draw every attack's and hard
+ * negative's parameters from the threat model's ranges, and the results print what each drew;
+ * BENCH_DRAWN_SEEDS=828443,128652 runs seeds drawn by an earlier run again, with the same draws.
+ * Speed: the backtest's own time. Rewrites the "Detection" section of bench/RESULTS.md (with
+ * BENCH_WRITE=0, or when BENCH_SCENARIOS keeps only part of the sweep, prints it instead).
  */
 import { spawn } from 'node:child_process';
 import { randomInt } from 'node:crypto';
@@ -19,17 +21,34 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runBacktest } from '@tollgate/detector';
 import { openCore } from '@tollgate/core';
-import { COUNTRIES, createSimulator, loadSimulatedTraffic, type ScenarioLabel, type Simulator } from '@tollgate/simulator';
-import { scoreBacktest, sweepCells, type BenchScore, type ScenarioScore, type SweepCell } from './detect-scenarios.ts';
+import {
+  COUNTRIES,
+  createSimulator,
+  loadSimulatedTraffic,
+  type ScenarioLabel,
+  type ScenarioSpec,
+  type Simulator,
+} from '@tollgate/simulator';
+import {
+  scoreBacktest,
+  sweepCells,
+  TUNING_SEEDS as LADDER_SEEDS,
+  type BenchScore,
+  type ScenarioScore,
+  type SweepCell,
+  type SweepParameters,
+} from './detect-scenarios.ts';
 import { writeResultsSection } from './results-file.ts';
 
 const DAY = 86_400_000;
 const DAYS = Number(process.env.BENCH_DAYS ?? 8);
 /** 26 sends a minute is about 300,000 sends in 8 days: a backtest of a week of a mid-sized service's traffic. */
 const RATE = Number(process.env.BENCH_RATE ?? 26);
-const TUNING_SEEDS = (process.env.BENCH_SEEDS ?? '11,23,37').split(',').filter(Boolean).map(Number);
+const TUNING_SEEDS = (process.env.BENCH_SEEDS ?? LADDER_SEEDS.join(',')).split(',').filter(Boolean).map(Number);
 const FRESH_SEEDS = Array.from({ length: Number(process.env.BENCH_FRESH_SEEDS ?? 3) }, () => randomInt(1, 1_000_000));
-const SEEDS = [...TUNING_SEEDS, ...FRESH_SEEDS];
+/** The seeds that draw their parameters: those an earlier run drew, to trace a cell of theirs, and the fresh ones. */
+const DRAWN_SEEDS = [...(process.env.BENCH_DRAWN_SEEDS ?? '').split(',').filter(Boolean).map(Number), ...FRESH_SEEDS];
+const SEEDS = [...TUNING_SEEDS, ...DRAWN_SEEDS];
 /** Seeds run in child processes, this many at once (each is one core's work: ingest, then the replay). */
 const PARALLEL = Number(process.env.BENCH_PARALLEL ?? 2);
 const SEED_RUN_PREFIX = 'SEED_RUN ';
@@ -46,8 +65,9 @@ const RAMP_TARGET_MS = 60 * 60_000;
 
 interface SeedRun {
   seed: number;
-  /** Intensity and scope size of each label's cell of the sweep. */
-  cells: Map<string, string>;
+  parameters: SweepParameters;
+  /** Each label's cell of the sweep: its spec, ladder step and parameters. */
+  cells: Map<string, SweepCell>;
   /** Sessions each ramp opened in its first hour, by label id. */
   rampFirstHourSessions: Map<string, number>;
   sends: number;
@@ -56,12 +76,14 @@ interface SeedRun {
   score: BenchScore;
 }
 
-async function runSeed(seed: number): Promise<SeedRun> {
+async function runSeed(seed: number, parameters: SweepParameters): Promise<SeedRun> {
   const dataDir = mkdtempSync(join(tmpdir(), 'tollgate-bench-detect-'));
   const core = await openCore({ TOLLGATE_DATA_DIR: dataDir, TOLLGATE_HMAC_KEY: 'ab'.repeat(32) });
   try {
     const endMs = START_MS + DAYS * DAY;
-    const cells = sweepCells(START_MS, seed).filter((c) => SCENARIO_FILTER.length === 0 || SCENARIO_FILTER.includes(c.spec.kind));
+    const cells = sweepCells(START_MS, seed, parameters).filter(
+      (c) => SCENARIO_FILTER.length === 0 || SCENARIO_FILTER.includes(c.spec.kind),
+    );
     const simulator = createSimulator({ seed, startMs: START_MS, sendsPerMinute: RATE, scenarios: cells.map((c) => c.spec) });
     const loading = performance.now();
     const counts = await loadSimulatedTraffic({ ingestor: core.ingestor, simulator, fromMs: START_MS, toMs: endMs });
@@ -79,6 +101,7 @@ async function runSeed(seed: number): Promise<SeedRun> {
     const score = scoreBacktest(result.findings, labels, (ms) => simulator.labels(ms));
     return {
       seed,
+      parameters,
       cells: cellsOf(cells, labels),
       rampFirstHourSessions: firstHourSessions(
         simulator,
@@ -95,8 +118,8 @@ async function runSeed(seed: number): Promise<SeedRun> {
   }
 }
 
-function cellName(label: ScenarioLabel, specs: Map<string, string>): string {
-  return `${label.scenario}${specs.get(label.id) ?? ''}${label.scope.country ? ` ${label.scope.country}` : ''}${label.scope.prefix ? ` ${label.scope.prefix}` : ''}`;
+function cellName(label: ScenarioLabel, cells: Map<string, SweepCell>): string {
+  return `${label.scenario}${cells.get(label.id)?.parameters ?? ''}${label.scope.country ? ` ${label.scope.country}` : ''}${label.scope.prefix ? ` ${label.scope.prefix}` : ''}`;
 }
 
 function scenarioTable(run: SeedRun): string {
@@ -126,7 +149,22 @@ function cellKey(run: SeedRun, label: ScenarioLabel): string {
   return `${spec}:${siblings.findIndex((s) => s.label.id === label.id)}`;
 }
 
-/** One row per cell of the sweep, one column per seed: minutes to the scoped finding, or the false actions. */
+/**
+ * What a seed that draws its parameters drew for a label's cell and the country it went to, as a
+ * suffix (nothing on the fixed ladder, nor where nothing is drawn).
+ */
+function drawnSuffix(run: SeedRun, label: ScenarioLabel): string {
+  const parameters = run.cells.get(label.id)?.parameters;
+  const country = label.scope.country ? `, ${label.scope.country}` : '';
+  return run.parameters === 'drawn' && parameters ? `; drawn${parameters}${country}` : '';
+}
+
+const ORDINALS = ['first', 'second', 'third'];
+
+/**
+ * One row per cell of the sweep, named for its ladder step, one column per seed: minutes to the
+ * scoped finding, or the false actions, and on the seeds that draw their parameters what was drawn.
+ */
 function sweepMatrix(runs: SeedRun[]): string {
   const rows = new Map<string, { name: string; startMs: number }>();
   for (const run of runs) {
@@ -134,7 +172,7 @@ function sweepMatrix(runs: SeedRun[]): string {
       const key = cellKey(run, s.label);
       if (!rows.has(key))
         rows.set(key, {
-          name: `${s.label.scenario}${run.cells.get(s.label.id) ?? ''} (${key.split(':')[1] === '0' ? 'first' : 'second'} country)`,
+          name: `${s.label.scenario}${run.cells.get(s.label.id)?.name ?? ''} (${ORDINALS[Number(key.split(':')[1])] ?? key.split(':')[1]} country)`,
           startMs: s.label.startMs,
         });
     }
@@ -145,23 +183,24 @@ function sweepMatrix(runs: SeedRun[]): string {
       const cells = runs.map((run) => {
         const cell = run.score.scenarios.find((s) => cellKey(run, s.label) === key);
         if (!cell) return '-';
-        if (!cell.label.attack) return `${cell.falseActions} stops`;
-        if (!cell.detected) return '**missed**';
+        const drawn = drawnSuffix(run, cell.label);
+        if (!cell.label.attack) return `${cell.falseActions} stops${drawn}`;
+        if (!cell.detected) return `**missed**${drawn}`;
         const minutes = cell.minutesToScoped ?? cell.minutesToDetect ?? 0;
         const share = cell.totalUsd > 0 ? ` (${((cell.exposedUsd / cell.totalUsd) * 100).toFixed(1)}%)` : '';
-        return `${minutes.toFixed(0)} min${share}`;
+        return `${minutes.toFixed(0)} min${share}${drawn}`;
       });
       return `| ${row.name} | ${cells.join(' | ')} |`;
     });
   return [
-    `| cell | ${runs.map((r) => `seed ${r.seed}${FRESH_SEEDS.includes(r.seed) ? ' (fresh)' : ''}`).join(' | ')} |`,
+    `| cell | ${runs.map((r) => `seed ${r.seed}${r.parameters === 'drawn' ? ' (fresh)' : ''}`).join(' | ')} |`,
     `| --- | ${runs.map(() => '---').join(' | ')} |`,
     ...lines,
   ].join('\n');
 }
 
-function cellsOf(cells: SweepCell[], labels: ScenarioLabel[]): Map<string, string> {
-  return new Map(labels.map((label) => [label.id, (cells[Number(label.id.split('-')[1])] as SweepCell).name]));
+function cellsOf(cells: SweepCell[], labels: ScenarioLabel[]): Map<string, SweepCell> {
+  return new Map(labels.map((label) => [label.id, cells[Number(label.id.split('-')[1])] as SweepCell]));
 }
 
 /**
@@ -188,7 +227,7 @@ function rampTable(runs: SeedRun[]): string {
       .map((s) => {
         const offsetHours = COUNTRIES.find((c) => c.iso === s.label.scope.country)?.utcOffsetHours ?? 0;
         const minutes = (m: number | undefined) => (m === undefined ? '**not named**' : m.toFixed(0));
-        return `| ${run.seed} | ${(run.cells.get(s.label.id) ?? '').trim()} | ${s.label.scope.country ?? '-'} | ${hour(s.label.startMs)} (${hour(s.label.startMs + offsetHours * 3_600_000)} local) | ${run.rampFirstHourSessions.get(s.label.id) ?? '-'} | ${minutes(s.minutesToScoped)} | ${minutes(s.minutesToScopedFromFirstSend)} |`;
+        return `| ${run.seed} | ${(run.cells.get(s.label.id)?.name ?? '').trim()}${drawnSuffix(run, s.label)} | ${s.label.scope.country ?? '-'} | ${hour(s.label.startMs)} (${hour(s.label.startMs + offsetHours * 3_600_000)} local) | ${run.rampFirstHourSessions.get(s.label.id) ?? '-'} | ${minutes(s.minutesToScoped)} | ${minutes(s.minutesToScopedFromFirstSend)} |`;
       }),
   );
   return [
@@ -198,12 +237,19 @@ function rampTable(runs: SeedRun[]): string {
   ].join('\n');
 }
 
+/** The bursts the 3-minute target applies to: 2 or more sends a minute, as each cell ran. */
+const BURST_TARGET_SENDS_PER_MINUTE = 2;
+const sendsPerMinute = (spec: ScenarioSpec | undefined) => (spec?.kind === 'burst_pumping' ? (spec.sendsPerMinute ?? 0) : 0);
+
 function summary(run: SeedRun) {
   const attacks = run.score.scenarios.filter((s) => s.label.attack);
   const of = (scenario: string, test: (s: ScenarioScore) => boolean = () => true) =>
     attacks.filter((s) => s.label.scenario === scenario && test(s));
   const scopedMinutes = (s: ScenarioScore) => s.minutesToScoped ?? Number.POSITIVE_INFINITY;
-  const bursts = of('burst_pumping', (s) => s.totalUsd > 0 && Number(run.cells.get(s.label.id)?.match(/ (\d+)\/min/)?.[1]) >= 2);
+  const bursts = of(
+    'burst_pumping',
+    (s) => s.totalUsd > 0 && sendsPerMinute(run.cells.get(s.label.id)?.spec) >= BURST_TARGET_SENDS_PER_MINUTE,
+  );
   const exposed = attacks.reduce((sum, s) => sum + s.exposedUsd, 0);
   const total = attacks.reduce((sum, s) => sum + s.totalUsd, 0);
   return {
@@ -218,10 +264,10 @@ function summary(run: SeedRun) {
   };
 }
 
-/** Runs one seed in a child process (this file with `--seed N`), which prints its run as JSON. */
-function runSeedInChild(seed: number): Promise<SeedRun> {
+/** Runs one seed in a child process (this file with `--seed N fixed|drawn`), which prints its run as JSON. */
+function runSeedInChild(seed: number, parameters: SweepParameters): Promise<SeedRun> {
   const runTs = fileURLToPath(new URL('../apps/cli/bin/run-ts.js', import.meta.url));
-  const child = spawn(process.execPath, [runTs, fileURLToPath(import.meta.url), '--seed', String(seed)], {
+  const child = spawn(process.execPath, [runTs, fileURLToPath(import.meta.url), '--seed', String(seed), parameters], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let output = '';
@@ -231,7 +277,7 @@ function runSeedInChild(seed: number): Promise<SeedRun> {
       const line = output.split('\n').find((l) => l.startsWith(SEED_RUN_PREFIX));
       if (code !== 0 || !line) return reject(new Error(`seed ${seed} exited with ${code}:\n${output.slice(-2000)}`));
       const run = JSON.parse(line.slice(SEED_RUN_PREFIX.length)) as Omit<SeedRun, 'cells' | 'rampFirstHourSessions'> & {
-        cells: [string, string][];
+        cells: [string, SweepCell][];
         rampFirstHourSessions: [string, number][];
       };
       resolve({ ...run, cells: new Map(run.cells), rampFirstHourSessions: new Map(run.rampFirstHourSessions) });
@@ -260,7 +306,7 @@ async function runAll(seeds: number[]): Promise<SeedRun[]> {
   const queue = [...seeds];
   const worker = async () => {
     for (let seed = queue.shift(); seed !== undefined; seed = queue.shift()) {
-      const run = await runSeedInChild(seed);
+      const run = await runSeedInChild(seed, DRAWN_SEEDS.includes(seed) ? 'drawn' : 'fixed');
       runs.set(seed, run);
       report(run);
     }
@@ -270,18 +316,20 @@ async function runAll(seeds: number[]): Promise<SeedRun[]> {
 }
 
 async function main(): Promise<void> {
-  console.log(`seeds: tuning ${TUNING_SEEDS.join(', ')}; drawn now ${FRESH_SEEDS.join(', ')}`);
+  console.log(`seeds: tuning ${TUNING_SEEDS.join(', ')}; drawn ${DRAWN_SEEDS.join(', ')}`);
   const runs = await runAll(SEEDS);
   const lines = runs.map((run) => {
     const s = summary(run);
-    const fresh = FRESH_SEEDS.includes(run.seed) ? ' (drawn at run time)' : ' (tuning)';
+    const fresh = run.parameters === 'drawn' ? ' (drawn at run time)' : ' (tuning)';
     return (
       `| ${run.seed}${fresh} | ${run.sends.toLocaleString('en-US')} | ${s.allDetected ? 'yes' : '**no**'} | ${s.burstWorst} | ${s.rampWorst} | ${s.rampWorstFromFirstSend.toFixed(0)} | ${(s.exposedShare * 100).toFixed(1)}% | ` +
       `${s.falseActions} | ${s.bruteforceCostBlocks} | ${s.unlabelledPerDay.toFixed(2)} | ${run.backtestSeconds.toFixed(1)} s |`
     );
   });
   const body = [
-    `Command: \`npm run bench:detect\` (tuning seeds ${TUNING_SEEDS.join(', ')}, seeds drawn at run time ${FRESH_SEEDS.join(', ')}; ${DAYS} days at ${RATE} sends/min each). Run ${new Date().toISOString().slice(0, 10)}.`,
+    `Command: \`npm run bench:detect\` (tuning seeds ${TUNING_SEEDS.join(', ')}, seeds drawn at run time ${DRAWN_SEEDS.join(', ')}; ${DAYS} days at ${RATE} sends/min each). Run ${new Date().toISOString().slice(0, 10)}.`,
+    '',
+    "The tuning seeds run the sweep's fixed ladder (bursts of exactly 1, 2, 5, 20 and 100 sends a minute for 2 hours, brute force at 40 guesses a session in FR and 15 in US, ramps to 8x over 6 and 10 hours, distributed attacks of 1.5x over 16 countries and 3x over 14, a 3x campaign, a 1.5x holiday, a 2-hour outage), so their rows compare from run to run. The seeds drawn at run time draw each cell's parameters from the threat model's ranges around its ladder step, apart from the simulator's streams: a burst's sends a minute (1-2 for the ~1/min step, 2-4, 4-6, 10-30, 50-150), 1-2 countries, 2-3 prefixes each, 3-5 hosting ASNs of 2-4 IPs, 1-2 % of sessions verifying, 1-3 hours; a brute force's large country (as large as FR or larger), 15-60 guesses a session and 3-8 IPs; a ramp's 6-10 hours; a distributed attack's 1.5-3x over 14-20 countries; a campaign's 2-4x, a holiday's 1.3-1.8x, an outage's 1-3 hours. Every cell keeps its start time. The burst target applies to the bursts that ran at 2 or more sends a minute.",
     '',
     "Targets: every attack found with the right kind; a burst of 2 or more sends a minute named at prefix or country level within 3 minutes; a slow ramp within 60 minutes; money exposed before the first scoped finding <= 3 % of the attacks' cost; no block or challenge on a hard negative and no cost-kind block during a brute force; <= 1 unlabelled finding a day; 8-day backtest < 60 s.",
     '',
@@ -289,25 +337,26 @@ async function main(): Promise<void> {
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     ...lines,
     '',
-    "The slowest ramp is the slowest of all five of a seed (6 hours from 07:00 UTC, 10 hours from 03:00 UTC, 10 hours from a day hour in a large, a mid-sized and a small country: each in the ramp table below). From its first send: a ramp that starts in a quiet hour of a small country can send nothing for most of its first hour; the target is judged from its start, and this column shows how much of that wait was for the attack's own first session.",
+    "The slowest ramp is the slowest of all five of a seed (on the ladder 6 hours from 07:00 UTC, 10 hours from 03:00 UTC, 10 hours from a day hour in a large, a mid-sized and a small country: each in the ramp table below). From its first send: a ramp that starts in a quiet hour of a small country can send nothing for most of its first hour; the target is judged from its start, and this column shows how much of that wait was for the attack's own first session.",
     '',
     'Block+challenge on hard negatives counts distinct findings: one that overlaps several hard negatives (a finding on an ASN, which names no country, during a holiday and the weekend) is one stop, though each of their cells below lists it.',
     '',
-    "Every cell of the sweep: minutes from the attack's start to its first finding naming its prefix or country (brute force, enumeration: its first finding of the right kind), and the share of its cost spent before it; for hard negatives, the block and challenge findings on them.",
+    "Every cell of the sweep, one row per ladder step: minutes from the attack's start to its first finding naming its prefix or country (brute force, enumeration: its first finding of the right kind), and the share of its cost spent before it; for hard negatives, the block and challenge findings on them. On the seeds drawn at run time, each entry ends with what its cell drew (a burst's sends a minute, prefixes per country and countries, ASNs and IPs on each, verifying share, hours).",
     '',
     sweepMatrix(runs),
     '',
-    "Every ramp: its start in UTC and in its country's time, the sessions it opened in its first hour (the count any test of its country has to go on when the target says it should be named), and the minutes to its first finding naming its country, from its start and from its first send. The 03:00 UTC ramps meet a country asleep; those from a day hour start at 08:00-15:00 local time in a country of each size, drawn per seed apart from the simulator's streams.",
+    "Every ramp: its start in UTC and in its country's time, the sessions it opened in its first hour (the count any test of its country has to go on when the target says it should be named), and the minutes to its first finding naming its country, from its start and from its first send. The 03:00 UTC ramps meet a country asleep; those from a day hour start at 08:00-15:00 local time in a country of each size, drawn per seed apart from the simulator's streams. On the seeds drawn at run time each ramp says how long it drew to reach 8x.",
     '',
     rampTable(runs),
     '',
     ...runs.flatMap((run) => [`Seed ${run.seed}:`, '', scenarioTable(run), '']),
   ].join('\n');
   if (process.env.BENCH_WRITE !== '0' && SCENARIO_FILTER.length === 0) writeResultsSection('Detection', body);
+  else console.log(`\nThe section, not written:\n\n${body}`);
 }
 
 if (process.argv[2] === '--seed') {
-  const run = await runSeed(Number(process.argv[3]));
+  const run = await runSeed(Number(process.argv[3]), process.argv[4] === 'drawn' ? 'drawn' : 'fixed');
   console.log(
     `${SEED_RUN_PREFIX}${JSON.stringify({ ...run, cells: [...run.cells], rampFirstHourSessions: [...run.rampFirstHourSessions] })}`,
   );

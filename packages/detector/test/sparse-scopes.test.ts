@@ -234,6 +234,11 @@ describe('never-verified sessions from hosting networks', () => {
   // One session in each of the first two minutes, none after: too few for the count of all sessions.
   const twoSessions = (asns: [number, number]) => (i: number) =>
     i < 2 ? [{ ...UNSEEN, asn: asns[i] as number, counters: counters(1, 0) }] : [];
+  /** Sessions into the unseen prefix in the first minute, none after: [network, sessions, verified] each. */
+  const firstMinute =
+    (...cells: [number, number, number][]) =>
+    (i: number) =>
+      i === 0 ? cells.map(([asn, sessions, verified]) => ({ ...UNSEEN, asn, counters: counters(sessions, verified) })) : [];
 
   it('name a prefix unseen for a week at the second session from two datacenter networks, once the first had its grace', () => {
     const steps = replay(31, 10, { hosting: [200, 201], extra: twoSessions([200, 201]) });
@@ -244,14 +249,7 @@ describe('never-verified sessions from hosting networks', () => {
   });
 
   it('name it at the third session, none of them past its grace: no pair of people still typing', () => {
-    const threeSessions = (i: number) =>
-      i === 0
-        ? [
-            { ...UNSEEN, asn: 200, counters: counters(2, 0) },
-            { ...UNSEEN, asn: 201, counters: counters(1, 0) },
-          ]
-        : [];
-    const steps = replay(31, 10, { hosting: [200, 201], extra: threeSessions });
+    const steps = replay(31, 10, { hosting: [200, 201], extra: firstMinute([200, 2, 0], [201, 1, 0]) });
     expect(firstAt(steps, namesUnseen)).toBe(1);
     expect(steps[0]?.findings.find(namesUnseen)?.facts).toMatchObject({ signal: 'unverified_sessions_from_hosting', hostingNetworks: 2 });
   });
@@ -268,6 +266,14 @@ describe('never-verified sessions from hosting networks', () => {
   it('do not when both verify: two people on a VPN a minute apart are still typing while young', () => {
     const twoPeople = (i: number) => (i < 2 ? [{ ...UNSEEN, asn: 200 + i, counters: counters(1, 1) }] : []);
     const steps = replay(31, 10, { hosting: [200, 201], extra: twoPeople });
+    expect(firstAt(steps, namesUnseen)).toBeUndefined();
+  });
+
+  it("do not when two of three verify within their grace: a launch's first people on VPNs, not a farm", () => {
+    // Three sessions from three datacenter networks in one minute, a count that names an unseen
+    // prefix at once while none of them typed a code; two of them typed theirs within seconds.
+    const launch = firstMinute([200, 1, 1], [201, 1, 1], [202, 1, 0]);
+    const steps = replay(31, 10, { hosting: [200, 201, 202], extra: launch });
     expect(firstAt(steps, namesUnseen)).toBeUndefined();
   });
 

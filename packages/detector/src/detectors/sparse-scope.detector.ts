@@ -146,8 +146,10 @@ function hostingTallies(ctx: DetectionContext, windowsMs: readonly number[]): Ho
     for (const cell of book.cellsOf(m)) {
       if (ctx.asns.get(cell.asn)?.hosting !== true) continue;
       const young = m >= graceFrom;
-      const counted = young ? reachableSessions(cell.counters) : unverified(cell.counters);
-      const sessions = counted - ctx.guessedInCell(m, cell);
+      // Like the plain count, the tail counts the sessions nobody typed a code for, young or old,
+      // against an expectation that takes the young whole: a launch's first people on a VPN who
+      // typed their codes within seconds are no farm, however few sessions the country has seen.
+      const sessions = unverified(cell.counters) - ctx.guessedInCell(m, cell);
       if (sessions <= 0) continue;
       for (const level of ['prefix', 'country'] as const) {
         const series = book.levels.get(level)?.get(levelKey(level, cell));
