@@ -34,7 +34,7 @@ const DISTRIBUTED_HIGH = ['IN', 'BR', 'DE', 'ES', 'IT', 'GB', 'JP', 'KR', 'PL', 
 
 /**
  * How the sweep sets its cells' parameters: `fixed` is the ladder the tuning seeds run, `drawn`
- * draws each cell's parameters from the threat model's ranges, from the seed number.
+ * draws each cell's parameters from the threat model's ranges, from its seed number.
  */
 export type SweepParameters = 'fixed' | 'drawn';
 /** The seeds the detector was tuned on: they run the fixed ladder. */
@@ -50,7 +50,7 @@ export interface SweepCell {
   spec: ScenarioSpec;
   /** Its ladder step, the same on every seed: the row of the results it belongs to. */
   name: string;
-  /** The intensity, scope size and duration it ran at on this seed. */
+  /** The intensity, scope size and duration it ran at on its seed. */
   parameters: string;
 }
 
