@@ -286,6 +286,8 @@ function withEvidence(ctx: DetectionContext, config: DetectorConfig, ofCountry: 
     ...(narrowing ? narrowing.prefixes : level === 'country' ? topContributors(composition, 'prefix', 3) : []),
     ...(level === 'all' || level === 'app_flow' ? topContributors(composition, 'country', 5) : []),
     ...topContributors(composition, 'asn', 3, ctx.asns),
+    // Addresses a detector named itself (a farm's, known from another country) are its evidence.
+    ...finding.contributors.filter((c) => c.dimension === 'ip'),
   ];
   let action = finding.action;
   const collapsed = finding.kind === 'volume_spike' && conversionCollapsed(ctx, finding);

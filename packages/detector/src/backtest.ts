@@ -31,7 +31,7 @@ import type { Contributor, Finding, SuggestedAction } from './finding.ts';
 import type { AnomalyKind, Severity } from '@tollgate/vocabulary';
 import { createDetectionEngine, HISTORY_MS } from './detection-engine.ts';
 import { DEFAULT_DETECTOR_CONFIG, type DetectorConfig } from './detector-config.ts';
-import { applyMinutes, fetchMinutes, ipContributors, loadHours, loadMinutes, type FetchedMinutes } from './engine-feed.ts';
+import { applyMinutes, fetchMinutes, ipContributors, loadHours, loadMinutes, newAddresses, type FetchedMinutes } from './engine-feed.ts';
 import { hourStart, MS_PER_HOUR, MS_PER_MINUTE } from './traffic-book.ts';
 import type { Anomaly } from './anomaly.ts';
 
@@ -80,14 +80,15 @@ export interface BacktestResult {
  * the replay steps on (awaited once per chunk: a read per finding inside the step loop left the
  * engine waiting on the store). The anomaly gets a list of its own that the read appends to, which
  * its finding and the anomaly's later copies share: a copy made before the read lands (one that
- * resolves it) still names the addresses, as it would had the step waited. Later steps read only
+ * resolves it) still names the addresses, as it would had the step waited. Addresses the engine
+ * named itself (a farm's, by the farm test) are not listed twice. Later steps read only
  * an open anomaly's kind and scope, so none sees the list before it is whole.
  */
 function withIpContributors(store: Store, anomaly: Anomaly): Promise<void> {
   const contributors = [...anomaly.contributors];
   anomaly.contributors = contributors;
   const reading = ipContributors(store, anomaly).then((ips) => {
-    contributors.push(...ips);
+    contributors.push(...newAddresses(contributors, ips));
   });
   // Awaited at the chunk's end; a replay stopped by an error before then leaves no rejection unheard.
   reading.catch(() => undefined);

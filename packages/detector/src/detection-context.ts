@@ -2,7 +2,7 @@
  * Everything one detection step reads, at event time `nowMs` (exclusive end of the last complete
  * minute). Detectors are pure functions of it, so the live cycle and the backtest run the same code.
  */
-import type { AsnProfile, NumberBlockMinute, VerifyFailureMinute } from '@tollgate/store';
+import type { AsnProfile, HostingSessionAddressRow, NumberBlockMinute, VerifyFailureMinute } from '@tollgate/store';
 import type { ActivityLog } from './activity-log.ts';
 import type { DetectorConfig } from './detector-config.ts';
 import type { PlannedEvent } from './planned-event.ts';
@@ -28,6 +28,8 @@ export interface DetectionContext {
   unfamiliar(): UnfamiliarStep;
   blocks: ActivityLog<NumberBlockMinute>;
   verifyFailures: ActivityLog<VerifyFailureMinute>;
+  /** Sessions from hosting networks per minute and client address, over the last week. Read-only. */
+  addresses: ActivityLog<HostingSessionAddressRow>;
   /** Declared campaigns, launches, migrations and holidays: their volume is expected. */
   planned: readonly PlannedEvent[];
   /**

@@ -9,6 +9,7 @@ import type {
   DeliveryLatencyHour,
   DeliveryLatencyMinute,
   DetectorTrafficRow,
+  HostingSessionAddressRow,
   NumberBlockMinute,
   VerifyFailureMinute,
 } from '@tollgate/store';
@@ -31,7 +32,7 @@ import { detectSequentialNumbers } from './detectors/sequential-numbers.detector
 import { detectVerifyBruteforce } from './detectors/verify-bruteforce.detector.ts';
 import { detectVolumeSpikes } from './detectors/volume-spike.detector.ts';
 import { detectSparseScopes } from './detectors/sparse-scope.detector.ts';
-import { detectFarmExits } from './detectors/farm-exits.detector.ts';
+import { detectFarmExits, USUAL_SHARE_MS } from './detectors/farm-exits.detector.ts';
 import { detectSeasonalTrends } from './detectors/seasonal-trend.detector.ts';
 import {
   countGuessed,
@@ -84,7 +85,10 @@ export interface DetectionEngine {
   readonly latency: LatencyBook;
   readonly config: DetectorConfig;
   readonly lifecycle: AnomalyLifecycle;
-  /** Replaces what is given of a minute: fine cells, number-block rows, verify-failure rows, latency histograms. */
+  /**
+   * Replaces what is given of a minute: fine cells, number-block rows, verify-failure rows, latency
+   * histograms, hosting sessions' addresses.
+   */
   setMinute(
     minuteMs: number,
     data: {
@@ -92,6 +96,7 @@ export interface DetectionEngine {
       blocks?: readonly NumberBlockMinute[];
       failures?: readonly VerifyFailureMinute[];
       latency?: readonly DeliveryLatencyMinute[];
+      addresses?: readonly HostingSessionAddressRow[];
     },
   ): void;
   /** Warm-up: committed hours of one level from the store. */
@@ -151,6 +156,8 @@ interface EngineMemory {
   sums: WindowSums;
   blocks: ActivityLog<NumberBlockMinute>;
   verifyFailures: ActivityLog<VerifyFailureMinute>;
+  /** Hosting sessions per client address, for a week: a named farm's servers, and where VPN users verify from. */
+  addresses: ActivityLog<HostingSessionAddressRow>;
   asns: Map<number, AsnProfile>;
   networks: FamiliarNetworks;
   unfamiliar: UnfamiliarTallies;
@@ -179,6 +186,7 @@ function advance(memory: EngineMemory, nowMs: number): void {
   memory.latency.prune(nowMs);
   memory.blocks.prune(nowMs - RECENT_MS);
   memory.verifyFailures.prune(nowMs - RECENT_MS);
+  memory.addresses.prune(nowMs - USUAL_SHARE_MS);
 }
 
 /** What the detectors read at `nowMs`: window sums and minutes without the sessions of a verify brute force. */
@@ -198,6 +206,7 @@ function contextAt(memory: EngineMemory, config: DetectorConfig, nowMs: number):
     compose: (scope, fromMs, toMs) => memory.compositions.at(nowMs, scope, fromMs, toMs),
     blocks: memory.blocks,
     verifyFailures: memory.verifyFailures,
+    addresses: memory.addresses,
     planned: memory.planned,
     window(fromMs, toMs) {
       let byEnd = windows.get(fromMs);
@@ -273,6 +282,7 @@ export function createDetectionEngine(config: DetectorConfig): DetectionEngine {
     sums: createWindowSums(book),
     blocks: createActivityLog(),
     verifyFailures: createActivityLog(),
+    addresses: createActivityLog(),
     asns: asnProfiles,
     networks,
     unfamiliar: createUnfamiliarTallies({ book, networks, asns: asnProfiles, windowsMs, graceMs }),
@@ -295,6 +305,7 @@ export function createDetectionEngine(config: DetectorConfig): DetectionEngine {
       if (data.latency) latency.setMinute(minuteMs, data.latency);
       if (data.blocks) blocks.setMinute(minuteMs, data.blocks);
       if (data.failures) verifyFailures.setMinute(minuteMs, data.failures);
+      if (data.addresses) memory.addresses.setMinute(minuteMs, data.addresses);
     },
     setHours(level, rows) {
       book.setHours(

@@ -8,6 +8,7 @@ import {
   deliveryLatencyHours,
   deliveryLatencyMinutes,
   detectorTraffic,
+  hostingSessionAddresses,
   numberBlockActivity,
   scopeIps,
   verifyFailureActivity,
@@ -15,6 +16,7 @@ import {
   type DeliveryLatencyMinute,
   type DetectorGrouping,
   type DetectorTrafficRow,
+  type HostingSessionAddressRow,
   type NumberBlockMinute,
   type Store,
   type VerifyFailureMinute,
@@ -24,7 +26,8 @@ import { byMinute } from './activity-log.ts';
 import { FAMILIAR_MS } from './familiar-networks.ts';
 import type { Contributor, Finding } from './finding.ts';
 import type { DetectionEngine } from './detection-engine.ts';
-import { cellOf } from './detection-engine.ts';
+import { cellOf, MUTABLE_MS } from './detection-engine.ts';
+import { USUAL_SHARE_MS } from './detectors/farm-exits.detector.ts';
 import { LEVEL_DIMENSIONS, SCOPE_LEVELS, type ScopeLevel } from './scope.ts';
 import { MS_PER_HOUR, MS_PER_MINUTE } from './traffic-book.ts';
 
@@ -57,6 +60,17 @@ export async function loadHours(store: Store, engine: DetectionEngine, fromMs: n
   engine.addAsnProfiles(await asnProfiles(store, { fromMs: untilMs - 7 * 24 * MS_PER_HOUR, toMs: untilMs }));
   const networkFrom = Math.max(fromMs, untilMs - FAMILIAR_MS);
   engine.addNetworkHours(await detectorTraffic(store, { fromMs: networkFrom, toMs: untilMs, stepMinutes: 60, grouping: NETWORKS }));
+  const addressFrom = Math.max(fromMs, untilMs - USUAL_SHARE_MS);
+  const addresses = byMinute(await hostingSessionAddresses(store, addressesRead(addressFrom, untilMs)));
+  for (const [minuteMs, rows] of addresses) engine.setMinute(minuteMs, { addresses: rows });
+}
+
+/**
+ * The read of hosting sessions' addresses over [fromMs, toMs): verifies count until the live
+ * detector stops re-reading the last minute, so a replay's chunk knows what a live cycle would.
+ */
+function addressesRead(fromMs: number, toMs: number): { fromMs: number; toMs: number; verifiesToMs: number } {
+  return { fromMs, toMs, verifiesToMs: toMs + MUTABLE_MS };
 }
 
 /** What the store holds of [fromMs, toMs) for the engine, read and not yet put in (see `fetchMinutes`). */
@@ -69,6 +83,7 @@ export interface FetchedMinutes {
   blocks: NumberBlockMinute[];
   failures: VerifyFailureMinute[];
   asns: AsnProfile[];
+  addresses: HostingSessionAddressRow[];
 }
 
 /**
@@ -83,7 +98,7 @@ export async function fetchMinutes(
   toMs: number,
   lookbackMs: number,
 ): Promise<FetchedMinutes> {
-  const [cells, latency, blocks, failures, asns] = await Promise.all([
+  const [cells, latency, blocks, failures, asns, addresses] = await Promise.all([
     detectorTraffic(store, { fromMs, toMs, stepMinutes: 1, grouping: FINE }),
     deliveryLatencyMinutes(store, { fromMs, toMs }),
     numberBlockActivity(store, { fromMs: fromMs - lookbackMs, toMs, minPhones: config.blockDistinctNumbers }),
@@ -93,8 +108,9 @@ export async function fetchMinutes(
       minFailures: Math.min(config.verifyFailuresPerSession, config.verifyFailuresPerIp, config.verifyFailuresPerPhone),
     }),
     asnProfiles(store, { fromMs, toMs }),
+    hostingSessionAddresses(store, addressesRead(fromMs, toMs)),
   ]);
-  return { fromMs, toMs, lookbackMs, cells, latency, blocks, failures, asns };
+  return { fromMs, toMs, lookbackMs, cells, latency, blocks, failures, asns, addresses };
 }
 
 /** Replaces every minute of a fetched range in the engine (an empty minute is data too). */
@@ -105,6 +121,7 @@ export function applyMinutes(engine: DetectionEngine, fetched: FetchedMinutes): 
   const latencyMinutes = byMinute(fetched.latency);
   const blockMinutes = byMinute(fetched.blocks);
   const failureMinutes = byMinute(fetched.failures);
+  const addressMinutes = byMinute(fetched.addresses);
   for (let m = fromMs - lookbackMs; m < toMs; m += MS_PER_MINUTE) {
     const data = { blocks: blockMinutes.get(m) ?? [], failures: failureMinutes.get(m) ?? [] };
     if (m < fromMs) {
@@ -112,7 +129,12 @@ export function applyMinutes(engine: DetectionEngine, fetched: FetchedMinutes): 
       if (data.blocks.length > 0 || data.failures.length > 0) engine.setMinute(m, data);
       continue;
     }
-    engine.setMinute(m, { cells: (cellMinutes.get(m) ?? []).map(cellOf), latency: latencyMinutes.get(m) ?? [], ...data });
+    engine.setMinute(m, {
+      cells: (cellMinutes.get(m) ?? []).map(cellOf),
+      latency: latencyMinutes.get(m) ?? [],
+      addresses: addressMinutes.get(m) ?? [],
+      ...data,
+    });
   }
 }
 
@@ -150,4 +172,10 @@ export async function ipContributors(
     share: ips.sends > 0 ? top.sends / ips.sends : 0,
     label: `one of ${ips.ips} addresses behind ${ips.sends} sends`,
   }));
+}
+
+/** The addresses read for a finding that its own contributors do not name already. */
+export function newAddresses(own: readonly Contributor[], read: readonly Contributor[]): Contributor[] {
+  const named = new Set(own.filter((c) => c.dimension === 'ip').map((c) => c.value));
+  return read.filter((c) => !named.has(c.value));
 }

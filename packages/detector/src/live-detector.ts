@@ -10,7 +10,7 @@ import type { AnomalyChange } from './anomaly-lifecycle.ts';
 import { fromAnomalyRecord, toAnomalyRecord } from './anomaly-record.ts';
 import { createDetectionEngine, HISTORY_MS, MUTABLE_MS, type DetectionEngine } from './detection-engine.ts';
 import { DEFAULT_DETECTOR_CONFIG, type DetectorConfig } from './detector-config.ts';
-import { ipContributors, loadHours, loadMinutes, readsIpContributors } from './engine-feed.ts';
+import { ipContributors, loadHours, loadMinutes, newAddresses, readsIpContributors } from './engine-feed.ts';
 import type { Contributor } from './finding.ts';
 import { hourStart, MS_PER_HOUR, MS_PER_MINUTE } from './traffic-book.ts';
 
@@ -57,11 +57,11 @@ export function createLiveDetector(deps: { store: Store; clock: () => number; co
     }
   }
 
-  /** The anomaly's own contributors and the addresses last read for it. */
+  /** The anomaly's own contributors (a farm's addresses among them) and the addresses last read for it. */
   function withAddresses(anomaly: Anomaly): Contributor[] {
     const addresses = addressesOf.get(anomaly.id);
     if (addresses === undefined) return anomaly.contributors;
-    return [...anomaly.contributors.filter((c) => c.dimension !== 'ip'), ...addresses];
+    return [...anomaly.contributors, ...newAddresses(anomaly.contributors, addresses)];
   }
 
   return {

@@ -6,7 +6,7 @@
  * from a seeded Poisson, so each case is the same on every run.
  */
 import { describe, expect, it } from 'vitest';
-import type { DetectorTrafficRow, VerifyFailureMinute } from '@tollgate/store';
+import type { DetectorTrafficRow, HostingSessionAddressRow, VerifyFailureMinute } from '@tollgate/store';
 import { createDetectionEngine, DEFAULT_DETECTOR_CONFIG, type Finding } from '../src/index.ts';
 import { sessionBaseline } from '../src/seasonal-baseline.ts';
 import { LEVEL_DIMENSIONS, SCOPE_LEVELS, type CellScope } from '../src/scope.ts';
@@ -117,6 +117,9 @@ interface Case {
   verifiedFrom?: number[];
   /** Share of the busy prefix's sessions that never verify, in the week and the minutes (0.1 by default). */
   busyUnverified?: number;
+  /** Hosting sessions by client address of a minute `i` minutes after T0, and of the `h`th hour of the week before. */
+  addresses?: (i: number) => HostingSessionAddressRow[];
+  addressHistory?: (h: number) => HostingSessionAddressRow[];
 }
 
 /** A week of history, then `minutes` minutes of the case; the findings of each step. */
@@ -136,6 +139,8 @@ function replay(seed: number, minutes: number, scenario: Case): { at: number; fi
       ...(scenario.history?.((h - historyStart) / HOUR) ?? []),
     ];
     for (const level of SCOPE_LEVELS) engine.setHours(level, rowsAt(level, h, cells));
+    const addresses = scenario.addressHistory?.((h - historyStart) / HOUR) ?? [];
+    if (addresses.length > 0) engine.setMinute(h, { addresses: addresses.map((row) => ({ ...row, ts: h })) });
   }
   engine.markHistory(historyStart, T0);
   const networkRow = (asn: number) => ({ ...rowsAt('country', T0 - DAY, [{ ...BUSY, asn, counters: counters(1, 1) }])[0]!, asn });
@@ -156,7 +161,8 @@ function replay(seed: number, minutes: number, scenario: Case): { at: number; fi
       },
       ...(scenario.extra?.(i, next) ?? []),
     ];
-    engine.setMinute(minuteMs, { cells, failures: scenario.failures?.(i) ?? [] });
+    const addresses = (scenario.addresses?.(i) ?? []).map((row) => ({ ...row, ts: minuteMs }));
+    engine.setMinute(minuteMs, { cells, failures: scenario.failures?.(i) ?? [], addresses });
     steps.push({ at: i + 1, findings: engine.step(minuteMs + MINUTE).findings });
   }
   return steps;
@@ -559,6 +565,103 @@ describe('never-verified sessions from the networks of a farm named in another c
     const late = (i: number) => intoQa([200, 201])(i - 70);
     const steps = replay(47, 80, { hosting: HOSTING, history, extra: (i) => [...farm(i), ...late(i)] });
     expect(steps.flatMap((s) => s.findings).filter(fromFarm)).toEqual([]);
+  });
+});
+
+describe('sessions nobody typed a code for from the addresses of a farm named in another country', () => {
+  // The app's people: 10,000 sessions an hour in the US on its carrier, 92 % verifying, and 120
+  // behind VPNs on hosting networks 300 and 301, all verifying. Two small countries see a session
+  // an hour each.
+  const KW: CellScope = { ...BUSY, country: 'KW', prefix: '+965 5' };
+  const QA: CellScope = { ...BUSY, country: 'QA', prefix: '+974 3' };
+  const CARRIER: CellScope = { ...ELSEWHERE, asn: 101 };
+  const people = (perHour: number) => [
+    { ...CARRIER, counters: counters(perHour, Math.round(perHour * 0.92)) },
+    ...[300, 301].map((asn) => ({ ...ELSEWHERE, asn, counters: counters(perHour / 166, perHour / 166) })),
+  ];
+  const history = (h: number) => [
+    ...[KW, QA].map((scope) => ({ ...scope, counters: counters(1, h % 10 === 0 ? 0 : 1) })),
+    ...people(10_000),
+  ];
+  const HOSTING = [200, 201, 300, 301];
+  const FARM_IPS = { 200: '198.51.100.7', 201: '203.0.113.9' } as const;
+  const address = (scope: CellScope, ip: string, sessions: number, verified = 0): HostingSessionAddressRow => ({
+    ts: 0,
+    app: scope.app,
+    country: scope.country,
+    prefix: scope.prefix,
+    asn: scope.asn,
+    ip,
+    sessions,
+    verified,
+    untyped: sessions - verified,
+  });
+  // The farm: three never-verified sessions a minute into KW from one address on each of networks 200 and 201.
+  const farmCells = (i: number) =>
+    i < 10
+      ? [
+          { ...KW, asn: 200, counters: counters(2, 0) },
+          { ...KW, asn: 201, counters: counters(1, 0) },
+        ]
+      : [];
+  const farmAddresses = (i: number) =>
+    i < 10 ? [address({ ...KW, asn: 200 }, FARM_IPS[200], 2), address({ ...KW, asn: 201 }, FARM_IPS[201], 1)] : [];
+  // One session into QA in minute `at` from `ip` on network 200, nobody typing a code for it.
+  const intoQa = (ip: string, at: number) => ({
+    extra: (i: number) => [...farmCells(i), ...(i === at ? [{ ...QA, asn: 200, counters: counters(1, 0) }] : []), ...people(10_000 / 60)],
+    addresses: (i: number) => [...farmAddresses(i), ...(i === at ? [address({ ...QA, asn: 200 }, ip, 1)] : [])],
+  });
+  const fromAddresses = (f: Finding) => f.facts.signal === 'unverified_sessions_from_farm_addresses';
+  const namesQa = (f: Finding) => f.kind === 'volume_spike' && f.scope.country === 'QA';
+
+  it("name the other country's prefix at its one session from one of the farm's addresses, with the address", () => {
+    const steps = replay(53, 12, { hosting: HOSTING, history, ...intoQa(FARM_IPS[200], 2) });
+    expect(firstAt(steps, (f) => f.scope.country === 'KW')).toBe(1);
+    expect(firstAt(steps, namesQa)).toBe(3);
+    const finding = steps[2]?.findings.find(namesQa);
+    expect(finding?.scope).toEqual({ country: 'QA', prefix: QA.prefix });
+    expect(finding?.action).toBe('block');
+    expect(finding?.facts).toMatchObject({
+      level: 'prefix',
+      signal: 'unverified_sessions_from_farm_addresses',
+      farmAddresses: 2,
+      farmCountries: 'KW',
+      countrySessions: 1,
+      addresses: 1,
+    });
+    expect(Number(finding?.facts.log10PValue)).toBeLessThan(-6);
+    expect(finding?.contributors).toContainEqual(expect.objectContaining({ dimension: 'ip', value: FARM_IPS[200], count: 1 }));
+    expect(finding?.summary).toMatch(
+      /1 of 1 sessions into QA in 3 min nobody typed a code for came from 1 of the 2 addresses \(198\.51\.100\.7\)/,
+    );
+  });
+
+  it('do not name it from another address of the same network, and name it from the farm’s a minute later', () => {
+    const other = intoQa('198.51.100.99', 2);
+    const farm = intoQa(FARM_IPS[200], 6);
+    const steps = replay(53, 12, {
+      hosting: HOSTING,
+      history,
+      extra: (i) => [...other.extra(i), ...(i === 6 ? [{ ...QA, asn: 200, counters: counters(1, 0) }] : [])],
+      addresses: (i) => [...other.addresses(i), ...farm.addresses(i).filter((row) => row.country === 'QA')],
+    });
+    expect(
+      steps
+        .slice(0, 6)
+        .flatMap((s) => s.findings)
+        .filter(namesQa),
+    ).toEqual([]);
+    expect(firstAt(steps, (f) => namesQa(f) && fromAddresses(f))).toBe(7);
+  });
+
+  it('do not name it from an address people verified from all week: a VPN exit the farm rents too', () => {
+    const vpnExit = (h: number) => [address({ ...ELSEWHERE, asn: 200 }, FARM_IPS[200], 2, h % 3 === 0 ? 1 : 2)];
+    const steps = replay(53, 12, { hosting: HOSTING, history, addressHistory: vpnExit, ...intoQa(FARM_IPS[200], 2) });
+    expect(steps.flatMap((s) => s.findings).filter(namesQa)).toEqual([]);
+    // The same week's VPN users on another address of the same network leave the session named.
+    const nextDoor = (h: number) => vpnExit(h).map((row) => ({ ...row, ip: '198.51.100.8' }));
+    const steps2 = replay(53, 12, { hosting: HOSTING, history, addressHistory: nextDoor, ...intoQa(FARM_IPS[200], 2) });
+    expect(firstAt(steps2, (f) => namesQa(f) && fromAddresses(f))).toBe(3);
   });
 });
 
