@@ -11,7 +11,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertRows, saveAnomalies, type Store } from '@tollgate/store';
-import { openTempStore } from '@tollgate/store/testing';
+import { openTempStore, sendRow, verifyOf } from '@tollgate/store/testing';
 import { anomalyId, anomalyKey, type Anomaly } from '../src/anomaly.ts';
 import { createLiveDetector, DEFAULT_DETECTOR_CONFIG, toAnomalyRecord, type AnomalyChange } from '../src/index.ts';
 
@@ -29,55 +29,27 @@ const BH = { country: 'BH', prefix: '+973 3' };
 const FARM_IP = '146.70.21.122';
 const FARM = { asn: 9009, asn_hosting: 1 as const, ip: FARM_IP, ip_subnet: '146.70.21.0/24' };
 
+/** A QA subscriber's send from a home network, as the collectors store it: tests change what they are about. */
 function send(id: string, ts: number, fields: Partial<SendRow>): SendRow {
-  return {
-    event_id: id,
-    ts,
+  return sendRow(id, ts, {
     app: 'social',
     flow: 'signup',
-    session_id: `s-${id}`,
-    phone_hash: `p-${id}`,
     block_hash: `b-${id}`,
     country: 'QA',
     prefix: '+974 3',
-    number_type: 'mobile',
     ip: '81.2.69.160',
     ip_subnet: '81.2.69.0/24',
     asn: 8781,
     asn_org: 'home',
-    asn_hosting: 0,
-    channel: 'sms',
-    provider: 'twilio',
-    message_id: `m-${id}`,
-    status: 'accepted',
     cost: 0.3,
-    currency: 'USD',
     cost_usd: 0.3,
-    device_id: '',
-    user_agent: '',
-    session_start: 1,
     ...fields,
-  };
+  });
 }
 
+/** The session of `of`, verified 20 s after its send from the same address. */
 function verified(of: SendRow): VerifyRow {
-  return {
-    event_id: `v-${of.event_id}`,
-    ts: of.ts + 20_000,
-    app: of.app,
-    session_id: of.session_id,
-    phone_hash: of.phone_hash,
-    ip: of.ip,
-    ip_subnet: of.ip_subnet,
-    success: 1,
-    send_ts: of.ts,
-    flow: of.flow,
-    country: of.country,
-    prefix: of.prefix,
-    asn: of.asn,
-    provider: of.provider,
-    session_verified: 1,
-  };
+  return { ...verifyOf(`v-${of.event_id}`, of, of.ts + 20_000, 1), ip: of.ip, ip_subnet: of.ip_subnet };
 }
 
 /** The farm's blocked KW prefix, as a detector stopped mid-attack stored it. */

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReceiptRow, SendRow } from '@tollgate/events';
-import { sendRow, verifyOf } from './event-rows.ts';
+import { sendRow, verifyOf } from '../src/testing/event-rows.ts';
 import { deliveryLatencyMinutes, detectorTraffic, insertRows, latencyBucketFloorMs, type Store } from '../src/index.ts';
 import { openTempStore } from '../src/testing/temp-store.ts';
 

@@ -4,7 +4,7 @@
  * end for verifies, untyped if no code came at all.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sendRow, verifyOf } from './event-rows.ts';
+import { sendRow, verifyOf } from '../src/testing/event-rows.ts';
 import { hostingSessionAddresses, insertRows, type Store } from '../src/index.ts';
 import { openTempStore } from '../src/testing/temp-store.ts';
 

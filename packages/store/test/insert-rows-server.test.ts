@@ -5,7 +5,7 @@ import { createHasher, createNormalizer, loadAsnDatabase, ROW_COLUMNS } from '@t
 import { createStore, insertRows, type Store } from '../src/index.ts';
 import { openTempStore } from '../src/testing/temp-store.ts';
 import { toTsv } from '../src/tsv.ts';
-import { WIRE_SEND } from './event-rows.ts';
+import { WIRE_SEND } from '../src/testing/event-rows.ts';
 
 /**
  * A ClickHouse server's insert as the decide nodes of a deployment send it: the real client over

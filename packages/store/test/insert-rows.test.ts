@@ -3,7 +3,7 @@ import { createHasher, createNormalizer, loadAsnDatabase, ROW_COLUMNS, type Even
 import { insertDeduplicationSettings, insertRows, TSV_CHUNK_ROWS, type Store } from '../src/index.ts';
 import { openTempStore } from '../src/testing/temp-store.ts';
 import { toTsv } from '../src/tsv.ts';
-import { WIRE_SEND } from './event-rows.ts';
+import { WIRE_SEND } from '../src/testing/event-rows.ts';
 
 let store: Store;
 let dispose: () => Promise<void>;

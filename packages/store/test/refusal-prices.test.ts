@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SendRow } from '@tollgate/events';
 import { decisionSeries, insertDecisionCounts, insertRows, scopeMoney, type Store } from '../src/index.ts';
 import { openTempStore } from '../src/testing/temp-store.ts';
-import { sendRow } from './event-rows.ts';
+import { sendRow } from '../src/testing/event-rows.ts';
 
 const T0 = Date.parse('2026-11-20T10:00:00Z');
 const HOUR = 3_600_000;

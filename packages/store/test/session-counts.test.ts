@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SendRow, VerifyRow } from '@tollgate/events';
-import { sendRow, verifyOf } from './event-rows.ts';
+import { sendRow, verifyOf } from '../src/testing/event-rows.ts';
 import { DEFAULT_RETENTION, insertRows, loadMigrations, migrate, trafficSeries, TRAFFIC_ROLLUPS, type Store } from '../src/index.ts';
 import { openTempStore } from '../src/testing/temp-store.ts';
 
