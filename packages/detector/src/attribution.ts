@@ -298,9 +298,15 @@ function withEvidence(ctx: DetectionContext, config: DetectorConfig, ofCountry: 
   } else if (finding.kind === 'conversion_drop' && !destination && finding.action !== 'alert') {
     // A flow-wide or network-wide drop is friction for everyone: challenge, never block. A drop on
     // one provider in a country that its destinations do not share is that provider failing its
-    // users (codes late or lost): the vendor owner's alert, which no challenge would mend. A drop
-    // that no extra sessions explain stays the alert its detector made it.
-    action = level === 'provider_country' ? 'alert' : 'challenge';
+    // users (codes late or lost): the vendor owner's alert, which no challenge would mend. So is a
+    // drop on one access network alone (a carrier's or home ISP's subscribers): its sessions are
+    // people, a farm behind home connections spreads over many such networks and shows at the
+    // destinations it pumps, and thirty of one network's sessions converting less while a holiday
+    // adds sessions is chance that extra sessions cannot tell from pumping. A hosting network's
+    // drop is challenged: people rarely send from one. A drop that no extra sessions explain
+    // stays the alert its detector made it.
+    const accessNetwork = level === 'asn' && ctx.asns.get(finding.scope.asn ?? 0)?.hosting !== true;
+    action = level === 'provider_country' || accessNetwork ? 'alert' : 'challenge';
   }
   let narrowest: string;
   if (narrowing && action === 'block' && narrowing.topShare >= NARROW_EXPLAINS) {
