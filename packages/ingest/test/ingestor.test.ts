@@ -2,7 +2,7 @@ import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BillingRow, Rejection, SendRow, VerifyRow } from '@tollgate/events';
 import { eventCounts, type Store } from '@tollgate/store';
-import { openTempStore } from '@tollgate/store/testing';
+import { openTempStore, sendRow } from '@tollgate/store/testing';
 import { createIngestor, NO_METRICS, NORMALIZE_CHUNK_EVENTS, type IngestorOptions, type Normalizers } from '../src/index.ts';
 
 let store: Store;
@@ -21,35 +21,8 @@ const passThrough = ((value: unknown, line: number) =>
     : { ok: true, row: value }) as never;
 const normalizers: Normalizers = { send: passThrough, verify: passThrough, billing: passThrough, receipt: passThrough };
 
-function send(id: string, session: string, country = 'GB'): SendRow {
-  return {
-    event_id: id,
-    ts: T0,
-    app: 'shop',
-    flow: 'login',
-    session_id: session,
-    phone_hash: `h-${id}`,
-    block_hash: 'b',
-    country,
-    prefix: `+${country}`,
-    number_type: 'MOBILE',
-    ip: '1.1.1.1',
-    ip_subnet: '1.1.1.0/24',
-    asn: 13335,
-    asn_org: 'x',
-    asn_hosting: 0,
-    channel: 'sms',
-    provider: 'twilio',
-    message_id: `m-${id}`,
-    status: 'accepted',
-    cost: 0.1,
-    currency: 'USD',
-    cost_usd: 0.1,
-    device_id: '',
-    user_agent: '',
-    session_start: 1,
-  };
-}
+/** A send of its own session, as the write path receives it once normalized. */
+const send = (id: string, session: string): SendRow => sendRow(id, T0, { session_id: session });
 
 function verify(id: string, session: string): VerifyRow {
   return {
