@@ -290,6 +290,7 @@ function withEvidence(ctx: DetectionContext, config: DetectorConfig, ofCountry: 
     ...finding.contributors.filter((c) => c.dimension === 'ip'),
   ];
   let action = finding.action;
+  let accessNetwork = false;
   const collapsed = finding.kind === 'volume_spike' && conversionCollapsed(ctx, finding);
   if (finding.kind === 'volume_spike') {
     // A campaign brings people on phones and home networks who verify; a bot farm rents servers,
@@ -305,7 +306,7 @@ function withEvidence(ctx: DetectionContext, config: DetectorConfig, ofCountry: 
     // adds sessions is chance that extra sessions cannot tell from pumping. A hosting network's
     // drop is challenged: people rarely send from one. A drop that no extra sessions explain
     // stays the alert its detector made it.
-    const accessNetwork = level === 'asn' && ctx.asns.get(finding.scope.asn ?? 0)?.hosting !== true;
+    accessNetwork = level === 'asn' && ctx.asns.get(finding.scope.asn ?? 0)?.hosting !== true;
     action = level === 'provider_country' || accessNetwork ? 'alert' : 'challenge';
   }
   let narrowest: string;
@@ -323,6 +324,8 @@ function withEvidence(ctx: DetectionContext, config: DetectorConfig, ofCountry: 
   } else if (level === 'all' || level === 'app_flow') {
     const [top] = topContributors(composition, 'country', 1);
     narrowest = `no country explains it alone${top ? ` (the largest, ${top.value}, carries ${(top.share * 100).toFixed(0)}%)` : ''}`;
+  } else if (accessNetwork) {
+    narrowest = 'no destination explains it: one access network carries it, whose subscribers are alerted on, not challenged';
   } else {
     narrowest = `the ${level ?? 'scope'} level carries it`;
   }

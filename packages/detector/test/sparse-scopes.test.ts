@@ -806,5 +806,6 @@ describe('a conversion drop', () => {
       .filter((f) => f.kind === 'conversion_drop' && f.scope.asn === 500 && f.windowStartMs >= T0);
     expect(network.length).toBeGreaterThan(0);
     expect(network.filter((f) => !actions.includes(f.action)).map((f) => f.action)).toEqual([]);
+    expect(String(network[0]?.facts.narrowest)).toMatch(hosting.length === 0 ? /access network/ : /level carries it/);
   });
 });
