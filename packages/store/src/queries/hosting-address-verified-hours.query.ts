@@ -1,4 +1,5 @@
 import type { Store } from '../store.ts';
+import { HOSTING_SESSION_ADDRESS_MINUTES_SQL } from './hosting-session-addresses.query.ts';
 
 /**
  * Verified sessions started from hosting networks in one hour, per client address: where people
@@ -15,34 +16,15 @@ export interface HostingAddressVerifiedHour {
 
 export const HOSTING_ADDRESS_VERIFIED_HOURS_QUERY_NAME = 'hosting-address-verified-hours';
 
-// The sessions and verifies of `hosting-session-addresses.query.ts`, counted the same way (a
-// session in the hour of its first send, verified if a right code came before `verifiesTo`), summed
-// by hour and address in the store so a week of them never reaches the detector as minute rows.
-// Hours are cut on the epoch, not the server's time zone, as the detector's hours are.
+// The minute rows of `hosting-session-addresses.query.ts`, summed by hour and address in the
+// store so a week of them never reaches the detector as minute rows. Hours are cut on the epoch,
+// as the detector's are, whatever the server's time zone.
 const QUERY = `
-SELECT
-  intDiv(toUnixTimestamp(s.ts), 3600) * 3600000 AS hour,
-  s.ip,
-  toUInt64(count()) AS verified
-FROM (
-  SELECT ts, ip, session_id
-  FROM sends_raw
-  WHERE ts >= fromUnixTimestamp64Milli({from:Int64}) AND ts < fromUnixTimestamp64Milli({to:Int64})
-    AND asn_hosting = 1 AND session_start = 1
-) AS s
-INNER JOIN (
-  SELECT session_id
-  FROM verifies_raw
-  WHERE ts >= fromUnixTimestamp64Milli({from:Int64}) AND ts < fromUnixTimestamp64Milli({verifiesTo:Int64})
-    AND session_id IN (
-      SELECT session_id FROM sends_raw
-      WHERE ts >= fromUnixTimestamp64Milli({from:Int64}) AND ts < fromUnixTimestamp64Milli({to:Int64})
-        AND asn_hosting = 1 AND session_start = 1)
-  GROUP BY session_id
-  HAVING max(session_verified) = 1
-) AS v ON v.session_id = s.session_id
-GROUP BY hour, s.ip
-ORDER BY hour, s.ip`;
+SELECT intDiv(minute, 3600000) * 3600000 AS hour, ip, toUInt64(sum(verified)) AS verified_sessions
+FROM (${HOSTING_SESSION_ADDRESS_MINUTES_SQL})
+WHERE verified > 0
+GROUP BY hour, ip
+ORDER BY hour, ip`;
 
 type RawRow = [hour: number | string, ip: string, verified: number | string];
 
