@@ -2,8 +2,9 @@
  * Everything one detection step reads, at event time `nowMs` (exclusive end of the last complete
  * minute). Detectors are pure functions of it, so the live cycle and the backtest run the same code.
  */
-import type { AsnProfile, HostingSessionAddressRow, NumberBlockMinute, VerifyFailureMinute } from '@tollgate/store';
+import type { AsnProfile, NumberBlockMinute, VerifyFailureMinute } from '@tollgate/store';
 import type { ActivityLog } from './activity-log.ts';
+import type { HostingAddresses } from './hosting-addresses.ts';
 import type { DetectorConfig } from './detector-config.ts';
 import type { PlannedEvent } from './planned-event.ts';
 import type { Composition } from './scope-composition.ts';
@@ -28,8 +29,11 @@ export interface DetectionContext {
   unfamiliar(): UnfamiliarStep;
   blocks: ActivityLog<NumberBlockMinute>;
   verifyFailures: ActivityLog<VerifyFailureMinute>;
-  /** Sessions from hosting networks per minute and client address, over the last week. Read-only. */
-  addresses: ActivityLog<HostingSessionAddressRow>;
+  /**
+   * Sessions from hosting networks per minute and client address over the recent span, and their
+   * verified sessions per address and hour over the last week. Read-only.
+   */
+  addresses: HostingAddresses;
   /** Declared campaigns, launches, migrations and holidays: their volume is expected. */
   planned: readonly PlannedEvent[];
   /**

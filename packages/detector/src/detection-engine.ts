@@ -9,11 +9,13 @@ import type {
   DeliveryLatencyHour,
   DeliveryLatencyMinute,
   DetectorTrafficRow,
+  HostingAddressVerifiedHour,
   HostingSessionAddressRow,
   NumberBlockMinute,
   VerifyFailureMinute,
 } from '@tollgate/store';
 import { createActivityLog, type ActivityLog } from './activity-log.ts';
+import { createHostingAddresses, type HostingAddresses } from './hosting-addresses.ts';
 import { createAnomalyLifecycle, type AnomalyChange, type AnomalyLifecycle } from './anomaly-lifecycle.ts';
 import type { Anomaly, EvidencePoint } from './anomaly.ts';
 import { attribute } from './attribution.ts';
@@ -69,6 +71,16 @@ import {
 export const MUTABLE_MS = 30 * MS_PER_MINUTE;
 /** Minutes kept: the longest window (conversion, matured) with room to spare. */
 const RECENT_MS = 3 * MS_PER_HOUR;
+/**
+ * Hosting sessions' addresses are kept per minute as long as the book's minutes. The farm test
+ * reads them over its shortest sparse window and over the windows of the open anomalies that stop
+ * a destination; with the default configuration none of those reaches back further than 2 h 17 min
+ * (a two-hour trend or unfamiliar-network window, ending at most `resolveAfterQuietMs` and the
+ * unverified grace before the step). An anomaly whose window reaches further names the addresses
+ * of its part within the span, as the network test finds its apps in the book's minutes. Older
+ * minutes keep only their verified sessions per address and hour, for the week's share.
+ */
+export const ADDRESS_MINUTES_MS = RECENT_MS;
 /** Hours kept: four weeks of seasonality and the whole current month for budgets. */
 export const HISTORY_MS = 35 * MS_PER_DAY;
 /** Evidence series reach back this far before the finding's window. */
@@ -85,6 +97,8 @@ export interface DetectionEngine {
   readonly latency: LatencyBook;
   readonly config: DetectorConfig;
   readonly lifecycle: AnomalyLifecycle;
+  /** Hosting sessions by client address: minutes of the recent span, then verified sessions by hour for a week. Read-only. */
+  readonly addresses: HostingAddresses;
   /**
    * Replaces what is given of a minute: fine cells, number-block rows, verify-failure rows, latency
    * histograms, hosting sessions' addresses.
@@ -101,6 +115,8 @@ export interface DetectionEngine {
   ): void;
   /** Warm-up: committed hours of one level from the store. */
   setHours(level: ScopeLevel, rows: readonly DetectorTrafficRow[]): void;
+  /** Warm-up: verified hosting sessions per address and hour, for the week before the minutes loaded. */
+  setAddressHours(rows: readonly HostingAddressVerifiedHour[]): void;
   /** Warm-up: committed hours of delivery latency from the store. */
   setLatencyHours(rows: readonly DeliveryLatencyHour[]): void;
   /** Warm-up: where the stored history starts and what of it is committed. */
@@ -156,8 +172,8 @@ interface EngineMemory {
   sums: WindowSums;
   blocks: ActivityLog<NumberBlockMinute>;
   verifyFailures: ActivityLog<VerifyFailureMinute>;
-  /** Hosting sessions per client address, for a week: a named farm's servers, and where VPN users verify from. */
-  addresses: ActivityLog<HostingSessionAddressRow>;
+  /** Hosting sessions per client address: a named farm's servers, and (for a week, by hour) where VPN users verify from. */
+  addresses: HostingAddresses;
   asns: Map<number, AsnProfile>;
   networks: FamiliarNetworks;
   unfamiliar: UnfamiliarTallies;
@@ -180,6 +196,7 @@ function advance(memory: EngineMemory, nowMs: number): void {
   for (let m = noteFrom; m < memory.book.committedUntilMs; m += MS_PER_MINUTE) memory.networks.record(m, memory.book.cellsOf(m));
   memory.networks.record(nowMs - MS_PER_MINUTE, memory.book.cellsOf(nowMs - MS_PER_MINUTE));
   memory.latency.commitUntil(nowMs - MUTABLE_MS);
+  memory.addresses.rollUntil(nowMs - ADDRESS_MINUTES_MS);
   if (hourStart(nowMs) === memory.prunedHour) return;
   memory.prunedHour = hourStart(nowMs);
   memory.book.prune(nowMs);
@@ -282,7 +299,7 @@ export function createDetectionEngine(config: DetectorConfig): DetectionEngine {
     sums: createWindowSums(book),
     blocks: createActivityLog(),
     verifyFailures: createActivityLog(),
-    addresses: createActivityLog(),
+    addresses: createHostingAddresses(),
     asns: asnProfiles,
     networks,
     unfamiliar: createUnfamiliarTallies({ book, networks, asns: asnProfiles, windowsMs, graceMs }),
@@ -300,6 +317,7 @@ export function createDetectionEngine(config: DetectorConfig): DetectionEngine {
     latency,
     config,
     lifecycle,
+    addresses: memory.addresses,
     setMinute(minuteMs, data) {
       if (data.cells) book.setMinute(minuteMs, data.cells);
       if (data.latency) latency.setMinute(minuteMs, data.latency);
@@ -312,6 +330,9 @@ export function createDetectionEngine(config: DetectorConfig): DetectionEngine {
         level,
         rows.map((row) => ({ hourMs: row.ts, cell: row, counters: countersOf(row) })),
       );
+    },
+    setAddressHours(rows) {
+      memory.addresses.addVerifiedHours(rows);
     },
     setLatencyHours(rows) {
       latency.setHours(rows);

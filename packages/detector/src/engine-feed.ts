@@ -8,6 +8,7 @@ import {
   deliveryLatencyHours,
   deliveryLatencyMinutes,
   detectorTraffic,
+  hostingAddressVerifiedHours,
   hostingSessionAddresses,
   numberBlockActivity,
   scopeIps,
@@ -26,7 +27,7 @@ import { byMinute } from './activity-log.ts';
 import { FAMILIAR_MS } from './familiar-networks.ts';
 import type { Contributor, Finding } from './finding.ts';
 import type { DetectionEngine } from './detection-engine.ts';
-import { cellOf, MUTABLE_MS } from './detection-engine.ts';
+import { ADDRESS_MINUTES_MS, cellOf, MUTABLE_MS } from './detection-engine.ts';
 import { USUAL_SHARE_MS } from './detectors/farm-exits.detector.ts';
 import { LEVEL_DIMENSIONS, SCOPE_LEVELS, type ScopeLevel } from './scope.ts';
 import { MS_PER_HOUR, MS_PER_MINUTE } from './traffic-book.ts';
@@ -60,17 +61,22 @@ export async function loadHours(store: Store, engine: DetectionEngine, fromMs: n
   engine.addAsnProfiles(await asnProfiles(store, { fromMs: untilMs - 7 * 24 * MS_PER_HOUR, toMs: untilMs }));
   const networkFrom = Math.max(fromMs, untilMs - FAMILIAR_MS);
   engine.addNetworkHours(await detectorTraffic(store, { fromMs: networkFrom, toMs: untilMs, stepMinutes: 60, grouping: NETWORKS }));
+  // The week of hosting addresses: its hours summed in the store, the recent span as minute rows.
+  // Both count verifies up to the same point, as one read of the whole week did.
   const addressFrom = Math.max(fromMs, untilMs - USUAL_SHARE_MS);
-  const addresses = byMinute(await hostingSessionAddresses(store, addressesRead(addressFrom, untilMs)));
+  const minutesFrom = Math.max(addressFrom, untilMs - ADDRESS_MINUTES_MS);
+  const verifiesToMs = verifiesUntil(untilMs);
+  engine.setAddressHours(await hostingAddressVerifiedHours(store, { fromMs: addressFrom, toMs: minutesFrom, verifiesToMs }));
+  const addresses = byMinute(await hostingSessionAddresses(store, { fromMs: minutesFrom, toMs: untilMs, verifiesToMs }));
   for (const [minuteMs, rows] of addresses) engine.setMinute(minuteMs, { addresses: rows });
 }
 
 /**
- * The read of hosting sessions' addresses over [fromMs, toMs): verifies count until the live
+ * Where a read of hosting sessions' addresses up to `toMs` stops counting verifies: when the live
  * detector stops re-reading the last minute, so a replay's chunk knows what a live cycle would.
  */
-function addressesRead(fromMs: number, toMs: number): { fromMs: number; toMs: number; verifiesToMs: number } {
-  return { fromMs, toMs, verifiesToMs: toMs + MUTABLE_MS };
+function verifiesUntil(toMs: number): number {
+  return toMs + MUTABLE_MS;
 }
 
 /** What the store holds of [fromMs, toMs) for the engine, read and not yet put in (see `fetchMinutes`). */
@@ -108,7 +114,7 @@ export async function fetchMinutes(
       minFailures: Math.min(config.verifyFailuresPerSession, config.verifyFailuresPerIp, config.verifyFailuresPerPhone),
     }),
     asnProfiles(store, { fromMs, toMs }),
-    hostingSessionAddresses(store, addressesRead(fromMs, toMs)),
+    hostingSessionAddresses(store, { fromMs, toMs, verifiesToMs: verifiesUntil(toMs) }),
   ]);
   return { fromMs, toMs, lookbackMs, cells, latency, blocks, failures, asns, addresses };
 }

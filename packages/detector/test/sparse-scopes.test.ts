@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { DetectorTrafficRow, HostingSessionAddressRow, VerifyFailureMinute } from '@tollgate/store';
-import { createDetectionEngine, DEFAULT_DETECTOR_CONFIG, type Finding } from '../src/index.ts';
+import { createDetectionEngine, DEFAULT_DETECTOR_CONFIG, type DetectionEngine, type Finding } from '../src/index.ts';
 import { sessionBaseline } from '../src/seasonal-baseline.ts';
 import { LEVEL_DIMENSIONS, SCOPE_LEVELS, type CellScope } from '../src/scope.ts';
 import type { MinuteCell } from '../src/traffic-book.ts';
@@ -120,6 +120,8 @@ interface Case {
   /** Hosting sessions by client address of a minute `i` minutes after T0, and of the `h`th hour of the week before. */
   addresses?: (i: number) => HostingSessionAddressRow[];
   addressHistory?: (h: number) => HostingSessionAddressRow[];
+  /** Looks at the engine after the step that follows minute `i`. */
+  inspect?: (engine: DetectionEngine, i: number) => void;
 }
 
 /** A week of history, then `minutes` minutes of the case; the findings of each step. */
@@ -164,6 +166,7 @@ function replay(seed: number, minutes: number, scenario: Case): { at: number; fi
     const addresses = (scenario.addresses?.(i) ?? []).map((row) => ({ ...row, ts: minuteMs }));
     engine.setMinute(minuteMs, { cells, failures: scenario.failures?.(i) ?? [], addresses });
     steps.push({ at: i + 1, findings: engine.step(minuteMs + MINUTE).findings });
+    scenario.inspect?.(engine, i);
   }
   return steps;
 }
@@ -662,6 +665,81 @@ describe('sessions nobody typed a code for from the addresses of a farm named in
     const nextDoor = (h: number) => vpnExit(h).map((row) => ({ ...row, ip: '198.51.100.8' }));
     const steps2 = replay(53, 12, { hosting: HOSTING, history, addressHistory: nextDoor, ...intoQa(FARM_IPS[200], 2) });
     expect(firstAt(steps2, (f) => namesQa(f) && fromAddresses(f))).toBe(3);
+  });
+
+  // The same farm and session, `START` minutes into the replay; before them only the app's people.
+  const START = 240;
+  const later = (qa: ReturnType<typeof intoQa>, vpn: (i: number) => HostingSessionAddressRow[]) => ({
+    extra: (i: number) => (i < START ? people(10_000 / 60) : qa.extra(i - START)),
+    addresses: (i: number) => [...vpn(i), ...(i < START ? [] : qa.addresses(i - START))],
+  });
+
+  it('price a VPN exit by the week’s verified sessions once its minutes are rolled into hours, holding only recent minutes', () => {
+    // Four verified sessions a minute from the farm's address over the first hour, three hours old
+    // when the farm comes and held only as verified sessions per hour; a VPN user who never types
+    // a code on another address every minute.
+    const vpnExit = (ip: string) => (i: number) => [
+      ...(i < 60 ? [address({ ...ELSEWHERE, asn: 200 }, ip, 4, 4)] : []),
+      address({ ...ELSEWHERE, asn: 300 }, '203.0.113.77', 1),
+    ];
+    const held: number[] = [];
+    let early: HostingSessionAddressRow[] = [];
+    const steps = replay(53, START + 12, {
+      hosting: HOSTING,
+      history,
+      ...later(intoQa(FARM_IPS[200], 2), vpnExit(FARM_IPS[200])),
+      inspect: (engine, i) => {
+        held.push(engine.addresses.held().minutes);
+        if (i === START) early = engine.addresses.rowsIn(T0, T0 + 60 * MINUTE);
+      },
+    });
+    expect(firstAt(steps, (f) => f.scope.country === 'KW')).toBe(START + 1);
+    expect(steps.flatMap((s) => s.findings).filter(namesQa)).toEqual([]);
+    expect(early).toEqual([]);
+    expect(Math.max(...held)).toBe(180);
+    // The same people on the next address leave the farm's session named.
+    const steps2 = replay(53, START + 12, { hosting: HOSTING, history, ...later(intoQa(FARM_IPS[200], 2), vpnExit('198.51.100.8')) });
+    expect(firstAt(steps2, (f) => namesQa(f) && fromAddresses(f))).toBe(START + 3);
+  });
+
+  it('know a farm named for longer than the recent minutes by the addresses of its anomaly’s latest window', () => {
+    // The farm sends into KW from its first address for an hour, then from another on the same
+    // network for three more; its anomaly stays open throughout. An hour later than the minutes
+    // kept, a QA session from the first address is not the farm's exit; one from the second is.
+    const NEXT_IP = '198.51.100.50';
+    const farmFor4h = (i: number) => {
+      if (i >= 4 * 60) return [];
+      const ip = i < 60 ? FARM_IPS[200] : NEXT_IP;
+      return [address({ ...KW, asn: 200 }, ip, 2), address({ ...KW, asn: 201 }, FARM_IPS[201], 1)];
+    };
+    const cells = (i: number) =>
+      i < 4 * 60
+        ? [
+            { ...KW, asn: 200, counters: counters(2, 0) },
+            { ...KW, asn: 201, counters: counters(1, 0) },
+          ]
+        : [];
+    // The KW anomalies open when the QA session comes, and since when.
+    let openSince: number[] = [];
+    const into = (ip: string, at: number) =>
+      replay(53, at + 2, {
+        hosting: HOSTING,
+        history,
+        extra: (i) => [...cells(i), ...(i === at ? [{ ...QA, asn: 200, counters: counters(1, 0) }] : []), ...people(10_000 / 60)],
+        addresses: (i) => [...farmFor4h(i), ...(i === at ? [address({ ...QA, asn: 200 }, ip, 1)] : [])],
+        inspect: (engine, i) => {
+          if (i === at - 1)
+            openSince = engine.lifecycle
+              .open()
+              .filter((a) => a.scope.country === 'KW' && a.action !== 'alert')
+              .map((a) => (a.openedAt - T0) / MINUTE);
+        },
+      });
+    const first = into(FARM_IPS[200], 4 * 60 - 5);
+    expect(Math.min(...openSince)).toBe(1);
+    expect(first.flatMap((s) => s.findings).filter(namesQa)).toEqual([]);
+    const second = into(NEXT_IP, 4 * 60 - 5);
+    expect(firstAt(second, (f) => namesQa(f) && fromAddresses(f))).toBe(4 * 60 - 4);
   });
 });
 

@@ -20,6 +20,7 @@ export * from './queries/verify-failures.query.ts';
 export * from './queries/asn-profiles.query.ts';
 export * from './queries/scope-ips.query.ts';
 export * from './queries/hosting-session-addresses.query.ts';
+export * from './queries/hosting-address-verified-hours.query.ts';
 export * from './queries/scope-conversion.query.ts';
 export * from './queries/busy-number-blocks.query.ts';
 export * from './queries/send-history.query.ts';

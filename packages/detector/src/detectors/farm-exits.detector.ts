@@ -32,7 +32,7 @@ import { formatOdds, MIN_HOSTING_SHARE, ON_TOP_SHARE, sessionsCostPerHourUsd, sl
 
 /**
  * The week of committed hours the networks' (and addresses') usual share is measured over, like the
- * usual hosting share; the engine keeps hosting sessions' addresses this long.
+ * usual hosting share; the engine keeps hosting addresses' verified sessions by hour this long.
  */
 export const USUAL_SHARE_MS = 7 * MS_PER_DAY;
 /**
@@ -274,7 +274,8 @@ function inDestination(row: HostingSessionAddressRow, scope: NamedAnomaly['scope
 
 /**
  * The farms' addresses: those that sent a destination's never-verified hosting sessions over its
- * anomaly's window, grouped by app, for as long as the anomaly is open. A person on a VPN among
+ * anomaly's window (the part of it the engine still holds as minutes, `ADDRESS_MINUTES_MS`),
+ * grouped by app, for as long as the anomaly is open. A person on a VPN among
  * them verified (or is still typing, and verifies within the window or is priced below).
  */
 function addressFarms(ctx: DetectionContext, open: readonly NamedAnomaly[]): Map<string, AddressFarm> {
@@ -319,14 +320,12 @@ function addressTallies(ctx: DetectionContext, farms: ReadonlyMap<string, Addres
   return [...tallies.values()];
 }
 
-/** The week's verified hosting sessions from each farm's addresses. */
+/** The week's verified hosting sessions from each farm's addresses, over the same committed hours as `weekOfVerified`. */
 function weekVerifiedFrom(ctx: DetectionContext, farms: readonly AddressFarm[]): Map<AddressFarm, number> {
-  const verified = new Map<AddressFarm, number>(farms.map((farm) => [farm, 0]));
-  for (const row of ctx.addresses.rowsIn(ctx.nowMs - USUAL_SHARE_MS, ctx.book.committedUntilMs)) {
-    if (row.verified === 0) continue;
-    for (const farm of farms) if (farm.addresses.has(row.ip)) verified.set(farm, (verified.get(farm) ?? 0) + row.verified);
-  }
-  return verified;
+  const fromMs = ctx.nowMs - USUAL_SHARE_MS;
+  return new Map(
+    farms.map((farm) => [farm, ctx.addresses.verifiedFrom(new Set(farm.addresses.keys()), fromMs, ctx.book.committedUntilMs)]),
+  );
 }
 
 /**

@@ -25,7 +25,8 @@ export const HOSTING_SESSION_ADDRESSES_QUERY_NAME = 'hosting-session-addresses';
 // are those that arrived before `verifiesTo`: a live cycle reads them all, a replay's chunk those
 // that arrived by the time the live detector stops re-reading a minute. The sends of the range are
 // read twice (the verifies are looked up by their sessions only), a few hundred rows a minute at most.
-const QUERY = `
+/** The minute rows, in no order: `hosting-address-verified-hours.query.ts` sums them by hour. */
+export const HOSTING_SESSION_ADDRESS_MINUTES_SQL = `
 SELECT
   toUnixTimestamp(toStartOfMinute(s.ts)) * 1000 AS minute,
   s.app, s.country, s.prefix, s.asn, s.ip,
@@ -48,7 +49,9 @@ LEFT JOIN (
         AND asn_hosting = 1 AND session_start = 1)
   GROUP BY session_id
 ) AS v ON v.session_id = s.session_id
-GROUP BY minute, s.app, s.country, s.prefix, s.asn, s.ip
+GROUP BY minute, s.app, s.country, s.prefix, s.asn, s.ip`;
+
+const QUERY = `${HOSTING_SESSION_ADDRESS_MINUTES_SQL}
 ORDER BY minute`;
 
 type RawRow = [
