@@ -99,7 +99,9 @@ export function start(args: string[], env: Record<string, string>, pinned: boole
   });
 }
 
+/** Stops a server and waits for its exit; one that has already exited (it crashed mid-run) is not waited for. */
 export function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
     child.removeAllListeners('exit');
     child.on('exit', () => resolve());
