@@ -41,7 +41,7 @@
  * (the closed loop).
  */
 import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -68,6 +68,8 @@ import { median, writeResultsSection } from './results-file.ts';
 import { openLoop, quantile, quantileInterval } from './open-loop-load.ts';
 import { watchCoreUse, type CoreUseRow, type WatchedProcess } from './core-use.ts';
 import { DEFAULT_LOOP_DELAY_SAMPLE_MS } from '../apps/server/src/metrics.ts';
+import { startFlagsFor } from '../apps/server/src/heap-settings.ts';
+import { rolesFromEnv } from '../apps/server/src/node-roles.ts';
 import { AUTHORIZATION, benchRules, body, NUMBER_SPAN, VERIFY_PATH } from './verify-creates.ts';
 import { attributeRun, causeRows, type CreateTimes, type LoopTimeline, type RunTimeline } from './create-timeline.ts';
 
@@ -536,8 +538,14 @@ function startTollgate(
   provider: Server,
   pinned: boolean,
 ) {
+  // This tree's nodes start as the docs say a node of their roles and cores should (the baseline's
+  // as its own tree said nothing of start flags).
+  const startFlags =
+    entry === TOLLGATE
+      ? startFlagsFor(rolesFromEnv(roles === undefined ? {} : { TOLLGATE_ROLES: roles }), pinned ? 1 : availableParallelism())
+      : [];
   return start(
-    profiledArgs(profile ? PROFILE_DIR : undefined, name, [entry, 'serve']),
+    profiledArgs(profile ? PROFILE_DIR : undefined, name, [...startFlags, entry, 'serve']),
     {
       ...(TIMELINE && {
         NODE_OPTIONS: [process.env.NODE_OPTIONS, `--import ${TIMELINE_PRELOAD}`, HEAP_PROFILE_DIR && `--import ${HEAP_PRELOAD}`]

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { setFlagsFromString } from 'node:v8';
 import type { NodeRole } from './node-roles.ts';
 
@@ -34,7 +35,43 @@ export function heapFlagsFor(roles: ReadonlySet<NodeRole>): string[] {
   return roles.has('ingest') ? ['--no-memory-reducer'] : ['--no-memory-reducer', '--no-allocation-site-pretenuring'];
 }
 
+/**
+ * Flags V8 takes only when node starts, for a node with these roles on `cores` cores
+ * (`os.availableParallelism()`, which counts the cores the process may run on).
+ *
+ * `--single-threaded-gc`, on a node that decides and does not ingest, alone on one core (a
+ * proxying decide node pinned to its core). V8 otherwise collects with helper threads, which on
+ * one core take that core from the event loop at any moment: concurrent marking and sweeping, and
+ * the helpers of each scavenge, which the loop then waits for. With the collector on the loop's own
+ * thread, in the same quiet rounds of relayed creates arriving at 160 a second against a provider
+ * answering after 300 ms, the loop waited 3.5 against 8.9 ms a second for its core, the helpers
+ * took 4.4 against 8.4 ms a second, GC pauses were 2.2 against 2.4 ms a second, and the proxy added
+ * +1.9 against +2.7 ms at p99 and +4.6 against +9.9 ms at p99.9 (bench/RESULTS.md, "Provider proxy:
+ * the collector on the loop's own thread (by hand)"). V8 refuses it in `NODE_OPTIONS` and aborts
+ * when it is set on a running isolate, so the node's command line carries it
+ * (`node --single-threaded-gc apps/cli/bin/tollgate.js serve`). A node with more cores keeps the
+ * helpers: they run beside the loop there. A node that ingests keeps them: it was not measured so.
+ */
+export function startFlagsFor(roles: ReadonlySet<NodeRole>, cores: number): string[] {
+  return roles.has('decide') && !roles.has('ingest') && cores === 1 ? ['--single-threaded-gc'] : [];
+}
+
+/** The start flags a node of `roles` on `cores` cores should have had and was not started with. */
+export function missingStartFlags(roles: ReadonlySet<NodeRole>, cores: number, execArgv: readonly string[]): string[] {
+  return startFlagsFor(roles, cores).filter((flag) => !execArgv.includes(flag));
+}
+
 /** Sets `heapFlagsFor(roles)` before the node serves; V8 reads both whenever it weighs them. */
 export function applyHeapSettings(roles: ReadonlySet<NodeRole>): void {
   for (const flag of heapFlagsFor(roles)) setFlagsFromString(flag);
+}
+
+/** Says at start which start flags this node lacks for its roles and cores, and the command that has them. */
+export function warnOfMissingStartFlags(roles: ReadonlySet<NodeRole>, logger: { warn(fields: object, message: string): void }): void {
+  const flags = missingStartFlags(roles, availableParallelism(), process.execArgv);
+  if (flags.length === 0) return;
+  logger.warn(
+    { flags },
+    `a decide node alone on one core: start it as \`node ${flags.join(' ')} apps/cli/bin/tollgate.js serve\` (V8's collector helpers otherwise take the event loop's core)`,
+  );
 }

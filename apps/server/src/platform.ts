@@ -24,7 +24,7 @@ import { readEnvValues, type EnvValues } from './env-values.ts';
 import { createServerMetrics } from './metrics.ts';
 import { loadProxyFile } from './proxy-file.ts';
 import { createProxyRuntime } from './proxy-runtime.ts';
-import { applyHeapSettings } from './heap-settings.ts';
+import { applyHeapSettings, warnOfMissingStartFlags } from './heap-settings.ts';
 import { rolesFromEnv, type NodeRole } from './node-roles.ts';
 import { createSharedVelocity, type SharedVelocity } from './shared-velocity.ts';
 import { createSharedDedup, dedupWindowFromEnv, type SharedDedup } from './shared-dedup.ts';
@@ -230,6 +230,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
   applyHeapSettings(roles);
   const logLevel = env.LOG_LEVEL ?? 'info';
   const logger = pino({ level: logLevel });
+  warnOfMissingStartFlags(roles, logger);
   let core: Core | undefined;
   const dedupWindowMs = dedupWindowFromEnv(env);
   const shared: SharedState = { dedup: openSharedDedup(env, roles, dedupWindowMs, logger) };

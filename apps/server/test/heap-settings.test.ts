@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { heapFlagsFor } from '../src/heap-settings.ts';
+import { heapFlagsFor, missingStartFlags, startFlagsFor } from '../src/heap-settings.ts';
 import type { NodeRole } from '../src/node-roles.ts';
 
 const roles = (...names: NodeRole[]) => new Set<NodeRole>(names);
@@ -17,5 +17,17 @@ describe('heap settings by role', () => {
 
   it('leave a node that does not decide to V8 defaults', () => {
     expect(heapFlagsFor(roles('ingest', 'detect', 'notify', 'web'))).toEqual([]);
+  });
+
+  it("collect on the event loop's own thread where a node only decides, alone on one core", () => {
+    expect(startFlagsFor(roles('decide'), 1)).toEqual(['--single-threaded-gc']);
+    expect(startFlagsFor(roles('decide'), 2)).toEqual([]);
+    expect(startFlagsFor(roles('decide', 'ingest'), 1)).toEqual([]);
+    expect(startFlagsFor(roles('detect', 'notify', 'web'), 1)).toEqual([]);
+  });
+
+  it('name the start flags a node lacks, and none once it was started with them', () => {
+    expect(missingStartFlags(roles('decide'), 1, ['--import', 'x'])).toEqual(['--single-threaded-gc']);
+    expect(missingStartFlags(roles('decide'), 1, ['--single-threaded-gc'])).toEqual([]);
   });
 });
