@@ -18,10 +18,12 @@
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createBreakerCache } from '@tollgate/client';
+import { startFlagsFor } from '../apps/server/src/heap-settings.ts';
+import { rolesFromEnv } from '../apps/server/src/node-roles.ts';
 import { profileTables, type CpuProfile, type SampleWindow } from './cpu-profile-table.ts';
 import { watchCoreUse, type CoreUseRow, type ThreadGroup } from './core-use.ts';
 import type { GcTotals } from './gc-trace.ts';
@@ -243,7 +245,9 @@ async function startDecideOnly(
   } finally {
     await stop(tripper.child);
   }
-  const server = await start(serve.args, { ...serve.env, TOLLGATE_ROLES: 'decide' }, pinned, TRACE_GC);
+  // It starts as the docs say a decide node on its cores should (pinned: one core, so one-thread GC).
+  const flags = startFlagsFor(rolesFromEnv({ TOLLGATE_ROLES: 'decide' }), pinned ? 1 : availableParallelism());
+  const server = await start([...flags, ...serve.args], { ...serve.env, TOLLGATE_ROLES: 'decide' }, pinned, TRACE_GC);
   return { server, dataDir: serve.env.TOLLGATE_DATA_DIR! };
 }
 
@@ -581,7 +585,7 @@ async function main(): Promise<void> {
   writeResultsSection(
     'decide',
     [
-      `Command: \`${BASELINE_TREE ? 'BENCH_BASELINE=DIR ' : ''}${PROFILE_DIR ? 'BENCH_CPU_PROFILE=bench/.profiles ' : ''}npm run bench:decide\` (autocannon, ${CONNECTIONS} connections, ${DURATION_S} s per run, ${RUNS} rounds of alternating runs, each round starting with the next server; the ${BASELINE_TREE === undefined ? 'five' : 'seven'} servers (a decide-only node among them${BASELINE_TREE === undefined ? '' : ', two of the baseline tree'}) in child processes on loopback${PROFILE_DIR === undefined ? '' : ' (all but the scoring-off server under `node --cpu-prof`)'}, the load generator in the parent; ${NODE_FLAGS.length > 0 ? `this tree's decide servers with \`${NODE_FLAGS.join(' ')}\`; ` : ''}${pinned ? 'servers pinned to one core, the load generator to the other' : 'not pinned to cores (no taskset)'}; ${fmtCount(ALLOW_BODY_COUNT)} IPs, each in a /24 of its own, with a browser's user agent, time zone and platform, sent round and round, a phone, device and session never sent before in each request, for an app without the app-wide ceiling; then ${IDLE_S} s without requests; \`BENCH_SECONDS\`, \`BENCH_RUNS\`, \`BENCH_IDLE_SECONDS\` change the lengths).`,
+      `Command: \`${BASELINE_TREE ? 'BENCH_BASELINE=DIR ' : ''}${PROFILE_DIR ? 'BENCH_CPU_PROFILE=bench/.profiles ' : ''}npm run bench:decide\` (autocannon, ${CONNECTIONS} connections, ${DURATION_S} s per run, ${RUNS} rounds of alternating runs, each round starting with the next server; the ${BASELINE_TREE === undefined ? 'five' : 'seven'} servers (a decide-only node among them${BASELINE_TREE === undefined ? '' : ', two of the baseline tree'}) in child processes on loopback, the decide-only node started as the docs say for its cores${pinned ? ' (one: `--single-threaded-gc`)' : ''}${PROFILE_DIR === undefined ? '' : ' (all but the scoring-off server under `node --cpu-prof`)'}, the load generator in the parent; ${NODE_FLAGS.length > 0 ? `this tree's decide servers with \`${NODE_FLAGS.join(' ')}\`; ` : ''}${pinned ? 'servers pinned to one core, the load generator to the other' : 'not pinned to cores (no taskset)'}; ${fmtCount(ALLOW_BODY_COUNT)} IPs, each in a /24 of its own, with a browser's user agent, time zone and platform, sent round and round, a phone, device and session never sent before in each request, for an app without the app-wide ceiling; then ${IDLE_S} s without requests; \`BENCH_SECONDS\`, \`BENCH_RUNS\`, \`BENCH_IDLE_SECONDS\` change the lengths).`,
       `Measured ${new Date().toISOString().slice(0, 10)} on ${process.platform} ${process.arch}, Node ${process.version}, ${cpus().length} cores shared by the load generator and the server; other work took ${otherWorkText} of the machine's CPU during the runs; load average (1, 5, 15 min) ${loadBefore} before the servers started, ${loadAfter} after the runs.`,
       '',
       table,
