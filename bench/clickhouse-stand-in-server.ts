@@ -25,6 +25,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import { setPriority } from 'node:os';
@@ -32,31 +33,42 @@ import { Session } from 'chdb';
 import { gunzipSync } from 'node:zlib';
 
 /**
- * The server stands for another machine, but shares the load generator's core: at the lowest
- * priority it takes only what the load generator leaves, so its inserts and merges do not delay the
- * creates' sends (which every path's latency would carry). Every thread, node's and the engine's
- * (which starts threads as its pools grow, some at a priority of its own), lowered at start and
- * again every THREAD_SCAN_MS.
+ * The server stands for another machine, but shares the load generator's core: it must take only
+ * what the load generator and the provider's stand-in leave, so that its inserts and merges delay
+ * neither the creates' sends nor the provider's answers (which every path's latency would carry,
+ * the proxied ones most, since only they make it insert). Every thread runs at SCHED_IDLE: a thread
+ * of normal policy that wakes on the core takes it at once. Niceness 19 is not that: the kernel's
+ * fair scheduler lets a running thread finish its slice before a woken one of higher priority
+ * runs, and the slowest creates of bench:proxy's open loop waited on the provider's stand-in behind
+ * the server's inserts. Set on every thread before the engine starts its pools, which inherit it;
+ * where `chrt` is missing, every thread at niceness 19 instead, lowered again every THREAD_SCAN_MS
+ * (the engine starts threads as its pools grow, some at a niceness of its own).
  */
-const SERVER_NICENESS = 19;
+const FALLBACK_NICENESS = 19;
 const THREAD_SCAN_MS = 1_000;
+function idleEveryThread(): boolean {
+  return spawnSync('chrt', ['--idle', '--all-tasks', '--pid', '0', String(process.pid)], { stdio: 'ignore' }).status === 0;
+}
 function lowerEveryThread(): void {
   for (const tid of readdirSync('/proc/self/task')) {
     try {
-      setPriority(Number(tid), SERVER_NICENESS);
+      setPriority(Number(tid), FALLBACK_NICENESS);
     } catch {
       // The thread ended since it was listed.
     }
   }
 }
+const idle = idleEveryThread();
 
 const dataDir = process.env.CLICKHOUSE_DATA_DIR;
 if (!dataDir) throw new Error('CLICKHOUSE_DATA_DIR: the engine data directory of the stand-in is not set');
 const session = new Session(dataDir);
 /** The engine's settings: a URL parameter naming anything else is refused, as the server does. */
 const KNOWN_SETTINGS = new Set(session.query('SELECT name FROM system.settings', 'TabSeparated').trim().split('\n'));
-lowerEveryThread();
-setInterval(lowerEveryThread, THREAD_SCAN_MS).unref();
+if (!idle) {
+  lowerEveryThread();
+  setInterval(lowerEveryThread, THREAD_SCAN_MS).unref();
+}
 
 /** URL parameters that are not settings of the statement. */
 const NOT_SETTINGS = new Set(['query', 'query_id', 'database', 'session_id', 'role', 'user', 'password', 'default_format']);
