@@ -186,7 +186,11 @@ function fixedLadder(startMs: number, seed: number): LadderCell[] {
     { kind: 'sequential_enumeration', startMs: at(7, 9), durationMs: 2 * HOUR },
   ];
   const ladderStep = (spec: ScenarioSpec) => (spec.kind === 'burst_pumping' ? ` ~${spec.sendsPerMinute}/min` : describeSpec(spec));
-  return [...fixed.map((spec) => ({ spec, name: ladderStep(spec) })), ...dayHourRamps(startMs, seed)];
+  // A burst on the set's second day, when each hour of the day has been seen once and none twice:
+  // a deployment's first attack need not wait for its baselines. After the other cells, so that
+  // theirs keep their draws.
+  const secondDay = { spec: { ...burst(2, at(1, 10)), countries: [small(11)] }, name: ' ~5/min on the second day' };
+  return [...fixed.map((spec) => ({ spec, name: ladderStep(spec) })), ...dayHourRamps(startMs, seed), secondDay];
 }
 
 /**

@@ -24,6 +24,13 @@ const MIN_SEASONAL_SAMPLES = 3;
 const ANY_DAY_LOOKBACK = 7;
 /** Two samples are the least a median means anything with. */
 const MIN_SAMPLES = 2;
+/**
+ * A session baseline is a mean, shrunk toward its parent's: one earlier day's same hour already
+ * says what a country's or a prefix's hour brings, so the tests of sparse scopes run from a
+ * deployment's second day, when a farm pumping it would otherwise meet only the tests of
+ * destinations never seen.
+ */
+const MIN_SESSION_DAY_SAMPLES = 1;
 /** Recent-level fallback: the last six hours, weighted towards the latest. */
 const RECENT_HOURS = 6;
 const RECENT_ALPHA = 0.4;
@@ -320,7 +327,7 @@ function computeSessionBaseline(book: TrafficBook, series: ScopeSeries, atMs: nu
   const [samples, method]: [Counters[], RateBaseline['method']] =
     sameKind.length >= MIN_SEASONAL_SAMPLES
       ? [sameKind, 'hour_of_week']
-      : anyDay.length >= MIN_SAMPLES
+      : anyDay.length >= MIN_SESSION_DAY_SAMPLES
         ? [anyDay, 'hour_of_day']
         : [recent, 'recent_level'];
   const ownTotal = samples.reduce((sum, c) => sum + c.sessions, 0);

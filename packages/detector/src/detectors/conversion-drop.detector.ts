@@ -20,6 +20,9 @@ const COLLAPSE_RATIO = 0.5;
  * missing (more where people verify less than always). A drop that half as many extra sessions do
  * not explain is the scope's own people failing to verify (codes late, a confusing screen, chance
  * in a small network on a quiet evening): an alert to look at, never a reason to challenge them.
+ * Extra is judged against the same hour of earlier days; on a scope's second day there is none,
+ * and the last hours' level, all it has, is outgrown every morning by people waking up: the
+ * sessions it calls extra explain nothing, and the drop is an alert until that hour has been seen.
  */
 const EXTRA_SESSIONS_EXPLAIN = 0.5;
 
@@ -43,7 +46,7 @@ export function detectConversionDrops(ctx: DetectionContext): Finding[] {
     const costPerHourUsd = (missing / minutes) * 60 * costPerSendUsd(sum);
     const collapse = observed < baseline.conversion * COLLAPSE_RATIO;
     const extra = extraSessions(ctx, series, sum, startMs, endMs);
-    const explained = extra === undefined || extra.sessions >= EXTRA_SESSIONS_EXPLAIN * missing;
+    const explained = extra === undefined || (extra.seasonal && extra.sessions >= EXTRA_SESSIONS_EXPLAIN * missing);
     findings.push({
       kind: 'conversion_drop',
       scope: series.scope,
@@ -59,17 +62,21 @@ export function detectConversionDrops(ctx: DetectionContext): Finding[] {
       windowEndMs: endMs,
       summary:
         `${describeScope(series.scope)}: ${(observed * 100).toFixed(0)}% of ${reachable} sessions verified against ${(baseline.conversion * 100).toFixed(0)}% normally` +
-        (extra
-          ? `; ${extra.sessions.toFixed(0)} sessions more than the ${extra.expected.toFixed(0)} usual at this hour for ${Math.round(missing)} verifications missing`
-          : ''),
+        (extra === undefined
+          ? ''
+          : extra.seasonal
+            ? `; ${extra.sessions.toFixed(0)} sessions more than the ${extra.expected.toFixed(0)} usual at this hour for ${Math.round(missing)} verifications missing`
+            : `; ${Math.round(missing)} verifications missing, and no earlier day's same hour yet to tell pumped sessions from the hour's own people`),
       contributors: [],
       facts: {
         level,
         sessions: reachable,
         verified: sum.verifiedSessions,
         missingVerifications: Math.round(missing),
-        ...(extra ? { expectedSessions: Number(extra.expected.toFixed(1)), extraSessions: Number(extra.sessions.toFixed(1)) } : {}),
-        ...(explained ? {} : { pumpedSessions: 'none: no more sessions than usual' }),
+        ...(extra?.seasonal ? { expectedSessions: Number(extra.expected.toFixed(1)), extraSessions: Number(extra.sessions.toFixed(1)) } : {}),
+        ...(explained
+          ? {}
+          : { pumpedSessions: extra?.seasonal === false ? 'unknown: no earlier day at this hour' : 'none: no more sessions than usual' }),
       },
     });
   });
@@ -78,7 +85,8 @@ export function detectConversionDrops(ctx: DetectionContext): Finding[] {
 
 /**
  * Sessions of the window over what the scope's hour of the week usually brings (its sends, at the
- * window's sessions per send), or undefined when it has no seasonal baseline yet.
+ * window's sessions per send), and whether that usual came from the same hour of earlier days
+ * (`seasonal`) rather than the last hours' level; undefined when the scope has no rate baseline.
  */
 function extraSessions(
   ctx: DetectionContext,
@@ -86,9 +94,9 @@ function extraSessions(
   sum: Counters,
   startMs: number,
   endMs: number,
-): { sessions: number; expected: number } | undefined {
+): { sessions: number; expected: number; seasonal: boolean } | undefined {
   const baseline = rateBaseline(ctx.book, series, startMs + (endMs - startMs) / 2);
   if (!baseline || sum.sends === 0) return undefined;
   const expected = baseline.sendsPerMinute * ((endMs - startMs) / MS_PER_MINUTE) * (sum.sessions / sum.sends);
-  return { sessions: sum.sessions - expected, expected };
+  return { sessions: sum.sessions - expected, expected, seasonal: baseline.method !== 'recent_level' };
 }

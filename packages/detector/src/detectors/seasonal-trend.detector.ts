@@ -16,13 +16,21 @@ import { hourStart, MS_PER_HOUR, MS_PER_MINUTE, type ScopeSeries } from '../traf
 import { unverified } from '../unverified-sessions.ts';
 import type { PlannedEvent } from '../planned-event.ts';
 
-/** Unverified sessions a scope expects in minute `m` from the seasonal baseline of its hour, or undefined without one. */
+/**
+ * Unverified sessions a scope expects in minute `m` from the seasonal baseline of its hour, or
+ * undefined without one or with one from a single earlier day. A sum that gathers a small excess
+ * for hours gathers the difference between two days too: on a deployment's second day the US's
+ * Monday evening, against the Sunday evening before it, crossed as a 4x rise.
+ */
 function expectedAt(ctx: DetectionContext, series: ScopeSeries, m: number): number | undefined {
   const baseline = sessionBaseline(ctx.book, series, m, ctx.nowMs);
-  return baseline
+  return baseline && (baseline.method !== 'hour_of_day' || baseline.ownSamples >= TREND_MIN_DAYS)
     ? baseline.sessionsPerMinute * (1 - baseline.conversion) * plannedVolumeMultiplier(ctx.planned, series.scope, m)
     : undefined;
 }
+
+/** Earlier days of the same hour a trend's expectation takes. */
+const TREND_MIN_DAYS = 2;
 
 /**
  * What a scope's test carries from one step to the next within the hour of the step: its statistic
