@@ -245,7 +245,10 @@ describe("on a deployment's second day", () => {
     // The US leaves 0.8 sessions a minute unverified; 2.4 more. Against a single earlier day's hour
     // a sum over hours would gather the difference between two days (a Monday after a Sunday)
     // too: the trend waits for the second.
-    const steps = replay(7, 150, { historyDays, extra: (_i, next) => [{ ...ELSEWHERE, asn: 300, counters: counters(poisson(next, 2.4), 0) }] });
+    const steps = replay(7, 150, {
+      historyDays,
+      extra: (_i, next) => [{ ...ELSEWHERE, asn: 300, counters: counters(poisson(next, 2.4), 0) }],
+    });
     const trends = steps.flatMap((s) => s.findings).filter((f) => f.facts.test === 'cusum' && f.scope.country === 'US');
     expect(trends.length > 0).toBe(trend);
   });

@@ -73,7 +73,9 @@ export function detectConversionDrops(ctx: DetectionContext): Finding[] {
         sessions: reachable,
         verified: sum.verifiedSessions,
         missingVerifications: Math.round(missing),
-        ...(extra?.seasonal ? { expectedSessions: Number(extra.expected.toFixed(1)), extraSessions: Number(extra.sessions.toFixed(1)) } : {}),
+        ...(extra?.seasonal
+          ? { expectedSessions: Number(extra.expected.toFixed(1)), extraSessions: Number(extra.sessions.toFixed(1)) }
+          : {}),
         ...(explained
           ? {}
           : { pumpedSessions: extra?.seasonal === false ? 'unknown: no earlier day at this hour' : 'none: no more sessions than usual' }),
