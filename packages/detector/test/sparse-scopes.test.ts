@@ -890,8 +890,8 @@ describe('a conversion drop', () => {
   });
 
   it("on a scope's second day is an alert: the last hours' level cannot say which sessions are extra", () => {
-    // The same pumped sessions after one day of history: no earlier day holds this hour yet, and the
-    // level of the last hours, all the baseline has, is outgrown every morning by people waking.
+    // The same pumped sessions after one day of history: a rate's baseline takes this hour of two
+    // earlier days, and the level of the last hours, all it has, is outgrown every morning.
     const steps = replay(29, 75, {
       historyDays: 1,
       extra: (_i, next) => [{ ...ELSEWHERE, asn: 300, counters: counters(poisson(next, 5), 0) }],
@@ -899,8 +899,8 @@ describe('a conversion drop', () => {
     const drops = usDrops(steps).filter((f) => f.windowStartMs >= T0);
     expect(drops.length).toBeGreaterThan(0);
     expect(drops.map((f) => f.action)).toEqual(drops.map(() => 'alert'));
-    expect(drops[0]?.facts.pumpedSessions).toBe('unknown: no earlier day at this hour');
-    expect(drops[0]?.summary).toMatch(/no earlier day's same hour/);
+    expect(drops[0]?.facts.pumpedSessions).toBe('unknown: not yet two earlier days of this hour');
+    expect(drops[0]?.summary).toMatch(/not yet two earlier days of this hour/);
   });
 
   // One network carrying people in sixteen countries, 0.4 sessions a minute each, 92 % verifying;

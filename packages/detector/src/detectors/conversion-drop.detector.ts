@@ -20,9 +20,9 @@ const COLLAPSE_RATIO = 0.5;
  * missing (more where people verify less than always). A drop that half as many extra sessions do
  * not explain is the scope's own people failing to verify (codes late, a confusing screen, chance
  * in a small network on a quiet evening): an alert to look at, never a reason to challenge them.
- * Extra is judged against the same hour of earlier days; on a scope's second day there is none,
- * and the last hours' level, all it has, is outgrown every morning by people waking up: the
- * sessions it calls extra explain nothing, and the drop is an alert until that hour has been seen.
+ * Extra is judged against the same hour of earlier days, two at least (a rate's baseline is a
+ * median); on a scope's first two days the last hours' level is all it has, and every morning's
+ * people outgrow it: the sessions it calls extra explain nothing, and the drop is an alert.
  */
 const EXTRA_SESSIONS_EXPLAIN = 0.5;
 
@@ -66,7 +66,7 @@ export function detectConversionDrops(ctx: DetectionContext): Finding[] {
           ? ''
           : extra.seasonal
             ? `; ${extra.sessions.toFixed(0)} sessions more than the ${extra.expected.toFixed(0)} usual at this hour for ${Math.round(missing)} verifications missing`
-            : `; ${Math.round(missing)} verifications missing, and no earlier day's same hour yet to tell pumped sessions from the hour's own people`),
+            : `; ${Math.round(missing)} verifications missing, and not yet two earlier days of this hour to tell pumped sessions from the hour's own people`),
       contributors: [],
       facts: {
         level,
@@ -78,7 +78,10 @@ export function detectConversionDrops(ctx: DetectionContext): Finding[] {
           : {}),
         ...(explained
           ? {}
-          : { pumpedSessions: extra?.seasonal === false ? 'unknown: no earlier day at this hour' : 'none: no more sessions than usual' }),
+          : {
+              pumpedSessions:
+                extra?.seasonal === false ? 'unknown: not yet two earlier days of this hour' : 'none: no more sessions than usual',
+            }),
       },
     });
   });
