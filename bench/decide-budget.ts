@@ -57,7 +57,7 @@ async function harnessCurve(bodies: string[]): Promise<{ table: string[]; otherW
         const result = await load(entry.server, bodies, RUN_S);
         entry.runs.push(result);
         console.error(
-          `run ${run + 1}/${RUNS}: +${entry.workUs} us ${Math.round(result.rps)} req/s p99 ${result.p99} ms cpu ${result.serverCpuUs?.toFixed(1) ?? '?'} us/req`,
+          `run ${run + 1}/${RUNS}: +${entry.workUs} us ${Math.round(result.rps)} req/s p99 ${result.p99.toFixed(2)} ms cpu ${result.serverCpuUs?.toFixed(1) ?? '?'} us/req`,
         );
       }
     }
@@ -74,7 +74,7 @@ async function harnessCurve(bodies: string[]): Promise<{ table: string[]; otherW
       const rps = median(runs.map((r) => r.rps));
       const p99 = median(runs.map((r) => r.p99));
       const cpu = runs.every((r) => r.serverCpuUs !== undefined) ? median(runs.map((r) => r.serverCpuUs!)).toFixed(1) : '-';
-      return `| ${workUs} us | ${Math.round(rps).toLocaleString('en-US')} | ${((rps / baseRps) * 100).toFixed(0)} % | ${p99} | ${(p99 / Math.max(baseP99, 1)).toFixed(2)}x | ${cpu} |`;
+      return `| ${workUs} us | ${Math.round(rps).toLocaleString('en-US')} | ${((rps / baseRps) * 100).toFixed(0)} % | ${p99.toFixed(2)} | ${(p99 / baseP99).toFixed(2)}x | ${cpu} |`;
     }),
   ];
   return { table, otherWorkShare };

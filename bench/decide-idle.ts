@@ -180,7 +180,7 @@ async function main() {
       if (server === jobs) await jobsOf(jobs, jobsFile);
       const result = await load(server, bodies, LOAD_S);
       const lag = await loopLagMaxMs(server);
-      console.log(`| ${name} | ${Math.round(result.rps)} | ${result.p99} | ${lag.toFixed(1)} |`);
+      console.log(`| ${name} | ${Math.round(result.rps)} | ${result.p99.toFixed(2)} | ${lag.toFixed(1)} |`);
     }
     const loaded = await jobsOf(jobs, jobsFile);
     console.log('');
