@@ -55,6 +55,34 @@ describe('attack scenarios', () => {
     expect(new Set(labelledSends.map((send) => send.phone.slice(0, 7))).size).toBe(1);
   });
 
+  it('burst_pumping: a farm that milks each session resends up to its sendsPerSession, at the same sends a minute', () => {
+    const spec = (sendsPerSession?: number): ScenarioSpec => ({
+      kind: 'burst_pumping',
+      startMs: START_MS,
+      durationMs: 60 * MINUTE_MS,
+      countries: ['UZ'],
+      sendsPerMinute: 30,
+      ...(sendsPerSession === undefined ? {} : { sendsPerSession }),
+    });
+    const perSession = (run: Run) => {
+      const sessions = countBy(run.labelledSends, (send) => send.session_id);
+      return { sends: run.labelledSends.length, sessions: sessions.size, most: Math.max(...sessions.values()) };
+    };
+    const usual = perSession(run(spec()));
+    const milked = perSession(run(spec(3)));
+    expect(usual.sends / usual.sessions).toBeGreaterThan(1.1);
+    expect(usual.sends / usual.sessions).toBeLessThan(1.4);
+    expect(usual.most).toBe(2);
+    expect(milked.sends / milked.sessions).toBe(3);
+    // The same money at a third of the sessions: what counts sessions sees less.
+    expect(milked.sends / usual.sends).toBeGreaterThan(0.85);
+    expect(milked.sends / usual.sends).toBeLessThan(1.15);
+    expect(milked.sessions / usual.sessions).toBeLessThan(0.5);
+    // The default is the draws of before: the same seed's bursts send the same numbers.
+    expect(run(spec(1.25)).labelledSends).toEqual(run(spec()).labelledSends);
+    expect(() => run(spec(6))).toThrow(/sendsPerSession must be in \[1, 5\]/);
+  });
+
   it('slow_ramp: the attack grows steadily, the last hour several times the first', () => {
     const { spec, labelledSends, events } = run({ kind: 'slow_ramp', startMs: START_MS, durationMs: 3 * HOUR_MS, country: 'TJ' });
     const inHour = (hour: number) =>

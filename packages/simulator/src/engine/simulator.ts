@@ -7,6 +7,7 @@ import { createScenario } from '../scenarios/scenario-registry.ts';
 import { hashSeed } from '../random/prng.ts';
 import type { SimEvent } from '../sim-event.ts';
 import { createBaselineTraffic } from '../traffic/baseline-traffic.ts';
+import { createLevelNoise } from '../traffic/level-noise.ts';
 import { createArrivalQueue, type ArrivalQueue } from './arrival-queue.ts';
 import { createLabelLedger } from './label-ledger.ts';
 import { CONSEQUENCE_HORIZON_MS } from './minute-batch.ts';
@@ -23,6 +24,11 @@ export interface SimulatorOptions {
   startMs: number;
   /** Weekly average of healthy sends per minute, all countries; 0 leaves only the scenarios. */
   sendsPerMinute?: number;
+  /**
+   * How far each country's healthy traffic wanders from its seasonal curve: the standard deviation
+   * of the log of its daily level (half of it hour to hour), 0 to 1; 0 (the default) keeps it on the curve.
+   */
+  levelNoise?: number;
   scenarios?: readonly ScenarioSpec[];
 }
 
@@ -56,7 +62,7 @@ export function createSimulator(options: SimulatorOptions): Simulator {
     throw new RangeError('sendsPerMinute must be a number of sends per minute, 0 or more');
   }
   const seedHash = hashSeed(options.seed);
-  const baseline = createBaselineTraffic(sendsPerMinute);
+  const baseline = createBaselineTraffic(sendsPerMinute, createLevelNoise(seedHash, options.levelNoise ?? 0));
   const runners = (options.scenarios ?? []).map((spec, index) => createScenario(spec, { index, seedHash, baseline }));
   const minutes = createMinuteGenerator({
     seedHash,

@@ -27,7 +27,7 @@ export function pick<T>(r: Random, items: readonly T[]): T {
 }
 
 /** Standard normal draw (Box-Muller). */
-function gaussian(r: Random): number {
+export function gaussian(r: Random): number {
   const u = 1 - r.next();
   const v = r.next();
   return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);

@@ -9,4 +9,5 @@ export const STREAM = {
   scenarioSetup: 3,
   scenarioMinute: 4,
   scenarioSession: 5,
+  levelNoise: 6,
 } as const;

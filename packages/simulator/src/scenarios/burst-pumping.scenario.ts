@@ -8,7 +8,7 @@ import { createRandom } from '../random/prng.ts';
 import { intBelow, pick, pickDistinct } from '../random/sampling.ts';
 import { STREAM } from '../random/streams.ts';
 import { collectorPrefix, onePrefixRange } from '../traffic/phone-number.ts';
-import { PUMPED_SENDS_PER_SESSION, runPumpingSession } from '../traffic/pumping-session.ts';
+import { MAX_PUMPED_SENDS_PER_SESSION, PUMPED_SENDS_PER_SESSION, runPumpingSession } from '../traffic/pumping-session.ts';
 import { botSession, DEFAULT_ATTACK_APP, DEFAULT_ATTACK_FLOW, hostingExits, soleAsn } from './attack-source.ts';
 import { scenarioLabel } from './scenario-label.ts';
 import { scenarioMinute } from './scenario-minute.ts';
@@ -54,6 +54,10 @@ export function createBurstPumping(spec: BurstPumpingSpec, setup: ScenarioSetup)
   const exitAsns = Math.round(positive(spec.kind, 'exitAsns', spec.exitAsns, EXIT_ASNS));
   const exitIpsPerAsn = Math.round(positive(spec.kind, 'exitIpsPerAsn', spec.exitIpsPerAsn, EXIT_IPS_PER_ASN));
   const exits = hostingExits(setupRandom, exitAsns, exitIpsPerAsn);
+  const sendsPerSession = spec.sendsPerSession ?? PUMPED_SENDS_PER_SESSION;
+  if (!(sendsPerSession >= 1 && sendsPerSession <= MAX_PUMPED_SENDS_PER_SESSION)) {
+    throw new RangeError(`${spec.kind}.sendsPerSession must be in [1, ${MAX_PUMPED_SENDS_PER_SESSION}]`);
+  }
   const perCountry: CountryTarget[] = countries.map((country) => {
     const ranges = named.filter((target) => target.country === country);
     const drawn = () =>
@@ -63,7 +67,7 @@ export function createBurstPumping(spec: BurstPumpingSpec, setup: ScenarioSetup)
       }));
     return { country, labelId: `${spec.kind}-${setup.index}-${country.iso}`, targets: ranges.length > 0 ? ranges : drawn() };
   });
-  const sessionsPerMinutePerCountry = sendsPerMinute / PUMPED_SENDS_PER_SESSION / perCountry.length;
+  const sessionsPerMinutePerCountry = sendsPerMinute / sendsPerSession / perCountry.length;
 
   return {
     ...window,
@@ -79,7 +83,7 @@ export function createBurstPumping(spec: BurstPumpingSpec, setup: ScenarioSetup)
         minute.poisson(sessionsPerMinutePerCountry, labelId, (session, atMs) => {
           const { country, range } = pick(session.r, targets);
           const bot = botSession(ctx, setup, session, { app, flow, country, range, exits, provider: spec.provider });
-          runPumpingSession(bot, atMs, verifyShare);
+          runPumpingSession(bot, atMs, verifyShare, sendsPerSession);
         });
       }
     },

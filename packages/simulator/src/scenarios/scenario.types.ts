@@ -38,6 +38,8 @@ export interface BurstPumpingSpec extends ScenarioWindow, TargetFlow {
   exitIpsPerAsn?: number;
   /** Share of sessions that type the right code, to look like users (default 0). */
   verifyShare?: number;
+  /** Mean sends a session, resends included (1 to 5; default 1.25: a quarter of the bots resend once). */
+  sendsPerSession?: number;
 }
 
 /** Pumping that grows linearly from nothing to its peak over the whole window. */

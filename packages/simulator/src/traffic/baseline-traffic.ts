@@ -12,6 +12,7 @@ import { createRandom, type Random } from '../random/prng.ts';
 import { cumulativeWeights, intBelow, pickIndex, poisson, weightedPicker } from '../random/sampling.ts';
 import { STREAM } from '../random/streams.ts';
 import { activityFactor } from './seasonality.ts';
+import type { LevelNoise } from './level-noise.ts';
 import { runLegitSession } from './legit-session.ts';
 import { pickApp, pickFlow } from './session-mix.ts';
 
@@ -40,11 +41,18 @@ export interface BaselineTraffic {
   emitMinute(ctx: MinuteContext, only?: { country: string; provider: ProviderName }): void;
 }
 
-/** The healthy traffic at `sendsPerMinute` sends per minute on average over a week. */
-export function createBaselineTraffic(sendsPerMinute: number): BaselineTraffic {
+const COUNTRY_INDEX = new Map(COUNTRIES.map((country, index) => [country.iso, index]));
+
+/**
+ * The healthy traffic at `sendsPerMinute` sends per minute on average over a week, each country's
+ * level wandering by `levelNoise` around its seasonal curve (none by default).
+ */
+export function createBaselineTraffic(sendsPerMinute: number, levelNoise: LevelNoise = () => 1): BaselineTraffic {
   const sessionsPerMinuteTotal = sendsPerMinute / SENDS_PER_SESSION;
   const sessionsPerMinute = (country: CountryProfile, atMs: number): number =>
-    ((sessionsPerMinuteTotal * country.trafficShare) / TOTAL_SHARE) * activityFactor(atMs, country.utcOffsetHours);
+    ((sessionsPerMinuteTotal * country.trafficShare) / TOTAL_SHARE) *
+    activityFactor(atMs, country.utcOffsetHours) *
+    levelNoise(COUNTRY_INDEX.get(country.iso) ?? -1, atMs);
 
   const providerFor = (country: CountryProfile, r: Random): ProviderName => {
     const picker = pickProvider.get(country.iso);

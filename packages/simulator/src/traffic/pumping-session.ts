@@ -24,6 +24,11 @@ const PUMPED_ODDS = { failShare: FAILED_SEND_SHARE, deliveredShare: PUMPED_DELIV
 
 /** Sends per pumping session when bots may resend: turns a sends-per-minute target into sessions. */
 export const PUMPED_SENDS_PER_SESSION = 1 + PUMPED_RESEND_SHARE;
+/**
+ * A provider's own cap on sends to one verification (Twilio Verify allows five attempts): a farm
+ * that milks each session resends up to it.
+ */
+export const MAX_PUMPED_SENDS_PER_SESSION = 5;
 
 /** Seconds a bot that types the right code waits for it. */
 const BOT_VERIFY_DELAY_MIN_MS = 5 * MS_PER_SECOND;
@@ -31,15 +36,21 @@ const BOT_VERIFY_DELAY_MAX_MS = 40 * MS_PER_SECOND;
 
 /**
  * One bot session; `verifyShare` of them type the right code (some farms read a few codes from
- * their own SIMs, to look like users).
+ * their own SIMs, to look like users). `sendsPerSession` is the mean number of sends (1 to
+ * MAX_PUMPED_SENDS_PER_SESSION): its whole part are sure resends, its fraction the chance of one
+ * more; the default resends a quarter of the sessions once.
  */
-export function runPumpingSession(ctx: SessionContext, startMs: number, verifyShare = 0): void {
+export function runPumpingSession(ctx: SessionContext, startMs: number, verifyShare = 0, sendsPerSession = PUMPED_SENDS_PER_SESSION): void {
   const { r } = ctx;
   deliverOtp(ctx, startMs, 0, 'sms', PUMPED_ODDS);
   let lastSendMs = startMs;
-  if (chance(r, PUMPED_RESEND_SHARE)) {
+  const resends = sendsPerSession - 1;
+  const sureResends = Math.floor(resends);
+  const lastResendChance = resends - sureResends;
+  for (let attempt = 1; attempt <= sureResends + 1; attempt++) {
+    if (attempt > sureResends && (lastResendChance === 0 || !chance(r, lastResendChance))) break;
     lastSendMs += Math.round(between(r, BOT_RESEND_DELAY_MIN_MS, BOT_RESEND_DELAY_MAX_MS));
-    deliverOtp(ctx, lastSendMs, 1, 'sms', PUMPED_ODDS);
+    deliverOtp(ctx, lastSendMs, attempt, 'sms', PUMPED_ODDS);
   }
   if (verifyShare > 0 && chance(r, verifyShare)) {
     recordVerify(ctx, lastSendMs + Math.round(between(r, BOT_VERIFY_DELAY_MIN_MS, BOT_VERIFY_DELAY_MAX_MS)), true);
