@@ -292,7 +292,7 @@ function longRunSessions(book: TrafficBook, series: ScopeSeries, hour: number, n
 }
 
 /** The parent a scope's sparse baseline borrows from: a prefix's country, a country's whole traffic. */
-function parentSeries(book: TrafficBook, series: ScopeSeries): ScopeSeries | undefined {
+export function parentSeries(book: TrafficBook, series: ScopeSeries): ScopeSeries | undefined {
   if (series.level === 'prefix') return book.levels.get('country')?.get(`${series.scope.country ?? ''}|`);
   if (series.level === 'country') return book.levels.get('all')?.values().next().value;
   return undefined;

@@ -801,6 +801,42 @@ describe('a ramp in the busy prefix', () => {
   });
 });
 
+describe("a country's people busier than usual all day", () => {
+  // The US at 2.6 times its week's level since the last hours of the history, its people verifying
+  // as they always do (92 %): its unverified sessions are 2.6 times the seasonal expectation too.
+  const BUSIER = 1.6;
+  const busyDay: Case = {
+    usConversion: 0.92,
+    history: (h) =>
+      h >= 7 * 24 - 3
+        ? [{ ...ELSEWHERE, asn: 101, counters: counters(BUSIER * US_PER_MINUTE * 60, Math.round(BUSIER * US_PER_MINUTE * 60 * 0.92)) }]
+        : [],
+  };
+  const busier = (next: () => number): MinuteCell => {
+    const sessions = poisson(next, BUSIER * US_PER_MINUTE);
+    return { ...ELSEWHERE, asn: 101, counters: counters(sessions, Math.round(sessions * 0.92)) };
+  };
+  // The US has one prefix here, which attribution names as the narrowest scope.
+  const namesUs = (f: Finding) => f.kind === 'volume_spike' && f.scope.country === 'US';
+
+  it('raise no spike and no trend: a surge whose people verify is a busy day, not pumping', () => {
+    const steps = replay(29, 150, { ...busyDay, extra: (_i, next) => [busier(next)] });
+    expect(steps.flatMap((s) => s.findings.filter(namesUs).map((f) => [s.at, f.facts.test ?? 'rate', f.summary]))).toEqual([]);
+  });
+
+  it('still name pumped sessions on top of it, against the level its verified sessions show', () => {
+    const steps = replay(29, 60, {
+      ...busyDay,
+      extra: (_i, next) => [busier(next), { ...ELSEWHERE, asn: 102, counters: counters(poisson(next, 6), 0) }],
+    });
+    expect(firstAt(steps, namesUs)).toBeLessThanOrEqual(30);
+    const trend = steps.flatMap((s) => s.findings).find((f) => namesUs(f) && f.facts.test === 'cusum');
+    expect(trend?.observed).toBeGreaterThan(3 * Number(trend?.expected));
+    expect(Number(trend?.facts.verifiedLevel)).toBeGreaterThan(2);
+    expect(trend?.summary).toMatch(/at the 2\.\d\dx of it that its people's verified sessions show today/);
+  });
+});
+
 describe('a ramp through the country’s own network where nearly everyone verifies', () => {
   it('is named by the country’s trend within the hour, as an alert', () => {
     // One session in fifty does not verify (under one an hour); the ramp's unverified sessions,

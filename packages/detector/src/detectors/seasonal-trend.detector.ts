@@ -14,6 +14,7 @@ import { hourly, sessionBaseline } from '../seasonal-baseline.ts';
 import { cusumIncrement, poissonCusum, type CusumOptions, type CusumPoint } from '../statistics/cusum.ts';
 import { hourStart, MS_PER_HOUR, MS_PER_MINUTE, type ScopeSeries } from '../traffic-book.ts';
 import { unverified } from '../unverified-sessions.ts';
+import { verifiedLevel } from '../verified-level.ts';
 import type { PlannedEvent } from '../planned-event.ts';
 
 /**
@@ -25,7 +26,10 @@ import type { PlannedEvent } from '../planned-event.ts';
 function expectedAt(ctx: DetectionContext, series: ScopeSeries, m: number): number | undefined {
   const baseline = sessionBaseline(ctx.book, series, m, ctx.nowMs);
   return baseline && (baseline.method !== 'hour_of_day' || baseline.ownSamples >= TREND_MIN_DAYS)
-    ? baseline.sessionsPerMinute * (1 - baseline.conversion) * plannedVolumeMultiplier(ctx.planned, series.scope, m)
+    ? baseline.sessionsPerMinute *
+        (1 - baseline.conversion) *
+        // A declared campaign's multiplier is the verified level it brings: the larger, not both.
+        Math.max(plannedVolumeMultiplier(ctx.planned, series.scope, m), verifiedLevel(ctx, series, hourStart(m)))
     : undefined;
 }
 
@@ -163,6 +167,7 @@ export function detectSeasonalTrends(ctx: DetectionContext): Finding[] {
     // Who the extra sessions are, for whoever reads the alert: a campaign's or a holiday's people
     // verify as usual, so a share far over the usual one is sessions nobody meant to use.
     const usualShare = 1 - (sessionBaseline(ctx.book, series, endMs - MS_PER_MINUTE, nowMs)?.conversion ?? 1);
+    const level = verifiedLevel(ctx, series, hourStart(endMs - MS_PER_MINUTE));
     const share = reachable > 0 ? observed / reachable : 0;
     const sendsPerSession = sums.sessions > 0 ? sums.sends / sums.sessions : 1;
     const costPerHourUsd = (Math.max(0, observed - expected) / minutes) * 60 * sendsPerSession * costPerSendUsd(sums);
@@ -181,6 +186,7 @@ export function detectSeasonalTrends(ctx: DetectionContext): Finding[] {
       windowEndMs: endMs,
       summary:
         `${describeScope(series.scope)}: unverified sessions rising for ${minutes} min, ${observed} against ${expected.toFixed(1)} expected from the seasonal baseline ` +
+        (level > 1 ? `at the ${level.toFixed(2)}x of it that its people's verified sessions show today ` : '') +
         `(CUSUM ${result.value.toFixed(1)} over its threshold ${config.trendThreshold.toFixed(1)}: the rise to ${config.trendRatio}x is e^${result.value.toFixed(0)} times likelier than normal); ` +
         `${observed} of the ${reachable} sessions that could verify did not, ${(share * 100).toFixed(0)}% where ${(usualShare * 100).toFixed(0)}% usually do not`,
       contributors: [],
@@ -192,6 +198,7 @@ export function detectSeasonalTrends(ctx: DetectionContext): Finding[] {
         runMinutes: minutes,
         unverifiedShare: Number(share.toFixed(3)),
         usualUnverifiedShare: Number(usualShare.toFixed(3)),
+        verifiedLevel: Number(level.toFixed(2)),
       },
     });
   });

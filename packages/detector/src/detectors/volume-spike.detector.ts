@@ -1,13 +1,50 @@
 /**
  * Volume spikes: sends of a scope far above its seasonal expectation in the short window (a burst)
- * or the long one (a ramp). Scopes younger than the window are new destinations, judged elsewhere.
+ * or the long one (a ramp), whose sessions went unverified. Scopes younger than the window are new
+ * destinations, judged elsewhere.
  */
 import type { DetectionContext } from '../detection-context.ts';
 import { severityForCost, type Finding } from '../finding.ts';
-import { rateBaseline, seenWholeDays } from '../seasonal-baseline.ts';
+import { rateBaseline, seenWholeDays, shareBaseline } from '../seasonal-baseline.ts';
+import { log10Tail, logBinomialTail } from '../statistics/count-tails.ts';
 import { countZScore } from '../statistics/robust-spread.ts';
-import { MS_PER_MINUTE } from '../traffic-book.ts';
-import { costPerSendUsd } from '../counters.ts';
+import { MS_PER_MINUTE, type ScopeSeries } from '../traffic-book.ts';
+import { costPerSendUsd, reachableSessions } from '../counters.ts';
+import { unverified } from '../unverified-sessions.ts';
+
+/**
+ * A surge whose people verify is not what this detector warns of: a campaign nobody declared, a
+ * holiday, a country's traffic wandering from its usual day (real traffic moves 10 to 30 % from one
+ * day to the next, more than a few earlier days' spread can show). Pumped and scripted sessions
+ * never verify, so a spike is raised only when the window's sessions old enough to have verified
+ * left more unverified than the scope's usual conversion explains, at this level.
+ */
+const SURGE_UNVERIFIED_LOG10_LEVEL = -3;
+/**
+ * At the grace some people who will verify have not yet, and the usual conversion is a week's
+ * final one: the unverified share it leaves is taken this much larger, plus two in a hundred.
+ */
+const LATE_VERIFY_SLACK = 1.5;
+const LATE_VERIFY_FLOOR = 0.02;
+
+/** The window's matured sessions, how many went unverified, and how unlikely that many are at the usual conversion. */
+interface UnverifiedSurge {
+  matured: number;
+  unverified: number;
+  usualUnverifiedShare: number;
+  log10P: number;
+}
+
+function unverifiedSurge(ctx: DetectionContext, series: ScopeSeries, fromMs: number): UnverifiedSurge | undefined {
+  const share = shareBaseline(ctx.book, series, ctx.nowMs - MS_PER_MINUTE);
+  if (!share) return undefined;
+  const graceFrom = ctx.nowMs - ctx.config.unverifiedGraceMs;
+  const sum = graceFrom > fromMs ? ctx.window(fromMs, graceFrom).get(series) : undefined;
+  const matured = sum ? reachableSessions(sum) : 0;
+  const left = unverified(sum);
+  const usualUnverifiedShare = Math.min(1, (1 - share.conversion) * LATE_VERIFY_SLACK + LATE_VERIFY_FLOOR);
+  return { matured, unverified: left, usualUnverifiedShare, log10P: log10Tail(logBinomialTail(left, matured, usualUnverifiedShare)) };
+}
 import { describeScope } from '@tollgate/vocabulary';
 import { plannedVolumeMultiplier } from '../planned-event.ts';
 
@@ -46,6 +83,9 @@ export function detectVolumeSpikes(ctx: DetectionContext): Finding[] {
       const excess = sum.sends - expected;
       if (excess < window.minExcess || z < config.spikeZ || sum.sends < config.spikeRatio * Math.max(expected, 1)) continue;
       if (best && best.score >= z) continue;
+      // Without a week's conversion to hold it to (a scope's first hours), the spike stands on its volume.
+      const surge = unverifiedSurge(ctx, series, nowMs - window.ms);
+      if (surge && surge.log10P > SURGE_UNVERIFIED_LOG10_LEVEL) continue;
       const costPerHourUsd = (excess / minutes) * 60 * costPerSendUsd(sum);
       const margin = config.spikeZ * Math.sqrt(Math.max(1, expected + spread * spread));
       best = {
@@ -61,12 +101,24 @@ export function detectVolumeSpikes(ctx: DetectionContext): Finding[] {
         costPerHourUsd,
         windowStartMs: nowMs - window.ms,
         windowEndMs: nowMs,
-        summary: `${describeScope(series.scope)}: ${sum.sends} sends in ${minutes} min, ${(sum.sends / Math.max(expected, 0.1)).toFixed(1)}x the ${expected.toFixed(1)} expected`,
+        summary:
+          `${describeScope(series.scope)}: ${sum.sends} sends in ${minutes} min, ${(sum.sends / Math.max(expected, 0.1)).toFixed(1)}x the ${expected.toFixed(1)} expected` +
+          (surge
+            ? `; ${surge.unverified} of ${surge.matured} sessions past the grace unverified, where about ${(surge.matured * surge.usualUnverifiedShare).toFixed(1)} are usual`
+            : ''),
         contributors: [],
         facts: {
           baseline: baseline.method,
           baselineSamples: baseline.samples,
           level,
+          ...(surge
+            ? {
+                maturedSessions: surge.matured,
+                unverifiedSessions: surge.unverified,
+                usualUnverifiedShare: Number(surge.usualUnverifiedShare.toFixed(3)),
+                unverifiedLog10P: Number(surge.log10P.toFixed(1)),
+              }
+            : {}),
           ...(planned > 1 ? { plannedMultiplier: planned } : {}),
         },
       };
