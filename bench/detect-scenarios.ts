@@ -13,8 +13,10 @@
  * distributed attacks at 1.5x and 3x...), the same on every run so their rows compare from run
  * to run. The seeds drawn at run time draw every cell's parameters from the threat model's ranges
  * around its ladder step (a burst of ~2 a minute sends 2 to 4, for 1 to 3 hours, from 3 to 5
- * ASNs...), so a detector that only knows the ladder's exact figures shows it there. Each cell
- * keeps its start time either way: the sweep's calendar keeps attacks from overlapping.
+ * ASNs, 1 to 2 sends a session...), so a detector that only knows the ladder's exact figures shows
+ * it there, and their healthy traffic wanders from its seasonal curve by a drawn 10 to 30 % a day
+ * (`sweepLevelNoise`), where the ladder's repeats its week exactly. Each cell keeps its start time
+ * either way: the sweep's calendar keeps attacks from overlapping.
  */
 import { createHash } from 'node:crypto';
 import type { BacktestFinding } from '@tollgate/detector';
@@ -39,6 +41,19 @@ const DISTRIBUTED_HIGH = ['IN', 'BR', 'DE', 'ES', 'IT', 'GB', 'JP', 'KR', 'PL', 
 export type SweepParameters = 'fixed' | 'drawn';
 /** The seeds the detector was tuned on: they run the fixed ladder. */
 export const TUNING_SEEDS = [11, 23, 37];
+
+/**
+ * How far each country's healthy traffic wanders from its seasonal curve on a seed (the
+ * simulator's `levelNoise`): none on the tuning seeds, so their rows compare from run to run; on
+ * the seeds drawn at run time, a daily spread of 10 to 30 % drawn from the seed number, as real
+ * traffic moves from one day to the next and no generator but ours repeats its week exactly.
+ */
+export function sweepLevelNoise(seed: number, parameters: SweepParameters, override?: string): number {
+  if (parameters === 'fixed') return 0;
+  // BENCH_LEVEL_NOISE: one wandering for every drawn seed, to see what it does to the same draws.
+  if (override !== undefined && override !== '') return Number(override);
+  return Number((0.1 + seedDraws(seed, 'level noise')() * 0.2).toFixed(2));
+}
 
 /** The sweep's specs for one seed (see `sweepCells`). */
 export function scenarioSet(startMs: number, seed: number, parameters: SweepParameters): ScenarioSpec[] {
@@ -237,6 +252,9 @@ function drawnSpec(spec: ScenarioSpec, draw: () => number): ScenarioSpec {
         exitAsns: count(3, 5),
         exitIpsPerAsn: count(2, 4),
         verifyShare: within(0.01, 0.02, 3),
+        // Drawn last, so every draw before it keeps its value: from every send a session of its
+        // own to every bot resending once (the same sends a minute over fewer sessions).
+        sendsPerSession: within(1, 2, 2),
       };
     }
     case 'verify_bruteforce':
@@ -269,7 +287,8 @@ function describeSpec(spec: ScenarioSpec): string {
     case 'burst_pumping':
       return (
         ` ${spec.sendsPerMinute}/min, ${spec.prefixesPerCountry} prefixes in ${spec.countries?.length} country(ies), ` +
-        `${spec.exitAsns} ASNs x ${spec.exitIpsPerAsn} IPs, ${Number(((spec.verifyShare ?? 0) * 100).toFixed(1))}% verifying, ${hours}`
+        `${spec.exitAsns} ASNs x ${spec.exitIpsPerAsn} IPs, ${Number(((spec.verifyShare ?? 0) * 100).toFixed(1))}% verifying, ${hours}` +
+        (spec.sendsPerSession === undefined ? '' : `, ${spec.sendsPerSession} send${spec.sendsPerSession === 1 ? '' : 's'} a session`)
       );
     case 'slow_ramp':
       return ` to ${spec.peakMultiplier}x over ${hours} from ${new Date(spec.startMs).toISOString().slice(11, 16)} UTC`;

@@ -13,7 +13,7 @@
 import { mkdirSync } from 'node:fs';
 import { openCore } from '@tollgate/core';
 import { createSimulator, loadSimulatedTraffic } from '@tollgate/simulator';
-import { scenarioSet, TUNING_SEEDS, type SweepParameters } from './detect-scenarios.ts';
+import { scenarioSet, sweepLevelNoise, TUNING_SEEDS, type SweepParameters } from './detect-scenarios.ts';
 
 const DAY = 86_400_000;
 /** The benchmark's week: a Monday, 8 days at 26 sends a minute (bench/detect.bench.ts). */
@@ -32,7 +32,13 @@ mkdirSync(dir, { recursive: true });
 const core = await openCore({ TOLLGATE_DATA_DIR: dir, TOLLGATE_HMAC_KEY: 'ab'.repeat(32) });
 try {
   const endMs = START_MS + DAYS * DAY;
-  const simulator = createSimulator({ seed, startMs: START_MS, sendsPerMinute: RATE, scenarios: scenarioSet(START_MS, seed, parameters) });
+  const simulator = createSimulator({
+    seed,
+    startMs: START_MS,
+    sendsPerMinute: RATE,
+    levelNoise: sweepLevelNoise(seed, parameters, process.env.BENCH_LEVEL_NOISE),
+    scenarios: scenarioSet(START_MS, seed, parameters),
+  });
   const started = performance.now();
   const counts = await loadSimulatedTraffic({ ingestor: core.ingestor, simulator, fromMs: START_MS, toMs: endMs });
   console.log(

@@ -9,7 +9,8 @@
  * are counted per day. Three fixed tuning seeds (BENCH_SEEDS) run the sweep's fixed ladder;
  * BENCH_FRESH_SEEDS seeds drawn at run time, that nobody tuned on, draw every attack's and hard
  * negative's parameters from the threat model's ranges, and the results print what each drew;
- * BENCH_DRAWN_SEEDS=828443,128652 runs seeds drawn by an earlier run again, with the same draws.
+ * BENCH_DRAWN_SEEDS=828443,128652 runs seeds drawn by an earlier run again, with the same draws;
+ * BENCH_LEVEL_NOISE=0.3 runs every drawn seed's healthy traffic at that daily wandering instead.
  * Speed: the backtest's own time. Rewrites the "Detection" section of bench/RESULTS.md (with
  * BENCH_WRITE=0, or when BENCH_SCENARIOS keeps only part of the sweep, prints it instead).
  */
@@ -32,6 +33,7 @@ import {
 import {
   scoreBacktest,
   sweepCells,
+  sweepLevelNoise,
   TUNING_SEEDS as LADDER_SEEDS,
   type BenchScore,
   type ScenarioScore,
@@ -84,7 +86,13 @@ async function runSeed(seed: number, parameters: SweepParameters): Promise<SeedR
     const cells = sweepCells(START_MS, seed, parameters).filter(
       (c) => SCENARIO_FILTER.length === 0 || SCENARIO_FILTER.includes(c.spec.kind),
     );
-    const simulator = createSimulator({ seed, startMs: START_MS, sendsPerMinute: RATE, scenarios: cells.map((c) => c.spec) });
+    const simulator = createSimulator({
+      seed,
+      startMs: START_MS,
+      sendsPerMinute: RATE,
+      levelNoise: sweepLevelNoise(seed, parameters, process.env.BENCH_LEVEL_NOISE),
+      scenarios: cells.map((c) => c.spec),
+    });
     const loading = performance.now();
     const counts = await loadSimulatedTraffic({ ingestor: core.ingestor, simulator, fromMs: START_MS, toMs: endMs });
     console.error(`seed ${seed}: ${counts.send} sends ingested in ${((performance.now() - loading) / 1000).toFixed(0)} s`);
@@ -320,7 +328,10 @@ async function main(): Promise<void> {
   const runs = await runAll(SEEDS);
   const lines = runs.map((run) => {
     const s = summary(run);
-    const fresh = run.parameters === 'drawn' ? ' (drawn at run time)' : ' (tuning)';
+    const fresh =
+      run.parameters === 'drawn'
+        ? ` (drawn at run time; traffic wandering ${Math.round(sweepLevelNoise(run.seed, run.parameters, process.env.BENCH_LEVEL_NOISE) * 100)} %)`
+        : ' (tuning)';
     return (
       `| ${run.seed}${fresh} | ${run.sends.toLocaleString('en-US')} | ${s.allDetected ? 'yes' : '**no**'} | ${s.burstWorst} | ${s.rampWorst} | ${s.rampWorstFromFirstSend.toFixed(0)} | ${(s.exposedShare * 100).toFixed(1)}% | ` +
       `${s.falseActions} | ${s.bruteforceCostBlocks} | ${s.unlabelledPerDay.toFixed(2)} | ${run.backtestSeconds.toFixed(1)} s |`
@@ -329,7 +340,7 @@ async function main(): Promise<void> {
   const body = [
     `Command: \`npm run bench:detect\` (tuning seeds ${TUNING_SEEDS.join(', ')}, seeds drawn at run time ${DRAWN_SEEDS.join(', ')}; ${DAYS} days at ${RATE} sends/min each). Run ${new Date().toISOString().slice(0, 10)}.`,
     '',
-    "The tuning seeds run the sweep's fixed ladder (bursts of exactly 1, 2, 5, 20 and 100 sends a minute for 2 hours and one of 5 on the set's second day, when each hour has been seen once, brute force at 40 guesses a session in FR and 15 in US, ramps to 8x over 6 and 10 hours, distributed attacks of 1.5x over 16 countries and 3x over 14, a 3x campaign, a 1.5x holiday, a 2-hour outage), so their rows compare from run to run. The seeds drawn at run time draw each cell's parameters from the threat model's ranges around its ladder step, apart from the simulator's streams: a burst's sends a minute (1-2 for the ~1/min step, 2-4, 4-6, 10-30, 50-150), 1-2 countries, 2-3 prefixes each, 3-5 hosting ASNs of 2-4 IPs, 1-2 % of sessions verifying, 1-3 hours; a brute force's large country (as large as FR or larger), 15-60 guesses a session and 3-8 IPs; a ramp's 6-10 hours; a distributed attack's 1.5-3x over 14-20 countries; a campaign's 2-4x, a holiday's 1.3-1.8x, an outage's 1-3 hours. Every cell keeps its start time. The burst target applies to the bursts that ran at 2 or more sends a minute.",
+    "The tuning seeds run the sweep's fixed ladder (bursts of exactly 1, 2, 5, 20 and 100 sends a minute for 2 hours and one of 5 on the set's second day, when each hour has been seen once, brute force at 40 guesses a session in FR and 15 in US, ramps to 8x over 6 and 10 hours, distributed attacks of 1.5x over 16 countries and 3x over 14, a 3x campaign, a 1.5x holiday, a 2-hour outage), so their rows compare from run to run. The seeds drawn at run time draw each cell's parameters from the threat model's ranges around its ladder step, apart from the simulator's streams: a burst's sends a minute (1-2 for the ~1/min step, 2-4, 4-6, 10-30, 50-150), 1-2 countries, 2-3 prefixes each, 3-5 hosting ASNs of 2-4 IPs, 1-2 % of sessions verifying, 1-3 hours, 1-2 sends a session (from a session per send to every bot resending once); a brute force's large country (as large as FR or larger), 15-60 guesses a session and 3-8 IPs; a ramp's 6-10 hours; a distributed attack's 1.5-3x over 14-20 countries; a campaign's 2-4x, a holiday's 1.3-1.8x, an outage's 1-3 hours. Their healthy traffic wanders from its seasonal curve: each country's daily level by 10-30 % (log standard deviation, drawn per seed; half of it hour to hour), where the tuning seeds' repeats its week exactly. Every cell keeps its start time. The burst target applies to the bursts that ran at 2 or more sends a minute.",
     '',
     "Targets: every attack found with the right kind; a burst of 2 or more sends a minute named at prefix or country level within 3 minutes; a slow ramp within 60 minutes; money exposed before the first scoped finding <= 3 % of the attacks' cost; no block or challenge on a hard negative and no cost-kind block during a brute force; <= 1 unlabelled finding a day; 8-day backtest < 60 s.",
     '',
@@ -341,7 +352,7 @@ async function main(): Promise<void> {
     '',
     'Block+challenge on hard negatives counts distinct findings: one that overlaps several hard negatives (a finding on an ASN, which names no country, during a holiday and the weekend) is one stop, though each of their cells below lists it.',
     '',
-    "Every cell of the sweep, one row per ladder step: minutes from the attack's start to its first finding naming its prefix or country (brute force, enumeration: its first finding of the right kind), and the share of its cost spent before it; for hard negatives, the block and challenge findings on them. On the seeds drawn at run time, each entry ends with what its cell drew (a burst's sends a minute, prefixes per country and countries, ASNs and IPs on each, verifying share, hours).",
+    "Every cell of the sweep, one row per ladder step: minutes from the attack's start to its first finding naming its prefix or country (brute force, enumeration: its first finding of the right kind), and the share of its cost spent before it; for hard negatives, the block and challenge findings on them. On the seeds drawn at run time, each entry ends with what its cell drew (a burst's sends a minute, prefixes per country and countries, ASNs and IPs on each, verifying share, hours, sends a session).",
     '',
     sweepMatrix(runs),
     '',

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { COUNTRIES, createSimulator, type ScenarioSpec } from '@tollgate/simulator';
 import { describe, expect, it } from 'vitest';
-import { sweepCells, TUNING_SEEDS } from '../bench/detect-scenarios.ts';
+import { sweepCells, sweepLevelNoise, TUNING_SEEDS } from '../bench/detect-scenarios.ts';
 
 /** The benchmark's week starts on a Monday (bench/detect.bench.ts). */
 const START_MS = Date.parse('2026-11-02T00:00:00Z');
@@ -40,6 +40,7 @@ describe('the detection sweep', () => {
     ['burst_pumping', 'exit ASNs', (s: ScenarioSpec) => (s.kind === 'burst_pumping' ? s.exitAsns : NaN), 3, 5],
     ['burst_pumping', 'IPs per ASN', (s: ScenarioSpec) => (s.kind === 'burst_pumping' ? s.exitIpsPerAsn : NaN), 2, 4],
     ['burst_pumping', 'verifying share', (s: ScenarioSpec) => (s.kind === 'burst_pumping' ? s.verifyShare : NaN), 0.01, 0.02],
+    ['burst_pumping', 'sends a session', (s: ScenarioSpec) => (s.kind === 'burst_pumping' ? s.sendsPerSession : NaN), 1, 2],
     ['verify_bruteforce', 'guesses a session', (s: ScenarioSpec) => (s.kind === 'verify_bruteforce' ? s.attemptsPerSession : NaN), 15, 60],
     ['verify_bruteforce', 'exit IPs', (s: ScenarioSpec) => (s.kind === 'verify_bruteforce' ? s.exitIps : NaN), 3, 8],
     ['slow_ramp', 'duration, hours', (s: ScenarioSpec) => s.durationMs / HOUR_MS, 6, 10],
@@ -99,7 +100,19 @@ describe('the detection sweep', () => {
 
   it.each(DRAWN_SEEDS.slice(0, 5))('the simulator takes every cell seed %i draws', (seed) => {
     expect(() =>
-      createSimulator({ seed, startMs: START_MS, scenarios: sweepCells(START_MS, seed, 'drawn').map((c) => c.spec) }),
+      createSimulator({
+        seed,
+        startMs: START_MS,
+        levelNoise: sweepLevelNoise(seed, 'drawn'),
+        scenarios: sweepCells(START_MS, seed, 'drawn').map((c) => c.spec),
+      }),
     ).not.toThrow();
+  });
+
+  it("wanders a drawn seed's healthy traffic by 10 to 30 % a day, and never a tuning seed's", () => {
+    const noises = DRAWN_SEEDS.map((seed) => sweepLevelNoise(seed, 'drawn'));
+    expect(noises.filter((noise) => !(noise >= 0.1 && noise <= 0.3))).toEqual([]);
+    expect(new Set(noises).size).toBeGreaterThan(10);
+    expect(TUNING_SEEDS.map((seed) => sweepLevelNoise(seed, 'fixed'))).toEqual([0, 0, 0]);
   });
 });

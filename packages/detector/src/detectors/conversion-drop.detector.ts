@@ -25,6 +25,12 @@ const COLLAPSE_RATIO = 0.5;
  * people outgrow it: the sessions it calls extra explain nothing, and the drop is an alert.
  */
 const EXTRA_SESSIONS_EXPLAIN = 0.5;
+/**
+ * And the extra sessions must stand out of the hour's own spread by this many standard deviations
+ * (its count's and its earlier days'): six sessions over a usual 27 are any evening's chance, and a
+ * drop among them is the people of that evening, whatever mix of countries it brought.
+ */
+const EXTRA_SESSIONS_Z = 2;
 
 export function detectConversionDrops(ctx: DetectionContext): Finding[] {
   const { book, config, nowMs } = ctx;
@@ -46,7 +52,9 @@ export function detectConversionDrops(ctx: DetectionContext): Finding[] {
     const costPerHourUsd = (missing / minutes) * 60 * costPerSendUsd(sum);
     const collapse = observed < baseline.conversion * COLLAPSE_RATIO;
     const extra = extraSessions(ctx, series, sum, startMs, endMs);
-    const explained = extra === undefined || (extra.seasonal && extra.sessions >= EXTRA_SESSIONS_EXPLAIN * missing);
+    const explained =
+      extra === undefined ||
+      (extra.seasonal && extra.sessions >= EXTRA_SESSIONS_EXPLAIN * missing && extra.sessions >= EXTRA_SESSIONS_Z * extra.spread);
     findings.push({
       kind: 'conversion_drop',
       scope: series.scope,
@@ -80,7 +88,9 @@ export function detectConversionDrops(ctx: DetectionContext): Finding[] {
           ? {}
           : {
               pumpedSessions:
-                extra?.seasonal === false ? 'unknown: not yet two earlier days of this hour' : 'none: no more sessions than usual',
+                extra?.seasonal === false
+                  ? 'unknown: not yet two earlier days of this hour'
+                  : 'none: no more sessions than the hour usually brings, within its spread',
             }),
       },
     });
@@ -90,7 +100,8 @@ export function detectConversionDrops(ctx: DetectionContext): Finding[] {
 
 /**
  * Sessions of the window over what the scope's hour of the week usually brings (its sends, at the
- * window's sessions per send), and whether that usual came from the same hour of earlier days
+ * window's sessions per send), the standard deviation of that usual count (Poisson and the
+ * earlier days' spread), and whether that usual came from the same hour of earlier days
  * (`seasonal`) rather than the last hours' level; undefined when the scope has no rate baseline.
  */
 function extraSessions(
@@ -99,9 +110,16 @@ function extraSessions(
   sum: Counters,
   startMs: number,
   endMs: number,
-): { sessions: number; expected: number; seasonal: boolean } | undefined {
+): { sessions: number; expected: number; spread: number; seasonal: boolean } | undefined {
   const baseline = rateBaseline(ctx.book, series, startMs + (endMs - startMs) / 2);
   if (!baseline || sum.sends === 0) return undefined;
-  const expected = baseline.sendsPerMinute * ((endMs - startMs) / MS_PER_MINUTE) * (sum.sessions / sum.sends);
-  return { sessions: sum.sessions - expected, expected, seasonal: baseline.method !== 'recent_level' };
+  const perSend = ((endMs - startMs) / MS_PER_MINUTE) * (sum.sessions / sum.sends);
+  const expected = baseline.sendsPerMinute * perSend;
+  const daysSpread = baseline.sendsSigmaPerMinute * perSend;
+  return {
+    sessions: sum.sessions - expected,
+    expected,
+    spread: Math.sqrt(expected + daysSpread * daysSpread),
+    seasonal: baseline.method !== 'recent_level',
+  };
 }
