@@ -45,7 +45,7 @@ export const TUNING_SEEDS = [11, 23, 37];
 /**
  * How far each country's healthy traffic wanders from its seasonal curve on a seed (the
  * simulator's `levelNoise`): none on the tuning seeds, so their rows compare from run to run; on
- * the seeds drawn at run time, a daily spread of 10 to 30 % drawn from the seed number, as real
+ * the seeds drawn at run time, a daily spread of 10 to 30 % drawn from its number, as real
  * traffic moves from one day to the next and no generator but ours repeats its week exactly.
  */
 export function sweepLevelNoise(seed: number, parameters: SweepParameters, override?: string): number {

@@ -4,7 +4,7 @@
  * does; the detector's baselines learn the weekly cycle, and this wandering is what they must not
  * mistake for an attack. A factor per country and instant, log-normal around 1 with its mean kept
  * at 1, moving smoothly between a point a day and a point an hour so that no minute jumps. Drawn
- * from the seed apart from every other stream: the same seed with the same noise gives the same
+ * from a random stream of its own: the same seed number with the same noise gives the same
  * traffic, and a noise of 0 gives the traffic of the seasonal curve alone, draw for draw.
  */
 import { MS_PER_DAY, MS_PER_HOUR } from '../engine/time.ts';
